@@ -1,0 +1,1 @@
+process.stdout.write('mesh: nothing to clean up\n');

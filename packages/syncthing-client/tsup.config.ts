@@ -1,0 +1,4 @@
+import { library } from '@mesh/tsup-config';
+import { defineConfig } from 'tsup';
+
+export default defineConfig({ ...library });

@@ -1,0 +1,3 @@
+import { meshProject } from '../../tooling/vitest.shared.ts';
+
+export default meshProject('syncthing-client');
