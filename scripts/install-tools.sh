@@ -15,7 +15,7 @@ HEADSCALE_VERSION="${HEADSCALE_VERSION:-v0.29.2}"
 HEADSCALE_PREV_VERSION="${HEADSCALE_PREV_VERSION:-v0.27.1}"
 TAILSCALE_VERSION="${TAILSCALE_VERSION:-v1.98.10}"
 PNPM_VERSION="${PNPM_VERSION:-10.34.9}"
-APT_PACKAGES=(syncthing iproute2 iptables procps psmisc ca-certificates curl postgresql)
+APT_PACKAGES=(syncthing iproute2 iptables procps psmisc ca-certificates curl postgresql socat)
 
 CACHE="${MESH_CACHE_DIR:-/var/cache/mesh}"
 TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev}"

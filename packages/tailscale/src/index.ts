@@ -1,1 +1,7 @@
-export {};
+export { MESH_BIN_DIR, resolveBinary, type TailscaleProgram } from './binaries.js';
+export {
+  DEFAULT_TAILSCALED_PORT,
+  type TailscaledLaunch,
+  type TailscaledLaunchOptions,
+  tailscaledLaunch,
+} from './daemon.js';
