@@ -23,5 +23,9 @@ pnpm run typecheck
 step "package checks (publint, attw)"
 pnpm run check:packages
 step "tests"
-pnpm run test
+find . -path ./node_modules -prune -o -name report.json -path '*/.vitest/*' -print -delete >/dev/null
+status=0
+pnpm run test || status=$?
+node scripts/test-summary.mjs || status=1
 step "done"
+exit "$status"

@@ -1,3 +1,4 @@
 import { meshProject } from '../../tooling/vitest.shared.ts';
 
-export default meshProject('action');
+// Lab tests run the built action against real daemons; a join with Syncthing takes minutes.
+export default meshProject('action', { testTimeout: 180_000 });

@@ -1,37 +1,283 @@
 import yargs, { type Argv } from 'yargs';
+import { usageError } from './boundary.js';
+import type { Output } from './output/output.js';
 import { VERSION } from './version.js';
 
-/** Declares the command tree. Handlers are loaded lazily so `--help` stays fast. */
-export function buildCli(argv: readonly string[]): Argv {
+/** Options every command receives. */
+export interface GlobalArgs {
+  json: boolean;
+  debug: boolean;
+}
+
+type Handler = () => Promise<number | undefined>;
+
+async function run(handler: Handler): Promise<void> {
+  const code = await handler();
+  if (code !== undefined && code !== 0) process.exitCode = code;
+}
+
+/**
+ * Declares the command tree. Handlers are imported lazily so `--help` and completion stay fast;
+ * they only parse and print — the work is in `@mesh/core`.
+ */
+export function buildCli(argv: readonly string[], out: Output): Argv {
   return yargs([...argv])
     .scriptName('mesh')
     .usage(
-      '$0 <command> [options]\n\nA self-hosted private network (Headscale + Tailscale) with a shared Syncthing folder.',
+      '$0 <command> [options]\n\nMesh network setup tools (Headscale + Tailscale + Syncthing): a self-hosted private network with a shared folder.',
     )
     .version(VERSION)
-    .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      global: true,
+      describe: 'Print one machine-readable JSON document (never contains secrets)',
+    })
     .option('debug', {
       type: 'boolean',
       default: false,
-      describe: 'Show stack traces and debug logs',
+      global: true,
+      describe: 'Show stack traces on errors',
     })
+    .command('server', 'Run the Headscale coordination server (on the server only)', (y) =>
+      serverCommands(y, out),
+    )
+    .command('client', 'Join this machine to the mesh', (y) => clientCommands(y, out))
+    .command(
+      'peer',
+      'Pair Syncthing with every online mesh member (or add one device by ID)',
+      (y) =>
+        y
+          .option('device-id', { type: 'string', describe: 'Manual mode: add this device ID' })
+          .option('address', {
+            type: 'string',
+            describe: 'Manual mode: the device address, tcp://IP:PORT',
+            implies: 'device-id',
+          })
+          .option('name', { type: 'string', describe: 'Manual mode: the device name' })
+          .example('$0 peer', 'Pair with every online tailnet peer (run it on each machine)')
+          .example(
+            '$0 peer --device-id P56IOI7-... --address tcp://100.64.0.2:22001',
+            'Add one device by hand',
+          ),
+      (a) =>
+        run(async () =>
+          (await import('./commands/peer.js')).peer(
+            {
+              json: a.json,
+              deviceId: a['device-id'],
+              address: a.address,
+              name: a.name,
+            },
+            out,
+          ),
+        ),
+    )
+    .command(
+      'status',
+      'Check the health of this machine (exit 0 only when healthy)',
+      (y) =>
+        y
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Show peers and details' })
+          .example('$0 status', 'Quick health check')
+          .example('$0 status --json | jq .healthy', 'Health as JSON for scripts'),
+      (a) =>
+        run(async () =>
+          (await import('./commands/status.js')).status({ json: a.json, verbose: a.verbose }, out),
+        ),
+    )
+    .command(
+      'conflicts',
+      'List Syncthing conflict copies in the shared folder',
+      (y) => y.example('$0 conflicts', 'Show *.sync-conflict-* files'),
+      (a) =>
+        run(async () => (await import('./commands/conflicts.js')).conflicts({ json: a.json }, out)),
+    )
     .command(
       'ports [role]',
       'Show the port plan of a role',
       (y) =>
-        y.positional('role', {
-          choices: ['server', 'wsl2', 'windows'] as const,
-          default: 'server' as const,
+        y
+          .positional('role', {
+            choices: ['server', 'wsl2', 'windows'] as const,
+            default: 'server' as const,
+          })
+          .example('$0 ports wsl2', 'Show which ports a WSL2 machine uses'),
+      (a) =>
+        run(async () => {
+          await (await import('./commands/ports.js')).ports({ role: a.role, json: a.json });
+          return 0;
         }),
-      async (args) => {
-        const { ports } = await import('./commands/ports.js');
-        await ports({ role: args.role, json: args.json });
-      },
     )
-    .example('$0 ports wsl2', 'Show which ports a WSL2 machine uses')
+    .completion('completion', 'Print a shell completion script (bash/zsh): mesh completion >> ~/.bashrc')
+    .example('$0 server setup', 'On the server: install and start Headscale, Tailscale, Syncthing')
+    .example('$0 server keygen', 'On the server: create a key and print the client command')
+    .example('$0 client setup --server http://10.0.0.1:8080 --key-file key.txt', 'On a client: join')
+    .example('$0 peer', 'On every machine: pair the shared folder with the other members')
+    .example('$0 status', 'Anywhere: health check')
+    .epilogue('Exit codes: 0 ok, 1 failure, 2 usage, 3 unhealthy, 4 bad input/config, 5 server unreachable, 6 key rejected, 7 local service down, 8 peer refused.')
     .demandCommand(1, 'Name a command; see mesh --help')
+    .recommendCommands()
     .strict()
     .help()
     .alias('h', 'help')
-    .alias('V', 'version');
+    .alias('V', 'version')
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw usageError(message ?? 'invalid command line');
+    });
+}
+
+function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
+  return y
+    .command(
+      'setup',
+      'Install, configure and start Headscale, join this machine and set up its Syncthing',
+      (c) =>
+        c
+          .option('postgres', {
+            type: 'string',
+            describe: 'Use PostgreSQL (postgres://user:pass@host:port/db) instead of SQLite',
+          })
+          .option('listen', { type: 'string', describe: 'Headscale listen address IP:PORT (default: this host\'s address:8080)' })
+          .option('server-url', { type: 'string', describe: 'URL clients use (default http://<listen>)' })
+          .example('$0 server setup', 'Embedded SQLite, listening on this host\'s address, port 8080')
+          .example('$0 server setup --postgres postgres://hs@127.0.0.1:5432/headscale', 'Use PostgreSQL'),
+      (a) =>
+        run(async () =>
+          (await import('./commands/server.js')).serverSetup(
+            { json: a.json, postgres: a.postgres, listen: a.listen, serverUrl: a['server-url'] },
+            out,
+          ),
+        ),
+    )
+    .command(
+      'keygen',
+      'Create a pre-auth key and print the client command',
+      (c) =>
+        c
+          .option('reusable', { type: 'boolean', default: true, describe: 'The key can join many machines' })
+          .option('ephemeral', { type: 'boolean', default: false, describe: 'Nodes are removed when they go offline' })
+          .option('expiration', { type: 'string', default: '24h', describe: 'Key lifetime (e.g. 30m, 24h, 7d)' })
+          .option('tags', { type: 'string', describe: 'Comma-separated ACL tags (tag:ci,tag:lab)' })
+          .option('save', { type: 'string', describe: 'Also write the key to this file (mode 0600); --json always saves it' })
+          .example('$0 server keygen', 'Reusable key, valid 24h')
+          .example('$0 server keygen --no-reusable --expiration 1h', 'Single-use key, valid 1h')
+          .example('$0 server keygen --json | jq -r .key', 'Key only, for scripts (stdout)'),
+      (a) =>
+        run(async () =>
+          (await import('./commands/server.js')).serverKeygen(
+            {
+              json: a.json,
+              reusable: a.reusable,
+              ephemeral: a.ephemeral,
+              expiration: a.expiration,
+              tags: a.tags,
+              save: a.save,
+            },
+            out,
+          ),
+        ),
+    )
+    .command(
+      'status',
+      'Headscale service, URL, nodes online/offline and keys',
+      (c) => c.example('$0 server status', 'Show the server state'),
+      (a) =>
+        run(async () => (await import('./commands/server.js')).serverStatus({ json: a.json }, out)),
+    )
+    .command('nodes', 'List, rename, expire or remove nodes', (n) =>
+      n
+        .command(
+          'list',
+          'List nodes',
+          (c) => c.example('$0 server nodes list --json', 'Nodes as JSON'),
+          (a) =>
+            run(async () =>
+              (await import('./commands/nodes.js')).nodesList({ json: a.json }, out),
+            ),
+        )
+        .command(
+          'rename <node> <name>',
+          'Rename a node (ID or current name)',
+          (c) =>
+            c
+              .positional('node', { type: 'string', demandOption: true })
+              .positional('name', { type: 'string', demandOption: true })
+              .example('$0 server nodes rename 3 laptop', 'Give node 3 the name laptop'),
+          (a) =>
+            run(async () =>
+              (await import('./commands/nodes.js')).nodesRename(
+                { json: a.json, node: a.node, name: a.name },
+                out,
+              ),
+            ),
+        )
+        .command(
+          'expire <node>',
+          'Expire a node\'s key (it must log in again)',
+          (c) => c.positional('node', { type: 'string', demandOption: true }),
+          (a) =>
+            run(async () =>
+              (await import('./commands/nodes.js')).nodesExpire({ json: a.json, node: a.node }, out),
+            ),
+        )
+        .command(
+          'remove <node>',
+          'Remove a node from the mesh',
+          (c) => c.positional('node', { type: 'string', demandOption: true }),
+          (a) =>
+            run(async () =>
+              (await import('./commands/nodes.js')).nodesRemove({ json: a.json, node: a.node }, out),
+            ),
+        )
+        .demandCommand(1, 'Name a nodes command: list, rename, expire, remove'),
+    )
+    .demandCommand(1, 'Name a server command: setup, keygen, status, nodes');
+}
+
+function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
+  const keyOptions = <T>(c: Argv<T>) =>
+    c
+      .option('key-file', { type: 'string', describe: 'Read the pre-auth key from this file' })
+      .option('key', {
+        alias: 'k',
+        type: 'string',
+        describe: 'The pre-auth key (visible to other users in the process list: prefer --key-file, stdin or MESH_AUTH_KEY)',
+      })
+      .conflicts('key', 'key-file');
+  return y
+    .command(
+      'setup',
+      'Save the server URL, install what is missing, join, configure Syncthing and pair',
+      (c) =>
+        keyOptions(c)
+          .option('server', { alias: 's', type: 'string', describe: 'Headscale URL, e.g. http://10.0.0.1:8080' })
+          .option('peer', { type: 'boolean', default: true, describe: 'Run mesh peer at the end' })
+          .example('$0 client setup --server http://10.0.0.1:8080 --key-file key.txt', 'Key from a file')
+          .example('mesh server keygen --json | jq -r .key | ssh pc $0 client setup --server http://10.0.0.1:8080', 'Key on stdin')
+          .example('MESH_AUTH_KEY=... $0 client setup --server http://10.0.0.1:8080', 'Key from the environment'),
+      (a) =>
+        run(async () =>
+          (await import('./commands/client.js')).clientSetup(
+            { json: a.json, server: a.server, keyFile: a['key-file'], key: a.key, peer: a.peer },
+            out,
+          ),
+        ),
+    )
+    .command(
+      'join',
+      'Join (again) with the saved server URL',
+      (c) =>
+        keyOptions(c).example('$0 client join --key-file key.txt', 'Rejoin after a key expired'),
+      (a) =>
+        run(async () =>
+          (await import('./commands/client.js')).clientJoin(
+            { json: a.json, keyFile: a['key-file'], key: a.key },
+            out,
+          ),
+        ),
+    )
+    .demandCommand(1, 'Name a client command: setup, join');
 }

@@ -1,23 +1,16 @@
 import { hideBin } from 'yargs/helpers';
+import { reportError } from './boundary.js';
 import { buildCli } from './cli.js';
+import { Output } from './output/output.js';
 
-/** Exit codes are documented in the CLI README. */
-export const EXIT_USAGE = 2;
-
+// The error boundary: every failure ends here and becomes one documented exit code.
 const argv = hideBin(process.argv);
+const json = argv.includes('--json');
+const debug = argv.includes('--debug');
+const out = new Output({ json });
+
 try {
-  await buildCli(argv)
-    .fail((message, error, y) => {
-      if (error) throw error;
-      process.stderr.write(`ERROR: ${message}\n`);
-      process.stderr.write('Run mesh --help to see the commands and their options.\n');
-      void y;
-      process.exit(EXIT_USAGE);
-    })
-    .parseAsync();
+  await buildCli(argv, out).parseAsync();
 } catch (error) {
-  const debug = argv.includes('--debug');
-  process.stderr.write(`ERROR: ${error instanceof Error ? error.message : String(error)}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  process.exitCode = 1;
+  process.exitCode = reportError(out, error, debug);
 }

@@ -1,1 +1,83 @@
-export {};
+/**
+ * `@mesh/core`: the steps of the `mesh` command as plain functions. Each takes a
+ * {@link MeshContext} (paths, runner, reporter, role) and returns a typed result; errors are
+ * {@link MeshError}s with a one-line message, a hint and an exit code.
+ */
+export {
+  ExitCode,
+  type ExitCodeValue,
+  isMeshError,
+  MeshError,
+  type MeshErrorKind,
+  type MeshErrorOptions,
+  redactSecrets,
+} from './errors.js';
+export { toMeshError } from './map-error.js';
+export { type MeshPaths, type ResolvePathsOptions, resolveMeshPaths, underRoot } from './paths.js';
+export { type Reporter, silentReporter, type WaitHandle, waitFor } from './reporter.js';
+export { createMeshContext, type MeshContext, type MeshContextOptions } from './context.js';
+export { DEFAULT_STIGNORE, MESH_USER, SHARED_FOLDER_ID, SYNC_PORTS } from './steps/constants.js';
+export {
+  parsePostgresUrl,
+  primaryIpv4,
+  requireServerRole,
+  type SetupServerOptions,
+  type SetupServerResult,
+  setupServer,
+  validateServerUrl,
+} from './steps/server.js';
+export {
+  type CreateJoinKeyOptions,
+  createJoinKey,
+  type JoinKey,
+  parseDuration,
+  parseTags,
+  saveJoinKey,
+} from './steps/keys.js';
+export {
+  changeNode,
+  type KeySummary,
+  listNodes,
+  type NodeAction,
+  type NodeActionResult,
+  type NodeSummary,
+  type ServerStatus,
+  serverStatus,
+} from './steps/nodes.js';
+export {
+  type ClientSetupOptions,
+  type ClientSetupResult,
+  clientSetup,
+  type JoinMeshOptions,
+  type JoinMeshResult,
+  joinMesh,
+  validateAuthKey,
+} from './steps/client.js';
+export { type ClientStep, clientSetupPlan } from './steps/client-plan.js';
+export {
+  type AddDeviceOptions,
+  addDevice,
+  type PairPeersOptions,
+  type PairPeersResult,
+  pairPeers,
+  type ProbeDeviceIdOptions,
+  probeDeviceId,
+} from './steps/peer.js';
+export {
+  type DeviceProbe,
+  hostOf,
+  type MeshPeer,
+  type PeerPlan,
+  type PeerPlanInput,
+  type PendingDevice,
+  planPeering,
+} from './steps/peer-plan.js';
+export {
+  type ConflictReport,
+  listConflicts,
+  type MeshStatus,
+  type MeshStatusOptions,
+  meshStatus,
+  type StatusCheck,
+} from './steps/status.js';
+export { ensureSyncthing } from './steps/syncthing.js';

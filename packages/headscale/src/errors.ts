@@ -78,10 +78,16 @@ export class HeadscaleUnsupportedError extends HeadscaleError {
   readonly version: string;
   /** The feature that is missing, e.g. `preAuthKeys.delete`. */
   readonly feature: string;
-  constructor(feature: string, version: string, options: HeadscaleErrorOptions & { since?: string } = {}) {
+  constructor(
+    feature: string,
+    version: string,
+    options: HeadscaleErrorOptions & { since?: string } = {},
+  ) {
     const since = options.since ? ` (needs Headscale ${options.since} or newer)` : '';
     super(`Headscale ${version} does not support ${feature}${since}`, {
-      hint: options.since ? `upgrade Headscale to ${options.since}+ (one minor at a time)` : 'upgrade Headscale',
+      hint: options.since
+        ? `upgrade Headscale to ${options.since}+ (one minor at a time)`
+        : 'upgrade Headscale',
       ...options,
     });
     this.version = version;
@@ -101,7 +107,10 @@ export class HeadscaleCommandError extends HeadscaleError {
   readonly exitCode: number;
   /** Standard error (redacted). */
   readonly stderr: string;
-  constructor(message: string, options: HeadscaleErrorOptions & { exitCode?: number; stderr?: string } = {}) {
+  constructor(
+    message: string,
+    options: HeadscaleErrorOptions & { exitCode?: number; stderr?: string } = {},
+  ) {
     super(message, options);
     this.exitCode = options.exitCode ?? -1;
     this.stderr = redact(options.stderr ?? '');
@@ -115,5 +124,9 @@ export class HeadscaleApiError extends HeadscaleError {
 
 /** True for any error thrown by this package (works across duplicate copies of the package). */
 export function isHeadscaleError(value: unknown): value is HeadscaleError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  );
 }

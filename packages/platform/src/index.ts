@@ -1,4 +1,49 @@
-export { type MeshRole, type PortPlan, portPlan } from './ports.js';
+// Detection
+export { type OsRelease, parseOsRelease } from './detect/os-release.js';
+export {
+  type DetectOptions,
+  detectPlatform,
+  detectWsl,
+  isSystemdPid1,
+  type OsType,
+  type PlatformInfo,
+  type WslInfo,
+  wslVersionFromKernel,
+} from './detect/platform.js';
+export {
+  type DetectedRole,
+  detectRole,
+  parseHostnameList,
+  type RoleHostnames,
+} from './detect/role.js';
+// Errors
+export {
+  CommandFailedError,
+  FileEditError,
+  PathConversionError,
+  PlatformConfigError,
+  PlatformError,
+  ServiceError,
+  SshdConfigError,
+  UnsupportedPlatformError,
+} from './errors.js';
+export {
+  type BackupMode,
+  readIfExists,
+  type WriteFileAtomicOptions,
+  type WriteFileResult,
+  writeFileAtomic,
+} from './internal/atomic-file.js';
+// Packages
+export {
+  detectPackageManager,
+  type PackageManager,
+  type PackageManagerName,
+  type PackageManagerOptions,
+  packageCommands,
+  packageManager,
+} from './packages/package-manager.js';
+export { type MeshRole, type PortPlan, portPlan, SYNCTHING_DISCOVERY_PORT } from './ports.js';
 export {
   createRunner,
   namespaceRunner,
@@ -6,4 +51,107 @@ export {
   type Runner,
   type RunOptions,
   type RunResult,
+  runChecked,
 } from './runner.js';
+// Services
+export { detectServiceManager } from './services/detect.js';
+export type { ServiceManager, ServiceSpec, ServiceStatus } from './services/service.js';
+export { type SupervisedOptions, supervisedServiceManager } from './services/supervised.js';
+export {
+  parseSystemctlShow,
+  quoteExecArg,
+  renderSystemdUnit,
+  type SystemdOptions,
+  systemdServiceManager,
+  systemdUnitDir,
+} from './services/systemd.js';
+export {
+  type WindowsServiceCommands,
+  windowsServiceCommands,
+  windowsServiceManager,
+} from './services/windows.js';
+// Settings
+export {
+  type DirsOptions,
+  type MeshDirs,
+  meshDirs,
+  readSavedServerUrl,
+  resolveServerUrl,
+  SERVER_URL_FILE,
+  type ServerUrlFileOptions,
+  type ServerUrlSource,
+  writeSavedServerUrl,
+} from './settings/dirs.js';
+export {
+  findEnvFile,
+  type LoadSettingsOptions,
+  loadSettings,
+  type MeshSettings,
+  parseSettings,
+  SETTINGS_VARIABLES,
+} from './settings/settings.js';
+// Windows
+export {
+  defaultFirewallRules,
+  type FirewallRule,
+  firewallRuleAction,
+  parseWslList,
+  TAILSCALE_REGISTRY_KEY,
+  TAILSCALED_ENV_FILE,
+  type TailscaleWindowsIntent,
+  tailscaledEnvAction,
+  tailscaleWindowsActions,
+  WINGET_IDS,
+  type WindowsAction,
+  type WindowsIntent,
+  WSL_TASK_NAME,
+  type WslAutoStartIntent,
+  windowsActions,
+  wingetInstallCommand,
+  wingetListCommand,
+  wingetPackageAction,
+  wslAutoStartAction,
+} from './windows/actions.js';
+export {
+  type ApplyWindowsOptions,
+  applyWindowsActions,
+  applyWindowsIntent,
+  type WindowsActionResult,
+} from './windows/apply.js';
+export { type Command, POWERSHELL, powershellCommand, psQuote } from './windows/powershell.js';
+export { renderWindowsScript } from './windows/script.js';
+// WSL
+export {
+  type ElevatedRunOptions,
+  elevatedRunCommand,
+  type InteropOptions,
+  runElevatedScript,
+  runPowerShell,
+  stripTranscript,
+  windowsTempDir,
+} from './wsl/interop.js';
+export { type WslPathOptions, windowsToWslPath, wslToWindowsPath } from './wsl/paths.js';
+export {
+  checkSshdConfig,
+  type EnsureSshdPortOptions,
+  type EnsureSshdPortResult,
+  ensureSshdPort,
+  readSshdPorts,
+  SSHD_CONFIG_PATH,
+  type SshdConfigOptions,
+  type SshdPorts,
+  setSshdPort,
+  WSL2_SSH_PORT,
+} from './wsl/sshd-config.js';
+export {
+  type EnsureResult,
+  type EnsureWslSystemdOptions,
+  ensureWslSystemd,
+  iniValue,
+  parseIni,
+  readWslSystemd,
+  setIniValue,
+  WSL_CONF_PATH,
+  type WslConfOptions,
+  type WslSystemdState,
+} from './wsl/wsl-conf.js';

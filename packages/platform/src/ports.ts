@@ -3,7 +3,7 @@ export type MeshRole = 'server' | 'wsl2' | 'windows';
 
 /** The ports a machine of one role listens on; they differ so the roles can share a host. */
 export interface PortPlan {
-  /** Syncthing GUI/REST port. */
+  /** Syncthing GUI/REST port (bound to 127.0.0.1). */
   syncthingGui: number;
   /** Syncthing sync protocol port (TCP and QUIC). */
   syncthingSync: number;
@@ -13,13 +13,18 @@ export interface PortPlan {
   headscale: number;
 }
 
-const PLANS: Record<MeshRole, PortPlan> = {
+const PLANS: Record<MeshRole | 'unknown', PortPlan> = {
   server: { syncthingGui: 8384, syncthingSync: 22000, ssh: 22, headscale: 8080 },
   wsl2: { syncthingGui: 8385, syncthingSync: 22001, ssh: 2222, headscale: 8080 },
   windows: { syncthingGui: 8386, syncthingSync: 22002, ssh: 22, headscale: 8080 },
+  // The earlier tool gave a host of unknown role Syncthing's defaults.
+  unknown: { syncthingGui: 8384, syncthingSync: 22000, ssh: 22, headscale: 8080 },
 };
 
-/** The port plan of a role, as the earlier tool laid it out. */
-export function portPlan(role: MeshRole): PortPlan {
+/** UDP port of Syncthing's local discovery (it has a Windows firewall rule). */
+export const SYNCTHING_DISCOVERY_PORT = 21027;
+
+/** The port plan of a role, as the earlier tool laid it out (`unknown` gets 8384/22000). */
+export function portPlan(role: MeshRole | 'unknown'): PortPlan {
   return { ...PLANS[role] };
 }

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { CommandFailedError, PlatformError } from './errors.js';
 
 /** What one finished process call produced. Non-zero exits are results, not throws. */
 export interface RunResult {
@@ -30,13 +31,11 @@ export interface Runner {
   readonly prefix: readonly string[];
 }
 
-/** Thrown when a program cannot be started at all or is killed by the timeout. */
-export class RunError extends Error {
-  override readonly name = 'RunError';
-  readonly hint: string;
+/** Thrown when a program cannot be started at all (not found, not executable). */
+export class RunError extends PlatformError {
+  override readonly name: string = 'RunError';
   constructor(message: string, options: { cause?: unknown; hint: string }) {
-    super(message, { cause: options.cause });
-    this.hint = options.hint;
+    super(message, options);
   }
 }
 
@@ -78,4 +77,25 @@ export function createRunner(prefix: readonly string[] = []): Runner {
 /** A runner whose programs run inside network namespace `name` (`ip netns exec`). */
 export function namespaceRunner(name: string): Runner {
   return createRunner(['ip', 'netns', 'exec', name]);
+}
+
+/**
+ * Runs a program and throws {@link CommandFailedError} unless it exits with one of `okCodes`.
+ * For calls whose failure is a real error rather than an expected state.
+ */
+export async function runChecked(
+  runner: Runner,
+  file: string,
+  args: readonly string[],
+  options: RunOptions & { okCodes?: readonly number[]; hint?: string } = {},
+): Promise<RunResult> {
+  const { okCodes = [0], hint, ...runOptions } = options;
+  const result = await runner.run(file, args, runOptions);
+  if (!okCodes.includes(result.exitCode)) {
+    throw new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout, {
+      ...(hint === undefined ? {} : { hint }),
+      ...(result.timedOut ? { hint: `${file} timed out` } : {}),
+    });
+  }
+  return result;
 }

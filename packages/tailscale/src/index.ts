@@ -1,7 +1,59 @@
 export { MESH_BIN_DIR, resolveBinary, type TailscaleProgram } from './binaries.js';
 export {
+  type CliPingOptions,
+  type CliPingResult,
+  type CliPong,
+  type CliUpOptions,
+  parsePingOutput,
+  TailscaleCli,
+  type TailscaleCliOptions,
+} from './cli.js';
+export {
   DEFAULT_TAILSCALED_PORT,
   type TailscaledLaunch,
   type TailscaledLaunchOptions,
   tailscaledLaunch,
 } from './daemon.js';
+export {
+  type AuthKeyRejection,
+  isTailscaleError,
+  TailscaleAbortError,
+  TailscaleAuthKeyError,
+  TailscaleCommandError,
+  TailscaleControlUnreachableError,
+  TailscaleDaemonUnreachableError,
+  TailscaleError,
+  type TailscaleErrorOptions,
+  TailscaleLocalApiError,
+  TailscaleSchemaError,
+  TailscaleTimeoutError,
+} from './errors.js';
+export { redact } from './internal/redact.js';
+export {
+  classifyAuthKeyMessage,
+  type JoinOptions,
+  type JoinResult,
+  join,
+} from './join.js';
+export {
+  type CallOptions,
+  LOCAL_API_HOST,
+  LocalApiClient,
+  type LocalApiClientOptions,
+  type PingOptions,
+  type PingType,
+  type StartOptions,
+  type WatchOptions,
+} from './local-api.js';
+export * from './schemas/index.js';
+export { defaultSocketPath, WINDOWS_PIPE } from './socket.js';
+export {
+  findPeer,
+  type NodeInfo,
+  type PeerPath,
+  type TailnetStatus,
+  toNodeInfo,
+  toTailnetStatus,
+  type WaitForOptions,
+  waitForState,
+} from './status-model.js';

@@ -2,7 +2,7 @@
 // legacy API keys `<10 char prefix>.<secret>` and legacy 48-hex pre-auth keys (<= 0.27).
 const PATTERNS: RegExp[] = [
   /hskey-(?:api|auth|client)-[A-Za-z0-9_]+-[A-Za-z0-9_-]+/g,
-  /\b[A-Za-z0-9_-]{10}\.[A-Za-z0-9_-]{20,}\b/g,
+  /\b[A-Za-z0-9_-]{5,12}\.[A-Za-z0-9_-]{20,}\b/g,
   /\b[0-9a-f]{48}\b/g,
   /(Bearer\s+)\S+/gi,
 ];
@@ -18,6 +18,9 @@ export function registerSecret(value: string): void {
 export function redact(text: string): string {
   let out = text;
   for (const secret of extra) out = out.split(secret).join('***');
-  for (const re of PATTERNS) out = out.replace(re, (_m, bearer?: string) => (typeof bearer === 'string' ? `${bearer}***` : '***'));
+  for (const re of PATTERNS)
+    out = out.replace(re, (_m, bearer?: string) =>
+      typeof bearer === 'string' ? `${bearer}***` : '***',
+    );
   return out;
 }

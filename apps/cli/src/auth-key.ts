@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import { MeshError } from '@mesh/core';
+import type { Output } from './output/output.js';
+
+export interface KeySources {
+  keyFile?: string | undefined;
+  key?: string | undefined;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Where the pre-auth key comes from, in order: `--key-file`, `--key` (with a warning: argv is
+ * visible to every user), `MESH_AUTH_KEY`, standard input when it is not a terminal. Returns
+ * undefined when there is none (core then says what to do).
+ */
+export async function readAuthKey(sources: KeySources, out: Output): Promise<string | undefined> {
+  if (sources.keyFile !== undefined) {
+    try {
+      return (await readFile(sources.keyFile, 'utf8')).trim();
+    } catch (error) {
+      throw new MeshError(`cannot read --key-file ${sources.keyFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+        kind: 'badInput',
+        hint: 'check the path (the file is written by mesh server keygen --json)',
+      });
+    }
+  }
+  if (sources.key !== undefined) {
+    out.warnErr('--key puts the key on the command line, where other users can see it (ps); prefer --key-file, stdin or MESH_AUTH_KEY');
+    return sources.key.trim();
+  }
+  const fromEnv = process.env['MESH_AUTH_KEY'];
+  if (fromEnv) return fromEnv.trim();
+  if (!process.stdin.isTTY) {
+    const text = (await readStdin()).trim();
+    if (text) return text;
+  }
+  return undefined;
+}

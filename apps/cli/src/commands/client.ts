@@ -1,0 +1,52 @@
+import { clientSetup as coreClientSetup, joinMesh } from '@mesh/core';
+import { readAuthKey } from '../auth-key.js';
+import { usageError } from '../boundary.js';
+import { context } from '../context.js';
+import type { Output } from '../output/output.js';
+import { printPeerResult } from './peer.js';
+
+export interface ClientSetupArgs {
+  json: boolean;
+  server?: string | undefined;
+  keyFile?: string | undefined;
+  key?: string | undefined;
+  peer: boolean;
+}
+
+export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<number> {
+  const server = a.server ?? process.env['MESH_SERVER_URL'];
+  if (!server) throw usageError('--server URL is required', 'e.g. mesh client setup --server http://10.0.0.1:8080 --key-file key.txt');
+  const authKey = (await readAuthKey(a, out)) ?? '';
+  const ctx = await context(out);
+  out.section('Client Setup');
+  const r = await coreClientSetup(ctx, { serverUrl: server, authKey, peer: a.peer });
+  if (r.peer) printPeerResult(r.peer, out);
+  out.section(r.changed ? 'Setup Complete' : 'Already set up');
+  out.fields([
+    ['Server', r.serverUrl],
+    ['Tailscale IP', r.tailnetIp],
+    ['Device ID', r.deviceId],
+    ['Shared folder', r.folderPath],
+  ]);
+  if (r.changed) for (const c of r.changes) out.info(`changed: ${c}`);
+  else out.ok('nothing to change');
+  out.info("Run 'mesh status' to check connectivity");
+  out.result({ ok: true, ...r });
+  return 0;
+}
+
+export async function clientJoin(
+  a: { json: boolean; keyFile?: string | undefined; key?: string | undefined },
+  out: Output,
+): Promise<number> {
+  const authKey = (await readAuthKey(a, out)) ?? '';
+  const ctx = await context(out);
+  const r = await joinMesh(ctx, { authKey });
+  out.fields([
+    ['Server', r.serverUrl],
+    ['Tailscale IP', r.tailnetIp],
+  ]);
+  if (!r.changed) out.ok('nothing to change');
+  out.result({ ok: true, ...r });
+  return 0;
+}

@@ -1,0 +1,120 @@
+import type { Reporter, WaitHandle } from '@mesh/core';
+import { paint, useColour } from './colour.js';
+
+/** Where output goes; tests pass string collectors. */
+export interface OutputStreams {
+  stdout: { write(chunk: string): unknown; isTTY?: boolean };
+  stderr: { write(chunk: string): unknown; isTTY?: boolean };
+}
+
+export interface OutputOptions {
+  /** Machine mode: stdout holds exactly one JSON document; human lines are not printed. */
+  json: boolean;
+  streams?: OutputStreams;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The CLI's one way to print. Human mode follows the earlier tool: `INFO:`/`OK:`/`WARN:`/`ERROR:`
+ * prefixes, `=== Section ===` headers, colour only on a TTY without NO_COLOR. Progress for
+ * anything that waits goes to stderr so stdout stays parseable.
+ */
+export class Output implements Reporter {
+  readonly json: boolean;
+  private readonly out: OutputStreams['stdout'];
+  private readonly err: OutputStreams['stderr'];
+  private readonly colourOut: boolean;
+  private readonly colourErr: boolean;
+
+  constructor(options: OutputOptions) {
+    const streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr };
+    this.json = options.json;
+    this.out = streams.stdout;
+    this.err = streams.stderr;
+    this.colourOut = useColour(this.out, options.env);
+    this.colourErr = useColour(this.err, options.env);
+  }
+
+  info(message: string): void {
+    this.human(`${paint(this.colourOut, 'blue', 'INFO:')} ${message}`);
+  }
+
+  ok(message: string): void {
+    this.human(`${paint(this.colourOut, 'green', 'OK:')} ${message}`);
+  }
+
+  warn(message: string): void {
+    this.human(`${paint(this.colourOut, 'yellow', 'WARN:')} ${message}`);
+  }
+
+  /** An error line, always on stderr (also in JSON mode, where stdout carries the JSON error). */
+  error(message: string, hint?: string): void {
+    this.err.write(`${paint(this.colourErr, 'red', 'ERROR:')} ${message}\n`);
+    if (hint) this.err.write(`${paint(this.colourErr, 'dim', 'Hint:')} ${hint}\n`);
+  }
+
+  /** A warning on stderr (shown in JSON mode too), for things the user must see. */
+  warnErr(message: string): void {
+    this.err.write(`${paint(this.colourErr, 'yellow', 'WARN:')} ${message}\n`);
+  }
+
+  /** A blank line then `=== Title ===`. */
+  section(title: string): void {
+    this.human(`\n${paint(this.colourOut, 'bold', `=== ${title} ===`)}`);
+  }
+
+  /** A plain line (human mode only). */
+  line(text = ''): void {
+    this.human(text);
+  }
+
+  /** `  Key: value` lines, keys aligned. */
+  fields(rows: ReadonlyArray<readonly [string, string | number | boolean | undefined]>): void {
+    const shown = rows.filter(([, v]) => v !== undefined);
+    const width = Math.max(0, ...shown.map(([k]) => k.length)) + 1;
+    for (const [k, v] of shown) this.human(`  ${`${k}:`.padEnd(width)} ${String(v)}`);
+  }
+
+  /** A table with a header row; columns padded to their widest cell. */
+  table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    const fmt = (cells: readonly string[]) =>
+      `  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+    this.human(paint(this.colourOut, 'bold', fmt(header)));
+    for (const r of rows) this.human(fmt(r));
+  }
+
+  /** Colours a word for human output (`online` green, `offline` red...). */
+  colour(style: 'red' | 'green' | 'yellow' | 'dim' | 'bold', text: string): string {
+    return paint(this.colourOut, style, text);
+  }
+
+  /** The one JSON document of a `--json` run. Human mode ignores it. */
+  result(data: unknown): void {
+    if (this.json) this.out.write(`${JSON.stringify(data, null, 2)}\n`);
+  }
+
+  /**
+   * Progress for something that waits, on stderr: a `... message` line when it starts and the
+   * elapsed time when it ends. Shown in JSON mode too (stderr is not parsed).
+   */
+  wait(message: string): WaitHandle {
+    const started = Date.now();
+    const tty = this.err.isTTY === true;
+    this.err.write(`${paint(this.colourErr, 'dim', '...')} ${message}${tty ? '' : '\n'}`);
+    let finished = false;
+    const end = (ok: boolean, text?: string) => {
+      if (finished) return;
+      finished = true;
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      const mark = ok ? paint(this.colourErr, 'green', 'done') : paint(this.colourErr, 'red', 'failed');
+      const tail = `${mark} (${secs}s)${text ? ` ${text}` : ''}`;
+      this.err.write(tty ? ` ${tail}\n` : `... ${message}: ${tail}\n`);
+    };
+    return { done: (t) => end(true, t), fail: (t) => end(false, t) };
+  }
+
+  private human(text: string): void {
+    if (!this.json) this.out.write(`${text}\n`);
+  }
+}

@@ -1,0 +1,190 @@
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { HeadscaleClient, type Node, type PreAuthKey } from '@mesh/headscale';
+import { readSavedServerUrl } from '@mesh/platform';
+import type { MeshContext } from '../context.js';
+import { MeshError } from '../errors.js';
+import { toMeshError } from '../map-error.js';
+import { runningPid } from '../internal/supervise.js';
+import { MESH_USER } from './constants.js';
+import { localHeadscale, requireServerRole } from './server.js';
+
+/** A node as Mesh shows it (no keys). */
+export interface NodeSummary {
+  id: string;
+  name: string;
+  hostname: string;
+  ips: string[];
+  online: boolean;
+  lastSeen: string | undefined;
+  expiry: string | undefined;
+  user: string | undefined;
+  tags: string[];
+}
+
+/** A pre-auth key as Mesh shows it (never the secret). */
+export interface KeySummary {
+  id: string;
+  reusable: boolean;
+  ephemeral: boolean;
+  used: boolean;
+  expiration: string | undefined;
+  expired: boolean;
+}
+
+export function summarizeNode(n: Node): NodeSummary {
+  return {
+    id: n.id,
+    name: n.givenName || n.name,
+    hostname: n.name,
+    ips: n.ipAddresses,
+    online: n.online,
+    lastSeen: n.lastSeen?.toISOString(),
+    expiry: n.expiry?.toISOString(),
+    user: n.user?.name,
+    tags: n.tags,
+  };
+}
+
+function summarizeKey(k: PreAuthKey, now = Date.now()): KeySummary {
+  return {
+    id: k.id,
+    reusable: k.reusable,
+    ephemeral: k.ephemeral,
+    used: k.used,
+    expiration: k.expiration?.toISOString(),
+    expired: k.expiration !== undefined && k.expiration.getTime() <= now,
+  };
+}
+
+/**
+ * The server's Headscale client: REST with the API key `mesh server setup` saved (proves the
+ * HTTP API works), else the local CLI.
+ */
+export async function serverHeadscale(ctx: MeshContext): Promise<HeadscaleClient> {
+  const url = await readSavedServerUrl({ env: ctx.env }).catch(() => undefined);
+  const apiKey = await readFile(ctx.paths.apiKeyFile, 'utf8').then(
+    (t) => t.trim(),
+    () => undefined,
+  );
+  if (url && apiKey) return new HeadscaleClient({ rest: { url, apiKey } });
+  return localHeadscale(ctx);
+}
+
+export async function listNodes(ctx: MeshContext): Promise<NodeSummary[]> {
+  requireServerRole(ctx);
+  try {
+    const hs = await serverHeadscale(ctx);
+    return (await hs.nodes.list()).map(summarizeNode).sort((a, b) => Number(a.id) - Number(b.id));
+  } catch (error) {
+    throw toMeshError(error, 'listing nodes');
+  }
+}
+
+/** Finds a node by ID, given name or hostname; bad input when none or several match. */
+async function resolveNode(hs: HeadscaleClient, ref: string): Promise<Node> {
+  const nodes = await hs.nodes.list();
+  const byId = nodes.find((n) => n.id === ref);
+  if (byId) return byId;
+  const byName = nodes.filter((n) => n.givenName === ref || n.name === ref);
+  if (byName.length === 1 && byName[0]) return byName[0];
+  throw new MeshError(
+    byName.length > 1 ? `${byName.length} nodes are named ${JSON.stringify(ref)}` : `no node ${JSON.stringify(ref)}`,
+    { kind: 'badInput', hint: 'see mesh server nodes list; use the node ID' },
+  );
+}
+
+export type NodeAction = 'rename' | 'expire' | 'remove';
+
+export interface NodeActionResult {
+  action: NodeAction;
+  changed: boolean;
+  node: NodeSummary;
+}
+
+/** `mesh server nodes rename|expire|remove`. Renaming to the current name changes nothing. */
+export async function changeNode(
+  ctx: MeshContext,
+  action: NodeAction,
+  ref: string,
+  newName?: string,
+): Promise<NodeActionResult> {
+  requireServerRole(ctx);
+  if (action === 'rename' && (!newName || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(newName))) {
+    throw new MeshError(`invalid node name ${JSON.stringify(newName ?? '')}`, {
+      kind: 'badInput',
+      hint: 'lower-case letters, digits and -, at most 63 characters',
+    });
+  }
+  const hs = await serverHeadscale(ctx);
+  try {
+    const node = await resolveNode(hs, ref);
+    const before = summarizeNode(node);
+    if (action === 'rename') {
+      if (node.givenName === newName) return { action, changed: false, node: before };
+      return { action, changed: true, node: summarizeNode(await hs.nodes.rename(node.id, newName as string)) };
+    }
+    if (action === 'expire') {
+      if (node.expiry && node.expiry.getTime() <= Date.now()) return { action, changed: false, node: before };
+      return { action, changed: true, node: summarizeNode(await hs.nodes.expire(node.id)) };
+    }
+    await hs.nodes.delete(node.id);
+    return { action, changed: true, node: before };
+  } catch (error) {
+    throw toMeshError(error, `${action} node ${ref}`);
+  }
+}
+
+export interface ServerStatus {
+  service: 'running' | 'stopped';
+  serverUrl: string | undefined;
+  healthy: boolean;
+  version: string | undefined;
+  nodes: NodeSummary[];
+  online: number;
+  offline: number;
+  keys: KeySummary[];
+}
+
+/** `mesh server status`: service, URL, health, nodes online/offline, keys (no secrets). */
+export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
+  requireServerRole(ctx);
+  const configured = await access(ctx.paths.headscale.configPath).then(
+    () => true,
+    () => false,
+  );
+  if (!configured) {
+    throw new MeshError('Headscale is not set up on this machine', {
+      kind: 'badInput',
+      hint: 'Run: mesh server setup',
+    });
+  }
+  const runDir = path.join(ctx.paths.stateDir, 'run');
+  const pid = await runningPid('headscale', { runDir });
+  const serverUrl = await readSavedServerUrl({ env: ctx.env }).catch(() => undefined);
+  const result: ServerStatus = {
+    service: pid === undefined ? 'stopped' : 'running',
+    serverUrl,
+    healthy: false,
+    version: undefined,
+    nodes: [],
+    online: 0,
+    offline: 0,
+    keys: [],
+  };
+  if (pid === undefined) return result;
+  try {
+    const hs = await serverHeadscale(ctx);
+    await hs.health({ timeout: 3000 });
+    result.healthy = true;
+    result.version = (await hs.version()).version;
+    result.nodes = (await hs.nodes.list()).map(summarizeNode);
+    result.online = result.nodes.filter((n) => n.online).length;
+    result.offline = result.nodes.length - result.online;
+    const user = await hs.users.get({ name: MESH_USER });
+    result.keys = (await hs.preAuthKeys.list({ user: { id: user.id } })).map((k) => summarizeKey(k));
+  } catch (error) {
+    throw toMeshError(error, 'reading the server state');
+  }
+  return result;
+}

@@ -1,0 +1,279 @@
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  HeadscaleClient,
+  type HeadscaleConfigOptions,
+  type HeadscalePostgresOptions,
+  type Node,
+  writeHeadscaleConfig,
+} from '@mesh/headscale';
+import { readSavedServerUrl, writeSavedServerUrl } from '@mesh/platform';
+import type { MeshContext } from '../context.js';
+import { MeshError } from '../errors.js';
+import { toMeshError } from '../map-error.js';
+import { daemonLogTail, runningPid, startDaemon, stopDaemon } from '../internal/supervise.js';
+import { MESH_USER } from './constants.js';
+import { ensureSyncthing } from './syncthing.js';
+import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
+
+/** Fails unless this machine has the server role (the earlier tool's guard, §5.1). */
+export function requireServerRole(ctx: MeshContext): void {
+  if (ctx.role !== 'server') {
+    throw new MeshError(
+      `Server commands must be run on the coordination server (current role: ${ctx.role})`,
+      { kind: 'badInput', hint: `add this hostname (${ctx.hostname}) to MESH_SERVER_HOSTNAMES` },
+    );
+  }
+}
+
+/** Parses `postgres://user:pass@host:port/db` into Headscale's database options. */
+export function parsePostgresUrl(url: string): HeadscalePostgresOptions {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new MeshError('--postgres must be a URL like postgres://user:password@host:5432/headscale', {
+      kind: 'badInput',
+      hint: 'check the --postgres value',
+    });
+  }
+  const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!/^postgres(ql)?:$/.test(u.protocol) || !u.hostname || !u.username || !name) {
+    throw new MeshError('--postgres must be a URL like postgres://user:password@host:5432/headscale', {
+      kind: 'badInput',
+      hint: 'give user, host and database name',
+    });
+  }
+  return {
+    type: 'postgres',
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : 5432,
+    name,
+    user: decodeURIComponent(u.username),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+  };
+}
+
+/** The first non-loopback, non-tailnet IPv4 of this machine (the earlier tool's `hostname -I`). */
+export function primaryIpv4(
+  interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
+): string | undefined {
+  for (const [name, addrs] of Object.entries(interfaces)) {
+    if (name.startsWith('tailscale')) continue;
+    for (const a of addrs ?? []) {
+      if (a.family !== 'IPv4' || a.internal) continue;
+      const [x, y] = a.address.split('.').map(Number) as [number, number];
+      if (x === 100 && y >= 64 && y < 128) continue;
+      return a.address;
+    }
+  }
+  return undefined;
+}
+
+/** Checks a `--server`/`--server-url` value: http(s), host, no path. Returns it without a trailing slash. */
+export function validateServerUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new MeshError(`not a server URL: ${JSON.stringify(value)} (expected http://HOST:PORT)`, {
+      kind: 'badInput',
+      hint: 'use the URL mesh server keygen printed, e.g. http://10.0.0.1:8080',
+    });
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname || (u.pathname !== '/' && u.pathname !== '')) {
+    throw new MeshError(`not a server URL: ${JSON.stringify(value)} (expected http://HOST:PORT)`, {
+      kind: 'badInput',
+      hint: 'use the URL mesh server keygen printed, e.g. http://10.0.0.1:8080',
+    });
+  }
+  return `${u.protocol}//${u.host}`;
+}
+
+/** A Headscale client over the local CLI and unix socket (no API key needed on the server). */
+export function localHeadscale(ctx: MeshContext): HeadscaleClient {
+  return new HeadscaleClient({
+    cli: {
+      configPath: ctx.paths.headscale.configPath,
+      socketPath: ctx.paths.headscale.socketPath,
+      runner: ctx.runner,
+      ...(ctx.paths.binaries.headscale ? { binary: ctx.paths.binaries.headscale } : {}),
+    },
+  });
+}
+
+/** Options of {@link setupServer}. */
+export interface SetupServerOptions {
+  /** PostgreSQL URL; SQLite (embedded) when absent. */
+  postgres?: string;
+  /** `IP:PORT` Headscale binds. @default `<primary IPv4>:8080` */
+  listen?: string;
+  /** URL clients use. @default `http://<listen>` */
+  serverUrl?: string;
+}
+
+export interface SetupServerResult {
+  /** False when everything was already in place ("nothing to change"). */
+  changed: boolean;
+  changes: string[];
+  serverUrl: string;
+  configPath: string;
+  database: 'sqlite' | 'postgres';
+  service: 'supervised' | 'systemd';
+  tailnetIp: string | undefined;
+  deviceId: string;
+  folderPath: string;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * `mesh server setup`: Headscale configured and running, user `mesh`, an API key kept in a
+ * 0600 file, this machine's own tailscaled joined, and its Syncthing set up. Idempotent.
+ */
+export async function setupServer(
+  ctx: MeshContext,
+  o: SetupServerOptions = {},
+): Promise<SetupServerResult> {
+  requireServerRole(ctx);
+  const r = ctx.reporter;
+  const changes: string[] = [];
+  // Validate every input before touching anything.
+  const database = o.postgres ? parsePostgresUrl(o.postgres) : undefined;
+  const saved = await readSavedServerUrl({ root: '/', env: ctx.env }).catch(() => undefined);
+  const ip = primaryIpv4();
+  const listen = o.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : undefined);
+  if (!listen) {
+    throw new MeshError('could not find this machine\'s IPv4 address to listen on', {
+      kind: 'badInput',
+      hint: 'pass --listen IP:PORT',
+    });
+  }
+  if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen)) {
+    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen)}`, { kind: 'badInput' });
+  }
+  const serverUrl = validateServerUrl(o.serverUrl ?? saved ?? `http://${listen}`);
+
+  // 1. Config (atomic, 0600, only rewritten when it differs).
+  const hsPaths = ctx.paths.headscale;
+  await mkdir(path.dirname(hsPaths.socketPath), { recursive: true, mode: 0o755 });
+  const config: HeadscaleConfigOptions = {
+    serverUrl,
+    listenAddr: listen,
+    stateDir: hsPaths.stateDir,
+    socketPath: hsPaths.socketPath,
+    ...(database ? { database } : {}),
+  };
+  let configChanged: boolean;
+  try {
+    configChanged = (await writeHeadscaleConfig(hsPaths.configPath, config)).changed;
+  } catch (error) {
+    throw toMeshError(error, 'writing the Headscale config');
+  }
+  if (configChanged) {
+    changes.push(`wrote ${hsPaths.configPath}`);
+    r.ok(`Headscale config written: ${hsPaths.configPath}`);
+  } else r.ok('Headscale config already up to date');
+
+  // 2. Service.
+  const runDir = path.join(ctx.paths.stateDir, 'run');
+  const headscaleBin = localHeadscale(ctx).transport;
+  const binary = (headscaleBin as { binary?: string }).binary ?? 'headscale';
+  const running = (await runningPid('headscale', { runDir })) !== undefined;
+  if (running && configChanged) {
+    await stopDaemon('headscale', { runDir });
+    changes.push('restarted Headscale (config changed)');
+  }
+  if (!running || configChanged) {
+    await startDaemon(
+      { name: 'headscale', file: binary, args: ['serve', '-c', hsPaths.configPath], dirs: [hsPaths.stateDir] },
+      { runDir },
+    );
+    if (!running) changes.push('started Headscale');
+  }
+  const health = new HeadscaleClient({ rest: { url: serverUrl, timeout: 2000 } });
+  const wait = r.wait(`Waiting for Headscale at ${serverUrl}/health`);
+  const until = Date.now() + 45_000;
+  for (;;) {
+    try {
+      await health.health({ timeout: 2000 });
+      break;
+    } catch {
+      if (Date.now() > until || (await runningPid('headscale', { runDir })) === undefined) {
+        wait.fail();
+        const tail = await daemonLogTail('headscale', { runDir }, 3);
+        throw new MeshError(`Headscale did not become healthy at ${serverUrl}`, {
+          kind: 'serviceDown',
+          hint: `see ${path.join(runDir, 'headscale.log')}${tail ? `: ${tail.split('\n').pop()}` : ''}`,
+        });
+      }
+      await sleep(300);
+    }
+  }
+  wait.done();
+  r.ok(`Headscale is running at ${serverUrl}`);
+
+  // 3. User and API key.
+  const hs = localHeadscale(ctx);
+  let userId: string;
+  try {
+    const { user, changed } = await hs.users.ensure(MESH_USER);
+    userId = user.id;
+    if (changed) {
+      changes.push(`created user ${MESH_USER}`);
+      r.ok(`Created user ${MESH_USER}`);
+    } else r.ok(`User ${MESH_USER} already exists`);
+    if (!(await exists(ctx.paths.apiKeyFile))) {
+      const created = await hs.apiKeys.create({ expiration: 365 * 24 * 3_600_000 });
+      await mkdir(path.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 0o700 });
+      await writeFile(ctx.paths.apiKeyFile, `${created.key}\n`, { mode: 0o600 });
+      changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
+      r.ok(`API key saved (mode 0600): ${ctx.paths.apiKeyFile}`);
+    }
+  } catch (error) {
+    throw toMeshError(error, 'setting up Headscale');
+  }
+  const savedUrl = await writeSavedServerUrl(serverUrl, { env: ctx.env });
+  if (savedUrl.changed) changes.push(`saved the server URL in ${savedUrl.path}`);
+
+  // 4. This machine's own Tailscale client.
+  if (await ensureTailscaled(ctx, serverUrl)) changes.push('started tailscaled');
+  let status = await tailnetStatus(ctx);
+  if (status?.backendState !== 'Running') {
+    const key = await hs.preAuthKeys.create({
+      user: { id: userId },
+      reusable: false,
+      ephemeral: false,
+      expiration: 10 * 60_000,
+    });
+    const joined = await joinTailnet(ctx, serverUrl, key.key);
+    changes.push(`joined this machine to the tailnet (${joined.ipv4 ?? '?'})`);
+    status = await tailnetStatus(ctx);
+  }
+  const tailnetIp = status?.ips.find((i) => i.includes('.'));
+  r.ok(`This machine is in the tailnet: ${tailnetIp ?? 'no IPv4'}`);
+
+  // 5. Syncthing.
+  const st = await ensureSyncthing(ctx);
+  changes.push(...st.changes);
+
+  return {
+    changed: changes.length > 0,
+    changes,
+    serverUrl,
+    configPath: hsPaths.configPath,
+    database: database ? 'postgres' : 'sqlite',
+    service: 'supervised',
+    tailnetIp,
+    deviceId: st.deviceId,
+    folderPath: st.folderPath,
+  };
+}
+

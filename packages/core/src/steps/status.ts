@@ -1,0 +1,218 @@
+import { findConflicts } from '@mesh/syncthing-client';
+import { LocalApiClient } from '@mesh/tailscale';
+import { readSavedServerUrl } from '@mesh/platform';
+import type { MeshContext } from '../context.js';
+import { toMeshError } from '../map-error.js';
+import { SHARED_FOLDER_ID } from './constants.js';
+import { type ServerStatus, serverStatus } from './nodes.js';
+import { connectSyncthing, syncthingAnswers } from './syncthing.js';
+import { tailnetStatus } from './tailscale.js';
+
+/** One health check; every failed (`fail`) check is one issue. */
+export interface StatusCheck {
+  section: 'environment' | 'headscale' | 'tailscale' | 'syncthing' | 'configuration' | 'conflicts';
+  name: string;
+  level: 'ok' | 'info' | 'warn' | 'fail';
+  message: string;
+  /** What to do about it (failed checks). */
+  fix?: string;
+}
+
+export interface PeerReport {
+  hostname: string;
+  ip: string | undefined;
+  online: boolean;
+  path: 'direct' | 'relay' | 'none';
+  /** Round trip of a disco ping, ms (verbose only). */
+  latencyMs?: number;
+}
+
+export interface SyncthingPeerReport {
+  deviceId: string;
+  name: string;
+  connected: boolean;
+  address?: string;
+}
+
+export interface MeshStatus {
+  healthy: boolean;
+  issues: number;
+  environment: { hostname: string; osType: string; role: string; syncthingHome: string; sharedFolder: string };
+  tailscale: {
+    running: boolean;
+    backendState: string | undefined;
+    ip: string | undefined;
+    peers: PeerReport[];
+  };
+  syncthing: {
+    running: boolean;
+    port: number;
+    deviceId: string | undefined;
+    connected: SyncthingPeerReport[];
+    folder: { id: string; state: string | undefined; needFiles: number; needBytes: number } | undefined;
+  };
+  headscale?: Omit<ServerStatus, 'keys'> & { keys: number };
+  serverUrl: string | undefined;
+  conflicts: string[];
+  checks: StatusCheck[];
+}
+
+export interface MeshStatusOptions {
+  /** Ping peers for latency and list more detail. @default false */
+  verbose?: boolean;
+}
+
+/**
+ * `mesh status`: Environment, Headscale (server only), Tailscale, Syncthing, Configuration,
+ * conflicts. Healthy means no failed check; the CLI exits 0 only then.
+ */
+export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): Promise<MeshStatus> {
+  const checks: StatusCheck[] = [];
+  const add = (c: StatusCheck) => checks.push(c);
+  const env = {
+    hostname: ctx.hostname,
+    osType: ctx.platform.osType,
+    role: ctx.role,
+    syncthingHome: ctx.paths.syncthingHome,
+    sharedFolder: ctx.paths.sharedFolder,
+  };
+  if (ctx.role === 'unknown') {
+    add({ section: 'environment', name: 'role', level: 'info', message: 'Role is unknown: default ports 8384/22000', fix: 'set MESH_SERVER_HOSTNAMES / MESH_WSL2_HOSTNAMES / MESH_WINDOWS_HOSTNAMES' });
+  }
+
+  // Headscale (server only).
+  let headscale: MeshStatus['headscale'];
+  if (ctx.role === 'server') {
+    try {
+      const s = await serverStatus(ctx);
+      headscale = { ...s, keys: s.keys.length };
+      if (s.service !== 'running' || !s.healthy) {
+        add({ section: 'headscale', name: 'service', level: 'fail', message: 'Headscale is not running', fix: 'mesh server setup' });
+      } else {
+        add({ section: 'headscale', name: 'service', level: 'ok', message: `Headscale ${s.version ?? ''} is running at ${s.serverUrl ?? '?'}`.replace('  ', ' ') });
+        add({ section: 'headscale', name: 'nodes', level: 'info', message: `Nodes: ${s.online} online, ${s.offline} offline` });
+      }
+    } catch (error) {
+      const e = toMeshError(error);
+      add({ section: 'headscale', name: 'service', level: 'fail', message: e.message, fix: e.hint });
+    }
+  }
+
+  // Tailscale.
+  const ts = await tailnetStatus(ctx);
+  const tailscale: MeshStatus['tailscale'] = { running: ts !== undefined, backendState: ts?.backendState, ip: ts?.ips.find((i) => i.includes('.')), peers: [] };
+  if (!ts) {
+    add({ section: 'tailscale', name: 'daemon', level: 'fail', message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`, fix: 'mesh client setup (or mesh client join)' });
+  } else if (ts.backendState !== 'Running') {
+    add({ section: 'tailscale', name: 'connected', level: 'fail', message: `Tailscale is not connected (state ${ts.backendState})`, fix: 'mesh client join --key-file FILE' });
+  } else {
+    add({ section: 'tailscale', name: 'connected', level: 'ok', message: `Tailscale is connected, IP: ${tailscale.ip ?? '?'}` });
+    const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+    try {
+      for (const p of ts.peers) {
+        const ip = p.ips.find((i) => i.includes('.'));
+        const report: PeerReport = { hostname: p.hostname, ip, online: p.online, path: p.path };
+        if (o.verbose && p.online && ip) {
+          try {
+            const pong = await api.ping(ip, { type: 'disco', timeout: 3000 });
+            const latency = (pong as { LatencySeconds?: number }).LatencySeconds;
+            if (latency !== undefined) report.latencyMs = Math.round(latency * 10_000) / 10;
+          } catch {
+            // A failed ping is shown as no latency; online/offline is the health signal.
+          }
+        }
+        tailscale.peers.push(report);
+      }
+    } finally {
+      await api.close();
+    }
+    const offline = tailscale.peers.filter((p) => !p.online);
+    if (offline.length > 0) {
+      add({ section: 'tailscale', name: 'peers', level: 'warn', message: `${offline.length} peer(s) offline: ${offline.map((p) => p.hostname).join(', ')}` });
+    }
+  }
+
+  // Syncthing.
+  const syncthing: MeshStatus['syncthing'] = { running: false, port: ctx.ports.syncthingGui, deviceId: undefined, connected: [], folder: undefined };
+  try {
+    const st = await connectSyncthing(ctx);
+    syncthing.deviceId = st.deviceId;
+    if (!(await syncthingAnswers(st))) {
+      add({ section: 'syncthing', name: 'running', level: 'fail', message: `Syncthing is not running (port ${ctx.ports.syncthingGui})`, fix: 'mesh client setup (or mesh server setup) starts it' });
+    } else {
+      syncthing.running = true;
+      add({ section: 'syncthing', name: 'running', level: 'ok', message: `Syncthing is running on port ${ctx.ports.syncthingGui}` });
+      const [conns, devices] = await Promise.all([st.client.system.connections(), st.client.config.devices.list()]);
+      const names = new Map(devices.map((d) => [d.deviceID, d.name ?? '']));
+      for (const [id, c] of Object.entries(conns.connections ?? {})) {
+        if (id === st.deviceId) continue;
+        const entry: SyncthingPeerReport = { deviceId: id, name: names.get(id) ?? '', connected: c.connected === true };
+        if (c.address) entry.address = c.address;
+        syncthing.connected.push(entry);
+      }
+      const up = syncthing.connected.filter((c) => c.connected).length;
+      add({ section: 'syncthing', name: 'peers', level: up > 0 ? 'ok' : 'warn', message: `Connected peers: ${up}/${syncthing.connected.length}` });
+      try {
+        const f = await st.client.db.status(SHARED_FOLDER_ID);
+        syncthing.folder = { id: SHARED_FOLDER_ID, state: f.state, needFiles: f.needFiles ?? 0, needBytes: f.needBytes ?? 0 };
+        const level = f.state === 'error' ? 'fail' : 'ok';
+        add({ section: 'syncthing', name: 'folder', level, message: `Folder: ${SHARED_FOLDER_ID} (${f.state ?? '?'})${f.needFiles ? `, ${f.needFiles} file(s) still needed` : ''}` });
+      } catch {
+        add({ section: 'syncthing', name: 'folder', level: 'fail', message: `Folder ${SHARED_FOLDER_ID} is not configured`, fix: 'mesh client setup' });
+      }
+    }
+  } catch (error) {
+    const e = toMeshError(error);
+    add({ section: 'syncthing', name: 'running', level: 'fail', message: e.message, fix: e.hint });
+  }
+
+  // Configuration.
+  const serverUrl = ctx.settings.serverUrl ?? (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
+  add(
+    serverUrl
+      ? { section: 'configuration', name: 'server', level: 'ok', message: `Headscale server: ${serverUrl}` }
+      : { section: 'configuration', name: 'server', level: 'fail', message: 'No Headscale server configured', fix: 'mesh client setup --server URL' },
+  );
+
+  // Conflicts.
+  let conflicts: string[] = [];
+  try {
+    conflicts = (await findConflicts(ctx.paths.sharedFolder)).map((c) => c.relativePath);
+  } catch {
+    // No shared folder yet: reported by the Syncthing checks.
+  }
+  if (conflicts.length > 0) {
+    add({ section: 'conflicts', name: 'conflicts', level: 'warn', message: `${conflicts.length} conflict file(s) in ${ctx.paths.sharedFolder}`, fix: 'mesh conflicts lists them; keep the right version, delete the copy' });
+  }
+
+  const issues = checks.filter((c) => c.level === 'fail').length;
+  return {
+    healthy: issues === 0,
+    issues,
+    environment: env,
+    tailscale,
+    syncthing,
+    ...(headscale ? { headscale } : {}),
+    serverUrl,
+    conflicts,
+    checks,
+  };
+}
+
+export interface ConflictReport {
+  folder: string;
+  files: Array<{ path: string; original: string; modifiedBy: string | undefined }>;
+}
+
+/** `mesh conflicts`: Syncthing conflict copies in the shared folder. */
+export async function listConflicts(ctx: MeshContext): Promise<ConflictReport> {
+  try {
+    const files = await findConflicts(ctx.paths.sharedFolder);
+    return {
+      folder: ctx.paths.sharedFolder,
+      files: files.map((f) => ({ path: f.relativePath, original: f.originalRelativePath, modifiedBy: (f as { shortId?: string }).shortId })),
+    };
+  } catch (error) {
+    throw toMeshError(error, `reading ${ctx.paths.sharedFolder}`);
+  }
+}

@@ -1,0 +1,245 @@
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type FolderConfig,
+  readSyncthingHome,
+  SyncthingClient,
+  type SyncthingHomeInfo,
+} from '@mesh/syncthing-client';
+import type { MeshContext } from '../context.js';
+import { MeshError } from '../errors.js';
+import { toMeshError } from '../map-error.js';
+import { runningPid, startDaemon } from '../internal/supervise.js';
+import { applySyncthingXml, OFFLINE_OPTIONS } from '../internal/syncthing-xml.js';
+import { DEFAULT_STIGNORE, SHARED_FOLDER_ID, SHARED_FOLDER_LABEL } from './constants.js';
+
+/** A connected REST client plus what we know about the local Syncthing. */
+export interface LocalSyncthing {
+  client: SyncthingClient;
+  home: SyncthingHomeInfo;
+  deviceId: string;
+}
+
+/** The syncthing program: `MESH_SYNCTHING_BIN`, else `syncthing` on PATH. */
+function syncthingBinary(ctx: MeshContext): string {
+  return ctx.paths.binaries.syncthing ?? 'syncthing';
+}
+
+function runDir(ctx: MeshContext): string {
+  return path.join(ctx.paths.stateDir, 'run');
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Connects to the local Syncthing over REST (role's GUI port on loopback, key from config.xml). */
+export async function connectSyncthing(ctx: MeshContext): Promise<LocalSyncthing> {
+  let home: SyncthingHomeInfo;
+  try {
+    home = await readSyncthingHome(ctx.paths.syncthingHome);
+  } catch (error) {
+    throw new MeshError(`Syncthing is not set up on this machine (${ctx.paths.syncthingHome})`, {
+      kind: 'serviceDown',
+      cause: error,
+      hint: 'run mesh client setup (or mesh server setup on the server)',
+    });
+  }
+  if (!home.apiKey || !home.deviceId) {
+    throw new MeshError(`Syncthing home ${ctx.paths.syncthingHome} has no API key or certificate`, {
+      kind: 'badInput',
+      hint: 'run mesh client setup to (re)configure Syncthing',
+    });
+  }
+  const baseUrl = home.baseUrl ?? `http://127.0.0.1:${ctx.ports.syncthingGui}`;
+  const client = new SyncthingClient({ baseUrl, apiKey: home.apiKey, timeout: 10_000, maxRetries: 1 });
+  return { client, home, deviceId: home.deviceId };
+}
+
+/** True when the local Syncthing answers its REST ping. */
+export async function syncthingAnswers(st: LocalSyncthing): Promise<boolean> {
+  try {
+    await st.client.system.ping({ timeout: 2000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Like {@link connectSyncthing} but fails with `serviceDown` when Syncthing does not answer. */
+export async function requireSyncthing(ctx: MeshContext): Promise<LocalSyncthing> {
+  const st = await connectSyncthing(ctx);
+  if (!(await syncthingAnswers(st))) {
+    throw new MeshError(`Syncthing is not running (port ${ctx.ports.syncthingGui})`, {
+      kind: 'serviceDown',
+      hint: 'start it again with mesh client setup (or mesh server setup), then retry',
+    });
+  }
+  return st;
+}
+
+export interface EnsureSyncthingResult {
+  deviceId: string;
+  folderPath: string;
+  changes: string[];
+}
+
+/**
+ * Makes this machine's Syncthing match the role: generated home, loopback GUI on the role's
+ * port, one explicit listen address on the role's sync port, every outbound feature off,
+ * running, and the `opt-shared` folder with the earlier tool's settings and `.stignore`.
+ */
+export async function ensureSyncthing(ctx: MeshContext): Promise<EnsureSyncthingResult> {
+  const changes: string[] = [];
+  const r = ctx.reporter;
+  const home = ctx.paths.syncthingHome;
+  const configPath = path.join(home, 'config.xml');
+  const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
+  const listenAddress = `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
+
+  if (!(await exists(configPath))) {
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    const gen = await ctx.runner.run(
+      syncthingBinary(ctx),
+      ['generate', `--home=${home}`, '--no-default-folder', '--skip-port-probing'],
+      { timeout: 60_000, env: { STNODEFAULTFOLDER: '1', STNOUPGRADE: '1' } },
+    );
+    if (gen.exitCode !== 0) {
+      throw new MeshError(`syncthing generate failed: ${gen.stderr.trim().split('\n').pop() ?? ''}`, {
+        hint: 'check that syncthing is installed (MESH_SYNCTHING_BIN) and the home is writable',
+      });
+    }
+    const xml = await readFile(configPath, 'utf8');
+    const edited = applySyncthingXml(xml, { guiAddress, listenAddress, deviceName: ctx.hostname });
+    await writeFile(configPath, edited, { mode: 0o600 });
+    changes.push('generated the Syncthing identity and config');
+    r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
+  }
+
+  let st = await connectSyncthing(ctx);
+  if (!(await syncthingAnswers(st))) {
+    const opts = { runDir: runDir(ctx) };
+    if ((await runningPid('syncthing', opts)) === undefined) {
+      await startDaemon(
+        {
+          name: 'syncthing',
+          file: syncthingBinary(ctx),
+          args: ['serve', `--home=${home}`, '--no-browser', '--no-upgrade', `--gui-address=${guiAddress}`],
+          env: { STNOUPGRADE: '1', STNODEFAULTFOLDER: '1' },
+        },
+        opts,
+      );
+      changes.push('started Syncthing');
+    }
+    const wait = r.wait('Waiting for Syncthing to answer');
+    const until = Date.now() + 45_000;
+    while (!(await syncthingAnswers(st))) {
+      if (Date.now() > until) {
+        wait.fail();
+        throw new MeshError(`Syncthing did not answer on ${guiAddress} within 45s`, {
+          kind: 'serviceDown',
+          hint: `see ${path.join(runDir(ctx), 'syncthing.log')}`,
+        });
+      }
+      await sleep(300);
+    }
+    wait.done();
+    st = await connectSyncthing(ctx);
+  }
+  r.ok(`Syncthing is running on port ${ctx.ports.syncthingGui}`);
+
+  try {
+    await configureOverRest(ctx, st, listenAddress, changes);
+  } catch (error) {
+    throw toMeshError(error, 'configuring Syncthing');
+  }
+  return { deviceId: st.deviceId, folderPath: ctx.paths.sharedFolder, changes };
+}
+
+async function configureOverRest(
+  ctx: MeshContext,
+  st: LocalSyncthing,
+  listenAddress: string,
+  changes: string[],
+): Promise<void> {
+  const r = ctx.reporter;
+  const c = st.client;
+  // Options: the same offline switches as the XML, checked on every run (another tool may
+  // have flipped them).
+  const options = await c.config.options.get();
+  const want: Record<string, unknown> = {
+    listenAddresses: [listenAddress],
+    globalAnnounceEnabled: false,
+    localAnnounceEnabled: false,
+    relaysEnabled: false,
+    natEnabled: false,
+    startBrowser: false,
+    urAccepted: -1,
+    autoUpgradeIntervalH: 0,
+    crashReportingEnabled: false,
+  };
+  void OFFLINE_OPTIONS;
+  const patch: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(want)) {
+    if (JSON.stringify((options as Record<string, unknown>)[k]) !== JSON.stringify(v)) patch[k] = v;
+  }
+  if (Object.keys(patch).length > 0) {
+    await c.config.options.update(patch);
+    changes.push(`Syncthing options: ${Object.keys(patch).join(', ')}`);
+    r.ok(`Syncthing options set (${Object.keys(patch).join(', ')})`);
+  }
+
+  // Own device name: every instance is named after the kernel hostname otherwise.
+  const self = await c.config.devices.get(st.deviceId);
+  if (self.name !== ctx.hostname) {
+    await c.config.devices.update(st.deviceId, { name: ctx.hostname });
+    changes.push(`renamed this Syncthing device to ${ctx.hostname}`);
+  }
+
+  // Shared folder and .stignore (only if missing, never overwritten).
+  const folderPath = ctx.paths.sharedFolder;
+  await mkdir(folderPath, { recursive: true });
+  const stignore = path.join(folderPath, '.stignore');
+  if (!(await exists(stignore))) {
+    await writeFile(stignore, DEFAULT_STIGNORE);
+    changes.push(`created ${stignore}`);
+    r.ok(`Created ${stignore}`);
+  }
+  const folders = await c.config.folders.list();
+  const folder = folders.find((f) => f.id === SHARED_FOLDER_ID);
+  const settings: Partial<FolderConfig> = {
+    label: SHARED_FOLDER_LABEL,
+    type: 'sendreceive',
+    fsWatcherEnabled: true,
+    fsWatcherDelayS: 1,
+    versioning: { type: 'simple', params: { keep: '5' } },
+  };
+  if (!folder) {
+    await c.config.folders.add({ id: SHARED_FOLDER_ID, path: folderPath, ...settings });
+    changes.push(`created folder ${SHARED_FOLDER_ID} at ${folderPath}`);
+    r.ok(`Shared folder ${SHARED_FOLDER_ID} at ${folderPath}`);
+  } else {
+    const patch: Partial<FolderConfig> = {};
+    if (folder.path.replace(/\/+$/, '') !== folderPath.replace(/\/+$/, '')) {
+      throw new MeshError(
+        `folder ${SHARED_FOLDER_ID} already points at ${folder.path}, not ${folderPath}`,
+        { kind: 'badInput', hint: 'set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing' },
+      );
+    }
+    if (folder.label !== settings.label) patch.label = settings.label as string;
+    if (folder.type !== 'sendreceive') patch.type = 'sendreceive';
+    if (folder.fsWatcherEnabled !== true) patch.fsWatcherEnabled = true;
+    if (folder.fsWatcherDelayS !== 1) patch.fsWatcherDelayS = 1;
+    if (folder.versioning?.type !== 'simple') patch.versioning = settings.versioning as FolderConfig['versioning'];
+    if (Object.keys(patch).length > 0) {
+      await c.config.folders.update(SHARED_FOLDER_ID, patch);
+      changes.push(`folder ${SHARED_FOLDER_ID}: ${Object.keys(patch).join(', ')}`);
+    } else {
+      r.ok(`Shared folder ${SHARED_FOLDER_ID} already configured`);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The one error hierarchy of `@mesh/platform`. Every error has a `name`, keeps its `cause`
+ * and carries a `hint` that tells the user what to do next.
+ */
+export class PlatformError extends Error {
+  override readonly name: string = 'PlatformError';
+  /** What the user can do about it, one sentence. */
+  readonly hint: string;
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint ?? '';
+  }
+}
+
+/** A setting (environment variable or `.env` entry) has a value Mesh cannot use. */
+export class PlatformConfigError extends PlatformError {
+  override readonly name: string = 'PlatformConfigError';
+  /** The variable that is wrong, for example `MESH_SHARED_FOLDER_LINUX`. */
+  readonly variable: string;
+  constructor(variable: string, message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(`${variable}: ${message}`, {
+      ...options,
+      hint: options.hint ?? `fix ${variable} in the environment or in .env`,
+    });
+    this.variable = variable;
+  }
+}
+
+/** A file could not be read, parsed or written. */
+export class FileEditError extends PlatformError {
+  override readonly name: string = 'FileEditError';
+  readonly path: string;
+  constructor(path: string, message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(`${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+/** A program ran but exited with a status the caller did not accept. */
+export class CommandFailedError extends PlatformError {
+  override readonly name: string = 'CommandFailedError';
+  readonly command: string;
+  readonly exitCode: number;
+  readonly stderr: string;
+  constructor(
+    command: string,
+    exitCode: number,
+    stderr: string,
+    options: { cause?: unknown; hint?: string } = {},
+  ) {
+    const detail = stderr.trim().split('\n').slice(-3).join(' | ');
+    super(`${command} exited with ${exitCode}${detail ? `: ${detail}` : ''}`, options);
+    this.command = command;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+/** The operation needs a platform or a facility (systemd, WSL interop, a package manager) this host lacks. */
+export class UnsupportedPlatformError extends PlatformError {
+  override readonly name: string = 'UnsupportedPlatformError';
+}
+
+/** A service could not be installed, started, stopped or queried. */
+export class ServiceError extends PlatformError {
+  override readonly name: string = 'ServiceError';
+}
+
+/** The sshd configuration Mesh produced (or found) does not pass `sshd -t`. */
+export class SshdConfigError extends PlatformError {
+  override readonly name: string = 'SshdConfigError';
+}
+
+/** A path cannot be converted between its Windows and WSL forms. */
+export class PathConversionError extends PlatformError {
+  override readonly name: string = 'PathConversionError';
+}

@@ -1,0 +1,51 @@
+/** What a long-running service is: the program and how it is kept alive. */
+export interface ServiceSpec {
+  /** Unit / service name without suffix, for example `mesh-syncthing`. */
+  name: string;
+  /** One line shown by status tools. */
+  description: string;
+  /** The program and its arguments (absolute program path). */
+  exec: readonly string[];
+  /** Extra environment (not for secrets: use `environmentFile`). */
+  env?: Readonly<Record<string, string>>;
+  /** A file of `KEY=VALUE` lines (mode 0600) for secrets; systemd only. */
+  environmentFile?: string;
+  workingDirectory?: string;
+  /** Run as this user (system units only). */
+  user?: string;
+  /** @default 'on-failure' */
+  restart?: 'always' | 'on-failure' | 'no';
+  /** Seconds between restarts (systemd `RestartSec`). @default 5 */
+  restartSec?: number;
+  /** Units to start after (systemd `After=`/`Wants=`). @default ['network-online.target'] for system units */
+  after?: readonly string[];
+}
+
+/** A service's state, as far as the manager can tell. */
+export interface ServiceStatus {
+  name: string;
+  /** Whether it is installed (unit file / spec present). */
+  installed: boolean;
+  /** Whether it is running now. */
+  active: boolean;
+  /** Whether it starts at boot / logon. */
+  enabled: boolean;
+  /** Main process id, when running. */
+  pid?: number;
+  /** The manager's own word for the state (`active (running)`, `failed`, `Running`...). */
+  detail: string;
+}
+
+/** One interface over systemd (system and user), a supervised process, and Windows. */
+export interface ServiceManager {
+  readonly kind: 'systemd' | 'systemd-user' | 'supervised' | 'windows';
+  /** Writes the unit/spec; reports whether anything changed. Does not start it. */
+  install(spec: ServiceSpec): Promise<{ changed: boolean; path?: string }>;
+  enable(name: string): Promise<void>;
+  start(name: string): Promise<void>;
+  stop(name: string): Promise<void>;
+  restart(name: string): Promise<void>;
+  status(name: string): Promise<ServiceStatus>;
+  /** The last `lines` lines of its log. */
+  logs(name: string, options?: { lines?: number }): Promise<string>;
+}

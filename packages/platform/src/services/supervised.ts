@@ -1,0 +1,151 @@
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { ServiceError } from '../errors.js';
+import { readIfExists, writeFileAtomic } from '../internal/atomic-file.js';
+import type { Runner } from '../runner.js';
+import type { ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
+import { SUPERVISOR_SCRIPT } from './supervisor-script.js';
+
+export interface SupervisedOptions {
+  /** Directory for specs, pid files and logs (for example `meshDirs().state + '/services'`). */
+  stateDir: string;
+  /** Its `prefix` (for example `ip netns exec NS`) is put before the supervisor. */
+  runner?: Runner;
+  /** The Node binary that runs the supervisor. @default process.execPath */
+  node?: string;
+}
+
+function alive(pid: number | undefined): pid is number {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A {@link ServiceManager} for hosts without systemd (WSL without `systemd=true`, containers): a
+ * detached supervisor process keeps the program running, restarts it with backoff when it dies,
+ * writes pid files and appends output to `<stateDir>/<name>.log`. `enable` only records intent:
+ * nothing starts it at boot (call `start` from a login or WSL boot command).
+ */
+export function supervisedServiceManager(options: SupervisedOptions): ServiceManager {
+  const dir = options.stateDir;
+  const file = (name: string, ext: string) => {
+    if (!/^[A-Za-z0-9_.@-]+$/.test(name))
+      throw new ServiceError(`not a valid service name: ${name}`);
+    return path.join(dir, `${name}${ext}`);
+  };
+  const readPid = async (name: string, ext: string) => {
+    const text = await readIfExists(file(name, ext));
+    return text === undefined ? undefined : Number(text.trim());
+  };
+  const readSpec = async (
+    name: string,
+  ): Promise<(ServiceSpec & { enabled?: boolean }) | undefined> => {
+    const text = await readIfExists(file(name, '.json'));
+    return text === undefined
+      ? undefined
+      : (JSON.parse(text) as ServiceSpec & { enabled?: boolean });
+  };
+  const manager: ServiceManager = {
+    kind: 'supervised',
+    async install(spec) {
+      const previous = await readSpec(spec.name);
+      const content = `${JSON.stringify({ ...spec, enabled: previous?.enabled ?? false }, null, 2)}\n`;
+      // 0600: the spec may carry environment values.
+      const r = await writeFileAtomic(file(spec.name, '.json'), content, {
+        mode: 0o600,
+        backup: false,
+      });
+      return { changed: r.changed, path: file(spec.name, '.json') };
+    },
+    async enable(name) {
+      const spec = await readSpec(name);
+      if (!spec) throw new ServiceError(`${name} is not installed`);
+      await writeFileAtomic(
+        file(name, '.json'),
+        `${JSON.stringify({ ...spec, enabled: true }, null, 2)}\n`,
+        {
+          mode: 0o600,
+          backup: false,
+        },
+      );
+    },
+    async start(name) {
+      if (!(await readSpec(name))) throw new ServiceError(`${name} is not installed`);
+      if (alive(await readPid(name, '.supervisor.pid'))) return;
+      const argv = [
+        ...(options.runner?.prefix ?? []),
+        options.node ?? process.execPath,
+        '-e',
+        SUPERVISOR_SCRIPT,
+        dir,
+        name,
+      ];
+      const [bin, ...args] = argv as [string, ...string[]];
+      const child = execa(bin, args, {
+        detached: true,
+        stdio: 'ignore',
+        cleanup: false,
+        reject: false,
+      });
+      child.unref();
+      void child.catch(() => undefined);
+      // Wait (bounded) until the supervisor has written its pid, so status() is right at once.
+      for (let i = 0; i < 100; i++) {
+        if (alive(await readPid(name, '.supervisor.pid'))) return;
+        await sleep(50);
+      }
+      throw new ServiceError(`${name}: the supervisor did not start`, {
+        hint: `see ${file(name, '.log')}`,
+      });
+    },
+    async stop(name) {
+      const pid = await readPid(name, '.supervisor.pid');
+      if (!alive(pid)) return;
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 300 && alive(pid); i++) await sleep(50);
+      if (alive(pid)) {
+        const childPid = await readPid(name, '.pid');
+        process.kill(pid, 'SIGKILL');
+        if (alive(childPid)) process.kill(childPid, 'SIGKILL');
+        await rm(file(name, '.supervisor.pid'), { force: true });
+        await rm(file(name, '.pid'), { force: true });
+      }
+    },
+    async restart(name) {
+      await manager.stop(name);
+      await manager.start(name);
+    },
+    async status(name): Promise<ServiceStatus> {
+      const spec = await readSpec(name);
+      const supervisor = await readPid(name, '.supervisor.pid');
+      const pid = await readPid(name, '.pid');
+      const running = alive(supervisor);
+      const childUp = running && alive(pid);
+      return {
+        name,
+        installed: spec !== undefined,
+        active: childUp,
+        enabled: spec?.enabled ?? false,
+        detail: childUp ? 'running' : running ? 'restarting' : 'stopped',
+        ...(childUp ? { pid } : {}),
+      };
+    },
+    async logs(name, logOptions = {}) {
+      const text = await readFile(file(name, '.log'), 'utf8').catch(() => '');
+      return text
+        .split('\n')
+        .filter((l, i, all) => l !== '' || i < all.length - 1)
+        .slice(-(logOptions.lines ?? 100))
+        .join('\n');
+    },
+  };
+  return manager;
+}

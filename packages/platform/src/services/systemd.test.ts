@@ -1,0 +1,132 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRunner, type Runner, type RunOptions } from '../runner.js';
+import {
+  parseSystemctlShow,
+  quoteExecArg,
+  renderSystemdUnit,
+  systemdServiceManager,
+} from './systemd.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'mesh-systemd-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const spec = {
+  name: 'mesh-test',
+  description: 'Mesh test service',
+  exec: ['/bin/true', '--flag=a b', '100%', '$HOME', 'quote"d'],
+  env: { STNOUPGRADE: '1', TS_NO_LOGS_NO_SUPPORT: 'true' },
+  workingDirectory: '/tmp',
+};
+
+describe('systemd units', () => {
+  it('quotes ExecStart words per systemd.service(5)', () => {
+    expect(quoteExecArg('/bin/true')).toBe('/bin/true');
+    expect(quoteExecArg('a b')).toBe('"a b"');
+    expect(quoteExecArg('100%')).toBe('100%%');
+    expect(quoteExecArg('$HOME')).toBe('"$$HOME"');
+    expect(quoteExecArg('q"\\')).toBe('"q\\"\\\\"');
+    expect(quoteExecArg('')).toBe('""');
+  });
+
+  it('renders a system unit', () => {
+    expect(renderSystemdUnit({ ...spec, user: 'mesh' })).toBe(
+      [
+        '# Written by @mesh/platform; edits are replaced on the next install.',
+        '[Unit]',
+        'Description=Mesh test service',
+        'After=network-online.target',
+        'Wants=network-online.target',
+        '',
+        '[Service]',
+        'Type=simple',
+        'ExecStart=/bin/true "--flag=a b" 100%% "$$HOME" "quote\\"d"',
+        'Environment="STNOUPGRADE=1"',
+        'Environment="TS_NO_LOGS_NO_SUPPORT=true"',
+        'WorkingDirectory=/tmp',
+        'User=mesh',
+        'Restart=on-failure',
+        'RestartSec=5',
+        '',
+        '[Install]',
+        'WantedBy=multi-user.target',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('verify catches a bad unit (so the check below means something)', async () => {
+    const file = path.join(dir, 'bad.service');
+    await writeFile(file, '[Service]\nExecStart=/bin/true\nBogusKey=1\n');
+    const r = await createRunner().run('systemd-analyze', ['verify', '--man=no', file], {
+      timeout: 30_000,
+    });
+    expect(r.stderr).toContain("Unknown key 'BogusKey'");
+  });
+
+  it.each(['system', 'user'] as const)('%s units pass systemd-analyze verify', async (scope) => {
+    const file = path.join(dir, `mesh-test-${scope}.service`);
+    await writeFile(file, renderSystemdUnit({ ...spec, name: `mesh-test-${scope}` }, scope));
+    // A user manager needs a runtime dir; an empty temp one lets verify work offline.
+    const runtime = path.join(dir, 'run');
+    await mkdir(runtime, { mode: 0o700 });
+    const r = await createRunner().run(
+      'systemd-analyze',
+      [...(scope === 'user' ? ['--user'] : []), 'verify', '--man=no', file],
+      { timeout: 30_000, env: { SYSTEMD_LOG_LEVEL: 'notice', XDG_RUNTIME_DIR: runtime } },
+    );
+    // verify prints problems with the unit on stderr; a clean unit gives exit 0 and none of them.
+    expect({
+      exitCode: r.exitCode,
+      stderr: r.stderr.split('\n').filter((l) => l.includes(path.basename(file))),
+    }).toEqual({
+      exitCode: 0,
+      stderr: [],
+    });
+  });
+});
+
+describe('systemdServiceManager', () => {
+  it('writes the unit atomically, reloads only on change, and drives systemctl/journalctl', async () => {
+    const calls: string[] = [];
+    const runner: Runner = {
+      prefix: [],
+      async run(file, args, _o: RunOptions = {}) {
+        calls.push([file, ...args].join(' '));
+        const stdout = args.includes('show')
+          ? 'LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=42\n'
+          : '';
+        return { command: file, exitCode: 0, stdout, stderr: '', timedOut: false };
+      },
+    };
+    const m = systemdServiceManager({ scope: 'user', runner, root: dir, env: { HOME: '/home/u' } });
+    const first = await m.install(spec);
+    expect(first.path).toBe(path.join(dir, 'home/u/.config/systemd/user/mesh-test.service'));
+    expect(await readFile(first.path ?? '', 'utf8')).toBe(renderSystemdUnit(spec, 'user'));
+    expect((await m.install(spec)).changed).toBe(false);
+    await m.enable('mesh-test');
+    await m.restart('mesh-test');
+    expect(await m.status('mesh-test')).toEqual({
+      name: 'mesh-test',
+      installed: true,
+      active: true,
+      enabled: true,
+      pid: 42,
+      detail: 'active (running)',
+    });
+    await m.logs('mesh-test', { lines: 5 });
+    expect(calls).toEqual([
+      'systemctl --user daemon-reload',
+      'systemctl --user enable mesh-test.service',
+      'systemctl --user restart mesh-test.service',
+      'systemctl --user show mesh-test.service --property=LoadState,ActiveState,SubState,UnitFileState,MainPID',
+      'journalctl --user -u mesh-test.service -n 5 --no-pager -o cat',
+    ]);
+    expect(parseSystemctlShow('A=b=c\n')).toEqual({ A: 'b=c' });
+  });
+});

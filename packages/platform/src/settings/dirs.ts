@@ -1,0 +1,148 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { FileEditError, PlatformConfigError } from '../errors.js';
+import { readIfExists, writeFileAtomic } from '../internal/atomic-file.js';
+import { inRoot } from '../internal/root.js';
+
+/** Where Mesh keeps its settings and its state on this machine. */
+export interface MeshDirs {
+  /** Settings Mesh writes (`headscale-server`, `hosts.yaml`). */
+  config: string;
+  /** State and logs (supervised services, pid files). */
+  state: string;
+}
+
+export interface DirsOptions {
+  /** @default process.platform */
+  platform?: NodeJS.Platform;
+  /** @default process.env */
+  env?: Record<string, string | undefined>;
+  /** @default os.homedir() (or HOME / USERPROFILE from `env`) */
+  home?: string;
+}
+
+function homeOf(options: DirsOptions, win: boolean): string {
+  const env = options.env ?? process.env;
+  return options.home ?? (win ? env['USERPROFILE'] : env['HOME']) ?? os.homedir();
+}
+
+/**
+ * Config and state directories per OS:
+ * - Linux: `$XDG_CONFIG_HOME/mesh` (`~/.config/mesh`, the earlier tool's directory) and
+ *   `$XDG_STATE_HOME/mesh` (`~/.local/state/mesh`);
+ * - Windows: `%APPDATA%\mesh` and `%LOCALAPPDATA%\mesh`;
+ * - macOS: `~/Library/Preferences/mesh` and `~/Library/Application Support/mesh`.
+ */
+export function meshDirs(options: DirsOptions = {}): MeshDirs {
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? process.platform;
+  if (platform === 'win32') {
+    const home = homeOf(options, true);
+    const p = path.win32;
+    return {
+      config: p.join(env['APPDATA'] ?? p.join(home, 'AppData', 'Roaming'), 'mesh'),
+      state: p.join(env['LOCALAPPDATA'] ?? p.join(home, 'AppData', 'Local'), 'mesh'),
+    };
+  }
+  const home = homeOf(options, false);
+  if (platform === 'darwin') {
+    return {
+      config: path.posix.join(home, 'Library', 'Preferences', 'mesh'),
+      state: path.posix.join(home, 'Library', 'Application Support', 'mesh'),
+    };
+  }
+  // XDG says relative values are invalid and must be ignored.
+  const xdg = (name: string, fallback: string) => {
+    const v = env[name];
+    return v && path.posix.isAbsolute(v) ? v : path.posix.join(home, fallback);
+  };
+  return {
+    config: path.posix.join(xdg('XDG_CONFIG_HOME', '.config'), 'mesh'),
+    state: path.posix.join(xdg('XDG_STATE_HOME', '.local/state'), 'mesh'),
+  };
+}
+
+/** File name of the saved server URL, as the earlier tool named it. */
+export const SERVER_URL_FILE = 'headscale-server';
+
+export interface ServerUrlFileOptions extends DirsOptions {
+  /** Machine root the file lives under. @default '/' */
+  root?: string;
+}
+
+const urlSchema = z.url({ protocol: /^https?$/ });
+
+function ownFile(options: ServerUrlFileOptions): string {
+  const join =
+    (options.platform ?? process.platform) === 'win32' ? path.win32.join : path.posix.join;
+  return join(meshDirs(options).config, SERVER_URL_FILE);
+}
+
+function candidates(options: ServerUrlFileOptions): string[] {
+  const own = ownFile(options);
+  // The earlier tool used ~/.config/mesh everywhere; read it too so old installs keep working.
+  const legacy = path.posix.join(homeOf(options, false), '.config', 'mesh', SERVER_URL_FILE);
+  return own === legacy || (options.platform ?? process.platform) === 'win32'
+    ? [own]
+    : [own, legacy];
+}
+
+/** Reads the saved Headscale URL (`~/.config/mesh/headscale-server`, plain text), if any. */
+export async function readSavedServerUrl(
+  options: ServerUrlFileOptions = {},
+): Promise<string | undefined> {
+  for (const file of candidates(options)) {
+    const text = await readIfExists(inRoot(options.root, file));
+    if (text === undefined) continue;
+    const url = text.trim();
+    if (url === '') continue;
+    const parsed = urlSchema.safeParse(url);
+    if (!parsed.success) {
+      throw new FileEditError(file, `does not hold a server URL: ${JSON.stringify(url)}`, {
+        hint: 'rerun `mesh client setup --server URL` or delete the file',
+      });
+    }
+    return url.replace(/\/+$/, '');
+  }
+  return undefined;
+}
+
+/** Saves the Headscale URL atomically, as one line of plain text (mode 0644). */
+export async function writeSavedServerUrl(
+  url: string,
+  options: ServerUrlFileOptions = {},
+): Promise<{ changed: boolean; path: string }> {
+  const parsed = urlSchema.safeParse(url);
+  if (!parsed.success) throw new PlatformConfigError('server URL', `not an http(s) URL: ${url}`);
+  const file = inRoot(options.root, ownFile(options));
+  const result = await writeFileAtomic(file, `${url.replace(/\/+$/, '')}\n`, {
+    mode: 0o644,
+    backup: false,
+  });
+  return { changed: result.changed, path: file };
+}
+
+/** Where a server URL came from, in resolution order. */
+export type ServerUrlSource = 'option' | 'MESH_SERVER_URL' | 'HEADSCALE_SERVER' | 'saved';
+
+/**
+ * Resolves the server URL in one documented order: explicit option (`--server`), then
+ * `MESH_SERVER_URL`, then the shell era's `HEADSCALE_SERVER`, then the saved file. There is no
+ * built-in default.
+ */
+export async function resolveServerUrl(
+  input: {
+    option?: string;
+    settings?: { serverUrl?: string; headscaleServer?: string };
+  } & ServerUrlFileOptions,
+): Promise<{ url: string; source: ServerUrlSource } | undefined> {
+  if (input.option) return { url: input.option.replace(/\/+$/, ''), source: 'option' };
+  if (input.settings?.serverUrl)
+    return { url: input.settings.serverUrl, source: 'MESH_SERVER_URL' };
+  if (input.settings?.headscaleServer) {
+    return { url: input.settings.headscaleServer, source: 'HEADSCALE_SERVER' };
+  }
+  const saved = await readSavedServerUrl(input);
+  return saved === undefined ? undefined : { url: saved, source: 'saved' };
+}

@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeLocalApi } from '../test/helpers/fake-local-api.js';
+import {
+  TailscaleAuthKeyError,
+  TailscaleControlUnreachableError,
+  TailscaleTimeoutError,
+} from './errors.js';
+import { classifyAuthKeyMessage, join } from './join.js';
+
+const KEY = 'hskey-auth-Abc123Def456-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123';
+const URL_ = 'http://10.99.0.1:8080';
+
+let fake: FakeLocalApi;
+let state: string;
+let ips: string[];
+let health: string[];
+
+beforeEach(async () => {
+  state = 'NeedsLogin';
+  ips = [];
+  health = [];
+  fake = await FakeLocalApi.start({
+    'GET status': () => ({
+      json: {
+        BackendState: state,
+        HaveNodeKey: false,
+        TailscaleIPs: ips,
+        Health: health,
+        Self: { HostName: 'wsl', DNSName: 'wsl.mesh.internal.' },
+      },
+    }),
+    'GET prefs': () => ({
+      json: { ControlURL: state === 'Running' ? URL_ : '', WantRunning: false, NetfilterMode: 2 },
+    }),
+    'POST start': () => ({ status: 204 }),
+    'POST logout': () => ({ status: 204 }),
+  });
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+/** Waits for the bus, then plays the given notifications. */
+async function play(...notes: unknown[]): Promise<void> {
+  while (fake.buses.size === 0 || fake.seen('POST login-interactive').length === 0) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  for (const n of notes) fake.push(n);
+}
+
+function opts(extra: Partial<Parameters<typeof join>[0]> = {}) {
+  return {
+    controlUrl: URL_,
+    authKey: KEY,
+    hostname: 'wsl',
+    acceptDns: false,
+    socketPath: fake.socketPath,
+    timeout: 3_000,
+    ...extra,
+  };
+}
+
+describe('join', () => {
+  it('starts with the key in the body, logs in, and returns the IPs once Running', async () => {
+    fake.on('POST login-interactive', () => {
+      setTimeout(() => {
+        state = 'Running';
+        ips = ['100.64.0.5', 'fd7a:115c:a1e0::5'];
+        fake.push({ State: 5 });
+        fake.push({ State: 6 });
+      }, 20);
+      return { status: 204 };
+    });
+    const r = await join(opts());
+    expect(r).toEqual({
+      changed: true,
+      backendState: 'Running',
+      ips: ['100.64.0.5', 'fd7a:115c:a1e0::5'],
+      ipv4: '100.64.0.5',
+      ipv6: 'fd7a:115c:a1e0::5',
+      hostname: 'wsl',
+      dnsName: 'wsl.mesh.internal',
+      controlUrl: URL_,
+    });
+    const body = JSON.parse(fake.seen('POST start')[0]?.body ?? '{}');
+    expect(body.AuthKey).toBe(KEY);
+    expect(body.UpdatePrefs).toMatchObject({
+      ControlURL: URL_,
+      WantRunning: true,
+      LoggedOut: false,
+      Hostname: 'wsl',
+      RouteAll: false,
+      CorpDNS: false,
+      NetfilterMode: 2, // kept from the daemon's current prefs
+    });
+    expect(fake.seen('GET watch-ipn-bus')[0]?.query.get('mask')).toBe(String(2 | 128));
+  });
+
+  it('is a no-op when already Running against the same control URL', async () => {
+    state = 'Running';
+    ips = ['100.64.0.5'];
+    const r = await join(opts({ controlUrl: `${URL_}/` }));
+    expect(r.changed).toBe(false);
+    expect(r.ips).toEqual(['100.64.0.5']);
+    expect(fake.seen('POST start')).toHaveLength(0);
+  });
+
+  it.each([
+    ['invalid pre auth key', 'invalid'],
+    ['authkey expired', 'expired'],
+    ['authkey already used', 'used'],
+  ] as const)('classifies ErrMessage "%s" as %s without leaking the key', async (msg, reason) => {
+    fake.on('POST login-interactive', () => ({ status: 204 }));
+    const p = join(opts()).catch((e: unknown) => e);
+    await play({ State: 2 }, { ErrMessage: msg });
+    const err = await p;
+    expect(err).toBeInstanceOf(TailscaleAuthKeyError);
+    expect((err as TailscaleAuthKeyError).reason).toBe(reason);
+    expect(JSON.stringify({ ...(err as object), m: (err as Error).message })).not.toContain(KEY);
+  });
+
+  it('ignores a login error left by an earlier attempt', async () => {
+    const stale = {
+      Health: {
+        Warnings: {
+          'login-state': { Text: 'You are logged out. The last login error was: authkey expired' },
+        },
+      },
+    };
+    fake.on('POST login-interactive', () => ({ status: 204 }));
+    fake.initial = () => ({ State: 2, ...stale });
+    const p = join(opts({ timeout: 500 })).catch((e: unknown) => e);
+    await play(stale);
+    expect(await p).toBeInstanceOf(TailscaleTimeoutError);
+  });
+
+  it('reports an unreachable control server after the timeout', async () => {
+    health = [
+      `You are logged out. The last login error was: fetch control key: Get "${URL_}/key?v=138": dial tcp 10.99.0.1:8080: connect: connection refused`,
+    ];
+    fake.on('POST login-interactive', () => ({ status: 204 }));
+    const p = join(opts({ timeout: 300 })).catch((e: unknown) => e);
+    await play({ State: 2 });
+    const err = await p;
+    expect(err).toBeInstanceOf(TailscaleControlUnreachableError);
+    expect((err as Error).message).toContain('connection refused');
+  });
+
+  it('times out with state and health in the message otherwise', async () => {
+    health = ['Tailscale is starting. Please wait.'];
+    fake.on('POST login-interactive', () => ({ status: 204 }));
+    const p = join(opts({ timeout: 300 })).catch((e: unknown) => e);
+    await play({ State: 5 });
+    const err = await p;
+    expect(err).toBeInstanceOf(TailscaleTimeoutError);
+    expect((err as Error).message).toMatch(/state NeedsLogin; health: Tailscale is starting/);
+  });
+});
+
+describe('classifyAuthKeyMessage', () => {
+  it('reads headscale 0.29 and Tailscale wordings', () => {
+    expect(classifyAuthKeyMessage('invalid pre auth key')).toBe('invalid');
+    expect(classifyAuthKeyMessage('authkey expired')).toBe('expired');
+    expect(classifyAuthKeyMessage('auth-key expired')).toBe('expired');
+    expect(classifyAuthKeyMessage('authkey already used')).toBe('used');
+    expect(classifyAuthKeyMessage('auth-key has already been used')).toBe('used');
+    expect(
+      classifyAuthKeyMessage('handling register with auth key: failed to parse auth-key: key too short'),
+    ).toBe('invalid');
+    expect(classifyAuthKeyMessage('invalid key: API key does not exist')).toBeUndefined();
+    expect(classifyAuthKeyMessage('fetch control key: dial tcp: connection refused')).toBeUndefined();
+  });
+});

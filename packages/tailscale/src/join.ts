@@ -1,0 +1,263 @@
+import type { Dispatcher } from 'undici';
+import {
+  type AuthKeyRejection,
+  TailscaleAuthKeyError,
+  TailscaleControlUnreachableError,
+  TailscaleError,
+  TailscaleTimeoutError,
+} from './errors.js';
+import { rememberSecret } from './internal/redact.js';
+import { deadline, sleep } from './internal/signals.js';
+import { LocalApiClient } from './local-api.js';
+import { backendStateName, type Notify, NotifyWatchOpt } from './schemas/notify.js';
+import type { Prefs } from './schemas/prefs.js';
+import type { Status } from './schemas/status.js';
+
+/** Options of {@link join}. */
+export interface JoinOptions {
+  /** Control server URL, e.g. `http://10.99.0.1:8080` (prefer an IP literal). */
+  controlUrl: string;
+  /** Pre-auth key (`hskey-auth-…`). Sent only in the LocalAPI request body; never logged. */
+  authKey: string;
+  /** Node name in the tailnet. @default the current pref, else the OS hostname */
+  hostname?: string;
+  /** Accept subnet routes other nodes advertise (`--accept-routes`). @default false */
+  acceptRoutes?: boolean;
+  /** Accept the tailnet's DNS settings / MagicDNS (`--accept-dns`). @default true */
+  acceptDns?: boolean;
+  /**
+   * Linux firewall handling (`--netfilter-mode`): `off` leaves iptables alone (containers,
+   * namespaces without iptables). @default the daemon's current pref (on a fresh node: `on`)
+   */
+  netfilterMode?: 'on' | 'nodivert' | 'off';
+  /** Milliseconds to wait for Running. @default 60000 */
+  timeout?: number;
+  /** tailscaled's LocalAPI socket. Ignored when `client` is given. */
+  socketPath?: string;
+  /** undici dispatcher reaching the socket. Ignored when `client` is given. */
+  dispatcher?: Dispatcher;
+  /** An existing client (not closed by `join`). */
+  client?: LocalApiClient;
+  signal?: AbortSignal;
+}
+
+/** What {@link join} returns once the node is Running. */
+export interface JoinResult {
+  /** False when the node was already Running against `controlUrl` (nothing was done). */
+  changed: boolean;
+  backendState: 'Running';
+  /** All tailnet IPs of this node. */
+  ips: string[];
+  ipv4: string | undefined;
+  ipv6: string | undefined;
+  hostname: string;
+  /** MagicDNS name without the trailing dot. */
+  dnsName: string;
+  controlUrl: string;
+}
+
+const RUNNING = 6;
+/** `preftype.NetfilterMode` values. */
+const NETFILTER = { off: 0, nodivert: 1, on: 2 } as const;
+const AUTH_WORDS = /auth[ -]?key|pre[ -]?auth/i;
+const UNREACHABLE =
+  /fetch control key|dial tcp|connection refused|no route to host|network is unreachable|i\/o timeout|deadline exceeded|connection reset|EOF/i;
+
+/** Reads Headscale's (or Tailscale's) rejection text; undefined if it is not about the key. */
+export function classifyAuthKeyMessage(text: string): AuthKeyRejection | undefined {
+  if (!AUTH_WORDS.test(text)) return undefined;
+  if (/expired/i.test(text)) return 'expired';
+  if (/already (been )?used/i.test(text)) return 'used';
+  if (/invalid|not found|does not exist|failed to parse|unable to validate|too short/i.test(text))
+    return 'invalid';
+  return undefined;
+}
+
+function sameControlUrl(a: string | undefined, b: string): boolean {
+  return (a ?? '').replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+}
+
+function loginError(n: Notify): string | undefined {
+  const w = n.Health?.Warnings?.['login-state'];
+  const text = w?.Text ?? '';
+  const m = /last login error was: (.*)$/s.exec(text);
+  return m?.[1];
+}
+
+function result(s: Status, controlUrl: string, changed: boolean): JoinResult {
+  const ips = [...(s.TailscaleIPs ?? [])];
+  return {
+    changed,
+    backendState: 'Running',
+    ips,
+    ipv4: ips.find((ip) => !ip.includes(':')),
+    ipv6: ips.find((ip) => ip.includes(':')),
+    hostname: s.Self?.HostName ?? '',
+    dnsName: (s.Self?.DNSName ?? '').replace(/\.$/, ''),
+    controlUrl,
+  };
+}
+
+/** Prefs to send with `start`: the daemon's current ones (keeping its defaults), changed. */
+function updatedPrefs(current: Prefs, o: JoinOptions): Record<string, unknown> {
+  const { Persist: _p, Config: _c, ...rest } = current as Record<string, unknown>;
+  return {
+    ...rest,
+    ControlURL: o.controlUrl,
+    WantRunning: true,
+    LoggedOut: false,
+    RouteAll: o.acceptRoutes ?? false,
+    CorpDNS: o.acceptDns ?? true,
+    ...(o.hostname === undefined ? {} : { Hostname: o.hostname }),
+    ...(o.netfilterMode === undefined ? {} : { NetfilterMode: NETFILTER[o.netfilterMode] }),
+  };
+}
+
+/**
+ * Joins the tailnet of a self-hosted control server with a pre-auth key, through the LocalAPI
+ * (so the key never appears in any process's argv), and returns once the node is Running with
+ * its tailnet IPs.
+ *
+ * Already Running against the same control URL: returns at once with `changed: false`.
+ * Running against another control URL: logs out first (the CLI would demand --force-reauth).
+ *
+ * @throws TailscaleAuthKeyError the control server refused the key (`reason`: invalid, expired,
+ *   used); Headscale reports this at once on the IPN bus (`ErrMessage`).
+ * @throws TailscaleControlUnreachableError the deadline passed while control could not be reached.
+ * @throws TailscaleTimeoutError the deadline passed for another reason (message has state/health).
+ * @throws TailscaleAbortError `signal` aborted.
+ *
+ * @example
+ * ```ts
+ * const r = await join({ controlUrl: 'http://10.99.0.1:8080', authKey, hostname: 'wsl',
+ *   socketPath: '/run/mesh/wsl/tailscaled.sock', timeout: 30_000 });
+ * console.log(r.ipv4);
+ * ```
+ */
+export async function join(o: JoinOptions): Promise<JoinResult> {
+  let url: URL;
+  try {
+    url = new URL(o.controlUrl);
+  } catch (e) {
+    throw new TailscaleError(`controlUrl is not a URL: "${o.controlUrl}"`, { cause: e });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TailscaleError(`controlUrl must be http(s), got "${o.controlUrl}"`);
+  }
+  if (!o.authKey) throw new TailscaleError('authKey is empty');
+  rememberSecret(o.authKey);
+
+  const client =
+    o.client ??
+    new LocalApiClient({
+      ...(o.socketPath === undefined ? {} : { socketPath: o.socketPath }),
+      ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher }),
+    });
+  const timeoutMs = o.timeout ?? 60_000;
+  const d = deadline(timeoutMs, o.signal);
+  const call = { signal: d.signal };
+  // A login error left by an earlier attempt; seeing it again proves nothing about this key.
+  let staleLoginError: string | undefined;
+  try {
+    const [before, prefs] = await Promise.all([
+      client.status({ ...call, peers: false }),
+      client.getPrefs(call),
+    ]);
+    if (before.BackendState === 'Running') {
+      if (sameControlUrl(prefs.ControlURL, o.controlUrl))
+        return result(before, o.controlUrl, false);
+      await client.logout(call);
+    }
+
+    // Subscribe before starting, so no transition is missed; the first message is the state.
+    const bus = client.watchIpnBus({
+      mask: NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialHealthState,
+      signal: d.signal,
+    });
+    const first = await bus.next();
+    staleLoginError = first.done ? undefined : loginError(first.value);
+
+    await client.start({ UpdatePrefs: updatedPrefs(prefs, o), AuthKey: o.authKey }, call);
+    // As `tailscale up` does: without a node key the backend waits for a login to be requested
+    // (it then registers with the auth key given to start, no URL involved).
+    if (!before.HaveNodeKey) await client.loginInteractive(call);
+
+    let state = first.done ? 'unknown' : backendStateName(first.value.State ?? 0);
+    let running = false;
+    for await (const n of bus) {
+      if (n.ErrMessage) {
+        const reason = classifyAuthKeyMessage(n.ErrMessage);
+        if (reason) throw new TailscaleAuthKeyError(reason, n.ErrMessage);
+        throw new TailscaleError(`tailscaled reported: ${n.ErrMessage}`, {
+          hint: 'check the control server log and `tailscale status`',
+        });
+      }
+      const le = loginError(n);
+      if (le && le !== staleLoginError) {
+        const reason = classifyAuthKeyMessage(le);
+        if (reason) throw new TailscaleAuthKeyError(reason, le);
+      }
+      if (n.State != null) {
+        state = backendStateName(n.State);
+        if (n.State === RUNNING) {
+          running = true;
+          break;
+        }
+      }
+    }
+    if (!running) throw d.reason('join') ?? new TailscaleError(`IPN bus closed in state ${state}`);
+
+    // Running normally carries the addresses already; wait briefly if the netmap lags.
+    for (;;) {
+      const s = await client.status({ ...call, peers: false });
+      if ((s.TailscaleIPs ?? []).length > 0 && s.BackendState === 'Running') {
+        return result(s, o.controlUrl, true);
+      }
+      await sleep(200, d.signal);
+    }
+  } catch (e) {
+    if (e instanceof TailscaleTimeoutError || (d.signal.aborted && !o.signal?.aborted)) {
+      throw await explainTimeout(client, o.controlUrl, url, timeoutMs, staleLoginError, e);
+    }
+    if (d.signal.aborted && o.signal?.aborted) throw d.reason('join') ?? e;
+    throw e;
+  } finally {
+    if (!o.client) await client.close();
+  }
+}
+
+/** After the deadline: read health once more and pick the most precise error. */
+async function explainTimeout(
+  client: LocalApiClient,
+  controlUrl: string,
+  url: URL,
+  timeoutMs: number,
+  stale: string | undefined,
+  cause: unknown,
+): Promise<TailscaleError> {
+  let s: Status | undefined;
+  try {
+    s = await client.status({ peers: false, timeout: 3_000 });
+  } catch {
+    // The daemon itself went away; the timeout is still the best description.
+  }
+  const health = s?.Health ?? [];
+  const hit = health.find((h) => h.includes(url.host) && UNREACHABLE.test(h));
+  if (hit) return new TailscaleControlUnreachableError(controlUrl, hit, { cause });
+  const auth = health
+    .map((h) => /last login error was: (.*)$/s.exec(h)?.[1])
+    .find(
+      (t): t is string => t !== undefined && t !== stale && classifyAuthKeyMessage(t) !== undefined,
+    );
+  if (auth) {
+    return new TailscaleAuthKeyError(classifyAuthKeyMessage(auth) as AuthKeyRejection, auth, {
+      cause,
+    });
+  }
+  const state = s?.BackendState ?? 'unknown';
+  return new TailscaleTimeoutError(
+    `join (state ${state}${health.length ? `; health: ${health.join(' | ')}` : ''})`,
+    timeoutMs,
+    { cause },
+  );
+}

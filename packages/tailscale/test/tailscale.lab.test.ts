@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeLab, Lab } from '../../../tooling/lab/src/index.js';
+import { TailscaleCli } from '../src/cli.js';
+import { TailscaleAuthKeyError } from '../src/errors.js';
+import { join } from '../src/join.js';
+import { backendStateName } from '../src/schemas/notify.js';
+import { findPeer, toTailnetStatus } from '../src/status-model.js';
+import { startNode, type TestNode } from './helpers/lab-nodes.js';
+import { scanCmdlines } from './helpers/proc-scan.js';
+import { waitUntil } from './helpers/wait.js';
+
+// Real headscale v0.29.2 + tailscaled v1.98.10 in network namespaces (no route out).
+describeLab('@mesh/tailscale against a real lab', () => {
+  let lab: Lab;
+  let a: TestNode;
+  let b: TestNode;
+  let userId = 0;
+
+  /** A pre-auth key and its id, straight from the lab's headscale (never in argv). */
+  async function createKey(o: { reusable?: boolean } = {}): Promise<{ id: string; key: string }> {
+    const args = ['preauthkeys', 'create', '-u', String(userId), '-e', '1h', '-o', 'json'];
+    if (o.reusable) args.push('--reusable');
+    const r = await lab.headscale.cli(args);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const parsed = JSON.parse(r.stdout) as { id: number | string; key: string };
+    return { id: String(parsed.id), key: parsed.key };
+  }
+
+  const joinOpts = (node: TestNode, authKey: string) => ({
+    controlUrl: lab.headscale.url,
+    authKey,
+    hostname: node.host,
+    acceptDns: false,
+    netfilterMode: 'off' as const,
+    socketPath: node.socketPath,
+    timeout: 30_000,
+  });
+
+  beforeAll(async () => {
+    lab = await Lab.up({ hosts: ['server', 'a', 'b'], tailscale: false, log: console.log });
+    userId = (await lab.headscale.createUser('ts-test')).id;
+    [a, b] = await Promise.all([startNode(lab, 'a'), startNode(lab, 'b')]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await lab?.down();
+  }, 60_000);
+
+  it('rejects an invalid key with TailscaleAuthKeyError(invalid)', async () => {
+    const bogus = `hskey-auth-AAAAAAAAAAAA-${'x'.repeat(64)}`;
+    const err = await join(joinOpts(a, bogus)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TailscaleAuthKeyError);
+    expect((err as TailscaleAuthKeyError).reason).toBe('invalid');
+    expect(String((err as Error).message)).not.toContain(bogus);
+  });
+
+  it('rejects an expired key with TailscaleAuthKeyError(expired)', async () => {
+    const { id, key } = await createKey();
+    const r = await lab.headscale.cli(['preauthkeys', 'expire', '--id', id]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const err = await join(joinOpts(a, key)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TailscaleAuthKeyError);
+    expect((err as TailscaleAuthKeyError).reason).toBe('expired');
+  });
+
+  it('joins b with a single-use key, then rejects that key on a as used', async () => {
+    const { key } = await createKey();
+    const rb = await join(joinOpts(b, key));
+    expect(rb.ipv4).toMatch(/^100\./);
+    const err = await join(joinOpts(a, key)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TailscaleAuthKeyError);
+    expect((err as TailscaleAuthKeyError).reason).toBe('used');
+  });
+
+  it('joins a with a good key; the IPN bus shows the transitions; no argv holds the key', async () => {
+    const { key } = await createKey({ reusable: true });
+    const states: string[] = [];
+    const ac = new AbortController();
+    const watching = (async () => {
+      for await (const n of a.client.watchIpnBus({ signal: ac.signal, mask: 2 })) {
+        if (n.State != null) states.push(backendStateName(n.State));
+      }
+    })();
+    const stopScan = scanCmdlines(key);
+    const r = await join(joinOpts(a, key));
+    const scan = await stopScan();
+    await waitUntil('Running on the bus', 5_000, async () => states.includes('Running'));
+    ac.abort();
+    await watching;
+
+    expect(r).toMatchObject({ changed: true, backendState: 'Running', hostname: 'a' });
+    expect(r.ipv4).toMatch(/^100\./);
+    expect(scan.scans).toBeGreaterThan(0);
+    expect(scan.hits).toEqual([]);
+    console.log(`[ts-lab] IPN bus states during join: ${states.join(' -> ')}`);
+    expect(states[0]).toBe('NeedsLogin');
+    expect(states.at(-1)).toBe('Running');
+
+    // Joining again is a no-op with the same answer.
+    const again = await join(joinOpts(a, key));
+    expect(again).toEqual({ ...r, changed: false });
+  });
+
+  it('status shows the peer online; disco ping finds a direct path', async () => {
+    await waitUntil('b online in a’s status', 20_000, async () => {
+      const s = toTailnetStatus(await a.client.status());
+      return findPeer(s, 'b')?.online === true;
+    });
+    const s = toTailnetStatus(await a.client.status());
+    const peer = findPeer(s, 'b');
+    expect(peer?.ips[0]).toMatch(/^100\./);
+    expect(findPeer(s, peer?.ips[0] ?? '')?.hostname).toBe('b');
+
+    let endpoint = '';
+    for (let i = 0; i < 15 && !endpoint; i++) {
+      const p = await a.client.ping(peer?.ips[0] ?? '', { type: 'disco' });
+      endpoint = p.Endpoint ?? '';
+    }
+    expect(endpoint).toContain(lab.host('b').ip);
+    const after = findPeer(toTailnetStatus(await a.client.status()), 'b');
+    expect(after?.path).toBe('direct');
+
+    const who = await a.client.whois(peer?.ips[0] ?? '');
+    expect(who.Node?.Name).toMatch(/^b\./);
+  });
+
+  it('drives the CLI against the same node: status, ip, ping, version', async () => {
+    const cli = new TailscaleCli({ socketPath: a.socketPath, runner: lab.host('a').runner });
+    expect((await cli.status()).BackendState).toBe('Running');
+    expect((await cli.ip())[0]).toMatch(/^100\./);
+    const peerIp = findPeer(toTailnetStatus(await a.client.status()), 'b')?.ips[0] ?? '';
+    const ping = await cli.ping(peerIp, { count: 5 });
+    expect(ping.pongs.length).toBeGreaterThan(0);
+    expect(ping.direct).toBe(true);
+    expect((await cli.version()).short).toBe('1.98.10');
+  });
+
+  it('logs out over the LocalAPI, then the CLI joins again with the key only in a file', async () => {
+    await a.client.logout();
+    await waitUntil('a logged out', 10_000, async () => {
+      const s = await a.client.status({ peers: false });
+      return s.BackendState === 'NeedsLogin';
+    });
+    const cli = new TailscaleCli({ socketPath: a.socketPath, runner: lab.host('a').runner });
+    expect(await cli.ip()).toEqual([]);
+
+    const { key } = await createKey();
+    const stopScan = scanCmdlines(key);
+    await cli.up({
+      loginServer: lab.headscale.url,
+      authKey: key,
+      hostname: 'a',
+      acceptDns: false,
+      timeout: 30_000,
+      extraArgs: ['--netfilter-mode=off'],
+    });
+    const scan = await stopScan();
+    expect(scan.hits).toEqual([]);
+    expect((await a.client.status({ peers: false })).BackendState).toBe('Running');
+    await cli.logout();
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { labGate } from './describe-lab.js';
+
+describe('labGate', () => {
+  const missing = { ok: false, reason: 'needs root' } as const;
+
+  it('runs when the lab is available', () => {
+    expect(labGate({ ok: true }, {})).toEqual({ action: 'run' });
+  });
+
+  it('fails instead of skipping when MESH_REQUIRE_LAB=1', () => {
+    expect(labGate(missing, { MESH_REQUIRE_LAB: '1' })).toEqual({
+      action: 'fail',
+      message: 'lab required but unavailable: needs root',
+    });
+  });
+
+  it('skips with the reason otherwise', () => {
+    const gate = labGate(missing, {});
+    expect(gate.action).toBe('skip');
+    expect(gate).toMatchObject({ message: expect.stringContaining('needs root') });
+  });
+});

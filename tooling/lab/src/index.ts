@@ -1,0 +1,32 @@
+export {
+  DEFAULT_HOSTS,
+  HEADSCALE_PORT,
+  type HostPlan,
+  LAB_PREFIX_LENGTH,
+  LAB_SUBNET_BASE,
+  type LabPlan,
+  planLab,
+  ROLE_PORTS,
+  topologyCommands,
+} from './address-plan.js';
+export { labAvailable } from './available.js';
+export { type LabProgram, MESH_BIN_DIR, resolveLabBinary } from './binaries.js';
+export { describeLab, type LabGate, labGate } from './describe-lab.js';
+export { LabError } from './errors.js';
+export { forwardArgs } from './forward.js';
+export { socketDispatcher, socketGet } from './http.js';
+export { type TailscaleUpArgsOptions, tailscaleUpArgs } from './join-args.js';
+export {
+  Lab,
+  type LabHeadscale,
+  type LabHost,
+  type LabOptions,
+  type LabSyncthing,
+  type LabTailscaled,
+  type PhaseTiming,
+} from './lab.js';
+export { LAB_PREFIX, type LabNames, labIdOf, labNames, newLabId } from './naming.js';
+export type { LabProcess, ProcessExit } from './process.js';
+export { type LabState, labRunDir } from './state.js';
+export { configureSyncthingXml } from './syncthing-config.js';
+export { waitFor } from './wait.js';
