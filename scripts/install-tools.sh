@@ -15,7 +15,7 @@ HEADSCALE_VERSION="${HEADSCALE_VERSION:-v0.29.2}"
 HEADSCALE_PREV_VERSION="${HEADSCALE_PREV_VERSION:-v0.27.1}"
 TAILSCALE_VERSION="${TAILSCALE_VERSION:-v1.98.10}"
 PNPM_VERSION="${PNPM_VERSION:-10.34.9}"
-APT_PACKAGES=(syncthing iproute2 iptables procps psmisc ca-certificates curl postgresql socat)
+APT_PACKAGES=(syncthing iproute2 iptables procps psmisc ca-certificates curl postgresql socat openssh-server systemd)
 
 CACHE="${MESH_CACHE_DIR:-/var/cache/mesh}"
 TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev}"
@@ -64,6 +64,12 @@ if want apt; then
     log "apt: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # Install only: no package may start a daemon (sshd, postgresql) on this machine.
+    policy=/usr/sbin/policy-rc.d
+    if [[ ! -e $policy ]]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+      trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # Debian starts a cluster on install; the tests start their own PostgreSQL.
     if command -v pg_lsclusters >/dev/null; then

@@ -4,11 +4,24 @@
  * The server version is detected once and decides the dialect of every call.
  */
 
-import { HeadscaleConfigError, HeadscaleNotFoundError, HeadscaleUnsupportedError } from './errors.js';
+import {
+  HeadscaleConfigError,
+  HeadscaleNotFoundError,
+  HeadscaleUnsupportedError,
+} from './errors.js';
 import { CliTransport, type CliTransportOptions } from './transport/cli.js';
 import { RestTransport, type RestTransportOptions } from './transport/rest.js';
 import type { ApiKeyRef, CallContext, CallOptions, HeadscaleTransport } from './transport/types.js';
-import type { ApiKey, CreatedApiKey, HealthStatus, Node, Policy, PreAuthKey, User, VersionInfo } from './types.js';
+import type {
+  ApiKey,
+  CreatedApiKey,
+  HealthStatus,
+  Node,
+  Policy,
+  PreAuthKey,
+  User,
+  VersionInfo,
+} from './types.js';
 import { requireFeature, requireSupportedServer, supports } from './version.js';
 
 /** A user given by ID or by name. */
@@ -66,14 +79,20 @@ export class HeadscaleClient {
   constructor(o: HeadscaleClientOptions) {
     const given = [o.rest, o.cli, o.transport].filter((x) => x !== undefined).length;
     if (given !== 1) {
-      throw new HeadscaleConfigError('HeadscaleClient needs exactly one of rest, cli or transport', {
-        hint: 'e.g. { rest: { url, apiKey } } or { cli: { configPath } }',
-      });
+      throw new HeadscaleConfigError(
+        'HeadscaleClient needs exactly one of rest, cli or transport',
+        {
+          hint: 'e.g. { rest: { url, apiKey } } or { cli: { configPath } }',
+        },
+      );
     }
     this.transport = o.transport ?? (o.rest ? new RestTransport(o.rest) : new CliTransport(o.cli));
     if (o.version) {
       const m = /(\d+\.\d+\.\d+)/.exec(o.version);
-      if (!m?.[1]) throw new HeadscaleConfigError(`version must look like 0.27.1, got ${JSON.stringify(o.version)}`);
+      if (!m?.[1])
+        throw new HeadscaleConfigError(
+          `version must look like 0.27.1, got ${JSON.stringify(o.version)}`,
+        );
       this.#version = Promise.resolve({ version: m[1], raw: o.version, assumed: false });
     }
     this.users = new Users(this);
@@ -122,7 +141,10 @@ abstract class Resource {
 /** `client.users` */
 export class Users extends Resource {
   /** Lists users, optionally filtered by exact ID, name or email. */
-  async list(filter: { id?: string; name?: string; email?: string } = {}, options?: CallOptions): Promise<User[]> {
+  async list(
+    filter: { id?: string; name?: string; email?: string } = {},
+    options?: CallOptions,
+  ): Promise<User[]> {
     return this.t.listUsers(filter, await this.ctx(options));
   }
   /** One user; throws {@link HeadscaleNotFoundError} if missing. */
@@ -130,14 +152,20 @@ export class Users extends Resource {
     const users = await this.list('id' in ref ? { id: ref.id } : { name: ref.name }, options);
     const user = users.find((u) => ('id' in ref ? u.id === ref.id : u.name === ref.name));
     if (!user) {
-      throw new HeadscaleNotFoundError(`user ${'id' in ref ? `with ID ${ref.id}` : JSON.stringify(ref.name)} not found`, {
-        hint: 'create it first (users.ensure) or check the spelling',
-      });
+      throw new HeadscaleNotFoundError(
+        `user ${'id' in ref ? `with ID ${ref.id}` : JSON.stringify(ref.name)} not found`,
+        {
+          hint: 'create it first (users.ensure) or check the spelling',
+        },
+      );
     }
     return user;
   }
   /** Creates a user (fails if the name exists; see {@link Users.ensure}). */
-  async create(input: { name: string; displayName?: string; email?: string; pictureUrl?: string }, options?: CallOptions): Promise<User> {
+  async create(
+    input: { name: string; displayName?: string; email?: string; pictureUrl?: string },
+    options?: CallOptions,
+  ): Promise<User> {
     return this.t.createUser(input, await this.ctx(options));
   }
   /** Idempotent create: returns the existing user (`changed: false`) or creates it. */
@@ -176,15 +204,21 @@ export class PreAuthKeys extends Resource {
     const ctx = await this.ctx(options);
     for (const tag of tags ?? []) {
       if (!/^tag:[a-z0-9][a-z0-9-_.]*$/.test(tag)) {
-        throw new HeadscaleConfigError(`invalid tag ${JSON.stringify(tag)}`, { hint: 'tags are lowercase and start with tag:' });
+        throw new HeadscaleConfigError(`invalid tag ${JSON.stringify(tag)}`, {
+          hint: 'tags are lowercase and start with tag:',
+        });
       }
     }
     if (!user) {
-      if (!tags?.length) throw new HeadscaleConfigError('a pre-auth key needs a user or tags', { hint: 'pass user or tags' });
+      if (!tags?.length)
+        throw new HeadscaleConfigError('a pre-auth key needs a user or tags', {
+          hint: 'pass user or tags',
+        });
       requireFeature(ctx.version, 'tagsOnlyPreAuthKey', 'pre-auth keys without a user');
     }
     const userId = user ? await this.client.users.resolveId(user, options) : undefined;
-    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? HOUR_MS));
+    const exp =
+      expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? HOUR_MS));
     return this.t.createPreAuthKey(
       {
         ...(userId === undefined ? {} : { userId }),
@@ -199,7 +233,9 @@ export class PreAuthKeys extends Resource {
   /** Lists keys (all of them, or one user's). Before 0.28 a user is required over the CLI. */
   async list(filter: { user?: UserRef } = {}, options?: CallOptions): Promise<PreAuthKey[]> {
     const ctx = await this.ctx(options);
-    const userId = filter.user ? await this.client.users.resolveId(filter.user, options) : undefined;
+    const userId = filter.user
+      ? await this.client.users.resolveId(filter.user, options)
+      : undefined;
     if (!userId && !supports(ctx.version, 'preAuthKeyListAll')) {
       // Older servers list per user only: gather them.
       const users = await this.client.users.list({}, options);
@@ -209,7 +245,10 @@ export class PreAuthKeys extends Resource {
     return userId ? keys.filter((k) => !k.user || k.user.id === userId) : keys;
   }
   /** Expires a key (by ID on 0.28+, by owner and full key before). */
-  async expire(key: Pick<PreAuthKey, 'id'> & Partial<Pick<PreAuthKey, 'key' | 'user'>>, options?: CallOptions): Promise<void> {
+  async expire(
+    key: Pick<PreAuthKey, 'id'> & Partial<Pick<PreAuthKey, 'key' | 'user'>>,
+    options?: CallOptions,
+  ): Promise<void> {
     const ctx = await this.ctx(options);
     if (!supports(ctx.version, 'preAuthKeyById') && (!key.key || !key.user)) {
       throw new HeadscaleUnsupportedError('expiring a pre-auth key by ID', ctx.version, {
@@ -217,7 +256,14 @@ export class PreAuthKeys extends Resource {
         hint: 'pass the key object returned by create() (it has the owner and full key)',
       });
     }
-    await this.t.expirePreAuthKey({ id: key.id, ...(key.user ? { userId: key.user.id } : {}), ...(key.key ? { key: key.key } : {}) }, ctx);
+    await this.t.expirePreAuthKey(
+      {
+        id: key.id,
+        ...(key.user ? { userId: key.user.id } : {}),
+        ...(key.key ? { key: key.key } : {}),
+      },
+      ctx,
+    );
   }
   /** Deletes a key (0.28+). */
   async delete(id: string, options?: CallOptions): Promise<void> {
@@ -265,7 +311,10 @@ export class ApiKeys extends Resource {
   /** Creates an API key; the secret is only in this answer. */
   async create(o: CallOptions & { expiration?: Date | number } = {}): Promise<CreatedApiKey> {
     const { expiration, ...options } = o;
-    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? 90 * 24 * HOUR_MS));
+    const exp =
+      expiration instanceof Date
+        ? expiration
+        : new Date(Date.now() + (expiration ?? 90 * 24 * HOUR_MS));
     return this.t.createApiKey(exp, await this.ctx(options));
   }
   /** Lists API keys (prefixes only). */

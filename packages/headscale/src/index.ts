@@ -24,13 +24,17 @@ export {
   renderHeadscaleConfig,
   writeHeadscaleConfig,
 } from './server/config.js';
-export { waitForHealth, type WaitForHealthOptions } from './server/health.js';
-export { type HeadscaleDownload, type InstallHeadscaleOptions, installHeadscale } from './server/install.js';
+export { type WaitForHealthOptions, waitForHealth } from './server/health.js';
+export {
+  type HeadscaleDownload,
+  type InstallHeadscaleOptions,
+  installHeadscale,
+} from './server/install.js';
 export {
   type ServiceManager,
   type ServiceStatus,
-  SupervisedProcessService,
   type SupervisedProcessOptions,
+  SupervisedProcessService,
   SystemdService,
   type SystemdServiceOptions,
 } from './server/service.js';

@@ -1,10 +1,15 @@
+import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { HeadscaleClient, type HeadscaleConfigOptions, setupHeadscaleServer, type SetupHeadscaleServerResult } from '../src/index.js';
+import {
+  HeadscaleClient,
+  type HeadscaleConfigOptions,
+  type SetupHeadscaleServerResult,
+  setupHeadscaleServer,
+} from '../src/index.js';
 
 export const REQUIRE = process.env['MESH_REQUIRE_LAB'] === '1';
 
@@ -73,7 +78,12 @@ export async function startTestServer(
     ...extra,
   };
   const configPath = join(dir, 'config.yaml');
-  const result = await setupHeadscaleServer({ configPath, config: options, binary, healthTimeout: 30_000 });
+  const result = await setupHeadscaleServer({
+    configPath,
+    config: options,
+    binary,
+    healthTimeout: 30_000,
+  });
   const cli = new HeadscaleClient({ cli: { binary, configPath } });
   return {
     ...result,

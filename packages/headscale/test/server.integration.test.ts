@@ -42,7 +42,11 @@ for (const v of VERSIONS) {
       expect(srv.changed).toBe(true);
       expect(srv.steps.find((s) => s.name === 'config')?.changed).toBe(true);
       expect(srv.steps.find((s) => s.name === 'service-start')?.changed).toBe(true);
-      const again = await setupHeadscaleServer({ configPath: srv.configPath, config: srv.options, binary: v.bin });
+      const again = await setupHeadscaleServer({
+        configPath: srv.configPath,
+        config: srv.options,
+        binary: v.bin,
+      });
       expect(again.changed).toBe(false);
       expect(again.steps.every((s) => !s.changed)).toBe(true);
     });
@@ -77,14 +81,18 @@ for (const v of VERSIONS) {
       expect(viaCli).toEqual({ user: first.user, changed: false });
       expect(await srv.cli.users.list()).toEqual(await rest.users.list());
       await expect(rest.users.create({ name: 'alice' })).rejects.toBeInstanceOf(HeadscaleApiError);
-      await expect(srv.cli.users.create({ name: 'alice' })).rejects.toBeInstanceOf(HeadscaleCommandError);
+      await expect(srv.cli.users.create({ name: 'alice' })).rejects.toBeInstanceOf(
+        HeadscaleCommandError,
+      );
     });
 
     it('renames and deletes users', async () => {
       const { user } = await srv.cli.users.ensure('tmp-user');
       expect((await rest.users.rename({ id: user.id }, 'tmp-renamed')).name).toBe('tmp-renamed');
       await srv.cli.users.delete({ name: 'tmp-renamed' });
-      await expect(rest.users.get({ name: 'tmp-renamed' })).rejects.toBeInstanceOf(HeadscaleNotFoundError);
+      await expect(rest.users.get({ name: 'tmp-renamed' })).rejects.toBeInstanceOf(
+        HeadscaleNotFoundError,
+      );
     });
 
     it('creates pre-auth keys of every kind over both transports', async () => {
@@ -92,7 +100,12 @@ for (const v of VERSIONS) {
       const expiration = new Date(Date.now() + 2 * 3_600_000);
       for (const client of [rest, srv.cli]) {
         const single = await client.preAuthKeys.create({ user });
-        expect(single).toMatchObject({ reusable: false, ephemeral: false, used: false, aclTags: [] });
+        expect(single).toMatchObject({
+          reusable: false,
+          ephemeral: false,
+          used: false,
+          aclTags: [],
+        });
         expect(single.expiration!.getTime()).toBeGreaterThan(Date.now());
         const reusable = await client.preAuthKeys.create({ user, reusable: true, expiration });
         expect(reusable.reusable).toBe(true);
@@ -108,14 +121,18 @@ for (const v of VERSIONS) {
         const tagsOnly = await rest.preAuthKeys.create({ tags: ['tag:server'] });
         expect(tagsOnly.user).toBeUndefined();
       } else {
-        await expect(rest.preAuthKeys.create({ tags: ['tag:server'] })).rejects.toBeInstanceOf(HeadscaleUnsupportedError);
+        await expect(rest.preAuthKeys.create({ tags: ['tag:server'] })).rejects.toBeInstanceOf(
+          HeadscaleUnsupportedError,
+        );
       }
     });
 
     it('expires and deletes pre-auth keys where the version allows', async () => {
       const key = await rest.preAuthKeys.create({ user: { name: 'alice' }, reusable: true });
       await rest.preAuthKeys.expire(key);
-      const after = (await rest.preAuthKeys.list({ user: { name: 'alice' } })).find((k) => k.id === key.id);
+      const after = (await rest.preAuthKeys.list({ user: { name: 'alice' } })).find(
+        (k) => k.id === key.id,
+      );
       expect(after?.expiration!.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
       if (supports(version, 'preAuthKeyDelete')) {
         await srv.cli.preAuthKeys.delete(key.id);
@@ -124,17 +141,22 @@ for (const v of VERSIONS) {
         const err = await rest.preAuthKeys.delete(key.id).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(HeadscaleUnsupportedError);
         expect((err as Error).message).toContain(version);
-        await expect(srv.cli.preAuthKeys.expire(key)).rejects.toBeInstanceOf(HeadscaleUnsupportedError);
+        await expect(srv.cli.preAuthKeys.expire(key)).rejects.toBeInstanceOf(
+          HeadscaleUnsupportedError,
+        );
       }
     });
 
     it('gets and sets the policy (database mode)', async () => {
       await expect(rest.policy.get()).rejects.toBeInstanceOf(HeadscaleNotFoundError);
-      const policy = '{"tagOwners":{"tag:ci":["alice@"]},"acls":[{"action":"accept","src":["*"],"dst":["*:*"]}]}';
+      const policy =
+        '{"tagOwners":{"tag:ci":["alice@"]},"acls":[{"action":"accept","src":["*"],"dst":["*:*"]}]}';
       const set = await rest.policy.set(policy);
       expect(JSON.parse(set.policy)).toEqual(JSON.parse(policy));
       expect(JSON.parse((await srv.cli.policy.get()).policy)).toEqual(JSON.parse(policy));
-      const viaCli = await srv.cli.policy.set('{"acls":[{"action":"accept","src":["alice@"],"dst":["*:*"]}]}');
+      const viaCli = await srv.cli.policy.set(
+        '{"acls":[{"action":"accept","src":["alice@"],"dst":["*:*"]}]}',
+      );
       expect(JSON.parse(viaCli.policy).acls[0].src).toEqual(['alice@']);
       expect((await rest.policy.get()).policy).toBe(viaCli.policy);
     });
@@ -147,7 +169,9 @@ for (const v of VERSIONS) {
     });
 
     it('wrong API key => HeadscaleAuthError, with the key redacted', async () => {
-      const bad = new HeadscaleClient({ rest: { url: srv.url, apiKey: 'hskey-api-AAAAAAAAAAAA-notarealsecretvalue123' } });
+      const bad = new HeadscaleClient({
+        rest: { url: srv.url, apiKey: 'hskey-api-AAAAAAAAAAAA-notarealsecretvalue123' },
+      });
       const err = await bad.users.list().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HeadscaleAuthError);
       expect(String((err as Error).message)).not.toContain('notarealsecret');
@@ -166,11 +190,21 @@ for (const v of VERSIONS) {
     });
 
     it('unknown user => HeadscaleNotFoundError on every path', async () => {
-      await expect(rest.users.get({ name: 'nobody' })).rejects.toBeInstanceOf(HeadscaleNotFoundError);
-      await expect(srv.cli.users.get({ name: 'nobody' })).rejects.toBeInstanceOf(HeadscaleNotFoundError);
-      await expect(rest.preAuthKeys.create({ user: { name: 'nobody' } })).rejects.toBeInstanceOf(HeadscaleNotFoundError);
-      await expect(rest.users.delete({ id: '9999' })).rejects.toBeInstanceOf(HeadscaleNotFoundError);
-      await expect(srv.cli.users.delete({ id: '9999' })).rejects.toBeInstanceOf(HeadscaleNotFoundError);
+      await expect(rest.users.get({ name: 'nobody' })).rejects.toBeInstanceOf(
+        HeadscaleNotFoundError,
+      );
+      await expect(srv.cli.users.get({ name: 'nobody' })).rejects.toBeInstanceOf(
+        HeadscaleNotFoundError,
+      );
+      await expect(rest.preAuthKeys.create({ user: { name: 'nobody' } })).rejects.toBeInstanceOf(
+        HeadscaleNotFoundError,
+      );
+      await expect(rest.users.delete({ id: '9999' })).rejects.toBeInstanceOf(
+        HeadscaleNotFoundError,
+      );
+      await expect(srv.cli.users.delete({ id: '9999' })).rejects.toBeInstanceOf(
+        HeadscaleNotFoundError,
+      );
     });
 
     it('port in use => HeadscaleConfigError before anything is written', async () => {
@@ -191,21 +225,31 @@ for (const v of VERSIONS) {
 describeWith('unreachable server', [], () => {
   it('=> HeadscaleConnectionError (REST and CLI)', async () => {
     const port = await freePort();
-    const rest = new HeadscaleClient({ rest: { url: `http://127.0.0.1:${port}`, apiKey: 'hskey-api-x-y', timeout: 3_000 } });
+    const rest = new HeadscaleClient({
+      rest: { url: `http://127.0.0.1:${port}`, apiKey: 'hskey-api-x-y', timeout: 3_000 },
+    });
     await expect(rest.users.list()).rejects.toBeInstanceOf(HeadscaleConnectionError);
     if (existsSync(VERSIONS[0]!.bin)) {
-      const cli = new HeadscaleClient({ cli: { binary: VERSIONS[0]!.bin, socketPath: '/tmp/mesh-no-such.sock' }, version: '0.29.2' });
+      const cli = new HeadscaleClient({
+        cli: { binary: VERSIONS[0]!.bin, socketPath: '/tmp/mesh-no-such.sock' },
+        version: '0.29.2',
+      });
       await expect(cli.users.list()).rejects.toBeInstanceOf(HeadscaleConnectionError);
     }
   });
 
   it('malformed server URL => HeadscaleConfigError', () => {
-    expect(() => new HeadscaleClient({ rest: { url: 'localhost:8080:x', apiKey: 'k' } })).toThrow(HeadscaleConfigError);
+    expect(() => new HeadscaleClient({ rest: { url: 'localhost:8080:x', apiKey: 'k' } })).toThrow(
+      HeadscaleConfigError,
+    );
   });
 
   it('a caller abort is not a connection error', async () => {
     const port = await freePort();
-    const rest = new HeadscaleClient({ rest: { url: `http://127.0.0.1:${port}`, apiKey: 'k' }, version: '0.29.2' });
+    const rest = new HeadscaleClient({
+      rest: { url: `http://127.0.0.1:${port}`, apiKey: 'k' },
+      version: '0.29.2',
+    });
     const ac = new AbortController();
     ac.abort();
     const err = await rest.users.list({}, { signal: ac.signal }).catch((e: unknown) => e);

@@ -1,3 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type FakeServer,
@@ -186,6 +191,18 @@ describe('SyncthingClient wire behaviour', () => {
     expect(server.requests.filter((r) => r.url === '/rest/system/version')).toHaveLength(3);
   });
 
+  it('honours Retry-After on 429', async () => {
+    server = await startFakeServer((_req, res) => {
+      if ((server?.requests.length ?? 0) === 1) {
+        res.writeHead(429, { 'retry-after': '0', 'content-type': 'text/plain' });
+        return void res.end('slow down');
+      }
+      sendJson(res, 200, { ping: 'pong' });
+    });
+    expect(await client({ maxRetries: 1 }).system.ping()).toEqual({ ping: 'pong' });
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('timeout -> SyncthingTimeoutError (per call option)', async () => {
     server = await startFakeServer(() => {
       /* never answers */
@@ -229,6 +246,31 @@ describe('SyncthingClient wire behaviour', () => {
     const error = (await c.system.ping().catch((e: unknown) => e)) as SyncthingError;
     expect(error.url).not.toContain('pw-secret');
     expect(error.message).not.toContain('pw-secret');
+  });
+
+  it('reaches a unix-socket GUI through the dispatcher option', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mesh-st-sock-'));
+    const socketPath = join(dir, 'gui.sock');
+    const unixServer = createServer((req, res) => {
+      res.writeHead(req.headers['x-api-key'] === KEY ? 200 : 403, {
+        'content-type': 'application/json',
+      });
+      res.end(JSON.stringify({ ping: 'pong' }));
+    });
+    await new Promise<void>((resolve) => unixServer.listen(socketPath, resolve));
+    const agent = new Agent({ connect: { socketPath } });
+    try {
+      const c = new SyncthingClient({
+        baseUrl: 'http://localhost',
+        apiKey: KEY,
+        dispatcher: agent,
+      });
+      expect(await c.system.ping()).toEqual({ ping: 'pong' });
+    } finally {
+      await agent.close();
+      await new Promise((resolve) => unixServer.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('validates options early', () => {

@@ -193,7 +193,8 @@ export class Lab {
     } catch (err) {
       lab.#failed = true;
       await lab.down().catch(() => undefined);
-      throw err;
+      // An abort surfaces from whichever wait it hit; report the caller's reason instead.
+      throw options.signal?.aborted ? options.signal.reason : err;
     }
   }
 

@@ -126,7 +126,14 @@ describeLab('lab: three hosts, headscale, tailscale, syncthing', () => {
 
 describeLab('lab: teardown', () => {
   it('down leaves no namespace, link, process, temp root or marker', async () => {
-    const lab = await Lab.up({ hosts: ['server', 'wsl'], tailscale: true });
+    // Also covers joining with the caller's own key (what other packages' tests do).
+    const lab = await Lab.up({ hosts: ['server', 'wsl'], tailscale: false });
+    await lab.startTailscaled('wsl');
+    const user = await lab.headscale.createUser('own');
+    const key = await lab.headscale.createPreAuthKey({ user: user.id, ephemeral: true });
+    expect(key).toMatch(/^hskey-auth-/);
+    await lab.joinTailnet('wsl', key);
+    expect(lab.tailscaled('wsl').tailnetIp).toMatch(/^100\./);
     const pids = lab.state().pids.map((p) => p.pid);
     expect(pids.length).toBeGreaterThan(0);
     expect(netnsList()).toContain(`mesh-${lab.id}-`);

@@ -1,13 +1,11 @@
 import { access, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { HeadscaleClient, type Node, type PreAuthKey } from '@mesh/headscale';
 import { readSavedServerUrl } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
-import { runningPid } from '../internal/supervise.js';
 import { MESH_USER } from './constants.js';
-import { localHeadscale, requireServerRole } from './server.js';
+import { headscaleService, localHeadscale, requireServerRole } from './server.js';
 
 /** A node as Mesh shows it (no keys). */
 export interface NodeSummary {
@@ -159,8 +157,8 @@ export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
       hint: 'Run: mesh server setup',
     });
   }
-  const runDir = path.join(ctx.paths.stateDir, 'run');
-  const pid = await runningPid('headscale', { runDir });
+  const svc = await headscaleService(ctx).status();
+  const pid = svc.running ? (svc.pid ?? 0) : undefined;
   const serverUrl = await readSavedServerUrl({ env: ctx.env }).catch(() => undefined);
   const result: ServerStatus = {
     service: pid === undefined ? 'stopped' : 'running',

@@ -1,19 +1,20 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   HeadscaleClient,
   type HeadscaleConfigOptions,
   type HeadscalePostgresOptions,
-  type Node,
-  writeHeadscaleConfig,
+  resolveHeadscaleBinary,
+  type ServiceManager,
+  SupervisedProcessService,
+  SystemdService,
+  setupHeadscaleServer,
 } from '@mesh/headscale';
 import { readSavedServerUrl, writeSavedServerUrl } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
-import { daemonLogTail, runningPid, startDaemon, stopDaemon } from '../internal/supervise.js';
 import { MESH_USER } from './constants.js';
 import { ensureSyncthing } from './syncthing.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
@@ -92,6 +93,31 @@ export function validateServerUrl(value: string): string {
   return `${u.protocol}//${u.host}`;
 }
 
+/**
+ * How Headscale runs here: a systemd unit when systemd is PID 1, else a supervised process
+ * (pid and log files in Mesh's state dir) for containers, WSL without systemd and the lab.
+ */
+export function headscaleService(ctx: MeshContext): ServiceManager {
+  const binary = resolveHeadscaleBinary(ctx.paths.binaries.headscale);
+  if (ctx.platform.systemd && ctx.paths.root === '/') {
+    return new SystemdService({
+      runner: ctx.runner,
+      unit: {
+        binary,
+        configPath: ctx.paths.headscale.configPath,
+        stateDir: ctx.paths.headscale.stateDir,
+        socketDir: path.dirname(ctx.paths.headscale.socketPath),
+      },
+    });
+  }
+  return new SupervisedProcessService({
+    binary,
+    configPath: ctx.paths.headscale.configPath,
+    runDir: path.join(ctx.paths.stateDir, 'run'),
+    runner: ctx.runner,
+  });
+}
+
 /** A Headscale client over the local CLI and unix socket (no API key needed on the server). */
 export function localHeadscale(ctx: MeshContext): HeadscaleClient {
   return new HeadscaleClient({
@@ -161,7 +187,7 @@ export async function setupServer(
   }
   const serverUrl = validateServerUrl(o.serverUrl ?? saved ?? `http://${listen}`);
 
-  // 1. Config (atomic, 0600, only rewritten when it differs).
+  // 1-2. Config, service, health: the headscale library does all three idempotently.
   const hsPaths = ctx.paths.headscale;
   await mkdir(path.dirname(hsPaths.socketPath), { recursive: true, mode: 0o755 });
   const config: HeadscaleConfigOptions = {
@@ -171,53 +197,34 @@ export async function setupServer(
     socketPath: hsPaths.socketPath,
     ...(database ? { database } : {}),
   };
-  let configChanged: boolean;
+  const service = headscaleService(ctx);
+  const wait = r.wait(`Starting Headscale at ${serverUrl}`);
   try {
-    configChanged = (await writeHeadscaleConfig(hsPaths.configPath, config)).changed;
-  } catch (error) {
-    throw toMeshError(error, 'writing the Headscale config');
-  }
-  if (configChanged) {
-    changes.push(`wrote ${hsPaths.configPath}`);
-    r.ok(`Headscale config written: ${hsPaths.configPath}`);
-  } else r.ok('Headscale config already up to date');
-
-  // 2. Service.
-  const runDir = path.join(ctx.paths.stateDir, 'run');
-  const headscaleBin = localHeadscale(ctx).transport;
-  const binary = (headscaleBin as { binary?: string }).binary ?? 'headscale';
-  const running = (await runningPid('headscale', { runDir })) !== undefined;
-  if (running && configChanged) {
-    await stopDaemon('headscale', { runDir });
-    changes.push('restarted Headscale (config changed)');
-  }
-  if (!running || configChanged) {
-    await startDaemon(
-      { name: 'headscale', file: binary, args: ['serve', '-c', hsPaths.configPath], dirs: [hsPaths.stateDir] },
-      { runDir },
-    );
-    if (!running) changes.push('started Headscale');
-  }
-  const health = new HeadscaleClient({ rest: { url: serverUrl, timeout: 2000 } });
-  const wait = r.wait(`Waiting for Headscale at ${serverUrl}/health`);
-  const until = Date.now() + 45_000;
-  for (;;) {
-    try {
-      await health.health({ timeout: 2000 });
-      break;
-    } catch {
-      if (Date.now() > until || (await runningPid('headscale', { runDir })) === undefined) {
-        wait.fail();
-        const tail = await daemonLogTail('headscale', { runDir }, 3);
-        throw new MeshError(`Headscale did not become healthy at ${serverUrl}`, {
-          kind: 'serviceDown',
-          hint: `see ${path.join(runDir, 'headscale.log')}${tail ? `: ${tail.split('\n').pop()}` : ''}`,
-        });
-      }
-      await sleep(300);
+    const setup = await setupHeadscaleServer({
+      configPath: hsPaths.configPath,
+      config,
+      service,
+      runner: ctx.runner,
+      healthTimeout: 45_000,
+      ...(ctx.paths.binaries.headscale ? { binary: ctx.paths.binaries.headscale } : {}),
+    });
+    wait.done();
+    for (const step of setup.steps) {
+      if (!step.changed) continue;
+      const what = {
+        'state-dir': `created ${hsPaths.stateDir}`,
+        config: `wrote ${hsPaths.configPath}`,
+        'service-install': `installed the ${service instanceof SystemdService ? 'systemd unit' : 'supervised service'}`,
+        'service-start': 'started Headscale',
+        health: 'Headscale became healthy',
+      }[step.name];
+      changes.push(what);
+      r.ok(what);
     }
+  } catch (error) {
+    wait.fail();
+    throw toMeshError(error, 'setting up Headscale');
   }
-  wait.done();
   r.ok(`Headscale is running at ${serverUrl}`);
 
   // 3. User and API key.
@@ -270,7 +277,7 @@ export async function setupServer(
     serverUrl,
     configPath: hsPaths.configPath,
     database: database ? 'postgres' : 'sqlite',
-    service: 'supervised',
+    service: service instanceof SystemdService ? 'systemd' : 'supervised',
     tailnetIp,
     deviceId: st.deviceId,
     folderPath: st.folderPath,

@@ -41,7 +41,11 @@ export async function httpCall(o: HttpCallOptions): Promise<HttpAnswer> {
     return { status: res.statusCode, text };
   } catch (cause) {
     if (o.signal?.aborted) {
-      throw new HeadscaleAbortError(`${o.method} ${o.url} aborted by the caller`, { cause, ...where, hint: 'the operation was cancelled' });
+      throw new HeadscaleAbortError(`${o.method} ${o.url} aborted by the caller`, {
+        cause,
+        ...where,
+        hint: 'the operation was cancelled',
+      });
     }
     if (timeoutSignal.aborted || (cause as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') {
       throw new HeadscaleConnectionError(`${o.method} ${o.url} timed out after ${o.timeout} ms`, {
@@ -52,10 +56,13 @@ export async function httpCall(o: HttpCallOptions): Promise<HttpAnswer> {
       });
     }
     const code = (cause as { code?: string }).code ?? (cause as Error).message;
-    throw new HeadscaleConnectionError(`${o.method} ${o.url} failed: cannot reach Headscale (${code})`, {
-      cause,
-      ...where,
-      hint: 'check the server URL and port, and that `headscale serve` is running',
-    });
+    throw new HeadscaleConnectionError(
+      `${o.method} ${o.url} failed: cannot reach Headscale (${code})`,
+      {
+        cause,
+        ...where,
+        hint: 'check the server URL and port, and that `headscale serve` is running',
+      },
+    );
   }
 }

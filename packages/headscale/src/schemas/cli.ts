@@ -112,7 +112,13 @@ export const cliNode = z
   );
 
 export const cliApiKey = z
-  .object({ id, prefix: z.string().default(''), expiration: time, created_at: time, last_seen: time })
+  .object({
+    id,
+    prefix: z.string().default(''),
+    expiration: time,
+    created_at: time,
+    last_seen: time,
+  })
   .transform(
     (k): ApiKey =>
       compact({
@@ -125,9 +131,16 @@ export const cliApiKey = z
   );
 
 /** Lists print `null` when empty. */
-export const cliList = <T extends z.ZodType>(item: T) => z.array(item).nullable().transform((v) => v ?? []);
+export const cliList = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullable()
+    .transform((v) => v ?? []);
 /** `apikeys create -o json` prints the key as a JSON string. */
-export const cliCreatedApiKey = z.string().min(1).transform((key) => ({ key }));
+export const cliCreatedApiKey = z
+  .string()
+  .min(1)
+  .transform((key) => ({ key }));
 export const cliHealth = z.object({ database_connectivity: z.boolean().default(false) });
 export const cliVersion = z.union([
   z.object({ version: z.string(), commit: z.string().optional() }),

@@ -11,7 +11,9 @@ export function rfc3339ToDate(value: string | null | undefined): Date | undefine
 }
 
 /** protobuf `{seconds,nanos}` as dumped by the CLI to Date; zero time becomes undefined. */
-export function pbTimeToDate(value: { seconds?: number | undefined; nanos?: number | undefined } | null | undefined): Date | undefined {
+export function pbTimeToDate(
+  value: { seconds?: number | undefined; nanos?: number | undefined } | null | undefined,
+): Date | undefined {
   if (value == null) return undefined;
   const seconds = value.seconds ?? 0;
   if (seconds <= GO_ZERO_UNIX) return undefined;
@@ -43,7 +45,11 @@ export function compact<T extends object>(value: T): T {
 }
 
 /** Effective tags: flat `tags` (0.28+), or forced ∪ valid tags (<= 0.27). */
-export function effectiveTags(tags?: string[] | null, forced?: string[] | null, valid?: string[] | null): string[] {
+export function effectiveTags(
+  tags?: string[] | null,
+  forced?: string[] | null,
+  valid?: string[] | null,
+): string[] {
   if (tags && tags.length > 0) return [...tags];
   return [...new Set([...(forced ?? []), ...(valid ?? [])])];
 }

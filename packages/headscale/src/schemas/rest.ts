@@ -124,17 +124,33 @@ export const restApiKey = z
       }) as ApiKey,
   );
 
-export const restUsers = z.object({ users: z.array(restUser).nullish() }).transform((r) => r.users ?? []);
+export const restUsers = z
+  .object({ users: z.array(restUser).nullish() })
+  .transform((r) => r.users ?? []);
 export const restUserEnvelope = z.object({ user: restUser }).transform((r) => r.user);
-export const restPreAuthKeys = z.object({ preAuthKeys: z.array(restPreAuthKey).nullish() }).transform((r) => r.preAuthKeys ?? []);
-export const restPreAuthKeyEnvelope = z.object({ preAuthKey: restPreAuthKey }).transform((r) => r.preAuthKey);
-export const restNodes = z.object({ nodes: z.array(restNode).nullish() }).transform((r) => r.nodes ?? []);
+export const restPreAuthKeys = z
+  .object({ preAuthKeys: z.array(restPreAuthKey).nullish() })
+  .transform((r) => r.preAuthKeys ?? []);
+export const restPreAuthKeyEnvelope = z
+  .object({ preAuthKey: restPreAuthKey })
+  .transform((r) => r.preAuthKey);
+export const restNodes = z
+  .object({ nodes: z.array(restNode).nullish() })
+  .transform((r) => r.nodes ?? []);
 export const restNodeEnvelope = z.object({ node: restNode }).transform((r) => r.node);
-export const restApiKeys = z.object({ apiKeys: z.array(restApiKey).nullish() }).transform((r) => r.apiKeys ?? []);
-export const restCreatedApiKey = z.object({ apiKey: z.string().min(1) }).transform((r) => ({ key: r.apiKey }));
-export const restPolicy = z
-  .object({ policy: z.string().default(''), updatedAt: time })
-  .transform((p) => compact({ policy: p.policy, updatedAt: rfc3339ToDate(p.updatedAt) }) as { policy: string; updatedAt?: Date });
+export const restApiKeys = z
+  .object({ apiKeys: z.array(restApiKey).nullish() })
+  .transform((r) => r.apiKeys ?? []);
+export const restCreatedApiKey = z
+  .object({ apiKey: z.string().min(1) })
+  .transform((r) => ({ key: r.apiKey }));
+export const restPolicy = z.object({ policy: z.string().default(''), updatedAt: time }).transform(
+  (p) =>
+    compact({ policy: p.policy, updatedAt: rfc3339ToDate(p.updatedAt) }) as {
+      policy: string;
+      updatedAt?: Date;
+    },
+);
 export const restHealth = z.object({ databaseConnectivity: z.boolean().default(false) });
 export const restVersion = z.object({ version: z.string(), commit: z.string().optional() });
 export const restEmpty = z.unknown();

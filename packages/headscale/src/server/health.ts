@@ -39,10 +39,13 @@ export async function waitForHealth(url: string, o: WaitForHealthOptions = {}): 
     await o.check?.();
     await new Promise((r) => setTimeout(r, o.interval ?? 200));
   }
-  throw new HeadscaleConnectionError(`Headscale at ${url} not healthy after ${timeout} ms (last: ${last})`, {
-    method: 'GET',
-    url: target,
-    timedOut: true,
-    hint: 'check the service logs (port in use? bad config?)',
-  });
+  throw new HeadscaleConnectionError(
+    `Headscale at ${url} not healthy after ${timeout} ms (last: ${last})`,
+    {
+      method: 'GET',
+      url: target,
+      timedOut: true,
+      hint: 'check the service logs (port in use? bad config?)',
+    },
+  );
 }

@@ -75,7 +75,8 @@ export class SupervisedProcessService implements ServiceManager {
     if (!Number.isInteger(pid) || pid <= 0) return { running: false };
     // A stale pid may have been reused by another program: check its command line too.
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    const running = cmdline.includes(this.#o.configPath) && cmdline.includes('serve') && isAlive(pid);
+    const running =
+      cmdline.includes(this.#o.configPath) && cmdline.includes('serve') && isAlive(pid);
     return running ? { running, pid } : { running: false, detail: 'stale pid file' };
   }
 
@@ -99,7 +100,10 @@ export class SupervisedProcessService implements ServiceManager {
     });
     child.catch(() => undefined);
     if (child.pid === undefined) {
-      throw new HeadscaleCommandError(`could not start ${argv.join(' ')}`, { command: argv.join(' '), hint: 'check the binary path' });
+      throw new HeadscaleCommandError(`could not start ${argv.join(' ')}`, {
+        command: argv.join(' '),
+        hint: 'check the binary path',
+      });
     }
     child.unref();
     await writeFile(this.pidFile, `${child.pid}\n`, { mode: 0o600 });
@@ -122,7 +126,10 @@ export class SupervisedProcessService implements ServiceManager {
 
   async logs(lines = 50) {
     const text = await readFile(this.logFile, 'utf8').catch(() => '');
-    return text.split('\n').slice(-lines - 1).join('\n');
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   }
 }
 
@@ -140,7 +147,6 @@ function isAlive(pid: number): boolean {
     return true;
   }
 }
-
 
 function procState(pid: number): string {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -175,20 +181,29 @@ export class SystemdService implements ServiceManager {
   async #ctl(args: string[]) {
     const r = await this.#runner.run('systemctl', args, { timeout: 60_000 });
     if (r.exitCode !== 0) {
-      throw new HeadscaleCommandError(`systemctl ${args.join(' ')} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
-        command: r.command,
-        exitCode: r.exitCode,
-        stderr: r.stderr,
-        hint: `see journalctl -u ${this.name}`,
-      });
+      throw new HeadscaleCommandError(
+        `systemctl ${args.join(' ')} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`,
+        {
+          command: r.command,
+          exitCode: r.exitCode,
+          stderr: r.stderr,
+          hint: `see journalctl -u ${this.name}`,
+        },
+      );
     }
     return r.stdout;
   }
 
   async install() {
-    const { changed } = await writeFileAtomic(this.unitPath, renderSystemdUnit(this.#o.unit), 0o644);
+    const { changed } = await writeFileAtomic(
+      this.unitPath,
+      renderSystemdUnit(this.#o.unit),
+      0o644,
+    );
     if (changed) await this.#ctl(['daemon-reload']);
-    const enabled = await this.#runner.run('systemctl', ['is-enabled', this.name], { timeout: 30_000 });
+    const enabled = await this.#runner.run('systemctl', ['is-enabled', this.name], {
+      timeout: 30_000,
+    });
     if (enabled.stdout.trim() !== 'enabled') {
       await this.#ctl(['enable', this.name]);
       return { changed: true };
@@ -198,7 +213,9 @@ export class SystemdService implements ServiceManager {
 
   async status(): Promise<ServiceStatus> {
     const out = await this.#ctl(['show', this.name, '-p', 'ActiveState', '-p', 'MainPID']);
-    const props = Object.fromEntries(out.split('\n').map((l) => l.split('=', 2) as [string, string]));
+    const props = Object.fromEntries(
+      out.split('\n').map((l) => l.split('=', 2) as [string, string]),
+    );
     const pid = Number(props['MainPID'] ?? 0);
     const state = props['ActiveState'] ?? 'unknown';
     return { running: state === 'active', ...(pid > 0 ? { pid } : {}), detail: state };
@@ -217,7 +234,11 @@ export class SystemdService implements ServiceManager {
   }
 
   async logs(lines = 50) {
-    const r = await this.#runner.run('journalctl', ['-u', this.name, '-n', String(lines), '--no-pager', '-o', 'cat'], { timeout: 30_000 });
+    const r = await this.#runner.run(
+      'journalctl',
+      ['-u', this.name, '-n', String(lines), '--no-pager', '-o', 'cat'],
+      { timeout: 30_000 },
+    );
     return r.stdout;
   }
 }

@@ -3,14 +3,19 @@
  * idempotent and reports whether it changed anything.
  */
 
+import { createSocket } from 'node:dgram';
 import { mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import { createRunner, type Runner } from '@mesh/platform';
 import type { Dispatcher } from 'undici';
 import { resolveHeadscaleBinary } from '../binary.js';
 import { HeadscaleConfigError, HeadscaleConnectionError } from '../errors.js';
-import { type HeadscaleConfigOptions, headscaleConfigObject, splitHostPort, writeHeadscaleConfig } from './config.js';
+import {
+  type HeadscaleConfigOptions,
+  headscaleConfigObject,
+  splitHostPort,
+  writeHeadscaleConfig,
+} from './config.js';
 import { waitForHealth } from './health.js';
 import { type ServiceManager, SupervisedProcessService } from './service.js';
 
@@ -50,7 +55,9 @@ export interface SetupHeadscaleServerResult {
  * Brings a Headscale server to "configured, running, healthy". Safe to run again: it only writes
  * what differs and restarts only when the config changed.
  */
-export async function setupHeadscaleServer(o: SetupHeadscaleServerOptions): Promise<SetupHeadscaleServerResult> {
+export async function setupHeadscaleServer(
+  o: SetupHeadscaleServerOptions,
+): Promise<SetupHeadscaleServerResult> {
   // Validate everything before touching disk: a bad option leaves nothing half-done.
   const cfg = headscaleConfigObject(o.config);
   const runner = o.runner ?? createRunner();
@@ -71,10 +78,13 @@ export async function setupHeadscaleServer(o: SetupHeadscaleServerOptions): Prom
   try {
     await mkdir(o.config.stateDir, { recursive: true, mode: 0o700 });
   } catch (cause) {
-    throw new HeadscaleConfigError(`cannot create state directory ${o.config.stateDir}: ${(cause as NodeJS.ErrnoException).code}`, {
-      cause,
-      hint: 'choose a writable stateDir',
-    });
+    throw new HeadscaleConfigError(
+      `cannot create state directory ${o.config.stateDir}: ${(cause as NodeJS.ErrnoException).code}`,
+      {
+        cause,
+        hint: 'choose a writable stateDir',
+      },
+    );
   }
   steps.push({ name: 'state-dir', changed: !existed });
 
@@ -106,19 +116,25 @@ export async function setupHeadscaleServer(o: SetupHeadscaleServerOptions): Prom
       ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
       check: async () => {
         if (!(await service.status()).running) {
-          throw new HeadscaleConnectionError(`headscale exited during startup: ${lastLines(await service.logs(20))}`, {
-            hint: 'see the log lines above (port in use, bad database, invalid config...)',
-          });
+          throw new HeadscaleConnectionError(
+            `headscale exited during startup: ${lastLines(await service.logs(20))}`,
+            {
+              hint: 'see the log lines above (port in use, bad database, invalid config...)',
+            },
+          );
         }
       },
     });
   } catch (error) {
     if (error instanceof HeadscaleConnectionError && !/exited during startup/.test(error.message)) {
-      throw new HeadscaleConnectionError(`${error.message}; log: ${lastLines(await service.logs(20))}`, {
-        cause: error,
-        hint: error.hint,
-        timedOut: error.timedOut,
-      });
+      throw new HeadscaleConnectionError(
+        `${error.message}; log: ${lastLines(await service.logs(20))}`,
+        {
+          cause: error,
+          hint: error.hint,
+          timedOut: error.timedOut,
+        },
+      );
     }
     throw error;
   }
@@ -127,7 +143,10 @@ export async function setupHeadscaleServer(o: SetupHeadscaleServerOptions): Prom
 }
 
 function lastLines(log: string): string {
-  const lines = log.trim().split('\n').filter((l) => /ERR|FTL|fatal|error/i.test(l));
+  const lines = log
+    .trim()
+    .split('\n')
+    .filter((l) => /ERR|FTL|fatal|error/i.test(l));
   return (lines.length > 0 ? lines : log.trim().split('\n')).slice(-3).join(' | ');
 }
 
@@ -139,11 +158,15 @@ async function assertFree(addr: string, proto: 'tcp' | 'udp', what: string): Pro
     if (proto === 'tcp') {
       const srv = createServer();
       srv.once('error', (e) => resolve(e as NodeJS.ErrnoException));
-      srv.listen({ host: bindHost, port, exclusive: true }, () => srv.close(() => resolve(undefined)));
+      srv.listen({ host: bindHost, port, exclusive: true }, () =>
+        srv.close(() => resolve(undefined)),
+      );
     } else {
       const sock = createSocket(bindHost.includes(':') ? 'udp6' : 'udp4');
       sock.once('error', (e) => resolve(e as NodeJS.ErrnoException));
-      sock.bind({ address: bindHost, port, exclusive: true }, () => sock.close(() => resolve(undefined)));
+      sock.bind({ address: bindHost, port, exclusive: true }, () =>
+        sock.close(() => resolve(undefined)),
+      );
     }
   });
   if (error?.code === 'EADDRINUSE') {
@@ -152,6 +175,8 @@ async function assertFree(addr: string, proto: 'tcp' | 'udp', what: string): Pro
     });
   }
   if (error?.code === 'EADDRNOTAVAIL') {
-    throw new HeadscaleConfigError(`${what} ${addr}: address not available on this host`, { hint: 'use an address of a local interface' });
+    throw new HeadscaleConfigError(`${what} ${addr}: address not available on this host`, {
+      hint: 'use an address of a local interface',
+    });
   }
 }

@@ -27,8 +27,15 @@ function quote(arg: string): string {
 
 /** Renders the unit text. Paths must be absolute (systemd requires it). */
 export function renderSystemdUnit(o: SystemdUnitOptions): string {
-  for (const [k, v] of Object.entries({ binary: o.binary, configPath: o.configPath, stateDir: o.stateDir })) {
-    if (!isAbsolute(v)) throw new HeadscaleConfigError(`${k} must be absolute for a systemd unit, got ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries({
+    binary: o.binary,
+    configPath: o.configPath,
+    stateDir: o.stateDir,
+  })) {
+    if (!isAbsolute(v))
+      throw new HeadscaleConfigError(
+        `${k} must be absolute for a systemd unit, got ${JSON.stringify(v)}`,
+      );
   }
   const user = o.user ?? 'headscale';
   const group = o.group ?? user;

@@ -32,7 +32,14 @@ import {
 import type { Node, VersionInfo } from '../types.js';
 import { requireFeature, supports } from '../version.js';
 import { versionInfo } from './rest.js';
-import type { ApiKeyRef, CallContext, CallOptions, HeadscaleTransport, PreAuthKeyInput, PreAuthKeyRef } from './types.js';
+import type {
+  ApiKeyRef,
+  CallContext,
+  CallOptions,
+  HeadscaleTransport,
+  PreAuthKeyInput,
+  PreAuthKeyRef,
+} from './types.js';
 
 /** Options of {@link CliTransport}. */
 export interface CliTransportOptions {
@@ -49,7 +56,8 @@ export interface CliTransportOptions {
 }
 
 const NOT_FOUND = /not found|no longer exists|does not exist|record not found/i;
-const UNREACHABLE = /connecting to headscale|context deadline exceeded|unable to read\/write to headscale socket|connection refused|no such file or directory.*sock/i;
+const UNREACHABLE =
+  /connecting to headscale|context deadline exceeded|unable to read\/write to headscale socket|connection refused|no such file or directory.*sock/i;
 
 /** The CLI transport. Construct through `new HeadscaleClient({ cli: {...} })`. */
 export class CliTransport implements HeadscaleTransport {
@@ -65,27 +73,37 @@ export class CliTransport implements HeadscaleTransport {
   }
 
   /** Runs `headscale [-c cfg] ARGS -o json` and parses stdout with `schema`. */
-  async run<S extends z.ZodType>(args: string[], schema: S, ctx: CallOptions = {}): Promise<z.output<S>> {
+  async run<S extends z.ZodType>(
+    args: string[],
+    schema: S,
+    ctx: CallOptions = {},
+  ): Promise<z.output<S>> {
     const stdout = await this.exec(args, ctx);
     let json: unknown;
     try {
       json = JSON.parse(jsonPart(stdout));
     } catch (cause) {
-      throw new HeadscaleCommandError(`headscale ${args.slice(0, 2).join(' ')}: output is not JSON: ${redact(stdout.slice(0, 200))}`, {
-        cause,
-        command: `${this.binary} ${args.join(' ')}`,
-        exitCode: 0,
-        hint: 'set disable_check_updates and a text log format so nothing else reaches stdout',
-      });
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(' ')}: output is not JSON: ${redact(stdout.slice(0, 200))}`,
+        {
+          cause,
+          command: `${this.binary} ${args.join(' ')}`,
+          exitCode: 0,
+          hint: 'set disable_check_updates and a text log format so nothing else reaches stdout',
+        },
+      );
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new HeadscaleCommandError(`headscale ${args.slice(0, 2).join(' ')}: unexpected output shape: ${parsed.error.message}`, {
-        cause: parsed.error,
-        command: `${this.binary} ${args.join(' ')}`,
-        exitCode: 0,
-        hint: 'the server version may be newer than this client understands',
-      });
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(' ')}: unexpected output shape: ${parsed.error.message}`,
+        {
+          cause: parsed.error,
+          command: `${this.binary} ${args.join(' ')}`,
+          exitCode: 0,
+          hint: 'the server version may be newer than this client understands',
+        },
+      );
     }
     return parsed.data;
   }
@@ -111,7 +129,10 @@ export class CliTransport implements HeadscaleTransport {
       });
     }
     if (ctx.signal?.aborted) {
-      throw new HeadscaleAbortError(`${command} aborted by the caller`, { command, hint: 'the operation was cancelled' });
+      throw new HeadscaleAbortError(`${command} aborted by the caller`, {
+        command,
+        hint: 'the operation was cancelled',
+      });
     }
     if (result.timedOut) {
       throw new HeadscaleConnectionError(`${command} timed out`, {
@@ -121,18 +142,30 @@ export class CliTransport implements HeadscaleTransport {
       });
     }
     if (result.exitCode !== 0) {
-      const message = errorMessage(result.stderr) ?? errorMessage(result.stdout) ?? (result.stderr.trim() || `exit code ${result.exitCode}`);
+      const message =
+        errorMessage(result.stderr) ??
+        errorMessage(result.stdout) ??
+        (result.stderr.trim() || `exit code ${result.exitCode}`);
       const o = { command, exitCode: result.exitCode, stderr: result.stderr };
       if (UNREACHABLE.test(message)) {
-        throw new HeadscaleConnectionError(`headscale ${args.slice(0, 2).join(' ')}: cannot reach the server: ${message}`, {
-          ...o,
-          hint: 'start `headscale serve`, and check the socket path and its permissions (0770, group of the server)',
-        });
+        throw new HeadscaleConnectionError(
+          `headscale ${args.slice(0, 2).join(' ')}: cannot reach the server: ${message}`,
+          {
+            ...o,
+            hint: 'start `headscale serve`, and check the socket path and its permissions (0770, group of the server)',
+          },
+        );
       }
       if (NOT_FOUND.test(message)) {
-        throw new HeadscaleNotFoundError(`headscale ${args.slice(0, 2).join(' ')}: ${message}`, { ...o, hint: 'check the name or ID' });
+        throw new HeadscaleNotFoundError(`headscale ${args.slice(0, 2).join(' ')}: ${message}`, {
+          ...o,
+          hint: 'check the name or ID',
+        });
       }
-      throw new HeadscaleCommandError(`headscale ${args.slice(0, 2).join(' ')} failed: ${message}`, { ...o, hint: 'see the message from Headscale' });
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(' ')} failed: ${message}`,
+        { ...o, hint: 'see the message from Headscale' },
+      );
     }
     return result.stdout;
   }
@@ -155,7 +188,10 @@ export class CliTransport implements HeadscaleTransport {
     if (filter.email) args.push('-e', filter.email);
     return this.run(args, cliList(cliUser), ctx);
   }
-  createUser(input: { name: string; displayName?: string; email?: string; pictureUrl?: string }, ctx: CallContext) {
+  createUser(
+    input: { name: string; displayName?: string; email?: string; pictureUrl?: string },
+    ctx: CallContext,
+  ) {
     const args = ['users', 'create', input.name];
     if (input.displayName) args.push('-d', input.displayName);
     if (input.email) args.push('-e', input.email);
@@ -174,13 +210,22 @@ export class CliTransport implements HeadscaleTransport {
   async #requireUser(id: string, ctx: CallContext) {
     const found = await this.listUsers({ id }, ctx);
     if (found.length === 0) {
-      throw new HeadscaleNotFoundError(`user with ID ${id} not found`, { command: `headscale users list -i ${id}`, hint: 'check the ID' });
+      throw new HeadscaleNotFoundError(`user with ID ${id} not found`, {
+        command: `headscale users list -i ${id}`,
+        hint: 'check the ID',
+      });
     }
   }
 
   listPreAuthKeys(userId: string | undefined, ctx: CallContext) {
-    if (supports(ctx.version, 'preAuthKeyListAll')) return this.run(['preauthkeys', 'list'], cliList(cliPreAuthKey), ctx);
-    if (!userId) throw new HeadscaleUnsupportedError('listing pre-auth keys of all users at once', ctx.version, { since: '0.28.0' });
+    if (supports(ctx.version, 'preAuthKeyListAll'))
+      return this.run(['preauthkeys', 'list'], cliList(cliPreAuthKey), ctx);
+    if (!userId)
+      throw new HeadscaleUnsupportedError(
+        'listing pre-auth keys of all users at once',
+        ctx.version,
+        { since: '0.28.0' },
+      );
     return this.run(['preauthkeys', '-u', userId, 'list'], cliList(cliPreAuthKey), ctx);
   }
   async createPreAuthKey(input: PreAuthKeyInput, ctx: CallContext) {
@@ -200,10 +245,14 @@ export class CliTransport implements HeadscaleTransport {
   async expirePreAuthKey(ref: PreAuthKeyRef, ctx: CallContext) {
     if (!supports(ctx.version, 'preAuthKeyById')) {
       // Before 0.28 the CLI takes the full key as a positional argument: a secret in argv.
-      throw new HeadscaleUnsupportedError('expiring a pre-auth key over the CLI without putting the key in argv', ctx.version, {
-        since: '0.28.0',
-        hint: 'use the REST transport (API key) for this on Headscale < 0.28',
-      });
+      throw new HeadscaleUnsupportedError(
+        'expiring a pre-auth key over the CLI without putting the key in argv',
+        ctx.version,
+        {
+          since: '0.28.0',
+          hint: 'use the REST transport (API key) for this on Headscale < 0.28',
+        },
+      );
     }
     await this.run(['preauthkeys', 'expire', '-i', ref.id ?? ''], anyJson, ctx);
   }
@@ -213,17 +262,29 @@ export class CliTransport implements HeadscaleTransport {
   }
 
   listNodes(userName: string | undefined, ctx: CallContext) {
-    return this.run(['nodes', 'list', ...(userName ? ['-u', userName] : [])], cliList(cliNode), ctx);
+    return this.run(
+      ['nodes', 'list', ...(userName ? ['-u', userName] : [])],
+      cliList(cliNode),
+      ctx,
+    );
   }
   async getNode(id: string, ctx: CallContext): Promise<Node> {
     // The CLI has no `nodes get`; filter the list.
     const node = (await this.listNodes(undefined, ctx)).find((n) => n.id === id);
-    if (!node) throw new HeadscaleNotFoundError(`node ${id} not found`, { command: 'headscale nodes list', hint: 'check the node ID' });
+    if (!node)
+      throw new HeadscaleNotFoundError(`node ${id} not found`, {
+        command: 'headscale nodes list',
+        hint: 'check the node ID',
+      });
     return node;
   }
   expireNode(id: string, at: Date | undefined, ctx: CallContext) {
     if (at) requireFeature(ctx.version, 'nodeExpireAt', 'expiring a node at a given time');
-    return this.run(['nodes', 'expire', '-i', id, ...(at ? ['-e', at.toISOString()] : [])], cliNode, ctx);
+    return this.run(
+      ['nodes', 'expire', '-i', id, ...(at ? ['-e', at.toISOString()] : [])],
+      cliNode,
+      ctx,
+    );
   }
   renameNode(id: string, newName: string, ctx: CallContext) {
     return this.run(['nodes', 'rename', '-i', id, newName], cliNode, ctx);
@@ -243,7 +304,11 @@ export class CliTransport implements HeadscaleTransport {
   }
   async createApiKey(expiration: Date, ctx: CallContext) {
     const seconds = Math.max(1, Math.ceil((expiration.getTime() - Date.now()) / 1000));
-    const created = await this.run(['apikeys', 'create', '-e', `${seconds}s`], cliCreatedApiKey, ctx);
+    const created = await this.run(
+      ['apikeys', 'create', '-e', `${seconds}s`],
+      cliCreatedApiKey,
+      ctx,
+    );
     registerSecret(created.key);
     return created;
   }
@@ -275,7 +340,10 @@ export class CliTransport implements HeadscaleTransport {
 function apiKeyFlag(ref: ApiKeyRef, version: string): string[] {
   if (ref.id && supports(version, 'apiKeyById')) return ['-i', ref.id];
   if (ref.prefix) return ['-p', ref.prefix];
-  throw new HeadscaleUnsupportedError('addressing API keys by ID', version, { since: '0.28.0', hint: 'pass the prefix' });
+  throw new HeadscaleUnsupportedError('addressing API keys by ID', version, {
+    since: '0.28.0',
+    hint: 'pass the prefix',
+  });
 }
 
 const anyJson = z.unknown();

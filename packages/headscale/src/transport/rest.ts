@@ -6,7 +6,12 @@
 
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { HeadscaleApiError, HeadscaleAuthError, HeadscaleConfigError, HeadscaleNotFoundError } from '../errors.js';
+import {
+  HeadscaleApiError,
+  HeadscaleAuthError,
+  HeadscaleConfigError,
+  HeadscaleNotFoundError,
+} from '../errors.js';
 import { httpCall } from '../internal/http.js';
 import { registerSecret } from '../internal/redact.js';
 import {
@@ -27,7 +32,14 @@ import {
 } from '../schemas/rest.js';
 import type { VersionInfo } from '../types.js';
 import { type Feature, MIN_SUPPORTED_VERSION, requireFeature, supports } from '../version.js';
-import type { ApiKeyRef, CallContext, CallOptions, HeadscaleTransport, PreAuthKeyInput, PreAuthKeyRef } from './types.js';
+import type {
+  ApiKeyRef,
+  CallContext,
+  CallOptions,
+  HeadscaleTransport,
+  PreAuthKeyInput,
+  PreAuthKeyRef,
+} from './types.js';
 
 interface Endpoint {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -41,19 +53,36 @@ interface Endpoint {
 export const REST_ENDPOINTS = {
   listUsers: { method: 'GET', path: '/api/v1/user', schema: restUsers },
   createUser: { method: 'POST', path: '/api/v1/user', schema: restUserEnvelope },
-  renameUser: { method: 'POST', path: '/api/v1/user/{id}/rename/{newName}', schema: restUserEnvelope },
+  renameUser: {
+    method: 'POST',
+    path: '/api/v1/user/{id}/rename/{newName}',
+    schema: restUserEnvelope,
+  },
   deleteUser: { method: 'DELETE', path: '/api/v1/user/{id}', schema: restEmpty },
   listPreAuthKeys: { method: 'GET', path: '/api/v1/preauthkey', schema: restPreAuthKeys },
   createPreAuthKey: { method: 'POST', path: '/api/v1/preauthkey', schema: restPreAuthKeyEnvelope },
   expirePreAuthKey: { method: 'POST', path: '/api/v1/preauthkey/expire', schema: restEmpty },
-  deletePreAuthKey: { method: 'DELETE', path: '/api/v1/preauthkey', schema: restEmpty, since: 'preAuthKeyDelete' },
+  deletePreAuthKey: {
+    method: 'DELETE',
+    path: '/api/v1/preauthkey',
+    schema: restEmpty,
+    since: 'preAuthKeyDelete',
+  },
   listNodes: { method: 'GET', path: '/api/v1/node', schema: restNodes },
   getNode: { method: 'GET', path: '/api/v1/node/{id}', schema: restNodeEnvelope },
   expireNode: { method: 'POST', path: '/api/v1/node/{id}/expire', schema: restNodeEnvelope },
-  renameNode: { method: 'POST', path: '/api/v1/node/{id}/rename/{newName}', schema: restNodeEnvelope },
+  renameNode: {
+    method: 'POST',
+    path: '/api/v1/node/{id}/rename/{newName}',
+    schema: restNodeEnvelope,
+  },
   deleteNode: { method: 'DELETE', path: '/api/v1/node/{id}', schema: restEmpty },
   setNodeTags: { method: 'POST', path: '/api/v1/node/{id}/tags', schema: restNodeEnvelope },
-  approveRoutes: { method: 'POST', path: '/api/v1/node/{id}/approve_routes', schema: restNodeEnvelope },
+  approveRoutes: {
+    method: 'POST',
+    path: '/api/v1/node/{id}/approve_routes',
+    schema: restNodeEnvelope,
+  },
   listApiKeys: { method: 'GET', path: '/api/v1/apikey', schema: restApiKeys },
   createApiKey: { method: 'POST', path: '/api/v1/apikey', schema: restCreatedApiKey },
   expireApiKey: { method: 'POST', path: '/api/v1/apikey/expire', schema: restEmpty },
@@ -99,9 +128,12 @@ export class RestTransport implements HeadscaleTransport {
       });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new HeadscaleConfigError(`Headscale URL must be http:// or https://, got ${JSON.stringify(o.url)}`, {
-        hint: 'use for example http://127.0.0.1:8080',
-      });
+      throw new HeadscaleConfigError(
+        `Headscale URL must be http:// or https://, got ${JSON.stringify(o.url)}`,
+        {
+          hint: 'use for example http://127.0.0.1:8080',
+        },
+      );
     }
     this.baseUrl = url.origin;
     this.#apiKey = o.apiKey;
@@ -114,13 +146,20 @@ export class RestTransport implements HeadscaleTransport {
   async call<N extends EndpointName>(
     name: N,
     ctx: CallOptions & { version?: string },
-    req: { params?: Record<string, string>; query?: Record<string, string | undefined>; body?: unknown } = {},
+    req: {
+      params?: Record<string, string>;
+      query?: Record<string, string | undefined>;
+      body?: unknown;
+    } = {},
   ): Promise<Output<N>> {
     const ep: Endpoint = REST_ENDPOINTS[name];
     if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path = ep.path.replace(/\{(\w+)\}/g, (_m, key: string) => encodeURIComponent(req.params?.[key] ?? ''));
+    const path = ep.path.replace(/\{(\w+)\}/g, (_m, key: string) =>
+      encodeURIComponent(req.params?.[key] ?? ''),
+    );
     const url = new URL(path, this.baseUrl);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, v);
     if (!this.#apiKey) {
       throw new HeadscaleAuthError(`${ep.method} ${url.pathname} needs an API key`, {
         method: ep.method,
@@ -143,30 +182,43 @@ export class RestTransport implements HeadscaleTransport {
     });
     const where = { method: ep.method, url: url.href, status: answer.status };
     if (answer.status === 401) {
-      throw new HeadscaleAuthError(`${ep.method} ${url.pathname}: 401 Unauthorized (invalid or expired API key)`, {
-        ...where,
-        hint: 'check the API key; list keys with `headscale apikeys list` and create a new one if it expired',
-      });
+      throw new HeadscaleAuthError(
+        `${ep.method} ${url.pathname}: 401 Unauthorized (invalid or expired API key)`,
+        {
+          ...where,
+          hint: 'check the API key; list keys with `headscale apikeys list` and create a new one if it expired',
+        },
+      );
     }
     let json: unknown;
     try {
       json = answer.text === '' ? {} : JSON.parse(answer.text);
     } catch (cause) {
-      throw new HeadscaleApiError(`${ep.method} ${url.pathname}: ${answer.status}, body is not JSON: ${answer.text.slice(0, 200)}`, {
-        cause,
-        ...where,
-        hint: 'is this URL really Headscale (not a proxy or another service)?',
-      });
+      throw new HeadscaleApiError(
+        `${ep.method} ${url.pathname}: ${answer.status}, body is not JSON: ${answer.text.slice(0, 200)}`,
+        {
+          cause,
+          ...where,
+          hint: 'is this URL really Headscale (not a proxy or another service)?',
+        },
+      );
     }
     if (answer.status < 200 || answer.status >= 300) {
       const err = restError.safeParse(json);
       const message = err.success ? (err.data.message ?? '') : answer.text.slice(0, 200);
       // grpc-gateway maps NotFound (code 5) to 404, but several handlers return Unknown (2 -> 500) with "not found".
-      if (answer.status === 404 || (err.success && err.data.code === 5) || NOT_FOUND.test(message)) {
-        throw new HeadscaleNotFoundError(`${ep.method} ${url.pathname}: ${message || 'not found'}`, {
-          ...where,
-          hint: 'check the name or ID; list what exists first',
-        });
+      if (
+        answer.status === 404 ||
+        (err.success && err.data.code === 5) ||
+        NOT_FOUND.test(message)
+      ) {
+        throw new HeadscaleNotFoundError(
+          `${ep.method} ${url.pathname}: ${message || 'not found'}`,
+          {
+            ...where,
+            hint: 'check the name or ID; list what exists first',
+          },
+        );
       }
       throw new HeadscaleApiError(`${ep.method} ${url.pathname}: ${answer.status} ${message}`, {
         ...where,
@@ -175,11 +227,14 @@ export class RestTransport implements HeadscaleTransport {
     }
     const parsed = ep.schema.safeParse(json);
     if (!parsed.success) {
-      throw new HeadscaleApiError(`${ep.method} ${url.pathname}: unexpected answer shape: ${parsed.error.message}`, {
-        cause: parsed.error,
-        ...where,
-        hint: 'the server version may be newer than this client understands',
-      });
+      throw new HeadscaleApiError(
+        `${ep.method} ${url.pathname}: unexpected answer shape: ${parsed.error.message}`,
+        {
+          cause: parsed.error,
+          ...where,
+          hint: 'the server version may be newer than this client understands',
+        },
+      );
     }
     return parsed.data as Output<N>;
   }
@@ -206,12 +261,15 @@ export class RestTransport implements HeadscaleTransport {
       }
     })();
     if (answer.status !== 200 || !parsed?.success) {
-      throw new HeadscaleApiError(`GET /version: ${answer.status}, unexpected answer: ${answer.text.slice(0, 200)}`, {
-        method: 'GET',
-        url,
-        status: answer.status,
-        hint: 'is this URL really Headscale?',
-      });
+      throw new HeadscaleApiError(
+        `GET /version: ${answer.status}, unexpected answer: ${answer.text.slice(0, 200)}`,
+        {
+          method: 'GET',
+          url,
+          status: answer.status,
+          hint: 'is this URL really Headscale?',
+        },
+      );
     }
     return versionInfo(parsed.data.version, parsed.data.commit);
   }
@@ -238,9 +296,14 @@ export class RestTransport implements HeadscaleTransport {
   }
 
   listUsers(filter: { id?: string; name?: string; email?: string }, ctx: CallContext) {
-    return this.call('listUsers', ctx, { query: { id: filter.id, name: filter.name, email: filter.email } });
+    return this.call('listUsers', ctx, {
+      query: { id: filter.id, name: filter.name, email: filter.email },
+    });
   }
-  createUser(input: { name: string; displayName?: string; email?: string; pictureUrl?: string }, ctx: CallContext) {
+  createUser(
+    input: { name: string; displayName?: string; email?: string; pictureUrl?: string },
+    ctx: CallContext,
+  ) {
     return this.call('createUser', ctx, { body: input });
   }
   renameUser(id: string, newName: string, ctx: CallContext) {
@@ -266,7 +329,9 @@ export class RestTransport implements HeadscaleTransport {
   }
   async expirePreAuthKey(ref: PreAuthKeyRef, ctx: CallContext) {
     // 0.28 addresses keys by ID; before, by owner ID and the full key.
-    const body = isAtLeast(ctx.version, 'preAuthKeyById') ? { id: ref.id } : { user: ref.userId, key: ref.key };
+    const body = isAtLeast(ctx.version, 'preAuthKeyById')
+      ? { id: ref.id }
+      : { user: ref.userId, key: ref.key };
     await this.call('expirePreAuthKey', ctx, { body });
   }
   async deletePreAuthKey(id: string, ctx: CallContext) {
@@ -300,18 +365,26 @@ export class RestTransport implements HeadscaleTransport {
     return this.call('listApiKeys', ctx);
   }
   async createApiKey(expiration: Date, ctx: CallContext) {
-    const created = await this.call('createApiKey', ctx, { body: { expiration: expiration.toISOString() } });
+    const created = await this.call('createApiKey', ctx, {
+      body: { expiration: expiration.toISOString() },
+    });
     registerSecret(created.key);
     return created;
   }
   async expireApiKey(ref: ApiKeyRef, ctx: CallContext) {
-    const body = ref.id && isAtLeast(ctx.version, 'apiKeyById') ? { id: ref.id } : { prefix: requirePrefix(ref, ctx.version) };
+    const body =
+      ref.id && isAtLeast(ctx.version, 'apiKeyById')
+        ? { id: ref.id }
+        : { prefix: requirePrefix(ref, ctx.version) };
     await this.call('expireApiKey', ctx, { body });
   }
   async deleteApiKey(ref: ApiKeyRef, ctx: CallContext) {
     if (ref.id && isAtLeast(ctx.version, 'apiKeyById')) {
       // The path needs a non-empty prefix segment; with ?id= the server looks the key up by ID.
-      await this.call('deleteApiKey', ctx, { params: { prefix: ref.prefix ?? '-' }, query: { id: ref.id } });
+      await this.call('deleteApiKey', ctx, {
+        params: { prefix: ref.prefix ?? '-' },
+        query: { id: ref.id },
+      });
       return;
     }
     await this.call('deleteApiKey', ctx, { params: { prefix: requirePrefix(ref, ctx.version) } });
@@ -329,9 +402,12 @@ const isAtLeast = supports;
 
 function requirePrefix(ref: { prefix?: string }, version: string): string {
   if (!ref.prefix) {
-    throw new HeadscaleConfigError(`Headscale ${version} addresses API keys by prefix; none given`, {
-      hint: 'pass the prefix from apiKeys.list()',
-    });
+    throw new HeadscaleConfigError(
+      `Headscale ${version} addresses API keys by prefix; none given`,
+      {
+        hint: 'pass the prefix from apiKeys.list()',
+      },
+    );
   }
   return ref.prefix;
 }
@@ -339,6 +415,7 @@ function requirePrefix(ref: { prefix?: string }, version: string): string {
 /** Builds a {@link VersionInfo} from a reported version string. */
 export function versionInfo(raw: string, commit?: string): VersionInfo {
   const m = /v?(\d+\.\d+\.\d+)/.exec(raw);
-  if (!m?.[1]) return { version: MIN_SUPPORTED_VERSION, raw, assumed: true, ...(commit ? { commit } : {}) };
+  if (!m?.[1])
+    return { version: MIN_SUPPORTED_VERSION, raw, assumed: true, ...(commit ? { commit } : {}) };
   return { version: m[1], raw, assumed: false, ...(commit ? { commit } : {}) };
 }

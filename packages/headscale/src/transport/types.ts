@@ -1,4 +1,13 @@
-import type { ApiKey, CreatedApiKey, HealthStatus, Node, Policy, PreAuthKey, User, VersionInfo } from '../types.js';
+import type {
+  ApiKey,
+  CreatedApiKey,
+  HealthStatus,
+  Node,
+  Policy,
+  PreAuthKey,
+  User,
+  VersionInfo,
+} from '../types.js';
 
 /** Per-call options every public method accepts last. */
 export interface CallOptions {
@@ -45,8 +54,14 @@ export interface HeadscaleTransport {
   detectVersion(options?: CallOptions): Promise<VersionInfo>;
   health(ctx: CallContext): Promise<HealthStatus>;
 
-  listUsers(filter: { id?: string; name?: string; email?: string }, ctx: CallContext): Promise<User[]>;
-  createUser(input: { name: string; displayName?: string; email?: string; pictureUrl?: string }, ctx: CallContext): Promise<User>;
+  listUsers(
+    filter: { id?: string; name?: string; email?: string },
+    ctx: CallContext,
+  ): Promise<User[]>;
+  createUser(
+    input: { name: string; displayName?: string; email?: string; pictureUrl?: string },
+    ctx: CallContext,
+  ): Promise<User>;
   renameUser(id: string, newName: string, ctx: CallContext): Promise<User>;
   deleteUser(id: string, ctx: CallContext): Promise<void>;
 

@@ -114,7 +114,9 @@ export class Transport {
           error instanceof SyncthingConnectionError ||
           (error instanceof SyncthingHttpError && RETRY_STATUS.has(error.status));
         if (!transient || attempt >= maxRetries || userSignal?.aborted) throw error;
-        const delay = backoffDelay(attempt);
+        // Honour the server's Retry-After, capped so a bad header cannot stall us for long.
+        const hinted = error instanceof SyncthingHttpError ? retryAfterMs.get(error) : undefined;
+        const delay = hinted === undefined ? backoffDelay(attempt) : Math.min(hinted, 10_000);
         this.config.logger?.debug?.('syncthing: retrying', {
           method: spec.method,
           url: redactUrl(url),
@@ -169,6 +171,7 @@ export class Transport {
 
     let status: number;
     let text: string;
+    let retryAfter: string | undefined;
     try {
       const res = await request(url, {
         method: spec.method,
@@ -182,12 +185,20 @@ export class Transport {
       });
       status = res.statusCode;
       this.learnFromHeaders(res.headers);
+      const ra = res.headers['retry-after'];
+      retryAfter = typeof ra === 'string' ? ra : undefined;
       text = await res.body.text();
     } catch (error) {
       throw this.mapFailure(error, ctx, userSignal, timeoutSignal, timeoutMs);
     }
 
-    if (status < 200 || status >= 300) throw this.httpError(status, text, spec);
+    if (status < 200 || status >= 300) {
+      const error = this.httpError(status, text, spec);
+      if (error instanceof SyncthingHttpError && retryAfter !== undefined) {
+        retryAfterMs.set(error, parseRetryAfter(retryAfter));
+      }
+      throw error;
+    }
     if (!spec.schema) return undefined;
     let data: unknown;
     try {
@@ -289,6 +300,17 @@ export class Transport {
       code,
     });
   }
+}
+
+/** Retry-After of failed responses, kept off the public error objects. */
+const retryAfterMs = new WeakMap<SyncthingError, number | undefined>();
+
+/** `Retry-After` as seconds or an HTTP date → milliseconds (undefined when unparseable). */
+function parseRetryAfter(value: string): number | undefined {
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 /** Finds a `code` on the error or its cause chain (undici wraps socket errors). */

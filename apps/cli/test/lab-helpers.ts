@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Lab, LabHost } from '@mesh/lab';
+import type { RunResult } from '@mesh/platform';
+
+/** The built CLI bundle: lab tests exercise exactly what ships. */
+export const CLI = path.resolve(import.meta.dirname, '../dist/mesh.js');
+
+const ROLE: Record<string, string> = { server: 'server', wsl: 'wsl2', windows: 'windows' };
+
+/**
+ * The environment that makes a lab host look like its own machine to `mesh`: MESH_ROOT stands
+ * in for `/` (Headscale and tailscaled state, /opt/shared), MESH_HOSTNAME because namespaces
+ * share the kernel hostname, the role lists as a real deployment sets them, and MESH_ROLE
+ * because on Linux the OS type would otherwise turn the wsl/windows names into `unknown`.
+ */
+export function meshEnv(host: LabHost): Record<string, string> {
+  return {
+    MESH_ROOT: host.root,
+    MESH_HOSTNAME: host.name,
+    MESH_SERVER_HOSTNAMES: 'server',
+    MESH_WSL2_HOSTNAMES: 'wsl',
+    MESH_WINDOWS_HOSTNAMES: 'windows',
+    ...(ROLE[host.name] ? { MESH_ROLE: ROLE[host.name] as string } : {}),
+    MESH_SYNCTHING_BIN: '/usr/bin/syncthing',
+    NO_COLOR: '1',
+    // The CLI's own environment must not leak a key or server from the developer's shell.
+    MESH_AUTH_KEY: '',
+    MESH_SERVER_URL: '',
+  };
+}
+
+export interface MeshRun extends RunResult {
+  json: unknown;
+  ms: number;
+}
+
+/** Runs `node dist/mesh.js ARGS` inside a lab host; parses stdout as JSON when `--json`. */
+export async function mesh(
+  lab: Lab,
+  hostName: string,
+  args: readonly string[],
+  o: { timeout?: number; input?: string; env?: Record<string, string> } = {},
+): Promise<MeshRun> {
+  const host = lab.host(hostName);
+  const t0 = performance.now();
+  const r = await host.runner.run(process.execPath, [CLI, ...args], {
+    timeout: o.timeout ?? 180_000,
+    env: { ...meshEnv(host), ...o.env },
+    ...(o.input === undefined ? {} : { input: o.input }),
+  });
+  const ms = Math.round(performance.now() - t0);
+  let json: unknown;
+  if (args.includes('--json')) {
+    try {
+      json = JSON.parse(r.stdout);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { ...r, json, ms };
+}
+
+/** Polls `fn` until it returns a value (not undefined) or `timeoutMs` passes. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** The shared folder of a lab host (`/opt/shared` under its root). */
+export function sharedFolder(host: LabHost): string {
+  return path.join(host.root, 'opt', 'shared');
+}
+
+/** Syncthing home of a lab host as `mesh` resolves it (XDG state first, else ~/.config/syncthing). */
+export function syncthingHome(host: LabHost): string {
+  return path.join(host.env['HOME'] ?? path.join(host.root, 'home'), '.config', 'syncthing');
+}
+
+/** GUI API key of a host's Syncthing (from its config.xml). */
+export async function syncthingApiKey(host: LabHost): Promise<string> {
+  const xml = await readFile(path.join(syncthingHome(host), 'config.xml'), 'utf8');
+  const key = /<apikey>([^<]+)<\/apikey>/.exec(xml)?.[1];
+  if (!key) throw new Error(`no API key in ${host.name}'s config.xml`);
+  return key;
+}

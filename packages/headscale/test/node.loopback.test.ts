@@ -1,0 +1,140 @@
+/**
+ * A real tailscaled (userspace networking, loopback only, every no-phone-home knob) registers
+ * with a pre-auth key; node list/rename/expire/delete must show up in its `tailscale status`.
+ * Runs in the root namespace without the lab; the lab version lives in node.lab.test.ts.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRunner } from '@mesh/platform';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
+import { HeadscaleClient } from '../src/index.js';
+import { describeWith, startTestServer, type TestServer } from './helpers.js';
+
+const BIN = '/var/cache/mesh/bin';
+const runner = createRunner();
+const statusSchema = z.object({
+  BackendState: z.string(),
+  Self: z.object({ HostName: z.string(), DNSName: z.string().optional() }).passthrough().optional(),
+});
+
+for (const hs of [`${BIN}/headscale`, `${BIN}/headscale-v0.27`]) {
+  describeWith(`nodes over loopback (${hs})`, [hs, `${BIN}/tailscaled`, `${BIN}/tailscale`], () => {
+    let srv: TestServer;
+    let rest: HeadscaleClient;
+    let daemon: ResultPromise | undefined;
+    let sock: string;
+    const ts = (args: string[]) =>
+      runner.run(`${BIN}/tailscale`, [`--socket=${sock}`, ...args], { timeout: 30_000 });
+    const status = async () =>
+      statusSchema.parse(JSON.parse((await ts(['status', '--json'])).stdout));
+    async function until(what: string, pred: () => Promise<boolean>) {
+      for (let i = 0; i < 100; i++) {
+        if (await pred()) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    }
+
+    beforeAll(async () => {
+      srv = await startTestServer(hs);
+      rest = new HeadscaleClient({
+        rest: { url: srv.url, apiKey: (await srv.cli.apiKeys.create()).key },
+      });
+      const state = join(srv.dir, 'ts');
+      await mkdir(join(state, 'logs'), { recursive: true });
+      sock = join(state, 'ts.sock');
+      daemon = execa(
+        `${BIN}/tailscaled`,
+        [
+          '--tun=userspace-networking',
+          `--statedir=${state}`,
+          `--socket=${sock}`,
+          '--port=0',
+          '--no-logs-no-support',
+        ],
+        {
+          env: {
+            TS_NO_LOGS_NO_SUPPORT: 'true',
+            TS_LOGS_DIR: join(state, 'logs'),
+            TS_PANIC_IF_HIT_MAIN_CONTROL: '1',
+            TS_DISABLE_PORTMAPPER: '1',
+            TS_DEBUG_USE_DERP_HTTP: '1',
+          },
+          stdin: 'ignore',
+          stdout: 'ignore',
+          stderr: 'ignore',
+          reject: false,
+        },
+      );
+      await until(
+        'tailscaled socket',
+        async () =>
+          (await ts(['status', '--json'])).exitCode !== 1 || (await ts(['version'])).exitCode === 0,
+      );
+      await rest.users.ensure('nodeuser');
+      const key = await rest.preAuthKeys.create({ user: { name: 'nodeuser' } });
+      // The key reaches tailscale through a 0600 file, never argv (Node's stdin pipes are sockets,
+      // which `file:/dev/stdin` cannot open).
+      const keyFile = join(state, 'authkey');
+      await writeFile(keyFile, key.key, { mode: 0o600 });
+      const up = await ts([
+        'up',
+        `--login-server=${srv.url}`,
+        `--auth-key=file:${keyFile}`,
+        '--hostname=probe',
+        '--timeout=30s',
+      ]);
+      await rm(keyFile);
+      expect(up.exitCode, up.stderr).toBe(0);
+    }, 90_000);
+
+    afterAll(async () => {
+      daemon?.kill('SIGTERM');
+      await daemon;
+      await srv?.stop();
+    }, 30_000);
+
+    it('lists the registered node identically over both transports', async () => {
+      const nodes = await rest.nodes.list();
+      expect(nodes).toHaveLength(1);
+      expect(nodes[0]).toMatchObject({
+        name: 'probe',
+        givenName: 'probe',
+        registerMethod: 'authKey',
+        user: { name: 'nodeuser' },
+      });
+      expect(nodes[0]!.ipAddresses.length).toBeGreaterThan(0);
+      const viaCli = await srv.cli.nodes.list();
+      // online/lastSeen may move between the two calls
+      const strip = (n: (typeof nodes)[number]) => ({
+        ...n,
+        lastSeen: undefined,
+        online: undefined,
+      });
+      expect(viaCli.map(strip)).toEqual(nodes.map(strip));
+      expect(await rest.nodes.list({ user: 'nodeuser' })).toHaveLength(1);
+    });
+
+    it('rename shows in tailscale status', async () => {
+      const [node] = await rest.nodes.list();
+      expect((await srv.cli.nodes.rename(node!.id, 'renamed')).givenName).toBe('renamed');
+      await until('renamed DNS name', async () =>
+        ((await status()).Self?.DNSName ?? '').startsWith('renamed.'),
+      );
+    });
+
+    it('expire logs the node out, delete removes it', async () => {
+      const [node] = await rest.nodes.list();
+      const expired = await rest.nodes.expire(node!.id);
+      expect(expired.expiry!.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+      await until(
+        'NeedsLogin after expiry',
+        async () => (await status()).BackendState === 'NeedsLogin',
+      );
+      await srv.cli.nodes.delete(node!.id);
+      expect(await rest.nodes.list()).toEqual([]);
+    });
+  });
+}
