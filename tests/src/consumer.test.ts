@@ -79,7 +79,11 @@ describe('published packages', () => {
       }),
     );
     const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
-    const result = await execa('node', [tsc, '-p', dir], { cwd: dir, reject: false, timeout: 120_000 });
+    const result = await execa('node', [tsc, '-p', dir], {
+      cwd: dir,
+      reject: false,
+      timeout: 120_000,
+    });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
   });

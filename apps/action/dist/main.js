@@ -62359,7 +62359,13 @@ var cliNode = external_exports.object({
     preAuthKey: n2.pre_auth_key ?? void 0
   })
 );
-var cliApiKey = external_exports.object({ id, prefix: external_exports.string().default(""), expiration: time3, created_at: time3, last_seen: time3 }).transform(
+var cliApiKey = external_exports.object({
+  id,
+  prefix: external_exports.string().default(""),
+  expiration: time3,
+  created_at: time3,
+  last_seen: time3
+}).transform(
   (k) => compact({
     id: k.id,
     prefix: k.prefix,
@@ -62444,7 +62450,11 @@ async function httpCall(o2) {
     return { status: res.statusCode, text };
   } catch (cause) {
     if (o2.signal?.aborted) {
-      throw new HeadscaleAbortError(`${o2.method} ${o2.url} aborted by the caller`, { cause, ...where, hint: "the operation was cancelled" });
+      throw new HeadscaleAbortError(`${o2.method} ${o2.url} aborted by the caller`, {
+        cause,
+        ...where,
+        hint: "the operation was cancelled"
+      });
     }
     if (timeoutSignal.aborted || cause.code === "UND_ERR_HEADERS_TIMEOUT") {
       throw new HeadscaleConnectionError(`${o2.method} ${o2.url} timed out after ${o2.timeout} ms`, {
@@ -62455,11 +62465,14 @@ async function httpCall(o2) {
       });
     }
     const code2 = cause.code ?? cause.message;
-    throw new HeadscaleConnectionError(`${o2.method} ${o2.url} failed: cannot reach Headscale (${code2})`, {
-      cause,
-      ...where,
-      hint: "check the server URL and port, and that `headscale serve` is running"
-    });
+    throw new HeadscaleConnectionError(
+      `${o2.method} ${o2.url} failed: cannot reach Headscale (${code2})`,
+      {
+        cause,
+        ...where,
+        hint: "check the server URL and port, and that `headscale serve` is running"
+      }
+    );
   }
 }
 
@@ -62572,7 +62585,9 @@ var restNodes = external_exports.object({ nodes: external_exports.array(restNode
 var restNodeEnvelope = external_exports.object({ node: restNode }).transform((r) => r.node);
 var restApiKeys = external_exports.object({ apiKeys: external_exports.array(restApiKey).nullish() }).transform((r) => r.apiKeys ?? []);
 var restCreatedApiKey = external_exports.object({ apiKey: external_exports.string().min(1) }).transform((r) => ({ key: r.apiKey }));
-var restPolicy = external_exports.object({ policy: external_exports.string().default(""), updatedAt: time4 }).transform((p) => compact({ policy: p.policy, updatedAt: rfc3339ToDate(p.updatedAt) }));
+var restPolicy = external_exports.object({ policy: external_exports.string().default(""), updatedAt: time4 }).transform(
+  (p) => compact({ policy: p.policy, updatedAt: rfc3339ToDate(p.updatedAt) })
+);
 var restHealth = external_exports.object({ databaseConnectivity: external_exports.boolean().default(false) });
 var restVersion = external_exports.object({ version: external_exports.string(), commit: external_exports.string().optional() });
 var restEmpty = external_exports.unknown();
@@ -62583,19 +62598,36 @@ var healthBody = external_exports.object({ status: external_exports.string() });
 var REST_ENDPOINTS = {
   listUsers: { method: "GET", path: "/api/v1/user", schema: restUsers },
   createUser: { method: "POST", path: "/api/v1/user", schema: restUserEnvelope },
-  renameUser: { method: "POST", path: "/api/v1/user/{id}/rename/{newName}", schema: restUserEnvelope },
+  renameUser: {
+    method: "POST",
+    path: "/api/v1/user/{id}/rename/{newName}",
+    schema: restUserEnvelope
+  },
   deleteUser: { method: "DELETE", path: "/api/v1/user/{id}", schema: restEmpty },
   listPreAuthKeys: { method: "GET", path: "/api/v1/preauthkey", schema: restPreAuthKeys },
   createPreAuthKey: { method: "POST", path: "/api/v1/preauthkey", schema: restPreAuthKeyEnvelope },
   expirePreAuthKey: { method: "POST", path: "/api/v1/preauthkey/expire", schema: restEmpty },
-  deletePreAuthKey: { method: "DELETE", path: "/api/v1/preauthkey", schema: restEmpty, since: "preAuthKeyDelete" },
+  deletePreAuthKey: {
+    method: "DELETE",
+    path: "/api/v1/preauthkey",
+    schema: restEmpty,
+    since: "preAuthKeyDelete"
+  },
   listNodes: { method: "GET", path: "/api/v1/node", schema: restNodes },
   getNode: { method: "GET", path: "/api/v1/node/{id}", schema: restNodeEnvelope },
   expireNode: { method: "POST", path: "/api/v1/node/{id}/expire", schema: restNodeEnvelope },
-  renameNode: { method: "POST", path: "/api/v1/node/{id}/rename/{newName}", schema: restNodeEnvelope },
+  renameNode: {
+    method: "POST",
+    path: "/api/v1/node/{id}/rename/{newName}",
+    schema: restNodeEnvelope
+  },
   deleteNode: { method: "DELETE", path: "/api/v1/node/{id}", schema: restEmpty },
   setNodeTags: { method: "POST", path: "/api/v1/node/{id}/tags", schema: restNodeEnvelope },
-  approveRoutes: { method: "POST", path: "/api/v1/node/{id}/approve_routes", schema: restNodeEnvelope },
+  approveRoutes: {
+    method: "POST",
+    path: "/api/v1/node/{id}/approve_routes",
+    schema: restNodeEnvelope
+  },
   listApiKeys: { method: "GET", path: "/api/v1/apikey", schema: restApiKeys },
   createApiKey: { method: "POST", path: "/api/v1/apikey", schema: restCreatedApiKey },
   expireApiKey: { method: "POST", path: "/api/v1/apikey/expire", schema: restEmpty },
@@ -62622,9 +62654,12 @@ var RestTransport = class {
       });
     }
     if (url2.protocol !== "http:" && url2.protocol !== "https:") {
-      throw new HeadscaleConfigError(`Headscale URL must be http:// or https://, got ${JSON.stringify(o2.url)}`, {
-        hint: "use for example http://127.0.0.1:8080"
-      });
+      throw new HeadscaleConfigError(
+        `Headscale URL must be http:// or https://, got ${JSON.stringify(o2.url)}`,
+        {
+          hint: "use for example http://127.0.0.1:8080"
+        }
+      );
     }
     this.baseUrl = url2.origin;
     this.#apiKey = o2.apiKey;
@@ -62636,9 +62671,13 @@ var RestTransport = class {
   async call(name, ctx, req = {}) {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path18 = ep.path.replace(/\{(\w+)\}/g, (_m, key) => encodeURIComponent(req.params?.[key] ?? ""));
+    const path18 = ep.path.replace(
+      /\{(\w+)\}/g,
+      (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
+    );
     const url2 = new URL(path18, this.baseUrl);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== void 0) url2.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
       throw new HeadscaleAuthError(`${ep.method} ${url2.pathname} needs an API key`, {
         method: ep.method,
@@ -62661,29 +62700,38 @@ var RestTransport = class {
     });
     const where = { method: ep.method, url: url2.href, status: answer.status };
     if (answer.status === 401) {
-      throw new HeadscaleAuthError(`${ep.method} ${url2.pathname}: 401 Unauthorized (invalid or expired API key)`, {
-        ...where,
-        hint: "check the API key; list keys with `headscale apikeys list` and create a new one if it expired"
-      });
+      throw new HeadscaleAuthError(
+        `${ep.method} ${url2.pathname}: 401 Unauthorized (invalid or expired API key)`,
+        {
+          ...where,
+          hint: "check the API key; list keys with `headscale apikeys list` and create a new one if it expired"
+        }
+      );
     }
     let json2;
     try {
       json2 = answer.text === "" ? {} : JSON.parse(answer.text);
     } catch (cause) {
-      throw new HeadscaleApiError(`${ep.method} ${url2.pathname}: ${answer.status}, body is not JSON: ${answer.text.slice(0, 200)}`, {
-        cause,
-        ...where,
-        hint: "is this URL really Headscale (not a proxy or another service)?"
-      });
+      throw new HeadscaleApiError(
+        `${ep.method} ${url2.pathname}: ${answer.status}, body is not JSON: ${answer.text.slice(0, 200)}`,
+        {
+          cause,
+          ...where,
+          hint: "is this URL really Headscale (not a proxy or another service)?"
+        }
+      );
     }
     if (answer.status < 200 || answer.status >= 300) {
       const err = restError.safeParse(json2);
       const message = err.success ? err.data.message ?? "" : answer.text.slice(0, 200);
       if (answer.status === 404 || err.success && err.data.code === 5 || NOT_FOUND.test(message)) {
-        throw new HeadscaleNotFoundError(`${ep.method} ${url2.pathname}: ${message || "not found"}`, {
-          ...where,
-          hint: "check the name or ID; list what exists first"
-        });
+        throw new HeadscaleNotFoundError(
+          `${ep.method} ${url2.pathname}: ${message || "not found"}`,
+          {
+            ...where,
+            hint: "check the name or ID; list what exists first"
+          }
+        );
       }
       throw new HeadscaleApiError(`${ep.method} ${url2.pathname}: ${answer.status} ${message}`, {
         ...where,
@@ -62692,11 +62740,14 @@ var RestTransport = class {
     }
     const parsed = ep.schema.safeParse(json2);
     if (!parsed.success) {
-      throw new HeadscaleApiError(`${ep.method} ${url2.pathname}: unexpected answer shape: ${parsed.error.message}`, {
-        cause: parsed.error,
-        ...where,
-        hint: "the server version may be newer than this client understands"
-      });
+      throw new HeadscaleApiError(
+        `${ep.method} ${url2.pathname}: unexpected answer shape: ${parsed.error.message}`,
+        {
+          cause: parsed.error,
+          ...where,
+          hint: "the server version may be newer than this client understands"
+        }
+      );
     }
     return parsed.data;
   }
@@ -62721,12 +62772,15 @@ var RestTransport = class {
       }
     })();
     if (answer.status !== 200 || !parsed?.success) {
-      throw new HeadscaleApiError(`GET /version: ${answer.status}, unexpected answer: ${answer.text.slice(0, 200)}`, {
-        method: "GET",
-        url: url2,
-        status: answer.status,
-        hint: "is this URL really Headscale?"
-      });
+      throw new HeadscaleApiError(
+        `GET /version: ${answer.status}, unexpected answer: ${answer.text.slice(0, 200)}`,
+        {
+          method: "GET",
+          url: url2,
+          status: answer.status,
+          hint: "is this URL really Headscale?"
+        }
+      );
     }
     return versionInfo(parsed.data.version, parsed.data.commit);
   }
@@ -62751,7 +62805,9 @@ var RestTransport = class {
     return { ok, databaseConnectivity: db.databaseConnectivity };
   }
   listUsers(filter, ctx) {
-    return this.call("listUsers", ctx, { query: { id: filter.id, name: filter.name, email: filter.email } });
+    return this.call("listUsers", ctx, {
+      query: { id: filter.id, name: filter.name, email: filter.email }
+    });
   }
   createUser(input2, ctx) {
     return this.call("createUser", ctx, { body: input2 });
@@ -62809,7 +62865,9 @@ var RestTransport = class {
     return this.call("listApiKeys", ctx);
   }
   async createApiKey(expiration, ctx) {
-    const created = await this.call("createApiKey", ctx, { body: { expiration: expiration.toISOString() } });
+    const created = await this.call("createApiKey", ctx, {
+      body: { expiration: expiration.toISOString() }
+    });
     registerSecret(created.key);
     return created;
   }
@@ -62819,7 +62877,10 @@ var RestTransport = class {
   }
   async deleteApiKey(ref, ctx) {
     if (ref.id && isAtLeast(ctx.version, "apiKeyById")) {
-      await this.call("deleteApiKey", ctx, { params: { prefix: ref.prefix ?? "-" }, query: { id: ref.id } });
+      await this.call("deleteApiKey", ctx, {
+        params: { prefix: ref.prefix ?? "-" },
+        query: { id: ref.id }
+      });
       return;
     }
     await this.call("deleteApiKey", ctx, { params: { prefix: requirePrefix(ref, ctx.version) } });
@@ -62834,15 +62895,19 @@ var RestTransport = class {
 var isAtLeast = supports;
 function requirePrefix(ref, version2) {
   if (!ref.prefix) {
-    throw new HeadscaleConfigError(`Headscale ${version2} addresses API keys by prefix; none given`, {
-      hint: "pass the prefix from apiKeys.list()"
-    });
+    throw new HeadscaleConfigError(
+      `Headscale ${version2} addresses API keys by prefix; none given`,
+      {
+        hint: "pass the prefix from apiKeys.list()"
+      }
+    );
   }
   return ref.prefix;
 }
 function versionInfo(raw, commit) {
   const m = /v?(\d+\.\d+\.\d+)/.exec(raw);
-  if (!m?.[1]) return { version: MIN_SUPPORTED_VERSION, raw, assumed: true, ...commit ? { commit } : {} };
+  if (!m?.[1])
+    return { version: MIN_SUPPORTED_VERSION, raw, assumed: true, ...commit ? { commit } : {} };
   return { version: m[1], raw, assumed: false, ...commit ? { commit } : {} };
 }
 
@@ -62866,21 +62931,27 @@ var CliTransport = class {
     try {
       json2 = JSON.parse(jsonPart(stdout));
     } catch (cause) {
-      throw new HeadscaleCommandError(`headscale ${args.slice(0, 2).join(" ")}: output is not JSON: ${redact(stdout.slice(0, 200))}`, {
-        cause,
-        command: `${this.binary} ${args.join(" ")}`,
-        exitCode: 0,
-        hint: "set disable_check_updates and a text log format so nothing else reaches stdout"
-      });
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(" ")}: output is not JSON: ${redact(stdout.slice(0, 200))}`,
+        {
+          cause,
+          command: `${this.binary} ${args.join(" ")}`,
+          exitCode: 0,
+          hint: "set disable_check_updates and a text log format so nothing else reaches stdout"
+        }
+      );
     }
     const parsed = schema3.safeParse(json2);
     if (!parsed.success) {
-      throw new HeadscaleCommandError(`headscale ${args.slice(0, 2).join(" ")}: unexpected output shape: ${parsed.error.message}`, {
-        cause: parsed.error,
-        command: `${this.binary} ${args.join(" ")}`,
-        exitCode: 0,
-        hint: "the server version may be newer than this client understands"
-      });
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(" ")}: unexpected output shape: ${parsed.error.message}`,
+        {
+          cause: parsed.error,
+          command: `${this.binary} ${args.join(" ")}`,
+          exitCode: 0,
+          hint: "the server version may be newer than this client understands"
+        }
+      );
     }
     return parsed.data;
   }
@@ -62905,7 +62976,10 @@ var CliTransport = class {
       });
     }
     if (ctx.signal?.aborted) {
-      throw new HeadscaleAbortError(`${command} aborted by the caller`, { command, hint: "the operation was cancelled" });
+      throw new HeadscaleAbortError(`${command} aborted by the caller`, {
+        command,
+        hint: "the operation was cancelled"
+      });
     }
     if (result2.timedOut) {
       throw new HeadscaleConnectionError(`${command} timed out`, {
@@ -62918,15 +62992,24 @@ var CliTransport = class {
       const message = errorMessage(result2.stderr) ?? errorMessage(result2.stdout) ?? (result2.stderr.trim() || `exit code ${result2.exitCode}`);
       const o2 = { command, exitCode: result2.exitCode, stderr: result2.stderr };
       if (UNREACHABLE.test(message)) {
-        throw new HeadscaleConnectionError(`headscale ${args.slice(0, 2).join(" ")}: cannot reach the server: ${message}`, {
-          ...o2,
-          hint: "start `headscale serve`, and check the socket path and its permissions (0770, group of the server)"
-        });
+        throw new HeadscaleConnectionError(
+          `headscale ${args.slice(0, 2).join(" ")}: cannot reach the server: ${message}`,
+          {
+            ...o2,
+            hint: "start `headscale serve`, and check the socket path and its permissions (0770, group of the server)"
+          }
+        );
       }
       if (NOT_FOUND2.test(message)) {
-        throw new HeadscaleNotFoundError(`headscale ${args.slice(0, 2).join(" ")}: ${message}`, { ...o2, hint: "check the name or ID" });
+        throw new HeadscaleNotFoundError(`headscale ${args.slice(0, 2).join(" ")}: ${message}`, {
+          ...o2,
+          hint: "check the name or ID"
+        });
       }
-      throw new HeadscaleCommandError(`headscale ${args.slice(0, 2).join(" ")} failed: ${message}`, { ...o2, hint: "see the message from Headscale" });
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(" ")} failed: ${message}`,
+        { ...o2, hint: "see the message from Headscale" }
+      );
     }
     return result2.stdout;
   }
@@ -62964,12 +63047,21 @@ var CliTransport = class {
   async #requireUser(id3, ctx) {
     const found = await this.listUsers({ id: id3 }, ctx);
     if (found.length === 0) {
-      throw new HeadscaleNotFoundError(`user with ID ${id3} not found`, { command: `headscale users list -i ${id3}`, hint: "check the ID" });
+      throw new HeadscaleNotFoundError(`user with ID ${id3} not found`, {
+        command: `headscale users list -i ${id3}`,
+        hint: "check the ID"
+      });
     }
   }
   listPreAuthKeys(userId, ctx) {
-    if (supports(ctx.version, "preAuthKeyListAll")) return this.run(["preauthkeys", "list"], cliList(cliPreAuthKey), ctx);
-    if (!userId) throw new HeadscaleUnsupportedError("listing pre-auth keys of all users at once", ctx.version, { since: "0.28.0" });
+    if (supports(ctx.version, "preAuthKeyListAll"))
+      return this.run(["preauthkeys", "list"], cliList(cliPreAuthKey), ctx);
+    if (!userId)
+      throw new HeadscaleUnsupportedError(
+        "listing pre-auth keys of all users at once",
+        ctx.version,
+        { since: "0.28.0" }
+      );
     return this.run(["preauthkeys", "-u", userId, "list"], cliList(cliPreAuthKey), ctx);
   }
   async createPreAuthKey(input2, ctx) {
@@ -62985,10 +63077,14 @@ var CliTransport = class {
   }
   async expirePreAuthKey(ref, ctx) {
     if (!supports(ctx.version, "preAuthKeyById")) {
-      throw new HeadscaleUnsupportedError("expiring a pre-auth key over the CLI without putting the key in argv", ctx.version, {
-        since: "0.28.0",
-        hint: "use the REST transport (API key) for this on Headscale < 0.28"
-      });
+      throw new HeadscaleUnsupportedError(
+        "expiring a pre-auth key over the CLI without putting the key in argv",
+        ctx.version,
+        {
+          since: "0.28.0",
+          hint: "use the REST transport (API key) for this on Headscale < 0.28"
+        }
+      );
     }
     await this.run(["preauthkeys", "expire", "-i", ref.id ?? ""], anyJson, ctx);
   }
@@ -62997,16 +63093,28 @@ var CliTransport = class {
     await this.run(["preauthkeys", "delete", "-i", id3], anyJson, ctx);
   }
   listNodes(userName, ctx) {
-    return this.run(["nodes", "list", ...userName ? ["-u", userName] : []], cliList(cliNode), ctx);
+    return this.run(
+      ["nodes", "list", ...userName ? ["-u", userName] : []],
+      cliList(cliNode),
+      ctx
+    );
   }
   async getNode(id3, ctx) {
     const node2 = (await this.listNodes(void 0, ctx)).find((n2) => n2.id === id3);
-    if (!node2) throw new HeadscaleNotFoundError(`node ${id3} not found`, { command: "headscale nodes list", hint: "check the node ID" });
+    if (!node2)
+      throw new HeadscaleNotFoundError(`node ${id3} not found`, {
+        command: "headscale nodes list",
+        hint: "check the node ID"
+      });
     return node2;
   }
   expireNode(id3, at, ctx) {
     if (at) requireFeature(ctx.version, "nodeExpireAt", "expiring a node at a given time");
-    return this.run(["nodes", "expire", "-i", id3, ...at ? ["-e", at.toISOString()] : []], cliNode, ctx);
+    return this.run(
+      ["nodes", "expire", "-i", id3, ...at ? ["-e", at.toISOString()] : []],
+      cliNode,
+      ctx
+    );
   }
   renameNode(id3, newName, ctx) {
     return this.run(["nodes", "rename", "-i", id3, newName], cliNode, ctx);
@@ -63025,7 +63133,11 @@ var CliTransport = class {
   }
   async createApiKey(expiration, ctx) {
     const seconds = Math.max(1, Math.ceil((expiration.getTime() - Date.now()) / 1e3));
-    const created = await this.run(["apikeys", "create", "-e", `${seconds}s`], cliCreatedApiKey, ctx);
+    const created = await this.run(
+      ["apikeys", "create", "-e", `${seconds}s`],
+      cliCreatedApiKey,
+      ctx
+    );
     registerSecret(created.key);
     return created;
   }
@@ -63053,7 +63165,10 @@ var CliTransport = class {
 function apiKeyFlag(ref, version2) {
   if (ref.id && supports(version2, "apiKeyById")) return ["-i", ref.id];
   if (ref.prefix) return ["-p", ref.prefix];
-  throw new HeadscaleUnsupportedError("addressing API keys by ID", version2, { since: "0.28.0", hint: "pass the prefix" });
+  throw new HeadscaleUnsupportedError("addressing API keys by ID", version2, {
+    since: "0.28.0",
+    hint: "pass the prefix"
+  });
 }
 var anyJson = external_exports.unknown();
 function errorMessage(text) {
@@ -63091,14 +63206,20 @@ var HeadscaleClient = class {
   constructor(o2) {
     const given = [o2.rest, o2.cli, o2.transport].filter((x) => x !== void 0).length;
     if (given !== 1) {
-      throw new HeadscaleConfigError("HeadscaleClient needs exactly one of rest, cli or transport", {
-        hint: "e.g. { rest: { url, apiKey } } or { cli: { configPath } }"
-      });
+      throw new HeadscaleConfigError(
+        "HeadscaleClient needs exactly one of rest, cli or transport",
+        {
+          hint: "e.g. { rest: { url, apiKey } } or { cli: { configPath } }"
+        }
+      );
     }
     this.transport = o2.transport ?? (o2.rest ? new RestTransport(o2.rest) : new CliTransport(o2.cli));
     if (o2.version) {
       const m = /(\d+\.\d+\.\d+)/.exec(o2.version);
-      if (!m?.[1]) throw new HeadscaleConfigError(`version must look like 0.27.1, got ${JSON.stringify(o2.version)}`);
+      if (!m?.[1])
+        throw new HeadscaleConfigError(
+          `version must look like 0.27.1, got ${JSON.stringify(o2.version)}`
+        );
       this.#version = Promise.resolve({ version: m[1], raw: o2.version, assumed: false });
     }
     this.users = new Users(this);
@@ -63150,9 +63271,12 @@ var Users = class extends Resource {
     const users = await this.list("id" in ref ? { id: ref.id } : { name: ref.name }, options);
     const user = users.find((u2) => "id" in ref ? u2.id === ref.id : u2.name === ref.name);
     if (!user) {
-      throw new HeadscaleNotFoundError(`user ${"id" in ref ? `with ID ${ref.id}` : JSON.stringify(ref.name)} not found`, {
-        hint: "create it first (users.ensure) or check the spelling"
-      });
+      throw new HeadscaleNotFoundError(
+        `user ${"id" in ref ? `with ID ${ref.id}` : JSON.stringify(ref.name)} not found`,
+        {
+          hint: "create it first (users.ensure) or check the spelling"
+        }
+      );
     }
     return user;
   }
@@ -63194,11 +63318,16 @@ var PreAuthKeys = class extends Resource {
     const ctx = await this.ctx(options);
     for (const tag of tags ?? []) {
       if (!/^tag:[a-z0-9][a-z0-9-_.]*$/.test(tag)) {
-        throw new HeadscaleConfigError(`invalid tag ${JSON.stringify(tag)}`, { hint: "tags are lowercase and start with tag:" });
+        throw new HeadscaleConfigError(`invalid tag ${JSON.stringify(tag)}`, {
+          hint: "tags are lowercase and start with tag:"
+        });
       }
     }
     if (!user) {
-      if (!tags?.length) throw new HeadscaleConfigError("a pre-auth key needs a user or tags", { hint: "pass user or tags" });
+      if (!tags?.length)
+        throw new HeadscaleConfigError("a pre-auth key needs a user or tags", {
+          hint: "pass user or tags"
+        });
       requireFeature(ctx.version, "tagsOnlyPreAuthKey", "pre-auth keys without a user");
     }
     const userId = user ? await this.client.users.resolveId(user, options) : void 0;
@@ -63234,7 +63363,14 @@ var PreAuthKeys = class extends Resource {
         hint: "pass the key object returned by create() (it has the owner and full key)"
       });
     }
-    await this.t.expirePreAuthKey({ id: key.id, ...key.user ? { userId: key.user.id } : {}, ...key.key ? { key: key.key } : {} }, ctx);
+    await this.t.expirePreAuthKey(
+      {
+        id: key.id,
+        ...key.user ? { userId: key.user.id } : {},
+        ...key.key ? { key: key.key } : {}
+      },
+      ctx
+    );
   }
   /** Deletes a key (0.28+). */
   async delete(id3, options) {
@@ -63596,12 +63732,15 @@ async function waitForHealth(url2, o2 = {}) {
     await o2.check?.();
     await new Promise((r) => setTimeout(r, o2.interval ?? 200));
   }
-  throw new HeadscaleConnectionError(`Headscale at ${url2} not healthy after ${timeout} ms (last: ${last})`, {
-    method: "GET",
-    url: target,
-    timedOut: true,
-    hint: "check the service logs (port in use? bad config?)"
-  });
+  throw new HeadscaleConnectionError(
+    `Headscale at ${url2} not healthy after ${timeout} ms (last: ${last})`,
+    {
+      method: "GET",
+      url: target,
+      timedOut: true,
+      hint: "check the service logs (port in use? bad config?)"
+    }
+  );
 }
 
 // ../../packages/headscale/src/server/service.ts
@@ -63615,8 +63754,15 @@ function quote(arg) {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\])/g, "\\$1")}"`;
 }
 function renderSystemdUnit(o2) {
-  for (const [k, v] of Object.entries({ binary: o2.binary, configPath: o2.configPath, stateDir: o2.stateDir })) {
-    if (!isAbsolute2(v)) throw new HeadscaleConfigError(`${k} must be absolute for a systemd unit, got ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries({
+    binary: o2.binary,
+    configPath: o2.configPath,
+    stateDir: o2.stateDir
+  })) {
+    if (!isAbsolute2(v))
+      throw new HeadscaleConfigError(
+        `${k} must be absolute for a systemd unit, got ${JSON.stringify(v)}`
+      );
   }
   const user = o2.user ?? "headscale";
   const group = o2.group ?? user;
@@ -63702,7 +63848,10 @@ var SupervisedProcessService = class {
     });
     child.catch(() => void 0);
     if (child.pid === void 0) {
-      throw new HeadscaleCommandError(`could not start ${argv.join(" ")}`, { command: argv.join(" "), hint: "check the binary path" });
+      throw new HeadscaleCommandError(`could not start ${argv.join(" ")}`, {
+        command: argv.join(" "),
+        hint: "check the binary path"
+      });
     }
     child.unref();
     await writeFile2(this.pidFile, `${child.pid}
@@ -63758,19 +63907,28 @@ var SystemdService = class {
   async #ctl(args) {
     const r = await this.#runner.run("systemctl", args, { timeout: 6e4 });
     if (r.exitCode !== 0) {
-      throw new HeadscaleCommandError(`systemctl ${args.join(" ")} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
-        command: r.command,
-        exitCode: r.exitCode,
-        stderr: r.stderr,
-        hint: `see journalctl -u ${this.name}`
-      });
+      throw new HeadscaleCommandError(
+        `systemctl ${args.join(" ")} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`,
+        {
+          command: r.command,
+          exitCode: r.exitCode,
+          stderr: r.stderr,
+          hint: `see journalctl -u ${this.name}`
+        }
+      );
     }
     return r.stdout;
   }
   async install() {
-    const { changed } = await writeFileAtomic2(this.unitPath, renderSystemdUnit(this.#o.unit), 420);
+    const { changed } = await writeFileAtomic2(
+      this.unitPath,
+      renderSystemdUnit(this.#o.unit),
+      420
+    );
     if (changed) await this.#ctl(["daemon-reload"]);
-    const enabled = await this.#runner.run("systemctl", ["is-enabled", this.name], { timeout: 3e4 });
+    const enabled = await this.#runner.run("systemctl", ["is-enabled", this.name], {
+      timeout: 3e4
+    });
     if (enabled.stdout.trim() !== "enabled") {
       await this.#ctl(["enable", this.name]);
       return { changed: true };
@@ -63779,7 +63937,9 @@ var SystemdService = class {
   }
   async status() {
     const out = await this.#ctl(["show", this.name, "-p", "ActiveState", "-p", "MainPID"]);
-    const props = Object.fromEntries(out.split("\n").map((l) => l.split("=", 2)));
+    const props = Object.fromEntries(
+      out.split("\n").map((l) => l.split("=", 2))
+    );
     const pid = Number(props["MainPID"] ?? 0);
     const state = props["ActiveState"] ?? "unknown";
     return { running: state === "active", ...pid > 0 ? { pid } : {}, detail: state };
@@ -63795,15 +63955,19 @@ var SystemdService = class {
     return { changed: true };
   }
   async logs(lines = 50) {
-    const r = await this.#runner.run("journalctl", ["-u", this.name, "-n", String(lines), "--no-pager", "-o", "cat"], { timeout: 3e4 });
+    const r = await this.#runner.run(
+      "journalctl",
+      ["-u", this.name, "-n", String(lines), "--no-pager", "-o", "cat"],
+      { timeout: 3e4 }
+    );
     return r.stdout;
   }
 };
 
 // ../../packages/headscale/src/server/setup.ts
+import { createSocket } from "dgram";
 import { mkdir as mkdir4, stat as stat4 } from "fs/promises";
 import { createServer } from "net";
-import { createSocket } from "dgram";
 async function setupHeadscaleServer(o2) {
   const cfg = headscaleConfigObject(o2.config);
   const runner = o2.runner ?? createRunner();
@@ -63821,10 +63985,13 @@ async function setupHeadscaleServer(o2) {
   try {
     await mkdir4(o2.config.stateDir, { recursive: true, mode: 448 });
   } catch (cause) {
-    throw new HeadscaleConfigError(`cannot create state directory ${o2.config.stateDir}: ${cause.code}`, {
-      cause,
-      hint: "choose a writable stateDir"
-    });
+    throw new HeadscaleConfigError(
+      `cannot create state directory ${o2.config.stateDir}: ${cause.code}`,
+      {
+        cause,
+        hint: "choose a writable stateDir"
+      }
+    );
   }
   steps.push({ name: "state-dir", changed: !existed });
   const before = await service.status();
@@ -63850,19 +64017,25 @@ async function setupHeadscaleServer(o2) {
       ...o2.dispatcher ? { dispatcher: o2.dispatcher } : {},
       check: async () => {
         if (!(await service.status()).running) {
-          throw new HeadscaleConnectionError(`headscale exited during startup: ${lastLines(await service.logs(20))}`, {
-            hint: "see the log lines above (port in use, bad database, invalid config...)"
-          });
+          throw new HeadscaleConnectionError(
+            `headscale exited during startup: ${lastLines(await service.logs(20))}`,
+            {
+              hint: "see the log lines above (port in use, bad database, invalid config...)"
+            }
+          );
         }
       }
     });
   } catch (error62) {
     if (error62 instanceof HeadscaleConnectionError && !/exited during startup/.test(error62.message)) {
-      throw new HeadscaleConnectionError(`${error62.message}; log: ${lastLines(await service.logs(20))}`, {
-        cause: error62,
-        hint: error62.hint,
-        timedOut: error62.timedOut
-      });
+      throw new HeadscaleConnectionError(
+        `${error62.message}; log: ${lastLines(await service.logs(20))}`,
+        {
+          cause: error62,
+          hint: error62.hint,
+          timedOut: error62.timedOut
+        }
+      );
     }
     throw error62;
   }
@@ -63881,11 +64054,17 @@ async function assertFree(addr, proto2, what) {
     if (proto2 === "tcp") {
       const srv = createServer();
       srv.once("error", (e) => resolve(e));
-      srv.listen({ host: bindHost, port, exclusive: true }, () => srv.close(() => resolve(void 0)));
+      srv.listen(
+        { host: bindHost, port, exclusive: true },
+        () => srv.close(() => resolve(void 0))
+      );
     } else {
       const sock = createSocket(bindHost.includes(":") ? "udp6" : "udp4");
       sock.once("error", (e) => resolve(e));
-      sock.bind({ address: bindHost, port, exclusive: true }, () => sock.close(() => resolve(void 0)));
+      sock.bind(
+        { address: bindHost, port, exclusive: true },
+        () => sock.close(() => resolve(void 0))
+      );
     }
   });
   if (error62?.code === "EADDRINUSE") {
@@ -63894,7 +64073,9 @@ async function assertFree(addr, proto2, what) {
     });
   }
   if (error62?.code === "EADDRNOTAVAIL") {
-    throw new HeadscaleConfigError(`${what} ${addr}: address not available on this host`, { hint: "use an address of a local interface" });
+    throw new HeadscaleConfigError(`${what} ${addr}: address not available on this host`, {
+      hint: "use an address of a local interface"
+    });
   }
 }
 
@@ -64147,7 +64328,8 @@ var Transport = class {
       } catch (error62) {
         const transient = error62 instanceof SyncthingConnectionError || error62 instanceof SyncthingHttpError && RETRY_STATUS.has(error62.status);
         if (!transient || attempt >= maxRetries || userSignal?.aborted) throw error62;
-        const delay = backoffDelay(attempt);
+        const hinted = error62 instanceof SyncthingHttpError ? retryAfterMs.get(error62) : void 0;
+        const delay = hinted === void 0 ? backoffDelay(attempt) : Math.min(hinted, 1e4);
         this.config.logger?.debug?.("syncthing: retrying", {
           method: spec.method,
           url: redactUrl(url2),
@@ -64195,6 +64377,7 @@ var Transport = class {
     this.config.logger?.debug?.("syncthing: request", { method: spec.method, url: redactUrl(url2) });
     let status;
     let text;
+    let retryAfter;
     try {
       const res = await (0, import_undici2.request)(url2, {
         method: spec.method,
@@ -64208,11 +64391,19 @@ var Transport = class {
       });
       status = res.statusCode;
       this.learnFromHeaders(res.headers);
+      const ra = res.headers["retry-after"];
+      retryAfter = typeof ra === "string" ? ra : void 0;
       text = await res.body.text();
     } catch (error62) {
       throw this.mapFailure(error62, ctx, userSignal, timeoutSignal, timeoutMs);
     }
-    if (status < 200 || status >= 300) throw this.httpError(status, text, spec);
+    if (status < 200 || status >= 300) {
+      const error62 = this.httpError(status, text, spec);
+      if (error62 instanceof SyncthingHttpError && retryAfter !== void 0) {
+        retryAfterMs.set(error62, parseRetryAfter(retryAfter));
+      }
+      throw error62;
+    }
     if (!spec.schema) return void 0;
     let data;
     try {
@@ -64293,6 +64484,13 @@ var Transport = class {
     });
   }
 };
+var retryAfterMs = /* @__PURE__ */ new WeakMap();
+function parseRetryAfter(value) {
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1e3);
+  const date5 = Date.parse(value);
+  return Number.isNaN(date5) ? void 0 : Math.max(0, date5 - Date.now());
+}
 function errorCode(error62) {
   let current = error62;
   for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
@@ -65394,6 +65592,7 @@ async function* runStream(transport, kind, options) {
   let lastId = options.since;
   let startedAt;
   let checkRestart = false;
+  let checkStaleSince = options.since !== void 0;
   let failingSince;
   let attempt = 0;
   const processStart = async () => {
@@ -65426,6 +65625,28 @@ async function* runStream(transport, kind, options) {
           startedAt = current;
           checkRestart = false;
         }
+        if (checkStaleSince && lastId !== void 0 && lastId > 0) {
+          const latest = await poll(
+            transport,
+            kind,
+            { types, since: 0, limit: 1, timeoutS: 0 },
+            { signal }
+          );
+          const latestId = latest.at(-1)?.id ?? 0;
+          if (latestId < lastId) {
+            const marker = {
+              type: "MissedEvents",
+              synthetic: true,
+              reason: "restart",
+              fromId: lastId + 1,
+              toId: void 0,
+              count: void 0
+            };
+            lastId = 0;
+            yield marker;
+          }
+        }
+        checkStaleSince = false;
         if (lastId === void 0) {
           const latest = await poll(
             transport,

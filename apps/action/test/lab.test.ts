@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeLab, Lab, waitFor } from '@mesh/lab';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { missingCoreExports } from '../src/core.js';
 import { errorLines, labJob, type StepResult } from './lab-job.js';
@@ -167,7 +167,7 @@ const suite = () => {
     ['an unreachable server', { server: 'http://10.99.0.250:8080' }],
   ] as [string, { key?: string; server?: string }][])(
     'fails on %s with one error line within timeout, and post cleans up',
-    async (_, bad) => {
+    async (what, bad) => {
       const key = bad.key ?? (await lab.headscale.createPreAuthKey({ user, ephemeral: true }));
       const job = labJob(lab.host('ci'), `fail-${Object.keys(bad)[0]}`, {
         server: bad.server ?? lab.headscale.url,
@@ -178,6 +178,8 @@ const suite = () => {
       });
       // The step must end by itself near `timeout`; the runner bound here only catches a hang.
       const main = await job.main(60_000);
+      // The one line a user sees; printed so a run shows what the error looks like.
+      console.warn(`[action] ${what}: ${errorLines(main.stdout).join(' | ')}`);
       expect(main.exitCode).toBe(1);
       expectNoLeak(main, key);
       const errors = errorLines(main.stdout);
@@ -190,7 +192,8 @@ const suite = () => {
       expect(post.exitCode).toBe(0);
       expectNoLeak(post, key);
       // Stopping the daemon is core's part; until core has it, the lab's teardown does it.
-    if (pid && missingCoreExports(undefined, CLEANUP).length === 0) expect(alive(pid)).toBe(false);
+      if (pid && missingCoreExports(undefined, CLEANUP).length === 0)
+        expect(alive(pid)).toBe(false);
       expect(existsSync(join(job.dir, 'mesh-action'))).toBe(false);
       expect((await nodes()).some((n) => (n.given_name ?? n.name) === 'gha-bad')).toBe(false);
     },

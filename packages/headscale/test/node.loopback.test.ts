@@ -6,7 +6,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRunner } from '@mesh/platform';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HeadscaleClient } from '../src/index.js';
@@ -23,7 +23,7 @@ for (const hs of [`${BIN}/headscale`, `${BIN}/headscale-v0.27`]) {
   describeWith(`nodes over loopback (${hs})`, [hs, `${BIN}/tailscaled`, `${BIN}/tailscale`], () => {
     let srv: TestServer;
     let rest: HeadscaleClient;
-    let daemon: ResultPromise | undefined;
+    let daemon: ({ kill(signal?: NodeJS.Signals): boolean } & PromiseLike<unknown>) | undefined;
     let sock: string;
     const ts = (args: string[]) =>
       runner.run(`${BIN}/tailscale`, [`--socket=${sock}`, ...args], { timeout: 30_000 });

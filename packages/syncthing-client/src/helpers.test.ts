@@ -7,7 +7,8 @@ import { findConflicts, isConflictName, parseConflictName } from './conflicts.js
 import { defaultSyncthingHome, parseSyncthingConfigXml, readSyncthingHome } from './home.js';
 import { ConfigSchema, FolderConfigSchema } from './schemas/config.js';
 import { DbFileSchema, IgnoresSchema } from './schemas/db.js';
-import { SystemVersionSchema } from './schemas/system.js';
+import { toTypedEvent } from './schemas/events.js';
+import { ConnectionsSchema, SystemVersionSchema } from './schemas/system.js';
 import { parseVersion, supports, versionAtLeast } from './version.js';
 
 const dirs: string[] = [];
@@ -155,6 +156,41 @@ describe('schema edge cases', () => {
     expect(cfg.folders).toEqual([]);
     expect(cfg.devices[0]?.addresses).toEqual([]);
   });
+  it('2.x/1.2x events and connection fields are typed', () => {
+    const upgrade = toTypedEvent({
+      id: 1,
+      globalID: 1,
+      time: 't',
+      type: 'UpgradeRestartScheduled',
+      data: { delayS: 30, newVersion: 'v2.1.4' },
+    });
+    expect(upgrade).toMatchObject({ type: 'UpgradeRestartScheduled', data: { delayS: 30 } });
+    const cc = toTypedEvent({
+      id: 2,
+      time: 't',
+      type: 'ClusterConfigReceived',
+      data: { device: 'D' },
+    });
+    expect(cc.type).toBe('ClusterConfigReceived');
+    const done = toTypedEvent({ id: 3, time: 't', type: 'DownloadProgress', data: null });
+    expect(done).toMatchObject({ type: 'DownloadProgress', data: {} });
+    const conns = ConnectionsSchema.parse({
+      connections: {
+        D: {
+          inBytesTotal: 1,
+          outBytesTotal: 2,
+          connected: true,
+          paused: false,
+          isLocal: true,
+          primary: {},
+          secondary: null,
+        },
+      },
+      total: { inBytesTotal: 1, outBytesTotal: 2 },
+    });
+    expect(conns.connections['D']?.isLocal).toBe(true);
+  });
+
   it('rejects garbage with issues', () => {
     expect(() => ConfigSchema.parse({ version: 'x' })).toThrow(z.ZodError);
   });

@@ -30,6 +30,8 @@ export function syncthingBinary(): string | undefined {
 export function syncthingAvailable(): { ok: true; binary: string } | { ok: false; reason: string } {
   const binary = syncthingBinary();
   if (!binary) return { ok: false, reason: 'syncthing binary not found (set MESH_SYNCTHING_BIN)' };
+  if (!existsSync(binary))
+    return { ok: false, reason: `syncthing binary ${binary} does not exist` };
   return { ok: true, binary };
 }
 

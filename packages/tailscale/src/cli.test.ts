@@ -10,7 +10,8 @@ import {
   TailscaleDaemonUnreachableError,
 } from './errors.js';
 
-const KEY = 'hskey-auth-Zyx987-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh';
+const KEY =
+  'hskey-auth-Zyx987-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh';
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
@@ -27,7 +28,12 @@ async function fake(o: Parameters<typeof fakeTailscale>[0]) {
 describe('TailscaleCli', () => {
   it('puts --socket before the subcommand and passes the key as a 0600 file, never in argv', async () => {
     const f = await fake({});
-    await f.cli.up({ loginServer: 'http://10.99.0.1:8080', authKey: KEY, hostname: 'wsl', timeout: 30_000 });
+    await f.cli.up({
+      loginServer: 'http://10.99.0.1:8080',
+      authKey: KEY,
+      hostname: 'wsl',
+      timeout: 30_000,
+    });
     const [call] = await f.argv();
     const args = (call ?? '').trim().split('\n');
     expect(args[0]).toBe('--socket=/run/x/ts.sock');
@@ -74,7 +80,9 @@ describe('TailscaleCli', () => {
   });
 
   it('parses status --json and ip, and reports a missing daemon', async () => {
-    const ok = await fake({ stdout: JSON.stringify({ BackendState: 'Running', TailscaleIPs: ['100.64.0.9'] }) });
+    const ok = await fake({
+      stdout: JSON.stringify({ BackendState: 'Running', TailscaleIPs: ['100.64.0.9'] }),
+    });
     expect((await ok.cli.status()).TailscaleIPs).toEqual(['100.64.0.9']);
     const ip = await fake({ stdout: '100.64.0.9\nfd7a:115c:a1e0::9\n' });
     expect(await ip.cli.ip()).toEqual(['100.64.0.9', 'fd7a:115c:a1e0::9']);
@@ -91,7 +99,8 @@ describe('TailscaleCli', () => {
 
   it('returns ping results, including "direct connection not established"', async () => {
     const f = await fake({
-      stdout: 'pong from wsl (100.64.0.2) via DERP(mesh) in 3ms\npong from wsl (100.64.0.2) via DERP(mesh) in 2ms\n',
+      stdout:
+        'pong from wsl (100.64.0.2) via DERP(mesh) in 3ms\npong from wsl (100.64.0.2) via DERP(mesh) in 2ms\n',
       stderr: 'direct connection not established',
       exitCode: 1,
     });
@@ -110,7 +119,9 @@ describe('TailscaleCli', () => {
   });
 
   it('reads the version', async () => {
-    const f = await fake({ stdout: '1.98.10\n  long version: 1.98.10-mesh\n  go version: go1.26.8\n' });
+    const f = await fake({
+      stdout: '1.98.10\n  long version: 1.98.10-mesh\n  go version: go1.26.8\n',
+    });
     expect(await f.cli.version()).toEqual({ short: '1.98.10', long: '1.98.10-mesh' });
   });
 });

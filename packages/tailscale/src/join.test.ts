@@ -7,7 +7,8 @@ import {
 } from './errors.js';
 import { classifyAuthKeyMessage, join } from './join.js';
 
-const KEY = 'hskey-auth-Abc123Def456-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123';
+const KEY =
+  'hskey-auth-Abc123Def456-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123';
 const URL_ = 'http://10.99.0.1:8080';
 
 let fake: FakeLocalApi;
@@ -165,9 +166,13 @@ describe('classifyAuthKeyMessage', () => {
     expect(classifyAuthKeyMessage('authkey already used')).toBe('used');
     expect(classifyAuthKeyMessage('auth-key has already been used')).toBe('used');
     expect(
-      classifyAuthKeyMessage('handling register with auth key: failed to parse auth-key: key too short'),
+      classifyAuthKeyMessage(
+        'handling register with auth key: failed to parse auth-key: key too short',
+      ),
     ).toBe('invalid');
     expect(classifyAuthKeyMessage('invalid key: API key does not exist')).toBeUndefined();
-    expect(classifyAuthKeyMessage('fetch control key: dial tcp: connection refused')).toBeUndefined();
+    expect(
+      classifyAuthKeyMessage('fetch control key: dial tcp: connection refused'),
+    ).toBeUndefined();
   });
 });

@@ -73,7 +73,9 @@ describe('LocalApiClient', () => {
   });
 
   it('pings with ip and type in the query', async () => {
-    fake.on('POST ping', () => ({ json: { IP: '100.64.0.1', Endpoint: '10.99.0.3:41641', LatencySeconds: 0.001 } }));
+    fake.on('POST ping', () => ({
+      json: { IP: '100.64.0.1', Endpoint: '10.99.0.3:41641', LatencySeconds: 0.001 },
+    }));
     const r = await client.ping('100.64.0.1', { type: 'TSMP' });
     expect(r.Endpoint).toBe('10.99.0.3:41641');
     const q = fake.seen('POST ping')[0]?.query;
@@ -82,7 +84,9 @@ describe('LocalApiClient', () => {
   });
 
   it('whois and logout reach their endpoints', async () => {
-    fake.on('GET whois', () => ({ json: { Node: { Name: 'b.mesh.internal.' }, UserProfile: { LoginName: 'lab' } } }));
+    fake.on('GET whois', () => ({
+      json: { Node: { Name: 'b.mesh.internal.' }, UserProfile: { LoginName: 'lab' } },
+    }));
     fake.on('POST logout', () => ({ status: 204 }));
     expect((await client.whois('100.64.0.1')).Node?.Name).toBe('b.mesh.internal.');
     await client.logout();
@@ -148,7 +152,8 @@ describe('LocalApiClient', () => {
     while (fake.buses.size === 0) await new Promise((r) => setTimeout(r, 10));
     expect((await first).value).toMatchObject({ State: 2 }); // the initial state
     await it.return(undefined);
-    for (let i = 0; i < 100 && fake.buses.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && fake.buses.size > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
     expect(fake.buses.size).toBe(0);
   });
 });

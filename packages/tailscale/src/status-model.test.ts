@@ -9,7 +9,13 @@ const RAW = StatusSchema.parse({
   Version: '1.98.10-mesh',
   BackendState: 'Running',
   TailscaleIPs: ['100.64.0.1', 'fd7a:115c:a1e0::1'],
-  Self: { ID: 'nS', HostName: 'server', DNSName: 'server.mesh.internal.', OS: 'linux', Online: true },
+  Self: {
+    ID: 'nS',
+    HostName: 'server',
+    DNSName: 'server.mesh.internal.',
+    OS: 'linux',
+    Online: true,
+  },
   Health: [],
   MagicDNSSuffix: 'mesh.internal',
   Peer: {

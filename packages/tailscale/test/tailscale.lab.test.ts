@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeLab, Lab } from '../../../tooling/lab/src/index.js';
 import { TailscaleCli } from '../src/cli.js';
-import { TailscaleAuthKeyError } from '../src/errors.js';
+import { TailscaleAuthKeyError, TailscaleControlUnreachableError } from '../src/errors.js';
 import { join } from '../src/join.js';
 import { backendStateName } from '../src/schemas/notify.js';
 import { findPeer, toTailnetStatus } from '../src/status-model.js';
@@ -33,7 +33,8 @@ describeLab('@mesh/tailscale against a real lab', () => {
     acceptDns: false,
     netfilterMode: 'off' as const,
     socketPath: node.socketPath,
-    timeout: 30_000,
+    // Under vitest's 20 s test timeout, so a hang shows up as our classified error.
+    timeout: 15_000,
   });
 
   beforeAll(async () => {
@@ -63,6 +64,17 @@ describeLab('@mesh/tailscale against a real lab', () => {
     const err = await join(joinOpts(a, key)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TailscaleAuthKeyError);
     expect((err as TailscaleAuthKeyError).reason).toBe('expired');
+  });
+
+  it('reports a control server that does not answer as TailscaleControlUnreachableError', async () => {
+    const { key } = await createKey();
+    // The server host's address on a closed port: inside the lab, nothing listens there.
+    const url = `http://${lab.host('server').ip}:9`;
+    const err = await join({ ...joinOpts(a, key), controlUrl: url, timeout: 4_000 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TailscaleControlUnreachableError);
+    expect((err as Error).message).not.toContain(key);
   });
 
   it('joins b with a single-use key, then rejects that key on a as used', async () => {
@@ -146,14 +158,17 @@ describeLab('@mesh/tailscale against a real lab', () => {
     const cli = new TailscaleCli({ socketPath: a.socketPath, runner: lab.host('a').runner });
     expect(await cli.ip()).toEqual([]);
 
-    const { key } = await createKey();
+    // Reusable on purpose: right after a logout, tailscaled 1.98 + headscale 0.29 sometimes send
+    // two register requests, and the second burns a single-use key ("authkey already used").
+    // Seen once in several runs; see the package README, "Known issues".
+    const { key } = await createKey({ reusable: true });
     const stopScan = scanCmdlines(key);
     await cli.up({
       loginServer: lab.headscale.url,
       authKey: key,
       hostname: 'a',
       acceptDns: false,
-      timeout: 30_000,
+      timeout: 15_000,
       extraArgs: ['--netfilter-mode=off'],
     });
     const scan = await stopScan();

@@ -160,6 +160,7 @@ async function* runStream(
   // The server process identity (its start time): a change means ids restarted at 1.
   let startedAt: string | undefined;
   let checkRestart = false;
+  let checkStaleSince = options.since !== undefined;
   let failingSince: number | undefined;
   let attempt = 0;
 
@@ -200,6 +201,30 @@ async function* runStream(
           startedAt = current;
           checkRestart = false;
         }
+        if (checkStaleSince && lastId !== undefined && lastId > 0) {
+          // A `since` from an earlier server process would block forever (ids restarted at 1 and
+          // the server only answers ids > since): compare with the newest id it has.
+          const latest = await poll(
+            transport,
+            kind,
+            { types, since: 0, limit: 1, timeoutS: 0 },
+            { signal },
+          );
+          const latestId = latest.at(-1)?.id ?? 0;
+          if (latestId < lastId) {
+            const marker: MissedEvents = {
+              type: 'MissedEvents',
+              synthetic: true,
+              reason: 'restart',
+              fromId: lastId + 1,
+              toId: undefined,
+              count: undefined,
+            };
+            lastId = 0;
+            yield marker;
+          }
+        }
+        checkStaleSince = false;
         if (lastId === undefined) {
           // Current position: `since=0&limit=1&timeout=0` returns only the latest event (and
           // creates the subscription for a new mask).

@@ -19,7 +19,11 @@ describe('redact', () => {
     const e = new TailscaleError('saw plain-secret-value', { hint: 'not plain-secret-value' });
     expect(e.message).toBe('saw [REDACTED]');
     expect(e.hint).toBe('not [REDACTED]');
-    const c = new TailscaleCommandError('tailscale up --auth-key=hskey-auth-zzz', 1, 'bad plain-secret-value');
+    const c = new TailscaleCommandError(
+      'tailscale up --auth-key=hskey-auth-zzz',
+      1,
+      'bad plain-secret-value',
+    );
     expect(c.command).not.toContain('zzz');
     expect(c.stderr).toBe('bad [REDACTED]');
   });
