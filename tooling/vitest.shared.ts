@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 
 const packagesDir = fileURLToPath(new URL('../packages/', import.meta.url));
+const labEntry = fileURLToPath(new URL('./lab/src/index.ts', import.meta.url));
 
 /**
  * One vitest project per workspace folder. `@mesh/*` resolves to source, so tests need no build.
@@ -14,6 +15,9 @@ export function meshProject(name: string, overrides: { testTimeout?: number } = 
           find: /^@mesh\/(headscale|tailscale|syncthing-client|platform|core)$/,
           replacement: `${packagesDir}$1/src/index.ts`,
         },
+        // The lab is used by the libraries' own lab tests, which a package dependency would
+        // make circular (the lab depends on them).
+        { find: /^@mesh\/lab$/, replacement: labEntry },
       ],
     },
     test: {

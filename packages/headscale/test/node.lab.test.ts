@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { describeLab, Lab } from '../../../tooling/lab/src/index.js';
+import { describeLab, Lab } from '@mesh/lab';
 import { HeadscaleClient } from '../src/index.js';
 
 const statusSchema = z.object({

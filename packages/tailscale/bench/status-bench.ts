@@ -6,7 +6,7 @@
  *   BENCH_N=200 pnpm --filter @mesh/tailscale bench
  */
 import { createRunner } from '@mesh/platform';
-import { Lab, labAvailable } from '../../../tooling/lab/src/index.js';
+import { Lab, labAvailable } from '@mesh/lab';
 import { resolveBinary } from '../src/binaries.js';
 import { LocalApiClient } from '../src/local-api.js';
 import { StatusSchema } from '../src/schemas/status.js';

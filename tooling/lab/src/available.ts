@@ -5,7 +5,11 @@ import { existsSync } from 'node:fs';
  * Can this machine run a lab? Needs root (namespaces, veth, TUN) and `ip`. Cheap and
  * synchronous so test files can decide at collection time.
  */
-export function labAvailable(): { ok: true } | { ok: false; reason: string } {
+export function labAvailable(
+  env: NodeJS.ProcessEnv = process.env,
+): { ok: true } | { ok: false; reason: string } {
+  if (env['MESH_SKIP_LAB'] === '1')
+    return { ok: false, reason: 'MESH_SKIP_LAB=1 (unit tests only: pnpm test:fast)' };
   if (process.platform !== 'linux')
     return { ok: false, reason: `needs Linux, this is ${process.platform}` };
   if (process.getuid?.() !== 0)

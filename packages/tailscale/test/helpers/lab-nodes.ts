@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Lab } from '../../../../tooling/lab/src/index.js';
+import type { Lab } from '@mesh/lab';
 import { tailscaledLaunch } from '../../src/daemon.js';
 import { LocalApiClient } from '../../src/local-api.js';
 import { waitUntil } from './wait.js';
