@@ -1,31 +1,44 @@
 #!/usr/bin/env bash
 # The one command that sets up and runs every test: tools, dependencies, build, lint,
 # typecheck, package checks and the test suites (the lab suites need root).
-set -euo pipefail
+# Every gate runs even when an earlier one failed, so one run shows every problem;
+# the exit code is non-zero if any gate failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
-step() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - t0 ))"; }
+failed=()
+step() { printf '\n=== %s (%ss)\n' "$1" "$(($(date +%s) - t0))"; }
+# gate NAME CMD...: runs a gate, remembers a failure and goes on.
+gate() {
+  local name=$1; shift
+  step "$name"
+  "$@" || { failed+=("$name"); printf '=== FAILED: %s\n' "$name"; }
+}
+# must NAME CMD...: a step nothing after it can do without.
+must() {
+  local name=$1; shift
+  step "$name"
+  "$@" || { printf '=== FAILED: %s (cannot go on)\n' "$name"; exit 1; }
+}
 
-step "tools"
-bash scripts/install-tools.sh
+must "tools" bash scripts/install-tools.sh
 export PATH="${MESH_CACHE_DIR:-/var/cache/mesh}/bin:$PATH"
 # In CI the lab suites must run: a skipped lab test fails the run instead of passing quietly.
 if [[ "${CI:-}" == "true" ]]; then export MESH_REQUIRE_LAB=1; fi
 
-step "dependencies"
-pnpm install --frozen-lockfile
-step "build"
-pnpm run build
-step "lint"
-pnpm run lint
-step "typecheck"
-pnpm run typecheck
-step "package checks (publint, attw)"
-pnpm run check:packages
-step "tests"
-find . -path ./node_modules -prune -o -name report.json -path '*/.vitest/*' -print -delete >/dev/null
-status=0
-pnpm run test || status=$?
-node scripts/test-summary.mjs || status=1
+must "dependencies" pnpm install --frozen-lockfile
+must "build" pnpm run build
+gate "lint" pnpm run lint
+gate "typecheck" pnpm run typecheck
+gate "package checks (publint, attw)" pnpm run check:packages
+
+find . -path ./node_modules -prune -o -path '*/.vitest/report.json' -print -delete >/dev/null
+gate "tests" pnpm run test
+gate "test summary" node scripts/test-summary.mjs
+
 step "done"
-exit "$status"
+if ((${#failed[@]})); then
+  printf 'FAILED gates: %s\n' "${failed[*]}"
+  exit 1
+fi
+echo "all gates passed"
