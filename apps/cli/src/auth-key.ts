@@ -23,14 +23,19 @@ export async function readAuthKey(sources: KeySources, out: Output): Promise<str
     try {
       return (await readFile(sources.keyFile, 'utf8')).trim();
     } catch (error) {
-      throw new MeshError(`cannot read --key-file ${sources.keyFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
-        kind: 'badInput',
-        hint: 'check the path (the file is written by mesh server keygen --json)',
-      });
+      throw new MeshError(
+        `cannot read --key-file ${sources.keyFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        {
+          kind: 'badInput',
+          hint: 'check the path (the file is written by mesh server keygen --json)',
+        },
+      );
     }
   }
   if (sources.key !== undefined) {
-    out.warnErr('--key puts the key on the command line, where other users can see it (ps); prefer --key-file, stdin or MESH_AUTH_KEY');
+    out.warnErr(
+      '--key puts the key on the command line, where other users can see it (ps); prefer --key-file, stdin or MESH_AUTH_KEY',
+    );
     return sources.key.trim();
   }
   const fromEnv = process.env['MESH_AUTH_KEY'];

@@ -9,13 +9,20 @@ function output(json: boolean) {
   const o = new Output({
     json,
     env: {},
-    streams: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
+    streams: {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s) },
+    },
   });
   return { o, out, err };
 }
 
 class Named extends Error {
-  constructor(name: string, message: string, readonly hint?: string) {
+  constructor(
+    name: string,
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = name;
   }
@@ -44,7 +51,11 @@ describe('exit codes', () => {
 describe('reportError', () => {
   it('prints one line plus the library hint, no stack', () => {
     const { o, out, err } = output(false);
-    const code = reportError(o, new Named('TailscaleAuthKeyError', 'auth key rejected (invalid)\nmore', 'make a new key'), false);
+    const code = reportError(
+      o,
+      new Named('TailscaleAuthKeyError', 'auth key rejected (invalid)\nmore', 'make a new key'),
+      false,
+    );
     expect(code).toBe(6);
     expect(out).toEqual([]);
     expect(err.join('')).toBe('ERROR: auth key rejected (invalid)\nHint: make a new key\n');

@@ -78,7 +78,12 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
       'Check the health of this machine (exit 0 only when healthy)',
       (y) =>
         y
-          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Show peers and details' })
+          .option('verbose', {
+            alias: 'v',
+            type: 'boolean',
+            default: false,
+            describe: 'Show peers and details',
+          })
           .example('$0 status', 'Quick health check')
           .example('$0 status --json | jq .healthy', 'Health as JSON for scripts'),
       (a) =>
@@ -109,13 +114,21 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           return 0;
         }),
     )
-    .completion('completion', 'Print a shell completion script (bash/zsh): mesh completion >> ~/.bashrc')
+    .completion(
+      'completion',
+      'Print a shell completion script (bash/zsh): mesh completion >> ~/.bashrc',
+    )
     .example('$0 server setup', 'On the server: install and start Headscale, Tailscale, Syncthing')
     .example('$0 server keygen', 'On the server: create a key and print the client command')
-    .example('$0 client setup --server http://10.0.0.1:8080 --key-file key.txt', 'On a client: join')
+    .example(
+      '$0 client setup --server http://10.0.0.1:8080 --key-file key.txt',
+      'On a client: join',
+    )
     .example('$0 peer', 'On every machine: pair the shared folder with the other members')
     .example('$0 status', 'Anywhere: health check')
-    .epilogue('Exit codes: 0 ok, 1 failure, 2 usage, 3 unhealthy, 4 bad input/config, 5 server unreachable, 6 key rejected, 7 local service down, 8 peer refused.')
+    .epilogue(
+      'Exit codes: 0 ok, 1 failure, 2 usage, 3 unhealthy, 4 bad input/config, 5 server unreachable, 6 key rejected, 7 local service down, 8 peer refused.',
+    )
     .demandCommand(1, 'Name a command; see mesh --help')
     .recommendCommands()
     .strict()
@@ -140,10 +153,22 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
             type: 'string',
             describe: 'Use PostgreSQL (postgres://user:pass@host:port/db) instead of SQLite',
           })
-          .option('listen', { type: 'string', describe: 'Headscale listen address IP:PORT (default: this host\'s address:8080)' })
-          .option('server-url', { type: 'string', describe: 'URL clients use (default http://<listen>)' })
-          .example('$0 server setup', 'Embedded SQLite, listening on this host\'s address, port 8080')
-          .example('$0 server setup --postgres postgres://hs@127.0.0.1:5432/headscale', 'Use PostgreSQL'),
+          .option('listen', {
+            type: 'string',
+            describe: "Headscale listen address IP:PORT (default: this host's address:8080)",
+          })
+          .option('server-url', {
+            type: 'string',
+            describe: 'URL clients use (default http://<listen>)',
+          })
+          .example(
+            '$0 server setup',
+            "Embedded SQLite, listening on this host's address, port 8080",
+          )
+          .example(
+            '$0 server setup --postgres postgres://hs@127.0.0.1:5432/headscale',
+            'Use PostgreSQL',
+          ),
       (a) =>
         run(async () =>
           (await import('./commands/server.js')).serverSetup(
@@ -157,14 +182,32 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
       'Create a pre-auth key and print the client command',
       (c) =>
         c
-          .option('reusable', { type: 'boolean', default: true, describe: 'The key can join many machines' })
-          .option('ephemeral', { type: 'boolean', default: false, describe: 'Nodes are removed when they go offline' })
-          .option('expiration', { type: 'string', default: '24h', describe: 'Key lifetime (e.g. 30m, 24h, 7d)' })
+          .option('reusable', {
+            type: 'boolean',
+            default: true,
+            describe: 'The key can join many machines',
+          })
+          .option('ephemeral', {
+            type: 'boolean',
+            default: false,
+            describe: 'Nodes are removed when they go offline',
+          })
+          .option('expiration', {
+            type: 'string',
+            default: '24h',
+            describe: 'Key lifetime (e.g. 30m, 24h, 7d)',
+          })
           .option('tags', { type: 'string', describe: 'Comma-separated ACL tags (tag:ci,tag:lab)' })
-          .option('save', { type: 'string', describe: 'Also write the key to this file (mode 0600); --json always saves it' })
+          .option('save', {
+            type: 'string',
+            describe: 'Also write the key to this file (mode 0600); --json always saves it',
+          })
           .example('$0 server keygen', 'Reusable key, valid 24h')
           .example('$0 server keygen --no-reusable --expiration 1h', 'Single-use key, valid 1h')
-          .example('$0 server keygen --json | jq -r .key', 'Key only, for scripts (stdout)'),
+          .example(
+            '$0 server keygen --json | jq -r .keyFile',
+            'Path of the 0600 key file, for scripts',
+          ),
       (a) =>
         run(async () =>
           (await import('./commands/server.js')).serverKeygen(
@@ -194,9 +237,7 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
           'List nodes',
           (c) => c.example('$0 server nodes list --json', 'Nodes as JSON'),
           (a) =>
-            run(async () =>
-              (await import('./commands/nodes.js')).nodesList({ json: a.json }, out),
-            ),
+            run(async () => (await import('./commands/nodes.js')).nodesList({ json: a.json }, out)),
         )
         .command(
           'rename <node> <name>',
@@ -216,11 +257,14 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
         )
         .command(
           'expire <node>',
-          'Expire a node\'s key (it must log in again)',
+          "Expire a node's key (it must log in again)",
           (c) => c.positional('node', { type: 'string', demandOption: true }),
           (a) =>
             run(async () =>
-              (await import('./commands/nodes.js')).nodesExpire({ json: a.json, node: a.node }, out),
+              (await import('./commands/nodes.js')).nodesExpire(
+                { json: a.json, node: a.node },
+                out,
+              ),
             ),
         )
         .command(
@@ -229,7 +273,10 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
           (c) => c.positional('node', { type: 'string', demandOption: true }),
           (a) =>
             run(async () =>
-              (await import('./commands/nodes.js')).nodesRemove({ json: a.json, node: a.node }, out),
+              (await import('./commands/nodes.js')).nodesRemove(
+                { json: a.json, node: a.node },
+                out,
+              ),
             ),
         )
         .demandCommand(1, 'Name a nodes command: list, rename, expire, remove'),
@@ -244,7 +291,8 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
       .option('key', {
         alias: 'k',
         type: 'string',
-        describe: 'The pre-auth key (visible to other users in the process list: prefer --key-file, stdin or MESH_AUTH_KEY)',
+        describe:
+          'The pre-auth key (visible to other users in the process list: prefer --key-file, stdin or MESH_AUTH_KEY)',
       })
       .conflicts('key', 'key-file');
   return y
@@ -253,11 +301,24 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
       'Save the server URL, install what is missing, join, configure Syncthing and pair',
       (c) =>
         keyOptions(c)
-          .option('server', { alias: 's', type: 'string', describe: 'Headscale URL, e.g. http://10.0.0.1:8080' })
+          .option('server', {
+            alias: 's',
+            type: 'string',
+            describe: 'Headscale URL, e.g. http://10.0.0.1:8080',
+          })
           .option('peer', { type: 'boolean', default: true, describe: 'Run mesh peer at the end' })
-          .example('$0 client setup --server http://10.0.0.1:8080 --key-file key.txt', 'Key from a file')
-          .example('mesh server keygen --json | jq -r .key | ssh pc $0 client setup --server http://10.0.0.1:8080', 'Key on stdin')
-          .example('MESH_AUTH_KEY=... $0 client setup --server http://10.0.0.1:8080', 'Key from the environment'),
+          .example(
+            '$0 client setup --server http://10.0.0.1:8080 --key-file key.txt',
+            'Key from a file',
+          )
+          .example(
+            'ssh server \'cat "$(mesh server keygen --json | jq -r .keyFile)"\' | $0 client setup --server http://10.0.0.1:8080',
+            'Key on stdin',
+          )
+          .example(
+            'MESH_AUTH_KEY=... $0 client setup --server http://10.0.0.1:8080',
+            'Key from the environment',
+          ),
       (a) =>
         run(async () =>
           (await import('./commands/client.js')).clientSetup(

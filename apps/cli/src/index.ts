@@ -14,3 +14,10 @@ try {
 } catch (error) {
   process.exitCode = reportError(out, error, debug);
 }
+
+// Exit explicitly once output is flushed: daemons Mesh starts are detached, but HTTP keep-alive
+// pools and IPN-bus watchers of the libraries must not keep a finished command waiting.
+const flush = (stream: NodeJS.WriteStream) =>
+  new Promise<void>((resolve) => stream.write('', () => resolve()));
+await Promise.all([flush(process.stdout), flush(process.stderr)]);
+process.exit(process.exitCode ?? 0);

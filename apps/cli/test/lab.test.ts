@@ -42,7 +42,8 @@ describeLab('mesh CLI in the lab', () => {
   afterAll(async () => {
     await outsider?.stop().catch(() => undefined);
     console.log('\n[mesh lab timings]');
-    for (const [phase, ms] of timings) console.log(`  ${phase.padEnd(60)} ${String(ms).padStart(7)} ms`);
+    for (const [phase, ms] of timings)
+      console.log(`  ${phase.padEnd(60)} ${String(ms).padStart(7)} ms`);
     await lab?.down({ keepLogs: lab?.failed ?? false });
   }, 60_000);
 
@@ -51,10 +52,18 @@ describeLab('mesh CLI in the lab', () => {
     time('server setup (first)', first.ms);
     expect(first.stderr + first.stdout, 'server setup').toContain('"ok": true');
     expect(first.exitCode).toBe(0);
-    expect(first.json).toMatchObject({ ok: true, changed: true, serverUrl: SERVER_URL, database: 'sqlite' });
+    expect(first.json).toMatchObject({
+      ok: true,
+      changed: true,
+      serverUrl: SERVER_URL,
+      database: 'sqlite',
+    });
     // No secret in JSON output.
     expect(first.stdout).not.toMatch(/hskey-|[a-f0-9]{48}/);
-    const apiKeyFile = path.join(lab.host('server').env['HOME'] as string, '.local/state/mesh/headscale-api-key');
+    const apiKeyFile = path.join(
+      lab.host('server').env['HOME'] as string,
+      '.local/state/mesh/headscale-api-key',
+    );
     const { stat } = await import('node:fs/promises');
     expect((await stat(apiKeyFile)).mode & 0o777).toBe(0o600);
 
@@ -67,7 +76,10 @@ describeLab('mesh CLI in the lab', () => {
     expect(human.stdout).toContain('nothing to change');
 
     // A file already on the server: the first thing each client should receive.
-    await writeFile(path.join(sharedFolder(lab.host('server')), 'welcome.txt'), 'hello from the server\n');
+    await writeFile(
+      path.join(sharedFolder(lab.host('server')), 'welcome.txt'),
+      'hello from the server\n',
+    );
   }, 300_000);
 
   it('mesh server keygen prints the key and the client command; JSON names a 0600 file', async () => {
@@ -87,10 +99,17 @@ describeLab('mesh CLI in the lab', () => {
 
   it('bad input fails with one line, its exit code, and nothing half-done', async () => {
     const host = 'windows';
-    const savedUrl = path.join(lab.host(host).env['HOME'] as string, '.config/mesh/headscale-server');
+    const savedUrl = path.join(
+      lab.host(host).env['HOME'] as string,
+      '.config/mesh/headscale-server',
+    );
     const cases: Array<{ name: string; args: string[]; code: number; input?: string }> = [
       { name: 'unknown flag', args: ['client', 'setup', '--bogus'], code: 2 },
-      { name: 'malformed URL', args: ['client', 'setup', '--server', 'http//nope', '--key-file', keyFile], code: 4 },
+      {
+        name: 'malformed URL',
+        args: ['client', 'setup', '--server', 'http//nope', '--key-file', keyFile],
+        code: 4,
+      },
       { name: 'no key', args: ['client', 'setup', '--server', SERVER_URL], code: 4 },
       {
         name: 'unreachable server',
@@ -112,14 +131,24 @@ describeLab('mesh CLI in the lab', () => {
       expect(errors, c.name).toHaveLength(1);
       expect(r.stderr, c.name).not.toMatch(/\n\s+at /); // no stack without --debug
       expect(await exists(savedUrl), `${c.name} saved the URL`).toBe(false);
-      expect(await exists(path.join(syncthingHome(lab.host(host)), 'config.xml')), c.name).toBe(false);
+      expect(await exists(path.join(syncthingHome(lab.host(host)), 'config.xml')), c.name).toBe(
+        false,
+      );
     }
   }, 300_000);
 
   it('mesh client setup on wsl and windows, then mesh peer everywhere', async () => {
     for (const c of CLIENTS) {
       clientStart.set(c, Date.now());
-      const r = await mesh(lab, c, ['client', 'setup', '--server', SERVER_URL, '--key-file', keyFile, '--json']);
+      const r = await mesh(lab, c, [
+        'client',
+        'setup',
+        '--server',
+        SERVER_URL,
+        '--key-file',
+        keyFile,
+        '--json',
+      ]);
       time(`client setup ${c}`, r.ms);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.json).toMatchObject({ ok: true, serverUrl: SERVER_URL });
@@ -136,8 +165,15 @@ describeLab('mesh CLI in the lab', () => {
     await Promise.all(
       CLIENTS.map(async (c) => {
         const file = path.join(sharedFolder(lab.host(c)), 'welcome.txt');
-        await until(`welcome.txt on ${c}`, async () => ((await exists(file)) ? true : undefined), 180_000);
-        time(`client setup start -> first file on ${c}`, Date.now() - (clientStart.get(c) ?? Date.now()));
+        await until(
+          `welcome.txt on ${c}`,
+          async () => ((await exists(file)) ? true : undefined),
+          180_000,
+        );
+        time(
+          `client setup start -> first file on ${c}`,
+          Date.now() - (clientStart.get(c) ?? Date.now()),
+        );
       }),
     );
     const t0 = performance.now();
@@ -148,7 +184,11 @@ describeLab('mesh CLI in the lab', () => {
       MEMBERS.flatMap((from) =>
         MEMBERS.filter((to) => to !== from).map(async (to) => {
           const file = path.join(sharedFolder(lab.host(to)), `from-${from}.txt`);
-          const text = await until(`from-${from}.txt on ${to}`, () => readFile(file, 'utf8'), 180_000);
+          const text = await until(
+            `from-${from}.txt on ${to}`,
+            () => readFile(file, 'utf8'),
+            180_000,
+          );
           expect(text).toBe(`written on ${from}\n`);
           time(`file ${from} -> ${to}`, Math.round(performance.now() - t0));
         }),
@@ -161,7 +201,10 @@ describeLab('mesh CLI in the lab', () => {
       const r = await mesh(lab, h, ['status', '--json', '--verbose']);
       time(`status ${h}`, r.ms);
       const s = r.json as { healthy: boolean; checks: Array<{ level: string; message: string }> };
-      expect(s?.healthy, `${h}: ${JSON.stringify(s?.checks?.filter((c) => c.level === 'fail'))}`).toBe(true);
+      expect(
+        s?.healthy,
+        `${h}: ${JSON.stringify(s?.checks?.filter((c) => c.level === 'fail'))}`,
+      ).toBe(true);
       expect(r.exitCode).toBe(0);
     }
     const hs = await mesh(lab, 'server', ['server', 'status', '--json']);
@@ -197,7 +240,11 @@ describeLab('mesh CLI in the lab', () => {
     const serverId = await readServerDeviceId();
     const home = path.join(out.root, 'syncthing');
     await mkdir(home, { recursive: true, mode: 0o700 });
-    const gen = await out.runner.run('/usr/bin/syncthing', ['generate', `--home=${home}`, '--no-default-folder', '--skip-port-probing'], { timeout: 60_000 });
+    const gen = await out.runner.run(
+      '/usr/bin/syncthing',
+      ['generate', `--home=${home}`, '--no-default-folder', '--skip-port-probing'],
+      { timeout: 60_000 },
+    );
     expect(gen.exitCode, gen.stderr).toBe(0);
     const configPath = path.join(home, 'config.xml');
     let xml = configureSyncthingXml(await readFile(configPath, 'utf8'), {
@@ -212,22 +259,34 @@ describeLab('mesh CLI in the lab', () => {
       `    <device id="${serverId}" name="server" compression="metadata" introducer="false" skipIntroductionRemovals="false" introducedBy=""><address>tcp://${server.ip}:22000</address><paused>false</paused><autoAcceptFolders>false</autoAcceptFolders><maxSendKbps>0</maxSendKbps><maxRecvKbps>0</maxRecvKbps><maxRequestKiB>0</maxRequestKiB><untrusted>false</untrusted><remoteGUIPort>0</remoteGUIPort></device>\n</configuration>`,
     );
     await writeFile(configPath, xml, { mode: 0o600 });
-    outsider = out.spawn('syncthing', '/usr/bin/syncthing', ['serve', `--home=${home}`, '--no-browser', '--no-restart', '--no-upgrade'], {
-      env: { STNOUPGRADE: '1', STNORESTART: '1', STMONITORED: 'yes' },
-    });
+    outsider = out.spawn(
+      'syncthing',
+      '/usr/bin/syncthing',
+      ['serve', `--home=${home}`, '--no-browser', '--no-restart', '--no-upgrade'],
+      {
+        env: { STNOUPGRADE: '1', STNORESTART: '1', STMONITORED: 'yes' },
+      },
+    );
     const outsiderId = await until('outsider device ID', async () => {
-      const r = await out.runner.run('/usr/bin/syncthing', ['--device-id', `--home=${home}`], { timeout: 10_000 });
+      const r = await out.runner.run('/usr/bin/syncthing', ['--device-id', `--home=${home}`], {
+        timeout: 10_000,
+      });
       return r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
     });
 
     // The server's Syncthing sees it knocking (pending) ...
     const gui = await server.forward(8384);
     const apiKey = await syncthingApiKey(server);
-    const get = async (p: string) => JSON.parse((await socketGet(gui, p, { headers: { 'X-API-Key': apiKey } })).body) as unknown;
-    await until('outsider pending on the server', async () => {
-      const pending = (await get('/rest/cluster/pending/devices')) as Record<string, unknown>;
-      return outsiderId in pending ? true : undefined;
-    }, 120_000);
+    const get = async (p: string) =>
+      JSON.parse((await socketGet(gui, p, { headers: { 'X-API-Key': apiKey } })).body) as unknown;
+    await until(
+      'outsider pending on the server',
+      async () => {
+        const pending = (await get('/rest/cluster/pending/devices')) as Record<string, unknown>;
+        return outsiderId in pending ? true : undefined;
+      },
+      120_000,
+    );
 
     // ... and `mesh peer` refuses it: not a tailnet address, so not a mesh member.
     const r = await mesh(lab, 'server', ['peer', '--json']);
@@ -242,17 +301,25 @@ describeLab('mesh CLI in the lab', () => {
 
   it('Syncthing stopped: mesh peer fails with exit 7, mesh status with 3', async () => {
     const host = lab.host('windows');
-    const pidFile = path.join(host.env['HOME'] as string, '.local/state/mesh/run/syncthing.pid');
+    // Stop it the way the service manager does: SIGTERM to the supervisor stops both.
+    const pidFile = path.join(
+      host.env['HOME'] as string,
+      '.local/state/mesh/services/mesh-syncthing.supervisor.pid',
+    );
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
-    process.kill(-pid, 'SIGTERM');
-    await until('syncthing stopped', async () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, 30_000);
+    process.kill(pid, 'SIGTERM');
+    await until(
+      'syncthing stopped',
+      async () => {
+        try {
+          process.kill(pid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      30_000,
+    );
     const peer = await mesh(lab, 'windows', ['peer']);
     expect(peer.exitCode, peer.stderr).toBe(7);
     expect(peer.stderr.split('\n').filter((l) => l.startsWith('ERROR:'))).toHaveLength(1);
@@ -260,7 +327,15 @@ describeLab('mesh CLI in the lab', () => {
     expect(status.exitCode).toBe(3);
     expect((status.json as { healthy: boolean }).healthy).toBe(false);
     // Setup again brings it back.
-    const again = await mesh(lab, 'windows', ['client', 'setup', '--server', SERVER_URL, '--key-file', keyFile, '--json']);
+    const again = await mesh(lab, 'windows', [
+      'client',
+      'setup',
+      '--server',
+      SERVER_URL,
+      '--key-file',
+      keyFile,
+      '--json',
+    ]);
     expect(again.exitCode, again.stderr).toBe(0);
     const healthy = await mesh(lab, 'windows', ['status', '--json']);
     expect(healthy.exitCode).toBe(0);

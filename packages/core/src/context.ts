@@ -3,8 +3,8 @@ import {
   createRunner,
   type DetectedRole,
   detectPlatform,
-  type MeshSettings,
   loadSettings,
+  type MeshSettings,
   type PlatformInfo,
   type PortPlan,
   portPlan,
@@ -62,16 +62,23 @@ export async function createMeshContext(options: MeshContextOptions = {}): Promi
   try {
     const envFile = await existingEnvFile(paths.envFile);
     settings = await loadSettings({ env, ...(envFile ? { envFile } : {}) });
-    platform = await detectPlatform({ env, hostname, ...(paths.root === '/' ? {} : { root: paths.root }) });
+    platform = await detectPlatform({
+      env,
+      hostname,
+      ...(paths.root === '/' ? {} : { root: paths.root }),
+    });
   } catch (error) {
     throw toMeshError(error, 'reading settings');
   }
   const forced = options.role ?? env['MESH_ROLE'];
   if (forced !== undefined && forced !== '' && !ROLES.includes(forced as DetectedRole)) {
-    throw new MeshError(`MESH_ROLE must be one of ${ROLES.join(', ')}, got ${JSON.stringify(forced)}`, {
-      kind: 'badInput',
-      hint: 'unset MESH_ROLE to detect the role from MESH_*_HOSTNAMES',
-    });
+    throw new MeshError(
+      `MESH_ROLE must be one of ${ROLES.join(', ')}, got ${JSON.stringify(forced)}`,
+      {
+        kind: 'badInput',
+        hint: 'unset MESH_ROLE to detect the role from MESH_*_HOSTNAMES',
+      },
+    );
   }
   const role = forced ? (forced as DetectedRole) : platform.role;
   return {

@@ -52,7 +52,10 @@ export class MeshError extends Error {
   readonly [BRAND] = true;
 
   constructor(message: string, options: MeshErrorOptions = {}) {
-    super(redactSecrets(firstLine(message)), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      redactSecrets(firstLine(message)),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.kind = options.kind ?? 'failure';
     this.hint = redactSecrets(options.hint ?? '');
   }
@@ -77,7 +80,9 @@ export class MeshError extends Error {
 /** True for any {@link MeshError}, even from another copy of this package. */
 export function isMeshError(value: unknown): value is MeshError {
   return (
-    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
   );
 }
 

@@ -3,6 +3,8 @@
  * {@link MeshContext} (paths, runner, reporter, role) and returns a typed result; errors are
  * {@link MeshError}s with a one-line message, a hint and an exit code.
  */
+
+export { createMeshContext, type MeshContext, type MeshContextOptions } from './context.js';
 export {
   ExitCode,
   type ExitCodeValue,
@@ -15,17 +17,17 @@ export {
 export { toMeshError } from './map-error.js';
 export { type MeshPaths, type ResolvePathsOptions, resolveMeshPaths, underRoot } from './paths.js';
 export { type Reporter, silentReporter, type WaitHandle, waitFor } from './reporter.js';
-export { createMeshContext, type MeshContext, type MeshContextOptions } from './context.js';
-export { DEFAULT_STIGNORE, MESH_USER, SHARED_FOLDER_ID, SYNC_PORTS } from './steps/constants.js';
 export {
-  parsePostgresUrl,
-  primaryIpv4,
-  requireServerRole,
-  type SetupServerOptions,
-  type SetupServerResult,
-  setupServer,
-  validateServerUrl,
-} from './steps/server.js';
+  type ClientSetupOptions,
+  type ClientSetupResult,
+  clientSetup,
+  type JoinMeshOptions,
+  type JoinMeshResult,
+  joinMesh,
+  validateAuthKey,
+} from './steps/client.js';
+export { type ClientStep, clientSetupPlan } from './steps/client-plan.js';
+export { DEFAULT_STIGNORE, MESH_USER, SHARED_FOLDER_ID, SYNC_PORTS } from './steps/constants.js';
 export {
   type CreateJoinKeyOptions,
   createJoinKey,
@@ -45,22 +47,12 @@ export {
   serverStatus,
 } from './steps/nodes.js';
 export {
-  type ClientSetupOptions,
-  type ClientSetupResult,
-  clientSetup,
-  type JoinMeshOptions,
-  type JoinMeshResult,
-  joinMesh,
-  validateAuthKey,
-} from './steps/client.js';
-export { type ClientStep, clientSetupPlan } from './steps/client-plan.js';
-export {
   type AddDeviceOptions,
   addDevice,
   type PairPeersOptions,
   type PairPeersResult,
-  pairPeers,
   type ProbeDeviceIdOptions,
+  pairPeers,
   probeDeviceId,
 } from './steps/peer.js';
 export {
@@ -72,6 +64,15 @@ export {
   type PendingDevice,
   planPeering,
 } from './steps/peer-plan.js';
+export {
+  parsePostgresUrl,
+  primaryIpv4,
+  requireServerRole,
+  type SetupServerOptions,
+  type SetupServerResult,
+  setupServer,
+  validateServerUrl,
+} from './steps/server.js';
 export {
   type ConflictReport,
   listConflicts,

@@ -4,9 +4,9 @@
  */
 // Relative import: @mesh/lab is a private tooling package, not a dependency of this library.
 
+import { describeLab, Lab } from '@mesh/lab';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { describeLab, Lab } from '@mesh/lab';
 import { HeadscaleClient } from '../src/index.js';
 
 const statusSchema = z.object({

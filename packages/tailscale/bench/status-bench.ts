@@ -5,8 +5,9 @@
  *   pnpm --filter @mesh/tailscale bench            (root; builds a lab of 3 hosts)
  *   BENCH_N=200 pnpm --filter @mesh/tailscale bench
  */
-import { createRunner } from '@mesh/platform';
+
 import { Lab, labAvailable } from '@mesh/lab';
+import { createRunner } from '@mesh/platform';
 import { resolveBinary } from '../src/binaries.js';
 import { LocalApiClient } from '../src/local-api.js';
 import { StatusSchema } from '../src/schemas/status.js';

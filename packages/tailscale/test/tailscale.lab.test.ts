@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeLab, Lab } from '@mesh/lab';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TailscaleCli } from '../src/cli.js';
 import { TailscaleAuthKeyError, TailscaleControlUnreachableError } from '../src/errors.js';
 import { join } from '../src/join.js';

@@ -15,7 +15,11 @@ export interface ClientSetupArgs {
 
 export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<number> {
   const server = a.server ?? process.env['MESH_SERVER_URL'];
-  if (!server) throw usageError('--server URL is required', 'e.g. mesh client setup --server http://10.0.0.1:8080 --key-file key.txt');
+  if (!server)
+    throw usageError(
+      '--server URL is required',
+      'e.g. mesh client setup --server http://10.0.0.1:8080 --key-file key.txt',
+    );
   const authKey = (await readAuthKey(a, out)) ?? '';
   const ctx = await context(out);
   out.section('Client Setup');

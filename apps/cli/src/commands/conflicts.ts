@@ -2,7 +2,7 @@ import { listConflicts } from '@mesh/core';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
-export async function conflicts(a: { json: boolean }, out: Output): Promise<number> {
+export async function conflicts(_a: { json: boolean }, out: Output): Promise<number> {
   const ctx = await context(out);
   const r = await listConflicts(ctx);
   out.section('Conflicts');

@@ -29,11 +29,15 @@ export async function peer(a: PeerArgs, out: Output): Promise<number> {
       ...(a.address ? { address: a.address } : {}),
       ...(a.name ? { name: a.name } : {}),
     });
-    if (r.changed) out.ok(`Added ${r.name} (${r.deviceId.slice(0, 7)}...) and shared opt-shared with it`);
+    if (r.changed)
+      out.ok(`Added ${r.name} (${r.deviceId.slice(0, 7)}...) and shared opt-shared with it`);
     else out.ok(`${r.name} is already a peer: nothing to change`);
-    if (!r.address) out.warn('No --address: discovery is off, so only the peer can connect to this machine');
+    if (!r.address)
+      out.warn('No --address: discovery is off, so only the peer can connect to this machine');
     out.section('Next Steps');
-    out.info('The peer must add this device too (mesh peer --device-id on the peer), Folder ID: opt-shared');
+    out.info(
+      'The peer must add this device too (mesh peer --device-id on the peer), Folder ID: opt-shared',
+    );
     out.result({ ok: true, ...r });
     return 0;
   }

@@ -1,4 +1,9 @@
-import { createJoinKey, saveJoinKey, serverStatus as coreServerStatus, setupServer } from '@mesh/core';
+import {
+  serverStatus as coreServerStatus,
+  createJoinKey,
+  saveJoinKey,
+  setupServer,
+} from '@mesh/core';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -80,7 +85,7 @@ export async function serverKeygen(a: ServerKeygenArgs, out: Output): Promise<nu
   return 0;
 }
 
-export async function serverStatus(a: { json: boolean }, out: Output): Promise<number> {
+export async function serverStatus(_a: { json: boolean }, out: Output): Promise<number> {
   const ctx = await context(out);
   const s = await coreServerStatus(ctx);
   out.section('Headscale Server');
@@ -95,7 +100,9 @@ export async function serverStatus(a: { json: boolean }, out: Output): Promise<n
   else {
     out.info(`Registered nodes: ${s.nodes.length} (${s.online} online, ${s.offline} offline)`);
     for (const n of s.nodes) {
-      out.line(`  - ${n.name} (${out.colour(n.online ? 'green' : 'red', n.online ? 'online' : 'offline')}) ${n.ips.join(' ')}`);
+      out.line(
+        `  - ${n.name} (${out.colour(n.online ? 'green' : 'red', n.online ? 'online' : 'offline')}) ${n.ips.join(' ')}`,
+      );
     }
   }
   const active = s.keys.filter((k) => !k.expired && !(k.used && !k.reusable));

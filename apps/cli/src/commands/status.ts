@@ -50,8 +50,14 @@ export function printStatus(s: MeshStatus, verbose: boolean, out: Output): numbe
       );
     }
     if (section === 'syncthing' && s.syncthing.deviceId) {
-      out.line(`  Device ID: ${verbose ? s.syncthing.deviceId : `${s.syncthing.deviceId.slice(0, 7)}...`}`);
-      if (verbose) for (const p of s.syncthing.connected) out.line(`  - ${p.name || p.deviceId.slice(0, 7)} (${p.deviceId.slice(0, 7)}...): ${p.connected ? 'connected' : 'disconnected'}`);
+      out.line(
+        `  Device ID: ${verbose ? s.syncthing.deviceId : `${s.syncthing.deviceId.slice(0, 7)}...`}`,
+      );
+      if (verbose)
+        for (const p of s.syncthing.connected)
+          out.line(
+            `  - ${p.name || p.deviceId.slice(0, 7)} (${p.deviceId.slice(0, 7)}...): ${p.connected ? 'connected' : 'disconnected'}`,
+          );
     }
     if (section === 'conflicts' && verbose) for (const f of s.conflicts) out.line(`  - ${f}`);
   }

@@ -77,7 +77,9 @@ export class Output implements Reporter {
 
   /** A table with a header row; columns padded to their widest cell. */
   table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    const widths = header.map((h, i) =>
+      Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)),
+    );
     const fmt = (cells: readonly string[]) =>
       `  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
     this.human(paint(this.colourOut, 'bold', fmt(header)));
@@ -107,7 +109,9 @@ export class Output implements Reporter {
       if (finished) return;
       finished = true;
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      const mark = ok ? paint(this.colourErr, 'green', 'done') : paint(this.colourErr, 'red', 'failed');
+      const mark = ok
+        ? paint(this.colourErr, 'green', 'done')
+        : paint(this.colourErr, 'red', 'failed');
       const tail = `${mark} (${secs}s)${text ? ` ${text}` : ''}`;
       this.err.write(tty ? ` ${tail}\n` : `... ${message}: ${tail}\n`);
     };

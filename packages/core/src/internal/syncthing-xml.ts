@@ -23,7 +23,9 @@ const escapeXml = (s: string) =>
 function setOrAdd(section: string, tag: string, value: string, openTag: string): string {
   const re = new RegExp(`<${tag}>[^<]*</${tag}>`);
   const element = `<${tag}>${escapeXml(value)}</${tag}>`;
-  return re.test(section) ? section.replace(re, element) : section.replace(openTag, `${openTag}\n        ${element}`);
+  return re.test(section)
+    ? section.replace(re, element)
+    : section.replace(openTag, `${openTag}\n        ${element}`);
 }
 
 export interface SyncthingXmlSettings {
@@ -46,7 +48,9 @@ export function applySyncthingXml(xml: string, s: SyncthingXmlSettings): string 
   gui = setOrAdd(gui, 'address', s.guiAddress, guiOpen);
   let options = xml.slice(optStart, optEnd);
   const listen = `<listenAddress>${escapeXml(s.listenAddress)}</listenAddress>`;
-  const current = [...options.matchAll(/<listenAddress>([^<]*)<\/listenAddress>/g)].map((m) => m[1]);
+  const current = [...options.matchAll(/<listenAddress>([^<]*)<\/listenAddress>/g)].map(
+    (m) => m[1],
+  );
   if (current.length !== 1 || current[0] !== s.listenAddress) {
     // Exactly one explicit listen address: `default` also means QUIC and the public relay pool.
     options = options.replace(/\s*<listenAddress>[^<]*<\/listenAddress>/g, '');

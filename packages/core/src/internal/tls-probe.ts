@@ -49,7 +49,7 @@ export function probeCertificate(o: ProbeCertificateOptions): Promise<Buffer> {
     o.signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('secureConnect', () => {
       const peer = socket.getPeerCertificate();
-      if (!peer || !peer.raw) finish(new Error(`${o.host}:${o.port} presented no certificate`));
+      if (!peer?.raw) finish(new Error(`${o.host}:${o.port} presented no certificate`));
       else finish(undefined, peer.raw);
     });
     socket.once('error', (e) => finish(e));

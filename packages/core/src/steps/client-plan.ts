@@ -39,16 +39,31 @@ export function clientSetupPlan(
   if (platform.osType === 'wsl2') {
     steps.push({
       id: 'wsl-systemd',
-      title: platform.systemd ? 'systemd is PID 1' : 'Enable systemd in /etc/wsl.conf (then wsl --shutdown)',
+      title: platform.systemd
+        ? 'systemd is PID 1'
+        : 'Enable systemd in /etc/wsl.conf (then wsl --shutdown)',
       mode: platform.systemd ? 'auto' : 'manual',
     });
-    steps.push({ id: 'wsl-sshd', title: 'sshd on port 2222 (drop-in /etc/ssh/sshd_config.d/mesh.conf)', mode: 'auto' });
+    steps.push({
+      id: 'wsl-sshd',
+      title: 'sshd on port 2222 (drop-in /etc/ssh/sshd_config.d/mesh.conf)',
+      mode: 'auto',
+    });
   }
   steps.push({ id: 'syncthing', title: `Configure Syncthing for the ${role} role`, mode: 'auto' });
   if (platform.osType === 'windows') {
-    steps.push({ id: 'windows-firewall', title: 'Firewall rules for Syncthing (TCP sync port, UDP 21027)', mode: 'auto' });
-    steps.push({ id: 'windows-wsl-autostart', title: 'Start WSL at logon (scheduled task)', mode: 'auto' });
+    steps.push({
+      id: 'windows-firewall',
+      title: 'Firewall rules for Syncthing (TCP sync port, UDP 21027)',
+      mode: 'auto',
+    });
+    steps.push({
+      id: 'windows-wsl-autostart',
+      title: 'Start WSL at logon (scheduled task)',
+      mode: 'auto',
+    });
   }
-  if (o.peer) steps.push({ id: 'peer', title: 'Pair Syncthing with the mesh (mesh peer)', mode: 'auto' });
+  if (o.peer)
+    steps.push({ id: 'peer', title: 'Pair Syncthing with the mesh (mesh peer)', mode: 'auto' });
   return steps;
 }

@@ -21,10 +21,13 @@ export function validateAuthKey(key: string | undefined): string {
     });
   }
   if (/\s/.test(k) || k.length < 16 || k.length > 200) {
-    throw new MeshError('the pre-auth key is malformed (expected one word, as mesh server keygen prints it)', {
-      kind: 'badInput',
-      hint: 'create a new key with mesh server keygen',
-    });
+    throw new MeshError(
+      'the pre-auth key is malformed (expected one word, as mesh server keygen prints it)',
+      {
+        kind: 'badInput',
+        hint: 'create a new key with mesh server keygen',
+      },
+    );
   }
   return k;
 }
@@ -47,9 +50,23 @@ export async function checkServerHealth(ctx: MeshContext, serverUrl: string): Pr
   }
 }
 
-async function which(ctx: MeshContext, name: string, explicit: string | undefined): Promise<boolean> {
-  if (explicit) return access(explicit).then(() => true, () => false);
-  if (await access(path.join('/var/cache/mesh/bin', name)).then(() => true, () => false)) return true;
+async function which(
+  ctx: MeshContext,
+  name: string,
+  explicit: string | undefined,
+): Promise<boolean> {
+  if (explicit)
+    return access(explicit).then(
+      () => true,
+      () => false,
+    );
+  if (
+    await access(path.join('/var/cache/mesh/bin', name)).then(
+      () => true,
+      () => false,
+    )
+  )
+    return true;
   const r = await ctx.runner.run('sh', ['-c', `command -v ${name}`], { timeout: 5000 });
   return r.exitCode === 0;
 }
@@ -63,7 +80,8 @@ export async function missingPrograms(ctx: MeshContext): Promise<string[]> {
     ['syncthing', b.syncthing],
   ];
   const missing: string[] = [];
-  for (const [name, explicit] of checks) if (!(await which(ctx, name, explicit))) missing.push(name);
+  for (const [name, explicit] of checks)
+    if (!(await which(ctx, name, explicit))) missing.push(name);
   return missing;
 }
 
@@ -83,7 +101,10 @@ export interface JoinMeshResult {
 /** `mesh client join`: (re)join the tailnet with the saved server URL. */
 export async function joinMesh(ctx: MeshContext, o: JoinMeshOptions): Promise<JoinMeshResult> {
   const authKey = validateAuthKey(o.authKey);
-  const saved = o.serverUrl ?? ctx.settings.serverUrl ?? (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
+  const saved =
+    o.serverUrl ??
+    ctx.settings.serverUrl ??
+    (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
   if (!saved) {
     throw new MeshError('No saved server URL found', {
       kind: 'badInput',
@@ -94,7 +115,9 @@ export async function joinMesh(ctx: MeshContext, o: JoinMeshOptions): Promise<Jo
   await checkServerHealth(ctx, serverUrl);
   await ensureTailscaled(ctx, serverUrl);
   const r = await joinTailnet(ctx, serverUrl, authKey);
-  ctx.reporter.ok(r.changed ? `Joined the tailnet: ${r.ipv4 ?? '?'}` : `Already in the tailnet: ${r.ipv4 ?? '?'}`);
+  ctx.reporter.ok(
+    r.changed ? `Joined the tailnet: ${r.ipv4 ?? '?'}` : `Already in the tailnet: ${r.ipv4 ?? '?'}`,
+  );
   return { serverUrl, changed: r.changed, tailnetIp: r.ipv4, hostname: r.hostname };
 }
 
@@ -121,7 +144,10 @@ export interface ClientSetupResult {
  * configure Syncthing for the role, then pair (`mesh peer`, server as introducer). Inputs are
  * all checked before anything changes; the URL is saved only once the join succeeded.
  */
-export async function clientSetup(ctx: MeshContext, o: ClientSetupOptions): Promise<ClientSetupResult> {
+export async function clientSetup(
+  ctx: MeshContext,
+  o: ClientSetupOptions,
+): Promise<ClientSetupResult> {
   const serverUrl = validateServerUrl(o.serverUrl);
   const authKey = validateAuthKey(o.authKey);
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o.peer ?? true });

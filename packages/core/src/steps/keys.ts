@@ -10,10 +10,13 @@ export function parseDuration(value: string): number {
   const m = /^(\d+)(s|m|h|d)$/.exec(value.trim());
   const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
   if (!m?.[1] || !m[2]) {
-    throw new MeshError(`--expiration must look like 30m, 24h or 7d, got ${JSON.stringify(value)}`, {
-      kind: 'badInput',
-      hint: 'use a number followed by s, m, h or d',
-    });
+    throw new MeshError(
+      `--expiration must look like 30m, 24h or 7d, got ${JSON.stringify(value)}`,
+      {
+        kind: 'badInput',
+        hint: 'use a number followed by s, m, h or d',
+      },
+    );
   }
   const ms = Number(m[1]) * unit[m[2] as keyof typeof unit];
   if (ms <= 0) throw new MeshError('--expiration must be positive', { kind: 'badInput' });
@@ -30,7 +33,10 @@ export function parseTags(value: string | undefined): string[] {
     .map((t) => (t.startsWith('tag:') ? t : `tag:${t}`))
     .map((t) => {
       if (!/^tag:[a-z0-9][a-z0-9-]*$/i.test(t)) {
-        throw new MeshError(`invalid tag ${JSON.stringify(t)}`, { kind: 'badInput', hint: 'tags are letters, digits and -' });
+        throw new MeshError(`invalid tag ${JSON.stringify(t)}`, {
+          kind: 'badInput',
+          hint: 'tags are letters, digits and -',
+        });
       }
       return t;
     });
@@ -59,13 +65,19 @@ export interface JoinKey {
 }
 
 /** `mesh server keygen`: a pre-auth key for user `mesh` (reusable, 24h by default, §20.1). */
-export async function createJoinKey(ctx: MeshContext, o: CreateJoinKeyOptions = {}): Promise<JoinKey> {
+export async function createJoinKey(
+  ctx: MeshContext,
+  o: CreateJoinKeyOptions = {},
+): Promise<JoinKey> {
   requireServerRole(ctx);
   const expiresIn = parseDuration(o.expiration ?? '24h');
   const tags = parseTags(o.tags);
   const serverUrl = await readSavedServerUrl({ env: ctx.env });
   if (!serverUrl) {
-    throw new MeshError('this server is not set up yet', { kind: 'badInput', hint: 'run mesh server setup first' });
+    throw new MeshError('this server is not set up yet', {
+      kind: 'badInput',
+      hint: 'run mesh server setup first',
+    });
   }
   const hs = localHeadscale(ctx);
   try {

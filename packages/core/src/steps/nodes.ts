@@ -87,7 +87,9 @@ async function resolveNode(hs: HeadscaleClient, ref: string): Promise<Node> {
   const byName = nodes.filter((n) => n.givenName === ref || n.name === ref);
   if (byName.length === 1 && byName[0]) return byName[0];
   throw new MeshError(
-    byName.length > 1 ? `${byName.length} nodes are named ${JSON.stringify(ref)}` : `no node ${JSON.stringify(ref)}`,
+    byName.length > 1
+      ? `${byName.length} nodes are named ${JSON.stringify(ref)}`
+      : `no node ${JSON.stringify(ref)}`,
     { kind: 'badInput', hint: 'see mesh server nodes list; use the node ID' },
   );
 }
@@ -120,10 +122,15 @@ export async function changeNode(
     const before = summarizeNode(node);
     if (action === 'rename') {
       if (node.givenName === newName) return { action, changed: false, node: before };
-      return { action, changed: true, node: summarizeNode(await hs.nodes.rename(node.id, newName as string)) };
+      return {
+        action,
+        changed: true,
+        node: summarizeNode(await hs.nodes.rename(node.id, newName as string)),
+      };
     }
     if (action === 'expire') {
-      if (node.expiry && node.expiry.getTime() <= Date.now()) return { action, changed: false, node: before };
+      if (node.expiry && node.expiry.getTime() <= Date.now())
+        return { action, changed: false, node: before };
       return { action, changed: true, node: summarizeNode(await hs.nodes.expire(node.id)) };
     }
     await hs.nodes.delete(node.id);
@@ -180,7 +187,9 @@ export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
     result.online = result.nodes.filter((n) => n.online).length;
     result.offline = result.nodes.length - result.online;
     const user = await hs.users.get({ name: MESH_USER });
-    result.keys = (await hs.preAuthKeys.list({ user: { id: user.id } })).map((k) => summarizeKey(k));
+    result.keys = (await hs.preAuthKeys.list({ user: { id: user.id } })).map((k) =>
+      summarizeKey(k),
+    );
   } catch (error) {
     throw toMeshError(error, 'reading the server state');
   }

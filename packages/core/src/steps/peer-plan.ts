@@ -89,7 +89,14 @@ export function hostOf(address: string): string {
 export function planPeering(input: PeerPlanInput): PeerPlan {
   const configured = new Map(input.configured.map((d) => [d.deviceId, d]));
   const peerByIp = new Map(input.peers.map((p) => [p.ip, p]));
-  const plan: PeerPlan = { add: [], update: [], share: [], accepted: [], refused: [], unreachable: [] };
+  const plan: PeerPlan = {
+    add: [],
+    update: [],
+    share: [],
+    accepted: [],
+    refused: [],
+    unreachable: [],
+  };
   const meshDevices = new Map<string, DeviceAction>();
 
   for (const peer of input.peers) {

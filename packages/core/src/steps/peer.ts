@@ -1,18 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { deviceIdFromCertificate, parseDeviceId, sameDeviceId } from '@mesh/syncthing-client';
 import { readSavedServerUrl } from '@mesh/platform';
+import { deviceIdFromCertificate, parseDeviceId, sameDeviceId } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
-import { toMeshError } from '../map-error.js';
 import { probeCertificate } from '../internal/tls-probe.js';
+import { toMeshError } from '../map-error.js';
 import { SHARED_FOLDER_ID, SYNC_PORTS } from './constants.js';
 import {
   type DeviceProbe,
+  hostOf,
   type MeshPeer,
   type PeerPlan,
   type PendingDevice,
-  hostOf,
   planPeering,
 } from './peer-plan.js';
 import { type LocalSyncthing, requireSyncthing } from './syncthing.js';
@@ -82,7 +82,10 @@ function firstIpv4(ips: readonly string[]): string | undefined {
  * are accepted only when they connect from a mesh node's tailnet IP with the ID that probe
  * returns; everything else is dismissed and reported as refused.
  */
-export async function pairPeers(ctx: MeshContext, o: PairPeersOptions = {}): Promise<PairPeersResult> {
+export async function pairPeers(
+  ctx: MeshContext,
+  o: PairPeersOptions = {},
+): Promise<PairPeersResult> {
   const st = await requireSyncthing(ctx);
   const ts = await requireTailnetStatus(ctx);
   if (ts.backendState !== 'Running') {
@@ -104,12 +107,19 @@ export async function pairPeers(ctx: MeshContext, o: PairPeersOptions = {}): Pro
     return [{ hostname: p.hostname, ip, online: p.online, isServer }];
   });
 
-  const wait = r.wait(`Probing Syncthing on ${peers.filter((p) => p.online).length} online peer(s)`);
+  const wait = r.wait(
+    `Probing Syncthing on ${peers.filter((p) => p.online).length} online peer(s)`,
+  );
   const probes = (
     await Promise.all(
       peers
         .filter((p) => p.online)
-        .map((p) => probeDeviceId(p.ip, { home: st.home.home, ...(ctx.signal ? { signal: ctx.signal } : {}) })),
+        .map((p) =>
+          probeDeviceId(p.ip, {
+            home: st.home.home,
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+          }),
+        ),
     )
   ).flat();
   wait.done(`${probes.length} device(s) found`);
@@ -121,11 +131,18 @@ export async function pairPeers(ctx: MeshContext, o: PairPeersOptions = {}): Pro
   } catch (error) {
     throw toMeshError(error, 'pairing Syncthing');
   }
-  for (const a of plan.add) r.ok(`Added ${a.name} (${a.deviceId.slice(0, 7)}...) at ${a.address}${a.introducer ? ' as introducer' : ''}`);
-  for (const a of plan.update) r.ok(`Updated ${a.name} (${a.deviceId.slice(0, 7)}...) to ${a.address}`);
-  for (const x of plan.refused) r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || 'unnamed'}): ${x.reason}`);
-  for (const u of plan.unreachable) r.warn(`${u.hostname} (${u.ip}) is online but its Syncthing did not answer`);
-  const changed = plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
+  for (const a of plan.add)
+    r.ok(
+      `Added ${a.name} (${a.deviceId.slice(0, 7)}...) at ${a.address}${a.introducer ? ' as introducer' : ''}`,
+    );
+  for (const a of plan.update)
+    r.ok(`Updated ${a.name} (${a.deviceId.slice(0, 7)}...) to ${a.address}`);
+  for (const x of plan.refused)
+    r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || 'unnamed'}): ${x.reason}`);
+  for (const u of plan.unreachable)
+    r.warn(`${u.hostname} (${u.ip}) is online but its Syncthing did not answer`);
+  const changed =
+    plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
   if (!changed) r.ok('Syncthing peers already up to date');
   return {
     deviceId: st.deviceId,
@@ -226,8 +243,13 @@ export async function addDevice(
       cause: error,
     });
   }
-  if (o.address !== undefined && !/^tcp:\/\/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d{1,5}$/i.test(o.address)) {
-    throw new MeshError(`--address must be tcp://IP:PORT, got ${JSON.stringify(o.address)}`, { kind: 'badInput' });
+  if (
+    o.address !== undefined &&
+    !/^tcp:\/\/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d{1,5}$/i.test(o.address)
+  ) {
+    throw new MeshError(`--address must be tcp://IP:PORT, got ${JSON.stringify(o.address)}`, {
+      kind: 'badInput',
+    });
   }
   const st = await requireSyncthing(ctx);
   if (sameDeviceId(id, st.deviceId)) {
@@ -240,15 +262,27 @@ export async function addDevice(
     const existing = (await c.config.devices.list()).find((d) => sameDeviceId(d.deviceID, id));
     let changed = false;
     if (!existing) {
-      await c.config.devices.add({ deviceID: id, name, addresses, compression: 'metadata', introducer: false, autoAcceptFolders: false });
+      await c.config.devices.add({
+        deviceID: id,
+        name,
+        addresses,
+        compression: 'metadata',
+        introducer: false,
+        autoAcceptFolders: false,
+      });
       changed = true;
-    } else if (JSON.stringify(existing.addresses) !== JSON.stringify(addresses) || existing.name !== name) {
+    } else if (
+      JSON.stringify(existing.addresses) !== JSON.stringify(addresses) ||
+      existing.name !== name
+    ) {
       await c.config.devices.update(existing.deviceID, { addresses, name });
       changed = true;
     }
     const folder = await c.config.folders.get(SHARED_FOLDER_ID);
     if (!(folder.devices ?? []).some((d) => sameDeviceId(d.deviceID, id))) {
-      await c.config.folders.update(SHARED_FOLDER_ID, { devices: [...(folder.devices ?? []), { deviceID: existing?.deviceID ?? id }] });
+      await c.config.folders.update(SHARED_FOLDER_ID, {
+        devices: [...(folder.devices ?? []), { deviceID: existing?.deviceID ?? id }],
+      });
       changed = true;
     }
     return { deviceId: id, changed, name, address: o.address };

@@ -7,13 +7,13 @@ import {
   type HeadscalePostgresOptions,
   resolveHeadscaleBinary,
   type ServiceManager,
-  SupervisedProcessService,
   SystemdService,
   setupHeadscaleServer,
 } from '@mesh/headscale';
 import { readSavedServerUrl, writeSavedServerUrl } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
+import { HeadscaleServiceAdapter } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { MESH_USER } from './constants.js';
 import { ensureSyncthing } from './syncthing.js';
@@ -35,17 +35,23 @@ export function parsePostgresUrl(url: string): HeadscalePostgresOptions {
   try {
     u = new URL(url);
   } catch {
-    throw new MeshError('--postgres must be a URL like postgres://user:password@host:5432/headscale', {
-      kind: 'badInput',
-      hint: 'check the --postgres value',
-    });
+    throw new MeshError(
+      '--postgres must be a URL like postgres://user:password@host:5432/headscale',
+      {
+        kind: 'badInput',
+        hint: 'check the --postgres value',
+      },
+    );
   }
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (!/^postgres(ql)?:$/.test(u.protocol) || !u.hostname || !u.username || !name) {
-    throw new MeshError('--postgres must be a URL like postgres://user:password@host:5432/headscale', {
-      kind: 'badInput',
-      hint: 'give user, host and database name',
-    });
+    throw new MeshError(
+      '--postgres must be a URL like postgres://user:password@host:5432/headscale',
+      {
+        kind: 'badInput',
+        hint: 'give user, host and database name',
+      },
+    );
   }
   return {
     type: 'postgres',
@@ -84,7 +90,11 @@ export function validateServerUrl(value: string): string {
       hint: 'use the URL mesh server keygen printed, e.g. http://10.0.0.1:8080',
     });
   }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname || (u.pathname !== '/' && u.pathname !== '')) {
+  if (
+    (u.protocol !== 'http:' && u.protocol !== 'https:') ||
+    !u.hostname ||
+    (u.pathname !== '/' && u.pathname !== '')
+  ) {
     throw new MeshError(`not a server URL: ${JSON.stringify(value)} (expected http://HOST:PORT)`, {
       kind: 'badInput',
       hint: 'use the URL mesh server keygen printed, e.g. http://10.0.0.1:8080',
@@ -110,11 +120,12 @@ export function headscaleService(ctx: MeshContext): ServiceManager {
       },
     });
   }
-  return new SupervisedProcessService({
-    binary,
-    configPath: ctx.paths.headscale.configPath,
-    runDir: path.join(ctx.paths.stateDir, 'run'),
-    runner: ctx.runner,
+  return new HeadscaleServiceAdapter(ctx, {
+    name: 'mesh-headscale',
+    description: 'Headscale control server (Mesh)',
+    exec: [binary, '-c', ctx.paths.headscale.configPath, 'serve'],
+    env: { HEADSCALE_DISABLE_CHECK_UPDATES: 'true' },
+    restart: 'always',
   });
 }
 
@@ -177,13 +188,15 @@ export async function setupServer(
   const ip = primaryIpv4();
   const listen = o.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : undefined);
   if (!listen) {
-    throw new MeshError('could not find this machine\'s IPv4 address to listen on', {
+    throw new MeshError("could not find this machine's IPv4 address to listen on", {
       kind: 'badInput',
       hint: 'pass --listen IP:PORT',
     });
   }
   if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen)) {
-    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen)}`, { kind: 'badInput' });
+    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen)}`, {
+      kind: 'badInput',
+    });
   }
   const serverUrl = validateServerUrl(o.serverUrl ?? saved ?? `http://${listen}`);
 
@@ -283,4 +296,3 @@ export async function setupServer(
     folderPath: st.folderPath,
   };
 }
-

@@ -1,6 +1,6 @@
+import { readSavedServerUrl } from '@mesh/platform';
 import { findConflicts } from '@mesh/syncthing-client';
 import { LocalApiClient } from '@mesh/tailscale';
-import { readSavedServerUrl } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { toMeshError } from '../map-error.js';
 import { SHARED_FOLDER_ID } from './constants.js';
@@ -37,7 +37,13 @@ export interface SyncthingPeerReport {
 export interface MeshStatus {
   healthy: boolean;
   issues: number;
-  environment: { hostname: string; osType: string; role: string; syncthingHome: string; sharedFolder: string };
+  environment: {
+    hostname: string;
+    osType: string;
+    role: string;
+    syncthingHome: string;
+    sharedFolder: string;
+  };
   tailscale: {
     running: boolean;
     backendState: string | undefined;
@@ -49,7 +55,9 @@ export interface MeshStatus {
     port: number;
     deviceId: string | undefined;
     connected: SyncthingPeerReport[];
-    folder: { id: string; state: string | undefined; needFiles: number; needBytes: number } | undefined;
+    folder:
+      | { id: string; state: string | undefined; needFiles: number; needBytes: number }
+      | undefined;
   };
   headscale?: Omit<ServerStatus, 'keys'> & { keys: number };
   serverUrl: string | undefined;
@@ -77,7 +85,13 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
     sharedFolder: ctx.paths.sharedFolder,
   };
   if (ctx.role === 'unknown') {
-    add({ section: 'environment', name: 'role', level: 'info', message: 'Role is unknown: default ports 8384/22000', fix: 'set MESH_SERVER_HOSTNAMES / MESH_WSL2_HOSTNAMES / MESH_WINDOWS_HOSTNAMES' });
+    add({
+      section: 'environment',
+      name: 'role',
+      level: 'info',
+      message: 'Role is unknown: default ports 8384/22000',
+      fix: 'set MESH_SERVER_HOSTNAMES / MESH_WSL2_HOSTNAMES / MESH_WINDOWS_HOSTNAMES',
+    });
   }
 
   // Headscale (server only).
@@ -87,26 +101,73 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
       const s = await serverStatus(ctx);
       headscale = { ...s, keys: s.keys.length };
       if (s.service !== 'running' || !s.healthy) {
-        add({ section: 'headscale', name: 'service', level: 'fail', message: 'Headscale is not running', fix: 'mesh server setup' });
+        add({
+          section: 'headscale',
+          name: 'service',
+          level: 'fail',
+          message: 'Headscale is not running',
+          fix: 'mesh server setup',
+        });
       } else {
-        add({ section: 'headscale', name: 'service', level: 'ok', message: `Headscale ${s.version ?? ''} is running at ${s.serverUrl ?? '?'}`.replace('  ', ' ') });
-        add({ section: 'headscale', name: 'nodes', level: 'info', message: `Nodes: ${s.online} online, ${s.offline} offline` });
+        add({
+          section: 'headscale',
+          name: 'service',
+          level: 'ok',
+          message: `Headscale ${s.version ?? ''} is running at ${s.serverUrl ?? '?'}`.replace(
+            '  ',
+            ' ',
+          ),
+        });
+        add({
+          section: 'headscale',
+          name: 'nodes',
+          level: 'info',
+          message: `Nodes: ${s.online} online, ${s.offline} offline`,
+        });
       }
     } catch (error) {
       const e = toMeshError(error);
-      add({ section: 'headscale', name: 'service', level: 'fail', message: e.message, fix: e.hint });
+      add({
+        section: 'headscale',
+        name: 'service',
+        level: 'fail',
+        message: e.message,
+        fix: e.hint,
+      });
     }
   }
 
   // Tailscale.
   const ts = await tailnetStatus(ctx);
-  const tailscale: MeshStatus['tailscale'] = { running: ts !== undefined, backendState: ts?.backendState, ip: ts?.ips.find((i) => i.includes('.')), peers: [] };
+  const tailscale: MeshStatus['tailscale'] = {
+    running: ts !== undefined,
+    backendState: ts?.backendState,
+    ip: ts?.ips.find((i) => i.includes('.')),
+    peers: [],
+  };
   if (!ts) {
-    add({ section: 'tailscale', name: 'daemon', level: 'fail', message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`, fix: 'mesh client setup (or mesh client join)' });
+    add({
+      section: 'tailscale',
+      name: 'daemon',
+      level: 'fail',
+      message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`,
+      fix: 'mesh client setup (or mesh client join)',
+    });
   } else if (ts.backendState !== 'Running') {
-    add({ section: 'tailscale', name: 'connected', level: 'fail', message: `Tailscale is not connected (state ${ts.backendState})`, fix: 'mesh client join --key-file FILE' });
+    add({
+      section: 'tailscale',
+      name: 'connected',
+      level: 'fail',
+      message: `Tailscale is not connected (state ${ts.backendState})`,
+      fix: 'mesh client join --key-file FILE',
+    });
   } else {
-    add({ section: 'tailscale', name: 'connected', level: 'ok', message: `Tailscale is connected, IP: ${tailscale.ip ?? '?'}` });
+    add({
+      section: 'tailscale',
+      name: 'connected',
+      level: 'ok',
+      message: `Tailscale is connected, IP: ${tailscale.ip ?? '?'}`,
+    });
     const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
     try {
       for (const p of ts.peers) {
@@ -128,37 +189,87 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
     }
     const offline = tailscale.peers.filter((p) => !p.online);
     if (offline.length > 0) {
-      add({ section: 'tailscale', name: 'peers', level: 'warn', message: `${offline.length} peer(s) offline: ${offline.map((p) => p.hostname).join(', ')}` });
+      add({
+        section: 'tailscale',
+        name: 'peers',
+        level: 'warn',
+        message: `${offline.length} peer(s) offline: ${offline.map((p) => p.hostname).join(', ')}`,
+      });
     }
   }
 
   // Syncthing.
-  const syncthing: MeshStatus['syncthing'] = { running: false, port: ctx.ports.syncthingGui, deviceId: undefined, connected: [], folder: undefined };
+  const syncthing: MeshStatus['syncthing'] = {
+    running: false,
+    port: ctx.ports.syncthingGui,
+    deviceId: undefined,
+    connected: [],
+    folder: undefined,
+  };
   try {
     const st = await connectSyncthing(ctx);
     syncthing.deviceId = st.deviceId;
     if (!(await syncthingAnswers(st))) {
-      add({ section: 'syncthing', name: 'running', level: 'fail', message: `Syncthing is not running (port ${ctx.ports.syncthingGui})`, fix: 'mesh client setup (or mesh server setup) starts it' });
+      add({
+        section: 'syncthing',
+        name: 'running',
+        level: 'fail',
+        message: `Syncthing is not running (port ${ctx.ports.syncthingGui})`,
+        fix: 'mesh client setup (or mesh server setup) starts it',
+      });
     } else {
       syncthing.running = true;
-      add({ section: 'syncthing', name: 'running', level: 'ok', message: `Syncthing is running on port ${ctx.ports.syncthingGui}` });
-      const [conns, devices] = await Promise.all([st.client.system.connections(), st.client.config.devices.list()]);
+      add({
+        section: 'syncthing',
+        name: 'running',
+        level: 'ok',
+        message: `Syncthing is running on port ${ctx.ports.syncthingGui}`,
+      });
+      const [conns, devices] = await Promise.all([
+        st.client.system.connections(),
+        st.client.config.devices.list(),
+      ]);
       const names = new Map(devices.map((d) => [d.deviceID, d.name ?? '']));
       for (const [id, c] of Object.entries(conns.connections ?? {})) {
         if (id === st.deviceId) continue;
-        const entry: SyncthingPeerReport = { deviceId: id, name: names.get(id) ?? '', connected: c.connected === true };
+        const entry: SyncthingPeerReport = {
+          deviceId: id,
+          name: names.get(id) ?? '',
+          connected: c.connected === true,
+        };
         if (c.address) entry.address = c.address;
         syncthing.connected.push(entry);
       }
       const up = syncthing.connected.filter((c) => c.connected).length;
-      add({ section: 'syncthing', name: 'peers', level: up > 0 ? 'ok' : 'warn', message: `Connected peers: ${up}/${syncthing.connected.length}` });
+      add({
+        section: 'syncthing',
+        name: 'peers',
+        level: up > 0 ? 'ok' : 'warn',
+        message: `Connected peers: ${up}/${syncthing.connected.length}`,
+      });
       try {
         const f = await st.client.db.status(SHARED_FOLDER_ID);
-        syncthing.folder = { id: SHARED_FOLDER_ID, state: f.state, needFiles: f.needFiles ?? 0, needBytes: f.needBytes ?? 0 };
+        syncthing.folder = {
+          id: SHARED_FOLDER_ID,
+          state: f.state,
+          needFiles: f.needFiles ?? 0,
+          needBytes: f.needBytes ?? 0,
+        };
         const level = f.state === 'error' ? 'fail' : 'ok';
-        add({ section: 'syncthing', name: 'folder', level, message: `Folder: ${SHARED_FOLDER_ID} (${f.state ?? '?'})${f.needFiles ? `, ${f.needFiles} file(s) still needed` : ''}` });
+        add({
+          section: 'syncthing',
+          name: 'folder',
+          level,
+          message: `Folder: ${SHARED_FOLDER_ID} (${f.state ?? '?'})${f.needFiles ? `, ${f.needFiles} file(s) still needed` : ''}`,
+        });
       } catch {
-        add({ section: 'syncthing', name: 'folder', level: 'fail', message: `Folder ${SHARED_FOLDER_ID} is not configured`, fix: 'mesh client setup' });
+        add({
+          section: 'syncthing',
+          name: 'folder',
+          level: 'fail',
+          message: `Folder ${SHARED_FOLDER_ID} is not configured`,
+          fix: 'mesh client setup',
+        });
       }
     }
   } catch (error) {
@@ -167,11 +278,23 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
   }
 
   // Configuration.
-  const serverUrl = ctx.settings.serverUrl ?? (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
+  const serverUrl =
+    ctx.settings.serverUrl ?? (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
   add(
     serverUrl
-      ? { section: 'configuration', name: 'server', level: 'ok', message: `Headscale server: ${serverUrl}` }
-      : { section: 'configuration', name: 'server', level: 'fail', message: 'No Headscale server configured', fix: 'mesh client setup --server URL' },
+      ? {
+          section: 'configuration',
+          name: 'server',
+          level: 'ok',
+          message: `Headscale server: ${serverUrl}`,
+        }
+      : {
+          section: 'configuration',
+          name: 'server',
+          level: 'fail',
+          message: 'No Headscale server configured',
+          fix: 'mesh client setup --server URL',
+        },
   );
 
   // Conflicts.
@@ -182,7 +305,13 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
     // No shared folder yet: reported by the Syncthing checks.
   }
   if (conflicts.length > 0) {
-    add({ section: 'conflicts', name: 'conflicts', level: 'warn', message: `${conflicts.length} conflict file(s) in ${ctx.paths.sharedFolder}`, fix: 'mesh conflicts lists them; keep the right version, delete the copy' });
+    add({
+      section: 'conflicts',
+      name: 'conflicts',
+      level: 'warn',
+      message: `${conflicts.length} conflict file(s) in ${ctx.paths.sharedFolder}`,
+      fix: 'mesh conflicts lists them; keep the right version, delete the copy',
+    });
   }
 
   const issues = checks.filter((c) => c.level === 'fail').length;
@@ -210,7 +339,11 @@ export async function listConflicts(ctx: MeshContext): Promise<ConflictReport> {
     const files = await findConflicts(ctx.paths.sharedFolder);
     return {
       folder: ctx.paths.sharedFolder,
-      files: files.map((f) => ({ path: f.relativePath, original: f.originalRelativePath, modifiedBy: (f as { shortId?: string }).shortId })),
+      files: files.map((f) => ({
+        path: f.relativePath,
+        original: f.originalRelativePath,
+        modifiedBy: (f as { shortId?: string }).shortId,
+      })),
     };
   } catch (error) {
     throw toMeshError(error, `reading ${ctx.paths.sharedFolder}`);

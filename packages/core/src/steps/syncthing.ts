@@ -9,9 +9,10 @@ import {
 } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
+import { ensureService, servicesDir } from '../internal/services.js';
+import { applySyncthingXml } from '../internal/syncthing-xml.js';
+import { absoluteProgram } from '../internal/which.js';
 import { toMeshError } from '../map-error.js';
-import { runningPid, startDaemon } from '../internal/supervise.js';
-import { applySyncthingXml, OFFLINE_OPTIONS } from '../internal/syncthing-xml.js';
 import { DEFAULT_STIGNORE, SHARED_FOLDER_ID, SHARED_FOLDER_LABEL } from './constants.js';
 
 /** A connected REST client plus what we know about the local Syncthing. */
@@ -24,10 +25,6 @@ export interface LocalSyncthing {
 /** The syncthing program: `MESH_SYNCTHING_BIN`, else `syncthing` on PATH. */
 function syncthingBinary(ctx: MeshContext): string {
   return ctx.paths.binaries.syncthing ?? 'syncthing';
-}
-
-function runDir(ctx: MeshContext): string {
-  return path.join(ctx.paths.stateDir, 'run');
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -56,7 +53,12 @@ export async function connectSyncthing(ctx: MeshContext): Promise<LocalSyncthing
     });
   }
   const baseUrl = home.baseUrl ?? `http://127.0.0.1:${ctx.ports.syncthingGui}`;
-  const client = new SyncthingClient({ baseUrl, apiKey: home.apiKey, timeout: 10_000, maxRetries: 1 });
+  const client = new SyncthingClient({
+    baseUrl,
+    apiKey: home.apiKey,
+    timeout: 10_000,
+    maxRetries: 1,
+  });
   return { client, home, deviceId: home.deviceId };
 }
 
@@ -109,9 +111,12 @@ export async function ensureSyncthing(ctx: MeshContext): Promise<EnsureSyncthing
       { timeout: 60_000, env: { STNODEFAULTFOLDER: '1', STNOUPGRADE: '1' } },
     );
     if (gen.exitCode !== 0) {
-      throw new MeshError(`syncthing generate failed: ${gen.stderr.trim().split('\n').pop() ?? ''}`, {
-        hint: 'check that syncthing is installed (MESH_SYNCTHING_BIN) and the home is writable',
-      });
+      throw new MeshError(
+        `syncthing generate failed: ${gen.stderr.trim().split('\n').pop() ?? ''}`,
+        {
+          hint: 'check that syncthing is installed (MESH_SYNCTHING_BIN) and the home is writable',
+        },
+      );
     }
     const xml = await readFile(configPath, 'utf8');
     const edited = applySyncthingXml(xml, { guiAddress, listenAddress, deviceName: ctx.hostname });
@@ -122,18 +127,26 @@ export async function ensureSyncthing(ctx: MeshContext): Promise<EnsureSyncthing
 
   let st = await connectSyncthing(ctx);
   if (!(await syncthingAnswers(st))) {
-    const opts = { runDir: runDir(ctx) };
-    if ((await runningPid('syncthing', opts)) === undefined) {
-      await startDaemon(
-        {
-          name: 'syncthing',
-          file: syncthingBinary(ctx),
-          args: ['serve', `--home=${home}`, '--no-browser', '--no-upgrade', `--gui-address=${guiAddress}`],
-          env: { STNOUPGRADE: '1', STNODEFAULTFOLDER: '1' },
-        },
-        opts,
-      );
-      changes.push('started Syncthing');
+    try {
+      const done = await ensureService(ctx, {
+        name: 'mesh-syncthing',
+        description: 'Syncthing for the Mesh shared folder',
+        exec: [
+          await absoluteProgram(syncthingBinary(ctx), ctx.env),
+          'serve',
+          `--home=${home}`,
+          '--no-browser',
+          '--no-upgrade',
+          `--gui-address=${guiAddress}`,
+        ],
+        // One process whose restarts (exit 3 after some config changes) the service manager does.
+        env: { STNOUPGRADE: '1', STNODEFAULTFOLDER: '1', STMONITORED: 'yes', STNORESTART: '1' },
+        restart: 'always',
+        restartSec: 1,
+      });
+      if (done.started || done.restarted) changes.push('started Syncthing');
+    } catch (error) {
+      throw toMeshError(error, 'starting Syncthing');
     }
     const wait = r.wait('Waiting for Syncthing to answer');
     const until = Date.now() + 45_000;
@@ -142,7 +155,7 @@ export async function ensureSyncthing(ctx: MeshContext): Promise<EnsureSyncthing
         wait.fail();
         throw new MeshError(`Syncthing did not answer on ${guiAddress} within 45s`, {
           kind: 'serviceDown',
-          hint: `see ${path.join(runDir(ctx), 'syncthing.log')}`,
+          hint: `see the service log (mesh-syncthing.log in ${servicesDir(ctx)})`,
         });
       }
       await sleep(300);
@@ -182,7 +195,6 @@ async function configureOverRest(
     autoUpgradeIntervalH: 0,
     crashReportingEnabled: false,
   };
-  void OFFLINE_OPTIONS;
   const patch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(want)) {
     if (JSON.stringify((options as Record<string, unknown>)[k]) !== JSON.stringify(v)) patch[k] = v;
@@ -227,14 +239,18 @@ async function configureOverRest(
     if (folder.path.replace(/\/+$/, '') !== folderPath.replace(/\/+$/, '')) {
       throw new MeshError(
         `folder ${SHARED_FOLDER_ID} already points at ${folder.path}, not ${folderPath}`,
-        { kind: 'badInput', hint: 'set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing' },
+        {
+          kind: 'badInput',
+          hint: 'set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing',
+        },
       );
     }
     if (folder.label !== settings.label) patch.label = settings.label as string;
     if (folder.type !== 'sendreceive') patch.type = 'sendreceive';
     if (folder.fsWatcherEnabled !== true) patch.fsWatcherEnabled = true;
     if (folder.fsWatcherDelayS !== 1) patch.fsWatcherDelayS = 1;
-    if (folder.versioning?.type !== 'simple') patch.versioning = settings.versioning as FolderConfig['versioning'];
+    if (folder.versioning?.type !== 'simple')
+      patch.versioning = settings.versioning as FolderConfig['versioning'];
     if (Object.keys(patch).length > 0) {
       await c.config.folders.update(SHARED_FOLDER_ID, patch);
       changes.push(`folder ${SHARED_FOLDER_ID}: ${Object.keys(patch).join(', ')}`);

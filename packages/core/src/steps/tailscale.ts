@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -10,8 +11,9 @@ import {
 } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
+import { ensureService, servicesDir } from '../internal/services.js';
+import { absoluteProgram } from '../internal/which.js';
 import { toMeshError } from '../map-error.js';
-import { daemonLogTail, runningPid, startDaemon } from '../internal/supervise.js';
 
 function localApi(ctx: MeshContext): LocalApiClient {
   return new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -33,17 +35,20 @@ export async function tailnetStatus(ctx: MeshContext): Promise<TailnetStatus | u
 export async function requireTailnetStatus(ctx: MeshContext): Promise<TailnetStatus> {
   const s = await tailnetStatus(ctx);
   if (!s) {
-    throw new MeshError(`tailscaled is not running (no answer on ${ctx.paths.tailscale.socketPath})`, {
-      kind: 'serviceDown',
-      hint: 'run mesh client setup (or mesh client join) to start and join it',
-    });
+    throw new MeshError(
+      `tailscaled is not running (no answer on ${ctx.paths.tailscale.socketPath})`,
+      {
+        kind: 'serviceDown',
+        hint: 'run mesh client setup (or mesh client join) to start and join it',
+      },
+    );
   }
   return s;
 }
 
 /**
- * Starts tailscaled when its socket does not answer: under the supervised-process fallback
- * (systemd units are managed by the platform package on machines where systemd is PID 1).
+ * Starts tailscaled when its socket does not answer, through the platform service manager
+ * (systemd when it is PID 1, else the supervised-process fallback).
  * Returns whether it had to start it.
  */
 export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Promise<boolean> {
@@ -51,7 +56,6 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
     ctx.reporter.ok('tailscaled is running');
     return false;
   }
-  const runDir = path.join(ctx.paths.stateDir, 'run');
   const tun = ctx.env['MESH_TAILSCALE_TUN'];
   const launch = tailscaledLaunch({
     stateDir: ctx.paths.tailscale.stateDir,
@@ -61,27 +65,28 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
     ...(tun ? { tun } : {}),
     ...(ctx.paths.binaries.tailscaled ? { binary: ctx.paths.binaries.tailscaled } : {}),
   });
-  if ((await runningPid('tailscaled', { runDir })) === undefined) {
-    await startDaemon(
-      {
-        name: 'tailscaled',
-        file: launch.file,
-        args: launch.args,
-        env: launch.env,
-        dirs: [...launch.dirs, path.dirname(ctx.paths.tailscale.socketPath)],
-      },
-      { runDir },
-    );
+  for (const d of [...launch.dirs, path.dirname(ctx.paths.tailscale.socketPath)]) {
+    await mkdir(d, { recursive: true, mode: 0o700 });
+  }
+  try {
+    await ensureService(ctx, {
+      name: 'mesh-tailscaled',
+      description: 'Tailscale daemon for the Mesh tailnet',
+      exec: [await absoluteProgram(launch.file, ctx.env), ...launch.args],
+      env: launch.env,
+      restart: 'always',
+    });
+  } catch (error) {
+    throw toMeshError(error, 'starting tailscaled');
   }
   const wait = ctx.reporter.wait('Starting tailscaled');
   const until = Date.now() + 30_000;
   while (!(await tailnetStatus(ctx))) {
-    if (Date.now() > until || (await runningPid('tailscaled', { runDir })) === undefined) {
+    if (Date.now() > until) {
       wait.fail();
-      const tail = await daemonLogTail('tailscaled', { runDir }, 3);
       throw new MeshError('tailscaled did not start', {
         kind: 'serviceDown',
-        hint: `see ${path.join(runDir, 'tailscaled.log')}${tail ? `: ${tail.split('\n').pop()}` : ''}`,
+        hint: `see the service log (mesh-tailscaled.log in ${servicesDir(ctx)})`,
       });
     }
     await sleep(200);
@@ -116,11 +121,4 @@ export async function joinTailnet(
     wait.fail();
     throw toMeshError(error, 'joining the tailnet');
   }
-}
-
-/** True when this node is Running against `serverUrl` (so no key is needed). */
-export function isJoinedTo(status: TailnetStatus | undefined, serverUrl: string): boolean {
-  if (!status || status.backendState !== 'Running') return false;
-  void serverUrl;
-  return status.ips.length > 0;
 }

@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { detectServiceManager, type ServiceManager, type ServiceSpec } from '@mesh/platform';
+import type { MeshContext } from '../context.js';
+
+/** Where the supervised fallback keeps specs, pid files and logs. */
+export function servicesDir(ctx: MeshContext): string {
+  return path.join(ctx.paths.stateDir, 'services');
+}
+
+/**
+ * The service manager of this machine (`@mesh/platform`): systemd when it is PID 1, Windows
+ * tasks on Windows, else the supervised-process fallback (a detached supervisor that restarts
+ * the program). Under MESH_ROOT (the lab) systemd is looked for under that root, so never used.
+ */
+export function serviceManager(ctx: MeshContext): Promise<ServiceManager> {
+  return detectServiceManager({
+    stateDir: servicesDir(ctx),
+    runner: ctx.runner,
+    ...(ctx.paths.root === '/' ? {} : { root: ctx.paths.root }),
+  });
+}
+
+/**
+ * Installs `spec` and makes sure it runs; restarts it when the spec changed while it ran.
+ * Returns what it did, for the command's change list.
+ */
+export async function ensureService(
+  ctx: MeshContext,
+  spec: ServiceSpec,
+): Promise<{ installed: boolean; started: boolean; restarted: boolean }> {
+  const sm = await serviceManager(ctx);
+  const installed = (await sm.install(spec)).changed;
+  const before = await sm.status(spec.name);
+  if (!before.enabled) await sm.enable(spec.name);
+  if (before.active && installed) {
+    await sm.restart(spec.name);
+    return { installed, started: false, restarted: true };
+  }
+  if (!before.active) {
+    await sm.start(spec.name);
+    return { installed, started: true, restarted: false };
+  }
+  return { installed, started: false, restarted: false };
+}
+
+/** A platform service seen through `@mesh/headscale`'s smaller ServiceManager interface. */
+export class HeadscaleServiceAdapter {
+  readonly name: string;
+  readonly #ctx: MeshContext;
+  readonly #spec: ServiceSpec;
+  constructor(ctx: MeshContext, spec: ServiceSpec) {
+    this.#ctx = ctx;
+    this.#spec = spec;
+    this.name = spec.name;
+  }
+  async install(): Promise<{ changed: boolean }> {
+    const sm = await serviceManager(this.#ctx);
+    const r = await sm.install(this.#spec);
+    await sm.enable(this.name);
+    return { changed: r.changed };
+  }
+  async start(): Promise<{ changed: boolean }> {
+    const sm = await serviceManager(this.#ctx);
+    if ((await sm.status(this.name)).active) return { changed: false };
+    await sm.start(this.name);
+    return { changed: true };
+  }
+  async stop(): Promise<{ changed: boolean }> {
+    const sm = await serviceManager(this.#ctx);
+    if (!(await sm.status(this.name)).active) return { changed: false };
+    await sm.stop(this.name);
+    return { changed: true };
+  }
+  async status(): Promise<{ running: boolean; pid?: number }> {
+    const s = await (await serviceManager(this.#ctx)).status(this.name);
+    return s.pid === undefined ? { running: s.active } : { running: s.active, pid: s.pid };
+  }
+  async logs(lines = 50): Promise<string> {
+    return (await serviceManager(this.#ctx)).logs(this.name, { lines });
+  }
+}
