@@ -22,12 +22,17 @@ must() {
 }
 
 must "tools" bash scripts/install-tools.sh
-export PATH="${MESH_CACHE_DIR:-/var/cache/mesh}/bin:$PATH"
+cache="${MESH_CACHE_DIR:-/var/cache/mesh}"
+export PATH="$cache/bin:$PATH"
+# turbo's cache lives beside the tool cache, so a fresh clone reuses earlier builds and checks.
+export TURBO_CACHE_DIR="$cache/turbo"
 # In CI the lab suites must run: a skipped lab test fails the run instead of passing quietly.
 if [[ "${CI:-}" == "true" ]]; then export MESH_REQUIRE_LAB=1; fi
 
 must "dependencies" pnpm install --frozen-lockfile
 must "build" pnpm run build
+# The action runs its committed bundle as is: the build must not have changed it.
+gate "action bundle is committed and fresh" git diff --exit-code --stat -- apps/action/dist
 gate "lint" pnpm run lint
 gate "typecheck" pnpm run typecheck
 gate "package checks (publint, attw)" pnpm run check:packages
