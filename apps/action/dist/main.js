@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path18, options) {
+    function checkPathExt(path21, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path18.substr(-p.length).toLowerCase() === p) {
+        if (p && path21.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat5, path18, options) {
-      if (!stat5.isSymbolicLink() && !stat5.isFile()) {
+    function checkStat(stat4, path21, options) {
+      if (!stat4.isSymbolicLink() && !stat4.isFile()) {
         return false;
       }
-      return checkPathExt(path18, options);
+      return checkPathExt(path21, options);
     }
-    function isexe(path18, options, cb) {
-      fs.stat(path18, function(er, stat5) {
-        cb(er, er ? false : checkStat(stat5, path18, options));
+    function isexe(path21, options, cb) {
+      fs.stat(path21, function(er, stat4) {
+        cb(er, er ? false : checkStat(stat4, path21, options));
       });
     }
-    function sync(path18, options) {
-      return checkStat(fs.statSync(path18), path18, options);
+    function sync(path21, options) {
+      return checkStat(fs.statSync(path21), path21, options);
     }
   }
 });
@@ -83,21 +83,21 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path18, options, cb) {
-      fs.stat(path18, function(er, stat5) {
-        cb(er, er ? false : checkStat(stat5, options));
+    function isexe(path21, options, cb) {
+      fs.stat(path21, function(er, stat4) {
+        cb(er, er ? false : checkStat(stat4, options));
       });
     }
-    function sync(path18, options) {
-      return checkStat(fs.statSync(path18), options);
+    function sync(path21, options) {
+      return checkStat(fs.statSync(path21), options);
     }
-    function checkStat(stat5, options) {
-      return stat5.isFile() && checkMode(stat5, options);
+    function checkStat(stat4, options) {
+      return stat4.isFile() && checkMode(stat4, options);
     }
-    function checkMode(stat5, options) {
-      var mod = stat5.mode;
-      var uid = stat5.uid;
-      var gid = stat5.gid;
+    function checkMode(stat4, options) {
+      var mod = stat4.mode;
+      var uid = stat4.uid;
+      var gid = stat4.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -123,7 +123,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path18, options, cb) {
+    function isexe(path21, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -133,7 +133,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve, reject) {
-          isexe(path18, options || {}, function(er, is) {
+          isexe(path21, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -142,7 +142,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path18, options || {}, function(er, is) {
+      core(path21, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -152,9 +152,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path18, options) {
+    function sync(path21, options) {
       try {
-        return core.sync(path18, options || {});
+        return core.sync(path21, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -171,7 +171,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path18 = __require("path");
+    var path21 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -209,7 +209,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path18.join(pathPart, cmd);
+        const pCmd = path21.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve(subStep(p, i2, 0));
       });
@@ -236,7 +236,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path18.join(pathPart, cmd);
+        const pCmd = path21.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -284,7 +284,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path18 = __require("path");
+    var path21 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -302,7 +302,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path18.delimiter : void 0
+          pathExt: withoutPathExt ? path21.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -311,7 +311,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path18.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path21.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -365,8 +365,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path18, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path18.split("/").pop();
+      const [path21, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path21.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -401,7 +401,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path18 = __require("path");
+    var path21 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -426,7 +426,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path18.normalize(parsed.command);
+        parsed.command = path21.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -541,7 +541,7 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path18 = __require("path");
+    var path21 = __require("path");
     var os5 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
@@ -680,7 +680,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path18.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path21.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -688,7 +688,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path18.join(os5.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path21.join(os5.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -705,7 +705,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path18.resolve(process.cwd(), ".env");
+      const dotenvPath = path21.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -733,13 +733,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path19 of optionPaths) {
+      for (const path22 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path19, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path22, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path19} ${e.message}`);
+            _debug(`failed to load ${path22} ${e.message}`);
           }
           lastError = e;
         }
@@ -752,7 +752,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative2 = path18.relative(process.cwd(), filePath);
+            const relative2 = path21.relative(process.cwd(), filePath);
             shortPaths.push(relative2);
           } catch (e) {
             if (debug) {
@@ -1965,14 +1965,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path18 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path21 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path18 && path18[0] !== "/") {
-          path18 = `/${path18}`;
+        if (path21 && path21[0] !== "/") {
+          path21 = `/${path21}`;
         }
-        return new URL(`${origin}${path18}`);
+        return new URL(`${origin}${path21}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -2807,9 +2807,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path18, origin }
+            request: { method, path: path21, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path18);
+          debugLog("sending request to %s %s%s", method, origin, path21);
         }
       );
     }
@@ -2827,14 +2827,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path18, origin },
+            request: { method, path: path21, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path18,
+            path21,
             statusCode
           );
         }
@@ -2843,23 +2843,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path18, origin }
+            request: { method, path: path21, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path18);
+          debugLog("trailers received from %s %s%s", method, origin, path21);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path18, origin },
+            request: { method, path: path21, origin },
             error: error62
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path18,
+            path21,
             error62.message
           );
         }
@@ -2974,7 +2974,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path18,
+        path: path21,
         method,
         body,
         headers,
@@ -2991,11 +2991,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path18 !== "string") {
+        if (typeof path21 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path18[0] !== "/" && !(path18.startsWith("http://") || path18.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path21[0] !== "/" && !(path21.startsWith("http://") || path21.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path18)) {
+        } else if (invalidPathRegex.test(path21)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -3070,7 +3070,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path18, query) : path18;
+        this.path = query ? serializePathWithQuery(path21, query) : path21;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -8314,7 +8314,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request4) {
-      const { method, path: path18, host, upgrade, blocking, reset: reset2 } = request4;
+      const { method, path: path21, host, upgrade, blocking, reset: reset2 } = request4;
       let { body, headers, contentLength } = request4;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -8390,7 +8390,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request4);
-      let header = `${method} ${path18} HTTP/1.1\r
+      let header = `${method} ${path21} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -9067,7 +9067,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request4.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request4.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path18, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
+      const { method, path: path21, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
       let { body } = request4;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request4, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -9136,7 +9136,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path18;
+          headers[HTTP2_HEADER_PATH] = path21;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -9188,7 +9188,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path18;
+      headers[HTTP2_HEADER_PATH] = path21;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -11544,10 +11544,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path18 = "/",
+          path: path21 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path18;
+        opts.path = origin + path21;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -13707,20 +13707,20 @@ var require_mock_utils = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path18) {
-      if (typeof path18 !== "string") {
-        return path18;
+    function safeUrl(path21) {
+      if (typeof path21 !== "string") {
+        return path21;
       }
-      const pathSegments = path18.split("?", 3);
+      const pathSegments = path21.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path18;
+        return path21;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path18, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path18);
+    function matchKey(mockDispatch2, { path: path21, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path21);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -13745,8 +13745,8 @@ var require_mock_utils = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path18, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path18)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path18), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path21, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path21)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path21), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -13785,19 +13785,19 @@ var require_mock_utils = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function removeTrailingSlash(path18) {
-      while (path18.endsWith("/")) {
-        path18 = path18.slice(0, -1);
+    function removeTrailingSlash(path21) {
+      while (path21.endsWith("/")) {
+        path21 = path21.slice(0, -1);
       }
-      if (path18.length === 0) {
-        path18 = "/";
+      if (path21.length === 0) {
+        path21 = "/";
       }
-      return path18;
+      return path21;
     }
     function buildKey(opts) {
-      const { path: path18, method, body, headers, query } = opts;
+      const { path: path21, method, body, headers, query } = opts;
       return {
-        path: path18,
+        path: path21,
         method,
         body,
         headers,
@@ -14487,10 +14487,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path18, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path21, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path18,
+            Path: path21,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -14572,9 +14572,9 @@ var require_mock_agent = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path18, searchParams] = dispatchOpts.path.split("?");
+          const [path21, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path18}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path21}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -14778,8 +14778,8 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module) {
     "use strict";
-    var { writeFile: writeFile6, readFile: readFile10, mkdir: mkdir8 } = __require("fs/promises");
-    var { dirname: dirname2, resolve } = __require("path");
+    var { writeFile: writeFile4, readFile: readFile9, mkdir: mkdir7 } = __require("fs/promises");
+    var { dirname: dirname3, resolve } = __require("path");
     var { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = __require("timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -14959,14 +14959,14 @@ var require_snapshot_recorder = __commonJS({
         }
         const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
         const hash2 = createRequestHash(request4);
-        const snapshot = this.#snapshots.get(hash2);
-        if (!snapshot) return void 0;
-        const currentCallCount = snapshot.callCount || 0;
-        const responseIndex = Math.min(currentCallCount, snapshot.responses.length - 1);
-        snapshot.callCount = currentCallCount + 1;
+        const snapshot2 = this.#snapshots.get(hash2);
+        if (!snapshot2) return void 0;
+        const currentCallCount = snapshot2.callCount || 0;
+        const responseIndex = Math.min(currentCallCount, snapshot2.responses.length - 1);
+        snapshot2.callCount = currentCallCount + 1;
         return {
-          ...snapshot,
-          response: snapshot.responses[responseIndex]
+          ...snapshot2,
+          response: snapshot2.responses[responseIndex]
         };
       }
       /**
@@ -14975,17 +14975,17 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path18 = filePath || this.#snapshotPath;
-        if (!path18) {
+        const path21 = filePath || this.#snapshotPath;
+        if (!path21) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile10(resolve(path18), "utf8");
+          const data = await readFile9(resolve(path21), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
-            for (const { hash: hash2, snapshot } of parsed) {
-              this.#snapshots.set(hash2, snapshot);
+            for (const { hash: hash2, snapshot: snapshot2 } of parsed) {
+              this.#snapshots.set(hash2, snapshot2);
             }
           } else {
             this.#snapshots = new Map(Object.entries(parsed));
@@ -14994,7 +14994,7 @@ var require_snapshot_recorder = __commonJS({
           if (error62.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path18}`, { cause: error62 });
+            throw new UndiciError(`Failed to load snapshots from ${path21}`, { cause: error62 });
           }
         }
       }
@@ -15005,17 +15005,17 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path18 = filePath || this.#snapshotPath;
-        if (!path18) {
+        const path21 = filePath || this.#snapshotPath;
+        if (!path21) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve(path18);
-        await mkdir8(dirname2(resolvedPath), { recursive: true });
-        const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot]) => ({
+        const resolvedPath = resolve(path21);
+        await mkdir7(dirname3(resolvedPath), { recursive: true });
+        const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot2]) => ({
           hash: hash2,
-          snapshot
+          snapshot: snapshot2
         }));
-        await writeFile6(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile4(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -15043,8 +15043,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {void}
        */
       resetCallCounts() {
-        for (const snapshot of this.#snapshots.values()) {
-          snapshot.callCount = 0;
+        for (const snapshot2 of this.#snapshots.values()) {
+          snapshot2.callCount = 0;
         }
       }
       /**
@@ -15065,15 +15065,15 @@ var require_snapshot_recorder = __commonJS({
       getSnapshotInfo(requestOpts) {
         const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
         const hash2 = createRequestHash(request4);
-        const snapshot = this.#snapshots.get(hash2);
-        if (!snapshot) return null;
+        const snapshot2 = this.#snapshots.get(hash2);
+        if (!snapshot2) return null;
         return {
           hash: hash2,
-          request: snapshot.request,
-          responseCount: snapshot.responses ? snapshot.responses.length : snapshot.response ? 1 : 0,
+          request: snapshot2.request,
+          responseCount: snapshot2.responses ? snapshot2.responses.length : snapshot2.response ? 1 : 0,
           // .response for legacy snapshots
-          callCount: snapshot.callCount || 0,
-          timestamp: snapshot.timestamp
+          callCount: snapshot2.callCount || 0,
+          timestamp: snapshot2.timestamp
         };
       }
       /**
@@ -15084,8 +15084,8 @@ var require_snapshot_recorder = __commonJS({
       replaceSnapshots(snapshotData) {
         this.#snapshots.clear();
         if (Array.isArray(snapshotData)) {
-          for (const { hash: hash2, snapshot } of snapshotData) {
-            this.#snapshots.set(hash2, snapshot);
+          for (const { hash: hash2, snapshot: snapshot2 } of snapshotData) {
+            this.#snapshots.set(hash2, snapshot2);
           }
         } else if (snapshotData && typeof snapshotData === "object") {
           this.#snapshots = new Map(Object.entries(snapshotData));
@@ -15222,9 +15222,9 @@ var require_snapshot_agent = __commonJS({
           if (!this[kSnapshotLoaded]) {
             return this.#asyncDispatch(opts, handler);
           }
-          const snapshot = this[kSnapshotRecorder].findSnapshot(opts);
-          if (snapshot) {
-            return this.#replaySnapshot(snapshot, handler);
+          const snapshot2 = this[kSnapshotRecorder].findSnapshot(opts);
+          if (snapshot2) {
+            return this.#replaySnapshot(snapshot2, handler);
           } else if (mode === "update") {
             return this.#recordAndReplay(opts, handler);
           } else {
@@ -15294,9 +15294,9 @@ var require_snapshot_agent = __commonJS({
        * @param {Object} handler - The handler to call with the response data.
        * @returns {void}
        */
-      #replaySnapshot(snapshot, handler) {
+      #replaySnapshot(snapshot2, handler) {
         try {
-          const { response } = snapshot;
+          const { response } = snapshot2;
           const controller = {
             pause() {
             },
@@ -15354,8 +15354,8 @@ var require_snapshot_agent = __commonJS({
        * @returns {void}
        */
       #setupMockInterceptors() {
-        for (const snapshot of this[kSnapshotRecorder].getSnapshots()) {
-          const { request: request4, responses, response } = snapshot;
+        for (const snapshot2 of this[kSnapshotRecorder].getSnapshots()) {
+          const { request: request4, responses, response } = snapshot2;
           const url2 = new URL(request4.url);
           const mockPool = this.get(url2.origin);
           const responseData = responses ? responses[0] : response;
@@ -15650,15 +15650,15 @@ var require_redirect_handler = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path18 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path18}`;
+        const path21 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path21}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path18;
+        this.opts.path = path21;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -17475,10 +17475,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path18) {
+    function deleteCachedUri(store, cacheKey, path21) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path18
+        path: path21
       });
       for (let i2 = 0; i2 < util.safeHTTPMethods.length; i2++) {
         const method = util.safeHTTPMethods[i2];
@@ -17486,7 +17486,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path18
+            path: path21
           });
         }
       }
@@ -17497,9 +17497,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i2 = 0; i2 < values.length; i2++) {
-        const path18 = getSameOriginPath(cacheKey, values[i2]);
-        if (path18 !== void 0) {
-          deleteCachedUri(store, cacheKey, path18);
+        const path21 = getSameOriginPath(cacheKey, values[i2]);
+        if (path21 !== void 0) {
+          deleteCachedUri(store, cacheKey, path21);
         }
       }
     }
@@ -22987,11 +22987,11 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request4);
         const agent = fetchParams.controller.dispatcher;
-        const path18 = url2.pathname + url2.search;
+        const path21 = url2.pathname + url2.search;
         const hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
         return new Promise((resolve, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path18}?` : path18,
+            path: hasTrailingQuestionMark ? `${path21}?` : path21,
             origin: url2.origin,
             method: request4.method,
             body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
@@ -23938,9 +23938,9 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path18) {
-      for (let i2 = 0; i2 < path18.length; ++i2) {
-        const code2 = path18.charCodeAt(i2);
+    function validateCookiePath(path21) {
+      for (let i2 = 0; i2 < path21.length; ++i2) {
+        const code2 = path21.charCodeAt(i2);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -27376,11 +27376,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path18 = opts.path;
+          let path21 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path18 = `/${path18}`;
+            path21 = `/${path21}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path18);
+          url2 = new URL(util.parseOrigin(url2).origin + path21);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -27566,17 +27566,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path18) {
-      const ctrl = callVisitor(key, node2, visitor, path18);
+    function visit_(key, node2, visitor, path21) {
+      const ctrl = callVisitor(key, node2, visitor, path21);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path18, ctrl);
-        return visit_(key, ctrl, visitor, path18);
+        replaceNode(key, path21, ctrl);
+        return visit_(key, ctrl, visitor, path21);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path18 = Object.freeze(path18.concat(node2));
+          path21 = Object.freeze(path21.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = visit_(i2, node2.items[i2], visitor, path18);
+            const ci = visit_(i2, node2.items[i2], visitor, path21);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27587,13 +27587,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path18 = Object.freeze(path18.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path18);
+          path21 = Object.freeze(path21.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path21);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path18);
+          const cv = visit_("value", node2.value, visitor, path21);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27614,17 +27614,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path18) {
-      const ctrl = await callVisitor(key, node2, visitor, path18);
+    async function visitAsync_(key, node2, visitor, path21) {
+      const ctrl = await callVisitor(key, node2, visitor, path21);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path18, ctrl);
-        return visitAsync_(key, ctrl, visitor, path18);
+        replaceNode(key, path21, ctrl);
+        return visitAsync_(key, ctrl, visitor, path21);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path18 = Object.freeze(path18.concat(node2));
+          path21 = Object.freeze(path21.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node2.items[i2], visitor, path18);
+            const ci = await visitAsync_(i2, node2.items[i2], visitor, path21);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27635,13 +27635,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path18 = Object.freeze(path18.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path18);
+          path21 = Object.freeze(path21.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path21);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path18);
+          const cv = await visitAsync_("value", node2.value, visitor, path21);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27668,23 +27668,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path18) {
+    function callVisitor(key, node2, visitor, path21) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path18);
+        return visitor(key, node2, path21);
       if (identity3.isMap(node2))
-        return visitor.Map?.(key, node2, path18);
+        return visitor.Map?.(key, node2, path21);
       if (identity3.isSeq(node2))
-        return visitor.Seq?.(key, node2, path18);
+        return visitor.Seq?.(key, node2, path21);
       if (identity3.isPair(node2))
-        return visitor.Pair?.(key, node2, path18);
+        return visitor.Pair?.(key, node2, path21);
       if (identity3.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path18);
+        return visitor.Scalar?.(key, node2, path21);
       if (identity3.isAlias(node2))
-        return visitor.Alias?.(key, node2, path18);
+        return visitor.Alias?.(key, node2, path21);
       return void 0;
     }
-    function replaceNode(key, path18, node2) {
-      const parent = path18[path18.length - 1];
+    function replaceNode(key, path21, node2) {
+      const parent = path21[path21.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity3.isPair(parent)) {
@@ -28296,10 +28296,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema3, path18, value) {
+    function collectionFromPath(schema3, path21, value) {
       let v = value;
-      for (let i2 = path18.length - 1; i2 >= 0; --i2) {
-        const k = path18[i2];
+      for (let i2 = path21.length - 1; i2 >= 0; --i2) {
+        const k = path21[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -28318,7 +28318,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path18) => path18 == null || typeof path18 === "object" && !!path18[Symbol.iterator]().next().done;
+    var isEmptyPath = (path21) => path21 == null || typeof path21 === "object" && !!path21[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema3) {
         super(type);
@@ -28348,11 +28348,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path18, value) {
-        if (isEmptyPath(path18))
+      addIn(path21, value) {
+        if (isEmptyPath(path21))
           this.add(value);
         else {
-          const [key, ...rest] = path18;
+          const [key, ...rest] = path21;
           const node2 = this.get(key, true);
           if (identity3.isCollection(node2))
             node2.addIn(rest, value);
@@ -28366,8 +28366,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path18) {
-        const [key, ...rest] = path18;
+      deleteIn(path21) {
+        const [key, ...rest] = path21;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -28381,8 +28381,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path18, keepScalar) {
-        const [key, ...rest] = path18;
+      getIn(path21, keepScalar) {
+        const [key, ...rest] = path21;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity3.isScalar(node2) ? node2.value : node2;
@@ -28400,8 +28400,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path18) {
-        const [key, ...rest] = path18;
+      hasIn(path21) {
+        const [key, ...rest] = path21;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -28411,8 +28411,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path18, value) {
-        const [key, ...rest] = path18;
+      setIn(path21, value) {
+        const [key, ...rest] = path21;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -30927,9 +30927,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path18, value) {
+      addIn(path21, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path18, value);
+          this.contents.addIn(path21, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -31004,14 +31004,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path18) {
-        if (Collection.isEmptyPath(path18)) {
+      deleteIn(path21) {
+        if (Collection.isEmptyPath(path21)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path18) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path21) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -31026,10 +31026,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path18, keepScalar) {
-        if (Collection.isEmptyPath(path18))
+      getIn(path21, keepScalar) {
+        if (Collection.isEmptyPath(path21))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path18, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path21, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -31040,10 +31040,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path18) {
-        if (Collection.isEmptyPath(path18))
+      hasIn(path21) {
+        if (Collection.isEmptyPath(path21))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path18) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path21) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -31060,13 +31060,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path18, value) {
-        if (Collection.isEmptyPath(path18)) {
+      setIn(path21, value) {
+        if (Collection.isEmptyPath(path21)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path18), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path21), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path18, value);
+          this.contents.setIn(path21, value);
         }
       }
       /**
@@ -33027,9 +33027,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path18) => {
+    visit2.itemAtPath = (cst, path21) => {
       let item2 = cst;
-      for (const [field, index] of path18) {
+      for (const [field, index] of path21) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -33038,23 +33038,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit2.parentCollection = (cst, path18) => {
-      const parent = visit2.itemAtPath(cst, path18.slice(0, -1));
-      const field = path18[path18.length - 1][0];
+    visit2.parentCollection = (cst, path21) => {
+      const parent = visit2.itemAtPath(cst, path21.slice(0, -1));
+      const field = path21[path21.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path18, item2, visitor) {
-      let ctrl = visitor(item2, path18);
+    function _visit(path21, item2, visitor) {
+      let ctrl = visitor(item2, path21);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path18.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path21.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -33065,10 +33065,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path18);
+            ctrl = ctrl(item2, path21);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path18) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path21) : ctrl;
     }
     exports2.visit = visit2;
   }
@@ -33494,9 +33494,9 @@ var require_lexer = __commonJS({
         }
       }
       *parseQuotedScalar() {
-        const quote2 = this.charAt(0);
-        let end = this.buffer.indexOf(quote2, this.pos + 1);
-        if (quote2 === "'") {
+        const quote = this.charAt(0);
+        let end = this.buffer.indexOf(quote, this.pos + 1);
+        if (quote === "'") {
           while (end !== -1 && this.buffer[end + 1] === "'")
             end = this.buffer.indexOf("'", end + 2);
         } else {
@@ -34824,6 +34824,7 @@ var src_exports = {};
 __export(src_exports, {
   DEFAULT_STIGNORE: () => DEFAULT_STIGNORE,
   ExitCode: () => ExitCode,
+  MESH_DAEMONS: () => MESH_DAEMONS,
   MESH_USER: () => MESH_USER,
   MeshError: () => MeshError,
   SHARED_FOLDER_ID: () => SHARED_FOLDER_ID,
@@ -34835,9 +34836,12 @@ __export(src_exports, {
   createJoinKey: () => createJoinKey,
   createMeshContext: () => createMeshContext,
   ensureSyncthing: () => ensureSyncthing,
+  folderProgress: () => folderProgress,
   hostOf: () => hostOf,
   isMeshError: () => isMeshError,
+  isTransientJoinError: () => isTransientJoinError,
   joinMesh: () => joinMesh,
+  leaveMesh: () => leaveMesh,
   listConflicts: () => listConflicts,
   listNodes: () => listNodes,
   meshStatus: () => meshStatus,
@@ -34847,230 +34851,65 @@ __export(src_exports, {
   parseTags: () => parseTags,
   planPeering: () => planPeering,
   primaryIpv4: () => primaryIpv4,
-  probeDeviceId: () => probeDeviceId,
+  probeDeviceId: () => probeDeviceId2,
   redactSecrets: () => redactSecrets,
   requireServerRole: () => requireServerRole,
   resolveMeshPaths: () => resolveMeshPaths,
+  resolvePeerHost: () => resolvePeerHost,
+  retryDelayMs: () => retryDelayMs,
   saveJoinKey: () => saveJoinKey,
   serverStatus: () => serverStatus,
   setupServer: () => setupServer,
   silentReporter: () => silentReporter,
+  stopMeshDaemons: () => stopMeshDaemons,
+  syncFolder: () => syncFolder,
   toMeshError: () => toMeshError,
   underRoot: () => underRoot,
   validateAuthKey: () => validateAuthKey,
   validateServerUrl: () => validateServerUrl,
-  waitFor: () => waitFor
+  waitFor: () => waitFor,
+  waitForPeers: () => waitForPeers,
+  wantsPairing: () => wantsPairing,
+  watchPeers: () => watchPeers
 });
-
-// ../../packages/core/src/errors.ts
-var ExitCode = {
-  /** Everything worked (or `mesh status`: healthy). */
-  ok: 0,
-  /** A step failed for a reason not covered below. */
-  failure: 1,
-  /** The command line itself is wrong: unknown command or flag, missing argument. */
-  usage: 2,
-  /** `mesh status` ran and found problems. */
-  unhealthy: 3,
-  /** Bad input or configuration: malformed URL, invalid device ID, wrong role, missing key. */
-  badInput: 4,
-  /** The Headscale server could not be reached (connection refused, timeout, DNS). */
-  serverUnreachable: 5,
-  /** The server refused the pre-auth key or API key. */
-  authRejected: 6,
-  /** A local service Mesh needs (tailscaled, Syncthing, Headscale) is not running or not answering. */
-  serviceDown: 7,
-  /** A remote Syncthing device was refused (not a mesh member, or its certificate did not match). */
-  peerRefused: 8
-};
-var BRAND = Symbol.for("@mesh/core/error");
-var MeshError = class extends Error {
-  name = "MeshError";
-  /** What to do next (one line). */
-  hint;
-  kind;
-  [BRAND] = true;
-  constructor(message, options = {}) {
-    super(redactSecrets(firstLine(message)), options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.kind = options.kind ?? "failure";
-    this.hint = redactSecrets(options.hint ?? "");
-  }
-  /** The process exit code for this error (see {@link ExitCode}). */
-  get exitCode() {
-    return ExitCode[this.kind];
-  }
-  /** The error as JSON for `--json` output (message and hint are already redacted). */
-  toJSON() {
-    return {
-      name: this.name,
-      kind: this.kind,
-      message: this.message,
-      hint: this.hint,
-      exitCode: this.exitCode
-    };
-  }
-};
-function isMeshError(value) {
-  return typeof value === "object" && value !== null && value[BRAND] === true;
-}
-function firstLine(text) {
-  const line = text.split("\n").find((l) => l.trim() !== "") ?? text;
-  return line.trim();
-}
-var SECRET_PATTERNS = [
-  /hskey-[a-z]+-[A-Za-z0-9_-]+/g,
-  /tskey-[A-Za-z0-9_-]+/g,
-  /\b[a-f0-9]{48,}\b/g,
-  /(--auth-?key[= ])\S+/g,
-  /(X-API-Key:\s*)\S+/gi
-];
-function redactSecrets(text) {
-  let out = text;
-  for (const p of SECRET_PATTERNS) {
-    out = out.replace(
-      p,
-      (match, prefix) => typeof prefix === "string" && match.startsWith(prefix) ? `${prefix}[redacted]` : "[redacted]"
-    );
-  }
-  return out;
-}
-
-// ../../packages/core/src/map-error.ts
-var KIND_BY_NAME = {
-  HeadscaleConnectionError: "serverUnreachable",
-  HeadscaleAuthError: "authRejected",
-  HeadscaleConfigError: "badInput",
-  HeadscaleNotFoundError: "badInput",
-  TailscaleControlUnreachableError: "serverUnreachable",
-  TailscaleAuthKeyError: "authRejected",
-  TailscaleDaemonUnreachableError: "serviceDown",
-  SyncthingConnectionError: "serviceDown",
-  SyncthingAuthError: "badInput",
-  PlatformConfigError: "badInput",
-  UnsupportedPlatformError: "badInput",
-  PathConversionError: "badInput"
-};
-function describe(error62) {
-  if (error62 instanceof Error) return error62;
-  return { name: "Error", message: String(error62) };
-}
-function toMeshError(error62, context) {
-  if (isMeshError(error62)) return error62;
-  const e = describe(error62);
-  const kind = KIND_BY_NAME[e.name] ?? nodeErrorKind(error62) ?? "failure";
-  const prefix = context ? `${context}: ` : "";
-  const hint = typeof e.hint === "string" && e.hint !== "" ? e.hint : defaultHint(kind);
-  return new MeshError(`${prefix}${e.message}`, { cause: error62, hint, kind });
-}
-function nodeErrorKind(error62) {
-  const code2 = error62?.code;
-  if (code2 === "ECONNREFUSED" || code2 === "ENOTFOUND" || code2 === "EHOSTUNREACH") {
-    return "serverUnreachable";
-  }
-  if (code2 === "EACCES" || code2 === "EPERM") return "failure";
-  return void 0;
-}
-function defaultHint(kind) {
-  switch (kind) {
-    case "serverUnreachable":
-      return "check the server URL and that Headscale is running (mesh server status on the server)";
-    case "authRejected":
-      return "create a new key on the server with: mesh server keygen";
-    case "serviceDown":
-      return "start the service, then run the command again (mesh status shows what is down)";
-    case "badInput":
-      return "check the value and run the command again";
-    default:
-      return "run again with --debug for details";
-  }
-}
-
-// ../../packages/core/src/paths.ts
-import { existsSync } from "fs";
-import { homedir } from "os";
-import path from "path";
-function underRoot(root, machinePath) {
-  if (root === "/" || root === "") return machinePath;
-  return path.join(root, machinePath);
-}
-function resolveMeshPaths(options = {}) {
-  const env = options.env ?? process.env;
-  const root = nonEmpty(env["MESH_ROOT"]) ?? "/";
-  const home = nonEmpty(env["HOME"]) ?? homedir();
-  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path.join(home, ".config");
-  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path.join(home, ".local", "state");
-  const configDir = path.join(xdgConfig, "mesh");
-  const stateDir = path.join(xdgState, "mesh");
-  const binaries = {};
-  for (const [key, name] of [
-    ["headscale", "MESH_HEADSCALE_BIN"],
-    ["tailscale", "MESH_TAILSCALE_BIN"],
-    ["tailscaled", "MESH_TAILSCALED_BIN"],
-    ["syncthing", "MESH_SYNCTHING_BIN"]
-  ]) {
-    const v = nonEmpty(env[name]);
-    if (v) binaries[key] = v;
-  }
-  const resolved = {
-    root,
-    home,
-    configDir,
-    stateDir,
-    serverUrlFile: path.join(configDir, "headscale-server"),
-    apiKeyFile: path.join(stateDir, "headscale-api-key"),
-    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path.join(configDir, ".env"),
-    headscale: {
-      configPath: underRoot(root, "/etc/headscale/config.yaml"),
-      stateDir: underRoot(root, "/var/lib/headscale"),
-      socketPath: underRoot(root, "/var/run/headscale/headscale.sock")
-    },
-    tailscale: {
-      stateDir: underRoot(root, "/var/lib/tailscale"),
-      socketPath: nonEmpty(env["MESH_TAILSCALE_SOCKET"]) ?? underRoot(root, "/var/run/tailscale/tailscaled.sock")
-    },
-    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? syncthingHomeFor(home, xdgState),
-    sharedFolder: nonEmpty(env["MESH_SHARED_FOLDER_LINUX"]) ?? underRoot(root, "/opt/shared"),
-    binaries
-  };
-  return { ...resolved, ...options.overrides };
-}
-function syncthingHomeFor(home, xdgState) {
-  const state = path.join(xdgState, "syncthing");
-  if (existsSync(path.join(state, "config.xml"))) return state;
-  return path.join(home, ".config", "syncthing");
-}
-function nonEmpty(v) {
-  return v === void 0 || v === "" ? void 0 : v;
-}
-
-// ../../packages/core/src/reporter.ts
-var silentReporter = {
-  info() {
-  },
-  ok() {
-  },
-  warn() {
-  },
-  wait() {
-    return { done() {
-    }, fail() {
-    } };
-  }
-};
-async function waitFor(reporter, message, fn) {
-  const handle = reporter.wait(message);
-  try {
-    const value = await fn();
-    handle.done();
-    return value;
-  } catch (error62) {
-    handle.fail();
-    throw error62;
-  }
-}
 
 // ../../packages/core/src/context.ts
 import os3 from "os";
+
+// ../../packages/platform/src/binaries.ts
+import { accessSync, constants } from "fs";
+import { access } from "fs/promises";
+import path from "path";
+var MESH_BIN_DIR = "/var/cache/mesh/bin";
+function executable(file2) {
+  try {
+    accessSync(file2, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function resolveMeshBinary(program, o2 = {}) {
+  if (o2.explicit) return o2.explicit;
+  const envName = o2.envName ?? `MESH_${program.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_BIN`;
+  const fromEnv = (o2.env ?? process.env)[envName];
+  if (fromEnv) return fromEnv;
+  const cached2 = path.join(o2.binDir ?? MESH_BIN_DIR, program);
+  return executable(cached2) ? cached2 : program;
+}
+async function findOnPath(program, env = process.env) {
+  if (path.isAbsolute(program)) return program;
+  for (const dir of (env["PATH"] ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, program);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return program;
+}
 
 // ../../packages/platform/src/detect/os-release.ts
 function unquote(value) {
@@ -35104,12 +34943,12 @@ function parseOsRelease(text) {
 }
 
 // ../../packages/platform/src/detect/platform.ts
-import { access, readFile as readFile2 } from "fs/promises";
+import { access as access2, readFile as readFile2 } from "fs/promises";
 import os from "os";
 
 // ../../packages/platform/src/internal/atomic-file.ts
 import { randomBytes } from "crypto";
-import { constants } from "fs";
+import { constants as constants2 } from "fs";
 import { chown, copyFile, lstat, mkdir, open, readFile, rename, rm, stat } from "fs/promises";
 import path2 from "path";
 
@@ -35138,10 +34977,26 @@ var PlatformConfigError = class extends PlatformError {
 var FileEditError = class extends PlatformError {
   name = "FileEditError";
   path;
-  constructor(path18, message, options = {}) {
-    super(`${path18}: ${message}`, options);
-    this.path = path18;
+  constructor(path21, message, options = {}) {
+    super(`${path21}: ${message}`, options);
+    this.path = path21;
   }
+};
+var CommandFailedError = class extends PlatformError {
+  name = "CommandFailedError";
+  command;
+  exitCode;
+  stderr;
+  constructor(command, exitCode, stderr, options = {}) {
+    const detail = stderr.trim().split("\n").slice(-3).join(" | ");
+    super(`${command} exited with ${exitCode}${detail ? `: ${detail}` : ""}`, options);
+    this.command = command;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+};
+var ServiceError = class extends PlatformError {
+  name = "ServiceError";
 };
 
 // ../../packages/platform/src/internal/atomic-file.ts
@@ -35168,7 +35023,7 @@ async function writeFileAtomic(file2, content, options = {}) {
     await mkdir(dir, { recursive: true });
     const handle = await open(
       temp,
-      constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY,
+      constants2.O_CREAT | constants2.O_EXCL | constants2.O_WRONLY,
       mode
     );
     try {
@@ -35251,7 +35106,7 @@ function wslVersionFromKernel(kernel) {
   return 1;
 }
 async function exists(file2) {
-  return access(file2).then(
+  return access2(file2).then(
     () => true,
     () => false
   );
@@ -35956,11 +35811,11 @@ var replacements = Object.entries(specialMainSymbols);
 // ../../node_modules/.pnpm/yoctocolors@2.2.0/node_modules/yoctocolors/base.js
 import tty from "tty";
 var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format = (open5, close) => {
+var format = (open4, close) => {
   if (!hasColors) {
     return (input2) => input2;
   }
-  const openCode = `\x1B[${open5}m`;
+  const openCode = `\x1B[${open4}m`;
   const closeCode = `\x1B[${close}m`;
   return (input2) => {
     const string4 = input2 + "";
@@ -36315,10 +36170,10 @@ var ExecaSyncError = class extends Error {
 setErrorName(ExecaSyncError, ExecaSyncError.name);
 
 // ../../node_modules/.pnpm/execa@9.6.1/node_modules/execa/lib/terminate/signal.js
-import { constants as constants4 } from "os";
+import { constants as constants5 } from "os";
 
 // ../../node_modules/.pnpm/human-signals@8.0.1/node_modules/human-signals/build/src/main.js
-import { constants as constants3 } from "os";
+import { constants as constants4 } from "os";
 
 // ../../node_modules/.pnpm/human-signals@8.0.1/node_modules/human-signals/build/src/realtime.js
 var getRealtimeSignals = () => {
@@ -36336,7 +36191,7 @@ var SIGRTMIN = 34;
 var SIGRTMAX = 64;
 
 // ../../node_modules/.pnpm/human-signals@8.0.1/node_modules/human-signals/build/src/signals.js
-import { constants as constants2 } from "os";
+import { constants as constants3 } from "os";
 
 // ../../node_modules/.pnpm/human-signals@8.0.1/node_modules/human-signals/build/src/core.js
 var SIGNALS = [
@@ -36627,7 +36482,7 @@ var normalizeSignal = ({
 }) => {
   const {
     signals: { [name]: constantSignal }
-  } = constants2;
+  } = constants3;
   const supported = constantSignal !== void 0;
   const number4 = supported ? constantSignal : defaultNumber;
   return { name, number: number4, description, supported, action, forced, standard };
@@ -36676,7 +36531,7 @@ var getSignalByNumber = (number4, signals2) => {
   };
 };
 var findSignalByNumber = (number4, signals2) => {
-  const signal = signals2.find(({ name }) => constants3.signals[name] === number4);
+  const signal = signals2.find(({ name }) => constants4.signals[name] === number4);
   if (signal !== void 0) {
     return signal;
   }
@@ -36710,13 +36565,13 @@ var normalizeSignalInteger = (signalInteger, optionName) => {
   throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
 ${getAvailableSignals()}`);
 };
-var getSignalsIntegerToName = () => new Map(Object.entries(constants4.signals).reverse().map(([signalName, signalInteger]) => [signalInteger, signalName]));
+var getSignalsIntegerToName = () => new Map(Object.entries(constants5.signals).reverse().map(([signalName, signalInteger]) => [signalInteger, signalName]));
 var signalsIntegerToName = getSignalsIntegerToName();
 var normalizeSignalName = (signalName, optionName) => {
-  if (signalName in constants4.signals) {
+  if (signalName in constants5.signals) {
     return signalName;
   }
-  if (signalName.toUpperCase() in constants4.signals) {
+  if (signalName.toUpperCase() in constants5.signals) {
     throw new TypeError(`Invalid ${optionName} '${signalName}': please rename it to '${signalName.toUpperCase()}'.`);
   }
   throw new TypeError(`Invalid ${optionName} '${signalName}': this signal name does not exist.
@@ -36724,8 +36579,8 @@ ${getAvailableSignals()}`);
 };
 var getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
 Available signal numbers: ${getAvailableSignalIntegers()}.`;
-var getAvailableSignalNames = () => Object.keys(constants4.signals).sort().map((signalName) => `'${signalName}'`).join(", ");
-var getAvailableSignalIntegers = () => [...new Set(Object.values(constants4.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
+var getAvailableSignalNames = () => Object.keys(constants5.signals).sort().map((signalName) => `'${signalName}'`).join(", ");
+var getAvailableSignalIntegers = () => [...new Set(Object.values(constants5.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
 var getSignalDescription = (signal) => signalsByName[signal].description;
 
 // ../../node_modules/.pnpm/execa@9.6.1/node_modules/execa/lib/terminate/kill.js
@@ -39732,13 +39587,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path18, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path18 === "string" ? path18 : path18.toString();
+  for (const { path: path21, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path21 === "string" ? path21 : path21.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path18, serializedResult);
+      appendFileSync(path21, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path18, serializedResult);
+      writeFileSync(path21, serializedResult);
     }
   }
 };
@@ -42170,10 +42025,473 @@ function createRunner(prefix = []) {
     }
   };
 }
+async function runChecked(runner, file2, args, options = {}) {
+  const { okCodes = [0], hint, ...runOptions } = options;
+  const result2 = await runner.run(file2, args, runOptions);
+  if (!okCodes.includes(result2.exitCode)) {
+    throw new CommandFailedError(result2.command, result2.exitCode, result2.stderr || result2.stdout, {
+      ...hint === void 0 ? {} : { hint },
+      ...result2.timedOut ? { hint: `${file2} timed out` } : {}
+    });
+  }
+  return result2;
+}
+
+// ../../packages/platform/src/windows/powershell.ts
+var POWERSHELL = "powershell.exe";
+function psQuote(value) {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+function powershellCommand(script, input2) {
+  return {
+    file: POWERSHELL,
+    args: [
+      "-NoProfile",
+      "-NonInteractive",
+      "-Command",
+      `$ErrorActionPreference = 'Stop'; ${script}`
+    ],
+    ...input2 === void 0 ? {} : { input: input2 }
+  };
+}
+
+// ../../packages/platform/src/services/supervised.ts
+import { readFile as readFile3, rm as rm2 } from "fs/promises";
+import path9 from "path";
+
+// ../../packages/platform/src/services/supervisor-script.ts
+var SUPERVISOR_SCRIPT = String.raw`
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const [dir, name] = process.argv.slice(1);
+const file = (ext) => path.join(dir, name + ext);
+const spec = JSON.parse(fs.readFileSync(file('.json'), 'utf8'));
+const base = Math.max(0.05, spec.restartSec ?? 1) * 1000;
+let child, stopping = false, failures = 0;
+const log = (msg) => fs.appendFileSync(file('.log'), '[mesh-supervisor ' + new Date().toISOString() + '] ' + msg + '\n');
+const writePid = (ext, pid) => { fs.writeFileSync(file(ext) + '.tmp', String(pid) + '\n'); fs.renameSync(file(ext) + '.tmp', file(ext)); };
+writePid('.supervisor.pid', process.pid);
+function run() {
+  const out = fs.openSync(file('.log'), 'a');
+  const started = Date.now();
+  child = spawn(spec.exec[0], spec.exec.slice(1), {
+    cwd: spec.workingDirectory || dir, env: { ...process.env, ...(spec.env || {}) }, stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  child.on('error', (e) => log('cannot start: ' + e.message));
+  if (child.pid) { writePid('.pid', child.pid); log('started pid ' + child.pid); }
+  child.on('exit', (code, signal) => {
+    fs.rmSync(file('.pid'), { force: true });
+    if (stopping) return;
+    log('exited ' + (signal || code));
+    if (spec.restart === 'no' || (spec.restart !== 'always' && code === 0)) return finish();
+    if (Date.now() - started > 30000) failures = 0;
+    const delay = Math.min(base * 2 ** failures, 60000);
+    failures++;
+    setTimeout(run, delay);
+  });
+}
+function finish() { fs.rmSync(file('.supervisor.pid'), { force: true }); process.exit(0); }
+process.on('SIGTERM', () => {
+  stopping = true;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return finish();
+  child.once('exit', finish);
+  child.kill('SIGTERM');
+  setTimeout(() => child.kill('SIGKILL'), 10000).unref();
+});
+run();
+`;
+
+// ../../packages/platform/src/services/supervised.ts
+function alive(pid) {
+  if (pid === void 0 || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error62) {
+    return error62.code === "EPERM";
+  }
+}
+var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function supervisedServiceManager(options) {
+  const dir = options.stateDir;
+  const file2 = (name, ext) => {
+    if (!/^[A-Za-z0-9_.@-]+$/.test(name))
+      throw new ServiceError(`not a valid service name: ${name}`);
+    return path9.join(dir, `${name}${ext}`);
+  };
+  const readPid = async (name, ext) => {
+    const text = await readIfExists(file2(name, ext));
+    return text === void 0 ? void 0 : Number(text.trim());
+  };
+  const readSpec = async (name) => {
+    const text = await readIfExists(file2(name, ".json"));
+    return text === void 0 ? void 0 : JSON.parse(text);
+  };
+  const manager = {
+    kind: "supervised",
+    async install(spec) {
+      const previous = await readSpec(spec.name);
+      const content = `${JSON.stringify({ ...spec, enabled: previous?.enabled ?? false }, null, 2)}
+`;
+      const r = await writeFileAtomic(file2(spec.name, ".json"), content, {
+        mode: 384,
+        backup: false
+      });
+      return { changed: r.changed, path: file2(spec.name, ".json") };
+    },
+    async enable(name) {
+      const spec = await readSpec(name);
+      if (!spec) throw new ServiceError(`${name} is not installed`);
+      await writeFileAtomic(
+        file2(name, ".json"),
+        `${JSON.stringify({ ...spec, enabled: true }, null, 2)}
+`,
+        {
+          mode: 384,
+          backup: false
+        }
+      );
+    },
+    async start(name) {
+      if (!await readSpec(name)) throw new ServiceError(`${name} is not installed`);
+      if (alive(await readPid(name, ".supervisor.pid"))) return;
+      const argv = [
+        ...options.runner?.prefix ?? [],
+        options.node ?? process.execPath,
+        "-e",
+        SUPERVISOR_SCRIPT,
+        dir,
+        name
+      ];
+      const [bin, ...args] = argv;
+      const child = execa(bin, args, {
+        detached: true,
+        stdio: "ignore",
+        cleanup: false,
+        reject: false
+      });
+      child.unref();
+      void child.catch(() => void 0);
+      let supervisorSeen = false;
+      for (let i2 = 0; i2 < 100; i2++) {
+        const supervisorUp = alive(await readPid(name, ".supervisor.pid"));
+        supervisorSeen ||= supervisorUp;
+        if (supervisorUp && alive(await readPid(name, ".pid"))) return;
+        if (supervisorSeen && !supervisorUp) return;
+        await sleep(50);
+      }
+      if (supervisorSeen) return;
+      throw new ServiceError(`${name}: the supervisor did not start`, {
+        hint: `see ${file2(name, ".log")}`
+      });
+    },
+    async stop(name) {
+      const pid = await readPid(name, ".supervisor.pid");
+      if (!alive(pid)) return;
+      process.kill(pid, "SIGTERM");
+      for (let i2 = 0; i2 < 300 && alive(pid); i2++) await sleep(50);
+      if (alive(pid)) {
+        const childPid = await readPid(name, ".pid");
+        process.kill(pid, "SIGKILL");
+        if (alive(childPid)) process.kill(childPid, "SIGKILL");
+        await rm2(file2(name, ".supervisor.pid"), { force: true });
+        await rm2(file2(name, ".pid"), { force: true });
+      }
+    },
+    async restart(name) {
+      await manager.stop(name);
+      await manager.start(name);
+    },
+    async status(name) {
+      const spec = await readSpec(name);
+      const supervisor = await readPid(name, ".supervisor.pid");
+      const pid = await readPid(name, ".pid");
+      const running = alive(supervisor);
+      const childUp = running && alive(pid);
+      return {
+        name,
+        installed: spec !== void 0,
+        active: childUp,
+        enabled: spec?.enabled ?? false,
+        detail: childUp ? "running" : running ? "restarting" : "stopped",
+        ...childUp ? { pid } : {}
+      };
+    },
+    async logs(name, logOptions = {}) {
+      const text = await readFile3(file2(name, ".log"), "utf8").catch(() => "");
+      return text.split("\n").filter((l, i2, all) => l !== "" || i2 < all.length - 1).slice(-(logOptions.lines ?? 100)).join("\n");
+    }
+  };
+  return manager;
+}
+
+// ../../packages/platform/src/services/systemd.ts
+import path10 from "path";
+var NAME = /^[A-Za-z0-9:_.@-]+$/;
+function checkName(name) {
+  if (!NAME.test(name)) throw new ServiceError(`not a valid unit name: ${JSON.stringify(name)}`);
+}
+function quoteExecArg(arg) {
+  const escaped = arg.replace(/%/g, "%%").replace(/\$/g, "$$$$");
+  if (escaped !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(escaped)) return escaped;
+  return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+}
+function quoteEnv(key, value) {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    throw new ServiceError(`not a valid environment variable name: ${key}`);
+  }
+  return `"${`${key}=${value}`.replace(/%/g, "%%").replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+function renderSystemdUnit(spec, scope = "system") {
+  checkName(spec.name);
+  const [program] = spec.exec;
+  if (!program || !path10.posix.isAbsolute(program)) {
+    throw new ServiceError(
+      `ExecStart needs an absolute program path, got ${JSON.stringify(program)}`
+    );
+  }
+  const after = spec.after ?? (scope === "system" ? ["network-online.target"] : []);
+  const lines = ["# Written by @mesh/platform; edits are replaced on the next install.", "[Unit]"];
+  lines.push(`Description=${spec.description.replace(/\n/g, " ")}`);
+  if (after.length > 0) lines.push(`After=${after.join(" ")}`, `Wants=${after.join(" ")}`);
+  lines.push("", "[Service]", "Type=simple", `ExecStart=${spec.exec.map(quoteExecArg).join(" ")}`);
+  for (const [k, v] of Object.entries(spec.env ?? {})) lines.push(`Environment=${quoteEnv(k, v)}`);
+  if (spec.environmentFile) lines.push(`EnvironmentFile=${spec.environmentFile}`);
+  if (spec.workingDirectory) lines.push(`WorkingDirectory=${spec.workingDirectory}`);
+  if (spec.user && scope === "system") lines.push(`User=${spec.user}`);
+  if (spec.group && scope === "system") lines.push(`Group=${spec.group}`);
+  if (spec.reloadSignal) lines.push(`ExecReload=/bin/kill -${spec.reloadSignal} $MAINPID`);
+  lines.push(`Restart=${spec.restart ?? "on-failure"}`, `RestartSec=${spec.restartSec ?? 5}`);
+  if (spec.hardening && scope === "system") lines.push(...hardeningLines(spec.hardening));
+  lines.push(
+    "",
+    "[Install]",
+    `WantedBy=${scope === "user" ? "default.target" : "multi-user.target"}`
+  );
+  return `${lines.join("\n")}
+`;
+}
+function hardeningLines(h2) {
+  for (const p of h2.readWritePaths) {
+    if (!path10.posix.isAbsolute(p)) {
+      throw new ServiceError(`ReadWritePaths needs absolute paths, got ${JSON.stringify(p)}`);
+    }
+  }
+  const caps = (h2.capabilities ?? []).join(" ");
+  const families = h2.addressFamilies ?? ["AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"];
+  return [
+    `ReadWritePaths=${[...new Set(h2.readWritePaths)].map(quoteExecArg).join(" ")}`,
+    // An empty bounding set drops every capability; the ambient set passes the kept ones to a non-root user.
+    ...caps ? [`AmbientCapabilities=${caps}`] : [],
+    `CapabilityBoundingSet=${caps}`,
+    "NoNewPrivileges=yes",
+    "PrivateTmp=yes",
+    "ProtectSystem=strict",
+    "ProtectHome=yes",
+    "ProtectKernelTunables=yes",
+    "ProtectKernelModules=yes",
+    "ProtectControlGroups=yes",
+    `RestrictAddressFamilies=${families.join(" ")}`,
+    "LockPersonality=yes",
+    "UMask=0077"
+  ];
+}
+function systemdUnitDir(scope, env = process.env) {
+  if (scope === "system") return "/etc/systemd/system";
+  const config2 = env["XDG_CONFIG_HOME"] || path10.posix.join(env["HOME"] ?? "/root", ".config");
+  return path10.posix.join(config2, "systemd", "user");
+}
+function parseSystemctlShow(text) {
+  const out = {};
+  for (const line of text.split("\n")) {
+    const i2 = line.indexOf("=");
+    if (i2 > 0) out[line.slice(0, i2)] = line.slice(i2 + 1).trim();
+  }
+  return out;
+}
+function systemdServiceManager(options = {}) {
+  const scope = options.scope ?? "system";
+  const runner = options.runner ?? createRunner();
+  const scopeArgs = scope === "user" ? ["--user"] : [];
+  const dir = options.unitDir ?? systemdUnitDir(scope, options.env ?? process.env);
+  const unit = (name) => {
+    checkName(name);
+    return name.includes(".") ? name : `${name}.service`;
+  };
+  const systemctl = (...args) => runChecked(runner, "systemctl", [...scopeArgs, ...args], {
+    timeout: 6e4,
+    hint: scope === "user" ? "is a user systemd instance running (loginctl enable-linger)?" : "run as root"
+  });
+  return {
+    kind: scope === "user" ? "systemd-user" : "systemd",
+    async install(spec) {
+      const file2 = inRoot(options.root, path10.posix.join(dir, `${spec.name}.service`));
+      const result2 = await writeFileAtomic(file2, renderSystemdUnit(spec, scope), { mode: 420 });
+      if (result2.changed) await systemctl("daemon-reload");
+      return { changed: result2.changed, path: file2 };
+    },
+    async enable(name) {
+      await systemctl("enable", unit(name));
+    },
+    async start(name) {
+      await systemctl("start", unit(name));
+    },
+    async stop(name) {
+      await systemctl("stop", unit(name));
+    },
+    async restart(name) {
+      await systemctl("restart", unit(name));
+    },
+    async status(name) {
+      const r = await systemctl(
+        "show",
+        unit(name),
+        "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID"
+      );
+      const p = parseSystemctlShow(r.stdout);
+      const pid = Number(p["MainPID"] ?? 0);
+      return {
+        name,
+        installed: p["LoadState"] === "loaded",
+        active: p["ActiveState"] === "active",
+        enabled: p["UnitFileState"] === "enabled",
+        detail: `${p["ActiveState"] ?? "unknown"} (${p["SubState"] ?? "unknown"})`,
+        ...pid > 0 ? { pid } : {}
+      };
+    },
+    async logs(name, logOptions = {}) {
+      const r = await runChecked(
+        runner,
+        "journalctl",
+        [
+          ...scopeArgs,
+          "-u",
+          unit(name),
+          "-n",
+          String(logOptions.lines ?? 100),
+          "--no-pager",
+          "-o",
+          "cat"
+        ],
+        { timeout: 3e4 }
+      );
+      return r.stdout;
+    }
+  };
+}
+
+// ../../packages/platform/src/services/windows.ts
+function windowsServiceCommands(spec, kind = "task") {
+  const [program, ...args] = spec.exec;
+  if (!program) throw new ServiceError(`${spec.name}: exec is empty`);
+  const name = psQuote(spec.name);
+  if (kind === "service") {
+    const binPath = [program, ...args].map((a2) => /\s/.test(a2) ? `"${a2}"` : a2).join(" ");
+    return {
+      install: {
+        file: "sc.exe",
+        args: [
+          "create",
+          spec.name,
+          "binPath=",
+          binPath,
+          "start=",
+          "auto",
+          "DisplayName=",
+          spec.description
+        ]
+      },
+      enable: { file: "sc.exe", args: ["config", spec.name, "start=", "auto"] },
+      start: { file: "sc.exe", args: ["start", spec.name] },
+      stop: { file: "sc.exe", args: ["stop", spec.name] },
+      status: powershellCommand(
+        `$s = Get-Service -Name ${name}; @{ state = [string]$s.Status; startType = [string]$s.StartType } | ConvertTo-Json -Compress`
+      )
+    };
+  }
+  const argList = `((@(${args.map(psQuote).join(", ")}) | ForEach-Object { if ($_ -match '\\s') { [char]34 + $_ + [char]34 } else { $_ } }) -join ' ')`;
+  const install = `$a = New-ScheduledTaskAction -Execute ${psQuote(program)}${args.length > 0 ? ` -Argument ${argList}` : ""}; $t = New-ScheduledTaskTrigger -AtLogOn -User $env:USERNAME; $s = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1); Register-ScheduledTask -TaskName ${name} -Action $a -Trigger $t -Settings $s -Description ${psQuote(spec.description)} -Force | Out-Null`;
+  return {
+    install: powershellCommand(install),
+    enable: powershellCommand(`Enable-ScheduledTask -TaskName ${name} | Out-Null`),
+    start: powershellCommand(`Start-ScheduledTask -TaskName ${name}`),
+    stop: powershellCommand(`Stop-ScheduledTask -TaskName ${name}`),
+    status: powershellCommand(
+      `$t = Get-ScheduledTask -TaskName ${name}; @{ state = [string]$t.State } | ConvertTo-Json -Compress`
+    )
+  };
+}
+function windowsServiceManager(options = {}) {
+  const runner = options.runner ?? createRunner();
+  const specs = /* @__PURE__ */ new Map();
+  const commands = (name) => windowsServiceCommands(
+    specs.get(name) ?? { name, description: name, exec: ["-"] },
+    options.kind
+  );
+  const exec = (c3) => runChecked(runner, c3.file, c3.args, { timeout: 12e4 });
+  const manager = {
+    kind: "windows",
+    async install(spec) {
+      specs.set(spec.name, spec);
+      await exec(windowsServiceCommands(spec, options.kind).install);
+      return { changed: true };
+    },
+    enable: async (name) => void await exec(commands(name).enable),
+    start: async (name) => void await exec(commands(name).start),
+    stop: async (name) => void await exec(commands(name).stop),
+    async restart(name) {
+      await manager.stop(name);
+      await manager.start(name);
+    },
+    async status(name) {
+      const c3 = commands(name).status;
+      const r = await runner.run(c3.file, c3.args, { timeout: 6e4 });
+      if (r.exitCode !== 0) {
+        return { name, installed: false, active: false, enabled: false, detail: "not installed" };
+      }
+      let parsed = {};
+      try {
+        parsed = JSON.parse(r.stdout);
+      } catch {
+        throw new ServiceError(`${name}: unexpected status output: ${r.stdout.slice(0, 200)}`);
+      }
+      const state = String(parsed.state ?? "Unknown");
+      return {
+        name,
+        installed: true,
+        active: state === "Running",
+        enabled: options.kind === "service" ? parsed.startType === "Automatic" : state !== "Disabled",
+        detail: state
+      };
+    },
+    async logs() {
+      throw new ServiceError("Windows services keep no Mesh log", {
+        hint: "see the program\u2019s own log (Syncthing: %LOCALAPPDATA%\\Syncthing)"
+      });
+    }
+  };
+  return manager;
+}
+
+// ../../packages/platform/src/services/detect.ts
+async function detectServiceManager(options) {
+  const runner = options.runner ? { runner: options.runner } : {};
+  if ((options.platform ?? process.platform) === "win32") return windowsServiceManager(runner);
+  if (await isSystemdPid1(options.root === void 0 ? {} : { root: options.root })) {
+    return systemdServiceManager({
+      ...runner,
+      ...options.scope ? { scope: options.scope } : {},
+      ...options.root ? { root: options.root } : {}
+    });
+  }
+  return supervisedServiceManager({ stateDir: options.stateDir, ...runner });
+}
 
 // ../../packages/platform/src/settings/dirs.ts
 import os2 from "os";
-import path9 from "path";
+import path11 from "path";
 
 // ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -42294,7 +42612,7 @@ __export(external_exports, {
   decode: () => decode2,
   decodeAsync: () => decodeAsync2,
   deepPartial: () => deepPartial,
-  describe: () => describe3,
+  describe: () => describe2,
   discriminatedUnion: () => discriminatedUnion,
   e164: () => e1642,
   email: () => email2,
@@ -42700,7 +43018,7 @@ __export(core_exports2, {
   createToJSONSchemaMethod: () => createToJSONSchemaMethod,
   decode: () => decode,
   decodeAsync: () => decodeAsync,
-  describe: () => describe2,
+  describe: () => describe,
   encode: () => encode,
   encodeAsync: () => encodeAsync,
   extractDefs: () => extractDefs,
@@ -42992,10 +43310,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema3) {
   return mergeDefs(schema3._zod.def);
 }
-function getElementAtPath(obj, path18) {
-  if (!path18)
+function getElementAtPath(obj, path21) {
+  if (!path21)
     return obj;
-  return path18.reduce((acc, key) => acc?.[key], obj);
+  return path21.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -43335,11 +43653,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path18, issues) {
+function prefixIssues(path21, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path18);
+    iss.path.unshift(path21);
     return iss;
   });
 }
@@ -43801,16 +44119,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path18 = []) => {
+  const processError = (error63, path21 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path18, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path21, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path18, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path21, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path18, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path21, ...issue2.path]);
       } else {
-        const fullpath = [...path18, ...issue2.path];
+        const fullpath = [...path21, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -43849,17 +44167,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result2 = { errors: [] };
-  const processError = (error63, path18 = []) => {
+  const processError = (error63, path21 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path18, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path21, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path18, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path21, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path18, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path21, ...issue2.path]);
       } else {
-        const fullpath = [...path18, ...issue2.path];
+        const fullpath = [...path21, ...issue2.path];
         if (fullpath.length === 0) {
           result2.errors.push(mapper(issue2));
           continue;
@@ -43898,8 +44216,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path18 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path18) {
+  const path21 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path21) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -57690,7 +58008,7 @@ function _check(fn, params) {
   return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function describe2(description) {
+function describe(description) {
   const ch = new $ZodCheck({ check: "describe" });
   ch._zod.onattach = [
     (inst) => {
@@ -59244,7 +59562,7 @@ __export(schemas_exports2, {
   currencyCode: () => currencyCode2,
   custom: () => custom,
   date: () => date2,
-  describe: () => describe3,
+  describe: () => describe2,
   discriminatedUnion: () => discriminatedUnion,
   e164: () => e1642,
   email: () => email2,
@@ -60836,7 +61154,7 @@ function refine(fn, _params = {}) {
 function superRefine(fn, params) {
   return _superRefine(fn, params);
 }
-var describe3 = describe2;
+var describe2 = describe;
 var meta2 = meta;
 var ZodInstanceOf = /* @__PURE__ */ $constructor("ZodInstanceOf", (inst, def) => {
   ZodCustom.init(inst, def);
@@ -61037,13 +61355,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path18 = ref.slice(1).split("/").filter(Boolean);
-  if (path18.length === 0) {
+  const path21 = ref.slice(1).split("/").filter(Boolean);
+  if (path21.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path18[0] === defsKey) {
-    const key = path18[1] === void 0 ? void 0 : decodeJSONPointerSegment(path18[1]);
+  if (path21[0] === defsKey) {
+    const key = path21[1] === void 0 ? void 0 : decodeJSONPointerSegment(path21[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -61902,7 +62220,7 @@ function meshDirs(options = {}) {
   const platform2 = options.platform ?? process.platform;
   if (platform2 === "win32") {
     const home2 = homeOf(options, true);
-    const p = path9.win32;
+    const p = path11.win32;
     return {
       config: p.join(env["APPDATA"] ?? p.join(home2, "AppData", "Roaming"), "mesh"),
       state: p.join(env["LOCALAPPDATA"] ?? p.join(home2, "AppData", "Local"), "mesh")
@@ -61911,28 +62229,28 @@ function meshDirs(options = {}) {
   const home = homeOf(options, false);
   if (platform2 === "darwin") {
     return {
-      config: path9.posix.join(home, "Library", "Preferences", "mesh"),
-      state: path9.posix.join(home, "Library", "Application Support", "mesh")
+      config: path11.posix.join(home, "Library", "Preferences", "mesh"),
+      state: path11.posix.join(home, "Library", "Application Support", "mesh")
     };
   }
   const xdg = (name, fallback) => {
     const v = env[name];
-    return v && path9.posix.isAbsolute(v) ? v : path9.posix.join(home, fallback);
+    return v && path11.posix.isAbsolute(v) ? v : path11.posix.join(home, fallback);
   };
   return {
-    config: path9.posix.join(xdg("XDG_CONFIG_HOME", ".config"), "mesh"),
-    state: path9.posix.join(xdg("XDG_STATE_HOME", ".local/state"), "mesh")
+    config: path11.posix.join(xdg("XDG_CONFIG_HOME", ".config"), "mesh"),
+    state: path11.posix.join(xdg("XDG_STATE_HOME", ".local/state"), "mesh")
   };
 }
 var SERVER_URL_FILE = "headscale-server";
 var urlSchema = external_exports.url({ protocol: /^https?$/ });
 function ownFile(options) {
-  const join10 = (options.platform ?? process.platform) === "win32" ? path9.win32.join : path9.posix.join;
+  const join10 = (options.platform ?? process.platform) === "win32" ? path11.win32.join : path11.posix.join;
   return join10(meshDirs(options).config, SERVER_URL_FILE);
 }
 function candidates(options) {
   const own2 = ownFile(options);
-  const legacy = path9.posix.join(homeOf(options, false), ".config", "mesh", SERVER_URL_FILE);
+  const legacy = path11.posix.join(homeOf(options, false), ".config", "mesh", SERVER_URL_FILE);
   return own2 === legacy || (options.platform ?? process.platform) === "win32" ? [own2] : [own2, legacy];
 }
 async function readSavedServerUrl(options = {}) {
@@ -61965,7 +62283,7 @@ async function writeSavedServerUrl(url2, options = {}) {
 
 // ../../packages/platform/src/settings/settings.ts
 var import_dotenv = __toESM(require_main(), 1);
-import path10 from "path";
+import path12 from "path";
 var hostnames = external_exports.string().regex(/^[A-Za-z0-9.,\s-]*$/, "a comma-separated list of hostnames (letters, digits, - and .)");
 var serverUrl = external_exports.url({ protocol: /^https?$/, error: "an http:// or https:// URL such as http://10.0.0.1:8080" }).transform((u2) => u2.replace(/\/+$/, ""));
 var schema = external_exports.object({
@@ -61973,7 +62291,7 @@ var schema = external_exports.object({
   MESH_WSL2_HOSTNAMES: hostnames.optional(),
   MESH_WINDOWS_HOSTNAMES: hostnames.optional(),
   MESH_DEFAULT_USER: external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/, "a user name (letters, digits, _ . -)").optional(),
-  MESH_SHARED_FOLDER_LINUX: external_exports.string().refine((p) => path10.posix.isAbsolute(p), "an absolute POSIX path such as /opt/shared").optional(),
+  MESH_SHARED_FOLDER_LINUX: external_exports.string().refine((p) => path12.posix.isAbsolute(p), "an absolute POSIX path such as /opt/shared").optional(),
   MESH_SHARED_FOLDER_WINDOWS: external_exports.string().regex(/^[A-Za-z]:[\\/]/, "an absolute Windows path such as C:\\shared").optional(),
   MESH_SERVER_URL: serverUrl.optional(),
   HEADSCALE_SERVER: serverUrl.optional(),
@@ -61991,7 +62309,7 @@ var SETTINGS_VARIABLES = {
   HEADSCALE_SERVER: "Shell-era server URL override"
 };
 async function findEnvFile(dir) {
-  for (const candidate of [path10.join(dir, ".env"), path10.join(path10.dirname(dir), ".env")]) {
+  for (const candidate of [path12.join(dir, ".env"), path12.join(path12.dirname(dir), ".env")]) {
     if (await readIfExists(candidate) !== void 0) return candidate;
   }
   return void 0;
@@ -62040,6 +62358,216 @@ async function loadSettings(options = {}) {
   return envFile === void 0 ? settings : { ...settings, envFile };
 }
 
+// ../../packages/core/src/errors.ts
+var ExitCode = {
+  /** Everything worked (or `mesh status`: healthy). */
+  ok: 0,
+  /** A step failed for a reason not covered below. */
+  failure: 1,
+  /** The command line itself is wrong: unknown command or flag, missing argument. */
+  usage: 2,
+  /** `mesh status` ran and found problems. */
+  unhealthy: 3,
+  /** Bad input or configuration: malformed URL, invalid device ID, wrong role, missing key. */
+  badInput: 4,
+  /** The Headscale server could not be reached (connection refused, timeout, DNS). */
+  serverUnreachable: 5,
+  /** The server refused the pre-auth key or API key. */
+  authRejected: 6,
+  /** A local service Mesh needs (tailscaled, Syncthing, Headscale) is not running or not answering. */
+  serviceDown: 7,
+  /** A remote Syncthing device was refused (not a mesh member, or its certificate did not match). */
+  peerRefused: 8
+};
+var BRAND = Symbol.for("@mesh/core/error");
+var MeshError = class extends Error {
+  name = "MeshError";
+  /** What to do next (one line). */
+  hint;
+  kind;
+  [BRAND] = true;
+  constructor(message, options = {}) {
+    super(
+      redactSecrets(firstLine(message)),
+      options.cause === void 0 ? void 0 : { cause: options.cause }
+    );
+    this.kind = options.kind ?? "failure";
+    this.hint = redactSecrets(options.hint ?? "");
+  }
+  /** The process exit code for this error (see {@link ExitCode}). */
+  get exitCode() {
+    return ExitCode[this.kind];
+  }
+  /** The error as JSON for `--json` output (message and hint are already redacted). */
+  toJSON() {
+    return {
+      name: this.name,
+      kind: this.kind,
+      message: this.message,
+      hint: this.hint,
+      exitCode: this.exitCode
+    };
+  }
+};
+function isMeshError(value) {
+  return typeof value === "object" && value !== null && value[BRAND] === true;
+}
+function firstLine(text) {
+  const line = text.split("\n").find((l) => l.trim() !== "") ?? text;
+  return line.trim();
+}
+var SECRET_PATTERNS = [
+  /hskey-[a-z]+-[A-Za-z0-9_-]+/g,
+  /tskey-[A-Za-z0-9_-]+/g,
+  /\b[a-f0-9]{48,}\b/g,
+  /(--auth-?key[= ])\S+/g,
+  /(X-API-Key:\s*)\S+/gi
+];
+function redactSecrets(text) {
+  let out = text;
+  for (const p of SECRET_PATTERNS) {
+    out = out.replace(
+      p,
+      (match, prefix) => typeof prefix === "string" && match.startsWith(prefix) ? `${prefix}[redacted]` : "[redacted]"
+    );
+  }
+  return out;
+}
+
+// ../../packages/core/src/map-error.ts
+var KIND_BY_NAME = {
+  HeadscaleConnectionError: "serverUnreachable",
+  HeadscaleAuthError: "authRejected",
+  HeadscaleConfigError: "badInput",
+  HeadscaleNotFoundError: "badInput",
+  TailscaleControlUnreachableError: "serverUnreachable",
+  TailscaleAuthKeyError: "authRejected",
+  TailscaleDaemonUnreachableError: "serviceDown",
+  SyncthingConnectionError: "serviceDown",
+  SyncthingAuthError: "badInput",
+  PlatformConfigError: "badInput",
+  UnsupportedPlatformError: "badInput",
+  PathConversionError: "badInput"
+};
+function describe3(error62) {
+  if (error62 instanceof Error) return error62;
+  return { name: "Error", message: String(error62) };
+}
+function toMeshError(error62, context) {
+  if (isMeshError(error62)) return error62;
+  const e = describe3(error62);
+  const kind = KIND_BY_NAME[e.name] ?? nodeErrorKind(error62) ?? "failure";
+  const prefix = context ? `${context}: ` : "";
+  const hint = typeof e.hint === "string" && e.hint !== "" ? e.hint : defaultHint(kind);
+  return new MeshError(`${prefix}${e.message}`, { cause: error62, hint, kind });
+}
+function nodeErrorKind(error62) {
+  const code2 = error62?.code;
+  if (code2 === "ECONNREFUSED" || code2 === "ENOTFOUND" || code2 === "EHOSTUNREACH") {
+    return "serverUnreachable";
+  }
+  if (code2 === "EACCES" || code2 === "EPERM") return "failure";
+  return void 0;
+}
+function defaultHint(kind) {
+  switch (kind) {
+    case "serverUnreachable":
+      return "check the server URL and that Headscale is running (mesh server status on the server)";
+    case "authRejected":
+      return "create a new key on the server with: mesh server keygen";
+    case "serviceDown":
+      return "start the service, then run the command again (mesh status shows what is down)";
+    case "badInput":
+      return "check the value and run the command again";
+    default:
+      return "run again with --debug for details";
+  }
+}
+
+// ../../packages/core/src/paths.ts
+import { existsSync } from "fs";
+import { homedir } from "os";
+import path13 from "path";
+function underRoot(root, machinePath) {
+  if (root === "/" || root === "") return machinePath;
+  return path13.join(root, machinePath);
+}
+function resolveMeshPaths(options = {}) {
+  const env = options.env ?? process.env;
+  const root = nonEmpty(env["MESH_ROOT"]) ?? "/";
+  const home = nonEmpty(env["HOME"]) ?? homedir();
+  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path13.join(home, ".config");
+  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path13.join(home, ".local", "state");
+  const configDir = path13.join(xdgConfig, "mesh");
+  const stateDir = path13.join(xdgState, "mesh");
+  const binaries = {};
+  for (const [key, name] of [
+    ["headscale", "MESH_HEADSCALE_BIN"],
+    ["tailscale", "MESH_TAILSCALE_BIN"],
+    ["tailscaled", "MESH_TAILSCALED_BIN"],
+    ["syncthing", "MESH_SYNCTHING_BIN"]
+  ]) {
+    const v = nonEmpty(env[name]);
+    if (v) binaries[key] = v;
+  }
+  const resolved = {
+    root,
+    home,
+    configDir,
+    stateDir,
+    serverUrlFile: path13.join(configDir, "headscale-server"),
+    apiKeyFile: path13.join(stateDir, "headscale-api-key"),
+    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path13.join(configDir, ".env"),
+    headscale: {
+      configPath: underRoot(root, "/etc/headscale/config.yaml"),
+      stateDir: underRoot(root, "/var/lib/headscale"),
+      socketPath: underRoot(root, "/var/run/headscale/headscale.sock")
+    },
+    tailscale: {
+      stateDir: underRoot(root, "/var/lib/tailscale"),
+      socketPath: nonEmpty(env["MESH_TAILSCALE_SOCKET"]) ?? underRoot(root, "/var/run/tailscale/tailscaled.sock")
+    },
+    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? syncthingHomeFor(home, xdgState),
+    sharedFolder: nonEmpty(env["MESH_SHARED_FOLDER_LINUX"]) ?? underRoot(root, "/opt/shared"),
+    binaries
+  };
+  return { ...resolved, ...options.overrides };
+}
+function syncthingHomeFor(home, xdgState) {
+  const state = path13.join(xdgState, "syncthing");
+  if (existsSync(path13.join(state, "config.xml"))) return state;
+  return path13.join(home, ".config", "syncthing");
+}
+function nonEmpty(v) {
+  return v === void 0 || v === "" ? void 0 : v;
+}
+
+// ../../packages/core/src/reporter.ts
+var silentReporter = {
+  info() {
+  },
+  ok() {
+  },
+  warn() {
+  },
+  wait() {
+    return { done() {
+    }, fail() {
+    } };
+  }
+};
+async function waitFor(reporter, message, fn) {
+  const handle = reporter.wait(message);
+  try {
+    const value = await fn();
+    handle.done();
+    return value;
+  } catch (error62) {
+    handle.fail();
+    throw error62;
+  }
+}
+
 // ../../packages/core/src/context.ts
 var ROLES = ["server", "wsl2", "windows", "unknown"];
 async function createMeshContext(options = {}) {
@@ -62051,16 +62579,23 @@ async function createMeshContext(options = {}) {
   try {
     const envFile = await existingEnvFile(paths.envFile);
     settings = await loadSettings({ env, ...envFile ? { envFile } : {} });
-    platform2 = await detectPlatform({ env, hostname: hostname3, ...paths.root === "/" ? {} : { root: paths.root } });
+    platform2 = await detectPlatform({
+      env,
+      hostname: hostname3,
+      ...paths.root === "/" ? {} : { root: paths.root }
+    });
   } catch (error62) {
     throw toMeshError(error62, "reading settings");
   }
   const forced = options.role ?? env["MESH_ROLE"];
   if (forced !== void 0 && forced !== "" && !ROLES.includes(forced)) {
-    throw new MeshError(`MESH_ROLE must be one of ${ROLES.join(", ")}, got ${JSON.stringify(forced)}`, {
-      kind: "badInput",
-      hint: "unset MESH_ROLE to detect the role from MESH_*_HOSTNAMES"
-    });
+    throw new MeshError(
+      `MESH_ROLE must be one of ${ROLES.join(", ")}, got ${JSON.stringify(forced)}`,
+      {
+        kind: "badInput",
+        hint: "unset MESH_ROLE to detect the role from MESH_*_HOSTNAMES"
+      }
+    );
   }
   const role = forced ? forced : platform2.role;
   return {
@@ -62077,58 +62612,23 @@ async function createMeshContext(options = {}) {
   };
 }
 async function existingEnvFile(file2) {
-  const { access: access6 } = await import("fs/promises");
+  const { access: access7 } = await import("fs/promises");
   try {
-    await access6(file2);
+    await access7(file2);
     return file2;
   } catch {
     return void 0;
   }
 }
 
-// ../../packages/core/src/steps/constants.ts
-var SHARED_FOLDER_ID = "opt-shared";
-var SHARED_FOLDER_LABEL = "Shared Workspace";
-var MESH_USER = "mesh";
-var SYNC_PORTS = [22e3, 22001, 22002];
-var DEFAULT_STIGNORE = `// Git lock files
-.git/index.lock
-.git/*.lock
-// Editor temp files
-*.swp
-*.swo
-*~
-.*.swp
-// Python cache
-__pycache__
-*.pyc
-.pytest_cache
-// Node modules (if any)
-node_modules
-// OS files
-.DS_Store
-Thumbs.db
-`;
-
-// ../../packages/core/src/steps/server.ts
-import { access as access3, mkdir as mkdir7, writeFile as writeFile5 } from "fs/promises";
-import os4 from "os";
-import path15 from "path";
+// ../../packages/core/src/steps/client.ts
+import { access as access5 } from "fs/promises";
+import path20 from "path";
+import { setTimeout as sleep6 } from "timers/promises";
 
 // ../../packages/headscale/src/binary.ts
-import { accessSync, constants as constants5 } from "fs";
-var MESH_BIN_DIR = "/var/cache/mesh/bin";
 function resolveHeadscaleBinary(explicit) {
-  if (explicit) return explicit;
-  const fromEnv = process.env["MESH_HEADSCALE_BIN"];
-  if (fromEnv) return fromEnv;
-  const cached2 = `${MESH_BIN_DIR}/headscale`;
-  try {
-    accessSync(cached2, constants5.X_OK);
-    return cached2;
-  } catch {
-    return "headscale";
-  }
+  return resolveMeshBinary("headscale", { explicit });
 }
 
 // ../../packages/headscale/src/internal/redact.ts
@@ -62227,7 +62727,7 @@ var HeadscaleApiError = class extends HeadscaleError {
 };
 
 // ../../packages/headscale/src/transport/cli.ts
-import { mkdtemp, rm as rm2, writeFile } from "fs/promises";
+import { mkdtemp, rm as rm3, writeFile } from "fs/promises";
 import { tmpdir } from "os";
 import { join } from "path";
 
@@ -62671,11 +63171,11 @@ var RestTransport = class {
   async call(name, ctx, req = {}) {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path18 = ep.path.replace(
+    const path21 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path18, this.baseUrl);
+    const url2 = new URL(path21, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -63157,7 +63657,7 @@ var CliTransport = class {
       await writeFile(file2, policy, { mode: 384 });
       await this.exec(["policy", "set", "-f", file2], ctx);
     } finally {
-      await rm2(dir, { recursive: true, force: true });
+      await rm3(dir, { recursive: true, force: true });
     }
     return this.getPolicy(ctx);
   }
@@ -63444,7 +63944,7 @@ var PolicyResource = class extends Resource {
 // ../../packages/headscale/src/server/config.ts
 var import_yaml = __toESM(require_dist(), 1);
 import { randomBytes as randomBytes2 } from "crypto";
-import { chmod, mkdir as mkdir2, open as open3, readFile as readFile3, rename as rename2, rm as rm3, stat as stat2 } from "fs/promises";
+import { chmod, mkdir as mkdir2, open as open3, readFile as readFile4, rename as rename2, rm as rm4, stat as stat2 } from "fs/promises";
 import { isIP } from "net";
 import { dirname, isAbsolute, join as join2 } from "path";
 var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
@@ -63505,7 +64005,7 @@ function parseServerUrl(serverUrl2) {
 function headscaleConfigObject(o2) {
   const url2 = parseServerUrl(o2.serverUrl);
   const urlHost = url2.hostname.replace(/^\[|\]$/g, "");
-  const listen = splitHostPort(o2.listenAddr, "listenAddr");
+  const listen2 = splitHostPort(o2.listenAddr, "listenAddr");
   if (!isAbsolute(o2.stateDir)) {
     throw new HeadscaleConfigError(
       `stateDir must be an absolute path, got ${JSON.stringify(o2.stateDir)}`,
@@ -63557,7 +64057,7 @@ function headscaleConfigObject(o2) {
       }
     );
   }
-  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen.host === "" ? "0.0.0.0" : listen.host, 3478);
+  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen2.host === "" ? "0.0.0.0" : listen2.host, 3478);
   splitHostPort(stunListenAddr, "stunListenAddr");
   const logLevel = o2.logLevel ?? "info";
   if (!LOG_LEVELS.has(logLevel)) {
@@ -63604,7 +64104,7 @@ function headscaleConfigObject(o2) {
   }
   return {
     server_url: url2.origin,
-    listen_addr: joinHostPort(listen.host, listen.port),
+    listen_addr: joinHostPort(listen2.host, listen2.port),
     // Empty = the metrics/debug server is not started (one less port to collide).
     metrics_listen_addr: "",
     // Only bound with TLS or grpc_allow_insecure; the CLI uses the unix socket instead.
@@ -63659,32 +64159,32 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path18, o2) {
+async function writeHeadscaleConfig(path21, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path18, content, 384);
+  return writeFileAtomic2(path21, content, 384);
 }
-async function writeFileAtomic2(path18, content, mode) {
-  if (!isAbsolute(path18)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path18)}`, {
+async function writeFileAtomic2(path21, content, mode) {
+  if (!isAbsolute(path21)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path21)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile3(path18, "utf8"), stat2(path18)]);
+    const [existing, st] = await Promise.all([readFile4(path21, "utf8"), stat2(path21)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod(path18, mode);
+      await chmod(path21, mode);
       return { changed: true };
     }
   } catch (error62) {
     const code2 = error62.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path18}`, error62);
+      throw fsError(`cannot read ${path21}`, error62);
     }
   }
-  const tmp = join2(dirname(path18), `.${randomBytes2(6).toString("hex")}.tmp`);
+  const tmp = join2(dirname(path21), `.${randomBytes2(6).toString("hex")}.tmp`);
   try {
-    await mkdir2(dirname(path18), { recursive: true, mode: 448 });
+    await mkdir2(dirname(path21), { recursive: true, mode: 448 });
     const fh = await open3(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -63693,10 +64193,10 @@ async function writeFileAtomic2(path18, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename2(tmp, path18);
+    await rename2(tmp, path21);
   } catch (error62) {
-    await rm3(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path18}`, error62);
+    await rm4(tmp, { force: true }).catch(() => void 0);
+    throw fsError(`cannot write ${path21}`, error62);
   }
   return { changed: true };
 }
@@ -63744,16 +64244,11 @@ async function waitForHealth(url2, o2 = {}) {
 }
 
 // ../../packages/headscale/src/server/service.ts
-import { closeSync, openSync, readFileSync as readFileSync3 } from "fs";
-import { mkdir as mkdir3, readFile as readFile4, rm as rm4, stat as stat3, writeFile as writeFile2 } from "fs/promises";
 import { join as join3 } from "path";
 
 // ../../packages/headscale/src/server/systemd.ts
 import { isAbsolute as isAbsolute2 } from "path";
-function quote(arg) {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\])/g, "\\$1")}"`;
-}
-function renderSystemdUnit(o2) {
+function headscaleServiceSpec(o2) {
   for (const [k, v] of Object.entries({
     binary: o2.binary,
     configPath: o2.configPath,
@@ -63765,225 +64260,118 @@ function renderSystemdUnit(o2) {
       );
   }
   const user = o2.user ?? "headscale";
-  const group = o2.group ?? user;
-  const writable2 = [.../* @__PURE__ */ new Set([o2.stateDir, ...o2.socketDir ? [o2.socketDir] : []])];
-  return `# Generated by @mesh/headscale.
-[Unit]
-Description=${o2.description ?? "Headscale control server (Mesh)"}
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=simple
-User=${user}
-Group=${group}
-ExecStart=${quote(o2.binary)} -c ${quote(o2.configPath)} serve
-ExecReload=/bin/kill -HUP $MAINPID
-Restart=always
-RestartSec=5
-Environment=HEADSCALE_DISABLE_CHECK_UPDATES=true
-WorkingDirectory=${quote(o2.stateDir)}
-ReadWritePaths=${writable2.map(quote).join(" ")}
-AmbientCapabilities=CAP_NET_BIND_SERVICE
-CapabilityBoundingSet=CAP_NET_BIND_SERVICE
-NoNewPrivileges=yes
-PrivateTmp=yes
-ProtectSystem=strict
-ProtectHome=yes
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectControlGroups=yes
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
-LockPersonality=yes
-UMask=0077
-
-[Install]
-WantedBy=multi-user.target
-`;
+  return {
+    name: o2.name ?? "headscale",
+    description: o2.description ?? "Headscale control server (Mesh)",
+    exec: [o2.binary, "-c", o2.configPath, "serve"],
+    env: { HEADSCALE_DISABLE_CHECK_UPDATES: "true" },
+    workingDirectory: o2.stateDir,
+    user,
+    group: o2.group ?? user,
+    reloadSignal: "HUP",
+    restart: o2.restart ?? "always",
+    restartSec: 5,
+    after: ["network-online.target"],
+    hardening: {
+      readWritePaths: [o2.stateDir, ...o2.socketDir ? [o2.socketDir] : []],
+      capabilities: ["CAP_NET_BIND_SERVICE"]
+    }
+  };
 }
 
 // ../../packages/headscale/src/server/service.ts
-var SupervisedProcessService = class {
+var HeadscaleService = class {
   name;
-  pidFile;
-  logFile;
-  #o;
+  spec;
+  #manager;
   constructor(o2) {
-    this.#o = o2;
-    this.name = o2.name ?? "headscale";
-    this.pidFile = join3(o2.runDir, `${this.name}.pid`);
-    this.logFile = join3(o2.runDir, `${this.name}.log`);
+    this.spec = o2.spec;
+    this.name = o2.spec.name;
+    this.#manager = o2.manager;
+  }
+  /** The platform manager underneath. */
+  async manager() {
+    if (typeof this.#manager === "function") this.#manager = await this.#manager();
+    return this.#manager;
   }
   async install() {
-    const existed = await stat3(this.#o.runDir).then(
-      () => true,
-      () => false
-    );
-    await mkdir3(this.#o.runDir, { recursive: true, mode: 448 });
-    return { changed: !existed };
-  }
-  async status() {
-    const pid = Number((await readFile4(this.pidFile, "utf8").catch(() => "")).trim());
-    if (!Number.isInteger(pid) || pid <= 0) return { running: false };
-    const cmdline = await readFile4(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    const running = cmdline.includes(this.#o.configPath) && cmdline.includes("serve") && isAlive(pid);
-    return running ? { running, pid } : { running: false, detail: "stale pid file" };
-  }
-  async start() {
-    if ((await this.status()).running) return { changed: false };
-    await this.install();
-    const prefix = (this.#o.runner ?? createRunner()).prefix;
-    const argv = [...prefix, this.#o.binary, "-c", this.#o.configPath, "serve"];
-    const [file2, ...args] = argv;
-    closeSync(openSync(this.logFile, "a", 384));
-    const log = { file: this.logFile, append: true };
-    const child = execa(file2, args, {
-      detached: true,
-      cleanup: false,
-      stdin: "ignore",
-      stdout: log,
-      stderr: log,
-      env: { HEADSCALE_DISABLE_CHECK_UPDATES: "true" },
-      reject: false
-    });
-    child.catch(() => void 0);
-    if (child.pid === void 0) {
-      throw new HeadscaleCommandError(`could not start ${argv.join(" ")}`, {
-        command: argv.join(" "),
-        hint: "check the binary path"
-      });
-    }
-    child.unref();
-    await writeFile2(this.pidFile, `${child.pid}
-`, { mode: 384 });
-    return { changed: true };
-  }
-  async stop() {
-    const s = await this.status();
-    if (!s.running || s.pid === void 0) {
-      await rm4(this.pidFile, { force: true });
-      return { changed: false };
-    }
-    process.kill(s.pid, "SIGTERM");
-    const deadline2 = Date.now() + (this.#o.stopTimeout ?? 1e4);
-    while (isAlive(s.pid) && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
-    if (isAlive(s.pid)) process.kill(s.pid, "SIGKILL");
-    await rm4(this.pidFile, { force: true });
-    return { changed: true };
-  }
-  async logs(lines = 50) {
-    const text = await readFile4(this.logFile, "utf8").catch(() => "");
-    return text.split("\n").slice(-lines - 1).join("\n");
-  }
-};
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const st = procState(pid);
-    return st !== "Z";
-  } catch {
-    return true;
-  }
-}
-function procState(pid) {
-  const text = readFileSync3(`/proc/${pid}/stat`, "utf8");
-  return text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3);
-}
-var SystemdService = class {
-  name;
-  unitPath;
-  #o;
-  #runner;
-  constructor(o2) {
-    this.#o = o2;
-    this.name = o2.name ?? "headscale";
-    this.unitPath = join3(o2.unitDir ?? "/etc/systemd/system", `${this.name}.service`);
-    this.#runner = o2.runner ?? createRunner();
-  }
-  async #ctl(args) {
-    const r = await this.#runner.run("systemctl", args, { timeout: 6e4 });
-    if (r.exitCode !== 0) {
-      throw new HeadscaleCommandError(
-        `systemctl ${args.join(" ")} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`,
-        {
-          command: r.command,
-          exitCode: r.exitCode,
-          stderr: r.stderr,
-          hint: `see journalctl -u ${this.name}`
-        }
-      );
-    }
-    return r.stdout;
-  }
-  async install() {
-    const { changed } = await writeFileAtomic2(
-      this.unitPath,
-      renderSystemdUnit(this.#o.unit),
-      420
-    );
-    if (changed) await this.#ctl(["daemon-reload"]);
-    const enabled = await this.#runner.run("systemctl", ["is-enabled", this.name], {
-      timeout: 3e4
-    });
-    if (enabled.stdout.trim() !== "enabled") {
-      await this.#ctl(["enable", this.name]);
-      return { changed: true };
+    const m = await this.manager();
+    let { changed } = await m.install(this.spec);
+    if (!(await m.status(this.name)).enabled) {
+      await m.enable(this.name);
+      changed = true;
     }
     return { changed };
   }
-  async status() {
-    const out = await this.#ctl(["show", this.name, "-p", "ActiveState", "-p", "MainPID"]);
-    const props = Object.fromEntries(
-      out.split("\n").map((l) => l.split("=", 2))
-    );
-    const pid = Number(props["MainPID"] ?? 0);
-    const state = props["ActiveState"] ?? "unknown";
-    return { running: state === "active", ...pid > 0 ? { pid } : {}, detail: state };
-  }
   async start() {
-    if ((await this.status()).running) return { changed: false };
-    await this.#ctl(["start", this.name]);
+    const m = await this.manager();
+    if ((await m.status(this.name)).active) return { changed: false };
+    await m.start(this.name);
     return { changed: true };
   }
   async stop() {
-    if (!(await this.status()).running) return { changed: false };
-    await this.#ctl(["stop", this.name]);
+    const m = await this.manager();
+    if (!(await m.status(this.name)).active) return { changed: false };
+    await m.stop(this.name);
     return { changed: true };
   }
+  async status() {
+    const s = await (await this.manager()).status(this.name);
+    return { running: s.active, ...s.pid === void 0 ? {} : { pid: s.pid }, detail: s.detail };
+  }
   async logs(lines = 50) {
-    const r = await this.#runner.run(
-      "journalctl",
-      ["-u", this.name, "-n", String(lines), "--no-pager", "-o", "cat"],
-      { timeout: 3e4 }
-    );
-    return r.stdout;
+    return (await this.manager()).logs(this.name, { lines });
+  }
+};
+var SupervisedProcessService = class extends HeadscaleService {
+  pidFile;
+  logFile;
+  constructor(o2) {
+    super({
+      manager: supervisedServiceManager({
+        stateDir: o2.runDir,
+        ...o2.runner ? { runner: o2.runner } : {}
+      }),
+      spec: headscaleServiceSpec({
+        binary: o2.binary,
+        configPath: o2.configPath,
+        stateDir: o2.runDir,
+        name: o2.name ?? "headscale",
+        restart: o2.restart ?? "no"
+      })
+    });
+    this.pidFile = join3(o2.runDir, `${this.name}.pid`);
+    this.logFile = join3(o2.runDir, `${this.name}.log`);
+  }
+};
+var SystemdService = class extends HeadscaleService {
+  unitPath;
+  constructor(o2) {
+    const unitDir = o2.unitDir ?? "/etc/systemd/system";
+    super({
+      manager: systemdServiceManager({ unitDir, ...o2.runner ? { runner: o2.runner } : {} }),
+      spec: headscaleServiceSpec({ ...o2.unit, name: o2.name ?? "headscale" })
+    });
+    this.unitPath = join3(unitDir, `${this.name}.service`);
   }
 };
 
 // ../../packages/headscale/src/server/setup.ts
 import { createSocket } from "dgram";
-import { mkdir as mkdir4, stat as stat4 } from "fs/promises";
+import { mkdir as mkdir3, stat as stat3 } from "fs/promises";
 import { createServer } from "net";
+import { dirname as dirname2 } from "path";
 async function setupHeadscaleServer(o2) {
   const cfg = headscaleConfigObject(o2.config);
   const runner = o2.runner ?? createRunner();
-  const service = o2.service ?? new SupervisedProcessService({
-    binary: resolveHeadscaleBinary(o2.binary),
-    configPath: o2.configPath,
-    runDir: o2.config.stateDir,
-    runner
-  });
+  const service = o2.service ?? defaultService(o2, runner);
   const steps = [];
-  const existed = await stat4(o2.config.stateDir).then(
+  const existed = await stat3(o2.config.stateDir).then(
     () => true,
     () => false
   );
   try {
-    await mkdir4(o2.config.stateDir, { recursive: true, mode: 448 });
+    await mkdir3(o2.config.stateDir, { recursive: true, mode: 448 });
   } catch (cause) {
     throw new HeadscaleConfigError(
       `cannot create state directory ${o2.config.stateDir}: ${cause.code}`,
@@ -64042,6 +64430,28 @@ async function setupHeadscaleServer(o2) {
   steps.push({ name: "health", changed: false });
   return { changed: steps.some((s) => s.changed), steps, service, url: o2.config.serverUrl };
 }
+function defaultService(o2, runner) {
+  const binary = resolveHeadscaleBinary(o2.binary);
+  if (!o2.serviceManager) {
+    return new SupervisedProcessService({
+      binary,
+      configPath: o2.configPath,
+      runDir: o2.config.stateDir,
+      runner
+    });
+  }
+  return new HeadscaleService({
+    manager: o2.serviceManager,
+    spec: headscaleServiceSpec({
+      binary,
+      configPath: o2.configPath,
+      stateDir: o2.config.stateDir,
+      ...o2.config.socketPath ? { socketDir: dirname2(o2.config.socketPath) } : {},
+      ...o2.serviceName ? { name: o2.serviceName } : {},
+      ...o2.restart ? { restart: o2.restart } : {}
+    })
+  });
+}
 function lastLines(log) {
   const lines = log.trim().split("\n").filter((l) => /ERR|FTL|fatal|error/i.test(l));
   return (lines.length > 0 ? lines : log.trim().split("\n")).slice(-3).join(" | ");
@@ -64079,10 +64489,48 @@ async function assertFree(addr, proto2, what) {
   }
 }
 
-// ../../packages/core/src/steps/syncthing.ts
-import { access as access2, mkdir as mkdir6, readFile as readFile7, writeFile as writeFile4 } from "fs/promises";
-import path13 from "path";
-import { setTimeout as sleep3 } from "timers/promises";
+// ../../packages/core/src/steps/client-plan.ts
+function clientSetupPlan(platform2, role, o2) {
+  const steps = [
+    { id: "health-check", title: "Check the server /health", mode: "auto" },
+    { id: "install", title: "Install what is missing (Tailscale, Syncthing)", mode: "auto" },
+    { id: "tailscaled", title: "Start tailscaled", mode: "auto" },
+    { id: "join", title: "Join the tailnet", mode: "auto" },
+    { id: "save-server-url", title: "Save the server URL", mode: "auto" }
+  ];
+  if (platform2.osType === "wsl2") {
+    steps.push({
+      id: "wsl-systemd",
+      title: platform2.systemd ? "systemd is PID 1" : "Enable systemd in /etc/wsl.conf (then wsl --shutdown)",
+      mode: platform2.systemd ? "auto" : "manual"
+    });
+    steps.push({
+      id: "wsl-sshd",
+      title: "sshd on port 2222 (drop-in /etc/ssh/sshd_config.d/mesh.conf)",
+      mode: "auto"
+    });
+  }
+  steps.push({ id: "syncthing", title: `Configure Syncthing for the ${role} role`, mode: "auto" });
+  if (platform2.osType === "windows") {
+    steps.push({
+      id: "windows-firewall",
+      title: "Firewall rules for Syncthing (TCP sync port, UDP 21027)",
+      mode: "auto"
+    });
+    steps.push({
+      id: "windows-wsl-autostart",
+      title: "Start WSL at logon (scheduled task)",
+      mode: "auto"
+    });
+  }
+  if (o2.peer)
+    steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
+  return steps;
+}
+
+// ../../packages/core/src/steps/peer.ts
+import { readFile as readFile7 } from "fs/promises";
+import path18 from "path";
 
 // ../../packages/syncthing-client/src/errors.ts
 var kSyncthingError = Symbol.for("@mesh/syncthing-client/error");
@@ -64251,7 +64699,7 @@ function backoffDelay(attempt, baseMs = 250, maxMs = 8e3) {
   const exp = Math.min(maxMs, baseMs * 2 ** attempt);
   return Math.round(exp * (0.5 + Math.random() * 0.5));
 }
-function sleep(ms, signal) {
+function sleep2(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -64270,7 +64718,7 @@ function sleep(ms, signal) {
 }
 
 // ../../packages/syncthing-client/src/internal/path.ts
-function path11(strings4, ...values) {
+function path14(strings4, ...values) {
   let out = strings4[0] ?? "";
   values.forEach((value, i2) => {
     out += encodeURIComponent(String(value)) + (strings4[i2 + 1] ?? "");
@@ -64338,7 +64786,7 @@ var Transport = class {
           error: error62.message
         });
         try {
-          await sleep(delay, userSignal);
+          await sleep2(delay, userSignal);
         } catch {
           throw new SyncthingAbortError(`${spec.method} ${redactUrl(url2)} aborted`, {
             method: spec.method,
@@ -64786,7 +65234,7 @@ var ConfigDevices = class extends Resource2 {
   get(deviceId, options) {
     return this.transport.request({
       method: "GET",
-      path: path11`/rest/config/devices/${deviceId}`,
+      path: path14`/rest/config/devices/${deviceId}`,
       schema: DeviceConfigSchema,
       options
     });
@@ -64804,7 +65252,7 @@ var ConfigDevices = class extends Resource2 {
   update(deviceId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path11`/rest/config/devices/${deviceId}`,
+      path: path14`/rest/config/devices/${deviceId}`,
       json: patch,
       options
     });
@@ -64813,7 +65261,7 @@ var ConfigDevices = class extends Resource2 {
   replace(device, options) {
     return this.transport.request({
       method: "PUT",
-      path: path11`/rest/config/devices/${device.deviceID}`,
+      path: path14`/rest/config/devices/${device.deviceID}`,
       json: device,
       options
     });
@@ -64831,7 +65279,7 @@ var ConfigDevices = class extends Resource2 {
   remove(deviceId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path11`/rest/config/devices/${deviceId}`,
+      path: path14`/rest/config/devices/${deviceId}`,
       options
     });
   }
@@ -64850,7 +65298,7 @@ var ConfigFolders = class extends Resource2 {
   get(folderId, options) {
     return this.transport.request({
       method: "GET",
-      path: path11`/rest/config/folders/${folderId}`,
+      path: path14`/rest/config/folders/${folderId}`,
       schema: FolderConfigSchema,
       options
     });
@@ -64871,7 +65319,7 @@ var ConfigFolders = class extends Resource2 {
   update(folderId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path11`/rest/config/folders/${folderId}`,
+      path: path14`/rest/config/folders/${folderId}`,
       json: patch,
       options
     });
@@ -64880,7 +65328,7 @@ var ConfigFolders = class extends Resource2 {
   replace(folder, options) {
     return this.transport.request({
       method: "PUT",
-      path: path11`/rest/config/folders/${folder.id}`,
+      path: path14`/rest/config/folders/${folder.id}`,
       json: folder,
       options
     });
@@ -64898,7 +65346,7 @@ var ConfigFolders = class extends Resource2 {
   remove(folderId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path11`/rest/config/folders/${folderId}`,
+      path: path14`/rest/config/folders/${folderId}`,
       options
     });
   }
@@ -65695,7 +66143,7 @@ async function* runStream(transport, kind, options) {
         if (now - failingSince > giveUpAfter) throw error62;
         checkRestart = true;
         try {
-          await sleep(Math.min(maxDelay, backoffDelay(attempt++)), signal);
+          await sleep2(Math.min(maxDelay, backoffDelay(attempt++)), signal);
         } catch {
           return;
         }
@@ -68451,16 +68899,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path18 = this._matcher.path;
-    return path18.length > 0 ? path18[path18.length - 1].tag : void 0;
+    const path21 = this._matcher.path;
+    return path21.length > 0 ? path21[path21.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path18 = this._matcher.path;
-    return path18.length > 0 ? path18[path18.length - 1].namespace : void 0;
+    const path21 = this._matcher.path;
+    return path21.length > 0 ? path21[path21.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -68468,9 +68916,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path18 = this._matcher.path;
-    if (path18.length === 0) return void 0;
-    return path18[path18.length - 1].values?.[attrName];
+    const path21 = this._matcher.path;
+    if (path21.length === 0) return void 0;
+    return path21[path21.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -68478,9 +68926,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path18 = this._matcher.path;
-    if (path18.length === 0) return false;
-    const current = path18[path18.length - 1];
+    const path21 = this._matcher.path;
+    if (path21.length === 0) return false;
+    const current = path21[path21.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -68506,18 +68954,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path18 = this._matcher.path;
-    if (path18.length === 0) return -1;
-    return path18[path18.length - 1].position ?? 0;
+    const path21 = this._matcher.path;
+    if (path21.length === 0) return -1;
+    return path21[path21.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path18 = this._matcher.path;
-    if (path18.length === 0) return -1;
-    return path18[path18.length - 1].counter ?? 0;
+    const path21 = this._matcher.path;
+    if (path21.length === 0) return -1;
+    return path21[path21.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -68921,11 +69369,11 @@ var Matcher = class {
    * Restore state from snapshot.
    * @param {Object} snapshot
    */
-  restore(snapshot) {
+  restore(snapshot2) {
     this._pathStringCache = null;
-    this.path = snapshot.path.map((node2) => ({ ...node2 }));
-    this.siblingStacks = snapshot.siblingStacks.map((level) => level ? { counts: new Map(level.counts), total: level.total } : level);
-    this._keptAttrs = (snapshot.keptAttrs || []).map((entry) => ({ ...entry }));
+    this.path = snapshot2.path.map((node2) => ({ ...node2 }));
+    this.siblingStacks = snapshot2.siblingStacks.map((level) => level ? { counts: new Map(level.counts), total: level.total } : level);
+    this._keptAttrs = (snapshot2.keptAttrs || []).map((entry) => ({ ...entry }));
   }
   /**
    * Return the read-only {@link MatcherView} for this matcher.
@@ -70595,54 +71043,9 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   return { home, configPath, deviceId, ...parseSyncthingConfigXml(xml) };
 }
 
-// ../../packages/core/src/internal/supervise.ts
-import { mkdir as mkdir5, open as open4, readFile as readFile6, rm as rm5, writeFile as writeFile3 } from "fs/promises";
-import path12 from "path";
-import { setTimeout as sleep2 } from "timers/promises";
-async function runningPid(name, o2) {
-  const text = await readFile6(path12.join(o2.runDir, `${name}.pid`), "utf8").catch(() => "");
-  const pid = Number.parseInt(text.trim(), 10);
-  if (!Number.isInteger(pid) || pid <= 0) return void 0;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return void 0;
-  }
-}
-async function startDaemon(spec, o2) {
-  await mkdir5(o2.runDir, { recursive: true, mode: 448 });
-  for (const d of spec.dirs ?? []) await mkdir5(d, { recursive: true, mode: 448 });
-  const logPath = path12.join(o2.runDir, `${spec.name}.log`);
-  await (await open4(logPath, "a", 384)).close();
-  {
-    const [file2, ...args] = [...o2.prefix ?? [], spec.file, ...spec.args];
-    const options = {
-      detached: true,
-      cleanup: false,
-      reject: false,
-      stdin: "ignore",
-      stdout: { file: logPath, append: true },
-      stderr: { file: logPath, append: true },
-      env: spec.env ?? {}
-    };
-    const child = execa(file2, args, options);
-    child.unref();
-    const pid = child.pid;
-    if (pid === void 0) throw new Error(`could not start ${spec.file}`);
-    child.catch(() => void 0);
-    await writeFile3(path12.join(o2.runDir, `${spec.name}.pid`), `${pid}
-`, { mode: 384 });
-    return pid;
-  }
-}
-async function daemonLogTail(name, o2, lines = 5) {
-  const text = await readFile6(path12.join(o2.runDir, `${name}.log`), "utf8").catch(() => "");
-  return text.trim().split("\n").slice(-lines).join("\n");
-}
-
-// ../../packages/core/src/internal/syncthing-xml.ts
-var OFFLINE_OPTIONS = {
+// ../../packages/syncthing-client/src/private-config.ts
+import { randomBytes as randomBytes3 } from "crypto";
+var PRIVATE_SYNCTHING_OPTIONS = {
   globalAnnounceEnabled: "false",
   localAnnounceEnabled: "false",
   relaysEnabled: "false",
@@ -70656,45 +71059,244 @@ var escapeXml = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>
 function setOrAdd(section, tag, value, openTag) {
   const re = new RegExp(`<${tag}>[^<]*</${tag}>`);
   const element = `<${tag}>${escapeXml(value)}</${tag}>`;
-  return re.test(section) ? section.replace(re, element) : section.replace(openTag, `${openTag}
+  return re.test(section) ? section.replace(re, () => element) : section.replace(openTag, () => `${openTag}
         ${element}`);
 }
-function applySyncthingXml(xml, s) {
+function privateSyncthingConfig(xml, o2 = {}) {
   const guiStart = xml.search(/<gui[\s>]/);
   const guiEnd = xml.indexOf("</gui>");
   const optStart = xml.indexOf("<options>");
   const optEnd = xml.indexOf("</options>");
   if (guiStart < 0 || guiEnd < 0 || optStart < 0 || optEnd < 0 || optStart < guiEnd) {
-    throw new Error("config.xml lacks <gui> or <options> (regenerate it: delete it and rerun)");
+    throw new SyncthingError("config.xml lacks <gui> or <options>", {
+      hint: "regenerate it: delete it and run `syncthing generate` again"
+    });
   }
   const guiOpen = /<gui[^>]*>/.exec(xml.slice(guiStart))?.[0] ?? "<gui>";
   let gui = xml.slice(guiStart, guiEnd);
-  gui = setOrAdd(gui, "address", s.guiAddress, guiOpen);
+  if (o2.guiAddress !== void 0) gui = setOrAdd(gui, "address", o2.guiAddress, guiOpen);
+  if (o2.apiKey !== void 0) gui = setOrAdd(gui, "apikey", o2.apiKey, guiOpen);
   let options = xml.slice(optStart, optEnd);
-  const listen = `<listenAddress>${escapeXml(s.listenAddress)}</listenAddress>`;
-  const current = [...options.matchAll(/<listenAddress>([^<]*)<\/listenAddress>/g)].map((m) => m[1]);
-  if (current.length !== 1 || current[0] !== s.listenAddress) {
+  const wanted = o2.listenAddresses;
+  const current = [...options.matchAll(/<listenAddress>([^<]*)<\/listenAddress>/g)].map(
+    (m) => m[1]
+  );
+  if (wanted && (current.length !== wanted.length || current.some((c3, i2) => c3 !== wanted[i2]))) {
     options = options.replace(/\s*<listenAddress>[^<]*<\/listenAddress>/g, "");
-    options = options.replace("<options>", `<options>
-        ${listen}`);
+    const elements = wanted.map((a2) => `
+        <listenAddress>${escapeXml(a2)}</listenAddress>`);
+    options = options.replace("<options>", () => `<options>${elements.join("")}`);
   }
-  for (const [tag, value] of Object.entries(OFFLINE_OPTIONS)) {
+  options = options.replace(/\s*<(globalAnnounceServer|stunServer)>[^<]*<\/\1>/g, "");
+  const settings = { ...PRIVATE_SYNCTHING_OPTIONS };
+  if (o2.localAnnounce) settings["localAnnounceEnabled"] = "true";
+  for (const [tag, value] of Object.entries(o2.options ?? {})) settings[tag] = String(value);
+  for (const [tag, value] of Object.entries(settings)) {
     options = setOrAdd(options, tag, value, "<options>");
   }
   let head = xml.slice(0, guiStart);
-  head = head.replace(/(<device id="[^"]*" name=")[^"]*"/, `$1${escapeXml(s.deviceName)}"`);
+  if (o2.deviceName !== void 0) {
+    const name = escapeXml(o2.deviceName);
+    head = head.replace(
+      /(<device id="[^"]*" name=")[^"]*"/,
+      (_, open4) => `${open4}${name}"`
+    );
+  }
   return head + gui + xml.slice(guiEnd, optStart) + options + xml.slice(optEnd);
+}
+
+// ../../packages/syncthing-client/src/probe.ts
+import tls from "tls";
+function probeCertificate(o2) {
+  return new Promise((resolve, reject) => {
+    const where = `${o2.host}:${o2.port}`;
+    if (o2.signal?.aborted) {
+      reject(new SyncthingAbortError(`TLS probe of ${where} aborted`, { cause: o2.signal.reason }));
+      return;
+    }
+    const socket = tls.connect({
+      host: o2.host,
+      port: o2.port,
+      cert: o2.cert,
+      key: o2.key,
+      // Self-signed by design: identity is the certificate hash, checked by the caller.
+      rejectUnauthorized: false,
+      ALPNProtocols: ["bep/1.0"],
+      servername: "syncthing",
+      minVersion: "TLSv1.2"
+    });
+    let settled = false;
+    const finish = (error62, der) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      o2.signal?.removeEventListener("abort", onAbort);
+      socket.destroy();
+      if (error62) reject(error62);
+      else resolve(der);
+    };
+    const onAbort = () => finish(new SyncthingAbortError(`TLS probe of ${where} aborted`, { cause: o2.signal?.reason }));
+    const timeout = o2.timeout ?? 3e3;
+    const timer = setTimeout(
+      () => finish(
+        new SyncthingTimeoutError(`TLS probe of ${where} timed out`, { timeoutMs: timeout })
+      ),
+      timeout
+    );
+    o2.signal?.addEventListener("abort", onAbort, { once: true });
+    socket.once("secureConnect", () => {
+      const peer = socket.getPeerCertificate();
+      if (!peer?.raw) finish(new SyncthingConnectionError(`${where} presented no certificate`));
+      else finish(void 0, peer.raw);
+    });
+    socket.once(
+      "error",
+      (e) => finish(
+        new SyncthingConnectionError(`TLS probe of ${where} failed: ${e.message}`, {
+          cause: e,
+          code: e.code,
+          hint: "is Syncthing running there, and is its sync port reachable?"
+        })
+      )
+    );
+  });
+}
+
+// ../../packages/core/src/steps/constants.ts
+var SHARED_FOLDER_ID = "opt-shared";
+var SHARED_FOLDER_LABEL = "Shared Workspace";
+var MESH_USER = "mesh";
+var SYNC_PORTS = [22e3, 22001, 22002];
+var DEFAULT_STIGNORE = `// Git lock files
+.git/index.lock
+.git/*.lock
+// Editor temp files
+*.swp
+*.swo
+*~
+.*.swp
+// Python cache
+__pycache__
+*.pyc
+.pytest_cache
+// Node modules (if any)
+node_modules
+// OS files
+.DS_Store
+Thumbs.db
+`;
+
+// ../../packages/core/src/steps/peer-plan.ts
+function hostOf(address) {
+  const bare = address.replace(/^[a-z0-9+]+:\/\//i, "");
+  const v6 = /^\[([^\]]+)\]/.exec(bare);
+  if (v6?.[1]) return v6[1];
+  const i2 = bare.lastIndexOf(":");
+  return i2 > 0 && bare.indexOf(":") === i2 ? bare.slice(0, i2) : bare;
+}
+function planPeering(input2) {
+  const configured = new Map(input2.configured.map((d) => [d.deviceId, d]));
+  const peerByIp = new Map(input2.peers.map((p) => [p.ip, p]));
+  const plan = {
+    add: [],
+    update: [],
+    share: [],
+    accepted: [],
+    refused: [],
+    unreachable: []
+  };
+  const meshDevices = /* @__PURE__ */ new Map();
+  for (const peer of input2.peers) {
+    if (!peer.online) continue;
+    const found = input2.probes.filter((p) => p.ip === peer.ip);
+    if (found.length === 0) plan.unreachable.push(peer);
+    for (const probe of found) {
+      if (probe.deviceId === input2.ownDeviceId) continue;
+      meshDevices.set(probe.deviceId, {
+        deviceId: probe.deviceId,
+        name: peer.hostname,
+        address: `tcp://${peer.ip}:${probe.port}`,
+        introducer: input2.serverIsIntroducer && peer.isServer
+      });
+    }
+  }
+  for (const action of meshDevices.values()) {
+    const have = configured.get(action.deviceId);
+    if (!have) plan.add.push(action);
+    else if (!have.addresses.includes(action.address) || have.addresses.length !== 1 || action.introducer && !have.introducer) {
+      plan.update.push({ ...action, introducer: action.introducer || have.introducer });
+    }
+    if (!input2.folderDevices.includes(action.deviceId)) plan.share.push(action.deviceId);
+  }
+  for (const p of input2.pending) {
+    const ip = hostOf(p.address);
+    if (meshDevices.has(p.deviceId)) {
+      const expected = meshDevices.get(p.deviceId);
+      if (expected && hostOf(expected.address) === ip) {
+        plan.accepted.push(p.deviceId);
+        continue;
+      }
+    }
+    const peer = peerByIp.get(ip);
+    const reason = !peer ? `connected from ${ip}, which is not a mesh node's tailnet address` : !peer.online ? `connected from ${ip} (${peer.hostname}), which is offline in the tailnet` : `device ID does not match the certificate ${peer.hostname} (${ip}) presents`;
+    plan.refused.push({ deviceId: p.deviceId, name: p.name, address: p.address, reason });
+  }
+  return plan;
+}
+
+// ../../packages/core/src/steps/syncthing.ts
+import { access as access3, mkdir as mkdir4, readFile as readFile6, writeFile as writeFile2 } from "fs/promises";
+import path16 from "path";
+import { setTimeout as sleep3 } from "timers/promises";
+
+// ../../packages/core/src/internal/services.ts
+import path15 from "path";
+function servicesDir(ctx) {
+  return path15.join(ctx.paths.stateDir, "services");
+}
+function serviceManager(ctx) {
+  return detectServiceManager({
+    stateDir: servicesDir(ctx),
+    runner: ctx.runner,
+    ...ctx.paths.root === "/" ? {} : { root: ctx.paths.root }
+  });
+}
+async function ensureService(ctx, spec) {
+  const sm = await serviceManager(ctx);
+  const installed = (await sm.install(spec)).changed;
+  const before = await sm.status(spec.name);
+  if (!before.enabled) await sm.enable(spec.name);
+  if (before.active && installed) {
+    await sm.restart(spec.name);
+    return { installed, started: false, restarted: true };
+  }
+  if (!before.active) {
+    await sm.start(spec.name);
+    return { installed, started: true, restarted: false };
+  }
+  return { installed, started: false, restarted: false };
+}
+var HeadscaleServiceAdapter = class extends HeadscaleService {
+  constructor(ctx, spec) {
+    super({ manager: () => serviceManager(ctx), spec });
+  }
+};
+
+// ../../packages/core/src/internal/syncthing-xml.ts
+function applySyncthingXml(xml, s) {
+  return privateSyncthingConfig(xml, {
+    guiAddress: s.guiAddress,
+    listenAddresses: [s.listenAddress],
+    deviceName: s.deviceName
+  });
 }
 
 // ../../packages/core/src/steps/syncthing.ts
 function syncthingBinary(ctx) {
   return ctx.paths.binaries.syncthing ?? "syncthing";
 }
-function runDir(ctx) {
-  return path13.join(ctx.paths.stateDir, "run");
-}
 async function exists2(p) {
-  return access2(p).then(
+  return access3(p).then(
     () => true,
     () => false
   );
@@ -70717,7 +71319,12 @@ async function connectSyncthing(ctx) {
     });
   }
   const baseUrl = home.baseUrl ?? `http://127.0.0.1:${ctx.ports.syncthingGui}`;
-  const client = new SyncthingClient({ baseUrl, apiKey: home.apiKey, timeout: 1e4, maxRetries: 1 });
+  const client = new SyncthingClient({
+    baseUrl,
+    apiKey: home.apiKey,
+    timeout: 1e4,
+    maxRetries: 1
+  });
   return { client, home, deviceId: home.deviceId };
 }
 async function syncthingAnswers(st) {
@@ -70738,45 +71345,61 @@ async function requireSyncthing(ctx) {
   }
   return st;
 }
-async function ensureSyncthing(ctx) {
+async function ensureSyncthing(ctx, o2 = {}) {
   const changes = [];
   const r = ctx.reporter;
   const home = ctx.paths.syncthingHome;
-  const configPath = path13.join(home, "config.xml");
+  const configPath = path16.join(home, "config.xml");
   const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
-  const listenAddress = `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
+  const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
+  const folder = {
+    id: o2.folderId ?? SHARED_FOLDER_ID,
+    path: o2.folderPath ?? ctx.paths.sharedFolder,
+    stignore: o2.stignore ?? true
+  };
   if (!await exists2(configPath)) {
-    await mkdir6(home, { recursive: true, mode: 448 });
+    await mkdir4(home, { recursive: true, mode: 448 });
     const gen = await ctx.runner.run(
       syncthingBinary(ctx),
       ["generate", `--home=${home}`, "--no-default-folder", "--skip-port-probing"],
       { timeout: 6e4, env: { STNODEFAULTFOLDER: "1", STNOUPGRADE: "1" } }
     );
     if (gen.exitCode !== 0) {
-      throw new MeshError(`syncthing generate failed: ${gen.stderr.trim().split("\n").pop() ?? ""}`, {
-        hint: "check that syncthing is installed (MESH_SYNCTHING_BIN) and the home is writable"
-      });
+      throw new MeshError(
+        `syncthing generate failed: ${gen.stderr.trim().split("\n").pop() ?? ""}`,
+        {
+          hint: "check that syncthing is installed (MESH_SYNCTHING_BIN) and the home is writable"
+        }
+      );
     }
-    const xml = await readFile7(configPath, "utf8");
+    const xml = await readFile6(configPath, "utf8");
     const edited = applySyncthingXml(xml, { guiAddress, listenAddress, deviceName: ctx.hostname });
-    await writeFile4(configPath, edited, { mode: 384 });
+    await writeFile2(configPath, edited, { mode: 384 });
     changes.push("generated the Syncthing identity and config");
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
   }
   let st = await connectSyncthing(ctx);
   if (!await syncthingAnswers(st)) {
-    const opts = { runDir: runDir(ctx) };
-    if (await runningPid("syncthing", opts) === void 0) {
-      await startDaemon(
-        {
-          name: "syncthing",
-          file: syncthingBinary(ctx),
-          args: ["serve", `--home=${home}`, "--no-browser", "--no-upgrade", `--gui-address=${guiAddress}`],
-          env: { STNOUPGRADE: "1", STNODEFAULTFOLDER: "1" }
-        },
-        opts
-      );
-      changes.push("started Syncthing");
+    try {
+      const done = await ensureService(ctx, {
+        name: "mesh-syncthing",
+        description: "Syncthing for the Mesh shared folder",
+        exec: [
+          await findOnPath(syncthingBinary(ctx), ctx.env),
+          "serve",
+          `--home=${home}`,
+          "--no-browser",
+          "--no-upgrade",
+          `--gui-address=${guiAddress}`
+        ],
+        // One process whose restarts (exit 3 after some config changes) the service manager does.
+        env: { STNOUPGRADE: "1", STNODEFAULTFOLDER: "1", STMONITORED: "yes", STNORESTART: "1" },
+        restart: "always",
+        restartSec: 1
+      });
+      if (done.started || done.restarted) changes.push("started Syncthing");
+    } catch (error62) {
+      throw toMeshError(error62, "starting Syncthing");
     }
     const wait = r.wait("Waiting for Syncthing to answer");
     const until = Date.now() + 45e3;
@@ -70785,7 +71408,7 @@ async function ensureSyncthing(ctx) {
         wait.fail();
         throw new MeshError(`Syncthing did not answer on ${guiAddress} within 45s`, {
           kind: "serviceDown",
-          hint: `see ${path13.join(runDir(ctx), "syncthing.log")}`
+          hint: `see the service log (mesh-syncthing.log in ${servicesDir(ctx)})`
         });
       }
       await sleep3(300);
@@ -70795,13 +71418,13 @@ async function ensureSyncthing(ctx) {
   }
   r.ok(`Syncthing is running on port ${ctx.ports.syncthingGui}`);
   try {
-    await configureOverRest(ctx, st, listenAddress, changes);
+    await configureOverRest(ctx, st, listenAddress, folder, o2.options ?? {}, changes);
   } catch (error62) {
     throw toMeshError(error62, "configuring Syncthing");
   }
-  return { deviceId: st.deviceId, folderPath: ctx.paths.sharedFolder, changes };
+  return { deviceId: st.deviceId, folderPath: folder.path, changes };
 }
-async function configureOverRest(ctx, st, listenAddress, changes) {
+async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, changes) {
   const r = ctx.reporter;
   const c3 = st.client;
   const options = await c3.config.options.get();
@@ -70814,9 +71437,9 @@ async function configureOverRest(ctx, st, listenAddress, changes) {
     startBrowser: false,
     urAccepted: -1,
     autoUpgradeIntervalH: 0,
-    crashReportingEnabled: false
+    crashReportingEnabled: false,
+    ...extraOptions
   };
-  void OFFLINE_OPTIONS;
   const patch = {};
   for (const [k, v] of Object.entries(want)) {
     if (JSON.stringify(options[k]) !== JSON.stringify(v)) patch[k] = v;
@@ -70831,51 +71454,57 @@ async function configureOverRest(ctx, st, listenAddress, changes) {
     await c3.config.devices.update(st.deviceId, { name: ctx.hostname });
     changes.push(`renamed this Syncthing device to ${ctx.hostname}`);
   }
-  const folderPath = ctx.paths.sharedFolder;
-  await mkdir6(folderPath, { recursive: true });
-  const stignore = path13.join(folderPath, ".stignore");
-  if (!await exists2(stignore)) {
-    await writeFile4(stignore, DEFAULT_STIGNORE);
+  const folderPath = wanted.path;
+  const folderId = wanted.id;
+  await mkdir4(folderPath, { recursive: true });
+  const stignore = path16.join(folderPath, ".stignore");
+  if (wanted.stignore && !await exists2(stignore)) {
+    await writeFile2(stignore, DEFAULT_STIGNORE);
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
   }
   const folders = await c3.config.folders.list();
-  const folder = folders.find((f) => f.id === SHARED_FOLDER_ID);
+  const folder = folders.find((f) => f.id === folderId);
   const settings = {
-    label: SHARED_FOLDER_LABEL,
+    label: folderId === SHARED_FOLDER_ID ? SHARED_FOLDER_LABEL : folderId,
     type: "sendreceive",
     fsWatcherEnabled: true,
     fsWatcherDelayS: 1,
     versioning: { type: "simple", params: { keep: "5" } }
   };
   if (!folder) {
-    await c3.config.folders.add({ id: SHARED_FOLDER_ID, path: folderPath, ...settings });
-    changes.push(`created folder ${SHARED_FOLDER_ID} at ${folderPath}`);
-    r.ok(`Shared folder ${SHARED_FOLDER_ID} at ${folderPath}`);
+    await c3.config.folders.add({ id: folderId, path: folderPath, ...settings });
+    changes.push(`created folder ${folderId} at ${folderPath}`);
+    r.ok(`Shared folder ${folderId} at ${folderPath}`);
   } else {
     const patch2 = {};
     if (folder.path.replace(/\/+$/, "") !== folderPath.replace(/\/+$/, "")) {
       throw new MeshError(
-        `folder ${SHARED_FOLDER_ID} already points at ${folder.path}, not ${folderPath}`,
-        { kind: "badInput", hint: "set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing" }
+        `folder ${folderId} already points at ${folder.path}, not ${folderPath}`,
+        {
+          kind: "badInput",
+          hint: "set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing"
+        }
       );
     }
     if (folder.label !== settings.label) patch2.label = settings.label;
     if (folder.type !== "sendreceive") patch2.type = "sendreceive";
     if (folder.fsWatcherEnabled !== true) patch2.fsWatcherEnabled = true;
     if (folder.fsWatcherDelayS !== 1) patch2.fsWatcherDelayS = 1;
-    if (folder.versioning?.type !== "simple") patch2.versioning = settings.versioning;
+    if (folder.versioning?.type !== "simple")
+      patch2.versioning = settings.versioning;
     if (Object.keys(patch2).length > 0) {
-      await c3.config.folders.update(SHARED_FOLDER_ID, patch2);
-      changes.push(`folder ${SHARED_FOLDER_ID}: ${Object.keys(patch2).join(", ")}`);
+      await c3.config.folders.update(folderId, patch2);
+      changes.push(`folder ${folderId}: ${Object.keys(patch2).join(", ")}`);
     } else {
-      r.ok(`Shared folder ${SHARED_FOLDER_ID} already configured`);
+      r.ok(`Shared folder ${folderId} already configured`);
     }
   }
 }
 
 // ../../packages/core/src/steps/tailscale.ts
-import path14 from "path";
+import { mkdir as mkdir5 } from "fs/promises";
+import path17 from "path";
 import { setTimeout as sleep5 } from "timers/promises";
 
 // ../../packages/tailscale/src/binaries.ts
@@ -70940,14 +71569,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path18, status, body, options = {}) {
-    super(`${method} ${path18} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path21, status, body, options = {}) {
+    super(`${method} ${path21} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path18;
+    this.path = path21;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -71306,19 +71935,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path18 = `watch-ipn-bus?mask=${mask}`;
+    const path21 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path18, void 0, signal);
+      res = await this.#send("GET", path21, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path18, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path21, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -71329,7 +71958,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse3(NotifySchema, line, path18);
+          if (line) yield parse3(NotifySchema, line, path21);
         }
       }
     } catch (e) {
@@ -71340,18 +71969,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path18, schema3, body, options) {
-    const text = await this.#call(method, path18, body, options);
-    return parse3(schema3, text, path18);
+  async #json(method, path21, schema3, body, options) {
+    const text = await this.#call(method, path21, body, options);
+    return parse3(schema3, text, path21);
   }
-  async #call(method, path18, body, options) {
+  async #call(method, path21, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path18}`;
+    const what = `${method} /localapi/v0/${path21}`;
     try {
-      const res = await this.#send(method, path18, body, d.signal);
+      const res = await this.#send(method, path21, body, d.signal);
       const text = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path18}`, res.statusCode, text);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path21}`, res.statusCode, text);
       }
       return text;
     } catch (e) {
@@ -71359,9 +71988,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path18, body, signal) {
+  async #send(method, path21, body, signal) {
     try {
-      return await (0, import_undici3.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path18}`, {
+      return await (0, import_undici3.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path21}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -71384,18 +72013,18 @@ var LocalApiClient = class {
     }
   }
 };
-function parse3(schema3, text, path18) {
+function parse3(schema3, text, path21) {
   let value;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path18}: answer is not JSON: ${text.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path21}: answer is not JSON: ${text.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema3.safeParse(value);
   if (!r.success) {
-    throw new TailscaleSchemaError(`${path18}: unexpected answer: ${r.error.message}`, {
+    throw new TailscaleSchemaError(`${path21}: unexpected answer: ${r.error.message}`, {
       cause: r.error,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -71659,10 +72288,13 @@ async function tailnetStatus(ctx) {
 async function requireTailnetStatus(ctx) {
   const s = await tailnetStatus(ctx);
   if (!s) {
-    throw new MeshError(`tailscaled is not running (no answer on ${ctx.paths.tailscale.socketPath})`, {
-      kind: "serviceDown",
-      hint: "run mesh client setup (or mesh client join) to start and join it"
-    });
+    throw new MeshError(
+      `tailscaled is not running (no answer on ${ctx.paths.tailscale.socketPath})`,
+      {
+        kind: "serviceDown",
+        hint: "run mesh client setup (or mesh client join) to start and join it"
+      }
+    );
   }
   return s;
 }
@@ -71671,7 +72303,6 @@ async function ensureTailscaled(ctx, serverUrl2) {
     ctx.reporter.ok("tailscaled is running");
     return false;
   }
-  const runDir2 = path14.join(ctx.paths.stateDir, "run");
   const tun = ctx.env["MESH_TAILSCALE_TUN"];
   const launch = tailscaledLaunch({
     stateDir: ctx.paths.tailscale.stateDir,
@@ -71681,27 +72312,28 @@ async function ensureTailscaled(ctx, serverUrl2) {
     ...tun ? { tun } : {},
     ...ctx.paths.binaries.tailscaled ? { binary: ctx.paths.binaries.tailscaled } : {}
   });
-  if (await runningPid("tailscaled", { runDir: runDir2 }) === void 0) {
-    await startDaemon(
-      {
-        name: "tailscaled",
-        file: launch.file,
-        args: launch.args,
-        env: launch.env,
-        dirs: [...launch.dirs, path14.dirname(ctx.paths.tailscale.socketPath)]
-      },
-      { runDir: runDir2 }
-    );
+  for (const d of [...launch.dirs, path17.dirname(ctx.paths.tailscale.socketPath)]) {
+    await mkdir5(d, { recursive: true, mode: 448 });
+  }
+  try {
+    await ensureService(ctx, {
+      name: "mesh-tailscaled",
+      description: "Tailscale daemon for the Mesh tailnet",
+      exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
+      env: launch.env,
+      restart: "always"
+    });
+  } catch (error62) {
+    throw toMeshError(error62, "starting tailscaled");
   }
   const wait = ctx.reporter.wait("Starting tailscaled");
   const until = Date.now() + 3e4;
   while (!await tailnetStatus(ctx)) {
-    if (Date.now() > until || await runningPid("tailscaled", { runDir: runDir2 }) === void 0) {
+    if (Date.now() > until) {
       wait.fail();
-      const tail = await daemonLogTail("tailscaled", { runDir: runDir2 }, 3);
       throw new MeshError("tailscaled did not start", {
         kind: "serviceDown",
-        hint: `see ${path14.join(runDir2, "tailscaled.log")}${tail ? `: ${tail.split("\n").pop()}` : ""}`
+        hint: `see the service log (mesh-tailscaled.log in ${servicesDir(ctx)})`
       });
     }
     await sleep5(200);
@@ -71709,17 +72341,28 @@ async function ensureTailscaled(ctx, serverUrl2) {
   wait.done();
   return true;
 }
-async function joinTailnet(ctx, serverUrl2, authKey, timeoutMs = 6e4) {
+async function joinTailnet(ctx, serverUrl2, authKey, o2 = {}) {
   const wait = ctx.reporter.wait(`Joining the tailnet at ${serverUrl2}`);
   try {
+    if (o2.tags && o2.tags.length > 0) {
+      const client = localApi(ctx);
+      try {
+        await client.patchPrefs(
+          { AdvertiseTags: [...o2.tags] },
+          { timeout: 5e3, ...ctx.signal ? { signal: ctx.signal } : {} }
+        );
+      } finally {
+        await client.close();
+      }
+    }
     const r = await join6({
       controlUrl: serverUrl2,
       authKey,
       hostname: ctx.hostname,
-      acceptRoutes: true,
+      acceptRoutes: o2.acceptRoutes ?? true,
       // MagicDNS would rewrite the machine's resolv.conf; Mesh dials tailnet IPs only.
       acceptDns: false,
-      timeout: timeoutMs,
+      timeout: o2.timeoutMs ?? 6e4,
       socketPath: ctx.paths.tailscale.socketPath,
       ...ctx.signal ? { signal: ctx.signal } : {}
     });
@@ -71731,7 +72374,224 @@ async function joinTailnet(ctx, serverUrl2, authKey, timeoutMs = 6e4) {
   }
 }
 
+// ../../packages/core/src/steps/peer.ts
+async function probeDeviceId2(ip, o2) {
+  const [cert, key] = await Promise.all([
+    readFile7(path18.join(o2.home, "cert.pem"), "utf8"),
+    readFile7(path18.join(o2.home, "key.pem"), "utf8")
+  ]);
+  const results = await Promise.allSettled(
+    (o2.ports ?? SYNC_PORTS).map(async (port) => {
+      const der = await probeCertificate({
+        host: ip,
+        port,
+        cert,
+        key,
+        timeout: o2.timeout ?? 3e3,
+        ...o2.signal ? { signal: o2.signal } : {}
+      });
+      return { ip, port, deviceId: deviceIdFromCertificate(der) };
+    })
+  );
+  return results.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+}
+function firstIpv4(ips) {
+  return ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2));
+}
+async function pairPeers(ctx, o2 = {}) {
+  const st = await requireSyncthing(ctx);
+  const ts = await requireTailnetStatus(ctx);
+  if (ts.backendState !== "Running") {
+    throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
+      kind: "serviceDown",
+      hint: "run mesh client join first"
+    });
+  }
+  const r = ctx.reporter;
+  const serverUrl2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
+  const serverHost = serverUrl2 ? new URL(serverUrl2).hostname : void 0;
+  const peers = ts.peers.flatMap((p) => {
+    const ip = firstIpv4(p.ips);
+    if (!ip) return [];
+    const endpoints = [...p.raw.Addrs ?? [], p.currentAddress ?? ""].map(hostOf);
+    const isServer = serverHost !== void 0 && endpoints.includes(serverHost) || ctx.settings.serverHostnames.includes(p.hostname.toLowerCase());
+    return [{ hostname: p.hostname, ip, online: p.online, isServer }];
+  });
+  const wait = r.wait(
+    `Probing Syncthing on ${peers.filter((p) => p.online).length} online peer(s)`
+  );
+  const probes = (await Promise.all(
+    peers.filter((p) => p.online).map(
+      (p) => probeDeviceId2(p.ip, {
+        home: st.home.home,
+        ...ctx.signal ? { signal: ctx.signal } : {}
+      })
+    )
+  )).flat();
+  wait.done(`${probes.length} device(s) found`);
+  let plan;
+  try {
+    const folderId = o2.folderId ?? SHARED_FOLDER_ID;
+    plan = await planFor(
+      st,
+      folderId,
+      peers,
+      probes,
+      o2.serverIsIntroducer ?? ctx.role !== "server"
+    );
+    await applyPlan(st, folderId, plan);
+  } catch (error62) {
+    throw toMeshError(error62, "pairing Syncthing");
+  }
+  for (const a2 of plan.add)
+    r.ok(
+      `Added ${a2.name} (${a2.deviceId.slice(0, 7)}...) at ${a2.address}${a2.introducer ? " as introducer" : ""}`
+    );
+  for (const a2 of plan.update)
+    r.ok(`Updated ${a2.name} (${a2.deviceId.slice(0, 7)}...) to ${a2.address}`);
+  for (const x of plan.refused)
+    r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || "unnamed"}): ${x.reason}`);
+  for (const u2 of plan.unreachable)
+    r.warn(`${u2.hostname} (${u2.ip}) is online but its Syncthing did not answer`);
+  const changed = plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
+  if (!changed) r.ok("Syncthing peers already up to date");
+  return {
+    deviceId: st.deviceId,
+    changed,
+    added: plan.add,
+    updated: plan.update.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
+    shared: plan.share,
+    accepted: plan.accepted,
+    refused: plan.refused,
+    unreachable: plan.unreachable.map(({ hostname: hostname3, ip }) => ({ hostname: hostname3, ip })),
+    peers: peers.length
+  };
+}
+async function planFor(st, folderId, peers, probes, serverIsIntroducer) {
+  const c3 = st.client;
+  const [devices, folder, pendingMap] = await Promise.all([
+    c3.config.devices.list(),
+    c3.config.folders.get(folderId),
+    c3.cluster.pending.devices()
+  ]);
+  const pending = Object.entries(pendingMap ?? {}).map(([deviceId, p]) => ({
+    deviceId,
+    name: p.name ?? "",
+    address: p.address ?? ""
+  }));
+  return planPeering({
+    ownDeviceId: st.deviceId,
+    peers,
+    probes,
+    configured: devices.filter((d) => !sameDeviceId(d.deviceID, st.deviceId)).map((d) => ({
+      deviceId: d.deviceID,
+      name: d.name ?? "",
+      addresses: d.addresses ?? [],
+      introducer: d.introducer ?? false
+    })),
+    folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
+    pending,
+    serverIsIntroducer
+  });
+}
+async function applyPlan(st, folderId, plan) {
+  const c3 = st.client;
+  for (const a2 of plan.add) {
+    await c3.config.devices.add({
+      deviceID: a2.deviceId,
+      name: a2.name,
+      addresses: [a2.address],
+      compression: "metadata",
+      introducer: a2.introducer,
+      autoAcceptFolders: false,
+      paused: false
+    });
+  }
+  for (const a2 of plan.update) {
+    await c3.config.devices.update(a2.deviceId, { addresses: [a2.address], introducer: a2.introducer });
+  }
+  if (plan.share.length > 0) {
+    const folder = await c3.config.folders.get(folderId);
+    const devices = [...folder.devices ?? []];
+    for (const id3 of plan.share) {
+      if (!devices.some((d) => d.deviceID === id3)) devices.push({ deviceID: id3 });
+    }
+    await c3.config.folders.update(folderId, { devices });
+  }
+  for (const x of plan.refused) await c3.cluster.pending.dismissDevice(x.deviceId);
+}
+async function addDevice(ctx, o2) {
+  let id3;
+  try {
+    id3 = parseDeviceId(o2.deviceId).id;
+  } catch (error62) {
+    throw new MeshError(`Invalid device ID format: ${error62.message}`, {
+      kind: "badInput",
+      hint: "copy the full ID from mesh status --verbose on the peer",
+      cause: error62
+    });
+  }
+  if (o2.address !== void 0 && !/^tcp:\/\/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d{1,5}$/i.test(o2.address)) {
+    throw new MeshError(`--address must be tcp://IP:PORT, got ${JSON.stringify(o2.address)}`, {
+      kind: "badInput"
+    });
+  }
+  const st = await requireSyncthing(ctx);
+  if (sameDeviceId(id3, st.deviceId)) {
+    throw new MeshError("Cannot add yourself as a peer", { kind: "badInput" });
+  }
+  const name = o2.name ?? `peer-${id3.slice(0, 7)}`;
+  const addresses = o2.address ? [o2.address] : ["dynamic"];
+  try {
+    const c3 = st.client;
+    const existing = (await c3.config.devices.list()).find((d) => sameDeviceId(d.deviceID, id3));
+    let changed = false;
+    if (!existing) {
+      await c3.config.devices.add({
+        deviceID: id3,
+        name,
+        addresses,
+        compression: "metadata",
+        introducer: false,
+        autoAcceptFolders: false
+      });
+      changed = true;
+    } else if (JSON.stringify(existing.addresses) !== JSON.stringify(addresses) || existing.name !== name) {
+      await c3.config.devices.update(existing.deviceID, { addresses, name });
+      changed = true;
+    }
+    const folder = await c3.config.folders.get(SHARED_FOLDER_ID);
+    if (!(folder.devices ?? []).some((d) => sameDeviceId(d.deviceID, id3))) {
+      await c3.config.folders.update(SHARED_FOLDER_ID, {
+        devices: [...folder.devices ?? [], { deviceID: existing?.deviceID ?? id3 }]
+      });
+      changed = true;
+    }
+    return { deviceId: id3, changed, name, address: o2.address };
+  } catch (error62) {
+    throw toMeshError(error62, "adding the device");
+  }
+}
+
+// ../../packages/core/src/steps/retry.ts
+function isTransientJoinError(error62) {
+  if (error62 instanceof MeshError) {
+    if (error62.kind === "serverUnreachable") return true;
+    if (error62.kind === "authRejected" || error62.kind === "badInput") return false;
+    return isTransientJoinError(error62.cause);
+  }
+  const name = error62?.name;
+  return name === "TailscaleControlUnreachableError" || name === "TailscaleTimeoutError" || name === "TailscaleDaemonUnreachableError" || name === "HeadscaleConnectionError";
+}
+function retryDelayMs(attempt, random = Math.random()) {
+  const base = Math.min(15e3, 1e3 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base / 2 + base / 2 * random);
+}
+
 // ../../packages/core/src/steps/server.ts
+import { access as access4, mkdir as mkdir6, writeFile as writeFile3 } from "fs/promises";
+import os4 from "os";
+import path19 from "path";
 function requireServerRole(ctx) {
   if (ctx.role !== "server") {
     throw new MeshError(
@@ -71745,17 +72605,23 @@ function parsePostgresUrl(url2) {
   try {
     u2 = new URL(url2);
   } catch {
-    throw new MeshError("--postgres must be a URL like postgres://user:password@host:5432/headscale", {
-      kind: "badInput",
-      hint: "check the --postgres value"
-    });
+    throw new MeshError(
+      "--postgres must be a URL like postgres://user:password@host:5432/headscale",
+      {
+        kind: "badInput",
+        hint: "check the --postgres value"
+      }
+    );
   }
   const name = decodeURIComponent(u2.pathname.replace(/^\//, ""));
   if (!/^postgres(ql)?:$/.test(u2.protocol) || !u2.hostname || !u2.username || !name) {
-    throw new MeshError("--postgres must be a URL like postgres://user:password@host:5432/headscale", {
-      kind: "badInput",
-      hint: "give user, host and database name"
-    });
+    throw new MeshError(
+      "--postgres must be a URL like postgres://user:password@host:5432/headscale",
+      {
+        kind: "badInput",
+        hint: "give user, host and database name"
+      }
+    );
   }
   return {
     type: "postgres",
@@ -71805,15 +72671,16 @@ function headscaleService(ctx) {
         binary,
         configPath: ctx.paths.headscale.configPath,
         stateDir: ctx.paths.headscale.stateDir,
-        socketDir: path15.dirname(ctx.paths.headscale.socketPath)
+        socketDir: path19.dirname(ctx.paths.headscale.socketPath)
       }
     });
   }
-  return new SupervisedProcessService({
-    binary,
-    configPath: ctx.paths.headscale.configPath,
-    runDir: path15.join(ctx.paths.stateDir, "run"),
-    runner: ctx.runner
+  return new HeadscaleServiceAdapter(ctx, {
+    name: "mesh-headscale",
+    description: "Headscale control server (Mesh)",
+    exec: [binary, "-c", ctx.paths.headscale.configPath, "serve"],
+    env: { HEADSCALE_DISABLE_CHECK_UPDATES: "true" },
+    restart: "always"
   });
 }
 function localHeadscale(ctx) {
@@ -71827,7 +72694,7 @@ function localHeadscale(ctx) {
   });
 }
 async function exists3(p) {
-  return access3(p).then(
+  return access4(p).then(
     () => true,
     () => false
   );
@@ -71839,22 +72706,24 @@ async function setupServer(ctx, o2 = {}) {
   const database = o2.postgres ? parsePostgresUrl(o2.postgres) : void 0;
   const saved = await readSavedServerUrl({ root: "/", env: ctx.env }).catch(() => void 0);
   const ip = primaryIpv4();
-  const listen = o2.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : void 0);
-  if (!listen) {
+  const listen2 = o2.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : void 0);
+  if (!listen2) {
     throw new MeshError("could not find this machine's IPv4 address to listen on", {
       kind: "badInput",
       hint: "pass --listen IP:PORT"
     });
   }
-  if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen)) {
-    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen)}`, { kind: "badInput" });
+  if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen2)) {
+    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen2)}`, {
+      kind: "badInput"
+    });
   }
-  const serverUrl2 = validateServerUrl(o2.serverUrl ?? saved ?? `http://${listen}`);
+  const serverUrl2 = validateServerUrl(o2.serverUrl ?? saved ?? `http://${listen2}`);
   const hsPaths = ctx.paths.headscale;
-  await mkdir7(path15.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir6(path19.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
-    listenAddr: listen,
+    listenAddr: listen2,
     stateDir: hsPaths.stateDir,
     socketPath: hsPaths.socketPath,
     ...database ? { database } : {}
@@ -71899,8 +72768,8 @@ async function setupServer(ctx, o2 = {}) {
     } else r.ok(`User ${MESH_USER} already exists`);
     if (!await exists3(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir7(path15.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
-      await writeFile5(ctx.paths.apiKeyFile, `${created.key}
+      await mkdir6(path19.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await writeFile3(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
       r.ok(`API key saved (mode 0600): ${ctx.paths.apiKeyFile}`);
@@ -71940,15 +72809,173 @@ async function setupServer(ctx, o2 = {}) {
   };
 }
 
+// ../../packages/core/src/steps/client.ts
+function validateAuthKey(key) {
+  const k = (key ?? "").trim();
+  if (k === "") {
+    throw new MeshError("no pre-auth key given", {
+      kind: "badInput",
+      hint: "pass --key-file FILE, pipe the key on stdin, or set MESH_AUTH_KEY (create one with mesh server keygen)"
+    });
+  }
+  if (/\s/.test(k) || k.length < 16 || k.length > 200) {
+    throw new MeshError(
+      "the pre-auth key is malformed (expected one word, as mesh server keygen prints it)",
+      {
+        kind: "badInput",
+        hint: "create a new key with mesh server keygen"
+      }
+    );
+  }
+  return k;
+}
+async function checkServerHealth(ctx, serverUrl2) {
+  const wait = ctx.reporter.wait(`Checking ${serverUrl2}/health`);
+  try {
+    const hs = new HeadscaleClient({ rest: { url: serverUrl2, timeout: 5e3 } });
+    await hs.health({ timeout: 5e3, ...ctx.signal ? { signal: ctx.signal } : {} });
+    wait.done();
+  } catch (error62) {
+    wait.fail();
+    const e = toMeshError(error62, `server ${serverUrl2} is unreachable`);
+    throw new MeshError(e.message, {
+      kind: "serverUnreachable",
+      cause: error62,
+      hint: "check the URL and that Headscale runs there (mesh server status on the server)"
+    });
+  }
+}
+async function which(ctx, name, explicit) {
+  if (explicit)
+    return access5(explicit).then(
+      () => true,
+      () => false
+    );
+  if (await access5(path20.join("/var/cache/mesh/bin", name)).then(
+    () => true,
+    () => false
+  ))
+    return true;
+  const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
+  return r.exitCode === 0;
+}
+async function missingPrograms(ctx) {
+  const b = ctx.paths.binaries;
+  const checks = [
+    ["tailscale", b.tailscale],
+    ["tailscaled", b.tailscaled],
+    ["syncthing", b.syncthing]
+  ];
+  const missing = [];
+  for (const [name, explicit] of checks)
+    if (!await which(ctx, name, explicit)) missing.push(name);
+  return missing;
+}
+async function joinMesh(ctx, o2) {
+  const authKey = validateAuthKey(o2.authKey);
+  const saved = o2.serverUrl ?? ctx.settings.serverUrl ?? await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
+  if (!saved) {
+    throw new MeshError("No saved server URL found", {
+      kind: "badInput",
+      hint: "Run 'mesh client setup --server URL' first"
+    });
+  }
+  const serverUrl2 = validateServerUrl(saved);
+  const retries = o2.retries ?? 0;
+  let r;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await checkServerHealth(ctx, serverUrl2);
+      await ensureTailscaled(ctx, serverUrl2);
+      r = await joinTailnet(ctx, serverUrl2, authKey, {
+        ...o2.tags ? { tags: o2.tags } : {},
+        ...o2.acceptRoutes === void 0 ? {} : { acceptRoutes: o2.acceptRoutes }
+      });
+      break;
+    } catch (error62) {
+      if (attempt >= retries || ctx.signal?.aborted || !isTransientJoinError(error62)) throw error62;
+      const ms = retryDelayMs(attempt + 1);
+      ctx.reporter.warn(
+        `Join attempt ${attempt + 1} failed (${error62.message}); retrying in ${Math.round(ms / 100) / 10}s`
+      );
+      await sleep6(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+        throw error62;
+      });
+    }
+  }
+  ctx.reporter.ok(
+    r.changed ? `Joined the tailnet: ${r.ipv4 ?? "?"}` : `Already in the tailnet: ${r.ipv4 ?? "?"}`
+  );
+  const self = (await tailnetStatus(ctx))?.self;
+  return {
+    serverUrl: serverUrl2,
+    changed: r.changed,
+    tailnetIp: r.ipv4,
+    tailnetIpv6: r.ipv6,
+    hostname: r.hostname,
+    nodeId: self?.id || void 0
+  };
+}
+async function clientSetup(ctx, o2) {
+  const serverUrl2 = validateServerUrl(o2.serverUrl);
+  const authKey = validateAuthKey(o2.authKey);
+  const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o2.peer ?? true });
+  const r = ctx.reporter;
+  const changes = [];
+  r.info(`OS: ${ctx.platform.osType}, role: ${ctx.role}, server: ${serverUrl2}`);
+  await checkServerHealth(ctx, serverUrl2);
+  r.ok("Server is healthy");
+  const missing = await missingPrograms(ctx);
+  if (missing.length > 0) {
+    throw new MeshError(`missing programs: ${missing.join(", ")}`, {
+      kind: "badInput",
+      hint: "install them (apt install tailscale syncthing) or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
+    });
+  }
+  r.ok("Tailscale and Syncthing are installed");
+  if (await ensureTailscaled(ctx, serverUrl2)) changes.push("started tailscaled");
+  const joined = await joinTailnet(ctx, serverUrl2, authKey);
+  if (joined.changed) changes.push(`joined the tailnet (${joined.ipv4 ?? "?"})`);
+  r.ok(`Tailscale IP: ${joined.ipv4 ?? "?"}`);
+  const saved = await writeSavedServerUrl(serverUrl2, { env: ctx.env });
+  if (saved.changed) {
+    changes.push(`saved the server URL in ${saved.path}`);
+    r.ok(`Server URL saved: ${saved.path}`);
+  }
+  for (const step of steps) {
+    if (step.mode === "manual") r.warn(`Manual step: ${step.title}`);
+  }
+  const st = await ensureSyncthing(ctx);
+  changes.push(...st.changes);
+  let peer;
+  if (o2.peer ?? true) {
+    peer = await pairPeers(ctx, { serverIsIntroducer: true });
+    if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);
+  }
+  return {
+    changed: changes.length > 0,
+    changes,
+    serverUrl: serverUrl2,
+    tailnetIp: joined.ipv4,
+    deviceId: st.deviceId,
+    folderPath: st.folderPath,
+    steps,
+    ...peer ? { peer } : {}
+  };
+}
+
 // ../../packages/core/src/steps/keys.ts
 function parseDuration(value) {
   const m = /^(\d+)(s|m|h|d)$/.exec(value.trim());
   const unit = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
   if (!m?.[1] || !m[2]) {
-    throw new MeshError(`--expiration must look like 30m, 24h or 7d, got ${JSON.stringify(value)}`, {
-      kind: "badInput",
-      hint: "use a number followed by s, m, h or d"
-    });
+    throw new MeshError(
+      `--expiration must look like 30m, 24h or 7d, got ${JSON.stringify(value)}`,
+      {
+        kind: "badInput",
+        hint: "use a number followed by s, m, h or d"
+      }
+    );
   }
   const ms = Number(m[1]) * unit[m[2]];
   if (ms <= 0) throw new MeshError("--expiration must be positive", { kind: "badInput" });
@@ -71958,7 +72985,10 @@ function parseTags(value) {
   if (!value) return [];
   return value.split(",").map((t) => t.trim()).filter(Boolean).map((t) => t.startsWith("tag:") ? t : `tag:${t}`).map((t) => {
     if (!/^tag:[a-z0-9][a-z0-9-]*$/i.test(t)) {
-      throw new MeshError(`invalid tag ${JSON.stringify(t)}`, { kind: "badInput", hint: "tags are letters, digits and -" });
+      throw new MeshError(`invalid tag ${JSON.stringify(t)}`, {
+        kind: "badInput",
+        hint: "tags are letters, digits and -"
+      });
     }
     return t;
   });
@@ -71969,7 +72999,10 @@ async function createJoinKey(ctx, o2 = {}) {
   const tags = parseTags(o2.tags);
   const serverUrl2 = await readSavedServerUrl({ env: ctx.env });
   if (!serverUrl2) {
-    throw new MeshError("this server is not set up yet", { kind: "badInput", hint: "run mesh server setup first" });
+    throw new MeshError("this server is not set up yet", {
+      kind: "badInput",
+      hint: "run mesh server setup first"
+    });
   }
   const hs = localHeadscale(ctx);
   try {
@@ -71995,18 +73028,63 @@ async function createJoinKey(ctx, o2 = {}) {
   }
 }
 async function saveJoinKey(ctx, key, file2) {
-  const { mkdir: mkdir8, writeFile: writeFile6, chmod: chmod2 } = await import("fs/promises");
-  const path18 = await import("path");
-  const target = file2 ?? path18.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir8(path18.dirname(target), { recursive: true, mode: 448 });
-  await writeFile6(target, `${key.key}
+  const { mkdir: mkdir7, writeFile: writeFile4, chmod: chmod2 } = await import("fs/promises");
+  const path21 = await import("path");
+  const target = file2 ?? path21.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir7(path21.dirname(target), { recursive: true, mode: 448 });
+  await writeFile4(target, `${key.key}
 `, { mode: 384 });
   await chmod2(target, 384);
   return target;
 }
 
+// ../../packages/core/src/steps/leave.ts
+var MESH_DAEMONS = ["mesh-syncthing", "mesh-tailscaled"];
+async function leaveMesh(ctx) {
+  const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  const call = { timeout: 15e3, ...ctx.signal ? { signal: ctx.signal } : {} };
+  try {
+    let state;
+    try {
+      state = (await client.status({ ...call, timeout: 3e3, peers: false })).BackendState;
+    } catch {
+      ctx.reporter.info("tailscaled is not running: nothing to log out");
+      return { changed: false };
+    }
+    if (state === "NeedsLogin" || state === "NoState") {
+      ctx.reporter.ok("Already logged out");
+      return { changed: false };
+    }
+    await client.logout(call);
+    ctx.reporter.ok("Logged out of the tailnet");
+    return { changed: true };
+  } catch (error62) {
+    throw toMeshError(error62, "logging out");
+  } finally {
+    await client.close();
+  }
+}
+async function stopMeshDaemons(ctx) {
+  const stopped = [];
+  try {
+    const sm = await serviceManager(ctx);
+    for (const name of MESH_DAEMONS) {
+      const s = await sm.status(name);
+      if (!s.installed) continue;
+      await sm.stop(name);
+      if (s.active || s.detail === "restarting") {
+        stopped.push(name);
+        ctx.reporter.ok(`Stopped ${name}`);
+      }
+    }
+  } catch (error62) {
+    throw toMeshError(error62, "stopping the mesh daemons");
+  }
+  return { stopped };
+}
+
 // ../../packages/core/src/steps/nodes.ts
-import { access as access4, readFile as readFile8 } from "fs/promises";
+import { access as access6, readFile as readFile8 } from "fs/promises";
 function summarizeNode(n2) {
   return {
     id: n2.id,
@@ -72073,10 +73151,15 @@ async function changeNode(ctx, action, ref, newName) {
     const before = summarizeNode(node2);
     if (action === "rename") {
       if (node2.givenName === newName) return { action, changed: false, node: before };
-      return { action, changed: true, node: summarizeNode(await hs.nodes.rename(node2.id, newName)) };
+      return {
+        action,
+        changed: true,
+        node: summarizeNode(await hs.nodes.rename(node2.id, newName))
+      };
     }
     if (action === "expire") {
-      if (node2.expiry && node2.expiry.getTime() <= Date.now()) return { action, changed: false, node: before };
+      if (node2.expiry && node2.expiry.getTime() <= Date.now())
+        return { action, changed: false, node: before };
       return { action, changed: true, node: summarizeNode(await hs.nodes.expire(node2.id)) };
     }
     await hs.nodes.delete(node2.id);
@@ -72087,7 +73170,7 @@ async function changeNode(ctx, action, ref, newName) {
 }
 async function serverStatus(ctx) {
   requireServerRole(ctx);
-  const configured = await access4(ctx.paths.headscale.configPath).then(
+  const configured = await access6(ctx.paths.headscale.configPath).then(
     () => true,
     () => false
   );
@@ -72120,419 +73203,13 @@ async function serverStatus(ctx) {
     result2.online = result2.nodes.filter((n2) => n2.online).length;
     result2.offline = result2.nodes.length - result2.online;
     const user = await hs.users.get({ name: MESH_USER });
-    result2.keys = (await hs.preAuthKeys.list({ user: { id: user.id } })).map((k) => summarizeKey(k));
+    result2.keys = (await hs.preAuthKeys.list({ user: { id: user.id } })).map(
+      (k) => summarizeKey(k)
+    );
   } catch (error62) {
     throw toMeshError(error62, "reading the server state");
   }
   return result2;
-}
-
-// ../../packages/core/src/steps/client.ts
-import { access as access5 } from "fs/promises";
-import path17 from "path";
-
-// ../../packages/core/src/steps/client-plan.ts
-function clientSetupPlan(platform2, role, o2) {
-  const steps = [
-    { id: "health-check", title: "Check the server /health", mode: "auto" },
-    { id: "install", title: "Install what is missing (Tailscale, Syncthing)", mode: "auto" },
-    { id: "tailscaled", title: "Start tailscaled", mode: "auto" },
-    { id: "join", title: "Join the tailnet", mode: "auto" },
-    { id: "save-server-url", title: "Save the server URL", mode: "auto" }
-  ];
-  if (platform2.osType === "wsl2") {
-    steps.push({
-      id: "wsl-systemd",
-      title: platform2.systemd ? "systemd is PID 1" : "Enable systemd in /etc/wsl.conf (then wsl --shutdown)",
-      mode: platform2.systemd ? "auto" : "manual"
-    });
-    steps.push({ id: "wsl-sshd", title: "sshd on port 2222 (drop-in /etc/ssh/sshd_config.d/mesh.conf)", mode: "auto" });
-  }
-  steps.push({ id: "syncthing", title: `Configure Syncthing for the ${role} role`, mode: "auto" });
-  if (platform2.osType === "windows") {
-    steps.push({ id: "windows-firewall", title: "Firewall rules for Syncthing (TCP sync port, UDP 21027)", mode: "auto" });
-    steps.push({ id: "windows-wsl-autostart", title: "Start WSL at logon (scheduled task)", mode: "auto" });
-  }
-  if (o2.peer) steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
-  return steps;
-}
-
-// ../../packages/core/src/steps/peer.ts
-import { readFile as readFile9 } from "fs/promises";
-import path16 from "path";
-
-// ../../packages/core/src/internal/tls-probe.ts
-import tls from "tls";
-function probeCertificate(o2) {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: o2.host,
-      port: o2.port,
-      cert: o2.cert,
-      key: o2.key,
-      // Self-signed by design: identity is the certificate hash, checked by the caller.
-      rejectUnauthorized: false,
-      ALPNProtocols: ["bep/1.0"],
-      servername: "syncthing",
-      minVersion: "TLSv1.2"
-    });
-    let settled = false;
-    const finish = (error62, der) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      o2.signal?.removeEventListener("abort", onAbort);
-      socket.destroy();
-      if (error62) reject(error62);
-      else resolve(der);
-    };
-    const onAbort = () => finish(new Error("probe aborted"));
-    const timer = setTimeout(
-      () => finish(new Error(`TLS probe of ${o2.host}:${o2.port} timed out`)),
-      o2.timeout ?? 3e3
-    );
-    o2.signal?.addEventListener("abort", onAbort, { once: true });
-    socket.once("secureConnect", () => {
-      const peer = socket.getPeerCertificate();
-      if (!peer || !peer.raw) finish(new Error(`${o2.host}:${o2.port} presented no certificate`));
-      else finish(void 0, peer.raw);
-    });
-    socket.once("error", (e) => finish(e));
-  });
-}
-
-// ../../packages/core/src/steps/peer-plan.ts
-function hostOf(address) {
-  const bare = address.replace(/^[a-z0-9+]+:\/\//i, "");
-  const v6 = /^\[([^\]]+)\]/.exec(bare);
-  if (v6?.[1]) return v6[1];
-  const i2 = bare.lastIndexOf(":");
-  return i2 > 0 && bare.indexOf(":") === i2 ? bare.slice(0, i2) : bare;
-}
-function planPeering(input2) {
-  const configured = new Map(input2.configured.map((d) => [d.deviceId, d]));
-  const peerByIp = new Map(input2.peers.map((p) => [p.ip, p]));
-  const plan = { add: [], update: [], share: [], accepted: [], refused: [], unreachable: [] };
-  const meshDevices = /* @__PURE__ */ new Map();
-  for (const peer of input2.peers) {
-    if (!peer.online) continue;
-    const found = input2.probes.filter((p) => p.ip === peer.ip);
-    if (found.length === 0) plan.unreachable.push(peer);
-    for (const probe of found) {
-      if (probe.deviceId === input2.ownDeviceId) continue;
-      meshDevices.set(probe.deviceId, {
-        deviceId: probe.deviceId,
-        name: peer.hostname,
-        address: `tcp://${peer.ip}:${probe.port}`,
-        introducer: input2.serverIsIntroducer && peer.isServer
-      });
-    }
-  }
-  for (const action of meshDevices.values()) {
-    const have = configured.get(action.deviceId);
-    if (!have) plan.add.push(action);
-    else if (!have.addresses.includes(action.address) || have.addresses.length !== 1 || action.introducer && !have.introducer) {
-      plan.update.push({ ...action, introducer: action.introducer || have.introducer });
-    }
-    if (!input2.folderDevices.includes(action.deviceId)) plan.share.push(action.deviceId);
-  }
-  for (const p of input2.pending) {
-    const ip = hostOf(p.address);
-    if (meshDevices.has(p.deviceId)) {
-      const expected = meshDevices.get(p.deviceId);
-      if (expected && hostOf(expected.address) === ip) {
-        plan.accepted.push(p.deviceId);
-        continue;
-      }
-    }
-    const peer = peerByIp.get(ip);
-    const reason = !peer ? `connected from ${ip}, which is not a mesh node's tailnet address` : !peer.online ? `connected from ${ip} (${peer.hostname}), which is offline in the tailnet` : `device ID does not match the certificate ${peer.hostname} (${ip}) presents`;
-    plan.refused.push({ deviceId: p.deviceId, name: p.name, address: p.address, reason });
-  }
-  return plan;
-}
-
-// ../../packages/core/src/steps/peer.ts
-async function probeDeviceId(ip, o2) {
-  const [cert, key] = await Promise.all([
-    readFile9(path16.join(o2.home, "cert.pem"), "utf8"),
-    readFile9(path16.join(o2.home, "key.pem"), "utf8")
-  ]);
-  const results = await Promise.allSettled(
-    (o2.ports ?? SYNC_PORTS).map(async (port) => {
-      const der = await probeCertificate({
-        host: ip,
-        port,
-        cert,
-        key,
-        timeout: o2.timeout ?? 3e3,
-        ...o2.signal ? { signal: o2.signal } : {}
-      });
-      return { ip, port, deviceId: deviceIdFromCertificate(der) };
-    })
-  );
-  return results.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
-}
-function firstIpv4(ips) {
-  return ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2));
-}
-async function pairPeers(ctx, o2 = {}) {
-  const st = await requireSyncthing(ctx);
-  const ts = await requireTailnetStatus(ctx);
-  if (ts.backendState !== "Running") {
-    throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
-      kind: "serviceDown",
-      hint: "run mesh client join first"
-    });
-  }
-  const r = ctx.reporter;
-  const serverUrl2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const serverHost = serverUrl2 ? new URL(serverUrl2).hostname : void 0;
-  const peers = ts.peers.flatMap((p) => {
-    const ip = firstIpv4(p.ips);
-    if (!ip) return [];
-    const endpoints = [...p.raw.Addrs ?? [], p.currentAddress ?? ""].map(hostOf);
-    const isServer = serverHost !== void 0 && endpoints.includes(serverHost) || ctx.settings.serverHostnames.includes(p.hostname.toLowerCase());
-    return [{ hostname: p.hostname, ip, online: p.online, isServer }];
-  });
-  const wait = r.wait(`Probing Syncthing on ${peers.filter((p) => p.online).length} online peer(s)`);
-  const probes = (await Promise.all(
-    peers.filter((p) => p.online).map((p) => probeDeviceId(p.ip, { home: st.home.home, ...ctx.signal ? { signal: ctx.signal } : {} }))
-  )).flat();
-  wait.done(`${probes.length} device(s) found`);
-  let plan;
-  try {
-    plan = await planFor(ctx, st, peers, probes, o2.serverIsIntroducer ?? ctx.role !== "server");
-    await applyPlan(st, plan);
-  } catch (error62) {
-    throw toMeshError(error62, "pairing Syncthing");
-  }
-  for (const a2 of plan.add) r.ok(`Added ${a2.name} (${a2.deviceId.slice(0, 7)}...) at ${a2.address}${a2.introducer ? " as introducer" : ""}`);
-  for (const a2 of plan.update) r.ok(`Updated ${a2.name} (${a2.deviceId.slice(0, 7)}...) to ${a2.address}`);
-  for (const x of plan.refused) r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || "unnamed"}): ${x.reason}`);
-  for (const u2 of plan.unreachable) r.warn(`${u2.hostname} (${u2.ip}) is online but its Syncthing did not answer`);
-  const changed = plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
-  if (!changed) r.ok("Syncthing peers already up to date");
-  return {
-    deviceId: st.deviceId,
-    changed,
-    added: plan.add,
-    updated: plan.update.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
-    shared: plan.share,
-    accepted: plan.accepted,
-    refused: plan.refused,
-    unreachable: plan.unreachable.map(({ hostname: hostname3, ip }) => ({ hostname: hostname3, ip })),
-    peers: peers.length
-  };
-}
-async function planFor(ctx, st, peers, probes, serverIsIntroducer) {
-  void ctx;
-  const c3 = st.client;
-  const [devices, folder, pendingMap] = await Promise.all([
-    c3.config.devices.list(),
-    c3.config.folders.get(SHARED_FOLDER_ID),
-    c3.cluster.pending.devices()
-  ]);
-  const pending = Object.entries(pendingMap ?? {}).map(([deviceId, p]) => ({
-    deviceId,
-    name: p.name ?? "",
-    address: p.address ?? ""
-  }));
-  return planPeering({
-    ownDeviceId: st.deviceId,
-    peers,
-    probes,
-    configured: devices.filter((d) => !sameDeviceId(d.deviceID, st.deviceId)).map((d) => ({
-      deviceId: d.deviceID,
-      name: d.name ?? "",
-      addresses: d.addresses ?? [],
-      introducer: d.introducer ?? false
-    })),
-    folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
-    pending,
-    serverIsIntroducer
-  });
-}
-async function applyPlan(st, plan) {
-  const c3 = st.client;
-  for (const a2 of plan.add) {
-    await c3.config.devices.add({
-      deviceID: a2.deviceId,
-      name: a2.name,
-      addresses: [a2.address],
-      compression: "metadata",
-      introducer: a2.introducer,
-      autoAcceptFolders: false,
-      paused: false
-    });
-  }
-  for (const a2 of plan.update) {
-    await c3.config.devices.update(a2.deviceId, { addresses: [a2.address], introducer: a2.introducer });
-  }
-  if (plan.share.length > 0) {
-    const folder = await c3.config.folders.get(SHARED_FOLDER_ID);
-    const devices = [...folder.devices ?? []];
-    for (const id3 of plan.share) {
-      if (!devices.some((d) => d.deviceID === id3)) devices.push({ deviceID: id3 });
-    }
-    await c3.config.folders.update(SHARED_FOLDER_ID, { devices });
-  }
-  for (const x of plan.refused) await c3.cluster.pending.dismissDevice(x.deviceId);
-}
-async function addDevice(ctx, o2) {
-  let id3;
-  try {
-    id3 = parseDeviceId(o2.deviceId).id;
-  } catch (error62) {
-    throw new MeshError(`Invalid device ID format: ${error62.message}`, {
-      kind: "badInput",
-      hint: "copy the full ID from mesh status --verbose on the peer",
-      cause: error62
-    });
-  }
-  if (o2.address !== void 0 && !/^tcp:\/\/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d{1,5}$/i.test(o2.address)) {
-    throw new MeshError(`--address must be tcp://IP:PORT, got ${JSON.stringify(o2.address)}`, { kind: "badInput" });
-  }
-  const st = await requireSyncthing(ctx);
-  if (sameDeviceId(id3, st.deviceId)) {
-    throw new MeshError("Cannot add yourself as a peer", { kind: "badInput" });
-  }
-  const name = o2.name ?? `peer-${id3.slice(0, 7)}`;
-  const addresses = o2.address ? [o2.address] : ["dynamic"];
-  try {
-    const c3 = st.client;
-    const existing = (await c3.config.devices.list()).find((d) => sameDeviceId(d.deviceID, id3));
-    let changed = false;
-    if (!existing) {
-      await c3.config.devices.add({ deviceID: id3, name, addresses, compression: "metadata", introducer: false, autoAcceptFolders: false });
-      changed = true;
-    } else if (JSON.stringify(existing.addresses) !== JSON.stringify(addresses) || existing.name !== name) {
-      await c3.config.devices.update(existing.deviceID, { addresses, name });
-      changed = true;
-    }
-    const folder = await c3.config.folders.get(SHARED_FOLDER_ID);
-    if (!(folder.devices ?? []).some((d) => sameDeviceId(d.deviceID, id3))) {
-      await c3.config.folders.update(SHARED_FOLDER_ID, { devices: [...folder.devices ?? [], { deviceID: existing?.deviceID ?? id3 }] });
-      changed = true;
-    }
-    return { deviceId: id3, changed, name, address: o2.address };
-  } catch (error62) {
-    throw toMeshError(error62, "adding the device");
-  }
-}
-
-// ../../packages/core/src/steps/client.ts
-function validateAuthKey(key) {
-  const k = (key ?? "").trim();
-  if (k === "") {
-    throw new MeshError("no pre-auth key given", {
-      kind: "badInput",
-      hint: "pass --key-file FILE, pipe the key on stdin, or set MESH_AUTH_KEY (create one with mesh server keygen)"
-    });
-  }
-  if (/\s/.test(k) || k.length < 16 || k.length > 200) {
-    throw new MeshError("the pre-auth key is malformed (expected one word, as mesh server keygen prints it)", {
-      kind: "badInput",
-      hint: "create a new key with mesh server keygen"
-    });
-  }
-  return k;
-}
-async function checkServerHealth(ctx, serverUrl2) {
-  const wait = ctx.reporter.wait(`Checking ${serverUrl2}/health`);
-  try {
-    const hs = new HeadscaleClient({ rest: { url: serverUrl2, timeout: 5e3 } });
-    await hs.health({ timeout: 5e3, ...ctx.signal ? { signal: ctx.signal } : {} });
-    wait.done();
-  } catch (error62) {
-    wait.fail();
-    const e = toMeshError(error62, `server ${serverUrl2} is unreachable`);
-    throw new MeshError(e.message, {
-      kind: "serverUnreachable",
-      cause: error62,
-      hint: "check the URL and that Headscale runs there (mesh server status on the server)"
-    });
-  }
-}
-async function which(ctx, name, explicit) {
-  if (explicit) return access5(explicit).then(() => true, () => false);
-  if (await access5(path17.join("/var/cache/mesh/bin", name)).then(() => true, () => false)) return true;
-  const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
-  return r.exitCode === 0;
-}
-async function missingPrograms(ctx) {
-  const b = ctx.paths.binaries;
-  const checks = [
-    ["tailscale", b.tailscale],
-    ["tailscaled", b.tailscaled],
-    ["syncthing", b.syncthing]
-  ];
-  const missing = [];
-  for (const [name, explicit] of checks) if (!await which(ctx, name, explicit)) missing.push(name);
-  return missing;
-}
-async function joinMesh(ctx, o2) {
-  const authKey = validateAuthKey(o2.authKey);
-  const saved = o2.serverUrl ?? ctx.settings.serverUrl ?? await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  if (!saved) {
-    throw new MeshError("No saved server URL found", {
-      kind: "badInput",
-      hint: "Run 'mesh client setup --server URL' first"
-    });
-  }
-  const serverUrl2 = validateServerUrl(saved);
-  await checkServerHealth(ctx, serverUrl2);
-  await ensureTailscaled(ctx, serverUrl2);
-  const r = await joinTailnet(ctx, serverUrl2, authKey);
-  ctx.reporter.ok(r.changed ? `Joined the tailnet: ${r.ipv4 ?? "?"}` : `Already in the tailnet: ${r.ipv4 ?? "?"}`);
-  return { serverUrl: serverUrl2, changed: r.changed, tailnetIp: r.ipv4, hostname: r.hostname };
-}
-async function clientSetup(ctx, o2) {
-  const serverUrl2 = validateServerUrl(o2.serverUrl);
-  const authKey = validateAuthKey(o2.authKey);
-  const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o2.peer ?? true });
-  const r = ctx.reporter;
-  const changes = [];
-  r.info(`OS: ${ctx.platform.osType}, role: ${ctx.role}, server: ${serverUrl2}`);
-  await checkServerHealth(ctx, serverUrl2);
-  r.ok("Server is healthy");
-  const missing = await missingPrograms(ctx);
-  if (missing.length > 0) {
-    throw new MeshError(`missing programs: ${missing.join(", ")}`, {
-      kind: "badInput",
-      hint: "install them (apt install tailscale syncthing) or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
-    });
-  }
-  r.ok("Tailscale and Syncthing are installed");
-  if (await ensureTailscaled(ctx, serverUrl2)) changes.push("started tailscaled");
-  const joined = await joinTailnet(ctx, serverUrl2, authKey);
-  if (joined.changed) changes.push(`joined the tailnet (${joined.ipv4 ?? "?"})`);
-  r.ok(`Tailscale IP: ${joined.ipv4 ?? "?"}`);
-  const saved = await writeSavedServerUrl(serverUrl2, { env: ctx.env });
-  if (saved.changed) {
-    changes.push(`saved the server URL in ${saved.path}`);
-    r.ok(`Server URL saved: ${saved.path}`);
-  }
-  for (const step of steps) {
-    if (step.mode === "manual") r.warn(`Manual step: ${step.title}`);
-  }
-  const st = await ensureSyncthing(ctx);
-  changes.push(...st.changes);
-  let peer;
-  if (o2.peer ?? true) {
-    peer = await pairPeers(ctx, { serverIsIntroducer: true });
-    if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);
-  }
-  return {
-    changed: changes.length > 0,
-    changes,
-    serverUrl: serverUrl2,
-    tailnetIp: joined.ipv4,
-    deviceId: st.deviceId,
-    folderPath: st.folderPath,
-    steps,
-    ...peer ? { peer } : {}
-  };
 }
 
 // ../../packages/core/src/steps/status.ts
@@ -72547,7 +73224,13 @@ async function meshStatus(ctx, o2 = {}) {
     sharedFolder: ctx.paths.sharedFolder
   };
   if (ctx.role === "unknown") {
-    add({ section: "environment", name: "role", level: "info", message: "Role is unknown: default ports 8384/22000", fix: "set MESH_SERVER_HOSTNAMES / MESH_WSL2_HOSTNAMES / MESH_WINDOWS_HOSTNAMES" });
+    add({
+      section: "environment",
+      name: "role",
+      level: "info",
+      message: "Role is unknown: default ports 8384/22000",
+      fix: "set MESH_SERVER_HOSTNAMES / MESH_WSL2_HOSTNAMES / MESH_WINDOWS_HOSTNAMES"
+    });
   }
   let headscale;
   if (ctx.role === "server") {
@@ -72555,24 +73238,71 @@ async function meshStatus(ctx, o2 = {}) {
       const s = await serverStatus(ctx);
       headscale = { ...s, keys: s.keys.length };
       if (s.service !== "running" || !s.healthy) {
-        add({ section: "headscale", name: "service", level: "fail", message: "Headscale is not running", fix: "mesh server setup" });
+        add({
+          section: "headscale",
+          name: "service",
+          level: "fail",
+          message: "Headscale is not running",
+          fix: "mesh server setup"
+        });
       } else {
-        add({ section: "headscale", name: "service", level: "ok", message: `Headscale ${s.version ?? ""} is running at ${s.serverUrl ?? "?"}`.replace("  ", " ") });
-        add({ section: "headscale", name: "nodes", level: "info", message: `Nodes: ${s.online} online, ${s.offline} offline` });
+        add({
+          section: "headscale",
+          name: "service",
+          level: "ok",
+          message: `Headscale ${s.version ?? ""} is running at ${s.serverUrl ?? "?"}`.replace(
+            "  ",
+            " "
+          )
+        });
+        add({
+          section: "headscale",
+          name: "nodes",
+          level: "info",
+          message: `Nodes: ${s.online} online, ${s.offline} offline`
+        });
       }
     } catch (error62) {
       const e = toMeshError(error62);
-      add({ section: "headscale", name: "service", level: "fail", message: e.message, fix: e.hint });
+      add({
+        section: "headscale",
+        name: "service",
+        level: "fail",
+        message: e.message,
+        fix: e.hint
+      });
     }
   }
   const ts = await tailnetStatus(ctx);
-  const tailscale = { running: ts !== void 0, backendState: ts?.backendState, ip: ts?.ips.find((i2) => i2.includes(".")), peers: [] };
+  const tailscale = {
+    running: ts !== void 0,
+    backendState: ts?.backendState,
+    ip: ts?.ips.find((i2) => i2.includes(".")),
+    peers: []
+  };
   if (!ts) {
-    add({ section: "tailscale", name: "daemon", level: "fail", message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`, fix: "mesh client setup (or mesh client join)" });
+    add({
+      section: "tailscale",
+      name: "daemon",
+      level: "fail",
+      message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`,
+      fix: "mesh client setup (or mesh client join)"
+    });
   } else if (ts.backendState !== "Running") {
-    add({ section: "tailscale", name: "connected", level: "fail", message: `Tailscale is not connected (state ${ts.backendState})`, fix: "mesh client join --key-file FILE" });
+    add({
+      section: "tailscale",
+      name: "connected",
+      level: "fail",
+      message: `Tailscale is not connected (state ${ts.backendState})`,
+      fix: "mesh client join --key-file FILE"
+    });
   } else {
-    add({ section: "tailscale", name: "connected", level: "ok", message: `Tailscale is connected, IP: ${tailscale.ip ?? "?"}` });
+    add({
+      section: "tailscale",
+      name: "connected",
+      level: "ok",
+      message: `Tailscale is connected, IP: ${tailscale.ip ?? "?"}`
+    });
     const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
     try {
       for (const p of ts.peers) {
@@ -72593,35 +73323,85 @@ async function meshStatus(ctx, o2 = {}) {
     }
     const offline = tailscale.peers.filter((p) => !p.online);
     if (offline.length > 0) {
-      add({ section: "tailscale", name: "peers", level: "warn", message: `${offline.length} peer(s) offline: ${offline.map((p) => p.hostname).join(", ")}` });
+      add({
+        section: "tailscale",
+        name: "peers",
+        level: "warn",
+        message: `${offline.length} peer(s) offline: ${offline.map((p) => p.hostname).join(", ")}`
+      });
     }
   }
-  const syncthing = { running: false, port: ctx.ports.syncthingGui, deviceId: void 0, connected: [], folder: void 0 };
+  const syncthing = {
+    running: false,
+    port: ctx.ports.syncthingGui,
+    deviceId: void 0,
+    connected: [],
+    folder: void 0
+  };
   try {
     const st = await connectSyncthing(ctx);
     syncthing.deviceId = st.deviceId;
     if (!await syncthingAnswers(st)) {
-      add({ section: "syncthing", name: "running", level: "fail", message: `Syncthing is not running (port ${ctx.ports.syncthingGui})`, fix: "mesh client setup (or mesh server setup) starts it" });
+      add({
+        section: "syncthing",
+        name: "running",
+        level: "fail",
+        message: `Syncthing is not running (port ${ctx.ports.syncthingGui})`,
+        fix: "mesh client setup (or mesh server setup) starts it"
+      });
     } else {
       syncthing.running = true;
-      add({ section: "syncthing", name: "running", level: "ok", message: `Syncthing is running on port ${ctx.ports.syncthingGui}` });
-      const [conns, devices] = await Promise.all([st.client.system.connections(), st.client.config.devices.list()]);
+      add({
+        section: "syncthing",
+        name: "running",
+        level: "ok",
+        message: `Syncthing is running on port ${ctx.ports.syncthingGui}`
+      });
+      const [conns, devices] = await Promise.all([
+        st.client.system.connections(),
+        st.client.config.devices.list()
+      ]);
       const names = new Map(devices.map((d) => [d.deviceID, d.name ?? ""]));
       for (const [id3, c3] of Object.entries(conns.connections ?? {})) {
         if (id3 === st.deviceId) continue;
-        const entry = { deviceId: id3, name: names.get(id3) ?? "", connected: c3.connected === true };
+        const entry = {
+          deviceId: id3,
+          name: names.get(id3) ?? "",
+          connected: c3.connected === true
+        };
         if (c3.address) entry.address = c3.address;
         syncthing.connected.push(entry);
       }
       const up = syncthing.connected.filter((c3) => c3.connected).length;
-      add({ section: "syncthing", name: "peers", level: up > 0 ? "ok" : "warn", message: `Connected peers: ${up}/${syncthing.connected.length}` });
+      add({
+        section: "syncthing",
+        name: "peers",
+        level: up > 0 ? "ok" : "warn",
+        message: `Connected peers: ${up}/${syncthing.connected.length}`
+      });
       try {
         const f = await st.client.db.status(SHARED_FOLDER_ID);
-        syncthing.folder = { id: SHARED_FOLDER_ID, state: f.state, needFiles: f.needFiles ?? 0, needBytes: f.needBytes ?? 0 };
+        syncthing.folder = {
+          id: SHARED_FOLDER_ID,
+          state: f.state,
+          needFiles: f.needFiles ?? 0,
+          needBytes: f.needBytes ?? 0
+        };
         const level = f.state === "error" ? "fail" : "ok";
-        add({ section: "syncthing", name: "folder", level, message: `Folder: ${SHARED_FOLDER_ID} (${f.state ?? "?"})${f.needFiles ? `, ${f.needFiles} file(s) still needed` : ""}` });
+        add({
+          section: "syncthing",
+          name: "folder",
+          level,
+          message: `Folder: ${SHARED_FOLDER_ID} (${f.state ?? "?"})${f.needFiles ? `, ${f.needFiles} file(s) still needed` : ""}`
+        });
       } catch {
-        add({ section: "syncthing", name: "folder", level: "fail", message: `Folder ${SHARED_FOLDER_ID} is not configured`, fix: "mesh client setup" });
+        add({
+          section: "syncthing",
+          name: "folder",
+          level: "fail",
+          message: `Folder ${SHARED_FOLDER_ID} is not configured`,
+          fix: "mesh client setup"
+        });
       }
     }
   } catch (error62) {
@@ -72630,7 +73410,18 @@ async function meshStatus(ctx, o2 = {}) {
   }
   const serverUrl2 = ctx.settings.serverUrl ?? await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
   add(
-    serverUrl2 ? { section: "configuration", name: "server", level: "ok", message: `Headscale server: ${serverUrl2}` } : { section: "configuration", name: "server", level: "fail", message: "No Headscale server configured", fix: "mesh client setup --server URL" }
+    serverUrl2 ? {
+      section: "configuration",
+      name: "server",
+      level: "ok",
+      message: `Headscale server: ${serverUrl2}`
+    } : {
+      section: "configuration",
+      name: "server",
+      level: "fail",
+      message: "No Headscale server configured",
+      fix: "mesh client setup --server URL"
+    }
   );
   let conflicts = [];
   try {
@@ -72638,7 +73429,13 @@ async function meshStatus(ctx, o2 = {}) {
   } catch {
   }
   if (conflicts.length > 0) {
-    add({ section: "conflicts", name: "conflicts", level: "warn", message: `${conflicts.length} conflict file(s) in ${ctx.paths.sharedFolder}`, fix: "mesh conflicts lists them; keep the right version, delete the copy" });
+    add({
+      section: "conflicts",
+      name: "conflicts",
+      level: "warn",
+      message: `${conflicts.length} conflict file(s) in ${ctx.paths.sharedFolder}`,
+      fix: "mesh conflicts lists them; keep the right version, delete the copy"
+    });
   }
   const issues = checks.filter((c3) => c3.level === "fail").length;
   return {
@@ -72658,10 +73455,250 @@ async function listConflicts(ctx) {
     const files = await findConflicts(ctx.paths.sharedFolder);
     return {
       folder: ctx.paths.sharedFolder,
-      files: files.map((f) => ({ path: f.relativePath, original: f.originalRelativePath, modifiedBy: f.shortId }))
+      files: files.map((f) => ({
+        path: f.relativePath,
+        original: f.originalRelativePath,
+        modifiedBy: f.shortId
+      }))
     };
   } catch (error62) {
     throw toMeshError(error62, `reading ${ctx.paths.sharedFolder}`);
+  }
+}
+
+// ../../packages/core/src/steps/sync-folder.ts
+import { setTimeout as sleep7 } from "timers/promises";
+
+// ../../packages/core/src/steps/sync-plan.ts
+function folderProgress(s) {
+  if (s.sharedWith.length === 0) return "no-peers";
+  if (!s.sharedWith.some((d) => s.connected.includes(d))) return "not-connected";
+  if (s.state !== "idle" || s.needItems > 0) return "syncing";
+  return s.globalItems > 0 ? "in-sync" : "in-sync-empty";
+}
+function wantsPairing(event) {
+  switch (event.type) {
+    case "DeviceRejected":
+    case "MissedEvents":
+      return true;
+    case "PendingDevicesChanged": {
+      const added = event.data?.added;
+      return Array.isArray(added) && added.length > 0;
+    }
+    default:
+      return false;
+  }
+}
+
+// ../../packages/core/src/steps/sync-folder.ts
+async function syncFolder(ctx, o2 = {}) {
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(o2.timeout ?? 3e5),
+    ...ctx.signal ? [ctx.signal] : []
+  ]);
+  const ts = await requireTailnetStatus(ctx);
+  const ip = ts.ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2));
+  if (ts.backendState !== "Running" || !ip) {
+    throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
+      kind: "serviceDown",
+      hint: "join the mesh first (joinMesh / mesh client join)"
+    });
+  }
+  const st = await ensureSyncthing(ctx, {
+    ...o2.folderId ? { folderId: o2.folderId } : {},
+    ...o2.folderPath ? { folderPath: o2.folderPath } : {},
+    stignore: false,
+    // Only the tailnet can reach this Syncthing; and a peer that accepts us a little later is
+    // redialled within seconds instead of Syncthing's default minute.
+    listenAddress: `tcp://${ip}:${ctx.ports.syncthingSync}`,
+    options: { reconnectionIntervalS: 5 }
+  });
+  const folderId = o2.folderId ?? "opt-shared";
+  const local = await connectSyncthing(ctx);
+  const wait = ctx.reporter.wait(`Waiting for folder ${folderId} to be in sync`);
+  let progress = "no-peers";
+  let emptySince;
+  let lastPair = 0;
+  try {
+    for (; ; ) {
+      if (signal.aborted) throw signal.reason;
+      if ((progress === "no-peers" || progress === "not-connected") && Date.now() - lastPair > 5e3) {
+        lastPair = Date.now();
+        await pairPeers(ctx, { folderId, serverIsIntroducer: false });
+      }
+      progress = folderProgress(await snapshot(local, folderId));
+      if (progress === "in-sync") break;
+      if (progress === "in-sync-empty") {
+        emptySince ??= Date.now();
+        if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
+      } else emptySince = void 0;
+      await sleep7(1e3, void 0, { signal }).catch(() => void 0);
+    }
+  } catch (error62) {
+    wait.fail(progress);
+    if (signal.aborted) {
+      throw new MeshError(`folder ${folderId} was not in sync in time (${describe4(progress)})`, {
+        cause: error62,
+        hint: "run mesh peer --watch on a mesh member (e.g. the server) so it accepts new devices"
+      });
+    }
+    throw toMeshError(error62, `syncing folder ${folderId}`);
+  }
+  wait.done();
+  return { deviceId: st.deviceId, folderPath: st.folderPath };
+}
+function describe4(p) {
+  switch (p) {
+    case "no-peers":
+      return "no mesh peer runs Syncthing";
+    case "not-connected":
+      return "no peer accepted this device";
+    case "syncing":
+      return "still syncing";
+    default:
+      return p;
+  }
+}
+async function snapshot(st, folderId) {
+  const c3 = st.client;
+  const [folder, conns, status] = await Promise.all([
+    c3.config.folders.get(folderId),
+    c3.system.connections(),
+    c3.db.status(folderId)
+  ]);
+  return {
+    sharedWith: (folder.devices ?? []).map((d) => d.deviceID).filter((id3) => !sameDeviceId(id3, st.deviceId)),
+    connected: Object.entries(conns.connections).filter(([, v]) => v.connected === true).map(([id3]) => id3),
+    state: String(status.state ?? ""),
+    needItems: status.needTotalItems ?? status.needFiles,
+    globalItems: status.globalTotalItems ?? status.globalFiles
+  };
+}
+
+// ../../packages/core/src/steps/wait-peers.ts
+import { setTimeout as sleep8 } from "timers/promises";
+var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+function resolvePeerHost(status, host) {
+  if (IPV4.test(host) || host.includes(":")) return host;
+  const h2 = host.toLowerCase().replace(/\.$/, "");
+  const peer = status.peers.find((p) => {
+    const dns = p.dnsName.toLowerCase();
+    return p.hostname.toLowerCase() === h2 || dns === h2 || dns.split(".")[0] === h2;
+  });
+  return peer?.ips.find((ip) => IPV4.test(ip)) ?? peer?.ips[0];
+}
+async function waitForPeers(ctx, o2) {
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(o2.timeout ?? 12e4),
+    ...ctx.signal ? [ctx.signal] : []
+  ]);
+  const pending = new Set(o2.hosts);
+  const lastError = /* @__PURE__ */ new Map();
+  const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  const wait = ctx.reporter.wait(`Waiting for ${[...pending].join(", ")} to answer`);
+  try {
+    while (pending.size > 0 && !signal.aborted) {
+      let status;
+      try {
+        status = toTailnetStatus(await client.status({ timeout: 3e3, signal }));
+      } catch (error62) {
+        lastError.set("*", error62.message);
+      }
+      await Promise.all(
+        [...pending].map(async (host) => {
+          const ip = status ? resolvePeerHost(status, host) : void 0;
+          if (!ip) {
+            if (status) lastError.set(host, "no such peer in the tailnet (yet)");
+            return;
+          }
+          try {
+            const r = await client.ping(ip, { timeout: 5e3, signal });
+            if (r.Err) lastError.set(host, r.Err);
+            else {
+              pending.delete(host);
+              ctx.reporter.ok(`${host} answered (${ip})`);
+            }
+          } catch (error62) {
+            lastError.set(host, error62.message);
+          }
+        })
+      );
+      if (pending.size > 0) await sleep8(1e3, void 0, { signal }).catch(() => void 0);
+    }
+  } finally {
+    await client.close();
+  }
+  if (pending.size > 0) {
+    wait.fail();
+    const why = [...pending].map(
+      (h2) => `${h2}: ${lastError.get(h2) ?? lastError.get("*") ?? "no answer"}`
+    );
+    throw new MeshError(`no answer from ${why.join("; ")}`, {
+      hint: "check that the peer is online (mesh status on it) and named as the tailnet knows it"
+    });
+  }
+  wait.done();
+  return { answered: [...o2.hosts] };
+}
+
+// ../../packages/core/src/steps/watch.ts
+import { setTimeout as sleep9 } from "timers/promises";
+async function watchPeers(ctx, o2) {
+  const { signal } = o2;
+  let dirty = true;
+  let wake;
+  const request4 = () => {
+    dirty = true;
+    wake?.();
+  };
+  const timer = setInterval(request4, o2.intervalMs ?? 3e4);
+  signal.addEventListener("abort", () => wake?.(), { once: true });
+  const events = listen(ctx, signal, request4, o2.onError);
+  const pairOptions = {
+    ...o2.serverIsIntroducer === void 0 ? {} : { serverIsIntroducer: o2.serverIsIntroducer },
+    ...o2.folderId === void 0 ? {} : { folderId: o2.folderId }
+  };
+  let runs = 0;
+  try {
+    while (!signal.aborted) {
+      if (!dirty) {
+        await new Promise((resolve) => {
+          wake = resolve;
+        });
+        wake = void 0;
+        continue;
+      }
+      dirty = false;
+      try {
+        const r = await pairPeers({ ...ctx, signal }, pairOptions);
+        runs++;
+        o2.onPair?.(r);
+      } catch (error62) {
+        if (signal.aborted) break;
+        o2.onError?.(toMeshError(error62, "pairing"));
+      }
+    }
+  } finally {
+    clearInterval(timer);
+    await events;
+  }
+  return { runs };
+}
+async function listen(ctx, signal, request4, onError) {
+  while (!signal.aborted) {
+    try {
+      const st = await connectSyncthing(ctx);
+      for await (const event of st.client.events.stream({
+        types: ["PendingDevicesChanged", "DeviceRejected"],
+        signal
+      })) {
+        if (wantsPairing(event)) request4();
+      }
+    } catch (error62) {
+      if (signal.aborted) return;
+      onError?.(toMeshError(error62, "following Syncthing events"));
+    }
+    await sleep9(5e3, void 0, { signal }).catch(() => void 0);
   }
 }
 
@@ -72856,15 +73893,13 @@ var INPUT_NAMES = [
   "syncthing",
   "folder",
   "folder-path",
-  "syncthing-peer",
-  "syncthing-peer-key",
   "tailscale-version",
   "tailscale-bin",
   "tailscaled-bin",
   "syncthing-bin",
   "state-dir"
 ];
-var SECRET_INPUTS = ["key", "syncthing-peer-key"];
+var SECRET_INPUTS = ["key"];
 var InputError = class extends Error {
   name = "InputError";
 };
@@ -72960,7 +73995,7 @@ function schema2(env) {
     userspace: bool(false),
     syncthing: bool(false),
     folder: external_exports.string().transform((s, ctx) => {
-      if (s === "") return "mesh";
+      if (s === "") return "opt-shared";
       if (!/^[A-Za-z0-9._-]+$/.test(s)) {
         return fail(
           ctx,
@@ -72970,8 +74005,6 @@ function schema2(env) {
       return s;
     }),
     "folder-path": absolutePath,
-    "syncthing-peer": httpUrl2("http://100.64.0.1:8384"),
-    "syncthing-peer-key": secret("a Syncthing API key"),
     "tailscale-version": external_exports.string().transform((s, ctx) => {
       if (s === "") return void 0;
       if (!/^\d+\.\d+\.\d+$/.test(s))
@@ -72986,29 +74019,13 @@ function schema2(env) {
     if (o2.server === "")
       ctx.addIssue({ code: "custom", path: ["server"], message: "is required" });
     if (o2.key === "") ctx.addIssue({ code: "custom", path: ["key"], message: "is required" });
-    if (o2.syncthing && o2["syncthing-peer"] === "") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["syncthing-peer"],
-        message: "is required with syncthing: true (the URL of a mesh peer's Syncthing API, like http://100.64.0.1:8384)"
-      });
-    }
-    if (o2.syncthing && o2["syncthing-peer-key"] === "") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["syncthing-peer-key"],
-        message: "is required with syncthing: true"
-      });
-    }
   }).transform((o2) => {
     const stateDir = o2["state-dir"] ?? join9(temp, `mesh-action${runId ? `-${runId}` : ""}`);
     let syncthing;
     if (o2.syncthing) {
       syncthing = {
         folderId: o2.folder,
-        folderPath: o2["folder-path"] ?? join9(temp, "mesh-folder", o2.folder),
-        peerUrl: o2["syncthing-peer"],
-        peerKey: o2["syncthing-peer-key"]
+        folderPath: o2["folder-path"] ?? join9(temp, "mesh-folder", o2.folder)
       };
     }
     return {
@@ -73047,8 +74064,8 @@ function saveSpec(proto2, spec) {
   proto2.saveState("state-dir", spec.stateDir);
   proto2.saveState("hostname", spec.hostname);
   proto2.saveState("userspace", String(spec.userspace));
-  for (const [name, path18] of Object.entries(spec.binaries)) {
-    if (path18) proto2.saveState(`${name}-bin`, path18);
+  for (const [name, path21] of Object.entries(spec.binaries)) {
+    if (path21) proto2.saveState(`${name}-bin`, path21);
   }
 }
 
@@ -73115,8 +74132,7 @@ async function runMain(proto2, getCore, options = {}) {
       await proto2.group(`Sync folder ${sync.folderId} into ${sync.folderPath}`, async () => {
         const st = await core.syncFolder(ctx, {
           folderId: sync.folderId,
-          folderPath: sync.folderPath,
-          ...sync.peerUrl ? { peer: { apiUrl: sync.peerUrl, apiKey: sync.peerKey } } : {}
+          folderPath: sync.folderPath
         });
         proto2.setOutput("device-id", st.deviceId);
         proto2.setOutput("folder-path", sync.folderPath);

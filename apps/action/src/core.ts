@@ -9,13 +9,11 @@ import * as core from '@mesh/core';
  * fakes and the bundle wires the real package. All waits honour `ctx.signal`.
  */
 export interface ActionCore {
-  /** Exists in core. */
   createMeshContext(o: MeshContextOptions): Promise<MeshContext>;
   /**
-   * Exists in core (`joinMesh(ctx, { serverUrl, authKey })`): health-checks the server, starts
-   * tailscaled if needed (supervised, pid file under `ctx.paths.stateDir`), joins with the key
-   * (never in argv). The action also passes `tags`, `acceptRoutes`, `retries` and wants
-   * `tailnetIpv6` and `nodeId` back (see the report: extensions core is asked for).
+   * Health-checks the server, starts tailscaled if needed (supervised, pid file under
+   * `ctx.paths.stateDir`), joins with the key (LocalAPI, never argv), retrying transient
+   * failures `retries` times within `ctx.signal`.
    */
   joinMesh(
     ctx: MeshContext,
@@ -32,22 +30,23 @@ export interface ActionCore {
     hostname: string;
     nodeId?: string | undefined;
   }>;
-  /** Missing in core: waits until every host (tailnet IP or name) answers a tailscale ping. */
-  waitForPeers(ctx: MeshContext, o: { hosts: string[] }): Promise<void>;
+  /** Waits until every host (tailnet IP or name) answers a tailscale ping. */
+  waitForPeers(ctx: MeshContext, o: { hosts: string[]; timeout?: number }): Promise<unknown>;
   /**
-   * Missing in core: starts Syncthing for this context (offline settings), shares `folderId` at
-   * `folderPath`, pairs with the mesh (and with `peer`'s API when given, so it accepts us), and
-   * waits until the folder is in sync. Returns this device's ID.
+   * Starts Syncthing for this context (offline settings), shares `folderId` at `folderPath`,
+   * pairs with the mesh the way `mesh peer` does (TLS-probed device IDs of tailnet peers; a
+   * member running `mesh peer --watch` accepts us the same way), and waits until the folder is
+   * in sync. No API key of another machine is involved. Returns this device's ID.
    */
   syncFolder(
     ctx: MeshContext,
-    o: { folderId: string; folderPath: string; peer?: { apiUrl: string; apiKey: string } },
+    o: { folderId: string; folderPath: string; timeout?: number },
   ): Promise<{ deviceId: string }>;
-  /** Missing in core: `tailscale logout` (Headscale deletes an ephemeral node). No-op if logged out. */
-  leaveMesh(ctx: MeshContext): Promise<void>;
+  /** LocalAPI logout (Headscale deletes an ephemeral node). No-op if logged out. */
+  leaveMesh(ctx: MeshContext): Promise<unknown>;
   /**
-   * Missing in core: stops every daemon core supervised under `ctx.paths.stateDir`
-   * (tailscaled, syncthing; TERM then KILL, `tailscaled --cleanup`). No-op if none run.
+   * Stops every daemon core supervised under `ctx.paths.stateDir` (tailscaled, syncthing;
+   * TERM then KILL). No-op if none run.
    */
   stopMeshDaemons(ctx: MeshContext): Promise<{ stopped: string[] }>;
 }
@@ -60,6 +59,10 @@ const REQUIRED = [
   'leaveMesh',
   'stopMeshDaemons',
 ] as const satisfies readonly (keyof ActionCore)[];
+
+// Compile-time proof that the real package has the shape the action calls.
+const _coreHasActionShape: ActionCore = core;
+void _coreHasActionShape;
 
 /** Thrown when the bundled `@mesh/core` lacks a function the action calls. */
 export class CoreMissingError extends Error {

@@ -93,21 +93,13 @@ describe('parseInputs', () => {
     expect(() => parse({ key: '' })).toThrow('input "key" is required');
   });
 
-  it('requires a peer for syncthing and defaults the folder', () => {
-    expect(() => parse({ syncthing: 'true' })).toThrow(/input "syncthing-peer" is required/);
+  it('needs no peer API for syncthing, and defaults to the mesh folder', () => {
     const bin = join(dir, 'syncthing');
     writeFileSync(bin, '');
-    const c = parse({
-      syncthing: 'true',
-      'syncthing-peer': 'http://100.64.0.1:8384',
-      'syncthing-peer-key': 'stkey',
-      'syncthing-bin': bin,
-    });
+    const c = parse({ syncthing: 'true', 'syncthing-bin': bin });
     expect(c.syncthing).toEqual({
-      folderId: 'mesh',
-      folderPath: '/tmp/rt/mesh-folder/mesh',
-      peerUrl: 'http://100.64.0.1:8384',
-      peerKey: 'stkey',
+      folderId: 'opt-shared',
+      folderPath: '/tmp/rt/mesh-folder/opt-shared',
     });
     expect(c.binaries.syncthing).toBe(bin);
   });

@@ -17,8 +17,6 @@ export const INPUT_NAMES = [
   'syncthing',
   'folder',
   'folder-path',
-  'syncthing-peer',
-  'syncthing-peer-key',
   'tailscale-version',
   'tailscale-bin',
   'tailscaled-bin',
@@ -28,7 +26,7 @@ export const INPUT_NAMES = [
 export type InputName = (typeof INPUT_NAMES)[number];
 
 /** The inputs that are secrets: masked before anything is printed, never echoed in errors. */
-export const SECRET_INPUTS = ['key', 'syncthing-peer-key'] as const satisfies readonly InputName[];
+export const SECRET_INPUTS = ['key'] as const satisfies readonly InputName[];
 
 /** What the main step runs with, after validation. Durations are in milliseconds. */
 export interface ActionConfig {
@@ -44,8 +42,6 @@ export interface ActionConfig {
   syncthing?: {
     folderId: string;
     folderPath: string;
-    peerUrl: string;
-    peerKey: string;
   };
   tailscaleVersion?: string;
   binaries: { tailscale?: string; tailscaled?: string; syncthing?: string };
@@ -180,7 +176,8 @@ function schema(env: NodeJS.ProcessEnv) {
       userspace: bool(false),
       syncthing: bool(false),
       folder: z.string().transform((s, ctx) => {
-        if (s === '') return 'mesh';
+        // The folder every `mesh` machine shares (SHARED_FOLDER_ID in @mesh/core).
+        if (s === '') return 'opt-shared';
         if (!/^[A-Za-z0-9._-]+$/.test(s)) {
           return fail(
             ctx,
@@ -190,8 +187,6 @@ function schema(env: NodeJS.ProcessEnv) {
         return s;
       }),
       'folder-path': absolutePath,
-      'syncthing-peer': httpUrl('http://100.64.0.1:8384'),
-      'syncthing-peer-key': secret('a Syncthing API key'),
       'tailscale-version': z.string().transform((s, ctx) => {
         if (s === '') return undefined;
         if (!/^\d+\.\d+\.\d+$/.test(s))
@@ -207,21 +202,6 @@ function schema(env: NodeJS.ProcessEnv) {
       if (o.server === '')
         ctx.addIssue({ code: 'custom', path: ['server'], message: 'is required' });
       if (o.key === '') ctx.addIssue({ code: 'custom', path: ['key'], message: 'is required' });
-      if (o.syncthing && o['syncthing-peer'] === '') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['syncthing-peer'],
-          message:
-            "is required with syncthing: true (the URL of a mesh peer's Syncthing API, like http://100.64.0.1:8384)",
-        });
-      }
-      if (o.syncthing && o['syncthing-peer-key'] === '') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['syncthing-peer-key'],
-          message: 'is required with syncthing: true',
-        });
-      }
     })
     .transform((o): ActionConfig => {
       const stateDir = o['state-dir'] ?? join(temp, `mesh-action${runId ? `-${runId}` : ''}`);
@@ -230,8 +210,6 @@ function schema(env: NodeJS.ProcessEnv) {
         syncthing = {
           folderId: o.folder,
           folderPath: o['folder-path'] ?? join(temp, 'mesh-folder', o.folder),
-          peerUrl: o['syncthing-peer'],
-          peerKey: o['syncthing-peer-key'],
         };
       }
       return {

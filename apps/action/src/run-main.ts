@@ -110,7 +110,6 @@ export async function runMain(
         const st = await core.syncFolder(ctx, {
           folderId: sync.folderId,
           folderPath: sync.folderPath,
-          ...(sync.peerUrl ? { peer: { apiUrl: sync.peerUrl, apiKey: sync.peerKey } } : {}),
         });
         proto.setOutput('device-id', st.deviceId);
         proto.setOutput('folder-path', sync.folderPath);

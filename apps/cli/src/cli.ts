@@ -55,7 +55,14 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
             implies: 'device-id',
           })
           .option('name', { type: 'string', describe: 'Manual mode: the device name' })
+          .option('watch', {
+            type: 'boolean',
+            describe:
+              'Keep running: accept new mesh nodes as they appear (Syncthing events + every 30s)',
+            conflicts: 'device-id',
+          })
           .example('$0 peer', 'Pair with every online tailnet peer (run it on each machine)')
+          .example('$0 peer --watch', 'On the server: let CI jobs and new machines in as they join')
           .example(
             '$0 peer --device-id P56IOI7-... --address tcp://100.64.0.2:22001',
             'Add one device by hand',
@@ -68,6 +75,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
               deviceId: a['device-id'],
               address: a.address,
               name: a.name,
+              watch: a.watch,
             },
             out,
           ),

@@ -7,29 +7,11 @@ import type { RunResult } from '@mesh/platform';
 /** The built CLI bundle: lab tests exercise exactly what ships. */
 export const CLI = path.resolve(import.meta.dirname, '../dist/mesh.js');
 
-const ROLE: Record<string, string> = { server: 'server', wsl: 'wsl2', windows: 'windows' };
-
 /**
- * The environment that makes a lab host look like its own machine to `mesh`: MESH_ROOT stands
- * in for `/` (Headscale and tailscaled state, /opt/shared), MESH_HOSTNAME because namespaces
- * share the kernel hostname, the role lists as a real deployment sets them, and MESH_ROLE
- * because on Linux the OS type would otherwise turn the wsl/windows names into `unknown`.
+ * What `mesh` gets on top of the lab host's own environment (`host.env`: MESH_ROOT,
+ * MESH_HOSTNAME, role lists, MESH_ROLE, binaries): plain output to parse in assertions.
  */
-export function meshEnv(host: LabHost): Record<string, string> {
-  return {
-    MESH_ROOT: host.root,
-    MESH_HOSTNAME: host.name,
-    MESH_SERVER_HOSTNAMES: 'server',
-    MESH_WSL2_HOSTNAMES: 'wsl',
-    MESH_WINDOWS_HOSTNAMES: 'windows',
-    ...(ROLE[host.name] ? { MESH_ROLE: ROLE[host.name] as string } : {}),
-    MESH_SYNCTHING_BIN: '/usr/bin/syncthing',
-    NO_COLOR: '1',
-    // The CLI's own environment must not leak a key or server from the developer's shell.
-    MESH_AUTH_KEY: '',
-    MESH_SERVER_URL: '',
-  };
-}
+const TEST_ENV = { NO_COLOR: '1' };
 
 export interface MeshRun extends RunResult {
   json: unknown;
@@ -47,7 +29,7 @@ export async function mesh(
   const t0 = performance.now();
   const r = await host.runner.run(process.execPath, [CLI, ...args], {
     timeout: o.timeout ?? 180_000,
-    env: { ...meshEnv(host), ...o.env },
+    env: { ...TEST_ENV, ...o.env },
     ...(o.input === undefined ? {} : { input: o.input }),
   });
   const ms = Math.round(performance.now() - t0);

@@ -36,6 +36,7 @@ export {
   parseTags,
   saveJoinKey,
 } from './steps/keys.js';
+export { leaveMesh, MESH_DAEMONS, stopMeshDaemons } from './steps/leave.js';
 export {
   changeNode,
   type KeySummary,
@@ -64,6 +65,7 @@ export {
   type PendingDevice,
   planPeering,
 } from './steps/peer-plan.js';
+export { isTransientJoinError, retryDelayMs } from './steps/retry.js';
 export {
   parsePostgresUrl,
   primaryIpv4,
@@ -81,4 +83,19 @@ export {
   meshStatus,
   type StatusCheck,
 } from './steps/status.js';
-export { ensureSyncthing } from './steps/syncthing.js';
+export { type SyncFolderOptions, syncFolder } from './steps/sync-folder.js';
+export {
+  type FolderProgress,
+  type FolderSnapshot,
+  folderProgress,
+  type PeerEvent,
+  wantsPairing,
+} from './steps/sync-plan.js';
+export {
+  type EnsureSyncthingOptions,
+  type EnsureSyncthingResult,
+  ensureSyncthing,
+} from './steps/syncthing.js';
+export type { JoinTailnetOptions } from './steps/tailscale.js';
+export { resolvePeerHost, type WaitForPeersOptions, waitForPeers } from './steps/wait-peers.js';
+export { type WatchPeersOptions, watchPeers } from './steps/watch.js';

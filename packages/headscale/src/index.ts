@@ -31,6 +31,8 @@ export {
   installHeadscale,
 } from './server/install.js';
 export {
+  HeadscaleService,
+  type HeadscaleServiceOptions,
   type ServiceManager,
   type ServiceStatus,
   type SupervisedProcessOptions,
@@ -44,7 +46,12 @@ export {
   type SetupStep,
   setupHeadscaleServer,
 } from './server/setup.js';
-export { renderSystemdUnit, type SystemdUnitOptions } from './server/systemd.js';
+export {
+  type HeadscaleServiceSpecOptions,
+  headscaleServiceSpec,
+  renderSystemdUnit,
+  type SystemdUnitOptions,
+} from './server/systemd.js';
 export { CliTransport, type CliTransportOptions } from './transport/cli.js';
 export { REST_ENDPOINTS, RestTransport, type RestTransportOptions } from './transport/rest.js';
 export type {

@@ -1,3 +1,10 @@
+// Binaries
+export {
+  findOnPath,
+  MESH_BIN_DIR,
+  type ResolveMeshBinaryOptions,
+  resolveMeshBinary,
+} from './binaries.js';
 // Detection
 export { type OsRelease, parseOsRelease } from './detect/os-release.js';
 export {
@@ -55,7 +62,12 @@ export {
 } from './runner.js';
 // Services
 export { detectServiceManager } from './services/detect.js';
-export type { ServiceManager, ServiceSpec, ServiceStatus } from './services/service.js';
+export type {
+  ServiceHardening,
+  ServiceManager,
+  ServiceSpec,
+  ServiceStatus,
+} from './services/service.js';
 export { type SupervisedOptions, supervisedServiceManager } from './services/supervised.js';
 export {
   parseSystemctlShow,

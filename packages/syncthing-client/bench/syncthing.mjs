@@ -1,11 +1,12 @@
 // Minimal private syncthing launcher for the benchmark (the test helper is TypeScript and the
-// bench runs on plain Node against dist/). Same no-phone-home settings as test/syncthing-instance.ts.
+// bench runs on plain Node against dist/). The config is made private by the built library.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { privateSyncthingConfig } from '../dist/index.js';
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -36,24 +37,11 @@ export async function startSyncthing(
   const apiKey = randomBytes(16).toString('hex');
   const guiPort = await freePort();
   const syncPort = await freePort();
-  let xml = await readFile(join(home, 'config.xml'), 'utf8');
-  const set = (tag, value) => {
-    xml = xml.replace(new RegExp(`<${tag}>[^<]*</${tag}>`, 'g'), `<${tag}>${value}</${tag}>`);
-  };
-  xml = xml.replace(/(<gui[^>]*>\s*<address>)[^<]*(<\/address>)/, `$1127.0.0.1:${guiPort}$2`);
-  set('apikey', apiKey);
-  set('listenAddress', `tcp://127.0.0.1:${syncPort}`);
-  for (const tag of [
-    'globalAnnounceEnabled',
-    'localAnnounceEnabled',
-    'relaysEnabled',
-    'natEnabled',
-    'startBrowser',
-    'crashReportingEnabled',
-  ])
-    set(tag, 'false');
-  set('urAccepted', '-1');
-  set('autoUpgradeIntervalH', '0');
+  const xml = privateSyncthingConfig(await readFile(join(home, 'config.xml'), 'utf8'), {
+    guiAddress: `127.0.0.1:${guiPort}`,
+    apiKey,
+    listenAddresses: [`tcp://127.0.0.1:${syncPort}`],
+  });
   await writeFile(join(home, 'config.xml'), xml, { mode: 0o600 });
   const child = execa(binary, ['serve', `--home=${home}`, '--no-browser'], {
     env: { ...env, STNORESTART: '1', STNOUPGRADE: '1', STMONITORED: 'yes', STNODEFAULTFOLDER: '1' },

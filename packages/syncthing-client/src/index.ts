@@ -42,6 +42,13 @@ export {
   type SyncthingHomeInfo,
 } from './home.js';
 export type { CallOptions, SyncthingLogger } from './internal/transport.js';
+export {
+  newSyncthingApiKey,
+  PRIVATE_SYNCTHING_OPTIONS,
+  type PrivateSyncthingConfigOptions,
+  privateSyncthingConfig,
+} from './private-config.js';
+export { type ProbeDeviceIdOptions, probeCertificate, probeDeviceId } from './probe.js';
 export { ClusterResource, PendingResource } from './resources/cluster.js';
 export {
   ConfigDevices,

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { privateSyncthingConfig } from '../src/private-config.js';
 
 /** Where the syncthing binary is looked up: env `MESH_SYNCTHING_BIN`, then `/usr/bin/syncthing`. */
 export function syncthingBinary(): string | undefined {
@@ -264,25 +265,12 @@ export function privateConfig(
   xml: string,
   o: { name: string; apiKey: string; guiPort: number; syncPort: number },
 ): string {
-  const set = (text: string, tag: string, value: string): string =>
-    text.replace(new RegExp(`<${tag}>[^<]*</${tag}>`, 'g'), `<${tag}>${value}</${tag}>`);
-  let out = xml;
-  // Only the first <device> (our own) gets the name; its address is irrelevant to us.
-  out = out.replace(/(<device id="[A-Z0-9-]{63}" name=")[^"]*"/, `$1${o.name}"`);
-  out = out.replace(/(<gui[^>]*>\s*<address>)[^<]*(<\/address>)/, `$1127.0.0.1:${o.guiPort}$2`);
-  out = set(out, 'apikey', o.apiKey);
-  out = set(out, 'listenAddress', `tcp://127.0.0.1:${o.syncPort}`);
-  out = set(out, 'globalAnnounceEnabled', 'false');
-  out = set(out, 'localAnnounceEnabled', 'false');
-  out = set(out, 'relaysEnabled', 'false');
-  out = set(out, 'natEnabled', 'false');
-  out = set(out, 'startBrowser', 'false');
-  out = set(out, 'urAccepted', '-1');
-  out = set(out, 'autoUpgradeIntervalH', '0');
-  out = set(out, 'crashReportingEnabled', 'false');
-  out = set(out, 'reconnectionIntervalS', '1');
-  // No announce / STUN servers at all, even if something flipped a switch back on.
-  out = out.replace(/\s*<globalAnnounceServer>[^<]*<\/globalAnnounceServer>/g, '');
-  out = out.replace(/\s*<stunServer>[^<]*<\/stunServer>/g, '');
-  return out;
+  return privateSyncthingConfig(xml, {
+    deviceName: o.name,
+    guiAddress: `127.0.0.1:${o.guiPort}`,
+    apiKey: o.apiKey,
+    listenAddresses: [`tcp://127.0.0.1:${o.syncPort}`],
+    // Peers in a test find each other again within a second after a restart.
+    options: { reconnectionIntervalS: 1 },
+  });
 }

@@ -3,6 +3,7 @@
  * `node tooling/lab/dist/cli.js <command>` (or `pnpm lab <command>`):
  *
  *   up [--hosts a,b,c] [--no-syncthing]   start a lab, print phase times, leave it running
+ *   up --bare                              hosts only, no daemons (for `mesh` to set up)
  *   exec HOST [--id ID] -- CMD...          run CMD in HOST's namespace with its environment
  *   status [--id ID]                       what is running
  *   demo [--id ID]                         the demo checks against a running lab
@@ -24,7 +25,7 @@ import {
 } from './state.js';
 
 const USAGE = `usage: lab <command>
-  up [--hosts a,b,c] [--no-syncthing] [--no-tailscale]
+  up [--hosts a,b,c] [--no-syncthing] [--no-tailscale] [--bare]
   exec HOST [--id ID] [--timeout SECONDS] -- CMD [ARGS...]
   status [--id ID]
   demo [--id ID]
@@ -99,10 +100,13 @@ async function up(p: Parsed): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const t0 = performance.now();
+  // Bare: network and state roots only, so `mesh server setup` / `client setup` start from nothing.
+  const bare = p.flags.has('bare');
   const lab = await Lab.up({
     ...(hosts ? { hosts } : {}),
-    syncthing: !p.flags.has('no-syncthing'),
-    tailscale: !p.flags.has('no-tailscale'),
+    syncthing: !bare && !p.flags.has('no-syncthing'),
+    tailscale: !bare && !p.flags.has('no-tailscale'),
+    headscale: !bare,
     persistent: true,
     log: (l) => console.log(l),
     signal: controller.signal,
@@ -127,9 +131,8 @@ async function up(p: Parsed): Promise<number> {
   if (state.headscale) {
     console.log(`\nheadscale ${state.headscale.url} (socket ${state.headscale.apiSocket})`);
   }
-  console.log(
-    `\nnext: lab exec ${state.hosts[1]?.name ?? 'HOST'} -- tailscale status; lab down ${lab.id}`,
-  );
+  const next = bare ? 'mesh status' : 'tailscale status';
+  console.log(`\nnext: lab exec ${state.hosts[1]?.name ?? 'HOST'} -- ${next}; lab down ${lab.id}`);
   lab.detach();
   return 0;
 }

@@ -14,6 +14,7 @@ export { type LabProgram, MESH_BIN_DIR, resolveLabBinary } from './binaries.js';
 export { describeLab, type LabGate, labGate } from './describe-lab.js';
 export { LabError } from './errors.js';
 export { forwardArgs } from './forward.js';
+export { LAB_ROLES, type LabHostEnvOptions, labHostEnv, MESH_CLI, onPath } from './host-env.js';
 export { socketDispatcher, socketGet } from './http.js';
 export { type TailscaleUpArgsOptions, tailscaleUpArgs } from './join-args.js';
 export {

@@ -19,6 +19,7 @@ import {
 import { type LabProgram, resolveLabBinary } from './binaries.js';
 import { LabError } from './errors.js';
 import { forwardArgs } from './forward.js';
+import { labHostEnv, MESH_CLI, onPath } from './host-env.js';
 import { closeDispatchers, socketDispatcher, socketGet } from './http.js';
 import { tailscaleUpArgs } from './join-args.js';
 import { newLabId } from './naming.js';
@@ -57,6 +58,8 @@ export interface LabOptions {
   onUnexpectedExit?: (proc: LabProcess, exit: ProcessExit) => void;
   /** Parent of the lab's temp root. @default os.tmpdir() */
   tmpDir?: string;
+  /** The `mesh` bundle the hosts' `mesh` shim runs. @default apps/cli/dist/mesh.js of this checkout */
+  meshCli?: string;
   /** Bound on each host's `tailscale up`. @default 60000 (ms) */
   joinTimeout?: number;
   signal?: AbortSignal;
@@ -70,7 +73,11 @@ export interface LabHost {
   ip: string;
   /** Temp directory standing in for this machine's /etc, /var/lib, $HOME (`etc/`, `var/lib/`, `home/`, `run/`, `logs/`). */
   root: string;
-  /** Environment every program on this host gets (HOME, XDG dirs, PATH). */
+  /**
+   * Environment every program on this host gets: HOME and XDG dirs, PATH (shims `mesh`,
+   * `tailscale`, `headscale` first, then the binaries), and what `mesh` needs to treat the host
+   * as its own machine: MESH_ROOT, MESH_HOSTNAME, the role lists, MESH_ROLE, MESH_*_BIN.
+   */
   env: Record<string, string>;
   /** Runs one-shot programs inside the namespace with {@link LabHost.env}. */
   runner: Runner;
@@ -326,19 +333,17 @@ export class Lab {
     const root = join(this.root, 'hosts', plan.name);
     const dirs = ['etc', 'var/lib', 'home', 'run', 'logs', 'bin'];
     for (const d of dirs) await mkdir(join(root, d), { recursive: true, mode: 0o700 });
-    const home = join(root, 'home');
-    const env: Record<string, string> = {
-      // `bin/` holds shims (`tailscale`, `headscale`) preset to this host's socket and config.
-      PATH: `${join(root, 'bin')}:${process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}`,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      XDG_DATA_HOME: join(home, '.local/share'),
-      XDG_STATE_HOME: join(home, '.local/state'),
-      TMPDIR: join(root, 'run'),
-      LANG: 'C.UTF-8',
-      MESH_LAB_ID: this.id,
-      MESH_LAB_HOST: plan.name,
-    };
+    const env = labHostEnv({
+      name: plan.name,
+      root,
+      labId: this.id,
+      binaries: {
+        headscale: onPath(this.#binary('headscale')),
+        tailscale: onPath(this.#binary('tailscale')),
+        tailscaled: onPath(this.#binary('tailscaled')),
+        syncthing: onPath(this.#binary('syncthing')),
+      },
+    });
     const inner = createRunner(['ip', 'netns', 'exec', plan.ns]);
     const runner: Runner = {
       prefix: inner.prefix,
@@ -387,6 +392,18 @@ export class Lab {
         return pending;
       },
     };
+    // Shims so `lab exec HOST -- mesh|tailscale|headscale ...` reach this host's programs where
+    // `mesh` puts them; the lab's own daemons rewrite the tailscale shim to their socket.
+    await writeShim(host, 'mesh', [process.execPath, this.#options.meshCli ?? MESH_CLI]);
+    await writeShim(host, 'tailscale', [
+      env['MESH_TAILSCALE_BIN'] ?? 'tailscale',
+      `--socket=${join(root, 'var/run/tailscale/tailscaled.sock')}`,
+    ]);
+    await writeShim(host, 'headscale', [
+      env['MESH_HEADSCALE_BIN'] ?? 'headscale',
+      '-c',
+      join(root, 'etc/headscale/config.yaml'),
+    ]);
     return host;
   }
 
@@ -500,6 +517,8 @@ export class Lab {
         }),
     };
     await writeShim(host, 'tailscale', [binary, `--socket=${socketPath}`]);
+    // `mesh` on this host then talks to the lab's daemon instead of its default socket.
+    host.env['MESH_TAILSCALE_SOCKET'] = socketPath;
     await waitFor(
       `tailscaled socket on ${host.name}`,
       async () => {

@@ -1,4 +1,4 @@
-import { addDevice, type PairPeersResult, pairPeers } from '@mesh/core';
+import { addDevice, type PairPeersResult, pairPeers, watchPeers } from '@mesh/core';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -7,6 +7,7 @@ export interface PeerArgs {
   deviceId?: string | undefined;
   address?: string | undefined;
   name?: string | undefined;
+  watch?: boolean | undefined;
 }
 
 export function printPeerResult(r: PairPeersResult, out: Output): void {
@@ -41,10 +42,40 @@ export async function peer(a: PeerArgs, out: Output): Promise<number> {
     out.result({ ok: true, ...r });
     return 0;
   }
+  if (a.watch) return watch(ctx, out);
   out.section('Mesh Peer');
   const r = await pairPeers(ctx);
   printPeerResult(r, out);
   if (!r.changed) out.ok('nothing to change');
   out.result({ ok: true, ...r });
   return 0;
+}
+
+/**
+ * `mesh peer --watch`: pair now, then keep accepting mesh nodes as they appear (until SIGINT or
+ * SIGTERM). Each run that changed something prints what; `--json` prints one line per run.
+ */
+async function watch(ctx: Awaited<ReturnType<typeof context>>, out: Output): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  out.section('Mesh Peer (watching)');
+  out.info('Accepting new mesh nodes as they appear; stop with Ctrl-C');
+  try {
+    const { runs } = await watchPeers(ctx, {
+      signal: stop.signal,
+      onPair: (r) => {
+        if (r.changed) printPeerResult(r, out);
+        // A watch never ends with one document: --json prints one compact line per run.
+        if (out.json) process.stdout.write(`${JSON.stringify({ ok: true, ...r })}\n`);
+      },
+      onError: (error) => out.warnErr(error instanceof Error ? error.message : String(error)),
+    });
+    out.ok(`Stopped watching after ${runs} pairing run(s)`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

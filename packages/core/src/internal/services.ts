@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { HeadscaleService } from '@mesh/headscale';
 import { detectServiceManager, type ServiceManager, type ServiceSpec } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 
@@ -43,39 +44,13 @@ export async function ensureService(
   return { installed, started: false, restarted: false };
 }
 
-/** A platform service seen through `@mesh/headscale`'s smaller ServiceManager interface. */
-export class HeadscaleServiceAdapter {
-  readonly name: string;
-  readonly #ctx: MeshContext;
-  readonly #spec: ServiceSpec;
+/**
+ * Kept so `steps/server.ts` compiles unchanged: `@mesh/headscale`'s {@link HeadscaleService} on
+ * this machine's manager. Prefer `setupHeadscaleServer({ serviceManager: () => serviceManager(ctx) })`.
+ * @deprecated
+ */
+export class HeadscaleServiceAdapter extends HeadscaleService {
   constructor(ctx: MeshContext, spec: ServiceSpec) {
-    this.#ctx = ctx;
-    this.#spec = spec;
-    this.name = spec.name;
-  }
-  async install(): Promise<{ changed: boolean }> {
-    const sm = await serviceManager(this.#ctx);
-    const r = await sm.install(this.#spec);
-    await sm.enable(this.name);
-    return { changed: r.changed };
-  }
-  async start(): Promise<{ changed: boolean }> {
-    const sm = await serviceManager(this.#ctx);
-    if ((await sm.status(this.name)).active) return { changed: false };
-    await sm.start(this.name);
-    return { changed: true };
-  }
-  async stop(): Promise<{ changed: boolean }> {
-    const sm = await serviceManager(this.#ctx);
-    if (!(await sm.status(this.name)).active) return { changed: false };
-    await sm.stop(this.name);
-    return { changed: true };
-  }
-  async status(): Promise<{ running: boolean; pid?: number }> {
-    const s = await (await serviceManager(this.#ctx)).status(this.name);
-    return s.pid === undefined ? { running: s.active } : { running: s.active, pid: s.pid };
-  }
-  async logs(lines = 50): Promise<string> {
-    return (await serviceManager(this.#ctx)).logs(this.name, { lines });
+    super({ manager: () => serviceManager(ctx), spec });
   }
 }

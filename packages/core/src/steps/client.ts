@@ -1,15 +1,18 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadscaleClient } from '@mesh/headscale';
 import { readSavedServerUrl, writeSavedServerUrl } from '@mesh/platform';
+import type { JoinResult } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
 import { type PairPeersResult, pairPeers } from './peer.js';
+import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
 import { ensureSyncthing } from './syncthing.js';
-import { ensureTailscaled, joinTailnet } from './tailscale.js';
+import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
 
 /** Rejects keys that cannot be right before anything is changed. */
 export function validateAuthKey(key: string | undefined): string {
@@ -89,13 +92,28 @@ export interface JoinMeshOptions {
   /** Headscale URL. @default the saved one (`mesh client setup` saved it) */
   serverUrl?: string;
   authKey: string;
+  /** Tags to advertise (`tag:ci`); the key must allow them. @default none */
+  tags?: readonly string[];
+  /** Accept subnet routes other nodes advertise. @default true */
+  acceptRoutes?: boolean;
+  /**
+   * Extra attempts after a transient failure (server or control unreachable, timeout), with
+   * exponential backoff; a rejected key is never retried. Bounded by `ctx.signal`. @default 0
+   */
+  retries?: number;
 }
 
 export interface JoinMeshResult {
   serverUrl: string;
   changed: boolean;
   tailnetIp: string | undefined;
+  tailnetIpv6: string | undefined;
   hostname: string;
+  /**
+   * This node's ID at the control server: tailscaled's StableID for itself, which Headscale
+   * sets to its numeric node ID (what `headscale nodes list` shows). Read without an API key.
+   */
+  nodeId: string | undefined;
 }
 
 /** `mesh client join`: (re)join the tailnet with the saved server URL. */
@@ -112,13 +130,40 @@ export async function joinMesh(ctx: MeshContext, o: JoinMeshOptions): Promise<Jo
     });
   }
   const serverUrl = validateServerUrl(saved);
-  await checkServerHealth(ctx, serverUrl);
-  await ensureTailscaled(ctx, serverUrl);
-  const r = await joinTailnet(ctx, serverUrl, authKey);
+  const retries = o.retries ?? 0;
+  let r: JoinResult;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await checkServerHealth(ctx, serverUrl);
+      await ensureTailscaled(ctx, serverUrl);
+      r = await joinTailnet(ctx, serverUrl, authKey, {
+        ...(o.tags ? { tags: o.tags } : {}),
+        ...(o.acceptRoutes === undefined ? {} : { acceptRoutes: o.acceptRoutes }),
+      });
+      break;
+    } catch (error) {
+      if (attempt >= retries || ctx.signal?.aborted || !isTransientJoinError(error)) throw error;
+      const ms = retryDelayMs(attempt + 1);
+      ctx.reporter.warn(
+        `Join attempt ${attempt + 1} failed (${(error as Error).message}); retrying in ${Math.round(ms / 100) / 10}s`,
+      );
+      await sleep(ms, undefined, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+        throw error;
+      });
+    }
+  }
   ctx.reporter.ok(
     r.changed ? `Joined the tailnet: ${r.ipv4 ?? '?'}` : `Already in the tailnet: ${r.ipv4 ?? '?'}`,
   );
-  return { serverUrl, changed: r.changed, tailnetIp: r.ipv4, hostname: r.hostname };
+  const self = (await tailnetStatus(ctx))?.self;
+  return {
+    serverUrl,
+    changed: r.changed,
+    tailnetIp: r.ipv4,
+    tailnetIpv6: r.ipv6,
+    hostname: r.hostname,
+    nodeId: self?.id || undefined,
+  };
 }
 
 export interface ClientSetupOptions {

@@ -56,6 +56,8 @@ export async function probeDeviceId(ip: string, o: ProbeDeviceIdOptions): Promis
 export interface PairPeersOptions {
   /** Mark the server's device as introducer (clients do, so later joiners propagate). @default role !== 'server' */
   serverIsIntroducer?: boolean;
+  /** The folder shared with every mesh device. @default SHARED_FOLDER_ID ('opt-shared') */
+  folderId?: string;
 }
 
 export interface PairPeersResult {
@@ -126,8 +128,15 @@ export async function pairPeers(
 
   let plan: PeerPlan;
   try {
-    plan = await planFor(ctx, st, peers, probes, o.serverIsIntroducer ?? ctx.role !== 'server');
-    await applyPlan(st, plan);
+    const folderId = o.folderId ?? SHARED_FOLDER_ID;
+    plan = await planFor(
+      st,
+      folderId,
+      peers,
+      probes,
+      o.serverIsIntroducer ?? ctx.role !== 'server',
+    );
+    await applyPlan(st, folderId, plan);
   } catch (error) {
     throw toMeshError(error, 'pairing Syncthing');
   }
@@ -158,17 +167,16 @@ export async function pairPeers(
 }
 
 async function planFor(
-  ctx: MeshContext,
   st: LocalSyncthing,
+  folderId: string,
   peers: MeshPeer[],
   probes: DeviceProbe[],
   serverIsIntroducer: boolean,
 ): Promise<PeerPlan> {
-  void ctx;
   const c = st.client;
   const [devices, folder, pendingMap] = await Promise.all([
     c.config.devices.list(),
-    c.config.folders.get(SHARED_FOLDER_ID),
+    c.config.folders.get(folderId),
     c.cluster.pending.devices(),
   ]);
   const pending: PendingDevice[] = Object.entries(pendingMap ?? {}).map(([deviceId, p]) => ({
@@ -194,7 +202,7 @@ async function planFor(
   });
 }
 
-async function applyPlan(st: LocalSyncthing, plan: PeerPlan): Promise<void> {
+async function applyPlan(st: LocalSyncthing, folderId: string, plan: PeerPlan): Promise<void> {
   const c = st.client;
   for (const a of plan.add) {
     await c.config.devices.add({
@@ -211,12 +219,12 @@ async function applyPlan(st: LocalSyncthing, plan: PeerPlan): Promise<void> {
     await c.config.devices.update(a.deviceId, { addresses: [a.address], introducer: a.introducer });
   }
   if (plan.share.length > 0) {
-    const folder = await c.config.folders.get(SHARED_FOLDER_ID);
+    const folder = await c.config.folders.get(folderId);
     const devices = [...(folder.devices ?? [])];
     for (const id of plan.share) {
       if (!devices.some((d) => d.deviceID === id)) devices.push({ deviceID: id });
     }
-    await c.config.folders.update(SHARED_FOLDER_ID, { devices });
+    await c.config.folders.update(folderId, { devices });
   }
   for (const x of plan.refused) await c.cluster.pending.dismissDevice(x.deviceId);
 }

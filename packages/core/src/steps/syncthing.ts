@@ -84,6 +84,20 @@ export async function requireSyncthing(ctx: MeshContext): Promise<LocalSyncthing
   return st;
 }
 
+/** What {@link ensureSyncthing} sets up; defaults are the mesh's own folder and listen address. */
+export interface EnsureSyncthingOptions {
+  /** @default SHARED_FOLDER_ID ('opt-shared') */
+  folderId?: string;
+  /** @default ctx.paths.sharedFolder */
+  folderPath?: string;
+  /** Write the earlier tool's `.stignore` when the folder has none. @default true */
+  stignore?: boolean;
+  /** Sync listen address. @default `tcp://0.0.0.0:<role sync port>` */
+  listenAddress?: string;
+  /** Extra Syncthing options to enforce (e.g. `reconnectionIntervalS`). */
+  options?: Record<string, unknown>;
+}
+
 export interface EnsureSyncthingResult {
   deviceId: string;
   folderPath: string;
@@ -95,13 +109,21 @@ export interface EnsureSyncthingResult {
  * port, one explicit listen address on the role's sync port, every outbound feature off,
  * running, and the `opt-shared` folder with the earlier tool's settings and `.stignore`.
  */
-export async function ensureSyncthing(ctx: MeshContext): Promise<EnsureSyncthingResult> {
+export async function ensureSyncthing(
+  ctx: MeshContext,
+  o: EnsureSyncthingOptions = {},
+): Promise<EnsureSyncthingResult> {
   const changes: string[] = [];
   const r = ctx.reporter;
   const home = ctx.paths.syncthingHome;
   const configPath = path.join(home, 'config.xml');
   const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
-  const listenAddress = `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
+  const listenAddress = o.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
+  const folder = {
+    id: o.folderId ?? SHARED_FOLDER_ID,
+    path: o.folderPath ?? ctx.paths.sharedFolder,
+    stignore: o.stignore ?? true,
+  };
 
   if (!(await exists(configPath))) {
     await mkdir(home, { recursive: true, mode: 0o700 });
@@ -166,17 +188,19 @@ export async function ensureSyncthing(ctx: MeshContext): Promise<EnsureSyncthing
   r.ok(`Syncthing is running on port ${ctx.ports.syncthingGui}`);
 
   try {
-    await configureOverRest(ctx, st, listenAddress, changes);
+    await configureOverRest(ctx, st, listenAddress, folder, o.options ?? {}, changes);
   } catch (error) {
     throw toMeshError(error, 'configuring Syncthing');
   }
-  return { deviceId: st.deviceId, folderPath: ctx.paths.sharedFolder, changes };
+  return { deviceId: st.deviceId, folderPath: folder.path, changes };
 }
 
 async function configureOverRest(
   ctx: MeshContext,
   st: LocalSyncthing,
   listenAddress: string,
+  wanted: { id: string; path: string; stignore: boolean },
+  extraOptions: Record<string, unknown>,
   changes: string[],
 ): Promise<void> {
   const r = ctx.reporter;
@@ -194,6 +218,7 @@ async function configureOverRest(
     urAccepted: -1,
     autoUpgradeIntervalH: 0,
     crashReportingEnabled: false,
+    ...extraOptions,
   };
   const patch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(want)) {
@@ -213,32 +238,33 @@ async function configureOverRest(
   }
 
   // Shared folder and .stignore (only if missing, never overwritten).
-  const folderPath = ctx.paths.sharedFolder;
+  const folderPath = wanted.path;
+  const folderId = wanted.id;
   await mkdir(folderPath, { recursive: true });
   const stignore = path.join(folderPath, '.stignore');
-  if (!(await exists(stignore))) {
+  if (wanted.stignore && !(await exists(stignore))) {
     await writeFile(stignore, DEFAULT_STIGNORE);
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
   }
   const folders = await c.config.folders.list();
-  const folder = folders.find((f) => f.id === SHARED_FOLDER_ID);
+  const folder = folders.find((f) => f.id === folderId);
   const settings: Partial<FolderConfig> = {
-    label: SHARED_FOLDER_LABEL,
+    label: folderId === SHARED_FOLDER_ID ? SHARED_FOLDER_LABEL : folderId,
     type: 'sendreceive',
     fsWatcherEnabled: true,
     fsWatcherDelayS: 1,
     versioning: { type: 'simple', params: { keep: '5' } },
   };
   if (!folder) {
-    await c.config.folders.add({ id: SHARED_FOLDER_ID, path: folderPath, ...settings });
-    changes.push(`created folder ${SHARED_FOLDER_ID} at ${folderPath}`);
-    r.ok(`Shared folder ${SHARED_FOLDER_ID} at ${folderPath}`);
+    await c.config.folders.add({ id: folderId, path: folderPath, ...settings });
+    changes.push(`created folder ${folderId} at ${folderPath}`);
+    r.ok(`Shared folder ${folderId} at ${folderPath}`);
   } else {
     const patch: Partial<FolderConfig> = {};
     if (folder.path.replace(/\/+$/, '') !== folderPath.replace(/\/+$/, '')) {
       throw new MeshError(
-        `folder ${SHARED_FOLDER_ID} already points at ${folder.path}, not ${folderPath}`,
+        `folder ${folderId} already points at ${folder.path}, not ${folderPath}`,
         {
           kind: 'badInput',
           hint: 'set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing',
@@ -252,10 +278,10 @@ async function configureOverRest(
     if (folder.versioning?.type !== 'simple')
       patch.versioning = settings.versioning as FolderConfig['versioning'];
     if (Object.keys(patch).length > 0) {
-      await c.config.folders.update(SHARED_FOLDER_ID, patch);
-      changes.push(`folder ${SHARED_FOLDER_ID}: ${Object.keys(patch).join(', ')}`);
+      await c.config.folders.update(folderId, patch);
+      changes.push(`folder ${folderId}: ${Object.keys(patch).join(', ')}`);
     } else {
-      r.ok(`Shared folder ${SHARED_FOLDER_ID} already configured`);
+      r.ok(`Shared folder ${folderId} already configured`);
     }
   }
 }

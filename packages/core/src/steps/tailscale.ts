@@ -95,23 +95,46 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
   return true;
 }
 
+/** Options of {@link joinTailnet}. */
+export interface JoinTailnetOptions {
+  /** @default 60000 (ms) */
+  timeoutMs?: number;
+  /** Accept subnet routes other nodes advertise. @default true */
+  acceptRoutes?: boolean;
+  /** Tags to advertise (`tag:ci`); the key must allow them. @default none */
+  tags?: readonly string[];
+}
+
 /** Joins (or confirms membership of) the tailnet at `serverUrl` with `authKey` (never on argv). */
 export async function joinTailnet(
   ctx: MeshContext,
   serverUrl: string,
   authKey: string,
-  timeoutMs = 60_000,
+  o: JoinTailnetOptions = {},
 ): Promise<JoinResult> {
   const wait = ctx.reporter.wait(`Joining the tailnet at ${serverUrl}`);
   try {
+    if (o.tags && o.tags.length > 0) {
+      // `join` starts from the daemon's current prefs, so tags set here go with the login
+      // (what `tailscale up --advertise-tags` does).
+      const client = localApi(ctx);
+      try {
+        await client.patchPrefs(
+          { AdvertiseTags: [...o.tags] },
+          { timeout: 5000, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+        );
+      } finally {
+        await client.close();
+      }
+    }
     const r = await join({
       controlUrl: serverUrl,
       authKey,
       hostname: ctx.hostname,
-      acceptRoutes: true,
+      acceptRoutes: o.acceptRoutes ?? true,
       // MagicDNS would rewrite the machine's resolv.conf; Mesh dials tailnet IPs only.
       acceptDns: false,
-      timeout: timeoutMs,
+      timeout: o.timeoutMs ?? 60_000,
       socketPath: ctx.paths.tailscale.socketPath,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });

@@ -1,30 +1,34 @@
 /**
- * Starting and stopping `headscale serve`: a minimal service-manager interface with two
- * implementations, a supervised detached process (labs, containers, no systemd) and systemd.
- * (@mesh/platform is growing a general one; this interface is meant to be unified with it.)
+ * Starting and stopping `headscale serve` through `@mesh/platform`'s general service managers
+ * (systemd, systemd --user, supervised process, Windows): this file only describes Headscale as
+ * a {@link ServiceSpec} and gives the small idempotent start/stop/status view setup needs.
  */
 
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRunner, type Runner } from '@mesh/platform';
-import { execa } from 'execa';
-import { HeadscaleCommandError } from '../errors.js';
-import { writeFileAtomic } from './config.js';
-import { renderSystemdUnit, type SystemdUnitOptions } from './systemd.js';
+import {
+  type ServiceManager as PlatformServiceManager,
+  type Runner,
+  type ServiceSpec,
+  supervisedServiceManager,
+  systemdServiceManager,
+} from '@mesh/platform';
+import { headscaleServiceSpec, type SystemdUnitOptions } from './systemd.js';
 
-/** What a service manager reports. */
+/** What a {@link HeadscaleService} reports. */
 export interface ServiceStatus {
   running: boolean;
   pid?: number;
-  /** Manager-specific state, e.g. systemd's `ActiveState`. */
+  /** Manager-specific state, e.g. systemd's `active (running)`. */
   detail?: string;
 }
 
-/** Minimal service manager: every mutating step is idempotent and says whether it changed anything. */
+/**
+ * Headscale's service as setup sees it: every mutating step is idempotent and says whether it
+ * changed anything. {@link HeadscaleService} implements it over any platform manager.
+ */
 export interface ServiceManager {
   readonly name: string;
-  /** Prepare (write unit, create dirs). */
+  /** Write the unit/spec and enable it. */
   install(): Promise<{ changed: boolean }>;
   start(): Promise<{ changed: boolean }>;
   stop(): Promise<{ changed: boolean }>;
@@ -33,124 +37,108 @@ export interface ServiceManager {
   logs(lines?: number): Promise<string>;
 }
 
+/** Options of {@link HeadscaleService}. */
+export interface HeadscaleServiceOptions {
+  /** The platform manager, or a function giving it (called once, on first use). */
+  manager: PlatformServiceManager | (() => Promise<PlatformServiceManager>);
+  /** What to run; see {@link headscaleServiceSpec}. */
+  spec: ServiceSpec;
+}
+
+/** One service (`spec.name`) on a `@mesh/platform` {@link PlatformServiceManager}, idempotently. */
+export class HeadscaleService implements ServiceManager {
+  readonly name: string;
+  readonly spec: ServiceSpec;
+  #manager: PlatformServiceManager | (() => Promise<PlatformServiceManager>);
+
+  constructor(o: HeadscaleServiceOptions) {
+    this.spec = o.spec;
+    this.name = o.spec.name;
+    this.#manager = o.manager;
+  }
+
+  /** The platform manager underneath. */
+  async manager(): Promise<PlatformServiceManager> {
+    if (typeof this.#manager === 'function') this.#manager = await this.#manager();
+    return this.#manager;
+  }
+
+  async install() {
+    const m = await this.manager();
+    let { changed } = await m.install(this.spec);
+    if (!(await m.status(this.name)).enabled) {
+      await m.enable(this.name);
+      changed = true;
+    }
+    return { changed };
+  }
+
+  async start() {
+    const m = await this.manager();
+    if ((await m.status(this.name)).active) return { changed: false };
+    await m.start(this.name);
+    return { changed: true };
+  }
+
+  async stop() {
+    const m = await this.manager();
+    if (!(await m.status(this.name)).active) return { changed: false };
+    await m.stop(this.name);
+    return { changed: true };
+  }
+
+  async status(): Promise<ServiceStatus> {
+    const s = await (await this.manager()).status(this.name);
+    return { running: s.active, ...(s.pid === undefined ? {} : { pid: s.pid }), detail: s.detail };
+  }
+
+  async logs(lines = 50) {
+    return (await this.manager()).logs(this.name, { lines });
+  }
+}
+
 /** Options of {@link SupervisedProcessService}. */
 export interface SupervisedProcessOptions {
   binary: string;
   configPath: string;
-  /** Directory for the pid and log files. */
+  /** Directory for the spec, pid and log files. */
   runDir: string;
   /** Prefix (e.g. `ip netns exec NS`) comes from here. @default createRunner() */
   runner?: Runner;
   /** @default 'headscale' */
   name?: string;
-  /** Milliseconds to wait for exit after SIGTERM before SIGKILL. @default 10000 */
+  /** Restart policy of the supervisor. @default 'no' (a crash stays visible to setup's health wait) */
+  restart?: 'always' | 'on-failure' | 'no';
+  /** @deprecated ignored: the platform supervisor sends SIGKILL 10 s after SIGTERM. */
   stopTimeout?: number;
 }
 
-/** Runs `headscale serve` as a detached process with a pid file and a log file. No restarts. */
-export class SupervisedProcessService implements ServiceManager {
-  readonly name: string;
+/**
+ * `headscale serve` under `@mesh/platform`'s supervised manager: a detached supervisor that owns
+ * the process and appends its output to `<runDir>/<name>.log` itself, so Headscale outlives the
+ * program that started it. Pid and log files keep their old names.
+ */
+export class SupervisedProcessService extends HeadscaleService {
   readonly pidFile: string;
   readonly logFile: string;
-  readonly #o: SupervisedProcessOptions;
 
   constructor(o: SupervisedProcessOptions) {
-    this.#o = o;
-    this.name = o.name ?? 'headscale';
+    super({
+      manager: supervisedServiceManager({
+        stateDir: o.runDir,
+        ...(o.runner ? { runner: o.runner } : {}),
+      }),
+      spec: headscaleServiceSpec({
+        binary: o.binary,
+        configPath: o.configPath,
+        stateDir: o.runDir,
+        name: o.name ?? 'headscale',
+        restart: o.restart ?? 'no',
+      }),
+    });
     this.pidFile = join(o.runDir, `${this.name}.pid`);
     this.logFile = join(o.runDir, `${this.name}.log`);
   }
-
-  async install() {
-    const existed = await stat(this.#o.runDir).then(
-      () => true,
-      () => false,
-    );
-    await mkdir(this.#o.runDir, { recursive: true, mode: 0o700 });
-    return { changed: !existed };
-  }
-
-  async status(): Promise<ServiceStatus> {
-    const pid = Number((await readFile(this.pidFile, 'utf8').catch(() => '')).trim());
-    if (!Number.isInteger(pid) || pid <= 0) return { running: false };
-    // A stale pid may have been reused by another program: check its command line too.
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    const running =
-      cmdline.includes(this.#o.configPath) && cmdline.includes('serve') && isAlive(pid);
-    return running ? { running, pid } : { running: false, detail: 'stale pid file' };
-  }
-
-  async start() {
-    if ((await this.status()).running) return { changed: false };
-    await this.install();
-    const prefix = (this.#o.runner ?? createRunner()).prefix;
-    const argv = [...prefix, this.#o.binary, '-c', this.#o.configPath, 'serve'];
-    const [file, ...args] = argv as [string, ...string[]];
-    // Create the log private before the child appends to it.
-    closeSync(openSync(this.logFile, 'a', 0o600));
-    const log = { file: this.logFile, append: true } as const;
-    const child = execa(file, args, {
-      detached: true,
-      cleanup: false,
-      stdin: 'ignore',
-      stdout: log,
-      stderr: log,
-      env: { HEADSCALE_DISABLE_CHECK_UPDATES: 'true' },
-      reject: false,
-    });
-    child.catch(() => undefined);
-    if (child.pid === undefined) {
-      throw new HeadscaleCommandError(`could not start ${argv.join(' ')}`, {
-        command: argv.join(' '),
-        hint: 'check the binary path',
-      });
-    }
-    child.unref();
-    await writeFile(this.pidFile, `${child.pid}\n`, { mode: 0o600 });
-    return { changed: true };
-  }
-
-  async stop() {
-    const s = await this.status();
-    if (!s.running || s.pid === undefined) {
-      await rm(this.pidFile, { force: true });
-      return { changed: false };
-    }
-    process.kill(s.pid, 'SIGTERM');
-    const deadline = Date.now() + (this.#o.stopTimeout ?? 10_000);
-    while (isAlive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (isAlive(s.pid)) process.kill(s.pid, 'SIGKILL');
-    await rm(this.pidFile, { force: true });
-    return { changed: true };
-  }
-
-  async logs(lines = 50) {
-    const text = await readFile(this.logFile, 'utf8').catch(() => '');
-    return text
-      .split('\n')
-      .slice(-lines - 1)
-      .join('\n');
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie (exited, not yet reaped) still answers signal 0.
-  try {
-    const st = procState(pid);
-    return st !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
-function procState(pid: number): string {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
 }
 
 /** Options of {@link SystemdService}. */
@@ -164,81 +152,16 @@ export interface SystemdServiceOptions {
   runner?: Runner;
 }
 
-/** Manages Headscale as a systemd unit (`systemctl`, `journalctl`). */
-export class SystemdService implements ServiceManager {
-  readonly name: string;
+/** Headscale as a hardened system unit under `@mesh/platform`'s systemd manager. */
+export class SystemdService extends HeadscaleService {
   readonly unitPath: string;
-  readonly #o: SystemdServiceOptions;
-  readonly #runner: Runner;
 
   constructor(o: SystemdServiceOptions) {
-    this.#o = o;
-    this.name = o.name ?? 'headscale';
-    this.unitPath = join(o.unitDir ?? '/etc/systemd/system', `${this.name}.service`);
-    this.#runner = o.runner ?? createRunner();
-  }
-
-  async #ctl(args: string[]) {
-    const r = await this.#runner.run('systemctl', args, { timeout: 60_000 });
-    if (r.exitCode !== 0) {
-      throw new HeadscaleCommandError(
-        `systemctl ${args.join(' ')} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`,
-        {
-          command: r.command,
-          exitCode: r.exitCode,
-          stderr: r.stderr,
-          hint: `see journalctl -u ${this.name}`,
-        },
-      );
-    }
-    return r.stdout;
-  }
-
-  async install() {
-    const { changed } = await writeFileAtomic(
-      this.unitPath,
-      renderSystemdUnit(this.#o.unit),
-      0o644,
-    );
-    if (changed) await this.#ctl(['daemon-reload']);
-    const enabled = await this.#runner.run('systemctl', ['is-enabled', this.name], {
-      timeout: 30_000,
+    const unitDir = o.unitDir ?? '/etc/systemd/system';
+    super({
+      manager: systemdServiceManager({ unitDir, ...(o.runner ? { runner: o.runner } : {}) }),
+      spec: headscaleServiceSpec({ ...o.unit, name: o.name ?? 'headscale' }),
     });
-    if (enabled.stdout.trim() !== 'enabled') {
-      await this.#ctl(['enable', this.name]);
-      return { changed: true };
-    }
-    return { changed };
-  }
-
-  async status(): Promise<ServiceStatus> {
-    const out = await this.#ctl(['show', this.name, '-p', 'ActiveState', '-p', 'MainPID']);
-    const props = Object.fromEntries(
-      out.split('\n').map((l) => l.split('=', 2) as [string, string]),
-    );
-    const pid = Number(props['MainPID'] ?? 0);
-    const state = props['ActiveState'] ?? 'unknown';
-    return { running: state === 'active', ...(pid > 0 ? { pid } : {}), detail: state };
-  }
-
-  async start() {
-    if ((await this.status()).running) return { changed: false };
-    await this.#ctl(['start', this.name]);
-    return { changed: true };
-  }
-
-  async stop() {
-    if (!(await this.status()).running) return { changed: false };
-    await this.#ctl(['stop', this.name]);
-    return { changed: true };
-  }
-
-  async logs(lines = 50) {
-    const r = await this.#runner.run(
-      'journalctl',
-      ['-u', this.name, '-n', String(lines), '--no-pager', '-o', 'cat'],
-      { timeout: 30_000 },
-    );
-    return r.stdout;
+    this.unitPath = join(unitDir, `${this.name}.service`);
   }
 }

@@ -6,7 +6,12 @@
 import { createSocket } from 'node:dgram';
 import { mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { createRunner, type Runner } from '@mesh/platform';
+import { dirname } from 'node:path';
+import {
+  createRunner,
+  type ServiceManager as PlatformServiceManager,
+  type Runner,
+} from '@mesh/platform';
 import type { Dispatcher } from 'undici';
 import { resolveHeadscaleBinary } from '../binary.js';
 import { HeadscaleConfigError, HeadscaleConnectionError } from '../errors.js';
@@ -17,7 +22,8 @@ import {
   writeHeadscaleConfig,
 } from './config.js';
 import { waitForHealth } from './health.js';
-import { type ServiceManager, SupervisedProcessService } from './service.js';
+import { HeadscaleService, type ServiceManager, SupervisedProcessService } from './service.js';
+import { headscaleServiceSpec } from './systemd.js';
 
 /** Options of {@link setupHeadscaleServer}. */
 export interface SetupHeadscaleServerOptions {
@@ -26,8 +32,18 @@ export interface SetupHeadscaleServerOptions {
   config: HeadscaleConfigOptions;
   /** @default resolveHeadscaleBinary() */
   binary?: string;
-  /** @default a {@link SupervisedProcessService} with its pid/log files in `config.stateDir` */
+  /** @default a {@link HeadscaleService} on `serviceManager`, else a {@link SupervisedProcessService} with its pid/log files in `config.stateDir` */
   service?: ServiceManager;
+  /**
+   * A `@mesh/platform` service manager (systemd, supervised, ...) to run Headscale under, as the
+   * spec {@link headscaleServiceSpec} gives; ignored when `service` is given.
+   * @default a supervised manager in `config.stateDir`, without restarts
+   */
+  serviceManager?: PlatformServiceManager | (() => Promise<PlatformServiceManager>);
+  /** Service name for `serviceManager`. @default 'headscale' */
+  serviceName?: string;
+  /** Restart policy for `serviceManager`. @default 'always' */
+  restart?: 'always' | 'on-failure' | 'no';
   /** Runner (namespace prefix) for the default service. @default createRunner() */
   runner?: Runner;
   /** Milliseconds to wait for `/health`. @default 30000 */
@@ -61,14 +77,7 @@ export async function setupHeadscaleServer(
   // Validate everything before touching disk: a bad option leaves nothing half-done.
   const cfg = headscaleConfigObject(o.config);
   const runner = o.runner ?? createRunner();
-  const service =
-    o.service ??
-    new SupervisedProcessService({
-      binary: resolveHeadscaleBinary(o.binary),
-      configPath: o.configPath,
-      runDir: o.config.stateDir,
-      runner,
-    });
+  const service = o.service ?? defaultService(o, runner);
   const steps: SetupStep[] = [];
 
   const existed = await stat(o.config.stateDir).then(
@@ -140,6 +149,29 @@ export async function setupHeadscaleServer(
   }
   steps.push({ name: 'health', changed: false });
   return { changed: steps.some((s) => s.changed), steps, service, url: o.config.serverUrl };
+}
+
+function defaultService(o: SetupHeadscaleServerOptions, runner: Runner): ServiceManager {
+  const binary = resolveHeadscaleBinary(o.binary);
+  if (!o.serviceManager) {
+    return new SupervisedProcessService({
+      binary,
+      configPath: o.configPath,
+      runDir: o.config.stateDir,
+      runner,
+    });
+  }
+  return new HeadscaleService({
+    manager: o.serviceManager,
+    spec: headscaleServiceSpec({
+      binary,
+      configPath: o.configPath,
+      stateDir: o.config.stateDir,
+      ...(o.config.socketPath ? { socketDir: dirname(o.config.socketPath) } : {}),
+      ...(o.serviceName ? { name: o.serviceName } : {}),
+      ...(o.restart ? { restart: o.restart } : {}),
+    }),
+  });
 }
 
 function lastLines(log: string): string {

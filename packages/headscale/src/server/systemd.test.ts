@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner, type Runner } from '@mesh/platform';
@@ -60,32 +60,40 @@ describe('SystemdService', () => {
     const calls: string[] = [];
     let active = false;
     let enabled = false;
+    const show = '--property=LoadState,ActiveState,SubState,UnitFileState,MainPID';
     const runner: Runner = {
       prefix: [],
       async run(file, args) {
         const command = [file, ...args].join(' ');
         calls.push(command);
         let stdout = '';
-        if (args[0] === 'is-enabled') stdout = enabled ? 'enabled' : 'disabled';
         if (args[0] === 'enable') enabled = true;
         if (args[0] === 'start') active = true;
         if (args[0] === 'stop') active = false;
         if (args[0] === 'show')
-          stdout = `ActiveState=${active ? 'active' : 'inactive'}\nMainPID=${active ? 42 : 0}`;
+          stdout = [
+            'LoadState=loaded',
+            `ActiveState=${active ? 'active' : 'inactive'}`,
+            `SubState=${active ? 'running' : 'dead'}`,
+            `UnitFileState=${enabled ? 'enabled' : 'disabled'}`,
+            `MainPID=${active ? 42 : 0}`,
+          ].join('\n');
         return { command, exitCode: 0, stdout, stderr: '', timedOut: false };
       },
     };
     try {
       const svc = new SystemdService({ unitDir: dir, unit: unitOptions, runner });
+      expect(svc.unitPath).toBe(join(dir, 'headscale.service'));
       expect(await svc.install()).toEqual({ changed: true });
+      expect(await readFile(svc.unitPath, 'utf8')).toBe(renderSystemdUnit(unitOptions));
       expect(calls).toContain('systemctl daemon-reload');
-      expect(calls).toContain('systemctl enable headscale');
+      expect(calls).toContain('systemctl enable headscale.service');
       calls.length = 0;
       expect(await svc.install()).toEqual({ changed: false });
-      expect(calls).toEqual(['systemctl is-enabled headscale']);
+      expect(calls).toEqual([`systemctl show headscale.service ${show}`]);
       expect(await svc.start()).toEqual({ changed: true });
       expect(await svc.start()).toEqual({ changed: false });
-      expect(await svc.status()).toEqual({ running: true, pid: 42, detail: 'active' });
+      expect(await svc.status()).toEqual({ running: true, pid: 42, detail: 'active (running)' });
       expect(await svc.stop()).toEqual({ changed: true });
       expect(await svc.stop()).toEqual({ changed: false });
     } finally {

@@ -13,6 +13,15 @@ export interface ServiceSpec {
   workingDirectory?: string;
   /** Run as this user (system units only). */
   user?: string;
+  /** Run with this group (system units only). @default the user's primary group */
+  group?: string;
+  /** Signal `systemctl reload` sends to the main process (systemd `ExecReload=/bin/kill -SIG $MAINPID`). */
+  reloadSignal?: 'HUP' | 'USR1' | 'USR2';
+  /**
+   * systemd sandboxing (system units only; ignored by other managers): the file system read-only
+   * except `readWritePaths`, no new privileges, private /tmp, protected kernel and home, umask 0077.
+   */
+  hardening?: ServiceHardening;
   /** @default 'on-failure' */
   restart?: 'always' | 'on-failure' | 'no';
   /** Seconds between restarts (systemd `RestartSec`). @default 5 */
@@ -48,4 +57,14 @@ export interface ServiceManager {
   status(name: string): Promise<ServiceStatus>;
   /** The last `lines` lines of its log. */
   logs(name: string, options?: { lines?: number }): Promise<string>;
+}
+
+/** systemd sandboxing of a system unit (see systemd.exec(5)). */
+export interface ServiceHardening {
+  /** The only paths the service may write (`ReadWritePaths=`). */
+  readWritePaths: readonly string[];
+  /** Capabilities it keeps, e.g. `CAP_NET_BIND_SERVICE` for ports below 1024. @default [] */
+  capabilities?: readonly string[];
+  /** Socket families it may open (`RestrictAddressFamilies=`). @default ['AF_UNIX', 'AF_INET', 'AF_INET6', 'AF_NETLINK'] */
+  addressFamilies?: readonly string[];
 }

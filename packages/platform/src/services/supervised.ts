@@ -97,11 +97,18 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
       });
       child.unref();
       void child.catch(() => undefined);
-      // Wait (bounded) until the supervisor has written its pid, so status() is right at once.
+      // Wait (bounded) until the supervisor has started the program (or given up on it), so
+      // status() is right at once: a caller polling `active` must not see the gap between the
+      // supervisor writing its own pid and spawning the program.
+      let supervisorSeen = false;
       for (let i = 0; i < 100; i++) {
-        if (alive(await readPid(name, '.supervisor.pid'))) return;
+        const supervisorUp = alive(await readPid(name, '.supervisor.pid'));
+        supervisorSeen ||= supervisorUp;
+        if (supervisorUp && alive(await readPid(name, '.pid'))) return;
+        if (supervisorSeen && !supervisorUp) return;
         await sleep(50);
       }
+      if (supervisorSeen) return;
       throw new ServiceError(`${name}: the supervisor did not start`, {
         hint: `see ${file(name, '.log')}`,
       });

@@ -69,6 +69,36 @@ describe('systemd units', () => {
     expect(r.stderr).toContain("Unknown key 'BogusKey'");
   });
 
+  it('renders group, reload signal and hardening for system units, and verifies them', async () => {
+    const hardened = {
+      ...spec,
+      name: 'mesh-test-hardened',
+      user: 'root',
+      group: 'root',
+      reloadSignal: 'HUP' as const,
+      hardening: { readWritePaths: [dir, dir], capabilities: ['CAP_NET_BIND_SERVICE'] },
+    };
+    const unit = renderSystemdUnit(hardened);
+    expect(unit).toContain('\nGroup=root\nExecReload=/bin/kill -HUP $MAINPID\n');
+    expect(unit).toContain(`\nReadWritePaths=${dir}\n`);
+    expect(unit).toContain('\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n');
+    expect(unit).toContain('\nProtectSystem=strict\n');
+    expect(renderSystemdUnit(hardened, 'user')).not.toContain('ProtectSystem');
+    expect(() =>
+      renderSystemdUnit({ ...hardened, hardening: { readWritePaths: ['relative'] } }),
+    ).toThrow(/absolute/);
+    const file = path.join(dir, 'mesh-test-hardened.service');
+    await writeFile(file, unit);
+    const r = await createRunner().run('systemd-analyze', ['verify', '--man=no', file], {
+      timeout: 30_000,
+      env: { SYSTEMD_LOG_LEVEL: 'notice' },
+    });
+    expect({
+      exitCode: r.exitCode,
+      stderr: r.stderr.split('\n').filter((l) => l.includes(path.basename(file))),
+    }).toEqual({ exitCode: 0, stderr: [] });
+  });
+
   it.each(['system', 'user'] as const)('%s units pass systemd-analyze verify', async (scope) => {
     const file = path.join(dir, `mesh-test-${scope}.service`);
     await writeFile(file, renderSystemdUnit({ ...spec, name: `mesh-test-${scope}` }, scope));

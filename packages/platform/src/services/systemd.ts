@@ -3,7 +3,7 @@ import { ServiceError } from '../errors.js';
 import { writeFileAtomic } from '../internal/atomic-file.js';
 import { inRoot } from '../internal/root.js';
 import { createRunner, type Runner, runChecked } from '../runner.js';
-import type { ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
+import type { ServiceHardening, ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
 
 const NAME = /^[A-Za-z0-9:_.@-]+$/;
 
@@ -46,13 +46,42 @@ export function renderSystemdUnit(spec: ServiceSpec, scope: 'system' | 'user' = 
   if (spec.environmentFile) lines.push(`EnvironmentFile=${spec.environmentFile}`);
   if (spec.workingDirectory) lines.push(`WorkingDirectory=${spec.workingDirectory}`);
   if (spec.user && scope === 'system') lines.push(`User=${spec.user}`);
+  if (spec.group && scope === 'system') lines.push(`Group=${spec.group}`);
+  if (spec.reloadSignal) lines.push(`ExecReload=/bin/kill -${spec.reloadSignal} $MAINPID`);
   lines.push(`Restart=${spec.restart ?? 'on-failure'}`, `RestartSec=${spec.restartSec ?? 5}`);
+  if (spec.hardening && scope === 'system') lines.push(...hardeningLines(spec.hardening));
   lines.push(
     '',
     '[Install]',
     `WantedBy=${scope === 'user' ? 'default.target' : 'multi-user.target'}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+function hardeningLines(h: ServiceHardening): string[] {
+  for (const p of h.readWritePaths) {
+    if (!path.posix.isAbsolute(p)) {
+      throw new ServiceError(`ReadWritePaths needs absolute paths, got ${JSON.stringify(p)}`);
+    }
+  }
+  const caps = (h.capabilities ?? []).join(' ');
+  const families = h.addressFamilies ?? ['AF_UNIX', 'AF_INET', 'AF_INET6', 'AF_NETLINK'];
+  return [
+    `ReadWritePaths=${[...new Set(h.readWritePaths)].map(quoteExecArg).join(' ')}`,
+    // An empty bounding set drops every capability; the ambient set passes the kept ones to a non-root user.
+    ...(caps ? [`AmbientCapabilities=${caps}`] : []),
+    `CapabilityBoundingSet=${caps}`,
+    'NoNewPrivileges=yes',
+    'PrivateTmp=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=yes',
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectControlGroups=yes',
+    `RestrictAddressFamilies=${families.join(' ')}`,
+    'LockPersonality=yes',
+    'UMask=0077',
+  ];
 }
 
 export interface SystemdOptions {

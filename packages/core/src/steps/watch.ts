@@ -1,0 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MeshContext } from '../context.js';
+import { toMeshError } from '../map-error.js';
+import { type PairPeersOptions, type PairPeersResult, pairPeers } from './peer.js';
+import { wantsPairing } from './sync-plan.js';
+import { connectSyncthing } from './syncthing.js';
+
+export interface WatchPeersOptions extends PairPeersOptions {
+  /** Stops watching; `watchPeers` then resolves. */
+  signal: AbortSignal;
+  /** Safety-net re-run period, in milliseconds. @default 30000 */
+  intervalMs?: number;
+  /** Called after every pairing run (the CLI prints it). */
+  onPair?: (result: PairPeersResult) => void;
+  /** Called when a run or the event stream fails; watching goes on. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * `mesh peer --watch`: keeps this member accepting new mesh nodes as they appear. It runs the
+ * same verified logic as {@link pairPeers} (membership from this node's tailscaled, device IDs
+ * from TLS probes of the tailnet addresses), once at start, again whenever the local Syncthing
+ * reports a device waiting (`PendingDevicesChanged` with additions, `DeviceRejected`, or lost
+ * events), and every `intervalMs` as a safety net. Runs never overlap; requests during a run
+ * coalesce into one more run. A failing run is reported and watching goes on.
+ */
+export async function watchPeers(
+  ctx: MeshContext,
+  o: WatchPeersOptions,
+): Promise<{ runs: number }> {
+  const { signal } = o;
+  let dirty = true;
+  let wake: (() => void) | undefined;
+  const request = () => {
+    dirty = true;
+    wake?.();
+  };
+  const timer = setInterval(request, o.intervalMs ?? 30_000);
+  signal.addEventListener('abort', () => wake?.(), { once: true });
+  const events = listen(ctx, signal, request, o.onError);
+  const pairOptions: PairPeersOptions = {
+    ...(o.serverIsIntroducer === undefined ? {} : { serverIsIntroducer: o.serverIsIntroducer }),
+    ...(o.folderId === undefined ? {} : { folderId: o.folderId }),
+  };
+  let runs = 0;
+  try {
+    while (!signal.aborted) {
+      if (!dirty) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+        continue;
+      }
+      dirty = false;
+      try {
+        const r = await pairPeers({ ...ctx, signal }, pairOptions);
+        runs++;
+        o.onPair?.(r);
+      } catch (error) {
+        if (signal.aborted) break;
+        o.onError?.(toMeshError(error, 'pairing'));
+      }
+    }
+  } finally {
+    clearInterval(timer);
+    await events;
+  }
+  return { runs };
+}
+
+/** Follows the local Syncthing's event stream; reconnects (bounded back-off) until aborted. */
+async function listen(
+  ctx: MeshContext,
+  signal: AbortSignal,
+  request: () => void,
+  onError: ((error: unknown) => void) | undefined,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const st = await connectSyncthing(ctx);
+      for await (const event of st.client.events.stream({
+        types: ['PendingDevicesChanged', 'DeviceRejected'],
+        signal,
+      })) {
+        if (wantsPairing(event)) request();
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      onError?.(toMeshError(error, 'following Syncthing events'));
+    }
+    await sleep(5000, undefined, { signal }).catch(() => undefined);
+  }
+}
