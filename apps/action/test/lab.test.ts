@@ -103,6 +103,8 @@ const suite = () => {
   };
 
   beforeAll(async () => {
+    if (!existsSync(CLI))
+      throw new Error(`${CLI} is missing: run pnpm --filter @mesh/cli build first`);
     // 'server' is a real mesh server set up by the built CLI (Headscale, its own tailnet node,
     // Syncthing with opt-shared), which runs `mesh peer --watch` so it accepts new mesh nodes;
     // 'ci' is a bare host playing the runner: the action brings its own tailscaled and Syncthing.
