@@ -8,6 +8,7 @@ import {
   HeadscaleClient,
   type HeadscaleConfigOptions,
   type SetupHeadscaleServerResult,
+  SupervisedProcessService,
   setupHeadscaleServer,
 } from '../src/index.js';
 
@@ -83,6 +84,13 @@ export async function startTestServer(
     config: options,
     binary,
     healthTimeout: 30_000,
+  }).catch(async (error: unknown) => {
+    // A failed setup may leave the (detached, supervised) server running: stop it.
+    await new SupervisedProcessService({ binary, configPath, runDir: options.stateDir })
+      .stop()
+      .catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   });
   const cli = new HeadscaleClient({ cli: { binary, configPath } });
   return {
