@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path21, options) {
+    function checkPathExt(path22, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path21.substr(-p.length).toLowerCase() === p) {
+        if (p && path22.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat4, path21, options) {
+    function checkStat(stat4, path22, options) {
       if (!stat4.isSymbolicLink() && !stat4.isFile()) {
         return false;
       }
-      return checkPathExt(path21, options);
+      return checkPathExt(path22, options);
     }
-    function isexe(path21, options, cb) {
-      fs.stat(path21, function(er, stat4) {
-        cb(er, er ? false : checkStat(stat4, path21, options));
+    function isexe(path22, options, cb) {
+      fs.stat(path22, function(er, stat4) {
+        cb(er, er ? false : checkStat(stat4, path22, options));
       });
     }
-    function sync(path21, options) {
-      return checkStat(fs.statSync(path21), path21, options);
+    function sync(path22, options) {
+      return checkStat(fs.statSync(path22), path22, options);
     }
   }
 });
@@ -83,13 +83,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path21, options, cb) {
-      fs.stat(path21, function(er, stat4) {
+    function isexe(path22, options, cb) {
+      fs.stat(path22, function(er, stat4) {
         cb(er, er ? false : checkStat(stat4, options));
       });
     }
-    function sync(path21, options) {
-      return checkStat(fs.statSync(path21), options);
+    function sync(path22, options) {
+      return checkStat(fs.statSync(path22), options);
     }
     function checkStat(stat4, options) {
       return stat4.isFile() && checkMode(stat4, options);
@@ -123,7 +123,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path21, options, cb) {
+    function isexe(path22, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -133,7 +133,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve, reject) {
-          isexe(path21, options || {}, function(er, is) {
+          isexe(path22, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -142,7 +142,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path21, options || {}, function(er, is) {
+      core(path22, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -152,9 +152,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path21, options) {
+    function sync(path22, options) {
       try {
-        return core.sync(path21, options || {});
+        return core.sync(path22, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -171,7 +171,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path21 = __require("path");
+    var path22 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -195,7 +195,7 @@ var require_which = __commonJS({
         pathExtExe
       };
     };
-    var which2 = (cmd, opt, cb) => {
+    var which = (cmd, opt, cb) => {
       if (typeof opt === "function") {
         cb = opt;
         opt = {};
@@ -209,7 +209,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path21.join(pathPart, cmd);
+        const pCmd = path22.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve(subStep(p, i2, 0));
       });
@@ -236,7 +236,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path21.join(pathPart, cmd);
+        const pCmd = path22.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -258,8 +258,8 @@ var require_which = __commonJS({
         return null;
       throw getNotFoundError(cmd);
     };
-    module.exports = which2;
-    which2.sync = whichSync;
+    module.exports = which;
+    which.sync = whichSync;
   }
 });
 
@@ -284,8 +284,8 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path21 = __require("path");
-    var which2 = require_which();
+    var path22 = __require("path");
+    var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
       const env = parsed.options.env || process.env;
@@ -300,9 +300,9 @@ var require_resolveCommand = __commonJS({
       }
       let resolved;
       try {
-        resolved = which2.sync(parsed.command, {
+        resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path21.delimiter : void 0
+          pathExt: withoutPathExt ? path22.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -311,7 +311,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path21.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path22.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -365,8 +365,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path21, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path21.split("/").pop();
+      const [path22, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path22.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -401,7 +401,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path21 = __require("path");
+    var path22 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -426,7 +426,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path21.normalize(parsed.command);
+        parsed.command = path22.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -541,7 +541,7 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path21 = __require("path");
+    var path22 = __require("path");
     var os5 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
@@ -680,7 +680,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path21.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path22.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -688,7 +688,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path21.join(os5.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path22.join(os5.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -705,7 +705,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path21.resolve(process.cwd(), ".env");
+      const dotenvPath = path22.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -733,13 +733,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path22 of optionPaths) {
+      for (const path23 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path22, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path23, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path22} ${e.message}`);
+            _debug(`failed to load ${path23} ${e.message}`);
           }
           lastError = e;
         }
@@ -752,7 +752,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative2 = path21.relative(process.cwd(), filePath);
+            const relative2 = path22.relative(process.cwd(), filePath);
             shortPaths.push(relative2);
           } catch (e) {
             if (debug) {
@@ -1965,14 +1965,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path21 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path22 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path21 && path21[0] !== "/") {
-          path21 = `/${path21}`;
+        if (path22 && path22[0] !== "/") {
+          path22 = `/${path22}`;
         }
-        return new URL(`${origin}${path21}`);
+        return new URL(`${origin}${path22}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -2807,9 +2807,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path21, origin }
+            request: { method, path: path22, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path21);
+          debugLog("sending request to %s %s%s", method, origin, path22);
         }
       );
     }
@@ -2827,14 +2827,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path21, origin },
+            request: { method, path: path22, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path21,
+            path22,
             statusCode
           );
         }
@@ -2843,23 +2843,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path21, origin }
+            request: { method, path: path22, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path21);
+          debugLog("trailers received from %s %s%s", method, origin, path22);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path21, origin },
+            request: { method, path: path22, origin },
             error: error62
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path21,
+            path22,
             error62.message
           );
         }
@@ -2974,7 +2974,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path21,
+        path: path22,
         method,
         body,
         headers,
@@ -2991,11 +2991,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path21 !== "string") {
+        if (typeof path22 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path21[0] !== "/" && !(path21.startsWith("http://") || path21.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path22[0] !== "/" && !(path22.startsWith("http://") || path22.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path21)) {
+        } else if (invalidPathRegex.test(path22)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -3070,7 +3070,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path21, query) : path21;
+        this.path = query ? serializePathWithQuery(path22, query) : path22;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -8314,7 +8314,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request4) {
-      const { method, path: path21, host, upgrade, blocking, reset: reset2 } = request4;
+      const { method, path: path22, host, upgrade, blocking, reset: reset2 } = request4;
       let { body, headers, contentLength } = request4;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -8390,7 +8390,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request4);
-      let header = `${method} ${path21} HTTP/1.1\r
+      let header = `${method} ${path22} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -9067,7 +9067,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request4.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request4.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path21, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
+      const { method, path: path22, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
       let { body } = request4;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request4, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -9136,7 +9136,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path21;
+          headers[HTTP2_HEADER_PATH] = path22;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -9188,7 +9188,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path21;
+      headers[HTTP2_HEADER_PATH] = path22;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -11544,10 +11544,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path21 = "/",
+          path: path22 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path21;
+        opts.path = origin + path22;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -13707,20 +13707,20 @@ var require_mock_utils = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path21) {
-      if (typeof path21 !== "string") {
-        return path21;
+    function safeUrl(path22) {
+      if (typeof path22 !== "string") {
+        return path22;
       }
-      const pathSegments = path21.split("?", 3);
+      const pathSegments = path22.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path21;
+        return path22;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path21, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path21);
+    function matchKey(mockDispatch2, { path: path22, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path22);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -13745,8 +13745,8 @@ var require_mock_utils = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path21, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path21)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path21), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path22, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path22)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path22), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -13785,19 +13785,19 @@ var require_mock_utils = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function removeTrailingSlash(path21) {
-      while (path21.endsWith("/")) {
-        path21 = path21.slice(0, -1);
+    function removeTrailingSlash(path22) {
+      while (path22.endsWith("/")) {
+        path22 = path22.slice(0, -1);
       }
-      if (path21.length === 0) {
-        path21 = "/";
+      if (path22.length === 0) {
+        path22 = "/";
       }
-      return path21;
+      return path22;
     }
     function buildKey(opts) {
-      const { path: path21, method, body, headers, query } = opts;
+      const { path: path22, method, body, headers, query } = opts;
       return {
-        path: path21,
+        path: path22,
         method,
         body,
         headers,
@@ -14487,10 +14487,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path21, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path22, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path21,
+            Path: path22,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -14572,9 +14572,9 @@ var require_mock_agent = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path21, searchParams] = dispatchOpts.path.split("?");
+          const [path22, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path21}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path22}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -14975,12 +14975,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path21 = filePath || this.#snapshotPath;
-        if (!path21) {
+        const path22 = filePath || this.#snapshotPath;
+        if (!path22) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile9(resolve(path21), "utf8");
+          const data = await readFile9(resolve(path22), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -14994,7 +14994,7 @@ var require_snapshot_recorder = __commonJS({
           if (error62.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path21}`, { cause: error62 });
+            throw new UndiciError(`Failed to load snapshots from ${path22}`, { cause: error62 });
           }
         }
       }
@@ -15005,11 +15005,11 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path21 = filePath || this.#snapshotPath;
-        if (!path21) {
+        const path22 = filePath || this.#snapshotPath;
+        if (!path22) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve(path21);
+        const resolvedPath = resolve(path22);
         await mkdir7(dirname3(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot2]) => ({
           hash: hash2,
@@ -15650,15 +15650,15 @@ var require_redirect_handler = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path21 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path21}`;
+        const path22 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path22}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path21;
+        this.opts.path = path22;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -17475,10 +17475,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path21) {
+    function deleteCachedUri(store, cacheKey, path22) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path21
+        path: path22
       });
       for (let i2 = 0; i2 < util.safeHTTPMethods.length; i2++) {
         const method = util.safeHTTPMethods[i2];
@@ -17486,7 +17486,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path21
+            path: path22
           });
         }
       }
@@ -17497,9 +17497,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i2 = 0; i2 < values.length; i2++) {
-        const path21 = getSameOriginPath(cacheKey, values[i2]);
-        if (path21 !== void 0) {
-          deleteCachedUri(store, cacheKey, path21);
+        const path22 = getSameOriginPath(cacheKey, values[i2]);
+        if (path22 !== void 0) {
+          deleteCachedUri(store, cacheKey, path22);
         }
       }
     }
@@ -20389,12 +20389,12 @@ var require_headers = __commonJS({
       append(name, value, isLowerCase) {
         this.sortedMap = null;
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
-        const exists4 = this.headersMap.get(lowercaseName);
-        if (exists4) {
+        const exists5 = this.headersMap.get(lowercaseName);
+        if (exists5) {
           const delimiter = lowercaseName === "cookie" ? "; " : ", ";
           this.headersMap.set(lowercaseName, {
-            name: exists4.name,
-            value: `${exists4.value}${delimiter}${value}`
+            name: exists5.name,
+            value: `${exists5.value}${delimiter}${value}`
           });
         } else {
           this.headersMap.set(lowercaseName, { name, value });
@@ -22987,11 +22987,11 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request4);
         const agent = fetchParams.controller.dispatcher;
-        const path21 = url2.pathname + url2.search;
+        const path22 = url2.pathname + url2.search;
         const hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
         return new Promise((resolve, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path21}?` : path21,
+            path: hasTrailingQuestionMark ? `${path22}?` : path22,
             origin: url2.origin,
             method: request4.method,
             body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
@@ -23938,9 +23938,9 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path21) {
-      for (let i2 = 0; i2 < path21.length; ++i2) {
-        const code2 = path21.charCodeAt(i2);
+    function validateCookiePath(path22) {
+      for (let i2 = 0; i2 < path22.length; ++i2) {
+        const code2 = path22.charCodeAt(i2);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -27376,11 +27376,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path21 = opts.path;
+          let path22 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path21 = `/${path21}`;
+            path22 = `/${path22}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path21);
+          url2 = new URL(util.parseOrigin(url2).origin + path22);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -27566,17 +27566,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path21) {
-      const ctrl = callVisitor(key, node2, visitor, path21);
+    function visit_(key, node2, visitor, path22) {
+      const ctrl = callVisitor(key, node2, visitor, path22);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path21, ctrl);
-        return visit_(key, ctrl, visitor, path21);
+        replaceNode(key, path22, ctrl);
+        return visit_(key, ctrl, visitor, path22);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path21 = Object.freeze(path21.concat(node2));
+          path22 = Object.freeze(path22.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = visit_(i2, node2.items[i2], visitor, path21);
+            const ci = visit_(i2, node2.items[i2], visitor, path22);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27587,13 +27587,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path21 = Object.freeze(path21.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path21);
+          path22 = Object.freeze(path22.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path22);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path21);
+          const cv = visit_("value", node2.value, visitor, path22);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27614,17 +27614,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path21) {
-      const ctrl = await callVisitor(key, node2, visitor, path21);
+    async function visitAsync_(key, node2, visitor, path22) {
+      const ctrl = await callVisitor(key, node2, visitor, path22);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path21, ctrl);
-        return visitAsync_(key, ctrl, visitor, path21);
+        replaceNode(key, path22, ctrl);
+        return visitAsync_(key, ctrl, visitor, path22);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path21 = Object.freeze(path21.concat(node2));
+          path22 = Object.freeze(path22.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node2.items[i2], visitor, path21);
+            const ci = await visitAsync_(i2, node2.items[i2], visitor, path22);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27635,13 +27635,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path21 = Object.freeze(path21.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path21);
+          path22 = Object.freeze(path22.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path22);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path21);
+          const cv = await visitAsync_("value", node2.value, visitor, path22);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27668,23 +27668,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path21) {
+    function callVisitor(key, node2, visitor, path22) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path21);
+        return visitor(key, node2, path22);
       if (identity3.isMap(node2))
-        return visitor.Map?.(key, node2, path21);
+        return visitor.Map?.(key, node2, path22);
       if (identity3.isSeq(node2))
-        return visitor.Seq?.(key, node2, path21);
+        return visitor.Seq?.(key, node2, path22);
       if (identity3.isPair(node2))
-        return visitor.Pair?.(key, node2, path21);
+        return visitor.Pair?.(key, node2, path22);
       if (identity3.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path21);
+        return visitor.Scalar?.(key, node2, path22);
       if (identity3.isAlias(node2))
-        return visitor.Alias?.(key, node2, path21);
+        return visitor.Alias?.(key, node2, path22);
       return void 0;
     }
-    function replaceNode(key, path21, node2) {
-      const parent = path21[path21.length - 1];
+    function replaceNode(key, path22, node2) {
+      const parent = path22[path22.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity3.isPair(parent)) {
@@ -28296,10 +28296,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema2, path21, value) {
+    function collectionFromPath(schema2, path22, value) {
       let v = value;
-      for (let i2 = path21.length - 1; i2 >= 0; --i2) {
-        const k = path21[i2];
+      for (let i2 = path22.length - 1; i2 >= 0; --i2) {
+        const k = path22[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -28318,7 +28318,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path21) => path21 == null || typeof path21 === "object" && !!path21[Symbol.iterator]().next().done;
+    var isEmptyPath = (path22) => path22 == null || typeof path22 === "object" && !!path22[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema2) {
         super(type);
@@ -28348,11 +28348,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path21, value) {
-        if (isEmptyPath(path21))
+      addIn(path22, value) {
+        if (isEmptyPath(path22))
           this.add(value);
         else {
-          const [key, ...rest] = path21;
+          const [key, ...rest] = path22;
           const node2 = this.get(key, true);
           if (identity3.isCollection(node2))
             node2.addIn(rest, value);
@@ -28366,8 +28366,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path21) {
-        const [key, ...rest] = path21;
+      deleteIn(path22) {
+        const [key, ...rest] = path22;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -28381,8 +28381,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path21, keepScalar) {
-        const [key, ...rest] = path21;
+      getIn(path22, keepScalar) {
+        const [key, ...rest] = path22;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity3.isScalar(node2) ? node2.value : node2;
@@ -28400,8 +28400,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path21) {
-        const [key, ...rest] = path21;
+      hasIn(path22) {
+        const [key, ...rest] = path22;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -28411,8 +28411,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path21, value) {
-        const [key, ...rest] = path21;
+      setIn(path22, value) {
+        const [key, ...rest] = path22;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -28437,12 +28437,12 @@ var require_stringifyComment = __commonJS({
   "../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyComment.js"(exports2) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
-    function indentComment(comment, indent) {
+    function indentComment(comment, indent2) {
       if (/^\n+$/.test(comment))
         return comment.substring(1);
-      return indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
+      return indent2 ? comment.replace(/^(?! *$)/gm, indent2) : comment;
     }
-    var lineComment = (str, indent, comment) => str.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str.endsWith(" ") ? "" : " ") + comment;
+    var lineComment = (str, indent2, comment) => str.endsWith("\n") ? indentComment(comment, indent2) : comment.includes("\n") ? "\n" + indentComment(comment, indent2) : (str.endsWith(" ") ? "" : " ") + comment;
     exports2.indentComment = indentComment;
     exports2.lineComment = lineComment;
     exports2.stringifyComment = stringifyComment;
@@ -28456,17 +28456,17 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text, indent2, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
         return text;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
-      const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
+      const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent2.length);
       if (text.length <= endStep)
         return text;
       const folds = [];
       const escapedFolds = {};
-      let end = lineWidth - indent.length;
+      let end = lineWidth - indent2.length;
       if (typeof indentAtStart === "number") {
         if (indentAtStart > lineWidth - Math.max(2, minContentWidth))
           folds.push(0);
@@ -28480,7 +28480,7 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i2 = consumeMoreIndentedLines(text, i2, indent.length);
+        i2 = consumeMoreIndentedLines(text, i2, indent2.length);
         if (i2 !== -1)
           end = i2 + endStep;
       }
@@ -28504,8 +28504,8 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i2 = consumeMoreIndentedLines(text, i2, indent.length);
-          end = i2 + indent.length + endStep;
+            i2 = consumeMoreIndentedLines(text, i2, indent2.length);
+          end = i2 + indent2.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
@@ -28550,22 +28550,22 @@ var require_foldFlowLines = __commonJS({
         const end2 = folds[i3 + 1] || text.length;
         if (fold === 0)
           res = `
-${indent}${text.slice(0, end2)}`;
+${indent2}${text.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
             res += `${text[fold]}\\`;
           res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent2}${text.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i2, indent) {
+    function consumeMoreIndentedLines(text, i2, indent2) {
       let end = i2;
       let start = i2 + 1;
       let ch = text[start];
       while (ch === " " || ch === "	") {
-        if (i2 < start + indent) {
+        if (i2 < start + indent2) {
           ch = text[++i2];
         } else {
           do {
@@ -28621,7 +28621,7 @@ var require_stringifyString = __commonJS({
         return json2;
       const { implicitKey } = ctx;
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
-      const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
+      const indent2 = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
       let str = "";
       let start = 0;
       for (let i2 = 0, ch = json2[i2]; ch; ch = json2[++i2]) {
@@ -28681,7 +28681,7 @@ var require_stringifyString = __commonJS({
                   str += "\n";
                   i2 += 2;
                 }
-                str += indent;
+                str += indent2;
                 if (json2[i2 + 2] === " ")
                   str += "\\";
                 i2 += 1;
@@ -28693,15 +28693,15 @@ var require_stringifyString = __commonJS({
           }
       }
       str = start ? str + json2.slice(start) : json2;
-      return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
+      return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent2, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
       if (ctx.options.singleQuote === false || ctx.implicitKey && value.includes("\n") || /[ \t]\n|\n[ \t]/.test(value))
         return doubleQuotedString(value, ctx);
-      const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
+      const indent2 = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
       const res = "'" + value.replace(/'/g, "''").replace(/\n+/g, `$&
-${indent}`) + "'";
-      return ctx.implicitKey ? res : foldFlowLines.foldFlowLines(res, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+${indent2}`) + "'";
+      return ctx.implicitKey ? res : foldFlowLines.foldFlowLines(res, indent2, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
     function quotedString(value, ctx) {
       const { singleQuote: singleQuote2 } = ctx.options;
@@ -28731,8 +28731,8 @@ ${indent}`) + "'";
       if (!blockQuote || /\n[\t ]+$/.test(value)) {
         return quotedString(value, ctx);
       }
-      const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const indent2 = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
+      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent2.length);
       if (!value)
         return literal2 ? "|\n" : ">\n";
       let chomp;
@@ -28757,7 +28757,7 @@ ${indent}`) + "'";
         value = value.slice(0, -end.length);
         if (end[end.length - 1] === "\n")
           end = end.slice(0, -1);
-        end = end.replace(blockEndNewlines, `$&${indent}`);
+        end = end.replace(blockEndNewlines, `$&${indent2}`);
       }
       let startWithSpace = false;
       let startEnd;
@@ -28774,9 +28774,9 @@ ${indent}`) + "'";
       let start = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
       if (start) {
         value = value.substring(start.length);
-        start = start.replace(/\n+/g, `$&${indent}`);
+        start = start.replace(/\n+/g, `$&${indent2}`);
       }
-      const indentSize = indent ? "2" : "1";
+      const indentSize = indent2 ? "2" : "1";
       let header = (startWithSpace ? indentSize : "") + chomp;
       if (comment) {
         header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
@@ -28784,7 +28784,7 @@ ${indent}`) + "'";
           onComment();
       }
       if (!literal2) {
-        const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
+        const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent2}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
         if (blockQuote !== "folded" && type !== Scalar.Scalar.BLOCK_FOLDED) {
@@ -28792,18 +28792,18 @@ ${indent}`) + "'";
             literalFallback = true;
           };
         }
-        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
+        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent2, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
           return `>${header}
-${indent}${body}`;
+${indent2}${body}`;
       }
-      value = value.replace(/\n+/g, `$&${indent}`);
+      value = value.replace(/\n+/g, `$&${indent2}`);
       return `|${header}
-${indent}${start}${value}${end}`;
+${indent2}${start}${value}${end}`;
     }
     function plainString(item2, ctx, onComment, onChompKeep) {
       const { type, value } = item2;
-      const { actualString, implicitKey, indent, indentStep, inFlow } = ctx;
+      const { actualString, implicitKey, indent: indent2, indentStep, inFlow } = ctx;
       if (implicitKey && value.includes("\n") || inFlow && /[[\]{},]/.test(value)) {
         return quotedString(value, ctx);
       }
@@ -28814,22 +28814,22 @@ ${indent}${start}${value}${end}`;
         return blockString(item2, ctx, onComment, onChompKeep);
       }
       if (containsDocumentMarker(value)) {
-        if (indent === "") {
+        if (indent2 === "") {
           ctx.forceBlockIndent = true;
           return blockString(item2, ctx, onComment, onChompKeep);
-        } else if (implicitKey && indent === indentStep) {
+        } else if (implicitKey && indent2 === indentStep) {
           return quotedString(value, ctx);
         }
       }
       const str = value.replace(/\n+/g, `$&
-${indent}`);
+${indent2}`);
       if (actualString) {
         const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str);
         const { compat, tags } = ctx.doc.schema;
         if (tags.some(test) || compat?.some(test))
           return quotedString(value, ctx);
       }
-      return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+      return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent2, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
     function stringifyString(item2, ctx, onComment, onChompKeep) {
       const { implicitKey, inFlow } = ctx;
@@ -29001,7 +29001,7 @@ var require_stringifyPair = __commonJS({
     var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
-      const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
+      const { allNullValues, doc, indent: indent2, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
       let keyComment = identity3.isNode(key) && key.comment || null;
       if (simpleKeys) {
         if (keyComment) {
@@ -29016,7 +29016,7 @@ var require_stringifyPair = __commonJS({
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
-        indent: indent + indentStep
+        indent: indent2 + indentStep
       });
       let keyCommentDone = false;
       let chompKeep = false;
@@ -29046,7 +29046,7 @@ var require_stringifyPair = __commonJS({
         if (keyComment)
           str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
         str = `? ${str}
-${indent}:`;
+${indent2}:`;
       } else {
         str = `${str}:`;
         if (keyComment)
@@ -29324,7 +29324,7 @@ var require_stringifyCollection = __commonJS({
       return stringify3(collection, ctx, options);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
-      const { indent, options: { commentString } } = ctx;
+      const { indent: indent2, options: { commentString } } = ctx;
       const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
       let chompKeep = false;
       const lines = [];
@@ -29361,11 +29361,11 @@ var require_stringifyCollection = __commonJS({
         for (let i2 = 1; i2 < lines.length; ++i2) {
           const line = lines[i2];
           str += line ? `
-${indent}${line}` : "\n";
+${indent2}${line}` : "\n";
         }
       }
       if (comment) {
-        str += "\n" + stringifyComment.indentComment(commentString(comment), indent);
+        str += "\n" + stringifyComment.indentComment(commentString(comment), indent2);
         if (onComment)
           onComment();
       } else if (chompKeep && onChompKeep)
@@ -29373,7 +29373,7 @@ ${indent}${line}` : "\n";
       return str;
     }
     function stringifyFlowCollection({ items }, ctx, { flowChars, itemIndent }) {
-      const { indent, indentStep, flowCollectionPadding: fcPadding, options: { commentString } } = ctx;
+      const { indent: indent2, indentStep, flowCollectionPadding: fcPadding, options: { commentString } } = ctx;
       itemIndent += indentStep;
       const itemCtx = Object.assign({}, ctx, {
         indent: itemIndent,
@@ -29442,19 +29442,19 @@ ${indent}${line}` : "\n";
           let str = start;
           for (const line of lines)
             str += line ? `
-${indentStep}${indent}${line}` : "\n";
+${indentStep}${indent2}${line}` : "\n";
           return `${str}
-${indent}${end}`;
+${indent2}${end}`;
         } else {
           return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
         }
       }
     }
-    function addCommentBefore({ indent, options: { commentString } }, lines, comment, chompKeep) {
+    function addCommentBefore({ indent: indent2, options: { commentString } }, lines, comment, chompKeep) {
       if (comment && chompKeep)
         comment = comment.replace(/^\n+/, "");
       if (comment) {
-        const ic = stringifyComment.indentComment(commentString(comment), indent);
+        const ic = stringifyComment.indentComment(commentString(comment), indent2);
         lines.push(ic.trimStart());
       }
     }
@@ -30927,9 +30927,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path21, value) {
+      addIn(path22, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path21, value);
+          this.contents.addIn(path22, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -31004,14 +31004,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path21) {
-        if (Collection.isEmptyPath(path21)) {
+      deleteIn(path22) {
+        if (Collection.isEmptyPath(path22)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path21) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path22) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -31026,10 +31026,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path21, keepScalar) {
-        if (Collection.isEmptyPath(path21))
+      getIn(path22, keepScalar) {
+        if (Collection.isEmptyPath(path22))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path21, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path22, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -31040,10 +31040,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path21) {
-        if (Collection.isEmptyPath(path21))
+      hasIn(path22) {
+        if (Collection.isEmptyPath(path22))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path21) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path22) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -31060,13 +31060,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path21, value) {
-        if (Collection.isEmptyPath(path21)) {
+      setIn(path22, value) {
+        if (Collection.isEmptyPath(path22)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path21), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path22), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path21, value);
+          this.contents.setIn(path22, value);
         }
       }
       /**
@@ -31404,10 +31404,10 @@ var require_util_flow_indent_check = __commonJS({
   "../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports2) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
-    function flowIndentCheck(indent, fc, onError) {
+    function flowIndentCheck(indent2, fc, onError) {
       if (fc?.type === "flow-collection") {
         const end = fc.end[0];
-        if (end.indent === indent && (end.source === "]" || end.source === "}") && utilContainsNewline.containsNewline(fc)) {
+        if (end.indent === indent2 && (end.source === "]" || end.source === "}") && utilContainsNewline.containsNewline(fc)) {
           const msg = "Flow end indicator should be more indented than parent";
           onError(end, "BAD_INDENT", msg, true);
         }
@@ -31925,17 +31925,17 @@ var require_resolve_block_scalar = __commonJS({
       let offset = scalar.offset + header.length;
       let contentStart = 0;
       for (let i2 = 0; i2 < chompStart; ++i2) {
-        const [indent, content] = lines[i2];
+        const [indent2, content] = lines[i2];
         if (content === "" || content === "\r") {
-          if (header.indent === 0 && indent.length > trimIndent)
-            trimIndent = indent.length;
+          if (header.indent === 0 && indent2.length > trimIndent)
+            trimIndent = indent2.length;
         } else {
-          if (indent.length < trimIndent) {
+          if (indent2.length < trimIndent) {
             const message = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
-            onError(offset + indent.length, "MISSING_CHAR", message);
+            onError(offset + indent2.length, "MISSING_CHAR", message);
           }
           if (header.indent === 0)
-            trimIndent = indent.length;
+            trimIndent = indent2.length;
           contentStart = i2;
           if (trimIndent === 0 && !ctx.atRoot) {
             const message = "Block scalar values in collections must be indented";
@@ -31943,7 +31943,7 @@ var require_resolve_block_scalar = __commonJS({
           }
           break;
         }
-        offset += indent.length + content.length + 1;
+        offset += indent2.length + content.length + 1;
       }
       for (let i2 = lines.length - 1; i2 >= chompStart; --i2) {
         if (lines[i2][0].length > trimIndent)
@@ -31955,26 +31955,26 @@ var require_resolve_block_scalar = __commonJS({
       for (let i2 = 0; i2 < contentStart; ++i2)
         value += lines[i2][0].slice(trimIndent) + "\n";
       for (let i2 = contentStart; i2 < chompStart; ++i2) {
-        let [indent, content] = lines[i2];
-        offset += indent.length + content.length + 1;
+        let [indent2, content] = lines[i2];
+        offset += indent2.length + content.length + 1;
         const crlf = content[content.length - 1] === "\r";
         if (crlf)
           content = content.slice(0, -1);
-        if (content && indent.length < trimIndent) {
+        if (content && indent2.length < trimIndent) {
           const src = header.indent ? "explicit indentation indicator" : "first line";
           const message = `Block scalar lines must not be less indented than their ${src}`;
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
-          indent = "";
+          indent2 = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep3 + indent.slice(trimIndent) + content;
+          value += sep3 + indent2.slice(trimIndent) + content;
           sep3 = "\n";
-        } else if (indent.length > trimIndent || content[0] === "	") {
+        } else if (indent2.length > trimIndent || content[0] === "	") {
           if (sep3 === " ")
             sep3 = "\n";
           else if (!prevMoreIndented && sep3 === "\n")
             sep3 = "\n\n";
-          value += sep3 + indent.slice(trimIndent) + content;
+          value += sep3 + indent2.slice(trimIndent) + content;
           sep3 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
@@ -32010,7 +32010,7 @@ var require_resolve_block_scalar = __commonJS({
       }
       const { source } = props[0];
       const mode = source[0];
-      let indent = 0;
+      let indent2 = 0;
       let chomp = "";
       let error62 = -1;
       for (let i2 = 1; i2 < source.length; ++i2) {
@@ -32019,8 +32019,8 @@ var require_resolve_block_scalar = __commonJS({
           chomp = ch;
         else {
           const n2 = Number(ch);
-          if (!indent && n2)
-            indent = n2;
+          if (!indent2 && n2)
+            indent2 = n2;
           else if (error62 === -1)
             error62 = offset + i2;
         }
@@ -32061,7 +32061,7 @@ var require_resolve_block_scalar = __commonJS({
           }
         }
       }
-      return { mode, indent, chomp, comment, length };
+      return { mode, indent: indent2, chomp, comment, length };
     }
     function splitLines(source) {
       const split = source.split(/\n( *)/);
@@ -32795,15 +32795,15 @@ var require_cst_scalar = __commonJS({
       return null;
     }
     function createScalarToken(value, context) {
-      const { implicitKey = false, indent, inFlow = false, offset = -1, type = "PLAIN" } = context;
+      const { implicitKey = false, indent: indent2, inFlow = false, offset = -1, type = "PLAIN" } = context;
       const source = stringifyString.stringifyString({ type, value }, {
         implicitKey,
-        indent: indent > 0 ? " ".repeat(indent) : "",
+        indent: indent2 > 0 ? " ".repeat(indent2) : "",
         inFlow,
         options: { blockQuote: true, lineWidth: -1 }
       });
       const end = context.end ?? [
-        { type: "newline", offset: -1, indent, source: "\n" }
+        { type: "newline", offset: -1, indent: indent2, source: "\n" }
       ];
       switch (source[0]) {
         case "|":
@@ -32812,25 +32812,25 @@ var require_cst_scalar = __commonJS({
           const head = source.substring(0, he);
           const body = source.substring(he + 1) + "\n";
           const props = [
-            { type: "block-scalar-header", offset, indent, source: head }
+            { type: "block-scalar-header", offset, indent: indent2, source: head }
           ];
           if (!addEndtoBlockProps(props, end))
-            props.push({ type: "newline", offset: -1, indent, source: "\n" });
-          return { type: "block-scalar", offset, indent, props, source: body };
+            props.push({ type: "newline", offset: -1, indent: indent2, source: "\n" });
+          return { type: "block-scalar", offset, indent: indent2, props, source: body };
         }
         case '"':
-          return { type: "double-quoted-scalar", offset, indent, source, end };
+          return { type: "double-quoted-scalar", offset, indent: indent2, source, end };
         case "'":
-          return { type: "single-quoted-scalar", offset, indent, source, end };
+          return { type: "single-quoted-scalar", offset, indent: indent2, source, end };
         default:
-          return { type: "scalar", offset, indent, source, end };
+          return { type: "scalar", offset, indent: indent2, source, end };
       }
     }
     function setScalarValue(token, value, context = {}) {
       let { afterKey = false, implicitKey = false, inFlow = false, type } = context;
-      let indent = "indent" in token ? token.indent : null;
-      if (afterKey && typeof indent === "number")
-        indent += 2;
+      let indent2 = "indent" in token ? token.indent : null;
+      if (afterKey && typeof indent2 === "number")
+        indent2 += 2;
       if (!type)
         switch (token.type) {
           case "single-quoted-scalar":
@@ -32850,8 +32850,8 @@ var require_cst_scalar = __commonJS({
             type = "PLAIN";
         }
       const source = stringifyString.stringifyString({ type, value }, {
-        implicitKey: implicitKey || indent === null,
-        indent: indent !== null && indent > 0 ? " ".repeat(indent) : "",
+        implicitKey: implicitKey || indent2 === null,
+        indent: indent2 !== null && indent2 > 0 ? " ".repeat(indent2) : "",
         inFlow,
         options: { blockQuote: true, lineWidth: -1 }
       });
@@ -32882,16 +32882,16 @@ var require_cst_scalar = __commonJS({
         token.source = body;
       } else {
         const { offset } = token;
-        const indent = "indent" in token ? token.indent : -1;
+        const indent2 = "indent" in token ? token.indent : -1;
         const props = [
-          { type: "block-scalar-header", offset, indent, source: head }
+          { type: "block-scalar-header", offset, indent: indent2, source: head }
         ];
         if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
-          props.push({ type: "newline", offset: -1, indent, source: "\n" });
+          props.push({ type: "newline", offset: -1, indent: indent2, source: "\n" });
         for (const key of Object.keys(token))
           if (key !== "type" && key !== "offset")
             delete token[key];
-        Object.assign(token, { type: "block-scalar", indent, props, source: body });
+        Object.assign(token, { type: "block-scalar", indent: indent2, props, source: body });
       }
     }
     function addEndtoBlockProps(props, end) {
@@ -32936,12 +32936,12 @@ var require_cst_scalar = __commonJS({
           break;
         }
         default: {
-          const indent = "indent" in token ? token.indent : -1;
+          const indent2 = "indent" in token ? token.indent : -1;
           const end = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
           for (const key of Object.keys(token))
             if (key !== "type" && key !== "offset")
               delete token[key];
-          Object.assign(token, { type, indent, source, end });
+          Object.assign(token, { type, indent: indent2, source, end });
         }
       }
     }
@@ -33027,9 +33027,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path21) => {
+    visit2.itemAtPath = (cst, path22) => {
       let item2 = cst;
-      for (const [field, index] of path21) {
+      for (const [field, index] of path22) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -33038,23 +33038,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit2.parentCollection = (cst, path21) => {
-      const parent = visit2.itemAtPath(cst, path21.slice(0, -1));
-      const field = path21[path21.length - 1][0];
+    visit2.parentCollection = (cst, path22) => {
+      const parent = visit2.itemAtPath(cst, path22.slice(0, -1));
+      const field = path22[path22.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path21, item2, visitor) {
-      let ctrl = visitor(item2, path21);
+    function _visit(path22, item2, visitor) {
+      let ctrl = visitor(item2, path22);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path21.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path22.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -33065,10 +33065,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path21);
+            ctrl = ctrl(item2, path22);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path21) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path22) : ctrl;
     }
     exports2.visit = visit2;
   }
@@ -33247,15 +33247,15 @@ var require_lexer = __commonJS({
       continueScalar(offset) {
         let ch = this.buffer[offset];
         if (this.indentNext > 0) {
-          let indent = 0;
+          let indent2 = 0;
           while (ch === " ")
-            ch = this.buffer[++indent + offset];
+            ch = this.buffer[++indent2 + offset];
           if (ch === "\r") {
-            const next = this.buffer[indent + offset + 1];
+            const next = this.buffer[indent2 + offset + 1];
             if (next === "\n" || !next && !this.atEnd)
-              return offset + indent + 1;
+              return offset + indent2 + 1;
           }
-          return ch === "\n" || indent >= this.indentNext || !ch && !this.atEnd ? offset + indent : -1;
+          return ch === "\n" || indent2 >= this.indentNext || !ch && !this.atEnd ? offset + indent2 : -1;
         }
         if (ch === "-" || ch === ".") {
           const dt = this.buffer.substr(offset, 3);
@@ -33424,12 +33424,12 @@ var require_lexer = __commonJS({
       }
       *parseFlowCollection() {
         let nl, sp;
-        let indent = -1;
+        let indent2 = -1;
         do {
           nl = yield* this.pushNewline();
           if (nl > 0) {
             sp = yield* this.pushSpaces(false);
-            this.indentValue = indent = sp;
+            this.indentValue = indent2 = sp;
           } else {
             sp = 0;
           }
@@ -33438,8 +33438,8 @@ var require_lexer = __commonJS({
         const line = this.getLine();
         if (line === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
-          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
+        if (indent2 !== -1 && indent2 < this.indentNext && line[0] !== "#" || indent2 === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
+          const atFlowEndMarker = indent2 === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
             yield cst.FLOW_END;
@@ -33547,16 +33547,16 @@ var require_lexer = __commonJS({
       }
       *parseBlockScalar() {
         let nl = this.pos - 1;
-        let indent = 0;
+        let indent2 = 0;
         let ch;
         loop: for (let i3 = this.pos; ch = this.buffer[i3]; ++i3) {
           switch (ch) {
             case " ":
-              indent += 1;
+              indent2 += 1;
               break;
             case "\n":
               nl = i3;
-              indent = 0;
+              indent2 = 0;
               break;
             case "\r": {
               const next = this.buffer[i3 + 1];
@@ -33572,9 +33572,9 @@ var require_lexer = __commonJS({
         }
         if (!ch && !this.atEnd)
           return this.setNext("block-scalar");
-        if (indent >= this.indentNext) {
+        if (indent2 >= this.indentNext) {
           if (this.blockScalarIndent === -1)
-            this.indentNext = indent;
+            this.indentNext = indent2;
           else {
             this.indentNext = this.blockScalarIndent + (this.indentNext === 0 ? 1 : this.indentNext);
           }
@@ -33607,7 +33607,7 @@ var require_lexer = __commonJS({
             const lastChar = i3;
             while (ch2 === " ")
               ch2 = this.buffer[--i3];
-            if (ch2 === "\n" && i3 >= this.pos && i3 + 1 + indent > lastChar)
+            if (ch2 === "\n" && i3 >= this.pos && i3 + 1 + indent2 > lastChar)
               nl = i3;
             else
               break;
@@ -34623,10 +34623,10 @@ var require_parser = __commonJS({
         }
         return null;
       }
-      atIndentedComment(start, indent) {
+      atIndentedComment(start, indent2) {
         if (this.type !== "comment")
           return false;
-        if (this.indent <= indent)
+        if (this.indent <= indent2)
           return false;
         return start.every((st) => st.type === "newline" || st.type === "space");
       }
@@ -34748,8 +34748,8 @@ var require_public_api = __commonJS({
       if (typeof options === "string")
         options = options.length;
       if (typeof options === "number") {
-        const indent = Math.round(options);
-        options = indent < 1 ? void 0 : indent > 8 ? { indent: 8 } : { indent };
+        const indent2 = Math.round(options);
+        options = indent2 < 1 ? void 0 : indent2 > 8 ? { indent: 8 } : { indent: indent2 };
       }
       if (value === void 0) {
         const { keepUndefined } = options ?? replacer ?? {};
@@ -34836,8 +34836,13 @@ __export(src_exports, {
   createJoinKey: () => createJoinKey,
   createMeshContext: () => createMeshContext,
   ensureSyncthing: () => ensureSyncthing,
+  ensureWindowsSteps: () => ensureWindowsSteps,
+  ensureWslSshdStep: () => ensureWslSshdStep,
+  ensureWslSystemdStep: () => ensureWslSystemdStep,
   folderProgress: () => folderProgress,
   hostOf: () => hostOf,
+  installMissingPrograms: () => installMissingPrograms,
+  isMachineStep: () => isMachineStep,
   isMeshError: () => isMeshError,
   isTransientJoinError: () => isTransientJoinError,
   joinMesh: () => joinMesh,
@@ -34845,6 +34850,9 @@ __export(src_exports, {
   listConflicts: () => listConflicts,
   listNodes: () => listNodes,
   meshStatus: () => meshStatus,
+  meshWindowsIntent: () => meshWindowsIntent,
+  missingPrograms: () => missingPrograms,
+  packageFor: () => packageFor,
   pairPeers: () => pairPeers,
   parseDuration: () => parseDuration,
   parsePostgresUrl: () => parsePostgresUrl,
@@ -34857,6 +34865,8 @@ __export(src_exports, {
   resolveMeshPaths: () => resolveMeshPaths,
   resolvePeerHost: () => resolvePeerHost,
   retryDelayMs: () => retryDelayMs,
+  runMachineStep: () => runMachineStep,
+  runMachineSteps: () => runMachineSteps,
   saveJoinKey: () => saveJoinKey,
   serverStatus: () => serverStatus,
   setupServer: () => setupServer,
@@ -34870,7 +34880,9 @@ __export(src_exports, {
   waitFor: () => waitFor,
   waitForPeers: () => waitForPeers,
   wantsPairing: () => wantsPairing,
-  watchPeers: () => watchPeers
+  watchPeers: () => watchPeers,
+  windowsHandOff: () => windowsHandOff,
+  windowsSetupScript: () => windowsSetupScript
 });
 
 // ../../packages/core/src/context.ts
@@ -34977,9 +34989,9 @@ var PlatformConfigError = class extends PlatformError {
 var FileEditError = class extends PlatformError {
   name = "FileEditError";
   path;
-  constructor(path21, message, options = {}) {
-    super(`${path21}: ${message}`, options);
-    this.path = path21;
+  constructor(path22, message, options = {}) {
+    super(`${path22}: ${message}`, options);
+    this.path = path22;
   }
 };
 var CommandFailedError = class extends PlatformError {
@@ -34995,8 +35007,14 @@ var CommandFailedError = class extends PlatformError {
     this.stderr = stderr;
   }
 };
+var UnsupportedPlatformError = class extends PlatformError {
+  name = "UnsupportedPlatformError";
+};
 var ServiceError = class extends PlatformError {
   name = "ServiceError";
+};
+var SshdConfigError = class extends PlatformError {
+  name = "SshdConfigError";
 };
 
 // ../../packages/platform/src/internal/atomic-file.ts
@@ -35078,6 +35096,7 @@ var PLANS = {
   // The earlier tool gave a host of unknown role Syncthing's defaults.
   unknown: { syncthingGui: 8384, syncthingSync: 22e3, ssh: 22, headscale: 8080 }
 };
+var SYNCTHING_DISCOVERY_PORT = 21027;
 function portPlan(role) {
   return { ...PLANS[role] };
 }
@@ -35184,6 +35203,9 @@ async function detectPlatform(options = {}) {
     ...wsl ? { wsl } : {}
   };
 }
+
+// ../../packages/platform/src/packages/package-manager.ts
+import { access as access3 } from "fs/promises";
 
 // ../../node_modules/.pnpm/is-plain-obj@4.1.0/node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
@@ -39587,13 +39609,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path21, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path21 === "string" ? path21 : path21.toString();
+  for (const { path: path22, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path22 === "string" ? path22 : path22.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path21, serializedResult);
+      appendFileSync(path22, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path21, serializedResult);
+      writeFileSync(path22, serializedResult);
     }
   }
 };
@@ -42055,6 +42077,242 @@ function powershellCommand(script, input2) {
   };
 }
 
+// ../../packages/platform/src/windows/actions.ts
+function defaultFirewallRules() {
+  return [
+    { displayName: "WSL2 SSH", protocol: "TCP", port: portPlan("wsl2").ssh },
+    { displayName: "Syncthing Windows", protocol: "TCP", port: portPlan("windows").syncthingSync },
+    { displayName: "Syncthing WSL2", protocol: "TCP", port: portPlan("wsl2").syncthingSync },
+    { displayName: "Syncthing Discovery", protocol: "UDP", port: SYNCTHING_DISCOVERY_PORT }
+  ];
+}
+function firewallRuleAction(rule) {
+  const name = psQuote(rule.displayName);
+  const settings = `-Direction Inbound -Action Allow -Protocol ${rule.protocol} -LocalPort ${rule.port}`;
+  const test = `(@(Get-NetFirewallRule -DisplayName ${name} -ErrorAction SilentlyContinue | Where-Object { $_.Enabled -eq 'True' -and $_.Direction -eq 'Inbound' -and $_.Action -eq 'Allow' -and @($_ | Get-NetFirewallPortFilter | Where-Object { $_.Protocol -eq '${rule.protocol}' -and $_.LocalPort -eq '${rule.port}' }).Count -gt 0 }).Count -gt 0)`;
+  const apply = `if (Get-NetFirewallRule -DisplayName ${name} -ErrorAction SilentlyContinue) { Set-NetFirewallRule -DisplayName ${name} ${settings} -Enabled True } else { New-NetFirewallRule -DisplayName ${name} ${settings} | Out-Null }`;
+  return {
+    id: `firewall:${rule.displayName}`,
+    description: `firewall rule ${rule.displayName} (inbound ${rule.protocol} ${rule.port})`,
+    check: powershellCommand(`if (${test}) { exit 0 } else { exit 1 }`),
+    apply: [powershellCommand(apply)],
+    script: { test, apply }
+  };
+}
+var WSL_TASK_NAME = "Start WSL2";
+var WSL_TASK_DESCRIPTION = "Starts WSL2 at login for SSH and Syncthing services";
+function wslAutoStartAction(intent) {
+  if (!/^[A-Za-z0-9._-]+$/.test(intent.distro)) {
+    throw new PlatformConfigError(
+      "distro",
+      `not a WSL distro name: ${JSON.stringify(intent.distro)}`
+    );
+  }
+  const args = `-d ${intent.distro} -- true`;
+  const user = intent.user === void 0 ? "$env:USERNAME" : psQuote(intent.user);
+  const task = psQuote(WSL_TASK_NAME);
+  const test = `(@(Get-ScheduledTask -TaskName ${task} -ErrorAction SilentlyContinue | Where-Object { @($_.Actions | Where-Object { $_.Execute -eq 'wsl.exe' -and $_.Arguments -eq ${psQuote(args)} }).Count -gt 0 }).Count -gt 0)`;
+  const apply = `if ([Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) { throw 'WSL auto-start must be configured from a user session' }; $a = New-ScheduledTaskAction -Execute 'wsl.exe' -Argument ${psQuote(args)}; $t = New-ScheduledTaskTrigger -AtLogOn -User ${user}; $s = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries; Register-ScheduledTask -TaskName ${task} -Action $a -Trigger $t -Settings $s -Description ${psQuote(WSL_TASK_DESCRIPTION)} -Force | Out-Null`;
+  return {
+    id: `task:${WSL_TASK_NAME}`,
+    description: `scheduled task ${WSL_TASK_NAME} (wsl.exe ${args} at logon)`,
+    check: powershellCommand(`if (${test}) { exit 0 } else { exit 1 }`),
+    apply: [powershellCommand(apply)],
+    script: { test, apply }
+  };
+}
+function parseWslList(output2) {
+  const text = typeof output2 === "string" ? output2 : Buffer.from(output2).toString("utf16le");
+  return text.replace(/\0/g, "").replace(/^\uFEFF/, "").split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+}
+var WINGET_IDS = {
+  tailscale: "Tailscale.Tailscale",
+  syncthing: "Syncthing.Syncthing"
+};
+function wingetInstallCommand(id3) {
+  return {
+    file: "winget.exe",
+    args: [
+      "install",
+      "-e",
+      "--id",
+      id3,
+      "--accept-package-agreements",
+      "--accept-source-agreements",
+      "--silent",
+      "--source",
+      "winget"
+    ]
+  };
+}
+function wingetListCommand(id3) {
+  return {
+    file: "winget.exe",
+    args: ["list", "-e", "--id", id3, "--source", "winget", "--accept-source-agreements"]
+  };
+}
+function wingetPackageAction(id3) {
+  const list2 = wingetListCommand(id3).args.map((a2) => a2 === id3 ? psQuote(id3) : a2).join(" ");
+  const install = wingetInstallCommand(id3).args.map((a2) => a2 === id3 ? psQuote(id3) : a2).join(" ");
+  return {
+    id: `winget:${id3}`,
+    description: `package ${id3} (winget)`,
+    check: wingetListCommand(id3),
+    apply: [wingetInstallCommand(id3)],
+    script: {
+      test: `(& { winget ${list2} *> $null; $LASTEXITCODE -eq 0 })`,
+      apply: `winget ${install}; if ($LASTEXITCODE -ne 0) { throw ('winget install failed: ' + $LASTEXITCODE) }`
+    }
+  };
+}
+var TAILSCALE_REGISTRY_KEY = "HKLM:\\SOFTWARE\\Tailscale IPN";
+var TAILSCALED_ENV_FILE = "C:\\ProgramData\\Tailscale\\tailscaled-env.txt";
+function registryValueAction(key, name, value) {
+  const k = psQuote(key);
+  const secret = typeof value === "object";
+  const v = secret ? "$AuthKey" : psQuote(value);
+  const preface = secret ? "$AuthKey = [Console]::In.ReadLine(); " : "";
+  const input2 = secret ? `${value.secret}
+` : void 0;
+  const test = `((Get-ItemProperty -LiteralPath ${k} -ErrorAction SilentlyContinue).${name} -ceq ${v})`;
+  const apply = `if (-not (Test-Path -LiteralPath ${k})) { New-Item -Path ${k} -Force | Out-Null }; New-ItemProperty -LiteralPath ${k} -Name ${psQuote(name)} -Value ${v} -PropertyType String -Force | Out-Null`;
+  return {
+    id: `registry:${name}`,
+    description: `registry ${key}\\${name}${secret ? " (secret)" : ` = ${value}`}`,
+    check: powershellCommand(`${preface}if (${test}) { exit 0 } else { exit 1 }`, input2),
+    apply: [powershellCommand(`${preface}${apply}`, input2)],
+    script: { test, apply, ...secret ? { requires: "$AuthKey" } : {} }
+  };
+}
+function tailscaledEnvAction(vars) {
+  const p = psQuote(TAILSCALED_ENV_FILE);
+  const entries = Object.entries(vars).sort(([a2], [b]) => a2.localeCompare(b));
+  const table = `@{ ${entries.map(([k, v]) => `${psQuote(k)} = ${psQuote(v)}`).join("; ")} }`;
+  const test = `(& { $w = ${table}; $have = @(Get-Content -LiteralPath ${p} -ErrorAction SilentlyContinue); @($w.Keys | Where-Object { $have -notcontains ($_ + '=' + $w[$_]) }).Count -eq 0 })`;
+  const apply = `$w = ${table}; $p = ${p}; New-Item -ItemType Directory -Force -Path (Split-Path -Parent $p) | Out-Null; $old = @(Get-Content -LiteralPath $p -ErrorAction SilentlyContinue); $seen = @{}; $new = @(foreach ($l in $old) { $k = ($l -split '=', 2)[0].Trim(); if ($w.ContainsKey($k)) { if (-not $seen[$k]) { $k + '=' + $w[$k]; $seen[$k] = $true } } else { $l } }); foreach ($k in $w.Keys) { if (-not $seen[$k]) { $new += ($k + '=' + $w[$k]) } }; if (Test-Path -LiteralPath $p) { Copy-Item -LiteralPath $p -Destination ($p + '.mesh-bak') -Force }; Set-Content -LiteralPath ($p + '.mesh-tmp') -Value $new -Encoding ASCII; Move-Item -LiteralPath ($p + '.mesh-tmp') -Destination $p -Force; if (Get-Service -Name 'Tailscale' -ErrorAction SilentlyContinue) { Restart-Service -Name 'Tailscale' }`;
+  return {
+    id: "file:tailscaled-env.txt",
+    description: `${TAILSCALED_ENV_FILE}: ${entries.map(([k, v]) => `${k}=${v}`).join(" ")}`,
+    check: powershellCommand(`if (${test}) { exit 0 } else { exit 1 }`),
+    apply: [powershellCommand(apply)],
+    script: { test, apply }
+  };
+}
+function tailscaleWindowsActions(intent) {
+  const key = intent.registryKey ?? TAILSCALE_REGISTRY_KEY;
+  const actions = [registryValueAction(key, "LoginURL", intent.loginUrl.replace(/\/+$/, ""))];
+  if (intent.unattended ?? true) actions.push(registryValueAction(key, "UnattendedMode", "always"));
+  if (intent.authKey !== void 0) {
+    actions.push(registryValueAction(key, "AuthKey", { secret: intent.authKey }));
+  }
+  actions.push(tailscaledEnvAction(intent.daemonEnv ?? { TS_NO_LOGS_NO_SUPPORT: "true" }));
+  return actions;
+}
+function windowsActions(intent) {
+  const rules = intent.firewall === true ? defaultFirewallRules() : intent.firewall ? intent.firewall : [];
+  return [
+    ...(intent.install ?? []).map(wingetPackageAction),
+    ...rules.map(firewallRuleAction),
+    ...intent.wslAutoStart ? [wslAutoStartAction(intent.wslAutoStart)] : [],
+    ...intent.tailscale ? tailscaleWindowsActions(intent.tailscale) : []
+  ];
+}
+
+// ../../packages/platform/src/packages/package-manager.ts
+var PKG = /^[A-Za-z0-9][A-Za-z0-9+._@/-]*$/;
+function packageCommands(name, pkg, options = {}) {
+  if (!PKG.test(pkg))
+    throw new UnsupportedPlatformError(`not a package name: ${JSON.stringify(pkg)}`);
+  const sudo = (c3) => options.sudo ? { file: "sudo", args: ["-n", c3.file, ...c3.args] } : c3;
+  switch (name) {
+    case "apt":
+      return {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+        check: { file: "dpkg-query", args: ["-W", "-f=${Status}", pkg] },
+        install: [
+          sudo({
+            file: "env",
+            args: [
+              "DEBIAN_FRONTEND=noninteractive",
+              "apt-get",
+              "install",
+              "-y",
+              "--no-install-recommends",
+              pkg
+            ]
+          })
+        ]
+      };
+    case "dnf":
+      return {
+        check: { file: "rpm", args: ["-q", pkg] },
+        install: [sudo({ file: "dnf", args: ["install", "-y", pkg] })]
+      };
+    case "brew":
+      return {
+        check: { file: "brew", args: ["list", "--versions", pkg] },
+        install: [{ file: "brew", args: ["install", pkg] }]
+      };
+    case "winget":
+      return { check: wingetListCommand(pkg), install: [wingetInstallCommand(pkg)] };
+  }
+}
+function installed(name, exitCode, stdout) {
+  if (exitCode !== 0) return false;
+  if (name === "apt") return /install ok installed/.test(stdout);
+  if (name === "brew") return stdout.trim() !== "";
+  return true;
+}
+function packageManager(name, options = {}) {
+  const runner = options.runner ?? createRunner();
+  const pm = {
+    name,
+    commands: (pkg) => packageCommands(name, pkg, options.sudo ? { sudo: true } : {}),
+    async isInstalled(pkg) {
+      const { check: check2 } = pm.commands(pkg);
+      const r = await runner.run(check2.file, check2.args, { timeout: 6e4 });
+      return installed(name, r.exitCode, r.stdout);
+    },
+    async ensure(pkg) {
+      if (await pm.isInstalled(pkg)) return { changed: false };
+      for (const c3 of pm.commands(pkg).install) {
+        await runChecked(runner, c3.file, c3.args, {
+          timeout: options.timeout ?? 6e5,
+          hint: name === "winget" ? "run from an elevated session" : "run as root or pass sudo: true"
+        });
+      }
+      return { changed: true };
+    }
+  };
+  return pm;
+}
+var PROBES = [
+  { name: "apt", paths: ["/usr/bin/apt-get"] },
+  { name: "dnf", paths: ["/usr/bin/dnf", "/usr/bin/dnf5"] },
+  {
+    name: "brew",
+    paths: ["/opt/homebrew/bin/brew", "/usr/local/bin/brew", "/home/linuxbrew/.linuxbrew/bin/brew"]
+  }
+];
+async function detectPackageManager(options = {}) {
+  if ((options.platform ?? process.platform) === "win32") return packageManager("winget", options);
+  for (const probe of PROBES) {
+    for (const p of probe.paths) {
+      const found = await access3(inRoot(options.root, p)).then(
+        () => true,
+        () => false
+      );
+      if (found) return packageManager(probe.name, options);
+    }
+  }
+  throw new UnsupportedPlatformError(
+    "no supported package manager (apt, dnf, brew, winget) found",
+    {
+      hint: "install the package by hand"
+    }
+  );
+}
+
 // ../../packages/platform/src/services/supervised.ts
 import { readFile as readFile3, rm as rm2 } from "fs/promises";
 import path9 from "path";
@@ -43310,10 +43568,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema2) {
   return mergeDefs(schema2._zod.def);
 }
-function getElementAtPath(obj, path21) {
-  if (!path21)
+function getElementAtPath(obj, path22) {
+  if (!path22)
     return obj;
-  return path21.reduce((acc, key) => acc?.[key], obj);
+  return path22.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -43653,11 +43911,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path21, issues) {
+function prefixIssues(path22, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path21);
+    iss.path.unshift(path22);
     return iss;
   });
 }
@@ -44119,16 +44377,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path21 = []) => {
+  const processError = (error63, path22 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path21, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path22, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path21, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path22, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path21, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path22, ...issue2.path]);
       } else {
-        const fullpath = [...path21, ...issue2.path];
+        const fullpath = [...path22, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -44167,17 +44425,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result2 = { errors: [] };
-  const processError = (error63, path21 = []) => {
+  const processError = (error63, path22 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path21, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path22, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path21, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path22, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path21, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path22, ...issue2.path]);
       } else {
-        const fullpath = [...path21, ...issue2.path];
+        const fullpath = [...path22, ...issue2.path];
         if (fullpath.length === 0) {
           result2.errors.push(mapper(issue2));
           continue;
@@ -44216,8 +44474,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path21 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path21) {
+  const path22 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path22) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -61355,13 +61613,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path21 = ref.slice(1).split("/").filter(Boolean);
-  if (path21.length === 0) {
+  const path22 = ref.slice(1).split("/").filter(Boolean);
+  if (path22.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path21[0] === defsKey) {
-    const key = path21[1] === void 0 ? void 0 : decodeJSONPointerSegment(path21[1]);
+  if (path22[0] === defsKey) {
+    const key = path22[1] === void 0 ? void 0 : decodeJSONPointerSegment(path22[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -61996,7 +62254,7 @@ function visit(schema2, fnOrHandlers) {
     return h2 ? h2(node2, rewritten) : node2;
   };
   const cache = /* @__PURE__ */ new Map();
-  function run(s) {
+  function run2(s) {
     const cached2 = cache.get(s);
     if (cached2 === RESOLVING) {
       return new $ZodLazy({
@@ -62022,21 +62280,21 @@ function visit(schema2, fnOrHandlers) {
         let changed = false;
         const newShape = {};
         for (const k of keys) {
-          const mapped = run(oldShape[k]);
+          const mapped = run2(oldShape[k]);
           if (mapped !== oldShape[k])
             changed = true;
           newShape[k] = mapped;
         }
         let newCatchall = def.catchall;
         if (def.catchall) {
-          newCatchall = run(def.catchall);
+          newCatchall = run2(def.catchall);
           if (newCatchall !== def.catchall)
             changed = true;
         }
         return changed ? clone(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
       }
       case "array": {
-        const mapped = run(def.element);
+        const mapped = run2(def.element);
         return mapped === def.element ? s : clone(s, { ...def, element: mapped });
       }
       case "tuple": {
@@ -62044,14 +62302,14 @@ function visit(schema2, fnOrHandlers) {
         let changed = false;
         const newItems = [];
         for (const item2 of oldItems) {
-          const mapped = run(item2);
+          const mapped = run2(item2);
           if (mapped !== item2)
             changed = true;
           newItems.push(mapped);
         }
         let newRest = def.rest;
         if (def.rest) {
-          newRest = run(def.rest);
+          newRest = run2(def.rest);
           if (newRest !== def.rest)
             changed = true;
         }
@@ -62059,12 +62317,12 @@ function visit(schema2, fnOrHandlers) {
       }
       case "record":
       case "map": {
-        const newKey = run(def.keyType);
-        const newVal = run(def.valueType);
+        const newKey = run2(def.keyType);
+        const newVal = run2(def.valueType);
         return newKey === def.keyType && newVal === def.valueType ? s : clone(s, { ...def, keyType: newKey, valueType: newVal });
       }
       case "set": {
-        const newVal = run(def.valueType);
+        const newVal = run2(def.valueType);
         return newVal === def.valueType ? s : clone(s, { ...def, valueType: newVal });
       }
       case "union": {
@@ -62072,7 +62330,7 @@ function visit(schema2, fnOrHandlers) {
         let changed = false;
         const newOptions = [];
         for (const opt of oldOptions) {
-          const mapped = run(opt);
+          const mapped = run2(opt);
           if (mapped !== opt)
             changed = true;
           newOptions.push(mapped);
@@ -62080,8 +62338,8 @@ function visit(schema2, fnOrHandlers) {
         return changed ? clone(s, { ...def, options: newOptions }) : s;
       }
       case "intersection": {
-        const newLeft = run(def.left);
-        const newRight = run(def.right);
+        const newLeft = run2(def.left);
+        const newRight = run2(def.right);
         return newLeft === def.left && newRight === def.right ? s : clone(s, { ...def, left: newLeft, right: newRight });
       }
       case "optional":
@@ -62093,23 +62351,23 @@ function visit(schema2, fnOrHandlers) {
       case "nonoptional":
       case "promise":
       case "success": {
-        const newInner = run(def.innerType);
+        const newInner = run2(def.innerType);
         return newInner === def.innerType ? s : clone(s, { ...def, innerType: newInner });
       }
       case "pipe": {
-        const newIn = run(def.in);
-        const newOut = run(def.out);
+        const newIn = run2(def.in);
+        const newOut = run2(def.out);
         return newIn === def.in && newOut === def.out ? s : clone(s, { ...def, in: newIn, out: newOut });
       }
       case "function": {
-        const newInput = run(def.input);
-        const newOutput = run(def.output);
+        const newInput = run2(def.input);
+        const newOutput = run2(def.output);
         return newInput === def.input && newOutput === def.output ? s : clone(s, { ...def, input: newInput, output: newOutput });
       }
       case "lazy": {
         const original = def.getter;
         const { _cachedInner, ...rest } = def;
-        return clone(s, { ...rest, getter: () => run(original()) });
+        return clone(s, { ...rest, getter: () => run2(original()) });
       }
       // A leaf by choice: `parts` are regex fragments, not data positions.
       case "template_literal":
@@ -62140,7 +62398,7 @@ function visit(schema2, fnOrHandlers) {
       }
     }
   }
-  return run(schema2);
+  return run2(schema2);
 }
 
 // ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/deep-partial.js
@@ -62358,6 +62616,402 @@ async function loadSettings(options = {}) {
   return envFile === void 0 ? settings : { ...settings, envFile };
 }
 
+// ../../packages/platform/src/windows/apply.ts
+async function run(runner, c3, timeout) {
+  return runner.run(c3.file, c3.args, {
+    timeout,
+    ...c3.input === void 0 ? {} : { input: c3.input }
+  });
+}
+async function applyWindowsActions(actions, options = {}) {
+  const runner = options.runner ?? createRunner();
+  const timeout = options.timeout ?? 3e5;
+  const results = [];
+  for (const action of actions) {
+    const base = { id: action.id, description: action.description };
+    if ((await run(runner, action.check, timeout)).exitCode === 0) {
+      results.push({ ...base, status: "ok" });
+      continue;
+    }
+    if (options.dryRun) {
+      results.push({ ...base, status: "would-change" });
+      continue;
+    }
+    for (const command of action.apply) {
+      const r = await run(runner, command, timeout);
+      if (r.exitCode !== 0) {
+        throw new CommandFailedError(
+          `${action.id}: ${command.file}`,
+          r.exitCode,
+          r.stderr || r.stdout,
+          {
+            hint: "run it from an elevated (Administrator) session"
+          }
+        );
+      }
+    }
+    const after = await run(runner, action.check, timeout);
+    if (after.exitCode !== 0) {
+      throw new CommandFailedError(
+        `${action.id}: check after change`,
+        after.exitCode,
+        after.stderr,
+        {
+          hint: "the change did not take effect; inspect it by hand"
+        }
+      );
+    }
+    results.push({ ...base, status: "changed" });
+  }
+  return results;
+}
+function applyWindowsIntent(intent, options = {}) {
+  return applyWindowsActions(windowsActions(intent), options);
+}
+
+// ../../packages/platform/src/windows/script.ts
+function renderWindowsScript(intent) {
+  const steps = windowsActions(intent).map((a2) => {
+    const step = `Invoke-MeshStep ${psString(a2.description)} {
+    ${a2.script.test}
+} {
+    ${a2.script.apply}
+}`;
+    if (!a2.script.requires) return step;
+    return `if (${a2.script.requires}) {
+${indent(step)}
+} else {
+    Write-Host ${psString(`SKIP: ${a2.description}: no value given`)}
+}`;
+  });
+  return `${[
+    "#Requires -Version 5.1",
+    "<#",
+    "  Generated by @mesh/platform renderWindowsScript(); review it, do not edit it.",
+    "  Idempotent: every step tests first and changes only what differs. Nothing is deleted;",
+    "  edited files keep a .mesh-bak copy. Run from an elevated PowerShell.",
+    "#>",
+    "[CmdletBinding()]",
+    "param(",
+    "    [string]$AuthKey = $env:MESH_TAILSCALE_AUTHKEY,",
+    "    [string]$LogFile = (Join-Path $env:TEMP 'mesh-setup.log')",
+    ")",
+    "$ErrorActionPreference = 'Stop'",
+    "$script:MeshFailed = 0",
+    "Start-Transcript -Path $LogFile -Append | Out-Null",
+    "",
+    "function Invoke-MeshStep([string]$Name, [scriptblock]$Test, [scriptblock]$Apply) {",
+    "    try {",
+    '        if (& $Test) { Write-Host "OK: $($Name) (already)"; return }',
+    "        & $Apply",
+    "        if (-not (& $Test)) { throw 'still differs after the change' }",
+    '        Write-Host "CHANGED: $($Name)"',
+    "    } catch {",
+    "        $script:MeshFailed++",
+    '        Write-Host "ERROR: $($Name): $_"',
+    "    }",
+    "}",
+    "",
+    "try {",
+    "    $me = [Security.Principal.WindowsIdentity]::GetCurrent()",
+    "    $admin = (New-Object Security.Principal.WindowsPrincipal $me).IsInRole(",
+    "        [Security.Principal.WindowsBuiltInRole]::Administrator)",
+    "    if (-not $admin -and -not $me.IsSystem) { Write-Warning 'Not elevated: some steps may fail.' }",
+    "",
+    ...steps.map(indent),
+    "} finally {",
+    "    Stop-Transcript | Out-Null",
+    "}",
+    "exit ([int]($script:MeshFailed -gt 0))"
+  ].join("\n").replace(/\n/g, "\r\n")}\r
+`;
+}
+function psString(value) {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+function indent(text) {
+  return text.split("\n").map((l) => l ? `    ${l}` : l).join("\n");
+}
+
+// ../../packages/platform/src/wsl/sshd-config.ts
+import { access as access4, readdir } from "fs/promises";
+import path13 from "path";
+
+// ../../packages/platform/src/internal/lines.ts
+function parseLines(content) {
+  const bom = content.startsWith("\uFEFF") ? "\uFEFF" : "";
+  const body = content.slice(bom.length);
+  const lines = [];
+  const re = /([^\n]*?)(\r?\n|$)/gy;
+  let crlf = 0;
+  let lf = 0;
+  while (re.lastIndex < body.length) {
+    const m = re.exec(body);
+    if (!m) break;
+    const eol = m[2] ?? "";
+    if (eol === "\r\n") crlf++;
+    else if (eol === "\n") lf++;
+    lines.push({ text: m[1] ?? "", eol });
+  }
+  return { bom, lines, eol: crlf > lf ? "\r\n" : "\n" };
+}
+function renderLines(doc) {
+  return doc.bom + doc.lines.map((l) => l.text + l.eol).join("");
+}
+function terminateLast(doc) {
+  const last = doc.lines.at(-1);
+  if (last && last.eol === "") last.eol = doc.eol;
+}
+
+// ../../packages/platform/src/wsl/sshd-config.ts
+var SSHD_CONFIG_PATH = "/etc/ssh/sshd_config";
+var WSL2_SSH_PORT = 2222;
+var PORT_LINE = /^(\s*)Port(?:\s*=\s*|\s+)(\S+)(.*)$/i;
+var MATCH_LINE = /^\s*Match(?:\s|=|$)/i;
+var COMMENTED_PORT = /^\s*#\s*Port\s+\d+/i;
+var INCLUDE_LINE = /^\s*Include(?:\s*=\s*|\s+)(.+?)\s*$/i;
+var DIRECTIVE = /^\s*[A-Za-z]/;
+function splitGlobal(lines) {
+  const index = lines.findIndex((l) => MATCH_LINE.test(l.text));
+  return index === -1 ? lines.length : index;
+}
+function portsOf(content) {
+  const { lines } = parseLines(content);
+  const end = splitGlobal(lines);
+  const global3 = [];
+  const inMatch = [];
+  const includes = [];
+  lines.forEach((l, i2) => {
+    const p = PORT_LINE.exec(l.text);
+    if (p) (i2 < end ? global3 : inMatch).push(Number(p[2]));
+    const inc = INCLUDE_LINE.exec(l.text);
+    if (inc && i2 < end) includes.push(...(inc[1] ?? "").split(/\s+/));
+  });
+  return { global: global3, inMatch, includes };
+}
+async function expandInclude(root, pattern) {
+  const full = pattern.startsWith("/") ? pattern : path13.posix.join("/etc/ssh", pattern);
+  const dir = path13.posix.dirname(full);
+  const base = path13.posix.basename(full);
+  if (!base.includes("*") && !base.includes("?")) return [full];
+  const re = new RegExp(
+    `^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`
+  );
+  try {
+    const names = await readdir(inRoot(root, dir));
+    return names.filter((n2) => re.test(n2)).sort().map((n2) => path13.posix.join(dir, n2));
+  } catch {
+    return [];
+  }
+}
+async function readSshdPorts(options = {}) {
+  const content = await readIfExists(inRoot(options.root, options.path ?? SSHD_CONFIG_PATH)) ?? "";
+  const main = portsOf(content);
+  const includedPorts = [];
+  for (const pattern of main.includes) {
+    for (const file2 of await expandInclude(options.root, pattern)) {
+      const text = await readIfExists(inRoot(options.root, file2));
+      if (text === void 0) continue;
+      for (const port of portsOf(text).global) includedPorts.push({ file: file2, port });
+    }
+  }
+  return {
+    ports: main.global.length > 0 ? main.global : [22],
+    includedPorts,
+    portsInMatch: main.inMatch
+  };
+}
+function setSshdPort(content, port) {
+  const doc = parseLines(content);
+  const end = splitGlobal(doc.lines);
+  const portLines = [];
+  doc.lines.forEach((l, index) => {
+    if (index >= end) return;
+    const p = PORT_LINE.exec(l.text);
+    if (p) portLines.push({ index, value: p[2] ?? "" });
+  });
+  if (portLines.length === 0) {
+    let at = -1;
+    doc.lines.forEach((l, index) => {
+      if (index < end && COMMENTED_PORT.test(l.text)) at = index + 1;
+    });
+    if (at === -1) {
+      const first = doc.lines.findIndex((l) => DIRECTIVE.test(l.text));
+      at = first === -1 ? doc.lines.length : first;
+    }
+    const prev = doc.lines[at - 1];
+    if (prev && prev.eol === "") prev.eol = doc.eol;
+    doc.lines.splice(at, 0, { text: `Port ${port}`, eol: doc.eol });
+    return renderLines(doc);
+  }
+  const keep = portLines.find((p) => p.value === String(port)) ?? portLines[0];
+  for (const p of portLines) {
+    const line = doc.lines[p.index];
+    if (!line) continue;
+    if (p === keep) {
+      if (p.value !== String(port)) {
+        const m = PORT_LINE.exec(line.text);
+        line.text = `${m?.[1] ?? ""}Port ${port}${m?.[3] ?? ""}`;
+      }
+    } else {
+      line.text = `# mesh: ${line.text.trimStart()}`;
+    }
+  }
+  return renderLines(doc);
+}
+async function checkSshdConfig(file2, options = {}) {
+  const runner = options.runner ?? createRunner();
+  const sshd = options.sshdBinary ?? "/usr/sbin/sshd";
+  const result2 = await runner.run(sshd, ["-t", "-f", file2], { timeout: 15e3 });
+  if (result2.exitCode !== 0 && /Missing privilege separation directory/.test(result2.stderr)) {
+    return false;
+  }
+  if (result2.exitCode !== 0) {
+    throw new SshdConfigError(
+      `sshd -t rejected ${file2}: ${(result2.stderr || result2.stdout).trim()}`,
+      {
+        hint: "fix the reported line by hand; Mesh left the original file in place"
+      }
+    );
+  }
+  return true;
+}
+async function ensureSshdPort(options = {}) {
+  const port = options.port ?? WSL2_SSH_PORT;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new SshdConfigError(`port must be an integer 1-65535, got ${port}`);
+  }
+  const file2 = inRoot(options.root, options.path ?? SSHD_CONFIG_PATH);
+  const before = await readIfExists(file2) ?? "";
+  const content = setSshdPort(before, port);
+  const sshdBinary = options.sshdBinary ?? "/usr/sbin/sshd";
+  let validate3 = options.validate ?? "auto";
+  if (validate3 === "auto") {
+    validate3 = await access4(sshdBinary).then(
+      () => true,
+      () => false
+    );
+  }
+  let validated = false;
+  const result2 = await writeFileAtomic(file2, content, {
+    mode: 420,
+    backup: options.backup ?? "mesh-bak",
+    dryRun: options.dryRun ?? false,
+    ...validate3 ? {
+      validate: async (candidate) => {
+        validated = await checkSshdConfig(candidate, {
+          sshdBinary,
+          ...options.runner ? { runner: options.runner } : {}
+        });
+      }
+    } : {}
+  });
+  const after = await readSshdPorts({ ...options, path: options.path ?? SSHD_CONFIG_PATH });
+  const warnings = [];
+  if (validate3 && result2.changed && !validated && !options.dryRun) {
+    warnings.push("sshd -t could not check the file (no /run/sshd yet); run it after sshd starts");
+  }
+  for (const p of after.includedPorts) {
+    if (p.port !== port) warnings.push(`${p.file} adds Port ${p.port}; sshd listens on it too`);
+  }
+  if (after.portsInMatch.length > 0) {
+    warnings.push(
+      `Port inside a Match block (${after.portsInMatch.join(", ")}) is rejected by sshd`
+    );
+  }
+  return {
+    changed: result2.changed,
+    path: file2,
+    content,
+    validated,
+    warnings,
+    ...result2.backupPath ? { backupPath: result2.backupPath } : {}
+  };
+}
+
+// ../../packages/platform/src/wsl/wsl-conf.ts
+var WSL_CONF_PATH = "/etc/wsl.conf";
+var SECTION = /^\s*\[([^\]]*)\]\s*(?:[#;].*)?$/;
+var KEY_VALUE = /^(\s*)([^=#;[\s][^=]*?)(\s*=\s*)(.*?)(\s+[#;].*|\s*)$/;
+function parseIni(content) {
+  const entries = [];
+  let section = "";
+  parseLines(content).lines.forEach((l, index) => {
+    const s = SECTION.exec(l.text);
+    if (s) {
+      section = (s[1] ?? "").trim().toLowerCase();
+      return;
+    }
+    const kv = KEY_VALUE.exec(l.text);
+    if (kv) {
+      entries.push({
+        section,
+        key: (kv[2] ?? "").trim().toLowerCase(),
+        value: (kv[4] ?? "").trim(),
+        line: index
+      });
+    }
+  });
+  return entries;
+}
+function setIniValue(content, section, key, value) {
+  const doc = parseLines(content);
+  const s = section.toLowerCase();
+  const k = key.toLowerCase();
+  let current = "";
+  let lastSectionEnd = -1;
+  let found = false;
+  doc.lines.forEach((l, index) => {
+    const sec = SECTION.exec(l.text);
+    if (sec) {
+      current = (sec[1] ?? "").trim().toLowerCase();
+      if (current === s) lastSectionEnd = index + 1;
+      return;
+    }
+    if (current !== s) return;
+    if (l.text.trim() !== "") lastSectionEnd = index + 1;
+    const kv = KEY_VALUE.exec(l.text);
+    if (kv && (kv[2] ?? "").trim().toLowerCase() === k) {
+      found = true;
+      if ((kv[4] ?? "") !== value) {
+        l.text = `${kv[1] ?? ""}${kv[2] ?? ""}${kv[3] ?? ""}${value}${kv[5] ?? ""}`;
+      }
+    }
+  });
+  if (found) return renderLines(doc);
+  const added = { text: `${key}=${value}`, eol: doc.eol };
+  if (lastSectionEnd >= 0) {
+    const before = doc.lines[lastSectionEnd - 1];
+    if (before && before.eol === "") before.eol = doc.eol;
+    if (lastSectionEnd === doc.lines.length) added.eol = doc.eol;
+    doc.lines.splice(lastSectionEnd, 0, added);
+    return renderLines(doc);
+  }
+  terminateLast(doc);
+  const last = doc.lines.at(-1);
+  if (last && last.text.trim() !== "") doc.lines.push({ text: "", eol: doc.eol });
+  doc.lines.push({ text: `[${section}]`, eol: doc.eol }, added);
+  return renderLines(doc);
+}
+async function ensureWslSystemd(options = {}) {
+  const file2 = inRoot(options.root, options.path ?? WSL_CONF_PATH);
+  const before = await readIfExists(file2) ?? "";
+  const values = parseIni(before).filter((e) => e.section === "boot" && e.key === "systemd");
+  const done = values.length > 0 && values.every((e) => e.value.toLowerCase() === "true");
+  const content = done ? before : setIniValue(before, "boot", "systemd", "true");
+  const result2 = await writeFileAtomic(file2, content, {
+    mode: 420,
+    backup: options.backup ?? "mesh-bak",
+    dryRun: options.dryRun ?? false
+  });
+  return {
+    changed: result2.changed,
+    path: file2,
+    content,
+    ...result2.backupPath ? { backupPath: result2.backupPath } : {}
+  };
+}
+
 // ../../packages/core/src/errors.ts
 var ExitCode = {
   /** Everything worked (or `mesh status`: healthy). */
@@ -62487,19 +63141,19 @@ function defaultHint(kind) {
 // ../../packages/core/src/paths.ts
 import { existsSync } from "fs";
 import { homedir } from "os";
-import path13 from "path";
+import path14 from "path";
 function underRoot(root, machinePath) {
   if (root === "/" || root === "") return machinePath;
-  return path13.join(root, machinePath);
+  return path14.join(root, machinePath);
 }
 function resolveMeshPaths(options = {}) {
   const env = options.env ?? process.env;
   const root = nonEmpty(env["MESH_ROOT"]) ?? "/";
   const home = nonEmpty(env["HOME"]) ?? homedir();
-  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path13.join(home, ".config");
-  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path13.join(home, ".local", "state");
-  const configDir = path13.join(xdgConfig, "mesh");
-  const stateDir = path13.join(xdgState, "mesh");
+  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path14.join(home, ".config");
+  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path14.join(home, ".local", "state");
+  const configDir = path14.join(xdgConfig, "mesh");
+  const stateDir = path14.join(xdgState, "mesh");
   const binaries = {};
   for (const [key, name] of [
     ["headscale", "MESH_HEADSCALE_BIN"],
@@ -62515,9 +63169,9 @@ function resolveMeshPaths(options = {}) {
     home,
     configDir,
     stateDir,
-    serverUrlFile: path13.join(configDir, "headscale-server"),
-    apiKeyFile: path13.join(stateDir, "headscale-api-key"),
-    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path13.join(configDir, ".env"),
+    serverUrlFile: path14.join(configDir, "headscale-server"),
+    apiKeyFile: path14.join(stateDir, "headscale-api-key"),
+    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path14.join(configDir, ".env"),
     headscale: {
       configPath: underRoot(root, "/etc/headscale/config.yaml"),
       stateDir: underRoot(root, "/var/lib/headscale"),
@@ -62534,9 +63188,9 @@ function resolveMeshPaths(options = {}) {
   return { ...resolved, ...options.overrides };
 }
 function syncthingHomeFor(home, xdgState) {
-  const state = path13.join(xdgState, "syncthing");
-  if (existsSync(path13.join(state, "config.xml"))) return state;
-  return path13.join(home, ".config", "syncthing");
+  const state = path14.join(xdgState, "syncthing");
+  if (existsSync(path14.join(state, "config.xml"))) return state;
+  return path14.join(home, ".config", "syncthing");
 }
 function nonEmpty(v) {
   return v === void 0 || v === "" ? void 0 : v;
@@ -62612,9 +63266,9 @@ async function createMeshContext(options = {}) {
   };
 }
 async function existingEnvFile(file2) {
-  const { access: access7 } = await import("fs/promises");
+  const { access: access9 } = await import("fs/promises");
   try {
-    await access7(file2);
+    await access9(file2);
     return file2;
   } catch {
     return void 0;
@@ -62622,8 +63276,6 @@ async function existingEnvFile(file2) {
 }
 
 // ../../packages/core/src/steps/client.ts
-import { access as access5 } from "fs/promises";
-import path20 from "path";
 import { setTimeout as sleep6 } from "timers/promises";
 
 // ../../packages/headscale/src/binary.ts
@@ -63171,11 +63823,11 @@ var RestTransport = class {
   async call(name, ctx, req = {}) {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path21 = ep.path.replace(
+    const path22 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path21, this.baseUrl);
+    const url2 = new URL(path22, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -64159,32 +64811,32 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path21, o2) {
+async function writeHeadscaleConfig(path22, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path21, content, 384);
+  return writeFileAtomic2(path22, content, 384);
 }
-async function writeFileAtomic2(path21, content, mode) {
-  if (!isAbsolute(path21)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path21)}`, {
+async function writeFileAtomic2(path22, content, mode) {
+  if (!isAbsolute(path22)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path22)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile4(path21, "utf8"), stat2(path21)]);
+    const [existing, st] = await Promise.all([readFile4(path22, "utf8"), stat2(path22)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod(path21, mode);
+      await chmod(path22, mode);
       return { changed: true };
     }
   } catch (error62) {
     const code2 = error62.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path21}`, error62);
+      throw fsError(`cannot read ${path22}`, error62);
     }
   }
-  const tmp = join2(dirname(path21), `.${randomBytes2(6).toString("hex")}.tmp`);
+  const tmp = join2(dirname(path22), `.${randomBytes2(6).toString("hex")}.tmp`);
   try {
-    await mkdir2(dirname(path21), { recursive: true, mode: 448 });
+    await mkdir2(dirname(path22), { recursive: true, mode: 448 });
     const fh = await open3(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -64193,10 +64845,10 @@ async function writeFileAtomic2(path21, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename2(tmp, path21);
+    await rename2(tmp, path22);
   } catch (error62) {
     await rm4(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path21}`, error62);
+    throw fsError(`cannot write ${path22}`, error62);
   }
   return { changed: true };
 }
@@ -64342,17 +64994,6 @@ var SupervisedProcessService = class extends HeadscaleService {
     });
     this.pidFile = join3(o2.runDir, `${this.name}.pid`);
     this.logFile = join3(o2.runDir, `${this.name}.log`);
-  }
-};
-var SystemdService = class extends HeadscaleService {
-  unitPath;
-  constructor(o2) {
-    const unitDir = o2.unitDir ?? "/etc/systemd/system";
-    super({
-      manager: systemdServiceManager({ unitDir, ...o2.runner ? { runner: o2.runner } : {} }),
-      spec: headscaleServiceSpec({ ...o2.unit, name: o2.name ?? "headscale" })
-    });
-    this.unitPath = join3(unitDir, `${this.name}.service`);
   }
 };
 
@@ -64506,7 +65147,7 @@ function clientSetupPlan(platform2, role, o2) {
     });
     steps.push({
       id: "wsl-sshd",
-      title: "sshd on port 2222 (drop-in /etc/ssh/sshd_config.d/mesh.conf)",
+      title: "sshd on port 2222 (/etc/ssh/sshd_config, checked with sshd -t), restarted",
       mode: "auto"
     });
   }
@@ -64514,7 +65155,7 @@ function clientSetupPlan(platform2, role, o2) {
   if (platform2.osType === "windows") {
     steps.push({
       id: "windows-firewall",
-      title: "Firewall rules for Syncthing (TCP sync port, UDP 21027)",
+      title: "Firewall rules: WSL2 SSH, Syncthing Windows/WSL2 sync ports, Syncthing Discovery",
       mode: "auto"
     });
     steps.push({
@@ -64522,15 +65163,324 @@ function clientSetupPlan(platform2, role, o2) {
       title: "Start WSL at logon (scheduled task)",
       mode: "auto"
     });
+    steps.push({
+      id: "windows-tailscale",
+      title: "Tailscale registry values and tailscaled-env.txt for this server",
+      mode: "auto"
+    });
+  }
+  if (platform2.osType === "wsl2") {
+    steps.push({
+      id: "windows-script",
+      title: "Windows side: review and run the script of mesh windows script, elevated",
+      mode: "manual"
+    });
   }
   if (o2.peer)
     steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
   return steps;
 }
 
+// ../../packages/core/src/steps/machine.ts
+import { access as access5 } from "fs/promises";
+import path15 from "path";
+function rootOption(ctx) {
+  return ctx.paths.root === "/" ? {} : { root: ctx.paths.root };
+}
+async function exists2(file2) {
+  return access5(file2).then(
+    () => true,
+    () => false
+  );
+}
+function isRoot() {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+async function onPath(ctx, name, explicit) {
+  if (explicit) return exists2(explicit);
+  if (await exists2(path15.join("/var/cache/mesh/bin", name))) return true;
+  const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
+  return r.exitCode === 0;
+}
+async function missingPrograms(ctx) {
+  const b = ctx.paths.binaries;
+  const checks = [
+    ["tailscale", b.tailscale],
+    ["tailscaled", b.tailscaled],
+    ["syncthing", b.syncthing]
+  ];
+  const missing = [];
+  for (const [name, explicit] of checks)
+    if (!await onPath(ctx, name, explicit)) missing.push(name);
+  return missing;
+}
+function packageFor(program, manager) {
+  const base = program === "tailscaled" ? "tailscale" : program;
+  if (manager === "winget") {
+    return base === "tailscale" ? WINGET_IDS.tailscale : WINGET_IDS.syncthing;
+  }
+  return base;
+}
+async function packageManagerFor(ctx, o2) {
+  if (o2.packageManager) return o2.packageManager;
+  try {
+    return await detectPackageManager({
+      ...rootOption(ctx),
+      runner: ctx.runner,
+      sudo: !isRoot() && ctx.platform.os !== "windows",
+      ...ctx.platform.os === "windows" ? { platform: "win32" } : {}
+    });
+  } catch (error62) {
+    throw toMeshError(error62, "no way to install what is missing");
+  }
+}
+async function installMissingPrograms(ctx, o2 = {}) {
+  const r = ctx.reporter;
+  const missing = await missingPrograms(ctx);
+  if (missing.length === 0) {
+    r.ok("Tailscale and Syncthing are installed");
+    return { id: "install", status: "ok", changes: [] };
+  }
+  r.info(`Missing: ${missing.join(", ")}`);
+  const pm = await packageManagerFor(ctx, o2).catch((error62) => {
+    const e = toMeshError(error62);
+    throw new MeshError(`missing programs: ${missing.join(", ")} (${e.message})`, {
+      kind: "badInput",
+      cause: error62,
+      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
+    });
+  });
+  const changes = [];
+  for (const pkg of [...new Set(missing.map((p) => packageFor(p, pm.name)))]) {
+    const wait = r.wait(`Installing ${pkg} with ${pm.name}`);
+    try {
+      const { changed } = await pm.ensure(pkg);
+      wait.done();
+      if (changed) changes.push(`installed ${pkg} (${pm.name})`);
+    } catch (error62) {
+      wait.fail();
+      const e = toMeshError(error62, `installing ${pkg} with ${pm.name}`);
+      throw new MeshError(e.message, {
+        kind: "failure",
+        cause: error62,
+        hint: pkg === "tailscale" && pm.name !== "winget" ? "add Tailscale's package repository first (https://pkgs.tailscale.com/stable/), or install it by hand" : e.hint
+      });
+    }
+  }
+  const still = await missingPrograms(ctx);
+  if (still.length > 0) {
+    throw new MeshError(`missing programs after installing: ${still.join(", ")}`, {
+      kind: "badInput",
+      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
+    });
+  }
+  r.ok(`Installed ${changes.length > 0 ? changes.join(", ") : missing.join(", ")}`);
+  return { id: "install", status: changes.length > 0 ? "changed" : "ok", changes };
+}
+async function ensureWslSystemdStep(ctx) {
+  const r = ctx.reporter;
+  let conf;
+  try {
+    conf = await ensureWslSystemd(rootOption(ctx));
+  } catch (error62) {
+    throw toMeshError(error62, `editing ${WSL_CONF_PATH}`);
+  }
+  const file2 = { path: conf.path, ...conf.backupPath ? { backupPath: conf.backupPath } : {} };
+  const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
+  if (conf.changed) {
+    r.ok(
+      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path15.basename(conf.backupPath)})` : ""}`
+    );
+    r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
+    return {
+      id: "wsl-systemd",
+      status: "changed",
+      changes: [`enabled systemd in ${WSL_CONF_PATH}`],
+      manual: [shutdown],
+      files: [file2]
+    };
+  }
+  if (!ctx.platform.systemd) {
+    r.warn(`${WSL_CONF_PATH} enables systemd but systemd is not PID 1 yet: ${shutdown}`);
+    return { id: "wsl-systemd", status: "manual", changes: [], manual: [shutdown], files: [file2] };
+  }
+  r.ok("systemd is enabled and running (PID 1)");
+  return { id: "wsl-systemd", status: "ok", changes: [], files: [file2] };
+}
+function sshdUnit(ctx) {
+  const d = ctx.platform.distro;
+  if (!d) return "ssh";
+  return d.id === "debian" || d.id === "ubuntu" || d.idLike.includes("debian") ? "ssh" : "sshd";
+}
+async function ensureWslSshdStep(ctx, o2 = {}) {
+  const r = ctx.reporter;
+  const configFile = underRoot(ctx.paths.root, SSHD_CONFIG_PATH);
+  const changes = [];
+  if (!await exists2(configFile)) {
+    const pm = await packageManagerFor(ctx, o2).catch(() => void 0);
+    if (!pm) {
+      const todo = "install openssh-server, then run mesh client setup again";
+      r.warn(`OpenSSH server is not installed (no ${SSHD_CONFIG_PATH}): ${todo}`);
+      return { id: "wsl-sshd", status: "manual", changes: [], manual: [todo] };
+    }
+    const wait = r.wait(`Installing openssh-server with ${pm.name}`);
+    try {
+      if ((await pm.ensure("openssh-server")).changed)
+        changes.push(`installed openssh-server (${pm.name})`);
+      wait.done();
+    } catch (error62) {
+      wait.fail();
+      throw toMeshError(error62, "installing openssh-server");
+    }
+  }
+  let res;
+  try {
+    res = await ensureSshdPort({
+      ...rootOption(ctx),
+      port: WSL2_SSH_PORT,
+      runner: ctx.runner,
+      validate: o2.validateSshd ?? "auto",
+      ...o2.sshdBinary ? { sshdBinary: o2.sshdBinary } : {}
+    });
+  } catch (error62) {
+    throw toMeshError(error62, `setting Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
+  }
+  for (const w of res.warnings) r.warn(`sshd: ${w}`);
+  const file2 = { path: res.path, ...res.backupPath ? { backupPath: res.backupPath } : {} };
+  if (!res.changed) {
+    r.ok(`sshd already listens on port ${WSL2_SSH_PORT}`);
+    return {
+      id: "wsl-sshd",
+      status: changes.length > 0 ? "changed" : "ok",
+      changes,
+      files: [file2]
+    };
+  }
+  changes.push(`set Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
+  r.ok(
+    `sshd set to port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}${res.validated ? " (checked with sshd -t)" : ""}`
+  );
+  const unit = sshdUnit(ctx);
+  if (!ctx.platform.systemd) {
+    const todo = `restart sshd for port ${WSL2_SSH_PORT}: sudo service ${unit} restart (or enable systemd and run wsl --shutdown from Windows)`;
+    r.warn(`systemd is not PID 1, so Mesh did not restart sshd: ${todo}`);
+    return { id: "wsl-sshd", status: "changed", changes, manual: [todo], files: [file2] };
+  }
+  try {
+    const sm = o2.serviceManager ?? await detectServiceManager({
+      stateDir: ctx.paths.stateDir,
+      runner: ctx.runner,
+      ...rootOption(ctx)
+    });
+    await sm.restart(unit);
+  } catch (error62) {
+    throw toMeshError(error62, `restarting ${unit}`);
+  }
+  changes.push(`restarted ${unit}`);
+  r.ok(`Restarted ${unit}: sshd listens on port ${WSL2_SSH_PORT}`);
+  return { id: "wsl-sshd", status: "changed", changes, files: [file2] };
+}
+function meshWindowsIntent(o2) {
+  return {
+    ...o2.install ? { install: [WINGET_IDS.tailscale, WINGET_IDS.syncthing] } : {},
+    firewall: true,
+    ...o2.distro ? { wslAutoStart: { distro: o2.distro } } : {},
+    tailscale: {
+      loginUrl: o2.serverUrl,
+      // A placeholder only marks the step: renderWindowsScript never writes the value.
+      ...o2.authKeyStep ? { authKey: "" } : {}
+    }
+  };
+}
+function windowsSetupScript(o2) {
+  return renderWindowsScript(meshWindowsIntent({ install: true, authKeyStep: true, ...o2 }));
+}
+function windowsStepOf(actionId) {
+  if (actionId.startsWith("firewall:")) return "windows-firewall";
+  if (actionId.startsWith("task:")) return "windows-wsl-autostart";
+  return "windows-tailscale";
+}
+async function firstWslDistro(runner) {
+  const r = await runner.run("wsl.exe", ["-l", "-q"], { timeout: 3e4 }).catch(() => void 0);
+  return r?.exitCode === 0 ? parseWslList(r.stdout)[0] : void 0;
+}
+async function ensureWindowsSteps(ctx, serverUrl2, o2 = {}) {
+  const r = ctx.reporter;
+  const runner = o2.windowsRunner ?? ctx.runner;
+  const distro = await firstWslDistro(runner);
+  if (!distro) r.info("No WSL distro installed: no Start WSL2 task");
+  let results;
+  try {
+    results = await applyWindowsIntent(meshWindowsIntent({ serverUrl: serverUrl2, distro }), { runner });
+  } catch (error62) {
+    throw toMeshError(error62, "Windows setup");
+  }
+  const byStep = /* @__PURE__ */ new Map();
+  for (const a2 of results) {
+    const id3 = windowsStepOf(a2.id);
+    const step = byStep.get(id3) ?? { id: id3, status: "ok", changes: [] };
+    if (a2.status === "changed") {
+      step.status = "changed";
+      step.changes.push(`Windows: ${a2.description}`);
+      r.ok(`Changed: ${a2.description}`);
+    } else {
+      r.ok(`${a2.description} (already)`);
+    }
+    byStep.set(id3, step);
+  }
+  return [...byStep.values()];
+}
+function windowsHandOff(ctx) {
+  const todo = "Windows side (firewall rules, Start WSL2 task, Tailscale): review `mesh windows script --out setup-mesh.ps1` and run it from an elevated PowerShell" + (ctx.platform.wsl?.interop ? ", or run `mesh windows script --elevate` (UAC prompt)" : "");
+  ctx.reporter.warn(`Manual step: ${todo}`);
+  return { id: "windows-script", status: "manual", changes: [], manual: [todo] };
+}
+var MACHINE_STEPS = /* @__PURE__ */ new Set([
+  "install",
+  "wsl-systemd",
+  "wsl-sshd",
+  "windows-firewall",
+  "windows-wsl-autostart",
+  "windows-tailscale",
+  "windows-script"
+]);
+function isMachineStep(id3) {
+  return MACHINE_STEPS.has(id3);
+}
+async function runMachineStep(ctx, step, serverUrl2, o2 = {}) {
+  switch (step.id) {
+    case "install":
+      return [await installMissingPrograms(ctx, o2)];
+    case "wsl-systemd":
+      return [await ensureWslSystemdStep(ctx)];
+    case "wsl-sshd":
+      return [await ensureWslSshdStep(ctx, o2)];
+    case "windows-firewall":
+    case "windows-wsl-autostart":
+    case "windows-tailscale": {
+      if (o2.windowsDone?.value) return [];
+      if (o2.windowsDone) o2.windowsDone.value = true;
+      return ensureWindowsSteps(ctx, serverUrl2, o2);
+    }
+    case "windows-script":
+      return [windowsHandOff(ctx)];
+    default:
+      return [];
+  }
+}
+async function runMachineSteps(ctx, steps, serverUrl2, o2 = {}) {
+  const windowsDone = { value: false };
+  const results = [];
+  for (const step of steps) {
+    if (isMachineStep(step.id))
+      results.push(...await runMachineStep(ctx, step, serverUrl2, { ...o2, windowsDone }));
+  }
+  return results;
+}
+
 // ../../packages/core/src/steps/peer.ts
 import { readFile as readFile7 } from "fs/promises";
-import path18 from "path";
+import path20 from "path";
 
 // ../../packages/syncthing-client/src/errors.ts
 var kSyncthingError = Symbol.for("@mesh/syncthing-client/error");
@@ -64718,7 +65668,7 @@ function sleep2(ms, signal) {
 }
 
 // ../../packages/syncthing-client/src/internal/path.ts
-function path14(strings4, ...values) {
+function path16(strings4, ...values) {
   let out = strings4[0] ?? "";
   values.forEach((value, i2) => {
     out += encodeURIComponent(String(value)) + (strings4[i2 + 1] ?? "");
@@ -65234,7 +66184,7 @@ var ConfigDevices = class extends Resource2 {
   get(deviceId, options) {
     return this.transport.request({
       method: "GET",
-      path: path14`/rest/config/devices/${deviceId}`,
+      path: path16`/rest/config/devices/${deviceId}`,
       schema: DeviceConfigSchema,
       options
     });
@@ -65252,7 +66202,7 @@ var ConfigDevices = class extends Resource2 {
   update(deviceId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path14`/rest/config/devices/${deviceId}`,
+      path: path16`/rest/config/devices/${deviceId}`,
       json: patch,
       options
     });
@@ -65261,7 +66211,7 @@ var ConfigDevices = class extends Resource2 {
   replace(device, options) {
     return this.transport.request({
       method: "PUT",
-      path: path14`/rest/config/devices/${device.deviceID}`,
+      path: path16`/rest/config/devices/${device.deviceID}`,
       json: device,
       options
     });
@@ -65279,7 +66229,7 @@ var ConfigDevices = class extends Resource2 {
   remove(deviceId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path14`/rest/config/devices/${deviceId}`,
+      path: path16`/rest/config/devices/${deviceId}`,
       options
     });
   }
@@ -65298,7 +66248,7 @@ var ConfigFolders = class extends Resource2 {
   get(folderId, options) {
     return this.transport.request({
       method: "GET",
-      path: path14`/rest/config/folders/${folderId}`,
+      path: path16`/rest/config/folders/${folderId}`,
       schema: FolderConfigSchema,
       options
     });
@@ -65319,7 +66269,7 @@ var ConfigFolders = class extends Resource2 {
   update(folderId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path14`/rest/config/folders/${folderId}`,
+      path: path16`/rest/config/folders/${folderId}`,
       json: patch,
       options
     });
@@ -65328,7 +66278,7 @@ var ConfigFolders = class extends Resource2 {
   replace(folder, options) {
     return this.transport.request({
       method: "PUT",
-      path: path14`/rest/config/folders/${folder.id}`,
+      path: path16`/rest/config/folders/${folder.id}`,
       json: folder,
       options
     });
@@ -65346,7 +66296,7 @@ var ConfigFolders = class extends Resource2 {
   remove(folderId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path14`/rest/config/folders/${folderId}`,
+      path: path16`/rest/config/folders/${folderId}`,
       options
     });
   }
@@ -66621,7 +67571,7 @@ function validateOptions(options) {
 }
 
 // ../../packages/syncthing-client/src/conflicts.ts
-import { readdir } from "fs/promises";
+import { readdir as readdir2 } from "fs/promises";
 import { join as join4, relative, sep } from "path";
 var CONFLICT_RE = /^(.*)\.sync-conflict-(\d{8})-(\d{6})-([A-Z2-7]{7})(\..*)?$/;
 function parseConflictName(name) {
@@ -66643,7 +67593,7 @@ async function findConflicts(root, options = {}) {
   const found = [];
   const walk = async (dir) => {
     options.signal?.throwIfAborted();
-    const entries = await readdir(dir, { withFileTypes: true });
+    const entries = await readdir2(dir, { withFileTypes: true });
     for (const entry of entries) {
       const full = join4(dir, entry.name);
       if (entry.isDirectory()) {
@@ -68899,16 +69849,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path21 = this._matcher.path;
-    return path21.length > 0 ? path21[path21.length - 1].tag : void 0;
+    const path22 = this._matcher.path;
+    return path22.length > 0 ? path22[path22.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path21 = this._matcher.path;
-    return path21.length > 0 ? path21[path21.length - 1].namespace : void 0;
+    const path22 = this._matcher.path;
+    return path22.length > 0 ? path22[path22.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -68916,9 +69866,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path21 = this._matcher.path;
-    if (path21.length === 0) return void 0;
-    return path21[path21.length - 1].values?.[attrName];
+    const path22 = this._matcher.path;
+    if (path22.length === 0) return void 0;
+    return path22[path22.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -68926,9 +69876,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path21 = this._matcher.path;
-    if (path21.length === 0) return false;
-    const current = path21[path21.length - 1];
+    const path22 = this._matcher.path;
+    if (path22.length === 0) return false;
+    const current = path22[path22.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -68954,18 +69904,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path21 = this._matcher.path;
-    if (path21.length === 0) return -1;
-    return path21[path21.length - 1].position ?? 0;
+    const path22 = this._matcher.path;
+    if (path22.length === 0) return -1;
+    return path22[path22.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path21 = this._matcher.path;
-    if (path21.length === 0) return -1;
-    return path21[path21.length - 1].counter ?? 0;
+    const path22 = this._matcher.path;
+    if (path22.length === 0) return -1;
+    return path22[path22.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -71161,6 +72111,9 @@ function probeCertificate(o2) {
     );
   });
 }
+async function probeDeviceId(o2) {
+  return deviceIdFromCertificate(await probeCertificate(o2));
+}
 
 // ../../packages/core/src/steps/constants.ts
 var SHARED_FOLDER_ID = "opt-shared";
@@ -71245,14 +72198,14 @@ function planPeering(input2) {
 }
 
 // ../../packages/core/src/steps/syncthing.ts
-import { access as access3, mkdir as mkdir4, readFile as readFile6, writeFile as writeFile2 } from "fs/promises";
-import path16 from "path";
+import { access as access6, mkdir as mkdir4, readFile as readFile6, writeFile as writeFile2 } from "fs/promises";
+import path18 from "path";
 import { setTimeout as sleep3 } from "timers/promises";
 
 // ../../packages/core/src/internal/services.ts
-import path15 from "path";
+import path17 from "path";
 function servicesDir(ctx) {
-  return path15.join(ctx.paths.stateDir, "services");
+  return path17.join(ctx.paths.stateDir, "services");
 }
 function serviceManager(ctx) {
   return detectServiceManager({
@@ -71263,40 +72216,26 @@ function serviceManager(ctx) {
 }
 async function ensureService(ctx, spec) {
   const sm = await serviceManager(ctx);
-  const installed = (await sm.install(spec)).changed;
+  const installed2 = (await sm.install(spec)).changed;
   const before = await sm.status(spec.name);
   if (!before.enabled) await sm.enable(spec.name);
-  if (before.active && installed) {
+  if (before.active && installed2) {
     await sm.restart(spec.name);
-    return { installed, started: false, restarted: true };
+    return { installed: installed2, started: false, restarted: true };
   }
   if (!before.active) {
     await sm.start(spec.name);
-    return { installed, started: true, restarted: false };
+    return { installed: installed2, started: true, restarted: false };
   }
-  return { installed, started: false, restarted: false };
-}
-var HeadscaleServiceAdapter = class extends HeadscaleService {
-  constructor(ctx, spec) {
-    super({ manager: () => serviceManager(ctx), spec });
-  }
-};
-
-// ../../packages/core/src/internal/syncthing-xml.ts
-function applySyncthingXml(xml, s) {
-  return privateSyncthingConfig(xml, {
-    guiAddress: s.guiAddress,
-    listenAddresses: [s.listenAddress],
-    deviceName: s.deviceName
-  });
+  return { installed: installed2, started: false, restarted: false };
 }
 
 // ../../packages/core/src/steps/syncthing.ts
 function syncthingBinary(ctx) {
   return ctx.paths.binaries.syncthing ?? "syncthing";
 }
-async function exists2(p) {
-  return access3(p).then(
+async function exists3(p) {
+  return access6(p).then(
     () => true,
     () => false
   );
@@ -71349,7 +72288,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
   const changes = [];
   const r = ctx.reporter;
   const home = ctx.paths.syncthingHome;
-  const configPath = path16.join(home, "config.xml");
+  const configPath = path18.join(home, "config.xml");
   const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
   const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
   const folder = {
@@ -71357,7 +72296,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
     path: o2.folderPath ?? ctx.paths.sharedFolder,
     stignore: o2.stignore ?? true
   };
-  if (!await exists2(configPath)) {
+  if (!await exists3(configPath)) {
     await mkdir4(home, { recursive: true, mode: 448 });
     const gen = await ctx.runner.run(
       syncthingBinary(ctx),
@@ -71373,7 +72312,11 @@ async function ensureSyncthing(ctx, o2 = {}) {
       );
     }
     const xml = await readFile6(configPath, "utf8");
-    const edited = applySyncthingXml(xml, { guiAddress, listenAddress, deviceName: ctx.hostname });
+    const edited = privateSyncthingConfig(xml, {
+      guiAddress,
+      listenAddresses: [listenAddress],
+      deviceName: ctx.hostname
+    });
     await writeFile2(configPath, edited, { mode: 384 });
     changes.push("generated the Syncthing identity and config");
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
@@ -71457,8 +72400,8 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   const folderPath = wanted.path;
   const folderId = wanted.id;
   await mkdir4(folderPath, { recursive: true });
-  const stignore = path16.join(folderPath, ".stignore");
-  if (wanted.stignore && !await exists2(stignore)) {
+  const stignore = path18.join(folderPath, ".stignore");
+  if (wanted.stignore && !await exists3(stignore)) {
     await writeFile2(stignore, DEFAULT_STIGNORE);
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
@@ -71504,23 +72447,12 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
 
 // ../../packages/core/src/steps/tailscale.ts
 import { mkdir as mkdir5 } from "fs/promises";
-import path17 from "path";
+import path19 from "path";
 import { setTimeout as sleep5 } from "timers/promises";
 
 // ../../packages/tailscale/src/binaries.ts
-import { existsSync as existsSync2 } from "fs";
-var MESH_BIN_DIR2 = "/var/cache/mesh/bin";
-var ENV_NAMES = {
-  tailscale: "MESH_TAILSCALE_BIN",
-  tailscaled: "MESH_TAILSCALED_BIN"
-};
 function resolveBinary(program, explicit, env = process.env) {
-  if (explicit) return explicit;
-  const fromEnv = env[ENV_NAMES[program]];
-  if (fromEnv) return fromEnv;
-  const cached2 = `${MESH_BIN_DIR2}/${program}`;
-  if (existsSync2(cached2)) return cached2;
-  return program;
+  return resolveMeshBinary(program, { explicit, env });
 }
 
 // ../../packages/tailscale/src/internal/redact.ts
@@ -71569,14 +72501,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path21, status, body, options = {}) {
-    super(`${method} ${path21} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path22, status, body, options = {}) {
+    super(`${method} ${path22} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path21;
+    this.path = path22;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -71829,12 +72761,12 @@ var StatusSchema = external_exports.looseObject({
 });
 
 // ../../packages/tailscale/src/socket.ts
-import { existsSync as existsSync3 } from "fs";
+import { existsSync as existsSync2 } from "fs";
 var WINDOWS_PIPE = "\\\\.\\pipe\\ProtectedPrefix\\Administrators\\Tailscale\\tailscaled";
 function defaultSocketPath(platform2 = process.platform) {
   if (platform2 === "win32") return WINDOWS_PIPE;
   if (platform2 === "darwin") return "/var/run/tailscaled.socket";
-  if (!existsSync3("/var/run") && existsSync3("/run")) return "/run/tailscale/tailscaled.sock";
+  if (!existsSync2("/var/run") && existsSync2("/run")) return "/run/tailscale/tailscaled.sock";
   return "/var/run/tailscale/tailscaled.sock";
 }
 
@@ -71935,19 +72867,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path21 = `watch-ipn-bus?mask=${mask}`;
+    const path22 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path21, void 0, signal);
+      res = await this.#send("GET", path22, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path21, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path22, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -71958,7 +72890,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse3(NotifySchema, line, path21);
+          if (line) yield parse3(NotifySchema, line, path22);
         }
       }
     } catch (e) {
@@ -71969,18 +72901,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path21, schema2, body, options) {
-    const text = await this.#call(method, path21, body, options);
-    return parse3(schema2, text, path21);
+  async #json(method, path22, schema2, body, options) {
+    const text = await this.#call(method, path22, body, options);
+    return parse3(schema2, text, path22);
   }
-  async #call(method, path21, body, options) {
+  async #call(method, path22, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path21}`;
+    const what = `${method} /localapi/v0/${path22}`;
     try {
-      const res = await this.#send(method, path21, body, d.signal);
+      const res = await this.#send(method, path22, body, d.signal);
       const text = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path21}`, res.statusCode, text);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path22}`, res.statusCode, text);
       }
       return text;
     } catch (e) {
@@ -71988,9 +72920,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path21, body, signal) {
+  async #send(method, path22, body, signal) {
     try {
-      return await (0, import_undici3.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path21}`, {
+      return await (0, import_undici3.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path22}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -72013,18 +72945,18 @@ var LocalApiClient = class {
     }
   }
 };
-function parse3(schema2, text, path21) {
+function parse3(schema2, text, path22) {
   let value;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path21}: answer is not JSON: ${text.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path22}: answer is not JSON: ${text.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema2.safeParse(value);
   if (!r.success) {
-    throw new TailscaleSchemaError(`${path21}: unexpected answer: ${r.error.message}`, {
+    throw new TailscaleSchemaError(`${path22}: unexpected answer: ${r.error.message}`, {
       cause: r.error,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -72312,7 +73244,7 @@ async function ensureTailscaled(ctx, serverUrl2) {
     ...tun ? { tun } : {},
     ...ctx.paths.binaries.tailscaled ? { binary: ctx.paths.binaries.tailscaled } : {}
   });
-  for (const d of [...launch.dirs, path17.dirname(ctx.paths.tailscale.socketPath)]) {
+  for (const d of [...launch.dirs, path19.dirname(ctx.paths.tailscale.socketPath)]) {
     await mkdir5(d, { recursive: true, mode: 448 });
   }
   try {
@@ -72377,12 +73309,12 @@ async function joinTailnet(ctx, serverUrl2, authKey, o2 = {}) {
 // ../../packages/core/src/steps/peer.ts
 async function probeDeviceId2(ip, o2) {
   const [cert, key] = await Promise.all([
-    readFile7(path18.join(o2.home, "cert.pem"), "utf8"),
-    readFile7(path18.join(o2.home, "key.pem"), "utf8")
+    readFile7(path20.join(o2.home, "cert.pem"), "utf8"),
+    readFile7(path20.join(o2.home, "key.pem"), "utf8")
   ]);
   const results = await Promise.allSettled(
     (o2.ports ?? SYNC_PORTS).map(async (port) => {
-      const der = await probeCertificate({
+      const deviceId = await probeDeviceId({
         host: ip,
         port,
         cert,
@@ -72390,7 +73322,7 @@ async function probeDeviceId2(ip, o2) {
         timeout: o2.timeout ?? 3e3,
         ...o2.signal ? { signal: o2.signal } : {}
       });
-      return { ip, port, deviceId: deviceIdFromCertificate(der) };
+      return { ip, port, deviceId };
     })
   );
   return results.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
@@ -72589,9 +73521,9 @@ function retryDelayMs(attempt, random = Math.random()) {
 }
 
 // ../../packages/core/src/steps/server.ts
-import { access as access4, mkdir as mkdir6, writeFile as writeFile3 } from "fs/promises";
+import { access as access7, mkdir as mkdir6, writeFile as writeFile3 } from "fs/promises";
 import os4 from "os";
-import path19 from "path";
+import path21 from "path";
 function requireServerRole(ctx) {
   if (ctx.role !== "server") {
     throw new MeshError(
@@ -72662,26 +73594,21 @@ function validateServerUrl(value) {
   }
   return `${u2.protocol}//${u2.host}`;
 }
+function headscaleServiceName(manager) {
+  return manager.kind === "systemd" ? "headscale" : "mesh-headscale";
+}
 function headscaleService(ctx) {
-  const binary = resolveHeadscaleBinary(ctx.paths.binaries.headscale);
-  if (ctx.platform.systemd && ctx.paths.root === "/") {
-    return new SystemdService({
-      runner: ctx.runner,
-      unit: {
-        binary,
-        configPath: ctx.paths.headscale.configPath,
-        stateDir: ctx.paths.headscale.stateDir,
-        socketDir: path19.dirname(ctx.paths.headscale.socketPath)
-      }
-    });
-  }
-  return new HeadscaleServiceAdapter(ctx, {
-    name: "mesh-headscale",
-    description: "Headscale control server (Mesh)",
-    exec: [binary, "-c", ctx.paths.headscale.configPath, "serve"],
-    env: { HEADSCALE_DISABLE_CHECK_UPDATES: "true" },
-    restart: "always"
-  });
+  return {
+    async status() {
+      const manager = await serviceManager(ctx);
+      const s = await manager.status(headscaleServiceName(manager));
+      return {
+        running: s.active,
+        ...s.pid === void 0 ? {} : { pid: s.pid },
+        detail: s.detail
+      };
+    }
+  };
 }
 function localHeadscale(ctx) {
   return new HeadscaleClient({
@@ -72693,8 +73620,8 @@ function localHeadscale(ctx) {
     }
   });
 }
-async function exists3(p) {
-  return access4(p).then(
+async function exists4(p) {
+  return access7(p).then(
     () => true,
     () => false
   );
@@ -72720,7 +73647,7 @@ async function setupServer(ctx, o2 = {}) {
   }
   const serverUrl2 = validateServerUrl(o2.serverUrl ?? saved ?? `http://${listen2}`);
   const hsPaths = ctx.paths.headscale;
-  await mkdir6(path19.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir6(path21.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
     listenAddr: listen2,
@@ -72728,16 +73655,21 @@ async function setupServer(ctx, o2 = {}) {
     socketPath: hsPaths.socketPath,
     ...database ? { database } : {}
   };
-  const service = headscaleService(ctx);
+  let service = "supervised";
   const wait = r.wait(`Starting Headscale at ${serverUrl2}`);
   try {
+    const manager = await serviceManager(ctx);
+    if (manager.kind === "systemd") service = "systemd";
     const setup = await setupHeadscaleServer({
       configPath: hsPaths.configPath,
       config: config2,
-      service,
+      serviceManager: manager,
+      serviceName: headscaleServiceName(manager),
+      restart: "always",
+      // Service specs need an absolute program (systemd's ExecStart= does not search PATH).
+      binary: await findOnPath(resolveHeadscaleBinary(ctx.paths.binaries.headscale), ctx.env),
       runner: ctx.runner,
-      healthTimeout: 45e3,
-      ...ctx.paths.binaries.headscale ? { binary: ctx.paths.binaries.headscale } : {}
+      healthTimeout: 45e3
     });
     wait.done();
     for (const step of setup.steps) {
@@ -72745,7 +73677,7 @@ async function setupServer(ctx, o2 = {}) {
       const what = {
         "state-dir": `created ${hsPaths.stateDir}`,
         config: `wrote ${hsPaths.configPath}`,
-        "service-install": `installed the ${service instanceof SystemdService ? "systemd unit" : "supervised service"}`,
+        "service-install": `installed the ${service === "systemd" ? "systemd unit" : "supervised service"}`,
         "service-start": "started Headscale",
         health: "Headscale became healthy"
       }[step.name];
@@ -72766,9 +73698,9 @@ async function setupServer(ctx, o2 = {}) {
       changes.push(`created user ${MESH_USER}`);
       r.ok(`Created user ${MESH_USER}`);
     } else r.ok(`User ${MESH_USER} already exists`);
-    if (!await exists3(ctx.paths.apiKeyFile)) {
+    if (!await exists4(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir6(path19.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await mkdir6(path21.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
       await writeFile3(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
@@ -72802,7 +73734,7 @@ async function setupServer(ctx, o2 = {}) {
     serverUrl: serverUrl2,
     configPath: hsPaths.configPath,
     database: database ? "postgres" : "sqlite",
-    service: service instanceof SystemdService ? "systemd" : "supervised",
+    service,
     tailnetIp,
     deviceId: st.deviceId,
     folderPath: st.folderPath
@@ -72844,32 +73776,6 @@ async function checkServerHealth(ctx, serverUrl2) {
       hint: "check the URL and that Headscale runs there (mesh server status on the server)"
     });
   }
-}
-async function which(ctx, name, explicit) {
-  if (explicit)
-    return access5(explicit).then(
-      () => true,
-      () => false
-    );
-  if (await access5(path20.join("/var/cache/mesh/bin", name)).then(
-    () => true,
-    () => false
-  ))
-    return true;
-  const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
-  return r.exitCode === 0;
-}
-async function missingPrograms(ctx) {
-  const b = ctx.paths.binaries;
-  const checks = [
-    ["tailscale", b.tailscale],
-    ["tailscaled", b.tailscaled],
-    ["syncthing", b.syncthing]
-  ];
-  const missing = [];
-  for (const [name, explicit] of checks)
-    if (!await which(ctx, name, explicit)) missing.push(name);
-  return missing;
 }
 async function joinMesh(ctx, o2) {
   const authKey = validateAuthKey(o2.authKey);
@@ -72922,44 +73828,61 @@ async function clientSetup(ctx, o2) {
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o2.peer ?? true });
   const r = ctx.reporter;
   const changes = [];
-  r.info(`OS: ${ctx.platform.osType}, role: ${ctx.role}, server: ${serverUrl2}`);
-  await checkServerHealth(ctx, serverUrl2);
-  r.ok("Server is healthy");
-  const missing = await missingPrograms(ctx);
-  if (missing.length > 0) {
-    throw new MeshError(`missing programs: ${missing.join(", ")}`, {
-      kind: "badInput",
-      hint: "install them (apt install tailscale syncthing) or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
-    });
-  }
-  r.ok("Tailscale and Syncthing are installed");
-  if (await ensureTailscaled(ctx, serverUrl2)) changes.push("started tailscaled");
-  const joined = await joinTailnet(ctx, serverUrl2, authKey);
-  if (joined.changed) changes.push(`joined the tailnet (${joined.ipv4 ?? "?"})`);
-  r.ok(`Tailscale IP: ${joined.ipv4 ?? "?"}`);
-  const saved = await writeSavedServerUrl(serverUrl2, { env: ctx.env });
-  if (saved.changed) {
-    changes.push(`saved the server URL in ${saved.path}`);
-    r.ok(`Server URL saved: ${saved.path}`);
-  }
-  for (const step of steps) {
-    if (step.mode === "manual") r.warn(`Manual step: ${step.title}`);
-  }
-  const st = await ensureSyncthing(ctx);
-  changes.push(...st.changes);
+  const machine = [];
+  const windowsDone = { value: false };
+  let joined;
+  let st;
   let peer;
-  if (o2.peer ?? true) {
-    peer = await pairPeers(ctx, { serverIsIntroducer: true });
-    if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);
+  r.info(`OS: ${ctx.platform.osType}, role: ${ctx.role}, server: ${serverUrl2}`);
+  for (const step of steps) {
+    if (isMachineStep(step.id)) {
+      const done = await runMachineStep(ctx, step, serverUrl2, { ...o2.machine, windowsDone });
+      for (const m of done) changes.push(...m.changes);
+      machine.push(...done);
+      continue;
+    }
+    switch (step.id) {
+      case "health-check":
+        await checkServerHealth(ctx, serverUrl2);
+        r.ok("Server is healthy");
+        break;
+      case "tailscaled":
+        if (await ensureTailscaled(ctx, serverUrl2)) changes.push("started tailscaled");
+        break;
+      case "join":
+        joined = await joinTailnet(ctx, serverUrl2, authKey);
+        if (joined.changed) changes.push(`joined the tailnet (${joined.ipv4 ?? "?"})`);
+        r.ok(`Tailscale IP: ${joined.ipv4 ?? "?"}`);
+        break;
+      case "save-server-url": {
+        const saved = await writeSavedServerUrl(serverUrl2, { env: ctx.env });
+        if (saved.changed) {
+          changes.push(`saved the server URL in ${saved.path}`);
+          r.ok(`Server URL saved: ${saved.path}`);
+        }
+        break;
+      }
+      case "syncthing":
+        st = await ensureSyncthing(ctx);
+        changes.push(...st.changes);
+        break;
+      case "peer":
+        peer = await pairPeers(ctx, { serverIsIntroducer: true });
+        if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);
+        break;
+    }
   }
+  if (!st) throw new MeshError("internal: the plan has no Syncthing step", { kind: "failure" });
   return {
     changed: changes.length > 0,
     changes,
     serverUrl: serverUrl2,
-    tailnetIp: joined.ipv4,
+    tailnetIp: joined?.ipv4,
     deviceId: st.deviceId,
     folderPath: st.folderPath,
     steps,
+    machine,
+    manual: machine.flatMap((m) => m.manual ?? []),
     ...peer ? { peer } : {}
   };
 }
@@ -73029,9 +73952,9 @@ async function createJoinKey(ctx, o2 = {}) {
 }
 async function saveJoinKey(ctx, key, file2) {
   const { mkdir: mkdir7, writeFile: writeFile4, chmod: chmod2 } = await import("fs/promises");
-  const path21 = await import("path");
-  const target = file2 ?? path21.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir7(path21.dirname(target), { recursive: true, mode: 448 });
+  const path22 = await import("path");
+  const target = file2 ?? path22.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir7(path22.dirname(target), { recursive: true, mode: 448 });
   await writeFile4(target, `${key.key}
 `, { mode: 384 });
   await chmod2(target, 384);
@@ -73084,7 +74007,7 @@ async function stopMeshDaemons(ctx) {
 }
 
 // ../../packages/core/src/steps/nodes.ts
-import { access as access6, readFile as readFile8 } from "fs/promises";
+import { access as access8, readFile as readFile8 } from "fs/promises";
 function summarizeNode(n2) {
   return {
     id: n2.id,
@@ -73170,7 +74093,7 @@ async function changeNode(ctx, action, ref, newName) {
 }
 async function serverStatus(ctx) {
   requireServerRole(ctx);
-  const configured = await access6(ctx.paths.headscale.configPath).then(
+  const configured = await access8(ctx.paths.headscale.configPath).then(
     () => true,
     () => false
   );
@@ -73882,8 +74805,8 @@ function loadSpec(proto2) {
   if (!stateDir) return void 0;
   const binaries = {};
   for (const name of ["tailscale", "tailscaled", "syncthing"]) {
-    const path21 = proto2.getState(`${name}-bin`);
-    if (path21) binaries[name] = path21;
+    const path22 = proto2.getState(`${name}-bin`);
+    if (path22) binaries[name] = path22;
   }
   return {
     stateDir,

@@ -44,6 +44,11 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
     )
     .command('client', 'Join this machine to the mesh', (y) => clientCommands(y, out))
     .command(
+      'windows',
+      'The Windows side of this mesh (firewall, Start WSL2 task, Tailscale)',
+      (y) => windowsCommands(y, out),
+    )
+    .command(
       'peer',
       'Pair Syncthing with every online mesh member (or add one device by ID)',
       (y) =>
@@ -290,6 +295,56 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
         .demandCommand(1, 'Name a nodes command: list, rename, expire, remove'),
     )
     .demandCommand(1, 'Name a server command: setup, keygen, status, nodes');
+}
+
+function windowsCommands(y: Argv<GlobalArgs>, out: Output): Argv {
+  return y
+    .command(
+      'script',
+      'Print the reviewable, idempotent PowerShell script for Windows (never holds a key)',
+      (c) =>
+        c
+          .option('out', {
+            alias: 'o',
+            type: 'string',
+            describe: 'Write the script to this file instead of stdout',
+          })
+          .option('server', {
+            alias: 's',
+            type: 'string',
+            describe: 'Headscale URL (default: the saved one)',
+          })
+          .option('distro', {
+            type: 'string',
+            describe: 'WSL distro the Start WSL2 task starts (default: WSL_DISTRO_NAME)',
+          })
+          // No default: yargs counts a default `false` as given and trips `conflicts`.
+          .option('elevate', {
+            type: 'boolean',
+            conflicts: 'out',
+            describe: 'From WSL2: run it now through a UAC prompt on the Windows desktop',
+          })
+          .example('$0 windows script --out setup-mesh.ps1', 'Write it, review it, run it elevated')
+          .example(
+            'powershell -ExecutionPolicy Bypass -File setup-mesh.ps1 -AuthKey KEY',
+            'On Windows, elevated: the key is a parameter, never in the file',
+          )
+          .example('$0 windows script --elevate', 'From WSL2: run it now (UAC prompt)'),
+      (a) =>
+        run(async () =>
+          (await import('./commands/windows.js')).windowsScript(
+            {
+              json: a.json,
+              out: a.out,
+              server: a.server,
+              distro: a.distro,
+              elevate: a.elevate === true,
+            },
+            out,
+          ),
+        ),
+    )
+    .demandCommand(1, 'Name a windows command: script');
 }
 
 function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {

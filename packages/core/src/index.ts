@@ -38,6 +38,23 @@ export {
 } from './steps/keys.js';
 export { leaveMesh, MESH_DAEMONS, stopMeshDaemons } from './steps/leave.js';
 export {
+  ensureWindowsSteps,
+  ensureWslSshdStep,
+  ensureWslSystemdStep,
+  installMissingPrograms,
+  isMachineStep,
+  type MachineStepResult,
+  type MachineStepsOptions,
+  meshWindowsIntent,
+  missingPrograms,
+  packageFor,
+  runMachineStep,
+  runMachineSteps,
+  type WindowsIntentOptions,
+  windowsHandOff,
+  windowsSetupScript,
+} from './steps/machine.js';
+export {
   changeNode,
   type KeySummary,
   listNodes,

@@ -1,29 +1,20 @@
-import { existsSync } from 'node:fs';
+import { resolveMeshBinary } from '@mesh/platform';
 
 /** Where `install-tools.sh` caches the pinned builds (v1.98.10, `ts_omit_captiveportal`). */
-export const MESH_BIN_DIR = '/var/cache/mesh/bin';
+export { MESH_BIN_DIR } from '@mesh/platform';
 
 /** The two programs this package drives. */
 export type TailscaleProgram = 'tailscale' | 'tailscaled';
 
-const ENV_NAMES: Record<TailscaleProgram, string> = {
-  tailscale: 'MESH_TAILSCALE_BIN',
-  tailscaled: 'MESH_TAILSCALED_BIN',
-};
-
 /**
  * Picks the binary to run: explicit option, then `MESH_TAILSCALE_BIN` / `MESH_TAILSCALED_BIN`,
- * then the Mesh cache, then the bare name (resolved on PATH by execa at run time).
+ * then the Mesh cache (when executable), then the bare name (resolved on PATH by execa at run
+ * time). `@mesh/platform`'s {@link resolveMeshBinary}, kept under this package's name.
  */
 export function resolveBinary(
   program: TailscaleProgram,
   explicit?: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  if (explicit) return explicit;
-  const fromEnv = env[ENV_NAMES[program]];
-  if (fromEnv) return fromEnv;
-  const cached = `${MESH_BIN_DIR}/${program}`;
-  if (existsSync(cached)) return cached;
-  return program;
+  return resolveMeshBinary(program, { explicit, env });
 }

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { HeadscaleService } from '@mesh/headscale';
 import { detectServiceManager, type ServiceManager, type ServiceSpec } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 
@@ -42,15 +41,4 @@ export async function ensureService(
     return { installed, started: true, restarted: false };
   }
   return { installed, started: false, restarted: false };
-}
-
-/**
- * Kept so `steps/server.ts` compiles unchanged: `@mesh/headscale`'s {@link HeadscaleService} on
- * this machine's manager. Prefer `setupHeadscaleServer({ serviceManager: () => serviceManager(ctx) })`.
- * @deprecated
- */
-export class HeadscaleServiceAdapter extends HeadscaleService {
-  constructor(ctx: MeshContext, spec: ServiceSpec) {
-    super({ manager: () => serviceManager(ctx), spec });
-  }
 }

@@ -13,6 +13,8 @@ export interface ClientStep {
     | 'wsl-sshd'
     | 'windows-firewall'
     | 'windows-wsl-autostart'
+    | 'windows-tailscale'
+    | 'windows-script'
     | 'peer';
   title: string;
   /** `manual`: Mesh prints what to do (it needs the user, e.g. `wsl --shutdown` from Windows). */
@@ -20,9 +22,10 @@ export interface ClientStep {
 }
 
 /**
- * The steps `mesh client setup` runs on a platform (pure, unit-tested). WSL2 adds systemd and
- * sshd on port 2222; Windows adds the firewall rules and the WSL autostart task (both done by
- * `@mesh/platform`, elevated).
+ * The steps `mesh client setup` runs on a platform, in order (pure, unit-tested; `clientSetup`
+ * executes exactly this list). WSL2 adds systemd and sshd on port 2222, and hands the Windows side
+ * to the user as a reviewable script (never elevating by itself); Windows adds the firewall rules,
+ * the WSL autostart task and Tailscale's registry values (all done by `@mesh/platform`, elevated).
  */
 export function clientSetupPlan(
   platform: Pick<PlatformInfo, 'osType' | 'systemd'>,
@@ -46,7 +49,7 @@ export function clientSetupPlan(
     });
     steps.push({
       id: 'wsl-sshd',
-      title: 'sshd on port 2222 (drop-in /etc/ssh/sshd_config.d/mesh.conf)',
+      title: 'sshd on port 2222 (/etc/ssh/sshd_config, checked with sshd -t), restarted',
       mode: 'auto',
     });
   }
@@ -54,13 +57,25 @@ export function clientSetupPlan(
   if (platform.osType === 'windows') {
     steps.push({
       id: 'windows-firewall',
-      title: 'Firewall rules for Syncthing (TCP sync port, UDP 21027)',
+      title: 'Firewall rules: WSL2 SSH, Syncthing Windows/WSL2 sync ports, Syncthing Discovery',
       mode: 'auto',
     });
     steps.push({
       id: 'windows-wsl-autostart',
       title: 'Start WSL at logon (scheduled task)',
       mode: 'auto',
+    });
+    steps.push({
+      id: 'windows-tailscale',
+      title: 'Tailscale registry values and tailscaled-env.txt for this server',
+      mode: 'auto',
+    });
+  }
+  if (platform.osType === 'wsl2') {
+    steps.push({
+      id: 'windows-script',
+      title: 'Windows side: review and run the script of mesh windows script, elevated',
+      mode: 'manual',
     });
   }
   if (o.peer)

@@ -1,5 +1,3 @@
-import { access } from 'node:fs/promises';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadscaleClient } from '@mesh/headscale';
 import { readSavedServerUrl, writeSavedServerUrl } from '@mesh/platform';
@@ -8,6 +6,12 @@ import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
+import {
+  isMachineStep,
+  type MachineStepResult,
+  type MachineStepsOptions,
+  runMachineStep,
+} from './machine.js';
 import { type PairPeersResult, pairPeers } from './peer.js';
 import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
@@ -51,41 +55,6 @@ export async function checkServerHealth(ctx: MeshContext, serverUrl: string): Pr
       hint: 'check the URL and that Headscale runs there (mesh server status on the server)',
     });
   }
-}
-
-async function which(
-  ctx: MeshContext,
-  name: string,
-  explicit: string | undefined,
-): Promise<boolean> {
-  if (explicit)
-    return access(explicit).then(
-      () => true,
-      () => false,
-    );
-  if (
-    await access(path.join('/var/cache/mesh/bin', name)).then(
-      () => true,
-      () => false,
-    )
-  )
-    return true;
-  const r = await ctx.runner.run('sh', ['-c', `command -v ${name}`], { timeout: 5000 });
-  return r.exitCode === 0;
-}
-
-/** Which of tailscale, tailscaled, syncthing are missing on this machine. */
-export async function missingPrograms(ctx: MeshContext): Promise<string[]> {
-  const b = ctx.paths.binaries;
-  const checks: Array<[string, string | undefined]> = [
-    ['tailscale', b.tailscale],
-    ['tailscaled', b.tailscaled],
-    ['syncthing', b.syncthing],
-  ];
-  const missing: string[] = [];
-  for (const [name, explicit] of checks)
-    if (!(await which(ctx, name, explicit))) missing.push(name);
-  return missing;
 }
 
 export interface JoinMeshOptions {
@@ -171,6 +140,8 @@ export interface ClientSetupOptions {
   authKey: string;
   /** Run `mesh peer` at the end. @default true */
   peer?: boolean;
+  /** Package/service managers, sshd check and Windows runner for the machine steps. @default this machine's */
+  machine?: MachineStepsOptions;
 }
 
 export interface ClientSetupResult {
@@ -181,13 +152,19 @@ export interface ClientSetupResult {
   deviceId: string;
   folderPath: string;
   steps: ClientStep[];
+  /** What the machine steps (installs, WSL2, Windows) found or did, in order. */
+  machine: MachineStepResult[];
+  /** What the user still has to do by hand (`wsl --shutdown` from Windows, the Windows script...). */
+  manual: string[];
   peer?: PairPeersResult;
 }
 
 /**
- * `mesh client setup`: validate, check the server, start and join Tailscale, save the URL,
- * configure Syncthing for the role, then pair (`mesh peer`, server as introducer). Inputs are
- * all checked before anything changes; the URL is saved only once the join succeeded.
+ * `mesh client setup`: runs {@link clientSetupPlan} for this platform in order: check the server,
+ * install what is missing, start and join Tailscale, save the URL, the WSL2 steps (systemd,
+ * sshd on 2222), Syncthing for the role, the Windows steps (or, from WSL2, the hand-off of the
+ * Windows script), then pair (`mesh peer`, server as introducer). Inputs are all checked before
+ * anything changes; the URL is saved only once the join succeeded.
  */
 export async function clientSetup(
   ctx: MeshContext,
@@ -198,51 +175,62 @@ export async function clientSetup(
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o.peer ?? true });
   const r = ctx.reporter;
   const changes: string[] = [];
+  const machine: MachineStepResult[] = [];
+  const windowsDone = { value: false };
+  let joined: JoinResult | undefined;
+  let st: Awaited<ReturnType<typeof ensureSyncthing>> | undefined;
+  let peer: PairPeersResult | undefined;
   r.info(`OS: ${ctx.platform.osType}, role: ${ctx.role}, server: ${serverUrl}`);
 
-  await checkServerHealth(ctx, serverUrl);
-  r.ok('Server is healthy');
-
-  const missing = await missingPrograms(ctx);
-  if (missing.length > 0) {
-    throw new MeshError(`missing programs: ${missing.join(', ')}`, {
-      kind: 'badInput',
-      hint: 'install them (apt install tailscale syncthing) or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them',
-    });
-  }
-  r.ok('Tailscale and Syncthing are installed');
-
-  if (await ensureTailscaled(ctx, serverUrl)) changes.push('started tailscaled');
-  const joined = await joinTailnet(ctx, serverUrl, authKey);
-  if (joined.changed) changes.push(`joined the tailnet (${joined.ipv4 ?? '?'})`);
-  r.ok(`Tailscale IP: ${joined.ipv4 ?? '?'}`);
-
-  const saved = await writeSavedServerUrl(serverUrl, { env: ctx.env });
-  if (saved.changed) {
-    changes.push(`saved the server URL in ${saved.path}`);
-    r.ok(`Server URL saved: ${saved.path}`);
-  }
-
   for (const step of steps) {
-    if (step.mode === 'manual') r.warn(`Manual step: ${step.title}`);
+    if (isMachineStep(step.id)) {
+      const done = await runMachineStep(ctx, step, serverUrl, { ...o.machine, windowsDone });
+      for (const m of done) changes.push(...m.changes);
+      machine.push(...done);
+      continue;
+    }
+    switch (step.id) {
+      case 'health-check':
+        await checkServerHealth(ctx, serverUrl);
+        r.ok('Server is healthy');
+        break;
+      case 'tailscaled':
+        if (await ensureTailscaled(ctx, serverUrl)) changes.push('started tailscaled');
+        break;
+      case 'join':
+        joined = await joinTailnet(ctx, serverUrl, authKey);
+        if (joined.changed) changes.push(`joined the tailnet (${joined.ipv4 ?? '?'})`);
+        r.ok(`Tailscale IP: ${joined.ipv4 ?? '?'}`);
+        break;
+      case 'save-server-url': {
+        const saved = await writeSavedServerUrl(serverUrl, { env: ctx.env });
+        if (saved.changed) {
+          changes.push(`saved the server URL in ${saved.path}`);
+          r.ok(`Server URL saved: ${saved.path}`);
+        }
+        break;
+      }
+      case 'syncthing':
+        st = await ensureSyncthing(ctx);
+        changes.push(...st.changes);
+        break;
+      case 'peer':
+        peer = await pairPeers(ctx, { serverIsIntroducer: true });
+        if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);
+        break;
+    }
   }
-
-  const st = await ensureSyncthing(ctx);
-  changes.push(...st.changes);
-
-  let peer: PairPeersResult | undefined;
-  if (o.peer ?? true) {
-    peer = await pairPeers(ctx, { serverIsIntroducer: true });
-    if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);
-  }
+  if (!st) throw new MeshError('internal: the plan has no Syncthing step', { kind: 'failure' });
   return {
     changed: changes.length > 0,
     changes,
     serverUrl,
-    tailnetIp: joined.ipv4,
+    tailnetIp: joined?.ipv4,
     deviceId: st.deviceId,
     folderPath: st.folderPath,
     steps,
+    machine,
+    manual: machine.flatMap((m) => m.manual ?? []),
     ...(peer ? { peer } : {}),
   };
 }

@@ -100,10 +100,14 @@ describe('clientSetupPlan', () => {
     expect(ids(plan)).toContain('wsl-sshd');
     expect(plan.find((s) => s.id === 'wsl-systemd')?.mode).toBe('manual');
     expect(ids(plan)).not.toContain('peer');
+    // The Windows side is handed to the user (a reviewable script), never elevated silently.
+    expect(plan.at(-1)).toMatchObject({ id: 'windows-script', mode: 'manual' });
   });
   it('Windows adds firewall and WSL autostart', () => {
     expect(
       ids(clientSetupPlan({ osType: 'windows', systemd: false }, 'windows', { peer: true })),
-    ).toEqual(expect.arrayContaining(['windows-firewall', 'windows-wsl-autostart']));
+    ).toEqual(
+      expect.arrayContaining(['windows-firewall', 'windows-wsl-autostart', 'windows-tailscale']),
+    );
   });
 });

@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readSavedServerUrl } from '@mesh/platform';
-import { deviceIdFromCertificate, parseDeviceId, sameDeviceId } from '@mesh/syncthing-client';
+import {
+  parseDeviceId,
+  probeDeviceId as probeSyncPort,
+  sameDeviceId,
+} from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
-import { probeCertificate } from '../internal/tls-probe.js';
 import { toMeshError } from '../map-error.js';
 import { SHARED_FOLDER_ID, SYNC_PORTS } from './constants.js';
 import {
@@ -39,7 +42,7 @@ export async function probeDeviceId(ip: string, o: ProbeDeviceIdOptions): Promis
   ]);
   const results = await Promise.allSettled(
     (o.ports ?? SYNC_PORTS).map(async (port) => {
-      const der = await probeCertificate({
+      const deviceId = await probeSyncPort({
         host: ip,
         port,
         cert,
@@ -47,7 +50,7 @@ export async function probeDeviceId(ip: string, o: ProbeDeviceIdOptions): Promis
         timeout: o.timeout ?? 3000,
         ...(o.signal ? { signal: o.signal } : {}),
       });
-      return { ip, port, deviceId: deviceIdFromCertificate(der) };
+      return { ip, port, deviceId };
     }),
   );
   return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

@@ -6,14 +6,18 @@ import {
   type HeadscaleConfigOptions,
   type HeadscalePostgresOptions,
   resolveHeadscaleBinary,
-  type ServiceManager,
-  SystemdService,
+  type ServiceStatus,
   setupHeadscaleServer,
 } from '@mesh/headscale';
-import { readSavedServerUrl, writeSavedServerUrl } from '@mesh/platform';
+import {
+  findOnPath,
+  readSavedServerUrl,
+  type ServiceManager,
+  writeSavedServerUrl,
+} from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
-import { HeadscaleServiceAdapter } from '../internal/services.js';
+import { serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { MESH_USER } from './constants.js';
 import { ensureSyncthing } from './syncthing.js';
@@ -104,29 +108,27 @@ export function validateServerUrl(value: string): string {
 }
 
 /**
- * How Headscale runs here: a systemd unit when systemd is PID 1, else a supervised process
- * (pid and log files in Mesh's state dir) for containers, WSL without systemd and the lab.
+ * Headscale's service name on `manager`: the system unit keeps the name `headscale` (the one the
+ * earlier tool installed, so its unit is taken over rather than run twice); the supervised
+ * fallback (containers, WSL without systemd, the lab) calls it `mesh-headscale`.
  */
-export function headscaleService(ctx: MeshContext): ServiceManager {
-  const binary = resolveHeadscaleBinary(ctx.paths.binaries.headscale);
-  if (ctx.platform.systemd && ctx.paths.root === '/') {
-    return new SystemdService({
-      runner: ctx.runner,
-      unit: {
-        binary,
-        configPath: ctx.paths.headscale.configPath,
-        stateDir: ctx.paths.headscale.stateDir,
-        socketDir: path.dirname(ctx.paths.headscale.socketPath),
-      },
-    });
-  }
-  return new HeadscaleServiceAdapter(ctx, {
-    name: 'mesh-headscale',
-    description: 'Headscale control server (Mesh)',
-    exec: [binary, '-c', ctx.paths.headscale.configPath, 'serve'],
-    env: { HEADSCALE_DISABLE_CHECK_UPDATES: 'true' },
-    restart: 'always',
-  });
+function headscaleServiceName(manager: ServiceManager): string {
+  return manager.kind === 'systemd' ? 'headscale' : 'mesh-headscale';
+}
+
+/** Headscale's service on this machine's manager (as {@link setupServer} installs it), for status. */
+export function headscaleService(ctx: MeshContext): { status(): Promise<ServiceStatus> } {
+  return {
+    async status() {
+      const manager = await serviceManager(ctx);
+      const s = await manager.status(headscaleServiceName(manager));
+      return {
+        running: s.active,
+        ...(s.pid === undefined ? {} : { pid: s.pid }),
+        detail: s.detail,
+      };
+    },
+  };
 }
 
 /** A Headscale client over the local CLI and unix socket (no API key needed on the server). */
@@ -210,16 +212,23 @@ export async function setupServer(
     socketPath: hsPaths.socketPath,
     ...(database ? { database } : {}),
   };
-  const service = headscaleService(ctx);
+  // A systemd unit when systemd is PID 1, else a supervised process (pid and log files in
+  // Mesh's state dir) for containers, WSL without systemd and the lab.
+  let service: SetupServerResult['service'] = 'supervised';
   const wait = r.wait(`Starting Headscale at ${serverUrl}`);
   try {
+    const manager = await serviceManager(ctx);
+    if (manager.kind === 'systemd') service = 'systemd';
     const setup = await setupHeadscaleServer({
       configPath: hsPaths.configPath,
       config,
-      service,
+      serviceManager: manager,
+      serviceName: headscaleServiceName(manager),
+      restart: 'always',
+      // Service specs need an absolute program (systemd's ExecStart= does not search PATH).
+      binary: await findOnPath(resolveHeadscaleBinary(ctx.paths.binaries.headscale), ctx.env),
       runner: ctx.runner,
       healthTimeout: 45_000,
-      ...(ctx.paths.binaries.headscale ? { binary: ctx.paths.binaries.headscale } : {}),
     });
     wait.done();
     for (const step of setup.steps) {
@@ -227,7 +236,7 @@ export async function setupServer(
       const what = {
         'state-dir': `created ${hsPaths.stateDir}`,
         config: `wrote ${hsPaths.configPath}`,
-        'service-install': `installed the ${service instanceof SystemdService ? 'systemd unit' : 'supervised service'}`,
+        'service-install': `installed the ${service === 'systemd' ? 'systemd unit' : 'supervised service'}`,
         'service-start': 'started Headscale',
         health: 'Headscale became healthy',
       }[step.name];
@@ -290,7 +299,7 @@ export async function setupServer(
     serverUrl,
     configPath: hsPaths.configPath,
     database: database ? 'postgres' : 'sqlite',
-    service: service instanceof SystemdService ? 'systemd' : 'supervised',
+    service,
     tailnetIp,
     deviceId: st.deviceId,
     folderPath: st.folderPath,

@@ -1,8 +1,10 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findOnPath } from '@mesh/platform';
 import {
   type FolderConfig,
+  privateSyncthingConfig,
   readSyncthingHome,
   SyncthingClient,
   type SyncthingHomeInfo,
@@ -10,8 +12,6 @@ import {
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { ensureService, servicesDir } from '../internal/services.js';
-import { applySyncthingXml } from '../internal/syncthing-xml.js';
-import { absoluteProgram } from '../internal/which.js';
 import { toMeshError } from '../map-error.js';
 import { DEFAULT_STIGNORE, SHARED_FOLDER_ID, SHARED_FOLDER_LABEL } from './constants.js';
 
@@ -141,7 +141,11 @@ export async function ensureSyncthing(
       );
     }
     const xml = await readFile(configPath, 'utf8');
-    const edited = applySyncthingXml(xml, { guiAddress, listenAddress, deviceName: ctx.hostname });
+    const edited = privateSyncthingConfig(xml, {
+      guiAddress,
+      listenAddresses: [listenAddress],
+      deviceName: ctx.hostname,
+    });
     await writeFile(configPath, edited, { mode: 0o600 });
     changes.push('generated the Syncthing identity and config');
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
@@ -154,7 +158,7 @@ export async function ensureSyncthing(
         name: 'mesh-syncthing',
         description: 'Syncthing for the Mesh shared folder',
         exec: [
-          await absoluteProgram(syncthingBinary(ctx), ctx.env),
+          await findOnPath(syncthingBinary(ctx), ctx.env),
           'serve',
           `--home=${home}`,
           '--no-browser',

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findOnPath } from '@mesh/platform';
 import {
   type JoinResult,
   join,
@@ -12,7 +13,6 @@ import {
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { ensureService, servicesDir } from '../internal/services.js';
-import { absoluteProgram } from '../internal/which.js';
 import { toMeshError } from '../map-error.js';
 
 function localApi(ctx: MeshContext): LocalApiClient {
@@ -72,7 +72,7 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
     await ensureService(ctx, {
       name: 'mesh-tailscaled',
       description: 'Tailscale daemon for the Mesh tailnet',
-      exec: [await absoluteProgram(launch.file, ctx.env), ...launch.args],
+      exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
       env: launch.env,
       restart: 'always',
     });
