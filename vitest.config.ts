@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // them all, and each package's own `test` script runs just its own.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'tooling/*', 'tests'],
+    projects: ['packages/*', 'apps/*', 'tooling/*/vitest.config.ts', 'tests'],
     clearMocks: true,
     restoreMocks: true,
   },

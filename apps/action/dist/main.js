@@ -542,7 +542,7 @@ var require_main = __commonJS({
     "use strict";
     var fs = __require("fs");
     var path22 = __require("path");
-    var os5 = __require("os");
+    var os6 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
       "\u25C8 encrypted .env [www.dotenvx.com]",
@@ -688,7 +688,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path22.join(os5.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path22.join(os6.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -14778,7 +14778,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module) {
     "use strict";
-    var { writeFile: writeFile4, readFile: readFile9, mkdir: mkdir7 } = __require("fs/promises");
+    var { writeFile: writeFile5, readFile: readFile9, mkdir: mkdir7 } = __require("fs/promises");
     var { dirname: dirname3, resolve } = __require("path");
     var { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = __require("timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
@@ -15015,7 +15015,7 @@ var require_snapshot_recorder = __commonJS({
           hash: hash2,
           snapshot: snapshot2
         }));
-        await writeFile4(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile5(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -42372,6 +42372,22 @@ function alive(pid) {
   }
 }
 var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function signalProcess(pid, signal, runner, kill = process.kill) {
+  try {
+    kill(pid, signal);
+    return;
+  } catch (error62) {
+    const code2 = error62.code;
+    if (code2 === "ESRCH") return;
+    if (code2 !== "EPERM" || !runner || runner.prefix.length === 0) throw error62;
+  }
+  const r = await runner.run("kill", ["-s", signal.slice(3), String(pid)], { timeout: 1e4 });
+  if (r.exitCode !== 0) {
+    throw new ServiceError(`could not send ${signal} to pid ${pid}: ${r.stderr.trim()}`, {
+      hint: `the process belongs to another user; stop it with ${runner.prefix.join(" ")} kill ${pid}`
+    });
+  }
+}
 function supervisedServiceManager(options) {
   const dir = options.stateDir;
   const file2 = (name, ext) => {
@@ -42448,12 +42464,12 @@ function supervisedServiceManager(options) {
     async stop(name) {
       const pid = await readPid(name, ".supervisor.pid");
       if (!alive(pid)) return;
-      process.kill(pid, "SIGTERM");
+      await signalProcess(pid, "SIGTERM", options.runner);
       for (let i2 = 0; i2 < 300 && alive(pid); i2++) await sleep(50);
       if (alive(pid)) {
         const childPid = await readPid(name, ".pid");
-        process.kill(pid, "SIGKILL");
-        if (alive(childPid)) process.kill(childPid, "SIGKILL");
+        await signalProcess(pid, "SIGKILL", options.runner);
+        if (alive(childPid)) await signalProcess(childPid, "SIGKILL", options.runner);
         await rm2(file2(name, ".supervisor.pid"), { force: true });
         await rm2(file2(name, ".pid"), { force: true });
       }
@@ -63262,7 +63278,8 @@ async function createMeshContext(options = {}) {
     role,
     ports: portPlan(role),
     platform: { ...platform2, role, ports: portPlan(role) },
-    settings
+    settings,
+    ...options.daemonPrefix && options.daemonPrefix.length > 0 ? { daemonPrefix: [...options.daemonPrefix] } : {}
   };
 }
 async function existingEnvFile(file2) {
@@ -66977,6 +66994,16 @@ function poll(transport, kind, params, options) {
     options: { signal: options?.signal, timeout: options?.timeout ?? timeoutS * 1e3 + 15e3 }
   });
 }
+function restartMarker(lastId) {
+  return {
+    type: "MissedEvents",
+    synthetic: true,
+    reason: "restart",
+    fromId: lastId + 1,
+    toId: void 0,
+    count: void 0
+  };
+}
 function isFatal(error62) {
   return error62 instanceof SyncthingAuthError || error62 instanceof SyncthingNotFoundError || error62 instanceof SyncthingInvalidResponseError || error62 instanceof SyncthingUnsupportedError || !(error62 instanceof SyncthingError);
 }
@@ -67009,14 +67036,7 @@ async function* runStream(transport, kind, options) {
         if (startedAt === void 0 || checkRestart) {
           const current = await processStart();
           if (checkRestart && startedAt !== void 0 && current !== startedAt && lastId !== void 0) {
-            const marker = {
-              type: "MissedEvents",
-              synthetic: true,
-              reason: "restart",
-              fromId: lastId + 1,
-              toId: void 0,
-              count: void 0
-            };
+            const marker = restartMarker(lastId);
             lastId = 0;
             yield marker;
           }
@@ -67032,14 +67052,7 @@ async function* runStream(transport, kind, options) {
           );
           const latestId = latest.at(-1)?.id ?? 0;
           if (latestId < lastId) {
-            const marker = {
-              type: "MissedEvents",
-              synthetic: true,
-              reason: "restart",
-              fromId: lastId + 1,
-              toId: void 0,
-              count: void 0
-            };
+            const marker = restartMarker(lastId);
             lastId = 0;
             yield marker;
           }
@@ -67064,14 +67077,7 @@ async function* runStream(transport, kind, options) {
         failingSince = void 0;
         for (const raw of events) {
           if (raw.id <= lastId) {
-            yield {
-              type: "MissedEvents",
-              synthetic: true,
-              reason: "restart",
-              fromId: lastId + 1,
-              toId: void 0,
-              count: void 0
-            };
+            yield restartMarker(lastId);
           } else if (raw.id > lastId + 1) {
             yield {
               type: "MissedEvents",
@@ -72207,15 +72213,25 @@ import path17 from "path";
 function servicesDir(ctx) {
   return path17.join(ctx.paths.stateDir, "services");
 }
-function serviceManager(ctx) {
+function serviceManager(ctx, o2 = {}) {
   return detectServiceManager({
     stateDir: servicesDir(ctx),
-    runner: ctx.runner,
+    runner: o2.privileged ? privilegedRunner(ctx) : ctx.runner,
     ...ctx.paths.root === "/" ? {} : { root: ctx.paths.root }
   });
 }
-async function ensureService(ctx, spec) {
-  const sm = await serviceManager(ctx);
+function privilegedRunner(ctx) {
+  const extra2 = ctx.daemonPrefix ?? [];
+  const [first, ...rest] = extra2;
+  if (first === void 0) return ctx.runner;
+  const base = ctx.runner;
+  return {
+    prefix: [...base.prefix, ...extra2],
+    run: (file2, args, options) => base.run(first, [...rest, file2, ...args], options)
+  };
+}
+async function ensureService(ctx, spec, o2 = {}) {
+  const sm = await serviceManager(ctx, o2);
   const installed2 = (await sm.install(spec)).changed;
   const before = await sm.status(spec.name);
   if (!before.enabled) await sm.enable(spec.name);
@@ -72447,6 +72463,7 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
 
 // ../../packages/core/src/steps/tailscale.ts
 import { mkdir as mkdir5 } from "fs/promises";
+import os4 from "os";
 import path19 from "path";
 import { setTimeout as sleep5 } from "timers/promises";
 
@@ -72454,6 +72471,11 @@ import { setTimeout as sleep5 } from "timers/promises";
 function resolveBinary(program, explicit, env = process.env) {
   return resolveMeshBinary(program, { explicit, env });
 }
+
+// ../../packages/tailscale/src/cli.ts
+import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile3 } from "fs/promises";
+import { tmpdir as tmpdir2 } from "os";
+import { join as joinPath } from "path";
 
 // ../../packages/tailscale/src/internal/redact.ts
 var PATTERNS2 = [
@@ -72513,6 +72535,19 @@ var TailscaleLocalApiError = class extends TailscaleError {
 };
 var TailscaleSchemaError = class extends TailscaleError {
   name = "TailscaleSchemaError";
+};
+var TailscaleCommandError = class extends TailscaleError {
+  name = "TailscaleCommandError";
+  /** The command line, auth keys redacted. */
+  command;
+  exitCode;
+  stderr;
+  constructor(command, exitCode, stderr, options = {}) {
+    super(`${command} exited ${exitCode}: ${stderr.trim().slice(0, 500)}`, options);
+    this.command = redact2(command);
+    this.exitCode = exitCode;
+    this.stderr = redact2(stderr);
+  }
 };
 var TailscaleControlUnreachableError = class extends TailscaleError {
   name = "TailscaleControlUnreachableError";
@@ -73126,6 +73161,216 @@ async function explainTimeout(client, controlUrl, url2, timeoutMs, stale, cause)
   );
 }
 
+// ../../packages/tailscale/src/cli.ts
+var PONG = /^pong from (\S+) \(([^),]+)[^)]*\) via (.+?) in ([\d.]+)(µs|us|ms|s)\b/;
+function parsePingOutput(output2) {
+  const pongs = [];
+  for (const line of output2.split("\n")) {
+    const m = PONG.exec(line.trim());
+    if (!m) continue;
+    const [, name = "", ip = "", via = "", num = "0", unit = "ms"] = m;
+    const scale = unit === "s" ? 1e3 : unit === "ms" ? 1 : 1e-3;
+    pongs.push({
+      name,
+      ip,
+      via,
+      direct: !via.startsWith("DERP(") && !via.startsWith("peer-relay"),
+      latencyMs: Number(num) * scale
+    });
+  }
+  return pongs;
+}
+var TailscaleCli = class {
+  binary;
+  socketPath;
+  timeout;
+  #runner;
+  constructor(options = {}) {
+    this.binary = resolveBinary("tailscale", options.binary);
+    this.socketPath = options.socketPath;
+    this.timeout = options.timeout ?? 3e4;
+    this.#runner = options.runner ?? createRunner();
+  }
+  /** Runs `tailscale [--socket=…] <args>`; non-zero exits are returned, not thrown. */
+  async run(args, options = {}) {
+    const argv = [...this.socketPath ? [`--socket=${this.socketPath}`] : [], ...args];
+    const r = await this.#runner.run(this.binary, argv, {
+      timeout: options.timeout ?? this.timeout,
+      ...options.signal ? { signal: options.signal } : {}
+    });
+    if (r.exitCode !== 0 && /failed to connect to local tailscaled/.test(r.stderr)) {
+      throw new TailscaleDaemonUnreachableError(this.socketPath ?? "(default socket)", {
+        cause: redactResult(r)
+      });
+    }
+    return r;
+  }
+  /** `tailscale up`; resolves when Running, else throws a classified error. */
+  async up(o2) {
+    await this.#upOrLogin("up", o2);
+  }
+  /** `tailscale login` (same flags as `up`, no `--reset`). */
+  async login(o2) {
+    await this.#upOrLogin("login", o2);
+  }
+  /** `tailscale logout`. */
+  async logout(options = {}) {
+    this.#check(await this.run(["logout"], options));
+  }
+  /** `tailscale status --json`, validated. */
+  async status(options = {}) {
+    const r = this.#check(await this.run(["status", "--json"], options));
+    let value;
+    try {
+      value = JSON.parse(r.stdout);
+    } catch (e) {
+      throw new TailscaleSchemaError(`status --json printed non-JSON: ${r.stdout.slice(0, 200)}`, {
+        cause: e
+      });
+    }
+    const parsed = StatusSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new TailscaleSchemaError(`status --json: ${parsed.error.message}`, {
+        cause: parsed.error
+      });
+    }
+    return parsed.data;
+  }
+  /** `tailscale ip`: this node's tailnet IPs; empty when it has none (not Running). */
+  async ip(options = {}) {
+    const r = await this.run(["ip"], options);
+    if (r.exitCode !== 0 && /no current Tailscale IPs/.test(r.stderr)) return [];
+    return this.#check(r).stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  }
+  /** `tailscale ping <target>`. "no reply" and "direct connection not established" are results. */
+  async ping(target, o2 = {}) {
+    const count2 = o2.count ?? 10;
+    const perPing = o2.pingTimeout ?? 5e3;
+    const args = [
+      "ping",
+      `--c=${count2}`,
+      `--until-direct=${o2.untilDirect ?? true}`,
+      `--timeout=${Math.ceil(perPing / 1e3)}s`,
+      ...o2.tsmp ? ["--tsmp"] : [],
+      ...o2.icmp ? ["--icmp"] : [],
+      target
+    ];
+    const r = await this.run(args, {
+      timeout: Math.max(count2, 1) * (perPing + 1e3) + 5e3,
+      ...o2.signal ? { signal: o2.signal } : {}
+    });
+    const output2 = `${r.stdout}
+${r.stderr}`;
+    if (r.exitCode !== 0 && !/no reply|direct connection not established|timed out/.test(output2)) {
+      this.#check(r);
+    }
+    const pongs = parsePingOutput(r.stdout);
+    return {
+      ok: r.exitCode === 0,
+      direct: pongs.some((p) => p.direct),
+      pongs,
+      exitCode: r.exitCode,
+      output: output2
+    };
+  }
+  /** `tailscale version`: first line (short) and the `long version:` value. */
+  async version(options = {}) {
+    const r = this.#check(await this.run(["version"], options));
+    const lines = r.stdout.split("\n").map((l) => l.trim());
+    const short = lines[0] ?? "";
+    const long = lines.find((l) => l.startsWith("long version:"))?.slice(14).trim() ?? short;
+    return { short, long };
+  }
+  async #upOrLogin(cmd, o2) {
+    const waitMs = o2.timeout ?? 6e4;
+    const args = [
+      cmd,
+      `--login-server=${o2.loginServer}`,
+      `--accept-routes=${o2.acceptRoutes ?? false}`,
+      `--accept-dns=${o2.acceptDns ?? true}`,
+      `--timeout=${Math.ceil(waitMs / 1e3)}s`,
+      ...o2.hostname ? [`--hostname=${o2.hostname}`] : [],
+      ...o2.reset && cmd === "up" ? ["--reset"] : [],
+      ...o2.forceReauth ? ["--force-reauth"] : [],
+      ...o2.extraArgs ?? []
+    ];
+    let dir;
+    try {
+      if (o2.authKey) {
+        rememberSecret(o2.authKey);
+        dir = await mkdtemp2(joinPath(tmpdir2(), "mesh-ts-key-"));
+        const keyFile = joinPath(dir, "authkey");
+        await writeFile3(keyFile, o2.authKey, { mode: 384 });
+        args.push(`--auth-key=file:${keyFile}`);
+      }
+      const r = await this.run(args, {
+        timeout: waitMs + 15e3,
+        ...o2.signal ? { signal: o2.signal } : {}
+      });
+      if (r.exitCode === 0) return;
+      await this.#explainUpFailure(r, o2, waitMs);
+    } finally {
+      if (dir) await rm5(dir, { recursive: true, force: true });
+    }
+  }
+  async #explainUpFailure(r, o2, waitMs) {
+    const stderr = redact2(r.stderr);
+    const backend = /backend error: (.*)/.exec(stderr)?.[1];
+    if (backend) {
+      const reason = classifyAuthKeyMessage(backend);
+      if (reason) throw new TailscaleAuthKeyError(reason, backend, { cause: redactResult(r) });
+    }
+    if (r.timedOut || /timeout waiting for Tailscale service/.test(stderr)) {
+      const health = await this.status().then(
+        (s) => s.Health ?? [],
+        () => []
+      );
+      const host = safeHost(o2.loginServer);
+      const unreachable = health.find(
+        (h2) => host !== void 0 && h2.includes(host) && /fetch control key|dial tcp|refused|no route|i\/o timeout/.test(h2)
+      );
+      if (unreachable) {
+        throw new TailscaleControlUnreachableError(o2.loginServer, unreachable, {
+          cause: redactResult(r)
+        });
+      }
+      const auth = health.map((h2) => /last login error was: (.*)$/.exec(h2)?.[1]).find((t) => t !== void 0 && classifyAuthKeyMessage(t) !== void 0);
+      if (auth) {
+        const reason = classifyAuthKeyMessage(auth);
+        if (reason) throw new TailscaleAuthKeyError(reason, auth, { cause: redactResult(r) });
+      }
+      throw new TailscaleTimeoutError(
+        `tailscale up (health: ${health.join(" | ") || "none"})`,
+        waitMs,
+        {
+          cause: redactResult(r)
+        }
+      );
+    }
+    this.#check(r);
+    throw new TailscaleCommandError(r.command, r.exitCode, stderr);
+  }
+  #check(r) {
+    if (r.exitCode === 0) return r;
+    if (r.timedOut) {
+      throw new TailscaleTimeoutError(redact2(r.command), this.timeout, { cause: redactResult(r) });
+    }
+    throw new TailscaleCommandError(r.command, r.exitCode, redact2(r.stderr), {
+      cause: redactResult(r)
+    });
+  }
+};
+function safeHost(url2) {
+  try {
+    return new URL(url2).host;
+  } catch {
+    return void 0;
+  }
+}
+function redactResult(r) {
+  return { ...r, command: redact2(r.command), stdout: redact2(r.stdout), stderr: redact2(r.stderr) };
+}
+
 // ../../packages/tailscale/src/daemon.ts
 import { join as join7 } from "path";
 var DEFAULT_TAILSCALED_PORT = 41641;
@@ -73248,13 +73493,17 @@ async function ensureTailscaled(ctx, serverUrl2) {
     await mkdir5(d, { recursive: true, mode: 448 });
   }
   try {
-    await ensureService(ctx, {
-      name: "mesh-tailscaled",
-      description: "Tailscale daemon for the Mesh tailnet",
-      exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
-      env: launch.env,
-      restart: "always"
-    });
+    await ensureService(
+      ctx,
+      {
+        name: "mesh-tailscaled",
+        description: "Tailscale daemon for the Mesh tailnet",
+        exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
+        env: launch.env,
+        restart: "always"
+      },
+      { privileged: true }
+    );
   } catch (error62) {
     throw toMeshError(error62, "starting tailscaled");
   }
@@ -73271,7 +73520,36 @@ async function ensureTailscaled(ctx, serverUrl2) {
     await sleep5(200);
   }
   wait.done();
+  await becomeOperator(ctx);
   return true;
+}
+async function becomeOperator(ctx) {
+  if (!ctx.daemonPrefix || ctx.daemonPrefix.length === 0 || process.getuid?.() === 0) return;
+  const user = os4.userInfo().username;
+  try {
+    const cli = new TailscaleCli({
+      // The prefix (sudo) may search another PATH: hand it an absolute path.
+      binary: await findOnPath(
+        resolveBinary("tailscale", ctx.paths.binaries.tailscale, ctx.env),
+        ctx.env
+      ),
+      socketPath: ctx.paths.tailscale.socketPath,
+      runner: privilegedRunner(ctx),
+      timeout: 15e3
+    });
+    const r = await cli.run(["set", `--operator=${user}`], {
+      ...ctx.signal ? { signal: ctx.signal } : {}
+    });
+    if (r.exitCode !== 0) {
+      throw new MeshError(
+        `could not make ${user} the operator of tailscaled: ${r.stderr.trim().split("\n")[0] ?? ""}`,
+        { hint: `check that ${ctx.daemonPrefix.join(" ")} works for ${user}` }
+      );
+    }
+  } catch (error62) {
+    throw toMeshError(error62, "making this user the operator of tailscaled");
+  }
+  ctx.reporter.ok(`${user} may control tailscaled (operator)`);
 }
 async function joinTailnet(ctx, serverUrl2, authKey, o2 = {}) {
   const wait = ctx.reporter.wait(`Joining the tailnet at ${serverUrl2}`);
@@ -73521,8 +73799,8 @@ function retryDelayMs(attempt, random = Math.random()) {
 }
 
 // ../../packages/core/src/steps/server.ts
-import { access as access7, mkdir as mkdir6, writeFile as writeFile3 } from "fs/promises";
-import os4 from "os";
+import { access as access7, mkdir as mkdir6, writeFile as writeFile4 } from "fs/promises";
+import os5 from "os";
 import path21 from "path";
 function requireServerRole(ctx) {
   if (ctx.role !== "server") {
@@ -73564,7 +73842,7 @@ function parsePostgresUrl(url2) {
     ...u2.password ? { password: decodeURIComponent(u2.password) } : {}
   };
 }
-function primaryIpv4(interfaces = os4.networkInterfaces()) {
+function primaryIpv4(interfaces = os5.networkInterfaces()) {
   for (const [name, addrs] of Object.entries(interfaces)) {
     if (name.startsWith("tailscale")) continue;
     for (const a2 of addrs ?? []) {
@@ -73701,7 +73979,7 @@ async function setupServer(ctx, o2 = {}) {
     if (!await exists4(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
       await mkdir6(path21.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
-      await writeFile3(ctx.paths.apiKeyFile, `${created.key}
+      await writeFile4(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
       r.ok(`API key saved (mode 0600): ${ctx.paths.apiKeyFile}`);
@@ -73951,11 +74229,11 @@ async function createJoinKey(ctx, o2 = {}) {
   }
 }
 async function saveJoinKey(ctx, key, file2) {
-  const { mkdir: mkdir7, writeFile: writeFile4, chmod: chmod2 } = await import("fs/promises");
+  const { mkdir: mkdir7, writeFile: writeFile5, chmod: chmod2 } = await import("fs/promises");
   const path22 = await import("path");
   const target = file2 ?? path22.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
   await mkdir7(path22.dirname(target), { recursive: true, mode: 448 });
-  await writeFile4(target, `${key.key}
+  await writeFile5(target, `${key.key}
 `, { mode: 384 });
   await chmod2(target, 384);
   return target;
@@ -73990,7 +74268,7 @@ async function leaveMesh(ctx) {
 async function stopMeshDaemons(ctx) {
   const stopped = [];
   try {
-    const sm = await serviceManager(ctx);
+    const sm = await serviceManager(ctx, { privileged: true });
     for (const name of MESH_DAEMONS) {
       const s = await sm.status(name);
       if (!s.installed) continue;
@@ -74782,7 +75060,12 @@ function contextOptions(spec, parentEnv, extra2 = {}) {
     ...spec.binaries.tailscaled ? { MESH_TAILSCALED_BIN: spec.binaries.tailscaled } : {},
     ...spec.binaries.syncthing ? { MESH_SYNCTHING_BIN: spec.binaries.syncthing } : {}
   });
-  return { env, hostname: spec.hostname, ...extra2 };
+  return {
+    env,
+    hostname: spec.hostname,
+    ...spec.daemonPrefix && spec.daemonPrefix.length > 0 ? { daemonPrefix: spec.daemonPrefix } : {},
+    ...extra2
+  };
 }
 function actionReporter(proto2) {
   return {
@@ -74801,7 +75084,7 @@ function actionReporter(proto2) {
 
 // src/inputs.ts
 import { existsSync as existsSync3 } from "fs";
-import { hostname as osHostname, tmpdir as tmpdir2 } from "os";
+import { hostname as osHostname, tmpdir as tmpdir3 } from "os";
 import { isAbsolute as isAbsolute3, join as join9 } from "path";
 var INPUT_NAMES = [
   "server",
@@ -74888,7 +75171,7 @@ var secret = (what) => external_exports.string().refine((s) => !/\s/.test(s), { 
 function schema2(env) {
   const defaultHost = toLabel(`github-${env["RUNNER_NAME"] || osHostname()}`);
   const runId = [env["GITHUB_RUN_ID"], env["GITHUB_RUN_ATTEMPT"]].filter(Boolean).join("-");
-  const temp = env["RUNNER_TEMP"] || tmpdir2();
+  const temp = env["RUNNER_TEMP"] || tmpdir3();
   return external_exports.object({
     server: httpUrl2("https://hs.example.org"),
     key: secret("a Headscale pre-auth key"),
@@ -74982,6 +75265,25 @@ function parseInputs(get, env = process.env) {
   throw new InputError([...new Set(messages)].join("; "));
 }
 
+// src/privilege.ts
+var SUDO_PREFIX = ["sudo", "-n"];
+function decidePrivilege(o2) {
+  if (o2.isRoot) return { kind: "root" };
+  if (o2.userspace) return { kind: "userspace" };
+  if (o2.sudo) return { kind: "sudo", prefix: SUDO_PREFIX };
+  return {
+    kind: "none",
+    problem: "tailscaled needs root for a TUN device: run the job as root (e.g. a container job), give the runner passwordless sudo (`sudo -n true` failed), or set userspace: true"
+  };
+}
+async function sudoWorks(runner = createRunner()) {
+  try {
+    return (await runner.run(SUDO_PREFIX[0], [...SUDO_PREFIX.slice(1), "true"], { timeout: 1e4 })).exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
 // src/state.ts
 function saveSpec(proto2, spec) {
   proto2.saveState("state-dir", spec.stateDir);
@@ -74990,6 +75292,38 @@ function saveSpec(proto2, spec) {
   for (const [name, path22] of Object.entries(spec.binaries)) {
     if (path22) proto2.saveState(`${name}-bin`, path22);
   }
+  if (spec.daemonPrefix && spec.daemonPrefix.length > 0) {
+    proto2.saveState("daemon-prefix", JSON.stringify(spec.daemonPrefix));
+  }
+}
+
+// src/versions.ts
+var PROGRAMS = [
+  { name: "tailscale", args: ["version"], input: "tailscale-bin" },
+  { name: "tailscaled", args: ["--version"], input: "tailscaled-bin" }
+];
+function parseTailscaleVersion(output2) {
+  const first = output2.split("\n")[0]?.trim() ?? "";
+  return /^v?(\d+\.\d+\.\d+)(?:[-+\s]|$)/.exec(first)?.[1];
+}
+async function checkTailscaleVersion(wanted, binaries, env, runner = createRunner()) {
+  const wrong = [];
+  for (const p of PROGRAMS) {
+    const file2 = await findOnPath(
+      resolveMeshBinary(p.name, { explicit: binaries[p.name], env }),
+      env
+    );
+    let found;
+    try {
+      const r = await runner.run(file2, p.args, { timeout: 15e3 });
+      found = r.exitCode === 0 ? parseTailscaleVersion(r.stdout) ?? `an unknown version ("${r.stdout.split("\n")[0]}")` : `unknown (\`${p.name} ${p.args.join(" ")}\` exited ${r.exitCode})`;
+    } catch {
+      found = "not installed";
+    }
+    if (found !== wanted) wrong.push(`${p.name} is ${found} (${file2})`);
+  }
+  if (wrong.length === 0) return void 0;
+  return `input "tailscale-version" wants ${wanted}, but ${wrong.join(" and ")}: install Tailscale ${wanted} on the runner, or point tailscale-bin and tailscaled-bin at binaries of that version`;
 }
 
 // src/run-main.ts
@@ -74997,10 +75331,14 @@ async function runMain(proto2, getCore, options = {}) {
   for (const name of SECRET_INPUTS) proto2.setSecret(proto2.getInput(name));
   let config2;
   let core;
+  let daemonPrefix;
   try {
     config2 = parseInputs((name) => proto2.getInput(name), proto2.env);
-    const problem = preflight(config2, options);
-    if (problem) throw new InputError(problem);
+    const checked = await preflight(config2, options, proto2.env);
+    if (typeof checked === "string") throw new InputError(checked);
+    daemonPrefix = checked.daemonPrefix;
+    if (daemonPrefix)
+      proto2.info(`mesh: not root; tailscaled runs through ${daemonPrefix.join(" ")}`);
     core = getCore();
     prepareStateDir(config2.stateDir);
   } catch (error62) {
@@ -75013,7 +75351,8 @@ async function runMain(proto2, getCore, options = {}) {
     stateDir: config2.stateDir,
     hostname: config2.hostname,
     userspace: config2.userspace,
-    binaries: config2.binaries
+    binaries: config2.binaries,
+    ...daemonPrefix ? { daemonPrefix } : {}
   };
   saveSpec(proto2, spec);
   const signal = AbortSignal.timeout(config2.timeoutMs);
@@ -75071,7 +75410,7 @@ async function runMain(proto2, getCore, options = {}) {
     clearTimeout(hang);
   }
 }
-function preflight(config2, options) {
+async function preflight(config2, options, env) {
   const platform2 = options.platform ?? process.platform;
   if (platform2 !== "linux") {
     return `this action runs on Linux runners only (this one is ${platform2})`;
@@ -75081,12 +75420,20 @@ function preflight(config2, options) {
     if (!existsSync4(tun)) {
       return `${tun} is missing: this runner needs a TUN device (or set userspace: true)`;
     }
-    const root = options.isRoot ?? process.getuid?.() === 0;
-    if (!root) {
-      return "tailscaled needs root for a TUN device: run the job as root (e.g. a container job) or set userspace: true";
-    }
   }
-  return void 0;
+  const isRoot2 = options.isRoot ?? process.getuid?.() === 0;
+  const privilege = decidePrivilege({
+    isRoot: isRoot2,
+    userspace: config2.userspace,
+    // Probed only when it decides anything: a root or userspace job never runs sudo.
+    sudo: !isRoot2 && !config2.userspace && await (options.sudoWorks ?? sudoWorks)()
+  });
+  if (privilege.kind === "none") return privilege.problem;
+  if (config2.tailscaleVersion) {
+    const wrong = await checkTailscaleVersion(config2.tailscaleVersion, config2.binaries, env);
+    if (wrong) return wrong;
+  }
+  return privilege.kind === "sudo" ? { daemonPrefix: privilege.prefix } : {};
 }
 function prepareStateDir(dir) {
   if (existsSync4(dir) && readdirSync(dir).length > 0) {

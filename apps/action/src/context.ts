@@ -8,6 +8,8 @@ export interface ContextSpec {
   hostname: string;
   userspace: boolean;
   binaries: { tailscale?: string; tailscaled?: string; syncthing?: string };
+  /** `sudo -n` when tailscaled must be started (and stopped) through sudo; else absent. */
+  daemonPrefix?: readonly string[];
 }
 
 /**
@@ -41,7 +43,14 @@ export function contextOptions(
     ...(spec.binaries.tailscaled ? { MESH_TAILSCALED_BIN: spec.binaries.tailscaled } : {}),
     ...(spec.binaries.syncthing ? { MESH_SYNCTHING_BIN: spec.binaries.syncthing } : {}),
   });
-  return { env, hostname: spec.hostname, ...extra };
+  return {
+    env,
+    hostname: spec.hostname,
+    ...(spec.daemonPrefix && spec.daemonPrefix.length > 0
+      ? { daemonPrefix: spec.daemonPrefix }
+      : {}),
+    ...extra,
+  };
 }
 
 /** Core's progress lines, printed through the protocol (so secrets are redacted). */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MeshContext } from '@mesh/core';
@@ -173,10 +173,77 @@ describe('preflight', () => {
     const h = job({ userspace: 'false' });
     const tunDevice = join(h.dir, 'tun');
     writeFileSync(tunDevice, '');
-    expect(await runMain(h.mainProto(), () => fakeCore().api, { tunDevice, isRoot: false })).toBe(
-      1,
-    );
-    expect(errorLines(h.stdout())[0]).toMatch(/^::error::tailscaled needs root for a TUN device/);
+    const core = fakeCore();
+    const options = { tunDevice, isRoot: false, sudoWorks: async () => false };
+    expect(await runMain(h.mainProto(), () => core.api, options)).toBe(1);
+    expect(errorLines(h.stdout())).toEqual([
+      '::error::tailscaled needs root for a TUN device: run the job as root (e.g. a container job), give the runner passwordless sudo (`sudo -n true` failed), or set userspace: true',
+    ]);
+    expect(core.calls).toEqual([]);
+  });
+
+  it('not root but passwordless sudo: tailscaled starts and stops behind sudo -n', async () => {
+    const h = job({ userspace: 'false' });
+    const tunDevice = join(h.dir, 'tun');
+    writeFileSync(tunDevice, '');
+    const core = fakeCore();
+    const options = { tunDevice, isRoot: false, sudoWorks: async () => true };
+    expect(await runMain(h.mainProto(), () => core.api, options)).toBe(0);
+    expect(core.calls[0]?.options['daemonPrefix']).toEqual(['sudo', '-n']);
+    expect(h.stdout()).toContain('mesh: not root; tailscaled runs through sudo -n');
+    expect(await runPost(h.postProto(), () => core.api)).toBe(0);
+    // post rebuilds the context with the same prefix, so it can stop a root tailscaled.
+    const contexts = core.calls.filter((c) => c.name === 'createMeshContext');
+    expect(contexts).toHaveLength(2);
+    expect(contexts[1]?.options['daemonPrefix']).toEqual(['sudo', '-n']);
+    expect(core.names().slice(-2)).toEqual(['leaveMesh', 'stopMeshDaemons']);
+  });
+
+  it('root and userspace jobs never ask sudo, nor pass a prefix', async () => {
+    let asked = false;
+    const sudoWorks = async () => {
+      asked = true;
+      return true;
+    };
+    const h = job({ userspace: 'true' });
+    const core = fakeCore();
+    expect(await runMain(h.mainProto(), () => core.api, { isRoot: false, sudoWorks })).toBe(0);
+    const h2 = job({ userspace: 'false' });
+    const tunDevice = join(h2.dir, 'tun');
+    writeFileSync(tunDevice, '');
+    const core2 = fakeCore();
+    expect(
+      await runMain(h2.mainProto(), () => core2.api, { tunDevice, isRoot: true, sudoWorks }),
+    ).toBe(0);
+    expect(asked).toBe(false);
+    expect(core.calls[0]?.options['daemonPrefix']).toBeUndefined();
+    expect(core2.calls[0]?.options['daemonPrefix']).toBeUndefined();
+  });
+
+  it('tailscale-version: fails with one line naming wanted and found, before anything starts', async () => {
+    const bin = join(tmpdir(), `mesh-action-fakebin-${process.pid}`);
+    mkdirSync(bin, { recursive: true });
+    dirs.push(bin);
+    const fake = (name: string, version: string) => {
+      const file = join(bin, name);
+      writeFileSync(file, `#!/bin/sh\necho ${version}\n`);
+      chmodSync(file, 0o755);
+      return file;
+    };
+    const tailscale = fake('tailscale', '1.98.10');
+    const tailscaled = fake('tailscaled', '1.96.0');
+    const inputs = { 'tailscale-bin': tailscale, 'tailscaled-bin': tailscaled };
+    const h = job({ ...inputs, 'tailscale-version': '1.98.10' });
+    const core = fakeCore();
+    expect(await runMain(h.mainProto(), () => core.api)).toBe(1);
+    expect(errorLines(h.stdout())).toEqual([
+      `::error::input "tailscale-version" wants 1.98.10, but tailscaled is 1.96.0 (${tailscaled}): install Tailscale 1.98.10 on the runner, or point tailscale-bin and tailscaled-bin at binaries of that version`,
+    ]);
+    expect(core.calls).toEqual([]);
+
+    fake('tailscaled', '1.98.10');
+    const ok = job({ ...inputs, 'tailscale-version': '1.98.10' });
+    expect(await runMain(ok.mainProto(), () => core.api)).toBe(0);
   });
 
   it('refuses other systems', async () => {

@@ -9,8 +9,10 @@ import {
   parseInputs,
   SECRET_INPUTS,
 } from './inputs.js';
+import { decidePrivilege, sudoWorks } from './privilege.js';
 import { type ActionProtocol, inputEnvName } from './protocol.js';
 import { saveSpec } from './state.js';
+import { checkTailscaleVersion } from './versions.js';
 
 export interface RunMainOptions {
   /** Where the TUN device is looked for (tests point it elsewhere). @default '/dev/net/tun' */
@@ -19,6 +21,8 @@ export interface RunMainOptions {
   platform?: NodeJS.Platform;
   /** @default whether this process runs as root */
   isRoot?: boolean;
+  /** Whether passwordless sudo works; asked only when neither root nor userspace. @default `sudo -n true` */
+  sudoWorks?: () => Promise<boolean>;
   /**
    * Called if the step is still running `timeout` + 15 s after it began, meaning a core call
    * ignored its abort signal; the entry point exits there. Unit tests leave it unset.
@@ -44,10 +48,14 @@ export async function runMain(
 
   let config: ActionConfig;
   let core: ActionCore;
+  let daemonPrefix: readonly string[] | undefined;
   try {
     config = parseInputs((name) => proto.getInput(name), proto.env);
-    const problem = preflight(config, options);
-    if (problem) throw new InputError(problem);
+    const checked = await preflight(config, options, proto.env);
+    if (typeof checked === 'string') throw new InputError(checked);
+    daemonPrefix = checked.daemonPrefix;
+    if (daemonPrefix)
+      proto.info(`mesh: not root; tailscaled runs through ${daemonPrefix.join(' ')}`);
     core = getCore();
     prepareStateDir(config.stateDir);
   } catch (error) {
@@ -63,6 +71,7 @@ export async function runMain(
     hostname: config.hostname,
     userspace: config.userspace,
     binaries: config.binaries,
+    ...(daemonPrefix ? { daemonPrefix } : {}),
   };
   saveSpec(proto, spec);
 
@@ -128,8 +137,15 @@ export async function runMain(
   }
 }
 
-/** What the runner lacks, said plainly; undefined when it has everything. */
-function preflight(config: ActionConfig, options: RunMainOptions): string | undefined {
+/**
+ * What the runner lacks, said plainly (a string); else how tailscaled is started: directly,
+ * or behind `sudo -n` on a non-root runner with passwordless sudo.
+ */
+async function preflight(
+  config: ActionConfig,
+  options: RunMainOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<string | { daemonPrefix?: readonly string[] }> {
   const platform = options.platform ?? process.platform;
   if (platform !== 'linux') {
     return `this action runs on Linux runners only (this one is ${platform})`;
@@ -139,12 +155,20 @@ function preflight(config: ActionConfig, options: RunMainOptions): string | unde
     if (!existsSync(tun)) {
       return `${tun} is missing: this runner needs a TUN device (or set userspace: true)`;
     }
-    const root = options.isRoot ?? process.getuid?.() === 0;
-    if (!root) {
-      return 'tailscaled needs root for a TUN device: run the job as root (e.g. a container job) or set userspace: true';
-    }
   }
-  return undefined;
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  const privilege = decidePrivilege({
+    isRoot,
+    userspace: config.userspace,
+    // Probed only when it decides anything: a root or userspace job never runs sudo.
+    sudo: !isRoot && !config.userspace && (await (options.sudoWorks ?? sudoWorks)()),
+  });
+  if (privilege.kind === 'none') return privilege.problem;
+  if (config.tailscaleVersion) {
+    const wrong = await checkTailscaleVersion(config.tailscaleVersion, config.binaries, env);
+    if (wrong) return wrong;
+  }
+  return privilege.kind === 'sudo' ? { daemonPrefix: privilege.prefix } : {};
 }
 
 /**

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { createRunner, type Runner } from '@mesh/platform';
 import { actionReporter, contextOptions } from './context.js';
 import { type ActionCore, describeError } from './core.js';
 import type { ActionProtocol } from './protocol.js';
@@ -7,6 +8,8 @@ import { loadSpec } from './state.js';
 export interface RunPostOptions {
   /** Bound on the whole cleanup, in milliseconds. @default 60000 */
   timeoutMs?: number;
+  /** Runs `sudo -n rm -rf` when root-owned files (tailscaled's) block removal. @default createRunner() */
+  runner?: Runner;
 }
 
 /**
@@ -52,7 +55,21 @@ export async function runPost(
       rmSync(spec.stateDir, { recursive: true, force: true });
       proto.info(`mesh: removed ${spec.stateDir}`);
     } catch (error) {
-      proto.warning(`mesh: could not remove ${spec.stateDir}: ${describeError(error)}`);
+      const prefix = spec.daemonPrefix;
+      if (prefix && prefix.length > 0) {
+        // tailscaled ran as root (sudo) and may have left root-owned dirs this user cannot empty.
+        await attempt(`remove ${spec.stateDir} with ${prefix.join(' ')}`, async () => {
+          const runner = options.runner ?? createRunner();
+          const [bin = 'sudo', ...rest] = prefix;
+          const r = await runner.run(bin, [...rest, 'rm', '-rf', '--', spec.stateDir], {
+            timeout: 30_000,
+            signal,
+          });
+          if (r.exitCode !== 0) throw new Error(r.stderr.trim() || `exit ${r.exitCode}`);
+        });
+      } else {
+        proto.warning(`mesh: could not remove ${spec.stateDir}: ${describeError(error)}`);
+      }
     }
   });
   return 0;

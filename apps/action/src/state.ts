@@ -12,6 +12,22 @@ export function saveSpec(proto: ActionProtocol, spec: ContextSpec): void {
   for (const [name, path] of Object.entries(spec.binaries)) {
     if (path) proto.saveState(`${name}-bin`, path);
   }
+  if (spec.daemonPrefix && spec.daemonPrefix.length > 0) {
+    proto.saveState('daemon-prefix', JSON.stringify(spec.daemonPrefix));
+  }
+}
+
+/** The saved daemon prefix: a JSON array of strings, or undefined (anything else is ignored). */
+function loadPrefix(text: string): string[] | undefined {
+  if (text === '') return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')
+      ? (v as string[])
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The spec main saved, or undefined when main started nothing. */
@@ -23,10 +39,12 @@ export function loadSpec(proto: ActionProtocol): ContextSpec | undefined {
     const path = proto.getState(`${name}-bin`);
     if (path) binaries[name] = path;
   }
+  const daemonPrefix = loadPrefix(proto.getState('daemon-prefix'));
   return {
     stateDir,
     hostname: proto.getState('hostname'),
     userspace: proto.getState('userspace') === 'true',
     binaries,
+    ...(daemonPrefix ? { daemonPrefix } : {}),
   };
 }

@@ -31,6 +31,14 @@ export interface MeshContextOptions {
   hostname?: string;
   /** Force the role instead of detecting it. @default MESH_ROLE, else detected */
   role?: DetectedRole;
+  /**
+   * Argv put before the supervisor of a daemon that needs root (tailscaled), for a caller
+   * that is not root but may escalate, e.g. `['sudo', '-n']` on a CI runner. Used only to
+   * start and stop supervised daemons (Syncthing stays unprivileged); core then also makes
+   * this user tailscaled's operator, since a root tailscaled answers other users read-only.
+   * @default [] (daemons run as this process's user)
+   */
+  daemonPrefix?: readonly string[];
 }
 
 /** Everything a core function needs about this machine, resolved once. */
@@ -45,6 +53,8 @@ export interface MeshContext {
   ports: PortPlan;
   platform: PlatformInfo;
   settings: MeshSettings;
+  /** See {@link MeshContextOptions.daemonPrefix}; absent when empty. */
+  daemonPrefix?: readonly string[];
 }
 
 const ROLES: readonly DetectedRole[] = ['server', 'wsl2', 'windows', 'unknown'];
@@ -92,6 +102,9 @@ export async function createMeshContext(options: MeshContextOptions = {}): Promi
     ports: portPlan(role),
     platform: { ...platform, role, ports: portPlan(role) },
     settings,
+    ...(options.daemonPrefix && options.daemonPrefix.length > 0
+      ? { daemonPrefix: [...options.daemonPrefix] }
+      : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { describeLab, Lab } from '@mesh/lab';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HeadscaleClient } from '../src/index.js';
+import { must } from './must.js';
 
 const statusSchema = z.object({
   BackendState: z.string(),
@@ -54,7 +55,10 @@ describeLab('headscale nodes in the lab', () => {
   });
 
   it('rename is reflected in the node’s tailscale status', async () => {
-    const node = (await rest.nodes.list()).find((n) => n.name === 'wsl')!;
+    const node = must(
+      (await rest.nodes.list()).find((n) => n.name === 'wsl'),
+      'node wsl',
+    );
     await rest.nodes.rename(node.id, 'wsl-renamed');
     await until('renamed', async () =>
       ((await status('wsl')).Self?.DNSName ?? '').startsWith('wsl-renamed.'),
@@ -62,13 +66,19 @@ describeLab('headscale nodes in the lab', () => {
   });
 
   it('expire logs the node out', async () => {
-    const node = (await rest.nodes.list()).find((n) => n.name === 'windows')!;
+    const node = must(
+      (await rest.nodes.list()).find((n) => n.name === 'windows'),
+      'node windows',
+    );
     await cli.nodes.expire(node.id);
     await until('NeedsLogin', async () => (await status('windows')).BackendState === 'NeedsLogin');
   });
 
   it('delete removes the node', async () => {
-    const node = (await rest.nodes.list()).find((n) => n.name === 'wsl')!;
+    const node = must(
+      (await rest.nodes.list()).find((n) => n.name === 'wsl'),
+      'node wsl',
+    );
     await rest.nodes.delete(node.id);
     expect((await rest.nodes.list()).some((n) => n.id === node.id)).toBe(false);
     // Peers learn about the removal at once; the deleted node itself only on its next map poll.

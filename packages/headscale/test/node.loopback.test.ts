@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HeadscaleClient } from '../src/index.js';
 import { describeWith, startTestServer, type TestServer } from './helpers.js';
+import { must } from './must.js';
 
 const BIN = '/var/cache/mesh/bin';
 const runner = createRunner();
@@ -105,7 +106,7 @@ for (const hs of [`${BIN}/headscale`, `${BIN}/headscale-v0.27`]) {
         registerMethod: 'authKey',
         user: { name: 'nodeuser' },
       });
-      expect(nodes[0]!.ipAddresses.length).toBeGreaterThan(0);
+      expect(must(nodes[0], 'node').ipAddresses.length).toBeGreaterThan(0);
       const viaCli = await srv.cli.nodes.list();
       // online/lastSeen may move between the two calls
       const strip = (n: (typeof nodes)[number]) => ({
@@ -118,22 +119,22 @@ for (const hs of [`${BIN}/headscale`, `${BIN}/headscale-v0.27`]) {
     });
 
     it('rename shows in tailscale status', async () => {
-      const [node] = await rest.nodes.list();
-      expect((await srv.cli.nodes.rename(node!.id, 'renamed')).givenName).toBe('renamed');
+      const node = must((await rest.nodes.list())[0], 'node');
+      expect((await srv.cli.nodes.rename(node.id, 'renamed')).givenName).toBe('renamed');
       await until('renamed DNS name', async () =>
         ((await status()).Self?.DNSName ?? '').startsWith('renamed.'),
       );
     });
 
     it('expire logs the node out, delete removes it', async () => {
-      const [node] = await rest.nodes.list();
-      const expired = await rest.nodes.expire(node!.id);
-      expect(expired.expiry!.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+      const node = must((await rest.nodes.list())[0], 'node');
+      const expired = await rest.nodes.expire(node.id);
+      expect(must(expired.expiry, 'expiry').getTime()).toBeLessThanOrEqual(Date.now() + 1000);
       await until(
         'NeedsLogin after expiry',
         async () => (await status()).BackendState === 'NeedsLogin',
       );
-      await srv.cli.nodes.delete(node!.id);
+      await srv.cli.nodes.delete(node.id);
       expect(await rest.nodes.list()).toEqual([]);
     });
   });

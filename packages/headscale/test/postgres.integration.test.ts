@@ -5,6 +5,7 @@ import { createRunner } from '@mesh/platform';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HeadscaleClient } from '../src/index.js';
 import { describeWith, freePort, startTestServer, type TestServer } from './helpers.js';
+import { must } from './must.js';
 
 const PG = '/usr/lib/postgresql/15/bin';
 const HS = '/var/cache/mesh/bin/headscale';
@@ -83,12 +84,12 @@ describeWith(
 
     it('sets up, is healthy, and stores users and keys in PostgreSQL', async () => {
       expect(srv?.changed).toBe(true);
-      const cli = srv!.cli;
+      const { cli, url } = must(srv, 'server');
       expect(await cli.health()).toEqual({ ok: true, databaseConnectivity: true });
       expect((await cli.users.ensure('pg-user')).changed).toBe(true);
       expect((await cli.users.ensure('pg-user')).changed).toBe(false);
       const { key } = await cli.apiKeys.create();
-      const rest = new HeadscaleClient({ rest: { url: srv!.url, apiKey: key } });
+      const rest = new HeadscaleClient({ rest: { url, apiKey: key } });
       const pak = await rest.preAuthKeys.create({ user: { name: 'pg-user' }, reusable: true });
       expect(pak.reusable).toBe(true);
       // the row really is in PostgreSQL

@@ -19,6 +19,7 @@ import {
   supports,
 } from '../src/index.js';
 import { describeWith, freePort, startTestServer, type TestServer } from './helpers.js';
+import { must } from './must.js';
 
 const VERSIONS = [
   { bin: '/var/cache/mesh/bin/headscale', expect: '0.29' },
@@ -106,10 +107,12 @@ for (const v of VERSIONS) {
           used: false,
           aclTags: [],
         });
-        expect(single.expiration!.getTime()).toBeGreaterThan(Date.now());
+        expect(must(single.expiration, 'expiration').getTime()).toBeGreaterThan(Date.now());
         const reusable = await client.preAuthKeys.create({ user, reusable: true, expiration });
         expect(reusable.reusable).toBe(true);
-        expect(Math.abs(reusable.expiration!.getTime() - expiration.getTime())).toBeLessThan(5_000);
+        expect(
+          Math.abs(must(reusable.expiration, 'expiration').getTime() - expiration.getTime()),
+        ).toBeLessThan(5_000);
         const eph = await client.preAuthKeys.create({ user, ephemeral: true, tags: ['tag:ci'] });
         expect(eph).toMatchObject({ ephemeral: true, aclTags: ['tag:ci'] });
         expect(eph.user?.name).toBe('alice');
@@ -185,7 +188,7 @@ for (const v of VERSIONS) {
       const listed = await srv.cli.apiKeys.list();
       const mine = listed.find((k) => created.key.startsWith(k.prefix.replace(/-?\*+$/, '')));
       expect(mine).toBeDefined();
-      await srv.cli.apiKeys.expire(mine!);
+      await srv.cli.apiKeys.expire(must(mine, 'listed API key'));
       await expect(keyed.users.list()).rejects.toBeInstanceOf(HeadscaleAuthError);
     });
 
@@ -229,9 +232,10 @@ describeWith('unreachable server', [], () => {
       rest: { url: `http://127.0.0.1:${port}`, apiKey: 'hskey-api-x-y', timeout: 3_000 },
     });
     await expect(rest.users.list()).rejects.toBeInstanceOf(HeadscaleConnectionError);
-    if (existsSync(VERSIONS[0]!.bin)) {
+    const { bin } = must(VERSIONS[0], 'a headscale version');
+    if (existsSync(bin)) {
       const cli = new HeadscaleClient({
-        cli: { binary: VERSIONS[0]!.bin, socketPath: '/tmp/mesh-no-such.sock' },
+        cli: { binary: bin, socketPath: '/tmp/mesh-no-such.sock' },
         version: '0.29.2',
       });
       await expect(cli.users.list()).rejects.toBeInstanceOf(HeadscaleConnectionError);

@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { detectServiceManager, type ServiceManager, type ServiceSpec } from '@mesh/platform';
+import {
+  detectServiceManager,
+  type Runner,
+  type ServiceManager,
+  type ServiceSpec,
+} from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 
 /** Where the supervised fallback keeps specs, pid files and logs. */
@@ -12,12 +17,31 @@ export function servicesDir(ctx: MeshContext): string {
  * tasks on Windows, else the supervised-process fallback (a detached supervisor that restarts
  * the program). Under MESH_ROOT (the lab) systemd is looked for under that root, so never used.
  */
-export function serviceManager(ctx: MeshContext): Promise<ServiceManager> {
+export function serviceManager(
+  ctx: MeshContext,
+  o: { privileged?: boolean } = {},
+): Promise<ServiceManager> {
   return detectServiceManager({
     stateDir: servicesDir(ctx),
-    runner: ctx.runner,
+    runner: o.privileged ? privilegedRunner(ctx) : ctx.runner,
     ...(ctx.paths.root === '/' ? {} : { root: ctx.paths.root }),
   });
+}
+
+/**
+ * `ctx.runner` with `ctx.daemonPrefix` (e.g. `sudo -n`) after its own prefix: what starts a
+ * daemon that needs root, and what signals it when this process may not (see
+ * `MeshContextOptions.daemonPrefix`). `ctx.runner` itself when there is no prefix.
+ */
+export function privilegedRunner(ctx: MeshContext): Runner {
+  const extra = ctx.daemonPrefix ?? [];
+  const [first, ...rest] = extra;
+  if (first === undefined) return ctx.runner;
+  const base = ctx.runner;
+  return {
+    prefix: [...base.prefix, ...extra],
+    run: (file, args, options) => base.run(first, [...rest, file, ...args], options),
+  };
 }
 
 /**
@@ -27,8 +51,9 @@ export function serviceManager(ctx: MeshContext): Promise<ServiceManager> {
 export async function ensureService(
   ctx: MeshContext,
   spec: ServiceSpec,
+  o: { privileged?: boolean } = {},
 ): Promise<{ installed: boolean; started: boolean; restarted: boolean }> {
-  const sm = await serviceManager(ctx);
+  const sm = await serviceManager(ctx, o);
   const installed = (await sm.install(spec)).changed;
   const before = await sm.status(spec.name);
   if (!before.enabled) await sm.enable(spec.name);

@@ -45,7 +45,8 @@ export async function leaveMesh(ctx: MeshContext): Promise<{ changed: boolean }>
 export async function stopMeshDaemons(ctx: MeshContext): Promise<{ stopped: string[] }> {
   const stopped: string[] = [];
   try {
-    const sm = await serviceManager(ctx);
+    // Privileged: it may have to signal a supervisor started behind ctx.daemonPrefix (sudo).
+    const sm = await serviceManager(ctx, { privileged: true });
     for (const name of MESH_DAEMONS) {
       const s = await sm.status(name);
       if (!s.installed) continue;

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findOnPath } from '@mesh/platform';
@@ -6,13 +7,15 @@ import {
   type JoinResult,
   join,
   LocalApiClient,
+  resolveBinary,
   type TailnetStatus,
+  TailscaleCli,
   tailscaledLaunch,
   toTailnetStatus,
 } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
-import { ensureService, servicesDir } from '../internal/services.js';
+import { ensureService, privilegedRunner, servicesDir } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 
 function localApi(ctx: MeshContext): LocalApiClient {
@@ -69,13 +72,17 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
     await mkdir(d, { recursive: true, mode: 0o700 });
   }
   try {
-    await ensureService(ctx, {
-      name: 'mesh-tailscaled',
-      description: 'Tailscale daemon for the Mesh tailnet',
-      exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
-      env: launch.env,
-      restart: 'always',
-    });
+    await ensureService(
+      ctx,
+      {
+        name: 'mesh-tailscaled',
+        description: 'Tailscale daemon for the Mesh tailnet',
+        exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
+        env: launch.env,
+        restart: 'always',
+      },
+      { privileged: true },
+    );
   } catch (error) {
     throw toMeshError(error, 'starting tailscaled');
   }
@@ -92,7 +99,43 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
     await sleep(200);
   }
   wait.done();
+  await becomeOperator(ctx);
   return true;
+}
+
+/**
+ * A tailscaled started behind `ctx.daemonPrefix` runs as root and answers every other user
+ * read-only ("Access denied: checkprefs access denied"), so the LocalAPI join would fail.
+ * `tailscale set --operator=<this user>`, run behind the same prefix, gives this user write
+ * access (what `sudo tailscale set --operator=$USER` does by hand).
+ */
+async function becomeOperator(ctx: MeshContext): Promise<void> {
+  if (!ctx.daemonPrefix || ctx.daemonPrefix.length === 0 || process.getuid?.() === 0) return;
+  const user = os.userInfo().username;
+  try {
+    const cli = new TailscaleCli({
+      // The prefix (sudo) may search another PATH: hand it an absolute path.
+      binary: await findOnPath(
+        resolveBinary('tailscale', ctx.paths.binaries.tailscale, ctx.env),
+        ctx.env,
+      ),
+      socketPath: ctx.paths.tailscale.socketPath,
+      runner: privilegedRunner(ctx),
+      timeout: 15_000,
+    });
+    const r = await cli.run(['set', `--operator=${user}`], {
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (r.exitCode !== 0) {
+      throw new MeshError(
+        `could not make ${user} the operator of tailscaled: ${r.stderr.trim().split('\n')[0] ?? ''}`,
+        { hint: `check that ${ctx.daemonPrefix.join(' ')} works for ${user}` },
+      );
+    }
+  } catch (error) {
+    throw toMeshError(error, 'making this user the operator of tailscaled');
+  }
+  ctx.reporter.ok(`${user} may control tailscaled (operator)`);
 }
 
 /** Options of {@link joinTailnet}. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { must } from '../../test/must.js';
 import { cliList, cliNode, cliPreAuthKey } from './cli.js';
 import { restNodes, restPreAuthKeyEnvelope } from './rest.js';
 
@@ -63,7 +64,7 @@ describe('wire schemas', () => {
       registerMethod: 'authKey',
       user: { id: '1', name: 'alice' },
     });
-    expect(fromRest[0]!.expiry).toBeUndefined();
+    expect(must(fromRest[0], 'node').expiry).toBeUndefined();
   });
   it('maps 0.27 forced/valid tags to flat tags', () => {
     const n = cliNode.parse({

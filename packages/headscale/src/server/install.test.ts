@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner } from '@mesh/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { must } from '../../test/must.js';
 import { HeadscaleConfigError } from '../errors.js';
 import { installHeadscale } from './install.js';
 
@@ -80,7 +81,11 @@ describe.skipIf(!existsSync(LOCAL))('installHeadscale from a local HTTP server',
     async (file, format) => {
       const installPath = join(dir, `bin-${format}`, 'headscale');
       await mkdir(join(dir, `bin-${format}`), { recursive: true });
-      const download = { url: `${base}/${file}`, sha256: sha[file]!, format };
+      const download = {
+        url: `${base}/${file}`,
+        sha256: must(sha[file], `sha256 of ${file}`),
+        format,
+      };
       expect(await installHeadscale({ installPath, download })).toEqual({
         binary: installPath,
         changed: true,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceManager } from './service.js';
-import { supervisedServiceManager } from './supervised.js';
+import { signalProcess, supervisedServiceManager } from './supervised.js';
 
 let dir: string;
 let manager: ServiceManager;
@@ -67,5 +67,51 @@ describe('supervisedServiceManager', () => {
     expect(alive(second)).toBe(false);
     expect(alive(supervisor)).toBe(false);
     expect(await manager.status('sleeper')).toMatchObject({ active: false, detail: 'stopped' });
+  });
+});
+
+describe('signalProcess', () => {
+  const eperm = () => {
+    throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+  };
+  const recorder = (exitCode = 0) => {
+    const calls: string[][] = [];
+    return {
+      calls,
+      runner: {
+        prefix: ['sudo', '-n'],
+        async run(file: string, args: readonly string[]) {
+          calls.push([file, ...args]);
+          return {
+            command: file,
+            exitCode,
+            stdout: '',
+            stderr: exitCode ? 'denied' : '',
+            timedOut: false,
+          };
+        },
+      },
+    };
+  };
+
+  it('signals directly when it may', async () => {
+    const r = recorder();
+    const sent: unknown[] = [];
+    await signalProcess(42, 'SIGTERM', r.runner, (pid, sig) => sent.push([pid, sig]));
+    expect(sent).toEqual([[42, 'SIGTERM']]);
+    expect(r.calls).toEqual([]);
+  });
+
+  it('on EPERM runs kill through the runner that started the process (sudo -n)', async () => {
+    const r = recorder();
+    await signalProcess(42, 'SIGKILL', r.runner, eperm);
+    expect(r.calls).toEqual([['kill', '-s', 'KILL', '42']]);
+  });
+
+  it('rethrows EPERM without a prefixed runner, and fails clearly when kill fails', async () => {
+    await expect(signalProcess(42, 'SIGTERM', undefined, eperm)).rejects.toThrow(/EPERM/);
+    await expect(signalProcess(42, 'SIGTERM', recorder(1).runner, eperm)).rejects.toThrow(
+      /could not send SIGTERM to pid 42: denied/,
+    );
   });
 });

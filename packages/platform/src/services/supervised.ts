@@ -29,6 +29,33 @@ function alive(pid: number | undefined): pid is number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Sends `signal` to `pid`. A supervisor started behind a privileged prefix (`sudo -n`) belongs
+ * to root, so this process may not signal it (EPERM): then `kill` runs through `runner`, whose
+ * prefix is the one that started it. Exported for tests; `kill` is injectable for the same reason.
+ */
+export async function signalProcess(
+  pid: number,
+  signal: 'SIGTERM' | 'SIGKILL',
+  runner: Runner | undefined,
+  kill: (pid: number, signal: NodeJS.Signals) => unknown = process.kill,
+): Promise<void> {
+  try {
+    kill(pid, signal);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return;
+    if (code !== 'EPERM' || !runner || runner.prefix.length === 0) throw error;
+  }
+  const r = await runner.run('kill', ['-s', signal.slice(3), String(pid)], { timeout: 10_000 });
+  if (r.exitCode !== 0) {
+    throw new ServiceError(`could not send ${signal} to pid ${pid}: ${r.stderr.trim()}`, {
+      hint: `the process belongs to another user; stop it with ${runner.prefix.join(' ')} kill ${pid}`,
+    });
+  }
+}
+
+/**
  * A {@link ServiceManager} for hosts without systemd (WSL without `systemd=true`, containers): a
  * detached supervisor process keeps the program running, restarts it with backoff when it dies,
  * writes pid files and appends output to `<stateDir>/<name>.log`. `enable` only records intent:
@@ -116,12 +143,12 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
     async stop(name) {
       const pid = await readPid(name, '.supervisor.pid');
       if (!alive(pid)) return;
-      process.kill(pid, 'SIGTERM');
+      await signalProcess(pid, 'SIGTERM', options.runner);
       for (let i = 0; i < 300 && alive(pid); i++) await sleep(50);
       if (alive(pid)) {
         const childPid = await readPid(name, '.pid');
-        process.kill(pid, 'SIGKILL');
-        if (alive(childPid)) process.kill(childPid, 'SIGKILL');
+        await signalProcess(pid, 'SIGKILL', options.runner);
+        if (alive(childPid)) await signalProcess(childPid, 'SIGKILL', options.runner);
         await rm(file(name, '.supervisor.pid'), { force: true });
         await rm(file(name, '.pid'), { force: true });
       }

@@ -133,6 +133,18 @@ function poll(
   });
 }
 
+/** The synthetic event for a server whose ids began again at 1: everything after `lastId` may be lost. */
+function restartMarker(lastId: number): MissedEvents {
+  return {
+    type: 'MissedEvents',
+    synthetic: true,
+    reason: 'restart',
+    fromId: lastId + 1,
+    toId: undefined,
+    count: undefined,
+  };
+}
+
 /** Errors that reconnecting cannot fix. */
 function isFatal(error: unknown): boolean {
   return (
@@ -186,14 +198,7 @@ async function* runStream(
             current !== startedAt &&
             lastId !== undefined
           ) {
-            const marker: MissedEvents = {
-              type: 'MissedEvents',
-              synthetic: true,
-              reason: 'restart',
-              fromId: lastId + 1,
-              toId: undefined,
-              count: undefined,
-            };
+            const marker = restartMarker(lastId);
             // The new process numbers from 1; everything it still buffers is news to us.
             lastId = 0;
             yield marker;
@@ -212,14 +217,7 @@ async function* runStream(
           );
           const latestId = latest.at(-1)?.id ?? 0;
           if (latestId < lastId) {
-            const marker: MissedEvents = {
-              type: 'MissedEvents',
-              synthetic: true,
-              reason: 'restart',
-              fromId: lastId + 1,
-              toId: undefined,
-              count: undefined,
-            };
+            const marker = restartMarker(lastId);
             lastId = 0;
             yield marker;
           }
@@ -247,14 +245,7 @@ async function* runStream(
         for (const raw of events) {
           if (raw.id <= lastId) {
             // Ids went backwards without us seeing a disconnect: a restart between two polls.
-            yield {
-              type: 'MissedEvents',
-              synthetic: true,
-              reason: 'restart',
-              fromId: lastId + 1,
-              toId: undefined,
-              count: undefined,
-            };
+            yield restartMarker(lastId);
           } else if (raw.id > lastId + 1) {
             yield {
               type: 'MissedEvents',

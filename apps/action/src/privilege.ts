@@ -1,0 +1,43 @@
+import { createRunner, type Runner } from '@mesh/platform';
+
+/** What `sudo` prefix daemons get on a GitHub-hosted runner (non-root, passwordless sudo). */
+export const SUDO_PREFIX = ['sudo', '-n'] as const;
+
+/**
+ * How this job may run tailscaled: as root already (a container job), unprivileged
+ * (`userspace: true` needs no root, so it is not escalated even when sudo works), behind
+ * `sudo -n` (GitHub-hosted runners), or not at all (`problem` says what is needed).
+ */
+export type DaemonPrivilege =
+  | { kind: 'root' }
+  | { kind: 'userspace' }
+  | { kind: 'sudo'; prefix: readonly string[] }
+  | { kind: 'none'; problem: string };
+
+/** Decides {@link DaemonPrivilege}. Pure: the caller probes sudo (only when it matters). */
+export function decidePrivilege(o: {
+  isRoot: boolean;
+  userspace: boolean;
+  sudo: boolean;
+}): DaemonPrivilege {
+  if (o.isRoot) return { kind: 'root' };
+  if (o.userspace) return { kind: 'userspace' };
+  if (o.sudo) return { kind: 'sudo', prefix: SUDO_PREFIX };
+  return {
+    kind: 'none',
+    problem:
+      'tailscaled needs root for a TUN device: run the job as root (e.g. a container job), give the runner passwordless sudo (`sudo -n true` failed), or set userspace: true',
+  };
+}
+
+/** Whether `sudo -n true` succeeds (passwordless sudo); false when sudo is missing too. */
+export async function sudoWorks(runner: Runner = createRunner()): Promise<boolean> {
+  try {
+    return (
+      (await runner.run(SUDO_PREFIX[0], [...SUDO_PREFIX.slice(1), 'true'], { timeout: 10_000 }))
+        .exitCode === 0
+    );
+  } catch {
+    return false;
+  }
+}
