@@ -1,7 +1,11 @@
 import { describeLab, Lab } from '@mesh/lab';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TailscaleCli } from '../src/cli.js';
-import { TailscaleAuthKeyError, TailscaleControlUnreachableError } from '../src/errors.js';
+import {
+  TailscaleAuthKeyError,
+  TailscaleControlUnreachableError,
+  TailscaleTimeoutError,
+} from '../src/errors.js';
 import { join } from '../src/join.js';
 import { backendStateName } from '../src/schemas/notify.js';
 import { findPeer, toTailnetStatus } from '../src/status-model.js';
@@ -125,10 +129,17 @@ describeLab('@mesh/tailscale against a real lab', () => {
     expect(peer?.ips[0]).toMatch(/^100\./);
     expect(findPeer(s, peer?.ips[0] ?? '')?.hostname).toBe('b');
 
+    // A disco ping that gets no pong (path still being set up) ends in a timeout: that is
+    // "not yet", so try again until a bounded deadline.
     let endpoint = '';
-    for (let i = 0; i < 15 && !endpoint; i++) {
-      const p = await a.client.ping(peer?.ips[0] ?? '', { type: 'disco' });
-      endpoint = p.Endpoint ?? '';
+    const deadline = Date.now() + 30_000;
+    while (!endpoint && Date.now() < deadline) {
+      try {
+        const p = await a.client.ping(peer?.ips[0] ?? '', { type: 'disco', timeout: 3_000 });
+        endpoint = p.Endpoint ?? '';
+      } catch (error) {
+        if (!(error instanceof TailscaleTimeoutError)) throw error;
+      }
     }
     expect(endpoint).toContain(lab.host('b').ip);
     const after = findPeer(toTailnetStatus(await a.client.status()), 'b');
@@ -136,7 +147,7 @@ describeLab('@mesh/tailscale against a real lab', () => {
 
     const who = await a.client.whois(peer?.ips[0] ?? '');
     expect(who.Node?.Name).toMatch(/^b\./);
-  });
+  }, 90_000);
 
   it('drives the CLI against the same node: status, ip, ping, version', async () => {
     const cli = new TailscaleCli({ socketPath: a.socketPath, runner: lab.host('a').runner });
