@@ -38,12 +38,16 @@ gate "typecheck" pnpm run typecheck
 gate "package checks (publint, attw)" pnpm run check:packages
 
 find . -path ./node_modules -prune -o -path '*/.vitest/report.json' -print -delete >/dev/null
+rm -f .vitest-summary
 gate "tests" pnpm run test
 gate "test summary" node scripts/test-summary.mjs
 
 step "done"
 if ((${#failed[@]})); then
   printf 'FAILED gates: %s\n' "${failed[*]}"
-  exit 1
+else
+  echo "all gates passed"
 fi
-echo "all gates passed"
+# The tests' closing line comes last, where CI reads it.
+[[ -f .vitest-summary ]] && cat .vitest-summary
+((${#failed[@]} == 0))

@@ -1,6 +1,6 @@
 // Adds up every vitest JSON report into the one closing line CI reads:
 // "N passed, N failed, N skipped". Exits non-zero when a suite failed or nothing ran.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const roots = ['packages', 'apps', 'tooling'].flatMap((d) =>
@@ -24,5 +24,8 @@ for (const root of roots) {
     `${root}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`,
   );
 }
-console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+const line = `${passed} passed, ${failed} failed, ${skipped} skipped`;
+console.log(`\n${line}`);
+// test-all.sh prints it again as the run's very last line.
+writeFileSync('.vitest-summary', `${line}\n`);
 if (failed > 0 || failedSuites > 0 || passed === 0) process.exitCode = 1;
