@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRunner, type RunResult } from '@mesh/platform';
+import { z } from 'zod';
 import { LabError } from './errors.js';
 import { socketGet } from './http.js';
 import type { HostState, LabState } from './state.js';
@@ -104,8 +105,8 @@ export const DEMO_STEPS: DemoStep[] = [
           headers: { 'X-API-Key': key },
         });
         if (r.status !== 200) throw new LabError(`syncthing on ${h.name} answered ${r.status}`);
-        const myID = (JSON.parse(r.body) as { myID?: unknown }).myID;
-        ctx.print(`${h.name}: syncthing device ${String(myID)}`);
+        const { myID } = z.looseObject({ myID: z.string() }).parse(JSON.parse(r.body));
+        ctx.print(`${h.name}: syncthing device ${myID}`);
       }
     },
   },

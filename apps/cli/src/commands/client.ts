@@ -32,8 +32,7 @@ export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<numb
     ['Device ID', r.deviceId],
     ['Shared folder', r.folderPath],
   ]);
-  if (r.changed) for (const c of r.changes) out.info(`changed: ${c}`);
-  else out.ok('nothing to change');
+  out.changes(r);
   for (const m of r.manual) out.warn(`To do by hand: ${m}`);
   out.info("Run 'mesh status' to check connectivity");
   out.result({ ok: true, ...r });

@@ -31,8 +31,7 @@ export async function serverSetup(a: ServerSetupArgs, out: Output): Promise<numb
     ['Device ID', r.deviceId],
     ['Shared folder', r.folderPath],
   ]);
-  if (r.changed) for (const c of r.changes) out.info(`changed: ${c}`);
-  else out.ok('nothing to change');
+  out.changes(r);
   out.info('Next: mesh server keygen');
   out.result({ ok: true, ...r });
   return 0;

@@ -75,6 +75,15 @@ export class Output implements Reporter {
     for (const [k, v] of shown) this.human(`  ${`${k}:`.padEnd(width)} ${String(v)}`);
   }
 
+  /** What an idempotent step changed, one INFO line each, or OK "nothing to change". */
+  changes(result: { changed: boolean; changes: readonly string[] }): void {
+    if (!result.changed) {
+      this.ok('nothing to change');
+      return;
+    }
+    for (const c of result.changes) this.info(`changed: ${c}`);
+  }
+
   /** A table with a header row; columns padded to their widest cell. */
   table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
     const widths = header.map((h, i) =>

@@ -1,11 +1,21 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { z } from 'zod';
 import { ServiceError } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../internal/atomic-file.js';
 import type { Runner } from '../runner.js';
 import type { ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
 import { SUPERVISOR_SCRIPT } from './supervisor-script.js';
+
+/** The spec file this manager writes beside each service; checked when read back. */
+const storedSpec = z.looseObject({
+  name: z.string(),
+  description: z.string(),
+  exec: z.array(z.string()).min(1),
+  env: z.record(z.string(), z.string()).optional(),
+  enabled: z.boolean().optional(),
+});
 
 export interface SupervisedOptions {
   /** Directory for specs, pid files and logs (for example `meshDirs().state + '/services'`). */
@@ -76,9 +86,15 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
     name: string,
   ): Promise<(ServiceSpec & { enabled?: boolean }) | undefined> => {
     const text = await readIfExists(file(name, '.json'));
-    return text === undefined
-      ? undefined
-      : (JSON.parse(text) as ServiceSpec & { enabled?: boolean });
+    if (text === undefined) return undefined;
+    const parsed = storedSpec.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      throw new ServiceError(`${name}: the stored service spec ${file(name, '.json')} is damaged`, {
+        cause: parsed.error,
+        hint: 'install the service again (it rewrites the spec)',
+      });
+    }
+    return parsed.data as ServiceSpec & { enabled?: boolean };
   };
   const manager: ServiceManager = {
     kind: 'supervised',

@@ -1,9 +1,16 @@
+import { z } from 'zod';
 import { ServiceError } from '../errors.js';
 import { createRunner, type Runner, runChecked } from '../runner.js';
 import { type Command, powershellCommand, psQuote } from '../windows/powershell.js';
 import type { ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
 
 /** The commands that manage one Windows service, for each verb. */
+/** What the status command prints (`ConvertTo-Json`): names or enum numbers. */
+const windowsServiceState = z.looseObject({
+  state: z.union([z.string(), z.number()]).nullish(),
+  startType: z.union([z.string(), z.number()]).nullish(),
+});
+
 export interface WindowsServiceCommands {
   install: Command;
   enable: Command;
@@ -103,9 +110,9 @@ export function windowsServiceManager(
       if (r.exitCode !== 0) {
         return { name, installed: false, active: false, enabled: false, detail: 'not installed' };
       }
-      let parsed: { state?: unknown; startType?: unknown } = {};
+      let parsed: z.infer<typeof windowsServiceState>;
       try {
-        parsed = JSON.parse(r.stdout) as typeof parsed;
+        parsed = windowsServiceState.parse(JSON.parse(r.stdout));
       } catch {
         throw new ServiceError(`${name}: unexpected status output: ${r.stdout.slice(0, 200)}`);
       }
