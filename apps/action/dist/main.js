@@ -34831,6 +34831,7 @@ __export(src_exports, {
   SYNC_PORTS: () => SYNC_PORTS,
   addDevice: () => addDevice,
   changeNode: () => changeNode,
+  checkTailscaleVersion: () => checkTailscaleVersion,
   clientSetup: () => clientSetup,
   clientSetupPlan: () => clientSetupPlan,
   createJoinKey: () => createJoinKey,
@@ -42313,459 +42314,28 @@ async function detectPackageManager(options = {}) {
   );
 }
 
+// ../../packages/platform/src/privilege.ts
+var SUDO_PREFIX = ["sudo", "-n"];
+function decidePrivilege(o2) {
+  if (o2.isRoot) return { kind: "root" };
+  if (o2.userspace) return { kind: "userspace" };
+  if (o2.sudo) return { kind: "sudo", prefix: SUDO_PREFIX };
+  return {
+    kind: "none",
+    problem: "tailscaled needs root for a TUN device: run the job as root (e.g. a container job), give the runner passwordless sudo (`sudo -n true` failed), or set userspace: true"
+  };
+}
+async function sudoWorks(runner = createRunner()) {
+  try {
+    return (await runner.run(SUDO_PREFIX[0], [...SUDO_PREFIX.slice(1), "true"], { timeout: 1e4 })).exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
 // ../../packages/platform/src/services/supervised.ts
 import { readFile as readFile3, rm as rm2 } from "fs/promises";
 import path9 from "path";
-
-// ../../packages/platform/src/services/supervisor-script.ts
-var SUPERVISOR_SCRIPT = String.raw`
-const fs = require('node:fs');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const [dir, name] = process.argv.slice(1);
-const file = (ext) => path.join(dir, name + ext);
-const spec = JSON.parse(fs.readFileSync(file('.json'), 'utf8'));
-const base = Math.max(0.05, spec.restartSec ?? 1) * 1000;
-let child, stopping = false, failures = 0;
-const log = (msg) => fs.appendFileSync(file('.log'), '[mesh-supervisor ' + new Date().toISOString() + '] ' + msg + '\n');
-const writePid = (ext, pid) => { fs.writeFileSync(file(ext) + '.tmp', String(pid) + '\n'); fs.renameSync(file(ext) + '.tmp', file(ext)); };
-writePid('.supervisor.pid', process.pid);
-function run() {
-  const out = fs.openSync(file('.log'), 'a');
-  const started = Date.now();
-  child = spawn(spec.exec[0], spec.exec.slice(1), {
-    cwd: spec.workingDirectory || dir, env: { ...process.env, ...(spec.env || {}) }, stdio: ['ignore', out, out],
-  });
-  fs.closeSync(out);
-  child.on('error', (e) => log('cannot start: ' + e.message));
-  if (child.pid) { writePid('.pid', child.pid); log('started pid ' + child.pid); }
-  child.on('exit', (code, signal) => {
-    fs.rmSync(file('.pid'), { force: true });
-    if (stopping) return;
-    log('exited ' + (signal || code));
-    if (spec.restart === 'no' || (spec.restart !== 'always' && code === 0)) return finish();
-    if (Date.now() - started > 30000) failures = 0;
-    const delay = Math.min(base * 2 ** failures, 60000);
-    failures++;
-    setTimeout(run, delay);
-  });
-}
-function finish() { fs.rmSync(file('.supervisor.pid'), { force: true }); process.exit(0); }
-process.on('SIGTERM', () => {
-  stopping = true;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return finish();
-  child.once('exit', finish);
-  child.kill('SIGTERM');
-  setTimeout(() => child.kill('SIGKILL'), 10000).unref();
-});
-run();
-`;
-
-// ../../packages/platform/src/services/supervised.ts
-function alive(pid) {
-  if (pid === void 0 || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error62) {
-    return error62.code === "EPERM";
-  }
-}
-var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function signalProcess(pid, signal, runner, kill = process.kill) {
-  try {
-    kill(pid, signal);
-    return;
-  } catch (error62) {
-    const code2 = error62.code;
-    if (code2 === "ESRCH") return;
-    if (code2 !== "EPERM" || !runner || runner.prefix.length === 0) throw error62;
-  }
-  const r = await runner.run("kill", ["-s", signal.slice(3), String(pid)], { timeout: 1e4 });
-  if (r.exitCode !== 0) {
-    throw new ServiceError(`could not send ${signal} to pid ${pid}: ${r.stderr.trim()}`, {
-      hint: `the process belongs to another user; stop it with ${runner.prefix.join(" ")} kill ${pid}`
-    });
-  }
-}
-function supervisedServiceManager(options) {
-  const dir = options.stateDir;
-  const file2 = (name, ext) => {
-    if (!/^[A-Za-z0-9_.@-]+$/.test(name))
-      throw new ServiceError(`not a valid service name: ${name}`);
-    return path9.join(dir, `${name}${ext}`);
-  };
-  const readPid = async (name, ext) => {
-    const text = await readIfExists(file2(name, ext));
-    return text === void 0 ? void 0 : Number(text.trim());
-  };
-  const readSpec = async (name) => {
-    const text = await readIfExists(file2(name, ".json"));
-    return text === void 0 ? void 0 : JSON.parse(text);
-  };
-  const manager = {
-    kind: "supervised",
-    async install(spec) {
-      const previous = await readSpec(spec.name);
-      const content = `${JSON.stringify({ ...spec, enabled: previous?.enabled ?? false }, null, 2)}
-`;
-      const r = await writeFileAtomic(file2(spec.name, ".json"), content, {
-        mode: 384,
-        backup: false
-      });
-      return { changed: r.changed, path: file2(spec.name, ".json") };
-    },
-    async enable(name) {
-      const spec = await readSpec(name);
-      if (!spec) throw new ServiceError(`${name} is not installed`);
-      await writeFileAtomic(
-        file2(name, ".json"),
-        `${JSON.stringify({ ...spec, enabled: true }, null, 2)}
-`,
-        {
-          mode: 384,
-          backup: false
-        }
-      );
-    },
-    async start(name) {
-      if (!await readSpec(name)) throw new ServiceError(`${name} is not installed`);
-      if (alive(await readPid(name, ".supervisor.pid"))) return;
-      const argv = [
-        ...options.runner?.prefix ?? [],
-        options.node ?? process.execPath,
-        "-e",
-        SUPERVISOR_SCRIPT,
-        dir,
-        name
-      ];
-      const [bin, ...args] = argv;
-      const child = execa(bin, args, {
-        detached: true,
-        stdio: "ignore",
-        cleanup: false,
-        reject: false
-      });
-      child.unref();
-      void child.catch(() => void 0);
-      let supervisorSeen = false;
-      for (let i2 = 0; i2 < 100; i2++) {
-        const supervisorUp = alive(await readPid(name, ".supervisor.pid"));
-        supervisorSeen ||= supervisorUp;
-        if (supervisorUp && alive(await readPid(name, ".pid"))) return;
-        if (supervisorSeen && !supervisorUp) return;
-        await sleep(50);
-      }
-      if (supervisorSeen) return;
-      throw new ServiceError(`${name}: the supervisor did not start`, {
-        hint: `see ${file2(name, ".log")}`
-      });
-    },
-    async stop(name) {
-      const pid = await readPid(name, ".supervisor.pid");
-      if (!alive(pid)) return;
-      await signalProcess(pid, "SIGTERM", options.runner);
-      for (let i2 = 0; i2 < 300 && alive(pid); i2++) await sleep(50);
-      if (alive(pid)) {
-        const childPid = await readPid(name, ".pid");
-        await signalProcess(pid, "SIGKILL", options.runner);
-        if (alive(childPid)) await signalProcess(childPid, "SIGKILL", options.runner);
-        await rm2(file2(name, ".supervisor.pid"), { force: true });
-        await rm2(file2(name, ".pid"), { force: true });
-      }
-    },
-    async restart(name) {
-      await manager.stop(name);
-      await manager.start(name);
-    },
-    async status(name) {
-      const spec = await readSpec(name);
-      const supervisor = await readPid(name, ".supervisor.pid");
-      const pid = await readPid(name, ".pid");
-      const running = alive(supervisor);
-      const childUp = running && alive(pid);
-      return {
-        name,
-        installed: spec !== void 0,
-        active: childUp,
-        enabled: spec?.enabled ?? false,
-        detail: childUp ? "running" : running ? "restarting" : "stopped",
-        ...childUp ? { pid } : {}
-      };
-    },
-    async logs(name, logOptions = {}) {
-      const text = await readFile3(file2(name, ".log"), "utf8").catch(() => "");
-      return text.split("\n").filter((l, i2, all) => l !== "" || i2 < all.length - 1).slice(-(logOptions.lines ?? 100)).join("\n");
-    }
-  };
-  return manager;
-}
-
-// ../../packages/platform/src/services/systemd.ts
-import path10 from "path";
-var NAME = /^[A-Za-z0-9:_.@-]+$/;
-function checkName(name) {
-  if (!NAME.test(name)) throw new ServiceError(`not a valid unit name: ${JSON.stringify(name)}`);
-}
-function quoteExecArg(arg) {
-  const escaped = arg.replace(/%/g, "%%").replace(/\$/g, "$$$$");
-  if (escaped !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(escaped)) return escaped;
-  return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
-}
-function quoteEnv(key, value) {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-    throw new ServiceError(`not a valid environment variable name: ${key}`);
-  }
-  return `"${`${key}=${value}`.replace(/%/g, "%%").replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
-function renderSystemdUnit(spec, scope = "system") {
-  checkName(spec.name);
-  const [program] = spec.exec;
-  if (!program || !path10.posix.isAbsolute(program)) {
-    throw new ServiceError(
-      `ExecStart needs an absolute program path, got ${JSON.stringify(program)}`
-    );
-  }
-  const after = spec.after ?? (scope === "system" ? ["network-online.target"] : []);
-  const lines = ["# Written by @mesh/platform; edits are replaced on the next install.", "[Unit]"];
-  lines.push(`Description=${spec.description.replace(/\n/g, " ")}`);
-  if (after.length > 0) lines.push(`After=${after.join(" ")}`, `Wants=${after.join(" ")}`);
-  lines.push("", "[Service]", "Type=simple", `ExecStart=${spec.exec.map(quoteExecArg).join(" ")}`);
-  for (const [k, v] of Object.entries(spec.env ?? {})) lines.push(`Environment=${quoteEnv(k, v)}`);
-  if (spec.environmentFile) lines.push(`EnvironmentFile=${spec.environmentFile}`);
-  if (spec.workingDirectory) lines.push(`WorkingDirectory=${spec.workingDirectory}`);
-  if (spec.user && scope === "system") lines.push(`User=${spec.user}`);
-  if (spec.group && scope === "system") lines.push(`Group=${spec.group}`);
-  if (spec.reloadSignal) lines.push(`ExecReload=/bin/kill -${spec.reloadSignal} $MAINPID`);
-  lines.push(`Restart=${spec.restart ?? "on-failure"}`, `RestartSec=${spec.restartSec ?? 5}`);
-  if (spec.hardening && scope === "system") lines.push(...hardeningLines(spec.hardening));
-  lines.push(
-    "",
-    "[Install]",
-    `WantedBy=${scope === "user" ? "default.target" : "multi-user.target"}`
-  );
-  return `${lines.join("\n")}
-`;
-}
-function hardeningLines(h2) {
-  for (const p of h2.readWritePaths) {
-    if (!path10.posix.isAbsolute(p)) {
-      throw new ServiceError(`ReadWritePaths needs absolute paths, got ${JSON.stringify(p)}`);
-    }
-  }
-  const caps = (h2.capabilities ?? []).join(" ");
-  const families = h2.addressFamilies ?? ["AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"];
-  return [
-    `ReadWritePaths=${[...new Set(h2.readWritePaths)].map(quoteExecArg).join(" ")}`,
-    // An empty bounding set drops every capability; the ambient set passes the kept ones to a non-root user.
-    ...caps ? [`AmbientCapabilities=${caps}`] : [],
-    `CapabilityBoundingSet=${caps}`,
-    "NoNewPrivileges=yes",
-    "PrivateTmp=yes",
-    "ProtectSystem=strict",
-    "ProtectHome=yes",
-    "ProtectKernelTunables=yes",
-    "ProtectKernelModules=yes",
-    "ProtectControlGroups=yes",
-    `RestrictAddressFamilies=${families.join(" ")}`,
-    "LockPersonality=yes",
-    "UMask=0077"
-  ];
-}
-function systemdUnitDir(scope, env = process.env) {
-  if (scope === "system") return "/etc/systemd/system";
-  const config2 = env["XDG_CONFIG_HOME"] || path10.posix.join(env["HOME"] ?? "/root", ".config");
-  return path10.posix.join(config2, "systemd", "user");
-}
-function parseSystemctlShow(text) {
-  const out = {};
-  for (const line of text.split("\n")) {
-    const i2 = line.indexOf("=");
-    if (i2 > 0) out[line.slice(0, i2)] = line.slice(i2 + 1).trim();
-  }
-  return out;
-}
-function systemdServiceManager(options = {}) {
-  const scope = options.scope ?? "system";
-  const runner = options.runner ?? createRunner();
-  const scopeArgs = scope === "user" ? ["--user"] : [];
-  const dir = options.unitDir ?? systemdUnitDir(scope, options.env ?? process.env);
-  const unit = (name) => {
-    checkName(name);
-    return name.includes(".") ? name : `${name}.service`;
-  };
-  const systemctl = (...args) => runChecked(runner, "systemctl", [...scopeArgs, ...args], {
-    timeout: 6e4,
-    hint: scope === "user" ? "is a user systemd instance running (loginctl enable-linger)?" : "run as root"
-  });
-  return {
-    kind: scope === "user" ? "systemd-user" : "systemd",
-    async install(spec) {
-      const file2 = inRoot(options.root, path10.posix.join(dir, `${spec.name}.service`));
-      const result2 = await writeFileAtomic(file2, renderSystemdUnit(spec, scope), { mode: 420 });
-      if (result2.changed) await systemctl("daemon-reload");
-      return { changed: result2.changed, path: file2 };
-    },
-    async enable(name) {
-      await systemctl("enable", unit(name));
-    },
-    async start(name) {
-      await systemctl("start", unit(name));
-    },
-    async stop(name) {
-      await systemctl("stop", unit(name));
-    },
-    async restart(name) {
-      await systemctl("restart", unit(name));
-    },
-    async status(name) {
-      const r = await systemctl(
-        "show",
-        unit(name),
-        "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID"
-      );
-      const p = parseSystemctlShow(r.stdout);
-      const pid = Number(p["MainPID"] ?? 0);
-      return {
-        name,
-        installed: p["LoadState"] === "loaded",
-        active: p["ActiveState"] === "active",
-        enabled: p["UnitFileState"] === "enabled",
-        detail: `${p["ActiveState"] ?? "unknown"} (${p["SubState"] ?? "unknown"})`,
-        ...pid > 0 ? { pid } : {}
-      };
-    },
-    async logs(name, logOptions = {}) {
-      const r = await runChecked(
-        runner,
-        "journalctl",
-        [
-          ...scopeArgs,
-          "-u",
-          unit(name),
-          "-n",
-          String(logOptions.lines ?? 100),
-          "--no-pager",
-          "-o",
-          "cat"
-        ],
-        { timeout: 3e4 }
-      );
-      return r.stdout;
-    }
-  };
-}
-
-// ../../packages/platform/src/services/windows.ts
-function windowsServiceCommands(spec, kind = "task") {
-  const [program, ...args] = spec.exec;
-  if (!program) throw new ServiceError(`${spec.name}: exec is empty`);
-  const name = psQuote(spec.name);
-  if (kind === "service") {
-    const binPath = [program, ...args].map((a2) => /\s/.test(a2) ? `"${a2}"` : a2).join(" ");
-    return {
-      install: {
-        file: "sc.exe",
-        args: [
-          "create",
-          spec.name,
-          "binPath=",
-          binPath,
-          "start=",
-          "auto",
-          "DisplayName=",
-          spec.description
-        ]
-      },
-      enable: { file: "sc.exe", args: ["config", spec.name, "start=", "auto"] },
-      start: { file: "sc.exe", args: ["start", spec.name] },
-      stop: { file: "sc.exe", args: ["stop", spec.name] },
-      status: powershellCommand(
-        `$s = Get-Service -Name ${name}; @{ state = [string]$s.Status; startType = [string]$s.StartType } | ConvertTo-Json -Compress`
-      )
-    };
-  }
-  const argList = `((@(${args.map(psQuote).join(", ")}) | ForEach-Object { if ($_ -match '\\s') { [char]34 + $_ + [char]34 } else { $_ } }) -join ' ')`;
-  const install = `$a = New-ScheduledTaskAction -Execute ${psQuote(program)}${args.length > 0 ? ` -Argument ${argList}` : ""}; $t = New-ScheduledTaskTrigger -AtLogOn -User $env:USERNAME; $s = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1); Register-ScheduledTask -TaskName ${name} -Action $a -Trigger $t -Settings $s -Description ${psQuote(spec.description)} -Force | Out-Null`;
-  return {
-    install: powershellCommand(install),
-    enable: powershellCommand(`Enable-ScheduledTask -TaskName ${name} | Out-Null`),
-    start: powershellCommand(`Start-ScheduledTask -TaskName ${name}`),
-    stop: powershellCommand(`Stop-ScheduledTask -TaskName ${name}`),
-    status: powershellCommand(
-      `$t = Get-ScheduledTask -TaskName ${name}; @{ state = [string]$t.State } | ConvertTo-Json -Compress`
-    )
-  };
-}
-function windowsServiceManager(options = {}) {
-  const runner = options.runner ?? createRunner();
-  const specs = /* @__PURE__ */ new Map();
-  const commands = (name) => windowsServiceCommands(
-    specs.get(name) ?? { name, description: name, exec: ["-"] },
-    options.kind
-  );
-  const exec = (c3) => runChecked(runner, c3.file, c3.args, { timeout: 12e4 });
-  const manager = {
-    kind: "windows",
-    async install(spec) {
-      specs.set(spec.name, spec);
-      await exec(windowsServiceCommands(spec, options.kind).install);
-      return { changed: true };
-    },
-    enable: async (name) => void await exec(commands(name).enable),
-    start: async (name) => void await exec(commands(name).start),
-    stop: async (name) => void await exec(commands(name).stop),
-    async restart(name) {
-      await manager.stop(name);
-      await manager.start(name);
-    },
-    async status(name) {
-      const c3 = commands(name).status;
-      const r = await runner.run(c3.file, c3.args, { timeout: 6e4 });
-      if (r.exitCode !== 0) {
-        return { name, installed: false, active: false, enabled: false, detail: "not installed" };
-      }
-      let parsed = {};
-      try {
-        parsed = JSON.parse(r.stdout);
-      } catch {
-        throw new ServiceError(`${name}: unexpected status output: ${r.stdout.slice(0, 200)}`);
-      }
-      const state = String(parsed.state ?? "Unknown");
-      return {
-        name,
-        installed: true,
-        active: state === "Running",
-        enabled: options.kind === "service" ? parsed.startType === "Automatic" : state !== "Disabled",
-        detail: state
-      };
-    },
-    async logs() {
-      throw new ServiceError("Windows services keep no Mesh log", {
-        hint: "see the program\u2019s own log (Syncthing: %LOCALAPPDATA%\\Syncthing)"
-      });
-    }
-  };
-  return manager;
-}
-
-// ../../packages/platform/src/services/detect.ts
-async function detectServiceManager(options) {
-  const runner = options.runner ? { runner: options.runner } : {};
-  if ((options.platform ?? process.platform) === "win32") return windowsServiceManager(runner);
-  if (await isSystemdPid1(options.root === void 0 ? {} : { root: options.root })) {
-    return systemdServiceManager({
-      ...runner,
-      ...options.scope ? { scope: options.scope } : {},
-      ...options.root ? { root: options.root } : {}
-    });
-  }
-  return supervisedServiceManager({ stateDir: options.stateDir, ...runner });
-}
-
-// ../../packages/platform/src/settings/dirs.ts
-import os2 from "os";
-import path11 from "path";
 
 // ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -62484,7 +62054,474 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// ../../packages/platform/src/services/supervisor-script.ts
+var SUPERVISOR_SCRIPT = String.raw`
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const [dir, name] = process.argv.slice(1);
+const file = (ext) => path.join(dir, name + ext);
+const spec = JSON.parse(fs.readFileSync(file('.json'), 'utf8'));
+const base = Math.max(0.05, spec.restartSec ?? 1) * 1000;
+let child, stopping = false, failures = 0;
+const log = (msg) => fs.appendFileSync(file('.log'), '[mesh-supervisor ' + new Date().toISOString() + '] ' + msg + '\n');
+const writePid = (ext, pid) => { fs.writeFileSync(file(ext) + '.tmp', String(pid) + '\n'); fs.renameSync(file(ext) + '.tmp', file(ext)); };
+writePid('.supervisor.pid', process.pid);
+function run() {
+  const out = fs.openSync(file('.log'), 'a');
+  const started = Date.now();
+  child = spawn(spec.exec[0], spec.exec.slice(1), {
+    cwd: spec.workingDirectory || dir, env: { ...process.env, ...(spec.env || {}) }, stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  child.on('error', (e) => log('cannot start: ' + e.message));
+  if (child.pid) { writePid('.pid', child.pid); log('started pid ' + child.pid); }
+  child.on('exit', (code, signal) => {
+    fs.rmSync(file('.pid'), { force: true });
+    if (stopping) return;
+    log('exited ' + (signal || code));
+    if (spec.restart === 'no' || (spec.restart !== 'always' && code === 0)) return finish();
+    if (Date.now() - started > 30000) failures = 0;
+    const delay = Math.min(base * 2 ** failures, 60000);
+    failures++;
+    setTimeout(run, delay);
+  });
+}
+function finish() { fs.rmSync(file('.supervisor.pid'), { force: true }); process.exit(0); }
+process.on('SIGTERM', () => {
+  stopping = true;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return finish();
+  child.once('exit', finish);
+  child.kill('SIGTERM');
+  setTimeout(() => child.kill('SIGKILL'), 10000).unref();
+});
+run();
+`;
+
+// ../../packages/platform/src/services/supervised.ts
+var storedSpec = external_exports.looseObject({
+  name: external_exports.string(),
+  description: external_exports.string(),
+  exec: external_exports.array(external_exports.string()).min(1),
+  env: external_exports.record(external_exports.string(), external_exports.string()).optional(),
+  enabled: external_exports.boolean().optional()
+});
+function alive(pid) {
+  if (pid === void 0 || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error62) {
+    return error62.code === "EPERM";
+  }
+}
+var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function signalProcess(pid, signal, runner, kill = process.kill) {
+  try {
+    kill(pid, signal);
+    return;
+  } catch (error62) {
+    const code2 = error62.code;
+    if (code2 === "ESRCH") return;
+    if (code2 !== "EPERM" || !runner || runner.prefix.length === 0) throw error62;
+  }
+  const r = await runner.run("kill", ["-s", signal.slice(3), String(pid)], { timeout: 1e4 });
+  if (r.exitCode !== 0) {
+    throw new ServiceError(`could not send ${signal} to pid ${pid}: ${r.stderr.trim()}`, {
+      hint: `the process belongs to another user; stop it with ${runner.prefix.join(" ")} kill ${pid}`
+    });
+  }
+}
+function supervisedServiceManager(options) {
+  const dir = options.stateDir;
+  const file2 = (name, ext) => {
+    if (!/^[A-Za-z0-9_.@-]+$/.test(name))
+      throw new ServiceError(`not a valid service name: ${name}`);
+    return path9.join(dir, `${name}${ext}`);
+  };
+  const readPid = async (name, ext) => {
+    const text = await readIfExists(file2(name, ext));
+    return text === void 0 ? void 0 : Number(text.trim());
+  };
+  const readSpec = async (name) => {
+    const text = await readIfExists(file2(name, ".json"));
+    if (text === void 0) return void 0;
+    const parsed = storedSpec.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      throw new ServiceError(`${name}: the stored service spec ${file2(name, ".json")} is damaged`, {
+        cause: parsed.error,
+        hint: "install the service again (it rewrites the spec)"
+      });
+    }
+    return parsed.data;
+  };
+  const manager = {
+    kind: "supervised",
+    async install(spec) {
+      const previous = await readSpec(spec.name);
+      const content = `${JSON.stringify({ ...spec, enabled: previous?.enabled ?? false }, null, 2)}
+`;
+      const r = await writeFileAtomic(file2(spec.name, ".json"), content, {
+        mode: 384,
+        backup: false
+      });
+      return { changed: r.changed, path: file2(spec.name, ".json") };
+    },
+    async enable(name) {
+      const spec = await readSpec(name);
+      if (!spec) throw new ServiceError(`${name} is not installed`);
+      await writeFileAtomic(
+        file2(name, ".json"),
+        `${JSON.stringify({ ...spec, enabled: true }, null, 2)}
+`,
+        {
+          mode: 384,
+          backup: false
+        }
+      );
+    },
+    async start(name) {
+      if (!await readSpec(name)) throw new ServiceError(`${name} is not installed`);
+      if (alive(await readPid(name, ".supervisor.pid"))) return;
+      const argv = [
+        ...options.runner?.prefix ?? [],
+        options.node ?? process.execPath,
+        "-e",
+        SUPERVISOR_SCRIPT,
+        dir,
+        name
+      ];
+      const [bin, ...args] = argv;
+      const child = execa(bin, args, {
+        detached: true,
+        stdio: "ignore",
+        cleanup: false,
+        reject: false
+      });
+      child.unref();
+      void child.catch(() => void 0);
+      let supervisorSeen = false;
+      for (let i2 = 0; i2 < 100; i2++) {
+        const supervisorUp = alive(await readPid(name, ".supervisor.pid"));
+        supervisorSeen ||= supervisorUp;
+        if (supervisorUp && alive(await readPid(name, ".pid"))) return;
+        if (supervisorSeen && !supervisorUp) return;
+        await sleep(50);
+      }
+      if (supervisorSeen) return;
+      throw new ServiceError(`${name}: the supervisor did not start`, {
+        hint: `see ${file2(name, ".log")}`
+      });
+    },
+    async stop(name) {
+      const pid = await readPid(name, ".supervisor.pid");
+      if (!alive(pid)) return;
+      await signalProcess(pid, "SIGTERM", options.runner);
+      for (let i2 = 0; i2 < 300 && alive(pid); i2++) await sleep(50);
+      if (alive(pid)) {
+        const childPid = await readPid(name, ".pid");
+        await signalProcess(pid, "SIGKILL", options.runner);
+        if (alive(childPid)) await signalProcess(childPid, "SIGKILL", options.runner);
+        await rm2(file2(name, ".supervisor.pid"), { force: true });
+        await rm2(file2(name, ".pid"), { force: true });
+      }
+    },
+    async restart(name) {
+      await manager.stop(name);
+      await manager.start(name);
+    },
+    async status(name) {
+      const spec = await readSpec(name);
+      const supervisor = await readPid(name, ".supervisor.pid");
+      const pid = await readPid(name, ".pid");
+      const running = alive(supervisor);
+      const childUp = running && alive(pid);
+      return {
+        name,
+        installed: spec !== void 0,
+        active: childUp,
+        enabled: spec?.enabled ?? false,
+        detail: childUp ? "running" : running ? "restarting" : "stopped",
+        ...childUp ? { pid } : {}
+      };
+    },
+    async logs(name, logOptions = {}) {
+      const text = await readFile3(file2(name, ".log"), "utf8").catch(() => "");
+      return text.split("\n").filter((l, i2, all) => l !== "" || i2 < all.length - 1).slice(-(logOptions.lines ?? 100)).join("\n");
+    }
+  };
+  return manager;
+}
+
+// ../../packages/platform/src/services/systemd.ts
+import path10 from "path";
+var NAME = /^[A-Za-z0-9:_.@-]+$/;
+function checkName(name) {
+  if (!NAME.test(name)) throw new ServiceError(`not a valid unit name: ${JSON.stringify(name)}`);
+}
+function quoteExecArg(arg) {
+  const escaped = arg.replace(/%/g, "%%").replace(/\$/g, "$$$$");
+  if (escaped !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(escaped)) return escaped;
+  return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+}
+function quoteEnv(key, value) {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    throw new ServiceError(`not a valid environment variable name: ${key}`);
+  }
+  return `"${`${key}=${value}`.replace(/%/g, "%%").replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+function renderSystemdUnit(spec, scope = "system") {
+  checkName(spec.name);
+  const [program] = spec.exec;
+  if (!program || !path10.posix.isAbsolute(program)) {
+    throw new ServiceError(
+      `ExecStart needs an absolute program path, got ${JSON.stringify(program)}`
+    );
+  }
+  const after = spec.after ?? (scope === "system" ? ["network-online.target"] : []);
+  const lines = ["# Written by @mesh/platform; edits are replaced on the next install.", "[Unit]"];
+  lines.push(`Description=${spec.description.replace(/\n/g, " ")}`);
+  if (after.length > 0) lines.push(`After=${after.join(" ")}`, `Wants=${after.join(" ")}`);
+  lines.push("", "[Service]", "Type=simple", `ExecStart=${spec.exec.map(quoteExecArg).join(" ")}`);
+  for (const [k, v] of Object.entries(spec.env ?? {})) lines.push(`Environment=${quoteEnv(k, v)}`);
+  if (spec.environmentFile) lines.push(`EnvironmentFile=${spec.environmentFile}`);
+  if (spec.workingDirectory) lines.push(`WorkingDirectory=${spec.workingDirectory}`);
+  if (spec.user && scope === "system") lines.push(`User=${spec.user}`);
+  if (spec.group && scope === "system") lines.push(`Group=${spec.group}`);
+  if (spec.reloadSignal) lines.push(`ExecReload=/bin/kill -${spec.reloadSignal} $MAINPID`);
+  lines.push(`Restart=${spec.restart ?? "on-failure"}`, `RestartSec=${spec.restartSec ?? 5}`);
+  if (spec.hardening && scope === "system") lines.push(...hardeningLines(spec.hardening));
+  lines.push(
+    "",
+    "[Install]",
+    `WantedBy=${scope === "user" ? "default.target" : "multi-user.target"}`
+  );
+  return `${lines.join("\n")}
+`;
+}
+function hardeningLines(h2) {
+  for (const p of h2.readWritePaths) {
+    if (!path10.posix.isAbsolute(p)) {
+      throw new ServiceError(`ReadWritePaths needs absolute paths, got ${JSON.stringify(p)}`);
+    }
+  }
+  const caps = (h2.capabilities ?? []).join(" ");
+  const families = h2.addressFamilies ?? ["AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"];
+  return [
+    `ReadWritePaths=${[...new Set(h2.readWritePaths)].map(quoteExecArg).join(" ")}`,
+    // An empty bounding set drops every capability; the ambient set passes the kept ones to a non-root user.
+    ...caps ? [`AmbientCapabilities=${caps}`] : [],
+    `CapabilityBoundingSet=${caps}`,
+    "NoNewPrivileges=yes",
+    "PrivateTmp=yes",
+    "ProtectSystem=strict",
+    "ProtectHome=yes",
+    "ProtectKernelTunables=yes",
+    "ProtectKernelModules=yes",
+    "ProtectControlGroups=yes",
+    `RestrictAddressFamilies=${families.join(" ")}`,
+    "LockPersonality=yes",
+    "UMask=0077"
+  ];
+}
+function systemdUnitDir(scope, env = process.env) {
+  if (scope === "system") return "/etc/systemd/system";
+  const config2 = env["XDG_CONFIG_HOME"] || path10.posix.join(env["HOME"] ?? "/root", ".config");
+  return path10.posix.join(config2, "systemd", "user");
+}
+function parseSystemctlShow(text) {
+  const out = {};
+  for (const line of text.split("\n")) {
+    const i2 = line.indexOf("=");
+    if (i2 > 0) out[line.slice(0, i2)] = line.slice(i2 + 1).trim();
+  }
+  return out;
+}
+function systemdServiceManager(options = {}) {
+  const scope = options.scope ?? "system";
+  const runner = options.runner ?? createRunner();
+  const scopeArgs = scope === "user" ? ["--user"] : [];
+  const dir = options.unitDir ?? systemdUnitDir(scope, options.env ?? process.env);
+  const unit = (name) => {
+    checkName(name);
+    return name.includes(".") ? name : `${name}.service`;
+  };
+  const systemctl = (...args) => runChecked(runner, "systemctl", [...scopeArgs, ...args], {
+    timeout: 6e4,
+    hint: scope === "user" ? "is a user systemd instance running (loginctl enable-linger)?" : "run as root"
+  });
+  return {
+    kind: scope === "user" ? "systemd-user" : "systemd",
+    async install(spec) {
+      const file2 = inRoot(options.root, path10.posix.join(dir, `${spec.name}.service`));
+      const result2 = await writeFileAtomic(file2, renderSystemdUnit(spec, scope), { mode: 420 });
+      if (result2.changed) await systemctl("daemon-reload");
+      return { changed: result2.changed, path: file2 };
+    },
+    async enable(name) {
+      await systemctl("enable", unit(name));
+    },
+    async start(name) {
+      await systemctl("start", unit(name));
+    },
+    async stop(name) {
+      await systemctl("stop", unit(name));
+    },
+    async restart(name) {
+      await systemctl("restart", unit(name));
+    },
+    async status(name) {
+      const r = await systemctl(
+        "show",
+        unit(name),
+        "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID"
+      );
+      const p = parseSystemctlShow(r.stdout);
+      const pid = Number(p["MainPID"] ?? 0);
+      return {
+        name,
+        installed: p["LoadState"] === "loaded",
+        active: p["ActiveState"] === "active",
+        enabled: p["UnitFileState"] === "enabled",
+        detail: `${p["ActiveState"] ?? "unknown"} (${p["SubState"] ?? "unknown"})`,
+        ...pid > 0 ? { pid } : {}
+      };
+    },
+    async logs(name, logOptions = {}) {
+      const r = await runChecked(
+        runner,
+        "journalctl",
+        [
+          ...scopeArgs,
+          "-u",
+          unit(name),
+          "-n",
+          String(logOptions.lines ?? 100),
+          "--no-pager",
+          "-o",
+          "cat"
+        ],
+        { timeout: 3e4 }
+      );
+      return r.stdout;
+    }
+  };
+}
+
+// ../../packages/platform/src/services/windows.ts
+var windowsServiceState = external_exports.looseObject({
+  state: external_exports.union([external_exports.string(), external_exports.number()]).nullish(),
+  startType: external_exports.union([external_exports.string(), external_exports.number()]).nullish()
+});
+function windowsServiceCommands(spec, kind = "task") {
+  const [program, ...args] = spec.exec;
+  if (!program) throw new ServiceError(`${spec.name}: exec is empty`);
+  const name = psQuote(spec.name);
+  if (kind === "service") {
+    const binPath = [program, ...args].map((a2) => /\s/.test(a2) ? `"${a2}"` : a2).join(" ");
+    return {
+      install: {
+        file: "sc.exe",
+        args: [
+          "create",
+          spec.name,
+          "binPath=",
+          binPath,
+          "start=",
+          "auto",
+          "DisplayName=",
+          spec.description
+        ]
+      },
+      enable: { file: "sc.exe", args: ["config", spec.name, "start=", "auto"] },
+      start: { file: "sc.exe", args: ["start", spec.name] },
+      stop: { file: "sc.exe", args: ["stop", spec.name] },
+      status: powershellCommand(
+        `$s = Get-Service -Name ${name}; @{ state = [string]$s.Status; startType = [string]$s.StartType } | ConvertTo-Json -Compress`
+      )
+    };
+  }
+  const argList = `((@(${args.map(psQuote).join(", ")}) | ForEach-Object { if ($_ -match '\\s') { [char]34 + $_ + [char]34 } else { $_ } }) -join ' ')`;
+  const install = `$a = New-ScheduledTaskAction -Execute ${psQuote(program)}${args.length > 0 ? ` -Argument ${argList}` : ""}; $t = New-ScheduledTaskTrigger -AtLogOn -User $env:USERNAME; $s = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1); Register-ScheduledTask -TaskName ${name} -Action $a -Trigger $t -Settings $s -Description ${psQuote(spec.description)} -Force | Out-Null`;
+  return {
+    install: powershellCommand(install),
+    enable: powershellCommand(`Enable-ScheduledTask -TaskName ${name} | Out-Null`),
+    start: powershellCommand(`Start-ScheduledTask -TaskName ${name}`),
+    stop: powershellCommand(`Stop-ScheduledTask -TaskName ${name}`),
+    status: powershellCommand(
+      `$t = Get-ScheduledTask -TaskName ${name}; @{ state = [string]$t.State } | ConvertTo-Json -Compress`
+    )
+  };
+}
+function windowsServiceManager(options = {}) {
+  const runner = options.runner ?? createRunner();
+  const specs = /* @__PURE__ */ new Map();
+  const commands = (name) => windowsServiceCommands(
+    specs.get(name) ?? { name, description: name, exec: ["-"] },
+    options.kind
+  );
+  const exec = (c3) => runChecked(runner, c3.file, c3.args, { timeout: 12e4 });
+  const manager = {
+    kind: "windows",
+    async install(spec) {
+      specs.set(spec.name, spec);
+      await exec(windowsServiceCommands(spec, options.kind).install);
+      return { changed: true };
+    },
+    enable: async (name) => void await exec(commands(name).enable),
+    start: async (name) => void await exec(commands(name).start),
+    stop: async (name) => void await exec(commands(name).stop),
+    async restart(name) {
+      await manager.stop(name);
+      await manager.start(name);
+    },
+    async status(name) {
+      const c3 = commands(name).status;
+      const r = await runner.run(c3.file, c3.args, { timeout: 6e4 });
+      if (r.exitCode !== 0) {
+        return { name, installed: false, active: false, enabled: false, detail: "not installed" };
+      }
+      let parsed;
+      try {
+        parsed = windowsServiceState.parse(JSON.parse(r.stdout));
+      } catch {
+        throw new ServiceError(`${name}: unexpected status output: ${r.stdout.slice(0, 200)}`);
+      }
+      const state = String(parsed.state ?? "Unknown");
+      return {
+        name,
+        installed: true,
+        active: state === "Running",
+        enabled: options.kind === "service" ? parsed.startType === "Automatic" : state !== "Disabled",
+        detail: state
+      };
+    },
+    async logs() {
+      throw new ServiceError("Windows services keep no Mesh log", {
+        hint: "see the program\u2019s own log (Syncthing: %LOCALAPPDATA%\\Syncthing)"
+      });
+    }
+  };
+  return manager;
+}
+
+// ../../packages/platform/src/services/detect.ts
+async function detectServiceManager(options) {
+  const runner = options.runner ? { runner: options.runner } : {};
+  if ((options.platform ?? process.platform) === "win32") return windowsServiceManager(runner);
+  if (await isSystemdPid1(options.root === void 0 ? {} : { root: options.root })) {
+    return systemdServiceManager({
+      ...runner,
+      ...options.scope ? { scope: options.scope } : {},
+      ...options.root ? { root: options.root } : {}
+    });
+  }
+  return supervisedServiceManager({ stateDir: options.stateDir, ...runner });
+}
+
 // ../../packages/platform/src/settings/dirs.ts
+import os2 from "os";
+import path11 from "path";
 function homeOf(options, win) {
   const env = options.env ?? process.env;
   return options.home ?? (win ? env["USERPROFILE"] : env["HOME"]) ?? os2.homedir();
@@ -73273,7 +73310,10 @@ ${r.stderr}`;
       output: output2
     };
   }
-  /** `tailscale version`: first line (short) and the `long version:` value. */
+  /**
+   * `tailscale version`: first line (short) and the `long version:` value. For just the
+   * `X.Y.Z` release, pass the output to {@link parseTailscaleVersion}.
+   */
   async version(options = {}) {
     const r = this.#check(await this.run(["version"], options));
     const lines = r.stdout.split("\n").map((l) => l.trim());
@@ -73446,6 +73486,12 @@ function toTailnetStatus(s) {
     version: s.Version ?? "",
     raw: s
   };
+}
+
+// ../../packages/tailscale/src/version.ts
+function parseTailscaleVersion(output2) {
+  const first = output2.split("\n")[0]?.trim() ?? "";
+  return /^v?(\d+\.\d+\.\d+)(?:[-+\s]|$)/.exec(first)?.[1];
 }
 
 // ../../packages/core/src/steps/tailscale.ts
@@ -74776,6 +74822,31 @@ async function snapshot(st, folderId) {
   };
 }
 
+// ../../packages/core/src/steps/versions.ts
+var PROGRAMS = [
+  { name: "tailscale", args: ["version"], input: "tailscale-bin" },
+  { name: "tailscaled", args: ["--version"], input: "tailscaled-bin" }
+];
+async function checkTailscaleVersion(wanted, binaries, env, runner = createRunner()) {
+  const wrong = [];
+  for (const p of PROGRAMS) {
+    const file2 = await findOnPath(
+      resolveMeshBinary(p.name, { explicit: binaries[p.name], env }),
+      env
+    );
+    let found;
+    try {
+      const r = await runner.run(file2, p.args, { timeout: 15e3 });
+      found = r.exitCode === 0 ? parseTailscaleVersion(r.stdout) ?? `an unknown version ("${r.stdout.split("\n")[0]}")` : `unknown (\`${p.name} ${p.args.join(" ")}\` exited ${r.exitCode})`;
+    } catch {
+      found = "not installed";
+    }
+    if (found !== wanted) wrong.push(`${p.name} is ${found} (${file2})`);
+  }
+  if (wrong.length === 0) return void 0;
+  return `input "tailscale-version" wants ${wanted}, but ${wrong.join(" and ")}: install Tailscale ${wanted} on the runner, or point tailscale-bin and tailscaled-bin at binaries of that version`;
+}
+
 // ../../packages/core/src/steps/wait-peers.ts
 import { setTimeout as sleep8 } from "timers/promises";
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
@@ -75265,25 +75336,6 @@ function parseInputs(get, env = process.env) {
   throw new InputError([...new Set(messages)].join("; "));
 }
 
-// src/privilege.ts
-var SUDO_PREFIX = ["sudo", "-n"];
-function decidePrivilege(o2) {
-  if (o2.isRoot) return { kind: "root" };
-  if (o2.userspace) return { kind: "userspace" };
-  if (o2.sudo) return { kind: "sudo", prefix: SUDO_PREFIX };
-  return {
-    kind: "none",
-    problem: "tailscaled needs root for a TUN device: run the job as root (e.g. a container job), give the runner passwordless sudo (`sudo -n true` failed), or set userspace: true"
-  };
-}
-async function sudoWorks(runner = createRunner()) {
-  try {
-    return (await runner.run(SUDO_PREFIX[0], [...SUDO_PREFIX.slice(1), "true"], { timeout: 1e4 })).exitCode === 0;
-  } catch {
-    return false;
-  }
-}
-
 // src/state.ts
 function saveSpec(proto2, spec) {
   proto2.saveState("state-dir", spec.stateDir);
@@ -75295,35 +75347,6 @@ function saveSpec(proto2, spec) {
   if (spec.daemonPrefix && spec.daemonPrefix.length > 0) {
     proto2.saveState("daemon-prefix", JSON.stringify(spec.daemonPrefix));
   }
-}
-
-// src/versions.ts
-var PROGRAMS = [
-  { name: "tailscale", args: ["version"], input: "tailscale-bin" },
-  { name: "tailscaled", args: ["--version"], input: "tailscaled-bin" }
-];
-function parseTailscaleVersion(output2) {
-  const first = output2.split("\n")[0]?.trim() ?? "";
-  return /^v?(\d+\.\d+\.\d+)(?:[-+\s]|$)/.exec(first)?.[1];
-}
-async function checkTailscaleVersion(wanted, binaries, env, runner = createRunner()) {
-  const wrong = [];
-  for (const p of PROGRAMS) {
-    const file2 = await findOnPath(
-      resolveMeshBinary(p.name, { explicit: binaries[p.name], env }),
-      env
-    );
-    let found;
-    try {
-      const r = await runner.run(file2, p.args, { timeout: 15e3 });
-      found = r.exitCode === 0 ? parseTailscaleVersion(r.stdout) ?? `an unknown version ("${r.stdout.split("\n")[0]}")` : `unknown (\`${p.name} ${p.args.join(" ")}\` exited ${r.exitCode})`;
-    } catch {
-      found = "not installed";
-    }
-    if (found !== wanted) wrong.push(`${p.name} is ${found} (${file2})`);
-  }
-  if (wrong.length === 0) return void 0;
-  return `input "tailscale-version" wants ${wanted}, but ${wrong.join(" and ")}: install Tailscale ${wanted} on the runner, or point tailscale-bin and tailscaled-bin at binaries of that version`;
 }
 
 // src/run-main.ts

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import type { MeshContext } from '@mesh/core';
+import { checkTailscaleVersion, type MeshContext } from '@mesh/core';
+import { decidePrivilege, sudoWorks } from '@mesh/platform';
 import { actionReporter, type ContextSpec, contextOptions } from './context.js';
 import { type ActionCore, describeError } from './core.js';
 import {
@@ -9,10 +10,8 @@ import {
   parseInputs,
   SECRET_INPUTS,
 } from './inputs.js';
-import { decidePrivilege, sudoWorks } from './privilege.js';
 import { type ActionProtocol, inputEnvName } from './protocol.js';
 import { saveSpec } from './state.js';
-import { checkTailscaleVersion } from './versions.js';
 
 export interface RunMainOptions {
   /** Where the TUN device is looked for (tests point it elsewhere). @default '/dev/net/tun' */

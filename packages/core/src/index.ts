@@ -114,5 +114,6 @@ export {
   ensureSyncthing,
 } from './steps/syncthing.js';
 export type { JoinTailnetOptions } from './steps/tailscale.js';
+export { checkTailscaleVersion } from './steps/versions.js';
 export { resolvePeerHost, type WaitForPeersOptions, waitForPeers } from './steps/wait-peers.js';
 export { type WatchPeersOptions, watchPeers } from './steps/watch.js';

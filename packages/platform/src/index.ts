@@ -51,6 +51,8 @@ export {
   packageManager,
 } from './packages/package-manager.js';
 export { type MeshRole, type PortPlan, portPlan, SYNCTHING_DISCOVERY_PORT } from './ports.js';
+// Privilege
+export { type DaemonPrivilege, decidePrivilege, SUDO_PREFIX, sudoWorks } from './privilege.js';
 export {
   createRunner,
   namespaceRunner,

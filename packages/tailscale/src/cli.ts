@@ -217,7 +217,10 @@ export class TailscaleCli {
     };
   }
 
-  /** `tailscale version`: first line (short) and the `long version:` value. */
+  /**
+   * `tailscale version`: first line (short) and the `long version:` value. For just the
+   * `X.Y.Z` release, pass the output to {@link parseTailscaleVersion}.
+   */
   async version(options: { signal?: AbortSignal } = {}): Promise<{ short: string; long: string }> {
     const r = this.#check(await this.run(['version'], options));
     const lines = r.stdout.split('\n').map((l) => l.trim());

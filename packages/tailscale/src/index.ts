@@ -57,3 +57,4 @@ export {
   type WaitForOptions,
   waitForState,
 } from './status-model.js';
+export { parseTailscaleVersion } from './version.js';

@@ -1,4 +1,5 @@
 import { createRunner, findOnPath, type Runner, resolveMeshBinary } from '@mesh/platform';
+import { parseTailscaleVersion } from '@mesh/tailscale';
 
 /** The binaries whose version `tailscale-version` pins, and how each prints it. */
 const PROGRAMS = [
@@ -6,17 +7,12 @@ const PROGRAMS = [
   { name: 'tailscaled', args: ['--version'], input: 'tailscaled-bin' },
 ] as const;
 
-/** `1.98.10` from a `tailscale version` / `tailscaled --version` first line (`1.98.10-dev…` too). */
-export function parseTailscaleVersion(output: string): string | undefined {
-  const first = output.split('\n')[0]?.trim() ?? '';
-  return /^v?(\d+\.\d+\.\d+)(?:[-+\s]|$)/.exec(first)?.[1];
-}
-
 /**
- * Checks that the tailscale and tailscaled this job will run (input path, else
- * `MESH_TAILSCALE(D)_BIN`, else the Mesh cache, else PATH: the order core uses) are version
+ * Checks that the tailscale and tailscaled this machine will run (`binaries` path, else
+ * `MESH_TAILSCALE(D)_BIN`, else the Mesh cache, else PATH: the order the steps use) are version
  * `wanted`. Returns one line saying what was wanted, what was found and what to do, or
- * undefined when both match. Nothing is downloaded: this action never installs Tailscale.
+ * undefined when both match. Nothing is downloaded or installed. The line names the Action's
+ * inputs (`tailscale-version`, `tailscale-bin`, `tailscaled-bin`), its only caller today.
  */
 export async function checkTailscaleVersion(
   wanted: string,

@@ -1,12 +1,15 @@
-import { createRunner, type Runner } from '@mesh/platform';
+import { createRunner, type Runner } from './runner.js';
 
-/** What `sudo` prefix daemons get on a GitHub-hosted runner (non-root, passwordless sudo). */
+/**
+ * The prefix that runs a daemon through passwordless sudo (`-n`: fail rather than prompt), as on
+ * a GitHub-hosted runner (non-root, passwordless sudo). Pass it to {@link createRunner}.
+ */
 export const SUDO_PREFIX = ['sudo', '-n'] as const;
 
 /**
- * How this job may run tailscaled: as root already (a container job), unprivileged
- * (`userspace: true` needs no root, so it is not escalated even when sudo works), behind
- * `sudo -n` (GitHub-hosted runners), or not at all (`problem` says what is needed).
+ * How this machine may run tailscaled: as root already (e.g. a container job), unprivileged
+ * (userspace networking needs no root, so it is not escalated even when sudo works), behind
+ * `sudo -n` (e.g. GitHub-hosted runners), or not at all (`problem` says what is needed).
  */
 export type DaemonPrivilege =
   | { kind: 'root' }
@@ -14,7 +17,11 @@ export type DaemonPrivilege =
   | { kind: 'sudo'; prefix: readonly string[] }
   | { kind: 'none'; problem: string };
 
-/** Decides {@link DaemonPrivilege}. Pure: the caller probes sudo (only when it matters). */
+/**
+ * Decides {@link DaemonPrivilege}. Pure: the caller probes sudo (only when it matters, e.g. with
+ * {@link sudoWorks}). The `none` problem is worded for a CI job (its only caller today, the
+ * Action, prints it as is).
+ */
 export function decidePrivilege(o: {
   isRoot: boolean;
   userspace: boolean;

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkTailscaleVersion, parseTailscaleVersion } from './versions.js';
+import { checkTailscaleVersion } from './versions.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -28,14 +28,6 @@ function fakeBinaries(versions: { tailscale: string; tailscaled: string }) {
     tailscaled: make('tailscaled', '--version', versions.tailscaled),
   };
 }
-
-describe('parseTailscaleVersion', () => {
-  it('reads the first line', () => {
-    expect(parseTailscaleVersion('1.98.10\n  long version: 1.98.10-mesh\n')).toBe('1.98.10');
-    expect(parseTailscaleVersion('1.99.0-dev20250101\n')).toBe('1.99.0');
-    expect(parseTailscaleVersion('garbage\n1.98.10')).toBeUndefined();
-  });
-});
 
 describe('checkTailscaleVersion', () => {
   it('passes when both binaries are the wanted version', async () => {

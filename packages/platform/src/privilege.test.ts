@@ -1,6 +1,6 @@
-import type { Runner } from '@mesh/platform';
 import { describe, expect, it } from 'vitest';
 import { decidePrivilege, sudoWorks } from './privilege.js';
+import type { Runner } from './runner.js';
 
 describe('decidePrivilege', () => {
   it('root: starts tailscaled directly, whatever else holds', () => {
