@@ -62146,14 +62146,15 @@ function supervisedServiceManager(options) {
   const readSpec = async (name) => {
     const text = await readIfExists(file2(name, ".json"));
     if (text === void 0) return void 0;
-    const parsed = storedSpec.safeParse(JSON.parse(text));
+    const raw = JSON.parse(text);
+    const parsed = storedSpec.safeParse(raw);
     if (!parsed.success) {
       throw new ServiceError(`${name}: the stored service spec ${file2(name, ".json")} is damaged`, {
         cause: parsed.error,
         hint: "install the service again (it rewrites the spec)"
       });
     }
-    return parsed.data;
+    return raw;
   };
   const manager = {
     kind: "supervised",

@@ -87,14 +87,16 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
   ): Promise<(ServiceSpec & { enabled?: boolean }) | undefined> => {
     const text = await readIfExists(file(name, '.json'));
     if (text === undefined) return undefined;
-    const parsed = storedSpec.safeParse(JSON.parse(text));
+    const raw: unknown = JSON.parse(text);
+    const parsed = storedSpec.safeParse(raw);
     if (!parsed.success) {
       throw new ServiceError(`${name}: the stored service spec ${file(name, '.json')} is damaged`, {
         cause: parsed.error,
         hint: 'install the service again (it rewrites the spec)',
       });
     }
-    return parsed.data as ServiceSpec & { enabled?: boolean };
+    // The file as written, not zod's copy: callers compare it with a new spec key by key, in order.
+    return raw as ServiceSpec & { enabled?: boolean };
   };
   const manager: ServiceManager = {
     kind: 'supervised',
