@@ -50,7 +50,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
     )
     .command(
       'peer',
-      'Pair Syncthing with every online mesh member (or add one device by ID)',
+      'Pair Syncthing with every mesh member whose agent vouches for it (or trust one device by ID)',
       (y) =>
         y
           .option('device-id', { type: 'string', describe: 'Manual mode: add this device ID' })
@@ -60,6 +60,18 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
             implies: 'device-id',
           })
           .option('name', { type: 'string', describe: 'Manual mode: the device name' })
+          .option('yes', {
+            alias: 'y',
+            type: 'boolean',
+            describe:
+              'Manual mode: trust the device without a prompt (no mesh node vouches for it)',
+            implies: 'device-id',
+          })
+          .option('prune', {
+            type: 'boolean',
+            describe: 'Remove Syncthing devices no mesh node vouches for (files are kept)',
+            conflicts: ['device-id', 'watch'],
+          })
           .option('watch', {
             type: 'boolean',
             describe:
@@ -68,9 +80,10 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           })
           .example('$0 peer', 'Pair with every online tailnet peer (run it on each machine)')
           .example('$0 peer --watch', 'On the server: let CI jobs and new machines in as they join')
+          .example('$0 peer --prune', 'Drop devices paired without a vouch (e.g. by an older mesh)')
           .example(
-            '$0 peer --device-id P56IOI7-... --address tcp://100.64.0.2:22001',
-            'Add one device by hand',
+            '$0 peer --device-id P56IOI7-... --address tcp://100.64.0.2:22001 --yes',
+            'Trust one device by hand',
           ),
       (a) =>
         run(async () =>
@@ -81,10 +94,19 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
               address: a.address,
               name: a.name,
               watch: a.watch,
+              prune: a.prune,
+              yes: a.yes,
             },
             out,
           ),
         ),
+    )
+    .command(
+      'agent',
+      'Run the mesh agent in the foreground (setup installs it as a service)',
+      (y) =>
+        y.example('$0 agent', 'Vouch for this node and pair every node that joins, until stopped'),
+      (a) => run(async () => (await import('./commands/agent.js')).agent({ json: a.json }, out)),
     )
     .command(
       'status',

@@ -67,14 +67,14 @@ export {
 export {
   type AddDeviceOptions,
   addDevice,
+  checkManualDevice,
   type PairPeersOptions,
   type PairPeersResult,
-  type ProbeDeviceIdOptions,
   pairPeers,
-  probeDeviceId,
+  pruneUntrusted,
+  type UntrustedDevice,
 } from './steps/peer.js';
 export {
-  type DeviceProbe,
   hostOf,
   type MeshPeer,
   type PeerPlan,
@@ -82,6 +82,16 @@ export {
   type PendingDevice,
   planPeering,
 } from './steps/peer-plan.js';
+export { AGENT_SERVICE, type RunAgentOptions, runAgent } from './steps/agent.js';
+export { VOUCH_PORT, type VouchAnswer } from './trust/protocol.js';
+export {
+  type AskVouchOptions,
+  askVouch,
+  type ListedNode,
+  type VouchedDevice,
+  type VouchOutcome,
+} from './trust/vouch-client.js';
+export { type ServeVouchesOptions, serveVouches } from './trust/vouch-server.js';
 export { isTransientJoinError, retryDelayMs } from './steps/retry.js';
 export {
   parsePostgresUrl,
@@ -99,6 +109,7 @@ export {
   type MeshStatusOptions,
   meshStatus,
   type StatusCheck,
+  type TrustReport,
 } from './steps/status.js';
 export { type SyncFolderOptions, syncFolder } from './steps/sync-folder.js';
 export {

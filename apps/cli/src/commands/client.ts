@@ -2,6 +2,7 @@ import { clientSetup as coreClientSetup, joinMesh } from '@mesh/core';
 import { readAuthKey } from '../auth-key.js';
 import { usageError } from '../boundary.js';
 import { context } from '../context.js';
+import { selfCommand } from '../self-command.js';
 import type { Output } from '../output/output.js';
 import { printPeerResult } from './peer.js';
 
@@ -23,7 +24,12 @@ export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<numb
   const authKey = (await readAuthKey(a, out)) ?? '';
   const ctx = await context(out);
   out.section('Client Setup');
-  const r = await coreClientSetup(ctx, { serverUrl: server, authKey, peer: a.peer });
+  const r = await coreClientSetup(ctx, {
+    serverUrl: server,
+    authKey,
+    peer: a.peer,
+    agentExec: [...selfCommand(), 'agent'],
+  });
   if (r.peer) printPeerResult(r.peer, out);
   out.section(r.changed ? 'Setup Complete' : 'Already set up');
   out.fields([

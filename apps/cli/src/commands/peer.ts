@@ -1,4 +1,12 @@
-import { addDevice, type PairPeersResult, pairPeers, watchPeers } from '@mesh/core';
+import { createInterface } from 'node:readline/promises';
+import {
+  addDevice,
+  checkManualDevice,
+  type PairPeersResult,
+  pairPeers,
+  pruneUntrusted,
+  watchPeers,
+} from '@mesh/core';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -8,6 +16,8 @@ export interface PeerArgs {
   address?: string | undefined;
   name?: string | undefined;
   watch?: boolean | undefined;
+  prune?: boolean | undefined;
+  yes?: boolean | undefined;
 }
 
 export function printPeerResult(r: PairPeersResult, out: Output): void {
@@ -19,30 +29,32 @@ export function printPeerResult(r: PairPeersResult, out: Output): void {
     ['Updated', r.updated.length],
     ['Folder shared with', r.shared.length],
     ['Refused', r.refused.length],
+    ['Not vouched for yet', r.unvouched.length],
   ]);
 }
 
+/** Asks on a terminal; anything but yes is no. Without a terminal, only `--yes` says yes. */
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 export async function peer(a: PeerArgs, out: Output): Promise<number> {
+  if (a.deviceId !== undefined) return manual(a, out);
   const ctx = await context(out);
-  if (a.deviceId !== undefined) {
-    const r = await addDevice(ctx, {
-      deviceId: a.deviceId,
-      ...(a.address ? { address: a.address } : {}),
-      ...(a.name ? { name: a.name } : {}),
-    });
-    if (r.changed)
-      out.ok(`Added ${r.name} (${r.deviceId.slice(0, 7)}...) and shared opt-shared with it`);
-    else out.ok(`${r.name} is already a peer: nothing to change`);
-    if (!r.address)
-      out.warn('No --address: discovery is off, so only the peer can connect to this machine');
-    out.section('Next Steps');
-    out.info(
-      'The peer must add this device too (mesh peer --device-id on the peer), Folder ID: opt-shared',
-    );
+  if (a.watch) return watch(ctx, out);
+  if (a.prune) {
+    out.section('Mesh Peer (prune)');
+    const r = await pruneUntrusted(ctx);
+    if (!r.changed) out.ok('nothing to change');
     out.result({ ok: true, ...r });
     return 0;
   }
-  if (a.watch) return watch(ctx, out);
   out.section('Mesh Peer');
   const r = await pairPeers(ctx);
   printPeerResult(r, out);
@@ -52,8 +64,38 @@ export async function peer(a: PeerArgs, out: Output): Promise<number> {
 }
 
 /**
+ * `mesh peer --device-id ID`: trusting a device no mesh agent vouches for is a person's act,
+ * so it is confirmed on a terminal or with `--yes`; the input is checked before the question.
+ */
+async function manual(a: PeerArgs, out: Output): Promise<number> {
+  const wanted = {
+    deviceId: a.deviceId ?? '',
+    ...(a.address ? { address: a.address } : {}),
+    ...(a.name ? { name: a.name } : {}),
+  };
+  const id = checkManualDevice(wanted);
+  const ctx = await context(out);
+  out.warn(
+    `Manual pairing: ${id.slice(0, 7)}... gets the shared folder although no mesh node vouches for it`,
+  );
+  const confirmed = a.yes === true || (await confirm('Trust this device with the shared folder?'));
+  const r = await addDevice(ctx, { ...wanted, confirmed });
+  if (r.changed)
+    out.ok(`Added ${r.name} (${r.deviceId.slice(0, 7)}...) and shared opt-shared with it`);
+  else out.ok(`${r.name} is already a peer: nothing to change`);
+  if (!r.address)
+    out.warn('No --address: discovery is off, so only the peer can connect to this machine');
+  out.section('Next Steps');
+  out.info(
+    'The peer must add this device too (mesh peer --device-id on the peer), Folder ID: opt-shared',
+  );
+  out.result({ ok: true, manual: true, ...r });
+  return 0;
+}
+
+/**
  * `mesh peer --watch`: pair now, then keep accepting mesh nodes as they appear (until SIGINT or
- * SIGTERM). Each run that changed something prints what; `--json` prints one line per run.
+ * SIGTERM); what the agent does, without vouching. `--json` prints one line per run.
  */
 async function watch(ctx: Awaited<ReturnType<typeof context>>, out: Output): Promise<number> {
   const stop = new AbortController();

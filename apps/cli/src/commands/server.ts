@@ -5,6 +5,7 @@ import {
   setupServer,
 } from '@mesh/core';
 import { context } from '../context.js';
+import { selfCommand } from '../self-command.js';
 import type { Output } from '../output/output.js';
 
 export interface ServerSetupArgs {
@@ -21,6 +22,7 @@ export async function serverSetup(a: ServerSetupArgs, out: Output): Promise<numb
     ...(a.postgres ? { postgres: a.postgres } : {}),
     ...(a.listen ? { listen: a.listen } : {}),
     ...(a.serverUrl ? { serverUrl: a.serverUrl } : {}),
+    agentExec: [...selfCommand(), 'agent'],
   });
   out.section(r.changed ? 'Server setup complete' : 'Server already set up');
   out.fields([

@@ -7,6 +7,7 @@ const SECTIONS: Array<[StatusCheck['section'], string]> = [
   ['headscale', 'Headscale Server'],
   ['tailscale', 'Tailscale'],
   ['syncthing', 'Syncthing'],
+  ['trust', 'Pairing Trust'],
   ['configuration', 'Configuration'],
   ['conflicts', 'Conflicts'],
 ];
@@ -58,6 +59,16 @@ export function printStatus(s: MeshStatus, verbose: boolean, out: Output): numbe
           out.line(
             `  - ${p.name || p.deviceId.slice(0, 7)} (${p.deviceId.slice(0, 7)}...): ${p.connected ? 'connected' : 'disconnected'}`,
           );
+    }
+    if (section === 'trust' && verbose) {
+      for (const d of s.trust.manual)
+        out.line(
+          `  - ${d.name || d.deviceId.slice(0, 7)} (${d.deviceId.slice(0, 7)}...): added by hand (manual)`,
+        );
+      for (const d of s.trust.untrusted)
+        out.line(
+          `  - ${d.name || d.deviceId.slice(0, 7)} (${d.deviceId.slice(0, 7)}...): vouched for by no node`,
+        );
     }
     if (section === 'conflicts' && verbose) for (const f of s.conflicts) out.line(`  - ${f}`);
   }

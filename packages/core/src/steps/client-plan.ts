@@ -53,7 +53,11 @@ export function clientSetupPlan(
       mode: 'auto',
     });
   }
-  steps.push({ id: 'syncthing', title: `Configure Syncthing for the ${role} role`, mode: 'auto' });
+  steps.push({
+    id: 'syncthing',
+    title: `Configure Syncthing for the ${role} role, start the mesh agent`,
+    mode: 'auto',
+  });
   if (platform.osType === 'windows') {
     steps.push({
       id: 'windows-firewall',

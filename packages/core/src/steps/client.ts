@@ -12,6 +12,7 @@ import {
   type MachineStepsOptions,
   runMachineStep,
 } from './machine.js';
+import { ensureAgent } from './agent.js';
 import { type PairPeersResult, pairPeers } from './peer.js';
 import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
@@ -140,6 +141,8 @@ export interface ClientSetupOptions {
   authKey: string;
   /** Run `mesh peer` at the end. @default true */
   peer?: boolean;
+  /** The command that runs `mesh agent` here; installed as a service before pairing. @default none */
+  agentExec?: readonly string[];
   /** Package/service managers, sshd check and Windows runner for the machine steps. @default this machine's */
   machine?: MachineStepsOptions;
 }
@@ -163,7 +166,7 @@ export interface ClientSetupResult {
  * `mesh client setup`: runs {@link clientSetupPlan} for this platform in order: check the server,
  * install what is missing, start and join Tailscale, save the URL, the WSL2 steps (systemd,
  * sshd on 2222), Syncthing for the role, the Windows steps (or, from WSL2, the hand-off of the
- * Windows script), then pair (`mesh peer`, server as introducer). Inputs are all checked before
+ * Windows script), then start the mesh agent and pair (`mesh peer`). Inputs are all checked before
  * anything changes; the URL is saved only once the join succeeded.
  */
 export async function clientSetup(
@@ -213,9 +216,13 @@ export async function clientSetup(
       case 'syncthing':
         st = await ensureSyncthing(ctx);
         changes.push(...st.changes);
+        // The agent vouches for this device: the members accept it only then.
+        if (o.agentExec && (await ensureAgent(ctx, o.agentExec)).changed) {
+          changes.push('started the mesh agent');
+        }
         break;
       case 'peer':
-        peer = await pairPeers(ctx, { serverIsIntroducer: true });
+        peer = await pairPeers(ctx);
         if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);
         break;
     }

@@ -6,40 +6,39 @@ const SRV = 'SRV0000-SRV0000-SRV0000-SRV0000-SRV0000-SRV0000-SRV0000-SRV0000';
 const WIN = 'WIN0000-WIN0000-WIN0000-WIN0000-WIN0000-WIN0000-WIN0000-WIN0000';
 const EVIL = 'EVIL000-EVIL000-EVIL000-EVIL000-EVIL000-EVIL000-EVIL000-EVIL000';
 
+const server = { hostname: 'server', ip: '100.64.0.1', nodeId: '1' };
+const windows = { hostname: 'windows', ip: '100.64.0.3', nodeId: '3' };
+
 function input(over: Partial<PeerPlanInput> = {}): PeerPlanInput {
   return {
     ownDeviceId: SELF,
     peers: [
-      { hostname: 'server', ip: '100.64.0.1', online: true, isServer: true },
-      { hostname: 'windows', ip: '100.64.0.3', online: true, isServer: false },
-      { hostname: 'old', ip: '100.64.0.9', online: false, isServer: false },
+      { ...server, online: true },
+      { ...windows, online: true },
+      { hostname: 'old', ip: '100.64.0.9', nodeId: '9', online: false },
     ],
-    probes: [
-      { ip: '100.64.0.1', port: 22000, deviceId: SRV },
-      { ip: '100.64.0.3', port: 22002, deviceId: WIN },
+    vouched: [
+      { ...server, port: 22000, deviceId: SRV },
+      { ...windows, port: 22002, deviceId: WIN },
     ],
+    unvouched: [],
     configured: [],
     folderDevices: [SELF],
     pending: [],
-    serverIsIntroducer: true,
     ...over,
   };
 }
 
 describe('planPeering', () => {
-  it('adds every probed peer with its static tailnet address and shares the folder', () => {
+  it('adds every vouched device at its tailnet address and sync port, and shares the folder', () => {
     const plan = planPeering(input());
     expect(plan.add).toEqual([
-      { deviceId: SRV, name: 'server', address: 'tcp://100.64.0.1:22000', introducer: true },
+      { deviceId: SRV, name: 'server', address: 'tcp://100.64.0.1:22000', introducer: false },
       { deviceId: WIN, name: 'windows', address: 'tcp://100.64.0.3:22002', introducer: false },
     ]);
     expect(plan.share).toEqual([SRV, WIN]);
     expect(plan.refused).toEqual([]);
-  });
-
-  it('does not mark the server as introducer on the server itself', () => {
-    const plan = planPeering(input({ serverIsIntroducer: false }));
-    expect(plan.add.every((a) => !a.introducer)).toBe(true);
+    expect(plan.trusted.map((t) => t.deviceId)).toEqual([SRV, WIN]);
   });
 
   it('changes nothing when everything is already configured (idempotent)', () => {
@@ -50,7 +49,7 @@ describe('planPeering', () => {
             deviceId: SRV,
             name: 'server',
             addresses: ['tcp://100.64.0.1:22000'],
-            introducer: true,
+            introducer: false,
           },
           {
             deviceId: WIN,
@@ -76,7 +75,25 @@ describe('planPeering', () => {
     ]);
   });
 
-  it('accepts a pending device only from the tailnet IP whose probe returned that ID', () => {
+  it('drops the introducer flag an earlier pairing set on the server', () => {
+    const plan = planPeering(
+      input({
+        configured: [
+          {
+            deviceId: SRV,
+            name: 'server',
+            addresses: ['tcp://100.64.0.1:22000'],
+            introducer: true,
+          },
+        ],
+      }),
+    );
+    expect(plan.update).toEqual([
+      { deviceId: SRV, name: 'server', address: 'tcp://100.64.0.1:22000', introducer: false },
+    ]);
+  });
+
+  it('accepts a pending device only from the tailnet IP whose agent vouched for that ID', () => {
     const plan = planPeering(
       input({ pending: [{ deviceId: WIN, name: 'windows', address: '100.64.0.3:41234' }] }),
     );
@@ -93,11 +110,12 @@ describe('planPeering', () => {
     expect(plan.add.map((a) => a.deviceId)).not.toContain(EVIL);
   });
 
-  it('refuses a device claiming a member IP with a different certificate', () => {
+  it("refuses a second device on a member's own address: its agent vouches for another ID", () => {
     const plan = planPeering(
       input({ pending: [{ deviceId: EVIL, name: 'x', address: '100.64.0.3:1234' }] }),
     );
-    expect(plan.refused[0]?.reason).toMatch(/does not match/);
+    expect(plan.refused[0]?.reason).toMatch(/vouches for another device ID/);
+    expect(plan.add.map((a) => a.deviceId)).not.toContain(EVIL);
   });
 
   it("refuses a known device ID connecting from another member's IP", () => {
@@ -108,22 +126,32 @@ describe('planPeering', () => {
     expect(plan.refused.map((r) => r.deviceId)).toEqual([WIN]);
   });
 
-  it('refuses devices from offline nodes and reports online peers without Syncthing', () => {
+  it('adds nothing for a node whose agent did not vouch, and refuses what connects from it', () => {
     const plan = planPeering(
       input({
-        probes: [{ ip: '100.64.0.1', port: 22000, deviceId: SRV }],
-        pending: [{ deviceId: EVIL, name: 'old', address: '100.64.0.9:1' }],
+        vouched: [{ ...server, port: 22000, deviceId: SRV }],
+        unvouched: [{ node: windows, reason: 'its mesh agent did not answer' }],
+        pending: [{ deviceId: EVIL, name: 'w', address: '100.64.0.3:5000' }],
       }),
     );
+    expect(plan.add.map((a) => a.deviceId)).toEqual([SRV]);
+    expect(plan.unvouched).toEqual([
+      { hostname: 'windows', ip: '100.64.0.3', reason: 'its mesh agent did not answer' },
+    ]);
+    expect(plan.refused[0]?.reason).toMatch(/vouched for no device: its mesh agent did not answer/);
+  });
+
+  it('refuses devices from offline nodes', () => {
+    const plan = planPeering(
+      input({ pending: [{ deviceId: EVIL, name: 'old', address: '100.64.0.9:1' }] }),
+    );
     expect(plan.refused[0]?.reason).toMatch(/offline/);
-    expect(plan.unreachable.map((p) => p.hostname)).toEqual(['windows']);
   });
 
   it('never adds itself', () => {
-    const plan = planPeering(
-      input({ probes: [{ ip: '100.64.0.1', port: 22000, deviceId: SELF }] }),
-    );
+    const plan = planPeering(input({ vouched: [{ ...server, port: 22000, deviceId: SELF }] }));
     expect(plan.add).toEqual([]);
+    expect(plan.trusted).toEqual([]);
   });
 });
 

@@ -1,24 +1,15 @@
 /**
- * Pure planning for `mesh peer`: given what this machine's tailscaled and Syncthing report,
- * decide which Syncthing devices to add, which folders to share, and which pending devices to
- * refuse. Kept free of I/O so every trust decision is unit-tested.
+ * Pure planning for `mesh peer`: given what this machine's tailscaled, the mesh agents of the
+ * other nodes and this machine's Syncthing report, decide which Syncthing devices to add, which
+ * folders to share, and which pending devices to refuse. Kept free of I/O so every trust
+ * decision is unit-tested. The rule (README of @mesh/core): a device is a mesh device only when
+ * the mesh agent of a node the control server lists vouched for it.
  */
+import type { ListedNode, VouchedDevice } from '../trust/vouch-client.js';
 
-/** A tailnet peer as this machine's own tailscaled reports it (Headscale vouched for it). */
-export interface MeshPeer {
-  hostname: string;
-  /** The peer's tailnet IPv4 (the address we dial and the one pending connections must come from). */
-  ip: string;
+/** A tailnet peer as this machine's own tailscaled reports it (the control server listed it). */
+export interface MeshPeer extends ListedNode {
   online: boolean;
-  /** Whether the peer is the Headscale server's own node (it becomes our introducer). */
-  isServer: boolean;
-}
-
-/** What a TLS probe of `ip:port` returned: the device ID of the certificate presented there. */
-export interface DeviceProbe {
-  ip: string;
-  port: number;
-  deviceId: string;
 }
 
 /** A device already in this Syncthing's config. */
@@ -40,13 +31,14 @@ export interface PendingDevice {
 export interface PeerPlanInput {
   ownDeviceId: string;
   peers: readonly MeshPeer[];
-  probes: readonly DeviceProbe[];
+  /** What the agents of the online peers vouched for. */
+  vouched: readonly VouchedDevice[];
+  /** Online peers whose agent vouched for nothing, and why. */
+  unvouched: ReadonlyArray<{ node: ListedNode; reason: string }>;
   configured: readonly ConfiguredDevice[];
   /** Device IDs the shared folder is already shared with. */
   folderDevices: readonly string[];
   pending: readonly PendingDevice[];
-  /** Mark the server as introducer (clients do; the server itself does not). */
-  serverIsIntroducer: boolean;
 }
 
 export interface DeviceAction {
@@ -64,17 +56,19 @@ export interface RefusedDevice {
 }
 
 export interface PeerPlan {
-  /** Devices to add (new) or update (address/introducer changed). */
+  /** Devices to add (new) or update (address changed, or an introducer flag to drop). */
   add: DeviceAction[];
   update: DeviceAction[];
-  /** Devices to share the folder with (all mesh devices, new or old). */
+  /** Devices to share the folder with (all vouched devices, new or old). */
   share: string[];
-  /** Pending devices that proved membership (already covered by `add`). */
+  /** Pending devices a vouch covers (already in `add`). */
   accepted: string[];
-  /** Pending devices that did not prove membership: dismissed, never added. */
+  /** Pending devices no vouch covers: dismissed, never added. */
   refused: RefusedDevice[];
-  /** Peers that are online but answered no probe (Syncthing not running there yet). */
-  unreachable: MeshPeer[];
+  /** Online peers whose agent did not vouch (not set up yet, no agent, or a wrong answer). */
+  unvouched: Array<{ hostname: string; ip: string; reason: string }>;
+  /** Every vouched device, for the record of trusted devices. */
+  trusted: VouchedDevice[];
 }
 
 /** Splits `IP:PORT`, `[v6]:PORT` or `tcp://IP:PORT` into its host part. */
@@ -95,53 +89,56 @@ export function planPeering(input: PeerPlanInput): PeerPlan {
     share: [],
     accepted: [],
     refused: [],
-    unreachable: [],
+    unvouched: input.unvouched.map((u) => ({
+      hostname: u.node.hostname,
+      ip: u.node.ip,
+      reason: u.reason,
+    })),
+    trusted: [],
   };
-  const meshDevices = new Map<string, DeviceAction>();
-
-  for (const peer of input.peers) {
-    if (!peer.online) continue;
-    const found = input.probes.filter((p) => p.ip === peer.ip);
-    if (found.length === 0) plan.unreachable.push(peer);
-    for (const probe of found) {
-      if (probe.deviceId === input.ownDeviceId) continue;
-      meshDevices.set(probe.deviceId, {
-        deviceId: probe.deviceId,
-        name: peer.hostname,
-        address: `tcp://${peer.ip}:${probe.port}`,
-        introducer: input.serverIsIntroducer && peer.isServer,
-      });
-    }
+  const vouchedById = new Map<string, VouchedDevice>();
+  for (const v of input.vouched) {
+    if (v.deviceId === input.ownDeviceId) continue;
+    vouchedById.set(v.deviceId, v);
+    plan.trusted.push(v);
   }
 
-  for (const action of meshDevices.values()) {
-    const have = configured.get(action.deviceId);
+  for (const v of vouchedById.values()) {
+    // No introducer: a device an introducer hands on would skip the vouch of its own node.
+    const action: DeviceAction = {
+      deviceId: v.deviceId,
+      name: v.hostname,
+      address: `tcp://${v.ip}:${v.port}`,
+      introducer: false,
+    };
+    const have = configured.get(v.deviceId);
     if (!have) plan.add.push(action);
     else if (
       !have.addresses.includes(action.address) ||
       have.addresses.length !== 1 ||
-      (action.introducer && !have.introducer)
+      have.introducer
     ) {
-      plan.update.push({ ...action, introducer: action.introducer || have.introducer });
+      plan.update.push(action);
     }
-    if (!input.folderDevices.includes(action.deviceId)) plan.share.push(action.deviceId);
+    if (!input.folderDevices.includes(v.deviceId)) plan.share.push(v.deviceId);
   }
 
   for (const p of input.pending) {
     const ip = hostOf(p.address);
-    if (meshDevices.has(p.deviceId)) {
-      const expected = meshDevices.get(p.deviceId);
-      if (expected && hostOf(expected.address) === ip) {
-        plan.accepted.push(p.deviceId);
-        continue;
-      }
+    const vouch = vouchedById.get(p.deviceId);
+    if (vouch && vouch.ip === ip) {
+      plan.accepted.push(p.deviceId);
+      continue;
     }
     const peer = peerByIp.get(ip);
+    const unvouched = input.unvouched.find((u) => u.node.ip === ip);
     const reason = !peer
       ? `connected from ${ip}, which is not a mesh node's tailnet address`
       : !peer.online
         ? `connected from ${ip} (${peer.hostname}), which is offline in the tailnet`
-        : `device ID does not match the certificate ${peer.hostname} (${ip}) presents`;
+        : unvouched
+          ? `${peer.hostname} (${ip}) vouched for no device: ${unvouched.reason}`
+          : `the mesh agent of ${peer.hostname} (${ip}) vouches for another device ID`;
     plan.refused.push({ deviceId: p.deviceId, name: p.name, address: p.address, reason });
   }
   return plan;

@@ -1,64 +1,15 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { readSavedServerUrl } from '@mesh/platform';
-import {
-  parseDeviceId,
-  probeDeviceId as probeSyncPort,
-  sameDeviceId,
-} from '@mesh/syncthing-client';
+import { parseDeviceId, sameDeviceId } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
-import { SHARED_FOLDER_ID, SYNC_PORTS } from './constants.js';
-import {
-  type DeviceProbe,
-  hostOf,
-  type MeshPeer,
-  type PeerPlan,
-  type PendingDevice,
-  planPeering,
-} from './peer-plan.js';
+import { findTrusted, readTrustedDevices, recordTrusted } from '../trust/trusted-devices.js';
+import { askVouch, type ListedNode, type VouchedDevice } from '../trust/vouch-client.js';
+import { SHARED_FOLDER_ID } from './constants.js';
+import { type MeshPeer, type PeerPlan, type PendingDevice, planPeering } from './peer-plan.js';
 import { type LocalSyncthing, requireSyncthing } from './syncthing.js';
 import { requireTailnetStatus } from './tailscale.js';
 
-export interface ProbeDeviceIdOptions {
-  /** Our own Syncthing home (cert.pem and key.pem are presented as the client certificate). */
-  home: string;
-  /** @default [22000, 22001, 22002] */
-  ports?: readonly number[];
-  /** @default 3000 (ms per port) */
-  timeout?: number;
-  signal?: AbortSignal;
-}
-
-/**
- * Reads the Syncthing device ID(s) a machine presents on its sync ports: a TLS handshake with
- * our own certificate, then SHA-256 of the peer certificate. No Syncthing message is exchanged.
- */
-export async function probeDeviceId(ip: string, o: ProbeDeviceIdOptions): Promise<DeviceProbe[]> {
-  const [cert, key] = await Promise.all([
-    readFile(path.join(o.home, 'cert.pem'), 'utf8'),
-    readFile(path.join(o.home, 'key.pem'), 'utf8'),
-  ]);
-  const results = await Promise.allSettled(
-    (o.ports ?? SYNC_PORTS).map(async (port) => {
-      const deviceId = await probeSyncPort({
-        host: ip,
-        port,
-        cert,
-        key,
-        timeout: o.timeout ?? 3000,
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      return { ip, port, deviceId };
-    }),
-  );
-  return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-}
-
 export interface PairPeersOptions {
-  /** Mark the server's device as introducer (clients do, so later joiners propagate). @default role !== 'server' */
-  serverIsIntroducer?: boolean;
   /** The folder shared with every mesh device. @default SHARED_FOLDER_ID ('opt-shared') */
   folderId?: string;
 }
@@ -66,13 +17,13 @@ export interface PairPeersOptions {
 export interface PairPeersResult {
   deviceId: string;
   changed: boolean;
-  added: Array<{ deviceId: string; name: string; address: string; introducer: boolean }>;
+  added: Array<{ deviceId: string; name: string; address: string }>;
   updated: Array<{ deviceId: string; name: string; address: string }>;
   shared: string[];
   accepted: string[];
   refused: Array<{ deviceId: string; name: string; address: string; reason: string }>;
-  /** Online peers whose Syncthing did not answer on any sync port. */
-  unreachable: Array<{ hostname: string; ip: string }>;
+  /** Online peers whose mesh agent vouched for no device (not set up yet, or no agent). */
+  unvouched: Array<{ hostname: string; ip: string; reason: string }>;
   peers: number;
 }
 
@@ -80,18 +31,8 @@ function firstIpv4(ips: readonly string[]): string | undefined {
   return ips.find((i) => /^\d+\.\d+\.\d+\.\d+$/.test(i));
 }
 
-/**
- * `mesh peer`: pair this machine's Syncthing with every online tailnet peer. Trust comes from
- * Headscale (the peer list is this node's own tailscaled status) and from the TLS probe (the
- * device ID is read from the certificate the peer presents at its tailnet IP). Pending devices
- * are accepted only when they connect from a mesh node's tailnet IP with the ID that probe
- * returns; everything else is dismissed and reported as refused.
- */
-export async function pairPeers(
-  ctx: MeshContext,
-  o: PairPeersOptions = {},
-): Promise<PairPeersResult> {
-  const st = await requireSyncthing(ctx);
+/** The tailnet peers this node's tailscaled lists (the control server's word on membership). */
+async function listedPeers(ctx: MeshContext): Promise<MeshPeer[]> {
   const ts = await requireTailnetStatus(ctx);
   if (ts.backendState !== 'Running') {
     throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
@@ -99,72 +40,71 @@ export async function pairPeers(
       hint: 'run mesh client join first',
     });
   }
-  const r = ctx.reporter;
-  const serverUrl = await readSavedServerUrl({ env: ctx.env }).catch(() => undefined);
-  const serverHost = serverUrl ? new URL(serverUrl).hostname : undefined;
-  const peers: MeshPeer[] = ts.peers.flatMap((p) => {
+  return ts.peers.flatMap((p) => {
     const ip = firstIpv4(p.ips);
-    if (!ip) return [];
-    const endpoints = [...(p.raw.Addrs ?? []), p.currentAddress ?? ''].map(hostOf);
-    const isServer =
-      (serverHost !== undefined && endpoints.includes(serverHost)) ||
-      ctx.settings.serverHostnames.includes(p.hostname.toLowerCase());
-    return [{ hostname: p.hostname, ip, online: p.online, isServer }];
+    return ip && p.id ? [{ hostname: p.hostname, ip, nodeId: p.id, online: p.online }] : [];
   });
+}
 
-  const wait = r.wait(
-    `Probing Syncthing on ${peers.filter((p) => p.online).length} online peer(s)`,
+/**
+ * `mesh peer`: pair this machine's Syncthing with every online tailnet peer whose mesh agent
+ * vouches for a device (see the trust rule in the README of @mesh/core). A peer is dialled
+ * only at its tailnet address and the sync port its agent names. A pending device is accepted
+ * only when it connects from the tailnet address of the node whose agent vouched for it;
+ * everything else is dismissed and reported as refused. Vouched devices are recorded as
+ * trusted, so `mesh status` can tell them from devices nothing vouched for.
+ */
+export async function pairPeers(
+  ctx: MeshContext,
+  o: PairPeersOptions = {},
+): Promise<PairPeersResult> {
+  const st = await requireSyncthing(ctx);
+  const peers = await listedPeers(ctx);
+  const r = ctx.reporter;
+  const online = peers.filter((p) => p.online);
+  const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
+  const outcomes = await Promise.all(
+    online.map((p) => askVouch(p, ctx.signal ? { signal: ctx.signal } : {})),
   );
-  const probes = (
-    await Promise.all(
-      peers
-        .filter((p) => p.online)
-        .map((p) =>
-          probeDeviceId(p.ip, {
-            home: st.home.home,
-            ...(ctx.signal ? { signal: ctx.signal } : {}),
-          }),
-        ),
-    )
-  ).flat();
-  wait.done(`${probes.length} device(s) found`);
+  const vouched: VouchedDevice[] = outcomes.flatMap((x) => (x.ok ? [x.device] : []));
+  const unvouched = outcomes.flatMap((x) => (x.ok ? [] : [{ node: x.node, reason: x.reason }]));
+  wait.done(`${vouched.length} vouched`);
 
   let plan: PeerPlan;
   try {
     const folderId = o.folderId ?? SHARED_FOLDER_ID;
-    plan = await planFor(
-      st,
-      folderId,
-      peers,
-      probes,
-      o.serverIsIntroducer ?? ctx.role !== 'server',
+    plan = await planFor(st, folderId, peers, vouched, unvouched);
+    await recordTrusted(
+      ctx,
+      plan.trusted.map((v) => ({
+        deviceId: v.deviceId,
+        name: v.hostname,
+        how: 'vouched' as const,
+        nodeId: v.nodeId,
+      })),
     );
     await applyPlan(st, folderId, plan);
   } catch (error) {
     throw toMeshError(error, 'pairing Syncthing');
   }
-  for (const a of plan.add)
-    r.ok(
-      `Added ${a.name} (${a.deviceId.slice(0, 7)}...) at ${a.address}${a.introducer ? ' as introducer' : ''}`,
-    );
+  for (const a of plan.add) r.ok(`Added ${a.name} (${a.deviceId.slice(0, 7)}...) at ${a.address}`);
   for (const a of plan.update)
     r.ok(`Updated ${a.name} (${a.deviceId.slice(0, 7)}...) to ${a.address}`);
   for (const x of plan.refused)
     r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || 'unnamed'}): ${x.reason}`);
-  for (const u of plan.unreachable)
-    r.warn(`${u.hostname} (${u.ip}) is online but its Syncthing did not answer`);
+  for (const u of plan.unvouched) r.warn(`${u.hostname} (${u.ip}) is not paired yet: ${u.reason}`);
   const changed =
     plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
   if (!changed) r.ok('Syncthing peers already up to date');
   return {
     deviceId: st.deviceId,
     changed,
-    added: plan.add,
+    added: plan.add.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
     updated: plan.update.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
     shared: plan.share,
     accepted: plan.accepted,
     refused: plan.refused,
-    unreachable: plan.unreachable.map(({ hostname, ip }) => ({ hostname, ip })),
+    unvouched: plan.unvouched,
     peers: peers.length,
   };
 }
@@ -173,8 +113,8 @@ async function planFor(
   st: LocalSyncthing,
   folderId: string,
   peers: MeshPeer[],
-  probes: DeviceProbe[],
-  serverIsIntroducer: boolean,
+  vouched: VouchedDevice[],
+  unvouched: Array<{ node: ListedNode; reason: string }>,
 ): Promise<PeerPlan> {
   const c = st.client;
   const [devices, folder, pendingMap] = await Promise.all([
@@ -190,7 +130,8 @@ async function planFor(
   return planPeering({
     ownDeviceId: st.deviceId,
     peers,
-    probes,
+    vouched,
+    unvouched,
     configured: devices
       .filter((d) => !sameDeviceId(d.deviceID, st.deviceId))
       .map((d) => ({
@@ -201,7 +142,6 @@ async function planFor(
       })),
     folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
     pending,
-    serverIsIntroducer,
   });
 }
 
@@ -213,13 +153,13 @@ async function applyPlan(st: LocalSyncthing, folderId: string, plan: PeerPlan): 
       name: a.name,
       addresses: [a.address],
       compression: 'metadata',
-      introducer: a.introducer,
+      introducer: false,
       autoAcceptFolders: false,
       paused: false,
     });
   }
   for (const a of plan.update) {
-    await c.config.devices.update(a.deviceId, { addresses: [a.address], introducer: a.introducer });
+    await c.config.devices.update(a.deviceId, { addresses: [a.address], introducer: false });
   }
   if (plan.share.length > 0) {
     const folder = await c.config.folders.get(folderId);
@@ -232,18 +172,66 @@ async function applyPlan(st: LocalSyncthing, folderId: string, plan: PeerPlan): 
   for (const x of plan.refused) await c.cluster.pending.dismissDevice(x.deviceId);
 }
 
+/** A Syncthing device in this machine's config that nothing vouched for and no person added. */
+export interface UntrustedDevice {
+  deviceId: string;
+  name: string;
+  addresses: string[];
+}
+
+/** Devices this machine's Syncthing talks to without a vouch or a manual `--yes` behind them. */
+export async function untrustedDevices(
+  ctx: MeshContext,
+  st: LocalSyncthing,
+): Promise<UntrustedDevice[]> {
+  const [devices, trusted] = await Promise.all([
+    st.client.config.devices.list(),
+    readTrustedDevices(ctx),
+  ]);
+  return devices
+    .filter((d) => !sameDeviceId(d.deviceID, st.deviceId) && !findTrusted(trusted, d.deviceID))
+    .map((d) => ({ deviceId: d.deviceID, name: d.name ?? '', addresses: d.addresses ?? [] }));
+}
+
+/**
+ * `mesh peer --prune`: removes from Syncthing every device that nothing vouches for (paired
+ * under an earlier, weaker rule, or added behind Mesh's back), after asking the agents of the
+ * online peers once more. Files are never touched: Syncthing only forgets the device.
+ */
+export async function pruneUntrusted(
+  ctx: MeshContext,
+): Promise<{ changed: boolean; removed: UntrustedDevice[]; paired: PairPeersResult }> {
+  const paired = await pairPeers(ctx);
+  const st = await requireSyncthing(ctx);
+  const removed = await untrustedDevices(ctx, st);
+  try {
+    for (const d of removed) {
+      await st.client.config.devices.remove(d.deviceId);
+      ctx.reporter.ok(
+        `Removed ${d.name || 'unnamed'} (${d.deviceId.slice(0, 7)}...): nothing vouches for it`,
+      );
+    }
+  } catch (error) {
+    throw toMeshError(error, 'removing untrusted devices');
+  }
+  if (removed.length === 0) ctx.reporter.ok('Every device is vouched for or was added by hand');
+  return { changed: removed.length > 0 || paired.changed, removed, paired };
+}
+
 export interface AddDeviceOptions {
   deviceId: string;
   /** `tcp://IP:PORT`; without it the peer can only connect to us (discovery is off). */
   address?: string;
   name?: string;
+  /**
+   * The person's confirmation that this device is trusted without a vouch (the CLI asks on a
+   * terminal, or takes `--yes`). Without it nothing is added.
+   */
+  confirmed: boolean;
 }
 
-/** `mesh peer --device-id ID [--address tcp://IP:PORT]`: the earlier tool's manual mode. */
-export async function addDevice(
-  ctx: MeshContext,
-  o: AddDeviceOptions,
-): Promise<{ deviceId: string; changed: boolean; name: string; address: string | undefined }> {
+/** Parses and checks `mesh peer --device-id ID [--address tcp://IP:PORT]` before anything changes. */
+export function checkManualDevice(o: Omit<AddDeviceOptions, 'confirmed'>): string {
   let id: string;
   try {
     id = parseDeviceId(o.deviceId).id;
@@ -260,18 +248,41 @@ export async function addDevice(
   ) {
     throw new MeshError(`--address must be tcp://IP:PORT, got ${JSON.stringify(o.address)}`, {
       kind: 'badInput',
+      hint: 'for example --address tcp://100.64.0.2:22001',
+    });
+  }
+  return id;
+}
+
+/**
+ * `mesh peer --device-id ID [--address tcp://IP:PORT] --yes`: manual mode. An explicit act of
+ * trust: the device gets the shared folder without any node vouching for it, and is recorded
+ * as added by hand (`mesh status -v` lists it so).
+ */
+export async function addDevice(
+  ctx: MeshContext,
+  o: AddDeviceOptions,
+): Promise<{ deviceId: string; changed: boolean; name: string; address: string | undefined }> {
+  const id = checkManualDevice(o);
+  if (!o.confirmed) {
+    throw new MeshError('adding a device by ID trusts it with the shared folder: not confirmed', {
+      kind: 'badInput',
+      hint: 'answer yes at the prompt, or pass --yes if you trust this device',
     });
   }
   const st = await requireSyncthing(ctx);
   if (sameDeviceId(id, st.deviceId)) {
-    throw new MeshError('Cannot add yourself as a peer', { kind: 'badInput' });
+    throw new MeshError('Cannot add yourself as a peer', {
+      kind: 'badInput',
+      hint: 'give the device ID of the other machine (mesh status --verbose there)',
+    });
   }
   const name = o.name ?? `peer-${id.slice(0, 7)}`;
   const addresses = o.address ? [o.address] : ['dynamic'];
   try {
     const c = st.client;
     const existing = (await c.config.devices.list()).find((d) => sameDeviceId(d.deviceID, id));
-    let changed = false;
+    let changed = await recordTrusted(ctx, [{ deviceId: id, name, how: 'manual' }]);
     if (!existing) {
       await c.config.devices.add({
         deviceID: id,

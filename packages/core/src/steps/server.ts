@@ -20,6 +20,7 @@ import { MeshError } from '../errors.js';
 import { serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { MESH_USER } from './constants.js';
+import { ensureAgent } from './agent.js';
 import { ensureSyncthing } from './syncthing.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
 
@@ -151,6 +152,8 @@ export interface SetupServerOptions {
   listen?: string;
   /** URL clients use. @default `http://<listen>` */
   serverUrl?: string;
+  /** The command that runs `mesh agent` here; installed as a service at the end. @default none */
+  agentExec?: readonly string[];
 }
 
 export interface SetupServerResult {
@@ -292,6 +295,11 @@ export async function setupServer(
   // 5. Syncthing.
   const st = await ensureSyncthing(ctx);
   changes.push(...st.changes);
+
+  // 6. The agent: vouches for this node and pairs every node that joins.
+  if (o.agentExec && (await ensureAgent(ctx, o.agentExec)).changed) {
+    changes.push('started the mesh agent');
+  }
 
   return {
     changed: changes.length > 0,

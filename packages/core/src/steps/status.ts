@@ -1,8 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { readSavedServerUrl } from '@mesh/platform';
-import { findConflicts } from '@mesh/syncthing-client';
+import { findConflicts, sameDeviceId } from '@mesh/syncthing-client';
 import { LocalApiClient } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { toMeshError } from '../map-error.js';
+import { VOUCH_PORT } from '../trust/protocol.js';
+import { findTrusted, readTrustedDevices } from '../trust/trusted-devices.js';
+import { agentRunning } from './agent.js';
 import { SHARED_FOLDER_ID } from './constants.js';
 import { type ServerStatus, serverStatus } from './nodes.js';
 import { connectSyncthing, syncthingAnswers } from './syncthing.js';
@@ -10,7 +14,14 @@ import { tailnetStatus } from './tailscale.js';
 
 /** One health check; every failed (`fail`) check is one issue. */
 export interface StatusCheck {
-  section: 'environment' | 'headscale' | 'tailscale' | 'syncthing' | 'configuration' | 'conflicts';
+  section:
+    | 'environment'
+    | 'headscale'
+    | 'tailscale'
+    | 'syncthing'
+    | 'trust'
+    | 'configuration'
+    | 'conflicts';
   name: string;
   level: 'ok' | 'info' | 'warn' | 'fail';
   message: string;
@@ -32,6 +43,17 @@ export interface SyncthingPeerReport {
   name: string;
   connected: boolean;
   address?: string;
+}
+
+/** How this machine's Syncthing devices came to be trusted. */
+export interface TrustReport {
+  /** Whether the mesh agent (which vouches for this node) runs. */
+  agent: boolean;
+  vouched: Array<{ deviceId: string; name: string }>;
+  /** Added by a person with `mesh peer --device-id --yes`. */
+  manual: Array<{ deviceId: string; name: string }>;
+  /** In Syncthing's config with nothing behind it: `mesh peer --prune` removes them. */
+  untrusted: Array<{ deviceId: string; name: string }>;
 }
 
 export interface MeshStatus {
@@ -59,6 +81,7 @@ export interface MeshStatus {
       | { id: string; state: string | undefined; needFiles: number; needBytes: number }
       | undefined;
   };
+  trust: TrustReport;
   headscale?: Omit<ServerStatus, 'keys'> & { keys: number };
   serverUrl: string | undefined;
   conflicts: string[];
@@ -277,6 +300,8 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
     add({ section: 'syncthing', name: 'running', level: 'fail', message: e.message, fix: e.hint });
   }
 
+  const trust = await trustChecks(ctx, add);
+
   // Configuration.
   const serverUrl =
     ctx.settings.serverUrl ?? (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
@@ -321,11 +346,97 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
     environment: env,
     tailscale,
     syncthing,
+    trust,
     ...(headscale ? { headscale } : {}),
     serverUrl,
     conflicts,
     checks,
   };
+}
+
+/**
+ * The trust rule, checked: the agent runs (else no other node can pair with this one), the
+ * agent's port is still one only root can bind here, and every Syncthing device this machine
+ * shares with was vouched for by a node's agent or added by a person.
+ */
+async function trustChecks(ctx: MeshContext, add: (c: StatusCheck) => void): Promise<TrustReport> {
+  const report: TrustReport = {
+    agent: await agentRunning(ctx),
+    vouched: [],
+    manual: [],
+    untrusted: [],
+  };
+  add(
+    report.agent
+      ? { section: 'trust', name: 'agent', level: 'ok', message: 'The mesh agent is running' }
+      : {
+          section: 'trust',
+          name: 'agent',
+          level: 'fail',
+          message: 'The mesh agent is not running: no other machine can pair with this one',
+          fix:
+            ctx.role === 'server'
+              ? 'mesh server setup (it installs and starts the agent)'
+              : 'mesh client setup (it installs and starts the agent)',
+        },
+  );
+  const start = await unprivilegedPortStart();
+  if (start !== undefined && start <= VOUCH_PORT) {
+    add({
+      section: 'trust',
+      name: 'port',
+      level: 'fail',
+      message: `Any user can bind port ${VOUCH_PORT} here (net.ipv4.ip_unprivileged_port_start=${start}) and answer in the agent's place`,
+      fix: 'sysctl -w net.ipv4.ip_unprivileged_port_start=1024',
+    });
+  }
+  try {
+    const st = await connectSyncthing(ctx);
+    if (!(await syncthingAnswers(st))) return report;
+    const [devices, trusted] = await Promise.all([
+      st.client.config.devices.list(),
+      readTrustedDevices(ctx),
+    ]);
+    for (const d of devices) {
+      if (sameDeviceId(d.deviceID, st.deviceId)) continue;
+      const entry = { deviceId: d.deviceID, name: d.name ?? '' };
+      const t = findTrusted(trusted, d.deviceID);
+      if (!t) report.untrusted.push(entry);
+      else if (t.how === 'manual') report.manual.push(entry);
+      else report.vouched.push(entry);
+    }
+  } catch (error) {
+    const e = toMeshError(error);
+    add({ section: 'trust', name: 'devices', level: 'fail', message: e.message, fix: e.hint });
+    return report;
+  }
+  if (report.untrusted.length > 0) {
+    add({
+      section: 'trust',
+      name: 'devices',
+      level: 'fail',
+      message: `${report.untrusted.length} Syncthing device(s) that no mesh node vouches for: ${report.untrusted.map((d) => d.name || d.deviceId.slice(0, 7)).join(', ')}`,
+      fix: 'mesh peer --prune (removes them from Syncthing; no file is touched)',
+    });
+  } else {
+    add({
+      section: 'trust',
+      name: 'devices',
+      level: 'ok',
+      message: `Devices: ${report.vouched.length} vouched for by their node${report.manual.length > 0 ? `, ${report.manual.length} added by hand` : ''}`,
+    });
+  }
+  return report;
+}
+
+/** `net.ipv4.ip_unprivileged_port_start` of this network namespace (Linux), if readable. */
+async function unprivilegedPortStart(): Promise<number | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  const text = await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').catch(
+    () => undefined,
+  );
+  const n = text === undefined ? Number.NaN : Number.parseInt(text, 10);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 export interface ConflictReport {

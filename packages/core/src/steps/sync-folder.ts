@@ -3,6 +3,7 @@ import { sameDeviceId } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
+import { serveVouches } from '../trust/vouch-server.js';
 import { pairPeers } from './peer.js';
 import { type FolderProgress, type FolderSnapshot, folderProgress } from './sync-plan.js';
 import { connectSyncthing, ensureSyncthing, type LocalSyncthing } from './syncthing.js';
@@ -26,9 +27,9 @@ export interface SyncFolderOptions {
  * Joins this machine's Syncthing to the mesh's shared folder and waits until it is in sync.
  * Starts Syncthing (offline settings, listening on this node's tailnet IPv4 only, quick
  * reconnects), shares `folderId` at `folderPath`, and pairs exactly like `mesh peer`: the
- * tailnet peers' sync ports are TLS-probed for their device IDs and those devices are added at
- * their tailnet addresses. The other side accepts this device the same way (`mesh peer --watch`
- * on a member), so no API key of another machine is ever needed. Pairing is repeated until a
+ * devices the peers' mesh agents vouch for are added at their tailnet addresses. While it
+ * waits it vouches for this device itself (as the agent does; this needs root), so the
+ * members' agents accept it the same way and no API key of another machine is ever needed. Pairing is repeated until a
  * peer has connected; then it waits until nothing is needed (db status idle, 0 items needed).
  */
 export async function syncFolder(
@@ -58,6 +59,11 @@ export async function syncFolder(
   });
   const folderId = o.folderId ?? 'opt-shared';
   const local = await connectSyncthing(ctx);
+  const vouching = new AbortController();
+  const vouches = serveVouches(ctx, {
+    signal: AbortSignal.any([vouching.signal, signal]),
+    onError: (error) => ctx.reporter.warn(toMeshError(error).message),
+  });
   const wait = ctx.reporter.wait(`Waiting for folder ${folderId} to be in sync`);
   let progress: FolderProgress = 'no-peers';
   let emptySince: number | undefined;
@@ -70,7 +76,7 @@ export async function syncFolder(
         Date.now() - lastPair > 5000
       ) {
         lastPair = Date.now();
-        await pairPeers(ctx, { folderId, serverIsIntroducer: false });
+        await pairPeers(ctx, { folderId });
       }
       progress = folderProgress(await snapshot(local, folderId));
       if (progress === 'in-sync') break;
@@ -85,10 +91,13 @@ export async function syncFolder(
     if (signal.aborted) {
       throw new MeshError(`folder ${folderId} was not in sync in time (${describe(progress)})`, {
         cause: error,
-        hint: 'run mesh peer --watch on a mesh member (e.g. the server) so it accepts new devices',
+        hint: 'check that the mesh agent runs on the members (mesh status there) and that this job runs as root',
       });
     }
     throw toMeshError(error, `syncing folder ${folderId}`);
+  } finally {
+    vouching.abort();
+    await vouches;
   }
   wait.done();
   return { deviceId: st.deviceId, folderPath: st.folderPath };

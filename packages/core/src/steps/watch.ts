@@ -18,8 +18,8 @@ export interface WatchPeersOptions extends PairPeersOptions {
 
 /**
  * `mesh peer --watch`: keeps this member accepting new mesh nodes as they appear. It runs the
- * same verified logic as {@link pairPeers} (membership from this node's tailscaled, device IDs
- * from TLS probes of the tailnet addresses), once at start, again whenever the local Syncthing
+ * same rule as {@link pairPeers} (membership from this node's tailscaled, device IDs vouched for
+ * by each node's mesh agent), once at start, again whenever the local Syncthing
  * reports a device waiting (`PendingDevicesChanged` with additions, `DeviceRejected`, or lost
  * events), and every `intervalMs` as a safety net. Runs never overlap; requests during a run
  * coalesce into one more run. A failing run is reported and watching goes on.
@@ -38,10 +38,7 @@ export async function watchPeers(
   const timer = setInterval(request, o.intervalMs ?? 30_000);
   signal.addEventListener('abort', () => wake?.(), { once: true });
   const events = listen(ctx, signal, request, o.onError);
-  const pairOptions: PairPeersOptions = {
-    ...(o.serverIsIntroducer === undefined ? {} : { serverIsIntroducer: o.serverIsIntroducer }),
-    ...(o.folderId === undefined ? {} : { folderId: o.folderId }),
-  };
+  const pairOptions: PairPeersOptions = o.folderId === undefined ? {} : { folderId: o.folderId };
   let runs = 0;
   try {
     while (!signal.aborted) {

@@ -1,0 +1,80 @@
+import type { MeshContext } from '../context.js';
+import { ensureService, serviceManager } from '../internal/services.js';
+import { toMeshError } from '../map-error.js';
+import { serveVouches } from '../trust/vouch-server.js';
+import type { PairPeersResult } from './peer.js';
+import { watchPeers } from './watch.js';
+
+/** The service name of the agent on every manager (systemd unit, supervised, Windows task). */
+export const AGENT_SERVICE = 'mesh-agent';
+
+export interface RunAgentOptions {
+  /** Stops the agent; `runAgent` then resolves. */
+  signal: AbortSignal;
+  /** Safety-net pairing period, in ms. @default 15000 */
+  intervalMs?: number;
+  onListening?: (address: string) => void;
+  onPair?: (result: PairPeersResult) => void;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * `mesh agent`: the long-running part of Mesh on every machine. It vouches for this node's
+ * Syncthing device to the other nodes' agents (the trust rule in the README), and pairs this
+ * machine with every node whose agent vouches, whenever a device knocks and every
+ * `intervalMs`. Runs until `signal` aborts.
+ */
+export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<void> {
+  const { signal } = o;
+  await Promise.all([
+    serveVouches(ctx, {
+      signal,
+      ...(o.onListening ? { onListening: o.onListening } : {}),
+      ...(o.onError ? { onError: o.onError } : {}),
+    }),
+    watchPeers(ctx, {
+      signal,
+      intervalMs: o.intervalMs ?? 15_000,
+      ...(o.onPair ? { onPair: o.onPair } : {}),
+      ...(o.onError ? { onError: o.onError } : {}),
+    }),
+  ]);
+}
+
+/**
+ * Installs and starts the agent as a service that runs as root (it binds a port below 1024):
+ * `exec` is the command that runs `mesh agent` on this machine (the CLI passes itself).
+ */
+export async function ensureAgent(
+  ctx: MeshContext,
+  exec: readonly string[],
+): Promise<{ changed: boolean }> {
+  try {
+    const done = await ensureService(
+      ctx,
+      {
+        name: AGENT_SERVICE,
+        description: 'Mesh agent: vouches for this node and pairs the shared folder',
+        exec,
+        restart: 'always',
+        restartSec: 2,
+      },
+      { privileged: true },
+    );
+    if (done.started || done.restarted) ctx.reporter.ok('mesh agent started');
+    else ctx.reporter.ok('mesh agent is running');
+    return { changed: done.installed || done.started || done.restarted };
+  } catch (error) {
+    throw toMeshError(error, 'starting the mesh agent');
+  }
+}
+
+/** Whether the agent service runs on this machine (false when no manager knows it). */
+export async function agentRunning(ctx: MeshContext): Promise<boolean> {
+  try {
+    const sm = await serviceManager(ctx, { privileged: true });
+    return (await sm.status(AGENT_SERVICE)).active;
+  } catch {
+    return false;
+  }
+}

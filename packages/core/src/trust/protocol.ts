@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * The TCP port a node's mesh agent answers on, on the node's tailnet address. Below 1024 on
+ * purpose: on Linux only root (CAP_NET_BIND_SERVICE) can bind it, so a user of a member machine
+ * cannot answer in the agent's place, as anyone can on a sync port (22000-22002).
+ */
+export const VOUCH_PORT = 874;
+
+/** The one path the agent answers. */
+export const VOUCH_PATH = '/v1/syncthing';
+
+/**
+ * What a node's agent says about itself: its node as the control server lists it, its tailnet
+ * addresses, and the Syncthing device ID and sync port it runs. Validated on the asking side.
+ */
+export const VouchAnswerSchema = z.object({
+  mesh: z.literal(1),
+  node: z.object({ id: z.string().min(1), name: z.string() }),
+  ips: z.array(z.string()),
+  syncthing: z.object({
+    deviceId: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+  }),
+});
+export type VouchAnswer = z.infer<typeof VouchAnswerSchema>;
+
+/** What a caller that is not a mesh node (or asks for something else) gets back. */
+export const VouchRefusalSchema = z.object({ error: z.string() });

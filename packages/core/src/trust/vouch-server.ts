@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readSyncthingHome } from '@mesh/syncthing-client';
+import { LocalApiClient, toTailnetStatus } from '@mesh/tailscale';
+import type { MeshContext } from '../context.js';
+import { MeshError } from '../errors.js';
+import { VOUCH_PATH, VOUCH_PORT, type VouchAnswer } from './protocol.js';
+
+export interface ServeVouchesOptions {
+  signal: AbortSignal;
+  /** @default VOUCH_PORT (tests on loopback may pick another) */
+  port?: number;
+  /** How often the tailnet address is checked for a change, in ms. @default 5000 */
+  recheckMs?: number;
+  /** Called once listening on `ip:port` (again after the address changed). */
+  onListening?: (address: string) => void;
+  /** Called for each question answered or refused (caller `ip:port`, what it was told). */
+  onAnswer?: (caller: string, outcome: 'vouched' | 'refused') => void;
+  onError?: (error: unknown) => void;
+}
+
+/** `::ffff:100.64.0.1` (an IPv4 caller on a dual-stack socket) → `100.64.0.1`. */
+function plainAddress(address: string | undefined): string {
+  return (address ?? '').replace(/^::ffff:/i, '');
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+/**
+ * What this node vouches for, told only to a caller tailscaled identifies as a tailnet node
+ * (`whois` of the caller's address and port): this node's ID and name as the control server
+ * lists it, its tailnet addresses, and the device ID of its own Syncthing (from `cert.pem`)
+ * with the role's sync port.
+ */
+async function answer(
+  ctx: MeshContext,
+  api: LocalApiClient,
+  req: IncomingMessage,
+): Promise<{ status: number; body: VouchAnswer | { error: string } }> {
+  if (req.method !== 'GET' || req.url !== VOUCH_PATH) {
+    return { status: 404, body: { error: `only GET ${VOUCH_PATH} is answered here` } };
+  }
+  const caller = `${plainAddress(req.socket.remoteAddress)}:${req.socket.remotePort ?? 0}`;
+  const who = await api.whois(caller, { timeout: 3000 }).catch(() => undefined);
+  if (!who?.Node)
+    return { status: 403, body: { error: 'the caller is not a node of this tailnet' } };
+  const self = toTailnetStatus(await api.status({ timeout: 3000, peers: false })).self;
+  if (!self?.id) return { status: 503, body: { error: 'this node is not in the tailnet' } };
+  const home = await readSyncthingHome(ctx.paths.syncthingHome).catch(() => undefined);
+  if (!home?.deviceId) {
+    return { status: 503, body: { error: 'Syncthing is not set up on this node' } };
+  }
+  return {
+    status: 200,
+    body: {
+      mesh: 1,
+      node: { id: self.id, name: self.hostname },
+      ips: self.ips,
+      syncthing: { deviceId: home.deviceId, port: ctx.ports.syncthingSync },
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/**
+ * The mesh agent's vouching endpoint: answers `GET /v1/syncthing` on this node's tailnet IPv4,
+ * port {@link VOUCH_PORT}, until `signal` aborts. Waits for the node to be in the tailnet and
+ * moves when its address changes. Binding the port needs root on Linux: a caller without it
+ * gets a MeshError (kind `failure`) through `onError`, and retries on the next check.
+ */
+export async function serveVouches(ctx: MeshContext, o: ServeVouchesOptions): Promise<void> {
+  const port = o.port ?? VOUCH_PORT;
+  const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  const server = createServer((req, res) => {
+    answer(ctx, api, req)
+      .then(({ status, body }) => {
+        reply(res, status, body);
+        o.onAnswer?.(
+          `${plainAddress(req.socket.remoteAddress)}:${req.socket.remotePort ?? 0}`,
+          status === 200 ? 'vouched' : 'refused',
+        );
+      })
+      .catch((error: unknown) => {
+        reply(res, 500, { error: 'internal error' });
+        o.onError?.(error);
+      });
+  });
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 5000;
+  server.requestTimeout = 10_000;
+  let bound: string | undefined;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  try {
+    while (!o.signal.aborted) {
+      const status = await api
+        .status({ timeout: 3000, peers: false })
+        .then(toTailnetStatus)
+        .catch(() => undefined);
+      const ip =
+        status?.backendState === 'Running'
+          ? status.ips.find((i) => /^\d+\.\d+\.\d+\.\d+$/.test(i))
+          : undefined;
+      if (ip !== bound) {
+        await close();
+        bound = undefined;
+        if (ip) {
+          try {
+            await listen(server, ip, port);
+            bound = ip;
+            o.onListening?.(`${ip}:${port}`);
+          } catch (error) {
+            o.onError?.(
+              new MeshError(
+                `cannot answer for this node on ${ip}:${port}: ${(error as Error).message}`,
+                {
+                  cause: error,
+                  hint:
+                    (error as { code?: string }).code === 'EACCES'
+                      ? 'the mesh agent must run as root (ports below 1024)'
+                      : 'is another mesh agent already running on this machine?',
+                },
+              ),
+            );
+          }
+        }
+      }
+      await sleep(o.recheckMs ?? 5000, undefined, { signal: o.signal }).catch(() => undefined);
+    }
+  } finally {
+    await close();
+    await api.close();
+  }
+}
