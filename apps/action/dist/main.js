@@ -2541,10 +2541,10 @@ var require_util = __commonJS({
       }
       return obj;
     }
-    function errorRequest(client, request4, err) {
+    function errorRequest(client, request5, err) {
       try {
-        request4.onError(err);
-        assert2(request4.aborted);
+        request5.onError(err);
+        assert2(request5.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -3236,7 +3236,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request4, key, val) {
+    function processHeader(request5, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -3283,24 +3283,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request4.host !== null) {
+        if (request5.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request4.host = val;
+        request5.host = val;
       } else if (headerName === "content-length") {
-        if (request4.contentLength !== null) {
+        if (request5.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
         if (!isValidContentLengthHeaderValue(val)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-        request4.contentLength = parseInt(val, 10);
-      } else if (request4.contentType === null && headerName === "content-type") {
-        request4.contentType = val;
-        request4.headers.push(key, val);
+        request5.contentLength = parseInt(val, 10);
+      } else if (request5.contentType === null && headerName === "content-type") {
+        request5.contentType = val;
+        request5.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -3314,13 +3314,13 @@ var require_request = __commonJS({
             throw new InvalidArgumentError("invalid connection header");
           }
           if (trimmed === "close") {
-            request4.reset = true;
+            request5.reset = true;
           }
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request4.headers.push(key, val);
+        request5.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -3711,7 +3711,7 @@ var require_connect = __commonJS({
     var assert2 = __require("assert");
     var util = require_util();
     var { InvalidArgumentError } = require_errors();
-    var tls2;
+    var tls;
     var SessionCache = class WeakSessionCache {
       constructor(maxCachedSessions) {
         this._maxCachedSessions = maxCachedSessions;
@@ -3767,15 +3767,15 @@ var require_connect = __commonJS({
       return function connect({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls2) {
-            tls2 = __require("tls");
+          if (!tls) {
+            tls = __require("tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
           const sessionKey = servername || hostname3;
           assert2(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls2.connect({
+          socket = tls.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -5933,11 +5933,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request4) {
-      return request4.urlList[request4.urlList.length - 1];
+    function requestCurrentURL(request5) {
+      return request5.urlList[request5.urlList.length - 1];
     }
-    function requestBadPort(request4) {
-      const url2 = requestCurrentURL(request4);
+    function requestBadPort(request5) {
+      const url2 = requestCurrentURL(request5);
       if (urlIsHttpHttpsScheme(url2) && badPortsSet.has(url2.port)) {
         return "blocked";
       }
@@ -5975,10 +5975,10 @@ var require_util2 = __commonJS({
       }
       return policy;
     }
-    function setRequestReferrerPolicyOnRedirect(request4, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request5, actualResponse) {
       const policy = parseReferrerPolicy(actualResponse);
       if (policy !== "") {
-        request4.referrerPolicy = policy;
+        request5.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -5995,33 +5995,33 @@ var require_util2 = __commonJS({
       header = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header, true);
     }
-    function appendRequestOriginHeader(request4) {
-      let serializedOrigin = request4.origin;
+    function appendRequestOriginHeader(request5) {
+      let serializedOrigin = request5.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request4.responseTainting === "cors" || request4.mode === "websocket") {
-        request4.headersList.append("origin", serializedOrigin, true);
-      } else if (request4.method !== "GET" && request4.method !== "HEAD") {
-        switch (request4.referrerPolicy) {
+      if (request5.responseTainting === "cors" || request5.mode === "websocket") {
+        request5.headersList.append("origin", serializedOrigin, true);
+      } else if (request5.method !== "GET" && request5.method !== "HEAD") {
+        switch (request5.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request4.origin && urlHasHttpsScheme(request4.origin) && !urlHasHttpsScheme(requestCurrentURL(request4))) {
+            if (request5.origin && urlHasHttpsScheme(request5.origin) && !urlHasHttpsScheme(requestCurrentURL(request5))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request4, requestCurrentURL(request4))) {
+            if (!sameOrigin(request5, requestCurrentURL(request5))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request4.headersList.append("origin", serializedOrigin, true);
+        request5.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp3, crossOriginIsolatedCapability) {
@@ -6075,18 +6075,18 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request4) {
-      const policy = request4.referrerPolicy;
+    function determineRequestsReferrer(request5) {
+      const policy = request5.referrerPolicy;
       assert2(policy);
       let referrerSource = null;
-      if (request4.referrer === "client") {
+      if (request5.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (webidl.is.URL(request4.referrer)) {
-        referrerSource = request4.referrer;
+      } else if (webidl.is.URL(request5.referrer)) {
+        referrerSource = request5.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
@@ -6104,14 +6104,14 @@ var require_util2 = __commonJS({
         case "unsafe-url":
           return referrerURL;
         case "strict-origin": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
           return referrerOrigin;
         }
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -6121,17 +6121,17 @@ var require_util2 = __commonJS({
           return referrerOrigin;
         }
         case "same-origin":
-          if (sameOrigin(request4, referrerURL)) {
+          if (sameOrigin(request5, referrerURL)) {
             return referrerURL;
           }
           return "no-referrer";
         case "origin-when-cross-origin":
-          if (sameOrigin(request4, referrerURL)) {
+          if (sameOrigin(request5, referrerURL)) {
             return referrerURL;
           }
           return referrerOrigin;
         case "no-referrer-when-downgrade": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
@@ -6198,7 +6198,7 @@ var require_util2 = __commonJS({
       if (url2.protocol === "blob:") return true;
       return isOriginPotentiallyTrustworthy(url2.origin);
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request4) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request5) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -6577,7 +6577,7 @@ var require_util2 = __commonJS({
       }
       return gettingDecodingSplitting(value);
     }
-    function hasAuthenticationEntry(request4) {
+    function hasAuthenticationEntry(request5) {
       return false;
     }
     function includesCredentials(url2) {
@@ -7812,11 +7812,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        if (!request4) {
+        const request5 = client[kQueue][client[kRunningIdx]];
+        if (!request5) {
           return -1;
         }
-        request4.onResponseStarted();
+        request5.onResponseStarted();
         return 0;
       }
       /**
@@ -7878,9 +7878,9 @@ var require_client_h1 = __commonJS({
         assert2(!socket.destroyed);
         assert2(!this.paused);
         assert2((headers.length & 1) === 0);
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert2(request4);
-        assert2(request4.upgrade || request4.method === "CONNECT");
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert2(request5);
+        assert2(request5.upgrade || request5.method === "CONNECT");
         this.statusCode = 0;
         this.statusText = "";
         this.shouldKeepAlive = false;
@@ -7897,9 +7897,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request4.onUpgrade(statusCode, headers, socket, statusText);
+          request5.onUpgrade(statusCode, headers, socket, statusText);
         } catch (err) {
-          util.errorRequest(client, request4, err);
+          util.errorRequest(client, request5, err);
           util.destroy(socket, err);
         }
         client[kResume]();
@@ -7919,8 +7919,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        if (!request4) {
+        const request5 = client[kQueue][client[kRunningIdx]];
+        if (!request5) {
           return -1;
         }
         assert2(!this.upgrade);
@@ -7929,23 +7929,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request4.upgrade) {
+        if (upgrade && !request5.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert2(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request4.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request5.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request4.bodyTimeout != null ? request4.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request5.bodyTimeout != null ? request5.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request4.method === "CONNECT") {
+        if (request5.method === "CONNECT") {
           assert2(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -7976,11 +7976,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request4.aborted) {
+        const pause = request5.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request5.aborted) {
           return -1;
         }
-        if (request4.method === "HEAD") {
+        if (request5.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -8001,8 +8001,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert2(request4);
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert2(request5);
         assert2(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -8015,7 +8015,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request4.onData(buf) === false) {
+        if (request5.onData(buf) === false) {
           return constants6.ERROR.PAUSED;
         }
         return 0;
@@ -8033,8 +8033,8 @@ var require_client_h1 = __commonJS({
         }
         assert2(statusCode >= 100);
         assert2((this.headers.length & 1) === 0);
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert2(request4);
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert2(request5);
         this.statusCode = 0;
         this.statusText = "";
         this.bytesRead = 0;
@@ -8046,11 +8046,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return 0;
         }
-        if (request4.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request5.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request4.onComplete(headers);
+        request5.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = client[kPending] === 0;
         if (socket[kWriting]) {
@@ -8119,8 +8119,8 @@ var require_client_h1 = __commonJS({
       return {
         version: "h1",
         defaultPipelining: 1,
-        write(request4) {
-          return writeH1(client, request4);
+        write(request5) {
+          return writeH1(client, request5);
         },
         resume() {
           resumeH1(client);
@@ -8147,18 +8147,18 @@ var require_client_h1 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
          */
-        busy(request4) {
+        busy(request5) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request4) {
-            if (client[kRunning] > 0 && !request4.idempotent) {
+          if (request5) {
+            if (client[kRunning] > 0 && !request5.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request4.upgrade || request4.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request5.upgrade || request5.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request4.body) !== 0 && (util.isStream(request4.body) || util.isAsyncIterable(request4.body) || util.isFormDataLike(request4.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request5.body) !== 0 && (util.isStream(request5.body) || util.isAsyncIterable(request5.body) || util.isFormDataLike(request5.body))) {
               return true;
             }
           }
@@ -8211,13 +8211,13 @@ var require_client_h1 = __commonJS({
         assert2(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i2 = 0; i2 < requests.length; i2++) {
-          const request4 = requests[i2];
-          util.errorRequest(client, request4, err);
+          const request5 = requests[i2];
+          util.errorRequest(client, request5, err);
         }
       } else if (client[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-        const request4 = client[kQueue][client[kRunningIdx]];
+        const request5 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request4, err);
+        util.errorRequest(client, request5, err);
       }
       client[kPendingIdx] = client[kRunningIdx];
       assert2(client[kRunning] === 0);
@@ -8285,8 +8285,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request4 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request4.headersTimeout != null ? request4.headersTimeout : client[kHeadersTimeout];
+            const request5 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request5.headersTimeout != null ? request5.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -8295,11 +8295,11 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function setTypeOfService(socket, request4) {
+    function setTypeOfService(socket, request5) {
       if (typeof socket.setTypeOfService !== "function") {
         return;
       }
-      const typeOfService = request4.typeOfService;
+      const typeOfService = request5.typeOfService;
       if (typeOfService === void 0) {
         return;
       }
@@ -8313,26 +8313,26 @@ var require_client_h1 = __commonJS({
       } catch {
       }
     }
-    function writeH1(client, request4) {
-      const { method, path: path22, host, upgrade, blocking, reset: reset2 } = request4;
-      let { body, headers, contentLength } = request4;
+    function writeH1(client, request5) {
+      const { method, path: path22, host, upgrade, blocking, reset: reset2 } = request5;
+      let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request4.contentType == null) {
+        if (request5.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request4.contentType == null) {
+      } else if (util.isBlobLike(body) && request5.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request4, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request5, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -8344,14 +8344,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request4.contentLength;
+        contentLength = request5.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength !== null && request4.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength !== null && request5.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request4, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request5, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -8359,19 +8359,19 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (err) => {
-        if (request4.aborted || request4.completed) {
+        if (request5.aborted || request5.completed) {
           return;
         }
-        util.errorRequest(client, request4, err || new RequestAbortedError());
+        util.errorRequest(client, request5, err || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request4.onConnect(abort);
+        request5.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request4, err);
+        util.errorRequest(client, request5, err);
       }
-      if (request4.aborted) {
+      if (request5.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -8389,7 +8389,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      setTypeOfService(socket, request4);
+      setTypeOfService(socket, request5);
       let header = `${method} ${path22} HTTP/1.1\r
 `;
       if (typeof host === "string") {
@@ -8423,31 +8423,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request4, headers: header, socket });
+        channels.sendHeaders.publish({ request: request5, headers: header, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request4, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, null, client, request5, socket, contentLength, header, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request4, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, body, client, request5, socket, contentLength, header, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request4, socket, contentLength, header, expectsPayload);
+          writeIterable(abort, body.stream(), client, request5, socket, contentLength, header, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request4, socket, contentLength, header, expectsPayload);
+          writeBlob(abort, body, client, request5, socket, contentLength, header, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request4, socket, contentLength, header, expectsPayload);
+        writeStream(abort, body, client, request5, socket, contentLength, header, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request4, socket, contentLength, header, expectsPayload);
+        writeIterable(abort, body, client, request5, socket, contentLength, header, expectsPayload);
       } else {
         assert2(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request5, socket, contentLength, header, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished7 = false;
-      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
         if (finished7) {
           return;
@@ -8513,7 +8513,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request5, socket, contentLength, header, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -8533,18 +8533,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request4.onBodySent(body);
-          if (!expectsPayload && request4.reset !== false) {
+          request5.onBodySent(body);
+          if (!expectsPayload && request5.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request4.onRequestSent();
+        request5.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request5, socket, contentLength, header, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -8557,9 +8557,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request4.onBodySent(buffer);
-        request4.onRequestSent();
-        if (!expectsPayload && request4.reset !== false) {
+        request5.onBodySent(buffer);
+        request5.onRequestSent();
+        if (!expectsPayload && request5.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -8567,7 +8567,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request5, socket, contentLength, header, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -8586,7 +8586,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -8615,9 +8615,9 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request4, contentLength, client, expectsPayload, header }) {
+      constructor({ abort, socket, request: request5, contentLength, client, expectsPayload, header }) {
         this.socket = socket;
-        this.request = request4;
+        this.request = request5;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -8631,7 +8631,7 @@ upgrade: ${upgrade}\r
        * @returns
        */
       write(chunk) {
-        const { socket, request: request4, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        const { socket, request: request5, contentLength, client, bytesWritten, expectsPayload, header } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -8650,7 +8650,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request4.reset !== false) {
+          if (!expectsPayload && request5.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -8670,7 +8670,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request4.onBodySent(chunk);
+        request5.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -8684,8 +8684,8 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request4 } = this;
-        request4.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request5 } = this;
+        request5.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -8865,8 +8865,8 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        write(request4) {
-          return writeH2(client, request4);
+        write(request5) {
+          return writeH2(client, request5);
         },
         /**
          * @returns {void}
@@ -8895,14 +8895,14 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        busy(request4) {
-          if (request4 != null) {
+        busy(request5) {
+          if (request5 != null) {
             if (client[kRunning] > 0) {
-              if (request4.idempotent === false) return true;
-              if ((request4.upgrade === "websocket" || request4.method === "CONNECT") && session[kRemoteSettings] === false) return true;
-              if (util.bodyLength(request4.body) !== 0 && (util.isStream(request4.body) || util.isAsyncIterable(request4.body) || util.isFormDataLike(request4.body))) return true;
+              if (request5.idempotent === false) return true;
+              if ((request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false) return true;
+              if (util.bodyLength(request5.body) !== 0 && (util.isStream(request5.body) || util.isAsyncIterable(request5.body) || util.isFormDataLike(request5.body))) return true;
             } else {
-              return (request4.upgrade === "websocket" || request4.method === "CONNECT") && session[kRemoteSettings] === false;
+              return (request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false;
             }
           }
           return false;
@@ -8977,15 +8977,15 @@ var require_client_h2 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function completeRequest(client, request4, resetPendingIdx = false) {
+    function completeRequest(client, request5, resetPendingIdx = false) {
       const queue = client[kQueue];
       const runningIdx = client[kRunningIdx];
-      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request4) {
+      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request5) {
         queue[runningIdx] = null;
         client[kRunningIdx] = runningIdx + 1;
         return;
       }
-      const index = queue.indexOf(request4, runningIdx);
+      const index = queue.indexOf(request5, runningIdx);
       if (index === -1 || index >= client[kPendingIdx]) {
         return;
       }
@@ -9004,10 +9004,10 @@ var require_client_h2 = __commonJS({
       this[kHTTP2Session] = null;
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request4 = client[kQueue][client[kRunningIdx]];
+        const request5 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        if (request4 != null) {
-          util.errorRequest(client, request4, err);
+        if (request5 != null) {
+          util.errorRequest(client, request5, err);
         }
         client[kPendingIdx] = client[kRunningIdx];
       }
@@ -9030,9 +9030,9 @@ var require_client_h2 = __commonJS({
         assert2(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i2 = 0; i2 < requests.length; i2++) {
-          const request4 = requests[i2];
-          if (request4 != null) {
-            util.errorRequest(client, request4, err);
+          const request5 = requests[i2];
+          if (request5 != null) {
+            util.errorRequest(client, request5, err);
           }
         }
       }
@@ -9063,14 +9063,14 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request4) {
-      const headersTimeout = request4.headersTimeout ?? client[kHeadersTimeout];
-      const bodyTimeout = request4.bodyTimeout ?? client[kBodyTimeout];
+    function writeH2(client, request5) {
+      const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
+      const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path22, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
-      let { body } = request4;
+      const { method, path: path22, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
+      let { body } = request5;
       if (upgrade != null && upgrade !== "websocket") {
-        util.errorRequest(client, request4, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
+        util.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
         return false;
       }
       const headers = {};
@@ -9104,33 +9104,33 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname3}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (err) => {
-        if (request4.aborted || request4.completed) {
+        if (request5.aborted || request5.completed) {
           return;
         }
         err = err || new RequestAbortedError();
-        util.errorRequest(client, request4, err);
+        util.errorRequest(client, request5, err);
         if (stream != null) {
           stream.removeAllListeners("data");
           stream.close();
           client[kOnError](err);
-          completeRequest(client, request4);
+          completeRequest(client, request5);
           client[kResume]();
         }
         util.destroy(body, err);
       };
       try {
-        request4.onConnect(abort);
+        request5.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request4, err);
+        util.errorRequest(client, request5, err);
       }
-      if (request4.aborted) {
+      if (request5.aborted) {
         return false;
       }
       if (upgrade || method === "CONNECT") {
         session.ref();
         if (upgrade === "websocket") {
           if (session[kEnableConnectProtocol] === false) {
-            util.errorRequest(client, request4, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
+            util.errorRequest(client, request5, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
             session.unref();
             return false;
           }
@@ -9148,12 +9148,12 @@ var require_client_h2 = __commonJS({
           stream.once("response", (headers2, _flags) => {
             const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
             try {
-              request4.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+              request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
             } catch (err) {
               abort(err);
               return;
             }
-            completeRequest(client, request4);
+            completeRequest(client, request5);
           });
           stream.on("error", () => {
             if (stream.rstCode === NGHTTP2_REFUSED_STREAM || stream.rstCode === NGHTTP2_CANCEL) {
@@ -9173,12 +9173,12 @@ var require_client_h2 = __commonJS({
         stream.on("response", (headers2) => {
           const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request4.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+            request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
           } catch (err) {
             abort(err);
             return;
           }
-          completeRequest(client, request4);
+          completeRequest(client, request5);
         });
         stream.on("error", abort);
         stream.once("close", () => {
@@ -9203,14 +9203,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request4.contentLength;
+        contentLength = request5.contentLength;
       }
       if (!expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength != null && request4.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength != null && request5.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request4, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request5, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -9226,7 +9226,7 @@ var require_client_h2 = __commonJS({
           header += `${key}: ${headers[key]}\r
 `;
         }
-        channels.sendHeaders.publish({ request: request4, headers: header, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request5, headers: header, socket: session[kSocket] });
       }
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
@@ -9247,21 +9247,21 @@ var require_client_h2 = __commonJS({
       let responseReceived = false;
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request4.onResponseStarted();
+        request5.onResponseStarted();
         responseReceived = true;
         stream.setTimeout(bodyTimeout);
-        if (request4.aborted) {
+        if (request5.aborted) {
           stream.removeAllListeners("data");
           return;
         }
-        if (request4.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request5.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request4.aborted || request4.completed) {
+          if (request5.aborted || request5.completed) {
             return;
           }
-          if (request4.onData(chunk) === false) {
+          if (request5.onData(chunk) === false) {
             stream.pause();
           }
         });
@@ -9269,14 +9269,14 @@ var require_client_h2 = __commonJS({
       stream.once("end", () => {
         stream.removeAllListeners("data");
         if (responseReceived) {
-          if (!request4.aborted && !request4.completed) {
-            request4.onComplete({});
+          if (!request5.aborted && !request5.completed) {
+            request5.onComplete({});
           }
-          completeRequest(client, request4);
+          completeRequest(client, request5);
           client[kResume]();
         } else {
           abort(new InformationalError("HTTP/2: stream half-closed (remote)"));
-          completeRequest(client, request4, true);
+          completeRequest(client, request5, true);
           client[kResume]();
         }
       });
@@ -9286,7 +9286,7 @@ var require_client_h2 = __commonJS({
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
-        if (!request4.aborted && !request4.completed) {
+        if (!request5.aborted && !request5.completed) {
           abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
         }
       });
@@ -9311,11 +9311,11 @@ var require_client_h2 = __commonJS({
         abort(err);
       });
       stream.once("trailers", (trailers) => {
-        if (request4.aborted || request4.completed) {
+        if (request5.aborted || request5.completed) {
           return;
         }
         stream.removeAllListeners("data");
-        request4.onComplete(trailers);
+        request5.onComplete(trailers);
       });
       return true;
       function writeBodyH2() {
@@ -9325,7 +9325,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request4,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -9336,7 +9336,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request4,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -9348,7 +9348,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request4,
+              request5,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -9359,7 +9359,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request4,
+              request5,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -9373,7 +9373,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request4,
+            request5,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -9382,7 +9382,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request4,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -9392,7 +9392,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert2(contentLength === body.byteLength, "buffer body must have content length");
@@ -9400,18 +9400,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request4.onBodySent(body);
+          request5.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request4.onRequestSent();
+        request5.onRequestSent();
         client[kResume]();
       } catch (error62) {
         abort(error62);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request4, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request5, contentLength) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe2 = pipeline(
         body,
@@ -9422,7 +9422,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe2);
-            request4.onRequestSent();
+            request5.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -9432,10 +9432,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe2, "data", onPipeData);
       function onPipeData(chunk) {
-        request4.onBodySent(chunk);
+        request5.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -9446,8 +9446,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request4.onBodySent(buffer);
-        request4.onRequestSent();
+        request5.onBodySent(buffer);
+        request5.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -9456,7 +9456,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -9481,13 +9481,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request4.onBodySent(chunk);
+          request5.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request4.onRequestSent();
+        request5.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -9595,7 +9595,7 @@ var require_client = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls: tls2,
+        tls,
         strictContentLength,
         maxCachedSessions,
         connect: connect2,
@@ -9693,7 +9693,7 @@ var require_client = __commonJS({
         super({ webSocket, eventSource });
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls2,
+            ...tls,
             maxCachedSessions,
             allowH2,
             useH2c,
@@ -9773,10 +9773,10 @@ var require_client = __commonJS({
         this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
-        const request4 = new Request(this[kUrl].origin, opts, handler);
-        this[kQueue].push(request4);
+        const request5 = new Request(this[kUrl].origin, opts, handler);
+        this[kQueue].push(request5);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request4.body) == null && util.isIterable(request4.body)) {
+        } else if (util.bodyLength(request5.body) == null && util.isIterable(request5.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -9800,9 +9800,9 @@ var require_client = __commonJS({
         return new Promise((resolve) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
-            const request4 = requests[i2];
-            if (request4 != null) {
-              util.errorRequest(this, request4, err);
+            const request5 = requests[i2];
+            if (request5 != null) {
+              util.errorRequest(this, request5, err);
             }
           }
           const callback = () => {
@@ -9827,9 +9827,9 @@ var require_client = __commonJS({
         assert2(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i2 = 0; i2 < requests.length; i2++) {
-          const request4 = requests[i2];
-          if (request4 != null) {
-            util.errorRequest(client, request4, err);
+          const request5 = requests[i2];
+          if (request5 != null) {
+            util.errorRequest(client, request5, err);
           }
         }
         assert2(client[kSize] === 0);
@@ -9940,8 +9940,8 @@ var require_client = __commonJS({
       if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
         assert2(client[kRunning] === 0);
         while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-          const request4 = client[kQueue][client[kPendingIdx]++];
-          util.errorRequest(client, request4, err);
+          const request5 = client[kQueue][client[kPendingIdx]++];
+          util.errorRequest(client, request5, err);
         }
       } else {
         onError(client, err);
@@ -9996,15 +9996,15 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request4 = client[kQueue][client[kPendingIdx]];
-        if (request4 === null) {
+        const request5 = client[kQueue][client[kPendingIdx]];
+        if (request5 === null) {
           return;
         }
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request4.servername) {
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request5.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request4.servername;
+          client[kServerName] = request5.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -10020,10 +10020,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request4)) {
+        if (client[kHTTPContext].busy(request5)) {
           return;
         }
-        if (!request4.aborted && client[kHTTPContext].write(request4)) {
+        if (!request5.aborted && client[kHTTPContext].write(request5)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -10312,7 +10312,7 @@ var require_pool = __commonJS({
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls: tls2,
+        tls,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -10332,7 +10332,7 @@ var require_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls2,
+            ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -10423,14 +10423,14 @@ var require_balanced_pool = __commonJS({
       return new Pool(origin, opts);
     }
     var BalancedPool = class extends PoolBase {
-      constructor(upstreams = [], { factory = defaultFactory, connect, tls: tls2, ...opts } = {}) {
+      constructor(upstreams = [], { factory = defaultFactory, connect, tls, ...opts } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
         super(opts);
         if (connect && typeof connect !== "function") connect = { ...connect };
-        if (tls2 && typeof tls2 !== "function") tls2 = { ...tls2 };
-        this[kOptions] = { ...util.deepClone(opts), connect, tls: tls2 };
+        if (tls && typeof tls !== "function") tls = { ...tls };
+        this[kOptions] = { ...util.deepClone(opts), connect, tls };
         this[kOptions].interceptors = opts.interceptors ? { ...opts.interceptors } : void 0;
         this[kIndex] = -1;
         this[kCurrentWeight] = 0;
@@ -10565,7 +10565,7 @@ var require_round_robin_pool = __commonJS({
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls: tls2,
+        tls,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -10585,7 +10585,7 @@ var require_round_robin_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls2,
+            ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -10671,7 +10671,7 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent2 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls: tls2, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
@@ -10685,10 +10685,10 @@ var require_agent = __commonJS({
         if (connect && typeof connect !== "function") {
           connect = { ...connect };
         }
-        if (tls2 && typeof tls2 !== "function") {
-          tls2 = { ...tls2 };
+        if (tls && typeof tls !== "function") {
+          tls = { ...tls };
         }
-        this[kOptions] = { ...util.deepClone(options), maxOrigins, connect, tls: tls2 };
+        this[kOptions] = { ...util.deepClone(options), maxOrigins, connect, tls };
         this[kFactory] = factory;
         this[kClients] = /* @__PURE__ */ new Map();
         this[kOrigins] = /* @__PURE__ */ new Set();
@@ -11078,13 +11078,13 @@ var require_socks5_client = __commonJS({
         }
         debug("starting handshake with", this.authMethods.length, "auth methods");
         this.state = STATES.HANDSHAKING;
-        const request4 = Buffer5.alloc(2 + this.authMethods.length);
-        request4[0] = SOCKS_VERSION;
-        request4[1] = this.authMethods.length;
+        const request5 = Buffer5.alloc(2 + this.authMethods.length);
+        request5[0] = SOCKS_VERSION;
+        request5[1] = this.authMethods.length;
         this.authMethods.forEach((method, i2) => {
-          request4[2 + i2] = method;
+          request5[2 + i2] = method;
         });
-        this.socket.write(request4);
+        this.socket.write(request5);
       }
       /**
        * Handle handshake response from server
@@ -11126,13 +11126,13 @@ var require_socks5_client = __commonJS({
         if (usernameBuffer.length > 255 || passwordBuffer.length > 255) {
           throw new InvalidArgumentError("Username or password too long");
         }
-        const request4 = Buffer5.alloc(3 + usernameBuffer.length + passwordBuffer.length);
-        request4[0] = 1;
-        request4[1] = usernameBuffer.length;
-        usernameBuffer.copy(request4, 2);
-        request4[2 + usernameBuffer.length] = passwordBuffer.length;
-        passwordBuffer.copy(request4, 3 + usernameBuffer.length);
-        this.socket.write(request4);
+        const request5 = Buffer5.alloc(3 + usernameBuffer.length + passwordBuffer.length);
+        request5[0] = 1;
+        request5[1] = usernameBuffer.length;
+        usernameBuffer.copy(request5, 2);
+        request5[2 + usernameBuffer.length] = passwordBuffer.length;
+        passwordBuffer.copy(request5, 3 + usernameBuffer.length);
+        this.socket.write(request5);
       }
       /**
        * Handle authentication response
@@ -11167,22 +11167,22 @@ var require_socks5_client = __commonJS({
         }
         debug("connecting to", address, port);
         this.state = STATES.CONNECTING;
-        const request4 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
-        this.socket.write(request4);
+        const request5 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
+        this.socket.write(request5);
       }
       /**
        * Build a SOCKS5 request
        */
       buildConnectRequest(command, address, port) {
         const { type: addressType, buffer: addressBuffer } = parseAddress(address);
-        const request4 = Buffer5.alloc(4 + addressBuffer.length + 2);
-        request4[0] = SOCKS_VERSION;
-        request4[1] = command;
-        request4[2] = 0;
-        request4[3] = addressType;
-        addressBuffer.copy(request4, 4);
-        request4.writeUInt16BE(port, 4 + addressBuffer.length);
-        return request4;
+        const request5 = Buffer5.alloc(4 + addressBuffer.length + 2);
+        request5[0] = SOCKS_VERSION;
+        request5[1] = command;
+        request5[2] = 0;
+        request5[3] = addressType;
+        addressBuffer.copy(request5, 4);
+        request5.writeUInt16BE(port, 4 + addressBuffer.length);
+        return request5;
       }
       /**
        * Handle CONNECT response
@@ -11192,7 +11192,7 @@ var require_socks5_client = __commonJS({
           return;
         }
         const version2 = this.buffer[0];
-        const reply = this.buffer[1];
+        const reply2 = this.buffer[1];
         const addressType = this.buffer[3];
         if (version2 !== SOCKS_VERSION) {
           throw new Socks5ProxyError(`Invalid SOCKS version in reply: ${version2}`, "UND_ERR_SOCKS5_REPLY_VERSION");
@@ -11213,9 +11213,9 @@ var require_socks5_client = __commonJS({
         if (this.buffer.length < responseLength) {
           return;
         }
-        if (reply !== REPLY_CODES.SUCCEEDED) {
-          const errorMessage2 = this.getReplyErrorMessage(reply);
-          throw new Socks5ProxyError(`SOCKS5 connection failed: ${errorMessage2}`, `UND_ERR_SOCKS5_REPLY_${reply}`);
+        if (reply2 !== REPLY_CODES.SUCCEEDED) {
+          const errorMessage2 = this.getReplyErrorMessage(reply2);
+          throw new Socks5ProxyError(`SOCKS5 connection failed: ${errorMessage2}`, `UND_ERR_SOCKS5_REPLY_${reply2}`);
         }
         let boundAddress;
         let offset = 4;
@@ -11246,8 +11246,8 @@ var require_socks5_client = __commonJS({
       /**
        * Get human-readable error message for reply code
        */
-      getReplyErrorMessage(reply) {
-        switch (reply) {
+      getReplyErrorMessage(reply2) {
+        switch (reply2) {
           case REPLY_CODES.GENERAL_FAILURE:
             return "General SOCKS server failure";
           case REPLY_CODES.CONNECTION_NOT_ALLOWED:
@@ -11265,7 +11265,7 @@ var require_socks5_client = __commonJS({
           case REPLY_CODES.ADDRESS_TYPE_NOT_SUPPORTED:
             return "Address type not supported";
           default:
-            return `Unknown error code: ${reply}`;
+            return `Unknown error code: ${reply2}`;
         }
       }
     };
@@ -11285,7 +11285,7 @@ var require_socks5_proxy_agent = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/dispatcher/socks5-proxy-agent.js"(exports2, module) {
     "use strict";
     var { URL: URL2 } = __require("url");
-    var tls2;
+    var tls;
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError } = require_errors();
     var { Socks5Client, STATES } = require_socks5_client();
@@ -11425,11 +11425,11 @@ var require_socks5_proxy_agent = __commonJS({
                   const socket = await this.createSocks5Connection(targetHost, targetPort);
                   let finalSocket = socket;
                   if (url2.protocol === "https:") {
-                    if (!tls2) {
-                      tls2 = __require("tls");
+                    if (!tls) {
+                      tls = __require("tls");
                     }
                     debug("upgrading to TLS");
-                    finalSocket = tls2.connect({
+                    finalSocket = tls.connect({
                       ...this[kRequestTls],
                       socket,
                       servername: this[kRequestTls]?.servername || targetHost
@@ -12902,10 +12902,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request4(opts, callback) {
+    function request5(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          request4.call(this, opts, (err, data) => {
+          request5.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
@@ -12921,7 +12921,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request4;
+    module.exports = request5;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -14904,8 +14904,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return;
         }
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash2 = createRequestHash(request4);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash2 = createRequestHash(request5);
         const normalizedHeaders = normalizeHeaders(response.headers);
         const responseData = {
           statusCode: response.statusCode,
@@ -14923,7 +14923,7 @@ var require_snapshot_recorder = __commonJS({
           existingSnapshot.timestamp = (/* @__PURE__ */ new Date()).toISOString();
         } else {
           this.#snapshots.set(hash2, {
-            request: request4,
+            request: request5,
             responses: [responseData],
             // Always store as array for consistency
             callCount: 0,
@@ -14957,8 +14957,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return void 0;
         }
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash2 = createRequestHash(request4);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash2 = createRequestHash(request5);
         const snapshot2 = this.#snapshots.get(hash2);
         if (!snapshot2) return void 0;
         const currentCallCount = snapshot2.callCount || 0;
@@ -15053,8 +15053,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {boolean} - True if snapshot was deleted, false if not found
        */
       deleteSnapshot(requestOpts) {
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash2 = createRequestHash(request4);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash2 = createRequestHash(request5);
         return this.#snapshots.delete(hash2);
       }
       /**
@@ -15063,8 +15063,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {SnapshotInfo|null} - Snapshot information or null if not found
        */
       getSnapshotInfo(requestOpts) {
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash2 = createRequestHash(request4);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash2 = createRequestHash(request5);
         const snapshot2 = this.#snapshots.get(hash2);
         if (!snapshot2) return null;
         return {
@@ -15355,16 +15355,16 @@ var require_snapshot_agent = __commonJS({
        */
       #setupMockInterceptors() {
         for (const snapshot2 of this[kSnapshotRecorder].getSnapshots()) {
-          const { request: request4, responses, response } = snapshot2;
-          const url2 = new URL(request4.url);
+          const { request: request5, responses, response } = snapshot2;
+          const url2 = new URL(request5.url);
           const mockPool = this.get(url2.origin);
           const responseData = responses ? responses[0] : response;
           if (!responseData) continue;
           mockPool.intercept({
             path: url2.pathname + url2.search,
-            method: request4.method,
-            headers: request4.headers,
-            body: request4.body
+            method: request5.method,
+            headers: request5.headers,
+            body: request5.body
           }).reply(responseData.statusCode, responseData.body, {
             headers: responseData.headers,
             trailers: responseData.trailers
@@ -21220,7 +21220,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input2 = webidl.converters.RequestInfo(input2);
         init = webidl.converters.RequestInit(init);
-        let request4 = null;
+        let request5 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -21237,18 +21237,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input2
             );
           }
-          request4 = makeRequest({ urlList: [parsedURL] });
+          request5 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           assert2(webidl.is.Request(input2));
-          request4 = input2.#state;
+          request5 = input2.#state;
           signal = input2.#signal;
           this.#dispatcher = init.dispatcher || input2.#dispatcher;
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request4.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request4.window, origin)) {
-          window2 = request4.window;
+        if (request5.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request5.window, origin)) {
+          window2 = request5.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -21256,66 +21256,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request4 = makeRequest({
+        request5 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request4.method,
+          method: request5.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request4.headersList,
+          headersList: request5.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request4.unsafeRequest,
+          unsafeRequest: request5.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request4.priority,
+          priority: request5.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request4.origin,
+          origin: request5.origin,
           // referrer request’s referrer.
-          referrer: request4.referrer,
+          referrer: request5.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request4.referrerPolicy,
+          referrerPolicy: request5.referrerPolicy,
           // mode request’s mode.
-          mode: request4.mode,
+          mode: request5.mode,
           // credentials mode request’s credentials mode.
-          credentials: request4.credentials,
+          credentials: request5.credentials,
           // cache mode request’s cache mode.
-          cache: request4.cache,
+          cache: request5.cache,
           // redirect mode request’s redirect mode.
-          redirect: request4.redirect,
+          redirect: request5.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request4.integrity,
+          integrity: request5.integrity,
           // keepalive request’s keepalive.
-          keepalive: request4.keepalive,
+          keepalive: request5.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request4.reloadNavigation,
+          reloadNavigation: request5.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request4.historyNavigation,
+          historyNavigation: request5.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request4.urlList]
+          urlList: [...request5.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request4.mode === "navigate") {
-            request4.mode = "same-origin";
+          if (request5.mode === "navigate") {
+            request5.mode = "same-origin";
           }
-          request4.reloadNavigation = false;
-          request4.historyNavigation = false;
-          request4.origin = "client";
-          request4.referrer = "client";
-          request4.referrerPolicy = "";
-          request4.url = request4.urlList[request4.urlList.length - 1];
-          request4.urlList = [request4.url];
+          request5.reloadNavigation = false;
+          request5.historyNavigation = false;
+          request5.origin = "client";
+          request5.referrer = "client";
+          request5.referrerPolicy = "";
+          request5.url = request5.urlList[request5.urlList.length - 1];
+          request5.urlList = [request5.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request4.referrer = "no-referrer";
+            request5.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -21324,14 +21324,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request4.referrer = "client";
+              request5.referrer = "client";
             } else {
-              request4.referrer = parsedReferrer;
+              request5.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request4.referrerPolicy = init.referrerPolicy;
+          request5.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -21346,33 +21346,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request4.mode = mode;
+          request5.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request4.credentials = init.credentials;
+          request5.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request4.cache = init.cache;
+          request5.cache = init.cache;
         }
-        if (request4.cache === "only-if-cached" && request4.mode !== "same-origin") {
+        if (request5.cache === "only-if-cached" && request5.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request4.redirect = init.redirect;
+          request5.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request4.integrity = String(init.integrity);
+          request5.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request4.keepalive = Boolean(init.keepalive);
+          request5.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request4.method = mayBeNormalized;
+            request5.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -21382,9 +21382,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request4.method = method;
+            request5.method = method;
           }
-          if (!patchMethodWarning && request4.method === "patch") {
+          if (!patchMethodWarning && request5.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -21394,7 +21394,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this.#state = request4;
+        this.#state = request5;
         const ac = new AbortController();
         this.#signal = ac.signal;
         if (signal != null) {
@@ -21412,12 +21412,12 @@ var require_request2 = __commonJS({
           }
         }
         this.#headers = new Headers(kConstruct);
-        setHeadersList(this.#headers, request4.headersList);
+        setHeadersList(this.#headers, request5.headersList);
         setHeadersGuard(this.#headers, "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request4.method)) {
+          if (!corsSafeListedMethodsSet.has(request5.method)) {
             throw new TypeError(
-              `'${request4.method} is unsupported in no-cors mode.`
+              `'${request5.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this.#headers, "request-no-cors");
@@ -21436,14 +21436,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = webidl.is.Request(input2) ? input2.#state.body : null;
-        if ((init.body != null || inputBody != null) && (request4.method === "GET" || request4.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request5.method === "GET" || request5.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request4.keepalive
+            request5.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this.#headers).contains("content-type", true)) {
@@ -21455,12 +21455,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request4.mode !== "same-origin" && request4.mode !== "cors") {
+          if (request5.mode !== "same-origin" && request5.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request4.useCORSPreflightFlag = true;
+          request5.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -21650,42 +21650,42 @@ var require_request2 = __commonJS({
        * @param {Request} request
        * @param {AbortSignal} newSignal
        */
-      static setRequestSignal(request4, newSignal) {
-        request4.#signal = newSignal;
-        return request4;
+      static setRequestSignal(request5, newSignal) {
+        request5.#signal = newSignal;
+        return request5;
       }
       /**
        * @param {Request} request
        */
-      static getRequestDispatcher(request4) {
-        return request4.#dispatcher;
+      static getRequestDispatcher(request5) {
+        return request5.#dispatcher;
       }
       /**
        * @param {Request} request
        * @param {import('../../dispatcher/dispatcher')} newDispatcher
        */
-      static setRequestDispatcher(request4, newDispatcher) {
-        request4.#dispatcher = newDispatcher;
+      static setRequestDispatcher(request5, newDispatcher) {
+        request5.#dispatcher = newDispatcher;
       }
       /**
        * @param {Request} request
        * @param {Headers} newHeaders
        */
-      static setRequestHeaders(request4, newHeaders) {
-        request4.#headers = newHeaders;
+      static setRequestHeaders(request5, newHeaders) {
+        request5.#headers = newHeaders;
       }
       /**
        * @param {Request} request
        */
-      static getRequestState(request4) {
-        return request4.#state;
+      static getRequestState(request5) {
+        return request5.#state;
       }
       /**
        * @param {Request} request
        * @param {any} newState
        */
-      static setRequestState(request4, newState) {
-        request4.#state = newState;
+      static setRequestState(request5, newState) {
+        request5.#state = newState;
       }
     };
     var { setRequestSignal, getRequestDispatcher, setRequestDispatcher, setRequestHeaders, getRequestState, setRequestState } = Request;
@@ -21740,23 +21740,23 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request4) {
-      const newRequest = makeRequest({ ...request4, body: null });
-      if (request4.body != null) {
-        newRequest.body = cloneBody(request4.body);
+    function cloneRequest(request5) {
+      const newRequest = makeRequest({ ...request5, body: null });
+      if (request5.body != null) {
+        newRequest.body = cloneBody(request5.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, dispatcher, signal, guard) {
-      const request4 = new Request(kConstruct);
-      setRequestState(request4, innerRequest);
-      setRequestDispatcher(request4, dispatcher);
-      setRequestSignal(request4, signal);
+      const request5 = new Request(kConstruct);
+      setRequestState(request5, innerRequest);
+      setRequestDispatcher(request5, dispatcher);
+      setRequestSignal(request5, signal);
       const headers = new Headers(kConstruct);
-      setRequestHeaders(request4, headers);
+      setRequestHeaders(request5, headers);
       setHeadersList(headers, innerRequest.headersList);
       setHeadersGuard(headers, guard);
-      return request4;
+      return request5;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -22147,14 +22147,14 @@ var require_fetch = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request4 = getRequestState(requestObject);
+      const request5 = getRequestState(requestObject);
       if (requestObject.signal.aborted) {
-        abortFetch(p, request4, null, requestObject.signal.reason, null);
+        abortFetch(p, request5, null, requestObject.signal.reason, null);
         return p.promise;
       }
-      const globalObject = request4.client.globalObject;
+      const globalObject = request5.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request4.serviceWorkers = "none";
+        request5.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -22166,7 +22166,7 @@ var require_fetch = __commonJS({
           assert2(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request4, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p, request5, realResponse, requestObject.signal.reason, controller.controller);
         }
       );
       const processResponse = (response) => {
@@ -22174,7 +22174,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request4, responseObject, controller.serializedAbortReason, controller.controller);
+          abortFetch(p, request5, responseObject, controller.serializedAbortReason, controller.controller);
           return;
         }
         if (response.type === "error") {
@@ -22186,7 +22186,7 @@ var require_fetch = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request4,
+        request: request5,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: getRequestDispatcher(requestObject),
@@ -22233,12 +22233,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request4, responseObject, error62, controller) {
+    function abortFetch(p, request5, responseObject, error62, controller) {
       if (p) {
         p.reject(error62);
       }
-      if (request4.body?.stream != null && isReadable(request4.body.stream)) {
-        request4.body.stream.cancel(error62).catch((err) => {
+      if (request5.body?.stream != null && isReadable(request5.body.stream)) {
+        request5.body.stream.cancel(error62).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -22254,7 +22254,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request4,
+      request: request5,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -22269,9 +22269,9 @@ var require_fetch = __commonJS({
       assert2(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request4.client != null) {
-        taskDestination = request4.client.globalObject;
-        crossOriginIsolatedCapability = request4.client.crossOriginIsolatedCapability;
+      if (request5.client != null) {
+        taskDestination = request5.client.globalObject;
+        crossOriginIsolatedCapability = request5.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -22279,7 +22279,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request4,
+        request: request5,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -22291,79 +22291,79 @@ var require_fetch = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         requestObject
       };
-      assert2(!request4.body || request4.body.stream);
-      if (request4.window === "client") {
-        request4.window = request4.client?.globalObject?.constructor?.name === "Window" ? request4.client : "no-window";
+      assert2(!request5.body || request5.body.stream);
+      if (request5.window === "client") {
+        request5.window = request5.client?.globalObject?.constructor?.name === "Window" ? request5.client : "no-window";
       }
-      if (request4.origin === "client") {
-        request4.origin = request4.client.origin;
+      if (request5.origin === "client") {
+        request5.origin = request5.client.origin;
       }
-      if (request4.policyContainer === "client") {
-        if (request4.client != null) {
-          request4.policyContainer = clonePolicyContainer(
-            request4.client.policyContainer
+      if (request5.policyContainer === "client") {
+        if (request5.client != null) {
+          request5.policyContainer = clonePolicyContainer(
+            request5.client.policyContainer
           );
         } else {
-          request4.policyContainer = makePolicyContainer();
+          request5.policyContainer = makePolicyContainer();
         }
       }
-      if (!request4.headersList.contains("accept", true)) {
+      if (!request5.headersList.contains("accept", true)) {
         const value = "*/*";
-        request4.headersList.append("accept", value, true);
+        request5.headersList.append("accept", value, true);
       }
-      if (!request4.headersList.contains("accept-language", true)) {
-        request4.headersList.append("accept-language", "*", true);
+      if (!request5.headersList.contains("accept-language", true)) {
+        request5.headersList.append("accept-language", "*", true);
       }
-      if (request4.priority === null) {
+      if (request5.priority === null) {
       }
-      if (subresourceSet.has(request4.destination)) {
+      if (subresourceSet.has(request5.destination)) {
       }
       mainFetch(fetchParams, false);
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive2) {
       try {
-        const request4 = fetchParams.request;
+        const request5 = fetchParams.request;
         let response = null;
-        if (request4.localURLsOnly && !urlIsLocal(requestCurrentURL(request4))) {
+        if (request5.localURLsOnly && !urlIsLocal(requestCurrentURL(request5))) {
           response = makeNetworkError("local URLs only");
         }
-        tryUpgradeRequestToAPotentiallyTrustworthyURL(request4);
-        if (requestBadPort(request4) === "blocked") {
+        tryUpgradeRequestToAPotentiallyTrustworthyURL(request5);
+        if (requestBadPort(request5) === "blocked") {
           response = makeNetworkError("bad port");
         }
-        if (request4.referrerPolicy === "") {
-          request4.referrerPolicy = request4.policyContainer.referrerPolicy;
+        if (request5.referrerPolicy === "") {
+          request5.referrerPolicy = request5.policyContainer.referrerPolicy;
         }
-        if (request4.referrer !== "no-referrer") {
-          request4.referrer = determineRequestsReferrer(request4);
+        if (request5.referrer !== "no-referrer") {
+          request5.referrer = determineRequestsReferrer(request5);
         }
         if (response === null) {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request4.url) && request4.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request5.url) && request5.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request4.mode === "navigate" || request4.mode === "websocket")
+            (request5.mode === "navigate" || request5.mode === "websocket")
           ) {
-            request4.responseTainting = "basic";
+            request5.responseTainting = "basic";
             response = await schemeFetch(fetchParams);
-          } else if (request4.mode === "same-origin") {
+          } else if (request5.mode === "same-origin") {
             response = makeNetworkError('request mode cannot be "same-origin"');
-          } else if (request4.mode === "no-cors") {
-            if (request4.redirect !== "follow") {
+          } else if (request5.mode === "no-cors") {
+            if (request5.redirect !== "follow") {
               response = makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             } else {
-              request4.responseTainting = "opaque";
+              request5.responseTainting = "opaque";
               response = await schemeFetch(fetchParams);
             }
-          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request4))) {
+          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request5))) {
             response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
           } else {
-            request4.responseTainting = "cors";
+            request5.responseTainting = "cors";
             response = await httpFetch(fetchParams);
           }
         }
@@ -22371,13 +22371,13 @@ var require_fetch = __commonJS({
           return response;
         }
         if (response.status !== 0 && !response.internalResponse) {
-          if (request4.responseTainting === "cors") {
+          if (request5.responseTainting === "cors") {
           }
-          if (request4.responseTainting === "basic") {
+          if (request5.responseTainting === "basic") {
             response = filterResponse(response, "basic");
-          } else if (request4.responseTainting === "cors") {
+          } else if (request5.responseTainting === "cors") {
             response = filterResponse(response, "cors");
-          } else if (request4.responseTainting === "opaque") {
+          } else if (request5.responseTainting === "opaque") {
             response = filterResponse(response, "opaque");
           } else {
             assert2(false);
@@ -22385,26 +22385,26 @@ var require_fetch = __commonJS({
         }
         let internalResponse = response.status === 0 ? response : response.internalResponse;
         if (internalResponse.urlList.length === 0) {
-          internalResponse.urlList.push(...request4.urlList);
+          internalResponse.urlList.push(...request5.urlList);
         }
-        if (!request4.timingAllowFailed) {
+        if (!request5.timingAllowFailed) {
           response.timingAllowPassed = true;
         }
-        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request4.headers.contains("range", true)) {
+        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request5.headers.contains("range", true)) {
           response = internalResponse = makeNetworkError();
         }
-        if (response.status !== 0 && (request4.method === "HEAD" || request4.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+        if (response.status !== 0 && (request5.method === "HEAD" || request5.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
           internalResponse.body = null;
           fetchParams.controller.dump = true;
         }
-        if (request4.integrity) {
+        if (request5.integrity) {
           const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-          if (request4.responseTainting === "opaque" || response.body == null) {
+          if (request5.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
           }
           const processBody = (bytes) => {
-            if (!bytesMatch(bytes, request4.integrity)) {
+            if (!bytesMatch(bytes, request5.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
@@ -22423,8 +22423,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request4 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request4);
+      const { request: request5 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request5);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -22433,19 +22433,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request4);
+          const blobURLEntry = requestCurrentURL(request5);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request4.method !== "GET" || !webidl.is.Blob(blob)) {
+          if (request5.method !== "GET" || !webidl.is.Blob(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request4.headersList.contains("range", true)) {
+          if (!request5.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -22453,7 +22453,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request4.headersList.get("range", true);
+            const rangeHeader = request5.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -22484,7 +22484,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request5);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -22573,41 +22573,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request4.serviceWorkers === "all") {
+      if (request5.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request4.redirect === "follow") {
-          request4.serviceWorkers = "none";
+        if (request5.redirect === "follow") {
+          request5.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request4.responseTainting === "cors" && corsCheck(request4, response) === "failure") {
+        if (request5.responseTainting === "cors" && corsCheck(request5, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request4, response) === "failure") {
-          request4.timingAllowFailed = true;
+        if (TAOCheck(request5, response) === "failure") {
+          request5.timingAllowFailed = true;
         }
       }
-      if ((request4.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request4.origin,
-        request4.client,
-        request4.destination,
+      if ((request5.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request5.origin,
+        request5.client,
+        request5.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request4.redirect !== "manual") {
+        if (request5.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request4.redirect === "error") {
+        if (request5.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request4.redirect === "manual") {
+        } else if (request5.redirect === "manual") {
           response = actualResponse;
-        } else if (request4.redirect === "follow") {
+        } else if (request5.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert2(false);
@@ -22617,13 +22617,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request4).hash
+          requestCurrentURL(request5).hash
         );
         if (locationURL == null) {
           return response;
@@ -22634,63 +22634,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request4.redirectCount === 20) {
+      if (request5.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request4.redirectCount += 1;
-      if (request4.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request4, locationURL)) {
+      request5.redirectCount += 1;
+      if (request5.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request5, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request4.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request5.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request4.body != null && request4.body.source == null) {
+      if (actualResponse.status !== 303 && request5.body != null && request5.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request4.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request4.method)) {
-        request4.method = "GET";
-        request4.body = null;
+      if ([301, 302].includes(actualResponse.status) && request5.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request5.method)) {
+        request5.method = "GET";
+        request5.body = null;
         for (const headerName of requestBodyHeader) {
-          request4.headersList.delete(headerName);
+          request5.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request4), locationURL)) {
-        request4.headersList.delete("authorization", true);
-        request4.headersList.delete("proxy-authorization", true);
-        request4.headersList.delete("cookie", true);
-        request4.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request5), locationURL)) {
+        request5.headersList.delete("authorization", true);
+        request5.headersList.delete("proxy-authorization", true);
+        request5.headersList.delete("cookie", true);
+        request5.headersList.delete("host", true);
       }
-      if (request4.body != null) {
-        assert2(request4.body.source != null);
-        request4.body = safelyExtractBody(request4.body.source)[0];
+      if (request5.body != null) {
+        assert2(request5.body.source != null);
+        request5.body = safelyExtractBody(request5.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request4.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request4, actualResponse);
+      request5.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request5, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request4.window === "no-window" && request4.redirect === "error") {
+      if (request5.window === "no-window" && request5.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request4;
+        httpRequest = request5;
       } else {
-        httpRequest = cloneRequest(request4);
+        httpRequest = cloneRequest(request5);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request4.credentials === "include" || request4.credentials === "same-origin" && request4.responseTainting === "basic";
+      const includeCredentials = request5.credentials === "include" || request5.credentials === "same-origin" && request5.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -22777,14 +22777,14 @@ var require_fetch = __commonJS({
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
-      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request4.useURLCredentials !== void 0 || isTraversableNavigable(request4.traversableForUserPrompts))) {
-        if (request4.body != null) {
-          if (request4.body.source == null) {
+      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request5.useURLCredentials !== void 0 || isTraversableNavigable(request5.traversableForUserPrompts))) {
+        if (request5.body != null) {
+          if (request5.body.source == null) {
             return response;
           }
-          request4.body = safelyExtractBody(request4.body.source)[0];
+          request5.body = safelyExtractBody(request5.body.source)[0];
         }
-        if (request4.useURLCredentials === void 0 || isAuthenticationFetch) {
+        if (request5.useURLCredentials === void 0 || isAuthenticationFetch) {
           if (isCancelled(fetchParams)) {
             return makeAppropriateNetworkError(fetchParams);
           }
@@ -22794,7 +22794,7 @@ var require_fetch = __commonJS({
         response = await httpNetworkOrCacheFetch(fetchParams, true);
       }
       if (response.status === 407) {
-        if (request4.window === "no-window") {
+        if (request5.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -22806,7 +22806,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request4.body == null || request4.body.source != null)
+        (request5.body == null || request5.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -22836,21 +22836,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request4 = fetchParams.request;
+      const request5 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request4.cache = "no-store";
+        request5.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request4.mode === "websocket") {
+      if (request5.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request4.body == null && fetchParams.processRequestEndOfBody) {
+      if (request5.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request4.body != null) {
+      } else if (request5.body != null) {
         const processBodyChunk = async function* (bytes) {
           if (isCancelled(fetchParams)) {
             return;
@@ -22878,7 +22878,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request4.body.stream) {
+            for await (const bytes of request5.body.stream) {
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
@@ -22985,7 +22985,7 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url2 = requestCurrentURL(request4);
+        const url2 = requestCurrentURL(request5);
         const agent = fetchParams.controller.dispatcher;
         const path22 = url2.pathname + url2.search;
         const hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
@@ -22993,11 +22993,11 @@ var require_fetch = __commonJS({
           {
             path: hasTrailingQuestionMark ? `${path22}?` : path22,
             origin: url2.origin,
-            method: request4.method,
-            body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
-            headers: request4.headersList.entries,
+            method: request5.method,
+            body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
+            headers: request5.headersList.entries,
             maxRedirections: 0,
-            upgrade: request4.mode === "websocket" ? "websocket" : void 0
+            upgrade: request5.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -23033,9 +23033,9 @@ var require_fetch = __commonJS({
                 }
               }
               const location = headersList.get("location", true);
-              const willFollow = location && request4.redirect === "follow" && redirectStatusSet.has(status);
+              const willFollow = location && request5.redirect === "follow" && redirectStatusSet.has(status);
               const decoders = [];
-              if (request4.method !== "HEAD" && request4.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              if (request5.method !== "HEAD" && request5.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -23232,31 +23232,31 @@ var require_cache3 = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request4, options = {}) {
+      async match(request5, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request4, options, 1);
+        const p = this.#internalMatchAll(request5, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request4 = void 0, options = {}) {
+      async matchAll(request5 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4);
+        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request4, options);
+        return this.#internalMatchAll(request5, options);
       }
-      async add(request4) {
+      async add(request5) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
-        const requests = [request4];
+        request5 = webidl.converters.RequestInfo(request5);
+        const requests = [request5];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -23266,19 +23266,19 @@ var require_cache3 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request4 of requests) {
-          if (request4 === void 0) {
+        for (let request5 of requests) {
+          if (request5 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request4 = webidl.converters.RequestInfo(request4);
-          if (typeof request4 === "string") {
+          request5 = webidl.converters.RequestInfo(request5);
+          if (typeof request5 === "string") {
             continue;
           }
-          const r = getRequestState(request4);
+          const r = getRequestState(request5);
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -23287,8 +23287,8 @@ var require_cache3 = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request4 of requests) {
-          const r = getRequestState(new Request(request4));
+        for (const request5 of requests) {
+          const r = getRequestState(new Request(request5));
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -23365,17 +23365,17 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request4, response) {
+      async put(request5, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
+        request5 = webidl.converters.RequestInfo(request5);
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (webidl.is.Request(request4)) {
-          innerRequest = getRequestState(request4);
+        if (webidl.is.Request(request5)) {
+          innerRequest = getRequestState(request5);
         } else {
-          innerRequest = getRequestState(new Request(request4));
+          innerRequest = getRequestState(new Request(request5));
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -23446,21 +23446,21 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request4, options = {}) {
+      async delete(request5, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (webidl.is.Request(request4)) {
-          r = getRequestState(request4);
+        if (webidl.is.Request(request5)) {
+          r = getRequestState(request5);
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert2(typeof request4 === "string");
-          r = getRequestState(new Request(request4));
+          assert2(typeof request5 === "string");
+          r = getRequestState(new Request(request5));
         }
         const operations = [];
         const operation = {
@@ -23492,25 +23492,25 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request4 = void 0, options = {}) {
+      async keys(request5 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4);
+        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request4 !== void 0) {
-          if (webidl.is.Request(request4)) {
-            r = getRequestState(request4);
+        if (request5 !== void 0) {
+          if (webidl.is.Request(request5)) {
+            r = getRequestState(request5);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request4 === "string") {
-            r = getRequestState(new Request(request4));
+          } else if (typeof request5 === "string") {
+            r = getRequestState(new Request(request5));
           }
         }
         const promise2 = createDeferredPromise();
         const requests = [];
-        if (request4 === void 0) {
+        if (request5 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -23522,9 +23522,9 @@ var require_cache3 = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request5 of requests) {
+          for (const request6 of requests) {
             const requestObject = fromInnerRequest(
-              request5,
+              request6,
               void 0,
               new AbortController().signal,
               "immutable"
@@ -23643,9 +23643,9 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request4, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request5, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request4.url);
+        const cachedURL = new URL(request5.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -23661,7 +23661,7 @@ var require_cache3 = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request4.headersList.get(fieldValue);
+          const requestValue = request5.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -23669,20 +23669,20 @@ var require_cache3 = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request4, options, maxResponses = Infinity) {
+      #internalMatchAll(request5, options, maxResponses = Infinity) {
         let r = null;
-        if (request4 !== void 0) {
-          if (webidl.is.Request(request4)) {
-            r = getRequestState(request4);
+        if (request5 !== void 0) {
+          if (webidl.is.Request(request5)) {
+            r = getRequestState(request5);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request4 === "string") {
-            r = getRequestState(new Request(request4));
+          } else if (typeof request5 === "string") {
+            r = getRequestState(new Request(request5));
           }
         }
         const responses = [];
-        if (request4 === void 0) {
+        if (request5 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -23774,21 +23774,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request4, options = {}) {
+      async match(request5, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request4 = webidl.converters.RequestInfo(request4);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request4, options);
+            return await cache.match(request5, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request4, options);
+            const response = await cache.match(request5, options);
             if (response !== void 0) {
               return response;
             }
@@ -24985,7 +24985,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url2, protocols, client, handler, options) {
       const requestURL = url2;
       requestURL.protocol = url2.protocol === "ws:" ? "http:" : "https:";
-      const request4 = makeRequest({
+      const request5 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -24998,18 +24998,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers(options.headers));
-        request4.headersList = headersList;
+        request5.headersList = headersList;
       }
       const keyValue = crypto.randomBytes(16).toString("base64");
-      request4.headersList.append("sec-websocket-key", keyValue, true);
-      request4.headersList.append("sec-websocket-version", "13", true);
+      request5.headersList.append("sec-websocket-key", keyValue, true);
+      request5.headersList.append("sec-websocket-version", "13", true);
       for (const protocol of protocols) {
-        request4.headersList.append("sec-websocket-protocol", protocol, true);
+        request5.headersList.append("sec-websocket-protocol", protocol, true);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request4.headersList.append("sec-websocket-extensions", permessageDeflate, true);
+      request5.headersList.append("sec-websocket-extensions", permessageDeflate, true);
       const controller = fetching({
-        request: request4,
+        request: request5,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -25056,7 +25056,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request4.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request5.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failHandshake(handler, response, 1002, "Protocol was not set in the opening handshake.");
               return;
@@ -34822,6 +34822,7 @@ var require_dist = __commonJS({
 // ../../packages/core/src/index.ts
 var src_exports = {};
 __export(src_exports, {
+  AGENT_SERVICE: () => AGENT_SERVICE,
   DEFAULT_STIGNORE: () => DEFAULT_STIGNORE,
   ExitCode: () => ExitCode,
   MESH_DAEMONS: () => MESH_DAEMONS,
@@ -34829,8 +34830,11 @@ __export(src_exports, {
   MeshError: () => MeshError,
   SHARED_FOLDER_ID: () => SHARED_FOLDER_ID,
   SYNC_PORTS: () => SYNC_PORTS,
+  VOUCH_PORT: () => VOUCH_PORT,
   addDevice: () => addDevice,
+  askVouch: () => askVouch,
   changeNode: () => changeNode,
+  checkManualDevice: () => checkManualDevice,
   checkTailscaleVersion: () => checkTailscaleVersion,
   clientSetup: () => clientSetup,
   clientSetupPlan: () => clientSetupPlan,
@@ -34860,15 +34864,17 @@ __export(src_exports, {
   parseTags: () => parseTags,
   planPeering: () => planPeering,
   primaryIpv4: () => primaryIpv4,
-  probeDeviceId: () => probeDeviceId2,
+  pruneUntrusted: () => pruneUntrusted,
   redactSecrets: () => redactSecrets,
   requireServerRole: () => requireServerRole,
   resolveMeshPaths: () => resolveMeshPaths,
   resolvePeerHost: () => resolvePeerHost,
   retryDelayMs: () => retryDelayMs,
+  runAgent: () => runAgent,
   runMachineStep: () => runMachineStep,
   runMachineSteps: () => runMachineSteps,
   saveJoinKey: () => saveJoinKey,
+  serveVouches: () => serveVouches,
   serverStatus: () => serverStatus,
   setupServer: () => setupServer,
   silentReporter: () => silentReporter,
@@ -47414,26 +47420,26 @@ function isRecursive(inst, stack, resolve) {
   let result2 = NONE;
   const check2 = (child) => {
     if (result2 !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve);
-      if (answer > result2)
-        result2 = answer;
+      const answer2 = isRecursive(child, stack, resolve);
+      if (answer2 > result2)
+        result2 = answer2;
     }
   };
   const shape = (sh, spread) => {
-    let answer = NONE;
+    let answer2 = NONE;
     for (const key of Reflect.ownKeys(sh)) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
       const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
-      if (child > answer)
-        answer = child;
+      if (child > answer2)
+        answer2 = child;
     }
-    return answer;
+    return answer2;
   };
-  const merge2 = (answer) => {
-    if (answer > result2)
-      result2 = answer;
+  const merge2 = (answer2) => {
+    if (answer2 > result2)
+      result2 = answer2;
   };
   const def = inst._zod.def;
   const kind = def.type;
@@ -47536,10 +47542,10 @@ function isRecursive(inst, stack, resolve) {
   stack.delete(inst);
   return settle(inst, result2);
 }
-function settle(inst, answer) {
-  if (answer !== ASSUMED)
-    recursive.set(inst, answer === PROVEN);
-  return answer;
+function settle(inst, answer2) {
+  if (answer2 !== ASSUMED)
+    recursive.set(inst, answer2 === PROVEN);
+  return answer2;
 }
 function isRecursiveSchema(inst) {
   return isRecursive(inst, /* @__PURE__ */ new Set(), true) !== NONE;
@@ -63330,2212 +63336,47 @@ async function existingEnvFile(file2) {
   }
 }
 
-// ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep6 } from "timers/promises";
-
-// ../../packages/headscale/src/binary.ts
-function resolveHeadscaleBinary(explicit) {
-  return resolveMeshBinary("headscale", { explicit });
-}
-
-// ../../packages/headscale/src/internal/redact.ts
-var PATTERNS = [
-  /hskey-(?:api|auth|client)-[A-Za-z0-9_]+-[A-Za-z0-9_-]+/g,
-  /\b[A-Za-z0-9_-]{5,12}\.[A-Za-z0-9_-]{20,}\b/g,
-  /\b[0-9a-f]{48}\b/g,
-  /(Bearer\s+)\S+/gi
-];
-var extra = /* @__PURE__ */ new Set();
-function registerSecret(value) {
-  if (value.length >= 8) extra.add(value);
-}
-function redact(text) {
-  let out = text;
-  for (const secret2 of extra) out = out.split(secret2).join("***");
-  for (const re of PATTERNS)
-    out = out.replace(
-      re,
-      (_m, bearer) => typeof bearer === "string" ? `${bearer}***` : "***"
-    );
-  return out;
-}
-
-// ../../packages/headscale/src/errors.ts
-var BRAND2 = Symbol.for("@mesh/headscale/error");
-var HeadscaleError = class extends Error {
-  name = "HeadscaleError";
-  /** What to do next. */
-  hint;
-  method;
-  url;
-  command;
-  status;
-  [BRAND2] = true;
-  constructor(message, options = {}) {
-    super(redact(message), options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.hint = redact(options.hint ?? "see the error message and cause");
-    if (options.method !== void 0) this.method = options.method;
-    if (options.url !== void 0) this.url = redact(options.url);
-    if (options.command !== void 0) this.command = redact(options.command);
-    if (options.status !== void 0) this.status = options.status;
-  }
-};
-var HeadscaleAuthError = class extends HeadscaleError {
-  name = "HeadscaleAuthError";
-};
-var HeadscaleConnectionError = class extends HeadscaleError {
-  name = "HeadscaleConnectionError";
-  /** True when the request was cut by the timeout rather than refused. */
-  timedOut;
-  constructor(message, options = {}) {
-    super(message, options);
-    this.timedOut = options.timedOut ?? false;
-  }
-};
-var HeadscaleAbortError = class extends HeadscaleError {
-  name = "HeadscaleAbortError";
-};
-var HeadscaleNotFoundError = class extends HeadscaleError {
-  name = "HeadscaleNotFoundError";
-};
-var HeadscaleUnsupportedError = class extends HeadscaleError {
-  name = "HeadscaleUnsupportedError";
-  /** The detected server version, e.g. `0.27.1`. */
-  version;
-  /** The feature that is missing, e.g. `preAuthKeys.delete`. */
-  feature;
-  constructor(feature, version2, options = {}) {
-    const since = options.since ? ` (needs Headscale ${options.since} or newer)` : "";
-    super(`Headscale ${version2} does not support ${feature}${since}`, {
-      hint: options.since ? `upgrade Headscale to ${options.since}+ (one minor at a time)` : "upgrade Headscale",
-      ...options
-    });
-    this.version = version2;
-    this.feature = feature;
-  }
-};
-var HeadscaleConfigError = class extends HeadscaleError {
-  name = "HeadscaleConfigError";
-};
-var HeadscaleCommandError = class extends HeadscaleError {
-  name = "HeadscaleCommandError";
-  /** Exit code, or -1 if the process did not exit normally. */
-  exitCode;
-  /** Standard error (redacted). */
-  stderr;
-  constructor(message, options = {}) {
-    super(message, options);
-    this.exitCode = options.exitCode ?? -1;
-    this.stderr = redact(options.stderr ?? "");
-  }
-};
-var HeadscaleApiError = class extends HeadscaleError {
-  name = "HeadscaleApiError";
-};
-
-// ../../packages/headscale/src/transport/cli.ts
-import { mkdtemp, rm as rm3, writeFile } from "fs/promises";
-import { tmpdir } from "os";
-import { join } from "path";
-
-// ../../packages/headscale/src/schemas/common.ts
-var GO_ZERO_UNIX = -62135596800;
-function rfc3339ToDate(value) {
-  if (value == null || value === "" || value.startsWith("0001-01-01")) return void 0;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? void 0 : d;
-}
-function pbTimeToDate(value) {
-  if (value == null) return void 0;
-  const seconds = value.seconds ?? 0;
-  if (seconds <= GO_ZERO_UNIX) return void 0;
-  return new Date(seconds * 1e3 + Math.floor((value.nanos ?? 0) / 1e6));
-}
-var METHODS = ["unspecified", "authKey", "cli", "oidc"];
-function registerMethod(value) {
-  if (typeof value === "number") return METHODS[value] ?? "unspecified";
-  switch (value) {
-    case "REGISTER_METHOD_AUTH_KEY":
-      return "authKey";
-    case "REGISTER_METHOD_CLI":
-      return "cli";
-    case "REGISTER_METHOD_OIDC":
-      return "oidc";
-    default:
-      return "unspecified";
-  }
-}
-function compact(value) {
-  const out = {};
-  for (const [k, v] of Object.entries(value)) if (v !== void 0 && v !== "") out[k] = v;
-  return out;
-}
-function effectiveTags(tags, forced, valid) {
-  if (tags && tags.length > 0) return [...tags];
-  return [.../* @__PURE__ */ new Set([...forced ?? [], ...valid ?? []])];
-}
-
-// ../../packages/headscale/src/schemas/cli.ts
-var id = external_exports.union([external_exports.number(), external_exports.string()]).transform(String);
-var time3 = external_exports.object({ seconds: external_exports.number().optional(), nanos: external_exports.number().optional() }).nullish();
-var strings = external_exports.array(external_exports.string()).nullish();
-var cliUser = external_exports.object({
-  id,
-  name: external_exports.string().default(""),
-  created_at: time3,
-  display_name: external_exports.string().optional(),
-  email: external_exports.string().optional(),
-  provider_id: external_exports.string().optional(),
-  provider: external_exports.string().optional(),
-  profile_pic_url: external_exports.string().optional()
-}).transform(
-  (u2) => compact({
-    id: u2.id,
-    name: u2.name,
-    displayName: u2.display_name,
-    email: u2.email,
-    provider: u2.provider,
-    providerId: u2.provider_id,
-    profilePicUrl: u2.profile_pic_url,
-    createdAt: pbTimeToDate(u2.created_at)
-  })
-);
-var cliPreAuthKey = external_exports.object({
-  id: id.optional(),
-  key: external_exports.string().default(""),
-  user: external_exports.union([cliUser, external_exports.string()]).nullish(),
-  reusable: external_exports.boolean().default(false),
-  ephemeral: external_exports.boolean().default(false),
-  used: external_exports.boolean().default(false),
-  expiration: time3,
-  created_at: time3,
-  acl_tags: strings
-}).transform(
-  (k) => compact({
-    id: k.id ?? "",
-    key: k.key,
-    user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
-    reusable: k.reusable,
-    ephemeral: k.ephemeral,
-    used: k.used,
-    expiration: pbTimeToDate(k.expiration),
-    createdAt: pbTimeToDate(k.created_at),
-    aclTags: k.acl_tags ?? []
-  })
-);
-var cliNode = external_exports.object({
-  id,
-  machine_key: external_exports.string().default(""),
-  node_key: external_exports.string().default(""),
-  disco_key: external_exports.string().default(""),
-  ip_addresses: strings,
-  name: external_exports.string().default(""),
-  user: cliUser.nullish(),
-  last_seen: time3,
-  expiry: time3,
-  pre_auth_key: cliPreAuthKey.nullish(),
-  created_at: time3,
-  register_method: external_exports.number().optional(),
-  given_name: external_exports.string().default(""),
-  online: external_exports.boolean().default(false),
-  approved_routes: strings,
-  available_routes: strings,
-  subnet_routes: strings,
-  tags: strings,
-  forced_tags: strings,
-  valid_tags: strings
-}).transform(
-  (n2) => compact({
-    id: n2.id,
-    name: n2.name,
-    givenName: n2.given_name,
-    user: n2.user ?? void 0,
-    ipAddresses: n2.ip_addresses ?? [],
-    machineKey: n2.machine_key,
-    nodeKey: n2.node_key,
-    discoKey: n2.disco_key,
-    online: n2.online,
-    lastSeen: pbTimeToDate(n2.last_seen),
-    expiry: pbTimeToDate(n2.expiry),
-    createdAt: pbTimeToDate(n2.created_at),
-    registerMethod: registerMethod(n2.register_method),
-    tags: effectiveTags(n2.tags, n2.forced_tags, n2.valid_tags),
-    approvedRoutes: n2.approved_routes ?? [],
-    availableRoutes: n2.available_routes ?? [],
-    subnetRoutes: n2.subnet_routes ?? [],
-    preAuthKey: n2.pre_auth_key ?? void 0
-  })
-);
-var cliApiKey = external_exports.object({
-  id,
-  prefix: external_exports.string().default(""),
-  expiration: time3,
-  created_at: time3,
-  last_seen: time3
-}).transform(
-  (k) => compact({
-    id: k.id,
-    prefix: k.prefix,
-    expiration: pbTimeToDate(k.expiration),
-    createdAt: pbTimeToDate(k.created_at),
-    lastSeen: pbTimeToDate(k.last_seen)
-  })
-);
-var cliList = (item2) => external_exports.array(item2).nullable().transform((v) => v ?? []);
-var cliCreatedApiKey = external_exports.string().min(1).transform((key) => ({ key }));
-var cliHealth = external_exports.object({ database_connectivity: external_exports.boolean().default(false) });
-var cliVersion = external_exports.union([
-  external_exports.object({ version: external_exports.string(), commit: external_exports.string().optional() }),
-  external_exports.string().transform((version2) => ({ version: version2, commit: void 0 }))
-]);
-var cliError = external_exports.object({ error: external_exports.string() });
-
-// ../../packages/headscale/src/version.ts
-var MIN_SUPPORTED_VERSION = "0.26.0";
-function parseVersion(raw) {
-  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
-  if (!m) return void 0;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
-}
-function compareVersions(a2, b) {
-  const x = parseVersion(a2);
-  const y = parseVersion(b);
-  if (!x || !y) throw new TypeError(`not a version: ${!x ? a2 : b}`);
-  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
-}
-var FEATURES = {
-  /** `GET /version`, `GET /api/v1/health`, `headscale health`, node expire with a date. */
-  versionEndpoint: "0.27.0",
-  health: "0.27.0",
-  nodeExpireAt: "0.27.0",
-  /** `GET /preauthkey` without a user lists every key; keys and API keys addressed by ID. */
-  preAuthKeyListAll: "0.28.0",
-  preAuthKeyById: "0.28.0",
-  preAuthKeyDelete: "0.28.0",
-  /** Pre-auth keys with tags and no user ("tags as identity"). */
-  tagsOnlyPreAuthKey: "0.28.0",
-  apiKeyById: "0.28.0",
-  /** Flat `tags` on nodes instead of forced/valid/invalid tags. */
-  flatNodeTags: "0.28.0",
-  /** `POST /api/v1/policy/check`, `headscale policy check`. */
-  policyCheck: "0.29.0",
-  nodeDisableExpiry: "0.29.0"
-};
-function supports(version2, feature) {
-  return compareVersions(version2, FEATURES[feature]) >= 0;
-}
-function requireFeature(version2, feature, what = feature) {
-  if (!supports(version2, feature)) {
-    throw new HeadscaleUnsupportedError(what, version2, { since: FEATURES[feature] });
-  }
-}
-function requireSupportedServer(version2) {
-  if (compareVersions(version2, MIN_SUPPORTED_VERSION) < 0) {
-    throw new HeadscaleUnsupportedError("this client (users and key owners by ID)", version2, {
-      since: MIN_SUPPORTED_VERSION
-    });
-  }
-}
-
-// ../../packages/headscale/src/internal/http.ts
-var import_undici = __toESM(require_undici(), 1);
-async function httpCall(o2) {
-  const timeoutSignal = AbortSignal.timeout(o2.timeout);
-  const signal = o2.signal ? AbortSignal.any([o2.signal, timeoutSignal]) : timeoutSignal;
-  const where = { method: o2.method, url: o2.url };
-  try {
-    const res = await (0, import_undici.request)(o2.url, {
-      method: o2.method,
-      headers: o2.headers ?? {},
-      ...o2.body === void 0 ? {} : { body: o2.body },
-      ...o2.dispatcher ? { dispatcher: o2.dispatcher } : {},
-      signal,
-      headersTimeout: o2.timeout,
-      bodyTimeout: o2.timeout
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, text };
-  } catch (cause) {
-    if (o2.signal?.aborted) {
-      throw new HeadscaleAbortError(`${o2.method} ${o2.url} aborted by the caller`, {
-        cause,
-        ...where,
-        hint: "the operation was cancelled"
-      });
-    }
-    if (timeoutSignal.aborted || cause.code === "UND_ERR_HEADERS_TIMEOUT") {
-      throw new HeadscaleConnectionError(`${o2.method} ${o2.url} timed out after ${o2.timeout} ms`, {
-        cause,
-        ...where,
-        timedOut: true,
-        hint: "check that Headscale is running and reachable, or raise the timeout"
-      });
-    }
-    const code2 = cause.code ?? cause.message;
-    throw new HeadscaleConnectionError(
-      `${o2.method} ${o2.url} failed: cannot reach Headscale (${code2})`,
-      {
-        cause,
-        ...where,
-        hint: "check the server URL and port, and that `headscale serve` is running"
-      }
-    );
-  }
-}
-
-// ../../packages/headscale/src/schemas/rest.ts
-var id2 = external_exports.union([external_exports.string(), external_exports.number()]).transform(String);
-var time4 = external_exports.string().nullish();
-var strings2 = external_exports.array(external_exports.string()).nullish();
-var restUser = external_exports.object({
-  id: id2,
-  name: external_exports.string().default(""),
-  createdAt: time4,
-  displayName: external_exports.string().nullish(),
-  email: external_exports.string().nullish(),
-  providerId: external_exports.string().nullish(),
-  provider: external_exports.string().nullish(),
-  profilePicUrl: external_exports.string().nullish()
-}).transform(
-  (u2) => compact({
-    id: u2.id,
-    name: u2.name,
-    displayName: u2.displayName ?? void 0,
-    email: u2.email ?? void 0,
-    provider: u2.provider ?? void 0,
-    providerId: u2.providerId ?? void 0,
-    profilePicUrl: u2.profilePicUrl ?? void 0,
-    createdAt: rfc3339ToDate(u2.createdAt)
-  })
-);
-var restPreAuthKey = external_exports.object({
-  id: id2.optional(),
-  key: external_exports.string().default(""),
-  // <= 0.25 sent a user name here; 0.26+ a full User.
-  user: external_exports.union([restUser, external_exports.string()]).nullish(),
-  reusable: external_exports.boolean().default(false),
-  ephemeral: external_exports.boolean().default(false),
-  used: external_exports.boolean().default(false),
-  expiration: time4,
-  createdAt: time4,
-  aclTags: strings2
-}).transform(
-  (k) => compact({
-    id: k.id ?? "",
-    key: k.key,
-    user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
-    reusable: k.reusable,
-    ephemeral: k.ephemeral,
-    used: k.used,
-    expiration: rfc3339ToDate(k.expiration),
-    createdAt: rfc3339ToDate(k.createdAt),
-    aclTags: k.aclTags ?? []
-  })
-);
-var restNode = external_exports.object({
-  id: id2,
-  machineKey: external_exports.string().default(""),
-  nodeKey: external_exports.string().default(""),
-  discoKey: external_exports.string().default(""),
-  ipAddresses: strings2,
-  name: external_exports.string().default(""),
-  user: restUser.nullish(),
-  lastSeen: time4,
-  expiry: time4,
-  preAuthKey: restPreAuthKey.nullish(),
-  createdAt: time4,
-  registerMethod: external_exports.string().optional(),
-  givenName: external_exports.string().default(""),
-  online: external_exports.boolean().default(false),
-  approvedRoutes: strings2,
-  availableRoutes: strings2,
-  subnetRoutes: strings2,
-  tags: strings2,
-  forcedTags: strings2,
-  validTags: strings2
-}).transform(
-  (n2) => compact({
-    id: n2.id,
-    name: n2.name,
-    givenName: n2.givenName,
-    user: n2.user ?? void 0,
-    ipAddresses: n2.ipAddresses ?? [],
-    machineKey: n2.machineKey,
-    nodeKey: n2.nodeKey,
-    discoKey: n2.discoKey,
-    online: n2.online,
-    lastSeen: rfc3339ToDate(n2.lastSeen),
-    expiry: rfc3339ToDate(n2.expiry),
-    createdAt: rfc3339ToDate(n2.createdAt),
-    registerMethod: registerMethod(n2.registerMethod),
-    tags: effectiveTags(n2.tags, n2.forcedTags, n2.validTags),
-    approvedRoutes: n2.approvedRoutes ?? [],
-    availableRoutes: n2.availableRoutes ?? [],
-    subnetRoutes: n2.subnetRoutes ?? [],
-    preAuthKey: n2.preAuthKey ?? void 0
-  })
-);
-var restApiKey = external_exports.object({ id: id2, prefix: external_exports.string().default(""), expiration: time4, createdAt: time4, lastSeen: time4 }).transform(
-  (k) => compact({
-    id: k.id,
-    prefix: k.prefix,
-    expiration: rfc3339ToDate(k.expiration),
-    createdAt: rfc3339ToDate(k.createdAt),
-    lastSeen: rfc3339ToDate(k.lastSeen)
-  })
-);
-var restUsers = external_exports.object({ users: external_exports.array(restUser).nullish() }).transform((r) => r.users ?? []);
-var restUserEnvelope = external_exports.object({ user: restUser }).transform((r) => r.user);
-var restPreAuthKeys = external_exports.object({ preAuthKeys: external_exports.array(restPreAuthKey).nullish() }).transform((r) => r.preAuthKeys ?? []);
-var restPreAuthKeyEnvelope = external_exports.object({ preAuthKey: restPreAuthKey }).transform((r) => r.preAuthKey);
-var restNodes = external_exports.object({ nodes: external_exports.array(restNode).nullish() }).transform((r) => r.nodes ?? []);
-var restNodeEnvelope = external_exports.object({ node: restNode }).transform((r) => r.node);
-var restApiKeys = external_exports.object({ apiKeys: external_exports.array(restApiKey).nullish() }).transform((r) => r.apiKeys ?? []);
-var restCreatedApiKey = external_exports.object({ apiKey: external_exports.string().min(1) }).transform((r) => ({ key: r.apiKey }));
-var restPolicy = external_exports.object({ policy: external_exports.string().default(""), updatedAt: time4 }).transform(
-  (p) => compact({ policy: p.policy, updatedAt: rfc3339ToDate(p.updatedAt) })
-);
-var restHealth = external_exports.object({ databaseConnectivity: external_exports.boolean().default(false) });
-var restVersion = external_exports.object({ version: external_exports.string(), commit: external_exports.string().optional() });
-var restEmpty = external_exports.unknown();
-var restError = external_exports.object({ code: external_exports.number().optional(), message: external_exports.string().optional() });
-var healthBody = external_exports.object({ status: external_exports.string() });
-
-// ../../packages/headscale/src/transport/rest.ts
-var REST_ENDPOINTS = {
-  listUsers: { method: "GET", path: "/api/v1/user", schema: restUsers },
-  createUser: { method: "POST", path: "/api/v1/user", schema: restUserEnvelope },
-  renameUser: {
-    method: "POST",
-    path: "/api/v1/user/{id}/rename/{newName}",
-    schema: restUserEnvelope
-  },
-  deleteUser: { method: "DELETE", path: "/api/v1/user/{id}", schema: restEmpty },
-  listPreAuthKeys: { method: "GET", path: "/api/v1/preauthkey", schema: restPreAuthKeys },
-  createPreAuthKey: { method: "POST", path: "/api/v1/preauthkey", schema: restPreAuthKeyEnvelope },
-  expirePreAuthKey: { method: "POST", path: "/api/v1/preauthkey/expire", schema: restEmpty },
-  deletePreAuthKey: {
-    method: "DELETE",
-    path: "/api/v1/preauthkey",
-    schema: restEmpty,
-    since: "preAuthKeyDelete"
-  },
-  listNodes: { method: "GET", path: "/api/v1/node", schema: restNodes },
-  getNode: { method: "GET", path: "/api/v1/node/{id}", schema: restNodeEnvelope },
-  expireNode: { method: "POST", path: "/api/v1/node/{id}/expire", schema: restNodeEnvelope },
-  renameNode: {
-    method: "POST",
-    path: "/api/v1/node/{id}/rename/{newName}",
-    schema: restNodeEnvelope
-  },
-  deleteNode: { method: "DELETE", path: "/api/v1/node/{id}", schema: restEmpty },
-  setNodeTags: { method: "POST", path: "/api/v1/node/{id}/tags", schema: restNodeEnvelope },
-  approveRoutes: {
-    method: "POST",
-    path: "/api/v1/node/{id}/approve_routes",
-    schema: restNodeEnvelope
-  },
-  listApiKeys: { method: "GET", path: "/api/v1/apikey", schema: restApiKeys },
-  createApiKey: { method: "POST", path: "/api/v1/apikey", schema: restCreatedApiKey },
-  expireApiKey: { method: "POST", path: "/api/v1/apikey/expire", schema: restEmpty },
-  deleteApiKey: { method: "DELETE", path: "/api/v1/apikey/{prefix}", schema: restEmpty },
-  getPolicy: { method: "GET", path: "/api/v1/policy", schema: restPolicy },
-  setPolicy: { method: "PUT", path: "/api/v1/policy", schema: restPolicy },
-  apiHealth: { method: "GET", path: "/api/v1/health", schema: restHealth, since: "health" }
-};
-var NOT_FOUND = /not found|no longer exists|does not exist|record not found/i;
-var RestTransport = class {
-  kind = "rest";
-  baseUrl;
-  #apiKey;
-  #dispatcher;
-  #timeout;
-  constructor(o2) {
-    let url2;
-    try {
-      url2 = new URL(o2.url);
-    } catch (cause) {
-      throw new HeadscaleConfigError(`Headscale URL is not a valid URL: ${JSON.stringify(o2.url)}`, {
-        cause,
-        hint: "use for example http://127.0.0.1:8080"
-      });
-    }
-    if (url2.protocol !== "http:" && url2.protocol !== "https:") {
-      throw new HeadscaleConfigError(
-        `Headscale URL must be http:// or https://, got ${JSON.stringify(o2.url)}`,
-        {
-          hint: "use for example http://127.0.0.1:8080"
-        }
-      );
-    }
-    this.baseUrl = url2.origin;
-    this.#apiKey = o2.apiKey;
-    if (o2.apiKey) registerSecret(o2.apiKey);
-    this.#dispatcher = o2.dispatcher;
-    this.#timeout = o2.timeout ?? 1e4;
-  }
-  /** Calls one endpoint of {@link REST_ENDPOINTS} and validates the answer. */
-  async call(name, ctx, req = {}) {
-    const ep = REST_ENDPOINTS[name];
-    if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path22 = ep.path.replace(
-      /\{(\w+)\}/g,
-      (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
-    );
-    const url2 = new URL(path22, this.baseUrl);
-    for (const [k, v] of Object.entries(req.query ?? {}))
-      if (v !== void 0) url2.searchParams.set(k, v);
-    if (!this.#apiKey) {
-      throw new HeadscaleAuthError(`${ep.method} ${url2.pathname} needs an API key`, {
-        method: ep.method,
-        url: url2.href,
-        hint: "create one with `headscale apikeys create` (or the CLI transport) and pass it as apiKey"
-      });
-    }
-    const answer = await httpCall({
-      method: ep.method,
-      url: url2.href,
-      headers: {
-        authorization: `Bearer ${this.#apiKey}`,
-        accept: "application/json",
-        ...req.body === void 0 ? {} : { "content-type": "application/json" }
-      },
-      ...req.body === void 0 ? {} : { body: JSON.stringify(req.body) },
-      dispatcher: this.#dispatcher,
-      timeout: ctx.timeout ?? this.#timeout,
-      signal: ctx.signal
-    });
-    const where = { method: ep.method, url: url2.href, status: answer.status };
-    if (answer.status === 401) {
-      throw new HeadscaleAuthError(
-        `${ep.method} ${url2.pathname}: 401 Unauthorized (invalid or expired API key)`,
-        {
-          ...where,
-          hint: "check the API key; list keys with `headscale apikeys list` and create a new one if it expired"
-        }
-      );
-    }
-    let json2;
-    try {
-      json2 = answer.text === "" ? {} : JSON.parse(answer.text);
-    } catch (cause) {
-      throw new HeadscaleApiError(
-        `${ep.method} ${url2.pathname}: ${answer.status}, body is not JSON: ${answer.text.slice(0, 200)}`,
-        {
-          cause,
-          ...where,
-          hint: "is this URL really Headscale (not a proxy or another service)?"
-        }
-      );
-    }
-    if (answer.status < 200 || answer.status >= 300) {
-      const err = restError.safeParse(json2);
-      const message = err.success ? err.data.message ?? "" : answer.text.slice(0, 200);
-      if (answer.status === 404 || err.success && err.data.code === 5 || NOT_FOUND.test(message)) {
-        throw new HeadscaleNotFoundError(
-          `${ep.method} ${url2.pathname}: ${message || "not found"}`,
-          {
-            ...where,
-            hint: "check the name or ID; list what exists first"
-          }
-        );
-      }
-      throw new HeadscaleApiError(`${ep.method} ${url2.pathname}: ${answer.status} ${message}`, {
-        ...where,
-        hint: "see the message from Headscale"
-      });
-    }
-    const parsed = ep.schema.safeParse(json2);
-    if (!parsed.success) {
-      throw new HeadscaleApiError(
-        `${ep.method} ${url2.pathname}: unexpected answer shape: ${parsed.error.message}`,
-        {
-          cause: parsed.error,
-          ...where,
-          hint: "the server version may be newer than this client understands"
-        }
-      );
-    }
-    return parsed.data;
-  }
-  async detectVersion(options = {}) {
-    const url2 = new URL("/version", this.baseUrl).href;
-    const answer = await httpCall({
-      method: "GET",
-      url: url2,
-      headers: { accept: "application/json" },
-      dispatcher: this.#dispatcher,
-      timeout: options.timeout ?? this.#timeout,
-      signal: options.signal
-    });
-    if (answer.status === 404) {
-      return { version: MIN_SUPPORTED_VERSION, raw: "unknown (< 0.27)", assumed: true };
-    }
-    const parsed = (() => {
-      try {
-        return restVersion.safeParse(JSON.parse(answer.text));
-      } catch {
-        return void 0;
-      }
-    })();
-    if (answer.status !== 200 || !parsed?.success) {
-      throw new HeadscaleApiError(
-        `GET /version: ${answer.status}, unexpected answer: ${answer.text.slice(0, 200)}`,
-        {
-          method: "GET",
-          url: url2,
-          status: answer.status,
-          hint: "is this URL really Headscale?"
-        }
-      );
-    }
-    return versionInfo(parsed.data.version, parsed.data.commit);
-  }
-  async health(ctx) {
-    const url2 = new URL("/health", this.baseUrl).href;
-    const answer = await httpCall({
-      method: "GET",
-      url: url2,
-      dispatcher: this.#dispatcher,
-      timeout: ctx.timeout ?? this.#timeout,
-      signal: ctx.signal
-    });
-    let ok = false;
-    try {
-      const body = healthBody.safeParse(JSON.parse(answer.text));
-      ok = answer.status === 200 && body.success && body.data.status === "pass";
-    } catch {
-      ok = false;
-    }
-    if (!ok || !this.#apiKey || !supports(ctx.version, "health")) return { ok };
-    const db = await this.call("apiHealth", ctx);
-    return { ok, databaseConnectivity: db.databaseConnectivity };
-  }
-  listUsers(filter, ctx) {
-    return this.call("listUsers", ctx, {
-      query: { id: filter.id, name: filter.name, email: filter.email }
-    });
-  }
-  createUser(input2, ctx) {
-    return this.call("createUser", ctx, { body: input2 });
-  }
-  renameUser(id3, newName, ctx) {
-    return this.call("renameUser", ctx, { params: { id: id3, newName } });
-  }
-  async deleteUser(id3, ctx) {
-    await this.call("deleteUser", ctx, { params: { id: id3 } });
-  }
-  listPreAuthKeys(userId, ctx) {
-    return this.call("listPreAuthKeys", ctx, { query: { user: userId } });
-  }
-  createPreAuthKey(input2, ctx) {
-    return this.call("createPreAuthKey", ctx, {
-      body: {
-        ...input2.userId === void 0 ? {} : { user: input2.userId },
-        reusable: input2.reusable,
-        ephemeral: input2.ephemeral,
-        expiration: input2.expiration.toISOString(),
-        aclTags: input2.aclTags
-      }
-    });
-  }
-  async expirePreAuthKey(ref, ctx) {
-    const body = isAtLeast(ctx.version, "preAuthKeyById") ? { id: ref.id } : { user: ref.userId, key: ref.key };
-    await this.call("expirePreAuthKey", ctx, { body });
-  }
-  async deletePreAuthKey(id3, ctx) {
-    await this.call("deletePreAuthKey", ctx, { query: { id: id3 } });
-  }
-  listNodes(userName, ctx) {
-    return this.call("listNodes", ctx, { query: { user: userName } });
-  }
-  getNode(id3, ctx) {
-    return this.call("getNode", ctx, { params: { id: id3 } });
-  }
-  expireNode(id3, at, ctx) {
-    if (at) requireFeature(ctx.version, "nodeExpireAt", "expiring a node at a given time");
-    return this.call("expireNode", ctx, { params: { id: id3 }, query: { expiry: at?.toISOString() } });
-  }
-  renameNode(id3, newName, ctx) {
-    return this.call("renameNode", ctx, { params: { id: id3, newName } });
-  }
-  async deleteNode(id3, ctx) {
-    await this.call("deleteNode", ctx, { params: { id: id3 } });
-  }
-  setNodeTags(id3, tags, ctx) {
-    return this.call("setNodeTags", ctx, { params: { id: id3 }, body: { tags } });
-  }
-  approveRoutes(id3, routes, ctx) {
-    return this.call("approveRoutes", ctx, { params: { id: id3 }, body: { routes } });
-  }
-  listApiKeys(ctx) {
-    return this.call("listApiKeys", ctx);
-  }
-  async createApiKey(expiration, ctx) {
-    const created = await this.call("createApiKey", ctx, {
-      body: { expiration: expiration.toISOString() }
-    });
-    registerSecret(created.key);
-    return created;
-  }
-  async expireApiKey(ref, ctx) {
-    const body = ref.id && isAtLeast(ctx.version, "apiKeyById") ? { id: ref.id } : { prefix: requirePrefix(ref, ctx.version) };
-    await this.call("expireApiKey", ctx, { body });
-  }
-  async deleteApiKey(ref, ctx) {
-    if (ref.id && isAtLeast(ctx.version, "apiKeyById")) {
-      await this.call("deleteApiKey", ctx, {
-        params: { prefix: ref.prefix ?? "-" },
-        query: { id: ref.id }
-      });
-      return;
-    }
-    await this.call("deleteApiKey", ctx, { params: { prefix: requirePrefix(ref, ctx.version) } });
-  }
-  getPolicy(ctx) {
-    return this.call("getPolicy", ctx);
-  }
-  setPolicy(policy, ctx) {
-    return this.call("setPolicy", ctx, { body: { policy } });
-  }
-};
-var isAtLeast = supports;
-function requirePrefix(ref, version2) {
-  if (!ref.prefix) {
-    throw new HeadscaleConfigError(
-      `Headscale ${version2} addresses API keys by prefix; none given`,
-      {
-        hint: "pass the prefix from apiKeys.list()"
-      }
-    );
-  }
-  return ref.prefix;
-}
-function versionInfo(raw, commit) {
-  const m = /v?(\d+\.\d+\.\d+)/.exec(raw);
-  if (!m?.[1])
-    return { version: MIN_SUPPORTED_VERSION, raw, assumed: true, ...commit ? { commit } : {} };
-  return { version: m[1], raw, assumed: false, ...commit ? { commit } : {} };
-}
-
-// ../../packages/headscale/src/transport/cli.ts
-var NOT_FOUND2 = /not found|no longer exists|does not exist|record not found/i;
-var UNREACHABLE = /connecting to headscale|context deadline exceeded|unable to read\/write to headscale socket|connection refused|no such file or directory.*sock/i;
-var CliTransport = class {
-  kind = "cli";
-  binary;
-  #o;
-  #runner;
-  constructor(o2 = {}) {
-    this.#o = o2;
-    this.binary = resolveHeadscaleBinary(o2.binary);
-    this.#runner = o2.runner ?? createRunner();
-  }
-  /** Runs `headscale [-c cfg] ARGS -o json` and parses stdout with `schema`. */
-  async run(args, schema3, ctx = {}) {
-    const stdout = await this.exec(args, ctx);
-    let json2;
-    try {
-      json2 = JSON.parse(jsonPart(stdout));
-    } catch (cause) {
-      throw new HeadscaleCommandError(
-        `headscale ${args.slice(0, 2).join(" ")}: output is not JSON: ${redact(stdout.slice(0, 200))}`,
-        {
-          cause,
-          command: `${this.binary} ${args.join(" ")}`,
-          exitCode: 0,
-          hint: "set disable_check_updates and a text log format so nothing else reaches stdout"
-        }
-      );
-    }
-    const parsed = schema3.safeParse(json2);
-    if (!parsed.success) {
-      throw new HeadscaleCommandError(
-        `headscale ${args.slice(0, 2).join(" ")}: unexpected output shape: ${parsed.error.message}`,
-        {
-          cause: parsed.error,
-          command: `${this.binary} ${args.join(" ")}`,
-          exitCode: 0,
-          hint: "the server version may be newer than this client understands"
-        }
-      );
-    }
-    return parsed.data;
-  }
-  /** Runs `headscale [-c cfg] ARGS -o json`, maps failures to errors, returns stdout. */
-  async exec(args, ctx = {}) {
-    const argv = [...this.#o.configPath ? ["-c", this.#o.configPath] : [], ...args, "-o", "json"];
-    const command = `${this.binary} ${argv.join(" ")}`;
-    const env = { HEADSCALE_DISABLE_CHECK_UPDATES: "true" };
-    if (this.#o.socketPath) env["HEADSCALE_UNIX_SOCKET"] = this.#o.socketPath;
-    let result2;
-    try {
-      result2 = await this.#runner.run(this.binary, argv, {
-        env,
-        timeout: ctx.timeout ?? this.#o.timeout ?? 15e3,
-        ...ctx.signal ? { signal: ctx.signal } : {}
-      });
-    } catch (cause) {
-      throw new HeadscaleCommandError(`cannot run ${this.binary}: ${cause.message}`, {
-        cause,
-        command,
-        hint: "install headscale or pass its path as binary (or MESH_HEADSCALE_BIN)"
-      });
-    }
-    if (ctx.signal?.aborted) {
-      throw new HeadscaleAbortError(`${command} aborted by the caller`, {
-        command,
-        hint: "the operation was cancelled"
-      });
-    }
-    if (result2.timedOut) {
-      throw new HeadscaleConnectionError(`${command} timed out`, {
-        command,
-        timedOut: true,
-        hint: "check that `headscale serve` is running and its socket is reachable"
-      });
-    }
-    if (result2.exitCode !== 0) {
-      const message = errorMessage(result2.stderr) ?? errorMessage(result2.stdout) ?? (result2.stderr.trim() || `exit code ${result2.exitCode}`);
-      const o2 = { command, exitCode: result2.exitCode, stderr: result2.stderr };
-      if (UNREACHABLE.test(message)) {
-        throw new HeadscaleConnectionError(
-          `headscale ${args.slice(0, 2).join(" ")}: cannot reach the server: ${message}`,
-          {
-            ...o2,
-            hint: "start `headscale serve`, and check the socket path and its permissions (0770, group of the server)"
-          }
-        );
-      }
-      if (NOT_FOUND2.test(message)) {
-        throw new HeadscaleNotFoundError(`headscale ${args.slice(0, 2).join(" ")}: ${message}`, {
-          ...o2,
-          hint: "check the name or ID"
-        });
-      }
-      throw new HeadscaleCommandError(
-        `headscale ${args.slice(0, 2).join(" ")} failed: ${message}`,
-        { ...o2, hint: "see the message from Headscale" }
-      );
-    }
-    return result2.stdout;
-  }
-  async detectVersion(options = {}) {
-    const v = await this.run(["version"], cliVersion, options);
-    return versionInfo(v.version, v.commit);
-  }
-  async health(ctx) {
-    requireFeature(ctx.version, "health", "headscale health");
-    const h2 = await this.run(["health"], cliHealth, ctx);
-    return { ok: true, databaseConnectivity: h2.database_connectivity };
-  }
-  listUsers(filter, ctx) {
-    const args = ["users", "list"];
-    if (filter.id) args.push("-i", filter.id);
-    if (filter.name) args.push("-n", filter.name);
-    if (filter.email) args.push("-e", filter.email);
-    return this.run(args, cliList(cliUser), ctx);
-  }
-  createUser(input2, ctx) {
-    const args = ["users", "create", input2.name];
-    if (input2.displayName) args.push("-d", input2.displayName);
-    if (input2.email) args.push("-e", input2.email);
-    if (input2.pictureUrl) args.push("-p", input2.pictureUrl);
-    return this.run(args, cliUser, ctx);
-  }
-  async renameUser(id3, newName, ctx) {
-    await this.#requireUser(id3, ctx);
-    return this.run(["users", "rename", "-i", id3, "-r", newName], cliUser, ctx);
-  }
-  async deleteUser(id3, ctx) {
-    await this.#requireUser(id3, ctx);
-    await this.run(["users", "destroy", "-i", id3, "--force"], anyJson, ctx);
-  }
-  async #requireUser(id3, ctx) {
-    const found = await this.listUsers({ id: id3 }, ctx);
-    if (found.length === 0) {
-      throw new HeadscaleNotFoundError(`user with ID ${id3} not found`, {
-        command: `headscale users list -i ${id3}`,
-        hint: "check the ID"
-      });
-    }
-  }
-  listPreAuthKeys(userId, ctx) {
-    if (supports(ctx.version, "preAuthKeyListAll"))
-      return this.run(["preauthkeys", "list"], cliList(cliPreAuthKey), ctx);
-    if (!userId)
-      throw new HeadscaleUnsupportedError(
-        "listing pre-auth keys of all users at once",
-        ctx.version,
-        { since: "0.28.0" }
-      );
-    return this.run(["preauthkeys", "-u", userId, "list"], cliList(cliPreAuthKey), ctx);
-  }
-  async createPreAuthKey(input2, ctx) {
-    const seconds = Math.max(1, Math.ceil((input2.expiration.getTime() - Date.now()) / 1e3));
-    const flags = ["-e", `${seconds}s`];
-    if (input2.reusable) flags.push("--reusable");
-    if (input2.ephemeral) flags.push("--ephemeral");
-    if (input2.aclTags.length > 0) flags.push("--tags", input2.aclTags.join(","));
-    const args = supports(ctx.version, "tagsOnlyPreAuthKey") ? ["preauthkeys", "create", ...input2.userId ? ["-u", input2.userId] : [], ...flags] : ["preauthkeys", "-u", input2.userId ?? "", "create", ...flags];
-    const key = await this.run(args, cliPreAuthKey, ctx);
-    registerSecret(key.key);
-    return key;
-  }
-  async expirePreAuthKey(ref, ctx) {
-    if (!supports(ctx.version, "preAuthKeyById")) {
-      throw new HeadscaleUnsupportedError(
-        "expiring a pre-auth key over the CLI without putting the key in argv",
-        ctx.version,
-        {
-          since: "0.28.0",
-          hint: "use the REST transport (API key) for this on Headscale < 0.28"
-        }
-      );
-    }
-    await this.run(["preauthkeys", "expire", "-i", ref.id ?? ""], anyJson, ctx);
-  }
-  async deletePreAuthKey(id3, ctx) {
-    requireFeature(ctx.version, "preAuthKeyDelete", "deleting pre-auth keys");
-    await this.run(["preauthkeys", "delete", "-i", id3], anyJson, ctx);
-  }
-  listNodes(userName, ctx) {
-    return this.run(
-      ["nodes", "list", ...userName ? ["-u", userName] : []],
-      cliList(cliNode),
-      ctx
-    );
-  }
-  async getNode(id3, ctx) {
-    const node2 = (await this.listNodes(void 0, ctx)).find((n2) => n2.id === id3);
-    if (!node2)
-      throw new HeadscaleNotFoundError(`node ${id3} not found`, {
-        command: "headscale nodes list",
-        hint: "check the node ID"
-      });
-    return node2;
-  }
-  expireNode(id3, at, ctx) {
-    if (at) requireFeature(ctx.version, "nodeExpireAt", "expiring a node at a given time");
-    return this.run(
-      ["nodes", "expire", "-i", id3, ...at ? ["-e", at.toISOString()] : []],
-      cliNode,
-      ctx
-    );
-  }
-  renameNode(id3, newName, ctx) {
-    return this.run(["nodes", "rename", "-i", id3, newName], cliNode, ctx);
-  }
-  async deleteNode(id3, ctx) {
-    await this.run(["nodes", "delete", "-i", id3, "--force"], anyJson, ctx);
-  }
-  setNodeTags(id3, tags, ctx) {
-    return this.run(["nodes", "tag", "-i", id3, "-t", tags.join(",")], cliNode, ctx);
-  }
-  approveRoutes(id3, routes, ctx) {
-    return this.run(["nodes", "approve-routes", "-i", id3, "-r", routes.join(",")], cliNode, ctx);
-  }
-  listApiKeys(ctx) {
-    return this.run(["apikeys", "list"], cliList(cliApiKey), ctx);
-  }
-  async createApiKey(expiration, ctx) {
-    const seconds = Math.max(1, Math.ceil((expiration.getTime() - Date.now()) / 1e3));
-    const created = await this.run(
-      ["apikeys", "create", "-e", `${seconds}s`],
-      cliCreatedApiKey,
-      ctx
-    );
-    registerSecret(created.key);
-    return created;
-  }
-  async expireApiKey(ref, ctx) {
-    await this.run(["apikeys", "expire", ...apiKeyFlag(ref, ctx.version)], anyJson, ctx);
-  }
-  async deleteApiKey(ref, ctx) {
-    await this.run(["apikeys", "delete", ...apiKeyFlag(ref, ctx.version)], anyJson, ctx);
-  }
-  async getPolicy(ctx) {
-    return { policy: await this.exec(["policy", "get"], ctx) };
-  }
-  async setPolicy(policy, ctx) {
-    const dir = await mkdtemp(join(tmpdir(), "mesh-hs-policy-"));
-    try {
-      const file2 = join(dir, "policy.hujson");
-      await writeFile(file2, policy, { mode: 384 });
-      await this.exec(["policy", "set", "-f", file2], ctx);
-    } finally {
-      await rm3(dir, { recursive: true, force: true });
-    }
-    return this.getPolicy(ctx);
-  }
-};
-function apiKeyFlag(ref, version2) {
-  if (ref.id && supports(version2, "apiKeyById")) return ["-i", ref.id];
-  if (ref.prefix) return ["-p", ref.prefix];
-  throw new HeadscaleUnsupportedError("addressing API keys by ID", version2, {
-    since: "0.28.0",
-    hint: "pass the prefix"
-  });
-}
-var anyJson = external_exports.unknown();
-function errorMessage(text) {
-  const start = text.indexOf("{");
-  if (start < 0) return void 0;
-  try {
-    const parsed = cliError.safeParse(JSON.parse(text.slice(start)));
-    return parsed.success ? parsed.data.error : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function jsonPart(stdout) {
-  const trimmed = stdout.trim();
-  if (/^[[{"n]/.test(trimmed)) return trimmed;
-  const m = /^[[{"]/m.exec(trimmed);
-  return m ? trimmed.slice(m.index) : trimmed;
-}
-
-// ../../packages/headscale/src/client.ts
-var HOUR_MS = 36e5;
-var HeadscaleClient = class {
-  transport;
-  #version;
-  /** Users (namespaces). */
-  users;
-  /** Pre-auth keys for joining nodes. */
-  preAuthKeys;
-  /** Registered nodes. */
-  nodes;
-  /** API keys for the REST transport. */
-  apiKeys;
-  /** The ACL policy (database mode). */
-  policy;
-  constructor(o2) {
-    const given = [o2.rest, o2.cli, o2.transport].filter((x) => x !== void 0).length;
-    if (given !== 1) {
-      throw new HeadscaleConfigError(
-        "HeadscaleClient needs exactly one of rest, cli or transport",
-        {
-          hint: "e.g. { rest: { url, apiKey } } or { cli: { configPath } }"
-        }
-      );
-    }
-    this.transport = o2.transport ?? (o2.rest ? new RestTransport(o2.rest) : new CliTransport(o2.cli));
-    if (o2.version) {
-      const m = /(\d+\.\d+\.\d+)/.exec(o2.version);
-      if (!m?.[1])
-        throw new HeadscaleConfigError(
-          `version must look like 0.27.1, got ${JSON.stringify(o2.version)}`
-        );
-      this.#version = Promise.resolve({ version: m[1], raw: o2.version, assumed: false });
-    }
-    this.users = new Users(this);
-    this.preAuthKeys = new PreAuthKeys(this);
-    this.nodes = new Nodes(this);
-    this.apiKeys = new ApiKeys(this);
-    this.policy = new PolicyResource(this);
-  }
-  /** The server version (detected once, then cached). */
-  version(options = {}) {
-    if (!this.#version) {
-      const pending = this.transport.detectVersion(options);
-      this.#version = pending;
-      pending.catch(() => {
-        if (this.#version === pending) this.#version = void 0;
-      });
-    }
-    return this.#version;
-  }
-  /** Builds the per-call context; rejects servers older than the minimum supported version. @internal */
-  async context(options = {}) {
-    const v = await this.version(options);
-    requireSupportedServer(v.version);
-    return { ...options, version: v.version };
-  }
-  /** `/health` (plus database connectivity on 0.27+ when the transport can ask). */
-  async health(options = {}) {
-    return this.transport.health(await this.context(options));
-  }
-};
-var Resource = class {
-  constructor(client) {
-    this.client = client;
-  }
-  get t() {
-    return this.client.transport;
-  }
-  ctx(options) {
-    return this.client.context(options);
-  }
-};
-var Users = class extends Resource {
-  /** Lists users, optionally filtered by exact ID, name or email. */
-  async list(filter = {}, options) {
-    return this.t.listUsers(filter, await this.ctx(options));
-  }
-  /** One user; throws {@link HeadscaleNotFoundError} if missing. */
-  async get(ref, options) {
-    const users = await this.list("id" in ref ? { id: ref.id } : { name: ref.name }, options);
-    const user = users.find((u2) => "id" in ref ? u2.id === ref.id : u2.name === ref.name);
-    if (!user) {
-      throw new HeadscaleNotFoundError(
-        `user ${"id" in ref ? `with ID ${ref.id}` : JSON.stringify(ref.name)} not found`,
-        {
-          hint: "create it first (users.ensure) or check the spelling"
-        }
-      );
-    }
-    return user;
-  }
-  /** Creates a user (fails if the name exists; see {@link Users.ensure}). */
-  async create(input2, options) {
-    return this.t.createUser(input2, await this.ctx(options));
-  }
-  /** Idempotent create: returns the existing user (`changed: false`) or creates it. */
-  async ensure(name, options) {
-    const existing = (await this.list({ name }, options)).find((u2) => u2.name === name);
-    if (existing) return { user: existing, changed: false };
-    return { user: await this.create({ name }, options), changed: true };
-  }
-  /** Renames a user. */
-  async rename(ref, newName, options) {
-    const id3 = await this.#id(ref, options);
-    return this.t.renameUser(id3, newName, await this.ctx(options));
-  }
-  /** Deletes a user (Headscale refuses while it still owns nodes). */
-  async delete(ref, options) {
-    const id3 = await this.#id(ref, options);
-    await this.t.deleteUser(id3, await this.ctx(options));
-  }
-  async #id(ref, options) {
-    return "id" in ref ? ref.id : (await this.get(ref, options)).id;
-  }
-  /** @internal resolve a ref to an ID */
-  resolveId(ref, options) {
-    return this.#id(ref, options);
-  }
-};
-var PreAuthKeys = class extends Resource {
-  /**
-   * Creates a pre-auth key. Always sends an expiration (Headscale would otherwise store Go's zero
-   * time). The full `key` is only in this answer.
-   */
-  async create(o2 = {}) {
-    const { user, reusable, ephemeral, expiration, tags, ...options } = o2;
-    const ctx = await this.ctx(options);
-    for (const tag of tags ?? []) {
-      if (!/^tag:[a-z0-9][a-z0-9-_.]*$/.test(tag)) {
-        throw new HeadscaleConfigError(`invalid tag ${JSON.stringify(tag)}`, {
-          hint: "tags are lowercase and start with tag:"
-        });
-      }
-    }
-    if (!user) {
-      if (!tags?.length)
-        throw new HeadscaleConfigError("a pre-auth key needs a user or tags", {
-          hint: "pass user or tags"
-        });
-      requireFeature(ctx.version, "tagsOnlyPreAuthKey", "pre-auth keys without a user");
-    }
-    const userId = user ? await this.client.users.resolveId(user, options) : void 0;
-    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? HOUR_MS));
-    return this.t.createPreAuthKey(
-      {
-        ...userId === void 0 ? {} : { userId },
-        reusable: reusable ?? false,
-        ephemeral: ephemeral ?? false,
-        expiration: exp,
-        aclTags: tags ?? []
-      },
-      ctx
-    );
-  }
-  /** Lists keys (all of them, or one user's). Before 0.28 a user is required over the CLI. */
-  async list(filter = {}, options) {
-    const ctx = await this.ctx(options);
-    const userId = filter.user ? await this.client.users.resolveId(filter.user, options) : void 0;
-    if (!userId && !supports(ctx.version, "preAuthKeyListAll")) {
-      const users = await this.client.users.list({}, options);
-      return (await Promise.all(users.map((u2) => this.t.listPreAuthKeys(u2.id, ctx)))).flat();
-    }
-    const keys = await this.t.listPreAuthKeys(userId, ctx);
-    return userId ? keys.filter((k) => !k.user || k.user.id === userId) : keys;
-  }
-  /** Expires a key (by ID on 0.28+, by owner and full key before). */
-  async expire(key, options) {
-    const ctx = await this.ctx(options);
-    if (!supports(ctx.version, "preAuthKeyById") && (!key.key || !key.user)) {
-      throw new HeadscaleUnsupportedError("expiring a pre-auth key by ID", ctx.version, {
-        since: "0.28.0",
-        hint: "pass the key object returned by create() (it has the owner and full key)"
-      });
-    }
-    await this.t.expirePreAuthKey(
-      {
-        id: key.id,
-        ...key.user ? { userId: key.user.id } : {},
-        ...key.key ? { key: key.key } : {}
-      },
-      ctx
-    );
-  }
-  /** Deletes a key (0.28+). */
-  async delete(id3, options) {
-    const ctx = await this.ctx(options);
-    requireFeature(ctx.version, "preAuthKeyDelete", "deleting pre-auth keys");
-    await this.t.deletePreAuthKey(id3, ctx);
-  }
-};
-var Nodes = class extends Resource {
-  /** Lists nodes, optionally of one user (by name). */
-  async list(filter = {}, options) {
-    return this.t.listNodes(filter.user, await this.ctx(options));
-  }
-  /** One node; throws {@link HeadscaleNotFoundError} if missing. */
-  async get(id3, options) {
-    return this.t.getNode(id3, await this.ctx(options));
-  }
-  /** Expires the node's key now (or at `at`, 0.27+): the client must log in again. */
-  async expire(id3, o2 = {}) {
-    const { at, ...options } = o2;
-    return this.t.expireNode(id3, at, await this.ctx(options));
-  }
-  /** Sets the node's given name (its MagicDNS name). */
-  async rename(id3, newName, options) {
-    return this.t.renameNode(id3, newName, await this.ctx(options));
-  }
-  /** Removes the node from the tailnet. */
-  async delete(id3, options) {
-    await this.t.deleteNode(id3, await this.ctx(options));
-  }
-  /** Replaces the node's tags (must be permitted by the policy's tagOwners). */
-  async setTags(id3, tags, options) {
-    return this.t.setNodeTags(id3, tags, await this.ctx(options));
-  }
-  /** Approves subnet routes the node advertises; an empty list clears them (0.26+). */
-  async approveRoutes(id3, routes, options) {
-    return this.t.approveRoutes(id3, routes, await this.ctx(options));
-  }
-};
-var ApiKeys = class extends Resource {
-  /** Creates an API key; the secret is only in this answer. */
-  async create(o2 = {}) {
-    const { expiration, ...options } = o2;
-    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? 90 * 24 * HOUR_MS));
-    return this.t.createApiKey(exp, await this.ctx(options));
-  }
-  /** Lists API keys (prefixes only). */
-  async list(options) {
-    return this.t.listApiKeys(await this.ctx(options));
-  }
-  /** Expires a key (by ID on 0.28+, else by prefix). */
-  async expire(ref, options) {
-    await this.t.expireApiKey(ref, await this.ctx(options));
-  }
-  /** Deletes a key (by ID on 0.28+, else by prefix). */
-  async delete(ref, options) {
-    await this.t.deleteApiKey(ref, await this.ctx(options));
-  }
-};
-var PolicyResource = class extends Resource {
-  /** The stored policy; {@link HeadscaleNotFoundError} when none is stored yet. */
-  async get(options) {
-    return this.t.getPolicy(await this.ctx(options));
-  }
-  /** Stores a policy (needs `policy.mode: database`). */
-  async set(policy, options) {
-    return this.t.setPolicy(policy, await this.ctx(options));
-  }
-};
-
-// ../../packages/headscale/src/server/config.ts
-var import_yaml = __toESM(require_dist(), 1);
-import { randomBytes as randomBytes2 } from "crypto";
-import { chmod, mkdir as mkdir2, open as open3, readFile as readFile4, rename as rename2, rm as rm4, stat as stat2 } from "fs/promises";
-import { isIP } from "net";
-import { dirname, isAbsolute, join as join2 } from "path";
-var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
-function splitHostPort(addr, what) {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
-  const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || !(port >= 0 && port <= 65535)) {
-    throw new HeadscaleConfigError(`${what} must be host:port, got ${JSON.stringify(addr)}`, {
-      hint: `use for example 127.0.0.1:8080 or [::1]:8080`
-    });
-  }
-  return { host: m[1] ?? m[2] ?? "", port };
-}
-function joinHostPort(host, port) {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
-function checkCidr(value, family, what) {
-  const [ip, bits, extra2] = value.split("/");
-  const max = family === 4 ? 32 : 128;
-  if (extra2 !== void 0 || ip === void 0 || isIP(ip) !== family || !/^\d+$/.test(bits ?? "") || Number(bits) > max) {
-    throw new HeadscaleConfigError(
-      `${what} must be an IPv${family} CIDR, got ${JSON.stringify(value)}`,
-      {
-        hint: family === 4 ? "use for example 100.64.0.0/10" : "use for example fd7a:115c:a1e0::/48"
-      }
-    );
-  }
-  return value;
-}
-function parseServerUrl(serverUrl2) {
-  let url2;
-  try {
-    url2 = new URL(serverUrl2);
-  } catch (cause) {
-    throw new HeadscaleConfigError(`serverUrl is not a valid URL: ${JSON.stringify(serverUrl2)}`, {
-      cause,
-      hint: "use for example http://10.99.0.1:8080"
-    });
-  }
-  if (url2.protocol !== "http:" && url2.protocol !== "https:" || url2.hostname === "") {
-    throw new HeadscaleConfigError(
-      `serverUrl must be http:// or https:// with a host, got ${JSON.stringify(serverUrl2)}`,
-      {
-        hint: "use for example http://10.99.0.1:8080"
-      }
-    );
-  }
-  if (url2.pathname !== "/" && url2.pathname !== "" || url2.search || url2.hash || url2.username) {
-    throw new HeadscaleConfigError(
-      `serverUrl must have no path, query or credentials, got ${JSON.stringify(serverUrl2)}`,
-      {
-        hint: "Headscale serves from the root of its URL"
-      }
-    );
-  }
-  return url2;
-}
-function headscaleConfigObject(o2) {
-  const url2 = parseServerUrl(o2.serverUrl);
-  const urlHost = url2.hostname.replace(/^\[|\]$/g, "");
-  const listen2 = splitHostPort(o2.listenAddr, "listenAddr");
-  if (!isAbsolute(o2.stateDir)) {
-    throw new HeadscaleConfigError(
-      `stateDir must be an absolute path, got ${JSON.stringify(o2.stateDir)}`,
-      {
-        hint: "Headscale resolves relative key and database paths against the config file directory; pass an absolute path"
-      }
-    );
-  }
-  const socketPath = o2.socketPath ?? join2(o2.stateDir, "headscale.sock");
-  if (!isAbsolute(socketPath)) {
-    throw new HeadscaleConfigError(
-      `socketPath must be absolute, got ${JSON.stringify(socketPath)}`,
-      {
-        hint: "unix_socket is not resolved against the config directory; pass an absolute path"
-      }
-    );
-  }
-  if (Buffer.byteLength(socketPath) > 107) {
-    throw new HeadscaleConfigError(
-      `socketPath is too long for a unix socket (${Buffer.byteLength(socketPath)} > 107 bytes)`,
-      {
-        hint: "use a shorter stateDir or an explicit short socketPath"
-      }
-    );
-  }
-  const baseDomain = o2.baseDomain ?? "mesh.internal";
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(baseDomain)) {
-    throw new HeadscaleConfigError(
-      `baseDomain must be a lowercase DNS name, got ${JSON.stringify(baseDomain)}`,
-      {
-        hint: "use for example mesh.internal"
-      }
-    );
-  }
-  if (urlHost === baseDomain || urlHost.endsWith(`.${baseDomain}`)) {
-    throw new HeadscaleConfigError(
-      `baseDomain ${baseDomain} must not be the server host ${urlHost} or a suffix of it`,
-      {
-        hint: "pick a MagicDNS domain distinct from the server name, e.g. mesh.internal"
-      }
-    );
-  }
-  const derpIpv4 = o2.derpIpv4 ?? (isIP(urlHost) === 4 ? urlHost : void 0);
-  if (derpIpv4 !== void 0 && isIP(derpIpv4) !== 4) {
-    throw new HeadscaleConfigError(
-      `derpIpv4 must be an IPv4 address, got ${JSON.stringify(derpIpv4)}`,
-      {
-        hint: "give the address clients dial for the embedded DERP server"
-      }
-    );
-  }
-  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen2.host === "" ? "0.0.0.0" : listen2.host, 3478);
-  splitHostPort(stunListenAddr, "stunListenAddr");
-  const logLevel = o2.logLevel ?? "info";
-  if (!LOG_LEVELS.has(logLevel)) {
-    throw new HeadscaleConfigError(
-      `logLevel must be one of ${[...LOG_LEVELS].join(", ")}, got ${JSON.stringify(logLevel)}`
-    );
-  }
-  const v4 = checkCidr(o2.prefixes?.v4 ?? "100.64.0.0/10", 4, "prefixes.v4");
-  const v6 = checkCidr(o2.prefixes?.v6 ?? "fd7a:115c:a1e0::/48", 6, "prefixes.v6");
-  const db = o2.database ?? { type: "sqlite" };
-  let database;
-  if (db.type === "postgres") {
-    if (!db.host || !db.name || !db.user || !Number.isInteger(db.port) || db.port < 1 || db.port > 65535) {
-      throw new HeadscaleConfigError(
-        "database (postgres) needs host, port (1-65535), name and user",
-        {
-          hint: 'for example { type: "postgres", host: "127.0.0.1", port: 5432, name: "headscale", user: "headscale" }'
-        }
-      );
-    }
-    database = {
-      type: "postgres",
-      postgres: {
-        host: db.host,
-        port: db.port,
-        name: db.name,
-        user: db.user,
-        pass: db.password ?? "",
-        max_open_conns: 10,
-        max_idle_conns: 10,
-        conn_max_idle_time_secs: 3600,
-        ssl: false
-      }
-    };
-  } else {
-    database = {
-      type: "sqlite",
-      sqlite: {
-        path: join2(o2.stateDir, "db.sqlite"),
-        write_ahead_log: true,
-        wal_autocheckpoint: 1e3
-      }
-    };
-  }
-  return {
-    server_url: url2.origin,
-    listen_addr: joinHostPort(listen2.host, listen2.port),
-    // Empty = the metrics/debug server is not started (one less port to collide).
-    metrics_listen_addr: "",
-    // Only bound with TLS or grpc_allow_insecure; the CLI uses the unix socket instead.
-    grpc_listen_addr: "",
-    grpc_allow_insecure: false,
-    noise: { private_key_path: join2(o2.stateDir, "noise_private.key") },
-    prefixes: { v4, v6, allocation: "sequential" },
-    derp: {
-      server: {
-        enabled: true,
-        region_id: 999,
-        region_code: "mesh",
-        region_name: "Mesh embedded DERP",
-        // Without this the embedded region is not in the map and an offline start fails.
-        automatically_add_embedded_derp_region: true,
-        stun_listen_addr: stunListenAddr,
-        private_key_path: join2(o2.stateDir, "derp_server_private.key"),
-        ...derpIpv4 === void 0 ? {} : { ipv4: derpIpv4 }
-      },
-      // No download of Tailscale's public DERP map: it would phone home, and a failed download is fatal.
-      urls: [],
-      paths: [],
-      auto_update_enabled: false,
-      update_frequency: "24h"
-    },
-    // Otherwise every CLI invocation, serve included, asks GitHub for the latest release.
-    disable_check_updates: true,
-    // 0 = nodes do not expire by default. Ephemeral timeout must be > 65s or serve refuses to start
-    // (<= 0.27 read a top-level key instead, whose default 120s is fine; 0.29 warns about that key).
-    node: { expiry: 0, ephemeral: { inactivity_timeout: "120s" } },
-    database,
-    log: { level: logLevel, format: "text" },
-    // Database mode is what lets PUT /api/v1/policy work.
-    policy: { mode: "database", path: "" },
-    dns: {
-      magic_dns: true,
-      base_domain: baseDomain,
-      override_local_dns: false,
-      nameservers: { global: [], split: {} },
-      search_domains: [],
-      extra_records: []
-    },
-    unix_socket: socketPath,
-    // Must be a quoted octal string: Headscale parses it base 8 and falls back to 0700 otherwise.
-    unix_socket_permission: "0770",
-    logtail: { enabled: false },
-    auto_update: { enabled: false }
-  };
-}
-function renderHeadscaleConfig(o2) {
-  const body = (0, import_yaml.stringify)(headscaleConfigObject(o2), { lineWidth: 0 });
-  return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
-${body}`;
-}
-async function writeHeadscaleConfig(path22, o2) {
-  const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path22, content, 384);
-}
-async function writeFileAtomic2(path22, content, mode) {
-  if (!isAbsolute(path22)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path22)}`, {
-      hint: "pass an absolute file path"
-    });
-  }
-  try {
-    const [existing, st] = await Promise.all([readFile4(path22, "utf8"), stat2(path22)]);
-    if (existing === content) {
-      if ((st.mode & 511) === mode) return { changed: false };
-      await chmod(path22, mode);
-      return { changed: true };
-    }
-  } catch (error62) {
-    const code2 = error62.code;
-    if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path22}`, error62);
-    }
-  }
-  const tmp = join2(dirname(path22), `.${randomBytes2(6).toString("hex")}.tmp`);
-  try {
-    await mkdir2(dirname(path22), { recursive: true, mode: 448 });
-    const fh = await open3(tmp, "wx", mode);
-    try {
-      await fh.writeFile(content, "utf8");
-      await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename2(tmp, path22);
-  } catch (error62) {
-    await rm4(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path22}`, error62);
-  }
-  return { changed: true };
-}
-function fsError(message, error62) {
-  const code2 = error62.code;
-  return new HeadscaleConfigError(`${message}: ${code2 ?? error62.message}`, {
-    cause: error62,
-    hint: code2 === "EACCES" || code2 === "EPERM" || code2 === "EROFS" ? "choose a writable directory or run with permission to write there" : "check that the parent path is a directory and the disk is not full"
-  });
-}
-
-// ../../packages/headscale/src/server/health.ts
-async function waitForHealth(url2, o2 = {}) {
-  const timeout = o2.timeout ?? 3e4;
-  const deadline2 = Date.now() + timeout;
-  const target = new URL("/health", url2).href;
-  let last = "no answer yet";
-  while (Date.now() < deadline2) {
-    o2.signal?.throwIfAborted();
-    try {
-      const answer = await httpCall({
-        method: "GET",
-        url: target,
-        dispatcher: o2.dispatcher,
-        timeout: Math.min(2e3, Math.max(1, deadline2 - Date.now())),
-        signal: o2.signal
-      });
-      if (answer.status === 200 && /"pass"/.test(answer.text)) return;
-      last = `HTTP ${answer.status} ${answer.text.slice(0, 100)}`;
-    } catch (error62) {
-      last = error62.message;
-    }
-    await o2.check?.();
-    await new Promise((r) => setTimeout(r, o2.interval ?? 200));
-  }
-  throw new HeadscaleConnectionError(
-    `Headscale at ${url2} not healthy after ${timeout} ms (last: ${last})`,
-    {
-      method: "GET",
-      url: target,
-      timedOut: true,
-      hint: "check the service logs (port in use? bad config?)"
-    }
-  );
-}
-
-// ../../packages/headscale/src/server/service.ts
-import { join as join3 } from "path";
-
-// ../../packages/headscale/src/server/systemd.ts
-import { isAbsolute as isAbsolute2 } from "path";
-function headscaleServiceSpec(o2) {
-  for (const [k, v] of Object.entries({
-    binary: o2.binary,
-    configPath: o2.configPath,
-    stateDir: o2.stateDir
-  })) {
-    if (!isAbsolute2(v))
-      throw new HeadscaleConfigError(
-        `${k} must be absolute for a systemd unit, got ${JSON.stringify(v)}`
-      );
-  }
-  const user = o2.user ?? "headscale";
-  return {
-    name: o2.name ?? "headscale",
-    description: o2.description ?? "Headscale control server (Mesh)",
-    exec: [o2.binary, "-c", o2.configPath, "serve"],
-    env: { HEADSCALE_DISABLE_CHECK_UPDATES: "true" },
-    workingDirectory: o2.stateDir,
-    user,
-    group: o2.group ?? user,
-    reloadSignal: "HUP",
-    restart: o2.restart ?? "always",
-    restartSec: 5,
-    after: ["network-online.target"],
-    hardening: {
-      readWritePaths: [o2.stateDir, ...o2.socketDir ? [o2.socketDir] : []],
-      capabilities: ["CAP_NET_BIND_SERVICE"]
-    }
-  };
-}
-
-// ../../packages/headscale/src/server/service.ts
-var HeadscaleService = class {
-  name;
-  spec;
-  #manager;
-  constructor(o2) {
-    this.spec = o2.spec;
-    this.name = o2.spec.name;
-    this.#manager = o2.manager;
-  }
-  /** The platform manager underneath. */
-  async manager() {
-    if (typeof this.#manager === "function") this.#manager = await this.#manager();
-    return this.#manager;
-  }
-  async install() {
-    const m = await this.manager();
-    let { changed } = await m.install(this.spec);
-    if (!(await m.status(this.name)).enabled) {
-      await m.enable(this.name);
-      changed = true;
-    }
-    return { changed };
-  }
-  async start() {
-    const m = await this.manager();
-    if ((await m.status(this.name)).active) return { changed: false };
-    await m.start(this.name);
-    return { changed: true };
-  }
-  async stop() {
-    const m = await this.manager();
-    if (!(await m.status(this.name)).active) return { changed: false };
-    await m.stop(this.name);
-    return { changed: true };
-  }
-  async status() {
-    const s = await (await this.manager()).status(this.name);
-    return { running: s.active, ...s.pid === void 0 ? {} : { pid: s.pid }, detail: s.detail };
-  }
-  async logs(lines = 50) {
-    return (await this.manager()).logs(this.name, { lines });
-  }
-};
-var SupervisedProcessService = class extends HeadscaleService {
-  pidFile;
-  logFile;
-  constructor(o2) {
-    super({
-      manager: supervisedServiceManager({
-        stateDir: o2.runDir,
-        ...o2.runner ? { runner: o2.runner } : {}
-      }),
-      spec: headscaleServiceSpec({
-        binary: o2.binary,
-        configPath: o2.configPath,
-        stateDir: o2.runDir,
-        name: o2.name ?? "headscale",
-        restart: o2.restart ?? "no"
-      })
-    });
-    this.pidFile = join3(o2.runDir, `${this.name}.pid`);
-    this.logFile = join3(o2.runDir, `${this.name}.log`);
-  }
-};
-
-// ../../packages/headscale/src/server/setup.ts
-import { createSocket } from "dgram";
-import { mkdir as mkdir3, stat as stat3 } from "fs/promises";
-import { createServer } from "net";
-import { dirname as dirname2 } from "path";
-async function setupHeadscaleServer(o2) {
-  const cfg = headscaleConfigObject(o2.config);
-  const runner = o2.runner ?? createRunner();
-  const service = o2.service ?? defaultService(o2, runner);
-  const steps = [];
-  const existed = await stat3(o2.config.stateDir).then(
-    () => true,
-    () => false
-  );
-  try {
-    await mkdir3(o2.config.stateDir, { recursive: true, mode: 448 });
-  } catch (cause) {
-    throw new HeadscaleConfigError(
-      `cannot create state directory ${o2.config.stateDir}: ${cause.code}`,
-      {
-        cause,
-        hint: "choose a writable stateDir"
-      }
-    );
-  }
-  steps.push({ name: "state-dir", changed: !existed });
-  const before = await service.status();
-  if (!before.running && runner.prefix.length === 0) {
-    await assertFree(cfg["listen_addr"], "tcp", "listenAddr");
-    const stun = cfg["derp"].server.stun_listen_addr;
-    await assertFree(stun, "udp", "stunListenAddr");
-  }
-  const config2 = await writeHeadscaleConfig(o2.configPath, o2.config);
-  steps.push({ name: "config", changed: config2.changed });
-  steps.push({ name: "service-install", changed: (await service.install()).changed });
-  let started;
-  if (before.running && config2.changed) {
-    await service.stop();
-    started = (await service.start()).changed;
-  } else {
-    started = (await service.start()).changed;
-  }
-  steps.push({ name: "service-start", changed: started });
-  try {
-    await waitForHealth(o2.config.serverUrl, {
-      timeout: o2.healthTimeout ?? 3e4,
-      ...o2.dispatcher ? { dispatcher: o2.dispatcher } : {},
-      check: async () => {
-        if (!(await service.status()).running) {
-          throw new HeadscaleConnectionError(
-            `headscale exited during startup: ${lastLines(await service.logs(20))}`,
-            {
-              hint: "see the log lines above (port in use, bad database, invalid config...)"
-            }
-          );
-        }
-      }
-    });
-  } catch (error62) {
-    if (error62 instanceof HeadscaleConnectionError && !/exited during startup/.test(error62.message)) {
-      throw new HeadscaleConnectionError(
-        `${error62.message}; log: ${lastLines(await service.logs(20))}`,
-        {
-          cause: error62,
-          hint: error62.hint,
-          timedOut: error62.timedOut
-        }
-      );
-    }
-    throw error62;
-  }
-  steps.push({ name: "health", changed: false });
-  return { changed: steps.some((s) => s.changed), steps, service, url: o2.config.serverUrl };
-}
-function defaultService(o2, runner) {
-  const binary = resolveHeadscaleBinary(o2.binary);
-  if (!o2.serviceManager) {
-    return new SupervisedProcessService({
-      binary,
-      configPath: o2.configPath,
-      runDir: o2.config.stateDir,
-      runner
-    });
-  }
-  return new HeadscaleService({
-    manager: o2.serviceManager,
-    spec: headscaleServiceSpec({
-      binary,
-      configPath: o2.configPath,
-      stateDir: o2.config.stateDir,
-      ...o2.config.socketPath ? { socketDir: dirname2(o2.config.socketPath) } : {},
-      ...o2.serviceName ? { name: o2.serviceName } : {},
-      ...o2.restart ? { restart: o2.restart } : {}
-    })
-  });
-}
-function lastLines(log) {
-  const lines = log.trim().split("\n").filter((l) => /ERR|FTL|fatal|error/i.test(l));
-  return (lines.length > 0 ? lines : log.trim().split("\n")).slice(-3).join(" | ");
-}
-async function assertFree(addr, proto2, what) {
-  const { host, port } = splitHostPort(addr, what);
-  if (port === 0) return;
-  const bindHost = host === "" ? "0.0.0.0" : host;
-  const error62 = await new Promise((resolve) => {
-    if (proto2 === "tcp") {
-      const srv = createServer();
-      srv.once("error", (e) => resolve(e));
-      srv.listen(
-        { host: bindHost, port, exclusive: true },
-        () => srv.close(() => resolve(void 0))
-      );
-    } else {
-      const sock = createSocket(bindHost.includes(":") ? "udp6" : "udp4");
-      sock.once("error", (e) => resolve(e));
-      sock.bind(
-        { address: bindHost, port, exclusive: true },
-        () => sock.close(() => resolve(void 0))
-      );
-    }
-  });
-  if (error62?.code === "EADDRINUSE") {
-    throw new HeadscaleConfigError(`${what} ${addr} (${proto2}) is already in use`, {
-      hint: "stop what listens there (ss -lntup) or choose another port"
-    });
-  }
-  if (error62?.code === "EADDRNOTAVAIL") {
-    throw new HeadscaleConfigError(`${what} ${addr}: address not available on this host`, {
-      hint: "use an address of a local interface"
-    });
-  }
-}
-
-// ../../packages/core/src/steps/client-plan.ts
-function clientSetupPlan(platform2, role, o2) {
-  const steps = [
-    { id: "health-check", title: "Check the server /health", mode: "auto" },
-    { id: "install", title: "Install what is missing (Tailscale, Syncthing)", mode: "auto" },
-    { id: "tailscaled", title: "Start tailscaled", mode: "auto" },
-    { id: "join", title: "Join the tailnet", mode: "auto" },
-    { id: "save-server-url", title: "Save the server URL", mode: "auto" }
-  ];
-  if (platform2.osType === "wsl2") {
-    steps.push({
-      id: "wsl-systemd",
-      title: platform2.systemd ? "systemd is PID 1" : "Enable systemd in /etc/wsl.conf (then wsl --shutdown)",
-      mode: platform2.systemd ? "auto" : "manual"
-    });
-    steps.push({
-      id: "wsl-sshd",
-      title: "sshd on port 2222 (/etc/ssh/sshd_config, checked with sshd -t), restarted",
-      mode: "auto"
-    });
-  }
-  steps.push({ id: "syncthing", title: `Configure Syncthing for the ${role} role`, mode: "auto" });
-  if (platform2.osType === "windows") {
-    steps.push({
-      id: "windows-firewall",
-      title: "Firewall rules: WSL2 SSH, Syncthing Windows/WSL2 sync ports, Syncthing Discovery",
-      mode: "auto"
-    });
-    steps.push({
-      id: "windows-wsl-autostart",
-      title: "Start WSL at logon (scheduled task)",
-      mode: "auto"
-    });
-    steps.push({
-      id: "windows-tailscale",
-      title: "Tailscale registry values and tailscaled-env.txt for this server",
-      mode: "auto"
-    });
-  }
-  if (platform2.osType === "wsl2") {
-    steps.push({
-      id: "windows-script",
-      title: "Windows side: review and run the script of mesh windows script, elevated",
-      mode: "manual"
-    });
-  }
-  if (o2.peer)
-    steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
-  return steps;
-}
-
-// ../../packages/core/src/steps/machine.ts
-import { access as access5 } from "fs/promises";
+// ../../packages/core/src/internal/services.ts
 import path15 from "path";
-function rootOption(ctx) {
-  return ctx.paths.root === "/" ? {} : { root: ctx.paths.root };
+function servicesDir(ctx) {
+  return path15.join(ctx.paths.stateDir, "services");
 }
-async function exists2(file2) {
-  return access5(file2).then(
-    () => true,
-    () => false
-  );
-}
-function isRoot() {
-  return typeof process.getuid === "function" && process.getuid() === 0;
-}
-async function onPath(ctx, name, explicit) {
-  if (explicit) return exists2(explicit);
-  if (await exists2(path15.join("/var/cache/mesh/bin", name))) return true;
-  const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
-  return r.exitCode === 0;
-}
-async function missingPrograms(ctx) {
-  const b = ctx.paths.binaries;
-  const checks = [
-    ["tailscale", b.tailscale],
-    ["tailscaled", b.tailscaled],
-    ["syncthing", b.syncthing]
-  ];
-  const missing = [];
-  for (const [name, explicit] of checks)
-    if (!await onPath(ctx, name, explicit)) missing.push(name);
-  return missing;
-}
-function packageFor(program, manager) {
-  const base = program === "tailscaled" ? "tailscale" : program;
-  if (manager === "winget") {
-    return base === "tailscale" ? WINGET_IDS.tailscale : WINGET_IDS.syncthing;
-  }
-  return base;
-}
-async function packageManagerFor(ctx, o2) {
-  if (o2.packageManager) return o2.packageManager;
-  try {
-    return await detectPackageManager({
-      ...rootOption(ctx),
-      runner: ctx.runner,
-      sudo: !isRoot() && ctx.platform.os !== "windows",
-      ...ctx.platform.os === "windows" ? { platform: "win32" } : {}
-    });
-  } catch (error62) {
-    throw toMeshError(error62, "no way to install what is missing");
-  }
-}
-async function installMissingPrograms(ctx, o2 = {}) {
-  const r = ctx.reporter;
-  const missing = await missingPrograms(ctx);
-  if (missing.length === 0) {
-    r.ok("Tailscale and Syncthing are installed");
-    return { id: "install", status: "ok", changes: [] };
-  }
-  r.info(`Missing: ${missing.join(", ")}`);
-  const pm = await packageManagerFor(ctx, o2).catch((error62) => {
-    const e = toMeshError(error62);
-    throw new MeshError(`missing programs: ${missing.join(", ")} (${e.message})`, {
-      kind: "badInput",
-      cause: error62,
-      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
-    });
+function serviceManager(ctx, o2 = {}) {
+  return detectServiceManager({
+    stateDir: servicesDir(ctx),
+    runner: o2.privileged ? privilegedRunner(ctx) : ctx.runner,
+    ...ctx.paths.root === "/" ? {} : { root: ctx.paths.root }
   });
-  const changes = [];
-  for (const pkg of [...new Set(missing.map((p) => packageFor(p, pm.name)))]) {
-    const wait = r.wait(`Installing ${pkg} with ${pm.name}`);
-    try {
-      const { changed } = await pm.ensure(pkg);
-      wait.done();
-      if (changed) changes.push(`installed ${pkg} (${pm.name})`);
-    } catch (error62) {
-      wait.fail();
-      const e = toMeshError(error62, `installing ${pkg} with ${pm.name}`);
-      throw new MeshError(e.message, {
-        kind: "failure",
-        cause: error62,
-        hint: pkg === "tailscale" && pm.name !== "winget" ? "add Tailscale's package repository first (https://pkgs.tailscale.com/stable/), or install it by hand" : e.hint
-      });
-    }
-  }
-  const still = await missingPrograms(ctx);
-  if (still.length > 0) {
-    throw new MeshError(`missing programs after installing: ${still.join(", ")}`, {
-      kind: "badInput",
-      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
-    });
-  }
-  r.ok(`Installed ${changes.length > 0 ? changes.join(", ") : missing.join(", ")}`);
-  return { id: "install", status: changes.length > 0 ? "changed" : "ok", changes };
 }
-async function ensureWslSystemdStep(ctx) {
-  const r = ctx.reporter;
-  let conf;
-  try {
-    conf = await ensureWslSystemd(rootOption(ctx));
-  } catch (error62) {
-    throw toMeshError(error62, `editing ${WSL_CONF_PATH}`);
-  }
-  const file2 = { path: conf.path, ...conf.backupPath ? { backupPath: conf.backupPath } : {} };
-  const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
-  if (conf.changed) {
-    r.ok(
-      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path15.basename(conf.backupPath)})` : ""}`
-    );
-    r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
-    return {
-      id: "wsl-systemd",
-      status: "changed",
-      changes: [`enabled systemd in ${WSL_CONF_PATH}`],
-      manual: [shutdown],
-      files: [file2]
-    };
-  }
-  if (!ctx.platform.systemd) {
-    r.warn(`${WSL_CONF_PATH} enables systemd but systemd is not PID 1 yet: ${shutdown}`);
-    return { id: "wsl-systemd", status: "manual", changes: [], manual: [shutdown], files: [file2] };
-  }
-  r.ok("systemd is enabled and running (PID 1)");
-  return { id: "wsl-systemd", status: "ok", changes: [], files: [file2] };
-}
-function sshdUnit(ctx) {
-  const d = ctx.platform.distro;
-  if (!d) return "ssh";
-  return d.id === "debian" || d.id === "ubuntu" || d.idLike.includes("debian") ? "ssh" : "sshd";
-}
-async function ensureWslSshdStep(ctx, o2 = {}) {
-  const r = ctx.reporter;
-  const configFile = underRoot(ctx.paths.root, SSHD_CONFIG_PATH);
-  const changes = [];
-  if (!await exists2(configFile)) {
-    const pm = await packageManagerFor(ctx, o2).catch(() => void 0);
-    if (!pm) {
-      const todo = "install openssh-server, then run mesh client setup again";
-      r.warn(`OpenSSH server is not installed (no ${SSHD_CONFIG_PATH}): ${todo}`);
-      return { id: "wsl-sshd", status: "manual", changes: [], manual: [todo] };
-    }
-    const wait = r.wait(`Installing openssh-server with ${pm.name}`);
-    try {
-      if ((await pm.ensure("openssh-server")).changed)
-        changes.push(`installed openssh-server (${pm.name})`);
-      wait.done();
-    } catch (error62) {
-      wait.fail();
-      throw toMeshError(error62, "installing openssh-server");
-    }
-  }
-  let res;
-  try {
-    res = await ensureSshdPort({
-      ...rootOption(ctx),
-      port: WSL2_SSH_PORT,
-      runner: ctx.runner,
-      validate: o2.validateSshd ?? "auto",
-      ...o2.sshdBinary ? { sshdBinary: o2.sshdBinary } : {}
-    });
-  } catch (error62) {
-    throw toMeshError(error62, `setting Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
-  }
-  for (const w of res.warnings) r.warn(`sshd: ${w}`);
-  const file2 = { path: res.path, ...res.backupPath ? { backupPath: res.backupPath } : {} };
-  if (!res.changed) {
-    r.ok(`sshd already listens on port ${WSL2_SSH_PORT}`);
-    return {
-      id: "wsl-sshd",
-      status: changes.length > 0 ? "changed" : "ok",
-      changes,
-      files: [file2]
-    };
-  }
-  changes.push(`set Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
-  r.ok(
-    `sshd set to port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}${res.validated ? " (checked with sshd -t)" : ""}`
-  );
-  const unit = sshdUnit(ctx);
-  if (!ctx.platform.systemd) {
-    const todo = `restart sshd for port ${WSL2_SSH_PORT}: sudo service ${unit} restart (or enable systemd and run wsl --shutdown from Windows)`;
-    r.warn(`systemd is not PID 1, so Mesh did not restart sshd: ${todo}`);
-    return { id: "wsl-sshd", status: "changed", changes, manual: [todo], files: [file2] };
-  }
-  try {
-    const sm = o2.serviceManager ?? await detectServiceManager({
-      stateDir: ctx.paths.stateDir,
-      runner: ctx.runner,
-      ...rootOption(ctx)
-    });
-    await sm.restart(unit);
-  } catch (error62) {
-    throw toMeshError(error62, `restarting ${unit}`);
-  }
-  changes.push(`restarted ${unit}`);
-  r.ok(`Restarted ${unit}: sshd listens on port ${WSL2_SSH_PORT}`);
-  return { id: "wsl-sshd", status: "changed", changes, files: [file2] };
-}
-function meshWindowsIntent(o2) {
+function privilegedRunner(ctx) {
+  const extra2 = ctx.daemonPrefix ?? [];
+  const [first, ...rest] = extra2;
+  if (first === void 0) return ctx.runner;
+  const base = ctx.runner;
   return {
-    ...o2.install ? { install: [WINGET_IDS.tailscale, WINGET_IDS.syncthing] } : {},
-    firewall: true,
-    ...o2.distro ? { wslAutoStart: { distro: o2.distro } } : {},
-    tailscale: {
-      loginUrl: o2.serverUrl,
-      // A placeholder only marks the step: renderWindowsScript never writes the value.
-      ...o2.authKeyStep ? { authKey: "" } : {}
-    }
+    prefix: [...base.prefix, ...extra2],
+    run: (file2, args, options) => base.run(first, [...rest, file2, ...args], options)
   };
 }
-function windowsSetupScript(o2) {
-  return renderWindowsScript(meshWindowsIntent({ install: true, authKeyStep: true, ...o2 }));
-}
-function windowsStepOf(actionId) {
-  if (actionId.startsWith("firewall:")) return "windows-firewall";
-  if (actionId.startsWith("task:")) return "windows-wsl-autostart";
-  return "windows-tailscale";
-}
-async function firstWslDistro(runner) {
-  const r = await runner.run("wsl.exe", ["-l", "-q"], { timeout: 3e4 }).catch(() => void 0);
-  return r?.exitCode === 0 ? parseWslList(r.stdout)[0] : void 0;
-}
-async function ensureWindowsSteps(ctx, serverUrl2, o2 = {}) {
-  const r = ctx.reporter;
-  const runner = o2.windowsRunner ?? ctx.runner;
-  const distro = await firstWslDistro(runner);
-  if (!distro) r.info("No WSL distro installed: no Start WSL2 task");
-  let results;
-  try {
-    results = await applyWindowsIntent(meshWindowsIntent({ serverUrl: serverUrl2, distro }), { runner });
-  } catch (error62) {
-    throw toMeshError(error62, "Windows setup");
+async function ensureService(ctx, spec, o2 = {}) {
+  const sm = await serviceManager(ctx, o2);
+  const installed2 = (await sm.install(spec)).changed;
+  const before = await sm.status(spec.name);
+  if (!before.enabled) await sm.enable(spec.name);
+  if (before.active && installed2) {
+    await sm.restart(spec.name);
+    return { installed: installed2, started: false, restarted: true };
   }
-  const byStep = /* @__PURE__ */ new Map();
-  for (const a2 of results) {
-    const id3 = windowsStepOf(a2.id);
-    const step = byStep.get(id3) ?? { id: id3, status: "ok", changes: [] };
-    if (a2.status === "changed") {
-      step.status = "changed";
-      step.changes.push(`Windows: ${a2.description}`);
-      r.ok(`Changed: ${a2.description}`);
-    } else {
-      r.ok(`${a2.description} (already)`);
-    }
-    byStep.set(id3, step);
+  if (!before.active) {
+    await sm.start(spec.name);
+    return { installed: installed2, started: true, restarted: false };
   }
-  return [...byStep.values()];
-}
-function windowsHandOff(ctx) {
-  const todo = "Windows side (firewall rules, Start WSL2 task, Tailscale): review `mesh windows script --out setup-mesh.ps1` and run it from an elevated PowerShell" + (ctx.platform.wsl?.interop ? ", or run `mesh windows script --elevate` (UAC prompt)" : "");
-  ctx.reporter.warn(`Manual step: ${todo}`);
-  return { id: "windows-script", status: "manual", changes: [], manual: [todo] };
-}
-var MACHINE_STEPS = /* @__PURE__ */ new Set([
-  "install",
-  "wsl-systemd",
-  "wsl-sshd",
-  "windows-firewall",
-  "windows-wsl-autostart",
-  "windows-tailscale",
-  "windows-script"
-]);
-function isMachineStep(id3) {
-  return MACHINE_STEPS.has(id3);
-}
-async function runMachineStep(ctx, step, serverUrl2, o2 = {}) {
-  switch (step.id) {
-    case "install":
-      return [await installMissingPrograms(ctx, o2)];
-    case "wsl-systemd":
-      return [await ensureWslSystemdStep(ctx)];
-    case "wsl-sshd":
-      return [await ensureWslSshdStep(ctx, o2)];
-    case "windows-firewall":
-    case "windows-wsl-autostart":
-    case "windows-tailscale": {
-      if (o2.windowsDone?.value) return [];
-      if (o2.windowsDone) o2.windowsDone.value = true;
-      return ensureWindowsSteps(ctx, serverUrl2, o2);
-    }
-    case "windows-script":
-      return [windowsHandOff(ctx)];
-    default:
-      return [];
-  }
-}
-async function runMachineSteps(ctx, steps, serverUrl2, o2 = {}) {
-  const windowsDone = { value: false };
-  const results = [];
-  for (const step of steps) {
-    if (isMachineStep(step.id))
-      results.push(...await runMachineStep(ctx, step, serverUrl2, { ...o2, windowsDone }));
-  }
-  return results;
+  return { installed: installed2, started: false, restarted: false };
 }
 
-// ../../packages/core/src/steps/peer.ts
-import { readFile as readFile7 } from "fs/promises";
-import path20 from "path";
+// ../../packages/core/src/trust/vouch-server.ts
+import { createServer } from "http";
+import { setTimeout as sleep4 } from "timers/promises";
 
 // ../../packages/syncthing-client/src/errors.ts
 var kSyncthingError = Symbol.for("@mesh/syncthing-client/error");
@@ -65643,10 +63484,10 @@ function redactUrl(url2) {
 }
 
 // ../../packages/syncthing-client/src/internal/transport.ts
-var import_undici2 = __toESM(require_undici(), 1);
+var import_undici = __toESM(require_undici(), 1);
 
 // ../../packages/syncthing-client/src/version.ts
-function parseVersion2(text) {
+function parseVersion(text) {
   const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+](.*))?$/.exec(text.trim());
   if (!m) return void 0;
   return {
@@ -65657,15 +63498,15 @@ function parseVersion2(text) {
     raw: text.trim()
   };
 }
-function compareVersions2(a2, b) {
+function compareVersions(a2, b) {
   return a2.major - b.major || a2.minor - b.minor || a2.patch - b.patch;
 }
 function versionAtLeast(version2, min) {
-  const m = parseVersion2(min);
+  const m = parseVersion(min);
   if (!m) throw new TypeError(`invalid version ${JSON.stringify(min)}`);
-  return compareVersions2(version2, m) >= 0;
+  return compareVersions(version2, m) >= 0;
 }
-var FEATURES2 = {
+var FEATURES = {
   "GET /rest/system/paths": { since: "1.21.0" },
   "GET /rest/noauth/health": { since: "1.22.1" },
   "POST /rest/noauth/auth/password": { since: "1.26.0" },
@@ -65695,8 +63536,8 @@ function inRange(version2, range) {
   if (range.until && versionAtLeast(version2, range.until)) return false;
   return true;
 }
-function supports2(version2, feature) {
-  return inRange(version2, FEATURES2[feature]);
+function supports(version2, feature) {
+  return inRange(version2, FEATURES[feature]);
 }
 
 // ../../packages/syncthing-client/src/internal/backoff.ts
@@ -65804,7 +63645,7 @@ var Transport = class {
   }
   checkFeature(spec) {
     if (!spec.feature || !this.version) return;
-    const range = FEATURES2[spec.feature];
+    const range = FEATURES[spec.feature];
     if (!inRange(this.version, range)) {
       throw new SyncthingUnsupportedError(spec.feature, describeRange(range), {
         serverVersion: this.version.raw,
@@ -65832,7 +63673,7 @@ var Transport = class {
     let text;
     let retryAfter;
     try {
-      const res = await (0, import_undici2.request)(url2, {
+      const res = await (0, import_undici.request)(url2, {
         method: spec.method,
         headers,
         body: body ?? null,
@@ -65879,7 +63720,7 @@ var Transport = class {
   learnFromHeaders(headers) {
     const version2 = headers["x-syncthing-version"];
     if (typeof version2 === "string") {
-      const parsed = parseVersion2(version2);
+      const parsed = parseVersion(version2);
       if (parsed) this.version = parsed;
     }
     const id3 = headers["x-syncthing-id"];
@@ -65888,7 +63729,7 @@ var Transport = class {
   httpError(status, text, spec) {
     const ctx = { method: spec.method, url: buildUrl(this.config.baseUrl, spec.path, spec.query) };
     if (spec.feature && (status === 404 || status === 403)) {
-      const range = FEATURES2[spec.feature];
+      const range = FEATURES[spec.feature];
       const routeMissing = status === 404 && text.trim() === "404 page not found";
       const knownOutside = this.version !== void 0 && !inRange(this.version, range);
       if (knownOutside || routeMissing && !this.version) {
@@ -65984,7 +63825,7 @@ var PendingFoldersSchema = dict(
 );
 
 // ../../packages/syncthing-client/src/resources/resource.ts
-var Resource2 = class {
+var Resource = class {
   /** @internal */
   transport;
   constructor(transport) {
@@ -65993,7 +63834,7 @@ var Resource2 = class {
 };
 
 // ../../packages/syncthing-client/src/resources/cluster.ts
-var PendingResource = class extends Resource2 {
+var PendingResource = class extends Resource {
   /** `GET /rest/cluster/pending/devices` (1.13.0+): device ID → name, address, time. */
   devices(options) {
     return this.transport.request({
@@ -66198,7 +64039,7 @@ var RestartRequiredSchema = external_exports.looseObject({ requiresRestart: exte
 var ConfigInSyncSchema = external_exports.looseObject({ configInSync: external_exports.boolean() });
 
 // ../../packages/syncthing-client/src/resources/config.ts
-var ConfigSection = class extends Resource2 {
+var ConfigSection = class extends Resource {
   constructor(transport, endpoint, schema3) {
     super(transport);
     this.endpoint = endpoint;
@@ -66225,7 +64066,7 @@ var ConfigSection = class extends Resource2 {
     return this.transport.request({ method: "PUT", path: this.endpoint, json: value, options });
   }
 };
-var ConfigDevices = class extends Resource2 {
+var ConfigDevices = class extends Resource {
   /** `GET /rest/config/devices`: all configured devices (the local one included). */
   list(options) {
     return this.transport.request({
@@ -66289,7 +64130,7 @@ var ConfigDevices = class extends Resource2 {
     });
   }
 };
-var ConfigFolders = class extends Resource2 {
+var ConfigFolders = class extends Resource {
   /** `GET /rest/config/folders`. */
   list(options) {
     return this.transport.request({
@@ -66356,7 +64197,7 @@ var ConfigFolders = class extends Resource2 {
     });
   }
 };
-var DefaultIgnoresResource = class extends Resource2 {
+var DefaultIgnoresResource = class extends Resource {
   /** `GET /rest/config/defaults/ignores`. */
   get(options) {
     return this.transport.request({
@@ -66378,7 +64219,7 @@ var DefaultIgnoresResource = class extends Resource2 {
     });
   }
 };
-var ConfigResource = class extends Resource2 {
+var ConfigResource = class extends Resource {
   /** Devices. */
   devices;
   /** Folders. */
@@ -66549,7 +64390,7 @@ var BrowseEntrySchema = external_exports.lazy(
 var BrowseSchema = list(BrowseEntrySchema);
 
 // ../../packages/syncthing-client/src/resources/db.ts
-var IgnoresResource = class extends Resource2 {
+var IgnoresResource = class extends Resource {
   /** `GET /rest/db/ignores`: lines and expanded globs (`[]` when there is no `.stignore`). */
   get(folder, options) {
     return this.transport.request({
@@ -66572,7 +64413,7 @@ var IgnoresResource = class extends Resource2 {
     });
   }
 };
-var DbResource = class extends Resource2 {
+var DbResource = class extends Resource {
   /** `.stignore` of a folder. */
   ignores;
   constructor(transport) {
@@ -66978,7 +64819,7 @@ var UpgradeInfoSchema = external_exports.looseObject({
 var BrowsePathsSchema = list(external_exports.string());
 
 // ../../packages/syncthing-client/src/resources/events.ts
-var EventsResource = class extends Resource2 {
+var EventsResource = class extends Resource {
   constructor(transport) {
     super(transport);
   }
@@ -67187,7 +65028,7 @@ var UsageReportSchema = external_exports.looseObject({
 var HealthSchema = external_exports.looseObject({ status: external_exports.string() });
 
 // ../../packages/syncthing-client/src/resources/misc.ts
-var StatsResource = class extends Resource2 {
+var StatsResource = class extends Resource {
   /** `GET /rest/stats/device`: last seen per device (1970 = never; local device included). */
   devices(options) {
     return this.transport.request({
@@ -67207,7 +65048,7 @@ var StatsResource = class extends Resource2 {
     });
   }
 };
-var FolderResource = class extends Resource2 {
+var FolderResource = class extends Resource {
   /** `GET /rest/folder/errors?folder=`: pull errors (`[]` when none). */
   errors(folder, params = {}, options) {
     return this.transport.request({
@@ -67243,7 +65084,7 @@ var FolderResource = class extends Resource2 {
     });
   }
 };
-var SvcResource = class extends Resource2 {
+var SvcResource = class extends Resource {
   /**
    * `GET /rest/svc/deviceid?id=`: the server's opinion of a device ID. Both outcomes are HTTP 200:
    * `{id}` (normalised) or `{error}`. See also the offline {@link parseDeviceId}.
@@ -67287,7 +65128,7 @@ var SvcResource = class extends Resource2 {
     });
   }
 };
-var NoauthResource = class extends Resource2 {
+var NoauthResource = class extends Resource {
   /** `GET /rest/noauth/health` (1.22.1+) → `{status:"OK"}`. */
   health(options) {
     return this.transport.request({
@@ -67302,7 +65143,7 @@ var NoauthResource = class extends Resource2 {
 };
 
 // ../../packages/syncthing-client/src/resources/system.ts
-var SystemResource = class extends Resource2 {
+var SystemResource = class extends Resource {
   /** `GET /rest/system/status`: own device ID, uptime, listeners, dial status. */
   status(options) {
     return this.transport.request({
@@ -67565,7 +65406,7 @@ var SyncthingClient = class _SyncthingClient {
   async serverVersion(options) {
     if (this.transport.version) return this.transport.version;
     const info = await this.system.version(options);
-    const parsed = parseVersion2(info.version);
+    const parsed = parseVersion(info.version);
     if (!parsed) {
       throw new SyncthingError(`unrecognised Syncthing version ${JSON.stringify(info.version)}`, {
         hint: "development builds report `unknown-dev`; version gating is off for them"
@@ -67576,13 +65417,13 @@ var SyncthingClient = class _SyncthingClient {
   }
   /** Whether the server supports a version-gated feature (see {@link FEATURES}). */
   async supports(feature, options) {
-    return supports2(await this.serverVersion(options), feature);
+    return supports(await this.serverVersion(options), feature);
   }
   /** Throws {@link SyncthingUnsupportedError} unless the server supports `feature`. */
   async require(feature, options) {
     const version2 = await this.serverVersion(options);
-    if (!supports2(version2, feature)) {
-      throw new SyncthingUnsupportedError(feature, describeRange(FEATURES2[feature]), {
+    if (!supports(version2, feature)) {
+      throw new SyncthingUnsupportedError(feature, describeRange(FEATURES[feature]), {
         serverVersion: version2.raw
       });
     }
@@ -67616,7 +65457,7 @@ function validateOptions(options) {
 
 // ../../packages/syncthing-client/src/conflicts.ts
 import { readdir as readdir2 } from "fs/promises";
-import { join as join4, relative, sep } from "path";
+import { join, relative, sep } from "path";
 var CONFLICT_RE = /^(.*)\.sync-conflict-(\d{8})-(\d{6})-([A-Z2-7]{7})(\..*)?$/;
 function parseConflictName(name) {
   const m = CONFLICT_RE.exec(name);
@@ -67639,7 +65480,7 @@ async function findConflicts(root, options = {}) {
     options.signal?.throwIfAborted();
     const entries = await readdir2(dir, { withFileTypes: true });
     for (const entry of entries) {
-      const full = join4(dir, entry.name);
+      const full = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!skip.has(entry.name)) await walk(full);
         continue;
@@ -67768,9 +65609,9 @@ function deviceIdFromCertificate(cert) {
 }
 
 // ../../packages/syncthing-client/src/home.ts
-import { readFile as readFile5 } from "fs/promises";
+import { readFile as readFile4 } from "fs/promises";
 import { homedir as homedir2 } from "os";
-import { join as join5 } from "path";
+import { join as join2 } from "path";
 
 // ../../node_modules/.pnpm/fast-xml-parser@5.12.1/node_modules/fast-xml-parser/src/util.js
 var nameStartChar = ":A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD";
@@ -71969,9 +69810,9 @@ var ConfigXmlSchema = external_exports.looseObject({
 function defaultSyncthingHome(env = process.env, platform2 = process.platform) {
   if (env["STHOMEDIR"]) return env["STHOMEDIR"];
   if (platform2 === "win32")
-    return join5(env["LOCALAPPDATA"] ?? join5(homedir2(), "AppData", "Local"), "Syncthing");
-  if (platform2 === "darwin") return join5(homedir2(), "Library", "Application Support", "Syncthing");
-  return join5(env["XDG_STATE_HOME"] ?? join5(homedir2(), ".local", "state"), "syncthing");
+    return join2(env["LOCALAPPDATA"] ?? join2(homedir2(), "AppData", "Local"), "Syncthing");
+  if (platform2 === "darwin") return join2(homedir2(), "Library", "Application Support", "Syncthing");
+  return join2(env["XDG_STATE_HOME"] ?? join2(homedir2(), ".local", "state"), "syncthing");
 }
 function parseSyncthingConfigXml(xml) {
   const parser = new XMLParser({
@@ -71996,32 +69837,32 @@ function parseSyncthingConfigXml(xml) {
   const tlsAttr = String(gui["@_tls"] ?? "false") === "true";
   let baseUrl;
   let socketPath;
-  let tls2 = tlsAttr;
+  let tls = tlsAttr;
   if (/^unixs?:\/\//.test(guiAddress)) {
     socketPath = guiAddress.replace(/^unixs?:\/\//, "");
-    tls2 = guiAddress.startsWith("unixs://");
+    tls = guiAddress.startsWith("unixs://");
   } else if (/^https?:\/\//.test(guiAddress)) {
-    tls2 = guiAddress.startsWith("https://") || tlsAttr;
-    baseUrl = guiAddress.replace(/^https?:\/\//, tls2 ? "https://" : "http://").replace(/\/+$/, "");
+    tls = guiAddress.startsWith("https://") || tlsAttr;
+    baseUrl = guiAddress.replace(/^https?:\/\//, tls ? "https://" : "http://").replace(/\/+$/, "");
   } else {
     const hostPort = guiAddress.replace(/^0\.0\.0\.0:/, "127.0.0.1:").replace(/^\[::\]:/, "[::1]:").replace(/^:/, "127.0.0.1:");
-    baseUrl = `${tls2 ? "https" : "http"}://${hostPort}`;
+    baseUrl = `${tls ? "https" : "http"}://${hostPort}`;
   }
   const version2 = cfg["@_version"] === void 0 ? void 0 : Number(cfg["@_version"]);
   return {
     apiKey,
     guiAddress,
-    tls: tls2,
+    tls,
     baseUrl,
     socketPath,
     configVersion: Number.isFinite(version2) ? version2 : void 0
   };
 }
 async function readSyncthingHome(home = defaultSyncthingHome()) {
-  const configPath = join5(home, "config.xml");
+  const configPath = join2(home, "config.xml");
   let xml;
   try {
-    xml = await readFile5(configPath, "utf8");
+    xml = await readFile4(configPath, "utf8");
   } catch (cause) {
     throw new SyncthingError(`cannot read ${configPath}`, {
       cause,
@@ -72030,7 +69871,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   }
   let deviceId;
   try {
-    deviceId = deviceIdFromCertificate(await readFile5(join5(home, "cert.pem"), "utf8"));
+    deviceId = deviceIdFromCertificate(await readFile4(join2(home, "cert.pem"), "utf8"));
   } catch {
     deviceId = void 0;
   }
@@ -72038,7 +69879,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
 }
 
 // ../../packages/syncthing-client/src/private-config.ts
-import { randomBytes as randomBytes3 } from "crypto";
+import { randomBytes as randomBytes2 } from "crypto";
 var PRIVATE_SYNCTHING_OPTIONS = {
   globalAnnounceEnabled: "false",
   localAnnounceEnabled: "false",
@@ -72099,424 +69940,18 @@ function privateSyncthingConfig(xml, o2 = {}) {
   return head + gui + xml.slice(guiEnd, optStart) + options + xml.slice(optEnd);
 }
 
-// ../../packages/syncthing-client/src/probe.ts
-import tls from "tls";
-function probeCertificate(o2) {
-  return new Promise((resolve, reject) => {
-    const where = `${o2.host}:${o2.port}`;
-    if (o2.signal?.aborted) {
-      reject(new SyncthingAbortError(`TLS probe of ${where} aborted`, { cause: o2.signal.reason }));
-      return;
-    }
-    const socket = tls.connect({
-      host: o2.host,
-      port: o2.port,
-      cert: o2.cert,
-      key: o2.key,
-      // Self-signed by design: identity is the certificate hash, checked by the caller.
-      rejectUnauthorized: false,
-      ALPNProtocols: ["bep/1.0"],
-      servername: "syncthing",
-      minVersion: "TLSv1.2"
-    });
-    let settled = false;
-    const finish = (error62, der) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      o2.signal?.removeEventListener("abort", onAbort);
-      socket.destroy();
-      if (error62) reject(error62);
-      else resolve(der);
-    };
-    const onAbort = () => finish(new SyncthingAbortError(`TLS probe of ${where} aborted`, { cause: o2.signal?.reason }));
-    const timeout = o2.timeout ?? 3e3;
-    const timer = setTimeout(
-      () => finish(
-        new SyncthingTimeoutError(`TLS probe of ${where} timed out`, { timeoutMs: timeout })
-      ),
-      timeout
-    );
-    o2.signal?.addEventListener("abort", onAbort, { once: true });
-    socket.once("secureConnect", () => {
-      const peer = socket.getPeerCertificate();
-      if (!peer?.raw) finish(new SyncthingConnectionError(`${where} presented no certificate`));
-      else finish(void 0, peer.raw);
-    });
-    socket.once(
-      "error",
-      (e) => finish(
-        new SyncthingConnectionError(`TLS probe of ${where} failed: ${e.message}`, {
-          cause: e,
-          code: e.code,
-          hint: "is Syncthing running there, and is its sync port reachable?"
-        })
-      )
-    );
-  });
-}
-async function probeDeviceId(o2) {
-  return deviceIdFromCertificate(await probeCertificate(o2));
-}
-
-// ../../packages/core/src/steps/constants.ts
-var SHARED_FOLDER_ID = "opt-shared";
-var SHARED_FOLDER_LABEL = "Shared Workspace";
-var MESH_USER = "mesh";
-var SYNC_PORTS = [22e3, 22001, 22002];
-var DEFAULT_STIGNORE = `// Git lock files
-.git/index.lock
-.git/*.lock
-// Editor temp files
-*.swp
-*.swo
-*~
-.*.swp
-// Python cache
-__pycache__
-*.pyc
-.pytest_cache
-// Node modules (if any)
-node_modules
-// OS files
-.DS_Store
-Thumbs.db
-`;
-
-// ../../packages/core/src/steps/peer-plan.ts
-function hostOf(address) {
-  const bare = address.replace(/^[a-z0-9+]+:\/\//i, "");
-  const v6 = /^\[([^\]]+)\]/.exec(bare);
-  if (v6?.[1]) return v6[1];
-  const i2 = bare.lastIndexOf(":");
-  return i2 > 0 && bare.indexOf(":") === i2 ? bare.slice(0, i2) : bare;
-}
-function planPeering(input2) {
-  const configured = new Map(input2.configured.map((d) => [d.deviceId, d]));
-  const peerByIp = new Map(input2.peers.map((p) => [p.ip, p]));
-  const plan = {
-    add: [],
-    update: [],
-    share: [],
-    accepted: [],
-    refused: [],
-    unreachable: []
-  };
-  const meshDevices = /* @__PURE__ */ new Map();
-  for (const peer of input2.peers) {
-    if (!peer.online) continue;
-    const found = input2.probes.filter((p) => p.ip === peer.ip);
-    if (found.length === 0) plan.unreachable.push(peer);
-    for (const probe of found) {
-      if (probe.deviceId === input2.ownDeviceId) continue;
-      meshDevices.set(probe.deviceId, {
-        deviceId: probe.deviceId,
-        name: peer.hostname,
-        address: `tcp://${peer.ip}:${probe.port}`,
-        introducer: input2.serverIsIntroducer && peer.isServer
-      });
-    }
-  }
-  for (const action of meshDevices.values()) {
-    const have = configured.get(action.deviceId);
-    if (!have) plan.add.push(action);
-    else if (!have.addresses.includes(action.address) || have.addresses.length !== 1 || action.introducer && !have.introducer) {
-      plan.update.push({ ...action, introducer: action.introducer || have.introducer });
-    }
-    if (!input2.folderDevices.includes(action.deviceId)) plan.share.push(action.deviceId);
-  }
-  for (const p of input2.pending) {
-    const ip = hostOf(p.address);
-    if (meshDevices.has(p.deviceId)) {
-      const expected = meshDevices.get(p.deviceId);
-      if (expected && hostOf(expected.address) === ip) {
-        plan.accepted.push(p.deviceId);
-        continue;
-      }
-    }
-    const peer = peerByIp.get(ip);
-    const reason = !peer ? `connected from ${ip}, which is not a mesh node's tailnet address` : !peer.online ? `connected from ${ip} (${peer.hostname}), which is offline in the tailnet` : `device ID does not match the certificate ${peer.hostname} (${ip}) presents`;
-    plan.refused.push({ deviceId: p.deviceId, name: p.name, address: p.address, reason });
-  }
-  return plan;
-}
-
-// ../../packages/core/src/steps/syncthing.ts
-import { access as access6, mkdir as mkdir4, readFile as readFile6, writeFile as writeFile2 } from "fs/promises";
-import path18 from "path";
-import { setTimeout as sleep3 } from "timers/promises";
-
-// ../../packages/core/src/internal/services.ts
-import path17 from "path";
-function servicesDir(ctx) {
-  return path17.join(ctx.paths.stateDir, "services");
-}
-function serviceManager(ctx, o2 = {}) {
-  return detectServiceManager({
-    stateDir: servicesDir(ctx),
-    runner: o2.privileged ? privilegedRunner(ctx) : ctx.runner,
-    ...ctx.paths.root === "/" ? {} : { root: ctx.paths.root }
-  });
-}
-function privilegedRunner(ctx) {
-  const extra2 = ctx.daemonPrefix ?? [];
-  const [first, ...rest] = extra2;
-  if (first === void 0) return ctx.runner;
-  const base = ctx.runner;
-  return {
-    prefix: [...base.prefix, ...extra2],
-    run: (file2, args, options) => base.run(first, [...rest, file2, ...args], options)
-  };
-}
-async function ensureService(ctx, spec, o2 = {}) {
-  const sm = await serviceManager(ctx, o2);
-  const installed2 = (await sm.install(spec)).changed;
-  const before = await sm.status(spec.name);
-  if (!before.enabled) await sm.enable(spec.name);
-  if (before.active && installed2) {
-    await sm.restart(spec.name);
-    return { installed: installed2, started: false, restarted: true };
-  }
-  if (!before.active) {
-    await sm.start(spec.name);
-    return { installed: installed2, started: true, restarted: false };
-  }
-  return { installed: installed2, started: false, restarted: false };
-}
-
-// ../../packages/core/src/steps/syncthing.ts
-function syncthingBinary(ctx) {
-  return ctx.paths.binaries.syncthing ?? "syncthing";
-}
-async function exists3(p) {
-  return access6(p).then(
-    () => true,
-    () => false
-  );
-}
-async function connectSyncthing(ctx) {
-  let home;
-  try {
-    home = await readSyncthingHome(ctx.paths.syncthingHome);
-  } catch (error62) {
-    throw new MeshError(`Syncthing is not set up on this machine (${ctx.paths.syncthingHome})`, {
-      kind: "serviceDown",
-      cause: error62,
-      hint: "run mesh client setup (or mesh server setup on the server)"
-    });
-  }
-  if (!home.apiKey || !home.deviceId) {
-    throw new MeshError(`Syncthing home ${ctx.paths.syncthingHome} has no API key or certificate`, {
-      kind: "badInput",
-      hint: "run mesh client setup to (re)configure Syncthing"
-    });
-  }
-  const baseUrl = home.baseUrl ?? `http://127.0.0.1:${ctx.ports.syncthingGui}`;
-  const client = new SyncthingClient({
-    baseUrl,
-    apiKey: home.apiKey,
-    timeout: 1e4,
-    maxRetries: 1
-  });
-  return { client, home, deviceId: home.deviceId };
-}
-async function syncthingAnswers(st) {
-  try {
-    await st.client.system.ping({ timeout: 2e3 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-async function requireSyncthing(ctx) {
-  const st = await connectSyncthing(ctx);
-  if (!await syncthingAnswers(st)) {
-    throw new MeshError(`Syncthing is not running (port ${ctx.ports.syncthingGui})`, {
-      kind: "serviceDown",
-      hint: "start it again with mesh client setup (or mesh server setup), then retry"
-    });
-  }
-  return st;
-}
-async function ensureSyncthing(ctx, o2 = {}) {
-  const changes = [];
-  const r = ctx.reporter;
-  const home = ctx.paths.syncthingHome;
-  const configPath = path18.join(home, "config.xml");
-  const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
-  const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
-  const folder = {
-    id: o2.folderId ?? SHARED_FOLDER_ID,
-    path: o2.folderPath ?? ctx.paths.sharedFolder,
-    stignore: o2.stignore ?? true
-  };
-  if (!await exists3(configPath)) {
-    await mkdir4(home, { recursive: true, mode: 448 });
-    const gen = await ctx.runner.run(
-      syncthingBinary(ctx),
-      ["generate", `--home=${home}`, "--no-default-folder", "--skip-port-probing"],
-      { timeout: 6e4, env: { STNODEFAULTFOLDER: "1", STNOUPGRADE: "1" } }
-    );
-    if (gen.exitCode !== 0) {
-      throw new MeshError(
-        `syncthing generate failed: ${gen.stderr.trim().split("\n").pop() ?? ""}`,
-        {
-          hint: "check that syncthing is installed (MESH_SYNCTHING_BIN) and the home is writable"
-        }
-      );
-    }
-    const xml = await readFile6(configPath, "utf8");
-    const edited = privateSyncthingConfig(xml, {
-      guiAddress,
-      listenAddresses: [listenAddress],
-      deviceName: ctx.hostname
-    });
-    await writeFile2(configPath, edited, { mode: 384 });
-    changes.push("generated the Syncthing identity and config");
-    r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
-  }
-  let st = await connectSyncthing(ctx);
-  if (!await syncthingAnswers(st)) {
-    try {
-      const done = await ensureService(ctx, {
-        name: "mesh-syncthing",
-        description: "Syncthing for the Mesh shared folder",
-        exec: [
-          await findOnPath(syncthingBinary(ctx), ctx.env),
-          "serve",
-          `--home=${home}`,
-          "--no-browser",
-          "--no-upgrade",
-          `--gui-address=${guiAddress}`
-        ],
-        // One process whose restarts (exit 3 after some config changes) the service manager does.
-        env: { STNOUPGRADE: "1", STNODEFAULTFOLDER: "1", STMONITORED: "yes", STNORESTART: "1" },
-        restart: "always",
-        restartSec: 1
-      });
-      if (done.started || done.restarted) changes.push("started Syncthing");
-    } catch (error62) {
-      throw toMeshError(error62, "starting Syncthing");
-    }
-    const wait = r.wait("Waiting for Syncthing to answer");
-    const until = Date.now() + 45e3;
-    while (!await syncthingAnswers(st)) {
-      if (Date.now() > until) {
-        wait.fail();
-        throw new MeshError(`Syncthing did not answer on ${guiAddress} within 45s`, {
-          kind: "serviceDown",
-          hint: `see the service log (mesh-syncthing.log in ${servicesDir(ctx)})`
-        });
-      }
-      await sleep3(300);
-    }
-    wait.done();
-    st = await connectSyncthing(ctx);
-  }
-  r.ok(`Syncthing is running on port ${ctx.ports.syncthingGui}`);
-  try {
-    await configureOverRest(ctx, st, listenAddress, folder, o2.options ?? {}, changes);
-  } catch (error62) {
-    throw toMeshError(error62, "configuring Syncthing");
-  }
-  return { deviceId: st.deviceId, folderPath: folder.path, changes };
-}
-async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, changes) {
-  const r = ctx.reporter;
-  const c3 = st.client;
-  const options = await c3.config.options.get();
-  const want = {
-    listenAddresses: [listenAddress],
-    globalAnnounceEnabled: false,
-    localAnnounceEnabled: false,
-    relaysEnabled: false,
-    natEnabled: false,
-    startBrowser: false,
-    urAccepted: -1,
-    autoUpgradeIntervalH: 0,
-    crashReportingEnabled: false,
-    ...extraOptions
-  };
-  const patch = {};
-  for (const [k, v] of Object.entries(want)) {
-    if (JSON.stringify(options[k]) !== JSON.stringify(v)) patch[k] = v;
-  }
-  if (Object.keys(patch).length > 0) {
-    await c3.config.options.update(patch);
-    changes.push(`Syncthing options: ${Object.keys(patch).join(", ")}`);
-    r.ok(`Syncthing options set (${Object.keys(patch).join(", ")})`);
-  }
-  const self = await c3.config.devices.get(st.deviceId);
-  if (self.name !== ctx.hostname) {
-    await c3.config.devices.update(st.deviceId, { name: ctx.hostname });
-    changes.push(`renamed this Syncthing device to ${ctx.hostname}`);
-  }
-  const folderPath = wanted.path;
-  const folderId = wanted.id;
-  await mkdir4(folderPath, { recursive: true });
-  const stignore = path18.join(folderPath, ".stignore");
-  if (wanted.stignore && !await exists3(stignore)) {
-    await writeFile2(stignore, DEFAULT_STIGNORE);
-    changes.push(`created ${stignore}`);
-    r.ok(`Created ${stignore}`);
-  }
-  const folders = await c3.config.folders.list();
-  const folder = folders.find((f) => f.id === folderId);
-  const settings = {
-    label: folderId === SHARED_FOLDER_ID ? SHARED_FOLDER_LABEL : folderId,
-    type: "sendreceive",
-    fsWatcherEnabled: true,
-    fsWatcherDelayS: 1,
-    versioning: { type: "simple", params: { keep: "5" } }
-  };
-  if (!folder) {
-    await c3.config.folders.add({ id: folderId, path: folderPath, ...settings });
-    changes.push(`created folder ${folderId} at ${folderPath}`);
-    r.ok(`Shared folder ${folderId} at ${folderPath}`);
-  } else {
-    const patch2 = {};
-    if (folder.path.replace(/\/+$/, "") !== folderPath.replace(/\/+$/, "")) {
-      throw new MeshError(
-        `folder ${folderId} already points at ${folder.path}, not ${folderPath}`,
-        {
-          kind: "badInput",
-          hint: "set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing"
-        }
-      );
-    }
-    if (folder.label !== settings.label) patch2.label = settings.label;
-    if (folder.type !== "sendreceive") patch2.type = "sendreceive";
-    if (folder.fsWatcherEnabled !== true) patch2.fsWatcherEnabled = true;
-    if (folder.fsWatcherDelayS !== 1) patch2.fsWatcherDelayS = 1;
-    if (folder.versioning?.type !== "simple")
-      patch2.versioning = settings.versioning;
-    if (Object.keys(patch2).length > 0) {
-      await c3.config.folders.update(folderId, patch2);
-      changes.push(`folder ${folderId}: ${Object.keys(patch2).join(", ")}`);
-    } else {
-      r.ok(`Shared folder ${folderId} already configured`);
-    }
-  }
-}
-
-// ../../packages/core/src/steps/tailscale.ts
-import { mkdir as mkdir5 } from "fs/promises";
-import os4 from "os";
-import path19 from "path";
-import { setTimeout as sleep5 } from "timers/promises";
-
 // ../../packages/tailscale/src/binaries.ts
 function resolveBinary(program, explicit, env = process.env) {
   return resolveMeshBinary(program, { explicit, env });
 }
 
 // ../../packages/tailscale/src/cli.ts
-import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile3 } from "fs/promises";
-import { tmpdir as tmpdir2 } from "os";
+import { mkdtemp, rm as rm3, writeFile } from "fs/promises";
+import { tmpdir } from "os";
 import { join as joinPath } from "path";
 
 // ../../packages/tailscale/src/internal/redact.ts
-var PATTERNS2 = [
+var PATTERNS = [
   /\b(hskey-[a-z]+-)[A-Za-z0-9_-]+/g,
   /\b(tskey-[a-z]+-)[A-Za-z0-9_-]+/g,
   /\b(auth-?key[=: ]+)(?!file:)[A-Za-z0-9_-]{16,}/gi
@@ -72526,23 +69961,23 @@ var known = /* @__PURE__ */ new Set();
 function rememberSecret(secret2) {
   if (secret2.length >= 8) known.add(secret2);
 }
-function redact2(text) {
+function redact(text) {
   let out = text;
   for (const secret2 of known) out = out.split(secret2).join(REDACTED);
-  for (const re of PATTERNS2) out = out.replace(re, `$1${REDACTED}`);
+  for (const re of PATTERNS) out = out.replace(re, `$1${REDACTED}`);
   return out;
 }
 
 // ../../packages/tailscale/src/errors.ts
-var BRAND3 = Symbol.for("@mesh/tailscale/error");
+var BRAND2 = Symbol.for("@mesh/tailscale/error");
 var TailscaleError = class extends Error {
   name = "TailscaleError";
   /** What to do next. */
   hint;
-  [BRAND3] = true;
+  [BRAND2] = true;
   constructor(message, options = {}) {
-    super(redact2(message), options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.hint = redact2(options.hint ?? "see the message and cause");
+    super(redact(message), options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.hint = redact(options.hint ?? "see the message and cause");
   }
 };
 var TailscaleDaemonUnreachableError = class extends TailscaleError {
@@ -72582,9 +70017,9 @@ var TailscaleCommandError = class extends TailscaleError {
   stderr;
   constructor(command, exitCode, stderr, options = {}) {
     super(`${command} exited ${exitCode}: ${stderr.trim().slice(0, 500)}`, options);
-    this.command = redact2(command);
+    this.command = redact(command);
     this.exitCode = exitCode;
-    this.stderr = redact2(stderr);
+    this.stderr = redact(stderr);
   }
 };
 var TailscaleControlUnreachableError = class extends TailscaleError {
@@ -72611,7 +70046,7 @@ var TailscaleAuthKeyError = class extends TailscaleError {
     };
     super(`auth key rejected (${reason}): ${serverMessage}`, { hint: hints[reason], ...options });
     this.reason = reason;
-    this.serverMessage = redact2(serverMessage);
+    this.serverMessage = redact(serverMessage);
   }
 };
 var TailscaleTimeoutError = class extends TailscaleError {
@@ -72650,7 +70085,7 @@ function deadline(timeoutMs, caller) {
     }
   };
 }
-function sleep4(ms, signal) {
+function sleep3(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
@@ -72666,7 +70101,7 @@ function sleep4(ms, signal) {
 }
 
 // ../../packages/tailscale/src/local-api.ts
-var import_undici3 = __toESM(require_undici(), 1);
+var import_undici2 = __toESM(require_undici(), 1);
 
 // ../../packages/tailscale/src/schemas/prefs.ts
 var PrefsSchema = external_exports.looseObject({
@@ -72778,7 +70213,7 @@ var WhoIsSchema = external_exports.looseObject({
 var ErrorBodySchema = external_exports.looseObject({ Error: external_exports.string().optional() });
 
 // ../../packages/tailscale/src/schemas/status.ts
-var strings3 = external_exports.array(external_exports.string()).nullish();
+var strings = external_exports.array(external_exports.string()).nullish();
 var PeerStatusSchema = external_exports.looseObject({
   ID: external_exports.string().optional(),
   PublicKey: external_exports.string().optional(),
@@ -72786,11 +70221,11 @@ var PeerStatusSchema = external_exports.looseObject({
   DNSName: external_exports.string().optional(),
   OS: external_exports.string().optional(),
   UserID: external_exports.number().optional(),
-  TailscaleIPs: strings3,
-  AllowedIPs: strings3,
-  Tags: strings3,
-  PrimaryRoutes: strings3,
-  Addrs: strings3,
+  TailscaleIPs: strings,
+  AllowedIPs: strings,
+  Tags: strings,
+  PrimaryRoutes: strings,
+  Addrs: strings,
   /** `ip:port` of the direct path; empty while relayed. */
   CurAddr: external_exports.string().optional(),
   /** DERP region code in use (or preferred). */
@@ -72819,16 +70254,16 @@ var StatusSchema = external_exports.looseObject({
   BackendState: external_exports.string(),
   HaveNodeKey: external_exports.boolean().optional(),
   AuthURL: external_exports.string().optional(),
-  TailscaleIPs: strings3,
+  TailscaleIPs: strings,
   Self: PeerStatusSchema.nullish(),
-  Health: strings3,
+  Health: strings,
   MagicDNSSuffix: external_exports.string().optional(),
   CurrentTailnet: external_exports.looseObject({
     Name: external_exports.string().optional(),
     MagicDNSSuffix: external_exports.string().optional(),
     MagicDNSEnabled: external_exports.boolean().optional()
   }).nullish(),
-  CertDomains: strings3,
+  CertDomains: strings,
   Peer: external_exports.record(external_exports.string(), PeerStatusSchema).nullish(),
   User: external_exports.record(external_exports.string(), external_exports.looseObject({})).nullish()
 });
@@ -72855,7 +70290,7 @@ var LocalApiClient = class {
     this.socketPath = options.socketPath ?? defaultSocketPath();
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT_MS2;
     this.#ownsDispatcher = options.dispatcher === void 0;
-    this.#dispatcher = options.dispatcher ?? new import_undici3.Agent({ connect: { socketPath: this.socketPath } });
+    this.#dispatcher = options.dispatcher ?? new import_undici2.Agent({ connect: { socketPath: this.socketPath } });
   }
   /**
    * Closes the connection pool (only when the client created it). Open IPN-bus streams are cut
@@ -72995,7 +70430,7 @@ var LocalApiClient = class {
   }
   async #send(method, path22, body, signal) {
     try {
-      return await (0, import_undici3.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path22}`, {
+      return await (0, import_undici2.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path22}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -73051,7 +70486,7 @@ function errorText(e) {
 var RUNNING = 6;
 var NETFILTER = { off: 0, nodivert: 1, on: 2 };
 var AUTH_WORDS = /auth[ -]?key|pre[ -]?auth/i;
-var UNREACHABLE2 = /fetch control key|dial tcp|connection refused|no route to host|network is unreachable|i\/o timeout|deadline exceeded|connection reset|EOF/i;
+var UNREACHABLE = /fetch control key|dial tcp|connection refused|no route to host|network is unreachable|i\/o timeout|deadline exceeded|connection reset|EOF/i;
 function classifyAuthKeyMessage(text) {
   if (!AUTH_WORDS.test(text)) return void 0;
   if (/expired/i.test(text)) return "expired";
@@ -73095,7 +70530,7 @@ function updatedPrefs(current, o2) {
     ...o2.netfilterMode === void 0 ? {} : { NetfilterMode: NETFILTER[o2.netfilterMode] }
   };
 }
-async function join6(o2) {
+async function join3(o2) {
   let url2;
   try {
     url2 = new URL(o2.controlUrl);
@@ -73162,7 +70597,7 @@ async function join6(o2) {
       if ((s.TailscaleIPs ?? []).length > 0 && s.BackendState === "Running") {
         return result(s, o2.controlUrl, true);
       }
-      await sleep4(200, d.signal);
+      await sleep3(200, d.signal);
     }
   } catch (e) {
     if (e instanceof TailscaleTimeoutError || d.signal.aborted && !o2.signal?.aborted) {
@@ -73181,7 +70616,7 @@ async function explainTimeout(client, controlUrl, url2, timeoutMs, stale, cause)
   } catch {
   }
   const health = s?.Health ?? [];
-  const hit = health.find((h2) => h2.includes(url2.host) && UNREACHABLE2.test(h2));
+  const hit = health.find((h2) => h2.includes(url2.host) && UNREACHABLE.test(h2));
   if (hit) return new TailscaleControlUnreachableError(controlUrl, hit, { cause });
   const auth = health.map((h2) => /last login error was: (.*)$/s.exec(h2)?.[1]).find(
     (t) => t !== void 0 && t !== stale && classifyAuthKeyMessage(t) !== void 0
@@ -73339,9 +70774,9 @@ ${r.stderr}`;
     try {
       if (o2.authKey) {
         rememberSecret(o2.authKey);
-        dir = await mkdtemp2(joinPath(tmpdir2(), "mesh-ts-key-"));
+        dir = await mkdtemp(joinPath(tmpdir(), "mesh-ts-key-"));
         const keyFile = joinPath(dir, "authkey");
-        await writeFile3(keyFile, o2.authKey, { mode: 384 });
+        await writeFile(keyFile, o2.authKey, { mode: 384 });
         args.push(`--auth-key=file:${keyFile}`);
       }
       const r = await this.run(args, {
@@ -73351,11 +70786,11 @@ ${r.stderr}`;
       if (r.exitCode === 0) return;
       await this.#explainUpFailure(r, o2, waitMs);
     } finally {
-      if (dir) await rm5(dir, { recursive: true, force: true });
+      if (dir) await rm3(dir, { recursive: true, force: true });
     }
   }
   async #explainUpFailure(r, o2, waitMs) {
-    const stderr = redact2(r.stderr);
+    const stderr = redact(r.stderr);
     const backend = /backend error: (.*)/.exec(stderr)?.[1];
     if (backend) {
       const reason = classifyAuthKeyMessage(backend);
@@ -73394,9 +70829,9 @@ ${r.stderr}`;
   #check(r) {
     if (r.exitCode === 0) return r;
     if (r.timedOut) {
-      throw new TailscaleTimeoutError(redact2(r.command), this.timeout, { cause: redactResult(r) });
+      throw new TailscaleTimeoutError(redact(r.command), this.timeout, { cause: redactResult(r) });
     }
-    throw new TailscaleCommandError(r.command, r.exitCode, redact2(r.stderr), {
+    throw new TailscaleCommandError(r.command, r.exitCode, redact(r.stderr), {
       cause: redactResult(r)
     });
   }
@@ -73409,11 +70844,11 @@ function safeHost(url2) {
   }
 }
 function redactResult(r) {
-  return { ...r, command: redact2(r.command), stdout: redact2(r.stdout), stderr: redact2(r.stderr) };
+  return { ...r, command: redact(r.command), stdout: redact(r.stdout), stderr: redact(r.stderr) };
 }
 
 // ../../packages/tailscale/src/daemon.ts
-import { join as join7 } from "path";
+import { join as join4 } from "path";
 var DEFAULT_TAILSCALED_PORT = 41641;
 var SUPPORTS_SYSPOLICY_FILE = false;
 function tailscaledLaunch(o2) {
@@ -73424,8 +70859,8 @@ function tailscaledLaunch(o2) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(`tailscaledLaunch: port must be an integer 0-65535, got ${port}`);
   }
-  const socketPath = o2.socketPath ?? join7(o2.stateDir, "tailscaled.sock");
-  const logsDir = join7(o2.stateDir, "logs");
+  const socketPath = o2.socketPath ?? join4(o2.stateDir, "tailscaled.sock");
+  const logsDir = join4(o2.stateDir, "logs");
   const args = [
     `--statedir=${o2.stateDir}`,
     `--socket=${socketPath}`,
@@ -73495,7 +70930,544 @@ function parseTailscaleVersion(output2) {
   return /^v?(\d+\.\d+\.\d+)(?:[-+\s]|$)/.exec(first)?.[1];
 }
 
+// ../../packages/core/src/trust/protocol.ts
+var VOUCH_PORT = 874;
+var VOUCH_PATH = "/v1/syncthing";
+var VouchAnswerSchema = external_exports.object({
+  mesh: external_exports.literal(1),
+  node: external_exports.object({ id: external_exports.string().min(1), name: external_exports.string() }),
+  ips: external_exports.array(external_exports.string()),
+  syncthing: external_exports.object({
+    deviceId: external_exports.string().min(1),
+    port: external_exports.number().int().min(1).max(65535)
+  })
+});
+var VouchRefusalSchema = external_exports.object({ error: external_exports.string() });
+
+// ../../packages/core/src/trust/vouch-server.ts
+function plainAddress(address) {
+  return (address ?? "").replace(/^::ffff:/i, "");
+}
+function reply(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store"
+  });
+  res.end(text);
+}
+async function answer(ctx, api, req) {
+  if (req.method !== "GET" || req.url !== VOUCH_PATH) {
+    return { status: 404, body: { error: `only GET ${VOUCH_PATH} is answered here` } };
+  }
+  const caller = `${plainAddress(req.socket.remoteAddress)}:${req.socket.remotePort ?? 0}`;
+  const who = await api.whois(caller, { timeout: 3e3 }).catch(() => void 0);
+  if (!who?.Node)
+    return { status: 403, body: { error: "the caller is not a node of this tailnet" } };
+  const self = toTailnetStatus(await api.status({ timeout: 3e3, peers: false })).self;
+  if (!self?.id) return { status: 503, body: { error: "this node is not in the tailnet" } };
+  const home = await readSyncthingHome(ctx.paths.syncthingHome).catch(() => void 0);
+  if (!home?.deviceId) {
+    return { status: 503, body: { error: "Syncthing is not set up on this node" } };
+  }
+  return {
+    status: 200,
+    body: {
+      mesh: 1,
+      node: { id: self.id, name: self.hostname },
+      ips: self.ips,
+      syncthing: { deviceId: home.deviceId, port: ctx.ports.syncthingSync }
+    }
+  };
+}
+function listen(server, host, port) {
+  return new Promise((resolve, reject) => {
+    const onError = (error62) => reject(error62);
+    server.once("error", onError);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+async function serveVouches(ctx, o2) {
+  const port = o2.port ?? VOUCH_PORT;
+  const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  const server = createServer((req, res) => {
+    answer(ctx, api, req).then(({ status, body }) => {
+      reply(res, status, body);
+      o2.onAnswer?.(
+        `${plainAddress(req.socket.remoteAddress)}:${req.socket.remotePort ?? 0}`,
+        status === 200 ? "vouched" : "refused"
+      );
+    }).catch((error62) => {
+      reply(res, 500, { error: "internal error" });
+      o2.onError?.(error62);
+    });
+  });
+  server.keepAliveTimeout = 5e3;
+  server.headersTimeout = 5e3;
+  server.requestTimeout = 1e4;
+  let bound;
+  const close = () => new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+  try {
+    while (!o2.signal.aborted) {
+      const status = await api.status({ timeout: 3e3, peers: false }).then(toTailnetStatus).catch(() => void 0);
+      const ip = status?.backendState === "Running" ? status.ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2)) : void 0;
+      if (ip !== bound) {
+        await close();
+        bound = void 0;
+        if (ip) {
+          try {
+            await listen(server, ip, port);
+            bound = ip;
+            o2.onListening?.(`${ip}:${port}`);
+          } catch (error62) {
+            o2.onError?.(
+              new MeshError(
+                `cannot answer for this node on ${ip}:${port}: ${error62.message}`,
+                {
+                  cause: error62,
+                  hint: error62.code === "EACCES" ? "the mesh agent must run as root (ports below 1024)" : "is another mesh agent already running on this machine?"
+                }
+              )
+            );
+          }
+        }
+      }
+      await sleep4(o2.recheckMs ?? 5e3, void 0, { signal: o2.signal }).catch(() => void 0);
+    }
+  } finally {
+    await close();
+    await api.close();
+  }
+}
+
+// ../../packages/core/src/steps/watch.ts
+import { setTimeout as sleep7 } from "timers/promises";
+
+// ../../packages/core/src/trust/trusted-devices.ts
+import path17 from "path";
+var TrustedDeviceSchema = external_exports.object({
+  deviceId: external_exports.string(),
+  name: external_exports.string(),
+  how: external_exports.enum(["vouched", "manual"]),
+  /** The node ID the control server gave the node that vouched (vouched only). */
+  nodeId: external_exports.string().optional(),
+  since: external_exports.string()
+});
+var TrustFileSchema = external_exports.object({
+  version: external_exports.literal(1),
+  devices: external_exports.array(TrustedDeviceSchema)
+});
+function trustFile(ctx) {
+  return path17.join(ctx.paths.stateDir, "trusted-devices.json");
+}
+async function readTrustedDevices(ctx) {
+  const file2 = trustFile(ctx);
+  const text = await readIfExists(file2);
+  if (text === void 0) return [];
+  let parsed;
+  try {
+    parsed = TrustFileSchema.parse(JSON.parse(text));
+  } catch (error62) {
+    throw new MeshError(`${file2} is damaged`, {
+      kind: "badInput",
+      cause: error62,
+      hint: `remove it and run mesh peer: mesh agents vouch for their devices again`
+    });
+  }
+  return parsed.devices;
+}
+function findTrusted(list3, deviceId) {
+  return list3.find((d) => sameDeviceId(d.deviceId, deviceId));
+}
+async function recordTrusted(ctx, devices) {
+  if (devices.length === 0) return false;
+  const list3 = await readTrustedDevices(ctx);
+  let changed = false;
+  for (const d of devices) {
+    const have = findTrusted(list3, d.deviceId);
+    if (have && have.how === d.how && have.nodeId === d.nodeId && have.name === d.name) continue;
+    const entry = { ...d, since: (/* @__PURE__ */ new Date()).toISOString() };
+    if (have) list3.splice(list3.indexOf(have), 1, entry);
+    else list3.push(entry);
+    changed = true;
+  }
+  if (changed) await writeTrusted(ctx, list3);
+  return changed;
+}
+async function writeTrusted(ctx, devices) {
+  await writeFileAtomic(trustFile(ctx), `${JSON.stringify({ version: 1, devices }, null, 2)}
+`, {
+    mode: 420,
+    backup: false
+  });
+}
+
+// ../../packages/core/src/trust/vouch-client.ts
+var import_undici3 = __toESM(require_undici(), 1);
+async function askVouch(node2, o2 = {}) {
+  const refuse = (reason) => ({ ok: false, node: node2, reason });
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(o2.timeout ?? 3e3),
+    ...o2.signal ? [o2.signal] : []
+  ]);
+  let status;
+  let body;
+  try {
+    const res = await (0, import_undici3.request)(`http://${node2.ip}:${o2.port ?? VOUCH_PORT}${VOUCH_PATH}`, {
+      signal,
+      headersTimeout: o2.timeout ?? 3e3,
+      bodyTimeout: o2.timeout ?? 3e3
+    });
+    status = res.statusCode;
+    body = await res.body.json().catch(() => void 0);
+  } catch (error62) {
+    return refuse(`its mesh agent did not answer (${error62.message})`);
+  }
+  if (status !== 200) {
+    const why = VouchRefusalSchema.safeParse(body);
+    return refuse(`its mesh agent refused: ${why.success ? why.data.error : `HTTP ${status}`}`);
+  }
+  const parsed = VouchAnswerSchema.safeParse(body);
+  if (!parsed.success) return refuse("its mesh agent gave an answer that is not a vouch");
+  const a2 = parsed.data;
+  if (a2.node.id !== node2.nodeId) {
+    return refuse(`its agent answered for node ${a2.node.id}, not ${node2.nodeId}`);
+  }
+  if (!a2.ips.includes(node2.ip)) {
+    return refuse(`its agent does not hold the address ${node2.ip}`);
+  }
+  let deviceId;
+  try {
+    deviceId = parseDeviceId(a2.syncthing.deviceId).id;
+  } catch {
+    return refuse("its agent vouched for a malformed device ID");
+  }
+  return {
+    ok: true,
+    device: {
+      hostname: node2.hostname,
+      ip: node2.ip,
+      nodeId: node2.nodeId,
+      deviceId,
+      port: a2.syncthing.port
+    }
+  };
+}
+
+// ../../packages/core/src/steps/constants.ts
+var SHARED_FOLDER_ID = "opt-shared";
+var SHARED_FOLDER_LABEL = "Shared Workspace";
+var MESH_USER = "mesh";
+var SYNC_PORTS = [22e3, 22001, 22002];
+var DEFAULT_STIGNORE = `// Git lock files
+.git/index.lock
+.git/*.lock
+// Editor temp files
+*.swp
+*.swo
+*~
+.*.swp
+// Python cache
+__pycache__
+*.pyc
+.pytest_cache
+// Node modules (if any)
+node_modules
+// OS files
+.DS_Store
+Thumbs.db
+`;
+
+// ../../packages/core/src/steps/peer-plan.ts
+function hostOf(address) {
+  const bare = address.replace(/^[a-z0-9+]+:\/\//i, "");
+  const v6 = /^\[([^\]]+)\]/.exec(bare);
+  if (v6?.[1]) return v6[1];
+  const i2 = bare.lastIndexOf(":");
+  return i2 > 0 && bare.indexOf(":") === i2 ? bare.slice(0, i2) : bare;
+}
+function planPeering(input2) {
+  const configured = new Map(input2.configured.map((d) => [d.deviceId, d]));
+  const peerByIp = new Map(input2.peers.map((p) => [p.ip, p]));
+  const plan = {
+    add: [],
+    update: [],
+    share: [],
+    accepted: [],
+    refused: [],
+    unvouched: input2.unvouched.map((u2) => ({
+      hostname: u2.node.hostname,
+      ip: u2.node.ip,
+      reason: u2.reason
+    })),
+    trusted: []
+  };
+  const vouchedById = /* @__PURE__ */ new Map();
+  for (const v of input2.vouched) {
+    if (v.deviceId === input2.ownDeviceId) continue;
+    vouchedById.set(v.deviceId, v);
+    plan.trusted.push(v);
+  }
+  for (const v of vouchedById.values()) {
+    const action = {
+      deviceId: v.deviceId,
+      name: v.hostname,
+      address: `tcp://${v.ip}:${v.port}`,
+      introducer: false
+    };
+    const have = configured.get(v.deviceId);
+    if (!have) plan.add.push(action);
+    else if (!have.addresses.includes(action.address) || have.addresses.length !== 1 || have.introducer) {
+      plan.update.push(action);
+    }
+    if (!input2.folderDevices.includes(v.deviceId)) plan.share.push(v.deviceId);
+  }
+  for (const p of input2.pending) {
+    const ip = hostOf(p.address);
+    const vouch = vouchedById.get(p.deviceId);
+    if (vouch && vouch.ip === ip) {
+      plan.accepted.push(p.deviceId);
+      continue;
+    }
+    const peer = peerByIp.get(ip);
+    const unvouched = input2.unvouched.find((u2) => u2.node.ip === ip);
+    const reason = !peer ? `connected from ${ip}, which is not a mesh node's tailnet address` : !peer.online ? `connected from ${ip} (${peer.hostname}), which is offline in the tailnet` : unvouched ? `${peer.hostname} (${ip}) vouched for no device: ${unvouched.reason}` : `the mesh agent of ${peer.hostname} (${ip}) vouches for another device ID`;
+    plan.refused.push({ deviceId: p.deviceId, name: p.name, address: p.address, reason });
+  }
+  return plan;
+}
+
+// ../../packages/core/src/steps/syncthing.ts
+import { access as access5, mkdir as mkdir2, readFile as readFile5, writeFile as writeFile2 } from "fs/promises";
+import path18 from "path";
+import { setTimeout as sleep5 } from "timers/promises";
+function syncthingBinary(ctx) {
+  return ctx.paths.binaries.syncthing ?? "syncthing";
+}
+async function exists2(p) {
+  return access5(p).then(
+    () => true,
+    () => false
+  );
+}
+async function connectSyncthing(ctx) {
+  let home;
+  try {
+    home = await readSyncthingHome(ctx.paths.syncthingHome);
+  } catch (error62) {
+    throw new MeshError(`Syncthing is not set up on this machine (${ctx.paths.syncthingHome})`, {
+      kind: "serviceDown",
+      cause: error62,
+      hint: "run mesh client setup (or mesh server setup on the server)"
+    });
+  }
+  if (!home.apiKey || !home.deviceId) {
+    throw new MeshError(`Syncthing home ${ctx.paths.syncthingHome} has no API key or certificate`, {
+      kind: "badInput",
+      hint: "run mesh client setup to (re)configure Syncthing"
+    });
+  }
+  const baseUrl = home.baseUrl ?? `http://127.0.0.1:${ctx.ports.syncthingGui}`;
+  const client = new SyncthingClient({
+    baseUrl,
+    apiKey: home.apiKey,
+    timeout: 1e4,
+    maxRetries: 1
+  });
+  return { client, home, deviceId: home.deviceId };
+}
+async function syncthingAnswers(st) {
+  try {
+    await st.client.system.ping({ timeout: 2e3 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function requireSyncthing(ctx) {
+  const st = await connectSyncthing(ctx);
+  if (!await syncthingAnswers(st)) {
+    throw new MeshError(`Syncthing is not running (port ${ctx.ports.syncthingGui})`, {
+      kind: "serviceDown",
+      hint: "start it again with mesh client setup (or mesh server setup), then retry"
+    });
+  }
+  return st;
+}
+async function ensureSyncthing(ctx, o2 = {}) {
+  const changes = [];
+  const r = ctx.reporter;
+  const home = ctx.paths.syncthingHome;
+  const configPath = path18.join(home, "config.xml");
+  const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
+  const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
+  const folder = {
+    id: o2.folderId ?? SHARED_FOLDER_ID,
+    path: o2.folderPath ?? ctx.paths.sharedFolder,
+    stignore: o2.stignore ?? true
+  };
+  if (!await exists2(configPath)) {
+    await mkdir2(home, { recursive: true, mode: 448 });
+    const gen = await ctx.runner.run(
+      syncthingBinary(ctx),
+      ["generate", `--home=${home}`, "--no-default-folder", "--skip-port-probing"],
+      { timeout: 6e4, env: { STNODEFAULTFOLDER: "1", STNOUPGRADE: "1" } }
+    );
+    if (gen.exitCode !== 0) {
+      throw new MeshError(
+        `syncthing generate failed: ${gen.stderr.trim().split("\n").pop() ?? ""}`,
+        {
+          hint: "check that syncthing is installed (MESH_SYNCTHING_BIN) and the home is writable"
+        }
+      );
+    }
+    const xml = await readFile5(configPath, "utf8");
+    const edited = privateSyncthingConfig(xml, {
+      guiAddress,
+      listenAddresses: [listenAddress],
+      deviceName: ctx.hostname
+    });
+    await writeFile2(configPath, edited, { mode: 384 });
+    changes.push("generated the Syncthing identity and config");
+    r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
+  }
+  let st = await connectSyncthing(ctx);
+  if (!await syncthingAnswers(st)) {
+    try {
+      const done = await ensureService(ctx, {
+        name: "mesh-syncthing",
+        description: "Syncthing for the Mesh shared folder",
+        exec: [
+          await findOnPath(syncthingBinary(ctx), ctx.env),
+          "serve",
+          `--home=${home}`,
+          "--no-browser",
+          "--no-upgrade",
+          `--gui-address=${guiAddress}`
+        ],
+        // One process whose restarts (exit 3 after some config changes) the service manager does.
+        env: { STNOUPGRADE: "1", STNODEFAULTFOLDER: "1", STMONITORED: "yes", STNORESTART: "1" },
+        restart: "always",
+        restartSec: 1
+      });
+      if (done.started || done.restarted) changes.push("started Syncthing");
+    } catch (error62) {
+      throw toMeshError(error62, "starting Syncthing");
+    }
+    const wait = r.wait("Waiting for Syncthing to answer");
+    const until = Date.now() + 45e3;
+    while (!await syncthingAnswers(st)) {
+      if (Date.now() > until) {
+        wait.fail();
+        throw new MeshError(`Syncthing did not answer on ${guiAddress} within 45s`, {
+          kind: "serviceDown",
+          hint: `see the service log (mesh-syncthing.log in ${servicesDir(ctx)})`
+        });
+      }
+      await sleep5(300);
+    }
+    wait.done();
+    st = await connectSyncthing(ctx);
+  }
+  r.ok(`Syncthing is running on port ${ctx.ports.syncthingGui}`);
+  try {
+    await configureOverRest(ctx, st, listenAddress, folder, o2.options ?? {}, changes);
+  } catch (error62) {
+    throw toMeshError(error62, "configuring Syncthing");
+  }
+  return { deviceId: st.deviceId, folderPath: folder.path, changes };
+}
+async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, changes) {
+  const r = ctx.reporter;
+  const c3 = st.client;
+  const options = await c3.config.options.get();
+  const want = {
+    listenAddresses: [listenAddress],
+    globalAnnounceEnabled: false,
+    localAnnounceEnabled: false,
+    relaysEnabled: false,
+    natEnabled: false,
+    startBrowser: false,
+    urAccepted: -1,
+    autoUpgradeIntervalH: 0,
+    crashReportingEnabled: false,
+    ...extraOptions
+  };
+  const patch = {};
+  for (const [k, v] of Object.entries(want)) {
+    if (JSON.stringify(options[k]) !== JSON.stringify(v)) patch[k] = v;
+  }
+  if (Object.keys(patch).length > 0) {
+    await c3.config.options.update(patch);
+    changes.push(`Syncthing options: ${Object.keys(patch).join(", ")}`);
+    r.ok(`Syncthing options set (${Object.keys(patch).join(", ")})`);
+  }
+  const self = await c3.config.devices.get(st.deviceId);
+  if (self.name !== ctx.hostname) {
+    await c3.config.devices.update(st.deviceId, { name: ctx.hostname });
+    changes.push(`renamed this Syncthing device to ${ctx.hostname}`);
+  }
+  const folderPath = wanted.path;
+  const folderId = wanted.id;
+  await mkdir2(folderPath, { recursive: true });
+  const stignore = path18.join(folderPath, ".stignore");
+  if (wanted.stignore && !await exists2(stignore)) {
+    await writeFile2(stignore, DEFAULT_STIGNORE);
+    changes.push(`created ${stignore}`);
+    r.ok(`Created ${stignore}`);
+  }
+  const folders = await c3.config.folders.list();
+  const folder = folders.find((f) => f.id === folderId);
+  const settings = {
+    label: folderId === SHARED_FOLDER_ID ? SHARED_FOLDER_LABEL : folderId,
+    type: "sendreceive",
+    fsWatcherEnabled: true,
+    fsWatcherDelayS: 1,
+    versioning: { type: "simple", params: { keep: "5" } }
+  };
+  if (!folder) {
+    await c3.config.folders.add({ id: folderId, path: folderPath, ...settings });
+    changes.push(`created folder ${folderId} at ${folderPath}`);
+    r.ok(`Shared folder ${folderId} at ${folderPath}`);
+  } else {
+    const patch2 = {};
+    if (folder.path.replace(/\/+$/, "") !== folderPath.replace(/\/+$/, "")) {
+      throw new MeshError(
+        `folder ${folderId} already points at ${folder.path}, not ${folderPath}`,
+        {
+          kind: "badInput",
+          hint: "set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing"
+        }
+      );
+    }
+    if (folder.label !== settings.label) patch2.label = settings.label;
+    if (folder.type !== "sendreceive") patch2.type = "sendreceive";
+    if (folder.fsWatcherEnabled !== true) patch2.fsWatcherEnabled = true;
+    if (folder.fsWatcherDelayS !== 1) patch2.fsWatcherDelayS = 1;
+    if (folder.versioning?.type !== "simple")
+      patch2.versioning = settings.versioning;
+    if (Object.keys(patch2).length > 0) {
+      await c3.config.folders.update(folderId, patch2);
+      changes.push(`folder ${folderId}: ${Object.keys(patch2).join(", ")}`);
+    } else {
+      r.ok(`Shared folder ${folderId} already configured`);
+    }
+  }
+}
+
 // ../../packages/core/src/steps/tailscale.ts
+import { mkdir as mkdir3 } from "fs/promises";
+import os4 from "os";
+import path19 from "path";
+import { setTimeout as sleep6 } from "timers/promises";
 function localApi(ctx) {
   return new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
 }
@@ -73537,7 +71509,7 @@ async function ensureTailscaled(ctx, serverUrl2) {
     ...ctx.paths.binaries.tailscaled ? { binary: ctx.paths.binaries.tailscaled } : {}
   });
   for (const d of [...launch.dirs, path19.dirname(ctx.paths.tailscale.socketPath)]) {
-    await mkdir5(d, { recursive: true, mode: 448 });
+    await mkdir3(d, { recursive: true, mode: 448 });
   }
   try {
     await ensureService(
@@ -73564,7 +71536,7 @@ async function ensureTailscaled(ctx, serverUrl2) {
         hint: `see the service log (mesh-tailscaled.log in ${servicesDir(ctx)})`
       });
     }
-    await sleep5(200);
+    await sleep6(200);
   }
   wait.done();
   await becomeOperator(ctx);
@@ -73612,7 +71584,7 @@ async function joinTailnet(ctx, serverUrl2, authKey, o2 = {}) {
         await client.close();
       }
     }
-    const r = await join6({
+    const r = await join3({
       controlUrl: serverUrl2,
       authKey,
       hostname: ctx.hostname,
@@ -73632,31 +71604,10 @@ async function joinTailnet(ctx, serverUrl2, authKey, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/peer.ts
-async function probeDeviceId2(ip, o2) {
-  const [cert, key] = await Promise.all([
-    readFile7(path20.join(o2.home, "cert.pem"), "utf8"),
-    readFile7(path20.join(o2.home, "key.pem"), "utf8")
-  ]);
-  const results = await Promise.allSettled(
-    (o2.ports ?? SYNC_PORTS).map(async (port) => {
-      const deviceId = await probeDeviceId({
-        host: ip,
-        port,
-        cert,
-        key,
-        timeout: o2.timeout ?? 3e3,
-        ...o2.signal ? { signal: o2.signal } : {}
-      });
-      return { ip, port, deviceId };
-    })
-  );
-  return results.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
-}
 function firstIpv4(ips) {
   return ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2));
 }
-async function pairPeers(ctx, o2 = {}) {
-  const st = await requireSyncthing(ctx);
+async function listedPeers(ctx) {
   const ts = await requireTailnetStatus(ctx);
   if (ts.backendState !== "Running") {
     throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
@@ -73664,67 +71615,61 @@ async function pairPeers(ctx, o2 = {}) {
       hint: "run mesh client join first"
     });
   }
-  const r = ctx.reporter;
-  const serverUrl2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const serverHost = serverUrl2 ? new URL(serverUrl2).hostname : void 0;
-  const peers = ts.peers.flatMap((p) => {
+  return ts.peers.flatMap((p) => {
     const ip = firstIpv4(p.ips);
-    if (!ip) return [];
-    const endpoints = [...p.raw.Addrs ?? [], p.currentAddress ?? ""].map(hostOf);
-    const isServer = serverHost !== void 0 && endpoints.includes(serverHost) || ctx.settings.serverHostnames.includes(p.hostname.toLowerCase());
-    return [{ hostname: p.hostname, ip, online: p.online, isServer }];
+    return ip && p.id ? [{ hostname: p.hostname, ip, nodeId: p.id, online: p.online }] : [];
   });
-  const wait = r.wait(
-    `Probing Syncthing on ${peers.filter((p) => p.online).length} online peer(s)`
+}
+async function pairPeers(ctx, o2 = {}) {
+  const st = await requireSyncthing(ctx);
+  const peers = await listedPeers(ctx);
+  const r = ctx.reporter;
+  const online = peers.filter((p) => p.online);
+  const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
+  const outcomes = await Promise.all(
+    online.map((p) => askVouch(p, ctx.signal ? { signal: ctx.signal } : {}))
   );
-  const probes = (await Promise.all(
-    peers.filter((p) => p.online).map(
-      (p) => probeDeviceId2(p.ip, {
-        home: st.home.home,
-        ...ctx.signal ? { signal: ctx.signal } : {}
-      })
-    )
-  )).flat();
-  wait.done(`${probes.length} device(s) found`);
+  const vouched = outcomes.flatMap((x) => x.ok ? [x.device] : []);
+  const unvouched = outcomes.flatMap((x) => x.ok ? [] : [{ node: x.node, reason: x.reason }]);
+  wait.done(`${vouched.length} vouched`);
   let plan;
   try {
     const folderId = o2.folderId ?? SHARED_FOLDER_ID;
-    plan = await planFor(
-      st,
-      folderId,
-      peers,
-      probes,
-      o2.serverIsIntroducer ?? ctx.role !== "server"
+    plan = await planFor(st, folderId, peers, vouched, unvouched);
+    await recordTrusted(
+      ctx,
+      plan.trusted.map((v) => ({
+        deviceId: v.deviceId,
+        name: v.hostname,
+        how: "vouched",
+        nodeId: v.nodeId
+      }))
     );
     await applyPlan(st, folderId, plan);
   } catch (error62) {
     throw toMeshError(error62, "pairing Syncthing");
   }
-  for (const a2 of plan.add)
-    r.ok(
-      `Added ${a2.name} (${a2.deviceId.slice(0, 7)}...) at ${a2.address}${a2.introducer ? " as introducer" : ""}`
-    );
+  for (const a2 of plan.add) r.ok(`Added ${a2.name} (${a2.deviceId.slice(0, 7)}...) at ${a2.address}`);
   for (const a2 of plan.update)
     r.ok(`Updated ${a2.name} (${a2.deviceId.slice(0, 7)}...) to ${a2.address}`);
   for (const x of plan.refused)
     r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || "unnamed"}): ${x.reason}`);
-  for (const u2 of plan.unreachable)
-    r.warn(`${u2.hostname} (${u2.ip}) is online but its Syncthing did not answer`);
+  for (const u2 of plan.unvouched) r.warn(`${u2.hostname} (${u2.ip}) is not paired yet: ${u2.reason}`);
   const changed = plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
   if (!changed) r.ok("Syncthing peers already up to date");
   return {
     deviceId: st.deviceId,
     changed,
-    added: plan.add,
+    added: plan.add.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
     updated: plan.update.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
     shared: plan.share,
     accepted: plan.accepted,
     refused: plan.refused,
-    unreachable: plan.unreachable.map(({ hostname: hostname3, ip }) => ({ hostname: hostname3, ip })),
+    unvouched: plan.unvouched,
     peers: peers.length
   };
 }
-async function planFor(st, folderId, peers, probes, serverIsIntroducer) {
+async function planFor(st, folderId, peers, vouched, unvouched) {
   const c3 = st.client;
   const [devices, folder, pendingMap] = await Promise.all([
     c3.config.devices.list(),
@@ -73739,7 +71684,8 @@ async function planFor(st, folderId, peers, probes, serverIsIntroducer) {
   return planPeering({
     ownDeviceId: st.deviceId,
     peers,
-    probes,
+    vouched,
+    unvouched,
     configured: devices.filter((d) => !sameDeviceId(d.deviceID, st.deviceId)).map((d) => ({
       deviceId: d.deviceID,
       name: d.name ?? "",
@@ -73747,8 +71693,7 @@ async function planFor(st, folderId, peers, probes, serverIsIntroducer) {
       introducer: d.introducer ?? false
     })),
     folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
-    pending,
-    serverIsIntroducer
+    pending
   });
 }
 async function applyPlan(st, folderId, plan) {
@@ -73759,13 +71704,13 @@ async function applyPlan(st, folderId, plan) {
       name: a2.name,
       addresses: [a2.address],
       compression: "metadata",
-      introducer: a2.introducer,
+      introducer: false,
       autoAcceptFolders: false,
       paused: false
     });
   }
   for (const a2 of plan.update) {
-    await c3.config.devices.update(a2.deviceId, { addresses: [a2.address], introducer: a2.introducer });
+    await c3.config.devices.update(a2.deviceId, { addresses: [a2.address], introducer: false });
   }
   if (plan.share.length > 0) {
     const folder = await c3.config.folders.get(folderId);
@@ -73777,7 +71722,31 @@ async function applyPlan(st, folderId, plan) {
   }
   for (const x of plan.refused) await c3.cluster.pending.dismissDevice(x.deviceId);
 }
-async function addDevice(ctx, o2) {
+async function untrustedDevices(ctx, st) {
+  const [devices, trusted] = await Promise.all([
+    st.client.config.devices.list(),
+    readTrustedDevices(ctx)
+  ]);
+  return devices.filter((d) => !sameDeviceId(d.deviceID, st.deviceId) && !findTrusted(trusted, d.deviceID)).map((d) => ({ deviceId: d.deviceID, name: d.name ?? "", addresses: d.addresses ?? [] }));
+}
+async function pruneUntrusted(ctx) {
+  const paired = await pairPeers(ctx);
+  const st = await requireSyncthing(ctx);
+  const removed = await untrustedDevices(ctx, st);
+  try {
+    for (const d of removed) {
+      await st.client.config.devices.remove(d.deviceId);
+      ctx.reporter.ok(
+        `Removed ${d.name || "unnamed"} (${d.deviceId.slice(0, 7)}...): nothing vouches for it`
+      );
+    }
+  } catch (error62) {
+    throw toMeshError(error62, "removing untrusted devices");
+  }
+  if (removed.length === 0) ctx.reporter.ok("Every device is vouched for or was added by hand");
+  return { changed: removed.length > 0 || paired.changed, removed, paired };
+}
+function checkManualDevice(o2) {
   let id3;
   try {
     id3 = parseDeviceId(o2.deviceId).id;
@@ -73790,19 +71759,33 @@ async function addDevice(ctx, o2) {
   }
   if (o2.address !== void 0 && !/^tcp:\/\/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d{1,5}$/i.test(o2.address)) {
     throw new MeshError(`--address must be tcp://IP:PORT, got ${JSON.stringify(o2.address)}`, {
-      kind: "badInput"
+      kind: "badInput",
+      hint: "for example --address tcp://100.64.0.2:22001"
+    });
+  }
+  return id3;
+}
+async function addDevice(ctx, o2) {
+  const id3 = checkManualDevice(o2);
+  if (!o2.confirmed) {
+    throw new MeshError("adding a device by ID trusts it with the shared folder: not confirmed", {
+      kind: "badInput",
+      hint: "answer yes at the prompt, or pass --yes if you trust this device"
     });
   }
   const st = await requireSyncthing(ctx);
   if (sameDeviceId(id3, st.deviceId)) {
-    throw new MeshError("Cannot add yourself as a peer", { kind: "badInput" });
+    throw new MeshError("Cannot add yourself as a peer", {
+      kind: "badInput",
+      hint: "give the device ID of the other machine (mesh status --verbose there)"
+    });
   }
   const name = o2.name ?? `peer-${id3.slice(0, 7)}`;
   const addresses = o2.address ? [o2.address] : ["dynamic"];
   try {
     const c3 = st.client;
     const existing = (await c3.config.devices.list()).find((d) => sameDeviceId(d.deviceID, id3));
-    let changed = false;
+    let changed = await recordTrusted(ctx, [{ deviceId: id3, name, how: "manual" }]);
     if (!existing) {
       await c3.config.devices.add({
         deviceID: id3,
@@ -73828,6 +71811,2338 @@ async function addDevice(ctx, o2) {
   } catch (error62) {
     throw toMeshError(error62, "adding the device");
   }
+}
+
+// ../../packages/core/src/steps/sync-plan.ts
+function folderProgress(s) {
+  if (s.sharedWith.length === 0) return "no-peers";
+  if (!s.sharedWith.some((d) => s.connected.includes(d))) return "not-connected";
+  if (s.state !== "idle" || s.needItems > 0) return "syncing";
+  return s.globalItems > 0 ? "in-sync" : "in-sync-empty";
+}
+function wantsPairing(event) {
+  switch (event.type) {
+    case "DeviceRejected":
+    case "MissedEvents":
+      return true;
+    case "PendingDevicesChanged": {
+      const added = event.data?.added;
+      return Array.isArray(added) && added.length > 0;
+    }
+    default:
+      return false;
+  }
+}
+
+// ../../packages/core/src/steps/watch.ts
+async function watchPeers(ctx, o2) {
+  const { signal } = o2;
+  let dirty = true;
+  let wake;
+  const request5 = () => {
+    dirty = true;
+    wake?.();
+  };
+  const timer = setInterval(request5, o2.intervalMs ?? 3e4);
+  signal.addEventListener("abort", () => wake?.(), { once: true });
+  const events = listen2(ctx, signal, request5, o2.onError);
+  const pairOptions = o2.folderId === void 0 ? {} : { folderId: o2.folderId };
+  let runs = 0;
+  try {
+    while (!signal.aborted) {
+      if (!dirty) {
+        await new Promise((resolve) => {
+          wake = resolve;
+        });
+        wake = void 0;
+        continue;
+      }
+      dirty = false;
+      try {
+        const r = await pairPeers({ ...ctx, signal }, pairOptions);
+        runs++;
+        o2.onPair?.(r);
+      } catch (error62) {
+        if (signal.aborted) break;
+        o2.onError?.(toMeshError(error62, "pairing"));
+      }
+    }
+  } finally {
+    clearInterval(timer);
+    await events;
+  }
+  return { runs };
+}
+async function listen2(ctx, signal, request5, onError) {
+  while (!signal.aborted) {
+    try {
+      const st = await connectSyncthing(ctx);
+      for await (const event of st.client.events.stream({
+        types: ["PendingDevicesChanged", "DeviceRejected"],
+        signal
+      })) {
+        if (wantsPairing(event)) request5();
+      }
+    } catch (error62) {
+      if (signal.aborted) return;
+      onError?.(toMeshError(error62, "following Syncthing events"));
+    }
+    await sleep7(5e3, void 0, { signal }).catch(() => void 0);
+  }
+}
+
+// ../../packages/core/src/steps/agent.ts
+var AGENT_SERVICE = "mesh-agent";
+async function runAgent(ctx, o2) {
+  const { signal } = o2;
+  await Promise.all([
+    serveVouches(ctx, {
+      signal,
+      ...o2.onListening ? { onListening: o2.onListening } : {},
+      ...o2.onError ? { onError: o2.onError } : {}
+    }),
+    watchPeers(ctx, {
+      signal,
+      intervalMs: o2.intervalMs ?? 15e3,
+      ...o2.onPair ? { onPair: o2.onPair } : {},
+      ...o2.onError ? { onError: o2.onError } : {}
+    })
+  ]);
+}
+async function ensureAgent(ctx, exec) {
+  try {
+    const done = await ensureService(
+      ctx,
+      {
+        name: AGENT_SERVICE,
+        description: "Mesh agent: vouches for this node and pairs the shared folder",
+        exec,
+        restart: "always",
+        restartSec: 2
+      },
+      { privileged: true }
+    );
+    if (done.started || done.restarted) ctx.reporter.ok("mesh agent started");
+    else ctx.reporter.ok("mesh agent is running");
+    return { changed: done.installed || done.started || done.restarted };
+  } catch (error62) {
+    throw toMeshError(error62, "starting the mesh agent");
+  }
+}
+async function agentRunning(ctx) {
+  try {
+    const sm = await serviceManager(ctx, { privileged: true });
+    return (await sm.status(AGENT_SERVICE)).active;
+  } catch {
+    return false;
+  }
+}
+
+// ../../packages/core/src/steps/client.ts
+import { setTimeout as sleep8 } from "timers/promises";
+
+// ../../packages/headscale/src/binary.ts
+function resolveHeadscaleBinary(explicit) {
+  return resolveMeshBinary("headscale", { explicit });
+}
+
+// ../../packages/headscale/src/internal/redact.ts
+var PATTERNS2 = [
+  /hskey-(?:api|auth|client)-[A-Za-z0-9_]+-[A-Za-z0-9_-]+/g,
+  /\b[A-Za-z0-9_-]{5,12}\.[A-Za-z0-9_-]{20,}\b/g,
+  /\b[0-9a-f]{48}\b/g,
+  /(Bearer\s+)\S+/gi
+];
+var extra = /* @__PURE__ */ new Set();
+function registerSecret(value) {
+  if (value.length >= 8) extra.add(value);
+}
+function redact2(text) {
+  let out = text;
+  for (const secret2 of extra) out = out.split(secret2).join("***");
+  for (const re of PATTERNS2)
+    out = out.replace(
+      re,
+      (_m, bearer) => typeof bearer === "string" ? `${bearer}***` : "***"
+    );
+  return out;
+}
+
+// ../../packages/headscale/src/errors.ts
+var BRAND3 = Symbol.for("@mesh/headscale/error");
+var HeadscaleError = class extends Error {
+  name = "HeadscaleError";
+  /** What to do next. */
+  hint;
+  method;
+  url;
+  command;
+  status;
+  [BRAND3] = true;
+  constructor(message, options = {}) {
+    super(redact2(message), options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.hint = redact2(options.hint ?? "see the error message and cause");
+    if (options.method !== void 0) this.method = options.method;
+    if (options.url !== void 0) this.url = redact2(options.url);
+    if (options.command !== void 0) this.command = redact2(options.command);
+    if (options.status !== void 0) this.status = options.status;
+  }
+};
+var HeadscaleAuthError = class extends HeadscaleError {
+  name = "HeadscaleAuthError";
+};
+var HeadscaleConnectionError = class extends HeadscaleError {
+  name = "HeadscaleConnectionError";
+  /** True when the request was cut by the timeout rather than refused. */
+  timedOut;
+  constructor(message, options = {}) {
+    super(message, options);
+    this.timedOut = options.timedOut ?? false;
+  }
+};
+var HeadscaleAbortError = class extends HeadscaleError {
+  name = "HeadscaleAbortError";
+};
+var HeadscaleNotFoundError = class extends HeadscaleError {
+  name = "HeadscaleNotFoundError";
+};
+var HeadscaleUnsupportedError = class extends HeadscaleError {
+  name = "HeadscaleUnsupportedError";
+  /** The detected server version, e.g. `0.27.1`. */
+  version;
+  /** The feature that is missing, e.g. `preAuthKeys.delete`. */
+  feature;
+  constructor(feature, version2, options = {}) {
+    const since = options.since ? ` (needs Headscale ${options.since} or newer)` : "";
+    super(`Headscale ${version2} does not support ${feature}${since}`, {
+      hint: options.since ? `upgrade Headscale to ${options.since}+ (one minor at a time)` : "upgrade Headscale",
+      ...options
+    });
+    this.version = version2;
+    this.feature = feature;
+  }
+};
+var HeadscaleConfigError = class extends HeadscaleError {
+  name = "HeadscaleConfigError";
+};
+var HeadscaleCommandError = class extends HeadscaleError {
+  name = "HeadscaleCommandError";
+  /** Exit code, or -1 if the process did not exit normally. */
+  exitCode;
+  /** Standard error (redacted). */
+  stderr;
+  constructor(message, options = {}) {
+    super(message, options);
+    this.exitCode = options.exitCode ?? -1;
+    this.stderr = redact2(options.stderr ?? "");
+  }
+};
+var HeadscaleApiError = class extends HeadscaleError {
+  name = "HeadscaleApiError";
+};
+
+// ../../packages/headscale/src/transport/cli.ts
+import { mkdtemp as mkdtemp2, rm as rm4, writeFile as writeFile3 } from "fs/promises";
+import { tmpdir as tmpdir2 } from "os";
+import { join as join5 } from "path";
+
+// ../../packages/headscale/src/schemas/common.ts
+var GO_ZERO_UNIX = -62135596800;
+function rfc3339ToDate(value) {
+  if (value == null || value === "" || value.startsWith("0001-01-01")) return void 0;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? void 0 : d;
+}
+function pbTimeToDate(value) {
+  if (value == null) return void 0;
+  const seconds = value.seconds ?? 0;
+  if (seconds <= GO_ZERO_UNIX) return void 0;
+  return new Date(seconds * 1e3 + Math.floor((value.nanos ?? 0) / 1e6));
+}
+var METHODS = ["unspecified", "authKey", "cli", "oidc"];
+function registerMethod(value) {
+  if (typeof value === "number") return METHODS[value] ?? "unspecified";
+  switch (value) {
+    case "REGISTER_METHOD_AUTH_KEY":
+      return "authKey";
+    case "REGISTER_METHOD_CLI":
+      return "cli";
+    case "REGISTER_METHOD_OIDC":
+      return "oidc";
+    default:
+      return "unspecified";
+  }
+}
+function compact(value) {
+  const out = {};
+  for (const [k, v] of Object.entries(value)) if (v !== void 0 && v !== "") out[k] = v;
+  return out;
+}
+function effectiveTags(tags, forced, valid) {
+  if (tags && tags.length > 0) return [...tags];
+  return [.../* @__PURE__ */ new Set([...forced ?? [], ...valid ?? []])];
+}
+
+// ../../packages/headscale/src/schemas/cli.ts
+var id = external_exports.union([external_exports.number(), external_exports.string()]).transform(String);
+var time3 = external_exports.object({ seconds: external_exports.number().optional(), nanos: external_exports.number().optional() }).nullish();
+var strings2 = external_exports.array(external_exports.string()).nullish();
+var cliUser = external_exports.object({
+  id,
+  name: external_exports.string().default(""),
+  created_at: time3,
+  display_name: external_exports.string().optional(),
+  email: external_exports.string().optional(),
+  provider_id: external_exports.string().optional(),
+  provider: external_exports.string().optional(),
+  profile_pic_url: external_exports.string().optional()
+}).transform(
+  (u2) => compact({
+    id: u2.id,
+    name: u2.name,
+    displayName: u2.display_name,
+    email: u2.email,
+    provider: u2.provider,
+    providerId: u2.provider_id,
+    profilePicUrl: u2.profile_pic_url,
+    createdAt: pbTimeToDate(u2.created_at)
+  })
+);
+var cliPreAuthKey = external_exports.object({
+  id: id.optional(),
+  key: external_exports.string().default(""),
+  user: external_exports.union([cliUser, external_exports.string()]).nullish(),
+  reusable: external_exports.boolean().default(false),
+  ephemeral: external_exports.boolean().default(false),
+  used: external_exports.boolean().default(false),
+  expiration: time3,
+  created_at: time3,
+  acl_tags: strings2
+}).transform(
+  (k) => compact({
+    id: k.id ?? "",
+    key: k.key,
+    user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
+    reusable: k.reusable,
+    ephemeral: k.ephemeral,
+    used: k.used,
+    expiration: pbTimeToDate(k.expiration),
+    createdAt: pbTimeToDate(k.created_at),
+    aclTags: k.acl_tags ?? []
+  })
+);
+var cliNode = external_exports.object({
+  id,
+  machine_key: external_exports.string().default(""),
+  node_key: external_exports.string().default(""),
+  disco_key: external_exports.string().default(""),
+  ip_addresses: strings2,
+  name: external_exports.string().default(""),
+  user: cliUser.nullish(),
+  last_seen: time3,
+  expiry: time3,
+  pre_auth_key: cliPreAuthKey.nullish(),
+  created_at: time3,
+  register_method: external_exports.number().optional(),
+  given_name: external_exports.string().default(""),
+  online: external_exports.boolean().default(false),
+  approved_routes: strings2,
+  available_routes: strings2,
+  subnet_routes: strings2,
+  tags: strings2,
+  forced_tags: strings2,
+  valid_tags: strings2
+}).transform(
+  (n2) => compact({
+    id: n2.id,
+    name: n2.name,
+    givenName: n2.given_name,
+    user: n2.user ?? void 0,
+    ipAddresses: n2.ip_addresses ?? [],
+    machineKey: n2.machine_key,
+    nodeKey: n2.node_key,
+    discoKey: n2.disco_key,
+    online: n2.online,
+    lastSeen: pbTimeToDate(n2.last_seen),
+    expiry: pbTimeToDate(n2.expiry),
+    createdAt: pbTimeToDate(n2.created_at),
+    registerMethod: registerMethod(n2.register_method),
+    tags: effectiveTags(n2.tags, n2.forced_tags, n2.valid_tags),
+    approvedRoutes: n2.approved_routes ?? [],
+    availableRoutes: n2.available_routes ?? [],
+    subnetRoutes: n2.subnet_routes ?? [],
+    preAuthKey: n2.pre_auth_key ?? void 0
+  })
+);
+var cliApiKey = external_exports.object({
+  id,
+  prefix: external_exports.string().default(""),
+  expiration: time3,
+  created_at: time3,
+  last_seen: time3
+}).transform(
+  (k) => compact({
+    id: k.id,
+    prefix: k.prefix,
+    expiration: pbTimeToDate(k.expiration),
+    createdAt: pbTimeToDate(k.created_at),
+    lastSeen: pbTimeToDate(k.last_seen)
+  })
+);
+var cliList = (item2) => external_exports.array(item2).nullable().transform((v) => v ?? []);
+var cliCreatedApiKey = external_exports.string().min(1).transform((key) => ({ key }));
+var cliHealth = external_exports.object({ database_connectivity: external_exports.boolean().default(false) });
+var cliVersion = external_exports.union([
+  external_exports.object({ version: external_exports.string(), commit: external_exports.string().optional() }),
+  external_exports.string().transform((version2) => ({ version: version2, commit: void 0 }))
+]);
+var cliError = external_exports.object({ error: external_exports.string() });
+
+// ../../packages/headscale/src/version.ts
+var MIN_SUPPORTED_VERSION = "0.26.0";
+function parseVersion2(raw) {
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
+  if (!m) return void 0;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+}
+function compareVersions2(a2, b) {
+  const x = parseVersion2(a2);
+  const y = parseVersion2(b);
+  if (!x || !y) throw new TypeError(`not a version: ${!x ? a2 : b}`);
+  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
+}
+var FEATURES2 = {
+  /** `GET /version`, `GET /api/v1/health`, `headscale health`, node expire with a date. */
+  versionEndpoint: "0.27.0",
+  health: "0.27.0",
+  nodeExpireAt: "0.27.0",
+  /** `GET /preauthkey` without a user lists every key; keys and API keys addressed by ID. */
+  preAuthKeyListAll: "0.28.0",
+  preAuthKeyById: "0.28.0",
+  preAuthKeyDelete: "0.28.0",
+  /** Pre-auth keys with tags and no user ("tags as identity"). */
+  tagsOnlyPreAuthKey: "0.28.0",
+  apiKeyById: "0.28.0",
+  /** Flat `tags` on nodes instead of forced/valid/invalid tags. */
+  flatNodeTags: "0.28.0",
+  /** `POST /api/v1/policy/check`, `headscale policy check`. */
+  policyCheck: "0.29.0",
+  nodeDisableExpiry: "0.29.0"
+};
+function supports2(version2, feature) {
+  return compareVersions2(version2, FEATURES2[feature]) >= 0;
+}
+function requireFeature(version2, feature, what = feature) {
+  if (!supports2(version2, feature)) {
+    throw new HeadscaleUnsupportedError(what, version2, { since: FEATURES2[feature] });
+  }
+}
+function requireSupportedServer(version2) {
+  if (compareVersions2(version2, MIN_SUPPORTED_VERSION) < 0) {
+    throw new HeadscaleUnsupportedError("this client (users and key owners by ID)", version2, {
+      since: MIN_SUPPORTED_VERSION
+    });
+  }
+}
+
+// ../../packages/headscale/src/internal/http.ts
+var import_undici4 = __toESM(require_undici(), 1);
+async function httpCall(o2) {
+  const timeoutSignal = AbortSignal.timeout(o2.timeout);
+  const signal = o2.signal ? AbortSignal.any([o2.signal, timeoutSignal]) : timeoutSignal;
+  const where = { method: o2.method, url: o2.url };
+  try {
+    const res = await (0, import_undici4.request)(o2.url, {
+      method: o2.method,
+      headers: o2.headers ?? {},
+      ...o2.body === void 0 ? {} : { body: o2.body },
+      ...o2.dispatcher ? { dispatcher: o2.dispatcher } : {},
+      signal,
+      headersTimeout: o2.timeout,
+      bodyTimeout: o2.timeout
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, text };
+  } catch (cause) {
+    if (o2.signal?.aborted) {
+      throw new HeadscaleAbortError(`${o2.method} ${o2.url} aborted by the caller`, {
+        cause,
+        ...where,
+        hint: "the operation was cancelled"
+      });
+    }
+    if (timeoutSignal.aborted || cause.code === "UND_ERR_HEADERS_TIMEOUT") {
+      throw new HeadscaleConnectionError(`${o2.method} ${o2.url} timed out after ${o2.timeout} ms`, {
+        cause,
+        ...where,
+        timedOut: true,
+        hint: "check that Headscale is running and reachable, or raise the timeout"
+      });
+    }
+    const code2 = cause.code ?? cause.message;
+    throw new HeadscaleConnectionError(
+      `${o2.method} ${o2.url} failed: cannot reach Headscale (${code2})`,
+      {
+        cause,
+        ...where,
+        hint: "check the server URL and port, and that `headscale serve` is running"
+      }
+    );
+  }
+}
+
+// ../../packages/headscale/src/schemas/rest.ts
+var id2 = external_exports.union([external_exports.string(), external_exports.number()]).transform(String);
+var time4 = external_exports.string().nullish();
+var strings3 = external_exports.array(external_exports.string()).nullish();
+var restUser = external_exports.object({
+  id: id2,
+  name: external_exports.string().default(""),
+  createdAt: time4,
+  displayName: external_exports.string().nullish(),
+  email: external_exports.string().nullish(),
+  providerId: external_exports.string().nullish(),
+  provider: external_exports.string().nullish(),
+  profilePicUrl: external_exports.string().nullish()
+}).transform(
+  (u2) => compact({
+    id: u2.id,
+    name: u2.name,
+    displayName: u2.displayName ?? void 0,
+    email: u2.email ?? void 0,
+    provider: u2.provider ?? void 0,
+    providerId: u2.providerId ?? void 0,
+    profilePicUrl: u2.profilePicUrl ?? void 0,
+    createdAt: rfc3339ToDate(u2.createdAt)
+  })
+);
+var restPreAuthKey = external_exports.object({
+  id: id2.optional(),
+  key: external_exports.string().default(""),
+  // <= 0.25 sent a user name here; 0.26+ a full User.
+  user: external_exports.union([restUser, external_exports.string()]).nullish(),
+  reusable: external_exports.boolean().default(false),
+  ephemeral: external_exports.boolean().default(false),
+  used: external_exports.boolean().default(false),
+  expiration: time4,
+  createdAt: time4,
+  aclTags: strings3
+}).transform(
+  (k) => compact({
+    id: k.id ?? "",
+    key: k.key,
+    user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
+    reusable: k.reusable,
+    ephemeral: k.ephemeral,
+    used: k.used,
+    expiration: rfc3339ToDate(k.expiration),
+    createdAt: rfc3339ToDate(k.createdAt),
+    aclTags: k.aclTags ?? []
+  })
+);
+var restNode = external_exports.object({
+  id: id2,
+  machineKey: external_exports.string().default(""),
+  nodeKey: external_exports.string().default(""),
+  discoKey: external_exports.string().default(""),
+  ipAddresses: strings3,
+  name: external_exports.string().default(""),
+  user: restUser.nullish(),
+  lastSeen: time4,
+  expiry: time4,
+  preAuthKey: restPreAuthKey.nullish(),
+  createdAt: time4,
+  registerMethod: external_exports.string().optional(),
+  givenName: external_exports.string().default(""),
+  online: external_exports.boolean().default(false),
+  approvedRoutes: strings3,
+  availableRoutes: strings3,
+  subnetRoutes: strings3,
+  tags: strings3,
+  forcedTags: strings3,
+  validTags: strings3
+}).transform(
+  (n2) => compact({
+    id: n2.id,
+    name: n2.name,
+    givenName: n2.givenName,
+    user: n2.user ?? void 0,
+    ipAddresses: n2.ipAddresses ?? [],
+    machineKey: n2.machineKey,
+    nodeKey: n2.nodeKey,
+    discoKey: n2.discoKey,
+    online: n2.online,
+    lastSeen: rfc3339ToDate(n2.lastSeen),
+    expiry: rfc3339ToDate(n2.expiry),
+    createdAt: rfc3339ToDate(n2.createdAt),
+    registerMethod: registerMethod(n2.registerMethod),
+    tags: effectiveTags(n2.tags, n2.forcedTags, n2.validTags),
+    approvedRoutes: n2.approvedRoutes ?? [],
+    availableRoutes: n2.availableRoutes ?? [],
+    subnetRoutes: n2.subnetRoutes ?? [],
+    preAuthKey: n2.preAuthKey ?? void 0
+  })
+);
+var restApiKey = external_exports.object({ id: id2, prefix: external_exports.string().default(""), expiration: time4, createdAt: time4, lastSeen: time4 }).transform(
+  (k) => compact({
+    id: k.id,
+    prefix: k.prefix,
+    expiration: rfc3339ToDate(k.expiration),
+    createdAt: rfc3339ToDate(k.createdAt),
+    lastSeen: rfc3339ToDate(k.lastSeen)
+  })
+);
+var restUsers = external_exports.object({ users: external_exports.array(restUser).nullish() }).transform((r) => r.users ?? []);
+var restUserEnvelope = external_exports.object({ user: restUser }).transform((r) => r.user);
+var restPreAuthKeys = external_exports.object({ preAuthKeys: external_exports.array(restPreAuthKey).nullish() }).transform((r) => r.preAuthKeys ?? []);
+var restPreAuthKeyEnvelope = external_exports.object({ preAuthKey: restPreAuthKey }).transform((r) => r.preAuthKey);
+var restNodes = external_exports.object({ nodes: external_exports.array(restNode).nullish() }).transform((r) => r.nodes ?? []);
+var restNodeEnvelope = external_exports.object({ node: restNode }).transform((r) => r.node);
+var restApiKeys = external_exports.object({ apiKeys: external_exports.array(restApiKey).nullish() }).transform((r) => r.apiKeys ?? []);
+var restCreatedApiKey = external_exports.object({ apiKey: external_exports.string().min(1) }).transform((r) => ({ key: r.apiKey }));
+var restPolicy = external_exports.object({ policy: external_exports.string().default(""), updatedAt: time4 }).transform(
+  (p) => compact({ policy: p.policy, updatedAt: rfc3339ToDate(p.updatedAt) })
+);
+var restHealth = external_exports.object({ databaseConnectivity: external_exports.boolean().default(false) });
+var restVersion = external_exports.object({ version: external_exports.string(), commit: external_exports.string().optional() });
+var restEmpty = external_exports.unknown();
+var restError = external_exports.object({ code: external_exports.number().optional(), message: external_exports.string().optional() });
+var healthBody = external_exports.object({ status: external_exports.string() });
+
+// ../../packages/headscale/src/transport/rest.ts
+var REST_ENDPOINTS = {
+  listUsers: { method: "GET", path: "/api/v1/user", schema: restUsers },
+  createUser: { method: "POST", path: "/api/v1/user", schema: restUserEnvelope },
+  renameUser: {
+    method: "POST",
+    path: "/api/v1/user/{id}/rename/{newName}",
+    schema: restUserEnvelope
+  },
+  deleteUser: { method: "DELETE", path: "/api/v1/user/{id}", schema: restEmpty },
+  listPreAuthKeys: { method: "GET", path: "/api/v1/preauthkey", schema: restPreAuthKeys },
+  createPreAuthKey: { method: "POST", path: "/api/v1/preauthkey", schema: restPreAuthKeyEnvelope },
+  expirePreAuthKey: { method: "POST", path: "/api/v1/preauthkey/expire", schema: restEmpty },
+  deletePreAuthKey: {
+    method: "DELETE",
+    path: "/api/v1/preauthkey",
+    schema: restEmpty,
+    since: "preAuthKeyDelete"
+  },
+  listNodes: { method: "GET", path: "/api/v1/node", schema: restNodes },
+  getNode: { method: "GET", path: "/api/v1/node/{id}", schema: restNodeEnvelope },
+  expireNode: { method: "POST", path: "/api/v1/node/{id}/expire", schema: restNodeEnvelope },
+  renameNode: {
+    method: "POST",
+    path: "/api/v1/node/{id}/rename/{newName}",
+    schema: restNodeEnvelope
+  },
+  deleteNode: { method: "DELETE", path: "/api/v1/node/{id}", schema: restEmpty },
+  setNodeTags: { method: "POST", path: "/api/v1/node/{id}/tags", schema: restNodeEnvelope },
+  approveRoutes: {
+    method: "POST",
+    path: "/api/v1/node/{id}/approve_routes",
+    schema: restNodeEnvelope
+  },
+  listApiKeys: { method: "GET", path: "/api/v1/apikey", schema: restApiKeys },
+  createApiKey: { method: "POST", path: "/api/v1/apikey", schema: restCreatedApiKey },
+  expireApiKey: { method: "POST", path: "/api/v1/apikey/expire", schema: restEmpty },
+  deleteApiKey: { method: "DELETE", path: "/api/v1/apikey/{prefix}", schema: restEmpty },
+  getPolicy: { method: "GET", path: "/api/v1/policy", schema: restPolicy },
+  setPolicy: { method: "PUT", path: "/api/v1/policy", schema: restPolicy },
+  apiHealth: { method: "GET", path: "/api/v1/health", schema: restHealth, since: "health" }
+};
+var NOT_FOUND = /not found|no longer exists|does not exist|record not found/i;
+var RestTransport = class {
+  kind = "rest";
+  baseUrl;
+  #apiKey;
+  #dispatcher;
+  #timeout;
+  constructor(o2) {
+    let url2;
+    try {
+      url2 = new URL(o2.url);
+    } catch (cause) {
+      throw new HeadscaleConfigError(`Headscale URL is not a valid URL: ${JSON.stringify(o2.url)}`, {
+        cause,
+        hint: "use for example http://127.0.0.1:8080"
+      });
+    }
+    if (url2.protocol !== "http:" && url2.protocol !== "https:") {
+      throw new HeadscaleConfigError(
+        `Headscale URL must be http:// or https://, got ${JSON.stringify(o2.url)}`,
+        {
+          hint: "use for example http://127.0.0.1:8080"
+        }
+      );
+    }
+    this.baseUrl = url2.origin;
+    this.#apiKey = o2.apiKey;
+    if (o2.apiKey) registerSecret(o2.apiKey);
+    this.#dispatcher = o2.dispatcher;
+    this.#timeout = o2.timeout ?? 1e4;
+  }
+  /** Calls one endpoint of {@link REST_ENDPOINTS} and validates the answer. */
+  async call(name, ctx, req = {}) {
+    const ep = REST_ENDPOINTS[name];
+    if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
+    const path22 = ep.path.replace(
+      /\{(\w+)\}/g,
+      (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
+    );
+    const url2 = new URL(path22, this.baseUrl);
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== void 0) url2.searchParams.set(k, v);
+    if (!this.#apiKey) {
+      throw new HeadscaleAuthError(`${ep.method} ${url2.pathname} needs an API key`, {
+        method: ep.method,
+        url: url2.href,
+        hint: "create one with `headscale apikeys create` (or the CLI transport) and pass it as apiKey"
+      });
+    }
+    const answer2 = await httpCall({
+      method: ep.method,
+      url: url2.href,
+      headers: {
+        authorization: `Bearer ${this.#apiKey}`,
+        accept: "application/json",
+        ...req.body === void 0 ? {} : { "content-type": "application/json" }
+      },
+      ...req.body === void 0 ? {} : { body: JSON.stringify(req.body) },
+      dispatcher: this.#dispatcher,
+      timeout: ctx.timeout ?? this.#timeout,
+      signal: ctx.signal
+    });
+    const where = { method: ep.method, url: url2.href, status: answer2.status };
+    if (answer2.status === 401) {
+      throw new HeadscaleAuthError(
+        `${ep.method} ${url2.pathname}: 401 Unauthorized (invalid or expired API key)`,
+        {
+          ...where,
+          hint: "check the API key; list keys with `headscale apikeys list` and create a new one if it expired"
+        }
+      );
+    }
+    let json2;
+    try {
+      json2 = answer2.text === "" ? {} : JSON.parse(answer2.text);
+    } catch (cause) {
+      throw new HeadscaleApiError(
+        `${ep.method} ${url2.pathname}: ${answer2.status}, body is not JSON: ${answer2.text.slice(0, 200)}`,
+        {
+          cause,
+          ...where,
+          hint: "is this URL really Headscale (not a proxy or another service)?"
+        }
+      );
+    }
+    if (answer2.status < 200 || answer2.status >= 300) {
+      const err = restError.safeParse(json2);
+      const message = err.success ? err.data.message ?? "" : answer2.text.slice(0, 200);
+      if (answer2.status === 404 || err.success && err.data.code === 5 || NOT_FOUND.test(message)) {
+        throw new HeadscaleNotFoundError(
+          `${ep.method} ${url2.pathname}: ${message || "not found"}`,
+          {
+            ...where,
+            hint: "check the name or ID; list what exists first"
+          }
+        );
+      }
+      throw new HeadscaleApiError(`${ep.method} ${url2.pathname}: ${answer2.status} ${message}`, {
+        ...where,
+        hint: "see the message from Headscale"
+      });
+    }
+    const parsed = ep.schema.safeParse(json2);
+    if (!parsed.success) {
+      throw new HeadscaleApiError(
+        `${ep.method} ${url2.pathname}: unexpected answer shape: ${parsed.error.message}`,
+        {
+          cause: parsed.error,
+          ...where,
+          hint: "the server version may be newer than this client understands"
+        }
+      );
+    }
+    return parsed.data;
+  }
+  async detectVersion(options = {}) {
+    const url2 = new URL("/version", this.baseUrl).href;
+    const answer2 = await httpCall({
+      method: "GET",
+      url: url2,
+      headers: { accept: "application/json" },
+      dispatcher: this.#dispatcher,
+      timeout: options.timeout ?? this.#timeout,
+      signal: options.signal
+    });
+    if (answer2.status === 404) {
+      return { version: MIN_SUPPORTED_VERSION, raw: "unknown (< 0.27)", assumed: true };
+    }
+    const parsed = (() => {
+      try {
+        return restVersion.safeParse(JSON.parse(answer2.text));
+      } catch {
+        return void 0;
+      }
+    })();
+    if (answer2.status !== 200 || !parsed?.success) {
+      throw new HeadscaleApiError(
+        `GET /version: ${answer2.status}, unexpected answer: ${answer2.text.slice(0, 200)}`,
+        {
+          method: "GET",
+          url: url2,
+          status: answer2.status,
+          hint: "is this URL really Headscale?"
+        }
+      );
+    }
+    return versionInfo(parsed.data.version, parsed.data.commit);
+  }
+  async health(ctx) {
+    const url2 = new URL("/health", this.baseUrl).href;
+    const answer2 = await httpCall({
+      method: "GET",
+      url: url2,
+      dispatcher: this.#dispatcher,
+      timeout: ctx.timeout ?? this.#timeout,
+      signal: ctx.signal
+    });
+    let ok = false;
+    try {
+      const body = healthBody.safeParse(JSON.parse(answer2.text));
+      ok = answer2.status === 200 && body.success && body.data.status === "pass";
+    } catch {
+      ok = false;
+    }
+    if (!ok || !this.#apiKey || !supports2(ctx.version, "health")) return { ok };
+    const db = await this.call("apiHealth", ctx);
+    return { ok, databaseConnectivity: db.databaseConnectivity };
+  }
+  listUsers(filter, ctx) {
+    return this.call("listUsers", ctx, {
+      query: { id: filter.id, name: filter.name, email: filter.email }
+    });
+  }
+  createUser(input2, ctx) {
+    return this.call("createUser", ctx, { body: input2 });
+  }
+  renameUser(id3, newName, ctx) {
+    return this.call("renameUser", ctx, { params: { id: id3, newName } });
+  }
+  async deleteUser(id3, ctx) {
+    await this.call("deleteUser", ctx, { params: { id: id3 } });
+  }
+  listPreAuthKeys(userId, ctx) {
+    return this.call("listPreAuthKeys", ctx, { query: { user: userId } });
+  }
+  createPreAuthKey(input2, ctx) {
+    return this.call("createPreAuthKey", ctx, {
+      body: {
+        ...input2.userId === void 0 ? {} : { user: input2.userId },
+        reusable: input2.reusable,
+        ephemeral: input2.ephemeral,
+        expiration: input2.expiration.toISOString(),
+        aclTags: input2.aclTags
+      }
+    });
+  }
+  async expirePreAuthKey(ref, ctx) {
+    const body = isAtLeast(ctx.version, "preAuthKeyById") ? { id: ref.id } : { user: ref.userId, key: ref.key };
+    await this.call("expirePreAuthKey", ctx, { body });
+  }
+  async deletePreAuthKey(id3, ctx) {
+    await this.call("deletePreAuthKey", ctx, { query: { id: id3 } });
+  }
+  listNodes(userName, ctx) {
+    return this.call("listNodes", ctx, { query: { user: userName } });
+  }
+  getNode(id3, ctx) {
+    return this.call("getNode", ctx, { params: { id: id3 } });
+  }
+  expireNode(id3, at, ctx) {
+    if (at) requireFeature(ctx.version, "nodeExpireAt", "expiring a node at a given time");
+    return this.call("expireNode", ctx, { params: { id: id3 }, query: { expiry: at?.toISOString() } });
+  }
+  renameNode(id3, newName, ctx) {
+    return this.call("renameNode", ctx, { params: { id: id3, newName } });
+  }
+  async deleteNode(id3, ctx) {
+    await this.call("deleteNode", ctx, { params: { id: id3 } });
+  }
+  setNodeTags(id3, tags, ctx) {
+    return this.call("setNodeTags", ctx, { params: { id: id3 }, body: { tags } });
+  }
+  approveRoutes(id3, routes, ctx) {
+    return this.call("approveRoutes", ctx, { params: { id: id3 }, body: { routes } });
+  }
+  listApiKeys(ctx) {
+    return this.call("listApiKeys", ctx);
+  }
+  async createApiKey(expiration, ctx) {
+    const created = await this.call("createApiKey", ctx, {
+      body: { expiration: expiration.toISOString() }
+    });
+    registerSecret(created.key);
+    return created;
+  }
+  async expireApiKey(ref, ctx) {
+    const body = ref.id && isAtLeast(ctx.version, "apiKeyById") ? { id: ref.id } : { prefix: requirePrefix(ref, ctx.version) };
+    await this.call("expireApiKey", ctx, { body });
+  }
+  async deleteApiKey(ref, ctx) {
+    if (ref.id && isAtLeast(ctx.version, "apiKeyById")) {
+      await this.call("deleteApiKey", ctx, {
+        params: { prefix: ref.prefix ?? "-" },
+        query: { id: ref.id }
+      });
+      return;
+    }
+    await this.call("deleteApiKey", ctx, { params: { prefix: requirePrefix(ref, ctx.version) } });
+  }
+  getPolicy(ctx) {
+    return this.call("getPolicy", ctx);
+  }
+  setPolicy(policy, ctx) {
+    return this.call("setPolicy", ctx, { body: { policy } });
+  }
+};
+var isAtLeast = supports2;
+function requirePrefix(ref, version2) {
+  if (!ref.prefix) {
+    throw new HeadscaleConfigError(
+      `Headscale ${version2} addresses API keys by prefix; none given`,
+      {
+        hint: "pass the prefix from apiKeys.list()"
+      }
+    );
+  }
+  return ref.prefix;
+}
+function versionInfo(raw, commit) {
+  const m = /v?(\d+\.\d+\.\d+)/.exec(raw);
+  if (!m?.[1])
+    return { version: MIN_SUPPORTED_VERSION, raw, assumed: true, ...commit ? { commit } : {} };
+  return { version: m[1], raw, assumed: false, ...commit ? { commit } : {} };
+}
+
+// ../../packages/headscale/src/transport/cli.ts
+var NOT_FOUND2 = /not found|no longer exists|does not exist|record not found/i;
+var UNREACHABLE2 = /connecting to headscale|context deadline exceeded|unable to read\/write to headscale socket|connection refused|no such file or directory.*sock/i;
+var CliTransport = class {
+  kind = "cli";
+  binary;
+  #o;
+  #runner;
+  constructor(o2 = {}) {
+    this.#o = o2;
+    this.binary = resolveHeadscaleBinary(o2.binary);
+    this.#runner = o2.runner ?? createRunner();
+  }
+  /** Runs `headscale [-c cfg] ARGS -o json` and parses stdout with `schema`. */
+  async run(args, schema3, ctx = {}) {
+    const stdout = await this.exec(args, ctx);
+    let json2;
+    try {
+      json2 = JSON.parse(jsonPart(stdout));
+    } catch (cause) {
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(" ")}: output is not JSON: ${redact2(stdout.slice(0, 200))}`,
+        {
+          cause,
+          command: `${this.binary} ${args.join(" ")}`,
+          exitCode: 0,
+          hint: "set disable_check_updates and a text log format so nothing else reaches stdout"
+        }
+      );
+    }
+    const parsed = schema3.safeParse(json2);
+    if (!parsed.success) {
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(" ")}: unexpected output shape: ${parsed.error.message}`,
+        {
+          cause: parsed.error,
+          command: `${this.binary} ${args.join(" ")}`,
+          exitCode: 0,
+          hint: "the server version may be newer than this client understands"
+        }
+      );
+    }
+    return parsed.data;
+  }
+  /** Runs `headscale [-c cfg] ARGS -o json`, maps failures to errors, returns stdout. */
+  async exec(args, ctx = {}) {
+    const argv = [...this.#o.configPath ? ["-c", this.#o.configPath] : [], ...args, "-o", "json"];
+    const command = `${this.binary} ${argv.join(" ")}`;
+    const env = { HEADSCALE_DISABLE_CHECK_UPDATES: "true" };
+    if (this.#o.socketPath) env["HEADSCALE_UNIX_SOCKET"] = this.#o.socketPath;
+    let result2;
+    try {
+      result2 = await this.#runner.run(this.binary, argv, {
+        env,
+        timeout: ctx.timeout ?? this.#o.timeout ?? 15e3,
+        ...ctx.signal ? { signal: ctx.signal } : {}
+      });
+    } catch (cause) {
+      throw new HeadscaleCommandError(`cannot run ${this.binary}: ${cause.message}`, {
+        cause,
+        command,
+        hint: "install headscale or pass its path as binary (or MESH_HEADSCALE_BIN)"
+      });
+    }
+    if (ctx.signal?.aborted) {
+      throw new HeadscaleAbortError(`${command} aborted by the caller`, {
+        command,
+        hint: "the operation was cancelled"
+      });
+    }
+    if (result2.timedOut) {
+      throw new HeadscaleConnectionError(`${command} timed out`, {
+        command,
+        timedOut: true,
+        hint: "check that `headscale serve` is running and its socket is reachable"
+      });
+    }
+    if (result2.exitCode !== 0) {
+      const message = errorMessage(result2.stderr) ?? errorMessage(result2.stdout) ?? (result2.stderr.trim() || `exit code ${result2.exitCode}`);
+      const o2 = { command, exitCode: result2.exitCode, stderr: result2.stderr };
+      if (UNREACHABLE2.test(message)) {
+        throw new HeadscaleConnectionError(
+          `headscale ${args.slice(0, 2).join(" ")}: cannot reach the server: ${message}`,
+          {
+            ...o2,
+            hint: "start `headscale serve`, and check the socket path and its permissions (0770, group of the server)"
+          }
+        );
+      }
+      if (NOT_FOUND2.test(message)) {
+        throw new HeadscaleNotFoundError(`headscale ${args.slice(0, 2).join(" ")}: ${message}`, {
+          ...o2,
+          hint: "check the name or ID"
+        });
+      }
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(" ")} failed: ${message}`,
+        { ...o2, hint: "see the message from Headscale" }
+      );
+    }
+    return result2.stdout;
+  }
+  async detectVersion(options = {}) {
+    const v = await this.run(["version"], cliVersion, options);
+    return versionInfo(v.version, v.commit);
+  }
+  async health(ctx) {
+    requireFeature(ctx.version, "health", "headscale health");
+    const h2 = await this.run(["health"], cliHealth, ctx);
+    return { ok: true, databaseConnectivity: h2.database_connectivity };
+  }
+  listUsers(filter, ctx) {
+    const args = ["users", "list"];
+    if (filter.id) args.push("-i", filter.id);
+    if (filter.name) args.push("-n", filter.name);
+    if (filter.email) args.push("-e", filter.email);
+    return this.run(args, cliList(cliUser), ctx);
+  }
+  createUser(input2, ctx) {
+    const args = ["users", "create", input2.name];
+    if (input2.displayName) args.push("-d", input2.displayName);
+    if (input2.email) args.push("-e", input2.email);
+    if (input2.pictureUrl) args.push("-p", input2.pictureUrl);
+    return this.run(args, cliUser, ctx);
+  }
+  async renameUser(id3, newName, ctx) {
+    await this.#requireUser(id3, ctx);
+    return this.run(["users", "rename", "-i", id3, "-r", newName], cliUser, ctx);
+  }
+  async deleteUser(id3, ctx) {
+    await this.#requireUser(id3, ctx);
+    await this.run(["users", "destroy", "-i", id3, "--force"], anyJson, ctx);
+  }
+  async #requireUser(id3, ctx) {
+    const found = await this.listUsers({ id: id3 }, ctx);
+    if (found.length === 0) {
+      throw new HeadscaleNotFoundError(`user with ID ${id3} not found`, {
+        command: `headscale users list -i ${id3}`,
+        hint: "check the ID"
+      });
+    }
+  }
+  listPreAuthKeys(userId, ctx) {
+    if (supports2(ctx.version, "preAuthKeyListAll"))
+      return this.run(["preauthkeys", "list"], cliList(cliPreAuthKey), ctx);
+    if (!userId)
+      throw new HeadscaleUnsupportedError(
+        "listing pre-auth keys of all users at once",
+        ctx.version,
+        { since: "0.28.0" }
+      );
+    return this.run(["preauthkeys", "-u", userId, "list"], cliList(cliPreAuthKey), ctx);
+  }
+  async createPreAuthKey(input2, ctx) {
+    const seconds = Math.max(1, Math.ceil((input2.expiration.getTime() - Date.now()) / 1e3));
+    const flags = ["-e", `${seconds}s`];
+    if (input2.reusable) flags.push("--reusable");
+    if (input2.ephemeral) flags.push("--ephemeral");
+    if (input2.aclTags.length > 0) flags.push("--tags", input2.aclTags.join(","));
+    const args = supports2(ctx.version, "tagsOnlyPreAuthKey") ? ["preauthkeys", "create", ...input2.userId ? ["-u", input2.userId] : [], ...flags] : ["preauthkeys", "-u", input2.userId ?? "", "create", ...flags];
+    const key = await this.run(args, cliPreAuthKey, ctx);
+    registerSecret(key.key);
+    return key;
+  }
+  async expirePreAuthKey(ref, ctx) {
+    if (!supports2(ctx.version, "preAuthKeyById")) {
+      throw new HeadscaleUnsupportedError(
+        "expiring a pre-auth key over the CLI without putting the key in argv",
+        ctx.version,
+        {
+          since: "0.28.0",
+          hint: "use the REST transport (API key) for this on Headscale < 0.28"
+        }
+      );
+    }
+    await this.run(["preauthkeys", "expire", "-i", ref.id ?? ""], anyJson, ctx);
+  }
+  async deletePreAuthKey(id3, ctx) {
+    requireFeature(ctx.version, "preAuthKeyDelete", "deleting pre-auth keys");
+    await this.run(["preauthkeys", "delete", "-i", id3], anyJson, ctx);
+  }
+  listNodes(userName, ctx) {
+    return this.run(
+      ["nodes", "list", ...userName ? ["-u", userName] : []],
+      cliList(cliNode),
+      ctx
+    );
+  }
+  async getNode(id3, ctx) {
+    const node2 = (await this.listNodes(void 0, ctx)).find((n2) => n2.id === id3);
+    if (!node2)
+      throw new HeadscaleNotFoundError(`node ${id3} not found`, {
+        command: "headscale nodes list",
+        hint: "check the node ID"
+      });
+    return node2;
+  }
+  expireNode(id3, at, ctx) {
+    if (at) requireFeature(ctx.version, "nodeExpireAt", "expiring a node at a given time");
+    return this.run(
+      ["nodes", "expire", "-i", id3, ...at ? ["-e", at.toISOString()] : []],
+      cliNode,
+      ctx
+    );
+  }
+  renameNode(id3, newName, ctx) {
+    return this.run(["nodes", "rename", "-i", id3, newName], cliNode, ctx);
+  }
+  async deleteNode(id3, ctx) {
+    await this.run(["nodes", "delete", "-i", id3, "--force"], anyJson, ctx);
+  }
+  setNodeTags(id3, tags, ctx) {
+    return this.run(["nodes", "tag", "-i", id3, "-t", tags.join(",")], cliNode, ctx);
+  }
+  approveRoutes(id3, routes, ctx) {
+    return this.run(["nodes", "approve-routes", "-i", id3, "-r", routes.join(",")], cliNode, ctx);
+  }
+  listApiKeys(ctx) {
+    return this.run(["apikeys", "list"], cliList(cliApiKey), ctx);
+  }
+  async createApiKey(expiration, ctx) {
+    const seconds = Math.max(1, Math.ceil((expiration.getTime() - Date.now()) / 1e3));
+    const created = await this.run(
+      ["apikeys", "create", "-e", `${seconds}s`],
+      cliCreatedApiKey,
+      ctx
+    );
+    registerSecret(created.key);
+    return created;
+  }
+  async expireApiKey(ref, ctx) {
+    await this.run(["apikeys", "expire", ...apiKeyFlag(ref, ctx.version)], anyJson, ctx);
+  }
+  async deleteApiKey(ref, ctx) {
+    await this.run(["apikeys", "delete", ...apiKeyFlag(ref, ctx.version)], anyJson, ctx);
+  }
+  async getPolicy(ctx) {
+    return { policy: await this.exec(["policy", "get"], ctx) };
+  }
+  async setPolicy(policy, ctx) {
+    const dir = await mkdtemp2(join5(tmpdir2(), "mesh-hs-policy-"));
+    try {
+      const file2 = join5(dir, "policy.hujson");
+      await writeFile3(file2, policy, { mode: 384 });
+      await this.exec(["policy", "set", "-f", file2], ctx);
+    } finally {
+      await rm4(dir, { recursive: true, force: true });
+    }
+    return this.getPolicy(ctx);
+  }
+};
+function apiKeyFlag(ref, version2) {
+  if (ref.id && supports2(version2, "apiKeyById")) return ["-i", ref.id];
+  if (ref.prefix) return ["-p", ref.prefix];
+  throw new HeadscaleUnsupportedError("addressing API keys by ID", version2, {
+    since: "0.28.0",
+    hint: "pass the prefix"
+  });
+}
+var anyJson = external_exports.unknown();
+function errorMessage(text) {
+  const start = text.indexOf("{");
+  if (start < 0) return void 0;
+  try {
+    const parsed = cliError.safeParse(JSON.parse(text.slice(start)));
+    return parsed.success ? parsed.data.error : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function jsonPart(stdout) {
+  const trimmed = stdout.trim();
+  if (/^[[{"n]/.test(trimmed)) return trimmed;
+  const m = /^[[{"]/m.exec(trimmed);
+  return m ? trimmed.slice(m.index) : trimmed;
+}
+
+// ../../packages/headscale/src/client.ts
+var HOUR_MS = 36e5;
+var HeadscaleClient = class {
+  transport;
+  #version;
+  /** Users (namespaces). */
+  users;
+  /** Pre-auth keys for joining nodes. */
+  preAuthKeys;
+  /** Registered nodes. */
+  nodes;
+  /** API keys for the REST transport. */
+  apiKeys;
+  /** The ACL policy (database mode). */
+  policy;
+  constructor(o2) {
+    const given = [o2.rest, o2.cli, o2.transport].filter((x) => x !== void 0).length;
+    if (given !== 1) {
+      throw new HeadscaleConfigError(
+        "HeadscaleClient needs exactly one of rest, cli or transport",
+        {
+          hint: "e.g. { rest: { url, apiKey } } or { cli: { configPath } }"
+        }
+      );
+    }
+    this.transport = o2.transport ?? (o2.rest ? new RestTransport(o2.rest) : new CliTransport(o2.cli));
+    if (o2.version) {
+      const m = /(\d+\.\d+\.\d+)/.exec(o2.version);
+      if (!m?.[1])
+        throw new HeadscaleConfigError(
+          `version must look like 0.27.1, got ${JSON.stringify(o2.version)}`
+        );
+      this.#version = Promise.resolve({ version: m[1], raw: o2.version, assumed: false });
+    }
+    this.users = new Users(this);
+    this.preAuthKeys = new PreAuthKeys(this);
+    this.nodes = new Nodes(this);
+    this.apiKeys = new ApiKeys(this);
+    this.policy = new PolicyResource(this);
+  }
+  /** The server version (detected once, then cached). */
+  version(options = {}) {
+    if (!this.#version) {
+      const pending = this.transport.detectVersion(options);
+      this.#version = pending;
+      pending.catch(() => {
+        if (this.#version === pending) this.#version = void 0;
+      });
+    }
+    return this.#version;
+  }
+  /** Builds the per-call context; rejects servers older than the minimum supported version. @internal */
+  async context(options = {}) {
+    const v = await this.version(options);
+    requireSupportedServer(v.version);
+    return { ...options, version: v.version };
+  }
+  /** `/health` (plus database connectivity on 0.27+ when the transport can ask). */
+  async health(options = {}) {
+    return this.transport.health(await this.context(options));
+  }
+};
+var Resource2 = class {
+  constructor(client) {
+    this.client = client;
+  }
+  get t() {
+    return this.client.transport;
+  }
+  ctx(options) {
+    return this.client.context(options);
+  }
+};
+var Users = class extends Resource2 {
+  /** Lists users, optionally filtered by exact ID, name or email. */
+  async list(filter = {}, options) {
+    return this.t.listUsers(filter, await this.ctx(options));
+  }
+  /** One user; throws {@link HeadscaleNotFoundError} if missing. */
+  async get(ref, options) {
+    const users = await this.list("id" in ref ? { id: ref.id } : { name: ref.name }, options);
+    const user = users.find((u2) => "id" in ref ? u2.id === ref.id : u2.name === ref.name);
+    if (!user) {
+      throw new HeadscaleNotFoundError(
+        `user ${"id" in ref ? `with ID ${ref.id}` : JSON.stringify(ref.name)} not found`,
+        {
+          hint: "create it first (users.ensure) or check the spelling"
+        }
+      );
+    }
+    return user;
+  }
+  /** Creates a user (fails if the name exists; see {@link Users.ensure}). */
+  async create(input2, options) {
+    return this.t.createUser(input2, await this.ctx(options));
+  }
+  /** Idempotent create: returns the existing user (`changed: false`) or creates it. */
+  async ensure(name, options) {
+    const existing = (await this.list({ name }, options)).find((u2) => u2.name === name);
+    if (existing) return { user: existing, changed: false };
+    return { user: await this.create({ name }, options), changed: true };
+  }
+  /** Renames a user. */
+  async rename(ref, newName, options) {
+    const id3 = await this.#id(ref, options);
+    return this.t.renameUser(id3, newName, await this.ctx(options));
+  }
+  /** Deletes a user (Headscale refuses while it still owns nodes). */
+  async delete(ref, options) {
+    const id3 = await this.#id(ref, options);
+    await this.t.deleteUser(id3, await this.ctx(options));
+  }
+  async #id(ref, options) {
+    return "id" in ref ? ref.id : (await this.get(ref, options)).id;
+  }
+  /** @internal resolve a ref to an ID */
+  resolveId(ref, options) {
+    return this.#id(ref, options);
+  }
+};
+var PreAuthKeys = class extends Resource2 {
+  /**
+   * Creates a pre-auth key. Always sends an expiration (Headscale would otherwise store Go's zero
+   * time). The full `key` is only in this answer.
+   */
+  async create(o2 = {}) {
+    const { user, reusable, ephemeral, expiration, tags, ...options } = o2;
+    const ctx = await this.ctx(options);
+    for (const tag of tags ?? []) {
+      if (!/^tag:[a-z0-9][a-z0-9-_.]*$/.test(tag)) {
+        throw new HeadscaleConfigError(`invalid tag ${JSON.stringify(tag)}`, {
+          hint: "tags are lowercase and start with tag:"
+        });
+      }
+    }
+    if (!user) {
+      if (!tags?.length)
+        throw new HeadscaleConfigError("a pre-auth key needs a user or tags", {
+          hint: "pass user or tags"
+        });
+      requireFeature(ctx.version, "tagsOnlyPreAuthKey", "pre-auth keys without a user");
+    }
+    const userId = user ? await this.client.users.resolveId(user, options) : void 0;
+    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? HOUR_MS));
+    return this.t.createPreAuthKey(
+      {
+        ...userId === void 0 ? {} : { userId },
+        reusable: reusable ?? false,
+        ephemeral: ephemeral ?? false,
+        expiration: exp,
+        aclTags: tags ?? []
+      },
+      ctx
+    );
+  }
+  /** Lists keys (all of them, or one user's). Before 0.28 a user is required over the CLI. */
+  async list(filter = {}, options) {
+    const ctx = await this.ctx(options);
+    const userId = filter.user ? await this.client.users.resolveId(filter.user, options) : void 0;
+    if (!userId && !supports2(ctx.version, "preAuthKeyListAll")) {
+      const users = await this.client.users.list({}, options);
+      return (await Promise.all(users.map((u2) => this.t.listPreAuthKeys(u2.id, ctx)))).flat();
+    }
+    const keys = await this.t.listPreAuthKeys(userId, ctx);
+    return userId ? keys.filter((k) => !k.user || k.user.id === userId) : keys;
+  }
+  /** Expires a key (by ID on 0.28+, by owner and full key before). */
+  async expire(key, options) {
+    const ctx = await this.ctx(options);
+    if (!supports2(ctx.version, "preAuthKeyById") && (!key.key || !key.user)) {
+      throw new HeadscaleUnsupportedError("expiring a pre-auth key by ID", ctx.version, {
+        since: "0.28.0",
+        hint: "pass the key object returned by create() (it has the owner and full key)"
+      });
+    }
+    await this.t.expirePreAuthKey(
+      {
+        id: key.id,
+        ...key.user ? { userId: key.user.id } : {},
+        ...key.key ? { key: key.key } : {}
+      },
+      ctx
+    );
+  }
+  /** Deletes a key (0.28+). */
+  async delete(id3, options) {
+    const ctx = await this.ctx(options);
+    requireFeature(ctx.version, "preAuthKeyDelete", "deleting pre-auth keys");
+    await this.t.deletePreAuthKey(id3, ctx);
+  }
+};
+var Nodes = class extends Resource2 {
+  /** Lists nodes, optionally of one user (by name). */
+  async list(filter = {}, options) {
+    return this.t.listNodes(filter.user, await this.ctx(options));
+  }
+  /** One node; throws {@link HeadscaleNotFoundError} if missing. */
+  async get(id3, options) {
+    return this.t.getNode(id3, await this.ctx(options));
+  }
+  /** Expires the node's key now (or at `at`, 0.27+): the client must log in again. */
+  async expire(id3, o2 = {}) {
+    const { at, ...options } = o2;
+    return this.t.expireNode(id3, at, await this.ctx(options));
+  }
+  /** Sets the node's given name (its MagicDNS name). */
+  async rename(id3, newName, options) {
+    return this.t.renameNode(id3, newName, await this.ctx(options));
+  }
+  /** Removes the node from the tailnet. */
+  async delete(id3, options) {
+    await this.t.deleteNode(id3, await this.ctx(options));
+  }
+  /** Replaces the node's tags (must be permitted by the policy's tagOwners). */
+  async setTags(id3, tags, options) {
+    return this.t.setNodeTags(id3, tags, await this.ctx(options));
+  }
+  /** Approves subnet routes the node advertises; an empty list clears them (0.26+). */
+  async approveRoutes(id3, routes, options) {
+    return this.t.approveRoutes(id3, routes, await this.ctx(options));
+  }
+};
+var ApiKeys = class extends Resource2 {
+  /** Creates an API key; the secret is only in this answer. */
+  async create(o2 = {}) {
+    const { expiration, ...options } = o2;
+    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? 90 * 24 * HOUR_MS));
+    return this.t.createApiKey(exp, await this.ctx(options));
+  }
+  /** Lists API keys (prefixes only). */
+  async list(options) {
+    return this.t.listApiKeys(await this.ctx(options));
+  }
+  /** Expires a key (by ID on 0.28+, else by prefix). */
+  async expire(ref, options) {
+    await this.t.expireApiKey(ref, await this.ctx(options));
+  }
+  /** Deletes a key (by ID on 0.28+, else by prefix). */
+  async delete(ref, options) {
+    await this.t.deleteApiKey(ref, await this.ctx(options));
+  }
+};
+var PolicyResource = class extends Resource2 {
+  /** The stored policy; {@link HeadscaleNotFoundError} when none is stored yet. */
+  async get(options) {
+    return this.t.getPolicy(await this.ctx(options));
+  }
+  /** Stores a policy (needs `policy.mode: database`). */
+  async set(policy, options) {
+    return this.t.setPolicy(policy, await this.ctx(options));
+  }
+};
+
+// ../../packages/headscale/src/server/config.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { randomBytes as randomBytes3 } from "crypto";
+import { chmod, mkdir as mkdir4, open as open3, readFile as readFile6, rename as rename2, rm as rm5, stat as stat2 } from "fs/promises";
+import { isIP } from "net";
+import { dirname, isAbsolute, join as join6 } from "path";
+var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
+function splitHostPort(addr, what) {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || !(port >= 0 && port <= 65535)) {
+    throw new HeadscaleConfigError(`${what} must be host:port, got ${JSON.stringify(addr)}`, {
+      hint: `use for example 127.0.0.1:8080 or [::1]:8080`
+    });
+  }
+  return { host: m[1] ?? m[2] ?? "", port };
+}
+function joinHostPort(host, port) {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+function checkCidr(value, family, what) {
+  const [ip, bits, extra2] = value.split("/");
+  const max = family === 4 ? 32 : 128;
+  if (extra2 !== void 0 || ip === void 0 || isIP(ip) !== family || !/^\d+$/.test(bits ?? "") || Number(bits) > max) {
+    throw new HeadscaleConfigError(
+      `${what} must be an IPv${family} CIDR, got ${JSON.stringify(value)}`,
+      {
+        hint: family === 4 ? "use for example 100.64.0.0/10" : "use for example fd7a:115c:a1e0::/48"
+      }
+    );
+  }
+  return value;
+}
+function parseServerUrl(serverUrl2) {
+  let url2;
+  try {
+    url2 = new URL(serverUrl2);
+  } catch (cause) {
+    throw new HeadscaleConfigError(`serverUrl is not a valid URL: ${JSON.stringify(serverUrl2)}`, {
+      cause,
+      hint: "use for example http://10.99.0.1:8080"
+    });
+  }
+  if (url2.protocol !== "http:" && url2.protocol !== "https:" || url2.hostname === "") {
+    throw new HeadscaleConfigError(
+      `serverUrl must be http:// or https:// with a host, got ${JSON.stringify(serverUrl2)}`,
+      {
+        hint: "use for example http://10.99.0.1:8080"
+      }
+    );
+  }
+  if (url2.pathname !== "/" && url2.pathname !== "" || url2.search || url2.hash || url2.username) {
+    throw new HeadscaleConfigError(
+      `serverUrl must have no path, query or credentials, got ${JSON.stringify(serverUrl2)}`,
+      {
+        hint: "Headscale serves from the root of its URL"
+      }
+    );
+  }
+  return url2;
+}
+function headscaleConfigObject(o2) {
+  const url2 = parseServerUrl(o2.serverUrl);
+  const urlHost = url2.hostname.replace(/^\[|\]$/g, "");
+  const listen3 = splitHostPort(o2.listenAddr, "listenAddr");
+  if (!isAbsolute(o2.stateDir)) {
+    throw new HeadscaleConfigError(
+      `stateDir must be an absolute path, got ${JSON.stringify(o2.stateDir)}`,
+      {
+        hint: "Headscale resolves relative key and database paths against the config file directory; pass an absolute path"
+      }
+    );
+  }
+  const socketPath = o2.socketPath ?? join6(o2.stateDir, "headscale.sock");
+  if (!isAbsolute(socketPath)) {
+    throw new HeadscaleConfigError(
+      `socketPath must be absolute, got ${JSON.stringify(socketPath)}`,
+      {
+        hint: "unix_socket is not resolved against the config directory; pass an absolute path"
+      }
+    );
+  }
+  if (Buffer.byteLength(socketPath) > 107) {
+    throw new HeadscaleConfigError(
+      `socketPath is too long for a unix socket (${Buffer.byteLength(socketPath)} > 107 bytes)`,
+      {
+        hint: "use a shorter stateDir or an explicit short socketPath"
+      }
+    );
+  }
+  const baseDomain = o2.baseDomain ?? "mesh.internal";
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(baseDomain)) {
+    throw new HeadscaleConfigError(
+      `baseDomain must be a lowercase DNS name, got ${JSON.stringify(baseDomain)}`,
+      {
+        hint: "use for example mesh.internal"
+      }
+    );
+  }
+  if (urlHost === baseDomain || urlHost.endsWith(`.${baseDomain}`)) {
+    throw new HeadscaleConfigError(
+      `baseDomain ${baseDomain} must not be the server host ${urlHost} or a suffix of it`,
+      {
+        hint: "pick a MagicDNS domain distinct from the server name, e.g. mesh.internal"
+      }
+    );
+  }
+  const derpIpv4 = o2.derpIpv4 ?? (isIP(urlHost) === 4 ? urlHost : void 0);
+  if (derpIpv4 !== void 0 && isIP(derpIpv4) !== 4) {
+    throw new HeadscaleConfigError(
+      `derpIpv4 must be an IPv4 address, got ${JSON.stringify(derpIpv4)}`,
+      {
+        hint: "give the address clients dial for the embedded DERP server"
+      }
+    );
+  }
+  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen3.host === "" ? "0.0.0.0" : listen3.host, 3478);
+  splitHostPort(stunListenAddr, "stunListenAddr");
+  const logLevel = o2.logLevel ?? "info";
+  if (!LOG_LEVELS.has(logLevel)) {
+    throw new HeadscaleConfigError(
+      `logLevel must be one of ${[...LOG_LEVELS].join(", ")}, got ${JSON.stringify(logLevel)}`
+    );
+  }
+  const v4 = checkCidr(o2.prefixes?.v4 ?? "100.64.0.0/10", 4, "prefixes.v4");
+  const v6 = checkCidr(o2.prefixes?.v6 ?? "fd7a:115c:a1e0::/48", 6, "prefixes.v6");
+  const db = o2.database ?? { type: "sqlite" };
+  let database;
+  if (db.type === "postgres") {
+    if (!db.host || !db.name || !db.user || !Number.isInteger(db.port) || db.port < 1 || db.port > 65535) {
+      throw new HeadscaleConfigError(
+        "database (postgres) needs host, port (1-65535), name and user",
+        {
+          hint: 'for example { type: "postgres", host: "127.0.0.1", port: 5432, name: "headscale", user: "headscale" }'
+        }
+      );
+    }
+    database = {
+      type: "postgres",
+      postgres: {
+        host: db.host,
+        port: db.port,
+        name: db.name,
+        user: db.user,
+        pass: db.password ?? "",
+        max_open_conns: 10,
+        max_idle_conns: 10,
+        conn_max_idle_time_secs: 3600,
+        ssl: false
+      }
+    };
+  } else {
+    database = {
+      type: "sqlite",
+      sqlite: {
+        path: join6(o2.stateDir, "db.sqlite"),
+        write_ahead_log: true,
+        wal_autocheckpoint: 1e3
+      }
+    };
+  }
+  return {
+    server_url: url2.origin,
+    listen_addr: joinHostPort(listen3.host, listen3.port),
+    // Empty = the metrics/debug server is not started (one less port to collide).
+    metrics_listen_addr: "",
+    // Only bound with TLS or grpc_allow_insecure; the CLI uses the unix socket instead.
+    grpc_listen_addr: "",
+    grpc_allow_insecure: false,
+    noise: { private_key_path: join6(o2.stateDir, "noise_private.key") },
+    prefixes: { v4, v6, allocation: "sequential" },
+    derp: {
+      server: {
+        enabled: true,
+        region_id: 999,
+        region_code: "mesh",
+        region_name: "Mesh embedded DERP",
+        // Without this the embedded region is not in the map and an offline start fails.
+        automatically_add_embedded_derp_region: true,
+        stun_listen_addr: stunListenAddr,
+        private_key_path: join6(o2.stateDir, "derp_server_private.key"),
+        ...derpIpv4 === void 0 ? {} : { ipv4: derpIpv4 }
+      },
+      // No download of Tailscale's public DERP map: it would phone home, and a failed download is fatal.
+      urls: [],
+      paths: [],
+      auto_update_enabled: false,
+      update_frequency: "24h"
+    },
+    // Otherwise every CLI invocation, serve included, asks GitHub for the latest release.
+    disable_check_updates: true,
+    // 0 = nodes do not expire by default. Ephemeral timeout must be > 65s or serve refuses to start
+    // (<= 0.27 read a top-level key instead, whose default 120s is fine; 0.29 warns about that key).
+    node: { expiry: 0, ephemeral: { inactivity_timeout: "120s" } },
+    database,
+    log: { level: logLevel, format: "text" },
+    // Database mode is what lets PUT /api/v1/policy work.
+    policy: { mode: "database", path: "" },
+    dns: {
+      magic_dns: true,
+      base_domain: baseDomain,
+      override_local_dns: false,
+      nameservers: { global: [], split: {} },
+      search_domains: [],
+      extra_records: []
+    },
+    unix_socket: socketPath,
+    // Must be a quoted octal string: Headscale parses it base 8 and falls back to 0700 otherwise.
+    unix_socket_permission: "0770",
+    logtail: { enabled: false },
+    auto_update: { enabled: false }
+  };
+}
+function renderHeadscaleConfig(o2) {
+  const body = (0, import_yaml.stringify)(headscaleConfigObject(o2), { lineWidth: 0 });
+  return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
+${body}`;
+}
+async function writeHeadscaleConfig(path22, o2) {
+  const content = renderHeadscaleConfig(o2);
+  return writeFileAtomic2(path22, content, 384);
+}
+async function writeFileAtomic2(path22, content, mode) {
+  if (!isAbsolute(path22)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path22)}`, {
+      hint: "pass an absolute file path"
+    });
+  }
+  try {
+    const [existing, st] = await Promise.all([readFile6(path22, "utf8"), stat2(path22)]);
+    if (existing === content) {
+      if ((st.mode & 511) === mode) return { changed: false };
+      await chmod(path22, mode);
+      return { changed: true };
+    }
+  } catch (error62) {
+    const code2 = error62.code;
+    if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
+      throw fsError(`cannot read ${path22}`, error62);
+    }
+  }
+  const tmp = join6(dirname(path22), `.${randomBytes3(6).toString("hex")}.tmp`);
+  try {
+    await mkdir4(dirname(path22), { recursive: true, mode: 448 });
+    const fh = await open3(tmp, "wx", mode);
+    try {
+      await fh.writeFile(content, "utf8");
+      await fh.chmod(mode);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename2(tmp, path22);
+  } catch (error62) {
+    await rm5(tmp, { force: true }).catch(() => void 0);
+    throw fsError(`cannot write ${path22}`, error62);
+  }
+  return { changed: true };
+}
+function fsError(message, error62) {
+  const code2 = error62.code;
+  return new HeadscaleConfigError(`${message}: ${code2 ?? error62.message}`, {
+    cause: error62,
+    hint: code2 === "EACCES" || code2 === "EPERM" || code2 === "EROFS" ? "choose a writable directory or run with permission to write there" : "check that the parent path is a directory and the disk is not full"
+  });
+}
+
+// ../../packages/headscale/src/server/health.ts
+async function waitForHealth(url2, o2 = {}) {
+  const timeout = o2.timeout ?? 3e4;
+  const deadline2 = Date.now() + timeout;
+  const target = new URL("/health", url2).href;
+  let last = "no answer yet";
+  while (Date.now() < deadline2) {
+    o2.signal?.throwIfAborted();
+    try {
+      const answer2 = await httpCall({
+        method: "GET",
+        url: target,
+        dispatcher: o2.dispatcher,
+        timeout: Math.min(2e3, Math.max(1, deadline2 - Date.now())),
+        signal: o2.signal
+      });
+      if (answer2.status === 200 && /"pass"/.test(answer2.text)) return;
+      last = `HTTP ${answer2.status} ${answer2.text.slice(0, 100)}`;
+    } catch (error62) {
+      last = error62.message;
+    }
+    await o2.check?.();
+    await new Promise((r) => setTimeout(r, o2.interval ?? 200));
+  }
+  throw new HeadscaleConnectionError(
+    `Headscale at ${url2} not healthy after ${timeout} ms (last: ${last})`,
+    {
+      method: "GET",
+      url: target,
+      timedOut: true,
+      hint: "check the service logs (port in use? bad config?)"
+    }
+  );
+}
+
+// ../../packages/headscale/src/server/service.ts
+import { join as join7 } from "path";
+
+// ../../packages/headscale/src/server/systemd.ts
+import { isAbsolute as isAbsolute2 } from "path";
+function headscaleServiceSpec(o2) {
+  for (const [k, v] of Object.entries({
+    binary: o2.binary,
+    configPath: o2.configPath,
+    stateDir: o2.stateDir
+  })) {
+    if (!isAbsolute2(v))
+      throw new HeadscaleConfigError(
+        `${k} must be absolute for a systemd unit, got ${JSON.stringify(v)}`
+      );
+  }
+  const user = o2.user ?? "headscale";
+  return {
+    name: o2.name ?? "headscale",
+    description: o2.description ?? "Headscale control server (Mesh)",
+    exec: [o2.binary, "-c", o2.configPath, "serve"],
+    env: { HEADSCALE_DISABLE_CHECK_UPDATES: "true" },
+    workingDirectory: o2.stateDir,
+    user,
+    group: o2.group ?? user,
+    reloadSignal: "HUP",
+    restart: o2.restart ?? "always",
+    restartSec: 5,
+    after: ["network-online.target"],
+    hardening: {
+      readWritePaths: [o2.stateDir, ...o2.socketDir ? [o2.socketDir] : []],
+      capabilities: ["CAP_NET_BIND_SERVICE"]
+    }
+  };
+}
+
+// ../../packages/headscale/src/server/service.ts
+var HeadscaleService = class {
+  name;
+  spec;
+  #manager;
+  constructor(o2) {
+    this.spec = o2.spec;
+    this.name = o2.spec.name;
+    this.#manager = o2.manager;
+  }
+  /** The platform manager underneath. */
+  async manager() {
+    if (typeof this.#manager === "function") this.#manager = await this.#manager();
+    return this.#manager;
+  }
+  async install() {
+    const m = await this.manager();
+    let { changed } = await m.install(this.spec);
+    if (!(await m.status(this.name)).enabled) {
+      await m.enable(this.name);
+      changed = true;
+    }
+    return { changed };
+  }
+  async start() {
+    const m = await this.manager();
+    if ((await m.status(this.name)).active) return { changed: false };
+    await m.start(this.name);
+    return { changed: true };
+  }
+  async stop() {
+    const m = await this.manager();
+    if (!(await m.status(this.name)).active) return { changed: false };
+    await m.stop(this.name);
+    return { changed: true };
+  }
+  async status() {
+    const s = await (await this.manager()).status(this.name);
+    return { running: s.active, ...s.pid === void 0 ? {} : { pid: s.pid }, detail: s.detail };
+  }
+  async logs(lines = 50) {
+    return (await this.manager()).logs(this.name, { lines });
+  }
+};
+var SupervisedProcessService = class extends HeadscaleService {
+  pidFile;
+  logFile;
+  constructor(o2) {
+    super({
+      manager: supervisedServiceManager({
+        stateDir: o2.runDir,
+        ...o2.runner ? { runner: o2.runner } : {}
+      }),
+      spec: headscaleServiceSpec({
+        binary: o2.binary,
+        configPath: o2.configPath,
+        stateDir: o2.runDir,
+        name: o2.name ?? "headscale",
+        restart: o2.restart ?? "no"
+      })
+    });
+    this.pidFile = join7(o2.runDir, `${this.name}.pid`);
+    this.logFile = join7(o2.runDir, `${this.name}.log`);
+  }
+};
+
+// ../../packages/headscale/src/server/setup.ts
+import { createSocket } from "dgram";
+import { mkdir as mkdir5, stat as stat3 } from "fs/promises";
+import { createServer as createServer2 } from "net";
+import { dirname as dirname2 } from "path";
+async function setupHeadscaleServer(o2) {
+  const cfg = headscaleConfigObject(o2.config);
+  const runner = o2.runner ?? createRunner();
+  const service = o2.service ?? defaultService(o2, runner);
+  const steps = [];
+  const existed = await stat3(o2.config.stateDir).then(
+    () => true,
+    () => false
+  );
+  try {
+    await mkdir5(o2.config.stateDir, { recursive: true, mode: 448 });
+  } catch (cause) {
+    throw new HeadscaleConfigError(
+      `cannot create state directory ${o2.config.stateDir}: ${cause.code}`,
+      {
+        cause,
+        hint: "choose a writable stateDir"
+      }
+    );
+  }
+  steps.push({ name: "state-dir", changed: !existed });
+  const before = await service.status();
+  if (!before.running && runner.prefix.length === 0) {
+    await assertFree(cfg["listen_addr"], "tcp", "listenAddr");
+    const stun = cfg["derp"].server.stun_listen_addr;
+    await assertFree(stun, "udp", "stunListenAddr");
+  }
+  const config2 = await writeHeadscaleConfig(o2.configPath, o2.config);
+  steps.push({ name: "config", changed: config2.changed });
+  steps.push({ name: "service-install", changed: (await service.install()).changed });
+  let started;
+  if (before.running && config2.changed) {
+    await service.stop();
+    started = (await service.start()).changed;
+  } else {
+    started = (await service.start()).changed;
+  }
+  steps.push({ name: "service-start", changed: started });
+  try {
+    await waitForHealth(o2.config.serverUrl, {
+      timeout: o2.healthTimeout ?? 3e4,
+      ...o2.dispatcher ? { dispatcher: o2.dispatcher } : {},
+      check: async () => {
+        if (!(await service.status()).running) {
+          throw new HeadscaleConnectionError(
+            `headscale exited during startup: ${lastLines(await service.logs(20))}`,
+            {
+              hint: "see the log lines above (port in use, bad database, invalid config...)"
+            }
+          );
+        }
+      }
+    });
+  } catch (error62) {
+    if (error62 instanceof HeadscaleConnectionError && !/exited during startup/.test(error62.message)) {
+      throw new HeadscaleConnectionError(
+        `${error62.message}; log: ${lastLines(await service.logs(20))}`,
+        {
+          cause: error62,
+          hint: error62.hint,
+          timedOut: error62.timedOut
+        }
+      );
+    }
+    throw error62;
+  }
+  steps.push({ name: "health", changed: false });
+  return { changed: steps.some((s) => s.changed), steps, service, url: o2.config.serverUrl };
+}
+function defaultService(o2, runner) {
+  const binary = resolveHeadscaleBinary(o2.binary);
+  if (!o2.serviceManager) {
+    return new SupervisedProcessService({
+      binary,
+      configPath: o2.configPath,
+      runDir: o2.config.stateDir,
+      runner
+    });
+  }
+  return new HeadscaleService({
+    manager: o2.serviceManager,
+    spec: headscaleServiceSpec({
+      binary,
+      configPath: o2.configPath,
+      stateDir: o2.config.stateDir,
+      ...o2.config.socketPath ? { socketDir: dirname2(o2.config.socketPath) } : {},
+      ...o2.serviceName ? { name: o2.serviceName } : {},
+      ...o2.restart ? { restart: o2.restart } : {}
+    })
+  });
+}
+function lastLines(log) {
+  const lines = log.trim().split("\n").filter((l) => /ERR|FTL|fatal|error/i.test(l));
+  return (lines.length > 0 ? lines : log.trim().split("\n")).slice(-3).join(" | ");
+}
+async function assertFree(addr, proto2, what) {
+  const { host, port } = splitHostPort(addr, what);
+  if (port === 0) return;
+  const bindHost = host === "" ? "0.0.0.0" : host;
+  const error62 = await new Promise((resolve) => {
+    if (proto2 === "tcp") {
+      const srv = createServer2();
+      srv.once("error", (e) => resolve(e));
+      srv.listen(
+        { host: bindHost, port, exclusive: true },
+        () => srv.close(() => resolve(void 0))
+      );
+    } else {
+      const sock = createSocket(bindHost.includes(":") ? "udp6" : "udp4");
+      sock.once("error", (e) => resolve(e));
+      sock.bind(
+        { address: bindHost, port, exclusive: true },
+        () => sock.close(() => resolve(void 0))
+      );
+    }
+  });
+  if (error62?.code === "EADDRINUSE") {
+    throw new HeadscaleConfigError(`${what} ${addr} (${proto2}) is already in use`, {
+      hint: "stop what listens there (ss -lntup) or choose another port"
+    });
+  }
+  if (error62?.code === "EADDRNOTAVAIL") {
+    throw new HeadscaleConfigError(`${what} ${addr}: address not available on this host`, {
+      hint: "use an address of a local interface"
+    });
+  }
+}
+
+// ../../packages/core/src/steps/client-plan.ts
+function clientSetupPlan(platform2, role, o2) {
+  const steps = [
+    { id: "health-check", title: "Check the server /health", mode: "auto" },
+    { id: "install", title: "Install what is missing (Tailscale, Syncthing)", mode: "auto" },
+    { id: "tailscaled", title: "Start tailscaled", mode: "auto" },
+    { id: "join", title: "Join the tailnet", mode: "auto" },
+    { id: "save-server-url", title: "Save the server URL", mode: "auto" }
+  ];
+  if (platform2.osType === "wsl2") {
+    steps.push({
+      id: "wsl-systemd",
+      title: platform2.systemd ? "systemd is PID 1" : "Enable systemd in /etc/wsl.conf (then wsl --shutdown)",
+      mode: platform2.systemd ? "auto" : "manual"
+    });
+    steps.push({
+      id: "wsl-sshd",
+      title: "sshd on port 2222 (/etc/ssh/sshd_config, checked with sshd -t), restarted",
+      mode: "auto"
+    });
+  }
+  steps.push({
+    id: "syncthing",
+    title: `Configure Syncthing for the ${role} role, start the mesh agent`,
+    mode: "auto"
+  });
+  if (platform2.osType === "windows") {
+    steps.push({
+      id: "windows-firewall",
+      title: "Firewall rules: WSL2 SSH, Syncthing Windows/WSL2 sync ports, Syncthing Discovery",
+      mode: "auto"
+    });
+    steps.push({
+      id: "windows-wsl-autostart",
+      title: "Start WSL at logon (scheduled task)",
+      mode: "auto"
+    });
+    steps.push({
+      id: "windows-tailscale",
+      title: "Tailscale registry values and tailscaled-env.txt for this server",
+      mode: "auto"
+    });
+  }
+  if (platform2.osType === "wsl2") {
+    steps.push({
+      id: "windows-script",
+      title: "Windows side: review and run the script of mesh windows script, elevated",
+      mode: "manual"
+    });
+  }
+  if (o2.peer)
+    steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
+  return steps;
+}
+
+// ../../packages/core/src/steps/machine.ts
+import { access as access6 } from "fs/promises";
+import path20 from "path";
+function rootOption(ctx) {
+  return ctx.paths.root === "/" ? {} : { root: ctx.paths.root };
+}
+async function exists3(file2) {
+  return access6(file2).then(
+    () => true,
+    () => false
+  );
+}
+function isRoot() {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+async function onPath(ctx, name, explicit) {
+  if (explicit) return exists3(explicit);
+  if (await exists3(path20.join("/var/cache/mesh/bin", name))) return true;
+  const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
+  return r.exitCode === 0;
+}
+async function missingPrograms(ctx) {
+  const b = ctx.paths.binaries;
+  const checks = [
+    ["tailscale", b.tailscale],
+    ["tailscaled", b.tailscaled],
+    ["syncthing", b.syncthing]
+  ];
+  const missing = [];
+  for (const [name, explicit] of checks)
+    if (!await onPath(ctx, name, explicit)) missing.push(name);
+  return missing;
+}
+function packageFor(program, manager) {
+  const base = program === "tailscaled" ? "tailscale" : program;
+  if (manager === "winget") {
+    return base === "tailscale" ? WINGET_IDS.tailscale : WINGET_IDS.syncthing;
+  }
+  return base;
+}
+async function packageManagerFor(ctx, o2) {
+  if (o2.packageManager) return o2.packageManager;
+  try {
+    return await detectPackageManager({
+      ...rootOption(ctx),
+      runner: ctx.runner,
+      sudo: !isRoot() && ctx.platform.os !== "windows",
+      ...ctx.platform.os === "windows" ? { platform: "win32" } : {}
+    });
+  } catch (error62) {
+    throw toMeshError(error62, "no way to install what is missing");
+  }
+}
+async function installMissingPrograms(ctx, o2 = {}) {
+  const r = ctx.reporter;
+  const missing = await missingPrograms(ctx);
+  if (missing.length === 0) {
+    r.ok("Tailscale and Syncthing are installed");
+    return { id: "install", status: "ok", changes: [] };
+  }
+  r.info(`Missing: ${missing.join(", ")}`);
+  const pm = await packageManagerFor(ctx, o2).catch((error62) => {
+    const e = toMeshError(error62);
+    throw new MeshError(`missing programs: ${missing.join(", ")} (${e.message})`, {
+      kind: "badInput",
+      cause: error62,
+      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
+    });
+  });
+  const changes = [];
+  for (const pkg of [...new Set(missing.map((p) => packageFor(p, pm.name)))]) {
+    const wait = r.wait(`Installing ${pkg} with ${pm.name}`);
+    try {
+      const { changed } = await pm.ensure(pkg);
+      wait.done();
+      if (changed) changes.push(`installed ${pkg} (${pm.name})`);
+    } catch (error62) {
+      wait.fail();
+      const e = toMeshError(error62, `installing ${pkg} with ${pm.name}`);
+      throw new MeshError(e.message, {
+        kind: "failure",
+        cause: error62,
+        hint: pkg === "tailscale" && pm.name !== "winget" ? "add Tailscale's package repository first (https://pkgs.tailscale.com/stable/), or install it by hand" : e.hint
+      });
+    }
+  }
+  const still = await missingPrograms(ctx);
+  if (still.length > 0) {
+    throw new MeshError(`missing programs after installing: ${still.join(", ")}`, {
+      kind: "badInput",
+      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
+    });
+  }
+  r.ok(`Installed ${changes.length > 0 ? changes.join(", ") : missing.join(", ")}`);
+  return { id: "install", status: changes.length > 0 ? "changed" : "ok", changes };
+}
+async function ensureWslSystemdStep(ctx) {
+  const r = ctx.reporter;
+  let conf;
+  try {
+    conf = await ensureWslSystemd(rootOption(ctx));
+  } catch (error62) {
+    throw toMeshError(error62, `editing ${WSL_CONF_PATH}`);
+  }
+  const file2 = { path: conf.path, ...conf.backupPath ? { backupPath: conf.backupPath } : {} };
+  const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
+  if (conf.changed) {
+    r.ok(
+      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path20.basename(conf.backupPath)})` : ""}`
+    );
+    r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
+    return {
+      id: "wsl-systemd",
+      status: "changed",
+      changes: [`enabled systemd in ${WSL_CONF_PATH}`],
+      manual: [shutdown],
+      files: [file2]
+    };
+  }
+  if (!ctx.platform.systemd) {
+    r.warn(`${WSL_CONF_PATH} enables systemd but systemd is not PID 1 yet: ${shutdown}`);
+    return { id: "wsl-systemd", status: "manual", changes: [], manual: [shutdown], files: [file2] };
+  }
+  r.ok("systemd is enabled and running (PID 1)");
+  return { id: "wsl-systemd", status: "ok", changes: [], files: [file2] };
+}
+function sshdUnit(ctx) {
+  const d = ctx.platform.distro;
+  if (!d) return "ssh";
+  return d.id === "debian" || d.id === "ubuntu" || d.idLike.includes("debian") ? "ssh" : "sshd";
+}
+async function ensureWslSshdStep(ctx, o2 = {}) {
+  const r = ctx.reporter;
+  const configFile = underRoot(ctx.paths.root, SSHD_CONFIG_PATH);
+  const changes = [];
+  if (!await exists3(configFile)) {
+    const pm = await packageManagerFor(ctx, o2).catch(() => void 0);
+    if (!pm) {
+      const todo = "install openssh-server, then run mesh client setup again";
+      r.warn(`OpenSSH server is not installed (no ${SSHD_CONFIG_PATH}): ${todo}`);
+      return { id: "wsl-sshd", status: "manual", changes: [], manual: [todo] };
+    }
+    const wait = r.wait(`Installing openssh-server with ${pm.name}`);
+    try {
+      if ((await pm.ensure("openssh-server")).changed)
+        changes.push(`installed openssh-server (${pm.name})`);
+      wait.done();
+    } catch (error62) {
+      wait.fail();
+      throw toMeshError(error62, "installing openssh-server");
+    }
+  }
+  let res;
+  try {
+    res = await ensureSshdPort({
+      ...rootOption(ctx),
+      port: WSL2_SSH_PORT,
+      runner: ctx.runner,
+      validate: o2.validateSshd ?? "auto",
+      ...o2.sshdBinary ? { sshdBinary: o2.sshdBinary } : {}
+    });
+  } catch (error62) {
+    throw toMeshError(error62, `setting Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
+  }
+  for (const w of res.warnings) r.warn(`sshd: ${w}`);
+  const file2 = { path: res.path, ...res.backupPath ? { backupPath: res.backupPath } : {} };
+  if (!res.changed) {
+    r.ok(`sshd already listens on port ${WSL2_SSH_PORT}`);
+    return {
+      id: "wsl-sshd",
+      status: changes.length > 0 ? "changed" : "ok",
+      changes,
+      files: [file2]
+    };
+  }
+  changes.push(`set Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
+  r.ok(
+    `sshd set to port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}${res.validated ? " (checked with sshd -t)" : ""}`
+  );
+  const unit = sshdUnit(ctx);
+  if (!ctx.platform.systemd) {
+    const todo = `restart sshd for port ${WSL2_SSH_PORT}: sudo service ${unit} restart (or enable systemd and run wsl --shutdown from Windows)`;
+    r.warn(`systemd is not PID 1, so Mesh did not restart sshd: ${todo}`);
+    return { id: "wsl-sshd", status: "changed", changes, manual: [todo], files: [file2] };
+  }
+  try {
+    const sm = o2.serviceManager ?? await detectServiceManager({
+      stateDir: ctx.paths.stateDir,
+      runner: ctx.runner,
+      ...rootOption(ctx)
+    });
+    await sm.restart(unit);
+  } catch (error62) {
+    throw toMeshError(error62, `restarting ${unit}`);
+  }
+  changes.push(`restarted ${unit}`);
+  r.ok(`Restarted ${unit}: sshd listens on port ${WSL2_SSH_PORT}`);
+  return { id: "wsl-sshd", status: "changed", changes, files: [file2] };
+}
+function meshWindowsIntent(o2) {
+  return {
+    ...o2.install ? { install: [WINGET_IDS.tailscale, WINGET_IDS.syncthing] } : {},
+    firewall: true,
+    ...o2.distro ? { wslAutoStart: { distro: o2.distro } } : {},
+    tailscale: {
+      loginUrl: o2.serverUrl,
+      // A placeholder only marks the step: renderWindowsScript never writes the value.
+      ...o2.authKeyStep ? { authKey: "" } : {}
+    }
+  };
+}
+function windowsSetupScript(o2) {
+  return renderWindowsScript(meshWindowsIntent({ install: true, authKeyStep: true, ...o2 }));
+}
+function windowsStepOf(actionId) {
+  if (actionId.startsWith("firewall:")) return "windows-firewall";
+  if (actionId.startsWith("task:")) return "windows-wsl-autostart";
+  return "windows-tailscale";
+}
+async function firstWslDistro(runner) {
+  const r = await runner.run("wsl.exe", ["-l", "-q"], { timeout: 3e4 }).catch(() => void 0);
+  return r?.exitCode === 0 ? parseWslList(r.stdout)[0] : void 0;
+}
+async function ensureWindowsSteps(ctx, serverUrl2, o2 = {}) {
+  const r = ctx.reporter;
+  const runner = o2.windowsRunner ?? ctx.runner;
+  const distro = await firstWslDistro(runner);
+  if (!distro) r.info("No WSL distro installed: no Start WSL2 task");
+  let results;
+  try {
+    results = await applyWindowsIntent(meshWindowsIntent({ serverUrl: serverUrl2, distro }), { runner });
+  } catch (error62) {
+    throw toMeshError(error62, "Windows setup");
+  }
+  const byStep = /* @__PURE__ */ new Map();
+  for (const a2 of results) {
+    const id3 = windowsStepOf(a2.id);
+    const step = byStep.get(id3) ?? { id: id3, status: "ok", changes: [] };
+    if (a2.status === "changed") {
+      step.status = "changed";
+      step.changes.push(`Windows: ${a2.description}`);
+      r.ok(`Changed: ${a2.description}`);
+    } else {
+      r.ok(`${a2.description} (already)`);
+    }
+    byStep.set(id3, step);
+  }
+  return [...byStep.values()];
+}
+function windowsHandOff(ctx) {
+  const todo = "Windows side (firewall rules, Start WSL2 task, Tailscale): review `mesh windows script --out setup-mesh.ps1` and run it from an elevated PowerShell" + (ctx.platform.wsl?.interop ? ", or run `mesh windows script --elevate` (UAC prompt)" : "");
+  ctx.reporter.warn(`Manual step: ${todo}`);
+  return { id: "windows-script", status: "manual", changes: [], manual: [todo] };
+}
+var MACHINE_STEPS = /* @__PURE__ */ new Set([
+  "install",
+  "wsl-systemd",
+  "wsl-sshd",
+  "windows-firewall",
+  "windows-wsl-autostart",
+  "windows-tailscale",
+  "windows-script"
+]);
+function isMachineStep(id3) {
+  return MACHINE_STEPS.has(id3);
+}
+async function runMachineStep(ctx, step, serverUrl2, o2 = {}) {
+  switch (step.id) {
+    case "install":
+      return [await installMissingPrograms(ctx, o2)];
+    case "wsl-systemd":
+      return [await ensureWslSystemdStep(ctx)];
+    case "wsl-sshd":
+      return [await ensureWslSshdStep(ctx, o2)];
+    case "windows-firewall":
+    case "windows-wsl-autostart":
+    case "windows-tailscale": {
+      if (o2.windowsDone?.value) return [];
+      if (o2.windowsDone) o2.windowsDone.value = true;
+      return ensureWindowsSteps(ctx, serverUrl2, o2);
+    }
+    case "windows-script":
+      return [windowsHandOff(ctx)];
+    default:
+      return [];
+  }
+}
+async function runMachineSteps(ctx, steps, serverUrl2, o2 = {}) {
+  const windowsDone = { value: false };
+  const results = [];
+  for (const step of steps) {
+    if (isMachineStep(step.id))
+      results.push(...await runMachineStep(ctx, step, serverUrl2, { ...o2, windowsDone }));
+  }
+  return results;
 }
 
 // ../../packages/core/src/steps/retry.ts
@@ -73958,24 +74273,24 @@ async function setupServer(ctx, o2 = {}) {
   const database = o2.postgres ? parsePostgresUrl(o2.postgres) : void 0;
   const saved = await readSavedServerUrl({ root: "/", env: ctx.env }).catch(() => void 0);
   const ip = primaryIpv4();
-  const listen2 = o2.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : void 0);
-  if (!listen2) {
+  const listen3 = o2.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : void 0);
+  if (!listen3) {
     throw new MeshError("could not find this machine's IPv4 address to listen on", {
       kind: "badInput",
       hint: "pass --listen IP:PORT"
     });
   }
-  if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen2)) {
-    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen2)}`, {
+  if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen3)) {
+    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen3)}`, {
       kind: "badInput"
     });
   }
-  const serverUrl2 = validateServerUrl(o2.serverUrl ?? saved ?? `http://${listen2}`);
+  const serverUrl2 = validateServerUrl(o2.serverUrl ?? saved ?? `http://${listen3}`);
   const hsPaths = ctx.paths.headscale;
   await mkdir6(path21.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
-    listenAddr: listen2,
+    listenAddr: listen3,
     stateDir: hsPaths.stateDir,
     socketPath: hsPaths.socketPath,
     ...database ? { database } : {}
@@ -74053,6 +74368,9 @@ async function setupServer(ctx, o2 = {}) {
   r.ok(`This machine is in the tailnet: ${tailnetIp ?? "no IPv4"}`);
   const st = await ensureSyncthing(ctx);
   changes.push(...st.changes);
+  if (o2.agentExec && (await ensureAgent(ctx, o2.agentExec)).changed) {
+    changes.push("started the mesh agent");
+  }
   return {
     changed: changes.length > 0,
     changes,
@@ -74129,7 +74447,7 @@ async function joinMesh(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error62.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep6(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep8(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error62;
       });
     }
@@ -74190,9 +74508,12 @@ async function clientSetup(ctx, o2) {
       case "syncthing":
         st = await ensureSyncthing(ctx);
         changes.push(...st.changes);
+        if (o2.agentExec && (await ensureAgent(ctx, o2.agentExec)).changed) {
+          changes.push("started the mesh agent");
+        }
         break;
       case "peer":
-        peer = await pairPeers(ctx, { serverIsIntroducer: true });
+        peer = await pairPeers(ctx);
         if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);
         break;
     }
@@ -74332,7 +74653,7 @@ async function stopMeshDaemons(ctx) {
 }
 
 // ../../packages/core/src/steps/nodes.ts
-import { access as access8, readFile as readFile8 } from "fs/promises";
+import { access as access8, readFile as readFile7 } from "fs/promises";
 function summarizeNode(n2) {
   return {
     id: n2.id,
@@ -74358,7 +74679,7 @@ function summarizeKey(k, now = Date.now()) {
 }
 async function serverHeadscale(ctx) {
   const url2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const apiKey = await readFile8(ctx.paths.apiKeyFile, "utf8").then(
+  const apiKey = await readFile7(ctx.paths.apiKeyFile, "utf8").then(
     (t) => t.trim(),
     () => void 0
   );
@@ -74461,6 +74782,7 @@ async function serverStatus(ctx) {
 }
 
 // ../../packages/core/src/steps/status.ts
+import { readFile as readFile8 } from "fs/promises";
 async function meshStatus(ctx, o2 = {}) {
   const checks = [];
   const add = (c3) => checks.push(c3);
@@ -74656,6 +74978,7 @@ async function meshStatus(ctx, o2 = {}) {
     const e = toMeshError(error62);
     add({ section: "syncthing", name: "running", level: "fail", message: e.message, fix: e.hint });
   }
+  const trust = await trustChecks(ctx, add);
   const serverUrl2 = ctx.settings.serverUrl ?? await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
   add(
     serverUrl2 ? {
@@ -74692,11 +75015,84 @@ async function meshStatus(ctx, o2 = {}) {
     environment: env,
     tailscale,
     syncthing,
+    trust,
     ...headscale ? { headscale } : {},
     serverUrl: serverUrl2,
     conflicts,
     checks
   };
+}
+async function trustChecks(ctx, add) {
+  const report = {
+    agent: await agentRunning(ctx),
+    vouched: [],
+    manual: [],
+    untrusted: []
+  };
+  add(
+    report.agent ? { section: "trust", name: "agent", level: "ok", message: "The mesh agent is running" } : {
+      section: "trust",
+      name: "agent",
+      level: "fail",
+      message: "The mesh agent is not running: no other machine can pair with this one",
+      fix: ctx.role === "server" ? "mesh server setup (it installs and starts the agent)" : "mesh client setup (it installs and starts the agent)"
+    }
+  );
+  const start = await unprivilegedPortStart();
+  if (start !== void 0 && start <= VOUCH_PORT) {
+    add({
+      section: "trust",
+      name: "port",
+      level: "fail",
+      message: `Any user can bind port ${VOUCH_PORT} here (net.ipv4.ip_unprivileged_port_start=${start}) and answer in the agent's place`,
+      fix: "sysctl -w net.ipv4.ip_unprivileged_port_start=1024"
+    });
+  }
+  try {
+    const st = await connectSyncthing(ctx);
+    if (!await syncthingAnswers(st)) return report;
+    const [devices, trusted] = await Promise.all([
+      st.client.config.devices.list(),
+      readTrustedDevices(ctx)
+    ]);
+    for (const d of devices) {
+      if (sameDeviceId(d.deviceID, st.deviceId)) continue;
+      const entry = { deviceId: d.deviceID, name: d.name ?? "" };
+      const t = findTrusted(trusted, d.deviceID);
+      if (!t) report.untrusted.push(entry);
+      else if (t.how === "manual") report.manual.push(entry);
+      else report.vouched.push(entry);
+    }
+  } catch (error62) {
+    const e = toMeshError(error62);
+    add({ section: "trust", name: "devices", level: "fail", message: e.message, fix: e.hint });
+    return report;
+  }
+  if (report.untrusted.length > 0) {
+    add({
+      section: "trust",
+      name: "devices",
+      level: "fail",
+      message: `${report.untrusted.length} Syncthing device(s) that no mesh node vouches for: ${report.untrusted.map((d) => d.name || d.deviceId.slice(0, 7)).join(", ")}`,
+      fix: "mesh peer --prune (removes them from Syncthing; no file is touched)"
+    });
+  } else {
+    add({
+      section: "trust",
+      name: "devices",
+      level: "ok",
+      message: `Devices: ${report.vouched.length} vouched for by their node${report.manual.length > 0 ? `, ${report.manual.length} added by hand` : ""}`
+    });
+  }
+  return report;
+}
+async function unprivilegedPortStart() {
+  if (process.platform !== "linux") return void 0;
+  const text = await readFile8("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
+    () => void 0
+  );
+  const n2 = text === void 0 ? Number.NaN : Number.parseInt(text, 10);
+  return Number.isFinite(n2) ? n2 : void 0;
 }
 async function listConflicts(ctx) {
   try {
@@ -74715,30 +75111,7 @@ async function listConflicts(ctx) {
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep7 } from "timers/promises";
-
-// ../../packages/core/src/steps/sync-plan.ts
-function folderProgress(s) {
-  if (s.sharedWith.length === 0) return "no-peers";
-  if (!s.sharedWith.some((d) => s.connected.includes(d))) return "not-connected";
-  if (s.state !== "idle" || s.needItems > 0) return "syncing";
-  return s.globalItems > 0 ? "in-sync" : "in-sync-empty";
-}
-function wantsPairing(event) {
-  switch (event.type) {
-    case "DeviceRejected":
-    case "MissedEvents":
-      return true;
-    case "PendingDevicesChanged": {
-      const added = event.data?.added;
-      return Array.isArray(added) && added.length > 0;
-    }
-    default:
-      return false;
-  }
-}
-
-// ../../packages/core/src/steps/sync-folder.ts
+import { setTimeout as sleep9 } from "timers/promises";
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
     AbortSignal.timeout(o2.timeout ?? 3e5),
@@ -74763,6 +75136,11 @@ async function syncFolder(ctx, o2 = {}) {
   });
   const folderId = o2.folderId ?? "opt-shared";
   const local = await connectSyncthing(ctx);
+  const vouching = new AbortController();
+  const vouches = serveVouches(ctx, {
+    signal: AbortSignal.any([vouching.signal, signal]),
+    onError: (error62) => ctx.reporter.warn(toMeshError(error62).message)
+  });
   const wait = ctx.reporter.wait(`Waiting for folder ${folderId} to be in sync`);
   let progress = "no-peers";
   let emptySince;
@@ -74772,7 +75150,7 @@ async function syncFolder(ctx, o2 = {}) {
       if (signal.aborted) throw signal.reason;
       if ((progress === "no-peers" || progress === "not-connected") && Date.now() - lastPair > 5e3) {
         lastPair = Date.now();
-        await pairPeers(ctx, { folderId, serverIsIntroducer: false });
+        await pairPeers(ctx, { folderId });
       }
       progress = folderProgress(await snapshot(local, folderId));
       if (progress === "in-sync") break;
@@ -74780,17 +75158,20 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep7(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep9(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error62) {
     wait.fail(progress);
     if (signal.aborted) {
       throw new MeshError(`folder ${folderId} was not in sync in time (${describe4(progress)})`, {
         cause: error62,
-        hint: "run mesh peer --watch on a mesh member (e.g. the server) so it accepts new devices"
+        hint: "check that the mesh agent runs on the members (mesh status there) and that this job runs as root"
       });
     }
     throw toMeshError(error62, `syncing folder ${folderId}`);
+  } finally {
+    vouching.abort();
+    await vouches;
   }
   wait.done();
   return { deviceId: st.deviceId, folderPath: st.folderPath };
@@ -74849,7 +75230,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep8 } from "timers/promises";
+import { setTimeout as sleep10 } from "timers/promises";
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
   if (IPV4.test(host) || host.includes(":")) return host;
@@ -74896,7 +75277,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep8(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep10(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();
@@ -74912,67 +75293,6 @@ async function waitForPeers(ctx, o2) {
   }
   wait.done();
   return { answered: [...o2.hosts] };
-}
-
-// ../../packages/core/src/steps/watch.ts
-import { setTimeout as sleep9 } from "timers/promises";
-async function watchPeers(ctx, o2) {
-  const { signal } = o2;
-  let dirty = true;
-  let wake;
-  const request4 = () => {
-    dirty = true;
-    wake?.();
-  };
-  const timer = setInterval(request4, o2.intervalMs ?? 3e4);
-  signal.addEventListener("abort", () => wake?.(), { once: true });
-  const events = listen(ctx, signal, request4, o2.onError);
-  const pairOptions = {
-    ...o2.serverIsIntroducer === void 0 ? {} : { serverIsIntroducer: o2.serverIsIntroducer },
-    ...o2.folderId === void 0 ? {} : { folderId: o2.folderId }
-  };
-  let runs = 0;
-  try {
-    while (!signal.aborted) {
-      if (!dirty) {
-        await new Promise((resolve) => {
-          wake = resolve;
-        });
-        wake = void 0;
-        continue;
-      }
-      dirty = false;
-      try {
-        const r = await pairPeers({ ...ctx, signal }, pairOptions);
-        runs++;
-        o2.onPair?.(r);
-      } catch (error62) {
-        if (signal.aborted) break;
-        o2.onError?.(toMeshError(error62, "pairing"));
-      }
-    }
-  } finally {
-    clearInterval(timer);
-    await events;
-  }
-  return { runs };
-}
-async function listen(ctx, signal, request4, onError) {
-  while (!signal.aborted) {
-    try {
-      const st = await connectSyncthing(ctx);
-      for await (const event of st.client.events.stream({
-        types: ["PendingDevicesChanged", "DeviceRejected"],
-        signal
-      })) {
-        if (wantsPairing(event)) request4();
-      }
-    } catch (error62) {
-      if (signal.aborted) return;
-      onError?.(toMeshError(error62, "following Syncthing events"));
-    }
-    await sleep9(5e3, void 0, { signal }).catch(() => void 0);
-  }
 }
 
 // src/core.ts

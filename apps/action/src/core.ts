@@ -34,9 +34,9 @@ export interface ActionCore {
   waitForPeers(ctx: MeshContext, o: { hosts: string[]; timeout?: number }): Promise<unknown>;
   /**
    * Starts Syncthing for this context (offline settings), shares `folderId` at `folderPath`,
-   * pairs with the mesh the way `mesh peer` does (TLS-probed device IDs of tailnet peers; a
-   * member running `mesh peer --watch` accepts us the same way), and waits until the folder is
-   * in sync. No API key of another machine is involved. Returns this device's ID.
+   * pairs with the mesh the way `mesh peer` does (device IDs the peers' mesh agents vouch for;
+   * it vouches for its own device meanwhile, so the members' agents accept it), and waits until
+   * the folder is in sync. No API key of another machine is involved. Returns this device's ID.
    */
   syncFolder(
     ctx: MeshContext,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeLab, Lab, type LabHost, type LabProcess, waitFor } from '@mesh/lab';
+import { describeLab, Lab, type LabHost, waitFor } from '@mesh/lab';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { missingCoreExports } from '../src/core.js';
@@ -79,7 +79,6 @@ const suite = () => {
   let lab: Lab;
   let serverUrl: string;
   let serverIp: string;
-  let watcher: LabProcess | undefined;
   const mesh = async (args: string[], timeout = 180_000) => {
     const server = lab.host('server');
     const r = await server.runner.run(process.execPath, [CLI, ...args], {
@@ -106,7 +105,7 @@ const suite = () => {
     if (!existsSync(CLI))
       throw new Error(`${CLI} is missing: run pnpm --filter @mesh/cli build first`);
     // 'server' is a real mesh server set up by the built CLI (Headscale, its own tailnet node,
-    // Syncthing with opt-shared), which runs `mesh peer --watch` so it accepts new mesh nodes;
+    // Syncthing with opt-shared, and the mesh agent that pairs every node its agent vouches for);
     // 'ci' is a bare host playing the runner: the action brings its own tailscaled and Syncthing.
     lab = await Lab.up({
       hosts: ['server', 'ci'],
@@ -121,12 +120,8 @@ const suite = () => {
     serverIp = setup.tailnetIp;
     const server = lab.host('server');
     writeFileSync(join(server.root, 'opt', 'shared', 'hello.txt'), 'from the server\n');
-    watcher = server.spawn('mesh-peer-watch', process.execPath, [CLI, 'peer', '--watch'], {
-      env: meshEnv(server),
-    });
   }, 240_000);
   afterAll(async () => {
-    await watcher?.stop().catch(() => undefined);
     await lab?.down({ keepLogs: lab?.failed ?? false });
   }, 60_000);
 
@@ -231,9 +226,9 @@ const suite = () => {
   needs([...JOIN, 'syncFolder', ...CLEANUP])(
     'with syncthing: true, a file from the server folder is there when main finishes',
     async () => {
-      // The server shares opt-shared (holding hello.txt) and runs `mesh peer --watch`: it
-      // accepts the runner's Syncthing because the runner is a node of its Headscale and
-      // presents the certificate the probe of its tailnet IP returns. No API key crosses over.
+      // The server shares opt-shared (holding hello.txt) and runs the mesh agent: it accepts
+      // the runner's Syncthing because the runner is a node of its Headscale and vouches for
+      // that device on its tailnet IP while main runs. No API key crosses over.
       const key = await ephemeralKey();
       const job = labJob(lab.host('ci'), 'sync', {
         server: serverUrl,

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Lab, LabHost } from '@mesh/lab';
+import { type Lab, type LabHost, socketDispatcher } from '@mesh/lab';
 import type { RunResult } from '@mesh/platform';
+import { SyncthingClient } from '@mesh/syncthing-client';
 
 /** The built CLI bundle: lab tests exercise exactly what ships. */
 export const CLI = path.resolve(import.meta.dirname, '../dist/mesh.js');
@@ -76,4 +77,21 @@ export async function syncthingApiKey(host: LabHost): Promise<string> {
   const key = /<apikey>([^<]+)<\/apikey>/.exec(xml)?.[1];
   if (!key) throw new Error(`no API key in ${host.name}'s config.xml`);
   return key;
+}
+
+/** A REST client for a host's Syncthing, through a socket forwarded out of its namespace. */
+export async function syncthingOf(
+  lab: Lab,
+  hostName: string,
+  guiPort: number,
+  apiKey?: string,
+): Promise<SyncthingClient> {
+  const host = lab.host(hostName);
+  const socket = await host.forward(guiPort);
+  return new SyncthingClient({
+    baseUrl: 'http://localhost',
+    apiKey: apiKey ?? (await syncthingApiKey(host)),
+    dispatcher: socketDispatcher(socket),
+    timeout: 10_000,
+  });
 }

@@ -1,11 +1,14 @@
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { configureSyncthingXml, describeLab, Lab, type LabProcess, socketGet } from '@mesh/lab';
+import { VOUCH_PORT } from '@mesh/core';
+import { configureSyncthingXml, describeLab, Lab, type LabProcess } from '@mesh/lab';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mesh, sharedFolder, syncthingApiKey, syncthingHome, until } from './lab-helpers.js';
+import { mesh, sharedFolder, syncthingHome, syncthingOf, until } from './lab-helpers.js';
 
 // From nothing to a full mesh with the built CLI: three bare lab hosts (no daemon started by
-// the lab), plus a fourth host, `outside`, that runs a Syncthing which is never a mesh member.
+// the lab), a fourth, `laptop`, that joins late, and `outside`, which runs a Syncthing that is
+// never a mesh member. Nobody runs `mesh peer`: the mesh agents pair (README order).
 const SERVER_URL = 'http://10.99.0.1:8080';
 const CLIENTS = ['wsl', 'windows'] as const;
 const MEMBERS = ['server', ...CLIENTS] as const;
@@ -15,6 +18,8 @@ const timings: Array<[string, number]> = [];
 const clientStart = new Map<string, number>();
 let keyFile = '';
 let outsider: LabProcess | undefined;
+let rogue: LabProcess | undefined;
+let rogueHome: string | undefined;
 
 function time(phase: string, ms: number): void {
   timings.push([phase, ms]);
@@ -31,7 +36,7 @@ describeLab('mesh CLI in the lab', () => {
   beforeAll(async () => {
     const t0 = performance.now();
     lab = await Lab.up({
-      hosts: ['server', 'wsl', 'windows', 'outside'],
+      hosts: ['server', 'wsl', 'windows', 'outside', 'laptop'],
       headscale: false,
       tailscale: false,
       syncthing: false,
@@ -41,6 +46,8 @@ describeLab('mesh CLI in the lab', () => {
 
   afterAll(async () => {
     await outsider?.stop().catch(() => undefined);
+    await rogue?.stop().catch(() => undefined);
+    if (rogueHome) await rm(rogueHome, { recursive: true, force: true });
     console.log('\n[mesh lab timings]');
     for (const [phase, ms] of timings)
       console.log(`  ${phase.padEnd(60)} ${String(ms).padStart(7)} ms`);
@@ -137,7 +144,7 @@ describeLab('mesh CLI in the lab', () => {
     }
   }, 300_000);
 
-  it('mesh client setup on wsl and windows, then mesh peer everywhere', async () => {
+  it('mesh client setup on wsl and windows (no mesh peer anywhere)', async () => {
     for (const c of CLIENTS) {
       clientStart.set(c, Date.now());
       const r = await mesh(lab, c, [
@@ -152,11 +159,7 @@ describeLab('mesh CLI in the lab', () => {
       time(`client setup ${c}`, r.ms);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.json).toMatchObject({ ok: true, serverUrl: SERVER_URL });
-    }
-    for (const h of MEMBERS) {
-      const r = await mesh(lab, h, ['peer', '--json']);
-      time(`peer ${h}`, r.ms);
-      expect(r.exitCode, r.stderr).toBe(0);
+      expect((r.json as { changes: string[] }).changes).toContain('started the mesh agent');
     }
   }, 600_000);
 
@@ -234,6 +237,199 @@ describeLab('mesh CLI in the lab', () => {
     }
   }, 400_000);
 
+  it('a late joiner is paired by the running agents with no command on the others', async () => {
+    const t0 = Date.now();
+    const r = await mesh(lab, 'laptop', [
+      'client',
+      'setup',
+      '--server',
+      SERVER_URL,
+      '--key-file',
+      keyFile,
+      '--json',
+    ]);
+    time('client setup laptop (late joiner)', r.ms);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const setupDone = Date.now();
+    const welcome = path.join(sharedFolder(lab.host('laptop')), 'welcome.txt');
+    await until('welcome.txt on laptop', async () => ((await exists(welcome)) ? true : undefined));
+    time('late joiner: setup done -> first file', Date.now() - setupDone);
+    time('late joiner: setup start -> first file', Date.now() - t0);
+    const t1 = Date.now();
+    await writeFile(path.join(sharedFolder(lab.host('laptop')), 'from-laptop.txt'), 'laptop\n');
+    await Promise.all(
+      MEMBERS.map((h) =>
+        until(`from-laptop.txt on ${h}`, () =>
+          readFile(path.join(sharedFolder(lab.host(h)), 'from-laptop.txt'), 'utf8'),
+        ),
+      ),
+    );
+    time('late joiner: file laptop -> every member', Date.now() - t1);
+  }, 300_000);
+
+  it('only root answers for a node: a rogue Syncthing of a non-root user on a member is never trusted', async () => {
+    const server = lab.host('server');
+    // The agent's port is one a non-root user cannot bind, in every lab namespace as on a machine.
+    const bind = await server.runner.run(
+      'runuser',
+      [
+        '-u',
+        'nobody',
+        '--',
+        process.execPath,
+        '-e',
+        `require('node:net').createServer().on('error',(e)=>{console.log(e.code);process.exit(3)}).listen(${VOUCH_PORT},'0.0.0.0',()=>process.exit(0))`,
+      ],
+      { timeout: 20_000 },
+    );
+    expect(bind.exitCode, bind.stdout + bind.stderr).toBe(3);
+    expect(bind.stdout).toContain('EACCES');
+
+    // A user of the server host runs their own Syncthing on the free sync port 22002 of the
+    // server's tailnet address, knowing both clients' device IDs and addresses.
+    const members = await memberDevices();
+    // Outside the lab's root, which only root may enter; removed with the lab.
+    rogueHome = await mkdtemp(path.join(os.tmpdir(), 'mesh-rogue-'));
+    const home = rogueHome;
+    await chown(home, NOBODY, NOBODY);
+    const asNobody = (args: string[]) =>
+      server.runner.run('runuser', ['-u', 'nobody', '--', '/usr/bin/syncthing', ...args], {
+        timeout: 60_000,
+        env: { HOME: home },
+      });
+    const gen = await asNobody([
+      'generate',
+      `--home=${home}`,
+      '--no-default-folder',
+      '--skip-port-probing',
+    ]);
+    expect(gen.exitCode, gen.stderr).toBe(0);
+    const configPath = path.join(home, 'config.xml');
+    let xml = configureSyncthingXml(await readFile(configPath, 'utf8'), {
+      guiAddress: '127.0.0.1:8391',
+      apiKey: ROGUE_API_KEY,
+      listenAddress: 'tcp://0.0.0.0:22002',
+      deviceName: 'server',
+    });
+    const devices = CLIENTS.map(
+      (c) =>
+        `    <device id="${members[c].deviceId}" name="${c}" compression="metadata" introducer="false" skipIntroductionRemovals="false" introducedBy=""><address>tcp://${members[c].ip}:${members[c].port}</address><paused>false</paused><autoAcceptFolders>true</autoAcceptFolders></device>`,
+    );
+    xml = xml.replace('</configuration>', `${devices.join('\n')}\n</configuration>`);
+    await writeFile(configPath, xml, { mode: 0o600 });
+    await chown(configPath, NOBODY, NOBODY);
+    rogue = server.spawn(
+      'rogue-syncthing',
+      'runuser',
+      [
+        '-u',
+        'nobody',
+        '--',
+        '/usr/bin/syncthing',
+        'serve',
+        `--home=${home}`,
+        '--no-browser',
+        '--no-restart',
+        '--no-upgrade',
+      ],
+      { env: { HOME: home, STNOUPGRADE: '1', STNORESTART: '1', STMONITORED: 'yes' } },
+    );
+    rogueId = (await asNobody(['--device-id', `--home=${home}`])).stdout.trim();
+    expect(rogueId).toMatch(/^[A-Z0-9]{7}(-[A-Z0-9]{7}){7}$/);
+    await until('rogue listening on 22002', async () => {
+      const ss = await server.runner.run('ss', ['-Hltn', 'sport = :22002'], { timeout: 5000 });
+      return ss.stdout.includes('22002') ? true : undefined;
+    });
+
+    // It knocks on both clients; their agents ask the server's agent, which vouches for the
+    // server's own device only: refused, and `mesh peer` never adds it.
+    for (const c of CLIENTS) {
+      await agentRefused(c, rogueId);
+      const r = await mesh(lab, c, ['peer', '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const doc = r.json as {
+        added: Array<{ deviceId: string }>;
+        updated: Array<{ deviceId: string }>;
+      };
+      expect([...doc.added, ...doc.updated].map((d) => d.deviceId)).not.toContain(rogueId);
+    }
+    const st = await syncthingOf(lab, 'server', 8391, ROGUE_API_KEY);
+    for (const h of MEMBERS) {
+      const ids = (await (await syncthingOf(lab, h, GUI[h])).config.devices.list()).map(
+        (d) => d.deviceID,
+      );
+      expect(ids, `${h} added the rogue`).not.toContain(rogueId);
+    }
+    const conns = await st.system.connections();
+    expect(Object.values(conns.connections).some((x) => x.connected === true)).toBe(false);
+  }, 300_000);
+
+  it('a device paired under the old rule: status fails, mesh peer --prune removes it, files stay', async () => {
+    // What the earlier pairing rule could leave behind: the rogue added and shared on wsl.
+    const wsl = await syncthingOf(lab, 'wsl', GUI.wsl);
+    await wsl.config.devices.add({
+      deviceID: rogueId,
+      name: 'server',
+      addresses: ['tcp://100.64.0.1:22002'],
+    });
+    const folder = await wsl.config.folders.get('opt-shared');
+    await wsl.config.folders.update('opt-shared', {
+      devices: [...(folder.devices ?? []), { deviceID: rogueId }],
+    });
+    const before = await listing(sharedFolder(lab.host('wsl')));
+
+    const bad = await mesh(lab, 'wsl', ['status', '--json']);
+    expect(bad.exitCode).toBe(3);
+    const s = bad.json as {
+      trust: { untrusted: Array<{ deviceId: string }> };
+      checks: Array<{ name: string; level: string; fix?: string }>;
+    };
+    expect(s.trust.untrusted.map((d) => d.deviceId)).toEqual([rogueId]);
+    expect(s.checks.find((c) => c.name === 'devices')).toMatchObject({
+      level: 'fail',
+      fix: expect.stringContaining('mesh peer --prune'),
+    });
+
+    const pruned = await mesh(lab, 'wsl', ['peer', '--prune', '--json']);
+    expect(pruned.exitCode, pruned.stderr).toBe(0);
+    expect(
+      (pruned.json as { removed: Array<{ deviceId: string }> }).removed.map((d) => d.deviceId),
+    ).toEqual([rogueId]);
+    expect((await wsl.config.devices.list()).map((d) => d.deviceID)).not.toContain(rogueId);
+    expect(
+      ((await wsl.config.folders.get('opt-shared')).devices ?? []).map((d) => d.deviceID),
+    ).not.toContain(rogueId);
+    expect(await listing(sharedFolder(lab.host('wsl')))).toEqual(before);
+    const again = await mesh(lab, 'wsl', ['peer', '--prune', '--json']);
+    expect(again.json).toMatchObject({ changed: false, removed: [] });
+    const good = await mesh(lab, 'wsl', ['status', '--json']);
+    expect(good.exitCode, JSON.stringify((good.json as { checks: unknown[] }).checks)).toBe(0);
+  }, 120_000);
+
+  it('mesh peer --device-id is an explicit act of trust: refused without --yes, listed as manual', async () => {
+    const refused = await mesh(lab, 'windows', ['peer', '--device-id', rogueId], { input: '' });
+    expect(refused.exitCode).toBe(4);
+    expect(refused.stderr.split('\n').filter((l) => l.startsWith('ERROR:'))).toHaveLength(1);
+    const win = await syncthingOf(lab, 'windows', GUI.windows);
+    expect((await win.config.devices.list()).map((d) => d.deviceID)).not.toContain(rogueId);
+
+    const added = await mesh(lab, 'windows', ['peer', '--device-id', rogueId, '--yes', '--json']);
+    expect(added.exitCode, added.stderr).toBe(0);
+    expect(added.json).toMatchObject({ ok: true, manual: true, changed: true });
+    const s = await mesh(lab, 'windows', ['status', '--json']);
+    expect(
+      (s.json as { trust: { manual: Array<{ deviceId: string }> } }).trust.manual.map(
+        (d) => d.deviceId,
+      ),
+    ).toEqual([rogueId]);
+    const human = await mesh(lab, 'windows', ['status', '--verbose']);
+    expect(human.stdout).toContain('added by hand (manual)');
+    // Undo it, as a person would, so the later checks see the mesh alone.
+    await win.config.devices.remove(rogueId);
+    await rogue?.stop();
+    rogue = undefined;
+  }, 120_000);
+
   it('a Syncthing outside the mesh that knows a member is refused and never added', async () => {
     const out = lab.host('outside');
     const server = lab.host('server');
@@ -274,27 +470,13 @@ describeLab('mesh CLI in the lab', () => {
       return r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
     });
 
-    // The server's Syncthing sees it knocking (pending) ...
-    const gui = await server.forward(8384);
-    const apiKey = await syncthingApiKey(server);
-    const get = async (p: string) =>
-      JSON.parse((await socketGet(gui, p, { headers: { 'X-API-Key': apiKey } })).body) as unknown;
-    await until(
-      'outsider pending on the server',
-      async () => {
-        const pending = (await get('/rest/cluster/pending/devices')) as Record<string, unknown>;
-        return outsiderId in pending ? true : undefined;
-      },
-      120_000,
-    );
-
-    // ... and `mesh peer` refuses it: not a tailnet address, so not a mesh member.
+    // The server's agent sees it knocking and refuses it: not a tailnet address, so not a
+    // mesh member; `mesh peer` never adds it either.
+    await agentRefused('server', outsiderId);
     const r = await mesh(lab, 'server', ['peer', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    const doc = r.json as { refused: Array<{ deviceId: string; reason: string }> };
-    expect(doc.refused.map((x) => x.deviceId)).toContain(outsiderId);
-    const devices = (await get('/rest/config/devices')) as Array<{ deviceID: string }>;
-    expect(devices.map((d) => d.deviceID)).not.toContain(outsiderId);
+    const st = await syncthingOf(lab, 'server', GUI.server);
+    expect((await st.config.devices.list()).map((d) => d.deviceID)).not.toContain(outsiderId);
     const human = await mesh(lab, 'server', ['peer']);
     expect(human.stdout + human.stderr).not.toContain(`Added outside`);
   }, 300_000);
@@ -341,6 +523,59 @@ describeLab('mesh CLI in the lab', () => {
     expect(healthy.exitCode).toBe(0);
   }, 300_000);
 });
+
+const GUI = { server: 8384, wsl: 8385, windows: 8386 } as const;
+const SYNC = { server: 22000, wsl: 22001, windows: 22002 } as const;
+type Member = (typeof MEMBERS)[number];
+/** nobody:nogroup on Debian. */
+const NOBODY = 65534;
+let rogueId = '';
+const ROGUE_API_KEY = 'roguerogueroguerogueroguerogue12';
+
+/** Device ID, tailnet IP and sync port of each member, from its own `mesh status`. */
+async function memberDevices(): Promise<
+  Record<Member, { deviceId: string; ip: string; port: number }>
+> {
+  const out = {} as Record<Member, { deviceId: string; ip: string; port: number }>;
+  for (const h of MEMBERS) {
+    const r = await mesh(lab, h, ['status', '--json', '--verbose']);
+    const s = r.json as { syncthing: { deviceId: string }; tailscale: { ip: string } };
+    out[h] = { deviceId: s.syncthing.deviceId, ip: s.tailscale.ip, port: SYNC[h] };
+  }
+  return out;
+}
+
+/** Every file below `dir` with its size and content hash, sorted: a folder's fingerprint. */
+async function listing(dir: string): Promise<string[]> {
+  const { createHash } = await import('node:crypto');
+  const { readdir } = await import('node:fs/promises');
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile() && !e.parentPath.includes('.stversions'));
+  const rows = await Promise.all(
+    files.map(async (e) => {
+      const full = path.join(e.parentPath, e.name);
+      const hash = createHash('sha256')
+        .update(await readFile(full))
+        .digest('hex');
+      return `${path.relative(dir, full)} ${hash}`;
+    }),
+  );
+  return rows.sort();
+}
+
+/** Waits until the agent of `host` logged that it refused `deviceId`. */
+async function agentRefused(host: string, deviceId: string): Promise<void> {
+  const log = path.join(
+    lab.host(host).env['HOME'] as string,
+    '.local/state/mesh/services/mesh-agent.log',
+  );
+  await until(
+    `${host}'s agent refusing ${deviceId.slice(0, 7)}`,
+    async () =>
+      (await readFile(log, 'utf8')).includes(`refused ${deviceId.slice(0, 7)}`) ? true : undefined,
+    120_000,
+  );
+}
 
 async function readServerDeviceId(): Promise<string> {
   const r = await mesh(lab, 'server', ['status', '--json', '--verbose']);

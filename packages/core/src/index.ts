@@ -17,6 +17,7 @@ export {
 export { toMeshError } from './map-error.js';
 export { type MeshPaths, type ResolvePathsOptions, resolveMeshPaths, underRoot } from './paths.js';
 export { type Reporter, silentReporter, type WaitHandle, waitFor } from './reporter.js';
+export { AGENT_SERVICE, type RunAgentOptions, runAgent } from './steps/agent.js';
 export {
   type ClientSetupOptions,
   type ClientSetupResult,
@@ -82,16 +83,6 @@ export {
   type PendingDevice,
   planPeering,
 } from './steps/peer-plan.js';
-export { AGENT_SERVICE, type RunAgentOptions, runAgent } from './steps/agent.js';
-export { VOUCH_PORT, type VouchAnswer } from './trust/protocol.js';
-export {
-  type AskVouchOptions,
-  askVouch,
-  type ListedNode,
-  type VouchedDevice,
-  type VouchOutcome,
-} from './trust/vouch-client.js';
-export { type ServeVouchesOptions, serveVouches } from './trust/vouch-server.js';
 export { isTransientJoinError, retryDelayMs } from './steps/retry.js';
 export {
   parsePostgresUrl,
@@ -128,3 +119,12 @@ export type { JoinTailnetOptions } from './steps/tailscale.js';
 export { checkTailscaleVersion } from './steps/versions.js';
 export { resolvePeerHost, type WaitForPeersOptions, waitForPeers } from './steps/wait-peers.js';
 export { type WatchPeersOptions, watchPeers } from './steps/watch.js';
+export { VOUCH_PORT, type VouchAnswer } from './trust/protocol.js';
+export {
+  type AskVouchOptions,
+  askVouch,
+  type ListedNode,
+  type VouchedDevice,
+  type VouchOutcome,
+} from './trust/vouch-client.js';
+export { type ServeVouchesOptions, serveVouches } from './trust/vouch-server.js';

@@ -2,8 +2,8 @@ import { clientSetup as coreClientSetup, joinMesh } from '@mesh/core';
 import { readAuthKey } from '../auth-key.js';
 import { usageError } from '../boundary.js';
 import { context } from '../context.js';
-import { selfCommand } from '../self-command.js';
 import type { Output } from '../output/output.js';
+import { selfCommand } from '../self-command.js';
 import { printPeerResult } from './peer.js';
 
 export interface ClientSetupArgs {

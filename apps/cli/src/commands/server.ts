@@ -5,8 +5,8 @@ import {
   setupServer,
 } from '@mesh/core';
 import { context } from '../context.js';
-import { selfCommand } from '../self-command.js';
 import type { Output } from '../output/output.js';
+import { selfCommand } from '../self-command.js';
 
 export interface ServerSetupArgs {
   json: boolean;

@@ -5,6 +5,7 @@ import type { JoinResult } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
+import { ensureAgent } from './agent.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
 import {
   isMachineStep,
@@ -12,7 +13,6 @@ import {
   type MachineStepsOptions,
   runMachineStep,
 } from './machine.js';
-import { ensureAgent } from './agent.js';
 import { type PairPeersResult, pairPeers } from './peer.js';
 import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';

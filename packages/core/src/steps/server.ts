@@ -19,8 +19,8 @@ import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
-import { MESH_USER } from './constants.js';
 import { ensureAgent } from './agent.js';
+import { MESH_USER } from './constants.js';
 import { ensureSyncthing } from './syncthing.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
 

@@ -16,8 +16,9 @@ async function agent(status: number, body: unknown): Promise<number> {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-  return (server?.address() as AddressInfo).port;
+  const s = server;
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as AddressInfo).port;
 }
 
 const good = {
