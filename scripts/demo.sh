@@ -5,7 +5,7 @@
 #
 #   server:       mesh server setup; mesh server keygen (the key goes to a 0600 file)
 #   wsl, windows: mesh client setup --server URL --key-file FILE
-#   every host:   mesh peer; then files written on each host appear on the other two
+#   nobody runs mesh peer: the mesh agents pair; files written on each host appear on the other two
 #   every host:   mesh status; server: mesh server status
 #
 # It prints each phase's time and, per client, the time from `mesh client setup` starting to the
@@ -152,10 +152,6 @@ client_setup() {
 }
 for c in "${CLIENTS[@]}"; do
   step "$c: mesh client setup" client_setup "$c"
-done
-
-for h in "${HOSTS[@]}"; do
-  step "$h: mesh peer" mesh "$h" peer
 done
 
 # wait_file HOST FILE: waits until FILE is in HOST's shared folder; prints its time.
