@@ -28,7 +28,7 @@ export {
   validateAuthKey,
 } from './steps/client.js';
 export { type ClientStep, clientSetupPlan } from './steps/client-plan.js';
-export { DEFAULT_STIGNORE, MESH_USER, SHARED_FOLDER_ID, SYNC_PORTS } from './steps/constants.js';
+export { DEFAULT_STIGNORE, MESH_USER, SHARED_FOLDER_ID } from './steps/constants.js';
 export {
   type CreateJoinKeyOptions,
   createJoinKey,

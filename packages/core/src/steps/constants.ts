@@ -3,8 +3,6 @@ export const SHARED_FOLDER_ID = 'opt-shared';
 export const SHARED_FOLDER_LABEL = 'Shared Workspace';
 /** The Headscale user every Mesh node belongs to. */
 export const MESH_USER = 'mesh';
-/** Sync ports of the three roles: `mesh peer` probes each on every peer. */
-export const SYNC_PORTS = [22000, 22001, 22002] as const;
 
 /** The earlier tool's default `.stignore`, created only when missing (§15.2). */
 export const DEFAULT_STIGNORE = `// Git lock files
