@@ -34829,7 +34829,6 @@ __export(src_exports, {
   MESH_USER: () => MESH_USER,
   MeshError: () => MeshError,
   SHARED_FOLDER_ID: () => SHARED_FOLDER_ID,
-  SYNC_PORTS: () => SYNC_PORTS,
   VOUCH_PORT: () => VOUCH_PORT,
   addDevice: () => addDevice,
   askVouch: () => askVouch,
@@ -71147,7 +71146,6 @@ async function askVouch(node2, o2 = {}) {
 var SHARED_FOLDER_ID = "opt-shared";
 var SHARED_FOLDER_LABEL = "Shared Workspace";
 var MESH_USER = "mesh";
-var SYNC_PORTS = [22e3, 22001, 22002];
 var DEFAULT_STIGNORE = `// Git lock files
 .git/index.lock
 .git/*.lock
