@@ -115,4 +115,12 @@ if want tailscale; then
   link tailscale "$CACHE/tools/tailscale/$TAILSCALE_VERSION/bin/tailscale"
 fi
 
+# Lab and tailnet addresses exist only inside lab namespaces: from the root namespace they would
+# follow the default route out of the machine. Keep them here (the lab adds these too).
+if [[ $(id -u) == 0 ]] && command -v ip >/dev/null; then
+  ip -4 route replace unreachable 10.99.0.0/16
+  ip -4 route replace unreachable 100.64.0.0/10
+  ip -6 route replace unreachable fd7a:115c:a1e0::/48 2>/dev/null || true
+fi
+
 log "ready: $(ls "$CACHE/bin" | tr '\n' ' ')"

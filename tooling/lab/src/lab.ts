@@ -24,6 +24,7 @@ import { closeDispatchers, socketDispatcher, socketGet } from './http.js';
 import { tailscaleUpArgs } from './join-args.js';
 import { newLabId } from './naming.js';
 import { type LabProcess, type ProcessExit, spawnInNamespace } from './process.js';
+import { sealRootNamespace } from './root-routes.js';
 import {
   cleanupStaleLabs,
   type HostState,
@@ -318,6 +319,7 @@ export class Lab {
 
   async #createHosts(): Promise<void> {
     const ip = createRunner();
+    await sealRootNamespace(ip);
     for (const args of topologyCommands(this.plan)) {
       const r = await ip.run('ip', args, { timeout: 10_000 });
       if (r.exitCode !== 0) {
