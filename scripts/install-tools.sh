@@ -15,10 +15,14 @@ HEADSCALE_VERSION="${HEADSCALE_VERSION:-v0.29.2}"
 HEADSCALE_PREV_VERSION="${HEADSCALE_PREV_VERSION:-v0.27.1}"
 TAILSCALE_VERSION="${TAILSCALE_VERSION:-v1.98.10}"
 PNPM_VERSION="${PNPM_VERSION:-10.34.9}"
-APT_PACKAGES=(syncthing iproute2 iptables procps psmisc ca-certificates curl postgresql socat openssh-server systemd)
+APT_PACKAGES=(syncthing iproute2 iptables procps psmisc ca-certificates curl postgresql socat openssh-server systemd systemd-container debootstrap)
+# The lab's systemd machines: a Debian 12 as a fresh server has it, plus what the lab needs to
+# boot and enter it. Rebuilt when this list changes (the directory name is its hash).
+ROOTFS_SUITE=bookworm
+ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,iproute2,openssh-server,sudo,ca-certificates,curl,procps,less
 
 CACHE="${MESH_CACHE_DIR:-/var/cache/mesh}"
-TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev}"
+TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev rootfs}"
 export GOPATH="$CACHE/go" GOMODCACHE="$CACHE/go/pkg/mod" GOCACHE="$CACHE/go-build"
 export GOFLAGS="-trimpath" CGO_ENABLED=0 GOTOOLCHAIN=local
 # The proxy refuses some modules' version lists (403), which `go install m@v` reads to look
@@ -113,6 +117,27 @@ if want tailscale; then
     -ldflags "-X tailscale.com/version.longStamp=$v-mesh -X tailscale.com/version.shortStamp=$v"
   link tailscaled "$CACHE/tools/tailscaled/$TAILSCALE_VERSION/bin/tailscaled"
   link tailscale "$CACHE/tools/tailscale/$TAILSCALE_VERSION/bin/tailscale"
+fi
+
+if want rootfs; then
+  key=$(printf '%s|%s' "$ROOTFS_SUITE" "$ROOTFS_PACKAGES" | sha256sum | cut -c1-12)
+  dir="$CACHE/rootfs/$ROOTFS_SUITE-$key"
+  if [[ -x "$dir/usr/lib/systemd/systemd" ]]; then
+    log "rootfs $ROOTFS_SUITE-$key: cached"
+  else
+    # The Debian mirror this machine already uses.
+    mirror=$(grep -hoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+      | grep -v -- '-security' | head -n 1 | awk '{print $2}')
+    t0=$(date +%s)
+    log "rootfs $ROOTFS_SUITE-$key: debootstrap from ${mirror:-?} (first time only; about 2 minutes)"
+    rm -rf "$dir.tmp" && mkdir -p "$CACHE/rootfs"
+    debootstrap --variant=minbase --include="$ROOTFS_PACKAGES" "$ROOTFS_SUITE" "$dir.tmp" \
+      "${mirror:-http://deb.debian.org/debian}" >"$CACHE/rootfs/debootstrap.log" 2>&1 \
+      || { log "ERROR: debootstrap failed, see $CACHE/rootfs/debootstrap.log"; exit 3; }
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    log "rootfs $ROOTFS_SUITE-$key: built in $(elapsed "$t0")"
+  fi
+  ln -sfn "$dir" "$CACHE/rootfs/current"
 fi
 
 # Lab and tailnet addresses exist only inside lab namespaces: from the root namespace they would

@@ -1,7 +1,7 @@
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, realpathSync } from 'node:fs';
 import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { writeHeadscaleConfig } from '@mesh/headscale';
 import type { Runner, RunOptions, RunResult } from '@mesh/platform';
 import { createRunner } from '@mesh/platform';
@@ -19,9 +19,10 @@ import {
 import { type LabProgram, resolveLabBinary } from './binaries.js';
 import { LabError } from './errors.js';
 import { forwardArgs } from './forward.js';
-import { labHostEnv, MESH_CLI, onPath } from './host-env.js';
+import { LAB_ROLES, labHostEnv, MESH_CLI, onPath } from './host-env.js';
 import { closeDispatchers, socketDispatcher, socketGet } from './http.js';
 import { tailscaleUpArgs } from './join-args.js';
+import { checkMachineSupport, defaultRootfs, MACHINE_CLI_DIR, SystemdMachine } from './machine.js';
 import { newLabId } from './naming.js';
 import { type LabProcess, type ProcessExit, spawnInNamespace } from './process.js';
 import { sealRootNamespace } from './root-routes.js';
@@ -63,6 +64,15 @@ export interface LabOptions {
   meshCli?: string;
   /** Bound on each host's `tailscale up`. @default 60000 (ms) */
   joinTimeout?: number;
+  /**
+   * `bare`: each host is a network namespace with a temp root (`MESH_ROOT`). `systemd`: each
+   * host is a Debian 12 machine booted with systemd in its namespace; `mesh` runs there on the
+   * real paths (no `MESH_ROOT`). Systemd hosts start no daemon of the lab's: `headscale`,
+   * `tailscale` and `syncthing` must be false. @default 'bare'
+   */
+  machines?: 'bare' | 'systemd';
+  /** Root file system of systemd hosts. @default $MESH_CACHE_DIR/rootfs/current */
+  rootfs?: string;
   signal?: AbortSignal;
 }
 
@@ -72,8 +82,15 @@ export interface LabHost {
   ns: string;
   /** Address on the lab bridge (10.99.0.x). */
   ip: string;
-  /** Temp directory standing in for this machine's /etc, /var/lib, $HOME (`etc/`, `var/lib/`, `home/`, `run/`, `logs/`). */
+  /**
+   * Bare hosts: the temp directory standing in for this machine's /etc, /var/lib, $HOME
+   * (`etc/`, `var/lib/`, `home/`, `run/`, `logs/`). Systemd hosts: the machine's `/`.
+   */
   root: string;
+  /** Where the lab's own logs of this host go (and a machine's boot log, `boot.log`). */
+  logs: string;
+  /** The booted machine (systemd hosts only). */
+  machine?: SystemdMachine;
   /**
    * Environment every program on this host gets: HOME and XDG dirs, PATH (shims `mesh`,
    * `tailscale`, `headscale` first, then the binaries), and what `mesh` needs to treat the host
@@ -276,7 +293,18 @@ export class Lab {
     if (wantHeadscale) programs.push('headscale');
     if (wantTailscale) programs.push('tailscale', 'tailscaled');
     if (wantSyncthing) programs.push('syncthing');
-    await this.#phase('binaries ready', () => this.#checkBinaries(programs));
+    if (o.machines === 'systemd') {
+      if (wantHeadscale || wantSyncthing) {
+        throw new LabError('systemd hosts start no daemon of the lab', {
+          hint: 'pass headscale: false, tailscale: false, syncthing: false and run mesh there',
+        });
+      }
+      programs.push('headscale', 'tailscale', 'tailscaled', 'syncthing');
+      await this.#phase('binaries ready', () => this.#checkBinaries(programs));
+      await this.#phase('root file system ready', () => checkMachineSupport(this.#rootfs()));
+    } else {
+      await this.#phase('binaries ready', () => this.#checkBinaries(programs));
+    }
     await this.#phase('hosts up', () => this.#createHosts());
     if (wantHeadscale) await this.#phase('headscale healthy', () => this.#startHeadscale());
     if (wantTailscale) await this.#phase('all nodes Running', () => this.#startTailnet());
@@ -328,10 +356,42 @@ export class Lab {
         });
       }
     }
-    for (const h of this.plan.hosts) this.#hosts.set(h.name, await this.#makeHost(h));
+    if (this.#options.machines === 'systemd') {
+      // Boots in parallel: each machine takes a few seconds, mostly waiting on systemd.
+      const hosts = await Promise.all(this.plan.hosts.map((h) => this.#makeHost(h)));
+      for (const h of hosts) this.#hosts.set(h.name, h);
+    } else {
+      for (const h of this.plan.hosts) this.#hosts.set(h.name, await this.#makeHost(h));
+    }
+  }
+
+  #rootfs(): string {
+    return this.#options.rootfs ?? defaultRootfs();
+  }
+
+  /** Boots a Debian machine for `plan` with mesh's programs visible read-only inside. */
+  async #bootMachine(plan: HostPlan, dir: string, logs: string): Promise<SystemdMachine> {
+    const cli = this.#options.meshCli ?? MESH_CLI;
+    const binds = [
+      { from: process.execPath, to: '/usr/local/bin/node' },
+      { from: dirname(cli), to: MACHINE_CLI_DIR },
+      ...(['headscale', 'tailscale', 'tailscaled', 'syncthing'] as const).map((p) => ({
+        from: realpathSync(onPath(this.#binary(p))),
+        to: `/usr/local/bin/${p}`,
+      })),
+    ];
+    return SystemdMachine.boot({
+      name: plan.name,
+      ns: plan.ns,
+      rootfs: this.#rootfs(),
+      dir,
+      binds,
+      logPath: join(logs, 'boot.log'),
+    });
   }
 
   async #makeHost(plan: HostPlan): Promise<LabHost> {
+    if (this.#options.machines === 'systemd') return this.#makeMachineHost(plan);
     const root = join(this.root, 'hosts', plan.name);
     const dirs = ['etc', 'var/lib', 'home', 'run', 'logs', 'bin'];
     for (const d of dirs) await mkdir(join(root, d), { recursive: true, mode: 0o700 });
@@ -352,13 +412,82 @@ export class Lab {
       run: (file, args, options = {}) =>
         inner.run(file, args, { ...options, env: { ...env, ...options.env } }),
     };
+    const host = this.#hostWith(plan, {
+      root,
+      logs: join(root, 'logs'),
+      sockets: join(root, 'run'),
+      env,
+      runner,
+    });
+    // Shims so `lab exec HOST -- mesh|tailscale|headscale ...` reach this host's programs where
+    // `mesh` puts them; the lab's own daemons rewrite the tailscale shim to their socket.
+    await writeShim(host, 'mesh', [process.execPath, this.#options.meshCli ?? MESH_CLI]);
+    await writeShim(host, 'tailscale', [
+      env['MESH_TAILSCALE_BIN'] ?? 'tailscale',
+      `--socket=${join(root, 'var/run/tailscale/tailscaled.sock')}`,
+    ]);
+    await writeShim(host, 'headscale', [
+      env['MESH_HEADSCALE_BIN'] ?? 'headscale',
+      '-c',
+      join(root, 'etc/headscale/config.yaml'),
+    ]);
+    return host;
+  }
+
+  /**
+   * A systemd host: its machine booted, `mesh` on the PATH as `/usr/local/bin/mesh` (Node and
+   * the built bundle), the programs mesh needs in `/usr/local/bin`, and the role lists in the
+   * environment of every command run there, as a real deployment's `.env` would set them.
+   */
+  async #makeMachineHost(plan: HostPlan): Promise<LabHost> {
+    const dir = join(this.root, 'hosts', plan.name);
+    const logs = join(dir, 'logs');
+    await mkdir(logs, { recursive: true, mode: 0o700 });
+    await mkdir(join(dir, 'run'), { recursive: true, mode: 0o700 });
+    const machine = await this.#bootMachine(plan, join(dir, 'machine'), logs);
+    const role = LAB_ROLES[plan.name];
+    const env: Record<string, string> = {
+      MESH_SERVER_HOSTNAMES: 'server',
+      MESH_WSL2_HOSTNAMES: 'wsl',
+      MESH_WINDOWS_HOSTNAMES: 'windows',
+      ...(role ? { MESH_ROLE: role } : {}),
+    };
+    await writeFile(
+      join(machine.root, 'usr/local/bin/mesh'),
+      `#!/bin/sh\nexec /usr/local/bin/node ${MACHINE_CLI_DIR}/${basename(this.#options.meshCli ?? MESH_CLI)} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const host = this.#hostWith(plan, {
+      root: machine.root,
+      logs,
+      sockets: join(dir, 'run'),
+      env,
+      runner: machine.runner(env),
+    });
+    host.machine = machine;
+    return host;
+  }
+
+  /** The parts of a host both kinds share: the namespace, its address, spawn and forward. */
+  #hostWith(
+    plan: HostPlan,
+    o: {
+      root: string;
+      logs: string;
+      sockets: string;
+      env: Record<string, string>;
+      runner: Runner;
+    },
+  ): LabHost {
+    const { root, env } = o;
     const host: LabHost = {
       name: plan.name,
       ns: plan.ns,
       ip: plan.ip,
       root,
+      logs: o.logs,
       env,
-      runner,
+      runner: o.runner,
       spawn: (name, file, args, options = {}) => {
         const proc = spawnInNamespace({
           ns: plan.ns,
@@ -367,7 +496,7 @@ export class Lab {
           file,
           args,
           env: { ...env, ...options.env },
-          logPath: join(root, 'logs', `${name}.log`),
+          logPath: join(o.logs, `${name}.log`),
           ...(options.cwd ? { cwd: options.cwd } : {}),
           onUnexpectedExit: (p, exit) => this.#onUnexpectedExit(p, exit),
         });
@@ -379,8 +508,7 @@ export class Lab {
         let pending = this.#forwards.get(key);
         if (!pending) {
           const socketPath = join(
-            root,
-            'run',
+            o.sockets,
             `fwd-${addr.replace(/[^0-9a-zA-Z.]/g, '_')}-${port}.sock`,
           );
           host.spawn(`forward-${port}`, this.#binary('socat'), forwardArgs(socketPath, port, addr));
@@ -394,18 +522,6 @@ export class Lab {
         return pending;
       },
     };
-    // Shims so `lab exec HOST -- mesh|tailscale|headscale ...` reach this host's programs where
-    // `mesh` puts them; the lab's own daemons rewrite the tailscale shim to their socket.
-    await writeShim(host, 'mesh', [process.execPath, this.#options.meshCli ?? MESH_CLI]);
-    await writeShim(host, 'tailscale', [
-      env['MESH_TAILSCALE_BIN'] ?? 'tailscale',
-      `--socket=${join(root, 'var/run/tailscale/tailscaled.sock')}`,
-    ]);
-    await writeShim(host, 'headscale', [
-      env['MESH_HEADSCALE_BIN'] ?? 'headscale',
-      '-c',
-      join(root, 'etc/headscale/config.yaml'),
-    ]);
     return host;
   }
 
@@ -665,6 +781,7 @@ export class Lab {
           ...(t ? { tailscaleSocket: t.socketPath } : {}),
           ...(t?.tailnetIp ? { tailnetIp: t.tailnetIp } : {}),
           ...(s ? { guiSocket: s.guiSocket, syncthingHome: s.home } : {}),
+          ...(h?.machine ? { machine: { keeperPid: h.machine.keeperPid } } : {}),
         };
       }),
       ...(this.#headscale
@@ -687,6 +804,21 @@ export class Lab {
   }
 
   /**
+   * Reboots a systemd host (`systemctl reboot` inside) and waits until it is up again, with
+   * its state. Returns how long that took, in ms.
+   */
+  async reboot(name: string): Promise<number> {
+    const machine = this.host(name).machine;
+    if (!machine)
+      throw new LabError(`"${name}" is not a systemd host`, {
+        hint: 'Lab.up({ machines: "systemd" })',
+      });
+    const ms = await machine.reboot();
+    await this.#saveState();
+    return ms;
+  }
+
+  /**
    * Stops every process (TERM, then KILL), deletes the namespaces, links and temp root. After a
    * failure the hosts' `logs/` directories are kept and their path is printed.
    */
@@ -695,6 +827,7 @@ export class Lab {
     this.#down = true;
     this.#stopping = true;
     await Promise.all(this.#processes.map((p) => p.stop(3000)));
+    await Promise.all(this.hosts.map((h) => h.machine?.destroy().catch(() => undefined)));
     const keepLogs = o.keepLogs ?? this.#failed;
     await teardownLab(this.id, { keepLogs }, labRunDir());
     await closeDispatchers([...(await Promise.all(this.#forwards.values()).catch(() => []))]);

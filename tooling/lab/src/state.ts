@@ -24,6 +24,8 @@ const hostStateSchema = z.object({
   syncPort: z.number(),
   tailscaleSocket: z.string().optional(),
   tailnetIp: z.string().optional(),
+  /** Systemd hosts: the process that keeps the machine (its init is found under it). */
+  machine: z.object({ keeperPid: z.number() }).optional(),
   guiSocket: z.string().optional(),
   syncthingHome: z.string().optional(),
 });
@@ -141,9 +143,26 @@ export async function teardownLab(
   for (const ns of namespaces) {
     await root.run('ip', ['netns', 'del', ns], { timeout: 10_000 });
   }
-  if (state) await removeRoot(state, o.keepLogs ?? false);
+  if (state) {
+    // Machines' root file systems are overlay mounts: unmount before removing the tree.
+    for (const m of await mountsUnder(state.root)) {
+      await root.run('umount', ['-l', m], { timeout: 10_000 });
+    }
+    await removeRoot(state, o.keepLogs ?? false);
+  }
   await rm(join(runDir, id), { recursive: true, force: true });
   return { namespaces, killed };
+}
+
+/** Mount points at or below `dir`, deepest first. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return text
+    .split('\n')
+    .map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' '))
+    .filter((m) => m === dir || m.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
 }
 
 async function removeRoot(state: LabState, keepLogs: boolean): Promise<void> {
@@ -153,8 +172,9 @@ async function removeRoot(state: LabState, keepLogs: boolean): Promise<void> {
   }
   // Keep only the logs: state dirs hold keys and sockets.
   for (const h of state.hosts) {
-    for (const entry of await readdir(h.root).catch(() => [] as string[])) {
-      if (entry !== 'logs') await rm(join(h.root, entry), { recursive: true, force: true });
+    const dir = join(state.root, 'hosts', h.name);
+    for (const entry of await readdir(dir).catch(() => [] as string[])) {
+      if (entry !== 'logs') await rm(join(dir, entry), { recursive: true, force: true });
     }
   }
 }
