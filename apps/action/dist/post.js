@@ -14779,7 +14779,7 @@ var require_snapshot_recorder = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module) {
     "use strict";
     var { writeFile: writeFile5, readFile: readFile9, mkdir: mkdir7 } = __require("fs/promises");
-    var { dirname: dirname3, resolve } = __require("path");
+    var { dirname: dirname4, resolve } = __require("path");
     var { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = __require("timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -15010,7 +15010,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         const resolvedPath = resolve(path22);
-        await mkdir7(dirname3(resolvedPath), { recursive: true });
+        await mkdir7(dirname4(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot2]) => ({
           hash: hash2,
           snapshot: snapshot2
@@ -62294,7 +62294,13 @@ function hardeningLines(h2) {
   }
   const caps = (h2.capabilities ?? []).join(" ");
   const families = h2.addressFamilies ?? ["AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"];
+  if (h2.runtimeDirectory !== void 0 && !/^[A-Za-z0-9_.-]+$/.test(h2.runtimeDirectory)) {
+    throw new ServiceError(
+      `RuntimeDirectory must be one name, got ${JSON.stringify(h2.runtimeDirectory)}`
+    );
+  }
   return [
+    ...h2.runtimeDirectory ? [`RuntimeDirectory=${h2.runtimeDirectory}`, "RuntimeDirectoryMode=0750"] : [],
     `ReadWritePaths=${[...new Set(h2.readWritePaths)].map(quoteExecArg).join(" ")}`,
     // An empty bounding set drops every capability; the ambient set passes the kept ones to a non-root user.
     ...caps ? [`AmbientCapabilities=${caps}`] : [],
@@ -62310,6 +62316,35 @@ function hardeningLines(h2) {
     "LockPersonality=yes",
     "UMask=0077"
   ];
+}
+async function ensureServiceAccount(runner, spec) {
+  const user = spec.user;
+  if (!user || user === "root") return false;
+  const group = spec.group ?? user;
+  const run2 = (file2, args) => runChecked(runner, file2, args, { timeout: 3e4, hint: "run as root" });
+  let created = false;
+  if ((await runner.run("getent", ["passwd", user], { timeout: 1e4 })).exitCode !== 0) {
+    await run2("useradd", [
+      "--system",
+      "--user-group",
+      "--no-create-home",
+      "--home-dir",
+      spec.workingDirectory ?? "/nonexistent",
+      "--shell",
+      "/usr/sbin/nologin",
+      user
+    ]);
+    created = true;
+  }
+  for (const p of spec.hardening?.readWritePaths ?? []) {
+    await run2("mkdir", ["-p", p]);
+    await run2("chown", ["-R", `${user}:${group}`, p]);
+  }
+  for (const p of spec.readable ?? []) {
+    await run2("chgrp", [group, p]);
+    await run2("chmod", ["g+rX", p]);
+  }
+  return created;
 }
 function systemdUnitDir(scope, env = process.env) {
   if (scope === "system") return "/etc/systemd/system";
@@ -62342,8 +62377,9 @@ function systemdServiceManager(options = {}) {
     async install(spec) {
       const file2 = inRoot(options.root, path10.posix.join(dir, `${spec.name}.service`));
       const result2 = await writeFileAtomic(file2, renderSystemdUnit(spec, scope), { mode: 420 });
+      const account = scope === "system" ? await ensureServiceAccount(runner, spec) : false;
       if (result2.changed) await systemctl("daemon-reload");
-      return { changed: result2.changed, path: file2 };
+      return { changed: result2.changed || account, path: file2 };
     },
     async enable(name) {
       await systemctl("enable", unit(name));
@@ -73541,7 +73577,7 @@ async function waitForHealth(url2, o2 = {}) {
 import { join as join7 } from "path";
 
 // ../../packages/headscale/src/server/systemd.ts
-import { isAbsolute as isAbsolute2 } from "path";
+import { dirname as dirname2, isAbsolute as isAbsolute2 } from "path";
 function headscaleServiceSpec(o2) {
   for (const [k, v] of Object.entries({
     binary: o2.binary,
@@ -73554,6 +73590,7 @@ function headscaleServiceSpec(o2) {
       );
   }
   const user = o2.user ?? "headscale";
+  const runtime = o2.socketDir ? /^\/(?:var\/)?run\/([^/]+)$/.exec(o2.socketDir)?.[1] : void 0;
   return {
     name: o2.name ?? "headscale",
     description: o2.description ?? "Headscale control server (Mesh)",
@@ -73562,12 +73599,14 @@ function headscaleServiceSpec(o2) {
     workingDirectory: o2.stateDir,
     user,
     group: o2.group ?? user,
+    readable: [dirname2(o2.configPath), o2.configPath],
     reloadSignal: "HUP",
     restart: o2.restart ?? "always",
     restartSec: 5,
     after: ["network-online.target"],
     hardening: {
-      readWritePaths: [o2.stateDir, ...o2.socketDir ? [o2.socketDir] : []],
+      readWritePaths: [o2.stateDir, ...o2.socketDir && !runtime ? [o2.socketDir] : []],
+      ...runtime ? { runtimeDirectory: runtime } : {},
       capabilities: ["CAP_NET_BIND_SERVICE"]
     }
   };
@@ -73643,7 +73682,7 @@ var SupervisedProcessService = class extends HeadscaleService {
 import { createSocket } from "dgram";
 import { mkdir as mkdir5, stat as stat3 } from "fs/promises";
 import { createServer as createServer2 } from "net";
-import { dirname as dirname2 } from "path";
+import { dirname as dirname3 } from "path";
 async function setupHeadscaleServer(o2) {
   const cfg = headscaleConfigObject(o2.config);
   const runner = o2.runner ?? createRunner();
@@ -73729,7 +73768,7 @@ function defaultService(o2, runner) {
       binary,
       configPath: o2.configPath,
       stateDir: o2.config.stateDir,
-      ...o2.config.socketPath ? { socketDir: dirname2(o2.config.socketPath) } : {},
+      ...o2.config.socketPath ? { socketDir: dirname3(o2.config.socketPath) } : {},
       ...o2.serviceName ? { name: o2.serviceName } : {},
       ...o2.restart ? { restart: o2.restart } : {}
     })

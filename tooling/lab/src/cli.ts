@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import { join } from 'node:path';
 /**
  * `node tooling/lab/dist/cli.js <command>` (or `pnpm lab <command>`):
  *
  *   up [--hosts a,b,c] [--no-syncthing]   start a lab, print phase times, leave it running
  *   up --bare                              hosts only, no daemons (for `mesh` to set up)
- *   exec HOST [--id ID] -- CMD...          run CMD in HOST's namespace with its environment
+ *   up --systemd                           hosts are booted Debian 12 machines, no daemons
+ *   exec HOST [--id ID] [--user U] -- CMD  run CMD in HOST (its machine, or its namespace)
+ *   reboot HOST [--id ID]                  reboot a systemd host and wait until it is up
  *   status [--id ID]                       what is running
  *   demo [--id ID]                         the demo checks against a running lab
  *   down [ID]                              tear down one lab, or every lab this tool made
@@ -14,6 +17,7 @@ import { runDemo, syncthingApiKey } from './demo.js';
 import { LabError } from './errors.js';
 import { socketGet } from './http.js';
 import { Lab } from './lab.js';
+import { machineCommand, machineInitPid, machinePrefix, rebootMachine } from './machine.js';
 import { pidAlive } from './process.js';
 import {
   cleanupStaleLabs,
@@ -25,8 +29,9 @@ import {
 } from './state.js';
 
 const USAGE = `usage: lab <command>
-  up [--hosts a,b,c] [--no-syncthing] [--no-tailscale] [--bare]
-  exec HOST [--id ID] [--timeout SECONDS] -- CMD [ARGS...]
+  up [--hosts a,b,c] [--no-syncthing] [--no-tailscale] [--bare | --systemd]
+  exec HOST [--id ID] [--user NAME] [--timeout SECONDS] -- CMD [ARGS...]
+  reboot HOST [--id ID]
   status [--id ID]
   demo [--id ID]
   down [ID]`;
@@ -101,8 +106,10 @@ async function up(p: Parsed): Promise<number> {
   process.once('SIGTERM', onSignal);
   const t0 = performance.now();
   // Bare: network and state roots only, so `mesh server setup` / `client setup` start from nothing.
-  const bare = p.flags.has('bare');
+  const systemd = p.flags.has('systemd');
+  const bare = p.flags.has('bare') || systemd;
   const lab = await Lab.up({
+    ...(systemd ? { machines: 'systemd' as const } : {}),
     ...(hosts ? { hosts } : {}),
     syncthing: !bare && !p.flags.has('no-syncthing'),
     tailscale: !bare && !p.flags.has('no-tailscale'),
@@ -144,8 +151,20 @@ async function exec(p: Parsed): Promise<number> {
   const host = state.hosts.find((h) => h.name === hostName);
   if (!host) throw new LabError(`no host "${hostName}" in lab ${state.id}`);
   const timeout = Number(flag(p, 'timeout') ?? 600) * 1000;
-  const r = await execa('ip', ['netns', 'exec', host.ns, ...p.rest], {
-    env: host.env,
+  const user = flag(p, 'user');
+  const [file, ...args] = p.rest as [string, ...string[]];
+  const init = host.machine ? await machineInitPid(host.machine.keeperPid) : 0;
+  if (host.machine && !init) throw new LabError(`machine ${host.name} is not running`);
+  const argv = host.machine
+    ? [
+        ...machinePrefix(init),
+        'env',
+        ...machineCommand(file, args, { env: host.env, ...(user ? { user } : {}) }),
+      ]
+    : ['ip', 'netns', 'exec', host.ns, ...(user ? ['runuser', '-u', user, '--'] : []), ...p.rest];
+  const [bin, ...rest] = argv as [string, ...string[]];
+  const r = await execa(bin, rest, {
+    env: host.machine ? {} : host.env,
     extendEnv: false,
     stdio: 'inherit',
     reject: false,
@@ -153,6 +172,24 @@ async function exec(p: Parsed): Promise<number> {
   });
   if (r.timedOut) console.error(`lab exec: timed out after ${timeout / 1000}s`);
   return r.exitCode ?? 1;
+}
+
+async function reboot(p: Parsed): Promise<number> {
+  const hostName = p.positional[0];
+  if (!hostName) throw new LabError('usage: lab reboot HOST');
+  const state = await pickLab(p);
+  const host = state.hosts.find((h) => h.name === hostName);
+  if (!host?.machine) {
+    throw new LabError(`"${hostName}" is not a systemd host of lab ${state.id}`, {
+      hint: 'lab up --systemd starts hosts that can reboot',
+    });
+  }
+  const r = await rebootMachine(host.machine.keeperPid, {
+    name: host.name,
+    logPath: join(state.root, 'hosts', host.name, 'logs', 'boot.log'),
+  });
+  console.log(`${host.name} rebooted and up again in ${r.ms} ms`);
+  return 0;
 }
 
 async function status(p: Parsed): Promise<number> {
@@ -222,6 +259,8 @@ async function main(argv: string[]): Promise<number> {
       return up(p);
     case 'exec':
       return exec(p);
+    case 'reboot':
+      return reboot(p);
     case 'status':
       return status(p);
     case 'demo':

@@ -263,6 +263,7 @@ export class Lab {
   /** Lets this Node process exit while every lab process keeps running (CLI `up`). */
   detach(): void {
     for (const p of this.#processes) p.detach();
+    for (const h of this.hosts) h.machine?.detach();
   }
 
   private hostNames(): string {

@@ -70,7 +70,11 @@ export class SystemdMachine {
   readonly root: string;
   #o: MachineOptions;
   #loop:
-    | (Promise<unknown> & { readonly pid?: number; readonly exitCode: number | null })
+    | (Promise<unknown> & {
+        readonly pid?: number;
+        readonly exitCode: number | null;
+        unref(): void;
+      })
     | undefined;
   #init = 0;
 
@@ -117,6 +121,11 @@ export class SystemdMachine {
     return this.#loop?.pid ?? 0;
   }
 
+  /** Lets this Node process exit while the machine keeps running (CLI `up`). */
+  detach(): void {
+    this.#loop?.unref();
+  }
+
   /** Pid of the machine's init (systemd) as the root namespace sees it. */
   get pid(): number {
     return this.#init;
@@ -134,6 +143,8 @@ export class SystemdMachine {
       `--hostname=${o.name}`,
       `--network-namespace-path=/run/netns/${o.ns}`,
       '--bind=/dev/net/tun',
+      // The machine owns its namespace: its services configure it (tailscaled's TUN, routes).
+      '--capability=CAP_NET_ADMIN',
       '--console=pipe',
       ...(o.binds ?? []).map((b) => `--bind-ro=${b.from}:${b.to}`),
       ...(o.nspawnArgs ?? []),
@@ -155,37 +166,12 @@ export class SystemdMachine {
     }
   }
 
-  /** Waits for an init other than `previous` under the keeper, then for boot to settle. */
   async #waitBooted(previous: number): Promise<void> {
-    const until = Date.now() + (this.#o.bootTimeout ?? 90_000);
-    let init = 0;
-    while (!init || init === previous) {
-      if (this.#loop?.exitCode !== null || Date.now() > until) {
-        throw new LabError(`machine ${this.name} did not start`, {
-          hint: `is systemd-container installed (bash scripts/install-tools.sh)? boot log: ${this.#o.logPath}`,
-        });
-      }
-      init = await machineInitPid(this.keeperPid);
-      if (!init || init === previous) await sleep(50);
-    }
-    this.#init = init;
-    // systemd answers only once its bus is up; before that systemctl cannot connect.
-    let r = await this.run('systemctl', ['is-system-running', '--wait'], { timeout: 30_000 });
-    while (/connect to bus/i.test(r.stderr) && Date.now() < until) {
-      await sleep(100);
-      r = await this.run('systemctl', ['is-system-running', '--wait'], {
-        timeout: Math.max(1000, until - Date.now()),
-      });
-    }
-    const state = r.stdout.trim();
-    if (state !== 'running' && state !== 'degraded') {
-      throw new LabError(
-        `machine ${this.name} did not boot (state "${state || r.stderr.trim()}")`,
-        {
-          hint: `see its boot log: ${this.#o.logPath}`,
-        },
-      );
-    }
+    this.#init = await waitForMachine(this.keeperPid, previous, {
+      name: this.name,
+      logPath: this.#o.logPath,
+      timeout: this.#o.bootTimeout ?? 90_000,
+    });
   }
 
   /**
@@ -219,11 +205,9 @@ export class SystemdMachine {
 
   /** `systemctl reboot` inside, then waits until it is up again. Returns the time it took. */
   async reboot(): Promise<number> {
-    const t0 = performance.now();
-    const previous = this.#init;
-    await this.run('systemctl', ['reboot'], { timeout: 30_000 }).catch(() => undefined);
-    await this.#waitBooted(previous);
-    return Math.round(performance.now() - t0);
+    const r = await rebootMachine(this.keeperPid, { name: this.name, logPath: this.#o.logPath });
+    this.#init = r.init;
+    return r.ms;
   }
 
   /** Powers off (SIGTERM to nspawn asks systemd to halt), SIGKILL after `graceMs`; unmounts. */
@@ -242,6 +226,64 @@ export class SystemdMachine {
     }
     await createRunner().run('umount', ['-l', this.root], { timeout: 10_000 });
   }
+}
+
+export interface WaitForMachineOptions {
+  name: string;
+  logPath: string;
+  /** @default 90000 (ms) */
+  timeout?: number;
+}
+
+/**
+ * Waits until the machine under `keeperPid` runs an init other than `previous` and its boot
+ * settled (`systemctl is-system-running --wait` says running or degraded). Returns that init.
+ */
+export async function waitForMachine(
+  keeperPid: number,
+  previous: number,
+  o: WaitForMachineOptions,
+): Promise<number> {
+  const until = Date.now() + (o.timeout ?? 90_000);
+  const failed = (why: string) =>
+    new LabError(`machine ${o.name} did not ${why}`, { hint: `see its boot log: ${o.logPath}` });
+  let init = 0;
+  while (!init || init === previous) {
+    if (!pidAlive(keeperPid) || Date.now() > until) throw failed('start');
+    init = await machineInitPid(keeperPid);
+    if (!init || init === previous) await sleep(50);
+  }
+  const ask = () =>
+    createRunner(machinePrefix(init)).run(
+      'env',
+      machineCommand('systemctl', ['is-system-running', '--wait']),
+      { timeout: Math.max(1000, until - Date.now()) },
+    );
+  // systemd answers only once its bus is up; before that systemctl cannot connect.
+  let r = await ask();
+  while (/connect to bus/i.test(r.stderr) && Date.now() < until) {
+    await sleep(100);
+    r = await ask();
+  }
+  const state = r.stdout.trim();
+  if (state !== 'running' && state !== 'degraded') {
+    throw failed(`boot (state "${state || r.stderr.trim()}")`);
+  }
+  return init;
+}
+
+/** `systemctl reboot` in the machine under `keeperPid`; resolves once it is up again. */
+export async function rebootMachine(
+  keeperPid: number,
+  o: WaitForMachineOptions,
+): Promise<{ init: number; ms: number }> {
+  const t0 = performance.now();
+  const previous = await machineInitPid(keeperPid);
+  await createRunner(machinePrefix(previous))
+    .run('env', machineCommand('systemctl', ['reboot']), { timeout: 30_000 })
+    .catch(() => undefined);
+  const init = await waitForMachine(keeperPid, previous, o);
+  return { init, ms: Math.round(performance.now() - t0) };
 }
 
 /** The argv prefix that enters every namespace of the machine whose init is `pid`. */

@@ -1,6 +1,6 @@
 /** `headscale serve` as a service spec, and its hardened systemd unit. */
 
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import { renderSystemdUnit as renderPlatformUnit, type ServiceSpec } from '@mesh/platform';
 import { HeadscaleConfigError } from '../errors.js';
 
@@ -47,6 +47,8 @@ export function headscaleServiceSpec(o: HeadscaleServiceSpecOptions): ServiceSpe
       );
   }
   const user = o.user ?? 'headscale';
+  // A socket under /run goes in a runtime directory systemd recreates at every start.
+  const runtime = o.socketDir ? /^\/(?:var\/)?run\/([^/]+)$/.exec(o.socketDir)?.[1] : undefined;
   return {
     name: o.name ?? 'headscale',
     description: o.description ?? 'Headscale control server (Mesh)',
@@ -55,12 +57,14 @@ export function headscaleServiceSpec(o: HeadscaleServiceSpecOptions): ServiceSpe
     workingDirectory: o.stateDir,
     user,
     group: o.group ?? user,
+    readable: [dirname(o.configPath), o.configPath],
     reloadSignal: 'HUP',
     restart: o.restart ?? 'always',
     restartSec: 5,
     after: ['network-online.target'],
     hardening: {
-      readWritePaths: [o.stateDir, ...(o.socketDir ? [o.socketDir] : [])],
+      readWritePaths: [o.stateDir, ...(o.socketDir && !runtime ? [o.socketDir] : [])],
+      ...(runtime ? { runtimeDirectory: runtime } : {}),
       capabilities: ['CAP_NET_BIND_SERVICE'],
     },
   };

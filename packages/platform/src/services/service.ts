@@ -15,6 +15,12 @@ export interface ServiceSpec {
   user?: string;
   /** Run with this group (system units only). @default the user's primary group */
   group?: string;
+  /**
+   * Files and directories the service's user must read while root keeps them (a config file
+   * and its directory): given to the service's group, `g+rX`. System units with a user only;
+   * the paths in `hardening.readWritePaths` are given to the user outright.
+   */
+  readable?: readonly string[];
   /** Signal `systemctl reload` sends to the main process (systemd `ExecReload=/bin/kill -SIG $MAINPID`). */
   reloadSignal?: 'HUP' | 'USR1' | 'USR2';
   /**
@@ -65,6 +71,11 @@ export interface ServiceHardening {
   readWritePaths: readonly string[];
   /** Capabilities it keeps, e.g. `CAP_NET_BIND_SERVICE` for ports below 1024. @default [] */
   capabilities?: readonly string[];
+  /**
+   * A directory under /run that systemd creates for the service at every start, owned by its
+   * user (`RuntimeDirectory=`): where a socket goes, since /run is emptied at boot.
+   */
+  runtimeDirectory?: string;
   /** Socket families it may open (`RestrictAddressFamilies=`). @default ['AF_UNIX', 'AF_INET', 'AF_INET6', 'AF_NETLINK'] */
   addressFamilies?: readonly string[];
 }

@@ -66,7 +66,15 @@ function hardeningLines(h: ServiceHardening): string[] {
   }
   const caps = (h.capabilities ?? []).join(' ');
   const families = h.addressFamilies ?? ['AF_UNIX', 'AF_INET', 'AF_INET6', 'AF_NETLINK'];
+  if (h.runtimeDirectory !== undefined && !/^[A-Za-z0-9_.-]+$/.test(h.runtimeDirectory)) {
+    throw new ServiceError(
+      `RuntimeDirectory must be one name, got ${JSON.stringify(h.runtimeDirectory)}`,
+    );
+  }
   return [
+    ...(h.runtimeDirectory
+      ? [`RuntimeDirectory=${h.runtimeDirectory}`, 'RuntimeDirectoryMode=0750']
+      : []),
     `ReadWritePaths=${[...new Set(h.readWritePaths)].map(quoteExecArg).join(' ')}`,
     // An empty bounding set drops every capability; the ambient set passes the kept ones to a non-root user.
     ...(caps ? [`AmbientCapabilities=${caps}`] : []),
@@ -82,6 +90,42 @@ function hardeningLines(h: ServiceHardening): string[] {
     'LockPersonality=yes',
     'UMask=0077',
   ];
+}
+
+/**
+ * A system unit that runs as its own user needs that user, the paths it writes, and read
+ * access to `readable`: creates the system account when missing (no home, no login shell),
+ * gives it `hardening.readWritePaths` and its group `readable`. Returns whether it created it.
+ */
+async function ensureServiceAccount(runner: Runner, spec: ServiceSpec): Promise<boolean> {
+  const user = spec.user;
+  if (!user || user === 'root') return false;
+  const group = spec.group ?? user;
+  const run = (file: string, args: string[]) =>
+    runChecked(runner, file, args, { timeout: 30_000, hint: 'run as root' });
+  let created = false;
+  if ((await runner.run('getent', ['passwd', user], { timeout: 10_000 })).exitCode !== 0) {
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      spec.workingDirectory ?? '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      user,
+    ]);
+    created = true;
+  }
+  for (const p of spec.hardening?.readWritePaths ?? []) {
+    await run('mkdir', ['-p', p]);
+    await run('chown', ['-R', `${user}:${group}`, p]);
+  }
+  for (const p of spec.readable ?? []) {
+    await run('chgrp', [group, p]);
+    await run('chmod', ['g+rX', p]);
+  }
+  return created;
 }
 
 export interface SystemdOptions {
@@ -143,8 +187,9 @@ export function systemdServiceManager(options: SystemdOptions = {}): ServiceMana
     async install(spec) {
       const file = inRoot(options.root, path.posix.join(dir, `${spec.name}.service`));
       const result = await writeFileAtomic(file, renderSystemdUnit(spec, scope), { mode: 0o644 });
+      const account = scope === 'system' ? await ensureServiceAccount(runner, spec) : false;
       if (result.changed) await systemctl('daemon-reload');
-      return { changed: result.changed, path: file };
+      return { changed: result.changed || account, path: file };
     },
     async enable(name) {
       await systemctl('enable', unit(name));
