@@ -71369,7 +71369,14 @@ async function ensureSyncthing(ctx, o2 = {}) {
           `--gui-address=${guiAddress}`
         ],
         // One process whose restarts (exit 3 after some config changes) the service manager does.
-        env: { STNOUPGRADE: "1", STNODEFAULTFOLDER: "1", STMONITORED: "yes", STNORESTART: "1" },
+        env: {
+          // A system unit has no HOME, and Syncthing cannot start without one.
+          HOME: ctx.paths.home,
+          STNOUPGRADE: "1",
+          STNODEFAULTFOLDER: "1",
+          STMONITORED: "yes",
+          STNORESTART: "1"
+        },
         restart: "always",
         restartSec: 1
       });
@@ -71932,6 +71939,8 @@ async function ensureAgent(ctx, exec) {
         name: AGENT_SERVICE,
         description: "Mesh agent: vouches for this node and pairs the shared folder",
         exec,
+        // What setup was told (role lists, paths, binaries) holds for the agent too; no secret.
+        env: agentEnv(ctx),
         restart: "always",
         restartSec: 2
       },
@@ -71943,6 +71952,14 @@ async function ensureAgent(ctx, exec) {
   } catch (error62) {
     throw toMeshError(error62, "starting the mesh agent");
   }
+}
+function agentEnv(ctx) {
+  const env = { HOME: ctx.paths.home };
+  for (const [k, v] of Object.entries(ctx.env)) {
+    const wanted = k.startsWith("MESH_") && k !== "MESH_AUTH_KEY" || k.startsWith("XDG_");
+    if (wanted && v) env[k] = v;
+  }
+  return env;
 }
 async function agentRunning(ctx) {
   try {
@@ -73491,7 +73508,7 @@ ${body}`;
 }
 async function writeHeadscaleConfig(path22, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path22, content, 384);
+  return writeFileAtomic2(path22, content, 416);
 }
 async function writeFileAtomic2(path22, content, mode) {
   if (!isAbsolute(path22)) {

@@ -56,6 +56,8 @@ export async function ensureAgent(
         name: AGENT_SERVICE,
         description: 'Mesh agent: vouches for this node and pairs the shared folder',
         exec,
+        // What setup was told (role lists, paths, binaries) holds for the agent too; no secret.
+        env: agentEnv(ctx),
         restart: 'always',
         restartSec: 2,
       },
@@ -67,6 +69,19 @@ export async function ensureAgent(
   } catch (error) {
     throw toMeshError(error, 'starting the mesh agent');
   }
+}
+
+/**
+ * The settings of this run the agent must share, so it finds the same files: every non-empty
+ * MESH_* but the key, HOME and the XDG directories.
+ */
+function agentEnv(ctx: MeshContext): Record<string, string> {
+  const env: Record<string, string> = { HOME: ctx.paths.home };
+  for (const [k, v] of Object.entries(ctx.env)) {
+    const wanted = (k.startsWith('MESH_') && k !== 'MESH_AUTH_KEY') || k.startsWith('XDG_');
+    if (wanted && v) env[k] = v;
+  }
+  return env;
 }
 
 /** Whether the agent service runs on this machine (false when no manager knows it). */

@@ -166,7 +166,14 @@ export async function ensureSyncthing(
           `--gui-address=${guiAddress}`,
         ],
         // One process whose restarts (exit 3 after some config changes) the service manager does.
-        env: { STNOUPGRADE: '1', STNODEFAULTFOLDER: '1', STMONITORED: 'yes', STNORESTART: '1' },
+        env: {
+          // A system unit has no HOME, and Syncthing cannot start without one.
+          HOME: ctx.paths.home,
+          STNOUPGRADE: '1',
+          STNODEFAULTFOLDER: '1',
+          STMONITORED: 'yes',
+          STNORESTART: '1',
+        },
         restart: 'always',
         restartSec: 1,
       });

@@ -133,16 +133,16 @@ describe('writeHeadscaleConfig', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes atomically with mode 0600 and is idempotent', async () => {
+  it('writes atomically with mode 0640 (group: the service account) and is idempotent', async () => {
     const path = join(dir, 'sub', 'config.yaml');
     const o = { ...base, stateDir: dir };
     expect(await writeHeadscaleConfig(path, o)).toEqual({ changed: true });
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await stat(path)).mode & 0o777).toBe(0o640);
     expect(await writeHeadscaleConfig(path, o)).toEqual({ changed: false });
     // a mode drift alone is repaired and reported
     await chmod(path, 0o644);
     expect(await writeHeadscaleConfig(path, o)).toEqual({ changed: true });
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await stat(path)).mode & 0o777).toBe(0o640);
     expect(await writeHeadscaleConfig(path, { ...o, logLevel: 'debug' })).toEqual({
       changed: true,
     });

@@ -292,7 +292,7 @@ export function renderHeadscaleConfig(o: HeadscaleConfigOptions): string {
 }
 
 /**
- * Writes the rendered config to `path` atomically (temp file + rename) with mode 0600, creating the
+ * Writes the rendered config to `path` atomically (temp file + rename) with mode 0640, creating the
  * parent directory (0700) if needed. Returns `changed: false` when the file already had this exact
  * content and mode. On any failure nothing is left half-written.
  */
@@ -301,7 +301,8 @@ export async function writeHeadscaleConfig(
   o: HeadscaleConfigOptions,
 ): Promise<{ changed: boolean }> {
   const content = renderHeadscaleConfig(o);
-  return writeFileAtomic(path, content, 0o600);
+  // 0640: the service runs as its own user, whose group may read it (nothing else may).
+  return writeFileAtomic(path, content, 0o640);
 }
 
 /**

@@ -1,0 +1,177 @@
+import { chmod, copyFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describeLab, Lab, type LabHost } from '@mesh/lab';
+import type { RunResult } from '@mesh/platform';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { until } from './lab-helpers.js';
+
+// The mesh on real machines: three Debian 12 hosts booted with systemd in the lab, `mesh`
+// on their PATH, no MESH_ROOT. Everything runs where a user's server and WSL2 run it: systemd
+// units, /etc, /var/lib, /opt/shared, journald, a reboot.
+const SERVER_URL = 'http://10.99.0.1:8080';
+const HOSTS = ['server', 'wsl', 'windows'] as const;
+const CLIENTS = ['wsl', 'windows'] as const;
+
+let lab: Lab;
+const timings: Array<[string, number]> = [];
+
+async function on(host: string, file: string, args: readonly string[]): Promise<RunResult> {
+  return lab.host(host).runner.run(file, args, { timeout: 180_000, env: { NO_COLOR: '1' } });
+}
+
+/** `mesh ARGS` on a host, timed. */
+async function mesh(host: string, args: readonly string[]): Promise<RunResult> {
+  const t0 = performance.now();
+  const r = await on(host, 'mesh', args);
+  timings.push([
+    `${host}: mesh ${args.filter((a) => !a.startsWith('/')).join(' ')}`,
+    Math.round(performance.now() - t0),
+  ]);
+  return r;
+}
+
+function shared(host: LabHost, file: string): string {
+  return path.join(host.root, 'opt/shared', file);
+}
+
+async function arrives(host: string, file: string, text: string): Promise<void> {
+  await until(
+    `${file} on ${host}`,
+    async () => {
+      const got = await readFile(shared(lab.host(host), file), 'utf8').catch(() => undefined);
+      return got === text ? true : undefined;
+    },
+    120_000,
+  );
+}
+
+describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
+  beforeAll(async () => {
+    const t0 = performance.now();
+    lab = await Lab.up({
+      hosts: [...HOSTS],
+      machines: 'systemd',
+      headscale: false,
+      tailscale: false,
+      syncthing: false,
+    });
+    timings.push(['three machines booted', Math.round(performance.now() - t0)]);
+  }, 180_000);
+
+  afterAll(async () => {
+    console.log('\n[mesh on systemd hosts: timings]');
+    for (const [what, ms] of timings)
+      console.log(`  ${what.padEnd(60)} ${String(ms).padStart(7)} ms`);
+    await lab?.down();
+  }, 120_000);
+
+  it('mesh server setup runs Headscale as a systemd unit under its own user', async () => {
+    const r = await mesh('server', ['server', 'setup']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect((await on('server', 'id', ['-un', 'headscale'])).stdout.trim()).toBe('headscale');
+    const owner = await on('server', 'ps', ['-o', 'user=', '-C', 'headscale']);
+    expect(owner.stdout.trim()).toBe('headscale');
+    for (const unit of ['headscale', 'mesh-tailscaled', 'mesh-syncthing', 'mesh-agent']) {
+      const active = await on('server', 'systemctl', ['is-active', unit]);
+      expect(active.stdout.trim(), unit).toBe('active');
+      expect((await on('server', 'systemctl', ['is-enabled', unit])).stdout.trim(), unit).toBe(
+        'enabled',
+      );
+    }
+    const again = await mesh('server', ['server', 'setup', '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, changes: [] });
+  }, 180_000);
+
+  it('clients join with a key file, and files flow with no mesh peer anywhere', async () => {
+    const keygen = await mesh('server', ['server', 'keygen', '--json', '--save', '/root/join.key']);
+    expect(keygen.exitCode, keygen.stderr).toBe(0);
+    await writeFile(shared(lab.host('server'), 'welcome.txt'), 'hello from the server\n');
+    for (const c of CLIENTS) {
+      // The key reaches the client as a 0600 file, as a person would copy it.
+      const dest = path.join(lab.host(c).root, 'root/join.key');
+      await copyFile(path.join(lab.host('server').root, 'root/join.key'), dest);
+      await chmod(dest, 0o600);
+      const t0 = Date.now();
+      const r = await mesh(c, [
+        'client',
+        'setup',
+        '--server',
+        SERVER_URL,
+        '--key-file',
+        '/root/join.key',
+      ]);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+      await arrives(c, 'welcome.txt', 'hello from the server\n');
+      timings.push([`${c}: client setup start -> first file`, Date.now() - t0]);
+    }
+    for (const h of HOSTS)
+      await writeFile(shared(lab.host(h), `from-${h}.txt`), `written on ${h}\n`);
+    for (const to of HOSTS)
+      for (const from of HOSTS)
+        if (from !== to) await arrives(to, `from-${from}.txt`, `written on ${from}\n`);
+  }, 300_000);
+
+  it('the documented administration commands work verbatim on the server', async () => {
+    const status = await on('server', 'systemctl', ['status', 'headscale', '--no-pager']);
+    expect(status.exitCode, status.stdout).toBe(0);
+    expect(status.stdout).toContain('active (running)');
+    const journal = await on('server', 'journalctl', ['-u', 'headscale', '--no-pager']);
+    expect(journal.stdout).toMatch(/headscale\[\d+\]: .*(INF|WRN)/);
+    const nodes = await on('server', 'headscale', ['nodes', 'list']);
+    expect(nodes.exitCode, nodes.stderr).toBe(0);
+    for (const h of HOSTS) expect(nodes.stdout).toContain(h);
+    expect((await on('server', 'tailscale', ['status'])).stdout).toContain('wsl');
+    expect((await on('server', 'tailscale', ['ip', '-4'])).stdout.trim()).toMatch(/^100\.64\./);
+    const ping = await on('server', 'tailscale', ['ping', '-c', '5', 'wsl']);
+    expect(ping.stdout).toContain('pong from wsl');
+    const health = await on('wsl', 'curl', ['-s', `${SERVER_URL}/health`]);
+    expect(health.stdout).toContain('pass');
+
+    const t0 = performance.now();
+    expect((await on('server', 'systemctl', ['restart', 'headscale'])).exitCode).toBe(0);
+    await until(
+      'every node online after systemctl restart headscale',
+      async () => {
+        const r = await on('server', 'headscale', ['nodes', 'list', '-o', 'json']);
+        const list = JSON.parse(r.stdout || '[]') as Array<{ online?: boolean }>;
+        return list.length === 3 && list.every((n) => n.online) ? true : undefined;
+      },
+      120_000,
+    );
+    timings.push([
+      'systemctl restart headscale -> all nodes online',
+      Math.round(performance.now() - t0),
+    ]);
+  }, 180_000);
+
+  for (const host of ['wsl', 'server'] as const) {
+    it(`after a reboot of ${host}, everything is back with no command typed`, async () => {
+      const other = host === 'server' ? 'wsl' : 'server';
+      const t0 = performance.now();
+      const rebooted = lab.reboot(host);
+      // Written elsewhere while the machine goes down and comes back.
+      await writeFile(
+        shared(lab.host(other), `during-${host}-reboot.txt`),
+        `while ${host} rebooted\n`,
+      );
+      timings.push([`${host}: reboot (machine up again)`, await rebooted]);
+      await until(
+        `tailscale Running on ${host}`,
+        async () => {
+          const r = await on(host, 'tailscale', ['status', '--json']);
+          return /"BackendState":\s*"Running"/.test(r.stdout) ? true : undefined;
+        },
+        120_000,
+      );
+      await arrives(host, `during-${host}-reboot.txt`, `while ${host} rebooted\n`);
+      await writeFile(shared(lab.host(host), `after-${host}-reboot.txt`), 'back\n');
+      await arrives(other, `after-${host}-reboot.txt`, 'back\n');
+      timings.push([
+        `${host}: reboot -> syncing both ways again`,
+        Math.round(performance.now() - t0),
+      ]);
+      const st = await mesh(host, ['status']);
+      expect(st.exitCode, st.stdout).toBe(0);
+    }, 300_000);
+  }
+});
