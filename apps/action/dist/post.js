@@ -74643,7 +74643,7 @@ async function saveJoinKey(ctx, key, file2) {
 }
 
 // ../../packages/core/src/steps/leave.ts
-var MESH_DAEMONS = ["mesh-syncthing", "mesh-tailscaled"];
+var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
 async function leaveMesh(ctx) {
   const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
   const call = { timeout: 15e3, ...ctx.signal ? { signal: ctx.signal } : {} };

@@ -4,7 +4,7 @@ import { serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 
 /** The supervised daemons core starts for a machine, by service name. */
-export const MESH_DAEMONS = ['mesh-syncthing', 'mesh-tailscaled'] as const;
+export const MESH_DAEMONS = ['mesh-agent', 'mesh-syncthing', 'mesh-tailscaled'] as const;
 
 /**
  * Leaves the tailnet: LocalAPI `logout`, which expires this node's key at the control server;
