@@ -111,6 +111,48 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
         if (from !== to) await arrives(to, `from-${from}.txt`, `written on ${from}\n`);
   }, 300_000);
 
+  it('the wsl machine is detected as WSL2: wsl.conf written, sshd moved to 2222 and restarted for real', async () => {
+    const st = await on('wsl', 'mesh', ['status', '--json']);
+    expect(JSON.parse(st.stdout)).toMatchObject({
+      environment: { osType: 'wsl2', role: 'wsl2' },
+    });
+    expect(await readFile(path.join(lab.host('wsl').root, 'etc/wsl.conf'), 'utf8')).toMatch(
+      /systemd\s*=\s*true/,
+    );
+    const listening = await on('wsl', 'ss', ['-Hltn', 'sport = :2222']);
+    expect(listening.stdout).toContain('2222');
+    // A person on the server logs in to WSL2 over the tailnet, on 2222, with a key.
+    await on('server', 'ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-f',
+      '/root/.ssh/id_ed25519',
+    ]);
+    const pub = await readFile(
+      path.join(lab.host('server').root, 'root/.ssh/id_ed25519.pub'),
+      'utf8',
+    );
+    expect((await on('wsl', 'useradd', ['-m', '-s', '/bin/bash', 'dev'])).exitCode).toBe(0);
+    await on('wsl', 'install', ['-d', '-m', '700', '-o', 'dev', '-g', 'dev', '/home/dev/.ssh']);
+    await writeFile(path.join(lab.host('wsl').root, 'home/dev/.ssh/authorized_keys'), pub);
+    await on('wsl', 'chown', ['dev:dev', '/home/dev/.ssh/authorized_keys']);
+    const ip = (await on('wsl', 'tailscale', ['ip', '-4'])).stdout.trim();
+    const login = await on('server', 'ssh', [
+      '-p',
+      '2222',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=accept-new',
+      `dev@${ip}`,
+      'whoami',
+    ]);
+    expect(login.stdout.trim(), login.stderr).toBe('dev');
+  }, 120_000);
+
   it('the documented administration commands work verbatim on the server', async () => {
     const status = await on('server', 'systemctl', ['status', 'headscale', '--no-pager']);
     expect(status.exitCode, status.stdout).toBe(0);

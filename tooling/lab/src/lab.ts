@@ -371,7 +371,12 @@ export class Lab {
   }
 
   /** Boots a Debian machine for `plan` with mesh's programs visible read-only inside. */
-  async #bootMachine(plan: HostPlan, dir: string, logs: string): Promise<SystemdMachine> {
+  async #bootMachine(
+    plan: HostPlan,
+    dir: string,
+    logs: string,
+    wsl: boolean,
+  ): Promise<SystemdMachine> {
     const cli = this.#options.meshCli ?? MESH_CLI;
     const binds = [
       { from: process.execPath, to: '/usr/local/bin/node' },
@@ -388,6 +393,7 @@ export class Lab {
       dir,
       binds,
       logPath: join(logs, 'boot.log'),
+      ...(wsl ? { files: WSL_MARKER_FILES } : {}),
     });
   }
 
@@ -445,13 +451,16 @@ export class Lab {
     const logs = join(dir, 'logs');
     await mkdir(logs, { recursive: true, mode: 0o700 });
     await mkdir(join(dir, 'run'), { recursive: true, mode: 0o700 });
-    const machine = await this.#bootMachine(plan, join(dir, 'machine'), logs);
     const role = LAB_ROLES[plan.name];
+    // The wsl host shows what a WSL2 distribution shows, so mesh detects the role itself; the
+    // windows host stays a Linux stand-in for the Windows role's ports, with its role forced.
+    const wsl = role === 'wsl2';
+    const machine = await this.#bootMachine(plan, join(dir, 'machine'), logs, wsl);
     const env: Record<string, string> = {
       MESH_SERVER_HOSTNAMES: 'server',
       MESH_WSL2_HOSTNAMES: 'wsl',
       MESH_WINDOWS_HOSTNAMES: 'windows',
-      ...(role ? { MESH_ROLE: role } : {}),
+      ...(wsl ? { WSL_DISTRO_NAME: 'Debian' } : role ? { MESH_ROLE: role } : {}),
     };
     await writeFile(
       join(machine.root, 'usr/local/bin/mesh'),
@@ -839,6 +848,17 @@ export class Lab {
     }
   }
 }
+
+/**
+ * What makes a machine look like a WSL2 distribution to `mesh`: `/run/WSL` at every boot and
+ * `WSL_DISTRO_NAME` in the environment of what runs there, which is how WSL2 is recognised when
+ * its kernel does not say so. The kernel strings stay the real ones: `uname -r` cannot be
+ * faked, and nspawn refuses a bind over `/proc/version`. Interop with Windows stays absent, as
+ * it is with interop turned off.
+ */
+const WSL_MARKER_FILES: Readonly<Record<string, string>> = {
+  '/etc/tmpfiles.d/mesh-lab-wsl.conf': 'd /run/WSL 0755 root root -\n',
+};
 
 /**
  * `<root>/bin/<name>`: runs `argv` plus the caller's arguments, so `tailscale status` inside

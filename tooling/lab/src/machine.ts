@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runner, RunOptions, RunResult } from '@mesh/platform';
 import { createRunner } from '@mesh/platform';
@@ -56,6 +56,8 @@ export interface MachineOptions {
   logPath: string;
   /** Extra nspawn arguments (the WSL2 role's markers, for example). */
   nspawnArgs?: readonly string[];
+  /** Files written into the machine's root before its first boot (path inside → content). */
+  files?: Readonly<Record<string, string>>;
   /** @default 90000 (ms) */
   bootTimeout?: number;
 }
@@ -106,7 +108,11 @@ export class SystemdMachine {
       });
     }
     // systemd takes the host name from /etc/hostname at boot, over nspawn's --hostname.
-    await writeFile(join(m.root, 'etc/hostname'), `${o.name}\n`);
+    const files = { '/etc/hostname': `${o.name}\n`, ...o.files };
+    for (const [inside, content] of Object.entries(files)) {
+      await mkdir(join(m.root, dirname(inside)), { recursive: true });
+      await writeFile(join(m.root, inside), content);
+    }
     m.#spawn();
     await m.#waitBooted(0);
     return m;

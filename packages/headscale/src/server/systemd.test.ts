@@ -90,7 +90,12 @@ describe('SystemdService', () => {
       expect(calls).toContain('systemctl enable headscale.service');
       calls.length = 0;
       expect(await svc.install()).toEqual({ changed: false });
-      expect(calls).toEqual([`systemctl show headscale.service ${show}`]);
+      // The service account exists now (getent answers): only its paths are given again.
+      expect(calls.filter((c) => c.startsWith('systemctl'))).toEqual([
+        `systemctl show headscale.service ${show}`,
+      ]);
+      expect(calls.some((c) => c.startsWith('useradd'))).toBe(false);
+      expect(calls).toContain(`chown -R headscale:headscale ${unitOptions.stateDir}`);
       expect(await svc.start()).toEqual({ changed: true });
       expect(await svc.start()).toEqual({ changed: false });
       expect(await svc.status()).toEqual({ running: true, pid: 42, detail: 'active (running)' });

@@ -159,4 +159,44 @@ describe('systemdServiceManager', () => {
     ]);
     expect(parseSystemctlShow('A=b=c\n')).toEqual({ A: 'b=c' });
   });
+
+  it('gives a system unit its own account: created once, its paths given to it', async () => {
+    const calls: string[] = [];
+    let exists = false;
+    const runner: Runner = {
+      prefix: [],
+      async run(file, args, _o: RunOptions = {}) {
+        calls.push([file, ...args].join(' '));
+        if (file === 'useradd') exists = true;
+        const exitCode = file === 'getent' && !exists ? 2 : 0;
+        return { command: file, exitCode, stdout: '', stderr: '', timedOut: false };
+      },
+    };
+    const m = systemdServiceManager({ runner, root: dir, unitDir: '/etc/systemd/system' });
+    const svc = {
+      ...spec,
+      exec: ['/usr/bin/svc'],
+      user: 'svc',
+      workingDirectory: '/var/lib/svc',
+      readable: ['/etc/svc', '/etc/svc/config.yaml'],
+      hardening: { readWritePaths: ['/var/lib/svc'], runtimeDirectory: 'svc' },
+    };
+    expect((await m.install(svc)).changed).toBe(true);
+    expect(calls).toEqual([
+      'getent passwd svc',
+      'useradd --system --user-group --no-create-home --home-dir /var/lib/svc --shell /usr/sbin/nologin svc',
+      'mkdir -p /var/lib/svc',
+      'chown -R svc:svc /var/lib/svc',
+      'chgrp svc /etc/svc',
+      'chmod g+rX /etc/svc',
+      'chgrp svc /etc/svc/config.yaml',
+      'chmod g+rX /etc/svc/config.yaml',
+      'systemctl daemon-reload',
+    ]);
+    const unit = await readFile(path.join(dir, 'etc/systemd/system/mesh-test.service'), 'utf8');
+    expect(unit).toContain('RuntimeDirectory=svc\nRuntimeDirectoryMode=0750\n');
+    calls.length = 0;
+    expect((await m.install(svc)).changed).toBe(false);
+    expect(calls.some((c) => c.startsWith('useradd'))).toBe(false);
+  });
 });
