@@ -15,6 +15,7 @@
 #   sudo bash scripts/demo.sh                      # everything, from a fresh clone
 #   MESH_DEMO_SKIP_SETUP=1 bash scripts/demo.sh    # tools installed and build done already
 #   MESH_DEMO_KEEP=1 bash scripts/demo.sh          # leave the lab up (then: pnpm lab down ID)
+#   MESH_DEMO_MACHINES=systemd bash scripts/demo.sh  # hosts are booted Debian 12 machines (systemd)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -23,6 +24,8 @@ SERVER_URL=http://10.99.0.1:8080 # the lab's server host; headscale listens ther
 CLIENTS=(wsl windows)
 HOSTS=(server "${CLIENTS[@]}")
 SYNC_TIMEOUT=${MESH_DEMO_SYNC_TIMEOUT:-180} # seconds to wait for a file to arrive
+MACHINES=${MESH_DEMO_MACHINES:-bare}         # bare namespaces, or systemd machines
+[[ $MACHINES == bare || $MACHINES == systemd ]] || { echo "ERROR: MESH_DEMO_MACHINES must be bare or systemd" >&2; exit 2; }
 
 bold() { if [[ -t 1 ]]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
 section() { printf '\n'; bold "=== $* ==="; }
@@ -98,30 +101,34 @@ on() {
   shift
   lab exec "$host" --id "$lab_id" -- "$@"
 }
-# mesh HOST ARGS...: the real built CLI, `node apps/cli/dist/mesh.js ARGS`, run inside HOST.
+# mesh HOST ARGS...: the real built CLI (`apps/cli/dist/mesh.js`), run inside HOST: through
+# node on a bare host, through the `mesh` launcher on a systemd machine's PATH.
 mesh() {
   local host=$1
   shift
   printf '%s$ mesh %s\n' "$host" "$*" >&2
-  on "$host" node "$REPO/apps/cli/dist/mesh.js" "$@"
+  if [[ $MACHINES == systemd ]]; then on "$host" mesh "$@"; else on "$host" node "$REPO/apps/cli/dist/mesh.js" "$@"; fi
 }
 
-lab_up() { lab up --bare --hosts "$(IFS=, && echo "${HOSTS[*]}")" | tee "$up_log"; }
-step "lab up: 3 bare hosts (no daemons)" lab_up
+lab_up() { lab up "--$MACHINES" --hosts "$(IFS=, && echo "${HOSTS[*]}")" | tee "$up_log"; }
+step "lab up: 3 $MACHINES hosts (no daemons)" lab_up
 lab_id=$(sed -n 's/^lab \([0-9a-f]\{6\}\) up in .*/\1/p' "$up_log")
 [[ -n "$lab_id" ]] || fail "could not read the lab id"
 
-# Each host's root stands in for its `/` (MESH_ROOT): the shared folder is <root>/opt/shared.
+# Each host's `/` as seen from here: a machine's root, or a bare host's MESH_ROOT. A path inside
+# a host (a key file, the shared folder) is <root><path>.
 declare -A ROOT=()
 for h in "${HOSTS[@]}"; do
-  ROOT[$h]=$(on "$h" printenv MESH_ROOT)
-  [[ -n "${ROOT[$h]}" ]] || fail "no MESH_ROOT on $h"
+  ROOT[$h]=$(lab root "$h" --id "$lab_id")
+  [[ -n "${ROOT[$h]}" ]] || fail "no root for $h"
 done
 shared() { echo "${ROOT[$1]}/opt/shared"; }
+# The path a host's own programs use for <root><path>: on a bare host the full path.
+inside() { if [[ $MACHINES == systemd ]]; then echo "$2"; else echo "${ROOT[$1]}$2"; fi; }
 
 step "server: mesh server setup" mesh server server setup
 # The first file the clients should receive, written on the server before they join.
-on server sh -c 'echo "hello from the server" > "$MESH_ROOT/opt/shared/welcome.txt"' ||
+on server sh -c 'echo "hello from the server" > "${MESH_ROOT:-}/opt/shared/welcome.txt"' ||
   fail "could not write welcome.txt on the server"
 ok "wrote welcome.txt in the server's shared folder"
 
@@ -131,6 +138,8 @@ keygen() {
   json=$(mesh server server keygen --json) || return 1
   key_file=$(node -e 'const d = JSON.parse(process.argv[1]); if (!d.keyFile) process.exit(1); console.log(d.keyFile)' "$json") ||
     return 1
+  # The JSON names the file as the server sees it.
+  [[ $MACHINES == systemd ]] && key_file=${ROOT[server]}$key_file
   node -e 'const d = JSON.parse(process.argv[1]); console.log(`reusable: ${d.reusable}, expires: ${d.expiration}\nclient command: ${d.command}`)' "$json"
   [[ "$(stat -c %a "$key_file")" == 600 ]] || { echo "key file is not mode 0600" >&2; return 1; }
   ok "key saved (mode 0600) in $key_file"
@@ -145,7 +154,7 @@ client_setup() {
   local f=${ROOT[$c]}/etc/mesh-join-key
   install -m 600 "$key_file" "$f"
   SETUP_START[$c]=$(now)
-  mesh "$c" client setup --server "$SERVER_URL" --key-file "$f"
+  mesh "$c" client setup --server "$SERVER_URL" --key-file "$(inside "$c" /etc/mesh-join-key)"
   local rc=$?
   rm -f "$f"
   return $rc
@@ -174,7 +183,7 @@ done
 section "a file from each host reaches the other two"
 t0=$(now)
 for h in "${HOSTS[@]}"; do
-  on "$h" sh -c "echo 'written on $h' > \"\$MESH_ROOT/opt/shared/from-$h.txt\"" || fail "could not write on $h"
+  on "$h" sh -c "echo 'written on $h' > \"\${MESH_ROOT:-}/opt/shared/from-$h.txt\"" || fail "could not write on $h"
   echo "wrote from-$h.txt on $h"
 done
 for from in "${HOSTS[@]}"; do

@@ -8,6 +8,7 @@ import { join } from 'node:path';
  *   up --systemd                           hosts are booted Debian 12 machines, no daemons
  *   exec HOST [--id ID] [--user U] -- CMD  run CMD in HOST (its machine, or its namespace)
  *   reboot HOST [--id ID]                  reboot a systemd host and wait until it is up
+ *   root HOST [--id ID]                    print the directory that is HOST's `/` (or MESH_ROOT)
  *   status [--id ID]                       what is running
  *   demo [--id ID]                         the demo checks against a running lab
  *   down [ID]                              tear down one lab, or every lab this tool made
@@ -32,6 +33,7 @@ const USAGE = `usage: lab <command>
   up [--hosts a,b,c] [--no-syncthing] [--no-tailscale] [--bare | --systemd]
   exec HOST [--id ID] [--user NAME] [--timeout SECONDS] -- CMD [ARGS...]
   reboot HOST [--id ID]
+  root HOST [--id ID]
   status [--id ID]
   demo [--id ID]
   down [ID]`;
@@ -192,6 +194,17 @@ async function reboot(p: Parsed): Promise<number> {
   return 0;
 }
 
+async function root(p: Parsed): Promise<number> {
+  const state = await pickLab(p);
+  const host = state.hosts.find((h) => h.name === p.positional[0]);
+  if (!host)
+    throw new LabError(
+      `usage: lab root HOST (hosts of lab ${state.id}: ${state.hosts.map((h) => h.name).join(', ')})`,
+    );
+  console.log(host.root);
+  return 0;
+}
+
 async function status(p: Parsed): Promise<number> {
   const ids = flag(p, 'id') ? [flag(p, 'id') as string] : await listLabIds();
   if (ids.length === 0) console.log('no lab is running');
@@ -261,6 +274,8 @@ async function main(argv: string[]): Promise<number> {
       return exec(p);
     case 'reboot':
       return reboot(p);
+    case 'root':
+      return root(p);
     case 'status':
       return status(p);
     case 'demo':
