@@ -2,6 +2,8 @@ import type { MeshContext } from '../context.js';
 import { ensureService, serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { serveVouches } from '../trust/vouch-server.js';
+import { forgetDeparted } from './departed.js';
+import { instantSync } from './instant-sync.js';
 import type { PairPeersResult } from './peer.js';
 import { watchPeers } from './watch.js';
 
@@ -13,6 +15,14 @@ export interface RunAgentOptions {
   signal: AbortSignal;
   /** Safety-net pairing period, in ms. @default 15000 */
   intervalMs?: number;
+  /** Rescan exactly what changed in the shared folder as it changes. @default true */
+  instantSync?: boolean;
+  /**
+   * How long a node may be missing from the control server's list before its device is
+   * forgotten (removed, expired for good). @default `MESH_AGENT_FORGET_AFTER` seconds (600)
+   */
+  forgetAfterMs?: number;
+  onForget?: (device: { deviceId: string; name: string }) => void;
   onListening?: (address: string) => void;
   onPair?: (result: PairPeersResult) => void;
   onError?: (error: unknown) => void;
@@ -20,9 +30,11 @@ export interface RunAgentOptions {
 
 /**
  * `mesh agent`: the long-running part of Mesh on every machine. It vouches for this node's
- * Syncthing device to the other nodes' agents (the trust rule in the README), and pairs this
- * machine with every node whose agent vouches, whenever a device knocks and every
- * `intervalMs`. Runs until `signal` aborts.
+ * Syncthing device to the other nodes' agents (the trust rule in the README), pairs this
+ * machine with every node whose agent vouches (whenever a device knocks and every
+ * `intervalMs`), has Syncthing rescan what changes in the shared folder at once, and forgets
+ * the devices of nodes the control server stopped listing, after a grace period.
+ * Runs until `signal` aborts.
  */
 export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<void> {
   const { signal } = o;
@@ -36,6 +48,15 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
       signal,
       intervalMs: o.intervalMs ?? 15_000,
       ...(o.onPair ? { onPair: o.onPair } : {}),
+      ...(o.onError ? { onError: o.onError } : {}),
+    }),
+    o.instantSync === false
+      ? Promise.resolve()
+      : instantSync(ctx, { signal, ...(o.onError ? { onError: o.onError } : {}) }),
+    forgetDeparted(ctx, {
+      signal,
+      graceMs: o.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1000,
+      ...(o.onForget ? { onForget: o.onForget } : {}),
       ...(o.onError ? { onError: o.onError } : {}),
     }),
   ]);

@@ -74,6 +74,13 @@ export async function recordTrusted(
   return changed;
 }
 
+/** Drops the records of these devices (their node left the mesh). */
+export async function forgetTrusted(ctx: MeshContext, deviceIds: readonly string[]): Promise<void> {
+  const list = await readTrustedDevices(ctx);
+  const kept = list.filter((d) => !deviceIds.some((id) => sameDeviceId(id, d.deviceId)));
+  if (kept.length !== list.length) await writeTrusted(ctx, kept);
+}
+
 async function writeTrusted(ctx: MeshContext, devices: TrustedDevice[]): Promise<void> {
   await writeFileAtomic(trustFile(ctx), `${JSON.stringify({ version: 1, devices }, null, 2)}\n`, {
     mode: 0o644,

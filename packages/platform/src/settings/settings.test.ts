@@ -21,8 +21,13 @@ describe('settings', () => {
       defaultUser: 'user',
       sharedFolderLinux: '/opt/shared',
       sharedFolderWindows: 'C:\\shared',
+      agentForgetAfterS: 600,
     });
     expect(parseSettings({ USER: 'alice' }).defaultUser).toBe('alice');
+    expect(parseSettings({ MESH_AGENT_FORGET_AFTER: '30' }).agentForgetAfterS).toBe(30);
+    expect(() => parseSettings({ MESH_AGENT_FORGET_AFTER: '10m' })).toThrow(
+      /MESH_AGENT_FORGET_AFTER/,
+    );
   });
 
   it('reads .env from the directory or its parent; the environment wins', async () => {

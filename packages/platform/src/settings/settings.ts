@@ -21,6 +21,8 @@ export interface MeshSettings {
   sharedFolderWindows: string;
   /** `MESH_SERVER_URL`: the Headscale URL to (re)join. */
   serverUrl?: string;
+  /** `MESH_AGENT_FORGET_AFTER`, in seconds: how long a node may be gone from the control server before the agent forgets its device. @default 600 */
+  agentForgetAfterS: number;
   /** `HEADSCALE_SERVER`: the shell era's server URL override. */
   headscaleServer?: string;
   /** `LOCALAPPDATA` (Windows): where Syncthing's config lives. */
@@ -53,6 +55,11 @@ const schema = z.object({
     .regex(/^[A-Za-z]:[\\/]/, 'an absolute Windows path such as C:\\shared')
     .optional(),
   MESH_SERVER_URL: serverUrl.optional(),
+  MESH_AGENT_FORGET_AFTER: z.coerce
+    .number({ error: 'a number of seconds such as 600' })
+    .int('a whole number of seconds')
+    .min(0, 'zero or more seconds')
+    .optional(),
   HEADSCALE_SERVER: serverUrl.optional(),
   LOCALAPPDATA: z.string().optional(),
   USER: z.string().optional(),
@@ -67,6 +74,8 @@ export const SETTINGS_VARIABLES = {
   MESH_SHARED_FOLDER_LINUX: 'Shared folder on Linux and WSL2 (default: /opt/shared)',
   MESH_SHARED_FOLDER_WINDOWS: 'Shared folder on Windows (default: C:\\shared)',
   MESH_SERVER_URL: 'Headscale server URL for (re)joining',
+  MESH_AGENT_FORGET_AFTER:
+    'Seconds a node may be gone from the control server before the agent forgets its device (default: 600)',
   HEADSCALE_SERVER: 'Shell-era server URL override',
 } as const;
 
@@ -116,6 +125,7 @@ export function parseSettings(vars: Record<string, string | undefined>): MeshSet
     sharedFolderLinux: d.MESH_SHARED_FOLDER_LINUX ?? '/opt/shared',
     sharedFolderWindows: d.MESH_SHARED_FOLDER_WINDOWS ?? 'C:\\shared',
     ...(d.MESH_SERVER_URL ? { serverUrl: d.MESH_SERVER_URL } : {}),
+    agentForgetAfterS: d.MESH_AGENT_FORGET_AFTER ?? 600,
     ...(d.HEADSCALE_SERVER ? { headscaleServer: d.HEADSCALE_SERVER } : {}),
     ...(d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {}),
   };

@@ -1,0 +1,93 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeLab, Lab } from '@mesh/lab';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mesh, sharedFolder, until } from '../test/lab-helpers.js';
+
+// Edit propagation over the tailnet, wsl -> windows, on a mesh set up by the built CLI: with the
+// mesh agent (which rescans exactly what changed), then with Syncthing's own watcher alone
+// (the agent stopped), which is what every edit cost before the agent.
+const N = Number(process.env['BENCH_N'] ?? 40);
+const SERVER_URL = 'http://10.99.0.1:8080';
+let lab: Lab;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Writes N edits on `from` (half new files, half changes of them) and times each arrival. */
+async function propagation(label: string): Promise<{ p50: number; p95: number }> {
+  const src = sharedFolder(lab.host('wsl'));
+  const dst = sharedFolder(lab.host('windows'));
+  const times: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const name = `bench-${label}-${i % Math.ceil(N / 2)}.txt`;
+    const text = `${label} edit ${i} ${Date.now()}\n`;
+    const t0 = performance.now();
+    await writeFile(path.join(src, name), text);
+    for (;;) {
+      const got = await readFile(path.join(dst, name), 'utf8').catch(() => '');
+      if (got === text) break;
+      if (performance.now() - t0 > 30_000) throw new Error(`${name} did not arrive in 30 s`);
+      await sleep(2);
+    }
+    times.push(performance.now() - t0);
+    await sleep(50);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+/** Stops a host's mesh agent the way its service manager does (SIGTERM to the supervisor). */
+async function stopAgent(host: string): Promise<void> {
+  const h = lab.host(host);
+  const file = path.join(
+    h.env['HOME'] as string,
+    '.local/state/mesh/services/mesh-agent.supervisor.pid',
+  );
+  process.kill(Number((await readFile(file, 'utf8')).trim()), 'SIGTERM');
+}
+
+describeLab('bench: edit propagation over the tailnet (wsl -> windows)', () => {
+  beforeAll(async () => {
+    lab = await Lab.up({ hosts: ['server', 'wsl', 'windows'], headscale: false, tailscale: false });
+    expect((await mesh(lab, 'server', ['server', 'setup'])).exitCode).toBe(0);
+    const key = JSON.parse((await mesh(lab, 'server', ['server', 'keygen', '--json'])).stdout) as {
+      keyFile: string;
+    };
+    for (const c of ['wsl', 'windows']) {
+      const r = await mesh(lab, c, [
+        'client',
+        'setup',
+        '--server',
+        SERVER_URL,
+        '--key-file',
+        key.keyFile,
+      ]);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    await writeFile(path.join(sharedFolder(lab.host('wsl')), 'ready.txt'), 'ready\n');
+    await until('the mesh in sync', () =>
+      readFile(path.join(sharedFolder(lab.host('windows')), 'ready.txt'), 'utf8'),
+    );
+  }, 300_000);
+
+  afterAll(() => lab?.down(), 60_000);
+
+  it('prints p50/p95 with the agent and with Syncthing alone', async () => {
+    const agent = await propagation('agent');
+    await stopAgent('wsl');
+    await stopAgent('windows');
+    await sleep(1000);
+    const alone = await propagation('watcher');
+    const row = (what: string, r: { p50: number; p95: number }) =>
+      `  ${what.padEnd(44)} p50 ${r.p50.toFixed(0).padStart(5)} ms   p95 ${r.p95.toFixed(0).padStart(5)} ms`;
+    console.log(`\n[bench] edit propagation wsl -> windows over the tailnet, N=${N}`);
+    console.log(row('mesh agent (targeted rescan)', agent));
+    console.log(row("Syncthing's watcher alone (before the agent)", alone));
+    console.log(
+      `  ratio p50 ${(alone.p50 / agent.p50).toFixed(1)}x, p95 ${(alone.p95 / agent.p95).toFixed(1)}x`,
+    );
+  });
+});
