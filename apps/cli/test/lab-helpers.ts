@@ -10,9 +10,10 @@ export const CLI = path.resolve(import.meta.dirname, '../dist/mesh.js');
 
 /**
  * What `mesh` gets on top of the lab host's own environment (`host.env`: MESH_ROOT,
- * MESH_HOSTNAME, role lists, MESH_ROLE, binaries): plain output to parse in assertions.
+ * MESH_HOSTNAME, role lists, MESH_ROLE, binaries): plain output to parse in assertions, and
+ * agents (which setup starts with these settings) that forget a removed node after 5 s.
  */
-const TEST_ENV = { NO_COLOR: '1' };
+const TEST_ENV = { NO_COLOR: '1', MESH_AGENT_FORGET_AFTER: '5' };
 
 export interface MeshRun extends RunResult {
   json: unknown;

@@ -267,6 +267,33 @@ describeLab('mesh CLI in the lab', () => {
     time('late joiner: file laptop -> every member', Date.now() - t1);
   }, 300_000);
 
+  it('a node removed at the server is forgotten by every agent after the grace period; files stay', async () => {
+    const laptopId = (
+      JSON.parse((await mesh(lab, 'laptop', ['status', '--json'])).stdout) as {
+        syncthing: { deviceId: string };
+      }
+    ).syncthing.deviceId;
+    const before = await Promise.all(MEMBERS.map((h) => listing(sharedFolder(lab.host(h)))));
+    const t0 = Date.now();
+    const removed = await mesh(lab, 'server', ['server', 'nodes', 'remove', 'laptop']);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    for (const h of MEMBERS) {
+      const st = await syncthingOf(lab, h, GUI[h]);
+      await until(
+        `${h} forgetting laptop`,
+        async () =>
+          (await st.config.devices.list()).some((d) => d.deviceID === laptopId) ? undefined : true,
+        120_000,
+      );
+    }
+    time('node removed -> forgotten by every agent (grace 5 s)', Date.now() - t0);
+    expect(await Promise.all(MEMBERS.map((h) => listing(sharedFolder(lab.host(h)))))).toEqual(
+      before,
+    );
+    const s = await mesh(lab, 'wsl', ['status', '--json']);
+    expect(s.exitCode, s.stdout).toBe(0);
+  }, 180_000);
+
   it('only root answers for a node: a rogue Syncthing of a non-root user on a member is never trusted', async () => {
     const server = lab.host('server');
     // The agent's port is one a non-root user cannot bind, in every lab namespace as on a machine.

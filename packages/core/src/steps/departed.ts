@@ -10,7 +10,7 @@ export interface ForgetDepartedOptions {
   signal: AbortSignal;
   /** How long a node must be gone from the control server's list before its device goes. @default 600000 (10 min) */
   graceMs?: number;
-  /** How often the list is checked, in ms. @default 30000 */
+  /** How often the list is checked, in ms. @default half the grace, between 1 s and 30 s */
   intervalMs?: number;
   onForget?: (device: { deviceId: string; name: string }) => void;
   onError?: (error: unknown) => void;
@@ -57,6 +57,7 @@ export async function forgetDeparted(ctx: MeshContext, o: ForgetDepartedOptions)
     } catch (error) {
       o.onError?.(toMeshError(error, 'forgetting departed nodes'));
     }
-    await sleep(o.intervalMs ?? 30_000, undefined, { signal: o.signal }).catch(() => undefined);
+    const every = o.intervalMs ?? Math.min(30_000, Math.max(1000, (o.graceMs ?? 600_000) / 2));
+    await sleep(every, undefined, { signal: o.signal }).catch(() => undefined);
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalApiClient } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { serviceManager } from '../internal/services.js';
@@ -26,7 +27,17 @@ export async function leaveMesh(ctx: MeshContext): Promise<{ changed: boolean }>
       ctx.reporter.ok('Already logged out');
       return { changed: false };
     }
-    await client.logout(call);
+    try {
+      await client.logout(call);
+    } catch (error) {
+      // tailscaled tells the control server over a connection its map poll may be replacing
+      // at that moment; a second request goes over a fresh one.
+      if (!/closed network connection|connection reset|EOF/i.test((error as Error).message)) {
+        throw error;
+      }
+      await sleep(500, undefined, ctx.signal ? { signal: ctx.signal } : {});
+      await client.logout(call);
+    }
     ctx.reporter.ok('Logged out of the tailnet');
     return { changed: true };
   } catch (error) {
