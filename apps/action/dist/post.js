@@ -73375,6 +73375,9 @@ async function instantSync(ctx, o2) {
   };
   const watcher = watch(folderPath, {
     ignoreInitial: true,
+    // chokidar holds events back 100 ms to merge an editor's delete-and-recreate; Syncthing
+    // sorts that out itself, and the wait is most of an edit's way to the other machines.
+    atomic: false,
     ignored: (p) => SYNCTHING_OWN.test(path20.relative(folderPath, p))
   });
   watcher.on("all", (_event, file2) => changed(file2));

@@ -64,6 +64,9 @@ export async function instantSync(ctx: MeshContext, o: InstantSyncOptions): Prom
 
   const watcher = watch(folderPath, {
     ignoreInitial: true,
+    // chokidar holds events back 100 ms to merge an editor's delete-and-recreate; Syncthing
+    // sorts that out itself, and the wait is most of an edit's way to the other machines.
+    atomic: false,
     ignored: (p: string) => SYNCTHING_OWN.test(path.relative(folderPath, p)),
   });
   watcher.on('all', (_event, file) => changed(file));
