@@ -71033,13 +71033,7 @@ async function serveVouches(ctx, o2) {
   const port = o2.port ?? VOUCH_PORT;
   const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
   const server = createServer((req, res) => {
-    answer(ctx, api, req).then(({ status, body }) => {
-      reply(res, status, body);
-      o2.onAnswer?.(
-        `${plainAddress(req.socket.remoteAddress)}:${req.socket.remotePort ?? 0}`,
-        status === 200 ? "vouched" : "refused"
-      );
-    }).catch((error62) => {
+    answer(ctx, api, req).then(({ status, body }) => reply(res, status, body)).catch((error62) => {
       reply(res, 500, { error: "internal error" });
       o2.onError?.(error62);
     });

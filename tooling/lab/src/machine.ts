@@ -54,8 +54,6 @@ export interface MachineOptions {
   binds?: ReadonlyArray<{ from: string; to: string }>;
   /** Where nspawn's and the machine's console output goes (the boot log). */
   logPath: string;
-  /** Extra nspawn arguments (the WSL2 role's markers, for example). */
-  nspawnArgs?: readonly string[];
   /** Files written into the machine's root before its first boot (path inside → content). */
   files?: Readonly<Record<string, string>>;
   /** @default 90000 (ms) */
@@ -153,7 +151,6 @@ export class SystemdMachine {
       '--capability=CAP_NET_ADMIN',
       '--console=pipe',
       ...(o.binds ?? []).map((b) => `--bind-ro=${b.from}:${b.to}`),
-      ...(o.nspawnArgs ?? []),
       '--boot',
     ];
     try {

@@ -14,8 +14,6 @@ export interface ServeVouchesOptions {
   recheckMs?: number;
   /** Called once listening on `ip:port` (again after the address changed). */
   onListening?: (address: string) => void;
-  /** Called for each question answered or refused (caller `ip:port`, what it was told). */
-  onAnswer?: (caller: string, outcome: 'vouched' | 'refused') => void;
   onError?: (error: unknown) => void;
 }
 
@@ -91,13 +89,7 @@ export async function serveVouches(ctx: MeshContext, o: ServeVouchesOptions): Pr
   const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
   const server = createServer((req, res) => {
     answer(ctx, api, req)
-      .then(({ status, body }) => {
-        reply(res, status, body);
-        o.onAnswer?.(
-          `${plainAddress(req.socket.remoteAddress)}:${req.socket.remotePort ?? 0}`,
-          status === 200 ? 'vouched' : 'refused',
-        );
-      })
+      .then(({ status, body }) => reply(res, status, body))
       .catch((error: unknown) => {
         reply(res, 500, { error: 'internal error' });
         o.onError?.(error);
