@@ -101,12 +101,26 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           ),
         ),
     )
-    .command(
-      'agent',
-      'Run the mesh agent in the foreground (setup installs it as a service)',
-      (y) =>
-        y.example('$0 agent', 'Vouch for this node and pair every node that joins, until stopped'),
-      (a) => run(async () => (await import('./commands/agent.js')).agent({ json: a.json }, out)),
+    .command('agent', 'The mesh agent (setup installs and starts it as a service)', (y) =>
+      y
+        .command(
+          'run',
+          'Run the agent in the foreground (what the mesh-agent service runs)',
+          (c) =>
+            c.example('$0 agent run', 'Vouch for this node, pair, rescan changes, until stopped'),
+          (a) =>
+            run(async () => (await import('./commands/agent.js')).agent({ json: a.json }, out)),
+        )
+        .command(
+          'status',
+          'Whether the agent runs, and what it last saw (exit 3 when it is not running)',
+          (c) => c.example('$0 agent status --json', 'Its published state, for scripts'),
+          (a) =>
+            run(async () =>
+              (await import('./commands/agent.js')).agentStatusCommand({ json: a.json }, out),
+            ),
+        )
+        .demandCommand(1, 'Name an agent command: run, status'),
     )
     .command(
       'status',

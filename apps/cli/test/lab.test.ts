@@ -210,6 +210,15 @@ describeLab('mesh CLI in the lab', () => {
       ).toBe(true);
       expect(r.exitCode).toBe(0);
     }
+    for (const h of MEMBERS) {
+      const a = await mesh(lab, h, ['agent', 'status', '--json']);
+      expect(a.exitCode, a.stdout).toBe(0);
+      expect(a.json).toMatchObject({
+        running: true,
+        fresh: true,
+        state: { vouchingOn: expect.stringMatching(/:874$/) },
+      });
+    }
     const hs = await mesh(lab, 'server', ['server', 'status', '--json']);
     expect(hs.exitCode, hs.stderr).toBe(0);
     expect(hs.json).toMatchObject({ service: 'running', healthy: true, online: 3 });
@@ -506,6 +515,48 @@ describeLab('mesh CLI in the lab', () => {
     expect((await st.config.devices.list()).map((d) => d.deviceID)).not.toContain(outsiderId);
     const human = await mesh(lab, 'server', ['peer']);
     expect(human.stdout + human.stderr).not.toContain(`Added outside`);
+  }, 300_000);
+
+  it('kill -9 of the agent, Syncthing or tailscaled: back and in sync with no command', async () => {
+    const wsl = lab.host('wsl');
+    const pidOf = async (service: string) =>
+      Number(
+        (
+          await readFile(
+            path.join(wsl.env['HOME'] as string, `.local/state/mesh/services/${service}.pid`),
+            'utf8',
+          ).catch(() => '0')
+        ).trim(),
+      );
+    const rss = (await readFile(`/proc/${await pidOf('mesh-agent')}/status`, 'utf8')).match(
+      /VmRSS:\s+(\d+) kB/,
+    )?.[1];
+    console.log(`[mesh lab] mesh agent RSS on wsl: ${Math.round(Number(rss) / 1024)} MiB`);
+    for (const service of ['mesh-agent', 'mesh-syncthing', 'mesh-tailscaled']) {
+      const before = await pidOf(service);
+      expect(before, service).toBeGreaterThan(0);
+      const t0 = Date.now();
+      process.kill(before, 'SIGKILL');
+      await until(`${service} back`, async () => {
+        const now = await pidOf(service);
+        return now > 0 && now !== before ? true : undefined;
+      });
+      const name = `after-kill-${service}.txt`;
+      await writeFile(path.join(sharedFolder(lab.host('server')), name), `${service}\n`);
+      await until(`${name} on wsl`, async () =>
+        (await readFile(path.join(sharedFolder(wsl), name), 'utf8').catch(() => '')) ===
+        `${service}\n`
+          ? true
+          : undefined,
+      );
+      await writeFile(path.join(sharedFolder(wsl), `back-${service}.txt`), 'back\n');
+      await until(`back-${service}.txt on the server`, () =>
+        readFile(path.join(sharedFolder(lab.host('server')), `back-${service}.txt`), 'utf8'),
+      );
+      time(`kill -9 ${service} on wsl -> syncing both ways again`, Date.now() - t0);
+    }
+    const s = await mesh(lab, 'wsl', ['status', '--json']);
+    expect(s.exitCode, s.stdout).toBe(0);
   }, 300_000);
 
   it('Syncthing stopped: mesh peer fails with exit 7, mesh status with 3', async () => {

@@ -17,7 +17,14 @@ export {
 export { toMeshError } from './map-error.js';
 export { type MeshPaths, type ResolvePathsOptions, resolveMeshPaths, underRoot } from './paths.js';
 export { type Reporter, silentReporter, type WaitHandle, waitFor } from './reporter.js';
-export { AGENT_SERVICE, type RunAgentOptions, runAgent } from './steps/agent.js';
+export {
+  AGENT_SERVICE,
+  type AgentStatus,
+  agentStatus,
+  type RunAgentOptions,
+  runAgent,
+} from './steps/agent.js';
+export type { AgentState } from './steps/agent-state.js';
 export {
   type ClientSetupOptions,
   type ClientSetupResult,

@@ -1,4 +1,4 @@
-import { runAgent } from '@mesh/core';
+import { agentStatus, ExitCode, runAgent } from '@mesh/core';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -34,4 +34,38 @@ export async function agent(_a: { json: boolean }, out: Output): Promise<number>
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** `mesh agent status`: the service, and what the agent last published (its state file). */
+export async function agentStatusCommand(_a: { json: boolean }, out: Output): Promise<number> {
+  const ctx = await context(out);
+  const s = await agentStatus(ctx);
+  out.section('Mesh Agent');
+  if (!s.running) out.line(`${out.colour('red', 'FAIL:')} the mesh agent is not running`);
+  else if (!s.fresh) out.warn('the agent runs, but has not reported for over 30 s');
+  else out.ok('the mesh agent is running');
+  const st = s.state;
+  if (st) {
+    out.fields([
+      ['Started', st.startedAt],
+      ['Last report', st.updatedAt],
+      ['Vouching on', st.vouchingOn ?? 'nowhere (not in the tailnet, or the port is taken)'],
+      [
+        'Last pairing',
+        st.lastPairing
+          ? `${st.lastPairing.at}: ${st.lastPairing.peers} peer(s), ${st.lastPairing.added} added, ${st.lastPairing.refused} refused`
+          : 'none yet',
+      ],
+      [
+        'Last rescan',
+        st.lastScan ? `${st.lastScan.at} (${st.lastScan.paths} path(s))` : 'none yet',
+      ],
+    ]);
+    for (const u of st.lastPairing?.unvouched ?? [])
+      out.warn(`${u.hostname} is not paired: ${u.reason}`);
+    for (const f of st.forgotten) out.info(`forgot ${f.name} at ${f.at}: its node left the mesh`);
+    for (const e of st.errors.slice(-3)) out.warn(`${e.at}: ${e.message}`);
+  }
+  out.result({ ok: s.running && s.fresh, ...s });
+  return s.running && s.fresh ? ExitCode.ok : ExitCode.unhealthy;
 }

@@ -28,7 +28,7 @@ export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<numb
     serverUrl: server,
     authKey,
     peer: a.peer,
-    agentExec: [...selfCommand(), 'agent'],
+    agentExec: [...selfCommand(), 'agent', 'run'],
   });
   if (r.peer) printPeerResult(r.peer, out);
   out.section(r.changed ? 'Setup Complete' : 'Already set up');

@@ -22,7 +22,7 @@ export async function serverSetup(a: ServerSetupArgs, out: Output): Promise<numb
     ...(a.postgres ? { postgres: a.postgres } : {}),
     ...(a.listen ? { listen: a.listen } : {}),
     ...(a.serverUrl ? { serverUrl: a.serverUrl } : {}),
-    agentExec: [...selfCommand(), 'agent'],
+    agentExec: [...selfCommand(), 'agent', 'run'],
   });
   out.section(r.changed ? 'Server setup complete' : 'Server already set up');
   out.fields([

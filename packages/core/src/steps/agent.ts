@@ -2,6 +2,12 @@ import type { MeshContext } from '../context.js';
 import { ensureService, serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { serveVouches } from '../trust/vouch-server.js';
+import {
+  type AgentState,
+  AgentStateWriter,
+  agentStateFresh,
+  readAgentState,
+} from './agent-state.js';
 import { forgetDeparted } from './departed.js';
 import { instantSync } from './instant-sync.js';
 import type { PairPeersResult } from './peer.js';
@@ -33,31 +39,67 @@ export interface RunAgentOptions {
  * Syncthing device to the other nodes' agents (the trust rule in the README), pairs this
  * machine with every node whose agent vouches (whenever a device knocks and every
  * `intervalMs`), has Syncthing rescan what changes in the shared folder at once, and forgets
- * the devices of nodes the control server stopped listing, after a grace period.
- * Runs until `signal` aborts.
+ * the devices of nodes the control server stopped listing, after a grace period. What it saw
+ * goes to its state file (`readAgentState`), which `mesh status` reads. Runs until `signal`
+ * aborts.
  */
 export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<void> {
   const { signal } = o;
+  const state = new AgentStateWriter(ctx);
+  const now = () => new Date().toISOString();
+  const onError = (error: unknown) => {
+    state.error(error instanceof Error ? error.message : String(error));
+    o.onError?.(error);
+  };
   await Promise.all([
+    state.run(signal),
     serveVouches(ctx, {
       signal,
-      ...(o.onListening ? { onListening: o.onListening } : {}),
-      ...(o.onError ? { onError: o.onError } : {}),
+      onListening: (address) => {
+        state.update((s) => {
+          s.vouchingOn = address;
+        });
+        o.onListening?.(address);
+      },
+      onError,
     }),
     watchPeers(ctx, {
       signal,
       intervalMs: o.intervalMs ?? 15_000,
-      ...(o.onPair ? { onPair: o.onPair } : {}),
-      ...(o.onError ? { onError: o.onError } : {}),
+      onPair: (r) => {
+        state.update((s) => {
+          s.lastPairing = {
+            at: now(),
+            peers: r.peers,
+            added: r.added.length,
+            refused: r.refused.length,
+            unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason })),
+          };
+        });
+        o.onPair?.(r);
+      },
+      onError,
     }),
     o.instantSync === false
       ? Promise.resolve()
-      : instantSync(ctx, { signal, ...(o.onError ? { onError: o.onError } : {}) }),
+      : instantSync(ctx, {
+          signal,
+          onScan: (paths) =>
+            state.update((s) => {
+              s.lastScan = { at: now(), paths: paths.length };
+            }),
+          onError,
+        }),
     forgetDeparted(ctx, {
       signal,
       graceMs: o.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1000,
-      ...(o.onForget ? { onForget: o.onForget } : {}),
-      ...(o.onError ? { onError: o.onError } : {}),
+      onForget: (d) => {
+        state.update((s) => {
+          s.forgotten = [...s.forgotten, { at: now(), ...d }].slice(-20);
+        });
+        o.onForget?.(d);
+      },
+      onError,
     }),
   ]);
 }
@@ -103,6 +145,21 @@ function agentEnv(ctx: MeshContext): Record<string, string> {
     if (wanted && v) env[k] = v;
   }
   return env;
+}
+
+/** What `mesh agent status` shows: the service, and what the agent last published. */
+export interface AgentStatus {
+  /** The service manager runs it. */
+  running: boolean;
+  /** Its state file was written within two heartbeats. */
+  fresh: boolean;
+  state: AgentState | undefined;
+}
+
+/** The agent's service state and its last published view. */
+export async function agentStatus(ctx: MeshContext): Promise<AgentStatus> {
+  const [running, state] = await Promise.all([agentRunning(ctx), readAgentState(ctx)]);
+  return { running, fresh: state !== undefined && agentStateFresh(state), state };
 }
 
 /** Whether the agent service runs on this machine (false when no manager knows it). */

@@ -6,7 +6,8 @@ import type { MeshContext } from '../context.js';
 import { toMeshError } from '../map-error.js';
 import { VOUCH_PORT } from '../trust/protocol.js';
 import { findTrusted, readTrustedDevices } from '../trust/trusted-devices.js';
-import { agentRunning } from './agent.js';
+import { agentStatus } from './agent.js';
+import type { AgentState } from './agent-state.js';
 import { SHARED_FOLDER_ID } from './constants.js';
 import { type ServerStatus, serverStatus } from './nodes.js';
 import { connectSyncthing, syncthingAnswers } from './syncthing.js';
@@ -49,6 +50,8 @@ export interface SyncthingPeerReport {
 export interface TrustReport {
   /** Whether the mesh agent (which vouches for this node) runs. */
   agent: boolean;
+  /** What the agent last published (its state file), when there is one. */
+  agentState?: AgentState;
   vouched: Array<{ deviceId: string; name: string }>;
   /** Added by a person with `mesh peer --device-id --yes`. */
   manual: Array<{ deviceId: string; name: string }>;
@@ -360,8 +363,10 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
  * shares with was vouched for by a node's agent or added by a person.
  */
 async function trustChecks(ctx: MeshContext, add: (c: StatusCheck) => void): Promise<TrustReport> {
+  const agent = await agentStatus(ctx);
   const report: TrustReport = {
-    agent: await agentRunning(ctx),
+    agent: agent.running,
+    ...(agent.state ? { agentState: agent.state } : {}),
     vouched: [],
     manual: [],
     untrusted: [],
@@ -380,6 +385,33 @@ async function trustChecks(ctx: MeshContext, add: (c: StatusCheck) => void): Pro
               : 'mesh client setup (it installs and starts the agent)',
         },
   );
+  const st = agent.state;
+  if (agent.running && (!st || !agent.fresh)) {
+    add({
+      section: 'trust',
+      name: 'agent-state',
+      level: 'warn',
+      message: 'The mesh agent has not reported for over 30 s (see mesh agent status)',
+    });
+  } else if (agent.running && st) {
+    if (!st.vouchingOn) {
+      add({
+        section: 'trust',
+        name: 'vouching',
+        level: 'fail',
+        message: `The mesh agent cannot vouch for this node${st.errors.length > 0 ? `: ${st.errors[st.errors.length - 1]?.message}` : ''}`,
+        fix: 'mesh agent status; is this node in the tailnet (mesh client join)?',
+      });
+    }
+    for (const u of st.lastPairing?.unvouched ?? []) {
+      add({
+        section: 'trust',
+        name: 'unpaired',
+        level: 'warn',
+        message: `${u.hostname} is not paired: ${u.reason} (run mesh status there)`,
+      });
+    }
+  }
   const start = await unprivilegedPortStart();
   if (start !== undefined && start <= VOUCH_PORT) {
     add({

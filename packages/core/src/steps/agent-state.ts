@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { readIfExists, writeFileAtomic } from '@mesh/platform';
+import { z } from 'zod';
+import type { MeshContext } from '../context.js';
+
+/** How many recent errors the state keeps. */
+const KEEP_ERRORS = 10;
+/** The agent rewrites its state at least this often; older means it is not running. */
+export const AGENT_HEARTBEAT_MS = 15_000;
+
+const AgentStateSchema = z.object({
+  version: z.literal(1),
+  pid: z.number(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  /** `ip:port` the agent vouches on, null while it cannot (not in the tailnet, port taken). */
+  vouchingOn: z.string().nullable(),
+  lastPairing: z
+    .object({
+      at: z.string(),
+      peers: z.number(),
+      added: z.number(),
+      refused: z.number(),
+      unvouched: z.array(z.object({ hostname: z.string(), reason: z.string() })),
+    })
+    .nullable(),
+  lastScan: z.object({ at: z.string(), paths: z.number() }).nullable(),
+  forgotten: z.array(z.object({ at: z.string(), name: z.string(), deviceId: z.string() })),
+  errors: z.array(z.object({ at: z.string(), message: z.string() })),
+});
+/** What the agent saw and when: no secret, readable by the user. */
+export type AgentState = z.infer<typeof AgentStateSchema>;
+
+export function agentStateFile(ctx: MeshContext): string {
+  return path.join(ctx.paths.stateDir, 'agent-state.json');
+}
+
+/** The agent's last published state, or undefined when there is none (or it is unreadable). */
+export async function readAgentState(ctx: MeshContext): Promise<AgentState | undefined> {
+  const text = await readIfExists(agentStateFile(ctx)).catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return AgentStateSchema.parse(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `state` was written within two heartbeats. */
+export function agentStateFresh(state: AgentState, now = Date.now()): boolean {
+  return now - Date.parse(state.updatedAt) <= 2 * AGENT_HEARTBEAT_MS;
+}
+
+/**
+ * Keeps the agent's state file: changes go to disk at most once a second (atomically, 0644),
+ * and a heartbeat rewrites it every {@link AGENT_HEARTBEAT_MS} so readers can tell it is alive.
+ */
+export class AgentStateWriter {
+  #ctx: MeshContext;
+  #state: AgentState;
+  #timer: NodeJS.Timeout | undefined;
+  #writing = Promise.resolve();
+
+  constructor(ctx: MeshContext) {
+    this.#ctx = ctx;
+    const now = new Date().toISOString();
+    this.#state = {
+      version: 1,
+      pid: process.pid,
+      startedAt: now,
+      updatedAt: now,
+      vouchingOn: null,
+      lastPairing: null,
+      lastScan: null,
+      forgotten: [],
+      errors: [],
+    };
+  }
+
+  update(change: (s: AgentState) => void): void {
+    change(this.#state);
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, 1000);
+  }
+
+  error(message: string): void {
+    this.update((s) => {
+      s.errors = [...s.errors, { at: new Date().toISOString(), message }].slice(-KEEP_ERRORS);
+    });
+  }
+
+  /** Writes now; a failed write is retried by the next one. */
+  flush(): Promise<void> {
+    this.#state.updatedAt = new Date().toISOString();
+    const text = `${JSON.stringify(this.#state, null, 2)}\n`;
+    this.#writing = this.#writing
+      .then(() => writeFileAtomic(agentStateFile(this.#ctx), text, { mode: 0o644, backup: false }))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    return this.#writing;
+  }
+
+  /** Heartbeats until `signal` aborts, then writes a last time. */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.flush();
+    const beat = setInterval(() => void this.flush(), AGENT_HEARTBEAT_MS);
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    clearInterval(beat);
+    clearTimeout(this.#timer);
+    await this.flush();
+  }
+}
