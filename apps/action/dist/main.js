@@ -63375,6 +63375,9 @@ async function existingEnvFile(file2) {
   }
 }
 
+// ../../packages/core/src/steps/agent.ts
+import { setTimeout as sleep9 } from "timers/promises";
+
 // ../../packages/core/src/internal/services.ts
 import path15 from "path";
 function servicesDir(ctx) {
@@ -71668,9 +71671,28 @@ async function forgetDeparted(ctx, o2) {
     } catch (error62) {
       o2.onError?.(toMeshError(error62, "forgetting departed nodes"));
     }
-    const every = o2.intervalMs ?? Math.min(3e4, Math.max(1e3, (o2.graceMs ?? 6e5) / 2));
-    await sleep7(every, void 0, { signal: o2.signal }).catch(() => void 0);
+    const every2 = o2.intervalMs ?? Math.min(3e4, Math.max(1e3, (o2.graceMs ?? 6e5) / 2));
+    await sleep7(every2, void 0, { signal: o2.signal }).catch(() => void 0);
   }
+}
+
+// ../../packages/core/src/steps/heal.ts
+async function resumePaused(ctx, folderId = SHARED_FOLDER_ID) {
+  const st = await connectSyncthing(ctx);
+  const resumed = [];
+  const devices = await st.client.config.devices.list();
+  for (const d of devices) {
+    if (d.paused && !sameDeviceId(d.deviceID, st.deviceId)) {
+      await st.client.system.resume({ device: d.deviceID });
+      resumed.push(d.name || d.deviceID.slice(0, 7));
+    }
+  }
+  const folder = await st.client.config.folders.get(folderId).catch(() => void 0);
+  if (folder?.paused) {
+    await st.client.config.folders.update(folderId, { paused: false });
+    resumed.push(`folder ${folderId}`);
+  }
+  return resumed;
 }
 
 // ../../packages/core/src/steps/instant-sync.ts
@@ -73950,6 +73972,13 @@ async function runAgent(ctx, o2) {
       }),
       onError
     }),
+    every(o2.intervalMs ?? 15e3, signal, async () => {
+      const resumed = await resumePaused(ctx).catch((error62) => {
+        onError(error62);
+        return [];
+      });
+      if (resumed.length > 0) o2.onResume?.(resumed);
+    }),
     forgetDeparted(ctx, {
       signal,
       graceMs: o2.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1e3,
@@ -73962,6 +73991,12 @@ async function runAgent(ctx, o2) {
       onError
     })
   ]);
+}
+async function every(ms, signal, task) {
+  while (!signal.aborted) {
+    await task();
+    await sleep9(ms, void 0, { signal }).catch(() => void 0);
+  }
 }
 async function ensureAgent(ctx, exec) {
   try {
@@ -74007,7 +74042,7 @@ async function agentRunning(ctx) {
 }
 
 // ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep9 } from "timers/promises";
+import { setTimeout as sleep10 } from "timers/promises";
 
 // ../../packages/headscale/src/binary.ts
 function resolveHeadscaleBinary(explicit) {
@@ -76518,7 +76553,7 @@ async function joinMesh(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error62.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep9(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep10(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error62;
       });
     }
@@ -76679,7 +76714,7 @@ async function saveJoinKey(ctx, key, file2) {
 }
 
 // ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep10 } from "timers/promises";
+import { setTimeout as sleep11 } from "timers/promises";
 var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
 async function leaveMesh(ctx) {
   const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -76702,7 +76737,7 @@ async function leaveMesh(ctx) {
       if (!/closed network connection|connection reset|EOF/i.test(error62.message)) {
         throw error62;
       }
-      await sleep10(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
       await client.logout(call);
     }
     ctx.reporter.ok("Logged out of the tailnet");
@@ -77029,8 +77064,42 @@ async function meshStatus(ctx, o2 = {}) {
         level: up > 0 ? "ok" : "warn",
         message: `Connected peers: ${up}/${syncthing.connected.length}`
       });
+      const paused = devices.filter((d) => d.paused && d.deviceID !== st.deviceId);
+      if (paused.length > 0) {
+        add({
+          section: "syncthing",
+          name: "paused",
+          level: "fail",
+          message: `${paused.length} device(s) paused, nothing syncs with them: ${paused.map((d) => d.name || d.deviceID.slice(0, 7)).join(", ")}`,
+          fix: "the mesh agent resumes them within 15 s (mesh agent status); or resume them in Syncthing"
+        });
+      }
       try {
-        const f = await st.client.db.status(SHARED_FOLDER_ID);
+        const [f, folderConfig, errors] = await Promise.all([
+          st.client.db.status(SHARED_FOLDER_ID),
+          st.client.config.folders.get(SHARED_FOLDER_ID),
+          st.client.folder.errors(SHARED_FOLDER_ID).catch(() => void 0)
+        ]);
+        if (folderConfig.paused) {
+          add({
+            section: "syncthing",
+            name: "folder-paused",
+            level: "fail",
+            message: `Folder ${SHARED_FOLDER_ID} is paused: nothing in it syncs`,
+            fix: "the mesh agent resumes it within 15 s (mesh agent status); or resume it in Syncthing"
+          });
+        }
+        const failing = errors?.errors ?? [];
+        if (f.error || failing.length > 0) {
+          const first = failing[0];
+          add({
+            section: "syncthing",
+            name: "folder-errors",
+            level: "fail",
+            message: f.error ? `Folder ${SHARED_FOLDER_ID} stopped: ${f.error}` : `${failing.length} file(s) of ${SHARED_FOLDER_ID} cannot sync, e.g. ${first?.path}: ${first?.error}`,
+            fix: `fix the cause in ${ctx.paths.sharedFolder} (space, permissions, the .stfolder marker); Syncthing retries by itself`
+          });
+        }
         syncthing.folder = {
           id: SHARED_FOLDER_ID,
           state: f.state,
@@ -77060,6 +77129,26 @@ async function meshStatus(ctx, o2 = {}) {
   }
   const trust = await trustChecks(ctx, add);
   const serverUrl2 = ctx.settings.serverUrl ?? await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
+  if (serverUrl2 && ctx.role !== "server") {
+    const up = await new HeadscaleClient({ rest: { url: serverUrl2, timeout: 3e3 } }).health({ timeout: 3e3 }).then(
+      () => true,
+      () => false
+    );
+    add(
+      up ? {
+        section: "headscale",
+        name: "reachable",
+        level: "ok",
+        message: `Headscale at ${serverUrl2} answers`
+      } : {
+        section: "headscale",
+        name: "reachable",
+        level: "fail",
+        message: `Headscale at ${serverUrl2} does not answer: machines cannot join or change; existing paths keep working for a while`,
+        fix: "on the server: mesh server status (sudo systemctl restart headscale)"
+      }
+    );
+  }
   add(
     serverUrl2 ? {
       section: "configuration",
@@ -77220,7 +77309,7 @@ async function listConflicts(ctx) {
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep11 } from "timers/promises";
+import { setTimeout as sleep12 } from "timers/promises";
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
     AbortSignal.timeout(o2.timeout ?? 3e5),
@@ -77267,7 +77356,7 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep11(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep12(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error62) {
     wait.fail(progress);
@@ -77339,7 +77428,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep12 } from "timers/promises";
+import { setTimeout as sleep13 } from "timers/promises";
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
   if (IPV4.test(host) || host.includes(":")) return host;
@@ -77386,7 +77475,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep12(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep13(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();

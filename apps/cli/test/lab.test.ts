@@ -517,6 +517,68 @@ describeLab('mesh CLI in the lab', () => {
     expect(human.stdout + human.stderr).not.toContain(`Added outside`);
   }, 300_000);
 
+  it('paused devices fail status by name, and the agent resumes them', async () => {
+    const win = await syncthingOf(lab, 'windows', GUI.windows);
+    const self = (await win.system.status()).myID;
+    await win.system.pause();
+    const s = await mesh(lab, 'windows', ['status', '--json']);
+    expect(s.exitCode).toBe(3);
+    const fail = failing(s.json);
+    expect(fail.find((c) => c.name === 'paused')?.message).toMatch(/paused.*server/);
+    const t0 = Date.now();
+    await until(
+      'the agent resuming them',
+      async () =>
+        (await win.config.devices.list()).some((d) => d.paused && d.deviceID !== self)
+          ? undefined
+          : true,
+      60_000,
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}; agent log:\n${await agentLogTail('windows')}`);
+    });
+    time('devices paused -> resumed by the agent', Date.now() - t0);
+    expect((await mesh(lab, 'windows', ['status', '--json'])).exitCode).toBe(0);
+  }, 120_000);
+
+  it('Headscale down, seen from a client: status fails naming it; fine again once it runs', async () => {
+    const server = lab.host('server');
+    const pidFile = path.join(
+      server.env['HOME'] as string,
+      '.local/state/mesh/services/mesh-headscale.supervisor.pid',
+    );
+    process.kill(Number((await readFile(pidFile, 'utf8')).trim()), 'SIGTERM');
+    await until('Headscale down', async () => ((await exists(pidFile)) ? undefined : true), 30_000);
+    const s = await mesh(lab, 'wsl', ['status', '--json']);
+    expect(s.exitCode).toBe(3);
+    expect(failing(s.json).find((c) => c.name === 'reachable')?.message).toContain(SERVER_URL);
+    expect((await mesh(lab, 'server', ['server', 'setup'])).exitCode).toBe(0);
+    expect((await mesh(lab, 'wsl', ['status', '--json'])).exitCode).toBe(0);
+  }, 120_000);
+
+  it("a folder that stopped is named with Syncthing's reason", async () => {
+    const wsl = lab.host('wsl');
+    const marker = path.join(sharedFolder(wsl), '.stfolder');
+    await rm(marker, { recursive: true, force: true });
+    const st = await syncthingOf(lab, 'wsl', GUI.wsl);
+    await st.db.scan({ folder: 'opt-shared' }).catch(() => undefined);
+    const s = await until('the folder error in status', async () => {
+      const r = await mesh(lab, 'wsl', ['status', '--json']);
+      return r.exitCode === 3 && failing(r.json).some((c) => c.name === 'folder-errors')
+        ? r
+        : undefined;
+    });
+    expect(failing(s.json).find((c) => c.name === 'folder-errors')?.message).toMatch(/marker/);
+    await mkdir(marker);
+    await until(
+      'the folder running again',
+      async () => {
+        await st.db.scan({ folder: 'opt-shared' }).catch(() => undefined);
+        return (await mesh(lab, 'wsl', ['status', '--json'])).exitCode === 0 ? true : undefined;
+      },
+      120_000,
+    );
+  }, 240_000);
+
   it('kill -9 of the agent, Syncthing or tailscaled: back and in sync with no command', async () => {
     const wsl = lab.host('wsl');
     const pidOf = async (service: string) =>
@@ -639,6 +701,22 @@ async function listing(dir: string): Promise<string[]> {
     }),
   );
   return rows.sort();
+}
+
+/** The failed checks of a `mesh status --json` document. */
+function failing(doc: unknown): Array<{ name: string; message: string; fix?: string }> {
+  const checks = (doc as { checks?: Array<{ name: string; level: string; message: string }> })
+    ?.checks;
+  return (checks ?? []).filter((c) => c.level === 'fail');
+}
+
+/** The last lines of a host's agent log (for a failure message). */
+async function agentLogTail(host: string): Promise<string> {
+  const log = path.join(
+    lab.host(host).env['HOME'] as string,
+    '.local/state/mesh/services/mesh-agent.log',
+  );
+  return (await readFile(log, 'utf8').catch(() => '(no log)')).split('\n').slice(-15).join('\n');
 }
 
 /** Waits until the agent of `host` logged that it refused `deviceId`. */

@@ -24,6 +24,7 @@ export async function agent(_a: { json: boolean }, out: Output): Promise<number>
         for (const a of r.updated) log(`updated ${a.name} to ${a.address}`);
         for (const x of r.refused) log(`refused ${x.deviceId.slice(0, 7)}...: ${x.reason}`);
       },
+      onResume: (what) => log(`resumed ${what.join(', ')}`),
       onForget: (d) =>
         log(`forgot ${d.name} (${d.deviceId.slice(0, 7)}...): its node left the mesh`),
       onError: (error) => log(`warning: ${error instanceof Error ? error.message : String(error)}`),

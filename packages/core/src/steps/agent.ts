@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MeshContext } from '../context.js';
 import { ensureService, serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
@@ -9,6 +10,7 @@ import {
   readAgentState,
 } from './agent-state.js';
 import { forgetDeparted } from './departed.js';
+import { resumePaused } from './heal.js';
 import { instantSync } from './instant-sync.js';
 import type { PairPeersResult } from './peer.js';
 import { watchPeers } from './watch.js';
@@ -29,6 +31,8 @@ export interface RunAgentOptions {
    */
   forgetAfterMs?: number;
   onForget?: (device: { deviceId: string; name: string }) => void;
+  /** Called with what the agent resumed (paused devices, a paused folder). */
+  onResume?: (what: readonly string[]) => void;
   onListening?: (address: string) => void;
   onPair?: (result: PairPeersResult) => void;
   onError?: (error: unknown) => void;
@@ -39,7 +43,8 @@ export interface RunAgentOptions {
  * Syncthing device to the other nodes' agents (the trust rule in the README), pairs this
  * machine with every node whose agent vouches (whenever a device knocks and every
  * `intervalMs`), has Syncthing rescan what changes in the shared folder at once, and forgets
- * the devices of nodes the control server stopped listing, after a grace period. What it saw
+ * the devices of nodes the control server stopped listing, after a grace period; it resumes
+ * paused devices and a paused shared folder, which Mesh never pauses itself. What it saw
  * goes to its state file (`readAgentState`), which `mesh status` reads. Runs until `signal`
  * aborts.
  */
@@ -90,6 +95,13 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
             }),
           onError,
         }),
+    every(o.intervalMs ?? 15_000, signal, async () => {
+      const resumed = await resumePaused(ctx).catch((error: unknown) => {
+        onError(error);
+        return [];
+      });
+      if (resumed.length > 0) o.onResume?.(resumed);
+    }),
     forgetDeparted(ctx, {
       signal,
       graceMs: o.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1000,
@@ -102,6 +114,14 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
       onError,
     }),
   ]);
+}
+
+/** Runs `task` now and every `ms` until `signal` aborts; runs never overlap. */
+async function every(ms: number, signal: AbortSignal, task: () => Promise<void>): Promise<void> {
+  while (!signal.aborted) {
+    await task();
+    await sleep(ms, undefined, { signal }).catch(() => undefined);
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { HeadscaleClient } from '@mesh/headscale';
 import { readSavedServerUrl } from '@mesh/platform';
 import { findConflicts, sameDeviceId } from '@mesh/syncthing-client';
 import { LocalApiClient } from '@mesh/tailscale';
@@ -273,8 +274,44 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
         level: up > 0 ? 'ok' : 'warn',
         message: `Connected peers: ${up}/${syncthing.connected.length}`,
       });
+      const paused = devices.filter((d) => d.paused && d.deviceID !== st.deviceId);
+      if (paused.length > 0) {
+        add({
+          section: 'syncthing',
+          name: 'paused',
+          level: 'fail',
+          message: `${paused.length} device(s) paused, nothing syncs with them: ${paused.map((d) => d.name || d.deviceID.slice(0, 7)).join(', ')}`,
+          fix: 'the mesh agent resumes them within 15 s (mesh agent status); or resume them in Syncthing',
+        });
+      }
       try {
-        const f = await st.client.db.status(SHARED_FOLDER_ID);
+        const [f, folderConfig, errors] = await Promise.all([
+          st.client.db.status(SHARED_FOLDER_ID),
+          st.client.config.folders.get(SHARED_FOLDER_ID),
+          st.client.folder.errors(SHARED_FOLDER_ID).catch(() => undefined),
+        ]);
+        if (folderConfig.paused) {
+          add({
+            section: 'syncthing',
+            name: 'folder-paused',
+            level: 'fail',
+            message: `Folder ${SHARED_FOLDER_ID} is paused: nothing in it syncs`,
+            fix: 'the mesh agent resumes it within 15 s (mesh agent status); or resume it in Syncthing',
+          });
+        }
+        const failing = errors?.errors ?? [];
+        if (f.error || failing.length > 0) {
+          const first = failing[0];
+          add({
+            section: 'syncthing',
+            name: 'folder-errors',
+            level: 'fail',
+            message: f.error
+              ? `Folder ${SHARED_FOLDER_ID} stopped: ${f.error}`
+              : `${failing.length} file(s) of ${SHARED_FOLDER_ID} cannot sync, e.g. ${first?.path}: ${first?.error}`,
+            fix: `fix the cause in ${ctx.paths.sharedFolder} (space, permissions, the .stfolder marker); Syncthing retries by itself`,
+          });
+        }
         syncthing.folder = {
           id: SHARED_FOLDER_ID,
           state: f.state,
@@ -308,6 +345,31 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
   // Configuration.
   const serverUrl =
     ctx.settings.serverUrl ?? (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
+  if (serverUrl && ctx.role !== 'server') {
+    // The server checks its own Headscale above; a client asks it like tailscaled does.
+    const up = await new HeadscaleClient({ rest: { url: serverUrl, timeout: 3000 } })
+      .health({ timeout: 3000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    add(
+      up
+        ? {
+            section: 'headscale',
+            name: 'reachable',
+            level: 'ok',
+            message: `Headscale at ${serverUrl} answers`,
+          }
+        : {
+            section: 'headscale',
+            name: 'reachable',
+            level: 'fail',
+            message: `Headscale at ${serverUrl} does not answer: machines cannot join or change; existing paths keep working for a while`,
+            fix: 'on the server: mesh server status (sudo systemctl restart headscale)',
+          },
+    );
+  }
   add(
     serverUrl
       ? {
