@@ -242,7 +242,10 @@ describeLab('mesh CLI in the lab', () => {
       const r = await mesh(lab, host, args);
       time(`again: ${host} ${args.slice(0, 2).join(' ')}`, r.ms);
       expect(r.exitCode, `${host} ${args.join(' ')}: ${r.stderr}`).toBe(0);
-      expect(r.json, `${host} ${args.join(' ')}`).toMatchObject({ changed: false });
+      expect(
+        r.json,
+        `${host} ${args.join(' ')}: ${JSON.stringify((r.json as { changes?: unknown })?.changes)}`,
+      ).toMatchObject({ changed: false });
     }
   }, 400_000);
 

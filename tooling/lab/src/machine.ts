@@ -262,9 +262,13 @@ export async function waitForMachine(
       machineCommand('systemctl', ['is-system-running', '--wait']),
       { timeout: Math.max(1000, until - Date.now()) },
     );
-  // systemd answers only once its bus is up; before that systemctl cannot connect.
+  // systemd answers only once its bus is up (before that systemctl cannot connect, or says
+  // "offline" while /run/systemd/system is not there yet).
   let r = await ask();
-  while (/connect to bus/i.test(r.stderr) && Date.now() < until) {
+  while (
+    (/connect to bus/i.test(r.stderr) || r.stdout.trim() === 'offline') &&
+    Date.now() < until
+  ) {
     await sleep(100);
     r = await ask();
   }
