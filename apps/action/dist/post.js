@@ -71057,7 +71057,8 @@ async function serveVouches(ctx, o2) {
           }
         }
       }
-      await sleep4(o2.recheckMs ?? 5e3, void 0, { signal: o2.signal }).catch(() => void 0);
+      const wait = bound ? o2.recheckMs ?? 5e3 : 1e3;
+      await sleep4(wait, void 0, { signal: o2.signal }).catch(() => void 0);
     }
   } finally {
     await close();
@@ -77201,14 +77202,22 @@ async function trustChecks(ctx, add) {
       message: "The mesh agent has not reported for over 30 s (see mesh agent status)"
     });
   } else if (agent.running && st) {
+    const starting = Date.now() - Date.parse(st.startedAt) < 3e4;
     if (!st.vouchingOn) {
-      add({
-        section: "trust",
-        name: "vouching",
-        level: "fail",
-        message: `The mesh agent cannot vouch for this node${st.errors.length > 0 ? `: ${st.errors[st.errors.length - 1]?.message}` : ""}`,
-        fix: "mesh agent status; is this node in the tailnet (mesh client join)?"
-      });
+      add(
+        starting ? {
+          section: "trust",
+          name: "vouching",
+          level: "warn",
+          message: "The mesh agent is starting: it does not vouch for this node yet"
+        } : {
+          section: "trust",
+          name: "vouching",
+          level: "fail",
+          message: "The mesh agent cannot vouch for this node: no other machine can pair with it",
+          fix: "mesh agent status shows why; is this node in the tailnet (mesh client join)?"
+        }
+      );
     }
     for (const u2 of st.lastPairing?.unvouched ?? []) {
       add({

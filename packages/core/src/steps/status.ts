@@ -456,14 +456,27 @@ async function trustChecks(ctx: MeshContext, add: (c: StatusCheck) => void): Pro
       message: 'The mesh agent has not reported for over 30 s (see mesh agent status)',
     });
   } else if (agent.running && st) {
+    // Right after a start or a reboot the tailnet may not be up yet: the agent binds its
+    // port within seconds of that, so only a lasting gap is a failure.
+    const starting = Date.now() - Date.parse(st.startedAt) < 30_000;
     if (!st.vouchingOn) {
-      add({
-        section: 'trust',
-        name: 'vouching',
-        level: 'fail',
-        message: `The mesh agent cannot vouch for this node${st.errors.length > 0 ? `: ${st.errors[st.errors.length - 1]?.message}` : ''}`,
-        fix: 'mesh agent status; is this node in the tailnet (mesh client join)?',
-      });
+      add(
+        starting
+          ? {
+              section: 'trust',
+              name: 'vouching',
+              level: 'warn',
+              message: 'The mesh agent is starting: it does not vouch for this node yet',
+            }
+          : {
+              section: 'trust',
+              name: 'vouching',
+              level: 'fail',
+              message:
+                'The mesh agent cannot vouch for this node: no other machine can pair with it',
+              fix: 'mesh agent status shows why; is this node in the tailnet (mesh client join)?',
+            },
+      );
     }
     for (const u of st.lastPairing?.unvouched ?? []) {
       add({

@@ -10,7 +10,7 @@ export interface ServeVouchesOptions {
   signal: AbortSignal;
   /** @default VOUCH_PORT (tests on loopback may pick another) */
   port?: number;
-  /** How often the tailnet address is checked for a change, in ms. @default 5000 */
+  /** How often the tailnet address is checked for a change, in ms (1 s until it listens). @default 5000 */
   recheckMs?: number;
   /** Called once listening on `ip:port` (again after the address changed). */
   onListening?: (address: string) => void;
@@ -139,7 +139,9 @@ export async function serveVouches(ctx: MeshContext, o: ServeVouchesOptions): Pr
           }
         }
       }
-      await sleep(o.recheckMs ?? 5000, undefined, { signal: o.signal }).catch(() => undefined);
+      // Until it listens, look again soon: other nodes cannot pair with this one meanwhile.
+      const wait = bound ? (o.recheckMs ?? 5000) : 1000;
+      await sleep(wait, undefined, { signal: o.signal }).catch(() => undefined);
     }
   } finally {
     await close();
