@@ -197,6 +197,21 @@ describeLab('mesh CLI in the lab', () => {
         }),
       ),
     );
+    // Files can also travel through the server; the agents pair every two members directly.
+    const ids = await memberDevices();
+    const t1 = Date.now();
+    for (const h of MEMBERS) {
+      const st = await syncthingOf(lab, h, GUI[h]);
+      await until(
+        `${h} paired with every other member`,
+        async () => {
+          const have = new Set((await st.config.devices.list()).map((d) => d.deviceID));
+          return MEMBERS.every((o) => o === h || have.has(ids[o].deviceId)) ? true : undefined;
+        },
+        60_000,
+      );
+    }
+    time('every member paired with every other (after the files)', Date.now() - t1);
   }, 400_000);
 
   it('mesh status --json reports healthy on every member', async () => {

@@ -140,16 +140,24 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
     await writeFile(path.join(lab.host('wsl').root, 'home/dev/.ssh/authorized_keys'), pub);
     await on('wsl', 'chown', ['dev:dev', '/home/dev/.ssh/authorized_keys']);
     const ip = (await on('wsl', 'tailscale', ['ip', '-4'])).stdout.trim();
-    const login = await on('server', 'ssh', [
-      '-p',
-      '2222',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'StrictHostKeyChecking=accept-new',
-      `dev@${ip}`,
-      'whoami',
-    ]);
+    // sshd may still be settling after the restart onto 2222: a few tries, a second apart.
+    const login = await until(
+      'ssh -p 2222 dev@wsl',
+      async () => {
+        const r = await on('server', 'ssh', [
+          '-p',
+          '2222',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'StrictHostKeyChecking=accept-new',
+          `dev@${ip}`,
+          'whoami',
+        ]);
+        return r.stdout.trim() === 'dev' ? r : undefined;
+      },
+      30_000,
+    );
     expect(login.stdout.trim(), login.stderr).toBe('dev');
   }, 120_000);
 
