@@ -538,8 +538,26 @@ describeLab('mesh CLI in the lab', () => {
   it('paused devices fail status by name, and the agent resumes them', async () => {
     const win = await syncthingOf(lab, 'windows', GUI.windows);
     const self = (await win.system.status()).myID;
-    await win.system.pause();
-    const s = await mesh(lab, 'windows', ['status', '--json']);
+    // The agent is held still while status looks, or it may resume them first.
+    const agentPid = Number(
+      (
+        await readFile(
+          path.join(
+            lab.host('windows').env['HOME'] as string,
+            '.local/state/mesh/services/mesh-agent.pid',
+          ),
+          'utf8',
+        )
+      ).trim(),
+    );
+    process.kill(agentPid, 'SIGSTOP');
+    let s: Awaited<ReturnType<typeof mesh>>;
+    try {
+      await win.system.pause();
+      s = await mesh(lab, 'windows', ['status', '--json']);
+    } finally {
+      process.kill(agentPid, 'SIGCONT');
+    }
     expect(s.exitCode).toBe(3);
     const fail = failing(s.json);
     expect(fail.find((c) => c.name === 'paused')?.message).toMatch(/paused.*server/);
