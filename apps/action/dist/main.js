@@ -73758,17 +73758,28 @@ async function applyPlan(st, folderId, plan) {
   }
   for (const x of plan.refused) await c3.cluster.pending.dismissDevice(x.deviceId);
 }
-async function untrustedDevices(ctx, st) {
+async function classifyDevices(ctx, st) {
   const [devices, trusted] = await Promise.all([
     st.client.config.devices.list(),
     readTrustedDevices(ctx)
   ]);
-  return devices.filter((d) => !sameDeviceId(d.deviceID, st.deviceId) && !findTrusted(trusted, d.deviceID)).map((d) => ({ deviceId: d.deviceID, name: d.name ?? "", addresses: d.addresses ?? [] }));
+  const out = {
+    vouched: [],
+    manual: [],
+    untrusted: []
+  };
+  for (const d of devices) {
+    if (sameDeviceId(d.deviceID, st.deviceId)) continue;
+    const t = findTrusted(trusted, d.deviceID);
+    const entry = { deviceId: d.deviceID, name: d.name ?? "", addresses: d.addresses ?? [] };
+    out[!t ? "untrusted" : t.how === "manual" ? "manual" : "vouched"].push(entry);
+  }
+  return out;
 }
 async function pruneUntrusted(ctx) {
   const paired = await pairPeers(ctx);
   const st = await requireSyncthing(ctx);
-  const removed = await untrustedDevices(ctx, st);
+  const removed = (await classifyDevices(ctx, st)).untrusted;
   try {
     for (const d of removed) {
       await st.client.config.devices.remove(d.deviceId);
@@ -77260,17 +77271,9 @@ async function trustChecks(ctx, add) {
   try {
     const st2 = await connectSyncthing(ctx);
     if (!await syncthingAnswers(st2)) return report;
-    const [devices, trusted] = await Promise.all([
-      st2.client.config.devices.list(),
-      readTrustedDevices(ctx)
-    ]);
-    for (const d of devices) {
-      if (sameDeviceId(d.deviceID, st2.deviceId)) continue;
-      const entry = { deviceId: d.deviceID, name: d.name ?? "" };
-      const t = findTrusted(trusted, d.deviceID);
-      if (!t) report.untrusted.push(entry);
-      else if (t.how === "manual") report.manual.push(entry);
-      else report.vouched.push(entry);
+    const byTrust = await classifyDevices(ctx, st2);
+    for (const k of ["vouched", "manual", "untrusted"]) {
+      report[k] = byTrust[k].map(({ deviceId, name }) => ({ deviceId, name }));
     }
   } catch (error62) {
     const e = toMeshError(error62);

@@ -172,25 +172,37 @@ async function applyPlan(st: LocalSyncthing, folderId: string, plan: PeerPlan): 
   for (const x of plan.refused) await c.cluster.pending.dismissDevice(x.deviceId);
 }
 
-/** A Syncthing device in this machine's config that nothing vouched for and no person added. */
+/** A Syncthing device of this machine's config (not its own). */
 export interface UntrustedDevice {
   deviceId: string;
   name: string;
   addresses: string[];
 }
 
-/** Devices this machine's Syncthing talks to without a vouch or a manual `--yes` behind them. */
-export async function untrustedDevices(
+/**
+ * This machine's Syncthing devices by why they are trusted: vouched for by their node's
+ * agent, added by a person (`--device-id --yes`), or neither (untrusted).
+ */
+export async function classifyDevices(
   ctx: MeshContext,
   st: LocalSyncthing,
-): Promise<UntrustedDevice[]> {
+): Promise<Record<'vouched' | 'manual' | 'untrusted', UntrustedDevice[]>> {
   const [devices, trusted] = await Promise.all([
     st.client.config.devices.list(),
     readTrustedDevices(ctx),
   ]);
-  return devices
-    .filter((d) => !sameDeviceId(d.deviceID, st.deviceId) && !findTrusted(trusted, d.deviceID))
-    .map((d) => ({ deviceId: d.deviceID, name: d.name ?? '', addresses: d.addresses ?? [] }));
+  const out: Record<'vouched' | 'manual' | 'untrusted', UntrustedDevice[]> = {
+    vouched: [],
+    manual: [],
+    untrusted: [],
+  };
+  for (const d of devices) {
+    if (sameDeviceId(d.deviceID, st.deviceId)) continue;
+    const t = findTrusted(trusted, d.deviceID);
+    const entry = { deviceId: d.deviceID, name: d.name ?? '', addresses: d.addresses ?? [] };
+    out[!t ? 'untrusted' : t.how === 'manual' ? 'manual' : 'vouched'].push(entry);
+  }
+  return out;
 }
 
 /**
@@ -203,7 +215,7 @@ export async function pruneUntrusted(
 ): Promise<{ changed: boolean; removed: UntrustedDevice[]; paired: PairPeersResult }> {
   const paired = await pairPeers(ctx);
   const st = await requireSyncthing(ctx);
-  const removed = await untrustedDevices(ctx, st);
+  const removed = (await classifyDevices(ctx, st)).untrusted;
   try {
     for (const d of removed) {
       await st.client.config.devices.remove(d.deviceId);

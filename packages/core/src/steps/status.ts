@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { HeadscaleClient } from '@mesh/headscale';
 import { readSavedServerUrl } from '@mesh/platform';
-import { findConflicts, sameDeviceId } from '@mesh/syncthing-client';
+import { findConflicts } from '@mesh/syncthing-client';
 import { LocalApiClient } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { toMeshError } from '../map-error.js';
 import { VOUCH_PORT } from '../trust/protocol.js';
-import { findTrusted, readTrustedDevices } from '../trust/trusted-devices.js';
 import { agentStatus } from './agent.js';
 import type { AgentState } from './agent-state.js';
 import { SHARED_FOLDER_ID } from './constants.js';
 import { type ServerStatus, serverStatus } from './nodes.js';
+import { classifyDevices } from './peer.js';
 import { connectSyncthing, syncthingAnswers } from './syncthing.js';
 import { tailnetStatus } from './tailscale.js';
 
@@ -500,17 +500,9 @@ async function trustChecks(ctx: MeshContext, add: (c: StatusCheck) => void): Pro
   try {
     const st = await connectSyncthing(ctx);
     if (!(await syncthingAnswers(st))) return report;
-    const [devices, trusted] = await Promise.all([
-      st.client.config.devices.list(),
-      readTrustedDevices(ctx),
-    ]);
-    for (const d of devices) {
-      if (sameDeviceId(d.deviceID, st.deviceId)) continue;
-      const entry = { deviceId: d.deviceID, name: d.name ?? '' };
-      const t = findTrusted(trusted, d.deviceID);
-      if (!t) report.untrusted.push(entry);
-      else if (t.how === 'manual') report.manual.push(entry);
-      else report.vouched.push(entry);
+    const byTrust = await classifyDevices(ctx, st);
+    for (const k of ['vouched', 'manual', 'untrusted'] as const) {
+      report[k] = byTrust[k].map(({ deviceId, name }) => ({ deviceId, name }));
     }
   } catch (error) {
     const e = toMeshError(error);
