@@ -1,4 +1,4 @@
-import { app } from '@mesh/tsup-config';
+import { splitApp } from '@mesh/tsup-config';
 import { defineConfig } from 'tsup';
 
-export default defineConfig({ ...app, entry: { mesh: 'src/index.ts' } });
+export default defineConfig({ ...splitApp, entry: { mesh: 'src/index.ts' } });

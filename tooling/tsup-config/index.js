@@ -1,5 +1,6 @@
 // The one build configuration every package spreads into its tsup.config.ts.
 // Kept as plain JS so tsup can load it without compiling a workspace dependency.
+import { fileURLToPath } from 'node:url';
 
 /** @type {import('tsup').Options} */
 export const library = {
@@ -30,5 +31,27 @@ export const app = {
   // Bundled CommonJS dependencies (yargs helpers and friends) still call require().
   banner: {
     js: "import { createRequire as __meshCreateRequire } from 'node:module'; const require = __meshCreateRequire(import.meta.url);",
+  },
+};
+
+const packagesDir = fileURLToPath(new URL('../../packages/', import.meta.url));
+
+/**
+ * An app split into chunks that load on demand: each command imports only what it uses, so a
+ * quick command (`--version`, `status`) and the long-running agent do not carry the whole
+ * toolkit. The workspace libraries are compiled from their sources, module by module (their
+ * dist files are one module each, which cannot be split).
+ * @type {import('tsup').Options}
+ */
+export const splitApp = {
+  ...app,
+  splitting: true,
+  esbuildOptions(options) {
+    options.alias = Object.fromEntries(
+      ['core', 'headscale', 'tailscale', 'platform', 'syncthing-client'].map((name) => [
+        `@mesh/${name}`,
+        `${packagesDir}${name}/src/index.ts`,
+      ]),
+    );
   },
 };

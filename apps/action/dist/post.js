@@ -34830,6 +34830,7 @@ __export(src_exports, {
   MeshError: () => MeshError,
   SHARED_FOLDER_ID: () => SHARED_FOLDER_ID,
   VOUCH_PORT: () => VOUCH_PORT,
+  WINDOWS_NODE_PATH: () => WINDOWS_NODE_PATH,
   addDevice: () => addDevice,
   agentStatus: () => agentStatus,
   askVouch: () => askVouch,
@@ -34873,6 +34874,7 @@ __export(src_exports, {
   runAgent: () => runAgent,
   runMachineStep: () => runMachineStep,
   runMachineSteps: () => runMachineSteps,
+  safeParseDuration: () => safeParseDuration,
   saveJoinKey: () => saveJoinKey,
   serveVouches: () => serveVouches,
   serverStatus: () => serverStatus,
@@ -34888,6 +34890,7 @@ __export(src_exports, {
   waitForPeers: () => waitForPeers,
   wantsPairing: () => wantsPairing,
   watchPeers: () => watchPeers,
+  windowsAgentCommand: () => windowsAgentCommand,
   windowsHandOff: () => windowsHandOff,
   windowsSetupScript: () => windowsSetupScript
 });
@@ -42128,6 +42131,66 @@ function wslAutoStartAction(intent) {
     script: { test, apply }
   };
 }
+var MESH_AGENT_TASK_NAME = "Mesh Agent";
+var MESH_AGENT_TASK_DESCRIPTION = "Runs the mesh agent at logon: vouches for this node and pairs the shared folder";
+var BAD_PATH_CHARS = /["<>|?*\p{Cc}]/u;
+var BAD_ARG_CHARS = /["\p{Cc}]/u;
+function windowsCommandLine(args) {
+  return args.map((a2) => /\s/.test(a2) ? `"${a2}"` : a2).join(" ");
+}
+function psQuoteWithDoubleQuotes(value) {
+  if (!value.includes('"')) return psQuote(value);
+  return `(${psQuote(value.replace(/[{}]/g, "$&$&").replace(/"/g, "{0}"))} -f [char]34)`;
+}
+function validateMeshAgentTask(intent) {
+  const hint = "give the absolute Windows path of mesh.exe, or of node.exe and mesh.js";
+  const p = intent.program;
+  if (!/^[A-Za-z]:\\[^\\]/.test(p) || p.endsWith("\\") || BAD_PATH_CHARS.test(p.slice(2))) {
+    throw new PlatformConfigError(
+      "agent.program",
+      `not an absolute Windows path of a program: ${JSON.stringify(p)}`,
+      { hint }
+    );
+  }
+  if (intent.args.length === 0) {
+    throw new PlatformConfigError("agent.args", "no arguments (expected at least agent run)", {
+      hint
+    });
+  }
+  for (const arg of intent.args) {
+    if (arg === "" || BAD_ARG_CHARS.test(arg)) {
+      throw new PlatformConfigError(
+        "agent.args",
+        `not a usable argument: ${JSON.stringify(arg)} (empty, or with a quote or a line break)`,
+        { hint }
+      );
+    }
+    if (/\s/.test(arg) && arg.endsWith("\\")) {
+      throw new PlatformConfigError(
+        "agent.args",
+        `an argument with spaces cannot end in a backslash: ${JSON.stringify(arg)}`,
+        { hint }
+      );
+    }
+  }
+}
+function meshAgentTaskAction(intent) {
+  validateMeshAgentTask(intent);
+  const commandLine = windowsCommandLine(intent.args);
+  const program = psQuote(intent.program);
+  const args = psQuoteWithDoubleQuotes(commandLine);
+  const user = intent.user === void 0 ? "$env:USERNAME" : psQuote(intent.user);
+  const task = psQuote(MESH_AGENT_TASK_NAME);
+  const test = `(@(Get-ScheduledTask -TaskName ${task} -ErrorAction SilentlyContinue | Where-Object { @($_.Actions | Where-Object { $_.Execute -eq ${program} -and $_.Arguments -eq ${args} }).Count -gt 0 }).Count -gt 0)`;
+  const apply = `if ([Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) { throw 'the Mesh Agent task must be configured from a user session' }; $a = New-ScheduledTaskAction -Execute ${program} -Argument ${args}; $t = New-ScheduledTaskTrigger -AtLogOn -User ${user}; $s = New-ScheduledTaskSettingsSet -Hidden -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1); $p = New-ScheduledTaskPrincipal -UserId ${user} -LogonType Interactive -RunLevel Highest; Register-ScheduledTask -TaskName ${task} -Action $a -Trigger $t -Settings $s -Principal $p -Description ${psQuote(MESH_AGENT_TASK_DESCRIPTION)} -Force | Out-Null`;
+  return {
+    id: `task:${MESH_AGENT_TASK_NAME}`,
+    description: `scheduled task ${MESH_AGENT_TASK_NAME} (${intent.program} ${commandLine} at logon)`,
+    check: powershellCommand(`if (${test}) { exit 0 } else { exit 1 }`),
+    apply: [powershellCommand(apply)],
+    script: { test, apply }
+  };
+}
 function parseWslList(output2) {
   const text = typeof output2 === "string" ? output2 : Buffer.from(output2).toString("utf16le");
   return text.replace(/\0/g, "").replace(/^\uFEFF/, "").split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
@@ -42221,6 +42284,7 @@ function windowsActions(intent) {
     ...(intent.install ?? []).map(wingetPackageAction),
     ...rules.map(firewallRuleAction),
     ...intent.wslAutoStart ? [wslAutoStartAction(intent.wslAutoStart)] : [],
+    ...intent.agent ? [meshAgentTaskAction(intent.agent)] : [],
     ...intent.tailscale ? tailscaleWindowsActions(intent.tailscale) : []
   ];
 }
@@ -42321,6 +42385,7 @@ async function detectPackageManager(options = {}) {
 }
 
 // ../../packages/platform/src/services/supervised.ts
+import { readFileSync as readFileSync3 } from "fs";
 import { readFile as readFile3, rm as rm2 } from "fs/promises";
 import path9 from "path";
 
@@ -62041,48 +62106,71 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
-// ../../packages/platform/src/services/supervisor-script.ts
-var SUPERVISOR_SCRIPT = String.raw`
-const fs = require('node:fs');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const [dir, name] = process.argv.slice(1);
-const file = (ext) => path.join(dir, name + ext);
-const spec = JSON.parse(fs.readFileSync(file('.json'), 'utf8'));
-const base = Math.max(0.05, spec.restartSec ?? 1) * 1000;
-let child, stopping = false, failures = 0;
-const log = (msg) => fs.appendFileSync(file('.log'), '[mesh-supervisor ' + new Date().toISOString() + '] ' + msg + '\n');
-const writePid = (ext, pid) => { fs.writeFileSync(file(ext) + '.tmp', String(pid) + '\n'); fs.renameSync(file(ext) + '.tmp', file(ext)); };
-writePid('.supervisor.pid', process.pid);
-function run() {
-  const out = fs.openSync(file('.log'), 'a');
-  const started = Date.now();
-  child = spawn(spec.exec[0], spec.exec.slice(1), {
-    cwd: spec.workingDirectory || dir, env: { ...process.env, ...(spec.env || {}) }, stdio: ['ignore', out, out],
-  });
-  fs.closeSync(out);
-  child.on('error', (e) => log('cannot start: ' + e.message));
-  if (child.pid) { writePid('.pid', child.pid); log('started pid ' + child.pid); }
-  child.on('exit', (code, signal) => {
-    fs.rmSync(file('.pid'), { force: true });
-    if (stopping) return;
-    log('exited ' + (signal || code));
-    if (spec.restart === 'no' || (spec.restart !== 'always' && code === 0)) return finish();
-    if (Date.now() - started > 30000) failures = 0;
-    const delay = Math.min(base * 2 ** failures, 60000);
-    failures++;
-    setTimeout(run, delay);
-  });
+// ../../packages/platform/src/services/keeper-script.ts
+var KEEPER_SCRIPT = `#!/bin/sh
+# Written by mesh: keeps one program of the supervised fallback running. Rewritten on start.
+dir=$1
+name=$2
+f="$dir/$name"
+child=''
+killer=''
+sleeper=''
+stopping=''
+failures=0
+
+now_ms() { echo $(( $(date +%s) * 1000 )); }
+log() { printf '[mesh-keeper %s] %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$f.log"; }
+write_pid() { printf '%s\\n' "$2" >"$f.$1.tmp" && mv -f "$f.$1.tmp" "$f.$1"; }
+stop() {
+  stopping=1
+  [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
+  if [ -n "$child" ]; then
+    kill -TERM "$child" 2>/dev/null
+    (sleep 10; kill -KILL "$child" 2>/dev/null) &
+    killer=$!
+  fi
 }
-function finish() { fs.rmSync(file('.supervisor.pid'), { force: true }); process.exit(0); }
-process.on('SIGTERM', () => {
-  stopping = true;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return finish();
-  child.once('exit', finish);
-  child.kill('SIGTERM');
-  setTimeout(() => child.kill('SIGKILL'), 10000).unref();
-});
-run();
+wake() { [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; }
+trap stop TERM INT
+trap wake USR1
+
+write_pid supervisor.pid $$
+while [ -z "$stopping" ]; do
+  restart=on-failure
+  restart_ms=1000
+  . "$f.run" || { log "cannot read $f.run"; break; }
+  started=$(now_ms)
+  (program) </dev/null >>"$f.log" 2>&1 &
+  child=$!
+  write_pid pid "$child"
+  log "started pid $child"
+  # wait returns early when a trapped signal arrives: wait again until the program is gone.
+  while :; do
+    wait "$child"
+    code=$?
+    kill -0 "$child" 2>/dev/null || break
+  done
+  # <name>.pid stays until the next start: a dead pid there means "restarting".
+  child=''
+  [ -n "$killer" ] && kill "$killer" 2>/dev/null
+  [ -n "$stopping" ] && break
+  if [ "$code" -gt 128 ]; then log "exited signal $((code - 128))"; else log "exited $code"; fi
+  case $restart in
+    no) break ;;
+    on-failure) [ "$code" -eq 0 ] && break ;;
+  esac
+  [ $(( $(now_ms) - started )) -gt 30000 ] && failures=0
+  delay=$restart_ms
+  i=0
+  while [ "$i" -lt "$failures" ] && [ "$delay" -lt 10000 ]; do delay=$((delay * 2)); i=$((i + 1)); done
+  [ "$delay" -gt 10000 ] && delay=10000
+  failures=$((failures + 1))
+  sleep "$((delay / 1000)).$(printf '%03d' $((delay % 1000)))" &
+  sleeper=$!
+  wait "$sleeper"
+  sleeper=''
+done
+rm -f "$f.pid" "$f.supervisor.pid"
 `;
 
 // ../../packages/platform/src/services/supervised.ts
@@ -62097,10 +62185,36 @@ function alive(pid) {
   if (pid === void 0 || !Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error62) {
-    return error62.code === "EPERM";
+    if (error62.code !== "EPERM") return false;
   }
+  try {
+    const stat7 = readFileSync3(`/proc/${pid}/stat`, "utf8");
+    return stat7.slice(stat7.lastIndexOf(")") + 2, stat7.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
+  }
+}
+function shQuote(word) {
+  return `'${word.replace(/'/g, "'\\''")}'`;
+}
+function renderRunFile(spec, defaultDir) {
+  const exports2 = Object.entries(spec.env ?? {}).map(([k, v]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+      throw new ServiceError(`${spec.name}: not a valid environment variable name: ${k}`);
+    }
+    return `  export ${shQuote(`${k}=${v}`)}
+`;
+  });
+  const restartMs = Math.round(Math.max(0.05, spec.restartSec ?? 1) * 1e3);
+  return `# Written by mesh for ${spec.name}; install rewrites it.
+restart=${spec.restart ?? "on-failure"}
+restart_ms=${restartMs}
+program() {
+  cd ${shQuote(spec.workingDirectory ?? defaultDir)} || exit 1
+` + exports2.join("") + `  exec ${spec.exec.map(shQuote).join(" ")}
+}
+`;
 }
 var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function signalProcess(pid, signal, runner, kill = process.kill) {
@@ -62153,7 +62267,11 @@ function supervisedServiceManager(options) {
         mode: 384,
         backup: false
       });
-      return { changed: r.changed, path: file2(spec.name, ".json") };
+      const run2 = await writeFileAtomic(file2(spec.name, ".run"), renderRunFile(spec, dir), {
+        mode: 384,
+        backup: false
+      });
+      return { changed: r.changed || run2.changed, path: file2(spec.name, ".json") };
     },
     async enable(name) {
       const spec = await readSpec(name);
@@ -62170,12 +62288,19 @@ function supervisedServiceManager(options) {
     },
     async start(name) {
       if (!await readSpec(name)) throw new ServiceError(`${name} is not installed`);
-      if (alive(await readPid(name, ".supervisor.pid"))) return;
+      const keeperPid = await readPid(name, ".supervisor.pid");
+      if (alive(keeperPid)) {
+        if (!alive(await readPid(name, ".pid"))) {
+          await signalProcess(keeperPid, "SIGUSR1", options.runner);
+        }
+        return;
+      }
+      const keeper = path9.join(dir, "mesh-keeper.sh");
+      await writeFileAtomic(keeper, KEEPER_SCRIPT, { mode: 448, backup: false });
       const argv = [
         ...options.runner?.prefix ?? [],
-        options.node ?? process.execPath,
-        "-e",
-        SUPERVISOR_SCRIPT,
+        options.shell ?? "/bin/sh",
+        keeper,
         dir,
         name
       ];
@@ -62188,16 +62313,19 @@ function supervisedServiceManager(options) {
       });
       child.unref();
       void child.catch(() => void 0);
-      let supervisorSeen = false;
+      let keeperSeen = false;
+      let programSeen = false;
       for (let i2 = 0; i2 < 100; i2++) {
-        const supervisorUp = alive(await readPid(name, ".supervisor.pid"));
-        supervisorSeen ||= supervisorUp;
-        if (supervisorUp && alive(await readPid(name, ".pid"))) return;
-        if (supervisorSeen && !supervisorUp) return;
+        const keeperUp = alive(await readPid(name, ".supervisor.pid"));
+        keeperSeen ||= keeperUp;
+        const programPid = await readPid(name, ".pid");
+        programSeen ||= programPid !== void 0;
+        if (keeperUp && (alive(programPid) || programSeen)) return;
+        if (keeperSeen && !keeperUp) return;
         await sleep(50);
       }
-      if (supervisorSeen) return;
-      throw new ServiceError(`${name}: the supervisor did not start`, {
+      if (keeperSeen) return;
+      throw new ServiceError(`${name}: its keeper did not start`, {
         hint: `see ${file2(name, ".log")}`
       });
     },
@@ -62224,12 +62352,13 @@ function supervisedServiceManager(options) {
       const pid = await readPid(name, ".pid");
       const running = alive(supervisor);
       const childUp = running && alive(pid);
+      const detail = childUp ? "running" : running ? "restarting" : supervisor === void 0 ? "stopped" : "crashed";
       return {
         name,
         installed: spec !== void 0,
         active: childUp,
         enabled: spec?.enabled ?? false,
-        detail: childUp ? "running" : running ? "restarting" : "stopped",
+        detail,
         ...childUp ? { pid } : {}
       };
     },
@@ -63169,19 +63298,83 @@ function redactSecrets(text) {
 }
 
 // ../../packages/core/src/map-error.ts
-var KIND_BY_NAME = {
-  HeadscaleConnectionError: "serverUnreachable",
-  HeadscaleAuthError: "authRejected",
-  HeadscaleConfigError: "badInput",
-  HeadscaleNotFoundError: "badInput",
-  TailscaleControlUnreachableError: "serverUnreachable",
-  TailscaleAuthKeyError: "authRejected",
-  TailscaleDaemonUnreachableError: "serviceDown",
-  SyncthingConnectionError: "serviceDown",
-  SyncthingAuthError: "badInput",
-  PlatformConfigError: "badInput",
-  UnsupportedPlatformError: "badInput",
-  PathConversionError: "badInput"
+var CANCELLED = {
+  kind: "failure",
+  hint: "the operation was cancelled; run the command again when ready"
+};
+var statusOf = (e) => typeof e.status === "number" ? e.status : void 0;
+var byStatus = (unavailable) => (e) => {
+  const status = statusOf(e);
+  return status !== void 0 && status >= 400 && status < 500 ? "badInput" : unavailable;
+};
+var LIBRARY_ERRORS = {
+  // @mesh/headscale
+  HeadscaleError: { kind: "failure" },
+  HeadscaleAuthError: { kind: "authRejected" },
+  HeadscaleConnectionError: { kind: "serverUnreachable" },
+  HeadscaleAbortError: CANCELLED,
+  HeadscaleNotFoundError: { kind: "badInput" },
+  // The server runs a Headscale too old for the call: fixed by upgrading it, not by retrying.
+  HeadscaleUnsupportedError: { kind: "badInput" },
+  HeadscaleConfigError: { kind: "badInput" },
+  // A cause of RunError means the headscale program could not be started at all.
+  HeadscaleCommandError: {
+    kind: (e) => e.cause?.name === "RunError" ? "badInput" : "failure"
+  },
+  // Not JSON, the wrong shape, or a 5xx: whatever answers at that URL is not a working Headscale.
+  HeadscaleApiError: { kind: byStatus("serverUnreachable") },
+  // @mesh/tailscale
+  TailscaleError: { kind: "failure" },
+  TailscaleDaemonUnreachableError: { kind: "serviceDown" },
+  // 403 is a permission problem (not root, not the operator), as EACCES is.
+  TailscaleLocalApiError: {
+    kind: (e) => statusOf(e) === 403 ? "failure" : byStatus("serviceDown")(e)
+  },
+  TailscaleSchemaError: { kind: "serviceDown" },
+  TailscaleCommandError: { kind: "failure" },
+  TailscaleControlUnreachableError: { kind: "serverUnreachable" },
+  TailscaleAuthKeyError: { kind: "authRejected" },
+  TailscaleTimeoutError: { kind: "serviceDown" },
+  TailscaleAbortError: CANCELLED,
+  // @mesh/syncthing-client
+  SyncthingError: { kind: "failure" },
+  SyncthingHttpError: { kind: byStatus("serviceDown") },
+  SyncthingAuthError: {
+    kind: "badInput",
+    hint: "check that MESH_SYNCTHING_HOME is the running Syncthing's home (config.xml has the key)"
+  },
+  SyncthingNotFoundError: { kind: "badInput", hint: "check the folder or device ID" },
+  SyncthingConnectionError: { kind: "serviceDown" },
+  SyncthingTimeoutError: { kind: "serviceDown" },
+  SyncthingAbortError: CANCELLED,
+  SyncthingInvalidResponseError: {
+    kind: "serviceDown",
+    hint: "check that Syncthing (not another program) answers at its GUI address"
+  },
+  SyncthingUnsupportedError: { kind: "badInput" },
+  SyncthingDeviceIdError: { kind: "badInput" },
+  // @mesh/platform
+  PlatformError: { kind: "failure" },
+  PlatformConfigError: { kind: "badInput" },
+  // An errno in the cause is an I/O failure (permissions, full disk); without one the content
+  // of the file is wrong.
+  FileEditError: {
+    kind: (e) => typeof e.cause?.code === "string" ? "failure" : "badInput",
+    hint: "check the file named in the message: its permissions and its contents"
+  },
+  CommandFailedError: {
+    kind: "failure",
+    hint: "the message ends with what the command printed; --debug shows all of it"
+  },
+  UnsupportedPlatformError: { kind: "badInput" },
+  ServiceError: { kind: "serviceDown" },
+  SshdConfigError: {
+    kind: "badInput",
+    hint: "fix the sshd configuration (sshd -t shows the problem), then run the command again"
+  },
+  PathConversionError: { kind: "badInput" },
+  // The program is not installed or not executable: "programs still missing" is bad input.
+  RunError: { kind: "badInput" }
 };
 function describe3(error62) {
   if (error62 instanceof Error) return error62;
@@ -63190,9 +63383,10 @@ function describe3(error62) {
 function toMeshError(error62, context) {
   if (isMeshError(error62)) return error62;
   const e = describe3(error62);
-  const kind = KIND_BY_NAME[e.name] ?? nodeErrorKind(error62) ?? "failure";
+  const mapping = Object.hasOwn(LIBRARY_ERRORS, e.name) ? LIBRARY_ERRORS[e.name] : void 0;
+  const kind = (typeof mapping?.kind === "function" ? mapping.kind(e) : mapping?.kind) ?? nodeErrorKind(error62) ?? "failure";
   const prefix = context ? `${context}: ` : "";
-  const hint = typeof e.hint === "string" && e.hint !== "" ? e.hint : defaultHint(kind);
+  const hint = typeof e.hint === "string" && e.hint.trim() !== "" ? e.hint : mapping?.hint ?? defaultHint(kind);
   return new MeshError(`${prefix}${e.message}`, { cause: error62, hint, kind });
 }
 function nodeErrorKind(error62) {
@@ -63354,6 +63548,66 @@ async function existingEnvFile(file2) {
   } catch {
     return void 0;
   }
+}
+
+// ../../packages/core/src/duration.ts
+var UNIT_MS = {
+  ms: 1,
+  s: 1e3,
+  m: 6e4,
+  h: 36e5,
+  d: 864e5,
+  w: 7 * 864e5
+};
+var MAX_DURATION_MS = 9223372036854;
+var HINT = "use numbers with units ms, s, m, h, d or w, written together: 500ms, 90s, 1m30s, 1h30m, 7d";
+function safeParseDuration(value, options = {}) {
+  const text = value.trim();
+  const fail = (problem) => ({ success: false, problem });
+  if (text === "") return fail("it is empty");
+  if (text.startsWith("-")) return fail("it is negative");
+  if (/\s/.test(text)) return fail("it has spaces in it");
+  let rest = text;
+  let total = 0;
+  while (rest !== "") {
+    const number4 = /^(?:\d+(?:\.\d*)?|\.\d+)/.exec(rest)?.[0];
+    if (number4 === void 0) {
+      const done = text.slice(0, text.length - rest.length);
+      return fail(
+        done === "" ? "it does not start with a number" : `no number after ${JSON.stringify(done)}`
+      );
+    }
+    rest = rest.slice(number4.length);
+    const unit = /^[^\d.]*/.exec(rest)?.[0] ?? "";
+    if (unit === "") return fail(`missing unit after ${number4}`);
+    if (!Object.hasOwn(UNIT_MS, unit)) return fail(`unknown unit ${JSON.stringify(unit)}`);
+    rest = rest.slice(unit.length);
+    total += Number(number4) * UNIT_MS[unit];
+  }
+  const ms = Math.round(total);
+  if (ms <= 0) return fail(total === 0 ? "it is zero" : "it is shorter than 1ms");
+  const max = options.max ?? MAX_DURATION_MS;
+  if (ms > max) return fail(`it is longer than the maximum of ${formatDuration(max)}`);
+  return { success: true, ms };
+}
+function parseDuration(value, options = {}) {
+  const result2 = safeParseDuration(value, options);
+  if (result2.success) return result2.ms;
+  throw new MeshError(
+    `invalid ${options.name ?? "duration"} ${JSON.stringify(value)}: ${result2.problem}`,
+    { kind: "badInput", hint: HINT }
+  );
+}
+function formatDuration(ms) {
+  if (ms === 0) return "0s";
+  let rest = Math.round(ms);
+  let out = "";
+  for (const unit of ["d", "h", "m", "s", "ms"]) {
+    const n2 = Math.floor(rest / UNIT_MS[unit]);
+    if (n2 > 0) out += `${n2}${unit}`;
+    rest -= n2 * UNIT_MS[unit];
+  }
+  return out;
 }
 
 // ../../packages/core/src/steps/agent.ts
@@ -71086,6 +71340,12 @@ var AgentStateSchema = external_exports.object({
   }).nullable(),
   lastScan: external_exports.object({ at: external_exports.string(), paths: external_exports.number() }).nullable(),
   forgotten: external_exports.array(external_exports.object({ at: external_exports.string(), name: external_exports.string(), deviceId: external_exports.string() })),
+  /** Daemons the agent started again after their keeper died (supervised fallback). */
+  revived: external_exports.array(external_exports.object({ at: external_exports.string(), names: external_exports.array(external_exports.string()) })).default([]),
+  /** This node's standing in the tailnet when last looked at (see `nodeStanding`). */
+  tailnet: external_exports.object({ at: external_exports.string(), ok: external_exports.boolean(), state: external_exports.string(), message: external_exports.string() }).nullable().default(null),
+  /** Whether the control server answered, when last asked. */
+  controlServer: external_exports.object({ at: external_exports.string(), url: external_exports.string(), reachable: external_exports.boolean() }).nullable().default(null),
   errors: external_exports.array(external_exports.object({ at: external_exports.string(), message: external_exports.string() }))
 });
 function agentStateFile(ctx) {
@@ -71120,8 +71380,15 @@ var AgentStateWriter = class {
       lastPairing: null,
       lastScan: null,
       forgotten: [],
+      revived: [],
+      tailnet: null,
+      controlServer: null,
       errors: []
     };
+  }
+  /** A copy of the state as it is now. */
+  get current() {
+    return structuredClone(this.#state);
   }
   update(change) {
     change(this.#state);
@@ -71675,6 +71942,24 @@ async function resumePaused(ctx, folderId = SHARED_FOLDER_ID) {
     resumed.push(`folder ${folderId}`);
   }
   return resumed;
+}
+var KEPT_ALIVE = [
+  { name: "mesh-headscale", privileged: false },
+  { name: "mesh-tailscaled", privileged: true },
+  { name: "mesh-syncthing", privileged: false }
+];
+async function reviveCrashed(ctx) {
+  const started = [];
+  for (const { name, privileged } of KEPT_ALIVE) {
+    const sm = await serviceManager(ctx, { privileged });
+    if (sm.kind !== "supervised") return [];
+    const s = await sm.status(name);
+    if (s.installed && s.enabled && s.detail === "crashed") {
+      await sm.start(name);
+      started.push(name);
+    }
+  }
+  return started;
 }
 
 // ../../packages/core/src/steps/instant-sync.ts
@@ -73506,537 +73791,6 @@ async function instantSync(ctx, o2) {
   }
 }
 
-// ../../packages/core/src/steps/watch.ts
-import { setTimeout as sleep8 } from "timers/promises";
-
-// ../../packages/core/src/trust/vouch-client.ts
-var import_undici3 = __toESM(require_undici(), 1);
-async function askVouch(node2, o2 = {}) {
-  const refuse = (reason) => ({ ok: false, node: node2, reason });
-  const signal = AbortSignal.any([
-    AbortSignal.timeout(o2.timeout ?? 3e3),
-    ...o2.signal ? [o2.signal] : []
-  ]);
-  let status;
-  let body;
-  try {
-    const res = await (0, import_undici3.request)(`http://${node2.ip}:${o2.port ?? VOUCH_PORT}${VOUCH_PATH}`, {
-      signal,
-      headersTimeout: o2.timeout ?? 3e3,
-      bodyTimeout: o2.timeout ?? 3e3
-    });
-    status = res.statusCode;
-    body = await res.body.json().catch(() => void 0);
-  } catch (error62) {
-    return refuse(`its mesh agent did not answer (${error62.message})`);
-  }
-  if (status !== 200) {
-    const why = VouchRefusalSchema.safeParse(body);
-    return refuse(`its mesh agent refused: ${why.success ? why.data.error : `HTTP ${status}`}`);
-  }
-  const parsed = VouchAnswerSchema.safeParse(body);
-  if (!parsed.success) return refuse("its mesh agent gave an answer that is not a vouch");
-  const a2 = parsed.data;
-  if (a2.node.id !== node2.nodeId) {
-    return refuse(`its agent answered for node ${a2.node.id}, not ${node2.nodeId}`);
-  }
-  if (!a2.ips.includes(node2.ip)) {
-    return refuse(`its agent does not hold the address ${node2.ip}`);
-  }
-  let deviceId;
-  try {
-    deviceId = parseDeviceId(a2.syncthing.deviceId).id;
-  } catch {
-    return refuse("its agent vouched for a malformed device ID");
-  }
-  return {
-    ok: true,
-    device: {
-      hostname: node2.hostname,
-      ip: node2.ip,
-      nodeId: node2.nodeId,
-      deviceId,
-      port: a2.syncthing.port
-    }
-  };
-}
-
-// ../../packages/core/src/steps/peer-plan.ts
-function hostOf(address) {
-  const bare = address.replace(/^[a-z0-9+]+:\/\//i, "");
-  const v6 = /^\[([^\]]+)\]/.exec(bare);
-  if (v6?.[1]) return v6[1];
-  const i2 = bare.lastIndexOf(":");
-  return i2 > 0 && bare.indexOf(":") === i2 ? bare.slice(0, i2) : bare;
-}
-function planPeering(input2) {
-  const configured = new Map(input2.configured.map((d) => [d.deviceId, d]));
-  const peerByIp = new Map(input2.peers.map((p) => [p.ip, p]));
-  const plan = {
-    add: [],
-    update: [],
-    share: [],
-    accepted: [],
-    refused: [],
-    unvouched: input2.unvouched.map((u2) => ({
-      hostname: u2.node.hostname,
-      ip: u2.node.ip,
-      reason: u2.reason
-    })),
-    trusted: []
-  };
-  const vouchedById = /* @__PURE__ */ new Map();
-  for (const v of input2.vouched) {
-    if (v.deviceId === input2.ownDeviceId) continue;
-    vouchedById.set(v.deviceId, v);
-    plan.trusted.push(v);
-  }
-  for (const v of vouchedById.values()) {
-    const action = {
-      deviceId: v.deviceId,
-      name: v.hostname,
-      address: `tcp://${v.ip}:${v.port}`,
-      introducer: false
-    };
-    const have = configured.get(v.deviceId);
-    if (!have) plan.add.push(action);
-    else if (!have.addresses.includes(action.address) || have.addresses.length !== 1 || have.introducer) {
-      plan.update.push(action);
-    }
-    if (!input2.folderDevices.includes(v.deviceId)) plan.share.push(v.deviceId);
-  }
-  for (const p of input2.pending) {
-    const ip = hostOf(p.address);
-    const vouch = vouchedById.get(p.deviceId);
-    if (vouch && vouch.ip === ip) {
-      plan.accepted.push(p.deviceId);
-      continue;
-    }
-    const peer = peerByIp.get(ip);
-    const unvouched = input2.unvouched.find((u2) => u2.node.ip === ip);
-    const reason = !peer ? `connected from ${ip}, which is not a mesh node's tailnet address` : !peer.online ? `connected from ${ip} (${peer.hostname}), which is offline in the tailnet` : unvouched ? `${peer.hostname} (${ip}) vouched for no device: ${unvouched.reason}` : `the mesh agent of ${peer.hostname} (${ip}) vouches for another device ID`;
-    plan.refused.push({ deviceId: p.deviceId, name: p.name, address: p.address, reason });
-  }
-  return plan;
-}
-
-// ../../packages/core/src/steps/peer.ts
-function firstIpv4(ips) {
-  return ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2));
-}
-async function listedPeers(ctx) {
-  const ts = await requireTailnetStatus(ctx);
-  if (ts.backendState !== "Running") {
-    throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
-      kind: "serviceDown",
-      hint: "run mesh client join first"
-    });
-  }
-  return ts.peers.flatMap((p) => {
-    const ip = firstIpv4(p.ips);
-    return ip && p.id ? [{ hostname: p.hostname, ip, nodeId: p.id, online: p.online }] : [];
-  });
-}
-async function pairPeers(ctx, o2 = {}) {
-  const st = await requireSyncthing(ctx);
-  const peers = await listedPeers(ctx);
-  const r = ctx.reporter;
-  const online = peers.filter((p) => p.online);
-  const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
-  const outcomes = await Promise.all(
-    online.map((p) => askVouch(p, ctx.signal ? { signal: ctx.signal } : {}))
-  );
-  const vouched = outcomes.flatMap((x) => x.ok ? [x.device] : []);
-  const unvouched = outcomes.flatMap((x) => x.ok ? [] : [{ node: x.node, reason: x.reason }]);
-  wait.done(`${vouched.length} vouched`);
-  let plan;
-  try {
-    const folderId = o2.folderId ?? SHARED_FOLDER_ID;
-    plan = await planFor(st, folderId, peers, vouched, unvouched);
-    await recordTrusted(
-      ctx,
-      plan.trusted.map((v) => ({
-        deviceId: v.deviceId,
-        name: v.hostname,
-        how: "vouched",
-        nodeId: v.nodeId
-      }))
-    );
-    await applyPlan(st, folderId, plan);
-  } catch (error62) {
-    throw toMeshError(error62, "pairing Syncthing");
-  }
-  for (const a2 of plan.add) r.ok(`Added ${a2.name} (${a2.deviceId.slice(0, 7)}...) at ${a2.address}`);
-  for (const a2 of plan.update)
-    r.ok(`Updated ${a2.name} (${a2.deviceId.slice(0, 7)}...) to ${a2.address}`);
-  for (const x of plan.refused)
-    r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || "unnamed"}): ${x.reason}`);
-  for (const u2 of plan.unvouched) r.warn(`${u2.hostname} (${u2.ip}) is not paired yet: ${u2.reason}`);
-  const changed = plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
-  if (!changed) r.ok("Syncthing peers already up to date");
-  return {
-    deviceId: st.deviceId,
-    changed,
-    added: plan.add.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
-    updated: plan.update.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
-    shared: plan.share,
-    accepted: plan.accepted,
-    refused: plan.refused,
-    unvouched: plan.unvouched,
-    peers: peers.length
-  };
-}
-async function planFor(st, folderId, peers, vouched, unvouched) {
-  const c3 = st.client;
-  const [devices, folder, pendingMap] = await Promise.all([
-    c3.config.devices.list(),
-    c3.config.folders.get(folderId),
-    c3.cluster.pending.devices()
-  ]);
-  const pending = Object.entries(pendingMap ?? {}).map(([deviceId, p]) => ({
-    deviceId,
-    name: p.name ?? "",
-    address: p.address ?? ""
-  }));
-  return planPeering({
-    ownDeviceId: st.deviceId,
-    peers,
-    vouched,
-    unvouched,
-    configured: devices.filter((d) => !sameDeviceId(d.deviceID, st.deviceId)).map((d) => ({
-      deviceId: d.deviceID,
-      name: d.name ?? "",
-      addresses: d.addresses ?? [],
-      introducer: d.introducer ?? false
-    })),
-    folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
-    pending
-  });
-}
-async function applyPlan(st, folderId, plan) {
-  const c3 = st.client;
-  for (const a2 of plan.add) {
-    await c3.config.devices.add({
-      deviceID: a2.deviceId,
-      name: a2.name,
-      addresses: [a2.address],
-      compression: "metadata",
-      introducer: false,
-      autoAcceptFolders: false,
-      paused: false
-    });
-  }
-  for (const a2 of plan.update) {
-    await c3.config.devices.update(a2.deviceId, { addresses: [a2.address], introducer: false });
-  }
-  if (plan.share.length > 0) {
-    const folder = await c3.config.folders.get(folderId);
-    const devices = [...folder.devices ?? []];
-    for (const id3 of plan.share) {
-      if (!devices.some((d) => d.deviceID === id3)) devices.push({ deviceID: id3 });
-    }
-    await c3.config.folders.update(folderId, { devices });
-  }
-  for (const x of plan.refused) await c3.cluster.pending.dismissDevice(x.deviceId);
-}
-async function classifyDevices(ctx, st) {
-  const [devices, trusted] = await Promise.all([
-    st.client.config.devices.list(),
-    readTrustedDevices(ctx)
-  ]);
-  const out = {
-    vouched: [],
-    manual: [],
-    untrusted: []
-  };
-  for (const d of devices) {
-    if (sameDeviceId(d.deviceID, st.deviceId)) continue;
-    const t = findTrusted(trusted, d.deviceID);
-    const entry = { deviceId: d.deviceID, name: d.name ?? "", addresses: d.addresses ?? [] };
-    out[!t ? "untrusted" : t.how === "manual" ? "manual" : "vouched"].push(entry);
-  }
-  return out;
-}
-async function pruneUntrusted(ctx) {
-  const paired = await pairPeers(ctx);
-  const st = await requireSyncthing(ctx);
-  const removed = (await classifyDevices(ctx, st)).untrusted;
-  try {
-    for (const d of removed) {
-      await st.client.config.devices.remove(d.deviceId);
-      ctx.reporter.ok(
-        `Removed ${d.name || "unnamed"} (${d.deviceId.slice(0, 7)}...): nothing vouches for it`
-      );
-    }
-  } catch (error62) {
-    throw toMeshError(error62, "removing untrusted devices");
-  }
-  if (removed.length === 0) ctx.reporter.ok("Every device is vouched for or was added by hand");
-  return { changed: removed.length > 0 || paired.changed, removed, paired };
-}
-function checkManualDevice(o2) {
-  let id3;
-  try {
-    id3 = parseDeviceId(o2.deviceId).id;
-  } catch (error62) {
-    throw new MeshError(`Invalid device ID format: ${error62.message}`, {
-      kind: "badInput",
-      hint: "copy the full ID from mesh status --verbose on the peer",
-      cause: error62
-    });
-  }
-  if (o2.address !== void 0 && !/^tcp:\/\/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d{1,5}$/i.test(o2.address)) {
-    throw new MeshError(`--address must be tcp://IP:PORT, got ${JSON.stringify(o2.address)}`, {
-      kind: "badInput",
-      hint: "for example --address tcp://100.64.0.2:22001"
-    });
-  }
-  return id3;
-}
-async function addDevice(ctx, o2) {
-  const id3 = checkManualDevice(o2);
-  if (!o2.confirmed) {
-    throw new MeshError("adding a device by ID trusts it with the shared folder: not confirmed", {
-      kind: "badInput",
-      hint: "answer yes at the prompt, or pass --yes if you trust this device"
-    });
-  }
-  const st = await requireSyncthing(ctx);
-  if (sameDeviceId(id3, st.deviceId)) {
-    throw new MeshError("Cannot add yourself as a peer", {
-      kind: "badInput",
-      hint: "give the device ID of the other machine (mesh status --verbose there)"
-    });
-  }
-  const name = o2.name ?? `peer-${id3.slice(0, 7)}`;
-  const addresses = o2.address ? [o2.address] : ["dynamic"];
-  try {
-    const c3 = st.client;
-    const existing = (await c3.config.devices.list()).find((d) => sameDeviceId(d.deviceID, id3));
-    let changed = await recordTrusted(ctx, [{ deviceId: id3, name, how: "manual" }]);
-    if (!existing) {
-      await c3.config.devices.add({
-        deviceID: id3,
-        name,
-        addresses,
-        compression: "metadata",
-        introducer: false,
-        autoAcceptFolders: false
-      });
-      changed = true;
-    } else if (JSON.stringify(existing.addresses) !== JSON.stringify(addresses) || existing.name !== name) {
-      await c3.config.devices.update(existing.deviceID, { addresses, name });
-      changed = true;
-    }
-    const folder = await c3.config.folders.get(SHARED_FOLDER_ID);
-    if (!(folder.devices ?? []).some((d) => sameDeviceId(d.deviceID, id3))) {
-      await c3.config.folders.update(SHARED_FOLDER_ID, {
-        devices: [...folder.devices ?? [], { deviceID: existing?.deviceID ?? id3 }]
-      });
-      changed = true;
-    }
-    return { deviceId: id3, changed, name, address: o2.address };
-  } catch (error62) {
-    throw toMeshError(error62, "adding the device");
-  }
-}
-
-// ../../packages/core/src/steps/sync-plan.ts
-function folderProgress(s) {
-  if (s.sharedWith.length === 0) return "no-peers";
-  if (!s.sharedWith.some((d) => s.connected.includes(d))) return "not-connected";
-  if (s.state !== "idle" || s.needItems > 0) return "syncing";
-  return s.globalItems > 0 ? "in-sync" : "in-sync-empty";
-}
-function wantsPairing(event) {
-  switch (event.type) {
-    case "DeviceRejected":
-    case "MissedEvents":
-      return true;
-    case "PendingDevicesChanged": {
-      const added = event.data?.added;
-      return Array.isArray(added) && added.length > 0;
-    }
-    default:
-      return false;
-  }
-}
-
-// ../../packages/core/src/steps/watch.ts
-async function watchPeers(ctx, o2) {
-  const { signal } = o2;
-  let dirty = true;
-  let wake;
-  const request5 = () => {
-    dirty = true;
-    wake?.();
-  };
-  const timer = setInterval(request5, o2.intervalMs ?? 3e4);
-  signal.addEventListener("abort", () => wake?.(), { once: true });
-  const events = listen2(ctx, signal, request5, o2.onError);
-  const pairOptions = o2.folderId === void 0 ? {} : { folderId: o2.folderId };
-  let runs = 0;
-  try {
-    while (!signal.aborted) {
-      if (!dirty) {
-        await new Promise((resolve3) => {
-          wake = resolve3;
-        });
-        wake = void 0;
-        continue;
-      }
-      dirty = false;
-      try {
-        const r = await pairPeers({ ...ctx, signal }, pairOptions);
-        runs++;
-        o2.onPair?.(r);
-      } catch (error62) {
-        if (signal.aborted) break;
-        o2.onError?.(toMeshError(error62, "pairing"));
-      }
-    }
-  } finally {
-    clearInterval(timer);
-    await events;
-  }
-  return { runs };
-}
-async function listen2(ctx, signal, request5, onError) {
-  while (!signal.aborted) {
-    try {
-      const st = await connectSyncthing(ctx);
-      for await (const event of st.client.events.stream({
-        types: ["PendingDevicesChanged", "DeviceRejected"],
-        signal
-      })) {
-        if (wantsPairing(event)) request5();
-      }
-    } catch (error62) {
-      if (signal.aborted) return;
-      onError?.(toMeshError(error62, "following Syncthing events"));
-    }
-    await sleep8(5e3, void 0, { signal }).catch(() => void 0);
-  }
-}
-
-// ../../packages/core/src/steps/agent.ts
-var AGENT_SERVICE = "mesh-agent";
-async function runAgent(ctx, o2) {
-  const { signal } = o2;
-  const state = new AgentStateWriter(ctx);
-  const now = () => (/* @__PURE__ */ new Date()).toISOString();
-  const onError = (error62) => {
-    state.error(error62 instanceof Error ? error62.message : String(error62));
-    o2.onError?.(error62);
-  };
-  await Promise.all([
-    state.run(signal),
-    serveVouches(ctx, {
-      signal,
-      onListening: (address) => {
-        state.update((s) => {
-          s.vouchingOn = address;
-        });
-        o2.onListening?.(address);
-      },
-      onError
-    }),
-    watchPeers(ctx, {
-      signal,
-      intervalMs: o2.intervalMs ?? 15e3,
-      onPair: (r) => {
-        state.update((s) => {
-          s.lastPairing = {
-            at: now(),
-            peers: r.peers,
-            added: r.added.length,
-            refused: r.refused.length,
-            unvouched: r.unvouched.map(({ hostname: hostname3, reason }) => ({ hostname: hostname3, reason }))
-          };
-        });
-        o2.onPair?.(r);
-      },
-      onError
-    }),
-    o2.instantSync === false ? Promise.resolve() : instantSync(ctx, {
-      signal,
-      onScan: (paths) => state.update((s) => {
-        s.lastScan = { at: now(), paths: paths.length };
-      }),
-      onError
-    }),
-    every(o2.intervalMs ?? 15e3, signal, async () => {
-      const resumed = await resumePaused(ctx).catch((error62) => {
-        onError(error62);
-        return [];
-      });
-      if (resumed.length > 0) o2.onResume?.(resumed);
-    }),
-    forgetDeparted(ctx, {
-      signal,
-      graceMs: o2.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1e3,
-      onForget: (d) => {
-        state.update((s) => {
-          s.forgotten = [...s.forgotten, { at: now(), ...d }].slice(-20);
-        });
-        o2.onForget?.(d);
-      },
-      onError
-    })
-  ]);
-}
-async function every(ms, signal, task) {
-  while (!signal.aborted) {
-    await task();
-    await sleep9(ms, void 0, { signal }).catch(() => void 0);
-  }
-}
-async function ensureAgent(ctx, exec) {
-  try {
-    const done = await ensureService(
-      ctx,
-      {
-        name: AGENT_SERVICE,
-        description: "Mesh agent: vouches for this node and pairs the shared folder",
-        exec,
-        // What setup was told (role lists, paths, binaries) holds for the agent too; no secret.
-        env: agentEnv(ctx),
-        restart: "always",
-        restartSec: 2
-      },
-      { privileged: true }
-    );
-    if (done.started || done.restarted) ctx.reporter.ok("mesh agent started");
-    else ctx.reporter.ok("mesh agent is running");
-    return { changed: done.installed || done.started || done.restarted };
-  } catch (error62) {
-    throw toMeshError(error62, "starting the mesh agent");
-  }
-}
-function agentEnv(ctx) {
-  const env = { HOME: ctx.paths.home };
-  for (const [k, v] of Object.entries(ctx.env)) {
-    const wanted = k.startsWith("MESH_") && k !== "MESH_AUTH_KEY" || k.startsWith("XDG_");
-    if (wanted && v) env[k] = v;
-  }
-  return env;
-}
-async function agentStatus(ctx) {
-  const [running, state] = await Promise.all([agentRunning(ctx), readAgentState(ctx)]);
-  return { running, fresh: state !== void 0 && agentStateFresh(state), state };
-}
-async function agentRunning(ctx) {
-  try {
-    const sm = await serviceManager(ctx, { privileged: true });
-    return (await sm.status(AGENT_SERVICE)).active;
-  } catch {
-    return false;
-  }
-}
-
-// ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep10 } from "timers/promises";
-
 // ../../packages/headscale/src/binary.ts
 function resolveHeadscaleBinary(explicit) {
   return resolveMeshBinary("headscale", { explicit });
@@ -74342,13 +74096,13 @@ function requireSupportedServer(version2) {
 }
 
 // ../../packages/headscale/src/internal/http.ts
-var import_undici4 = __toESM(require_undici(), 1);
+var import_undici3 = __toESM(require_undici(), 1);
 async function httpCall(o2) {
   const timeoutSignal = AbortSignal.timeout(o2.timeout);
   const signal = o2.signal ? AbortSignal.any([o2.signal, timeoutSignal]) : timeoutSignal;
   const where = { method: o2.method, url: o2.url };
   try {
-    const res = await (0, import_undici4.request)(o2.url, {
+    const res = await (0, import_undici3.request)(o2.url, {
       method: o2.method,
       headers: o2.headers ?? {},
       ...o2.body === void 0 ? {} : { body: o2.body },
@@ -75892,6 +75646,633 @@ async function assertFree(addr, proto2, what) {
   }
 }
 
+// ../../packages/core/src/steps/standing.ts
+var REJOIN = "mesh client join --key-file FILE (a new key from mesh server keygen on the server)";
+function nodeStanding(ts, now = Date.now()) {
+  if (!ts) {
+    return {
+      ok: false,
+      state: "down",
+      message: "tailscaled is not running",
+      fix: "mesh client join (starts it; no key needed when this node is joined)"
+    };
+  }
+  const self = ts.self?.raw;
+  const expiry = self?.KeyExpiry ? Date.parse(self.KeyExpiry) : Number.NaN;
+  if (self?.Expired || !Number.isNaN(expiry) && expiry > 0 && expiry <= now) {
+    return {
+      ok: false,
+      state: "expired",
+      message: `This node's key expired${self?.KeyExpiry ? ` at ${self.KeyExpiry}` : ""}: it needs a new login`,
+      fix: REJOIN
+    };
+  }
+  switch (ts.backendState) {
+    case "Running":
+      return { ok: true, state: "Running", message: "Tailscale is connected", fix: "" };
+    case "NeedsLogin":
+      return {
+        ok: false,
+        state: "NeedsLogin",
+        message: "This node needs a new login (logged out, its key expired, or the control server removed it)",
+        fix: REJOIN
+      };
+    case "NeedsMachineAuth":
+      return {
+        ok: false,
+        state: "NeedsMachineAuth",
+        message: "This node waits for approval at the control server",
+        fix: "on the server: mesh server nodes list, then approve or re-join with a pre-auth key"
+      };
+    case "Stopped":
+      return {
+        ok: false,
+        state: "Stopped",
+        message: "Tailscale is stopped on this node (tailscale down)",
+        fix: "mesh client join (brings it up again with the saved server)"
+      };
+    default:
+      return {
+        ok: false,
+        state: ts.backendState,
+        message: `Tailscale is not connected (state ${ts.backendState})`,
+        fix: "mesh client join"
+      };
+  }
+}
+async function controlServerUrl(ctx) {
+  return ctx.settings.serverUrl ?? await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
+}
+function controlServerAnswers(url2, signal) {
+  return new HeadscaleClient({ rest: { url: url2, timeout: 3e3 } }).health({ timeout: 3e3, ...signal ? { signal } : {} }).then(
+    () => true,
+    () => false
+  );
+}
+
+// ../../packages/core/src/steps/watch.ts
+import { setTimeout as sleep8 } from "timers/promises";
+
+// ../../packages/core/src/trust/vouch-client.ts
+var import_undici4 = __toESM(require_undici(), 1);
+async function askVouch(node2, o2 = {}) {
+  const refuse = (reason) => ({ ok: false, node: node2, reason });
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(o2.timeout ?? 3e3),
+    ...o2.signal ? [o2.signal] : []
+  ]);
+  let status;
+  let body;
+  try {
+    const res = await (0, import_undici4.request)(`http://${node2.ip}:${o2.port ?? VOUCH_PORT}${VOUCH_PATH}`, {
+      signal,
+      headersTimeout: o2.timeout ?? 3e3,
+      bodyTimeout: o2.timeout ?? 3e3
+    });
+    status = res.statusCode;
+    body = await res.body.json().catch(() => void 0);
+  } catch (error62) {
+    return refuse(`its mesh agent did not answer (${error62.message})`);
+  }
+  if (status !== 200) {
+    const why = VouchRefusalSchema.safeParse(body);
+    return refuse(`its mesh agent refused: ${why.success ? why.data.error : `HTTP ${status}`}`);
+  }
+  const parsed = VouchAnswerSchema.safeParse(body);
+  if (!parsed.success) return refuse("its mesh agent gave an answer that is not a vouch");
+  const a2 = parsed.data;
+  if (a2.node.id !== node2.nodeId) {
+    return refuse(`its agent answered for node ${a2.node.id}, not ${node2.nodeId}`);
+  }
+  if (!a2.ips.includes(node2.ip)) {
+    return refuse(`its agent does not hold the address ${node2.ip}`);
+  }
+  let deviceId;
+  try {
+    deviceId = parseDeviceId(a2.syncthing.deviceId).id;
+  } catch {
+    return refuse("its agent vouched for a malformed device ID");
+  }
+  return {
+    ok: true,
+    device: {
+      hostname: node2.hostname,
+      ip: node2.ip,
+      nodeId: node2.nodeId,
+      deviceId,
+      port: a2.syncthing.port
+    }
+  };
+}
+
+// ../../packages/core/src/steps/peer-plan.ts
+function hostOf(address) {
+  const bare = address.replace(/^[a-z0-9+]+:\/\//i, "");
+  const v6 = /^\[([^\]]+)\]/.exec(bare);
+  if (v6?.[1]) return v6[1];
+  const i2 = bare.lastIndexOf(":");
+  return i2 > 0 && bare.indexOf(":") === i2 ? bare.slice(0, i2) : bare;
+}
+function planPeering(input2) {
+  const configured = new Map(input2.configured.map((d) => [d.deviceId, d]));
+  const peerByIp = new Map(input2.peers.map((p) => [p.ip, p]));
+  const plan = {
+    add: [],
+    update: [],
+    share: [],
+    accepted: [],
+    refused: [],
+    unvouched: input2.unvouched.map((u2) => ({
+      hostname: u2.node.hostname,
+      ip: u2.node.ip,
+      reason: u2.reason
+    })),
+    trusted: []
+  };
+  const vouchedById = /* @__PURE__ */ new Map();
+  for (const v of input2.vouched) {
+    if (v.deviceId === input2.ownDeviceId) continue;
+    vouchedById.set(v.deviceId, v);
+    plan.trusted.push(v);
+  }
+  for (const v of vouchedById.values()) {
+    const action = {
+      deviceId: v.deviceId,
+      name: v.hostname,
+      address: `tcp://${v.ip}:${v.port}`,
+      introducer: false
+    };
+    const have = configured.get(v.deviceId);
+    if (!have) plan.add.push(action);
+    else if (!have.addresses.includes(action.address) || have.addresses.length !== 1 || have.introducer) {
+      plan.update.push(action);
+    }
+    if (!input2.folderDevices.includes(v.deviceId)) plan.share.push(v.deviceId);
+  }
+  for (const p of input2.pending) {
+    const ip = hostOf(p.address);
+    const vouch = vouchedById.get(p.deviceId);
+    if (vouch && vouch.ip === ip) {
+      plan.accepted.push(p.deviceId);
+      continue;
+    }
+    const peer = peerByIp.get(ip);
+    const unvouched = input2.unvouched.find((u2) => u2.node.ip === ip);
+    const reason = !peer ? `connected from ${ip}, which is not a mesh node's tailnet address` : !peer.online ? `connected from ${ip} (${peer.hostname}), which is offline in the tailnet` : unvouched ? `${peer.hostname} (${ip}) vouched for no device: ${unvouched.reason}` : `the mesh agent of ${peer.hostname} (${ip}) vouches for another device ID`;
+    plan.refused.push({ deviceId: p.deviceId, name: p.name, address: p.address, reason });
+  }
+  return plan;
+}
+
+// ../../packages/core/src/steps/peer.ts
+function firstIpv4(ips) {
+  return ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2));
+}
+async function listedPeers(ctx) {
+  const ts = await requireTailnetStatus(ctx);
+  if (ts.backendState !== "Running") {
+    throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
+      kind: "serviceDown",
+      hint: "run mesh client join first"
+    });
+  }
+  return ts.peers.flatMap((p) => {
+    const ip = firstIpv4(p.ips);
+    return ip && p.id ? [{ hostname: p.hostname, ip, nodeId: p.id, online: p.online }] : [];
+  });
+}
+async function pairPeers(ctx, o2 = {}) {
+  const st = await requireSyncthing(ctx);
+  const peers = await listedPeers(ctx);
+  const r = ctx.reporter;
+  const online = peers.filter((p) => p.online);
+  const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
+  const outcomes = await Promise.all(
+    online.map((p) => askVouch(p, ctx.signal ? { signal: ctx.signal } : {}))
+  );
+  const vouched = outcomes.flatMap((x) => x.ok ? [x.device] : []);
+  const unvouched = outcomes.flatMap((x) => x.ok ? [] : [{ node: x.node, reason: x.reason }]);
+  wait.done(`${vouched.length} vouched`);
+  let plan;
+  try {
+    const folderId = o2.folderId ?? SHARED_FOLDER_ID;
+    plan = await planFor(st, folderId, peers, vouched, unvouched);
+    await recordTrusted(
+      ctx,
+      plan.trusted.map((v) => ({
+        deviceId: v.deviceId,
+        name: v.hostname,
+        how: "vouched",
+        nodeId: v.nodeId
+      }))
+    );
+    await applyPlan(st, folderId, plan);
+  } catch (error62) {
+    throw toMeshError(error62, "pairing Syncthing");
+  }
+  for (const a2 of plan.add) r.ok(`Added ${a2.name} (${a2.deviceId.slice(0, 7)}...) at ${a2.address}`);
+  for (const a2 of plan.update)
+    r.ok(`Updated ${a2.name} (${a2.deviceId.slice(0, 7)}...) to ${a2.address}`);
+  for (const x of plan.refused)
+    r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || "unnamed"}): ${x.reason}`);
+  for (const u2 of plan.unvouched) r.warn(`${u2.hostname} (${u2.ip}) is not paired yet: ${u2.reason}`);
+  const changed = plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
+  if (!changed) r.ok("Syncthing peers already up to date");
+  return {
+    deviceId: st.deviceId,
+    changed,
+    added: plan.add.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
+    updated: plan.update.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
+    shared: plan.share,
+    accepted: plan.accepted,
+    refused: plan.refused,
+    unvouched: plan.unvouched,
+    peers: peers.length
+  };
+}
+async function planFor(st, folderId, peers, vouched, unvouched) {
+  const c3 = st.client;
+  const [devices, folder, pendingMap] = await Promise.all([
+    c3.config.devices.list(),
+    c3.config.folders.get(folderId),
+    c3.cluster.pending.devices()
+  ]);
+  const pending = Object.entries(pendingMap ?? {}).map(([deviceId, p]) => ({
+    deviceId,
+    name: p.name ?? "",
+    address: p.address ?? ""
+  }));
+  return planPeering({
+    ownDeviceId: st.deviceId,
+    peers,
+    vouched,
+    unvouched,
+    configured: devices.filter((d) => !sameDeviceId(d.deviceID, st.deviceId)).map((d) => ({
+      deviceId: d.deviceID,
+      name: d.name ?? "",
+      addresses: d.addresses ?? [],
+      introducer: d.introducer ?? false
+    })),
+    folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
+    pending
+  });
+}
+async function applyPlan(st, folderId, plan) {
+  const c3 = st.client;
+  for (const a2 of plan.add) {
+    await c3.config.devices.add({
+      deviceID: a2.deviceId,
+      name: a2.name,
+      addresses: [a2.address],
+      compression: "metadata",
+      introducer: false,
+      autoAcceptFolders: false,
+      paused: false
+    });
+  }
+  for (const a2 of plan.update) {
+    await c3.config.devices.update(a2.deviceId, { addresses: [a2.address], introducer: false });
+  }
+  if (plan.share.length > 0) {
+    const folder = await c3.config.folders.get(folderId);
+    const devices = [...folder.devices ?? []];
+    for (const id3 of plan.share) {
+      if (!devices.some((d) => d.deviceID === id3)) devices.push({ deviceID: id3 });
+    }
+    await c3.config.folders.update(folderId, { devices });
+  }
+  for (const x of plan.refused) await c3.cluster.pending.dismissDevice(x.deviceId);
+}
+async function classifyDevices(ctx, st) {
+  const [devices, trusted] = await Promise.all([
+    st.client.config.devices.list(),
+    readTrustedDevices(ctx)
+  ]);
+  const out = {
+    vouched: [],
+    manual: [],
+    untrusted: []
+  };
+  for (const d of devices) {
+    if (sameDeviceId(d.deviceID, st.deviceId)) continue;
+    const t = findTrusted(trusted, d.deviceID);
+    const entry = { deviceId: d.deviceID, name: d.name ?? "", addresses: d.addresses ?? [] };
+    out[!t ? "untrusted" : t.how === "manual" ? "manual" : "vouched"].push(entry);
+  }
+  return out;
+}
+async function pruneUntrusted(ctx) {
+  const paired = await pairPeers(ctx);
+  const st = await requireSyncthing(ctx);
+  const removed = (await classifyDevices(ctx, st)).untrusted;
+  try {
+    for (const d of removed) {
+      await st.client.config.devices.remove(d.deviceId);
+      ctx.reporter.ok(
+        `Removed ${d.name || "unnamed"} (${d.deviceId.slice(0, 7)}...): nothing vouches for it`
+      );
+    }
+  } catch (error62) {
+    throw toMeshError(error62, "removing untrusted devices");
+  }
+  if (removed.length === 0) ctx.reporter.ok("Every device is vouched for or was added by hand");
+  return { changed: removed.length > 0 || paired.changed, removed, paired };
+}
+function checkManualDevice(o2) {
+  let id3;
+  try {
+    id3 = parseDeviceId(o2.deviceId).id;
+  } catch (error62) {
+    throw new MeshError(`Invalid device ID format: ${error62.message}`, {
+      kind: "badInput",
+      hint: "copy the full ID from mesh status --verbose on the peer",
+      cause: error62
+    });
+  }
+  if (o2.address !== void 0 && !/^tcp:\/\/(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d{1,5}$/i.test(o2.address)) {
+    throw new MeshError(`--address must be tcp://IP:PORT, got ${JSON.stringify(o2.address)}`, {
+      kind: "badInput",
+      hint: "for example --address tcp://100.64.0.2:22001"
+    });
+  }
+  return id3;
+}
+async function addDevice(ctx, o2) {
+  const id3 = checkManualDevice(o2);
+  if (!o2.confirmed) {
+    throw new MeshError("adding a device by ID trusts it with the shared folder: not confirmed", {
+      kind: "badInput",
+      hint: "answer yes at the prompt, or pass --yes if you trust this device"
+    });
+  }
+  const st = await requireSyncthing(ctx);
+  if (sameDeviceId(id3, st.deviceId)) {
+    throw new MeshError("Cannot add yourself as a peer", {
+      kind: "badInput",
+      hint: "give the device ID of the other machine (mesh status --verbose there)"
+    });
+  }
+  const name = o2.name ?? `peer-${id3.slice(0, 7)}`;
+  const addresses = o2.address ? [o2.address] : ["dynamic"];
+  try {
+    const c3 = st.client;
+    const existing = (await c3.config.devices.list()).find((d) => sameDeviceId(d.deviceID, id3));
+    let changed = await recordTrusted(ctx, [{ deviceId: id3, name, how: "manual" }]);
+    if (!existing) {
+      await c3.config.devices.add({
+        deviceID: id3,
+        name,
+        addresses,
+        compression: "metadata",
+        introducer: false,
+        autoAcceptFolders: false
+      });
+      changed = true;
+    } else if (JSON.stringify(existing.addresses) !== JSON.stringify(addresses) || existing.name !== name) {
+      await c3.config.devices.update(existing.deviceID, { addresses, name });
+      changed = true;
+    }
+    const folder = await c3.config.folders.get(SHARED_FOLDER_ID);
+    if (!(folder.devices ?? []).some((d) => sameDeviceId(d.deviceID, id3))) {
+      await c3.config.folders.update(SHARED_FOLDER_ID, {
+        devices: [...folder.devices ?? [], { deviceID: existing?.deviceID ?? id3 }]
+      });
+      changed = true;
+    }
+    return { deviceId: id3, changed, name, address: o2.address };
+  } catch (error62) {
+    throw toMeshError(error62, "adding the device");
+  }
+}
+
+// ../../packages/core/src/steps/sync-plan.ts
+function folderProgress(s) {
+  if (s.sharedWith.length === 0) return "no-peers";
+  if (!s.sharedWith.some((d) => s.connected.includes(d))) return "not-connected";
+  if (s.state !== "idle" || s.needItems > 0) return "syncing";
+  return s.globalItems > 0 ? "in-sync" : "in-sync-empty";
+}
+function wantsPairing(event) {
+  switch (event.type) {
+    case "DeviceRejected":
+    case "MissedEvents":
+      return true;
+    case "PendingDevicesChanged": {
+      const added = event.data?.added;
+      return Array.isArray(added) && added.length > 0;
+    }
+    default:
+      return false;
+  }
+}
+
+// ../../packages/core/src/steps/watch.ts
+async function watchPeers(ctx, o2) {
+  const { signal } = o2;
+  let dirty = true;
+  let wake;
+  const request5 = () => {
+    dirty = true;
+    wake?.();
+  };
+  const timer = setInterval(request5, o2.intervalMs ?? 3e4);
+  signal.addEventListener("abort", () => wake?.(), { once: true });
+  const events = listen2(ctx, signal, request5, o2.onError);
+  const pairOptions = o2.folderId === void 0 ? {} : { folderId: o2.folderId };
+  let runs = 0;
+  try {
+    while (!signal.aborted) {
+      if (!dirty) {
+        await new Promise((resolve3) => {
+          wake = resolve3;
+        });
+        wake = void 0;
+        continue;
+      }
+      dirty = false;
+      try {
+        const r = await pairPeers({ ...ctx, signal }, pairOptions);
+        runs++;
+        o2.onPair?.(r);
+      } catch (error62) {
+        if (signal.aborted) break;
+        o2.onError?.(toMeshError(error62, "pairing"));
+      }
+    }
+  } finally {
+    clearInterval(timer);
+    await events;
+  }
+  return { runs };
+}
+async function listen2(ctx, signal, request5, onError) {
+  while (!signal.aborted) {
+    try {
+      const st = await connectSyncthing(ctx);
+      for await (const event of st.client.events.stream({
+        types: ["PendingDevicesChanged", "DeviceRejected"],
+        signal
+      })) {
+        if (wantsPairing(event)) request5();
+      }
+    } catch (error62) {
+      if (signal.aborted) return;
+      onError?.(toMeshError(error62, "following Syncthing events"));
+    }
+    await sleep8(5e3, void 0, { signal }).catch(() => void 0);
+  }
+}
+
+// ../../packages/core/src/steps/agent.ts
+var AGENT_SERVICE = "mesh-agent";
+async function runAgent(ctx, o2) {
+  const { signal } = o2;
+  const state = new AgentStateWriter(ctx);
+  const now = () => (/* @__PURE__ */ new Date()).toISOString();
+  const onError = (error62) => {
+    state.error(error62 instanceof Error ? error62.message : String(error62));
+    o2.onError?.(error62);
+  };
+  await Promise.all([
+    state.run(signal),
+    serveVouches(ctx, {
+      signal,
+      onListening: (address) => {
+        state.update((s) => {
+          s.vouchingOn = address;
+        });
+        o2.onListening?.(address);
+      },
+      onError
+    }),
+    watchPeers(ctx, {
+      signal,
+      intervalMs: o2.intervalMs ?? 15e3,
+      onPair: (r) => {
+        state.update((s) => {
+          s.lastPairing = {
+            at: now(),
+            peers: r.peers,
+            added: r.added.length,
+            refused: r.refused.length,
+            unvouched: r.unvouched.map(({ hostname: hostname3, reason }) => ({ hostname: hostname3, reason }))
+          };
+        });
+        o2.onPair?.(r);
+      },
+      onError
+    }),
+    o2.instantSync === false ? Promise.resolve() : instantSync(ctx, {
+      signal,
+      onScan: (paths) => state.update((s) => {
+        s.lastScan = { at: now(), paths: paths.length };
+      }),
+      onError
+    }),
+    every(5e3, signal, async () => {
+      const revived = await reviveCrashed(ctx).catch((error62) => {
+        onError(error62);
+        return [];
+      });
+      if (revived.length > 0) {
+        state.update((s) => {
+          s.revived = [...s.revived, { at: now(), names: revived }].slice(-20);
+        });
+        o2.onRevive?.(revived);
+      }
+    }),
+    every(o2.intervalMs ?? 15e3, signal, () => lookAtStanding(ctx, state, signal, o2.onStanding)),
+    every(o2.intervalMs ?? 15e3, signal, async () => {
+      const resumed = await resumePaused(ctx).catch((error62) => {
+        onError(error62);
+        return [];
+      });
+      if (resumed.length > 0) o2.onResume?.(resumed);
+    }),
+    forgetDeparted(ctx, {
+      signal,
+      graceMs: o2.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1e3,
+      onForget: (d) => {
+        state.update((s) => {
+          s.forgotten = [...s.forgotten, { at: now(), ...d }].slice(-20);
+        });
+        o2.onForget?.(d);
+      },
+      onError
+    })
+  ]);
+}
+async function lookAtStanding(ctx, state, signal, report) {
+  const at = (/* @__PURE__ */ new Date()).toISOString();
+  const standing = nodeStanding(await tailnetStatus(ctx));
+  const url2 = await controlServerUrl(ctx);
+  const reachable = url2 === void 0 ? void 0 : await controlServerAnswers(url2, signal);
+  const before = state.current;
+  state.update((s) => {
+    s.tailnet = { at, ok: standing.ok, state: standing.state, message: standing.message };
+    s.controlServer = url2 === void 0 || reachable === void 0 ? null : { at, url: url2, reachable };
+  });
+  if (before.tailnet?.state !== standing.state) {
+    report?.(standing.ok ? standing.message : `${standing.message}: ${standing.fix}`);
+  }
+  if (url2 !== void 0 && before.controlServer?.reachable !== reachable) {
+    report?.(
+      reachable ? `the control server ${url2} answers` : `the control server ${url2} does not answer: sync between known machines goes on`
+    );
+  }
+}
+async function every(ms, signal, task) {
+  while (!signal.aborted) {
+    await task();
+    await sleep9(ms, void 0, { signal }).catch(() => void 0);
+  }
+}
+async function ensureAgent(ctx, exec) {
+  try {
+    const done = await ensureService(
+      ctx,
+      {
+        name: AGENT_SERVICE,
+        description: "Mesh agent: vouches for this node and pairs the shared folder",
+        exec,
+        // What setup was told (role lists, paths, binaries) holds for the agent too; no secret.
+        env: agentEnv(ctx),
+        restart: "always",
+        restartSec: 2
+      },
+      { privileged: true }
+    );
+    if (done.started || done.restarted) ctx.reporter.ok("mesh agent started");
+    else ctx.reporter.ok("mesh agent is running");
+    return { changed: done.installed || done.started || done.restarted };
+  } catch (error62) {
+    throw toMeshError(error62, "starting the mesh agent");
+  }
+}
+function agentEnv(ctx) {
+  const env = { HOME: ctx.paths.home };
+  for (const [k, v] of Object.entries(ctx.env)) {
+    const wanted = k.startsWith("MESH_") && k !== "MESH_AUTH_KEY" || k.startsWith("XDG_");
+    if (wanted && v) env[k] = v;
+  }
+  return env;
+}
+async function agentStatus(ctx) {
+  const [running, state] = await Promise.all([agentRunning(ctx), readAgentState(ctx)]);
+  return { running, fresh: state !== void 0 && agentStateFresh(state), state };
+}
+async function agentRunning(ctx) {
+  try {
+    const sm = await serviceManager(ctx, { privileged: true });
+    return (await sm.status(AGENT_SERVICE)).active;
+  } catch {
+    return false;
+  }
+}
+
+// ../../packages/core/src/steps/client.ts
+import { setTimeout as sleep10 } from "timers/promises";
+
 // ../../packages/core/src/steps/client-plan.ts
 function clientSetupPlan(platform2, role, o2) {
   const steps = [
@@ -76151,6 +76532,7 @@ function meshWindowsIntent(o2) {
     ...o2.install ? { install: [WINGET_IDS.tailscale, WINGET_IDS.syncthing] } : {},
     firewall: true,
     ...o2.distro ? { wslAutoStart: { distro: o2.distro } } : {},
+    ...o2.agent ? { agent: o2.agent } : {},
     tailscale: {
       loginUrl: o2.serverUrl,
       // A placeholder only marks the step: renderWindowsScript never writes the value.
@@ -76160,6 +76542,46 @@ function meshWindowsIntent(o2) {
 }
 function windowsSetupScript(o2) {
   return renderWindowsScript(meshWindowsIntent({ install: true, authKeyStep: true, ...o2 }));
+}
+var WINDOWS_NODE_PATH = "C:\\Program Files\\nodejs\\node.exe";
+function windowsAgentCommand(mesh, node2) {
+  const hint = "give the Windows path of mesh.exe or mesh.js, e.g. --agent C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js";
+  const js = /\.[cm]?js$/i.test(mesh);
+  if (!/^[A-Za-z]:\\[^\\]/.test(mesh)) {
+    throw new MeshError(`--agent must be an absolute Windows path: ${JSON.stringify(mesh)}`, {
+      kind: "badInput",
+      hint: `${hint} (from WSL2, wslpath -w PATH gives it)`
+    });
+  }
+  if (!js && !/\.exe$/i.test(mesh)) {
+    throw new MeshError(`--agent must name mesh.exe or mesh.js: ${JSON.stringify(mesh)}`, {
+      kind: "badInput",
+      hint
+    });
+  }
+  if (!js && node2 !== void 0) {
+    throw new MeshError("--node is for a mesh.js agent: mesh.exe runs without Node.js", {
+      kind: "badInput",
+      hint: "drop --node, or pass the path of mesh.js to --agent"
+    });
+  }
+  const command = js ? { program: node2 ?? WINDOWS_NODE_PATH, args: [mesh, "agent", "run"] } : { program: mesh, args: ["agent", "run"] };
+  try {
+    meshAgentTaskAction(command);
+  } catch (error62) {
+    const variable = error62.variable;
+    if (error62.name !== "PlatformConfigError" || typeof variable !== "string") {
+      throw toMeshError(error62, "the Mesh Agent task");
+    }
+    const flag = js && variable === "agent.program" ? "--node" : "--agent";
+    const reason = error62.message.slice(variable.length + 2);
+    throw new MeshError(`${flag}: ${reason}`, {
+      kind: "badInput",
+      hint: flag === "--node" ? `give the absolute path of node.exe, e.g. ${WINDOWS_NODE_PATH}` : hint,
+      cause: error62
+    });
+  }
+  return command;
 }
 function windowsStepOf(actionId) {
   if (actionId.startsWith("firewall:")) return "windows-firewall";
@@ -76633,22 +77055,6 @@ async function clientSetup(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/keys.ts
-function parseDuration(value) {
-  const m = /^(\d+)(s|m|h|d)$/.exec(value.trim());
-  const unit = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
-  if (!m?.[1] || !m[2]) {
-    throw new MeshError(
-      `--expiration must look like 30m, 24h or 7d, got ${JSON.stringify(value)}`,
-      {
-        kind: "badInput",
-        hint: "use a number followed by s, m, h or d"
-      }
-    );
-  }
-  const ms = Number(m[1]) * unit[m[2]];
-  if (ms <= 0) throw new MeshError("--expiration must be positive", { kind: "badInput" });
-  return ms;
-}
 function parseTags(value) {
   if (!value) return [];
   return value.split(",").map((t) => t.trim()).filter(Boolean).map((t) => t.startsWith("tag:") ? t : `tag:${t}`).map((t) => {
@@ -76663,7 +77069,7 @@ function parseTags(value) {
 }
 async function createJoinKey(ctx, o2 = {}) {
   requireServerRole(ctx);
-  const expiresIn = parseDuration(o2.expiration ?? "24h");
+  const expiresIn = parseDuration(o2.expiration ?? "24h", { name: "--expiration" });
   const tags = parseTags(o2.tags);
   const serverUrl2 = await readSavedServerUrl({ env: ctx.env });
   if (!serverUrl2) {
@@ -76960,21 +77366,22 @@ async function meshStatus(ctx, o2 = {}) {
     ip: ts?.ips.find((i2) => i2.includes(".")),
     peers: []
   };
+  const standing = nodeStanding(ts);
   if (!ts) {
     add({
       section: "tailscale",
       name: "daemon",
       level: "fail",
       message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`,
-      fix: "mesh client setup (or mesh client join)"
+      fix: standing.fix
     });
-  } else if (ts.backendState !== "Running") {
+  } else if (!standing.ok) {
     add({
       section: "tailscale",
       name: "connected",
       level: "fail",
-      message: `Tailscale is not connected (state ${ts.backendState})`,
-      fix: "mesh client join --key-file FILE"
+      message: standing.message,
+      fix: standing.fix
     });
   } else {
     add({
@@ -77123,12 +77530,9 @@ async function meshStatus(ctx, o2 = {}) {
     add({ section: "syncthing", name: "running", level: "fail", message: e.message, fix: e.hint });
   }
   const trust = await trustChecks(ctx, add);
-  const serverUrl2 = ctx.settings.serverUrl ?? await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
+  const serverUrl2 = await controlServerUrl(ctx);
   if (serverUrl2 && ctx.role !== "server") {
-    const up = await new HeadscaleClient({ rest: { url: serverUrl2, timeout: 3e3 } }).health({ timeout: 3e3 }).then(
-      () => true,
-      () => false
-    );
+    const up = await controlServerAnswers(serverUrl2);
     add(
       up ? {
         section: "headscale",

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type InputName, parseDuration, parseInputs } from './inputs.js';
+import { type InputName, MAX_TIMEOUT_MS, parseInputs } from './inputs.js';
 
 const KEY = 'hskey-auth-TESTKEY0123456789';
 const base: Partial<Record<InputName, string>> = { server: 'http://10.99.0.1:8080', key: KEY };
@@ -60,7 +60,7 @@ describe('parseInputs', () => {
 
   it('gives one clear message per bad input', () => {
     expect(() => parse({ timeout: 'abc' })).toThrow(
-      'input "timeout" must be a duration like 60s, got "abc"',
+      'input "timeout" must be a duration like 60s or 1m30s, got "abc" (it does not start with a number)',
     );
     expect(() => parse({ 'accept-routes': 'yes' })).toThrow(
       'input "accept-routes" must be true or false, got "yes"',
@@ -70,7 +70,7 @@ describe('parseInputs', () => {
     );
     expect(() => parse({ server: '' })).toThrow('input "server" is required');
     expect(() => parse({ retry: '-1', timeout: '5x' })).toThrow(
-      'input "timeout" must be a duration like 60s, got "5x"; input "retry" must be a whole number from 0 to 20, got "-1"',
+      'input "timeout" must be a duration like 60s or 1m30s, got "5x" (unknown unit "x"); input "retry" must be a whole number from 0 to 20, got "-1"',
     );
     expect(() => parse({ 'tailscale-bin': join(dir, 'nope') })).toThrow(
       /input "tailscale-bin" names a file that does not exist/,
@@ -105,16 +105,30 @@ describe('parseInputs', () => {
   });
 });
 
-describe('parseDuration', () => {
+// The grammar itself is @mesh/core's (duration.test.ts); these check the input uses it.
+describe('input "timeout"', () => {
   it.each([
-    ['60', 60_000],
     ['60s', 60_000],
     ['2m', 120_000],
     ['1h', 3_600_000],
     ['500ms', 500],
     ['1m30s', 90_000],
-  ])('%s → %d ms', (s, ms) => expect(parseDuration(s)).toBe(ms));
-  it.each(['', 'abc', '1.5s', '-3s', '10d'])('rejects %j', (s) =>
-    expect(parseDuration(s)).toBeUndefined(),
+    ['1h30m', 5_400_000],
+    ['1d', 86_400_000],
+    ['24d', MAX_TIMEOUT_MS],
+    ['90', 90_000],
+  ])('%s → %d ms', (timeout, ms) => expect(parse({ timeout }).timeoutMs).toBe(ms));
+  it.each([
+    ['0', 'it is zero'],
+    ['1.5x', 'unknown unit "x"'],
+    ['-3s', 'it is negative'],
+    ['0s', 'it is zero'],
+    ['1 m', 'it has spaces in it'],
+    // Longer than a Node timer can wait: the step would time out at once.
+    ['25d', 'it is longer than the maximum of 24d'],
+  ])('rejects %j (%s)', (timeout, problem) =>
+    expect(() => parse({ timeout })).toThrow(
+      `input "timeout" must be a duration like 60s or 1m30s, got "${timeout}" (${problem})`,
+    ),
   );
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { safeParseDuration } from '@mesh/core';
 import { z } from 'zod';
 
 /** Every input action.yml declares, in the order the README lists them. */
@@ -53,18 +54,11 @@ export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
-const UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-
-/** `90`, `90s`, `1m30s`, `500ms`, `2h` → milliseconds; `undefined` when malformed. */
-export function parseDuration(s: string): number | undefined {
-  if (/^\d+$/.test(s)) return Number(s) * 1000;
-  if (!/^(\d+(ms|s|m|h))+$/.test(s)) return undefined;
-  let ms = 0;
-  for (const [, n, unit] of s.matchAll(/(\d+)(ms|s|m|h)/g)) {
-    ms += Number(n) * UNITS_MS[unit as keyof typeof UNITS_MS];
-  }
-  return ms;
-}
+/**
+ * The longest `timeout`: Node's timers hold at most 2^31-1 ms (about 24.8 days) and fire at once
+ * when given more, which would fail the step immediately.
+ */
+export const MAX_TIMEOUT_MS = 24 * 86_400_000;
 
 /** The YAML 1.2 core-schema booleans, as actions/toolkit's `getBooleanInput` accepts them. */
 const TRUE = ['true', 'True', 'TRUE'];
@@ -102,11 +96,13 @@ const bool = (fallback: boolean) =>
 
 const duration = (fallback: string) =>
   z.string().transform((s, ctx) => {
-    const ms = parseDuration(s || fallback);
-    if (ms === undefined || ms === 0) {
-      return fail(ctx, `must be a duration like 60s, got "${s}"`);
+    // A bare number has always meant seconds here; workflows written so keep working.
+    const text = /^\d+$/.test(s) ? `${s}s` : s || fallback;
+    const result = safeParseDuration(text, { max: MAX_TIMEOUT_MS });
+    if (!result.success) {
+      return fail(ctx, `must be a duration like 60s or 1m30s, got "${s}" (${result.problem})`);
     }
-    return ms;
+    return result.ms;
   });
 
 const absolutePath = z.string().transform((s, ctx) => {
@@ -236,8 +232,8 @@ function schema(env: NodeJS.ProcessEnv) {
 
 /**
  * Validates the raw inputs (as read by `getInput`) into an {@link ActionConfig}. Throws one
- * {@link InputError} naming every bad input, e.g.
- * `input "timeout" must be a duration like 60s, got "abc"`. Secrets are never quoted.
+ * {@link InputError} naming every bad input, e.g. `input "timeout" must be a duration like 60s
+ * or 1m30s, got "abc" (it does not start with a number)`. Secrets are never quoted.
  */
 export function parseInputs(
   get: (name: InputName) => string,

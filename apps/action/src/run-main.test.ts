@@ -272,7 +272,7 @@ describe('preflight', () => {
     const core = fakeCore();
     expect(await runMain(h.mainProto(), () => core.api)).toBe(1);
     expect(errorLines(h.stdout())).toEqual([
-      '::error::input "timeout" must be a duration like 60s, got "abc"',
+      '::error::input "timeout" must be a duration like 60s or 1m30s, got "abc" (it does not start with a number)',
     ]);
     expect(core.calls).toEqual([]);
   });

@@ -354,6 +354,16 @@ function windowsCommands(y: Argv<GlobalArgs>, out: Output): Argv {
             type: 'string',
             describe: 'WSL distro the Start WSL2 task starts (default: WSL_DISTRO_NAME)',
           })
+          .option('agent', {
+            type: 'string',
+            describe:
+              'Windows path of mesh.exe or mesh.js: add the Mesh Agent task that runs `mesh agent run` at logon',
+          })
+          .option('node', {
+            type: 'string',
+            describe:
+              'node.exe for a mesh.js --agent (default: C:\\Program Files\\nodejs\\node.exe)',
+          })
           // No default: yargs counts a default `false` as given and trips `conflicts`.
           .option('elevate', {
             type: 'boolean',
@@ -365,7 +375,11 @@ function windowsCommands(y: Argv<GlobalArgs>, out: Output): Argv {
             'powershell -ExecutionPolicy Bypass -File setup-mesh.ps1 -AuthKey KEY',
             'On Windows, elevated: the key is a parameter, never in the file',
           )
-          .example('$0 windows script --elevate', 'From WSL2: run it now (UAC prompt)'),
+          .example('$0 windows script --elevate', 'From WSL2: run it now (UAC prompt)')
+          .example(
+            "$0 windows script --agent 'C:\\Tools\\mesh.exe' --out setup-mesh.ps1",
+            'Also run the mesh agent on Windows, started at logon',
+          ),
       (a) =>
         run(async () =>
           (await import('./commands/windows.js')).windowsScript(
@@ -374,6 +388,8 @@ function windowsCommands(y: Argv<GlobalArgs>, out: Output): Argv {
               out: a.out,
               server: a.server,
               distro: a.distro,
+              agent: a.agent,
+              node: a.node,
               elevate: a.elevate === true,
             },
             out,

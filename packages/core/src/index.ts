@@ -6,6 +6,12 @@
 
 export { createMeshContext, type MeshContext, type MeshContextOptions } from './context.js';
 export {
+  type DurationOptions,
+  type DurationResult,
+  parseDuration,
+  safeParseDuration,
+} from './duration.js';
+export {
   ExitCode,
   type ExitCodeValue,
   isMeshError,
@@ -40,7 +46,6 @@ export {
   type CreateJoinKeyOptions,
   createJoinKey,
   type JoinKey,
-  parseDuration,
   parseTags,
   saveJoinKey,
 } from './steps/keys.js';
@@ -58,7 +63,9 @@ export {
   packageFor,
   runMachineStep,
   runMachineSteps,
+  WINDOWS_NODE_PATH,
   type WindowsIntentOptions,
+  windowsAgentCommand,
   windowsHandOff,
   windowsSetupScript,
 } from './steps/machine.js';

@@ -1,23 +1,120 @@
 import { isMeshError, MeshError, type MeshErrorKind } from './errors.js';
 
+/** The fields of a library error that can change its kind. */
+interface LibraryErrorFields {
+  status?: unknown;
+  cause?: unknown;
+}
+
+/** How one library error class becomes a {@link MeshError}. */
+export interface ErrorMapping {
+  /** The kind, or a function choosing it from the error's fields. */
+  kind: MeshErrorKind | ((error: LibraryErrorFields) => MeshErrorKind);
+  /** Used when the error itself carries no hint. @default the kind's generic hint */
+  hint?: string;
+}
+
+const CANCELLED = {
+  kind: 'failure',
+  hint: 'the operation was cancelled; run the command again when ready',
+} as const satisfies ErrorMapping;
+
+const statusOf = (e: LibraryErrorFields) => (typeof e.status === 'number' ? e.status : undefined);
+
+/**
+ * A 4xx answer refused what Mesh sent, which comes from the user's input or configuration; any
+ * other bad answer means the service itself is not working.
+ */
+const byStatus =
+  (unavailable: MeshErrorKind) =>
+  (e: LibraryErrorFields): MeshErrorKind => {
+    const status = statusOf(e);
+    return status !== undefined && status >= 400 && status < 500 ? 'badInput' : unavailable;
+  };
+
 // Library errors are recognised by `name`, not `instanceof`: the CLI bundle and a consumer's
 // node_modules may hold different copies of a library, and names are part of each library's API.
-const KIND_BY_NAME: Record<string, MeshErrorKind> = {
-  HeadscaleConnectionError: 'serverUnreachable',
-  HeadscaleAuthError: 'authRejected',
-  HeadscaleConfigError: 'badInput',
-  HeadscaleNotFoundError: 'badInput',
-  TailscaleControlUnreachableError: 'serverUnreachable',
-  TailscaleAuthKeyError: 'authRejected',
-  TailscaleDaemonUnreachableError: 'serviceDown',
-  SyncthingConnectionError: 'serviceDown',
-  SyncthingAuthError: 'badInput',
-  PlatformConfigError: 'badInput',
-  UnsupportedPlatformError: 'badInput',
-  PathConversionError: 'badInput',
+// map-error.test.ts fails when a library exports an error class this table lacks. `failure` (exit
+// 1) is kept for base classes, cancellations and commands that failed for a reason the library
+// could not classify: no more specific exit code would be true for them.
+export const LIBRARY_ERRORS: Readonly<Record<string, ErrorMapping>> = {
+  // @mesh/headscale
+  HeadscaleError: { kind: 'failure' },
+  HeadscaleAuthError: { kind: 'authRejected' },
+  HeadscaleConnectionError: { kind: 'serverUnreachable' },
+  HeadscaleAbortError: CANCELLED,
+  HeadscaleNotFoundError: { kind: 'badInput' },
+  // The server runs a Headscale too old for the call: fixed by upgrading it, not by retrying.
+  HeadscaleUnsupportedError: { kind: 'badInput' },
+  HeadscaleConfigError: { kind: 'badInput' },
+  // A cause of RunError means the headscale program could not be started at all.
+  HeadscaleCommandError: {
+    kind: (e) =>
+      (e.cause as { name?: unknown } | undefined)?.name === 'RunError' ? 'badInput' : 'failure',
+  },
+  // Not JSON, the wrong shape, or a 5xx: whatever answers at that URL is not a working Headscale.
+  HeadscaleApiError: { kind: byStatus('serverUnreachable') },
+
+  // @mesh/tailscale
+  TailscaleError: { kind: 'failure' },
+  TailscaleDaemonUnreachableError: { kind: 'serviceDown' },
+  // 403 is a permission problem (not root, not the operator), as EACCES is.
+  TailscaleLocalApiError: {
+    kind: (e) => (statusOf(e) === 403 ? 'failure' : byStatus('serviceDown')(e)),
+  },
+  TailscaleSchemaError: { kind: 'serviceDown' },
+  TailscaleCommandError: { kind: 'failure' },
+  TailscaleControlUnreachableError: { kind: 'serverUnreachable' },
+  TailscaleAuthKeyError: { kind: 'authRejected' },
+  TailscaleTimeoutError: { kind: 'serviceDown' },
+  TailscaleAbortError: CANCELLED,
+
+  // @mesh/syncthing-client
+  SyncthingError: { kind: 'failure' },
+  SyncthingHttpError: { kind: byStatus('serviceDown') },
+  SyncthingAuthError: {
+    kind: 'badInput',
+    hint: "check that MESH_SYNCTHING_HOME is the running Syncthing's home (config.xml has the key)",
+  },
+  SyncthingNotFoundError: { kind: 'badInput', hint: 'check the folder or device ID' },
+  SyncthingConnectionError: { kind: 'serviceDown' },
+  SyncthingTimeoutError: { kind: 'serviceDown' },
+  SyncthingAbortError: CANCELLED,
+  SyncthingInvalidResponseError: {
+    kind: 'serviceDown',
+    hint: 'check that Syncthing (not another program) answers at its GUI address',
+  },
+  SyncthingUnsupportedError: { kind: 'badInput' },
+  SyncthingDeviceIdError: { kind: 'badInput' },
+
+  // @mesh/platform
+  PlatformError: { kind: 'failure' },
+  PlatformConfigError: { kind: 'badInput' },
+  // An errno in the cause is an I/O failure (permissions, full disk); without one the content
+  // of the file is wrong.
+  FileEditError: {
+    kind: (e) =>
+      typeof (e.cause as { code?: unknown } | undefined)?.code === 'string'
+        ? 'failure'
+        : 'badInput',
+    hint: 'check the file named in the message: its permissions and its contents',
+  },
+  CommandFailedError: {
+    kind: 'failure',
+    hint: 'the message ends with what the command printed; --debug shows all of it',
+  },
+  UnsupportedPlatformError: { kind: 'badInput' },
+  ServiceError: { kind: 'serviceDown' },
+  SshdConfigError: {
+    kind: 'badInput',
+    hint: 'fix the sshd configuration (sshd -t shows the problem), then run the command again',
+  },
+  PathConversionError: { kind: 'badInput' },
+  // The program is not installed or not executable: "programs still missing" is bad input.
+  RunError: { kind: 'badInput' },
 };
 
-interface HasHint {
+interface HasHint extends LibraryErrorFields {
   name: string;
   message: string;
   hint?: unknown;
@@ -36,9 +133,16 @@ function describe(error: unknown): HasHint {
 export function toMeshError(error: unknown, context?: string): MeshError {
   if (isMeshError(error)) return error;
   const e = describe(error);
-  const kind = KIND_BY_NAME[e.name] ?? nodeErrorKind(error) ?? 'failure';
+  const mapping = Object.hasOwn(LIBRARY_ERRORS, e.name) ? LIBRARY_ERRORS[e.name] : undefined;
+  const kind =
+    (typeof mapping?.kind === 'function' ? mapping.kind(e) : mapping?.kind) ??
+    nodeErrorKind(error) ??
+    'failure';
   const prefix = context ? `${context}: ` : '';
-  const hint = typeof e.hint === 'string' && e.hint !== '' ? e.hint : defaultHint(kind);
+  const hint =
+    typeof e.hint === 'string' && e.hint.trim() !== ''
+      ? e.hint
+      : (mapping?.hint ?? defaultHint(kind));
   return new MeshError(`${prefix}${e.message}`, { cause: error, hint, kind });
 }
 

@@ -25,6 +25,8 @@ export async function agent(_a: { json: boolean }, out: Output): Promise<number>
         for (const x of r.refused) log(`refused ${x.deviceId.slice(0, 7)}...: ${x.reason}`);
       },
       onResume: (what) => log(`resumed ${what.join(', ')}`),
+      onRevive: (names) => log(`started again ${names.join(', ')}: their keeper had died`),
+      onStanding: (what) => log(what),
       onForget: (d) =>
         log(`forgot ${d.name} (${d.deviceId.slice(0, 7)}...): its node left the mesh`),
       onError: (error) => log(`warning: ${error instanceof Error ? error.message : String(error)}`),
@@ -61,7 +63,17 @@ export async function agentStatusCommand(_a: { json: boolean }, out: Output): Pr
         'Last rescan',
         st.lastScan ? `${st.lastScan.at} (${st.lastScan.paths} path(s))` : 'none yet',
       ],
+      ['This node', st.tailnet ? `${st.tailnet.message} (${st.tailnet.at})` : 'not looked at yet'],
+      [
+        'Control server',
+        st.controlServer
+          ? `${st.controlServer.url} ${st.controlServer.reachable ? 'answers' : 'does not answer'} (${st.controlServer.at})`
+          : 'not known',
+      ],
     ]);
+    if (st.tailnet && !st.tailnet.ok) out.warn(st.tailnet.message);
+    for (const r of st.revived.slice(-3))
+      out.info(`started again ${r.names.join(', ')} at ${r.at}`);
     for (const u of st.lastPairing?.unvouched ?? [])
       out.warn(`${u.hostname} is not paired: ${u.reason}`);
     for (const f of st.forgotten) out.info(`forgot ${f.name} at ${f.at}: its node left the mesh`);

@@ -3,7 +3,7 @@ import { readAuthKey } from '../auth-key.js';
 import { usageError } from '../boundary.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
-import { selfCommand } from '../self-command.js';
+import { agentCommand } from '../self-command.js';
 import { printPeerResult } from './peer.js';
 
 export interface ClientSetupArgs {
@@ -28,7 +28,7 @@ export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<numb
     serverUrl: server,
     authKey,
     peer: a.peer,
-    agentExec: [...selfCommand(), 'agent', 'run'],
+    agentExec: agentCommand(),
   });
   if (r.peer) printPeerResult(r.peer, out);
   out.section(r.changed ? 'Setup Complete' : 'Already set up');

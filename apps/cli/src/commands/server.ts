@@ -6,7 +6,7 @@ import {
 } from '@mesh/core';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
-import { selfCommand } from '../self-command.js';
+import { agentCommand } from '../self-command.js';
 
 export interface ServerSetupArgs {
   json: boolean;
@@ -22,7 +22,7 @@ export async function serverSetup(a: ServerSetupArgs, out: Output): Promise<numb
     ...(a.postgres ? { postgres: a.postgres } : {}),
     ...(a.listen ? { listen: a.listen } : {}),
     ...(a.serverUrl ? { serverUrl: a.serverUrl } : {}),
-    agentExec: [...selfCommand(), 'agent', 'run'],
+    agentExec: agentCommand(),
   });
   out.section(r.changed ? 'Server setup complete' : 'Server already set up');
   out.fields([

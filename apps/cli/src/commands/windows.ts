@@ -1,5 +1,5 @@
 import { chmod, writeFile } from 'node:fs/promises';
-import { MeshError, validateServerUrl, windowsSetupScript } from '@mesh/core';
+import { MeshError, validateServerUrl, windowsAgentCommand, windowsSetupScript } from '@mesh/core';
 import { readSavedServerUrl, runElevatedScript } from '@mesh/platform';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
@@ -9,14 +9,19 @@ export interface WindowsScriptArgs {
   server?: string | undefined;
   out?: string | undefined;
   distro?: string | undefined;
+  /** Windows path of mesh.exe or mesh.js for the `Mesh Agent` task; no task without it. */
+  agent?: string | undefined;
+  /** node.exe for a mesh.js agent. @default 'C:\Program Files\nodejs\node.exe' */
+  node?: string | undefined;
   elevate: boolean;
 }
 
 /**
  * `mesh windows script`: the reviewable, idempotent PowerShell script for the Windows side of
- * this mesh (firewall rules, `Start WSL2` task, winget installs, Tailscale registry values and
- * tailscaled-env.txt). It never holds an auth key: the script reads `-AuthKey` or
- * `MESH_TAILSCALE_AUTHKEY` when it runs. `--elevate` (from WSL2 only) runs it through UAC.
+ * this mesh (firewall rules, `Start WSL2` task, `Mesh Agent` task with `--agent`, winget installs,
+ * Tailscale registry values and tailscaled-env.txt). It never holds an auth key: the script reads
+ * `-AuthKey` or `MESH_TAILSCALE_AUTHKEY` when it runs. `--elevate` (from WSL2 only) runs it
+ * through UAC.
  */
 export async function windowsScript(a: WindowsScriptArgs, out: Output): Promise<number> {
   const ctx = await context(out);
@@ -32,9 +37,21 @@ export async function windowsScript(a: WindowsScriptArgs, out: Output): Promise<
   }
   const serverUrl = validateServerUrl(saved);
   const distro = a.distro ?? ctx.platform.wsl?.distro;
-  const script = windowsSetupScript({ serverUrl, distro });
+  if (a.agent === undefined && a.node !== undefined) {
+    throw new MeshError('--node needs --agent, the Windows path of mesh.js', {
+      kind: 'badInput',
+      hint: 'e.g. mesh windows script --agent C:\\Tools\\mesh.js --node D:\\node\\node.exe',
+    });
+  }
+  const agent = a.agent === undefined ? undefined : windowsAgentCommand(a.agent, a.node);
+  const script = windowsSetupScript({ serverUrl, distro, agent });
   if (!distro)
     out.warnErr('No WSL distro known (pass --distro NAME): the script has no Start WSL2 task');
+  if (!agent)
+    out.warnErr(
+      'No --agent given (the Windows path of mesh.exe or mesh.js): the script has no Mesh Agent task',
+    );
+  const agentCommand = agent && [agent.program, ...agent.args];
 
   if (a.elevate) {
     if (!ctx.platform.wsl?.interop) {
@@ -46,7 +63,14 @@ export async function windowsScript(a: WindowsScriptArgs, out: Output): Promise<
     out.info('Starting the script elevated: accept the UAC prompt on the Windows desktop');
     const r = await runElevatedScript(script, { runner: ctx.runner });
     for (const line of r.log.split(/\r?\n/).filter(Boolean)) out.line(line);
-    out.result({ ok: r.exitCode === 0, serverUrl, distro, exitCode: r.exitCode, log: r.log });
+    out.result({
+      ok: r.exitCode === 0,
+      serverUrl,
+      distro,
+      agent: agentCommand,
+      exitCode: r.exitCode,
+      log: r.log,
+    });
     if (r.exitCode !== 0) out.warn(`the Windows script ended with exit code ${r.exitCode}`);
     return r.exitCode === 0 ? 0 : 1;
   }
@@ -58,10 +82,10 @@ export async function windowsScript(a: WindowsScriptArgs, out: Output): Promise<
     out.info(
       'Review it, then from an elevated PowerShell: powershell -ExecutionPolicy Bypass -File setup-mesh.ps1 [-AuthKey KEY]',
     );
-    out.result({ ok: true, serverUrl, distro, file: a.out });
+    out.result({ ok: true, serverUrl, distro, agent: agentCommand, file: a.out });
     return 0;
   }
-  if (out.json) out.result({ ok: true, serverUrl, distro, script });
+  if (out.json) out.result({ ok: true, serverUrl, distro, agent: agentCommand, script });
   // line() adds the last "\n" back: stdout is the script byte for byte (CRLF endings).
   else out.line(script.slice(0, -1));
   return 0;

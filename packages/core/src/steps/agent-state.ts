@@ -26,6 +26,18 @@ const AgentStateSchema = z.object({
     .nullable(),
   lastScan: z.object({ at: z.string(), paths: z.number() }).nullable(),
   forgotten: z.array(z.object({ at: z.string(), name: z.string(), deviceId: z.string() })),
+  /** Daemons the agent started again after their keeper died (supervised fallback). */
+  revived: z.array(z.object({ at: z.string(), names: z.array(z.string()) })).default([]),
+  /** This node's standing in the tailnet when last looked at (see `nodeStanding`). */
+  tailnet: z
+    .object({ at: z.string(), ok: z.boolean(), state: z.string(), message: z.string() })
+    .nullable()
+    .default(null),
+  /** Whether the control server answered, when last asked. */
+  controlServer: z
+    .object({ at: z.string(), url: z.string(), reachable: z.boolean() })
+    .nullable()
+    .default(null),
   errors: z.array(z.object({ at: z.string(), message: z.string() })),
 });
 /** What the agent saw and when: no secret, readable by the user. */
@@ -73,8 +85,16 @@ export class AgentStateWriter {
       lastPairing: null,
       lastScan: null,
       forgotten: [],
+      revived: [],
+      tailnet: null,
+      controlServer: null,
       errors: [],
     };
+  }
+
+  /** A copy of the state as it is now. */
+  get current(): AgentState {
+    return structuredClone(this.#state);
   }
 
   update(change: (s: AgentState) => void): void {

@@ -10,9 +10,11 @@ import {
   readAgentState,
 } from './agent-state.js';
 import { forgetDeparted } from './departed.js';
-import { resumePaused } from './heal.js';
+import { resumePaused, reviveCrashed } from './heal.js';
 import { instantSync } from './instant-sync.js';
 import type { PairPeersResult } from './peer.js';
+import { controlServerAnswers, controlServerUrl, nodeStanding } from './standing.js';
+import { tailnetStatus } from './tailscale.js';
 import { watchPeers } from './watch.js';
 
 /** The service name of the agent on every manager (systemd unit, supervised, Windows task). */
@@ -33,6 +35,10 @@ export interface RunAgentOptions {
   onForget?: (device: { deviceId: string; name: string }) => void;
   /** Called with what the agent resumed (paused devices, a paused folder). */
   onResume?: (what: readonly string[]) => void;
+  /** Called when this node's standing or the control server's answer changes. */
+  onStanding?: (what: string) => void;
+  /** Called with the daemons it started again (supervised fallback only). */
+  onRevive?: (names: readonly string[]) => void;
   onListening?: (address: string) => void;
   onPair?: (result: PairPeersResult) => void;
   onError?: (error: unknown) => void;
@@ -95,6 +101,19 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
             }),
           onError,
         }),
+    every(5000, signal, async () => {
+      const revived = await reviveCrashed(ctx).catch((error: unknown) => {
+        onError(error);
+        return [];
+      });
+      if (revived.length > 0) {
+        state.update((s) => {
+          s.revived = [...s.revived, { at: now(), names: revived }].slice(-20);
+        });
+        o.onRevive?.(revived);
+      }
+    }),
+    every(o.intervalMs ?? 15_000, signal, () => lookAtStanding(ctx, state, signal, o.onStanding)),
     every(o.intervalMs ?? 15_000, signal, async () => {
       const resumed = await resumePaused(ctx).catch((error: unknown) => {
         onError(error);
@@ -114,6 +133,38 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
       onError,
     }),
   ]);
+}
+
+/**
+ * Publishes this node's standing (logged in, key valid) and whether the control server answers;
+ * says so once when either changes. Sync between machines that already know each other goes on
+ * meanwhile: nothing here stops anything.
+ */
+async function lookAtStanding(
+  ctx: MeshContext,
+  state: AgentStateWriter,
+  signal: AbortSignal,
+  report: ((what: string) => void) | undefined,
+): Promise<void> {
+  const at = new Date().toISOString();
+  const standing = nodeStanding(await tailnetStatus(ctx));
+  const url = await controlServerUrl(ctx);
+  const reachable = url === undefined ? undefined : await controlServerAnswers(url, signal);
+  const before = state.current;
+  state.update((s) => {
+    s.tailnet = { at, ok: standing.ok, state: standing.state, message: standing.message };
+    s.controlServer = url === undefined || reachable === undefined ? null : { at, url, reachable };
+  });
+  if (before.tailnet?.state !== standing.state) {
+    report?.(standing.ok ? standing.message : `${standing.message}: ${standing.fix}`);
+  }
+  if (url !== undefined && before.controlServer?.reachable !== reachable) {
+    report?.(
+      reachable
+        ? `the control server ${url} answers`
+        : `the control server ${url} does not answer: sync between known machines goes on`,
+    );
+  }
 }
 
 /** Runs `task` now and every `ms` until `signal` aborts; runs never overlap. */

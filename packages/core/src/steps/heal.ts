@@ -1,5 +1,6 @@
 import { sameDeviceId } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
+import { serviceManager } from '../internal/services.js';
 import { SHARED_FOLDER_ID } from './constants.js';
 import { connectSyncthing } from './syncthing.js';
 
@@ -27,4 +28,30 @@ export async function resumePaused(
     resumed.push(`folder ${folderId}`);
   }
   return resumed;
+}
+
+/** The services of the supervised fallback the agent keeps alive; tailscaled runs as root. */
+const KEPT_ALIVE = [
+  { name: 'mesh-headscale', privileged: false },
+  { name: 'mesh-tailscaled', privileged: true },
+  { name: 'mesh-syncthing', privileged: false },
+] as const;
+
+/**
+ * Where no service manager restarts a daemon (the supervised fallback), starts again each
+ * installed, enabled one whose keeper died (killed, or gone with the machine); one stopped on
+ * purpose stays stopped. Returns the names it started; a no-op under systemd and on Windows.
+ */
+export async function reviveCrashed(ctx: MeshContext): Promise<string[]> {
+  const started: string[] = [];
+  for (const { name, privileged } of KEPT_ALIVE) {
+    const sm = await serviceManager(ctx, { privileged });
+    if (sm.kind !== 'supervised') return [];
+    const s = await sm.status(name);
+    if (s.installed && s.enabled && s.detail === 'crashed') {
+      await sm.start(name);
+      started.push(name);
+    }
+  }
+  return started;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../duration.js';
 import { isMeshError } from '../errors.js';
 import { validateAuthKey } from './client.js';
 import { clientSetupPlan } from './client-plan.js';
-import { parseDuration, parseTags } from './keys.js';
+import { parseTags } from './keys.js';
 import { parsePostgresUrl, primaryIpv4, validateServerUrl } from './server.js';
 
 function kindOf(fn: () => unknown): string | undefined {
@@ -52,8 +53,11 @@ describe('input validation (bad input is exit 4 before anything changes)', () =>
   });
 
   it('durations and tags', () => {
+    // `mesh server keygen --expiration`: compound forms and days both work.
     expect(parseDuration('24h')).toBe(86_400_000);
     expect(parseDuration('30m')).toBe(1_800_000);
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(parseDuration('7d')).toBe(604_800_000);
     expect(kindOf(() => parseDuration('1 day'))).toBe('badInput');
     expect(kindOf(() => parseDuration('0h'))).toBe('badInput');
     expect(parseTags('ci, tag:lab')).toEqual(['tag:ci', 'tag:lab']);

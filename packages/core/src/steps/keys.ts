@@ -1,27 +1,10 @@
 import { readSavedServerUrl } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
+import { parseDuration } from '../duration.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { MESH_USER } from './constants.js';
 import { localHeadscale, requireServerRole } from './server.js';
-
-/** Parses `30m`, `24h`, `7d`, `90s` into milliseconds. */
-export function parseDuration(value: string): number {
-  const m = /^(\d+)(s|m|h|d)$/.exec(value.trim());
-  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-  if (!m?.[1] || !m[2]) {
-    throw new MeshError(
-      `--expiration must look like 30m, 24h or 7d, got ${JSON.stringify(value)}`,
-      {
-        kind: 'badInput',
-        hint: 'use a number followed by s, m, h or d',
-      },
-    );
-  }
-  const ms = Number(m[1]) * unit[m[2] as keyof typeof unit];
-  if (ms <= 0) throw new MeshError('--expiration must be positive', { kind: 'badInput' });
-  return ms;
-}
 
 /** Parses `--tags a,tag:b` into `['tag:a','tag:b']`. */
 export function parseTags(value: string | undefined): string[] {
@@ -47,7 +30,7 @@ export interface CreateJoinKeyOptions {
   reusable?: boolean;
   /** @default false */
   ephemeral?: boolean;
-  /** @default '24h' */
+  /** Key lifetime, e.g. `30m`, `1h30m`, `7d` (see {@link parseDuration}). @default '24h' */
   expiration?: string;
   /** Comma-separated ACL tags. */
   tags?: string;
@@ -70,7 +53,9 @@ export async function createJoinKey(
   o: CreateJoinKeyOptions = {},
 ): Promise<JoinKey> {
   requireServerRole(ctx);
-  const expiresIn = parseDuration(o.expiration ?? '24h');
+  // Milliseconds: the Headscale client sends whole seconds (`-e 604800s`) or a timestamp, since
+  // Headscale reads Go durations, which have no days.
+  const expiresIn = parseDuration(o.expiration ?? '24h', { name: '--expiration' });
   const tags = parseTags(o.tags);
   const serverUrl = await readSavedServerUrl({ env: ctx.env });
   if (!serverUrl) {

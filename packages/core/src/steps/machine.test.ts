@@ -19,6 +19,7 @@ import {
   installMissingPrograms,
   meshWindowsIntent,
   runMachineSteps,
+  windowsAgentCommand,
   windowsSetupScript,
 } from './machine.js';
 
@@ -359,5 +360,76 @@ describe('windowsSetupScript (mesh windows script)', () => {
     expect(script).toMatch(/-Name 'AuthKey' -Value \$AuthKey/);
     expect(script).not.toMatch(/hskey-|tskey-/);
     expect(windowsSetupScript({ serverUrl: SERVER })).not.toContain('Start WSL2');
+    expect(script).not.toContain('Mesh Agent');
+  });
+
+  it('adds the Mesh Agent task after Start WSL2 and before Tailscale when given a command', () => {
+    const agent = windowsAgentCommand('C:\\Tools\\mesh.exe');
+    const script = windowsSetupScript({ serverUrl: SERVER, distro: 'Ubuntu', agent });
+    const names = [...script.matchAll(/Invoke-MeshStep '([^']+)'/g)].map((m) => m[1] ?? '');
+    const wsl = names.findIndex((n) => n.startsWith('scheduled task Start WSL2'));
+    expect(names[wsl + 1]).toBe(
+      'scheduled task Mesh Agent (C:\\Tools\\mesh.exe agent run at logon)',
+    );
+    expect(names[wsl + 2]).toMatch(/^registry .*LoginURL/);
+    expect(script).toContain(
+      "$a = New-ScheduledTaskAction -Execute 'C:\\Tools\\mesh.exe' -Argument 'agent run';",
+    );
+    expect(meshWindowsIntent({ serverUrl: SERVER, agent }).agent).toEqual(agent);
+  });
+});
+
+describe('windowsAgentCommand (mesh windows script --agent)', () => {
+  it('runs a single-file mesh.exe alone, and mesh.js under node.exe', () => {
+    expect(windowsAgentCommand('C:\\Tools\\mesh.exe')).toEqual({
+      program: 'C:\\Tools\\mesh.exe',
+      args: ['agent', 'run'],
+    });
+    const js = 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js';
+    expect(windowsAgentCommand(js)).toEqual({
+      program: 'C:\\Program Files\\nodejs\\node.exe',
+      args: [js, 'agent', 'run'],
+    });
+    expect(windowsAgentCommand(js, 'D:\\node\\node.exe').program).toBe('D:\\node\\node.exe');
+  });
+
+  it.each([
+    [
+      '/mnt/c/Tools/mesh.exe',
+      undefined,
+      '--agent must be an absolute Windows path: "/mnt/c/Tools/mesh.exe"',
+    ],
+    ['mesh.exe', undefined, '--agent must be an absolute Windows path: "mesh.exe"'],
+    ['C:\\Tools\\mesh', undefined, '--agent must name mesh.exe or mesh.js: "C:\\\\Tools\\\\mesh"'],
+    [
+      'C:\\Tools\\mesh.exe',
+      'C:\\node.exe',
+      '--node is for a mesh.js agent: mesh.exe runs without Node.js',
+    ],
+    [
+      'C:\\Tools\\"mesh.exe',
+      undefined,
+      '--agent: not an absolute Windows path of a program: "C:\\\\Tools\\\\\\"mesh.exe"',
+    ],
+    [
+      'C:\\a\nb\\mesh.js',
+      undefined,
+      '--agent: not a usable argument: "C:\\\\a\\nb\\\\mesh.js" (empty, or with a quote or a line break)',
+    ],
+    [
+      'C:\\Tools\\mesh.js',
+      'node.exe',
+      '--node: not an absolute Windows path of a program: "node.exe"',
+    ],
+  ])('refuses --agent %j --node %j as bad input', (mesh, node, message) => {
+    let error: unknown;
+    try {
+      windowsAgentCommand(mesh, node);
+    } catch (e) {
+      error = e;
+    }
+    expect(isMeshError(error) && error.kind).toBe('badInput');
+    expect((error as Error).message).toBe(message);
+    expect((error as { hint: string }).hint).not.toBe('');
   });
 });

@@ -6,6 +6,8 @@ import {
   detectServiceManager,
   ensureSshdPort,
   ensureWslSystemd,
+  type MeshAgentTaskIntent,
+  meshAgentTaskAction,
   type PackageManager,
   parseWslList,
   type Runner,
@@ -296,6 +298,8 @@ export interface WindowsIntentOptions {
   serverUrl: string;
   /** WSL distro the `Start WSL2` task starts; no task without one. */
   distro?: string | undefined;
+  /** The command of the `Mesh Agent` logon task (see {@link windowsAgentCommand}); no task without one. */
+  agent?: MeshAgentTaskIntent | undefined;
   /** winget installs (the script does them; native setup installs in its `install` step). @default false */
   install?: boolean;
   /**
@@ -311,6 +315,7 @@ export function meshWindowsIntent(o: WindowsIntentOptions): WindowsIntent {
     ...(o.install ? { install: [WINGET_IDS.tailscale, WINGET_IDS.syncthing] } : {}),
     firewall: true,
     ...(o.distro ? { wslAutoStart: { distro: o.distro } } : {}),
+    ...(o.agent ? { agent: o.agent } : {}),
     tailscale: {
       loginUrl: o.serverUrl,
       // A placeholder only marks the step: renderWindowsScript never writes the value.
@@ -322,6 +327,58 @@ export function meshWindowsIntent(o: WindowsIntentOptions): WindowsIntent {
 /** The reviewable, idempotent PowerShell script for the Windows side of this mesh (CRLF). */
 export function windowsSetupScript(o: WindowsIntentOptions): string {
   return renderWindowsScript(meshWindowsIntent({ install: true, authKeyStep: true, ...o }));
+}
+
+/** Where the Node.js installer puts node.exe on Windows. */
+export const WINDOWS_NODE_PATH = 'C:\\Program Files\\nodejs\\node.exe';
+
+/**
+ * The command of the Windows `Mesh Agent` task (`mesh windows script --agent PATH [--node PATH]`):
+ * a single-file `mesh.exe` runs alone, a `mesh.js` runs under node.exe. Throws a `badInput`
+ * {@link MeshError} for a path the task could not run.
+ */
+export function windowsAgentCommand(mesh: string, node?: string): MeshAgentTaskIntent {
+  const hint =
+    'give the Windows path of mesh.exe or mesh.js, e.g. --agent C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js';
+  const js = /\.[cm]?js$/i.test(mesh);
+  if (!/^[A-Za-z]:\\[^\\]/.test(mesh)) {
+    throw new MeshError(`--agent must be an absolute Windows path: ${JSON.stringify(mesh)}`, {
+      kind: 'badInput',
+      hint: `${hint} (from WSL2, wslpath -w PATH gives it)`,
+    });
+  }
+  if (!js && !/\.exe$/i.test(mesh)) {
+    throw new MeshError(`--agent must name mesh.exe or mesh.js: ${JSON.stringify(mesh)}`, {
+      kind: 'badInput',
+      hint,
+    });
+  }
+  if (!js && node !== undefined) {
+    throw new MeshError('--node is for a mesh.js agent: mesh.exe runs without Node.js', {
+      kind: 'badInput',
+      hint: 'drop --node, or pass the path of mesh.js to --agent',
+    });
+  }
+  const command = js
+    ? { program: node ?? WINDOWS_NODE_PATH, args: [mesh, 'agent', 'run'] }
+    : { program: mesh, args: ['agent', 'run'] };
+  try {
+    meshAgentTaskAction(command);
+  } catch (error) {
+    const variable = (error as { variable?: unknown }).variable;
+    if ((error as Error).name !== 'PlatformConfigError' || typeof variable !== 'string') {
+      throw toMeshError(error, 'the Mesh Agent task');
+    }
+    const flag = js && variable === 'agent.program' ? '--node' : '--agent';
+    const reason = (error as Error).message.slice(variable.length + 2);
+    throw new MeshError(`${flag}: ${reason}`, {
+      kind: 'badInput',
+      hint:
+        flag === '--node' ? `give the absolute path of node.exe, e.g. ${WINDOWS_NODE_PATH}` : hint,
+      cause: error,
+    });
+  }
+  return command;
 }
 
 function windowsStepOf(actionId: string): ClientStep['id'] {

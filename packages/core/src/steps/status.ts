@@ -1,6 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { HeadscaleClient } from '@mesh/headscale';
-import { readSavedServerUrl } from '@mesh/platform';
 import { findConflicts } from '@mesh/syncthing-client';
 import { LocalApiClient } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
@@ -11,6 +9,7 @@ import type { AgentState } from './agent-state.js';
 import { SHARED_FOLDER_ID } from './constants.js';
 import { type ServerStatus, serverStatus } from './nodes.js';
 import { classifyDevices } from './peer.js';
+import { controlServerAnswers, controlServerUrl, nodeStanding } from './standing.js';
 import { connectSyncthing, syncthingAnswers } from './syncthing.js';
 import { tailnetStatus } from './tailscale.js';
 
@@ -172,21 +171,22 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
     ip: ts?.ips.find((i) => i.includes('.')),
     peers: [],
   };
+  const standing = nodeStanding(ts);
   if (!ts) {
     add({
       section: 'tailscale',
       name: 'daemon',
       level: 'fail',
       message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`,
-      fix: 'mesh client setup (or mesh client join)',
+      fix: standing.fix,
     });
-  } else if (ts.backendState !== 'Running') {
+  } else if (!standing.ok) {
     add({
       section: 'tailscale',
       name: 'connected',
       level: 'fail',
-      message: `Tailscale is not connected (state ${ts.backendState})`,
-      fix: 'mesh client join --key-file FILE',
+      message: standing.message,
+      fix: standing.fix,
     });
   } else {
     add({
@@ -343,16 +343,10 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
   const trust = await trustChecks(ctx, add);
 
   // Configuration.
-  const serverUrl =
-    ctx.settings.serverUrl ?? (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
+  const serverUrl = await controlServerUrl(ctx);
   if (serverUrl && ctx.role !== 'server') {
     // The server checks its own Headscale above; a client asks it like tailscaled does.
-    const up = await new HeadscaleClient({ rest: { url: serverUrl, timeout: 3000 } })
-      .health({ timeout: 3000 })
-      .then(
-        () => true,
-        () => false,
-      );
+    const up = await controlServerAnswers(serverUrl);
     add(
       up
         ? {

@@ -1,9 +1,15 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceManager } from './service.js';
-import { signalProcess, supervisedServiceManager } from './supervised.js';
+import {
+  alive as aliveAndNotZombie,
+  renderRunFile,
+  signalProcess,
+  supervisedServiceManager,
+} from './supervised.js';
 
 let dir: string;
 let manager: ServiceManager;
@@ -60,13 +66,123 @@ describe('supervisedServiceManager', () => {
     });
     const log = await manager.logs('sleeper');
     expect(log).toContain(`up ${first}`);
-    expect(log).toContain('exited SIGKILL');
+    expect(log).toContain('exited signal 9');
 
     const supervisor = Number(await readFile(path.join(dir, 'sleeper.supervisor.pid'), 'utf8'));
     await manager.stop('sleeper');
     expect(alive(second)).toBe(false);
     expect(alive(supervisor)).toBe(false);
     expect(await manager.status('sleeper')).toMatchObject({ active: false, detail: 'stopped' });
+  });
+
+  it('runs the program with its environment and directory, exactly as written, in a sh keeper', async () => {
+    const out = path.join(dir, "it's out");
+    await manager.install({
+      name: 'sleeper',
+      description: 'prints',
+      exec: [
+        '/bin/sh',
+        '-c',
+        'printf "%s|%s|%s" "$GREETING" "$PWD" "$1" > "$0"; exec sleep 60',
+        out,
+        'a b',
+      ],
+      env: { GREETING: "it's $HOME `x`" },
+      workingDirectory: '/tmp',
+      restart: 'always',
+    });
+    await manager.start('sleeper');
+    const text = await waitFor(() => readFile(out, 'utf8').catch(() => undefined), 'output');
+    expect(text).toBe("it's $HOME `x`|/tmp|a b");
+    const keeper = Number(await readFile(path.join(dir, 'sleeper.supervisor.pid'), 'utf8'));
+    const cmdline = await readFile(`/proc/${keeper}/cmdline`, 'utf8');
+    expect(cmdline.split('\0').slice(0, 2)).toEqual(['/bin/sh', path.join(dir, 'mesh-keeper.sh')]);
+  });
+
+  it('tells a keeper killed with its program ("crashed") from one stopped on purpose', async () => {
+    await manager.install({ name: 'sleeper', description: 's', exec: ['/bin/sleep', '60'] });
+    await manager.start('sleeper');
+    const program = await waitFor(async () => (await manager.status('sleeper')).pid, 'pid');
+    const keeper = Number(await readFile(path.join(dir, 'sleeper.supervisor.pid'), 'utf8'));
+    process.kill(keeper, 'SIGKILL');
+    process.kill(program, 'SIGKILL');
+    await waitFor(
+      async () => ((await manager.status('sleeper')).detail === 'crashed' ? true : undefined),
+      'crashed',
+    );
+    await manager.start('sleeper');
+    expect(await manager.status('sleeper')).toMatchObject({ active: true, detail: 'running' });
+    await manager.stop('sleeper');
+    expect((await manager.status('sleeper')).detail).toBe('stopped');
+  });
+
+  it('starts a program waiting out its back-off at once when asked to start', async () => {
+    await manager.install({
+      name: 'sleeper',
+      description: 'fails',
+      exec: ['/bin/sh', '-c', 'echo try >> "$0"; exit 1', path.join(dir, 'tries')],
+      restartSec: 30,
+    });
+    await manager.start('sleeper');
+    await waitFor(
+      async () => ((await manager.logs('sleeper')).includes('exited 1') ? true : undefined),
+      'first failure',
+    );
+    expect((await manager.status('sleeper')).detail).toBe('restarting');
+    await manager.start('sleeper');
+    await waitFor(
+      async () =>
+        (await readFile(path.join(dir, 'tries'), 'utf8')).split('\n').length > 2 ? true : undefined,
+      'second try',
+    );
+  });
+});
+
+describe('alive', () => {
+  it('counts a zombie as dead', async () => {
+    // `sleep 60` inherits the background child and never reaps it: a zombie until then.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 60'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const pid = Number(
+      await new Promise<string>((r) => parent.stdout.once('data', (d) => r(String(d)))),
+    );
+    try {
+      await waitFor(
+        async () =>
+          (await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z ') ? true : undefined,
+        'zombie',
+      );
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(aliveAndNotZombie(pid)).toBe(false);
+      expect(aliveAndNotZombie(parent.pid)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+});
+
+describe('renderRunFile', () => {
+  it('quotes every word for sh and keeps the policy', () => {
+    expect(
+      renderRunFile(
+        {
+          name: 'x',
+          description: 'd',
+          exec: ['/bin/prog', "it's", 'a b'],
+          env: { K: 'v$1' },
+          restart: 'always',
+          restartSec: 2,
+        },
+        '/state',
+      ),
+    ).toBe(
+      '# Written by mesh for x; install rewrites it.\nrestart=always\nrestart_ms=2000\nprogram() {\n' +
+        "  cd '/state' || exit 1\n  export 'K=v$1'\n  exec '/bin/prog' 'it'\\''s' 'a b'\n}\n",
+    );
+    expect(() =>
+      renderRunFile({ name: 'x', description: 'd', exec: ['/p'], env: { 'A-B': '1' } }, '/'),
+    ).toThrow(/A-B/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -5,8 +6,8 @@ import { z } from 'zod';
 import { ServiceError } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../internal/atomic-file.js';
 import type { Runner } from '../runner.js';
+import { KEEPER_SCRIPT } from './keeper-script.js';
 import type { ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
-import { SUPERVISOR_SCRIPT } from './supervisor-script.js';
 
 /** The spec file this manager writes beside each service; checked when read back. */
 const storedSpec = z.looseObject({
@@ -22,18 +23,55 @@ export interface SupervisedOptions {
   stateDir: string;
   /** Its `prefix` (for example `ip netns exec NS`) is put before the supervisor. */
   runner?: Runner;
-  /** The Node binary that runs the supervisor. @default process.execPath */
-  node?: string;
+  /** The POSIX shell that runs the keepers. @default '/bin/sh' */
+  shell?: string;
 }
 
-function alive(pid: number | undefined): pid is number {
+/** Running, and not a zombie that no one has reaped yet (a dead program to restart). */
+export function alive(pid: number | undefined): pid is number {
   if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // No /proc (not Linux), or gone since: the signal test above is all there is.
+    return true;
+  }
+}
+
+/** Quotes one word for sh: single quotes, each ' written as '\''. */
+function shQuote(word: string): string {
+  return `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The `<name>.run` file the keeper sources before each start: the restart policy and a
+ * `program` function that enters the working directory, sets the environment and execs the
+ * program (so the pid the keeper records is the program's own).
+ */
+export function renderRunFile(spec: ServiceSpec, defaultDir: string): string {
+  const exports = Object.entries(spec.env ?? {}).map(([k, v]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+      throw new ServiceError(`${spec.name}: not a valid environment variable name: ${k}`);
+    }
+    return `  export ${shQuote(`${k}=${v}`)}\n`;
+  });
+  const restartMs = Math.round(Math.max(0.05, spec.restartSec ?? 1) * 1000);
+  return (
+    `# Written by mesh for ${spec.name}; install rewrites it.\n` +
+    `restart=${spec.restart ?? 'on-failure'}\n` +
+    `restart_ms=${restartMs}\n` +
+    'program() {\n' +
+    `  cd ${shQuote(spec.workingDirectory ?? defaultDir)} || exit 1\n` +
+    exports.join('') +
+    `  exec ${spec.exec.map(shQuote).join(' ')}\n` +
+    '}\n'
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +83,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function signalProcess(
   pid: number,
-  signal: 'SIGTERM' | 'SIGKILL',
+  signal: 'SIGTERM' | 'SIGKILL' | 'SIGUSR1',
   runner: Runner | undefined,
   kill: (pid: number, signal: NodeJS.Signals) => unknown = process.kill,
 ): Promise<void> {
@@ -67,9 +105,10 @@ export async function signalProcess(
 
 /**
  * A {@link ServiceManager} for hosts without systemd (WSL without `systemd=true`, containers): a
- * detached supervisor process keeps the program running, restarts it with backoff when it dies,
- * writes pid files and appends output to `<stateDir>/<name>.log`. `enable` only records intent:
- * nothing starts it at boot (call `start` from a login or WSL boot command).
+ * detached `sh` keeper per program (see {@link KEEPER_SCRIPT}) keeps it running, restarts it
+ * with backoff when it dies, writes pid files and appends output to `<stateDir>/<name>.log`.
+ * `enable` only records intent: nothing starts it at boot (the mesh agent, or a login or WSL
+ * boot command, calls `start`).
  */
 export function supervisedServiceManager(options: SupervisedOptions): ServiceManager {
   const dir = options.stateDir;
@@ -108,7 +147,11 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
         mode: 0o600,
         backup: false,
       });
-      return { changed: r.changed, path: file(spec.name, '.json') };
+      const run = await writeFileAtomic(file(spec.name, '.run'), renderRunFile(spec, dir), {
+        mode: 0o600,
+        backup: false,
+      });
+      return { changed: r.changed || run.changed, path: file(spec.name, '.json') };
     },
     async enable(name) {
       const spec = await readSpec(name);
@@ -124,12 +167,20 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
     },
     async start(name) {
       if (!(await readSpec(name))) throw new ServiceError(`${name} is not installed`);
-      if (alive(await readPid(name, '.supervisor.pid'))) return;
+      const keeperPid = await readPid(name, '.supervisor.pid');
+      if (alive(keeperPid)) {
+        // A keeper waiting out a back-off starts the program now.
+        if (!alive(await readPid(name, '.pid'))) {
+          await signalProcess(keeperPid, 'SIGUSR1', options.runner);
+        }
+        return;
+      }
+      const keeper = path.join(dir, 'mesh-keeper.sh');
+      await writeFileAtomic(keeper, KEEPER_SCRIPT, { mode: 0o700, backup: false });
       const argv = [
         ...(options.runner?.prefix ?? []),
-        options.node ?? process.execPath,
-        '-e',
-        SUPERVISOR_SCRIPT,
+        options.shell ?? '/bin/sh',
+        keeper,
         dir,
         name,
       ];
@@ -142,19 +193,22 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
       });
       child.unref();
       void child.catch(() => undefined);
-      // Wait (bounded) until the supervisor has started the program (or given up on it), so
+      // Wait (bounded) until the keeper has started the program (or given up on it), so
       // status() is right at once: a caller polling `active` must not see the gap between the
-      // supervisor writing its own pid and spawning the program.
-      let supervisorSeen = false;
+      // keeper writing its own pid and starting the program.
+      let keeperSeen = false;
+      let programSeen = false;
       for (let i = 0; i < 100; i++) {
-        const supervisorUp = alive(await readPid(name, '.supervisor.pid'));
-        supervisorSeen ||= supervisorUp;
-        if (supervisorUp && alive(await readPid(name, '.pid'))) return;
-        if (supervisorSeen && !supervisorUp) return;
+        const keeperUp = alive(await readPid(name, '.supervisor.pid'));
+        keeperSeen ||= keeperUp;
+        const programPid = await readPid(name, '.pid');
+        programSeen ||= programPid !== undefined;
+        if (keeperUp && (alive(programPid) || programSeen)) return;
+        if (keeperSeen && !keeperUp) return;
         await sleep(50);
       }
-      if (supervisorSeen) return;
-      throw new ServiceError(`${name}: the supervisor did not start`, {
+      if (keeperSeen) return;
+      throw new ServiceError(`${name}: its keeper did not start`, {
         hint: `see ${file(name, '.log')}`,
       });
     },
@@ -181,12 +235,21 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
       const pid = await readPid(name, '.pid');
       const running = alive(supervisor);
       const childUp = running && alive(pid);
+      // A keeper's pid file outlives the keeper only when it did not stop of its own accord
+      // (killed, or the machine went down): not "stopped" on purpose.
+      const detail = childUp
+        ? 'running'
+        : running
+          ? 'restarting'
+          : supervisor === undefined
+            ? 'stopped'
+            : 'crashed';
       return {
         name,
         installed: spec !== undefined,
         active: childUp,
         enabled: spec?.enabled ?? false,
-        detail: childUp ? 'running' : running ? 'restarting' : 'stopped',
+        detail,
         ...(childUp ? { pid } : {}),
       };
     },

@@ -112,6 +112,111 @@ export function wslAutoStartAction(intent: WslAutoStartIntent): WindowsAction {
   };
 }
 
+/** Name of the task that runs `mesh agent run` at logon. */
+export const MESH_AGENT_TASK_NAME = 'Mesh Agent';
+const MESH_AGENT_TASK_DESCRIPTION =
+  'Runs the mesh agent at logon: vouches for this node and pairs the shared folder';
+
+export interface MeshAgentTaskIntent {
+  /** Absolute path of the program, e.g. `C:\Program Files\nodejs\node.exe` or a single-file `mesh.exe`. */
+  program: string;
+  /** Its arguments, e.g. `['C:\...\mesh.js', 'agent', 'run']` or `['agent', 'run']`. */
+  args: string[];
+  /** The user whose logon triggers it. @default $env:USERNAME (the user running the command) */
+  user?: string;
+}
+
+// What Windows forbids in a path, and control characters (a line break would end the PowerShell
+// statement). `"` is refused in every input because the task's command line quotes with it.
+const BAD_PATH_CHARS = /["<>|?*\p{Cc}]/u;
+const BAD_ARG_CHARS = /["\p{Cc}]/u;
+
+/** The task's Arguments string: the Windows command-line form, quoted only where needed. */
+function windowsCommandLine(args: readonly string[]): string {
+  return args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
+}
+
+/**
+ * A PowerShell expression for a value that may hold `"`. Generated commands carry no double quote
+ * (it does not survive WSL interop's command line), so `"` comes from `[char]34` through `-f`.
+ */
+function psQuoteWithDoubleQuotes(value: string): string {
+  if (!value.includes('"')) return psQuote(value);
+  return `(${psQuote(value.replace(/[{}]/g, '$&$&').replace(/"/g, '{0}'))} -f [char]34)`;
+}
+
+function validateMeshAgentTask(intent: MeshAgentTaskIntent): void {
+  const hint = 'give the absolute Windows path of mesh.exe, or of node.exe and mesh.js';
+  const p = intent.program;
+  if (!/^[A-Za-z]:\\[^\\]/.test(p) || p.endsWith('\\') || BAD_PATH_CHARS.test(p.slice(2))) {
+    throw new PlatformConfigError(
+      'agent.program',
+      `not an absolute Windows path of a program: ${JSON.stringify(p)}`,
+      { hint },
+    );
+  }
+  if (intent.args.length === 0) {
+    throw new PlatformConfigError('agent.args', 'no arguments (expected at least agent run)', {
+      hint,
+    });
+  }
+  for (const arg of intent.args) {
+    if (arg === '' || BAD_ARG_CHARS.test(arg)) {
+      throw new PlatformConfigError(
+        'agent.args',
+        `not a usable argument: ${JSON.stringify(arg)} (empty, or with a quote or a line break)`,
+        { hint },
+      );
+    }
+    // Quoted for its spaces, a final backslash would escape the closing quote.
+    if (/\s/.test(arg) && arg.endsWith('\\')) {
+      throw new PlatformConfigError(
+        'agent.args',
+        `an argument with spaces cannot end in a backslash: ${JSON.stringify(arg)}`,
+        { hint },
+      );
+    }
+  }
+}
+
+/**
+ * Ensures the `Mesh Agent` scheduled task: the given program and arguments at the user's logon,
+ * with highest privileges, hidden, allowed on battery, with no time limit and restarted when it
+ * fails. Refuses to run as SYSTEM (the task must belong to a user session). The test matches the
+ * action exactly, so a changed path or argument registers the task again.
+ */
+export function meshAgentTaskAction(intent: MeshAgentTaskIntent): WindowsAction {
+  validateMeshAgentTask(intent);
+  const commandLine = windowsCommandLine(intent.args);
+  const program = psQuote(intent.program);
+  const args = psQuoteWithDoubleQuotes(commandLine);
+  const user = intent.user === undefined ? '$env:USERNAME' : psQuote(intent.user);
+  const task = psQuote(MESH_AGENT_TASK_NAME);
+  const test =
+    `(@(Get-ScheduledTask -TaskName ${task} -ErrorAction SilentlyContinue | Where-Object { ` +
+    `@($_.Actions | Where-Object { $_.Execute -eq ${program} -and $_.Arguments -eq ${args} }).Count -gt 0 ` +
+    `}).Count -gt 0)`;
+  const apply =
+    `if ([Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) { ` +
+    `throw 'the Mesh Agent task must be configured from a user session' }; ` +
+    `$a = New-ScheduledTaskAction -Execute ${program} -Argument ${args}; ` +
+    `$t = New-ScheduledTaskTrigger -AtLogOn -User ${user}; ` +
+    // Task Scheduler otherwise stops a task after 72 hours; the agent runs for the whole session.
+    `$s = New-ScheduledTaskSettingsSet -Hidden -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries ` +
+    `-ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1); ` +
+    // Elevated like the mesh-agent service, which runs as root elsewhere.
+    `$p = New-ScheduledTaskPrincipal -UserId ${user} -LogonType Interactive -RunLevel Highest; ` +
+    `Register-ScheduledTask -TaskName ${task} -Action $a -Trigger $t -Settings $s -Principal $p ` +
+    `-Description ${psQuote(MESH_AGENT_TASK_DESCRIPTION)} -Force | Out-Null`;
+  return {
+    id: `task:${MESH_AGENT_TASK_NAME}`,
+    description: `scheduled task ${MESH_AGENT_TASK_NAME} (${intent.program} ${commandLine} at logon)`,
+    check: powershellCommand(`if (${test}) { exit 0 } else { exit 1 }`),
+    apply: [powershellCommand(apply)],
+    script: { test, apply },
+  };
+}
+
 /** Reads `wsl.exe -l -q` output, which is UTF-16LE: NULs stripped, one distro per line. */
 export function parseWslList(output: string | Uint8Array): string[] {
   const text = typeof output === 'string' ? output : Buffer.from(output).toString('utf16le');
@@ -274,11 +379,13 @@ export interface WindowsIntent {
   firewall?: boolean | FirewallRule[];
   /** The `Start WSL2` logon task. */
   wslAutoStart?: WslAutoStartIntent;
+  /** The `Mesh Agent` logon task that runs `mesh agent run`. */
+  agent?: MeshAgentTaskIntent;
   /** Tailscale registry values and tailscaled-env.txt. */
   tailscale?: TailscaleWindowsIntent;
 }
 
-/** Every action of an intent, in the order they run: installs, firewall, task, Tailscale. */
+/** Every action of an intent, in the order they run: installs, firewall, tasks, Tailscale. */
 export function windowsActions(intent: WindowsIntent): WindowsAction[] {
   const rules =
     intent.firewall === true ? defaultFirewallRules() : intent.firewall ? intent.firewall : [];
@@ -286,6 +393,7 @@ export function windowsActions(intent: WindowsIntent): WindowsAction[] {
     ...(intent.install ?? []).map(wingetPackageAction),
     ...rules.map(firewallRuleAction),
     ...(intent.wslAutoStart ? [wslAutoStartAction(intent.wslAutoStart)] : []),
+    ...(intent.agent ? [meshAgentTaskAction(intent.agent)] : []),
     ...(intent.tailscale ? tailscaleWindowsActions(intent.tailscale) : []),
   ];
 }

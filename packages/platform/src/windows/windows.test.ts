@@ -3,6 +3,7 @@ import type { Runner, RunOptions, RunResult } from '../runner.js';
 import {
   defaultFirewallRules,
   firewallRuleAction,
+  meshAgentTaskAction,
   parseWslList,
   tailscaleWindowsActions,
   windowsActions,
@@ -67,6 +68,108 @@ describe('Windows actions: exact commands', () => {
       wslAutoStartAction({ distro: 'Ubuntu', user: "o'brien" }).apply[0]?.args.at(-1),
     ).toContain("-AtLogOn -User 'o''brien'");
     expect(() => wslAutoStartAction({ distro: 'Ubuntu; rm' })).toThrow(/distro/);
+  });
+
+  it('Mesh Agent task: exact test and apply for node.exe and mesh.js', () => {
+    const a = meshAgentTaskAction({
+      program: 'C:\\Program Files\\nodejs\\node.exe',
+      args: [
+        'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js',
+        'agent',
+        'run',
+      ],
+    });
+    const test =
+      "(@(Get-ScheduledTask -TaskName 'Mesh Agent' -ErrorAction SilentlyContinue | Where-Object { " +
+      "@($_.Actions | Where-Object { $_.Execute -eq 'C:\\Program Files\\nodejs\\node.exe' -and " +
+      "$_.Arguments -eq 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js agent run' }).Count -gt 0 " +
+      '}).Count -gt 0)';
+    const apply =
+      "if ([Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) { throw 'the Mesh Agent task must be configured from a user session' }; " +
+      "$a = New-ScheduledTaskAction -Execute 'C:\\Program Files\\nodejs\\node.exe' " +
+      "-Argument 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js agent run'; " +
+      '$t = New-ScheduledTaskTrigger -AtLogOn -User $env:USERNAME; ' +
+      '$s = New-ScheduledTaskSettingsSet -Hidden -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries ' +
+      '-ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1); ' +
+      '$p = New-ScheduledTaskPrincipal -UserId $env:USERNAME -LogonType Interactive -RunLevel Highest; ' +
+      "Register-ScheduledTask -TaskName 'Mesh Agent' -Action $a -Trigger $t -Settings $s -Principal $p " +
+      "-Description 'Runs the mesh agent at logon: vouches for this node and pairs the shared folder' -Force | Out-Null";
+    expect(a.id).toBe('task:Mesh Agent');
+    expect(a.script).toEqual({ test, apply });
+    expect(a.check).toEqual(ps(`if (${test}) { exit 0 } else { exit 1 }`));
+    expect(a.apply).toEqual([ps(apply)]);
+  });
+
+  it('Mesh Agent task: the test matches Execute and Arguments exactly, so a rerun changes nothing', () => {
+    const exe = meshAgentTaskAction({ program: 'C:\\Tools\\mesh.exe', args: ['agent', 'run'] });
+    expect(exe.script.test).toContain(
+      "$_.Execute -eq 'C:\\Tools\\mesh.exe' -and $_.Arguments -eq 'agent run'",
+    );
+    // The value the test compares is the value apply registers.
+    expect(exe.script.apply).toContain(
+      "New-ScheduledTaskAction -Execute 'C:\\Tools\\mesh.exe' -Argument 'agent run';",
+    );
+    expect(exe.description).toBe(
+      'scheduled task Mesh Agent (C:\\Tools\\mesh.exe agent run at logon)',
+    );
+    const moved = meshAgentTaskAction({ program: 'D:\\mesh.exe', args: ['agent', 'run'] });
+    expect(moved.script.test).not.toBe(exe.script.test);
+  });
+
+  it('Mesh Agent task: spaces and quotes in paths, another user', () => {
+    const a = meshAgentTaskAction({
+      program: 'C:\\Program Files\\nodejs\\node.exe',
+      args: ["C:\\Users\\Jane O'Neil\\{npm}\\mesh.js", 'agent', 'run'],
+      user: "o'brien",
+    });
+    // The Windows command line quotes the path; `"` is built from [char]34, never written.
+    const args = "('{0}C:\\Users\\Jane O''Neil\\{{npm}}\\mesh.js{0} agent run' -f [char]34)";
+    expect(a.script.test).toContain(`$_.Arguments -eq ${args} }`);
+    expect(a.script.apply).toContain(`-Argument ${args};`);
+    expect(a.script.apply).toContain("-AtLogOn -User 'o''brien'");
+    expect(a.script.apply).toContain("-UserId 'o''brien' -LogonType Interactive");
+    for (const c of [a.check, ...a.apply]) expect(c.args.join(' ')).not.toContain('"');
+  });
+
+  it('Mesh Agent task: refuses paths and arguments it cannot quote', () => {
+    const ok = { program: 'C:\\Tools\\mesh.exe', args: ['agent', 'run'] };
+    for (const program of [
+      'mesh.exe',
+      '/mnt/c/Tools/mesh.exe',
+      'C:mesh.exe',
+      'C:\\Tools\\',
+      '\\\\server\\share\\mesh.exe',
+      'C:\\Tools\\"mesh.exe',
+      'C:\\Tools\\mesh.exe\nrun',
+    ]) {
+      expect(() => meshAgentTaskAction({ ...ok, program })).toThrowError(
+        expect.objectContaining({
+          name: 'PlatformConfigError',
+          variable: 'agent.program',
+          message: expect.stringContaining('not an absolute Windows path of a program'),
+          hint: 'give the absolute Windows path of mesh.exe, or of node.exe and mesh.js',
+        }),
+      );
+    }
+    for (const args of [
+      [],
+      ['agent', ''],
+      ['agent', 'r"un'],
+      ['agent\r\n', 'run'],
+      ['C:\\a b\\', 'run'],
+    ]) {
+      expect(() => meshAgentTaskAction({ ...ok, args })).toThrowError(
+        expect.objectContaining({ name: 'PlatformConfigError', variable: 'agent.args' }),
+      );
+    }
+  });
+
+  it('Mesh Agent task: a single quote is quoted, not refused', () => {
+    const a = meshAgentTaskAction({
+      program: "C:\\Tools\\mesh.exe'; calc",
+      args: ['agent', 'run'],
+    });
+    expect(a.script.test).toContain("$_.Execute -eq 'C:\\Tools\\mesh.exe''; calc'");
   });
 
   it('winget: list, then install with the earlier flags', () => {
@@ -162,10 +265,12 @@ function fakeWindows(present: Set<string>) {
         ? 'env'
         : text.includes('Start WSL2')
           ? 'task'
-          : (/--id (\S+)/.exec(text)?.[1] ??
-            /DisplayName '([^']+)'/.exec(text)?.[1] ??
-            /-Name '(\w+)'|\)\.(\w+) -ceq/.exec(text)?.slice(1).find(Boolean) ??
-            '?');
+          : text.includes('Mesh Agent')
+            ? 'agent'
+            : (/--id (\S+)/.exec(text)?.[1] ??
+              /DisplayName '([^']+)'/.exec(text)?.[1] ??
+              /-Name '(\w+)'|\)\.(\w+) -ceq/.exec(text)?.slice(1).find(Boolean) ??
+              '?');
       const isCheck = args[0] === 'list' || text.includes('{ exit 0 } else { exit 1 }');
       if (!isCheck) present.add(key);
       return {
@@ -185,13 +290,19 @@ describe('applyWindowsIntent', () => {
     install: ['Tailscale.Tailscale', 'Syncthing.Syncthing'],
     firewall: true,
     wslAutoStart: { distro: 'Ubuntu' },
+    agent: { program: 'C:\\Tools\\mesh.exe', args: ['agent', 'run'] },
     tailscale: { loginUrl: 'http://10.99.0.1:8080' },
   } as const;
 
   it('checks first and changes only what differs; a second run changes nothing', async () => {
     const present = new Set(['Tailscale.Tailscale', 'WSL2 SSH']);
     const { runner, calls } = fakeWindows(present);
-    const first = await applyWindowsIntent({ ...intent, install: [...intent.install] }, { runner });
+    const mutable = {
+      ...intent,
+      install: [...intent.install],
+      agent: { ...intent.agent, args: [...intent.agent.args] },
+    };
+    const first = await applyWindowsIntent(mutable, { runner });
     expect(first.map((r) => `${r.status} ${r.id}`)).toEqual([
       'ok winget:Tailscale.Tailscale',
       'changed winget:Syncthing.Syncthing',
@@ -200,6 +311,7 @@ describe('applyWindowsIntent', () => {
       'changed firewall:Syncthing WSL2',
       'changed firewall:Syncthing Discovery',
       'changed task:Start WSL2',
+      'changed task:Mesh Agent',
       'changed registry:LoginURL',
       'changed registry:UnattendedMode',
       'changed file:tailscaled-env.txt',
@@ -208,12 +320,9 @@ describe('applyWindowsIntent', () => {
       'Syncthing.Syncthing',
     ]);
     calls.length = 0;
-    const second = await applyWindowsIntent(
-      { ...intent, install: [...intent.install] },
-      { runner },
-    );
+    const second = await applyWindowsIntent(mutable, { runner });
     expect(second.every((r) => r.status === 'ok')).toBe(true);
-    expect(calls).toHaveLength(10); // checks only
+    expect(calls).toHaveLength(11); // checks only
   });
 
   it('dry run only checks', async () => {
@@ -225,10 +334,19 @@ describe('applyWindowsIntent', () => {
 });
 
 describe('renderWindowsScript', () => {
+  const agent = {
+    program: 'C:\\Program Files\\nodejs\\node.exe',
+    args: [
+      'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js',
+      'agent',
+      'run',
+    ],
+  };
   const script = renderWindowsScript({
     install: ['Tailscale.Tailscale', 'Syncthing.Syncthing'],
     firewall: true,
     wslAutoStart: { distro: 'Ubuntu' },
+    agent,
     tailscale: { loginUrl: 'https://hs.example.test', authKey: 'tskey-SECRET' },
   });
 
@@ -236,13 +354,24 @@ describe('renderWindowsScript', () => {
     expect(script).not.toContain('tskey-SECRET');
     expect(script).toContain('[string]$AuthKey = $env:MESH_TAILSCALE_AUTHKEY,');
     expect(script).toContain('Start-Transcript -Path $LogFile -Append');
-    expect(script.match(/Invoke-MeshStep '/g)).toHaveLength(11);
-    for (const a of windowsActions({ firewall: true, wslAutoStart: { distro: 'Ubuntu' } })) {
+    expect(script.match(/Invoke-MeshStep '/g)).toHaveLength(12);
+    for (const a of windowsActions({ firewall: true, wslAutoStart: { distro: 'Ubuntu' }, agent })) {
       expect(script).toContain(a.script.test);
       expect(script).toContain(a.script.apply);
     }
     expect(script).toContain('if ($AuthKey) {');
     expect(script.split('\r\n').every((l) => !l.includes('\n'))).toBe(true);
+  });
+
+  it('runs the Mesh Agent task after Start WSL2 and before Tailscale', () => {
+    const steps = [...script.matchAll(/Invoke-MeshStep '([^']+)'/g)].map((m) => m[1]);
+    const at = (prefix: string) => steps.findIndex((n) => n?.startsWith(prefix));
+    expect(at('scheduled task Mesh Agent')).toBe(at('scheduled task Start WSL2') + 1);
+    expect(at('registry HKLM')).toBe(at('scheduled task Mesh Agent') + 1);
+    expect(script).toContain(
+      "Invoke-MeshStep 'scheduled task Mesh Agent (C:\\Program Files\\nodejs\\node.exe C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js agent run at logon)' {",
+    );
+    expect(renderWindowsScript({ firewall: true })).not.toContain('Mesh Agent');
   });
 
   it('matches the reviewed snapshot', async () => {

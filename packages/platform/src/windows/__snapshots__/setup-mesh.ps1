@@ -66,6 +66,11 @@ try {
     } {
         if ([Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) { throw 'WSL auto-start must be configured from a user session' }; $a = New-ScheduledTaskAction -Execute 'wsl.exe' -Argument '-d Ubuntu -- true'; $t = New-ScheduledTaskTrigger -AtLogOn -User $env:USERNAME; $s = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries; Register-ScheduledTask -TaskName 'Start WSL2' -Action $a -Trigger $t -Settings $s -Description 'Starts WSL2 at login for SSH and Syncthing services' -Force | Out-Null
     }
+    Invoke-MeshStep 'scheduled task Mesh Agent (C:\Program Files\nodejs\node.exe C:\Users\me\AppData\Roaming\npm\node_modules\@mesh\cli\dist\mesh.js agent run at logon)' {
+        (@(Get-ScheduledTask -TaskName 'Mesh Agent' -ErrorAction SilentlyContinue | Where-Object { @($_.Actions | Where-Object { $_.Execute -eq 'C:\Program Files\nodejs\node.exe' -and $_.Arguments -eq 'C:\Users\me\AppData\Roaming\npm\node_modules\@mesh\cli\dist\mesh.js agent run' }).Count -gt 0 }).Count -gt 0)
+    } {
+        if ([Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) { throw 'the Mesh Agent task must be configured from a user session' }; $a = New-ScheduledTaskAction -Execute 'C:\Program Files\nodejs\node.exe' -Argument 'C:\Users\me\AppData\Roaming\npm\node_modules\@mesh\cli\dist\mesh.js agent run'; $t = New-ScheduledTaskTrigger -AtLogOn -User $env:USERNAME; $s = New-ScheduledTaskSettingsSet -Hidden -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1); $p = New-ScheduledTaskPrincipal -UserId $env:USERNAME -LogonType Interactive -RunLevel Highest; Register-ScheduledTask -TaskName 'Mesh Agent' -Action $a -Trigger $t -Settings $s -Principal $p -Description 'Runs the mesh agent at logon: vouches for this node and pairs the shared folder' -Force | Out-Null
+    }
     Invoke-MeshStep 'registry HKLM:\SOFTWARE\Tailscale IPN\LoginURL = https://hs.example.test' {
         ((Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Tailscale IPN' -ErrorAction SilentlyContinue).LoginURL -ceq 'https://hs.example.test')
     } {
