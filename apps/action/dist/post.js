@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path24, options) {
+    function checkPathExt(path25, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path24.substr(-p.length).toLowerCase() === p) {
+        if (p && path25.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat7, path24, options) {
+    function checkStat(stat7, path25, options) {
       if (!stat7.isSymbolicLink() && !stat7.isFile()) {
         return false;
       }
-      return checkPathExt(path24, options);
+      return checkPathExt(path25, options);
     }
-    function isexe(path24, options, cb) {
-      fs.stat(path24, function(er, stat7) {
-        cb(er, er ? false : checkStat(stat7, path24, options));
+    function isexe(path25, options, cb) {
+      fs.stat(path25, function(er, stat7) {
+        cb(er, er ? false : checkStat(stat7, path25, options));
       });
     }
-    function sync(path24, options) {
-      return checkStat(fs.statSync(path24), path24, options);
+    function sync(path25, options) {
+      return checkStat(fs.statSync(path25), path25, options);
     }
   }
 });
@@ -83,13 +83,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path24, options, cb) {
-      fs.stat(path24, function(er, stat7) {
+    function isexe(path25, options, cb) {
+      fs.stat(path25, function(er, stat7) {
         cb(er, er ? false : checkStat(stat7, options));
       });
     }
-    function sync(path24, options) {
-      return checkStat(fs.statSync(path24), options);
+    function sync(path25, options) {
+      return checkStat(fs.statSync(path25), options);
     }
     function checkStat(stat7, options) {
       return stat7.isFile() && checkMode(stat7, options);
@@ -123,7 +123,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path24, options, cb) {
+    function isexe(path25, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -133,7 +133,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve3, reject) {
-          isexe(path24, options || {}, function(er, is) {
+          isexe(path25, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -142,7 +142,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path24, options || {}, function(er, is) {
+      core(path25, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -152,9 +152,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path24, options) {
+    function sync(path25, options) {
       try {
-        return core.sync(path24, options || {});
+        return core.sync(path25, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -171,7 +171,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows2 = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path24 = __require("path");
+    var path25 = __require("path");
     var COLON = isWindows2 ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -209,7 +209,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path24.join(pathPart, cmd);
+        const pCmd = path25.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve3(subStep(p, i2, 0));
       });
@@ -236,7 +236,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path24.join(pathPart, cmd);
+        const pCmd = path25.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -284,7 +284,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path24 = __require("path");
+    var path25 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -302,7 +302,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path24.delimiter : void 0
+          pathExt: withoutPathExt ? path25.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -311,7 +311,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path24.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path25.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -365,8 +365,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path24, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path24.split("/").pop();
+      const [path25, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path25.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -401,7 +401,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path24 = __require("path");
+    var path25 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -426,7 +426,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path24.normalize(parsed.command);
+        parsed.command = path25.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -541,7 +541,7 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path24 = __require("path");
+    var path25 = __require("path");
     var os6 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
@@ -680,7 +680,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path24.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path25.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -688,7 +688,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path24.join(os6.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path25.join(os6.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -705,7 +705,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path24.resolve(process.cwd(), ".env");
+      const dotenvPath = path25.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -733,13 +733,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path25 of optionPaths) {
+      for (const path26 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path25, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path26, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path25} ${e.message}`);
+            _debug(`failed to load ${path26} ${e.message}`);
           }
           lastError = e;
         }
@@ -752,7 +752,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative4 = path24.relative(process.cwd(), filePath);
+            const relative4 = path25.relative(process.cwd(), filePath);
             shortPaths.push(relative4);
           } catch (e) {
             if (debug) {
@@ -1965,14 +1965,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path24 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path25 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path24 && path24[0] !== "/") {
-          path24 = `/${path24}`;
+        if (path25 && path25[0] !== "/") {
+          path25 = `/${path25}`;
         }
-        return new URL(`${origin}${path24}`);
+        return new URL(`${origin}${path25}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -2807,9 +2807,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path24, origin }
+            request: { method, path: path25, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path24);
+          debugLog("sending request to %s %s%s", method, origin, path25);
         }
       );
     }
@@ -2827,14 +2827,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path24, origin },
+            request: { method, path: path25, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path24,
+            path25,
             statusCode
           );
         }
@@ -2843,23 +2843,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path24, origin }
+            request: { method, path: path25, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path24);
+          debugLog("trailers received from %s %s%s", method, origin, path25);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path24, origin },
+            request: { method, path: path25, origin },
             error: error62
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path24,
+            path25,
             error62.message
           );
         }
@@ -2974,7 +2974,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path24,
+        path: path25,
         method,
         body,
         headers,
@@ -2991,11 +2991,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path24 !== "string") {
+        if (typeof path25 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path24[0] !== "/" && !(path24.startsWith("http://") || path24.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path25[0] !== "/" && !(path25.startsWith("http://") || path25.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path24)) {
+        } else if (invalidPathRegex.test(path25)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -3070,7 +3070,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path24, query) : path24;
+        this.path = query ? serializePathWithQuery(path25, query) : path25;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -3764,7 +3764,7 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect2({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
@@ -8314,7 +8314,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request5) {
-      const { method, path: path24, host, upgrade, blocking, reset: reset2 } = request5;
+      const { method, path: path25, host, upgrade, blocking, reset: reset2 } = request5;
       let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -8390,7 +8390,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request5);
-      let header = `${method} ${path24} HTTP/1.1\r
+      let header = `${method} ${path25} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -9067,7 +9067,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path24, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
+      const { method, path: path25, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
       let { body } = request5;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -9136,7 +9136,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path24;
+          headers[HTTP2_HEADER_PATH] = path25;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -9188,7 +9188,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path24;
+      headers[HTTP2_HEADER_PATH] = path25;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -9598,7 +9598,7 @@ var require_client = __commonJS({
         tls,
         strictContentLength,
         maxCachedSessions,
-        connect: connect2,
+        connect: connect3,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -9657,7 +9657,7 @@ var require_client = __commonJS({
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
           throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
@@ -9691,8 +9691,8 @@ var require_client = __commonJS({
           throw new InvalidArgumentError("pingInterval must be a positive integer, greater or equal to 0");
         }
         super({ webSocket, eventSource });
-        if (typeof connect2 !== "function") {
-          connect2 = buildConnector({
+        if (typeof connect3 !== "function") {
+          connect3 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
@@ -9700,18 +9700,18 @@ var require_client = __commonJS({
             socketPath,
             timeout: connectTimeout,
             ...typeof autoSelectFamily === "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         } else {
-          const customConnect = connect2;
-          connect2 = (opts, callback) => customConnect({
+          const customConnect = connect3;
+          connect3 = (opts, callback) => customConnect({
             ...opts,
             ...socketPath != null ? { socketPath } : null,
             ...allowH2 != null ? { allowH2 } : null
           }, callback);
         }
         this[kUrl] = util.parseOrigin(url2);
-        this[kConnector] = connect2;
+        this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
         this[kMaxHeadersSize] = maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
@@ -9769,7 +9769,7 @@ var require_client = __commonJS({
         );
       }
       [kConnect](cb) {
-        connect(this);
+        connect2(this);
         this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
@@ -9835,7 +9835,7 @@ var require_client = __commonJS({
         assert2(client[kSize] === 0);
       }
     }
-    function connect(client) {
+    function connect2(client) {
       assert2(!client[kConnecting]);
       assert2(!client[kHTTPContext]);
       let { host, hostname: hostname3, protocol, port } = client[kUrl];
@@ -10014,7 +10014,7 @@ var require_client = __commonJS({
           return;
         }
         if (!client[kHTTPContext]) {
-          connect(client);
+          connect2(client);
           return;
         }
         if (client[kHTTPContext].destroyed) {
@@ -10310,7 +10310,7 @@ var require_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -10327,24 +10327,24 @@ var require_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect !== "function") {
-          connect = buildConnector({
+        if (typeof connect2 !== "function") {
+          connect2 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...typeof autoSelectFamily === "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect
+            ...connect2
           });
         }
         super(options);
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2, clientTtl, socketPath };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2, clientTtl, socketPath };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connect", (origin2, targets) => {
@@ -10423,14 +10423,14 @@ var require_balanced_pool = __commonJS({
       return new Pool(origin, opts);
     }
     var BalancedPool = class extends PoolBase {
-      constructor(upstreams = [], { factory = defaultFactory, connect, tls, ...opts } = {}) {
+      constructor(upstreams = [], { factory = defaultFactory, connect: connect2, tls, ...opts } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
         super(opts);
-        if (connect && typeof connect !== "function") connect = { ...connect };
+        if (connect2 && typeof connect2 !== "function") connect2 = { ...connect2 };
         if (tls && typeof tls !== "function") tls = { ...tls };
-        this[kOptions] = { ...util.deepClone(opts), connect, tls };
+        this[kOptions] = { ...util.deepClone(opts), connect: connect2, tls };
         this[kOptions].interceptors = opts.interceptors ? { ...opts.interceptors } : void 0;
         this[kIndex] = -1;
         this[kCurrentWeight] = 0;
@@ -10563,7 +10563,7 @@ var require_round_robin_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -10580,24 +10580,24 @@ var require_round_robin_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect !== "function") {
-          connect = buildConnector({
+        if (typeof connect2 !== "function") {
+          connect2 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...typeof autoSelectFamily === "boolean" ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect
+            ...connect2
           });
         }
         super();
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2, clientTtl, socketPath };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2, clientTtl, socketPath };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this[kIndex] = -1;
@@ -10671,24 +10671,24 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent2 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect: connect2, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (typeof maxOrigins !== "number" || Number.isNaN(maxOrigins) || maxOrigins <= 0) {
           throw new InvalidArgumentError("maxOrigins must be a number greater than 0");
         }
         super(options);
-        if (connect && typeof connect !== "function") {
-          connect = { ...connect };
+        if (connect2 && typeof connect2 !== "function") {
+          connect2 = { ...connect2 };
         }
         if (tls && typeof tls !== "function") {
           tls = { ...tls };
         }
-        this[kOptions] = { ...util.deepClone(options), maxOrigins, connect, tls };
+        this[kOptions] = { ...util.deepClone(options), maxOrigins, connect: connect2, tls };
         this[kFactory] = factory;
         this[kClients] = /* @__PURE__ */ new Map();
         this[kOrigins] = /* @__PURE__ */ new Set();
@@ -11519,16 +11519,16 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         if (!proxyUrl) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         super();
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect });
+          this.#client = factory(proxyUrl, { connect: connect2 });
         } else {
-          this.#client = new Client(proxyUrl, { connect });
+          this.#client = new Client(proxyUrl, { connect: connect2 });
         }
       }
       [kDispatch](opts, handler) {
@@ -11544,10 +11544,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path24 = "/",
+          path: path25 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path24;
+        opts.path = origin + path25;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -11589,7 +11589,7 @@ var require_proxy_agent = __commonJS({
         } else if (username && password) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
         }
-        const connect = buildConnector({ ...opts.proxyTls });
+        const connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         const agentFactory = opts.factory || defaultAgentFactory;
         const factory = (origin2, options) => {
@@ -11597,7 +11597,7 @@ var require_proxy_agent = __commonJS({
           if (this[kProxy].protocol === "socks5:" || this[kProxy].protocol === "socks:") {
             return new Socks5ProxyAgent(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect,
+              connect: connect2,
               factory: agentFactory,
               username: opts.username || username,
               password: opts.password || password,
@@ -11608,7 +11608,7 @@ var require_proxy_agent = __commonJS({
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect,
+              connect: connect2,
               factory: agentFactory
             });
           }
@@ -11617,7 +11617,7 @@ var require_proxy_agent = __commonJS({
         if (protocol === "socks5:" || protocol === "socks:") {
           this[kClient] = null;
         } else {
-          this[kClient] = clientFactory(url2, { connect });
+          this[kClient] = clientFactory(url2, { connect: connect2 });
         }
         this[kAgent] = new Agent2({
           ...opts,
@@ -13501,10 +13501,10 @@ var require_api_connect = __commonJS({
         }
       }
     };
-    function connect(opts, callback) {
+    function connect2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve3, reject) => {
-          connect.call(this, opts, (err, data) => {
+          connect2.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve3(data);
           });
         });
@@ -13521,7 +13521,7 @@ var require_api_connect = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = connect;
+    module.exports = connect2;
   }
 });
 
@@ -13707,20 +13707,20 @@ var require_mock_utils = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path24) {
-      if (typeof path24 !== "string") {
-        return path24;
+    function safeUrl(path25) {
+      if (typeof path25 !== "string") {
+        return path25;
       }
-      const pathSegments = path24.split("?", 3);
+      const pathSegments = path25.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path24;
+        return path25;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path24, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path24);
+    function matchKey(mockDispatch2, { path: path25, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path25);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -13745,8 +13745,8 @@ var require_mock_utils = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path24, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path24)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path24), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path25, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path25)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path25), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -13785,19 +13785,19 @@ var require_mock_utils = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function removeTrailingSlash(path24) {
-      while (path24.endsWith("/")) {
-        path24 = path24.slice(0, -1);
+    function removeTrailingSlash(path25) {
+      while (path25.endsWith("/")) {
+        path25 = path25.slice(0, -1);
       }
-      if (path24.length === 0) {
-        path24 = "/";
+      if (path25.length === 0) {
+        path25 = "/";
       }
-      return path24;
+      return path25;
     }
     function buildKey(opts) {
-      const { path: path24, method, body, headers, query } = opts;
+      const { path: path25, method, body, headers, query } = opts;
       return {
-        path: path24,
+        path: path25,
         method,
         body,
         headers,
@@ -14487,10 +14487,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path24, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path25, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path24,
+            Path: path25,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -14572,9 +14572,9 @@ var require_mock_agent = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path24, searchParams] = dispatchOpts.path.split("?");
+          const [path25, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path24}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path25}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -14975,12 +14975,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path24 = filePath || this.#snapshotPath;
-        if (!path24) {
+        const path25 = filePath || this.#snapshotPath;
+        if (!path25) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile9(resolve3(path24), "utf8");
+          const data = await readFile9(resolve3(path25), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -14994,7 +14994,7 @@ var require_snapshot_recorder = __commonJS({
           if (error62.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path24}`, { cause: error62 });
+            throw new UndiciError(`Failed to load snapshots from ${path25}`, { cause: error62 });
           }
         }
       }
@@ -15005,11 +15005,11 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path24 = filePath || this.#snapshotPath;
-        if (!path24) {
+        const path25 = filePath || this.#snapshotPath;
+        if (!path25) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve3(path24);
+        const resolvedPath = resolve3(path25);
         await mkdir7(dirname6(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot2]) => ({
           hash: hash2,
@@ -15650,15 +15650,15 @@ var require_redirect_handler = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path24 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path24}`;
+        const path25 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path25}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path24;
+        this.opts.path = path25;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -17475,10 +17475,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path24) {
+    function deleteCachedUri(store, cacheKey, path25) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path24
+        path: path25
       });
       for (let i2 = 0; i2 < util.safeHTTPMethods.length; i2++) {
         const method = util.safeHTTPMethods[i2];
@@ -17486,7 +17486,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path24
+            path: path25
           });
         }
       }
@@ -17497,9 +17497,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i2 = 0; i2 < values.length; i2++) {
-        const path24 = getSameOriginPath(cacheKey, values[i2]);
-        if (path24 !== void 0) {
-          deleteCachedUri(store, cacheKey, path24);
+        const path25 = getSameOriginPath(cacheKey, values[i2]);
+        if (path25 !== void 0) {
+          deleteCachedUri(store, cacheKey, path25);
         }
       }
     }
@@ -22987,11 +22987,11 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request5);
         const agent = fetchParams.controller.dispatcher;
-        const path24 = url2.pathname + url2.search;
+        const path25 = url2.pathname + url2.search;
         const hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
         return new Promise((resolve3, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path24}?` : path24,
+            path: hasTrailingQuestionMark ? `${path25}?` : path25,
             origin: url2.origin,
             method: request5.method,
             body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
@@ -23938,9 +23938,9 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path24) {
-      for (let i2 = 0; i2 < path24.length; ++i2) {
-        const code2 = path24.charCodeAt(i2);
+    function validateCookiePath(path25) {
+      for (let i2 = 0; i2 < path25.length; ++i2) {
+        const code2 = path25.charCodeAt(i2);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -27376,11 +27376,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path24 = opts.path;
+          let path25 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path24 = `/${path24}`;
+            path25 = `/${path25}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path24);
+          url2 = new URL(util.parseOrigin(url2).origin + path25);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -27566,17 +27566,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path24) {
-      const ctrl = callVisitor(key, node2, visitor, path24);
+    function visit_(key, node2, visitor, path25) {
+      const ctrl = callVisitor(key, node2, visitor, path25);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path24, ctrl);
-        return visit_(key, ctrl, visitor, path24);
+        replaceNode(key, path25, ctrl);
+        return visit_(key, ctrl, visitor, path25);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path24 = Object.freeze(path24.concat(node2));
+          path25 = Object.freeze(path25.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = visit_(i2, node2.items[i2], visitor, path24);
+            const ci = visit_(i2, node2.items[i2], visitor, path25);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27587,13 +27587,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path24 = Object.freeze(path24.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path24);
+          path25 = Object.freeze(path25.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path25);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path24);
+          const cv = visit_("value", node2.value, visitor, path25);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27614,17 +27614,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path24) {
-      const ctrl = await callVisitor(key, node2, visitor, path24);
+    async function visitAsync_(key, node2, visitor, path25) {
+      const ctrl = await callVisitor(key, node2, visitor, path25);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path24, ctrl);
-        return visitAsync_(key, ctrl, visitor, path24);
+        replaceNode(key, path25, ctrl);
+        return visitAsync_(key, ctrl, visitor, path25);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path24 = Object.freeze(path24.concat(node2));
+          path25 = Object.freeze(path25.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node2.items[i2], visitor, path24);
+            const ci = await visitAsync_(i2, node2.items[i2], visitor, path25);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27635,13 +27635,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path24 = Object.freeze(path24.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path24);
+          path25 = Object.freeze(path25.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path25);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path24);
+          const cv = await visitAsync_("value", node2.value, visitor, path25);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27668,23 +27668,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path24) {
+    function callVisitor(key, node2, visitor, path25) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path24);
+        return visitor(key, node2, path25);
       if (identity3.isMap(node2))
-        return visitor.Map?.(key, node2, path24);
+        return visitor.Map?.(key, node2, path25);
       if (identity3.isSeq(node2))
-        return visitor.Seq?.(key, node2, path24);
+        return visitor.Seq?.(key, node2, path25);
       if (identity3.isPair(node2))
-        return visitor.Pair?.(key, node2, path24);
+        return visitor.Pair?.(key, node2, path25);
       if (identity3.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path24);
+        return visitor.Scalar?.(key, node2, path25);
       if (identity3.isAlias(node2))
-        return visitor.Alias?.(key, node2, path24);
+        return visitor.Alias?.(key, node2, path25);
       return void 0;
     }
-    function replaceNode(key, path24, node2) {
-      const parent = path24[path24.length - 1];
+    function replaceNode(key, path25, node2) {
+      const parent = path25[path25.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity3.isPair(parent)) {
@@ -28296,10 +28296,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema2, path24, value) {
+    function collectionFromPath(schema2, path25, value) {
       let v = value;
-      for (let i2 = path24.length - 1; i2 >= 0; --i2) {
-        const k = path24[i2];
+      for (let i2 = path25.length - 1; i2 >= 0; --i2) {
+        const k = path25[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -28318,7 +28318,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path24) => path24 == null || typeof path24 === "object" && !!path24[Symbol.iterator]().next().done;
+    var isEmptyPath = (path25) => path25 == null || typeof path25 === "object" && !!path25[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema2) {
         super(type);
@@ -28348,11 +28348,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path24, value) {
-        if (isEmptyPath(path24))
+      addIn(path25, value) {
+        if (isEmptyPath(path25))
           this.add(value);
         else {
-          const [key, ...rest] = path24;
+          const [key, ...rest] = path25;
           const node2 = this.get(key, true);
           if (identity3.isCollection(node2))
             node2.addIn(rest, value);
@@ -28366,8 +28366,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path24) {
-        const [key, ...rest] = path24;
+      deleteIn(path25) {
+        const [key, ...rest] = path25;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -28381,8 +28381,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path24, keepScalar) {
-        const [key, ...rest] = path24;
+      getIn(path25, keepScalar) {
+        const [key, ...rest] = path25;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity3.isScalar(node2) ? node2.value : node2;
@@ -28400,8 +28400,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path24) {
-        const [key, ...rest] = path24;
+      hasIn(path25) {
+        const [key, ...rest] = path25;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -28411,8 +28411,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path24, value) {
-        const [key, ...rest] = path24;
+      setIn(path25, value) {
+        const [key, ...rest] = path25;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -30927,9 +30927,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path24, value) {
+      addIn(path25, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path24, value);
+          this.contents.addIn(path25, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -31004,14 +31004,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path24) {
-        if (Collection.isEmptyPath(path24)) {
+      deleteIn(path25) {
+        if (Collection.isEmptyPath(path25)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path24) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path25) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -31026,10 +31026,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path24, keepScalar) {
-        if (Collection.isEmptyPath(path24))
+      getIn(path25, keepScalar) {
+        if (Collection.isEmptyPath(path25))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path24, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path25, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -31040,10 +31040,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path24) {
-        if (Collection.isEmptyPath(path24))
+      hasIn(path25) {
+        if (Collection.isEmptyPath(path25))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path24) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path25) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -31060,13 +31060,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path24, value) {
-        if (Collection.isEmptyPath(path24)) {
+      setIn(path25, value) {
+        if (Collection.isEmptyPath(path25)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path24), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path25), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path24, value);
+          this.contents.setIn(path25, value);
         }
       }
       /**
@@ -33027,9 +33027,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path24) => {
+    visit2.itemAtPath = (cst, path25) => {
       let item2 = cst;
-      for (const [field, index] of path24) {
+      for (const [field, index] of path25) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -33038,23 +33038,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit2.parentCollection = (cst, path24) => {
-      const parent = visit2.itemAtPath(cst, path24.slice(0, -1));
-      const field = path24[path24.length - 1][0];
+    visit2.parentCollection = (cst, path25) => {
+      const parent = visit2.itemAtPath(cst, path25.slice(0, -1));
+      const field = path25[path25.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path24, item2, visitor) {
-      let ctrl = visitor(item2, path24);
+    function _visit(path25, item2, visitor) {
+      let ctrl = visitor(item2, path25);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path24.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path25.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -33065,10 +33065,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path24);
+            ctrl = ctrl(item2, path25);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path24) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path25) : ctrl;
     }
     exports2.visit = visit2;
   }
@@ -34841,6 +34841,7 @@ __export(src_exports, {
   clientSetupPlan: () => clientSetupPlan,
   createJoinKey: () => createJoinKey,
   createMeshContext: () => createMeshContext,
+  doctor: () => doctor,
   ensureSyncthing: () => ensureSyncthing,
   ensureWindowsSteps: () => ensureWindowsSteps,
   ensureWslSshdStep: () => ensureWslSshdStep,
@@ -34999,9 +35000,9 @@ var PlatformConfigError = class extends PlatformError {
 var FileEditError = class extends PlatformError {
   name = "FileEditError";
   path;
-  constructor(path24, message, options = {}) {
-    super(`${path24}: ${message}`, options);
-    this.path = path24;
+  constructor(path25, message, options = {}) {
+    super(`${path25}: ${message}`, options);
+    this.path = path25;
   }
 };
 var CommandFailedError = class extends PlatformError {
@@ -35099,6 +35100,7 @@ function inRoot(root, machinePath) {
 }
 
 // ../../packages/platform/src/ports.ts
+import { connect } from "net";
 var PLANS = {
   server: { syncthingGui: 8384, syncthingSync: 22e3, ssh: 22, headscale: 8080 },
   wsl2: { syncthingGui: 8385, syncthingSync: 22001, ssh: 2222, headscale: 8080 },
@@ -35109,6 +35111,18 @@ var PLANS = {
 var SYNCTHING_DISCOVERY_PORT = 21027;
 function portPlan(role) {
   return { ...PLANS[role] };
+}
+function tcpListens(port, host = "127.0.0.1", timeoutMs = 1e3) {
+  return new Promise((resolve3) => {
+    const socket = connect({ port, host });
+    const done = (up) => {
+      socket.destroy();
+      resolve3(up);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
 }
 
 // ../../packages/platform/src/detect/role.ts
@@ -39619,13 +39633,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path24, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path24 === "string" ? path24 : path24.toString();
+  for (const { path: path25, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path25 === "string" ? path25 : path25.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path24, serializedResult);
+      appendFileSync(path25, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path24, serializedResult);
+      writeFileSync(path25, serializedResult);
     }
   }
 };
@@ -43206,10 +43220,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema2) {
   return mergeDefs(schema2._zod.def);
 }
-function getElementAtPath(obj, path24) {
-  if (!path24)
+function getElementAtPath(obj, path25) {
+  if (!path25)
     return obj;
-  return path24.reduce((acc, key) => acc?.[key], obj);
+  return path25.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -43549,11 +43563,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path24, issues) {
+function prefixIssues(path25, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path24);
+    iss.path.unshift(path25);
     return iss;
   });
 }
@@ -44015,16 +44029,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path24 = []) => {
+  const processError = (error63, path25 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path24, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path25, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
       } else {
-        const fullpath = [...path24, ...issue2.path];
+        const fullpath = [...path25, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -44063,17 +44077,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result2 = { errors: [] };
-  const processError = (error63, path24 = []) => {
+  const processError = (error63, path25 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path24, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path25, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
       } else {
-        const fullpath = [...path24, ...issue2.path];
+        const fullpath = [...path25, ...issue2.path];
         if (fullpath.length === 0) {
           result2.errors.push(mapper(issue2));
           continue;
@@ -44112,8 +44126,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path24 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path24) {
+  const path25 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path25) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -61251,13 +61265,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path24 = ref.slice(1).split("/").filter(Boolean);
-  if (path24.length === 0) {
+  const path25 = ref.slice(1).split("/").filter(Boolean);
+  if (path25.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path24[0] === defsKey) {
-    const key = path24[1] === void 0 ? void 0 : decodeJSONPointerSegment(path24[1]);
+  if (path25[0] === defsKey) {
+    const key = path25[1] === void 0 ? void 0 : decodeJSONPointerSegment(path25[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -62759,6 +62773,7 @@ var schema = external_exports.object({
   MESH_SHARED_FOLDER_WINDOWS: external_exports.string().regex(/^[A-Za-z]:[\\/]/, "an absolute Windows path such as C:\\shared").optional(),
   MESH_SERVER_URL: serverUrl.optional(),
   MESH_AGENT_FORGET_AFTER: external_exports.coerce.number({ error: "a number of seconds such as 600" }).int("a whole number of seconds").min(0, "zero or more seconds").optional(),
+  MESH_AGENT_RECHECK_AFTER: external_exports.coerce.number({ error: "a number of seconds such as 60" }).int("a whole number of seconds").min(1, "one second or more").optional(),
   HEADSCALE_SERVER: serverUrl.optional(),
   LOCALAPPDATA: external_exports.string().optional(),
   USER: external_exports.string().optional()
@@ -62772,6 +62787,7 @@ var SETTINGS_VARIABLES = {
   MESH_SHARED_FOLDER_WINDOWS: "Shared folder on Windows (default: C:\\shared)",
   MESH_SERVER_URL: "Headscale server URL for (re)joining",
   MESH_AGENT_FORGET_AFTER: "Seconds a node may be gone from the control server before the agent forgets its device (default: 600)",
+  MESH_AGENT_RECHECK_AFTER: "Seconds no peer may answer before the agent restarts tailscaled to learn this node's standing at the control server (default: 60)",
   HEADSCALE_SERVER: "Shell-era server URL override"
 };
 async function findEnvFile(dir) {
@@ -62806,6 +62822,7 @@ function parseSettings(vars) {
     sharedFolderWindows: d.MESH_SHARED_FOLDER_WINDOWS ?? "C:\\shared",
     ...d.MESH_SERVER_URL ? { serverUrl: d.MESH_SERVER_URL } : {},
     agentForgetAfterS: d.MESH_AGENT_FORGET_AFTER ?? 600,
+    agentRecheckAfterS: d.MESH_AGENT_RECHECK_AFTER ?? 60,
     ...d.HEADSCALE_SERVER ? { headscaleServer: d.HEADSCALE_SERVER } : {},
     ...d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {}
   };
@@ -63541,9 +63558,9 @@ async function createMeshContext(options = {}) {
   };
 }
 async function existingEnvFile(file2) {
-  const { access: access9 } = await import("fs/promises");
+  const { access: access10 } = await import("fs/promises");
   try {
-    await access9(file2);
+    await access10(file2);
     return file2;
   } catch {
     return void 0;
@@ -68011,16 +68028,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path24 = this._matcher.path;
-    return path24.length > 0 ? path24[path24.length - 1].tag : void 0;
+    const path25 = this._matcher.path;
+    return path25.length > 0 ? path25[path25.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path24 = this._matcher.path;
-    return path24.length > 0 ? path24[path24.length - 1].namespace : void 0;
+    const path25 = this._matcher.path;
+    return path25.length > 0 ? path25[path25.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -68028,9 +68045,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path24 = this._matcher.path;
-    if (path24.length === 0) return void 0;
-    return path24[path24.length - 1].values?.[attrName];
+    const path25 = this._matcher.path;
+    if (path25.length === 0) return void 0;
+    return path25[path25.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -68038,9 +68055,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path24 = this._matcher.path;
-    if (path24.length === 0) return false;
-    const current = path24[path24.length - 1];
+    const path25 = this._matcher.path;
+    if (path25.length === 0) return false;
+    const current = path25[path25.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -68066,18 +68083,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path24 = this._matcher.path;
-    if (path24.length === 0) return -1;
-    return path24[path24.length - 1].position ?? 0;
+    const path25 = this._matcher.path;
+    if (path25.length === 0) return -1;
+    return path25[path25.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path24 = this._matcher.path;
-    if (path24.length === 0) return -1;
-    return path24[path24.length - 1].counter ?? 0;
+    const path25 = this._matcher.path;
+    if (path25.length === 0) return -1;
+    return path25[path25.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -70273,14 +70290,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path24, status, body, options = {}) {
-    super(`${method} ${path24} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path25, status, body, options = {}) {
+    super(`${method} ${path25} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path24;
+    this.path = path25;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -70652,19 +70669,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path24 = `watch-ipn-bus?mask=${mask}`;
+    const path25 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path24, void 0, signal);
+      res = await this.#send("GET", path25, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path24, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path25, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -70675,7 +70692,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse3(NotifySchema, line, path24);
+          if (line) yield parse3(NotifySchema, line, path25);
         }
       }
     } catch (e) {
@@ -70686,18 +70703,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path24, schema2, body, options) {
-    const text = await this.#call(method, path24, body, options);
-    return parse3(schema2, text, path24);
+  async #json(method, path25, schema2, body, options) {
+    const text = await this.#call(method, path25, body, options);
+    return parse3(schema2, text, path25);
   }
-  async #call(method, path24, body, options) {
+  async #call(method, path25, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path24}`;
+    const what = `${method} /localapi/v0/${path25}`;
     try {
-      const res = await this.#send(method, path24, body, d.signal);
+      const res = await this.#send(method, path25, body, d.signal);
       const text = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path24}`, res.statusCode, text);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path25}`, res.statusCode, text);
       }
       return text;
     } catch (e) {
@@ -70705,9 +70722,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path24, body, signal) {
+  async #send(method, path25, body, signal) {
     try {
-      return await (0, import_undici2.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path24}`, {
+      return await (0, import_undici2.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path25}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -70730,18 +70747,18 @@ var LocalApiClient = class {
     }
   }
 };
-function parse3(schema2, text, path24) {
+function parse3(schema2, text, path25) {
   let value;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path24}: answer is not JSON: ${text.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path25}: answer is not JSON: ${text.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema2.safeParse(value);
   if (!r.success) {
-    throw new TailscaleSchemaError(`${path24}: unexpected answer: ${r.error.message}`, {
+    throw new TailscaleSchemaError(`${path25}: unexpected answer: ${r.error.message}`, {
       cause: r.error,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -71200,6 +71217,20 @@ function toTailnetStatus(s) {
     raw: s
   };
 }
+async function waitForState(client, state, options = {}) {
+  const d = deadline(options.timeout ?? 3e4, options.signal);
+  let last = "unknown";
+  for await (const n2 of client.watchIpnBus({
+    mask: NotifyWatchOpt.InitialState,
+    signal: d.signal
+  })) {
+    if (n2.State == null) continue;
+    last = backendStateName(n2.State);
+    if (last === state) return;
+  }
+  const err = d.reason(`waiting for state ${state} (last seen: ${last})`);
+  throw err ?? new TailscaleError(`IPN bus closed while waiting for state ${state}`);
+}
 
 // ../../packages/tailscale/src/version.ts
 function parseTailscaleVersion(output2) {
@@ -71344,6 +71375,8 @@ var AgentStateSchema = external_exports.object({
   revived: external_exports.array(external_exports.object({ at: external_exports.string(), names: external_exports.array(external_exports.string()) })).default([]),
   /** This node's standing in the tailnet when last looked at (see `nodeStanding`). */
   tailnet: external_exports.object({ at: external_exports.string(), ok: external_exports.boolean(), state: external_exports.string(), message: external_exports.string() }).nullable().default(null),
+  /** Whether any online peer answered a ping over the tailnet; null when none was online. */
+  peersAnswer: external_exports.boolean().nullable().default(null),
   /** Whether the control server answered, when last asked. */
   controlServer: external_exports.object({ at: external_exports.string(), url: external_exports.string(), reachable: external_exports.boolean() }).nullable().default(null),
   errors: external_exports.array(external_exports.object({ at: external_exports.string(), message: external_exports.string() }))
@@ -71382,6 +71415,7 @@ var AgentStateWriter = class {
       forgotten: [],
       revived: [],
       tailnet: null,
+      peersAnswer: null,
       controlServer: null,
       errors: []
     };
@@ -71752,6 +71786,7 @@ import { setTimeout as sleep6 } from "timers/promises";
 function localApi(ctx) {
   return new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
 }
+var TAILSCALED_SERVICE = "mesh-tailscaled";
 async function tailnetStatus(ctx) {
   const client = localApi(ctx);
   try {
@@ -71796,7 +71831,7 @@ async function ensureTailscaled(ctx, serverUrl2) {
     await ensureService(
       ctx,
       {
-        name: "mesh-tailscaled",
+        name: TAILSCALED_SERVICE,
         description: "Tailscale daemon for the Mesh tailnet",
         exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
         env: launch.env,
@@ -71814,7 +71849,7 @@ async function ensureTailscaled(ctx, serverUrl2) {
       wait.fail();
       throw new MeshError("tailscaled did not start", {
         kind: "serviceDown",
-        hint: `see the service log (mesh-tailscaled.log in ${servicesDir(ctx)})`
+        hint: `see the service log (${TAILSCALED_SERVICE}.log in ${servicesDir(ctx)})`
       });
     }
     await sleep6(200);
@@ -72064,7 +72099,7 @@ var ReaddirpStream = class extends Readable4 {
     this._directoryFilter = normalizeFilter(opts.directoryFilter);
     const statMethod = opts.lstat ? lstat2 : stat2;
     if (wantBigintFsStats) {
-      this._stat = (path24) => statMethod(path24, { bigint: true });
+      this._stat = (path25) => statMethod(path25, { bigint: true });
     } else {
       this._stat = statMethod;
     }
@@ -72092,8 +72127,8 @@ var ReaddirpStream = class extends Readable4 {
         const par = this.parent;
         const fil = par && par.files;
         if (fil && fil.length > 0) {
-          const { path: path24, depth } = par;
-          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path24));
+          const { path: path25, depth } = par;
+          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path25));
           const awaited = this._isDirent ? slice : await Promise.all(slice);
           for (const entry of awaited) {
             if (!entry)
@@ -72152,19 +72187,19 @@ var ReaddirpStream = class extends Readable4 {
   //   directoryFilter rejects, doesn't follow symlinked dirs, and fails
   //   wholesale (all entries lost) if anything in the subtree is unreadable,
   //   instead of emitting a 'warn' and continuing.
-  async _exploreDir(path24, depth) {
+  async _exploreDir(path25, depth) {
     let files;
     try {
-      files = await readdir3(path24, this._rdOptions);
+      files = await readdir3(path25, this._rdOptions);
     } catch (error62) {
       this._onError(error62);
     }
-    return { files, depth, path: path24 };
+    return { files, depth, path: path25 };
   }
   // Synchronous in dirent mode; returns a promise only when stats are needed.
-  _formatEntry(dirent, path24) {
+  _formatEntry(dirent, path25) {
     const basename3 = this._isDirent ? dirent.name : dirent;
-    const fullPath = pjoin(path24, basename3);
+    const fullPath = pjoin(path25, basename3);
     const entry = { path: fullPath.slice(this._relStart), fullPath, basename: basename3 };
     if (this._isDirent) {
       entry.dirent = dirent;
@@ -72575,16 +72610,16 @@ var delFromSet = (main, prop, item2) => {
 };
 var isEmptySet = (val) => val instanceof Set ? val.size === 0 : !val;
 var FsWatchInstances = /* @__PURE__ */ new Map();
-function createFsWatchInstance(path24, options, listener, errHandler, emitRaw) {
+function createFsWatchInstance(path25, options, listener, errHandler, emitRaw) {
   const handleEvent = (rawEvent, evPath) => {
-    listener(path24);
-    emitRaw(rawEvent, evPath, { watchedPath: path24 });
-    if (evPath && path24 !== evPath) {
-      fsWatchBroadcast(sp.resolve(path24, evPath), KEY_LISTENERS, sp.join(path24, evPath));
+    listener(path25);
+    emitRaw(rawEvent, evPath, { watchedPath: path25 });
+    if (evPath && path25 !== evPath) {
+      fsWatchBroadcast(sp.resolve(path25, evPath), KEY_LISTENERS, sp.join(path25, evPath));
     }
   };
   try {
-    return fs_watch(path24, {
+    return fs_watch(path25, {
       persistent: options.persistent
     }, handleEvent);
   } catch (error62) {
@@ -72600,12 +72635,12 @@ var fsWatchBroadcast = (fullPath, listenerType, val1, val2, val3) => {
     listener(val1, val2, val3);
   });
 };
-var setFsWatchListener = (path24, fullPath, options, handlers) => {
+var setFsWatchListener = (path25, fullPath, options, handlers) => {
   const { listener, errHandler, rawEmitter } = handlers;
   let cont = FsWatchInstances.get(fullPath);
   let watcher;
   if (!options.persistent) {
-    watcher = createFsWatchInstance(path24, options, listener, errHandler, rawEmitter);
+    watcher = createFsWatchInstance(path25, options, listener, errHandler, rawEmitter);
     if (!watcher)
       return;
     return watcher.close.bind(watcher);
@@ -72616,7 +72651,7 @@ var setFsWatchListener = (path24, fullPath, options, handlers) => {
     addAndConvert(cont, KEY_RAW, rawEmitter);
   } else {
     watcher = createFsWatchInstance(
-      path24,
+      path25,
       options,
       fsWatchBroadcast.bind(null, fullPath, KEY_LISTENERS),
       errHandler,
@@ -72631,7 +72666,7 @@ var setFsWatchListener = (path24, fullPath, options, handlers) => {
         cont.watcherUnusable = true;
       if (isWindows && error62.code === "EPERM") {
         try {
-          const fd = await open3(path24, "r");
+          const fd = await open3(path25, "r");
           await fd.close();
           broadcastErr(error62);
         } catch (err) {
@@ -72662,7 +72697,7 @@ var setFsWatchListener = (path24, fullPath, options, handlers) => {
   };
 };
 var FsWatchFileInstances = /* @__PURE__ */ new Map();
-var setFsWatchFileListener = (path24, fullPath, options, handlers) => {
+var setFsWatchFileListener = (path25, fullPath, options, handlers) => {
   const { listener, rawEmitter } = handlers;
   let cont = FsWatchFileInstances.get(fullPath);
   const copts = cont && cont.options;
@@ -72684,7 +72719,7 @@ var setFsWatchFileListener = (path24, fullPath, options, handlers) => {
         });
         const currmtime = curr.mtimeMs;
         if (curr.size !== prev.size || currmtime > prev.mtimeMs || currmtime === 0) {
-          foreach(cont.listeners, (listener2) => listener2(path24, curr));
+          foreach(cont.listeners, (listener2) => listener2(path25, curr));
         }
       })
     };
@@ -72714,13 +72749,13 @@ var NodeFsHandler = class {
    * @param listener on fs change
    * @returns closer for the watcher instance
    */
-  _watchWithNodeFs(path24, listener) {
+  _watchWithNodeFs(path25, listener) {
     const opts = this.fsw.options;
-    const directory = sp.dirname(path24);
-    const basename3 = sp.basename(path24);
+    const directory = sp.dirname(path25);
+    const basename3 = sp.basename(path25);
     const parent = this.fsw._getWatchedDir(directory);
     parent.add(basename3);
-    const absolutePath = sp.resolve(path24);
+    const absolutePath = sp.resolve(path25);
     const options = {
       persistent: opts.persistent
     };
@@ -72730,12 +72765,12 @@ var NodeFsHandler = class {
     if (opts.usePolling) {
       const enableBin = opts.interval !== opts.binaryInterval;
       options.interval = enableBin && isBinaryPath(basename3) ? opts.binaryInterval : opts.interval;
-      closer = setFsWatchFileListener(path24, absolutePath, options, {
+      closer = setFsWatchFileListener(path25, absolutePath, options, {
         listener,
         rawEmitter: this.fsw._emitRaw
       });
     } else {
-      closer = setFsWatchListener(path24, absolutePath, options, {
+      closer = setFsWatchListener(path25, absolutePath, options, {
         listener,
         errHandler: this._boundHandleError,
         rawEmitter: this.fsw._emitRaw
@@ -72757,7 +72792,7 @@ var NodeFsHandler = class {
     let prevStats = stats;
     if (parent.has(basename3))
       return;
-    const listener = async (path24, newStats) => {
+    const listener = async (path25, newStats) => {
       if (!this.fsw._throttle(THROTTLE_MODE_WATCH, file2, 5))
         return;
       if (!newStats || newStats.mtimeMs === 0) {
@@ -72771,11 +72806,11 @@ var NodeFsHandler = class {
             this.fsw._emit(EV.CHANGE, file2, newStats2);
           }
           if ((isMacos || isLinux || isFreeBSD) && prevStats.ino !== newStats2.ino) {
-            this.fsw._closeFile(path24);
+            this.fsw._closeFile(path25);
             prevStats = newStats2;
             const closer2 = this._watchWithNodeFs(file2, listener);
             if (closer2)
-              this.fsw._addPathCloser(path24, closer2);
+              this.fsw._addPathCloser(path25, closer2);
           } else {
             prevStats = newStats2;
           }
@@ -72807,7 +72842,7 @@ var NodeFsHandler = class {
    * @param item basename of this item
    * @returns true if no more processing is needed for this entry.
    */
-  async _handleSymlink(entry, directory, path24, item2) {
+  async _handleSymlink(entry, directory, path25, item2) {
     if (this.fsw.closed) {
       return;
     }
@@ -72817,7 +72852,7 @@ var NodeFsHandler = class {
       this.fsw._incrReadyCount();
       let linkPath;
       try {
-        linkPath = await fsrealpath(path24);
+        linkPath = await fsrealpath(path25);
       } catch (e) {
         this.fsw._emitReady();
         return true;
@@ -72827,12 +72862,12 @@ var NodeFsHandler = class {
       if (dir.has(item2)) {
         if (this.fsw._symlinkPaths.get(full) !== linkPath) {
           this.fsw._symlinkPaths.set(full, linkPath);
-          this.fsw._emit(EV.CHANGE, path24, entry.stats);
+          this.fsw._emit(EV.CHANGE, path25, entry.stats);
         }
       } else {
         dir.add(item2);
         this.fsw._symlinkPaths.set(full, linkPath);
-        this.fsw._emit(EV.ADD, path24, entry.stats);
+        this.fsw._emit(EV.ADD, path25, entry.stats);
       }
       this.fsw._emitReady();
       return true;
@@ -72862,9 +72897,9 @@ var NodeFsHandler = class {
         return;
       }
       const item2 = entry.path;
-      let path24 = sp.join(directory, item2);
+      let path25 = sp.join(directory, item2);
       current.add(item2);
-      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path24, item2)) {
+      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path25, item2)) {
         return;
       }
       if (this.fsw.closed) {
@@ -72873,8 +72908,8 @@ var NodeFsHandler = class {
       }
       if (item2 === target || !target && !previous.has(item2)) {
         this.fsw._incrReadyCount();
-        path24 = sp.join(dir, sp.relative(dir, path24));
-        this._addToNodeFs(path24, initialAdd, wh, depth + 1);
+        path25 = sp.join(dir, sp.relative(dir, path25));
+        this._addToNodeFs(path25, initialAdd, wh, depth + 1);
       }
     }).on(EV.ERROR, this._boundHandleError);
     return new Promise((resolve3, reject) => {
@@ -72943,13 +72978,13 @@ var NodeFsHandler = class {
    * @param depth Child path actually targeted for watch
    * @param target Child path actually targeted for watch
    */
-  async _addToNodeFs(path24, initialAdd, priorWh, depth, target) {
+  async _addToNodeFs(path25, initialAdd, priorWh, depth, target) {
     const ready = this.fsw._emitReady;
-    if (this.fsw._isIgnored(path24) || this.fsw.closed) {
+    if (this.fsw._isIgnored(path25) || this.fsw.closed) {
       ready();
       return false;
     }
-    const wh = this.fsw._getWatchHelpers(path24);
+    const wh = this.fsw._getWatchHelpers(path25);
     if (priorWh) {
       wh.filterPath = (entry) => priorWh.filterPath(entry);
       wh.filterDir = (entry) => priorWh.filterDir(entry);
@@ -72965,8 +73000,8 @@ var NodeFsHandler = class {
       const follow = this.fsw.options.followSymlinks;
       let closer;
       if (stats.isDirectory()) {
-        const absPath = sp.resolve(path24);
-        const targetPath = follow ? await fsrealpath(path24) : path24;
+        const absPath = sp.resolve(path25);
+        const targetPath = follow ? await fsrealpath(path25) : path25;
         if (this.fsw.closed)
           return;
         closer = await this._handleDir(wh.watchPath, stats, initialAdd, depth, target, wh, targetPath);
@@ -72976,29 +73011,29 @@ var NodeFsHandler = class {
           this.fsw._symlinkPaths.set(absPath, targetPath);
         }
       } else if (stats.isSymbolicLink()) {
-        const targetPath = follow ? await fsrealpath(path24) : path24;
+        const targetPath = follow ? await fsrealpath(path25) : path25;
         if (this.fsw.closed)
           return;
         const parent = sp.dirname(wh.watchPath);
         this.fsw._getWatchedDir(parent).add(wh.watchPath);
         this.fsw._emit(EV.ADD, wh.watchPath, stats);
-        closer = await this._handleDir(parent, stats, initialAdd, depth, path24, wh, targetPath);
+        closer = await this._handleDir(parent, stats, initialAdd, depth, path25, wh, targetPath);
         if (this.fsw.closed)
           return;
         if (targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(sp.resolve(path24), targetPath);
+          this.fsw._symlinkPaths.set(sp.resolve(path25), targetPath);
         }
       } else {
         closer = this._handleFile(wh.watchPath, stats, initialAdd);
       }
       ready();
       if (closer)
-        this.fsw._addPathCloser(path24, closer);
+        this.fsw._addPathCloser(path25, closer);
       return false;
     } catch (error62) {
       if (this.fsw._handleError(error62)) {
         ready();
-        return path24;
+        return path25;
       }
     }
   }
@@ -73041,24 +73076,24 @@ function createPattern(matcher) {
   }
   return () => false;
 }
-function normalizePath(path24) {
-  if (typeof path24 !== "string")
+function normalizePath(path25) {
+  if (typeof path25 !== "string")
     throw new Error("string expected");
-  path24 = sp2.normalize(path24);
-  path24 = path24.replace(/\\/g, "/");
+  path25 = sp2.normalize(path25);
+  path25 = path25.replace(/\\/g, "/");
   let prepend = false;
-  if (path24.startsWith("//"))
+  if (path25.startsWith("//"))
     prepend = true;
-  path24 = path24.replace(DOUBLE_SLASH_RE, "/");
+  path25 = path25.replace(DOUBLE_SLASH_RE, "/");
   if (prepend)
-    path24 = "/" + path24;
-  return path24;
+    path25 = "/" + path25;
+  return path25;
 }
 function matchPatterns(patterns, testString, stats) {
-  const path24 = normalizePath(testString);
+  const path25 = normalizePath(testString);
   for (let index = 0; index < patterns.length; index++) {
     const pattern = patterns[index];
-    if (pattern(path24, stats)) {
+    if (pattern(path25, stats)) {
       return true;
     }
   }
@@ -73096,19 +73131,19 @@ var toUnix = (string4) => {
   }
   return str;
 };
-var normalizePathToUnix = (path24) => toUnix(sp2.normalize(toUnix(path24)));
-var normalizeIgnored = (cwd = "") => (path24) => {
-  if (typeof path24 === "string") {
-    return normalizePathToUnix(sp2.isAbsolute(path24) ? path24 : sp2.join(cwd, path24));
+var normalizePathToUnix = (path25) => toUnix(sp2.normalize(toUnix(path25)));
+var normalizeIgnored = (cwd = "") => (path25) => {
+  if (typeof path25 === "string") {
+    return normalizePathToUnix(sp2.isAbsolute(path25) ? path25 : sp2.join(cwd, path25));
   } else {
-    return path24;
+    return path25;
   }
 };
-var getAbsolutePath = (path24, cwd) => {
-  if (sp2.isAbsolute(path24)) {
-    return path24;
+var getAbsolutePath = (path25, cwd) => {
+  if (sp2.isAbsolute(path25)) {
+    return path25;
   }
-  return sp2.join(cwd, path24);
+  return sp2.join(cwd, path25);
 };
 var EMPTY_SET = Object.freeze(/* @__PURE__ */ new Set());
 var DirEntry = class {
@@ -73173,10 +73208,10 @@ var WatchHelper = class {
   dirParts;
   followSymlinks;
   statMethod;
-  constructor(path24, follow, fsw) {
+  constructor(path25, follow, fsw) {
     this.fsw = fsw;
-    const watchPath = path24;
-    this.path = path24 = path24.replace(REPLACER_RE, "");
+    const watchPath = path25;
+    this.path = path25 = path25.replace(REPLACER_RE, "");
     this.watchPath = watchPath;
     this.fullWatchPath = sp2.resolve(watchPath);
     this.dirParts = [];
@@ -73316,20 +73351,20 @@ var FSWatcher = class extends EventEmitter2 {
     this._closePromise = void 0;
     let paths = unifyPaths(paths_);
     if (cwd) {
-      paths = paths.map((path24) => {
-        const absPath = getAbsolutePath(path24, cwd);
+      paths = paths.map((path25) => {
+        const absPath = getAbsolutePath(path25, cwd);
         return absPath;
       });
     }
-    paths.forEach((path24) => {
-      this._removeIgnoredPath(path24);
+    paths.forEach((path25) => {
+      this._removeIgnoredPath(path25);
     });
     this._userIgnored = void 0;
     if (!this._readyCount)
       this._readyCount = 0;
     this._readyCount += paths.length;
-    Promise.all(paths.map(async (path24) => {
-      const res = await this._nodeFsHandler._addToNodeFs(path24, !_internal, void 0, 0, _origAdd);
+    Promise.all(paths.map(async (path25) => {
+      const res = await this._nodeFsHandler._addToNodeFs(path25, !_internal, void 0, 0, _origAdd);
       if (res)
         this._emitReady();
       return res;
@@ -73351,17 +73386,17 @@ var FSWatcher = class extends EventEmitter2 {
       return this;
     const paths = unifyPaths(paths_);
     const { cwd } = this.options;
-    paths.forEach((path24) => {
-      if (!sp2.isAbsolute(path24) && !this._closers.has(path24)) {
+    paths.forEach((path25) => {
+      if (!sp2.isAbsolute(path25) && !this._closers.has(path25)) {
         if (cwd)
-          path24 = sp2.join(cwd, path24);
-        path24 = sp2.resolve(path24);
+          path25 = sp2.join(cwd, path25);
+        path25 = sp2.resolve(path25);
       }
-      this._closePath(path24);
-      this._addIgnoredPath(path24);
-      if (this._watched.has(path24)) {
+      this._closePath(path25);
+      this._addIgnoredPath(path25);
+      if (this._watched.has(path25)) {
         this._addIgnoredPath({
-          path: path24,
+          path: path25,
           recursive: true
         });
       }
@@ -73425,38 +73460,38 @@ var FSWatcher = class extends EventEmitter2 {
    * @param stats arguments to be passed with event
    * @returns the error if defined, otherwise the value of the FSWatcher instance's `closed` flag
    */
-  async _emit(event, path24, stats) {
+  async _emit(event, path25, stats) {
     if (this.closed)
       return;
     const opts = this.options;
     if (isWindows)
-      path24 = sp2.normalize(path24);
+      path25 = sp2.normalize(path25);
     if (opts.cwd)
-      path24 = sp2.relative(opts.cwd, path24);
-    const args = [path24];
+      path25 = sp2.relative(opts.cwd, path25);
+    const args = [path25];
     if (stats != null)
       args.push(stats);
     const awf = opts.awaitWriteFinish;
     let pw;
-    if (awf && (pw = this._pendingWrites.get(path24))) {
+    if (awf && (pw = this._pendingWrites.get(path25))) {
       pw.lastChange = /* @__PURE__ */ new Date();
       return this;
     }
     if (opts.atomic) {
       if (event === EVENTS.UNLINK) {
-        this._pendingUnlinks.set(path24, [event, ...args]);
+        this._pendingUnlinks.set(path25, [event, ...args]);
         setTimeout(() => {
-          this._pendingUnlinks.forEach((entry, path25) => {
+          this._pendingUnlinks.forEach((entry, path26) => {
             this.emit(...entry);
             this.emit(EVENTS.ALL, ...entry);
-            this._pendingUnlinks.delete(path25);
+            this._pendingUnlinks.delete(path26);
           });
         }, typeof opts.atomic === "number" ? opts.atomic : 100);
         return this;
       }
-      if (event === EVENTS.ADD && this._pendingUnlinks.has(path24)) {
+      if (event === EVENTS.ADD && this._pendingUnlinks.has(path25)) {
         event = EVENTS.CHANGE;
-        this._pendingUnlinks.delete(path24);
+        this._pendingUnlinks.delete(path25);
       }
     }
     if (awf && (event === EVENTS.ADD || event === EVENTS.CHANGE) && this._readyEmitted) {
@@ -73474,16 +73509,16 @@ var FSWatcher = class extends EventEmitter2 {
           this.emitWithAll(event, args);
         }
       };
-      this._awaitWriteFinish(path24, awf.stabilityThreshold, event, awfEmit);
+      this._awaitWriteFinish(path25, awf.stabilityThreshold, event, awfEmit);
       return this;
     }
     if (event === EVENTS.CHANGE) {
-      const isThrottled = !this._throttle(EVENTS.CHANGE, path24, 50);
+      const isThrottled = !this._throttle(EVENTS.CHANGE, path25, 50);
       if (isThrottled)
         return this;
     }
     if (opts.alwaysStat && stats === void 0 && (event === EVENTS.ADD || event === EVENTS.ADD_DIR || event === EVENTS.CHANGE)) {
-      const fullPath = opts.cwd ? sp2.join(opts.cwd, path24) : path24;
+      const fullPath = opts.cwd ? sp2.join(opts.cwd, path25) : path25;
       let stats2;
       try {
         stats2 = await stat4(fullPath);
@@ -73514,23 +73549,23 @@ var FSWatcher = class extends EventEmitter2 {
    * @param timeout duration of time to suppress duplicate actions
    * @returns tracking object or false if action should be suppressed
    */
-  _throttle(actionType, path24, timeout) {
+  _throttle(actionType, path25, timeout) {
     if (!this._throttled.has(actionType)) {
       this._throttled.set(actionType, /* @__PURE__ */ new Map());
     }
     const action = this._throttled.get(actionType);
     if (!action)
       throw new Error("invalid throttle");
-    const actionPath = action.get(path24);
+    const actionPath = action.get(path25);
     if (actionPath) {
       actionPath.count++;
       return false;
     }
     let timeoutObject;
     const clear = () => {
-      const item2 = action.get(path24);
+      const item2 = action.get(path25);
       const count2 = item2 ? item2.count : 0;
-      action.delete(path24);
+      action.delete(path25);
       clearTimeout(timeoutObject);
       if (item2)
         clearTimeout(item2.timeoutObject);
@@ -73538,7 +73573,7 @@ var FSWatcher = class extends EventEmitter2 {
     };
     timeoutObject = setTimeout(clear, timeout);
     const thr = { timeoutObject, clear, count: 0 };
-    action.set(path24, thr);
+    action.set(path25, thr);
     return thr;
   }
   _incrReadyCount() {
@@ -73552,44 +73587,44 @@ var FSWatcher = class extends EventEmitter2 {
    * @param event
    * @param awfEmit Callback to be called when ready for event to be emitted.
    */
-  _awaitWriteFinish(path24, threshold, event, awfEmit) {
+  _awaitWriteFinish(path25, threshold, event, awfEmit) {
     const awf = this.options.awaitWriteFinish;
     if (typeof awf !== "object")
       return;
     const pollInterval = awf.pollInterval;
     let timeoutHandler;
-    let fullPath = path24;
-    if (this.options.cwd && !sp2.isAbsolute(path24)) {
-      fullPath = sp2.join(this.options.cwd, path24);
+    let fullPath = path25;
+    if (this.options.cwd && !sp2.isAbsolute(path25)) {
+      fullPath = sp2.join(this.options.cwd, path25);
     }
     const now = /* @__PURE__ */ new Date();
     const writes = this._pendingWrites;
     function awaitWriteFinishFn(prevStat) {
       statcb(fullPath, (err, curStat) => {
-        if (err || !writes.has(path24)) {
+        if (err || !writes.has(path25)) {
           if (err && err.code !== "ENOENT")
             awfEmit(err);
           return;
         }
         const now2 = Number(/* @__PURE__ */ new Date());
         if (prevStat && curStat.size !== prevStat.size) {
-          writes.get(path24).lastChange = now2;
+          writes.get(path25).lastChange = now2;
         }
-        const pw = writes.get(path24);
+        const pw = writes.get(path25);
         const df = now2 - pw.lastChange;
         if (df >= threshold) {
-          writes.delete(path24);
+          writes.delete(path25);
           awfEmit(void 0, curStat);
         } else {
           timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval, curStat);
         }
       });
     }
-    if (!writes.has(path24)) {
-      writes.set(path24, {
+    if (!writes.has(path25)) {
+      writes.set(path25, {
         lastChange: now,
         cancelWait: () => {
-          writes.delete(path24);
+          writes.delete(path25);
           clearTimeout(timeoutHandler);
           return event;
         }
@@ -73600,8 +73635,8 @@ var FSWatcher = class extends EventEmitter2 {
   /**
    * Determines whether user has asked to ignore this path.
    */
-  _isIgnored(path24, stats) {
-    if (this.options.atomic && DOT_RE.test(path24))
+  _isIgnored(path25, stats) {
+    if (this.options.atomic && DOT_RE.test(path25))
       return true;
     if (!this._userIgnored) {
       const { cwd } = this.options;
@@ -73611,17 +73646,17 @@ var FSWatcher = class extends EventEmitter2 {
       const list2 = [...ignoredPaths.map(normalizeIgnored(cwd)), ...ignored];
       this._userIgnored = anymatch(list2, void 0);
     }
-    return this._userIgnored(path24, stats);
+    return this._userIgnored(path25, stats);
   }
-  _isntIgnored(path24, stat7) {
-    return !this._isIgnored(path24, stat7);
+  _isntIgnored(path25, stat7) {
+    return !this._isIgnored(path25, stat7);
   }
   /**
    * Provides a set of common helpers and properties relating to symlink handling.
    * @param path file or directory pattern being watched
    */
-  _getWatchHelpers(path24) {
-    return new WatchHelper(path24, this.options.followSymlinks, this);
+  _getWatchHelpers(path25) {
+    return new WatchHelper(path25, this.options.followSymlinks, this);
   }
   // Directory helpers
   // -----------------
@@ -73653,63 +73688,63 @@ var FSWatcher = class extends EventEmitter2 {
    * @param item      base path of item/directory
    */
   _remove(directory, item2, isDirectory) {
-    const path24 = sp2.join(directory, item2);
-    const fullPath = sp2.resolve(path24);
-    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path24) || this._watched.has(fullPath);
-    if (!this._throttle("remove", path24, 100))
+    const path25 = sp2.join(directory, item2);
+    const fullPath = sp2.resolve(path25);
+    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path25) || this._watched.has(fullPath);
+    if (!this._throttle("remove", path25, 100))
       return;
     if (!isDirectory && this._watched.size === 1) {
       this.add(directory, item2, true);
     }
-    const wp = this._getWatchedDir(path24);
+    const wp = this._getWatchedDir(path25);
     const nestedDirectoryChildren = wp.getChildren();
-    nestedDirectoryChildren.forEach((nested) => this._remove(path24, nested));
+    nestedDirectoryChildren.forEach((nested) => this._remove(path25, nested));
     const parent = this._getWatchedDir(directory);
     const wasTracked = parent.has(item2);
     parent.remove(item2);
     if (this._symlinkPaths.has(fullPath)) {
       this._symlinkPaths.delete(fullPath);
     }
-    let relPath = path24;
+    let relPath = path25;
     if (this.options.cwd)
-      relPath = sp2.relative(this.options.cwd, path24);
+      relPath = sp2.relative(this.options.cwd, path25);
     if (this.options.awaitWriteFinish && this._pendingWrites.has(relPath)) {
       const event = this._pendingWrites.get(relPath).cancelWait();
       if (event === EVENTS.ADD)
         return;
     }
-    this._watched.delete(path24);
+    this._watched.delete(path25);
     this._watched.delete(fullPath);
     const eventName = isDirectory ? EVENTS.UNLINK_DIR : EVENTS.UNLINK;
-    if (wasTracked && !this._isIgnored(path24))
-      this._emit(eventName, path24);
-    this._closePath(path24);
+    if (wasTracked && !this._isIgnored(path25))
+      this._emit(eventName, path25);
+    this._closePath(path25);
   }
   /**
    * Closes all watchers for a path
    */
-  _closePath(path24) {
-    this._closeFile(path24);
-    const dir = sp2.dirname(path24);
-    this._getWatchedDir(dir).remove(sp2.basename(path24));
+  _closePath(path25) {
+    this._closeFile(path25);
+    const dir = sp2.dirname(path25);
+    this._getWatchedDir(dir).remove(sp2.basename(path25));
   }
   /**
    * Closes only file-specific watchers
    */
-  _closeFile(path24) {
-    const closers = this._closers.get(path24);
+  _closeFile(path25) {
+    const closers = this._closers.get(path25);
     if (!closers)
       return;
     closers.forEach((closer) => closer());
-    this._closers.delete(path24);
+    this._closers.delete(path25);
   }
-  _addPathCloser(path24, closer) {
+  _addPathCloser(path25, closer) {
     if (!closer)
       return;
-    let list2 = this._closers.get(path24);
+    let list2 = this._closers.get(path25);
     if (!list2) {
       list2 = [];
-      this._closers.set(path24, list2);
+      this._closers.set(path25, list2);
     }
     list2.push(closer);
   }
@@ -73788,6 +73823,28 @@ async function instantSync(ctx, o2) {
     clearTimeout(timer);
     await watcher.close();
     await chain;
+  }
+}
+
+// ../../packages/core/src/steps/reach.ts
+async function reachPeers(ctx, ts, o2 = {}) {
+  const targets = ts.peers.filter((p) => p.online).map((p) => p.ips.find((i2) => i2.includes("."))).filter((ip) => ip !== void 0);
+  if (targets.length === 0) return { asked: 0, answered: false };
+  const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  const stop = new AbortController();
+  const signal = o2.signal ? AbortSignal.any([o2.signal, stop.signal]) : stop.signal;
+  try {
+    const answered = await Promise.any(
+      targets.map(async (ip) => {
+        const pong = await api.ping(ip, { type: "disco", timeout: o2.timeoutMs ?? 2500, signal });
+        if (pong.Err) throw new Error(pong.Err);
+        return true;
+      })
+    ).catch(() => false);
+    return { asked: targets.length, answered };
+  } finally {
+    stop.abort();
+    await api.close();
   }
 }
 
@@ -74336,11 +74393,11 @@ var RestTransport = class {
   async call(name, ctx, req = {}) {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path24 = ep.path.replace(
+    const path25 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path24, this.baseUrl);
+    const url2 = new URL(path25, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -75324,32 +75381,32 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path24, o2) {
+async function writeHeadscaleConfig(path25, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path24, content, 416);
+  return writeFileAtomic2(path25, content, 416);
 }
-async function writeFileAtomic2(path24, content, mode) {
-  if (!isAbsolute2(path24)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path24)}`, {
+async function writeFileAtomic2(path25, content, mode) {
+  if (!isAbsolute2(path25)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path25)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile6(path24, "utf8"), stat5(path24)]);
+    const [existing, st] = await Promise.all([readFile6(path25, "utf8"), stat5(path25)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod(path24, mode);
+      await chmod(path25, mode);
       return { changed: true };
     }
   } catch (error62) {
     const code2 = error62.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path24}`, error62);
+      throw fsError(`cannot read ${path25}`, error62);
     }
   }
-  const tmp = join8(dirname3(path24), `.${randomBytes3(6).toString("hex")}.tmp`);
+  const tmp = join8(dirname3(path25), `.${randomBytes3(6).toString("hex")}.tmp`);
   try {
-    await mkdir4(dirname3(path24), { recursive: true, mode: 448 });
+    await mkdir4(dirname3(path25), { recursive: true, mode: 448 });
     const fh = await open4(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -75358,10 +75415,10 @@ async function writeFileAtomic2(path24, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename2(tmp, path24);
+    await rename2(tmp, path25);
   } catch (error62) {
     await rm5(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path24}`, error62);
+    throw fsError(`cannot write ${path25}`, error62);
   }
   return { changed: true };
 }
@@ -76128,6 +76185,7 @@ var AGENT_SERVICE = "mesh-agent";
 async function runAgent(ctx, o2) {
   const { signal } = o2;
   const state = new AgentStateWriter(ctx);
+  const isolation = {};
   const now = () => (/* @__PURE__ */ new Date()).toISOString();
   const onError = (error62) => {
     state.error(error62 instanceof Error ? error62.message : String(error62));
@@ -76181,7 +76239,11 @@ async function runAgent(ctx, o2) {
         o2.onRevive?.(revived);
       }
     }),
-    every(o2.intervalMs ?? 15e3, signal, () => lookAtStanding(ctx, state, signal, o2.onStanding)),
+    every(
+      o2.intervalMs ?? 15e3,
+      signal,
+      () => lookAtStanding(ctx, state, signal, isolation, o2.onStanding).catch(onError)
+    ),
     every(o2.intervalMs ?? 15e3, signal, async () => {
       const resumed = await resumePaused(ctx).catch((error62) => {
         onError(error62);
@@ -76202,15 +76264,18 @@ async function runAgent(ctx, o2) {
     })
   ]);
 }
-async function lookAtStanding(ctx, state, signal, report) {
+async function lookAtStanding(ctx, state, signal, isolation, report) {
   const at = (/* @__PURE__ */ new Date()).toISOString();
-  const standing = nodeStanding(await tailnetStatus(ctx));
+  const ts = await tailnetStatus(ctx);
+  const standing = nodeStanding(ts);
   const url2 = await controlServerUrl(ctx);
   const reachable = url2 === void 0 ? void 0 : await controlServerAnswers(url2, signal);
+  const reach = ts && standing.ok ? await reachPeers(ctx, ts, { signal }) : void 0;
   const before = state.current;
   state.update((s) => {
     s.tailnet = { at, ok: standing.ok, state: standing.state, message: standing.message };
     s.controlServer = url2 === void 0 || reachable === void 0 ? null : { at, url: url2, reachable };
+    s.peersAnswer = reach && reach.asked > 0 ? reach.answered : null;
   });
   if (before.tailnet?.state !== standing.state) {
     report?.(standing.ok ? standing.message : `${standing.message}: ${standing.fix}`);
@@ -76220,6 +76285,21 @@ async function lookAtStanding(ctx, state, signal, report) {
       reachable ? `the control server ${url2} answers` : `the control server ${url2} does not answer: sync between known machines goes on`
     );
   }
+  const now = Date.now();
+  if (!reach || reach.asked === 0 || reach.answered) {
+    delete isolation.since;
+    return;
+  }
+  isolation.since ??= now;
+  const quietMs = now - isolation.since;
+  if (quietMs < ctx.settings.agentRecheckAfterS * 1e3) return;
+  if (isolation.lastRestart !== void 0 && now - isolation.lastRestart < 6e5) return;
+  isolation.lastRestart = now;
+  report?.(
+    `no peer has answered for ${Math.round(quietMs / 1e3)} s: restarting tailscaled to learn this node's standing at the control server`
+  );
+  const sm = await serviceManager(ctx, { privileged: true });
+  await sm.restart(TAILSCALED_SERVICE);
 }
 async function every(ms, signal, task) {
   while (!signal.aborted) {
@@ -76270,8 +76350,29 @@ async function agentRunning(ctx) {
   }
 }
 
+// ../../packages/core/src/steps/auth-key.ts
+function validateAuthKey(key) {
+  const k = (key ?? "").trim();
+  if (k === "") {
+    throw new MeshError("no pre-auth key given", {
+      kind: "badInput",
+      hint: "pass --key-file FILE, pipe the key on stdin, or set MESH_AUTH_KEY (create one with mesh server keygen)"
+    });
+  }
+  if (/\s/.test(k) || k.length < 16 || k.length > 200) {
+    throw new MeshError(
+      "the pre-auth key is malformed (expected one word, as mesh server keygen prints it)",
+      {
+        kind: "badInput",
+        hint: "create a new key with mesh server keygen"
+      }
+    );
+  }
+  return k;
+}
+
 // ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep10 } from "timers/promises";
+import { setTimeout as sleep11 } from "timers/promises";
 
 // ../../packages/core/src/steps/client-plan.ts
 function clientSetupPlan(platform2, role, o2) {
@@ -76494,7 +76595,8 @@ async function ensureWslSshdStep(ctx, o2 = {}) {
   }
   for (const w of res.warnings) r.warn(`sshd: ${w}`);
   const file2 = { path: res.path, ...res.backupPath ? { backupPath: res.backupPath } : {} };
-  if (!res.changed) {
+  const listening = res.changed || await (o2.sshdListens ?? tcpListens)(WSL2_SSH_PORT);
+  if (!res.changed && listening) {
     r.ok(`sshd already listens on port ${WSL2_SSH_PORT}`);
     return {
       id: "wsl-sshd",
@@ -76503,10 +76605,12 @@ async function ensureWslSshdStep(ctx, o2 = {}) {
       files: [file2]
     };
   }
-  changes.push(`set Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
-  r.ok(
-    `sshd set to port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}${res.validated ? " (checked with sshd -t)" : ""}`
-  );
+  if (res.changed) {
+    changes.push(`set Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
+    r.ok(
+      `sshd set to port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}${res.validated ? " (checked with sshd -t)" : ""}`
+    );
+  } else r.warn(`${SSHD_CONFIG_PATH} says port ${WSL2_SSH_PORT}, but nothing listens there`);
   const unit = sshdUnit(ctx);
   if (!ctx.platform.systemd) {
     const todo = `restart sshd for port ${WSL2_SSH_PORT}: sudo service ${unit} restart (or enable systemd and run wsl --shutdown from Windows)`;
@@ -76666,6 +76770,145 @@ async function runMachineSteps(ctx, steps, serverUrl2, o2 = {}) {
   return results;
 }
 
+// ../../packages/core/src/steps/repair.ts
+import { access as access7 } from "fs/promises";
+import path23 from "path";
+
+// ../../packages/core/src/steps/leave.ts
+import { setTimeout as sleep10 } from "timers/promises";
+var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
+async function leaveMesh(ctx) {
+  const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  const call = { timeout: 15e3, ...ctx.signal ? { signal: ctx.signal } : {} };
+  try {
+    let state;
+    try {
+      state = (await client.status({ ...call, timeout: 3e3, peers: false })).BackendState;
+    } catch {
+      ctx.reporter.info("tailscaled is not running: nothing to log out");
+      return { changed: false };
+    }
+    if (state === "NeedsLogin" || state === "NoState") {
+      ctx.reporter.ok("Already logged out");
+      return { changed: false };
+    }
+    try {
+      await client.logout(call);
+    } catch (error62) {
+      if (!/closed network connection|connection reset|EOF/i.test(error62.message)) {
+        throw error62;
+      }
+      await sleep10(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await client.logout(call).catch((again) => {
+        if (!/no nodekey/i.test(again.message)) throw again;
+      });
+    }
+    ctx.reporter.ok("Logged out of the tailnet");
+    return { changed: true };
+  } catch (error62) {
+    throw toMeshError(error62, "logging out");
+  } finally {
+    await client.close();
+  }
+}
+async function stopMeshDaemons(ctx) {
+  const stopped = [];
+  try {
+    const sm = await serviceManager(ctx, { privileged: true });
+    for (const name of MESH_DAEMONS) {
+      const s = await sm.status(name);
+      if (!s.installed) continue;
+      await sm.stop(name);
+      if (s.active || s.detail === "restarting") {
+        stopped.push(name);
+        ctx.reporter.ok(`Stopped ${name}`);
+      }
+    }
+  } catch (error62) {
+    throw toMeshError(error62, "stopping the mesh daemons");
+  }
+  return { stopped };
+}
+
+// ../../packages/core/src/steps/repair.ts
+async function joinedBefore(ctx) {
+  const ts = await tailnetStatus(ctx);
+  if (ts) return ts.raw.HaveNodeKey === true;
+  return access7(path23.join(ctx.paths.tailscale.stateDir, "tailscaled.state")).then(
+    () => true,
+    () => false
+  );
+}
+async function bringUpWithoutKey(ctx) {
+  const ts = await tailnetStatus(ctx);
+  const standing = nodeStanding(ts);
+  const ips = (s) => ({
+    ipv4: s?.ips.find((i2) => i2.includes(".")),
+    ipv6: s?.ips.find((i2) => i2.includes(":"))
+  });
+  if (standing.ok) return { changed: false, ...ips(ts) };
+  if (ts && !ts.raw.HaveNodeKey) validateAuthKey(void 0);
+  if (standing.state !== "Stopped") {
+    throw new MeshError(`${standing.message}; no key was given`, {
+      kind: "badInput",
+      hint: "create a key with mesh server keygen on the server, then mesh client join --key-file FILE"
+    });
+  }
+  const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  try {
+    const call = { timeout: 3e4, ...ctx.signal ? { signal: ctx.signal } : {} };
+    await api.patchPrefs({ WantRunning: true }, call);
+    await waitForState(api, "Running", call);
+  } catch (error62) {
+    throw toMeshError(error62, "starting Tailscale again");
+  } finally {
+    await api.close();
+  }
+  ctx.reporter.ok("Tailscale is up again");
+  return { changed: true, ...ips(await tailnetStatus(ctx)) };
+}
+async function recheckIsolatedNode(ctx) {
+  const ts = await tailnetStatus(ctx);
+  if (!ts || !nodeStanding(ts).ok) return false;
+  const reach = await reachPeers(ctx, ts, ctx.signal ? { signal: ctx.signal } : {});
+  if (reach.asked === 0 || reach.answered) return false;
+  ctx.reporter.warn(
+    `No peer answers over the tailnet: restarting tailscaled to learn whether the server still knows this node`
+  );
+  const sm = await serviceManager(ctx, { privileged: true });
+  await sm.restart(TAILSCALED_SERVICE);
+  for (let i2 = 0; i2 < 100 && !await tailnetStatus(ctx); i2++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  try {
+    for (let i2 = 0; i2 < 50; i2++) {
+      const s = await api.status({ timeout: 3e3, peers: false }).catch(() => void 0);
+      if (s && s.BackendState !== "NoState" && s.BackendState !== "Starting") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await api.close();
+  }
+  return true;
+}
+async function startStoppedDaemons(ctx) {
+  const started = [];
+  try {
+    const sm = await serviceManager(ctx, { privileged: true });
+    for (const name of MESH_DAEMONS) {
+      const s = await sm.status(name);
+      if (!s.installed || !s.enabled || s.active) continue;
+      await sm.start(name);
+      started.push(name);
+      ctx.reporter.ok(`Started ${name}`);
+    }
+  } catch (error62) {
+    throw toMeshError(error62, "starting the mesh daemons");
+  }
+  return started;
+}
+
 // ../../packages/core/src/steps/retry.ts
 function isTransientJoinError(error62) {
   if (error62 instanceof MeshError) {
@@ -76682,9 +76925,9 @@ function retryDelayMs(attempt, random = Math.random()) {
 }
 
 // ../../packages/core/src/steps/server.ts
-import { access as access7, mkdir as mkdir6, writeFile as writeFile4 } from "fs/promises";
+import { access as access8, mkdir as mkdir6, writeFile as writeFile4 } from "fs/promises";
 import os5 from "os";
-import path23 from "path";
+import path24 from "path";
 function requireServerRole(ctx) {
   if (ctx.role !== "server") {
     throw new MeshError(
@@ -76760,6 +77003,10 @@ function headscaleServiceName(manager) {
 }
 function headscaleService(ctx) {
   return {
+    async start() {
+      const manager = await serviceManager(ctx);
+      await manager.start(headscaleServiceName(manager));
+    },
     async status() {
       const manager = await serviceManager(ctx);
       const s = await manager.status(headscaleServiceName(manager));
@@ -76782,7 +77029,7 @@ function localHeadscale(ctx) {
   });
 }
 async function exists4(p) {
-  return access7(p).then(
+  return access8(p).then(
     () => true,
     () => false
   );
@@ -76808,7 +77055,7 @@ async function setupServer(ctx, o2 = {}) {
   }
   const serverUrl2 = validateServerUrl(o2.serverUrl ?? saved ?? `http://${listen3}`);
   const hsPaths = ctx.paths.headscale;
-  await mkdir6(path23.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir6(path24.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
     listenAddr: listen3,
@@ -76861,7 +77108,7 @@ async function setupServer(ctx, o2 = {}) {
     } else r.ok(`User ${MESH_USER} already exists`);
     if (!await exists4(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir6(path23.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await mkdir6(path24.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
       await writeFile4(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
@@ -76906,25 +77153,6 @@ async function setupServer(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/client.ts
-function validateAuthKey(key) {
-  const k = (key ?? "").trim();
-  if (k === "") {
-    throw new MeshError("no pre-auth key given", {
-      kind: "badInput",
-      hint: "pass --key-file FILE, pipe the key on stdin, or set MESH_AUTH_KEY (create one with mesh server keygen)"
-    });
-  }
-  if (/\s/.test(k) || k.length < 16 || k.length > 200) {
-    throw new MeshError(
-      "the pre-auth key is malformed (expected one word, as mesh server keygen prints it)",
-      {
-        kind: "badInput",
-        hint: "create a new key with mesh server keygen"
-      }
-    );
-  }
-  return k;
-}
 async function checkServerHealth(ctx, serverUrl2) {
   const wait = ctx.reporter.wait(`Checking ${serverUrl2}/health`);
   try {
@@ -76941,22 +77169,35 @@ async function checkServerHealth(ctx, serverUrl2) {
     });
   }
 }
-async function joinMesh(ctx, o2) {
-  const authKey = validateAuthKey(o2.authKey);
-  const saved = o2.serverUrl ?? ctx.settings.serverUrl ?? await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  if (!saved) {
-    throw new MeshError("No saved server URL found", {
+async function keyOrJoinedBefore(ctx, key) {
+  if (key !== void 0 || !await joinedBefore(ctx)) return validateAuthKey(key);
+  return void 0;
+}
+async function serverUrlOrSaved(ctx, given) {
+  const url2 = given ?? await controlServerUrl(ctx);
+  if (!url2) {
+    throw new MeshError("No server URL given and none saved", {
       kind: "badInput",
-      hint: "Run 'mesh client setup --server URL' first"
+      hint: "pass --server URL once (mesh client setup --server http://10.0.0.1:8080 ...); it is saved"
     });
   }
-  const serverUrl2 = validateServerUrl(saved);
+  return validateServerUrl(url2);
+}
+async function joinMesh(ctx, o2) {
+  const authKey = await keyOrJoinedBefore(ctx, o2.authKey);
+  const serverUrl2 = await serverUrlOrSaved(ctx, o2.serverUrl);
   const retries = o2.retries ?? 0;
   let r;
   for (let attempt = 0; ; attempt++) {
     try {
+      const started2 = await ensureTailscaled(ctx, serverUrl2);
+      if (authKey === void 0) {
+        r = await bringUpWithoutKey(ctx);
+        if (started2) r = { ...r, changed: true };
+        break;
+      }
       await checkServerHealth(ctx, serverUrl2);
-      await ensureTailscaled(ctx, serverUrl2);
+      if (!started2) await recheckIsolatedNode(ctx);
       r = await joinTailnet(ctx, serverUrl2, authKey, {
         ...o2.tags ? { tags: o2.tags } : {},
         ...o2.acceptRoutes === void 0 ? {} : { acceptRoutes: o2.acceptRoutes }
@@ -76968,7 +77209,7 @@ async function joinMesh(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error62.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep10(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep11(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error62;
       });
     }
@@ -76976,19 +77217,21 @@ async function joinMesh(ctx, o2) {
   ctx.reporter.ok(
     r.changed ? `Joined the tailnet: ${r.ipv4 ?? "?"}` : `Already in the tailnet: ${r.ipv4 ?? "?"}`
   );
+  const started = await startStoppedDaemons(ctx);
   const self = (await tailnetStatus(ctx))?.self;
   return {
     serverUrl: serverUrl2,
-    changed: r.changed,
+    changed: r.changed || started.length > 0,
+    started,
     tailnetIp: r.ipv4,
     tailnetIpv6: r.ipv6,
-    hostname: r.hostname,
+    hostname: ctx.hostname,
     nodeId: self?.id || void 0
   };
 }
 async function clientSetup(ctx, o2) {
-  const serverUrl2 = validateServerUrl(o2.serverUrl);
-  const authKey = validateAuthKey(o2.authKey);
+  const authKey = await keyOrJoinedBefore(ctx, o2.authKey);
+  const serverUrl2 = await serverUrlOrSaved(ctx, o2.serverUrl);
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o2.peer ?? true });
   const r = ctx.reporter;
   const changes = [];
@@ -77014,7 +77257,11 @@ async function clientSetup(ctx, o2) {
         if (await ensureTailscaled(ctx, serverUrl2)) changes.push("started tailscaled");
         break;
       case "join":
-        joined = await joinTailnet(ctx, serverUrl2, authKey);
+        if (authKey === void 0) joined = await bringUpWithoutKey(ctx);
+        else {
+          await recheckIsolatedNode(ctx);
+          joined = await joinTailnet(ctx, serverUrl2, authKey);
+        }
         if (joined.changed) changes.push(`joined the tailnet (${joined.ipv4 ?? "?"})`);
         r.ok(`Tailscale IP: ${joined.ipv4 ?? "?"}`);
         break;
@@ -77054,122 +77301,14 @@ async function clientSetup(ctx, o2) {
   };
 }
 
-// ../../packages/core/src/steps/keys.ts
-function parseTags(value) {
-  if (!value) return [];
-  return value.split(",").map((t) => t.trim()).filter(Boolean).map((t) => t.startsWith("tag:") ? t : `tag:${t}`).map((t) => {
-    if (!/^tag:[a-z0-9][a-z0-9-]*$/i.test(t)) {
-      throw new MeshError(`invalid tag ${JSON.stringify(t)}`, {
-        kind: "badInput",
-        hint: "tags are letters, digits and -"
-      });
-    }
-    return t;
-  });
-}
-async function createJoinKey(ctx, o2 = {}) {
-  requireServerRole(ctx);
-  const expiresIn = parseDuration(o2.expiration ?? "24h", { name: "--expiration" });
-  const tags = parseTags(o2.tags);
-  const serverUrl2 = await readSavedServerUrl({ env: ctx.env });
-  if (!serverUrl2) {
-    throw new MeshError("this server is not set up yet", {
-      kind: "badInput",
-      hint: "run mesh server setup first"
-    });
-  }
-  const hs = localHeadscale(ctx);
-  try {
-    const user = await hs.users.get({ name: MESH_USER });
-    const key = await hs.preAuthKeys.create({
-      user: { id: user.id },
-      reusable: o2.reusable ?? true,
-      ephemeral: o2.ephemeral ?? false,
-      expiration: expiresIn,
-      tags
-    });
-    return {
-      key: key.key,
-      id: key.id,
-      reusable: key.reusable,
-      ephemeral: key.ephemeral,
-      expiration: key.expiration?.toISOString(),
-      tags,
-      serverUrl: serverUrl2
-    };
-  } catch (error62) {
-    throw toMeshError(error62, "creating a pre-auth key");
-  }
-}
-async function saveJoinKey(ctx, key, file2) {
-  const { mkdir: mkdir7, writeFile: writeFile5, chmod: chmod2 } = await import("fs/promises");
-  const path24 = await import("path");
-  const target = file2 ?? path24.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir7(path24.dirname(target), { recursive: true, mode: 448 });
-  await writeFile5(target, `${key.key}
-`, { mode: 384 });
-  await chmod2(target, 384);
-  return target;
-}
+// ../../packages/core/src/steps/doctor.ts
+import { setTimeout as sleep12 } from "timers/promises";
 
-// ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep11 } from "timers/promises";
-var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
-async function leaveMesh(ctx) {
-  const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
-  const call = { timeout: 15e3, ...ctx.signal ? { signal: ctx.signal } : {} };
-  try {
-    let state;
-    try {
-      state = (await client.status({ ...call, timeout: 3e3, peers: false })).BackendState;
-    } catch {
-      ctx.reporter.info("tailscaled is not running: nothing to log out");
-      return { changed: false };
-    }
-    if (state === "NeedsLogin" || state === "NoState") {
-      ctx.reporter.ok("Already logged out");
-      return { changed: false };
-    }
-    try {
-      await client.logout(call);
-    } catch (error62) {
-      if (!/closed network connection|connection reset|EOF/i.test(error62.message)) {
-        throw error62;
-      }
-      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
-      await client.logout(call).catch((again) => {
-        if (!/no nodekey/i.test(again.message)) throw again;
-      });
-    }
-    ctx.reporter.ok("Logged out of the tailnet");
-    return { changed: true };
-  } catch (error62) {
-    throw toMeshError(error62, "logging out");
-  } finally {
-    await client.close();
-  }
-}
-async function stopMeshDaemons(ctx) {
-  const stopped = [];
-  try {
-    const sm = await serviceManager(ctx, { privileged: true });
-    for (const name of MESH_DAEMONS) {
-      const s = await sm.status(name);
-      if (!s.installed) continue;
-      await sm.stop(name);
-      if (s.active || s.detail === "restarting") {
-        stopped.push(name);
-        ctx.reporter.ok(`Stopped ${name}`);
-      }
-    }
-  } catch (error62) {
-    throw toMeshError(error62, "stopping the mesh daemons");
-  }
-  return { stopped };
-}
+// ../../packages/core/src/steps/status.ts
+import { readFile as readFile8 } from "fs/promises";
 
 // ../../packages/core/src/steps/nodes.ts
-import { access as access8, readFile as readFile7 } from "fs/promises";
+import { access as access9, readFile as readFile7 } from "fs/promises";
 function summarizeNode(n2) {
   return {
     id: n2.id,
@@ -77255,7 +77394,7 @@ async function changeNode(ctx, action, ref, newName) {
 }
 async function serverStatus(ctx) {
   requireServerRole(ctx);
-  const configured = await access8(ctx.paths.headscale.configPath).then(
+  const configured = await access9(ctx.paths.headscale.configPath).then(
     () => true,
     () => false
   );
@@ -77298,7 +77437,6 @@ async function serverStatus(ctx) {
 }
 
 // ../../packages/core/src/steps/status.ts
-import { readFile as readFile8 } from "fs/promises";
 async function meshStatus(ctx, o2 = {}) {
   const checks = [];
   const add = (c3) => checks.push(c3);
@@ -77317,6 +77455,23 @@ async function meshStatus(ctx, o2 = {}) {
       message: "Role is unknown: default ports 8384/22000",
       fix: "set MESH_SERVER_HOSTNAMES / MESH_WSL2_HOSTNAMES / MESH_WINDOWS_HOSTNAMES"
     });
+  }
+  if (ctx.platform.wsl) {
+    const up = await tcpListens(WSL2_SSH_PORT);
+    add(
+      up ? {
+        section: "environment",
+        name: "sshd",
+        level: "ok",
+        message: `sshd listens on port ${WSL2_SSH_PORT}`
+      } : {
+        section: "environment",
+        name: "sshd",
+        level: "fail",
+        message: `Nothing listens on port ${WSL2_SSH_PORT}: ssh -p ${WSL2_SSH_PORT} to this machine fails (sshd stopped, or not restarted since its port changed)`,
+        fix: "mesh doctor --fix (sets the port and restarts sshd)"
+      }
+    );
   }
   let headscale;
   if (ctx.role === "server") {
@@ -77378,7 +77533,7 @@ async function meshStatus(ctx, o2 = {}) {
   } else if (!standing.ok) {
     add({
       section: "tailscale",
-      name: "connected",
+      name: standing.state === "Stopped" ? "stopped" : "connected",
       level: "fail",
       message: standing.message,
       fix: standing.fix
@@ -77407,6 +77562,16 @@ async function meshStatus(ctx, o2 = {}) {
       }
     } finally {
       await api.close();
+    }
+    const reach = await reachPeers(ctx, ts);
+    if (reach.asked > 0 && !reach.answered) {
+      add({
+        section: "tailscale",
+        name: "reach",
+        level: "fail",
+        message: `This node reaches none of its ${reach.asked} online peer(s) over the tailnet: its network is cut, or the control server removed this node`,
+        fix: "check this machine's network; if the server no longer lists this node, join again: mesh server keygen on the server, then mesh client join --key-file FILE"
+      });
     }
     const offline = tailscale.peers.filter((p) => !p.online);
     if (offline.length > 0) {
@@ -77707,8 +77872,140 @@ async function listConflicts(ctx) {
   }
 }
 
+// ../../packages/core/src/steps/doctor.ts
+var START_DAEMONS = {
+  id: "start",
+  action: "started Mesh's stopped services (tailscaled, Syncthing, the agent)",
+  run: startStoppedDaemons
+};
+function repairFor(c3) {
+  switch (`${c3.section}/${c3.name}`) {
+    case "headscale/service":
+      return {
+        id: "headscale",
+        action: "started Headscale",
+        run: (ctx) => headscaleService(ctx).start()
+      };
+    case "tailscale/daemon":
+    case "syncthing/running":
+    case "trust/agent":
+    case "trust/agent-state":
+      return START_DAEMONS;
+    case "tailscale/stopped":
+      return { id: "up", action: "brought Tailscale up again", run: bringUpWithoutKey };
+    case "syncthing/paused":
+    case "syncthing/folder-paused":
+      return { id: "resume", action: "resumed paused devices and the folder", run: resumePaused };
+    case "trust/unpaired":
+      return { id: "pair", action: "paired with every vouching node", run: pairPeers };
+    case "environment/sshd":
+      return {
+        id: "sshd",
+        action: "set sshd to port 2222 and restarted it",
+        run: (ctx) => ensureWslSshdStep(ctx)
+      };
+    default:
+      return void 0;
+  }
+}
+async function doctor(ctx, o2 = {}) {
+  const first = await meshStatus(ctx);
+  const fixes = [];
+  let after = first;
+  if (o2.fix) {
+    const done = /* @__PURE__ */ new Set();
+    for (const c3 of first.checks) {
+      if (c3.level !== "fail" && c3.level !== "warn") continue;
+      const repair = repairFor(c3);
+      if (!repair || done.has(repair.id)) continue;
+      done.add(repair.id);
+      try {
+        await repair.run(ctx);
+        fixes.push({ check: `${c3.section}/${c3.name}`, action: repair.action, ok: true });
+      } catch (error62) {
+        fixes.push({
+          check: `${c3.section}/${c3.name}`,
+          action: repair.action,
+          ok: false,
+          error: error62 instanceof Error ? error62.message : String(error62)
+        });
+      }
+    }
+    for (let i2 = 0; fixes.length > 0 && i2 < 5; i2++) {
+      after = await meshStatus(ctx);
+      if (after.healthy) break;
+      await sleep12(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
+    }
+  }
+  return {
+    before: first.checks,
+    fixes,
+    after,
+    leftForYou: after.checks.filter((c3) => c3.level === "fail"),
+    healthy: after.healthy
+  };
+}
+
+// ../../packages/core/src/steps/keys.ts
+function parseTags(value) {
+  if (!value) return [];
+  return value.split(",").map((t) => t.trim()).filter(Boolean).map((t) => t.startsWith("tag:") ? t : `tag:${t}`).map((t) => {
+    if (!/^tag:[a-z0-9][a-z0-9-]*$/i.test(t)) {
+      throw new MeshError(`invalid tag ${JSON.stringify(t)}`, {
+        kind: "badInput",
+        hint: "tags are letters, digits and -"
+      });
+    }
+    return t;
+  });
+}
+async function createJoinKey(ctx, o2 = {}) {
+  requireServerRole(ctx);
+  const expiresIn = parseDuration(o2.expiration ?? "24h", { name: "--expiration" });
+  const tags = parseTags(o2.tags);
+  const serverUrl2 = await readSavedServerUrl({ env: ctx.env });
+  if (!serverUrl2) {
+    throw new MeshError("this server is not set up yet", {
+      kind: "badInput",
+      hint: "run mesh server setup first"
+    });
+  }
+  const hs = localHeadscale(ctx);
+  try {
+    const user = await hs.users.get({ name: MESH_USER });
+    const key = await hs.preAuthKeys.create({
+      user: { id: user.id },
+      reusable: o2.reusable ?? true,
+      ephemeral: o2.ephemeral ?? false,
+      expiration: expiresIn,
+      tags
+    });
+    return {
+      key: key.key,
+      id: key.id,
+      reusable: key.reusable,
+      ephemeral: key.ephemeral,
+      expiration: key.expiration?.toISOString(),
+      tags,
+      serverUrl: serverUrl2
+    };
+  } catch (error62) {
+    throw toMeshError(error62, "creating a pre-auth key");
+  }
+}
+async function saveJoinKey(ctx, key, file2) {
+  const { mkdir: mkdir7, writeFile: writeFile5, chmod: chmod2 } = await import("fs/promises");
+  const path25 = await import("path");
+  const target = file2 ?? path25.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir7(path25.dirname(target), { recursive: true, mode: 448 });
+  await writeFile5(target, `${key.key}
+`, { mode: 384 });
+  await chmod2(target, 384);
+  return target;
+}
+
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep12 } from "timers/promises";
+import { setTimeout as sleep13 } from "timers/promises";
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
     AbortSignal.timeout(o2.timeout ?? 3e5),
@@ -77755,7 +78052,7 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep12(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep13(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error62) {
     wait.fail(progress);
@@ -77827,7 +78124,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep13 } from "timers/promises";
+import { setTimeout as sleep14 } from "timers/promises";
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
   if (IPV4.test(host) || host.includes(":")) return host;
@@ -77874,7 +78171,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep13(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep14(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();
@@ -78086,8 +78383,8 @@ function loadSpec(proto2) {
   if (!stateDir) return void 0;
   const binaries = {};
   for (const name of ["tailscale", "tailscaled", "syncthing"]) {
-    const path24 = proto2.getState(`${name}-bin`);
-    if (path24) binaries[name] = path24;
+    const path25 = proto2.getState(`${name}-bin`);
+    if (path25) binaries[name] = path25;
   }
   const daemonPrefix = loadPrefix(proto2.getState("daemon-prefix"));
   return {

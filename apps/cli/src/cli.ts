@@ -123,6 +123,23 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
         .demandCommand(1, 'Name an agent command: run, status'),
     )
     .command(
+      'doctor',
+      'Run every check with its evidence; --fix applies the safe repairs and checks again',
+      (y) =>
+        y
+          .option('fix', {
+            type: 'boolean',
+            default: false,
+            describe: 'Start, restart, resume and pair what is broken (never deletes anything)',
+          })
+          .example('$0 doctor', 'What is wrong, and why')
+          .example('$0 doctor --fix', 'Repair what is safe to repair, then say what is left'),
+      (a) =>
+        run(async () =>
+          (await import('./commands/doctor.js')).doctorCommand({ json: a.json, fix: a.fix }, out),
+        ),
+    )
+    .command(
       'status',
       'Check the health of this machine (exit 0 only when healthy)',
       (y) =>
@@ -419,7 +436,8 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
           .option('server', {
             alias: 's',
             type: 'string',
-            describe: 'Headscale URL, e.g. http://10.0.0.1:8080',
+            describe:
+              'Headscale URL, e.g. http://10.0.0.1:8080 (default: the one saved by an earlier setup)',
           })
           .option('peer', { type: 'boolean', default: true, describe: 'Run mesh peer at the end' })
           .example(
@@ -433,7 +451,8 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
           .example(
             'MESH_AUTH_KEY=... $0 client setup --server http://10.0.0.1:8080',
             'Key from the environment',
-          ),
+          )
+          .example('$0 client setup', 'Again on a joined machine: repairs, no key needed'),
       (a) =>
         run(async () =>
           (await import('./commands/client.js')).clientSetup(
@@ -444,9 +463,14 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
     )
     .command(
       'join',
-      'Join (again) with the saved server URL',
+      "Join (again) with the saved server URL; without a key, bring a joined node and Mesh's daemons back",
       (c) =>
-        keyOptions(c).example('$0 client join --key-file key.txt', 'Rejoin after a key expired'),
+        keyOptions(c)
+          .example('$0 client join', 'Start what is stopped (tailscaled, Syncthing, the agent)')
+          .example(
+            '$0 client join --key-file key.txt',
+            'Rejoin after a key expired or the node was removed',
+          ),
       (a) =>
         run(async () =>
           (await import('./commands/client.js')).clientJoin(
@@ -455,5 +479,12 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
           ),
         ),
     )
-    .demandCommand(1, 'Name a client command: setup, join');
+    .command(
+      'leave',
+      'Log out of the tailnet and stop Mesh on this machine (the shared folder and its files stay)',
+      (c) => c,
+      (a) =>
+        run(async () => (await import('./commands/client.js')).clientLeave({ json: a.json }, out)),
+    )
+    .demandCommand(1, 'Name a client command: setup, join, leave');
 }

@@ -11,9 +11,10 @@ export const CLI = path.resolve(import.meta.dirname, '../dist/mesh.js');
 /**
  * What `mesh` gets on top of the lab host's own environment (`host.env`: MESH_ROOT,
  * MESH_HOSTNAME, role lists, MESH_ROLE, binaries): plain output to parse in assertions, and
- * agents (which setup starts with these settings) that forget a removed node after 5 s.
+ * agents (which setup starts with these settings) that forget a removed node after 5 s and
+ * restart tailscaled after 5 s of no peer answering.
  */
-const TEST_ENV = { NO_COLOR: '1', MESH_AGENT_FORGET_AFTER: '5' };
+const TEST_ENV = { NO_COLOR: '1', MESH_AGENT_FORGET_AFTER: '5', MESH_AGENT_RECHECK_AFTER: '5' };
 
 export interface MeshRun extends RunResult {
   json: unknown;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VOUCH_PORT } from '@mesh/core';
 import { configureSyncthingXml, describeLab, Lab, type LabProcess } from '@mesh/lab';
+import { LocalApiClient } from '@mesh/tailscale';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mesh, sharedFolder, syncthingHome, syncthingOf, until } from './lab-helpers.js';
 
@@ -320,6 +321,54 @@ describeLab('mesh CLI in the lab', () => {
     const s = await mesh(lab, 'wsl', ['status', '--json']);
     expect(s.exitCode, s.stdout).toBe(0);
   }, 180_000);
+
+  it('the removed node itself: status fails at once, its agent learns it needs a login, a key brings it back', async () => {
+    // tailscaled on the removed node still reads "Running": no peer answers it any more.
+    const at = await mesh(lab, 'laptop', ['status', '--json']);
+    expect(at.exitCode, at.stdout).toBe(3);
+    const named = failing(at.json).find((c) => c.name === 'reach' || c.name === 'connected');
+    expect(named?.fix, at.stdout).toContain('mesh client join --key-file');
+    const t0 = Date.now();
+    const state = await until(
+      "laptop's agent: needs a new login",
+      async () => {
+        const r = await mesh(lab, 'laptop', ['agent', 'status', '--json']);
+        const tailnet = (r.json as { state?: { tailnet?: { state: string } } }).state?.tailnet;
+        return tailnet?.state === 'NeedsLogin' ? tailnet : undefined;
+      },
+      120_000,
+    );
+    time('removed node: its agent knows it needs a login', Date.now() - t0);
+    expect(state.state).toBe('NeedsLogin');
+    const noKey = await mesh(lab, 'laptop', ['client', 'join']);
+    expect(noKey.exitCode, noKey.stderr).toBe(4);
+    expect(noKey.stderr).toContain('needs a new login');
+    const rejoin = await mesh(lab, 'laptop', ['client', 'join', '--key-file', keyFile, '--json']);
+    expect(rejoin.exitCode, rejoin.stderr).toBe(0);
+    expect(rejoin.json).toMatchObject({ ok: true, changed: true });
+    await writeFile(path.join(sharedFolder(lab.host('server')), 'after-rejoin.txt'), 'again\n');
+    await until(
+      'after-rejoin.txt on laptop',
+      () => readFile(path.join(sharedFolder(lab.host('laptop')), 'after-rejoin.txt'), 'utf8'),
+      120_000,
+    );
+    time('removed node: rejoined with a key -> files flow again', Date.now() - t0);
+  }, 300_000);
+
+  it('mesh client leave: logged out, Mesh stopped, the shared folder and its files kept', async () => {
+    const folder = sharedFolder(lab.host('laptop'));
+    const files = await listing(folder);
+    const r = await mesh(lab, 'laptop', ['client', 'leave', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, loggedOut: true });
+    expect((r.json as { stopped: string[] }).stopped.sort()).toEqual(
+      ['mesh-agent', 'mesh-syncthing', 'mesh-tailscaled'].sort(),
+    );
+    expect(await listing(folder)).toEqual(files);
+    const again = await mesh(lab, 'laptop', ['client', 'leave', '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.json).toMatchObject({ loggedOut: false, stopped: [] });
+  }, 120_000);
 
   it('only root answers for a node: a rogue Syncthing of a non-root user on a member is never trusted', async () => {
     const server = lab.host('server');
@@ -653,11 +702,70 @@ describeLab('mesh CLI in the lab', () => {
       );
       time(`kill -9 ${service} on wsl -> syncing both ways again`, Date.now() - t0);
     }
-    const s = await mesh(lab, 'wsl', ['status', '--json']);
+    // Keeper and program killed together (as by an OOM kill of the group): no service manager
+    // restarts it here, the agent does.
+    const keeperFile = path.join(
+      wsl.env['HOME'] as string,
+      '.local/state/mesh/services/mesh-syncthing.supervisor.pid',
+    );
+    const keeper = Number((await readFile(keeperFile, 'utf8')).trim());
+    const program = await pidOf('mesh-syncthing');
+    const t1 = Date.now();
+    process.kill(keeper, 'SIGKILL');
+    process.kill(program, 'SIGKILL');
+    await until('Syncthing started again by the agent', async () => {
+      const now = await pidOf('mesh-syncthing');
+      return now > 0 && now !== program ? true : undefined;
+    });
+    time('keeper and Syncthing killed -> started again by the agent', Date.now() - t1);
+    const s = await until('wsl healthy again', async () => {
+      const r = await mesh(lab, 'wsl', ['status', '--json']);
+      return r.exitCode === 0 ? r : undefined;
+    });
     expect(s.exitCode, s.stdout).toBe(0);
   }, 300_000);
 
-  it('Syncthing stopped: mesh peer fails with exit 7, mesh status with 3', async () => {
+  it('mesh doctor lists each failure with its evidence; --fix repairs them and reports healthy', async () => {
+    const host = lab.host('windows');
+    const home = host.env['HOME'] as string;
+    const keeper = Number(
+      (
+        await readFile(
+          path.join(home, '.local/state/mesh/services/mesh-syncthing.supervisor.pid'),
+          'utf8',
+        )
+      ).trim(),
+    );
+    process.kill(keeper, 'SIGTERM'); // stopped on purpose: the agent leaves it so
+    const api = new LocalApiClient({
+      socketPath: path.join(host.env['MESH_ROOT'] as string, 'var/run/tailscale/tailscaled.sock'),
+    });
+    await api.patchPrefs({ WantRunning: false });
+    await api.close();
+    const seen = await until('doctor seeing both', async () => {
+      const r = await mesh(lab, 'windows', ['doctor']);
+      return r.stdout.includes('FAIL: [syncthing]') && r.stdout.includes('FAIL: [tailscale]')
+        ? r
+        : undefined;
+    });
+    expect(seen.exitCode).toBe(3);
+    expect(seen.stdout).toContain('mesh doctor --fix applies the safe repairs');
+    const t0 = Date.now();
+    const fixed = await mesh(lab, 'windows', ['doctor', '--fix', '--json']);
+    time('mesh doctor --fix (Syncthing stopped, tailscale down)', Date.now() - t0);
+    expect(fixed.exitCode, fixed.stdout + fixed.stderr).toBe(0);
+    const doc = fixed.json as { healthy: boolean; fixes: Array<{ action: string; ok: boolean }> };
+    expect(doc.healthy).toBe(true);
+    expect(doc.fixes.map((f) => f.action)).toEqual(
+      expect.arrayContaining([
+        'brought Tailscale up again',
+        "started Mesh's stopped services (tailscaled, Syncthing, the agent)",
+      ]),
+    );
+    expect((await mesh(lab, 'windows', ['status', '--json'])).exitCode).toBe(0);
+  }, 180_000);
+
+  it('Syncthing stopped: mesh peer fails with exit 7, mesh status with 3; mesh client join repairs with no key', async () => {
     const host = lab.host('windows');
     // Stop it the way the service manager does: SIGTERM to the supervisor stops both.
     const pidFile = path.join(
@@ -684,16 +792,21 @@ describeLab('mesh CLI in the lab', () => {
     const status = await mesh(lab, 'windows', ['status', '--json']);
     expect(status.exitCode).toBe(3);
     expect((status.json as { healthy: boolean }).healthy).toBe(false);
-    // Setup again brings it back.
-    const again = await mesh(lab, 'windows', [
-      'client',
-      'setup',
-      '--server',
-      SERVER_URL,
-      '--key-file',
-      keyFile,
-      '--json',
-    ]);
+    // And Tailscale taken down (`tailscale down`).
+    const api = new LocalApiClient({
+      socketPath: path.join(host.env['MESH_ROOT'] as string, 'var/run/tailscale/tailscaled.sock'),
+    });
+    await api.patchPrefs({ WantRunning: false });
+    expect((await api.status({ peers: false })).BackendState).toBe('Stopped');
+    // The repair needs no key and no URL: join brings both back.
+    const join = await mesh(lab, 'windows', ['client', 'join', '--json']);
+    expect(join.exitCode, join.stderr).toBe(0);
+    expect(join.json).toMatchObject({ ok: true, changed: true, started: ['mesh-syncthing'] });
+    expect((await api.status({ peers: false })).BackendState).toBe('Running');
+    await api.close();
+    expect((await mesh(lab, 'windows', ['status', '--json'])).exitCode).toBe(0);
+    // Setup again, with no --server and no key on a joined machine, changes nothing.
+    const again = await mesh(lab, 'windows', ['client', 'setup', '--json'], { input: '' });
     expect(again.exitCode, again.stderr).toBe(0);
     const healthy = await mesh(lab, 'windows', ['status', '--json']);
     expect(healthy.exitCode).toBe(0);

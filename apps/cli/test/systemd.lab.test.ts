@@ -161,6 +161,31 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
     expect(login.stdout.trim(), login.stderr).toBe('dev');
   }, 120_000);
 
+  it('mesh doctor names what broke on WSL2 and --fix repairs it: sshd off 2222, Syncthing and tailscaled stopped', async () => {
+    // sshd restarted onto its old port 22 (the file keeps 2222 only after our edit is undone).
+    expect((await on('wsl', 'systemctl', ['stop', 'ssh.socket', 'ssh'])).exitCode).toBe(0);
+    expect((await on('wsl', 'systemctl', ['stop', 'mesh-syncthing'])).exitCode).toBe(0);
+    expect((await on('wsl', 'systemctl', ['stop', 'mesh-tailscaled'])).exitCode).toBe(0);
+    const before = await mesh('wsl', ['doctor']);
+    expect(before.exitCode, before.stdout).toBe(3);
+    expect(before.stdout).toContain('FAIL: [environment] Nothing listens on port 2222');
+    expect(before.stdout).toMatch(/FAIL: \[tailscale\] tailscaled is not running/);
+    expect(before.stdout).toMatch(/FAIL: \[syncthing\]/);
+    const fixed = await mesh('wsl', ['doctor', '--fix', '--json']);
+    expect(fixed.exitCode, fixed.stdout + fixed.stderr).toBe(0);
+    const doc = JSON.parse(fixed.stdout) as {
+      healthy: boolean;
+      fixes: Array<{ action: string; ok: boolean }>;
+    };
+    expect(doc.healthy).toBe(true);
+    expect(doc.fixes.every((f) => f.ok)).toBe(true);
+    expect(doc.fixes.map((f) => f.action).join('\n')).toMatch(/sshd/);
+    expect((await on('wsl', 'ss', ['-Hltn', 'sport = :2222'])).stdout).toContain('2222');
+    expect((await on('wsl', 'systemctl', ['is-active', 'mesh-syncthing'])).stdout.trim()).toBe(
+      'active',
+    );
+  }, 180_000);
+
   it('the documented administration commands work verbatim on the server', async () => {
     const status = await on('server', 'systemctl', ['status', 'headscale', '--no-pager']);
     expect(status.exitCode, status.stdout).toBe(0);

@@ -31,6 +31,7 @@ export {
   runAgent,
 } from './steps/agent.js';
 export type { AgentState } from './steps/agent-state.js';
+export { validateAuthKey } from './steps/auth-key.js';
 export {
   type ClientSetupOptions,
   type ClientSetupResult,
@@ -38,10 +39,10 @@ export {
   type JoinMeshOptions,
   type JoinMeshResult,
   joinMesh,
-  validateAuthKey,
 } from './steps/client.js';
 export { type ClientStep, clientSetupPlan } from './steps/client-plan.js';
 export { DEFAULT_STIGNORE, MESH_USER, SHARED_FOLDER_ID } from './steps/constants.js';
+export { type DoctorFix, type DoctorReport, doctor } from './steps/doctor.js';
 export {
   type CreateJoinKeyOptions,
   createJoinKey,

@@ -50,7 +50,13 @@ export {
   packageCommands,
   packageManager,
 } from './packages/package-manager.js';
-export { type MeshRole, type PortPlan, portPlan, SYNCTHING_DISCOVERY_PORT } from './ports.js';
+export {
+  type MeshRole,
+  type PortPlan,
+  portPlan,
+  SYNCTHING_DISCOVERY_PORT,
+  tcpListens,
+} from './ports.js';
 // Privilege
 export { type DaemonPrivilege, decidePrivilege, SUDO_PREFIX, sudoWorks } from './privilege.js';
 export {

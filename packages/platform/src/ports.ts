@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 /** The three kinds of machine a mesh is made of. */
 export type MeshRole = 'server' | 'wsl2' | 'windows';
 
@@ -27,4 +28,21 @@ export const SYNCTHING_DISCOVERY_PORT = 21027;
 /** The port plan of a role, as the earlier tool laid it out (`unknown` gets 8384/22000). */
 export function portPlan(role: MeshRole | 'unknown'): PortPlan {
   return { ...PLANS[role] };
+}
+
+/**
+ * Whether something accepts TCP connections on `host:port` (within `timeoutMs`): what a
+ * client would find, where a config file only says what should listen.
+ */
+export function tcpListens(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    const done = (up: boolean) => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

@@ -1,6 +1,5 @@
-import { clientSetup as coreClientSetup, joinMesh } from '@mesh/core';
+import { clientSetup as coreClientSetup, joinMesh, leaveMesh, stopMeshDaemons } from '@mesh/core';
 import { readAuthKey } from '../auth-key.js';
-import { usageError } from '../boundary.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 import { agentCommand } from '../self-command.js';
@@ -15,17 +14,11 @@ export interface ClientSetupArgs {
 }
 
 export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<number> {
-  const server = a.server ?? process.env['MESH_SERVER_URL'];
-  if (!server)
-    throw usageError(
-      '--server URL is required',
-      'e.g. mesh client setup --server http://10.0.0.1:8080 --key-file key.txt',
-    );
-  const authKey = (await readAuthKey(a, out)) ?? '';
+  const authKey = await readAuthKey(a, out);
   const ctx = await context(out);
   out.section('Client Setup');
   const r = await coreClientSetup(ctx, {
-    serverUrl: server,
+    serverUrl: a.server,
     authKey,
     peer: a.peer,
     agentExec: agentCommand(),
@@ -49,7 +42,7 @@ export async function clientJoin(
   a: { json: boolean; keyFile?: string | undefined; key?: string | undefined },
   out: Output,
 ): Promise<number> {
-  const authKey = (await readAuthKey(a, out)) ?? '';
+  const authKey = await readAuthKey(a, out);
   const ctx = await context(out);
   const r = await joinMesh(ctx, { authKey });
   out.fields([
@@ -58,5 +51,15 @@ export async function clientJoin(
   ]);
   if (!r.changed) out.ok('nothing to change');
   out.result({ ok: true, ...r });
+  return 0;
+}
+
+/** `mesh client leave`: log out of the tailnet and stop Mesh's daemons; the shared folder stays. */
+export async function clientLeave(_a: { json: boolean }, out: Output): Promise<number> {
+  const ctx = await context(out);
+  const left = await leaveMesh(ctx);
+  const { stopped } = await stopMeshDaemons(ctx);
+  out.info(`The shared folder ${ctx.paths.sharedFolder} and its files are kept`);
+  out.result({ ok: true, loggedOut: left.changed, stopped, sharedFolder: ctx.paths.sharedFolder });
   return 0;
 }

@@ -33,6 +33,8 @@ const AgentStateSchema = z.object({
     .object({ at: z.string(), ok: z.boolean(), state: z.string(), message: z.string() })
     .nullable()
     .default(null),
+  /** Whether any online peer answered a ping over the tailnet; null when none was online. */
+  peersAnswer: z.boolean().nullable().default(null),
   /** Whether the control server answered, when last asked. */
   controlServer: z
     .object({ at: z.string(), url: z.string(), reachable: z.boolean() })
@@ -87,6 +89,7 @@ export class AgentStateWriter {
       forgotten: [],
       revived: [],
       tailnet: null,
+      peersAnswer: null,
       controlServer: null,
       errors: [],
     };

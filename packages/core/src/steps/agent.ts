@@ -13,8 +13,9 @@ import { forgetDeparted } from './departed.js';
 import { resumePaused, reviveCrashed } from './heal.js';
 import { instantSync } from './instant-sync.js';
 import type { PairPeersResult } from './peer.js';
+import { reachPeers } from './reach.js';
 import { controlServerAnswers, controlServerUrl, nodeStanding } from './standing.js';
-import { tailnetStatus } from './tailscale.js';
+import { TAILSCALED_SERVICE, tailnetStatus } from './tailscale.js';
 import { watchPeers } from './watch.js';
 
 /** The service name of the agent on every manager (systemd unit, supervised, Windows task). */
@@ -57,6 +58,7 @@ export interface RunAgentOptions {
 export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<void> {
   const { signal } = o;
   const state = new AgentStateWriter(ctx);
+  const isolation: { since?: number; lastRestart?: number } = {};
   const now = () => new Date().toISOString();
   const onError = (error: unknown) => {
     state.error(error instanceof Error ? error.message : String(error));
@@ -113,7 +115,9 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
         o.onRevive?.(revived);
       }
     }),
-    every(o.intervalMs ?? 15_000, signal, () => lookAtStanding(ctx, state, signal, o.onStanding)),
+    every(o.intervalMs ?? 15_000, signal, () =>
+      lookAtStanding(ctx, state, signal, isolation, o.onStanding).catch(onError),
+    ),
     every(o.intervalMs ?? 15_000, signal, async () => {
       const resumed = await resumePaused(ctx).catch((error: unknown) => {
         onError(error);
@@ -144,16 +148,20 @@ async function lookAtStanding(
   ctx: MeshContext,
   state: AgentStateWriter,
   signal: AbortSignal,
+  isolation: { since?: number; lastRestart?: number },
   report: ((what: string) => void) | undefined,
 ): Promise<void> {
   const at = new Date().toISOString();
-  const standing = nodeStanding(await tailnetStatus(ctx));
+  const ts = await tailnetStatus(ctx);
+  const standing = nodeStanding(ts);
   const url = await controlServerUrl(ctx);
   const reachable = url === undefined ? undefined : await controlServerAnswers(url, signal);
+  const reach = ts && standing.ok ? await reachPeers(ctx, ts, { signal }) : undefined;
   const before = state.current;
   state.update((s) => {
     s.tailnet = { at, ok: standing.ok, state: standing.state, message: standing.message };
     s.controlServer = url === undefined || reachable === undefined ? null : { at, url, reachable };
+    s.peersAnswer = reach && reach.asked > 0 ? reach.answered : null;
   });
   if (before.tailnet?.state !== standing.state) {
     report?.(standing.ok ? standing.message : `${standing.message}: ${standing.fix}`);
@@ -165,6 +173,25 @@ async function lookAtStanding(
         : `the control server ${url} does not answer: sync between known machines goes on`,
     );
   }
+  // tailscaled learns that the control server removed this node only when it connects anew;
+  // until then it reads "Running" while every peer has dropped it. When no peer has answered
+  // for a while, a restart of tailscaled asks (at most every 10 minutes; harmless when the link
+  // is what is cut).
+  const now = Date.now();
+  if (!reach || reach.asked === 0 || reach.answered) {
+    delete isolation.since;
+    return;
+  }
+  isolation.since ??= now;
+  const quietMs = now - isolation.since;
+  if (quietMs < ctx.settings.agentRecheckAfterS * 1000) return;
+  if (isolation.lastRestart !== undefined && now - isolation.lastRestart < 600_000) return;
+  isolation.lastRestart = now;
+  report?.(
+    `no peer has answered for ${Math.round(quietMs / 1000)} s: restarting tailscaled to learn this node's standing at the control server`,
+  );
+  const sm = await serviceManager(ctx, { privileged: true });
+  await sm.restart(TAILSCALED_SERVICE);
 }
 
 /** Runs `task` now and every `ms` until `signal` aborts; runs never overlap. */

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadscaleClient } from '@mesh/headscale';
-import { readSavedServerUrl, writeSavedServerUrl } from '@mesh/platform';
-import type { JoinResult } from '@mesh/tailscale';
+import { writeSavedServerUrl } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { ensureAgent } from './agent.js';
+import { validateAuthKey } from './auth-key.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
 import {
   isMachineStep,
@@ -14,31 +14,17 @@ import {
   runMachineStep,
 } from './machine.js';
 import { type PairPeersResult, pairPeers } from './peer.js';
+import {
+  bringUpWithoutKey,
+  joinedBefore,
+  recheckIsolatedNode,
+  startStoppedDaemons,
+} from './repair.js';
 import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
+import { controlServerUrl } from './standing.js';
 import { ensureSyncthing } from './syncthing.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
-
-/** Rejects keys that cannot be right before anything is changed. */
-export function validateAuthKey(key: string | undefined): string {
-  const k = (key ?? '').trim();
-  if (k === '') {
-    throw new MeshError('no pre-auth key given', {
-      kind: 'badInput',
-      hint: 'pass --key-file FILE, pipe the key on stdin, or set MESH_AUTH_KEY (create one with mesh server keygen)',
-    });
-  }
-  if (/\s/.test(k) || k.length < 16 || k.length > 200) {
-    throw new MeshError(
-      'the pre-auth key is malformed (expected one word, as mesh server keygen prints it)',
-      {
-        kind: 'badInput',
-        hint: 'create a new key with mesh server keygen',
-      },
-    );
-  }
-  return k;
-}
 
 /** Fails with `serverUnreachable` unless `<url>/health` answers. */
 export async function checkServerHealth(ctx: MeshContext, serverUrl: string): Promise<void> {
@@ -61,7 +47,12 @@ export async function checkServerHealth(ctx: MeshContext, serverUrl: string): Pr
 export interface JoinMeshOptions {
   /** Headscale URL. @default the saved one (`mesh client setup` saved it) */
   serverUrl?: string;
-  authKey: string;
+  /**
+   * The pre-auth key. Without one, a node that is joined already is brought back (tailscaled,
+   * Syncthing and the agent started, `tailscale down` undone); one that needs a new login fails
+   * saying so.
+   */
+  authKey?: string | undefined;
   /** Tags to advertise (`tag:ci`); the key must allow them. @default none */
   tags?: readonly string[];
   /** Accept subnet routes other nodes advertise. @default true */
@@ -76,6 +67,8 @@ export interface JoinMeshOptions {
 export interface JoinMeshResult {
   serverUrl: string;
   changed: boolean;
+  /** Mesh's daemons it found stopped and started. */
+  started: string[];
   tailnetIp: string | undefined;
   tailnetIpv6: string | undefined;
   hostname: string;
@@ -86,26 +79,49 @@ export interface JoinMeshResult {
   nodeId: string | undefined;
 }
 
-/** `mesh client join`: (re)join the tailnet with the saved server URL. */
-export async function joinMesh(ctx: MeshContext, o: JoinMeshOptions): Promise<JoinMeshResult> {
-  const authKey = validateAuthKey(o.authKey);
-  const saved =
-    o.serverUrl ??
-    ctx.settings.serverUrl ??
-    (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
-  if (!saved) {
-    throw new MeshError('No saved server URL found', {
+/**
+ * The key, checked; or undefined on a machine that joined before (a repair needs none). A
+ * machine that never joined needs one: that fails here, before anything changes.
+ */
+async function keyOrJoinedBefore(
+  ctx: MeshContext,
+  key: string | undefined,
+): Promise<string | undefined> {
+  if (key !== undefined || !(await joinedBefore(ctx))) return validateAuthKey(key);
+  return undefined;
+}
+
+/** The server URL given, else the setting, else the one setup saved; fails when there is none. */
+async function serverUrlOrSaved(ctx: MeshContext, given: string | undefined): Promise<string> {
+  const url = given ?? (await controlServerUrl(ctx));
+  if (!url) {
+    throw new MeshError('No server URL given and none saved', {
       kind: 'badInput',
-      hint: "Run 'mesh client setup --server URL' first",
+      hint: 'pass --server URL once (mesh client setup --server http://10.0.0.1:8080 ...); it is saved',
     });
   }
-  const serverUrl = validateServerUrl(saved);
+  return validateServerUrl(url);
+}
+
+/**
+ * `mesh client join`: (re)join the tailnet with the saved server URL, then start whatever of
+ * Mesh's daemons is installed here and not running. Without a key it repairs a joined node.
+ */
+export async function joinMesh(ctx: MeshContext, o: JoinMeshOptions): Promise<JoinMeshResult> {
+  const authKey = await keyOrJoinedBefore(ctx, o.authKey);
+  const serverUrl = await serverUrlOrSaved(ctx, o.serverUrl);
   const retries = o.retries ?? 0;
-  let r: JoinResult;
+  let r: { changed: boolean; ipv4: string | undefined; ipv6: string | undefined };
   for (let attempt = 0; ; attempt++) {
     try {
+      const started = await ensureTailscaled(ctx, serverUrl);
+      if (authKey === undefined) {
+        r = await bringUpWithoutKey(ctx);
+        if (started) r = { ...r, changed: true };
+        break;
+      }
       await checkServerHealth(ctx, serverUrl);
-      await ensureTailscaled(ctx, serverUrl);
+      if (!started) await recheckIsolatedNode(ctx);
       r = await joinTailnet(ctx, serverUrl, authKey, {
         ...(o.tags ? { tags: o.tags } : {}),
         ...(o.acceptRoutes === undefined ? {} : { acceptRoutes: o.acceptRoutes }),
@@ -125,20 +141,24 @@ export async function joinMesh(ctx: MeshContext, o: JoinMeshOptions): Promise<Jo
   ctx.reporter.ok(
     r.changed ? `Joined the tailnet: ${r.ipv4 ?? '?'}` : `Already in the tailnet: ${r.ipv4 ?? '?'}`,
   );
+  const started = await startStoppedDaemons(ctx);
   const self = (await tailnetStatus(ctx))?.self;
   return {
     serverUrl,
-    changed: r.changed,
+    changed: r.changed || started.length > 0,
+    started,
     tailnetIp: r.ipv4,
     tailnetIpv6: r.ipv6,
-    hostname: r.hostname,
+    hostname: ctx.hostname,
     nodeId: self?.id || undefined,
   };
 }
 
 export interface ClientSetupOptions {
-  serverUrl: string;
-  authKey: string;
+  /** Headscale URL. @default the saved one */
+  serverUrl?: string | undefined;
+  /** The pre-auth key; not needed when this node is joined already (a repair). */
+  authKey?: string | undefined;
   /** Run `mesh peer` at the end. @default true */
   peer?: boolean;
   /** The command that runs `mesh agent` here; installed as a service before pairing. @default none */
@@ -173,14 +193,14 @@ export async function clientSetup(
   ctx: MeshContext,
   o: ClientSetupOptions,
 ): Promise<ClientSetupResult> {
-  const serverUrl = validateServerUrl(o.serverUrl);
-  const authKey = validateAuthKey(o.authKey);
+  const authKey = await keyOrJoinedBefore(ctx, o.authKey);
+  const serverUrl = await serverUrlOrSaved(ctx, o.serverUrl);
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o.peer ?? true });
   const r = ctx.reporter;
   const changes: string[] = [];
   const machine: MachineStepResult[] = [];
   const windowsDone = { value: false };
-  let joined: JoinResult | undefined;
+  let joined: { changed: boolean; ipv4: string | undefined } | undefined;
   let st: Awaited<ReturnType<typeof ensureSyncthing>> | undefined;
   let peer: PairPeersResult | undefined;
   r.info(`OS: ${ctx.platform.osType}, role: ${ctx.role}, server: ${serverUrl}`);
@@ -201,7 +221,11 @@ export async function clientSetup(
         if (await ensureTailscaled(ctx, serverUrl)) changes.push('started tailscaled');
         break;
       case 'join':
-        joined = await joinTailnet(ctx, serverUrl, authKey);
+        if (authKey === undefined) joined = await bringUpWithoutKey(ctx);
+        else {
+          await recheckIsolatedNode(ctx);
+          joined = await joinTailnet(ctx, serverUrl, authKey);
+        }
         if (joined.changed) changes.push(`joined the tailnet (${joined.ipv4 ?? '?'})`);
         r.ok(`Tailscale IP: ${joined.ipv4 ?? '?'}`);
         break;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../duration.js';
 import { isMeshError } from '../errors.js';
-import { validateAuthKey } from './client.js';
+import { validateAuthKey } from './auth-key.js';
 import { clientSetupPlan } from './client-plan.js';
 import { parseTags } from './keys.js';
 import { parsePostgresUrl, primaryIpv4, validateServerUrl } from './server.js';

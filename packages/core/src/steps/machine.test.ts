@@ -194,7 +194,10 @@ describe('WSL2 steps of mesh client setup, against a recorded WSL2 root', () => 
 
     const etc = await snapshot(path.join(root, 'etc'));
     const ssh = await snapshot(path.join(root, 'etc/ssh'));
-    const second = await runMachineSteps(ctx, plan, SERVER, { validateSshd: HAVE_SSHD });
+    const second = await runMachineSteps(ctx, plan, SERVER, {
+      validateSshd: HAVE_SSHD,
+      sshdListens: async () => true,
+    });
     expect(second.flatMap((s) => s.changes)).toEqual([]);
     expect(second.map((s) => s.status)).toEqual(['ok', 'manual', 'ok', 'manual']);
     expect(await snapshot(path.join(root, 'etc'))).toEqual(etc);
@@ -234,9 +237,27 @@ describe('WSL2 steps of mesh client setup, against a recorded WSL2 root', () => 
     const again = await runMachineSteps(ctx, plan, SERVER, {
       serviceManager: sm,
       validateSshd: false,
+      sshdListens: async () => true,
     });
     expect(restarted).toEqual(['ssh']);
     expect(again.flatMap((s) => s.changes)).toEqual([]);
+  });
+
+  it('restarts sshd whose file says 2222 while nothing listens there (never restarted)', async () => {
+    await wslRoot({ systemd: true });
+    const restarted: string[] = [];
+    const sm = { restart: async (name: string) => void restarted.push(name) } as ServiceManager;
+    const ctx = await context(fakeRunner({ sh: probe(present) }));
+    await ensureWslSshdStep(ctx, { serviceManager: sm, validateSshd: false });
+    const sshd = await readFile(path.join(root, 'etc/ssh/sshd_config'), 'utf8');
+    const r = await ensureWslSshdStep(ctx, {
+      serviceManager: sm,
+      validateSshd: false,
+      sshdListens: async () => false,
+    });
+    expect(restarted).toEqual(['ssh', 'ssh']);
+    expect(r.changes).toEqual(['restarted ssh']);
+    expect(await readFile(path.join(root, 'etc/ssh/sshd_config'), 'utf8')).toBe(sshd);
   });
 });
 

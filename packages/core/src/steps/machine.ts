@@ -14,6 +14,7 @@ import {
   renderWindowsScript,
   type ServiceManager,
   SSHD_CONFIG_PATH,
+  tcpListens,
   WINGET_IDS,
   type WindowsActionResult,
   type WindowsIntent,
@@ -38,6 +39,8 @@ export interface MachineStepsOptions {
   validateSshd?: boolean | 'auto';
   /** Runs Windows programs (powershell.exe, wsl.exe). @default ctx.runner */
   windowsRunner?: Runner;
+  /** Whether sshd accepts connections on a port. @default a TCP connect to 127.0.0.1 */
+  sshdListens?: (port: number) => Promise<boolean>;
 }
 
 /** What one machine step found or did. */
@@ -257,7 +260,9 @@ export async function ensureWslSshdStep(
   }
   for (const w of res.warnings) r.warn(`sshd: ${w}`);
   const file = { path: res.path, ...(res.backupPath ? { backupPath: res.backupPath } : {}) };
-  if (!res.changed) {
+  // The file may say 2222 while sshd, never restarted, still listens on its old port.
+  const listening = res.changed || (await (o.sshdListens ?? tcpListens)(WSL2_SSH_PORT));
+  if (!res.changed && listening) {
     r.ok(`sshd already listens on port ${WSL2_SSH_PORT}`);
     return {
       id: 'wsl-sshd',
@@ -266,10 +271,12 @@ export async function ensureWslSshdStep(
       files: [file],
     };
   }
-  changes.push(`set Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
-  r.ok(
-    `sshd set to port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}${res.validated ? ' (checked with sshd -t)' : ''}`,
-  );
+  if (res.changed) {
+    changes.push(`set Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
+    r.ok(
+      `sshd set to port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}${res.validated ? ' (checked with sshd -t)' : ''}`,
+    );
+  } else r.warn(`${SSHD_CONFIG_PATH} says port ${WSL2_SSH_PORT}, but nothing listens there`);
   const unit = sshdUnit(ctx);
   if (!ctx.platform.systemd) {
     const todo = `restart sshd for port ${WSL2_SSH_PORT}: sudo service ${unit} restart (or enable systemd and run wsl --shutdown from Windows)`;

@@ -117,9 +117,16 @@ function headscaleServiceName(manager: ServiceManager): string {
   return manager.kind === 'systemd' ? 'headscale' : 'mesh-headscale';
 }
 
-/** Headscale's service on this machine's manager (as {@link setupServer} installs it), for status. */
-export function headscaleService(ctx: MeshContext): { status(): Promise<ServiceStatus> } {
+/** Headscale's service on this machine's manager (as {@link setupServer} installs it). */
+export function headscaleService(ctx: MeshContext): {
+  status(): Promise<ServiceStatus>;
+  start(): Promise<void>;
+} {
   return {
+    async start() {
+      const manager = await serviceManager(ctx);
+      await manager.start(headscaleServiceName(manager));
+    },
     async status() {
       const manager = await serviceManager(ctx);
       const s = await manager.status(headscaleServiceName(manager));

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { tcpListens, WSL2_SSH_PORT } from '@mesh/platform';
 import { findConflicts } from '@mesh/syncthing-client';
 import { LocalApiClient } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
@@ -9,6 +10,7 @@ import type { AgentState } from './agent-state.js';
 import { SHARED_FOLDER_ID } from './constants.js';
 import { type ServerStatus, serverStatus } from './nodes.js';
 import { classifyDevices } from './peer.js';
+import { reachPeers } from './reach.js';
 import { controlServerAnswers, controlServerUrl, nodeStanding } from './standing.js';
 import { connectSyncthing, syncthingAnswers } from './syncthing.js';
 import { tailnetStatus } from './tailscale.js';
@@ -120,6 +122,27 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
     });
   }
 
+  // WSL2: other machines reach this one over SSH on 2222; the file saying so is not enough.
+  if (ctx.platform.wsl) {
+    const up = await tcpListens(WSL2_SSH_PORT);
+    add(
+      up
+        ? {
+            section: 'environment',
+            name: 'sshd',
+            level: 'ok',
+            message: `sshd listens on port ${WSL2_SSH_PORT}`,
+          }
+        : {
+            section: 'environment',
+            name: 'sshd',
+            level: 'fail',
+            message: `Nothing listens on port ${WSL2_SSH_PORT}: ssh -p ${WSL2_SSH_PORT} to this machine fails (sshd stopped, or not restarted since its port changed)`,
+            fix: 'mesh doctor --fix (sets the port and restarts sshd)',
+          },
+    );
+  }
+
   // Headscale (server only).
   let headscale: MeshStatus['headscale'];
   if (ctx.role === 'server') {
@@ -183,7 +206,7 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
   } else if (!standing.ok) {
     add({
       section: 'tailscale',
-      name: 'connected',
+      name: standing.state === 'Stopped' ? 'stopped' : 'connected',
       level: 'fail',
       message: standing.message,
       fix: standing.fix,
@@ -213,6 +236,16 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
       }
     } finally {
       await api.close();
+    }
+    const reach = await reachPeers(ctx, ts);
+    if (reach.asked > 0 && !reach.answered) {
+      add({
+        section: 'tailscale',
+        name: 'reach',
+        level: 'fail',
+        message: `This node reaches none of its ${reach.asked} online peer(s) over the tailnet: its network is cut, or the control server removed this node`,
+        fix: "check this machine's network; if the server no longer lists this node, join again: mesh server keygen on the server, then mesh client join --key-file FILE",
+      });
     }
     const offline = tailscale.peers.filter((p) => !p.online);
     if (offline.length > 0) {

@@ -22,6 +22,9 @@ function localApi(ctx: MeshContext): LocalApiClient {
   return new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
 }
 
+/** tailscaled's service name on every manager. */
+export const TAILSCALED_SERVICE = 'mesh-tailscaled';
+
 /** This machine's tailnet status, or undefined when tailscaled does not answer. */
 export async function tailnetStatus(ctx: MeshContext): Promise<TailnetStatus | undefined> {
   const client = localApi(ctx);
@@ -75,7 +78,7 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
     await ensureService(
       ctx,
       {
-        name: 'mesh-tailscaled',
+        name: TAILSCALED_SERVICE,
         description: 'Tailscale daemon for the Mesh tailnet',
         exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
         env: launch.env,
@@ -93,7 +96,7 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
       wait.fail();
       throw new MeshError('tailscaled did not start', {
         kind: 'serviceDown',
-        hint: `see the service log (mesh-tailscaled.log in ${servicesDir(ctx)})`,
+        hint: `see the service log (${TAILSCALED_SERVICE}.log in ${servicesDir(ctx)})`,
       });
     }
     await sleep(200);

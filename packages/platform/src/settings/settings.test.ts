@@ -22,6 +22,7 @@ describe('settings', () => {
       sharedFolderLinux: '/opt/shared',
       sharedFolderWindows: 'C:\\shared',
       agentForgetAfterS: 600,
+      agentRecheckAfterS: 60,
     });
     expect(parseSettings({ USER: 'alice' }).defaultUser).toBe('alice');
     expect(parseSettings({ MESH_AGENT_FORGET_AFTER: '30' }).agentForgetAfterS).toBe(30);

@@ -23,6 +23,8 @@ export interface MeshSettings {
   serverUrl?: string;
   /** `MESH_AGENT_FORGET_AFTER`, in seconds: how long a node may be gone from the control server before the agent forgets its device. @default 600 */
   agentForgetAfterS: number;
+  /** `MESH_AGENT_RECHECK_AFTER`, in seconds: how long no peer may answer before the agent restarts tailscaled to learn this node's standing anew. @default 60 */
+  agentRecheckAfterS: number;
   /** `HEADSCALE_SERVER`: the shell era's server URL override. */
   headscaleServer?: string;
   /** `LOCALAPPDATA` (Windows): where Syncthing's config lives. */
@@ -60,6 +62,11 @@ const schema = z.object({
     .int('a whole number of seconds')
     .min(0, 'zero or more seconds')
     .optional(),
+  MESH_AGENT_RECHECK_AFTER: z.coerce
+    .number({ error: 'a number of seconds such as 60' })
+    .int('a whole number of seconds')
+    .min(1, 'one second or more')
+    .optional(),
   HEADSCALE_SERVER: serverUrl.optional(),
   LOCALAPPDATA: z.string().optional(),
   USER: z.string().optional(),
@@ -76,6 +83,8 @@ export const SETTINGS_VARIABLES = {
   MESH_SERVER_URL: 'Headscale server URL for (re)joining',
   MESH_AGENT_FORGET_AFTER:
     'Seconds a node may be gone from the control server before the agent forgets its device (default: 600)',
+  MESH_AGENT_RECHECK_AFTER:
+    "Seconds no peer may answer before the agent restarts tailscaled to learn this node's standing at the control server (default: 60)",
   HEADSCALE_SERVER: 'Shell-era server URL override',
 } as const;
 
@@ -126,6 +135,7 @@ export function parseSettings(vars: Record<string, string | undefined>): MeshSet
     sharedFolderWindows: d.MESH_SHARED_FOLDER_WINDOWS ?? 'C:\\shared',
     ...(d.MESH_SERVER_URL ? { serverUrl: d.MESH_SERVER_URL } : {}),
     agentForgetAfterS: d.MESH_AGENT_FORGET_AFTER ?? 600,
+    agentRecheckAfterS: d.MESH_AGENT_RECHECK_AFTER ?? 60,
     ...(d.HEADSCALE_SERVER ? { headscaleServer: d.HEADSCALE_SERVER } : {}),
     ...(d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {}),
   };
