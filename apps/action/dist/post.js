@@ -34825,6 +34825,7 @@ __export(src_exports, {
   AGENT_SERVICE: () => AGENT_SERVICE,
   DEFAULT_STIGNORE: () => DEFAULT_STIGNORE,
   ExitCode: () => ExitCode,
+  HEADSCALE_DOWN_FIX: () => HEADSCALE_DOWN_FIX,
   MESH_DAEMONS: () => MESH_DAEMONS,
   MESH_USER: () => MESH_USER,
   MeshError: () => MeshError,
@@ -34832,6 +34833,7 @@ __export(src_exports, {
   VOUCH_PORT: () => VOUCH_PORT,
   WINDOWS_NODE_PATH: () => WINDOWS_NODE_PATH,
   addDevice: () => addDevice,
+  agentLogs: () => agentLogs,
   agentStatus: () => agentStatus,
   askVouch: () => askVouch,
   changeNode: () => changeNode,
@@ -71360,6 +71362,8 @@ var AgentStateSchema = external_exports.object({
   pid: external_exports.number(),
   startedAt: external_exports.string(),
   updatedAt: external_exports.string(),
+  /** The agent's resident memory at its last report, MiB. */
+  rssMiB: external_exports.number().nullable().default(null),
   /** `ip:port` the agent vouches on, null while it cannot (not in the tailnet, port taken). */
   vouchingOn: external_exports.string().nullable(),
   lastPairing: external_exports.object({
@@ -71409,6 +71413,7 @@ var AgentStateWriter = class {
       pid: process.pid,
       startedAt: now,
       updatedAt: now,
+      rssMiB: null,
       vouchingOn: null,
       lastPairing: null,
       lastScan: null,
@@ -71439,6 +71444,7 @@ var AgentStateWriter = class {
   /** Writes now; a failed write is retried by the next one. */
   flush() {
     this.#state.updatedAt = (/* @__PURE__ */ new Date()).toISOString();
+    this.#state.rssMiB = Math.round(process.memoryUsage.rss() / 1048576);
     const text = `${JSON.stringify(this.#state, null, 2)}
 `;
     this.#writing = this.#writing.then(() => writeFileAtomic(agentStateFile(this.#ctx), text, { mode: 420, backup: false })).then(
@@ -71571,10 +71577,21 @@ async function connectSyncthing(ctx) {
   try {
     home = await readSyncthingHome(ctx.paths.syncthingHome);
   } catch (error62) {
+    const config2 = path19.join(ctx.paths.syncthingHome, "config.xml");
+    if (await exists2(config2)) {
+      throw new MeshError(
+        `Syncthing's ${config2} cannot be read: ${error62 instanceof Error ? error62.message : String(error62)}`,
+        {
+          kind: "badInput",
+          cause: error62,
+          hint: `restore it (a copy may be beside it as config.xml.mesh-bak or in Syncthing's backups), or move it aside and run setup again: the device ID stays with cert.pem`
+        }
+      );
+    }
     throw new MeshError(`Syncthing is not set up on this machine (${ctx.paths.syncthingHome})`, {
       kind: "serviceDown",
       cause: error62,
-      hint: "run mesh client setup (or mesh server setup on the server)"
+      hint: ctx.role === "server" ? "run mesh server setup" : "run mesh client setup --server URL --key-file FILE"
     });
   }
   if (!home.apiKey || !home.deviceId) {
@@ -75711,7 +75728,7 @@ function nodeStanding(ts, now = Date.now()) {
       ok: false,
       state: "down",
       message: "tailscaled is not running",
-      fix: "mesh client join (starts it; no key needed when this node is joined)"
+      fix: "mesh doctor --fix starts it (no key needed when this node is joined)"
     };
   }
   const self = ts.self?.raw;
@@ -75746,7 +75763,7 @@ function nodeStanding(ts, now = Date.now()) {
         ok: false,
         state: "Stopped",
         message: "Tailscale is stopped on this node (tailscale down)",
-        fix: "mesh client join (brings it up again with the saved server)"
+        fix: "mesh doctor --fix brings it up again (no key needed)"
       };
     default:
       return {
@@ -76332,9 +76349,10 @@ async function ensureAgent(ctx, exec) {
 function agentEnv(ctx) {
   const env = { HOME: ctx.paths.home };
   for (const [k, v] of Object.entries(ctx.env)) {
-    const wanted = k.startsWith("MESH_") && k !== "MESH_AUTH_KEY" || k.startsWith("XDG_");
+    const wanted = k.startsWith("MESH_") && k !== "MESH_AUTH_KEY" || k.startsWith("XDG_") || k === "WSL_DISTRO_NAME";
     if (wanted && v) env[k] = v;
   }
+  if (ctx.role !== "unknown") env["MESH_ROLE"] = ctx.role;
   return env;
 }
 async function agentStatus(ctx) {
@@ -76347,6 +76365,15 @@ async function agentRunning(ctx) {
     return (await sm.status(AGENT_SERVICE)).active;
   } catch {
     return false;
+  }
+}
+async function agentLogs(ctx, lines = 50) {
+  try {
+    const sm = await serviceManager(ctx, { privileged: true });
+    const text = await sm.logs(AGENT_SERVICE, { lines });
+    return text.split("\n").filter((l) => l !== "");
+  } catch (error62) {
+    throw toMeshError(error62, "reading the agent's log");
   }
 }
 
@@ -77001,6 +77028,15 @@ function validateServerUrl(value) {
 function headscaleServiceName(manager) {
   return manager.kind === "systemd" ? "headscale" : "mesh-headscale";
 }
+var HEADSCALE_DOWN_FIX = "mesh doctor --fix starts it (or sudo systemctl restart headscale; its log: journalctl -u headscale)";
+async function requireHeadscaleRunning(ctx) {
+  if (!(await headscaleService(ctx).status()).running) {
+    throw new MeshError("Headscale is not running on this server", {
+      kind: "serviceDown",
+      hint: HEADSCALE_DOWN_FIX
+    });
+  }
+}
 function headscaleService(ctx) {
   return {
     async start() {
@@ -77437,6 +77473,7 @@ async function serverStatus(ctx) {
 }
 
 // ../../packages/core/src/steps/status.ts
+var LOGGED = ["mesh-tailscaled", "mesh-syncthing", "mesh-agent"];
 async function meshStatus(ctx, o2 = {}) {
   const checks = [];
   const add = (c3) => checks.push(c3);
@@ -77456,6 +77493,17 @@ async function meshStatus(ctx, o2 = {}) {
       fix: "set MESH_SERVER_HOSTNAMES / MESH_WSL2_HOSTNAMES / MESH_WINDOWS_HOSTNAMES"
     });
   }
+  const manager = await serviceManager(ctx).catch(() => void 0);
+  if (manager) {
+    const names = ctx.role === "server" ? ["headscale", ...LOGGED] : LOGGED;
+    add({
+      section: "environment",
+      name: "logs",
+      level: "info",
+      message: manager.kind === "systemd" ? `Logs: ${names.map((n2) => `journalctl -u ${n2}`).join(", ")}` : `Logs: ${servicesDir(ctx)}/{${names.map((n2) => n2 === "headscale" ? "mesh-headscale" : n2).join(",")}}.log`
+    });
+  }
+  const setupCommand = ctx.role === "server" ? "mesh server setup" : "mesh client setup --server URL --key-file FILE";
   if (ctx.platform.wsl) {
     const up = await tcpListens(WSL2_SSH_PORT);
     add(
@@ -77484,7 +77532,7 @@ async function meshStatus(ctx, o2 = {}) {
           name: "service",
           level: "fail",
           message: "Headscale is not running",
-          fix: "mesh server setup"
+          fix: HEADSCALE_DOWN_FIX
         });
       } else {
         add({
@@ -77523,12 +77571,13 @@ async function meshStatus(ctx, o2 = {}) {
   };
   const standing = nodeStanding(ts);
   if (!ts) {
+    const joined = await joinedBefore(ctx);
     add({
       section: "tailscale",
       name: "daemon",
       level: "fail",
       message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`,
-      fix: standing.fix
+      fix: joined ? "mesh doctor --fix starts it (no key needed)" : setupCommand
     });
   } else if (!standing.ok) {
     add({
@@ -77599,7 +77648,7 @@ async function meshStatus(ctx, o2 = {}) {
         name: "running",
         level: "fail",
         message: `Syncthing is not running (port ${ctx.ports.syncthingGui})`,
-        fix: "mesh client setup (or mesh server setup) starts it"
+        fix: "mesh doctor --fix starts it (no key needed)"
       });
     } else {
       syncthing.running = true;
@@ -77609,10 +77658,22 @@ async function meshStatus(ctx, o2 = {}) {
         level: "ok",
         message: `Syncthing is running on port ${ctx.ports.syncthingGui}`
       });
-      const [conns, devices] = await Promise.all([
+      const [conns, devices, system] = await Promise.all([
         st.client.system.connections(),
-        st.client.config.devices.list()
+        st.client.config.devices.list(),
+        st.client.system.status().catch(() => void 0)
       ]);
+      for (const [listener, l] of Object.entries(system?.connectionServiceStatus ?? {})) {
+        if (!l.error) continue;
+        const port = /:(\d+)$/.exec(listener)?.[1];
+        add({
+          section: "syncthing",
+          name: "listen",
+          level: "fail",
+          message: `Syncthing cannot accept peers on ${listener}: ${l.error}`,
+          fix: `free the port (ss -ltnp 'sport = :${port ?? "?"}' shows who holds it), then mesh doctor --fix`
+        });
+      }
       const names = new Map(devices.map((d) => [d.deviceID, d.name ?? ""]));
       for (const [id3, c3] of Object.entries(conns.connections ?? {})) {
         if (id3 === st.deviceId) continue;
@@ -77686,7 +77747,7 @@ async function meshStatus(ctx, o2 = {}) {
           name: "folder",
           level: "fail",
           message: `Folder ${SHARED_FOLDER_ID} is not configured`,
-          fix: "mesh client setup"
+          fix: setupCommand
         });
       }
     }
@@ -77724,7 +77785,7 @@ async function meshStatus(ctx, o2 = {}) {
       name: "server",
       level: "fail",
       message: "No Headscale server configured",
-      fix: "mesh client setup --server URL"
+      fix: setupCommand
     }
   );
   let conflicts = [];
@@ -77893,6 +77954,12 @@ function repairFor(c3) {
       return START_DAEMONS;
     case "tailscale/stopped":
       return { id: "up", action: "brought Tailscale up again", run: bringUpWithoutKey };
+    case "syncthing/listen":
+      return {
+        id: "restart-syncthing",
+        action: "restarted Syncthing so it listens again",
+        run: async (ctx) => (await serviceManager(ctx)).restart("mesh-syncthing")
+      };
     case "syncthing/paused":
     case "syncthing/folder-paused":
       return { id: "resume", action: "resumed paused devices and the folder", run: resumePaused };
@@ -77970,6 +78037,7 @@ async function createJoinKey(ctx, o2 = {}) {
       hint: "run mesh server setup first"
     });
   }
+  await requireHeadscaleRunning(ctx);
   const hs = localHeadscale(ctx);
   try {
     const user = await hs.users.get({ name: MESH_USER });

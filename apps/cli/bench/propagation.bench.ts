@@ -1,16 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeLab, Lab } from '@mesh/lab';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mesh, sharedFolder, until } from '../test/lab-helpers.js';
+import { describeLab, type Lab } from '@mesh/lab';
+import { afterAll, beforeAll, it } from 'vitest';
+import { sharedFolder } from '../test/lab-helpers.js';
+import { benchMesh } from './bench-mesh.js';
 
 // Edit propagation over the tailnet, wsl -> windows, on a mesh set up by the built CLI: with the
 // mesh agent (which rescans exactly what changed), then with Syncthing's own watcher alone
 // (the agent stopped), which is what every edit cost before the agent.
 const N = Number(process.env['BENCH_N'] ?? 40);
 const GAP_MS = Number(process.env['BENCH_GAP_MS'] ?? 300);
-const SERVER_URL = 'http://10.99.0.1:8080';
 let lab: Lab;
 
 function percentile(sorted: number[], p: number): number {
@@ -54,26 +54,7 @@ async function stopAgent(host: string): Promise<void> {
 
 describeLab('bench: edit propagation over the tailnet (wsl -> windows)', () => {
   beforeAll(async () => {
-    lab = await Lab.up({ hosts: ['server', 'wsl', 'windows'], headscale: false, tailscale: false });
-    expect((await mesh(lab, 'server', ['server', 'setup'])).exitCode).toBe(0);
-    const key = JSON.parse((await mesh(lab, 'server', ['server', 'keygen', '--json'])).stdout) as {
-      keyFile: string;
-    };
-    for (const c of ['wsl', 'windows']) {
-      const r = await mesh(lab, c, [
-        'client',
-        'setup',
-        '--server',
-        SERVER_URL,
-        '--key-file',
-        key.keyFile,
-      ]);
-      expect(r.exitCode, r.stderr).toBe(0);
-    }
-    await writeFile(path.join(sharedFolder(lab.host('wsl')), 'ready.txt'), 'ready\n');
-    await until('the mesh in sync', () =>
-      readFile(path.join(sharedFolder(lab.host('windows')), 'ready.txt'), 'utf8'),
-    );
+    lab = await benchMesh();
   }, 300_000);
 
   afterAll(() => lab?.down(), 60_000);

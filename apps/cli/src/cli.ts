@@ -120,7 +120,27 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
               (await import('./commands/agent.js')).agentStatusCommand({ json: a.json }, out),
             ),
         )
-        .demandCommand(1, 'Name an agent command: run, status'),
+        .command(
+          'logs',
+          "The agent's recent log lines (journald under systemd, else its log file)",
+          (c) =>
+            c
+              .option('lines', {
+                alias: 'n',
+                type: 'number',
+                default: 50,
+                describe: 'How many lines',
+              })
+              .example('$0 agent logs -n 200', 'The last 200 lines'),
+          (a) =>
+            run(async () =>
+              (await import('./commands/agent.js')).agentLogsCommand(
+                { json: a.json, lines: a.lines },
+                out,
+              ),
+            ),
+        )
+        .demandCommand(1, 'Name an agent command: run, status, logs'),
     )
     .command(
       'doctor',

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { access, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { VOUCH_PORT } from '@mesh/core';
+import { HEADSCALE_DOWN_FIX, VOUCH_PORT } from '@mesh/core';
 import { configureSyncthingXml, describeLab, Lab, type LabProcess } from '@mesh/lab';
+import { createRunner } from '@mesh/platform';
 import { LocalApiClient } from '@mesh/tailscale';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mesh, sharedFolder, syncthingHome, syncthingOf, until } from './lab-helpers.js';
@@ -636,8 +638,23 @@ describeLab('mesh CLI in the lab', () => {
     const s = await mesh(lab, 'wsl', ['status', '--json']);
     expect(s.exitCode).toBe(3);
     expect(failing(s.json).find((c) => c.name === 'reachable')?.message).toContain(SERVER_URL);
-    expect((await mesh(lab, 'server', ['server', 'setup'])).exitCode).toBe(0);
-    expect((await mesh(lab, 'wsl', ['status', '--json'])).exitCode).toBe(0);
+    // On the server: nodes and keys are unknown, not zero; keygen and status name one fix.
+    const ss = await mesh(lab, 'server', ['server', 'status', '--json']);
+    expect(ss.exitCode).toBe(3);
+    expect(ss.json).toMatchObject({ ok: false, service: 'stopped', nodes: null, keys: null });
+    const human = await mesh(lab, 'server', ['server', 'status']);
+    expect(human.stdout).not.toContain('No nodes registered yet');
+    expect(human.stdout).toContain(`Fix: ${HEADSCALE_DOWN_FIX}`);
+    const keygen = await mesh(lab, 'server', ['server', 'keygen']);
+    expect(keygen.exitCode).toBe(7);
+    expect(keygen.stderr).toContain(HEADSCALE_DOWN_FIX);
+    const st = await mesh(lab, 'server', ['status', '--json']);
+    expect(failing(st.json).find((c) => c.name === 'service')?.fix).toBe(HEADSCALE_DOWN_FIX);
+    // The fix it names works, and needs nothing else.
+    expect((await mesh(lab, 'server', ['doctor', '--fix'])).exitCode).toBe(0);
+    await until('wsl healthy again', async () =>
+      (await mesh(lab, 'wsl', ['status', '--json'])).exitCode === 0 ? true : undefined,
+    );
   }, 120_000);
 
   it("a folder that stopped is named with Syncthing's reason", async () => {
@@ -725,6 +742,183 @@ describeLab('mesh CLI in the lab', () => {
     expect(s.exitCode, s.stdout).toBe(0);
   }, 300_000);
 
+  it('a host whose link is cut: status fails naming it; healed, what was written meanwhile arrives', async () => {
+    const t0 = Date.now();
+    await lab.setLink('windows', false);
+    try {
+      const cut = await until(
+        'windows status failing',
+        async () => {
+          const r = await mesh(lab, 'windows', ['status', '--json']);
+          return r.exitCode === 3 && failing(r.json).some((c) => c.name === 'reach')
+            ? r
+            : undefined;
+        },
+        60_000,
+      );
+      expect(failing(cut.json).find((c) => c.name === 'reach')?.message).toContain(
+        'reaches none of its',
+      );
+      time('link cut -> windows status fails', Date.now() - t0);
+      await writeFile(path.join(sharedFolder(lab.host('server')), 'during-cut-server.txt'), 's\n');
+      await writeFile(
+        path.join(sharedFolder(lab.host('windows')), 'during-cut-windows.txt'),
+        'w\n',
+      );
+    } finally {
+      await lab.setLink('windows', true);
+    }
+    const t1 = Date.now();
+    await until(
+      'during-cut-server.txt on windows',
+      () => readFile(path.join(sharedFolder(lab.host('windows')), 'during-cut-server.txt'), 'utf8'),
+      180_000,
+    );
+    await until(
+      'during-cut-windows.txt on the server',
+      () => readFile(path.join(sharedFolder(lab.host('server')), 'during-cut-windows.txt'), 'utf8'),
+      180_000,
+    );
+    time('link healed -> files written during the cut arrive both ways', Date.now() - t1);
+    await until(
+      'windows healthy again',
+      async () =>
+        (await mesh(lab, 'windows', ['status', '--json'])).exitCode === 0 ? true : undefined,
+      120_000,
+    );
+  }, 480_000);
+
+  it('disk full on a receiver: status names it with the reason; with room again the file arrives whole', async () => {
+    const host = lab.host('windows');
+    const folder = sharedFolder(host);
+    const copy = await mkdtemp(path.join(os.tmpdir(), 'mesh-full-'));
+    const pid = Number(
+      (
+        await readFile(
+          path.join(host.env['HOME'] as string, '.local/state/mesh/services/mesh-syncthing.pid'),
+          'utf8',
+        )
+      ).trim(),
+    );
+    // Inside Syncthing's own mount namespace (each lab program has one): the folder moves onto
+    // a 4 MiB file system, contents and all.
+    const inSyncthing = (cmd: string) =>
+      createRunner().run('nsenter', ['-t', String(pid), '-m', 'sh', '-c', cmd], {
+        timeout: 60_000,
+      });
+    expect((await inSyncthing(`cp -a '${folder}/.' '${copy}/'`)).exitCode).toBe(0);
+    const mounted = await inSyncthing(
+      `mount -t tmpfs -o size=4m mesh-full '${folder}' && cp -a '${copy}/.' '${folder}/'`,
+    );
+    expect(mounted.exitCode, mounted.stderr).toBe(0);
+    try {
+      const big = Buffer.alloc(8 * 1024 * 1024, 7);
+      const sum = createHash('sha256').update(big).digest('hex');
+      await writeFile(path.join(sharedFolder(lab.host('server')), 'big.bin'), big);
+      const full = await until(
+        'windows status naming the full disk',
+        async () => {
+          const r = await mesh(lab, 'windows', ['status', '--json']);
+          return failing(r.json).some((c) => c.name === 'folder-errors') ? r : undefined;
+        },
+        180_000,
+      );
+      expect(full.exitCode).toBe(3);
+      expect(failing(full.json).find((c) => c.name === 'folder-errors')?.message).toMatch(
+        /space|disk/i,
+      );
+      // Room again: the file arrives whole; the sender lost nothing.
+      expect((await inSyncthing(`mount -o remount,size=64m '${folder}'`)).exitCode).toBe(0);
+      await until(
+        'big.bin whole on windows',
+        async () =>
+          (await inSyncthing(`sha256sum '${folder}/big.bin'`)).stdout.startsWith(sum)
+            ? true
+            : undefined,
+        240_000,
+      );
+      const sent = await readFile(path.join(sharedFolder(lab.host('server')), 'big.bin'));
+      expect(createHash('sha256').update(sent).digest('hex')).toBe(sum);
+    } finally {
+      // Back onto the real disk, with what arrived meanwhile.
+      await inSyncthing(
+        `rm -rf '${copy}' && mkdir '${copy}' && cp -a '${folder}/.' '${copy}/' && umount -l '${folder}' && cp -a '${copy}/.' '${folder}/'`,
+      );
+      await rm(copy, { recursive: true, force: true });
+    }
+  }, 600_000);
+
+  it('a sync port another program holds: status names it and who to ask; freed, doctor --fix mends it', async () => {
+    const host = lab.host('windows');
+    const home = host.env['HOME'] as string;
+    const keeperOf = async () =>
+      Number(
+        (
+          await readFile(
+            path.join(home, '.local/state/mesh/services/mesh-syncthing.supervisor.pid'),
+            'utf8',
+          )
+        ).trim(),
+      );
+    process.kill(await keeperOf(), 'SIGTERM');
+    await until('Syncthing stopped', async () =>
+      (await mesh(lab, 'windows', ['status', '--json'])).stdout.includes('is not running')
+        ? true
+        : undefined,
+    );
+    const squatter = host.spawn('squatter', process.execPath, [
+      '-e',
+      "require('node:net').createServer().listen(22002, '0.0.0.0')",
+    ]);
+    try {
+      await until('the squatter listening', async () =>
+        (await host.runner.run('ss', ['-Hltn', 'sport = :22002'])).stdout.includes('22002')
+          ? true
+          : undefined,
+      );
+      expect((await mesh(lab, 'windows', ['client', 'join'])).exitCode).toBe(0);
+      const s = await until('status naming the port', async () => {
+        const r = await mesh(lab, 'windows', ['status', '--json']);
+        return failing(r.json).some((c) => c.name === 'listen') ? r : undefined;
+      });
+      expect(s.exitCode).toBe(3);
+      const listen = failing(s.json).find((c) => c.name === 'listen');
+      expect(listen?.message).toMatch(/22002.*address already in use/);
+      expect(listen?.fix).toContain("ss -ltnp 'sport = :22002'");
+    } finally {
+      await squatter.stop();
+    }
+    const fixed = await mesh(lab, 'windows', ['doctor', '--fix', '--json']);
+    expect(fixed.exitCode, fixed.stdout).toBe(0);
+  }, 240_000);
+
+  it("a damaged Syncthing config is named as such, not as 'not set up'", async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'mesh-broken-st-'));
+    try {
+      await writeFile(path.join(home, 'config.xml'), '<configuration><gui></configuration');
+      const r = await mesh(lab, 'wsl', ['status', '--json'], {
+        env: { MESH_SYNCTHING_HOME: home },
+      });
+      expect(r.exitCode).toBe(3);
+      const check = failing(r.json).find((c) => c.section === 'syncthing');
+      expect(check?.message).toContain(`${home}/config.xml cannot be read`);
+      expect(check?.message).not.toContain('not set up');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a server not set up yet: every fix names a server command', async () => {
+    const r = await mesh(lab, 'outside', ['status', '--json'], {
+      env: { MESH_SERVER_HOSTNAMES: 'outside' },
+    });
+    expect(r.exitCode).toBe(3);
+    const fixes = failing(r.json).map((c) => c.fix ?? '');
+    expect(fixes.length).toBeGreaterThan(0);
+    expect(fixes.join('\n')).not.toContain('mesh client');
+    expect(fixes.join('\n')).toContain('mesh server setup');
+  }, 60_000);
+
   it('mesh doctor lists each failure with its evidence; --fix repairs them and reports healthy', async () => {
     const host = lab.host('windows');
     const home = host.env['HOME'] as string;
@@ -804,7 +998,10 @@ describeLab('mesh CLI in the lab', () => {
     expect(join.json).toMatchObject({ ok: true, changed: true, started: ['mesh-syncthing'] });
     expect((await api.status({ peers: false })).BackendState).toBe('Running');
     await api.close();
-    expect((await mesh(lab, 'windows', ['status', '--json'])).exitCode).toBe(0);
+    // Syncthing and the tailnet paths need a few seconds after a start.
+    await until('windows healthy after the repair', async () =>
+      (await mesh(lab, 'windows', ['status', '--json'])).exitCode === 0 ? true : undefined,
+    );
     // Setup again, with no --server and no key on a joined machine, changes nothing.
     const again = await mesh(lab, 'windows', ['client', 'setup', '--json'], { input: '' });
     expect(again.exitCode, again.stderr).toBe(0);
@@ -853,9 +1050,10 @@ async function listing(dir: string): Promise<string[]> {
 }
 
 /** The failed checks of a `mesh status --json` document. */
-function failing(doc: unknown): Array<{ name: string; message: string; fix?: string }> {
-  const checks = (doc as { checks?: Array<{ name: string; level: string; message: string }> })
-    ?.checks;
+type Check = { section: string; name: string; level: string; message: string; fix?: string };
+
+function failing(doc: unknown): Check[] {
+  const checks = (doc as { checks?: Check[] })?.checks;
   return (checks ?? []).filter((c) => c.level === 'fail');
 }
 

@@ -26,6 +26,7 @@ export { type Reporter, silentReporter, type WaitHandle, waitFor } from './repor
 export {
   AGENT_SERVICE,
   type AgentStatus,
+  agentLogs,
   agentStatus,
   type RunAgentOptions,
   runAgent,
@@ -100,6 +101,7 @@ export {
 } from './steps/peer-plan.js';
 export { isTransientJoinError, retryDelayMs } from './steps/retry.js';
 export {
+  HEADSCALE_DOWN_FIX,
   parsePostgresUrl,
   primaryIpv4,
   requireServerRole,

@@ -260,6 +260,22 @@ export class Lab {
     return s;
   }
 
+  /**
+   * Cuts (`up: false`) or heals a host's only link, at the bridge: its programs keep running and
+   * its addresses stay, as when a machine's cable is pulled or its Wi-Fi drops.
+   */
+  async setLink(name: string, up: boolean): Promise<void> {
+    const h = this.plan.hosts.find((x) => x.name === name);
+    if (!h) throw new LabError(`no lab host "${name}"`, { hint: `hosts: ${this.hostNames()}` });
+    const args = ['-n', this.plan.names.bridgeNs, 'link', 'set', h.bridgePort, up ? 'up' : 'down'];
+    const r = await createRunner().run('ip', args, { timeout: 10_000 });
+    if (r.exitCode !== 0) {
+      throw new LabError(`ip ${args.join(' ')} failed: ${r.stderr.trim()}`, {
+        hint: 'the lab needs root (CAP_NET_ADMIN)',
+      });
+    }
+  }
+
   /** Lets this Node process exit while every lab process keeps running (CLI `up`). */
   detach(): void {
     for (const p of this.#processes) p.detach();

@@ -1,4 +1,4 @@
-import { agentStatus, ExitCode, runAgent } from '@mesh/core';
+import { agentLogs, agentStatus, ExitCode, runAgent } from '@mesh/core';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -52,6 +52,7 @@ export async function agentStatusCommand(_a: { json: boolean }, out: Output): Pr
     out.fields([
       ['Started', st.startedAt],
       ['Last report', st.updatedAt],
+      ['Memory', st.rssMiB === null ? 'unknown' : `${st.rssMiB} MiB resident`],
       ['Vouching on', st.vouchingOn ?? 'nowhere (not in the tailnet, or the port is taken)'],
       [
         'Last pairing',
@@ -81,4 +82,16 @@ export async function agentStatusCommand(_a: { json: boolean }, out: Output): Pr
   }
   out.result({ ok: s.running && s.fresh, ...s });
   return s.running && s.fresh ? ExitCode.ok : ExitCode.unhealthy;
+}
+
+/** `mesh agent logs [-n N]`: the agent's recent log lines. */
+export async function agentLogsCommand(
+  a: { json: boolean; lines: number },
+  out: Output,
+): Promise<number> {
+  const ctx = await context(out);
+  const lines = await agentLogs(ctx, a.lines);
+  for (const l of lines) out.line(l);
+  out.result({ ok: true, lines });
+  return ExitCode.ok;
 }

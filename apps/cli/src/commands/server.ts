@@ -1,6 +1,7 @@
 import {
   serverStatus as coreServerStatus,
   createJoinKey,
+  HEADSCALE_DOWN_FIX,
   saveJoinKey,
   setupServer,
 } from '@mesh/core';
@@ -97,7 +98,12 @@ export async function serverStatus(_a: { json: boolean }, out: Output): Promise<
     ['Version', s.version],
     ['Healthy', s.healthy ? 'yes' : 'no'],
   ]);
-  if (s.nodes.length === 0) out.info('No nodes registered yet');
+  const up = s.service === 'running' && s.healthy;
+  if (!up) {
+    // Nodes and keys live in Headscale: with it down they are unknown, not zero.
+    out.line(`${out.colour('red', 'FAIL:')} Headscale does not answer: nodes and keys unknown`);
+    out.line(`  Fix: ${HEADSCALE_DOWN_FIX}`);
+  } else if (s.nodes.length === 0) out.info('No nodes registered yet');
   else {
     out.info(`Registered nodes: ${s.nodes.length} (${s.online} online, ${s.offline} offline)`);
     for (const n of s.nodes) {
@@ -106,8 +112,17 @@ export async function serverStatus(_a: { json: boolean }, out: Output): Promise<
       );
     }
   }
-  const active = s.keys.filter((k) => !k.expired && !(k.used && !k.reusable));
-  out.info(`Pre-auth keys: ${s.keys.length} (${active.length} usable)`);
-  out.result({ ok: s.service === 'running' && s.healthy, ...s });
-  return s.service === 'running' && s.healthy ? 0 : 3;
+  if (up) {
+    const active = s.keys.filter((k) => !k.expired && !(k.used && !k.reusable));
+    out.info(`Pre-auth keys: ${s.keys.length} (${active.length} usable)`);
+  }
+  out.result({
+    ok: up,
+    ...s,
+    nodes: up ? s.nodes : null,
+    keys: up ? s.keys : null,
+    online: up ? s.online : null,
+    offline: up ? s.offline : null,
+  });
+  return up ? 0 : 3;
 }

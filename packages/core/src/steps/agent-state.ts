@@ -13,6 +13,8 @@ const AgentStateSchema = z.object({
   pid: z.number(),
   startedAt: z.string(),
   updatedAt: z.string(),
+  /** The agent's resident memory at its last report, MiB. */
+  rssMiB: z.number().nullable().default(null),
   /** `ip:port` the agent vouches on, null while it cannot (not in the tailnet, port taken). */
   vouchingOn: z.string().nullable(),
   lastPairing: z
@@ -83,6 +85,7 @@ export class AgentStateWriter {
       pid: process.pid,
       startedAt: now,
       updatedAt: now,
+      rssMiB: null,
       vouchingOn: null,
       lastPairing: null,
       lastScan: null,
@@ -117,6 +120,7 @@ export class AgentStateWriter {
   /** Writes now; a failed write is retried by the next one. */
   flush(): Promise<void> {
     this.#state.updatedAt = new Date().toISOString();
+    this.#state.rssMiB = Math.round(process.memoryUsage.rss() / 1048576);
     const text = `${JSON.stringify(this.#state, null, 2)}\n`;
     this.#writing = this.#writing
       .then(() => writeFileAtomic(agentStateFile(this.#ctx), text, { mode: 0o644, backup: false }))

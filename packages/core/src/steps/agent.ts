@@ -233,15 +233,20 @@ export async function ensureAgent(
 }
 
 /**
- * The settings of this run the agent must share, so it finds the same files: every non-empty
- * MESH_* but the key, HOME and the XDG directories.
+ * The settings of this run the agent must share, so it finds the same files and plays the same
+ * role: every non-empty MESH_* but the key, HOME, the XDG directories, WSL's distro name, and
+ * the role setup detected (a service does not see the login session WSL is detected from).
  */
-function agentEnv(ctx: MeshContext): Record<string, string> {
+export function agentEnv(ctx: MeshContext): Record<string, string> {
   const env: Record<string, string> = { HOME: ctx.paths.home };
   for (const [k, v] of Object.entries(ctx.env)) {
-    const wanted = (k.startsWith('MESH_') && k !== 'MESH_AUTH_KEY') || k.startsWith('XDG_');
+    const wanted =
+      (k.startsWith('MESH_') && k !== 'MESH_AUTH_KEY') ||
+      k.startsWith('XDG_') ||
+      k === 'WSL_DISTRO_NAME';
     if (wanted && v) env[k] = v;
   }
+  if (ctx.role !== 'unknown') env['MESH_ROLE'] = ctx.role;
   return env;
 }
 
@@ -267,5 +272,16 @@ export async function agentRunning(ctx: MeshContext): Promise<boolean> {
     return (await sm.status(AGENT_SERVICE)).active;
   } catch {
     return false;
+  }
+}
+
+/** The agent's last `lines` log lines, from its service manager (journald, or its log file). */
+export async function agentLogs(ctx: MeshContext, lines = 50): Promise<string[]> {
+  try {
+    const sm = await serviceManager(ctx, { privileged: true });
+    const text = await sm.logs(AGENT_SERVICE, { lines });
+    return text.split('\n').filter((l) => l !== '');
+  } catch (error) {
+    throw toMeshError(error, "reading the agent's log");
   }
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MeshContext } from '../context.js';
+import { serviceManager } from '../internal/services.js';
 import { resumePaused } from './heal.js';
 import { ensureWslSshdStep } from './machine.js';
 import { pairPeers } from './peer.js';
@@ -60,6 +61,12 @@ function repairFor(c: StatusCheck): Repair | undefined {
       return START_DAEMONS;
     case 'tailscale/stopped':
       return { id: 'up', action: 'brought Tailscale up again', run: bringUpWithoutKey };
+    case 'syncthing/listen':
+      return {
+        id: 'restart-syncthing',
+        action: 'restarted Syncthing so it listens again',
+        run: async (ctx) => (await serviceManager(ctx)).restart('mesh-syncthing'),
+      };
     case 'syncthing/paused':
     case 'syncthing/folder-paused':
       return { id: 'resume', action: 'resumed paused devices and the folder', run: resumePaused };

@@ -4,7 +4,7 @@ import { parseDuration } from '../duration.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { MESH_USER } from './constants.js';
-import { localHeadscale, requireServerRole } from './server.js';
+import { localHeadscale, requireHeadscaleRunning, requireServerRole } from './server.js';
 
 /** Parses `--tags a,tag:b` into `['tag:a','tag:b']`. */
 export function parseTags(value: string | undefined): string[] {
@@ -64,6 +64,7 @@ export async function createJoinKey(
       hint: 'run mesh server setup first',
     });
   }
+  await requireHeadscaleRunning(ctx);
   const hs = localHeadscale(ctx);
   try {
     const user = await hs.users.get({ name: MESH_USER });

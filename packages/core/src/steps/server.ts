@@ -117,6 +117,20 @@ function headscaleServiceName(manager: ServiceManager): string {
   return manager.kind === 'systemd' ? 'headscale' : 'mesh-headscale';
 }
 
+/** The one fix named wherever Headscale is found down on the server (status, keygen, nodes). */
+export const HEADSCALE_DOWN_FIX =
+  'mesh doctor --fix starts it (or sudo systemctl restart headscale; its log: journalctl -u headscale)';
+
+/** Fails (serviceDown, {@link HEADSCALE_DOWN_FIX}) unless Headscale's service runs here. */
+export async function requireHeadscaleRunning(ctx: MeshContext): Promise<void> {
+  if (!(await headscaleService(ctx).status()).running) {
+    throw new MeshError('Headscale is not running on this server', {
+      kind: 'serviceDown',
+      hint: HEADSCALE_DOWN_FIX,
+    });
+  }
+}
+
 /** Headscale's service on this machine's manager (as {@link setupServer} installs it). */
 export function headscaleService(ctx: MeshContext): {
   status(): Promise<ServiceStatus>;

@@ -19,11 +19,11 @@ function status(backendState: string, self: Record<string, unknown> = {}): Tailn
 
 describe('nodeStanding', () => {
   it.each([
-    [undefined, false, 'down', 'mesh client join'],
+    [undefined, false, 'down', 'mesh doctor --fix'],
     [status('Running'), true, 'Running', ''],
     [status('NeedsLogin'), false, 'NeedsLogin', 'mesh client join --key-file'],
     [status('NeedsMachineAuth'), false, 'NeedsMachineAuth', 'approve'],
-    [status('Stopped'), false, 'Stopped', 'mesh client join'],
+    [status('Stopped'), false, 'Stopped', 'mesh doctor --fix'],
     [status('Starting'), false, 'Starting', 'mesh client join'],
     [status('Running', { KeyExpiry: '2026-11-29T11:59:00Z' }), false, 'expired', '--key-file'],
     [status('Running', { Expired: true }), false, 'expired', '--key-file'],

@@ -26,7 +26,7 @@ export function nodeStanding(ts: TailnetStatus | undefined, now = Date.now()): N
       ok: false,
       state: 'down',
       message: 'tailscaled is not running',
-      fix: 'mesh client join (starts it; no key needed when this node is joined)',
+      fix: 'mesh doctor --fix starts it (no key needed when this node is joined)',
     };
   }
   const self = ts.self?.raw;
@@ -62,7 +62,7 @@ export function nodeStanding(ts: TailnetStatus | undefined, now = Date.now()): N
         ok: false,
         state: 'Stopped',
         message: 'Tailscale is stopped on this node (tailscale down)',
-        fix: 'mesh client join (brings it up again with the saved server)',
+        fix: 'mesh doctor --fix brings it up again (no key needed)',
       };
     default:
       return {

@@ -3,6 +3,7 @@ import { tcpListens, WSL2_SSH_PORT } from '@mesh/platform';
 import { findConflicts } from '@mesh/syncthing-client';
 import { LocalApiClient } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
+import { serviceManager, servicesDir } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { VOUCH_PORT } from '../trust/protocol.js';
 import { agentStatus } from './agent.js';
@@ -11,9 +12,14 @@ import { SHARED_FOLDER_ID } from './constants.js';
 import { type ServerStatus, serverStatus } from './nodes.js';
 import { classifyDevices } from './peer.js';
 import { reachPeers } from './reach.js';
+import { joinedBefore } from './repair.js';
+import { HEADSCALE_DOWN_FIX } from './server.js';
 import { controlServerAnswers, controlServerUrl, nodeStanding } from './standing.js';
 import { connectSyncthing, syncthingAnswers } from './syncthing.js';
 import { tailnetStatus } from './tailscale.js';
+
+/** The services whose logs status points to (Headscale too on the server). */
+const LOGGED = ['mesh-tailscaled', 'mesh-syncthing', 'mesh-agent'];
 
 /** One health check; every failed (`fail`) check is one issue. */
 export interface StatusCheck {
@@ -122,6 +128,25 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
     });
   }
 
+  // Where each service logs, for the person who reads the FAIL lines below.
+  const manager = await serviceManager(ctx).catch(() => undefined);
+  if (manager) {
+    const names = ctx.role === 'server' ? ['headscale', ...LOGGED] : LOGGED;
+    add({
+      section: 'environment',
+      name: 'logs',
+      level: 'info',
+      message:
+        manager.kind === 'systemd'
+          ? `Logs: ${names.map((n) => `journalctl -u ${n}`).join(', ')}`
+          : `Logs: ${servicesDir(ctx)}/{${names.map((n) => (n === 'headscale' ? 'mesh-headscale' : n)).join(',')}}.log`,
+    });
+  }
+
+  // What sets this machine up, for the fixes of what was never set up.
+  const setupCommand =
+    ctx.role === 'server' ? 'mesh server setup' : 'mesh client setup --server URL --key-file FILE';
+
   // WSL2: other machines reach this one over SSH on 2222; the file saying so is not enough.
   if (ctx.platform.wsl) {
     const up = await tcpListens(WSL2_SSH_PORT);
@@ -155,7 +180,7 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
           name: 'service',
           level: 'fail',
           message: 'Headscale is not running',
-          fix: 'mesh server setup',
+          fix: HEADSCALE_DOWN_FIX,
         });
       } else {
         add({
@@ -196,12 +221,13 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
   };
   const standing = nodeStanding(ts);
   if (!ts) {
+    const joined = await joinedBefore(ctx);
     add({
       section: 'tailscale',
       name: 'daemon',
       level: 'fail',
       message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`,
-      fix: standing.fix,
+      fix: joined ? 'mesh doctor --fix starts it (no key needed)' : setupCommand,
     });
   } else if (!standing.ok) {
     add({
@@ -275,7 +301,7 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
         name: 'running',
         level: 'fail',
         message: `Syncthing is not running (port ${ctx.ports.syncthingGui})`,
-        fix: 'mesh client setup (or mesh server setup) starts it',
+        fix: 'mesh doctor --fix starts it (no key needed)',
       });
     } else {
       syncthing.running = true;
@@ -285,10 +311,23 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
         level: 'ok',
         message: `Syncthing is running on port ${ctx.ports.syncthingGui}`,
       });
-      const [conns, devices] = await Promise.all([
+      const [conns, devices, system] = await Promise.all([
         st.client.system.connections(),
         st.client.config.devices.list(),
+        st.client.system.status().catch(() => undefined),
       ]);
+      // A sync port another program holds: Syncthing runs, and no peer can ever reach it.
+      for (const [listener, l] of Object.entries(system?.connectionServiceStatus ?? {})) {
+        if (!l.error) continue;
+        const port = /:(\d+)$/.exec(listener)?.[1];
+        add({
+          section: 'syncthing',
+          name: 'listen',
+          level: 'fail',
+          message: `Syncthing cannot accept peers on ${listener}: ${l.error}`,
+          fix: `free the port (ss -ltnp 'sport = :${port ?? '?'}' shows who holds it), then mesh doctor --fix`,
+        });
+      }
       const names = new Map(devices.map((d) => [d.deviceID, d.name ?? '']));
       for (const [id, c] of Object.entries(conns.connections ?? {})) {
         if (id === st.deviceId) continue;
@@ -364,7 +403,7 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
           name: 'folder',
           level: 'fail',
           message: `Folder ${SHARED_FOLDER_ID} is not configured`,
-          fix: 'mesh client setup',
+          fix: setupCommand,
         });
       }
     }
@@ -410,7 +449,7 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
           name: 'server',
           level: 'fail',
           message: 'No Headscale server configured',
-          fix: 'mesh client setup --server URL',
+          fix: setupCommand,
         },
   );
 

@@ -40,10 +40,25 @@ export async function connectSyncthing(ctx: MeshContext): Promise<LocalSyncthing
   try {
     home = await readSyncthingHome(ctx.paths.syncthingHome);
   } catch (error) {
+    const config = path.join(ctx.paths.syncthingHome, 'config.xml');
+    if (await exists(config)) {
+      // There is a config, and it cannot be read: setup would fail on it the same way.
+      throw new MeshError(
+        `Syncthing's ${config} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          kind: 'badInput',
+          cause: error,
+          hint: `restore it (a copy may be beside it as config.xml.mesh-bak or in Syncthing's backups), or move it aside and run setup again: the device ID stays with cert.pem`,
+        },
+      );
+    }
     throw new MeshError(`Syncthing is not set up on this machine (${ctx.paths.syncthingHome})`, {
       kind: 'serviceDown',
       cause: error,
-      hint: 'run mesh client setup (or mesh server setup on the server)',
+      hint:
+        ctx.role === 'server'
+          ? 'run mesh server setup'
+          : 'run mesh client setup --server URL --key-file FILE',
     });
   }
   if (!home.apiKey || !home.deviceId) {

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describeLab, type Lab } from '@mesh/lab';
+import { afterAll, beforeAll, it } from 'vitest';
+import { CLI } from '../test/lab-helpers.js';
+import { benchMesh, median } from './bench-mesh.js';
+
+// How long `mesh` takes beside what a person would run without it, on the same host, through
+// the same namespace runner: `mesh --version` beside `node -e 0`, and `mesh status` beside
+// `tailscale status --json` plus one request to Syncthing's REST API (plus `headscale nodes
+// list -o json` on the server).
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
+let lab: Lab;
+
+async function timeOf(host: string, file: string, args: readonly string[]): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const r = await lab.host(host).runner.run(file, args, { timeout: 60_000 });
+    samples.push(performance.now() - t0);
+    if (r.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} on ${host}: ${r.stderr}`);
+  }
+  return median(samples);
+}
+
+/** The REST request a person would send: Syncthing's status, with the API key of config.xml. */
+async function syncthingRequest(host: string, port: number): Promise<string> {
+  const home = path.join(lab.host(host).env['HOME'] as string, '.config/syncthing/config.xml');
+  const key = /<apikey>([^<]+)<\/apikey>/.exec(await readFile(home, 'utf8'))?.[1] ?? '';
+  return `curl -sf -H 'X-API-Key: ${key}' http://127.0.0.1:${port}/rest/system/status >/dev/null`;
+}
+
+describeLab('bench: mesh commands beside the tools they read', () => {
+  beforeAll(async () => {
+    lab = await benchMesh();
+  }, 300_000);
+
+  afterAll(() => lab?.down(), 60_000);
+
+  it('prints medians and ratios', async () => {
+    const node = process.execPath;
+    const rows: Array<[string, number, number]> = [];
+    rows.push([
+      'mesh --version | node -e 0',
+      await timeOf('wsl', node, [CLI, '--version']),
+      await timeOf('wsl', node, ['-e', '0']),
+    ]);
+    for (const [host, port] of [
+      ['wsl', 8385],
+      ['server', 8384],
+    ] as const) {
+      const baseline = [
+        'tailscale status --json >/dev/null',
+        await syncthingRequest(host, port),
+        ...(host === 'server' ? ['headscale nodes list -o json >/dev/null'] : []),
+      ].join(' && ');
+      rows.push([
+        `${host}: mesh status | ${host === 'server' ? 'tailscale + REST + headscale' : 'tailscale + REST'}`,
+        await timeOf(host, node, [CLI, 'status', '--json']),
+        await timeOf(host, 'sh', ['-c', baseline]),
+      ]);
+    }
+    console.log(`\n[bench] command time, median of ${RUNS} runs`);
+    for (const [what, ours, theirs] of rows) {
+      console.log(
+        `  ${what.padEnd(52)} ${ours.toFixed(0).padStart(5)} ms | ${theirs.toFixed(0).padStart(5)} ms   ${(ours / theirs).toFixed(1)}x (goal <= 1.5x)`,
+      );
+    }
+  });
+});
