@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path25, options) {
+    function checkPathExt(path26, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path25.substr(-p.length).toLowerCase() === p) {
+        if (p && path26.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat7, path25, options) {
+    function checkStat(stat7, path26, options) {
       if (!stat7.isSymbolicLink() && !stat7.isFile()) {
         return false;
       }
-      return checkPathExt(path25, options);
+      return checkPathExt(path26, options);
     }
-    function isexe(path25, options, cb) {
-      fs.stat(path25, function(er, stat7) {
-        cb(er, er ? false : checkStat(stat7, path25, options));
+    function isexe(path26, options, cb) {
+      fs.stat(path26, function(er, stat7) {
+        cb(er, er ? false : checkStat(stat7, path26, options));
       });
     }
-    function sync(path25, options) {
-      return checkStat(fs.statSync(path25), path25, options);
+    function sync(path26, options) {
+      return checkStat(fs.statSync(path26), path26, options);
     }
   }
 });
@@ -83,13 +83,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path25, options, cb) {
-      fs.stat(path25, function(er, stat7) {
+    function isexe(path26, options, cb) {
+      fs.stat(path26, function(er, stat7) {
         cb(er, er ? false : checkStat(stat7, options));
       });
     }
-    function sync(path25, options) {
-      return checkStat(fs.statSync(path25), options);
+    function sync(path26, options) {
+      return checkStat(fs.statSync(path26), options);
     }
     function checkStat(stat7, options) {
       return stat7.isFile() && checkMode(stat7, options);
@@ -123,7 +123,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path25, options, cb) {
+    function isexe(path26, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -133,7 +133,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve3, reject) {
-          isexe(path25, options || {}, function(er, is) {
+          isexe(path26, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -142,7 +142,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path25, options || {}, function(er, is) {
+      core(path26, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -152,9 +152,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path25, options) {
+    function sync(path26, options) {
       try {
-        return core.sync(path25, options || {});
+        return core.sync(path26, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -171,7 +171,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows2 = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path25 = __require("path");
+    var path26 = __require("path");
     var COLON = isWindows2 ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -209,7 +209,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path25.join(pathPart, cmd);
+        const pCmd = path26.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve3(subStep(p, i2, 0));
       });
@@ -236,7 +236,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path25.join(pathPart, cmd);
+        const pCmd = path26.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -284,7 +284,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path25 = __require("path");
+    var path26 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -302,7 +302,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path25.delimiter : void 0
+          pathExt: withoutPathExt ? path26.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -311,7 +311,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path25.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path26.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -365,8 +365,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path25, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path25.split("/").pop();
+      const [path26, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path26.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -401,7 +401,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path25 = __require("path");
+    var path26 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -426,7 +426,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path25.normalize(parsed.command);
+        parsed.command = path26.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -541,7 +541,7 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path25 = __require("path");
+    var path26 = __require("path");
     var os6 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
@@ -680,7 +680,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path25.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path26.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -688,7 +688,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path25.join(os6.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path26.join(os6.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -705,7 +705,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path25.resolve(process.cwd(), ".env");
+      const dotenvPath = path26.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -733,13 +733,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path26 of optionPaths) {
+      for (const path27 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path26, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path27, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path26} ${e.message}`);
+            _debug(`failed to load ${path27} ${e.message}`);
           }
           lastError = e;
         }
@@ -752,7 +752,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative4 = path25.relative(process.cwd(), filePath);
+            const relative4 = path26.relative(process.cwd(), filePath);
             shortPaths.push(relative4);
           } catch (e) {
             if (debug) {
@@ -1965,14 +1965,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path25 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path26 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path25 && path25[0] !== "/") {
-          path25 = `/${path25}`;
+        if (path26 && path26[0] !== "/") {
+          path26 = `/${path26}`;
         }
-        return new URL(`${origin}${path25}`);
+        return new URL(`${origin}${path26}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -2807,9 +2807,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path25, origin }
+            request: { method, path: path26, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path25);
+          debugLog("sending request to %s %s%s", method, origin, path26);
         }
       );
     }
@@ -2827,14 +2827,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path25, origin },
+            request: { method, path: path26, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path25,
+            path26,
             statusCode
           );
         }
@@ -2843,23 +2843,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path25, origin }
+            request: { method, path: path26, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path25);
+          debugLog("trailers received from %s %s%s", method, origin, path26);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path25, origin },
+            request: { method, path: path26, origin },
             error: error62
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path25,
+            path26,
             error62.message
           );
         }
@@ -2974,7 +2974,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path25,
+        path: path26,
         method,
         body,
         headers,
@@ -2991,11 +2991,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path25 !== "string") {
+        if (typeof path26 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path25[0] !== "/" && !(path25.startsWith("http://") || path25.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path26[0] !== "/" && !(path26.startsWith("http://") || path26.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path25)) {
+        } else if (invalidPathRegex.test(path26)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -3070,7 +3070,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path25, query) : path25;
+        this.path = query ? serializePathWithQuery(path26, query) : path26;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -8314,7 +8314,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request5) {
-      const { method, path: path25, host, upgrade, blocking, reset: reset2 } = request5;
+      const { method, path: path26, host, upgrade, blocking, reset: reset2 } = request5;
       let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -8390,7 +8390,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request5);
-      let header = `${method} ${path25} HTTP/1.1\r
+      let header = `${method} ${path26} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -9067,7 +9067,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path25, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
+      const { method, path: path26, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
       let { body } = request5;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -9136,7 +9136,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path25;
+          headers[HTTP2_HEADER_PATH] = path26;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -9188,7 +9188,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path25;
+      headers[HTTP2_HEADER_PATH] = path26;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -11544,10 +11544,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path25 = "/",
+          path: path26 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path25;
+        opts.path = origin + path26;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -13707,20 +13707,20 @@ var require_mock_utils = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path25) {
-      if (typeof path25 !== "string") {
-        return path25;
+    function safeUrl(path26) {
+      if (typeof path26 !== "string") {
+        return path26;
       }
-      const pathSegments = path25.split("?", 3);
+      const pathSegments = path26.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path25;
+        return path26;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path25, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path25);
+    function matchKey(mockDispatch2, { path: path26, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path26);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -13745,8 +13745,8 @@ var require_mock_utils = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path25, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path25)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path25), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path26, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path26)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path26), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -13785,19 +13785,19 @@ var require_mock_utils = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function removeTrailingSlash(path25) {
-      while (path25.endsWith("/")) {
-        path25 = path25.slice(0, -1);
+    function removeTrailingSlash(path26) {
+      while (path26.endsWith("/")) {
+        path26 = path26.slice(0, -1);
       }
-      if (path25.length === 0) {
-        path25 = "/";
+      if (path26.length === 0) {
+        path26 = "/";
       }
-      return path25;
+      return path26;
     }
     function buildKey(opts) {
-      const { path: path25, method, body, headers, query } = opts;
+      const { path: path26, method, body, headers, query } = opts;
       return {
-        path: path25,
+        path: path26,
         method,
         body,
         headers,
@@ -14487,10 +14487,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path25, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path26, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path25,
+            Path: path26,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -14572,9 +14572,9 @@ var require_mock_agent = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path25, searchParams] = dispatchOpts.path.split("?");
+          const [path26, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path25}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path26}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -14975,12 +14975,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path25 = filePath || this.#snapshotPath;
-        if (!path25) {
+        const path26 = filePath || this.#snapshotPath;
+        if (!path26) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile9(resolve3(path25), "utf8");
+          const data = await readFile9(resolve3(path26), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -14994,7 +14994,7 @@ var require_snapshot_recorder = __commonJS({
           if (error62.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path25}`, { cause: error62 });
+            throw new UndiciError(`Failed to load snapshots from ${path26}`, { cause: error62 });
           }
         }
       }
@@ -15005,11 +15005,11 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path25 = filePath || this.#snapshotPath;
-        if (!path25) {
+        const path26 = filePath || this.#snapshotPath;
+        if (!path26) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve3(path25);
+        const resolvedPath = resolve3(path26);
         await mkdir7(dirname6(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot2]) => ({
           hash: hash2,
@@ -15650,15 +15650,15 @@ var require_redirect_handler = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path25 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path25}`;
+        const path26 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path26}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path25;
+        this.opts.path = path26;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -17475,10 +17475,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path25) {
+    function deleteCachedUri(store, cacheKey, path26) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path25
+        path: path26
       });
       for (let i2 = 0; i2 < util.safeHTTPMethods.length; i2++) {
         const method = util.safeHTTPMethods[i2];
@@ -17486,7 +17486,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path25
+            path: path26
           });
         }
       }
@@ -17497,9 +17497,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i2 = 0; i2 < values.length; i2++) {
-        const path25 = getSameOriginPath(cacheKey, values[i2]);
-        if (path25 !== void 0) {
-          deleteCachedUri(store, cacheKey, path25);
+        const path26 = getSameOriginPath(cacheKey, values[i2]);
+        if (path26 !== void 0) {
+          deleteCachedUri(store, cacheKey, path26);
         }
       }
     }
@@ -22987,11 +22987,11 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request5);
         const agent = fetchParams.controller.dispatcher;
-        const path25 = url2.pathname + url2.search;
+        const path26 = url2.pathname + url2.search;
         const hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
         return new Promise((resolve3, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path25}?` : path25,
+            path: hasTrailingQuestionMark ? `${path26}?` : path26,
             origin: url2.origin,
             method: request5.method,
             body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
@@ -23938,9 +23938,9 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path25) {
-      for (let i2 = 0; i2 < path25.length; ++i2) {
-        const code2 = path25.charCodeAt(i2);
+    function validateCookiePath(path26) {
+      for (let i2 = 0; i2 < path26.length; ++i2) {
+        const code2 = path26.charCodeAt(i2);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -27376,11 +27376,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path25 = opts.path;
+          let path26 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path25 = `/${path25}`;
+            path26 = `/${path26}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path25);
+          url2 = new URL(util.parseOrigin(url2).origin + path26);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -27566,17 +27566,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path25) {
-      const ctrl = callVisitor(key, node2, visitor, path25);
+    function visit_(key, node2, visitor, path26) {
+      const ctrl = callVisitor(key, node2, visitor, path26);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path25, ctrl);
-        return visit_(key, ctrl, visitor, path25);
+        replaceNode(key, path26, ctrl);
+        return visit_(key, ctrl, visitor, path26);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path25 = Object.freeze(path25.concat(node2));
+          path26 = Object.freeze(path26.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = visit_(i2, node2.items[i2], visitor, path25);
+            const ci = visit_(i2, node2.items[i2], visitor, path26);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27587,13 +27587,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path25 = Object.freeze(path25.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path25);
+          path26 = Object.freeze(path26.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path26);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path25);
+          const cv = visit_("value", node2.value, visitor, path26);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27614,17 +27614,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path25) {
-      const ctrl = await callVisitor(key, node2, visitor, path25);
+    async function visitAsync_(key, node2, visitor, path26) {
+      const ctrl = await callVisitor(key, node2, visitor, path26);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path25, ctrl);
-        return visitAsync_(key, ctrl, visitor, path25);
+        replaceNode(key, path26, ctrl);
+        return visitAsync_(key, ctrl, visitor, path26);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path25 = Object.freeze(path25.concat(node2));
+          path26 = Object.freeze(path26.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node2.items[i2], visitor, path25);
+            const ci = await visitAsync_(i2, node2.items[i2], visitor, path26);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27635,13 +27635,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path25 = Object.freeze(path25.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path25);
+          path26 = Object.freeze(path26.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path26);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path25);
+          const cv = await visitAsync_("value", node2.value, visitor, path26);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27668,23 +27668,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path25) {
+    function callVisitor(key, node2, visitor, path26) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path25);
+        return visitor(key, node2, path26);
       if (identity3.isMap(node2))
-        return visitor.Map?.(key, node2, path25);
+        return visitor.Map?.(key, node2, path26);
       if (identity3.isSeq(node2))
-        return visitor.Seq?.(key, node2, path25);
+        return visitor.Seq?.(key, node2, path26);
       if (identity3.isPair(node2))
-        return visitor.Pair?.(key, node2, path25);
+        return visitor.Pair?.(key, node2, path26);
       if (identity3.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path25);
+        return visitor.Scalar?.(key, node2, path26);
       if (identity3.isAlias(node2))
-        return visitor.Alias?.(key, node2, path25);
+        return visitor.Alias?.(key, node2, path26);
       return void 0;
     }
-    function replaceNode(key, path25, node2) {
-      const parent = path25[path25.length - 1];
+    function replaceNode(key, path26, node2) {
+      const parent = path26[path26.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity3.isPair(parent)) {
@@ -28296,10 +28296,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema2, path25, value) {
+    function collectionFromPath(schema2, path26, value) {
       let v = value;
-      for (let i2 = path25.length - 1; i2 >= 0; --i2) {
-        const k = path25[i2];
+      for (let i2 = path26.length - 1; i2 >= 0; --i2) {
+        const k = path26[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -28318,7 +28318,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path25) => path25 == null || typeof path25 === "object" && !!path25[Symbol.iterator]().next().done;
+    var isEmptyPath = (path26) => path26 == null || typeof path26 === "object" && !!path26[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema2) {
         super(type);
@@ -28348,11 +28348,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path25, value) {
-        if (isEmptyPath(path25))
+      addIn(path26, value) {
+        if (isEmptyPath(path26))
           this.add(value);
         else {
-          const [key, ...rest] = path25;
+          const [key, ...rest] = path26;
           const node2 = this.get(key, true);
           if (identity3.isCollection(node2))
             node2.addIn(rest, value);
@@ -28366,8 +28366,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path25) {
-        const [key, ...rest] = path25;
+      deleteIn(path26) {
+        const [key, ...rest] = path26;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -28381,8 +28381,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path25, keepScalar) {
-        const [key, ...rest] = path25;
+      getIn(path26, keepScalar) {
+        const [key, ...rest] = path26;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity3.isScalar(node2) ? node2.value : node2;
@@ -28400,8 +28400,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path25) {
-        const [key, ...rest] = path25;
+      hasIn(path26) {
+        const [key, ...rest] = path26;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -28411,8 +28411,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path25, value) {
-        const [key, ...rest] = path25;
+      setIn(path26, value) {
+        const [key, ...rest] = path26;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -30927,9 +30927,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path25, value) {
+      addIn(path26, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path25, value);
+          this.contents.addIn(path26, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -31004,14 +31004,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path25) {
-        if (Collection.isEmptyPath(path25)) {
+      deleteIn(path26) {
+        if (Collection.isEmptyPath(path26)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path25) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path26) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -31026,10 +31026,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path25, keepScalar) {
-        if (Collection.isEmptyPath(path25))
+      getIn(path26, keepScalar) {
+        if (Collection.isEmptyPath(path26))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path25, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path26, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -31040,10 +31040,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path25) {
-        if (Collection.isEmptyPath(path25))
+      hasIn(path26) {
+        if (Collection.isEmptyPath(path26))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path25) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path26) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -31060,13 +31060,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path25, value) {
-        if (Collection.isEmptyPath(path25)) {
+      setIn(path26, value) {
+        if (Collection.isEmptyPath(path26)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path25), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path26), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path25, value);
+          this.contents.setIn(path26, value);
         }
       }
       /**
@@ -33027,9 +33027,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path25) => {
+    visit2.itemAtPath = (cst, path26) => {
       let item2 = cst;
-      for (const [field, index] of path25) {
+      for (const [field, index] of path26) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -33038,23 +33038,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit2.parentCollection = (cst, path25) => {
-      const parent = visit2.itemAtPath(cst, path25.slice(0, -1));
-      const field = path25[path25.length - 1][0];
+    visit2.parentCollection = (cst, path26) => {
+      const parent = visit2.itemAtPath(cst, path26.slice(0, -1));
+      const field = path26[path26.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path25, item2, visitor) {
-      let ctrl = visitor(item2, path25);
+    function _visit(path26, item2, visitor) {
+      let ctrl = visitor(item2, path26);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path25.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path26.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -33065,10 +33065,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path25);
+            ctrl = ctrl(item2, path26);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path25) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path26) : ctrl;
     }
     exports2.visit = visit2;
   }
@@ -35002,9 +35002,9 @@ var PlatformConfigError = class extends PlatformError {
 var FileEditError = class extends PlatformError {
   name = "FileEditError";
   path;
-  constructor(path25, message, options = {}) {
-    super(`${path25}: ${message}`, options);
-    this.path = path25;
+  constructor(path26, message, options = {}) {
+    super(`${path26}: ${message}`, options);
+    this.path = path26;
   }
 };
 var CommandFailedError = class extends PlatformError {
@@ -35107,7 +35107,7 @@ var PLANS = {
   server: { syncthingGui: 8384, syncthingSync: 22e3, ssh: 22, headscale: 8080 },
   wsl2: { syncthingGui: 8385, syncthingSync: 22001, ssh: 2222, headscale: 8080 },
   windows: { syncthingGui: 8386, syncthingSync: 22002, ssh: 22, headscale: 8080 },
-  // The earlier tool gave a host of unknown role Syncthing's defaults.
+  // A host of unknown role gets Syncthing's own defaults, like a stock install.
   unknown: { syncthingGui: 8384, syncthingSync: 22e3, ssh: 22, headscale: 8080 }
 };
 var SYNCTHING_DISCOVERY_PORT = 21027;
@@ -39635,13 +39635,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path25, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path25 === "string" ? path25 : path25.toString();
+  for (const { path: path26, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path26 === "string" ? path26 : path26.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path25, serializedResult);
+      appendFileSync(path26, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path25, serializedResult);
+      writeFileSync(path26, serializedResult);
     }
   }
 };
@@ -43222,10 +43222,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema2) {
   return mergeDefs(schema2._zod.def);
 }
-function getElementAtPath(obj, path25) {
-  if (!path25)
+function getElementAtPath(obj, path26) {
+  if (!path26)
     return obj;
-  return path25.reduce((acc, key) => acc?.[key], obj);
+  return path26.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -43565,11 +43565,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path25, issues) {
+function prefixIssues(path26, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path25);
+    iss.path.unshift(path26);
     return iss;
   });
 }
@@ -44031,16 +44031,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path25 = []) => {
+  const processError = (error63, path26 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path25, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path26, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
       } else {
-        const fullpath = [...path25, ...issue2.path];
+        const fullpath = [...path26, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -44079,17 +44079,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result2 = { errors: [] };
-  const processError = (error63, path25 = []) => {
+  const processError = (error63, path26 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path25, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path26, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path25, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
       } else {
-        const fullpath = [...path25, ...issue2.path];
+        const fullpath = [...path26, ...issue2.path];
         if (fullpath.length === 0) {
           result2.errors.push(mapper(issue2));
           continue;
@@ -44128,8 +44128,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path25 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path25) {
+  const path26 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path26) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -61267,13 +61267,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path25 = ref.slice(1).split("/").filter(Boolean);
-  if (path25.length === 0) {
+  const path26 = ref.slice(1).split("/").filter(Boolean);
+  if (path26.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path25[0] === defsKey) {
-    const key = path25[1] === void 0 ? void 0 : decodeJSONPointerSegment(path25[1]);
+  if (path26[0] === defsKey) {
+    const key = path26[1] === void 0 ? void 0 : decodeJSONPointerSegment(path26[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -68030,16 +68030,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path25 = this._matcher.path;
-    return path25.length > 0 ? path25[path25.length - 1].tag : void 0;
+    const path26 = this._matcher.path;
+    return path26.length > 0 ? path26[path26.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path25 = this._matcher.path;
-    return path25.length > 0 ? path25[path25.length - 1].namespace : void 0;
+    const path26 = this._matcher.path;
+    return path26.length > 0 ? path26[path26.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -68047,9 +68047,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path25 = this._matcher.path;
-    if (path25.length === 0) return void 0;
-    return path25[path25.length - 1].values?.[attrName];
+    const path26 = this._matcher.path;
+    if (path26.length === 0) return void 0;
+    return path26[path26.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -68057,9 +68057,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path25 = this._matcher.path;
-    if (path25.length === 0) return false;
-    const current = path25[path25.length - 1];
+    const path26 = this._matcher.path;
+    if (path26.length === 0) return false;
+    const current = path26[path26.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -68085,18 +68085,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path25 = this._matcher.path;
-    if (path25.length === 0) return -1;
-    return path25[path25.length - 1].position ?? 0;
+    const path26 = this._matcher.path;
+    if (path26.length === 0) return -1;
+    return path26[path26.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path25 = this._matcher.path;
-    if (path25.length === 0) return -1;
-    return path25[path25.length - 1].counter ?? 0;
+    const path26 = this._matcher.path;
+    if (path26.length === 0) return -1;
+    return path26[path26.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -70292,14 +70292,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path25, status, body, options = {}) {
-    super(`${method} ${path25} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path26, status, body, options = {}) {
+    super(`${method} ${path26} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path25;
+    this.path = path26;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -70671,19 +70671,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path25 = `watch-ipn-bus?mask=${mask}`;
+    const path26 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path25, void 0, signal);
+      res = await this.#send("GET", path26, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path25, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path26, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -70694,7 +70694,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse3(NotifySchema, line, path25);
+          if (line) yield parse3(NotifySchema, line, path26);
         }
       }
     } catch (e) {
@@ -70705,18 +70705,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path25, schema2, body, options) {
-    const text = await this.#call(method, path25, body, options);
-    return parse3(schema2, text, path25);
+  async #json(method, path26, schema2, body, options) {
+    const text = await this.#call(method, path26, body, options);
+    return parse3(schema2, text, path26);
   }
-  async #call(method, path25, body, options) {
+  async #call(method, path26, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path25}`;
+    const what = `${method} /localapi/v0/${path26}`;
     try {
-      const res = await this.#send(method, path25, body, d.signal);
+      const res = await this.#send(method, path26, body, d.signal);
       const text = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path25}`, res.statusCode, text);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path26}`, res.statusCode, text);
       }
       return text;
     } catch (e) {
@@ -70724,9 +70724,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path25, body, signal) {
+  async #send(method, path26, body, signal) {
     try {
-      return await (0, import_undici2.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path25}`, {
+      return await (0, import_undici2.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path26}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -70749,18 +70749,18 @@ var LocalApiClient = class {
     }
   }
 };
-function parse3(schema2, text, path25) {
+function parse3(schema2, text, path26) {
   let value;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path25}: answer is not JSON: ${text.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path26}: answer is not JSON: ${text.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema2.safeParse(value);
   if (!r.success) {
-    throw new TailscaleSchemaError(`${path25}: unexpected answer: ${r.error.message}`, {
+    throw new TailscaleSchemaError(`${path26}: unexpected answer: ${r.error.message}`, {
       cause: r.error,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -72116,7 +72116,7 @@ var ReaddirpStream = class extends Readable4 {
     this._directoryFilter = normalizeFilter(opts.directoryFilter);
     const statMethod = opts.lstat ? lstat2 : stat2;
     if (wantBigintFsStats) {
-      this._stat = (path25) => statMethod(path25, { bigint: true });
+      this._stat = (path26) => statMethod(path26, { bigint: true });
     } else {
       this._stat = statMethod;
     }
@@ -72144,8 +72144,8 @@ var ReaddirpStream = class extends Readable4 {
         const par = this.parent;
         const fil = par && par.files;
         if (fil && fil.length > 0) {
-          const { path: path25, depth } = par;
-          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path25));
+          const { path: path26, depth } = par;
+          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path26));
           const awaited = this._isDirent ? slice : await Promise.all(slice);
           for (const entry of awaited) {
             if (!entry)
@@ -72204,19 +72204,19 @@ var ReaddirpStream = class extends Readable4 {
   //   directoryFilter rejects, doesn't follow symlinked dirs, and fails
   //   wholesale (all entries lost) if anything in the subtree is unreadable,
   //   instead of emitting a 'warn' and continuing.
-  async _exploreDir(path25, depth) {
+  async _exploreDir(path26, depth) {
     let files;
     try {
-      files = await readdir3(path25, this._rdOptions);
+      files = await readdir3(path26, this._rdOptions);
     } catch (error62) {
       this._onError(error62);
     }
-    return { files, depth, path: path25 };
+    return { files, depth, path: path26 };
   }
   // Synchronous in dirent mode; returns a promise only when stats are needed.
-  _formatEntry(dirent, path25) {
+  _formatEntry(dirent, path26) {
     const basename3 = this._isDirent ? dirent.name : dirent;
-    const fullPath = pjoin(path25, basename3);
+    const fullPath = pjoin(path26, basename3);
     const entry = { path: fullPath.slice(this._relStart), fullPath, basename: basename3 };
     if (this._isDirent) {
       entry.dirent = dirent;
@@ -72627,16 +72627,16 @@ var delFromSet = (main, prop, item2) => {
 };
 var isEmptySet = (val) => val instanceof Set ? val.size === 0 : !val;
 var FsWatchInstances = /* @__PURE__ */ new Map();
-function createFsWatchInstance(path25, options, listener, errHandler, emitRaw) {
+function createFsWatchInstance(path26, options, listener, errHandler, emitRaw) {
   const handleEvent = (rawEvent, evPath) => {
-    listener(path25);
-    emitRaw(rawEvent, evPath, { watchedPath: path25 });
-    if (evPath && path25 !== evPath) {
-      fsWatchBroadcast(sp.resolve(path25, evPath), KEY_LISTENERS, sp.join(path25, evPath));
+    listener(path26);
+    emitRaw(rawEvent, evPath, { watchedPath: path26 });
+    if (evPath && path26 !== evPath) {
+      fsWatchBroadcast(sp.resolve(path26, evPath), KEY_LISTENERS, sp.join(path26, evPath));
     }
   };
   try {
-    return fs_watch(path25, {
+    return fs_watch(path26, {
       persistent: options.persistent
     }, handleEvent);
   } catch (error62) {
@@ -72652,12 +72652,12 @@ var fsWatchBroadcast = (fullPath, listenerType, val1, val2, val3) => {
     listener(val1, val2, val3);
   });
 };
-var setFsWatchListener = (path25, fullPath, options, handlers) => {
+var setFsWatchListener = (path26, fullPath, options, handlers) => {
   const { listener, errHandler, rawEmitter } = handlers;
   let cont = FsWatchInstances.get(fullPath);
   let watcher;
   if (!options.persistent) {
-    watcher = createFsWatchInstance(path25, options, listener, errHandler, rawEmitter);
+    watcher = createFsWatchInstance(path26, options, listener, errHandler, rawEmitter);
     if (!watcher)
       return;
     return watcher.close.bind(watcher);
@@ -72668,7 +72668,7 @@ var setFsWatchListener = (path25, fullPath, options, handlers) => {
     addAndConvert(cont, KEY_RAW, rawEmitter);
   } else {
     watcher = createFsWatchInstance(
-      path25,
+      path26,
       options,
       fsWatchBroadcast.bind(null, fullPath, KEY_LISTENERS),
       errHandler,
@@ -72683,7 +72683,7 @@ var setFsWatchListener = (path25, fullPath, options, handlers) => {
         cont.watcherUnusable = true;
       if (isWindows && error62.code === "EPERM") {
         try {
-          const fd = await open3(path25, "r");
+          const fd = await open3(path26, "r");
           await fd.close();
           broadcastErr(error62);
         } catch (err) {
@@ -72714,7 +72714,7 @@ var setFsWatchListener = (path25, fullPath, options, handlers) => {
   };
 };
 var FsWatchFileInstances = /* @__PURE__ */ new Map();
-var setFsWatchFileListener = (path25, fullPath, options, handlers) => {
+var setFsWatchFileListener = (path26, fullPath, options, handlers) => {
   const { listener, rawEmitter } = handlers;
   let cont = FsWatchFileInstances.get(fullPath);
   const copts = cont && cont.options;
@@ -72736,7 +72736,7 @@ var setFsWatchFileListener = (path25, fullPath, options, handlers) => {
         });
         const currmtime = curr.mtimeMs;
         if (curr.size !== prev.size || currmtime > prev.mtimeMs || currmtime === 0) {
-          foreach(cont.listeners, (listener2) => listener2(path25, curr));
+          foreach(cont.listeners, (listener2) => listener2(path26, curr));
         }
       })
     };
@@ -72766,13 +72766,13 @@ var NodeFsHandler = class {
    * @param listener on fs change
    * @returns closer for the watcher instance
    */
-  _watchWithNodeFs(path25, listener) {
+  _watchWithNodeFs(path26, listener) {
     const opts = this.fsw.options;
-    const directory = sp.dirname(path25);
-    const basename3 = sp.basename(path25);
+    const directory = sp.dirname(path26);
+    const basename3 = sp.basename(path26);
     const parent = this.fsw._getWatchedDir(directory);
     parent.add(basename3);
-    const absolutePath = sp.resolve(path25);
+    const absolutePath = sp.resolve(path26);
     const options = {
       persistent: opts.persistent
     };
@@ -72782,12 +72782,12 @@ var NodeFsHandler = class {
     if (opts.usePolling) {
       const enableBin = opts.interval !== opts.binaryInterval;
       options.interval = enableBin && isBinaryPath(basename3) ? opts.binaryInterval : opts.interval;
-      closer = setFsWatchFileListener(path25, absolutePath, options, {
+      closer = setFsWatchFileListener(path26, absolutePath, options, {
         listener,
         rawEmitter: this.fsw._emitRaw
       });
     } else {
-      closer = setFsWatchListener(path25, absolutePath, options, {
+      closer = setFsWatchListener(path26, absolutePath, options, {
         listener,
         errHandler: this._boundHandleError,
         rawEmitter: this.fsw._emitRaw
@@ -72809,7 +72809,7 @@ var NodeFsHandler = class {
     let prevStats = stats;
     if (parent.has(basename3))
       return;
-    const listener = async (path25, newStats) => {
+    const listener = async (path26, newStats) => {
       if (!this.fsw._throttle(THROTTLE_MODE_WATCH, file2, 5))
         return;
       if (!newStats || newStats.mtimeMs === 0) {
@@ -72823,11 +72823,11 @@ var NodeFsHandler = class {
             this.fsw._emit(EV.CHANGE, file2, newStats2);
           }
           if ((isMacos || isLinux || isFreeBSD) && prevStats.ino !== newStats2.ino) {
-            this.fsw._closeFile(path25);
+            this.fsw._closeFile(path26);
             prevStats = newStats2;
             const closer2 = this._watchWithNodeFs(file2, listener);
             if (closer2)
-              this.fsw._addPathCloser(path25, closer2);
+              this.fsw._addPathCloser(path26, closer2);
           } else {
             prevStats = newStats2;
           }
@@ -72859,7 +72859,7 @@ var NodeFsHandler = class {
    * @param item basename of this item
    * @returns true if no more processing is needed for this entry.
    */
-  async _handleSymlink(entry, directory, path25, item2) {
+  async _handleSymlink(entry, directory, path26, item2) {
     if (this.fsw.closed) {
       return;
     }
@@ -72869,7 +72869,7 @@ var NodeFsHandler = class {
       this.fsw._incrReadyCount();
       let linkPath;
       try {
-        linkPath = await fsrealpath(path25);
+        linkPath = await fsrealpath(path26);
       } catch (e) {
         this.fsw._emitReady();
         return true;
@@ -72879,12 +72879,12 @@ var NodeFsHandler = class {
       if (dir.has(item2)) {
         if (this.fsw._symlinkPaths.get(full) !== linkPath) {
           this.fsw._symlinkPaths.set(full, linkPath);
-          this.fsw._emit(EV.CHANGE, path25, entry.stats);
+          this.fsw._emit(EV.CHANGE, path26, entry.stats);
         }
       } else {
         dir.add(item2);
         this.fsw._symlinkPaths.set(full, linkPath);
-        this.fsw._emit(EV.ADD, path25, entry.stats);
+        this.fsw._emit(EV.ADD, path26, entry.stats);
       }
       this.fsw._emitReady();
       return true;
@@ -72914,9 +72914,9 @@ var NodeFsHandler = class {
         return;
       }
       const item2 = entry.path;
-      let path25 = sp.join(directory, item2);
+      let path26 = sp.join(directory, item2);
       current.add(item2);
-      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path25, item2)) {
+      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path26, item2)) {
         return;
       }
       if (this.fsw.closed) {
@@ -72925,8 +72925,8 @@ var NodeFsHandler = class {
       }
       if (item2 === target || !target && !previous.has(item2)) {
         this.fsw._incrReadyCount();
-        path25 = sp.join(dir, sp.relative(dir, path25));
-        this._addToNodeFs(path25, initialAdd, wh, depth + 1);
+        path26 = sp.join(dir, sp.relative(dir, path26));
+        this._addToNodeFs(path26, initialAdd, wh, depth + 1);
       }
     }).on(EV.ERROR, this._boundHandleError);
     return new Promise((resolve3, reject) => {
@@ -72995,13 +72995,13 @@ var NodeFsHandler = class {
    * @param depth Child path actually targeted for watch
    * @param target Child path actually targeted for watch
    */
-  async _addToNodeFs(path25, initialAdd, priorWh, depth, target) {
+  async _addToNodeFs(path26, initialAdd, priorWh, depth, target) {
     const ready = this.fsw._emitReady;
-    if (this.fsw._isIgnored(path25) || this.fsw.closed) {
+    if (this.fsw._isIgnored(path26) || this.fsw.closed) {
       ready();
       return false;
     }
-    const wh = this.fsw._getWatchHelpers(path25);
+    const wh = this.fsw._getWatchHelpers(path26);
     if (priorWh) {
       wh.filterPath = (entry) => priorWh.filterPath(entry);
       wh.filterDir = (entry) => priorWh.filterDir(entry);
@@ -73017,8 +73017,8 @@ var NodeFsHandler = class {
       const follow = this.fsw.options.followSymlinks;
       let closer;
       if (stats.isDirectory()) {
-        const absPath = sp.resolve(path25);
-        const targetPath = follow ? await fsrealpath(path25) : path25;
+        const absPath = sp.resolve(path26);
+        const targetPath = follow ? await fsrealpath(path26) : path26;
         if (this.fsw.closed)
           return;
         closer = await this._handleDir(wh.watchPath, stats, initialAdd, depth, target, wh, targetPath);
@@ -73028,29 +73028,29 @@ var NodeFsHandler = class {
           this.fsw._symlinkPaths.set(absPath, targetPath);
         }
       } else if (stats.isSymbolicLink()) {
-        const targetPath = follow ? await fsrealpath(path25) : path25;
+        const targetPath = follow ? await fsrealpath(path26) : path26;
         if (this.fsw.closed)
           return;
         const parent = sp.dirname(wh.watchPath);
         this.fsw._getWatchedDir(parent).add(wh.watchPath);
         this.fsw._emit(EV.ADD, wh.watchPath, stats);
-        closer = await this._handleDir(parent, stats, initialAdd, depth, path25, wh, targetPath);
+        closer = await this._handleDir(parent, stats, initialAdd, depth, path26, wh, targetPath);
         if (this.fsw.closed)
           return;
         if (targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(sp.resolve(path25), targetPath);
+          this.fsw._symlinkPaths.set(sp.resolve(path26), targetPath);
         }
       } else {
         closer = this._handleFile(wh.watchPath, stats, initialAdd);
       }
       ready();
       if (closer)
-        this.fsw._addPathCloser(path25, closer);
+        this.fsw._addPathCloser(path26, closer);
       return false;
     } catch (error62) {
       if (this.fsw._handleError(error62)) {
         ready();
-        return path25;
+        return path26;
       }
     }
   }
@@ -73093,24 +73093,24 @@ function createPattern(matcher) {
   }
   return () => false;
 }
-function normalizePath(path25) {
-  if (typeof path25 !== "string")
+function normalizePath(path26) {
+  if (typeof path26 !== "string")
     throw new Error("string expected");
-  path25 = sp2.normalize(path25);
-  path25 = path25.replace(/\\/g, "/");
+  path26 = sp2.normalize(path26);
+  path26 = path26.replace(/\\/g, "/");
   let prepend = false;
-  if (path25.startsWith("//"))
+  if (path26.startsWith("//"))
     prepend = true;
-  path25 = path25.replace(DOUBLE_SLASH_RE, "/");
+  path26 = path26.replace(DOUBLE_SLASH_RE, "/");
   if (prepend)
-    path25 = "/" + path25;
-  return path25;
+    path26 = "/" + path26;
+  return path26;
 }
 function matchPatterns(patterns, testString, stats) {
-  const path25 = normalizePath(testString);
+  const path26 = normalizePath(testString);
   for (let index = 0; index < patterns.length; index++) {
     const pattern = patterns[index];
-    if (pattern(path25, stats)) {
+    if (pattern(path26, stats)) {
       return true;
     }
   }
@@ -73148,19 +73148,19 @@ var toUnix = (string4) => {
   }
   return str;
 };
-var normalizePathToUnix = (path25) => toUnix(sp2.normalize(toUnix(path25)));
-var normalizeIgnored = (cwd = "") => (path25) => {
-  if (typeof path25 === "string") {
-    return normalizePathToUnix(sp2.isAbsolute(path25) ? path25 : sp2.join(cwd, path25));
+var normalizePathToUnix = (path26) => toUnix(sp2.normalize(toUnix(path26)));
+var normalizeIgnored = (cwd = "") => (path26) => {
+  if (typeof path26 === "string") {
+    return normalizePathToUnix(sp2.isAbsolute(path26) ? path26 : sp2.join(cwd, path26));
   } else {
-    return path25;
+    return path26;
   }
 };
-var getAbsolutePath = (path25, cwd) => {
-  if (sp2.isAbsolute(path25)) {
-    return path25;
+var getAbsolutePath = (path26, cwd) => {
+  if (sp2.isAbsolute(path26)) {
+    return path26;
   }
-  return sp2.join(cwd, path25);
+  return sp2.join(cwd, path26);
 };
 var EMPTY_SET = Object.freeze(/* @__PURE__ */ new Set());
 var DirEntry = class {
@@ -73225,10 +73225,10 @@ var WatchHelper = class {
   dirParts;
   followSymlinks;
   statMethod;
-  constructor(path25, follow, fsw) {
+  constructor(path26, follow, fsw) {
     this.fsw = fsw;
-    const watchPath = path25;
-    this.path = path25 = path25.replace(REPLACER_RE, "");
+    const watchPath = path26;
+    this.path = path26 = path26.replace(REPLACER_RE, "");
     this.watchPath = watchPath;
     this.fullWatchPath = sp2.resolve(watchPath);
     this.dirParts = [];
@@ -73368,20 +73368,20 @@ var FSWatcher = class extends EventEmitter2 {
     this._closePromise = void 0;
     let paths = unifyPaths(paths_);
     if (cwd) {
-      paths = paths.map((path25) => {
-        const absPath = getAbsolutePath(path25, cwd);
+      paths = paths.map((path26) => {
+        const absPath = getAbsolutePath(path26, cwd);
         return absPath;
       });
     }
-    paths.forEach((path25) => {
-      this._removeIgnoredPath(path25);
+    paths.forEach((path26) => {
+      this._removeIgnoredPath(path26);
     });
     this._userIgnored = void 0;
     if (!this._readyCount)
       this._readyCount = 0;
     this._readyCount += paths.length;
-    Promise.all(paths.map(async (path25) => {
-      const res = await this._nodeFsHandler._addToNodeFs(path25, !_internal, void 0, 0, _origAdd);
+    Promise.all(paths.map(async (path26) => {
+      const res = await this._nodeFsHandler._addToNodeFs(path26, !_internal, void 0, 0, _origAdd);
       if (res)
         this._emitReady();
       return res;
@@ -73403,17 +73403,17 @@ var FSWatcher = class extends EventEmitter2 {
       return this;
     const paths = unifyPaths(paths_);
     const { cwd } = this.options;
-    paths.forEach((path25) => {
-      if (!sp2.isAbsolute(path25) && !this._closers.has(path25)) {
+    paths.forEach((path26) => {
+      if (!sp2.isAbsolute(path26) && !this._closers.has(path26)) {
         if (cwd)
-          path25 = sp2.join(cwd, path25);
-        path25 = sp2.resolve(path25);
+          path26 = sp2.join(cwd, path26);
+        path26 = sp2.resolve(path26);
       }
-      this._closePath(path25);
-      this._addIgnoredPath(path25);
-      if (this._watched.has(path25)) {
+      this._closePath(path26);
+      this._addIgnoredPath(path26);
+      if (this._watched.has(path26)) {
         this._addIgnoredPath({
-          path: path25,
+          path: path26,
           recursive: true
         });
       }
@@ -73477,38 +73477,38 @@ var FSWatcher = class extends EventEmitter2 {
    * @param stats arguments to be passed with event
    * @returns the error if defined, otherwise the value of the FSWatcher instance's `closed` flag
    */
-  async _emit(event, path25, stats) {
+  async _emit(event, path26, stats) {
     if (this.closed)
       return;
     const opts = this.options;
     if (isWindows)
-      path25 = sp2.normalize(path25);
+      path26 = sp2.normalize(path26);
     if (opts.cwd)
-      path25 = sp2.relative(opts.cwd, path25);
-    const args = [path25];
+      path26 = sp2.relative(opts.cwd, path26);
+    const args = [path26];
     if (stats != null)
       args.push(stats);
     const awf = opts.awaitWriteFinish;
     let pw;
-    if (awf && (pw = this._pendingWrites.get(path25))) {
+    if (awf && (pw = this._pendingWrites.get(path26))) {
       pw.lastChange = /* @__PURE__ */ new Date();
       return this;
     }
     if (opts.atomic) {
       if (event === EVENTS.UNLINK) {
-        this._pendingUnlinks.set(path25, [event, ...args]);
+        this._pendingUnlinks.set(path26, [event, ...args]);
         setTimeout(() => {
-          this._pendingUnlinks.forEach((entry, path26) => {
+          this._pendingUnlinks.forEach((entry, path27) => {
             this.emit(...entry);
             this.emit(EVENTS.ALL, ...entry);
-            this._pendingUnlinks.delete(path26);
+            this._pendingUnlinks.delete(path27);
           });
         }, typeof opts.atomic === "number" ? opts.atomic : 100);
         return this;
       }
-      if (event === EVENTS.ADD && this._pendingUnlinks.has(path25)) {
+      if (event === EVENTS.ADD && this._pendingUnlinks.has(path26)) {
         event = EVENTS.CHANGE;
-        this._pendingUnlinks.delete(path25);
+        this._pendingUnlinks.delete(path26);
       }
     }
     if (awf && (event === EVENTS.ADD || event === EVENTS.CHANGE) && this._readyEmitted) {
@@ -73526,16 +73526,16 @@ var FSWatcher = class extends EventEmitter2 {
           this.emitWithAll(event, args);
         }
       };
-      this._awaitWriteFinish(path25, awf.stabilityThreshold, event, awfEmit);
+      this._awaitWriteFinish(path26, awf.stabilityThreshold, event, awfEmit);
       return this;
     }
     if (event === EVENTS.CHANGE) {
-      const isThrottled = !this._throttle(EVENTS.CHANGE, path25, 50);
+      const isThrottled = !this._throttle(EVENTS.CHANGE, path26, 50);
       if (isThrottled)
         return this;
     }
     if (opts.alwaysStat && stats === void 0 && (event === EVENTS.ADD || event === EVENTS.ADD_DIR || event === EVENTS.CHANGE)) {
-      const fullPath = opts.cwd ? sp2.join(opts.cwd, path25) : path25;
+      const fullPath = opts.cwd ? sp2.join(opts.cwd, path26) : path26;
       let stats2;
       try {
         stats2 = await stat4(fullPath);
@@ -73566,23 +73566,23 @@ var FSWatcher = class extends EventEmitter2 {
    * @param timeout duration of time to suppress duplicate actions
    * @returns tracking object or false if action should be suppressed
    */
-  _throttle(actionType, path25, timeout) {
+  _throttle(actionType, path26, timeout) {
     if (!this._throttled.has(actionType)) {
       this._throttled.set(actionType, /* @__PURE__ */ new Map());
     }
     const action = this._throttled.get(actionType);
     if (!action)
       throw new Error("invalid throttle");
-    const actionPath = action.get(path25);
+    const actionPath = action.get(path26);
     if (actionPath) {
       actionPath.count++;
       return false;
     }
     let timeoutObject;
     const clear = () => {
-      const item2 = action.get(path25);
+      const item2 = action.get(path26);
       const count2 = item2 ? item2.count : 0;
-      action.delete(path25);
+      action.delete(path26);
       clearTimeout(timeoutObject);
       if (item2)
         clearTimeout(item2.timeoutObject);
@@ -73590,7 +73590,7 @@ var FSWatcher = class extends EventEmitter2 {
     };
     timeoutObject = setTimeout(clear, timeout);
     const thr = { timeoutObject, clear, count: 0 };
-    action.set(path25, thr);
+    action.set(path26, thr);
     return thr;
   }
   _incrReadyCount() {
@@ -73604,44 +73604,44 @@ var FSWatcher = class extends EventEmitter2 {
    * @param event
    * @param awfEmit Callback to be called when ready for event to be emitted.
    */
-  _awaitWriteFinish(path25, threshold, event, awfEmit) {
+  _awaitWriteFinish(path26, threshold, event, awfEmit) {
     const awf = this.options.awaitWriteFinish;
     if (typeof awf !== "object")
       return;
     const pollInterval = awf.pollInterval;
     let timeoutHandler;
-    let fullPath = path25;
-    if (this.options.cwd && !sp2.isAbsolute(path25)) {
-      fullPath = sp2.join(this.options.cwd, path25);
+    let fullPath = path26;
+    if (this.options.cwd && !sp2.isAbsolute(path26)) {
+      fullPath = sp2.join(this.options.cwd, path26);
     }
     const now = /* @__PURE__ */ new Date();
     const writes = this._pendingWrites;
     function awaitWriteFinishFn(prevStat) {
       statcb(fullPath, (err, curStat) => {
-        if (err || !writes.has(path25)) {
+        if (err || !writes.has(path26)) {
           if (err && err.code !== "ENOENT")
             awfEmit(err);
           return;
         }
         const now2 = Number(/* @__PURE__ */ new Date());
         if (prevStat && curStat.size !== prevStat.size) {
-          writes.get(path25).lastChange = now2;
+          writes.get(path26).lastChange = now2;
         }
-        const pw = writes.get(path25);
+        const pw = writes.get(path26);
         const df = now2 - pw.lastChange;
         if (df >= threshold) {
-          writes.delete(path25);
+          writes.delete(path26);
           awfEmit(void 0, curStat);
         } else {
           timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval, curStat);
         }
       });
     }
-    if (!writes.has(path25)) {
-      writes.set(path25, {
+    if (!writes.has(path26)) {
+      writes.set(path26, {
         lastChange: now,
         cancelWait: () => {
-          writes.delete(path25);
+          writes.delete(path26);
           clearTimeout(timeoutHandler);
           return event;
         }
@@ -73652,8 +73652,8 @@ var FSWatcher = class extends EventEmitter2 {
   /**
    * Determines whether user has asked to ignore this path.
    */
-  _isIgnored(path25, stats) {
-    if (this.options.atomic && DOT_RE.test(path25))
+  _isIgnored(path26, stats) {
+    if (this.options.atomic && DOT_RE.test(path26))
       return true;
     if (!this._userIgnored) {
       const { cwd } = this.options;
@@ -73663,17 +73663,17 @@ var FSWatcher = class extends EventEmitter2 {
       const list2 = [...ignoredPaths.map(normalizeIgnored(cwd)), ...ignored];
       this._userIgnored = anymatch(list2, void 0);
     }
-    return this._userIgnored(path25, stats);
+    return this._userIgnored(path26, stats);
   }
-  _isntIgnored(path25, stat7) {
-    return !this._isIgnored(path25, stat7);
+  _isntIgnored(path26, stat7) {
+    return !this._isIgnored(path26, stat7);
   }
   /**
    * Provides a set of common helpers and properties relating to symlink handling.
    * @param path file or directory pattern being watched
    */
-  _getWatchHelpers(path25) {
-    return new WatchHelper(path25, this.options.followSymlinks, this);
+  _getWatchHelpers(path26) {
+    return new WatchHelper(path26, this.options.followSymlinks, this);
   }
   // Directory helpers
   // -----------------
@@ -73705,63 +73705,63 @@ var FSWatcher = class extends EventEmitter2 {
    * @param item      base path of item/directory
    */
   _remove(directory, item2, isDirectory) {
-    const path25 = sp2.join(directory, item2);
-    const fullPath = sp2.resolve(path25);
-    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path25) || this._watched.has(fullPath);
-    if (!this._throttle("remove", path25, 100))
+    const path26 = sp2.join(directory, item2);
+    const fullPath = sp2.resolve(path26);
+    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path26) || this._watched.has(fullPath);
+    if (!this._throttle("remove", path26, 100))
       return;
     if (!isDirectory && this._watched.size === 1) {
       this.add(directory, item2, true);
     }
-    const wp = this._getWatchedDir(path25);
+    const wp = this._getWatchedDir(path26);
     const nestedDirectoryChildren = wp.getChildren();
-    nestedDirectoryChildren.forEach((nested) => this._remove(path25, nested));
+    nestedDirectoryChildren.forEach((nested) => this._remove(path26, nested));
     const parent = this._getWatchedDir(directory);
     const wasTracked = parent.has(item2);
     parent.remove(item2);
     if (this._symlinkPaths.has(fullPath)) {
       this._symlinkPaths.delete(fullPath);
     }
-    let relPath = path25;
+    let relPath = path26;
     if (this.options.cwd)
-      relPath = sp2.relative(this.options.cwd, path25);
+      relPath = sp2.relative(this.options.cwd, path26);
     if (this.options.awaitWriteFinish && this._pendingWrites.has(relPath)) {
       const event = this._pendingWrites.get(relPath).cancelWait();
       if (event === EVENTS.ADD)
         return;
     }
-    this._watched.delete(path25);
+    this._watched.delete(path26);
     this._watched.delete(fullPath);
     const eventName = isDirectory ? EVENTS.UNLINK_DIR : EVENTS.UNLINK;
-    if (wasTracked && !this._isIgnored(path25))
-      this._emit(eventName, path25);
-    this._closePath(path25);
+    if (wasTracked && !this._isIgnored(path26))
+      this._emit(eventName, path26);
+    this._closePath(path26);
   }
   /**
    * Closes all watchers for a path
    */
-  _closePath(path25) {
-    this._closeFile(path25);
-    const dir = sp2.dirname(path25);
-    this._getWatchedDir(dir).remove(sp2.basename(path25));
+  _closePath(path26) {
+    this._closeFile(path26);
+    const dir = sp2.dirname(path26);
+    this._getWatchedDir(dir).remove(sp2.basename(path26));
   }
   /**
    * Closes only file-specific watchers
    */
-  _closeFile(path25) {
-    const closers = this._closers.get(path25);
+  _closeFile(path26) {
+    const closers = this._closers.get(path26);
     if (!closers)
       return;
     closers.forEach((closer) => closer());
-    this._closers.delete(path25);
+    this._closers.delete(path26);
   }
-  _addPathCloser(path25, closer) {
+  _addPathCloser(path26, closer) {
     if (!closer)
       return;
-    let list2 = this._closers.get(path25);
+    let list2 = this._closers.get(path26);
     if (!list2) {
       list2 = [];
-      this._closers.set(path25, list2);
+      this._closers.set(path26, list2);
     }
     list2.push(closer);
   }
@@ -73983,6 +73983,7 @@ function pbTimeToDate(value) {
   if (seconds <= GO_ZERO_UNIX) return void 0;
   return new Date(seconds * 1e3 + Math.floor((value.nanos ?? 0) / 1e6));
 }
+var userName = external_exports.string({ error: "a user needs a name" }).min(1, { error: "a user needs a name" });
 var METHODS = ["unspecified", "authKey", "cli", "oidc"];
 function registerMethod(value) {
   if (typeof value === "number") return METHODS[value] ?? "unspecified";
@@ -74013,7 +74014,7 @@ var time3 = external_exports.object({ seconds: external_exports.number().optiona
 var strings2 = external_exports.array(external_exports.string()).nullish();
 var cliUser = external_exports.object({
   id,
-  name: external_exports.string().default(""),
+  name: userName,
   created_at: time3,
   display_name: external_exports.string().optional(),
   email: external_exports.string().optional(),
@@ -74021,15 +74022,17 @@ var cliUser = external_exports.object({
   provider: external_exports.string().optional(),
   profile_pic_url: external_exports.string().optional()
 }).transform(
-  (u2) => compact({
+  (u2) => ({
     id: u2.id,
     name: u2.name,
-    displayName: u2.display_name,
-    email: u2.email,
-    provider: u2.provider,
-    providerId: u2.provider_id,
-    profilePicUrl: u2.profile_pic_url,
-    createdAt: pbTimeToDate(u2.created_at)
+    ...compact({
+      displayName: u2.display_name,
+      email: u2.email,
+      provider: u2.provider,
+      providerId: u2.provider_id,
+      profilePicUrl: u2.profile_pic_url,
+      createdAt: pbTimeToDate(u2.created_at)
+    })
   })
 );
 var cliPreAuthKey = external_exports.object({
@@ -74043,16 +74046,18 @@ var cliPreAuthKey = external_exports.object({
   created_at: time3,
   acl_tags: strings2
 }).transform(
-  (k) => compact({
+  (k) => ({
     id: k.id ?? "",
     key: k.key,
-    user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
     reusable: k.reusable,
     ephemeral: k.ephemeral,
     used: k.used,
-    expiration: pbTimeToDate(k.expiration),
-    createdAt: pbTimeToDate(k.created_at),
-    aclTags: k.acl_tags ?? []
+    aclTags: k.acl_tags ?? [],
+    ...compact({
+      user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
+      expiration: pbTimeToDate(k.expiration),
+      createdAt: pbTimeToDate(k.created_at)
+    })
   })
 );
 var cliNode = external_exports.object({
@@ -74077,25 +74082,27 @@ var cliNode = external_exports.object({
   forced_tags: strings2,
   valid_tags: strings2
 }).transform(
-  (n2) => compact({
+  (n2) => ({
     id: n2.id,
     name: n2.name,
     givenName: n2.given_name,
-    user: n2.user ?? void 0,
     ipAddresses: n2.ip_addresses ?? [],
     machineKey: n2.machine_key,
     nodeKey: n2.node_key,
     discoKey: n2.disco_key,
     online: n2.online,
-    lastSeen: pbTimeToDate(n2.last_seen),
-    expiry: pbTimeToDate(n2.expiry),
-    createdAt: pbTimeToDate(n2.created_at),
     registerMethod: registerMethod(n2.register_method),
     tags: effectiveTags(n2.tags, n2.forced_tags, n2.valid_tags),
     approvedRoutes: n2.approved_routes ?? [],
     availableRoutes: n2.available_routes ?? [],
     subnetRoutes: n2.subnet_routes ?? [],
-    preAuthKey: n2.pre_auth_key ?? void 0
+    ...compact({
+      user: n2.user ?? void 0,
+      lastSeen: pbTimeToDate(n2.last_seen),
+      expiry: pbTimeToDate(n2.expiry),
+      createdAt: pbTimeToDate(n2.created_at),
+      preAuthKey: n2.pre_auth_key ?? void 0
+    })
   })
 );
 var cliApiKey = external_exports.object({
@@ -74105,12 +74112,14 @@ var cliApiKey = external_exports.object({
   created_at: time3,
   last_seen: time3
 }).transform(
-  (k) => compact({
+  (k) => ({
     id: k.id,
     prefix: k.prefix,
-    expiration: pbTimeToDate(k.expiration),
-    createdAt: pbTimeToDate(k.created_at),
-    lastSeen: pbTimeToDate(k.last_seen)
+    ...compact({
+      expiration: pbTimeToDate(k.expiration),
+      createdAt: pbTimeToDate(k.created_at),
+      lastSeen: pbTimeToDate(k.last_seen)
+    })
   })
 );
 var cliList = (item2) => external_exports.array(item2).nullable().transform((v) => v ?? []);
@@ -74221,7 +74230,7 @@ var time4 = external_exports.string().nullish();
 var strings3 = external_exports.array(external_exports.string()).nullish();
 var restUser = external_exports.object({
   id: id2,
-  name: external_exports.string().default(""),
+  name: userName,
   createdAt: time4,
   displayName: external_exports.string().nullish(),
   email: external_exports.string().nullish(),
@@ -74229,15 +74238,17 @@ var restUser = external_exports.object({
   provider: external_exports.string().nullish(),
   profilePicUrl: external_exports.string().nullish()
 }).transform(
-  (u2) => compact({
+  (u2) => ({
     id: u2.id,
     name: u2.name,
-    displayName: u2.displayName ?? void 0,
-    email: u2.email ?? void 0,
-    provider: u2.provider ?? void 0,
-    providerId: u2.providerId ?? void 0,
-    profilePicUrl: u2.profilePicUrl ?? void 0,
-    createdAt: rfc3339ToDate(u2.createdAt)
+    ...compact({
+      displayName: u2.displayName ?? void 0,
+      email: u2.email ?? void 0,
+      provider: u2.provider ?? void 0,
+      providerId: u2.providerId ?? void 0,
+      profilePicUrl: u2.profilePicUrl ?? void 0,
+      createdAt: rfc3339ToDate(u2.createdAt)
+    })
   })
 );
 var restPreAuthKey = external_exports.object({
@@ -74252,16 +74263,18 @@ var restPreAuthKey = external_exports.object({
   createdAt: time4,
   aclTags: strings3
 }).transform(
-  (k) => compact({
+  (k) => ({
     id: k.id ?? "",
     key: k.key,
-    user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
     reusable: k.reusable,
     ephemeral: k.ephemeral,
     used: k.used,
-    expiration: rfc3339ToDate(k.expiration),
-    createdAt: rfc3339ToDate(k.createdAt),
-    aclTags: k.aclTags ?? []
+    aclTags: k.aclTags ?? [],
+    ...compact({
+      user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
+      expiration: rfc3339ToDate(k.expiration),
+      createdAt: rfc3339ToDate(k.createdAt)
+    })
   })
 );
 var restNode = external_exports.object({
@@ -74286,34 +74299,38 @@ var restNode = external_exports.object({
   forcedTags: strings3,
   validTags: strings3
 }).transform(
-  (n2) => compact({
+  (n2) => ({
     id: n2.id,
     name: n2.name,
     givenName: n2.givenName,
-    user: n2.user ?? void 0,
     ipAddresses: n2.ipAddresses ?? [],
     machineKey: n2.machineKey,
     nodeKey: n2.nodeKey,
     discoKey: n2.discoKey,
     online: n2.online,
-    lastSeen: rfc3339ToDate(n2.lastSeen),
-    expiry: rfc3339ToDate(n2.expiry),
-    createdAt: rfc3339ToDate(n2.createdAt),
     registerMethod: registerMethod(n2.registerMethod),
     tags: effectiveTags(n2.tags, n2.forcedTags, n2.validTags),
     approvedRoutes: n2.approvedRoutes ?? [],
     availableRoutes: n2.availableRoutes ?? [],
     subnetRoutes: n2.subnetRoutes ?? [],
-    preAuthKey: n2.preAuthKey ?? void 0
+    ...compact({
+      user: n2.user ?? void 0,
+      lastSeen: rfc3339ToDate(n2.lastSeen),
+      expiry: rfc3339ToDate(n2.expiry),
+      createdAt: rfc3339ToDate(n2.createdAt),
+      preAuthKey: n2.preAuthKey ?? void 0
+    })
   })
 );
 var restApiKey = external_exports.object({ id: id2, prefix: external_exports.string().default(""), expiration: time4, createdAt: time4, lastSeen: time4 }).transform(
-  (k) => compact({
+  (k) => ({
     id: k.id,
     prefix: k.prefix,
-    expiration: rfc3339ToDate(k.expiration),
-    createdAt: rfc3339ToDate(k.createdAt),
-    lastSeen: rfc3339ToDate(k.lastSeen)
+    ...compact({
+      expiration: rfc3339ToDate(k.expiration),
+      createdAt: rfc3339ToDate(k.createdAt),
+      lastSeen: rfc3339ToDate(k.lastSeen)
+    })
   })
 );
 var restUsers = external_exports.object({ users: external_exports.array(restUser).nullish() }).transform((r) => r.users ?? []);
@@ -74325,7 +74342,7 @@ var restNodeEnvelope = external_exports.object({ node: restNode }).transform((r)
 var restApiKeys = external_exports.object({ apiKeys: external_exports.array(restApiKey).nullish() }).transform((r) => r.apiKeys ?? []);
 var restCreatedApiKey = external_exports.object({ apiKey: external_exports.string().min(1) }).transform((r) => ({ key: r.apiKey }));
 var restPolicy = external_exports.object({ policy: external_exports.string().default(""), updatedAt: time4 }).transform(
-  (p) => compact({ policy: p.policy, updatedAt: rfc3339ToDate(p.updatedAt) })
+  (p) => ({ policy: p.policy, ...compact({ updatedAt: rfc3339ToDate(p.updatedAt) }) })
 );
 var restHealth = external_exports.object({ databaseConnectivity: external_exports.boolean().default(false) });
 var restVersion = external_exports.object({ version: external_exports.string(), commit: external_exports.string().optional() });
@@ -74410,11 +74427,11 @@ var RestTransport = class {
   async call(name, ctx, req = {}) {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path25 = ep.path.replace(
+    const path26 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path25, this.baseUrl);
+    const url2 = new URL(path26, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -74578,8 +74595,8 @@ var RestTransport = class {
   async deletePreAuthKey(id3, ctx) {
     await this.call("deletePreAuthKey", ctx, { query: { id: id3 } });
   }
-  listNodes(userName, ctx) {
-    return this.call("listNodes", ctx, { query: { user: userName } });
+  listNodes(userName2, ctx) {
+    return this.call("listNodes", ctx, { query: { user: userName2 } });
   }
   getNode(id3, ctx) {
     return this.call("getNode", ctx, { params: { id: id3 } });
@@ -74831,9 +74848,9 @@ var CliTransport = class {
     requireFeature(ctx.version, "preAuthKeyDelete", "deleting pre-auth keys");
     await this.run(["preauthkeys", "delete", "-i", id3], anyJson, ctx);
   }
-  listNodes(userName, ctx) {
+  listNodes(userName2, ctx) {
     return this.run(
-      ["nodes", "list", ...userName ? ["-u", userName] : []],
+      ["nodes", "list", ...userName2 ? ["-u", userName2] : []],
       cliList(cliNode),
       ctx
     );
@@ -75398,32 +75415,32 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path25, o2) {
+async function writeHeadscaleConfig(path26, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path25, content, 416);
+  return writeFileAtomic2(path26, content, 416);
 }
-async function writeFileAtomic2(path25, content, mode) {
-  if (!isAbsolute2(path25)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path25)}`, {
+async function writeFileAtomic2(path26, content, mode) {
+  if (!isAbsolute2(path26)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path26)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile6(path25, "utf8"), stat5(path25)]);
+    const [existing, st] = await Promise.all([readFile6(path26, "utf8"), stat5(path26)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod(path25, mode);
+      await chmod(path26, mode);
       return { changed: true };
     }
   } catch (error62) {
     const code2 = error62.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path25}`, error62);
+      throw fsError(`cannot read ${path26}`, error62);
     }
   }
-  const tmp = join8(dirname3(path25), `.${randomBytes3(6).toString("hex")}.tmp`);
+  const tmp = join8(dirname3(path26), `.${randomBytes3(6).toString("hex")}.tmp`);
   try {
-    await mkdir4(dirname3(path25), { recursive: true, mode: 448 });
+    await mkdir4(dirname3(path26), { recursive: true, mode: 448 });
     const fh = await open4(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -75432,10 +75449,10 @@ async function writeFileAtomic2(path25, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename2(tmp, path25);
+    await rename2(tmp, path26);
   } catch (error62) {
     await rm5(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path25}`, error62);
+    throw fsError(`cannot write ${path26}`, error62);
   }
   return { changed: true };
 }
@@ -77342,6 +77359,7 @@ import { setTimeout as sleep12 } from "timers/promises";
 
 // ../../packages/core/src/steps/status.ts
 import { readFile as readFile8 } from "fs/promises";
+import path25 from "path";
 
 // ../../packages/core/src/steps/nodes.ts
 import { access as access9, readFile as readFile7 } from "fs/promises";
@@ -77473,6 +77491,12 @@ async function serverStatus(ctx) {
 }
 
 // ../../packages/core/src/steps/status.ts
+async function extraIgnorePatterns(folder) {
+  const patterns = (text2) => text2.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
+  const ours = new Set(patterns(DEFAULT_STIGNORE));
+  const text = await readFile8(path25.join(folder, ".stignore"), "utf8").catch(() => "");
+  return patterns(text).filter((p) => !ours.has(p));
+}
 var LOGGED = ["mesh-tailscaled", "mesh-syncthing", "mesh-agent"];
 async function meshStatus(ctx, o2 = {}) {
   const checks = [];
@@ -77788,6 +77812,15 @@ async function meshStatus(ctx, o2 = {}) {
       fix: setupCommand
     }
   );
+  const extra2 = await extraIgnorePatterns(ctx.paths.sharedFolder);
+  if (extra2.length > 0) {
+    add({
+      section: "syncthing",
+      name: "stignore",
+      level: "warn",
+      message: `.stignore hides files matching ${extra2.length} pattern(s) beyond Mesh's defaults: ${extra2.slice(0, 5).join(", ")}${extra2.length > 5 ? ", ..." : ""} (they never sync)`
+    });
+  }
   let conflicts = [];
   try {
     conflicts = (await findConflicts(ctx.paths.sharedFolder)).map((c3) => c3.relativePath);
@@ -78063,9 +78096,9 @@ async function createJoinKey(ctx, o2 = {}) {
 }
 async function saveJoinKey(ctx, key, file2) {
   const { mkdir: mkdir7, writeFile: writeFile5, chmod: chmod2 } = await import("fs/promises");
-  const path25 = await import("path");
-  const target = file2 ?? path25.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir7(path25.dirname(target), { recursive: true, mode: 448 });
+  const path26 = await import("path");
+  const target = file2 ?? path26.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir7(path26.dirname(target), { recursive: true, mode: 448 });
   await writeFile5(target, `${key.key}
 `, { mode: 384 });
   await chmod2(target, 384);
@@ -78451,8 +78484,8 @@ function loadSpec(proto2) {
   if (!stateDir) return void 0;
   const binaries = {};
   for (const name of ["tailscale", "tailscaled", "syncthing"]) {
-    const path25 = proto2.getState(`${name}-bin`);
-    if (path25) binaries[name] = path25;
+    const path26 = proto2.getState(`${name}-bin`);
+    if (path26) binaries[name] = path26;
   }
   const daemonPrefix = loadPrefix(proto2.getState("daemon-prefix"));
   return {

@@ -908,6 +908,24 @@ describeLab('mesh CLI in the lab', () => {
     }
   }, 60_000);
 
+  it('an .stignore that hides files beyond the defaults is named', async () => {
+    const file = path.join(sharedFolder(lab.host('wsl')), '.stignore');
+    const original = await readFile(file, 'utf8');
+    try {
+      await writeFile(file, `${original}private/\n*.key\n`);
+      const r = await mesh(lab, 'wsl', ['status', '--json']);
+      const warn = (r.json as { checks: Check[] }).checks.find((c) => c.name === 'stignore');
+      expect(warn?.level).toBe('warn');
+      expect(warn?.message).toContain('private/, *.key');
+    } finally {
+      await writeFile(file, original);
+    }
+    const again = await mesh(lab, 'wsl', ['status', '--json']);
+    expect((again.json as { checks: Check[] }).checks.some((c) => c.name === 'stignore')).toBe(
+      false,
+    );
+  }, 60_000);
+
   it('a server not set up yet: every fix names a server command', async () => {
     const r = await mesh(lab, 'outside', ['status', '--json'], {
       env: { MESH_SERVER_HOSTNAMES: 'outside' },

@@ -18,14 +18,14 @@ const PLANS: Record<MeshRole | 'unknown', PortPlan> = {
   server: { syncthingGui: 8384, syncthingSync: 22000, ssh: 22, headscale: 8080 },
   wsl2: { syncthingGui: 8385, syncthingSync: 22001, ssh: 2222, headscale: 8080 },
   windows: { syncthingGui: 8386, syncthingSync: 22002, ssh: 22, headscale: 8080 },
-  // The earlier tool gave a host of unknown role Syncthing's defaults.
+  // A host of unknown role gets Syncthing's own defaults, like a stock install.
   unknown: { syncthingGui: 8384, syncthingSync: 22000, ssh: 22, headscale: 8080 },
 };
 
 /** UDP port of Syncthing's local discovery (it has a Windows firewall rule). */
 export const SYNCTHING_DISCOVERY_PORT = 21027;
 
-/** The port plan of a role, as the earlier tool laid it out (`unknown` gets 8384/22000). */
+/** The port plan of a role: the ports existing installs already use (`unknown` gets 8384/22000). */
 export function portPlan(role: MeshRole | 'unknown'): PortPlan {
   return { ...PLANS[role] };
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { tcpListens, WSL2_SSH_PORT } from '@mesh/platform';
 import { findConflicts } from '@mesh/syncthing-client';
 import { LocalApiClient } from '@mesh/tailscale';
@@ -8,7 +9,7 @@ import { toMeshError } from '../map-error.js';
 import { VOUCH_PORT } from '../trust/protocol.js';
 import { agentStatus } from './agent.js';
 import type { AgentState } from './agent-state.js';
-import { SHARED_FOLDER_ID } from './constants.js';
+import { DEFAULT_STIGNORE, SHARED_FOLDER_ID } from './constants.js';
 import { type ServerStatus, serverStatus } from './nodes.js';
 import { classifyDevices } from './peer.js';
 import { reachPeers } from './reach.js';
@@ -17,6 +18,18 @@ import { HEADSCALE_DOWN_FIX } from './server.js';
 import { controlServerAnswers, controlServerUrl, nodeStanding } from './standing.js';
 import { connectSyncthing, syncthingAnswers } from './syncthing.js';
 import { tailnetStatus } from './tailscale.js';
+
+/** The pattern lines of the shared folder's `.stignore` that Mesh did not write. */
+async function extraIgnorePatterns(folder: string): Promise<string[]> {
+  const patterns = (text: string) =>
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('//'));
+  const ours = new Set(patterns(DEFAULT_STIGNORE));
+  const text = await readFile(path.join(folder, '.stignore'), 'utf8').catch(() => '');
+  return patterns(text).filter((p) => !ours.has(p));
+}
 
 /** The services whose logs status points to (Headscale too on the server). */
 const LOGGED = ['mesh-tailscaled', 'mesh-syncthing', 'mesh-agent'];
@@ -452,6 +465,17 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
           fix: setupCommand,
         },
   );
+
+  // Ignore patterns beyond Mesh's own: files matching them never sync, without a word.
+  const extra = await extraIgnorePatterns(ctx.paths.sharedFolder);
+  if (extra.length > 0) {
+    add({
+      section: 'syncthing',
+      name: 'stignore',
+      level: 'warn',
+      message: `.stignore hides files matching ${extra.length} pattern(s) beyond Mesh's defaults: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''} (they never sync)`,
+    });
+  }
 
   // Conflicts.
   let conflicts: string[] = [];

@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import type { ApiKey, Node, PreAuthKey, User } from '../types.js';
-import { compact, effectiveTags, pbTimeToDate, registerMethod } from './common.js';
+import { compact, effectiveTags, pbTimeToDate, registerMethod, userName } from './common.js';
 
 const id = z.union([z.number(), z.string()]).transform(String);
 const time = z.object({ seconds: z.number().optional(), nanos: z.number().optional() }).nullish();
@@ -15,7 +15,7 @@ const strings = z.array(z.string()).nullish();
 export const cliUser = z
   .object({
     id,
-    name: z.string().default(''),
+    name: userName,
     created_at: time,
     display_name: z.string().optional(),
     email: z.string().optional(),
@@ -24,17 +24,18 @@ export const cliUser = z
     profile_pic_url: z.string().optional(),
   })
   .transform(
-    (u): User =>
-      compact({
-        id: u.id,
-        name: u.name,
+    (u): User => ({
+      id: u.id,
+      name: u.name,
+      ...compact({
         displayName: u.display_name,
         email: u.email,
         provider: u.provider,
         providerId: u.provider_id,
         profilePicUrl: u.profile_pic_url,
         createdAt: pbTimeToDate(u.created_at),
-      }) as User,
+      }),
+    }),
   );
 
 export const cliPreAuthKey = z
@@ -50,18 +51,19 @@ export const cliPreAuthKey = z
     acl_tags: strings,
   })
   .transform(
-    (k): PreAuthKey =>
-      compact({
-        id: k.id ?? '',
-        key: k.key,
+    (k): PreAuthKey => ({
+      id: k.id ?? '',
+      key: k.key,
+      reusable: k.reusable,
+      ephemeral: k.ephemeral,
+      used: k.used,
+      aclTags: k.acl_tags ?? [],
+      ...compact({
         user: typeof k.user === 'object' && k.user !== null ? k.user : undefined,
-        reusable: k.reusable,
-        ephemeral: k.ephemeral,
-        used: k.used,
         expiration: pbTimeToDate(k.expiration),
         createdAt: pbTimeToDate(k.created_at),
-        aclTags: k.acl_tags ?? [],
-      }) as PreAuthKey,
+      }),
+    }),
   );
 
 export const cliNode = z
@@ -88,27 +90,28 @@ export const cliNode = z
     valid_tags: strings,
   })
   .transform(
-    (n): Node =>
-      compact({
-        id: n.id,
-        name: n.name,
-        givenName: n.given_name,
+    (n): Node => ({
+      id: n.id,
+      name: n.name,
+      givenName: n.given_name,
+      ipAddresses: n.ip_addresses ?? [],
+      machineKey: n.machine_key,
+      nodeKey: n.node_key,
+      discoKey: n.disco_key,
+      online: n.online,
+      registerMethod: registerMethod(n.register_method),
+      tags: effectiveTags(n.tags, n.forced_tags, n.valid_tags),
+      approvedRoutes: n.approved_routes ?? [],
+      availableRoutes: n.available_routes ?? [],
+      subnetRoutes: n.subnet_routes ?? [],
+      ...compact({
         user: n.user ?? undefined,
-        ipAddresses: n.ip_addresses ?? [],
-        machineKey: n.machine_key,
-        nodeKey: n.node_key,
-        discoKey: n.disco_key,
-        online: n.online,
         lastSeen: pbTimeToDate(n.last_seen),
         expiry: pbTimeToDate(n.expiry),
         createdAt: pbTimeToDate(n.created_at),
-        registerMethod: registerMethod(n.register_method),
-        tags: effectiveTags(n.tags, n.forced_tags, n.valid_tags),
-        approvedRoutes: n.approved_routes ?? [],
-        availableRoutes: n.available_routes ?? [],
-        subnetRoutes: n.subnet_routes ?? [],
         preAuthKey: n.pre_auth_key ?? undefined,
-      }) as Node,
+      }),
+    }),
   );
 
 export const cliApiKey = z
@@ -120,14 +123,15 @@ export const cliApiKey = z
     last_seen: time,
   })
   .transform(
-    (k): ApiKey =>
-      compact({
-        id: k.id,
-        prefix: k.prefix,
+    (k): ApiKey => ({
+      id: k.id,
+      prefix: k.prefix,
+      ...compact({
         expiration: pbTimeToDate(k.expiration),
         createdAt: pbTimeToDate(k.created_at),
         lastSeen: pbTimeToDate(k.last_seen),
-      }) as ApiKey,
+      }),
+    }),
   );
 
 /** Lists print `null` when empty. */

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { RegisterMethod } from '../types.js';
 
 /** Go's zero time (0001-01-01T00:00:00Z) in Unix seconds: means "not set". */
@@ -20,6 +21,14 @@ export function pbTimeToDate(
   return new Date(seconds * 1000 + Math.floor((value.nanos ?? 0) / 1e6));
 }
 
+/**
+ * A user's name. Mesh finds users by name, and a user without one is a malformed answer:
+ * better a validation error naming the field than a `User` whose `name` is missing.
+ */
+export const userName = z
+  .string({ error: 'a user needs a name' })
+  .min(1, { error: 'a user needs a name' });
+
 const METHODS: RegisterMethod[] = ['unspecified', 'authKey', 'cli', 'oidc'];
 
 /** Register method from the CLI's enum number or REST's `REGISTER_METHOD_*` name. */
@@ -37,11 +46,17 @@ export function registerMethod(value: number | string | undefined): RegisterMeth
   }
 }
 
-/** Drops undefined and empty-string values so both transports yield identical objects. */
-export function compact<T extends object>(value: T): T {
+/** `T` with every property optional and never `undefined` (what {@link compact} returns). */
+export type Compacted<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
+
+/**
+ * Drops undefined and empty-string values so both transports yield identical objects. For
+ * optional fields only: required ones are set directly, so a missing value is never hidden.
+ */
+export function compact<T extends object>(value: T): Compacted<T> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== '') out[k] = v;
-  return out as T;
+  return out as Compacted<T>;
 }
 
 /** Effective tags: flat `tags` (0.28+), or forced ∪ valid tags (<= 0.27). */

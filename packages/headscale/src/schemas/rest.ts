@@ -4,8 +4,8 @@
  */
 
 import { z } from 'zod';
-import type { ApiKey, Node, PreAuthKey, User } from '../types.js';
-import { compact, effectiveTags, registerMethod, rfc3339ToDate } from './common.js';
+import type { ApiKey, Node, Policy, PreAuthKey, User } from '../types.js';
+import { compact, effectiveTags, registerMethod, rfc3339ToDate, userName } from './common.js';
 
 const id = z.union([z.string(), z.number()]).transform(String);
 const time = z.string().nullish();
@@ -14,7 +14,7 @@ const strings = z.array(z.string()).nullish();
 export const restUser = z
   .object({
     id,
-    name: z.string().default(''),
+    name: userName,
     createdAt: time,
     displayName: z.string().nullish(),
     email: z.string().nullish(),
@@ -23,17 +23,18 @@ export const restUser = z
     profilePicUrl: z.string().nullish(),
   })
   .transform(
-    (u): User =>
-      compact({
-        id: u.id,
-        name: u.name,
+    (u): User => ({
+      id: u.id,
+      name: u.name,
+      ...compact({
         displayName: u.displayName ?? undefined,
         email: u.email ?? undefined,
         provider: u.provider ?? undefined,
         providerId: u.providerId ?? undefined,
         profilePicUrl: u.profilePicUrl ?? undefined,
         createdAt: rfc3339ToDate(u.createdAt),
-      }) as User,
+      }),
+    }),
   );
 
 export const restPreAuthKey = z
@@ -50,18 +51,19 @@ export const restPreAuthKey = z
     aclTags: strings,
   })
   .transform(
-    (k): PreAuthKey =>
-      compact({
-        id: k.id ?? '',
-        key: k.key,
+    (k): PreAuthKey => ({
+      id: k.id ?? '',
+      key: k.key,
+      reusable: k.reusable,
+      ephemeral: k.ephemeral,
+      used: k.used,
+      aclTags: k.aclTags ?? [],
+      ...compact({
         user: typeof k.user === 'object' && k.user !== null ? k.user : undefined,
-        reusable: k.reusable,
-        ephemeral: k.ephemeral,
-        used: k.used,
         expiration: rfc3339ToDate(k.expiration),
         createdAt: rfc3339ToDate(k.createdAt),
-        aclTags: k.aclTags ?? [],
-      }) as PreAuthKey,
+      }),
+    }),
   );
 
 export const restNode = z
@@ -88,40 +90,42 @@ export const restNode = z
     validTags: strings,
   })
   .transform(
-    (n): Node =>
-      compact({
-        id: n.id,
-        name: n.name,
-        givenName: n.givenName,
+    (n): Node => ({
+      id: n.id,
+      name: n.name,
+      givenName: n.givenName,
+      ipAddresses: n.ipAddresses ?? [],
+      machineKey: n.machineKey,
+      nodeKey: n.nodeKey,
+      discoKey: n.discoKey,
+      online: n.online,
+      registerMethod: registerMethod(n.registerMethod),
+      tags: effectiveTags(n.tags, n.forcedTags, n.validTags),
+      approvedRoutes: n.approvedRoutes ?? [],
+      availableRoutes: n.availableRoutes ?? [],
+      subnetRoutes: n.subnetRoutes ?? [],
+      ...compact({
         user: n.user ?? undefined,
-        ipAddresses: n.ipAddresses ?? [],
-        machineKey: n.machineKey,
-        nodeKey: n.nodeKey,
-        discoKey: n.discoKey,
-        online: n.online,
         lastSeen: rfc3339ToDate(n.lastSeen),
         expiry: rfc3339ToDate(n.expiry),
         createdAt: rfc3339ToDate(n.createdAt),
-        registerMethod: registerMethod(n.registerMethod),
-        tags: effectiveTags(n.tags, n.forcedTags, n.validTags),
-        approvedRoutes: n.approvedRoutes ?? [],
-        availableRoutes: n.availableRoutes ?? [],
-        subnetRoutes: n.subnetRoutes ?? [],
         preAuthKey: n.preAuthKey ?? undefined,
-      }) as Node,
+      }),
+    }),
   );
 
 export const restApiKey = z
   .object({ id, prefix: z.string().default(''), expiration: time, createdAt: time, lastSeen: time })
   .transform(
-    (k): ApiKey =>
-      compact({
-        id: k.id,
-        prefix: k.prefix,
+    (k): ApiKey => ({
+      id: k.id,
+      prefix: k.prefix,
+      ...compact({
         expiration: rfc3339ToDate(k.expiration),
         createdAt: rfc3339ToDate(k.createdAt),
         lastSeen: rfc3339ToDate(k.lastSeen),
-      }) as ApiKey,
+      }),
+    }),
   );
 
 export const restUsers = z
@@ -144,13 +148,11 @@ export const restApiKeys = z
 export const restCreatedApiKey = z
   .object({ apiKey: z.string().min(1) })
   .transform((r) => ({ key: r.apiKey }));
-export const restPolicy = z.object({ policy: z.string().default(''), updatedAt: time }).transform(
-  (p) =>
-    compact({ policy: p.policy, updatedAt: rfc3339ToDate(p.updatedAt) }) as {
-      policy: string;
-      updatedAt?: Date;
-    },
-);
+export const restPolicy = z
+  .object({ policy: z.string().default(''), updatedAt: time })
+  .transform(
+    (p): Policy => ({ policy: p.policy, ...compact({ updatedAt: rfc3339ToDate(p.updatedAt) }) }),
+  );
 export const restHealth = z.object({ databaseConnectivity: z.boolean().default(false) });
 export const restVersion = z.object({ version: z.string(), commit: z.string().optional() });
 export const restEmpty = z.unknown();

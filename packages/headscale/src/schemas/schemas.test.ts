@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { must } from '../../test/must.js';
-import { cliList, cliNode, cliPreAuthKey } from './cli.js';
-import { restNodes, restPreAuthKeyEnvelope } from './rest.js';
+import { cliList, cliNode, cliPreAuthKey, cliUser } from './cli.js';
+import { restNodes, restPreAuthKeyEnvelope, restUser, restUsers } from './rest.js';
 
 // Captured from headscale 0.29.2 (`nodes list -o json` and GET /api/v1/node) for the same node.
 const cliOut = [
@@ -91,5 +91,41 @@ describe('wire schemas', () => {
   });
   it('rejects answers of the wrong shape', () => {
     expect(restNodes.safeParse({ nodes: [{ name: 1 }] }).success).toBe(false);
+  });
+  describe('a user without a name', () => {
+    // The CLI omits an empty name; REST sends "".
+    it('is rejected from the CLI, alone or as a node owner', () => {
+      const alone = cliUser.safeParse({ id: 3, created_at: { seconds: 1795700272 } });
+      expect(alone.success).toBe(false);
+      expect(alone.error?.issues).toMatchObject([
+        { path: ['name'], message: 'a user needs a name' },
+      ]);
+      expect(cliUser.safeParse({ id: 3, name: '' }).success).toBe(false);
+      const node = cliList(cliNode).safeParse([{ ...cliOut[0], user: { id: 1 } }]);
+      expect(node.success).toBe(false);
+      expect(node.error?.issues[0]?.path).toEqual([0, 'user', 'name']);
+    });
+    it('is rejected from REST, alone, in a list or as a node owner', () => {
+      const alone = restUser.safeParse({ id: '3', name: '', email: 'a@example.com' });
+      expect(alone.success).toBe(false);
+      expect(alone.error?.issues).toMatchObject([
+        { path: ['name'], message: 'a user needs a name' },
+      ]);
+      expect(restUser.safeParse({ id: '3' }).success).toBe(false);
+      expect(
+        restUsers.safeParse({ users: [{ id: '1', name: 'alice' }, { id: '2' }] }).success,
+      ).toBe(false);
+      const node = restNodes.safeParse({
+        nodes: [{ ...restOut.nodes[0], user: { id: '1', name: '', email: 'alice@example.com' } }],
+      });
+      expect(node.success).toBe(false);
+      expect(node.error?.issues[0]?.path).toEqual(['nodes', 0, 'user', 'name']);
+    });
+    it('still parses a named user, keeping only the fields that are set', () => {
+      expect(restUser.parse({ id: 3, name: 'bob', email: '', displayName: null })).toEqual({
+        id: '3',
+        name: 'bob',
+      });
+    });
   });
 });

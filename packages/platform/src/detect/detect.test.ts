@@ -142,7 +142,7 @@ describe('pieces', () => {
     });
   });
 
-  it('detectRole follows the earlier tool', () => {
+  it('detectRole: the server list first, then the OS type decides', () => {
     const lists = { server: ['hub'], wsl2: ['pc'], windows: ['pc'] };
     expect(detectRole({ hostname: 'HUB', osType: 'ubuntu', hostnames: lists })).toBe('server');
     expect(detectRole({ hostname: 'pc', osType: 'windows', hostnames: lists })).toBe('windows');

@@ -6,7 +6,10 @@ import { type PortPlan, portPlan } from '../ports.js';
 import { type OsRelease, parseOsRelease } from './os-release.js';
 import { type DetectedRole, detectRole, parseHostnameList } from './role.js';
 
-/** The earlier tool's OS types: any WSL is `wsl2`, any other Linux `ubuntu` (kept for parity). */
+/**
+ * Coarse OS types: any WSL is `wsl2`, any other Linux `ubuntu`. Role detection and the port plan
+ * key on these values, so they stay this coarse.
+ */
 export type OsType = 'ubuntu' | 'wsl2' | 'windows' | 'macos' | 'unknown';
 
 /** What Mesh knows about WSL when running inside it. */
@@ -25,7 +28,7 @@ export interface WslInfo {
 export interface PlatformInfo {
   /** The family: `linux` (including WSL), `windows`, `macos`, or `unknown`. */
   os: 'linux' | 'windows' | 'macos' | 'unknown';
-  /** The earlier tool's OS type (WSL checked first). */
+  /** The coarse {@link OsType} (WSL checked first). */
   osType: OsType;
   /** os-release of a Linux (or WSL) host. */
   distro?: OsRelease;
@@ -121,8 +124,8 @@ function osFamily(platform: NodeJS.Platform): PlatformInfo['os'] {
 }
 
 /**
- * Detects OS, distro, WSL, systemd, role and port plan. WSL is checked first, as the earlier tool
- * did, so a WSL distro is `wsl2` whatever its os-release says.
+ * Detects OS, distro, WSL, systemd, role and port plan. WSL is checked first, so a WSL distro is
+ * `wsl2` whatever its os-release says.
  */
 export async function detectPlatform(options: DetectOptions = {}): Promise<PlatformInfo> {
   const env = options.env ?? process.env;

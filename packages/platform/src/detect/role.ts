@@ -20,7 +20,7 @@ export function parseHostnameList(value: string | undefined): string[] {
 }
 
 /**
- * The machine's role, exactly as the earlier tool decided it (0.2.0+):
+ * The machine's role, by fixed rules the `MESH_*_HOSTNAMES` lists of existing installs rely on:
  * 1. the lower-cased hostname in the server list → `server`;
  * 2. in the WSL2 or Windows list → the OS type decides, because both sides of one PC share a
  *    hostname (`wsl2` on WSL, `windows` on Windows);
@@ -33,7 +33,7 @@ export function detectRole(input: {
 }): DetectedRole {
   const host = input.hostname.trim().toLowerCase();
   if (input.hostnames.server.includes(host)) return 'server';
-  // Steps 2 and 3 give the same answer; step 2 is kept separate to mirror the original's order.
+  // Steps 2 and 3 give the same answer; step 2 is kept separate so the code follows the list above.
   if (input.hostnames.wsl2.includes(host) || input.hostnames.windows.includes(host)) {
     if (input.osType === 'wsl2') return 'wsl2';
     if (input.osType === 'windows') return 'windows';

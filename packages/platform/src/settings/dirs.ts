@@ -29,7 +29,7 @@ function homeOf(options: DirsOptions, win: boolean): string {
 
 /**
  * Config and state directories per OS:
- * - Linux: `$XDG_CONFIG_HOME/mesh` (`~/.config/mesh`, the earlier tool's directory) and
+ * - Linux: `$XDG_CONFIG_HOME/mesh` (`~/.config/mesh`, where existing installs keep their files) and
  *   `$XDG_STATE_HOME/mesh` (`~/.local/state/mesh`);
  * - Windows: `%APPDATA%\mesh` and `%LOCALAPPDATA%\mesh`;
  * - macOS: `~/Library/Preferences/mesh` and `~/Library/Application Support/mesh`.
@@ -63,7 +63,7 @@ export function meshDirs(options: DirsOptions = {}): MeshDirs {
   };
 }
 
-/** File name of the saved server URL, as the earlier tool named it. */
+/** File name of the saved server URL: the name existing installs already use. */
 export const SERVER_URL_FILE = 'headscale-server';
 
 export interface ServerUrlFileOptions extends DirsOptions {
@@ -81,7 +81,7 @@ function ownFile(options: ServerUrlFileOptions): string {
 
 function candidates(options: ServerUrlFileOptions): string[] {
   const own = ownFile(options);
-  // The earlier tool used ~/.config/mesh everywhere; read it too so old installs keep working.
+  // Older installs kept ~/.config/mesh on every OS; read it too so they keep working.
   const legacy = path.posix.join(homeOf(options, false), '.config', 'mesh', SERVER_URL_FILE);
   return own === legacy || (options.platform ?? process.platform) === 'win32'
     ? [own]
@@ -128,7 +128,7 @@ export type ServerUrlSource = 'option' | 'MESH_SERVER_URL' | 'HEADSCALE_SERVER' 
 
 /**
  * Resolves the server URL in one documented order: explicit option (`--server`), then
- * `MESH_SERVER_URL`, then the shell era's `HEADSCALE_SERVER`, then the saved file. There is no
+ * `MESH_SERVER_URL`, then the older `HEADSCALE_SERVER`, then the saved file. There is no
  * built-in default.
  */
 export async function resolveServerUrl(

@@ -134,7 +134,7 @@ describe('dirs and the saved server URL', () => {
     });
   });
 
-  it('macOS falls back to the earlier tool’s ~/.config/mesh file', async () => {
+  it('macOS falls back to the ~/.config/mesh file of older installs', async () => {
     const o = { root: dir, platform: 'darwin' as const, env: {}, home: '/Users/u' };
     await mkdir(path.join(dir, 'Users/u/.config/mesh'), { recursive: true });
     await writeFile(

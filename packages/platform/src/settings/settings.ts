@@ -5,7 +5,7 @@ import { parseHostnameList } from '../detect/role.js';
 import { PlatformConfigError } from '../errors.js';
 import { readIfExists } from '../internal/atomic-file.js';
 
-/** Mesh's settings (reference §3.1), from the environment and `.env`. */
+/** Mesh's settings, from the environment and `.env`. */
 export interface MeshSettings {
   /** `MESH_SERVER_HOSTNAMES`, lower-cased. */
   serverHostnames: string[];
@@ -25,7 +25,7 @@ export interface MeshSettings {
   agentForgetAfterS: number;
   /** `MESH_AGENT_RECHECK_AFTER`, in seconds: how long no peer may answer before the agent restarts tailscaled to learn this node's standing anew. @default 60 */
   agentRecheckAfterS: number;
-  /** `HEADSCALE_SERVER`: the shell era's server URL override. */
+  /** `HEADSCALE_SERVER`: an older server URL override, still read so existing setups work. */
   headscaleServer?: string;
   /** `LOCALAPPDATA` (Windows): where Syncthing's config lives. */
   localAppData?: string;
@@ -93,11 +93,14 @@ export interface LoadSettingsOptions {
   dir?: string;
   /** An explicit `.env` file; overrides `dir`. */
   envFile?: string;
-  /** The process environment; it wins over `.env`, as python-dotenv did. @default process.env */
+  /**
+   * The process environment; it wins over `.env`, so a variable set for one run overrides the
+   * file. @default process.env
+   */
   env?: Record<string, string | undefined>;
 }
 
-/** Finds the `.env` in `dir` or its parent directory, as the earlier tool looked for it. */
+/** Finds the `.env` in `dir` or its parent directory, where existing installs keep it. */
 export async function findEnvFile(dir: string): Promise<string | undefined> {
   for (const candidate of [path.join(dir, '.env'), path.join(path.dirname(dir), '.env')]) {
     if ((await readIfExists(candidate)) !== undefined) return candidate;

@@ -25,14 +25,20 @@ export interface WindowsAction {
 
 // ---------------------------------------------------------------- firewall
 
-/** An inbound Allow rule, matched by display name as the earlier tool did. */
+/**
+ * An inbound Allow rule, matched by display name so a rule an existing install already created is
+ * found and corrected, not duplicated.
+ */
 export interface FirewallRule {
   displayName: string;
   protocol: 'TCP' | 'UDP';
   port: number;
 }
 
-/** The earlier tool's four rules (reference §12.5), with ports from the port plan. */
+/**
+ * The four rules a Mesh PC needs (SSH into WSL2, Syncthing sync on Windows and WSL2, Syncthing
+ * discovery), with ports from the port plan.
+ */
 export function defaultFirewallRules(): FirewallRule[] {
   return [
     { displayName: 'WSL2 SSH', protocol: 'TCP', port: portPlan('wsl2').ssh },
@@ -66,12 +72,12 @@ export function firewallRuleAction(rule: FirewallRule): WindowsAction {
 
 // ---------------------------------------------------------------- scheduled task
 
-/** Name of the task that starts WSL2 at logon, as the earlier tool named it. */
+/** Name of the task that starts WSL2 at logon: the name existing installs already use. */
 export const WSL_TASK_NAME = 'Start WSL2';
 const WSL_TASK_DESCRIPTION = 'Starts WSL2 at login for SSH and Syncthing services';
 
 export interface WslAutoStartIntent {
-  /** The distro to start (first line of `wsl -l -q` in the earlier tool). */
+  /** The distro to start, e.g. the first line of `wsl -l -q` (see {@link parseWslList}). */
   distro: string;
   /** The user whose logon triggers it. @default $env:USERNAME (the user running the command) */
   user?: string;
@@ -236,7 +242,10 @@ export const WINGET_IDS = {
   syncthing: 'Syncthing.Syncthing',
 } as const;
 
-/** `winget install` exactly as the earlier tool ran it (`--source winget` avoids msstore's certificate error over SSH). */
+/**
+ * `winget install`, silent and with the agreements accepted so it runs unattended
+ * (`--source winget` avoids msstore's certificate error over SSH).
+ */
 export function wingetInstallCommand(id: string): Command {
   return {
     file: 'winget.exe',
@@ -284,7 +293,9 @@ export function wingetPackageAction(id: string): WindowsAction {
 
 // ---------------------------------------------------------------- Tailscale registry + env file
 
-/** Where the earlier tool put Tailscale's unattended-login values (legacy policy key, still read). */
+/**
+ * Where Mesh puts Tailscale's unattended-login values (a legacy policy key Tailscale still reads).
+ */
 export const TAILSCALE_REGISTRY_KEY = 'HKLM:\\SOFTWARE\\Tailscale IPN';
 /** tailscaled's environment file on Windows, read when the service starts. */
 export const TAILSCALED_ENV_FILE = 'C:\\ProgramData\\Tailscale\\tailscaled-env.txt';
@@ -375,7 +386,7 @@ export function tailscaleWindowsActions(intent: TailscaleWindowsIntent): Windows
 export interface WindowsIntent {
   /** winget ids to install. @default [] */
   install?: string[];
-  /** Firewall rules; `true` means the earlier tool's four. @default false */
+  /** Firewall rules; `true` means the four of {@link defaultFirewallRules}. @default false */
   firewall?: boolean | FirewallRule[];
   /** The `Start WSL2` logon task. */
   wslAutoStart?: WslAutoStartIntent;

@@ -20,7 +20,7 @@ const ps = (script: string) => ({
 });
 
 describe('Windows actions: exact commands', () => {
-  it('the four firewall rules of the earlier tool', () => {
+  it('the four default firewall rules', () => {
     expect(defaultFirewallRules()).toEqual([
       { displayName: 'WSL2 SSH', protocol: 'TCP', port: 2222 },
       { displayName: 'Syncthing Windows', protocol: 'TCP', port: 22002 },
@@ -172,7 +172,7 @@ describe('Windows actions: exact commands', () => {
     expect(a.script.test).toContain("$_.Execute -eq 'C:\\Tools\\mesh.exe''; calc'");
   });
 
-  it('winget: list, then install with the earlier flags', () => {
+  it('winget: list, then install silently from the winget source', () => {
     const a = wingetPackageAction('Tailscale.Tailscale');
     expect(a.check).toEqual({
       file: 'winget.exe',

@@ -45,8 +45,8 @@ export async function windowsTempDir(options: InteropOptions = {}): Promise<stri
 }
 
 /**
- * The argv that runs a script file elevated (UAC prompt) and waits for it, as the earlier tool did
- * from WSL2: `Start-Process powershell.exe -Verb RunAs -Wait -PassThru` with
+ * The argv that runs a script file elevated (UAC prompt) from WSL2 and waits for it:
+ * `Start-Process powershell.exe -Verb RunAs -Wait -PassThru` with
  * `-NoProfile -ExecutionPolicy Bypass -File <script> -LogFile <log>`; the outer process exits with
  * the elevated script's exit code.
  */
