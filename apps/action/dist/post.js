@@ -14778,7 +14778,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module) {
     "use strict";
-    var { writeFile: writeFile5, readFile: readFile9, mkdir: mkdir7 } = __require("fs/promises");
+    var { writeFile: writeFile5, readFile: readFile10, mkdir: mkdir7 } = __require("fs/promises");
     var { dirname: dirname6, resolve: resolve3 } = __require("path");
     var { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = __require("timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
@@ -14980,7 +14980,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile9(resolve3(path26), "utf8");
+          const data = await readFile10(resolve3(path26), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -77357,12 +77357,129 @@ async function clientSetup(ctx, o2) {
 // ../../packages/core/src/steps/doctor.ts
 import { setTimeout as sleep12 } from "timers/promises";
 
-// ../../packages/core/src/steps/status.ts
-import { readFile as readFile8 } from "fs/promises";
+// ../../packages/core/src/steps/status/configuration.ts
+import { readFile as readFile7 } from "fs/promises";
 import path25 from "path";
+async function extraIgnorePatterns(folder) {
+  const patterns = (text2) => text2.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
+  const ours = new Set(patterns(DEFAULT_STIGNORE));
+  const text = await readFile7(path25.join(folder, ".stignore"), "utf8").catch(() => "");
+  return patterns(text).filter((p) => !ours.has(p));
+}
+async function configurationSection(ctx, setupCommand) {
+  const checks = [];
+  const add = (c3) => checks.push(c3);
+  const serverUrl2 = await controlServerUrl(ctx);
+  if (serverUrl2 && ctx.role !== "server") {
+    const up = await controlServerAnswers(serverUrl2);
+    add(
+      up ? {
+        section: "headscale",
+        name: "reachable",
+        level: "ok",
+        message: `Headscale at ${serverUrl2} answers`
+      } : {
+        section: "headscale",
+        name: "reachable",
+        level: "fail",
+        message: `Headscale at ${serverUrl2} does not answer: machines cannot join or change; existing paths keep working for a while`,
+        fix: "on the server: mesh server status (sudo systemctl restart headscale)"
+      }
+    );
+  }
+  add(
+    serverUrl2 ? {
+      section: "configuration",
+      name: "server",
+      level: "ok",
+      message: `Headscale server: ${serverUrl2}`
+    } : {
+      section: "configuration",
+      name: "server",
+      level: "fail",
+      message: "No Headscale server configured",
+      fix: setupCommand
+    }
+  );
+  const extra2 = await extraIgnorePatterns(ctx.paths.sharedFolder);
+  if (extra2.length > 0) {
+    add({
+      section: "syncthing",
+      name: "stignore",
+      level: "warn",
+      message: `.stignore hides files matching ${extra2.length} pattern(s) beyond Mesh's defaults: ${extra2.slice(0, 5).join(", ")}${extra2.length > 5 ? ", ..." : ""} (they never sync)`
+    });
+  }
+  let conflicts = [];
+  try {
+    conflicts = (await findConflicts(ctx.paths.sharedFolder)).map((c3) => c3.relativePath);
+  } catch {
+  }
+  if (conflicts.length > 0) {
+    add({
+      section: "conflicts",
+      name: "conflicts",
+      level: "warn",
+      message: `${conflicts.length} conflict file(s) in ${ctx.paths.sharedFolder}`,
+      fix: "mesh conflicts lists them; keep the right version, delete the copy"
+    });
+  }
+  return { checks, serverUrl: serverUrl2, conflicts };
+}
+
+// ../../packages/core/src/steps/status/environment.ts
+var LOGGED = ["mesh-tailscaled", "mesh-syncthing", "mesh-agent"];
+async function environmentSection(ctx) {
+  const checks = [];
+  const add = (c3) => checks.push(c3);
+  const env = {
+    hostname: ctx.hostname,
+    osType: ctx.platform.osType,
+    role: ctx.role,
+    syncthingHome: ctx.paths.syncthingHome,
+    sharedFolder: ctx.paths.sharedFolder
+  };
+  if (ctx.role === "unknown") {
+    add({
+      section: "environment",
+      name: "role",
+      level: "info",
+      message: "Role is unknown: default ports 8384/22000",
+      fix: "set MESH_SERVER_HOSTNAMES / MESH_WSL2_HOSTNAMES / MESH_WINDOWS_HOSTNAMES"
+    });
+  }
+  const manager = await serviceManager(ctx).catch(() => void 0);
+  if (manager) {
+    const names = ctx.role === "server" ? ["headscale", ...LOGGED] : LOGGED;
+    add({
+      section: "environment",
+      name: "logs",
+      level: "info",
+      message: manager.kind === "systemd" ? `Logs: ${names.map((n2) => `journalctl -u ${n2}`).join(", ")}` : `Logs: ${servicesDir(ctx)}/{${names.map((n2) => n2 === "headscale" ? "mesh-headscale" : n2).join(",")}}.log`
+    });
+  }
+  if (ctx.platform.wsl) {
+    const up = await tcpListens(WSL2_SSH_PORT);
+    add(
+      up ? {
+        section: "environment",
+        name: "sshd",
+        level: "ok",
+        message: `sshd listens on port ${WSL2_SSH_PORT}`
+      } : {
+        section: "environment",
+        name: "sshd",
+        level: "fail",
+        message: `Nothing listens on port ${WSL2_SSH_PORT}: ssh -p ${WSL2_SSH_PORT} to this machine fails (sshd stopped, or not restarted since its port changed)`,
+        fix: "mesh doctor --fix (sets the port and restarts sshd)"
+      }
+    );
+  }
+  return { checks, env };
+}
 
 // ../../packages/core/src/steps/nodes.ts
-import { access as access9, readFile as readFile7 } from "fs/promises";
+import { access as access9, readFile as readFile8 } from "fs/promises";
 function summarizeNode(n2) {
   return {
     id: n2.id,
@@ -77388,7 +77505,7 @@ function summarizeKey(k, now = Date.now()) {
 }
 async function serverHeadscale(ctx) {
   const url2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const apiKey = await readFile7(ctx.paths.apiKeyFile, "utf8").then(
+  const apiKey = await readFile8(ctx.paths.apiKeyFile, "utf8").then(
     (t) => t.trim(),
     () => void 0
   );
@@ -77474,77 +77591,28 @@ async function serverStatus(ctx) {
   if (pid === void 0) return result2;
   try {
     const hs = await serverHeadscale(ctx);
-    await hs.health({ timeout: 3e3 });
+    const [, version2, nodes, keys] = await Promise.all([
+      hs.health({ timeout: 3e3 }),
+      hs.version(),
+      hs.nodes.list(),
+      hs.users.get({ name: MESH_USER }).then((user) => hs.preAuthKeys.list({ user: { id: user.id } }))
+    ]);
     result2.healthy = true;
-    result2.version = (await hs.version()).version;
-    result2.nodes = (await hs.nodes.list()).map(summarizeNode);
+    result2.version = version2.version;
+    result2.nodes = nodes.map(summarizeNode);
     result2.online = result2.nodes.filter((n2) => n2.online).length;
     result2.offline = result2.nodes.length - result2.online;
-    const user = await hs.users.get({ name: MESH_USER });
-    result2.keys = (await hs.preAuthKeys.list({ user: { id: user.id } })).map(
-      (k) => summarizeKey(k)
-    );
+    result2.keys = keys.map((k) => summarizeKey(k));
   } catch (error62) {
     throw toMeshError(error62, "reading the server state");
   }
   return result2;
 }
 
-// ../../packages/core/src/steps/status.ts
-async function extraIgnorePatterns(folder) {
-  const patterns = (text2) => text2.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
-  const ours = new Set(patterns(DEFAULT_STIGNORE));
-  const text = await readFile8(path25.join(folder, ".stignore"), "utf8").catch(() => "");
-  return patterns(text).filter((p) => !ours.has(p));
-}
-var LOGGED = ["mesh-tailscaled", "mesh-syncthing", "mesh-agent"];
-async function meshStatus(ctx, o2 = {}) {
+// ../../packages/core/src/steps/status/headscale.ts
+async function headscaleSection(ctx) {
   const checks = [];
   const add = (c3) => checks.push(c3);
-  const env = {
-    hostname: ctx.hostname,
-    osType: ctx.platform.osType,
-    role: ctx.role,
-    syncthingHome: ctx.paths.syncthingHome,
-    sharedFolder: ctx.paths.sharedFolder
-  };
-  if (ctx.role === "unknown") {
-    add({
-      section: "environment",
-      name: "role",
-      level: "info",
-      message: "Role is unknown: default ports 8384/22000",
-      fix: "set MESH_SERVER_HOSTNAMES / MESH_WSL2_HOSTNAMES / MESH_WINDOWS_HOSTNAMES"
-    });
-  }
-  const manager = await serviceManager(ctx).catch(() => void 0);
-  if (manager) {
-    const names = ctx.role === "server" ? ["headscale", ...LOGGED] : LOGGED;
-    add({
-      section: "environment",
-      name: "logs",
-      level: "info",
-      message: manager.kind === "systemd" ? `Logs: ${names.map((n2) => `journalctl -u ${n2}`).join(", ")}` : `Logs: ${servicesDir(ctx)}/{${names.map((n2) => n2 === "headscale" ? "mesh-headscale" : n2).join(",")}}.log`
-    });
-  }
-  const setupCommand = ctx.role === "server" ? "mesh server setup" : "mesh client setup --server URL --key-file FILE";
-  if (ctx.platform.wsl) {
-    const up = await tcpListens(WSL2_SSH_PORT);
-    add(
-      up ? {
-        section: "environment",
-        name: "sshd",
-        level: "ok",
-        message: `sshd listens on port ${WSL2_SSH_PORT}`
-      } : {
-        section: "environment",
-        name: "sshd",
-        level: "fail",
-        message: `Nothing listens on port ${WSL2_SSH_PORT}: ssh -p ${WSL2_SSH_PORT} to this machine fails (sshd stopped, or not restarted since its port changed)`,
-        fix: "mesh doctor --fix (sets the port and restarts sshd)"
-      }
-    );
-  }
   let headscale;
   if (ctx.role === "server") {
     try {
@@ -77586,76 +77654,13 @@ async function meshStatus(ctx, o2 = {}) {
       });
     }
   }
-  const ts = await tailnetStatus(ctx);
-  const tailscale = {
-    running: ts !== void 0,
-    backendState: ts?.backendState,
-    ip: ts?.ips.find((i2) => i2.includes(".")),
-    peers: []
-  };
-  const standing = nodeStanding(ts);
-  if (!ts) {
-    const joined = await joinedBefore(ctx);
-    add({
-      section: "tailscale",
-      name: "daemon",
-      level: "fail",
-      message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`,
-      fix: joined ? "mesh doctor --fix starts it (no key needed)" : setupCommand
-    });
-  } else if (!standing.ok) {
-    add({
-      section: "tailscale",
-      name: standing.state === "Stopped" ? "stopped" : "connected",
-      level: "fail",
-      message: standing.message,
-      fix: standing.fix
-    });
-  } else {
-    add({
-      section: "tailscale",
-      name: "connected",
-      level: "ok",
-      message: `Tailscale is connected, IP: ${tailscale.ip ?? "?"}`
-    });
-    const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
-    try {
-      for (const p of ts.peers) {
-        const ip = p.ips.find((i2) => i2.includes("."));
-        const report = { hostname: p.hostname, ip, online: p.online, path: p.path };
-        if (o2.verbose && p.online && ip) {
-          try {
-            const pong = await api.ping(ip, { type: "disco", timeout: 3e3 });
-            const latency = pong.LatencySeconds;
-            if (latency !== void 0) report.latencyMs = Math.round(latency * 1e4) / 10;
-          } catch {
-          }
-        }
-        tailscale.peers.push(report);
-      }
-    } finally {
-      await api.close();
-    }
-    const reach = await reachPeers(ctx, ts);
-    if (reach.asked > 0 && !reach.answered) {
-      add({
-        section: "tailscale",
-        name: "reach",
-        level: "fail",
-        message: `This node reaches none of its ${reach.asked} online peer(s) over the tailnet: its network is cut, or the control server removed this node`,
-        fix: "check this machine's network; if the server no longer lists this node, join again: mesh server keygen on the server, then mesh client join --key-file FILE"
-      });
-    }
-    const offline = tailscale.peers.filter((p) => !p.online);
-    if (offline.length > 0) {
-      add({
-        section: "tailscale",
-        name: "peers",
-        level: "warn",
-        message: `${offline.length} peer(s) offline: ${offline.map((p) => p.hostname).join(", ")}`
-      });
-    }
-  }
+  return { checks, headscale };
+}
+
+// ../../packages/core/src/steps/status/syncthing.ts
+async function syncthingSection(ctx, setupCommand) {
+  const checks = [];
+  const add = (c3) => checks.push(c3);
   const syncthing = {
     running: false,
     port: ctx.ports.syncthingGui,
@@ -77779,76 +77784,88 @@ async function meshStatus(ctx, o2 = {}) {
     const e = toMeshError(error62);
     add({ section: "syncthing", name: "running", level: "fail", message: e.message, fix: e.hint });
   }
-  const trust = await trustChecks(ctx, add);
-  const serverUrl2 = await controlServerUrl(ctx);
-  if (serverUrl2 && ctx.role !== "server") {
-    const up = await controlServerAnswers(serverUrl2);
-    add(
-      up ? {
-        section: "headscale",
-        name: "reachable",
-        level: "ok",
-        message: `Headscale at ${serverUrl2} answers`
-      } : {
-        section: "headscale",
-        name: "reachable",
-        level: "fail",
-        message: `Headscale at ${serverUrl2} does not answer: machines cannot join or change; existing paths keep working for a while`,
-        fix: "on the server: mesh server status (sudo systemctl restart headscale)"
-      }
-    );
-  }
-  add(
-    serverUrl2 ? {
-      section: "configuration",
-      name: "server",
-      level: "ok",
-      message: `Headscale server: ${serverUrl2}`
-    } : {
-      section: "configuration",
-      name: "server",
-      level: "fail",
-      message: "No Headscale server configured",
-      fix: setupCommand
-    }
-  );
-  const extra2 = await extraIgnorePatterns(ctx.paths.sharedFolder);
-  if (extra2.length > 0) {
-    add({
-      section: "syncthing",
-      name: "stignore",
-      level: "warn",
-      message: `.stignore hides files matching ${extra2.length} pattern(s) beyond Mesh's defaults: ${extra2.slice(0, 5).join(", ")}${extra2.length > 5 ? ", ..." : ""} (they never sync)`
-    });
-  }
-  let conflicts = [];
-  try {
-    conflicts = (await findConflicts(ctx.paths.sharedFolder)).map((c3) => c3.relativePath);
-  } catch {
-  }
-  if (conflicts.length > 0) {
-    add({
-      section: "conflicts",
-      name: "conflicts",
-      level: "warn",
-      message: `${conflicts.length} conflict file(s) in ${ctx.paths.sharedFolder}`,
-      fix: "mesh conflicts lists them; keep the right version, delete the copy"
-    });
-  }
-  const issues = checks.filter((c3) => c3.level === "fail").length;
-  return {
-    healthy: issues === 0,
-    issues,
-    environment: env,
-    tailscale,
-    syncthing,
-    trust,
-    ...headscale ? { headscale } : {},
-    serverUrl: serverUrl2,
-    conflicts,
-    checks
-  };
+  return { checks, syncthing };
 }
+
+// ../../packages/core/src/steps/status/tailscale.ts
+async function tailscaleSection(ctx, o2, setupCommand) {
+  const checks = [];
+  const add = (c3) => checks.push(c3);
+  const ts = await tailnetStatus(ctx);
+  const tailscale = {
+    running: ts !== void 0,
+    backendState: ts?.backendState,
+    ip: ts?.ips.find((i2) => i2.includes(".")),
+    peers: []
+  };
+  const standing = nodeStanding(ts);
+  if (!ts) {
+    const joined = await joinedBefore(ctx);
+    add({
+      section: "tailscale",
+      name: "daemon",
+      level: "fail",
+      message: `tailscaled is not running (${ctx.paths.tailscale.socketPath})`,
+      fix: joined ? "mesh doctor --fix starts it (no key needed)" : setupCommand
+    });
+  } else if (!standing.ok) {
+    add({
+      section: "tailscale",
+      name: standing.state === "Stopped" ? "stopped" : "connected",
+      level: "fail",
+      message: standing.message,
+      fix: standing.fix
+    });
+  } else {
+    add({
+      section: "tailscale",
+      name: "connected",
+      level: "ok",
+      message: `Tailscale is connected, IP: ${tailscale.ip ?? "?"}`
+    });
+    const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+    try {
+      for (const p of ts.peers) {
+        const ip = p.ips.find((i2) => i2.includes("."));
+        const report = { hostname: p.hostname, ip, online: p.online, path: p.path };
+        if (o2.verbose && p.online && ip) {
+          try {
+            const pong = await api.ping(ip, { type: "disco", timeout: 3e3 });
+            const latency = pong.LatencySeconds;
+            if (latency !== void 0) report.latencyMs = Math.round(latency * 1e4) / 10;
+          } catch {
+          }
+        }
+        tailscale.peers.push(report);
+      }
+    } finally {
+      await api.close();
+    }
+    const reach = await reachPeers(ctx, ts);
+    if (reach.asked > 0 && !reach.answered) {
+      add({
+        section: "tailscale",
+        name: "reach",
+        level: "fail",
+        message: `This node reaches none of its ${reach.asked} online peer(s) over the tailnet: its network is cut, or the control server removed this node`,
+        fix: "check this machine's network; if the server no longer lists this node, join again: mesh server keygen on the server, then mesh client join --key-file FILE"
+      });
+    }
+    const offline = tailscale.peers.filter((p) => !p.online);
+    if (offline.length > 0) {
+      add({
+        section: "tailscale",
+        name: "peers",
+        level: "warn",
+        message: `${offline.length} peer(s) offline: ${offline.map((p) => p.hostname).join(", ")}`
+      });
+    }
+  }
+  return { checks, tailscale };
+}
+
+// ../../packages/core/src/steps/status/trust.ts
+import { readFile as readFile9 } from "fs/promises";
 async function trustChecks(ctx, add) {
   const agent = await agentStatus(ctx);
   const report = {
@@ -77944,11 +77961,51 @@ async function trustChecks(ctx, add) {
 }
 async function unprivilegedPortStart() {
   if (process.platform !== "linux") return void 0;
-  const text = await readFile8("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
+  const text = await readFile9("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
     () => void 0
   );
   const n2 = text === void 0 ? Number.NaN : Number.parseInt(text, 10);
   return Number.isFinite(n2) ? n2 : void 0;
+}
+
+// ../../packages/core/src/steps/status/types.ts
+function setupCommandFor(ctx) {
+  return ctx.role === "server" ? "mesh server setup" : "mesh client setup --server URL --key-file FILE";
+}
+
+// ../../packages/core/src/steps/status.ts
+async function meshStatus(ctx, o2 = {}) {
+  const setupCommand = setupCommandFor(ctx);
+  const trustList = [];
+  const [environment, headscale, tailscale, syncthing, trust, configuration] = await Promise.all([
+    environmentSection(ctx),
+    ctx.role === "server" ? headscaleSection(ctx) : Promise.resolve({ checks: [], headscale: void 0 }),
+    tailscaleSection(ctx, o2, setupCommand),
+    syncthingSection(ctx, setupCommand),
+    trustChecks(ctx, (c3) => trustList.push(c3)),
+    configurationSection(ctx, setupCommand)
+  ]);
+  const checks = [
+    ...environment.checks,
+    ...headscale.checks,
+    ...tailscale.checks,
+    ...syncthing.checks,
+    ...trustList,
+    ...configuration.checks
+  ];
+  const issues = checks.filter((c3) => c3.level === "fail").length;
+  return {
+    healthy: issues === 0,
+    issues,
+    environment: environment.env,
+    tailscale: tailscale.tailscale,
+    syncthing: syncthing.syncthing,
+    trust,
+    ...headscale.headscale ? { headscale: headscale.headscale } : {},
+    serverUrl: configuration.serverUrl,
+    conflicts: configuration.conflicts,
+    checks
+  };
 }
 async function listConflicts(ctx) {
   try {

@@ -24,8 +24,11 @@ export function defaultRootfs(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** One clear line when this machine cannot boot lab machines. */
-export async function checkMachineSupport(rootfs: string): Promise<void> {
-  const r = await createRunner().run('sh', ['-c', 'command -v systemd-nspawn'], { timeout: 5000 });
+export async function checkMachineSupport(
+  rootfs: string,
+  runner: Runner = createRunner(),
+): Promise<void> {
+  const r = await runner.run('sh', ['-c', 'command -v systemd-nspawn'], { timeout: 5000 });
   if (r.exitCode !== 0) {
     throw new LabError('systemd-nspawn is not installed: systemd hosts cannot boot', {
       hint: 'run bash scripts/install-tools.sh (it installs systemd-container)',
