@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path26, options) {
+    function checkPathExt(path27, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path26.substr(-p.length).toLowerCase() === p) {
+        if (p && path27.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat7, path26, options) {
-      if (!stat7.isSymbolicLink() && !stat7.isFile()) {
+    function checkStat(stat10, path27, options) {
+      if (!stat10.isSymbolicLink() && !stat10.isFile()) {
         return false;
       }
-      return checkPathExt(path26, options);
+      return checkPathExt(path27, options);
     }
-    function isexe(path26, options, cb) {
-      fs.stat(path26, function(er, stat7) {
-        cb(er, er ? false : checkStat(stat7, path26, options));
+    function isexe(path27, options, cb) {
+      fs.stat(path27, function(er, stat10) {
+        cb(er, er ? false : checkStat(stat10, path27, options));
       });
     }
-    function sync(path26, options) {
-      return checkStat(fs.statSync(path26), path26, options);
+    function sync(path27, options) {
+      return checkStat(fs.statSync(path27), path27, options);
     }
   }
 });
@@ -83,21 +83,21 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path26, options, cb) {
-      fs.stat(path26, function(er, stat7) {
-        cb(er, er ? false : checkStat(stat7, options));
+    function isexe(path27, options, cb) {
+      fs.stat(path27, function(er, stat10) {
+        cb(er, er ? false : checkStat(stat10, options));
       });
     }
-    function sync(path26, options) {
-      return checkStat(fs.statSync(path26), options);
+    function sync(path27, options) {
+      return checkStat(fs.statSync(path27), options);
     }
-    function checkStat(stat7, options) {
-      return stat7.isFile() && checkMode(stat7, options);
+    function checkStat(stat10, options) {
+      return stat10.isFile() && checkMode(stat10, options);
     }
-    function checkMode(stat7, options) {
-      var mod = stat7.mode;
-      var uid = stat7.uid;
-      var gid = stat7.gid;
+    function checkMode(stat10, options) {
+      var mod = stat10.mode;
+      var uid = stat10.uid;
+      var gid = stat10.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -123,7 +123,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path26, options, cb) {
+    function isexe(path27, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -133,7 +133,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve3, reject) {
-          isexe(path26, options || {}, function(er, is) {
+          isexe(path27, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -142,7 +142,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path26, options || {}, function(er, is) {
+      core(path27, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -152,9 +152,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path26, options) {
+    function sync(path27, options) {
       try {
-        return core.sync(path26, options || {});
+        return core.sync(path27, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -171,7 +171,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows2 = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path26 = __require("path");
+    var path27 = __require("path");
     var COLON = isWindows2 ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -209,7 +209,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path26.join(pathPart, cmd);
+        const pCmd = path27.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve3(subStep(p, i2, 0));
       });
@@ -236,7 +236,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path26.join(pathPart, cmd);
+        const pCmd = path27.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -284,7 +284,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path26 = __require("path");
+    var path27 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -302,7 +302,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path26.delimiter : void 0
+          pathExt: withoutPathExt ? path27.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -311,7 +311,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path26.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path27.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -365,8 +365,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path26, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path26.split("/").pop();
+      const [path27, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path27.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -401,7 +401,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path26 = __require("path");
+    var path27 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -426,7 +426,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path26.normalize(parsed.command);
+        parsed.command = path27.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -541,8 +541,8 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path26 = __require("path");
-    var os6 = __require("os");
+    var path27 = __require("path");
+    var os7 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
       "\u25C8 encrypted .env [www.dotenvx.com]",
@@ -680,7 +680,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path26.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path27.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -688,7 +688,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path26.join(os6.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path27.join(os7.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -705,7 +705,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path26.resolve(process.cwd(), ".env");
+      const dotenvPath = path27.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -733,13 +733,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path27 of optionPaths) {
+      for (const path28 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path27, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path28, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path27} ${e.message}`);
+            _debug(`failed to load ${path28} ${e.message}`);
           }
           lastError = e;
         }
@@ -752,7 +752,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative4 = path26.relative(process.cwd(), filePath);
+            const relative4 = path27.relative(process.cwd(), filePath);
             shortPaths.push(relative4);
           } catch (e) {
             if (debug) {
@@ -1965,14 +1965,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path26 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path27 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path26 && path26[0] !== "/") {
-          path26 = `/${path26}`;
+        if (path27 && path27[0] !== "/") {
+          path27 = `/${path27}`;
         }
-        return new URL(`${origin}${path26}`);
+        return new URL(`${origin}${path27}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -2807,9 +2807,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path26, origin }
+            request: { method, path: path27, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path26);
+          debugLog("sending request to %s %s%s", method, origin, path27);
         }
       );
     }
@@ -2827,14 +2827,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path26, origin },
+            request: { method, path: path27, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path26,
+            path27,
             statusCode
           );
         }
@@ -2843,23 +2843,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path26, origin }
+            request: { method, path: path27, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path26);
+          debugLog("trailers received from %s %s%s", method, origin, path27);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path26, origin },
+            request: { method, path: path27, origin },
             error: error62
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path26,
+            path27,
             error62.message
           );
         }
@@ -2974,7 +2974,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path26,
+        path: path27,
         method,
         body,
         headers,
@@ -2991,11 +2991,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path26 !== "string") {
+        if (typeof path27 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path26[0] !== "/" && !(path26.startsWith("http://") || path26.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path27[0] !== "/" && !(path27.startsWith("http://") || path27.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path26)) {
+        } else if (invalidPathRegex.test(path27)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -3070,7 +3070,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path26, query) : path26;
+        this.path = query ? serializePathWithQuery(path27, query) : path27;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -8314,7 +8314,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request5) {
-      const { method, path: path26, host, upgrade, blocking, reset: reset2 } = request5;
+      const { method, path: path27, host, upgrade, blocking, reset: reset2 } = request5;
       let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -8390,7 +8390,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request5);
-      let header = `${method} ${path26} HTTP/1.1\r
+      let header = `${method} ${path27} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -9067,7 +9067,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path26, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
+      const { method, path: path27, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
       let { body } = request5;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -9136,7 +9136,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path26;
+          headers[HTTP2_HEADER_PATH] = path27;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -9188,7 +9188,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path26;
+      headers[HTTP2_HEADER_PATH] = path27;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -11544,10 +11544,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path26 = "/",
+          path: path27 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path26;
+        opts.path = origin + path27;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -13707,20 +13707,20 @@ var require_mock_utils = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path26) {
-      if (typeof path26 !== "string") {
-        return path26;
+    function safeUrl(path27) {
+      if (typeof path27 !== "string") {
+        return path27;
       }
-      const pathSegments = path26.split("?", 3);
+      const pathSegments = path27.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path26;
+        return path27;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path26, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path26);
+    function matchKey(mockDispatch2, { path: path27, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path27);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -13745,8 +13745,8 @@ var require_mock_utils = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path26, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path26)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path26), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path27, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path27)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path27), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -13785,19 +13785,19 @@ var require_mock_utils = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function removeTrailingSlash(path26) {
-      while (path26.endsWith("/")) {
-        path26 = path26.slice(0, -1);
+    function removeTrailingSlash(path27) {
+      while (path27.endsWith("/")) {
+        path27 = path27.slice(0, -1);
       }
-      if (path26.length === 0) {
-        path26 = "/";
+      if (path27.length === 0) {
+        path27 = "/";
       }
-      return path26;
+      return path27;
     }
     function buildKey(opts) {
-      const { path: path26, method, body, headers, query } = opts;
+      const { path: path27, method, body, headers, query } = opts;
       return {
-        path: path26,
+        path: path27,
         method,
         body,
         headers,
@@ -14487,10 +14487,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path26, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path27, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path26,
+            Path: path27,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -14572,9 +14572,9 @@ var require_mock_agent = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path26, searchParams] = dispatchOpts.path.split("?");
+          const [path27, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path26}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path27}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -14975,12 +14975,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path26 = filePath || this.#snapshotPath;
-        if (!path26) {
+        const path27 = filePath || this.#snapshotPath;
+        if (!path27) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile10(resolve3(path26), "utf8");
+          const data = await readFile10(resolve3(path27), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -14994,7 +14994,7 @@ var require_snapshot_recorder = __commonJS({
           if (error62.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path26}`, { cause: error62 });
+            throw new UndiciError(`Failed to load snapshots from ${path27}`, { cause: error62 });
           }
         }
       }
@@ -15005,11 +15005,11 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path26 = filePath || this.#snapshotPath;
-        if (!path26) {
+        const path27 = filePath || this.#snapshotPath;
+        if (!path27) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve3(path26);
+        const resolvedPath = resolve3(path27);
         await mkdir7(dirname6(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot2]) => ({
           hash: hash2,
@@ -15650,15 +15650,15 @@ var require_redirect_handler = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path26 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path26}`;
+        const path27 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path27}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path26;
+        this.opts.path = path27;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -17475,10 +17475,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path26) {
+    function deleteCachedUri(store, cacheKey, path27) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path26
+        path: path27
       });
       for (let i2 = 0; i2 < util.safeHTTPMethods.length; i2++) {
         const method = util.safeHTTPMethods[i2];
@@ -17486,7 +17486,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path26
+            path: path27
           });
         }
       }
@@ -17497,9 +17497,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i2 = 0; i2 < values.length; i2++) {
-        const path26 = getSameOriginPath(cacheKey, values[i2]);
-        if (path26 !== void 0) {
-          deleteCachedUri(store, cacheKey, path26);
+        const path27 = getSameOriginPath(cacheKey, values[i2]);
+        if (path27 !== void 0) {
+          deleteCachedUri(store, cacheKey, path27);
         }
       }
     }
@@ -22987,11 +22987,11 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request5);
         const agent = fetchParams.controller.dispatcher;
-        const path26 = url2.pathname + url2.search;
+        const path27 = url2.pathname + url2.search;
         const hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
         return new Promise((resolve3, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path26}?` : path26,
+            path: hasTrailingQuestionMark ? `${path27}?` : path27,
             origin: url2.origin,
             method: request5.method,
             body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
@@ -23938,9 +23938,9 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path26) {
-      for (let i2 = 0; i2 < path26.length; ++i2) {
-        const code2 = path26.charCodeAt(i2);
+    function validateCookiePath(path27) {
+      for (let i2 = 0; i2 < path27.length; ++i2) {
+        const code2 = path27.charCodeAt(i2);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -27376,11 +27376,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path26 = opts.path;
+          let path27 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path26 = `/${path26}`;
+            path27 = `/${path27}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path26);
+          url2 = new URL(util.parseOrigin(url2).origin + path27);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -27566,17 +27566,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path26) {
-      const ctrl = callVisitor(key, node2, visitor, path26);
+    function visit_(key, node2, visitor, path27) {
+      const ctrl = callVisitor(key, node2, visitor, path27);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path26, ctrl);
-        return visit_(key, ctrl, visitor, path26);
+        replaceNode(key, path27, ctrl);
+        return visit_(key, ctrl, visitor, path27);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path26 = Object.freeze(path26.concat(node2));
+          path27 = Object.freeze(path27.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = visit_(i2, node2.items[i2], visitor, path26);
+            const ci = visit_(i2, node2.items[i2], visitor, path27);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27587,13 +27587,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path26 = Object.freeze(path26.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path26);
+          path27 = Object.freeze(path27.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path27);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path26);
+          const cv = visit_("value", node2.value, visitor, path27);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27614,17 +27614,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path26) {
-      const ctrl = await callVisitor(key, node2, visitor, path26);
+    async function visitAsync_(key, node2, visitor, path27) {
+      const ctrl = await callVisitor(key, node2, visitor, path27);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path26, ctrl);
-        return visitAsync_(key, ctrl, visitor, path26);
+        replaceNode(key, path27, ctrl);
+        return visitAsync_(key, ctrl, visitor, path27);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path26 = Object.freeze(path26.concat(node2));
+          path27 = Object.freeze(path27.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node2.items[i2], visitor, path26);
+            const ci = await visitAsync_(i2, node2.items[i2], visitor, path27);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27635,13 +27635,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path26 = Object.freeze(path26.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path26);
+          path27 = Object.freeze(path27.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path27);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path26);
+          const cv = await visitAsync_("value", node2.value, visitor, path27);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27668,23 +27668,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path26) {
+    function callVisitor(key, node2, visitor, path27) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path26);
+        return visitor(key, node2, path27);
       if (identity3.isMap(node2))
-        return visitor.Map?.(key, node2, path26);
+        return visitor.Map?.(key, node2, path27);
       if (identity3.isSeq(node2))
-        return visitor.Seq?.(key, node2, path26);
+        return visitor.Seq?.(key, node2, path27);
       if (identity3.isPair(node2))
-        return visitor.Pair?.(key, node2, path26);
+        return visitor.Pair?.(key, node2, path27);
       if (identity3.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path26);
+        return visitor.Scalar?.(key, node2, path27);
       if (identity3.isAlias(node2))
-        return visitor.Alias?.(key, node2, path26);
+        return visitor.Alias?.(key, node2, path27);
       return void 0;
     }
-    function replaceNode(key, path26, node2) {
-      const parent = path26[path26.length - 1];
+    function replaceNode(key, path27, node2) {
+      const parent = path27[path27.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity3.isPair(parent)) {
@@ -28296,10 +28296,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema2, path26, value) {
+    function collectionFromPath(schema2, path27, value) {
       let v = value;
-      for (let i2 = path26.length - 1; i2 >= 0; --i2) {
-        const k = path26[i2];
+      for (let i2 = path27.length - 1; i2 >= 0; --i2) {
+        const k = path27[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -28318,7 +28318,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path26) => path26 == null || typeof path26 === "object" && !!path26[Symbol.iterator]().next().done;
+    var isEmptyPath = (path27) => path27 == null || typeof path27 === "object" && !!path27[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema2) {
         super(type);
@@ -28348,11 +28348,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path26, value) {
-        if (isEmptyPath(path26))
+      addIn(path27, value) {
+        if (isEmptyPath(path27))
           this.add(value);
         else {
-          const [key, ...rest] = path26;
+          const [key, ...rest] = path27;
           const node2 = this.get(key, true);
           if (identity3.isCollection(node2))
             node2.addIn(rest, value);
@@ -28366,8 +28366,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path26) {
-        const [key, ...rest] = path26;
+      deleteIn(path27) {
+        const [key, ...rest] = path27;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -28381,8 +28381,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path26, keepScalar) {
-        const [key, ...rest] = path26;
+      getIn(path27, keepScalar) {
+        const [key, ...rest] = path27;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity3.isScalar(node2) ? node2.value : node2;
@@ -28400,8 +28400,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path26) {
-        const [key, ...rest] = path26;
+      hasIn(path27) {
+        const [key, ...rest] = path27;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -28411,8 +28411,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path26, value) {
-        const [key, ...rest] = path26;
+      setIn(path27, value) {
+        const [key, ...rest] = path27;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -30927,9 +30927,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path26, value) {
+      addIn(path27, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path26, value);
+          this.contents.addIn(path27, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -31004,14 +31004,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path26) {
-        if (Collection.isEmptyPath(path26)) {
+      deleteIn(path27) {
+        if (Collection.isEmptyPath(path27)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path26) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path27) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -31026,10 +31026,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path26, keepScalar) {
-        if (Collection.isEmptyPath(path26))
+      getIn(path27, keepScalar) {
+        if (Collection.isEmptyPath(path27))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path26, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path27, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -31040,10 +31040,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path26) {
-        if (Collection.isEmptyPath(path26))
+      hasIn(path27) {
+        if (Collection.isEmptyPath(path27))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path26) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path27) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -31060,13 +31060,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path26, value) {
-        if (Collection.isEmptyPath(path26)) {
+      setIn(path27, value) {
+        if (Collection.isEmptyPath(path27)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path26), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path27), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path26, value);
+          this.contents.setIn(path27, value);
         }
       }
       /**
@@ -33027,9 +33027,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path26) => {
+    visit2.itemAtPath = (cst, path27) => {
       let item2 = cst;
-      for (const [field, index] of path26) {
+      for (const [field, index] of path27) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -33038,23 +33038,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit2.parentCollection = (cst, path26) => {
-      const parent = visit2.itemAtPath(cst, path26.slice(0, -1));
-      const field = path26[path26.length - 1][0];
+    visit2.parentCollection = (cst, path27) => {
+      const parent = visit2.itemAtPath(cst, path27.slice(0, -1));
+      const field = path27[path27.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path26, item2, visitor) {
-      let ctrl = visitor(item2, path26);
+    function _visit(path27, item2, visitor) {
+      let ctrl = visitor(item2, path27);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path26.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path27.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -33065,10 +33065,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path26);
+            ctrl = ctrl(item2, path27);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path26) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path27) : ctrl;
     }
     exports2.visit = visit2;
   }
@@ -34700,7 +34700,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument(source, options = {}) {
+    function parseDocument2(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -34726,7 +34726,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument(src, options);
+      const doc = parseDocument2(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -34762,7 +34762,7 @@ var require_public_api = __commonJS({
     }
     exports2.parse = parse4;
     exports2.parseAllDocuments = parseAllDocuments;
-    exports2.parseDocument = parseDocument;
+    exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify2;
   }
 });
@@ -34825,6 +34825,7 @@ __export(src_exports, {
   AGENT_SERVICE: () => AGENT_SERVICE,
   DEFAULT_STIGNORE: () => DEFAULT_STIGNORE,
   ExitCode: () => ExitCode,
+  HEADSCALE_CONFIG_FIX: () => HEADSCALE_CONFIG_FIX,
   HEADSCALE_DOWN_FIX: () => HEADSCALE_DOWN_FIX,
   MESH_DAEMONS: () => MESH_DAEMONS,
   MESH_USER: () => MESH_USER,
@@ -34838,6 +34839,7 @@ __export(src_exports, {
   askVouch: () => askVouch,
   changeNode: () => changeNode,
   checkManualDevice: () => checkManualDevice,
+  checkSharedFolder: () => checkSharedFolder,
   checkTailscaleVersion: () => checkTailscaleVersion,
   clientSetup: () => clientSetup,
   clientSetupPlan: () => clientSetupPlan,
@@ -34849,6 +34851,7 @@ __export(src_exports, {
   ensureWslSshdStep: () => ensureWslSshdStep,
   ensureWslSystemdStep: () => ensureWslSystemdStep,
   folderProgress: () => folderProgress,
+  headscaleConfigProblem: () => headscaleConfigProblem,
   hostOf: () => hostOf,
   installMissingPrograms: () => installMissingPrograms,
   isMachineStep: () => isMachineStep,
@@ -34870,6 +34873,7 @@ __export(src_exports, {
   primaryIpv4: () => primaryIpv4,
   pruneUntrusted: () => pruneUntrusted,
   redactSecrets: () => redactSecrets,
+  requireHeadscaleConfig: () => requireHeadscaleConfig,
   requireServerRole: () => requireServerRole,
   resolveMeshPaths: () => resolveMeshPaths,
   resolvePeerHost: () => resolvePeerHost,
@@ -34899,6 +34903,7 @@ __export(src_exports, {
 });
 
 // ../../packages/core/src/context.ts
+import { stat as stat3 } from "fs/promises";
 import os3 from "os";
 
 // ../../packages/platform/src/binaries.ts
@@ -35002,9 +35007,9 @@ var PlatformConfigError = class extends PlatformError {
 var FileEditError = class extends PlatformError {
   name = "FileEditError";
   path;
-  constructor(path26, message, options = {}) {
-    super(`${path26}: ${message}`, options);
-    this.path = path26;
+  constructor(path27, message, options = {}) {
+    super(`${path27}: ${message}`, options);
+    this.path = path27;
   }
 };
 var CommandFailedError = class extends PlatformError {
@@ -35103,12 +35108,13 @@ function inRoot(root, machinePath) {
 
 // ../../packages/platform/src/ports.ts
 import { connect } from "net";
+var SHARED = { headscale: 8080, derpStun: 3478, wireguard: 41641 };
 var PLANS = {
-  server: { syncthingGui: 8384, syncthingSync: 22e3, ssh: 22, headscale: 8080 },
-  wsl2: { syncthingGui: 8385, syncthingSync: 22001, ssh: 2222, headscale: 8080 },
-  windows: { syncthingGui: 8386, syncthingSync: 22002, ssh: 22, headscale: 8080 },
+  server: { syncthingGui: 8384, syncthingSync: 22e3, ssh: 22, ...SHARED },
+  wsl2: { syncthingGui: 8385, syncthingSync: 22001, ssh: 2222, ...SHARED },
+  windows: { syncthingGui: 8386, syncthingSync: 22002, ssh: 22, ...SHARED },
   // A host of unknown role gets Syncthing's own defaults, like a stock install.
-  unknown: { syncthingGui: 8384, syncthingSync: 22e3, ssh: 22, headscale: 8080 }
+  unknown: { syncthingGui: 8384, syncthingSync: 22e3, ssh: 22, ...SHARED }
 };
 var SYNCTHING_DISCOVERY_PORT = 21027;
 function portPlan(role) {
@@ -35859,11 +35865,11 @@ var replacements = Object.entries(specialMainSymbols);
 // ../../node_modules/.pnpm/yoctocolors@2.2.0/node_modules/yoctocolors/base.js
 import tty from "tty";
 var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-var format = (open5, close) => {
+var format = (open6, close) => {
   if (!hasColors) {
     return (input2) => input2;
   }
-  const openCode = `\x1B[${open5}m`;
+  const openCode = `\x1B[${open6}m`;
   const closeCode = `\x1B[${close}m`;
   return (input2) => {
     const string4 = input2 + "";
@@ -39635,13 +39641,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path26, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path26 === "string" ? path26 : path26.toString();
+  for (const { path: path27, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path27 === "string" ? path27 : path27.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path26, serializedResult);
+      appendFileSync(path27, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path26, serializedResult);
+      writeFileSync(path27, serializedResult);
     }
   }
 };
@@ -42402,7 +42408,7 @@ async function detectPackageManager(options = {}) {
 
 // ../../packages/platform/src/services/supervised.ts
 import { readFileSync as readFileSync3 } from "fs";
-import { readFile as readFile3, rm as rm2 } from "fs/promises";
+import { open as open3, readFile as readFile3, rm as rm2, stat as stat2 } from "fs/promises";
 import path9 from "path";
 
 // ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/external.js
@@ -43222,10 +43228,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema2) {
   return mergeDefs(schema2._zod.def);
 }
-function getElementAtPath(obj, path26) {
-  if (!path26)
+function getElementAtPath(obj, path27) {
+  if (!path27)
     return obj;
-  return path26.reduce((acc, key) => acc?.[key], obj);
+  return path27.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -43565,11 +43571,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path26, issues) {
+function prefixIssues(path27, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path26);
+    iss.path.unshift(path27);
     return iss;
   });
 }
@@ -44031,16 +44037,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path26 = []) => {
+  const processError = (error63, path27 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path26, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path27, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
       } else {
-        const fullpath = [...path26, ...issue2.path];
+        const fullpath = [...path27, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -44079,17 +44085,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result2 = { errors: [] };
-  const processError = (error63, path26 = []) => {
+  const processError = (error63, path27 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path26, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path27, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path26, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
       } else {
-        const fullpath = [...path26, ...issue2.path];
+        const fullpath = [...path27, ...issue2.path];
         if (fullpath.length === 0) {
           result2.errors.push(mapper(issue2));
           continue;
@@ -44128,8 +44134,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path26 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path26) {
+  const path27 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path27) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -61267,13 +61273,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path26 = ref.slice(1).split("/").filter(Boolean);
-  if (path26.length === 0) {
+  const path27 = ref.slice(1).split("/").filter(Boolean);
+  if (path27.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path26[0] === defsKey) {
-    const key = path26[1] === void 0 ? void 0 : decodeJSONPointerSegment(path26[1]);
+  if (path27[0] === defsKey) {
+    const key = path27[1] === void 0 ? void 0 : decodeJSONPointerSegment(path27[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -62150,6 +62156,11 @@ wake() { [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; }
 trap stop TERM INT
 trap wake USR1
 
+# One keeper per program: a second one started by mistake leaves at once.
+if [ -f "$f.supervisor.pid" ]; then
+  other=$(cat "$f.supervisor.pid" 2>/dev/null)
+  if [ -n "$other" ] && [ "$other" != "$$" ] && kill -0 "$other" 2>/dev/null; then exit 0; fi
+fi
 write_pid supervisor.pid $$
 while [ -z "$stopping" ]; do
   restart=on-failure
@@ -62205,8 +62216,8 @@ function alive(pid) {
     if (error62.code !== "EPERM") return false;
   }
   try {
-    const stat7 = readFileSync3(`/proc/${pid}/stat`, "utf8");
-    return stat7.slice(stat7.lastIndexOf(")") + 2, stat7.lastIndexOf(")") + 3) !== "Z";
+    const stat10 = readFileSync3(`/proc/${pid}/stat`, "utf8");
+    return stat10.slice(stat10.lastIndexOf(")") + 2, stat10.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return true;
   }
@@ -62233,6 +62244,43 @@ program() {
 `;
 }
 var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function acquireLock(lockPath, o2 = {}) {
+  const deadline2 = Date.now() + (o2.waitMs ?? 6e4);
+  let told = false;
+  for (; ; ) {
+    try {
+      const handle = await open3(lockPath, "wx", 384);
+      await handle.writeFile(`${process.pid}
+`);
+      await handle.close();
+      return () => rm2(lockPath, { force: true });
+    } catch (error62) {
+      if (error62.code !== "EEXIST") throw error62;
+    }
+    const [holder, age] = await Promise.all([
+      readFile3(lockPath, "utf8").then(
+        (t) => Number(t.trim()),
+        () => void 0
+      ),
+      stat2(lockPath).then(
+        (st) => Date.now() - st.mtimeMs,
+        () => 0
+      )
+    ]);
+    if (holder !== void 0 && !alive(holder) || age > (o2.staleMs ?? 6e4)) {
+      await rm2(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline2) {
+      throw new ServiceError(`another process holds ${lockPath} (pid ${holder ?? "?"})`, {
+        hint: "wait for it to finish, or remove the file if that process is gone"
+      });
+    }
+    if (!told) o2.onWait?.(holder);
+    told = true;
+    await sleep(100);
+  }
+}
 async function signalProcess(pid, signal, runner, kill = process.kill) {
   try {
     kill(pid, signal);
@@ -62273,6 +62321,42 @@ function supervisedServiceManager(options) {
     }
     return raw;
   };
+  async function startUnlocked(name) {
+    const keeperPid = await readPid(name, ".supervisor.pid");
+    if (alive(keeperPid)) {
+      if (!alive(await readPid(name, ".pid"))) {
+        await signalProcess(keeperPid, "SIGUSR1", options.runner);
+      }
+      return;
+    }
+    const keeper = path9.join(dir, "mesh-keeper.sh");
+    await writeFileAtomic(keeper, KEEPER_SCRIPT, { mode: 448, backup: false });
+    const argv = [...options.runner?.prefix ?? [], options.shell ?? "/bin/sh", keeper, dir, name];
+    const [bin, ...args] = argv;
+    const child = execa(bin, args, {
+      detached: true,
+      stdio: "ignore",
+      cleanup: false,
+      reject: false
+    });
+    child.unref();
+    void child.catch(() => void 0);
+    let keeperSeen = false;
+    let programSeen = false;
+    for (let i2 = 0; i2 < 100; i2++) {
+      const keeperUp = alive(await readPid(name, ".supervisor.pid"));
+      keeperSeen ||= keeperUp;
+      const programPid = await readPid(name, ".pid");
+      programSeen ||= programPid !== void 0;
+      if (keeperUp && (alive(programPid) || programSeen)) return;
+      if (keeperSeen && !keeperUp) return;
+      await sleep(50);
+    }
+    if (keeperSeen) return;
+    throw new ServiceError(`${name}: its keeper did not start`, {
+      hint: `see ${file2(name, ".log")}`
+    });
+  }
   const manager = {
     kind: "supervised",
     async install(spec) {
@@ -62304,46 +62388,12 @@ function supervisedServiceManager(options) {
     },
     async start(name) {
       if (!await readSpec(name)) throw new ServiceError(`${name} is not installed`);
-      const keeperPid = await readPid(name, ".supervisor.pid");
-      if (alive(keeperPid)) {
-        if (!alive(await readPid(name, ".pid"))) {
-          await signalProcess(keeperPid, "SIGUSR1", options.runner);
-        }
-        return;
+      const release = await acquireLock(file2(name, ".start.lock"));
+      try {
+        await startUnlocked(name);
+      } finally {
+        await release();
       }
-      const keeper = path9.join(dir, "mesh-keeper.sh");
-      await writeFileAtomic(keeper, KEEPER_SCRIPT, { mode: 448, backup: false });
-      const argv = [
-        ...options.runner?.prefix ?? [],
-        options.shell ?? "/bin/sh",
-        keeper,
-        dir,
-        name
-      ];
-      const [bin, ...args] = argv;
-      const child = execa(bin, args, {
-        detached: true,
-        stdio: "ignore",
-        cleanup: false,
-        reject: false
-      });
-      child.unref();
-      void child.catch(() => void 0);
-      let keeperSeen = false;
-      let programSeen = false;
-      for (let i2 = 0; i2 < 100; i2++) {
-        const keeperUp = alive(await readPid(name, ".supervisor.pid"));
-        keeperSeen ||= keeperUp;
-        const programPid = await readPid(name, ".pid");
-        programSeen ||= programPid !== void 0;
-        if (keeperUp && (alive(programPid) || programSeen)) return;
-        if (keeperSeen && !keeperUp) return;
-        await sleep(50);
-      }
-      if (keeperSeen) return;
-      throw new ServiceError(`${name}: its keeper did not start`, {
-        hint: `see ${file2(name, ".log")}`
-      });
     },
     async stop(name) {
       const pid = await readPid(name, ".supervisor.pid");
@@ -63257,9 +63307,9 @@ var ExitCode = {
   /** The server refused the pre-auth key or API key. */
   authRejected: 6,
   /** A local service Mesh needs (tailscaled, Syncthing, Headscale) is not running or not answering. */
-  serviceDown: 7,
-  /** A remote Syncthing device was refused (not a mesh member, or its certificate did not match). */
-  peerRefused: 8
+  serviceDown: 7
+  // No 8: no command takes one device that pairing could refuse (`mesh peer --device-id` is
+  // the user's own act of trust), so refused devices are a result (`refused[]`), not a failure.
 };
 var BRAND = Symbol.for("@mesh/core/error");
 var MeshError = class extends Error {
@@ -63523,8 +63573,8 @@ async function createMeshContext(options = {}) {
   const hostname3 = options.hostname ?? (env["MESH_HOSTNAME"] || os3.hostname());
   let settings;
   let platform2;
+  const envFile = await envFileToRead(paths.envFile, env);
   try {
-    const envFile = await existingEnvFile(paths.envFile);
     settings = await loadSettings({ env, ...envFile ? { envFile } : {} });
     platform2 = await detectPlatform({
       env,
@@ -63559,14 +63609,22 @@ async function createMeshContext(options = {}) {
     ...options.daemonPrefix && options.daemonPrefix.length > 0 ? { daemonPrefix: [...options.daemonPrefix] } : {}
   };
 }
-async function existingEnvFile(file2) {
-  const { access: access10 } = await import("fs/promises");
-  try {
-    await access10(file2);
-    return file2;
-  } catch {
-    return void 0;
-  }
+async function envFileToRead(file2, env) {
+  const named = (env["MESH_ENV_FILE"] ?? "") !== "" && env["MESH_ENV_FILE"] === file2;
+  const found = await stat3(file2).then(
+    (st) => st.isDirectory() ? "directory" : "file",
+    (error62) => error62.code === "ENOENT" || error62.code === "ENOTDIR" ? "missing" : "unreadable"
+  );
+  if (found === "file" || found === "unreadable") return file2;
+  if (found === "missing" && !named) return void 0;
+  const what = found === "missing" ? "does not exist" : "is a directory, not a file";
+  throw new MeshError(
+    named ? `MESH_ENV_FILE names ${file2}, which ${what}` : `The settings file ${file2} ${what}`,
+    {
+      kind: "badInput",
+      hint: named ? "point MESH_ENV_FILE at an existing settings file, or unset it" : "move that directory aside, or point MESH_ENV_FILE at the settings file"
+    }
+  );
 }
 
 // ../../packages/core/src/duration.ts
@@ -68030,16 +68088,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path26 = this._matcher.path;
-    return path26.length > 0 ? path26[path26.length - 1].tag : void 0;
+    const path27 = this._matcher.path;
+    return path27.length > 0 ? path27[path27.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path26 = this._matcher.path;
-    return path26.length > 0 ? path26[path26.length - 1].namespace : void 0;
+    const path27 = this._matcher.path;
+    return path27.length > 0 ? path27[path27.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -68047,9 +68105,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path26 = this._matcher.path;
-    if (path26.length === 0) return void 0;
-    return path26[path26.length - 1].values?.[attrName];
+    const path27 = this._matcher.path;
+    if (path27.length === 0) return void 0;
+    return path27[path27.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -68057,9 +68115,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path26 = this._matcher.path;
-    if (path26.length === 0) return false;
-    const current = path26[path26.length - 1];
+    const path27 = this._matcher.path;
+    if (path27.length === 0) return false;
+    const current = path27[path27.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -68085,18 +68143,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path26 = this._matcher.path;
-    if (path26.length === 0) return -1;
-    return path26[path26.length - 1].position ?? 0;
+    const path27 = this._matcher.path;
+    if (path27.length === 0) return -1;
+    return path27[path27.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path26 = this._matcher.path;
-    if (path26.length === 0) return -1;
-    return path26[path26.length - 1].counter ?? 0;
+    const path27 = this._matcher.path;
+    if (path27.length === 0) return -1;
+    return path27[path27.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -70097,10 +70155,15 @@ var GuiXmlSchema = external_exports.looseObject({
   apikey: external_exports.union([external_exports.string(), external_exports.number()]).optional(),
   "@_tls": external_exports.union([external_exports.string(), external_exports.boolean()]).optional()
 });
+var FolderXmlSchema = external_exports.looseObject({
+  "@_id": external_exports.union([external_exports.string(), external_exports.number()]),
+  "@_path": external_exports.union([external_exports.string(), external_exports.number()]).optional()
+});
 var ConfigXmlSchema = external_exports.looseObject({
   configuration: external_exports.looseObject({
     "@_version": external_exports.union([external_exports.string(), external_exports.number()]).optional(),
-    gui: GuiXmlSchema.optional()
+    gui: GuiXmlSchema.optional(),
+    folder: external_exports.array(FolderXmlSchema).optional()
   })
 });
 function defaultSyncthingHome(env = process.env, platform2 = process.platform) {
@@ -70114,7 +70177,9 @@ function parseSyncthingConfigXml(xml) {
   const parser = new XMLParser({
     ignoreAttributes: false,
     parseTagValue: false,
-    parseAttributeValue: false
+    parseAttributeValue: false,
+    // One <folder> parses to an object, several to an array: always an array.
+    isArray: (_name, jpath) => jpath === "configuration.folder"
   });
   let doc;
   try {
@@ -70151,7 +70216,11 @@ function parseSyncthingConfigXml(xml) {
     tls,
     baseUrl,
     socketPath,
-    configVersion: Number.isFinite(version2) ? version2 : void 0
+    configVersion: Number.isFinite(version2) ? version2 : void 0,
+    folders: (cfg.folder ?? []).map((f) => ({
+      id: String(f["@_id"]),
+      path: String(f["@_path"] ?? "")
+    }))
   };
 }
 async function readSyncthingHome(home = defaultSyncthingHome()) {
@@ -70230,7 +70299,7 @@ function privateSyncthingConfig(xml, o2 = {}) {
     const name = escapeXml(o2.deviceName);
     head = head.replace(
       /(<device id="[^"]*" name=")[^"]*"/,
-      (_, open5) => `${open5}${name}"`
+      (_, open6) => `${open6}${name}"`
     );
   }
   return head + gui + xml.slice(guiEnd, optStart) + options + xml.slice(optEnd);
@@ -70292,14 +70361,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path26, status, body, options = {}) {
-    super(`${method} ${path26} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path27, status, body, options = {}) {
+    super(`${method} ${path27} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path26;
+    this.path = path27;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -70671,19 +70740,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path26 = `watch-ipn-bus?mask=${mask}`;
+    const path27 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path26, void 0, signal);
+      res = await this.#send("GET", path27, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path26, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path27, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -70694,7 +70763,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse3(NotifySchema, line, path26);
+          if (line) yield parse3(NotifySchema, line, path27);
         }
       }
     } catch (e) {
@@ -70705,18 +70774,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path26, schema2, body, options) {
-    const text = await this.#call(method, path26, body, options);
-    return parse3(schema2, text, path26);
+  async #json(method, path27, schema2, body, options) {
+    const text = await this.#call(method, path27, body, options);
+    return parse3(schema2, text, path27);
   }
-  async #call(method, path26, body, options) {
+  async #call(method, path27, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path26}`;
+    const what = `${method} /localapi/v0/${path27}`;
     try {
-      const res = await this.#send(method, path26, body, d.signal);
+      const res = await this.#send(method, path27, body, d.signal);
       const text = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path26}`, res.statusCode, text);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path27}`, res.statusCode, text);
       }
       return text;
     } catch (e) {
@@ -70724,9 +70793,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path26, body, signal) {
+  async #send(method, path27, body, signal) {
     try {
-      return await (0, import_undici2.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path26}`, {
+      return await (0, import_undici2.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path27}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -70749,18 +70818,18 @@ var LocalApiClient = class {
     }
   }
 };
-function parse3(schema2, text, path26) {
+function parse3(schema2, text, path27) {
   let value;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path26}: answer is not JSON: ${text.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path27}: answer is not JSON: ${text.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema2.safeParse(value);
   if (!r.success) {
-    throw new TailscaleSchemaError(`${path26}: unexpected answer: ${r.error.message}`, {
+    throw new TailscaleSchemaError(`${path27}: unexpected answer: ${r.error.message}`, {
       cause: r.error,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -71535,7 +71604,7 @@ async function writeTrusted(ctx, devices) {
 }
 
 // ../../packages/core/src/steps/syncthing.ts
-import { access as access5, mkdir as mkdir2, readFile as readFile5, writeFile as writeFile2 } from "fs/promises";
+import { access as access5, mkdir as mkdir2, readFile as readFile5, stat as stat4, writeFile as writeFile2 } from "fs/promises";
 import path19 from "path";
 import { setTimeout as sleep5 } from "timers/promises";
 
@@ -71627,6 +71696,63 @@ async function requireSyncthing(ctx) {
   }
   return st;
 }
+function folderSource(ctx, given) {
+  if (given !== void 0) return { label: "", set: (to) => `give ${to} as the folder path` };
+  const named = (ctx.env["MESH_SHARED_FOLDER_LINUX"] ?? "") !== "";
+  return {
+    label: named ? " (MESH_SHARED_FOLDER_LINUX)" : "",
+    set: (to) => `set MESH_SHARED_FOLDER_LINUX to ${to}`
+  };
+}
+function folderMovedError(folderId, configured, wanted, source) {
+  return new MeshError(
+    `Syncthing's folder ${folderId} already points at ${configured}, not ${wanted}${source.label}`,
+    {
+      kind: "badInput",
+      hint: `${source.set(configured)} again, or move the folder in Syncthing first`
+    }
+  );
+}
+var samePath = (a2, b) => a2.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+async function checkSharedFolder(ctx, o2 = {}) {
+  const folderPath = o2.folderPath ?? ctx.paths.sharedFolder;
+  const folderId = o2.folderId ?? SHARED_FOLDER_ID;
+  const source = folderSource(ctx, o2.folderPath);
+  if (!path19.isAbsolute(folderPath)) {
+    throw new MeshError(
+      `The shared folder must be an absolute path, got ${JSON.stringify(folderPath)}${source.label}`,
+      { kind: "badInput", hint: `${source.set("an absolute path")} (e.g. /opt/shared)` }
+    );
+  }
+  for (let p = folderPath; ; p = path19.dirname(p)) {
+    const found = await stat4(p).then(
+      (st) => st.isDirectory() ? "folder" : "other",
+      (error62) => error62.code === "ENOENT" || error62.code === "ENOTDIR" ? "missing" : "unknown"
+    );
+    if (found === "folder" || found === "unknown") break;
+    if (found === "other") {
+      throw new MeshError(
+        p === folderPath ? `The shared folder ${folderPath}${source.label} is a file, not a folder` : `The shared folder ${folderPath}${source.label} cannot be created: ${p} is a file`,
+        { kind: "badInput", hint: `${source.set("a folder")}, or move that file away` }
+      );
+    }
+    if (path19.dirname(p) === p) break;
+  }
+  const xml = await readFile5(path19.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
+    () => void 0
+  );
+  if (xml === void 0) return;
+  let folders;
+  try {
+    folders = parseSyncthingConfigXml(xml).folders;
+  } catch {
+    return;
+  }
+  const configured = folders.find((f) => f.id === folderId);
+  if (configured && !samePath(configured.path, folderPath)) {
+    throw folderMovedError(folderId, configured.path, folderPath, source);
+  }
+}
 async function ensureSyncthing(ctx, o2 = {}) {
   const changes = [];
   const r = ctx.reporter;
@@ -71637,8 +71763,10 @@ async function ensureSyncthing(ctx, o2 = {}) {
   const folder = {
     id: o2.folderId ?? SHARED_FOLDER_ID,
     path: o2.folderPath ?? ctx.paths.sharedFolder,
-    stignore: o2.stignore ?? true
+    stignore: o2.stignore ?? true,
+    source: folderSource(ctx, o2.folderPath)
   };
+  await checkSharedFolder(ctx, o2);
   if (!await exists2(configPath)) {
     await mkdir2(home, { recursive: true, mode: 448 });
     const gen = await ctx.runner.run(
@@ -71749,6 +71877,11 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   }
   const folderPath = wanted.path;
   const folderId = wanted.id;
+  const folders = await c3.config.folders.list();
+  const folder = folders.find((f) => f.id === folderId);
+  if (folder && !samePath(folder.path, folderPath)) {
+    throw folderMovedError(folderId, folder.path, folderPath, wanted.source);
+  }
   await mkdir2(folderPath, { recursive: true });
   const stignore = path19.join(folderPath, ".stignore");
   if (wanted.stignore && !await exists2(stignore)) {
@@ -71756,8 +71889,6 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
   }
-  const folders = await c3.config.folders.list();
-  const folder = folders.find((f) => f.id === folderId);
   const settings = {
     label: folderId === SHARED_FOLDER_ID ? SHARED_FOLDER_LABEL : folderId,
     type: "sendreceive",
@@ -71771,15 +71902,6 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
     r.ok(`Shared folder ${folderId} at ${folderPath}`);
   } else {
     const patch2 = {};
-    if (folder.path.replace(/\/+$/, "") !== folderPath.replace(/\/+$/, "")) {
-      throw new MeshError(
-        `folder ${folderId} already points at ${folder.path}, not ${folderPath}`,
-        {
-          kind: "badInput",
-          hint: "set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing"
-        }
-      );
-    }
     if (folder.label !== settings.label) patch2.label = settings.label;
     if (folder.type !== "sendreceive") patch2.type = "sendreceive";
     if (folder.fsWatcherEnabled !== true) patch2.fsWatcherEnabled = true;
@@ -72020,11 +72142,11 @@ import path21 from "path";
 // ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/index.js
 import { EventEmitter as EventEmitter2 } from "events";
 import { stat as statcb, Stats } from "fs";
-import { readdir as readdir4, stat as stat4 } from "fs/promises";
+import { readdir as readdir4, stat as stat7 } from "fs/promises";
 import * as sp2 from "path";
 
 // ../../node_modules/.pnpm/readdirp@5.1.1/node_modules/readdirp/index.js
-import { lstat as lstat2, readdir as readdir3, realpath, stat as stat2 } from "fs/promises";
+import { lstat as lstat2, readdir as readdir3, realpath, stat as stat5 } from "fs/promises";
 import { join as pjoin, resolve as presolve, sep as psep } from "path";
 import { Readable as Readable4 } from "stream";
 var EntryTypes = {
@@ -72114,9 +72236,9 @@ var ReaddirpStream = class extends Readable4 {
     const type = opts.type ?? defaultOptions3.type;
     this._fileFilter = normalizeFilter(opts.fileFilter);
     this._directoryFilter = normalizeFilter(opts.directoryFilter);
-    const statMethod = opts.lstat ? lstat2 : stat2;
+    const statMethod = opts.lstat ? lstat2 : stat5;
     if (wantBigintFsStats) {
-      this._stat = (path26) => statMethod(path26, { bigint: true });
+      this._stat = (path27) => statMethod(path27, { bigint: true });
     } else {
       this._stat = statMethod;
     }
@@ -72144,8 +72266,8 @@ var ReaddirpStream = class extends Readable4 {
         const par = this.parent;
         const fil = par && par.files;
         if (fil && fil.length > 0) {
-          const { path: path26, depth } = par;
-          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path26));
+          const { path: path27, depth } = par;
+          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path27));
           const awaited = this._isDirent ? slice : await Promise.all(slice);
           for (const entry of awaited) {
             if (!entry)
@@ -72204,19 +72326,19 @@ var ReaddirpStream = class extends Readable4 {
   //   directoryFilter rejects, doesn't follow symlinked dirs, and fails
   //   wholesale (all entries lost) if anything in the subtree is unreadable,
   //   instead of emitting a 'warn' and continuing.
-  async _exploreDir(path26, depth) {
+  async _exploreDir(path27, depth) {
     let files;
     try {
-      files = await readdir3(path26, this._rdOptions);
+      files = await readdir3(path27, this._rdOptions);
     } catch (error62) {
       this._onError(error62);
     }
-    return { files, depth, path: path26 };
+    return { files, depth, path: path27 };
   }
   // Synchronous in dirent mode; returns a promise only when stats are needed.
-  _formatEntry(dirent, path26) {
+  _formatEntry(dirent, path27) {
     const basename3 = this._isDirent ? dirent.name : dirent;
-    const fullPath = pjoin(path26, basename3);
+    const fullPath = pjoin(path27, basename3);
     const entry = { path: fullPath.slice(this._relStart), fullPath, basename: basename3 };
     if (this._isDirent) {
       entry.dirent = dirent;
@@ -72299,7 +72421,7 @@ function readdirp(root, options = {}) {
 
 // ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/handler.js
 import { watch as fs_watch, unwatchFile, watchFile } from "fs";
-import { realpath as fsrealpath, lstat as lstat3, open as open3, stat as stat3 } from "fs/promises";
+import { realpath as fsrealpath, lstat as lstat3, open as open4, stat as stat6 } from "fs/promises";
 import { type as osType } from "os";
 import * as sp from "path";
 var STR_DATA = "data";
@@ -72326,7 +72448,7 @@ var EVENTS = {
 };
 var EV = EVENTS;
 var THROTTLE_MODE_WATCH = "watch";
-var statMethods = { lstat: lstat3, stat: stat3 };
+var statMethods = { lstat: lstat3, stat: stat6 };
 var KEY_LISTENERS = "listeners";
 var KEY_ERR = "errHandlers";
 var KEY_RAW = "rawEmitters";
@@ -72627,16 +72749,16 @@ var delFromSet = (main, prop, item2) => {
 };
 var isEmptySet = (val) => val instanceof Set ? val.size === 0 : !val;
 var FsWatchInstances = /* @__PURE__ */ new Map();
-function createFsWatchInstance(path26, options, listener, errHandler, emitRaw) {
+function createFsWatchInstance(path27, options, listener, errHandler, emitRaw) {
   const handleEvent = (rawEvent, evPath) => {
-    listener(path26);
-    emitRaw(rawEvent, evPath, { watchedPath: path26 });
-    if (evPath && path26 !== evPath) {
-      fsWatchBroadcast(sp.resolve(path26, evPath), KEY_LISTENERS, sp.join(path26, evPath));
+    listener(path27);
+    emitRaw(rawEvent, evPath, { watchedPath: path27 });
+    if (evPath && path27 !== evPath) {
+      fsWatchBroadcast(sp.resolve(path27, evPath), KEY_LISTENERS, sp.join(path27, evPath));
     }
   };
   try {
-    return fs_watch(path26, {
+    return fs_watch(path27, {
       persistent: options.persistent
     }, handleEvent);
   } catch (error62) {
@@ -72652,12 +72774,12 @@ var fsWatchBroadcast = (fullPath, listenerType, val1, val2, val3) => {
     listener(val1, val2, val3);
   });
 };
-var setFsWatchListener = (path26, fullPath, options, handlers) => {
+var setFsWatchListener = (path27, fullPath, options, handlers) => {
   const { listener, errHandler, rawEmitter } = handlers;
   let cont = FsWatchInstances.get(fullPath);
   let watcher;
   if (!options.persistent) {
-    watcher = createFsWatchInstance(path26, options, listener, errHandler, rawEmitter);
+    watcher = createFsWatchInstance(path27, options, listener, errHandler, rawEmitter);
     if (!watcher)
       return;
     return watcher.close.bind(watcher);
@@ -72668,7 +72790,7 @@ var setFsWatchListener = (path26, fullPath, options, handlers) => {
     addAndConvert(cont, KEY_RAW, rawEmitter);
   } else {
     watcher = createFsWatchInstance(
-      path26,
+      path27,
       options,
       fsWatchBroadcast.bind(null, fullPath, KEY_LISTENERS),
       errHandler,
@@ -72683,7 +72805,7 @@ var setFsWatchListener = (path26, fullPath, options, handlers) => {
         cont.watcherUnusable = true;
       if (isWindows && error62.code === "EPERM") {
         try {
-          const fd = await open3(path26, "r");
+          const fd = await open4(path27, "r");
           await fd.close();
           broadcastErr(error62);
         } catch (err) {
@@ -72714,7 +72836,7 @@ var setFsWatchListener = (path26, fullPath, options, handlers) => {
   };
 };
 var FsWatchFileInstances = /* @__PURE__ */ new Map();
-var setFsWatchFileListener = (path26, fullPath, options, handlers) => {
+var setFsWatchFileListener = (path27, fullPath, options, handlers) => {
   const { listener, rawEmitter } = handlers;
   let cont = FsWatchFileInstances.get(fullPath);
   const copts = cont && cont.options;
@@ -72736,7 +72858,7 @@ var setFsWatchFileListener = (path26, fullPath, options, handlers) => {
         });
         const currmtime = curr.mtimeMs;
         if (curr.size !== prev.size || currmtime > prev.mtimeMs || currmtime === 0) {
-          foreach(cont.listeners, (listener2) => listener2(path26, curr));
+          foreach(cont.listeners, (listener2) => listener2(path27, curr));
         }
       })
     };
@@ -72766,13 +72888,13 @@ var NodeFsHandler = class {
    * @param listener on fs change
    * @returns closer for the watcher instance
    */
-  _watchWithNodeFs(path26, listener) {
+  _watchWithNodeFs(path27, listener) {
     const opts = this.fsw.options;
-    const directory = sp.dirname(path26);
-    const basename3 = sp.basename(path26);
+    const directory = sp.dirname(path27);
+    const basename3 = sp.basename(path27);
     const parent = this.fsw._getWatchedDir(directory);
     parent.add(basename3);
-    const absolutePath = sp.resolve(path26);
+    const absolutePath = sp.resolve(path27);
     const options = {
       persistent: opts.persistent
     };
@@ -72782,12 +72904,12 @@ var NodeFsHandler = class {
     if (opts.usePolling) {
       const enableBin = opts.interval !== opts.binaryInterval;
       options.interval = enableBin && isBinaryPath(basename3) ? opts.binaryInterval : opts.interval;
-      closer = setFsWatchFileListener(path26, absolutePath, options, {
+      closer = setFsWatchFileListener(path27, absolutePath, options, {
         listener,
         rawEmitter: this.fsw._emitRaw
       });
     } else {
-      closer = setFsWatchListener(path26, absolutePath, options, {
+      closer = setFsWatchListener(path27, absolutePath, options, {
         listener,
         errHandler: this._boundHandleError,
         rawEmitter: this.fsw._emitRaw
@@ -72809,12 +72931,12 @@ var NodeFsHandler = class {
     let prevStats = stats;
     if (parent.has(basename3))
       return;
-    const listener = async (path26, newStats) => {
+    const listener = async (path27, newStats) => {
       if (!this.fsw._throttle(THROTTLE_MODE_WATCH, file2, 5))
         return;
       if (!newStats || newStats.mtimeMs === 0) {
         try {
-          const newStats2 = await stat3(file2);
+          const newStats2 = await stat6(file2);
           if (this.fsw.closed)
             return;
           const at = newStats2.atimeMs;
@@ -72823,11 +72945,11 @@ var NodeFsHandler = class {
             this.fsw._emit(EV.CHANGE, file2, newStats2);
           }
           if ((isMacos || isLinux || isFreeBSD) && prevStats.ino !== newStats2.ino) {
-            this.fsw._closeFile(path26);
+            this.fsw._closeFile(path27);
             prevStats = newStats2;
             const closer2 = this._watchWithNodeFs(file2, listener);
             if (closer2)
-              this.fsw._addPathCloser(path26, closer2);
+              this.fsw._addPathCloser(path27, closer2);
           } else {
             prevStats = newStats2;
           }
@@ -72859,7 +72981,7 @@ var NodeFsHandler = class {
    * @param item basename of this item
    * @returns true if no more processing is needed for this entry.
    */
-  async _handleSymlink(entry, directory, path26, item2) {
+  async _handleSymlink(entry, directory, path27, item2) {
     if (this.fsw.closed) {
       return;
     }
@@ -72869,7 +72991,7 @@ var NodeFsHandler = class {
       this.fsw._incrReadyCount();
       let linkPath;
       try {
-        linkPath = await fsrealpath(path26);
+        linkPath = await fsrealpath(path27);
       } catch (e) {
         this.fsw._emitReady();
         return true;
@@ -72879,12 +73001,12 @@ var NodeFsHandler = class {
       if (dir.has(item2)) {
         if (this.fsw._symlinkPaths.get(full) !== linkPath) {
           this.fsw._symlinkPaths.set(full, linkPath);
-          this.fsw._emit(EV.CHANGE, path26, entry.stats);
+          this.fsw._emit(EV.CHANGE, path27, entry.stats);
         }
       } else {
         dir.add(item2);
         this.fsw._symlinkPaths.set(full, linkPath);
-        this.fsw._emit(EV.ADD, path26, entry.stats);
+        this.fsw._emit(EV.ADD, path27, entry.stats);
       }
       this.fsw._emitReady();
       return true;
@@ -72914,9 +73036,9 @@ var NodeFsHandler = class {
         return;
       }
       const item2 = entry.path;
-      let path26 = sp.join(directory, item2);
+      let path27 = sp.join(directory, item2);
       current.add(item2);
-      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path26, item2)) {
+      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path27, item2)) {
         return;
       }
       if (this.fsw.closed) {
@@ -72925,8 +73047,8 @@ var NodeFsHandler = class {
       }
       if (item2 === target || !target && !previous.has(item2)) {
         this.fsw._incrReadyCount();
-        path26 = sp.join(dir, sp.relative(dir, path26));
-        this._addToNodeFs(path26, initialAdd, wh, depth + 1);
+        path27 = sp.join(dir, sp.relative(dir, path27));
+        this._addToNodeFs(path27, initialAdd, wh, depth + 1);
       }
     }).on(EV.ERROR, this._boundHandleError);
     return new Promise((resolve3, reject) => {
@@ -72995,13 +73117,13 @@ var NodeFsHandler = class {
    * @param depth Child path actually targeted for watch
    * @param target Child path actually targeted for watch
    */
-  async _addToNodeFs(path26, initialAdd, priorWh, depth, target) {
+  async _addToNodeFs(path27, initialAdd, priorWh, depth, target) {
     const ready = this.fsw._emitReady;
-    if (this.fsw._isIgnored(path26) || this.fsw.closed) {
+    if (this.fsw._isIgnored(path27) || this.fsw.closed) {
       ready();
       return false;
     }
-    const wh = this.fsw._getWatchHelpers(path26);
+    const wh = this.fsw._getWatchHelpers(path27);
     if (priorWh) {
       wh.filterPath = (entry) => priorWh.filterPath(entry);
       wh.filterDir = (entry) => priorWh.filterDir(entry);
@@ -73017,8 +73139,8 @@ var NodeFsHandler = class {
       const follow = this.fsw.options.followSymlinks;
       let closer;
       if (stats.isDirectory()) {
-        const absPath = sp.resolve(path26);
-        const targetPath = follow ? await fsrealpath(path26) : path26;
+        const absPath = sp.resolve(path27);
+        const targetPath = follow ? await fsrealpath(path27) : path27;
         if (this.fsw.closed)
           return;
         closer = await this._handleDir(wh.watchPath, stats, initialAdd, depth, target, wh, targetPath);
@@ -73028,29 +73150,29 @@ var NodeFsHandler = class {
           this.fsw._symlinkPaths.set(absPath, targetPath);
         }
       } else if (stats.isSymbolicLink()) {
-        const targetPath = follow ? await fsrealpath(path26) : path26;
+        const targetPath = follow ? await fsrealpath(path27) : path27;
         if (this.fsw.closed)
           return;
         const parent = sp.dirname(wh.watchPath);
         this.fsw._getWatchedDir(parent).add(wh.watchPath);
         this.fsw._emit(EV.ADD, wh.watchPath, stats);
-        closer = await this._handleDir(parent, stats, initialAdd, depth, path26, wh, targetPath);
+        closer = await this._handleDir(parent, stats, initialAdd, depth, path27, wh, targetPath);
         if (this.fsw.closed)
           return;
         if (targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(sp.resolve(path26), targetPath);
+          this.fsw._symlinkPaths.set(sp.resolve(path27), targetPath);
         }
       } else {
         closer = this._handleFile(wh.watchPath, stats, initialAdd);
       }
       ready();
       if (closer)
-        this.fsw._addPathCloser(path26, closer);
+        this.fsw._addPathCloser(path27, closer);
       return false;
     } catch (error62) {
       if (this.fsw._handleError(error62)) {
         ready();
-        return path26;
+        return path27;
       }
     }
   }
@@ -73093,24 +73215,24 @@ function createPattern(matcher) {
   }
   return () => false;
 }
-function normalizePath(path26) {
-  if (typeof path26 !== "string")
+function normalizePath(path27) {
+  if (typeof path27 !== "string")
     throw new Error("string expected");
-  path26 = sp2.normalize(path26);
-  path26 = path26.replace(/\\/g, "/");
+  path27 = sp2.normalize(path27);
+  path27 = path27.replace(/\\/g, "/");
   let prepend = false;
-  if (path26.startsWith("//"))
+  if (path27.startsWith("//"))
     prepend = true;
-  path26 = path26.replace(DOUBLE_SLASH_RE, "/");
+  path27 = path27.replace(DOUBLE_SLASH_RE, "/");
   if (prepend)
-    path26 = "/" + path26;
-  return path26;
+    path27 = "/" + path27;
+  return path27;
 }
 function matchPatterns(patterns, testString, stats) {
-  const path26 = normalizePath(testString);
+  const path27 = normalizePath(testString);
   for (let index = 0; index < patterns.length; index++) {
     const pattern = patterns[index];
-    if (pattern(path26, stats)) {
+    if (pattern(path27, stats)) {
       return true;
     }
   }
@@ -73148,19 +73270,19 @@ var toUnix = (string4) => {
   }
   return str;
 };
-var normalizePathToUnix = (path26) => toUnix(sp2.normalize(toUnix(path26)));
-var normalizeIgnored = (cwd = "") => (path26) => {
-  if (typeof path26 === "string") {
-    return normalizePathToUnix(sp2.isAbsolute(path26) ? path26 : sp2.join(cwd, path26));
+var normalizePathToUnix = (path27) => toUnix(sp2.normalize(toUnix(path27)));
+var normalizeIgnored = (cwd = "") => (path27) => {
+  if (typeof path27 === "string") {
+    return normalizePathToUnix(sp2.isAbsolute(path27) ? path27 : sp2.join(cwd, path27));
   } else {
-    return path26;
+    return path27;
   }
 };
-var getAbsolutePath = (path26, cwd) => {
-  if (sp2.isAbsolute(path26)) {
-    return path26;
+var getAbsolutePath = (path27, cwd) => {
+  if (sp2.isAbsolute(path27)) {
+    return path27;
   }
-  return sp2.join(cwd, path26);
+  return sp2.join(cwd, path27);
 };
 var EMPTY_SET = Object.freeze(/* @__PURE__ */ new Set());
 var DirEntry = class {
@@ -73225,10 +73347,10 @@ var WatchHelper = class {
   dirParts;
   followSymlinks;
   statMethod;
-  constructor(path26, follow, fsw) {
+  constructor(path27, follow, fsw) {
     this.fsw = fsw;
-    const watchPath = path26;
-    this.path = path26 = path26.replace(REPLACER_RE, "");
+    const watchPath = path27;
+    this.path = path27 = path27.replace(REPLACER_RE, "");
     this.watchPath = watchPath;
     this.fullWatchPath = sp2.resolve(watchPath);
     this.dirParts = [];
@@ -73368,20 +73490,20 @@ var FSWatcher = class extends EventEmitter2 {
     this._closePromise = void 0;
     let paths = unifyPaths(paths_);
     if (cwd) {
-      paths = paths.map((path26) => {
-        const absPath = getAbsolutePath(path26, cwd);
+      paths = paths.map((path27) => {
+        const absPath = getAbsolutePath(path27, cwd);
         return absPath;
       });
     }
-    paths.forEach((path26) => {
-      this._removeIgnoredPath(path26);
+    paths.forEach((path27) => {
+      this._removeIgnoredPath(path27);
     });
     this._userIgnored = void 0;
     if (!this._readyCount)
       this._readyCount = 0;
     this._readyCount += paths.length;
-    Promise.all(paths.map(async (path26) => {
-      const res = await this._nodeFsHandler._addToNodeFs(path26, !_internal, void 0, 0, _origAdd);
+    Promise.all(paths.map(async (path27) => {
+      const res = await this._nodeFsHandler._addToNodeFs(path27, !_internal, void 0, 0, _origAdd);
       if (res)
         this._emitReady();
       return res;
@@ -73403,17 +73525,17 @@ var FSWatcher = class extends EventEmitter2 {
       return this;
     const paths = unifyPaths(paths_);
     const { cwd } = this.options;
-    paths.forEach((path26) => {
-      if (!sp2.isAbsolute(path26) && !this._closers.has(path26)) {
+    paths.forEach((path27) => {
+      if (!sp2.isAbsolute(path27) && !this._closers.has(path27)) {
         if (cwd)
-          path26 = sp2.join(cwd, path26);
-        path26 = sp2.resolve(path26);
+          path27 = sp2.join(cwd, path27);
+        path27 = sp2.resolve(path27);
       }
-      this._closePath(path26);
-      this._addIgnoredPath(path26);
-      if (this._watched.has(path26)) {
+      this._closePath(path27);
+      this._addIgnoredPath(path27);
+      if (this._watched.has(path27)) {
         this._addIgnoredPath({
-          path: path26,
+          path: path27,
           recursive: true
         });
       }
@@ -73477,38 +73599,38 @@ var FSWatcher = class extends EventEmitter2 {
    * @param stats arguments to be passed with event
    * @returns the error if defined, otherwise the value of the FSWatcher instance's `closed` flag
    */
-  async _emit(event, path26, stats) {
+  async _emit(event, path27, stats) {
     if (this.closed)
       return;
     const opts = this.options;
     if (isWindows)
-      path26 = sp2.normalize(path26);
+      path27 = sp2.normalize(path27);
     if (opts.cwd)
-      path26 = sp2.relative(opts.cwd, path26);
-    const args = [path26];
+      path27 = sp2.relative(opts.cwd, path27);
+    const args = [path27];
     if (stats != null)
       args.push(stats);
     const awf = opts.awaitWriteFinish;
     let pw;
-    if (awf && (pw = this._pendingWrites.get(path26))) {
+    if (awf && (pw = this._pendingWrites.get(path27))) {
       pw.lastChange = /* @__PURE__ */ new Date();
       return this;
     }
     if (opts.atomic) {
       if (event === EVENTS.UNLINK) {
-        this._pendingUnlinks.set(path26, [event, ...args]);
+        this._pendingUnlinks.set(path27, [event, ...args]);
         setTimeout(() => {
-          this._pendingUnlinks.forEach((entry, path27) => {
+          this._pendingUnlinks.forEach((entry, path28) => {
             this.emit(...entry);
             this.emit(EVENTS.ALL, ...entry);
-            this._pendingUnlinks.delete(path27);
+            this._pendingUnlinks.delete(path28);
           });
         }, typeof opts.atomic === "number" ? opts.atomic : 100);
         return this;
       }
-      if (event === EVENTS.ADD && this._pendingUnlinks.has(path26)) {
+      if (event === EVENTS.ADD && this._pendingUnlinks.has(path27)) {
         event = EVENTS.CHANGE;
-        this._pendingUnlinks.delete(path26);
+        this._pendingUnlinks.delete(path27);
       }
     }
     if (awf && (event === EVENTS.ADD || event === EVENTS.CHANGE) && this._readyEmitted) {
@@ -73526,19 +73648,19 @@ var FSWatcher = class extends EventEmitter2 {
           this.emitWithAll(event, args);
         }
       };
-      this._awaitWriteFinish(path26, awf.stabilityThreshold, event, awfEmit);
+      this._awaitWriteFinish(path27, awf.stabilityThreshold, event, awfEmit);
       return this;
     }
     if (event === EVENTS.CHANGE) {
-      const isThrottled = !this._throttle(EVENTS.CHANGE, path26, 50);
+      const isThrottled = !this._throttle(EVENTS.CHANGE, path27, 50);
       if (isThrottled)
         return this;
     }
     if (opts.alwaysStat && stats === void 0 && (event === EVENTS.ADD || event === EVENTS.ADD_DIR || event === EVENTS.CHANGE)) {
-      const fullPath = opts.cwd ? sp2.join(opts.cwd, path26) : path26;
+      const fullPath = opts.cwd ? sp2.join(opts.cwd, path27) : path27;
       let stats2;
       try {
-        stats2 = await stat4(fullPath);
+        stats2 = await stat7(fullPath);
       } catch (err) {
       }
       if (!stats2 || this.closed)
@@ -73566,23 +73688,23 @@ var FSWatcher = class extends EventEmitter2 {
    * @param timeout duration of time to suppress duplicate actions
    * @returns tracking object or false if action should be suppressed
    */
-  _throttle(actionType, path26, timeout) {
+  _throttle(actionType, path27, timeout) {
     if (!this._throttled.has(actionType)) {
       this._throttled.set(actionType, /* @__PURE__ */ new Map());
     }
     const action = this._throttled.get(actionType);
     if (!action)
       throw new Error("invalid throttle");
-    const actionPath = action.get(path26);
+    const actionPath = action.get(path27);
     if (actionPath) {
       actionPath.count++;
       return false;
     }
     let timeoutObject;
     const clear = () => {
-      const item2 = action.get(path26);
+      const item2 = action.get(path27);
       const count2 = item2 ? item2.count : 0;
-      action.delete(path26);
+      action.delete(path27);
       clearTimeout(timeoutObject);
       if (item2)
         clearTimeout(item2.timeoutObject);
@@ -73590,7 +73712,7 @@ var FSWatcher = class extends EventEmitter2 {
     };
     timeoutObject = setTimeout(clear, timeout);
     const thr = { timeoutObject, clear, count: 0 };
-    action.set(path26, thr);
+    action.set(path27, thr);
     return thr;
   }
   _incrReadyCount() {
@@ -73604,44 +73726,44 @@ var FSWatcher = class extends EventEmitter2 {
    * @param event
    * @param awfEmit Callback to be called when ready for event to be emitted.
    */
-  _awaitWriteFinish(path26, threshold, event, awfEmit) {
+  _awaitWriteFinish(path27, threshold, event, awfEmit) {
     const awf = this.options.awaitWriteFinish;
     if (typeof awf !== "object")
       return;
     const pollInterval = awf.pollInterval;
     let timeoutHandler;
-    let fullPath = path26;
-    if (this.options.cwd && !sp2.isAbsolute(path26)) {
-      fullPath = sp2.join(this.options.cwd, path26);
+    let fullPath = path27;
+    if (this.options.cwd && !sp2.isAbsolute(path27)) {
+      fullPath = sp2.join(this.options.cwd, path27);
     }
     const now = /* @__PURE__ */ new Date();
     const writes = this._pendingWrites;
     function awaitWriteFinishFn(prevStat) {
       statcb(fullPath, (err, curStat) => {
-        if (err || !writes.has(path26)) {
+        if (err || !writes.has(path27)) {
           if (err && err.code !== "ENOENT")
             awfEmit(err);
           return;
         }
         const now2 = Number(/* @__PURE__ */ new Date());
         if (prevStat && curStat.size !== prevStat.size) {
-          writes.get(path26).lastChange = now2;
+          writes.get(path27).lastChange = now2;
         }
-        const pw = writes.get(path26);
+        const pw = writes.get(path27);
         const df = now2 - pw.lastChange;
         if (df >= threshold) {
-          writes.delete(path26);
+          writes.delete(path27);
           awfEmit(void 0, curStat);
         } else {
           timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval, curStat);
         }
       });
     }
-    if (!writes.has(path26)) {
-      writes.set(path26, {
+    if (!writes.has(path27)) {
+      writes.set(path27, {
         lastChange: now,
         cancelWait: () => {
-          writes.delete(path26);
+          writes.delete(path27);
           clearTimeout(timeoutHandler);
           return event;
         }
@@ -73652,8 +73774,8 @@ var FSWatcher = class extends EventEmitter2 {
   /**
    * Determines whether user has asked to ignore this path.
    */
-  _isIgnored(path26, stats) {
-    if (this.options.atomic && DOT_RE.test(path26))
+  _isIgnored(path27, stats) {
+    if (this.options.atomic && DOT_RE.test(path27))
       return true;
     if (!this._userIgnored) {
       const { cwd } = this.options;
@@ -73663,17 +73785,17 @@ var FSWatcher = class extends EventEmitter2 {
       const list2 = [...ignoredPaths.map(normalizeIgnored(cwd)), ...ignored];
       this._userIgnored = anymatch(list2, void 0);
     }
-    return this._userIgnored(path26, stats);
+    return this._userIgnored(path27, stats);
   }
-  _isntIgnored(path26, stat7) {
-    return !this._isIgnored(path26, stat7);
+  _isntIgnored(path27, stat10) {
+    return !this._isIgnored(path27, stat10);
   }
   /**
    * Provides a set of common helpers and properties relating to symlink handling.
    * @param path file or directory pattern being watched
    */
-  _getWatchHelpers(path26) {
-    return new WatchHelper(path26, this.options.followSymlinks, this);
+  _getWatchHelpers(path27) {
+    return new WatchHelper(path27, this.options.followSymlinks, this);
   }
   // Directory helpers
   // -----------------
@@ -73705,63 +73827,63 @@ var FSWatcher = class extends EventEmitter2 {
    * @param item      base path of item/directory
    */
   _remove(directory, item2, isDirectory) {
-    const path26 = sp2.join(directory, item2);
-    const fullPath = sp2.resolve(path26);
-    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path26) || this._watched.has(fullPath);
-    if (!this._throttle("remove", path26, 100))
+    const path27 = sp2.join(directory, item2);
+    const fullPath = sp2.resolve(path27);
+    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path27) || this._watched.has(fullPath);
+    if (!this._throttle("remove", path27, 100))
       return;
     if (!isDirectory && this._watched.size === 1) {
       this.add(directory, item2, true);
     }
-    const wp = this._getWatchedDir(path26);
+    const wp = this._getWatchedDir(path27);
     const nestedDirectoryChildren = wp.getChildren();
-    nestedDirectoryChildren.forEach((nested) => this._remove(path26, nested));
+    nestedDirectoryChildren.forEach((nested) => this._remove(path27, nested));
     const parent = this._getWatchedDir(directory);
     const wasTracked = parent.has(item2);
     parent.remove(item2);
     if (this._symlinkPaths.has(fullPath)) {
       this._symlinkPaths.delete(fullPath);
     }
-    let relPath = path26;
+    let relPath = path27;
     if (this.options.cwd)
-      relPath = sp2.relative(this.options.cwd, path26);
+      relPath = sp2.relative(this.options.cwd, path27);
     if (this.options.awaitWriteFinish && this._pendingWrites.has(relPath)) {
       const event = this._pendingWrites.get(relPath).cancelWait();
       if (event === EVENTS.ADD)
         return;
     }
-    this._watched.delete(path26);
+    this._watched.delete(path27);
     this._watched.delete(fullPath);
     const eventName = isDirectory ? EVENTS.UNLINK_DIR : EVENTS.UNLINK;
-    if (wasTracked && !this._isIgnored(path26))
-      this._emit(eventName, path26);
-    this._closePath(path26);
+    if (wasTracked && !this._isIgnored(path27))
+      this._emit(eventName, path27);
+    this._closePath(path27);
   }
   /**
    * Closes all watchers for a path
    */
-  _closePath(path26) {
-    this._closeFile(path26);
-    const dir = sp2.dirname(path26);
-    this._getWatchedDir(dir).remove(sp2.basename(path26));
+  _closePath(path27) {
+    this._closeFile(path27);
+    const dir = sp2.dirname(path27);
+    this._getWatchedDir(dir).remove(sp2.basename(path27));
   }
   /**
    * Closes only file-specific watchers
    */
-  _closeFile(path26) {
-    const closers = this._closers.get(path26);
+  _closeFile(path27) {
+    const closers = this._closers.get(path27);
     if (!closers)
       return;
     closers.forEach((closer) => closer());
-    this._closers.delete(path26);
+    this._closers.delete(path27);
   }
-  _addPathCloser(path26, closer) {
+  _addPathCloser(path27, closer) {
     if (!closer)
       return;
-    let list2 = this._closers.get(path26);
+    let list2 = this._closers.get(path27);
     if (!list2) {
       list2 = [];
-      this._closers.set(path26, list2);
+      this._closers.set(path27, list2);
     }
     list2.push(closer);
   }
@@ -74427,11 +74549,11 @@ var RestTransport = class {
   async call(name, ctx, req = {}) {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path26 = ep.path.replace(
+    const path27 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path26, this.baseUrl);
+    const url2 = new URL(path27, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -74549,16 +74671,18 @@ var RestTransport = class {
       timeout: ctx.timeout ?? this.#timeout,
       signal: ctx.signal
     });
-    let ok = false;
+    let status;
     try {
       const body = healthBody.safeParse(JSON.parse(answer2.text));
-      ok = answer2.status === 200 && body.success && body.data.status === "pass";
+      if (body.success) status = body.data.status;
     } catch {
-      ok = false;
+      status = void 0;
     }
-    if (!ok || !this.#apiKey || !supports2(ctx.version, "health")) return { ok };
+    const ok = answer2.status === 200 && status === "pass";
+    const seen = { ok, httpStatus: answer2.status, ...status === void 0 ? {} : { status } };
+    if (!ok || !this.#apiKey || !supports2(ctx.version, "health")) return seen;
     const db = await this.call("apiHealth", ctx);
-    return { ok, databaseConnectivity: db.databaseConnectivity };
+    return { ...seen, databaseConnectivity: db.databaseConnectivity };
   }
   listUsers(filter, ctx) {
     return this.call("listUsers", ctx, {
@@ -75200,7 +75324,7 @@ var PolicyResource = class extends Resource2 {
 // ../../packages/headscale/src/server/config.ts
 var import_yaml = __toESM(require_dist(), 1);
 import { randomBytes as randomBytes3 } from "crypto";
-import { chmod, mkdir as mkdir4, open as open4, readFile as readFile6, rename as rename2, rm as rm5, stat as stat5 } from "fs/promises";
+import { chmod, mkdir as mkdir4, open as open5, readFile as readFile6, rename as rename2, rm as rm5, stat as stat8 } from "fs/promises";
 import { isIP } from "net";
 import { dirname as dirname3, isAbsolute as isAbsolute2, join as join8 } from "path";
 var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
@@ -75415,33 +75539,66 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path26, o2) {
+async function writeHeadscaleConfig(path27, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path26, content, 416);
+  return writeFileAtomic2(path27, content, 416);
 }
-async function writeFileAtomic2(path26, content, mode) {
-  if (!isAbsolute2(path26)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path26)}`, {
+async function readHeadscaleConfig(path27) {
+  let text;
+  try {
+    text = await readFile6(path27, "utf8");
+  } catch (error63) {
+    const code2 = error63.code;
+    throw new HeadscaleConfigError(
+      code2 === "ENOENT" ? `${path27} does not exist` : `cannot read ${path27}: ${code2 ?? error63.message}`,
+      {
+        cause: error63,
+        hint: code2 === "ENOENT" ? "write it first (writeHeadscaleConfig)" : "check its permissions (Headscale's config is readable by root and its group only)"
+      }
+    );
+  }
+  const doc = (0, import_yaml.parseDocument)(text);
+  const error62 = doc.errors[0];
+  if (error62) {
+    const problem = (error62.message.split("\n")[0] ?? "").replace(/:$/, "");
+    throw new HeadscaleConfigError(`${path27} is not valid YAML: ${problem}`, {
+      cause: error62,
+      hint: `fix ${path27} at the line named, or write it again`
+    });
+  }
+  const value = doc.toJS();
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const found = value === null || value === void 0 ? "it is empty" : Array.isArray(value) ? "it holds a list" : `it holds a single ${typeof value}`;
+    throw new HeadscaleConfigError(
+      `${path27} is not a Headscale config: ${found}, not a mapping of settings`,
+      { hint: `fix ${path27}, or write it again` }
+    );
+  }
+  return value;
+}
+async function writeFileAtomic2(path27, content, mode) {
+  if (!isAbsolute2(path27)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path27)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile6(path26, "utf8"), stat5(path26)]);
+    const [existing, st] = await Promise.all([readFile6(path27, "utf8"), stat8(path27)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod(path26, mode);
+      await chmod(path27, mode);
       return { changed: true };
     }
   } catch (error62) {
     const code2 = error62.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path26}`, error62);
+      throw fsError(`cannot read ${path27}`, error62);
     }
   }
-  const tmp = join8(dirname3(path26), `.${randomBytes3(6).toString("hex")}.tmp`);
+  const tmp = join8(dirname3(path27), `.${randomBytes3(6).toString("hex")}.tmp`);
   try {
-    await mkdir4(dirname3(path26), { recursive: true, mode: 448 });
-    const fh = await open4(tmp, "wx", mode);
+    await mkdir4(dirname3(path27), { recursive: true, mode: 448 });
+    const fh = await open5(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
       await fh.chmod(mode);
@@ -75449,10 +75606,10 @@ async function writeFileAtomic2(path26, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename2(tmp, path26);
+    await rename2(tmp, path27);
   } catch (error62) {
     await rm5(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path26}`, error62);
+    throw fsError(`cannot write ${path27}`, error62);
   }
   return { changed: true };
 }
@@ -75606,7 +75763,7 @@ var SupervisedProcessService = class extends HeadscaleService {
 
 // ../../packages/headscale/src/server/setup.ts
 import { createSocket } from "dgram";
-import { mkdir as mkdir5, stat as stat6 } from "fs/promises";
+import { mkdir as mkdir5, stat as stat9 } from "fs/promises";
 import { createServer as createServer2 } from "net";
 import { dirname as dirname5 } from "path";
 async function setupHeadscaleServer(o2) {
@@ -75614,7 +75771,7 @@ async function setupHeadscaleServer(o2) {
   const runner = o2.runner ?? createRunner();
   const service = o2.service ?? defaultService(o2, runner);
   const steps = [];
-  const existed = await stat6(o2.config.stateDir).then(
+  const existed = await stat9(o2.config.stateDir).then(
     () => true,
     () => false
   );
@@ -76418,6 +76575,36 @@ function validateAuthKey(key) {
 // ../../packages/core/src/steps/client.ts
 import { setTimeout as sleep11 } from "timers/promises";
 
+// ../../packages/core/src/internal/machine-lock.ts
+import { createHash as createHash2 } from "crypto";
+import os5 from "os";
+import path22 from "path";
+async function withMachineLock(ctx, fn, waitMs = 18e4) {
+  const id3 = createHash2("sha256").update(ctx.paths.stateDir).digest("hex").slice(0, 16);
+  const file2 = path22.join(os5.tmpdir(), `mesh-setup-${id3}.lock`);
+  let release;
+  try {
+    release = await acquireLock(file2, {
+      waitMs,
+      staleMs: 30 * 6e4,
+      onWait: (holder) => ctx.reporter.info(
+        `Waiting for another mesh command on this machine (pid ${holder ?? "?"})`
+      )
+    });
+  } catch (error62) {
+    throw new MeshError("another mesh setup is still running on this machine", {
+      kind: "failure",
+      cause: error62,
+      hint: `run this again when it has finished (its lock: ${file2})`
+    });
+  }
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
 // ../../packages/core/src/steps/client-plan.ts
 function clientSetupPlan(platform2, role, o2) {
   const steps = [
@@ -76475,7 +76662,7 @@ function clientSetupPlan(platform2, role, o2) {
 
 // ../../packages/core/src/steps/machine.ts
 import { access as access6 } from "fs/promises";
-import path22 from "path";
+import path23 from "path";
 function rootOption(ctx) {
   return ctx.paths.root === "/" ? {} : { root: ctx.paths.root };
 }
@@ -76490,7 +76677,7 @@ function isRoot() {
 }
 async function onPath(ctx, name, explicit) {
   if (explicit) return exists3(explicit);
-  if (await exists3(path22.join("/var/cache/mesh/bin", name))) return true;
+  if (await exists3(path23.join("/var/cache/mesh/bin", name))) return true;
   const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
   return r.exitCode === 0;
 }
@@ -76581,7 +76768,7 @@ async function ensureWslSystemdStep(ctx) {
   const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
   if (conf.changed) {
     r.ok(
-      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path22.basename(conf.backupPath)})` : ""}`
+      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path23.basename(conf.backupPath)})` : ""}`
     );
     r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
     return {
@@ -76816,7 +77003,7 @@ async function runMachineSteps(ctx, steps, serverUrl2, o2 = {}) {
 
 // ../../packages/core/src/steps/repair.ts
 import { access as access7 } from "fs/promises";
-import path23 from "path";
+import path24 from "path";
 
 // ../../packages/core/src/steps/leave.ts
 import { setTimeout as sleep10 } from "timers/promises";
@@ -76878,7 +77065,7 @@ async function stopMeshDaemons(ctx) {
 async function joinedBefore(ctx) {
   const ts = await tailnetStatus(ctx);
   if (ts) return ts.raw.HaveNodeKey === true;
-  return access7(path23.join(ctx.paths.tailscale.stateDir, "tailscaled.state")).then(
+  return access7(path24.join(ctx.paths.tailscale.stateDir, "tailscaled.state")).then(
     () => true,
     () => false
   );
@@ -76970,8 +77157,8 @@ function retryDelayMs(attempt, random = Math.random()) {
 
 // ../../packages/core/src/steps/server.ts
 import { access as access8, mkdir as mkdir6, writeFile as writeFile4 } from "fs/promises";
-import os5 from "os";
-import path24 from "path";
+import os6 from "os";
+import path25 from "path";
 function requireServerRole(ctx) {
   if (ctx.role !== "server") {
     throw new MeshError(
@@ -77012,7 +77199,7 @@ function parsePostgresUrl(url2) {
     ...u2.password ? { password: decodeURIComponent(u2.password) } : {}
   };
 }
-function primaryIpv4(interfaces = os5.networkInterfaces()) {
+function primaryIpv4(interfaces = os6.networkInterfaces()) {
   for (const [name, addrs] of Object.entries(interfaces)) {
     if (name.startsWith("tailscale")) continue;
     for (const a2 of addrs ?? []) {
@@ -77054,6 +77241,23 @@ async function requireHeadscaleRunning(ctx) {
     });
   }
 }
+var HEADSCALE_CONFIG_FIX = "fix the file at the place named, or have mesh server setup write it again (give --postgres again if you used it)";
+async function headscaleConfigProblem(ctx) {
+  try {
+    await readHeadscaleConfig(ctx.paths.headscale.configPath);
+    return void 0;
+  } catch (error62) {
+    const code2 = error62.cause?.code;
+    if (code2 === "EACCES" || code2 === "EPERM") return void 0;
+    return error62 instanceof Error ? error62.message : String(error62);
+  }
+}
+async function requireHeadscaleConfig(ctx) {
+  const problem = await headscaleConfigProblem(ctx);
+  if (problem !== void 0) {
+    throw new MeshError(problem, { kind: "badInput", hint: HEADSCALE_CONFIG_FIX });
+  }
+}
 function headscaleService(ctx) {
   return {
     async start() {
@@ -77087,7 +77291,10 @@ async function exists4(p) {
     () => false
   );
 }
-async function setupServer(ctx, o2 = {}) {
+function setupServer(ctx, o2 = {}) {
+  return withMachineLock(ctx, () => setupServerLocked(ctx, o2));
+}
+async function setupServerLocked(ctx, o2 = {}) {
   requireServerRole(ctx);
   const r = ctx.reporter;
   const changes = [];
@@ -77107,8 +77314,9 @@ async function setupServer(ctx, o2 = {}) {
     });
   }
   const serverUrl2 = validateServerUrl(o2.serverUrl ?? saved ?? `http://${listen3}`);
+  await checkSharedFolder(ctx);
   const hsPaths = ctx.paths.headscale;
-  await mkdir6(path24.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir6(path25.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
     listenAddr: listen3,
@@ -77161,7 +77369,7 @@ async function setupServer(ctx, o2 = {}) {
     } else r.ok(`User ${MESH_USER} already exists`);
     if (!await exists4(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir6(path24.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await mkdir6(path25.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
       await writeFile4(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
@@ -77206,21 +77414,48 @@ async function setupServer(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/client.ts
+var NOT_HEADSCALE_HINT = "check the URL: it is Headscale's server_url, as mesh server keygen prints it (e.g. http://10.0.0.1:8080)";
 async function checkServerHealth(ctx, serverUrl2) {
   const wait = ctx.reporter.wait(`Checking ${serverUrl2}/health`);
+  let health;
   try {
     const hs = new HeadscaleClient({ rest: { url: serverUrl2, timeout: 5e3 } });
-    await hs.health({ timeout: 5e3, ...ctx.signal ? { signal: ctx.signal } : {} });
-    wait.done();
+    health = await hs.health({ timeout: 5e3, ...ctx.signal ? { signal: ctx.signal } : {} });
   } catch (error62) {
     wait.fail();
-    const e = toMeshError(error62, `server ${serverUrl2} is unreachable`);
-    throw new MeshError(e.message, {
+    const e = error62;
+    if (e.name === "HeadscaleApiError" && typeof e.status === "number") {
+      throw new MeshError(
+        `${serverUrl2} answers, but does not look like Headscale (GET /version: HTTP ${e.status}, not a Headscale version)`,
+        { kind: "serverUnreachable", cause: error62, hint: NOT_HEADSCALE_HINT }
+      );
+    }
+    const m = toMeshError(error62, `server ${serverUrl2} is unreachable`);
+    throw new MeshError(m.message, {
       kind: "serverUnreachable",
       cause: error62,
       hint: "check the URL and that Headscale runs there (mesh server status on the server)"
     });
   }
+  if (health.ok) {
+    wait.done();
+    return;
+  }
+  wait.fail();
+  const http = health.httpStatus === void 0 ? "" : `HTTP ${health.httpStatus}, `;
+  if (health.status !== void 0 && health.status !== "pass") {
+    throw new MeshError(
+      `Headscale at ${serverUrl2} is not healthy (GET /health: ${http}status ${JSON.stringify(health.status)})`,
+      {
+        kind: "serverUnreachable",
+        hint: "on the server, mesh server status and the Headscale log say why (often its database)"
+      }
+    );
+  }
+  throw new MeshError(
+    `${serverUrl2} answers, but does not look like Headscale (GET /health: ${http}not {"status":"pass"})`,
+    { kind: "serverUnreachable", hint: NOT_HEADSCALE_HINT }
+  );
 }
 async function keyOrJoinedBefore(ctx, key) {
   if (key !== void 0 || !await joinedBefore(ctx)) return validateAuthKey(key);
@@ -77236,20 +77471,23 @@ async function serverUrlOrSaved(ctx, given) {
   }
   return validateServerUrl(url2);
 }
-async function joinMesh(ctx, o2) {
+function joinMesh(ctx, o2) {
+  return withMachineLock(ctx, () => joinMeshLocked(ctx, o2));
+}
+async function joinMeshLocked(ctx, o2) {
   const authKey = await keyOrJoinedBefore(ctx, o2.authKey);
   const serverUrl2 = await serverUrlOrSaved(ctx, o2.serverUrl);
   const retries = o2.retries ?? 0;
   let r;
   for (let attempt = 0; ; attempt++) {
     try {
+      if (authKey !== void 0) await checkServerHealth(ctx, serverUrl2);
       const started2 = await ensureTailscaled(ctx, serverUrl2);
       if (authKey === void 0) {
         r = await bringUpWithoutKey(ctx);
         if (started2) r = { ...r, changed: true };
         break;
       }
-      await checkServerHealth(ctx, serverUrl2);
       if (!started2) await recheckIsolatedNode(ctx);
       r = await joinTailnet(ctx, serverUrl2, authKey, {
         ...o2.tags ? { tags: o2.tags } : {},
@@ -77282,9 +77520,25 @@ async function joinMesh(ctx, o2) {
     nodeId: self?.id || void 0
   };
 }
-async function clientSetup(ctx, o2) {
+function requireClientRole(ctx) {
+  if (ctx.role !== "server") return;
+  const why = (ctx.env["MESH_ROLE"] ?? "") === "server" ? "unset MESH_ROLE" : `remove ${ctx.hostname} from MESH_SERVER_HOSTNAMES`;
+  throw new MeshError(
+    `Client setup must not be run on the coordination server (current role: ${ctx.role})`,
+    {
+      kind: "badInput",
+      hint: `run mesh server setup here instead; if this is not the server, ${why}`
+    }
+  );
+}
+function clientSetup(ctx, o2) {
+  return withMachineLock(ctx, () => clientSetupLocked(ctx, o2));
+}
+async function clientSetupLocked(ctx, o2) {
+  requireClientRole(ctx);
   const authKey = await keyOrJoinedBefore(ctx, o2.authKey);
   const serverUrl2 = await serverUrlOrSaved(ctx, o2.serverUrl);
+  await checkSharedFolder(ctx);
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o2.peer ?? true });
   const r = ctx.reporter;
   const changes = [];
@@ -77359,11 +77613,11 @@ import { setTimeout as sleep12 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
 import { readFile as readFile7 } from "fs/promises";
-import path25 from "path";
+import path26 from "path";
 async function extraIgnorePatterns(folder) {
   const patterns = (text2) => text2.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
   const ours = new Set(patterns(DEFAULT_STIGNORE));
-  const text = await readFile7(path25.join(folder, ".stignore"), "utf8").catch(() => "");
+  const text = await readFile7(path26.join(folder, ".stignore"), "utf8").catch(() => "");
   return patterns(text).filter((p) => !ours.has(p));
 }
 async function configurationSection(ctx, setupCommand) {
@@ -77510,6 +77764,7 @@ async function serverHeadscale(ctx) {
     () => void 0
   );
   if (url2 && apiKey) return new HeadscaleClient({ rest: { url: url2, apiKey } });
+  await requireHeadscaleConfig(ctx);
   return localHeadscale(ctx);
 }
 async function listNodes(ctx) {
@@ -77575,6 +77830,7 @@ async function serverStatus(ctx) {
       hint: "Run: mesh server setup"
     });
   }
+  const configProblem = await headscaleConfigProblem(ctx);
   const svc = await headscaleService(ctx).status();
   const pid = svc.running ? svc.pid ?? 0 : void 0;
   const serverUrl2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
@@ -77582,22 +77838,23 @@ async function serverStatus(ctx) {
     service: pid === void 0 ? "stopped" : "running",
     serverUrl: serverUrl2,
     healthy: false,
+    configProblem,
     version: void 0,
     nodes: [],
     online: 0,
     offline: 0,
     keys: []
   };
-  if (pid === void 0) return result2;
+  if (pid === void 0 || configProblem !== void 0) return result2;
   try {
     const hs = await serverHeadscale(ctx);
-    const [, version2, nodes, keys] = await Promise.all([
+    const [health, version2, nodes, keys] = await Promise.all([
       hs.health({ timeout: 3e3 }),
       hs.version(),
       hs.nodes.list(),
       hs.users.get({ name: MESH_USER }).then((user) => hs.preAuthKeys.list({ user: { id: user.id } }))
     ]);
-    result2.healthy = true;
+    result2.healthy = health.ok;
     result2.version = version2.version;
     result2.nodes = nodes.map(summarizeNode);
     result2.online = result2.nodes.filter((n2) => n2.online).length;
@@ -78069,30 +78326,11 @@ async function doctor(ctx, o2 = {}) {
   const first = await meshStatus(ctx);
   const fixes = [];
   let after = first;
-  if (o2.fix) {
-    const done = /* @__PURE__ */ new Set();
-    for (const c3 of first.checks) {
-      if (c3.level !== "fail" && c3.level !== "warn") continue;
-      const repair = repairFor(c3);
-      if (!repair || done.has(repair.id)) continue;
-      done.add(repair.id);
-      try {
-        await repair.run(ctx);
-        fixes.push({ check: `${c3.section}/${c3.name}`, action: repair.action, ok: true });
-      } catch (error62) {
-        fixes.push({
-          check: `${c3.section}/${c3.name}`,
-          action: repair.action,
-          ok: false,
-          error: error62 instanceof Error ? error62.message : String(error62)
-        });
-      }
-    }
-    for (let i2 = 0; fixes.length > 0 && i2 < 5; i2++) {
-      after = await meshStatus(ctx);
-      if (after.healthy) break;
-      await sleep12(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
-    }
+  if (o2.fix) await withMachineLock(ctx, () => repairAll(ctx, first, fixes));
+  for (let i2 = 0; fixes.length > 0 && i2 < 5; i2++) {
+    after = await meshStatus(ctx);
+    if (after.healthy) break;
+    await sleep12(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
   }
   return {
     before: first.checks,
@@ -78101,6 +78339,26 @@ async function doctor(ctx, o2 = {}) {
     leftForYou: after.checks.filter((c3) => c3.level === "fail"),
     healthy: after.healthy
   };
+}
+async function repairAll(ctx, first, fixes) {
+  const done = /* @__PURE__ */ new Set();
+  for (const c3 of first.checks) {
+    if (c3.level !== "fail" && c3.level !== "warn") continue;
+    const repair = repairFor(c3);
+    if (!repair || done.has(repair.id)) continue;
+    done.add(repair.id);
+    try {
+      await repair.run(ctx);
+      fixes.push({ check: `${c3.section}/${c3.name}`, action: repair.action, ok: true });
+    } catch (error62) {
+      fixes.push({
+        check: `${c3.section}/${c3.name}`,
+        action: repair.action,
+        ok: false,
+        error: error62 instanceof Error ? error62.message : String(error62)
+      });
+    }
+  }
 }
 
 // ../../packages/core/src/steps/keys.ts
@@ -78127,6 +78385,7 @@ async function createJoinKey(ctx, o2 = {}) {
       hint: "run mesh server setup first"
     });
   }
+  await requireHeadscaleConfig(ctx);
   await requireHeadscaleRunning(ctx);
   const hs = localHeadscale(ctx);
   try {
@@ -78153,9 +78412,9 @@ async function createJoinKey(ctx, o2 = {}) {
 }
 async function saveJoinKey(ctx, key, file2) {
   const { mkdir: mkdir7, writeFile: writeFile5, chmod: chmod2 } = await import("fs/promises");
-  const path26 = await import("path");
-  const target = file2 ?? path26.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir7(path26.dirname(target), { recursive: true, mode: 448 });
+  const path27 = await import("path");
+  const target = file2 ?? path27.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir7(path27.dirname(target), { recursive: true, mode: 448 });
   await writeFile5(target, `${key.key}
 `, { mode: 384 });
   await chmod2(target, 384);
@@ -78541,8 +78800,8 @@ function loadSpec(proto2) {
   if (!stateDir) return void 0;
   const binaries = {};
   for (const name of ["tailscale", "tailscaled", "syncthing"]) {
-    const path26 = proto2.getState(`${name}-bin`);
-    if (path26) binaries[name] = path26;
+    const path27 = proto2.getState(`${name}-bin`);
+    if (path27) binaries[name] = path27;
   }
   const daemonPrefix = loadPrefix(proto2.getState("daemon-prefix"));
   return {

@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { usageError } from './boundary.js';
 import type { Output } from './output/output.js';
+import { describeUsageFailure } from './usage.js';
 import { VERSION } from './version.js';
 
 /** Options every command receives. */
@@ -10,6 +11,9 @@ export interface GlobalArgs {
 }
 
 type Handler = () => Promise<number | undefined>;
+
+/** Records a command group yargs entered (its builder ran), for usage errors. */
+type Enter = (group: string) => void;
 
 async function run(handler: Handler): Promise<void> {
   const code = await handler();
@@ -21,7 +25,12 @@ async function run(handler: Handler): Promise<void> {
  * they only parse and print — the work is in `@mesh/core`.
  */
 export function buildCli(argv: readonly string[], out: Output): Argv {
-  return yargs([...argv])
+  // yargs reports a failure with a message only; which group it was in comes from here.
+  const groups: string[] = [];
+  const enter: Enter = (group) => groups.push(group);
+  // English whatever the locale: describeUsageFailure reads yargs' messages (help is English too).
+  const cli = yargs([...argv]).locale('en');
+  return cli
     .scriptName('mesh')
     .usage(
       '$0 <command> [options]\n\nMesh network setup tools (Headscale + Tailscale + Syncthing): a self-hosted private network with a shared folder.',
@@ -39,14 +48,21 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
       global: true,
       describe: 'Show stack traces on errors',
     })
-    .command('server', 'Run the Headscale coordination server (on the server only)', (y) =>
-      serverCommands(y, out),
-    )
-    .command('client', 'Join this machine to the mesh', (y) => clientCommands(y, out))
+    .command('server', 'Run the Headscale coordination server (on the server only)', (y) => {
+      enter('server');
+      return serverCommands(y, out, enter);
+    })
+    .command('client', 'Join this machine to the mesh', (y) => {
+      enter('client');
+      return clientCommands(y, out);
+    })
     .command(
       'windows',
       'The Windows side of this mesh (firewall, Start WSL2 task, Tailscale)',
-      (y) => windowsCommands(y, out),
+      (y) => {
+        enter('windows');
+        return windowsCommands(y, out);
+      },
     )
     .command(
       'peer',
@@ -101,8 +117,9 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           ),
         ),
     )
-    .command('agent', 'The mesh agent (setup installs and starts it as a service)', (y) =>
-      y
+    .command('agent', 'The mesh agent (setup installs and starts it as a service)', (y) => {
+      enter('agent');
+      return y
         .command(
           'run',
           'Run the agent in the foreground (what the mesh-agent service runs)',
@@ -140,8 +157,8 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
               ),
             ),
         )
-        .demandCommand(1, 'Name an agent command: run, status, logs'),
-    )
+        .demandCommand(1, 'Name an agent command: run, status, logs');
+    })
     .command(
       'doctor',
       'Run every check with its evidence; --fix applies the safe repairs and checks again',
@@ -186,23 +203,32 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
     )
     .command(
       'ports [role]',
-      'Show the port plan of a role',
+      'Show the ports of this machine, or of a role',
       (y) =>
         y
           .positional('role', {
             choices: ['server', 'wsl2', 'windows'] as const,
-            default: 'server' as const,
+            describe: "The role whose ports to show (default: this machine's role)",
           })
+          .example('$0 ports', "This machine's ports, by its detected role")
           .example('$0 ports wsl2', 'Show which ports a WSL2 machine uses'),
       (a) =>
-        run(async () => {
-          await (await import('./commands/ports.js')).ports({ role: a.role, json: a.json });
-          return 0;
-        }),
+        run(async () =>
+          (await import('./commands/ports.js')).ports({ role: a.role, json: a.json }, out),
+        ),
     )
-    .completion(
+    .command(
       'completion',
       'Print a shell completion script (bash/zsh): mesh completion >> ~/.bashrc',
+      (y) =>
+        y
+          .example('$0 completion >> ~/.bashrc', 'Complete mesh commands in bash')
+          .example('$0 completion >> ~/.zshrc', 'The same in zsh (SHELL decides the script)'),
+      () => {
+        // Not yargs' .completion(): it prints the script before it looks at --help. The
+        // script's `--get-yargs-completions` calls are answered without it.
+        cli.showCompletionScript();
+      },
     )
     .example('$0 server setup', 'On the server: install and start Headscale, Tailscale, Syncthing')
     .example('$0 server keygen', 'On the server: create a key and print the client command')
@@ -213,7 +239,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
     .example('$0 peer', 'On every machine: pair the shared folder with the other members')
     .example('$0 status', 'Anywhere: health check')
     .epilogue(
-      'Exit codes: 0 ok, 1 failure, 2 usage, 3 unhealthy, 4 bad input/config, 5 server unreachable, 6 key rejected, 7 local service down, 8 peer refused.',
+      'Exit codes: 0 ok, 1 failure, 2 usage, 3 unhealthy, 4 bad input/config, 5 server unreachable, 6 key rejected, 7 local service down.',
     )
     .demandCommand(1, 'Name a command; see mesh --help')
     .recommendCommands()
@@ -224,11 +250,16 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, error) => {
       if (error) throw error;
-      throw usageError(message ?? 'invalid command line');
+      const positionals = cli.parsed ? cli.parsed.argv._.map(String) : [];
+      const failure = describeUsageFailure(message ?? 'invalid command line', {
+        positionals,
+        groups,
+      });
+      throw usageError(failure.message, failure.hint);
     });
 }
 
-function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
+function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
   return y
     .command(
       'setup',
@@ -316,8 +347,9 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
       (a) =>
         run(async () => (await import('./commands/server.js')).serverStatus({ json: a.json }, out)),
     )
-    .command('nodes', 'List, rename, expire or remove nodes', (n) =>
-      n
+    .command('nodes', 'List, rename, expire or remove nodes', (n) => {
+      enter('nodes');
+      return n
         .command(
           'list',
           'List nodes',
@@ -365,8 +397,8 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output): Argv {
               ),
             ),
         )
-        .demandCommand(1, 'Name a nodes command: list, rename, expire, remove'),
-    )
+        .demandCommand(1, 'Name a nodes command: list, rename, expire, remove');
+    })
     .demandCommand(1, 'Name a server command: setup, keygen, status, nodes');
 }
 

@@ -1,4 +1,8 @@
+import { exitOnClosedPipe } from './output/closed-pipe.js';
 import { VERSION } from './version.js';
+
+// Before anything prints: `mesh status | head -2` must end quietly, not with a stack trace.
+exitOnClosedPipe([process.stdout, process.stderr]);
 
 // `mesh --version` answers before anything else loads: scripts call it to check the install.
 const argv = process.argv.slice(2);

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import {
   createRunner,
@@ -69,8 +70,8 @@ export async function createMeshContext(options: MeshContextOptions = {}): Promi
   const hostname = options.hostname ?? (env['MESH_HOSTNAME'] || os.hostname());
   let settings: MeshSettings;
   let platform: PlatformInfo;
+  const envFile = await envFileToRead(paths.envFile, env);
   try {
-    const envFile = await existingEnvFile(paths.envFile);
     settings = await loadSettings({ env, ...(envFile ? { envFile } : {}) });
     platform = await detectPlatform({
       env,
@@ -108,12 +109,28 @@ export async function createMeshContext(options: MeshContextOptions = {}): Promi
   };
 }
 
-async function existingEnvFile(file: string): Promise<string | undefined> {
-  const { access } = await import('node:fs/promises');
-  try {
-    await access(file);
-    return file;
-  } catch {
-    return undefined;
-  }
+/**
+ * The settings file to read, or undefined for none. One that `MESH_ENV_FILE` names must be a
+ * file: a typo would otherwise drop every setting in it without a word.
+ */
+async function envFileToRead(file: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const named = (env['MESH_ENV_FILE'] ?? '') !== '' && env['MESH_ENV_FILE'] === file;
+  const found = await stat(file).then(
+    (st) => (st.isDirectory() ? 'directory' : 'file'),
+    (error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT' || error.code === 'ENOTDIR' ? 'missing' : 'unreadable',
+  );
+  // An unreadable file is left to loadSettings, which names it and the errno.
+  if (found === 'file' || found === 'unreadable') return file;
+  if (found === 'missing' && !named) return undefined;
+  const what = found === 'missing' ? 'does not exist' : 'is a directory, not a file';
+  throw new MeshError(
+    named ? `MESH_ENV_FILE names ${file}, which ${what}` : `The settings file ${file} ${what}`,
+    {
+      kind: 'badInput',
+      hint: named
+        ? 'point MESH_ENV_FILE at an existing settings file, or unset it'
+        : 'move that directory aside, or point MESH_ENV_FILE at the settings file',
+    },
+  );
 }

@@ -16,6 +16,10 @@ describe('MeshError', () => {
     expect(e.toJSON()).toMatchObject({ name: 'MeshError', kind: 'authRejected', exitCode: 6 });
   });
 
+  it('has exactly the exit codes the CLI README documents, 0 to 7', () => {
+    expect(Object.values(ExitCode)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('redacts keys in argv-like text', () => {
     expect(redactSecrets('tailscale up --auth-key=abc --x')).toBe(
       'tailscale up --auth-key=[redacted] --x',

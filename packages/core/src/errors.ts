@@ -22,8 +22,8 @@ export const ExitCode = {
   authRejected: 6,
   /** A local service Mesh needs (tailscaled, Syncthing, Headscale) is not running or not answering. */
   serviceDown: 7,
-  /** A remote Syncthing device was refused (not a mesh member, or its certificate did not match). */
-  peerRefused: 8,
+  // No 8: no command takes one device that pairing could refuse (`mesh peer --device-id` is
+  // the user's own act of trust), so refused devices are a result (`refused[]`), not a failure.
 } as const;
 
 /** One of the values of {@link ExitCode}. */

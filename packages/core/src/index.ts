@@ -101,9 +101,12 @@ export {
 } from './steps/peer-plan.js';
 export { isTransientJoinError, retryDelayMs } from './steps/retry.js';
 export {
+  HEADSCALE_CONFIG_FIX,
   HEADSCALE_DOWN_FIX,
+  headscaleConfigProblem,
   parsePostgresUrl,
   primaryIpv4,
+  requireHeadscaleConfig,
   requireServerRole,
   type SetupServerOptions,
   type SetupServerResult,
@@ -128,6 +131,7 @@ export {
   wantsPairing,
 } from './steps/sync-plan.js';
 export {
+  checkSharedFolder,
   type EnsureSyncthingOptions,
   type EnsureSyncthingResult,
   ensureSyncthing,

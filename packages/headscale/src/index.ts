@@ -21,6 +21,7 @@ export {
   type HeadscaleConfigOptions,
   type HeadscalePostgresOptions,
   headscaleConfigObject,
+  readHeadscaleConfig,
   renderHeadscaleConfig,
   writeHeadscaleConfig,
 } from './server/config.js';

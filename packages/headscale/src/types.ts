@@ -90,6 +90,14 @@ export interface HealthStatus {
   ok: boolean;
   /** From `/api/v1/health` / `headscale health` (0.27+). */
   databaseConnectivity?: boolean;
+  /** REST only: the HTTP status `/health` answered with. */
+  httpStatus?: number;
+  /**
+   * REST only: the `status` of a JSON body shaped like Headscale's (`pass`, or `fail` when it
+   * cannot reach its database). Absent when the body is not, so whatever answered is likely
+   * not Headscale.
+   */
+  status?: string;
 }
 
 /** The server's version. */

@@ -69,7 +69,12 @@ for (const v of VERSIONS) {
     });
 
     it('reports health over both transports', async () => {
-      expect(await rest.health()).toEqual({ ok: true, databaseConnectivity: true });
+      expect(await rest.health()).toEqual({
+        ok: true,
+        httpStatus: 200,
+        status: 'pass',
+        databaseConnectivity: true,
+      });
       expect(await srv.cli.health()).toEqual({ ok: true, databaseConnectivity: true });
     });
 

@@ -76,7 +76,11 @@ export type {
   ServiceSpec,
   ServiceStatus,
 } from './services/service.js';
-export { type SupervisedOptions, supervisedServiceManager } from './services/supervised.js';
+export {
+  acquireLock,
+  type SupervisedOptions,
+  supervisedServiceManager,
+} from './services/supervised.js';
 export {
   parseSystemctlShow,
   quoteExecArg,

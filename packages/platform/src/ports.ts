@@ -12,14 +12,24 @@ export interface PortPlan {
   ssh: number;
   /** Headscale's HTTP port; only the server listens on it. */
   headscale: number;
+  /**
+   * UDP port of Headscale's embedded DERP STUN listener; only the server listens on it. Matches
+   * the `stun_listen_addr` default `mesh server setup` writes.
+   */
+  derpStun: number;
+  /** UDP port tailscaled sends and receives WireGuard on (tailscaled's own default). */
+  wireguard: number;
 }
 
+// Every role reaches the server's Headscale and STUN ports and runs tailscaled on the same port.
+const SHARED = { headscale: 8080, derpStun: 3478, wireguard: 41641 } as const;
+
 const PLANS: Record<MeshRole | 'unknown', PortPlan> = {
-  server: { syncthingGui: 8384, syncthingSync: 22000, ssh: 22, headscale: 8080 },
-  wsl2: { syncthingGui: 8385, syncthingSync: 22001, ssh: 2222, headscale: 8080 },
-  windows: { syncthingGui: 8386, syncthingSync: 22002, ssh: 22, headscale: 8080 },
+  server: { syncthingGui: 8384, syncthingSync: 22000, ssh: 22, ...SHARED },
+  wsl2: { syncthingGui: 8385, syncthingSync: 22001, ssh: 2222, ...SHARED },
+  windows: { syncthingGui: 8386, syncthingSync: 22002, ssh: 22, ...SHARED },
   // A host of unknown role gets Syncthing's own defaults, like a stock install.
-  unknown: { syncthingGui: 8384, syncthingSync: 22000, ssh: 22, headscale: 8080 },
+  unknown: { syncthingGui: 8384, syncthingSync: 22000, ssh: 22, ...SHARED },
 };
 
 /** UDP port of Syncthing's local discovery (it has a Windows firewall rule). */

@@ -81,6 +81,18 @@ describe('home helpers', () => {
       'https://127.0.0.1:8384',
     );
   });
+  it('lists the folders with their paths, one or several', () => {
+    expect(parseSyncthingConfigXml(xml).folders).toEqual([]);
+    const one = `<folder id="opt-shared" label="Shared" path="/opt/shared" type="sendreceive"><device id="X"></device></folder>`;
+    expect(parseSyncthingConfigXml(xml.replace('</gui>', `</gui>${one}`)).folders).toEqual([
+      { id: 'opt-shared', path: '/opt/shared' },
+    ]);
+    const two = `${one}<folder id="b" path="/srv/b"></folder>`;
+    expect(parseSyncthingConfigXml(xml.replace('</gui>', `</gui>${two}`)).folders).toEqual([
+      { id: 'opt-shared', path: '/opt/shared' },
+      { id: 'b', path: '/srv/b' },
+    ]);
+  });
   it('reads a home with cert.pem', async () => {
     const home = await tempDir();
     await writeFile(join(home, 'config.xml'), xml);

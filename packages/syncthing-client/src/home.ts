@@ -1,6 +1,6 @@
 /**
- * Reading a Syncthing home without a running server: API key, GUI address and own device ID from
- * `config.xml` / `cert.pem`, and the default home locations per platform.
+ * Reading a Syncthing home without a running server: API key, GUI address, folders and own device
+ * ID from `config.xml` / `cert.pem`, and the default home locations per platform.
  */
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -28,6 +28,8 @@ export interface SyncthingHomeInfo {
   deviceId: string | undefined;
   /** config.xml `version` attribute. */
   configVersion: number | undefined;
+  /** The folders config.xml lists: ID and path as written there (no `~` expansion). */
+  folders: Array<{ id: string; path: string }>;
 }
 
 const GuiXmlSchema = z.looseObject({
@@ -35,10 +37,15 @@ const GuiXmlSchema = z.looseObject({
   apikey: z.union([z.string(), z.number()]).optional(),
   '@_tls': z.union([z.string(), z.boolean()]).optional(),
 });
+const FolderXmlSchema = z.looseObject({
+  '@_id': z.union([z.string(), z.number()]),
+  '@_path': z.union([z.string(), z.number()]).optional(),
+});
 const ConfigXmlSchema = z.looseObject({
   configuration: z.looseObject({
     '@_version': z.union([z.string(), z.number()]).optional(),
     gui: GuiXmlSchema.optional(),
+    folder: z.array(FolderXmlSchema).optional(),
   }),
 });
 
@@ -58,7 +65,7 @@ export function defaultSyncthingHome(
   return join(env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'syncthing');
 }
 
-/** Parses config.xml text into GUI/API facts (no filesystem access). */
+/** Parses config.xml text into GUI/API facts and the folder list (no filesystem access). */
 export function parseSyncthingConfigXml(
   xml: string,
 ): Omit<SyncthingHomeInfo, 'home' | 'configPath' | 'deviceId'> {
@@ -66,6 +73,8 @@ export function parseSyncthingConfigXml(
     ignoreAttributes: false,
     parseTagValue: false,
     parseAttributeValue: false,
+    // One <folder> parses to an object, several to an array: always an array.
+    isArray: (_name, jpath) => jpath === 'configuration.folder',
   });
   let doc: unknown;
   try {
@@ -107,6 +116,10 @@ export function parseSyncthingConfigXml(
     baseUrl,
     socketPath,
     configVersion: Number.isFinite(version) ? version : undefined,
+    folders: (cfg.folder ?? []).map((f) => ({
+      id: String(f['@_id']),
+      path: String(f['@_path'] ?? ''),
+    })),
   };
 }
 

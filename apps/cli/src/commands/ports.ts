@@ -1,16 +1,116 @@
-import { type MeshRole, portPlan } from '@mesh/platform';
+import { type DetectedRole, type MeshRole, type PortPlan, portPlan } from '@mesh/platform';
+import { context } from '../context.js';
+import type { Output } from '../output/output.js';
 
 export interface PortsOptions {
-  role: MeshRole;
+  /** The role to show. @default this machine's detected role */
+  role?: MeshRole | undefined;
   json: boolean;
 }
 
-export async function ports(options: PortsOptions): Promise<void> {
-  const plan = portPlan(options.role);
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify({ role: options.role, ...plan })}\n`);
-    return;
+/** One port of a plan as `--json` prints it. */
+export interface PortEntry {
+  port: number;
+  protocol: 'tcp' | 'udp' | 'tcp+udp';
+  service: string;
+  /** Whether a machine of this role listens on it; false: it reaches the server's. */
+  listens: boolean;
+}
+
+export interface RolePorts {
+  role: MeshRole;
+  /** Where this role's Syncthing GUI answers (on the machine itself only). */
+  syncthingGuiUrl: string;
+  ports: Record<keyof PortPlan, PortEntry>;
+}
+
+export interface PortsReport {
+  /** The role asked for, or this machine's (`unknown` when the settings do not place it). */
+  role: DetectedRole;
+  /** True when the role is this machine's, not one named on the command line. */
+  detected: boolean;
+  /** The plan of `role`; every role's plan when it is `unknown`. */
+  plans: RolePorts[];
+}
+
+const ROLES: readonly MeshRole[] = ['server', 'wsl2', 'windows'];
+
+/** The port plan of a role, described for people and scripts, in the order the table shows. */
+export function rolePorts(role: MeshRole): RolePorts {
+  const plan = portPlan(role);
+  const server = role === 'server';
+  const onServer = server ? '' : ', on the server';
+  return {
+    role,
+    syncthingGuiUrl: `http://127.0.0.1:${plan.syncthingGui}`,
+    ports: {
+      headscale: {
+        port: plan.headscale,
+        protocol: 'tcp',
+        service: `Headscale HTTP${onServer}`,
+        listens: server,
+      },
+      derpStun: {
+        port: plan.derpStun,
+        protocol: 'udp',
+        service: `Headscale embedded DERP STUN${onServer}`,
+        listens: server,
+      },
+      wireguard: {
+        port: plan.wireguard,
+        protocol: 'udp',
+        service: 'Tailscale WireGuard (tailscaled)',
+        listens: true,
+      },
+      syncthingSync: {
+        port: plan.syncthingSync,
+        protocol: 'tcp+udp',
+        service: 'Syncthing sync (TCP and QUIC)',
+        listens: true,
+      },
+      syncthingGui: {
+        port: plan.syncthingGui,
+        protocol: 'tcp',
+        service: 'Syncthing GUI/REST (127.0.0.1 only)',
+        listens: true,
+      },
+      ssh: { port: plan.ssh, protocol: 'tcp', service: 'SSH', listens: true },
+    },
+  };
+}
+
+/** What `mesh ports` shows for `role`: one plan, or every role's when the role is unknown. */
+export function portsReport(role: DetectedRole, detected: boolean): PortsReport {
+  const roles = role === 'unknown' ? ROLES : [role];
+  return { role, detected, plans: roles.map(rolePorts) };
+}
+
+/** `mesh ports [role]`: the ports of this machine's role, or of the role named. */
+export async function ports(options: PortsOptions, out: Output): Promise<number> {
+  let role: DetectedRole;
+  let hostname: string | undefined;
+  if (options.role) role = options.role;
+  else {
+    const ctx = await context(out);
+    role = ctx.role;
+    hostname = ctx.hostname;
   }
-  for (const [name, port] of Object.entries(plan))
-    process.stdout.write(`${name.padEnd(14)} ${port}\n`);
+  const report = portsReport(role, options.role === undefined);
+  if (role === 'unknown') {
+    out.warn(
+      `This machine's role is unknown: ${hostname ?? 'its hostname'} is in none of MESH_SERVER_HOSTNAMES, MESH_WSL2_HOSTNAMES, MESH_WINDOWS_HOSTNAMES`,
+    );
+    out.info('Showing every role; `mesh ports ROLE` shows one');
+  }
+  for (const plan of report.plans) {
+    const mark = report.detected && role !== 'unknown' ? ' (this machine)' : '';
+    out.section(`Ports: ${plan.role}${mark}`);
+    out.table(
+      ['PORT', 'PROTOCOL', 'SERVICE'],
+      Object.values(plan.ports).map((p) => [String(p.port), p.protocol.toUpperCase(), p.service]),
+    );
+    out.fields([['Syncthing GUI', plan.syncthingGuiUrl]]);
+  }
+  out.result({ ok: true, ...report });
+  return 0;
 }

@@ -1,6 +1,7 @@
 import {
   serverStatus as coreServerStatus,
   createJoinKey,
+  HEADSCALE_CONFIG_FIX,
   HEADSCALE_DOWN_FIX,
   saveJoinKey,
   setupServer,
@@ -99,7 +100,11 @@ export async function serverStatus(_a: { json: boolean }, out: Output): Promise<
     ['Healthy', s.healthy ? 'yes' : 'no'],
   ]);
   const up = s.service === 'running' && s.healthy;
-  if (!up) {
+  if (s.configProblem !== undefined) {
+    // Running or not, Headscale would not start again with this file, and its CLI fails on it.
+    out.line(`${out.colour('red', 'FAIL:')} ${s.configProblem}`);
+    out.line(`  Fix: ${HEADSCALE_CONFIG_FIX}`);
+  } else if (!up) {
     // Nodes and keys live in Headscale: with it down they are unknown, not zero.
     out.line(`${out.colour('red', 'FAIL:')} Headscale does not answer: nodes and keys unknown`);
     out.line(`  Fix: ${HEADSCALE_DOWN_FIX}`);

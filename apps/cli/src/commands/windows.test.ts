@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -17,7 +17,9 @@ beforeEach(async () => {
   vi.stubEnv('HOME', home);
   vi.stubEnv('XDG_CONFIG_HOME', path.join(home, '.config'));
   vi.stubEnv('XDG_STATE_HOME', path.join(home, '.local', 'state'));
-  vi.stubEnv('MESH_ENV_FILE', path.join(home, 'none.env'));
+  // An empty settings file: MESH_ENV_FILE naming no file is bad input.
+  await writeFile(path.join(home, 'empty.env'), '');
+  vi.stubEnv('MESH_ENV_FILE', path.join(home, 'empty.env'));
 });
 
 afterEach(async () => {

@@ -16,7 +16,7 @@ export interface OutputOptions {
 
 /**
  * The CLI's one way to print. Human mode follows the earlier tool: `INFO:`/`OK:`/`WARN:`/`ERROR:`
- * prefixes, `=== Section ===` headers, colour only on a TTY without NO_COLOR. Progress for
+ * prefixes, `=== Section ===` headers, colour as {@link useColour} decides. Progress for
  * anything that waits goes to stderr so stdout stays parseable.
  */
 export class Output implements Reporter {

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HeadscaleClient } from '@mesh/headscale';
+import { HeadscaleClient, type HealthStatus } from '@mesh/headscale';
 import { writeSavedServerUrl } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
+import { withMachineLock } from '../internal/machine-lock.js';
 import { toMeshError } from '../map-error.js';
 import { ensureAgent } from './agent.js';
 import { validateAuthKey } from './auth-key.js';
@@ -23,25 +24,60 @@ import {
 import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
 import { controlServerUrl } from './standing.js';
-import { ensureSyncthing } from './syncthing.js';
+import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
 
-/** Fails with `serverUnreachable` unless `<url>/health` answers. */
+const NOT_HEADSCALE_HINT =
+  "check the URL: it is Headscale's server_url, as mesh server keygen prints it (e.g. http://10.0.0.1:8080)";
+
+/**
+ * Fails with `serverUnreachable` unless `<url>/health` answers as Headscale does (200
+ * `{"status":"pass"}`). Something else answering there (another service, a web page) fails
+ * too, naming the URL: otherwise setup would start tailscaled and wait for a control server
+ * that is not there.
+ */
 export async function checkServerHealth(ctx: MeshContext, serverUrl: string): Promise<void> {
   const wait = ctx.reporter.wait(`Checking ${serverUrl}/health`);
+  let health: HealthStatus;
   try {
     const hs = new HeadscaleClient({ rest: { url: serverUrl, timeout: 5000 } });
-    await hs.health({ timeout: 5000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-    wait.done();
+    health = await hs.health({ timeout: 5000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (error) {
     wait.fail();
-    const e = toMeshError(error, `server ${serverUrl} is unreachable`);
-    throw new MeshError(e.message, {
+    // The client asks GET /version first; an answer it cannot read came from something else.
+    const e = error as { name?: unknown; status?: unknown };
+    if (e.name === 'HeadscaleApiError' && typeof e.status === 'number') {
+      throw new MeshError(
+        `${serverUrl} answers, but does not look like Headscale (GET /version: HTTP ${e.status}, not a Headscale version)`,
+        { kind: 'serverUnreachable', cause: error, hint: NOT_HEADSCALE_HINT },
+      );
+    }
+    const m = toMeshError(error, `server ${serverUrl} is unreachable`);
+    throw new MeshError(m.message, {
       kind: 'serverUnreachable',
       cause: error,
       hint: 'check the URL and that Headscale runs there (mesh server status on the server)',
     });
   }
+  if (health.ok) {
+    wait.done();
+    return;
+  }
+  wait.fail();
+  const http = health.httpStatus === undefined ? '' : `HTTP ${health.httpStatus}, `;
+  if (health.status !== undefined && health.status !== 'pass') {
+    throw new MeshError(
+      `Headscale at ${serverUrl} is not healthy (GET /health: ${http}status ${JSON.stringify(health.status)})`,
+      {
+        kind: 'serverUnreachable',
+        hint: 'on the server, mesh server status and the Headscale log say why (often its database)',
+      },
+    );
+  }
+  throw new MeshError(
+    `${serverUrl} answers, but does not look like Headscale (GET /health: ${http}not {"status":"pass"})`,
+    { kind: 'serverUnreachable', hint: NOT_HEADSCALE_HINT },
+  );
 }
 
 export interface JoinMeshOptions {
@@ -107,20 +143,26 @@ async function serverUrlOrSaved(ctx: MeshContext, given: string | undefined): Pr
  * `mesh client join`: (re)join the tailnet with the saved server URL, then start whatever of
  * Mesh's daemons is installed here and not running. Without a key it repairs a joined node.
  */
-export async function joinMesh(ctx: MeshContext, o: JoinMeshOptions): Promise<JoinMeshResult> {
+export function joinMesh(ctx: MeshContext, o: JoinMeshOptions): Promise<JoinMeshResult> {
+  return withMachineLock(ctx, () => joinMeshLocked(ctx, o));
+}
+
+// The work itself; callers go through the lock above.
+async function joinMeshLocked(ctx: MeshContext, o: JoinMeshOptions): Promise<JoinMeshResult> {
   const authKey = await keyOrJoinedBefore(ctx, o.authKey);
   const serverUrl = await serverUrlOrSaved(ctx, o.serverUrl);
   const retries = o.retries ?? 0;
   let r: { changed: boolean; ipv4: string | undefined; ipv6: string | undefined };
   for (let attempt = 0; ; attempt++) {
     try {
+      // A join needs the server: it must answer as Headscale before tailscaled is started.
+      if (authKey !== undefined) await checkServerHealth(ctx, serverUrl);
       const started = await ensureTailscaled(ctx, serverUrl);
       if (authKey === undefined) {
         r = await bringUpWithoutKey(ctx);
         if (started) r = { ...r, changed: true };
         break;
       }
-      await checkServerHealth(ctx, serverUrl);
       if (!started) await recheckIsolatedNode(ctx);
       r = await joinTailnet(ctx, serverUrl, authKey, {
         ...(o.tags ? { tags: o.tags } : {}),
@@ -152,6 +194,25 @@ export async function joinMesh(ctx: MeshContext, o: JoinMeshOptions): Promise<Jo
     hostname: ctx.hostname,
     nodeId: self?.id || undefined,
   };
+}
+
+/**
+ * Fails on the coordination server: `mesh server setup` joins it and sets up its Syncthing,
+ * and client setup there would point its tailscaled and folder at client settings.
+ */
+function requireClientRole(ctx: MeshContext): void {
+  if (ctx.role !== 'server') return;
+  const why =
+    (ctx.env['MESH_ROLE'] ?? '') === 'server'
+      ? 'unset MESH_ROLE'
+      : `remove ${ctx.hostname} from MESH_SERVER_HOSTNAMES`;
+  throw new MeshError(
+    `Client setup must not be run on the coordination server (current role: ${ctx.role})`,
+    {
+      kind: 'badInput',
+      hint: `run mesh server setup here instead; if this is not the server, ${why}`,
+    },
+  );
 }
 
 export interface ClientSetupOptions {
@@ -189,12 +250,19 @@ export interface ClientSetupResult {
  * Windows script), then start the mesh agent and pair (`mesh peer`). Inputs are all checked before
  * anything changes; the URL is saved only once the join succeeded.
  */
-export async function clientSetup(
+export function clientSetup(ctx: MeshContext, o: ClientSetupOptions): Promise<ClientSetupResult> {
+  return withMachineLock(ctx, () => clientSetupLocked(ctx, o));
+}
+
+// The work itself; callers go through the lock above.
+async function clientSetupLocked(
   ctx: MeshContext,
   o: ClientSetupOptions,
 ): Promise<ClientSetupResult> {
+  requireClientRole(ctx);
   const authKey = await keyOrJoinedBefore(ctx, o.authKey);
   const serverUrl = await serverUrlOrSaved(ctx, o.serverUrl);
+  await checkSharedFolder(ctx);
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o.peer ?? true });
   const r = ctx.reporter;
   const changes: string[] = [];

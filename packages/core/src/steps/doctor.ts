@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MeshContext } from '../context.js';
+import { withMachineLock } from '../internal/machine-lock.js';
 import { serviceManager } from '../internal/services.js';
 import { resumePaused } from './heal.js';
 import { ensureWslSshdStep } from './machine.js';
@@ -92,31 +93,12 @@ export async function doctor(ctx: MeshContext, o: { fix?: boolean } = {}): Promi
   const first = await meshStatus(ctx);
   const fixes: DoctorFix[] = [];
   let after = first;
-  if (o.fix) {
-    const done = new Set<string>();
-    for (const c of first.checks) {
-      if (c.level !== 'fail' && c.level !== 'warn') continue;
-      const repair = repairFor(c);
-      if (!repair || done.has(repair.id)) continue;
-      done.add(repair.id);
-      try {
-        await repair.run(ctx);
-        fixes.push({ check: `${c.section}/${c.name}`, action: repair.action, ok: true });
-      } catch (error) {
-        fixes.push({
-          check: `${c.section}/${c.name}`,
-          action: repair.action,
-          ok: false,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-    }
-    // A daemon just started needs a moment to connect: look again for up to 10 s.
-    for (let i = 0; fixes.length > 0 && i < 5; i++) {
-      after = await meshStatus(ctx);
-      if (after.healthy) break;
-      await sleep(2000, undefined, ctx.signal ? { signal: ctx.signal } : {});
-    }
+  if (o.fix) await withMachineLock(ctx, () => repairAll(ctx, first, fixes));
+  // A daemon just started needs a moment to connect: look again for up to 10 s.
+  for (let i = 0; fixes.length > 0 && i < 5; i++) {
+    after = await meshStatus(ctx);
+    if (after.healthy) break;
+    await sleep(2000, undefined, ctx.signal ? { signal: ctx.signal } : {});
   }
   return {
     before: first.checks,
@@ -125,4 +107,26 @@ export async function doctor(ctx: MeshContext, o: { fix?: boolean } = {}): Promi
     leftForYou: after.checks.filter((c) => c.level === 'fail'),
     healthy: after.healthy,
   };
+}
+
+/** Applies the safe repair of each failing or warning check once, recording each in `fixes`. */
+async function repairAll(ctx: MeshContext, first: MeshStatus, fixes: DoctorFix[]): Promise<void> {
+  const done = new Set<string>();
+  for (const c of first.checks) {
+    if (c.level !== 'fail' && c.level !== 'warn') continue;
+    const repair = repairFor(c);
+    if (!repair || done.has(repair.id)) continue;
+    done.add(repair.id);
+    try {
+      await repair.run(ctx);
+      fixes.push({ check: `${c.section}/${c.name}`, action: repair.action, ok: true });
+    } catch (error) {
+      fixes.push({
+        check: `${c.section}/${c.name}`,
+        action: repair.action,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
 }

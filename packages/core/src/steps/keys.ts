@@ -4,7 +4,12 @@ import { parseDuration } from '../duration.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { MESH_USER } from './constants.js';
-import { localHeadscale, requireHeadscaleRunning, requireServerRole } from './server.js';
+import {
+  localHeadscale,
+  requireHeadscaleConfig,
+  requireHeadscaleRunning,
+  requireServerRole,
+} from './server.js';
 
 /** Parses `--tags a,tag:b` into `['tag:a','tag:b']`. */
 export function parseTags(value: string | undefined): string[] {
@@ -64,6 +69,8 @@ export async function createJoinKey(
       hint: 'run mesh server setup first',
     });
   }
+  // First: a Headscale that stopped may have stopped on this very file.
+  await requireHeadscaleConfig(ctx);
   await requireHeadscaleRunning(ctx);
   const hs = localHeadscale(ctx);
   try {

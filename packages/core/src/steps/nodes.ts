@@ -5,7 +5,13 @@ import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { MESH_USER } from './constants.js';
-import { headscaleService, localHeadscale, requireServerRole } from './server.js';
+import {
+  headscaleConfigProblem,
+  headscaleService,
+  localHeadscale,
+  requireHeadscaleConfig,
+  requireServerRole,
+} from './server.js';
 
 /** A node as Mesh shows it (no keys). */
 export interface NodeSummary {
@@ -66,6 +72,7 @@ export async function serverHeadscale(ctx: MeshContext): Promise<HeadscaleClient
     () => undefined,
   );
   if (url && apiKey) return new HeadscaleClient({ rest: { url, apiKey } });
+  await requireHeadscaleConfig(ctx);
   return localHeadscale(ctx);
 }
 
@@ -143,7 +150,13 @@ export async function changeNode(
 export interface ServerStatus {
   service: 'running' | 'stopped';
   serverUrl: string | undefined;
+  /** Headscale answered `/health` with `pass` (false whenever `configProblem` is set). */
   healthy: boolean;
+  /**
+   * What is wrong with Headscale's config file: Headscale would not start again with it, and
+   * its CLI does not run. Nodes and keys are not read then.
+   */
+  configProblem: string | undefined;
   version: string | undefined;
   nodes: NodeSummary[];
   online: number;
@@ -164,6 +177,7 @@ export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
       hint: 'Run: mesh server setup',
     });
   }
+  const configProblem = await headscaleConfigProblem(ctx);
   const svc = await headscaleService(ctx).status();
   const pid = svc.running ? (svc.pid ?? 0) : undefined;
   const serverUrl = await readSavedServerUrl({ env: ctx.env }).catch(() => undefined);
@@ -171,17 +185,18 @@ export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
     service: pid === undefined ? 'stopped' : 'running',
     serverUrl,
     healthy: false,
+    configProblem,
     version: undefined,
     nodes: [],
     online: 0,
     offline: 0,
     keys: [],
   };
-  if (pid === undefined) return result;
+  if (pid === undefined || configProblem !== undefined) return result;
   try {
     const hs = await serverHeadscale(ctx);
     // At once: each API call costs Headscale a bcrypt check of the key (about 70 ms).
-    const [, version, nodes, keys] = await Promise.all([
+    const [health, version, nodes, keys] = await Promise.all([
       hs.health({ timeout: 3000 }),
       hs.version(),
       hs.nodes.list(),
@@ -189,7 +204,7 @@ export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
         .get({ name: MESH_USER })
         .then((user) => hs.preAuthKeys.list({ user: { id: user.id } })),
     ]);
-    result.healthy = true;
+    result.healthy = health.ok;
     result.version = version.version;
     result.nodes = nodes.map(summarizeNode);
     result.online = result.nodes.filter((n) => n.online).length;

@@ -5,6 +5,7 @@ import {
   HeadscaleClient,
   type HeadscaleConfigOptions,
   type HeadscalePostgresOptions,
+  readHeadscaleConfig,
   resolveHeadscaleBinary,
   type ServiceStatus,
   setupHeadscaleServer,
@@ -17,11 +18,12 @@ import {
 } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
+import { withMachineLock } from '../internal/machine-lock.js';
 import { serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { ensureAgent } from './agent.js';
 import { MESH_USER } from './constants.js';
-import { ensureSyncthing } from './syncthing.js';
+import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
 
 /** Fails unless this machine has the server role (the earlier tool's guard, §5.1). */
@@ -131,6 +133,37 @@ export async function requireHeadscaleRunning(ctx: MeshContext): Promise<void> {
   }
 }
 
+/** The one fix named wherever Headscale's config file is found damaged (keygen, status, nodes). */
+export const HEADSCALE_CONFIG_FIX =
+  'fix the file at the place named, or have mesh server setup write it again (give --postgres again if you used it)';
+
+/**
+ * What is wrong with Headscale's config file (missing, not YAML, not a mapping), or undefined
+ * when it parses. A file this user may not read is left for `headscale` to report: that is a
+ * matter of running as root, not of the file.
+ */
+export async function headscaleConfigProblem(ctx: MeshContext): Promise<string | undefined> {
+  try {
+    await readHeadscaleConfig(ctx.paths.headscale.configPath);
+    return undefined;
+  } catch (error) {
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    if (code === 'EACCES' || code === 'EPERM') return undefined;
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Fails (badInput, {@link HEADSCALE_CONFIG_FIX}) naming Headscale's config file and what is
+ * wrong with it, before the `headscale` program runs on it and exits with a bare FTL line.
+ */
+export async function requireHeadscaleConfig(ctx: MeshContext): Promise<void> {
+  const problem = await headscaleConfigProblem(ctx);
+  if (problem !== undefined) {
+    throw new MeshError(problem, { kind: 'badInput', hint: HEADSCALE_CONFIG_FIX });
+  }
+}
+
 /** Headscale's service on this machine's manager (as {@link setupServer} installs it). */
 export function headscaleService(ctx: MeshContext): {
   status(): Promise<ServiceStatus>;
@@ -201,7 +234,15 @@ async function exists(p: string): Promise<boolean> {
  * `mesh server setup`: Headscale configured and running, user `mesh`, an API key kept in a
  * 0600 file, this machine's own tailscaled joined, and its Syncthing set up. Idempotent.
  */
-export async function setupServer(
+export function setupServer(
+  ctx: MeshContext,
+  o: SetupServerOptions = {},
+): Promise<SetupServerResult> {
+  return withMachineLock(ctx, () => setupServerLocked(ctx, o));
+}
+
+// The work itself; callers go through the lock above.
+async function setupServerLocked(
   ctx: MeshContext,
   o: SetupServerOptions = {},
 ): Promise<SetupServerResult> {
@@ -225,6 +266,7 @@ export async function setupServer(
     });
   }
   const serverUrl = validateServerUrl(o.serverUrl ?? saved ?? `http://${listen}`);
+  await checkSharedFolder(ctx);
 
   // 1-2. Config, service, health: the headscale library does all three idempotently.
   const hsPaths = ctx.paths.headscale;

@@ -1,9 +1,10 @@
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findOnPath } from '@mesh/platform';
 import {
   type FolderConfig,
+  parseSyncthingConfigXml,
   privateSyncthingConfig,
   readSyncthingHome,
   SyncthingClient,
@@ -99,6 +100,95 @@ export async function requireSyncthing(ctx: MeshContext): Promise<LocalSyncthing
   return st;
 }
 
+/** Where the shared folder's path came from, for messages that say what to change. */
+interface FolderSource {
+  /** ` (MESH_SHARED_FOLDER_LINUX)` when that variable set the path, else empty. */
+  label: string;
+  /** How to give another path, e.g. `set MESH_SHARED_FOLDER_LINUX to PATH`. */
+  set: (to: string) => string;
+}
+
+function folderSource(ctx: MeshContext, given: string | undefined): FolderSource {
+  if (given !== undefined) return { label: '', set: (to) => `give ${to} as the folder path` };
+  const named = (ctx.env['MESH_SHARED_FOLDER_LINUX'] ?? '') !== '';
+  return {
+    label: named ? ' (MESH_SHARED_FOLDER_LINUX)' : '',
+    set: (to) => `set MESH_SHARED_FOLDER_LINUX to ${to}`,
+  };
+}
+
+function folderMovedError(
+  folderId: string,
+  configured: string,
+  wanted: string,
+  source: FolderSource,
+): MeshError {
+  return new MeshError(
+    `Syncthing's folder ${folderId} already points at ${configured}, not ${wanted}${source.label}`,
+    {
+      kind: 'badInput',
+      hint: `${source.set(configured)} again, or move the folder in Syncthing first`,
+    },
+  );
+}
+
+const samePath = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+/**
+ * Fails with `badInput` when the shared folder cannot be what setup makes of it: the path is
+ * relative, it or a folder above it is a file, or this machine's Syncthing already shares
+ * the folder from another path. Only reads (the path and Syncthing's config.xml), so setup
+ * runs it before it changes anything; otherwise the failure comes after joining the tailnet
+ * and starting Syncthing.
+ */
+export async function checkSharedFolder(
+  ctx: MeshContext,
+  o: Pick<EnsureSyncthingOptions, 'folderId' | 'folderPath'> = {},
+): Promise<void> {
+  const folderPath = o.folderPath ?? ctx.paths.sharedFolder;
+  const folderId = o.folderId ?? SHARED_FOLDER_ID;
+  const source = folderSource(ctx, o.folderPath);
+  if (!path.isAbsolute(folderPath)) {
+    throw new MeshError(
+      `The shared folder must be an absolute path, got ${JSON.stringify(folderPath)}${source.label}`,
+      { kind: 'badInput', hint: `${source.set('an absolute path')} (e.g. /opt/shared)` },
+    );
+  }
+  // The nearest part of the path that exists must be a folder, or mkdir -p fails later.
+  for (let p = folderPath; ; p = path.dirname(p)) {
+    const found = await stat(p).then(
+      (st) => (st.isDirectory() ? 'folder' : 'other'),
+      (error: NodeJS.ErrnoException) =>
+        error.code === 'ENOENT' || error.code === 'ENOTDIR' ? 'missing' : 'unknown',
+    );
+    if (found === 'folder' || found === 'unknown') break;
+    if (found === 'other') {
+      throw new MeshError(
+        p === folderPath
+          ? `The shared folder ${folderPath}${source.label} is a file, not a folder`
+          : `The shared folder ${folderPath}${source.label} cannot be created: ${p} is a file`,
+        { kind: 'badInput', hint: `${source.set('a folder')}, or move that file away` },
+      );
+    }
+    if (path.dirname(p) === p) break;
+  }
+  const xml = await readFile(path.join(ctx.paths.syncthingHome, 'config.xml'), 'utf8').catch(
+    () => undefined,
+  );
+  if (xml === undefined) return;
+  let folders: Array<{ id: string; path: string }>;
+  try {
+    folders = parseSyncthingConfigXml(xml).folders;
+  } catch {
+    // connectSyncthing names a damaged config.xml, also before anything changes.
+    return;
+  }
+  const configured = folders.find((f) => f.id === folderId);
+  if (configured && !samePath(configured.path, folderPath)) {
+    throw folderMovedError(folderId, configured.path, folderPath, source);
+  }
+}
+
 /** What {@link ensureSyncthing} sets up; defaults are the mesh's own folder and listen address. */
 export interface EnsureSyncthingOptions {
   /** @default SHARED_FOLDER_ID ('opt-shared') */
@@ -138,7 +228,9 @@ export async function ensureSyncthing(
     id: o.folderId ?? SHARED_FOLDER_ID,
     path: o.folderPath ?? ctx.paths.sharedFolder,
     stignore: o.stignore ?? true,
+    source: folderSource(ctx, o.folderPath),
   };
+  await checkSharedFolder(ctx, o);
 
   if (!(await exists(configPath))) {
     await mkdir(home, { recursive: true, mode: 0o700 });
@@ -225,7 +317,7 @@ async function configureOverRest(
   ctx: MeshContext,
   st: LocalSyncthing,
   listenAddress: string,
-  wanted: { id: string; path: string; stignore: boolean },
+  wanted: { id: string; path: string; stignore: boolean; source: FolderSource },
   extraOptions: Record<string, unknown>,
   changes: string[],
 ): Promise<void> {
@@ -263,9 +355,15 @@ async function configureOverRest(
     changes.push(`renamed this Syncthing device to ${ctx.hostname}`);
   }
 
-  // Shared folder and .stignore (only if missing, never overwritten).
+  // Shared folder and .stignore (only if missing, never overwritten), once the running
+  // Syncthing agrees on where the folder is: a refusal must leave no file behind.
   const folderPath = wanted.path;
   const folderId = wanted.id;
+  const folders = await c.config.folders.list();
+  const folder = folders.find((f) => f.id === folderId);
+  if (folder && !samePath(folder.path, folderPath)) {
+    throw folderMovedError(folderId, folder.path, folderPath, wanted.source);
+  }
   await mkdir(folderPath, { recursive: true });
   const stignore = path.join(folderPath, '.stignore');
   if (wanted.stignore && !(await exists(stignore))) {
@@ -273,8 +371,6 @@ async function configureOverRest(
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
   }
-  const folders = await c.config.folders.list();
-  const folder = folders.find((f) => f.id === folderId);
   const settings: Partial<FolderConfig> = {
     label: folderId === SHARED_FOLDER_ID ? SHARED_FOLDER_LABEL : folderId,
     type: 'sendreceive',
@@ -288,15 +384,6 @@ async function configureOverRest(
     r.ok(`Shared folder ${folderId} at ${folderPath}`);
   } else {
     const patch: Partial<FolderConfig> = {};
-    if (folder.path.replace(/\/+$/, '') !== folderPath.replace(/\/+$/, '')) {
-      throw new MeshError(
-        `folder ${folderId} already points at ${folder.path}, not ${folderPath}`,
-        {
-          kind: 'badInput',
-          hint: 'set MESH_SHARED_FOLDER_LINUX to that path, or move the folder in Syncthing',
-        },
-      );
-    }
     if (folder.label !== settings.label) patch.label = settings.label as string;
     if (folder.type !== 'sendreceive') patch.type = 'sendreceive';
     if (folder.fsWatcherEnabled !== true) patch.fsWatcherEnabled = true;

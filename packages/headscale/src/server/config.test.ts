@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { HeadscaleConfigError } from '../errors.js';
 import {
   type HeadscaleConfigOptions,
+  readHeadscaleConfig,
   renderHeadscaleConfig,
   writeHeadscaleConfig,
 } from './config.js';
@@ -180,5 +181,51 @@ describe('writeHeadscaleConfig', () => {
 
   it('rejects a relative path', async () => {
     await expect(writeHeadscaleConfig('config.yaml', base)).rejects.toThrow(/absolute/);
+  });
+});
+
+describe('readHeadscaleConfig', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mesh-hs-read-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads back what writeHeadscaleConfig wrote', async () => {
+    const path = join(dir, 'config.yaml');
+    await writeHeadscaleConfig(path, { ...base, stateDir: dir });
+    expect(await readHeadscaleConfig(path)).toMatchObject({ server_url: base.serverUrl });
+  });
+
+  it.each([
+    [
+      'broken indentation',
+      'server_url: http://x\n  listen_addr: : bad\n',
+      /not valid YAML: .* at line 1, column 13$/,
+    ],
+    [
+      'a duplicate key',
+      'a: 1\na: 2\n',
+      /not valid YAML: Map keys must be unique at line 2, column 1$/,
+    ],
+    ['a tab', 'a:\n\tb: 1\n', /not valid YAML: Tabs are not allowed/],
+    ['nothing', '', /is not a Headscale config: it is empty, not a mapping of settings$/],
+    ['a list', '- a\n', /it holds a list/],
+  ])('names the file and the problem for %s, in one line', async (_name, text, message) => {
+    const path = join(dir, 'config.yaml');
+    await writeFile(path, text);
+    const err = await readHeadscaleConfig(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HeadscaleConfigError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message.startsWith(path)).toBe(true);
+    expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('says a missing file does not exist', async () => {
+    await expect(readHeadscaleConfig(join(dir, 'none.yaml'))).rejects.toThrow(
+      `${join(dir, 'none.yaml')} does not exist`,
+    );
   });
 });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
-import { stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { HeadscaleConfigError } from '../errors.js';
 
 /** A PostgreSQL database for Headscale. */
@@ -303,6 +303,59 @@ export async function writeHeadscaleConfig(
   const content = renderHeadscaleConfig(o);
   // 0640: the service runs as its own user, whose group may read it (nothing else may).
   return writeFileAtomic(path, content, 0o640);
+}
+
+/**
+ * Reads a Headscale config file and checks that it parses as YAML into a mapping of settings,
+ * so a damaged file is named before `headscale` is run on it (the program exits with a bare
+ * `FTL` line otherwise). Does not check the values: Headscale does that when it starts.
+ * Throws {@link HeadscaleConfigError}: the file is missing or unreadable (`cause` holds the
+ * errno error), or its content is not a mapping (the message gives line and column).
+ */
+export async function readHeadscaleConfig(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new HeadscaleConfigError(
+      code === 'ENOENT'
+        ? `${path} does not exist`
+        : `cannot read ${path}: ${code ?? (error as Error).message}`,
+      {
+        cause: error,
+        hint:
+          code === 'ENOENT'
+            ? 'write it first (writeHeadscaleConfig)'
+            : "check its permissions (Headscale's config is readable by root and its group only)",
+      },
+    );
+  }
+  // Go's YAML reader, which Headscale uses, also rejects duplicate keys and tab indentation.
+  const doc = parseDocument(text);
+  const error = doc.errors[0];
+  if (error) {
+    // The first line names the problem and its position; the rest is a source excerpt.
+    const problem = (error.message.split('\n')[0] ?? '').replace(/:$/, '');
+    throw new HeadscaleConfigError(`${path} is not valid YAML: ${problem}`, {
+      cause: error,
+      hint: `fix ${path} at the line named, or write it again`,
+    });
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const found =
+      value === null || value === undefined
+        ? 'it is empty'
+        : Array.isArray(value)
+          ? 'it holds a list'
+          : `it holds a single ${typeof value}`;
+    throw new HeadscaleConfigError(
+      `${path} is not a Headscale config: ${found}, not a mapping of settings`,
+      { hint: `fix ${path}, or write it again` },
+    );
+  }
+  return value as Record<string, unknown>;
 }
 
 /**

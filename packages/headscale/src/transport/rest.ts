@@ -283,16 +283,18 @@ export class RestTransport implements HeadscaleTransport {
       timeout: ctx.timeout ?? this.#timeout,
       signal: ctx.signal,
     });
-    let ok = false;
+    let status: string | undefined;
     try {
       const body = healthBody.safeParse(JSON.parse(answer.text));
-      ok = answer.status === 200 && body.success && body.data.status === 'pass';
+      if (body.success) status = body.data.status;
     } catch {
-      ok = false;
+      status = undefined;
     }
-    if (!ok || !this.#apiKey || !supports(ctx.version, 'health')) return { ok };
+    const ok = answer.status === 200 && status === 'pass';
+    const seen = { ok, httpStatus: answer.status, ...(status === undefined ? {} : { status }) };
+    if (!ok || !this.#apiKey || !supports(ctx.version, 'health')) return seen;
     const db = await this.call('apiHealth', ctx);
-    return { ok, databaseConnectivity: db.databaseConnectivity };
+    return { ...seen, databaseConnectivity: db.databaseConnectivity };
   }
 
   listUsers(filter: { id?: string; name?: string; email?: string }, ctx: CallContext) {

@@ -29,6 +29,8 @@ describe('detectPlatform on recorded hosts', () => {
       syncthingSync: 22000,
       ssh: 22,
       headscale: 8080,
+      derpStun: 3478,
+      wireguard: 41641,
     });
   });
 
@@ -89,6 +91,8 @@ describe('detectPlatform on recorded hosts', () => {
       syncthingSync: 22001,
       ssh: 2222,
       headscale: 8080,
+      derpStun: 3478,
+      wireguard: 41641,
     });
   });
 
@@ -114,6 +118,8 @@ describe('detectPlatform on recorded hosts', () => {
       syncthingSync: 22002,
       ssh: 22,
       headscale: 8080,
+      derpStun: 3478,
+      wireguard: 41641,
     });
   });
 

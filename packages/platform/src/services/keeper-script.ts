@@ -35,6 +35,11 @@ wake() { [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; }
 trap stop TERM INT
 trap wake USR1
 
+# One keeper per program: a second one started by mistake leaves at once.
+if [ -f "$f.supervisor.pid" ]; then
+  other=$(cat "$f.supervisor.pid" 2>/dev/null)
+  if [ -n "$other" ] && [ "$other" != "$$" ] && kill -0 "$other" 2>/dev/null; then exit 0; fi
+fi
 write_pid supervisor.pid $$
 while [ -z "$stopping" ]; do
   restart=on-failure

@@ -138,6 +138,26 @@ describe('supervisedServiceManager', () => {
   });
 });
 
+describe('starting at once', () => {
+  it('five starts at the same moment leave one keeper and one program', async () => {
+    await manager.install({ name: 'sleeper', description: 's', exec: ['/bin/sleep', '60'] });
+    await Promise.all(Array.from({ length: 5 }, () => manager.start('sleeper')));
+    const keeper = Number(await readFile(path.join(dir, 'sleeper.supervisor.pid'), 'utf8'));
+    const program = (await manager.status('sleeper')).pid;
+    const { execFileSync } = await import('node:child_process');
+    const keepers = execFileSync('pgrep', ['-f', `mesh-keeper.sh ${dir} sleeper`], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n');
+    expect(keepers).toEqual([String(keeper)]);
+    const programs = execFileSync('pgrep', ['-P', String(keeper)], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    expect(programs).toEqual([String(program)]);
+  });
+});
+
 describe('alive', () => {
   it('counts a zombie as dead', async () => {
     // `sleep 60` inherits the background child and never reaps it: a zombie until then.

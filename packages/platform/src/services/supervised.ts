@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
@@ -77,6 +77,51 @@ export function renderRunFile(spec: ServiceSpec, defaultDir: string): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Takes the lock file `lockPath` (created exclusively, holding this process's pid); waits up to
+ * `waitMs` while a live process holds it (calling `onWait` once with its pid), and takes over
+ * one whose holder died or that is older than `staleMs`. Returns the release.
+ */
+export async function acquireLock(
+  lockPath: string,
+  o: { waitMs?: number; staleMs?: number; onWait?: (holder: number | undefined) => void } = {},
+): Promise<() => Promise<void>> {
+  const deadline = Date.now() + (o.waitMs ?? 60_000);
+  let told = false;
+  for (;;) {
+    try {
+      const handle = await open(lockPath, 'wx', 0o600);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const [holder, age] = await Promise.all([
+      readFile(lockPath, 'utf8').then(
+        (t) => Number(t.trim()),
+        () => undefined,
+      ),
+      stat(lockPath).then(
+        (st) => Date.now() - st.mtimeMs,
+        () => 0,
+      ),
+    ]);
+    if ((holder !== undefined && !alive(holder)) || age > (o.staleMs ?? 60_000)) {
+      await rm(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new ServiceError(`another process holds ${lockPath} (pid ${holder ?? '?'})`, {
+        hint: 'wait for it to finish, or remove the file if that process is gone',
+      });
+    }
+    if (!told) o.onWait?.(holder);
+    told = true;
+    await sleep(100);
+  }
+}
+
+/**
  * Sends `signal` to `pid`. A supervisor started behind a privileged prefix (`sudo -n`) belongs
  * to root, so this process may not signal it (EPERM): then `kill` runs through `runner`, whose
  * prefix is the one that started it. Exported for tests; `kill` is injectable for the same reason.
@@ -137,6 +182,48 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
     // The file as written, not zod's copy: callers compare it with a new spec key by key, in order.
     return raw as ServiceSpec & { enabled?: boolean };
   };
+
+  async function startUnlocked(name: string): Promise<void> {
+    const keeperPid = await readPid(name, '.supervisor.pid');
+    if (alive(keeperPid)) {
+      // A keeper waiting out a back-off starts the program now.
+      if (!alive(await readPid(name, '.pid'))) {
+        await signalProcess(keeperPid, 'SIGUSR1', options.runner);
+      }
+      return;
+    }
+    const keeper = path.join(dir, 'mesh-keeper.sh');
+    await writeFileAtomic(keeper, KEEPER_SCRIPT, { mode: 0o700, backup: false });
+    const argv = [...(options.runner?.prefix ?? []), options.shell ?? '/bin/sh', keeper, dir, name];
+    const [bin, ...args] = argv as [string, ...string[]];
+    const child = execa(bin, args, {
+      detached: true,
+      stdio: 'ignore',
+      cleanup: false,
+      reject: false,
+    });
+    child.unref();
+    void child.catch(() => undefined);
+    // Wait (bounded) until the keeper has started the program (or given up on it), so
+    // status() is right at once: a caller polling `active` must not see the gap between the
+    // keeper writing its own pid and starting the program.
+    let keeperSeen = false;
+    let programSeen = false;
+    for (let i = 0; i < 100; i++) {
+      const keeperUp = alive(await readPid(name, '.supervisor.pid'));
+      keeperSeen ||= keeperUp;
+      const programPid = await readPid(name, '.pid');
+      programSeen ||= programPid !== undefined;
+      if (keeperUp && (alive(programPid) || programSeen)) return;
+      if (keeperSeen && !keeperUp) return;
+      await sleep(50);
+    }
+    if (keeperSeen) return;
+    throw new ServiceError(`${name}: its keeper did not start`, {
+      hint: `see ${file(name, '.log')}`,
+    });
+  }
+
   const manager: ServiceManager = {
     kind: 'supervised',
     async install(spec) {
@@ -167,50 +254,13 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
     },
     async start(name) {
       if (!(await readSpec(name))) throw new ServiceError(`${name} is not installed`);
-      const keeperPid = await readPid(name, '.supervisor.pid');
-      if (alive(keeperPid)) {
-        // A keeper waiting out a back-off starts the program now.
-        if (!alive(await readPid(name, '.pid'))) {
-          await signalProcess(keeperPid, 'SIGUSR1', options.runner);
-        }
-        return;
+      // Two starts at once (two setups, the agent and a repair) must not start two keepers.
+      const release = await acquireLock(file(name, '.start.lock'));
+      try {
+        await startUnlocked(name);
+      } finally {
+        await release();
       }
-      const keeper = path.join(dir, 'mesh-keeper.sh');
-      await writeFileAtomic(keeper, KEEPER_SCRIPT, { mode: 0o700, backup: false });
-      const argv = [
-        ...(options.runner?.prefix ?? []),
-        options.shell ?? '/bin/sh',
-        keeper,
-        dir,
-        name,
-      ];
-      const [bin, ...args] = argv as [string, ...string[]];
-      const child = execa(bin, args, {
-        detached: true,
-        stdio: 'ignore',
-        cleanup: false,
-        reject: false,
-      });
-      child.unref();
-      void child.catch(() => undefined);
-      // Wait (bounded) until the keeper has started the program (or given up on it), so
-      // status() is right at once: a caller polling `active` must not see the gap between the
-      // keeper writing its own pid and starting the program.
-      let keeperSeen = false;
-      let programSeen = false;
-      for (let i = 0; i < 100; i++) {
-        const keeperUp = alive(await readPid(name, '.supervisor.pid'));
-        keeperSeen ||= keeperUp;
-        const programPid = await readPid(name, '.pid');
-        programSeen ||= programPid !== undefined;
-        if (keeperUp && (alive(programPid) || programSeen)) return;
-        if (keeperSeen && !keeperUp) return;
-        await sleep(50);
-      }
-      if (keeperSeen) return;
-      throw new ServiceError(`${name}: its keeper did not start`, {
-        hint: `see ${file(name, '.log')}`,
-      });
     },
     async stop(name) {
       const pid = await readPid(name, '.supervisor.pid');
