@@ -75958,6 +75958,14 @@ function nodeStanding(ts, now = Date.now()) {
         message: "Tailscale is stopped on this node (tailscale down)",
         fix: "mesh doctor --fix brings it up again (no key needed)"
       };
+    case "NoState":
+    case "Starting":
+      return {
+        ok: false,
+        state: ts.backendState,
+        message: `Tailscale is still starting (state ${ts.backendState})`,
+        fix: "wait a few seconds; if it stays so, mesh doctor --fix (its log: mesh status shows where)"
+      };
     default:
       return {
         ok: false,
@@ -78346,7 +78354,7 @@ async function doctor(ctx, o2 = {}) {
   const fixes = [];
   let after = first;
   if (o2.fix) await withMachineLock(ctx, () => repairAll(ctx, first, fixes));
-  for (let i2 = 0; fixes.length > 0 && i2 < 5; i2++) {
+  for (let i2 = 0; fixes.length > 0 && i2 < 15; i2++) {
     after = await meshStatus(ctx);
     if (after.healthy) break;
     await sleep12(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});

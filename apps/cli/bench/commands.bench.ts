@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describeLab, type Lab } from '@mesh/lab';
 import { afterAll, beforeAll, it } from 'vitest';
 import { CLI } from '../test/lab-helpers.js';
-import { benchMesh, median } from './bench-mesh.js';
+import { labMesh } from '../test/lab-mesh.js';
+import { median } from './bench-mesh.js';
 
 // How long `mesh` takes beside what a person would run without it, on the same host, through
 // the same namespace runner: `mesh --version` beside `node -e 0`, and `mesh status` beside
@@ -32,7 +33,7 @@ async function syncthingRequest(host: string, port: number): Promise<string> {
 
 describeLab('bench: mesh commands beside the tools they read', () => {
   beforeAll(async () => {
-    lab = await benchMesh();
+    ({ lab } = await labMesh());
   }, 300_000);
 
   afterAll(() => lab?.down(), 60_000);

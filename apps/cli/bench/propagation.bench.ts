@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describeLab, type Lab } from '@mesh/lab';
 import { afterAll, beforeAll, it } from 'vitest';
 import { sharedFolder } from '../test/lab-helpers.js';
-import { benchMesh } from './bench-mesh.js';
+import { labMesh } from '../test/lab-mesh.js';
 
 // Edit propagation over the tailnet, wsl -> windows, on a mesh set up by the built CLI: with the
 // mesh agent (which rescans exactly what changed), then with Syncthing's own watcher alone
@@ -54,7 +54,7 @@ async function stopAgent(host: string): Promise<void> {
 
 describeLab('bench: edit propagation over the tailnet (wsl -> windows)', () => {
   beforeAll(async () => {
-    lab = await benchMesh();
+    ({ lab } = await labMesh());
   }, 300_000);
 
   afterAll(() => lab?.down(), 60_000);

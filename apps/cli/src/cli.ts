@@ -91,7 +91,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           .option('watch', {
             type: 'boolean',
             describe:
-              'Keep running: accept new mesh nodes as they appear (Syncthing events + every 30s)',
+              'The mesh agent in the foreground (mesh agent run), unless its service already runs here',
             conflicts: 'device-id',
           })
           .example('$0 peer', 'Pair with every online tailnet peer (run it on each machine)')

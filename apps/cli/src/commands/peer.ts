@@ -1,14 +1,15 @@
 import { createInterface } from 'node:readline/promises';
 import {
   addDevice,
+  agentStatus,
   checkManualDevice,
   type PairPeersResult,
   pairPeers,
   pruneUntrusted,
-  watchPeers,
 } from '@mesh/core';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
+import { agent } from './agent.js';
 
 export interface PeerArgs {
   json: boolean;
@@ -94,30 +95,19 @@ async function manual(a: PeerArgs, out: Output): Promise<number> {
 }
 
 /**
- * `mesh peer --watch`: pair now, then keep accepting mesh nodes as they appear (until SIGINT or
- * SIGTERM); what the agent does, without vouching. `--json` prints one line per run.
+ * `mesh peer --watch` is the mesh agent in the foreground (`mesh agent run`): pairing needs the
+ * vouching only the agent does. Where the agent service already runs, it says so and ends.
  */
 async function watch(ctx: Awaited<ReturnType<typeof context>>, out: Output): Promise<number> {
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  out.section('Mesh Peer (watching)');
-  out.info('Accepting new mesh nodes as they appear; stop with Ctrl-C');
-  try {
-    const { runs } = await watchPeers(ctx, {
-      signal: stop.signal,
-      onPair: (r) => {
-        if (r.changed) printPeerResult(r, out);
-        // A watch never ends with one document: --json prints one compact line per run.
-        if (out.json) process.stdout.write(`${JSON.stringify({ ok: true, ...r })}\n`);
-      },
-      onError: (error) => out.warnErr(error instanceof Error ? error.message : String(error)),
-    });
-    out.ok(`Stopped watching after ${runs} pairing run(s)`);
+  if ((await agentStatus(ctx)).running) {
+    out.ok(
+      'The mesh agent already pairs new nodes on this machine as they join (mesh agent status)',
+    );
+    out.result({ ok: true, agent: 'running' });
     return 0;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
+  out.info(
+    'No mesh agent runs here: running it in the foreground (mesh agent run); stop with Ctrl-C',
+  );
+  return agent({ json: out.json }, out);
 }

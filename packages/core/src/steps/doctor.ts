@@ -94,8 +94,9 @@ export async function doctor(ctx: MeshContext, o: { fix?: boolean } = {}): Promi
   const fixes: DoctorFix[] = [];
   let after = first;
   if (o.fix) await withMachineLock(ctx, () => repairAll(ctx, first, fixes));
-  // A daemon just started needs a moment to connect: look again for up to 10 s.
-  for (let i = 0; fixes.length > 0 && i < 5; i++) {
+  // A daemon just started needs a moment to connect (tailscaled to log in again, Syncthing to
+  // find its peers): look again for up to 30 s.
+  for (let i = 0; fixes.length > 0 && i < 15; i++) {
     after = await meshStatus(ctx);
     if (after.healthy) break;
     await sleep(2000, undefined, ctx.signal ? { signal: ctx.signal } : {});

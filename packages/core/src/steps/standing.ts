@@ -64,6 +64,14 @@ export function nodeStanding(ts: TailnetStatus | undefined, now = Date.now()): N
         message: 'Tailscale is stopped on this node (tailscale down)',
         fix: 'mesh doctor --fix brings it up again (no key needed)',
       };
+    case 'NoState':
+    case 'Starting':
+      return {
+        ok: false,
+        state: ts.backendState,
+        message: `Tailscale is still starting (state ${ts.backendState})`,
+        fix: 'wait a few seconds; if it stays so, mesh doctor --fix (its log: mesh status shows where)',
+      };
     default:
       return {
         ok: false,
