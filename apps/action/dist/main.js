@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path27, options) {
+    function checkPathExt(path28, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path27.substr(-p.length).toLowerCase() === p) {
+        if (p && path28.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat10, path27, options) {
-      if (!stat10.isSymbolicLink() && !stat10.isFile()) {
+    function checkStat(stat11, path28, options) {
+      if (!stat11.isSymbolicLink() && !stat11.isFile()) {
         return false;
       }
-      return checkPathExt(path27, options);
+      return checkPathExt(path28, options);
     }
-    function isexe(path27, options, cb) {
-      fs.stat(path27, function(er, stat10) {
-        cb(er, er ? false : checkStat(stat10, path27, options));
+    function isexe(path28, options, cb) {
+      fs.stat(path28, function(er, stat11) {
+        cb(er, er ? false : checkStat(stat11, path28, options));
       });
     }
-    function sync(path27, options) {
-      return checkStat(fs.statSync(path27), path27, options);
+    function sync(path28, options) {
+      return checkStat(fs.statSync(path28), path28, options);
     }
   }
 });
@@ -83,21 +83,21 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path27, options, cb) {
-      fs.stat(path27, function(er, stat10) {
-        cb(er, er ? false : checkStat(stat10, options));
+    function isexe(path28, options, cb) {
+      fs.stat(path28, function(er, stat11) {
+        cb(er, er ? false : checkStat(stat11, options));
       });
     }
-    function sync(path27, options) {
-      return checkStat(fs.statSync(path27), options);
+    function sync(path28, options) {
+      return checkStat(fs.statSync(path28), options);
     }
-    function checkStat(stat10, options) {
-      return stat10.isFile() && checkMode(stat10, options);
+    function checkStat(stat11, options) {
+      return stat11.isFile() && checkMode(stat11, options);
     }
-    function checkMode(stat10, options) {
-      var mod = stat10.mode;
-      var uid = stat10.uid;
-      var gid = stat10.gid;
+    function checkMode(stat11, options) {
+      var mod = stat11.mode;
+      var uid = stat11.uid;
+      var gid = stat11.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -123,7 +123,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path27, options, cb) {
+    function isexe(path28, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -133,7 +133,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve3, reject) {
-          isexe(path27, options || {}, function(er, is) {
+          isexe(path28, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -142,7 +142,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path27, options || {}, function(er, is) {
+      core(path28, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -152,9 +152,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path27, options) {
+    function sync(path28, options) {
       try {
-        return core.sync(path27, options || {});
+        return core.sync(path28, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -171,7 +171,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows2 = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path27 = __require("path");
+    var path28 = __require("path");
     var COLON = isWindows2 ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -209,7 +209,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path27.join(pathPart, cmd);
+        const pCmd = path28.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve3(subStep(p, i2, 0));
       });
@@ -236,7 +236,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path27.join(pathPart, cmd);
+        const pCmd = path28.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -284,7 +284,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path27 = __require("path");
+    var path28 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -302,7 +302,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path27.delimiter : void 0
+          pathExt: withoutPathExt ? path28.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -311,7 +311,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path27.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path28.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -365,8 +365,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path27, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path27.split("/").pop();
+      const [path28, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path28.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -401,7 +401,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path27 = __require("path");
+    var path28 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -426,7 +426,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path27.normalize(parsed.command);
+        parsed.command = path28.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -541,7 +541,7 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path27 = __require("path");
+    var path28 = __require("path");
     var os7 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
@@ -680,7 +680,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path27.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path28.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -688,7 +688,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path27.join(os7.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path28.join(os7.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -705,7 +705,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path27.resolve(process.cwd(), ".env");
+      const dotenvPath = path28.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -733,13 +733,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path28 of optionPaths) {
+      for (const path29 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path28, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path29, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path28} ${e.message}`);
+            _debug(`failed to load ${path29} ${e.message}`);
           }
           lastError = e;
         }
@@ -752,7 +752,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative4 = path27.relative(process.cwd(), filePath);
+            const relative4 = path28.relative(process.cwd(), filePath);
             shortPaths.push(relative4);
           } catch (e) {
             if (debug) {
@@ -1965,14 +1965,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path27 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path28 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path27 && path27[0] !== "/") {
-          path27 = `/${path27}`;
+        if (path28 && path28[0] !== "/") {
+          path28 = `/${path28}`;
         }
-        return new URL(`${origin}${path27}`);
+        return new URL(`${origin}${path28}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -2807,9 +2807,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path27, origin }
+            request: { method, path: path28, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path27);
+          debugLog("sending request to %s %s%s", method, origin, path28);
         }
       );
     }
@@ -2827,14 +2827,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path27, origin },
+            request: { method, path: path28, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path27,
+            path28,
             statusCode
           );
         }
@@ -2843,23 +2843,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path27, origin }
+            request: { method, path: path28, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path27);
+          debugLog("trailers received from %s %s%s", method, origin, path28);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path27, origin },
+            request: { method, path: path28, origin },
             error: error62
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path27,
+            path28,
             error62.message
           );
         }
@@ -2974,7 +2974,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path27,
+        path: path28,
         method,
         body,
         headers,
@@ -2991,11 +2991,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path27 !== "string") {
+        if (typeof path28 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path27[0] !== "/" && !(path27.startsWith("http://") || path27.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path28[0] !== "/" && !(path28.startsWith("http://") || path28.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path27)) {
+        } else if (invalidPathRegex.test(path28)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -3070,7 +3070,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path27, query) : path27;
+        this.path = query ? serializePathWithQuery(path28, query) : path28;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -8314,7 +8314,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request5) {
-      const { method, path: path27, host, upgrade, blocking, reset: reset2 } = request5;
+      const { method, path: path28, host, upgrade, blocking, reset: reset2 } = request5;
       let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -8390,7 +8390,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request5);
-      let header = `${method} ${path27} HTTP/1.1\r
+      let header = `${method} ${path28} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -9067,7 +9067,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path27, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
+      const { method, path: path28, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
       let { body } = request5;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -9136,7 +9136,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path27;
+          headers[HTTP2_HEADER_PATH] = path28;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -9188,7 +9188,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path27;
+      headers[HTTP2_HEADER_PATH] = path28;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -11544,10 +11544,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path27 = "/",
+          path: path28 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path27;
+        opts.path = origin + path28;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -13707,20 +13707,20 @@ var require_mock_utils = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path27) {
-      if (typeof path27 !== "string") {
-        return path27;
+    function safeUrl(path28) {
+      if (typeof path28 !== "string") {
+        return path28;
       }
-      const pathSegments = path27.split("?", 3);
+      const pathSegments = path28.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path27;
+        return path28;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path27, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path27);
+    function matchKey(mockDispatch2, { path: path28, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path28);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -13745,8 +13745,8 @@ var require_mock_utils = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path27, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path27)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path27), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path28, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path28)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path28), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -13785,19 +13785,19 @@ var require_mock_utils = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function removeTrailingSlash(path27) {
-      while (path27.endsWith("/")) {
-        path27 = path27.slice(0, -1);
+    function removeTrailingSlash(path28) {
+      while (path28.endsWith("/")) {
+        path28 = path28.slice(0, -1);
       }
-      if (path27.length === 0) {
-        path27 = "/";
+      if (path28.length === 0) {
+        path28 = "/";
       }
-      return path27;
+      return path28;
     }
     function buildKey(opts) {
-      const { path: path27, method, body, headers, query } = opts;
+      const { path: path28, method, body, headers, query } = opts;
       return {
-        path: path27,
+        path: path28,
         method,
         body,
         headers,
@@ -14487,10 +14487,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path27, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path28, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path27,
+            Path: path28,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -14572,9 +14572,9 @@ var require_mock_agent = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path27, searchParams] = dispatchOpts.path.split("?");
+          const [path28, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path27}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path28}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -14778,7 +14778,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module) {
     "use strict";
-    var { writeFile: writeFile5, readFile: readFile10, mkdir: mkdir7 } = __require("fs/promises");
+    var { writeFile: writeFile6, readFile: readFile11, mkdir: mkdir8 } = __require("fs/promises");
     var { dirname: dirname6, resolve: resolve3 } = __require("path");
     var { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = __require("timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
@@ -14975,12 +14975,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path27 = filePath || this.#snapshotPath;
-        if (!path27) {
+        const path28 = filePath || this.#snapshotPath;
+        if (!path28) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile10(resolve3(path27), "utf8");
+          const data = await readFile11(resolve3(path28), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -14994,7 +14994,7 @@ var require_snapshot_recorder = __commonJS({
           if (error62.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path27}`, { cause: error62 });
+            throw new UndiciError(`Failed to load snapshots from ${path28}`, { cause: error62 });
           }
         }
       }
@@ -15005,17 +15005,17 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path27 = filePath || this.#snapshotPath;
-        if (!path27) {
+        const path28 = filePath || this.#snapshotPath;
+        if (!path28) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve3(path27);
-        await mkdir7(dirname6(resolvedPath), { recursive: true });
+        const resolvedPath = resolve3(path28);
+        await mkdir8(dirname6(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash2, snapshot2]) => ({
           hash: hash2,
           snapshot: snapshot2
         }));
-        await writeFile5(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile6(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -15650,15 +15650,15 @@ var require_redirect_handler = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path27 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path27}`;
+        const path28 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path28}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path27;
+        this.opts.path = path28;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -17475,10 +17475,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path27) {
+    function deleteCachedUri(store, cacheKey, path28) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path27
+        path: path28
       });
       for (let i2 = 0; i2 < util.safeHTTPMethods.length; i2++) {
         const method = util.safeHTTPMethods[i2];
@@ -17486,7 +17486,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path27
+            path: path28
           });
         }
       }
@@ -17497,9 +17497,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i2 = 0; i2 < values.length; i2++) {
-        const path27 = getSameOriginPath(cacheKey, values[i2]);
-        if (path27 !== void 0) {
-          deleteCachedUri(store, cacheKey, path27);
+        const path28 = getSameOriginPath(cacheKey, values[i2]);
+        if (path28 !== void 0) {
+          deleteCachedUri(store, cacheKey, path28);
         }
       }
     }
@@ -22987,11 +22987,11 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request5);
         const agent = fetchParams.controller.dispatcher;
-        const path27 = url2.pathname + url2.search;
+        const path28 = url2.pathname + url2.search;
         const hasTrailingQuestionMark = url2.search.length === 0 && url2.href[url2.href.length - url2.hash.length - 1] === "?";
         return new Promise((resolve3, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path27}?` : path27,
+            path: hasTrailingQuestionMark ? `${path28}?` : path28,
             origin: url2.origin,
             method: request5.method,
             body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
@@ -23938,9 +23938,9 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path27) {
-      for (let i2 = 0; i2 < path27.length; ++i2) {
-        const code2 = path27.charCodeAt(i2);
+    function validateCookiePath(path28) {
+      for (let i2 = 0; i2 < path28.length; ++i2) {
+        const code2 = path28.charCodeAt(i2);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -27376,11 +27376,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path27 = opts.path;
+          let path28 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path27 = `/${path27}`;
+            path28 = `/${path28}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path27);
+          url2 = new URL(util.parseOrigin(url2).origin + path28);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -27566,17 +27566,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path27) {
-      const ctrl = callVisitor(key, node2, visitor, path27);
+    function visit_(key, node2, visitor, path28) {
+      const ctrl = callVisitor(key, node2, visitor, path28);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path27, ctrl);
-        return visit_(key, ctrl, visitor, path27);
+        replaceNode(key, path28, ctrl);
+        return visit_(key, ctrl, visitor, path28);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path27 = Object.freeze(path27.concat(node2));
+          path28 = Object.freeze(path28.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = visit_(i2, node2.items[i2], visitor, path27);
+            const ci = visit_(i2, node2.items[i2], visitor, path28);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27587,13 +27587,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path27 = Object.freeze(path27.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path27);
+          path28 = Object.freeze(path28.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path28);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path27);
+          const cv = visit_("value", node2.value, visitor, path28);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27614,17 +27614,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path27) {
-      const ctrl = await callVisitor(key, node2, visitor, path27);
+    async function visitAsync_(key, node2, visitor, path28) {
+      const ctrl = await callVisitor(key, node2, visitor, path28);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path27, ctrl);
-        return visitAsync_(key, ctrl, visitor, path27);
+        replaceNode(key, path28, ctrl);
+        return visitAsync_(key, ctrl, visitor, path28);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node2)) {
-          path27 = Object.freeze(path27.concat(node2));
+          path28 = Object.freeze(path28.concat(node2));
           for (let i2 = 0; i2 < node2.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node2.items[i2], visitor, path27);
+            const ci = await visitAsync_(i2, node2.items[i2], visitor, path28);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -27635,13 +27635,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node2)) {
-          path27 = Object.freeze(path27.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path27);
+          path28 = Object.freeze(path28.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path28);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path27);
+          const cv = await visitAsync_("value", node2.value, visitor, path28);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -27668,23 +27668,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path27) {
+    function callVisitor(key, node2, visitor, path28) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path27);
+        return visitor(key, node2, path28);
       if (identity3.isMap(node2))
-        return visitor.Map?.(key, node2, path27);
+        return visitor.Map?.(key, node2, path28);
       if (identity3.isSeq(node2))
-        return visitor.Seq?.(key, node2, path27);
+        return visitor.Seq?.(key, node2, path28);
       if (identity3.isPair(node2))
-        return visitor.Pair?.(key, node2, path27);
+        return visitor.Pair?.(key, node2, path28);
       if (identity3.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path27);
+        return visitor.Scalar?.(key, node2, path28);
       if (identity3.isAlias(node2))
-        return visitor.Alias?.(key, node2, path27);
+        return visitor.Alias?.(key, node2, path28);
       return void 0;
     }
-    function replaceNode(key, path27, node2) {
-      const parent = path27[path27.length - 1];
+    function replaceNode(key, path28, node2) {
+      const parent = path28[path28.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity3.isPair(parent)) {
@@ -28296,10 +28296,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema3, path27, value) {
+    function collectionFromPath(schema3, path28, value) {
       let v = value;
-      for (let i2 = path27.length - 1; i2 >= 0; --i2) {
-        const k = path27[i2];
+      for (let i2 = path28.length - 1; i2 >= 0; --i2) {
+        const k = path28[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -28318,7 +28318,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path27) => path27 == null || typeof path27 === "object" && !!path27[Symbol.iterator]().next().done;
+    var isEmptyPath = (path28) => path28 == null || typeof path28 === "object" && !!path28[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema3) {
         super(type);
@@ -28348,11 +28348,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path27, value) {
-        if (isEmptyPath(path27))
+      addIn(path28, value) {
+        if (isEmptyPath(path28))
           this.add(value);
         else {
-          const [key, ...rest] = path27;
+          const [key, ...rest] = path28;
           const node2 = this.get(key, true);
           if (identity3.isCollection(node2))
             node2.addIn(rest, value);
@@ -28366,8 +28366,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path27) {
-        const [key, ...rest] = path27;
+      deleteIn(path28) {
+        const [key, ...rest] = path28;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -28381,8 +28381,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path27, keepScalar) {
-        const [key, ...rest] = path27;
+      getIn(path28, keepScalar) {
+        const [key, ...rest] = path28;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity3.isScalar(node2) ? node2.value : node2;
@@ -28400,8 +28400,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path27) {
-        const [key, ...rest] = path27;
+      hasIn(path28) {
+        const [key, ...rest] = path28;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -28411,8 +28411,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path27, value) {
-        const [key, ...rest] = path27;
+      setIn(path28, value) {
+        const [key, ...rest] = path28;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -30927,9 +30927,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path27, value) {
+      addIn(path28, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path27, value);
+          this.contents.addIn(path28, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -31004,14 +31004,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path27) {
-        if (Collection.isEmptyPath(path27)) {
+      deleteIn(path28) {
+        if (Collection.isEmptyPath(path28)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path27) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path28) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -31026,10 +31026,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path27, keepScalar) {
-        if (Collection.isEmptyPath(path27))
+      getIn(path28, keepScalar) {
+        if (Collection.isEmptyPath(path28))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path27, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path28, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -31040,10 +31040,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path27) {
-        if (Collection.isEmptyPath(path27))
+      hasIn(path28) {
+        if (Collection.isEmptyPath(path28))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path27) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path28) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -31060,13 +31060,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path27, value) {
-        if (Collection.isEmptyPath(path27)) {
+      setIn(path28, value) {
+        if (Collection.isEmptyPath(path28)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path27), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path28), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path27, value);
+          this.contents.setIn(path28, value);
         }
       }
       /**
@@ -33027,9 +33027,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path27) => {
+    visit2.itemAtPath = (cst, path28) => {
       let item2 = cst;
-      for (const [field, index] of path27) {
+      for (const [field, index] of path28) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -33038,23 +33038,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit2.parentCollection = (cst, path27) => {
-      const parent = visit2.itemAtPath(cst, path27.slice(0, -1));
-      const field = path27[path27.length - 1][0];
+    visit2.parentCollection = (cst, path28) => {
+      const parent = visit2.itemAtPath(cst, path28.slice(0, -1));
+      const field = path28[path28.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path27, item2, visitor) {
-      let ctrl = visitor(item2, path27);
+    function _visit(path28, item2, visitor) {
+      let ctrl = visitor(item2, path28);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path27.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path28.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -33065,10 +33065,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path27);
+            ctrl = ctrl(item2, path28);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path27) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path28) : ctrl;
     }
     exports2.visit = visit2;
   }
@@ -34823,6 +34823,7 @@ var require_dist = __commonJS({
 var src_exports = {};
 __export(src_exports, {
   AGENT_SERVICE: () => AGENT_SERVICE,
+  CONFLICT_KEEP_CHOICES: () => CONFLICT_KEEP_CHOICES,
   DEFAULT_STIGNORE: () => DEFAULT_STIGNORE,
   ExitCode: () => ExitCode,
   HEADSCALE_CONFIG_FIX: () => HEADSCALE_CONFIG_FIX,
@@ -34830,6 +34831,7 @@ __export(src_exports, {
   MESH_DAEMONS: () => MESH_DAEMONS,
   MESH_USER: () => MESH_USER,
   MeshError: () => MeshError,
+  RESOLVED_DIR: () => RESOLVED_DIR,
   SHARED_FOLDER_ID: () => SHARED_FOLDER_ID,
   VOUCH_PORT: () => VOUCH_PORT,
   WINDOWS_NODE_PATH: () => WINDOWS_NODE_PATH,
@@ -34846,6 +34848,7 @@ __export(src_exports, {
   createJoinKey: () => createJoinKey,
   createMeshContext: () => createMeshContext,
   doctor: () => doctor,
+  effectiveSettings: () => effectiveSettings,
   ensureSyncthing: () => ensureSyncthing,
   ensureWindowsSteps: () => ensureWindowsSteps,
   ensureWslSshdStep: () => ensureWslSshdStep,
@@ -34859,6 +34862,7 @@ __export(src_exports, {
   isTransientJoinError: () => isTransientJoinError,
   joinMesh: () => joinMesh,
   leaveMesh: () => leaveMesh,
+  listConflictCopies: () => listConflictCopies,
   listConflicts: () => listConflicts,
   listNodes: () => listNodes,
   meshStatus: () => meshStatus,
@@ -34875,6 +34879,7 @@ __export(src_exports, {
   redactSecrets: () => redactSecrets,
   requireHeadscaleConfig: () => requireHeadscaleConfig,
   requireServerRole: () => requireServerRole,
+  resolveConflicts: () => resolveConflicts,
   resolveMeshPaths: () => resolveMeshPaths,
   resolvePeerHost: () => resolvePeerHost,
   retryDelayMs: () => retryDelayMs,
@@ -34996,20 +35001,24 @@ var PlatformConfigError = class extends PlatformError {
   name = "PlatformConfigError";
   /** The variable that is wrong, for example `MESH_SHARED_FOLDER_LINUX`. */
   variable;
+  /** The `.env` line that is wrong, when the fault is in a file (line numbers from 1). */
+  location;
   constructor(variable, message, options = {}) {
-    super(`${variable}: ${message}`, {
-      ...options,
-      hint: options.hint ?? `fix ${variable} in the environment or in .env`
+    const { location, ...rest } = options;
+    super(`${location ? `${location.file}:${location.line}: ` : ""}${variable}: ${message}`, {
+      ...rest,
+      hint: options.hint ?? (location ? `fix line ${location.line} of ${location.file}; nothing was changed` : `fix ${variable} in the environment or in .env`)
     });
     this.variable = variable;
+    if (location) this.location = location;
   }
 };
 var FileEditError = class extends PlatformError {
   name = "FileEditError";
   path;
-  constructor(path27, message, options = {}) {
-    super(`${path27}: ${message}`, options);
-    this.path = path27;
+  constructor(path28, message, options = {}) {
+    super(`${path28}: ${message}`, options);
+    this.path = path28;
   }
 };
 var CommandFailedError = class extends PlatformError {
@@ -39641,13 +39650,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path27, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path27 === "string" ? path27 : path27.toString();
+  for (const { path: path28, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path28 === "string" ? path28 : path28.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path27, serializedResult);
+      appendFileSync(path28, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path27, serializedResult);
+      writeFileSync(path28, serializedResult);
     }
   }
 };
@@ -43247,10 +43256,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema3) {
   return mergeDefs(schema3._zod.def);
 }
-function getElementAtPath(obj, path27) {
-  if (!path27)
+function getElementAtPath(obj, path28) {
+  if (!path28)
     return obj;
-  return path27.reduce((acc, key) => acc?.[key], obj);
+  return path28.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -43590,11 +43599,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path27, issues) {
+function prefixIssues(path28, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path27);
+    iss.path.unshift(path28);
     return iss;
   });
 }
@@ -44056,16 +44065,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path27 = []) => {
+  const processError = (error63, path28 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path27, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path28, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path28, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path28, ...issue2.path]);
       } else {
-        const fullpath = [...path27, ...issue2.path];
+        const fullpath = [...path28, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -44104,17 +44113,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result2 = { errors: [] };
-  const processError = (error63, path27 = []) => {
+  const processError = (error63, path28 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path27, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path28, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path28, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path27, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path28, ...issue2.path]);
       } else {
-        const fullpath = [...path27, ...issue2.path];
+        const fullpath = [...path28, ...issue2.path];
         if (fullpath.length === 0) {
           result2.errors.push(mapper(issue2));
           continue;
@@ -44153,8 +44162,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path27 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path27) {
+  const path28 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path28) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -61292,13 +61301,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path27 = ref.slice(1).split("/").filter(Boolean);
-  if (path27.length === 0) {
+  const path28 = ref.slice(1).split("/").filter(Boolean);
+  if (path28.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path27[0] === defsKey) {
-    const key = path27[1] === void 0 ? void 0 : decodeJSONPointerSegment(path27[1]);
+  if (path28[0] === defsKey) {
+    const key = path28[1] === void 0 ? void 0 : decodeJSONPointerSegment(path28[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -62235,8 +62244,8 @@ function alive(pid) {
     if (error62.code !== "EPERM") return false;
   }
   try {
-    const stat10 = readFileSync3(`/proc/${pid}/stat`, "utf8");
-    return stat10.slice(stat10.lastIndexOf(")") + 2, stat10.lastIndexOf(")") + 3) !== "Z";
+    const stat11 = readFileSync3(`/proc/${pid}/stat`, "utf8");
+    return stat11.slice(stat11.lastIndexOf(")") + 2, stat11.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return true;
   }
@@ -62861,17 +62870,44 @@ var SETTINGS_VARIABLES = {
   MESH_AGENT_RECHECK_AFTER: "Seconds no peer may answer before the agent restarts tailscaled to learn this node's standing at the control server (default: 60)",
   HEADSCALE_SERVER: "Shell-era server URL override"
 };
-async function findEnvFile(dir) {
-  for (const candidate of [path12.join(dir, ".env"), path12.join(path12.dirname(dir), ".env")]) {
-    if (await readIfExists(candidate) !== void 0) return candidate;
-  }
-  return void 0;
+var RUNTIME_VARIABLES = {
+  MESH_ROOT: "Prefix standing in for / (labs and tests)",
+  MESH_HOSTNAME: "This machine's name (namespaces share the kernel hostname)",
+  MESH_ROLE: "Force the role (server, wsl2, windows, unknown) instead of detecting it",
+  MESH_TAILSCALE_SOCKET: "tailscaled LocalAPI socket",
+  MESH_TAILSCALE_TUN: "tailscaled --tun value (default: tailscale0)",
+  MESH_SYNCTHING_HOME: "Syncthing home (config.xml, cert.pem, key.pem)",
+  MESH_HEADSCALE_BIN: "headscale binary",
+  MESH_TAILSCALE_BIN: "tailscale binary",
+  MESH_TAILSCALED_BIN: "tailscaled binary",
+  MESH_SYNCTHING_BIN: "syncthing binary"
+};
+var ENVIRONMENT_ONLY_VARIABLES = {
+  MESH_ENV_FILE: "The one .env file to read instead of ./.env and ../.env",
+  MESH_AUTH_KEY: "Pre-auth key for client setup and join",
+  MESH_TAILSCALE_AUTHKEY: "Pre-auth key for the Windows script"
+};
+var FILE_VARIABLES = [
+  ...Object.keys(SETTINGS_VARIABLES),
+  ...Object.keys(RUNTIME_VARIABLES)
+];
+function envFileCandidates(dir) {
+  const here = path12.resolve(dir, ".env");
+  const parent = path12.resolve(dir, "..", ".env");
+  return here === parent ? [here] : [here, parent];
 }
-function parseSettings(vars) {
+function parseSettings(vars, sources) {
   const cleaned = {};
-  for (const key of [...Object.keys(SETTINGS_VARIABLES), "LOCALAPPDATA", "USER"]) {
+  for (const key of [...FILE_VARIABLES, "LOCALAPPDATA", "USER"]) {
     const v = vars[key]?.trim();
     if (v) cleaned[key] = v;
+  }
+  const variables = {};
+  const from = {};
+  for (const key of FILE_VARIABLES) {
+    const v = cleaned[key];
+    if (v !== void 0) variables[key] = v;
+    from[key] = sources?.[key] ?? (v === void 0 ? "default" : "env");
   }
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
@@ -62895,22 +62931,140 @@ function parseSettings(vars) {
     agentForgetAfterS: d.MESH_AGENT_FORGET_AFTER ?? 600,
     agentRecheckAfterS: d.MESH_AGENT_RECHECK_AFTER ?? 60,
     ...d.HEADSCALE_SERVER ? { headscaleServer: d.HEADSCALE_SERVER } : {},
-    ...d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {}
+    ...d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {},
+    envFiles: [],
+    sources: from,
+    variables
   };
 }
 async function loadSettings(options = {}) {
   const env = options.env ?? process.env;
-  const envFile = options.envFile ?? await findEnvFile(options.dir ?? process.cwd());
-  let fileVars = {};
-  if (envFile !== void 0) {
-    const text = await readIfExists(envFile);
-    if (text === void 0 && options.envFile !== void 0) {
-      throw new PlatformConfigError(".env", `${envFile} does not exist`);
+  const candidates2 = options.envFile !== void 0 ? [options.envFile] : [...envFileCandidates(options.dir ?? process.cwd()), ...options.fallbackEnvFiles ?? []];
+  const files = [];
+  for (const file2 of [...new Set(candidates2)]) {
+    const text = await readIfExists(file2);
+    if (text === void 0) {
+      if (options.envFile !== void 0) {
+        throw new PlatformConfigError(".env", `${file2} does not exist`);
+      }
+      continue;
     }
-    fileVars = (0, import_dotenv.parse)(text ?? "");
+    files.push(readEnvFile(file2, text));
   }
-  const settings = parseSettings({ ...fileVars, ...env });
-  return envFile === void 0 ? settings : { ...settings, envFile };
+  const merged = { ...env };
+  const sources = {};
+  for (const key of FILE_VARIABLES) {
+    if (env[key]?.trim()) {
+      sources[key] = "env";
+      continue;
+    }
+    const file2 = files.find((f) => f.values[key] !== void 0);
+    if (file2 === void 0) continue;
+    merged[key] = file2.values[key];
+    sources[key] = file2.path;
+  }
+  const settings = parseSettings(merged, sources);
+  const envFiles = files.map((f) => f.path);
+  return { ...settings, ...envFiles[0] === void 0 ? {} : { envFile: envFiles[0] }, envFiles };
+}
+var settingsShape = schema.shape;
+var KNOWN_MESH_VARIABLES = [...FILE_VARIABLES, ...Object.keys(ENVIRONMENT_ONLY_VARIABLES)];
+var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
+function readEnvFile(file2, raw) {
+  const text = raw.replace(/^\uFEFF/, "");
+  const fault = (variable, line, message, cause) => new PlatformConfigError(variable, message, {
+    location: { file: file2, line },
+    ...cause === void 0 ? {} : { cause }
+  });
+  const lines = text.split(/\r\n|\r|\n/);
+  const mesh = /* @__PURE__ */ new Map();
+  const opened = [];
+  lines.forEach((content, index) => {
+    const line = index + 1;
+    const m = /^\s*(?:export\s+)?([\w.-]+)\s*(?:=|:\s)\s*(.*)$/.exec(content);
+    if (!m) return;
+    const [, key = "", value = ""] = m;
+    const quote = value[0] ?? "";
+    const unclosed = QUOTES.has(quote) && !closesOnLine(value, quote);
+    if (unclosed) opened.push({ key, line, quote });
+    if (!(key.startsWith("MESH_") || Object.hasOwn(SETTINGS_VARIABLES, key))) return;
+    if (Object.hasOwn(ENVIRONMENT_ONLY_VARIABLES, key)) {
+      throw fault(key, line, "is read from the environment only, not from a .env file");
+    }
+    if (!FILE_VARIABLES.includes(key)) {
+      throw fault(
+        key,
+        line,
+        `unknown setting; did you mean ${closest(key, KNOWN_MESH_VARIABLES)}?`
+      );
+    }
+    if (unclosed) throw fault(key, line, `unterminated ${quote} quote in the value`);
+    mesh.set(key, line);
+  });
+  const parsed = (0, import_dotenv.parse)(text);
+  const values = {};
+  for (const [key, line] of mesh) {
+    const value = parsed[key];
+    if (value === void 0) {
+      const culprit = opened.filter((o2) => o2.line < line).at(-1);
+      if (culprit) {
+        throw fault(
+          culprit.key,
+          culprit.line,
+          `unterminated ${culprit.quote} quote in the value (it hides ${key} on line ${line})`
+        );
+      }
+      continue;
+    }
+    const v = value.trim();
+    if (v === "") continue;
+    const check2 = settingsShape[key]?.safeParse(v);
+    if (check2 && !check2.success) {
+      const issue2 = check2.error.issues[0];
+      throw fault(
+        key,
+        line,
+        `expected ${issue2?.message ?? "a valid value"}, got ${JSON.stringify(v)}`,
+        check2.error
+      );
+    }
+    values[key] = v;
+  }
+  return { path: file2, values };
+}
+function closesOnLine(value, quote) {
+  for (let i2 = 1; i2 < value.length; i2++) {
+    if (value[i2] === "\\") i2++;
+    else if (value[i2] === quote) return true;
+  }
+  return false;
+}
+function closest(name, known2) {
+  let best = known2[0] ?? "";
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known2) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+function editDistance(a2, b) {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i2 = 1; i2 <= a2.length; i2++) {
+    const current = [i2];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a2[i2 - 1] === b[j - 1] ? 0 : 1)
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 // ../../packages/platform/src/windows/apply.ts
@@ -63587,14 +63741,28 @@ async function waitFor(reporter, message, fn) {
 // ../../packages/core/src/context.ts
 var ROLES = ["server", "wsl2", "windows", "unknown"];
 async function createMeshContext(options = {}) {
-  const env = options.env ?? process.env;
-  const paths = options.paths ?? resolveMeshPaths({ env });
-  const hostname3 = options.hostname ?? (env["MESH_HOSTNAME"] || os3.hostname());
+  const processEnv = options.env ?? process.env;
+  const envFile = await envFileToRead(
+    (options.paths ?? resolveMeshPaths({ env: processEnv })).envFile,
+    processEnv
+  );
+  const named = envFile !== void 0 && envFile === processEnv["MESH_ENV_FILE"];
   let settings;
   let platform2;
-  const envFile = await envFileToRead(paths.envFile, env);
+  let env;
+  let paths;
+  let hostname3;
   try {
-    settings = await loadSettings({ env, ...envFile ? { envFile } : {} });
+    settings = await loadSettings({
+      env: processEnv,
+      ...options.cwd === void 0 ? {} : { dir: options.cwd },
+      // ~/.config/mesh/.env was the file read before this search; it still counts, below
+      // ./.env and ../.env, so installs that keep their settings there lose nothing.
+      ...named ? { envFile } : { fallbackEnvFiles: envFile ? [envFile] : [] }
+    });
+    env = { ...processEnv, ...settings.variables };
+    paths = options.paths ?? resolveMeshPaths({ env });
+    hostname3 = options.hostname ?? (env["MESH_HOSTNAME"] || os3.hostname());
     platform2 = await detectPlatform({
       env,
       hostname: hostname3,
@@ -65847,7 +66015,7 @@ function parseConflictName(name) {
   return { name, original: base + ext, stamp: `${ymd}-${hms}`, date: date5, shortId };
 }
 async function findConflicts(root, options = {}) {
-  const skip = new Set(options.skip ?? [".stfolder", ".stversions"]);
+  const skip = new Set(options.skip ?? [".stfolder", ".stversions", ".mesh-resolved"]);
   const found = [];
   const walk = async (dir) => {
     options.signal?.throwIfAborted();
@@ -68107,16 +68275,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path27 = this._matcher.path;
-    return path27.length > 0 ? path27[path27.length - 1].tag : void 0;
+    const path28 = this._matcher.path;
+    return path28.length > 0 ? path28[path28.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path27 = this._matcher.path;
-    return path27.length > 0 ? path27[path27.length - 1].namespace : void 0;
+    const path28 = this._matcher.path;
+    return path28.length > 0 ? path28[path28.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -68124,9 +68292,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path27 = this._matcher.path;
-    if (path27.length === 0) return void 0;
-    return path27[path27.length - 1].values?.[attrName];
+    const path28 = this._matcher.path;
+    if (path28.length === 0) return void 0;
+    return path28[path28.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -68134,9 +68302,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path27 = this._matcher.path;
-    if (path27.length === 0) return false;
-    const current = path27[path27.length - 1];
+    const path28 = this._matcher.path;
+    if (path28.length === 0) return false;
+    const current = path28[path28.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -68162,18 +68330,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path27 = this._matcher.path;
-    if (path27.length === 0) return -1;
-    return path27[path27.length - 1].position ?? 0;
+    const path28 = this._matcher.path;
+    if (path28.length === 0) return -1;
+    return path28[path28.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path27 = this._matcher.path;
-    if (path27.length === 0) return -1;
-    return path27[path27.length - 1].counter ?? 0;
+    const path28 = this._matcher.path;
+    if (path28.length === 0) return -1;
+    return path28[path28.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -70380,14 +70548,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path27, status, body, options = {}) {
-    super(`${method} ${path27} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path28, status, body, options = {}) {
+    super(`${method} ${path28} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path27;
+    this.path = path28;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -70759,19 +70927,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path27 = `watch-ipn-bus?mask=${mask}`;
+    const path28 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path27, void 0, signal);
+      res = await this.#send("GET", path28, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path27, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path28, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -70782,7 +70950,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse3(NotifySchema, line, path27);
+          if (line) yield parse3(NotifySchema, line, path28);
         }
       }
     } catch (e) {
@@ -70793,18 +70961,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path27, schema3, body, options) {
-    const text = await this.#call(method, path27, body, options);
-    return parse3(schema3, text, path27);
+  async #json(method, path28, schema3, body, options) {
+    const text = await this.#call(method, path28, body, options);
+    return parse3(schema3, text, path28);
   }
-  async #call(method, path27, body, options) {
+  async #call(method, path28, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path27}`;
+    const what = `${method} /localapi/v0/${path28}`;
     try {
-      const res = await this.#send(method, path27, body, d.signal);
+      const res = await this.#send(method, path28, body, d.signal);
       const text = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path27}`, res.statusCode, text);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path28}`, res.statusCode, text);
       }
       return text;
     } catch (e) {
@@ -70812,9 +70980,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path27, body, signal) {
+  async #send(method, path28, body, signal) {
     try {
-      return await (0, import_undici2.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path27}`, {
+      return await (0, import_undici2.request)(`http://${LOCAL_API_HOST}/localapi/v0/${path28}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -70837,18 +71005,18 @@ var LocalApiClient = class {
     }
   }
 };
-function parse3(schema3, text, path27) {
+function parse3(schema3, text, path28) {
   let value;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path27}: answer is not JSON: ${text.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path28}: answer is not JSON: ${text.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema3.safeParse(value);
   if (!r.success) {
-    throw new TailscaleSchemaError(`${path27}: unexpected answer: ${r.error.message}`, {
+    throw new TailscaleSchemaError(`${path28}: unexpected answer: ${r.error.message}`, {
       cause: r.error,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -71648,6 +71816,8 @@ node_modules
 // OS files
 .DS_Store
 Thumbs.db
+// Versions mesh conflicts resolve set aside (they stay on this machine)
+.mesh-resolved
 `;
 
 // ../../packages/core/src/steps/syncthing.ts
@@ -72257,7 +72427,7 @@ var ReaddirpStream = class extends Readable4 {
     this._directoryFilter = normalizeFilter(opts.directoryFilter);
     const statMethod = opts.lstat ? lstat2 : stat5;
     if (wantBigintFsStats) {
-      this._stat = (path27) => statMethod(path27, { bigint: true });
+      this._stat = (path28) => statMethod(path28, { bigint: true });
     } else {
       this._stat = statMethod;
     }
@@ -72285,8 +72455,8 @@ var ReaddirpStream = class extends Readable4 {
         const par = this.parent;
         const fil = par && par.files;
         if (fil && fil.length > 0) {
-          const { path: path27, depth } = par;
-          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path27));
+          const { path: path28, depth } = par;
+          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path28));
           const awaited = this._isDirent ? slice : await Promise.all(slice);
           for (const entry of awaited) {
             if (!entry)
@@ -72345,19 +72515,19 @@ var ReaddirpStream = class extends Readable4 {
   //   directoryFilter rejects, doesn't follow symlinked dirs, and fails
   //   wholesale (all entries lost) if anything in the subtree is unreadable,
   //   instead of emitting a 'warn' and continuing.
-  async _exploreDir(path27, depth) {
+  async _exploreDir(path28, depth) {
     let files;
     try {
-      files = await readdir3(path27, this._rdOptions);
+      files = await readdir3(path28, this._rdOptions);
     } catch (error62) {
       this._onError(error62);
     }
-    return { files, depth, path: path27 };
+    return { files, depth, path: path28 };
   }
   // Synchronous in dirent mode; returns a promise only when stats are needed.
-  _formatEntry(dirent, path27) {
+  _formatEntry(dirent, path28) {
     const basename3 = this._isDirent ? dirent.name : dirent;
-    const fullPath = pjoin(path27, basename3);
+    const fullPath = pjoin(path28, basename3);
     const entry = { path: fullPath.slice(this._relStart), fullPath, basename: basename3 };
     if (this._isDirent) {
       entry.dirent = dirent;
@@ -72768,16 +72938,16 @@ var delFromSet = (main, prop, item2) => {
 };
 var isEmptySet = (val) => val instanceof Set ? val.size === 0 : !val;
 var FsWatchInstances = /* @__PURE__ */ new Map();
-function createFsWatchInstance(path27, options, listener, errHandler, emitRaw) {
+function createFsWatchInstance(path28, options, listener, errHandler, emitRaw) {
   const handleEvent = (rawEvent, evPath) => {
-    listener(path27);
-    emitRaw(rawEvent, evPath, { watchedPath: path27 });
-    if (evPath && path27 !== evPath) {
-      fsWatchBroadcast(sp.resolve(path27, evPath), KEY_LISTENERS, sp.join(path27, evPath));
+    listener(path28);
+    emitRaw(rawEvent, evPath, { watchedPath: path28 });
+    if (evPath && path28 !== evPath) {
+      fsWatchBroadcast(sp.resolve(path28, evPath), KEY_LISTENERS, sp.join(path28, evPath));
     }
   };
   try {
-    return fs_watch(path27, {
+    return fs_watch(path28, {
       persistent: options.persistent
     }, handleEvent);
   } catch (error62) {
@@ -72793,12 +72963,12 @@ var fsWatchBroadcast = (fullPath, listenerType, val1, val2, val3) => {
     listener(val1, val2, val3);
   });
 };
-var setFsWatchListener = (path27, fullPath, options, handlers) => {
+var setFsWatchListener = (path28, fullPath, options, handlers) => {
   const { listener, errHandler, rawEmitter } = handlers;
   let cont = FsWatchInstances.get(fullPath);
   let watcher;
   if (!options.persistent) {
-    watcher = createFsWatchInstance(path27, options, listener, errHandler, rawEmitter);
+    watcher = createFsWatchInstance(path28, options, listener, errHandler, rawEmitter);
     if (!watcher)
       return;
     return watcher.close.bind(watcher);
@@ -72809,7 +72979,7 @@ var setFsWatchListener = (path27, fullPath, options, handlers) => {
     addAndConvert(cont, KEY_RAW, rawEmitter);
   } else {
     watcher = createFsWatchInstance(
-      path27,
+      path28,
       options,
       fsWatchBroadcast.bind(null, fullPath, KEY_LISTENERS),
       errHandler,
@@ -72824,7 +72994,7 @@ var setFsWatchListener = (path27, fullPath, options, handlers) => {
         cont.watcherUnusable = true;
       if (isWindows && error62.code === "EPERM") {
         try {
-          const fd = await open4(path27, "r");
+          const fd = await open4(path28, "r");
           await fd.close();
           broadcastErr(error62);
         } catch (err) {
@@ -72855,7 +73025,7 @@ var setFsWatchListener = (path27, fullPath, options, handlers) => {
   };
 };
 var FsWatchFileInstances = /* @__PURE__ */ new Map();
-var setFsWatchFileListener = (path27, fullPath, options, handlers) => {
+var setFsWatchFileListener = (path28, fullPath, options, handlers) => {
   const { listener, rawEmitter } = handlers;
   let cont = FsWatchFileInstances.get(fullPath);
   const copts = cont && cont.options;
@@ -72877,7 +73047,7 @@ var setFsWatchFileListener = (path27, fullPath, options, handlers) => {
         });
         const currmtime = curr.mtimeMs;
         if (curr.size !== prev.size || currmtime > prev.mtimeMs || currmtime === 0) {
-          foreach(cont.listeners, (listener2) => listener2(path27, curr));
+          foreach(cont.listeners, (listener2) => listener2(path28, curr));
         }
       })
     };
@@ -72907,13 +73077,13 @@ var NodeFsHandler = class {
    * @param listener on fs change
    * @returns closer for the watcher instance
    */
-  _watchWithNodeFs(path27, listener) {
+  _watchWithNodeFs(path28, listener) {
     const opts = this.fsw.options;
-    const directory = sp.dirname(path27);
-    const basename3 = sp.basename(path27);
+    const directory = sp.dirname(path28);
+    const basename3 = sp.basename(path28);
     const parent = this.fsw._getWatchedDir(directory);
     parent.add(basename3);
-    const absolutePath2 = sp.resolve(path27);
+    const absolutePath2 = sp.resolve(path28);
     const options = {
       persistent: opts.persistent
     };
@@ -72923,12 +73093,12 @@ var NodeFsHandler = class {
     if (opts.usePolling) {
       const enableBin = opts.interval !== opts.binaryInterval;
       options.interval = enableBin && isBinaryPath(basename3) ? opts.binaryInterval : opts.interval;
-      closer = setFsWatchFileListener(path27, absolutePath2, options, {
+      closer = setFsWatchFileListener(path28, absolutePath2, options, {
         listener,
         rawEmitter: this.fsw._emitRaw
       });
     } else {
-      closer = setFsWatchListener(path27, absolutePath2, options, {
+      closer = setFsWatchListener(path28, absolutePath2, options, {
         listener,
         errHandler: this._boundHandleError,
         rawEmitter: this.fsw._emitRaw
@@ -72950,7 +73120,7 @@ var NodeFsHandler = class {
     let prevStats = stats;
     if (parent.has(basename3))
       return;
-    const listener = async (path27, newStats) => {
+    const listener = async (path28, newStats) => {
       if (!this.fsw._throttle(THROTTLE_MODE_WATCH, file2, 5))
         return;
       if (!newStats || newStats.mtimeMs === 0) {
@@ -72964,11 +73134,11 @@ var NodeFsHandler = class {
             this.fsw._emit(EV.CHANGE, file2, newStats2);
           }
           if ((isMacos || isLinux || isFreeBSD) && prevStats.ino !== newStats2.ino) {
-            this.fsw._closeFile(path27);
+            this.fsw._closeFile(path28);
             prevStats = newStats2;
             const closer2 = this._watchWithNodeFs(file2, listener);
             if (closer2)
-              this.fsw._addPathCloser(path27, closer2);
+              this.fsw._addPathCloser(path28, closer2);
           } else {
             prevStats = newStats2;
           }
@@ -73000,7 +73170,7 @@ var NodeFsHandler = class {
    * @param item basename of this item
    * @returns true if no more processing is needed for this entry.
    */
-  async _handleSymlink(entry, directory, path27, item2) {
+  async _handleSymlink(entry, directory, path28, item2) {
     if (this.fsw.closed) {
       return;
     }
@@ -73010,7 +73180,7 @@ var NodeFsHandler = class {
       this.fsw._incrReadyCount();
       let linkPath;
       try {
-        linkPath = await fsrealpath(path27);
+        linkPath = await fsrealpath(path28);
       } catch (e) {
         this.fsw._emitReady();
         return true;
@@ -73020,12 +73190,12 @@ var NodeFsHandler = class {
       if (dir.has(item2)) {
         if (this.fsw._symlinkPaths.get(full) !== linkPath) {
           this.fsw._symlinkPaths.set(full, linkPath);
-          this.fsw._emit(EV.CHANGE, path27, entry.stats);
+          this.fsw._emit(EV.CHANGE, path28, entry.stats);
         }
       } else {
         dir.add(item2);
         this.fsw._symlinkPaths.set(full, linkPath);
-        this.fsw._emit(EV.ADD, path27, entry.stats);
+        this.fsw._emit(EV.ADD, path28, entry.stats);
       }
       this.fsw._emitReady();
       return true;
@@ -73055,9 +73225,9 @@ var NodeFsHandler = class {
         return;
       }
       const item2 = entry.path;
-      let path27 = sp.join(directory, item2);
+      let path28 = sp.join(directory, item2);
       current.add(item2);
-      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path27, item2)) {
+      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path28, item2)) {
         return;
       }
       if (this.fsw.closed) {
@@ -73066,8 +73236,8 @@ var NodeFsHandler = class {
       }
       if (item2 === target || !target && !previous.has(item2)) {
         this.fsw._incrReadyCount();
-        path27 = sp.join(dir, sp.relative(dir, path27));
-        this._addToNodeFs(path27, initialAdd, wh, depth + 1);
+        path28 = sp.join(dir, sp.relative(dir, path28));
+        this._addToNodeFs(path28, initialAdd, wh, depth + 1);
       }
     }).on(EV.ERROR, this._boundHandleError);
     return new Promise((resolve3, reject) => {
@@ -73102,7 +73272,7 @@ var NodeFsHandler = class {
    * @param realpath
    * @returns closer for the watcher instance.
    */
-  async _handleDir(dir, stats, initialAdd, depth, target, wh, realpath2) {
+  async _handleDir(dir, stats, initialAdd, depth, target, wh, realpath3) {
     const parentDir = this.fsw._getWatchedDir(sp.dirname(dir));
     const tracked = parentDir.has(sp.basename(dir));
     if (!(initialAdd && this.fsw.options.ignoreInitial) && !target && !tracked) {
@@ -73113,7 +73283,7 @@ var NodeFsHandler = class {
     let throttler;
     let closer;
     const oDepth = this.fsw.options.depth;
-    if ((oDepth == null || depth <= oDepth) && !this.fsw._symlinkPaths.has(realpath2)) {
+    if ((oDepth == null || depth <= oDepth) && !this.fsw._symlinkPaths.has(realpath3)) {
       if (!target) {
         await this._handleRead(dir, initialAdd, wh, target, dir, depth, throttler);
         if (this.fsw.closed)
@@ -73136,13 +73306,13 @@ var NodeFsHandler = class {
    * @param depth Child path actually targeted for watch
    * @param target Child path actually targeted for watch
    */
-  async _addToNodeFs(path27, initialAdd, priorWh, depth, target) {
+  async _addToNodeFs(path28, initialAdd, priorWh, depth, target) {
     const ready = this.fsw._emitReady;
-    if (this.fsw._isIgnored(path27) || this.fsw.closed) {
+    if (this.fsw._isIgnored(path28) || this.fsw.closed) {
       ready();
       return false;
     }
-    const wh = this.fsw._getWatchHelpers(path27);
+    const wh = this.fsw._getWatchHelpers(path28);
     if (priorWh) {
       wh.filterPath = (entry) => priorWh.filterPath(entry);
       wh.filterDir = (entry) => priorWh.filterDir(entry);
@@ -73158,8 +73328,8 @@ var NodeFsHandler = class {
       const follow = this.fsw.options.followSymlinks;
       let closer;
       if (stats.isDirectory()) {
-        const absPath = sp.resolve(path27);
-        const targetPath = follow ? await fsrealpath(path27) : path27;
+        const absPath = sp.resolve(path28);
+        const targetPath = follow ? await fsrealpath(path28) : path28;
         if (this.fsw.closed)
           return;
         closer = await this._handleDir(wh.watchPath, stats, initialAdd, depth, target, wh, targetPath);
@@ -73169,29 +73339,29 @@ var NodeFsHandler = class {
           this.fsw._symlinkPaths.set(absPath, targetPath);
         }
       } else if (stats.isSymbolicLink()) {
-        const targetPath = follow ? await fsrealpath(path27) : path27;
+        const targetPath = follow ? await fsrealpath(path28) : path28;
         if (this.fsw.closed)
           return;
         const parent = sp.dirname(wh.watchPath);
         this.fsw._getWatchedDir(parent).add(wh.watchPath);
         this.fsw._emit(EV.ADD, wh.watchPath, stats);
-        closer = await this._handleDir(parent, stats, initialAdd, depth, path27, wh, targetPath);
+        closer = await this._handleDir(parent, stats, initialAdd, depth, path28, wh, targetPath);
         if (this.fsw.closed)
           return;
         if (targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(sp.resolve(path27), targetPath);
+          this.fsw._symlinkPaths.set(sp.resolve(path28), targetPath);
         }
       } else {
         closer = this._handleFile(wh.watchPath, stats, initialAdd);
       }
       ready();
       if (closer)
-        this.fsw._addPathCloser(path27, closer);
+        this.fsw._addPathCloser(path28, closer);
       return false;
     } catch (error62) {
       if (this.fsw._handleError(error62)) {
         ready();
-        return path27;
+        return path28;
       }
     }
   }
@@ -73234,24 +73404,24 @@ function createPattern(matcher) {
   }
   return () => false;
 }
-function normalizePath(path27) {
-  if (typeof path27 !== "string")
+function normalizePath(path28) {
+  if (typeof path28 !== "string")
     throw new Error("string expected");
-  path27 = sp2.normalize(path27);
-  path27 = path27.replace(/\\/g, "/");
+  path28 = sp2.normalize(path28);
+  path28 = path28.replace(/\\/g, "/");
   let prepend = false;
-  if (path27.startsWith("//"))
+  if (path28.startsWith("//"))
     prepend = true;
-  path27 = path27.replace(DOUBLE_SLASH_RE, "/");
+  path28 = path28.replace(DOUBLE_SLASH_RE, "/");
   if (prepend)
-    path27 = "/" + path27;
-  return path27;
+    path28 = "/" + path28;
+  return path28;
 }
 function matchPatterns(patterns, testString, stats) {
-  const path27 = normalizePath(testString);
+  const path28 = normalizePath(testString);
   for (let index = 0; index < patterns.length; index++) {
     const pattern = patterns[index];
-    if (pattern(path27, stats)) {
+    if (pattern(path28, stats)) {
       return true;
     }
   }
@@ -73289,19 +73459,19 @@ var toUnix = (string4) => {
   }
   return str;
 };
-var normalizePathToUnix = (path27) => toUnix(sp2.normalize(toUnix(path27)));
-var normalizeIgnored = (cwd = "") => (path27) => {
-  if (typeof path27 === "string") {
-    return normalizePathToUnix(sp2.isAbsolute(path27) ? path27 : sp2.join(cwd, path27));
+var normalizePathToUnix = (path28) => toUnix(sp2.normalize(toUnix(path28)));
+var normalizeIgnored = (cwd = "") => (path28) => {
+  if (typeof path28 === "string") {
+    return normalizePathToUnix(sp2.isAbsolute(path28) ? path28 : sp2.join(cwd, path28));
   } else {
-    return path27;
+    return path28;
   }
 };
-var getAbsolutePath = (path27, cwd) => {
-  if (sp2.isAbsolute(path27)) {
-    return path27;
+var getAbsolutePath = (path28, cwd) => {
+  if (sp2.isAbsolute(path28)) {
+    return path28;
   }
-  return sp2.join(cwd, path27);
+  return sp2.join(cwd, path28);
 };
 var EMPTY_SET = Object.freeze(/* @__PURE__ */ new Set());
 var DirEntry = class {
@@ -73366,10 +73536,10 @@ var WatchHelper = class {
   dirParts;
   followSymlinks;
   statMethod;
-  constructor(path27, follow, fsw) {
+  constructor(path28, follow, fsw) {
     this.fsw = fsw;
-    const watchPath = path27;
-    this.path = path27 = path27.replace(REPLACER_RE, "");
+    const watchPath = path28;
+    this.path = path28 = path28.replace(REPLACER_RE, "");
     this.watchPath = watchPath;
     this.fullWatchPath = sp2.resolve(watchPath);
     this.dirParts = [];
@@ -73509,20 +73679,20 @@ var FSWatcher = class extends EventEmitter2 {
     this._closePromise = void 0;
     let paths = unifyPaths(paths_);
     if (cwd) {
-      paths = paths.map((path27) => {
-        const absPath = getAbsolutePath(path27, cwd);
+      paths = paths.map((path28) => {
+        const absPath = getAbsolutePath(path28, cwd);
         return absPath;
       });
     }
-    paths.forEach((path27) => {
-      this._removeIgnoredPath(path27);
+    paths.forEach((path28) => {
+      this._removeIgnoredPath(path28);
     });
     this._userIgnored = void 0;
     if (!this._readyCount)
       this._readyCount = 0;
     this._readyCount += paths.length;
-    Promise.all(paths.map(async (path27) => {
-      const res = await this._nodeFsHandler._addToNodeFs(path27, !_internal, void 0, 0, _origAdd);
+    Promise.all(paths.map(async (path28) => {
+      const res = await this._nodeFsHandler._addToNodeFs(path28, !_internal, void 0, 0, _origAdd);
       if (res)
         this._emitReady();
       return res;
@@ -73544,17 +73714,17 @@ var FSWatcher = class extends EventEmitter2 {
       return this;
     const paths = unifyPaths(paths_);
     const { cwd } = this.options;
-    paths.forEach((path27) => {
-      if (!sp2.isAbsolute(path27) && !this._closers.has(path27)) {
+    paths.forEach((path28) => {
+      if (!sp2.isAbsolute(path28) && !this._closers.has(path28)) {
         if (cwd)
-          path27 = sp2.join(cwd, path27);
-        path27 = sp2.resolve(path27);
+          path28 = sp2.join(cwd, path28);
+        path28 = sp2.resolve(path28);
       }
-      this._closePath(path27);
-      this._addIgnoredPath(path27);
-      if (this._watched.has(path27)) {
+      this._closePath(path28);
+      this._addIgnoredPath(path28);
+      if (this._watched.has(path28)) {
         this._addIgnoredPath({
-          path: path27,
+          path: path28,
           recursive: true
         });
       }
@@ -73618,38 +73788,38 @@ var FSWatcher = class extends EventEmitter2 {
    * @param stats arguments to be passed with event
    * @returns the error if defined, otherwise the value of the FSWatcher instance's `closed` flag
    */
-  async _emit(event, path27, stats) {
+  async _emit(event, path28, stats) {
     if (this.closed)
       return;
     const opts = this.options;
     if (isWindows)
-      path27 = sp2.normalize(path27);
+      path28 = sp2.normalize(path28);
     if (opts.cwd)
-      path27 = sp2.relative(opts.cwd, path27);
-    const args = [path27];
+      path28 = sp2.relative(opts.cwd, path28);
+    const args = [path28];
     if (stats != null)
       args.push(stats);
     const awf = opts.awaitWriteFinish;
     let pw;
-    if (awf && (pw = this._pendingWrites.get(path27))) {
+    if (awf && (pw = this._pendingWrites.get(path28))) {
       pw.lastChange = /* @__PURE__ */ new Date();
       return this;
     }
     if (opts.atomic) {
       if (event === EVENTS.UNLINK) {
-        this._pendingUnlinks.set(path27, [event, ...args]);
+        this._pendingUnlinks.set(path28, [event, ...args]);
         setTimeout(() => {
-          this._pendingUnlinks.forEach((entry, path28) => {
+          this._pendingUnlinks.forEach((entry, path29) => {
             this.emit(...entry);
             this.emit(EVENTS.ALL, ...entry);
-            this._pendingUnlinks.delete(path28);
+            this._pendingUnlinks.delete(path29);
           });
         }, typeof opts.atomic === "number" ? opts.atomic : 100);
         return this;
       }
-      if (event === EVENTS.ADD && this._pendingUnlinks.has(path27)) {
+      if (event === EVENTS.ADD && this._pendingUnlinks.has(path28)) {
         event = EVENTS.CHANGE;
-        this._pendingUnlinks.delete(path27);
+        this._pendingUnlinks.delete(path28);
       }
     }
     if (awf && (event === EVENTS.ADD || event === EVENTS.CHANGE) && this._readyEmitted) {
@@ -73667,16 +73837,16 @@ var FSWatcher = class extends EventEmitter2 {
           this.emitWithAll(event, args);
         }
       };
-      this._awaitWriteFinish(path27, awf.stabilityThreshold, event, awfEmit);
+      this._awaitWriteFinish(path28, awf.stabilityThreshold, event, awfEmit);
       return this;
     }
     if (event === EVENTS.CHANGE) {
-      const isThrottled = !this._throttle(EVENTS.CHANGE, path27, 50);
+      const isThrottled = !this._throttle(EVENTS.CHANGE, path28, 50);
       if (isThrottled)
         return this;
     }
     if (opts.alwaysStat && stats === void 0 && (event === EVENTS.ADD || event === EVENTS.ADD_DIR || event === EVENTS.CHANGE)) {
-      const fullPath = opts.cwd ? sp2.join(opts.cwd, path27) : path27;
+      const fullPath = opts.cwd ? sp2.join(opts.cwd, path28) : path28;
       let stats2;
       try {
         stats2 = await stat7(fullPath);
@@ -73707,23 +73877,23 @@ var FSWatcher = class extends EventEmitter2 {
    * @param timeout duration of time to suppress duplicate actions
    * @returns tracking object or false if action should be suppressed
    */
-  _throttle(actionType, path27, timeout) {
+  _throttle(actionType, path28, timeout) {
     if (!this._throttled.has(actionType)) {
       this._throttled.set(actionType, /* @__PURE__ */ new Map());
     }
     const action = this._throttled.get(actionType);
     if (!action)
       throw new Error("invalid throttle");
-    const actionPath = action.get(path27);
+    const actionPath = action.get(path28);
     if (actionPath) {
       actionPath.count++;
       return false;
     }
     let timeoutObject;
     const clear = () => {
-      const item2 = action.get(path27);
+      const item2 = action.get(path28);
       const count2 = item2 ? item2.count : 0;
-      action.delete(path27);
+      action.delete(path28);
       clearTimeout(timeoutObject);
       if (item2)
         clearTimeout(item2.timeoutObject);
@@ -73731,7 +73901,7 @@ var FSWatcher = class extends EventEmitter2 {
     };
     timeoutObject = setTimeout(clear, timeout);
     const thr = { timeoutObject, clear, count: 0 };
-    action.set(path27, thr);
+    action.set(path28, thr);
     return thr;
   }
   _incrReadyCount() {
@@ -73745,44 +73915,44 @@ var FSWatcher = class extends EventEmitter2 {
    * @param event
    * @param awfEmit Callback to be called when ready for event to be emitted.
    */
-  _awaitWriteFinish(path27, threshold, event, awfEmit) {
+  _awaitWriteFinish(path28, threshold, event, awfEmit) {
     const awf = this.options.awaitWriteFinish;
     if (typeof awf !== "object")
       return;
     const pollInterval = awf.pollInterval;
     let timeoutHandler;
-    let fullPath = path27;
-    if (this.options.cwd && !sp2.isAbsolute(path27)) {
-      fullPath = sp2.join(this.options.cwd, path27);
+    let fullPath = path28;
+    if (this.options.cwd && !sp2.isAbsolute(path28)) {
+      fullPath = sp2.join(this.options.cwd, path28);
     }
     const now = /* @__PURE__ */ new Date();
     const writes = this._pendingWrites;
     function awaitWriteFinishFn(prevStat) {
       statcb(fullPath, (err, curStat) => {
-        if (err || !writes.has(path27)) {
+        if (err || !writes.has(path28)) {
           if (err && err.code !== "ENOENT")
             awfEmit(err);
           return;
         }
         const now2 = Number(/* @__PURE__ */ new Date());
         if (prevStat && curStat.size !== prevStat.size) {
-          writes.get(path27).lastChange = now2;
+          writes.get(path28).lastChange = now2;
         }
-        const pw = writes.get(path27);
+        const pw = writes.get(path28);
         const df = now2 - pw.lastChange;
         if (df >= threshold) {
-          writes.delete(path27);
+          writes.delete(path28);
           awfEmit(void 0, curStat);
         } else {
           timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval, curStat);
         }
       });
     }
-    if (!writes.has(path27)) {
-      writes.set(path27, {
+    if (!writes.has(path28)) {
+      writes.set(path28, {
         lastChange: now,
         cancelWait: () => {
-          writes.delete(path27);
+          writes.delete(path28);
           clearTimeout(timeoutHandler);
           return event;
         }
@@ -73793,8 +73963,8 @@ var FSWatcher = class extends EventEmitter2 {
   /**
    * Determines whether user has asked to ignore this path.
    */
-  _isIgnored(path27, stats) {
-    if (this.options.atomic && DOT_RE.test(path27))
+  _isIgnored(path28, stats) {
+    if (this.options.atomic && DOT_RE.test(path28))
       return true;
     if (!this._userIgnored) {
       const { cwd } = this.options;
@@ -73804,17 +73974,17 @@ var FSWatcher = class extends EventEmitter2 {
       const list3 = [...ignoredPaths.map(normalizeIgnored(cwd)), ...ignored];
       this._userIgnored = anymatch(list3, void 0);
     }
-    return this._userIgnored(path27, stats);
+    return this._userIgnored(path28, stats);
   }
-  _isntIgnored(path27, stat10) {
-    return !this._isIgnored(path27, stat10);
+  _isntIgnored(path28, stat11) {
+    return !this._isIgnored(path28, stat11);
   }
   /**
    * Provides a set of common helpers and properties relating to symlink handling.
    * @param path file or directory pattern being watched
    */
-  _getWatchHelpers(path27) {
-    return new WatchHelper(path27, this.options.followSymlinks, this);
+  _getWatchHelpers(path28) {
+    return new WatchHelper(path28, this.options.followSymlinks, this);
   }
   // Directory helpers
   // -----------------
@@ -73846,63 +74016,63 @@ var FSWatcher = class extends EventEmitter2 {
    * @param item      base path of item/directory
    */
   _remove(directory, item2, isDirectory) {
-    const path27 = sp2.join(directory, item2);
-    const fullPath = sp2.resolve(path27);
-    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path27) || this._watched.has(fullPath);
-    if (!this._throttle("remove", path27, 100))
+    const path28 = sp2.join(directory, item2);
+    const fullPath = sp2.resolve(path28);
+    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path28) || this._watched.has(fullPath);
+    if (!this._throttle("remove", path28, 100))
       return;
     if (!isDirectory && this._watched.size === 1) {
       this.add(directory, item2, true);
     }
-    const wp = this._getWatchedDir(path27);
+    const wp = this._getWatchedDir(path28);
     const nestedDirectoryChildren = wp.getChildren();
-    nestedDirectoryChildren.forEach((nested) => this._remove(path27, nested));
+    nestedDirectoryChildren.forEach((nested) => this._remove(path28, nested));
     const parent = this._getWatchedDir(directory);
     const wasTracked = parent.has(item2);
     parent.remove(item2);
     if (this._symlinkPaths.has(fullPath)) {
       this._symlinkPaths.delete(fullPath);
     }
-    let relPath = path27;
+    let relPath = path28;
     if (this.options.cwd)
-      relPath = sp2.relative(this.options.cwd, path27);
+      relPath = sp2.relative(this.options.cwd, path28);
     if (this.options.awaitWriteFinish && this._pendingWrites.has(relPath)) {
       const event = this._pendingWrites.get(relPath).cancelWait();
       if (event === EVENTS.ADD)
         return;
     }
-    this._watched.delete(path27);
+    this._watched.delete(path28);
     this._watched.delete(fullPath);
     const eventName = isDirectory ? EVENTS.UNLINK_DIR : EVENTS.UNLINK;
-    if (wasTracked && !this._isIgnored(path27))
-      this._emit(eventName, path27);
-    this._closePath(path27);
+    if (wasTracked && !this._isIgnored(path28))
+      this._emit(eventName, path28);
+    this._closePath(path28);
   }
   /**
    * Closes all watchers for a path
    */
-  _closePath(path27) {
-    this._closeFile(path27);
-    const dir = sp2.dirname(path27);
-    this._getWatchedDir(dir).remove(sp2.basename(path27));
+  _closePath(path28) {
+    this._closeFile(path28);
+    const dir = sp2.dirname(path28);
+    this._getWatchedDir(dir).remove(sp2.basename(path28));
   }
   /**
    * Closes only file-specific watchers
    */
-  _closeFile(path27) {
-    const closers = this._closers.get(path27);
+  _closeFile(path28) {
+    const closers = this._closers.get(path28);
     if (!closers)
       return;
     closers.forEach((closer) => closer());
-    this._closers.delete(path27);
+    this._closers.delete(path28);
   }
-  _addPathCloser(path27, closer) {
+  _addPathCloser(path28, closer) {
     if (!closer)
       return;
-    let list3 = this._closers.get(path27);
+    let list3 = this._closers.get(path28);
     if (!list3) {
       list3 = [];
-      this._closers.set(path27, list3);
+      this._closers.set(path28, list3);
     }
     list3.push(closer);
   }
@@ -74568,11 +74738,11 @@ var RestTransport = class {
   async call(name, ctx, req = {}) {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path27 = ep.path.replace(
+    const path28 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path27, this.baseUrl);
+    const url2 = new URL(path28, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -75558,18 +75728,18 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path27, o2) {
+async function writeHeadscaleConfig(path28, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path27, content, 416);
+  return writeFileAtomic2(path28, content, 416);
 }
-async function readHeadscaleConfig(path27) {
+async function readHeadscaleConfig(path28) {
   let text;
   try {
-    text = await readFile6(path27, "utf8");
+    text = await readFile6(path28, "utf8");
   } catch (error63) {
     const code2 = error63.code;
     throw new HeadscaleConfigError(
-      code2 === "ENOENT" ? `${path27} does not exist` : `cannot read ${path27}: ${code2 ?? error63.message}`,
+      code2 === "ENOENT" ? `${path28} does not exist` : `cannot read ${path28}: ${code2 ?? error63.message}`,
       {
         cause: error63,
         hint: code2 === "ENOENT" ? "write it first (writeHeadscaleConfig)" : "check its permissions (Headscale's config is readable by root and its group only)"
@@ -75580,43 +75750,43 @@ async function readHeadscaleConfig(path27) {
   const error62 = doc.errors[0];
   if (error62) {
     const problem = (error62.message.split("\n")[0] ?? "").replace(/:$/, "");
-    throw new HeadscaleConfigError(`${path27} is not valid YAML: ${problem}`, {
+    throw new HeadscaleConfigError(`${path28} is not valid YAML: ${problem}`, {
       cause: error62,
-      hint: `fix ${path27} at the line named, or write it again`
+      hint: `fix ${path28} at the line named, or write it again`
     });
   }
   const value = doc.toJS();
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const found = value === null || value === void 0 ? "it is empty" : Array.isArray(value) ? "it holds a list" : `it holds a single ${typeof value}`;
     throw new HeadscaleConfigError(
-      `${path27} is not a Headscale config: ${found}, not a mapping of settings`,
-      { hint: `fix ${path27}, or write it again` }
+      `${path28} is not a Headscale config: ${found}, not a mapping of settings`,
+      { hint: `fix ${path28}, or write it again` }
     );
   }
   return value;
 }
-async function writeFileAtomic2(path27, content, mode) {
-  if (!isAbsolute2(path27)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path27)}`, {
+async function writeFileAtomic2(path28, content, mode) {
+  if (!isAbsolute2(path28)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path28)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile6(path27, "utf8"), stat8(path27)]);
+    const [existing, st] = await Promise.all([readFile6(path28, "utf8"), stat8(path28)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod(path27, mode);
+      await chmod(path28, mode);
       return { changed: true };
     }
   } catch (error62) {
     const code2 = error62.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path27}`, error62);
+      throw fsError(`cannot read ${path28}`, error62);
     }
   }
-  const tmp = join8(dirname3(path27), `.${randomBytes3(6).toString("hex")}.tmp`);
+  const tmp = join8(dirname3(path28), `.${randomBytes3(6).toString("hex")}.tmp`);
   try {
-    await mkdir4(dirname3(path27), { recursive: true, mode: 448 });
+    await mkdir4(dirname3(path28), { recursive: true, mode: 448 });
     const fh = await open5(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -75625,10 +75795,10 @@ async function writeFileAtomic2(path27, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename2(tmp, path27);
+    await rename2(tmp, path28);
   } catch (error62) {
     await rm5(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path27}`, error62);
+    throw fsError(`cannot write ${path28}`, error62);
   }
   return { changed: true };
 }
@@ -77635,16 +77805,369 @@ async function clientSetupLocked(ctx, o2) {
   };
 }
 
+// ../../packages/core/src/steps/conflicts.ts
+import { randomBytes as randomBytes4 } from "crypto";
+import {
+  copyFile as copyFile2,
+  constants as fsConstants,
+  lstat as lstat4,
+  mkdir as mkdir7,
+  readdir as readdir5,
+  readFile as readFile7,
+  realpath as realpath2,
+  rename as rename3,
+  stat as stat10,
+  unlink,
+  utimes,
+  writeFile as writeFile5
+} from "fs/promises";
+import path26 from "path";
+var RESOLVED_DIR = ".mesh-resolved";
+var CONFLICT_KEEP_CHOICES = ["mine", "theirs", "newest", "both"];
+async function listConflictCopies(ctx, options = {}) {
+  const folder = ctx.paths.sharedFolder;
+  try {
+    const found = await findConflicts(folder, ctx.signal ? { signal: ctx.signal } : {});
+    const names = found.length === 0 ? { map: /* @__PURE__ */ new Map(), known: true } : await lookUp(options.deviceNames ?? syncthingNames(ctx));
+    const conflicts = [];
+    for (const f of found) {
+      const copyStat = await stat10(f.path);
+      const originalStat = await statOrNull(path26.join(folder, f.originalRelativePath));
+      conflicts.push(describeCopy(f, names.map, copyStat.size, originalStat?.size ?? null));
+    }
+    return { folder, deviceNamesKnown: names.known, conflicts };
+  } catch (error62) {
+    throw toMeshError(error62, `reading ${folder}`);
+  }
+}
+async function resolveConflicts(ctx, options) {
+  const folder = ctx.paths.sharedFolder;
+  const keep = options.keep;
+  if (!CONFLICT_KEEP_CHOICES.includes(keep)) {
+    throw new MeshError(`Unknown --keep ${String(keep)}`, {
+      kind: "badInput",
+      hint: `choose one of ${CONFLICT_KEEP_CHOICES.join(", ")}`
+    });
+  }
+  const all = options.all === true;
+  if (all === (options.path !== void 0)) {
+    throw new MeshError(
+      all ? "Give a PATH or --all, not both" : "Name the conflict to resolve, or give --all",
+      {
+        kind: "badInput",
+        hint: "mesh conflicts resolve PATH --keep mine|theirs|newest|both, or mesh conflicts resolve --all --keep newest"
+      }
+    );
+  }
+  const dryRun = options.dryRun === true;
+  const result2 = {
+    folder,
+    keep,
+    dryRun,
+    changed: false,
+    nothingToDo: null,
+    archive: null,
+    stignoreUpdated: false,
+    resolutions: []
+  };
+  try {
+    const picked = options.path === void 0 ? await allCopies(folder, ctx.signal) : await copiesFor(folder, options.path);
+    if (typeof picked === "string") return { ...result2, nothingToDo: picked };
+    if (picked.length === 0) {
+      return { ...result2, nothingToDo: `No conflict copies in ${folder}: nothing to resolve` };
+    }
+    const names = await lookUp(options.deviceNames ?? syncthingNames(ctx));
+    const archive = `${RESOLVED_DIR}/${archiveStamp((options.now ?? (() => /* @__PURE__ */ new Date()))())}`;
+    const plan = new Planner(folder, dryRun);
+    for (const f of picked) {
+      const copyStat = await stat10(f.path);
+      const original = await plan.original(f.originalRelativePath);
+      const copy = describeCopy(f, names.map, copyStat.size, original?.size ?? null);
+      const keeps = keep === "mine" ? "original" : keep === "theirs" ? "copy" : keep === "both" ? "both" : original == null || copyStat.mtimeMs > original.mtimeMs ? "copy" : "original";
+      if (keeps === "both") {
+        const renamedTo = await plan.rename(f.relativePath, bothName(f, copy.madeBy));
+        result2.resolutions.push({ ...copy, kept: "both", setAside: null, renamedTo });
+      } else if (keeps === "original") {
+        const to = await plan.moveAside(f.relativePath, `${archive}/${f.relativePath}`);
+        result2.resolutions.push({
+          ...copy,
+          kept: "original",
+          setAside: { version: "copy", to },
+          renamedTo: null
+        });
+      } else {
+        const setAside = original == null ? null : {
+          version: "original",
+          to: await plan.copyAside(
+            f.originalRelativePath,
+            `${archive}/${f.originalRelativePath}`
+          )
+        };
+        await plan.replace(f.relativePath, f.originalRelativePath, {
+          size: copyStat.size,
+          mtimeMs: copyStat.mtimeMs
+        });
+        result2.resolutions.push({ ...copy, kept: "copy", setAside, renamedTo: null });
+      }
+    }
+    if (result2.resolutions.some((r) => r.setAside)) {
+      result2.archive = archive;
+      result2.stignoreUpdated = await ensureIgnored(folder, dryRun);
+    }
+    result2.changed = !dryRun;
+    return result2;
+  } catch (error62) {
+    if (isMeshError(error62)) throw error62;
+    throw toMeshError(error62, `resolving conflicts in ${folder}`);
+  }
+}
+function syncthingNames(ctx) {
+  return async () => {
+    const st = await connectSyncthing(ctx);
+    const devices = await st.client.config.devices.list({ timeout: 3e3 });
+    const names = /* @__PURE__ */ new Map();
+    for (const d of devices) if (d.name) names.set(d.deviceID.slice(0, 7), d.name);
+    return names;
+  };
+}
+async function lookUp(lookup) {
+  try {
+    return { map: await lookup(), known: true };
+  } catch {
+    return { map: /* @__PURE__ */ new Map(), known: false };
+  }
+}
+function describeCopy(f, names, copyBytes, originalBytes) {
+  return {
+    copy: f.relativePath,
+    original: f.originalRelativePath,
+    madeBy: { shortId: f.shortId, name: names.get(f.shortId) ?? null },
+    madeAt: f.date.toISOString(),
+    copyBytes,
+    originalBytes
+  };
+}
+async function statOrNull(p) {
+  try {
+    const s = await stat10(p);
+    return { size: s.size, mtimeMs: s.mtimeMs };
+  } catch (error62) {
+    if (error62.code === "ENOENT") return null;
+    throw error62;
+  }
+}
+function inResolveOrder(files) {
+  return [...files].sort(
+    (a2, b) => a2.originalRelativePath.localeCompare(b.originalRelativePath) || a2.stamp.localeCompare(b.stamp) || a2.relativePath.localeCompare(b.relativePath)
+  );
+}
+async function allCopies(folder, signal) {
+  return inResolveOrder(await findConflicts(folder, signal ? { signal } : {}));
+}
+async function copiesFor(folder, given) {
+  const rel = await relativeInside(folder, given);
+  const dirRel = path26.posix.dirname(rel) === "." ? "" : `${path26.posix.dirname(rel)}/`;
+  const base = path26.posix.basename(rel);
+  const parsed = parseConflictName(base);
+  const abs = path26.join(folder, ...rel.split("/"));
+  if (parsed) {
+    const file2 = {
+      ...parsed,
+      path: abs,
+      relativePath: rel,
+      originalRelativePath: dirRel + parsed.original
+    };
+    if (await statOrNull(abs) != null) return [file2];
+    if (await statOrNull(path26.join(folder, file2.originalRelativePath)) != null) {
+      return `${rel} is gone and ${file2.originalRelativePath} is in place: already resolved, nothing to do`;
+    }
+    throw notFound(rel, folder);
+  }
+  let entries;
+  try {
+    entries = await readdir5(path26.dirname(abs));
+  } catch (error62) {
+    if (error62.code === "ENOENT") throw notFound(rel, folder);
+    throw error62;
+  }
+  const copies = [];
+  for (const name of entries) {
+    const p = parseConflictName(name);
+    if (p?.original !== base) continue;
+    copies.push({
+      ...p,
+      path: path26.join(path26.dirname(abs), name),
+      relativePath: dirRel + name,
+      originalRelativePath: rel
+    });
+  }
+  if (copies.length > 0) return inResolveOrder(copies);
+  if (await statOrNull(abs) != null) {
+    return `${rel} has no conflict copies: already resolved, nothing to do`;
+  }
+  throw notFound(rel, folder);
+}
+function notFound(rel, folder) {
+  return new MeshError(`No file ${rel} in ${folder}, and no conflict copy of it`, {
+    kind: "badInput",
+    hint: "name a file relative to the shared folder (or absolute inside it); mesh conflicts lists them"
+  });
+}
+async function relativeInside(folder, given) {
+  const abs = path26.resolve(folder, given);
+  const realFolder = await realpath2(folder).catch(() => path26.resolve(folder));
+  const realAbs = await realpath2(abs).catch(
+    async () => path26.join(await realpath2(path26.dirname(abs)).catch(() => path26.dirname(abs)), path26.basename(abs))
+  );
+  let rel = within(realFolder, realAbs);
+  if (rel === void 0 && await lstat4(abs).catch(() => void 0) === void 0) {
+    rel = within(path26.resolve(folder), abs);
+  }
+  if (rel === void 0) {
+    throw new MeshError(`${given} is not inside the shared folder ${folder}`, {
+      kind: "badInput",
+      hint: "name a file relative to the shared folder, or an absolute path inside it"
+    });
+  }
+  if (rel.split("/")[0] === RESOLVED_DIR) {
+    throw new MeshError(`${given} is in ${RESOLVED_DIR}, where resolved versions are kept`, {
+      kind: "badInput",
+      hint: `copy it back by hand if you want it; ${RESOLVED_DIR} is not synced`
+    });
+  }
+  return rel;
+}
+function within(root, p) {
+  const rel = path26.relative(root, p);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${path26.sep}`) || path26.isAbsolute(rel)) {
+    return void 0;
+  }
+  return rel.split(path26.sep).join("/");
+}
+function archiveStamp(d) {
+  return d.toISOString().replace(/:/g, "-");
+}
+function bothName(f, madeBy) {
+  const ext = f.name.slice(f.name.lastIndexOf(`-${f.shortId}`) + f.shortId.length + 1);
+  const stem = f.original.slice(0, f.original.length - ext.length);
+  const s = f.stamp;
+  const date5 = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)} ${s.slice(9, 11)}-${s.slice(11, 13)}-${s.slice(13, 15)}`;
+  const who = (madeBy.name ?? madeBy.shortId).replace(/[\u0000-\u001f/\\:*?"<>|]/g, "-");
+  const dir = path26.posix.dirname(f.relativePath);
+  return `${dir === "." ? "" : `${dir}/`}${stem} (conflict ${who} ${date5})${ext}`;
+}
+var Planner = class {
+  constructor(folder, dryRun) {
+    this.folder = folder;
+    this.dryRun = dryRun;
+  }
+  taken = /* @__PURE__ */ new Set();
+  originals = /* @__PURE__ */ new Map();
+  abs(rel) {
+    return path26.join(this.folder, ...rel.split("/"));
+  }
+  async original(rel) {
+    if (!this.originals.has(rel)) this.originals.set(rel, await statOrNull(this.abs(rel)));
+    return this.originals.get(rel) ?? null;
+  }
+  /** `rel`, or `name (2).ext`… when that is taken on disk or earlier in this run. */
+  async free(rel) {
+    const ext = path26.posix.extname(rel);
+    const stem = rel.slice(0, rel.length - ext.length);
+    for (let n2 = 1; ; n2++) {
+      const candidate = n2 === 1 ? rel : `${stem} (${n2})${ext}`;
+      if (this.taken.has(candidate)) continue;
+      if (await lstat4(this.abs(candidate)).catch(() => void 0) !== void 0) continue;
+      this.taken.add(candidate);
+      return candidate;
+    }
+  }
+  async rename(from, to) {
+    const dest = await this.free(to);
+    if (!this.dryRun) await rename3(this.abs(from), this.abs(dest));
+    return dest;
+  }
+  async moveAside(from, to) {
+    const dest = await this.free(to);
+    if (this.dryRun) return dest;
+    await mkdir7(path26.dirname(this.abs(dest)), { recursive: true });
+    try {
+      await rename3(this.abs(from), this.abs(dest));
+    } catch (error62) {
+      if (error62.code !== "EXDEV") throw error62;
+      await copyAtomic(this.abs(from), this.abs(dest));
+      await unlink(this.abs(from));
+    }
+    return dest;
+  }
+  /** Copies, so the original's path is never empty while the copy takes its place. */
+  async copyAside(from, to) {
+    const dest = await this.free(to);
+    if (this.dryRun) return dest;
+    await mkdir7(path26.dirname(this.abs(dest)), { recursive: true });
+    await copyAtomic(this.abs(from), this.abs(dest));
+    return dest;
+  }
+  /** The copy takes the original's place (rename replaces atomically). */
+  async replace(copy, original, now) {
+    if (!this.dryRun) await rename3(this.abs(copy), this.abs(original));
+    this.originals.set(original, now);
+  }
+};
+function tempBeside(dest) {
+  const rand = randomBytes4(4).toString("hex");
+  return path26.join(path26.dirname(dest), `.syncthing.${path26.basename(dest)}.mesh-${rand}.tmp`);
+}
+async function copyAtomic(src, dest) {
+  const tmp = tempBeside(dest);
+  try {
+    await copyFile2(src, tmp, fsConstants.COPYFILE_EXCL);
+    const s = await stat10(src);
+    await utimes(tmp, s.atime, s.mtime);
+    await rename3(tmp, dest);
+  } catch (error62) {
+    await unlink(tmp).catch(() => void 0);
+    throw error62;
+  }
+}
+async function ensureIgnored(folder, dryRun) {
+  const file2 = path26.join(folder, ".stignore");
+  let text = "";
+  try {
+    text = await readFile7(file2, "utf8");
+  } catch (error62) {
+    if (error62.code !== "ENOENT") throw error62;
+  }
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  if (lines.includes(RESOLVED_DIR) || lines.includes(`/${RESOLVED_DIR}`)) return false;
+  if (dryRun) return true;
+  const sep3 = text === "" || text.endsWith("\n") ? "" : "\n";
+  const tmp = tempBeside(file2);
+  try {
+    await writeFile5(
+      tmp,
+      `${text}${sep3}// Versions mesh conflicts resolve set aside (they stay on this machine)
+${RESOLVED_DIR}
+`
+    );
+    await rename3(tmp, file2);
+  } catch (error62) {
+    await unlink(tmp).catch(() => void 0);
+    throw error62;
+  }
+  return true;
+}
+
 // ../../packages/core/src/steps/doctor.ts
 import { setTimeout as sleep12 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
-import { readFile as readFile7 } from "fs/promises";
-import path26 from "path";
+import { readFile as readFile8 } from "fs/promises";
+import path27 from "path";
 async function extraIgnorePatterns(folder) {
   const patterns = (text2) => text2.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
   const ours = new Set(patterns(DEFAULT_STIGNORE));
-  const text = await readFile7(path26.join(folder, ".stignore"), "utf8").catch(() => "");
+  const text = await readFile8(path27.join(folder, ".stignore"), "utf8").catch(() => "");
   return patterns(text).filter((p) => !ours.has(p));
 }
 async function configurationSection(ctx, setupCommand) {
@@ -77760,7 +78283,7 @@ async function environmentSection(ctx) {
 }
 
 // ../../packages/core/src/steps/nodes.ts
-import { access as access9, readFile as readFile8 } from "fs/promises";
+import { access as access9, readFile as readFile9 } from "fs/promises";
 function summarizeNode(n2) {
   return {
     id: n2.id,
@@ -77786,7 +78309,7 @@ function summarizeKey(k, now = Date.now()) {
 }
 async function serverHeadscale(ctx) {
   const url2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const apiKey = await readFile8(ctx.paths.apiKeyFile, "utf8").then(
+  const apiKey = await readFile9(ctx.paths.apiKeyFile, "utf8").then(
     (t) => t.trim(),
     () => void 0
   );
@@ -78149,7 +78672,7 @@ async function tailscaleSection(ctx, o2, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/trust.ts
-import { readFile as readFile9 } from "fs/promises";
+import { readFile as readFile10 } from "fs/promises";
 async function trustChecks(ctx, add) {
   const agent = await agentStatus(ctx);
   const report = {
@@ -78245,7 +78768,7 @@ async function trustChecks(ctx, add) {
 }
 async function unprivilegedPortStart() {
   if (process.platform !== "linux") return void 0;
-  const text = await readFile9("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
+  const text = await readFile10("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
     () => void 0
   );
   const n2 = text === void 0 ? Number.NaN : Number.parseInt(text, 10);
@@ -78438,14 +78961,31 @@ async function createJoinKey(ctx, o2 = {}) {
   }
 }
 async function saveJoinKey(ctx, key, file2) {
-  const { mkdir: mkdir7, writeFile: writeFile5, chmod: chmod2 } = await import("fs/promises");
-  const path27 = await import("path");
-  const target = file2 ?? path27.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir7(path27.dirname(target), { recursive: true, mode: 448 });
-  await writeFile5(target, `${key.key}
+  const { mkdir: mkdir8, writeFile: writeFile6, chmod: chmod2 } = await import("fs/promises");
+  const path28 = await import("path");
+  const target = file2 ?? path28.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir8(path28.dirname(target), { recursive: true, mode: 448 });
+  await writeFile6(target, `${key.key}
 `, { mode: 384 });
   await chmod2(target, 384);
   return target;
+}
+
+// ../../packages/core/src/steps/settings-report.ts
+function effectiveSettings(ctx) {
+  const { settings } = ctx;
+  const defaults = {
+    MESH_DEFAULT_USER: settings.defaultUser,
+    MESH_SHARED_FOLDER_LINUX: settings.sharedFolderLinux,
+    MESH_SHARED_FOLDER_WINDOWS: settings.sharedFolderWindows,
+    MESH_AGENT_FORGET_AFTER: String(settings.agentForgetAfterS),
+    MESH_AGENT_RECHECK_AFTER: String(settings.agentRecheckAfterS)
+  };
+  return FILE_VARIABLES.map((name) => ({
+    name,
+    value: settings.variables[name] ?? defaults[name] ?? null,
+    source: settings.sources[name] ?? "default"
+  }));
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
@@ -78992,8 +79532,8 @@ function saveSpec(proto2, spec) {
   proto2.saveState("state-dir", spec.stateDir);
   proto2.saveState("hostname", spec.hostname);
   proto2.saveState("userspace", String(spec.userspace));
-  for (const [name, path27] of Object.entries(spec.binaries)) {
-    if (path27) proto2.saveState(`${name}-bin`, path27);
+  for (const [name, path28] of Object.entries(spec.binaries)) {
+    if (path28) proto2.saveState(`${name}-bin`, path28);
   }
   if (spec.daemonPrefix && spec.daemonPrefix.length > 0) {
     proto2.saveState("daemon-prefix", JSON.stringify(spec.daemonPrefix));

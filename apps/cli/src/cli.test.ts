@@ -57,6 +57,26 @@ describe('usage errors', () => {
     });
   });
 
+  it('conflicts resolve: PATH or --all, and a --keep among the choices', async () => {
+    expect(await usageFailure(['conflicts', 'resolve', '--keep', 'newest'])).toEqual({
+      message: 'Name a PATH, or give --all',
+      hint: 'see mesh conflicts resolve --help',
+      exitCode: 2,
+    });
+    expect(
+      await usageFailure(['conflicts', 'resolve', 'a.txt', '--all', '--keep', 'newest']),
+    ).toMatchObject({ message: 'Give PATH or --all, not both', exitCode: 2 });
+    expect(await usageFailure(['conflicts', 'resolve', 'a.txt', '--keep', 'latest'])).toEqual({
+      message: 'Invalid value for keep: "latest" (choose mine, theirs, newest, both)',
+      hint: 'see mesh conflicts resolve --help',
+      exitCode: 2,
+    });
+    expect(await usageFailure(['conflicts', 'reslove'])).toMatchObject({
+      message: 'Unknown command: conflicts reslove',
+      exitCode: 2,
+    });
+  });
+
   it('point an unknown flag at its command help', async () => {
     expect(await usageFailure(['status', '--no-such-flag'])).toEqual({
       message: 'Unknown argument: such-flag',

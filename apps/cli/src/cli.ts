@@ -196,8 +196,11 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
     )
     .command(
       'conflicts',
-      'List Syncthing conflict copies in the shared folder',
-      (y) => y.example('$0 conflicts', 'Show *.sync-conflict-* files'),
+      'List Syncthing conflict copies in the shared folder (who made them, when, sizes), or resolve them',
+      (y) => {
+        enter('conflicts');
+        return conflictsCommands(y, out);
+      },
       (a) =>
         run(async () => (await import('./commands/conflicts.js')).conflicts({ json: a.json }, out)),
     )
@@ -239,7 +242,8 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
     .example('$0 peer', 'On every machine: pair the shared folder with the other members')
     .example('$0 status', 'Anywhere: health check')
     .epilogue(
-      'Exit codes: 0 ok, 1 failure, 2 usage, 3 unhealthy, 4 bad input/config, 5 server unreachable, 6 key rejected, 7 local service down.',
+      'Exit codes: 0 ok, 1 failure, 2 usage, 3 unhealthy, 4 bad input/config, 5 server unreachable, 6 key rejected, 7 local service down.\n' +
+        'Settings: the environment, then ./.env, then ../.env, then ~/.config/mesh/.env, first found per variable (MESH_ENV_FILE names one file instead); see Environment in the README, and mesh status --verbose for where each came from.',
     )
     .demandCommand(1, 'Name a command; see mesh --help')
     .recommendCommands()
@@ -400,6 +404,65 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
         .demandCommand(1, 'Name a nodes command: list, rename, expire, remove');
     })
     .demandCommand(1, 'Name a server command: setup, keygen, status, nodes');
+}
+
+function conflictsCommands(y: Argv<GlobalArgs>, out: Output): Argv<GlobalArgs> {
+  return y
+    .command(
+      'resolve [path]',
+      'Keep one version of a conflict (or both); the other moves to .mesh-resolved, never deleted',
+      (c) =>
+        c
+          .positional('path', {
+            type: 'string',
+            describe: 'A conflict copy or its original, relative to the shared folder or absolute',
+          })
+          .option('keep', {
+            // Spelled out rather than imported: @mesh/core loads only when a command runs.
+            choices: ['mine', 'theirs', 'newest', 'both'] as const,
+            demandOption: true,
+            describe:
+              "mine: the original as it is; theirs: the copy's content; newest: the later mtime; both: the copy renamed to a plain name",
+          })
+          .option('all', {
+            type: 'boolean',
+            describe: 'Every conflict copy in the shared folder (instead of PATH)',
+          })
+          .option('dry-run', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print what would happen and change nothing',
+          })
+          .check((a) => {
+            // A MeshError, since .fail rethrows any error a check gives it.
+            const help = 'see mesh conflicts resolve --help';
+            if (a.all === true && a.path !== undefined) {
+              throw usageError('Give PATH or --all, not both', help);
+            }
+            if (a.all !== true && a.path === undefined) {
+              throw usageError('Name a PATH, or give --all', help);
+            }
+            return true;
+          })
+          .example(
+            '$0 conflicts resolve notes.txt --keep theirs',
+            "Take the other device's version",
+          )
+          .example('$0 conflicts resolve --all --keep newest --dry-run', 'See what newest would do')
+          .example(
+            '$0 conflicts resolve notes.sync-conflict-20240102-030405-ABCDEFG.txt --keep both',
+            'Keep both, the copy renamed "notes (conflict DEVICE 2024-01-02 03-04-05).txt"',
+          ),
+      (a) =>
+        run(async () =>
+          (await import('./commands/conflicts.js')).conflictsResolve(
+            { json: a.json, path: a.path, all: a.all, keep: a.keep, dryRun: a['dry-run'] },
+            out,
+          ),
+        ),
+    )
+    .example('$0 conflicts', 'Show *.sync-conflict-* files: original, device, time, sizes')
+    .example('$0 conflicts --json', '{ conflicts: [{ copy, original, madeBy, madeAt, ... }] }');
 }
 
 function windowsCommands(y: Argv<GlobalArgs>, out: Output): Argv {

@@ -20,7 +20,9 @@ import { type Reporter, silentReporter } from './reporter.js';
 export interface MeshContextOptions {
   /** Environment read for settings and path overrides. @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** @default resolveMeshPaths({ env }) */
+  /** Directory whose `./.env` and `../.env` are read. @default process.cwd() */
+  cwd?: string;
+  /** @default resolveMeshPaths({ env }), with `env` merged with the `.env` files */
   paths?: MeshPaths;
   /** Runs every program. @default createRunner() */
   runner?: Runner;
@@ -44,6 +46,7 @@ export interface MeshContextOptions {
 
 /** Everything a core function needs about this machine, resolved once. */
 export interface MeshContext {
+  /** The process environment with the `.env` files' `MESH_*` values filled in where it has none. */
   env: NodeJS.ProcessEnv;
   paths: MeshPaths;
   runner: Runner;
@@ -61,18 +64,33 @@ export interface MeshContext {
 const ROLES: readonly DetectedRole[] = ['server', 'wsl2', 'windows', 'unknown'];
 
 /**
- * Resolves paths, settings (`.env` + environment), platform and role. `MESH_HOSTNAME` and
- * `MESH_ROLE` exist for machines that share a kernel hostname, such as lab namespaces.
+ * Resolves settings (environment, then `./.env`, then `../.env`), paths, platform and role, all
+ * from the same merged values. `MESH_HOSTNAME` and `MESH_ROLE` exist for machines that share a
+ * kernel hostname, such as lab namespaces.
  */
 export async function createMeshContext(options: MeshContextOptions = {}): Promise<MeshContext> {
-  const env = options.env ?? process.env;
-  const paths = options.paths ?? resolveMeshPaths({ env });
-  const hostname = options.hostname ?? (env['MESH_HOSTNAME'] || os.hostname());
+  const processEnv = options.env ?? process.env;
+  const envFile = await envFileToRead(
+    (options.paths ?? resolveMeshPaths({ env: processEnv })).envFile,
+    processEnv,
+  );
+  const named = envFile !== undefined && envFile === processEnv['MESH_ENV_FILE'];
   let settings: MeshSettings;
   let platform: PlatformInfo;
-  const envFile = await envFileToRead(paths.envFile, env);
+  let env: NodeJS.ProcessEnv;
+  let paths: MeshPaths;
+  let hostname: string;
   try {
-    settings = await loadSettings({ env, ...(envFile ? { envFile } : {}) });
+    settings = await loadSettings({
+      env: processEnv,
+      ...(options.cwd === undefined ? {} : { dir: options.cwd }),
+      // ~/.config/mesh/.env was the file read before this search; it still counts, below
+      // ./.env and ../.env, so installs that keep their settings there lose nothing.
+      ...(named ? { envFile } : { fallbackEnvFiles: envFile ? [envFile] : [] }),
+    });
+    env = { ...processEnv, ...settings.variables };
+    paths = options.paths ?? resolveMeshPaths({ env });
+    hostname = options.hostname ?? (env['MESH_HOSTNAME'] || os.hostname());
     platform = await detectPlatform({
       env,
       hostname,

@@ -42,6 +42,20 @@ export {
   joinMesh,
 } from './steps/client.js';
 export { type ClientStep, clientSetupPlan } from './steps/client-plan.js';
+export {
+  CONFLICT_KEEP_CHOICES,
+  type ConflictCopy,
+  type ConflictKeep,
+  type ConflictList,
+  type ConflictResolution,
+  type DeviceNameLookup,
+  type ListConflictCopiesOptions,
+  listConflictCopies,
+  RESOLVED_DIR,
+  type ResolveConflictsOptions,
+  type ResolveConflictsResult,
+  resolveConflicts,
+} from './steps/conflicts.js';
 export { DEFAULT_STIGNORE, MESH_USER, SHARED_FOLDER_ID } from './steps/constants.js';
 export { type DoctorFix, type DoctorReport, doctor } from './steps/doctor.js';
 export {
@@ -113,6 +127,7 @@ export {
   setupServer,
   validateServerUrl,
 } from './steps/server.js';
+export { type EffectiveSetting, effectiveSettings } from './steps/settings-report.js';
 export {
   type ConflictReport,
   listConflicts,

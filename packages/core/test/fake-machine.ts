@@ -33,7 +33,7 @@ export async function fakeMachine(role = 'unknown', hostname = 'pc'): Promise<Fa
     MESH_ROLE: role,
     PATH: process.env['PATH'] ?? '',
   };
-  // An empty settings file of its own, so no .env of the checkout is read.
+  // An empty settings file of its own; the cwd under home keeps the checkout's .env out too.
   await mkdir(path.join(home, '.config', 'mesh'), { recursive: true });
   await writeFile(path.join(home, '.config', 'mesh', '.env'), '');
   const calls: string[][] = [];
@@ -55,7 +55,8 @@ export async function fakeMachine(role = 'unknown', hostname = 'pc'): Promise<Fa
     home,
     calls,
     env,
-    context: (extra = {}) => createMeshContext({ env: { ...env, ...extra }, runner }),
+    context: (extra = {}) =>
+      createMeshContext({ env: { ...env, ...extra }, cwd: path.join(home, 'work'), runner }),
     tree: () => listTree(root),
     remove: () => rm(root, { recursive: true, force: true }),
   };

@@ -17,12 +17,24 @@ export class PlatformConfigError extends PlatformError {
   override readonly name: string = 'PlatformConfigError';
   /** The variable that is wrong, for example `MESH_SHARED_FOLDER_LINUX`. */
   readonly variable: string;
-  constructor(variable: string, message: string, options: { cause?: unknown; hint?: string } = {}) {
-    super(`${variable}: ${message}`, {
-      ...options,
-      hint: options.hint ?? `fix ${variable} in the environment or in .env`,
+  /** The `.env` line that is wrong, when the fault is in a file (line numbers from 1). */
+  readonly location?: { file: string; line: number };
+  constructor(
+    variable: string,
+    message: string,
+    options: { cause?: unknown; hint?: string; location?: { file: string; line: number } } = {},
+  ) {
+    const { location, ...rest } = options;
+    super(`${location ? `${location.file}:${location.line}: ` : ''}${variable}: ${message}`, {
+      ...rest,
+      hint:
+        options.hint ??
+        (location
+          ? `fix line ${location.line} of ${location.file}; nothing was changed`
+          : `fix ${variable} in the environment or in .env`),
     });
     this.variable = variable;
+    if (location) this.location = location;
   }
 }
 

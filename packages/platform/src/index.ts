@@ -107,12 +107,16 @@ export {
   writeSavedServerUrl,
 } from './settings/dirs.js';
 export {
+  ENVIRONMENT_ONLY_VARIABLES,
+  FILE_VARIABLES,
   findEnvFile,
   type LoadSettingsOptions,
   loadSettings,
   type MeshSettings,
   parseSettings,
+  RUNTIME_VARIABLES,
   SETTINGS_VARIABLES,
+  type SettingSource,
 } from './settings/settings.js';
 // Windows
 export {

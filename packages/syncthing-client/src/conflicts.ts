@@ -55,18 +55,22 @@ export interface ConflictFile extends ConflictName {
 
 /** Options of {@link findConflicts}. */
 export interface FindConflictsOptions {
-  /** Directory names not descended into. @default ['.stfolder', '.stversions'] */
+  /** Directory names not descended into. @default ['.stfolder', '.stversions', '.mesh-resolved'] */
   skip?: string[];
   /** Aborts the walk. */
   signal?: AbortSignal;
 }
 
-/** Recursively finds conflict copies under a folder root (skipping `.stfolder`/`.stversions`). */
+/**
+ * Recursively finds conflict copies under a folder root. `.stfolder` and `.stversions` are
+ * Syncthing's own; `.mesh-resolved` holds copies `mesh conflicts resolve` set aside, which keep
+ * their conflict names but are no longer open conflicts.
+ */
 export async function findConflicts(
   root: string,
   options: FindConflictsOptions = {},
 ): Promise<ConflictFile[]> {
-  const skip = new Set(options.skip ?? ['.stfolder', '.stversions']);
+  const skip = new Set(options.skip ?? ['.stfolder', '.stversions', '.mesh-resolved']);
   const found: ConflictFile[] = [];
   const walk = async (dir: string): Promise<void> => {
     options.signal?.throwIfAborted();

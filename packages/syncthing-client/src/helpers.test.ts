@@ -43,11 +43,13 @@ describe('conflict names', () => {
     expect(isConflictName('hello.txt')).toBe(false);
     expect(isConflictName('x.sync-conflict-2024-000000-ABCDEFG.txt')).toBe(false);
   });
-  it('finds copies recursively and skips .stfolder/.stversions', async () => {
+  it('finds copies recursively and skips .stfolder/.stversions/.mesh-resolved', async () => {
     const root = await tempDir();
     await mkdir(join(root, 'sub/deeper'), { recursive: true });
     await mkdir(join(root, '.stversions'), { recursive: true });
     await mkdir(join(root, '.stfolder'), { recursive: true });
+    await mkdir(join(root, '.mesh-resolved/t'), { recursive: true });
+    await writeFile(join(root, '.mesh-resolved/t/d.sync-conflict-20240101-010203-ABCDEFG.txt'), '');
     await writeFile(join(root, 'a.sync-conflict-20240101-010203-ABCDEFG.txt'), '');
     await writeFile(join(root, 'sub/deeper/b.sync-conflict-20240101-010203-BCDEFGH.md'), '');
     await writeFile(join(root, '.stversions/c.sync-conflict-20240101-010203-ABCDEFG.txt'), '');

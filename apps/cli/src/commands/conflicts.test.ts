@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMeshContext, isMeshError } from '@mesh/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Output } from '../output/output.js';
-import { conflicts } from './conflicts.js';
+import { conflicts, conflictsResolve } from './conflicts.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -57,11 +57,91 @@ describe('mesh conflicts', () => {
     await writeFile(path.join(folder, 'notes.txt'), 'a');
     await writeFile(path.join(folder, 'notes.sync-conflict-20240101-120000-ABCDEFG.txt'), 'b');
     const { o, out } = output();
-    expect(await conflicts({ json: true, ctx: await ctxFor('server', folder) }, o)).toBe(0);
-    expect(JSON.parse(out.join(''))).toMatchObject({
+    expect(
+      await conflicts({ json: true, ctx: await ctxFor('server', folder), deviceNames }, o),
+    ).toBe(0);
+    expect(JSON.parse(out.join(''))).toEqual({
       ok: true,
       folder,
-      files: [{ path: 'notes.sync-conflict-20240101-120000-ABCDEFG.txt', original: 'notes.txt' }],
+      deviceNamesKnown: true,
+      conflicts: [
+        {
+          copy: 'notes.sync-conflict-20240101-120000-ABCDEFG.txt',
+          original: 'notes.txt',
+          madeBy: { shortId: 'ABCDEFG', name: 'laptop' },
+          madeAt: new Date(2024, 0, 1, 12, 0, 0).toISOString(),
+          copyBytes: 1,
+          originalBytes: 1,
+        },
+      ],
     });
+  });
+});
+
+const deviceNames = async () => new Map([['ABCDEFG', 'laptop']]);
+
+describe('mesh conflicts resolve', () => {
+  const copy = 'notes.sync-conflict-20240101-120000-ABCDEFG.txt';
+  async function setUp() {
+    const folder = path.join(dir, 'shared');
+    await mkdir(folder);
+    await writeFile(path.join(folder, 'notes.txt'), 'mine');
+    await writeFile(path.join(folder, copy), 'theirs');
+    return { folder, ctx: await ctxFor('wsl2', folder) };
+  }
+
+  it('--keep theirs --json: the result as JSON, the original set aside', async () => {
+    const { folder, ctx } = await setUp();
+    const { o, out } = output();
+    const code = await conflictsResolve(
+      { json: true, ctx, deviceNames, path: copy, keep: 'theirs', dryRun: false },
+      o,
+    );
+    expect(code).toBe(0);
+    const r = JSON.parse(out.join('')) as {
+      archive: string;
+      resolutions: Array<{ setAside: { to: string } }>;
+    };
+    expect(r).toMatchObject({
+      ok: true,
+      keep: 'theirs',
+      dryRun: false,
+      changed: true,
+      resolutions: [{ copy, original: 'notes.txt', kept: 'copy', madeBy: { name: 'laptop' } }],
+    });
+    expect(await readFile(path.join(folder, 'notes.txt'), 'utf8')).toBe('theirs');
+    const aside = r.resolutions[0]?.setAside.to ?? '';
+    expect(aside.startsWith(`${r.archive}/`)).toBe(true);
+    expect(await readFile(path.join(folder, aside), 'utf8')).toBe('mine');
+  });
+
+  it('--dry-run in human mode says "would" and changes nothing', async () => {
+    const { folder, ctx } = await setUp();
+    const lines: string[] = [];
+    const o = new Output({
+      json: false,
+      env: {},
+      streams: { stdout: { write: (s: string) => lines.push(s) }, stderr: { write: () => true } },
+    });
+    await conflictsResolve(
+      { json: false, ctx, deviceNames, all: true, keep: 'mine', dryRun: true },
+      o,
+    );
+    const text = lines.join('');
+    expect(text).toContain('dry run');
+    expect(text).toContain(
+      `notes.txt: would keep it as it is; would move the copy to .mesh-resolved/`,
+    );
+    expect(text).toContain('laptop (ABCDEFG)');
+    expect(await readFile(path.join(folder, copy), 'utf8')).toBe('theirs');
+  });
+
+  it('a path outside the shared folder is refused (exit 4)', async () => {
+    const { ctx } = await setUp();
+    const error: unknown = await conflictsResolve(
+      { json: true, ctx, deviceNames, path: '/etc/passwd', keep: 'theirs', dryRun: false },
+      output().o,
+    ).catch((e: unknown) => e);
+    expect(isMeshError(error) && error.exitCode).toBe(4);
   });
 });

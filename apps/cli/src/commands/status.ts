@@ -1,4 +1,12 @@
-import { ExitCode, type MeshStatus, meshStatus, type StatusCheck } from '@mesh/core';
+import path from 'node:path';
+import {
+  type EffectiveSetting,
+  ExitCode,
+  effectiveSettings,
+  type MeshStatus,
+  meshStatus,
+  type StatusCheck,
+} from '@mesh/core';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -13,7 +21,12 @@ const SECTIONS: Array<[StatusCheck['section'], string]> = [
 ];
 
 /** Prints a status report; returns the exit code (0 healthy, 3 unhealthy). */
-export function printStatus(s: MeshStatus, verbose: boolean, out: Output): number {
+export function printStatus(
+  s: MeshStatus,
+  verbose: boolean,
+  out: Output,
+  settings: readonly EffectiveSetting[] = [],
+): number {
   for (const [section, title] of SECTIONS) {
     const checks = s.checks.filter((c) => c.section === section);
     if (section === 'environment') {
@@ -29,6 +42,13 @@ export function printStatus(s: MeshStatus, verbose: boolean, out: Output): numbe
             ] as const)
           : []),
       ]);
+      if (verbose && settings.length > 0) {
+        out.line('  Settings:');
+        out.table(
+          ['SETTING', 'VALUE', 'SOURCE'],
+          settings.map((e) => [e.name, e.value ?? '(unset)', sourceLabel(e.source)]),
+        );
+      }
     } else if (checks.length === 0) continue;
     else out.section(title);
     for (const c of checks) {
@@ -81,10 +101,20 @@ export function printStatus(s: MeshStatus, verbose: boolean, out: Output): numbe
   return s.healthy ? ExitCode.ok : ExitCode.unhealthy;
 }
 
+/** `environment`, `./.env (path)`, `../.env (path)`, another file's path, or `default`. */
+export function sourceLabel(source: string, cwd = process.cwd()): string {
+  if (source === 'env') return 'environment';
+  if (source === 'default') return 'default';
+  if (source === path.resolve(cwd, '.env')) return `./.env (${source})`;
+  if (source === path.resolve(cwd, '..', '.env')) return `../.env (${source})`;
+  return source;
+}
+
 export async function status(a: { json: boolean; verbose: boolean }, out: Output): Promise<number> {
   const ctx = await context(out);
   const s = await meshStatus(ctx, { verbose: a.verbose });
-  const code = printStatus(s, a.verbose, out);
-  out.result(s);
+  const settings = effectiveSettings(ctx);
+  const code = printStatus(s, a.verbose, out, settings);
+  out.result({ ...s, settings });
   return code;
 }

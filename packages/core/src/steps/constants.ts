@@ -22,4 +22,6 @@ node_modules
 // OS files
 .DS_Store
 Thumbs.db
+// Versions mesh conflicts resolve set aside (they stay on this machine)
+.mesh-resolved
 `;

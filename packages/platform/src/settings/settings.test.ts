@@ -14,7 +14,7 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe('settings', () => {
   it('defaults', () => {
-    expect(parseSettings({})).toEqual({
+    expect(parseSettings({})).toMatchObject({
       serverHostnames: [],
       wsl2Hostnames: [],
       windowsHostnames: [],
@@ -23,7 +23,11 @@ describe('settings', () => {
       sharedFolderWindows: 'C:\\shared',
       agentForgetAfterS: 600,
       agentRecheckAfterS: 60,
+      envFiles: [],
+      variables: {},
     });
+    expect(parseSettings({}).sources['MESH_SHARED_FOLDER_LINUX']).toBe('default');
+    expect(parseSettings({ MESH_ROLE: 'server' }).sources['MESH_ROLE']).toBe('env');
     expect(parseSettings({ USER: 'alice' }).defaultUser).toBe('alice');
     expect(parseSettings({ MESH_AGENT_FORGET_AFTER: '30' }).agentForgetAfterS).toBe(30);
     expect(() => parseSettings({ MESH_AGENT_FORGET_AFTER: '10m' })).toThrow(
@@ -71,6 +75,176 @@ describe('settings', () => {
     expect(bad({ MESH_WSL2_HOSTNAMES: 'pc;rm' })).toMatchObject({
       variable: 'MESH_WSL2_HOSTNAMES',
     });
+  });
+});
+
+describe('settings from the environment, ./.env and ../.env', () => {
+  /** dir/project/.env is ./.env and dir/.env is ../.env for a run in dir/project. */
+  async function nested(here: string | undefined, parent: string | undefined) {
+    const cwd = path.join(dir, 'project');
+    await mkdir(cwd, { recursive: true });
+    if (here !== undefined) await writeFile(path.join(cwd, '.env'), here);
+    if (parent !== undefined) await writeFile(path.join(dir, '.env'), parent);
+    return { cwd, here: path.join(cwd, '.env'), parent: path.join(dir, '.env') };
+  }
+
+  async function fault(p: Promise<unknown>): Promise<PlatformConfigError> {
+    const e = await p.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(e).toBeInstanceOf(PlatformConfigError);
+    expect((e as Error).message).not.toContain('\n');
+    return e as PlatformConfigError;
+  }
+
+  it('first found wins per variable: environment, then ./.env, then ../.env', async () => {
+    const f = await nested(
+      'MESH_SERVER_HOSTNAMES=hub\nMESH_DEFAULT_USER=filed\nMESH_ROLE=\n',
+      'MESH_SERVER_HOSTNAMES=other\nMESH_SHARED_FOLDER_LINUX=/srv/shared\nMESH_ROLE=server\nNODE_ENV=production\n',
+    );
+    const s = await loadSettings({
+      dir: f.cwd,
+      env: { MESH_DEFAULT_USER: 'bob', MESH_SERVER_URL: '', MESH_SKIP_LAB: '1' },
+    });
+    expect(s).toMatchObject({
+      serverHostnames: ['hub'],
+      defaultUser: 'bob',
+      sharedFolderLinux: '/srv/shared',
+      envFile: f.here,
+      envFiles: [f.here, f.parent],
+    });
+    expect(s.sources).toMatchObject({
+      MESH_SERVER_HOSTNAMES: f.here,
+      MESH_DEFAULT_USER: 'env',
+      MESH_SHARED_FOLDER_LINUX: f.parent,
+      // Empty in ./.env counts as unset, so ../.env gives it.
+      MESH_ROLE: f.parent,
+      MESH_SERVER_URL: 'default',
+    });
+    expect(s.variables).toEqual({
+      MESH_SERVER_HOSTNAMES: 'hub',
+      MESH_DEFAULT_USER: 'bob',
+      MESH_SHARED_FOLDER_LINUX: '/srv/shared',
+      MESH_ROLE: 'server',
+    });
+  });
+
+  it('an empty environment variable counts as unset; the file gives the value', async () => {
+    const f = await nested('MESH_SHARED_FOLDER_LINUX=/srv/a\n', undefined);
+    const s = await loadSettings({ dir: f.cwd, env: { MESH_SHARED_FOLDER_LINUX: '' } });
+    expect(s.sharedFolderLinux).toBe('/srv/a');
+    expect(s.sources['MESH_SHARED_FOLDER_LINUX']).toBe(f.here);
+    expect(s.envFiles).toEqual([f.here]);
+  });
+
+  it('envFile replaces the search; fallback files rank last', async () => {
+    const f = await nested('MESH_ROLE=wsl2\n', 'MESH_HOSTNAME=pc\n');
+    const named = path.join(dir, 'named.env');
+    await writeFile(named, 'MESH_SERVER_HOSTNAMES=named\n');
+    const s = await loadSettings({ dir: f.cwd, envFile: named, env: {} });
+    expect(s.envFiles).toEqual([named]);
+    expect(s.serverHostnames).toEqual(['named']);
+    expect(s.variables['MESH_ROLE']).toBeUndefined();
+    expect(s.sources['MESH_SERVER_HOSTNAMES']).toBe(named);
+
+    const t = await loadSettings({ dir: f.cwd, fallbackEnvFiles: [named], env: {} });
+    expect(t.envFiles).toEqual([f.here, f.parent, named]);
+    expect(t.variables).toEqual({
+      MESH_SERVER_HOSTNAMES: 'named',
+      MESH_ROLE: 'wsl2',
+      MESH_HOSTNAME: 'pc',
+    });
+    const missing = await fault(
+      loadSettings({ dir: f.cwd, envFile: path.join(dir, 'typo.env'), env: {} }),
+    );
+    expect(missing.message).toBe(`.env: ${path.join(dir, 'typo.env')} does not exist`);
+  });
+
+  it('reads a BOM and CRLF line endings as usual', async () => {
+    const f = await nested(
+      '\uFEFFMESH_SERVER_HOSTNAMES=hub\r\nMESH_SHARED_FOLDER_LINUX="/srv/q"\r\n# note\r\nMESH_ROLE=server\r\n',
+      undefined,
+    );
+    const s = await loadSettings({ dir: f.cwd, env: {} });
+    expect(s.variables).toEqual({
+      MESH_SERVER_HOSTNAMES: 'hub',
+      MESH_SHARED_FOLDER_LINUX: '/srv/q',
+      MESH_ROLE: 'server',
+    });
+    const bad = await nested(undefined, '\uFEFFA=1\r\nMESH_SHARED_FOLDER_LINUX=rel\r\n');
+    expect((await fault(loadSettings({ dir: bad.cwd, env: {} }))).message).toBe(
+      `${bad.parent}:2: MESH_SHARED_FOLDER_LINUX: expected an absolute POSIX path such as /opt/shared, got "rel"`,
+    );
+  });
+
+  it("leaves other programs' keys alone, even odd ones", async () => {
+    const f = await nested(
+      "NODE_OPTIONS='--max-old-space-size=4096\nlower_case=x\nexport PATH_EXTRA=/x\nMESH_ROLE=server\n",
+      undefined,
+    );
+    const s = await loadSettings({ dir: f.cwd, env: {} });
+    expect(s.variables).toEqual({ MESH_ROLE: 'server' });
+  });
+
+  it.each([
+    [
+      'an unknown MESH_* key, with the closest known name',
+      '# hub\nMESH_DEFAULT_USER=me\nMESH_SERVER_HOSTNAME=hub\n',
+      3,
+      'MESH_SERVER_HOSTNAME: unknown setting; did you mean MESH_SERVER_HOSTNAMES?',
+    ],
+    [
+      'a misspelt one',
+      'MESH_SHARED_FOLDR_LINUX=/srv\n',
+      1,
+      'MESH_SHARED_FOLDR_LINUX: unknown setting; did you mean MESH_SHARED_FOLDER_LINUX?',
+    ],
+    [
+      'a quote left open',
+      'MESH_ROLE=server\nMESH_SERVER_URL="http://10.0.0.1:8080\n',
+      2,
+      'MESH_SERVER_URL: unterminated " quote in the value',
+    ],
+    [
+      "another key's open quote that hides a Mesh line",
+      "MESH_ROLE=server\nGREETING='hello\nMESH_HOSTNAME=pc'\nFAREWELL='bye'\n",
+      2,
+      "GREETING: unterminated ' quote in the value (it hides MESH_HOSTNAME on line 3)",
+    ],
+    [
+      'a relative shared folder',
+      'MESH_SHARED_FOLDER_LINUX=shared\n',
+      1,
+      'MESH_SHARED_FOLDER_LINUX: expected an absolute POSIX path such as /opt/shared, got "shared"',
+    ],
+    [
+      'a relative Windows shared folder',
+      'MESH_SHARED_FOLDER_WINDOWS=shared\n',
+      1,
+      'MESH_SHARED_FOLDER_WINDOWS: expected an absolute Windows path such as C:\\shared, got "shared"',
+    ],
+    [
+      'a key that belongs in the environment',
+      'MESH_ROLE=server\nMESH_AUTH_KEY=hskey-auth-secret\n',
+      2,
+      'MESH_AUTH_KEY: is read from the environment only, not from a .env file',
+    ],
+  ])('names the file and line of %s', async (_, text, line, message) => {
+    const f = await nested(text, 'MESH_ROLE=wsl2\n');
+    const e = await fault(loadSettings({ dir: f.cwd, env: {} }));
+    expect(e.message).toBe(`${f.here}:${line}: ${message}`);
+    expect(e.location).toEqual({ file: f.here, line });
+    expect(e.hint).toBe(`fix line ${line} of ${f.here}; nothing was changed`);
+    expect(e.message).not.toContain('secret');
+  });
+
+  it('checks a file whose values the environment overrides too', async () => {
+    const f = await nested(undefined, 'MESH_SHARED_FOLDER_LINUX=shared\n');
+    const e = await fault(
+      loadSettings({ dir: f.cwd, env: { MESH_SHARED_FOLDER_LINUX: '/srv/env' } }),
+    );
+    expect(e.message).toMatch(new RegExp(`^${f.parent.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}:1: `));
   });
 });
 

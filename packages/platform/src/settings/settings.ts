@@ -29,8 +29,17 @@ export interface MeshSettings {
   headscaleServer?: string;
   /** `LOCALAPPDATA` (Windows): where Syncthing's config lives. */
   localAppData?: string;
-  /** The `.env` file that was read, if any. */
+  /** The first `.env` file that was read, if any. */
   envFile?: string;
+  /** Every `.env` file that was read, highest precedence first. */
+  envFiles: string[];
+  /** Where each of {@link FILE_VARIABLES} came from. */
+  sources: Record<string, SettingSource>;
+  /**
+   * The non-empty values of {@link FILE_VARIABLES}, environment over files: what path and role
+   * resolution read, so they agree with these settings.
+   */
+  variables: Record<string, string>;
 }
 
 const hostnames = z
@@ -88,35 +97,89 @@ export const SETTINGS_VARIABLES = {
   HEADSCALE_SERVER: 'Shell-era server URL override',
 } as const;
 
+/** Where a setting's value came from: the process environment, a `.env` file (its path), or the default. */
+export type SettingSource = 'env' | 'default' | (string & {});
+
+/**
+ * Variables Mesh reads from the environment or a `.env` file besides {@link SETTINGS_VARIABLES}:
+ * they place files and programs, so paths and role detection must see the file's values too.
+ */
+export const RUNTIME_VARIABLES = {
+  MESH_ROOT: 'Prefix standing in for / (labs and tests)',
+  MESH_HOSTNAME: "This machine's name (namespaces share the kernel hostname)",
+  MESH_ROLE: 'Force the role (server, wsl2, windows, unknown) instead of detecting it',
+  MESH_TAILSCALE_SOCKET: 'tailscaled LocalAPI socket',
+  MESH_TAILSCALE_TUN: 'tailscaled --tun value (default: tailscale0)',
+  MESH_SYNCTHING_HOME: 'Syncthing home (config.xml, cert.pem, key.pem)',
+  MESH_HEADSCALE_BIN: 'headscale binary',
+  MESH_TAILSCALE_BIN: 'tailscale binary',
+  MESH_TAILSCALED_BIN: 'tailscaled binary',
+  MESH_SYNCTHING_BIN: 'syncthing binary',
+} as const;
+
+/**
+ * `MESH_*` variables a `.env` file may not set: the file's own name, and keys, which belong in a
+ * key file or the environment of one run rather than a file next to a checkout.
+ */
+export const ENVIRONMENT_ONLY_VARIABLES = {
+  MESH_ENV_FILE: 'The one .env file to read instead of ./.env and ../.env',
+  MESH_AUTH_KEY: 'Pre-auth key for client setup and join',
+  MESH_TAILSCALE_AUTHKEY: 'Pre-auth key for the Windows script',
+} as const;
+
+/** Every variable a `.env` file may set, in the order reports list them. */
+export const FILE_VARIABLES: readonly string[] = [
+  ...Object.keys(SETTINGS_VARIABLES),
+  ...Object.keys(RUNTIME_VARIABLES),
+];
+
 export interface LoadSettingsOptions {
-  /** Directory whose `.env` (or its parent's) is read. @default process.cwd() */
+  /** Directory whose `./.env`, then `../.env`, is read. @default process.cwd() */
   dir?: string;
-  /** An explicit `.env` file; overrides `dir`. */
+  /** One `.env` file read instead of the search (`MESH_ENV_FILE`); it must exist. */
   envFile?: string;
+  /** Files read after `./.env` and `../.env`, lowest precedence; missing ones are skipped. */
+  fallbackEnvFiles?: readonly string[];
   /**
-   * The process environment; it wins over `.env`, so a variable set for one run overrides the
-   * file. @default process.env
+   * The process environment; it wins over every `.env`, so a variable set for one run overrides
+   * the files. @default process.env
    */
   env?: Record<string, string | undefined>;
 }
 
 /** Finds the `.env` in `dir` or its parent directory, where existing installs keep it. */
 export async function findEnvFile(dir: string): Promise<string | undefined> {
-  for (const candidate of [path.join(dir, '.env'), path.join(path.dirname(dir), '.env')]) {
+  for (const candidate of envFileCandidates(dir)) {
     if ((await readIfExists(candidate)) !== undefined) return candidate;
   }
   return undefined;
 }
 
+function envFileCandidates(dir: string): string[] {
+  const here = path.resolve(dir, '.env');
+  const parent = path.resolve(dir, '..', '.env');
+  return here === parent ? [here] : [here, parent];
+}
+
 /**
  * Validates a merged set of variables; throws {@link PlatformConfigError} naming the first bad one.
- * Empty values count as unset.
+ * Empty values count as unset. `sources` defaults to `env` for every set variable.
  */
-export function parseSettings(vars: Record<string, string | undefined>): MeshSettings {
+export function parseSettings(
+  vars: Record<string, string | undefined>,
+  sources?: Record<string, SettingSource>,
+): MeshSettings {
   const cleaned: Record<string, string> = {};
-  for (const key of [...Object.keys(SETTINGS_VARIABLES), 'LOCALAPPDATA', 'USER']) {
+  for (const key of [...FILE_VARIABLES, 'LOCALAPPDATA', 'USER']) {
     const v = vars[key]?.trim();
     if (v) cleaned[key] = v;
+  }
+  const variables: Record<string, string> = {};
+  const from: Record<string, SettingSource> = {};
+  for (const key of FILE_VARIABLES) {
+    const v = cleaned[key];
+    if (v !== undefined) variables[key] = v;
+    from[key] = sources?.[key] ?? (v === undefined ? 'default' : 'env');
   }
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
@@ -141,24 +204,166 @@ export function parseSettings(vars: Record<string, string | undefined>): MeshSet
     agentRecheckAfterS: d.MESH_AGENT_RECHECK_AFTER ?? 60,
     ...(d.HEADSCALE_SERVER ? { headscaleServer: d.HEADSCALE_SERVER } : {}),
     ...(d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {}),
+    envFiles: [],
+    sources: from,
+    variables,
   };
 }
 
 /**
- * Loads Mesh's settings: the `.env` file (parsed with dotenv) under the process environment,
- * validated with zod. Throws {@link PlatformConfigError} naming the bad variable.
+ * Loads Mesh's settings. Per variable, the first non-empty value wins: the process environment,
+ * then `./.env`, then `../.env`, then `fallbackEnvFiles`; `envFile` replaces the search. Each file
+ * is checked whole before anything is used, and a fault throws {@link PlatformConfigError}
+ * naming the file and line.
  */
 export async function loadSettings(options: LoadSettingsOptions = {}): Promise<MeshSettings> {
   const env = options.env ?? process.env;
-  const envFile = options.envFile ?? (await findEnvFile(options.dir ?? process.cwd()));
-  let fileVars: Record<string, string> = {};
-  if (envFile !== undefined) {
-    const text = await readIfExists(envFile);
-    if (text === undefined && options.envFile !== undefined) {
-      throw new PlatformConfigError('.env', `${envFile} does not exist`);
+  const candidates =
+    options.envFile !== undefined
+      ? [options.envFile]
+      : [...envFileCandidates(options.dir ?? process.cwd()), ...(options.fallbackEnvFiles ?? [])];
+  const files: EnvFile[] = [];
+  for (const file of [...new Set(candidates)]) {
+    const text = await readIfExists(file);
+    if (text === undefined) {
+      if (options.envFile !== undefined) {
+        throw new PlatformConfigError('.env', `${file} does not exist`);
+      }
+      continue;
     }
-    fileVars = parseDotenv(text ?? '');
+    files.push(readEnvFile(file, text));
   }
-  const settings = parseSettings({ ...fileVars, ...env });
-  return envFile === undefined ? settings : { ...settings, envFile };
+  const merged: Record<string, string | undefined> = { ...env };
+  const sources: Record<string, SettingSource> = {};
+  for (const key of FILE_VARIABLES) {
+    if (env[key]?.trim()) {
+      sources[key] = 'env';
+      continue;
+    }
+    const file = files.find((f) => f.values[key] !== undefined);
+    if (file === undefined) continue;
+    merged[key] = file.values[key];
+    sources[key] = file.path;
+  }
+  const settings = parseSettings(merged, sources);
+  const envFiles = files.map((f) => f.path);
+  return { ...settings, ...(envFiles[0] === undefined ? {} : { envFile: envFiles[0] }), envFiles };
+}
+
+interface EnvFile {
+  path: string;
+  /** The file's non-empty values of {@link FILE_VARIABLES}. */
+  values: Record<string, string>;
+}
+
+const settingsShape = schema.shape as Record<string, z.ZodType | undefined>;
+const KNOWN_MESH_VARIABLES = [...FILE_VARIABLES, ...Object.keys(ENVIRONMENT_ONLY_VARIABLES)];
+const QUOTES = new Set(['"', "'", '`']);
+
+/**
+ * Parses one `.env` with dotenv and checks Mesh's lines in it: no unknown or environment-only
+ * `MESH_*` key, every quote closed on its line, every value valid. Other programs' keys pass
+ * through unchecked. dotenv reports no line numbers, so they come from scanning the raw text.
+ */
+function readEnvFile(file: string, raw: string): EnvFile {
+  const text = raw.replace(/^\uFEFF/, '');
+  const fault = (variable: string, line: number, message: string, cause?: unknown) =>
+    new PlatformConfigError(variable, message, {
+      location: { file, line },
+      ...(cause === undefined ? {} : { cause }),
+    });
+  const lines = text.split(/\r\n|\r|\n/);
+  const mesh = new Map<string, number>();
+  /** Lines whose quote stays open: dotenv reads such a value on across the next lines. */
+  const opened: Array<{ key: string; line: number; quote: string }> = [];
+  lines.forEach((content, index) => {
+    const line = index + 1;
+    const m = /^\s*(?:export\s+)?([\w.-]+)\s*(?:=|:\s)\s*(.*)$/.exec(content);
+    if (!m) return;
+    const [, key = '', value = ''] = m;
+    const quote = value[0] ?? '';
+    const unclosed = QUOTES.has(quote) && !closesOnLine(value, quote);
+    if (unclosed) opened.push({ key, line, quote });
+    if (!(key.startsWith('MESH_') || Object.hasOwn(SETTINGS_VARIABLES, key))) return;
+    if (Object.hasOwn(ENVIRONMENT_ONLY_VARIABLES, key)) {
+      throw fault(key, line, 'is read from the environment only, not from a .env file');
+    }
+    if (!FILE_VARIABLES.includes(key)) {
+      throw fault(
+        key,
+        line,
+        `unknown setting; did you mean ${closest(key, KNOWN_MESH_VARIABLES)}?`,
+      );
+    }
+    if (unclosed) throw fault(key, line, `unterminated ${quote} quote in the value`);
+    mesh.set(key, line);
+  });
+  const parsed = parseDotenv(text);
+  const values: Record<string, string> = {};
+  for (const [key, line] of mesh) {
+    const value = parsed[key];
+    if (value === undefined) {
+      const culprit = opened.filter((o) => o.line < line).at(-1);
+      if (culprit) {
+        throw fault(
+          culprit.key,
+          culprit.line,
+          `unterminated ${culprit.quote} quote in the value (it hides ${key} on line ${line})`,
+        );
+      }
+      continue;
+    }
+    const v = value.trim();
+    if (v === '') continue;
+    const check = settingsShape[key]?.safeParse(v);
+    if (check && !check.success) {
+      const issue = check.error.issues[0];
+      throw fault(
+        key,
+        line,
+        `expected ${issue?.message ?? 'a valid value'}, got ${JSON.stringify(v)}`,
+        check.error,
+      );
+    }
+    values[key] = v;
+  }
+  return { path: file, values };
+}
+
+function closesOnLine(value: string, quote: string): boolean {
+  for (let i = 1; i < value.length; i++) {
+    if (value[i] === '\\') i++;
+    else if (value[i] === quote) return true;
+  }
+  return false;
+}
+
+/** The known name nearest to `name` by edit distance, for "did you mean". */
+function closest(name: string, known: readonly string[]): string {
+  let best = known[0] ?? '';
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
