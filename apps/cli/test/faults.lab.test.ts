@@ -193,6 +193,38 @@ describeLab('faults: nothing lost, back with no command', () => {
     expect(lost).toBe(0);
     const listed = await mesh(lab, 'wsl', ['conflicts', '--json']);
     expect(listed.stdout).toContain('edited-both.sync-conflict-');
+    // Resolved on one member, the result is what every member has; the version not kept is set
+    // aside there, never deleted.
+    // The copy may still be settling on wsl (Syncthing renames it into place): resolve once it
+    // is there to resolve.
+    const resolved = await until('edited-both.txt resolved on wsl', async () => {
+      const r = await mesh(lab, 'wsl', [
+        'conflicts',
+        'resolve',
+        'edited-both.txt',
+        '--keep',
+        'newest',
+        '--json',
+      ]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return (r.json as { archive: string | null }).archive ? r : undefined;
+    });
+    const kept = await readFile(
+      path.join(sharedFolder(lab.host('wsl')), 'edited-both.txt'),
+      'utf8',
+    );
+    expect(['server edit\n', 'windows edit\n']).toContain(kept);
+    expect(resolved.stdout).toContain('"setAside"');
+    for (const h of MEMBERS) {
+      await until(`the resolved file on ${h}, and no conflict copy`, async () => {
+        const dir = sharedFolder(lab.host(h));
+        const text = await readFile(path.join(dir, 'edited-both.txt'), 'utf8').catch(() => '');
+        const copies = (await readdir(dir)).filter((f) =>
+          f.startsWith('edited-both.sync-conflict-'),
+        );
+        return text === kept && copies.length === 0 ? true : undefined;
+      });
+    }
   }, 600_000);
 
   it('tailscaled kill -9 on a client: back and syncing with no command', async () => {
