@@ -14778,7 +14778,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module) {
     "use strict";
-    var { writeFile: writeFile6, readFile: readFile11, mkdir: mkdir8 } = __require("fs/promises");
+    var { writeFile: writeFile6, readFile: readFile12, mkdir: mkdir8 } = __require("fs/promises");
     var { dirname: dirname6, resolve: resolve3 } = __require("path");
     var { setTimeout: setTimeout4, clearTimeout: clearTimeout2 } = __require("timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
@@ -14980,7 +14980,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile11(resolve3(path28), "utf8");
+          const data = await readFile12(resolve3(path28), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -34863,7 +34863,6 @@ __export(src_exports, {
   joinMesh: () => joinMesh,
   leaveMesh: () => leaveMesh,
   listConflictCopies: () => listConflictCopies,
-  listConflicts: () => listConflicts,
   listNodes: () => listNodes,
   meshStatus: () => meshStatus,
   meshWindowsIntent: () => meshWindowsIntent,
@@ -35243,6 +35242,66 @@ async function detectPlatform(options = {}) {
     ...distro ? { distro } : {},
     ...wsl ? { wsl } : {}
   };
+}
+
+// ../../packages/platform/src/lock.ts
+import { open as open2, readFile as readFile3, rm as rm2, stat as stat2 } from "fs/promises";
+import { setTimeout as sleep } from "timers/promises";
+
+// ../../packages/platform/src/internal/pid.ts
+import { readFileSync } from "fs";
+function alive(pid) {
+  if (pid === void 0 || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error62) {
+    if (error62.code !== "EPERM") return false;
+  }
+  try {
+    const stat11 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat11.slice(stat11.lastIndexOf(")") + 2, stat11.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
+  }
+}
+
+// ../../packages/platform/src/lock.ts
+async function acquireLock(lockPath, o2 = {}) {
+  const deadline2 = Date.now() + (o2.waitMs ?? 6e4);
+  let told = false;
+  for (; ; ) {
+    try {
+      const handle = await open2(lockPath, "wx", 384);
+      await handle.writeFile(`${process.pid}
+`);
+      await handle.close();
+      return () => rm2(lockPath, { force: true });
+    } catch (error62) {
+      if (error62.code !== "EEXIST") throw error62;
+    }
+    const [holder, age] = await Promise.all([
+      readFile3(lockPath, "utf8").then(
+        (t) => Number(t.trim()),
+        () => void 0
+      ),
+      stat2(lockPath).then(
+        (st) => Date.now() - st.mtimeMs,
+        () => 0
+      )
+    ]);
+    if (holder !== void 0 && !alive(holder) || age > (o2.staleMs ?? 6e4)) {
+      await rm2(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline2) {
+      throw new ServiceError(`another process holds ${lockPath} (pid ${holder ?? "?"})`, {
+        hint: "wait for it to finish, or remove the file if that process is gone"
+      });
+    }
+    if (!told) o2.onWait?.(holder);
+    told = true;
+    await sleep(100);
+  }
 }
 
 // ../../packages/platform/src/packages/package-manager.ts
@@ -38485,7 +38544,7 @@ var handleResult = (result2, verboseInfo, { reject }) => {
 };
 
 // ../../node_modules/.pnpm/execa@9.6.1/node_modules/execa/lib/stdio/handle-sync.js
-import { readFileSync as readFileSync2 } from "fs";
+import { readFileSync as readFileSync3 } from "fs";
 
 // ../../node_modules/.pnpm/execa@9.6.1/node_modules/execa/lib/stdio/type.js
 var getStdioItemType = (value, optionName) => {
@@ -38815,7 +38874,7 @@ var normalizeStdioSync = (stdioArray, buffer, verboseInfo) => stdioArray.map((st
 var isOutputPipeOnly = (stdioOption) => stdioOption === "pipe" || Array.isArray(stdioOption) && stdioOption.every((item2) => item2 === "pipe");
 
 // ../../node_modules/.pnpm/execa@9.6.1/node_modules/execa/lib/stdio/native.js
-import { readFileSync } from "fs";
+import { readFileSync as readFileSync2 } from "fs";
 import tty2 from "tty";
 var handleNativeStream = ({ stdioItem, stdioItem: { type }, isStdioArray, fdNumber, direction, isSync }) => {
   if (!isStdioArray || type !== "native") {
@@ -38849,7 +38908,7 @@ var getTargetFd = ({ value, optionName, fdNumber, direction }) => {
   if (tty2.isatty(targetFdNumber)) {
     throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
   }
-  return { type: "uint8Array", value: bufferToUint8Array(readFileSync(targetFdNumber)), optionName };
+  return { type: "uint8Array", value: bufferToUint8Array(readFileSync2(targetFdNumber)), optionName };
 };
 var getTargetFdNumber = (value, fdNumber) => {
   if (value === "inherit") {
@@ -39182,8 +39241,8 @@ var addProperties = {
 var addPropertiesSync = {
   input: {
     ...addProperties,
-    fileUrl: ({ value }) => ({ contents: [bufferToUint8Array(readFileSync2(value))] }),
-    filePath: ({ value: { file: file2 } }) => ({ contents: [bufferToUint8Array(readFileSync2(file2))] }),
+    fileUrl: ({ value }) => ({ contents: [bufferToUint8Array(readFileSync3(value))] }),
+    filePath: ({ value: { file: file2 } }) => ({ contents: [bufferToUint8Array(readFileSync3(file2))] }),
     fileNumber: forbiddenIfSync,
     iterable: ({ value }) => ({ contents: [...value] }),
     string: ({ value }) => ({ contents: [value] }),
@@ -42435,8 +42494,7 @@ async function sudoWorks(runner = createRunner()) {
 }
 
 // ../../packages/platform/src/services/supervised.ts
-import { readFileSync as readFileSync3 } from "fs";
-import { open as open3, readFile as readFile3, rm as rm2, stat as stat2 } from "fs/promises";
+import { readFile as readFile4, rm as rm3 } from "fs/promises";
 import path9 from "path";
 
 // ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/external.js
@@ -47655,7 +47713,7 @@ function bucketFor(state, inst) {
   return bucket;
 }
 var handoff;
-var open2 = [];
+var open3 = [];
 var memo = {
   alloc(_inst, payload, empty) {
     const bucket = handoff;
@@ -47664,7 +47722,7 @@ var memo = {
     handoff = void 0;
     const entry = { value: empty, issues: null };
     bucket.set(payload.value, entry);
-    open2.push(entry);
+    open3.push(entry);
     return empty;
   },
   guard(inst) {
@@ -47735,10 +47793,10 @@ var memo = {
           return payload;
         }
         handoff = bucket;
-        const depth = open2.length;
+        const depth = open3.length;
         const result2 = base(payload, ctx);
         handoff = void 0;
-        const entry = open2.length > depth ? open2.pop() : void 0;
+        const entry = open3.length > depth ? open3.pop() : void 0;
         if (result2 instanceof Promise) {
           return result2.then((r) => {
             if (entry)
@@ -62236,20 +62294,6 @@ var storedSpec = external_exports.looseObject({
   env: external_exports.record(external_exports.string(), external_exports.string()).optional(),
   enabled: external_exports.boolean().optional()
 });
-function alive(pid) {
-  if (pid === void 0 || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error62) {
-    if (error62.code !== "EPERM") return false;
-  }
-  try {
-    const stat11 = readFileSync3(`/proc/${pid}/stat`, "utf8");
-    return stat11.slice(stat11.lastIndexOf(")") + 2, stat11.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true;
-  }
-}
 function shQuote(word) {
   return `'${word.replace(/'/g, "'\\''")}'`;
 }
@@ -62271,44 +62315,7 @@ program() {
 }
 `;
 }
-var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function acquireLock(lockPath, o2 = {}) {
-  const deadline2 = Date.now() + (o2.waitMs ?? 6e4);
-  let told = false;
-  for (; ; ) {
-    try {
-      const handle = await open3(lockPath, "wx", 384);
-      await handle.writeFile(`${process.pid}
-`);
-      await handle.close();
-      return () => rm2(lockPath, { force: true });
-    } catch (error62) {
-      if (error62.code !== "EEXIST") throw error62;
-    }
-    const [holder, age] = await Promise.all([
-      readFile3(lockPath, "utf8").then(
-        (t) => Number(t.trim()),
-        () => void 0
-      ),
-      stat2(lockPath).then(
-        (st) => Date.now() - st.mtimeMs,
-        () => 0
-      )
-    ]);
-    if (holder !== void 0 && !alive(holder) || age > (o2.staleMs ?? 6e4)) {
-      await rm2(lockPath, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline2) {
-      throw new ServiceError(`another process holds ${lockPath} (pid ${holder ?? "?"})`, {
-        hint: "wait for it to finish, or remove the file if that process is gone"
-      });
-    }
-    if (!told) o2.onWait?.(holder);
-    told = true;
-    await sleep(100);
-  }
-}
+var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
 async function signalProcess(pid, signal, runner, kill = process.kill) {
   try {
     kill(pid, signal);
@@ -62378,7 +62385,7 @@ function supervisedServiceManager(options) {
       programSeen ||= programPid !== void 0;
       if (keeperUp && (alive(programPid) || programSeen)) return;
       if (keeperSeen && !keeperUp) return;
-      await sleep(50);
+      await sleep2(50);
     }
     if (keeperSeen) return;
     throw new ServiceError(`${name}: its keeper did not start`, {
@@ -62427,13 +62434,13 @@ function supervisedServiceManager(options) {
       const pid = await readPid(name, ".supervisor.pid");
       if (!alive(pid)) return;
       await signalProcess(pid, "SIGTERM", options.runner);
-      for (let i2 = 0; i2 < 300 && alive(pid); i2++) await sleep(50);
+      for (let i2 = 0; i2 < 300 && alive(pid); i2++) await sleep2(50);
       if (alive(pid)) {
         const childPid = await readPid(name, ".pid");
         await signalProcess(pid, "SIGKILL", options.runner);
         if (alive(childPid)) await signalProcess(childPid, "SIGKILL", options.runner);
-        await rm2(file2(name, ".supervisor.pid"), { force: true });
-        await rm2(file2(name, ".pid"), { force: true });
+        await rm3(file2(name, ".supervisor.pid"), { force: true });
+        await rm3(file2(name, ".pid"), { force: true });
       }
     },
     async restart(name) {
@@ -62457,7 +62464,7 @@ function supervisedServiceManager(options) {
       };
     },
     async logs(name, logOptions = {}) {
-      const text = await readFile3(file2(name, ".log"), "utf8").catch(() => "");
+      const text = await readFile4(file2(name, ".log"), "utf8").catch(() => "");
       return text.split("\n").filter((l, i2, all) => l !== "" || i2 < all.length - 1).slice(-(logOptions.lines ?? 100)).join("\n");
     }
   };
@@ -63875,7 +63882,7 @@ function formatDuration(ms) {
 }
 
 // ../../packages/core/src/steps/agent.ts
-import { setTimeout as sleep9 } from "timers/promises";
+import { setTimeout as sleep10 } from "timers/promises";
 
 // ../../packages/core/src/internal/services.ts
 import path15 from "path";
@@ -63917,7 +63924,7 @@ async function ensureService(ctx, spec, o2 = {}) {
 
 // ../../packages/core/src/trust/vouch-server.ts
 import { createServer } from "http";
-import { setTimeout as sleep4 } from "timers/promises";
+import { setTimeout as sleep5 } from "timers/promises";
 
 // ../../packages/syncthing-client/src/errors.ts
 var kSyncthingError = Symbol.for("@mesh/syncthing-client/error");
@@ -64086,7 +64093,7 @@ function backoffDelay(attempt, baseMs = 250, maxMs = 8e3) {
   const exp = Math.min(maxMs, baseMs * 2 ** attempt);
   return Math.round(exp * (0.5 + Math.random() * 0.5));
 }
-function sleep2(ms, signal) {
+function sleep3(ms, signal) {
   return new Promise((resolve3, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -64173,7 +64180,7 @@ var Transport = class {
           error: error62.message
         });
         try {
-          await sleep2(delay, userSignal);
+          await sleep3(delay, userSignal);
         } catch {
           throw new SyncthingAbortError(`${spec.method} ${redactUrl(url2)} aborted`, {
             method: spec.method,
@@ -65519,7 +65526,7 @@ async function* runStream(transport, kind, options) {
         if (now - failingSince > giveUpAfter) throw error62;
         checkRestart = true;
         try {
-          await sleep2(Math.min(maxDelay, backoffDelay(attempt++)), signal);
+          await sleep3(Math.min(maxDelay, backoffDelay(attempt++)), signal);
         } catch {
           return;
         }
@@ -66150,7 +66157,7 @@ function deviceIdFromCertificate(cert) {
 }
 
 // ../../packages/syncthing-client/src/home.ts
-import { readFile as readFile4 } from "fs/promises";
+import { readFile as readFile5 } from "fs/promises";
 import { homedir as homedir2 } from "os";
 import { join as join2 } from "path";
 
@@ -70414,7 +70421,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   const configPath = join2(home, "config.xml");
   let xml;
   try {
-    xml = await readFile4(configPath, "utf8");
+    xml = await readFile5(configPath, "utf8");
   } catch (cause) {
     throw new SyncthingError(`cannot read ${configPath}`, {
       cause,
@@ -70423,7 +70430,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   }
   let deviceId;
   try {
-    deviceId = deviceIdFromCertificate(await readFile4(join2(home, "cert.pem"), "utf8"));
+    deviceId = deviceIdFromCertificate(await readFile5(join2(home, "cert.pem"), "utf8"));
   } catch {
     deviceId = void 0;
   }
@@ -70498,7 +70505,7 @@ function resolveBinary(program, explicit, env = process.env) {
 }
 
 // ../../packages/tailscale/src/cli.ts
-import { mkdtemp, rm as rm3, writeFile } from "fs/promises";
+import { mkdtemp, rm as rm4, writeFile } from "fs/promises";
 import { tmpdir } from "os";
 import { join as joinPath } from "path";
 
@@ -70637,7 +70644,7 @@ function deadline(timeoutMs, caller) {
     }
   };
 }
-function sleep3(ms, signal) {
+function sleep4(ms, signal) {
   return new Promise((resolve3, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
@@ -71149,7 +71156,7 @@ async function join3(o2) {
       if ((s.TailscaleIPs ?? []).length > 0 && s.BackendState === "Running") {
         return result(s, o2.controlUrl, true);
       }
-      await sleep3(200, d.signal);
+      await sleep4(200, d.signal);
     }
   } catch (e) {
     if (e instanceof TailscaleTimeoutError || d.signal.aborted && !o2.signal?.aborted) {
@@ -71338,7 +71345,7 @@ ${r.stderr}`;
       if (r.exitCode === 0) return;
       await this.#explainUpFailure(r, o2, waitMs);
     } finally {
-      if (dir) await rm3(dir, { recursive: true, force: true });
+      if (dir) await rm4(dir, { recursive: true, force: true });
     }
   }
   async #explainUpFailure(r, o2, waitMs) {
@@ -71601,7 +71608,7 @@ async function serveVouches(ctx, o2) {
         }
       }
       const wait = bound ? o2.recheckMs ?? 5e3 : 1e3;
-      await sleep4(wait, void 0, { signal: o2.signal }).catch(() => void 0);
+      await sleep5(wait, void 0, { signal: o2.signal }).catch(() => void 0);
     }
   } finally {
     await close();
@@ -71724,7 +71731,7 @@ var AgentStateWriter = class {
 };
 
 // ../../packages/core/src/steps/departed.ts
-import { setTimeout as sleep7 } from "timers/promises";
+import { setTimeout as sleep8 } from "timers/promises";
 
 // ../../packages/core/src/trust/trusted-devices.ts
 import path18 from "path";
@@ -71791,9 +71798,9 @@ async function writeTrusted(ctx, devices) {
 }
 
 // ../../packages/core/src/steps/syncthing.ts
-import { access as access5, mkdir as mkdir2, readFile as readFile5, stat as stat4, writeFile as writeFile2 } from "fs/promises";
+import { access as access5, mkdir as mkdir2, readFile as readFile6, stat as stat4, writeFile as writeFile2 } from "fs/promises";
 import path19 from "path";
-import { setTimeout as sleep5 } from "timers/promises";
+import { setTimeout as sleep6 } from "timers/promises";
 
 // ../../packages/core/src/steps/constants.ts
 var SHARED_FOLDER_ID = "opt-shared";
@@ -71927,7 +71934,7 @@ async function checkSharedFolder(ctx, o2 = {}) {
     }
     if (path19.dirname(p) === p) break;
   }
-  const xml = await readFile5(path19.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
+  const xml = await readFile6(path19.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
     () => void 0
   );
   if (xml === void 0) return;
@@ -71971,7 +71978,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
         }
       );
     }
-    const xml = await readFile5(configPath, "utf8");
+    const xml = await readFile6(configPath, "utf8");
     const edited = privateSyncthingConfig(xml, {
       guiAddress,
       listenAddresses: [listenAddress],
@@ -72021,7 +72028,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
           hint: `see the service log (mesh-syncthing.log in ${servicesDir(ctx)})`
         });
       }
-      await sleep5(300);
+      await sleep6(300);
     }
     wait.done();
     st = await connectSyncthing(ctx);
@@ -72110,7 +72117,7 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
 import { mkdir as mkdir3 } from "fs/promises";
 import os4 from "os";
 import path20 from "path";
-import { setTimeout as sleep6 } from "timers/promises";
+import { setTimeout as sleep7 } from "timers/promises";
 function localApi(ctx) {
   return new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
 }
@@ -72180,7 +72187,7 @@ async function ensureTailscaled(ctx, serverUrl2) {
         hint: `see the service log (${TAILSCALED_SERVICE}.log in ${servicesDir(ctx)})`
       });
     }
-    await sleep6(200);
+    await sleep7(200);
   }
   wait.done();
   await becomeOperator(ctx);
@@ -72284,7 +72291,7 @@ async function forgetDeparted(ctx, o2) {
       o2.onError?.(toMeshError(error62, "forgetting departed nodes"));
     }
     const every2 = o2.intervalMs ?? Math.min(3e4, Math.max(1e3, (o2.graceMs ?? 6e5) / 2));
-    await sleep7(every2, void 0, { signal: o2.signal }).catch(() => void 0);
+    await sleep8(every2, void 0, { signal: o2.signal }).catch(() => void 0);
   }
 }
 
@@ -74277,7 +74284,7 @@ var HeadscaleApiError = class extends HeadscaleError {
 };
 
 // ../../packages/headscale/src/transport/cli.ts
-import { mkdtemp as mkdtemp2, rm as rm4, writeFile as writeFile3 } from "fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile3 } from "fs/promises";
 import { tmpdir as tmpdir2 } from "os";
 import { join as join7 } from "path";
 
@@ -75226,7 +75233,7 @@ var CliTransport = class {
       await writeFile3(file2, policy, { mode: 384 });
       await this.exec(["policy", "set", "-f", file2], ctx);
     } finally {
-      await rm4(dir, { recursive: true, force: true });
+      await rm5(dir, { recursive: true, force: true });
     }
     return this.getPolicy(ctx);
   }
@@ -75513,7 +75520,7 @@ var PolicyResource = class extends Resource2 {
 // ../../packages/headscale/src/server/config.ts
 var import_yaml = __toESM(require_dist(), 1);
 import { randomBytes as randomBytes3 } from "crypto";
-import { chmod, mkdir as mkdir4, open as open5, readFile as readFile6, rename as rename2, rm as rm5, stat as stat8 } from "fs/promises";
+import { chmod, mkdir as mkdir4, open as open5, readFile as readFile7, rename as rename2, rm as rm6, stat as stat8 } from "fs/promises";
 import { isIP } from "net";
 import { dirname as dirname3, isAbsolute as isAbsolute2, join as join8 } from "path";
 var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
@@ -75735,7 +75742,7 @@ async function writeHeadscaleConfig(path28, o2) {
 async function readHeadscaleConfig(path28) {
   let text;
   try {
-    text = await readFile6(path28, "utf8");
+    text = await readFile7(path28, "utf8");
   } catch (error63) {
     const code2 = error63.code;
     throw new HeadscaleConfigError(
@@ -75772,7 +75779,7 @@ async function writeFileAtomic2(path28, content, mode) {
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile6(path28, "utf8"), stat8(path28)]);
+    const [existing, st] = await Promise.all([readFile7(path28, "utf8"), stat8(path28)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
       await chmod(path28, mode);
@@ -75797,7 +75804,7 @@ async function writeFileAtomic2(path28, content, mode) {
     }
     await rename2(tmp, path28);
   } catch (error62) {
-    await rm5(tmp, { force: true }).catch(() => void 0);
+    await rm6(tmp, { force: true }).catch(() => void 0);
     throw fsError(`cannot write ${path28}`, error62);
   }
   return { changed: true };
@@ -76150,13 +76157,13 @@ async function controlServerUrl(ctx) {
 }
 function controlServerAnswers(url2, signal) {
   return new HeadscaleClient({ rest: { url: url2, timeout: 3e3 } }).health({ timeout: 3e3, ...signal ? { signal } : {} }).then(
-    () => true,
+    (health) => health.ok,
     () => false
   );
 }
 
 // ../../packages/core/src/steps/watch.ts
-import { setTimeout as sleep8 } from "timers/promises";
+import { setTimeout as sleep9 } from "timers/promises";
 
 // ../../packages/core/src/trust/vouch-client.ts
 var import_undici4 = __toESM(require_undici(), 1);
@@ -76564,7 +76571,7 @@ async function listen2(ctx, signal, request5, onError) {
       if (signal.aborted) return;
       onError?.(toMeshError(error62, "following Syncthing events"));
     }
-    await sleep8(5e3, void 0, { signal }).catch(() => void 0);
+    await sleep9(5e3, void 0, { signal }).catch(() => void 0);
   }
 }
 
@@ -76692,7 +76699,7 @@ async function lookAtStanding(ctx, state, signal, isolation, report) {
 async function every(ms, signal, task) {
   while (!signal.aborted) {
     await task();
-    await sleep9(ms, void 0, { signal }).catch(() => void 0);
+    await sleep10(ms, void 0, { signal }).catch(() => void 0);
   }
 }
 async function ensureAgent(ctx, exec) {
@@ -76770,7 +76777,7 @@ function validateAuthKey(key) {
 }
 
 // ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep11 } from "timers/promises";
+import { setTimeout as sleep12 } from "timers/promises";
 
 // ../../packages/core/src/internal/machine-lock.ts
 import { createHash as createHash2 } from "crypto";
@@ -77203,7 +77210,7 @@ import { access as access7 } from "fs/promises";
 import path24 from "path";
 
 // ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep10 } from "timers/promises";
+import { setTimeout as sleep11 } from "timers/promises";
 var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
 async function leaveMesh(ctx) {
   const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -77226,7 +77233,7 @@ async function leaveMesh(ctx) {
       if (!/closed network connection|connection reset|EOF/i.test(error62.message)) {
         throw error62;
       }
-      await sleep10(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
       await client.logout(call).catch((again) => {
         if (!/no nodekey/i.test(again.message)) throw again;
       });
@@ -77697,7 +77704,7 @@ async function joinMeshLocked(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error62.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep11(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep12(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error62;
       });
     }
@@ -77813,7 +77820,7 @@ import {
   lstat as lstat4,
   mkdir as mkdir7,
   readdir as readdir5,
-  readFile as readFile7,
+  readFile as readFile8,
   realpath as realpath2,
   rename as rename3,
   stat as stat10,
@@ -77822,10 +77829,17 @@ import {
   writeFile as writeFile5
 } from "fs/promises";
 import path26 from "path";
+
+// ../../packages/core/src/steps/status/types.ts
+function setupCommandFor(ctx) {
+  return ctx.role === "server" ? "mesh server setup" : "mesh client setup --server URL --key-file FILE";
+}
+
+// ../../packages/core/src/steps/conflicts.ts
 var RESOLVED_DIR = ".mesh-resolved";
 var CONFLICT_KEEP_CHOICES = ["mine", "theirs", "newest", "both"];
 async function listConflictCopies(ctx, options = {}) {
-  const folder = ctx.paths.sharedFolder;
+  const folder = await requireSharedFolder(ctx);
   try {
     const found = await findConflicts(folder, ctx.signal ? { signal: ctx.signal } : {});
     const names = found.length === 0 ? { map: /* @__PURE__ */ new Map(), known: true } : await lookUp(options.deviceNames ?? syncthingNames(ctx));
@@ -77841,7 +77855,7 @@ async function listConflictCopies(ctx, options = {}) {
   }
 }
 async function resolveConflicts(ctx, options) {
-  const folder = ctx.paths.sharedFolder;
+  const folder = await requireSharedFolder(ctx);
   const keep = options.keep;
   if (!CONFLICT_KEEP_CHOICES.includes(keep)) {
     throw new MeshError(`Unknown --keep ${String(keep)}`, {
@@ -78134,7 +78148,7 @@ async function ensureIgnored(folder, dryRun) {
   const file2 = path26.join(folder, ".stignore");
   let text = "";
   try {
-    text = await readFile7(file2, "utf8");
+    text = await readFile8(file2, "utf8");
   } catch (error62) {
     if (error62.code !== "ENOENT") throw error62;
   }
@@ -78157,17 +78171,31 @@ ${RESOLVED_DIR}
   }
   return true;
 }
+async function requireSharedFolder(ctx) {
+  const folder = ctx.paths.sharedFolder;
+  try {
+    await stat10(folder);
+  } catch (error62) {
+    if (error62.code !== "ENOENT") return folder;
+    throw new MeshError(`There is no shared folder yet at ${folder}`, {
+      kind: "badInput",
+      cause: error62,
+      hint: `set this machine up first with \`${setupCommandFor(ctx)}\`, or point MESH_SHARED_FOLDER_LINUX at the shared folder`
+    });
+  }
+  return folder;
+}
 
 // ../../packages/core/src/steps/doctor.ts
-import { setTimeout as sleep12 } from "timers/promises";
+import { setTimeout as sleep13 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
-import { readFile as readFile8 } from "fs/promises";
+import { readFile as readFile9 } from "fs/promises";
 import path27 from "path";
 async function extraIgnorePatterns(folder) {
   const patterns = (text2) => text2.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
   const ours = new Set(patterns(DEFAULT_STIGNORE));
-  const text = await readFile8(path27.join(folder, ".stignore"), "utf8").catch(() => "");
+  const text = await readFile9(path27.join(folder, ".stignore"), "utf8").catch(() => "");
   return patterns(text).filter((p) => !ours.has(p));
 }
 async function configurationSection(ctx, setupCommand) {
@@ -78283,7 +78311,7 @@ async function environmentSection(ctx) {
 }
 
 // ../../packages/core/src/steps/nodes.ts
-import { access as access9, readFile as readFile9 } from "fs/promises";
+import { access as access9, readFile as readFile10 } from "fs/promises";
 function summarizeNode(n2) {
   return {
     id: n2.id,
@@ -78309,7 +78337,7 @@ function summarizeKey(k, now = Date.now()) {
 }
 async function serverHeadscale(ctx) {
   const url2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const apiKey = await readFile9(ctx.paths.apiKeyFile, "utf8").then(
+  const apiKey = await readFile10(ctx.paths.apiKeyFile, "utf8").then(
     (t) => t.trim(),
     () => void 0
   );
@@ -78672,7 +78700,7 @@ async function tailscaleSection(ctx, o2, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/trust.ts
-import { readFile as readFile10 } from "fs/promises";
+import { readFile as readFile11 } from "fs/promises";
 async function trustChecks(ctx, add) {
   const agent = await agentStatus(ctx);
   const report = {
@@ -78768,16 +78796,11 @@ async function trustChecks(ctx, add) {
 }
 async function unprivilegedPortStart() {
   if (process.platform !== "linux") return void 0;
-  const text = await readFile10("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
+  const text = await readFile11("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
     () => void 0
   );
   const n2 = text === void 0 ? Number.NaN : Number.parseInt(text, 10);
   return Number.isFinite(n2) ? n2 : void 0;
-}
-
-// ../../packages/core/src/steps/status/types.ts
-function setupCommandFor(ctx) {
-  return ctx.role === "server" ? "mesh server setup" : "mesh client setup --server URL --key-file FILE";
 }
 
 // ../../packages/core/src/steps/status.ts
@@ -78813,21 +78836,6 @@ async function meshStatus(ctx, o2 = {}) {
     conflicts: configuration.conflicts,
     checks
   };
-}
-async function listConflicts(ctx) {
-  try {
-    const files = await findConflicts(ctx.paths.sharedFolder);
-    return {
-      folder: ctx.paths.sharedFolder,
-      files: files.map((f) => ({
-        path: f.relativePath,
-        original: f.originalRelativePath,
-        modifiedBy: f.shortId
-      }))
-    };
-  } catch (error62) {
-    throw toMeshError(error62, `reading ${ctx.paths.sharedFolder}`);
-  }
 }
 
 // ../../packages/core/src/steps/doctor.ts
@@ -78880,7 +78888,7 @@ async function doctor(ctx, o2 = {}) {
   for (let i2 = 0; fixes.length > 0 && i2 < 15; i2++) {
     after = await meshStatus(ctx);
     if (after.healthy) break;
-    await sleep12(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
+    await sleep13(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
   }
   return {
     before: first.checks,
@@ -78989,7 +78997,7 @@ function effectiveSettings(ctx) {
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep13 } from "timers/promises";
+import { setTimeout as sleep14 } from "timers/promises";
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
     AbortSignal.timeout(o2.timeout ?? 3e5),
@@ -79036,7 +79044,7 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep13(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep14(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error62) {
     wait.fail(progress);
@@ -79108,7 +79116,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep14 } from "timers/promises";
+import { setTimeout as sleep15 } from "timers/promises";
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
   if (IPV4.test(host) || host.includes(":")) return host;
@@ -79155,7 +79163,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep14(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep15(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();

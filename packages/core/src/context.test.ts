@@ -1,8 +1,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeMachine, fakeMachine } from '../test/fake-machine.js';
-import { isMeshError, type MeshError } from './errors.js';
+import { type FakeMachine, fakeMachine, meshFailure } from '../test/fake-machine.js';
+import type { MeshError } from './errors.js';
 import { effectiveSettings } from './steps/settings-report.js';
 
 let machine: FakeMachine;
@@ -11,15 +11,8 @@ afterEach(async () => {
 });
 
 async function failure(p: Promise<unknown>): Promise<MeshError> {
-  const e = await p.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!isMeshError(e)) throw new Error(`expected a MeshError, got ${String(e)}`);
-  expect(e.kind).toBe('badInput');
+  const e = await meshFailure(p, 'badInput');
   expect(e.exitCode).toBe(4);
-  expect(e.message).not.toContain('\n');
-  expect(e.hint.trim()).not.toBe('');
   return e;
 }
 

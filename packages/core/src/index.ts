@@ -129,8 +129,6 @@ export {
 } from './steps/server.js';
 export { type EffectiveSetting, effectiveSettings } from './steps/settings-report.js';
 export {
-  type ConflictReport,
-  listConflicts,
   type MeshStatus,
   type MeshStatusOptions,
   meshStatus,

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Runner } from '@mesh/platform';
+import { expect } from 'vitest';
 import { createMeshContext, type MeshContext } from '../src/context.js';
+import { isMeshError, type MeshError, type MeshErrorKind } from '../src/errors.js';
 
 /** A machine under a temporary MESH_ROOT whose runner records every program and runs none. */
 export interface FakeMachine {
@@ -89,4 +91,20 @@ export async function httpServer(
     seen,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The MeshError `p` fails with, checked against the error contract: one line, a hint, and the
+ * `kind` when one is given.
+ */
+export async function meshFailure(p: Promise<unknown>, kind?: MeshErrorKind): Promise<MeshError> {
+  const e = await p.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!isMeshError(e)) throw new Error(`expected a MeshError, got ${String(e)}`);
+  if (kind !== undefined) expect(e.kind).toBe(kind);
+  expect(e.message).not.toContain('\n');
+  expect(e.hint.trim()).not.toBe('');
+  return e;
 }

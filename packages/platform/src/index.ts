@@ -41,6 +41,7 @@ export {
   type WriteFileResult,
   writeFileAtomic,
 } from './internal/atomic-file.js';
+export { acquireLock } from './lock.js';
 // Packages
 export {
   detectPackageManager,
@@ -52,8 +53,11 @@ export {
 } from './packages/package-manager.js';
 export {
   type MeshRole,
+  type PortEntry,
   type PortPlan,
   portPlan,
+  type RolePorts,
+  rolePorts,
   SYNCTHING_DISCOVERY_PORT,
   tcpListens,
 } from './ports.js';
@@ -77,7 +81,6 @@ export type {
   ServiceStatus,
 } from './services/service.js';
 export {
-  acquireLock,
   type SupervisedOptions,
   supervisedServiceManager,
 } from './services/supervised.js';

@@ -56,3 +56,63 @@ export function tcpListens(port: number, host = '127.0.0.1', timeoutMs = 1000): 
     socket.once('error', () => done(false));
   });
 }
+
+/** One port of a role's plan, described. */
+export interface PortEntry {
+  port: number;
+  protocol: 'tcp' | 'udp' | 'tcp+udp';
+  service: string;
+  /** Whether a machine of this role listens on it; false: it reaches the server's. */
+  listens: boolean;
+}
+
+export interface RolePorts {
+  role: MeshRole;
+  /** Where this role's Syncthing GUI answers (on the machine itself only). */
+  syncthingGuiUrl: string;
+  ports: Record<keyof PortPlan, PortEntry>;
+}
+
+/** The port plan of a role, described for people and scripts, in the order the table shows. */
+export function rolePorts(role: MeshRole): RolePorts {
+  const plan = portPlan(role);
+  const server = role === 'server';
+  const onServer = server ? '' : ', on the server';
+  return {
+    role,
+    syncthingGuiUrl: `http://127.0.0.1:${plan.syncthingGui}`,
+    ports: {
+      headscale: {
+        port: plan.headscale,
+        protocol: 'tcp',
+        service: `Headscale HTTP${onServer}`,
+        listens: server,
+      },
+      derpStun: {
+        port: plan.derpStun,
+        protocol: 'udp',
+        service: `Headscale embedded DERP STUN${onServer}`,
+        listens: server,
+      },
+      wireguard: {
+        port: plan.wireguard,
+        protocol: 'udp',
+        service: 'Tailscale WireGuard (tailscaled)',
+        listens: true,
+      },
+      syncthingSync: {
+        port: plan.syncthingSync,
+        protocol: 'tcp+udp',
+        service: 'Syncthing sync (TCP and QUIC)',
+        listens: true,
+      },
+      syncthingGui: {
+        port: plan.syncthingGui,
+        protocol: 'tcp',
+        service: 'Syncthing GUI/REST (127.0.0.1 only)',
+        listens: true,
+      },
+      ssh: { port: plan.ssh, protocol: 'tcp', service: 'SSH', listens: true },
+    },
+  };
+}

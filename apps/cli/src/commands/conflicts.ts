@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import {
   type ConflictCopy,
   type ConflictKeep,
@@ -6,7 +5,6 @@ import {
   type DeviceNameLookup,
   listConflictCopies,
   type MeshContext,
-  MeshError,
   resolveConflicts,
 } from '@mesh/core';
 import { context } from '../context.js';
@@ -22,7 +20,6 @@ export interface ConflictsOptions {
 
 export async function conflicts(options: ConflictsOptions, out: Output): Promise<number> {
   const ctx = options.ctx ?? (await context(out));
-  await assertSharedFolder(ctx);
   const r = await listConflictCopies(
     ctx,
     options.deviceNames ? { deviceNames: options.deviceNames } : {},
@@ -64,7 +61,6 @@ export async function conflictsResolve(
   out: Output,
 ): Promise<number> {
   const ctx = options.ctx ?? (await context(out));
-  await assertSharedFolder(ctx);
   const r = await resolveConflicts(ctx, {
     path: options.path,
     all: options.all,
@@ -112,26 +108,4 @@ function who(c: ConflictCopy): string {
 
 function bytes(n: number): string {
   return n === 1 ? '1 byte' : `${n} bytes`;
-}
-
-/**
- * Setup creates the shared folder, so its absence means this machine is not set up (or
- * MESH_SHARED_FOLDER_LINUX names another folder): say that, not the ENOENT of a directory read.
- */
-async function assertSharedFolder(ctx: MeshContext): Promise<void> {
-  const folder = ctx.paths.sharedFolder;
-  try {
-    await stat(folder);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
-    const setup =
-      ctx.role === 'server'
-        ? 'mesh server setup'
-        : 'mesh client setup --server URL --key-file FILE';
-    throw new MeshError(`There is no shared folder yet at ${folder}`, {
-      kind: 'badInput',
-      cause: error,
-      hint: `set this machine up first with \`${setup}\`, or point MESH_SHARED_FOLDER_LINUX at the shared folder`,
-    });
-  }
 }

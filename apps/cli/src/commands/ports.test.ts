@@ -1,6 +1,7 @@
+import { rolePorts } from '@mesh/platform';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Output } from '../output/output.js';
-import { ports, portsReport, rolePorts } from './ports.js';
+import { ports, portsReport } from './ports.js';
 
 function output(json: boolean) {
   const out: string[] = [];

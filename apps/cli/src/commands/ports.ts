@@ -1,4 +1,4 @@
-import { type DetectedRole, type MeshRole, type PortPlan, portPlan } from '@mesh/platform';
+import { type DetectedRole, type MeshRole, type RolePorts, rolePorts } from '@mesh/platform';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -6,22 +6,6 @@ export interface PortsOptions {
   /** The role to show. @default this machine's detected role */
   role?: MeshRole | undefined;
   json: boolean;
-}
-
-/** One port of a plan as `--json` prints it. */
-export interface PortEntry {
-  port: number;
-  protocol: 'tcp' | 'udp' | 'tcp+udp';
-  service: string;
-  /** Whether a machine of this role listens on it; false: it reaches the server's. */
-  listens: boolean;
-}
-
-export interface RolePorts {
-  role: MeshRole;
-  /** Where this role's Syncthing GUI answers (on the machine itself only). */
-  syncthingGuiUrl: string;
-  ports: Record<keyof PortPlan, PortEntry>;
 }
 
 export interface PortsReport {
@@ -34,50 +18,6 @@ export interface PortsReport {
 }
 
 const ROLES: readonly MeshRole[] = ['server', 'wsl2', 'windows'];
-
-/** The port plan of a role, described for people and scripts, in the order the table shows. */
-export function rolePorts(role: MeshRole): RolePorts {
-  const plan = portPlan(role);
-  const server = role === 'server';
-  const onServer = server ? '' : ', on the server';
-  return {
-    role,
-    syncthingGuiUrl: `http://127.0.0.1:${plan.syncthingGui}`,
-    ports: {
-      headscale: {
-        port: plan.headscale,
-        protocol: 'tcp',
-        service: `Headscale HTTP${onServer}`,
-        listens: server,
-      },
-      derpStun: {
-        port: plan.derpStun,
-        protocol: 'udp',
-        service: `Headscale embedded DERP STUN${onServer}`,
-        listens: server,
-      },
-      wireguard: {
-        port: plan.wireguard,
-        protocol: 'udp',
-        service: 'Tailscale WireGuard (tailscaled)',
-        listens: true,
-      },
-      syncthingSync: {
-        port: plan.syncthingSync,
-        protocol: 'tcp+udp',
-        service: 'Syncthing sync (TCP and QUIC)',
-        listens: true,
-      },
-      syncthingGui: {
-        port: plan.syncthingGui,
-        protocol: 'tcp',
-        service: 'Syncthing GUI/REST (127.0.0.1 only)',
-        listens: true,
-      },
-      ssh: { port: plan.ssh, protocol: 'tcp', service: 'SSH', listens: true },
-    },
-  };
-}
 
 /** What `mesh ports` shows for `role`: one plan, or every role's when the role is unknown. */
 export function portsReport(role: DetectedRole, detected: boolean): PortsReport {

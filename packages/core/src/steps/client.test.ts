@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeMachine, fakeMachine, httpServer } from '../../test/fake-machine.js';
-import { isMeshError, type MeshError } from '../errors.js';
+import { type FakeMachine, fakeMachine, httpServer, meshFailure } from '../../test/fake-machine.js';
 import { checkServerHealth, clientSetup, joinMesh } from './client.js';
 
 const KEY = 'hskey-auth-abcdefghijklmnopqrstuvwxyz';
@@ -20,16 +19,7 @@ async function serve(routes: Parameters<typeof httpServer>[0]) {
   return s;
 }
 
-async function failure(p: Promise<unknown>): Promise<MeshError> {
-  const e = await p.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!isMeshError(e)) throw new Error(`expected a MeshError, got ${String(e)}`);
-  expect(e.message).not.toContain('\n');
-  expect(e.hint.trim()).not.toBe('');
-  return e;
-}
+const failure = (p: Promise<unknown>) => meshFailure(p);
 
 describe('checkServerHealth: only Headscale passes', () => {
   it('passes 200 {"status":"pass"}', async () => {

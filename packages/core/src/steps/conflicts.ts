@@ -25,6 +25,7 @@ import { type ConflictFile, findConflicts, parseConflictName } from '@mesh/synct
 import type { MeshContext } from '../context.js';
 import { isMeshError, MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
+import { setupCommandFor } from './status/types.js';
 import { connectSyncthing } from './syncthing.js';
 
 /** The folder, under the shared folder, that holds the versions a resolve did not keep. */
@@ -83,7 +84,7 @@ export async function listConflictCopies(
   ctx: MeshContext,
   options: ListConflictCopiesOptions = {},
 ): Promise<ConflictList> {
-  const folder = ctx.paths.sharedFolder;
+  const folder = await requireSharedFolder(ctx);
   try {
     const found = await findConflicts(folder, ctx.signal ? { signal: ctx.signal } : {});
     // Syncthing is asked only when there is something to name.
@@ -153,7 +154,7 @@ export async function resolveConflicts(
   ctx: MeshContext,
   options: ResolveConflictsOptions,
 ): Promise<ResolveConflictsResult> {
-  const folder = ctx.paths.sharedFolder;
+  const folder = await requireSharedFolder(ctx);
   const keep = options.keep;
   if (!(CONFLICT_KEEP_CHOICES as readonly string[]).includes(keep)) {
     throw new MeshError(`Unknown --keep ${String(keep)}`, {
@@ -549,4 +550,20 @@ async function ensureIgnored(folder: string, dryRun: boolean): Promise<boolean> 
     throw error;
   }
   return true;
+}
+
+/** The shared folder, or a `badInput` error saying this machine is not set up when there is none. */
+async function requireSharedFolder(ctx: MeshContext): Promise<string> {
+  const folder = ctx.paths.sharedFolder;
+  try {
+    await stat(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return folder;
+    throw new MeshError(`There is no shared folder yet at ${folder}`, {
+      kind: 'badInput',
+      cause: error,
+      hint: `set this machine up first with \`${setupCommandFor(ctx)}\`, or point MESH_SHARED_FOLDER_LINUX at the shared folder`,
+    });
+  }
+  return folder;
 }

@@ -89,12 +89,16 @@ export async function controlServerUrl(ctx: MeshContext): Promise<string | undef
   );
 }
 
-/** Whether Headscale's `/health` at `url` answers within 3 s, as tailscaled would reach it. */
+/**
+ * Whether Headscale's `/health` at `url` answers `pass` within 3 s, as tailscaled would reach
+ * it: the same test setup's health check makes (an answer from something else, or a Headscale
+ * that cannot reach its database, is no answer).
+ */
 export function controlServerAnswers(url: string, signal?: AbortSignal): Promise<boolean> {
   return new HeadscaleClient({ rest: { url, timeout: 3000 } })
     .health({ timeout: 3000, ...(signal ? { signal } : {}) })
     .then(
-      () => true,
+      (health) => health.ok,
       () => false,
     );
 }

@@ -1,6 +1,4 @@
-import { findConflicts } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
-import { toMeshError } from '../map-error.js';
 import { configurationSection } from './status/configuration.js';
 import { environmentSection } from './status/environment.js';
 import { headscaleSection } from './status/headscale.js';
@@ -62,26 +60,4 @@ export async function meshStatus(ctx: MeshContext, o: MeshStatusOptions = {}): P
     conflicts: configuration.conflicts,
     checks,
   };
-}
-
-export interface ConflictReport {
-  folder: string;
-  files: Array<{ path: string; original: string; modifiedBy: string | undefined }>;
-}
-
-/** `mesh conflicts`: Syncthing conflict copies in the shared folder. */
-export async function listConflicts(ctx: MeshContext): Promise<ConflictReport> {
-  try {
-    const files = await findConflicts(ctx.paths.sharedFolder);
-    return {
-      folder: ctx.paths.sharedFolder,
-      files: files.map((f) => ({
-        path: f.relativePath,
-        original: f.originalRelativePath,
-        modifiedBy: (f as { shortId?: string }).shortId,
-      })),
-    };
-  } catch (error) {
-    throw toMeshError(error, `reading ${ctx.paths.sharedFolder}`);
-  }
 }

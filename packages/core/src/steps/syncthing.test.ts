@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeMachine, fakeMachine } from '../../test/fake-machine.js';
-import { isMeshError, type MeshError } from '../errors.js';
+import { type FakeMachine, fakeMachine, meshFailure } from '../../test/fake-machine.js';
 import { setupServer } from './server.js';
 import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
 
@@ -11,17 +10,7 @@ afterEach(async () => {
   await machine?.remove();
 });
 
-async function failure(p: Promise<unknown>): Promise<MeshError> {
-  const e = await p.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!isMeshError(e)) throw new Error(`expected a MeshError, got ${String(e)}`);
-  expect(e.kind).toBe('badInput');
-  expect(e.message).not.toContain('\n');
-  expect(e.hint.trim()).not.toBe('');
-  return e;
-}
+const failure = (p: Promise<unknown>) => meshFailure(p, 'badInput');
 
 /** A Syncthing home that shares opt-shared from `folderPath`, as config.xml records it. */
 async function syncthingSharing(folderPath: string): Promise<void> {

@@ -3,13 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { alive as aliveAndNotZombie } from '../internal/pid.js';
 import type { ServiceManager } from './service.js';
-import {
-  alive as aliveAndNotZombie,
-  renderRunFile,
-  signalProcess,
-  supervisedServiceManager,
-} from './supervised.js';
+import { renderRunFile, signalProcess, supervisedServiceManager } from './supervised.js';
 
 let dir: string;
 let manager: ServiceManager;

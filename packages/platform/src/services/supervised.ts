@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { ServiceError } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../internal/atomic-file.js';
+import { alive } from '../internal/pid.js';
+import { acquireLock } from '../lock.js';
 import type { Runner } from '../runner.js';
 import { KEEPER_SCRIPT } from './keeper-script.js';
 import type { ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
@@ -25,23 +26,6 @@ export interface SupervisedOptions {
   runner?: Runner;
   /** The POSIX shell that runs the keepers. @default '/bin/sh' */
   shell?: string;
-}
-
-/** Running, and not a zombie that no one has reaped yet (a dead program to restart). */
-export function alive(pid: number | undefined): pid is number {
-  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    // No /proc (not Linux), or gone since: the signal test above is all there is.
-    return true;
-  }
 }
 
 /** Quotes one word for sh: single quotes, each ' written as '\''. */
@@ -75,51 +59,6 @@ export function renderRunFile(spec: ServiceSpec, defaultDir: string): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Takes the lock file `lockPath` (created exclusively, holding this process's pid); waits up to
- * `waitMs` while a live process holds it (calling `onWait` once with its pid), and takes over
- * one whose holder died or that is older than `staleMs`. Returns the release.
- */
-export async function acquireLock(
-  lockPath: string,
-  o: { waitMs?: number; staleMs?: number; onWait?: (holder: number | undefined) => void } = {},
-): Promise<() => Promise<void>> {
-  const deadline = Date.now() + (o.waitMs ?? 60_000);
-  let told = false;
-  for (;;) {
-    try {
-      const handle = await open(lockPath, 'wx', 0o600);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return () => rm(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const [holder, age] = await Promise.all([
-      readFile(lockPath, 'utf8').then(
-        (t) => Number(t.trim()),
-        () => undefined,
-      ),
-      stat(lockPath).then(
-        (st) => Date.now() - st.mtimeMs,
-        () => 0,
-      ),
-    ]);
-    if ((holder !== undefined && !alive(holder)) || age > (o.staleMs ?? 60_000)) {
-      await rm(lockPath, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new ServiceError(`another process holds ${lockPath} (pid ${holder ?? '?'})`, {
-        hint: 'wait for it to finish, or remove the file if that process is gone',
-      });
-    }
-    if (!told) o.onWait?.(holder);
-    told = true;
-    await sleep(100);
-  }
-}
 
 /**
  * Sends `signal` to `pid`. A supervisor started behind a privileged prefix (`sudo -n`) belongs
