@@ -1,4 +1,5 @@
 import { agentLogs, agentStatus, ExitCode, runAgent } from '@mesh/core';
+import { usageError } from '../boundary.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -89,6 +90,12 @@ export async function agentLogsCommand(
   a: { json: boolean; lines: number },
   out: Output,
 ): Promise<number> {
+  if (!Number.isInteger(a.lines) || a.lines < 1) {
+    throw usageError(
+      `--lines must be a whole number above 0, got ${String(a.lines)}`,
+      'e.g. mesh agent logs -n 200',
+    );
+  }
   const ctx = await context(out);
   const lines = await agentLogs(ctx, a.lines);
   for (const l of lines) out.line(l);
