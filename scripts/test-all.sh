@@ -36,11 +36,46 @@ gate "action bundle is committed and fresh" git diff --exit-code --stat -- apps/
 gate "lint" pnpm run lint
 gate "typecheck" pnpm run typecheck
 gate "package checks (publint, attw)" pnpm run check:packages
+# What `pnpm release` would publish, packed and checked; nothing is sent.
+gate "release dry run" pnpm run release:dry-run
+# Before the tests: the binaries' test runs them (and in CI fails when they are missing).
+gate "single-file binaries" pnpm --filter @mesh/cli build:binaries
 
 find . -path ./node_modules -prune -o -path '*/.vitest/report.json' -print -delete >/dev/null
 rm -f .vitest-summary
 gate "tests" pnpm run test
 gate "test summary" node scripts/test-summary.mjs
+
+# The supported Node lines beyond the machine's own (20, above): the fast suites and the built
+# CLI on each Node from scripts/node-versions.sh. Lab suites need no second run: they drive
+# the same bundle through the same daemons.
+# on_node MAJOR CMD...: runs CMD with that Node first on PATH (child `node`s too); the
+# machine's own Node when it is of that line.
+on_node() {
+  local node
+  if [[ $(node -p 'process.versions.node.split(".")[0]') == "$1" ]]; then
+    node=$(command -v node)
+  else
+    node=$(bash scripts/node-versions.sh path "$1") || return 1
+  fi
+  shift
+  PATH="$(dirname "$node"):$PATH" "$@"
+}
+# cli_runs MAJOR: the built CLI answers --version with its version and --help with its commands.
+cli_runs() {
+  local want version help
+  want=$(node -p 'require("./apps/cli/package.json").version')
+  version=$(on_node "$1" node apps/cli/bin/mesh.js --version) || return 1
+  help=$(on_node "$1" node apps/cli/bin/mesh.js --help) || return 1
+  printf 'Node %s: mesh --version = %s\n' "$(on_node "$1" node --version)" "$version"
+  [[ $version == "$want" && $help == *"mesh server"* && $help == *"mesh client"* ]]
+}
+gate "mesh --version and --help on Node 20" cli_runs 20
+for major in 22 24; do
+  gate "mesh --version and --help on Node $major" cli_runs "$major"
+  gate "fast tests on Node $major" on_node "$major" env -u MESH_REQUIRE_LAB MESH_SKIP_LAB=1 \
+    node node_modules/vitest/vitest.mjs run --exclude '**/*.lab.test.ts'
+done
 
 step "done"
 if ((${#failed[@]})); then

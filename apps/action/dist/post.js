@@ -7205,7 +7205,7 @@ var require_body = __commonJS({
           start() {
           },
           async pull(controller) {
-            const result2 = action();
+            const result2 = action2();
             const iterator = result2?.[Symbol.asyncIterator]?.();
             if (iterator == null) {
               if (result2?.length && !isErrored(stream)) {
@@ -7227,13 +7227,13 @@ var require_body = __commonJS({
             }
           },
           cancel(reason) {
-            return action()[Symbol.asyncIterator]?.().return(reason);
+            return action2()[Symbol.asyncIterator]?.().return(reason);
           },
           type: "bytes"
         });
       }
       assert2(webidl.is.ReadableStream(stream));
-      let action = null;
+      let action2 = null;
       let source = null;
       let length = null;
       let type = null;
@@ -7293,7 +7293,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             }
           }
         })();
-        action = () => parts;
+        action2 = () => parts;
         type = `multipart/form-data; boundary=${boundary}`;
       } else if (webidl.is.Blob(object2)) {
         source = object2;
@@ -7313,7 +7313,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         stream = webidl.is.ReadableStream(object2) ? object2 : ReadableStreamFrom(object2);
       }
       if (typeof source === "string" || isUint8Array2(source)) {
-        action = () => source;
+        action2 = () => source;
         length = typeof source === "string" ? Buffer.byteLength(source) : source.length;
       }
       const body = { stream, source, length };
@@ -25071,10 +25071,10 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(object2, code2, reason, validate3 = false) {
+    function closeWebSocketConnection(object2, code2, reason, validate4 = false) {
       code2 ??= null;
       reason ??= "";
-      if (validate3) validateCloseCodeAndReason(code2, reason);
+      if (validate4) validateCloseCodeAndReason(code2, reason);
       if (isClosed(object2.readyState) || isClosing(object2.readyState)) {
       } else if (!isEstablished(object2.readyState)) {
         failWebsocketConnection(object2);
@@ -34824,6 +34824,7 @@ var src_exports = {};
 __export(src_exports, {
   AGENT_SERVICE: () => AGENT_SERVICE,
   CONFLICT_KEEP_CHOICES: () => CONFLICT_KEEP_CHOICES,
+  DEFAULT_SHARED_FOLDER_WINDOWS: () => DEFAULT_SHARED_FOLDER_WINDOWS,
   DEFAULT_STIGNORE: () => DEFAULT_STIGNORE,
   ExitCode: () => ExitCode,
   HEADSCALE_CONFIG_FIX: () => HEADSCALE_CONFIG_FIX,
@@ -34833,6 +34834,7 @@ __export(src_exports, {
   MeshError: () => MeshError,
   RESOLVED_DIR: () => RESOLVED_DIR,
   SHARED_FOLDER_ID: () => SHARED_FOLDER_ID,
+  SHARED_FOLDER_SETTINGS: () => SHARED_FOLDER_SETTINGS,
   VOUCH_PORT: () => VOUCH_PORT,
   WINDOWS_NODE_PATH: () => WINDOWS_NODE_PATH,
   addDevice: () => addDevice,
@@ -34903,7 +34905,8 @@ __export(src_exports, {
   watchPeers: () => watchPeers,
   windowsAgentCommand: () => windowsAgentCommand,
   windowsHandOff: () => windowsHandOff,
-  windowsSetupScript: () => windowsSetupScript
+  windowsSetupScript: () => windowsSetupScript,
+  windowsSyncthingIntent: () => windowsSyncthingIntent
 });
 
 // ../../packages/core/src/context.ts
@@ -36598,7 +36601,7 @@ var normalizeSignal = ({
   name,
   number: defaultNumber,
   description,
-  action,
+  action: action2,
   forced = false,
   standard
 }) => {
@@ -36607,7 +36610,7 @@ var normalizeSignal = ({
   } = constants3;
   const supported = constantSignal !== void 0;
   const number4 = supported ? constantSignal : defaultNumber;
-  return { name, number: number4, description, supported, action, forced, standard };
+  return { name, number: number4, description, supported, action: action2, forced, standard };
 };
 
 // ../../node_modules/.pnpm/human-signals@8.0.1/node_modules/human-signals/build/src/main.js
@@ -36620,10 +36623,10 @@ var getSignalByName = ({
   number: number4,
   description,
   supported,
-  action,
+  action: action2,
   forced,
   standard
-}) => [name, { name, number: number4, description, supported, action, forced, standard }];
+}) => [name, { name, number: number4, description, supported, action: action2, forced, standard }];
 var signalsByName = getSignalsByName();
 var getSignalsByNumber = () => {
   const signals2 = getSignals();
@@ -36639,14 +36642,14 @@ var getSignalByNumber = (number4, signals2) => {
   if (signal === void 0) {
     return {};
   }
-  const { name, description, supported, action, forced, standard } = signal;
+  const { name, description, supported, action: action2, forced, standard } = signal;
   return {
     [number4]: {
       name,
       number: number4,
       description,
       supported,
-      action,
+      action: action2,
       forced,
       standard
     }
@@ -42176,6 +42179,131 @@ function powershellCommand(script, input2) {
     ...input2 === void 0 ? {} : { input: input2 }
   };
 }
+function powershellErrorMessage(stderr) {
+  const lines = stderr.split(/\r?\n/);
+  const at = lines.findIndex((l) => /^At (line:\d+|\S.*:\d+) char:\d+$/.test(l.trim()));
+  if (at <= 0) return stderr;
+  return lines.slice(0, at).join("\n").trim();
+}
+
+// ../../packages/platform/src/windows/syncthing.ts
+var SYNCTHING_TASK_NAME = "Mesh Syncthing";
+var SYNCTHING_TASK_DESCRIPTION = "Runs Syncthing for the Mesh shared folder at logon, with no window";
+var SYNCTHING_WINDOWS_HOME = "(Join-Path $env:LOCALAPPDATA 'Syncthing')";
+var HOME = SYNCTHING_WINDOWS_HOME;
+var CONFIG = `(Join-Path ${HOME} 'config.xml')`;
+var EXE = "(@((Get-Command 'syncthing.exe' -ErrorAction SilentlyContinue).Source; (Join-Path $env:LOCALAPPDATA 'Microsoft\\WinGet\\Links\\syncthing.exe'); (Join-Path $env:ProgramFiles 'WinGet\\Links\\syncthing.exe')) | Where-Object { $_ -and (Test-Path -LiteralPath $_) } | Select-Object -First 1)";
+var NOT_INSTALLED = "throw 'syncthing.exe not found: install it with winget install -e --id Syncthing.Syncthing'";
+var READ_CONFIG = `$c = ${CONFIG}; $x = [xml](Get-Content -LiteralPath $c -Raw -Encoding UTF8)`;
+var STOP = `Get-ScheduledTask -TaskName ${psQuote(SYNCTHING_TASK_NAME)} -ErrorAction SilentlyContinue | Stop-ScheduledTask; $h = ${HOME}; Get-CimInstance Win32_Process -Filter 'Name = ''syncthing.exe''' | Where-Object { $_.CommandLine -and $_.CommandLine.Contains($h) } | ForEach-Object { Stop-Process -Id $_.ProcessId -Force -ErrorAction SilentlyContinue }`;
+var SAVE_CONFIG = "Copy-Item -LiteralPath $c -Destination ($c + '.mesh-bak') -Force; $ws = New-Object System.Xml.XmlWriterSettings; $ws.Indent = $true; $ws.OmitXmlDeclaration = $true; $ws.Encoding = New-Object System.Text.UTF8Encoding $false; $tmp = $c + '.mesh-tmp'; $xw = [System.Xml.XmlWriter]::Create($tmp, $ws); try { $x.Save($xw) } finally { $xw.Close() }; Move-Item -LiteralPath $tmp -Destination $c -Force";
+function table(entries) {
+  return `[ordered]@{ ${[...entries].map(([k, v]) => `${psQuote(k)} = ${psQuote(v)}`).join("; ")} }`;
+}
+function validate(intent) {
+  const folder = { ...intent.folder, path: intent.folder.path.replace(/\//g, "\\") };
+  if (!/^[A-Za-z]:\\/.test(folder.path) || /["<>|?*\p{Cc}]/u.test(folder.path.slice(2))) {
+    throw new PlatformConfigError(
+      "MESH_SHARED_FOLDER_WINDOWS",
+      `not an absolute Windows folder path: ${JSON.stringify(intent.folder.path)}`,
+      { hint: "give a drive path such as C:\\shared" }
+    );
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(folder.id)) {
+    throw new PlatformConfigError("folder.id", `not a folder ID: ${JSON.stringify(folder.id)}`);
+  }
+  const names = [...Object.keys(intent.options), ...Object.keys(folder.attributes)];
+  for (const name of [...names, folder.versioning.type, ...Object.keys(folder.versioning.params)]) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) {
+      throw new PlatformConfigError("syncthing", `not a Syncthing setting name: ${name}`);
+    }
+  }
+  return folder;
+}
+function action(id3, description, test, apply) {
+  return {
+    id: id3,
+    description,
+    check: powershellCommand(`if (${test}) { exit 0 } else { exit 1 }`),
+    apply: [powershellCommand(apply)],
+    script: { test, apply }
+  };
+}
+function configAction(intent, gui, listen3) {
+  const wanted = table([
+    ["/configuration/gui/address", gui],
+    ...Object.entries(intent.options).map(([k, v]) => [`/configuration/options/${k}`, v])
+  ]);
+  const servers = "'/configuration/options/globalAnnounceServer|/configuration/options/stunServer'";
+  const stale = "'/configuration/options/listenAddress|/configuration/options/globalAnnounceServer|/configuration/options/stunServer'";
+  const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n -or $n.InnerText -cne $w[$k]) { return $false } }; $l = @($x.SelectNodes('/configuration/options/listenAddress') | ForEach-Object { $_.InnerText }); ($l -join ' ') -ceq ${psQuote(listen3)} -and $x.SelectNodes(${servers}).Count -eq 0 })`;
+  const apply = `${STOP}; if (-not (Test-Path -LiteralPath ${CONFIG})) { $exe = ${EXE}; if (-not $exe) { ${NOT_INSTALLED} }; $h = ${HOME}; New-Item -ItemType Directory -Force -Path $h | Out-Null; & $exe generate ('--home=' + $h) --no-default-folder --skip-port-probing | Out-Null; if ($LASTEXITCODE -ne 0) { throw ('syncthing generate failed: ' + $LASTEXITCODE) } }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n) { $i = $k.LastIndexOf('/'); $n = $x.SelectSingleNode($k.Substring(0, $i)).AppendChild($x.CreateElement($k.Substring($i + 1))) }; $n.InnerText = $w[$k] }; $o = $x.SelectSingleNode('/configuration/options'); foreach ($n in @($x.SelectNodes(${stale}))) { [void]$o.RemoveChild($n) }; $n = $x.CreateElement('listenAddress'); $n.InnerText = ${psQuote(listen3)}; [void]$o.PrependChild($n); ${SAVE_CONFIG}`;
+  const options = Object.entries(intent.options).map(([k, v]) => `${k}=${v}`).join(" ");
+  return action(
+    "syncthing:config",
+    `Syncthing config.xml: GUI ${gui}, listen ${listen3}, ${options}`,
+    test,
+    apply
+  );
+}
+function stignoreAction(folder, text) {
+  const file2 = `${folder.path.replace(/\\+$/, "")}\\.stignore`;
+  const lines = `@(${text.replace(/\n$/, "").split("\n").map(psQuote).join(", ")})`;
+  const test = `(Test-Path -LiteralPath ${psQuote(file2)})`;
+  const apply = `[void][IO.Directory]::CreateDirectory(${psQuote(folder.path)}); [IO.File]::WriteAllText(${psQuote(file2)}, ((${lines} -join [char]10) + [char]10), (New-Object System.Text.UTF8Encoding $false))`;
+  return action(`file:${file2}`, `${file2} (only when missing)`, test, apply);
+}
+function folderAction(folder) {
+  const xpath = psQuote(`/configuration/folder[@id='${folder.id}']`);
+  const attributes = table(Object.entries({ label: folder.label, ...folder.attributes }));
+  const path28 = psQuote(folder.path);
+  const type = psQuote(folder.versioning.type);
+  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path28}.TrimEnd('\\')`;
+  const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if (-not $f -or -not (${samePath2})) { return $false }; $w = ${attributes}; foreach ($k in $w.Keys) { if ($f.GetAttribute($k) -cne $w[$k]) { return $false } }; $v = $f.SelectSingleNode('versioning'); [bool]$v -and $v.GetAttribute('type') -ceq ${type} })`;
+  const params = Object.entries(folder.versioning.params).map(
+    ([k, v]) => `$p = $x.CreateElement('param'); $p.SetAttribute('key', ${psQuote(k)}); $p.SetAttribute('val', ${psQuote(v)}); [void]$v.AppendChild($p)`
+  ).join("; ");
+  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path28} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path28}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path28}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
+  const settings = Object.entries(folder.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
+  return action(
+    `syncthing:folder:${folder.id}`,
+    `Syncthing folder ${folder.id} (${folder.label}) at ${folder.path}: ${settings}, ${folder.versioning.type} versioning`,
+    test,
+    apply
+  );
+}
+function taskAction(intent, gui) {
+  const user = intent.user === void 0 ? "$env:USERNAME" : psQuote(intent.user);
+  const task = psQuote(SYNCTHING_TASK_NAME);
+  const argument = `('serve --home=' + [char]34 + ${HOME} + [char]34 + ${psQuote(` --no-browser --no-upgrade --gui-address=${gui}`)})`;
+  const test = `(& { $exe = ${EXE}; $sa = ${argument}; @(Get-ScheduledTask -TaskName ${task} -ErrorAction SilentlyContinue | Where-Object { $_.Principal.LogonType -eq 'S4U' -and @($_.Actions | Where-Object { $_.Execute -eq $exe -and $_.Arguments -eq $sa }).Count -gt 0 }).Count -gt 0 })`;
+  const apply = `if ([Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) { throw 'the Mesh Syncthing task must be configured from a user session' }; $exe = ${EXE}; if (-not $exe) { ${NOT_INSTALLED} }; $a = New-ScheduledTaskAction -Execute $exe -Argument ${argument}; $t = New-ScheduledTaskTrigger -AtLogOn -User ${user}; $s = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1); $p = New-ScheduledTaskPrincipal -UserId ${user} -LogonType S4U; Register-ScheduledTask -TaskName ${task} -Action $a -Trigger $t -Settings $s -Principal $p -Description ${psQuote(SYNCTHING_TASK_DESCRIPTION)} -Force | Out-Null`;
+  return action(
+    `task:${SYNCTHING_TASK_NAME}`,
+    `scheduled task ${SYNCTHING_TASK_NAME} (syncthing.exe serve, GUI ${gui}, at logon, no window)`,
+    test,
+    apply
+  );
+}
+function runningAction(guiPort) {
+  const answers = `(& { $tc = New-Object System.Net.Sockets.TcpClient; try { $tc.Connect('127.0.0.1', ${guiPort}); $true } catch { $false } finally { $tc.Close() } })`;
+  const apply = `Start-ScheduledTask -TaskName ${psQuote(SYNCTHING_TASK_NAME)}; $until = (Get-Date).AddSeconds(45); while (-not ${answers} -and (Get-Date) -lt $until) { Start-Sleep -Milliseconds 500 }`;
+  return action("syncthing:running", `Syncthing answering on 127.0.0.1:${guiPort}`, answers, apply);
+}
+function syncthingWindowsActions(intent) {
+  const folder = validate(intent);
+  const plan = portPlan("windows");
+  const guiPort = intent.guiPort ?? plan.syncthingGui;
+  const gui = `127.0.0.1:${guiPort}`;
+  const listen3 = `tcp://0.0.0.0:${intent.syncPort ?? plan.syncthingSync}`;
+  return [
+    configAction(intent, gui, listen3),
+    ...folder.stignore === void 0 ? [] : [stignoreAction(folder, folder.stignore)],
+    folderAction(folder),
+    taskAction(intent, gui),
+    runningAction(guiPort)
+  ];
+}
 
 // ../../packages/platform/src/windows/actions.ts
 function defaultFirewallRules() {
@@ -42347,9 +42475,9 @@ function registryValueAction(key, name, value) {
 function tailscaledEnvAction(vars) {
   const p = psQuote(TAILSCALED_ENV_FILE);
   const entries = Object.entries(vars).sort(([a2], [b]) => a2.localeCompare(b));
-  const table = `@{ ${entries.map(([k, v]) => `${psQuote(k)} = ${psQuote(v)}`).join("; ")} }`;
-  const test = `(& { $w = ${table}; $have = @(Get-Content -LiteralPath ${p} -ErrorAction SilentlyContinue); @($w.Keys | Where-Object { $have -notcontains ($_ + '=' + $w[$_]) }).Count -eq 0 })`;
-  const apply = `$w = ${table}; $p = ${p}; New-Item -ItemType Directory -Force -Path (Split-Path -Parent $p) | Out-Null; $old = @(Get-Content -LiteralPath $p -ErrorAction SilentlyContinue); $seen = @{}; $new = @(foreach ($l in $old) { $k = ($l -split '=', 2)[0].Trim(); if ($w.ContainsKey($k)) { if (-not $seen[$k]) { $k + '=' + $w[$k]; $seen[$k] = $true } } else { $l } }); foreach ($k in $w.Keys) { if (-not $seen[$k]) { $new += ($k + '=' + $w[$k]) } }; if (Test-Path -LiteralPath $p) { Copy-Item -LiteralPath $p -Destination ($p + '.mesh-bak') -Force }; Set-Content -LiteralPath ($p + '.mesh-tmp') -Value $new -Encoding ASCII; Move-Item -LiteralPath ($p + '.mesh-tmp') -Destination $p -Force; if (Get-Service -Name 'Tailscale' -ErrorAction SilentlyContinue) { Restart-Service -Name 'Tailscale' }`;
+  const table2 = `@{ ${entries.map(([k, v]) => `${psQuote(k)} = ${psQuote(v)}`).join("; ")} }`;
+  const test = `(& { $w = ${table2}; $have = @(Get-Content -LiteralPath ${p} -ErrorAction SilentlyContinue); @($w.Keys | Where-Object { $have -notcontains ($_ + '=' + $w[$_]) }).Count -eq 0 })`;
+  const apply = `$w = ${table2}; $p = ${p}; New-Item -ItemType Directory -Force -Path (Split-Path -Parent $p) | Out-Null; $old = @(Get-Content -LiteralPath $p -ErrorAction SilentlyContinue); $seen = @{}; $new = @(foreach ($l in $old) { $k = ($l -split '=', 2)[0].Trim(); if ($w.ContainsKey($k)) { if (-not $seen[$k]) { $k + '=' + $w[$k]; $seen[$k] = $true } } else { $l } }); foreach ($k in $w.Keys) { if (-not $seen[$k]) { $new += ($k + '=' + $w[$k]) } }; if (Test-Path -LiteralPath $p) { Copy-Item -LiteralPath $p -Destination ($p + '.mesh-bak') -Force }; Set-Content -LiteralPath ($p + '.mesh-tmp') -Value $new -Encoding ASCII; Move-Item -LiteralPath ($p + '.mesh-tmp') -Destination $p -Force; if (Get-Service -Name 'Tailscale' -ErrorAction SilentlyContinue) { Restart-Service -Name 'Tailscale' }`;
   return {
     id: "file:tailscaled-env.txt",
     description: `${TAILSCALED_ENV_FILE}: ${entries.map(([k, v]) => `${k}=${v}`).join(" ")}`,
@@ -42373,6 +42501,7 @@ function windowsActions(intent) {
   return [
     ...(intent.install ?? []).map(wingetPackageAction),
     ...rules.map(firewallRuleAction),
+    ...intent.syncthing ? syncthingWindowsActions(intent.syncthing) : [],
     ...intent.wslAutoStart ? [wslAutoStartAction(intent.wslAutoStart)] : [],
     ...intent.agent ? [meshAgentTaskAction(intent.agent)] : [],
     ...intent.tailscale ? tailscaleWindowsActions(intent.tailscale) : []
@@ -42733,7 +42862,7 @@ __export(external_exports, {
   uuidv4: () => uuidv4,
   uuidv6: () => uuidv6,
   uuidv7: () => uuidv7,
-  validate: () => validate,
+  validate: () => validate2,
   validateAsync: () => validateAsync,
   void: () => _void2,
   withParser: () => withParser,
@@ -43051,7 +43180,7 @@ __export(core_exports2, {
   urlHostnameOk: () => urlHostnameOk,
   urlProtocolOk: () => urlProtocolOk,
   util: () => util_exports,
-  validate: () => validate,
+  validate: () => validate2,
   validateAsync: () => validateAsync,
   validateURL: () => validateURL,
   version: () => version,
@@ -43800,9 +43929,9 @@ var Class = class {
   constructor(..._args) {
   }
 };
-function members(proto2, table) {
-  for (const key in table) {
-    const desc = Object.getOwnPropertyDescriptor(table, key);
+function members(proto2, table2) {
+  for (const key in table2) {
+    const desc = Object.getOwnPropertyDescriptor(table2, key);
     if (desc.get)
       Object.defineProperty(proto2, key, { ...desc, enumerable: false });
     else
@@ -43817,10 +43946,10 @@ function hide(inst, key, value) {
   return own(inst, key, value, false);
 }
 // @__NO_SIDE_EFFECTS__
-function derived(computes, table) {
+function derived(computes, table2) {
   for (const key in computes) {
     const compute = computes[key];
-    Object.defineProperty(table, key, {
+    Object.defineProperty(table2, key, {
       configurable: true,
       enumerable: true,
       get() {
@@ -43831,7 +43960,7 @@ function derived(computes, table) {
       }
     });
   }
-  return table;
+  return table2;
 }
 function defineBound(proto2, key, fn) {
   Object.defineProperty(proto2, key, {
@@ -44303,7 +44432,7 @@ var _safeParseAsync = (_Err) => async (schema2, value, _ctx) => {
 var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
 var COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
 var COMPILE_FALLBACK = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
-var validate = ((schema2, value, _ctx) => {
+var validate2 = ((schema2, value, _ctx) => {
   const validator = schema2._zod.bag.validator;
   if (validator !== void 0) {
     if (validator(value) !== COMPILE_INVALID)
@@ -59867,7 +59996,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     util_exports.own(this, "spa", value);
   },
   validate(data, params) {
-    return validate(this, data, params);
+    return validate2(this, data, params);
   },
   validateAsync(data, params) {
     return validateAsync(this, data, params);
@@ -63066,9 +63195,9 @@ async function applyWindowsActions(actions, options = {}) {
   const runner = options.runner ?? createRunner();
   const timeout = options.timeout ?? 3e5;
   const results = [];
-  for (const action of actions) {
-    const base = { id: action.id, description: action.description };
-    if ((await run(runner, action.check, timeout)).exitCode === 0) {
+  for (const action2 of actions) {
+    const base = { id: action2.id, description: action2.description };
+    if ((await run(runner, action2.check, timeout)).exitCode === 0) {
       results.push({ ...base, status: "ok" });
       continue;
     }
@@ -63076,25 +63205,25 @@ async function applyWindowsActions(actions, options = {}) {
       results.push({ ...base, status: "would-change" });
       continue;
     }
-    for (const command of action.apply) {
+    for (const command of action2.apply) {
       const r = await run(runner, command, timeout);
       if (r.exitCode !== 0) {
         throw new CommandFailedError(
-          `${action.id}: ${command.file}`,
+          `${action2.id}: ${command.file}`,
           r.exitCode,
-          r.stderr || r.stdout,
+          powershellErrorMessage(r.stderr || r.stdout),
           {
             hint: "run it from an elevated (Administrator) session"
           }
         );
       }
     }
-    const after = await run(runner, action.check, timeout);
+    const after = await run(runner, action2.check, timeout);
     if (after.exitCode !== 0) {
       throw new CommandFailedError(
-        `${action.id}: check after change`,
+        `${action2.id}: check after change`,
         after.exitCode,
-        after.stderr,
+        powershellErrorMessage(after.stderr),
         {
           hint: "the change did not take effect; inspect it by hand"
         }
@@ -63324,9 +63453,9 @@ async function ensureSshdPort(options = {}) {
   const before = await readIfExists(file2) ?? "";
   const content = setSshdPort(before, port);
   const sshdBinary = options.sshdBinary ?? "/usr/sbin/sshd";
-  let validate3 = options.validate ?? "auto";
-  if (validate3 === "auto") {
-    validate3 = await access4(sshdBinary).then(
+  let validate4 = options.validate ?? "auto";
+  if (validate4 === "auto") {
+    validate4 = await access4(sshdBinary).then(
       () => true,
       () => false
     );
@@ -63336,7 +63465,7 @@ async function ensureSshdPort(options = {}) {
     mode: 420,
     backup: options.backup ?? "mesh-bak",
     dryRun: options.dryRun ?? false,
-    ...validate3 ? {
+    ...validate4 ? {
       validate: async (candidate) => {
         validated = await checkSshdConfig(candidate, {
           sshdBinary,
@@ -63347,7 +63476,7 @@ async function ensureSshdPort(options = {}) {
   });
   const after = await readSshdPorts({ ...options, path: options.path ?? SSHD_CONFIG_PATH });
   const warnings = [];
-  if (validate3 && result2.changed && !validated && !options.dryRun) {
+  if (validate4 && result2.changed && !validated && !options.dryRun) {
     warnings.push("sshd -t could not check the file (no /run/sshd yet); run it after sshd starts");
   }
   for (const p of after.includedPorts) {
@@ -63646,6 +63775,40 @@ function defaultHint(kind) {
 import { existsSync } from "fs";
 import { homedir } from "os";
 import path14 from "path";
+
+// ../../packages/core/src/steps/constants.ts
+var SHARED_FOLDER_ID = "opt-shared";
+var SHARED_FOLDER_LABEL = "Shared Workspace";
+var SHARED_FOLDER_SETTINGS = {
+  type: "sendreceive",
+  fsWatcherEnabled: true,
+  fsWatcherDelayS: 1,
+  versioning: { type: "simple", params: { keep: "5" } }
+};
+var DEFAULT_SHARED_FOLDER_WINDOWS = "C:\\shared";
+var MESH_USER = "mesh";
+var DEFAULT_STIGNORE = `// Git lock files
+.git/index.lock
+.git/*.lock
+// Editor temp files
+*.swp
+*.swo
+*~
+.*.swp
+// Python cache
+__pycache__
+*.pyc
+.pytest_cache
+// Node modules (if any)
+node_modules
+// OS files
+.DS_Store
+Thumbs.db
+// Versions mesh conflicts resolve set aside (they stay on this machine)
+.mesh-resolved
+`;
+
+// ../../packages/core/src/paths.ts
 function underRoot(root, machinePath) {
   if (root === "/" || root === "") return machinePath;
   return path14.join(root, machinePath);
@@ -63685,11 +63848,20 @@ function resolveMeshPaths(options = {}) {
       stateDir: underRoot(root, "/var/lib/tailscale"),
       socketPath: nonEmpty(env["MESH_TAILSCALE_SOCKET"]) ?? underRoot(root, "/var/run/tailscale/tailscaled.sock")
     },
-    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? syncthingHomeFor(home, xdgState),
-    sharedFolder: nonEmpty(env["MESH_SHARED_FOLDER_LINUX"]) ?? underRoot(root, "/opt/shared"),
+    ...(options.platform ?? process.platform) === "win32" ? windowsSyncthingPaths(env, home) : {
+      syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? syncthingHomeFor(home, xdgState),
+      sharedFolder: nonEmpty(env["MESH_SHARED_FOLDER_LINUX"]) ?? underRoot(root, "/opt/shared")
+    },
     binaries
   };
   return { ...resolved, ...options.overrides };
+}
+function windowsSyncthingPaths(env, home) {
+  const localAppData = nonEmpty(env["LOCALAPPDATA"]) ?? path14.win32.join(home, "AppData", "Local");
+  return {
+    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? path14.win32.join(localAppData, "Syncthing"),
+    sharedFolder: nonEmpty(env["MESH_SHARED_FOLDER_WINDOWS"]) ?? DEFAULT_SHARED_FOLDER_WINDOWS
+  };
 }
 function syncthingHomeFor(home, xdgState) {
   const state = path14.join(xdgState, "syncthing");
@@ -66027,7 +66199,9 @@ async function findConflicts(root, options = {}) {
     }
   };
   await walk(root);
-  return found.sort((a2, b) => a2.relativePath.localeCompare(b.relativePath));
+  return found.sort(
+    (a2, b) => a2.relativePath < b.relativePath ? -1 : a2.relativePath > b.relativePath ? 1 : 0
+  );
 }
 
 // ../../packages/syncthing-client/src/device-id.ts
@@ -66189,7 +66363,7 @@ var defaultOptions = {
   //A tag can have attributes without any value
   unpairedTags: []
 };
-function validate2(xmlData, options) {
+function validate3(xmlData, options) {
   options = Object.assign({}, defaultOptions, options);
   const tags = [];
   let tagFound = false;
@@ -66717,9 +66891,9 @@ var EntityDecoder = class {
    */
   _applyRegistrationHook(hook, name, value, context) {
     if (!hook) return true;
-    const action = hook(name, value);
-    if (action === ENTITY_ACTION.BLOCK) return false;
-    if (action === ENTITY_ACTION.THROW) {
+    const action2 = hook(name, value);
+    if (action2 === ENTITY_ACTION.BLOCK) return false;
+    if (action2 === ENTITY_ACTION.THROW) {
       throw new Error(
         `[EntityDecoder] Registration of ${context} entity "&${name};" was rejected by hook`
       );
@@ -66978,8 +67152,8 @@ var EntityDecoder = class {
    *   - undefined                 → 'leave' (caller must skip past '&' only)
    *   - throws Error              → 'throw'
    */
-  _applyNCRAction(action, token, cp) {
-    switch (action) {
+  _applyNCRAction(action2, token, cp) {
+    switch (action2) {
       case NCR_LEVEL.allow:
         return String.fromCodePoint(cp);
       case NCR_LEVEL.remove:
@@ -70283,7 +70457,7 @@ var XMLParser = class {
     }
     if (validationOption) {
       if (validationOption === true) validationOption = {};
-      const result2 = validate2(xmlData, validationOption);
+      const result2 = validate3(xmlData, validationOption);
       if (result2 !== true) {
         throw Error(`${result2.err.msg}:${result2.err.line}:${result2.err.col}`);
       }
@@ -71451,12 +71625,15 @@ function toNodeInfo(p) {
     raw: p
   };
 }
+function byCodeUnits(a2, b) {
+  return a2 < b ? -1 : a2 > b ? 1 : 0;
+}
 function toTailnetStatus(s) {
   return {
     backendState: s.BackendState,
     ips: [...s.TailscaleIPs ?? []],
     self: s.Self ? toNodeInfo(s.Self) : null,
-    peers: Object.values(s.Peer ?? {}).map(toNodeInfo).sort((a2, b) => a2.hostname.localeCompare(b.hostname)),
+    peers: Object.values(s.Peer ?? {}).map(toNodeInfo).sort((a2, b) => byCodeUnits(a2.hostname, b.hostname)),
     health: [...s.Health ?? []],
     magicDnsSuffix: s.MagicDNSSuffix ?? "",
     version: s.Version ?? "",
@@ -71782,33 +71959,6 @@ async function writeTrusted(ctx, devices) {
 import { access as access5, mkdir as mkdir2, readFile as readFile6, stat as stat4, writeFile as writeFile2 } from "fs/promises";
 import path19 from "path";
 import { setTimeout as sleep6 } from "timers/promises";
-
-// ../../packages/core/src/steps/constants.ts
-var SHARED_FOLDER_ID = "opt-shared";
-var SHARED_FOLDER_LABEL = "Shared Workspace";
-var MESH_USER = "mesh";
-var DEFAULT_STIGNORE = `// Git lock files
-.git/index.lock
-.git/*.lock
-// Editor temp files
-*.swp
-*.swo
-*~
-.*.swp
-// Python cache
-__pycache__
-*.pyc
-.pytest_cache
-// Node modules (if any)
-node_modules
-// OS files
-.DS_Store
-Thumbs.db
-// Versions mesh conflicts resolve set aside (they stay on this machine)
-.mesh-resolved
-`;
-
-// ../../packages/core/src/steps/syncthing.ts
 function syncthingBinary(ctx) {
   return ctx.paths.binaries.syncthing ?? "syncthing";
 }
@@ -72066,12 +72216,11 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
   }
+  const { versioning, ...shared } = SHARED_FOLDER_SETTINGS;
   const settings = {
     label: folderId === SHARED_FOLDER_ID ? SHARED_FOLDER_LABEL : folderId,
-    type: "sendreceive",
-    fsWatcherEnabled: true,
-    fsWatcherDelayS: 1,
-    versioning: { type: "simple", params: { keep: "5" } }
+    ...shared,
+    versioning: { type: versioning.type, params: { ...versioning.params } }
   };
   if (!folder) {
     await c3.config.folders.add({ id: folderId, path: folderPath, ...settings });
@@ -72080,10 +72229,12 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   } else {
     const patch2 = {};
     if (folder.label !== settings.label) patch2.label = settings.label;
-    if (folder.type !== "sendreceive") patch2.type = "sendreceive";
-    if (folder.fsWatcherEnabled !== true) patch2.fsWatcherEnabled = true;
-    if (folder.fsWatcherDelayS !== 1) patch2.fsWatcherDelayS = 1;
-    if (folder.versioning?.type !== "simple")
+    if (folder.type !== shared.type) patch2.type = shared.type;
+    if (folder.fsWatcherEnabled !== shared.fsWatcherEnabled)
+      patch2.fsWatcherEnabled = shared.fsWatcherEnabled;
+    if (folder.fsWatcherDelayS !== shared.fsWatcherDelayS)
+      patch2.fsWatcherDelayS = shared.fsWatcherDelayS;
+    if (folder.versioning?.type !== versioning.type)
       patch2.versioning = settings.versioning;
     if (Object.keys(patch2).length > 0) {
       await c3.config.folders.update(folderId, patch2);
@@ -73869,19 +74020,19 @@ var FSWatcher = class extends EventEmitter2 {
     if (!this._throttled.has(actionType)) {
       this._throttled.set(actionType, /* @__PURE__ */ new Map());
     }
-    const action = this._throttled.get(actionType);
-    if (!action)
+    const action2 = this._throttled.get(actionType);
+    if (!action2)
       throw new Error("invalid throttle");
-    const actionPath = action.get(path28);
+    const actionPath = action2.get(path28);
     if (actionPath) {
       actionPath.count++;
       return false;
     }
     let timeoutObject;
     const clear = () => {
-      const item2 = action.get(path28);
+      const item2 = action2.get(path28);
       const count2 = item2 ? item2.count : 0;
-      action.delete(path28);
+      action2.delete(path28);
       clearTimeout(timeoutObject);
       if (item2)
         clearTimeout(item2.timeoutObject);
@@ -73889,7 +74040,7 @@ var FSWatcher = class extends EventEmitter2 {
     };
     timeoutObject = setTimeout(clear, timeout);
     const thr = { timeoutObject, clear, count: 0 };
-    action.set(path28, thr);
+    action2.set(path28, thr);
     return thr;
   }
   _incrReadyCount() {
@@ -74754,9 +74905,9 @@ var RestTransport = class {
       signal: ctx.signal
     });
     const where = { method: ep.method, url: url2.href, status: answer2.status };
-    if (answer2.status === 401) {
+    if (answer2.status === 401 || answer2.status === 500 && answer2.text.trim() === "Unauthorized") {
       throw new HeadscaleAuthError(
-        `${ep.method} ${url2.pathname}: 401 Unauthorized (invalid or expired API key)`,
+        `${ep.method} ${url2.pathname}: ${answer2.status} Unauthorized (invalid or expired API key)`,
         {
           ...where,
           hint: "check the API key; list keys with `headscale apikeys list` and create a new one if it expired"
@@ -76229,16 +76380,16 @@ function planPeering(input2) {
     plan.trusted.push(v);
   }
   for (const v of vouchedById.values()) {
-    const action = {
+    const action2 = {
       deviceId: v.deviceId,
       name: v.hostname,
       address: `tcp://${v.ip}:${v.port}`,
       introducer: false
     };
     const have = configured.get(v.deviceId);
-    if (!have) plan.add.push(action);
-    else if (!have.addresses.includes(action.address) || have.addresses.length !== 1 || have.introducer) {
-      plan.update.push(action);
+    if (!have) plan.add.push(action2);
+    else if (!have.addresses.includes(action2.address) || have.addresses.length !== 1 || have.introducer) {
+      plan.update.push(action2);
     }
     if (!input2.folderDevices.includes(v.deviceId)) plan.share.push(v.deviceId);
   }
@@ -76705,8 +76856,13 @@ async function ensureAgent(ctx, exec) {
     throw toMeshError(error62, "starting the mesh agent");
   }
 }
+var LEAN_MALLOC = {
+  MALLOC_ARENA_MAX: "1",
+  MALLOC_TRIM_THRESHOLD_: "131072",
+  MALLOC_MMAP_THRESHOLD_: "131072"
+};
 function agentEnv(ctx) {
-  const env = { HOME: ctx.paths.home };
+  const env = { HOME: ctx.paths.home, ...LEAN_MALLOC };
   for (const [k, v] of Object.entries(ctx.env)) {
     const wanted = k.startsWith("MESH_") && k !== "MESH_AUTH_KEY" || k.startsWith("XDG_") || k === "WSL_DISTRO_NAME";
     if (wanted && v) env[k] = v;
@@ -76848,6 +77004,24 @@ function clientSetupPlan(platform2, role, o2) {
 // ../../packages/core/src/steps/machine.ts
 import { access as access6 } from "fs/promises";
 import path23 from "path";
+
+// ../../packages/core/src/steps/windows-syncthing.ts
+function windowsSyncthingIntent(folderPath = DEFAULT_SHARED_FOLDER_WINDOWS) {
+  const { versioning, ...shared } = SHARED_FOLDER_SETTINGS;
+  return {
+    options: PRIVATE_SYNCTHING_OPTIONS,
+    folder: {
+      id: SHARED_FOLDER_ID,
+      label: SHARED_FOLDER_LABEL,
+      path: folderPath,
+      attributes: Object.fromEntries(Object.entries(shared).map(([k, v]) => [k, String(v)])),
+      versioning: { type: versioning.type, params: versioning.params },
+      stignore: DEFAULT_STIGNORE
+    }
+  };
+}
+
+// ../../packages/core/src/steps/machine.ts
 function rootOption(ctx) {
   return ctx.paths.root === "/" ? {} : { root: ctx.paths.root };
 }
@@ -77051,6 +77225,7 @@ function meshWindowsIntent(o2) {
   return {
     ...o2.install ? { install: [WINGET_IDS.tailscale, WINGET_IDS.syncthing] } : {},
     firewall: true,
+    ...o2.syncthing ? { syncthing: windowsSyncthingIntent(o2.sharedFolder) } : {},
     ...o2.distro ? { wslAutoStart: { distro: o2.distro } } : {},
     ...o2.agent ? { agent: o2.agent } : {},
     tailscale: {
@@ -77061,7 +77236,9 @@ function meshWindowsIntent(o2) {
   };
 }
 function windowsSetupScript(o2) {
-  return renderWindowsScript(meshWindowsIntent({ install: true, authKeyStep: true, ...o2 }));
+  return renderWindowsScript(
+    meshWindowsIntent({ install: true, syncthing: true, authKeyStep: true, ...o2 })
+  );
 }
 var WINDOWS_NODE_PATH = "C:\\Program Files\\nodejs\\node.exe";
 function windowsAgentCommand(mesh, node2) {
@@ -77105,6 +77282,9 @@ function windowsAgentCommand(mesh, node2) {
 }
 function windowsStepOf(actionId) {
   if (actionId.startsWith("firewall:")) return "windows-firewall";
+  if (actionId.startsWith("syncthing:") || actionId === `task:${SYNCTHING_TASK_NAME}`) {
+    return "syncthing";
+  }
   if (actionId.startsWith("task:")) return "windows-wsl-autostart";
   return "windows-tailscale";
 }
@@ -77139,7 +77319,7 @@ async function ensureWindowsSteps(ctx, serverUrl2, o2 = {}) {
   return [...byStep.values()];
 }
 function windowsHandOff(ctx) {
-  const todo = "Windows side (firewall rules, Start WSL2 task, Tailscale): review `mesh windows script --out setup-mesh.ps1` and run it from an elevated PowerShell" + (ctx.platform.wsl?.interop ? ", or run `mesh windows script --elevate` (UAC prompt)" : "");
+  const todo = "Windows side (Syncthing and the shared folder, firewall rules, Start WSL2 task, Tailscale): review `mesh windows script --out setup-mesh.ps1` and run it from an elevated PowerShell" + (ctx.platform.wsl?.interop ? ", or run `mesh windows script --elevate` (UAC prompt)" : "");
   ctx.reporter.warn(`Manual step: ${todo}`);
   return { id: "windows-script", status: "manual", changes: [], manual: [todo] };
 }
@@ -78346,9 +78526,9 @@ async function resolveNode(hs, ref) {
     { kind: "badInput", hint: "see mesh server nodes list; use the node ID" }
   );
 }
-async function changeNode(ctx, action, ref, newName) {
+async function changeNode(ctx, action2, ref, newName) {
   requireServerRole(ctx);
-  if (action === "rename" && (!newName || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(newName))) {
+  if (action2 === "rename" && (!newName || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(newName))) {
     throw new MeshError(`invalid node name ${JSON.stringify(newName ?? "")}`, {
       kind: "badInput",
       hint: "lower-case letters, digits and -, at most 63 characters"
@@ -78358,23 +78538,23 @@ async function changeNode(ctx, action, ref, newName) {
   try {
     const node2 = await resolveNode(hs, ref);
     const before = summarizeNode(node2);
-    if (action === "rename") {
-      if (node2.givenName === newName) return { action, changed: false, node: before };
+    if (action2 === "rename") {
+      if (node2.givenName === newName) return { action: action2, changed: false, node: before };
       return {
-        action,
+        action: action2,
         changed: true,
         node: summarizeNode(await hs.nodes.rename(node2.id, newName))
       };
     }
-    if (action === "expire") {
+    if (action2 === "expire") {
       if (node2.expiry && node2.expiry.getTime() <= Date.now())
-        return { action, changed: false, node: before };
-      return { action, changed: true, node: summarizeNode(await hs.nodes.expire(node2.id)) };
+        return { action: action2, changed: false, node: before };
+      return { action: action2, changed: true, node: summarizeNode(await hs.nodes.expire(node2.id)) };
     }
     await hs.nodes.delete(node2.id);
-    return { action, changed: true, node: before };
+    return { action: action2, changed: true, node: before };
   } catch (error62) {
-    throw toMeshError(error62, `${action} node ${ref}`);
+    throw toMeshError(error62, `${action2} node ${ref}`);
   }
 }
 async function serverStatus(ctx) {

@@ -58,7 +58,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
     })
     .command(
       'windows',
-      'The Windows side of this mesh (firewall, Start WSL2 task, Tailscale)',
+      'The Windows side of this mesh (Syncthing, firewall, logon tasks, Tailscale)',
       (y) => {
         enter('windows');
         return windowsCommands(y, out);
@@ -469,7 +469,7 @@ function windowsCommands(y: Argv<GlobalArgs>, out: Output): Argv {
   return y
     .command(
       'script',
-      'Print the reviewable, idempotent PowerShell script for Windows (never holds a key)',
+      'Print the reviewable, idempotent PowerShell script for Windows: installs, firewall, Syncthing and the shared folder (MESH_SHARED_FOLDER_WINDOWS), logon tasks, Tailscale (never holds a key)',
       (c) =>
         c
           .option('out', {

@@ -56,7 +56,13 @@ export {
   type ResolveConflictsResult,
   resolveConflicts,
 } from './steps/conflicts.js';
-export { DEFAULT_STIGNORE, MESH_USER, SHARED_FOLDER_ID } from './steps/constants.js';
+export {
+  DEFAULT_SHARED_FOLDER_WINDOWS,
+  DEFAULT_STIGNORE,
+  MESH_USER,
+  SHARED_FOLDER_ID,
+  SHARED_FOLDER_SETTINGS,
+} from './steps/constants.js';
 export { type DoctorFix, type DoctorReport, doctor } from './steps/doctor.js';
 export {
   type CreateJoinKeyOptions,
@@ -153,6 +159,7 @@ export type { JoinTailnetOptions } from './steps/tailscale.js';
 export { checkTailscaleVersion } from './steps/versions.js';
 export { resolvePeerHost, type WaitForPeersOptions, waitForPeers } from './steps/wait-peers.js';
 export { type WatchPeersOptions, watchPeers } from './steps/watch.js';
+export { windowsSyncthingIntent } from './steps/windows-syncthing.js';
 export { VOUCH_PORT, type VouchAnswer } from './trust/protocol.js';
 export {
   type AskVouchOptions,

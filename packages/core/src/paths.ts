@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_SHARED_FOLDER_WINDOWS } from './steps/constants.js';
 
 /**
  * Every file and socket Mesh touches on one machine, resolved once. Commands take a
@@ -55,6 +56,8 @@ export interface ResolvePathsOptions {
   env?: NodeJS.ProcessEnv;
   /** Explicit overrides, applied last. */
   overrides?: Partial<MeshPaths>;
+  /** The OS whose defaults apply. @default process.platform */
+  platform?: NodeJS.Platform;
 }
 
 /**
@@ -99,11 +102,29 @@ export function resolveMeshPaths(options: ResolvePathsOptions = {}): MeshPaths {
         nonEmpty(env['MESH_TAILSCALE_SOCKET']) ??
         underRoot(root, '/var/run/tailscale/tailscaled.sock'),
     },
-    syncthingHome: nonEmpty(env['MESH_SYNCTHING_HOME']) ?? syncthingHomeFor(home, xdgState),
-    sharedFolder: nonEmpty(env['MESH_SHARED_FOLDER_LINUX']) ?? underRoot(root, '/opt/shared'),
+    ...((options.platform ?? process.platform) === 'win32'
+      ? windowsSyncthingPaths(env, home)
+      : {
+          syncthingHome: nonEmpty(env['MESH_SYNCTHING_HOME']) ?? syncthingHomeFor(home, xdgState),
+          sharedFolder: nonEmpty(env['MESH_SHARED_FOLDER_LINUX']) ?? underRoot(root, '/opt/shared'),
+        }),
     binaries,
   };
   return { ...resolved, ...options.overrides };
+}
+
+// Where `mesh windows script` puts them: Syncthing's own home on Windows, and the Windows
+// shared folder, so the mesh agent on Windows finds the Syncthing the script set up.
+function windowsSyncthingPaths(
+  env: NodeJS.ProcessEnv,
+  home: string,
+): Pick<MeshPaths, 'syncthingHome' | 'sharedFolder'> {
+  const localAppData = nonEmpty(env['LOCALAPPDATA']) ?? path.win32.join(home, 'AppData', 'Local');
+  return {
+    syncthingHome:
+      nonEmpty(env['MESH_SYNCTHING_HOME']) ?? path.win32.join(localAppData, 'Syncthing'),
+    sharedFolder: nonEmpty(env['MESH_SHARED_FOLDER_WINDOWS']) ?? DEFAULT_SHARED_FOLDER_WINDOWS,
+  };
 }
 
 // The earlier tool's lookup (§3.2/§20.8): the XDG state dir if it exists (Syncthing ≥ 1.27),

@@ -154,6 +154,13 @@ export {
 } from './windows/apply.js';
 export { type Command, POWERSHELL, powershellCommand, psQuote } from './windows/powershell.js';
 export { renderWindowsScript } from './windows/script.js';
+export {
+  SYNCTHING_TASK_NAME,
+  SYNCTHING_WINDOWS_HOME,
+  type SyncthingWindowsFolder,
+  type SyncthingWindowsIntent,
+  syncthingWindowsActions,
+} from './windows/syncthing.js';
 // WSL
 export {
   type ElevatedRunOptions,

@@ -94,5 +94,8 @@ export async function findConflicts(
     }
   };
   await walk(root);
-  return found.sort((a, b) => a.relativePath.localeCompare(b.relativePath));
+  // Code-unit order: the same under every locale, and no ICU collation tables in memory.
+  return found.sort((a, b) =>
+    a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0,
+  );
 }

@@ -73,6 +73,12 @@ export function toNodeInfo(p: PeerStatus): NodeInfo {
   };
 }
 
+// Plain code-unit order, not localeCompare: the same order under every locale, and the
+// long-running agent does not pull ICU's collation tables into memory for it.
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Turns a raw `ipnstate.Status` into a {@link TailnetStatus}. */
 export function toTailnetStatus(s: Status): TailnetStatus {
   return {
@@ -81,7 +87,7 @@ export function toTailnetStatus(s: Status): TailnetStatus {
     self: s.Self ? toNodeInfo(s.Self) : null,
     peers: Object.values(s.Peer ?? {})
       .map(toNodeInfo)
-      .sort((a, b) => a.hostname.localeCompare(b.hostname)),
+      .sort((a, b) => byCodeUnits(a.hostname, b.hostname)),
     health: [...(s.Health ?? [])],
     magicDnsSuffix: s.MagicDNSSuffix ?? '',
     version: s.Version ?? '',

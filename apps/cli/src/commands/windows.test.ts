@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+// The grammar check lives beside the code that generates PowerShell (a devDependency there).
+import { powershellSyntaxErrors } from '../../../../packages/platform/src/windows/powershell-syntax.js';
 import { reportError } from '../boundary.js';
 import { buildCli } from '../cli.js';
 import { Output } from '../output/output.js';
@@ -96,5 +98,45 @@ describe('mesh windows script --agent', () => {
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines.find((l) => l.startsWith('ERROR:'))).toContain(message);
     expect(lines.at(-1)).toMatch(/^Hint: \S/);
+  });
+});
+
+describe('mesh windows script: every option combination parses as PowerShell', () => {
+  const js =
+    "C:\\Users\\Jane O'Neil\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js";
+  const agents = [
+    [],
+    ['--agent', 'C:\\Tools\\mesh.exe'],
+    ['--agent', js],
+    ['--agent', js, '--node', 'D:\\Program Files\\node\\node.exe'],
+  ];
+  const combos = [undefined, "D:\\Jane's files\\{shared} $x"].flatMap((folder) =>
+    [[], ['--distro', 'Ubuntu-22.04']].flatMap((distro) =>
+      agents.map((agent) => ({ folder, args: [...distro, ...agent] })),
+    ),
+  );
+
+  it.each(combos)('%j', async ({ folder, args }) => {
+    if (folder) vi.stubEnv('MESH_SHARED_FOLDER_WINDOWS', folder);
+    const r = await mesh(['windows', 'script', '--server', SERVER, ...args, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { script: string; sharedFolder: string };
+    expect(doc.sharedFolder).toBe(folder ?? 'C:\\shared');
+    expect(await powershellSyntaxErrors(doc.script)).toEqual([]);
+    // Syncthing is always set up, at the folder the settings name.
+    expect(doc.script).toContain(
+      `Invoke-MeshStep 'Syncthing folder opt-shared (Shared Workspace) at ${(folder ?? 'C:\\shared').replace(/'/g, "''")}:`,
+    );
+  });
+
+  it('the check fails on the same script with one brace gone', async () => {
+    const r = await mesh([...BASE, '--json']);
+    const { script } = JSON.parse(r.stdout) as { script: string };
+    const broken = script.replace(
+      "'Syncthing answering on 127.0.0.1:8386' {",
+      "'Syncthing answering on 127.0.0.1:8386'",
+    );
+    expect(broken).not.toBe(script);
+    expect(await powershellSyntaxErrors(broken)).not.toEqual([]);
   });
 });

@@ -18,8 +18,10 @@ export interface WindowsScriptArgs {
 
 /**
  * `mesh windows script`: the reviewable, idempotent PowerShell script for the Windows side of
- * this mesh (firewall rules, `Start WSL2` task, `Mesh Agent` task with `--agent`, winget installs,
- * Tailscale registry values and tailscaled-env.txt). It never holds an auth key: the script reads
+ * this mesh (winget installs, firewall rules, Syncthing configured like the Linux roles with the
+ * shared folder at `MESH_SHARED_FOLDER_WINDOWS` and started at logon, `Start WSL2` task,
+ * `Mesh Agent` task with `--agent`, Tailscale registry values and tailscaled-env.txt). It never
+ * holds an auth key: the script reads
  * `-AuthKey` or `MESH_TAILSCALE_AUTHKEY` when it runs. `--elevate` (from WSL2 only) runs it
  * through UAC.
  */
@@ -44,7 +46,8 @@ export async function windowsScript(a: WindowsScriptArgs, out: Output): Promise<
     });
   }
   const agent = a.agent === undefined ? undefined : windowsAgentCommand(a.agent, a.node);
-  const script = windowsSetupScript({ serverUrl, distro, agent });
+  const sharedFolder = ctx.settings.sharedFolderWindows;
+  const script = windowsSetupScript({ serverUrl, distro, agent, sharedFolder });
   if (!distro)
     out.warnErr('No WSL distro known (pass --distro NAME): the script has no Start WSL2 task');
   if (!agent)
@@ -67,6 +70,7 @@ export async function windowsScript(a: WindowsScriptArgs, out: Output): Promise<
       ok: r.exitCode === 0,
       serverUrl,
       distro,
+      sharedFolder,
       agent: agentCommand,
       exitCode: r.exitCode,
       log: r.log,
@@ -82,10 +86,12 @@ export async function windowsScript(a: WindowsScriptArgs, out: Output): Promise<
     out.info(
       'Review it, then from an elevated PowerShell: powershell -ExecutionPolicy Bypass -File setup-mesh.ps1 [-AuthKey KEY]',
     );
-    out.result({ ok: true, serverUrl, distro, agent: agentCommand, file: a.out });
+    out.result({ ok: true, serverUrl, distro, sharedFolder, agent: agentCommand, file: a.out });
     return 0;
   }
-  if (out.json) out.result({ ok: true, serverUrl, distro, agent: agentCommand, script });
+  if (out.json) {
+    out.result({ ok: true, serverUrl, distro, sharedFolder, agent: agentCommand, script });
+  }
   // line() adds the last "\n" back: stdout is the script byte for byte (CRLF endings).
   else out.line(script.slice(0, -1));
   return 0;

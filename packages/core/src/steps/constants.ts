@@ -1,6 +1,18 @@
 /** The shared folder's ID, as the earlier tool named it (§15). */
 export const SHARED_FOLDER_ID = 'opt-shared';
 export const SHARED_FOLDER_LABEL = 'Shared Workspace';
+/**
+ * How every member keeps the shared folder: both ways, the watcher reporting changes after 1 s,
+ * and the last 5 versions of a changed file kept (Syncthing's simple versioning).
+ */
+export const SHARED_FOLDER_SETTINGS = {
+  type: 'sendreceive',
+  fsWatcherEnabled: true,
+  fsWatcherDelayS: 1,
+  versioning: { type: 'simple', params: { keep: '5' } },
+} as const;
+/** Where the shared folder lands on Windows unless `MESH_SHARED_FOLDER_WINDOWS` says otherwise. */
+export const DEFAULT_SHARED_FOLDER_WINDOWS = 'C:\\shared';
 /** The Headscale user every Mesh node belongs to. */
 export const MESH_USER = 'mesh';
 

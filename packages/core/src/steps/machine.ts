@@ -14,6 +14,7 @@ import {
   renderWindowsScript,
   type ServiceManager,
   SSHD_CONFIG_PATH,
+  SYNCTHING_TASK_NAME,
   tcpListens,
   WINGET_IDS,
   type WindowsActionResult,
@@ -26,6 +27,7 @@ import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { underRoot } from '../paths.js';
 import type { ClientStep } from './client-plan.js';
+import { windowsSyncthingIntent } from './windows-syncthing.js';
 
 /** Options of the machine steps (installs, WSL2, Windows); all default to this machine. */
 export interface MachineStepsOptions {
@@ -310,17 +312,28 @@ export interface WindowsIntentOptions {
   /** winget installs (the script does them; native setup installs in its `install` step). @default false */
   install?: boolean;
   /**
+   * Syncthing (private config, shared folder, `.stignore`, logon task); the script does it, native
+   * setup runs `ensureSyncthing` instead. @default false
+   */
+  syncthing?: boolean;
+  /** The shared folder on Windows (`MESH_SHARED_FOLDER_WINDOWS`). @default 'C:\\shared' */
+  sharedFolder?: string | undefined;
+  /**
    * Add the `AuthKey` registry step. The value never enters the script or argv: the script reads
    * `-AuthKey`/`MESH_TAILSCALE_AUTHKEY` at run time. @default false
    */
   authKeyStep?: boolean;
 }
 
-/** What Mesh wants on the Windows side: the earlier tool's firewall rules, task and Tailscale values. */
+/**
+ * What Mesh wants on the Windows side: the earlier tool's firewall rules, tasks and Tailscale
+ * values, and (for the script) Syncthing configured like the Linux roles.
+ */
 export function meshWindowsIntent(o: WindowsIntentOptions): WindowsIntent {
   return {
     ...(o.install ? { install: [WINGET_IDS.tailscale, WINGET_IDS.syncthing] } : {}),
     firewall: true,
+    ...(o.syncthing ? { syncthing: windowsSyncthingIntent(o.sharedFolder) } : {}),
     ...(o.distro ? { wslAutoStart: { distro: o.distro } } : {}),
     ...(o.agent ? { agent: o.agent } : {}),
     tailscale: {
@@ -333,7 +346,9 @@ export function meshWindowsIntent(o: WindowsIntentOptions): WindowsIntent {
 
 /** The reviewable, idempotent PowerShell script for the Windows side of this mesh (CRLF). */
 export function windowsSetupScript(o: WindowsIntentOptions): string {
-  return renderWindowsScript(meshWindowsIntent({ install: true, authKeyStep: true, ...o }));
+  return renderWindowsScript(
+    meshWindowsIntent({ install: true, syncthing: true, authKeyStep: true, ...o }),
+  );
 }
 
 /** Where the Node.js installer puts node.exe on Windows. */
@@ -390,6 +405,9 @@ export function windowsAgentCommand(mesh: string, node?: string): MeshAgentTaskI
 
 function windowsStepOf(actionId: string): ClientStep['id'] {
   if (actionId.startsWith('firewall:')) return 'windows-firewall';
+  if (actionId.startsWith('syncthing:') || actionId === `task:${SYNCTHING_TASK_NAME}`) {
+    return 'syncthing';
+  }
   if (actionId.startsWith('task:')) return 'windows-wsl-autostart';
   return 'windows-tailscale';
 }
@@ -441,7 +459,7 @@ export async function ensureWindowsSteps(
  */
 export function windowsHandOff(ctx: MeshContext): MachineStepResult {
   const todo =
-    'Windows side (firewall rules, Start WSL2 task, Tailscale): review `mesh windows script --out setup-mesh.ps1` and run it from an elevated PowerShell' +
+    'Windows side (Syncthing and the shared folder, firewall rules, Start WSL2 task, Tailscale): review `mesh windows script --out setup-mesh.ps1` and run it from an elevated PowerShell' +
     (ctx.platform.wsl?.interop ? ', or run `mesh windows script --elevate` (UAC prompt)' : '');
   ctx.reporter.warn(`Manual step: ${todo}`);
   return { id: 'windows-script', status: 'manual', changes: [], manual: [todo] };

@@ -14,7 +14,12 @@ import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { ensureService, servicesDir } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
-import { DEFAULT_STIGNORE, SHARED_FOLDER_ID, SHARED_FOLDER_LABEL } from './constants.js';
+import {
+  DEFAULT_STIGNORE,
+  SHARED_FOLDER_ID,
+  SHARED_FOLDER_LABEL,
+  SHARED_FOLDER_SETTINGS,
+} from './constants.js';
 
 /** A connected REST client plus what we know about the local Syncthing. */
 export interface LocalSyncthing {
@@ -371,12 +376,11 @@ async function configureOverRest(
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
   }
+  const { versioning, ...shared } = SHARED_FOLDER_SETTINGS;
   const settings: Partial<FolderConfig> = {
     label: folderId === SHARED_FOLDER_ID ? SHARED_FOLDER_LABEL : folderId,
-    type: 'sendreceive',
-    fsWatcherEnabled: true,
-    fsWatcherDelayS: 1,
-    versioning: { type: 'simple', params: { keep: '5' } },
+    ...shared,
+    versioning: { type: versioning.type, params: { ...versioning.params } },
   };
   if (!folder) {
     await c.config.folders.add({ id: folderId, path: folderPath, ...settings });
@@ -385,10 +389,12 @@ async function configureOverRest(
   } else {
     const patch: Partial<FolderConfig> = {};
     if (folder.label !== settings.label) patch.label = settings.label as string;
-    if (folder.type !== 'sendreceive') patch.type = 'sendreceive';
-    if (folder.fsWatcherEnabled !== true) patch.fsWatcherEnabled = true;
-    if (folder.fsWatcherDelayS !== 1) patch.fsWatcherDelayS = 1;
-    if (folder.versioning?.type !== 'simple')
+    if (folder.type !== shared.type) patch.type = shared.type;
+    if (folder.fsWatcherEnabled !== shared.fsWatcherEnabled)
+      patch.fsWatcherEnabled = shared.fsWatcherEnabled;
+    if (folder.fsWatcherDelayS !== shared.fsWatcherDelayS)
+      patch.fsWatcherDelayS = shared.fsWatcherDelayS;
+    if (folder.versioning?.type !== versioning.type)
       patch.versioning = settings.versioning as FolderConfig['versioning'];
     if (Object.keys(patch).length > 0) {
       await c.config.folders.update(folderId, patch);

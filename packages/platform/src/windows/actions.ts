@@ -1,6 +1,7 @@
 import { PlatformConfigError } from '../errors.js';
 import { portPlan, SYNCTHING_DISCOVERY_PORT } from '../ports.js';
 import { type Command, powershellCommand, psQuote } from './powershell.js';
+import { type SyncthingWindowsIntent, syncthingWindowsActions } from './syncthing.js';
 
 /**
  * One idempotent change on Windows: `check` exits 0 when the machine already matches, `apply`
@@ -388,6 +389,8 @@ export interface WindowsIntent {
   install?: string[];
   /** Firewall rules; `true` means the four of {@link defaultFirewallRules}. @default false */
   firewall?: boolean | FirewallRule[];
+  /** Syncthing: private config, shared folder, `.stignore`, the logon task, started. */
+  syncthing?: SyncthingWindowsIntent;
   /** The `Start WSL2` logon task. */
   wslAutoStart?: WslAutoStartIntent;
   /** The `Mesh Agent` logon task that runs `mesh agent run`. */
@@ -396,13 +399,17 @@ export interface WindowsIntent {
   tailscale?: TailscaleWindowsIntent;
 }
 
-/** Every action of an intent, in the order they run: installs, firewall, tasks, Tailscale. */
+/**
+ * Every action of an intent, in the order they run: installs, firewall, Syncthing, tasks,
+ * Tailscale.
+ */
 export function windowsActions(intent: WindowsIntent): WindowsAction[] {
   const rules =
     intent.firewall === true ? defaultFirewallRules() : intent.firewall ? intent.firewall : [];
   return [
     ...(intent.install ?? []).map(wingetPackageAction),
     ...rules.map(firewallRuleAction),
+    ...(intent.syncthing ? syncthingWindowsActions(intent.syncthing) : []),
     ...(intent.wslAutoStart ? [wslAutoStartAction(intent.wslAutoStart)] : []),
     ...(intent.agent ? [meshAgentTaskAction(intent.agent)] : []),
     ...(intent.tailscale ? tailscaleWindowsActions(intent.tailscale) : []),

@@ -1,7 +1,7 @@
 import { CommandFailedError } from '../errors.js';
 import { createRunner, type Runner } from '../runner.js';
 import { type WindowsAction, type WindowsIntent, windowsActions } from './actions.js';
-import type { Command } from './powershell.js';
+import { type Command, powershellErrorMessage } from './powershell.js';
 
 /** What happened to one action. */
 export interface WindowsActionResult {
@@ -54,7 +54,7 @@ export async function applyWindowsActions(
         throw new CommandFailedError(
           `${action.id}: ${command.file}`,
           r.exitCode,
-          r.stderr || r.stdout,
+          powershellErrorMessage(r.stderr || r.stdout),
           {
             hint: 'run it from an elevated (Administrator) session',
           },
@@ -66,7 +66,7 @@ export async function applyWindowsActions(
       throw new CommandFailedError(
         `${action.id}: check after change`,
         after.exitCode,
-        after.stderr,
+        powershellErrorMessage(after.stderr),
         {
           hint: 'the change did not take effect; inspect it by hand',
         },

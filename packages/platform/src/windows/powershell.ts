@@ -31,3 +31,16 @@ export function powershellCommand(script: string, input?: string): Command {
     ...(input === undefined ? {} : { input }),
   };
 }
+
+/**
+ * The message of a PowerShell error record, without the position and category lines after it
+ * (`At line:1 char:229`, `+ ~~~`, `+ CategoryInfo`, `+ FullyQualifiedErrorId`): those point into
+ * the generated one-line script, and they are the last lines an error message would otherwise
+ * show. Text that is no error record is returned as it is.
+ */
+export function powershellErrorMessage(stderr: string): string {
+  const lines = stderr.split(/\r?\n/);
+  const at = lines.findIndex((l) => /^At (line:\d+|\S.*:\d+) char:\d+$/.test(l.trim()));
+  if (at <= 0) return stderr;
+  return lines.slice(0, at).join('\n').trim();
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Runner, RunOptions, RunResult } from '../runner.js';
+import { SYNCTHING_INTENT } from './__fixtures__/syncthing-intent.js';
 import {
   defaultFirewallRules,
   firewallRuleAction,
@@ -345,6 +346,7 @@ describe('renderWindowsScript', () => {
   const script = renderWindowsScript({
     install: ['Tailscale.Tailscale', 'Syncthing.Syncthing'],
     firewall: true,
+    syncthing: SYNCTHING_INTENT,
     wslAutoStart: { distro: 'Ubuntu' },
     agent,
     tailscale: { loginUrl: 'https://hs.example.test', authKey: 'tskey-SECRET' },
@@ -354,8 +356,13 @@ describe('renderWindowsScript', () => {
     expect(script).not.toContain('tskey-SECRET');
     expect(script).toContain('[string]$AuthKey = $env:MESH_TAILSCALE_AUTHKEY,');
     expect(script).toContain('Start-Transcript -Path $LogFile -Append');
-    expect(script.match(/Invoke-MeshStep '/g)).toHaveLength(12);
-    for (const a of windowsActions({ firewall: true, wslAutoStart: { distro: 'Ubuntu' }, agent })) {
+    expect(script.match(/Invoke-MeshStep '/g)).toHaveLength(17);
+    const parts = {
+      firewall: true,
+      syncthing: SYNCTHING_INTENT,
+      wslAutoStart: { distro: 'Ubuntu' },
+    };
+    for (const a of windowsActions({ ...parts, agent })) {
       expect(script).toContain(a.script.test);
       expect(script).toContain(a.script.apply);
     }
