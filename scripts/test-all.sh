@@ -46,6 +46,15 @@ rm -f .vitest-summary
 gate "tests" pnpm run test
 gate "test summary" node scripts/test-summary.mjs
 
+# The version matrix beyond what `pnpm test` runs (README, Versions): the Syncthing client
+# against newer Syncthings, and the Headscale nodes suite with the newest Tailscale client.
+for v in v1.29 v1.30; do
+  gate "syncthing-client integration on Syncthing $v" env MESH_SYNCTHING_BIN="$cache/bin/syncthing-$v" \
+    pnpm --filter @mesh/syncthing-client exec vitest run test/integration.test.ts
+done
+gate "headscale nodes on loopback, Tailscale v1.102" env MESH_TAILSCALED_BIN="$cache/bin/tailscaled-v1.102" \
+  MESH_TAILSCALE_BIN="$cache/bin/tailscale-v1.102" pnpm --filter @mesh/headscale exec vitest run test/node.loopback.test.ts
+
 # The supported Node lines beyond the machine's own (20, above): the fast suites and the built
 # CLI on each Node from scripts/node-versions.sh. Lab suites need no second run: they drive
 # the same bundle through the same daemons.

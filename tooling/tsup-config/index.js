@@ -16,6 +16,19 @@ export const library = {
 };
 
 /**
+ * Bare `undici` imports, exactly, resolve to {@link ./undici-lean.js} (its own `undici/lib/...`
+ * imports are left alone, which an alias would not do).
+ * @type {import('esbuild').Plugin}
+ */
+const undiciLean = {
+  name: 'mesh-undici-lean',
+  setup(build) {
+    const shim = fileURLToPath(new URL('./undici-lean.js', import.meta.url));
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: shim }));
+  },
+};
+
+/**
  * Apps run with nothing but Node: every @mesh package and every dependency is bundled in.
  * @type {import('tsup').Options}
  */
@@ -28,6 +41,7 @@ export const app = {
   clean: true,
   splitting: false,
   noExternal: [/.*/],
+  esbuildPlugins: [undiciLean],
   // Bundled CommonJS dependencies (yargs helpers and friends) still call require().
   banner: {
     js: "import { createRequire as __meshCreateRequire } from 'node:module'; const require = __meshCreateRequire(import.meta.url);",

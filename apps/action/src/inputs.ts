@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { safeParseDuration } from '@mesh/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Every input action.yml declares, in the order the README lists them. */
 export const INPUT_NAMES = [
@@ -81,125 +81,164 @@ function toLabel(s: string): string {
   );
 }
 
-const fail = (ctx: z.RefinementCtx, message: string) => {
-  ctx.addIssue({ code: 'custom', message });
+// A zod/mini transform gets the parse payload, which has no `addIssue`: issues go on its list.
+const fail = (ctx: z.core.ParsePayload, message: string) => {
+  ctx.issues.push({ code: 'custom', message, input: ctx.value });
   return z.NEVER;
 };
 
 const bool = (fallback: boolean) =>
-  z.string().transform((s, ctx) => {
-    if (s === '') return fallback;
-    if (TRUE.includes(s)) return true;
-    if (FALSE.includes(s)) return false;
-    return fail(ctx, `must be true or false, got "${s}"`);
-  });
+  z.pipe(
+    z.string(),
+    z.transform((s, ctx) => {
+      if (s === '') return fallback;
+      if (TRUE.includes(s)) return true;
+      if (FALSE.includes(s)) return false;
+      return fail(ctx, `must be true or false, got "${s}"`);
+    }),
+  );
 
 const duration = (fallback: string) =>
-  z.string().transform((s, ctx) => {
-    // A bare number has always meant seconds here; workflows written so keep working.
-    const text = /^\d+$/.test(s) ? `${s}s` : s || fallback;
-    const result = safeParseDuration(text, { max: MAX_TIMEOUT_MS });
-    if (!result.success) {
-      return fail(ctx, `must be a duration like 60s or 1m30s, got "${s}" (${result.problem})`);
-    }
-    return result.ms;
-  });
+  z.pipe(
+    z.string(),
+    z.transform((s, ctx) => {
+      // A bare number has always meant seconds here; workflows written so keep working.
+      const text = /^\d+$/.test(s) ? `${s}s` : s || fallback;
+      const result = safeParseDuration(text, { max: MAX_TIMEOUT_MS });
+      if (!result.success) {
+        return fail(ctx, `must be a duration like 60s or 1m30s, got "${s}" (${result.problem})`);
+      }
+      return result.ms;
+    }),
+  );
 
-const absolutePath = z.string().transform((s, ctx) => {
-  if (s === '') return undefined;
-  if (!isAbsolute(s)) return fail(ctx, `must be an absolute path, got "${s}"`);
-  return s;
-});
+const absolutePath = z.pipe(
+  z.string(),
+  z.transform((s, ctx) => {
+    if (s === '') return undefined;
+    if (!isAbsolute(s)) return fail(ctx, `must be an absolute path, got "${s}"`);
+    return s;
+  }),
+);
 
-const existingFile = absolutePath.transform((s, ctx) => {
-  if (s !== undefined && !existsSync(s))
-    return fail(ctx, `names a file that does not exist: "${s}"`);
-  return s;
-});
+const existingFile = z.pipe(
+  absolutePath,
+  z.transform((s, ctx) => {
+    if (s !== undefined && !existsSync(s))
+      return fail(ctx, `names a file that does not exist: "${s}"`);
+    return s;
+  }),
+);
 
 const httpUrl = (example: string) =>
-  z.string().transform((s, ctx) => {
-    // Empty passes through; whether the input is required is checked once all are parsed.
-    if (s === '') return '';
-    let url: URL | undefined;
-    try {
-      url = new URL(s);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username) {
-      return fail(ctx, `must be an http(s) URL like ${example}, got "${s}"`);
-    }
-    // Keep what the user wrote minus a trailing slash: tailscale compares --login-server as text.
-    return s.replace(/\/+$/, '');
-  });
+  z.pipe(
+    z.string(),
+    z.transform((s, ctx) => {
+      // Empty passes through; whether the input is required is checked once all are parsed.
+      if (s === '') return '';
+      let url: URL | undefined;
+      try {
+        url = new URL(s);
+      } catch {
+        url = undefined;
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username) {
+        return fail(ctx, `must be an http(s) URL like ${example}, got "${s}"`);
+      }
+      // Keep what the user wrote minus a trailing slash: tailscale compares --login-server as text.
+      return s.replace(/\/+$/, '');
+    }),
+  );
 
 /** A secret: checked, never quoted back. */
 const secret = (what: string) =>
-  z.string().refine((s) => !/\s/.test(s), { message: `must be ${what} (one word, no spaces)` });
+  z
+    .string()
+    .check(z.refine((s) => !/\s/.test(s), { message: `must be ${what} (one word, no spaces)` }));
 
 function schema(env: NodeJS.ProcessEnv) {
   const defaultHost = toLabel(`github-${env['RUNNER_NAME'] || osHostname()}`);
   const runId = [env['GITHUB_RUN_ID'], env['GITHUB_RUN_ATTEMPT']].filter(Boolean).join('-');
   const temp = env['RUNNER_TEMP'] || tmpdir();
-  return z
-    .object({
-      server: httpUrl('https://hs.example.org'),
-      key: secret('a Headscale pre-auth key'),
-      hostname: z.string().transform((s, ctx) => {
-        if (s === '') return defaultHost;
-        if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(s)) {
-          return fail(ctx, `must be a DNS label (letters, digits, "-", at most 63), got "${s}"`);
-        }
-        return s.toLowerCase();
-      }),
-      tags: z.string().transform((s, ctx) => {
-        const tags = list(s).map((t) => (t.startsWith('tag:') ? t : `tag:${t}`));
-        const bad = tags.find((t) => !/^tag:[a-z0-9][a-z0-9-]*$/i.test(t));
-        if (bad) return fail(ctx, `must be tags like tag:ci, got "${bad}"`);
-        return tags;
-      }),
-      'accept-routes': bool(false),
-      timeout: duration('2m'),
-      retry: z.string().transform((s, ctx) => {
-        if (s === '') return 2;
-        if (!/^\d+$/.test(s) || Number(s) > 20) {
-          return fail(ctx, `must be a whole number from 0 to 20, got "${s}"`);
-        }
-        return Number(s);
-      }),
-      ping: z.string().transform(list),
-      userspace: bool(false),
-      syncthing: bool(false),
-      folder: z.string().transform((s, ctx) => {
-        // The folder every `mesh` machine shares (SHARED_FOLDER_ID in @mesh/core).
-        if (s === '') return 'opt-shared';
-        if (!/^[A-Za-z0-9._-]+$/.test(s)) {
-          return fail(
-            ctx,
-            `must be a Syncthing folder ID (letters, digits, ".", "_", "-"), got "${s}"`,
-          );
-        }
-        return s;
-      }),
-      'folder-path': absolutePath,
-      'tailscale-version': z.string().transform((s, ctx) => {
-        if (s === '') return undefined;
-        if (!/^\d+\.\d+\.\d+$/.test(s))
-          return fail(ctx, `must be a version like 1.98.10, got "${s}"`);
-        return s;
-      }),
-      'tailscale-bin': existingFile,
-      'tailscaled-bin': existingFile,
-      'syncthing-bin': existingFile,
-      'state-dir': absolutePath,
-    })
-    .superRefine((o, ctx) => {
-      if (o.server === '')
-        ctx.addIssue({ code: 'custom', path: ['server'], message: 'is required' });
-      if (o.key === '') ctx.addIssue({ code: 'custom', path: ['key'], message: 'is required' });
-    })
-    .transform((o): ActionConfig => {
+  return z.pipe(
+    z
+      .object({
+        server: httpUrl('https://hs.example.org'),
+        key: secret('a Headscale pre-auth key'),
+        hostname: z.pipe(
+          z.string(),
+          z.transform((s, ctx) => {
+            if (s === '') return defaultHost;
+            if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(s)) {
+              return fail(
+                ctx,
+                `must be a DNS label (letters, digits, "-", at most 63), got "${s}"`,
+              );
+            }
+            return s.toLowerCase();
+          }),
+        ),
+        tags: z.pipe(
+          z.string(),
+          z.transform((s, ctx) => {
+            const tags = list(s).map((t) => (t.startsWith('tag:') ? t : `tag:${t}`));
+            const bad = tags.find((t) => !/^tag:[a-z0-9][a-z0-9-]*$/i.test(t));
+            if (bad) return fail(ctx, `must be tags like tag:ci, got "${bad}"`);
+            return tags;
+          }),
+        ),
+        'accept-routes': bool(false),
+        timeout: duration('2m'),
+        retry: z.pipe(
+          z.string(),
+          z.transform((s, ctx) => {
+            if (s === '') return 2;
+            if (!/^\d+$/.test(s) || Number(s) > 20) {
+              return fail(ctx, `must be a whole number from 0 to 20, got "${s}"`);
+            }
+            return Number(s);
+          }),
+        ),
+        ping: z.pipe(z.string(), z.transform(list)),
+        userspace: bool(false),
+        syncthing: bool(false),
+        folder: z.pipe(
+          z.string(),
+          z.transform((s, ctx) => {
+            // The folder every `mesh` machine shares (SHARED_FOLDER_ID in @mesh/core).
+            if (s === '') return 'opt-shared';
+            if (!/^[A-Za-z0-9._-]+$/.test(s)) {
+              return fail(
+                ctx,
+                `must be a Syncthing folder ID (letters, digits, ".", "_", "-"), got "${s}"`,
+              );
+            }
+            return s;
+          }),
+        ),
+        'folder-path': absolutePath,
+        'tailscale-version': z.pipe(
+          z.string(),
+          z.transform((s, ctx) => {
+            if (s === '') return undefined;
+            if (!/^\d+\.\d+\.\d+$/.test(s))
+              return fail(ctx, `must be a version like 1.98.10, got "${s}"`);
+            return s;
+          }),
+        ),
+        'tailscale-bin': existingFile,
+        'tailscaled-bin': existingFile,
+        'syncthing-bin': existingFile,
+        'state-dir': absolutePath,
+      })
+      .check(
+        z.superRefine((o, ctx) => {
+          if (o.server === '')
+            ctx.addIssue({ code: 'custom', path: ['server'], message: 'is required' });
+          if (o.key === '') ctx.addIssue({ code: 'custom', path: ['key'], message: 'is required' });
+        }),
+      ),
+    z.transform((o): ActionConfig => {
       const stateDir = o['state-dir'] ?? join(temp, `mesh-action${runId ? `-${runId}` : ''}`);
       let syncthing: ActionConfig['syncthing'];
       if (o.syncthing) {
@@ -227,7 +266,8 @@ function schema(env: NodeJS.ProcessEnv) {
         },
         stateDir,
       };
-    });
+    }),
+  );
 }
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeLab, Lab, type LabHost, waitFor } from '@mesh/lab';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { missingCoreExports } from '../src/core.js';
 import { errorLines, labJob, type StepResult } from './lab-job.js';
 
@@ -98,7 +98,7 @@ const suite = () => {
   };
   const removeNode = async (name: string) => {
     for (const n of await nodes())
-      if (n.name === name) await mesh(['server', 'nodes', 'remove', n.id]);
+      if (n.name === name) await mesh(['server', 'nodes', 'remove', n.id, '--yes']);
   };
 
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { MeshError } from '@mesh/core';
 import type { Output } from './output/output.js';
 
@@ -14,6 +14,20 @@ async function readStdin(): Promise<string> {
 }
 
 /**
+ * A key file others can read is a key others may have used: said on stderr, then used (the
+ * key may be on its way out anyway). Windows has no such mode bits.
+ */
+async function warnIfOthersCanRead(file: string, out: Output): Promise<void> {
+  if (process.platform === 'win32') return;
+  const mode = (await stat(file)).mode & 0o777;
+  if (mode & 0o077) {
+    out.warnErr(
+      `${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 ${file}`,
+    );
+  }
+}
+
+/**
  * Where the pre-auth key comes from, in order: `--key-file`, `--key` (with a warning: argv is
  * visible to every user), `MESH_AUTH_KEY`, standard input when it is not a terminal. Returns
  * undefined when there is none (core then says what to do).
@@ -21,7 +35,9 @@ async function readStdin(): Promise<string> {
 export async function readAuthKey(sources: KeySources, out: Output): Promise<string | undefined> {
   if (sources.keyFile !== undefined) {
     try {
-      return (await readFile(sources.keyFile, 'utf8')).trim();
+      const key = (await readFile(sources.keyFile, 'utf8')).trim();
+      await warnIfOthersCanRead(sources.keyFile, out);
+      return key;
     } catch (error) {
       throw new MeshError(
         `cannot read --key-file ${sources.keyFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,

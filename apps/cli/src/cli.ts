@@ -391,12 +391,20 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
         )
         .command(
           'remove <node>',
-          'Remove a node from the mesh',
-          (c) => c.positional('node', { type: 'string', demandOption: true }),
+          'Remove a node from the mesh (asks first on a terminal)',
+          (c) =>
+            c
+              .positional('node', { type: 'string', demandOption: true })
+              .option('yes', {
+                alias: 'y',
+                type: 'boolean',
+                describe: 'Remove without asking (needed without a terminal)',
+              })
+              .example('$0 server nodes remove old-laptop --yes', 'In a script'),
           (a) =>
             run(async () =>
               (await import('./commands/nodes.js')).nodesRemove(
-                { json: a.json, node: a.node },
+                { json: a.json, node: a.node, yes: a.yes },
                 out,
               ),
             ),
@@ -581,15 +589,26 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
       "Join (again) with the saved server URL; without a key, bring a joined node and Mesh's daemons back",
       (c) =>
         keyOptions(c)
+          .option('print-command', {
+            type: 'boolean',
+            describe:
+              'Print the equivalent `tailscale up` command (every flag it needs) and change nothing',
+          })
           .example('$0 client join', 'Start what is stopped (tailscaled, Syncthing, the agent)')
           .example(
             '$0 client join --key-file key.txt',
             'Rejoin after a key expired or the node was removed',
-          ),
+          )
+          .example('$0 client join --print-command', 'The tailscale up command that does the same'),
       (a) =>
         run(async () =>
           (await import('./commands/client.js')).clientJoin(
-            { json: a.json, keyFile: a['key-file'], key: a.key },
+            {
+              json: a.json,
+              keyFile: a['key-file'],
+              key: a.key,
+              printCommand: a['print-command'],
+            },
             out,
           ),
         ),

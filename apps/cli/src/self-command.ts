@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The command that runs this very `mesh` again, for the agent's service: Node and this bundle
@@ -27,17 +27,17 @@ export const AGENT_NODE_FLAGS = [
 
 /**
  * The command the agent's service runs. From a bundle: Node with {@link AGENT_NODE_FLAGS} and
- * `mesh-agent.js` beside it (the agent alone, not the whole CLI) when it is there; otherwise
- * `mesh agent run`.
+ * `mesh-agent.js`, built beside this bundle's own files (the agent alone, not the whole CLI),
+ * when it is there; otherwise `mesh agent run`.
  */
 export function agentCommand(
   argv: readonly string[] = process.argv,
   exists: (file: string) => boolean = existsSync,
+  agentBundle: string = fileURLToPath(new URL('./mesh-agent.js', import.meta.url)),
 ): string[] {
   const [node, script] = selfCommand(argv);
   if (script === undefined) return [node as string, 'agent', 'run'];
-  const own = path.join(path.dirname(script), 'mesh-agent.js');
-  return exists(own)
-    ? [node as string, ...AGENT_NODE_FLAGS, own]
+  return exists(agentBundle)
+    ? [node as string, ...AGENT_NODE_FLAGS, agentBundle]
     : [node as string, ...AGENT_NODE_FLAGS, script, 'agent', 'run'];
 }

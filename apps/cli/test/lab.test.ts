@@ -100,7 +100,9 @@ describeLab('mesh CLI in the lab', () => {
     expect(r.exitCode).toBe(0);
     const doc = r.json as { keyFile: string; command: string; reusable: boolean };
     expect(doc.reusable).toBe(true);
-    expect(doc.command).toContain('--key-file');
+    // The command is for a client: the server's own key path is no use there.
+    expect(doc.command).toContain('--key-file KEY_FILE');
+    expect(doc.command).not.toContain(doc.keyFile);
     keyFile = doc.keyFile;
     const key = (await readFile(keyFile, 'utf8')).trim();
     expect(r.stdout).not.toContain(key);
@@ -267,6 +269,26 @@ describeLab('mesh CLI in the lab', () => {
     }
   }, 400_000);
 
+  it('mesh client join --print-command: the tailscale up command that real tailscale accepts as is', async () => {
+    const printed = await mesh(lab, 'wsl', [
+      'client',
+      'join',
+      '--print-command',
+      '--key-file',
+      keyFile,
+      '--json',
+    ]);
+    expect(printed.exitCode, printed.stderr).toBe(0);
+    const { command } = printed.json as { command: string[] };
+    expect(command).toContain(`--auth-key=file:${keyFile}`);
+    expect(command.join(' ')).not.toContain((await readFile(keyFile, 'utf8')).trim());
+    // `tailscale up` refuses when a setting mesh made is not named again: this one runs.
+    const [program, ...args] = command;
+    const r = await lab.host('wsl').runner.run(program as string, args, { timeout: 60_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((await mesh(lab, 'wsl', ['status', '--json'])).exitCode).toBe(0);
+  }, 120_000);
+
   it('a late joiner is paired by the running agents with no command on the others', async () => {
     const t0 = Date.now();
     const r = await mesh(lab, 'laptop', [
@@ -305,7 +327,11 @@ describeLab('mesh CLI in the lab', () => {
     ).syncthing.deviceId;
     const before = await Promise.all(MEMBERS.map((h) => listing(sharedFolder(lab.host(h)))));
     const t0 = Date.now();
-    const removed = await mesh(lab, 'server', ['server', 'nodes', 'remove', 'laptop']);
+    // Without a terminal, removing needs --yes: refused with exit 4 and nothing removed.
+    const unconfirmed = await mesh(lab, 'server', ['server', 'nodes', 'remove', 'laptop']);
+    expect(unconfirmed.exitCode).toBe(4);
+    expect(unconfirmed.stderr).toContain('removing node laptop: not confirmed');
+    const removed = await mesh(lab, 'server', ['server', 'nodes', 'remove', 'laptop', '--yes']);
     expect(removed.exitCode, removed.stderr).toBe(0);
     for (const h of MEMBERS) {
       const st = await syncthingOf(lab, h, GUI[h]);
@@ -692,10 +718,23 @@ describeLab('mesh CLI in the lab', () => {
           ).catch(() => '0')
         ).trim(),
       );
-    const rss = (await readFile(`/proc/${await pidOf('mesh-agent')}/status`, 'utf8')).match(
-      /VmRSS:\s+(\d+) kB/,
-    )?.[1];
-    console.log(`[mesh lab] mesh agent RSS on wsl: ${Math.round(Number(rss) / 1024)} MiB`);
+    // The agents' memory after minutes of work: resident, and of that what is the agent's own
+    // (anonymous) and what is Node's program file, shared by every Node process.
+    for (const h of MEMBERS) {
+      const pidFile = path.join(
+        lab.host(h).env['HOME'] as string,
+        '.local/state/mesh/services/mesh-agent.pid',
+      );
+      const status = await readFile(
+        `/proc/${(await readFile(pidFile, 'utf8')).trim()}/status`,
+        'utf8',
+      );
+      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]);
+      const mib = (field: string) => (kb(field) / 1024).toFixed(1);
+      console.log(
+        `[mesh lab] mesh agent on ${h}: RSS ${mib('VmRSS')} MiB (own ${mib('RssAnon')}, Node's file ${mib('RssFile')})`,
+      );
+    }
     for (const service of ['mesh-agent', 'mesh-syncthing', 'mesh-tailscaled']) {
       const before = await pidOf(service);
       expect(before, service).toBeGreaterThan(0);

@@ -201,6 +201,16 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
     expect(ping.stdout).toContain('pong from wsl');
     const health = await on('wsl', 'curl', ['-s', `${SERVER_URL}/health`]);
     expect(health.stdout).toContain('pass');
+    // MagicDNS (on by default): machine names resolve on every member, and `ping server` works.
+    for (const [from, to] of [
+      ['wsl', 'server'],
+      ['server', 'windows'],
+    ] as const) {
+      const resolved = await on(from, 'getent', ['hosts', to]);
+      expect(resolved.stdout, `${from} resolving ${to}`).toMatch(/^100\.64\.\d+\.\d+\s/);
+    }
+    const byName = await on('wsl', 'curl', ['-s', 'http://server:8080/health']);
+    expect(byName.stdout).toContain('pass');
 
     const t0 = performance.now();
     expect((await on('server', 'systemctl', ['restart', 'headscale'])).exitCode).toBe(0);

@@ -39,6 +39,7 @@ export {
   clientSetup,
   type JoinMeshOptions,
   type JoinMeshResult,
+  joinCommand,
   joinMesh,
 } from './steps/client.js';
 export { type ClientStep, clientSetupPlan } from './steps/client-plan.js';

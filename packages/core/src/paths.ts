@@ -13,11 +13,11 @@ export interface MeshPaths {
   root: string;
   /** The user's home directory (`HOME`). */
   home: string;
-  /** Mesh's config directory: `$XDG_CONFIG_HOME/mesh` (the earlier tool's `~/.config/mesh`). */
+  /** Mesh's config directory: `$XDG_CONFIG_HOME/mesh` (`~/.config/mesh` by default). */
   configDir: string;
   /** Mesh's state directory (API key, supervised-process pid/log files): `$XDG_STATE_HOME/mesh`. */
   stateDir: string;
-  /** The saved Headscale URL (plain text, the earlier tool's file name). */
+  /** The saved Headscale URL (plain text; the file name existing installations have). */
   serverUrlFile: string;
   /** Headscale API key Mesh keeps for itself on the server (mode 0600). */
   apiKeyFile: string;
@@ -37,7 +37,7 @@ export interface MeshPaths {
     /** tailscaled LocalAPI socket (`MESH_TAILSCALE_SOCKET`, else `/var/run/tailscale/tailscaled.sock` under root). */
     socketPath: string;
   };
-  /** Syncthing home (config.xml, cert.pem, key.pem): `MESH_SYNCTHING_HOME`, else §3.2 lookup. */
+  /** Syncthing home (config.xml, cert.pem, key.pem): `MESH_SYNCTHING_HOME`, else where Syncthing itself looks. */
   syncthingHome: string;
   /** The shared folder (`MESH_SHARED_FOLDER_LINUX`, else `/opt/shared` under root). */
   sharedFolder: string;
@@ -127,7 +127,7 @@ function windowsSyncthingPaths(
   };
 }
 
-// The earlier tool's lookup (§3.2/§20.8): the XDG state dir if it exists (Syncthing ≥ 1.27),
+// Syncthing's own lookup: the XDG state dir if it exists (Syncthing ≥ 1.27),
 // else the legacy ~/.config/syncthing, which Debian's 1.19 uses.
 function syncthingHomeFor(home: string, xdgState: string): string {
   const state = path.join(xdgState, 'syncthing');

@@ -1,6 +1,6 @@
 /**
  * How core functions tell their caller what they are doing. The CLI prints these as the
- * earlier tool's `INFO:`/`OK:`/`WARN:` lines; library users can pass nothing (silent).
+ * `INFO:`/`OK:`/`WARN:` lines; library users can pass nothing (silent).
  */
 export interface Reporter {
   info(message: string): void;

@@ -3,31 +3,53 @@
  * with a pre-auth key; node list/rename/expire/delete must show up in its `tailscale status`.
  * Runs in the root namespace without the lab; the lab version lives in node.lab.test.ts.
  */
+
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRunner } from '@mesh/platform';
-import { execa } from 'execa';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { execa, execaSync } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HeadscaleClient } from '../src/index.js';
 import { describeWith, startTestServer, type TestServer } from './helpers.js';
 import { must } from './must.js';
 
 const BIN = '/var/cache/mesh/bin';
+// MESH_TAILSCALED_BIN / MESH_TAILSCALE_BIN pick another client build, e.g. tailscaled-v1.102.
+const TAILSCALED = process.env['MESH_TAILSCALED_BIN'] || `${BIN}/tailscaled`;
+const TAILSCALE = process.env['MESH_TAILSCALE_BIN'] || `${BIN}/tailscale`;
 const runner = createRunner();
+
+/**
+ * Why this client may not run here, outside the lab. Before ts_omit_captiveportal existed (1.80
+ * has none; 1.98 is the oldest checked that has it) a client probes public hosts for a captive
+ * portal whenever it feels unhealthy, and only the lab's namespaces have no way out.
+ */
+function outsideLabRefusal(): string | undefined {
+  if (!existsSync(TAILSCALED)) return undefined;
+  const first = execaSync(TAILSCALED, ['--version'], { timeout: 10_000 }).stdout.split('\n')[0];
+  const m = /^1\.(\d+)\./.exec(first ?? '');
+  if (m && Number(m[1]) >= 98) return undefined;
+  return `${TAILSCALED} is ${first}: run it in the lab (node.lab.test.ts), not on loopback`;
+}
+const refusal = outsideLabRefusal();
+if (refusal) console.warn(`[skip] nodes over loopback: ${refusal}`);
 const statusSchema = z.object({
   BackendState: z.string(),
   Self: z.object({ HostName: z.string(), DNSName: z.string().optional() }).passthrough().optional(),
 });
 
-for (const hs of [`${BIN}/headscale`, `${BIN}/headscale-v0.27`]) {
-  describeWith(`nodes over loopback (${hs})`, [hs, `${BIN}/tailscaled`, `${BIN}/tailscale`], () => {
+for (const hs of ['', '-v0.28', '-v0.27', '-v0.26'].map((v) => `${BIN}/headscale${v}`)) {
+  const only = (name: string, required: string[], fn: () => void) =>
+    refusal ? describe.skip(name, fn) : describeWith(name, required, fn);
+  only(`nodes over loopback (${hs})`, [hs, TAILSCALED, TAILSCALE], () => {
     let srv: TestServer;
     let rest: HeadscaleClient;
     let daemon: ({ kill(signal?: NodeJS.Signals): boolean } & PromiseLike<unknown>) | undefined;
     let sock: string;
     const ts = (args: string[]) =>
-      runner.run(`${BIN}/tailscale`, [`--socket=${sock}`, ...args], { timeout: 30_000 });
+      runner.run(TAILSCALE, [`--socket=${sock}`, ...args], { timeout: 30_000 });
     const status = async () =>
       statusSchema.parse(JSON.parse((await ts(['status', '--json'])).stdout));
     async function until(what: string, pred: () => Promise<boolean>) {
@@ -47,7 +69,7 @@ for (const hs of [`${BIN}/headscale`, `${BIN}/headscale-v0.27`]) {
       await mkdir(join(state, 'logs'), { recursive: true });
       sock = join(state, 'ts.sock');
       daemon = execa(
-        `${BIN}/tailscaled`,
+        TAILSCALED,
         [
           '--tun=userspace-networking',
           `--statedir=${state}`,

@@ -15,6 +15,7 @@ import {
   HeadscaleConnectionError,
   HeadscaleNotFoundError,
   HeadscaleUnsupportedError,
+  MIN_SUPPORTED_VERSION,
   setupHeadscaleServer,
   supports,
 } from '../src/index.js';
@@ -23,7 +24,9 @@ import { must } from './must.js';
 
 const VERSIONS = [
   { bin: '/var/cache/mesh/bin/headscale', expect: '0.29' },
+  { bin: '/var/cache/mesh/bin/headscale-v0.28', expect: '0.28' },
   { bin: '/var/cache/mesh/bin/headscale-v0.27', expect: '0.27' },
+  { bin: '/var/cache/mesh/bin/headscale-v0.26', expect: '0.26' },
 ];
 
 for (const v of VERSIONS) {
@@ -62,13 +65,27 @@ for (const v of VERSIONS) {
       const created = await srv.cli.apiKeys.create({ expiration: 3_600_000 });
       expect(created.key.length).toBeGreaterThan(20);
       rest = new HeadscaleClient({ rest: { url: srv.url, apiKey: created.key } });
-      expect((await rest.version()).version).toBe(version);
+      if (supports(version, 'versionEndpoint')) {
+        expect((await rest.version()).version).toBe(version);
+      } else {
+        // No GET /version before 0.27: REST can only assume the oldest minor it speaks.
+        expect(await rest.version()).toMatchObject({
+          version: MIN_SUPPORTED_VERSION,
+          assumed: true,
+        });
+      }
       const keys = await rest.apiKeys.list();
       expect(keys.length).toBeGreaterThanOrEqual(1);
       expect(await srv.cli.apiKeys.list()).toEqual(keys);
     });
 
     it('reports health over both transports', async () => {
+      if (!supports(version, 'health')) {
+        // Before 0.27 only the unauthenticated /health exists: no database check, no CLI.
+        expect(await rest.health()).toEqual({ ok: true, httpStatus: 200, status: 'pass' });
+        await expect(srv.cli.health()).rejects.toBeInstanceOf(HeadscaleUnsupportedError);
+        return;
+      }
       expect(await rest.health()).toEqual({
         ok: true,
         httpStatus: 200,
@@ -148,7 +165,8 @@ for (const v of VERSIONS) {
       } else {
         const err = await rest.preAuthKeys.delete(key.id).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(HeadscaleUnsupportedError);
-        expect((err as Error).message).toContain(version);
+        // The version REST speaks: assumed on servers without /version.
+        expect((err as Error).message).toContain((await rest.version()).version);
         await expect(srv.cli.preAuthKeys.expire(key)).rejects.toBeInstanceOf(
           HeadscaleUnsupportedError,
         );

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { findConflicts, isConflictName, parseConflictName } from './conflicts.js';
 import { defaultSyncthingHome, parseSyncthingConfigXml, readSyncthingHome } from './home.js';
 import { ConfigSchema, FolderConfigSchema } from './schemas/config.js';
@@ -206,6 +206,6 @@ describe('schema edge cases', () => {
   });
 
   it('rejects garbage with issues', () => {
-    expect(() => ConfigSchema.parse({ version: 'x' })).toThrow(z.ZodError);
+    expect(() => ConfigSchema.parse({ version: 'x' })).toThrow(z.core.$ZodError);
   });
 });

@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { deviceIdFromCertificate } from './device-id.js';
 import { SyncthingError } from './errors.js';
+import { englishError } from './internal/zod-english.js';
 
 /** What {@link readSyncthingHome} learns. `apiKey` is a secret: keep it out of logs. */
 export interface SyncthingHomeInfo {
@@ -33,19 +34,19 @@ export interface SyncthingHomeInfo {
 }
 
 const GuiXmlSchema = z.looseObject({
-  address: z.union([z.string(), z.number()]).optional(),
-  apikey: z.union([z.string(), z.number()]).optional(),
-  '@_tls': z.union([z.string(), z.boolean()]).optional(),
+  address: z.optional(z.union([z.string(), z.number()])),
+  apikey: z.optional(z.union([z.string(), z.number()])),
+  '@_tls': z.optional(z.union([z.string(), z.boolean()])),
 });
 const FolderXmlSchema = z.looseObject({
   '@_id': z.union([z.string(), z.number()]),
-  '@_path': z.union([z.string(), z.number()]).optional(),
+  '@_path': z.optional(z.union([z.string(), z.number()])),
 });
 const ConfigXmlSchema = z.looseObject({
   configuration: z.looseObject({
-    '@_version': z.union([z.string(), z.number()]).optional(),
-    gui: GuiXmlSchema.optional(),
-    folder: z.array(FolderXmlSchema).optional(),
+    '@_version': z.optional(z.union([z.string(), z.number()])),
+    gui: z.optional(GuiXmlSchema),
+    folder: z.optional(z.array(FolderXmlSchema)),
   }),
 });
 
@@ -84,7 +85,9 @@ export function parseSyncthingConfigXml(
   }
   const parsed = ConfigXmlSchema.safeParse(doc);
   if (!parsed.success) {
-    throw new SyncthingError('config.xml has no <configuration> element', { cause: parsed.error });
+    throw new SyncthingError('config.xml has no <configuration> element', {
+      cause: englishError(parsed),
+    });
   }
   const cfg = parsed.data.configuration;
   const gui = cfg.gui ?? {};

@@ -14,8 +14,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { privateSyncthingConfig } from '../src/private-config.js';
+import { parseVersion, type SyncthingVersion } from '../src/version.js';
 
 /** Where the syncthing binary is looked up: env `MESH_SYNCTHING_BIN`, then `/usr/bin/syncthing`. */
 export function syncthingBinary(): string | undefined {
@@ -34,6 +35,20 @@ export function syncthingAvailable(): { ok: true; binary: string } | { ok: false
   if (!existsSync(binary))
     return { ok: false, reason: `syncthing binary ${binary} does not exist` };
   return { ok: true, binary };
+}
+
+/**
+ * The version a binary reports (`syncthing v1.29.5 "Gold Grasshopper" (go1.24.2 …) …`), or
+ * undefined when it reports none we can parse (a `unknown-dev` build).
+ */
+export function syncthingBinaryVersion(binary: string): SyncthingVersion | undefined {
+  const out = execaSync(binary, ['--version'], {
+    env: cleanEnv(),
+    extendEnv: false,
+    timeout: 10_000,
+  }).stdout;
+  const word = /^syncthing (\S+)/.exec(out)?.[1];
+  return word === undefined ? undefined : parseVersion(word);
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; fine for tests on a quiet loopback). */
@@ -101,12 +116,21 @@ export class SyncthingInstance {
     const root = options.root ?? (await mkdtemp(join(tmpdir(), `mesh-st-${options.name}-`)));
     const home = join(root, 'home');
     await mkdir(home, { recursive: true });
-    const generated = await execa(
-      binary,
-      ['generate', `--home=${home}`, '--no-default-folder', '--skip-port-probing'],
-      { env: cleanEnv(), extendEnv: false, timeout: 30_000, all: true },
+    // 2.x renamed the port flag and creates no default folder (cmd/syncthing/generate).
+    const flags =
+      (syncthingBinaryVersion(binary)?.major ?? 1) >= 2
+        ? ['--no-port-probing']
+        : ['--no-default-folder', '--skip-port-probing'];
+    const generated = await execa(binary, ['generate', `--home=${home}`, ...flags], {
+      env: cleanEnv(),
+      extendEnv: false,
+      timeout: 30_000,
+      all: true,
+    });
+    // 1.x prints `Device ID: …`, 2.x logs `Calculated device ID device=…`.
+    const match = /(?:Device ID:\s*|device=)([A-Z0-9]{7}(?:-[A-Z0-9]{7}){7})/.exec(
+      generated.all ?? '',
     );
-    const match = /Device ID:\s*([A-Z0-9-]{63})/.exec(generated.all ?? '');
     if (!match?.[1]) throw new Error(`could not read device ID from generate: ${generated.all}`);
     const apiKey = randomBytes(16).toString('hex');
     const guiPort = await freePort();

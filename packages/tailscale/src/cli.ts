@@ -12,6 +12,7 @@ import {
   TailscaleTimeoutError,
 } from './errors.js';
 import { redact, rememberSecret } from './internal/redact.js';
+import { englishError } from './internal/zod-english.js';
 import { classifyAuthKeyMessage } from './join.js';
 import { type Status, StatusSchema } from './schemas/status.js';
 
@@ -169,8 +170,9 @@ export class TailscaleCli {
     }
     const parsed = StatusSchema.safeParse(value);
     if (!parsed.success) {
-      throw new TailscaleSchemaError(`status --json: ${parsed.error.message}`, {
-        cause: parsed.error,
+      const error = englishError(parsed);
+      throw new TailscaleSchemaError(`status --json: ${error.message}`, {
+        cause: error,
       });
     }
     return parsed.data;

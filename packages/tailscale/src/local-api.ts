@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   TailscaleDaemonUnreachableError,
   TailscaleError,
@@ -8,6 +8,7 @@ import {
 } from './errors.js';
 import { rememberSecret } from './internal/redact.js';
 import { deadline } from './internal/signals.js';
+import { englishError } from './internal/zod-english.js';
 import { type Notify, NotifySchema, NotifyWatchOpt } from './schemas/notify.js';
 import { type PingResult, PingResultSchema, type WhoIs, WhoIsSchema } from './schemas/ping.js';
 import {
@@ -230,7 +231,7 @@ export class LocalApiClient {
     }
   }
 
-  async #json<S extends z.ZodType>(
+  async #json<S extends z.ZodMiniType>(
     method: string,
     path: string,
     schema: S,
@@ -288,7 +289,7 @@ export class LocalApiClient {
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, text: string, path: string): z.infer<S> {
+function parse<S extends z.ZodMiniType>(schema: S, text: string, path: string): z.infer<S> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -299,8 +300,9 @@ function parse<S extends z.ZodType>(schema: S, text: string, path: string): z.in
   }
   const r = schema.safeParse(value);
   if (!r.success) {
-    throw new TailscaleSchemaError(`${path}: unexpected answer: ${r.error.message}`, {
-      cause: r.error,
+    const error = englishError(r);
+    throw new TailscaleSchemaError(`${path}: unexpected answer: ${error.message}`, {
+      cause: error,
       hint: 'this tailscaled version may be too old or too new for @mesh/tailscale',
     });
   }

@@ -34,6 +34,7 @@ describe('labHostEnv', () => {
       MESH_TAILSCALE_BIN: binaries.tailscale,
       MESH_TAILSCALED_BIN: binaries.tailscaled,
       MESH_SYNCTHING_BIN: binaries.syncthing,
+      MESH_MAGIC_DNS: 'off',
     });
   });
 

@@ -98,6 +98,9 @@ export function labHostEnv(o: LabHostEnvOptions): Record<string, string> {
     MESH_TAILSCALE_BIN: o.binaries.tailscale,
     MESH_TAILSCALED_BIN: o.binaries.tailscaled,
     MESH_SYNCTHING_BIN: o.binaries.syncthing,
+    // A bare host shares the machine's /etc: tailscaled taking over /etc/resolv.conf for
+    // MagicDNS would take it over for the whole machine. Systemd hosts have their own /etc.
+    MESH_MAGIC_DNS: 'off',
     ...Object.fromEntries(BLANKED.map((k) => [k, ''])),
   };
 }

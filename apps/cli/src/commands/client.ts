@@ -1,9 +1,19 @@
-import { clientSetup as coreClientSetup, joinMesh, leaveMesh, stopMeshDaemons } from '@mesh/core';
+import {
+  clientSetup as coreClientSetup,
+  joinCommand,
+  joinMesh,
+  leaveMesh,
+  stopMeshDaemons,
+} from '@mesh/core';
 import { readAuthKey } from '../auth-key.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 import { agentCommand } from '../self-command.js';
 import { printPeerResult } from './peer.js';
+
+/** A word as a POSIX shell reads it back: quoted only when it has to be. */
+const shellWord = (w: string) =>
+  /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`;
 
 export interface ClientSetupArgs {
   json: boolean;
@@ -39,9 +49,21 @@ export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<numb
 }
 
 export async function clientJoin(
-  a: { json: boolean; keyFile?: string | undefined; key?: string | undefined },
+  a: {
+    json: boolean;
+    keyFile?: string | undefined;
+    key?: string | undefined;
+    printCommand?: boolean | undefined;
+  },
   out: Output,
 ): Promise<number> {
+  if (a.printCommand) {
+    const ctx = await context(out);
+    const command = await joinCommand(ctx, a.keyFile ? { keyFile: a.keyFile } : {});
+    out.line(command.map(shellWord).join(' '));
+    out.result({ ok: true, command });
+    return 0;
+  }
   const authKey = await readAuthKey(a, out);
   const ctx = await context(out);
   const r = await joinMesh(ctx, { authKey });

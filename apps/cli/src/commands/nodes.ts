@@ -1,4 +1,5 @@
-import { changeNode, listNodes, type NodeAction } from '@mesh/core';
+import { changeNode, listNodes, MeshError, type NodeAction } from '@mesh/core';
+import { confirm } from '../confirm.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -44,5 +45,20 @@ export const nodesRename = (a: { json: boolean; node: string; name: string }, ou
   act('rename', a, out);
 export const nodesExpire = (a: { json: boolean; node: string }, out: Output) =>
   act('expire', a, out);
-export const nodesRemove = (a: { json: boolean; node: string }, out: Output) =>
-  act('remove', a, out);
+/**
+ * Removing a node cuts its machine off until it joins again with a new key: confirmed on a
+ * terminal, or with `--yes` (scripts), before anything is asked of the server.
+ */
+export async function nodesRemove(
+  a: { json: boolean; node: string; yes?: boolean | undefined },
+  out: Output,
+): Promise<number> {
+  const question = `Remove node ${a.node} from the mesh? Its machine needs a new key to join again.`;
+  if (a.yes !== true && !(await confirm(question))) {
+    throw new MeshError(`removing node ${a.node}: not confirmed`, {
+      kind: 'badInput',
+      hint: 'answer yes at the prompt, or pass --yes',
+    });
+  }
+  return act('remove', a, out);
+}

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import {
   addDevice,
   agentStatus,
@@ -7,6 +6,7 @@ import {
   pairPeers,
   pruneUntrusted,
 } from '@mesh/core';
+import { confirm } from '../confirm.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 import { agent } from './agent.js';
@@ -32,17 +32,6 @@ export function printPeerResult(r: PairPeersResult, out: Output): void {
     ['Refused', r.refused.length],
     ['Not vouched for yet', r.unvouched.length],
   ]);
-}
-
-/** Asks on a terminal; anything but yes is no. Without a terminal, only `--yes` says yes. */
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 export async function peer(a: PeerArgs, out: Output): Promise<number> {

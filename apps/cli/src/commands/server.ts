@@ -60,7 +60,12 @@ export async function serverKeygen(a: ServerKeygenArgs, out: Output): Promise<nu
   });
   // JSON never carries secrets: the key goes to a 0600 file and the JSON names the file.
   const keyFile = a.save !== undefined || a.json ? await saveJoinKey(ctx, key, a.save) : undefined;
-  const command = `mesh client setup --server ${key.serverUrl} --key-file ${keyFile ?? 'KEY_FILE'}`;
+  // The command runs on a client, where the server's own path means nothing: KEY_FILE stands
+  // for wherever the key is put there (or it comes on stdin, straight from this server).
+  const command = `mesh client setup --server ${key.serverUrl} --key-file KEY_FILE`;
+  const overSsh = keyFile
+    ? `ssh SERVER cat ${keyFile} | mesh client setup --server ${key.serverUrl}`
+    : undefined;
   if (!a.json) {
     out.section('Pre-Auth Key');
     out.info(
@@ -70,9 +75,10 @@ export async function serverKeygen(a: ServerKeygenArgs, out: Output): Promise<nu
     out.line(`  ${key.key}`);
     out.line();
     if (keyFile) out.ok(`Saved (mode 0600): ${keyFile}`);
-    out.info('On each client, put the key in a file (or pipe it on stdin) and run:');
+    out.info('On each client, put the key in a file (mode 0600) and run:');
     out.line(`  ${command}`);
-    out.line(`  echo KEY | mesh client setup --server ${key.serverUrl}`);
+    out.info('or send it on standard input, never as an argument:');
+    out.line(`  ${overSsh ?? `echo KEY | mesh client setup --server ${key.serverUrl}`}`);
   }
   out.result({
     ok: true,
@@ -84,6 +90,7 @@ export async function serverKeygen(a: ServerKeygenArgs, out: Output): Promise<nu
     tags: key.tags,
     serverUrl: key.serverUrl,
     command,
+    ...(overSsh ? { commandOverSsh: overSsh } : {}),
   });
   return 0;
 }

@@ -115,6 +115,6 @@ export async function status(a: { json: boolean; verbose: boolean }, out: Output
   const s = await meshStatus(ctx, { verbose: a.verbose });
   const settings = effectiveSettings(ctx);
   const code = printStatus(s, a.verbose, out, settings);
-  out.result({ ...s, settings });
+  out.result({ ok: s.healthy, ...s, settings });
   return code;
 }

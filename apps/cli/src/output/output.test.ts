@@ -15,7 +15,7 @@ function collect(tty = false) {
 }
 
 describe('Output', () => {
-  it('prints the earlier tool prefixes and sections without colour off a TTY', () => {
+  it('prints the INFO/OK/WARN prefixes and sections without colour off a TTY', () => {
     const c = collect();
     const o = new Output({ json: false, streams: c.streams, env: {} });
     o.section('Tailscale');
@@ -34,6 +34,16 @@ describe('Output', () => {
     const b = collect(true);
     new Output({ json: false, streams: b.streams, env: { NO_COLOR: '1' } }).ok('x');
     expect(b.out.join('')).toBe('OK: x\n');
+  });
+
+  it('writes what is unknown as null, never as a missing key', () => {
+    const c = collect();
+    new Output({ json: true, streams: c.streams, env: {} }).result({
+      ok: false,
+      version: undefined,
+      nodes: [{ ip: undefined }],
+    });
+    expect(JSON.parse(c.out.join(''))).toEqual({ ok: false, version: null, nodes: [{ ip: null }] });
   });
 
   it('keeps stdout to one JSON document in JSON mode', () => {

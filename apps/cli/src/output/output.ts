@@ -15,7 +15,7 @@ export interface OutputOptions {
 }
 
 /**
- * The CLI's one way to print. Human mode follows the earlier tool: `INFO:`/`OK:`/`WARN:`/`ERROR:`
+ * The CLI's one way to print. Human mode: `INFO:`/`OK:`/`WARN:`/`ERROR:`
  * prefixes, `=== Section ===` headers, colour as {@link useColour} decides. Progress for
  * anything that waits goes to stderr so stdout stays parseable.
  */
@@ -100,9 +100,15 @@ export class Output implements Reporter {
     return paint(this.colourOut, style, text);
   }
 
-  /** The one JSON document of a `--json` run. Human mode ignores it. */
-  result(data: unknown): void {
-    if (this.json) this.out.write(`${JSON.stringify(data, null, 2)}\n`);
+  /**
+   * The one JSON document of a `--json` run; human mode ignores it. Every command's document
+   * says `ok`, and what is not known is `null`, never a missing key (so `jq .x` tells "unknown"
+   * from a typo).
+   */
+  result(data: { ok: boolean } & Record<string, unknown>): void {
+    if (!this.json) return;
+    const text = JSON.stringify(data, (_key, value) => (value === undefined ? null : value), 2);
+    this.out.write(`${text}\n`);
   }
 
   /**

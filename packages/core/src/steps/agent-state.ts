@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readIfExists, writeFileAtomic } from '@mesh/platform';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { MeshContext } from '../context.js';
 
 /** How many recent errors the state keeps. */
@@ -14,34 +14,36 @@ const AgentStateSchema = z.object({
   startedAt: z.string(),
   updatedAt: z.string(),
   /** The agent's resident memory at its last report, MiB. */
-  rssMiB: z.number().nullable().default(null),
+  rssMiB: z._default(z.nullable(z.number()), null),
   /** `ip:port` the agent vouches on, null while it cannot (not in the tailnet, port taken). */
-  vouchingOn: z.string().nullable(),
-  lastPairing: z
-    .object({
+  vouchingOn: z.nullable(z.string()),
+  lastPairing: z.nullable(
+    z.object({
       at: z.string(),
       peers: z.number(),
       added: z.number(),
       refused: z.number(),
       unvouched: z.array(z.object({ hostname: z.string(), reason: z.string() })),
-    })
-    .nullable(),
-  lastScan: z.object({ at: z.string(), paths: z.number() }).nullable(),
+    }),
+  ),
+  lastScan: z.nullable(z.object({ at: z.string(), paths: z.number() })),
   forgotten: z.array(z.object({ at: z.string(), name: z.string(), deviceId: z.string() })),
   /** Daemons the agent started again after their keeper died (supervised fallback). */
-  revived: z.array(z.object({ at: z.string(), names: z.array(z.string()) })).default([]),
+  revived: z._default(z.array(z.object({ at: z.string(), names: z.array(z.string()) })), []),
   /** This node's standing in the tailnet when last looked at (see `nodeStanding`). */
-  tailnet: z
-    .object({ at: z.string(), ok: z.boolean(), state: z.string(), message: z.string() })
-    .nullable()
-    .default(null),
+  tailnet: z._default(
+    z.nullable(
+      z.object({ at: z.string(), ok: z.boolean(), state: z.string(), message: z.string() }),
+    ),
+    null,
+  ),
   /** Whether any online peer answered a ping over the tailnet; null when none was online. */
-  peersAnswer: z.boolean().nullable().default(null),
+  peersAnswer: z._default(z.nullable(z.boolean()), null),
   /** Whether the control server answered, when last asked. */
-  controlServer: z
-    .object({ at: z.string(), url: z.string(), reachable: z.boolean() })
-    .nullable()
-    .default(null),
+  controlServer: z._default(
+    z.nullable(z.object({ at: z.string(), url: z.string(), reachable: z.boolean() })),
+    null,
+  ),
   errors: z.array(z.object({ at: z.string(), message: z.string() })),
 });
 /** What the agent saw and when: no secret, readable by the user. */

@@ -25,7 +25,7 @@ import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
 import { controlServerUrl } from './standing.js';
 import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
-import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
+import { ensureTailscaled, joinTailnet, tailnetStatus, tailscaleUpCommand } from './tailscale.js';
 
 const NOT_HEADSCALE_HINT =
   "check the URL: it is Headscale's server_url, as mesh server keygen prints it (e.g. http://10.0.0.1:8080)";
@@ -137,6 +137,17 @@ async function serverUrlOrSaved(ctx: MeshContext, given: string | undefined): Pr
     });
   }
   return validateServerUrl(url);
+}
+
+/**
+ * `mesh client join --print-command`: the `tailscale up` command equivalent to joining this
+ * machine with its saved (or given) server URL, changing nothing.
+ */
+export async function joinCommand(
+  ctx: MeshContext,
+  o: { serverUrl?: string; keyFile?: string } = {},
+): Promise<string[]> {
+  return tailscaleUpCommand(ctx, await serverUrlOrSaved(ctx, o.serverUrl), o.keyFile);
 }
 
 /**

@@ -1,4 +1,4 @@
-/** The shared folder's ID, as the earlier tool named it (§15). */
+/** The shared folder's ID on every member: existing installations already use it. */
 export const SHARED_FOLDER_ID = 'opt-shared';
 export const SHARED_FOLDER_LABEL = 'Shared Workspace';
 /**
@@ -16,7 +16,7 @@ export const DEFAULT_SHARED_FOLDER_WINDOWS = 'C:\\shared';
 /** The Headscale user every Mesh node belongs to. */
 export const MESH_USER = 'mesh';
 
-/** The earlier tool's default `.stignore`, created only when missing (§15.2). */
+/** The default `.stignore`, created only when missing (a user's own is never replaced). */
 export const DEFAULT_STIGNORE = `// Git lock files
 .git/index.lock
 .git/*.lock

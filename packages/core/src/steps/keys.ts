@@ -52,7 +52,7 @@ export interface JoinKey {
   serverUrl: string;
 }
 
-/** `mesh server keygen`: a pre-auth key for user `mesh` (reusable, 24h by default, §20.1). */
+/** `mesh server keygen`: a pre-auth key for user `mesh` (reusable, 24h by default). */
 export async function createJoinKey(
   ctx: MeshContext,
   o: CreateJoinKeyOptions = {},

@@ -231,7 +231,7 @@ export async function ensureWslSshdStep(
   const configFile = underRoot(ctx.paths.root, SSHD_CONFIG_PATH);
   const changes: string[] = [];
   if (!(await exists(configFile))) {
-    // The earlier tool installed openssh-server here; do the same, only when it is missing.
+    // WSL2 is reached over SSH on 2222: install openssh-server, only when it is missing.
     const pm = await packageManagerFor(ctx, o).catch(() => undefined);
     if (!pm) {
       const todo = 'install openssh-server, then run mesh client setup again';
@@ -326,7 +326,7 @@ export interface WindowsIntentOptions {
 }
 
 /**
- * What Mesh wants on the Windows side: the earlier tool's firewall rules, tasks and Tailscale
+ * What Mesh wants on the Windows side: the firewall rules, tasks and Tailscale
  * values, and (for the script) Syncthing configured like the Linux roles.
  */
 export function meshWindowsIntent(o: WindowsIntentOptions): WindowsIntent {

@@ -9,7 +9,7 @@ import { validateAuthKey } from './auth-key.js';
 import { MESH_DAEMONS } from './leave.js';
 import { reachPeers } from './reach.js';
 import { nodeStanding } from './standing.js';
-import { TAILSCALED_SERVICE, tailnetStatus } from './tailscale.js';
+import { alignMagicDns, TAILSCALED_SERVICE, tailnetStatus } from './tailscale.js';
 
 /**
  * Whether this machine has joined a tailnet before: tailscaled answers with a node key, or its
@@ -45,7 +45,7 @@ export async function bringUpWithoutKey(ctx: MeshContext): Promise<KeylessJoin> 
     ipv4: s?.ips.find((i) => i.includes('.')),
     ipv6: s?.ips.find((i) => i.includes(':')),
   });
-  if (standing.ok) return { changed: false, ...ips(ts) };
+  if (standing.ok) return { changed: await alignMagicDns(ctx), ...ips(ts) };
   // Never joined: the plain "no key" error says what to pass.
   if (ts && !ts.raw.HaveNodeKey) validateAuthKey(undefined);
   if (standing.state !== 'Stopped') {
@@ -65,6 +65,7 @@ export async function bringUpWithoutKey(ctx: MeshContext): Promise<KeylessJoin> 
     await api.close();
   }
   ctx.reporter.ok('Tailscale is up again');
+  await alignMagicDns(ctx);
   return { changed: true, ...ips(await tailnetStatus(ctx)) };
 }
 

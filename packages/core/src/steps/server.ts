@@ -26,7 +26,7 @@ import { MESH_USER } from './constants.js';
 import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
 
-/** Fails unless this machine has the server role (the earlier tool's guard, §5.1). */
+/** Fails unless this machine has the server role: server commands on a client would set up a second control server. */
 export function requireServerRole(ctx: MeshContext): void {
   if (ctx.role !== 'server') {
     throw new MeshError(
@@ -70,7 +70,7 @@ export function parsePostgresUrl(url: string): HeadscalePostgresOptions {
   };
 }
 
-/** The first non-loopback, non-tailnet IPv4 of this machine (the earlier tool's `hostname -I`). */
+/** The first non-loopback, non-tailnet IPv4 of this machine (what `hostname -I` lists first). */
 export function primaryIpv4(
   interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
 ): string | undefined {
@@ -111,8 +111,9 @@ export function validateServerUrl(value: string): string {
 }
 
 /**
- * Headscale's service name on `manager`: the system unit keeps the name `headscale` (the one the
- * earlier tool installed, so its unit is taken over rather than run twice); the supervised
+ * Headscale's service name on `manager`: the system unit keeps the name `headscale` (the name
+ * Headscale's own package and existing installations use, so that unit is taken over rather
+ * than run twice); the supervised
  * fallback (containers, WSL without systemd, the lab) calls it `mesh-headscale`.
  */
 function headscaleServiceName(manager: ServiceManager): string {

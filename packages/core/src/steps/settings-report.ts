@@ -21,6 +21,7 @@ export function effectiveSettings(ctx: Pick<MeshContext, 'settings'>): Effective
     MESH_SHARED_FOLDER_WINDOWS: settings.sharedFolderWindows,
     MESH_AGENT_FORGET_AFTER: String(settings.agentForgetAfterS),
     MESH_AGENT_RECHECK_AFTER: String(settings.agentRecheckAfterS),
+    MESH_MAGIC_DNS: settings.magicDns ? 'on' : 'off',
   };
   return FILE_VARIABLES.map((name) => ({
     name,

@@ -200,7 +200,7 @@ export interface EnsureSyncthingOptions {
   folderId?: string;
   /** @default ctx.paths.sharedFolder */
   folderPath?: string;
-  /** Write the earlier tool's `.stignore` when the folder has none. @default true */
+  /** Write the default `.stignore` when the folder has none. @default true */
   stignore?: boolean;
   /** Sync listen address. @default `tcp://0.0.0.0:<role sync port>` */
   listenAddress?: string;
@@ -217,7 +217,7 @@ export interface EnsureSyncthingResult {
 /**
  * Makes this machine's Syncthing match the role: generated home, loopback GUI on the role's
  * port, one explicit listen address on the role's sync port, every outbound feature off,
- * running, and the `opt-shared` folder with the earlier tool's settings and `.stignore`.
+ * running, and the `opt-shared` folder with the mesh's settings and default `.stignore`.
  */
 export async function ensureSyncthing(
   ctx: MeshContext,

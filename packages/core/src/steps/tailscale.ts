@@ -151,6 +151,61 @@ export interface JoinTailnetOptions {
   tags?: readonly string[];
 }
 
+/**
+ * The `tailscale up` command that does what joining does here, for a person who would rather
+ * type it: `tailscale up` refuses to run unless every setting that is not its default is named
+ * again, so the flags come from this node's live settings (or, before a join, from what
+ * {@link joinTailnet} sets). The key is read from a file (`--auth-key=file:`), never typed.
+ */
+export async function tailscaleUpCommand(
+  ctx: MeshContext,
+  serverUrl: string,
+  keyFile = 'KEY_FILE',
+): Promise<string[]> {
+  const client = localApi(ctx);
+  let prefs: Awaited<ReturnType<LocalApiClient['getPrefs']>> | undefined;
+  try {
+    prefs = await client.getPrefs({ timeout: 3000 });
+  } catch {
+    prefs = undefined;
+  } finally {
+    await client.close();
+  }
+  const routes = prefs ? prefs.RouteAll === true : true;
+  const tags = prefs?.AdvertiseTags ?? [];
+  return [
+    'tailscale',
+    'up',
+    `--login-server=${serverUrl}`,
+    `--accept-dns=${prefs?.CorpDNS === true}`,
+    ...(routes ? ['--accept-routes'] : []),
+    `--hostname=${prefs?.Hostname || ctx.hostname}`,
+    ...(prefs?.OperatorUser ? [`--operator=${prefs.OperatorUser}`] : []),
+    ...(tags.length > 0 ? [`--advertise-tags=${tags.join(',')}`] : []),
+    `--auth-key=file:${keyFile}`,
+  ];
+}
+
+/**
+ * A joined node's DNS setting made to match `MESH_MAGIC_DNS` (a join sets it; this mends a node
+ * joined before, or with the other setting). True when it changed.
+ */
+export async function alignMagicDns(ctx: MeshContext): Promise<boolean> {
+  const client = localApi(ctx);
+  const call = { timeout: 5000, ...(ctx.signal ? { signal: ctx.signal } : {}) };
+  try {
+    const prefs = await client.getPrefs(call);
+    if ((prefs.CorpDNS === true) === ctx.settings.magicDns) return false;
+    await client.patchPrefs({ CorpDNS: ctx.settings.magicDns }, call);
+  } catch (error) {
+    throw toMeshError(error, 'setting MagicDNS');
+  } finally {
+    await client.close();
+  }
+  ctx.reporter.ok(`MagicDNS ${ctx.settings.magicDns ? 'on' : 'off'} (MESH_MAGIC_DNS)`);
+  return true;
+}
+
 /** Joins (or confirms membership of) the tailnet at `serverUrl` with `authKey` (never on argv). */
 export async function joinTailnet(
   ctx: MeshContext,
@@ -178,14 +233,15 @@ export async function joinTailnet(
       authKey,
       hostname: ctx.hostname,
       acceptRoutes: o.acceptRoutes ?? true,
-      // MagicDNS would rewrite the machine's resolv.conf; Mesh dials tailnet IPs only.
-      acceptDns: false,
+      // MagicDNS: machine names resolve across the mesh (tailscaled takes over resolv.conf
+      // and forwards other names to what it held); MESH_MAGIC_DNS=off leaves DNS alone.
+      acceptDns: ctx.settings.magicDns,
       timeout: o.timeoutMs ?? 60_000,
       socketPath: ctx.paths.tailscale.socketPath,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     wait.done(r.ipv4);
-    return r;
+    return (await alignMagicDns(ctx)) ? { ...r, changed: true } : r;
   } catch (error) {
     wait.fail();
     throw toMeshError(error, 'joining the tailnet');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The TCP port a node's mesh agent answers on, on the node's tailnet address. Below 1024 on
@@ -16,11 +16,11 @@ export const VOUCH_PATH = '/v1/syncthing';
  */
 export const VouchAnswerSchema = z.object({
   mesh: z.literal(1),
-  node: z.object({ id: z.string().min(1), name: z.string() }),
+  node: z.object({ id: z.string().check(z.minLength(1)), name: z.string() }),
   ips: z.array(z.string()),
   syncthing: z.object({
-    deviceId: z.string().min(1),
-    port: z.number().int().min(1).max(65535),
+    deviceId: z.string().check(z.minLength(1)),
+    port: z.number().check(z.int(), z.gte(1), z.lte(65535)),
   }),
 });
 export type VouchAnswer = z.infer<typeof VouchAnswerSchema>;

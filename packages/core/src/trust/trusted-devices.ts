@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readIfExists, writeFileAtomic } from '@mesh/platform';
 import { sameDeviceId } from '@mesh/syncthing-client';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 
@@ -14,7 +14,7 @@ const TrustedDeviceSchema = z.object({
   name: z.string(),
   how: z.enum(['vouched', 'manual']),
   /** The node ID the control server gave the node that vouched (vouched only). */
-  nodeId: z.string().optional(),
+  nodeId: z.optional(z.string()),
   since: z.string(),
 });
 export type TrustedDevice = z.infer<typeof TrustedDeviceSchema>;

@@ -4,26 +4,28 @@
  * Each maps into the domain types of `../types.ts`.
  */
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ApiKey, Node, PreAuthKey, User } from '../types.js';
 import { compact, effectiveTags, pbTimeToDate, registerMethod, userName } from './common.js';
 
-const id = z.union([z.number(), z.string()]).transform(String);
-const time = z.object({ seconds: z.number().optional(), nanos: z.number().optional() }).nullish();
-const strings = z.array(z.string()).nullish();
+const id = z.pipe(z.union([z.number(), z.string()]), z.transform(String));
+const time = z.nullish(
+  z.object({ seconds: z.optional(z.number()), nanos: z.optional(z.number()) }),
+);
+const strings = z.nullish(z.array(z.string()));
 
-export const cliUser = z
-  .object({
+export const cliUser = z.pipe(
+  z.object({
     id,
     name: userName,
     created_at: time,
-    display_name: z.string().optional(),
-    email: z.string().optional(),
-    provider_id: z.string().optional(),
-    provider: z.string().optional(),
-    profile_pic_url: z.string().optional(),
-  })
-  .transform(
+    display_name: z.optional(z.string()),
+    email: z.optional(z.string()),
+    provider_id: z.optional(z.string()),
+    provider: z.optional(z.string()),
+    profile_pic_url: z.optional(z.string()),
+  }),
+  z.transform(
     (u): User => ({
       id: u.id,
       name: u.name,
@@ -36,21 +38,22 @@ export const cliUser = z
         createdAt: pbTimeToDate(u.created_at),
       }),
     }),
-  );
+  ),
+);
 
-export const cliPreAuthKey = z
-  .object({
-    id: id.optional(),
-    key: z.string().default(''),
-    user: z.union([cliUser, z.string()]).nullish(),
-    reusable: z.boolean().default(false),
-    ephemeral: z.boolean().default(false),
-    used: z.boolean().default(false),
+export const cliPreAuthKey = z.pipe(
+  z.object({
+    id: z.optional(id),
+    key: z._default(z.string(), ''),
+    user: z.nullish(z.union([cliUser, z.string()])),
+    reusable: z._default(z.boolean(), false),
+    ephemeral: z._default(z.boolean(), false),
+    used: z._default(z.boolean(), false),
     expiration: time,
     created_at: time,
     acl_tags: strings,
-  })
-  .transform(
+  }),
+  z.transform(
     (k): PreAuthKey => ({
       id: k.id ?? '',
       key: k.key,
@@ -64,32 +67,33 @@ export const cliPreAuthKey = z
         createdAt: pbTimeToDate(k.created_at),
       }),
     }),
-  );
+  ),
+);
 
-export const cliNode = z
-  .object({
+export const cliNode = z.pipe(
+  z.object({
     id,
-    machine_key: z.string().default(''),
-    node_key: z.string().default(''),
-    disco_key: z.string().default(''),
+    machine_key: z._default(z.string(), ''),
+    node_key: z._default(z.string(), ''),
+    disco_key: z._default(z.string(), ''),
     ip_addresses: strings,
-    name: z.string().default(''),
-    user: cliUser.nullish(),
+    name: z._default(z.string(), ''),
+    user: z.nullish(cliUser),
     last_seen: time,
     expiry: time,
-    pre_auth_key: cliPreAuthKey.nullish(),
+    pre_auth_key: z.nullish(cliPreAuthKey),
     created_at: time,
-    register_method: z.number().optional(),
-    given_name: z.string().default(''),
-    online: z.boolean().default(false),
+    register_method: z.optional(z.number()),
+    given_name: z._default(z.string(), ''),
+    online: z._default(z.boolean(), false),
     approved_routes: strings,
     available_routes: strings,
     subnet_routes: strings,
     tags: strings,
     forced_tags: strings,
     valid_tags: strings,
-  })
-  .transform(
+  }),
+  z.transform(
     (n): Node => ({
       id: n.id,
       name: n.name,
@@ -112,17 +116,18 @@ export const cliNode = z
         preAuthKey: n.pre_auth_key ?? undefined,
       }),
     }),
-  );
+  ),
+);
 
-export const cliApiKey = z
-  .object({
+export const cliApiKey = z.pipe(
+  z.object({
     id,
-    prefix: z.string().default(''),
+    prefix: z._default(z.string(), ''),
     expiration: time,
     created_at: time,
     last_seen: time,
-  })
-  .transform(
+  }),
+  z.transform(
     (k): ApiKey => ({
       id: k.id,
       prefix: k.prefix,
@@ -132,23 +137,27 @@ export const cliApiKey = z
         lastSeen: pbTimeToDate(k.last_seen),
       }),
     }),
-  );
+  ),
+);
 
 /** Lists print `null` when empty. */
-export const cliList = <T extends z.ZodType>(item: T) =>
-  z
-    .array(item)
-    .nullable()
-    .transform((v) => v ?? []);
+export const cliList = <T extends z.ZodMiniType>(item: T) =>
+  z.pipe(
+    z.nullable(z.array(item)),
+    z.transform((v) => v ?? []),
+  );
 /** `apikeys create -o json` prints the key as a JSON string. */
-export const cliCreatedApiKey = z
-  .string()
-  .min(1)
-  .transform((key) => ({ key }));
-export const cliHealth = z.object({ database_connectivity: z.boolean().default(false) });
+export const cliCreatedApiKey = z.pipe(
+  z.string().check(z.minLength(1)),
+  z.transform((key) => ({ key })),
+);
+export const cliHealth = z.object({ database_connectivity: z._default(z.boolean(), false) });
 export const cliVersion = z.union([
-  z.object({ version: z.string(), commit: z.string().optional() }),
-  z.string().transform((version) => ({ version, commit: undefined })),
+  z.object({ version: z.string(), commit: z.optional(z.string()) }),
+  z.pipe(
+    z.string(),
+    z.transform((version) => ({ version, commit: undefined })),
+  ),
 ]);
 /** `-o json` error body on stderr. */
 export const cliError = z.object({ error: z.string() });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RegisterMethod } from '../types.js';
 
 /** Go's zero time (0001-01-01T00:00:00Z) in Unix seconds: means "not set". */
@@ -27,7 +27,7 @@ export function pbTimeToDate(
  */
 export const userName = z
   .string({ error: 'a user needs a name' })
-  .min(1, { error: 'a user needs a name' });
+  .check(z.minLength(1, { error: 'a user needs a name' }));
 
 const METHODS: RegisterMethod[] = ['unspecified', 'authKey', 'cli', 'oidc'];
 

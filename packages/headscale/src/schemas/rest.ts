@@ -3,26 +3,26 @@
  * RFC 3339 timestamps, enum names. Each maps into the domain types of `../types.ts`.
  */
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ApiKey, Node, Policy, PreAuthKey, User } from '../types.js';
 import { compact, effectiveTags, registerMethod, rfc3339ToDate, userName } from './common.js';
 
-const id = z.union([z.string(), z.number()]).transform(String);
-const time = z.string().nullish();
-const strings = z.array(z.string()).nullish();
+const id = z.pipe(z.union([z.string(), z.number()]), z.transform(String));
+const time = z.nullish(z.string());
+const strings = z.nullish(z.array(z.string()));
 
-export const restUser = z
-  .object({
+export const restUser = z.pipe(
+  z.object({
     id,
     name: userName,
     createdAt: time,
-    displayName: z.string().nullish(),
-    email: z.string().nullish(),
-    providerId: z.string().nullish(),
-    provider: z.string().nullish(),
-    profilePicUrl: z.string().nullish(),
-  })
-  .transform(
+    displayName: z.nullish(z.string()),
+    email: z.nullish(z.string()),
+    providerId: z.nullish(z.string()),
+    provider: z.nullish(z.string()),
+    profilePicUrl: z.nullish(z.string()),
+  }),
+  z.transform(
     (u): User => ({
       id: u.id,
       name: u.name,
@@ -35,22 +35,23 @@ export const restUser = z
         createdAt: rfc3339ToDate(u.createdAt),
       }),
     }),
-  );
+  ),
+);
 
-export const restPreAuthKey = z
-  .object({
-    id: id.optional(),
-    key: z.string().default(''),
+export const restPreAuthKey = z.pipe(
+  z.object({
+    id: z.optional(id),
+    key: z._default(z.string(), ''),
     // <= 0.25 sent a user name here; 0.26+ a full User.
-    user: z.union([restUser, z.string()]).nullish(),
-    reusable: z.boolean().default(false),
-    ephemeral: z.boolean().default(false),
-    used: z.boolean().default(false),
+    user: z.nullish(z.union([restUser, z.string()])),
+    reusable: z._default(z.boolean(), false),
+    ephemeral: z._default(z.boolean(), false),
+    used: z._default(z.boolean(), false),
     expiration: time,
     createdAt: time,
     aclTags: strings,
-  })
-  .transform(
+  }),
+  z.transform(
     (k): PreAuthKey => ({
       id: k.id ?? '',
       key: k.key,
@@ -64,32 +65,33 @@ export const restPreAuthKey = z
         createdAt: rfc3339ToDate(k.createdAt),
       }),
     }),
-  );
+  ),
+);
 
-export const restNode = z
-  .object({
+export const restNode = z.pipe(
+  z.object({
     id,
-    machineKey: z.string().default(''),
-    nodeKey: z.string().default(''),
-    discoKey: z.string().default(''),
+    machineKey: z._default(z.string(), ''),
+    nodeKey: z._default(z.string(), ''),
+    discoKey: z._default(z.string(), ''),
     ipAddresses: strings,
-    name: z.string().default(''),
-    user: restUser.nullish(),
+    name: z._default(z.string(), ''),
+    user: z.nullish(restUser),
     lastSeen: time,
     expiry: time,
-    preAuthKey: restPreAuthKey.nullish(),
+    preAuthKey: z.nullish(restPreAuthKey),
     createdAt: time,
-    registerMethod: z.string().optional(),
-    givenName: z.string().default(''),
-    online: z.boolean().default(false),
+    registerMethod: z.optional(z.string()),
+    givenName: z._default(z.string(), ''),
+    online: z._default(z.boolean(), false),
     approvedRoutes: strings,
     availableRoutes: strings,
     subnetRoutes: strings,
     tags: strings,
     forcedTags: strings,
     validTags: strings,
-  })
-  .transform(
+  }),
+  z.transform(
     (n): Node => ({
       id: n.id,
       name: n.name,
@@ -112,11 +114,18 @@ export const restNode = z
         preAuthKey: n.preAuthKey ?? undefined,
       }),
     }),
-  );
+  ),
+);
 
-export const restApiKey = z
-  .object({ id, prefix: z.string().default(''), expiration: time, createdAt: time, lastSeen: time })
-  .transform(
+export const restApiKey = z.pipe(
+  z.object({
+    id,
+    prefix: z._default(z.string(), ''),
+    expiration: time,
+    createdAt: time,
+    lastSeen: time,
+  }),
+  z.transform(
     (k): ApiKey => ({
       id: k.id,
       prefix: k.prefix,
@@ -126,36 +135,53 @@ export const restApiKey = z
         lastSeen: rfc3339ToDate(k.lastSeen),
       }),
     }),
-  );
+  ),
+);
 
-export const restUsers = z
-  .object({ users: z.array(restUser).nullish() })
-  .transform((r) => r.users ?? []);
-export const restUserEnvelope = z.object({ user: restUser }).transform((r) => r.user);
-export const restPreAuthKeys = z
-  .object({ preAuthKeys: z.array(restPreAuthKey).nullish() })
-  .transform((r) => r.preAuthKeys ?? []);
-export const restPreAuthKeyEnvelope = z
-  .object({ preAuthKey: restPreAuthKey })
-  .transform((r) => r.preAuthKey);
-export const restNodes = z
-  .object({ nodes: z.array(restNode).nullish() })
-  .transform((r) => r.nodes ?? []);
-export const restNodeEnvelope = z.object({ node: restNode }).transform((r) => r.node);
-export const restApiKeys = z
-  .object({ apiKeys: z.array(restApiKey).nullish() })
-  .transform((r) => r.apiKeys ?? []);
-export const restCreatedApiKey = z
-  .object({ apiKey: z.string().min(1) })
-  .transform((r) => ({ key: r.apiKey }));
-export const restPolicy = z
-  .object({ policy: z.string().default(''), updatedAt: time })
-  .transform(
+export const restUsers = z.pipe(
+  z.object({ users: z.nullish(z.array(restUser)) }),
+  z.transform((r) => r.users ?? []),
+);
+export const restUserEnvelope = z.pipe(
+  z.object({ user: restUser }),
+  z.transform((r) => r.user),
+);
+export const restPreAuthKeys = z.pipe(
+  z.object({ preAuthKeys: z.nullish(z.array(restPreAuthKey)) }),
+  z.transform((r) => r.preAuthKeys ?? []),
+);
+export const restPreAuthKeyEnvelope = z.pipe(
+  z.object({ preAuthKey: restPreAuthKey }),
+  z.transform((r) => r.preAuthKey),
+);
+export const restNodes = z.pipe(
+  z.object({ nodes: z.nullish(z.array(restNode)) }),
+  z.transform((r) => r.nodes ?? []),
+);
+export const restNodeEnvelope = z.pipe(
+  z.object({ node: restNode }),
+  z.transform((r) => r.node),
+);
+export const restApiKeys = z.pipe(
+  z.object({ apiKeys: z.nullish(z.array(restApiKey)) }),
+  z.transform((r) => r.apiKeys ?? []),
+);
+export const restCreatedApiKey = z.pipe(
+  z.object({ apiKey: z.string().check(z.minLength(1)) }),
+  z.transform((r) => ({ key: r.apiKey })),
+);
+export const restPolicy = z.pipe(
+  z.object({ policy: z._default(z.string(), ''), updatedAt: time }),
+  z.transform(
     (p): Policy => ({ policy: p.policy, ...compact({ updatedAt: rfc3339ToDate(p.updatedAt) }) }),
-  );
-export const restHealth = z.object({ databaseConnectivity: z.boolean().default(false) });
-export const restVersion = z.object({ version: z.string(), commit: z.string().optional() });
+  ),
+);
+export const restHealth = z.object({ databaseConnectivity: z._default(z.boolean(), false) });
+export const restVersion = z.object({ version: z.string(), commit: z.optional(z.string()) });
 export const restEmpty = z.unknown();
 /** grpc-gateway error body. */
-export const restError = z.object({ code: z.number().optional(), message: z.string().optional() });
+export const restError = z.object({
+  code: z.optional(z.number()),
+  message: z.optional(z.string()),
+});
 export const healthBody = z.object({ status: z.string() });

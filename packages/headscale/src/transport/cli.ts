@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner, type Runner } from '@mesh/platform';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { resolveHeadscaleBinary } from '../binary.js';
 import {
   HeadscaleAbortError,
@@ -18,6 +18,7 @@ import {
   HeadscaleUnsupportedError,
 } from '../errors.js';
 import { redact, registerSecret } from '../internal/redact.js';
+import { englishError } from '../internal/zod-english.js';
 import {
   cliApiKey,
   cliCreatedApiKey,
@@ -73,7 +74,7 @@ export class CliTransport implements HeadscaleTransport {
   }
 
   /** Runs `headscale [-c cfg] ARGS -o json` and parses stdout with `schema`. */
-  async run<S extends z.ZodType>(
+  async run<S extends z.ZodMiniType>(
     args: string[],
     schema: S,
     ctx: CallOptions = {},
@@ -95,10 +96,11 @@ export class CliTransport implements HeadscaleTransport {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
+      const error = englishError(parsed);
       throw new HeadscaleCommandError(
-        `headscale ${args.slice(0, 2).join(' ')}: unexpected output shape: ${parsed.error.message}`,
+        `headscale ${args.slice(0, 2).join(' ')}: unexpected output shape: ${error.message}`,
         {
-          cause: parsed.error,
+          cause: error,
           command: `${this.binary} ${args.join(' ')}`,
           exitCode: 0,
           hint: 'the server version may be newer than this client understands',

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeadscaleClient } from '../client.js';
+import { HeadscaleApiError, HeadscaleAuthError } from '../errors.js';
 
 let server: Server | undefined;
 
@@ -34,5 +35,29 @@ describe('health over REST', () => {
     const h = await new HeadscaleClient({ rest: { url } }).health();
     expect(h).toMatchObject(expected);
     if (!('status' in expected)) expect(h.status).toBeUndefined();
+  });
+});
+
+describe('auth failures over REST', () => {
+  async function usersAnswer(status: number, body: string): Promise<HeadscaleClient> {
+    server = createServer((_req, res) => res.writeHead(status).end(body));
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return new HeadscaleClient({ rest: { url, apiKey: 'hskey-api-x-y' }, version: '0.26.1' });
+  }
+
+  it.each([
+    ['401', 401, 'Unauthorized', HeadscaleAuthError],
+    [
+      '0.26: 500 with the body Unauthorized (a key it cannot look up)',
+      500,
+      'Unauthorized',
+      HeadscaleAuthError,
+    ],
+    ['any other 500', 500, '{"code":13,"message":"boom","details":[]}', HeadscaleApiError],
+  ])('%s', async (_name, status, body, kind) => {
+    const client = await usersAnswer(status, body);
+    const err = await client.users.list().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(kind);
   });
 });

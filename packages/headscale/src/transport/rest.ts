@@ -5,7 +5,7 @@
  */
 
 import type { Dispatcher } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   HeadscaleApiError,
   HeadscaleAuthError,
@@ -14,6 +14,7 @@ import {
 } from '../errors.js';
 import { httpCall } from '../internal/http.js';
 import { registerSecret } from '../internal/redact.js';
+import { englishError } from '../internal/zod-english.js';
 import {
   healthBody,
   restApiKeys,
@@ -45,7 +46,7 @@ interface Endpoint {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** `{name}` segments are filled from `params` and always URL-encoded. */
   path: string;
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
   since?: Feature;
 }
 
@@ -181,9 +182,12 @@ export class RestTransport implements HeadscaleTransport {
       signal: ctx.signal,
     });
     const where = { method: ep.method, url: url.href, status: answer.status };
-    if (answer.status === 401) {
+    // Up to 0.26 a key the server cannot look up (unknown prefix, bad format) fails in its auth
+    // middleware with 500 and the body `Unauthorized`; only a known key with a wrong secret or a
+    // past expiry got 401 (hscontrol/app.go, httpAuthenticationMiddleware).
+    if (answer.status === 401 || (answer.status === 500 && answer.text.trim() === 'Unauthorized')) {
       throw new HeadscaleAuthError(
-        `${ep.method} ${url.pathname}: 401 Unauthorized (invalid or expired API key)`,
+        `${ep.method} ${url.pathname}: ${answer.status} Unauthorized (invalid or expired API key)`,
         {
           ...where,
           hint: 'check the API key; list keys with `headscale apikeys list` and create a new one if it expired',
@@ -227,10 +231,11 @@ export class RestTransport implements HeadscaleTransport {
     }
     const parsed = ep.schema.safeParse(json);
     if (!parsed.success) {
+      const error = englishError(parsed);
       throw new HeadscaleApiError(
-        `${ep.method} ${url.pathname}: unexpected answer shape: ${parsed.error.message}`,
+        `${ep.method} ${url.pathname}: unexpected answer shape: ${error.message}`,
         {
-          cause: parsed.error,
+          cause: error,
           ...where,
           hint: 'the server version may be newer than this client understands',
         },

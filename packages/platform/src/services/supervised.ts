@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ServiceError } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../internal/atomic-file.js';
 import { alive } from '../internal/pid.js';
@@ -14,9 +14,9 @@ import type { ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
 const storedSpec = z.looseObject({
   name: z.string(),
   description: z.string(),
-  exec: z.array(z.string()).min(1),
-  env: z.record(z.string(), z.string()).optional(),
-  enabled: z.boolean().optional(),
+  exec: z.array(z.string()).check(z.minLength(1)),
+  env: z.optional(z.record(z.string(), z.string())),
+  enabled: z.optional(z.boolean()),
 });
 
 export interface SupervisedOptions {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ServiceError } from '../errors.js';
 import { createRunner, type Runner, runChecked } from '../runner.js';
 import { type Command, powershellCommand, psQuote } from '../windows/powershell.js';
@@ -7,8 +7,8 @@ import type { ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
 /** The commands that manage one Windows service, for each verb. */
 /** What the status command prints (`ConvertTo-Json`): names or enum numbers. */
 const windowsServiceState = z.looseObject({
-  state: z.union([z.string(), z.number()]).nullish(),
-  startType: z.union([z.string(), z.number()]).nullish(),
+  state: z.nullish(z.union([z.string(), z.number()])),
+  startType: z.nullish(z.union([z.string(), z.number()])),
 });
 
 export interface WindowsServiceCommands {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FileEditError, PlatformConfigError } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../internal/atomic-file.js';
 import { inRoot } from '../internal/root.js';

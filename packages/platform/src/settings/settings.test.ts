@@ -33,6 +33,11 @@ describe('settings', () => {
     expect(() => parseSettings({ MESH_AGENT_FORGET_AFTER: '10m' })).toThrow(
       /MESH_AGENT_FORGET_AFTER/,
     );
+    expect(parseSettings({}).magicDns).toBe(true);
+    expect(parseSettings({ MESH_MAGIC_DNS: 'off' }).magicDns).toBe(false);
+    expect(() => parseSettings({ MESH_MAGIC_DNS: 'no' })).toThrow(
+      /^MESH_MAGIC_DNS: expected on or off/,
+    );
   });
 
   it('reads .env from the directory or its parent; the environment wins', async () => {

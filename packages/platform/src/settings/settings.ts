@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseHostnameList } from '../detect/role.js';
 import { PlatformConfigError } from '../errors.js';
 import { readIfExists } from '../internal/atomic-file.js';
@@ -25,6 +25,8 @@ export interface MeshSettings {
   agentForgetAfterS: number;
   /** `MESH_AGENT_RECHECK_AFTER`, in seconds: how long no peer may answer before the agent restarts tailscaled to learn this node's standing anew. @default 60 */
   agentRecheckAfterS: number;
+  /** `MESH_MAGIC_DNS`: accept the tailnet's DNS (machine names resolve). @default true */
+  magicDns: boolean;
   /** `HEADSCALE_SERVER`: an older server URL override, still read so existing setups work. */
   headscaleServer?: string;
   /** `LOCALAPPDATA` (Windows): where Syncthing's config lives. */
@@ -44,41 +46,53 @@ export interface MeshSettings {
 
 const hostnames = z
   .string()
-  .regex(/^[A-Za-z0-9.,\s-]*$/, 'a comma-separated list of hostnames (letters, digits, - and .)');
-const serverUrl = z
-  .url({ protocol: /^https?$/, error: 'an http:// or https:// URL such as http://10.0.0.1:8080' })
-  .transform((u) => u.replace(/\/+$/, ''));
+  .check(
+    z.regex(
+      /^[A-Za-z0-9.,\s-]*$/,
+      'a comma-separated list of hostnames (letters, digits, - and .)',
+    ),
+  );
+const serverUrl = z.pipe(
+  z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL such as http://10.0.0.1:8080' }),
+  z.transform((u) => u.replace(/\/+$/, '')),
+);
 
 const schema = z.object({
-  MESH_SERVER_HOSTNAMES: hostnames.optional(),
-  MESH_WSL2_HOSTNAMES: hostnames.optional(),
-  MESH_WINDOWS_HOSTNAMES: hostnames.optional(),
-  MESH_DEFAULT_USER: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/, 'a user name (letters, digits, _ . -)')
-    .optional(),
-  MESH_SHARED_FOLDER_LINUX: z
-    .string()
-    .refine((p) => path.posix.isAbsolute(p), 'an absolute POSIX path such as /opt/shared')
-    .optional(),
-  MESH_SHARED_FOLDER_WINDOWS: z
-    .string()
-    .regex(/^[A-Za-z]:[\\/]/, 'an absolute Windows path such as C:\\shared')
-    .optional(),
-  MESH_SERVER_URL: serverUrl.optional(),
-  MESH_AGENT_FORGET_AFTER: z.coerce
-    .number({ error: 'a number of seconds such as 600' })
-    .int('a whole number of seconds')
-    .min(0, 'zero or more seconds')
-    .optional(),
-  MESH_AGENT_RECHECK_AFTER: z.coerce
-    .number({ error: 'a number of seconds such as 60' })
-    .int('a whole number of seconds')
-    .min(1, 'one second or more')
-    .optional(),
-  HEADSCALE_SERVER: serverUrl.optional(),
-  LOCALAPPDATA: z.string().optional(),
-  USER: z.string().optional(),
+  MESH_SERVER_HOSTNAMES: z.optional(hostnames),
+  MESH_WSL2_HOSTNAMES: z.optional(hostnames),
+  MESH_WINDOWS_HOSTNAMES: z.optional(hostnames),
+  MESH_DEFAULT_USER: z.optional(
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/, 'a user name (letters, digits, _ . -)')),
+  ),
+  MESH_SHARED_FOLDER_LINUX: z.optional(
+    z
+      .string()
+      .check(
+        z.refine((p) => path.posix.isAbsolute(p), 'an absolute POSIX path such as /opt/shared'),
+      ),
+  ),
+  MESH_SHARED_FOLDER_WINDOWS: z.optional(
+    z.string().check(z.regex(/^[A-Za-z]:[\\/]/, 'an absolute Windows path such as C:\\shared')),
+  ),
+  MESH_SERVER_URL: z.optional(serverUrl),
+  MESH_AGENT_FORGET_AFTER: z.optional(
+    z.coerce
+      .number({ error: 'a number of seconds such as 600' })
+      .check(z.int('a whole number of seconds'), z.gte(0, 'zero or more seconds')),
+  ),
+  MESH_AGENT_RECHECK_AFTER: z.optional(
+    z.coerce
+      .number({ error: 'a number of seconds such as 60' })
+      .check(z.int('a whole number of seconds'), z.gte(1, 'one second or more')),
+  ),
+  MESH_MAGIC_DNS: z.optional(
+    z.enum(['on', 'off'], { error: "on or off (off keeps this machine's DNS as it is)" }),
+  ),
+  HEADSCALE_SERVER: z.optional(serverUrl),
+  LOCALAPPDATA: z.optional(z.string()),
+  USER: z.optional(z.string()),
 });
 
 /** Every variable Mesh reads from `.env`, with its meaning (for `.env.example` and docs). */
@@ -94,6 +108,8 @@ export const SETTINGS_VARIABLES = {
     'Seconds a node may be gone from the control server before the agent forgets its device (default: 600)',
   MESH_AGENT_RECHECK_AFTER:
     "Seconds no peer may answer before the agent restarts tailscaled to learn this node's standing at the control server (default: 60)",
+  MESH_MAGIC_DNS:
+    "on: the tailnet's DNS resolves machine names (ping server); off: this machine's DNS is left alone (default: on)",
   HEADSCALE_SERVER: 'Shell-era server URL override',
 } as const;
 
@@ -202,6 +218,7 @@ export function parseSettings(
     ...(d.MESH_SERVER_URL ? { serverUrl: d.MESH_SERVER_URL } : {}),
     agentForgetAfterS: d.MESH_AGENT_FORGET_AFTER ?? 600,
     agentRecheckAfterS: d.MESH_AGENT_RECHECK_AFTER ?? 60,
+    magicDns: d.MESH_MAGIC_DNS !== 'off',
     ...(d.HEADSCALE_SERVER ? { headscaleServer: d.HEADSCALE_SERVER } : {}),
     ...(d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {}),
     envFiles: [],
@@ -256,7 +273,7 @@ interface EnvFile {
   values: Record<string, string>;
 }
 
-const settingsShape = schema.shape as Record<string, z.ZodType | undefined>;
+const settingsShape = schema.shape as Record<string, z.ZodMiniType | undefined>;
 const KNOWN_MESH_VARIABLES = [...FILE_VARIABLES, ...Object.keys(ENVIRONMENT_ONLY_VARIABLES)];
 const QUOTES = new Set(['"', "'", '`']);
 

@@ -1,5 +1,5 @@
 import { type Dispatcher, request } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   redactUrl,
   SyncthingAbortError,
@@ -22,6 +22,7 @@ import {
 } from '../version.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { buildUrl, type QueryValue } from './path.js';
+import { englishError } from './zod-english.js';
 
 /** Per-call options accepted as the last argument of every public method. */
 export interface CallOptions {
@@ -49,7 +50,7 @@ export interface TransportConfig {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RequestSpec<S extends z.ZodType | undefined> {
+export interface RequestSpec<S extends z.ZodMiniType | undefined> {
   method: HttpMethod;
   path: string;
   query?: Record<string, QueryValue> | undefined;
@@ -96,8 +97,10 @@ export class Transport {
   constructor(readonly config: TransportConfig) {}
 
   async request(spec: RequestSpec<undefined>): Promise<void>;
-  async request<S extends z.ZodType>(spec: RequestSpec<S> & { schema: S }): Promise<z.output<S>>;
-  async request<S extends z.ZodType | undefined>(spec: RequestSpec<S>): Promise<unknown> {
+  async request<S extends z.ZodMiniType>(
+    spec: RequestSpec<S> & { schema: S },
+  ): Promise<z.output<S>>;
+  async request<S extends z.ZodMiniType | undefined>(spec: RequestSpec<S>): Promise<unknown> {
     this.checkFeature(spec);
     const url = buildUrl(this.config.baseUrl, spec.path, spec.query);
     const retry = spec.retry ?? spec.method === 'GET';
@@ -137,7 +140,7 @@ export class Transport {
     }
   }
 
-  private checkFeature(spec: RequestSpec<z.ZodType | undefined>): void {
+  private checkFeature(spec: RequestSpec<z.ZodMiniType | undefined>): void {
     if (!spec.feature || !this.version) return;
     const range = FEATURES[spec.feature];
     if (!inRange(this.version, range)) {
@@ -149,7 +152,7 @@ export class Transport {
   }
 
   private async once(
-    spec: RequestSpec<z.ZodType | undefined>,
+    spec: RequestSpec<z.ZodMiniType | undefined>,
     url: string,
     userSignal: AbortSignal | undefined,
   ): Promise<unknown> {
@@ -211,12 +214,13 @@ export class Transport {
     }
     const parsed = spec.schema.safeParse(data);
     if (!parsed.success) {
+      const error = englishError(parsed);
       throw new SyncthingInvalidResponseError(
-        `${spec.method} ${redactUrl(url)}: unexpected response shape: ${parsed.error.issues
+        `${spec.method} ${redactUrl(url)}: unexpected response shape: ${error.issues
           .slice(0, 3)
           .map((i) => `${i.path.join('.') || '<root>'}: ${i.message}`)
           .join('; ')}`,
-        { ...ctx, cause: parsed.error, issues: parsed.error.issues, body: text },
+        { ...ctx, cause: error, issues: error.issues, body: text },
       );
     }
     return parsed.data;
@@ -235,7 +239,7 @@ export class Transport {
   private httpError(
     status: number,
     text: string,
-    spec: RequestSpec<z.ZodType | undefined>,
+    spec: RequestSpec<z.ZodMiniType | undefined>,
   ): SyncthingError {
     const ctx = { method: spec.method, url: buildUrl(this.config.baseUrl, spec.path, spec.query) };
     // A route 404 (Go's mux answer) on a version-gated endpoint means "too old/new", not "no such

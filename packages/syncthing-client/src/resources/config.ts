@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { path } from '../internal/path.js';
 import type { CallOptions, Transport } from '../internal/transport.js';
 import { list } from '../schemas/common.js';
@@ -27,7 +27,7 @@ import { Resource } from './resource.js';
  * One config object (`options`, `gui`, `ldap`, `defaults/device`, `defaults/folder`):
  * GET, PUT (replace; omitted fields reset to defaults) and PATCH (merge top-level fields).
  */
-export class ConfigSection<S extends z.ZodType> extends Resource {
+export class ConfigSection<S extends z.ZodMiniType> extends Resource {
   constructor(
     transport: Transport,
     private readonly endpoint: string,

@@ -1,18 +1,22 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { dict, timestamp } from './common.js';
 
 /** `GET /rest/cluster/pending/devices`: device ID → who knocked and from where. */
 export const PendingDevicesSchema = dict(
-  z.looseObject({ time: timestamp, name: z.string().optional(), address: z.string().optional() }),
+  z.looseObject({
+    time: timestamp,
+    name: z.optional(z.string()),
+    address: z.optional(z.string()),
+  }),
 );
 export type PendingDevices = z.infer<typeof PendingDevicesSchema>;
 
 /** One offer of a pending folder. */
 export const PendingFolderOfferSchema = z.looseObject({
   time: timestamp,
-  label: z.string().optional(),
-  receiveEncrypted: z.boolean().optional(),
-  remoteEncrypted: z.boolean().optional(),
+  label: z.optional(z.string()),
+  receiveEncrypted: z.optional(z.boolean()),
+  remoteEncrypted: z.optional(z.boolean()),
 });
 export type PendingFolderOffer = z.infer<typeof PendingFolderOfferSchema>;
 

@@ -1,21 +1,21 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * A list Syncthing may send as `null` (Go's nil slice) or leave out: always an array after parsing.
  */
-export function list<T extends z.ZodType>(item: T) {
-  return z
-    .array(item)
-    .nullish()
-    .transform((v): z.output<T>[] => v ?? []);
+export function list<T extends z.ZodMiniType>(item: T) {
+  return z.pipe(
+    z.nullish(z.array(item)),
+    z.transform((v): z.output<T>[] => v ?? []),
+  );
 }
 
 /** A map Syncthing may send as `null`: always an object after parsing. */
-export function dict<T extends z.ZodType>(value: T) {
-  return z
-    .record(z.string(), value)
-    .nullish()
-    .transform((v): Record<string, z.output<T>> => v ?? {});
+export function dict<T extends z.ZodMiniType>(value: T) {
+  return z.pipe(
+    z.nullish(z.record(z.string(), value)),
+    z.transform((v): Record<string, z.output<T>> => v ?? {}),
+  );
 }
 
 /** RFC 3339 timestamp as sent by Go (kept as a string; `0001-01-01T00:00:00Z` means "never"). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { list, timestamp } from './common.js';
 
 /** `{value, unit}` sizes such as `minDiskFree` (`unit` is `%`, `kB`, `MB`, …). */
@@ -8,49 +8,49 @@ export type Size = z.infer<typeof SizeSchema>;
 /** A device entry in the config (`/rest/config/devices`). Fields vary by version, so most are optional. */
 export const DeviceConfigSchema = z.looseObject({
   deviceID: z.string(),
-  name: z.string().optional(),
+  name: z.optional(z.string()),
   addresses: list(z.string()),
-  compression: z.string().optional(),
-  certName: z.string().optional(),
-  introducer: z.boolean().optional(),
-  skipIntroductionRemovals: z.boolean().optional(),
-  introducedBy: z.string().optional(),
-  paused: z.boolean().optional(),
+  compression: z.optional(z.string()),
+  certName: z.optional(z.string()),
+  introducer: z.optional(z.boolean()),
+  skipIntroductionRemovals: z.optional(z.boolean()),
+  introducedBy: z.optional(z.string()),
+  paused: z.optional(z.boolean()),
   allowedNetworks: list(z.string()),
-  autoAcceptFolders: z.boolean().optional(),
-  maxSendKbps: z.number().optional(),
-  maxRecvKbps: z.number().optional(),
+  autoAcceptFolders: z.optional(z.boolean()),
+  maxSendKbps: z.optional(z.number()),
+  maxRecvKbps: z.optional(z.number()),
   ignoredFolders: list(
-    z.looseObject({ time: timestamp.optional(), id: z.string(), label: z.string().optional() }),
+    z.looseObject({ time: z.optional(timestamp), id: z.string(), label: z.optional(z.string()) }),
   ),
-  maxRequestKiB: z.number().optional(),
-  untrusted: z.boolean().optional(),
-  remoteGUIPort: z.number().optional(),
+  maxRequestKiB: z.optional(z.number()),
+  untrusted: z.optional(z.boolean()),
+  remoteGUIPort: z.optional(z.number()),
   /** 1.25.0+ */
-  numConnections: z.number().optional(),
+  numConnections: z.optional(z.number()),
   /** 2.1+ */
-  group: z.string().optional(),
+  group: z.optional(z.string()),
 });
 export type DeviceConfig = z.infer<typeof DeviceConfigSchema>;
 
 /** A device a folder is shared with. */
 export const FolderDeviceSchema = z.looseObject({
   deviceID: z.string(),
-  introducedBy: z.string().optional(),
-  encryptionPassword: z.string().optional(),
+  introducedBy: z.optional(z.string()),
+  encryptionPassword: z.optional(z.string()),
 });
 export type FolderDevice = z.infer<typeof FolderDeviceSchema>;
 
 /** Folder versioning: `type` is `""` (off), `trashcan`, `simple`, `staggered` or `external`. */
 export const VersioningSchema = z.looseObject({
   type: z.string(),
-  params: z
-    .record(z.string(), z.string())
-    .nullish()
-    .transform((v) => v ?? {}),
-  cleanupIntervalS: z.number().optional(),
-  fsPath: z.string().optional(),
-  fsType: z.string().optional(),
+  params: z.pipe(
+    z.nullish(z.record(z.string(), z.string())),
+    z.transform((v) => v ?? {}),
+  ),
+  cleanupIntervalS: z.optional(z.number()),
+  fsPath: z.optional(z.string()),
+  fsType: z.optional(z.string()),
 });
 export type Versioning = z.infer<typeof VersioningSchema>;
 
@@ -66,37 +66,37 @@ export type FolderType =
 /** A folder entry in the config (`/rest/config/folders`). */
 export const FolderConfigSchema = z.looseObject({
   id: z.string(),
-  label: z.string().optional(),
-  filesystemType: z.string().optional(),
+  label: z.optional(z.string()),
+  filesystemType: z.optional(z.string()),
   path: z.string(),
-  type: FolderTypeSchema.optional(),
+  type: z.optional(FolderTypeSchema),
   devices: list(FolderDeviceSchema),
-  rescanIntervalS: z.number().optional(),
-  fsWatcherEnabled: z.boolean().optional(),
-  fsWatcherDelayS: z.number().optional(),
-  ignorePerms: z.boolean().optional(),
-  autoNormalize: z.boolean().optional(),
-  minDiskFree: SizeSchema.optional(),
-  versioning: VersioningSchema.optional(),
-  copiers: z.number().optional(),
-  pullerMaxPendingKiB: z.number().optional(),
-  hashers: z.number().optional(),
-  order: z.string().optional(),
-  ignoreDelete: z.boolean().optional(),
-  scanProgressIntervalS: z.number().optional(),
-  pullerPauseS: z.number().optional(),
-  maxConflicts: z.number().optional(),
-  disableSparseFiles: z.boolean().optional(),
-  paused: z.boolean().optional(),
-  markerName: z.string().optional(),
-  copyOwnershipFromParent: z.boolean().optional(),
-  modTimeWindowS: z.number().optional(),
-  maxConcurrentWrites: z.number().optional(),
-  disableFsync: z.boolean().optional(),
-  blockPullOrder: z.string().optional(),
-  copyRangeMethod: z.string().optional(),
-  caseSensitiveFS: z.boolean().optional(),
-  junctionsAsDirs: z.boolean().optional(),
+  rescanIntervalS: z.optional(z.number()),
+  fsWatcherEnabled: z.optional(z.boolean()),
+  fsWatcherDelayS: z.optional(z.number()),
+  ignorePerms: z.optional(z.boolean()),
+  autoNormalize: z.optional(z.boolean()),
+  minDiskFree: z.optional(SizeSchema),
+  versioning: z.optional(VersioningSchema),
+  copiers: z.optional(z.number()),
+  pullerMaxPendingKiB: z.optional(z.number()),
+  hashers: z.optional(z.number()),
+  order: z.optional(z.string()),
+  ignoreDelete: z.optional(z.boolean()),
+  scanProgressIntervalS: z.optional(z.number()),
+  pullerPauseS: z.optional(z.number()),
+  maxConflicts: z.optional(z.number()),
+  disableSparseFiles: z.optional(z.boolean()),
+  paused: z.optional(z.boolean()),
+  markerName: z.optional(z.string()),
+  copyOwnershipFromParent: z.optional(z.boolean()),
+  modTimeWindowS: z.optional(z.number()),
+  maxConcurrentWrites: z.optional(z.number()),
+  disableFsync: z.optional(z.boolean()),
+  blockPullOrder: z.optional(z.string()),
+  copyRangeMethod: z.optional(z.string()),
+  caseSensitiveFS: z.optional(z.boolean()),
+  junctionsAsDirs: z.optional(z.boolean()),
 });
 export type FolderConfig = z.infer<typeof FolderConfigSchema>;
 
@@ -104,61 +104,61 @@ export type FolderConfig = z.infer<typeof FolderConfigSchema>;
 export const OptionsConfigSchema = z.looseObject({
   listenAddresses: list(z.string()),
   globalAnnounceServers: list(z.string()),
-  globalAnnounceEnabled: z.boolean().optional(),
-  localAnnounceEnabled: z.boolean().optional(),
-  localAnnouncePort: z.number().optional(),
-  maxSendKbps: z.number().optional(),
-  maxRecvKbps: z.number().optional(),
-  reconnectionIntervalS: z.number().optional(),
-  relaysEnabled: z.boolean().optional(),
-  startBrowser: z.boolean().optional(),
-  natEnabled: z.boolean().optional(),
-  urAccepted: z.number().optional(),
-  urSeen: z.number().optional(),
-  autoUpgradeIntervalH: z.number().optional(),
-  upgradeToPreReleases: z.boolean().optional(),
-  limitBandwidthInLan: z.boolean().optional(),
-  minHomeDiskFree: SizeSchema.optional(),
+  globalAnnounceEnabled: z.optional(z.boolean()),
+  localAnnounceEnabled: z.optional(z.boolean()),
+  localAnnouncePort: z.optional(z.number()),
+  maxSendKbps: z.optional(z.number()),
+  maxRecvKbps: z.optional(z.number()),
+  reconnectionIntervalS: z.optional(z.number()),
+  relaysEnabled: z.optional(z.boolean()),
+  startBrowser: z.optional(z.boolean()),
+  natEnabled: z.optional(z.boolean()),
+  urAccepted: z.optional(z.number()),
+  urSeen: z.optional(z.number()),
+  autoUpgradeIntervalH: z.optional(z.number()),
+  upgradeToPreReleases: z.optional(z.boolean()),
+  limitBandwidthInLan: z.optional(z.boolean()),
+  minHomeDiskFree: z.optional(SizeSchema),
   alwaysLocalNets: list(z.string()),
-  overwriteRemoteDeviceNamesOnConnect: z.boolean().optional(),
+  overwriteRemoteDeviceNamesOnConnect: z.optional(z.boolean()),
   unackedNotificationIDs: list(z.string()),
-  crashReportingEnabled: z.boolean().optional(),
+  crashReportingEnabled: z.optional(z.boolean()),
   stunServers: list(z.string()),
-  maxFolderConcurrency: z.number().optional(),
-  announceLANAddresses: z.boolean().optional(),
+  maxFolderConcurrency: z.optional(z.number()),
+  announceLANAddresses: z.optional(z.boolean()),
 });
 export type OptionsConfig = z.infer<typeof OptionsConfigSchema>;
 
 /** `/rest/config/gui`. `apiKey` is a secret: do not log this object. */
 export const GuiConfigSchema = z.looseObject({
-  enabled: z.boolean().optional(),
+  enabled: z.optional(z.boolean()),
   address: z.string(),
-  unixSocketPermissions: z.string().optional(),
-  user: z.string().optional(),
-  password: z.string().optional(),
-  authMode: z.string().optional(),
-  useTLS: z.boolean().optional(),
-  apiKey: z.string().optional(),
-  insecureAdminAccess: z.boolean().optional(),
-  theme: z.string().optional(),
+  unixSocketPermissions: z.optional(z.string()),
+  user: z.optional(z.string()),
+  password: z.optional(z.string()),
+  authMode: z.optional(z.string()),
+  useTLS: z.optional(z.boolean()),
+  apiKey: z.optional(z.string()),
+  insecureAdminAccess: z.optional(z.boolean()),
+  theme: z.optional(z.string()),
   /** 1.x only */
-  debugging: z.boolean().optional(),
-  insecureSkipHostcheck: z.boolean().optional(),
-  insecureAllowFrameLoading: z.boolean().optional(),
+  debugging: z.optional(z.boolean()),
+  insecureSkipHostcheck: z.optional(z.boolean()),
+  insecureAllowFrameLoading: z.optional(z.boolean()),
   /** 1.29.6+ */
-  metricsWithoutAuth: z.boolean().optional(),
-  sendBasicAuthPrompt: z.boolean().optional(),
+  metricsWithoutAuth: z.optional(z.boolean()),
+  sendBasicAuthPrompt: z.optional(z.boolean()),
 });
 export type GuiConfig = z.infer<typeof GuiConfigSchema>;
 
 /** `/rest/config/ldap`. */
 export const LdapConfigSchema = z.looseObject({
-  address: z.string().optional(),
-  bindDN: z.string().optional(),
-  transport: z.string().optional(),
-  insecureSkipVerify: z.boolean().optional(),
-  searchBaseDN: z.string().optional(),
-  searchFilter: z.string().optional(),
+  address: z.optional(z.string()),
+  bindDN: z.optional(z.string()),
+  transport: z.optional(z.string()),
+  insecureSkipVerify: z.optional(z.boolean()),
+  searchBaseDN: z.optional(z.string()),
+  searchFilter: z.optional(z.string()),
 });
 export type LdapConfig = z.infer<typeof LdapConfigSchema>;
 
@@ -168,9 +168,9 @@ export type DefaultIgnores = z.infer<typeof DefaultIgnoresSchema>;
 
 /** Defaults for new folders/devices; the folder template has an empty `id`/`path` allowed. */
 export const DefaultsSchema = z.looseObject({
-  folder: FolderConfigSchema.optional(),
-  device: DeviceConfigSchema.optional(),
-  ignores: DefaultIgnoresSchema.optional(),
+  folder: z.optional(FolderConfigSchema),
+  device: z.optional(DeviceConfigSchema),
+  ignores: z.optional(DefaultIgnoresSchema),
 });
 
 /** The whole config (`GET /rest/config`). */
@@ -179,17 +179,17 @@ export const ConfigSchema = z.looseObject({
   folders: list(FolderConfigSchema),
   devices: list(DeviceConfigSchema),
   gui: GuiConfigSchema,
-  ldap: LdapConfigSchema.optional(),
+  ldap: z.optional(LdapConfigSchema),
   options: OptionsConfigSchema,
   remoteIgnoredDevices: list(
     z.looseObject({
-      time: timestamp.optional(),
+      time: z.optional(timestamp),
       deviceID: z.string(),
-      name: z.string().optional(),
-      address: z.string().optional(),
+      name: z.optional(z.string()),
+      address: z.optional(z.string()),
     }),
   ),
-  defaults: DefaultsSchema.optional(),
+  defaults: z.optional(DefaultsSchema),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -1,48 +1,48 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { list, timestamp } from './common.js';
 
 /** `GET /rest/db/status` and the `FolderSummary` event's `summary`. Expensive on big folders. */
 export const FolderStatusSchema = z.looseObject({
   globalBytes: z.number(),
-  globalDeleted: z.number().optional(),
-  globalDirectories: z.number().optional(),
+  globalDeleted: z.optional(z.number()),
+  globalDirectories: z.optional(z.number()),
   globalFiles: z.number(),
-  globalSymlinks: z.number().optional(),
-  globalTotalItems: z.number().optional(),
+  globalSymlinks: z.optional(z.number()),
+  globalTotalItems: z.optional(z.number()),
   localBytes: z.number(),
-  localDeleted: z.number().optional(),
-  localDirectories: z.number().optional(),
+  localDeleted: z.optional(z.number()),
+  localDirectories: z.optional(z.number()),
   localFiles: z.number(),
-  localSymlinks: z.number().optional(),
-  localTotalItems: z.number().optional(),
+  localSymlinks: z.optional(z.number()),
+  localTotalItems: z.optional(z.number()),
   needBytes: z.number(),
-  needDeletes: z.number().optional(),
-  needDirectories: z.number().optional(),
+  needDeletes: z.optional(z.number()),
+  needDirectories: z.optional(z.number()),
   needFiles: z.number(),
-  needSymlinks: z.number().optional(),
-  needTotalItems: z.number().optional(),
-  inSyncBytes: z.number().optional(),
-  inSyncFiles: z.number().optional(),
-  receiveOnlyChangedBytes: z.number().optional(),
-  receiveOnlyChangedDeletes: z.number().optional(),
-  receiveOnlyChangedDirectories: z.number().optional(),
-  receiveOnlyChangedFiles: z.number().optional(),
-  receiveOnlyChangedSymlinks: z.number().optional(),
-  receiveOnlyTotalItems: z.number().optional(),
-  errors: z.number().optional(),
-  pullErrors: z.number().optional(),
+  needSymlinks: z.optional(z.number()),
+  needTotalItems: z.optional(z.number()),
+  inSyncBytes: z.optional(z.number()),
+  inSyncFiles: z.optional(z.number()),
+  receiveOnlyChangedBytes: z.optional(z.number()),
+  receiveOnlyChangedDeletes: z.optional(z.number()),
+  receiveOnlyChangedDirectories: z.optional(z.number()),
+  receiveOnlyChangedFiles: z.optional(z.number()),
+  receiveOnlyChangedSymlinks: z.optional(z.number()),
+  receiveOnlyTotalItems: z.optional(z.number()),
+  errors: z.optional(z.number()),
+  pullErrors: z.optional(z.number()),
   sequence: z.number(),
   /** Deprecated; use `sequence`. */
-  version: z.number().optional(),
+  version: z.optional(z.number()),
   /** `idle`, `scanning`, `scan-waiting`, `sync-waiting`, `sync-preparing`, `syncing`, `cleaning`, `clean-waiting`, `error`. */
   state: z.string(),
-  stateChanged: timestamp.optional(),
-  ignorePatterns: z.boolean().optional(),
-  invalid: z.string().optional(),
-  error: z.string().optional(),
-  watchError: z.string().optional(),
+  stateChanged: z.optional(timestamp),
+  ignorePatterns: z.optional(z.boolean()),
+  invalid: z.optional(z.string()),
+  error: z.optional(z.string()),
+  watchError: z.optional(z.string()),
   /** 1.2x+ */
-  remoteSequence: z.record(z.string(), z.number()).optional(),
+  remoteSequence: z.optional(z.record(z.string(), z.number())),
 });
 export type FolderStatus = z.infer<typeof FolderStatusSchema>;
 
@@ -54,8 +54,8 @@ export const CompletionSchema = z.looseObject({
   globalItems: z.number(),
   needItems: z.number(),
   needDeletes: z.number(),
-  sequence: z.number().optional(),
-  remoteState: z.string().optional(),
+  sequence: z.optional(z.number()),
+  remoteState: z.optional(z.string()),
 });
 export type Completion = z.infer<typeof CompletionSchema>;
 
@@ -63,45 +63,45 @@ export type Completion = z.infer<typeof CompletionSchema>;
 export const IgnoresSchema = z.looseObject({
   ignore: list(z.string()),
   expanded: list(z.string()),
-  error: z.string().nullish(),
+  error: z.nullish(z.string()),
 });
 export type Ignores = z.infer<typeof IgnoresSchema>;
 
 /** A file record (`db/file`, `db/need`, `db/localchanged`, …). */
 export const FileInfoSchema = z.looseObject({
   name: z.string(),
-  type: z.union([z.string(), z.number()]).optional(),
-  size: z.number().optional(),
-  modified: timestamp.optional(),
+  type: z.optional(z.union([z.string(), z.number()])),
+  size: z.optional(z.number()),
+  modified: z.optional(timestamp),
   /** Short device ID of the last modifier. */
-  modifiedBy: z.string().optional(),
-  sequence: z.number().optional(),
+  modifiedBy: z.optional(z.string()),
+  sequence: z.optional(z.number()),
   /** Version vector entries `"SHORTID:counter"`. */
   version: list(z.string()),
-  deleted: z.boolean().optional(),
-  ignored: z.boolean().optional(),
-  invalid: z.boolean().optional(),
-  localFlags: z.number().optional(),
-  mustRescan: z.boolean().optional(),
-  noPermissions: z.boolean().optional(),
-  numBlocks: z.number().optional(),
-  permissions: z.string().optional(),
-  platform: z.unknown().optional(),
-  inodeChange: timestamp.optional(),
+  deleted: z.optional(z.boolean()),
+  ignored: z.optional(z.boolean()),
+  invalid: z.optional(z.boolean()),
+  localFlags: z.optional(z.number()),
+  mustRescan: z.optional(z.boolean()),
+  noPermissions: z.optional(z.boolean()),
+  numBlocks: z.optional(z.number()),
+  permissions: z.optional(z.string()),
+  platform: z.optional(z.unknown()),
+  inodeChange: z.optional(timestamp),
 });
 export type FileInfo = z.infer<typeof FileInfoSchema>;
 
 /** `GET /rest/db/file`. */
 export const DbFileSchema = z.looseObject({
-  availability: list(z.looseObject({ id: z.string(), fromTemporary: z.boolean().optional() })),
-  global: FileInfoSchema.optional(),
-  local: FileInfoSchema.optional(),
-  mtime: z
-    .looseObject({
-      err: z.string().nullish(),
-      value: z.looseObject({ real: timestamp, virtual: timestamp }).optional(),
-    })
-    .optional(),
+  availability: list(z.looseObject({ id: z.string(), fromTemporary: z.optional(z.boolean()) })),
+  global: z.optional(FileInfoSchema),
+  local: z.optional(FileInfoSchema),
+  mtime: z.optional(
+    z.looseObject({
+      err: z.nullish(z.string()),
+      value: z.optional(z.looseObject({ real: timestamp, virtual: timestamp })),
+    }),
+  ),
 });
 export type DbFile = z.infer<typeof DbFileSchema>;
 
@@ -132,16 +132,16 @@ export interface BrowseEntry {
   children?: BrowseEntry[] | undefined;
   [key: string]: unknown;
 }
-export const BrowseEntrySchema: z.ZodType<BrowseEntry> = z.lazy(() =>
+export const BrowseEntrySchema: z.ZodMiniType<BrowseEntry> = z.lazy(() =>
   z.looseObject({
     name: z.string(),
-    modTime: timestamp.optional(),
-    size: z.number().optional(),
-    type: z.string().optional(),
-    children: z
-      .array(BrowseEntrySchema)
-      .nullish()
-      .transform((v) => v ?? undefined),
+    modTime: z.optional(timestamp),
+    size: z.optional(z.number()),
+    type: z.optional(z.string()),
+    children: z.pipe(
+      z.nullish(z.array(BrowseEntrySchema)),
+      z.transform((v) => v ?? undefined),
+    ),
   }),
-) as z.ZodType<BrowseEntry>;
+) as z.ZodMiniType<BrowseEntry>;
 export const BrowseSchema = list(BrowseEntrySchema);

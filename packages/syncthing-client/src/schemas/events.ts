@@ -1,25 +1,26 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { englishError } from '../internal/zod-english.js';
 import { dict, list, timestamp } from './common.js';
 import { ConfigSchema } from './config.js';
 import { FolderStatusSchema } from './db.js';
 
 const deviceRef = z.looseObject({ device: z.string() });
-const folderRef = z.looseObject({ id: z.string(), label: z.string().optional() });
+const folderRef = z.looseObject({ id: z.string(), label: z.optional(z.string()) });
 /** Go `url.URL` as serialised in `ListenAddressesChanged` (capitalised keys). */
-const goUrl = z
-  .looseObject({ Scheme: z.string().optional(), Host: z.string().optional() })
-  .nullable();
+const goUrl = z.nullable(
+  z.looseObject({ Scheme: z.optional(z.string()), Host: z.optional(z.string()) }),
+);
 const diskChange = z.looseObject({
   folder: z.string(),
   /** Deprecated alias of `folder`. */
-  folderID: z.string().optional(),
-  label: z.string().optional(),
+  folderID: z.optional(z.string()),
+  label: z.optional(z.string()),
   path: z.string(),
   /** `file`, `dir`, `symlink`, … */
   type: z.string(),
   /** `added`, `modified`, `deleted` */
   action: z.string(),
-  modifiedBy: z.string().optional(),
+  modifiedBy: z.optional(z.string()),
 });
 const item = z.looseObject({
   folder: z.string(),
@@ -32,32 +33,32 @@ const item = z.looseObject({
  * `data` schemas of every event type in Syncthing 1.19 – 2.x. Loose: newer fields pass through.
  */
 export const EVENT_DATA_SCHEMAS = {
-  Starting: z.looseObject({ home: z.string(), myID: z.string().optional() }),
+  Starting: z.looseObject({ home: z.string(), myID: z.optional(z.string()) }),
   StartupComplete: z.unknown(),
   ConfigSaved: ConfigSchema,
   DeviceConnected: z.looseObject({
     id: z.string(),
-    addr: z.string().optional(),
-    deviceName: z.string().optional(),
-    clientName: z.string().optional(),
-    clientVersion: z.string().optional(),
-    type: z.string().optional(),
+    addr: z.optional(z.string()),
+    deviceName: z.optional(z.string()),
+    clientName: z.optional(z.string()),
+    clientVersion: z.optional(z.string()),
+    type: z.optional(z.string()),
   }),
-  DeviceDisconnected: z.looseObject({ id: z.string(), error: z.string().nullish() }),
+  DeviceDisconnected: z.looseObject({ id: z.string(), error: z.nullish(z.string()) }),
   DeviceDiscovered: z.looseObject({ device: z.string(), addrs: list(z.string()) }),
   DevicePaused: deviceRef,
   DeviceResumed: deviceRef,
   DeviceRejected: z.looseObject({
     device: z.string(),
-    name: z.string().optional(),
-    address: z.string().optional(),
+    name: z.optional(z.string()),
+    address: z.optional(z.string()),
   }),
   PendingDevicesChanged: z.looseObject({
     added: list(
       z.looseObject({
         deviceID: z.string(),
-        name: z.string().optional(),
-        address: z.string().optional(),
+        name: z.optional(z.string()),
+        address: z.optional(z.string()),
       }),
     ),
     removed: list(z.looseObject({ deviceID: z.string() })),
@@ -65,57 +66,57 @@ export const EVENT_DATA_SCHEMAS = {
   FolderRejected: z.looseObject({
     device: z.string(),
     folder: z.string(),
-    folderLabel: z.string().optional(),
+    folderLabel: z.optional(z.string()),
   }),
   PendingFoldersChanged: z.looseObject({
     added: list(
       z.looseObject({
         deviceID: z.string(),
         folderID: z.string(),
-        folderLabel: z.string().optional(),
-        receiveEncrypted: z.boolean().optional(),
-        remoteEncrypted: z.boolean().optional(),
+        folderLabel: z.optional(z.string()),
+        receiveEncrypted: z.optional(z.boolean()),
+        remoteEncrypted: z.optional(z.boolean()),
       }),
     ),
     /** Without `deviceID`: no longer pending for anyone. */
-    removed: list(z.looseObject({ folderID: z.string(), deviceID: z.string().optional() })),
+    removed: list(z.looseObject({ folderID: z.string(), deviceID: z.optional(z.string()) })),
   }),
   ClusterConfigReceived: deviceRef,
   LocalIndexUpdated: z.looseObject({
     folder: z.string(),
-    items: z.number().optional(),
+    items: z.optional(z.number()),
     filenames: list(z.string()),
-    sequence: z.number().optional(),
-    version: z.number().optional(),
+    sequence: z.optional(z.number()),
+    version: z.optional(z.number()),
   }),
   RemoteIndexUpdated: z.looseObject({
     device: z.string(),
     folder: z.string(),
-    items: z.number().optional(),
-    sequence: z.number().optional(),
-    version: z.number().optional(),
+    items: z.optional(z.number()),
+    sequence: z.optional(z.number()),
+    version: z.optional(z.number()),
   }),
   ItemStarted: item,
-  ItemFinished: item.extend({ error: z.string().nullish() }),
+  ItemFinished: z.extend(item, { error: z.nullish(z.string()) }),
   StateChanged: z.looseObject({
     folder: z.string(),
     from: z.string(),
     to: z.string(),
-    duration: z.number().optional(),
-    error: z.string().optional(),
+    duration: z.optional(z.number()),
+    error: z.optional(z.string()),
   }),
   FolderSummary: z.looseObject({ folder: z.string(), summary: FolderStatusSchema }),
   FolderCompletion: z.looseObject({
     folder: z.string(),
     device: z.string(),
     completion: z.number(),
-    globalBytes: z.number().optional(),
-    globalItems: z.number().optional(),
-    needBytes: z.number().optional(),
-    needItems: z.number().optional(),
-    needDeletes: z.number().optional(),
-    sequence: z.number().optional(),
-    remoteState: z.string().optional(),
+    globalBytes: z.optional(z.number()),
+    globalItems: z.optional(z.number()),
+    needBytes: z.optional(z.number()),
+    needItems: z.optional(z.number()),
+    needDeletes: z.optional(z.number()),
+    sequence: z.optional(z.number()),
+    remoteState: z.optional(z.string()),
   }),
   FolderErrors: z.looseObject({
     folder: z.string(),
@@ -125,14 +126,14 @@ export const EVENT_DATA_SCHEMAS = {
     folder: z.string(),
     current: z.number(),
     total: z.number(),
-    rate: z.number().optional(),
+    rate: z.optional(z.number()),
   }),
   FolderPaused: folderRef,
   FolderResumed: folderRef,
   FolderWatchStateChanged: z.looseObject({
     folder: z.string(),
-    from: z.string().optional(),
-    to: z.string().optional(),
+    from: z.optional(z.string()),
+    to: z.optional(z.string()),
   }),
   DownloadProgress: dict(dict(z.looseObject({}))),
   RemoteDownloadProgress: z.looseObject({
@@ -143,20 +144,20 @@ export const EVENT_DATA_SCHEMAS = {
   LocalChangeDetected: diskChange,
   RemoteChangeDetected: diskChange,
   ListenAddressesChanged: z.looseObject({
-    address: goUrl.optional(),
+    address: z.optional(goUrl),
     lan: list(goUrl),
     wan: list(goUrl),
   }),
   LoginAttempt: z.looseObject({
-    remoteAddress: z.string().optional(),
+    remoteAddress: z.optional(z.string()),
     username: z.string(),
     success: z.boolean(),
-    proxy: z.string().optional(),
+    proxy: z.optional(z.string()),
   }),
   Failure: z.string(),
   UpgradeRestartScheduled: z.looseObject({
-    delayS: z.number().optional(),
-    newVersion: z.string().optional(),
+    delayS: z.optional(z.number()),
+    newVersion: z.optional(z.string()),
   }),
 } as const;
 
@@ -176,7 +177,7 @@ export const EventEnvelopeSchema = z.looseObject({
   /** Position in this subscription mask's stream (restarts at 1 with the process). */
   id: z.number(),
   /** Position across all masks (≥ id). */
-  globalID: z.number().optional(),
+  globalID: z.optional(z.number()),
   time: timestamp,
   type: z.string(),
   data: z.unknown(),
@@ -232,7 +233,7 @@ export type DiskEvent = Extract<KnownEvent, { type: DiskEventType }> | UnknownEv
 /** Turns a raw envelope into a typed event (unknown or mismatching ones become {@link UnknownEvent}). */
 export function toTypedEvent(raw: EventEnvelope): KnownEvent | UnknownEvent {
   const base = { id: raw.id, globalID: raw.globalID, time: raw.time };
-  const schema = (EVENT_DATA_SCHEMAS as Record<string, z.ZodType>)[raw.type];
+  const schema = (EVENT_DATA_SCHEMAS as Record<string, z.ZodMiniType>)[raw.type];
   if (!schema) return { ...base, type: 'Unknown', originalType: raw.type, data: raw.data };
   const parsed = schema.safeParse(raw.data);
   if (!parsed.success) {
@@ -241,7 +242,7 @@ export function toTypedEvent(raw: EventEnvelope): KnownEvent | UnknownEvent {
       type: 'Unknown',
       originalType: raw.type,
       data: raw.data,
-      issues: parsed.error.issues,
+      issues: englishError(parsed).issues,
     };
   }
   return { ...base, type: raw.type, data: parsed.data } as KnownEvent;

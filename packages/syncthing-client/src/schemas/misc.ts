@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { dict, list, timestamp } from './common.js';
 
 /** `GET /rest/stats/device`: device ID → last seen (1970 for never, incl. the local device). */
 export const DeviceStatsSchema = dict(
   z.looseObject({
     lastSeen: timestamp,
-    lastConnectionDurationS: z.number().optional(),
+    lastConnectionDurationS: z.optional(z.number()),
   }),
 );
 export type DeviceStats = z.infer<typeof DeviceStatsSchema>;
@@ -13,10 +13,10 @@ export type DeviceStats = z.infer<typeof DeviceStatsSchema>;
 /** `GET /rest/stats/folder`: folder ID → last scan and last synced file. */
 export const FolderStatsSchema = dict(
   z.looseObject({
-    lastScan: timestamp.optional(),
-    lastFile: z
-      .looseObject({ at: timestamp, filename: z.string(), deleted: z.boolean().optional() })
-      .optional(),
+    lastScan: z.optional(timestamp),
+    lastFile: z.optional(
+      z.looseObject({ at: timestamp, filename: z.string(), deleted: z.optional(z.boolean()) }),
+    ),
   }),
 );
 export type FolderStats = z.infer<typeof FolderStatsSchema>;
@@ -25,8 +25,8 @@ export type FolderStats = z.infer<typeof FolderStatsSchema>;
 export const FolderErrorsSchema = z.looseObject({
   folder: z.string(),
   errors: list(z.looseObject({ path: z.string(), error: z.string() })),
-  page: z.number().optional(),
-  perpage: z.number().optional(),
+  page: z.optional(z.number()),
+  perpage: z.optional(z.number()),
 });
 export type FolderErrors = z.infer<typeof FolderErrorsSchema>;
 
@@ -52,11 +52,11 @@ export const LanguagesSchema = list(z.string());
 
 /** `GET /rest/svc/report`: the usage-report preview (large, loosely typed). */
 export const UsageReportSchema = z.looseObject({
-  version: z.string().optional(),
-  longVersion: z.string().optional(),
-  platform: z.string().optional(),
-  uniqueID: z.string().optional(),
-  urVersion: z.number().optional(),
+  version: z.optional(z.string()),
+  longVersion: z.optional(z.string()),
+  platform: z.optional(z.string()),
+  uniqueID: z.optional(z.string()),
+  urVersion: z.optional(z.number()),
 });
 export type UsageReport = z.infer<typeof UsageReportSchema>;
 

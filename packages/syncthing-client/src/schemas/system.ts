@@ -1,38 +1,38 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { dict, list, timestamp } from './common.js';
 
 /** `GET /rest/system/status`. Discovery fields appear only while discovery is on. */
 export const SystemStatusSchema = z.looseObject({
   myID: z.string(),
   uptime: z.number(),
-  startTime: timestamp.optional(),
-  alloc: z.number().optional(),
-  sys: z.number().optional(),
-  goroutines: z.number().optional(),
-  cpuPercent: z.number().optional(),
-  pathSeparator: z.string().optional(),
-  tilde: z.string().optional(),
-  guiAddressOverridden: z.boolean().optional(),
-  guiAddressUsed: z.string().optional(),
-  urVersionMax: z.number().optional(),
+  startTime: z.optional(timestamp),
+  alloc: z.optional(z.number()),
+  sys: z.optional(z.number()),
+  goroutines: z.optional(z.number()),
+  cpuPercent: z.optional(z.number()),
+  pathSeparator: z.optional(z.string()),
+  tilde: z.optional(z.string()),
+  guiAddressOverridden: z.optional(z.boolean()),
+  guiAddressUsed: z.optional(z.string()),
+  urVersionMax: z.optional(z.number()),
   connectionServiceStatus: dict(
     z.looseObject({
-      error: z.string().nullish(),
+      error: z.nullish(z.string()),
       lanAddresses: list(z.string()),
       wanAddresses: list(z.string()),
     }),
   ),
   lastDialStatus: dict(
     z.looseObject({
-      when: timestamp.optional(),
-      error: z.string().nullish(),
-      ok: z.boolean().optional(),
+      when: z.optional(timestamp),
+      error: z.nullish(z.string()),
+      ok: z.optional(z.boolean()),
     }),
   ),
-  discoveryEnabled: z.boolean().optional(),
-  discoveryMethods: z.number().optional(),
-  discoveryErrors: dict(z.string().nullable()).optional(),
-  discoveryStatus: dict(z.looseObject({ error: z.string().nullish() })).optional(),
+  discoveryEnabled: z.optional(z.boolean()),
+  discoveryMethods: z.optional(z.number()),
+  discoveryErrors: z.optional(dict(z.nullable(z.string()))),
+  discoveryStatus: z.optional(dict(z.looseObject({ error: z.nullish(z.string()) }))),
 });
 export type SystemStatus = z.infer<typeof SystemStatusSchema>;
 
@@ -40,45 +40,45 @@ export type SystemStatus = z.infer<typeof SystemStatusSchema>;
 export const SystemVersionSchema = z.looseObject({
   version: z.string(),
   longVersion: z.string(),
-  codename: z.string().optional(),
+  codename: z.optional(z.string()),
   os: z.string(),
   arch: z.string(),
-  isBeta: z.boolean().optional(),
-  isCandidate: z.boolean().optional(),
-  isRelease: z.boolean().optional(),
-  date: z.string().optional(),
+  isBeta: z.optional(z.boolean()),
+  isCandidate: z.optional(z.boolean()),
+  isRelease: z.optional(z.boolean()),
+  date: z.optional(z.string()),
   tags: list(z.string()),
-  stamp: z.string().optional(),
-  user: z.string().optional(),
-  extra: z.string().optional(),
-  container: z.boolean().optional(),
+  stamp: z.optional(z.string()),
+  user: z.optional(z.string()),
+  extra: z.optional(z.string()),
+  container: z.optional(z.boolean()),
 });
 export type SystemVersion = z.infer<typeof SystemVersionSchema>;
 
 /** One entry of `GET /rest/system/connections`. The local device is listed too (`connected:false`). */
 export const ConnectionSchema = z.looseObject({
-  at: timestamp.optional(),
+  at: z.optional(timestamp),
   inBytesTotal: z.number(),
   outBytesTotal: z.number(),
-  startedAt: timestamp.optional(),
+  startedAt: z.optional(timestamp),
   connected: z.boolean(),
   paused: z.boolean(),
-  address: z.string().optional(),
-  clientVersion: z.string().optional(),
-  type: z.string().optional(),
-  crypto: z.string().optional(),
+  address: z.optional(z.string()),
+  clientVersion: z.optional(z.string()),
+  type: z.optional(z.string()),
+  crypto: z.optional(z.string()),
   /** 1.23.0+ */
-  isLocal: z.boolean().optional(),
+  isLocal: z.optional(z.boolean()),
   /** 1.25.0+ (multiple connections) */
-  primary: z.unknown().optional(),
-  secondary: z.unknown().optional(),
+  primary: z.optional(z.unknown()),
+  secondary: z.optional(z.unknown()),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
 
 export const ConnectionsSchema = z.looseObject({
   connections: dict(ConnectionSchema),
   total: z.looseObject({
-    at: timestamp.optional(),
+    at: z.optional(timestamp),
     inBytesTotal: z.number(),
     outBytesTotal: z.number(),
   }),
@@ -89,7 +89,7 @@ export type Connections = z.infer<typeof ConnectionsSchema>;
 export const LogLineSchema = z.looseObject({
   when: timestamp,
   message: z.string(),
-  level: z.number().optional(),
+  level: z.optional(z.number()),
 });
 export type LogLine = z.infer<typeof LogLineSchema>;
 
@@ -127,7 +127,7 @@ export type LogLevels = z.infer<typeof LogLevelsSchema>;
 /** `GET /rest/system/upgrade` — contacts the internet; never call it in a private mesh. */
 export const UpgradeInfoSchema = z.looseObject({
   latest: z.string(),
-  majorNewer: z.boolean().optional(),
+  majorNewer: z.optional(z.boolean()),
   newer: z.boolean(),
   running: z.string(),
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PrefsSchema } from './prefs.js';
 
 /** `ipn.State` as sent on the IPN bus (an int), by name. */
@@ -20,31 +20,31 @@ export function backendStateName(n: number): BackendState | `Unknown(${number})`
 
 /** One health warning (`health.UnhealthyState`). */
 export const HealthWarningSchema = z.looseObject({
-  WarnableCode: z.string().optional(),
-  Severity: z.string().optional(),
-  Title: z.string().optional(),
-  Text: z.string().optional(),
-  BrokenSince: z.string().nullish(),
-  ImpactsConnectivity: z.boolean().optional(),
+  WarnableCode: z.optional(z.string()),
+  Severity: z.optional(z.string()),
+  Title: z.optional(z.string()),
+  Text: z.optional(z.string()),
+  BrokenSince: z.nullish(z.string()),
+  ImpactsConnectivity: z.optional(z.boolean()),
 });
 export type HealthWarning = z.infer<typeof HealthWarningSchema>;
 
 /** One message of `GET /localapi/v0/watch-ipn-bus` (`ipn.Notify`). */
 export const NotifySchema = z.looseObject({
-  Version: z.string().optional(),
-  SessionID: z.string().optional(),
+  Version: z.optional(z.string()),
+  SessionID: z.optional(z.string()),
   /** A fatal-for-the-frontend error, e.g. Headscale's "authkey expired". */
-  ErrMessage: z.string().nullish(),
-  LoginFinished: z.looseObject({}).nullish(),
+  ErrMessage: z.nullish(z.string()),
+  LoginFinished: z.nullish(z.looseObject({})),
   /** `ipn.State` as an int; see {@link backendStateName}. */
-  State: z.number().nullish(),
-  Prefs: PrefsSchema.nullish(),
-  NetMap: z.looseObject({}).nullish(),
-  Engine: z.looseObject({}).nullish(),
-  BrowseToURL: z.string().nullish(),
-  Health: z
-    .looseObject({ Warnings: z.record(z.string(), HealthWarningSchema).nullish() })
-    .nullish(),
+  State: z.nullish(z.number()),
+  Prefs: z.nullish(PrefsSchema),
+  NetMap: z.nullish(z.looseObject({})),
+  Engine: z.nullish(z.looseObject({})),
+  BrowseToURL: z.nullish(z.string()),
+  Health: z.nullish(
+    z.looseObject({ Warnings: z.nullish(z.record(z.string(), HealthWarningSchema)) }),
+  ),
 });
 export type Notify = z.infer<typeof NotifySchema>;
 

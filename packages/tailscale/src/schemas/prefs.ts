@@ -1,24 +1,24 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** `GET /localapi/v0/prefs` (`ipn.Prefs`). Persist is never sent by the LocalAPI. */
 export const PrefsSchema = z.looseObject({
-  ControlURL: z.string().optional(),
-  RouteAll: z.boolean().optional(),
-  ExitNodeID: z.string().optional(),
-  ExitNodeIP: z.string().optional(),
-  CorpDNS: z.boolean().optional(),
-  RunSSH: z.boolean().optional(),
-  WantRunning: z.boolean().optional(),
-  LoggedOut: z.boolean().optional(),
-  ShieldsUp: z.boolean().optional(),
-  AdvertiseTags: z.array(z.string()).nullish(),
-  Hostname: z.string().optional(),
-  AdvertiseRoutes: z.array(z.string()).nullish(),
-  ForceDaemon: z.boolean().optional(),
-  OperatorUser: z.string().optional(),
-  NoSNAT: z.boolean().optional(),
+  ControlURL: z.optional(z.string()),
+  RouteAll: z.optional(z.boolean()),
+  ExitNodeID: z.optional(z.string()),
+  ExitNodeIP: z.optional(z.string()),
+  CorpDNS: z.optional(z.boolean()),
+  RunSSH: z.optional(z.boolean()),
+  WantRunning: z.optional(z.boolean()),
+  LoggedOut: z.optional(z.boolean()),
+  ShieldsUp: z.optional(z.boolean()),
+  AdvertiseTags: z.nullish(z.array(z.string())),
+  Hostname: z.optional(z.string()),
+  AdvertiseRoutes: z.nullish(z.array(z.string())),
+  ForceDaemon: z.optional(z.boolean()),
+  OperatorUser: z.optional(z.string()),
+  NoSNAT: z.optional(z.boolean()),
   /** 0 off, 1 nodivert, 2 on. */
-  NetfilterMode: z.number().optional(),
+  NetfilterMode: z.optional(z.number()),
 });
 export type Prefs = z.infer<typeof PrefsSchema>;
 

@@ -1,67 +1,67 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 // tailscaled speaks Go JSON: PascalCase names, `null` for empty slices and maps. Every schema is
 // lenient (unknown keys kept, nearly everything optional) so a newer daemon still parses.
 
-const strings = z.array(z.string()).nullish();
+const strings = z.nullish(z.array(z.string()));
 
 /** One node as `ipnstate.PeerStatus` (also used for `Self`). */
 export const PeerStatusSchema = z.looseObject({
-  ID: z.string().optional(),
-  PublicKey: z.string().optional(),
-  HostName: z.string().optional(),
-  DNSName: z.string().optional(),
-  OS: z.string().optional(),
-  UserID: z.number().optional(),
+  ID: z.optional(z.string()),
+  PublicKey: z.optional(z.string()),
+  HostName: z.optional(z.string()),
+  DNSName: z.optional(z.string()),
+  OS: z.optional(z.string()),
+  UserID: z.optional(z.number()),
   TailscaleIPs: strings,
   AllowedIPs: strings,
   Tags: strings,
   PrimaryRoutes: strings,
   Addrs: strings,
   /** `ip:port` of the direct path; empty while relayed. */
-  CurAddr: z.string().optional(),
+  CurAddr: z.optional(z.string()),
   /** DERP region code in use (or preferred). */
-  Relay: z.string().optional(),
-  PeerRelay: z.string().optional(),
-  RxBytes: z.number().optional(),
-  TxBytes: z.number().optional(),
-  Created: z.string().optional(),
-  LastWrite: z.string().optional(),
-  LastSeen: z.string().optional(),
-  LastHandshake: z.string().optional(),
+  Relay: z.optional(z.string()),
+  PeerRelay: z.optional(z.string()),
+  RxBytes: z.optional(z.number()),
+  TxBytes: z.optional(z.number()),
+  Created: z.optional(z.string()),
+  LastWrite: z.optional(z.string()),
+  LastSeen: z.optional(z.string()),
+  LastHandshake: z.optional(z.string()),
   /** Connected to control (not the same as reachable). */
-  Online: z.boolean().optional(),
-  ExitNode: z.boolean().optional(),
-  ExitNodeOption: z.boolean().optional(),
-  Active: z.boolean().optional(),
-  InNetworkMap: z.boolean().optional(),
-  InMagicSock: z.boolean().optional(),
-  InEngine: z.boolean().optional(),
-  Expired: z.boolean().optional(),
-  KeyExpiry: z.string().optional(),
+  Online: z.optional(z.boolean()),
+  ExitNode: z.optional(z.boolean()),
+  ExitNodeOption: z.optional(z.boolean()),
+  Active: z.optional(z.boolean()),
+  InNetworkMap: z.optional(z.boolean()),
+  InMagicSock: z.optional(z.boolean()),
+  InEngine: z.optional(z.boolean()),
+  Expired: z.optional(z.boolean()),
+  KeyExpiry: z.optional(z.string()),
 });
 export type PeerStatus = z.infer<typeof PeerStatusSchema>;
 
 /** `GET /localapi/v0/status` and `tailscale status --json` (`ipnstate.Status`). */
 export const StatusSchema = z.looseObject({
-  Version: z.string().optional(),
-  TUN: z.boolean().optional(),
+  Version: z.optional(z.string()),
+  TUN: z.optional(z.boolean()),
   BackendState: z.string(),
-  HaveNodeKey: z.boolean().optional(),
-  AuthURL: z.string().optional(),
+  HaveNodeKey: z.optional(z.boolean()),
+  AuthURL: z.optional(z.string()),
   TailscaleIPs: strings,
-  Self: PeerStatusSchema.nullish(),
+  Self: z.nullish(PeerStatusSchema),
   Health: strings,
-  MagicDNSSuffix: z.string().optional(),
-  CurrentTailnet: z
-    .looseObject({
-      Name: z.string().optional(),
-      MagicDNSSuffix: z.string().optional(),
-      MagicDNSEnabled: z.boolean().optional(),
-    })
-    .nullish(),
+  MagicDNSSuffix: z.optional(z.string()),
+  CurrentTailnet: z.nullish(
+    z.looseObject({
+      Name: z.optional(z.string()),
+      MagicDNSSuffix: z.optional(z.string()),
+      MagicDNSEnabled: z.optional(z.boolean()),
+    }),
+  ),
   CertDomains: strings,
-  Peer: z.record(z.string(), PeerStatusSchema).nullish(),
-  User: z.record(z.string(), z.looseObject({})).nullish(),
+  Peer: z.nullish(z.record(z.string(), PeerStatusSchema)),
+  User: z.nullish(z.record(z.string(), z.looseObject({}))),
 });
 export type Status = z.infer<typeof StatusSchema>;
