@@ -2,13 +2,27 @@ import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The command that runs this very `mesh` again, for the agent's service: Node and this bundle
- * by absolute path, or the single-file binary alone (there `argv[1]` is the first argument).
+ * True in the single-file binary, where `argv[1]` is the binary as it was typed rather than a
+ * script. (`node:sea` would say so too, but bundlers drop its `node:` prefix, without which it
+ * does not load.)
  */
-export function selfCommand(argv: readonly string[] = process.argv): string[] {
+function standaloneBinary(argv: readonly string[]): boolean {
   const script = argv[1];
-  const standalone = script === undefined || !/\.[cm]?js$/.test(script);
-  return standalone ? [process.execPath] : [process.execPath, realpathSync(script)];
+  return script === undefined || !/\.[cm]?js$/.test(script);
+}
+
+/**
+ * The command that runs this very `mesh` again, for the agent's service: Node and this bundle
+ * by absolute path, or the single-file binary alone.
+ */
+export function selfCommand(
+  argv: readonly string[] = process.argv,
+  standalone: boolean = standaloneBinary(argv),
+): string[] {
+  const script = argv[1];
+  return standalone || script === undefined
+    ? [process.execPath]
+    : [process.execPath, realpathSync(script)];
 }
 
 /**
@@ -32,10 +46,11 @@ export const AGENT_NODE_FLAGS = [
  */
 export function agentCommand(
   argv: readonly string[] = process.argv,
-  exists: (file: string) => boolean = existsSync,
-  agentBundle: string = fileURLToPath(new URL('./mesh-agent.js', import.meta.url)),
+  o: { standalone?: boolean; exists?: (file: string) => boolean; agentBundle?: string } = {},
 ): string[] {
-  const [node, script] = selfCommand(argv);
+  const [node, script] = selfCommand(argv, o.standalone ?? standaloneBinary(argv));
+  const exists = o.exists ?? existsSync;
+  const agentBundle = o.agentBundle ?? fileURLToPath(new URL('./mesh-agent.js', import.meta.url));
   if (script === undefined) return [node as string, 'agent', 'run'];
   return exists(agentBundle)
     ? [node as string, ...AGENT_NODE_FLAGS, agentBundle]

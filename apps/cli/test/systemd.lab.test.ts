@@ -116,6 +116,10 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
     expect(JSON.parse(st.stdout)).toMatchObject({
       environment: { osType: 'wsl2', role: 'wsl2' },
     });
+    // The kernel strings a WSL2 distribution shows, where mesh reads them.
+    for (const file of ['/proc/version', '/proc/sys/kernel/osrelease']) {
+      expect((await on('wsl', 'cat', [file])).stdout).toContain('microsoft-standard-WSL2');
+    }
     expect(await readFile(path.join(lab.host('wsl').root, 'etc/wsl.conf'), 'utf8')).toMatch(
       /systemd\s*=\s*true/,
     );
@@ -258,6 +262,10 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
       ]);
       const st = await mesh(host, ['status']);
       expect(st.exitCode, st.stdout).toBe(0);
+      if (host === 'wsl') {
+        // Still a WSL2 machine after the reboot: its kernel strings are bound again at boot.
+        expect((await on('wsl', 'cat', ['/proc/version'])).stdout).toContain('WSL2');
+      }
     }, 300_000);
   }
 });

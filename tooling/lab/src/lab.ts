@@ -866,14 +866,23 @@ export class Lab {
 }
 
 /**
- * What makes a machine look like a WSL2 distribution to `mesh`: `/run/WSL` at every boot and
- * `WSL_DISTRO_NAME` in the environment of what runs there, which is how WSL2 is recognised when
- * its kernel does not say so. The kernel strings stay the real ones: `uname -r` cannot be
- * faked, and nspawn refuses a bind over `/proc/version`. Interop with Windows stays absent, as
- * it is with interop turned off.
+ * What makes a machine look like a WSL2 distribution to `mesh`: `/run/WSL` and the kernel
+ * strings of a WSL2 kernel in `/proc/version` and `/proc/sys/kernel/osrelease` (bound over
+ * them at every boot, after systemd-tmpfiles has made `/run/WSL`), and `WSL_DISTRO_NAME` in the
+ * environment of what runs there. `uname -r` stays the real one: a system call cannot be faked.
+ * Interop with Windows stays absent, as it is with interop turned off.
  */
+const WSL_KERNEL_RELEASE = '5.15.167.4-microsoft-standard-WSL2';
 const WSL_MARKER_FILES: Readonly<Record<string, string>> = {
   '/etc/tmpfiles.d/mesh-lab-wsl.conf': 'd /run/WSL 0755 root root -\n',
+  '/etc/mesh-lab/osrelease': `${WSL_KERNEL_RELEASE}\n`,
+  '/etc/mesh-lab/version': `Linux version ${WSL_KERNEL_RELEASE} (root@lab) (gcc (GCC) 11.2.0, GNU ld (GNU Binutils) 2.37) #1 SMP Tue Nov 5 00:21:55 UTC 2024\n`,
+  '/etc/systemd/system/systemd-tmpfiles-setup.service.d/mesh-lab-wsl-kernel.conf': [
+    '[Service]',
+    'ExecStartPost=/bin/mount --bind /etc/mesh-lab/version /proc/version',
+    'ExecStartPost=/bin/mount --bind /etc/mesh-lab/osrelease /proc/sys/kernel/osrelease',
+    '',
+  ].join('\n'),
 };
 
 /**
