@@ -43918,6 +43918,8 @@ function wantsPairing(event) {
 }
 
 // ../../packages/core/src/steps/watch.ts
+var QUICK_RETRY_MS = 1e3;
+var QUICK_RETRY_LAST_MS = 8e3;
 async function watchPeers(ctx, o2) {
   const { signal } = o2;
   let dirty = true;
@@ -43928,7 +43930,13 @@ async function watchPeers(ctx, o2) {
   };
   const timer = setInterval(request2, o2.intervalMs ?? 3e4);
   signal.addEventListener("abort", () => wake?.(), { once: true });
-  const events = listen2(ctx, signal, request2, o2.onError);
+  let retryMs = QUICK_RETRY_MS;
+  let retry;
+  const onKnock = () => {
+    retryMs = QUICK_RETRY_MS;
+    request2();
+  };
+  const events = listen2(ctx, signal, onKnock, o2.onError);
   const pairOptions = o2.folderId === void 0 ? {} : { folderId: o2.folderId };
   let runs = 0;
   try {
@@ -43945,6 +43953,12 @@ async function watchPeers(ctx, o2) {
         const r = await pairPeers({ ...ctx, signal }, pairOptions);
         runs++;
         o2.onPair?.(r);
+        if (r.unvouched.length === 0) retryMs = QUICK_RETRY_MS;
+        else if (retryMs <= QUICK_RETRY_LAST_MS) {
+          clearTimeout(retry);
+          retry = setTimeout(request2, retryMs);
+          retryMs *= 2;
+        }
       } catch (error2) {
         if (signal.aborted) break;
         o2.onError?.(toMeshError(error2, "pairing"));
@@ -43952,6 +43966,7 @@ async function watchPeers(ctx, o2) {
     }
   } finally {
     clearInterval(timer);
+    clearTimeout(retry);
     await events;
   }
   return { runs };

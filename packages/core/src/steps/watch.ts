@@ -16,6 +16,9 @@ export interface WatchPeersOptions extends PairPeersOptions {
   onError?: (error: unknown) => void;
 }
 
+const QUICK_RETRY_MS = 1000;
+const QUICK_RETRY_LAST_MS = 8000;
+
 /**
  * `mesh peer --watch`: keeps this member accepting new mesh nodes as they appear. It runs the
  * same rule as {@link pairPeers} (membership from this node's tailscaled, device IDs vouched for
@@ -37,7 +40,16 @@ export async function watchPeers(
   };
   const timer = setInterval(request, o.intervalMs ?? 30_000);
   signal.addEventListener('abort', () => wake?.(), { once: true });
-  const events = listen(ctx, signal, request, o.onError);
+  // A joining node's Syncthing often knocks before its agent listens: while a member is not
+  // vouched for, it is asked again after 1, 2, 4 and 8 s, not only at its next knock (which
+  // Syncthing spaces 5 s and more apart). A knock starts that series again.
+  let retryMs = QUICK_RETRY_MS;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const onKnock = () => {
+    retryMs = QUICK_RETRY_MS;
+    request();
+  };
+  const events = listen(ctx, signal, onKnock, o.onError);
   const pairOptions: PairPeersOptions = o.folderId === undefined ? {} : { folderId: o.folderId };
   let runs = 0;
   try {
@@ -54,6 +66,12 @@ export async function watchPeers(
         const r = await pairPeers({ ...ctx, signal }, pairOptions);
         runs++;
         o.onPair?.(r);
+        if (r.unvouched.length === 0) retryMs = QUICK_RETRY_MS;
+        else if (retryMs <= QUICK_RETRY_LAST_MS) {
+          clearTimeout(retry);
+          retry = setTimeout(request, retryMs);
+          retryMs *= 2;
+        }
       } catch (error) {
         if (signal.aborted) break;
         o.onError?.(toMeshError(error, 'pairing'));
@@ -61,6 +79,7 @@ export async function watchPeers(
     }
   } finally {
     clearInterval(timer);
+    clearTimeout(retry);
     await events;
   }
   return { runs };
