@@ -29436,6 +29436,11 @@ function date2(params) {
   return _coercedDate(ZodMiniDate, params);
 }
 
+// ../../packages/platform/src/shell-words.ts
+function shellQuote(word) {
+  return `'${word.replace(/'/g, "'\\''")}'`;
+}
+
 // ../../packages/platform/src/services/keeper-script.ts
 var KEEPER_SCRIPT = `#!/bin/sh
 # Written by mesh: keeps one program of the supervised fallback running. Rewritten on start.
@@ -29516,15 +29521,12 @@ var storedSpec = looseObject({
   env: optional(record(string2(), string2())),
   enabled: optional(boolean2())
 });
-function shQuote(word) {
-  return `'${word.replace(/'/g, "'\\''")}'`;
-}
 function renderRunFile(spec, defaultDir) {
   const exports2 = Object.entries(spec.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
       throw new ServiceError(`${spec.name}: not a valid environment variable name: ${k}`);
     }
-    return `  export ${shQuote(`${k}=${v}`)}
+    return `  export ${shellQuote(`${k}=${v}`)}
 `;
   });
   const restartMs = Math.round(Math.max(0.05, spec.restartSec ?? 1) * 1e3);
@@ -29532,8 +29534,8 @@ function renderRunFile(spec, defaultDir) {
 restart=${spec.restart ?? "on-failure"}
 restart_ms=${restartMs}
 program() {
-  cd ${shQuote(spec.workingDirectory ?? defaultDir)} || exit 1
-` + exports2.join("") + `  exec ${spec.exec.map(shQuote).join(" ")}
+  cd ${shellQuote(spec.workingDirectory ?? defaultDir)} || exit 1
+` + exports2.join("") + `  exec ${spec.exec.map(shellQuote).join(" ")}
 }
 `;
 }
@@ -30717,6 +30719,12 @@ async function ensureWslSystemd(options = {}) {
   };
 }
 
+// ../../packages/platform/src/zod-english.ts
+function englishError(failed) {
+  if (!config().localeError) config(en_default());
+  return failed.error;
+}
+
 // ../../packages/core/src/errors.ts
 var ExitCode = {
   /** Everything worked (or `mesh status`: healthy). */
@@ -31436,7 +31444,7 @@ function buildUrl(baseUrl, pathname, query) {
 }
 
 // ../../packages/syncthing-client/src/internal/zod-english.ts
-function englishError(failed) {
+function englishError2(failed) {
   if (!config().localeError) config(en_default());
   return failed.error;
 }
@@ -31568,7 +31576,7 @@ var Transport = class {
     }
     const parsed = spec.schema.safeParse(data);
     if (!parsed.success) {
-      const error2 = englishError(parsed);
+      const error2 = englishError2(parsed);
       throw new SyncthingInvalidResponseError(
         `${spec.method} ${redactUrl(url2)}: unexpected response shape: ${error2.issues.slice(0, 3).map((i2) => `${i2.path.join(".") || "<root>"}: ${i2.message}`).join("; ")}`,
         { ...ctx, cause: error2, issues: error2.issues, body: text }
@@ -32591,7 +32599,7 @@ function toTypedEvent(raw) {
       type: "Unknown",
       originalType: raw.type,
       data: raw.data,
-      issues: englishError(parsed).issues
+      issues: englishError2(parsed).issues
     };
   }
   return { ...base, type: raw.type, data: parsed.data };
@@ -37719,7 +37727,7 @@ function parseSyncthingConfigXml(xml) {
   const parsed = ConfigXmlSchema.safeParse(doc);
   if (!parsed.success) {
     throw new SyncthingError("config.xml has no <configuration> element", {
-      cause: englishError(parsed)
+      cause: englishError2(parsed)
     });
   }
   const cfg = parsed.data.configuration;
@@ -37960,12 +37968,6 @@ var TailscaleTimeoutError = class extends TailscaleError {
 var TailscaleAbortError = class extends TailscaleError {
   name = "TailscaleAbortError";
 };
-
-// ../../packages/tailscale/src/internal/zod-english.ts
-function englishError2(failed) {
-  if (!config().localeError) config(en_default());
-  return failed.error;
-}
 
 // ../../packages/tailscale/src/internal/signals.ts
 function deadline(timeoutMs, caller) {
@@ -38373,7 +38375,7 @@ function parse2(schema3, text, path28) {
   }
   const r = schema3.safeParse(value);
   if (!r.success) {
-    const error2 = englishError2(r);
+    const error2 = englishError(r);
     throw new TailscaleSchemaError(`${path28}: unexpected answer: ${error2.message}`, {
       cause: error2,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
@@ -38613,7 +38615,7 @@ var TailscaleCli = class {
     }
     const parsed = StatusSchema.safeParse(value);
     if (!parsed.success) {
-      const error2 = englishError2(parsed);
+      const error2 = englishError(parsed);
       throw new TailscaleSchemaError(`status --json: ${error2.message}`, {
         cause: error2
       });
@@ -41667,12 +41669,6 @@ import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile3 } from "fs/prom
 import { tmpdir as tmpdir2 } from "os";
 import { join as join7 } from "path";
 
-// ../../packages/headscale/src/internal/zod-english.ts
-function englishError3(failed) {
-  if (!config().localeError) config(en_default());
-  return failed.error;
-}
-
 // ../../packages/headscale/src/schemas/common.ts
 var GO_ZERO_UNIX = -62135596800;
 function rfc3339ToDate(value) {
@@ -42269,7 +42265,7 @@ var RestTransport = class {
     }
     const parsed = ep.schema.safeParse(json);
     if (!parsed.success) {
-      const error2 = englishError3(parsed);
+      const error2 = englishError(parsed);
       throw new HeadscaleApiError(
         `${ep.method} ${url2.pathname}: unexpected answer shape: ${error2.message}`,
         {
@@ -42475,7 +42471,7 @@ var CliTransport = class {
     }
     const parsed = schema3.safeParse(json);
     if (!parsed.success) {
-      const error2 = englishError3(parsed);
+      const error2 = englishError(parsed);
       throw new HeadscaleCommandError(
         `headscale ${args.slice(0, 2).join(" ")}: unexpected output shape: ${error2.message}`,
         {
@@ -45869,7 +45865,13 @@ async function resolveNode(hs, ref) {
     { kind: "badInput", hint: "see mesh server nodes list; use the node ID" }
   );
 }
-async function changeNode(ctx, action2, ref, newName) {
+async function changeNode(ctx, action2, ref, newName, o2 = {}) {
+  if (action2 === "remove" && o2.confirmed !== true) {
+    throw new MeshError(`removing node ${ref}: not confirmed`, {
+      kind: "badInput",
+      hint: "answer yes at the prompt, or pass --yes"
+    });
+  }
   requireServerRole(ctx);
   if (action2 === "rename" && (!newName || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(newName))) {
     throw new MeshError(`invalid node name ${JSON.stringify(newName ?? "")}`, {

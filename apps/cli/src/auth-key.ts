@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { MeshError } from '@mesh/core';
+import { modeOpenToOthers } from '@mesh/platform';
 import type { Output } from './output/output.js';
 
 export interface KeySources {
@@ -15,12 +16,11 @@ async function readStdin(): Promise<string> {
 
 /**
  * A key file others can read is a key others may have used: said on stderr, then used (the
- * key may be on its way out anyway). Windows has no such mode bits.
+ * key may be on its way out anyway).
  */
 async function warnIfOthersCanRead(file: string, out: Output): Promise<void> {
-  if (process.platform === 'win32') return;
-  const mode = (await stat(file)).mode & 0o777;
-  if (mode & 0o077) {
+  const mode = await modeOpenToOthers(file);
+  if (mode !== undefined) {
     out.warnErr(
       `${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 ${file}`,
     );

@@ -34,6 +34,7 @@ export {
   SshdConfigError,
   UnsupportedPlatformError,
 } from './errors.js';
+export { modeOpenToOthers } from './file-mode.js';
 export {
   type BackupMode,
   readIfExists,
@@ -121,6 +122,7 @@ export {
   SETTINGS_VARIABLES,
   type SettingSource,
 } from './settings/settings.js';
+export { shellLine, shellQuote } from './shell-words.js';
 // Windows
 export {
   defaultFirewallRules,
@@ -196,3 +198,4 @@ export {
   type WslConfOptions,
   type WslSystemdState,
 } from './wsl/wsl-conf.js';
+export { englishError } from './zod-english.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
-import { createRunner, type Runner, type RunResult } from '@mesh/platform';
+import { createRunner, englishError, type Runner, type RunResult } from '@mesh/platform';
 import { resolveBinary } from './binaries.js';
 import {
   TailscaleAuthKeyError,
@@ -12,7 +12,6 @@ import {
   TailscaleTimeoutError,
 } from './errors.js';
 import { redact, rememberSecret } from './internal/redact.js';
-import { englishError } from './internal/zod-english.js';
 import { classifyAuthKeyMessage } from './join.js';
 import { type Status, StatusSchema } from './schemas/status.js';
 

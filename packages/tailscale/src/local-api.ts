@@ -1,3 +1,4 @@
+import { englishError } from '@mesh/platform';
 import { Agent, type Dispatcher, request } from 'undici';
 import type * as z from 'zod/mini';
 import {
@@ -8,7 +9,6 @@ import {
 } from './errors.js';
 import { rememberSecret } from './internal/redact.js';
 import { deadline } from './internal/signals.js';
-import { englishError } from './internal/zod-english.js';
 import { type Notify, NotifySchema, NotifyWatchOpt } from './schemas/notify.js';
 import { type PingResult, PingResultSchema, type WhoIs, WhoIsSchema } from './schemas/ping.js';
 import {

@@ -5,15 +5,12 @@ import {
   leaveMesh,
   stopMeshDaemons,
 } from '@mesh/core';
+import { shellLine } from '@mesh/platform';
 import { readAuthKey } from '../auth-key.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 import { agentCommand } from '../self-command.js';
 import { printPeerResult } from './peer.js';
-
-/** A word as a POSIX shell reads it back: quoted only when it has to be. */
-const shellWord = (w: string) =>
-  /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`;
 
 export interface ClientSetupArgs {
   json: boolean;
@@ -60,7 +57,7 @@ export async function clientJoin(
   if (a.printCommand) {
     const ctx = await context(out);
     const command = await joinCommand(ctx, a.keyFile ? { keyFile: a.keyFile } : {});
-    out.line(command.map(shellWord).join(' '));
+    out.line(shellLine(command));
     out.result({ ok: true, command });
     return 0;
   }

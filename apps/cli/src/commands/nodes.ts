@@ -1,4 +1,4 @@
-import { changeNode, listNodes, MeshError, type NodeAction } from '@mesh/core';
+import { changeNode, listNodes, type NodeAction } from '@mesh/core';
 import { confirm } from '../confirm.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
@@ -25,11 +25,11 @@ export async function nodesList(_a: { json: boolean }, out: Output): Promise<num
 
 async function act(
   action: NodeAction,
-  a: { json: boolean; node: string; name?: string },
+  a: { json: boolean; node: string; name?: string; confirmed?: boolean },
   out: Output,
 ): Promise<number> {
   const ctx = await context(out);
-  const r = await changeNode(ctx, action, a.node, a.name);
+  const r = await changeNode(ctx, action, a.node, a.name, { confirmed: a.confirmed === true });
   const verb = { rename: 'Renamed', expire: 'Expired', remove: 'Removed' }[action];
   if (r.changed)
     out.ok(`${verb} node ${r.node.id} (${action === 'rename' ? a.name : r.node.name})`);
@@ -45,20 +45,16 @@ export const nodesRename = (a: { json: boolean; node: string; name: string }, ou
   act('rename', a, out);
 export const nodesExpire = (a: { json: boolean; node: string }, out: Output) =>
   act('expire', a, out);
-/**
- * Removing a node cuts its machine off until it joins again with a new key: confirmed on a
- * terminal, or with `--yes` (scripts), before anything is asked of the server.
- */
+
+/** Asks on a terminal unless `--yes`; core refuses a removal that is not confirmed. */
 export async function nodesRemove(
   a: { json: boolean; node: string; yes?: boolean | undefined },
   out: Output,
 ): Promise<number> {
-  const question = `Remove node ${a.node} from the mesh? Its machine needs a new key to join again.`;
-  if (a.yes !== true && !(await confirm(question))) {
-    throw new MeshError(`removing node ${a.node}: not confirmed`, {
-      kind: 'badInput',
-      hint: 'answer yes at the prompt, or pass --yes',
-    });
-  }
-  return act('remove', a, out);
+  const confirmed =
+    a.yes === true ||
+    (await confirm(
+      `Remove node ${a.node} from the mesh? Its machine needs a new key to join again.`,
+    ));
+  return act('remove', { ...a, confirmed }, out);
 }

@@ -109,13 +109,24 @@ export interface NodeActionResult {
   node: NodeSummary;
 }
 
-/** `mesh server nodes rename|expire|remove`. Renaming to the current name changes nothing. */
+/**
+ * `mesh server nodes rename|expire|remove`. Renaming to the current name changes nothing.
+ * Removing cuts the node's machine off until it joins again with a new key: it is a person's
+ * act, refused unless `confirmed`, before anything is asked of the server.
+ */
 export async function changeNode(
   ctx: MeshContext,
   action: NodeAction,
   ref: string,
   newName?: string,
+  o: { confirmed?: boolean } = {},
 ): Promise<NodeActionResult> {
+  if (action === 'remove' && o.confirmed !== true) {
+    throw new MeshError(`removing node ${ref}: not confirmed`, {
+      kind: 'badInput',
+      hint: 'answer yes at the prompt, or pass --yes',
+    });
+  }
   requireServerRole(ctx);
   if (action === 'rename' && (!newName || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(newName))) {
     throw new MeshError(`invalid node name ${JSON.stringify(newName ?? '')}`, {

@@ -7,6 +7,7 @@ import {
   type JoinResult,
   join,
   LocalApiClient,
+  type Prefs,
   resolveBinary,
   type TailnetStatus,
   TailscaleCli,
@@ -163,10 +164,11 @@ export async function tailscaleUpCommand(
   keyFile = 'KEY_FILE',
 ): Promise<string[]> {
   const client = localApi(ctx);
-  let prefs: Awaited<ReturnType<LocalApiClient['getPrefs']>> | undefined;
+  let prefs: Prefs | undefined;
   try {
     prefs = await client.getPrefs({ timeout: 3000 });
   } catch {
+    // tailscaled does not answer (stopped, not installed yet): the flags a join would set.
     prefs = undefined;
   } finally {
     await client.close();

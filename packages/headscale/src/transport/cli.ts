@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRunner, type Runner } from '@mesh/platform';
+import { createRunner, englishError, type Runner } from '@mesh/platform';
 import * as z from 'zod/mini';
 import { resolveHeadscaleBinary } from '../binary.js';
 import {
@@ -18,7 +18,6 @@ import {
   HeadscaleUnsupportedError,
 } from '../errors.js';
 import { redact, registerSecret } from '../internal/redact.js';
-import { englishError } from '../internal/zod-english.js';
 import {
   cliApiKey,
   cliCreatedApiKey,

@@ -4,6 +4,7 @@
  * is not in every supported minor, the feature gating it.
  */
 
+import { englishError } from '@mesh/platform';
 import type { Dispatcher } from 'undici';
 import type * as z from 'zod/mini';
 import {
@@ -14,7 +15,6 @@ import {
 } from '../errors.js';
 import { httpCall } from '../internal/http.js';
 import { registerSecret } from '../internal/redact.js';
-import { englishError } from '../internal/zod-english.js';
 import {
   healthBody,
   restApiKeys,

@@ -7,6 +7,7 @@ import { readIfExists, writeFileAtomic } from '../internal/atomic-file.js';
 import { alive } from '../internal/pid.js';
 import { acquireLock } from '../lock.js';
 import type { Runner } from '../runner.js';
+import { shellQuote } from '../shell-words.js';
 import { KEEPER_SCRIPT } from './keeper-script.js';
 import type { ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
 
@@ -28,11 +29,6 @@ export interface SupervisedOptions {
   shell?: string;
 }
 
-/** Quotes one word for sh: single quotes, each ' written as '\''. */
-function shQuote(word: string): string {
-  return `'${word.replace(/'/g, "'\\''")}'`;
-}
-
 /**
  * The `<name>.run` file the keeper sources before each start: the restart policy and a
  * `program` function that enters the working directory, sets the environment and execs the
@@ -43,7 +39,7 @@ export function renderRunFile(spec: ServiceSpec, defaultDir: string): string {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
       throw new ServiceError(`${spec.name}: not a valid environment variable name: ${k}`);
     }
-    return `  export ${shQuote(`${k}=${v}`)}\n`;
+    return `  export ${shellQuote(`${k}=${v}`)}\n`;
   });
   const restartMs = Math.round(Math.max(0.05, spec.restartSec ?? 1) * 1000);
   return (
@@ -51,9 +47,9 @@ export function renderRunFile(spec: ServiceSpec, defaultDir: string): string {
     `restart=${spec.restart ?? 'on-failure'}\n` +
     `restart_ms=${restartMs}\n` +
     'program() {\n' +
-    `  cd ${shQuote(spec.workingDirectory ?? defaultDir)} || exit 1\n` +
+    `  cd ${shellQuote(spec.workingDirectory ?? defaultDir)} || exit 1\n` +
     exports.join('') +
-    `  exec ${spec.exec.map(shQuote).join(' ')}\n` +
+    `  exec ${spec.exec.map(shellQuote).join(' ')}\n` +
     '}\n'
   );
 }

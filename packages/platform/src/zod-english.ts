@@ -3,7 +3,8 @@ import en from 'zod/v4/locales/en.js';
 
 /**
  * The error of a failed `safeParse`, its messages in English: zod/mini ships no messages, and
- * this package's errors quote them. English is set only when the application chose no locale of
+ * the libraries' errors quote them (`@mesh/syncthing-client`, which depends on no `@mesh`
+ * package, keeps its own copy). English is set only when the application chose no locale of
  * its own, and before the error is first read, because a `safeParse` result writes its messages
  * then.
  */
