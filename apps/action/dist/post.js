@@ -59,15 +59,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat11, path28, options) {
-      if (!stat11.isSymbolicLink() && !stat11.isFile()) {
+    function checkStat(stat12, path28, options) {
+      if (!stat12.isSymbolicLink() && !stat12.isFile()) {
         return false;
       }
       return checkPathExt(path28, options);
     }
     function isexe(path28, options, cb) {
-      fs.stat(path28, function(er, stat11) {
-        cb(er, er ? false : checkStat(stat11, path28, options));
+      fs.stat(path28, function(er, stat12) {
+        cb(er, er ? false : checkStat(stat12, path28, options));
       });
     }
     function sync(path28, options) {
@@ -84,20 +84,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path28, options, cb) {
-      fs.stat(path28, function(er, stat11) {
-        cb(er, er ? false : checkStat(stat11, options));
+      fs.stat(path28, function(er, stat12) {
+        cb(er, er ? false : checkStat(stat12, options));
       });
     }
     function sync(path28, options) {
       return checkStat(fs.statSync(path28), options);
     }
-    function checkStat(stat11, options) {
-      return stat11.isFile() && checkMode(stat11, options);
+    function checkStat(stat12, options) {
+      return stat12.isFile() && checkMode(stat12, options);
     }
-    function checkMode(stat11, options) {
-      var mod = stat11.mode;
-      var uid = stat11.uid;
-      var gid = stat11.gid;
+    function checkMode(stat12, options) {
+      var mod = stat12.mode;
+      var uid = stat12.uid;
+      var gid = stat12.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -19537,8 +19537,8 @@ function alive(pid) {
     if (error2.code !== "EPERM") return false;
   }
   try {
-    const stat11 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat11.slice(stat11.lastIndexOf(")") + 2, stat11.lastIndexOf(")") + 3) !== "Z";
+    const stat12 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat12.slice(stat12.lastIndexOf(")") + 2, stat12.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return true;
   }
@@ -29478,9 +29478,15 @@ restart=${spec.restart ?? "on-failure"}
 restart_ms=${restartMs}
 program() {
   cd ${shellQuote(spec.workingDirectory ?? defaultDir)} || exit 1
-` + exports2.join("") + `  exec ${spec.exec.map(shellQuote).join(" ")}
+` + exports2.join("") + `  exec ${runAs(spec)}${spec.exec.map(shellQuote).join(" ")}
 }
 `;
+}
+function runAs(spec) {
+  if (!spec.user || spec.user === "root") return "";
+  const user = shellQuote(spec.user);
+  const group = spec.group ? shellQuote(spec.group) : `"$(id -g ${user})"`;
+  return `setpriv --reuid=${user} --regid=${group} --init-groups -- `;
 }
 var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
 async function signalProcess(pid, signal, runner, kill = process.kill) {
@@ -30059,7 +30065,7 @@ var SETTINGS_VARIABLES = {
   MESH_SERVER_HOSTNAMES: "Comma-separated hostnames that have the server role",
   MESH_WSL2_HOSTNAMES: "Hostnames of the PC when it runs as WSL2",
   MESH_WINDOWS_HOSTNAMES: "Hostnames of the PC when it runs as Windows",
-  MESH_DEFAULT_USER: 'Default SSH user (default: $USER, then "user")',
+  MESH_DEFAULT_USER: 'The user who runs Syncthing and owns the shared folder on Linux, and the default SSH user (default: $USER, then "user"; when unset, Syncthing runs as whoever runs setup)',
   MESH_SHARED_FOLDER_LINUX: "Shared folder on Linux and WSL2 (default: /opt/shared)",
   MESH_SHARED_FOLDER_WINDOWS: "Shared folder on Windows (default: C:\\shared)",
   MESH_SERVER_URL: "Headscale server URL for (re)joining",
@@ -30164,7 +30170,29 @@ async function loadSettings(options = {}) {
   }
   const settings = parseSettings(merged, sources);
   const envFiles = files.map((f) => f.path);
-  return { ...settings, ...envFiles[0] === void 0 ? {} : { envFile: envFiles[0] }, envFiles };
+  const account = await defaultUserAccount(settings, files, options.lookupUser);
+  return {
+    ...settings,
+    ...account ? { defaultUserAccount: account } : {},
+    ...envFiles[0] === void 0 ? {} : { envFile: envFiles[0] },
+    envFiles
+  };
+}
+async function defaultUserAccount(settings, files, lookup) {
+  const name = settings.variables["MESH_DEFAULT_USER"];
+  if (name === void 0 || lookup === void 0) return void 0;
+  const account = await lookup(name);
+  if (account) return account;
+  const file = files.find((f) => f.path === settings.sources["MESH_DEFAULT_USER"]);
+  const line = file?.lines["MESH_DEFAULT_USER"];
+  throw new PlatformConfigError(
+    "MESH_DEFAULT_USER",
+    `names the user ${JSON.stringify(name)}, who does not exist on this machine`,
+    {
+      ...file && line !== void 0 ? { location: { file: file.path, line } } : {},
+      hint: `create the user (useradd --create-home ${name}) or name an existing one${file && line !== void 0 ? ` on line ${line} of ${file.path}` : ""}; nothing was changed`
+    }
+  );
 }
 var settingsShape = schema.shape;
 var KNOWN_MESH_VARIABLES = [...FILE_VARIABLES, ...Object.keys(ENVIRONMENT_ONLY_VARIABLES)];
@@ -30175,10 +30203,10 @@ function readEnvFile(file, raw) {
     location: { file, line },
     ...cause === void 0 ? {} : { cause }
   });
-  const lines = text.split(/\r\n|\r|\n/);
+  const textLines = text.split(/\r\n|\r|\n/);
   const mesh = /* @__PURE__ */ new Map();
   const opened = [];
-  lines.forEach((content, index) => {
+  textLines.forEach((content, index) => {
     const line = index + 1;
     const m = /^\s*(?:export\s+)?([\w.-]+)\s*(?:=|:\s)\s*(.*)$/.exec(content);
     if (!m) return;
@@ -30202,6 +30230,7 @@ function readEnvFile(file, raw) {
   });
   const parsed = (0, import_dotenv.parse)(text);
   const values = {};
+  const lines = {};
   for (const [key, line] of mesh) {
     const value = parsed[key];
     if (value === void 0) {
@@ -30228,8 +30257,9 @@ function readEnvFile(file, raw) {
       );
     }
     values[key] = v;
+    lines[key] = line;
   }
-  return { path: file, values };
+  return { path: file, values, lines };
 }
 function closesOnLine(value, quote) {
   for (let i2 = 1; i2 < value.length; i2++) {
@@ -30264,6 +30294,31 @@ function editDistance(a2, b) {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+// ../../packages/platform/src/users.ts
+import { readFile as readFile5 } from "fs/promises";
+function parsePasswd(text) {
+  const accounts = [];
+  for (const line of text.split(/\r?\n/)) {
+    const [name, , uid, gid, , home] = line.split(":");
+    if (!name || name.startsWith("#") || home === void 0) continue;
+    const u2 = Number(uid);
+    const g = Number(gid);
+    if (!Number.isInteger(u2) || !Number.isInteger(g) || uid === "" || gid === "") continue;
+    accounts.push({ name, uid: u2, gid: g, home });
+  }
+  return accounts;
+}
+async function lookupUser(name, o2 = {}) {
+  const text = await readFile5(o2.passwdFile ?? "/etc/passwd", "utf8").catch(() => "");
+  const found = parsePasswd(text).find((a2) => a2.name === name);
+  if (found || !o2.runner) return found;
+  const r = await o2.runner.run("getent", ["passwd", name], { timeout: 1e4 }).catch(() => void 0);
+  return r?.exitCode === 0 ? parsePasswd(r.stdout).find((a2) => a2.name === name) : void 0;
+}
+function runAsPrefix(account) {
+  return ["setpriv", `--reuid=${account.uid}`, `--regid=${account.gid}`, "--init-groups", "--"];
 }
 
 // ../../packages/platform/src/windows/apply.ts
@@ -30951,6 +31006,9 @@ function windowsSyncthingPaths(env, home) {
     sharedFolder: nonEmpty(env["MESH_SHARED_FOLDER_WINDOWS"]) ?? DEFAULT_SHARED_FOLDER_WINDOWS
   };
 }
+function syncthingHomeOf(home) {
+  return syncthingHomeFor(home, path14.join(home, ".local", "state"));
+}
 function syncthingHomeFor(home, xdgState) {
   const state = path14.join(xdgState, "syncthing");
   if (existsSync(path14.join(state, "config.xml"))) return state;
@@ -30990,6 +31048,7 @@ async function waitFor(reporter, message, fn) {
 var ROLES = ["server", "wsl2", "windows", "unknown"];
 async function createMeshContext(options = {}) {
   const processEnv = options.env ?? process.env;
+  const linux = process.platform === "linux";
   const envFile = await envFileToRead(
     (options.paths ?? resolveMeshPaths({ env: processEnv })).envFile,
     processEnv
@@ -31006,10 +31065,14 @@ async function createMeshContext(options = {}) {
       ...options.cwd === void 0 ? {} : { dir: options.cwd },
       // ~/.config/mesh/.env was the file read before this search; it still counts, below
       // ./.env and ../.env, so installs that keep their settings there lose nothing.
-      ...named ? { envFile } : { fallbackEnvFiles: envFile ? [envFile] : [] }
+      ...named ? { envFile } : { fallbackEnvFiles: envFile ? [envFile] : [] },
+      ...linux ? { lookupUser: (name) => lookupUser(name, { runner: createRunner() }) } : {}
     });
     env = { ...processEnv, ...settings.variables };
     paths = options.paths ?? resolveMeshPaths({ env });
+    if (syncthingUserOf(settings) && !options.paths && !env["MESH_SYNCTHING_HOME"]) {
+      paths = { ...paths, syncthingHome: syncthingHomeOf(settings.defaultUserAccount.home) };
+    }
     hostname = options.hostname ?? (env["MESH_HOSTNAME"] || os3.hostname());
     platform2 = await detectPlatform({
       env,
@@ -31041,8 +31104,13 @@ async function createMeshContext(options = {}) {
     ports: portPlan(role),
     platform: { ...platform2, role, ports: portPlan(role) },
     settings,
-    ...options.daemonPrefix && options.daemonPrefix.length > 0 ? { daemonPrefix: [...options.daemonPrefix] } : {}
+    ...options.daemonPrefix && options.daemonPrefix.length > 0 ? { daemonPrefix: [...options.daemonPrefix] } : {},
+    ...syncthingUserOf(settings) ? { syncthingUser: settings.defaultUserAccount } : {}
   };
+}
+function syncthingUserOf(settings) {
+  const account = settings.defaultUserAccount;
+  return account !== void 0 && account.uid !== process.getuid?.();
 }
 async function envFileToRead(file, env) {
   const named = (env["MESH_ENV_FILE"] ?? "") !== "" && env["MESH_ENV_FILE"] === file;
@@ -33443,7 +33511,7 @@ function deviceIdFromCertificate(cert) {
 }
 
 // ../../packages/syncthing-client/src/home.ts
-import { readFile as readFile5 } from "fs/promises";
+import { readFile as readFile6 } from "fs/promises";
 import { homedir as homedir2 } from "os";
 import { join as join2 } from "path";
 
@@ -37709,7 +37777,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   const configPath = join2(home, "config.xml");
   let xml;
   try {
-    xml = await readFile5(configPath, "utf8");
+    xml = await readFile6(configPath, "utf8");
   } catch (cause) {
     throw new SyncthingError(`cannot read ${configPath}`, {
       cause,
@@ -37718,7 +37786,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   }
   let deviceId;
   try {
-    deviceId = deviceIdFromCertificate(await readFile5(join2(home, "cert.pem"), "utf8"));
+    deviceId = deviceIdFromCertificate(await readFile6(join2(home, "cert.pem"), "utf8"));
   } catch {
     deviceId = void 0;
   }
@@ -39108,7 +39176,7 @@ async function writeTrusted(ctx, devices) {
 }
 
 // ../../packages/core/src/steps/syncthing.ts
-import { access as access5, mkdir as mkdir2, readFile as readFile6, stat as stat4, writeFile as writeFile2 } from "fs/promises";
+import { access as access5, chown as chown2, mkdir as mkdir2, readFile as readFile7, stat as stat4, writeFile as writeFile2 } from "fs/promises";
 import path19 from "path";
 import { setTimeout as sleep6 } from "timers/promises";
 function syncthingBinary(ctx) {
@@ -39217,7 +39285,7 @@ async function checkSharedFolder(ctx, o2 = {}) {
     }
     if (path19.dirname(p) === p) break;
   }
-  const xml = await readFile6(path19.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
+  const xml = await readFile7(path19.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
     () => void 0
   );
   if (xml === void 0) return;
@@ -39246,13 +39314,32 @@ async function ensureSyncthing(ctx, o2 = {}) {
     source: folderSource(ctx, o2.folderPath)
   };
   await checkSharedFolder(ctx, o2);
-  if (!await exists2(configPath)) {
-    await mkdir2(home, { recursive: true, mode: 448 });
-    const gen = await ctx.runner.run(
-      syncthingBinary(ctx),
-      ["generate", `--home=${home}`, "--no-default-folder", "--skip-port-probing"],
-      { timeout: 6e4, env: { STNODEFAULTFOLDER: "1", STNOUPGRADE: "1" } }
+  const user = ctx.syncthingUser;
+  if (user && process.getuid?.() !== 0) {
+    throw new MeshError(
+      `Syncthing runs as ${user.name} (MESH_DEFAULT_USER), and only root may start it as another user`,
+      { kind: "badInput", hint: "run setup with sudo, or set MESH_DEFAULT_USER to yourself" }
     );
+  }
+  const asUser = (file, args) => user ? ["setpriv", ...runAsPrefix(user).slice(1), file, ...args] : [file, ...args];
+  if (user && !await exists2(configPath)) await moveSyncthingHome(ctx, user, changes);
+  if (!await exists2(configPath)) {
+    if (user) {
+      const [file, ...args] = asUser("mkdir", ["-p", "-m", "700", home]);
+      await runChecked(ctx.runner, file, args, { timeout: 1e4, hint: "run as root" });
+    } else {
+      await mkdir2(home, { recursive: true, mode: 448 });
+    }
+    const [genFile, ...genArgs] = asUser(syncthingBinary(ctx), [
+      "generate",
+      `--home=${home}`,
+      "--no-default-folder",
+      "--skip-port-probing"
+    ]);
+    const gen = await ctx.runner.run(genFile, genArgs, {
+      timeout: 6e4,
+      env: { STNODEFAULTFOLDER: "1", STNOUPGRADE: "1", ...user ? { HOME: user.home } : {} }
+    });
     if (gen.exitCode !== 0) {
       throw new MeshError(
         `syncthing generate failed: ${gen.stderr.trim().split("\n").pop() ?? ""}`,
@@ -39261,7 +39348,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
         }
       );
     }
-    const xml = await readFile6(configPath, "utf8");
+    const xml = await readFile7(configPath, "utf8");
     const edited = privateSyncthingConfig(xml, {
       guiAddress,
       listenAddresses: [listenAddress],
@@ -39271,8 +39358,9 @@ async function ensureSyncthing(ctx, o2 = {}) {
     changes.push("generated the Syncthing identity and config");
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
   }
+  if (user && await exists2(folder.path)) await giveToUser(ctx, user, folder.path, changes);
   let st = await connectSyncthing(ctx);
-  if (!await syncthingAnswers(st)) {
+  if (user || !await syncthingAnswers(st)) {
     try {
       const done = await ensureService(ctx, {
         name: "mesh-syncthing",
@@ -39288,16 +39376,19 @@ async function ensureSyncthing(ctx, o2 = {}) {
         // One process whose restarts (exit 3 after some config changes) the service manager does.
         env: {
           // A system unit has no HOME, and Syncthing cannot start without one.
-          HOME: ctx.paths.home,
+          HOME: user?.home ?? ctx.paths.home,
           STNOUPGRADE: "1",
           STNODEFAULTFOLDER: "1",
           STMONITORED: "yes",
           STNORESTART: "1"
         },
         restart: "always",
-        restartSec: 1
+        restartSec: 1,
+        ...user ? { user: user.name } : {}
       });
-      if (done.started || done.restarted) changes.push("started Syncthing");
+      if (done.started || done.restarted) {
+        changes.push(user ? `started Syncthing as ${user.name}` : "started Syncthing");
+      }
     } catch (error2) {
       throw toMeshError(error2, "starting Syncthing");
     }
@@ -39323,6 +39414,34 @@ async function ensureSyncthing(ctx, o2 = {}) {
     throw toMeshError(error2, "configuring Syncthing");
   }
   return { deviceId: st.deviceId, folderPath: folder.path, changes };
+}
+async function giveToUser(ctx, user, dir, changes) {
+  const st = await stat4(dir);
+  if (st.uid === user.uid && st.gid === user.gid) return;
+  await runChecked(ctx.runner, "chown", ["-R", `${user.uid}:${user.gid}`, dir], {
+    timeout: 3e5,
+    hint: "run setup as root"
+  });
+  changes.push(`gave ${dir} to ${user.name}`);
+  ctx.reporter.ok(`${dir} now belongs to ${user.name}`);
+}
+async function moveSyncthingHome(ctx, user, changes) {
+  const from = syncthingHomeOf(ctx.paths.home);
+  const to = ctx.paths.syncthingHome;
+  if (samePath(from, to) || !await exists2(path19.join(from, "config.xml"))) return;
+  try {
+    await (await serviceManager(ctx)).stop("mesh-syncthing");
+  } catch (error2) {
+    throw toMeshError(error2, "stopping Syncthing to move it");
+  }
+  const run2 = (file, args) => runChecked(ctx.runner, file, args, { timeout: 3e5, hint: "run setup as root" });
+  await run2("setpriv", [...runAsPrefix(user).slice(1), "mkdir", "-p", path19.dirname(to)]);
+  await run2("cp", ["-a", "--no-target-directory", from, to]);
+  await run2("chown", ["-R", `${user.uid}:${user.gid}`, to]);
+  changes.push(
+    `moved Syncthing's home from ${from} to ${to} (device ID kept; ${from} left as it was)`
+  );
+  ctx.reporter.ok(`Syncthing's home moved to ${to} for ${user.name}`);
 }
 async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, changes) {
   const r = ctx.reporter;
@@ -39362,9 +39481,12 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
     throw folderMovedError(folderId, folder.path, folderPath, wanted.source);
   }
   await mkdir2(folderPath, { recursive: true });
+  const user = ctx.syncthingUser;
+  if (user) await giveToUser(ctx, user, folderPath, changes);
   const stignore = path19.join(folderPath, ".stignore");
   if (wanted.stignore && !await exists2(stignore)) {
     await writeFile2(stignore, DEFAULT_STIGNORE);
+    if (user) await chown2(stignore, user.uid, user.gid);
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
   }
@@ -41307,8 +41429,8 @@ var FSWatcher = class extends EventEmitter2 {
     }
     return this._userIgnored(path28, stats);
   }
-  _isntIgnored(path28, stat11) {
-    return !this._isIgnored(path28, stat11);
+  _isntIgnored(path28, stat12) {
+    return !this._isIgnored(path28, stat12);
   }
   /**
    * Provides a set of common helpers and properties relating to symlink handling.
@@ -42916,7 +43038,7 @@ var PolicyResource = class extends Resource2 {
 // ../../packages/headscale/src/server/config.ts
 var import_yaml = __toESM(require_dist(), 1);
 import { randomBytes as randomBytes3 } from "crypto";
-import { chmod, mkdir as mkdir4, open as open4, readFile as readFile7, rename as rename2, rm as rm6, stat as stat8 } from "fs/promises";
+import { chmod, mkdir as mkdir4, open as open4, readFile as readFile8, rename as rename2, rm as rm6, stat as stat8 } from "fs/promises";
 import { isIP } from "net";
 import { dirname as dirname3, isAbsolute as isAbsolute2, join as join8 } from "path";
 var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
@@ -43138,7 +43260,7 @@ async function writeHeadscaleConfig(path28, o2) {
 async function readHeadscaleConfig(path28) {
   let text;
   try {
-    text = await readFile7(path28, "utf8");
+    text = await readFile8(path28, "utf8");
   } catch (error3) {
     const code2 = error3.code;
     throw new HeadscaleConfigError(
@@ -43175,7 +43297,7 @@ async function writeFileAtomic2(path28, content, mode) {
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile7(path28, "utf8"), stat8(path28)]);
+    const [existing, st] = await Promise.all([readFile8(path28, "utf8"), stat8(path28)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
       await chmod(path28, mode);
@@ -45263,7 +45385,7 @@ import {
   lstat as lstat4,
   mkdir as mkdir7,
   readdir as readdir5,
-  readFile as readFile8,
+  readFile as readFile9,
   realpath as realpath2,
   rename as rename3,
   stat as stat10,
@@ -45591,7 +45713,7 @@ async function ensureIgnored(folder, dryRun) {
   const file = path26.join(folder, ".stignore");
   let text = "";
   try {
-    text = await readFile8(file, "utf8");
+    text = await readFile9(file, "utf8");
   } catch (error2) {
     if (error2.code !== "ENOENT") throw error2;
   }
@@ -45633,12 +45755,12 @@ async function requireSharedFolder(ctx) {
 import { setTimeout as sleep13 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
-import { readFile as readFile9 } from "fs/promises";
+import { readFile as readFile10 } from "fs/promises";
 import path27 from "path";
 async function extraIgnorePatterns(folder) {
   const patterns = (text2) => text2.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
   const ours = new Set(patterns(DEFAULT_STIGNORE));
-  const text = await readFile9(path27.join(folder, ".stignore"), "utf8").catch(() => "");
+  const text = await readFile10(path27.join(folder, ".stignore"), "utf8").catch(() => "");
   return patterns(text).filter((p) => !ours.has(p));
 }
 async function configurationSection(ctx, setupCommand) {
@@ -45703,6 +45825,7 @@ async function configurationSection(ctx, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/environment.ts
+import { stat as stat11 } from "fs/promises";
 var LOGGED = ["mesh-tailscaled", "mesh-syncthing", "mesh-agent"];
 async function environmentSection(ctx) {
   const checks = [];
@@ -45750,11 +45873,22 @@ async function environmentSection(ctx) {
       }
     );
   }
+  const user = ctx.syncthingUser;
+  const folder = user ? await stat11(ctx.paths.sharedFolder).catch(() => void 0) : void 0;
+  if (user && folder && folder.uid !== user.uid) {
+    add({
+      section: "environment",
+      name: "owner",
+      level: "fail",
+      message: `${ctx.paths.sharedFolder} does not belong to ${user.name} (MESH_DEFAULT_USER), whose Syncthing cannot write to it`,
+      fix: `run setup again: it gives the folder to ${user.name}`
+    });
+  }
   return { checks, env };
 }
 
 // ../../packages/core/src/steps/nodes.ts
-import { access as access9, readFile as readFile10 } from "fs/promises";
+import { access as access9, readFile as readFile11 } from "fs/promises";
 function summarizeNode(n2) {
   return {
     id: n2.id,
@@ -45780,7 +45914,7 @@ function summarizeKey(k, now = Date.now()) {
 }
 async function serverHeadscale(ctx) {
   const url2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const apiKey = await readFile10(ctx.paths.apiKeyFile, "utf8").then(
+  const apiKey = await readFile11(ctx.paths.apiKeyFile, "utf8").then(
     (t) => t.trim(),
     () => void 0
   );
@@ -46149,7 +46283,7 @@ async function tailscaleSection(ctx, o2, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/trust.ts
-import { readFile as readFile11 } from "fs/promises";
+import { readFile as readFile12 } from "fs/promises";
 async function trustChecks(ctx, add) {
   const agent = await agentStatus(ctx);
   const report = {
@@ -46245,7 +46379,7 @@ async function trustChecks(ctx, add) {
 }
 async function unprivilegedPortStart() {
   if (process.platform !== "linux") return void 0;
-  const text = await readFile11("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
+  const text = await readFile12("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
     () => void 0
   );
   const n2 = text === void 0 ? Number.NaN : Number.parseInt(text, 10);

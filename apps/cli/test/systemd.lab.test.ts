@@ -1,4 +1,4 @@
-import { chmod, copyFile, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeLab, Lab, type LabHost } from '@mesh/lab';
 import type { RunResult } from '@mesh/platform';
@@ -190,6 +190,57 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
     );
   }, 180_000);
 
+  it('MESH_DEFAULT_USER from ../.env runs Syncthing as that user, who owns the shared folder; a user who does not exist is refused first', async () => {
+    const syncthingUser = async () =>
+      (await on('wsl', 'ps', ['-o', 'user=', '-C', 'syncthing'])).stdout.trim();
+    const deviceId = (r: RunResult) =>
+      (JSON.parse(r.stdout) as { syncthing: { deviceId: string } }).syncthing.deviceId;
+    const before = deviceId(await on('wsl', 'mesh', ['status', '--json']));
+    expect(await syncthingUser()).toBe('root');
+    // The documented place: ../.env, beside the checkout mesh is run from, shared with another tool.
+    const dir = path.join(lab.host('wsl').root, 'srv/mesh');
+    await mkdir(path.join(dir, 'checkout'), { recursive: true });
+    const fromCheckout = (args: readonly string[]) =>
+      on('wsl', 'bash', ['-c', 'cd /srv/mesh/checkout && exec mesh "$@"', 'mesh', ...args]);
+    await writeFile(path.join(dir, '.env'), 'OTHER_TOOL=1\nMESH_DEFAULT_USER=dve\n');
+    const typo = await fromCheckout(['client', 'setup', '--server', SERVER_URL]);
+    expect(typo.exitCode, typo.stdout + typo.stderr).toBe(4);
+    expect(typo.stderr.trim().split('\n')[0]).toBe(
+      'ERROR: reading settings: /srv/mesh/.env:2: MESH_DEFAULT_USER: names the user "dve", who does not exist on this machine',
+    );
+    expect(await syncthingUser()).toBe('root');
+
+    await writeFile(path.join(dir, '.env'), 'OTHER_TOOL=1\nMESH_DEFAULT_USER=dev\n');
+    const moved = await fromCheckout(['client', 'setup', '--server', SERVER_URL, '--json']);
+    expect(moved.exitCode, moved.stdout + moved.stderr).toBe(0);
+    const changes = (JSON.parse(moved.stdout) as { changes: string[] }).changes.join('\n');
+    expect(changes).toMatch(/moved Syncthing's home from \/root\/\S+ to \/home\/dev\//);
+    expect(changes).toContain('gave /opt/shared to dev');
+    expect(await syncthingUser()).toBe('dev');
+    // The same device: its certificate moved with the home, so no peer pairs again.
+    expect(deviceId(await fromCheckout(['status', '--json']))).toBe(before);
+    const owners = await on('wsl', 'stat', ['-c', '%U', '/opt/shared', '/opt/shared/welcome.txt']);
+    expect(owners.stdout.trim().split('\n')).toEqual(['dev', 'dev']);
+    // The user writes into the folder as themselves, and it flows both ways.
+    const wrote = await on('wsl', 'setpriv', [
+      '--reuid=dev',
+      '--regid=dev',
+      '--init-groups',
+      'sh',
+      '-c',
+      'echo written by dev > /opt/shared/by-dev.txt',
+    ]);
+    expect(wrote.exitCode, wrote.stderr).toBe(0);
+    await arrives('server', 'by-dev.txt', 'written by dev\n');
+    await writeFile(shared(lab.host('server'), 'for-dev.txt'), 'to dev\n');
+    await arrives('wsl', 'for-dev.txt', 'to dev\n');
+    expect((await on('wsl', 'stat', ['-c', '%U', '/opt/shared/for-dev.txt'])).stdout.trim()).toBe(
+      'dev',
+    );
+    const again = await fromCheckout(['client', 'setup', '--server', SERVER_URL, '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, changes: [] });
+  }, 240_000);
+
   it('the documented administration commands work verbatim on the server', async () => {
     const status = await on('server', 'systemctl', ['status', 'headscale', '--no-pager']);
     expect(status.exitCode, status.stdout).toBe(0);
@@ -265,6 +316,10 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
       if (host === 'wsl') {
         // Still a WSL2 machine after the reboot: its kernel strings are bound again at boot.
         expect((await on('wsl', 'cat', ['/proc/version'])).stdout).toContain('WSL2');
+        // And Syncthing came back as MESH_DEFAULT_USER, which its unit now names.
+        expect((await on('wsl', 'ps', ['-o', 'user=', '-C', 'syncthing'])).stdout.trim()).toBe(
+          'dev',
+        );
       }
     }, 300_000);
   }

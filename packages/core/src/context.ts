@@ -5,15 +5,17 @@ import {
   type DetectedRole,
   detectPlatform,
   loadSettings,
+  lookupUser,
   type MeshSettings,
   type PlatformInfo,
   type PortPlan,
   portPlan,
   type Runner,
+  type UserAccount,
 } from '@mesh/platform';
 import { MeshError } from './errors.js';
 import { toMeshError } from './map-error.js';
-import { type MeshPaths, resolveMeshPaths } from './paths.js';
+import { type MeshPaths, resolveMeshPaths, syncthingHomeOf } from './paths.js';
 import { type Reporter, silentReporter } from './reporter.js';
 
 /** Options every core function accepts (all optional; defaults describe this machine). */
@@ -59,6 +61,12 @@ export interface MeshContext {
   settings: MeshSettings;
   /** See {@link MeshContextOptions.daemonPrefix}; absent when empty. */
   daemonPrefix?: readonly string[];
+  /**
+   * The account Syncthing runs as and the shared folder belongs to, when `MESH_DEFAULT_USER`
+   * names one other than this process's user (Linux only); `paths.syncthingHome` is then in
+   * that account's home.
+   */
+  syncthingUser?: UserAccount;
 }
 
 const ROLES: readonly DetectedRole[] = ['server', 'wsl2', 'windows', 'unknown'];
@@ -70,6 +78,7 @@ const ROLES: readonly DetectedRole[] = ['server', 'wsl2', 'windows', 'unknown'];
  */
 export async function createMeshContext(options: MeshContextOptions = {}): Promise<MeshContext> {
   const processEnv = options.env ?? process.env;
+  const linux = process.platform === 'linux';
   const envFile = await envFileToRead(
     (options.paths ?? resolveMeshPaths({ env: processEnv })).envFile,
     processEnv,
@@ -87,9 +96,15 @@ export async function createMeshContext(options: MeshContextOptions = {}): Promi
       // ~/.config/mesh/.env was the file read before this search; it still counts, below
       // ./.env and ../.env, so installs that keep their settings there lose nothing.
       ...(named ? { envFile } : { fallbackEnvFiles: envFile ? [envFile] : [] }),
+      ...(linux
+        ? { lookupUser: (name: string) => lookupUser(name, { runner: createRunner() }) }
+        : {}),
     });
     env = { ...processEnv, ...settings.variables };
     paths = options.paths ?? resolveMeshPaths({ env });
+    if (syncthingUserOf(settings) && !options.paths && !env['MESH_SYNCTHING_HOME']) {
+      paths = { ...paths, syncthingHome: syncthingHomeOf(settings.defaultUserAccount.home) };
+    }
     hostname = options.hostname ?? (env['MESH_HOSTNAME'] || os.hostname());
     platform = await detectPlatform({
       env,
@@ -124,7 +139,16 @@ export async function createMeshContext(options: MeshContextOptions = {}): Promi
     ...(options.daemonPrefix && options.daemonPrefix.length > 0
       ? { daemonPrefix: [...options.daemonPrefix] }
       : {}),
+    ...(syncthingUserOf(settings) ? { syncthingUser: settings.defaultUserAccount } : {}),
   };
+}
+
+/** Whether `MESH_DEFAULT_USER` moves Syncthing to an account other than this process's. */
+function syncthingUserOf(
+  settings: MeshSettings,
+): settings is MeshSettings & { defaultUserAccount: UserAccount } {
+  const account = settings.defaultUserAccount;
+  return account !== undefined && account.uid !== process.getuid?.();
 }
 
 /**

@@ -127,6 +127,11 @@ function windowsSyncthingPaths(
   };
 }
 
+/** Where Syncthing run by the user whose home is `home` keeps its config, by its own lookup. */
+export function syncthingHomeOf(home: string): string {
+  return syncthingHomeFor(home, path.join(home, '.local', 'state'));
+}
+
 // Syncthing's own lookup: the XDG state dir if it exists (Syncthing ≥ 1.27),
 // else the legacy ~/.config/syncthing, which Debian's 1.19 uses.
 function syncthingHomeFor(home: string, xdgState: string): string {

@@ -123,6 +123,13 @@ export {
   type SettingSource,
 } from './settings/settings.js';
 export { shellLine, shellQuote } from './shell-words.js';
+export {
+  type LookupUserOptions,
+  lookupUser,
+  parsePasswd,
+  runAsPrefix,
+  type UserAccount,
+} from './users.js';
 // Windows
 export {
   defaultFirewallRules,

@@ -1,7 +1,7 @@
-import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findOnPath } from '@mesh/platform';
+import { findOnPath, runAsPrefix, runChecked, type UserAccount } from '@mesh/platform';
 import {
   type FolderConfig,
   parseSyncthingConfigXml,
@@ -12,8 +12,9 @@ import {
 } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
-import { ensureService, servicesDir } from '../internal/services.js';
+import { ensureService, serviceManager, servicesDir } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
+import { syncthingHomeOf } from '../paths.js';
 import {
   DEFAULT_STIGNORE,
   SHARED_FOLDER_ID,
@@ -236,14 +237,35 @@ export async function ensureSyncthing(
     source: folderSource(ctx, o.folderPath),
   };
   await checkSharedFolder(ctx, o);
-
-  if (!(await exists(configPath))) {
-    await mkdir(home, { recursive: true, mode: 0o700 });
-    const gen = await ctx.runner.run(
-      syncthingBinary(ctx),
-      ['generate', `--home=${home}`, '--no-default-folder', '--skip-port-probing'],
-      { timeout: 60_000, env: { STNODEFAULTFOLDER: '1', STNOUPGRADE: '1' } },
+  const user = ctx.syncthingUser;
+  if (user && process.getuid?.() !== 0) {
+    throw new MeshError(
+      `Syncthing runs as ${user.name} (MESH_DEFAULT_USER), and only root may start it as another user`,
+      { kind: 'badInput', hint: 'run setup with sudo, or set MESH_DEFAULT_USER to yourself' },
     );
+  }
+  // Programs that create files in the user's home run as that user, so they own what they make.
+  const asUser = (file: string, args: readonly string[]) =>
+    user ? ['setpriv', ...runAsPrefix(user).slice(1), file, ...args] : [file, ...args];
+
+  if (user && !(await exists(configPath))) await moveSyncthingHome(ctx, user, changes);
+  if (!(await exists(configPath))) {
+    if (user) {
+      const [file, ...args] = asUser('mkdir', ['-p', '-m', '700', home]);
+      await runChecked(ctx.runner, file as string, args, { timeout: 10_000, hint: 'run as root' });
+    } else {
+      await mkdir(home, { recursive: true, mode: 0o700 });
+    }
+    const [genFile, ...genArgs] = asUser(syncthingBinary(ctx), [
+      'generate',
+      `--home=${home}`,
+      '--no-default-folder',
+      '--skip-port-probing',
+    ]);
+    const gen = await ctx.runner.run(genFile as string, genArgs, {
+      timeout: 60_000,
+      env: { STNODEFAULTFOLDER: '1', STNOUPGRADE: '1', ...(user ? { HOME: user.home } : {}) },
+    });
     if (gen.exitCode !== 0) {
       throw new MeshError(
         `syncthing generate failed: ${gen.stderr.trim().split('\n').pop() ?? ''}`,
@@ -263,8 +285,12 @@ export async function ensureSyncthing(
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
   }
 
+  // Before Syncthing runs as the user, or it finds the folder unwritable and waits to retry.
+  if (user && (await exists(folder.path))) await giveToUser(ctx, user, folder.path, changes);
   let st = await connectSyncthing(ctx);
-  if (!(await syncthingAnswers(st))) {
+  // With a user, the unit may still say root: ensureService changes it only when it differs.
+  // Without one, a Syncthing that answers is left alone, whoever started it.
+  if (user || !(await syncthingAnswers(st))) {
     try {
       const done = await ensureService(ctx, {
         name: 'mesh-syncthing',
@@ -280,7 +306,7 @@ export async function ensureSyncthing(
         // One process whose restarts (exit 3 after some config changes) the service manager does.
         env: {
           // A system unit has no HOME, and Syncthing cannot start without one.
-          HOME: ctx.paths.home,
+          HOME: user?.home ?? ctx.paths.home,
           STNOUPGRADE: '1',
           STNODEFAULTFOLDER: '1',
           STMONITORED: 'yes',
@@ -288,8 +314,11 @@ export async function ensureSyncthing(
         },
         restart: 'always',
         restartSec: 1,
+        ...(user ? { user: user.name } : {}),
       });
-      if (done.started || done.restarted) changes.push('started Syncthing');
+      if (done.started || done.restarted) {
+        changes.push(user ? `started Syncthing as ${user.name}` : 'started Syncthing');
+      }
     } catch (error) {
       throw toMeshError(error, 'starting Syncthing');
     }
@@ -316,6 +345,58 @@ export async function ensureSyncthing(
     throw toMeshError(error, 'configuring Syncthing');
   }
   return { deviceId: st.deviceId, folderPath: folder.path, changes };
+}
+
+/**
+ * Gives `dir` and everything in it to `user` when the folder itself is not theirs yet: a
+ * folder that a Syncthing run by root filled holds root's files, which the user's Syncthing
+ * could not change. Ownership is all that changes; no file is moved or removed.
+ */
+async function giveToUser(
+  ctx: MeshContext,
+  user: UserAccount,
+  dir: string,
+  changes: string[],
+): Promise<void> {
+  const st = await stat(dir);
+  if (st.uid === user.uid && st.gid === user.gid) return;
+  await runChecked(ctx.runner, 'chown', ['-R', `${user.uid}:${user.gid}`, dir], {
+    timeout: 300_000,
+    hint: 'run setup as root',
+  });
+  changes.push(`gave ${dir} to ${user.name}`);
+  ctx.reporter.ok(`${dir} now belongs to ${user.name}`);
+}
+
+/**
+ * Syncthing run by this process's user (root) before `MESH_DEFAULT_USER` named another: its
+ * home moves to that user, with its certificate, so the device ID, the folders and the index
+ * stay and no peer has to pair again. Syncthing is stopped first so its database is at rest;
+ * the old home is copied, not removed.
+ */
+async function moveSyncthingHome(
+  ctx: MeshContext,
+  user: UserAccount,
+  changes: string[],
+): Promise<void> {
+  const from = syncthingHomeOf(ctx.paths.home);
+  const to = ctx.paths.syncthingHome;
+  if (samePath(from, to) || !(await exists(path.join(from, 'config.xml')))) return;
+  try {
+    await (await serviceManager(ctx)).stop('mesh-syncthing');
+  } catch (error) {
+    throw toMeshError(error, 'stopping Syncthing to move it');
+  }
+  const run = (file: string, args: string[]) =>
+    runChecked(ctx.runner, file, args, { timeout: 300_000, hint: 'run setup as root' });
+  // The folders above the new home are made by the user, so they stay the user's own.
+  await run('setpriv', [...runAsPrefix(user).slice(1), 'mkdir', '-p', path.dirname(to)]);
+  await run('cp', ['-a', '--no-target-directory', from, to]);
+  await run('chown', ['-R', `${user.uid}:${user.gid}`, to]);
+  changes.push(
+    `moved Syncthing's home from ${from} to ${to} (device ID kept; ${from} left as it was)`,
+  );
+  ctx.reporter.ok(`Syncthing's home moved to ${to} for ${user.name}`);
 }
 
 async function configureOverRest(
@@ -370,9 +451,12 @@ async function configureOverRest(
     throw folderMovedError(folderId, folder.path, folderPath, wanted.source);
   }
   await mkdir(folderPath, { recursive: true });
+  const user = ctx.syncthingUser;
+  if (user) await giveToUser(ctx, user, folderPath, changes);
   const stignore = path.join(folderPath, '.stignore');
   if (wanted.stignore && !(await exists(stignore))) {
     await writeFile(stignore, DEFAULT_STIGNORE);
+    if (user) await chown(stignore, user.uid, user.gid);
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alive as aliveAndNotZombie } from '../internal/pid.js';
 import type { ServiceManager } from './service.js';
@@ -199,6 +200,21 @@ describe('renderRunFile', () => {
     expect(() =>
       renderRunFile({ name: 'x', description: 'd', exec: ['/p'], env: { 'A-B': '1' } }, '/'),
     ).toThrow(/A-B/);
+  });
+
+  // Root is what starts a service as another user; CI runs as root.
+  it.runIf(process.getuid?.() === 0)('runs the program as the spec user, in place', async () => {
+    const run = renderRunFile(
+      { name: 'x', description: 'd', exec: ['/bin/sh', '-c', 'echo $$ $(id -un)'], user: 'nobody' },
+      '/',
+    );
+    expect(run).toContain(
+      `exec setpriv --reuid='nobody' --regid="$(id -g 'nobody')" --init-groups -- `,
+    );
+    const r = await execa('/bin/sh', ['-c', `${run}\necho $$; program`]);
+    const [keeperPid, line] = r.stdout.split('\n');
+    // The same pid: what the keeper records is the program's own.
+    expect(line).toBe(`${keeperPid} nobody`);
   });
 });
 

@@ -13,6 +13,26 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe('settings', () => {
+  it('refuses a MESH_DEFAULT_USER that names no account, naming the file and line', async () => {
+    const alice = { name: 'alice', uid: 1000, gid: 1000, home: '/home/alice' };
+    const lookupUser = async (name: string) => (name === 'alice' ? alice : undefined);
+    await writeFile(path.join(dir, '.env'), 'OTHER=1\r\nMESH_DEFAULT_USER=alcie\r\n');
+    const error = await loadSettings({ dir, env: {}, lookupUser }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlatformConfigError);
+    expect((error as Error).message).toBe(
+      `${path.join(dir, '.env')}:2: MESH_DEFAULT_USER: names the user "alcie", who does not exist on this machine`,
+    );
+    expect((error as PlatformConfigError).hint).toContain('useradd --create-home alcie');
+    await expect(
+      loadSettings({ dir, env: { MESH_DEFAULT_USER: 'bob' }, lookupUser }),
+    ).rejects.toThrow(/^MESH_DEFAULT_USER: names the user "bob", who does not exist/);
+    const found = await loadSettings({ dir, env: { MESH_DEFAULT_USER: 'alice' }, lookupUser });
+    expect(found.defaultUserAccount).toEqual(alice);
+    // Unset, nobody is looked up: Syncthing runs as whoever runs setup.
+    await writeFile(path.join(dir, '.env'), 'OTHER=1\n');
+    expect((await loadSettings({ dir, env: {}, lookupUser })).defaultUserAccount).toBeUndefined();
+  });
+
   it('defaults', () => {
     expect(parseSettings({})).toMatchObject({
       serverHostnames: [],

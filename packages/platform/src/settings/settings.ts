@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { parseHostnameList } from '../detect/role.js';
 import { PlatformConfigError } from '../errors.js';
 import { readIfExists } from '../internal/atomic-file.js';
+import type { UserAccount } from '../users.js';
 
 /** Mesh's settings, from the environment and `.env`. */
 export interface MeshSettings {
@@ -15,6 +16,11 @@ export interface MeshSettings {
   windowsHostnames: string[];
   /** `MESH_DEFAULT_USER`, else `$USER`, else the literal `user`. */
   defaultUser: string;
+  /**
+   * The account `MESH_DEFAULT_USER` names, when it was set and {@link LoadSettingsOptions.lookupUser}
+   * found it: the user who runs Syncthing and owns the shared folder on Linux.
+   */
+  defaultUserAccount?: UserAccount;
   /** `MESH_SHARED_FOLDER_LINUX`. @default '/opt/shared' */
   sharedFolderLinux: string;
   /** `MESH_SHARED_FOLDER_WINDOWS`. @default 'C:\\shared' */
@@ -100,7 +106,8 @@ export const SETTINGS_VARIABLES = {
   MESH_SERVER_HOSTNAMES: 'Comma-separated hostnames that have the server role',
   MESH_WSL2_HOSTNAMES: 'Hostnames of the PC when it runs as WSL2',
   MESH_WINDOWS_HOSTNAMES: 'Hostnames of the PC when it runs as Windows',
-  MESH_DEFAULT_USER: 'Default SSH user (default: $USER, then "user")',
+  MESH_DEFAULT_USER:
+    'The user who runs Syncthing and owns the shared folder on Linux, and the default SSH user (default: $USER, then "user"; when unset, Syncthing runs as whoever runs setup)',
   MESH_SHARED_FOLDER_LINUX: 'Shared folder on Linux and WSL2 (default: /opt/shared)',
   MESH_SHARED_FOLDER_WINDOWS: 'Shared folder on Windows (default: C:\\shared)',
   MESH_SERVER_URL: 'Headscale server URL for (re)joining',
@@ -161,6 +168,11 @@ export interface LoadSettingsOptions {
    * the files. @default process.env
    */
   env?: Record<string, string | undefined>;
+  /**
+   * Looks a user up (`lookupUser` from this package): when given, a `MESH_DEFAULT_USER` that
+   * names no account is refused, with the file and line that set it.
+   */
+  lookupUser?: (name: string) => Promise<UserAccount | undefined>;
 }
 
 /** Finds the `.env` in `dir` or its parent directory, where existing installs keep it. */
@@ -264,13 +276,45 @@ export async function loadSettings(options: LoadSettingsOptions = {}): Promise<M
   }
   const settings = parseSettings(merged, sources);
   const envFiles = files.map((f) => f.path);
-  return { ...settings, ...(envFiles[0] === undefined ? {} : { envFile: envFiles[0] }), envFiles };
+  const account = await defaultUserAccount(settings, files, options.lookupUser);
+  return {
+    ...settings,
+    ...(account ? { defaultUserAccount: account } : {}),
+    ...(envFiles[0] === undefined ? {} : { envFile: envFiles[0] }),
+    envFiles,
+  };
+}
+
+/** The account an explicitly set `MESH_DEFAULT_USER` names; throws when there is none. */
+async function defaultUserAccount(
+  settings: MeshSettings,
+  files: readonly EnvFile[],
+  lookup: LoadSettingsOptions['lookupUser'],
+): Promise<UserAccount | undefined> {
+  const name = settings.variables['MESH_DEFAULT_USER'];
+  if (name === undefined || lookup === undefined) return undefined;
+  const account = await lookup(name);
+  if (account) return account;
+  const file = files.find((f) => f.path === settings.sources['MESH_DEFAULT_USER']);
+  const line = file?.lines['MESH_DEFAULT_USER'];
+  throw new PlatformConfigError(
+    'MESH_DEFAULT_USER',
+    `names the user ${JSON.stringify(name)}, who does not exist on this machine`,
+    {
+      ...(file && line !== undefined ? { location: { file: file.path, line } } : {}),
+      hint: `create the user (useradd --create-home ${name}) or name an existing one${
+        file && line !== undefined ? ` on line ${line} of ${file.path}` : ''
+      }; nothing was changed`,
+    },
+  );
 }
 
 interface EnvFile {
   path: string;
   /** The file's non-empty values of {@link FILE_VARIABLES}. */
   values: Record<string, string>;
+  /** The line each of `values` was set on. */
+  lines: Record<string, number>;
 }
 
 const settingsShape = schema.shape as Record<string, z.ZodMiniType | undefined>;
@@ -289,11 +333,11 @@ function readEnvFile(file: string, raw: string): EnvFile {
       location: { file, line },
       ...(cause === undefined ? {} : { cause }),
     });
-  const lines = text.split(/\r\n|\r|\n/);
+  const textLines = text.split(/\r\n|\r|\n/);
   const mesh = new Map<string, number>();
   /** Lines whose quote stays open: dotenv reads such a value on across the next lines. */
   const opened: Array<{ key: string; line: number; quote: string }> = [];
-  lines.forEach((content, index) => {
+  textLines.forEach((content, index) => {
     const line = index + 1;
     const m = /^\s*(?:export\s+)?([\w.-]+)\s*(?:=|:\s)\s*(.*)$/.exec(content);
     if (!m) return;
@@ -317,6 +361,7 @@ function readEnvFile(file: string, raw: string): EnvFile {
   });
   const parsed = parseDotenv(text);
   const values: Record<string, string> = {};
+  const lines: Record<string, number> = {};
   for (const [key, line] of mesh) {
     const value = parsed[key];
     if (value === undefined) {
@@ -343,8 +388,9 @@ function readEnvFile(file: string, raw: string): EnvFile {
       );
     }
     values[key] = v;
+    lines[key] = line;
   }
-  return { path: file, values };
+  return { path: file, values, lines };
 }
 
 function closesOnLine(value: string, quote: string): boolean {

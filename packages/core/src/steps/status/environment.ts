@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { tcpListens, WSL2_SSH_PORT } from '@mesh/platform';
 import type { MeshContext } from '../../context.js';
 import { serviceManager, servicesDir } from '../../internal/services.js';
@@ -63,6 +64,18 @@ export async function environmentSection(
             fix: 'mesh doctor --fix (sets the port and restarts sshd)',
           },
     );
+  }
+  // Syncthing as MESH_DEFAULT_USER can change nothing in a folder that is not theirs.
+  const user = ctx.syncthingUser;
+  const folder = user ? await stat(ctx.paths.sharedFolder).catch(() => undefined) : undefined;
+  if (user && folder && folder.uid !== user.uid) {
+    add({
+      section: 'environment',
+      name: 'owner',
+      level: 'fail',
+      message: `${ctx.paths.sharedFolder} does not belong to ${user.name} (MESH_DEFAULT_USER), whose Syncthing cannot write to it`,
+      fix: `run setup again: it gives the folder to ${user.name}`,
+    });
   }
   return { checks, env };
 }
