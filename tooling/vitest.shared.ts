@@ -3,6 +3,7 @@ import { defineProject } from 'vitest/config';
 
 const packagesDir = fileURLToPath(new URL('../packages/', import.meta.url));
 const labEntry = fileURLToPath(new URL('./lab/src/index.ts', import.meta.url));
+const errorsEntry = fileURLToPath(new URL('./errors/src/contract.ts', import.meta.url));
 
 /**
  * One vitest project per workspace folder. `@mesh/*` resolves to source, so tests need no build.
@@ -18,6 +19,7 @@ export function meshProject(name: string, overrides: { testTimeout?: number } = 
         // The lab is used by the libraries' own lab tests, which a package dependency would
         // make circular (the lab depends on them).
         { find: /^@mesh\/lab$/, replacement: labEntry },
+        { find: /^@mesh\/errors$/, replacement: errorsEntry },
       ],
     },
     test: {

@@ -2,17 +2,25 @@
 // Kept as plain JS so tsup can load it without compiling a workspace dependency.
 import { fileURLToPath } from 'node:url';
 
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
 /** @type {import('tsup').Options} */
 export const library = {
   entry: ['src/index.ts'],
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: true,
+  // The error contract (`@mesh/errors`) is shared as source and compiled into each package, its
+  // types too, so a published package never depends on it: it is private and never published.
+  // The declaration build resolves it through the root tsconfig's `paths`, which are relative to
+  // the repository root (tsup would otherwise take them from the package folder and leave the
+  // import external).
+  dts: { compilerOptions: { baseUrl: repoRoot } },
   sourcemap: true,
   clean: true,
   splitting: false,
   treeshake: true,
+  noExternal: ['@mesh/errors'],
 };
 
 /**

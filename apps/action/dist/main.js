@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path28, options) {
+    function checkPathExt(path32, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path28.substr(-p.length).toLowerCase() === p) {
+        if (p && path32.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat12, path28, options) {
-      if (!stat12.isSymbolicLink() && !stat12.isFile()) {
+    function checkStat(stat13, path32, options) {
+      if (!stat13.isSymbolicLink() && !stat13.isFile()) {
         return false;
       }
-      return checkPathExt(path28, options);
+      return checkPathExt(path32, options);
     }
-    function isexe(path28, options, cb) {
-      fs.stat(path28, function(er, stat12) {
-        cb(er, er ? false : checkStat(stat12, path28, options));
+    function isexe(path32, options, cb) {
+      fs.stat(path32, function(er, stat13) {
+        cb(er, er ? false : checkStat(stat13, path32, options));
       });
     }
-    function sync(path28, options) {
-      return checkStat(fs.statSync(path28), path28, options);
+    function sync(path32, options) {
+      return checkStat(fs.statSync(path32), path32, options);
     }
   }
 });
@@ -83,21 +83,21 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path28, options, cb) {
-      fs.stat(path28, function(er, stat12) {
-        cb(er, er ? false : checkStat(stat12, options));
+    function isexe(path32, options, cb) {
+      fs.stat(path32, function(er, stat13) {
+        cb(er, er ? false : checkStat(stat13, options));
       });
     }
-    function sync(path28, options) {
-      return checkStat(fs.statSync(path28), options);
+    function sync(path32, options) {
+      return checkStat(fs.statSync(path32), options);
     }
-    function checkStat(stat12, options) {
-      return stat12.isFile() && checkMode(stat12, options);
+    function checkStat(stat13, options) {
+      return stat13.isFile() && checkMode(stat13, options);
     }
-    function checkMode(stat12, options) {
-      var mod = stat12.mode;
-      var uid = stat12.uid;
-      var gid = stat12.gid;
+    function checkMode(stat13, options) {
+      var mod = stat13.mode;
+      var uid = stat13.uid;
+      var gid = stat13.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -123,7 +123,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path28, options, cb) {
+    function isexe(path32, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -133,7 +133,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve3, reject) {
-          isexe(path28, options || {}, function(er, is) {
+          isexe(path32, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -142,7 +142,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path28, options || {}, function(er, is) {
+      core(path32, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -152,9 +152,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path28, options) {
+    function sync(path32, options) {
       try {
-        return core.sync(path28, options || {});
+        return core.sync(path32, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -171,7 +171,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows2 = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path28 = __require("path");
+    var path32 = __require("path");
     var COLON = isWindows2 ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -209,7 +209,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path28.join(pathPart, cmd);
+        const pCmd = path32.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve3(subStep(p, i2, 0));
       });
@@ -236,7 +236,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path28.join(pathPart, cmd);
+        const pCmd = path32.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -284,7 +284,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path28 = __require("path");
+    var path32 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -302,7 +302,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path28.delimiter : void 0
+          pathExt: withoutPathExt ? path32.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -311,7 +311,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path28.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path32.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -365,8 +365,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path28, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path28.split("/").pop();
+      const [path32, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path32.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -401,7 +401,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path28 = __require("path");
+    var path32 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -426,7 +426,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path28.normalize(parsed.command);
+        parsed.command = path32.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -541,7 +541,7 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path28 = __require("path");
+    var path32 = __require("path");
     var os7 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
@@ -566,8 +566,8 @@ var require_main = __commonJS({
     function supportsAnsi() {
       return process.stdout.isTTY;
     }
-    function dim2(text) {
-      return supportsAnsi() ? `\x1B[2m${text}\x1B[0m` : text;
+    function dim2(text2) {
+      return supportsAnsi() ? `\x1B[2m${text2}\x1B[0m` : text2;
     }
     var LINE = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/mg;
     function parse3(src) {
@@ -680,7 +680,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path28.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path32.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -688,7 +688,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path28.join(os7.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path32.join(os7.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -705,7 +705,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path28.resolve(process.cwd(), ".env");
+      const dotenvPath = path32.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -733,13 +733,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path29 of optionPaths) {
+      for (const path33 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path29, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path33, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path29} ${e.message}`);
+            _debug(`failed to load ${path33} ${e.message}`);
           }
           lastError = e;
         }
@@ -752,7 +752,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative4 = path28.relative(process.cwd(), filePath);
+            const relative4 = path32.relative(process.cwd(), filePath);
             shortPaths.push(relative4);
           } catch (e) {
             if (debug) {
@@ -1965,14 +1965,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path28 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path32 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path28 && path28[0] !== "/") {
-          path28 = `/${path28}`;
+        if (path32 && path32[0] !== "/") {
+          path32 = `/${path32}`;
         }
-        return new URL(`${origin}${path28}`);
+        return new URL(`${origin}${path32}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -2987,8 +2987,8 @@ var require_readable = __commonJS({
       const { _readableState: state } = consume2.stream;
       if (state.bufferIndex) {
         const start = state.bufferIndex;
-        const end = state.buffer.length;
-        for (let n2 = start; n2 < end; n2++) {
+        const end2 = state.buffer.length;
+        for (let n2 = start; n2 < end2; n2++) {
           consumePush(consume2, state.buffer[n2]);
         }
       } else {
@@ -4621,9 +4621,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path28, origin }
+            request: { method, path: path32, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path28);
+          debugLog("sending request to %s %s%s", method, origin, path32);
         }
       );
     }
@@ -4641,14 +4641,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path28, origin },
+            request: { method, path: path32, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path28,
+            path32,
             statusCode
           );
         }
@@ -4657,23 +4657,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path28, origin }
+            request: { method, path: path32, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path28);
+          debugLog("trailers received from %s %s%s", method, origin, path32);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path28, origin },
+            request: { method, path: path32, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path28,
+            path32,
             error2.message
           );
         }
@@ -4788,7 +4788,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path28,
+        path: path32,
         method,
         body,
         headers,
@@ -4805,11 +4805,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path28 !== "string") {
+        if (typeof path32 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path28[0] !== "/" && !(path28.startsWith("http://") || path28.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path32[0] !== "/" && !(path32.startsWith("http://") || path32.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path28)) {
+        } else if (invalidPathRegex.test(path32)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -4884,7 +4884,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path28, query) : path28;
+        this.path = query ? serializePathWithQuery(path32, query) : path32;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -9752,7 +9752,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request2) {
-      const { method, path: path28, host, upgrade, blocking, reset: reset2 } = request2;
+      const { method, path: path32, host, upgrade, blocking, reset: reset2 } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -9828,7 +9828,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request2);
-      let header = `${method} ${path28} HTTP/1.1\r
+      let header = `${method} ${path32} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -10403,8 +10403,8 @@ var require_client_h2 = __commonJS({
       this[kSocket][kError] = err;
       this[kClient][kOnError](err);
     }
-    function onHttp2FrameError(type, code2, id3) {
-      if (id3 === 0) {
+    function onHttp2FrameError(type, code2, id2) {
+      if (id2 === 0) {
         const err = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code2}`);
         this[kSocket][kError] = err;
         this[kClient][kOnError](err);
@@ -10505,7 +10505,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request2.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request2.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path28, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
+      const { method, path: path32, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request2, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -10574,7 +10574,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path28;
+          headers[HTTP2_HEADER_PATH] = path32;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -10626,7 +10626,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path28;
+      headers[HTTP2_HEADER_PATH] = path32;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -11777,7 +11777,7 @@ var require_identity = __commonJS({
     var NODE_TYPE = Symbol.for("yaml.node.type");
     var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
     var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
     var isScalar = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
@@ -11813,7 +11813,7 @@ var require_identity = __commonJS({
     exports2.isAlias = isAlias;
     exports2.isCollection = isCollection;
     exports2.isDocument = isDocument;
-    exports2.isMap = isMap;
+    exports2.isMap = isMap2;
     exports2.isNode = isNode;
     exports2.isPair = isPair;
     exports2.isScalar = isScalar;
@@ -11841,17 +11841,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path28) {
-      const ctrl = callVisitor(key, node, visitor, path28);
+    function visit_(key, node, visitor, path32) {
+      const ctrl = callVisitor(key, node, visitor, path32);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path28, ctrl);
-        return visit_(key, ctrl, visitor, path28);
+        replaceNode(key, path32, ctrl);
+        return visit_(key, ctrl, visitor, path32);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path28 = Object.freeze(path28.concat(node));
+          path32 = Object.freeze(path32.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = visit_(i2, node.items[i2], visitor, path28);
+            const ci = visit_(i2, node.items[i2], visitor, path32);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -11862,13 +11862,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path28 = Object.freeze(path28.concat(node));
-          const ck = visit_("key", node.key, visitor, path28);
+          path32 = Object.freeze(path32.concat(node));
+          const ck = visit_("key", node.key, visitor, path32);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path28);
+          const cv = visit_("value", node.value, visitor, path32);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -11889,17 +11889,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path28) {
-      const ctrl = await callVisitor(key, node, visitor, path28);
+    async function visitAsync_(key, node, visitor, path32) {
+      const ctrl = await callVisitor(key, node, visitor, path32);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path28, ctrl);
-        return visitAsync_(key, ctrl, visitor, path28);
+        replaceNode(key, path32, ctrl);
+        return visitAsync_(key, ctrl, visitor, path32);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path28 = Object.freeze(path28.concat(node));
+          path32 = Object.freeze(path32.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node.items[i2], visitor, path28);
+            const ci = await visitAsync_(i2, node.items[i2], visitor, path32);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -11910,13 +11910,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path28 = Object.freeze(path28.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path28);
+          path32 = Object.freeze(path32.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path32);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path28);
+          const cv = await visitAsync_("value", node.value, visitor, path32);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -11943,23 +11943,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path28) {
+    function callVisitor(key, node, visitor, path32) {
       if (typeof visitor === "function")
-        return visitor(key, node, path28);
+        return visitor(key, node, path32);
       if (identity3.isMap(node))
-        return visitor.Map?.(key, node, path28);
+        return visitor.Map?.(key, node, path32);
       if (identity3.isSeq(node))
-        return visitor.Seq?.(key, node, path28);
+        return visitor.Seq?.(key, node, path32);
       if (identity3.isPair(node))
-        return visitor.Pair?.(key, node, path28);
+        return visitor.Pair?.(key, node, path32);
       if (identity3.isScalar(node))
-        return visitor.Scalar?.(key, node, path28);
+        return visitor.Scalar?.(key, node, path32);
       if (identity3.isAlias(node))
-        return visitor.Alias?.(key, node, path28);
+        return visitor.Alias?.(key, node, path32);
       return void 0;
     }
-    function replaceNode(key, path28, node) {
-      const parent = path28[path28.length - 1];
+    function replaceNode(key, path32, node) {
+      const parent = path32[path32.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity3.isPair(parent)) {
@@ -12571,10 +12571,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema3, path28, value) {
+    function collectionFromPath(schema3, path32, value) {
       let v = value;
-      for (let i2 = path28.length - 1; i2 >= 0; --i2) {
-        const k = path28[i2];
+      for (let i2 = path32.length - 1; i2 >= 0; --i2) {
+        const k = path32[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -12593,7 +12593,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path28) => path28 == null || typeof path28 === "object" && !!path28[Symbol.iterator]().next().done;
+    var isEmptyPath = (path32) => path32 == null || typeof path32 === "object" && !!path32[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema3) {
         super(type);
@@ -12623,46 +12623,46 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path28, value) {
-        if (isEmptyPath(path28))
+      addIn(path32, value) {
+        if (isEmptyPath(path32))
           this.add(value);
         else {
-          const [key, ...rest] = path28;
+          const [key, ...rest2] = path32;
           const node = this.get(key, true);
           if (identity3.isCollection(node))
-            node.addIn(rest, value);
+            node.addIn(rest2, value);
           else if (node === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key, collectionFromPath(this.schema, rest2, value));
           else
-            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest2}`);
         }
       }
       /**
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path28) {
-        const [key, ...rest] = path28;
-        if (rest.length === 0)
+      deleteIn(path32) {
+        const [key, ...rest2] = path32;
+        if (rest2.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
         if (identity3.isCollection(node))
-          return node.deleteIn(rest);
+          return node.deleteIn(rest2);
         else
-          throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+          throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest2}`);
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path28, keepScalar) {
-        const [key, ...rest] = path28;
+      getIn(path32, keepScalar) {
+        const [key, ...rest2] = path32;
         const node = this.get(key, true);
-        if (rest.length === 0)
+        if (rest2.length === 0)
           return !keepScalar && identity3.isScalar(node) ? node.value : node;
         else
-          return identity3.isCollection(node) ? node.getIn(rest, keepScalar) : void 0;
+          return identity3.isCollection(node) ? node.getIn(rest2, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
         return this.items.every((node) => {
@@ -12675,29 +12675,29 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path28) {
-        const [key, ...rest] = path28;
-        if (rest.length === 0)
+      hasIn(path32) {
+        const [key, ...rest2] = path32;
+        if (rest2.length === 0)
           return this.has(key);
         const node = this.get(key, true);
-        return identity3.isCollection(node) ? node.hasIn(rest) : false;
+        return identity3.isCollection(node) ? node.hasIn(rest2) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path28, value) {
-        const [key, ...rest] = path28;
-        if (rest.length === 0) {
+      setIn(path32, value) {
+        const [key, ...rest2] = path32;
+        if (rest2.length === 0) {
           this.set(key, value);
         } else {
           const node = this.get(key, true);
           if (identity3.isCollection(node))
-            node.setIn(rest, value);
+            node.setIn(rest2, value);
           else if (node === void 0 && this.schema)
-            this.set(key, collectionFromPath(this.schema, rest, value));
+            this.set(key, collectionFromPath(this.schema, rest2, value));
           else
-            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest2}`);
         }
       }
     };
@@ -12731,22 +12731,22 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent2, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent2, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent2.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
-      let end = lineWidth - indent2.length;
+      let end2 = lineWidth - indent2.length;
       if (typeof indentAtStart === "number") {
         if (indentAtStart > lineWidth - Math.max(2, minContentWidth))
           folds.push(0);
         else
-          end = lineWidth - indentAtStart;
+          end2 = lineWidth - indentAtStart;
       }
       let split = void 0;
       let prev = void 0;
@@ -12755,14 +12755,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i2 = consumeMoreIndentedLines(text, i2, indent2.length);
+        i2 = consumeMoreIndentedLines(text2, i2, indent2.length);
         if (i2 !== -1)
-          end = i2 + endStep;
+          end2 = i2 + endStep;
       }
-      for (let ch; ch = text[i2 += 1]; ) {
+      for (let ch; ch = text2[i2 += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i2;
-          switch (text[i2 + 1]) {
+          switch (text2[i2 + 1]) {
             case "x":
               i2 += 3;
               break;
@@ -12779,32 +12779,32 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i2 = consumeMoreIndentedLines(text, i2, indent2.length);
-          end = i2 + indent2.length + endStep;
+            i2 = consumeMoreIndentedLines(text2, i2, indent2.length);
+          end2 = i2 + indent2.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i2 + 1];
+            const next = text2[i2 + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i2;
           }
-          if (i2 >= end) {
+          if (i2 >= end2) {
             if (split) {
               folds.push(split);
-              end = split + endStep;
+              end2 = split + endStep;
               split = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i2 += 1];
+                ch = text2[i2 += 1];
                 overflow = true;
               }
               const j = i2 > escEnd + 1 ? i2 - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text;
+                return text2;
               folds.push(j);
               escapedFolds[j] = true;
-              end = j + endStep;
+              end2 = j + endStep;
               split = void 0;
             } else {
               overflow = true;
@@ -12816,42 +12816,42 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text2;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i3 = 0; i3 < folds.length; ++i3) {
         const fold = folds[i3];
-        const end2 = folds[i3 + 1] || text.length;
+        const end3 = folds[i3 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent2}${text.slice(0, end2)}`;
+${indent2}${text2.slice(0, end3)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent2}${text.slice(fold + 1, end2)}`;
+${indent2}${text2.slice(fold + 1, end3)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i2, indent2) {
-      let end = i2;
+    function consumeMoreIndentedLines(text2, i2, indent2) {
+      let end2 = i2;
       let start = i2 + 1;
-      let ch = text[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i2 < start + indent2) {
-          ch = text[++i2];
+          ch = text2[++i2];
         } else {
           do {
-            ch = text[++i2];
+            ch = text2[++i2];
           } while (ch && ch !== "\n");
-          end = i2;
+          end2 = i2;
           start = i2 + 1;
-          ch = text[start];
+          ch = text2[start];
         }
       }
-      return end;
+      return end2;
     }
     exports2.FOLD_BLOCK = FOLD_BLOCK;
     exports2.FOLD_FLOW = FOLD_FLOW;
@@ -13017,22 +13017,22 @@ ${indent2}`) + "'";
         if (ch !== "\n" && ch !== "	" && ch !== " ")
           break;
       }
-      let end = value.substring(endStart);
-      const endNlPos = end.indexOf("\n");
+      let end2 = value.substring(endStart);
+      const endNlPos = end2.indexOf("\n");
       if (endNlPos === -1) {
         chomp = "-";
-      } else if (value === end || endNlPos !== end.length - 1) {
+      } else if (value === end2 || endNlPos !== end2.length - 1) {
         chomp = "+";
         if (onChompKeep)
           onChompKeep();
       } else {
         chomp = "";
       }
-      if (end) {
-        value = value.slice(0, -end.length);
-        if (end[end.length - 1] === "\n")
-          end = end.slice(0, -1);
-        end = end.replace(blockEndNewlines, `$&${indent2}`);
+      if (end2) {
+        value = value.slice(0, -end2.length);
+        if (end2[end2.length - 1] === "\n")
+          end2 = end2.slice(0, -1);
+        end2 = end2.replace(blockEndNewlines, `$&${indent2}`);
       }
       let startWithSpace = false;
       let startEnd;
@@ -13067,14 +13067,14 @@ ${indent2}`) + "'";
             literalFallback = true;
           };
         }
-        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent2, foldFlowLines.FOLD_BLOCK, foldOptions);
+        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end2}`, indent2, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
           return `>${header}
 ${indent2}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent2}`);
       return `|${header}
-${indent2}${start}${value}${end}`;
+${indent2}${start}${value}${end2}`;
     }
     function plainString(item2, ctx, onComment, onChompKeep) {
       const { type, value } = item2;
@@ -13705,9 +13705,9 @@ ${indent2}${line}` : "\n";
         lines.push(str);
         linesAtValue = lines.length;
       }
-      const { start, end } = flowChars;
+      const { start, end: end2 } = flowChars;
       if (lines.length === 0) {
-        return start + end;
+        return start + end2;
       } else {
         if (!reqNewline) {
           const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
@@ -13719,9 +13719,9 @@ ${indent2}${line}` : "\n";
             str += line ? `
 ${indentStep}${indent2}${line}` : "\n";
           return `${str}
-${indent2}${end}`;
+${indent2}${end2}`;
         } else {
-          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
+          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end2}`;
         }
       }
     }
@@ -15202,9 +15202,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path28, value) {
+      addIn(path32, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path28, value);
+          this.contents.addIn(path32, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -15279,14 +15279,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path28) {
-        if (Collection.isEmptyPath(path28)) {
+      deleteIn(path32) {
+        if (Collection.isEmptyPath(path32)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path28) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path32) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -15301,10 +15301,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path28, keepScalar) {
-        if (Collection.isEmptyPath(path28))
+      getIn(path32, keepScalar) {
+        if (Collection.isEmptyPath(path32))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path28, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path32, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -15315,10 +15315,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path28) {
-        if (Collection.isEmptyPath(path28))
+      hasIn(path32) {
+        if (Collection.isEmptyPath(path32))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path28) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path32) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -15335,13 +15335,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path28, value) {
-        if (Collection.isEmptyPath(path28)) {
+      setIn(path32, value) {
+        if (Collection.isEmptyPath(path32)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path28), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path32), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path28, value);
+          this.contents.setIn(path32, value);
         }
       }
       /**
@@ -15479,9 +15479,9 @@ var require_errors2 = __commonJS({
       }
       if (/[^ ]/.test(lineStr)) {
         let count2 = 1;
-        const end = error2.linePos[1];
-        if (end?.line === line && end.col > col) {
-          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
+        const end2 = error2.linePos[1];
+        if (end2?.line === line && end2.col > col) {
+          count2 = Math.max(1, Math.min(end2.col - col, 80 - ci));
         }
         const pointer = " ".repeat(ci) + "^".repeat(count2);
         error2.message += `:
@@ -15609,7 +15609,7 @@ var require_resolve_props = __commonJS({
         }
       }
       const last = tokens[tokens.length - 1];
-      const end = last ? last.offset + last.source.length : offset;
+      const end2 = last ? last.offset + last.source.length : offset;
       if (reqSpace && next && next.type !== "space" && next.type !== "newline" && next.type !== "comma" && (next.type !== "scalar" || next.source !== "")) {
         onError(next.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
       }
@@ -15624,8 +15624,8 @@ var require_resolve_props = __commonJS({
         anchor,
         tag,
         newlineAfterProp,
-        end,
-        start: start ?? end
+        end: end2,
+        start: start ?? end2
       };
     }
     exports2.resolveProps = resolveProps;
@@ -15681,10 +15681,10 @@ var require_util_flow_indent_check = __commonJS({
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent2, fc, onError) {
       if (fc?.type === "flow-collection") {
-        const end = fc.end[0];
-        if (end.indent === indent2 && (end.source === "]" || end.source === "}") && utilContainsNewline.containsNewline(fc)) {
+        const end2 = fc.end[0];
+        if (end2.indent === indent2 && (end2.source === "]" || end2.source === "}") && utilContainsNewline.containsNewline(fc)) {
           const msg = "Flow end indicator should be more indented than parent";
-          onError(end, "BAD_INDENT", msg, true);
+          onError(end2, "BAD_INDENT", msg, true);
         }
       }
     }
@@ -15871,12 +15871,12 @@ var require_resolve_block_seq = __commonJS({
 var require_resolve_end = __commonJS({
   "../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
-    function resolveEnd(end, offset, reqSpace, onError) {
+    function resolveEnd(end2, offset, reqSpace, onError) {
       let comment = "";
-      if (end) {
+      if (end2) {
         let hasSpace = false;
         let sep3 = "";
-        for (const token of end) {
+        for (const token of end2) {
           const { source, type } = token;
           switch (type) {
             case "space":
@@ -15925,9 +15925,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap = fc.start.source === "{";
-      const fcName = isMap ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap2 = fc.start.source === "{";
+      const fcName = isMap2 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -15963,7 +15963,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -16003,7 +16003,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap && !sep3 && !props.found) {
+        if (!isMap2 && !sep3 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -16026,7 +16026,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap && !props.found && ctx.options.strict) {
+            if (!isMap2 && !props.found && ctx.options.strict) {
               if (sep3)
                 for (const st of sep3) {
                   if (st === valueProps.found)
@@ -16058,7 +16058,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap) {
+          if (isMap2) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -16074,7 +16074,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap ? "}" : "]";
+      const expectedEnd = isMap2 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -16087,14 +16087,14 @@ var require_resolve_flow_collection = __commonJS({
           ee.unshift(ce);
       }
       if (ee.length > 0) {
-        const end = resolveEnd.resolveEnd(ee, cePos, ctx.options.strict, onError);
-        if (end.comment) {
+        const end2 = resolveEnd.resolveEnd(ee, cePos, ctx.options.strict, onError);
+        if (end2.comment) {
           if (coll.comment)
-            coll.comment += "\n" + end.comment;
+            coll.comment += "\n" + end2.comment;
           else
-            coll.comment = end.comment;
+            coll.comment = end2.comment;
         }
-        coll.range = [fc.offset, cePos, end.offset];
+        coll.range = [fc.offset, cePos, end2.offset];
       } else {
         coll.range = [fc.offset, cePos, cePos];
       }
@@ -16191,10 +16191,10 @@ var require_resolve_block_scalar = __commonJS({
       }
       if (chompStart === 0) {
         const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end2 = start + header.length;
+        let end3 = start + header.length;
         if (scalar.source)
-          end2 += scalar.source.length;
-        return { value: value2, type, comment: header.comment, range: [start, end2, end2] };
+          end3 += scalar.source.length;
+        return { value: value2, type, comment: header.comment, range: [start, end3, end3] };
       }
       let trimIndent = scalar.indent + header.indent;
       let offset = scalar.offset + header.length;
@@ -16275,8 +16275,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start + header.length + scalar.source.length;
-      return { value, type, comment: header.comment, range: [start, end, end] };
+      const end2 = start + header.length + scalar.source.length;
+      return { value, type, comment: header.comment, range: [start, end2, end2] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -16359,7 +16359,7 @@ var require_resolve_flow_scalar = __commonJS({
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
     function resolveFlowScalar(scalar, strict, onError) {
-      const { offset, type, source, end } = scalar;
+      const { offset, type, source, end: end2 } = scalar;
       let _type;
       let value;
       const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
@@ -16387,7 +16387,7 @@ var require_resolve_flow_scalar = __commonJS({
           };
       }
       const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
+      const re = resolveEnd.resolveEnd(end2, valueEnd, strict, onError);
       return {
         value,
         type: _type,
@@ -16751,7 +16751,7 @@ var require_compose_node = __commonJS({
         node.srcToken = token;
       return node;
     }
-    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor, tag, end }, onError) {
+    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor, tag, end: end2 }, onError) {
       const token = {
         type: "scalar",
         offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos),
@@ -16768,18 +16768,18 @@ var require_compose_node = __commonJS({
         node.spaceBefore = true;
       if (comment) {
         node.comment = comment;
-        node.range[2] = end;
+        node.range[2] = end2;
       }
       return node;
     }
-    function composeAlias({ options }, { offset, source, end }, onError) {
+    function composeAlias({ options }, { offset, source, end: end2 }, onError) {
       const alias = new Alias.Alias(source.substring(1));
       if (alias.source === "")
         onError(offset, "BAD_ALIAS", "Alias cannot be an empty string");
       if (alias.source.endsWith(":"))
         onError(offset + source.length - 1, "BAD_ALIAS", "Alias ending in : is ambiguous", true);
       const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end, valueEnd, options.strict, onError);
+      const re = resolveEnd.resolveEnd(end2, valueEnd, options.strict, onError);
       alias.range = [offset, valueEnd, re.offset];
       if (re.comment)
         alias.comment = re.comment;
@@ -16798,7 +16798,7 @@ var require_compose_doc = __commonJS({
     var composeNode = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
-    function composeDoc(options, directives, { offset, start, value, end }, onError) {
+    function composeDoc(options, directives, { offset, start, value, end: end2 }, onError) {
       const opts = Object.assign({ _directives: directives }, options);
       const doc = new Document.Document(void 0, opts);
       const ctx = {
@@ -16810,7 +16810,7 @@ var require_compose_doc = __commonJS({
       };
       const props = resolveProps.resolveProps(start, {
         indicator: "doc-start",
-        next: value ?? end?.[0],
+        next: value ?? end2?.[0],
         offset,
         onError,
         parentIndent: 0,
@@ -16823,7 +16823,7 @@ var require_compose_doc = __commonJS({
       }
       doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
       const contentEnd = doc.contents.range[2];
-      const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
+      const re = resolveEnd.resolveEnd(end2, contentEnd, false, onError);
       if (re.comment)
         doc.comment = re.comment;
       doc.range = [offset, contentEnd, re.offset];
@@ -17001,14 +17001,14 @@ ${cb}` : comment;
               break;
             }
             this.doc.directives.docEnd = true;
-            const end = resolveEnd.resolveEnd(token.end, token.offset + token.source.length, this.doc.options.strict, this.onError);
+            const end2 = resolveEnd.resolveEnd(token.end, token.offset + token.source.length, this.doc.options.strict, this.onError);
             this.decorate(this.doc, true);
-            if (end.comment) {
+            if (end2.comment) {
               const dc = this.doc.comment;
               this.doc.comment = dc ? `${dc}
-${end.comment}` : end.comment;
+${end2.comment}` : end2.comment;
             }
-            this.doc.range[2] = end.offset;
+            this.doc.range[2] = end2.offset;
             break;
           }
           default:
@@ -17077,7 +17077,7 @@ var require_cst_scalar = __commonJS({
         inFlow,
         options: { blockQuote: true, lineWidth: -1 }
       });
-      const end = context.end ?? [
+      const end2 = context.end ?? [
         { type: "newline", offset: -1, indent: indent2, source: "\n" }
       ];
       switch (source[0]) {
@@ -17089,16 +17089,16 @@ var require_cst_scalar = __commonJS({
           const props = [
             { type: "block-scalar-header", offset, indent: indent2, source: head }
           ];
-          if (!addEndtoBlockProps(props, end))
+          if (!addEndtoBlockProps(props, end2))
             props.push({ type: "newline", offset: -1, indent: indent2, source: "\n" });
           return { type: "block-scalar", offset, indent: indent2, props, source: body };
         }
         case '"':
-          return { type: "double-quoted-scalar", offset, indent: indent2, source, end };
+          return { type: "double-quoted-scalar", offset, indent: indent2, source, end: end2 };
         case "'":
-          return { type: "single-quoted-scalar", offset, indent: indent2, source, end };
+          return { type: "single-quoted-scalar", offset, indent: indent2, source, end: end2 };
         default:
-          return { type: "scalar", offset, indent: indent2, source, end };
+          return { type: "scalar", offset, indent: indent2, source, end: end2 };
       }
     }
     function setScalarValue(token, value, context = {}) {
@@ -17169,9 +17169,9 @@ var require_cst_scalar = __commonJS({
         Object.assign(token, { type: "block-scalar", indent: indent2, props, source: body });
       }
     }
-    function addEndtoBlockProps(props, end) {
-      if (end)
-        for (const st of end)
+    function addEndtoBlockProps(props, end2) {
+      if (end2)
+        for (const st of end2)
           switch (st.type) {
             case "space":
             case "comment":
@@ -17192,14 +17192,14 @@ var require_cst_scalar = __commonJS({
           token.source = source;
           break;
         case "block-scalar": {
-          const end = token.props.slice(1);
+          const end2 = token.props.slice(1);
           let oa = source.length;
           if (token.props[0].type === "block-scalar-header")
             oa -= token.props[0].source.length;
-          for (const tok of end)
+          for (const tok of end2)
             tok.offset += oa;
           delete token.props;
-          Object.assign(token, { type, source, end });
+          Object.assign(token, { type, source, end: end2 });
           break;
         }
         case "block-map":
@@ -17212,11 +17212,11 @@ var require_cst_scalar = __commonJS({
         }
         default: {
           const indent2 = "indent" in token ? token.indent : -1;
-          const end = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
+          const end2 = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
           for (const key of Object.keys(token))
             if (key !== "type" && key !== "offset")
               delete token[key];
-          Object.assign(token, { type, indent: indent2, source, end });
+          Object.assign(token, { type, indent: indent2, source, end: end2 });
         }
       }
     }
@@ -17302,9 +17302,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path28) => {
+    visit.itemAtPath = (cst, path32) => {
       let item2 = cst;
-      for (const [field, index] of path28) {
+      for (const [field, index] of path32) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -17313,23 +17313,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit.parentCollection = (cst, path28) => {
-      const parent = visit.itemAtPath(cst, path28.slice(0, -1));
-      const field = path28[path28.length - 1][0];
+    visit.parentCollection = (cst, path32) => {
+      const parent = visit.itemAtPath(cst, path32.slice(0, -1));
+      const field = path32[path32.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path28, item2, visitor) {
-      let ctrl = visitor(item2, path28);
+    function _visit(path32, item2, visitor) {
+      let ctrl = visitor(item2, path32);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path28.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path32.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -17340,10 +17340,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path28);
+            ctrl = ctrl(item2, path32);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path28) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path32) : ctrl;
     }
     exports2.visit = visit;
   }
@@ -17540,16 +17540,16 @@ var require_lexer = __commonJS({
         return offset;
       }
       getLine() {
-        let end = this.lineEndPos;
-        if (typeof end !== "number" || end !== -1 && end < this.pos) {
-          end = this.buffer.indexOf("\n", this.pos);
-          this.lineEndPos = end;
+        let end2 = this.lineEndPos;
+        if (typeof end2 !== "number" || end2 !== -1 && end2 < this.pos) {
+          end2 = this.buffer.indexOf("\n", this.pos);
+          this.lineEndPos = end2;
         }
-        if (end === -1)
+        if (end2 === -1)
           return this.atEnd ? this.buffer.substring(this.pos) : null;
-        if (this.buffer[end - 1] === "\r")
-          end -= 1;
-        return this.buffer.substring(this.pos, end);
+        if (this.buffer[end2 - 1] === "\r")
+          end2 -= 1;
+        return this.buffer.substring(this.pos, end2);
       }
       hasChars(n2) {
         return this.pos + n2 <= this.buffer.length;
@@ -17770,21 +17770,21 @@ var require_lexer = __commonJS({
       }
       *parseQuotedScalar() {
         const quote = this.charAt(0);
-        let end = this.buffer.indexOf(quote, this.pos + 1);
+        let end2 = this.buffer.indexOf(quote, this.pos + 1);
         if (quote === "'") {
-          while (end !== -1 && this.buffer[end + 1] === "'")
-            end = this.buffer.indexOf("'", end + 2);
+          while (end2 !== -1 && this.buffer[end2 + 1] === "'")
+            end2 = this.buffer.indexOf("'", end2 + 2);
         } else {
-          while (end !== -1) {
+          while (end2 !== -1) {
             let n2 = 0;
-            while (this.buffer[end - 1 - n2] === "\\")
+            while (this.buffer[end2 - 1 - n2] === "\\")
               n2 += 1;
             if (n2 % 2 === 0)
               break;
-            end = this.buffer.indexOf('"', end + 1);
+            end2 = this.buffer.indexOf('"', end2 + 1);
           }
         }
-        const qb = this.buffer.substring(0, end);
+        const qb = this.buffer.substring(0, end2);
         let nl = qb.indexOf("\n", this.pos);
         if (nl !== -1) {
           while (nl !== -1) {
@@ -17794,15 +17794,15 @@ var require_lexer = __commonJS({
             nl = qb.indexOf("\n", cs);
           }
           if (nl !== -1) {
-            end = nl - (qb[nl - 1] === "\r" ? 2 : 1);
+            end2 = nl - (qb[nl - 1] === "\r" ? 2 : 1);
           }
         }
-        if (end === -1) {
+        if (end2 === -1) {
           if (!this.atEnd)
             return this.setNext("quoted-scalar");
-          end = this.buffer.length;
+          end2 = this.buffer.length;
         }
-        yield* this.pushToIndex(end + 1, false);
+        yield* this.pushToIndex(end2 + 1, false);
         return this.flowLevel ? "flow" : "doc";
       }
       *parseBlockScalarHeader() {
@@ -17894,7 +17894,7 @@ var require_lexer = __commonJS({
       }
       *parsePlainScalar() {
         const inFlow = this.flowLevel > 0;
-        let end = this.pos - 1;
+        let end2 = this.pos - 1;
         let i2 = this.pos - 1;
         let ch;
         while (ch = this.buffer[++i2]) {
@@ -17902,7 +17902,7 @@ var require_lexer = __commonJS({
             const next = this.buffer[i2 + 1];
             if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
               break;
-            end = i2;
+            end2 = i2;
           } else if (isEmpty(ch)) {
             let next = this.buffer[i2 + 1];
             if (ch === "\r") {
@@ -17911,7 +17911,7 @@ var require_lexer = __commonJS({
                 ch = "\n";
                 next = this.buffer[i2 + 1];
               } else
-                end = i2;
+                end2 = i2;
             }
             if (next === "#" || inFlow && flowIndicatorChars.has(next))
               break;
@@ -17924,13 +17924,13 @@ var require_lexer = __commonJS({
           } else {
             if (inFlow && flowIndicatorChars.has(ch))
               break;
-            end = i2;
+            end2 = i2;
           }
         }
         if (!ch && !this.atEnd)
           return this.setNext("plain-scalar");
         yield cst.SCALAR;
-        yield* this.pushToIndex(end + 1, true);
+        yield* this.pushToIndex(end2 + 1, true);
         return inFlow ? "flow" : "doc";
       }
       *pushCount(n2) {
@@ -18044,7 +18044,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/line-counter.js"(exports2) {
     "use strict";
-    var LineCounter = class {
+    var LineCounter2 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -18067,7 +18067,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports2.LineCounter = LineCounter;
+    exports2.LineCounter = LineCounter2;
   }
 });
 
@@ -18494,10 +18494,10 @@ var require_parser = __commonJS({
           case "newline":
             this.onKeyLine = false;
             if (it.value) {
-              const end = "end" in it.value ? it.value.end : void 0;
-              const last = Array.isArray(end) ? end[end.length - 1] : void 0;
+              const end2 = "end" in it.value ? it.value.end : void 0;
+              const last = Array.isArray(end2) ? end2[end2.length - 1] : void 0;
               if (last?.type === "comment")
-                end?.push(this.sourceToken);
+                end2?.push(this.sourceToken);
               else
                 map.items.push({ start: [this.sourceToken] });
             } else if (it.sep) {
@@ -18515,10 +18515,10 @@ var require_parser = __commonJS({
             } else {
               if (this.atIndentedComment(it.start, map.indent)) {
                 const prev = map.items[map.items.length - 2];
-                const end = prev?.value?.end;
-                if (Array.isArray(end)) {
-                  arrayPushArray(end, it.start);
-                  end.push(this.sourceToken);
+                const end2 = prev?.value?.end;
+                if (Array.isArray(end2)) {
+                  arrayPushArray(end2, it.start);
+                  end2.push(this.sourceToken);
                   map.items.pop();
                   return;
                 }
@@ -18687,10 +18687,10 @@ var require_parser = __commonJS({
         switch (this.type) {
           case "newline":
             if (it.value) {
-              const end = "end" in it.value ? it.value.end : void 0;
-              const last = Array.isArray(end) ? end[end.length - 1] : void 0;
+              const end2 = "end" in it.value ? it.value.end : void 0;
+              const last = Array.isArray(end2) ? end2[end2.length - 1] : void 0;
               if (last?.type === "comment")
-                end?.push(this.sourceToken);
+                end2?.push(this.sourceToken);
               else
                 seq.items.push({ start: [this.sourceToken] });
             } else
@@ -18703,10 +18703,10 @@ var require_parser = __commonJS({
             else {
               if (this.atIndentedComment(it.start, seq.indent)) {
                 const prev = seq.items[seq.items.length - 2];
-                const end = prev?.value?.end;
-                if (Array.isArray(end)) {
-                  arrayPushArray(end, it.start);
-                  end.push(this.sourceToken);
+                const end2 = prev?.value?.end;
+                if (Array.isArray(end2)) {
+                  arrayPushArray(end2, it.start);
+                  end2.push(this.sourceToken);
                   seq.items.pop();
                   return;
                 }
@@ -18975,7 +18975,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument2(source, options = {}) {
+    function parseDocument3(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -19001,7 +19001,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument2(src, options);
+      const doc = parseDocument3(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -19037,7 +19037,7 @@ var require_public_api = __commonJS({
     }
     exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments;
-    exports2.parseDocument = parseDocument2;
+    exports2.parseDocument = parseDocument3;
     exports2.stringify = stringify2;
   }
 });
@@ -19113,6 +19113,7 @@ __export(src_exports, {
   VOUCH_PORT: () => VOUCH_PORT,
   WINDOWS_NODE_PATH: () => WINDOWS_NODE_PATH,
   addDevice: () => addDevice,
+  addHost: () => addHost,
   agentLogs: () => agentLogs,
   agentStatus: () => agentStatus,
   askVouch: () => askVouch,
@@ -19133,6 +19134,8 @@ __export(src_exports, {
   folderProgress: () => folderProgress,
   headscaleConfigProblem: () => headscaleConfigProblem,
   hostOf: () => hostOf,
+  hostStatus: () => hostStatus,
+  hostsFile: () => hostsFile,
   installMissingPrograms: () => installMissingPrograms,
   isMachineStep: () => isMachineStep,
   isMeshError: () => isMeshError,
@@ -19141,6 +19144,7 @@ __export(src_exports, {
   joinMesh: () => joinMesh,
   leaveMesh: () => leaveMesh,
   listConflictCopies: () => listConflictCopies,
+  listHosts: () => listHosts,
   listNodes: () => listNodes,
   meshStatus: () => meshStatus,
   meshWindowsIntent: () => meshWindowsIntent,
@@ -19151,9 +19155,16 @@ __export(src_exports, {
   parsePostgresUrl: () => parsePostgresUrl,
   parseTags: () => parseTags,
   planPeering: () => planPeering,
+  prepareHostCommand: () => prepareHostCommand,
   primaryIpv4: () => primaryIpv4,
+  provisionAll: () => provisionAll,
+  provisionHost: () => provisionHost,
+  provisioningSudoers: () => provisioningSudoers,
   pruneUntrusted: () => pruneUntrusted,
+  readHosts: () => readHosts,
   redactSecrets: () => redactSecrets,
+  remoteStatus: () => remoteStatus,
+  removeHost: () => removeHost,
   requireHeadscaleConfig: () => requireHeadscaleConfig,
   requireServerRole: () => requireServerRole,
   resolveConflicts: () => resolveConflicts,
@@ -19169,6 +19180,7 @@ __export(src_exports, {
   serverStatus: () => serverStatus,
   setupServer: () => setupServer,
   silentReporter: () => silentReporter,
+  sshArgs: () => sshArgs,
   stopMeshDaemons: () => stopMeshDaemons,
   syncFolder: () => syncFolder,
   toMeshError: () => toMeshError,
@@ -19188,6 +19200,2681 @@ __export(src_exports, {
 // ../../packages/core/src/context.ts
 import { stat as stat3 } from "fs/promises";
 import os3 from "os";
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/util.js
+function getEnumValues(entries) {
+  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
+  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+  return values;
+}
+function joinValues(array2, separator = "|") {
+  return array2.map((val) => stringifyPrimitive(val)).join(separator);
+}
+function jsonStringifyReplacer(_, value) {
+  if (typeof value === "bigint")
+    return value.toString();
+  return value;
+}
+var Cached = class {
+  constructor(getter) {
+    this._getter = getter;
+    this._value = void 0;
+  }
+  get value() {
+    const getter = this._getter;
+    if (getter !== void 0) {
+      this._value = getter();
+      this._getter = void 0;
+    }
+    return this._value;
+  }
+};
+function cached(getter) {
+  return new Cached(getter);
+}
+function nullish(input) {
+  return input === null || input === void 0;
+}
+function cleanRegex(source) {
+  const start = source.startsWith("^") ? 1 : 0;
+  const end2 = source.endsWith("$") ? source.length - 1 : source.length;
+  return source.slice(start, end2);
+}
+var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
+function defineLazy(object2, key, getter) {
+  let value = void 0;
+  Object.defineProperty(object2, key, {
+    get() {
+      if (value === EVALUATING) {
+        return void 0;
+      }
+      if (value === void 0) {
+        value = EVALUATING;
+        value = getter();
+      }
+      return value;
+    },
+    set(v) {
+      Object.defineProperty(object2, key, {
+        value: v
+        // configurable: true,
+      });
+    },
+    configurable: true
+  });
+}
+function assignProp(target, prop, value) {
+  Object.defineProperty(target, prop, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true
+  });
+}
+function rawShape(def) {
+  const desc = Object.getOwnPropertyDescriptor(def, "shape");
+  return desc?.get ? desc.get.raw : desc?.value;
+}
+function sourceShape(schema3) {
+  return rawShape(schema3._zod.def) ?? schema3._zod.def.shape;
+}
+function deferProp(target, key, getter) {
+  Object.defineProperty(target, key, {
+    get() {
+      const value = getter();
+      assignProp(this, key, value);
+      return value;
+    },
+    enumerable: true,
+    configurable: true
+  });
+}
+function putProp(target, key, value) {
+  if (key in target)
+    assignProp(target, key, value);
+  else
+    target[key] = value;
+}
+function mirrorShape(target, source, keys, wrap) {
+  const raw = sourceShape(source);
+  for (const key of keys) {
+    const desc = Object.getOwnPropertyDescriptor(raw, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get) {
+      deferProp(target, key, () => {
+        const value = source._zod.def.shape[key];
+        return wrap ? wrap(value, key) : value;
+      });
+    } else
+      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
+  }
+}
+function mirrorProps(target, source) {
+  for (const key of Reflect.ownKeys(source)) {
+    const desc = Object.getOwnPropertyDescriptor(source, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get)
+      deferProp(target, key, () => source[key]);
+    else
+      putProp(target, key, desc.value);
+  }
+}
+function mergeDefs(...defs) {
+  const mergedDescriptors = {};
+  for (const def of defs) {
+    const descriptors2 = Object.getOwnPropertyDescriptors(def);
+    Object.assign(mergedDescriptors, descriptors2);
+  }
+  return Object.defineProperties({}, mergedDescriptors);
+}
+var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
+};
+function isObject(data) {
+  return typeof data === "object" && data !== null && !Array.isArray(data);
+}
+function isPlainObject(o2) {
+  if (isObject(o2) === false)
+    return false;
+  const ctor = o2.constructor;
+  if (ctor === void 0)
+    return true;
+  if (typeof ctor !== "function")
+    return true;
+  const prot = ctor.prototype;
+  if (isObject(prot) === false)
+    return false;
+  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
+    return false;
+  }
+  return true;
+}
+function shallowClone(o2) {
+  if (isPlainObject(o2))
+    return { ...o2 };
+  if (Array.isArray(o2))
+    return [...o2];
+  if (o2 instanceof Map)
+    return new Map(o2);
+  if (o2 instanceof Set)
+    return new Set(o2);
+  return o2;
+}
+var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
+function escapeRegex(str) {
+  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function clone(inst, def, params) {
+  const cl = new inst._zod.constr(def ?? inst._zod.def);
+  if (!def || params?.parent)
+    cl._zod.parent = inst;
+  return cl;
+}
+function normalizeParams(_params) {
+  const params = _params;
+  if (!params)
+    return {};
+  if (typeof params === "string")
+    return { error: () => params };
+  if (params?.message !== void 0) {
+    if (params?.error !== void 0)
+      throw new Error("Cannot specify both `message` and `error` params");
+    params.error = params.message;
+  }
+  delete params.message;
+  if (typeof params.error === "string")
+    return { ...params, error: () => params.error };
+  return params;
+}
+function stringifyPrimitive(value) {
+  if (typeof value === "bigint")
+    return value.toString() + "n";
+  if (typeof value === "string")
+    return `"${value}"`;
+  return `${value}`;
+}
+function optionalKeys(shape) {
+  return Object.keys(shape).filter((k) => {
+    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
+  });
+}
+var NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
+  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  float32: [-34028234663852886e22, 34028234663852886e22],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
+}))();
+function extend(schema3, shape) {
+  if (!isPlainObject(shape)) {
+    throw new Error("Invalid input to extend: expected a plain object");
+  }
+  const checks = schema3._zod.def.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    const existingShape = sourceShape(schema3);
+    for (const key of Reflect.ownKeys(shape)) {
+      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
+        throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
+      }
+    }
+  }
+  return clone(schema3, mergeDefs(schema3._zod.def, { shape: extended(schema3, shape) }));
+}
+function extended(schema3, shape) {
+  const newShape = {};
+  mirrorShape(newShape, schema3, Reflect.ownKeys(sourceShape(schema3)));
+  mirrorProps(newShape, shape);
+  return newShape;
+}
+function aborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
+    if (x.issues[i2]?.continue !== true) {
+      return true;
+    }
+  }
+  return false;
+}
+function explicitlyAborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
+    if (x.issues[i2]?.continue === false) {
+      return true;
+    }
+  }
+  return false;
+}
+function prefixIssues(path32, issues) {
+  return issues.map((iss) => {
+    var _a2;
+    (_a2 = iss).path ?? (_a2.path = []);
+    iss.path.unshift(path32);
+    return iss;
+  });
+}
+function unwrapMessage(message) {
+  return typeof message === "string" ? message : message?.message;
+}
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d.check))
+      break;
+    const max = d.maximum ?? d.length ?? d.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
+}
+function attachSchema(issues, start, inst) {
+  var _a2;
+  for (let i2 = start; i2 < issues.length; i2++) {
+    (_a2 = issues[i2]).schema ?? (_a2.schema = inst);
+  }
+}
+function finalizeIssue(iss, ctx, config2) {
+  var _a2;
+  const traits = iss.inst?._zod?.traits;
+  if (traits?.has("$ZodType")) {
+    if (traits.has("$ZodCheck"))
+      (_a2 = iss).schema ?? (_a2.schema = iss.inst);
+    else
+      iss.schema = iss.inst;
+  }
+  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
+  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const full = {};
+  for (const k of Object.keys(iss)) {
+    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
+      continue;
+    full[k] = iss[k];
+  }
+  full.path ?? (full.path = []);
+  full.message = message;
+  if (ctx?.reportInput) {
+    full.input = iss.input;
+  }
+  return full;
+}
+var highSurrogate = /[\uD800-\uDBFF]/;
+function codePointLength(str) {
+  const units = str.length;
+  if (!highSurrogate.test(str))
+    return units;
+  let count2 = units;
+  for (let i2 = 0; i2 < units - 1; i2++) {
+    if ((str.charCodeAt(i2) & 64512) === 55296 && (str.charCodeAt(i2 + 1) & 64512) === 56320) {
+      count2--;
+      i2++;
+    }
+  }
+  return count2;
+}
+function getLengthableOrigin(input) {
+  if (Array.isArray(input))
+    return "array";
+  if (typeof input === "string")
+    return "string";
+  return "unknown";
+}
+function parsedType(data) {
+  const t = typeof data;
+  switch (t) {
+    case "number": {
+      return Number.isNaN(data) ? "nan" : "number";
+    }
+    case "object": {
+      if (data === null) {
+        return "null";
+      }
+      if (Array.isArray(data)) {
+        return "array";
+      }
+      const obj = data;
+      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
+        return obj.constructor.name;
+      }
+    }
+  }
+  return t;
+}
+function issue(...args) {
+  const [iss, input, inst] = args;
+  if (typeof iss === "string") {
+    return {
+      message: iss,
+      code: "custom",
+      input,
+      inst
+    };
+  }
+  return { ...iss };
+}
+function members(proto2, table2) {
+  for (const key in table2) {
+    const desc = Object.getOwnPropertyDescriptor(table2, key);
+    if (desc.get)
+      Object.defineProperty(proto2, key, { ...desc, enumerable: false });
+    else
+      defineBound(proto2, key, desc.value);
+  }
+}
+function own(inst, key, value, enumerable = true) {
+  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+  return value;
+}
+function hide(inst, key, value) {
+  return own(inst, key, value, false);
+}
+function defineBound(proto2, key, fn) {
+  Object.defineProperty(proto2, key, {
+    configurable: true,
+    get() {
+      return this == null ? fn : own(this, key, fn.bind(this));
+    },
+    set(value) {
+      own(this, key, value);
+    }
+  });
+}
+function claim(inst, sentinel) {
+  const proto2 = Object.getPrototypeOf(inst);
+  return sentinel in proto2 ? void 0 : proto2;
+}
+var installing;
+var broke = false;
+var breaker = {
+  configurable: true,
+  get() {
+    broke = true;
+    return void 0;
+  }
+};
+function defineLazyInternal(inst, key, compute) {
+  const proto2 = Object.getPrototypeOf(inst._zod);
+  if (key in proto2 && installing !== inst._zod) {
+    installing = void 0;
+    return;
+  }
+  installing = inst._zod;
+  Object.defineProperty(proto2, key, {
+    configurable: true,
+    get() {
+      Object.defineProperty(this, key, breaker);
+      const outer = broke;
+      broke = false;
+      try {
+        const value = compute(this);
+        if (broke)
+          delete this[key];
+        else
+          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+        broke = broke || outer;
+        return value;
+      } catch (err) {
+        delete this[key];
+        broke = broke || outer;
+        throw err;
+      }
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+    }
+  });
+}
+function installLazyProp(inst, key, make, enumerable) {
+  const proto2 = claim(inst, key);
+  if (!proto2)
+    return;
+  Object.defineProperty(proto2, key, {
+    configurable: true,
+    get() {
+      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
+      Object.defineProperty(this, key, desc);
+      desc.value = make(this);
+      Object.defineProperty(this, key, desc);
+      return desc.value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+    }
+  });
+}
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/core.js
+var _a;
+var NEVER = /* @__PURE__ */ Object.freeze({
+  status: "aborted"
+});
+var _zodDesc = { value: void 0, enumerable: false };
+var _E = "captureStackTrace" in Error ? Error : null;
+function newError(Definition) {
+  const E = _E;
+  if (E) {
+    const saved = E.stackTraceLimit;
+    if (typeof saved === "number") {
+      try {
+        E.stackTraceLimit = 0;
+      } catch {
+        _E = null;
+        return new Definition();
+      }
+      try {
+        return new Definition();
+      } finally {
+        E.stackTraceLimit = saved;
+      }
+    }
+  }
+  return new Definition();
+}
+// @__NO_SIDE_EFFECTS__
+function $constructor(name, initializer2, proto2, params) {
+  const zodProto = {};
+  function Internals(def) {
+    this.def = def;
+    this.constr = _;
+    this.traits = /* @__PURE__ */ new Set();
+  }
+  Internals.prototype = zodProto;
+  const protoMembers = proto2;
+  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
+  function init(inst, def) {
+    if (!inst._zod) {
+      _zodDesc.value = new Internals(def);
+      try {
+        Object.defineProperty(inst, "_zod", _zodDesc);
+      } finally {
+        _zodDesc.value = void 0;
+      }
+    } else if (inst._zod.traits.has(name)) {
+      return;
+    }
+    inst._zod.traits.add(name);
+    initializer2(inst, def);
+    if (initialized) {
+      const own2 = Object.getPrototypeOf(inst);
+      const ctorProto = inst._zod.constr.prototype;
+      let up = own2;
+      while (up && up !== ctorProto)
+        up = Object.getPrototypeOf(up);
+      const target = up ?? own2;
+      if (!initialized.has(target)) {
+        initialized.add(target);
+        members(target, protoMembers);
+      }
+    }
+    const proto3 = _.prototype;
+    for (const k in proto3) {
+      if (!Object.prototype.hasOwnProperty.call(proto3, k))
+        continue;
+      if (!(k in inst)) {
+        inst[k] = proto3[k].bind(inst);
+      }
+    }
+  }
+  const Parent = params?.Parent ?? Object;
+  class Definition extends Parent {
+  }
+  Object.defineProperty(Definition, "name", { value: name });
+  function _(def) {
+    const inst = params?.Parent ? newError(Definition) : this;
+    init(inst, def);
+    const deferred = inst._zod.deferred;
+    if (deferred) {
+      for (const fn of deferred) {
+        fn();
+      }
+      inst._zod.deferred = void 0;
+    }
+    const pp = globalThis.__zod_globalConfig?.postProcessor;
+    if (pp)
+      pp(inst);
+    return inst;
+  }
+  Object.defineProperty(_, "init", { value: init });
+  Object.defineProperty(_, Symbol.hasInstance, {
+    value: (inst) => {
+      if (params?.Parent && inst instanceof params.Parent)
+        return true;
+      return inst?._zod?.traits?.has(name);
+    }
+  });
+  Object.defineProperty(_, "name", { value: name });
+  return _;
+}
+var $ZodAsyncError = class extends Error {
+  constructor() {
+    super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
+  }
+};
+var $ZodEncodeError = class extends Error {
+  constructor(name) {
+    super(`Encountered unidirectional transform during encode: ${name}`);
+    this.name = "ZodEncodeError";
+  }
+};
+(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
+var globalConfig = globalThis.__zod_globalConfig;
+function config(newConfig) {
+  if (newConfig)
+    Object.assign(globalConfig, newConfig);
+  return globalConfig;
+}
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/errors.js
+function _getMessage() {
+  const internals = this._zod;
+  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
+  return internals.message;
+}
+function _setMessage(value) {
+  this._zod.message = value;
+}
+var _messageDesc = {
+  get: _getMessage,
+  set: _setMessage,
+  enumerable: true,
+  configurable: true
+};
+var _issuesDesc = { value: void 0, enumerable: false };
+var _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+var initializer = (inst, def) => {
+  inst.name = "$ZodError";
+  _issuesDesc.value = def;
+  Object.defineProperty(inst, "issues", _issuesDesc);
+  _issuesDesc.value = void 0;
+  Object.defineProperty(inst, "message", _messageDesc);
+  const proto2 = Object.getPrototypeOf(inst);
+  if (!_installedToString.has(proto2)) {
+    _installedToString.add(proto2);
+    Object.defineProperty(proto2, "toString", {
+      configurable: true,
+      enumerable: false,
+      get() {
+        const value = () => this.message;
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+        return value;
+      },
+      set(value) {
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+      }
+    });
+  }
+};
+var $ZodError = $constructor("$ZodError", initializer);
+var $ZodRealError = $constructor("$ZodError", initializer, void 0, {
+  Parent: Error
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/parse.js
+var _parse = (_Err) => {
+  const fn = (schema3, value, _ctx, _params) => {
+    const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+    const result2 = schema3._zod.run({ value, issues: [] }, ctx);
+    if (result2 instanceof Promise) {
+      throw new $ZodAsyncError();
+    }
+    if (result2.issues.length) {
+      const e = new (_params?.Err ?? _Err)(result2.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      captureStackTrace(e, _params?.callee ?? fn);
+      throw e;
+    }
+    return result2.value;
+  };
+  return fn;
+};
+var parse = /* @__PURE__ */ _parse($ZodRealError);
+var _parseAsync = (_Err) => {
+  const fn = async (schema3, value, _ctx, params) => {
+    const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+    let result2 = schema3._zod.run({ value, issues: [] }, ctx);
+    if (result2 instanceof Promise)
+      result2 = await result2;
+    if (result2.issues.length) {
+      const e = new (params?.Err ?? _Err)(result2.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      captureStackTrace(e, params?.callee ?? fn);
+      throw e;
+    }
+    return result2.value;
+  };
+  return fn;
+};
+var parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
+var _safeParse = (_Err) => (schema3, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+  const result2 = schema3._zod.run({ value, issues: [] }, ctx);
+  if (result2 instanceof Promise) {
+    throw new $ZodAsyncError();
+  }
+  return result2.issues.length ? failure(_Err, result2.issues, ctx) : { success: true, data: result2.value };
+};
+var safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
+function failure(Err, issues, ctx) {
+  let error2;
+  return {
+    success: false,
+    get error() {
+      if (!error2) {
+        error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
+        issues = void 0;
+        ctx = void 0;
+      }
+      return error2;
+    },
+    set error(e) {
+      error2 = e;
+      issues = void 0;
+      ctx = void 0;
+    }
+  };
+}
+var _safeParseAsync = (_Err) => async (schema3, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+  let result2 = schema3._zod.run({ value, issues: [] }, ctx);
+  if (result2 instanceof Promise)
+    result2 = await result2;
+  return result2.issues.length ? failure(_Err, result2.issues, ctx) : { success: true, data: result2.value };
+};
+var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/regexes.js
+var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
+var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
+var httpProtocol = /^https?$/;
+var anyString = /^[\s\S]{0,}$/;
+var bigint = /^-?\d+n?$/;
+var number = /^-?\d+(?:\.\d+)?$/;
+var boolean = /^(?:true|false)$/i;
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/checks.js
+var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
+  var _a2;
+  inst._zod ?? (inst._zod = {});
+  inst._zod.def = def;
+  (_a2 = inst._zod).onattach ?? (_a2.onattach = []);
+});
+var _whenHasLength = (payload) => {
+  const val = payload.value;
+  return !nullish(val) && val.length !== void 0;
+};
+var numericOriginMap = {
+  number: "number",
+  bigint: "bigint",
+  object: "date"
+};
+var $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  const origin = numericOriginMap[typeof def.value];
+  inst._zod.check = (payload) => {
+    if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
+      return;
+    }
+    payload.issues.push({
+      origin: numericOriginMap[typeof payload.value] ?? origin,
+      code: "too_big",
+      maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
+      input: payload.value,
+      inclusive: def.inclusive,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  const origin = numericOriginMap[typeof def.value];
+  inst._zod.check = (payload) => {
+    if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
+      return;
+    }
+    payload.issues.push({
+      origin: numericOriginMap[typeof payload.value] ?? origin,
+      code: "too_small",
+      minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
+      input: payload.value,
+      inclusive: def.inclusive,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  def.format = def.format || "float64";
+  const isInt = def.format?.includes("int");
+  const origin = isInt ? "int" : "number";
+  const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
+  inst._zod.check = (payload) => {
+    const input = payload.value;
+    if (isInt) {
+      if (!Number.isInteger(input)) {
+        payload.issues.push({
+          expected: origin,
+          format: def.format,
+          code: "invalid_type",
+          continue: false,
+          input,
+          inst
+        });
+        return;
+      }
+      if (!Number.isSafeInteger(input)) {
+        if (input > 0) {
+          payload.issues.push({
+            input,
+            code: "too_big",
+            maximum: Number.MAX_SAFE_INTEGER,
+            note: "Integers must be within the safe integer range.",
+            inst,
+            origin,
+            inclusive: true,
+            continue: !def.abort
+          });
+        } else {
+          payload.issues.push({
+            input,
+            code: "too_small",
+            minimum: Number.MIN_SAFE_INTEGER,
+            note: "Integers must be within the safe integer range.",
+            inst,
+            origin,
+            inclusive: true,
+            continue: !def.abort
+          });
+        }
+        return;
+      }
+    }
+    if (input < minimum) {
+      payload.issues.push({
+        origin: "number",
+        input,
+        code: "too_small",
+        minimum,
+        inclusive: true,
+        inst,
+        continue: !def.abort
+      });
+    }
+    if (input > maximum) {
+      payload.issues.push({
+        origin: "number",
+        input,
+        code: "too_big",
+        maximum,
+        inclusive: true,
+        inst,
+        continue: !def.abort
+      });
+    }
+  };
+});
+var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
+  var _a2;
+  $ZodCheck.init(inst, def);
+  (_a2 = inst._zod.def).when ?? (_a2.when = _whenHasLength);
+  inst._zod.check = (payload) => {
+    const input = payload.value;
+    const units = input.length;
+    const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input) : units;
+    if (length >= def.minimum)
+      return;
+    const origin = getLengthableOrigin(input);
+    payload.issues.push({
+      origin,
+      code: "too_small",
+      minimum: def.minimum,
+      inclusive: true,
+      input,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
+  var _a2, _b;
+  $ZodCheck.init(inst, def);
+  if (def.pattern)
+    (_a2 = inst._zod).check ?? (_a2.check = (payload) => {
+      def.pattern.lastIndex = 0;
+      if (def.pattern.test(payload.value))
+        return;
+      payload.issues.push({
+        origin: "string",
+        code: "invalid_format",
+        format: def.format,
+        input: payload.value,
+        ...def.pattern ? { pattern: def.pattern.toString() } : {},
+        inst,
+        continue: !def.abort
+      });
+    });
+  else
+    (_b = inst._zod).check ?? (_b.check = () => {
+    });
+});
+var $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
+  $ZodCheckStringFormat.init(inst, def);
+  inst._zod.check = (payload) => {
+    def.pattern.lastIndex = 0;
+    if (def.pattern.test(payload.value))
+      return;
+    payload.issues.push({
+      origin: "string",
+      code: "invalid_format",
+      format: "regex",
+      input: payload.value,
+      pattern: def.pattern.toString(),
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/versions.js
+var version = {
+  major: 4,
+  minor: 6,
+  patch: 7
+};
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/schemas.js
+var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
+  var _a2;
+  inst ?? (inst = {});
+  inst._zod.def = def;
+  inst._zod.bag = inst._zod.bag || {};
+  inst._zod.version = version;
+  const defChecks = inst._zod.def.checks;
+  const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
+  for (const ch of checks) {
+    for (const fn of ch._zod.onattach) {
+      fn(inst);
+    }
+  }
+  if (checks.length === 0) {
+    (_a2 = inst._zod).deferred ?? (_a2.deferred = []);
+    inst._zod.deferred?.push(() => {
+      inst._zod.run = inst._zod.parse;
+    });
+  } else {
+    const runChecks = (payload, checks2, ctx) => {
+      if (payload.memo)
+        return payload;
+      let isAborted = aborted(payload);
+      let asyncResult;
+      for (const ch of checks2) {
+        if (ch._zod.def.when) {
+          if (explicitlyAborted(payload))
+            continue;
+          const shouldRun = ch._zod.def.when(payload);
+          if (!shouldRun)
+            continue;
+        } else if (isAborted) {
+          continue;
+        }
+        const currLen = payload.issues.length;
+        const _ = ch._zod.check(payload);
+        if (_ instanceof Promise && ctx?.async === false) {
+          throw new $ZodAsyncError();
+        }
+        if (asyncResult || _ instanceof Promise) {
+          asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
+            await _;
+            const nextLen = payload.issues.length;
+            if (nextLen === currLen)
+              return;
+            attachSchema(payload.issues, currLen, inst);
+            if (!isAborted)
+              isAborted = aborted(payload, currLen);
+          });
+        } else {
+          const nextLen = payload.issues.length;
+          if (nextLen === currLen)
+            continue;
+          attachSchema(payload.issues, currLen, inst);
+          if (!isAborted)
+            isAborted = aborted(payload, currLen);
+        }
+      }
+      if (asyncResult) {
+        return asyncResult.then(() => {
+          return payload;
+        });
+      }
+      return payload;
+    };
+    const handleCanaryResult = (canary, payload, ctx) => {
+      if (aborted(canary)) {
+        canary.aborted = true;
+        return canary;
+      }
+      const checkResult = runChecks(payload, checks, ctx);
+      if (checkResult instanceof Promise) {
+        if (ctx.async === false)
+          throw new $ZodAsyncError();
+        return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
+      }
+      return inst._zod.parse(checkResult, ctx);
+    };
+    inst._zod.run = (payload, ctx) => {
+      if (ctx.skipChecks) {
+        return inst._zod.parse(payload, ctx);
+      }
+      if (ctx.direction === "backward") {
+        const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
+        if (canary instanceof Promise) {
+          return canary.then((canary2) => {
+            return handleCanaryResult(canary2, payload, ctx);
+          });
+        }
+        return handleCanaryResult(canary, payload, ctx);
+      }
+      const result2 = inst._zod.parse(payload, ctx);
+      if (result2 instanceof Promise) {
+        if (ctx.async === false)
+          throw new $ZodAsyncError();
+        return result2.then((result3) => runChecks(result3, checks, ctx));
+      }
+      return runChecks(result2, checks, ctx);
+    };
+  }
+}, {
+  // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
+  get "~standard"() {
+    return hide(this, "~standard", standardProps(this));
+  },
+  set "~standard"(value) {
+    own(this, "~standard", value);
+  }
+});
+var toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
+async function validateAsync(inst, value) {
+  const ctx = { async: true };
+  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
+}
+function standardProps(inst) {
+  return {
+    validate: (value) => {
+      const ctx = { async: false };
+      try {
+        const r = inst._zod.run({ value, issues: [] }, ctx);
+        if (!(r instanceof Promise))
+          return toStandardResult(r, ctx);
+      } catch (_) {
+      }
+      return validateAsync(inst, value);
+    },
+    vendor: "zod",
+    version: 1
+  };
+}
+var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = def.pattern ?? anyString;
+  inst._zod.parse = (payload, _) => {
+    if (def.coerce)
+      try {
+        payload.value = String(payload.value);
+      } catch (_2) {
+      }
+    if (typeof payload.value === "string")
+      return payload;
+    payload.issues.push({
+      expected: "string",
+      code: "invalid_type",
+      input: payload.value,
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
+  $ZodCheckStringFormat.init(inst, def);
+  $ZodString.init(inst, def);
+});
+var URL_BAD_FORMAT = 1;
+var URL_UNPARSEABLE = 2;
+function canParseURL(input) {
+  try {
+    if (typeof URL !== "undefined" && typeof URL.canParse === "function")
+      return URL.canParse(input);
+    new URL(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function validateURL(trimmed, def) {
+  if (!("normalize" in def) && !("hostname" in def) && !("protocol" in def)) {
+    return canParseURL(trimmed) || URL_UNPARSEABLE;
+  }
+  return parseURLObject(trimmed, def);
+}
+function parseURLObject(trimmed, def) {
+  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
+    return URL_BAD_FORMAT;
+  }
+  try {
+    if (typeof URL !== "undefined") {
+      const URLStatic = URL;
+      if (typeof URLStatic.parse === "function")
+        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
+    }
+    return new URL(trimmed);
+  } catch {
+    return URL_UNPARSEABLE;
+  }
+}
+var asciiTabOrNewline = /[\t\n\r]/g;
+function stripTabAndNewline(value) {
+  return value.replace(asciiTabOrNewline, "");
+}
+function urlHostnameOk(url2, hostname) {
+  hostname.lastIndex = 0;
+  return hostname.test(url2.hostname);
+}
+function urlProtocolOk(url2, protocol) {
+  protocol.lastIndex = 0;
+  return protocol.test(url2.protocol.endsWith(":") ? url2.protocol.slice(0, -1) : url2.protocol);
+}
+var $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
+  $ZodStringFormat.init(inst, def);
+  inst._zod.check = (payload) => {
+    try {
+      const trimmed = payload.value.trim();
+      const url2 = validateURL(trimmed, def);
+      if (url2 === URL_BAD_FORMAT) {
+        payload.issues.push({
+          code: "invalid_format",
+          format: "url",
+          note: "Invalid URL format",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+        return;
+      }
+      if (url2 === URL_UNPARSEABLE) {
+        payload.issues.push({
+          code: "invalid_format",
+          format: "url",
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+        return;
+      }
+      if (url2 === true) {
+        payload.value = stripTabAndNewline(trimmed);
+        return;
+      }
+      if (def.hostname && !urlHostnameOk(url2, def.hostname)) {
+        payload.issues.push({
+          code: "invalid_format",
+          format: "url",
+          note: "Invalid hostname",
+          pattern: def.hostname.source,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      }
+      if (def.protocol && !urlProtocolOk(url2, def.protocol)) {
+        payload.issues.push({
+          code: "invalid_format",
+          format: "url",
+          note: "Invalid protocol",
+          pattern: def.protocol.source,
+          input: payload.value,
+          inst,
+          continue: !def.abort
+        });
+      }
+      payload.value = def.normalize ? url2.href : stripTabAndNewline(trimmed);
+      return;
+    } catch (_) {
+      payload.issues.push({
+        code: "invalid_format",
+        format: "url",
+        input: payload.value,
+        inst,
+        continue: !def.abort
+      });
+    }
+  };
+});
+var $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def) => {
+  def.pattern ?? (def.pattern = ipv4);
+  $ZodStringFormat.init(inst, def);
+});
+var ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
+function isValidIPv6(value) {
+  if (!ipv6Alphabet.test(value))
+    return false;
+  return canParseURL(`http://[${value}]`);
+}
+var $ZodIPv6 = /* @__PURE__ */ $constructor("$ZodIPv6", (inst, def) => {
+  def.pattern ?? (def.pattern = ipv6);
+  $ZodStringFormat.init(inst, def);
+  inst._zod.check = (payload) => {
+    if (!isValidIPv6(payload.value)) {
+      payload.issues.push({
+        code: "invalid_format",
+        format: "ipv6",
+        input: payload.value,
+        inst,
+        continue: !def.abort
+      });
+    }
+  };
+});
+var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = number;
+  inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = Number(payload.value);
+      } catch (_) {
+      }
+    const input = payload.value;
+    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+      return payload;
+    }
+    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+    payload.issues.push({
+      expected: "number",
+      code: "invalid_type",
+      input,
+      inst,
+      ...received ? { received } : {}
+    });
+    return payload;
+  };
+});
+var $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
+  $ZodCheckNumberFormat.init(inst, def);
+  $ZodNumber.init(inst, def);
+});
+var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = boolean;
+  inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = Boolean(payload.value);
+      } catch (_) {
+      }
+    const input = payload.value;
+    if (typeof input === "boolean")
+      return payload;
+    payload.issues.push({
+      expected: "boolean",
+      code: "invalid_type",
+      input,
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodBigInt = /* @__PURE__ */ $constructor("$ZodBigInt", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = bigint;
+  inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = BigInt(payload.value);
+      } catch (_) {
+      }
+    if (typeof payload.value === "bigint")
+      return payload;
+    payload.issues.push({
+      expected: "bigint",
+      code: "invalid_type",
+      input: payload.value,
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.parse = (payload) => payload;
+});
+var $ZodDate = /* @__PURE__ */ $constructor("$ZodDate", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce) {
+      try {
+        payload.value = new Date(payload.value);
+      } catch (_err) {
+      }
+    }
+    const input = payload.value;
+    const isDate = input instanceof Date;
+    const isValidDate = isDate && !Number.isNaN(input.getTime());
+    if (isValidDate)
+      return payload;
+    payload.issues.push({
+      expected: "date",
+      code: "invalid_type",
+      input,
+      ...isDate ? { received: "Invalid Date" } : {},
+      inst
+    });
+    return payload;
+  };
+});
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c3) => c3[0]));
+  const parse3 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    const n2 = size(payload.value);
+    if (n2 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n2 > max && ch._zod.def.when(payload)) {
+          const start = payload.issues.length;
+          ch._zod.check(payload);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
+          return payload;
+        }
+      }
+    }
+    return parse3(payload, ctx);
+  };
+}
+var arraySize = (input) => Array.isArray(input) ? input.length : -1;
+function handleArrayResult(result2, final, index) {
+  if (result2.issues.length) {
+    final.issues.push(...prefixIssues(index, result2.issues));
+  }
+  final.value[index] = result2.value;
+}
+var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+  $ZodType.init(inst, def);
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input = payload.value;
+    if (!Array.isArray(input)) {
+      payload.issues.push({
+        expected: "array",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
+    const proms = [];
+    const abortEarly = ctx?.abortEarly;
+    for (let i2 = 0; i2 < input.length; i2++) {
+      const item2 = input[i2];
+      const result2 = def.element._zod.run({
+        value: item2,
+        issues: []
+      }, ctx);
+      if (result2 instanceof Promise) {
+        proms.push(result2.then((result3) => handleArrayResult(result3, payload, i2)));
+      } else {
+        handleArrayResult(result2, payload, i2);
+        if (abortEarly && result2.issues.length !== 0 && aborted(result2))
+          break;
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload);
+    }
+    return payload;
+  };
+  capSize(inst, arraySize);
+});
+function handlePropertyResult(result2, final, key, input, optin, optout) {
+  const isPresent = key in input;
+  const isOptionalOut = optout === "optional";
+  if (!isPresent && isOptionalOut && optin === "optional") {
+    return;
+  }
+  if (result2.issues.length) {
+    if (optin !== void 0 && isOptionalOut && !isPresent) {
+      return;
+    }
+    final.issues.push(...prefixIssues(key, result2.issues));
+  }
+  if (!isPresent && optin === void 0) {
+    if (!result2.issues.length) {
+      final.issues.push({
+        code: "invalid_type",
+        expected: "nonoptional",
+        input: void 0,
+        path: [key]
+      });
+    }
+    return;
+  }
+  if (result2.value === void 0) {
+    if (isPresent || optin === "defaulted" && !isOptionalOut) {
+      final.value[key] = void 0;
+    }
+  } else {
+    final.value[key] = result2.value;
+  }
+}
+var NO_SYMBOL_KEYS = [];
+function normalizeDef(def) {
+  const keys = Object.keys(def.shape);
+  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
+  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
+  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
+  for (const k of allKeys) {
+    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
+      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
+    }
+  }
+  const okeys = optionalKeys(def.shape);
+  return {
+    ...def,
+    allKeys,
+    symbolKeys,
+    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
+    keySet: new Set(keys),
+    numKeys: keys.length,
+    optionalKeys: new Set(okeys)
+  };
+}
+function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+  const unrecognized = [];
+  const keySet = def.keySet;
+  const _catchall = def.catchall._zod;
+  const t = _catchall.def.type;
+  const optin = _catchall.optin;
+  const optout = _catchall.optout;
+  let seen = 0;
+  for (const key in input) {
+    if (abortEarly && payload.issues.length !== seen) {
+      if (aborted(payload, seen))
+        break;
+      seen = payload.issues.length;
+    }
+    if (keySet.has(key))
+      continue;
+    if (key === "__proto__") {
+      if (t === "never")
+        unrecognized.push(key);
+      continue;
+    }
+    if (t === "never") {
+      unrecognized.push(key);
+      continue;
+    }
+    const r = _catchall.run({ value: input[key], issues: [] }, ctx);
+    if (r instanceof Promise) {
+      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+    } else {
+      handlePropertyResult(r, payload, key, input, optin, optout);
+    }
+  }
+  if (unrecognized.length) {
+    payload.issues.push({
+      code: "unrecognized_keys",
+      keys: unrecognized,
+      input,
+      inst,
+      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
+      continue: true
+    });
+  }
+  if (!proms.length)
+    return payload;
+  return Promise.all(proms).then(() => {
+    return payload;
+  });
+}
+var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
+  $ZodType.init(inst, def);
+  const desc = Object.getOwnPropertyDescriptor(def, "shape");
+  const sh = desc?.get ? desc.get.raw : def.shape ?? {};
+  if (sh) {
+    const get = () => {
+      const newSh = { ...sh };
+      Object.defineProperty(def, "shape", { value: newSh });
+      get.raw = newSh;
+      return newSh;
+    };
+    get.raw = sh;
+    Object.defineProperty(def, "shape", { get });
+  }
+  const _normalized = cached(() => normalizeDef(def));
+  defineLazyInternal(inst, "propValues", (zod) => {
+    const shape = zod.def.shape;
+    const propValues = {};
+    for (const key in shape) {
+      const field = shape[key]._zod;
+      if (field.values) {
+        if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
+          assignProp(propValues, key, /* @__PURE__ */ new Set());
+        }
+        for (const v of field.values)
+          propValues[key].add(v);
+        if (field.optin !== void 0)
+          propValues[key].add(void 0);
+      }
+    }
+    return propValues;
+  });
+  const isObject3 = isObject;
+  const catchall = def.catchall;
+  let value;
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    value ?? (value = _normalized.value);
+    const input = payload.value;
+    if (!isObject3(input)) {
+      payload.issues.push({
+        expected: "object",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+    const proms = [];
+    const shape = value.shape;
+    const abortEarly = ctx?.abortEarly;
+    let seen = payload.issues.length;
+    for (const key of value.allKeys) {
+      if (abortEarly && payload.issues.length !== seen) {
+        if (aborted(payload, seen))
+          break;
+        seen = payload.issues.length;
+      }
+      if (key === "__proto__")
+        continue;
+      const el = shape[key];
+      const optin = el._zod.optin;
+      const optout = el._zod.optout;
+      const r = el._zod.run({ value: input[key], issues: [] }, ctx);
+      if (r instanceof Promise) {
+        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+      } else {
+        handlePropertyResult(r, payload, key, input, optin, optout);
+      }
+    }
+    if (!catchall) {
+      return proms.length ? Promise.all(proms).then(() => payload) : payload;
+    }
+    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+  };
+});
+function handleUnionResults(results, final, inst, ctx) {
+  for (const result2 of results) {
+    if (result2.issues.length === 0) {
+      final.value = result2.value;
+      return final;
+    }
+  }
+  const nonaborted = results.filter((r) => !aborted(r));
+  if (nonaborted.length === 1) {
+    final.value = nonaborted[0].value;
+    return nonaborted[0];
+  }
+  final.issues.push({
+    code: "invalid_union",
+    input: final.value,
+    inst,
+    errors: results.map((result2) => result2.issues.map((iss) => finalizeIssue(iss, ctx, config())))
+  });
+  return final;
+}
+var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
+  $ZodType.init(inst, def);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o2) => o2._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o2) => o2._zod.optin !== void 0) ? "optional" : void 0);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o2) => o2._zod.optout === "optional") ? "optional" : void 0);
+  defineLazyInternal(inst, "values", (zod) => {
+    if (zod.def.options.every((o2) => o2._zod.values)) {
+      return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
+    }
+    return void 0;
+  });
+  defineLazyInternal(inst, "pattern", (zod) => {
+    if (zod.def.options.every((o2) => o2._zod.pattern)) {
+      const patterns = zod.def.options.map((o2) => o2._zod.pattern);
+      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+    }
+    return void 0;
+  });
+  const first = def.options.length === 1 ? def.options[0]._zod.run : null;
+  inst._zod.parse = (payload, ctx) => {
+    if (first) {
+      return first(payload, ctx);
+    }
+    let async = false;
+    const results = [];
+    for (const option of def.options) {
+      const result2 = option._zod.run({
+        value: payload.value,
+        issues: []
+      }, ctx);
+      if (result2 instanceof Promise) {
+        results.push(result2);
+        async = true;
+      } else {
+        if (result2.issues.length === 0)
+          return result2;
+        results.push(result2);
+      }
+    }
+    if (!async)
+      return handleUnionResults(results, payload, inst, ctx);
+    return Promise.all(results).then((results2) => {
+      return handleUnionResults(results2, payload, inst, ctx);
+    });
+  };
+});
+var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
+  $ZodType.init(inst, def);
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input = payload.value;
+    if (!isPlainObject(input)) {
+      payload.issues.push({
+        expected: "record",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload;
+    }
+    const proms = [];
+    const values = def.keyType._zod.values;
+    if (values && !def.partial) {
+      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+      const recordKeys = /* @__PURE__ */ new Set();
+      for (const key of values) {
+        if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
+          recordKeys.add(typeof key === "number" ? key.toString() : key);
+          if (key === "__proto__")
+            continue;
+          const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+          if (keyResult instanceof Promise) {
+            throw new Error("Async schemas not supported in object keys currently");
+          }
+          if (keyResult.issues.length) {
+            payload.issues.push({
+              code: "invalid_key",
+              origin: "record",
+              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+              input: key,
+              path: [key],
+              inst
+            });
+            continue;
+          }
+          const outKey = keyResult.value;
+          if (outKey === "__proto__")
+            continue;
+          const result2 = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+          if (result2 instanceof Promise) {
+            proms.push(result2.then((result3) => {
+              if (result3.issues.length) {
+                payload.issues.push(...prefixIssues(key, result3.issues));
+              }
+              payload.value[outKey] = result3.value;
+            }));
+          } else {
+            if (result2.issues.length) {
+              payload.issues.push(...prefixIssues(key, result2.issues));
+            }
+            payload.value[outKey] = result2.value;
+          }
+        }
+      }
+      let unrecognized;
+      for (const key in input) {
+        if (!recordKeys.has(key)) {
+          if (def.mode === "loose") {
+            if (key === "__proto__")
+              continue;
+            payload.value[key] = input[key];
+          } else {
+            unrecognized = unrecognized ?? [];
+            unrecognized.push(key);
+          }
+        }
+      }
+      if (unrecognized && unrecognized.length > 0) {
+        payload.issues.push({
+          code: "unrecognized_keys",
+          input,
+          inst,
+          keys: unrecognized,
+          continue: true
+        });
+      }
+    } else {
+      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+      let unrecognized;
+      for (const key of Reflect.ownKeys(input)) {
+        if (key === "__proto__")
+          continue;
+        if (!Object.prototype.propertyIsEnumerable.call(input, key))
+          continue;
+        let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+        if (keyResult instanceof Promise) {
+          throw new Error("Async schemas not supported in object keys currently");
+        }
+        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+        if (checkNumericKey) {
+          const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+          if (retryResult instanceof Promise) {
+            throw new Error("Async schemas not supported in object keys currently");
+          }
+          if (retryResult.issues.length === 0) {
+            keyResult = retryResult;
+          }
+        }
+        if (keyResult.issues.length) {
+          if (def.mode === "loose") {
+            payload.value[key] = input[key];
+          } else if (values) {
+            unrecognized = unrecognized ?? [];
+            unrecognized.push(key);
+          } else {
+            payload.issues.push({
+              code: "invalid_key",
+              origin: "record",
+              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+              input: key,
+              path: [key],
+              inst
+            });
+          }
+          continue;
+        }
+        const outKey = keyResult.value;
+        if (outKey === "__proto__")
+          continue;
+        const result2 = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+        if (result2 instanceof Promise) {
+          proms.push(result2.then((result3) => {
+            if (result3.issues.length) {
+              payload.issues.push(...prefixIssues(key, result3.issues));
+            }
+            payload.value[outKey] = result3.value;
+          }));
+        } else {
+          if (result2.issues.length) {
+            payload.issues.push(...prefixIssues(key, result2.issues));
+          }
+          payload.value[outKey] = result2.value;
+        }
+      }
+      if (unrecognized && unrecognized.length > 0) {
+        payload.issues.push({
+          code: "unrecognized_keys",
+          input,
+          inst,
+          keys: unrecognized,
+          continue: true
+        });
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload);
+    }
+    return payload;
+  };
+});
+var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
+  $ZodType.init(inst, def);
+  const values = getEnumValues(def.entries);
+  const valuesSet = new Set(values);
+  inst._zod.values = valuesSet;
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
+    return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
+  });
+  inst._zod.parse = (payload, _ctx) => {
+    const input = payload.value;
+    if (valuesSet.has(input)) {
+      return payload;
+    }
+    payload.issues.push({
+      code: "invalid_value",
+      values,
+      input,
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
+  $ZodType.init(inst, def);
+  const values = new Set(def.values);
+  inst._zod.values = values;
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const vals = zod.def.values;
+    return new RegExp(vals.length ? `^(${vals.map((o2) => typeof o2 === "string" ? escapeRegex(o2) : o2 ? escapeRegex(o2.toString()) : String(o2)).join("|")})$` : "^[^\\s\\S]$");
+  });
+  inst._zod.parse = (payload, _ctx) => {
+    const input = payload.value;
+    if (values.has(input)) {
+      return payload;
+    }
+    payload.issues.push({
+      code: "invalid_value",
+      values: def.values,
+      input,
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.optin = "optional";
+  globalConfig.memoizer?.guard(inst);
+  inst._zod.parse = (payload, ctx) => {
+    if (ctx.direction === "backward") {
+      throw new $ZodEncodeError(inst.constructor.name);
+    }
+    const _out = def.transform(payload.value, payload);
+    if (ctx.async) {
+      const output = _out instanceof Promise ? _out : Promise.resolve(_out);
+      return output.then((output2) => {
+        payload.value = output2;
+        return payload;
+      });
+    }
+    if (_out instanceof Promise) {
+      throw new $ZodAsyncError();
+    }
+    payload.value = _out;
+    return payload;
+  };
+});
+function handleOptionalResult(payload, result2) {
+  payload.value = result2.issues.length ? void 0 : result2.value;
+  return payload;
+}
+var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
+  $ZodType.init(inst, def);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+  inst._zod.optout = "optional";
+  defineLazyInternal(inst, "values", (zod) => {
+    const values = zod.def.innerType._zod.values;
+    return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
+  });
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const pattern = zod.def.innerType._zod.pattern;
+    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+  });
+  inst._zod.parse = (payload, ctx) => {
+    if (payload.value === void 0) {
+      if (def.innerType._zod.optin !== "defaulted")
+        return payload;
+      const result2 = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
+      if (result2 instanceof Promise)
+        return result2.then((result3) => handleOptionalResult(payload, result3));
+      return handleOptionalResult(payload, result2);
+    }
+    return def.innerType._zod.run(payload, ctx);
+  };
+});
+var $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
+  $ZodType.init(inst, def);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const pattern = zod.def.innerType._zod.pattern;
+    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
+  });
+  defineLazyInternal(inst, "values", (zod) => {
+    return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
+  });
+  inst._zod.parse = (payload, ctx) => {
+    if (payload.value === null)
+      return payload;
+    return def.innerType._zod.run(payload, ctx);
+  };
+});
+var $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.optin = "defaulted";
+  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+  inst._zod.parse = (payload, ctx) => {
+    if (ctx.direction === "backward") {
+      return def.innerType._zod.run(payload, ctx);
+    }
+    if (payload.value === void 0) {
+      payload.value = def.defaultValue;
+      return payload;
+    }
+    const result2 = def.innerType._zod.run(payload, ctx);
+    if (result2 instanceof Promise) {
+      return result2.then((result3) => handleDefaultResult(result3, def));
+    }
+    return handleDefaultResult(result2, def);
+  };
+});
+function handleDefaultResult(payload, def) {
+  if (payload.value === void 0) {
+    payload.value = def.defaultValue;
+  }
+  return payload;
+}
+var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
+  $ZodType.init(inst, def);
+  defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
+  defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
+  inst._zod.parse = (payload, ctx) => {
+    if (ctx.direction === "backward") {
+      const right = def.out._zod.run(payload, ctx);
+      if (right instanceof Promise) {
+        return right.then((right2) => handlePipeResult(right2, def.in, ctx));
+      }
+      return handlePipeResult(right, def.in, ctx);
+    }
+    const left = def.in._zod.run(payload, ctx);
+    if (left instanceof Promise) {
+      return left.then((left2) => handlePipeResult(left2, def.out, ctx));
+    }
+    return handlePipeResult(left, def.out, ctx);
+  };
+});
+function handlePipeResult(left, next, ctx) {
+  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
+    left.aborted = true;
+    return left;
+  }
+  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
+}
+var $ZodLazy = /* @__PURE__ */ $constructor("$ZodLazy", (inst, def) => {
+  $ZodType.init(inst, def);
+  defineLazy(inst._zod, "innerType", () => {
+    const d = def;
+    if (!d._cachedInner)
+      d._cachedInner = def.getter();
+    return d._cachedInner;
+  });
+  defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
+  defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
+  defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? void 0);
+  defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? void 0);
+  inst._zod.parse = (payload, ctx) => {
+    const inner = inst._zod.innerType;
+    return inner._zod.run(payload, ctx);
+  };
+});
+var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  $ZodType.init(inst, def);
+  inst._zod.parse = (payload, _) => {
+    return payload;
+  };
+  inst._zod.check = (payload) => {
+    const input = payload.value;
+    const r = def.fn(input);
+    if (r instanceof Promise) {
+      return r.then((r2) => handleRefineResult(r2, payload, input, inst));
+    }
+    handleRefineResult(r, payload, input, inst);
+    return;
+  };
+});
+function handleRefineResult(result2, payload, input, inst) {
+  if (!result2) {
+    const _iss = {
+      code: "custom",
+      input,
+      inst,
+      // incorporates params.error into issue reporting
+      path: [...inst._zod.def.path ?? []],
+      // incorporates params.error into issue reporting
+      continue: !inst._zod.def.abort
+      // params: inst._zod.def.params,
+    };
+    if (inst._zod.def.params)
+      _iss.params = inst._zod.def.params;
+    payload.issues.push(issue(_iss));
+  }
+}
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/en.js
+var error = () => {
+  const Sizable = {
+    string: { unit: "characters", verb: "to have" },
+    file: { unit: "bytes", verb: "to have" },
+    array: { unit: "items", verb: "to have" },
+    set: { unit: "items", verb: "to have" },
+    map: { unit: "entries", verb: "to have" }
+  };
+  function getSizing(origin) {
+    return Sizable[origin] ?? null;
+  }
+  const FormatDictionary = {
+    regex: "input",
+    email: "email address",
+    url: "URL",
+    emoji: "emoji",
+    uuid: "UUID",
+    uuidv4: "UUIDv4",
+    uuidv6: "UUIDv6",
+    nanoid: "nanoid",
+    guid: "GUID",
+    cuid: "cuid",
+    cuid2: "cuid2",
+    ulid: "ULID",
+    xid: "XID",
+    ksuid: "KSUID",
+    datetime: "ISO datetime",
+    date: "ISO date",
+    time: "ISO time",
+    duration: "ISO duration",
+    ipv4: "IPv4 address",
+    ipv6: "IPv6 address",
+    mac: "MAC address",
+    cidrv4: "IPv4 range",
+    cidrv6: "IPv6 range",
+    base64: "base64-encoded string",
+    base64url: "base64url-encoded string",
+    json_string: "JSON string",
+    e164: "E.164 number",
+    currency_code: "currency code",
+    credit_card: "credit card number",
+    iban: "IBAN",
+    jwt: "JWT",
+    template_literal: "input"
+  };
+  const TypeDictionary = {
+    // Compatibility: "nan" -> "NaN" for display
+    nan: "NaN"
+    // All other type names omitted - they fall back to raw values via ?? operator
+  };
+  function getTypeName(type, input) {
+    if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
+      return String(input);
+    }
+    return TypeDictionary[type] ?? type;
+  }
+  return (issue2) => {
+    switch (issue2.code) {
+      case "invalid_type": {
+        const expected = getTypeName(issue2.expected);
+        const receivedType = parsedType(issue2.input);
+        const received = getTypeName(receivedType, issue2.input);
+        return `Invalid input: expected ${expected}, received ${received}`;
+      }
+      case "invalid_value":
+        if (issue2.values.length === 1)
+          return `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}`;
+        return `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
+      case "too_big": {
+        const adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<";
+        const sizing = getSizing(issue2.origin);
+        if (sizing)
+          return `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}`;
+        return `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
+      }
+      case "too_small": {
+        const adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">";
+        const sizing = getSizing(issue2.origin);
+        if (sizing) {
+          return `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
+        }
+        return `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
+      }
+      case "invalid_format": {
+        const _issue = issue2;
+        if (_issue.format === "starts_with") {
+          return `Invalid string: must start with "${_issue.prefix}"`;
+        }
+        if (_issue.format === "ends_with")
+          return `Invalid string: must end with "${_issue.suffix}"`;
+        if (_issue.format === "includes")
+          return `Invalid string: must include "${_issue.includes}"`;
+        if (_issue.format === "regex")
+          return `Invalid string: must match pattern ${_issue.pattern}`;
+        return `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
+      }
+      case "not_multiple_of":
+        return `Invalid number: must be a multiple of ${issue2.divisor}`;
+      case "unrecognized_keys":
+        return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
+      case "invalid_key":
+        return `Invalid key in ${issue2.origin}`;
+      case "invalid_union":
+        if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
+          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          return `Invalid discriminator value. Expected ${opts}`;
+        }
+        if (issue2.inclusive === false) {
+          return "Invalid input: more than one option matched";
+        }
+        return "Invalid input";
+      case "invalid_element":
+        return `Invalid value in ${issue2.origin}`;
+      default:
+        return `Invalid input`;
+    }
+  };
+};
+function en_default() {
+  return {
+    localeError: error()
+  };
+}
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/api.js
+function snapshotChecks(def) {
+  if (def.checks)
+    def.checks = [...def.checks];
+  return def;
+}
+// @__NO_SIDE_EFFECTS__
+function _string(Class, params) {
+  return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedString(Class, params) {
+  return new Class(snapshotChecks({ type: "string", coerce: true, ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _url(Class, params) {
+  return new Class({
+    type: "string",
+    format: "url",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv4(Class, params) {
+  return new Class({
+    type: "string",
+    format: "ipv4",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv6(Class, params) {
+  return new Class({
+    type: "string",
+    format: "ipv6",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _number(Class, params) {
+  return new Class(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedNumber(Class, params) {
+  return new Class(snapshotChecks({ type: "number", coerce: true, checks: [], ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _int(Class, params) {
+  return new Class({
+    type: "number",
+    check: "number_format",
+    abort: false,
+    format: "safeint",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _boolean(Class, params) {
+  return new Class({
+    type: "boolean",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedBoolean(Class, params) {
+  return new Class({
+    type: "boolean",
+    coerce: true,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedBigint(Class, params) {
+  return new Class({
+    type: "bigint",
+    coerce: true,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _unknown(Class) {
+  return new Class({
+    type: "unknown"
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedDate(Class, params) {
+  return new Class({
+    type: "date",
+    coerce: true,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lte(value, params) {
+  return new $ZodCheckLessThan({
+    check: "less_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gte(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _regex(pattern, params) {
+  return new $ZodCheckRegex({
+    check: "string_format",
+    format: "regex",
+    ...normalizeParams(params),
+    pattern
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _refine(Class, fn, _params) {
+  const schema3 = new Class({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...normalizeParams(_params)
+  });
+  return schema3;
+}
+// @__NO_SIDE_EFFECTS__
+function _superRefine(fn, params) {
+  const ch = /* @__PURE__ */ _check((payload) => {
+    payload.addIssue = (issue2) => {
+      if (typeof issue2 === "string") {
+        payload.issues.push(issue(issue2, payload.value, ch._zod.def));
+      } else {
+        const _issue = issue2;
+        if (_issue.fatal)
+          _issue.continue = false;
+        _issue.code ?? (_issue.code = "custom");
+        if (!("input" in _issue))
+          _issue.input = payload.value;
+        _issue.inst ?? (_issue.inst = ch);
+        _issue.continue ?? (_issue.continue = !ch._zod.def.abort);
+        payload.issues.push(issue(_issue));
+      }
+    };
+    return fn(payload.value, payload);
+  }, params);
+  return ch;
+}
+// @__NO_SIDE_EFFECTS__
+function _check(fn, params) {
+  const ch = new $ZodCheck({
+    check: "custom",
+    ...normalizeParams(params)
+  });
+  ch._zod.check = fn;
+  return ch;
+}
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/schemas.js
+var ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
+  if (!inst._zod)
+    throw new Error("Uninitialized schema in ZodMiniType.");
+  $ZodType.init(inst, def);
+  inst.def = def;
+  inst.type = def.type;
+}, {
+  // `with` is an alias for `check`: the same function object, not a wrapper.
+  get with() {
+    return this.check;
+  },
+  set with(value) {
+    own(this, "with", value);
+  },
+  parse(data, params) {
+    return parse(this, data, params, { callee: this.parse });
+  },
+  parseAsync(data, params) {
+    return parseAsync(this, data, params, { callee: this.parseAsync });
+  },
+  safeParse(data, params) {
+    return safeParse(this, data, params);
+  },
+  safeParseAsync(data, params) {
+    return safeParseAsync(this, data, params);
+  },
+  check(...checks) {
+    const def = this.def;
+    return this.clone({
+      ...def,
+      checks: [
+        ...def.checks ?? [],
+        ...checks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
+      ]
+    }, { parent: true });
+  },
+  clone(_def, params) {
+    return clone(this, _def, params);
+  },
+  brand() {
+    return this;
+  },
+  register(reg, meta2) {
+    reg.add(this, meta2);
+    return this;
+  },
+  apply(fn, ...args) {
+    return args.length === 0 ? fn(this) : fn(this, ...args);
+  }
+});
+var ZodMiniString = /* @__PURE__ */ $constructor("ZodMiniString", (inst, def) => {
+  $ZodString.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function string2(params) {
+  return _string(ZodMiniString, params);
+}
+var ZodMiniStringFormat = /* @__PURE__ */ $constructor("ZodMiniStringFormat", (inst, def) => {
+  $ZodStringFormat.init(inst, def);
+  ZodMiniString.init(inst, def);
+});
+var ZodMiniURL = /* @__PURE__ */ $constructor("ZodMiniURL", (inst, def) => {
+  $ZodURL.init(inst, def);
+  ZodMiniStringFormat.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function url(params) {
+  return _url(ZodMiniURL, params);
+}
+var ZodMiniIPv4 = /* @__PURE__ */ $constructor("ZodMiniIPv4", (inst, def) => {
+  $ZodIPv4.init(inst, def);
+  ZodMiniStringFormat.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function ipv42(params) {
+  return _ipv4(ZodMiniIPv4, params);
+}
+var ZodMiniIPv6 = /* @__PURE__ */ $constructor("ZodMiniIPv6", (inst, def) => {
+  $ZodIPv6.init(inst, def);
+  ZodMiniStringFormat.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function ipv62(params) {
+  return _ipv6(ZodMiniIPv6, params);
+}
+var ZodMiniNumber = /* @__PURE__ */ $constructor("ZodMiniNumber", (inst, def) => {
+  $ZodNumber.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function number2(params) {
+  return _number(ZodMiniNumber, params);
+}
+var ZodMiniNumberFormat = /* @__PURE__ */ $constructor("ZodMiniNumberFormat", (inst, def) => {
+  $ZodNumberFormat.init(inst, def);
+  ZodMiniNumber.init(inst, def);
+});
+function int(params) {
+  return _int(ZodMiniNumberFormat, params);
+}
+var ZodMiniBoolean = /* @__PURE__ */ $constructor("ZodMiniBoolean", (inst, def) => {
+  $ZodBoolean.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function boolean2(params) {
+  return _boolean(ZodMiniBoolean, params);
+}
+var ZodMiniBigInt = /* @__PURE__ */ $constructor("ZodMiniBigInt", (inst, def) => {
+  $ZodBigInt.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+var ZodMiniUnknown = /* @__PURE__ */ $constructor("ZodMiniUnknown", (inst, def) => {
+  $ZodUnknown.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function unknown() {
+  return _unknown(ZodMiniUnknown);
+}
+var ZodMiniDate = /* @__PURE__ */ $constructor("ZodMiniDate", (inst, def) => {
+  $ZodDate.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
+  $ZodArray.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function array(element, params) {
+  return new ZodMiniArray({
+    type: "array",
+    element,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
+  $ZodObject.init(inst, def);
+  ZodMiniType.init(inst, def);
+  installLazyProp(inst, "shape", (self) => self._zod.def.shape, false);
+});
+// @__NO_SIDE_EFFECTS__
+function object(shape, params) {
+  const def = {
+    type: "object",
+    shape: shape ?? {},
+    ...normalizeParams(params)
+  };
+  return new ZodMiniObject(def);
+}
+// @__NO_SIDE_EFFECTS__
+function looseObject(shape, params) {
+  return new ZodMiniObject({
+    type: "object",
+    shape,
+    catchall: /* @__PURE__ */ unknown(),
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function extend2(schema3, shape) {
+  return extend(schema3, shape);
+}
+var ZodMiniUnion = /* @__PURE__ */ $constructor("ZodMiniUnion", (inst, def) => {
+  $ZodUnion.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function union(options, params) {
+  return new ZodMiniUnion({
+    type: "union",
+    options,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniRecord = /* @__PURE__ */ $constructor("ZodMiniRecord", (inst, def) => {
+  $ZodRecord.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function record(keyType, valueType, params) {
+  if (!valueType || !valueType._zod) {
+    return new ZodMiniRecord({
+      type: "record",
+      keyType: /* @__PURE__ */ string2(),
+      valueType: keyType,
+      ...normalizeParams(valueType)
+    });
+  }
+  return new ZodMiniRecord({
+    type: "record",
+    keyType,
+    valueType,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
+  $ZodEnum.init(inst, def);
+  ZodMiniType.init(inst, def);
+  inst.options = [...inst._zod.values];
+});
+// @__NO_SIDE_EFFECTS__
+function _enum(values, params) {
+  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  return new ZodMiniEnum({
+    type: "enum",
+    entries,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniLiteral = /* @__PURE__ */ $constructor("ZodMiniLiteral", (inst, def) => {
+  $ZodLiteral.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function literal(value, params) {
+  return new ZodMiniLiteral({
+    type: "literal",
+    values: Array.isArray(value) ? value : [value],
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniTransform = /* @__PURE__ */ $constructor("ZodMiniTransform", (inst, def) => {
+  $ZodTransform.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function transform(fn) {
+  return new ZodMiniTransform({
+    type: "transform",
+    transform: fn
+  });
+}
+var ZodMiniOptional = /* @__PURE__ */ $constructor("ZodMiniOptional", (inst, def) => {
+  $ZodOptional.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function optional(innerType) {
+  return new ZodMiniOptional({
+    type: "optional",
+    innerType
+  });
+}
+var ZodMiniNullable = /* @__PURE__ */ $constructor("ZodMiniNullable", (inst, def) => {
+  $ZodNullable.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function nullable(innerType) {
+  return new ZodMiniNullable({
+    type: "nullable",
+    innerType
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function nullish2(innerType) {
+  return /* @__PURE__ */ optional(/* @__PURE__ */ nullable(innerType));
+}
+var ZodMiniDefault = /* @__PURE__ */ $constructor("ZodMiniDefault", (inst, def) => {
+  $ZodDefault.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function _default(innerType, defaultValue) {
+  return new ZodMiniDefault({
+    type: "default",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue === "function" ? defaultValue() : shallowClone(defaultValue);
+    }
+  });
+}
+var ZodMiniPipe = /* @__PURE__ */ $constructor("ZodMiniPipe", (inst, def) => {
+  $ZodPipe.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function pipe(in_, out) {
+  return new ZodMiniPipe({
+    type: "pipe",
+    in: in_,
+    out
+  });
+}
+var ZodMiniLazy = /* @__PURE__ */ $constructor("ZodMiniLazy", (inst, def) => {
+  $ZodLazy.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function _lazy(getter) {
+  return new ZodMiniLazy({
+    type: "lazy",
+    getter
+  });
+}
+var ZodMiniCustom = /* @__PURE__ */ $constructor("ZodMiniCustom", (inst, def) => {
+  $ZodCustom.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function refine(fn, _params = {}) {
+  return _refine(ZodMiniCustom, fn, _params);
+}
+// @__NO_SIDE_EFFECTS__
+function superRefine(fn, params) {
+  return _superRefine(fn, params);
+}
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/coerce.js
+var coerce_exports = {};
+__export(coerce_exports, {
+  bigint: () => bigint2,
+  boolean: () => boolean3,
+  date: () => date2,
+  number: () => number3,
+  string: () => string3
+});
+// @__NO_SIDE_EFFECTS__
+function string3(params) {
+  return _coercedString(ZodMiniString, params);
+}
+// @__NO_SIDE_EFFECTS__
+function number3(params) {
+  return _coercedNumber(ZodMiniNumber, params);
+}
+// @__NO_SIDE_EFFECTS__
+function boolean3(params) {
+  return _coercedBoolean(ZodMiniBoolean, params);
+}
+// @__NO_SIDE_EFFECTS__
+function bigint2(params) {
+  return _coercedBigint(ZodMiniBigInt, params);
+}
+// @__NO_SIDE_EFFECTS__
+function date2(params) {
+  return _coercedDate(ZodMiniDate, params);
+}
+
+// ../../tooling/errors/src/contract.ts
+var REDACTED = "[REDACTED]";
+var FALLBACK_HINT = "see the message and cause";
+var ABORT_HINT = "the operation was cancelled";
+function errorBrand(owner) {
+  return Symbol.for(`@mesh/${owner}/error`);
+}
+function hasBrand(value, brand) {
+  return typeof value === "object" && value !== null && value[brand] === true;
+}
+var ContractError = class extends Error {
+  /** What to do next: one sentence, never empty, never a secret. */
+  hint;
+  /**
+   * @param brand the package's {@link errorBrand}
+   * @param fallbackHint the hint when `options.hint` is missing or blank
+   */
+  constructor(message, options, brand, fallbackHint = FALLBACK_HINT) {
+    super(redact(message), options.cause === void 0 ? void 0 : { cause: options.cause });
+    Object.defineProperty(this, brand, { value: true });
+    this.hint = redact(
+      options.hint !== void 0 && options.hint.trim() !== "" ? options.hint : fallbackHint
+    );
+  }
+};
+function isFallbackHint(hint) {
+  return typeof hint !== "string" || hint.trim() === "" || hint === FALLBACK_HINT;
+}
+var SECRETS = Symbol.for("@mesh/errors/secrets");
+function rememberedSecrets() {
+  const store = globalThis;
+  let secrets = store[SECRETS];
+  if (!secrets) {
+    secrets = /* @__PURE__ */ new Set();
+    store[SECRETS] = secrets;
+  }
+  return secrets;
+}
+function rememberSecret(secret2) {
+  if (secret2.length >= 8) rememberedSecrets().add(secret2);
+}
+var KEY = /\b(hskey|tskey)-(?=([A-Za-z0-9_-]+))\2(?!\[)/g;
+var KEY_TYPE = /^[a-z]+-/;
+var LABELLED = [
+  // `scheme://user:password@`
+  /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+(?=@)/gi,
+  // `?api_key=...`, `token=...`, `password=...`
+  /((?:api[-_]?key|token|password)=)[^&\s#]+/gi,
+  /(X-API-Key:\s*)\S+/gi,
+  /(Bearer\s+)\S+/gi,
+  // A `file:` reference names where the key is, not the key.
+  /(--auth-?key[= ])(?!file:)\S+/gi,
+  /\b(auth-?key[=: ]+)(?!file:)[A-Za-z0-9_-]{16,}/gi
+];
+var BARE = [
+  // Headscale pre-auth keys before 0.28.
+  /\b[0-9a-f]{48}\b/g,
+  // Headscale API keys before 0.28: `prefix.secret`.
+  /\b[A-Za-z0-9_-]{5,12}\.[A-Za-z0-9_-]{20,}\b/g
+];
+function redact(text2) {
+  let out = text2;
+  for (const secret2 of [...rememberedSecrets()].sort((a2, b) => b.length - a2.length)) {
+    out = out.split(secret2).join(REDACTED);
+  }
+  out = out.replace(
+    KEY,
+    (_match, kind, body) => `${kind}-${KEY_TYPE.exec(body)?.[0] ?? ""}${REDACTED}`
+  );
+  for (const re of LABELLED) out = out.replace(re, `$1${REDACTED}`);
+  for (const re of BARE) out = out.replace(re, REDACTED);
+  return out;
+}
+function englishError(failed) {
+  if (!config().localeError) config(en_default());
+  return failed.error;
+}
 
 // ../../packages/platform/src/binaries.ts
 import { accessSync, constants } from "fs";
@@ -19233,9 +21920,9 @@ function unquote(value) {
   }
   return v;
 }
-function parseOsRelease(text) {
+function parseOsRelease(text2) {
   const raw = {};
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of text2.split(/\r?\n/)) {
     const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
     if (m?.[1]) raw[m[1]] = unquote(m[2] ?? "");
   }
@@ -19266,13 +21953,11 @@ import { chown, copyFile, lstat, mkdir, open, readFile, rename, rm, stat } from 
 import path2 from "path";
 
 // ../../packages/platform/src/errors.ts
-var PlatformError = class extends Error {
+var BRAND = errorBrand("platform");
+var PlatformError = class extends ContractError {
   name = "PlatformError";
-  /** What the user can do about it, one sentence. */
-  hint;
   constructor(message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.hint = options.hint ?? "";
+    super(message, options, BRAND);
   }
 };
 var PlatformConfigError = class extends PlatformError {
@@ -19282,9 +21967,9 @@ var PlatformConfigError = class extends PlatformError {
   /** The `.env` line that is wrong, when the fault is in a file (line numbers from 1). */
   location;
   constructor(variable, message, options = {}) {
-    const { location, ...rest } = options;
+    const { location, ...rest2 } = options;
     super(`${location ? `${location.file}:${location.line}: ` : ""}${variable}: ${message}`, {
-      ...rest,
+      ...rest2,
       hint: options.hint ?? (location ? `fix line ${location.line} of ${location.file}; nothing was changed` : `fix ${variable} in the environment or in .env`)
     });
     this.variable = variable;
@@ -19294,9 +21979,9 @@ var PlatformConfigError = class extends PlatformError {
 var FileEditError = class extends PlatformError {
   name = "FileEditError";
   path;
-  constructor(path28, message, options = {}) {
-    super(`${path28}: ${message}`, options);
-    this.path = path28;
+  constructor(path32, message, options = {}) {
+    super(`${path32}: ${message}`, options);
+    this.path = path32;
   }
 };
 var CommandFailedError = class extends PlatformError {
@@ -19307,9 +21992,23 @@ var CommandFailedError = class extends PlatformError {
   constructor(command, exitCode, stderr, options = {}) {
     const detail = stderr.trim().split("\n").slice(-3).join(" | ");
     super(`${command} exited with ${exitCode}${detail ? `: ${detail}` : ""}`, options);
-    this.command = command;
+    this.command = redact(command);
     this.exitCode = exitCode;
-    this.stderr = stderr;
+    this.stderr = redact(stderr);
+  }
+};
+var PlatformTimeoutError = class extends CommandFailedError {
+  name = "PlatformTimeoutError";
+  timeoutMs;
+  constructor(command, exitCode, stderr, options = {}) {
+    super(command, exitCode, stderr, options);
+    this.timeoutMs = options.timeoutMs;
+  }
+};
+var PlatformAbortError = class extends PlatformError {
+  name = "PlatformAbortError";
+  constructor(message, options = {}) {
+    super(message, { ...options, hint: options.hint ?? ABORT_HINT });
   }
 };
 var UnsupportedPlatformError = class extends PlatformError {
@@ -19387,8 +22086,8 @@ function inRoot(root, machinePath) {
   if (root === void 0 || root === "/" || root === "") return machinePath;
   const drive = /^([A-Za-z]):[\\/]/.exec(machinePath);
   if (drive) {
-    const rest = machinePath.slice(3).split(/[\\/]+/);
-    return path3.join(root, (drive[1] ?? "").toUpperCase(), ...rest);
+    const rest2 = machinePath.slice(3).split(/[\\/]+/);
+    return path3.join(root, (drive[1] ?? "").toUpperCase(), ...rest2);
   }
   return path3.join(root, machinePath);
 }
@@ -19451,10 +22150,10 @@ async function exists(file) {
 }
 async function interopEnabled(root) {
   for (const name of ["WSLInterop", "WSLInterop-late"]) {
-    const text = await readIfExists(inRoot(root, `/proc/sys/fs/binfmt_misc/${name}`)).catch(
+    const text2 = await readIfExists(inRoot(root, `/proc/sys/fs/binfmt_misc/${name}`)).catch(
       () => void 0
     );
-    if (text !== void 0) return text.split("\n")[0]?.trim() === "enabled";
+    if (text2 !== void 0) return text2.split("\n")[0]?.trim() === "enabled";
   }
   return false;
 }
@@ -19498,8 +22197,8 @@ async function detectPlatform(options = {}) {
   if (family === "linux") {
     wsl = await detectWsl({ ...options, env });
     if (wsl) osType2 = "wsl2";
-    const text = await readIfExists(inRoot(options.root, "/etc/os-release")) ?? await readIfExists(inRoot(options.root, "/usr/lib/os-release"));
-    if (text !== void 0) distro = parseOsRelease(text);
+    const text2 = await readIfExists(inRoot(options.root, "/etc/os-release")) ?? await readIfExists(inRoot(options.root, "/usr/lib/os-release"));
+    if (text2 !== void 0) distro = parseOsRelease(text2);
     systemd = await isSystemdPid1(options);
   }
   const role = detectRole({
@@ -19537,8 +22236,8 @@ function alive(pid) {
     if (error2.code !== "EPERM") return false;
   }
   try {
-    const stat12 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat12.slice(stat12.lastIndexOf(")") + 2, stat12.lastIndexOf(")") + 3) !== "Z";
+    const stat13 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat13.slice(stat13.lastIndexOf(")") + 2, stat13.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return true;
   }
@@ -19587,7 +22286,7 @@ async function acquireLock(lockPath, o2 = {}) {
 import { access as access3 } from "fs/promises";
 
 // ../../node_modules/.pnpm/is-plain-obj@4.1.0/node_modules/is-plain-obj/index.js
-function isPlainObject(value) {
+function isPlainObject2(value) {
   if (typeof value !== "object" || value === null) {
     return false;
   }
@@ -19611,7 +22310,7 @@ var normalizeFileUrl = (file) => file instanceof URL ? fileURLToPath(file) : fil
 // ../../node_modules/.pnpm/execa@9.6.1/node_modules/execa/lib/methods/parameters.js
 var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
   const filePath = safeNormalizeFileUrl(rawFile, "First argument");
-  const [commandArguments, options] = isPlainObject(rawArguments) ? [[], rawArguments] : [rawArguments, rawOptions];
+  const [commandArguments, options] = isPlainObject2(rawArguments) ? [[], rawArguments] : [rawArguments, rawOptions];
   if (!Array.isArray(commandArguments)) {
     throw new TypeError(`Second argument must be either an array of arguments or an options object: ${commandArguments}`);
   }
@@ -19623,7 +22322,7 @@ var normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
   if (nullByteArgument !== void 0) {
     throw new TypeError(`Arguments cannot contain null bytes ("\\0"): ${nullByteArgument}`);
   }
-  if (!isPlainObject(options)) {
+  if (!isPlainObject2(options)) {
     throw new TypeError(`Last argument must be an options object: ${options}`);
   }
   return [filePath, normalizedArguments, options];
@@ -19643,17 +22342,17 @@ var stringToUint8Array = (string4) => textEncoder.encode(string4);
 var textDecoder = new TextDecoder();
 var uint8ArrayToString = (uint8Array) => textDecoder.decode(uint8Array);
 var joinToString = (uint8ArraysOrStrings, encoding) => {
-  const strings4 = uint8ArraysToStrings(uint8ArraysOrStrings, encoding);
-  return strings4.join("");
+  const strings3 = uint8ArraysToStrings(uint8ArraysOrStrings, encoding);
+  return strings3.join("");
 };
 var uint8ArraysToStrings = (uint8ArraysOrStrings, encoding) => {
   if (encoding === "utf8" && uint8ArraysOrStrings.every((uint8ArrayOrString) => typeof uint8ArrayOrString === "string")) {
     return uint8ArraysOrStrings;
   }
   const decoder = new StringDecoder(encoding);
-  const strings4 = uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString).map((uint8Array) => decoder.write(uint8Array));
+  const strings3 = uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString).map((uint8Array) => decoder.write(uint8Array));
   const finalString = decoder.end();
-  return finalString === "" ? strings4 : [...strings4, finalString];
+  return finalString === "" ? strings3 : [...strings3, finalString];
 };
 var joinToUint8Array = (uint8ArraysOrStrings) => {
   if (uint8ArraysOrStrings.length === 1 && isUint8Array(uint8ArraysOrStrings[0])) {
@@ -19758,7 +22457,7 @@ var parseExpression = (expression) => {
   if (typeOfExpression === "number") {
     return String(expression);
   }
-  if (isPlainObject(expression) && ("stdout" in expression || "isMaxBuffer" in expression)) {
+  if (isPlainObject2(expression) && ("stdout" in expression || "isMaxBuffer" in expression)) {
     return getSubprocessResult(expression);
   }
   if (expression instanceof ChildProcess || Object.prototype.toString.call(expression) === "[object Promise]") {
@@ -19806,7 +22505,7 @@ var normalizeFdSpecificOption = (options, optionName) => {
   return addDefaultValue(optionArray, optionName);
 };
 var getStdioLength = ({ stdio }) => Array.isArray(stdio) ? Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length) : STANDARD_STREAMS_ALIASES.length;
-var normalizeFdSpecificValue = (optionValue, optionArray, optionName) => isPlainObject(optionValue) ? normalizeOptionObject(optionValue, optionArray, optionName) : optionArray.fill(optionValue);
+var normalizeFdSpecificValue = (optionValue, optionArray, optionName) => isPlainObject2(optionValue) ? normalizeOptionObject(optionValue, optionArray, optionName) : optionArray.fill(optionValue);
 var normalizeOptionObject = (optionValue, optionArray, optionName) => {
   for (const fdName of Object.keys(optionValue).sort(compareFdName)) {
     for (const fdNumber of parseFdName(fdName, optionName, optionArray)) {
@@ -21392,9 +24091,9 @@ var validateStrictDeadlock = (outgoingMessages, wrappedMessage) => {
   if (wrappedMessage?.type !== REQUEST_TYPE || wrappedMessage.hasListeners) {
     return;
   }
-  for (const { id: id3 } of outgoingMessages) {
-    if (id3 !== void 0) {
-      STRICT_RESPONSES[id3].resolve({ isDeadlock: true, hasListeners: false });
+  for (const { id: id2 } of outgoingMessages) {
+    if (id2 !== void 0) {
+      STRICT_RESPONSES[id2].resolve({ isDeadlock: true, hasListeners: false });
     }
   }
 };
@@ -21402,8 +24101,8 @@ var handleStrictRequest = async ({ wrappedMessage, anyProcess, channel, isSubpro
   if (wrappedMessage?.type !== REQUEST_TYPE || !anyProcess.connected) {
     return wrappedMessage;
   }
-  const { id: id3, message } = wrappedMessage;
-  const response = { id: id3, type: RESPONSE_TYPE, message: hasMessageListeners(anyProcess, ipcEmitter) };
+  const { id: id2, message } = wrappedMessage;
+  const response = { id: id2, type: RESPONSE_TYPE, message: hasMessageListeners(anyProcess, ipcEmitter) };
   try {
     await sendMessage({
       anyProcess,
@@ -21420,8 +24119,8 @@ var handleStrictResponse = (wrappedMessage) => {
   if (wrappedMessage?.type !== RESPONSE_TYPE) {
     return false;
   }
-  const { id: id3, message: hasListeners } = wrappedMessage;
-  STRICT_RESPONSES[id3]?.resolve({ isDeadlock: false, hasListeners });
+  const { id: id2, message: hasListeners } = wrappedMessage;
+  STRICT_RESPONSES[id2]?.resolve({ isDeadlock: false, hasListeners });
   return true;
 };
 var waitForStrictResponse = async (wrappedMessage, anyProcess, isSubprocess) => {
@@ -21463,8 +24162,8 @@ var startSendMessage = (anyProcess, wrappedMessage, strict) => {
   }
   const outgoingMessages = OUTGOING_MESSAGES.get(anyProcess);
   const onMessageSent = createDeferred();
-  const id3 = strict ? wrappedMessage.id : void 0;
-  const outgoingMessage = { onMessageSent, id: id3 };
+  const id2 = strict ? wrappedMessage.id : void 0;
+  const outgoingMessage = { onMessageSent, id: id2 };
   outgoingMessages.add(outgoingMessage);
   return { outgoingMessages, outgoingMessage };
 };
@@ -22914,10 +25613,10 @@ var checkBooleanOption = (value, optionName) => {
 var isGenerator = (value) => isAsyncGenerator(value) || isSyncGenerator(value);
 var isAsyncGenerator = (value) => Object.prototype.toString.call(value) === "[object AsyncGeneratorFunction]";
 var isSyncGenerator = (value) => Object.prototype.toString.call(value) === "[object GeneratorFunction]";
-var isTransformOptions = (value) => isPlainObject(value) && (value.transform !== void 0 || value.final !== void 0);
+var isTransformOptions = (value) => isPlainObject2(value) && (value.transform !== void 0 || value.final !== void 0);
 var isUrl = (value) => Object.prototype.toString.call(value) === "[object URL]";
 var isRegularUrl = (value) => isUrl(value) && value.protocol !== "file:";
-var isFilePathObject = (value) => isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((key) => FILE_PATH_KEYS.has(key)) && isFilePathString(value.file);
+var isFilePathObject = (value) => isPlainObject2(value) && Object.keys(value).length > 0 && Object.keys(value).every((key) => FILE_PATH_KEYS.has(key)) && isFilePathString(value.file);
 var FILE_PATH_KEYS = /* @__PURE__ */ new Set(["file", "append"]);
 var isFilePathString = (file) => typeof file === "string";
 var isUnknownStdioString = (type, value) => type === "native" && typeof value === "string" && !KNOWN_STDIO_STRINGS.has(value);
@@ -22926,9 +25625,9 @@ var isReadableStream2 = (value) => Object.prototype.toString.call(value) === "[o
 var isWritableStream2 = (value) => Object.prototype.toString.call(value) === "[object WritableStream]";
 var isWebStream = (value) => isReadableStream2(value) || isWritableStream2(value);
 var isTransformStream = (value) => isReadableStream2(value?.readable) && isWritableStream2(value?.writable);
-var isAsyncIterableObject = (value) => isObject(value) && typeof value[Symbol.asyncIterator] === "function";
-var isIterableObject = (value) => isObject(value) && typeof value[Symbol.iterator] === "function";
-var isObject = (value) => typeof value === "object" && value !== null;
+var isAsyncIterableObject = (value) => isObject2(value) && typeof value[Symbol.asyncIterator] === "function";
+var isIterableObject = (value) => isObject2(value) && typeof value[Symbol.iterator] === "function";
+var isObject2 = (value) => typeof value === "object" && value !== null;
 var TRANSFORM_TYPES = /* @__PURE__ */ new Set(["generator", "asyncGenerator", "duplex", "webTransform"]);
 var FILE_TYPES = /* @__PURE__ */ new Set(["fileUrl", "filePath", "fileNumber"]);
 var SPECIAL_DUPLICATE_TYPES_SYNC = /* @__PURE__ */ new Set(["fileUrl", "filePath"]);
@@ -23034,7 +25733,7 @@ var normalizeDuplex = ({
   };
 };
 var normalizeTransformStream = ({ stdioItem, stdioItem: { value }, index, newTransforms, direction }) => {
-  const { transform: transform2, objectMode } = isPlainObject(value) ? value : { transform: value };
+  const { transform: transform2, objectMode } = isPlainObject2(value) ? value : { transform: value };
   const { writableObjectMode, readableObjectMode } = getTransformObjectModes(objectMode, index, newTransforms, direction);
   return {
     ...stdioItem,
@@ -23048,7 +25747,7 @@ var normalizeGenerator = ({ stdioItem, stdioItem: { value }, index, newTransform
     binary: binaryOption = false,
     preserveNewlines = false,
     objectMode
-  } = isPlainObject(value) ? value : { transform: value };
+  } = isPlainObject2(value) ? value : { transform: value };
   const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
   const { writableObjectMode, readableObjectMode } = getTransformObjectModes(objectMode, index, newTransforms, direction);
   return {
@@ -23566,16 +26265,16 @@ var splitGenerator = function* (state, preserveNewlines, chunk) {
   }
   let { previousChunks } = state;
   let start = -1;
-  for (let end = 0; end < chunk.length; end += 1) {
-    if (chunk[end] === "\n") {
-      const newlineLength = getNewlineLength(chunk, end, preserveNewlines, state);
-      let line = chunk.slice(start + 1, end + 1 - newlineLength);
+  for (let end2 = 0; end2 < chunk.length; end2 += 1) {
+    if (chunk[end2] === "\n") {
+      const newlineLength = getNewlineLength(chunk, end2, preserveNewlines, state);
+      let line = chunk.slice(start + 1, end2 + 1 - newlineLength);
       if (previousChunks.length > 0) {
         line = concatString(previousChunks, line);
         previousChunks = "";
       }
       yield line;
-      start = end;
+      start = end2;
     }
   }
   if (start !== chunk.length - 1) {
@@ -23583,11 +26282,11 @@ var splitGenerator = function* (state, preserveNewlines, chunk) {
   }
   state.previousChunks = previousChunks;
 };
-var getNewlineLength = (chunk, end, preserveNewlines, state) => {
+var getNewlineLength = (chunk, end2, preserveNewlines, state) => {
   if (preserveNewlines) {
     return 0;
   }
-  state.isWindowsNewline = end !== 0 && chunk[end - 1] === "\r";
+  state.isWindowsNewline = end2 !== 0 && chunk[end2 - 1] === "\r";
   return state.isWindowsNewline ? 2 : 1;
 };
 var linesFinal = function* ({ previousChunks }) {
@@ -23988,13 +26687,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path28, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path28 === "string" ? path28 : path28.toString();
+  for (const { path: path32, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path32 === "string" ? path32 : path32.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path28, serializedResult);
+      appendFileSync(path32, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path28, serializedResult);
+      writeFileSync(path32, serializedResult);
     }
   }
 };
@@ -25233,10 +27932,10 @@ var SOURCE_LISTENERS_PER_PIPE = 2;
 var DESTINATION_LISTENERS_PER_PIPE = 1;
 
 // ../../node_modules/.pnpm/execa@9.6.1/node_modules/execa/lib/pipe/abort.js
-import { aborted } from "util";
+import { aborted as aborted2 } from "util";
 var unpipeOnAbort = (unpipeSignal, unpipeContext) => unpipeSignal === void 0 ? [] : [unpipeOnSignalAbort(unpipeSignal, unpipeContext)];
 var unpipeOnSignalAbort = async (unpipeSignal, { sourceStream, mergedStream, fileDescriptors, sourceOptions, startTime }) => {
-  await aborted(unpipeSignal, sourceStream);
+  await aborted2(unpipeSignal, sourceStream);
   await mergedStream.remove(sourceStream);
   const error2 = new Error("Pipe canceled by `unpipeSignal` option.");
   throw createNonCommandError({
@@ -25249,7 +27948,7 @@ var unpipeOnSignalAbort = async (unpipeSignal, { sourceStream, mergedStream, fil
 
 // ../../node_modules/.pnpm/execa@9.6.1/node_modules/execa/lib/pipe/setup.js
 var pipeToSubprocess = (sourceInfo, ...pipeArguments) => {
-  if (isPlainObject(pipeArguments[0])) {
+  if (isPlainObject2(pipeArguments[0])) {
     return pipeToSubprocess.bind(void 0, {
       ...sourceInfo,
       boundOptions: { ...sourceInfo.boundOptions, ...pipeArguments[0] }
@@ -26278,7 +28977,7 @@ var mergeOptions = (boundOptions, options) => {
   return { ...boundOptions, ...newOptions };
 };
 var mergeOption = (optionName, boundOptionValue, optionValue) => {
-  if (DEEP_OPTIONS.has(optionName) && isPlainObject(boundOptionValue) && isPlainObject(optionValue)) {
+  if (DEEP_OPTIONS.has(optionName) && isPlainObject2(boundOptionValue) && isPlainObject2(optionValue)) {
     return { ...boundOptionValue, ...optionValue };
   }
   return optionValue;
@@ -26301,7 +29000,7 @@ var createExeca = (mapArguments, boundOptions, deepOptions, setBoundExeca) => {
   return boundExeca;
 };
 var callBoundExeca = ({ mapArguments, deepOptions = {}, boundOptions = {}, setBoundExeca, createNested }, firstArgument, ...nextArguments) => {
-  if (isPlainObject(firstArgument)) {
+  if (isPlainObject2(firstArgument)) {
     return createNested(mapArguments, mergeOptions(boundOptions, firstArgument), setBoundExeca);
   }
   const { file, commandArguments, options, isSync } = parseArguments({
@@ -26399,17 +29098,22 @@ function createRunner(prefix = []) {
   return {
     prefix,
     async run(file, args, options = {}) {
-      const [bin, ...rest] = [...prefix, file, ...args];
+      const [bin, ...rest2] = [...prefix, file, ...args];
       const command = [file, ...args].join(" ");
-      const result2 = await execa(bin, rest, {
+      const result2 = await execa(bin, rest2, {
         reject: false,
         timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
-        ...options.input === void 0 ? { stdin: "ignore" } : { input: options.input },
+        ...options.input !== void 0 ? { input: options.input } : options.inputFile !== void 0 ? { inputFile: options.inputFile } : { stdin: "ignore" },
         ...options.env ? { env: options.env } : {},
         ...options.cwd ? { cwd: options.cwd } : {},
         ...options.signal ? { cancelSignal: options.signal } : {},
         stripFinalNewline: true
       });
+      if (result2.isCanceled) {
+        throw new PlatformAbortError(`${file} aborted by the caller`, {
+          cause: options.signal?.reason ?? result2
+        });
+      }
       if (result2.failed && result2.exitCode === void 0 && !result2.timedOut) {
         throw new RunError(`could not run ${file}: ${result2.shortMessage}`, {
           cause: result2,
@@ -26429,10 +29133,17 @@ function createRunner(prefix = []) {
 async function runChecked(runner, file, args, options = {}) {
   const { okCodes = [0], hint, ...runOptions } = options;
   const result2 = await runner.run(file, args, runOptions);
+  if (result2.timedOut) {
+    throw new PlatformTimeoutError(
+      result2.command,
+      result2.exitCode,
+      result2.stderr || result2.stdout,
+      { hint: `${file} timed out`, timeoutMs: runOptions.timeout ?? DEFAULT_TIMEOUT_MS }
+    );
+  }
   if (!okCodes.includes(result2.exitCode)) {
     throw new CommandFailedError(result2.command, result2.exitCode, result2.stderr || result2.stdout, {
-      ...hint === void 0 ? {} : { hint },
-      ...result2.timedOut ? { hint: `${file} timed out` } : {}
+      ...hint === void 0 ? {} : { hint }
     });
   }
   return result2;
@@ -26476,7 +29187,7 @@ var SAVE_CONFIG = "Copy-Item -LiteralPath $c -Destination ($c + '.mesh-bak') -Fo
 function table(entries) {
   return `[ordered]@{ ${[...entries].map(([k, v]) => `${psQuote(k)} = ${psQuote(v)}`).join("; ")} }`;
 }
-function validate(intent) {
+function validate2(intent) {
   const folder = { ...intent.folder, path: intent.folder.path.replace(/\//g, "\\") };
   if (!/^[A-Za-z]:\\/.test(folder.path) || /["<>|?*\p{Cc}]/u.test(folder.path.slice(2))) {
     throw new PlatformConfigError(
@@ -26496,9 +29207,9 @@ function validate(intent) {
   }
   return folder;
 }
-function action(id3, description, test, apply) {
+function action(id2, description, test, apply) {
   return {
-    id: id3,
+    id: id2,
     description,
     check: powershellCommand(`if (${test}) { exit 0 } else { exit 1 }`),
     apply: [powershellCommand(apply)],
@@ -26522,9 +29233,9 @@ function configAction(intent, gui, listen3) {
     apply
   );
 }
-function stignoreAction(folder, text) {
+function stignoreAction(folder, text2) {
   const file = `${folder.path.replace(/\\+$/, "")}\\.stignore`;
-  const lines = `@(${text.replace(/\n$/, "").split("\n").map(psQuote).join(", ")})`;
+  const lines = `@(${text2.replace(/\n$/, "").split("\n").map(psQuote).join(", ")})`;
   const test = `(Test-Path -LiteralPath ${psQuote(file)})`;
   const apply = `[void][IO.Directory]::CreateDirectory(${psQuote(folder.path)}); [IO.File]::WriteAllText(${psQuote(file)}, ((${lines} -join [char]10) + [char]10), (New-Object System.Text.UTF8Encoding $false))`;
   return action(`file:${file}`, `${file} (only when missing)`, test, apply);
@@ -26532,14 +29243,14 @@ function stignoreAction(folder, text) {
 function folderAction(folder) {
   const xpath = psQuote(`/configuration/folder[@id='${folder.id}']`);
   const attributes = table(Object.entries({ label: folder.label, ...folder.attributes }));
-  const path28 = psQuote(folder.path);
+  const path32 = psQuote(folder.path);
   const type = psQuote(folder.versioning.type);
-  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path28}.TrimEnd('\\')`;
+  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path32}.TrimEnd('\\')`;
   const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if (-not $f -or -not (${samePath2})) { return $false }; $w = ${attributes}; foreach ($k in $w.Keys) { if ($f.GetAttribute($k) -cne $w[$k]) { return $false } }; $v = $f.SelectSingleNode('versioning'); [bool]$v -and $v.GetAttribute('type') -ceq ${type} })`;
   const params = Object.entries(folder.versioning.params).map(
     ([k, v]) => `$p = $x.CreateElement('param'); $p.SetAttribute('key', ${psQuote(k)}); $p.SetAttribute('val', ${psQuote(v)}); [void]$v.AppendChild($p)`
   ).join("; ");
-  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path28} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path28}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path28}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
+  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path32} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path32}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path32}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
   const settings = Object.entries(folder.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
   return action(
     `syncthing:folder:${folder.id}`,
@@ -26567,7 +29278,7 @@ function runningAction(guiPort) {
   return action("syncthing:running", `Syncthing answering on 127.0.0.1:${guiPort}`, answers, apply);
 }
 function syncthingWindowsActions(intent) {
-  const folder = validate(intent);
+  const folder = validate2(intent);
   const plan = portPlan("windows");
   const guiPort = intent.guiPort ?? plan.syncthingGui;
   const gui = `127.0.0.1:${guiPort}`;
@@ -26686,21 +29397,21 @@ function meshAgentTaskAction(intent) {
   };
 }
 function parseWslList(output) {
-  const text = typeof output === "string" ? output : Buffer.from(output).toString("utf16le");
-  return text.replace(/\0/g, "").replace(/^\uFEFF/, "").split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const text2 = typeof output === "string" ? output : Buffer.from(output).toString("utf16le");
+  return text2.replace(/\0/g, "").replace(/^\uFEFF/, "").split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
 }
 var WINGET_IDS = {
   tailscale: "Tailscale.Tailscale",
   syncthing: "Syncthing.Syncthing"
 };
-function wingetInstallCommand(id3) {
+function wingetInstallCommand(id2) {
   return {
     file: "winget.exe",
     args: [
       "install",
       "-e",
       "--id",
-      id3,
+      id2,
       "--accept-package-agreements",
       "--accept-source-agreements",
       "--silent",
@@ -26709,20 +29420,20 @@ function wingetInstallCommand(id3) {
     ]
   };
 }
-function wingetListCommand(id3) {
+function wingetListCommand(id2) {
   return {
     file: "winget.exe",
-    args: ["list", "-e", "--id", id3, "--source", "winget", "--accept-source-agreements"]
+    args: ["list", "-e", "--id", id2, "--source", "winget", "--accept-source-agreements"]
   };
 }
-function wingetPackageAction(id3) {
-  const list3 = wingetListCommand(id3).args.map((a2) => a2 === id3 ? psQuote(id3) : a2).join(" ");
-  const install = wingetInstallCommand(id3).args.map((a2) => a2 === id3 ? psQuote(id3) : a2).join(" ");
+function wingetPackageAction(id2) {
+  const list3 = wingetListCommand(id2).args.map((a2) => a2 === id2 ? psQuote(id2) : a2).join(" ");
+  const install = wingetInstallCommand(id2).args.map((a2) => a2 === id2 ? psQuote(id2) : a2).join(" ");
   return {
-    id: `winget:${id3}`,
-    description: `package ${id3} (winget)`,
-    check: wingetListCommand(id3),
-    apply: [wingetInstallCommand(id3)],
+    id: `winget:${id2}`,
+    description: `package ${id2} (winget)`,
+    check: wingetListCommand(id2),
+    apply: [wingetInstallCommand(id2)],
     script: {
       test: `(& { winget ${list3} *> $null; $LASTEXITCODE -eq 0 })`,
       apply: `winget ${install}; if ($LASTEXITCODE -ne 0) { throw ('winget install failed: ' + $LASTEXITCODE) }`
@@ -26902,2540 +29613,6 @@ async function sudoWorks(runner = createRunner()) {
 import { readFile as readFile4, rm as rm3 } from "fs/promises";
 import path9 from "path";
 
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/util.js
-function getEnumValues(entries) {
-  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
-  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
-  return values;
-}
-function joinValues(array2, separator = "|") {
-  return array2.map((val) => stringifyPrimitive(val)).join(separator);
-}
-function jsonStringifyReplacer(_, value) {
-  if (typeof value === "bigint")
-    return value.toString();
-  return value;
-}
-var Cached = class {
-  constructor(getter) {
-    this._getter = getter;
-    this._value = void 0;
-  }
-  get value() {
-    const getter = this._getter;
-    if (getter !== void 0) {
-      this._value = getter();
-      this._getter = void 0;
-    }
-    return this._value;
-  }
-};
-function cached(getter) {
-  return new Cached(getter);
-}
-function nullish(input) {
-  return input === null || input === void 0;
-}
-function cleanRegex(source) {
-  const start = source.startsWith("^") ? 1 : 0;
-  const end = source.endsWith("$") ? source.length - 1 : source.length;
-  return source.slice(start, end);
-}
-var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
-function defineLazy(object2, key, getter) {
-  let value = void 0;
-  Object.defineProperty(object2, key, {
-    get() {
-      if (value === EVALUATING) {
-        return void 0;
-      }
-      if (value === void 0) {
-        value = EVALUATING;
-        value = getter();
-      }
-      return value;
-    },
-    set(v) {
-      Object.defineProperty(object2, key, {
-        value: v
-        // configurable: true,
-      });
-    },
-    configurable: true
-  });
-}
-function assignProp(target, prop, value) {
-  Object.defineProperty(target, prop, {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true
-  });
-}
-function rawShape(def) {
-  const desc = Object.getOwnPropertyDescriptor(def, "shape");
-  return desc?.get ? desc.get.raw : desc?.value;
-}
-function sourceShape(schema3) {
-  return rawShape(schema3._zod.def) ?? schema3._zod.def.shape;
-}
-function deferProp(target, key, getter) {
-  Object.defineProperty(target, key, {
-    get() {
-      const value = getter();
-      assignProp(this, key, value);
-      return value;
-    },
-    enumerable: true,
-    configurable: true
-  });
-}
-function putProp(target, key, value) {
-  if (key in target)
-    assignProp(target, key, value);
-  else
-    target[key] = value;
-}
-function mirrorShape(target, source, keys, wrap) {
-  const raw = sourceShape(source);
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(raw, key);
-    if (!desc.enumerable)
-      continue;
-    if (desc.get) {
-      deferProp(target, key, () => {
-        const value = source._zod.def.shape[key];
-        return wrap ? wrap(value, key) : value;
-      });
-    } else
-      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
-  }
-}
-function mirrorProps(target, source) {
-  for (const key of Reflect.ownKeys(source)) {
-    const desc = Object.getOwnPropertyDescriptor(source, key);
-    if (!desc.enumerable)
-      continue;
-    if (desc.get)
-      deferProp(target, key, () => source[key]);
-    else
-      putProp(target, key, desc.value);
-  }
-}
-function mergeDefs(...defs) {
-  const mergedDescriptors = {};
-  for (const def of defs) {
-    const descriptors2 = Object.getOwnPropertyDescriptors(def);
-    Object.assign(mergedDescriptors, descriptors2);
-  }
-  return Object.defineProperties({}, mergedDescriptors);
-}
-var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
-};
-function isObject2(data) {
-  return typeof data === "object" && data !== null && !Array.isArray(data);
-}
-function isPlainObject2(o2) {
-  if (isObject2(o2) === false)
-    return false;
-  const ctor = o2.constructor;
-  if (ctor === void 0)
-    return true;
-  if (typeof ctor !== "function")
-    return true;
-  const prot = ctor.prototype;
-  if (isObject2(prot) === false)
-    return false;
-  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
-    return false;
-  }
-  return true;
-}
-function shallowClone(o2) {
-  if (isPlainObject2(o2))
-    return { ...o2 };
-  if (Array.isArray(o2))
-    return [...o2];
-  if (o2 instanceof Map)
-    return new Map(o2);
-  if (o2 instanceof Set)
-    return new Set(o2);
-  return o2;
-}
-var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
-function escapeRegex(str) {
-  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-function clone(inst, def, params) {
-  const cl = new inst._zod.constr(def ?? inst._zod.def);
-  if (!def || params?.parent)
-    cl._zod.parent = inst;
-  return cl;
-}
-function normalizeParams(_params) {
-  const params = _params;
-  if (!params)
-    return {};
-  if (typeof params === "string")
-    return { error: () => params };
-  if (params?.message !== void 0) {
-    if (params?.error !== void 0)
-      throw new Error("Cannot specify both `message` and `error` params");
-    params.error = params.message;
-  }
-  delete params.message;
-  if (typeof params.error === "string")
-    return { ...params, error: () => params.error };
-  return params;
-}
-function stringifyPrimitive(value) {
-  if (typeof value === "bigint")
-    return value.toString() + "n";
-  if (typeof value === "string")
-    return `"${value}"`;
-  return `${value}`;
-}
-function optionalKeys(shape) {
-  return Object.keys(shape).filter((k) => {
-    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
-  });
-}
-var NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
-  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  int32: [-2147483648, 2147483647],
-  uint32: [0, 4294967295],
-  float32: [-34028234663852886e22, 34028234663852886e22],
-  float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
-}))();
-function extend(schema3, shape) {
-  if (!isPlainObject2(shape)) {
-    throw new Error("Invalid input to extend: expected a plain object");
-  }
-  const checks = schema3._zod.def.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    const existingShape = sourceShape(schema3);
-    for (const key of Reflect.ownKeys(shape)) {
-      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
-        throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
-      }
-    }
-  }
-  return clone(schema3, mergeDefs(schema3._zod.def, { shape: extended(schema3, shape) }));
-}
-function extended(schema3, shape) {
-  const newShape = {};
-  mirrorShape(newShape, schema3, Reflect.ownKeys(sourceShape(schema3)));
-  mirrorProps(newShape, shape);
-  return newShape;
-}
-function aborted2(x, startIndex = 0) {
-  if (x.aborted === true)
-    return true;
-  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
-    if (x.issues[i2]?.continue !== true) {
-      return true;
-    }
-  }
-  return false;
-}
-function explicitlyAborted(x, startIndex = 0) {
-  if (x.aborted === true)
-    return true;
-  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
-    if (x.issues[i2]?.continue === false) {
-      return true;
-    }
-  }
-  return false;
-}
-function prefixIssues(path28, issues) {
-  return issues.map((iss) => {
-    var _a2;
-    (_a2 = iss).path ?? (_a2.path = []);
-    iss.path.unshift(path28);
-    return iss;
-  });
-}
-function unwrapMessage(message) {
-  return typeof message === "string" ? message : message?.message;
-}
-function sizeCaps(defChecks) {
-  const caps = [];
-  for (const ch of defChecks ?? []) {
-    const d = ch._zod.def;
-    if (!/_(length|size)$|_equals$/.test(d.check))
-      break;
-    const max = d.maximum ?? d.length ?? d.size;
-    if (max >= 0)
-      caps.push([max, ch]);
-  }
-  return caps;
-}
-function attachSchema(issues, start, inst) {
-  var _a2;
-  for (let i2 = start; i2 < issues.length; i2++) {
-    (_a2 = issues[i2]).schema ?? (_a2.schema = inst);
-  }
-}
-function finalizeIssue(iss, ctx, config2) {
-  var _a2;
-  const traits = iss.inst?._zod?.traits;
-  if (traits?.has("$ZodType")) {
-    if (traits.has("$ZodCheck"))
-      (_a2 = iss).schema ?? (_a2.schema = iss.inst);
-    else
-      iss.schema = iss.inst;
-  }
-  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
-  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
-  const full = {};
-  for (const k of Object.keys(iss)) {
-    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
-      continue;
-    full[k] = iss[k];
-  }
-  full.path ?? (full.path = []);
-  full.message = message;
-  if (ctx?.reportInput) {
-    full.input = iss.input;
-  }
-  return full;
-}
-var highSurrogate = /[\uD800-\uDBFF]/;
-function codePointLength(str) {
-  const units = str.length;
-  if (!highSurrogate.test(str))
-    return units;
-  let count2 = units;
-  for (let i2 = 0; i2 < units - 1; i2++) {
-    if ((str.charCodeAt(i2) & 64512) === 55296 && (str.charCodeAt(i2 + 1) & 64512) === 56320) {
-      count2--;
-      i2++;
-    }
-  }
-  return count2;
-}
-function getLengthableOrigin(input) {
-  if (Array.isArray(input))
-    return "array";
-  if (typeof input === "string")
-    return "string";
-  return "unknown";
-}
-function parsedType(data) {
-  const t = typeof data;
-  switch (t) {
-    case "number": {
-      return Number.isNaN(data) ? "nan" : "number";
-    }
-    case "object": {
-      if (data === null) {
-        return "null";
-      }
-      if (Array.isArray(data)) {
-        return "array";
-      }
-      const obj = data;
-      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
-        return obj.constructor.name;
-      }
-    }
-  }
-  return t;
-}
-function issue(...args) {
-  const [iss, input, inst] = args;
-  if (typeof iss === "string") {
-    return {
-      message: iss,
-      code: "custom",
-      input,
-      inst
-    };
-  }
-  return { ...iss };
-}
-function members(proto2, table2) {
-  for (const key in table2) {
-    const desc = Object.getOwnPropertyDescriptor(table2, key);
-    if (desc.get)
-      Object.defineProperty(proto2, key, { ...desc, enumerable: false });
-    else
-      defineBound(proto2, key, desc.value);
-  }
-}
-function own(inst, key, value, enumerable = true) {
-  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
-  return value;
-}
-function hide(inst, key, value) {
-  return own(inst, key, value, false);
-}
-function defineBound(proto2, key, fn) {
-  Object.defineProperty(proto2, key, {
-    configurable: true,
-    get() {
-      return this == null ? fn : own(this, key, fn.bind(this));
-    },
-    set(value) {
-      own(this, key, value);
-    }
-  });
-}
-function claim(inst, sentinel) {
-  const proto2 = Object.getPrototypeOf(inst);
-  return sentinel in proto2 ? void 0 : proto2;
-}
-var installing;
-var broke = false;
-var breaker = {
-  configurable: true,
-  get() {
-    broke = true;
-    return void 0;
-  }
-};
-function defineLazyInternal(inst, key, compute) {
-  const proto2 = Object.getPrototypeOf(inst._zod);
-  if (key in proto2 && installing !== inst._zod) {
-    installing = void 0;
-    return;
-  }
-  installing = inst._zod;
-  Object.defineProperty(proto2, key, {
-    configurable: true,
-    get() {
-      Object.defineProperty(this, key, breaker);
-      const outer = broke;
-      broke = false;
-      try {
-        const value = compute(this);
-        if (broke)
-          delete this[key];
-        else
-          Object.defineProperty(this, key, { configurable: true, writable: true, value });
-        broke = broke || outer;
-        return value;
-      } catch (err) {
-        delete this[key];
-        broke = broke || outer;
-        throw err;
-      }
-    },
-    set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, value });
-    }
-  });
-}
-function installLazyProp(inst, key, make, enumerable) {
-  const proto2 = claim(inst, key);
-  if (!proto2)
-    return;
-  Object.defineProperty(proto2, key, {
-    configurable: true,
-    get() {
-      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
-      Object.defineProperty(this, key, desc);
-      desc.value = make(this);
-      Object.defineProperty(this, key, desc);
-      return desc.value;
-    },
-    set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
-    }
-  });
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/core.js
-var _a;
-var NEVER = /* @__PURE__ */ Object.freeze({
-  status: "aborted"
-});
-var _zodDesc = { value: void 0, enumerable: false };
-var _E = "captureStackTrace" in Error ? Error : null;
-function newError(Definition) {
-  const E = _E;
-  if (E) {
-    const saved = E.stackTraceLimit;
-    if (typeof saved === "number") {
-      try {
-        E.stackTraceLimit = 0;
-      } catch {
-        _E = null;
-        return new Definition();
-      }
-      try {
-        return new Definition();
-      } finally {
-        E.stackTraceLimit = saved;
-      }
-    }
-  }
-  return new Definition();
-}
-// @__NO_SIDE_EFFECTS__
-function $constructor(name, initializer2, proto2, params) {
-  const zodProto = {};
-  function Internals(def) {
-    this.def = def;
-    this.constr = _;
-    this.traits = /* @__PURE__ */ new Set();
-  }
-  Internals.prototype = zodProto;
-  const protoMembers = proto2;
-  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
-  function init(inst, def) {
-    if (!inst._zod) {
-      _zodDesc.value = new Internals(def);
-      try {
-        Object.defineProperty(inst, "_zod", _zodDesc);
-      } finally {
-        _zodDesc.value = void 0;
-      }
-    } else if (inst._zod.traits.has(name)) {
-      return;
-    }
-    inst._zod.traits.add(name);
-    initializer2(inst, def);
-    if (initialized) {
-      const own2 = Object.getPrototypeOf(inst);
-      const ctorProto = inst._zod.constr.prototype;
-      let up = own2;
-      while (up && up !== ctorProto)
-        up = Object.getPrototypeOf(up);
-      const target = up ?? own2;
-      if (!initialized.has(target)) {
-        initialized.add(target);
-        members(target, protoMembers);
-      }
-    }
-    const proto3 = _.prototype;
-    for (const k in proto3) {
-      if (!Object.prototype.hasOwnProperty.call(proto3, k))
-        continue;
-      if (!(k in inst)) {
-        inst[k] = proto3[k].bind(inst);
-      }
-    }
-  }
-  const Parent = params?.Parent ?? Object;
-  class Definition extends Parent {
-  }
-  Object.defineProperty(Definition, "name", { value: name });
-  function _(def) {
-    const inst = params?.Parent ? newError(Definition) : this;
-    init(inst, def);
-    const deferred = inst._zod.deferred;
-    if (deferred) {
-      for (const fn of deferred) {
-        fn();
-      }
-      inst._zod.deferred = void 0;
-    }
-    const pp = globalThis.__zod_globalConfig?.postProcessor;
-    if (pp)
-      pp(inst);
-    return inst;
-  }
-  Object.defineProperty(_, "init", { value: init });
-  Object.defineProperty(_, Symbol.hasInstance, {
-    value: (inst) => {
-      if (params?.Parent && inst instanceof params.Parent)
-        return true;
-      return inst?._zod?.traits?.has(name);
-    }
-  });
-  Object.defineProperty(_, "name", { value: name });
-  return _;
-}
-var $ZodAsyncError = class extends Error {
-  constructor() {
-    super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
-  }
-};
-var $ZodEncodeError = class extends Error {
-  constructor(name) {
-    super(`Encountered unidirectional transform during encode: ${name}`);
-    this.name = "ZodEncodeError";
-  }
-};
-(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
-var globalConfig = globalThis.__zod_globalConfig;
-function config(newConfig) {
-  if (newConfig)
-    Object.assign(globalConfig, newConfig);
-  return globalConfig;
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/errors.js
-function _getMessage() {
-  const internals = this._zod;
-  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
-  return internals.message;
-}
-function _setMessage(value) {
-  this._zod.message = value;
-}
-var _messageDesc = {
-  get: _getMessage,
-  set: _setMessage,
-  enumerable: true,
-  configurable: true
-};
-var _issuesDesc = { value: void 0, enumerable: false };
-var _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-var initializer = (inst, def) => {
-  inst.name = "$ZodError";
-  _issuesDesc.value = def;
-  Object.defineProperty(inst, "issues", _issuesDesc);
-  _issuesDesc.value = void 0;
-  Object.defineProperty(inst, "message", _messageDesc);
-  const proto2 = Object.getPrototypeOf(inst);
-  if (!_installedToString.has(proto2)) {
-    _installedToString.add(proto2);
-    Object.defineProperty(proto2, "toString", {
-      configurable: true,
-      enumerable: false,
-      get() {
-        const value = () => this.message;
-        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-        return value;
-      },
-      set(value) {
-        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-      }
-    });
-  }
-};
-var $ZodError = $constructor("$ZodError", initializer);
-var $ZodRealError = $constructor("$ZodError", initializer, void 0, {
-  Parent: Error
-});
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/parse.js
-var _parse = (_Err) => {
-  const fn = (schema3, value, _ctx, _params) => {
-    const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-    const result2 = schema3._zod.run({ value, issues: [] }, ctx);
-    if (result2 instanceof Promise) {
-      throw new $ZodAsyncError();
-    }
-    if (result2.issues.length) {
-      const e = new (_params?.Err ?? _Err)(result2.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      captureStackTrace(e, _params?.callee ?? fn);
-      throw e;
-    }
-    return result2.value;
-  };
-  return fn;
-};
-var parse = /* @__PURE__ */ _parse($ZodRealError);
-var _parseAsync = (_Err) => {
-  const fn = async (schema3, value, _ctx, params) => {
-    const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-    let result2 = schema3._zod.run({ value, issues: [] }, ctx);
-    if (result2 instanceof Promise)
-      result2 = await result2;
-    if (result2.issues.length) {
-      const e = new (params?.Err ?? _Err)(result2.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      captureStackTrace(e, params?.callee ?? fn);
-      throw e;
-    }
-    return result2.value;
-  };
-  return fn;
-};
-var parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
-var _safeParse = (_Err) => (schema3, value, _ctx) => {
-  const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-  const result2 = schema3._zod.run({ value, issues: [] }, ctx);
-  if (result2 instanceof Promise) {
-    throw new $ZodAsyncError();
-  }
-  return result2.issues.length ? failure(_Err, result2.issues, ctx) : { success: true, data: result2.value };
-};
-var safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
-function failure(Err, issues, ctx) {
-  let error2;
-  return {
-    success: false,
-    get error() {
-      if (!error2) {
-        error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
-        issues = void 0;
-        ctx = void 0;
-      }
-      return error2;
-    },
-    set error(e) {
-      error2 = e;
-      issues = void 0;
-      ctx = void 0;
-    }
-  };
-}
-var _safeParseAsync = (_Err) => async (schema3, value, _ctx) => {
-  const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-  let result2 = schema3._zod.run({ value, issues: [] }, ctx);
-  if (result2 instanceof Promise)
-    result2 = await result2;
-  return result2.issues.length ? failure(_Err, result2.issues, ctx) : { success: true, data: result2.value };
-};
-var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/regexes.js
-var httpProtocol = /^https?$/;
-var anyString = /^[\s\S]{0,}$/;
-var bigint = /^-?\d+n?$/;
-var number = /^-?\d+(?:\.\d+)?$/;
-var boolean = /^(?:true|false)$/i;
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/checks.js
-var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
-  var _a2;
-  inst._zod ?? (inst._zod = {});
-  inst._zod.def = def;
-  (_a2 = inst._zod).onattach ?? (_a2.onattach = []);
-});
-var _whenHasLength = (payload) => {
-  const val = payload.value;
-  return !nullish(val) && val.length !== void 0;
-};
-var numericOriginMap = {
-  number: "number",
-  bigint: "bigint",
-  object: "date"
-};
-var $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  const origin = numericOriginMap[typeof def.value];
-  inst._zod.check = (payload) => {
-    if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
-      return;
-    }
-    payload.issues.push({
-      origin: numericOriginMap[typeof payload.value] ?? origin,
-      code: "too_big",
-      maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
-      input: payload.value,
-      inclusive: def.inclusive,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  const origin = numericOriginMap[typeof def.value];
-  inst._zod.check = (payload) => {
-    if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
-      return;
-    }
-    payload.issues.push({
-      origin: numericOriginMap[typeof payload.value] ?? origin,
-      code: "too_small",
-      minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
-      input: payload.value,
-      inclusive: def.inclusive,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  def.format = def.format || "float64";
-  const isInt = def.format?.includes("int");
-  const origin = isInt ? "int" : "number";
-  const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    if (isInt) {
-      if (!Number.isInteger(input)) {
-        payload.issues.push({
-          expected: origin,
-          format: def.format,
-          code: "invalid_type",
-          continue: false,
-          input,
-          inst
-        });
-        return;
-      }
-      if (!Number.isSafeInteger(input)) {
-        if (input > 0) {
-          payload.issues.push({
-            input,
-            code: "too_big",
-            maximum: Number.MAX_SAFE_INTEGER,
-            note: "Integers must be within the safe integer range.",
-            inst,
-            origin,
-            inclusive: true,
-            continue: !def.abort
-          });
-        } else {
-          payload.issues.push({
-            input,
-            code: "too_small",
-            minimum: Number.MIN_SAFE_INTEGER,
-            note: "Integers must be within the safe integer range.",
-            inst,
-            origin,
-            inclusive: true,
-            continue: !def.abort
-          });
-        }
-        return;
-      }
-    }
-    if (input < minimum) {
-      payload.issues.push({
-        origin: "number",
-        input,
-        code: "too_small",
-        minimum,
-        inclusive: true,
-        inst,
-        continue: !def.abort
-      });
-    }
-    if (input > maximum) {
-      payload.issues.push({
-        origin: "number",
-        input,
-        code: "too_big",
-        maximum,
-        inclusive: true,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
-  var _a2;
-  $ZodCheck.init(inst, def);
-  (_a2 = inst._zod.def).when ?? (_a2.when = _whenHasLength);
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const units = input.length;
-    const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input) : units;
-    if (length >= def.minimum)
-      return;
-    const origin = getLengthableOrigin(input);
-    payload.issues.push({
-      origin,
-      code: "too_small",
-      minimum: def.minimum,
-      inclusive: true,
-      input,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
-  var _a2, _b;
-  $ZodCheck.init(inst, def);
-  if (def.pattern)
-    (_a2 = inst._zod).check ?? (_a2.check = (payload) => {
-      def.pattern.lastIndex = 0;
-      if (def.pattern.test(payload.value))
-        return;
-      payload.issues.push({
-        origin: "string",
-        code: "invalid_format",
-        format: def.format,
-        input: payload.value,
-        ...def.pattern ? { pattern: def.pattern.toString() } : {},
-        inst,
-        continue: !def.abort
-      });
-    });
-  else
-    (_b = inst._zod).check ?? (_b.check = () => {
-    });
-});
-var $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
-  $ZodCheckStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    def.pattern.lastIndex = 0;
-    if (def.pattern.test(payload.value))
-      return;
-    payload.issues.push({
-      origin: "string",
-      code: "invalid_format",
-      format: "regex",
-      input: payload.value,
-      pattern: def.pattern.toString(),
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/versions.js
-var version = {
-  major: 4,
-  minor: 6,
-  patch: 7
-};
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/schemas.js
-var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
-  var _a2;
-  inst ?? (inst = {});
-  inst._zod.def = def;
-  inst._zod.bag = inst._zod.bag || {};
-  inst._zod.version = version;
-  const defChecks = inst._zod.def.checks;
-  const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
-  for (const ch of checks) {
-    for (const fn of ch._zod.onattach) {
-      fn(inst);
-    }
-  }
-  if (checks.length === 0) {
-    (_a2 = inst._zod).deferred ?? (_a2.deferred = []);
-    inst._zod.deferred?.push(() => {
-      inst._zod.run = inst._zod.parse;
-    });
-  } else {
-    const runChecks = (payload, checks2, ctx) => {
-      if (payload.memo)
-        return payload;
-      let isAborted = aborted2(payload);
-      let asyncResult;
-      for (const ch of checks2) {
-        if (ch._zod.def.when) {
-          if (explicitlyAborted(payload))
-            continue;
-          const shouldRun = ch._zod.def.when(payload);
-          if (!shouldRun)
-            continue;
-        } else if (isAborted) {
-          continue;
-        }
-        const currLen = payload.issues.length;
-        const _ = ch._zod.check(payload);
-        if (_ instanceof Promise && ctx?.async === false) {
-          throw new $ZodAsyncError();
-        }
-        if (asyncResult || _ instanceof Promise) {
-          asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
-            await _;
-            const nextLen = payload.issues.length;
-            if (nextLen === currLen)
-              return;
-            attachSchema(payload.issues, currLen, inst);
-            if (!isAborted)
-              isAborted = aborted2(payload, currLen);
-          });
-        } else {
-          const nextLen = payload.issues.length;
-          if (nextLen === currLen)
-            continue;
-          attachSchema(payload.issues, currLen, inst);
-          if (!isAborted)
-            isAborted = aborted2(payload, currLen);
-        }
-      }
-      if (asyncResult) {
-        return asyncResult.then(() => {
-          return payload;
-        });
-      }
-      return payload;
-    };
-    const handleCanaryResult = (canary, payload, ctx) => {
-      if (aborted2(canary)) {
-        canary.aborted = true;
-        return canary;
-      }
-      const checkResult = runChecks(payload, checks, ctx);
-      if (checkResult instanceof Promise) {
-        if (ctx.async === false)
-          throw new $ZodAsyncError();
-        return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
-      }
-      return inst._zod.parse(checkResult, ctx);
-    };
-    inst._zod.run = (payload, ctx) => {
-      if (ctx.skipChecks) {
-        return inst._zod.parse(payload, ctx);
-      }
-      if (ctx.direction === "backward") {
-        const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
-        if (canary instanceof Promise) {
-          return canary.then((canary2) => {
-            return handleCanaryResult(canary2, payload, ctx);
-          });
-        }
-        return handleCanaryResult(canary, payload, ctx);
-      }
-      const result2 = inst._zod.parse(payload, ctx);
-      if (result2 instanceof Promise) {
-        if (ctx.async === false)
-          throw new $ZodAsyncError();
-        return result2.then((result3) => runChecks(result3, checks, ctx));
-      }
-      return runChecks(result2, checks, ctx);
-    };
-  }
-}, {
-  // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
-  get "~standard"() {
-    return hide(this, "~standard", standardProps(this));
-  },
-  set "~standard"(value) {
-    own(this, "~standard", value);
-  }
-});
-var toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
-async function validateAsync(inst, value) {
-  const ctx = { async: true };
-  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
-}
-function standardProps(inst) {
-  return {
-    validate: (value) => {
-      const ctx = { async: false };
-      try {
-        const r = inst._zod.run({ value, issues: [] }, ctx);
-        if (!(r instanceof Promise))
-          return toStandardResult(r, ctx);
-      } catch (_) {
-      }
-      return validateAsync(inst, value);
-    },
-    vendor: "zod",
-    version: 1
-  };
-}
-var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = def.pattern ?? anyString;
-  inst._zod.parse = (payload, _) => {
-    if (def.coerce)
-      try {
-        payload.value = String(payload.value);
-      } catch (_2) {
-      }
-    if (typeof payload.value === "string")
-      return payload;
-    payload.issues.push({
-      expected: "string",
-      code: "invalid_type",
-      input: payload.value,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
-  $ZodCheckStringFormat.init(inst, def);
-  $ZodString.init(inst, def);
-});
-var URL_BAD_FORMAT = 1;
-var URL_UNPARSEABLE = 2;
-function canParseURL(input) {
-  try {
-    if (typeof URL !== "undefined" && typeof URL.canParse === "function")
-      return URL.canParse(input);
-    new URL(input);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function validateURL(trimmed, def) {
-  if (!("normalize" in def) && !("hostname" in def) && !("protocol" in def)) {
-    return canParseURL(trimmed) || URL_UNPARSEABLE;
-  }
-  return parseURLObject(trimmed, def);
-}
-function parseURLObject(trimmed, def) {
-  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
-    return URL_BAD_FORMAT;
-  }
-  try {
-    if (typeof URL !== "undefined") {
-      const URLStatic = URL;
-      if (typeof URLStatic.parse === "function")
-        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
-    }
-    return new URL(trimmed);
-  } catch {
-    return URL_UNPARSEABLE;
-  }
-}
-var asciiTabOrNewline = /[\t\n\r]/g;
-function stripTabAndNewline(value) {
-  return value.replace(asciiTabOrNewline, "");
-}
-function urlHostnameOk(url2, hostname) {
-  hostname.lastIndex = 0;
-  return hostname.test(url2.hostname);
-}
-function urlProtocolOk(url2, protocol) {
-  protocol.lastIndex = 0;
-  return protocol.test(url2.protocol.endsWith(":") ? url2.protocol.slice(0, -1) : url2.protocol);
-}
-var $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
-  $ZodStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    try {
-      const trimmed = payload.value.trim();
-      const url2 = validateURL(trimmed, def);
-      if (url2 === URL_BAD_FORMAT) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid URL format",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-        return;
-      }
-      if (url2 === URL_UNPARSEABLE) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-        return;
-      }
-      if (url2 === true) {
-        payload.value = stripTabAndNewline(trimmed);
-        return;
-      }
-      if (def.hostname && !urlHostnameOk(url2, def.hostname)) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid hostname",
-          pattern: def.hostname.source,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      }
-      if (def.protocol && !urlProtocolOk(url2, def.protocol)) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid protocol",
-          pattern: def.protocol.source,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      }
-      payload.value = def.normalize ? url2.href : stripTabAndNewline(trimmed);
-      return;
-    } catch (_) {
-      payload.issues.push({
-        code: "invalid_format",
-        format: "url",
-        input: payload.value,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = number;
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = Number(payload.value);
-      } catch (_) {
-      }
-    const input = payload.value;
-    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
-      return payload;
-    }
-    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
-    payload.issues.push({
-      expected: "number",
-      code: "invalid_type",
-      input,
-      inst,
-      ...received ? { received } : {}
-    });
-    return payload;
-  };
-});
-var $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
-  $ZodCheckNumberFormat.init(inst, def);
-  $ZodNumber.init(inst, def);
-});
-var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = boolean;
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = Boolean(payload.value);
-      } catch (_) {
-      }
-    const input = payload.value;
-    if (typeof input === "boolean")
-      return payload;
-    payload.issues.push({
-      expected: "boolean",
-      code: "invalid_type",
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodBigInt = /* @__PURE__ */ $constructor("$ZodBigInt", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = bigint;
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = BigInt(payload.value);
-      } catch (_) {
-      }
-    if (typeof payload.value === "bigint")
-      return payload;
-    payload.issues.push({
-      expected: "bigint",
-      code: "invalid_type",
-      input: payload.value,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload) => payload;
-});
-var $ZodDate = /* @__PURE__ */ $constructor("$ZodDate", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce) {
-      try {
-        payload.value = new Date(payload.value);
-      } catch (_err) {
-      }
-    }
-    const input = payload.value;
-    const isDate = input instanceof Date;
-    const isValidDate = isDate && !Number.isNaN(input.getTime());
-    if (isValidDate)
-      return payload;
-    payload.issues.push({
-      expected: "date",
-      code: "invalid_type",
-      input,
-      ...isDate ? { received: "Invalid Date" } : {},
-      inst
-    });
-    return payload;
-  };
-});
-function capSize(inst, size) {
-  const caps = sizeCaps(inst._zod.def.checks);
-  if (!caps.length)
-    return;
-  const cap = Math.min(...caps.map((c3) => c3[0]));
-  const parse3 = inst._zod.parse;
-  inst._zod.parse = (payload, ctx) => {
-    const n2 = size(payload.value);
-    if (n2 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
-      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
-        if (n2 > max && ch._zod.def.when(payload)) {
-          const start = payload.issues.length;
-          ch._zod.check(payload);
-          payload.issues[start].continue = false;
-          attachSchema(payload.issues, start, inst);
-          return payload;
-        }
-      }
-    }
-    return parse3(payload, ctx);
-  };
-}
-var arraySize = (input) => Array.isArray(input) ? input.length : -1;
-function handleArrayResult(result2, final, index) {
-  if (result2.issues.length) {
-    final.issues.push(...prefixIssues(index, result2.issues));
-  }
-  final.value[index] = result2.value;
-}
-var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
-  $ZodType.init(inst, def);
-  const memo = globalConfig.memoizer;
-  memo?.attach(inst);
-  inst._zod.parse = (payload, ctx) => {
-    const input = payload.value;
-    if (!Array.isArray(input)) {
-      payload.issues.push({
-        expected: "array",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    payload.value = memo ? memo.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
-    const proms = [];
-    const abortEarly = ctx?.abortEarly;
-    for (let i2 = 0; i2 < input.length; i2++) {
-      const item2 = input[i2];
-      const result2 = def.element._zod.run({
-        value: item2,
-        issues: []
-      }, ctx);
-      if (result2 instanceof Promise) {
-        proms.push(result2.then((result3) => handleArrayResult(result3, payload, i2)));
-      } else {
-        handleArrayResult(result2, payload, i2);
-        if (abortEarly && result2.issues.length !== 0 && aborted2(result2))
-          break;
-      }
-    }
-    if (proms.length) {
-      return Promise.all(proms).then(() => payload);
-    }
-    return payload;
-  };
-  capSize(inst, arraySize);
-});
-function handlePropertyResult(result2, final, key, input, optin, optout) {
-  const isPresent = key in input;
-  const isOptionalOut = optout === "optional";
-  if (!isPresent && isOptionalOut && optin === "optional") {
-    return;
-  }
-  if (result2.issues.length) {
-    if (optin !== void 0 && isOptionalOut && !isPresent) {
-      return;
-    }
-    final.issues.push(...prefixIssues(key, result2.issues));
-  }
-  if (!isPresent && optin === void 0) {
-    if (!result2.issues.length) {
-      final.issues.push({
-        code: "invalid_type",
-        expected: "nonoptional",
-        input: void 0,
-        path: [key]
-      });
-    }
-    return;
-  }
-  if (result2.value === void 0) {
-    if (isPresent || optin === "defaulted" && !isOptionalOut) {
-      final.value[key] = void 0;
-    }
-  } else {
-    final.value[key] = result2.value;
-  }
-}
-var NO_SYMBOL_KEYS = [];
-function normalizeDef(def) {
-  const keys = Object.keys(def.shape);
-  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
-  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
-  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
-  for (const k of allKeys) {
-    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
-      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
-    }
-  }
-  const okeys = optionalKeys(def.shape);
-  return {
-    ...def,
-    allKeys,
-    symbolKeys,
-    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
-    keySet: new Set(keys),
-    numKeys: keys.length,
-    optionalKeys: new Set(okeys)
-  };
-}
-function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
-  const unrecognized = [];
-  const keySet = def.keySet;
-  const _catchall = def.catchall._zod;
-  const t = _catchall.def.type;
-  const optin = _catchall.optin;
-  const optout = _catchall.optout;
-  let seen = 0;
-  for (const key in input) {
-    if (abortEarly && payload.issues.length !== seen) {
-      if (aborted2(payload, seen))
-        break;
-      seen = payload.issues.length;
-    }
-    if (keySet.has(key))
-      continue;
-    if (key === "__proto__") {
-      if (t === "never")
-        unrecognized.push(key);
-      continue;
-    }
-    if (t === "never") {
-      unrecognized.push(key);
-      continue;
-    }
-    const r = _catchall.run({ value: input[key], issues: [] }, ctx);
-    if (r instanceof Promise) {
-      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
-    } else {
-      handlePropertyResult(r, payload, key, input, optin, optout);
-    }
-  }
-  if (unrecognized.length) {
-    payload.issues.push({
-      code: "unrecognized_keys",
-      keys: unrecognized,
-      input,
-      inst,
-      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
-      continue: true
-    });
-  }
-  if (!proms.length)
-    return payload;
-  return Promise.all(proms).then(() => {
-    return payload;
-  });
-}
-var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
-  $ZodType.init(inst, def);
-  const desc = Object.getOwnPropertyDescriptor(def, "shape");
-  const sh = desc?.get ? desc.get.raw : def.shape ?? {};
-  if (sh) {
-    const get = () => {
-      const newSh = { ...sh };
-      Object.defineProperty(def, "shape", { value: newSh });
-      get.raw = newSh;
-      return newSh;
-    };
-    get.raw = sh;
-    Object.defineProperty(def, "shape", { get });
-  }
-  const _normalized = cached(() => normalizeDef(def));
-  defineLazyInternal(inst, "propValues", (zod) => {
-    const shape = zod.def.shape;
-    const propValues = {};
-    for (const key in shape) {
-      const field = shape[key]._zod;
-      if (field.values) {
-        if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
-          assignProp(propValues, key, /* @__PURE__ */ new Set());
-        }
-        for (const v of field.values)
-          propValues[key].add(v);
-        if (field.optin !== void 0)
-          propValues[key].add(void 0);
-      }
-    }
-    return propValues;
-  });
-  const isObject3 = isObject2;
-  const catchall = def.catchall;
-  let value;
-  const memo = globalConfig.memoizer;
-  memo?.attach(inst);
-  inst._zod.parse = (payload, ctx) => {
-    value ?? (value = _normalized.value);
-    const input = payload.value;
-    if (!isObject3(input)) {
-      payload.issues.push({
-        expected: "object",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-    const proms = [];
-    const shape = value.shape;
-    const abortEarly = ctx?.abortEarly;
-    let seen = payload.issues.length;
-    for (const key of value.allKeys) {
-      if (abortEarly && payload.issues.length !== seen) {
-        if (aborted2(payload, seen))
-          break;
-        seen = payload.issues.length;
-      }
-      if (key === "__proto__")
-        continue;
-      const el = shape[key];
-      const optin = el._zod.optin;
-      const optout = el._zod.optout;
-      const r = el._zod.run({ value: input[key], issues: [] }, ctx);
-      if (r instanceof Promise) {
-        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
-      } else {
-        handlePropertyResult(r, payload, key, input, optin, optout);
-      }
-    }
-    if (!catchall) {
-      return proms.length ? Promise.all(proms).then(() => payload) : payload;
-    }
-    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
-  };
-});
-function handleUnionResults(results, final, inst, ctx) {
-  for (const result2 of results) {
-    if (result2.issues.length === 0) {
-      final.value = result2.value;
-      return final;
-    }
-  }
-  const nonaborted = results.filter((r) => !aborted2(r));
-  if (nonaborted.length === 1) {
-    final.value = nonaborted[0].value;
-    return nonaborted[0];
-  }
-  final.issues.push({
-    code: "invalid_union",
-    input: final.value,
-    inst,
-    errors: results.map((result2) => result2.issues.map((iss) => finalizeIssue(iss, ctx, config())))
-  });
-  return final;
-}
-var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o2) => o2._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o2) => o2._zod.optin !== void 0) ? "optional" : void 0);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o2) => o2._zod.optout === "optional") ? "optional" : void 0);
-  defineLazyInternal(inst, "values", (zod) => {
-    if (zod.def.options.every((o2) => o2._zod.values)) {
-      return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
-    }
-    return void 0;
-  });
-  defineLazyInternal(inst, "pattern", (zod) => {
-    if (zod.def.options.every((o2) => o2._zod.pattern)) {
-      const patterns = zod.def.options.map((o2) => o2._zod.pattern);
-      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
-    }
-    return void 0;
-  });
-  const first = def.options.length === 1 ? def.options[0]._zod.run : null;
-  inst._zod.parse = (payload, ctx) => {
-    if (first) {
-      return first(payload, ctx);
-    }
-    let async = false;
-    const results = [];
-    for (const option of def.options) {
-      const result2 = option._zod.run({
-        value: payload.value,
-        issues: []
-      }, ctx);
-      if (result2 instanceof Promise) {
-        results.push(result2);
-        async = true;
-      } else {
-        if (result2.issues.length === 0)
-          return result2;
-        results.push(result2);
-      }
-    }
-    if (!async)
-      return handleUnionResults(results, payload, inst, ctx);
-    return Promise.all(results).then((results2) => {
-      return handleUnionResults(results2, payload, inst, ctx);
-    });
-  };
-});
-var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
-  $ZodType.init(inst, def);
-  const memo = globalConfig.memoizer;
-  memo?.attach(inst);
-  inst._zod.parse = (payload, ctx) => {
-    const input = payload.value;
-    if (!isPlainObject2(input)) {
-      payload.issues.push({
-        expected: "record",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    const proms = [];
-    const values = def.keyType._zod.values;
-    if (values && !def.partial) {
-      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-      const recordKeys = /* @__PURE__ */ new Set();
-      for (const key of values) {
-        if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
-          recordKeys.add(typeof key === "number" ? key.toString() : key);
-          if (key === "__proto__")
-            continue;
-          const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-          if (keyResult instanceof Promise) {
-            throw new Error("Async schemas not supported in object keys currently");
-          }
-          if (keyResult.issues.length) {
-            payload.issues.push({
-              code: "invalid_key",
-              origin: "record",
-              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-              input: key,
-              path: [key],
-              inst
-            });
-            continue;
-          }
-          const outKey = keyResult.value;
-          if (outKey === "__proto__")
-            continue;
-          const result2 = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-          if (result2 instanceof Promise) {
-            proms.push(result2.then((result3) => {
-              if (result3.issues.length) {
-                payload.issues.push(...prefixIssues(key, result3.issues));
-              }
-              payload.value[outKey] = result3.value;
-            }));
-          } else {
-            if (result2.issues.length) {
-              payload.issues.push(...prefixIssues(key, result2.issues));
-            }
-            payload.value[outKey] = result2.value;
-          }
-        }
-      }
-      let unrecognized;
-      for (const key in input) {
-        if (!recordKeys.has(key)) {
-          if (def.mode === "loose") {
-            if (key === "__proto__")
-              continue;
-            payload.value[key] = input[key];
-          } else {
-            unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
-          }
-        }
-      }
-      if (unrecognized && unrecognized.length > 0) {
-        payload.issues.push({
-          code: "unrecognized_keys",
-          input,
-          inst,
-          keys: unrecognized,
-          continue: true
-        });
-      }
-    } else {
-      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-      let unrecognized;
-      for (const key of Reflect.ownKeys(input)) {
-        if (key === "__proto__")
-          continue;
-        if (!Object.prototype.propertyIsEnumerable.call(input, key))
-          continue;
-        let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-        if (keyResult instanceof Promise) {
-          throw new Error("Async schemas not supported in object keys currently");
-        }
-        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
-        if (checkNumericKey) {
-          const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
-          if (retryResult instanceof Promise) {
-            throw new Error("Async schemas not supported in object keys currently");
-          }
-          if (retryResult.issues.length === 0) {
-            keyResult = retryResult;
-          }
-        }
-        if (keyResult.issues.length) {
-          if (def.mode === "loose") {
-            payload.value[key] = input[key];
-          } else if (values) {
-            unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
-          } else {
-            payload.issues.push({
-              code: "invalid_key",
-              origin: "record",
-              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-              input: key,
-              path: [key],
-              inst
-            });
-          }
-          continue;
-        }
-        const outKey = keyResult.value;
-        if (outKey === "__proto__")
-          continue;
-        const result2 = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-        if (result2 instanceof Promise) {
-          proms.push(result2.then((result3) => {
-            if (result3.issues.length) {
-              payload.issues.push(...prefixIssues(key, result3.issues));
-            }
-            payload.value[outKey] = result3.value;
-          }));
-        } else {
-          if (result2.issues.length) {
-            payload.issues.push(...prefixIssues(key, result2.issues));
-          }
-          payload.value[outKey] = result2.value;
-        }
-      }
-      if (unrecognized && unrecognized.length > 0) {
-        payload.issues.push({
-          code: "unrecognized_keys",
-          input,
-          inst,
-          keys: unrecognized,
-          continue: true
-        });
-      }
-    }
-    if (proms.length) {
-      return Promise.all(proms).then(() => payload);
-    }
-    return payload;
-  };
-});
-var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
-  $ZodType.init(inst, def);
-  const values = getEnumValues(def.entries);
-  const valuesSet = new Set(values);
-  inst._zod.values = valuesSet;
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
-    return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
-  });
-  inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (valuesSet.has(input)) {
-      return payload;
-    }
-    payload.issues.push({
-      code: "invalid_value",
-      values,
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
-  $ZodType.init(inst, def);
-  const values = new Set(def.values);
-  inst._zod.values = values;
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const vals = zod.def.values;
-    return new RegExp(vals.length ? `^(${vals.map((o2) => typeof o2 === "string" ? escapeRegex(o2) : o2 ? escapeRegex(o2.toString()) : String(o2)).join("|")})$` : "^[^\\s\\S]$");
-  });
-  inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (values.has(input)) {
-      return payload;
-    }
-    payload.issues.push({
-      code: "invalid_value",
-      values: def.values,
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.optin = "optional";
-  globalConfig.memoizer?.guard(inst);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      throw new $ZodEncodeError(inst.constructor.name);
-    }
-    const _out = def.transform(payload.value, payload);
-    if (ctx.async) {
-      const output = _out instanceof Promise ? _out : Promise.resolve(_out);
-      return output.then((output2) => {
-        payload.value = output2;
-        return payload;
-      });
-    }
-    if (_out instanceof Promise) {
-      throw new $ZodAsyncError();
-    }
-    payload.value = _out;
-    return payload;
-  };
-});
-function handleOptionalResult(payload, result2) {
-  payload.value = result2.issues.length ? void 0 : result2.value;
-  return payload;
-}
-var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
-  inst._zod.optout = "optional";
-  defineLazyInternal(inst, "values", (zod) => {
-    const values = zod.def.innerType._zod.values;
-    return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
-  });
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const pattern = zod.def.innerType._zod.pattern;
-    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
-  });
-  inst._zod.parse = (payload, ctx) => {
-    if (payload.value === void 0) {
-      if (def.innerType._zod.optin !== "defaulted")
-        return payload;
-      const result2 = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
-      if (result2 instanceof Promise)
-        return result2.then((result3) => handleOptionalResult(payload, result3));
-      return handleOptionalResult(payload, result2);
-    }
-    return def.innerType._zod.run(payload, ctx);
-  };
-});
-var $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const pattern = zod.def.innerType._zod.pattern;
-    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
-  });
-  defineLazyInternal(inst, "values", (zod) => {
-    return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
-  });
-  inst._zod.parse = (payload, ctx) => {
-    if (payload.value === null)
-      return payload;
-    return def.innerType._zod.run(payload, ctx);
-  };
-});
-var $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.optin = "defaulted";
-  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      return def.innerType._zod.run(payload, ctx);
-    }
-    if (payload.value === void 0) {
-      payload.value = def.defaultValue;
-      return payload;
-    }
-    const result2 = def.innerType._zod.run(payload, ctx);
-    if (result2 instanceof Promise) {
-      return result2.then((result3) => handleDefaultResult(result3, def));
-    }
-    return handleDefaultResult(result2, def);
-  };
-});
-function handleDefaultResult(payload, def) {
-  if (payload.value === void 0) {
-    payload.value = def.defaultValue;
-  }
-  return payload;
-}
-var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
-  defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      const right = def.out._zod.run(payload, ctx);
-      if (right instanceof Promise) {
-        return right.then((right2) => handlePipeResult(right2, def.in, ctx));
-      }
-      return handlePipeResult(right, def.in, ctx);
-    }
-    const left = def.in._zod.run(payload, ctx);
-    if (left instanceof Promise) {
-      return left.then((left2) => handlePipeResult(left2, def.out, ctx));
-    }
-    return handlePipeResult(left, def.out, ctx);
-  };
-});
-function handlePipeResult(left, next, ctx) {
-  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
-    left.aborted = true;
-    return left;
-  }
-  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
-}
-var $ZodLazy = /* @__PURE__ */ $constructor("$ZodLazy", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazy(inst._zod, "innerType", () => {
-    const d = def;
-    if (!d._cachedInner)
-      d._cachedInner = def.getter();
-    return d._cachedInner;
-  });
-  defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
-  defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
-  defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? void 0);
-  defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? void 0);
-  inst._zod.parse = (payload, ctx) => {
-    const inner = inst._zod.innerType;
-    return inner._zod.run(payload, ctx);
-  };
-});
-var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload, _) => {
-    return payload;
-  };
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const r = def.fn(input);
-    if (r instanceof Promise) {
-      return r.then((r2) => handleRefineResult(r2, payload, input, inst));
-    }
-    handleRefineResult(r, payload, input, inst);
-    return;
-  };
-});
-function handleRefineResult(result2, payload, input, inst) {
-  if (!result2) {
-    const _iss = {
-      code: "custom",
-      input,
-      inst,
-      // incorporates params.error into issue reporting
-      path: [...inst._zod.def.path ?? []],
-      // incorporates params.error into issue reporting
-      continue: !inst._zod.def.abort
-      // params: inst._zod.def.params,
-    };
-    if (inst._zod.def.params)
-      _iss.params = inst._zod.def.params;
-    payload.issues.push(issue(_iss));
-  }
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/en.js
-var error = () => {
-  const Sizable = {
-    string: { unit: "characters", verb: "to have" },
-    file: { unit: "bytes", verb: "to have" },
-    array: { unit: "items", verb: "to have" },
-    set: { unit: "items", verb: "to have" },
-    map: { unit: "entries", verb: "to have" }
-  };
-  function getSizing(origin) {
-    return Sizable[origin] ?? null;
-  }
-  const FormatDictionary = {
-    regex: "input",
-    email: "email address",
-    url: "URL",
-    emoji: "emoji",
-    uuid: "UUID",
-    uuidv4: "UUIDv4",
-    uuidv6: "UUIDv6",
-    nanoid: "nanoid",
-    guid: "GUID",
-    cuid: "cuid",
-    cuid2: "cuid2",
-    ulid: "ULID",
-    xid: "XID",
-    ksuid: "KSUID",
-    datetime: "ISO datetime",
-    date: "ISO date",
-    time: "ISO time",
-    duration: "ISO duration",
-    ipv4: "IPv4 address",
-    ipv6: "IPv6 address",
-    mac: "MAC address",
-    cidrv4: "IPv4 range",
-    cidrv6: "IPv6 range",
-    base64: "base64-encoded string",
-    base64url: "base64url-encoded string",
-    json_string: "JSON string",
-    e164: "E.164 number",
-    currency_code: "currency code",
-    credit_card: "credit card number",
-    iban: "IBAN",
-    jwt: "JWT",
-    template_literal: "input"
-  };
-  const TypeDictionary = {
-    // Compatibility: "nan" -> "NaN" for display
-    nan: "NaN"
-    // All other type names omitted - they fall back to raw values via ?? operator
-  };
-  function getTypeName(type, input) {
-    if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
-      return String(input);
-    }
-    return TypeDictionary[type] ?? type;
-  }
-  return (issue2) => {
-    switch (issue2.code) {
-      case "invalid_type": {
-        const expected = getTypeName(issue2.expected);
-        const receivedType = parsedType(issue2.input);
-        const received = getTypeName(receivedType, issue2.input);
-        return `Invalid input: expected ${expected}, received ${received}`;
-      }
-      case "invalid_value":
-        if (issue2.values.length === 1)
-          return `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}`;
-        return `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
-      case "too_big": {
-        const adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<";
-        const sizing = getSizing(issue2.origin);
-        if (sizing)
-          return `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}`;
-        return `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
-      }
-      case "too_small": {
-        const adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">";
-        const sizing = getSizing(issue2.origin);
-        if (sizing) {
-          return `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
-        }
-        return `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
-      }
-      case "invalid_format": {
-        const _issue = issue2;
-        if (_issue.format === "starts_with") {
-          return `Invalid string: must start with "${_issue.prefix}"`;
-        }
-        if (_issue.format === "ends_with")
-          return `Invalid string: must end with "${_issue.suffix}"`;
-        if (_issue.format === "includes")
-          return `Invalid string: must include "${_issue.includes}"`;
-        if (_issue.format === "regex")
-          return `Invalid string: must match pattern ${_issue.pattern}`;
-        return `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
-      }
-      case "not_multiple_of":
-        return `Invalid number: must be a multiple of ${issue2.divisor}`;
-      case "unrecognized_keys":
-        return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
-      case "invalid_key":
-        return `Invalid key in ${issue2.origin}`;
-      case "invalid_union":
-        if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
-          return `Invalid discriminator value. Expected ${opts}`;
-        }
-        if (issue2.inclusive === false) {
-          return "Invalid input: more than one option matched";
-        }
-        return "Invalid input";
-      case "invalid_element":
-        return `Invalid value in ${issue2.origin}`;
-      default:
-        return `Invalid input`;
-    }
-  };
-};
-function en_default() {
-  return {
-    localeError: error()
-  };
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/api.js
-function snapshotChecks(def) {
-  if (def.checks)
-    def.checks = [...def.checks];
-  return def;
-}
-// @__NO_SIDE_EFFECTS__
-function _string(Class, params) {
-  return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedString(Class, params) {
-  return new Class(snapshotChecks({ type: "string", coerce: true, ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _url(Class, params) {
-  return new Class({
-    type: "string",
-    format: "url",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _number(Class, params) {
-  return new Class(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedNumber(Class, params) {
-  return new Class(snapshotChecks({ type: "number", coerce: true, checks: [], ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _int(Class, params) {
-  return new Class({
-    type: "number",
-    check: "number_format",
-    abort: false,
-    format: "safeint",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _boolean(Class, params) {
-  return new Class({
-    type: "boolean",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedBoolean(Class, params) {
-  return new Class({
-    type: "boolean",
-    coerce: true,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedBigint(Class, params) {
-  return new Class({
-    type: "bigint",
-    coerce: true,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _unknown(Class) {
-  return new Class({
-    type: "unknown"
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedDate(Class, params) {
-  return new Class({
-    type: "date",
-    coerce: true,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _lte(value, params) {
-  return new $ZodCheckLessThan({
-    check: "less_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: true
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _gte(value, params) {
-  return new $ZodCheckGreaterThan({
-    check: "greater_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: true
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _minLength(minimum, params) {
-  return new $ZodCheckMinLength({
-    check: "min_length",
-    ...normalizeParams(params),
-    minimum
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _regex(pattern, params) {
-  return new $ZodCheckRegex({
-    check: "string_format",
-    format: "regex",
-    ...normalizeParams(params),
-    pattern
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _refine(Class, fn, _params) {
-  const schema3 = new Class({
-    type: "custom",
-    check: "custom",
-    fn,
-    ...normalizeParams(_params)
-  });
-  return schema3;
-}
-// @__NO_SIDE_EFFECTS__
-function _superRefine(fn, params) {
-  const ch = /* @__PURE__ */ _check((payload) => {
-    payload.addIssue = (issue2) => {
-      if (typeof issue2 === "string") {
-        payload.issues.push(issue(issue2, payload.value, ch._zod.def));
-      } else {
-        const _issue = issue2;
-        if (_issue.fatal)
-          _issue.continue = false;
-        _issue.code ?? (_issue.code = "custom");
-        if (!("input" in _issue))
-          _issue.input = payload.value;
-        _issue.inst ?? (_issue.inst = ch);
-        _issue.continue ?? (_issue.continue = !ch._zod.def.abort);
-        payload.issues.push(issue(_issue));
-      }
-    };
-    return fn(payload.value, payload);
-  }, params);
-  return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _check(fn, params) {
-  const ch = new $ZodCheck({
-    check: "custom",
-    ...normalizeParams(params)
-  });
-  ch._zod.check = fn;
-  return ch;
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/schemas.js
-var ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
-  if (!inst._zod)
-    throw new Error("Uninitialized schema in ZodMiniType.");
-  $ZodType.init(inst, def);
-  inst.def = def;
-  inst.type = def.type;
-}, {
-  // `with` is an alias for `check`: the same function object, not a wrapper.
-  get with() {
-    return this.check;
-  },
-  set with(value) {
-    own(this, "with", value);
-  },
-  parse(data, params) {
-    return parse(this, data, params, { callee: this.parse });
-  },
-  parseAsync(data, params) {
-    return parseAsync(this, data, params, { callee: this.parseAsync });
-  },
-  safeParse(data, params) {
-    return safeParse(this, data, params);
-  },
-  safeParseAsync(data, params) {
-    return safeParseAsync(this, data, params);
-  },
-  check(...checks) {
-    const def = this.def;
-    return this.clone({
-      ...def,
-      checks: [
-        ...def.checks ?? [],
-        ...checks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
-      ]
-    }, { parent: true });
-  },
-  clone(_def, params) {
-    return clone(this, _def, params);
-  },
-  brand() {
-    return this;
-  },
-  register(reg, meta2) {
-    reg.add(this, meta2);
-    return this;
-  },
-  apply(fn, ...args) {
-    return args.length === 0 ? fn(this) : fn(this, ...args);
-  }
-});
-var ZodMiniString = /* @__PURE__ */ $constructor("ZodMiniString", (inst, def) => {
-  $ZodString.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function string2(params) {
-  return _string(ZodMiniString, params);
-}
-var ZodMiniStringFormat = /* @__PURE__ */ $constructor("ZodMiniStringFormat", (inst, def) => {
-  $ZodStringFormat.init(inst, def);
-  ZodMiniString.init(inst, def);
-});
-var ZodMiniURL = /* @__PURE__ */ $constructor("ZodMiniURL", (inst, def) => {
-  $ZodURL.init(inst, def);
-  ZodMiniStringFormat.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function url(params) {
-  return _url(ZodMiniURL, params);
-}
-var ZodMiniNumber = /* @__PURE__ */ $constructor("ZodMiniNumber", (inst, def) => {
-  $ZodNumber.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function number2(params) {
-  return _number(ZodMiniNumber, params);
-}
-var ZodMiniNumberFormat = /* @__PURE__ */ $constructor("ZodMiniNumberFormat", (inst, def) => {
-  $ZodNumberFormat.init(inst, def);
-  ZodMiniNumber.init(inst, def);
-});
-function int(params) {
-  return _int(ZodMiniNumberFormat, params);
-}
-var ZodMiniBoolean = /* @__PURE__ */ $constructor("ZodMiniBoolean", (inst, def) => {
-  $ZodBoolean.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function boolean2(params) {
-  return _boolean(ZodMiniBoolean, params);
-}
-var ZodMiniBigInt = /* @__PURE__ */ $constructor("ZodMiniBigInt", (inst, def) => {
-  $ZodBigInt.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-var ZodMiniUnknown = /* @__PURE__ */ $constructor("ZodMiniUnknown", (inst, def) => {
-  $ZodUnknown.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function unknown() {
-  return _unknown(ZodMiniUnknown);
-}
-var ZodMiniDate = /* @__PURE__ */ $constructor("ZodMiniDate", (inst, def) => {
-  $ZodDate.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
-  $ZodArray.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function array(element, params) {
-  return new ZodMiniArray({
-    type: "array",
-    element,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
-  $ZodObject.init(inst, def);
-  ZodMiniType.init(inst, def);
-  installLazyProp(inst, "shape", (self) => self._zod.def.shape, false);
-});
-// @__NO_SIDE_EFFECTS__
-function object(shape, params) {
-  const def = {
-    type: "object",
-    shape: shape ?? {},
-    ...normalizeParams(params)
-  };
-  return new ZodMiniObject(def);
-}
-// @__NO_SIDE_EFFECTS__
-function looseObject(shape, params) {
-  return new ZodMiniObject({
-    type: "object",
-    shape,
-    catchall: /* @__PURE__ */ unknown(),
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function extend2(schema3, shape) {
-  return extend(schema3, shape);
-}
-var ZodMiniUnion = /* @__PURE__ */ $constructor("ZodMiniUnion", (inst, def) => {
-  $ZodUnion.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function union(options, params) {
-  return new ZodMiniUnion({
-    type: "union",
-    options,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniRecord = /* @__PURE__ */ $constructor("ZodMiniRecord", (inst, def) => {
-  $ZodRecord.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function record(keyType, valueType, params) {
-  if (!valueType || !valueType._zod) {
-    return new ZodMiniRecord({
-      type: "record",
-      keyType: /* @__PURE__ */ string2(),
-      valueType: keyType,
-      ...normalizeParams(valueType)
-    });
-  }
-  return new ZodMiniRecord({
-    type: "record",
-    keyType,
-    valueType,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
-  $ZodEnum.init(inst, def);
-  ZodMiniType.init(inst, def);
-  inst.options = [...inst._zod.values];
-});
-// @__NO_SIDE_EFFECTS__
-function _enum(values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
-  return new ZodMiniEnum({
-    type: "enum",
-    entries,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniLiteral = /* @__PURE__ */ $constructor("ZodMiniLiteral", (inst, def) => {
-  $ZodLiteral.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function literal(value, params) {
-  return new ZodMiniLiteral({
-    type: "literal",
-    values: Array.isArray(value) ? value : [value],
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniTransform = /* @__PURE__ */ $constructor("ZodMiniTransform", (inst, def) => {
-  $ZodTransform.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function transform(fn) {
-  return new ZodMiniTransform({
-    type: "transform",
-    transform: fn
-  });
-}
-var ZodMiniOptional = /* @__PURE__ */ $constructor("ZodMiniOptional", (inst, def) => {
-  $ZodOptional.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function optional(innerType) {
-  return new ZodMiniOptional({
-    type: "optional",
-    innerType
-  });
-}
-var ZodMiniNullable = /* @__PURE__ */ $constructor("ZodMiniNullable", (inst, def) => {
-  $ZodNullable.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function nullable(innerType) {
-  return new ZodMiniNullable({
-    type: "nullable",
-    innerType
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function nullish2(innerType) {
-  return /* @__PURE__ */ optional(/* @__PURE__ */ nullable(innerType));
-}
-var ZodMiniDefault = /* @__PURE__ */ $constructor("ZodMiniDefault", (inst, def) => {
-  $ZodDefault.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function _default(innerType, defaultValue) {
-  return new ZodMiniDefault({
-    type: "default",
-    innerType,
-    get defaultValue() {
-      return typeof defaultValue === "function" ? defaultValue() : shallowClone(defaultValue);
-    }
-  });
-}
-var ZodMiniPipe = /* @__PURE__ */ $constructor("ZodMiniPipe", (inst, def) => {
-  $ZodPipe.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function pipe(in_, out) {
-  return new ZodMiniPipe({
-    type: "pipe",
-    in: in_,
-    out
-  });
-}
-var ZodMiniLazy = /* @__PURE__ */ $constructor("ZodMiniLazy", (inst, def) => {
-  $ZodLazy.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function _lazy(getter) {
-  return new ZodMiniLazy({
-    type: "lazy",
-    getter
-  });
-}
-var ZodMiniCustom = /* @__PURE__ */ $constructor("ZodMiniCustom", (inst, def) => {
-  $ZodCustom.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function refine(fn, _params = {}) {
-  return _refine(ZodMiniCustom, fn, _params);
-}
-// @__NO_SIDE_EFFECTS__
-function superRefine(fn, params) {
-  return _superRefine(fn, params);
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/coerce.js
-var coerce_exports = {};
-__export(coerce_exports, {
-  bigint: () => bigint2,
-  boolean: () => boolean3,
-  date: () => date2,
-  number: () => number3,
-  string: () => string3
-});
-// @__NO_SIDE_EFFECTS__
-function string3(params) {
-  return _coercedString(ZodMiniString, params);
-}
-// @__NO_SIDE_EFFECTS__
-function number3(params) {
-  return _coercedNumber(ZodMiniNumber, params);
-}
-// @__NO_SIDE_EFFECTS__
-function boolean3(params) {
-  return _coercedBoolean(ZodMiniBoolean, params);
-}
-// @__NO_SIDE_EFFECTS__
-function bigint2(params) {
-  return _coercedBigint(ZodMiniBigInt, params);
-}
-// @__NO_SIDE_EFFECTS__
-function date2(params) {
-  return _coercedDate(ZodMiniDate, params);
-}
-
 // ../../packages/platform/src/shell-words.ts
 function shellQuote(word) {
   return `'${word.replace(/'/g, "'\\''")}'`;
@@ -29535,15 +29712,9 @@ restart=${spec.restart ?? "on-failure"}
 restart_ms=${restartMs}
 program() {
   cd ${shellQuote(spec.workingDirectory ?? defaultDir)} || exit 1
-` + exports2.join("") + `  exec ${runAs(spec)}${spec.exec.map(shellQuote).join(" ")}
+` + exports2.join("") + `  exec ${spec.exec.map(shellQuote).join(" ")}
 }
 `;
-}
-function runAs(spec) {
-  if (!spec.user || spec.user === "root") return "";
-  const user = shellQuote(spec.user);
-  const group = spec.group ? shellQuote(spec.group) : `"$(id -g ${user})"`;
-  return `setpriv --reuid=${user} --regid=${group} --init-groups -- `;
 }
 var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
 async function signalProcess(pid, signal, runner, kill = process.kill) {
@@ -29570,13 +29741,13 @@ function supervisedServiceManager(options) {
     return path9.join(dir, `${name}${ext}`);
   };
   const readPid = async (name, ext) => {
-    const text = await readIfExists(file(name, ext));
-    return text === void 0 ? void 0 : Number(text.trim());
+    const text2 = await readIfExists(file(name, ext));
+    return text2 === void 0 ? void 0 : Number(text2.trim());
   };
   const readSpec = async (name) => {
-    const text = await readIfExists(file(name, ".json"));
-    if (text === void 0) return void 0;
-    const raw = JSON.parse(text);
+    const text2 = await readIfExists(file(name, ".json"));
+    if (text2 === void 0) return void 0;
+    const raw = JSON.parse(text2);
     const parsed = storedSpec.safeParse(raw);
     if (!parsed.success) {
       throw new ServiceError(`${name}: the stored service spec ${file(name, ".json")} is damaged`, {
@@ -29694,8 +29865,8 @@ function supervisedServiceManager(options) {
       };
     },
     async logs(name, logOptions = {}) {
-      const text = await readFile4(file(name, ".log"), "utf8").catch(() => "");
-      return text.split("\n").filter((l, i2, all) => l !== "" || i2 < all.length - 1).slice(-(logOptions.lines ?? 100)).join("\n");
+      const text2 = await readFile4(file(name, ".log"), "utf8").catch(() => "");
+      return text2.split("\n").filter((l, i2, all) => l !== "" || i2 < all.length - 1).slice(-(logOptions.lines ?? 100)).join("\n");
     }
   };
   return manager;
@@ -29812,9 +29983,9 @@ function systemdUnitDir(scope, env = process.env) {
   const config2 = env["XDG_CONFIG_HOME"] || path10.posix.join(env["HOME"] ?? "/root", ".config");
   return path10.posix.join(config2, "systemd", "user");
 }
-function parseSystemctlShow(text) {
+function parseSystemctlShow(text2) {
   const out = {};
-  for (const line of text.split("\n")) {
+  for (const line of text2.split("\n")) {
     const i2 = line.indexOf("=");
     if (i2 > 0) out[line.slice(0, i2)] = line.slice(i2 + 1).trim();
   }
@@ -30050,9 +30221,9 @@ function candidates(options) {
 }
 async function readSavedServerUrl(options = {}) {
   for (const file of candidates(options)) {
-    const text = await readIfExists(inRoot(options.root, file));
-    if (text === void 0) continue;
-    const url2 = text.trim();
+    const text2 = await readIfExists(inRoot(options.root, file));
+    if (text2 === void 0) continue;
+    const url2 = text2.trim();
     if (url2 === "") continue;
     const parsed = urlSchema.safeParse(url2);
     if (!parsed.success) {
@@ -30204,14 +30375,14 @@ async function loadSettings(options = {}) {
   const candidates2 = options.envFile !== void 0 ? [options.envFile] : [...envFileCandidates(options.dir ?? process.cwd()), ...options.fallbackEnvFiles ?? []];
   const files = [];
   for (const file of [...new Set(candidates2)]) {
-    const text = await readIfExists(file);
-    if (text === void 0) {
+    const text2 = await readIfExists(file);
+    if (text2 === void 0) {
       if (options.envFile !== void 0) {
         throw new PlatformConfigError(".env", `${file} does not exist`);
       }
       continue;
     }
-    files.push(readEnvFile(file, text));
+    files.push(readEnvFile(file, text2));
   }
   const merged = { ...env };
   const sources = {};
@@ -30255,12 +30426,12 @@ var settingsShape = schema.shape;
 var KNOWN_MESH_VARIABLES = [...FILE_VARIABLES, ...Object.keys(ENVIRONMENT_ONLY_VARIABLES)];
 var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
 function readEnvFile(file, raw) {
-  const text = raw.replace(/^\uFEFF/, "");
+  const text2 = raw.replace(/^\uFEFF/, "");
   const fault = (variable, line, message, cause) => new PlatformConfigError(variable, message, {
     location: { file, line },
     ...cause === void 0 ? {} : { cause }
   });
-  const textLines = text.split(/\r\n|\r|\n/);
+  const textLines = text2.split(/\r\n|\r|\n/);
   const mesh = /* @__PURE__ */ new Map();
   const opened = [];
   textLines.forEach((content, index) => {
@@ -30285,7 +30456,7 @@ function readEnvFile(file, raw) {
     if (unclosed) throw fault(key, line, `unterminated ${quote} quote in the value`);
     mesh.set(key, line);
   });
-  const parsed = (0, import_dotenv.parse)(text);
+  const parsed = (0, import_dotenv.parse)(text2);
   const values = {};
   const lines = {};
   for (const [key, line] of mesh) {
@@ -30325,10 +30496,10 @@ function closesOnLine(value, quote) {
   }
   return false;
 }
-function closest(name, known2) {
-  let best = known2[0] ?? "";
+function closest(name, known) {
+  let best = known[0] ?? "";
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known2) {
+  for (const candidate of known) {
     const d = editDistance(name, candidate);
     if (d < bestDistance) {
       best = candidate;
@@ -30353,11 +30524,90 @@ function editDistance(a2, b) {
   return previous[b.length] ?? 0;
 }
 
+// ../../packages/platform/src/ssh/client-config.ts
+import { chmod, mkdir as mkdir2 } from "fs/promises";
+import path13 from "path";
+
+// ../../packages/platform/src/internal/lines.ts
+function parseLines(content) {
+  const bom = content.startsWith("\uFEFF") ? "\uFEFF" : "";
+  const body = content.slice(bom.length);
+  const lines = [];
+  const re = /([^\n]*?)(\r?\n|$)/gy;
+  let crlf = 0;
+  let lf = 0;
+  while (re.lastIndex < body.length) {
+    const m = re.exec(body);
+    if (!m) break;
+    const eol = m[2] ?? "";
+    if (eol === "\r\n") crlf++;
+    else if (eol === "\n") lf++;
+    lines.push({ text: m[1] ?? "", eol });
+  }
+  return { bom, lines, eol: crlf > lf ? "\r\n" : "\n" };
+}
+function renderLines(doc) {
+  return doc.bom + doc.lines.map((l) => l.text + l.eol).join("");
+}
+function terminateLast(doc) {
+  const last = doc.lines.at(-1);
+  if (last && last.eol === "") last.eol = doc.eol;
+}
+
+// ../../packages/platform/src/ssh/client-config.ts
+var begin = (name) => `# mesh-managed: ${name}`;
+var end = (name) => `# end mesh-managed: ${name}`;
+function setSshHostBlock(text2, name, entry) {
+  const doc = parseLines(text2);
+  const start = doc.lines.findIndex((l) => l.text.trim() === begin(name));
+  const stop = start < 0 ? -1 : doc.lines.findIndex((l, i2) => i2 > start && l.text.trim() === end(name));
+  if (start >= 0 && stop < 0) {
+    throw new FileEditError("~/.ssh/config", `has "${begin(name)}" without "${end(name)}"`, {
+      hint: `restore the end marker line, or remove the block for ${name} by hand`
+    });
+  }
+  const body = entry ? [
+    begin(name),
+    `Host ${entry.name}`,
+    `  HostName ${entry.hostName}`,
+    `  Port ${entry.port}`,
+    `  User ${entry.user}`,
+    end(name)
+  ].map((t) => ({ text: t, eol: doc.eol })) : [];
+  if (start >= 0) {
+    const last = doc.lines[stop];
+    if (body.length > 0 && last) body[body.length - 1] = { text: end(name), eol: last.eol };
+    doc.lines.splice(start, stop - start + 1, ...body);
+  } else if (body.length > 0) {
+    terminateLast(doc);
+    doc.lines.push(...body);
+  }
+  return renderLines(doc);
+}
+function hasSshHostBlock(text2, name) {
+  return text2.split(/\r?\n/).some((l) => l.trim() === begin(name));
+}
+async function writeSshHostBlock(name, entry, o2) {
+  const dir = path13.join(o2.home, ".ssh");
+  const file = path13.join(dir, "config");
+  const before = await readIfExists(file) ?? "";
+  const after = setSshHostBlock(before, name, entry);
+  if (after !== before) {
+    await mkdir2(dir, { recursive: true, mode: 448 });
+    await writeFileAtomic(file, after, { mode: 384, backup: false });
+  }
+  if (before !== "" || after !== "") {
+    await chmod(dir, 448);
+    await chmod(file, 384);
+  }
+  return { changed: after !== before, path: file };
+}
+
 // ../../packages/platform/src/users.ts
 import { readFile as readFile5 } from "fs/promises";
-function parsePasswd(text) {
+function parsePasswd(text2) {
   const accounts = [];
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of text2.split(/\r?\n/)) {
     const [name, , uid, gid, , home] = line.split(":");
     if (!name || name.startsWith("#") || home === void 0) continue;
     const u2 = Number(uid);
@@ -30368,8 +30618,8 @@ function parsePasswd(text) {
   return accounts;
 }
 async function lookupUser(name, o2 = {}) {
-  const text = await readFile5(o2.passwdFile ?? "/etc/passwd", "utf8").catch(() => "");
-  const found = parsePasswd(text).find((a2) => a2.name === name);
+  const text2 = await readFile5(o2.passwdFile ?? "/etc/passwd", "utf8").catch(() => "");
+  const found = parsePasswd(text2).find((a2) => a2.name === name);
   if (found || !o2.runner) return found;
   const r = await o2.runner.run("getent", ["passwd", name], { timeout: 1e4 }).catch(() => void 0);
   return r?.exitCode === 0 ? parsePasswd(r.stdout).find((a2) => a2.name === name) : void 0;
@@ -30491,41 +30741,13 @@ ${indent(step)}
 function psString(value) {
   return `'${value.replace(/'/g, "''")}'`;
 }
-function indent(text) {
-  return text.split("\n").map((l) => l ? `    ${l}` : l).join("\n");
+function indent(text2) {
+  return text2.split("\n").map((l) => l ? `    ${l}` : l).join("\n");
 }
 
 // ../../packages/platform/src/wsl/sshd-config.ts
 import { access as access4, readdir } from "fs/promises";
-import path13 from "path";
-
-// ../../packages/platform/src/internal/lines.ts
-function parseLines(content) {
-  const bom = content.startsWith("\uFEFF") ? "\uFEFF" : "";
-  const body = content.slice(bom.length);
-  const lines = [];
-  const re = /([^\n]*?)(\r?\n|$)/gy;
-  let crlf = 0;
-  let lf = 0;
-  while (re.lastIndex < body.length) {
-    const m = re.exec(body);
-    if (!m) break;
-    const eol = m[2] ?? "";
-    if (eol === "\r\n") crlf++;
-    else if (eol === "\n") lf++;
-    lines.push({ text: m[1] ?? "", eol });
-  }
-  return { bom, lines, eol: crlf > lf ? "\r\n" : "\n" };
-}
-function renderLines(doc) {
-  return doc.bom + doc.lines.map((l) => l.text + l.eol).join("");
-}
-function terminateLast(doc) {
-  const last = doc.lines.at(-1);
-  if (last && last.eol === "") last.eol = doc.eol;
-}
-
-// ../../packages/platform/src/wsl/sshd-config.ts
+import path14 from "path";
 var SSHD_CONFIG_PATH = "/etc/ssh/sshd_config";
 var WSL2_SSH_PORT = 2222;
 var PORT_LINE = /^(\s*)Port(?:\s*=\s*|\s+)(\S+)(.*)$/i;
@@ -30539,29 +30761,29 @@ function splitGlobal(lines) {
 }
 function portsOf(content) {
   const { lines } = parseLines(content);
-  const end = splitGlobal(lines);
+  const end2 = splitGlobal(lines);
   const global3 = [];
   const inMatch = [];
   const includes = [];
   lines.forEach((l, i2) => {
     const p = PORT_LINE.exec(l.text);
-    if (p) (i2 < end ? global3 : inMatch).push(Number(p[2]));
+    if (p) (i2 < end2 ? global3 : inMatch).push(Number(p[2]));
     const inc = INCLUDE_LINE.exec(l.text);
-    if (inc && i2 < end) includes.push(...(inc[1] ?? "").split(/\s+/));
+    if (inc && i2 < end2) includes.push(...(inc[1] ?? "").split(/\s+/));
   });
   return { global: global3, inMatch, includes };
 }
 async function expandInclude(root, pattern) {
-  const full = pattern.startsWith("/") ? pattern : path13.posix.join("/etc/ssh", pattern);
-  const dir = path13.posix.dirname(full);
-  const base = path13.posix.basename(full);
+  const full = pattern.startsWith("/") ? pattern : path14.posix.join("/etc/ssh", pattern);
+  const dir = path14.posix.dirname(full);
+  const base = path14.posix.basename(full);
   if (!base.includes("*") && !base.includes("?")) return [full];
   const re = new RegExp(
     `^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`
   );
   try {
     const names = await readdir(inRoot(root, dir));
-    return names.filter((n2) => re.test(n2)).sort().map((n2) => path13.posix.join(dir, n2));
+    return names.filter((n2) => re.test(n2)).sort().map((n2) => path14.posix.join(dir, n2));
   } catch {
     return [];
   }
@@ -30572,9 +30794,9 @@ async function readSshdPorts(options = {}) {
   const includedPorts = [];
   for (const pattern of main.includes) {
     for (const file of await expandInclude(options.root, pattern)) {
-      const text = await readIfExists(inRoot(options.root, file));
-      if (text === void 0) continue;
-      for (const port of portsOf(text).global) includedPorts.push({ file, port });
+      const text2 = await readIfExists(inRoot(options.root, file));
+      if (text2 === void 0) continue;
+      for (const port of portsOf(text2).global) includedPorts.push({ file, port });
     }
   }
   return {
@@ -30585,17 +30807,17 @@ async function readSshdPorts(options = {}) {
 }
 function setSshdPort(content, port) {
   const doc = parseLines(content);
-  const end = splitGlobal(doc.lines);
+  const end2 = splitGlobal(doc.lines);
   const portLines = [];
   doc.lines.forEach((l, index) => {
-    if (index >= end) return;
+    if (index >= end2) return;
     const p = PORT_LINE.exec(l.text);
     if (p) portLines.push({ index, value: p[2] ?? "" });
   });
   if (portLines.length === 0) {
     let at = -1;
     doc.lines.forEach((l, index) => {
-      if (index < end && COMMENTED_PORT.test(l.text)) at = index + 1;
+      if (index < end2 && COMMENTED_PORT.test(l.text)) at = index + 1;
     });
     if (at === -1) {
       const first = doc.lines.findIndex((l) => DIRECTIVE.test(l.text));
@@ -30774,12 +30996,6 @@ async function ensureWslSystemd(options = {}) {
   };
 }
 
-// ../../packages/platform/src/zod-english.ts
-function englishError(failed) {
-  if (!config().localeError) config(en_default());
-  return failed.error;
-}
-
 // ../../packages/core/src/errors.ts
 var ExitCode = {
   /** Everything worked (or `mesh status`: healthy). */
@@ -30797,24 +31013,35 @@ var ExitCode = {
   /** The server refused the pre-auth key or API key. */
   authRejected: 6,
   /** A local service Mesh needs (tailscaled, Syncthing, Headscale) is not running or not answering. */
-  serviceDown: 7
-  // No 8: no command takes one device that pairing could refuse (`mesh peer --device-id` is
-  // the user's own act of trust), so refused devices are a result (`refused[]`), not a failure.
+  serviceDown: 7,
+  /**
+   * A machine reached over SSH (`mesh host status`, `mesh remote ...`) did not let mesh in: no
+   * answer, connection refused, a host key that changed, or the key refused. (Refused Syncthing
+   * devices are a result, `refused[]`, not a failure: no command takes one device that pairing
+   * could refuse.)
+   */
+  hostUnreachable: 8
 };
-var BRAND = Symbol.for("@mesh/core/error");
-var MeshError = class extends Error {
+var BRAND2 = errorBrand("core");
+var KIND_HINTS = {
+  usage: "see mesh <command> --help",
+  unhealthy: "fix what the failed checks name, then run the command again",
+  badInput: "check the value and run the command again",
+  serverUnreachable: "check the server URL and that Headscale is running (mesh server status on the server)",
+  authRejected: "create a new key on the server with: mesh server keygen",
+  serviceDown: "start the service, then run the command again (mesh status shows what is down)",
+  hostUnreachable: "check the address and port with mesh host list, then try ssh NAME by hand"
+};
+function hintForKind(kind) {
+  return KIND_HINTS[kind] ?? "run again with --debug for details";
+}
+var MeshError = class extends ContractError {
   name = "MeshError";
-  /** What to do next (one line). */
-  hint;
   kind;
-  [BRAND] = true;
   constructor(message, options = {}) {
-    super(
-      redactSecrets(firstLine(message)),
-      options.cause === void 0 ? void 0 : { cause: options.cause }
-    );
-    this.kind = options.kind ?? "failure";
-    this.hint = redactSecrets(options.hint ?? "");
+    const kind = options.kind ?? "failure";
+    super(firstLine(message), options, BRAND2, hintForKind(kind));
+    this.kind = kind;
   }
   /** The process exit code for this error (see {@link ExitCode}). */
   get exitCode() {
@@ -30832,28 +31059,14 @@ var MeshError = class extends Error {
   }
 };
 function isMeshError(value) {
-  return typeof value === "object" && value !== null && value[BRAND] === true;
+  return hasBrand(value, BRAND2);
 }
-function firstLine(text) {
-  const line = text.split("\n").find((l) => l.trim() !== "") ?? text;
+function firstLine(text2) {
+  const line = text2.split("\n").find((l) => l.trim() !== "") ?? text2;
   return line.trim();
 }
-var SECRET_PATTERNS = [
-  /hskey-[a-z]+-[A-Za-z0-9_-]+/g,
-  /tskey-[A-Za-z0-9_-]+/g,
-  /\b[a-f0-9]{48,}\b/g,
-  /(--auth-?key[= ])\S+/g,
-  /(X-API-Key:\s*)\S+/gi
-];
-function redactSecrets(text) {
-  let out = text;
-  for (const p of SECRET_PATTERNS) {
-    out = out.replace(
-      p,
-      (match, prefix) => typeof prefix === "string" && match.startsWith(prefix) ? `${prefix}[redacted]` : "[redacted]"
-    );
-  }
-  return out;
+function redactSecrets(text2) {
+  return redact(text2);
 }
 
 // ../../packages/core/src/map-error.ts
@@ -30871,6 +31084,7 @@ var LIBRARY_ERRORS = {
   HeadscaleError: { kind: "failure" },
   HeadscaleAuthError: { kind: "authRejected" },
   HeadscaleConnectionError: { kind: "serverUnreachable" },
+  HeadscaleTimeoutError: { kind: "serverUnreachable" },
   HeadscaleAbortError: CANCELLED,
   HeadscaleNotFoundError: { kind: "badInput" },
   // The server runs a Headscale too old for the call: fixed by upgrading it, not by retrying.
@@ -30925,6 +31139,12 @@ var LIBRARY_ERRORS = {
     kind: "failure",
     hint: "the message ends with what the command printed; --debug shows all of it"
   },
+  // A local program (a package manager, systemctl, sshd -t) hung: nothing more specific is true.
+  PlatformTimeoutError: {
+    kind: "failure",
+    hint: "the program did not finish in time; run the command again, or --debug to see which"
+  },
+  PlatformAbortError: CANCELLED,
   UnsupportedPlatformError: { kind: "badInput" },
   ServiceError: { kind: "serviceDown" },
   SshdConfigError: {
@@ -30945,8 +31165,12 @@ function toMeshError(error2, context) {
   const mapping = Object.hasOwn(LIBRARY_ERRORS, e.name) ? LIBRARY_ERRORS[e.name] : void 0;
   const kind = (typeof mapping?.kind === "function" ? mapping.kind(e) : mapping?.kind) ?? nodeErrorKind(error2) ?? "failure";
   const prefix = context ? `${context}: ` : "";
-  const hint = typeof e.hint === "string" && e.hint.trim() !== "" ? e.hint : mapping?.hint ?? defaultHint(kind);
-  return new MeshError(`${prefix}${e.message}`, { cause: error2, hint, kind });
+  const hint = isFallbackHint(e.hint) ? mapping?.hint : e.hint;
+  return new MeshError(`${prefix}${e.message}`, {
+    cause: error2,
+    ...hint === void 0 ? {} : { hint },
+    kind
+  });
 }
 function nodeErrorKind(error2) {
   const code2 = error2?.code;
@@ -30956,25 +31180,11 @@ function nodeErrorKind(error2) {
   if (code2 === "EACCES" || code2 === "EPERM") return "failure";
   return void 0;
 }
-function defaultHint(kind) {
-  switch (kind) {
-    case "serverUnreachable":
-      return "check the server URL and that Headscale is running (mesh server status on the server)";
-    case "authRejected":
-      return "create a new key on the server with: mesh server keygen";
-    case "serviceDown":
-      return "start the service, then run the command again (mesh status shows what is down)";
-    case "badInput":
-      return "check the value and run the command again";
-    default:
-      return "run again with --debug for details";
-  }
-}
 
 // ../../packages/core/src/paths.ts
 import { existsSync } from "fs";
 import { homedir } from "os";
-import path14 from "path";
+import path15 from "path";
 
 // ../../packages/core/src/steps/constants.ts
 var SHARED_FOLDER_ID = "opt-shared";
@@ -31011,16 +31221,16 @@ Thumbs.db
 // ../../packages/core/src/paths.ts
 function underRoot(root, machinePath) {
   if (root === "/" || root === "") return machinePath;
-  return path14.join(root, machinePath);
+  return path15.join(root, machinePath);
 }
 function resolveMeshPaths(options = {}) {
   const env = options.env ?? process.env;
   const root = nonEmpty(env["MESH_ROOT"]) ?? "/";
   const home = nonEmpty(env["HOME"]) ?? homedir();
-  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path14.join(home, ".config");
-  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path14.join(home, ".local", "state");
-  const configDir = path14.join(xdgConfig, "mesh");
-  const stateDir = path14.join(xdgState, "mesh");
+  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path15.join(home, ".config");
+  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path15.join(home, ".local", "state");
+  const configDir = path15.join(xdgConfig, "mesh");
+  const stateDir = path15.join(xdgState, "mesh");
   const binaries = {};
   for (const [key, name] of [
     ["headscale", "MESH_HEADSCALE_BIN"],
@@ -31036,9 +31246,9 @@ function resolveMeshPaths(options = {}) {
     home,
     configDir,
     stateDir,
-    serverUrlFile: path14.join(configDir, "headscale-server"),
-    apiKeyFile: path14.join(stateDir, "headscale-api-key"),
-    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path14.join(configDir, ".env"),
+    serverUrlFile: path15.join(configDir, "headscale-server"),
+    apiKeyFile: path15.join(stateDir, "headscale-api-key"),
+    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path15.join(configDir, ".env"),
     headscale: {
       configPath: underRoot(root, "/etc/headscale/config.yaml"),
       stateDir: underRoot(root, "/var/lib/headscale"),
@@ -31057,19 +31267,19 @@ function resolveMeshPaths(options = {}) {
   return { ...resolved, ...options.overrides };
 }
 function windowsSyncthingPaths(env, home) {
-  const localAppData = nonEmpty(env["LOCALAPPDATA"]) ?? path14.win32.join(home, "AppData", "Local");
+  const localAppData = nonEmpty(env["LOCALAPPDATA"]) ?? path15.win32.join(home, "AppData", "Local");
   return {
-    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? path14.win32.join(localAppData, "Syncthing"),
+    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? path15.win32.join(localAppData, "Syncthing"),
     sharedFolder: nonEmpty(env["MESH_SHARED_FOLDER_WINDOWS"]) ?? DEFAULT_SHARED_FOLDER_WINDOWS
   };
 }
 function syncthingHomeOf(home) {
-  return syncthingHomeFor(home, path14.join(home, ".local", "state"));
+  return syncthingHomeFor(home, path15.join(home, ".local", "state"));
 }
 function syncthingHomeFor(home, xdgState) {
-  const state = path14.join(xdgState, "syncthing");
-  if (existsSync(path14.join(state, "config.xml"))) return state;
-  return path14.join(home, ".config", "syncthing");
+  const state = path15.join(xdgState, "syncthing");
+  if (existsSync(path15.join(state, "config.xml"))) return state;
+  return path15.join(home, ".config", "syncthing");
 }
 function nonEmpty(v) {
   return v === void 0 || v === "" ? void 0 : v;
@@ -31199,26 +31409,26 @@ var UNIT_MS = {
 var MAX_DURATION_MS = 9223372036854;
 var HINT = "use numbers with units ms, s, m, h, d or w, written together: 500ms, 90s, 1m30s, 1h30m, 7d";
 function safeParseDuration(value, options = {}) {
-  const text = value.trim();
+  const text2 = value.trim();
   const fail2 = (problem) => ({ success: false, problem });
-  if (text === "") return fail2("it is empty");
-  if (text.startsWith("-")) return fail2("it is negative");
-  if (/\s/.test(text)) return fail2("it has spaces in it");
-  let rest = text;
+  if (text2 === "") return fail2("it is empty");
+  if (text2.startsWith("-")) return fail2("it is negative");
+  if (/\s/.test(text2)) return fail2("it has spaces in it");
+  let rest2 = text2;
   let total = 0;
-  while (rest !== "") {
-    const number4 = /^(?:\d+(?:\.\d*)?|\.\d+)/.exec(rest)?.[0];
+  while (rest2 !== "") {
+    const number4 = /^(?:\d+(?:\.\d*)?|\.\d+)/.exec(rest2)?.[0];
     if (number4 === void 0) {
-      const done = text.slice(0, text.length - rest.length);
+      const done = text2.slice(0, text2.length - rest2.length);
       return fail2(
         done === "" ? "it does not start with a number" : `no number after ${JSON.stringify(done)}`
       );
     }
-    rest = rest.slice(number4.length);
-    const unit = /^[^\d.]*/.exec(rest)?.[0] ?? "";
+    rest2 = rest2.slice(number4.length);
+    const unit = /^[^\d.]*/.exec(rest2)?.[0] ?? "";
     if (unit === "") return fail2(`missing unit after ${number4}`);
     if (!Object.hasOwn(UNIT_MS, unit)) return fail2(`unknown unit ${JSON.stringify(unit)}`);
-    rest = rest.slice(unit.length);
+    rest2 = rest2.slice(unit.length);
     total += Number(number4) * UNIT_MS[unit];
   }
   const ms = Math.round(total);
@@ -31237,23 +31447,1117 @@ function parseDuration(value, options = {}) {
 }
 function formatDuration(ms) {
   if (ms === 0) return "0s";
-  let rest = Math.round(ms);
+  let rest2 = Math.round(ms);
   let out = "";
   for (const unit of ["d", "h", "m", "s", "ms"]) {
-    const n2 = Math.floor(rest / UNIT_MS[unit]);
+    const n2 = Math.floor(rest2 / UNIT_MS[unit]);
     if (n2 > 0) out += `${n2}${unit}`;
-    rest -= n2 * UNIT_MS[unit];
+    rest2 -= n2 * UNIT_MS[unit];
   }
   return out;
 }
 
-// ../../packages/core/src/steps/agent.ts
-import { setTimeout as sleep10 } from "timers/promises";
+// ../../packages/core/src/hosts/commands.ts
+import { isIP } from "net";
+import path19 from "path";
+
+// ../../packages/core/src/remote/ssh.ts
+function sshTarget(ctx, host) {
+  return {
+    name: host.name,
+    user: host.user ?? ctx.settings.defaultUser,
+    ip: host.ip,
+    port: host.port
+  };
+}
+function sshArgs(target, command) {
+  return [
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=10",
+    "-o",
+    "StrictHostKeyChecking=accept-new",
+    "-p",
+    String(target.port),
+    `${target.user}@${target.ip}`,
+    "--",
+    command
+  ];
+}
+async function sshRun(ctx, target, command, o2 = {}) {
+  const r = await ctx.runner.run("ssh", sshArgs(target, command), {
+    timeout: o2.timeout ?? 12e4,
+    ...o2.input === void 0 ? {} : { input: o2.input },
+    ...o2.inputFile === void 0 ? {} : { inputFile: o2.inputFile }
+  });
+  if (r.exitCode === 255 || r.timedOut) throw sshFailure(target, r);
+  return r;
+}
+function sshFailure(target, r) {
+  const where = `${target.user}@${target.ip} port ${target.port} (${target.name})`;
+  const said = r.stderr;
+  const kind = "hostUnreachable";
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/i.test(said)) {
+    return new MeshError(`SSH to ${where}: the host key is not the one known for it`, {
+      kind,
+      hint: `if the machine was reinstalled, remove its old key with ssh-keygen -R ${target.ip}; otherwise do not connect`
+    });
+  }
+  if (/Connection refused/i.test(said)) {
+    return new MeshError(`SSH to ${where}: connection refused`, {
+      kind,
+      hint: `check that sshd runs there on port ${target.port} (mesh host add ${target.name} --port PORT to change it)`
+    });
+  }
+  if (/Permission denied/i.test(said)) {
+    return new MeshError(`SSH to ${where}: the key was refused`, {
+      kind,
+      hint: `add your public key to ~${target.user}/.ssh/authorized_keys there (mesh ssh add-key on that machine)`
+    });
+  }
+  if (r.timedOut || /timed out|No route to host|Network is unreachable|Could not resolve/i.test(said)) {
+    return new MeshError(`SSH to ${where}: no answer`, {
+      kind,
+      hint: "check that the machine is on and the address is right (mesh host list)"
+    });
+  }
+  const last = said.trim().split("\n").pop() || "ssh failed";
+  return new MeshError(`SSH to ${where}: ${last}`, {
+    kind,
+    hint: "run the same ssh by hand to see why"
+  });
+}
+
+// ../../packages/core/src/steps/tailscale.ts
+import { mkdir as mkdir3 } from "fs/promises";
+import os4 from "os";
+import path17 from "path";
+import { setTimeout as sleep4 } from "timers/promises";
+
+// ../../packages/tailscale/src/binaries.ts
+function resolveBinary(program, explicit, env = process.env) {
+  return resolveMeshBinary(program, { explicit, env });
+}
+
+// ../../packages/tailscale/src/cli.ts
+import { mkdtemp, rm as rm4, writeFile } from "fs/promises";
+import { tmpdir } from "os";
+import { join as joinPath } from "path";
+
+// ../../packages/tailscale/src/errors.ts
+var BRAND3 = errorBrand("tailscale");
+var TailscaleError = class extends ContractError {
+  name = "TailscaleError";
+  constructor(message, options = {}) {
+    super(message, options, BRAND3);
+  }
+};
+var TailscaleDaemonUnreachableError = class extends TailscaleError {
+  name = "TailscaleDaemonUnreachableError";
+  socketPath;
+  constructor(socketPath, options = {}) {
+    super(`cannot reach tailscaled at ${socketPath}`, {
+      hint: "start tailscaled, or pass the socketPath it was started with (--socket)",
+      ...options
+    });
+    this.socketPath = socketPath;
+  }
+};
+var TailscaleLocalApiError = class extends TailscaleError {
+  name = "TailscaleLocalApiError";
+  status;
+  method;
+  path;
+  constructor(method, path32, status, body, options = {}) {
+    super(`${method} ${path32} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+      hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
+      ...options
+    });
+    this.status = status;
+    this.method = method;
+    this.path = path32;
+  }
+};
+var TailscaleSchemaError = class extends TailscaleError {
+  name = "TailscaleSchemaError";
+};
+var TailscaleCommandError = class extends TailscaleError {
+  name = "TailscaleCommandError";
+  /** The command line, auth keys redacted. */
+  command;
+  exitCode;
+  stderr;
+  constructor(command, exitCode, stderr, options = {}) {
+    super(`${command} exited ${exitCode}: ${stderr.trim().slice(0, 500)}`, options);
+    this.command = redact(command);
+    this.exitCode = exitCode;
+    this.stderr = redact(stderr);
+  }
+};
+var TailscaleControlUnreachableError = class extends TailscaleError {
+  name = "TailscaleControlUnreachableError";
+  controlUrl;
+  constructor(controlUrl, detail, options = {}) {
+    super(`control server ${controlUrl} is unreachable: ${detail}`, {
+      hint: "check that headscale is running and that server_url is reachable from this node",
+      ...options
+    });
+    this.controlUrl = controlUrl;
+  }
+};
+var TailscaleAuthKeyError = class extends TailscaleError {
+  name = "TailscaleAuthKeyError";
+  reason;
+  /** The control server's own words (redacted). */
+  serverMessage;
+  constructor(reason, serverMessage, options = {}) {
+    const hints = {
+      invalid: "the key does not exist on this control server: create one (headscale preauthkeys create)",
+      expired: "the key has expired: create a new one, with a longer --expiration if needed",
+      used: "the single-use key was already used: create a new one, or a --reusable key"
+    };
+    super(`auth key rejected (${reason}): ${serverMessage}`, { hint: hints[reason], ...options });
+    this.reason = reason;
+    this.serverMessage = redact(serverMessage);
+  }
+};
+var TailscaleTimeoutError = class extends TailscaleError {
+  name = "TailscaleTimeoutError";
+  /** The timeout that ran out, in milliseconds. */
+  timeoutMs;
+  constructor(what, timeoutMs, options = {}) {
+    super(`${what} timed out after ${timeoutMs} ms`, {
+      hint: "check health with `tailscale status`; raise the timeout if the network is slow",
+      ...options
+    });
+    this.timeoutMs = timeoutMs;
+  }
+};
+var TailscaleAbortError = class extends TailscaleError {
+  name = "TailscaleAbortError";
+  constructor(message, options = {}) {
+    super(message, { ...options, hint: options.hint ?? ABORT_HINT });
+  }
+};
+
+// ../../packages/tailscale/src/internal/signals.ts
+function deadline(timeoutMs, caller) {
+  const timer = Number.isFinite(timeoutMs) && timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : void 0;
+  const parts = [timer, caller].filter((s) => s !== void 0);
+  const signal = parts.length === 0 ? new AbortController().signal : AbortSignal.any(parts);
+  return {
+    signal,
+    timeoutMs,
+    reason(what) {
+      if (caller?.aborted) {
+        return new TailscaleAbortError(`${what} was aborted`, { cause: caller.reason });
+      }
+      if (timer?.aborted) return new TailscaleTimeoutError(what, timeoutMs);
+      return void 0;
+    }
+  };
+}
+function sleep3(ms, signal) {
+  return new Promise((resolve3, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve3();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+// ../../tooling/tsup-config/undici-lean.js
+var import_api = __toESM(require_api());
+var import_agent = __toESM(require_agent());
+var import_dispatcher = __toESM(require_dispatcher());
+var import_global = __toESM(require_global2());
+Object.assign(import_dispatcher.default.prototype, import_api.default);
+function request(url2, options = {}) {
+  const { dispatcher = (0, import_global.getGlobalDispatcher)(), ...rest2 } = options;
+  const u2 = new URL(url2);
+  return dispatcher.request({
+    ...rest2,
+    origin: u2.origin,
+    path: `${u2.pathname}${u2.search}`,
+    method: rest2.method || (rest2.body ? "PUT" : "GET")
+  });
+}
+
+// ../../packages/tailscale/src/schemas/prefs.ts
+var PrefsSchema = looseObject({
+  ControlURL: optional(string2()),
+  RouteAll: optional(boolean2()),
+  ExitNodeID: optional(string2()),
+  ExitNodeIP: optional(string2()),
+  CorpDNS: optional(boolean2()),
+  RunSSH: optional(boolean2()),
+  WantRunning: optional(boolean2()),
+  LoggedOut: optional(boolean2()),
+  ShieldsUp: optional(boolean2()),
+  AdvertiseTags: nullish2(array(string2())),
+  Hostname: optional(string2()),
+  AdvertiseRoutes: nullish2(array(string2())),
+  ForceDaemon: optional(boolean2()),
+  OperatorUser: optional(string2()),
+  NoSNAT: optional(boolean2()),
+  /** 0 off, 1 nodivert, 2 on. */
+  NetfilterMode: optional(number2())
+});
+function toMaskedPrefs(patch) {
+  const out = {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === void 0) continue;
+    out[key] = value;
+    out[`${key}Set`] = true;
+  }
+  return out;
+}
+
+// ../../packages/tailscale/src/schemas/notify.ts
+var BACKEND_STATES = [
+  "NoState",
+  "InUseOtherUser",
+  "NeedsLogin",
+  "NeedsMachineAuth",
+  "Stopped",
+  "Starting",
+  "Running"
+];
+function backendStateName(n2) {
+  return BACKEND_STATES[n2] ?? `Unknown(${n2})`;
+}
+var HealthWarningSchema = looseObject({
+  WarnableCode: optional(string2()),
+  Severity: optional(string2()),
+  Title: optional(string2()),
+  Text: optional(string2()),
+  BrokenSince: nullish2(string2()),
+  ImpactsConnectivity: optional(boolean2())
+});
+var NotifySchema = looseObject({
+  Version: optional(string2()),
+  SessionID: optional(string2()),
+  /** A fatal-for-the-frontend error, e.g. Headscale's "authkey expired". */
+  ErrMessage: nullish2(string2()),
+  LoginFinished: nullish2(looseObject({})),
+  /** `ipn.State` as an int; see {@link backendStateName}. */
+  State: nullish2(number2()),
+  Prefs: nullish2(PrefsSchema),
+  NetMap: nullish2(looseObject({})),
+  Engine: nullish2(looseObject({})),
+  BrowseToURL: nullish2(string2()),
+  Health: nullish2(
+    looseObject({ Warnings: nullish2(record(string2(), HealthWarningSchema)) })
+  )
+});
+var NotifyWatchOpt = {
+  EngineUpdates: 1,
+  InitialState: 2,
+  InitialPrefs: 4,
+  InitialNetMap: 8,
+  NoPrivateKeys: 16,
+  InitialHealthState: 128,
+  RateLimit: 256
+};
+
+// ../../packages/tailscale/src/schemas/ping.ts
+var PingResultSchema = looseObject({
+  IP: optional(string2()),
+  NodeIP: optional(string2()),
+  NodeName: optional(string2()),
+  /** Non-empty when the ping failed (e.g. timeout). */
+  Err: optional(string2()),
+  LatencySeconds: optional(number2()),
+  /** `ip:port` when the pong came over a direct path. */
+  Endpoint: optional(string2()),
+  PeerRelay: optional(string2()),
+  DERPRegionID: optional(number2()),
+  DERPRegionCode: optional(string2()),
+  PeerAPIPort: optional(number2()),
+  PeerAPIURL: optional(string2()),
+  IsLocalIP: optional(boolean2())
+});
+var WhoIsSchema = looseObject({
+  Node: nullish2(
+    looseObject({
+      ID: optional(number2()),
+      StableID: optional(string2()),
+      Name: optional(string2()),
+      Addresses: nullish2(array(string2())),
+      Hostinfo: nullish2(
+        looseObject({ Hostname: optional(string2()), OS: optional(string2()) })
+      )
+    })
+  ),
+  UserProfile: nullish2(
+    looseObject({
+      ID: optional(number2()),
+      LoginName: optional(string2()),
+      DisplayName: optional(string2())
+    })
+  ),
+  CapMap: nullish2(record(string2(), unknown()))
+});
+var ErrorBodySchema = looseObject({ Error: optional(string2()) });
+
+// ../../packages/tailscale/src/schemas/status.ts
+var strings = nullish2(array(string2()));
+var PeerStatusSchema = looseObject({
+  ID: optional(string2()),
+  PublicKey: optional(string2()),
+  HostName: optional(string2()),
+  DNSName: optional(string2()),
+  OS: optional(string2()),
+  UserID: optional(number2()),
+  TailscaleIPs: strings,
+  AllowedIPs: strings,
+  Tags: strings,
+  PrimaryRoutes: strings,
+  Addrs: strings,
+  /** `ip:port` of the direct path; empty while relayed. */
+  CurAddr: optional(string2()),
+  /** DERP region code in use (or preferred). */
+  Relay: optional(string2()),
+  PeerRelay: optional(string2()),
+  RxBytes: optional(number2()),
+  TxBytes: optional(number2()),
+  Created: optional(string2()),
+  LastWrite: optional(string2()),
+  LastSeen: optional(string2()),
+  LastHandshake: optional(string2()),
+  /** Connected to control (not the same as reachable). */
+  Online: optional(boolean2()),
+  ExitNode: optional(boolean2()),
+  ExitNodeOption: optional(boolean2()),
+  Active: optional(boolean2()),
+  InNetworkMap: optional(boolean2()),
+  InMagicSock: optional(boolean2()),
+  InEngine: optional(boolean2()),
+  Expired: optional(boolean2()),
+  KeyExpiry: optional(string2())
+});
+var StatusSchema = looseObject({
+  Version: optional(string2()),
+  TUN: optional(boolean2()),
+  BackendState: string2(),
+  HaveNodeKey: optional(boolean2()),
+  AuthURL: optional(string2()),
+  TailscaleIPs: strings,
+  Self: nullish2(PeerStatusSchema),
+  Health: strings,
+  MagicDNSSuffix: optional(string2()),
+  CurrentTailnet: nullish2(
+    looseObject({
+      Name: optional(string2()),
+      MagicDNSSuffix: optional(string2()),
+      MagicDNSEnabled: optional(boolean2())
+    })
+  ),
+  CertDomains: strings,
+  Peer: nullish2(record(string2(), PeerStatusSchema)),
+  User: nullish2(record(string2(), looseObject({})))
+});
+
+// ../../packages/tailscale/src/socket.ts
+import { existsSync as existsSync2 } from "fs";
+var WINDOWS_PIPE = "\\\\.\\pipe\\ProtectedPrefix\\Administrators\\Tailscale\\tailscaled";
+function defaultSocketPath(platform2 = process.platform) {
+  if (platform2 === "win32") return WINDOWS_PIPE;
+  if (platform2 === "darwin") return "/var/run/tailscaled.socket";
+  if (!existsSync2("/var/run") && existsSync2("/run")) return "/run/tailscale/tailscaled.sock";
+  return "/var/run/tailscale/tailscaled.sock";
+}
+
+// ../../packages/tailscale/src/local-api.ts
+var LOCAL_API_HOST = "local-tailscaled.sock";
+var DEFAULT_TIMEOUT_MS2 = 1e4;
+var LocalApiClient = class {
+  socketPath;
+  timeout;
+  #dispatcher;
+  #ownsDispatcher;
+  constructor(options = {}) {
+    this.socketPath = options.socketPath ?? defaultSocketPath();
+    this.timeout = options.timeout ?? DEFAULT_TIMEOUT_MS2;
+    this.#ownsDispatcher = options.dispatcher === void 0;
+    this.#dispatcher = options.dispatcher ?? new import_agent.default({ connect: { socketPath: this.socketPath } });
+  }
+  /**
+   * Closes the connection pool (only when the client created it). Open IPN-bus streams are cut
+   * rather than waited for, since they never end by themselves.
+   */
+  async close() {
+    if (this.#ownsDispatcher) await this.#dispatcher.destroy();
+  }
+  /** `GET status`: the full `ipnstate.Status`, or without peers when `peers` is false. */
+  async status(options = {}) {
+    const q = options.peers === false ? "?peers=false" : "";
+    return this.#json("GET", `status${q}`, StatusSchema, void 0, options);
+  }
+  /** `GET prefs`. */
+  async getPrefs(options = {}) {
+    return this.#json("GET", "prefs", PrefsSchema, void 0, options);
+  }
+  /**
+   * `PATCH prefs` with a MaskedPrefs body built from `patch` (each given field plus
+   * `<Field>Set: true`); returns the resulting prefs.
+   */
+  async patchPrefs(patch, options = {}) {
+    return this.patchMaskedPrefs(toMaskedPrefs(patch), options);
+  }
+  /** `PATCH prefs` with a raw MaskedPrefs body, for fields {@link PrefsPatch} lacks. */
+  async patchMaskedPrefs(masked, options = {}) {
+    return this.#json("PATCH", "prefs", PrefsSchema, masked, options);
+  }
+  /**
+   * `POST start`: installs prefs and (re)starts the backend, registering with `AuthKey` when
+   * given. Returns once accepted; watch the IPN bus (or use `join`) for the outcome.
+   */
+  async start(body, options = {}) {
+    if (body.AuthKey) rememberSecret(body.AuthKey);
+    await this.#call("POST", "start", body, options);
+  }
+  /**
+   * `POST login-interactive`: starts a login. With an auth key given to {@link start} the
+   * daemon registers with that key (no URL); `tailscale up` calls this when there is no node key.
+   */
+  async loginInteractive(options = {}) {
+    await this.#call("POST", "login-interactive", void 0, options);
+  }
+  /** `POST logout`: expires the node key and leaves the tailnet (ephemeral nodes are deleted). */
+  async logout(options = {}) {
+    await this.#call("POST", "logout", void 0, options);
+  }
+  /**
+   * `POST ping?ip=&type=`: one ping. Resolves with the result even when the peer did not answer
+   * (then `Err` is set); `Endpoint` is set when the pong came over a direct path.
+   * @default timeout 5000 ms, like `tailscale ping`
+   */
+  async ping(ip, options = {}) {
+    const q = new URLSearchParams({ ip, type: options.type ?? "disco" });
+    if (options.size !== void 0) q.set("size", String(options.size));
+    return this.#json("POST", `ping?${q}`, PingResultSchema, void 0, {
+      timeout: 5e3,
+      ...options
+    });
+  }
+  /** `GET whois?addr=`: the node and user behind a tailnet IP (or `ip:port`). */
+  async whois(addr, options = {}) {
+    return this.#json(
+      "GET",
+      `whois?${new URLSearchParams({ addr })}`,
+      WhoIsSchema,
+      void 0,
+      options
+    );
+  }
+  /**
+   * Streams `GET watch-ipn-bus?mask=` as typed notifications until the signal aborts or the
+   * daemon closes the stream. `State` is an int; name it with `backendStateName`.
+   *
+   * @example
+   * ```ts
+   * const ac = new AbortController();
+   * for await (const n of ts.watchIpnBus({ signal: ac.signal })) {
+   *   if (n.State === 6) ac.abort(); // Running
+   * }
+   * ```
+   */
+  async *watchIpnBus(options = {}) {
+    const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
+    const path32 = `watch-ipn-bus?mask=${mask}`;
+    const caller = options.signal;
+    const local = new AbortController();
+    const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
+    let res;
+    try {
+      res = await this.#send("GET", path32, void 0, signal);
+    } catch (e) {
+      if (caller?.aborted) return;
+      throw e;
+    }
+    if (res.statusCode !== 200) {
+      throw new TailscaleLocalApiError("GET", path32, res.statusCode, await res.body.text());
+    }
+    let buffered = "";
+    try {
+      for await (const chunk of res.body) {
+        buffered += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+        let nl = buffered.indexOf("\n");
+        while (nl >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          nl = buffered.indexOf("\n");
+          if (line) yield parse2(NotifySchema, line, path32);
+        }
+      }
+    } catch (e) {
+      if (signal.aborted) return;
+      throw new TailscaleError(`IPN bus stream broke: ${errorText(e)}`, { cause: e });
+    } finally {
+      local.abort();
+      res.body.destroy();
+    }
+  }
+  async #json(method, path32, schema3, body, options) {
+    const text2 = await this.#call(method, path32, body, options);
+    return parse2(schema3, text2, path32);
+  }
+  async #call(method, path32, body, options) {
+    const d = deadline(options.timeout ?? this.timeout, options.signal);
+    const what = `${method} /localapi/v0/${path32}`;
+    try {
+      const res = await this.#send(method, path32, body, d.signal);
+      const text2 = await res.body.text();
+      if (res.statusCode >= 400) {
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path32}`, res.statusCode, text2);
+      }
+      return text2;
+    } catch (e) {
+      if (e instanceof TailscaleError) throw e;
+      throw d.reason(what) ?? e;
+    }
+  }
+  async #send(method, path32, body, signal) {
+    try {
+      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path32}`, {
+        method,
+        dispatcher: this.#dispatcher,
+        signal,
+        // Deadlines come from `signal` alone (one clock, and the right error class); the bus
+        // stream may stay silent for minutes, so undici's own idle timeouts are off.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        headers: {
+          host: LOCAL_API_HOST,
+          ...body === void 0 ? {} : { "content-type": "application/json" }
+        },
+        ...body === void 0 ? {} : { body: JSON.stringify(body) }
+      });
+    } catch (e) {
+      const code2 = errorCode(e);
+      if (code2 === "ENOENT" || code2 === "ECONNREFUSED" || code2 === "EACCES") {
+        throw new TailscaleDaemonUnreachableError(this.socketPath, { cause: e });
+      }
+      throw e;
+    }
+  }
+};
+function parse2(schema3, text2, path32) {
+  let value;
+  try {
+    value = JSON.parse(text2);
+  } catch (e) {
+    throw new TailscaleSchemaError(`${path32}: answer is not JSON: ${text2.slice(0, 200)}`, {
+      cause: e
+    });
+  }
+  const r = schema3.safeParse(value);
+  if (!r.success) {
+    const error2 = englishError(r);
+    throw new TailscaleSchemaError(`${path32}: unexpected answer: ${error2.message}`, {
+      cause: error2,
+      hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
+    });
+  }
+  return r.data;
+}
+function errorCode(e) {
+  for (let cur = e, i2 = 0; cur && i2 < 4; cur = cur.cause, i2++) {
+    const code2 = cur.code;
+    if (typeof code2 === "string") return code2;
+  }
+  return void 0;
+}
+function errorText(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+
+// ../../packages/tailscale/src/join.ts
+var RUNNING = 6;
+var NETFILTER = { off: 0, nodivert: 1, on: 2 };
+var AUTH_WORDS = /auth[ -]?key|pre[ -]?auth/i;
+var UNREACHABLE = /fetch control key|dial tcp|connection refused|no route to host|network is unreachable|i\/o timeout|deadline exceeded|connection reset|EOF/i;
+function classifyAuthKeyMessage(text2) {
+  if (!AUTH_WORDS.test(text2)) return void 0;
+  if (/expired/i.test(text2)) return "expired";
+  if (/already (been )?used/i.test(text2)) return "used";
+  if (/invalid|not found|does not exist|failed to parse|unable to validate|too short/i.test(text2))
+    return "invalid";
+  return void 0;
+}
+function sameControlUrl(a2, b) {
+  return (a2 ?? "").replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
+}
+function loginError(n2) {
+  const w = n2.Health?.Warnings?.["login-state"];
+  const text2 = w?.Text ?? "";
+  const m = /last login error was: (.*)$/s.exec(text2);
+  return m?.[1];
+}
+function result(s, controlUrl, changed) {
+  const ips = [...s.TailscaleIPs ?? []];
+  return {
+    changed,
+    backendState: "Running",
+    ips,
+    ipv4: ips.find((ip) => !ip.includes(":")),
+    ipv6: ips.find((ip) => ip.includes(":")),
+    hostname: s.Self?.HostName ?? "",
+    dnsName: (s.Self?.DNSName ?? "").replace(/\.$/, ""),
+    controlUrl
+  };
+}
+function updatedPrefs(current, o2) {
+  const { Persist: _p, Config: _c, ...rest2 } = current;
+  return {
+    ...rest2,
+    ControlURL: o2.controlUrl,
+    WantRunning: true,
+    LoggedOut: false,
+    RouteAll: o2.acceptRoutes ?? false,
+    CorpDNS: o2.acceptDns ?? true,
+    ...o2.hostname === void 0 ? {} : { Hostname: o2.hostname },
+    ...o2.netfilterMode === void 0 ? {} : { NetfilterMode: NETFILTER[o2.netfilterMode] }
+  };
+}
+async function join(o2) {
+  let url2;
+  try {
+    url2 = new URL(o2.controlUrl);
+  } catch (e) {
+    throw new TailscaleError(`controlUrl is not a URL: "${o2.controlUrl}"`, { cause: e });
+  }
+  if (url2.protocol !== "http:" && url2.protocol !== "https:") {
+    throw new TailscaleError(`controlUrl must be http(s), got "${o2.controlUrl}"`);
+  }
+  if (!o2.authKey) throw new TailscaleError("authKey is empty");
+  rememberSecret(o2.authKey);
+  const client = o2.client ?? new LocalApiClient({
+    ...o2.socketPath === void 0 ? {} : { socketPath: o2.socketPath },
+    ...o2.dispatcher === void 0 ? {} : { dispatcher: o2.dispatcher }
+  });
+  const timeoutMs = o2.timeout ?? 6e4;
+  const d = deadline(timeoutMs, o2.signal);
+  const call = { signal: d.signal };
+  let staleLoginError;
+  try {
+    const [before, prefs] = await Promise.all([
+      client.status({ ...call, peers: false }),
+      client.getPrefs(call)
+    ]);
+    if (before.BackendState === "Running") {
+      if (sameControlUrl(prefs.ControlURL, o2.controlUrl))
+        return result(before, o2.controlUrl, false);
+      await client.logout(call);
+    }
+    const bus = client.watchIpnBus({
+      mask: NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialHealthState,
+      signal: d.signal
+    });
+    const first = await bus.next();
+    staleLoginError = first.done ? void 0 : loginError(first.value);
+    await client.start({ UpdatePrefs: updatedPrefs(prefs, o2), AuthKey: o2.authKey }, call);
+    if (!before.HaveNodeKey) await client.loginInteractive(call);
+    let state = first.done ? "unknown" : backendStateName(first.value.State ?? 0);
+    let running = false;
+    for await (const n2 of bus) {
+      if (n2.ErrMessage) {
+        const reason = classifyAuthKeyMessage(n2.ErrMessage);
+        if (reason) throw new TailscaleAuthKeyError(reason, n2.ErrMessage);
+        throw new TailscaleError(`tailscaled reported: ${n2.ErrMessage}`, {
+          hint: "check the control server log and `tailscale status`"
+        });
+      }
+      const le = loginError(n2);
+      if (le && le !== staleLoginError) {
+        const reason = classifyAuthKeyMessage(le);
+        if (reason) throw new TailscaleAuthKeyError(reason, le);
+      }
+      if (n2.State != null) {
+        state = backendStateName(n2.State);
+        if (n2.State === RUNNING) {
+          running = true;
+          break;
+        }
+      }
+    }
+    if (!running) throw d.reason("join") ?? new TailscaleError(`IPN bus closed in state ${state}`);
+    for (; ; ) {
+      const s = await client.status({ ...call, peers: false });
+      if ((s.TailscaleIPs ?? []).length > 0 && s.BackendState === "Running") {
+        return result(s, o2.controlUrl, true);
+      }
+      await sleep3(200, d.signal);
+    }
+  } catch (e) {
+    if (e instanceof TailscaleTimeoutError || d.signal.aborted && !o2.signal?.aborted) {
+      throw await explainTimeout(client, o2.controlUrl, url2, timeoutMs, staleLoginError, e);
+    }
+    if (d.signal.aborted && o2.signal?.aborted) throw d.reason("join") ?? e;
+    throw e;
+  } finally {
+    if (!o2.client) await client.close();
+  }
+}
+async function explainTimeout(client, controlUrl, url2, timeoutMs, stale, cause) {
+  let s;
+  try {
+    s = await client.status({ peers: false, timeout: 3e3 });
+  } catch {
+  }
+  const health = s?.Health ?? [];
+  const hit = health.find((h2) => h2.includes(url2.host) && UNREACHABLE.test(h2));
+  if (hit) return new TailscaleControlUnreachableError(controlUrl, hit, { cause });
+  const auth = health.map((h2) => /last login error was: (.*)$/s.exec(h2)?.[1]).find(
+    (t) => t !== void 0 && t !== stale && classifyAuthKeyMessage(t) !== void 0
+  );
+  if (auth) {
+    return new TailscaleAuthKeyError(classifyAuthKeyMessage(auth), auth, {
+      cause
+    });
+  }
+  const state = s?.BackendState ?? "unknown";
+  return new TailscaleTimeoutError(
+    `join (state ${state}${health.length ? `; health: ${health.join(" | ")}` : ""})`,
+    timeoutMs,
+    { cause }
+  );
+}
+
+// ../../packages/tailscale/src/cli.ts
+var PONG = /^pong from (\S+) \(([^),]+)[^)]*\) via (.+?) in ([\d.]+)(µs|us|ms|s)\b/;
+function parsePingOutput(output) {
+  const pongs = [];
+  for (const line of output.split("\n")) {
+    const m = PONG.exec(line.trim());
+    if (!m) continue;
+    const [, name = "", ip = "", via = "", num = "0", unit = "ms"] = m;
+    const scale = unit === "s" ? 1e3 : unit === "ms" ? 1 : 1e-3;
+    pongs.push({
+      name,
+      ip,
+      via,
+      direct: !via.startsWith("DERP(") && !via.startsWith("peer-relay"),
+      latencyMs: Number(num) * scale
+    });
+  }
+  return pongs;
+}
+var TailscaleCli = class {
+  binary;
+  socketPath;
+  timeout;
+  #runner;
+  constructor(options = {}) {
+    this.binary = resolveBinary("tailscale", options.binary);
+    this.socketPath = options.socketPath;
+    this.timeout = options.timeout ?? 3e4;
+    this.#runner = options.runner ?? createRunner();
+  }
+  /** Runs `tailscale [--socket=…] <args>`; non-zero exits are returned, not thrown. */
+  async run(args, options = {}) {
+    const argv = [...this.socketPath ? [`--socket=${this.socketPath}`] : [], ...args];
+    let r;
+    try {
+      r = await this.#runner.run(this.binary, argv, {
+        timeout: options.timeout ?? this.timeout,
+        ...options.signal ? { signal: options.signal } : {}
+      });
+    } catch (error2) {
+      if (options.signal?.aborted) {
+        throw new TailscaleAbortError(`tailscale ${args[0] ?? ""} was aborted`, { cause: error2 });
+      }
+      throw error2;
+    }
+    if (r.exitCode !== 0 && /failed to connect to local tailscaled/.test(r.stderr)) {
+      throw new TailscaleDaemonUnreachableError(this.socketPath ?? "(default socket)", {
+        cause: redactResult(r)
+      });
+    }
+    return r;
+  }
+  /** `tailscale up`; resolves when Running, else throws a classified error. */
+  async up(o2) {
+    await this.#upOrLogin("up", o2);
+  }
+  /** `tailscale login` (same flags as `up`, no `--reset`). */
+  async login(o2) {
+    await this.#upOrLogin("login", o2);
+  }
+  /** `tailscale logout`. */
+  async logout(options = {}) {
+    this.#check(await this.run(["logout"], options));
+  }
+  /** `tailscale status --json`, validated. */
+  async status(options = {}) {
+    const r = this.#check(await this.run(["status", "--json"], options));
+    let value;
+    try {
+      value = JSON.parse(r.stdout);
+    } catch (e) {
+      throw new TailscaleSchemaError(`status --json printed non-JSON: ${r.stdout.slice(0, 200)}`, {
+        cause: e
+      });
+    }
+    const parsed = StatusSchema.safeParse(value);
+    if (!parsed.success) {
+      const error2 = englishError(parsed);
+      throw new TailscaleSchemaError(`status --json: ${error2.message}`, {
+        cause: error2
+      });
+    }
+    return parsed.data;
+  }
+  /** `tailscale ip`: this node's tailnet IPs; empty when it has none (not Running). */
+  async ip(options = {}) {
+    const r = await this.run(["ip"], options);
+    if (r.exitCode !== 0 && /no current Tailscale IPs/.test(r.stderr)) return [];
+    return this.#check(r).stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  }
+  /** `tailscale ping <target>`. "no reply" and "direct connection not established" are results. */
+  async ping(target, o2 = {}) {
+    const count2 = o2.count ?? 10;
+    const perPing = o2.pingTimeout ?? 5e3;
+    const args = [
+      "ping",
+      `--c=${count2}`,
+      `--until-direct=${o2.untilDirect ?? true}`,
+      `--timeout=${Math.ceil(perPing / 1e3)}s`,
+      ...o2.tsmp ? ["--tsmp"] : [],
+      ...o2.icmp ? ["--icmp"] : [],
+      target
+    ];
+    const r = await this.run(args, {
+      timeout: Math.max(count2, 1) * (perPing + 1e3) + 5e3,
+      ...o2.signal ? { signal: o2.signal } : {}
+    });
+    const output = `${r.stdout}
+${r.stderr}`;
+    if (r.exitCode !== 0 && !/no reply|direct connection not established|timed out/.test(output)) {
+      this.#check(r);
+    }
+    const pongs = parsePingOutput(r.stdout);
+    return {
+      ok: r.exitCode === 0,
+      direct: pongs.some((p) => p.direct),
+      pongs,
+      exitCode: r.exitCode,
+      output
+    };
+  }
+  /**
+   * `tailscale version`: first line (short) and the `long version:` value. For just the
+   * `X.Y.Z` release, pass the output to {@link parseTailscaleVersion}.
+   */
+  async version(options = {}) {
+    const r = this.#check(await this.run(["version"], options));
+    const lines = r.stdout.split("\n").map((l) => l.trim());
+    const short = lines[0] ?? "";
+    const long = lines.find((l) => l.startsWith("long version:"))?.slice(14).trim() ?? short;
+    return { short, long };
+  }
+  async #upOrLogin(cmd, o2) {
+    const waitMs = o2.timeout ?? 6e4;
+    const args = [
+      cmd,
+      `--login-server=${o2.loginServer}`,
+      `--accept-routes=${o2.acceptRoutes ?? false}`,
+      `--accept-dns=${o2.acceptDns ?? true}`,
+      `--timeout=${Math.ceil(waitMs / 1e3)}s`,
+      ...o2.hostname ? [`--hostname=${o2.hostname}`] : [],
+      ...o2.reset && cmd === "up" ? ["--reset"] : [],
+      ...o2.forceReauth ? ["--force-reauth"] : [],
+      ...o2.extraArgs ?? []
+    ];
+    let dir;
+    try {
+      if (o2.authKey) {
+        rememberSecret(o2.authKey);
+        dir = await mkdtemp(joinPath(tmpdir(), "mesh-ts-key-"));
+        const keyFile = joinPath(dir, "authkey");
+        await writeFile(keyFile, o2.authKey, { mode: 384 });
+        args.push(`--auth-key=file:${keyFile}`);
+      }
+      const r = await this.run(args, {
+        timeout: waitMs + 15e3,
+        ...o2.signal ? { signal: o2.signal } : {}
+      });
+      if (r.exitCode === 0) return;
+      await this.#explainUpFailure(r, o2, waitMs);
+    } finally {
+      if (dir) await rm4(dir, { recursive: true, force: true });
+    }
+  }
+  async #explainUpFailure(r, o2, waitMs) {
+    const stderr = redact(r.stderr);
+    const backend = /backend error: (.*)/.exec(stderr)?.[1];
+    if (backend) {
+      const reason = classifyAuthKeyMessage(backend);
+      if (reason) throw new TailscaleAuthKeyError(reason, backend, { cause: redactResult(r) });
+    }
+    if (r.timedOut || /timeout waiting for Tailscale service/.test(stderr)) {
+      const health = await this.status().then(
+        (s) => s.Health ?? [],
+        () => []
+      );
+      const host = safeHost(o2.loginServer);
+      const unreachable = health.find(
+        (h2) => host !== void 0 && h2.includes(host) && /fetch control key|dial tcp|refused|no route|i\/o timeout/.test(h2)
+      );
+      if (unreachable) {
+        throw new TailscaleControlUnreachableError(o2.loginServer, unreachable, {
+          cause: redactResult(r)
+        });
+      }
+      const auth = health.map((h2) => /last login error was: (.*)$/.exec(h2)?.[1]).find((t) => t !== void 0 && classifyAuthKeyMessage(t) !== void 0);
+      if (auth) {
+        const reason = classifyAuthKeyMessage(auth);
+        if (reason) throw new TailscaleAuthKeyError(reason, auth, { cause: redactResult(r) });
+      }
+      throw new TailscaleTimeoutError(
+        `tailscale up (health: ${health.join(" | ") || "none"})`,
+        waitMs,
+        {
+          cause: redactResult(r)
+        }
+      );
+    }
+    this.#check(r);
+    throw new TailscaleCommandError(r.command, r.exitCode, stderr);
+  }
+  #check(r) {
+    if (r.exitCode === 0) return r;
+    if (r.timedOut) {
+      throw new TailscaleTimeoutError(redact(r.command), this.timeout, { cause: redactResult(r) });
+    }
+    throw new TailscaleCommandError(r.command, r.exitCode, redact(r.stderr), {
+      cause: redactResult(r)
+    });
+  }
+};
+function safeHost(url2) {
+  try {
+    return new URL(url2).host;
+  } catch {
+    return void 0;
+  }
+}
+function redactResult(r) {
+  return { ...r, command: redact(r.command), stdout: redact(r.stdout), stderr: redact(r.stderr) };
+}
+
+// ../../packages/tailscale/src/daemon.ts
+import { join as join2 } from "path";
+var DEFAULT_TAILSCALED_PORT = 41641;
+var SUPPORTS_SYSPOLICY_FILE = false;
+function tailscaledLaunch(o2) {
+  if (!o2.stateDir.startsWith("/")) {
+    throw new TypeError(`tailscaledLaunch: stateDir must be absolute, got "${o2.stateDir}"`);
+  }
+  const port = o2.port ?? DEFAULT_TAILSCALED_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`tailscaledLaunch: port must be an integer 0-65535, got ${port}`);
+  }
+  const socketPath = o2.socketPath ?? join2(o2.stateDir, "tailscaled.sock");
+  const logsDir = join2(o2.stateDir, "logs");
+  const args = [
+    `--statedir=${o2.stateDir}`,
+    `--socket=${socketPath}`,
+    `--tun=${o2.tun ?? "tailscale0"}`,
+    `--port=${port}`,
+    "--no-logs-no-support"
+  ];
+  if (SUPPORTS_SYSPOLICY_FILE) args.push("--syspolicy-file=");
+  if (o2.verbose !== void 0) args.push(`--verbose=${o2.verbose}`);
+  const env = {
+    TS_NO_LOGS_NO_SUPPORT: "true",
+    TS_LOGS_DIR: logsDir,
+    // Guard: a missing --login-server would otherwise reach controlplane.tailscale.com.
+    TS_PANIC_IF_HIT_MAIN_CONTROL: "1",
+    TS_DISABLE_PORTMAPPER: "1",
+    ...o2.derpOverHttp ? { TS_DEBUG_USE_DERP_HTTP: "1" } : {},
+    ...o2.env
+  };
+  return {
+    file: resolveBinary("tailscaled", o2.binary),
+    args,
+    env,
+    dirs: [o2.stateDir, env["TS_LOGS_DIR"] ?? logsDir]
+  };
+}
+
+// ../../packages/tailscale/src/status-model.ts
+var ZERO_TIME = /^0001-01-01/;
+function toDate(s) {
+  if (!s || ZERO_TIME.test(s)) return null;
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+function toNodeInfo(p) {
+  const curAddr = p.CurAddr ?? "";
+  const relay = p.Relay ?? "";
+  return {
+    id: p.ID ?? "",
+    hostname: p.HostName ?? "",
+    dnsName: (p.DNSName ?? "").replace(/\.$/, ""),
+    ips: [...p.TailscaleIPs ?? []],
+    online: p.Online ?? false,
+    path: curAddr ? "direct" : relay ? "relay" : "none",
+    currentAddress: curAddr || null,
+    relay: relay || null,
+    lastHandshake: toDate(p.LastHandshake),
+    os: p.OS ?? "",
+    raw: p
+  };
+}
+function byCodeUnits(a2, b) {
+  return a2 < b ? -1 : a2 > b ? 1 : 0;
+}
+function toTailnetStatus(s) {
+  return {
+    backendState: s.BackendState,
+    ips: [...s.TailscaleIPs ?? []],
+    self: s.Self ? toNodeInfo(s.Self) : null,
+    peers: Object.values(s.Peer ?? {}).map(toNodeInfo).sort((a2, b) => byCodeUnits(a2.hostname, b.hostname)),
+    health: [...s.Health ?? []],
+    magicDnsSuffix: s.MagicDNSSuffix ?? "",
+    version: s.Version ?? "",
+    raw: s
+  };
+}
+async function waitForState(client, state, options = {}) {
+  const d = deadline(options.timeout ?? 3e4, options.signal);
+  let last = "unknown";
+  for await (const n2 of client.watchIpnBus({
+    mask: NotifyWatchOpt.InitialState,
+    signal: d.signal
+  })) {
+    if (n2.State == null) continue;
+    last = backendStateName(n2.State);
+    if (last === state) return;
+  }
+  const err = d.reason(`waiting for state ${state} (last seen: ${last})`);
+  throw err ?? new TailscaleError(`IPN bus closed while waiting for state ${state}`);
+}
+
+// ../../packages/tailscale/src/version.ts
+function parseTailscaleVersion(output) {
+  const first = output.split("\n")[0]?.trim() ?? "";
+  return /^v?(\d+\.\d+\.\d+)(?:[-+\s]|$)/.exec(first)?.[1];
+}
 
 // ../../packages/core/src/internal/services.ts
-import path15 from "path";
+import path16 from "path";
 function servicesDir(ctx) {
-  return path15.join(ctx.paths.stateDir, "services");
+  return path16.join(ctx.paths.stateDir, "services");
 }
 function serviceManager(ctx, o2 = {}) {
   return detectServiceManager({
@@ -31263,13 +32567,13 @@ function serviceManager(ctx, o2 = {}) {
   });
 }
 function privilegedRunner(ctx) {
-  const extra2 = ctx.daemonPrefix ?? [];
-  const [first, ...rest] = extra2;
+  const extra = ctx.daemonPrefix ?? [];
+  const [first, ...rest2] = extra;
   if (first === void 0) return ctx.runner;
   const base = ctx.runner;
   return {
-    prefix: [...base.prefix, ...extra2],
-    run: (file, args, options) => base.run(first, [...rest, file, ...args], options)
+    prefix: [...base.prefix, ...extra],
+    run: (file, args, options) => base.run(first, [...rest2, file, ...args], options)
   };
 }
 async function ensureService(ctx, spec, o2 = {}) {
@@ -31288,26 +32592,2337 @@ async function ensureService(ctx, spec, o2 = {}) {
   return { installed: installed2, started: false, restarted: false };
 }
 
+// ../../packages/core/src/steps/tailscale.ts
+function localApi(ctx) {
+  return new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+}
+var TAILSCALED_SERVICE = "mesh-tailscaled";
+async function tailnetStatus(ctx) {
+  const client = localApi(ctx);
+  try {
+    return toTailnetStatus(await client.status({ timeout: 3e3 }));
+  } catch {
+    return void 0;
+  } finally {
+    await client.close();
+  }
+}
+async function requireTailnetStatus(ctx) {
+  const s = await tailnetStatus(ctx);
+  if (!s) {
+    throw new MeshError(
+      `tailscaled is not running (no answer on ${ctx.paths.tailscale.socketPath})`,
+      {
+        kind: "serviceDown",
+        hint: "run mesh client setup (or mesh client join) to start and join it"
+      }
+    );
+  }
+  return s;
+}
+async function ensureTailscaled(ctx, serverUrl2) {
+  if (await tailnetStatus(ctx)) {
+    ctx.reporter.ok("tailscaled is running");
+    return false;
+  }
+  const tun = ctx.env["MESH_TAILSCALE_TUN"];
+  const launch = tailscaledLaunch({
+    stateDir: ctx.paths.tailscale.stateDir,
+    socketPath: ctx.paths.tailscale.socketPath,
+    // Headscale's embedded DERP on an http:// URL has no TLS; tailscaled must dial DERP over HTTP.
+    derpOverHttp: serverUrl2.startsWith("http://"),
+    ...tun ? { tun } : {},
+    ...ctx.paths.binaries.tailscaled ? { binary: ctx.paths.binaries.tailscaled } : {}
+  });
+  for (const d of [...launch.dirs, path17.dirname(ctx.paths.tailscale.socketPath)]) {
+    await mkdir3(d, { recursive: true, mode: 448 });
+  }
+  try {
+    await ensureService(
+      ctx,
+      {
+        name: TAILSCALED_SERVICE,
+        description: "Tailscale daemon for the Mesh tailnet",
+        exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
+        env: launch.env,
+        restart: "always"
+      },
+      { privileged: true }
+    );
+  } catch (error2) {
+    throw toMeshError(error2, "starting tailscaled");
+  }
+  const wait = ctx.reporter.wait("Starting tailscaled");
+  const until = Date.now() + 3e4;
+  while (!await tailnetStatus(ctx)) {
+    if (Date.now() > until) {
+      wait.fail();
+      throw new MeshError("tailscaled did not start", {
+        kind: "serviceDown",
+        hint: `see the service log (${TAILSCALED_SERVICE}.log in ${servicesDir(ctx)})`
+      });
+    }
+    await sleep4(200);
+  }
+  wait.done();
+  await becomeOperator(ctx);
+  return true;
+}
+async function becomeOperator(ctx) {
+  if (!ctx.daemonPrefix || ctx.daemonPrefix.length === 0 || process.getuid?.() === 0) return;
+  const user = os4.userInfo().username;
+  try {
+    const cli2 = new TailscaleCli({
+      // The prefix (sudo) may search another PATH: hand it an absolute path.
+      binary: await findOnPath(
+        resolveBinary("tailscale", ctx.paths.binaries.tailscale, ctx.env),
+        ctx.env
+      ),
+      socketPath: ctx.paths.tailscale.socketPath,
+      runner: privilegedRunner(ctx),
+      timeout: 15e3
+    });
+    const r = await cli2.run(["set", `--operator=${user}`], {
+      ...ctx.signal ? { signal: ctx.signal } : {}
+    });
+    if (r.exitCode !== 0) {
+      throw new MeshError(
+        `could not make ${user} the operator of tailscaled: ${r.stderr.trim().split("\n")[0] ?? ""}`,
+        { hint: `check that ${ctx.daemonPrefix.join(" ")} works for ${user}` }
+      );
+    }
+  } catch (error2) {
+    throw toMeshError(error2, "making this user the operator of tailscaled");
+  }
+  ctx.reporter.ok(`${user} may control tailscaled (operator)`);
+}
+async function tailscaleUpCommand(ctx, serverUrl2, keyFile = "KEY_FILE") {
+  const client = localApi(ctx);
+  let prefs;
+  try {
+    prefs = await client.getPrefs({ timeout: 3e3 });
+  } catch {
+    prefs = void 0;
+  } finally {
+    await client.close();
+  }
+  const routes = prefs ? prefs.RouteAll === true : true;
+  const tags = prefs?.AdvertiseTags ?? [];
+  return [
+    "tailscale",
+    "up",
+    `--login-server=${serverUrl2}`,
+    `--accept-dns=${prefs?.CorpDNS === true}`,
+    ...routes ? ["--accept-routes"] : [],
+    `--hostname=${prefs?.Hostname || ctx.hostname}`,
+    ...prefs?.OperatorUser ? [`--operator=${prefs.OperatorUser}`] : [],
+    ...tags.length > 0 ? [`--advertise-tags=${tags.join(",")}`] : [],
+    `--auth-key=file:${keyFile}`
+  ];
+}
+async function alignMagicDns(ctx) {
+  const client = localApi(ctx);
+  const call = { timeout: 5e3, ...ctx.signal ? { signal: ctx.signal } : {} };
+  try {
+    const prefs = await client.getPrefs(call);
+    if (prefs.CorpDNS === true === ctx.settings.magicDns) return false;
+    await client.patchPrefs({ CorpDNS: ctx.settings.magicDns }, call);
+  } catch (error2) {
+    throw toMeshError(error2, "setting MagicDNS");
+  } finally {
+    await client.close();
+  }
+  ctx.reporter.ok(`MagicDNS ${ctx.settings.magicDns ? "on" : "off"} (MESH_MAGIC_DNS)`);
+  return true;
+}
+async function joinTailnet(ctx, serverUrl2, authKey, o2 = {}) {
+  const wait = ctx.reporter.wait(`Joining the tailnet at ${serverUrl2}`);
+  try {
+    if (o2.tags && o2.tags.length > 0) {
+      const client = localApi(ctx);
+      try {
+        await client.patchPrefs(
+          { AdvertiseTags: [...o2.tags] },
+          { timeout: 5e3, ...ctx.signal ? { signal: ctx.signal } : {} }
+        );
+      } finally {
+        await client.close();
+      }
+    }
+    const r = await join({
+      controlUrl: serverUrl2,
+      authKey,
+      hostname: ctx.hostname,
+      acceptRoutes: o2.acceptRoutes ?? true,
+      // MagicDNS: machine names resolve across the mesh (tailscaled takes over resolv.conf
+      // and forwards other names to what it held); MESH_MAGIC_DNS=off leaves DNS alone.
+      acceptDns: ctx.settings.magicDns,
+      timeout: o2.timeoutMs ?? 6e4,
+      socketPath: ctx.paths.tailscale.socketPath,
+      ...ctx.signal ? { signal: ctx.signal } : {}
+    });
+    wait.done(r.ipv4);
+    return await alignMagicDns(ctx) ? { ...r, changed: true } : r;
+  } catch (error2) {
+    wait.fail();
+    throw toMeshError(error2, "joining the tailnet");
+  }
+}
+
+// ../../packages/core/src/hosts/registry.ts
+import { readFile as readFile6 } from "fs/promises";
+import path18 from "path";
+var import_yaml = __toESM(require_dist(), 1);
+var HOST_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
+var ipAddress = union([ipv42(), ipv62()], { error: "an IPv4 or IPv6 address" });
+var portNumber = int({ error: "a port number from 1 to 65535" }).check(_gte(1, "a port number from 1 to 65535"), _lte(65535, "a port number from 1 to 65535"));
+var entrySchema = object({
+  ip: ipAddress,
+  port: _default(portNumber, 22),
+  user: _default(
+    nullable(string2().check(_regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "a user name"))),
+    null
+  )
+});
+var fileSchema = object({
+  hosts: _default(nullable(record(string2(), unknown())), {})
+});
+function hostsFile(ctx) {
+  return path18.join(ctx.paths.configDir, "hosts.yaml");
+}
+function broken(file, line, what) {
+  return new MeshError(`${file}${line ? `:${line}` : ""}: ${what}`, {
+    kind: "badInput",
+    hint: `fix ${line ? `line ${line} of ` : ""}${file} (or move it aside to start an empty registry); nothing was changed`
+  });
+}
+async function load2(ctx) {
+  const file = hostsFile(ctx);
+  const text2 = await readFile6(file, "utf8").catch((error2) => {
+    if (error2.code === "ENOENT") return "";
+    throw broken(file, void 0, `cannot be read (${error2.code ?? error2.message})`);
+  });
+  const lines = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text2, { lineCounter: lines, prettyErrors: false });
+  const lineOf = (offset) => offset === void 0 ? void 0 : lines.linePos(offset).line;
+  const [syntax] = doc.errors;
+  if (syntax) throw broken(file, lineOf(syntax.pos[0]), `not valid YAML (${syntax.code})`);
+  const top = fileSchema.safeParse(doc.toJS() ?? {});
+  if (!top.success) throw broken(file, void 0, 'expected "hosts:" with one entry per host');
+  const map = doc.get("hosts", true);
+  const hosts = [];
+  for (const [name, raw] of Object.entries(top.data.hosts ?? {})) {
+    const node = (0, import_yaml.isMap)(map) ? map.items.find((i2) => String(i2.key?.value) === name) : void 0;
+    const line = lineOf(node?.key?.range?.[0]);
+    if (!HOST_NAME.test(name))
+      throw broken(file, line, `${JSON.stringify(name)} is not a host name`);
+    const entry = entrySchema.safeParse(raw);
+    if (!entry.success) {
+      const issue2 = englishError(entry).issues[0];
+      const field = issue2?.path.join(".") || "entry";
+      throw broken(file, line, `host ${name}: ${field} must be ${issue2?.message ?? "valid"}`);
+    }
+    hosts.push({ name, ...entry.data });
+  }
+  return { file, doc, hosts };
+}
+async function readHosts(ctx) {
+  return (await load2(ctx)).hosts;
+}
+async function findHost(ctx, name) {
+  const { file, hosts } = await load2(ctx);
+  const found = hosts.find((h2) => h2.name === name);
+  if (found) return found;
+  throw new MeshError(`No host called ${name} in ${file}`, {
+    kind: "badInput",
+    hint: hosts.length > 0 ? `known hosts: ${hosts.map((h2) => h2.name).join(", ")}; add it with mesh host add ${name} --ip IP` : `add it first: mesh host add ${name} --ip IP`
+  });
+}
+function checkHostName(name) {
+  if (!HOST_NAME.test(name)) {
+    throw new MeshError(`${JSON.stringify(name)} is not a host name`, {
+      kind: "badInput",
+      hint: "use 1 to 63 letters, digits, - and _, starting with a letter or digit (no dots)"
+    });
+  }
+}
+async function saveHost(ctx, host) {
+  const { file, doc } = await load2(ctx);
+  if (!(0, import_yaml.isMap)(doc.contents)) doc.contents = doc.createNode({});
+  const value = { ip: host.ip, port: host.port };
+  if (host.user !== null) value["user"] = host.user;
+  const current = doc.getIn(["hosts", host.name], false);
+  if (JSON.stringify(doc.toJS()?.hosts?.[host.name] ?? null) === JSON.stringify(value) && current) {
+    return false;
+  }
+  if (!(0, import_yaml.isMap)(doc.get("hosts", true))) doc.set("hosts", doc.createNode({}));
+  doc.setIn(["hosts", host.name], doc.createNode(value));
+  return (await writeFileAtomic(file, doc.toString(), { mode: 384, backup: false })).changed;
+}
+async function deleteHost(ctx, name) {
+  const { file, doc, hosts } = await load2(ctx);
+  if (!hosts.some((h2) => h2.name === name)) return false;
+  doc.deleteIn(["hosts", name]);
+  await writeFileAtomic(file, doc.toString(), { mode: 384, backup: false });
+  return true;
+}
+
+// ../../packages/core/src/hosts/commands.ts
+async function tailnetIpOf(ctx, name) {
+  const st = await tailnetStatus(ctx);
+  const lower = name.toLowerCase();
+  const node = [...st?.self ? [st.self] : [], ...st?.peers ?? []].find(
+    (n2) => n2.hostname.toLowerCase() === lower || n2.dnsName.split(".")[0]?.toLowerCase() === lower
+  );
+  return node?.ips.find((ip) => isIP(ip) === 4) ?? node?.ips[0];
+}
+function sshEntry(ctx, host) {
+  const t = sshTarget(ctx, host);
+  return { name: host.name, hostName: t.ip, port: t.port, user: t.user };
+}
+async function addHost(ctx, o2) {
+  checkHostName(o2.name);
+  if (o2.ip !== void 0 && isIP(o2.ip) === 0) {
+    throw new MeshError(`--ip must be an IP address, got ${JSON.stringify(o2.ip)}`, {
+      kind: "badInput",
+      hint: "give its tailnet address (tailscale status lists them), e.g. --ip 100.64.0.2"
+    });
+  }
+  if (o2.port !== void 0 && !(Number.isInteger(o2.port) && o2.port >= 1 && o2.port <= 65535)) {
+    throw new MeshError(`--port must be 1 to 65535, got ${o2.port}`, { kind: "badInput" });
+  }
+  const existing = (await readHosts(ctx)).find((h2) => h2.name === o2.name);
+  const ip = o2.ip ?? await tailnetIpOf(ctx, o2.name) ?? existing?.ip;
+  if (ip === void 0) {
+    throw new MeshError(`No --ip given, and no tailnet member is called ${o2.name}`, {
+      kind: "badInput",
+      hint: `give its address: mesh host add ${o2.name} --ip IP`
+    });
+  }
+  const wsl = ctx.settings.wsl2Hostnames.includes(o2.name.toLowerCase());
+  const host = {
+    name: o2.name,
+    ip,
+    port: o2.port ?? existing?.port ?? (wsl ? WSL2_SSH_PORT : 22),
+    user: o2.user ?? existing?.user ?? null
+  };
+  const changes = [];
+  if (await saveHost(ctx, host))
+    changes.push(`registered ${host.name} (${host.ip} port ${host.port})`);
+  if (o2.ssh !== false) {
+    const w = await writeSshHostBlock(host.name, sshEntry(ctx, host), { home: ctx.paths.home });
+    if (w.changed) changes.push(`wrote the ssh ${host.name} block in ${w.path}`);
+  }
+  return { host, changed: changes.length > 0, changes };
+}
+async function removeHost(ctx, name, o2 = {}) {
+  const host = await findHost(ctx, name);
+  const changes = [];
+  if (await deleteHost(ctx, name)) changes.push(`removed ${name} from the registry`);
+  if (!o2.keepSsh) {
+    const w = await writeSshHostBlock(name, void 0, { home: ctx.paths.home });
+    if (w.changed) changes.push(`removed the ssh ${name} block from ${w.path}`);
+  }
+  return { host, changed: changes.length > 0, changes };
+}
+async function listHosts(ctx) {
+  const hosts = await readHosts(ctx);
+  const config2 = await readIfExists(path19.join(ctx.paths.home, ".ssh", "config")) ?? "";
+  const st = hosts.length > 0 ? await tailnetStatus(ctx) : void 0;
+  const members2 = [...st?.self ? [st.self] : [], ...st?.peers ?? []];
+  return hosts.map((h2) => {
+    const node = members2.find((n2) => n2.hostname.toLowerCase() === h2.name.toLowerCase());
+    return {
+      ...h2,
+      sshUser: sshTarget(ctx, h2).user,
+      sshConfig: hasSshHostBlock(config2, h2.name),
+      inMesh: node !== void 0,
+      tailnetIp: node?.ips.find((ip) => isIP(ip) === 4) ?? null
+    };
+  });
+}
+async function hostStatus(ctx, name) {
+  await findHost(ctx, name);
+  const report = (await listHosts(ctx)).find((h2) => h2.name === name);
+  try {
+    const r = await sshRun(ctx, sshTarget(ctx, report), "echo connected", { timeout: 15e3 });
+    const works = r.stdout.trim() === "connected";
+    return { ...report, sshWorks: works, sshError: works ? null : r.stderr.trim() || "no answer" };
+  } catch (error2) {
+    return {
+      ...report,
+      sshWorks: false,
+      sshError: error2 instanceof Error ? error2.message : String(error2)
+    };
+  }
+}
+
+// ../../packages/core/src/remote/prepare.ts
+function provisioningSudoers(user) {
+  return [
+    "# Written by mesh remote prepare: lets mesh remote provision run mesh as root without a password.",
+    `${user} ALL=(root) NOPASSWD:SETENV: /usr/local/bin/mesh, /usr/bin/mesh, /usr/bin/install -D -m 755 * /usr/local/bin/mesh`,
+    ""
+  ].join("\n");
+}
+async function prepareHostCommand(ctx, name) {
+  const target = sshTarget(ctx, await findHost(ctx, name));
+  const file = "/etc/sudoers.d/mesh-provisioning";
+  const script = [
+    "set -e",
+    `tmp=$(mktemp /etc/sudoers.d/.mesh-provisioning.XXXXXX)`,
+    `printf %s ${shellQuote(provisioningSudoers(target.user))} > "$tmp"`,
+    'chmod 0440 "$tmp"',
+    `if visudo -c -f "$tmp" >/dev/null; then mv "$tmp" ${file}; else rm -f "$tmp"; exit 1; fi`,
+    `echo "${file} written and checked"`
+  ].join("\n");
+  const args = sshArgs(target, `sudo sh -c ${shellQuote(script)}`);
+  const batch = args.indexOf("BatchMode=yes");
+  return ["ssh", "-t", ...args.filter((_, i2) => i2 !== batch && i2 !== batch - 1)];
+}
+
+// ../../packages/core/src/remote/provision.ts
+import { stat as stat10 } from "fs/promises";
+
+// ../../packages/core/src/steps/server.ts
+import { access as access6, mkdir as mkdir7, writeFile as writeFile4 } from "fs/promises";
+import os6 from "os";
+import path26 from "path";
+
+// ../../packages/headscale/src/binary.ts
+function resolveHeadscaleBinary(explicit) {
+  return resolveMeshBinary("headscale", { explicit });
+}
+
+// ../../packages/headscale/src/errors.ts
+var BRAND4 = errorBrand("headscale");
+var HeadscaleError = class extends ContractError {
+  name = "HeadscaleError";
+  method;
+  url;
+  command;
+  status;
+  constructor(message, options = {}) {
+    super(message, options, BRAND4);
+    if (options.method !== void 0) this.method = options.method;
+    if (options.url !== void 0) this.url = redact(options.url);
+    if (options.command !== void 0) this.command = redact(options.command);
+    if (options.status !== void 0) this.status = options.status;
+  }
+};
+var HeadscaleAuthError = class extends HeadscaleError {
+  name = "HeadscaleAuthError";
+};
+var HeadscaleConnectionError = class extends HeadscaleError {
+  name = "HeadscaleConnectionError";
+  /**
+   * True when the request was cut by the timeout rather than refused, that is for a
+   * {@link HeadscaleTimeoutError}.
+   */
+  timedOut;
+  constructor(message, options = {}) {
+    super(message, options);
+    this.timedOut = options.timedOut ?? false;
+  }
+};
+var HeadscaleTimeoutError = class extends HeadscaleConnectionError {
+  name = "HeadscaleTimeoutError";
+  timeoutMs;
+  constructor(message, options = {}) {
+    super(message, { ...options, timedOut: true });
+    this.timeoutMs = options.timeoutMs;
+  }
+};
+var HeadscaleAbortError = class extends HeadscaleError {
+  name = "HeadscaleAbortError";
+  constructor(message, options = {}) {
+    super(message, { ...options, hint: options.hint ?? ABORT_HINT });
+  }
+};
+var HeadscaleNotFoundError = class extends HeadscaleError {
+  name = "HeadscaleNotFoundError";
+};
+var HeadscaleUnsupportedError = class extends HeadscaleError {
+  name = "HeadscaleUnsupportedError";
+  /** The detected server version, e.g. `0.27.1`. */
+  version;
+  /** The feature that is missing, e.g. `preAuthKeys.delete`. */
+  feature;
+  constructor(feature, version2, options = {}) {
+    const since = options.since ? ` (needs Headscale ${options.since} or newer)` : "";
+    super(`Headscale ${version2} does not support ${feature}${since}`, {
+      hint: options.since ? `upgrade Headscale to ${options.since}+ (one minor at a time)` : "upgrade Headscale",
+      ...options
+    });
+    this.version = version2;
+    this.feature = feature;
+  }
+};
+var HeadscaleConfigError = class extends HeadscaleError {
+  name = "HeadscaleConfigError";
+};
+var HeadscaleCommandError = class extends HeadscaleError {
+  name = "HeadscaleCommandError";
+  /** Exit code, or -1 if the process did not exit normally. */
+  exitCode;
+  /** Standard error (redacted). */
+  stderr;
+  constructor(message, options = {}) {
+    super(message, { ...options, command: options.command ?? "" });
+    this.exitCode = options.exitCode ?? -1;
+    this.stderr = redact(options.stderr ?? "");
+  }
+};
+var HeadscaleApiError = class extends HeadscaleError {
+  name = "HeadscaleApiError";
+};
+
+// ../../packages/headscale/src/transport/cli.ts
+import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile2 } from "fs/promises";
+import { tmpdir as tmpdir2 } from "os";
+import { join as join3 } from "path";
+
+// ../../packages/headscale/src/schemas/common.ts
+var GO_ZERO_UNIX = -62135596800;
+function rfc3339ToDate(value) {
+  if (value == null || value === "" || value.startsWith("0001-01-01")) return void 0;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? void 0 : d;
+}
+function pbTimeToDate(value) {
+  if (value == null) return void 0;
+  const seconds = value.seconds ?? 0;
+  if (seconds <= GO_ZERO_UNIX) return void 0;
+  return new Date(seconds * 1e3 + Math.floor((value.nanos ?? 0) / 1e6));
+}
+var userName = string2({ error: "a user needs a name" }).check(_minLength(1, { error: "a user needs a name" }));
+var METHODS = ["unspecified", "authKey", "cli", "oidc"];
+function registerMethod(value) {
+  if (typeof value === "number") return METHODS[value] ?? "unspecified";
+  switch (value) {
+    case "REGISTER_METHOD_AUTH_KEY":
+      return "authKey";
+    case "REGISTER_METHOD_CLI":
+      return "cli";
+    case "REGISTER_METHOD_OIDC":
+      return "oidc";
+    default:
+      return "unspecified";
+  }
+}
+function compact(value) {
+  const out = {};
+  for (const [k, v] of Object.entries(value)) if (v != null && v !== "") out[k] = v;
+  return out;
+}
+function effectiveTags(tags, forced, valid) {
+  if (tags && tags.length > 0) return [...tags];
+  return [.../* @__PURE__ */ new Set([...forced ?? [], ...valid ?? []])];
+}
+
+// ../../packages/headscale/src/schemas/wire.ts
+var id = pipe(
+  union([number2(), string2().check(_minLength(1, { error: "an ID must not be empty" }))], {
+    error: (issue2) => issue2.input === void 0 ? "an ID is required" : "an ID must be a number or a string"
+  }),
+  transform(String)
+);
+var text = _default(string2(), "");
+var flag = _default(boolean2(), false);
+var optionalText = nullish2(string2());
+var strings2 = nullish2(array(string2()));
+function wireName(naming, field) {
+  return naming === "camel" ? field : field.replace(/[A-Z]/g, (c3) => `_${c3.toLowerCase()}`);
+}
+function wireObject(naming, fields) {
+  const shape = {};
+  for (const [field, schema3] of Object.entries(fields)) shape[wireName(naming, field)] = schema3;
+  return pipe(
+    object(shape),
+    transform((wire) => {
+      const parsed = {};
+      for (const field of Object.keys(fields)) parsed[field] = wire[wireName(naming, field)];
+      return parsed;
+    })
+  );
+}
+function wireSchemas(format2) {
+  const { naming, time: time3 } = format2;
+  const user = pipe(
+    wireObject(naming, {
+      id,
+      name: userName,
+      createdAt: time3,
+      displayName: optionalText,
+      email: optionalText,
+      providerId: optionalText,
+      provider: optionalText,
+      profilePicUrl: optionalText
+    }),
+    transform(
+      (u2) => ({
+        id: u2.id,
+        name: u2.name,
+        ...compact({
+          displayName: u2.displayName,
+          email: u2.email,
+          provider: u2.provider,
+          providerId: u2.providerId,
+          profilePicUrl: u2.profilePicUrl,
+          createdAt: u2.createdAt
+        })
+      })
+    )
+  );
+  const preAuthKey = pipe(
+    wireObject(naming, {
+      id: optional(id),
+      key: text,
+      // A full User since 0.26 (the oldest supported); absent or null for tags-only keys.
+      user: nullish2(user),
+      reusable: flag,
+      ephemeral: flag,
+      used: flag,
+      expiration: time3,
+      createdAt: time3,
+      aclTags: strings2
+    }),
+    transform(
+      (k) => ({
+        id: k.id ?? "",
+        key: k.key,
+        reusable: k.reusable,
+        ephemeral: k.ephemeral,
+        used: k.used,
+        aclTags: k.aclTags ?? [],
+        ...compact({ user: k.user, expiration: k.expiration, createdAt: k.createdAt })
+      })
+    )
+  );
+  const node = pipe(
+    wireObject(naming, {
+      id,
+      machineKey: text,
+      nodeKey: text,
+      discoKey: text,
+      ipAddresses: strings2,
+      name: text,
+      user: nullish2(user),
+      lastSeen: time3,
+      expiry: time3,
+      preAuthKey: nullish2(preAuthKey),
+      createdAt: time3,
+      registerMethod: format2.registerMethod,
+      givenName: text,
+      online: flag,
+      approvedRoutes: strings2,
+      availableRoutes: strings2,
+      subnetRoutes: strings2,
+      tags: strings2,
+      forcedTags: strings2,
+      validTags: strings2
+    }),
+    transform(
+      (n2) => ({
+        id: n2.id,
+        name: n2.name,
+        givenName: n2.givenName,
+        ipAddresses: n2.ipAddresses ?? [],
+        machineKey: n2.machineKey,
+        nodeKey: n2.nodeKey,
+        discoKey: n2.discoKey,
+        online: n2.online,
+        registerMethod: n2.registerMethod,
+        tags: effectiveTags(n2.tags, n2.forcedTags, n2.validTags),
+        approvedRoutes: n2.approvedRoutes ?? [],
+        availableRoutes: n2.availableRoutes ?? [],
+        subnetRoutes: n2.subnetRoutes ?? [],
+        ...compact({
+          user: n2.user,
+          lastSeen: n2.lastSeen,
+          expiry: n2.expiry,
+          createdAt: n2.createdAt,
+          preAuthKey: n2.preAuthKey
+        })
+      })
+    )
+  );
+  const apiKey = pipe(
+    wireObject(naming, {
+      id,
+      prefix: text,
+      expiration: time3,
+      createdAt: time3,
+      lastSeen: time3
+    }),
+    transform(
+      (k) => ({
+        id: k.id,
+        prefix: k.prefix,
+        ...compact({ expiration: k.expiration, createdAt: k.createdAt, lastSeen: k.lastSeen })
+      })
+    )
+  );
+  return { user, preAuthKey, node, apiKey };
+}
+
+// ../../packages/headscale/src/schemas/cli.ts
+var cli = wireSchemas({
+  naming: "snake",
+  time: pipe(
+    nullish2(object({ seconds: optional(number2()), nanos: optional(number2()) })),
+    transform(pbTimeToDate)
+  ),
+  registerMethod: pipe(
+    optional(number2()),
+    transform((value) => registerMethod(value))
+  )
+});
+var cliUser = cli.user;
+var cliPreAuthKey = cli.preAuthKey;
+var cliNode = cli.node;
+var cliApiKey = cli.apiKey;
+var cliList = (item2) => pipe(
+  nullable(array(item2)),
+  transform((v) => v ?? [])
+);
+var cliCreatedApiKey = pipe(
+  string2().check(_minLength(1)),
+  transform((key) => ({ key }))
+);
+var cliHealth = object({ database_connectivity: _default(boolean2(), false) });
+var cliVersion = union([
+  object({ version: string2(), commit: optional(string2()) }),
+  pipe(
+    string2(),
+    transform((version2) => ({ version: version2, commit: void 0 }))
+  )
+]);
+var cliError = object({ error: string2() });
+
+// ../../packages/headscale/src/version.ts
+var MIN_SUPPORTED_VERSION = "0.26.0";
+function parseVersion(raw) {
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
+  if (!m) return void 0;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+}
+function compareVersions(a2, b) {
+  const x = parseVersion(a2);
+  const y = parseVersion(b);
+  if (!x || !y) throw new TypeError(`not a version: ${!x ? a2 : b}`);
+  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
+}
+var FEATURES = {
+  /** `GET /version`, `GET /api/v1/health`, `headscale health`, node expire with a date. */
+  versionEndpoint: "0.27.0",
+  health: "0.27.0",
+  nodeExpireAt: "0.27.0",
+  /** `GET /preauthkey` without a user lists every key; keys and API keys addressed by ID. */
+  preAuthKeyListAll: "0.28.0",
+  preAuthKeyById: "0.28.0",
+  preAuthKeyDelete: "0.28.0",
+  /** Pre-auth keys with tags and no user ("tags as identity"). */
+  tagsOnlyPreAuthKey: "0.28.0",
+  apiKeyById: "0.28.0",
+  /** Flat `tags` on nodes instead of forced/valid/invalid tags. */
+  flatNodeTags: "0.28.0",
+  /** `POST /api/v1/policy/check`, `headscale policy check`. */
+  policyCheck: "0.29.0",
+  nodeDisableExpiry: "0.29.0"
+};
+function supports(version2, feature) {
+  return compareVersions(version2, FEATURES[feature]) >= 0;
+}
+function requireFeature(version2, feature, what = feature) {
+  if (!supports(version2, feature)) {
+    throw new HeadscaleUnsupportedError(what, version2, { since: FEATURES[feature] });
+  }
+}
+function requireSupportedServer(version2) {
+  if (compareVersions(version2, MIN_SUPPORTED_VERSION) < 0) {
+    throw new HeadscaleUnsupportedError("this client (users and key owners by ID)", version2, {
+      since: MIN_SUPPORTED_VERSION
+    });
+  }
+}
+
+// ../../packages/headscale/src/internal/http.ts
+async function httpCall(o2) {
+  const timeoutSignal = AbortSignal.timeout(o2.timeout);
+  const signal = o2.signal ? AbortSignal.any([o2.signal, timeoutSignal]) : timeoutSignal;
+  const where = { method: o2.method, url: o2.url };
+  try {
+    const res = await request(o2.url, {
+      method: o2.method,
+      headers: o2.headers ?? {},
+      ...o2.body === void 0 ? {} : { body: o2.body },
+      ...o2.dispatcher ? { dispatcher: o2.dispatcher } : {},
+      signal,
+      headersTimeout: o2.timeout,
+      bodyTimeout: o2.timeout
+    });
+    const text2 = await res.body.text();
+    return { status: res.statusCode, text: text2 };
+  } catch (cause) {
+    if (o2.signal?.aborted) {
+      throw new HeadscaleAbortError(`${o2.method} ${o2.url} aborted by the caller`, {
+        cause,
+        ...where,
+        hint: "the operation was cancelled"
+      });
+    }
+    if (timeoutSignal.aborted || cause.code === "UND_ERR_HEADERS_TIMEOUT") {
+      throw new HeadscaleTimeoutError(`${o2.method} ${o2.url} timed out after ${o2.timeout} ms`, {
+        cause,
+        ...where,
+        timeoutMs: o2.timeout,
+        hint: "check that Headscale is running and reachable, or raise the timeout"
+      });
+    }
+    const code2 = cause.code ?? cause.message;
+    throw new HeadscaleConnectionError(
+      `${o2.method} ${o2.url} failed: cannot reach Headscale (${code2})`,
+      {
+        cause,
+        ...where,
+        hint: "check the server URL and port, and that `headscale serve` is running"
+      }
+    );
+  }
+}
+
+// ../../packages/headscale/src/schemas/rest.ts
+var time2 = pipe(nullish2(string2()), transform(rfc3339ToDate));
+var rest = wireSchemas({
+  naming: "camel",
+  time: time2,
+  registerMethod: pipe(
+    optional(string2()),
+    transform((value) => registerMethod(value))
+  )
+});
+var restUser = rest.user;
+var restPreAuthKey = rest.preAuthKey;
+var restNode = rest.node;
+var restApiKey = rest.apiKey;
+var restUsers = pipe(
+  object({ users: nullish2(array(restUser)) }),
+  transform((r) => r.users ?? [])
+);
+var restUserEnvelope = pipe(
+  object({ user: restUser }),
+  transform((r) => r.user)
+);
+var restPreAuthKeys = pipe(
+  object({ preAuthKeys: nullish2(array(restPreAuthKey)) }),
+  transform((r) => r.preAuthKeys ?? [])
+);
+var restPreAuthKeyEnvelope = pipe(
+  object({ preAuthKey: restPreAuthKey }),
+  transform((r) => r.preAuthKey)
+);
+var restNodes = pipe(
+  object({ nodes: nullish2(array(restNode)) }),
+  transform((r) => r.nodes ?? [])
+);
+var restNodeEnvelope = pipe(
+  object({ node: restNode }),
+  transform((r) => r.node)
+);
+var restApiKeys = pipe(
+  object({ apiKeys: nullish2(array(restApiKey)) }),
+  transform((r) => r.apiKeys ?? [])
+);
+var restCreatedApiKey = pipe(
+  object({ apiKey: string2().check(_minLength(1)) }),
+  transform((r) => ({ key: r.apiKey }))
+);
+var restPolicy = pipe(
+  object({ policy: _default(string2(), ""), updatedAt: time2 }),
+  transform((p) => ({ policy: p.policy, ...compact({ updatedAt: p.updatedAt }) }))
+);
+var restHealth = object({ databaseConnectivity: _default(boolean2(), false) });
+var restVersion = object({ version: string2(), commit: optional(string2()) });
+var restEmpty = unknown();
+var restError = object({
+  code: optional(number2()),
+  message: optional(string2())
+});
+var healthBody = object({ status: string2() });
+
+// ../../packages/headscale/src/transport/rest.ts
+var REST_ENDPOINTS = {
+  listUsers: { method: "GET", path: "/api/v1/user", schema: restUsers },
+  createUser: { method: "POST", path: "/api/v1/user", schema: restUserEnvelope },
+  renameUser: {
+    method: "POST",
+    path: "/api/v1/user/{id}/rename/{newName}",
+    schema: restUserEnvelope
+  },
+  deleteUser: { method: "DELETE", path: "/api/v1/user/{id}", schema: restEmpty },
+  listPreAuthKeys: { method: "GET", path: "/api/v1/preauthkey", schema: restPreAuthKeys },
+  createPreAuthKey: { method: "POST", path: "/api/v1/preauthkey", schema: restPreAuthKeyEnvelope },
+  expirePreAuthKey: { method: "POST", path: "/api/v1/preauthkey/expire", schema: restEmpty },
+  deletePreAuthKey: {
+    method: "DELETE",
+    path: "/api/v1/preauthkey",
+    schema: restEmpty,
+    since: "preAuthKeyDelete"
+  },
+  listNodes: { method: "GET", path: "/api/v1/node", schema: restNodes },
+  getNode: { method: "GET", path: "/api/v1/node/{id}", schema: restNodeEnvelope },
+  expireNode: { method: "POST", path: "/api/v1/node/{id}/expire", schema: restNodeEnvelope },
+  renameNode: {
+    method: "POST",
+    path: "/api/v1/node/{id}/rename/{newName}",
+    schema: restNodeEnvelope
+  },
+  deleteNode: { method: "DELETE", path: "/api/v1/node/{id}", schema: restEmpty },
+  setNodeTags: { method: "POST", path: "/api/v1/node/{id}/tags", schema: restNodeEnvelope },
+  approveRoutes: {
+    method: "POST",
+    path: "/api/v1/node/{id}/approve_routes",
+    schema: restNodeEnvelope
+  },
+  listApiKeys: { method: "GET", path: "/api/v1/apikey", schema: restApiKeys },
+  createApiKey: { method: "POST", path: "/api/v1/apikey", schema: restCreatedApiKey },
+  expireApiKey: { method: "POST", path: "/api/v1/apikey/expire", schema: restEmpty },
+  deleteApiKey: { method: "DELETE", path: "/api/v1/apikey/{prefix}", schema: restEmpty },
+  getPolicy: { method: "GET", path: "/api/v1/policy", schema: restPolicy },
+  setPolicy: { method: "PUT", path: "/api/v1/policy", schema: restPolicy },
+  apiHealth: { method: "GET", path: "/api/v1/health", schema: restHealth, since: "health" }
+};
+var NOT_FOUND = /not found|no longer exists|does not exist|record not found/i;
+var RestTransport = class {
+  kind = "rest";
+  baseUrl;
+  #apiKey;
+  #dispatcher;
+  #timeout;
+  constructor(o2) {
+    let url2;
+    try {
+      url2 = new URL(o2.url);
+    } catch (cause) {
+      throw new HeadscaleConfigError(`Headscale URL is not a valid URL: ${JSON.stringify(o2.url)}`, {
+        cause,
+        hint: "use for example http://127.0.0.1:8080"
+      });
+    }
+    if (url2.protocol !== "http:" && url2.protocol !== "https:") {
+      throw new HeadscaleConfigError(
+        `Headscale URL must be http:// or https://, got ${JSON.stringify(o2.url)}`,
+        {
+          hint: "use for example http://127.0.0.1:8080"
+        }
+      );
+    }
+    this.baseUrl = url2.origin;
+    this.#apiKey = o2.apiKey;
+    if (o2.apiKey) rememberSecret(o2.apiKey);
+    this.#dispatcher = o2.dispatcher;
+    this.#timeout = o2.timeout ?? 1e4;
+  }
+  /** Calls one endpoint of {@link REST_ENDPOINTS} and validates the answer. */
+  async call(name, ctx, req = {}) {
+    const ep = REST_ENDPOINTS[name];
+    if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
+    const path32 = ep.path.replace(
+      /\{(\w+)\}/g,
+      (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
+    );
+    const url2 = new URL(path32, this.baseUrl);
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== void 0) url2.searchParams.set(k, v);
+    if (!this.#apiKey) {
+      throw new HeadscaleAuthError(`${ep.method} ${url2.pathname} needs an API key`, {
+        method: ep.method,
+        url: url2.href,
+        hint: "create one with `headscale apikeys create` (or the CLI transport) and pass it as apiKey"
+      });
+    }
+    const answer2 = await httpCall({
+      method: ep.method,
+      url: url2.href,
+      headers: {
+        authorization: `Bearer ${this.#apiKey}`,
+        accept: "application/json",
+        ...req.body === void 0 ? {} : { "content-type": "application/json" }
+      },
+      ...req.body === void 0 ? {} : { body: JSON.stringify(req.body) },
+      dispatcher: this.#dispatcher,
+      timeout: ctx.timeout ?? this.#timeout,
+      signal: ctx.signal
+    });
+    const where = { method: ep.method, url: url2.href, status: answer2.status };
+    if (answer2.status === 401 || answer2.status === 500 && answer2.text.trim() === "Unauthorized") {
+      throw new HeadscaleAuthError(
+        `${ep.method} ${url2.pathname}: ${answer2.status} Unauthorized (invalid or expired API key)`,
+        {
+          ...where,
+          hint: "check the API key; list keys with `headscale apikeys list` and create a new one if it expired"
+        }
+      );
+    }
+    let json;
+    try {
+      json = answer2.text === "" ? {} : JSON.parse(answer2.text);
+    } catch (cause) {
+      throw new HeadscaleApiError(
+        `${ep.method} ${url2.pathname}: ${answer2.status}, body is not JSON: ${answer2.text.slice(0, 200)}`,
+        {
+          cause,
+          ...where,
+          hint: "is this URL really Headscale (not a proxy or another service)?"
+        }
+      );
+    }
+    if (answer2.status < 200 || answer2.status >= 300) {
+      const err = restError.safeParse(json);
+      const message = err.success ? err.data.message ?? "" : answer2.text.slice(0, 200);
+      if (answer2.status === 404 || err.success && err.data.code === 5 || NOT_FOUND.test(message)) {
+        throw new HeadscaleNotFoundError(
+          `${ep.method} ${url2.pathname}: ${message || "not found"}`,
+          {
+            ...where,
+            hint: "check the name or ID; list what exists first"
+          }
+        );
+      }
+      throw new HeadscaleApiError(`${ep.method} ${url2.pathname}: ${answer2.status} ${message}`, {
+        ...where,
+        hint: "see the message from Headscale"
+      });
+    }
+    const parsed = ep.schema.safeParse(json);
+    if (!parsed.success) {
+      const error2 = englishError(parsed);
+      throw new HeadscaleApiError(
+        `${ep.method} ${url2.pathname}: unexpected answer shape: ${error2.message}`,
+        {
+          cause: error2,
+          ...where,
+          hint: "the server version may be newer than this client understands"
+        }
+      );
+    }
+    return parsed.data;
+  }
+  async detectVersion(options = {}) {
+    const url2 = new URL("/version", this.baseUrl).href;
+    const answer2 = await httpCall({
+      method: "GET",
+      url: url2,
+      headers: { accept: "application/json" },
+      dispatcher: this.#dispatcher,
+      timeout: options.timeout ?? this.#timeout,
+      signal: options.signal
+    });
+    if (answer2.status === 404) {
+      return { version: MIN_SUPPORTED_VERSION, raw: "unknown (< 0.27)", assumed: true };
+    }
+    const parsed = (() => {
+      try {
+        return restVersion.safeParse(JSON.parse(answer2.text));
+      } catch {
+        return void 0;
+      }
+    })();
+    if (answer2.status !== 200 || !parsed?.success) {
+      throw new HeadscaleApiError(
+        `GET /version: ${answer2.status}, unexpected answer: ${answer2.text.slice(0, 200)}`,
+        {
+          method: "GET",
+          url: url2,
+          status: answer2.status,
+          hint: "is this URL really Headscale?"
+        }
+      );
+    }
+    return versionInfo(parsed.data.version, parsed.data.commit);
+  }
+  async health(ctx) {
+    const url2 = new URL("/health", this.baseUrl).href;
+    const answer2 = await httpCall({
+      method: "GET",
+      url: url2,
+      dispatcher: this.#dispatcher,
+      timeout: ctx.timeout ?? this.#timeout,
+      signal: ctx.signal
+    });
+    let status;
+    try {
+      const body = healthBody.safeParse(JSON.parse(answer2.text));
+      if (body.success) status = body.data.status;
+    } catch {
+      status = void 0;
+    }
+    const ok = answer2.status === 200 && status === "pass";
+    const seen = { ok, httpStatus: answer2.status, ...status === void 0 ? {} : { status } };
+    if (!ok || !this.#apiKey || !supports(ctx.version, "health")) return seen;
+    const db = await this.call("apiHealth", ctx);
+    return { ...seen, databaseConnectivity: db.databaseConnectivity };
+  }
+  listUsers(filter, ctx) {
+    return this.call("listUsers", ctx, {
+      query: { id: filter.id, name: filter.name, email: filter.email }
+    });
+  }
+  createUser(input, ctx) {
+    return this.call("createUser", ctx, { body: input });
+  }
+  renameUser(id2, newName, ctx) {
+    return this.call("renameUser", ctx, { params: { id: id2, newName } });
+  }
+  async deleteUser(id2, ctx) {
+    await this.call("deleteUser", ctx, { params: { id: id2 } });
+  }
+  listPreAuthKeys(userId, ctx) {
+    return this.call("listPreAuthKeys", ctx, { query: { user: userId } });
+  }
+  createPreAuthKey(input, ctx) {
+    return this.call("createPreAuthKey", ctx, {
+      body: {
+        ...input.userId === void 0 ? {} : { user: input.userId },
+        reusable: input.reusable,
+        ephemeral: input.ephemeral,
+        expiration: input.expiration.toISOString(),
+        aclTags: input.aclTags
+      }
+    });
+  }
+  async expirePreAuthKey(ref, ctx) {
+    const body = isAtLeast(ctx.version, "preAuthKeyById") ? { id: ref.id } : { user: ref.userId, key: ref.key };
+    await this.call("expirePreAuthKey", ctx, { body });
+  }
+  async deletePreAuthKey(id2, ctx) {
+    await this.call("deletePreAuthKey", ctx, { query: { id: id2 } });
+  }
+  listNodes(userName2, ctx) {
+    return this.call("listNodes", ctx, { query: { user: userName2 } });
+  }
+  getNode(id2, ctx) {
+    return this.call("getNode", ctx, { params: { id: id2 } });
+  }
+  expireNode(id2, at, ctx) {
+    if (at) requireFeature(ctx.version, "nodeExpireAt", "expiring a node at a given time");
+    return this.call("expireNode", ctx, { params: { id: id2 }, query: { expiry: at?.toISOString() } });
+  }
+  renameNode(id2, newName, ctx) {
+    return this.call("renameNode", ctx, { params: { id: id2, newName } });
+  }
+  async deleteNode(id2, ctx) {
+    await this.call("deleteNode", ctx, { params: { id: id2 } });
+  }
+  setNodeTags(id2, tags, ctx) {
+    return this.call("setNodeTags", ctx, { params: { id: id2 }, body: { tags } });
+  }
+  approveRoutes(id2, routes, ctx) {
+    return this.call("approveRoutes", ctx, { params: { id: id2 }, body: { routes } });
+  }
+  listApiKeys(ctx) {
+    return this.call("listApiKeys", ctx);
+  }
+  async createApiKey(expiration, ctx) {
+    const created = await this.call("createApiKey", ctx, {
+      body: { expiration: expiration.toISOString() }
+    });
+    rememberSecret(created.key);
+    return created;
+  }
+  async expireApiKey(ref, ctx) {
+    const body = ref.id && isAtLeast(ctx.version, "apiKeyById") ? { id: ref.id } : { prefix: requirePrefix(ref, ctx.version) };
+    await this.call("expireApiKey", ctx, { body });
+  }
+  async deleteApiKey(ref, ctx) {
+    if (ref.id && isAtLeast(ctx.version, "apiKeyById")) {
+      await this.call("deleteApiKey", ctx, {
+        params: { prefix: ref.prefix ?? "-" },
+        query: { id: ref.id }
+      });
+      return;
+    }
+    await this.call("deleteApiKey", ctx, { params: { prefix: requirePrefix(ref, ctx.version) } });
+  }
+  getPolicy(ctx) {
+    return this.call("getPolicy", ctx);
+  }
+  setPolicy(policy, ctx) {
+    return this.call("setPolicy", ctx, { body: { policy } });
+  }
+};
+var isAtLeast = supports;
+function requirePrefix(ref, version2) {
+  if (!ref.prefix) {
+    throw new HeadscaleConfigError(
+      `Headscale ${version2} addresses API keys by prefix; none given`,
+      {
+        hint: "pass the prefix from apiKeys.list()"
+      }
+    );
+  }
+  return ref.prefix;
+}
+function versionInfo(raw, commit) {
+  const m = /v?(\d+\.\d+\.\d+)/.exec(raw);
+  if (!m?.[1])
+    return { version: MIN_SUPPORTED_VERSION, raw, assumed: true, ...commit ? { commit } : {} };
+  return { version: m[1], raw, assumed: false, ...commit ? { commit } : {} };
+}
+
+// ../../packages/headscale/src/transport/cli.ts
+var NOT_FOUND2 = /not found|no longer exists|does not exist|record not found/i;
+var UNREACHABLE2 = /connecting to headscale|context deadline exceeded|unable to read\/write to headscale socket|connection refused|no such file or directory.*sock/i;
+var CliTransport = class {
+  kind = "cli";
+  binary;
+  #o;
+  #runner;
+  constructor(o2 = {}) {
+    this.#o = o2;
+    this.binary = resolveHeadscaleBinary(o2.binary);
+    this.#runner = o2.runner ?? createRunner();
+  }
+  /** Runs `headscale [-c cfg] ARGS -o json` and parses stdout with `schema`. */
+  async run(args, schema3, ctx = {}) {
+    const stdout = await this.exec(args, ctx);
+    let json;
+    try {
+      json = JSON.parse(jsonPart(stdout));
+    } catch (cause) {
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(" ")}: output is not JSON: ${redact(stdout.slice(0, 200))}`,
+        {
+          cause,
+          command: `${this.binary} ${args.join(" ")}`,
+          exitCode: 0,
+          hint: "set disable_check_updates and a text log format so nothing else reaches stdout"
+        }
+      );
+    }
+    const parsed = schema3.safeParse(json);
+    if (!parsed.success) {
+      const error2 = englishError(parsed);
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(" ")}: unexpected output shape: ${error2.message}`,
+        {
+          cause: error2,
+          command: `${this.binary} ${args.join(" ")}`,
+          exitCode: 0,
+          hint: "the server version may be newer than this client understands"
+        }
+      );
+    }
+    return parsed.data;
+  }
+  /** Runs `headscale [-c cfg] ARGS -o json`, maps failures to errors, returns stdout. */
+  async exec(args, ctx = {}) {
+    const argv = [...this.#o.configPath ? ["-c", this.#o.configPath] : [], ...args, "-o", "json"];
+    const command = `${this.binary} ${argv.join(" ")}`;
+    const env = { HEADSCALE_DISABLE_CHECK_UPDATES: "true" };
+    if (this.#o.socketPath) env["HEADSCALE_UNIX_SOCKET"] = this.#o.socketPath;
+    const timeout = ctx.timeout ?? this.#o.timeout ?? 15e3;
+    let result2;
+    try {
+      result2 = await this.#runner.run(this.binary, argv, {
+        env,
+        timeout,
+        ...ctx.signal ? { signal: ctx.signal } : {}
+      });
+    } catch (cause) {
+      if (ctx.signal?.aborted) {
+        throw new HeadscaleAbortError(`${command} aborted by the caller`, {
+          cause,
+          command
+        });
+      }
+      throw new HeadscaleCommandError(`cannot run ${this.binary}: ${cause.message}`, {
+        cause,
+        command,
+        hint: "install headscale or pass its path as binary (or MESH_HEADSCALE_BIN)"
+      });
+    }
+    if (ctx.signal?.aborted) {
+      throw new HeadscaleAbortError(`${command} aborted by the caller`, { command });
+    }
+    if (result2.timedOut) {
+      throw new HeadscaleTimeoutError(`${command} timed out`, {
+        command,
+        timeoutMs: timeout,
+        hint: "check that `headscale serve` is running and its socket is reachable"
+      });
+    }
+    if (result2.exitCode !== 0) {
+      const message = errorMessage(result2.stderr) ?? errorMessage(result2.stdout) ?? (result2.stderr.trim() || `exit code ${result2.exitCode}`);
+      const o2 = { command, exitCode: result2.exitCode, stderr: result2.stderr };
+      if (UNREACHABLE2.test(message)) {
+        throw new HeadscaleConnectionError(
+          `headscale ${args.slice(0, 2).join(" ")}: cannot reach the server: ${message}`,
+          {
+            ...o2,
+            hint: "start `headscale serve`, and check the socket path and its permissions (0770, group of the server)"
+          }
+        );
+      }
+      if (NOT_FOUND2.test(message)) {
+        throw new HeadscaleNotFoundError(`headscale ${args.slice(0, 2).join(" ")}: ${message}`, {
+          ...o2,
+          hint: "check the name or ID"
+        });
+      }
+      throw new HeadscaleCommandError(
+        `headscale ${args.slice(0, 2).join(" ")} failed: ${message}`,
+        { ...o2, hint: "see the message from Headscale" }
+      );
+    }
+    return result2.stdout;
+  }
+  async detectVersion(options = {}) {
+    const v = await this.run(["version"], cliVersion, options);
+    return versionInfo(v.version, v.commit);
+  }
+  async health(ctx) {
+    requireFeature(ctx.version, "health", "headscale health");
+    const h2 = await this.run(["health"], cliHealth, ctx);
+    return { ok: true, databaseConnectivity: h2.database_connectivity };
+  }
+  listUsers(filter, ctx) {
+    const args = ["users", "list"];
+    if (filter.id) args.push("-i", filter.id);
+    if (filter.name) args.push("-n", filter.name);
+    if (filter.email) args.push("-e", filter.email);
+    return this.run(args, cliList(cliUser), ctx);
+  }
+  createUser(input, ctx) {
+    const args = ["users", "create", input.name];
+    if (input.displayName) args.push("-d", input.displayName);
+    if (input.email) args.push("-e", input.email);
+    if (input.pictureUrl) args.push("-p", input.pictureUrl);
+    return this.run(args, cliUser, ctx);
+  }
+  async renameUser(id2, newName, ctx) {
+    await this.#requireUser(id2, ctx);
+    return this.run(["users", "rename", "-i", id2, "-r", newName], cliUser, ctx);
+  }
+  async deleteUser(id2, ctx) {
+    await this.#requireUser(id2, ctx);
+    await this.run(["users", "destroy", "-i", id2, "--force"], anyJson, ctx);
+  }
+  async #requireUser(id2, ctx) {
+    const found = await this.listUsers({ id: id2 }, ctx);
+    if (found.length === 0) {
+      throw new HeadscaleNotFoundError(`user with ID ${id2} not found`, {
+        command: `headscale users list -i ${id2}`,
+        hint: "check the ID"
+      });
+    }
+  }
+  listPreAuthKeys(userId, ctx) {
+    if (supports(ctx.version, "preAuthKeyListAll"))
+      return this.run(["preauthkeys", "list"], cliList(cliPreAuthKey), ctx);
+    if (!userId)
+      throw new HeadscaleUnsupportedError(
+        "listing pre-auth keys of all users at once",
+        ctx.version,
+        { since: "0.28.0" }
+      );
+    return this.run(["preauthkeys", "-u", userId, "list"], cliList(cliPreAuthKey), ctx);
+  }
+  async createPreAuthKey(input, ctx) {
+    const seconds = Math.max(1, Math.ceil((input.expiration.getTime() - Date.now()) / 1e3));
+    const flags = ["-e", `${seconds}s`];
+    if (input.reusable) flags.push("--reusable");
+    if (input.ephemeral) flags.push("--ephemeral");
+    if (input.aclTags.length > 0) flags.push("--tags", input.aclTags.join(","));
+    const args = supports(ctx.version, "tagsOnlyPreAuthKey") ? ["preauthkeys", "create", ...input.userId ? ["-u", input.userId] : [], ...flags] : ["preauthkeys", "-u", input.userId ?? "", "create", ...flags];
+    const key = await this.run(args, cliPreAuthKey, ctx);
+    rememberSecret(key.key);
+    return key;
+  }
+  async expirePreAuthKey(ref, ctx) {
+    if (!supports(ctx.version, "preAuthKeyById")) {
+      throw new HeadscaleUnsupportedError(
+        "expiring a pre-auth key over the CLI without putting the key in argv",
+        ctx.version,
+        {
+          since: "0.28.0",
+          hint: "use the REST transport (API key) for this on Headscale < 0.28"
+        }
+      );
+    }
+    await this.run(["preauthkeys", "expire", "-i", ref.id ?? ""], anyJson, ctx);
+  }
+  async deletePreAuthKey(id2, ctx) {
+    requireFeature(ctx.version, "preAuthKeyDelete", "deleting pre-auth keys");
+    await this.run(["preauthkeys", "delete", "-i", id2], anyJson, ctx);
+  }
+  listNodes(userName2, ctx) {
+    return this.run(
+      ["nodes", "list", ...userName2 ? ["-u", userName2] : []],
+      cliList(cliNode),
+      ctx
+    );
+  }
+  async getNode(id2, ctx) {
+    const node = (await this.listNodes(void 0, ctx)).find((n2) => n2.id === id2);
+    if (!node)
+      throw new HeadscaleNotFoundError(`node ${id2} not found`, {
+        command: "headscale nodes list",
+        hint: "check the node ID"
+      });
+    return node;
+  }
+  expireNode(id2, at, ctx) {
+    if (at) requireFeature(ctx.version, "nodeExpireAt", "expiring a node at a given time");
+    return this.run(
+      ["nodes", "expire", "-i", id2, ...at ? ["-e", at.toISOString()] : []],
+      cliNode,
+      ctx
+    );
+  }
+  renameNode(id2, newName, ctx) {
+    return this.run(["nodes", "rename", "-i", id2, newName], cliNode, ctx);
+  }
+  async deleteNode(id2, ctx) {
+    await this.run(["nodes", "delete", "-i", id2, "--force"], anyJson, ctx);
+  }
+  setNodeTags(id2, tags, ctx) {
+    return this.run(["nodes", "tag", "-i", id2, "-t", tags.join(",")], cliNode, ctx);
+  }
+  approveRoutes(id2, routes, ctx) {
+    return this.run(["nodes", "approve-routes", "-i", id2, "-r", routes.join(",")], cliNode, ctx);
+  }
+  listApiKeys(ctx) {
+    return this.run(["apikeys", "list"], cliList(cliApiKey), ctx);
+  }
+  async createApiKey(expiration, ctx) {
+    const seconds = Math.max(1, Math.ceil((expiration.getTime() - Date.now()) / 1e3));
+    const created = await this.run(
+      ["apikeys", "create", "-e", `${seconds}s`],
+      cliCreatedApiKey,
+      ctx
+    );
+    rememberSecret(created.key);
+    return created;
+  }
+  async expireApiKey(ref, ctx) {
+    await this.run(["apikeys", "expire", ...apiKeyFlag(ref, ctx.version)], anyJson, ctx);
+  }
+  async deleteApiKey(ref, ctx) {
+    await this.run(["apikeys", "delete", ...apiKeyFlag(ref, ctx.version)], anyJson, ctx);
+  }
+  async getPolicy(ctx) {
+    return { policy: await this.exec(["policy", "get"], ctx) };
+  }
+  async setPolicy(policy, ctx) {
+    const dir = await mkdtemp2(join3(tmpdir2(), "mesh-hs-policy-"));
+    try {
+      const file = join3(dir, "policy.hujson");
+      await writeFile2(file, policy, { mode: 384 });
+      await this.exec(["policy", "set", "-f", file], ctx);
+    } finally {
+      await rm5(dir, { recursive: true, force: true });
+    }
+    return this.getPolicy(ctx);
+  }
+};
+function apiKeyFlag(ref, version2) {
+  if (ref.id && supports(version2, "apiKeyById")) return ["-i", ref.id];
+  if (ref.prefix) return ["-p", ref.prefix];
+  throw new HeadscaleUnsupportedError("addressing API keys by ID", version2, {
+    since: "0.28.0",
+    hint: "pass the prefix"
+  });
+}
+var anyJson = unknown();
+function errorMessage(text2) {
+  const start = text2.indexOf("{");
+  if (start < 0) return void 0;
+  try {
+    const parsed = cliError.safeParse(JSON.parse(text2.slice(start)));
+    return parsed.success ? parsed.data.error : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function jsonPart(stdout) {
+  const trimmed = stdout.trim();
+  if (/^[[{"n]/.test(trimmed)) return trimmed;
+  const m = /^[[{"]/m.exec(trimmed);
+  return m ? trimmed.slice(m.index) : trimmed;
+}
+
+// ../../packages/headscale/src/client.ts
+var HOUR_MS = 36e5;
+var HeadscaleClient = class {
+  transport;
+  #version;
+  /** Users (namespaces). */
+  users;
+  /** Pre-auth keys for joining nodes. */
+  preAuthKeys;
+  /** Registered nodes. */
+  nodes;
+  /** API keys for the REST transport. */
+  apiKeys;
+  /** The ACL policy (database mode). */
+  policy;
+  constructor(o2) {
+    const given = [o2.rest, o2.cli, o2.transport].filter((x) => x !== void 0).length;
+    if (given !== 1) {
+      throw new HeadscaleConfigError(
+        "HeadscaleClient needs exactly one of rest, cli or transport",
+        {
+          hint: "e.g. { rest: { url, apiKey } } or { cli: { configPath } }"
+        }
+      );
+    }
+    this.transport = o2.transport ?? (o2.rest ? new RestTransport(o2.rest) : new CliTransport(o2.cli));
+    if (o2.version) {
+      const m = /(\d+\.\d+\.\d+)/.exec(o2.version);
+      if (!m?.[1])
+        throw new HeadscaleConfigError(
+          `version must look like 0.27.1, got ${JSON.stringify(o2.version)}`
+        );
+      this.#version = Promise.resolve({ version: m[1], raw: o2.version, assumed: false });
+    }
+    this.users = new Users(this);
+    this.preAuthKeys = new PreAuthKeys(this);
+    this.nodes = new Nodes(this);
+    this.apiKeys = new ApiKeys(this);
+    this.policy = new PolicyResource(this);
+  }
+  /** The server version (detected once, then cached). */
+  version(options = {}) {
+    if (!this.#version) {
+      const pending = this.transport.detectVersion(options);
+      this.#version = pending;
+      pending.catch(() => {
+        if (this.#version === pending) this.#version = void 0;
+      });
+    }
+    return this.#version;
+  }
+  /** Builds the per-call context; rejects servers older than the minimum supported version. @internal */
+  async context(options = {}) {
+    const v = await this.version(options);
+    requireSupportedServer(v.version);
+    return { ...options, version: v.version };
+  }
+  /** `/health` (plus database connectivity on 0.27+ when the transport can ask). */
+  async health(options = {}) {
+    return this.transport.health(await this.context(options));
+  }
+};
+var Resource = class {
+  constructor(client) {
+    this.client = client;
+  }
+  get t() {
+    return this.client.transport;
+  }
+  ctx(options) {
+    return this.client.context(options);
+  }
+};
+var Users = class extends Resource {
+  /** Lists users, optionally filtered by exact ID, name or email. */
+  async list(filter = {}, options) {
+    return this.t.listUsers(filter, await this.ctx(options));
+  }
+  /** One user; throws {@link HeadscaleNotFoundError} if missing. */
+  async get(ref, options) {
+    const users = await this.list("id" in ref ? { id: ref.id } : { name: ref.name }, options);
+    const user = users.find((u2) => "id" in ref ? u2.id === ref.id : u2.name === ref.name);
+    if (!user) {
+      throw new HeadscaleNotFoundError(
+        `user ${"id" in ref ? `with ID ${ref.id}` : JSON.stringify(ref.name)} not found`,
+        {
+          hint: "create it first (users.ensure) or check the spelling"
+        }
+      );
+    }
+    return user;
+  }
+  /** Creates a user (fails if the name exists; see {@link Users.ensure}). */
+  async create(input, options) {
+    return this.t.createUser(input, await this.ctx(options));
+  }
+  /** Idempotent create: returns the existing user (`changed: false`) or creates it. */
+  async ensure(name, options) {
+    const existing = (await this.list({ name }, options)).find((u2) => u2.name === name);
+    if (existing) return { user: existing, changed: false };
+    return { user: await this.create({ name }, options), changed: true };
+  }
+  /** Renames a user. */
+  async rename(ref, newName, options) {
+    const id2 = await this.#id(ref, options);
+    return this.t.renameUser(id2, newName, await this.ctx(options));
+  }
+  /** Deletes a user (Headscale refuses while it still owns nodes). */
+  async delete(ref, options) {
+    const id2 = await this.#id(ref, options);
+    await this.t.deleteUser(id2, await this.ctx(options));
+  }
+  async #id(ref, options) {
+    return "id" in ref ? ref.id : (await this.get(ref, options)).id;
+  }
+  /** @internal resolve a ref to an ID */
+  resolveId(ref, options) {
+    return this.#id(ref, options);
+  }
+};
+var PreAuthKeys = class extends Resource {
+  /**
+   * Creates a pre-auth key. Always sends an expiration (Headscale would otherwise store Go's zero
+   * time). The full `key` is only in this answer.
+   */
+  async create(o2 = {}) {
+    const { user, reusable, ephemeral, expiration, tags, ...options } = o2;
+    const ctx = await this.ctx(options);
+    for (const tag of tags ?? []) {
+      if (!/^tag:[a-z0-9][a-z0-9-_.]*$/.test(tag)) {
+        throw new HeadscaleConfigError(`invalid tag ${JSON.stringify(tag)}`, {
+          hint: "tags are lowercase and start with tag:"
+        });
+      }
+    }
+    if (!user) {
+      if (!tags?.length)
+        throw new HeadscaleConfigError("a pre-auth key needs a user or tags", {
+          hint: "pass user or tags"
+        });
+      requireFeature(ctx.version, "tagsOnlyPreAuthKey", "pre-auth keys without a user");
+    }
+    const userId = user ? await this.client.users.resolveId(user, options) : void 0;
+    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? HOUR_MS));
+    return this.t.createPreAuthKey(
+      {
+        ...userId === void 0 ? {} : { userId },
+        reusable: reusable ?? false,
+        ephemeral: ephemeral ?? false,
+        expiration: exp,
+        aclTags: tags ?? []
+      },
+      ctx
+    );
+  }
+  /** Lists keys (all of them, or one user's). Before 0.28 a user is required over the CLI. */
+  async list(filter = {}, options) {
+    const ctx = await this.ctx(options);
+    const userId = filter.user ? await this.client.users.resolveId(filter.user, options) : void 0;
+    if (!userId && !supports(ctx.version, "preAuthKeyListAll")) {
+      const users = await this.client.users.list({}, options);
+      return (await Promise.all(users.map((u2) => this.t.listPreAuthKeys(u2.id, ctx)))).flat();
+    }
+    const keys = await this.t.listPreAuthKeys(userId, ctx);
+    return userId ? keys.filter((k) => !k.user || k.user.id === userId) : keys;
+  }
+  /** Expires a key (by ID on 0.28+, by owner and full key before). */
+  async expire(key, options) {
+    const ctx = await this.ctx(options);
+    if (!supports(ctx.version, "preAuthKeyById") && (!key.key || !key.user)) {
+      throw new HeadscaleUnsupportedError("expiring a pre-auth key by ID", ctx.version, {
+        since: "0.28.0",
+        hint: "pass the key object returned by create() (it has the owner and full key)"
+      });
+    }
+    await this.t.expirePreAuthKey(
+      {
+        id: key.id,
+        ...key.user ? { userId: key.user.id } : {},
+        ...key.key ? { key: key.key } : {}
+      },
+      ctx
+    );
+  }
+  /** Deletes a key (0.28+). */
+  async delete(id2, options) {
+    const ctx = await this.ctx(options);
+    requireFeature(ctx.version, "preAuthKeyDelete", "deleting pre-auth keys");
+    await this.t.deletePreAuthKey(id2, ctx);
+  }
+};
+var Nodes = class extends Resource {
+  /** Lists nodes, optionally of one user (by name). */
+  async list(filter = {}, options) {
+    return this.t.listNodes(filter.user, await this.ctx(options));
+  }
+  /** One node; throws {@link HeadscaleNotFoundError} if missing. */
+  async get(id2, options) {
+    return this.t.getNode(id2, await this.ctx(options));
+  }
+  /** Expires the node's key now (or at `at`, 0.27+): the client must log in again. */
+  async expire(id2, o2 = {}) {
+    const { at, ...options } = o2;
+    return this.t.expireNode(id2, at, await this.ctx(options));
+  }
+  /** Sets the node's given name (its MagicDNS name). */
+  async rename(id2, newName, options) {
+    return this.t.renameNode(id2, newName, await this.ctx(options));
+  }
+  /** Removes the node from the tailnet. */
+  async delete(id2, options) {
+    await this.t.deleteNode(id2, await this.ctx(options));
+  }
+  /** Replaces the node's tags (must be permitted by the policy's tagOwners). */
+  async setTags(id2, tags, options) {
+    return this.t.setNodeTags(id2, tags, await this.ctx(options));
+  }
+  /** Approves subnet routes the node advertises; an empty list clears them (0.26+). */
+  async approveRoutes(id2, routes, options) {
+    return this.t.approveRoutes(id2, routes, await this.ctx(options));
+  }
+};
+var ApiKeys = class extends Resource {
+  /** Creates an API key; the secret is only in this answer. */
+  async create(o2 = {}) {
+    const { expiration, ...options } = o2;
+    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? 90 * 24 * HOUR_MS));
+    return this.t.createApiKey(exp, await this.ctx(options));
+  }
+  /** Lists API keys (prefixes only). */
+  async list(options) {
+    return this.t.listApiKeys(await this.ctx(options));
+  }
+  /** Expires a key (by ID on 0.28+, else by prefix). */
+  async expire(ref, options) {
+    await this.t.expireApiKey(ref, await this.ctx(options));
+  }
+  /** Deletes a key (by ID on 0.28+, else by prefix). */
+  async delete(ref, options) {
+    await this.t.deleteApiKey(ref, await this.ctx(options));
+  }
+};
+var PolicyResource = class extends Resource {
+  /** The stored policy; {@link HeadscaleNotFoundError} when none is stored yet. */
+  async get(options) {
+    return this.t.getPolicy(await this.ctx(options));
+  }
+  /** Stores a policy (needs `policy.mode: database`). */
+  async set(policy, options) {
+    return this.t.setPolicy(policy, await this.ctx(options));
+  }
+};
+
+// ../../packages/headscale/src/server/config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+import { randomBytes as randomBytes2 } from "crypto";
+import { chmod as chmod2, mkdir as mkdir4, open as open3, readFile as readFile7, rename as rename2, rm as rm6, stat as stat4 } from "fs/promises";
+import { isIP as isIP2 } from "net";
+import { dirname, isAbsolute, join as join4 } from "path";
+var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
+function splitHostPort(addr, what) {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || !(port >= 0 && port <= 65535)) {
+    throw new HeadscaleConfigError(`${what} must be host:port, got ${JSON.stringify(addr)}`, {
+      hint: `use for example 127.0.0.1:8080 or [::1]:8080`
+    });
+  }
+  return { host: m[1] ?? m[2] ?? "", port };
+}
+function joinHostPort(host, port) {
+  return isIP2(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+function checkCidr(value, family, what) {
+  const [ip, bits, extra] = value.split("/");
+  const max = family === 4 ? 32 : 128;
+  if (extra !== void 0 || ip === void 0 || isIP2(ip) !== family || !/^\d+$/.test(bits ?? "") || Number(bits) > max) {
+    throw new HeadscaleConfigError(
+      `${what} must be an IPv${family} CIDR, got ${JSON.stringify(value)}`,
+      {
+        hint: family === 4 ? "use for example 100.64.0.0/10" : "use for example fd7a:115c:a1e0::/48"
+      }
+    );
+  }
+  return value;
+}
+function parseServerUrl(serverUrl2) {
+  let url2;
+  try {
+    url2 = new URL(serverUrl2);
+  } catch (cause) {
+    throw new HeadscaleConfigError(`serverUrl is not a valid URL: ${JSON.stringify(serverUrl2)}`, {
+      cause,
+      hint: "use for example http://10.99.0.1:8080"
+    });
+  }
+  if (url2.protocol !== "http:" && url2.protocol !== "https:" || url2.hostname === "") {
+    throw new HeadscaleConfigError(
+      `serverUrl must be http:// or https:// with a host, got ${JSON.stringify(serverUrl2)}`,
+      {
+        hint: "use for example http://10.99.0.1:8080"
+      }
+    );
+  }
+  if (url2.pathname !== "/" && url2.pathname !== "" || url2.search || url2.hash || url2.username) {
+    throw new HeadscaleConfigError(
+      `serverUrl must have no path, query or credentials, got ${JSON.stringify(serverUrl2)}`,
+      {
+        hint: "Headscale serves from the root of its URL"
+      }
+    );
+  }
+  return url2;
+}
+function headscaleConfigObject(o2) {
+  const url2 = parseServerUrl(o2.serverUrl);
+  const urlHost = url2.hostname.replace(/^\[|\]$/g, "");
+  const listen3 = splitHostPort(o2.listenAddr, "listenAddr");
+  if (!isAbsolute(o2.stateDir)) {
+    throw new HeadscaleConfigError(
+      `stateDir must be an absolute path, got ${JSON.stringify(o2.stateDir)}`,
+      {
+        hint: "Headscale resolves relative key and database paths against the config file directory; pass an absolute path"
+      }
+    );
+  }
+  const socketPath = o2.socketPath ?? join4(o2.stateDir, "headscale.sock");
+  if (!isAbsolute(socketPath)) {
+    throw new HeadscaleConfigError(
+      `socketPath must be absolute, got ${JSON.stringify(socketPath)}`,
+      {
+        hint: "unix_socket is not resolved against the config directory; pass an absolute path"
+      }
+    );
+  }
+  if (Buffer.byteLength(socketPath) > 107) {
+    throw new HeadscaleConfigError(
+      `socketPath is too long for a unix socket (${Buffer.byteLength(socketPath)} > 107 bytes)`,
+      {
+        hint: "use a shorter stateDir or an explicit short socketPath"
+      }
+    );
+  }
+  const baseDomain = o2.baseDomain ?? "mesh.internal";
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(baseDomain)) {
+    throw new HeadscaleConfigError(
+      `baseDomain must be a lowercase DNS name, got ${JSON.stringify(baseDomain)}`,
+      {
+        hint: "use for example mesh.internal"
+      }
+    );
+  }
+  if (urlHost === baseDomain || urlHost.endsWith(`.${baseDomain}`)) {
+    throw new HeadscaleConfigError(
+      `baseDomain ${baseDomain} must not be the server host ${urlHost} or a suffix of it`,
+      {
+        hint: "pick a MagicDNS domain distinct from the server name, e.g. mesh.internal"
+      }
+    );
+  }
+  const derpIpv4 = o2.derpIpv4 ?? (isIP2(urlHost) === 4 ? urlHost : void 0);
+  if (derpIpv4 !== void 0 && isIP2(derpIpv4) !== 4) {
+    throw new HeadscaleConfigError(
+      `derpIpv4 must be an IPv4 address, got ${JSON.stringify(derpIpv4)}`,
+      {
+        hint: "give the address clients dial for the embedded DERP server"
+      }
+    );
+  }
+  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen3.host === "" ? "0.0.0.0" : listen3.host, 3478);
+  splitHostPort(stunListenAddr, "stunListenAddr");
+  const logLevel = o2.logLevel ?? "info";
+  if (!LOG_LEVELS.has(logLevel)) {
+    throw new HeadscaleConfigError(
+      `logLevel must be one of ${[...LOG_LEVELS].join(", ")}, got ${JSON.stringify(logLevel)}`
+    );
+  }
+  const v4 = checkCidr(o2.prefixes?.v4 ?? "100.64.0.0/10", 4, "prefixes.v4");
+  const v6 = checkCidr(o2.prefixes?.v6 ?? "fd7a:115c:a1e0::/48", 6, "prefixes.v6");
+  const db = o2.database ?? { type: "sqlite" };
+  let database;
+  if (db.type === "postgres") {
+    if (!db.host || !db.name || !db.user || !Number.isInteger(db.port) || db.port < 1 || db.port > 65535) {
+      throw new HeadscaleConfigError(
+        "database (postgres) needs host, port (1-65535), name and user",
+        {
+          hint: 'for example { type: "postgres", host: "127.0.0.1", port: 5432, name: "headscale", user: "headscale" }'
+        }
+      );
+    }
+    database = {
+      type: "postgres",
+      postgres: {
+        host: db.host,
+        port: db.port,
+        name: db.name,
+        user: db.user,
+        pass: db.password ?? "",
+        max_open_conns: 10,
+        max_idle_conns: 10,
+        conn_max_idle_time_secs: 3600,
+        ssl: false
+      }
+    };
+  } else {
+    database = {
+      type: "sqlite",
+      sqlite: {
+        path: join4(o2.stateDir, "db.sqlite"),
+        write_ahead_log: true,
+        wal_autocheckpoint: 1e3
+      }
+    };
+  }
+  return {
+    server_url: url2.origin,
+    listen_addr: joinHostPort(listen3.host, listen3.port),
+    // Empty = the metrics/debug server is not started (one less port to collide).
+    metrics_listen_addr: "",
+    // Only bound with TLS or grpc_allow_insecure; the CLI uses the unix socket instead.
+    grpc_listen_addr: "",
+    grpc_allow_insecure: false,
+    noise: { private_key_path: join4(o2.stateDir, "noise_private.key") },
+    prefixes: { v4, v6, allocation: "sequential" },
+    derp: {
+      server: {
+        enabled: true,
+        region_id: 999,
+        region_code: "mesh",
+        region_name: "Mesh embedded DERP",
+        // Without this the embedded region is not in the map and an offline start fails.
+        automatically_add_embedded_derp_region: true,
+        stun_listen_addr: stunListenAddr,
+        private_key_path: join4(o2.stateDir, "derp_server_private.key"),
+        ...derpIpv4 === void 0 ? {} : { ipv4: derpIpv4 }
+      },
+      // No download of Tailscale's public DERP map: it would phone home, and a failed download is fatal.
+      urls: [],
+      paths: [],
+      auto_update_enabled: false,
+      update_frequency: "24h"
+    },
+    // Otherwise every CLI invocation, serve included, asks GitHub for the latest release.
+    disable_check_updates: true,
+    // 0 = nodes do not expire by default. Ephemeral timeout must be > 65s or serve refuses to start
+    // (<= 0.27 read a top-level key instead, whose default 120s is fine; 0.29 warns about that key).
+    node: { expiry: 0, ephemeral: { inactivity_timeout: "120s" } },
+    database,
+    log: { level: logLevel, format: "text" },
+    // Database mode is what lets PUT /api/v1/policy work.
+    policy: { mode: "database", path: "" },
+    dns: {
+      magic_dns: true,
+      base_domain: baseDomain,
+      override_local_dns: false,
+      nameservers: { global: [], split: {} },
+      search_domains: [],
+      extra_records: []
+    },
+    unix_socket: socketPath,
+    // Must be a quoted octal string: Headscale parses it base 8 and falls back to 0700 otherwise.
+    unix_socket_permission: "0770",
+    logtail: { enabled: false },
+    auto_update: { enabled: false }
+  };
+}
+function renderHeadscaleConfig(o2) {
+  const body = (0, import_yaml2.stringify)(headscaleConfigObject(o2), { lineWidth: 0 });
+  return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
+${body}`;
+}
+async function writeHeadscaleConfig(path32, o2) {
+  const content = renderHeadscaleConfig(o2);
+  return writeFileAtomic2(path32, content, 416);
+}
+async function readHeadscaleConfig(path32) {
+  let text2;
+  try {
+    text2 = await readFile7(path32, "utf8");
+  } catch (error3) {
+    const code2 = error3.code;
+    throw new HeadscaleConfigError(
+      code2 === "ENOENT" ? `${path32} does not exist` : `cannot read ${path32}: ${code2 ?? error3.message}`,
+      {
+        cause: error3,
+        hint: code2 === "ENOENT" ? "write it first (writeHeadscaleConfig)" : "check its permissions (Headscale's config is readable by root and its group only)"
+      }
+    );
+  }
+  const doc = (0, import_yaml2.parseDocument)(text2);
+  const error2 = doc.errors[0];
+  if (error2) {
+    const problem = (error2.message.split("\n")[0] ?? "").replace(/:$/, "");
+    throw new HeadscaleConfigError(`${path32} is not valid YAML: ${problem}`, {
+      cause: error2,
+      hint: `fix ${path32} at the line named, or write it again`
+    });
+  }
+  const value = doc.toJS();
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const found = value === null || value === void 0 ? "it is empty" : Array.isArray(value) ? "it holds a list" : `it holds a single ${typeof value}`;
+    throw new HeadscaleConfigError(
+      `${path32} is not a Headscale config: ${found}, not a mapping of settings`,
+      { hint: `fix ${path32}, or write it again` }
+    );
+  }
+  return value;
+}
+async function writeFileAtomic2(path32, content, mode) {
+  if (!isAbsolute(path32)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path32)}`, {
+      hint: "pass an absolute file path"
+    });
+  }
+  try {
+    const [existing, st] = await Promise.all([readFile7(path32, "utf8"), stat4(path32)]);
+    if (existing === content) {
+      if ((st.mode & 511) === mode) return { changed: false };
+      await chmod2(path32, mode);
+      return { changed: true };
+    }
+  } catch (error2) {
+    const code2 = error2.code;
+    if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
+      throw fsError(`cannot read ${path32}`, error2);
+    }
+  }
+  const tmp = join4(dirname(path32), `.${randomBytes2(6).toString("hex")}.tmp`);
+  try {
+    await mkdir4(dirname(path32), { recursive: true, mode: 448 });
+    const fh = await open3(tmp, "wx", mode);
+    try {
+      await fh.writeFile(content, "utf8");
+      await fh.chmod(mode);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename2(tmp, path32);
+  } catch (error2) {
+    await rm6(tmp, { force: true }).catch(() => void 0);
+    throw fsError(`cannot write ${path32}`, error2);
+  }
+  return { changed: true };
+}
+function fsError(message, error2) {
+  const code2 = error2.code;
+  return new HeadscaleConfigError(`${message}: ${code2 ?? error2.message}`, {
+    cause: error2,
+    hint: code2 === "EACCES" || code2 === "EPERM" || code2 === "EROFS" ? "choose a writable directory or run with permission to write there" : "check that the parent path is a directory and the disk is not full"
+  });
+}
+
+// ../../packages/headscale/src/server/health.ts
+async function waitForHealth(url2, o2 = {}) {
+  const timeout = o2.timeout ?? 3e4;
+  const deadline2 = Date.now() + timeout;
+  const target = new URL("/health", url2).href;
+  let last = "no answer yet";
+  while (Date.now() < deadline2) {
+    o2.signal?.throwIfAborted();
+    try {
+      const answer2 = await httpCall({
+        method: "GET",
+        url: target,
+        dispatcher: o2.dispatcher,
+        timeout: Math.min(2e3, Math.max(1, deadline2 - Date.now())),
+        signal: o2.signal
+      });
+      if (answer2.status === 200 && /"pass"/.test(answer2.text)) return;
+      last = `HTTP ${answer2.status} ${answer2.text.slice(0, 100)}`;
+    } catch (error2) {
+      last = error2.message;
+    }
+    await o2.check?.();
+    await new Promise((r) => setTimeout(r, o2.interval ?? 200));
+  }
+  throw new HeadscaleTimeoutError(
+    `Headscale at ${url2} not healthy after ${timeout} ms (last: ${last})`,
+    {
+      method: "GET",
+      url: target,
+      timeoutMs: timeout,
+      hint: "check the service logs (port in use? bad config?)"
+    }
+  );
+}
+
+// ../../packages/headscale/src/server/service.ts
+import { join as join5 } from "path";
+
+// ../../packages/headscale/src/server/systemd.ts
+import { dirname as dirname2, isAbsolute as isAbsolute2 } from "path";
+function headscaleServiceSpec(o2) {
+  for (const [k, v] of Object.entries({
+    binary: o2.binary,
+    configPath: o2.configPath,
+    stateDir: o2.stateDir
+  })) {
+    if (!isAbsolute2(v))
+      throw new HeadscaleConfigError(
+        `${k} must be absolute for a systemd unit, got ${JSON.stringify(v)}`
+      );
+  }
+  const user = o2.user ?? "headscale";
+  const runtime = o2.socketDir ? /^\/(?:var\/)?run\/([^/]+)$/.exec(o2.socketDir)?.[1] : void 0;
+  return {
+    name: o2.name ?? "headscale",
+    description: o2.description ?? "Headscale control server (Mesh)",
+    exec: [o2.binary, "-c", o2.configPath, "serve"],
+    env: { HEADSCALE_DISABLE_CHECK_UPDATES: "true" },
+    workingDirectory: o2.stateDir,
+    user,
+    group: o2.group ?? user,
+    readable: [dirname2(o2.configPath), o2.configPath],
+    reloadSignal: "HUP",
+    restart: o2.restart ?? "always",
+    restartSec: 5,
+    after: ["network-online.target"],
+    hardening: {
+      readWritePaths: [o2.stateDir, ...o2.socketDir && !runtime ? [o2.socketDir] : []],
+      ...runtime ? { runtimeDirectory: runtime } : {},
+      capabilities: ["CAP_NET_BIND_SERVICE"]
+    }
+  };
+}
+
+// ../../packages/headscale/src/server/service.ts
+var HeadscaleService = class {
+  name;
+  spec;
+  #manager;
+  constructor(o2) {
+    this.spec = o2.spec;
+    this.name = o2.spec.name;
+    this.#manager = o2.manager;
+  }
+  /** The platform manager underneath. */
+  async manager() {
+    if (typeof this.#manager === "function") this.#manager = await this.#manager();
+    return this.#manager;
+  }
+  async install() {
+    const m = await this.manager();
+    let { changed } = await m.install(this.spec);
+    if (!(await m.status(this.name)).enabled) {
+      await m.enable(this.name);
+      changed = true;
+    }
+    return { changed };
+  }
+  async start() {
+    const m = await this.manager();
+    if ((await m.status(this.name)).active) return { changed: false };
+    await m.start(this.name);
+    return { changed: true };
+  }
+  async stop() {
+    const m = await this.manager();
+    if (!(await m.status(this.name)).active) return { changed: false };
+    await m.stop(this.name);
+    return { changed: true };
+  }
+  async status() {
+    const s = await (await this.manager()).status(this.name);
+    return { running: s.active, ...s.pid === void 0 ? {} : { pid: s.pid }, detail: s.detail };
+  }
+  async logs(lines = 50) {
+    return (await this.manager()).logs(this.name, { lines });
+  }
+};
+var SupervisedProcessService = class extends HeadscaleService {
+  pidFile;
+  logFile;
+  constructor(o2) {
+    super({
+      manager: supervisedServiceManager({
+        stateDir: o2.runDir,
+        ...o2.runner ? { runner: o2.runner } : {}
+      }),
+      spec: headscaleServiceSpec({
+        binary: o2.binary,
+        configPath: o2.configPath,
+        stateDir: o2.runDir,
+        name: o2.name ?? "headscale",
+        restart: o2.restart ?? "no"
+      })
+    });
+    this.pidFile = join5(o2.runDir, `${this.name}.pid`);
+    this.logFile = join5(o2.runDir, `${this.name}.log`);
+  }
+};
+
+// ../../packages/headscale/src/server/setup.ts
+import { createSocket } from "dgram";
+import { mkdir as mkdir5, stat as stat5 } from "fs/promises";
+import { createServer } from "net";
+import { dirname as dirname3 } from "path";
+async function setupHeadscaleServer(o2) {
+  const cfg = headscaleConfigObject(o2.config);
+  const runner = o2.runner ?? createRunner();
+  const service = o2.service ?? defaultService(o2, runner);
+  const steps = [];
+  const existed = await stat5(o2.config.stateDir).then(
+    () => true,
+    () => false
+  );
+  try {
+    await mkdir5(o2.config.stateDir, { recursive: true, mode: 448 });
+  } catch (cause) {
+    throw new HeadscaleConfigError(
+      `cannot create state directory ${o2.config.stateDir}: ${cause.code}`,
+      {
+        cause,
+        hint: "choose a writable stateDir"
+      }
+    );
+  }
+  steps.push({ name: "state-dir", changed: !existed });
+  const before = await service.status();
+  if (!before.running && runner.prefix.length === 0) {
+    await assertFree(cfg["listen_addr"], "tcp", "listenAddr");
+    const stun = cfg["derp"].server.stun_listen_addr;
+    await assertFree(stun, "udp", "stunListenAddr");
+  }
+  const config2 = await writeHeadscaleConfig(o2.configPath, o2.config);
+  steps.push({ name: "config", changed: config2.changed });
+  steps.push({ name: "service-install", changed: (await service.install()).changed });
+  let started;
+  if (before.running && config2.changed) {
+    await service.stop();
+    started = (await service.start()).changed;
+  } else {
+    started = (await service.start()).changed;
+  }
+  steps.push({ name: "service-start", changed: started });
+  try {
+    await waitForHealth(o2.config.serverUrl, {
+      timeout: o2.healthTimeout ?? 3e4,
+      ...o2.dispatcher ? { dispatcher: o2.dispatcher } : {},
+      check: async () => {
+        if (!(await service.status()).running) {
+          throw new HeadscaleConnectionError(
+            `headscale exited during startup: ${lastLines(await service.logs(20))}`,
+            {
+              hint: "see the log lines above (port in use, bad database, invalid config...)"
+            }
+          );
+        }
+      }
+    });
+  } catch (error2) {
+    if (error2 instanceof HeadscaleConnectionError && !/exited during startup/.test(error2.message)) {
+      const message = `${error2.message}; log: ${lastLines(await service.logs(20))}`;
+      const options = { cause: error2, hint: error2.hint };
+      throw error2 instanceof HeadscaleTimeoutError ? new HeadscaleTimeoutError(message, { ...options, timeoutMs: error2.timeoutMs }) : new HeadscaleConnectionError(message, options);
+    }
+    throw error2;
+  }
+  steps.push({ name: "health", changed: false });
+  return { changed: steps.some((s) => s.changed), steps, service, url: o2.config.serverUrl };
+}
+function defaultService(o2, runner) {
+  const binary = resolveHeadscaleBinary(o2.binary);
+  if (!o2.serviceManager) {
+    return new SupervisedProcessService({
+      binary,
+      configPath: o2.configPath,
+      runDir: o2.config.stateDir,
+      runner
+    });
+  }
+  return new HeadscaleService({
+    manager: o2.serviceManager,
+    spec: headscaleServiceSpec({
+      binary,
+      configPath: o2.configPath,
+      stateDir: o2.config.stateDir,
+      ...o2.config.socketPath ? { socketDir: dirname3(o2.config.socketPath) } : {},
+      ...o2.serviceName ? { name: o2.serviceName } : {},
+      ...o2.restart ? { restart: o2.restart } : {}
+    })
+  });
+}
+function lastLines(log) {
+  const lines = log.trim().split("\n").filter((l) => /ERR|FTL|fatal|error/i.test(l));
+  return (lines.length > 0 ? lines : log.trim().split("\n")).slice(-3).join(" | ");
+}
+async function assertFree(addr, proto2, what) {
+  const { host, port } = splitHostPort(addr, what);
+  if (port === 0) return;
+  const bindHost = host === "" ? "0.0.0.0" : host;
+  const error2 = await new Promise((resolve3) => {
+    if (proto2 === "tcp") {
+      const srv = createServer();
+      srv.once("error", (e) => resolve3(e));
+      srv.listen(
+        { host: bindHost, port, exclusive: true },
+        () => srv.close(() => resolve3(void 0))
+      );
+    } else {
+      const sock = createSocket(bindHost.includes(":") ? "udp6" : "udp4");
+      sock.once("error", (e) => resolve3(e));
+      sock.bind(
+        { address: bindHost, port, exclusive: true },
+        () => sock.close(() => resolve3(void 0))
+      );
+    }
+  });
+  if (error2?.code === "EADDRINUSE") {
+    throw new HeadscaleConfigError(`${what} ${addr} (${proto2}) is already in use`, {
+      hint: "stop what listens there (ss -lntup) or choose another port"
+    });
+  }
+  if (error2?.code === "EADDRNOTAVAIL") {
+    throw new HeadscaleConfigError(`${what} ${addr}: address not available on this host`, {
+      hint: "use an address of a local interface"
+    });
+  }
+}
+
+// ../../packages/core/src/internal/machine-lock.ts
+import { createHash } from "crypto";
+import os5 from "os";
+import path20 from "path";
+async function withMachineLock(ctx, fn, waitMs = 18e4) {
+  const id2 = createHash("sha256").update(ctx.paths.stateDir).digest("hex").slice(0, 16);
+  const file = path20.join(os5.tmpdir(), `mesh-setup-${id2}.lock`);
+  let release;
+  try {
+    release = await acquireLock(file, {
+      waitMs,
+      staleMs: 30 * 6e4,
+      onWait: (holder) => ctx.reporter.info(
+        `Waiting for another mesh command on this machine (pid ${holder ?? "?"})`
+      )
+    });
+  } catch (error2) {
+    throw new MeshError("another mesh setup is still running on this machine", {
+      kind: "failure",
+      cause: error2,
+      hint: `run this again when it has finished (its lock: ${file})`
+    });
+  }
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
+// ../../packages/core/src/steps/agent.ts
+import { setTimeout as sleep10 } from "timers/promises";
+
 // ../../packages/core/src/trust/vouch-server.ts
-import { createServer } from "http";
-import { setTimeout as sleep5 } from "timers/promises";
+import { createServer as createServer2 } from "http";
+import { setTimeout as sleep6 } from "timers/promises";
 
 // ../../packages/syncthing-client/src/errors.ts
-var kSyncthingError = Symbol.for("@mesh/syncthing-client/error");
-var SyncthingError = class extends Error {
+var BRAND5 = errorBrand("syncthing-client");
+var SyncthingError = class extends ContractError {
   name = "SyncthingError";
-  /** What to try next, when we know. */
-  hint;
   /** HTTP method of the failed call, when there was one. */
   method;
   /** URL of the failed call with credentials redacted (the API key is never in it). */
   url;
   constructor(message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.hint = options.hint;
+    super(message, options, BRAND5);
     this.method = options.method;
-    this.url = options.url === void 0 ? void 0 : redactUrl(options.url);
-    Object.defineProperty(this, kSyncthingError, { value: true });
+    this.url = options.url === void 0 ? void 0 : redact(options.url);
   }
 };
 var SyncthingHttpError = class extends SyncthingError {
@@ -31317,13 +34932,13 @@ var SyncthingHttpError = class extends SyncthingError {
   /** Response body, truncated to 1 KiB (Syncthing's REST errors are plain text). */
   body;
   constructor(status, body, options = {}) {
-    const text = body.trim().slice(0, 1024);
+    const text2 = body.trim().slice(0, 1024);
     super(
-      `${options.method ?? "GET"} ${redactUrl(options.url ?? "")} failed: ${status}${text ? ` ${text}` : ""}`,
+      `${options.method ?? "GET"} ${options.url ?? ""} failed: ${status}${text2 ? ` ${text2}` : ""}`,
       options
     );
     this.status = status;
-    this.body = text;
+    this.body = text2;
   }
 };
 var SyncthingAuthError = class extends SyncthingHttpError {
@@ -31352,6 +34967,9 @@ var SyncthingTimeoutError = class extends SyncthingError {
 };
 var SyncthingAbortError = class extends SyncthingError {
   name = "SyncthingAbortError";
+  constructor(message, options = {}) {
+    super(message, { ...options, hint: options.hint ?? ABORT_HINT });
+  }
 };
 var SyncthingInvalidResponseError = class extends SyncthingError {
   name = "SyncthingInvalidResponseError";
@@ -31381,60 +34999,30 @@ var SyncthingUnsupportedError = class extends SyncthingError {
   }
 };
 function redactUrl(url2) {
-  if (!url2) return url2;
-  try {
-    const u2 = new URL(url2);
-    if (u2.username || u2.password) {
-      u2.username = u2.username ? "REDACTED" : "";
-      u2.password = u2.password ? "REDACTED" : "";
-    }
-    for (const key of [...u2.searchParams.keys()]) {
-      if (/api[-_]?key|token|password/i.test(key)) u2.searchParams.set(key, "REDACTED");
-    }
-    return u2.toString();
-  } catch {
-    return url2.replace(/(api[-_]?key|token|password)=[^&\s]*/gi, "$1=REDACTED");
-  }
-}
-
-// ../../tooling/tsup-config/undici-lean.js
-var import_api = __toESM(require_api());
-var import_agent = __toESM(require_agent());
-var import_dispatcher = __toESM(require_dispatcher());
-var import_global = __toESM(require_global2());
-Object.assign(import_dispatcher.default.prototype, import_api.default);
-function request(url2, options = {}) {
-  const { dispatcher = (0, import_global.getGlobalDispatcher)(), ...rest } = options;
-  const u2 = new URL(url2);
-  return dispatcher.request({
-    ...rest,
-    origin: u2.origin,
-    path: `${u2.pathname}${u2.search}`,
-    method: rest.method || (rest.body ? "PUT" : "GET")
-  });
+  return redact(url2);
 }
 
 // ../../packages/syncthing-client/src/version.ts
-function parseVersion(text) {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+](.*))?$/.exec(text.trim());
+function parseVersion2(text2) {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+](.*))?$/.exec(text2.trim());
   if (!m) return void 0;
   return {
     major: Number(m[1]),
     minor: Number(m[2]),
     patch: Number(m[3]),
     suffix: m[4] ?? "",
-    raw: text.trim()
+    raw: text2.trim()
   };
 }
-function compareVersions(a2, b) {
+function compareVersions2(a2, b) {
   return a2.major - b.major || a2.minor - b.minor || a2.patch - b.patch;
 }
 function versionAtLeast(version2, min) {
-  const m = parseVersion(min);
+  const m = parseVersion2(min);
   if (!m) throw new TypeError(`invalid version ${JSON.stringify(min)}`);
-  return compareVersions(version2, m) >= 0;
+  return compareVersions2(version2, m) >= 0;
 }
-var FEATURES = {
+var FEATURES2 = {
   "GET /rest/system/paths": { since: "1.21.0" },
   "GET /rest/noauth/health": { since: "1.22.1" },
   "POST /rest/noauth/auth/password": { since: "1.26.0" },
@@ -31464,8 +35052,8 @@ function inRange(version2, range) {
   if (range.until && versionAtLeast(version2, range.until)) return false;
   return true;
 }
-function supports(version2, feature) {
-  return inRange(version2, FEATURES[feature]);
+function supports2(version2, feature) {
+  return inRange(version2, FEATURES2[feature]);
 }
 
 // ../../packages/syncthing-client/src/internal/backoff.ts
@@ -31473,7 +35061,7 @@ function backoffDelay(attempt, baseMs = 250, maxMs = 8e3) {
   const exp = Math.min(maxMs, baseMs * 2 ** attempt);
   return Math.round(exp * (0.5 + Math.random() * 0.5));
 }
-function sleep3(ms, signal) {
+function sleep5(ms, signal) {
   return new Promise((resolve3, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -31492,10 +35080,10 @@ function sleep3(ms, signal) {
 }
 
 // ../../packages/syncthing-client/src/internal/path.ts
-function path16(strings4, ...values) {
-  let out = strings4[0] ?? "";
+function path21(strings3, ...values) {
+  let out = strings3[0] ?? "";
   values.forEach((value, i2) => {
-    out += encodeURIComponent(String(value)) + (strings4[i2 + 1] ?? "");
+    out += encodeURIComponent(String(value)) + (strings3[i2 + 1] ?? "");
   });
   return out;
 }
@@ -31509,12 +35097,6 @@ function buildUrl(baseUrl, pathname, query) {
   }
   const qs = params.toString();
   return `${base}${pathname}${qs ? `?${qs}` : ""}`;
-}
-
-// ../../packages/syncthing-client/src/internal/zod-english.ts
-function englishError2(failed) {
-  if (!config().localeError) config(en_default());
-  return failed.error;
 }
 
 // ../../packages/syncthing-client/src/internal/transport.ts
@@ -31566,7 +35148,7 @@ var Transport = class {
           error: error2.message
         });
         try {
-          await sleep3(delay, userSignal);
+          await sleep5(delay, userSignal);
         } catch {
           throw new SyncthingAbortError(`${spec.method} ${redactUrl(url2)} aborted`, {
             method: spec.method,
@@ -31579,7 +35161,7 @@ var Transport = class {
   }
   checkFeature(spec) {
     if (!spec.feature || !this.version) return;
-    const range = FEATURES[spec.feature];
+    const range = FEATURES2[spec.feature];
     if (!inRange(this.version, range)) {
       throw new SyncthingUnsupportedError(spec.feature, describeRange(range), {
         serverVersion: this.version.raw,
@@ -31604,7 +35186,7 @@ var Transport = class {
     const ctx = { method: spec.method, url: url2 };
     this.config.logger?.debug?.("syncthing: request", { method: spec.method, url: redactUrl(url2) });
     let status;
-    let text;
+    let text2;
     let retryAfter;
     try {
       const res = await request(url2, {
@@ -31621,12 +35203,12 @@ var Transport = class {
       this.learnFromHeaders(res.headers);
       const ra = res.headers["retry-after"];
       retryAfter = typeof ra === "string" ? ra : void 0;
-      text = await res.body.text();
+      text2 = await res.body.text();
     } catch (error2) {
       throw this.mapFailure(error2, ctx, userSignal, timeoutSignal, timeoutMs);
     }
     if (status < 200 || status >= 300) {
-      const error2 = this.httpError(status, text, spec);
+      const error2 = this.httpError(status, text2, spec);
       if (error2 instanceof SyncthingHttpError && retryAfter !== void 0) {
         retryAfterMs.set(error2, parseRetryAfter(retryAfter));
       }
@@ -31635,19 +35217,19 @@ var Transport = class {
     if (!spec.schema) return void 0;
     let data;
     try {
-      data = JSON.parse(text);
+      data = JSON.parse(text2);
     } catch (cause) {
       throw new SyncthingInvalidResponseError(
         `${spec.method} ${redactUrl(url2)}: response is not JSON`,
-        { ...ctx, cause, body: text, hint: "is baseUrl pointing at the Syncthing GUI address?" }
+        { ...ctx, cause, body: text2, hint: "is baseUrl pointing at the Syncthing GUI address?" }
       );
     }
     const parsed = spec.schema.safeParse(data);
     if (!parsed.success) {
-      const error2 = englishError2(parsed);
+      const error2 = englishError(parsed);
       throw new SyncthingInvalidResponseError(
         `${spec.method} ${redactUrl(url2)}: unexpected response shape: ${error2.issues.slice(0, 3).map((i2) => `${i2.path.join(".") || "<root>"}: ${i2.message}`).join("; ")}`,
-        { ...ctx, cause: error2, issues: error2.issues, body: text }
+        { ...ctx, cause: error2, issues: error2.issues, body: text2 }
       );
     }
     return parsed.data;
@@ -31655,17 +35237,17 @@ var Transport = class {
   learnFromHeaders(headers) {
     const version2 = headers["x-syncthing-version"];
     if (typeof version2 === "string") {
-      const parsed = parseVersion(version2);
+      const parsed = parseVersion2(version2);
       if (parsed) this.version = parsed;
     }
-    const id3 = headers["x-syncthing-id"];
-    if (typeof id3 === "string") this.deviceId = id3;
+    const id2 = headers["x-syncthing-id"];
+    if (typeof id2 === "string") this.deviceId = id2;
   }
-  httpError(status, text, spec) {
+  httpError(status, text2, spec) {
     const ctx = { method: spec.method, url: buildUrl(this.config.baseUrl, spec.path, spec.query) };
     if (spec.feature && (status === 404 || status === 403)) {
-      const range = FEATURES[spec.feature];
-      const routeMissing = status === 404 && text.trim() === "404 page not found";
+      const range = FEATURES2[spec.feature];
+      const routeMissing = status === 404 && text2.trim() === "404 page not found";
       const knownOutside = this.version !== void 0 && !inRange(this.version, range);
       if (knownOutside || routeMissing && !this.version) {
         return new SyncthingUnsupportedError(spec.feature, describeRange(range), {
@@ -31675,11 +35257,11 @@ var Transport = class {
       }
     }
     if (status === 401 || status === 403) {
-      const hint = /host check/i.test(text) ? "the GUI rejected the Host header; connect via 127.0.0.1/localhost or set gui.insecureSkipHostcheck" : "check the API key (gui.apikey in config.xml, or STGUIAPIKEY)";
-      return new SyncthingAuthError(status, text, { ...ctx, hint });
+      const hint = /host check/i.test(text2) ? "the GUI rejected the Host header; connect via 127.0.0.1/localhost or set gui.insecureSkipHostcheck" : "check the API key (gui.apikey in config.xml, or STGUIAPIKEY)";
+      return new SyncthingAuthError(status, text2, { ...ctx, hint });
     }
-    if (status === 404) return new SyncthingNotFoundError(status, text, ctx);
-    return new SyncthingHttpError(status, text, ctx);
+    if (status === 404) return new SyncthingNotFoundError(status, text2, ctx);
+    return new SyncthingHttpError(status, text2, ctx);
   }
   mapFailure(error2, ctx, userSignal, timeoutSignal, timeoutMs) {
     const where = `${ctx.method} ${redactUrl(ctx.url)}`;
@@ -31694,7 +35276,7 @@ var Transport = class {
         hint: "raise `timeout`, or check that Syncthing is responsive"
       });
     }
-    const code2 = errorCode(error2);
+    const code2 = errorCode2(error2);
     if (code2 === "UND_ERR_HEADERS_TIMEOUT" || code2 === "UND_ERR_BODY_TIMEOUT") {
       return new SyncthingTimeoutError(`${where} timed out (${code2})`, { ...ctx, cause: error2 });
     }
@@ -31720,14 +35302,14 @@ function parseRetryAfter(value) {
   const date3 = Date.parse(value);
   return Number.isNaN(date3) ? void 0 : Math.max(0, date3 - Date.now());
 }
-function errorCode(error2) {
+function errorCode2(error2) {
   let current = error2;
   for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
     const code2 = current.code;
     if (typeof code2 === "string" && code2 !== "UND_ERR") return code2;
     const errors = current.errors;
     if (Array.isArray(errors) && errors.length > 0) {
-      const inner = errorCode(errors[0]);
+      const inner = errorCode2(errors[0]);
       if (inner) return inner;
     }
     current = current.cause;
@@ -31770,7 +35352,7 @@ var PendingFoldersSchema = dict(
 );
 
 // ../../packages/syncthing-client/src/resources/resource.ts
-var Resource = class {
+var Resource2 = class {
   /** @internal */
   transport;
   constructor(transport) {
@@ -31779,7 +35361,7 @@ var Resource = class {
 };
 
 // ../../packages/syncthing-client/src/resources/cluster.ts
-var PendingResource = class extends Resource {
+var PendingResource = class extends Resource2 {
   /** `GET /rest/cluster/pending/devices` (1.13.0+): device ID → name, address, time. */
   devices(options) {
     return this.transport.request({
@@ -31987,7 +35569,7 @@ var RestartRequiredSchema = looseObject({ requiresRestart: boolean2() });
 var ConfigInSyncSchema = looseObject({ configInSync: boolean2() });
 
 // ../../packages/syncthing-client/src/resources/config.ts
-var ConfigSection = class extends Resource {
+var ConfigSection = class extends Resource2 {
   constructor(transport, endpoint, schema3) {
     super(transport);
     this.endpoint = endpoint;
@@ -32014,7 +35596,7 @@ var ConfigSection = class extends Resource {
     return this.transport.request({ method: "PUT", path: this.endpoint, json: value, options });
   }
 };
-var ConfigDevices = class extends Resource {
+var ConfigDevices = class extends Resource2 {
   /** `GET /rest/config/devices`: all configured devices (the local one included). */
   list(options) {
     return this.transport.request({
@@ -32028,7 +35610,7 @@ var ConfigDevices = class extends Resource {
   get(deviceId, options) {
     return this.transport.request({
       method: "GET",
-      path: path16`/rest/config/devices/${deviceId}`,
+      path: path21`/rest/config/devices/${deviceId}`,
       schema: DeviceConfigSchema,
       options
     });
@@ -32046,7 +35628,7 @@ var ConfigDevices = class extends Resource {
   update(deviceId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path16`/rest/config/devices/${deviceId}`,
+      path: path21`/rest/config/devices/${deviceId}`,
       json: patch,
       options
     });
@@ -32055,7 +35637,7 @@ var ConfigDevices = class extends Resource {
   replace(device, options) {
     return this.transport.request({
       method: "PUT",
-      path: path16`/rest/config/devices/${device.deviceID}`,
+      path: path21`/rest/config/devices/${device.deviceID}`,
       json: device,
       options
     });
@@ -32073,12 +35655,12 @@ var ConfigDevices = class extends Resource {
   remove(deviceId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path16`/rest/config/devices/${deviceId}`,
+      path: path21`/rest/config/devices/${deviceId}`,
       options
     });
   }
 };
-var ConfigFolders = class extends Resource {
+var ConfigFolders = class extends Resource2 {
   /** `GET /rest/config/folders`. */
   list(options) {
     return this.transport.request({
@@ -32092,7 +35674,7 @@ var ConfigFolders = class extends Resource {
   get(folderId, options) {
     return this.transport.request({
       method: "GET",
-      path: path16`/rest/config/folders/${folderId}`,
+      path: path21`/rest/config/folders/${folderId}`,
       schema: FolderConfigSchema,
       options
     });
@@ -32113,7 +35695,7 @@ var ConfigFolders = class extends Resource {
   update(folderId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path16`/rest/config/folders/${folderId}`,
+      path: path21`/rest/config/folders/${folderId}`,
       json: patch,
       options
     });
@@ -32122,7 +35704,7 @@ var ConfigFolders = class extends Resource {
   replace(folder, options) {
     return this.transport.request({
       method: "PUT",
-      path: path16`/rest/config/folders/${folder.id}`,
+      path: path21`/rest/config/folders/${folder.id}`,
       json: folder,
       options
     });
@@ -32140,12 +35722,12 @@ var ConfigFolders = class extends Resource {
   remove(folderId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path16`/rest/config/folders/${folderId}`,
+      path: path21`/rest/config/folders/${folderId}`,
       options
     });
   }
 };
-var DefaultIgnoresResource = class extends Resource {
+var DefaultIgnoresResource = class extends Resource2 {
   /** `GET /rest/config/defaults/ignores`. */
   get(options) {
     return this.transport.request({
@@ -32167,7 +35749,7 @@ var DefaultIgnoresResource = class extends Resource {
     });
   }
 };
-var ConfigResource = class extends Resource {
+var ConfigResource = class extends Resource2 {
   /** Devices. */
   devices;
   /** Folders. */
@@ -32343,7 +35925,7 @@ var BrowseEntrySchema = _lazy(
 var BrowseSchema = list(BrowseEntrySchema);
 
 // ../../packages/syncthing-client/src/resources/db.ts
-var IgnoresResource = class extends Resource {
+var IgnoresResource = class extends Resource2 {
   /** `GET /rest/db/ignores`: lines and expanded globs (`[]` when there is no `.stignore`). */
   get(folder, options) {
     return this.transport.request({
@@ -32366,7 +35948,7 @@ var IgnoresResource = class extends Resource {
     });
   }
 };
-var DbResource = class extends Resource {
+var DbResource = class extends Resource2 {
   /** `.stignore` of a folder. */
   ignores;
   constructor(transport) {
@@ -32667,7 +36249,7 @@ function toTypedEvent(raw) {
       type: "Unknown",
       originalType: raw.type,
       data: raw.data,
-      issues: englishError2(parsed).issues
+      issues: englishError(parsed).issues
     };
   }
   return { ...base, type: raw.type, data: parsed.data };
@@ -32774,7 +36356,7 @@ var UpgradeInfoSchema = looseObject({
 var BrowsePathsSchema = list(string2());
 
 // ../../packages/syncthing-client/src/resources/events.ts
-var EventsResource = class extends Resource {
+var EventsResource = class extends Resource2 {
   constructor(transport) {
     super(transport);
   }
@@ -32933,7 +36515,7 @@ async function* runStream(transport, kind, options) {
         if (now - failingSince > giveUpAfter) throw error2;
         checkRestart = true;
         try {
-          await sleep3(Math.min(maxDelay, backoffDelay(attempt++)), signal);
+          await sleep5(Math.min(maxDelay, backoffDelay(attempt++)), signal);
         } catch {
           return;
         }
@@ -32985,7 +36567,7 @@ var UsageReportSchema = looseObject({
 var HealthSchema = looseObject({ status: string2() });
 
 // ../../packages/syncthing-client/src/resources/misc.ts
-var StatsResource = class extends Resource {
+var StatsResource = class extends Resource2 {
   /** `GET /rest/stats/device`: last seen per device (1970 = never; local device included). */
   devices(options) {
     return this.transport.request({
@@ -33005,7 +36587,7 @@ var StatsResource = class extends Resource {
     });
   }
 };
-var FolderResource = class extends Resource {
+var FolderResource = class extends Resource2 {
   /** `GET /rest/folder/errors?folder=`: pull errors (`[]` when none). */
   errors(folder, params = {}, options) {
     return this.transport.request({
@@ -33041,16 +36623,16 @@ var FolderResource = class extends Resource {
     });
   }
 };
-var SvcResource = class extends Resource {
+var SvcResource = class extends Resource2 {
   /**
    * `GET /rest/svc/deviceid?id=`: the server's opinion of a device ID. Both outcomes are HTTP 200:
    * `{id}` (normalised) or `{error}`. See also the offline {@link parseDeviceId}.
    */
-  deviceId(id3, options) {
+  deviceId(id2, options) {
     return this.transport.request({
       method: "GET",
       path: "/rest/svc/deviceid",
-      query: { id: id3 },
+      query: { id: id2 },
       schema: DeviceIdCheckSchema,
       options
     });
@@ -33085,7 +36667,7 @@ var SvcResource = class extends Resource {
     });
   }
 };
-var NoauthResource = class extends Resource {
+var NoauthResource = class extends Resource2 {
   /** `GET /rest/noauth/health` (1.22.1+) → `{status:"OK"}`. */
   health(options) {
     return this.transport.request({
@@ -33100,7 +36682,7 @@ var NoauthResource = class extends Resource {
 };
 
 // ../../packages/syncthing-client/src/resources/system.ts
-var SystemResource = class extends Resource {
+var SystemResource = class extends Resource2 {
   /** `GET /rest/system/status`: own device ID, uptime, listeners, dial status. */
   status(options) {
     return this.transport.request({
@@ -33363,7 +36945,7 @@ var SyncthingClient = class _SyncthingClient {
   async serverVersion(options) {
     if (this.transport.version) return this.transport.version;
     const info = await this.system.version(options);
-    const parsed = parseVersion(info.version);
+    const parsed = parseVersion2(info.version);
     if (!parsed) {
       throw new SyncthingError(`unrecognised Syncthing version ${JSON.stringify(info.version)}`, {
         hint: "development builds report `unknown-dev`; version gating is off for them"
@@ -33374,13 +36956,13 @@ var SyncthingClient = class _SyncthingClient {
   }
   /** Whether the server supports a version-gated feature (see {@link FEATURES}). */
   async supports(feature, options) {
-    return supports(await this.serverVersion(options), feature);
+    return supports2(await this.serverVersion(options), feature);
   }
   /** Throws {@link SyncthingUnsupportedError} unless the server supports `feature`. */
   async require(feature, options) {
     const version2 = await this.serverVersion(options);
-    if (!supports(version2, feature)) {
-      throw new SyncthingUnsupportedError(feature, describeRange(FEATURES[feature]), {
+    if (!supports2(version2, feature)) {
+      throw new SyncthingUnsupportedError(feature, describeRange(FEATURES2[feature]), {
         serverVersion: version2.raw
       });
     }
@@ -33414,7 +36996,7 @@ function validateOptions(options) {
 
 // ../../packages/syncthing-client/src/conflicts.ts
 import { readdir as readdir2 } from "fs/promises";
-import { join, relative, sep } from "path";
+import { join as join6, relative, sep } from "path";
 var CONFLICT_RE = /^(.*)\.sync-conflict-(\d{8})-(\d{6})-([A-Z2-7]{7})(\..*)?$/;
 function parseConflictName(name) {
   const m = CONFLICT_RE.exec(name);
@@ -33437,7 +37019,7 @@ async function findConflicts(root, options = {}) {
     options.signal?.throwIfAborted();
     const entries = await readdir2(dir, { withFileTypes: true });
     for (const entry of entries) {
-      const full = join(dir, entry.name);
+      const full = join6(dir, entry.name);
       if (entry.isDirectory()) {
         if (!skip.has(entry.name)) await walk(full);
         continue;
@@ -33461,7 +37043,7 @@ async function findConflicts(root, options = {}) {
 }
 
 // ../../packages/syncthing-client/src/device-id.ts
-import { createHash, X509Certificate } from "crypto";
+import { createHash as createHash2, X509Certificate } from "crypto";
 var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 var SyncthingDeviceIdError = class extends SyncthingError {
   name = "SyncthingDeviceIdError";
@@ -33503,13 +37085,13 @@ function base32(bytes) {
   if (bits > 0) out += ALPHABET[value << 5 - bits & 31];
   return out;
 }
-function base32Decode(text) {
+function base32Decode(text2) {
   const out = [];
   let bits = 0;
   let value = 0;
-  for (const ch of text) {
+  for (const ch of text2) {
     const idx = ALPHABET.indexOf(ch);
-    if (idx < 0) throw new SyncthingDeviceIdError(text, "invalid character");
+    if (idx < 0) throw new SyncthingDeviceIdError(text2, "invalid character");
     value = (value << 5 | idx) & 65535;
     bits += 5;
     if (bits >= 8) {
@@ -33552,8 +37134,8 @@ function parseDeviceId(input) {
     throw new SyncthingDeviceIdError(input, "incorrect length");
   }
   const bytes = base32Decode(b32);
-  const id3 = formatDeviceId(bytes);
-  return { id: id3, bytes, short: id3.slice(0, 7) };
+  const id2 = formatDeviceId(bytes);
+  return { id: id2, bytes, short: id2.slice(0, 7) };
 }
 function sameDeviceId(a2, b) {
   try {
@@ -33564,13 +37146,13 @@ function sameDeviceId(a2, b) {
 }
 function deviceIdFromCertificate(cert) {
   const der = new X509Certificate(typeof cert === "string" ? cert : Buffer.from(cert)).raw;
-  return formatDeviceId(createHash("sha256").update(der).digest());
+  return formatDeviceId(createHash2("sha256").update(der).digest());
 }
 
 // ../../packages/syncthing-client/src/home.ts
-import { readFile as readFile6 } from "fs/promises";
+import { readFile as readFile8 } from "fs/promises";
 import { homedir as homedir2 } from "os";
-import { join as join2 } from "path";
+import { join as join7 } from "path";
 
 // ../../node_modules/.pnpm/fast-xml-parser@5.12.1/node_modules/fast-xml-parser/src/util.js
 var nameStartChar = ":A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD";
@@ -35287,9 +38869,9 @@ function resolveEnotation(str, trimmedStr, options) {
 }
 function trimZeros(numStr) {
   if (numStr && numStr.indexOf(".") !== -1) {
-    let end = numStr.length;
-    while (end > 0 && numStr.charCodeAt(end - 1) === 48) end--;
-    numStr = numStr.slice(0, end);
+    let end2 = numStr.length;
+    while (end2 > 0 && numStr.charCodeAt(end2 - 1) === 48) end2--;
+    numStr = numStr.slice(0, end2);
     if (numStr === ".") numStr = "0";
     else if (numStr[0] === ".") numStr = "0" + numStr;
     else if (numStr[numStr.length - 1] === ".") numStr = numStr.substring(0, numStr.length - 1);
@@ -35693,16 +39275,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path28 = this._matcher.path;
-    return path28.length > 0 ? path28[path28.length - 1].tag : void 0;
+    const path32 = this._matcher.path;
+    return path32.length > 0 ? path32[path32.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path28 = this._matcher.path;
-    return path28.length > 0 ? path28[path28.length - 1].namespace : void 0;
+    const path32 = this._matcher.path;
+    return path32.length > 0 ? path32[path32.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -35710,9 +39292,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path28 = this._matcher.path;
-    if (path28.length === 0) return void 0;
-    return path28[path28.length - 1].values?.[attrName];
+    const path32 = this._matcher.path;
+    if (path32.length === 0) return void 0;
+    return path32[path32.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -35720,9 +39302,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path28 = this._matcher.path;
-    if (path28.length === 0) return false;
-    const current = path28[path28.length - 1];
+    const path32 = this._matcher.path;
+    if (path32.length === 0) return false;
+    const current = path32[path32.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -35748,18 +39330,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path28 = this._matcher.path;
-    if (path28.length === 0) return -1;
-    return path28[path28.length - 1].position ?? 0;
+    const path32 = this._matcher.path;
+    if (path32.length === 0) return -1;
+    return path32[path32.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path28 = this._matcher.path;
-    if (path28.length === 0) return -1;
-    return path28[path28.length - 1].counter ?? 0;
+    const path32 = this._matcher.path;
+    if (path32.length === 0) return -1;
+    return path32[path32.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -37598,7 +41180,7 @@ function prettify(node, options, matcher, readonlyMatcher) {
   return compress(node, options, matcher, readonlyMatcher);
 }
 function compress(arr, options, matcher, readonlyMatcher) {
-  let text;
+  let text2;
   const compressedObj = {};
   for (let i2 = 0; i2 < arr.length; i2++) {
     const tagObj = arr[i2];
@@ -37611,8 +41193,8 @@ function compress(arr, options, matcher, readonlyMatcher) {
       matcher.push(property, rawAttrs);
     }
     if (property === options.textNodeName) {
-      if (text === void 0) text = tagObj[property];
-      else text += "" + tagObj[property];
+      if (text2 === void 0) text2 = tagObj[property];
+      else text2 += "" + tagObj[property];
     } else if (property === void 0) {
       continue;
     } else if (tagObj[property]) {
@@ -37650,9 +41232,9 @@ function compress(arr, options, matcher, readonlyMatcher) {
       }
     }
   }
-  if (typeof text === "string") {
-    if (text.length > 0) compressedObj[options.textNodeName] = text;
-  } else if (text !== void 0) compressedObj[options.textNodeName] = text;
+  if (typeof text2 === "string") {
+    if (text2.length > 0) compressedObj[options.textNodeName] = text2;
+  } else if (text2 !== void 0) compressedObj[options.textNodeName] = text2;
   return compressedObj;
 }
 function propName(obj) {
@@ -37774,9 +41356,9 @@ var ConfigXmlSchema = looseObject({
 function defaultSyncthingHome(env = process.env, platform2 = process.platform) {
   if (env["STHOMEDIR"]) return env["STHOMEDIR"];
   if (platform2 === "win32")
-    return join2(env["LOCALAPPDATA"] ?? join2(homedir2(), "AppData", "Local"), "Syncthing");
-  if (platform2 === "darwin") return join2(homedir2(), "Library", "Application Support", "Syncthing");
-  return join2(env["XDG_STATE_HOME"] ?? join2(homedir2(), ".local", "state"), "syncthing");
+    return join7(env["LOCALAPPDATA"] ?? join7(homedir2(), "AppData", "Local"), "Syncthing");
+  if (platform2 === "darwin") return join7(homedir2(), "Library", "Application Support", "Syncthing");
+  return join7(env["XDG_STATE_HOME"] ?? join7(homedir2(), ".local", "state"), "syncthing");
 }
 function parseSyncthingConfigXml(xml) {
   const parser = new XMLParser({
@@ -37795,7 +41377,7 @@ function parseSyncthingConfigXml(xml) {
   const parsed = ConfigXmlSchema.safeParse(doc);
   if (!parsed.success) {
     throw new SyncthingError("config.xml has no <configuration> element", {
-      cause: englishError2(parsed)
+      cause: englishError(parsed)
     });
   }
   const cfg = parsed.data.configuration;
@@ -37831,10 +41413,10 @@ function parseSyncthingConfigXml(xml) {
   };
 }
 async function readSyncthingHome(home = defaultSyncthingHome()) {
-  const configPath = join2(home, "config.xml");
+  const configPath = join7(home, "config.xml");
   let xml;
   try {
-    xml = await readFile6(configPath, "utf8");
+    xml = await readFile8(configPath, "utf8");
   } catch (cause) {
     throw new SyncthingError(`cannot read ${configPath}`, {
       cause,
@@ -37843,7 +41425,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   }
   let deviceId;
   try {
-    deviceId = deviceIdFromCertificate(await readFile6(join2(home, "cert.pem"), "utf8"));
+    deviceId = deviceIdFromCertificate(await readFile8(join7(home, "cert.pem"), "utf8"));
   } catch {
     deviceId = void 0;
   }
@@ -37851,7 +41433,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
 }
 
 // ../../packages/syncthing-client/src/private-config.ts
-import { randomBytes as randomBytes2 } from "crypto";
+import { randomBytes as randomBytes3 } from "crypto";
 var PRIVATE_SYNCTHING_OPTIONS = {
   globalAnnounceEnabled: "false",
   localAnnounceEnabled: "false",
@@ -37912,1022 +41494,6 @@ function privateSyncthingConfig(xml, o2 = {}) {
   return head + gui + xml.slice(guiEnd, optStart) + options + xml.slice(optEnd);
 }
 
-// ../../packages/tailscale/src/binaries.ts
-function resolveBinary(program, explicit, env = process.env) {
-  return resolveMeshBinary(program, { explicit, env });
-}
-
-// ../../packages/tailscale/src/cli.ts
-import { mkdtemp, rm as rm4, writeFile } from "fs/promises";
-import { tmpdir } from "os";
-import { join as joinPath } from "path";
-
-// ../../packages/tailscale/src/internal/redact.ts
-var PATTERNS = [
-  /\b(hskey-[a-z]+-)[A-Za-z0-9_-]+/g,
-  /\b(tskey-[a-z]+-)[A-Za-z0-9_-]+/g,
-  /\b(auth-?key[=: ]+)(?!file:)[A-Za-z0-9_-]{16,}/gi
-];
-var REDACTED = "[REDACTED]";
-var known = /* @__PURE__ */ new Set();
-function rememberSecret(secret2) {
-  if (secret2.length >= 8) known.add(secret2);
-}
-function redact(text) {
-  let out = text;
-  for (const secret2 of known) out = out.split(secret2).join(REDACTED);
-  for (const re of PATTERNS) out = out.replace(re, `$1${REDACTED}`);
-  return out;
-}
-
-// ../../packages/tailscale/src/errors.ts
-var BRAND2 = Symbol.for("@mesh/tailscale/error");
-var TailscaleError = class extends Error {
-  name = "TailscaleError";
-  /** What to do next. */
-  hint;
-  [BRAND2] = true;
-  constructor(message, options = {}) {
-    super(redact(message), options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.hint = redact(options.hint ?? "see the message and cause");
-  }
-};
-var TailscaleDaemonUnreachableError = class extends TailscaleError {
-  name = "TailscaleDaemonUnreachableError";
-  socketPath;
-  constructor(socketPath, options = {}) {
-    super(`cannot reach tailscaled at ${socketPath}`, {
-      hint: "start tailscaled, or pass the socketPath it was started with (--socket)",
-      ...options
-    });
-    this.socketPath = socketPath;
-  }
-};
-var TailscaleLocalApiError = class extends TailscaleError {
-  name = "TailscaleLocalApiError";
-  status;
-  method;
-  path;
-  constructor(method, path28, status, body, options = {}) {
-    super(`${method} ${path28} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
-      hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
-      ...options
-    });
-    this.status = status;
-    this.method = method;
-    this.path = path28;
-  }
-};
-var TailscaleSchemaError = class extends TailscaleError {
-  name = "TailscaleSchemaError";
-};
-var TailscaleCommandError = class extends TailscaleError {
-  name = "TailscaleCommandError";
-  /** The command line, auth keys redacted. */
-  command;
-  exitCode;
-  stderr;
-  constructor(command, exitCode, stderr, options = {}) {
-    super(`${command} exited ${exitCode}: ${stderr.trim().slice(0, 500)}`, options);
-    this.command = redact(command);
-    this.exitCode = exitCode;
-    this.stderr = redact(stderr);
-  }
-};
-var TailscaleControlUnreachableError = class extends TailscaleError {
-  name = "TailscaleControlUnreachableError";
-  controlUrl;
-  constructor(controlUrl, detail, options = {}) {
-    super(`control server ${controlUrl} is unreachable: ${detail}`, {
-      hint: "check that headscale is running and that server_url is reachable from this node",
-      ...options
-    });
-    this.controlUrl = controlUrl;
-  }
-};
-var TailscaleAuthKeyError = class extends TailscaleError {
-  name = "TailscaleAuthKeyError";
-  reason;
-  /** The control server's own words (redacted). */
-  serverMessage;
-  constructor(reason, serverMessage, options = {}) {
-    const hints = {
-      invalid: "the key does not exist on this control server: create one (headscale preauthkeys create)",
-      expired: "the key has expired: create a new one, with a longer --expiration if needed",
-      used: "the single-use key was already used: create a new one, or a --reusable key"
-    };
-    super(`auth key rejected (${reason}): ${serverMessage}`, { hint: hints[reason], ...options });
-    this.reason = reason;
-    this.serverMessage = redact(serverMessage);
-  }
-};
-var TailscaleTimeoutError = class extends TailscaleError {
-  name = "TailscaleTimeoutError";
-  /** The timeout that ran out, in milliseconds. */
-  timeoutMs;
-  constructor(what, timeoutMs, options = {}) {
-    super(`${what} timed out after ${timeoutMs} ms`, {
-      hint: "check health with `tailscale status`; raise the timeout if the network is slow",
-      ...options
-    });
-    this.timeoutMs = timeoutMs;
-  }
-};
-var TailscaleAbortError = class extends TailscaleError {
-  name = "TailscaleAbortError";
-};
-
-// ../../packages/tailscale/src/internal/signals.ts
-function deadline(timeoutMs, caller) {
-  const timer = Number.isFinite(timeoutMs) && timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : void 0;
-  const parts = [timer, caller].filter((s) => s !== void 0);
-  const signal = parts.length === 0 ? new AbortController().signal : AbortSignal.any(parts);
-  return {
-    signal,
-    timeoutMs,
-    reason(what) {
-      if (caller?.aborted) {
-        return new TailscaleAbortError(`${what} was aborted`, {
-          cause: caller.reason,
-          hint: "the caller cancelled the operation"
-        });
-      }
-      if (timer?.aborted) return new TailscaleTimeoutError(what, timeoutMs);
-      return void 0;
-    }
-  };
-}
-function sleep4(ms, signal) {
-  return new Promise((resolve3, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve3();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-// ../../packages/tailscale/src/schemas/prefs.ts
-var PrefsSchema = looseObject({
-  ControlURL: optional(string2()),
-  RouteAll: optional(boolean2()),
-  ExitNodeID: optional(string2()),
-  ExitNodeIP: optional(string2()),
-  CorpDNS: optional(boolean2()),
-  RunSSH: optional(boolean2()),
-  WantRunning: optional(boolean2()),
-  LoggedOut: optional(boolean2()),
-  ShieldsUp: optional(boolean2()),
-  AdvertiseTags: nullish2(array(string2())),
-  Hostname: optional(string2()),
-  AdvertiseRoutes: nullish2(array(string2())),
-  ForceDaemon: optional(boolean2()),
-  OperatorUser: optional(string2()),
-  NoSNAT: optional(boolean2()),
-  /** 0 off, 1 nodivert, 2 on. */
-  NetfilterMode: optional(number2())
-});
-function toMaskedPrefs(patch) {
-  const out = {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === void 0) continue;
-    out[key] = value;
-    out[`${key}Set`] = true;
-  }
-  return out;
-}
-
-// ../../packages/tailscale/src/schemas/notify.ts
-var BACKEND_STATES = [
-  "NoState",
-  "InUseOtherUser",
-  "NeedsLogin",
-  "NeedsMachineAuth",
-  "Stopped",
-  "Starting",
-  "Running"
-];
-function backendStateName(n2) {
-  return BACKEND_STATES[n2] ?? `Unknown(${n2})`;
-}
-var HealthWarningSchema = looseObject({
-  WarnableCode: optional(string2()),
-  Severity: optional(string2()),
-  Title: optional(string2()),
-  Text: optional(string2()),
-  BrokenSince: nullish2(string2()),
-  ImpactsConnectivity: optional(boolean2())
-});
-var NotifySchema = looseObject({
-  Version: optional(string2()),
-  SessionID: optional(string2()),
-  /** A fatal-for-the-frontend error, e.g. Headscale's "authkey expired". */
-  ErrMessage: nullish2(string2()),
-  LoginFinished: nullish2(looseObject({})),
-  /** `ipn.State` as an int; see {@link backendStateName}. */
-  State: nullish2(number2()),
-  Prefs: nullish2(PrefsSchema),
-  NetMap: nullish2(looseObject({})),
-  Engine: nullish2(looseObject({})),
-  BrowseToURL: nullish2(string2()),
-  Health: nullish2(
-    looseObject({ Warnings: nullish2(record(string2(), HealthWarningSchema)) })
-  )
-});
-var NotifyWatchOpt = {
-  EngineUpdates: 1,
-  InitialState: 2,
-  InitialPrefs: 4,
-  InitialNetMap: 8,
-  NoPrivateKeys: 16,
-  InitialHealthState: 128,
-  RateLimit: 256
-};
-
-// ../../packages/tailscale/src/schemas/ping.ts
-var PingResultSchema = looseObject({
-  IP: optional(string2()),
-  NodeIP: optional(string2()),
-  NodeName: optional(string2()),
-  /** Non-empty when the ping failed (e.g. timeout). */
-  Err: optional(string2()),
-  LatencySeconds: optional(number2()),
-  /** `ip:port` when the pong came over a direct path. */
-  Endpoint: optional(string2()),
-  PeerRelay: optional(string2()),
-  DERPRegionID: optional(number2()),
-  DERPRegionCode: optional(string2()),
-  PeerAPIPort: optional(number2()),
-  PeerAPIURL: optional(string2()),
-  IsLocalIP: optional(boolean2())
-});
-var WhoIsSchema = looseObject({
-  Node: nullish2(
-    looseObject({
-      ID: optional(number2()),
-      StableID: optional(string2()),
-      Name: optional(string2()),
-      Addresses: nullish2(array(string2())),
-      Hostinfo: nullish2(
-        looseObject({ Hostname: optional(string2()), OS: optional(string2()) })
-      )
-    })
-  ),
-  UserProfile: nullish2(
-    looseObject({
-      ID: optional(number2()),
-      LoginName: optional(string2()),
-      DisplayName: optional(string2())
-    })
-  ),
-  CapMap: nullish2(record(string2(), unknown()))
-});
-var ErrorBodySchema = looseObject({ Error: optional(string2()) });
-
-// ../../packages/tailscale/src/schemas/status.ts
-var strings = nullish2(array(string2()));
-var PeerStatusSchema = looseObject({
-  ID: optional(string2()),
-  PublicKey: optional(string2()),
-  HostName: optional(string2()),
-  DNSName: optional(string2()),
-  OS: optional(string2()),
-  UserID: optional(number2()),
-  TailscaleIPs: strings,
-  AllowedIPs: strings,
-  Tags: strings,
-  PrimaryRoutes: strings,
-  Addrs: strings,
-  /** `ip:port` of the direct path; empty while relayed. */
-  CurAddr: optional(string2()),
-  /** DERP region code in use (or preferred). */
-  Relay: optional(string2()),
-  PeerRelay: optional(string2()),
-  RxBytes: optional(number2()),
-  TxBytes: optional(number2()),
-  Created: optional(string2()),
-  LastWrite: optional(string2()),
-  LastSeen: optional(string2()),
-  LastHandshake: optional(string2()),
-  /** Connected to control (not the same as reachable). */
-  Online: optional(boolean2()),
-  ExitNode: optional(boolean2()),
-  ExitNodeOption: optional(boolean2()),
-  Active: optional(boolean2()),
-  InNetworkMap: optional(boolean2()),
-  InMagicSock: optional(boolean2()),
-  InEngine: optional(boolean2()),
-  Expired: optional(boolean2()),
-  KeyExpiry: optional(string2())
-});
-var StatusSchema = looseObject({
-  Version: optional(string2()),
-  TUN: optional(boolean2()),
-  BackendState: string2(),
-  HaveNodeKey: optional(boolean2()),
-  AuthURL: optional(string2()),
-  TailscaleIPs: strings,
-  Self: nullish2(PeerStatusSchema),
-  Health: strings,
-  MagicDNSSuffix: optional(string2()),
-  CurrentTailnet: nullish2(
-    looseObject({
-      Name: optional(string2()),
-      MagicDNSSuffix: optional(string2()),
-      MagicDNSEnabled: optional(boolean2())
-    })
-  ),
-  CertDomains: strings,
-  Peer: nullish2(record(string2(), PeerStatusSchema)),
-  User: nullish2(record(string2(), looseObject({})))
-});
-
-// ../../packages/tailscale/src/socket.ts
-import { existsSync as existsSync2 } from "fs";
-var WINDOWS_PIPE = "\\\\.\\pipe\\ProtectedPrefix\\Administrators\\Tailscale\\tailscaled";
-function defaultSocketPath(platform2 = process.platform) {
-  if (platform2 === "win32") return WINDOWS_PIPE;
-  if (platform2 === "darwin") return "/var/run/tailscaled.socket";
-  if (!existsSync2("/var/run") && existsSync2("/run")) return "/run/tailscale/tailscaled.sock";
-  return "/var/run/tailscale/tailscaled.sock";
-}
-
-// ../../packages/tailscale/src/local-api.ts
-var LOCAL_API_HOST = "local-tailscaled.sock";
-var DEFAULT_TIMEOUT_MS2 = 1e4;
-var LocalApiClient = class {
-  socketPath;
-  timeout;
-  #dispatcher;
-  #ownsDispatcher;
-  constructor(options = {}) {
-    this.socketPath = options.socketPath ?? defaultSocketPath();
-    this.timeout = options.timeout ?? DEFAULT_TIMEOUT_MS2;
-    this.#ownsDispatcher = options.dispatcher === void 0;
-    this.#dispatcher = options.dispatcher ?? new import_agent.default({ connect: { socketPath: this.socketPath } });
-  }
-  /**
-   * Closes the connection pool (only when the client created it). Open IPN-bus streams are cut
-   * rather than waited for, since they never end by themselves.
-   */
-  async close() {
-    if (this.#ownsDispatcher) await this.#dispatcher.destroy();
-  }
-  /** `GET status`: the full `ipnstate.Status`, or without peers when `peers` is false. */
-  async status(options = {}) {
-    const q = options.peers === false ? "?peers=false" : "";
-    return this.#json("GET", `status${q}`, StatusSchema, void 0, options);
-  }
-  /** `GET prefs`. */
-  async getPrefs(options = {}) {
-    return this.#json("GET", "prefs", PrefsSchema, void 0, options);
-  }
-  /**
-   * `PATCH prefs` with a MaskedPrefs body built from `patch` (each given field plus
-   * `<Field>Set: true`); returns the resulting prefs.
-   */
-  async patchPrefs(patch, options = {}) {
-    return this.patchMaskedPrefs(toMaskedPrefs(patch), options);
-  }
-  /** `PATCH prefs` with a raw MaskedPrefs body, for fields {@link PrefsPatch} lacks. */
-  async patchMaskedPrefs(masked, options = {}) {
-    return this.#json("PATCH", "prefs", PrefsSchema, masked, options);
-  }
-  /**
-   * `POST start`: installs prefs and (re)starts the backend, registering with `AuthKey` when
-   * given. Returns once accepted; watch the IPN bus (or use `join`) for the outcome.
-   */
-  async start(body, options = {}) {
-    if (body.AuthKey) rememberSecret(body.AuthKey);
-    await this.#call("POST", "start", body, options);
-  }
-  /**
-   * `POST login-interactive`: starts a login. With an auth key given to {@link start} the
-   * daemon registers with that key (no URL); `tailscale up` calls this when there is no node key.
-   */
-  async loginInteractive(options = {}) {
-    await this.#call("POST", "login-interactive", void 0, options);
-  }
-  /** `POST logout`: expires the node key and leaves the tailnet (ephemeral nodes are deleted). */
-  async logout(options = {}) {
-    await this.#call("POST", "logout", void 0, options);
-  }
-  /**
-   * `POST ping?ip=&type=`: one ping. Resolves with the result even when the peer did not answer
-   * (then `Err` is set); `Endpoint` is set when the pong came over a direct path.
-   * @default timeout 5000 ms, like `tailscale ping`
-   */
-  async ping(ip, options = {}) {
-    const q = new URLSearchParams({ ip, type: options.type ?? "disco" });
-    if (options.size !== void 0) q.set("size", String(options.size));
-    return this.#json("POST", `ping?${q}`, PingResultSchema, void 0, {
-      timeout: 5e3,
-      ...options
-    });
-  }
-  /** `GET whois?addr=`: the node and user behind a tailnet IP (or `ip:port`). */
-  async whois(addr, options = {}) {
-    return this.#json(
-      "GET",
-      `whois?${new URLSearchParams({ addr })}`,
-      WhoIsSchema,
-      void 0,
-      options
-    );
-  }
-  /**
-   * Streams `GET watch-ipn-bus?mask=` as typed notifications until the signal aborts or the
-   * daemon closes the stream. `State` is an int; name it with `backendStateName`.
-   *
-   * @example
-   * ```ts
-   * const ac = new AbortController();
-   * for await (const n of ts.watchIpnBus({ signal: ac.signal })) {
-   *   if (n.State === 6) ac.abort(); // Running
-   * }
-   * ```
-   */
-  async *watchIpnBus(options = {}) {
-    const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path28 = `watch-ipn-bus?mask=${mask}`;
-    const caller = options.signal;
-    const local = new AbortController();
-    const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
-    let res;
-    try {
-      res = await this.#send("GET", path28, void 0, signal);
-    } catch (e) {
-      if (caller?.aborted) return;
-      throw e;
-    }
-    if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path28, res.statusCode, await res.body.text());
-    }
-    let buffered = "";
-    try {
-      for await (const chunk of res.body) {
-        buffered += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-        let nl = buffered.indexOf("\n");
-        while (nl >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          nl = buffered.indexOf("\n");
-          if (line) yield parse2(NotifySchema, line, path28);
-        }
-      }
-    } catch (e) {
-      if (signal.aborted) return;
-      throw new TailscaleError(`IPN bus stream broke: ${errorText(e)}`, { cause: e });
-    } finally {
-      local.abort();
-      res.body.destroy();
-    }
-  }
-  async #json(method, path28, schema3, body, options) {
-    const text = await this.#call(method, path28, body, options);
-    return parse2(schema3, text, path28);
-  }
-  async #call(method, path28, body, options) {
-    const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path28}`;
-    try {
-      const res = await this.#send(method, path28, body, d.signal);
-      const text = await res.body.text();
-      if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path28}`, res.statusCode, text);
-      }
-      return text;
-    } catch (e) {
-      if (e instanceof TailscaleError) throw e;
-      throw d.reason(what) ?? e;
-    }
-  }
-  async #send(method, path28, body, signal) {
-    try {
-      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path28}`, {
-        method,
-        dispatcher: this.#dispatcher,
-        signal,
-        // Deadlines come from `signal` alone (one clock, and the right error class); the bus
-        // stream may stay silent for minutes, so undici's own idle timeouts are off.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        headers: {
-          host: LOCAL_API_HOST,
-          ...body === void 0 ? {} : { "content-type": "application/json" }
-        },
-        ...body === void 0 ? {} : { body: JSON.stringify(body) }
-      });
-    } catch (e) {
-      const code2 = errorCode2(e);
-      if (code2 === "ENOENT" || code2 === "ECONNREFUSED" || code2 === "EACCES") {
-        throw new TailscaleDaemonUnreachableError(this.socketPath, { cause: e });
-      }
-      throw e;
-    }
-  }
-};
-function parse2(schema3, text, path28) {
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new TailscaleSchemaError(`${path28}: answer is not JSON: ${text.slice(0, 200)}`, {
-      cause: e
-    });
-  }
-  const r = schema3.safeParse(value);
-  if (!r.success) {
-    const error2 = englishError(r);
-    throw new TailscaleSchemaError(`${path28}: unexpected answer: ${error2.message}`, {
-      cause: error2,
-      hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
-    });
-  }
-  return r.data;
-}
-function errorCode2(e) {
-  for (let cur = e, i2 = 0; cur && i2 < 4; cur = cur.cause, i2++) {
-    const code2 = cur.code;
-    if (typeof code2 === "string") return code2;
-  }
-  return void 0;
-}
-function errorText(e) {
-  return e instanceof Error ? e.message : String(e);
-}
-
-// ../../packages/tailscale/src/join.ts
-var RUNNING = 6;
-var NETFILTER = { off: 0, nodivert: 1, on: 2 };
-var AUTH_WORDS = /auth[ -]?key|pre[ -]?auth/i;
-var UNREACHABLE = /fetch control key|dial tcp|connection refused|no route to host|network is unreachable|i\/o timeout|deadline exceeded|connection reset|EOF/i;
-function classifyAuthKeyMessage(text) {
-  if (!AUTH_WORDS.test(text)) return void 0;
-  if (/expired/i.test(text)) return "expired";
-  if (/already (been )?used/i.test(text)) return "used";
-  if (/invalid|not found|does not exist|failed to parse|unable to validate|too short/i.test(text))
-    return "invalid";
-  return void 0;
-}
-function sameControlUrl(a2, b) {
-  return (a2 ?? "").replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
-}
-function loginError(n2) {
-  const w = n2.Health?.Warnings?.["login-state"];
-  const text = w?.Text ?? "";
-  const m = /last login error was: (.*)$/s.exec(text);
-  return m?.[1];
-}
-function result(s, controlUrl, changed) {
-  const ips = [...s.TailscaleIPs ?? []];
-  return {
-    changed,
-    backendState: "Running",
-    ips,
-    ipv4: ips.find((ip) => !ip.includes(":")),
-    ipv6: ips.find((ip) => ip.includes(":")),
-    hostname: s.Self?.HostName ?? "",
-    dnsName: (s.Self?.DNSName ?? "").replace(/\.$/, ""),
-    controlUrl
-  };
-}
-function updatedPrefs(current, o2) {
-  const { Persist: _p, Config: _c, ...rest } = current;
-  return {
-    ...rest,
-    ControlURL: o2.controlUrl,
-    WantRunning: true,
-    LoggedOut: false,
-    RouteAll: o2.acceptRoutes ?? false,
-    CorpDNS: o2.acceptDns ?? true,
-    ...o2.hostname === void 0 ? {} : { Hostname: o2.hostname },
-    ...o2.netfilterMode === void 0 ? {} : { NetfilterMode: NETFILTER[o2.netfilterMode] }
-  };
-}
-async function join3(o2) {
-  let url2;
-  try {
-    url2 = new URL(o2.controlUrl);
-  } catch (e) {
-    throw new TailscaleError(`controlUrl is not a URL: "${o2.controlUrl}"`, { cause: e });
-  }
-  if (url2.protocol !== "http:" && url2.protocol !== "https:") {
-    throw new TailscaleError(`controlUrl must be http(s), got "${o2.controlUrl}"`);
-  }
-  if (!o2.authKey) throw new TailscaleError("authKey is empty");
-  rememberSecret(o2.authKey);
-  const client = o2.client ?? new LocalApiClient({
-    ...o2.socketPath === void 0 ? {} : { socketPath: o2.socketPath },
-    ...o2.dispatcher === void 0 ? {} : { dispatcher: o2.dispatcher }
-  });
-  const timeoutMs = o2.timeout ?? 6e4;
-  const d = deadline(timeoutMs, o2.signal);
-  const call = { signal: d.signal };
-  let staleLoginError;
-  try {
-    const [before, prefs] = await Promise.all([
-      client.status({ ...call, peers: false }),
-      client.getPrefs(call)
-    ]);
-    if (before.BackendState === "Running") {
-      if (sameControlUrl(prefs.ControlURL, o2.controlUrl))
-        return result(before, o2.controlUrl, false);
-      await client.logout(call);
-    }
-    const bus = client.watchIpnBus({
-      mask: NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialHealthState,
-      signal: d.signal
-    });
-    const first = await bus.next();
-    staleLoginError = first.done ? void 0 : loginError(first.value);
-    await client.start({ UpdatePrefs: updatedPrefs(prefs, o2), AuthKey: o2.authKey }, call);
-    if (!before.HaveNodeKey) await client.loginInteractive(call);
-    let state = first.done ? "unknown" : backendStateName(first.value.State ?? 0);
-    let running = false;
-    for await (const n2 of bus) {
-      if (n2.ErrMessage) {
-        const reason = classifyAuthKeyMessage(n2.ErrMessage);
-        if (reason) throw new TailscaleAuthKeyError(reason, n2.ErrMessage);
-        throw new TailscaleError(`tailscaled reported: ${n2.ErrMessage}`, {
-          hint: "check the control server log and `tailscale status`"
-        });
-      }
-      const le = loginError(n2);
-      if (le && le !== staleLoginError) {
-        const reason = classifyAuthKeyMessage(le);
-        if (reason) throw new TailscaleAuthKeyError(reason, le);
-      }
-      if (n2.State != null) {
-        state = backendStateName(n2.State);
-        if (n2.State === RUNNING) {
-          running = true;
-          break;
-        }
-      }
-    }
-    if (!running) throw d.reason("join") ?? new TailscaleError(`IPN bus closed in state ${state}`);
-    for (; ; ) {
-      const s = await client.status({ ...call, peers: false });
-      if ((s.TailscaleIPs ?? []).length > 0 && s.BackendState === "Running") {
-        return result(s, o2.controlUrl, true);
-      }
-      await sleep4(200, d.signal);
-    }
-  } catch (e) {
-    if (e instanceof TailscaleTimeoutError || d.signal.aborted && !o2.signal?.aborted) {
-      throw await explainTimeout(client, o2.controlUrl, url2, timeoutMs, staleLoginError, e);
-    }
-    if (d.signal.aborted && o2.signal?.aborted) throw d.reason("join") ?? e;
-    throw e;
-  } finally {
-    if (!o2.client) await client.close();
-  }
-}
-async function explainTimeout(client, controlUrl, url2, timeoutMs, stale, cause) {
-  let s;
-  try {
-    s = await client.status({ peers: false, timeout: 3e3 });
-  } catch {
-  }
-  const health = s?.Health ?? [];
-  const hit = health.find((h2) => h2.includes(url2.host) && UNREACHABLE.test(h2));
-  if (hit) return new TailscaleControlUnreachableError(controlUrl, hit, { cause });
-  const auth = health.map((h2) => /last login error was: (.*)$/s.exec(h2)?.[1]).find(
-    (t) => t !== void 0 && t !== stale && classifyAuthKeyMessage(t) !== void 0
-  );
-  if (auth) {
-    return new TailscaleAuthKeyError(classifyAuthKeyMessage(auth), auth, {
-      cause
-    });
-  }
-  const state = s?.BackendState ?? "unknown";
-  return new TailscaleTimeoutError(
-    `join (state ${state}${health.length ? `; health: ${health.join(" | ")}` : ""})`,
-    timeoutMs,
-    { cause }
-  );
-}
-
-// ../../packages/tailscale/src/cli.ts
-var PONG = /^pong from (\S+) \(([^),]+)[^)]*\) via (.+?) in ([\d.]+)(µs|us|ms|s)\b/;
-function parsePingOutput(output) {
-  const pongs = [];
-  for (const line of output.split("\n")) {
-    const m = PONG.exec(line.trim());
-    if (!m) continue;
-    const [, name = "", ip = "", via = "", num = "0", unit = "ms"] = m;
-    const scale = unit === "s" ? 1e3 : unit === "ms" ? 1 : 1e-3;
-    pongs.push({
-      name,
-      ip,
-      via,
-      direct: !via.startsWith("DERP(") && !via.startsWith("peer-relay"),
-      latencyMs: Number(num) * scale
-    });
-  }
-  return pongs;
-}
-var TailscaleCli = class {
-  binary;
-  socketPath;
-  timeout;
-  #runner;
-  constructor(options = {}) {
-    this.binary = resolveBinary("tailscale", options.binary);
-    this.socketPath = options.socketPath;
-    this.timeout = options.timeout ?? 3e4;
-    this.#runner = options.runner ?? createRunner();
-  }
-  /** Runs `tailscale [--socket=…] <args>`; non-zero exits are returned, not thrown. */
-  async run(args, options = {}) {
-    const argv = [...this.socketPath ? [`--socket=${this.socketPath}`] : [], ...args];
-    const r = await this.#runner.run(this.binary, argv, {
-      timeout: options.timeout ?? this.timeout,
-      ...options.signal ? { signal: options.signal } : {}
-    });
-    if (r.exitCode !== 0 && /failed to connect to local tailscaled/.test(r.stderr)) {
-      throw new TailscaleDaemonUnreachableError(this.socketPath ?? "(default socket)", {
-        cause: redactResult(r)
-      });
-    }
-    return r;
-  }
-  /** `tailscale up`; resolves when Running, else throws a classified error. */
-  async up(o2) {
-    await this.#upOrLogin("up", o2);
-  }
-  /** `tailscale login` (same flags as `up`, no `--reset`). */
-  async login(o2) {
-    await this.#upOrLogin("login", o2);
-  }
-  /** `tailscale logout`. */
-  async logout(options = {}) {
-    this.#check(await this.run(["logout"], options));
-  }
-  /** `tailscale status --json`, validated. */
-  async status(options = {}) {
-    const r = this.#check(await this.run(["status", "--json"], options));
-    let value;
-    try {
-      value = JSON.parse(r.stdout);
-    } catch (e) {
-      throw new TailscaleSchemaError(`status --json printed non-JSON: ${r.stdout.slice(0, 200)}`, {
-        cause: e
-      });
-    }
-    const parsed = StatusSchema.safeParse(value);
-    if (!parsed.success) {
-      const error2 = englishError(parsed);
-      throw new TailscaleSchemaError(`status --json: ${error2.message}`, {
-        cause: error2
-      });
-    }
-    return parsed.data;
-  }
-  /** `tailscale ip`: this node's tailnet IPs; empty when it has none (not Running). */
-  async ip(options = {}) {
-    const r = await this.run(["ip"], options);
-    if (r.exitCode !== 0 && /no current Tailscale IPs/.test(r.stderr)) return [];
-    return this.#check(r).stdout.split("\n").map((l) => l.trim()).filter(Boolean);
-  }
-  /** `tailscale ping <target>`. "no reply" and "direct connection not established" are results. */
-  async ping(target, o2 = {}) {
-    const count2 = o2.count ?? 10;
-    const perPing = o2.pingTimeout ?? 5e3;
-    const args = [
-      "ping",
-      `--c=${count2}`,
-      `--until-direct=${o2.untilDirect ?? true}`,
-      `--timeout=${Math.ceil(perPing / 1e3)}s`,
-      ...o2.tsmp ? ["--tsmp"] : [],
-      ...o2.icmp ? ["--icmp"] : [],
-      target
-    ];
-    const r = await this.run(args, {
-      timeout: Math.max(count2, 1) * (perPing + 1e3) + 5e3,
-      ...o2.signal ? { signal: o2.signal } : {}
-    });
-    const output = `${r.stdout}
-${r.stderr}`;
-    if (r.exitCode !== 0 && !/no reply|direct connection not established|timed out/.test(output)) {
-      this.#check(r);
-    }
-    const pongs = parsePingOutput(r.stdout);
-    return {
-      ok: r.exitCode === 0,
-      direct: pongs.some((p) => p.direct),
-      pongs,
-      exitCode: r.exitCode,
-      output
-    };
-  }
-  /**
-   * `tailscale version`: first line (short) and the `long version:` value. For just the
-   * `X.Y.Z` release, pass the output to {@link parseTailscaleVersion}.
-   */
-  async version(options = {}) {
-    const r = this.#check(await this.run(["version"], options));
-    const lines = r.stdout.split("\n").map((l) => l.trim());
-    const short = lines[0] ?? "";
-    const long = lines.find((l) => l.startsWith("long version:"))?.slice(14).trim() ?? short;
-    return { short, long };
-  }
-  async #upOrLogin(cmd, o2) {
-    const waitMs = o2.timeout ?? 6e4;
-    const args = [
-      cmd,
-      `--login-server=${o2.loginServer}`,
-      `--accept-routes=${o2.acceptRoutes ?? false}`,
-      `--accept-dns=${o2.acceptDns ?? true}`,
-      `--timeout=${Math.ceil(waitMs / 1e3)}s`,
-      ...o2.hostname ? [`--hostname=${o2.hostname}`] : [],
-      ...o2.reset && cmd === "up" ? ["--reset"] : [],
-      ...o2.forceReauth ? ["--force-reauth"] : [],
-      ...o2.extraArgs ?? []
-    ];
-    let dir;
-    try {
-      if (o2.authKey) {
-        rememberSecret(o2.authKey);
-        dir = await mkdtemp(joinPath(tmpdir(), "mesh-ts-key-"));
-        const keyFile = joinPath(dir, "authkey");
-        await writeFile(keyFile, o2.authKey, { mode: 384 });
-        args.push(`--auth-key=file:${keyFile}`);
-      }
-      const r = await this.run(args, {
-        timeout: waitMs + 15e3,
-        ...o2.signal ? { signal: o2.signal } : {}
-      });
-      if (r.exitCode === 0) return;
-      await this.#explainUpFailure(r, o2, waitMs);
-    } finally {
-      if (dir) await rm4(dir, { recursive: true, force: true });
-    }
-  }
-  async #explainUpFailure(r, o2, waitMs) {
-    const stderr = redact(r.stderr);
-    const backend = /backend error: (.*)/.exec(stderr)?.[1];
-    if (backend) {
-      const reason = classifyAuthKeyMessage(backend);
-      if (reason) throw new TailscaleAuthKeyError(reason, backend, { cause: redactResult(r) });
-    }
-    if (r.timedOut || /timeout waiting for Tailscale service/.test(stderr)) {
-      const health = await this.status().then(
-        (s) => s.Health ?? [],
-        () => []
-      );
-      const host = safeHost(o2.loginServer);
-      const unreachable = health.find(
-        (h2) => host !== void 0 && h2.includes(host) && /fetch control key|dial tcp|refused|no route|i\/o timeout/.test(h2)
-      );
-      if (unreachable) {
-        throw new TailscaleControlUnreachableError(o2.loginServer, unreachable, {
-          cause: redactResult(r)
-        });
-      }
-      const auth = health.map((h2) => /last login error was: (.*)$/.exec(h2)?.[1]).find((t) => t !== void 0 && classifyAuthKeyMessage(t) !== void 0);
-      if (auth) {
-        const reason = classifyAuthKeyMessage(auth);
-        if (reason) throw new TailscaleAuthKeyError(reason, auth, { cause: redactResult(r) });
-      }
-      throw new TailscaleTimeoutError(
-        `tailscale up (health: ${health.join(" | ") || "none"})`,
-        waitMs,
-        {
-          cause: redactResult(r)
-        }
-      );
-    }
-    this.#check(r);
-    throw new TailscaleCommandError(r.command, r.exitCode, stderr);
-  }
-  #check(r) {
-    if (r.exitCode === 0) return r;
-    if (r.timedOut) {
-      throw new TailscaleTimeoutError(redact(r.command), this.timeout, { cause: redactResult(r) });
-    }
-    throw new TailscaleCommandError(r.command, r.exitCode, redact(r.stderr), {
-      cause: redactResult(r)
-    });
-  }
-};
-function safeHost(url2) {
-  try {
-    return new URL(url2).host;
-  } catch {
-    return void 0;
-  }
-}
-function redactResult(r) {
-  return { ...r, command: redact(r.command), stdout: redact(r.stdout), stderr: redact(r.stderr) };
-}
-
-// ../../packages/tailscale/src/daemon.ts
-import { join as join4 } from "path";
-var DEFAULT_TAILSCALED_PORT = 41641;
-var SUPPORTS_SYSPOLICY_FILE = false;
-function tailscaledLaunch(o2) {
-  if (!o2.stateDir.startsWith("/")) {
-    throw new TypeError(`tailscaledLaunch: stateDir must be absolute, got "${o2.stateDir}"`);
-  }
-  const port = o2.port ?? DEFAULT_TAILSCALED_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`tailscaledLaunch: port must be an integer 0-65535, got ${port}`);
-  }
-  const socketPath = o2.socketPath ?? join4(o2.stateDir, "tailscaled.sock");
-  const logsDir = join4(o2.stateDir, "logs");
-  const args = [
-    `--statedir=${o2.stateDir}`,
-    `--socket=${socketPath}`,
-    `--tun=${o2.tun ?? "tailscale0"}`,
-    `--port=${port}`,
-    "--no-logs-no-support"
-  ];
-  if (SUPPORTS_SYSPOLICY_FILE) args.push("--syspolicy-file=");
-  if (o2.verbose !== void 0) args.push(`--verbose=${o2.verbose}`);
-  const env = {
-    TS_NO_LOGS_NO_SUPPORT: "true",
-    TS_LOGS_DIR: logsDir,
-    // Guard: a missing --login-server would otherwise reach controlplane.tailscale.com.
-    TS_PANIC_IF_HIT_MAIN_CONTROL: "1",
-    TS_DISABLE_PORTMAPPER: "1",
-    ...o2.derpOverHttp ? { TS_DEBUG_USE_DERP_HTTP: "1" } : {},
-    ...o2.env
-  };
-  return {
-    file: resolveBinary("tailscaled", o2.binary),
-    args,
-    env,
-    dirs: [o2.stateDir, env["TS_LOGS_DIR"] ?? logsDir]
-  };
-}
-
-// ../../packages/tailscale/src/status-model.ts
-var ZERO_TIME = /^0001-01-01/;
-function toDate(s) {
-  if (!s || ZERO_TIME.test(s)) return null;
-  const d = new Date(s);
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-function toNodeInfo(p) {
-  const curAddr = p.CurAddr ?? "";
-  const relay = p.Relay ?? "";
-  return {
-    id: p.ID ?? "",
-    hostname: p.HostName ?? "",
-    dnsName: (p.DNSName ?? "").replace(/\.$/, ""),
-    ips: [...p.TailscaleIPs ?? []],
-    online: p.Online ?? false,
-    path: curAddr ? "direct" : relay ? "relay" : "none",
-    currentAddress: curAddr || null,
-    relay: relay || null,
-    lastHandshake: toDate(p.LastHandshake),
-    os: p.OS ?? "",
-    raw: p
-  };
-}
-function byCodeUnits(a2, b) {
-  return a2 < b ? -1 : a2 > b ? 1 : 0;
-}
-function toTailnetStatus(s) {
-  return {
-    backendState: s.BackendState,
-    ips: [...s.TailscaleIPs ?? []],
-    self: s.Self ? toNodeInfo(s.Self) : null,
-    peers: Object.values(s.Peer ?? {}).map(toNodeInfo).sort((a2, b) => byCodeUnits(a2.hostname, b.hostname)),
-    health: [...s.Health ?? []],
-    magicDnsSuffix: s.MagicDNSSuffix ?? "",
-    version: s.Version ?? "",
-    raw: s
-  };
-}
-async function waitForState(client, state, options = {}) {
-  const d = deadline(options.timeout ?? 3e4, options.signal);
-  let last = "unknown";
-  for await (const n2 of client.watchIpnBus({
-    mask: NotifyWatchOpt.InitialState,
-    signal: d.signal
-  })) {
-    if (n2.State == null) continue;
-    last = backendStateName(n2.State);
-    if (last === state) return;
-  }
-  const err = d.reason(`waiting for state ${state} (last seen: ${last})`);
-  throw err ?? new TailscaleError(`IPN bus closed while waiting for state ${state}`);
-}
-
-// ../../packages/tailscale/src/version.ts
-function parseTailscaleVersion(output) {
-  const first = output.split("\n")[0]?.trim() ?? "";
-  return /^v?(\d+\.\d+\.\d+)(?:[-+\s]|$)/.exec(first)?.[1];
-}
-
 // ../../packages/core/src/trust/protocol.ts
 var VOUCH_PORT = 874;
 var VOUCH_PATH = "/v1/syncthing";
@@ -38947,13 +41513,13 @@ function plainAddress(address) {
   return (address ?? "").replace(/^::ffff:/i, "");
 }
 function reply(res, status, body) {
-  const text = JSON.stringify(body);
+  const text2 = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
+    "content-length": Buffer.byteLength(text2),
     "cache-control": "no-store"
   });
-  res.end(text);
+  res.end(text2);
 }
 async function answer(ctx, api2, req) {
   if (req.method !== "GET" || req.url !== VOUCH_PATH) {
@@ -38992,7 +41558,7 @@ function listen(server, host, port) {
 async function serveVouches(ctx, o2) {
   const port = o2.port ?? VOUCH_PORT;
   const api2 = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
-  const server = createServer((req, res) => {
+  const server = createServer2((req, res) => {
     answer(ctx, api2, req).then(({ status, body }) => reply(res, status, body)).catch((error2) => {
       reply(res, 500, { error: "internal error" });
       o2.onError?.(error2);
@@ -39033,7 +41599,7 @@ async function serveVouches(ctx, o2) {
         }
       }
       const wait = bound ? o2.recheckMs ?? 5e3 : 1e3;
-      await sleep5(wait, void 0, { signal: o2.signal }).catch(() => void 0);
+      await sleep6(wait, void 0, { signal: o2.signal }).catch(() => void 0);
     }
   } finally {
     await close();
@@ -39042,7 +41608,7 @@ async function serveVouches(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/agent-state.ts
-import path17 from "path";
+import path22 from "path";
 var KEEP_ERRORS = 10;
 var AGENT_HEARTBEAT_MS = 15e3;
 var AgentStateSchema = object({
@@ -39084,13 +41650,13 @@ var AgentStateSchema = object({
   errors: array(object({ at: string2(), message: string2() }))
 });
 function agentStateFile(ctx) {
-  return path17.join(ctx.paths.stateDir, "agent-state.json");
+  return path22.join(ctx.paths.stateDir, "agent-state.json");
 }
 async function readAgentState(ctx) {
-  const text = await readIfExists(agentStateFile(ctx)).catch(() => void 0);
-  if (text === void 0) return void 0;
+  const text2 = await readIfExists(agentStateFile(ctx)).catch(() => void 0);
+  if (text2 === void 0) return void 0;
   try {
-    return AgentStateSchema.parse(JSON.parse(text));
+    return AgentStateSchema.parse(JSON.parse(text2));
   } catch {
     return void 0;
   }
@@ -39143,9 +41709,9 @@ var AgentStateWriter = class {
   flush() {
     this.#state.updatedAt = (/* @__PURE__ */ new Date()).toISOString();
     this.#state.rssMiB = Math.round(process.memoryUsage.rss() / 1048576);
-    const text = `${JSON.stringify(this.#state, null, 2)}
+    const text2 = `${JSON.stringify(this.#state, null, 2)}
 `;
-    this.#writing = this.#writing.then(() => writeFileAtomic(agentStateFile(this.#ctx), text, { mode: 420, backup: false })).then(
+    this.#writing = this.#writing.then(() => writeFileAtomic(agentStateFile(this.#ctx), text2, { mode: 420, backup: false })).then(
       () => void 0,
       () => void 0
     );
@@ -39169,7 +41735,7 @@ var AgentStateWriter = class {
 import { setTimeout as sleep8 } from "timers/promises";
 
 // ../../packages/core/src/trust/trusted-devices.ts
-import path18 from "path";
+import path23 from "path";
 var TrustedDeviceSchema = object({
   deviceId: string2(),
   name: string2(),
@@ -39183,15 +41749,15 @@ var TrustFileSchema = object({
   devices: array(TrustedDeviceSchema)
 });
 function trustFile(ctx) {
-  return path18.join(ctx.paths.stateDir, "trusted-devices.json");
+  return path23.join(ctx.paths.stateDir, "trusted-devices.json");
 }
 async function readTrustedDevices(ctx) {
   const file = trustFile(ctx);
-  const text = await readIfExists(file);
-  if (text === void 0) return [];
+  const text2 = await readIfExists(file);
+  if (text2 === void 0) return [];
   let parsed;
   try {
-    parsed = TrustFileSchema.parse(JSON.parse(text));
+    parsed = TrustFileSchema.parse(JSON.parse(text2));
   } catch (error2) {
     throw new MeshError(`${file} is damaged`, {
       kind: "badInput",
@@ -39221,7 +41787,7 @@ async function recordTrusted(ctx, devices) {
 }
 async function forgetTrusted(ctx, deviceIds) {
   const list3 = await readTrustedDevices(ctx);
-  const kept = list3.filter((d) => !deviceIds.some((id3) => sameDeviceId(id3, d.deviceId)));
+  const kept = list3.filter((d) => !deviceIds.some((id2) => sameDeviceId(id2, d.deviceId)));
   if (kept.length !== list3.length) await writeTrusted(ctx, kept);
 }
 async function writeTrusted(ctx, devices) {
@@ -39233,9 +41799,9 @@ async function writeTrusted(ctx, devices) {
 }
 
 // ../../packages/core/src/steps/syncthing.ts
-import { access as access5, chown as chown2, mkdir as mkdir2, readFile as readFile7, stat as stat4, writeFile as writeFile2 } from "fs/promises";
-import path19 from "path";
-import { setTimeout as sleep6 } from "timers/promises";
+import { access as access5, chown as chown2, mkdir as mkdir6, readFile as readFile9, stat as stat6, writeFile as writeFile3 } from "fs/promises";
+import path24 from "path";
+import { setTimeout as sleep7 } from "timers/promises";
 function syncthingBinary(ctx) {
   return ctx.paths.binaries.syncthing ?? "syncthing";
 }
@@ -39250,7 +41816,7 @@ async function connectSyncthing(ctx) {
   try {
     home = await readSyncthingHome(ctx.paths.syncthingHome);
   } catch (error2) {
-    const config2 = path19.join(ctx.paths.syncthingHome, "config.xml");
+    const config2 = path24.join(ctx.paths.syncthingHome, "config.xml");
     if (await exists2(config2)) {
       throw new MeshError(
         `Syncthing's ${config2} cannot be read: ${error2 instanceof Error ? error2.message : String(error2)}`,
@@ -39322,14 +41888,14 @@ async function checkSharedFolder(ctx, o2 = {}) {
   const folderPath = o2.folderPath ?? ctx.paths.sharedFolder;
   const folderId = o2.folderId ?? SHARED_FOLDER_ID;
   const source = folderSource(ctx, o2.folderPath);
-  if (!path19.isAbsolute(folderPath)) {
+  if (!path24.isAbsolute(folderPath)) {
     throw new MeshError(
       `The shared folder must be an absolute path, got ${JSON.stringify(folderPath)}${source.label}`,
       { kind: "badInput", hint: `${source.set("an absolute path")} (e.g. /opt/shared)` }
     );
   }
-  for (let p = folderPath; ; p = path19.dirname(p)) {
-    const found = await stat4(p).then(
+  for (let p = folderPath; ; p = path24.dirname(p)) {
+    const found = await stat6(p).then(
       (st) => st.isDirectory() ? "folder" : "other",
       (error2) => error2.code === "ENOENT" || error2.code === "ENOTDIR" ? "missing" : "unknown"
     );
@@ -39340,9 +41906,9 @@ async function checkSharedFolder(ctx, o2 = {}) {
         { kind: "badInput", hint: `${source.set("a folder")}, or move that file away` }
       );
     }
-    if (path19.dirname(p) === p) break;
+    if (path24.dirname(p) === p) break;
   }
-  const xml = await readFile7(path19.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
+  const xml = await readFile9(path24.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
     () => void 0
   );
   if (xml === void 0) return;
@@ -39361,7 +41927,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
   const changes = [];
   const r = ctx.reporter;
   const home = ctx.paths.syncthingHome;
-  const configPath = path19.join(home, "config.xml");
+  const configPath = path24.join(home, "config.xml");
   const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
   const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
   const folder = {
@@ -39378,14 +41944,14 @@ async function ensureSyncthing(ctx, o2 = {}) {
       { kind: "badInput", hint: "run setup with sudo, or set MESH_DEFAULT_USER to yourself" }
     );
   }
-  const asUser = (file, args) => user ? ["setpriv", ...runAsPrefix(user).slice(1), file, ...args] : [file, ...args];
+  const asUser = (file, args) => user ? [...runAsPrefix(user), file, ...args] : [file, ...args];
   if (user && !await exists2(configPath)) await moveSyncthingHome(ctx, user, changes);
   if (!await exists2(configPath)) {
     if (user) {
       const [file, ...args] = asUser("mkdir", ["-p", "-m", "700", home]);
       await runChecked(ctx.runner, file, args, { timeout: 1e4, hint: "run as root" });
     } else {
-      await mkdir2(home, { recursive: true, mode: 448 });
+      await mkdir6(home, { recursive: true, mode: 448 });
     }
     const [genFile, ...genArgs] = asUser(syncthingBinary(ctx), [
       "generate",
@@ -39405,13 +41971,13 @@ async function ensureSyncthing(ctx, o2 = {}) {
         }
       );
     }
-    const xml = await readFile7(configPath, "utf8");
+    const xml = await readFile9(configPath, "utf8");
     const edited = privateSyncthingConfig(xml, {
       guiAddress,
       listenAddresses: [listenAddress],
       deviceName: ctx.hostname
     });
-    await writeFile2(configPath, edited, { mode: 384 });
+    await writeFile3(configPath, edited, { mode: 384 });
     changes.push("generated the Syncthing identity and config");
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
   }
@@ -39419,10 +41985,12 @@ async function ensureSyncthing(ctx, o2 = {}) {
   let st = await connectSyncthing(ctx);
   if (user || !await syncthingAnswers(st)) {
     try {
+      const supervised = user && (await serviceManager(ctx)).kind === "supervised";
       const done = await ensureService(ctx, {
         name: "mesh-syncthing",
         description: "Syncthing for the Mesh shared folder",
         exec: [
+          ...supervised ? runAsPrefix(user) : [],
           await findOnPath(syncthingBinary(ctx), ctx.env),
           "serve",
           `--home=${home}`,
@@ -39441,7 +42009,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
         },
         restart: "always",
         restartSec: 1,
-        ...user ? { user: user.name } : {}
+        ...user && !supervised ? { user: user.name } : {}
       });
       if (done.started || done.restarted) {
         changes.push(user ? `started Syncthing as ${user.name}` : "started Syncthing");
@@ -39459,7 +42027,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
           hint: `see the service log (mesh-syncthing.log in ${servicesDir(ctx)})`
         });
       }
-      await sleep6(300);
+      await sleep7(300);
     }
     wait.done();
     st = await connectSyncthing(ctx);
@@ -39473,7 +42041,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
   return { deviceId: st.deviceId, folderPath: folder.path, changes };
 }
 async function giveToUser(ctx, user, dir, changes) {
-  const st = await stat4(dir);
+  const st = await stat6(dir);
   if (st.uid === user.uid && st.gid === user.gid) return;
   await runChecked(ctx.runner, "chown", ["-R", `${user.uid}:${user.gid}`, dir], {
     timeout: 3e5,
@@ -39485,14 +42053,15 @@ async function giveToUser(ctx, user, dir, changes) {
 async function moveSyncthingHome(ctx, user, changes) {
   const from = syncthingHomeOf(ctx.paths.home);
   const to = ctx.paths.syncthingHome;
-  if (samePath(from, to) || !await exists2(path19.join(from, "config.xml"))) return;
+  if (samePath(from, to) || !await exists2(path24.join(from, "config.xml"))) return;
   try {
     await (await serviceManager(ctx)).stop("mesh-syncthing");
   } catch (error2) {
     throw toMeshError(error2, "stopping Syncthing to move it");
   }
   const run2 = (file, args) => runChecked(ctx.runner, file, args, { timeout: 3e5, hint: "run setup as root" });
-  await run2("setpriv", [...runAsPrefix(user).slice(1), "mkdir", "-p", path19.dirname(to)]);
+  const [setpriv, ...drop] = runAsPrefix(user);
+  await run2(setpriv, [...drop, "mkdir", "-p", path24.dirname(to)]);
   await run2("cp", ["-a", "--no-target-directory", from, to]);
   await run2("chown", ["-R", `${user.uid}:${user.gid}`, to]);
   changes.push(
@@ -39537,12 +42106,12 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   if (folder && !samePath(folder.path, folderPath)) {
     throw folderMovedError(folderId, folder.path, folderPath, wanted.source);
   }
-  await mkdir2(folderPath, { recursive: true });
+  await mkdir6(folderPath, { recursive: true });
   const user = ctx.syncthingUser;
   if (user) await giveToUser(ctx, user, folderPath, changes);
-  const stignore = path19.join(folderPath, ".stignore");
+  const stignore = path24.join(folderPath, ".stignore");
   if (wanted.stignore && !await exists2(stignore)) {
-    await writeFile2(stignore, DEFAULT_STIGNORE);
+    await writeFile3(stignore, DEFAULT_STIGNORE);
     if (user) await chown2(stignore, user.uid, user.gid);
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
@@ -39576,187 +42145,6 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   }
 }
 
-// ../../packages/core/src/steps/tailscale.ts
-import { mkdir as mkdir3 } from "fs/promises";
-import os4 from "os";
-import path20 from "path";
-import { setTimeout as sleep7 } from "timers/promises";
-function localApi(ctx) {
-  return new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
-}
-var TAILSCALED_SERVICE = "mesh-tailscaled";
-async function tailnetStatus(ctx) {
-  const client = localApi(ctx);
-  try {
-    return toTailnetStatus(await client.status({ timeout: 3e3 }));
-  } catch {
-    return void 0;
-  } finally {
-    await client.close();
-  }
-}
-async function requireTailnetStatus(ctx) {
-  const s = await tailnetStatus(ctx);
-  if (!s) {
-    throw new MeshError(
-      `tailscaled is not running (no answer on ${ctx.paths.tailscale.socketPath})`,
-      {
-        kind: "serviceDown",
-        hint: "run mesh client setup (or mesh client join) to start and join it"
-      }
-    );
-  }
-  return s;
-}
-async function ensureTailscaled(ctx, serverUrl2) {
-  if (await tailnetStatus(ctx)) {
-    ctx.reporter.ok("tailscaled is running");
-    return false;
-  }
-  const tun = ctx.env["MESH_TAILSCALE_TUN"];
-  const launch = tailscaledLaunch({
-    stateDir: ctx.paths.tailscale.stateDir,
-    socketPath: ctx.paths.tailscale.socketPath,
-    // Headscale's embedded DERP on an http:// URL has no TLS; tailscaled must dial DERP over HTTP.
-    derpOverHttp: serverUrl2.startsWith("http://"),
-    ...tun ? { tun } : {},
-    ...ctx.paths.binaries.tailscaled ? { binary: ctx.paths.binaries.tailscaled } : {}
-  });
-  for (const d of [...launch.dirs, path20.dirname(ctx.paths.tailscale.socketPath)]) {
-    await mkdir3(d, { recursive: true, mode: 448 });
-  }
-  try {
-    await ensureService(
-      ctx,
-      {
-        name: TAILSCALED_SERVICE,
-        description: "Tailscale daemon for the Mesh tailnet",
-        exec: [await findOnPath(launch.file, ctx.env), ...launch.args],
-        env: launch.env,
-        restart: "always"
-      },
-      { privileged: true }
-    );
-  } catch (error2) {
-    throw toMeshError(error2, "starting tailscaled");
-  }
-  const wait = ctx.reporter.wait("Starting tailscaled");
-  const until = Date.now() + 3e4;
-  while (!await tailnetStatus(ctx)) {
-    if (Date.now() > until) {
-      wait.fail();
-      throw new MeshError("tailscaled did not start", {
-        kind: "serviceDown",
-        hint: `see the service log (${TAILSCALED_SERVICE}.log in ${servicesDir(ctx)})`
-      });
-    }
-    await sleep7(200);
-  }
-  wait.done();
-  await becomeOperator(ctx);
-  return true;
-}
-async function becomeOperator(ctx) {
-  if (!ctx.daemonPrefix || ctx.daemonPrefix.length === 0 || process.getuid?.() === 0) return;
-  const user = os4.userInfo().username;
-  try {
-    const cli = new TailscaleCli({
-      // The prefix (sudo) may search another PATH: hand it an absolute path.
-      binary: await findOnPath(
-        resolveBinary("tailscale", ctx.paths.binaries.tailscale, ctx.env),
-        ctx.env
-      ),
-      socketPath: ctx.paths.tailscale.socketPath,
-      runner: privilegedRunner(ctx),
-      timeout: 15e3
-    });
-    const r = await cli.run(["set", `--operator=${user}`], {
-      ...ctx.signal ? { signal: ctx.signal } : {}
-    });
-    if (r.exitCode !== 0) {
-      throw new MeshError(
-        `could not make ${user} the operator of tailscaled: ${r.stderr.trim().split("\n")[0] ?? ""}`,
-        { hint: `check that ${ctx.daemonPrefix.join(" ")} works for ${user}` }
-      );
-    }
-  } catch (error2) {
-    throw toMeshError(error2, "making this user the operator of tailscaled");
-  }
-  ctx.reporter.ok(`${user} may control tailscaled (operator)`);
-}
-async function tailscaleUpCommand(ctx, serverUrl2, keyFile = "KEY_FILE") {
-  const client = localApi(ctx);
-  let prefs;
-  try {
-    prefs = await client.getPrefs({ timeout: 3e3 });
-  } catch {
-    prefs = void 0;
-  } finally {
-    await client.close();
-  }
-  const routes = prefs ? prefs.RouteAll === true : true;
-  const tags = prefs?.AdvertiseTags ?? [];
-  return [
-    "tailscale",
-    "up",
-    `--login-server=${serverUrl2}`,
-    `--accept-dns=${prefs?.CorpDNS === true}`,
-    ...routes ? ["--accept-routes"] : [],
-    `--hostname=${prefs?.Hostname || ctx.hostname}`,
-    ...prefs?.OperatorUser ? [`--operator=${prefs.OperatorUser}`] : [],
-    ...tags.length > 0 ? [`--advertise-tags=${tags.join(",")}`] : [],
-    `--auth-key=file:${keyFile}`
-  ];
-}
-async function alignMagicDns(ctx) {
-  const client = localApi(ctx);
-  const call = { timeout: 5e3, ...ctx.signal ? { signal: ctx.signal } : {} };
-  try {
-    const prefs = await client.getPrefs(call);
-    if (prefs.CorpDNS === true === ctx.settings.magicDns) return false;
-    await client.patchPrefs({ CorpDNS: ctx.settings.magicDns }, call);
-  } catch (error2) {
-    throw toMeshError(error2, "setting MagicDNS");
-  } finally {
-    await client.close();
-  }
-  ctx.reporter.ok(`MagicDNS ${ctx.settings.magicDns ? "on" : "off"} (MESH_MAGIC_DNS)`);
-  return true;
-}
-async function joinTailnet(ctx, serverUrl2, authKey, o2 = {}) {
-  const wait = ctx.reporter.wait(`Joining the tailnet at ${serverUrl2}`);
-  try {
-    if (o2.tags && o2.tags.length > 0) {
-      const client = localApi(ctx);
-      try {
-        await client.patchPrefs(
-          { AdvertiseTags: [...o2.tags] },
-          { timeout: 5e3, ...ctx.signal ? { signal: ctx.signal } : {} }
-        );
-      } finally {
-        await client.close();
-      }
-    }
-    const r = await join3({
-      controlUrl: serverUrl2,
-      authKey,
-      hostname: ctx.hostname,
-      acceptRoutes: o2.acceptRoutes ?? true,
-      // MagicDNS: machine names resolve across the mesh (tailscaled takes over resolv.conf
-      // and forwards other names to what it held); MESH_MAGIC_DNS=off leaves DNS alone.
-      acceptDns: ctx.settings.magicDns,
-      timeout: o2.timeoutMs ?? 6e4,
-      socketPath: ctx.paths.tailscale.socketPath,
-      ...ctx.signal ? { signal: ctx.signal } : {}
-    });
-    wait.done(r.ipv4);
-    return await alignMagicDns(ctx) ? { ...r, changed: true } : r;
-  } catch (error2) {
-    wait.fail();
-    throw toMeshError(error2, "joining the tailnet");
-  }
-}
-
 // ../../packages/core/src/steps/departed.ts
 async function forgetDeparted(ctx, o2) {
   const missingSince = /* @__PURE__ */ new Map();
@@ -39767,8 +42155,8 @@ async function forgetDeparted(ctx, o2) {
         const listed = new Set(ts.peers.map((p) => p.id));
         const trusted = (await readTrustedDevices(ctx)).filter((t) => t.how === "vouched");
         const gone = trusted.filter((t) => t.nodeId !== void 0 && !listed.has(t.nodeId));
-        for (const id3 of missingSince.keys())
-          if (!gone.some((g) => g.deviceId === id3)) missingSince.delete(id3);
+        for (const id2 of missingSince.keys())
+          if (!gone.some((g) => g.deviceId === id2)) missingSince.delete(id2);
         const now = Date.now();
         const due = gone.filter((g) => {
           const since = missingSince.get(g.deviceId) ?? now;
@@ -39836,16 +42224,16 @@ async function reviveCrashed(ctx) {
 }
 
 // ../../packages/core/src/steps/instant-sync.ts
-import path21 from "path";
+import path25 from "path";
 
 // ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/index.js
 import { EventEmitter as EventEmitter2 } from "events";
 import { stat as statcb, Stats } from "fs";
-import { readdir as readdir4, stat as stat7 } from "fs/promises";
+import { readdir as readdir4, stat as stat9 } from "fs/promises";
 import * as sp2 from "path";
 
 // ../../node_modules/.pnpm/readdirp@5.1.1/node_modules/readdirp/index.js
-import { lstat as lstat2, readdir as readdir3, realpath, stat as stat5 } from "fs/promises";
+import { lstat as lstat2, readdir as readdir3, realpath, stat as stat7 } from "fs/promises";
 import { join as pjoin, resolve as presolve, sep as psep } from "path";
 import { Readable as Readable4 } from "stream";
 var EntryTypes = {
@@ -39935,9 +42323,9 @@ var ReaddirpStream = class extends Readable4 {
     const type = opts.type ?? defaultOptions3.type;
     this._fileFilter = normalizeFilter(opts.fileFilter);
     this._directoryFilter = normalizeFilter(opts.directoryFilter);
-    const statMethod = opts.lstat ? lstat2 : stat5;
+    const statMethod = opts.lstat ? lstat2 : stat7;
     if (wantBigintFsStats) {
-      this._stat = (path28) => statMethod(path28, { bigint: true });
+      this._stat = (path32) => statMethod(path32, { bigint: true });
     } else {
       this._stat = statMethod;
     }
@@ -39965,8 +42353,8 @@ var ReaddirpStream = class extends Readable4 {
         const par = this.parent;
         const fil = par && par.files;
         if (fil && fil.length > 0) {
-          const { path: path28, depth } = par;
-          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path28));
+          const { path: path32, depth } = par;
+          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path32));
           const awaited = this._isDirent ? slice : await Promise.all(slice);
           for (const entry of awaited) {
             if (!entry)
@@ -40025,19 +42413,19 @@ var ReaddirpStream = class extends Readable4 {
   //   directoryFilter rejects, doesn't follow symlinked dirs, and fails
   //   wholesale (all entries lost) if anything in the subtree is unreadable,
   //   instead of emitting a 'warn' and continuing.
-  async _exploreDir(path28, depth) {
+  async _exploreDir(path32, depth) {
     let files;
     try {
-      files = await readdir3(path28, this._rdOptions);
+      files = await readdir3(path32, this._rdOptions);
     } catch (error2) {
       this._onError(error2);
     }
-    return { files, depth, path: path28 };
+    return { files, depth, path: path32 };
   }
   // Synchronous in dirent mode; returns a promise only when stats are needed.
-  _formatEntry(dirent, path28) {
+  _formatEntry(dirent, path32) {
     const basename3 = this._isDirent ? dirent.name : dirent;
-    const fullPath = pjoin(path28, basename3);
+    const fullPath = pjoin(path32, basename3);
     const entry = { path: fullPath.slice(this._relStart), fullPath, basename: basename3 };
     if (this._isDirent) {
       entry.dirent = dirent;
@@ -40120,7 +42508,7 @@ function readdirp(root, options = {}) {
 
 // ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/handler.js
 import { watch as fs_watch, unwatchFile, watchFile } from "fs";
-import { realpath as fsrealpath, lstat as lstat3, open as open3, stat as stat6 } from "fs/promises";
+import { realpath as fsrealpath, lstat as lstat3, open as open4, stat as stat8 } from "fs/promises";
 import { type as osType } from "os";
 import * as sp from "path";
 var STR_DATA = "data";
@@ -40147,7 +42535,7 @@ var EVENTS = {
 };
 var EV = EVENTS;
 var THROTTLE_MODE_WATCH = "watch";
-var statMethods = { lstat: lstat3, stat: stat6 };
+var statMethods = { lstat: lstat3, stat: stat8 };
 var KEY_LISTENERS = "listeners";
 var KEY_ERR = "errHandlers";
 var KEY_RAW = "rawEmitters";
@@ -40448,16 +42836,16 @@ var delFromSet = (main, prop, item2) => {
 };
 var isEmptySet = (val) => val instanceof Set ? val.size === 0 : !val;
 var FsWatchInstances = /* @__PURE__ */ new Map();
-function createFsWatchInstance(path28, options, listener, errHandler, emitRaw) {
+function createFsWatchInstance(path32, options, listener, errHandler, emitRaw) {
   const handleEvent = (rawEvent, evPath) => {
-    listener(path28);
-    emitRaw(rawEvent, evPath, { watchedPath: path28 });
-    if (evPath && path28 !== evPath) {
-      fsWatchBroadcast(sp.resolve(path28, evPath), KEY_LISTENERS, sp.join(path28, evPath));
+    listener(path32);
+    emitRaw(rawEvent, evPath, { watchedPath: path32 });
+    if (evPath && path32 !== evPath) {
+      fsWatchBroadcast(sp.resolve(path32, evPath), KEY_LISTENERS, sp.join(path32, evPath));
     }
   };
   try {
-    return fs_watch(path28, {
+    return fs_watch(path32, {
       persistent: options.persistent
     }, handleEvent);
   } catch (error2) {
@@ -40473,12 +42861,12 @@ var fsWatchBroadcast = (fullPath, listenerType, val1, val2, val3) => {
     listener(val1, val2, val3);
   });
 };
-var setFsWatchListener = (path28, fullPath, options, handlers) => {
+var setFsWatchListener = (path32, fullPath, options, handlers) => {
   const { listener, errHandler, rawEmitter } = handlers;
   let cont = FsWatchInstances.get(fullPath);
   let watcher;
   if (!options.persistent) {
-    watcher = createFsWatchInstance(path28, options, listener, errHandler, rawEmitter);
+    watcher = createFsWatchInstance(path32, options, listener, errHandler, rawEmitter);
     if (!watcher)
       return;
     return watcher.close.bind(watcher);
@@ -40489,7 +42877,7 @@ var setFsWatchListener = (path28, fullPath, options, handlers) => {
     addAndConvert(cont, KEY_RAW, rawEmitter);
   } else {
     watcher = createFsWatchInstance(
-      path28,
+      path32,
       options,
       fsWatchBroadcast.bind(null, fullPath, KEY_LISTENERS),
       errHandler,
@@ -40504,7 +42892,7 @@ var setFsWatchListener = (path28, fullPath, options, handlers) => {
         cont.watcherUnusable = true;
       if (isWindows && error2.code === "EPERM") {
         try {
-          const fd = await open3(path28, "r");
+          const fd = await open4(path32, "r");
           await fd.close();
           broadcastErr(error2);
         } catch (err) {
@@ -40535,7 +42923,7 @@ var setFsWatchListener = (path28, fullPath, options, handlers) => {
   };
 };
 var FsWatchFileInstances = /* @__PURE__ */ new Map();
-var setFsWatchFileListener = (path28, fullPath, options, handlers) => {
+var setFsWatchFileListener = (path32, fullPath, options, handlers) => {
   const { listener, rawEmitter } = handlers;
   let cont = FsWatchFileInstances.get(fullPath);
   const copts = cont && cont.options;
@@ -40557,7 +42945,7 @@ var setFsWatchFileListener = (path28, fullPath, options, handlers) => {
         });
         const currmtime = curr.mtimeMs;
         if (curr.size !== prev.size || currmtime > prev.mtimeMs || currmtime === 0) {
-          foreach(cont.listeners, (listener2) => listener2(path28, curr));
+          foreach(cont.listeners, (listener2) => listener2(path32, curr));
         }
       })
     };
@@ -40587,13 +42975,13 @@ var NodeFsHandler = class {
    * @param listener on fs change
    * @returns closer for the watcher instance
    */
-  _watchWithNodeFs(path28, listener) {
+  _watchWithNodeFs(path32, listener) {
     const opts = this.fsw.options;
-    const directory = sp.dirname(path28);
-    const basename3 = sp.basename(path28);
+    const directory = sp.dirname(path32);
+    const basename3 = sp.basename(path32);
     const parent = this.fsw._getWatchedDir(directory);
     parent.add(basename3);
-    const absolutePath2 = sp.resolve(path28);
+    const absolutePath2 = sp.resolve(path32);
     const options = {
       persistent: opts.persistent
     };
@@ -40603,12 +42991,12 @@ var NodeFsHandler = class {
     if (opts.usePolling) {
       const enableBin = opts.interval !== opts.binaryInterval;
       options.interval = enableBin && isBinaryPath(basename3) ? opts.binaryInterval : opts.interval;
-      closer = setFsWatchFileListener(path28, absolutePath2, options, {
+      closer = setFsWatchFileListener(path32, absolutePath2, options, {
         listener,
         rawEmitter: this.fsw._emitRaw
       });
     } else {
-      closer = setFsWatchListener(path28, absolutePath2, options, {
+      closer = setFsWatchListener(path32, absolutePath2, options, {
         listener,
         errHandler: this._boundHandleError,
         rawEmitter: this.fsw._emitRaw
@@ -40630,12 +43018,12 @@ var NodeFsHandler = class {
     let prevStats = stats;
     if (parent.has(basename3))
       return;
-    const listener = async (path28, newStats) => {
+    const listener = async (path32, newStats) => {
       if (!this.fsw._throttle(THROTTLE_MODE_WATCH, file, 5))
         return;
       if (!newStats || newStats.mtimeMs === 0) {
         try {
-          const newStats2 = await stat6(file);
+          const newStats2 = await stat8(file);
           if (this.fsw.closed)
             return;
           const at = newStats2.atimeMs;
@@ -40644,11 +43032,11 @@ var NodeFsHandler = class {
             this.fsw._emit(EV.CHANGE, file, newStats2);
           }
           if ((isMacos || isLinux || isFreeBSD) && prevStats.ino !== newStats2.ino) {
-            this.fsw._closeFile(path28);
+            this.fsw._closeFile(path32);
             prevStats = newStats2;
             const closer2 = this._watchWithNodeFs(file, listener);
             if (closer2)
-              this.fsw._addPathCloser(path28, closer2);
+              this.fsw._addPathCloser(path32, closer2);
           } else {
             prevStats = newStats2;
           }
@@ -40680,7 +43068,7 @@ var NodeFsHandler = class {
    * @param item basename of this item
    * @returns true if no more processing is needed for this entry.
    */
-  async _handleSymlink(entry, directory, path28, item2) {
+  async _handleSymlink(entry, directory, path32, item2) {
     if (this.fsw.closed) {
       return;
     }
@@ -40690,7 +43078,7 @@ var NodeFsHandler = class {
       this.fsw._incrReadyCount();
       let linkPath;
       try {
-        linkPath = await fsrealpath(path28);
+        linkPath = await fsrealpath(path32);
       } catch (e) {
         this.fsw._emitReady();
         return true;
@@ -40700,12 +43088,12 @@ var NodeFsHandler = class {
       if (dir.has(item2)) {
         if (this.fsw._symlinkPaths.get(full) !== linkPath) {
           this.fsw._symlinkPaths.set(full, linkPath);
-          this.fsw._emit(EV.CHANGE, path28, entry.stats);
+          this.fsw._emit(EV.CHANGE, path32, entry.stats);
         }
       } else {
         dir.add(item2);
         this.fsw._symlinkPaths.set(full, linkPath);
-        this.fsw._emit(EV.ADD, path28, entry.stats);
+        this.fsw._emit(EV.ADD, path32, entry.stats);
       }
       this.fsw._emitReady();
       return true;
@@ -40735,9 +43123,9 @@ var NodeFsHandler = class {
         return;
       }
       const item2 = entry.path;
-      let path28 = sp.join(directory, item2);
+      let path32 = sp.join(directory, item2);
       current.add(item2);
-      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path28, item2)) {
+      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path32, item2)) {
         return;
       }
       if (this.fsw.closed) {
@@ -40746,8 +43134,8 @@ var NodeFsHandler = class {
       }
       if (item2 === target || !target && !previous.has(item2)) {
         this.fsw._incrReadyCount();
-        path28 = sp.join(dir, sp.relative(dir, path28));
-        this._addToNodeFs(path28, initialAdd, wh, depth + 1);
+        path32 = sp.join(dir, sp.relative(dir, path32));
+        this._addToNodeFs(path32, initialAdd, wh, depth + 1);
       }
     }).on(EV.ERROR, this._boundHandleError);
     return new Promise((resolve3, reject) => {
@@ -40816,13 +43204,13 @@ var NodeFsHandler = class {
    * @param depth Child path actually targeted for watch
    * @param target Child path actually targeted for watch
    */
-  async _addToNodeFs(path28, initialAdd, priorWh, depth, target) {
+  async _addToNodeFs(path32, initialAdd, priorWh, depth, target) {
     const ready = this.fsw._emitReady;
-    if (this.fsw._isIgnored(path28) || this.fsw.closed) {
+    if (this.fsw._isIgnored(path32) || this.fsw.closed) {
       ready();
       return false;
     }
-    const wh = this.fsw._getWatchHelpers(path28);
+    const wh = this.fsw._getWatchHelpers(path32);
     if (priorWh) {
       wh.filterPath = (entry) => priorWh.filterPath(entry);
       wh.filterDir = (entry) => priorWh.filterDir(entry);
@@ -40838,8 +43226,8 @@ var NodeFsHandler = class {
       const follow = this.fsw.options.followSymlinks;
       let closer;
       if (stats.isDirectory()) {
-        const absPath = sp.resolve(path28);
-        const targetPath = follow ? await fsrealpath(path28) : path28;
+        const absPath = sp.resolve(path32);
+        const targetPath = follow ? await fsrealpath(path32) : path32;
         if (this.fsw.closed)
           return;
         closer = await this._handleDir(wh.watchPath, stats, initialAdd, depth, target, wh, targetPath);
@@ -40849,29 +43237,29 @@ var NodeFsHandler = class {
           this.fsw._symlinkPaths.set(absPath, targetPath);
         }
       } else if (stats.isSymbolicLink()) {
-        const targetPath = follow ? await fsrealpath(path28) : path28;
+        const targetPath = follow ? await fsrealpath(path32) : path32;
         if (this.fsw.closed)
           return;
         const parent = sp.dirname(wh.watchPath);
         this.fsw._getWatchedDir(parent).add(wh.watchPath);
         this.fsw._emit(EV.ADD, wh.watchPath, stats);
-        closer = await this._handleDir(parent, stats, initialAdd, depth, path28, wh, targetPath);
+        closer = await this._handleDir(parent, stats, initialAdd, depth, path32, wh, targetPath);
         if (this.fsw.closed)
           return;
         if (targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(sp.resolve(path28), targetPath);
+          this.fsw._symlinkPaths.set(sp.resolve(path32), targetPath);
         }
       } else {
         closer = this._handleFile(wh.watchPath, stats, initialAdd);
       }
       ready();
       if (closer)
-        this.fsw._addPathCloser(path28, closer);
+        this.fsw._addPathCloser(path32, closer);
       return false;
     } catch (error2) {
       if (this.fsw._handleError(error2)) {
         ready();
-        return path28;
+        return path32;
       }
     }
   }
@@ -40914,24 +43302,24 @@ function createPattern(matcher) {
   }
   return () => false;
 }
-function normalizePath(path28) {
-  if (typeof path28 !== "string")
+function normalizePath(path32) {
+  if (typeof path32 !== "string")
     throw new Error("string expected");
-  path28 = sp2.normalize(path28);
-  path28 = path28.replace(/\\/g, "/");
+  path32 = sp2.normalize(path32);
+  path32 = path32.replace(/\\/g, "/");
   let prepend = false;
-  if (path28.startsWith("//"))
+  if (path32.startsWith("//"))
     prepend = true;
-  path28 = path28.replace(DOUBLE_SLASH_RE, "/");
+  path32 = path32.replace(DOUBLE_SLASH_RE, "/");
   if (prepend)
-    path28 = "/" + path28;
-  return path28;
+    path32 = "/" + path32;
+  return path32;
 }
 function matchPatterns(patterns, testString, stats) {
-  const path28 = normalizePath(testString);
+  const path32 = normalizePath(testString);
   for (let index = 0; index < patterns.length; index++) {
     const pattern = patterns[index];
-    if (pattern(path28, stats)) {
+    if (pattern(path32, stats)) {
       return true;
     }
   }
@@ -40969,19 +43357,19 @@ var toUnix = (string4) => {
   }
   return str;
 };
-var normalizePathToUnix = (path28) => toUnix(sp2.normalize(toUnix(path28)));
-var normalizeIgnored = (cwd = "") => (path28) => {
-  if (typeof path28 === "string") {
-    return normalizePathToUnix(sp2.isAbsolute(path28) ? path28 : sp2.join(cwd, path28));
+var normalizePathToUnix = (path32) => toUnix(sp2.normalize(toUnix(path32)));
+var normalizeIgnored = (cwd = "") => (path32) => {
+  if (typeof path32 === "string") {
+    return normalizePathToUnix(sp2.isAbsolute(path32) ? path32 : sp2.join(cwd, path32));
   } else {
-    return path28;
+    return path32;
   }
 };
-var getAbsolutePath = (path28, cwd) => {
-  if (sp2.isAbsolute(path28)) {
-    return path28;
+var getAbsolutePath = (path32, cwd) => {
+  if (sp2.isAbsolute(path32)) {
+    return path32;
   }
-  return sp2.join(cwd, path28);
+  return sp2.join(cwd, path32);
 };
 var EMPTY_SET = Object.freeze(/* @__PURE__ */ new Set());
 var DirEntry = class {
@@ -41046,10 +43434,10 @@ var WatchHelper = class {
   dirParts;
   followSymlinks;
   statMethod;
-  constructor(path28, follow, fsw) {
+  constructor(path32, follow, fsw) {
     this.fsw = fsw;
-    const watchPath = path28;
-    this.path = path28 = path28.replace(REPLACER_RE, "");
+    const watchPath = path32;
+    this.path = path32 = path32.replace(REPLACER_RE, "");
     this.watchPath = watchPath;
     this.fullWatchPath = sp2.resolve(watchPath);
     this.dirParts = [];
@@ -41189,20 +43577,20 @@ var FSWatcher = class extends EventEmitter2 {
     this._closePromise = void 0;
     let paths = unifyPaths(paths_);
     if (cwd) {
-      paths = paths.map((path28) => {
-        const absPath = getAbsolutePath(path28, cwd);
+      paths = paths.map((path32) => {
+        const absPath = getAbsolutePath(path32, cwd);
         return absPath;
       });
     }
-    paths.forEach((path28) => {
-      this._removeIgnoredPath(path28);
+    paths.forEach((path32) => {
+      this._removeIgnoredPath(path32);
     });
     this._userIgnored = void 0;
     if (!this._readyCount)
       this._readyCount = 0;
     this._readyCount += paths.length;
-    Promise.all(paths.map(async (path28) => {
-      const res = await this._nodeFsHandler._addToNodeFs(path28, !_internal, void 0, 0, _origAdd);
+    Promise.all(paths.map(async (path32) => {
+      const res = await this._nodeFsHandler._addToNodeFs(path32, !_internal, void 0, 0, _origAdd);
       if (res)
         this._emitReady();
       return res;
@@ -41224,17 +43612,17 @@ var FSWatcher = class extends EventEmitter2 {
       return this;
     const paths = unifyPaths(paths_);
     const { cwd } = this.options;
-    paths.forEach((path28) => {
-      if (!sp2.isAbsolute(path28) && !this._closers.has(path28)) {
+    paths.forEach((path32) => {
+      if (!sp2.isAbsolute(path32) && !this._closers.has(path32)) {
         if (cwd)
-          path28 = sp2.join(cwd, path28);
-        path28 = sp2.resolve(path28);
+          path32 = sp2.join(cwd, path32);
+        path32 = sp2.resolve(path32);
       }
-      this._closePath(path28);
-      this._addIgnoredPath(path28);
-      if (this._watched.has(path28)) {
+      this._closePath(path32);
+      this._addIgnoredPath(path32);
+      if (this._watched.has(path32)) {
         this._addIgnoredPath({
-          path: path28,
+          path: path32,
           recursive: true
         });
       }
@@ -41298,38 +43686,38 @@ var FSWatcher = class extends EventEmitter2 {
    * @param stats arguments to be passed with event
    * @returns the error if defined, otherwise the value of the FSWatcher instance's `closed` flag
    */
-  async _emit(event, path28, stats) {
+  async _emit(event, path32, stats) {
     if (this.closed)
       return;
     const opts = this.options;
     if (isWindows)
-      path28 = sp2.normalize(path28);
+      path32 = sp2.normalize(path32);
     if (opts.cwd)
-      path28 = sp2.relative(opts.cwd, path28);
-    const args = [path28];
+      path32 = sp2.relative(opts.cwd, path32);
+    const args = [path32];
     if (stats != null)
       args.push(stats);
     const awf = opts.awaitWriteFinish;
     let pw;
-    if (awf && (pw = this._pendingWrites.get(path28))) {
+    if (awf && (pw = this._pendingWrites.get(path32))) {
       pw.lastChange = /* @__PURE__ */ new Date();
       return this;
     }
     if (opts.atomic) {
       if (event === EVENTS.UNLINK) {
-        this._pendingUnlinks.set(path28, [event, ...args]);
+        this._pendingUnlinks.set(path32, [event, ...args]);
         setTimeout(() => {
-          this._pendingUnlinks.forEach((entry, path29) => {
+          this._pendingUnlinks.forEach((entry, path33) => {
             this.emit(...entry);
             this.emit(EVENTS.ALL, ...entry);
-            this._pendingUnlinks.delete(path29);
+            this._pendingUnlinks.delete(path33);
           });
         }, typeof opts.atomic === "number" ? opts.atomic : 100);
         return this;
       }
-      if (event === EVENTS.ADD && this._pendingUnlinks.has(path28)) {
+      if (event === EVENTS.ADD && this._pendingUnlinks.has(path32)) {
         event = EVENTS.CHANGE;
-        this._pendingUnlinks.delete(path28);
+        this._pendingUnlinks.delete(path32);
       }
     }
     if (awf && (event === EVENTS.ADD || event === EVENTS.CHANGE) && this._readyEmitted) {
@@ -41347,19 +43735,19 @@ var FSWatcher = class extends EventEmitter2 {
           this.emitWithAll(event, args);
         }
       };
-      this._awaitWriteFinish(path28, awf.stabilityThreshold, event, awfEmit);
+      this._awaitWriteFinish(path32, awf.stabilityThreshold, event, awfEmit);
       return this;
     }
     if (event === EVENTS.CHANGE) {
-      const isThrottled = !this._throttle(EVENTS.CHANGE, path28, 50);
+      const isThrottled = !this._throttle(EVENTS.CHANGE, path32, 50);
       if (isThrottled)
         return this;
     }
     if (opts.alwaysStat && stats === void 0 && (event === EVENTS.ADD || event === EVENTS.ADD_DIR || event === EVENTS.CHANGE)) {
-      const fullPath = opts.cwd ? sp2.join(opts.cwd, path28) : path28;
+      const fullPath = opts.cwd ? sp2.join(opts.cwd, path32) : path32;
       let stats2;
       try {
-        stats2 = await stat7(fullPath);
+        stats2 = await stat9(fullPath);
       } catch (err) {
       }
       if (!stats2 || this.closed)
@@ -41387,23 +43775,23 @@ var FSWatcher = class extends EventEmitter2 {
    * @param timeout duration of time to suppress duplicate actions
    * @returns tracking object or false if action should be suppressed
    */
-  _throttle(actionType, path28, timeout) {
+  _throttle(actionType, path32, timeout) {
     if (!this._throttled.has(actionType)) {
       this._throttled.set(actionType, /* @__PURE__ */ new Map());
     }
     const action2 = this._throttled.get(actionType);
     if (!action2)
       throw new Error("invalid throttle");
-    const actionPath = action2.get(path28);
+    const actionPath = action2.get(path32);
     if (actionPath) {
       actionPath.count++;
       return false;
     }
     let timeoutObject;
     const clear = () => {
-      const item2 = action2.get(path28);
+      const item2 = action2.get(path32);
       const count2 = item2 ? item2.count : 0;
-      action2.delete(path28);
+      action2.delete(path32);
       clearTimeout(timeoutObject);
       if (item2)
         clearTimeout(item2.timeoutObject);
@@ -41411,7 +43799,7 @@ var FSWatcher = class extends EventEmitter2 {
     };
     timeoutObject = setTimeout(clear, timeout);
     const thr = { timeoutObject, clear, count: 0 };
-    action2.set(path28, thr);
+    action2.set(path32, thr);
     return thr;
   }
   _incrReadyCount() {
@@ -41425,44 +43813,44 @@ var FSWatcher = class extends EventEmitter2 {
    * @param event
    * @param awfEmit Callback to be called when ready for event to be emitted.
    */
-  _awaitWriteFinish(path28, threshold, event, awfEmit) {
+  _awaitWriteFinish(path32, threshold, event, awfEmit) {
     const awf = this.options.awaitWriteFinish;
     if (typeof awf !== "object")
       return;
     const pollInterval = awf.pollInterval;
     let timeoutHandler;
-    let fullPath = path28;
-    if (this.options.cwd && !sp2.isAbsolute(path28)) {
-      fullPath = sp2.join(this.options.cwd, path28);
+    let fullPath = path32;
+    if (this.options.cwd && !sp2.isAbsolute(path32)) {
+      fullPath = sp2.join(this.options.cwd, path32);
     }
     const now = /* @__PURE__ */ new Date();
     const writes = this._pendingWrites;
     function awaitWriteFinishFn(prevStat) {
       statcb(fullPath, (err, curStat) => {
-        if (err || !writes.has(path28)) {
+        if (err || !writes.has(path32)) {
           if (err && err.code !== "ENOENT")
             awfEmit(err);
           return;
         }
         const now2 = Number(/* @__PURE__ */ new Date());
         if (prevStat && curStat.size !== prevStat.size) {
-          writes.get(path28).lastChange = now2;
+          writes.get(path32).lastChange = now2;
         }
-        const pw = writes.get(path28);
+        const pw = writes.get(path32);
         const df = now2 - pw.lastChange;
         if (df >= threshold) {
-          writes.delete(path28);
+          writes.delete(path32);
           awfEmit(void 0, curStat);
         } else {
           timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval, curStat);
         }
       });
     }
-    if (!writes.has(path28)) {
-      writes.set(path28, {
+    if (!writes.has(path32)) {
+      writes.set(path32, {
         lastChange: now,
         cancelWait: () => {
-          writes.delete(path28);
+          writes.delete(path32);
           clearTimeout(timeoutHandler);
           return event;
         }
@@ -41473,8 +43861,8 @@ var FSWatcher = class extends EventEmitter2 {
   /**
    * Determines whether user has asked to ignore this path.
    */
-  _isIgnored(path28, stats) {
-    if (this.options.atomic && DOT_RE.test(path28))
+  _isIgnored(path32, stats) {
+    if (this.options.atomic && DOT_RE.test(path32))
       return true;
     if (!this._userIgnored) {
       const { cwd } = this.options;
@@ -41484,17 +43872,17 @@ var FSWatcher = class extends EventEmitter2 {
       const list3 = [...ignoredPaths.map(normalizeIgnored(cwd)), ...ignored];
       this._userIgnored = anymatch(list3, void 0);
     }
-    return this._userIgnored(path28, stats);
+    return this._userIgnored(path32, stats);
   }
-  _isntIgnored(path28, stat12) {
-    return !this._isIgnored(path28, stat12);
+  _isntIgnored(path32, stat13) {
+    return !this._isIgnored(path32, stat13);
   }
   /**
    * Provides a set of common helpers and properties relating to symlink handling.
    * @param path file or directory pattern being watched
    */
-  _getWatchHelpers(path28) {
-    return new WatchHelper(path28, this.options.followSymlinks, this);
+  _getWatchHelpers(path32) {
+    return new WatchHelper(path32, this.options.followSymlinks, this);
   }
   // Directory helpers
   // -----------------
@@ -41526,63 +43914,63 @@ var FSWatcher = class extends EventEmitter2 {
    * @param item      base path of item/directory
    */
   _remove(directory, item2, isDirectory) {
-    const path28 = sp2.join(directory, item2);
-    const fullPath = sp2.resolve(path28);
-    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path28) || this._watched.has(fullPath);
-    if (!this._throttle("remove", path28, 100))
+    const path32 = sp2.join(directory, item2);
+    const fullPath = sp2.resolve(path32);
+    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path32) || this._watched.has(fullPath);
+    if (!this._throttle("remove", path32, 100))
       return;
     if (!isDirectory && this._watched.size === 1) {
       this.add(directory, item2, true);
     }
-    const wp = this._getWatchedDir(path28);
+    const wp = this._getWatchedDir(path32);
     const nestedDirectoryChildren = wp.getChildren();
-    nestedDirectoryChildren.forEach((nested) => this._remove(path28, nested));
+    nestedDirectoryChildren.forEach((nested) => this._remove(path32, nested));
     const parent = this._getWatchedDir(directory);
     const wasTracked = parent.has(item2);
     parent.remove(item2);
     if (this._symlinkPaths.has(fullPath)) {
       this._symlinkPaths.delete(fullPath);
     }
-    let relPath = path28;
+    let relPath = path32;
     if (this.options.cwd)
-      relPath = sp2.relative(this.options.cwd, path28);
+      relPath = sp2.relative(this.options.cwd, path32);
     if (this.options.awaitWriteFinish && this._pendingWrites.has(relPath)) {
       const event = this._pendingWrites.get(relPath).cancelWait();
       if (event === EVENTS.ADD)
         return;
     }
-    this._watched.delete(path28);
+    this._watched.delete(path32);
     this._watched.delete(fullPath);
     const eventName = isDirectory ? EVENTS.UNLINK_DIR : EVENTS.UNLINK;
-    if (wasTracked && !this._isIgnored(path28))
-      this._emit(eventName, path28);
-    this._closePath(path28);
+    if (wasTracked && !this._isIgnored(path32))
+      this._emit(eventName, path32);
+    this._closePath(path32);
   }
   /**
    * Closes all watchers for a path
    */
-  _closePath(path28) {
-    this._closeFile(path28);
-    const dir = sp2.dirname(path28);
-    this._getWatchedDir(dir).remove(sp2.basename(path28));
+  _closePath(path32) {
+    this._closeFile(path32);
+    const dir = sp2.dirname(path32);
+    this._getWatchedDir(dir).remove(sp2.basename(path32));
   }
   /**
    * Closes only file-specific watchers
    */
-  _closeFile(path28) {
-    const closers = this._closers.get(path28);
+  _closeFile(path32) {
+    const closers = this._closers.get(path32);
     if (!closers)
       return;
     closers.forEach((closer) => closer());
-    this._closers.delete(path28);
+    this._closers.delete(path32);
   }
-  _addPathCloser(path28, closer) {
+  _addPathCloser(path32, closer) {
     if (!closer)
       return;
-    let list3 = this._closers.get(path28);
+    let list3 = this._closers.get(path32);
     if (!list3) {
       list3 = [];
-      this._closers.set(path28, list3);
+      this._closers.set(path32, list3);
     }
     list3.push(closer);
   }
@@ -41635,7 +44023,7 @@ async function instantSync(ctx, o2) {
     }
   };
   const changed = (file) => {
-    const rel = path21.relative(folderPath, file).split(path21.sep).join("/");
+    const rel = path25.relative(folderPath, file).split(path25.sep).join("/");
     if (rel === "" || rel.startsWith("..") || SYNCTHING_OWN.test(rel)) return;
     pending.add(rel);
     clearTimeout(timer);
@@ -41648,7 +44036,7 @@ async function instantSync(ctx, o2) {
     // chokidar holds events back 100 ms to merge an editor's delete-and-recreate; Syncthing
     // sorts that out itself, and the wait is most of an edit's way to the other machines.
     atomic: false,
-    ignored: (p) => SYNCTHING_OWN.test(path21.relative(folderPath, p))
+    ignored: (p) => SYNCTHING_OWN.test(path25.relative(folderPath, p))
   });
   watcher.on("all", (_event, file) => changed(file));
   watcher.on("error", (error2) => o2.onError?.(toMeshError(error2, `watching ${folderPath}`)));
@@ -41683,1985 +44071,6 @@ async function reachPeers(ctx, ts, o2 = {}) {
   } finally {
     stop.abort();
     await api2.close();
-  }
-}
-
-// ../../packages/headscale/src/binary.ts
-function resolveHeadscaleBinary(explicit) {
-  return resolveMeshBinary("headscale", { explicit });
-}
-
-// ../../packages/headscale/src/internal/redact.ts
-var PATTERNS2 = [
-  /hskey-(?:api|auth|client)-[A-Za-z0-9_]+-[A-Za-z0-9_-]+/g,
-  /\b[A-Za-z0-9_-]{5,12}\.[A-Za-z0-9_-]{20,}\b/g,
-  /\b[0-9a-f]{48}\b/g,
-  /(Bearer\s+)\S+/gi
-];
-var extra = /* @__PURE__ */ new Set();
-function registerSecret(value) {
-  if (value.length >= 8) extra.add(value);
-}
-function redact2(text) {
-  let out = text;
-  for (const secret2 of extra) out = out.split(secret2).join("***");
-  for (const re of PATTERNS2)
-    out = out.replace(
-      re,
-      (_m, bearer) => typeof bearer === "string" ? `${bearer}***` : "***"
-    );
-  return out;
-}
-
-// ../../packages/headscale/src/errors.ts
-var BRAND3 = Symbol.for("@mesh/headscale/error");
-var HeadscaleError = class extends Error {
-  name = "HeadscaleError";
-  /** What to do next. */
-  hint;
-  method;
-  url;
-  command;
-  status;
-  [BRAND3] = true;
-  constructor(message, options = {}) {
-    super(redact2(message), options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.hint = redact2(options.hint ?? "see the error message and cause");
-    if (options.method !== void 0) this.method = options.method;
-    if (options.url !== void 0) this.url = redact2(options.url);
-    if (options.command !== void 0) this.command = redact2(options.command);
-    if (options.status !== void 0) this.status = options.status;
-  }
-};
-var HeadscaleAuthError = class extends HeadscaleError {
-  name = "HeadscaleAuthError";
-};
-var HeadscaleConnectionError = class extends HeadscaleError {
-  name = "HeadscaleConnectionError";
-  /** True when the request was cut by the timeout rather than refused. */
-  timedOut;
-  constructor(message, options = {}) {
-    super(message, options);
-    this.timedOut = options.timedOut ?? false;
-  }
-};
-var HeadscaleAbortError = class extends HeadscaleError {
-  name = "HeadscaleAbortError";
-};
-var HeadscaleNotFoundError = class extends HeadscaleError {
-  name = "HeadscaleNotFoundError";
-};
-var HeadscaleUnsupportedError = class extends HeadscaleError {
-  name = "HeadscaleUnsupportedError";
-  /** The detected server version, e.g. `0.27.1`. */
-  version;
-  /** The feature that is missing, e.g. `preAuthKeys.delete`. */
-  feature;
-  constructor(feature, version2, options = {}) {
-    const since = options.since ? ` (needs Headscale ${options.since} or newer)` : "";
-    super(`Headscale ${version2} does not support ${feature}${since}`, {
-      hint: options.since ? `upgrade Headscale to ${options.since}+ (one minor at a time)` : "upgrade Headscale",
-      ...options
-    });
-    this.version = version2;
-    this.feature = feature;
-  }
-};
-var HeadscaleConfigError = class extends HeadscaleError {
-  name = "HeadscaleConfigError";
-};
-var HeadscaleCommandError = class extends HeadscaleError {
-  name = "HeadscaleCommandError";
-  /** Exit code, or -1 if the process did not exit normally. */
-  exitCode;
-  /** Standard error (redacted). */
-  stderr;
-  constructor(message, options = {}) {
-    super(message, options);
-    this.exitCode = options.exitCode ?? -1;
-    this.stderr = redact2(options.stderr ?? "");
-  }
-};
-var HeadscaleApiError = class extends HeadscaleError {
-  name = "HeadscaleApiError";
-};
-
-// ../../packages/headscale/src/transport/cli.ts
-import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile3 } from "fs/promises";
-import { tmpdir as tmpdir2 } from "os";
-import { join as join7 } from "path";
-
-// ../../packages/headscale/src/schemas/common.ts
-var GO_ZERO_UNIX = -62135596800;
-function rfc3339ToDate(value) {
-  if (value == null || value === "" || value.startsWith("0001-01-01")) return void 0;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? void 0 : d;
-}
-function pbTimeToDate(value) {
-  if (value == null) return void 0;
-  const seconds = value.seconds ?? 0;
-  if (seconds <= GO_ZERO_UNIX) return void 0;
-  return new Date(seconds * 1e3 + Math.floor((value.nanos ?? 0) / 1e6));
-}
-var userName = string2({ error: "a user needs a name" }).check(_minLength(1, { error: "a user needs a name" }));
-var METHODS = ["unspecified", "authKey", "cli", "oidc"];
-function registerMethod(value) {
-  if (typeof value === "number") return METHODS[value] ?? "unspecified";
-  switch (value) {
-    case "REGISTER_METHOD_AUTH_KEY":
-      return "authKey";
-    case "REGISTER_METHOD_CLI":
-      return "cli";
-    case "REGISTER_METHOD_OIDC":
-      return "oidc";
-    default:
-      return "unspecified";
-  }
-}
-function compact(value) {
-  const out = {};
-  for (const [k, v] of Object.entries(value)) if (v !== void 0 && v !== "") out[k] = v;
-  return out;
-}
-function effectiveTags(tags, forced, valid) {
-  if (tags && tags.length > 0) return [...tags];
-  return [.../* @__PURE__ */ new Set([...forced ?? [], ...valid ?? []])];
-}
-
-// ../../packages/headscale/src/schemas/cli.ts
-var id = pipe(union([number2(), string2()]), transform(String));
-var time2 = nullish2(
-  object({ seconds: optional(number2()), nanos: optional(number2()) })
-);
-var strings2 = nullish2(array(string2()));
-var cliUser = pipe(
-  object({
-    id,
-    name: userName,
-    created_at: time2,
-    display_name: optional(string2()),
-    email: optional(string2()),
-    provider_id: optional(string2()),
-    provider: optional(string2()),
-    profile_pic_url: optional(string2())
-  }),
-  transform(
-    (u2) => ({
-      id: u2.id,
-      name: u2.name,
-      ...compact({
-        displayName: u2.display_name,
-        email: u2.email,
-        provider: u2.provider,
-        providerId: u2.provider_id,
-        profilePicUrl: u2.profile_pic_url,
-        createdAt: pbTimeToDate(u2.created_at)
-      })
-    })
-  )
-);
-var cliPreAuthKey = pipe(
-  object({
-    id: optional(id),
-    key: _default(string2(), ""),
-    user: nullish2(union([cliUser, string2()])),
-    reusable: _default(boolean2(), false),
-    ephemeral: _default(boolean2(), false),
-    used: _default(boolean2(), false),
-    expiration: time2,
-    created_at: time2,
-    acl_tags: strings2
-  }),
-  transform(
-    (k) => ({
-      id: k.id ?? "",
-      key: k.key,
-      reusable: k.reusable,
-      ephemeral: k.ephemeral,
-      used: k.used,
-      aclTags: k.acl_tags ?? [],
-      ...compact({
-        user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
-        expiration: pbTimeToDate(k.expiration),
-        createdAt: pbTimeToDate(k.created_at)
-      })
-    })
-  )
-);
-var cliNode = pipe(
-  object({
-    id,
-    machine_key: _default(string2(), ""),
-    node_key: _default(string2(), ""),
-    disco_key: _default(string2(), ""),
-    ip_addresses: strings2,
-    name: _default(string2(), ""),
-    user: nullish2(cliUser),
-    last_seen: time2,
-    expiry: time2,
-    pre_auth_key: nullish2(cliPreAuthKey),
-    created_at: time2,
-    register_method: optional(number2()),
-    given_name: _default(string2(), ""),
-    online: _default(boolean2(), false),
-    approved_routes: strings2,
-    available_routes: strings2,
-    subnet_routes: strings2,
-    tags: strings2,
-    forced_tags: strings2,
-    valid_tags: strings2
-  }),
-  transform(
-    (n2) => ({
-      id: n2.id,
-      name: n2.name,
-      givenName: n2.given_name,
-      ipAddresses: n2.ip_addresses ?? [],
-      machineKey: n2.machine_key,
-      nodeKey: n2.node_key,
-      discoKey: n2.disco_key,
-      online: n2.online,
-      registerMethod: registerMethod(n2.register_method),
-      tags: effectiveTags(n2.tags, n2.forced_tags, n2.valid_tags),
-      approvedRoutes: n2.approved_routes ?? [],
-      availableRoutes: n2.available_routes ?? [],
-      subnetRoutes: n2.subnet_routes ?? [],
-      ...compact({
-        user: n2.user ?? void 0,
-        lastSeen: pbTimeToDate(n2.last_seen),
-        expiry: pbTimeToDate(n2.expiry),
-        createdAt: pbTimeToDate(n2.created_at),
-        preAuthKey: n2.pre_auth_key ?? void 0
-      })
-    })
-  )
-);
-var cliApiKey = pipe(
-  object({
-    id,
-    prefix: _default(string2(), ""),
-    expiration: time2,
-    created_at: time2,
-    last_seen: time2
-  }),
-  transform(
-    (k) => ({
-      id: k.id,
-      prefix: k.prefix,
-      ...compact({
-        expiration: pbTimeToDate(k.expiration),
-        createdAt: pbTimeToDate(k.created_at),
-        lastSeen: pbTimeToDate(k.last_seen)
-      })
-    })
-  )
-);
-var cliList = (item2) => pipe(
-  nullable(array(item2)),
-  transform((v) => v ?? [])
-);
-var cliCreatedApiKey = pipe(
-  string2().check(_minLength(1)),
-  transform((key) => ({ key }))
-);
-var cliHealth = object({ database_connectivity: _default(boolean2(), false) });
-var cliVersion = union([
-  object({ version: string2(), commit: optional(string2()) }),
-  pipe(
-    string2(),
-    transform((version2) => ({ version: version2, commit: void 0 }))
-  )
-]);
-var cliError = object({ error: string2() });
-
-// ../../packages/headscale/src/version.ts
-var MIN_SUPPORTED_VERSION = "0.26.0";
-function parseVersion2(raw) {
-  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
-  if (!m) return void 0;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
-}
-function compareVersions2(a2, b) {
-  const x = parseVersion2(a2);
-  const y = parseVersion2(b);
-  if (!x || !y) throw new TypeError(`not a version: ${!x ? a2 : b}`);
-  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
-}
-var FEATURES2 = {
-  /** `GET /version`, `GET /api/v1/health`, `headscale health`, node expire with a date. */
-  versionEndpoint: "0.27.0",
-  health: "0.27.0",
-  nodeExpireAt: "0.27.0",
-  /** `GET /preauthkey` without a user lists every key; keys and API keys addressed by ID. */
-  preAuthKeyListAll: "0.28.0",
-  preAuthKeyById: "0.28.0",
-  preAuthKeyDelete: "0.28.0",
-  /** Pre-auth keys with tags and no user ("tags as identity"). */
-  tagsOnlyPreAuthKey: "0.28.0",
-  apiKeyById: "0.28.0",
-  /** Flat `tags` on nodes instead of forced/valid/invalid tags. */
-  flatNodeTags: "0.28.0",
-  /** `POST /api/v1/policy/check`, `headscale policy check`. */
-  policyCheck: "0.29.0",
-  nodeDisableExpiry: "0.29.0"
-};
-function supports2(version2, feature) {
-  return compareVersions2(version2, FEATURES2[feature]) >= 0;
-}
-function requireFeature(version2, feature, what = feature) {
-  if (!supports2(version2, feature)) {
-    throw new HeadscaleUnsupportedError(what, version2, { since: FEATURES2[feature] });
-  }
-}
-function requireSupportedServer(version2) {
-  if (compareVersions2(version2, MIN_SUPPORTED_VERSION) < 0) {
-    throw new HeadscaleUnsupportedError("this client (users and key owners by ID)", version2, {
-      since: MIN_SUPPORTED_VERSION
-    });
-  }
-}
-
-// ../../packages/headscale/src/internal/http.ts
-async function httpCall(o2) {
-  const timeoutSignal = AbortSignal.timeout(o2.timeout);
-  const signal = o2.signal ? AbortSignal.any([o2.signal, timeoutSignal]) : timeoutSignal;
-  const where = { method: o2.method, url: o2.url };
-  try {
-    const res = await request(o2.url, {
-      method: o2.method,
-      headers: o2.headers ?? {},
-      ...o2.body === void 0 ? {} : { body: o2.body },
-      ...o2.dispatcher ? { dispatcher: o2.dispatcher } : {},
-      signal,
-      headersTimeout: o2.timeout,
-      bodyTimeout: o2.timeout
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, text };
-  } catch (cause) {
-    if (o2.signal?.aborted) {
-      throw new HeadscaleAbortError(`${o2.method} ${o2.url} aborted by the caller`, {
-        cause,
-        ...where,
-        hint: "the operation was cancelled"
-      });
-    }
-    if (timeoutSignal.aborted || cause.code === "UND_ERR_HEADERS_TIMEOUT") {
-      throw new HeadscaleConnectionError(`${o2.method} ${o2.url} timed out after ${o2.timeout} ms`, {
-        cause,
-        ...where,
-        timedOut: true,
-        hint: "check that Headscale is running and reachable, or raise the timeout"
-      });
-    }
-    const code2 = cause.code ?? cause.message;
-    throw new HeadscaleConnectionError(
-      `${o2.method} ${o2.url} failed: cannot reach Headscale (${code2})`,
-      {
-        cause,
-        ...where,
-        hint: "check the server URL and port, and that `headscale serve` is running"
-      }
-    );
-  }
-}
-
-// ../../packages/headscale/src/schemas/rest.ts
-var id2 = pipe(union([string2(), number2()]), transform(String));
-var time3 = nullish2(string2());
-var strings3 = nullish2(array(string2()));
-var restUser = pipe(
-  object({
-    id: id2,
-    name: userName,
-    createdAt: time3,
-    displayName: nullish2(string2()),
-    email: nullish2(string2()),
-    providerId: nullish2(string2()),
-    provider: nullish2(string2()),
-    profilePicUrl: nullish2(string2())
-  }),
-  transform(
-    (u2) => ({
-      id: u2.id,
-      name: u2.name,
-      ...compact({
-        displayName: u2.displayName ?? void 0,
-        email: u2.email ?? void 0,
-        provider: u2.provider ?? void 0,
-        providerId: u2.providerId ?? void 0,
-        profilePicUrl: u2.profilePicUrl ?? void 0,
-        createdAt: rfc3339ToDate(u2.createdAt)
-      })
-    })
-  )
-);
-var restPreAuthKey = pipe(
-  object({
-    id: optional(id2),
-    key: _default(string2(), ""),
-    // <= 0.25 sent a user name here; 0.26+ a full User.
-    user: nullish2(union([restUser, string2()])),
-    reusable: _default(boolean2(), false),
-    ephemeral: _default(boolean2(), false),
-    used: _default(boolean2(), false),
-    expiration: time3,
-    createdAt: time3,
-    aclTags: strings3
-  }),
-  transform(
-    (k) => ({
-      id: k.id ?? "",
-      key: k.key,
-      reusable: k.reusable,
-      ephemeral: k.ephemeral,
-      used: k.used,
-      aclTags: k.aclTags ?? [],
-      ...compact({
-        user: typeof k.user === "object" && k.user !== null ? k.user : void 0,
-        expiration: rfc3339ToDate(k.expiration),
-        createdAt: rfc3339ToDate(k.createdAt)
-      })
-    })
-  )
-);
-var restNode = pipe(
-  object({
-    id: id2,
-    machineKey: _default(string2(), ""),
-    nodeKey: _default(string2(), ""),
-    discoKey: _default(string2(), ""),
-    ipAddresses: strings3,
-    name: _default(string2(), ""),
-    user: nullish2(restUser),
-    lastSeen: time3,
-    expiry: time3,
-    preAuthKey: nullish2(restPreAuthKey),
-    createdAt: time3,
-    registerMethod: optional(string2()),
-    givenName: _default(string2(), ""),
-    online: _default(boolean2(), false),
-    approvedRoutes: strings3,
-    availableRoutes: strings3,
-    subnetRoutes: strings3,
-    tags: strings3,
-    forcedTags: strings3,
-    validTags: strings3
-  }),
-  transform(
-    (n2) => ({
-      id: n2.id,
-      name: n2.name,
-      givenName: n2.givenName,
-      ipAddresses: n2.ipAddresses ?? [],
-      machineKey: n2.machineKey,
-      nodeKey: n2.nodeKey,
-      discoKey: n2.discoKey,
-      online: n2.online,
-      registerMethod: registerMethod(n2.registerMethod),
-      tags: effectiveTags(n2.tags, n2.forcedTags, n2.validTags),
-      approvedRoutes: n2.approvedRoutes ?? [],
-      availableRoutes: n2.availableRoutes ?? [],
-      subnetRoutes: n2.subnetRoutes ?? [],
-      ...compact({
-        user: n2.user ?? void 0,
-        lastSeen: rfc3339ToDate(n2.lastSeen),
-        expiry: rfc3339ToDate(n2.expiry),
-        createdAt: rfc3339ToDate(n2.createdAt),
-        preAuthKey: n2.preAuthKey ?? void 0
-      })
-    })
-  )
-);
-var restApiKey = pipe(
-  object({
-    id: id2,
-    prefix: _default(string2(), ""),
-    expiration: time3,
-    createdAt: time3,
-    lastSeen: time3
-  }),
-  transform(
-    (k) => ({
-      id: k.id,
-      prefix: k.prefix,
-      ...compact({
-        expiration: rfc3339ToDate(k.expiration),
-        createdAt: rfc3339ToDate(k.createdAt),
-        lastSeen: rfc3339ToDate(k.lastSeen)
-      })
-    })
-  )
-);
-var restUsers = pipe(
-  object({ users: nullish2(array(restUser)) }),
-  transform((r) => r.users ?? [])
-);
-var restUserEnvelope = pipe(
-  object({ user: restUser }),
-  transform((r) => r.user)
-);
-var restPreAuthKeys = pipe(
-  object({ preAuthKeys: nullish2(array(restPreAuthKey)) }),
-  transform((r) => r.preAuthKeys ?? [])
-);
-var restPreAuthKeyEnvelope = pipe(
-  object({ preAuthKey: restPreAuthKey }),
-  transform((r) => r.preAuthKey)
-);
-var restNodes = pipe(
-  object({ nodes: nullish2(array(restNode)) }),
-  transform((r) => r.nodes ?? [])
-);
-var restNodeEnvelope = pipe(
-  object({ node: restNode }),
-  transform((r) => r.node)
-);
-var restApiKeys = pipe(
-  object({ apiKeys: nullish2(array(restApiKey)) }),
-  transform((r) => r.apiKeys ?? [])
-);
-var restCreatedApiKey = pipe(
-  object({ apiKey: string2().check(_minLength(1)) }),
-  transform((r) => ({ key: r.apiKey }))
-);
-var restPolicy = pipe(
-  object({ policy: _default(string2(), ""), updatedAt: time3 }),
-  transform(
-    (p) => ({ policy: p.policy, ...compact({ updatedAt: rfc3339ToDate(p.updatedAt) }) })
-  )
-);
-var restHealth = object({ databaseConnectivity: _default(boolean2(), false) });
-var restVersion = object({ version: string2(), commit: optional(string2()) });
-var restEmpty = unknown();
-var restError = object({
-  code: optional(number2()),
-  message: optional(string2())
-});
-var healthBody = object({ status: string2() });
-
-// ../../packages/headscale/src/transport/rest.ts
-var REST_ENDPOINTS = {
-  listUsers: { method: "GET", path: "/api/v1/user", schema: restUsers },
-  createUser: { method: "POST", path: "/api/v1/user", schema: restUserEnvelope },
-  renameUser: {
-    method: "POST",
-    path: "/api/v1/user/{id}/rename/{newName}",
-    schema: restUserEnvelope
-  },
-  deleteUser: { method: "DELETE", path: "/api/v1/user/{id}", schema: restEmpty },
-  listPreAuthKeys: { method: "GET", path: "/api/v1/preauthkey", schema: restPreAuthKeys },
-  createPreAuthKey: { method: "POST", path: "/api/v1/preauthkey", schema: restPreAuthKeyEnvelope },
-  expirePreAuthKey: { method: "POST", path: "/api/v1/preauthkey/expire", schema: restEmpty },
-  deletePreAuthKey: {
-    method: "DELETE",
-    path: "/api/v1/preauthkey",
-    schema: restEmpty,
-    since: "preAuthKeyDelete"
-  },
-  listNodes: { method: "GET", path: "/api/v1/node", schema: restNodes },
-  getNode: { method: "GET", path: "/api/v1/node/{id}", schema: restNodeEnvelope },
-  expireNode: { method: "POST", path: "/api/v1/node/{id}/expire", schema: restNodeEnvelope },
-  renameNode: {
-    method: "POST",
-    path: "/api/v1/node/{id}/rename/{newName}",
-    schema: restNodeEnvelope
-  },
-  deleteNode: { method: "DELETE", path: "/api/v1/node/{id}", schema: restEmpty },
-  setNodeTags: { method: "POST", path: "/api/v1/node/{id}/tags", schema: restNodeEnvelope },
-  approveRoutes: {
-    method: "POST",
-    path: "/api/v1/node/{id}/approve_routes",
-    schema: restNodeEnvelope
-  },
-  listApiKeys: { method: "GET", path: "/api/v1/apikey", schema: restApiKeys },
-  createApiKey: { method: "POST", path: "/api/v1/apikey", schema: restCreatedApiKey },
-  expireApiKey: { method: "POST", path: "/api/v1/apikey/expire", schema: restEmpty },
-  deleteApiKey: { method: "DELETE", path: "/api/v1/apikey/{prefix}", schema: restEmpty },
-  getPolicy: { method: "GET", path: "/api/v1/policy", schema: restPolicy },
-  setPolicy: { method: "PUT", path: "/api/v1/policy", schema: restPolicy },
-  apiHealth: { method: "GET", path: "/api/v1/health", schema: restHealth, since: "health" }
-};
-var NOT_FOUND = /not found|no longer exists|does not exist|record not found/i;
-var RestTransport = class {
-  kind = "rest";
-  baseUrl;
-  #apiKey;
-  #dispatcher;
-  #timeout;
-  constructor(o2) {
-    let url2;
-    try {
-      url2 = new URL(o2.url);
-    } catch (cause) {
-      throw new HeadscaleConfigError(`Headscale URL is not a valid URL: ${JSON.stringify(o2.url)}`, {
-        cause,
-        hint: "use for example http://127.0.0.1:8080"
-      });
-    }
-    if (url2.protocol !== "http:" && url2.protocol !== "https:") {
-      throw new HeadscaleConfigError(
-        `Headscale URL must be http:// or https://, got ${JSON.stringify(o2.url)}`,
-        {
-          hint: "use for example http://127.0.0.1:8080"
-        }
-      );
-    }
-    this.baseUrl = url2.origin;
-    this.#apiKey = o2.apiKey;
-    if (o2.apiKey) registerSecret(o2.apiKey);
-    this.#dispatcher = o2.dispatcher;
-    this.#timeout = o2.timeout ?? 1e4;
-  }
-  /** Calls one endpoint of {@link REST_ENDPOINTS} and validates the answer. */
-  async call(name, ctx, req = {}) {
-    const ep = REST_ENDPOINTS[name];
-    if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path28 = ep.path.replace(
-      /\{(\w+)\}/g,
-      (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
-    );
-    const url2 = new URL(path28, this.baseUrl);
-    for (const [k, v] of Object.entries(req.query ?? {}))
-      if (v !== void 0) url2.searchParams.set(k, v);
-    if (!this.#apiKey) {
-      throw new HeadscaleAuthError(`${ep.method} ${url2.pathname} needs an API key`, {
-        method: ep.method,
-        url: url2.href,
-        hint: "create one with `headscale apikeys create` (or the CLI transport) and pass it as apiKey"
-      });
-    }
-    const answer2 = await httpCall({
-      method: ep.method,
-      url: url2.href,
-      headers: {
-        authorization: `Bearer ${this.#apiKey}`,
-        accept: "application/json",
-        ...req.body === void 0 ? {} : { "content-type": "application/json" }
-      },
-      ...req.body === void 0 ? {} : { body: JSON.stringify(req.body) },
-      dispatcher: this.#dispatcher,
-      timeout: ctx.timeout ?? this.#timeout,
-      signal: ctx.signal
-    });
-    const where = { method: ep.method, url: url2.href, status: answer2.status };
-    if (answer2.status === 401 || answer2.status === 500 && answer2.text.trim() === "Unauthorized") {
-      throw new HeadscaleAuthError(
-        `${ep.method} ${url2.pathname}: ${answer2.status} Unauthorized (invalid or expired API key)`,
-        {
-          ...where,
-          hint: "check the API key; list keys with `headscale apikeys list` and create a new one if it expired"
-        }
-      );
-    }
-    let json;
-    try {
-      json = answer2.text === "" ? {} : JSON.parse(answer2.text);
-    } catch (cause) {
-      throw new HeadscaleApiError(
-        `${ep.method} ${url2.pathname}: ${answer2.status}, body is not JSON: ${answer2.text.slice(0, 200)}`,
-        {
-          cause,
-          ...where,
-          hint: "is this URL really Headscale (not a proxy or another service)?"
-        }
-      );
-    }
-    if (answer2.status < 200 || answer2.status >= 300) {
-      const err = restError.safeParse(json);
-      const message = err.success ? err.data.message ?? "" : answer2.text.slice(0, 200);
-      if (answer2.status === 404 || err.success && err.data.code === 5 || NOT_FOUND.test(message)) {
-        throw new HeadscaleNotFoundError(
-          `${ep.method} ${url2.pathname}: ${message || "not found"}`,
-          {
-            ...where,
-            hint: "check the name or ID; list what exists first"
-          }
-        );
-      }
-      throw new HeadscaleApiError(`${ep.method} ${url2.pathname}: ${answer2.status} ${message}`, {
-        ...where,
-        hint: "see the message from Headscale"
-      });
-    }
-    const parsed = ep.schema.safeParse(json);
-    if (!parsed.success) {
-      const error2 = englishError(parsed);
-      throw new HeadscaleApiError(
-        `${ep.method} ${url2.pathname}: unexpected answer shape: ${error2.message}`,
-        {
-          cause: error2,
-          ...where,
-          hint: "the server version may be newer than this client understands"
-        }
-      );
-    }
-    return parsed.data;
-  }
-  async detectVersion(options = {}) {
-    const url2 = new URL("/version", this.baseUrl).href;
-    const answer2 = await httpCall({
-      method: "GET",
-      url: url2,
-      headers: { accept: "application/json" },
-      dispatcher: this.#dispatcher,
-      timeout: options.timeout ?? this.#timeout,
-      signal: options.signal
-    });
-    if (answer2.status === 404) {
-      return { version: MIN_SUPPORTED_VERSION, raw: "unknown (< 0.27)", assumed: true };
-    }
-    const parsed = (() => {
-      try {
-        return restVersion.safeParse(JSON.parse(answer2.text));
-      } catch {
-        return void 0;
-      }
-    })();
-    if (answer2.status !== 200 || !parsed?.success) {
-      throw new HeadscaleApiError(
-        `GET /version: ${answer2.status}, unexpected answer: ${answer2.text.slice(0, 200)}`,
-        {
-          method: "GET",
-          url: url2,
-          status: answer2.status,
-          hint: "is this URL really Headscale?"
-        }
-      );
-    }
-    return versionInfo(parsed.data.version, parsed.data.commit);
-  }
-  async health(ctx) {
-    const url2 = new URL("/health", this.baseUrl).href;
-    const answer2 = await httpCall({
-      method: "GET",
-      url: url2,
-      dispatcher: this.#dispatcher,
-      timeout: ctx.timeout ?? this.#timeout,
-      signal: ctx.signal
-    });
-    let status;
-    try {
-      const body = healthBody.safeParse(JSON.parse(answer2.text));
-      if (body.success) status = body.data.status;
-    } catch {
-      status = void 0;
-    }
-    const ok = answer2.status === 200 && status === "pass";
-    const seen = { ok, httpStatus: answer2.status, ...status === void 0 ? {} : { status } };
-    if (!ok || !this.#apiKey || !supports2(ctx.version, "health")) return seen;
-    const db = await this.call("apiHealth", ctx);
-    return { ...seen, databaseConnectivity: db.databaseConnectivity };
-  }
-  listUsers(filter, ctx) {
-    return this.call("listUsers", ctx, {
-      query: { id: filter.id, name: filter.name, email: filter.email }
-    });
-  }
-  createUser(input, ctx) {
-    return this.call("createUser", ctx, { body: input });
-  }
-  renameUser(id3, newName, ctx) {
-    return this.call("renameUser", ctx, { params: { id: id3, newName } });
-  }
-  async deleteUser(id3, ctx) {
-    await this.call("deleteUser", ctx, { params: { id: id3 } });
-  }
-  listPreAuthKeys(userId, ctx) {
-    return this.call("listPreAuthKeys", ctx, { query: { user: userId } });
-  }
-  createPreAuthKey(input, ctx) {
-    return this.call("createPreAuthKey", ctx, {
-      body: {
-        ...input.userId === void 0 ? {} : { user: input.userId },
-        reusable: input.reusable,
-        ephemeral: input.ephemeral,
-        expiration: input.expiration.toISOString(),
-        aclTags: input.aclTags
-      }
-    });
-  }
-  async expirePreAuthKey(ref, ctx) {
-    const body = isAtLeast(ctx.version, "preAuthKeyById") ? { id: ref.id } : { user: ref.userId, key: ref.key };
-    await this.call("expirePreAuthKey", ctx, { body });
-  }
-  async deletePreAuthKey(id3, ctx) {
-    await this.call("deletePreAuthKey", ctx, { query: { id: id3 } });
-  }
-  listNodes(userName2, ctx) {
-    return this.call("listNodes", ctx, { query: { user: userName2 } });
-  }
-  getNode(id3, ctx) {
-    return this.call("getNode", ctx, { params: { id: id3 } });
-  }
-  expireNode(id3, at, ctx) {
-    if (at) requireFeature(ctx.version, "nodeExpireAt", "expiring a node at a given time");
-    return this.call("expireNode", ctx, { params: { id: id3 }, query: { expiry: at?.toISOString() } });
-  }
-  renameNode(id3, newName, ctx) {
-    return this.call("renameNode", ctx, { params: { id: id3, newName } });
-  }
-  async deleteNode(id3, ctx) {
-    await this.call("deleteNode", ctx, { params: { id: id3 } });
-  }
-  setNodeTags(id3, tags, ctx) {
-    return this.call("setNodeTags", ctx, { params: { id: id3 }, body: { tags } });
-  }
-  approveRoutes(id3, routes, ctx) {
-    return this.call("approveRoutes", ctx, { params: { id: id3 }, body: { routes } });
-  }
-  listApiKeys(ctx) {
-    return this.call("listApiKeys", ctx);
-  }
-  async createApiKey(expiration, ctx) {
-    const created = await this.call("createApiKey", ctx, {
-      body: { expiration: expiration.toISOString() }
-    });
-    registerSecret(created.key);
-    return created;
-  }
-  async expireApiKey(ref, ctx) {
-    const body = ref.id && isAtLeast(ctx.version, "apiKeyById") ? { id: ref.id } : { prefix: requirePrefix(ref, ctx.version) };
-    await this.call("expireApiKey", ctx, { body });
-  }
-  async deleteApiKey(ref, ctx) {
-    if (ref.id && isAtLeast(ctx.version, "apiKeyById")) {
-      await this.call("deleteApiKey", ctx, {
-        params: { prefix: ref.prefix ?? "-" },
-        query: { id: ref.id }
-      });
-      return;
-    }
-    await this.call("deleteApiKey", ctx, { params: { prefix: requirePrefix(ref, ctx.version) } });
-  }
-  getPolicy(ctx) {
-    return this.call("getPolicy", ctx);
-  }
-  setPolicy(policy, ctx) {
-    return this.call("setPolicy", ctx, { body: { policy } });
-  }
-};
-var isAtLeast = supports2;
-function requirePrefix(ref, version2) {
-  if (!ref.prefix) {
-    throw new HeadscaleConfigError(
-      `Headscale ${version2} addresses API keys by prefix; none given`,
-      {
-        hint: "pass the prefix from apiKeys.list()"
-      }
-    );
-  }
-  return ref.prefix;
-}
-function versionInfo(raw, commit) {
-  const m = /v?(\d+\.\d+\.\d+)/.exec(raw);
-  if (!m?.[1])
-    return { version: MIN_SUPPORTED_VERSION, raw, assumed: true, ...commit ? { commit } : {} };
-  return { version: m[1], raw, assumed: false, ...commit ? { commit } : {} };
-}
-
-// ../../packages/headscale/src/transport/cli.ts
-var NOT_FOUND2 = /not found|no longer exists|does not exist|record not found/i;
-var UNREACHABLE2 = /connecting to headscale|context deadline exceeded|unable to read\/write to headscale socket|connection refused|no such file or directory.*sock/i;
-var CliTransport = class {
-  kind = "cli";
-  binary;
-  #o;
-  #runner;
-  constructor(o2 = {}) {
-    this.#o = o2;
-    this.binary = resolveHeadscaleBinary(o2.binary);
-    this.#runner = o2.runner ?? createRunner();
-  }
-  /** Runs `headscale [-c cfg] ARGS -o json` and parses stdout with `schema`. */
-  async run(args, schema3, ctx = {}) {
-    const stdout = await this.exec(args, ctx);
-    let json;
-    try {
-      json = JSON.parse(jsonPart(stdout));
-    } catch (cause) {
-      throw new HeadscaleCommandError(
-        `headscale ${args.slice(0, 2).join(" ")}: output is not JSON: ${redact2(stdout.slice(0, 200))}`,
-        {
-          cause,
-          command: `${this.binary} ${args.join(" ")}`,
-          exitCode: 0,
-          hint: "set disable_check_updates and a text log format so nothing else reaches stdout"
-        }
-      );
-    }
-    const parsed = schema3.safeParse(json);
-    if (!parsed.success) {
-      const error2 = englishError(parsed);
-      throw new HeadscaleCommandError(
-        `headscale ${args.slice(0, 2).join(" ")}: unexpected output shape: ${error2.message}`,
-        {
-          cause: error2,
-          command: `${this.binary} ${args.join(" ")}`,
-          exitCode: 0,
-          hint: "the server version may be newer than this client understands"
-        }
-      );
-    }
-    return parsed.data;
-  }
-  /** Runs `headscale [-c cfg] ARGS -o json`, maps failures to errors, returns stdout. */
-  async exec(args, ctx = {}) {
-    const argv = [...this.#o.configPath ? ["-c", this.#o.configPath] : [], ...args, "-o", "json"];
-    const command = `${this.binary} ${argv.join(" ")}`;
-    const env = { HEADSCALE_DISABLE_CHECK_UPDATES: "true" };
-    if (this.#o.socketPath) env["HEADSCALE_UNIX_SOCKET"] = this.#o.socketPath;
-    let result2;
-    try {
-      result2 = await this.#runner.run(this.binary, argv, {
-        env,
-        timeout: ctx.timeout ?? this.#o.timeout ?? 15e3,
-        ...ctx.signal ? { signal: ctx.signal } : {}
-      });
-    } catch (cause) {
-      throw new HeadscaleCommandError(`cannot run ${this.binary}: ${cause.message}`, {
-        cause,
-        command,
-        hint: "install headscale or pass its path as binary (or MESH_HEADSCALE_BIN)"
-      });
-    }
-    if (ctx.signal?.aborted) {
-      throw new HeadscaleAbortError(`${command} aborted by the caller`, {
-        command,
-        hint: "the operation was cancelled"
-      });
-    }
-    if (result2.timedOut) {
-      throw new HeadscaleConnectionError(`${command} timed out`, {
-        command,
-        timedOut: true,
-        hint: "check that `headscale serve` is running and its socket is reachable"
-      });
-    }
-    if (result2.exitCode !== 0) {
-      const message = errorMessage(result2.stderr) ?? errorMessage(result2.stdout) ?? (result2.stderr.trim() || `exit code ${result2.exitCode}`);
-      const o2 = { command, exitCode: result2.exitCode, stderr: result2.stderr };
-      if (UNREACHABLE2.test(message)) {
-        throw new HeadscaleConnectionError(
-          `headscale ${args.slice(0, 2).join(" ")}: cannot reach the server: ${message}`,
-          {
-            ...o2,
-            hint: "start `headscale serve`, and check the socket path and its permissions (0770, group of the server)"
-          }
-        );
-      }
-      if (NOT_FOUND2.test(message)) {
-        throw new HeadscaleNotFoundError(`headscale ${args.slice(0, 2).join(" ")}: ${message}`, {
-          ...o2,
-          hint: "check the name or ID"
-        });
-      }
-      throw new HeadscaleCommandError(
-        `headscale ${args.slice(0, 2).join(" ")} failed: ${message}`,
-        { ...o2, hint: "see the message from Headscale" }
-      );
-    }
-    return result2.stdout;
-  }
-  async detectVersion(options = {}) {
-    const v = await this.run(["version"], cliVersion, options);
-    return versionInfo(v.version, v.commit);
-  }
-  async health(ctx) {
-    requireFeature(ctx.version, "health", "headscale health");
-    const h2 = await this.run(["health"], cliHealth, ctx);
-    return { ok: true, databaseConnectivity: h2.database_connectivity };
-  }
-  listUsers(filter, ctx) {
-    const args = ["users", "list"];
-    if (filter.id) args.push("-i", filter.id);
-    if (filter.name) args.push("-n", filter.name);
-    if (filter.email) args.push("-e", filter.email);
-    return this.run(args, cliList(cliUser), ctx);
-  }
-  createUser(input, ctx) {
-    const args = ["users", "create", input.name];
-    if (input.displayName) args.push("-d", input.displayName);
-    if (input.email) args.push("-e", input.email);
-    if (input.pictureUrl) args.push("-p", input.pictureUrl);
-    return this.run(args, cliUser, ctx);
-  }
-  async renameUser(id3, newName, ctx) {
-    await this.#requireUser(id3, ctx);
-    return this.run(["users", "rename", "-i", id3, "-r", newName], cliUser, ctx);
-  }
-  async deleteUser(id3, ctx) {
-    await this.#requireUser(id3, ctx);
-    await this.run(["users", "destroy", "-i", id3, "--force"], anyJson, ctx);
-  }
-  async #requireUser(id3, ctx) {
-    const found = await this.listUsers({ id: id3 }, ctx);
-    if (found.length === 0) {
-      throw new HeadscaleNotFoundError(`user with ID ${id3} not found`, {
-        command: `headscale users list -i ${id3}`,
-        hint: "check the ID"
-      });
-    }
-  }
-  listPreAuthKeys(userId, ctx) {
-    if (supports2(ctx.version, "preAuthKeyListAll"))
-      return this.run(["preauthkeys", "list"], cliList(cliPreAuthKey), ctx);
-    if (!userId)
-      throw new HeadscaleUnsupportedError(
-        "listing pre-auth keys of all users at once",
-        ctx.version,
-        { since: "0.28.0" }
-      );
-    return this.run(["preauthkeys", "-u", userId, "list"], cliList(cliPreAuthKey), ctx);
-  }
-  async createPreAuthKey(input, ctx) {
-    const seconds = Math.max(1, Math.ceil((input.expiration.getTime() - Date.now()) / 1e3));
-    const flags = ["-e", `${seconds}s`];
-    if (input.reusable) flags.push("--reusable");
-    if (input.ephemeral) flags.push("--ephemeral");
-    if (input.aclTags.length > 0) flags.push("--tags", input.aclTags.join(","));
-    const args = supports2(ctx.version, "tagsOnlyPreAuthKey") ? ["preauthkeys", "create", ...input.userId ? ["-u", input.userId] : [], ...flags] : ["preauthkeys", "-u", input.userId ?? "", "create", ...flags];
-    const key = await this.run(args, cliPreAuthKey, ctx);
-    registerSecret(key.key);
-    return key;
-  }
-  async expirePreAuthKey(ref, ctx) {
-    if (!supports2(ctx.version, "preAuthKeyById")) {
-      throw new HeadscaleUnsupportedError(
-        "expiring a pre-auth key over the CLI without putting the key in argv",
-        ctx.version,
-        {
-          since: "0.28.0",
-          hint: "use the REST transport (API key) for this on Headscale < 0.28"
-        }
-      );
-    }
-    await this.run(["preauthkeys", "expire", "-i", ref.id ?? ""], anyJson, ctx);
-  }
-  async deletePreAuthKey(id3, ctx) {
-    requireFeature(ctx.version, "preAuthKeyDelete", "deleting pre-auth keys");
-    await this.run(["preauthkeys", "delete", "-i", id3], anyJson, ctx);
-  }
-  listNodes(userName2, ctx) {
-    return this.run(
-      ["nodes", "list", ...userName2 ? ["-u", userName2] : []],
-      cliList(cliNode),
-      ctx
-    );
-  }
-  async getNode(id3, ctx) {
-    const node = (await this.listNodes(void 0, ctx)).find((n2) => n2.id === id3);
-    if (!node)
-      throw new HeadscaleNotFoundError(`node ${id3} not found`, {
-        command: "headscale nodes list",
-        hint: "check the node ID"
-      });
-    return node;
-  }
-  expireNode(id3, at, ctx) {
-    if (at) requireFeature(ctx.version, "nodeExpireAt", "expiring a node at a given time");
-    return this.run(
-      ["nodes", "expire", "-i", id3, ...at ? ["-e", at.toISOString()] : []],
-      cliNode,
-      ctx
-    );
-  }
-  renameNode(id3, newName, ctx) {
-    return this.run(["nodes", "rename", "-i", id3, newName], cliNode, ctx);
-  }
-  async deleteNode(id3, ctx) {
-    await this.run(["nodes", "delete", "-i", id3, "--force"], anyJson, ctx);
-  }
-  setNodeTags(id3, tags, ctx) {
-    return this.run(["nodes", "tag", "-i", id3, "-t", tags.join(",")], cliNode, ctx);
-  }
-  approveRoutes(id3, routes, ctx) {
-    return this.run(["nodes", "approve-routes", "-i", id3, "-r", routes.join(",")], cliNode, ctx);
-  }
-  listApiKeys(ctx) {
-    return this.run(["apikeys", "list"], cliList(cliApiKey), ctx);
-  }
-  async createApiKey(expiration, ctx) {
-    const seconds = Math.max(1, Math.ceil((expiration.getTime() - Date.now()) / 1e3));
-    const created = await this.run(
-      ["apikeys", "create", "-e", `${seconds}s`],
-      cliCreatedApiKey,
-      ctx
-    );
-    registerSecret(created.key);
-    return created;
-  }
-  async expireApiKey(ref, ctx) {
-    await this.run(["apikeys", "expire", ...apiKeyFlag(ref, ctx.version)], anyJson, ctx);
-  }
-  async deleteApiKey(ref, ctx) {
-    await this.run(["apikeys", "delete", ...apiKeyFlag(ref, ctx.version)], anyJson, ctx);
-  }
-  async getPolicy(ctx) {
-    return { policy: await this.exec(["policy", "get"], ctx) };
-  }
-  async setPolicy(policy, ctx) {
-    const dir = await mkdtemp2(join7(tmpdir2(), "mesh-hs-policy-"));
-    try {
-      const file = join7(dir, "policy.hujson");
-      await writeFile3(file, policy, { mode: 384 });
-      await this.exec(["policy", "set", "-f", file], ctx);
-    } finally {
-      await rm5(dir, { recursive: true, force: true });
-    }
-    return this.getPolicy(ctx);
-  }
-};
-function apiKeyFlag(ref, version2) {
-  if (ref.id && supports2(version2, "apiKeyById")) return ["-i", ref.id];
-  if (ref.prefix) return ["-p", ref.prefix];
-  throw new HeadscaleUnsupportedError("addressing API keys by ID", version2, {
-    since: "0.28.0",
-    hint: "pass the prefix"
-  });
-}
-var anyJson = unknown();
-function errorMessage(text) {
-  const start = text.indexOf("{");
-  if (start < 0) return void 0;
-  try {
-    const parsed = cliError.safeParse(JSON.parse(text.slice(start)));
-    return parsed.success ? parsed.data.error : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function jsonPart(stdout) {
-  const trimmed = stdout.trim();
-  if (/^[[{"n]/.test(trimmed)) return trimmed;
-  const m = /^[[{"]/m.exec(trimmed);
-  return m ? trimmed.slice(m.index) : trimmed;
-}
-
-// ../../packages/headscale/src/client.ts
-var HOUR_MS = 36e5;
-var HeadscaleClient = class {
-  transport;
-  #version;
-  /** Users (namespaces). */
-  users;
-  /** Pre-auth keys for joining nodes. */
-  preAuthKeys;
-  /** Registered nodes. */
-  nodes;
-  /** API keys for the REST transport. */
-  apiKeys;
-  /** The ACL policy (database mode). */
-  policy;
-  constructor(o2) {
-    const given = [o2.rest, o2.cli, o2.transport].filter((x) => x !== void 0).length;
-    if (given !== 1) {
-      throw new HeadscaleConfigError(
-        "HeadscaleClient needs exactly one of rest, cli or transport",
-        {
-          hint: "e.g. { rest: { url, apiKey } } or { cli: { configPath } }"
-        }
-      );
-    }
-    this.transport = o2.transport ?? (o2.rest ? new RestTransport(o2.rest) : new CliTransport(o2.cli));
-    if (o2.version) {
-      const m = /(\d+\.\d+\.\d+)/.exec(o2.version);
-      if (!m?.[1])
-        throw new HeadscaleConfigError(
-          `version must look like 0.27.1, got ${JSON.stringify(o2.version)}`
-        );
-      this.#version = Promise.resolve({ version: m[1], raw: o2.version, assumed: false });
-    }
-    this.users = new Users(this);
-    this.preAuthKeys = new PreAuthKeys(this);
-    this.nodes = new Nodes(this);
-    this.apiKeys = new ApiKeys(this);
-    this.policy = new PolicyResource(this);
-  }
-  /** The server version (detected once, then cached). */
-  version(options = {}) {
-    if (!this.#version) {
-      const pending = this.transport.detectVersion(options);
-      this.#version = pending;
-      pending.catch(() => {
-        if (this.#version === pending) this.#version = void 0;
-      });
-    }
-    return this.#version;
-  }
-  /** Builds the per-call context; rejects servers older than the minimum supported version. @internal */
-  async context(options = {}) {
-    const v = await this.version(options);
-    requireSupportedServer(v.version);
-    return { ...options, version: v.version };
-  }
-  /** `/health` (plus database connectivity on 0.27+ when the transport can ask). */
-  async health(options = {}) {
-    return this.transport.health(await this.context(options));
-  }
-};
-var Resource2 = class {
-  constructor(client) {
-    this.client = client;
-  }
-  get t() {
-    return this.client.transport;
-  }
-  ctx(options) {
-    return this.client.context(options);
-  }
-};
-var Users = class extends Resource2 {
-  /** Lists users, optionally filtered by exact ID, name or email. */
-  async list(filter = {}, options) {
-    return this.t.listUsers(filter, await this.ctx(options));
-  }
-  /** One user; throws {@link HeadscaleNotFoundError} if missing. */
-  async get(ref, options) {
-    const users = await this.list("id" in ref ? { id: ref.id } : { name: ref.name }, options);
-    const user = users.find((u2) => "id" in ref ? u2.id === ref.id : u2.name === ref.name);
-    if (!user) {
-      throw new HeadscaleNotFoundError(
-        `user ${"id" in ref ? `with ID ${ref.id}` : JSON.stringify(ref.name)} not found`,
-        {
-          hint: "create it first (users.ensure) or check the spelling"
-        }
-      );
-    }
-    return user;
-  }
-  /** Creates a user (fails if the name exists; see {@link Users.ensure}). */
-  async create(input, options) {
-    return this.t.createUser(input, await this.ctx(options));
-  }
-  /** Idempotent create: returns the existing user (`changed: false`) or creates it. */
-  async ensure(name, options) {
-    const existing = (await this.list({ name }, options)).find((u2) => u2.name === name);
-    if (existing) return { user: existing, changed: false };
-    return { user: await this.create({ name }, options), changed: true };
-  }
-  /** Renames a user. */
-  async rename(ref, newName, options) {
-    const id3 = await this.#id(ref, options);
-    return this.t.renameUser(id3, newName, await this.ctx(options));
-  }
-  /** Deletes a user (Headscale refuses while it still owns nodes). */
-  async delete(ref, options) {
-    const id3 = await this.#id(ref, options);
-    await this.t.deleteUser(id3, await this.ctx(options));
-  }
-  async #id(ref, options) {
-    return "id" in ref ? ref.id : (await this.get(ref, options)).id;
-  }
-  /** @internal resolve a ref to an ID */
-  resolveId(ref, options) {
-    return this.#id(ref, options);
-  }
-};
-var PreAuthKeys = class extends Resource2 {
-  /**
-   * Creates a pre-auth key. Always sends an expiration (Headscale would otherwise store Go's zero
-   * time). The full `key` is only in this answer.
-   */
-  async create(o2 = {}) {
-    const { user, reusable, ephemeral, expiration, tags, ...options } = o2;
-    const ctx = await this.ctx(options);
-    for (const tag of tags ?? []) {
-      if (!/^tag:[a-z0-9][a-z0-9-_.]*$/.test(tag)) {
-        throw new HeadscaleConfigError(`invalid tag ${JSON.stringify(tag)}`, {
-          hint: "tags are lowercase and start with tag:"
-        });
-      }
-    }
-    if (!user) {
-      if (!tags?.length)
-        throw new HeadscaleConfigError("a pre-auth key needs a user or tags", {
-          hint: "pass user or tags"
-        });
-      requireFeature(ctx.version, "tagsOnlyPreAuthKey", "pre-auth keys without a user");
-    }
-    const userId = user ? await this.client.users.resolveId(user, options) : void 0;
-    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? HOUR_MS));
-    return this.t.createPreAuthKey(
-      {
-        ...userId === void 0 ? {} : { userId },
-        reusable: reusable ?? false,
-        ephemeral: ephemeral ?? false,
-        expiration: exp,
-        aclTags: tags ?? []
-      },
-      ctx
-    );
-  }
-  /** Lists keys (all of them, or one user's). Before 0.28 a user is required over the CLI. */
-  async list(filter = {}, options) {
-    const ctx = await this.ctx(options);
-    const userId = filter.user ? await this.client.users.resolveId(filter.user, options) : void 0;
-    if (!userId && !supports2(ctx.version, "preAuthKeyListAll")) {
-      const users = await this.client.users.list({}, options);
-      return (await Promise.all(users.map((u2) => this.t.listPreAuthKeys(u2.id, ctx)))).flat();
-    }
-    const keys = await this.t.listPreAuthKeys(userId, ctx);
-    return userId ? keys.filter((k) => !k.user || k.user.id === userId) : keys;
-  }
-  /** Expires a key (by ID on 0.28+, by owner and full key before). */
-  async expire(key, options) {
-    const ctx = await this.ctx(options);
-    if (!supports2(ctx.version, "preAuthKeyById") && (!key.key || !key.user)) {
-      throw new HeadscaleUnsupportedError("expiring a pre-auth key by ID", ctx.version, {
-        since: "0.28.0",
-        hint: "pass the key object returned by create() (it has the owner and full key)"
-      });
-    }
-    await this.t.expirePreAuthKey(
-      {
-        id: key.id,
-        ...key.user ? { userId: key.user.id } : {},
-        ...key.key ? { key: key.key } : {}
-      },
-      ctx
-    );
-  }
-  /** Deletes a key (0.28+). */
-  async delete(id3, options) {
-    const ctx = await this.ctx(options);
-    requireFeature(ctx.version, "preAuthKeyDelete", "deleting pre-auth keys");
-    await this.t.deletePreAuthKey(id3, ctx);
-  }
-};
-var Nodes = class extends Resource2 {
-  /** Lists nodes, optionally of one user (by name). */
-  async list(filter = {}, options) {
-    return this.t.listNodes(filter.user, await this.ctx(options));
-  }
-  /** One node; throws {@link HeadscaleNotFoundError} if missing. */
-  async get(id3, options) {
-    return this.t.getNode(id3, await this.ctx(options));
-  }
-  /** Expires the node's key now (or at `at`, 0.27+): the client must log in again. */
-  async expire(id3, o2 = {}) {
-    const { at, ...options } = o2;
-    return this.t.expireNode(id3, at, await this.ctx(options));
-  }
-  /** Sets the node's given name (its MagicDNS name). */
-  async rename(id3, newName, options) {
-    return this.t.renameNode(id3, newName, await this.ctx(options));
-  }
-  /** Removes the node from the tailnet. */
-  async delete(id3, options) {
-    await this.t.deleteNode(id3, await this.ctx(options));
-  }
-  /** Replaces the node's tags (must be permitted by the policy's tagOwners). */
-  async setTags(id3, tags, options) {
-    return this.t.setNodeTags(id3, tags, await this.ctx(options));
-  }
-  /** Approves subnet routes the node advertises; an empty list clears them (0.26+). */
-  async approveRoutes(id3, routes, options) {
-    return this.t.approveRoutes(id3, routes, await this.ctx(options));
-  }
-};
-var ApiKeys = class extends Resource2 {
-  /** Creates an API key; the secret is only in this answer. */
-  async create(o2 = {}) {
-    const { expiration, ...options } = o2;
-    const exp = expiration instanceof Date ? expiration : new Date(Date.now() + (expiration ?? 90 * 24 * HOUR_MS));
-    return this.t.createApiKey(exp, await this.ctx(options));
-  }
-  /** Lists API keys (prefixes only). */
-  async list(options) {
-    return this.t.listApiKeys(await this.ctx(options));
-  }
-  /** Expires a key (by ID on 0.28+, else by prefix). */
-  async expire(ref, options) {
-    await this.t.expireApiKey(ref, await this.ctx(options));
-  }
-  /** Deletes a key (by ID on 0.28+, else by prefix). */
-  async delete(ref, options) {
-    await this.t.deleteApiKey(ref, await this.ctx(options));
-  }
-};
-var PolicyResource = class extends Resource2 {
-  /** The stored policy; {@link HeadscaleNotFoundError} when none is stored yet. */
-  async get(options) {
-    return this.t.getPolicy(await this.ctx(options));
-  }
-  /** Stores a policy (needs `policy.mode: database`). */
-  async set(policy, options) {
-    return this.t.setPolicy(policy, await this.ctx(options));
-  }
-};
-
-// ../../packages/headscale/src/server/config.ts
-var import_yaml = __toESM(require_dist(), 1);
-import { randomBytes as randomBytes3 } from "crypto";
-import { chmod, mkdir as mkdir4, open as open4, readFile as readFile8, rename as rename2, rm as rm6, stat as stat8 } from "fs/promises";
-import { isIP } from "net";
-import { dirname as dirname3, isAbsolute as isAbsolute2, join as join8 } from "path";
-var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
-function splitHostPort(addr, what) {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
-  const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || !(port >= 0 && port <= 65535)) {
-    throw new HeadscaleConfigError(`${what} must be host:port, got ${JSON.stringify(addr)}`, {
-      hint: `use for example 127.0.0.1:8080 or [::1]:8080`
-    });
-  }
-  return { host: m[1] ?? m[2] ?? "", port };
-}
-function joinHostPort(host, port) {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
-function checkCidr(value, family, what) {
-  const [ip, bits, extra2] = value.split("/");
-  const max = family === 4 ? 32 : 128;
-  if (extra2 !== void 0 || ip === void 0 || isIP(ip) !== family || !/^\d+$/.test(bits ?? "") || Number(bits) > max) {
-    throw new HeadscaleConfigError(
-      `${what} must be an IPv${family} CIDR, got ${JSON.stringify(value)}`,
-      {
-        hint: family === 4 ? "use for example 100.64.0.0/10" : "use for example fd7a:115c:a1e0::/48"
-      }
-    );
-  }
-  return value;
-}
-function parseServerUrl(serverUrl2) {
-  let url2;
-  try {
-    url2 = new URL(serverUrl2);
-  } catch (cause) {
-    throw new HeadscaleConfigError(`serverUrl is not a valid URL: ${JSON.stringify(serverUrl2)}`, {
-      cause,
-      hint: "use for example http://10.99.0.1:8080"
-    });
-  }
-  if (url2.protocol !== "http:" && url2.protocol !== "https:" || url2.hostname === "") {
-    throw new HeadscaleConfigError(
-      `serverUrl must be http:// or https:// with a host, got ${JSON.stringify(serverUrl2)}`,
-      {
-        hint: "use for example http://10.99.0.1:8080"
-      }
-    );
-  }
-  if (url2.pathname !== "/" && url2.pathname !== "" || url2.search || url2.hash || url2.username) {
-    throw new HeadscaleConfigError(
-      `serverUrl must have no path, query or credentials, got ${JSON.stringify(serverUrl2)}`,
-      {
-        hint: "Headscale serves from the root of its URL"
-      }
-    );
-  }
-  return url2;
-}
-function headscaleConfigObject(o2) {
-  const url2 = parseServerUrl(o2.serverUrl);
-  const urlHost = url2.hostname.replace(/^\[|\]$/g, "");
-  const listen3 = splitHostPort(o2.listenAddr, "listenAddr");
-  if (!isAbsolute2(o2.stateDir)) {
-    throw new HeadscaleConfigError(
-      `stateDir must be an absolute path, got ${JSON.stringify(o2.stateDir)}`,
-      {
-        hint: "Headscale resolves relative key and database paths against the config file directory; pass an absolute path"
-      }
-    );
-  }
-  const socketPath = o2.socketPath ?? join8(o2.stateDir, "headscale.sock");
-  if (!isAbsolute2(socketPath)) {
-    throw new HeadscaleConfigError(
-      `socketPath must be absolute, got ${JSON.stringify(socketPath)}`,
-      {
-        hint: "unix_socket is not resolved against the config directory; pass an absolute path"
-      }
-    );
-  }
-  if (Buffer.byteLength(socketPath) > 107) {
-    throw new HeadscaleConfigError(
-      `socketPath is too long for a unix socket (${Buffer.byteLength(socketPath)} > 107 bytes)`,
-      {
-        hint: "use a shorter stateDir or an explicit short socketPath"
-      }
-    );
-  }
-  const baseDomain = o2.baseDomain ?? "mesh.internal";
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(baseDomain)) {
-    throw new HeadscaleConfigError(
-      `baseDomain must be a lowercase DNS name, got ${JSON.stringify(baseDomain)}`,
-      {
-        hint: "use for example mesh.internal"
-      }
-    );
-  }
-  if (urlHost === baseDomain || urlHost.endsWith(`.${baseDomain}`)) {
-    throw new HeadscaleConfigError(
-      `baseDomain ${baseDomain} must not be the server host ${urlHost} or a suffix of it`,
-      {
-        hint: "pick a MagicDNS domain distinct from the server name, e.g. mesh.internal"
-      }
-    );
-  }
-  const derpIpv4 = o2.derpIpv4 ?? (isIP(urlHost) === 4 ? urlHost : void 0);
-  if (derpIpv4 !== void 0 && isIP(derpIpv4) !== 4) {
-    throw new HeadscaleConfigError(
-      `derpIpv4 must be an IPv4 address, got ${JSON.stringify(derpIpv4)}`,
-      {
-        hint: "give the address clients dial for the embedded DERP server"
-      }
-    );
-  }
-  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen3.host === "" ? "0.0.0.0" : listen3.host, 3478);
-  splitHostPort(stunListenAddr, "stunListenAddr");
-  const logLevel = o2.logLevel ?? "info";
-  if (!LOG_LEVELS.has(logLevel)) {
-    throw new HeadscaleConfigError(
-      `logLevel must be one of ${[...LOG_LEVELS].join(", ")}, got ${JSON.stringify(logLevel)}`
-    );
-  }
-  const v4 = checkCidr(o2.prefixes?.v4 ?? "100.64.0.0/10", 4, "prefixes.v4");
-  const v6 = checkCidr(o2.prefixes?.v6 ?? "fd7a:115c:a1e0::/48", 6, "prefixes.v6");
-  const db = o2.database ?? { type: "sqlite" };
-  let database;
-  if (db.type === "postgres") {
-    if (!db.host || !db.name || !db.user || !Number.isInteger(db.port) || db.port < 1 || db.port > 65535) {
-      throw new HeadscaleConfigError(
-        "database (postgres) needs host, port (1-65535), name and user",
-        {
-          hint: 'for example { type: "postgres", host: "127.0.0.1", port: 5432, name: "headscale", user: "headscale" }'
-        }
-      );
-    }
-    database = {
-      type: "postgres",
-      postgres: {
-        host: db.host,
-        port: db.port,
-        name: db.name,
-        user: db.user,
-        pass: db.password ?? "",
-        max_open_conns: 10,
-        max_idle_conns: 10,
-        conn_max_idle_time_secs: 3600,
-        ssl: false
-      }
-    };
-  } else {
-    database = {
-      type: "sqlite",
-      sqlite: {
-        path: join8(o2.stateDir, "db.sqlite"),
-        write_ahead_log: true,
-        wal_autocheckpoint: 1e3
-      }
-    };
-  }
-  return {
-    server_url: url2.origin,
-    listen_addr: joinHostPort(listen3.host, listen3.port),
-    // Empty = the metrics/debug server is not started (one less port to collide).
-    metrics_listen_addr: "",
-    // Only bound with TLS or grpc_allow_insecure; the CLI uses the unix socket instead.
-    grpc_listen_addr: "",
-    grpc_allow_insecure: false,
-    noise: { private_key_path: join8(o2.stateDir, "noise_private.key") },
-    prefixes: { v4, v6, allocation: "sequential" },
-    derp: {
-      server: {
-        enabled: true,
-        region_id: 999,
-        region_code: "mesh",
-        region_name: "Mesh embedded DERP",
-        // Without this the embedded region is not in the map and an offline start fails.
-        automatically_add_embedded_derp_region: true,
-        stun_listen_addr: stunListenAddr,
-        private_key_path: join8(o2.stateDir, "derp_server_private.key"),
-        ...derpIpv4 === void 0 ? {} : { ipv4: derpIpv4 }
-      },
-      // No download of Tailscale's public DERP map: it would phone home, and a failed download is fatal.
-      urls: [],
-      paths: [],
-      auto_update_enabled: false,
-      update_frequency: "24h"
-    },
-    // Otherwise every CLI invocation, serve included, asks GitHub for the latest release.
-    disable_check_updates: true,
-    // 0 = nodes do not expire by default. Ephemeral timeout must be > 65s or serve refuses to start
-    // (<= 0.27 read a top-level key instead, whose default 120s is fine; 0.29 warns about that key).
-    node: { expiry: 0, ephemeral: { inactivity_timeout: "120s" } },
-    database,
-    log: { level: logLevel, format: "text" },
-    // Database mode is what lets PUT /api/v1/policy work.
-    policy: { mode: "database", path: "" },
-    dns: {
-      magic_dns: true,
-      base_domain: baseDomain,
-      override_local_dns: false,
-      nameservers: { global: [], split: {} },
-      search_domains: [],
-      extra_records: []
-    },
-    unix_socket: socketPath,
-    // Must be a quoted octal string: Headscale parses it base 8 and falls back to 0700 otherwise.
-    unix_socket_permission: "0770",
-    logtail: { enabled: false },
-    auto_update: { enabled: false }
-  };
-}
-function renderHeadscaleConfig(o2) {
-  const body = (0, import_yaml.stringify)(headscaleConfigObject(o2), { lineWidth: 0 });
-  return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
-${body}`;
-}
-async function writeHeadscaleConfig(path28, o2) {
-  const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path28, content, 416);
-}
-async function readHeadscaleConfig(path28) {
-  let text;
-  try {
-    text = await readFile8(path28, "utf8");
-  } catch (error3) {
-    const code2 = error3.code;
-    throw new HeadscaleConfigError(
-      code2 === "ENOENT" ? `${path28} does not exist` : `cannot read ${path28}: ${code2 ?? error3.message}`,
-      {
-        cause: error3,
-        hint: code2 === "ENOENT" ? "write it first (writeHeadscaleConfig)" : "check its permissions (Headscale's config is readable by root and its group only)"
-      }
-    );
-  }
-  const doc = (0, import_yaml.parseDocument)(text);
-  const error2 = doc.errors[0];
-  if (error2) {
-    const problem = (error2.message.split("\n")[0] ?? "").replace(/:$/, "");
-    throw new HeadscaleConfigError(`${path28} is not valid YAML: ${problem}`, {
-      cause: error2,
-      hint: `fix ${path28} at the line named, or write it again`
-    });
-  }
-  const value = doc.toJS();
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    const found = value === null || value === void 0 ? "it is empty" : Array.isArray(value) ? "it holds a list" : `it holds a single ${typeof value}`;
-    throw new HeadscaleConfigError(
-      `${path28} is not a Headscale config: ${found}, not a mapping of settings`,
-      { hint: `fix ${path28}, or write it again` }
-    );
-  }
-  return value;
-}
-async function writeFileAtomic2(path28, content, mode) {
-  if (!isAbsolute2(path28)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path28)}`, {
-      hint: "pass an absolute file path"
-    });
-  }
-  try {
-    const [existing, st] = await Promise.all([readFile8(path28, "utf8"), stat8(path28)]);
-    if (existing === content) {
-      if ((st.mode & 511) === mode) return { changed: false };
-      await chmod(path28, mode);
-      return { changed: true };
-    }
-  } catch (error2) {
-    const code2 = error2.code;
-    if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path28}`, error2);
-    }
-  }
-  const tmp = join8(dirname3(path28), `.${randomBytes3(6).toString("hex")}.tmp`);
-  try {
-    await mkdir4(dirname3(path28), { recursive: true, mode: 448 });
-    const fh = await open4(tmp, "wx", mode);
-    try {
-      await fh.writeFile(content, "utf8");
-      await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename2(tmp, path28);
-  } catch (error2) {
-    await rm6(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path28}`, error2);
-  }
-  return { changed: true };
-}
-function fsError(message, error2) {
-  const code2 = error2.code;
-  return new HeadscaleConfigError(`${message}: ${code2 ?? error2.message}`, {
-    cause: error2,
-    hint: code2 === "EACCES" || code2 === "EPERM" || code2 === "EROFS" ? "choose a writable directory or run with permission to write there" : "check that the parent path is a directory and the disk is not full"
-  });
-}
-
-// ../../packages/headscale/src/server/health.ts
-async function waitForHealth(url2, o2 = {}) {
-  const timeout = o2.timeout ?? 3e4;
-  const deadline2 = Date.now() + timeout;
-  const target = new URL("/health", url2).href;
-  let last = "no answer yet";
-  while (Date.now() < deadline2) {
-    o2.signal?.throwIfAborted();
-    try {
-      const answer2 = await httpCall({
-        method: "GET",
-        url: target,
-        dispatcher: o2.dispatcher,
-        timeout: Math.min(2e3, Math.max(1, deadline2 - Date.now())),
-        signal: o2.signal
-      });
-      if (answer2.status === 200 && /"pass"/.test(answer2.text)) return;
-      last = `HTTP ${answer2.status} ${answer2.text.slice(0, 100)}`;
-    } catch (error2) {
-      last = error2.message;
-    }
-    await o2.check?.();
-    await new Promise((r) => setTimeout(r, o2.interval ?? 200));
-  }
-  throw new HeadscaleConnectionError(
-    `Headscale at ${url2} not healthy after ${timeout} ms (last: ${last})`,
-    {
-      method: "GET",
-      url: target,
-      timedOut: true,
-      hint: "check the service logs (port in use? bad config?)"
-    }
-  );
-}
-
-// ../../packages/headscale/src/server/service.ts
-import { join as join9 } from "path";
-
-// ../../packages/headscale/src/server/systemd.ts
-import { dirname as dirname4, isAbsolute as isAbsolute3 } from "path";
-function headscaleServiceSpec(o2) {
-  for (const [k, v] of Object.entries({
-    binary: o2.binary,
-    configPath: o2.configPath,
-    stateDir: o2.stateDir
-  })) {
-    if (!isAbsolute3(v))
-      throw new HeadscaleConfigError(
-        `${k} must be absolute for a systemd unit, got ${JSON.stringify(v)}`
-      );
-  }
-  const user = o2.user ?? "headscale";
-  const runtime = o2.socketDir ? /^\/(?:var\/)?run\/([^/]+)$/.exec(o2.socketDir)?.[1] : void 0;
-  return {
-    name: o2.name ?? "headscale",
-    description: o2.description ?? "Headscale control server (Mesh)",
-    exec: [o2.binary, "-c", o2.configPath, "serve"],
-    env: { HEADSCALE_DISABLE_CHECK_UPDATES: "true" },
-    workingDirectory: o2.stateDir,
-    user,
-    group: o2.group ?? user,
-    readable: [dirname4(o2.configPath), o2.configPath],
-    reloadSignal: "HUP",
-    restart: o2.restart ?? "always",
-    restartSec: 5,
-    after: ["network-online.target"],
-    hardening: {
-      readWritePaths: [o2.stateDir, ...o2.socketDir && !runtime ? [o2.socketDir] : []],
-      ...runtime ? { runtimeDirectory: runtime } : {},
-      capabilities: ["CAP_NET_BIND_SERVICE"]
-    }
-  };
-}
-
-// ../../packages/headscale/src/server/service.ts
-var HeadscaleService = class {
-  name;
-  spec;
-  #manager;
-  constructor(o2) {
-    this.spec = o2.spec;
-    this.name = o2.spec.name;
-    this.#manager = o2.manager;
-  }
-  /** The platform manager underneath. */
-  async manager() {
-    if (typeof this.#manager === "function") this.#manager = await this.#manager();
-    return this.#manager;
-  }
-  async install() {
-    const m = await this.manager();
-    let { changed } = await m.install(this.spec);
-    if (!(await m.status(this.name)).enabled) {
-      await m.enable(this.name);
-      changed = true;
-    }
-    return { changed };
-  }
-  async start() {
-    const m = await this.manager();
-    if ((await m.status(this.name)).active) return { changed: false };
-    await m.start(this.name);
-    return { changed: true };
-  }
-  async stop() {
-    const m = await this.manager();
-    if (!(await m.status(this.name)).active) return { changed: false };
-    await m.stop(this.name);
-    return { changed: true };
-  }
-  async status() {
-    const s = await (await this.manager()).status(this.name);
-    return { running: s.active, ...s.pid === void 0 ? {} : { pid: s.pid }, detail: s.detail };
-  }
-  async logs(lines = 50) {
-    return (await this.manager()).logs(this.name, { lines });
-  }
-};
-var SupervisedProcessService = class extends HeadscaleService {
-  pidFile;
-  logFile;
-  constructor(o2) {
-    super({
-      manager: supervisedServiceManager({
-        stateDir: o2.runDir,
-        ...o2.runner ? { runner: o2.runner } : {}
-      }),
-      spec: headscaleServiceSpec({
-        binary: o2.binary,
-        configPath: o2.configPath,
-        stateDir: o2.runDir,
-        name: o2.name ?? "headscale",
-        restart: o2.restart ?? "no"
-      })
-    });
-    this.pidFile = join9(o2.runDir, `${this.name}.pid`);
-    this.logFile = join9(o2.runDir, `${this.name}.log`);
-  }
-};
-
-// ../../packages/headscale/src/server/setup.ts
-import { createSocket } from "dgram";
-import { mkdir as mkdir5, stat as stat9 } from "fs/promises";
-import { createServer as createServer2 } from "net";
-import { dirname as dirname5 } from "path";
-async function setupHeadscaleServer(o2) {
-  const cfg = headscaleConfigObject(o2.config);
-  const runner = o2.runner ?? createRunner();
-  const service = o2.service ?? defaultService(o2, runner);
-  const steps = [];
-  const existed = await stat9(o2.config.stateDir).then(
-    () => true,
-    () => false
-  );
-  try {
-    await mkdir5(o2.config.stateDir, { recursive: true, mode: 448 });
-  } catch (cause) {
-    throw new HeadscaleConfigError(
-      `cannot create state directory ${o2.config.stateDir}: ${cause.code}`,
-      {
-        cause,
-        hint: "choose a writable stateDir"
-      }
-    );
-  }
-  steps.push({ name: "state-dir", changed: !existed });
-  const before = await service.status();
-  if (!before.running && runner.prefix.length === 0) {
-    await assertFree(cfg["listen_addr"], "tcp", "listenAddr");
-    const stun = cfg["derp"].server.stun_listen_addr;
-    await assertFree(stun, "udp", "stunListenAddr");
-  }
-  const config2 = await writeHeadscaleConfig(o2.configPath, o2.config);
-  steps.push({ name: "config", changed: config2.changed });
-  steps.push({ name: "service-install", changed: (await service.install()).changed });
-  let started;
-  if (before.running && config2.changed) {
-    await service.stop();
-    started = (await service.start()).changed;
-  } else {
-    started = (await service.start()).changed;
-  }
-  steps.push({ name: "service-start", changed: started });
-  try {
-    await waitForHealth(o2.config.serverUrl, {
-      timeout: o2.healthTimeout ?? 3e4,
-      ...o2.dispatcher ? { dispatcher: o2.dispatcher } : {},
-      check: async () => {
-        if (!(await service.status()).running) {
-          throw new HeadscaleConnectionError(
-            `headscale exited during startup: ${lastLines(await service.logs(20))}`,
-            {
-              hint: "see the log lines above (port in use, bad database, invalid config...)"
-            }
-          );
-        }
-      }
-    });
-  } catch (error2) {
-    if (error2 instanceof HeadscaleConnectionError && !/exited during startup/.test(error2.message)) {
-      throw new HeadscaleConnectionError(
-        `${error2.message}; log: ${lastLines(await service.logs(20))}`,
-        {
-          cause: error2,
-          hint: error2.hint,
-          timedOut: error2.timedOut
-        }
-      );
-    }
-    throw error2;
-  }
-  steps.push({ name: "health", changed: false });
-  return { changed: steps.some((s) => s.changed), steps, service, url: o2.config.serverUrl };
-}
-function defaultService(o2, runner) {
-  const binary = resolveHeadscaleBinary(o2.binary);
-  if (!o2.serviceManager) {
-    return new SupervisedProcessService({
-      binary,
-      configPath: o2.configPath,
-      runDir: o2.config.stateDir,
-      runner
-    });
-  }
-  return new HeadscaleService({
-    manager: o2.serviceManager,
-    spec: headscaleServiceSpec({
-      binary,
-      configPath: o2.configPath,
-      stateDir: o2.config.stateDir,
-      ...o2.config.socketPath ? { socketDir: dirname5(o2.config.socketPath) } : {},
-      ...o2.serviceName ? { name: o2.serviceName } : {},
-      ...o2.restart ? { restart: o2.restart } : {}
-    })
-  });
-}
-function lastLines(log) {
-  const lines = log.trim().split("\n").filter((l) => /ERR|FTL|fatal|error/i.test(l));
-  return (lines.length > 0 ? lines : log.trim().split("\n")).slice(-3).join(" | ");
-}
-async function assertFree(addr, proto2, what) {
-  const { host, port } = splitHostPort(addr, what);
-  if (port === 0) return;
-  const bindHost = host === "" ? "0.0.0.0" : host;
-  const error2 = await new Promise((resolve3) => {
-    if (proto2 === "tcp") {
-      const srv = createServer2();
-      srv.once("error", (e) => resolve3(e));
-      srv.listen(
-        { host: bindHost, port, exclusive: true },
-        () => srv.close(() => resolve3(void 0))
-      );
-    } else {
-      const sock = createSocket(bindHost.includes(":") ? "udp6" : "udp4");
-      sock.once("error", (e) => resolve3(e));
-      sock.bind(
-        { address: bindHost, port, exclusive: true },
-        () => sock.close(() => resolve3(void 0))
-      );
-    }
-  });
-  if (error2?.code === "EADDRINUSE") {
-    throw new HeadscaleConfigError(`${what} ${addr} (${proto2}) is already in use`, {
-      hint: "stop what listens there (ss -lntup) or choose another port"
-    });
-  }
-  if (error2?.code === "EADDRNOTAVAIL") {
-    throw new HeadscaleConfigError(`${what} ${addr}: address not available on this host`, {
-      hint: "use an address of a local interface"
-    });
   }
 }
 
@@ -43962,8 +44371,8 @@ async function applyPlan(st, folderId, plan) {
   if (plan.share.length > 0) {
     const folder = await c3.config.folders.get(folderId);
     const devices = [...folder.devices ?? []];
-    for (const id3 of plan.share) {
-      if (!devices.some((d) => d.deviceID === id3)) devices.push({ deviceID: id3 });
+    for (const id2 of plan.share) {
+      if (!devices.some((d) => d.deviceID === id2)) devices.push({ deviceID: id2 });
     }
     await c3.config.folders.update(folderId, { devices });
   }
@@ -44005,9 +44414,9 @@ async function pruneUntrusted(ctx) {
   return { changed: removed.length > 0 || paired.changed, removed, paired };
 }
 function checkManualDevice(o2) {
-  let id3;
+  let id2;
   try {
-    id3 = parseDeviceId(o2.deviceId).id;
+    id2 = parseDeviceId(o2.deviceId).id;
   } catch (error2) {
     throw new MeshError(`Invalid device ID format: ${error2.message}`, {
       kind: "badInput",
@@ -44021,10 +44430,10 @@ function checkManualDevice(o2) {
       hint: "for example --address tcp://100.64.0.2:22001"
     });
   }
-  return id3;
+  return id2;
 }
 async function addDevice(ctx, o2) {
-  const id3 = checkManualDevice(o2);
+  const id2 = checkManualDevice(o2);
   if (!o2.confirmed) {
     throw new MeshError("adding a device by ID trusts it with the shared folder: not confirmed", {
       kind: "badInput",
@@ -44032,21 +44441,21 @@ async function addDevice(ctx, o2) {
     });
   }
   const st = await requireSyncthing(ctx);
-  if (sameDeviceId(id3, st.deviceId)) {
+  if (sameDeviceId(id2, st.deviceId)) {
     throw new MeshError("Cannot add yourself as a peer", {
       kind: "badInput",
       hint: "give the device ID of the other machine (mesh status --verbose there)"
     });
   }
-  const name = o2.name ?? `peer-${id3.slice(0, 7)}`;
+  const name = o2.name ?? `peer-${id2.slice(0, 7)}`;
   const addresses = o2.address ? [o2.address] : ["dynamic"];
   try {
     const c3 = st.client;
-    const existing = (await c3.config.devices.list()).find((d) => sameDeviceId(d.deviceID, id3));
-    let changed = await recordTrusted(ctx, [{ deviceId: id3, name, how: "manual" }]);
+    const existing = (await c3.config.devices.list()).find((d) => sameDeviceId(d.deviceID, id2));
+    let changed = await recordTrusted(ctx, [{ deviceId: id2, name, how: "manual" }]);
     if (!existing) {
       await c3.config.devices.add({
-        deviceID: id3,
+        deviceID: id2,
         name,
         addresses,
         compression: "metadata",
@@ -44059,13 +44468,13 @@ async function addDevice(ctx, o2) {
       changed = true;
     }
     const folder = await c3.config.folders.get(SHARED_FOLDER_ID);
-    if (!(folder.devices ?? []).some((d) => sameDeviceId(d.deviceID, id3))) {
+    if (!(folder.devices ?? []).some((d) => sameDeviceId(d.deviceID, id2))) {
       await c3.config.folders.update(SHARED_FOLDER_ID, {
-        devices: [...folder.devices ?? [], { deviceID: existing?.deviceID ?? id3 }]
+        devices: [...folder.devices ?? [], { deviceID: existing?.deviceID ?? id2 }]
       });
       changed = true;
     }
-    return { deviceId: id3, changed, name, address: o2.address };
+    return { deviceId: id2, changed, name, address: o2.address };
   } catch (error2) {
     throw toMeshError(error2, "adding the device");
   }
@@ -44342,646 +44751,14 @@ async function agentRunning(ctx) {
 async function agentLogs(ctx, lines = 50) {
   try {
     const sm = await serviceManager(ctx, { privileged: true });
-    const text = await sm.logs(AGENT_SERVICE, { lines });
-    return text.split("\n").filter((l) => l !== "");
+    const text2 = await sm.logs(AGENT_SERVICE, { lines });
+    return text2.split("\n").filter((l) => l !== "");
   } catch (error2) {
     throw toMeshError(error2, "reading the agent's log");
   }
 }
 
-// ../../packages/core/src/steps/auth-key.ts
-function validateAuthKey(key) {
-  const k = (key ?? "").trim();
-  if (k === "") {
-    throw new MeshError("no pre-auth key given", {
-      kind: "badInput",
-      hint: "pass --key-file FILE, pipe the key on stdin, or set MESH_AUTH_KEY (create one with mesh server keygen)"
-    });
-  }
-  if (/\s/.test(k) || k.length < 16 || k.length > 200) {
-    throw new MeshError(
-      "the pre-auth key is malformed (expected one word, as mesh server keygen prints it)",
-      {
-        kind: "badInput",
-        hint: "create a new key with mesh server keygen"
-      }
-    );
-  }
-  return k;
-}
-
-// ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep12 } from "timers/promises";
-
-// ../../packages/core/src/internal/machine-lock.ts
-import { createHash as createHash2 } from "crypto";
-import os5 from "os";
-import path22 from "path";
-async function withMachineLock(ctx, fn, waitMs = 18e4) {
-  const id3 = createHash2("sha256").update(ctx.paths.stateDir).digest("hex").slice(0, 16);
-  const file = path22.join(os5.tmpdir(), `mesh-setup-${id3}.lock`);
-  let release;
-  try {
-    release = await acquireLock(file, {
-      waitMs,
-      staleMs: 30 * 6e4,
-      onWait: (holder) => ctx.reporter.info(
-        `Waiting for another mesh command on this machine (pid ${holder ?? "?"})`
-      )
-    });
-  } catch (error2) {
-    throw new MeshError("another mesh setup is still running on this machine", {
-      kind: "failure",
-      cause: error2,
-      hint: `run this again when it has finished (its lock: ${file})`
-    });
-  }
-  try {
-    return await fn();
-  } finally {
-    await release();
-  }
-}
-
-// ../../packages/core/src/steps/client-plan.ts
-function clientSetupPlan(platform2, role, o2) {
-  const steps = [
-    { id: "health-check", title: "Check the server /health", mode: "auto" },
-    { id: "install", title: "Install what is missing (Tailscale, Syncthing)", mode: "auto" },
-    { id: "tailscaled", title: "Start tailscaled", mode: "auto" },
-    { id: "join", title: "Join the tailnet", mode: "auto" },
-    { id: "save-server-url", title: "Save the server URL", mode: "auto" }
-  ];
-  if (platform2.osType === "wsl2") {
-    steps.push({
-      id: "wsl-systemd",
-      title: platform2.systemd ? "systemd is PID 1" : "Enable systemd in /etc/wsl.conf (then wsl --shutdown)",
-      mode: platform2.systemd ? "auto" : "manual"
-    });
-    steps.push({
-      id: "wsl-sshd",
-      title: "sshd on port 2222 (/etc/ssh/sshd_config, checked with sshd -t), restarted",
-      mode: "auto"
-    });
-  }
-  steps.push({
-    id: "syncthing",
-    title: `Configure Syncthing for the ${role} role, start the mesh agent`,
-    mode: "auto"
-  });
-  if (platform2.osType === "windows") {
-    steps.push({
-      id: "windows-firewall",
-      title: "Firewall rules: WSL2 SSH, Syncthing Windows/WSL2 sync ports, Syncthing Discovery",
-      mode: "auto"
-    });
-    steps.push({
-      id: "windows-wsl-autostart",
-      title: "Start WSL at logon (scheduled task)",
-      mode: "auto"
-    });
-    steps.push({
-      id: "windows-tailscale",
-      title: "Tailscale registry values and tailscaled-env.txt for this server",
-      mode: "auto"
-    });
-  }
-  if (platform2.osType === "wsl2") {
-    steps.push({
-      id: "windows-script",
-      title: "Windows side: review and run the script of mesh windows script, elevated",
-      mode: "manual"
-    });
-  }
-  if (o2.peer)
-    steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
-  return steps;
-}
-
-// ../../packages/core/src/steps/machine.ts
-import { access as access6 } from "fs/promises";
-import path23 from "path";
-
-// ../../packages/core/src/steps/windows-syncthing.ts
-function windowsSyncthingIntent(folderPath = DEFAULT_SHARED_FOLDER_WINDOWS) {
-  const { versioning, ...shared } = SHARED_FOLDER_SETTINGS;
-  return {
-    options: PRIVATE_SYNCTHING_OPTIONS,
-    folder: {
-      id: SHARED_FOLDER_ID,
-      label: SHARED_FOLDER_LABEL,
-      path: folderPath,
-      attributes: Object.fromEntries(Object.entries(shared).map(([k, v]) => [k, String(v)])),
-      versioning: { type: versioning.type, params: versioning.params },
-      stignore: DEFAULT_STIGNORE
-    }
-  };
-}
-
-// ../../packages/core/src/steps/machine.ts
-function rootOption(ctx) {
-  return ctx.paths.root === "/" ? {} : { root: ctx.paths.root };
-}
-async function exists3(file) {
-  return access6(file).then(
-    () => true,
-    () => false
-  );
-}
-function isRoot() {
-  return typeof process.getuid === "function" && process.getuid() === 0;
-}
-async function onPath(ctx, name, explicit) {
-  if (explicit) return exists3(explicit);
-  if (await exists3(path23.join("/var/cache/mesh/bin", name))) return true;
-  const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
-  return r.exitCode === 0;
-}
-async function missingPrograms(ctx) {
-  const b = ctx.paths.binaries;
-  const checks = [
-    ["tailscale", b.tailscale],
-    ["tailscaled", b.tailscaled],
-    ["syncthing", b.syncthing]
-  ];
-  const missing = [];
-  for (const [name, explicit] of checks)
-    if (!await onPath(ctx, name, explicit)) missing.push(name);
-  return missing;
-}
-function packageFor(program, manager) {
-  const base = program === "tailscaled" ? "tailscale" : program;
-  if (manager === "winget") {
-    return base === "tailscale" ? WINGET_IDS.tailscale : WINGET_IDS.syncthing;
-  }
-  return base;
-}
-async function packageManagerFor(ctx, o2) {
-  if (o2.packageManager) return o2.packageManager;
-  try {
-    return await detectPackageManager({
-      ...rootOption(ctx),
-      runner: ctx.runner,
-      sudo: !isRoot() && ctx.platform.os !== "windows",
-      ...ctx.platform.os === "windows" ? { platform: "win32" } : {}
-    });
-  } catch (error2) {
-    throw toMeshError(error2, "no way to install what is missing");
-  }
-}
-async function installMissingPrograms(ctx, o2 = {}) {
-  const r = ctx.reporter;
-  const missing = await missingPrograms(ctx);
-  if (missing.length === 0) {
-    r.ok("Tailscale and Syncthing are installed");
-    return { id: "install", status: "ok", changes: [] };
-  }
-  r.info(`Missing: ${missing.join(", ")}`);
-  const pm = await packageManagerFor(ctx, o2).catch((error2) => {
-    const e = toMeshError(error2);
-    throw new MeshError(`missing programs: ${missing.join(", ")} (${e.message})`, {
-      kind: "badInput",
-      cause: error2,
-      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
-    });
-  });
-  const changes = [];
-  for (const pkg of [...new Set(missing.map((p) => packageFor(p, pm.name)))]) {
-    const wait = r.wait(`Installing ${pkg} with ${pm.name}`);
-    try {
-      const { changed } = await pm.ensure(pkg);
-      wait.done();
-      if (changed) changes.push(`installed ${pkg} (${pm.name})`);
-    } catch (error2) {
-      wait.fail();
-      const e = toMeshError(error2, `installing ${pkg} with ${pm.name}`);
-      throw new MeshError(e.message, {
-        kind: "failure",
-        cause: error2,
-        hint: pkg === "tailscale" && pm.name !== "winget" ? "add Tailscale's package repository first (https://pkgs.tailscale.com/stable/), or install it by hand" : e.hint
-      });
-    }
-  }
-  const still = await missingPrograms(ctx);
-  if (still.length > 0) {
-    throw new MeshError(`missing programs after installing: ${still.join(", ")}`, {
-      kind: "badInput",
-      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
-    });
-  }
-  r.ok(`Installed ${changes.length > 0 ? changes.join(", ") : missing.join(", ")}`);
-  return { id: "install", status: changes.length > 0 ? "changed" : "ok", changes };
-}
-async function ensureWslSystemdStep(ctx) {
-  const r = ctx.reporter;
-  let conf;
-  try {
-    conf = await ensureWslSystemd(rootOption(ctx));
-  } catch (error2) {
-    throw toMeshError(error2, `editing ${WSL_CONF_PATH}`);
-  }
-  const file = { path: conf.path, ...conf.backupPath ? { backupPath: conf.backupPath } : {} };
-  const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
-  if (conf.changed) {
-    r.ok(
-      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path23.basename(conf.backupPath)})` : ""}`
-    );
-    r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
-    return {
-      id: "wsl-systemd",
-      status: "changed",
-      changes: [`enabled systemd in ${WSL_CONF_PATH}`],
-      manual: [shutdown],
-      files: [file]
-    };
-  }
-  if (!ctx.platform.systemd) {
-    r.warn(`${WSL_CONF_PATH} enables systemd but systemd is not PID 1 yet: ${shutdown}`);
-    return { id: "wsl-systemd", status: "manual", changes: [], manual: [shutdown], files: [file] };
-  }
-  r.ok("systemd is enabled and running (PID 1)");
-  return { id: "wsl-systemd", status: "ok", changes: [], files: [file] };
-}
-function sshdUnit(ctx) {
-  const d = ctx.platform.distro;
-  if (!d) return "ssh";
-  return d.id === "debian" || d.id === "ubuntu" || d.idLike.includes("debian") ? "ssh" : "sshd";
-}
-async function ensureWslSshdStep(ctx, o2 = {}) {
-  const r = ctx.reporter;
-  const configFile = underRoot(ctx.paths.root, SSHD_CONFIG_PATH);
-  const changes = [];
-  if (!await exists3(configFile)) {
-    const pm = await packageManagerFor(ctx, o2).catch(() => void 0);
-    if (!pm) {
-      const todo = "install openssh-server, then run mesh client setup again";
-      r.warn(`OpenSSH server is not installed (no ${SSHD_CONFIG_PATH}): ${todo}`);
-      return { id: "wsl-sshd", status: "manual", changes: [], manual: [todo] };
-    }
-    const wait = r.wait(`Installing openssh-server with ${pm.name}`);
-    try {
-      if ((await pm.ensure("openssh-server")).changed)
-        changes.push(`installed openssh-server (${pm.name})`);
-      wait.done();
-    } catch (error2) {
-      wait.fail();
-      throw toMeshError(error2, "installing openssh-server");
-    }
-  }
-  let res;
-  try {
-    res = await ensureSshdPort({
-      ...rootOption(ctx),
-      port: WSL2_SSH_PORT,
-      runner: ctx.runner,
-      validate: o2.validateSshd ?? "auto",
-      ...o2.sshdBinary ? { sshdBinary: o2.sshdBinary } : {}
-    });
-  } catch (error2) {
-    throw toMeshError(error2, `setting Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
-  }
-  for (const w of res.warnings) r.warn(`sshd: ${w}`);
-  const file = { path: res.path, ...res.backupPath ? { backupPath: res.backupPath } : {} };
-  const listening = res.changed || await (o2.sshdListens ?? tcpListens)(WSL2_SSH_PORT);
-  if (!res.changed && listening) {
-    r.ok(`sshd already listens on port ${WSL2_SSH_PORT}`);
-    return {
-      id: "wsl-sshd",
-      status: changes.length > 0 ? "changed" : "ok",
-      changes,
-      files: [file]
-    };
-  }
-  if (res.changed) {
-    changes.push(`set Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
-    r.ok(
-      `sshd set to port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}${res.validated ? " (checked with sshd -t)" : ""}`
-    );
-  } else r.warn(`${SSHD_CONFIG_PATH} says port ${WSL2_SSH_PORT}, but nothing listens there`);
-  const unit = sshdUnit(ctx);
-  if (!ctx.platform.systemd) {
-    const todo = `restart sshd for port ${WSL2_SSH_PORT}: sudo service ${unit} restart (or enable systemd and run wsl --shutdown from Windows)`;
-    r.warn(`systemd is not PID 1, so Mesh did not restart sshd: ${todo}`);
-    return { id: "wsl-sshd", status: "changed", changes, manual: [todo], files: [file] };
-  }
-  try {
-    const sm = o2.serviceManager ?? await detectServiceManager({
-      stateDir: ctx.paths.stateDir,
-      runner: ctx.runner,
-      ...rootOption(ctx)
-    });
-    await sm.restart(unit);
-  } catch (error2) {
-    throw toMeshError(error2, `restarting ${unit}`);
-  }
-  changes.push(`restarted ${unit}`);
-  r.ok(`Restarted ${unit}: sshd listens on port ${WSL2_SSH_PORT}`);
-  return { id: "wsl-sshd", status: "changed", changes, files: [file] };
-}
-function meshWindowsIntent(o2) {
-  return {
-    ...o2.install ? { install: [WINGET_IDS.tailscale, WINGET_IDS.syncthing] } : {},
-    firewall: true,
-    ...o2.syncthing ? { syncthing: windowsSyncthingIntent(o2.sharedFolder) } : {},
-    ...o2.distro ? { wslAutoStart: { distro: o2.distro } } : {},
-    ...o2.agent ? { agent: o2.agent } : {},
-    tailscale: {
-      loginUrl: o2.serverUrl,
-      // A placeholder only marks the step: renderWindowsScript never writes the value.
-      ...o2.authKeyStep ? { authKey: "" } : {}
-    }
-  };
-}
-function windowsSetupScript(o2) {
-  return renderWindowsScript(
-    meshWindowsIntent({ install: true, syncthing: true, authKeyStep: true, ...o2 })
-  );
-}
-var WINDOWS_NODE_PATH = "C:\\Program Files\\nodejs\\node.exe";
-function windowsAgentCommand(mesh, node) {
-  const hint = "give the Windows path of mesh.exe or mesh.js, e.g. --agent C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js";
-  const js = /\.[cm]?js$/i.test(mesh);
-  if (!/^[A-Za-z]:\\[^\\]/.test(mesh)) {
-    throw new MeshError(`--agent must be an absolute Windows path: ${JSON.stringify(mesh)}`, {
-      kind: "badInput",
-      hint: `${hint} (from WSL2, wslpath -w PATH gives it)`
-    });
-  }
-  if (!js && !/\.exe$/i.test(mesh)) {
-    throw new MeshError(`--agent must name mesh.exe or mesh.js: ${JSON.stringify(mesh)}`, {
-      kind: "badInput",
-      hint
-    });
-  }
-  if (!js && node !== void 0) {
-    throw new MeshError("--node is for a mesh.js agent: mesh.exe runs without Node.js", {
-      kind: "badInput",
-      hint: "drop --node, or pass the path of mesh.js to --agent"
-    });
-  }
-  const command = js ? { program: node ?? WINDOWS_NODE_PATH, args: [mesh, "agent", "run"] } : { program: mesh, args: ["agent", "run"] };
-  try {
-    meshAgentTaskAction(command);
-  } catch (error2) {
-    const variable = error2.variable;
-    if (error2.name !== "PlatformConfigError" || typeof variable !== "string") {
-      throw toMeshError(error2, "the Mesh Agent task");
-    }
-    const flag = js && variable === "agent.program" ? "--node" : "--agent";
-    const reason = error2.message.slice(variable.length + 2);
-    throw new MeshError(`${flag}: ${reason}`, {
-      kind: "badInput",
-      hint: flag === "--node" ? `give the absolute path of node.exe, e.g. ${WINDOWS_NODE_PATH}` : hint,
-      cause: error2
-    });
-  }
-  return command;
-}
-function windowsStepOf(actionId) {
-  if (actionId.startsWith("firewall:")) return "windows-firewall";
-  if (actionId.startsWith("syncthing:") || actionId === `task:${SYNCTHING_TASK_NAME}`) {
-    return "syncthing";
-  }
-  if (actionId.startsWith("task:")) return "windows-wsl-autostart";
-  return "windows-tailscale";
-}
-async function firstWslDistro(runner) {
-  const r = await runner.run("wsl.exe", ["-l", "-q"], { timeout: 3e4 }).catch(() => void 0);
-  return r?.exitCode === 0 ? parseWslList(r.stdout)[0] : void 0;
-}
-async function ensureWindowsSteps(ctx, serverUrl2, o2 = {}) {
-  const r = ctx.reporter;
-  const runner = o2.windowsRunner ?? ctx.runner;
-  const distro = await firstWslDistro(runner);
-  if (!distro) r.info("No WSL distro installed: no Start WSL2 task");
-  let results;
-  try {
-    results = await applyWindowsIntent(meshWindowsIntent({ serverUrl: serverUrl2, distro }), { runner });
-  } catch (error2) {
-    throw toMeshError(error2, "Windows setup");
-  }
-  const byStep = /* @__PURE__ */ new Map();
-  for (const a2 of results) {
-    const id3 = windowsStepOf(a2.id);
-    const step = byStep.get(id3) ?? { id: id3, status: "ok", changes: [] };
-    if (a2.status === "changed") {
-      step.status = "changed";
-      step.changes.push(`Windows: ${a2.description}`);
-      r.ok(`Changed: ${a2.description}`);
-    } else {
-      r.ok(`${a2.description} (already)`);
-    }
-    byStep.set(id3, step);
-  }
-  return [...byStep.values()];
-}
-function windowsHandOff(ctx) {
-  const todo = "Windows side (Syncthing and the shared folder, firewall rules, Start WSL2 task, Tailscale): review `mesh windows script --out setup-mesh.ps1` and run it from an elevated PowerShell" + (ctx.platform.wsl?.interop ? ", or run `mesh windows script --elevate` (UAC prompt)" : "");
-  ctx.reporter.warn(`Manual step: ${todo}`);
-  return { id: "windows-script", status: "manual", changes: [], manual: [todo] };
-}
-var MACHINE_STEPS = /* @__PURE__ */ new Set([
-  "install",
-  "wsl-systemd",
-  "wsl-sshd",
-  "windows-firewall",
-  "windows-wsl-autostart",
-  "windows-tailscale",
-  "windows-script"
-]);
-function isMachineStep(id3) {
-  return MACHINE_STEPS.has(id3);
-}
-async function runMachineStep(ctx, step, serverUrl2, o2 = {}) {
-  switch (step.id) {
-    case "install":
-      return [await installMissingPrograms(ctx, o2)];
-    case "wsl-systemd":
-      return [await ensureWslSystemdStep(ctx)];
-    case "wsl-sshd":
-      return [await ensureWslSshdStep(ctx, o2)];
-    case "windows-firewall":
-    case "windows-wsl-autostart":
-    case "windows-tailscale": {
-      if (o2.windowsDone?.value) return [];
-      if (o2.windowsDone) o2.windowsDone.value = true;
-      return ensureWindowsSteps(ctx, serverUrl2, o2);
-    }
-    case "windows-script":
-      return [windowsHandOff(ctx)];
-    default:
-      return [];
-  }
-}
-async function runMachineSteps(ctx, steps, serverUrl2, o2 = {}) {
-  const windowsDone = { value: false };
-  const results = [];
-  for (const step of steps) {
-    if (isMachineStep(step.id))
-      results.push(...await runMachineStep(ctx, step, serverUrl2, { ...o2, windowsDone }));
-  }
-  return results;
-}
-
-// ../../packages/core/src/steps/repair.ts
-import { access as access7 } from "fs/promises";
-import path24 from "path";
-
-// ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep11 } from "timers/promises";
-var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
-async function leaveMesh(ctx) {
-  const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
-  const call = { timeout: 15e3, ...ctx.signal ? { signal: ctx.signal } : {} };
-  try {
-    let state;
-    try {
-      state = (await client.status({ ...call, timeout: 3e3, peers: false })).BackendState;
-    } catch {
-      ctx.reporter.info("tailscaled is not running: nothing to log out");
-      return { changed: false };
-    }
-    if (state === "NeedsLogin" || state === "NoState") {
-      ctx.reporter.ok("Already logged out");
-      return { changed: false };
-    }
-    try {
-      await client.logout(call);
-    } catch (error2) {
-      if (!/closed network connection|connection reset|EOF/i.test(error2.message)) {
-        throw error2;
-      }
-      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
-      await client.logout(call).catch((again) => {
-        if (!/no nodekey/i.test(again.message)) throw again;
-      });
-    }
-    ctx.reporter.ok("Logged out of the tailnet");
-    return { changed: true };
-  } catch (error2) {
-    throw toMeshError(error2, "logging out");
-  } finally {
-    await client.close();
-  }
-}
-async function stopMeshDaemons(ctx) {
-  const stopped = [];
-  try {
-    const sm = await serviceManager(ctx, { privileged: true });
-    for (const name of MESH_DAEMONS) {
-      const s = await sm.status(name);
-      if (!s.installed) continue;
-      await sm.stop(name);
-      if (s.active || s.detail === "restarting") {
-        stopped.push(name);
-        ctx.reporter.ok(`Stopped ${name}`);
-      }
-    }
-  } catch (error2) {
-    throw toMeshError(error2, "stopping the mesh daemons");
-  }
-  return { stopped };
-}
-
-// ../../packages/core/src/steps/repair.ts
-async function joinedBefore(ctx) {
-  const ts = await tailnetStatus(ctx);
-  if (ts) return ts.raw.HaveNodeKey === true;
-  return access7(path24.join(ctx.paths.tailscale.stateDir, "tailscaled.state")).then(
-    () => true,
-    () => false
-  );
-}
-async function bringUpWithoutKey(ctx) {
-  const ts = await tailnetStatus(ctx);
-  const standing = nodeStanding(ts);
-  const ips = (s) => ({
-    ipv4: s?.ips.find((i2) => i2.includes(".")),
-    ipv6: s?.ips.find((i2) => i2.includes(":"))
-  });
-  if (standing.ok) return { changed: await alignMagicDns(ctx), ...ips(ts) };
-  if (ts && !ts.raw.HaveNodeKey) validateAuthKey(void 0);
-  if (standing.state !== "Stopped") {
-    throw new MeshError(`${standing.message}; no key was given`, {
-      kind: "badInput",
-      hint: "create a key with mesh server keygen on the server, then mesh client join --key-file FILE"
-    });
-  }
-  const api2 = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
-  try {
-    const call = { timeout: 3e4, ...ctx.signal ? { signal: ctx.signal } : {} };
-    await api2.patchPrefs({ WantRunning: true }, call);
-    await waitForState(api2, "Running", call);
-  } catch (error2) {
-    throw toMeshError(error2, "starting Tailscale again");
-  } finally {
-    await api2.close();
-  }
-  ctx.reporter.ok("Tailscale is up again");
-  await alignMagicDns(ctx);
-  return { changed: true, ...ips(await tailnetStatus(ctx)) };
-}
-async function recheckIsolatedNode(ctx) {
-  const ts = await tailnetStatus(ctx);
-  if (!ts || !nodeStanding(ts).ok) return false;
-  const reach = await reachPeers(ctx, ts, ctx.signal ? { signal: ctx.signal } : {});
-  if (reach.asked === 0 || reach.answered) return false;
-  ctx.reporter.warn(
-    `No peer answers over the tailnet: restarting tailscaled to learn whether the server still knows this node`
-  );
-  const sm = await serviceManager(ctx, { privileged: true });
-  await sm.restart(TAILSCALED_SERVICE);
-  for (let i2 = 0; i2 < 100 && !await tailnetStatus(ctx); i2++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const api2 = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
-  try {
-    for (let i2 = 0; i2 < 50; i2++) {
-      const s = await api2.status({ timeout: 3e3, peers: false }).catch(() => void 0);
-      if (s && s.BackendState !== "NoState" && s.BackendState !== "Starting") break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    await api2.close();
-  }
-  return true;
-}
-async function startStoppedDaemons(ctx) {
-  const started = [];
-  try {
-    const sm = await serviceManager(ctx, { privileged: true });
-    for (const name of MESH_DAEMONS) {
-      const s = await sm.status(name);
-      if (!s.installed || !s.enabled || s.active) continue;
-      await sm.start(name);
-      started.push(name);
-      ctx.reporter.ok(`Started ${name}`);
-    }
-  } catch (error2) {
-    throw toMeshError(error2, "starting the mesh daemons");
-  }
-  return started;
-}
-
-// ../../packages/core/src/steps/retry.ts
-function isTransientJoinError(error2) {
-  if (error2 instanceof MeshError) {
-    if (error2.kind === "serverUnreachable") return true;
-    if (error2.kind === "authRejected" || error2.kind === "badInput") return false;
-    return isTransientJoinError(error2.cause);
-  }
-  const name = error2?.name;
-  return name === "TailscaleControlUnreachableError" || name === "TailscaleTimeoutError" || name === "TailscaleDaemonUnreachableError" || name === "HeadscaleConnectionError";
-}
-function retryDelayMs(attempt, random = Math.random()) {
-  const base = Math.min(15e3, 1e3 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base / 2 + base / 2 * random);
-}
-
 // ../../packages/core/src/steps/server.ts
-import { access as access8, mkdir as mkdir6, writeFile as writeFile4 } from "fs/promises";
-import os6 from "os";
-import path25 from "path";
 function requireServerRole(ctx) {
   if (ctx.role !== "server") {
     throw new MeshError(
@@ -45108,8 +44885,8 @@ function localHeadscale(ctx) {
     }
   });
 }
-async function exists4(p) {
-  return access8(p).then(
+async function exists3(p) {
+  return access6(p).then(
     () => true,
     () => false
   );
@@ -45139,7 +44916,7 @@ async function setupServerLocked(ctx, o2 = {}) {
   const serverUrl2 = validateServerUrl(o2.serverUrl ?? saved ?? `http://${listen3}`);
   await checkSharedFolder(ctx);
   const hsPaths = ctx.paths.headscale;
-  await mkdir6(path25.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir7(path26.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
     listenAddr: listen3,
@@ -45190,9 +44967,9 @@ async function setupServerLocked(ctx, o2 = {}) {
       changes.push(`created user ${MESH_USER}`);
       r.ok(`Created user ${MESH_USER}`);
     } else r.ok(`User ${MESH_USER} already exists`);
-    if (!await exists4(ctx.paths.apiKeyFile)) {
+    if (!await exists3(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir6(path25.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await mkdir7(path26.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
       await writeFile4(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
@@ -45234,6 +45011,998 @@ async function setupServerLocked(ctx, o2 = {}) {
     deviceId: st.deviceId,
     folderPath: st.folderPath
   };
+}
+
+// ../../packages/core/src/steps/keys.ts
+function parseTags(value) {
+  if (!value) return [];
+  return value.split(",").map((t) => t.trim()).filter(Boolean).map((t) => t.startsWith("tag:") ? t : `tag:${t}`).map((t) => {
+    if (!/^tag:[a-z0-9][a-z0-9-]*$/i.test(t)) {
+      throw new MeshError(`invalid tag ${JSON.stringify(t)}`, {
+        kind: "badInput",
+        hint: "tags are letters, digits and -"
+      });
+    }
+    return t;
+  });
+}
+async function createJoinKey(ctx, o2 = {}) {
+  requireServerRole(ctx);
+  const expiresIn = parseDuration(o2.expiration ?? "24h", { name: "--expiration" });
+  const tags = parseTags(o2.tags);
+  const serverUrl2 = await readSavedServerUrl({ env: ctx.env });
+  if (!serverUrl2) {
+    throw new MeshError("this server is not set up yet", {
+      kind: "badInput",
+      hint: "run mesh server setup first"
+    });
+  }
+  await requireHeadscaleConfig(ctx);
+  await requireHeadscaleRunning(ctx);
+  const hs = localHeadscale(ctx);
+  try {
+    const user = await hs.users.get({ name: MESH_USER });
+    const key = await hs.preAuthKeys.create({
+      user: { id: user.id },
+      reusable: o2.reusable ?? true,
+      ephemeral: o2.ephemeral ?? false,
+      expiration: expiresIn,
+      tags
+    });
+    return {
+      key: key.key,
+      id: key.id,
+      reusable: key.reusable,
+      ephemeral: key.ephemeral,
+      expiration: key.expiration?.toISOString(),
+      tags,
+      serverUrl: serverUrl2
+    };
+  } catch (error2) {
+    throw toMeshError(error2, "creating a pre-auth key");
+  }
+}
+async function saveJoinKey(ctx, key, file) {
+  const { mkdir: mkdir9, writeFile: writeFile6, chmod: chmod3 } = await import("fs/promises");
+  const path32 = await import("path");
+  const target = file ?? path32.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir9(path32.dirname(target), { recursive: true, mode: 448 });
+  await writeFile6(target, `${key.key}
+`, { mode: 384 });
+  await chmod3(target, 384);
+  return target;
+}
+
+// ../../packages/core/src/steps/nodes.ts
+import { access as access7, readFile as readFile10 } from "fs/promises";
+function summarizeNode(n2) {
+  return {
+    id: n2.id,
+    name: n2.givenName || n2.name,
+    hostname: n2.name,
+    ips: n2.ipAddresses,
+    online: n2.online,
+    lastSeen: n2.lastSeen?.toISOString(),
+    expiry: n2.expiry?.toISOString(),
+    user: n2.user?.name,
+    tags: n2.tags
+  };
+}
+function summarizeKey(k, now = Date.now()) {
+  return {
+    id: k.id,
+    reusable: k.reusable,
+    ephemeral: k.ephemeral,
+    used: k.used,
+    expiration: k.expiration?.toISOString(),
+    expired: k.expiration !== void 0 && k.expiration.getTime() <= now
+  };
+}
+async function serverHeadscale(ctx) {
+  const url2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
+  const apiKey = await readFile10(ctx.paths.apiKeyFile, "utf8").then(
+    (t) => t.trim(),
+    () => void 0
+  );
+  if (url2 && apiKey) return new HeadscaleClient({ rest: { url: url2, apiKey } });
+  await requireHeadscaleConfig(ctx);
+  return localHeadscale(ctx);
+}
+async function listNodes(ctx) {
+  requireServerRole(ctx);
+  try {
+    const hs = await serverHeadscale(ctx);
+    return (await hs.nodes.list()).map(summarizeNode).sort((a2, b) => Number(a2.id) - Number(b.id));
+  } catch (error2) {
+    throw toMeshError(error2, "listing nodes");
+  }
+}
+async function resolveNode(hs, ref) {
+  const nodes = await hs.nodes.list();
+  const byId = nodes.find((n2) => n2.id === ref);
+  if (byId) return byId;
+  const byName = nodes.filter((n2) => n2.givenName === ref || n2.name === ref);
+  if (byName.length === 1 && byName[0]) return byName[0];
+  throw new MeshError(
+    byName.length > 1 ? `${byName.length} nodes are named ${JSON.stringify(ref)}` : `no node ${JSON.stringify(ref)}`,
+    { kind: "badInput", hint: "see mesh server nodes list; use the node ID" }
+  );
+}
+async function changeNode(ctx, action2, ref, newName, o2 = {}) {
+  if (action2 === "remove" && o2.confirmed !== true) {
+    throw new MeshError(`removing node ${ref}: not confirmed`, {
+      kind: "badInput",
+      hint: "answer yes at the prompt, or pass --yes"
+    });
+  }
+  requireServerRole(ctx);
+  if (action2 === "rename" && (!newName || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(newName))) {
+    throw new MeshError(`invalid node name ${JSON.stringify(newName ?? "")}`, {
+      kind: "badInput",
+      hint: "lower-case letters, digits and -, at most 63 characters"
+    });
+  }
+  const hs = await serverHeadscale(ctx);
+  try {
+    const node = await resolveNode(hs, ref);
+    const before = summarizeNode(node);
+    if (action2 === "rename") {
+      if (node.givenName === newName) return { action: action2, changed: false, node: before };
+      return {
+        action: action2,
+        changed: true,
+        node: summarizeNode(await hs.nodes.rename(node.id, newName))
+      };
+    }
+    if (action2 === "expire") {
+      if (node.expiry && node.expiry.getTime() <= Date.now())
+        return { action: action2, changed: false, node: before };
+      return { action: action2, changed: true, node: summarizeNode(await hs.nodes.expire(node.id)) };
+    }
+    await hs.nodes.delete(node.id);
+    return { action: action2, changed: true, node: before };
+  } catch (error2) {
+    throw toMeshError(error2, `${action2} node ${ref}`);
+  }
+}
+async function serverStatus(ctx) {
+  requireServerRole(ctx);
+  const configured = await access7(ctx.paths.headscale.configPath).then(
+    () => true,
+    () => false
+  );
+  if (!configured) {
+    throw new MeshError("Headscale is not set up on this machine", {
+      kind: "badInput",
+      hint: "Run: mesh server setup"
+    });
+  }
+  const configProblem = await headscaleConfigProblem(ctx);
+  const svc = await headscaleService(ctx).status();
+  const pid = svc.running ? svc.pid ?? 0 : void 0;
+  const serverUrl2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
+  const result2 = {
+    service: pid === void 0 ? "stopped" : "running",
+    serverUrl: serverUrl2,
+    healthy: false,
+    configProblem,
+    version: void 0,
+    nodes: [],
+    online: 0,
+    offline: 0,
+    keys: []
+  };
+  if (pid === void 0 || configProblem !== void 0) return result2;
+  try {
+    const hs = await serverHeadscale(ctx);
+    const [health, version2, nodes, keys] = await Promise.all([
+      hs.health({ timeout: 3e3 }),
+      hs.version(),
+      hs.nodes.list(),
+      hs.users.get({ name: MESH_USER }).then((user) => hs.preAuthKeys.list({ user: { id: user.id } }))
+    ]);
+    result2.healthy = health.ok;
+    result2.version = version2.version;
+    result2.nodes = nodes.map(summarizeNode);
+    result2.online = result2.nodes.filter((n2) => n2.online).length;
+    result2.offline = result2.nodes.length - result2.online;
+    result2.keys = keys.map((k) => summarizeKey(k));
+  } catch (error2) {
+    throw toMeshError(error2, "reading the server state");
+  }
+  return result2;
+}
+
+// ../../packages/core/src/remote/provision.ts
+var MESH_ON_HOST = "/usr/local/bin/mesh";
+function kindOf(code2) {
+  const found = Object.entries(ExitCode).find(([k, v]) => v === code2 && k !== "ok");
+  return found?.[0] ?? "failure";
+}
+function remoteError(target, exitCode, stderr) {
+  const line = (prefix) => stderr.split("\n").find((l) => l.startsWith(prefix))?.slice(prefix.length).trim();
+  return new MeshError(`on ${target.name}: ${line("ERROR:") ?? `mesh exited ${exitCode}`}`, {
+    kind: kindOf(exitCode),
+    hint: line("Hint:") ?? `run mesh status on ${target.name} (ssh ${target.name})`
+  });
+}
+var ROLE_LISTS = ["MESH_SERVER_HOSTNAMES", "MESH_WSL2_HOSTNAMES", "MESH_WINDOWS_HOSTNAMES"];
+function remoteMesh(ctx, sudo, args) {
+  const vars = ROLE_LISTS.filter((k) => ctx.settings.variables[k]);
+  const assign = vars.map((k) => `${k}=${shellQuote(ctx.settings.variables[k])}`);
+  const keep = sudo && vars.length > 0 ? `--preserve-env=${vars.join(",")} ` : "";
+  const exported = assign.length > 0 ? `export ${assign.join(" ")}; ` : "";
+  return `${exported}${sudo}${keep}mesh ${args.map(shellQuote).join(" ")}`;
+}
+async function reachOverTailnet(ctx, host, target, role) {
+  const r = await sshRun(ctx, target, "mesh status --json", { timeout: 6e4 });
+  let ip;
+  try {
+    ip = JSON.parse(r.stdout).tailscale?.ip;
+  } catch {
+    return [];
+  }
+  if (!ip) return [];
+  await sshRun(ctx, { ...target, ip, port: role === "wsl2" ? WSL2_SSH_PORT : host.port }, "true", {
+    timeout: 3e4
+  });
+  const added = await addHost(ctx, {
+    name: host.name,
+    ip,
+    port: role === "wsl2" ? WSL2_SSH_PORT : host.port,
+    ...host.user === null ? {} : { user: host.user }
+  });
+  return added.changes;
+}
+async function rootPrefix(ctx, target) {
+  const id2 = await sshRun(ctx, target, "id -u", { timeout: 15e3 });
+  if (id2.stdout.trim() === "0") return "";
+  const sudo = await sshRun(ctx, target, "sudo -n true", { timeout: 15e3 });
+  if (sudo.exitCode === 0) return "sudo -n ";
+  throw new MeshError(`sudo on ${target.name} asks ${target.user} for a password`, {
+    kind: "badInput",
+    hint: `run mesh remote prepare ${target.name} once (you type the password there one time)`
+  });
+}
+async function meshOnHost(ctx, target, sudo, o2) {
+  const found = await sshRun(ctx, target, "command -v mesh", { timeout: 15e3 });
+  if (found.exitCode === 0) return [];
+  const binary = o2.meshBinary;
+  if (!binary || !await stat10(binary).then(
+    (s) => s.isFile(),
+    () => false
+  )) {
+    throw new MeshError(`mesh is not installed on ${target.name}`, {
+      kind: "badInput",
+      hint: "install it there (README, Install), or run provision from the single-file mesh binary, which copies itself"
+    });
+  }
+  const put = await sshRun(
+    ctx,
+    target,
+    `cat > .mesh-upload && ${sudo}install -D -m 755 "$HOME/.mesh-upload" ${MESH_ON_HOST}; s=$?; rm -f .mesh-upload; exit $s`,
+    { inputFile: binary, timeout: 6e5 }
+  );
+  if (put.exitCode !== 0) {
+    throw new MeshError(
+      `copying mesh to ${target.name} failed: ${put.stderr.trim().split("\n").pop() ?? ""}`,
+      { hint: `check the free space in the home of ${target.user} and in /usr/local/bin there` }
+    );
+  }
+  return [`put mesh at ${MESH_ON_HOST}`];
+}
+async function provisionHost(ctx, name, o2 = {}) {
+  const host = await findHost(ctx, name);
+  const target = sshTarget(ctx, host);
+  const r = ctx.reporter;
+  if (!o2.force) {
+    const nodes = await listNodes(ctx);
+    if (nodes.some((n2) => n2.name.toLowerCase() === name.toLowerCase())) {
+      r.ok(`${name} is in the mesh already (--force provisions it again)`);
+      return { name, outcome: "already", changes: [], message: null, exitCode: 0 };
+    }
+  }
+  const wait = r.wait(`Provisioning ${name} over SSH (${target.user}@${target.ip}:${target.port})`);
+  try {
+    const hello = await sshRun(ctx, target, "echo connected", { timeout: 15e3 });
+    if (hello.stdout.trim() !== "connected") {
+      throw new MeshError(`SSH to ${name} logged in but did not run a command`, {
+        kind: "hostUnreachable",
+        hint: `try ssh ${name} by hand`
+      });
+    }
+    const os7 = (await sshRun(ctx, target, "uname -s", { timeout: 15e3 })).stdout.trim();
+    if (!/^linux$/i.test(os7)) {
+      wait.done();
+      return {
+        name,
+        outcome: "windows",
+        changes: [],
+        message: `${name} is not Linux (${os7 || "no uname"}): make its script with mesh windows script and run it there`,
+        exitCode: 0
+      };
+    }
+    const sudo = await rootPrefix(ctx, target);
+    const changes = await meshOnHost(ctx, target, sudo, o2);
+    const ports = await sshRun(ctx, target, remoteMesh(ctx, "", ["ports", "--json"]), {
+      timeout: 6e4
+    });
+    const role = JSON.parse(ports.stdout || "{}").role;
+    const key = await createJoinKey(ctx, { reusable: false, expiration: "10m" });
+    const setup = await sshRun(
+      ctx,
+      target,
+      remoteMesh(ctx, sudo, ["client", "setup", "--server", key.serverUrl, "--json"]),
+      {
+        input: `${key.key}
+`,
+        timeout: 6e5
+      }
+    );
+    if (setup.exitCode !== 0) throw remoteError(target, setup.exitCode, setup.stderr);
+    const done = JSON.parse(setup.stdout);
+    if (Array.isArray(done.changes)) changes.push(...done.changes.map(String));
+    const after = role === "wsl2" ? { ...target, port: WSL2_SSH_PORT } : target;
+    changes.push(...await reachOverTailnet(ctx, host, after, role));
+    wait.done();
+    r.ok(`${name} is in the mesh`);
+    return { name, outcome: "provisioned", changes, message: null, exitCode: 0 };
+  } catch (error2) {
+    wait.fail();
+    throw error2;
+  }
+}
+async function provisionAll(ctx, o2 = {}) {
+  const hosts = await readHosts(ctx);
+  if (hosts.length === 0) {
+    throw new MeshError("No hosts are registered", {
+      kind: "badInput",
+      hint: "add them first: mesh host add NAME --ip IP"
+    });
+  }
+  const results = [];
+  for (const h2 of hosts) {
+    try {
+      results.push(await provisionHost(ctx, h2.name, o2));
+    } catch (error2) {
+      const e = error2 instanceof MeshError ? error2 : void 0;
+      const message = error2 instanceof Error ? error2.message : String(error2);
+      results.push({
+        name: h2.name,
+        outcome: "failed",
+        changes: [],
+        message: e ? `${message} (${e.hint})` : message,
+        exitCode: e?.exitCode ?? 1
+      });
+    }
+  }
+  return { results, exitCode: results.find((x) => x.exitCode !== 0)?.exitCode ?? 0 };
+}
+
+// ../../packages/core/src/remote/status.ts
+async function remoteStatus(ctx, name) {
+  const target = sshTarget(ctx, await findHost(ctx, name));
+  const os7 = (await sshRun(ctx, target, "uname -s", { timeout: 15e3 })).stdout.trim();
+  const found = await sshRun(ctx, target, "command -v mesh", { timeout: 15e3 });
+  if (found.exitCode !== 0) return { name, os: os7, status: null, exitCode: null };
+  const r = await sshRun(ctx, target, "mesh status --json", { timeout: 6e4 });
+  try {
+    return { name, os: os7, status: JSON.parse(r.stdout), exitCode: r.exitCode };
+  } catch (error2) {
+    throw new MeshError(`mesh status on ${name} printed no status (exit ${r.exitCode})`, {
+      cause: error2,
+      hint: `run it there: ssh ${name} mesh status`
+    });
+  }
+}
+
+// ../../packages/core/src/steps/auth-key.ts
+function validateAuthKey(key) {
+  const k = (key ?? "").trim();
+  if (k === "") {
+    throw new MeshError("no pre-auth key given", {
+      kind: "badInput",
+      hint: "pass --key-file FILE, pipe the key on stdin, or set MESH_AUTH_KEY (create one with mesh server keygen)"
+    });
+  }
+  if (/\s/.test(k) || k.length < 16 || k.length > 200) {
+    throw new MeshError(
+      "the pre-auth key is malformed (expected one word, as mesh server keygen prints it)",
+      {
+        kind: "badInput",
+        hint: "create a new key with mesh server keygen"
+      }
+    );
+  }
+  return k;
+}
+
+// ../../packages/core/src/steps/client.ts
+import { setTimeout as sleep12 } from "timers/promises";
+
+// ../../packages/core/src/steps/client-plan.ts
+function clientSetupPlan(platform2, role, o2) {
+  const steps = [
+    { id: "health-check", title: "Check the server /health", mode: "auto" },
+    { id: "install", title: "Install what is missing (Tailscale, Syncthing)", mode: "auto" },
+    { id: "tailscaled", title: "Start tailscaled", mode: "auto" },
+    { id: "join", title: "Join the tailnet", mode: "auto" },
+    { id: "save-server-url", title: "Save the server URL", mode: "auto" }
+  ];
+  if (platform2.osType === "wsl2") {
+    steps.push({
+      id: "wsl-systemd",
+      title: platform2.systemd ? "systemd is PID 1" : "Enable systemd in /etc/wsl.conf (then wsl --shutdown)",
+      mode: platform2.systemd ? "auto" : "manual"
+    });
+    steps.push({
+      id: "wsl-sshd",
+      title: "sshd on port 2222 (/etc/ssh/sshd_config, checked with sshd -t), restarted",
+      mode: "auto"
+    });
+  }
+  steps.push({
+    id: "syncthing",
+    title: `Configure Syncthing for the ${role} role, start the mesh agent`,
+    mode: "auto"
+  });
+  if (platform2.osType === "windows") {
+    steps.push({
+      id: "windows-firewall",
+      title: "Firewall rules: WSL2 SSH, Syncthing Windows/WSL2 sync ports, Syncthing Discovery",
+      mode: "auto"
+    });
+    steps.push({
+      id: "windows-wsl-autostart",
+      title: "Start WSL at logon (scheduled task)",
+      mode: "auto"
+    });
+    steps.push({
+      id: "windows-tailscale",
+      title: "Tailscale registry values and tailscaled-env.txt for this server",
+      mode: "auto"
+    });
+  }
+  if (platform2.osType === "wsl2") {
+    steps.push({
+      id: "windows-script",
+      title: "Windows side: review and run the script of mesh windows script, elevated",
+      mode: "manual"
+    });
+  }
+  if (o2.peer)
+    steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
+  return steps;
+}
+
+// ../../packages/core/src/steps/install.ts
+import path27 from "path";
+
+// ../../packages/core/src/steps/machine-step.ts
+import { access as access8 } from "fs/promises";
+function rootOption(ctx) {
+  return ctx.paths.root === "/" ? {} : { root: ctx.paths.root };
+}
+async function exists4(file) {
+  return access8(file).then(
+    () => true,
+    () => false
+  );
+}
+
+// ../../packages/core/src/steps/install.ts
+function isRoot() {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+async function onPath(ctx, name, explicit) {
+  if (explicit) return exists4(explicit);
+  if (await exists4(path27.join("/var/cache/mesh/bin", name))) return true;
+  const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
+  return r.exitCode === 0;
+}
+async function missingPrograms(ctx) {
+  const b = ctx.paths.binaries;
+  const checks = [
+    ["tailscale", b.tailscale],
+    ["tailscaled", b.tailscaled],
+    ["syncthing", b.syncthing]
+  ];
+  const missing = [];
+  for (const [name, explicit] of checks)
+    if (!await onPath(ctx, name, explicit)) missing.push(name);
+  return missing;
+}
+function packageFor(program, manager) {
+  const base = program === "tailscaled" ? "tailscale" : program;
+  if (manager === "winget") {
+    return base === "tailscale" ? WINGET_IDS.tailscale : WINGET_IDS.syncthing;
+  }
+  return base;
+}
+async function packageManagerFor(ctx, o2) {
+  if (o2.packageManager) return o2.packageManager;
+  try {
+    return await detectPackageManager({
+      ...rootOption(ctx),
+      runner: ctx.runner,
+      sudo: !isRoot() && ctx.platform.os !== "windows",
+      ...ctx.platform.os === "windows" ? { platform: "win32" } : {}
+    });
+  } catch (error2) {
+    throw toMeshError(error2, "no way to install what is missing");
+  }
+}
+async function installMissingPrograms(ctx, o2 = {}) {
+  const r = ctx.reporter;
+  const missing = await missingPrograms(ctx);
+  if (missing.length === 0) {
+    r.ok("Tailscale and Syncthing are installed");
+    return { id: "install", status: "ok", changes: [] };
+  }
+  r.info(`Missing: ${missing.join(", ")}`);
+  const pm = await packageManagerFor(ctx, o2).catch((error2) => {
+    const e = toMeshError(error2);
+    throw new MeshError(`missing programs: ${missing.join(", ")} (${e.message})`, {
+      kind: "badInput",
+      cause: error2,
+      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
+    });
+  });
+  const changes = [];
+  for (const pkg of [...new Set(missing.map((p) => packageFor(p, pm.name)))]) {
+    const wait = r.wait(`Installing ${pkg} with ${pm.name}`);
+    try {
+      const { changed } = await pm.ensure(pkg);
+      wait.done();
+      if (changed) changes.push(`installed ${pkg} (${pm.name})`);
+    } catch (error2) {
+      wait.fail();
+      const e = toMeshError(error2, `installing ${pkg} with ${pm.name}`);
+      throw new MeshError(e.message, {
+        kind: "failure",
+        cause: error2,
+        hint: pkg === "tailscale" && pm.name !== "winget" ? "add Tailscale's package repository first (https://pkgs.tailscale.com/stable/), or install it by hand" : e.hint
+      });
+    }
+  }
+  const still = await missingPrograms(ctx);
+  if (still.length > 0) {
+    throw new MeshError(`missing programs after installing: ${still.join(", ")}`, {
+      kind: "badInput",
+      hint: "install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them"
+    });
+  }
+  r.ok(`Installed ${changes.length > 0 ? changes.join(", ") : missing.join(", ")}`);
+  return { id: "install", status: changes.length > 0 ? "changed" : "ok", changes };
+}
+
+// ../../packages/core/src/steps/sshd.ts
+function sshdUnit(distro) {
+  if (!distro) return "ssh";
+  return distro.id === "debian" || distro.id === "ubuntu" || distro.idLike.includes("debian") ? "ssh" : "sshd";
+}
+async function ensureWslSshdStep(ctx, o2 = {}) {
+  const r = ctx.reporter;
+  const configFile = underRoot(ctx.paths.root, SSHD_CONFIG_PATH);
+  const changes = [];
+  if (!await exists4(configFile)) {
+    const pm = await packageManagerFor(ctx, o2).catch(() => void 0);
+    if (!pm) {
+      const todo = "install openssh-server, then run mesh client setup again";
+      r.warn(`OpenSSH server is not installed (no ${SSHD_CONFIG_PATH}): ${todo}`);
+      return { id: "wsl-sshd", status: "manual", changes: [], manual: [todo] };
+    }
+    const wait = r.wait(`Installing openssh-server with ${pm.name}`);
+    try {
+      if ((await pm.ensure("openssh-server")).changed)
+        changes.push(`installed openssh-server (${pm.name})`);
+      wait.done();
+    } catch (error2) {
+      wait.fail();
+      throw toMeshError(error2, "installing openssh-server");
+    }
+  }
+  let res;
+  try {
+    res = await ensureSshdPort({
+      ...rootOption(ctx),
+      port: WSL2_SSH_PORT,
+      runner: ctx.runner,
+      validate: o2.validateSshd ?? "auto",
+      ...o2.sshdBinary ? { sshdBinary: o2.sshdBinary } : {}
+    });
+  } catch (error2) {
+    throw toMeshError(error2, `setting Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
+  }
+  for (const w of res.warnings) r.warn(`sshd: ${w}`);
+  const file = { path: res.path, ...res.backupPath ? { backupPath: res.backupPath } : {} };
+  const listening = res.changed || await (o2.sshdListens ?? tcpListens)(WSL2_SSH_PORT);
+  if (!res.changed && listening) {
+    r.ok(`sshd already listens on port ${WSL2_SSH_PORT}`);
+    return {
+      id: "wsl-sshd",
+      status: changes.length > 0 ? "changed" : "ok",
+      changes,
+      files: [file]
+    };
+  }
+  if (res.changed) {
+    changes.push(`set Port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}`);
+    r.ok(
+      `sshd set to port ${WSL2_SSH_PORT} in ${SSHD_CONFIG_PATH}${res.validated ? " (checked with sshd -t)" : ""}`
+    );
+  } else r.warn(`${SSHD_CONFIG_PATH} says port ${WSL2_SSH_PORT}, but nothing listens there`);
+  const unit = sshdUnit(ctx.platform.distro);
+  if (!ctx.platform.systemd) {
+    const todo = `restart sshd for port ${WSL2_SSH_PORT}: sudo service ${unit} restart (or enable systemd and run wsl --shutdown from Windows)`;
+    r.warn(`systemd is not PID 1, so Mesh did not restart sshd: ${todo}`);
+    return { id: "wsl-sshd", status: "changed", changes, manual: [todo], files: [file] };
+  }
+  try {
+    const sm = o2.serviceManager ?? await detectServiceManager({
+      stateDir: ctx.paths.stateDir,
+      runner: ctx.runner,
+      ...rootOption(ctx)
+    });
+    await sm.restart(unit);
+  } catch (error2) {
+    throw toMeshError(error2, `restarting ${unit}`);
+  }
+  changes.push(`restarted ${unit}`);
+  r.ok(`Restarted ${unit}: sshd listens on port ${WSL2_SSH_PORT}`);
+  return { id: "wsl-sshd", status: "changed", changes, files: [file] };
+}
+
+// ../../packages/core/src/steps/windows-syncthing.ts
+function windowsSyncthingIntent(folderPath = DEFAULT_SHARED_FOLDER_WINDOWS) {
+  const { versioning, ...shared } = SHARED_FOLDER_SETTINGS;
+  return {
+    options: PRIVATE_SYNCTHING_OPTIONS,
+    folder: {
+      id: SHARED_FOLDER_ID,
+      label: SHARED_FOLDER_LABEL,
+      path: folderPath,
+      attributes: Object.fromEntries(Object.entries(shared).map(([k, v]) => [k, String(v)])),
+      versioning: { type: versioning.type, params: versioning.params },
+      stignore: DEFAULT_STIGNORE
+    }
+  };
+}
+
+// ../../packages/core/src/steps/windows.ts
+function meshWindowsIntent(o2) {
+  return {
+    ...o2.install ? { install: [WINGET_IDS.tailscale, WINGET_IDS.syncthing] } : {},
+    firewall: true,
+    ...o2.syncthing ? { syncthing: windowsSyncthingIntent(o2.sharedFolder) } : {},
+    ...o2.distro ? { wslAutoStart: { distro: o2.distro } } : {},
+    ...o2.agent ? { agent: o2.agent } : {},
+    tailscale: {
+      loginUrl: o2.serverUrl,
+      // A placeholder only marks the step: renderWindowsScript never writes the value.
+      ...o2.authKeyStep ? { authKey: "" } : {}
+    }
+  };
+}
+function windowsSetupScript(o2) {
+  return renderWindowsScript(
+    meshWindowsIntent({ install: true, syncthing: true, authKeyStep: true, ...o2 })
+  );
+}
+var WINDOWS_NODE_PATH = "C:\\Program Files\\nodejs\\node.exe";
+function windowsAgentCommand(mesh, node) {
+  const hint = "give the Windows path of mesh.exe or mesh.js, e.g. --agent C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js";
+  const js = /\.[cm]?js$/i.test(mesh);
+  if (!/^[A-Za-z]:\\[^\\]/.test(mesh)) {
+    throw new MeshError(`--agent must be an absolute Windows path: ${JSON.stringify(mesh)}`, {
+      kind: "badInput",
+      hint: `${hint} (from WSL2, wslpath -w PATH gives it)`
+    });
+  }
+  if (!js && !/\.exe$/i.test(mesh)) {
+    throw new MeshError(`--agent must name mesh.exe or mesh.js: ${JSON.stringify(mesh)}`, {
+      kind: "badInput",
+      hint
+    });
+  }
+  if (!js && node !== void 0) {
+    throw new MeshError("--node is for a mesh.js agent: mesh.exe runs without Node.js", {
+      kind: "badInput",
+      hint: "drop --node, or pass the path of mesh.js to --agent"
+    });
+  }
+  const command = js ? { program: node ?? WINDOWS_NODE_PATH, args: [mesh, "agent", "run"] } : { program: mesh, args: ["agent", "run"] };
+  try {
+    meshAgentTaskAction(command);
+  } catch (error2) {
+    const variable = error2.variable;
+    if (error2.name !== "PlatformConfigError" || typeof variable !== "string") {
+      throw toMeshError(error2, "the Mesh Agent task");
+    }
+    const flag2 = js && variable === "agent.program" ? "--node" : "--agent";
+    const reason = error2.message.slice(variable.length + 2);
+    throw new MeshError(`${flag2}: ${reason}`, {
+      kind: "badInput",
+      hint: flag2 === "--node" ? `give the absolute path of node.exe, e.g. ${WINDOWS_NODE_PATH}` : hint,
+      cause: error2
+    });
+  }
+  return command;
+}
+function windowsStepOf(actionId) {
+  if (actionId.startsWith("firewall:")) return "windows-firewall";
+  if (actionId.startsWith("syncthing:") || actionId === `task:${SYNCTHING_TASK_NAME}`) {
+    return "syncthing";
+  }
+  if (actionId.startsWith("task:")) return "windows-wsl-autostart";
+  return "windows-tailscale";
+}
+async function firstWslDistro(runner) {
+  const r = await runner.run("wsl.exe", ["-l", "-q"], { timeout: 3e4 }).catch(() => void 0);
+  return r?.exitCode === 0 ? parseWslList(r.stdout)[0] : void 0;
+}
+async function ensureWindowsSteps(ctx, serverUrl2, o2 = {}) {
+  const r = ctx.reporter;
+  const runner = o2.windowsRunner ?? ctx.runner;
+  const distro = await firstWslDistro(runner);
+  if (!distro) r.info("No WSL distro installed: no Start WSL2 task");
+  let results;
+  try {
+    results = await applyWindowsIntent(meshWindowsIntent({ serverUrl: serverUrl2, distro }), { runner });
+  } catch (error2) {
+    throw toMeshError(error2, "Windows setup");
+  }
+  const byStep = /* @__PURE__ */ new Map();
+  for (const a2 of results) {
+    const id2 = windowsStepOf(a2.id);
+    const step = byStep.get(id2) ?? { id: id2, status: "ok", changes: [] };
+    if (a2.status === "changed") {
+      step.status = "changed";
+      step.changes.push(`Windows: ${a2.description}`);
+      r.ok(`Changed: ${a2.description}`);
+    } else {
+      r.ok(`${a2.description} (already)`);
+    }
+    byStep.set(id2, step);
+  }
+  return [...byStep.values()];
+}
+function windowsHandOff(ctx) {
+  const todo = "Windows side (Syncthing and the shared folder, firewall rules, Start WSL2 task, Tailscale): review `mesh windows script --out setup-mesh.ps1` and run it from an elevated PowerShell" + (ctx.platform.wsl?.interop ? ", or run `mesh windows script --elevate` (UAC prompt)" : "");
+  ctx.reporter.warn(`Manual step: ${todo}`);
+  return { id: "windows-script", status: "manual", changes: [], manual: [todo] };
+}
+
+// ../../packages/core/src/steps/wsl-conf.ts
+import path28 from "path";
+async function ensureWslSystemdStep(ctx) {
+  const r = ctx.reporter;
+  let conf;
+  try {
+    conf = await ensureWslSystemd(rootOption(ctx));
+  } catch (error2) {
+    throw toMeshError(error2, `editing ${WSL_CONF_PATH}`);
+  }
+  const file = { path: conf.path, ...conf.backupPath ? { backupPath: conf.backupPath } : {} };
+  const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
+  if (conf.changed) {
+    r.ok(
+      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path28.basename(conf.backupPath)})` : ""}`
+    );
+    r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
+    return {
+      id: "wsl-systemd",
+      status: "changed",
+      changes: [`enabled systemd in ${WSL_CONF_PATH}`],
+      manual: [shutdown],
+      files: [file]
+    };
+  }
+  if (!ctx.platform.systemd) {
+    r.warn(`${WSL_CONF_PATH} enables systemd but systemd is not PID 1 yet: ${shutdown}`);
+    return { id: "wsl-systemd", status: "manual", changes: [], manual: [shutdown], files: [file] };
+  }
+  r.ok("systemd is enabled and running (PID 1)");
+  return { id: "wsl-systemd", status: "ok", changes: [], files: [file] };
+}
+
+// ../../packages/core/src/steps/machine.ts
+var MACHINE_STEPS = /* @__PURE__ */ new Set([
+  "install",
+  "wsl-systemd",
+  "wsl-sshd",
+  "windows-firewall",
+  "windows-wsl-autostart",
+  "windows-tailscale",
+  "windows-script"
+]);
+function isMachineStep(id2) {
+  return MACHINE_STEPS.has(id2);
+}
+async function runMachineStep(ctx, step, serverUrl2, o2 = {}) {
+  switch (step.id) {
+    case "install":
+      return [await installMissingPrograms(ctx, o2)];
+    case "wsl-systemd":
+      return [await ensureWslSystemdStep(ctx)];
+    case "wsl-sshd":
+      return [await ensureWslSshdStep(ctx, o2)];
+    case "windows-firewall":
+    case "windows-wsl-autostart":
+    case "windows-tailscale": {
+      if (o2.windowsDone?.value) return [];
+      if (o2.windowsDone) o2.windowsDone.value = true;
+      return ensureWindowsSteps(ctx, serverUrl2, o2);
+    }
+    case "windows-script":
+      return [windowsHandOff(ctx)];
+    default:
+      return [];
+  }
+}
+async function runMachineSteps(ctx, steps, serverUrl2, o2 = {}) {
+  const windowsDone = { value: false };
+  const results = [];
+  for (const step of steps) {
+    if (isMachineStep(step.id))
+      results.push(...await runMachineStep(ctx, step, serverUrl2, { ...o2, windowsDone }));
+  }
+  return results;
+}
+
+// ../../packages/core/src/steps/repair.ts
+import { access as access9 } from "fs/promises";
+import path29 from "path";
+
+// ../../packages/core/src/steps/leave.ts
+import { setTimeout as sleep11 } from "timers/promises";
+var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
+async function leaveMesh(ctx) {
+  const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  const call = { timeout: 15e3, ...ctx.signal ? { signal: ctx.signal } : {} };
+  try {
+    let state;
+    try {
+      state = (await client.status({ ...call, timeout: 3e3, peers: false })).BackendState;
+    } catch {
+      ctx.reporter.info("tailscaled is not running: nothing to log out");
+      return { changed: false };
+    }
+    if (state === "NeedsLogin" || state === "NoState") {
+      ctx.reporter.ok("Already logged out");
+      return { changed: false };
+    }
+    try {
+      await client.logout(call);
+    } catch (error2) {
+      if (!/closed network connection|connection reset|EOF/i.test(error2.message)) {
+        throw error2;
+      }
+      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await client.logout(call).catch((again) => {
+        if (!/no nodekey/i.test(again.message)) throw again;
+      });
+    }
+    ctx.reporter.ok("Logged out of the tailnet");
+    return { changed: true };
+  } catch (error2) {
+    throw toMeshError(error2, "logging out");
+  } finally {
+    await client.close();
+  }
+}
+async function stopMeshDaemons(ctx) {
+  const stopped = [];
+  try {
+    const sm = await serviceManager(ctx, { privileged: true });
+    for (const name of MESH_DAEMONS) {
+      const s = await sm.status(name);
+      if (!s.installed) continue;
+      await sm.stop(name);
+      if (s.active || s.detail === "restarting") {
+        stopped.push(name);
+        ctx.reporter.ok(`Stopped ${name}`);
+      }
+    }
+  } catch (error2) {
+    throw toMeshError(error2, "stopping the mesh daemons");
+  }
+  return { stopped };
+}
+
+// ../../packages/core/src/steps/repair.ts
+async function joinedBefore(ctx) {
+  const ts = await tailnetStatus(ctx);
+  if (ts) return ts.raw.HaveNodeKey === true;
+  return access9(path29.join(ctx.paths.tailscale.stateDir, "tailscaled.state")).then(
+    () => true,
+    () => false
+  );
+}
+async function bringUpWithoutKey(ctx) {
+  const ts = await tailnetStatus(ctx);
+  const standing = nodeStanding(ts);
+  const ips = (s) => ({
+    ipv4: s?.ips.find((i2) => i2.includes(".")),
+    ipv6: s?.ips.find((i2) => i2.includes(":"))
+  });
+  if (standing.ok) return { changed: await alignMagicDns(ctx), ...ips(ts) };
+  if (ts && !ts.raw.HaveNodeKey) validateAuthKey(void 0);
+  if (standing.state !== "Stopped") {
+    throw new MeshError(`${standing.message}; no key was given`, {
+      kind: "badInput",
+      hint: "create a key with mesh server keygen on the server, then mesh client join --key-file FILE"
+    });
+  }
+  const api2 = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  try {
+    const call = { timeout: 3e4, ...ctx.signal ? { signal: ctx.signal } : {} };
+    await api2.patchPrefs({ WantRunning: true }, call);
+    await waitForState(api2, "Running", call);
+  } catch (error2) {
+    throw toMeshError(error2, "starting Tailscale again");
+  } finally {
+    await api2.close();
+  }
+  ctx.reporter.ok("Tailscale is up again");
+  await alignMagicDns(ctx);
+  return { changed: true, ...ips(await tailnetStatus(ctx)) };
+}
+async function recheckIsolatedNode(ctx) {
+  const ts = await tailnetStatus(ctx);
+  if (!ts || !nodeStanding(ts).ok) return false;
+  const reach = await reachPeers(ctx, ts, ctx.signal ? { signal: ctx.signal } : {});
+  if (reach.asked === 0 || reach.answered) return false;
+  ctx.reporter.warn(
+    `No peer answers over the tailnet: restarting tailscaled to learn whether the server still knows this node`
+  );
+  const sm = await serviceManager(ctx, { privileged: true });
+  await sm.restart(TAILSCALED_SERVICE);
+  for (let i2 = 0; i2 < 100 && !await tailnetStatus(ctx); i2++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const api2 = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  try {
+    for (let i2 = 0; i2 < 50; i2++) {
+      const s = await api2.status({ timeout: 3e3, peers: false }).catch(() => void 0);
+      if (s && s.BackendState !== "NoState" && s.BackendState !== "Starting") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await api2.close();
+  }
+  return true;
+}
+async function startStoppedDaemons(ctx) {
+  const started = [];
+  try {
+    const sm = await serviceManager(ctx, { privileged: true });
+    for (const name of MESH_DAEMONS) {
+      const s = await sm.status(name);
+      if (!s.installed || !s.enabled || s.active) continue;
+      await sm.start(name);
+      started.push(name);
+      ctx.reporter.ok(`Started ${name}`);
+    }
+  } catch (error2) {
+    throw toMeshError(error2, "starting the mesh daemons");
+  }
+  return started;
+}
+
+// ../../packages/core/src/steps/retry.ts
+function isTransientJoinError(error2) {
+  if (error2 instanceof MeshError) {
+    if (error2.kind === "serverUnreachable") return true;
+    if (error2.kind === "authRejected" || error2.kind === "badInput") return false;
+    return isTransientJoinError(error2.cause);
+  }
+  const name = error2?.name;
+  return name === "TailscaleControlUnreachableError" || name === "TailscaleTimeoutError" || name === "TailscaleDaemonUnreachableError" || name === "HeadscaleConnectionError" || name === "HeadscaleTimeoutError";
+}
+function retryDelayMs(attempt, random = Math.random()) {
+  const base = Math.min(15e3, 1e3 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base / 2 + base / 2 * random);
 }
 
 // ../../packages/core/src/steps/client.ts
@@ -45440,17 +46209,17 @@ import {
   copyFile as copyFile2,
   constants as fsConstants,
   lstat as lstat4,
-  mkdir as mkdir7,
+  mkdir as mkdir8,
   readdir as readdir5,
-  readFile as readFile9,
+  readFile as readFile11,
   realpath as realpath2,
   rename as rename3,
-  stat as stat10,
+  stat as stat11,
   unlink,
   utimes,
   writeFile as writeFile5
 } from "fs/promises";
-import path26 from "path";
+import path30 from "path";
 
 // ../../packages/core/src/steps/status/types.ts
 function setupCommandFor(ctx) {
@@ -45467,8 +46236,8 @@ async function listConflictCopies(ctx, options = {}) {
     const names = found.length === 0 ? { map: /* @__PURE__ */ new Map(), known: true } : await lookUp(options.deviceNames ?? syncthingNames(ctx));
     const conflicts = [];
     for (const f of found) {
-      const copyStat = await stat10(f.path);
-      const originalStat = await statOrNull(path26.join(folder, f.originalRelativePath));
+      const copyStat = await stat11(f.path);
+      const originalStat = await statOrNull(path30.join(folder, f.originalRelativePath));
       conflicts.push(describeCopy(f, names.map, copyStat.size, originalStat?.size ?? null));
     }
     return { folder, deviceNamesKnown: names.known, conflicts };
@@ -45516,7 +46285,7 @@ async function resolveConflicts(ctx, options) {
     const archive = `${RESOLVED_DIR}/${archiveStamp((options.now ?? (() => /* @__PURE__ */ new Date()))())}`;
     const plan = new Planner(folder, dryRun);
     for (const f of picked) {
-      const copyStat = await stat10(f.path);
+      const copyStat = await stat11(f.path);
       const original = await plan.original(f.originalRelativePath);
       const copy = describeCopy(f, names.map, copyStat.size, original?.size ?? null);
       const keeps = keep === "mine" ? "original" : keep === "theirs" ? "copy" : keep === "both" ? "both" : original == null || copyStat.mtimeMs > original.mtimeMs ? "copy" : "original";
@@ -45585,7 +46354,7 @@ function describeCopy(f, names, copyBytes, originalBytes) {
 }
 async function statOrNull(p) {
   try {
-    const s = await stat10(p);
+    const s = await stat11(p);
     return { size: s.size, mtimeMs: s.mtimeMs };
   } catch (error2) {
     if (error2.code === "ENOENT") return null;
@@ -45602,10 +46371,10 @@ async function allCopies(folder, signal) {
 }
 async function copiesFor(folder, given) {
   const rel = await relativeInside(folder, given);
-  const dirRel = path26.posix.dirname(rel) === "." ? "" : `${path26.posix.dirname(rel)}/`;
-  const base = path26.posix.basename(rel);
+  const dirRel = path30.posix.dirname(rel) === "." ? "" : `${path30.posix.dirname(rel)}/`;
+  const base = path30.posix.basename(rel);
   const parsed = parseConflictName(base);
-  const abs = path26.join(folder, ...rel.split("/"));
+  const abs = path30.join(folder, ...rel.split("/"));
   if (parsed) {
     const file = {
       ...parsed,
@@ -45614,14 +46383,14 @@ async function copiesFor(folder, given) {
       originalRelativePath: dirRel + parsed.original
     };
     if (await statOrNull(abs) != null) return [file];
-    if (await statOrNull(path26.join(folder, file.originalRelativePath)) != null) {
+    if (await statOrNull(path30.join(folder, file.originalRelativePath)) != null) {
       return `${rel} is gone and ${file.originalRelativePath} is in place: already resolved, nothing to do`;
     }
     throw notFound(rel, folder);
   }
   let entries;
   try {
-    entries = await readdir5(path26.dirname(abs));
+    entries = await readdir5(path30.dirname(abs));
   } catch (error2) {
     if (error2.code === "ENOENT") throw notFound(rel, folder);
     throw error2;
@@ -45632,7 +46401,7 @@ async function copiesFor(folder, given) {
     if (p?.original !== base) continue;
     copies.push({
       ...p,
-      path: path26.join(path26.dirname(abs), name),
+      path: path30.join(path30.dirname(abs), name),
       relativePath: dirRel + name,
       originalRelativePath: rel
     });
@@ -45650,14 +46419,14 @@ function notFound(rel, folder) {
   });
 }
 async function relativeInside(folder, given) {
-  const abs = path26.resolve(folder, given);
-  const realFolder = await realpath2(folder).catch(() => path26.resolve(folder));
+  const abs = path30.resolve(folder, given);
+  const realFolder = await realpath2(folder).catch(() => path30.resolve(folder));
   const realAbs = await realpath2(abs).catch(
-    async () => path26.join(await realpath2(path26.dirname(abs)).catch(() => path26.dirname(abs)), path26.basename(abs))
+    async () => path30.join(await realpath2(path30.dirname(abs)).catch(() => path30.dirname(abs)), path30.basename(abs))
   );
   let rel = within(realFolder, realAbs);
   if (rel === void 0 && await lstat4(abs).catch(() => void 0) === void 0) {
-    rel = within(path26.resolve(folder), abs);
+    rel = within(path30.resolve(folder), abs);
   }
   if (rel === void 0) {
     throw new MeshError(`${given} is not inside the shared folder ${folder}`, {
@@ -45674,11 +46443,11 @@ async function relativeInside(folder, given) {
   return rel;
 }
 function within(root, p) {
-  const rel = path26.relative(root, p);
-  if (rel === "" || rel === ".." || rel.startsWith(`..${path26.sep}`) || path26.isAbsolute(rel)) {
+  const rel = path30.relative(root, p);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${path30.sep}`) || path30.isAbsolute(rel)) {
     return void 0;
   }
-  return rel.split(path26.sep).join("/");
+  return rel.split(path30.sep).join("/");
 }
 function archiveStamp(d) {
   return d.toISOString().replace(/:/g, "-");
@@ -45689,7 +46458,7 @@ function bothName(f, madeBy) {
   const s = f.stamp;
   const date3 = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)} ${s.slice(9, 11)}-${s.slice(11, 13)}-${s.slice(13, 15)}`;
   const who = (madeBy.name ?? madeBy.shortId).replace(/[\u0000-\u001f/\\:*?"<>|]/g, "-");
-  const dir = path26.posix.dirname(f.relativePath);
+  const dir = path30.posix.dirname(f.relativePath);
   return `${dir === "." ? "" : `${dir}/`}${stem} (conflict ${who} ${date3})${ext}`;
 }
 var Planner = class {
@@ -45700,7 +46469,7 @@ var Planner = class {
   taken = /* @__PURE__ */ new Set();
   originals = /* @__PURE__ */ new Map();
   abs(rel) {
-    return path26.join(this.folder, ...rel.split("/"));
+    return path30.join(this.folder, ...rel.split("/"));
   }
   async original(rel) {
     if (!this.originals.has(rel)) this.originals.set(rel, await statOrNull(this.abs(rel)));
@@ -45708,7 +46477,7 @@ var Planner = class {
   }
   /** `rel`, or `name (2).ext`… when that is taken on disk or earlier in this run. */
   async free(rel) {
-    const ext = path26.posix.extname(rel);
+    const ext = path30.posix.extname(rel);
     const stem = rel.slice(0, rel.length - ext.length);
     for (let n2 = 1; ; n2++) {
       const candidate = n2 === 1 ? rel : `${stem} (${n2})${ext}`;
@@ -45726,7 +46495,7 @@ var Planner = class {
   async moveAside(from, to) {
     const dest = await this.free(to);
     if (this.dryRun) return dest;
-    await mkdir7(path26.dirname(this.abs(dest)), { recursive: true });
+    await mkdir8(path30.dirname(this.abs(dest)), { recursive: true });
     try {
       await rename3(this.abs(from), this.abs(dest));
     } catch (error2) {
@@ -45740,7 +46509,7 @@ var Planner = class {
   async copyAside(from, to) {
     const dest = await this.free(to);
     if (this.dryRun) return dest;
-    await mkdir7(path26.dirname(this.abs(dest)), { recursive: true });
+    await mkdir8(path30.dirname(this.abs(dest)), { recursive: true });
     await copyAtomic(this.abs(from), this.abs(dest));
     return dest;
   }
@@ -45752,13 +46521,13 @@ var Planner = class {
 };
 function tempBeside(dest) {
   const rand = randomBytes4(4).toString("hex");
-  return path26.join(path26.dirname(dest), `.syncthing.${path26.basename(dest)}.mesh-${rand}.tmp`);
+  return path30.join(path30.dirname(dest), `.syncthing.${path30.basename(dest)}.mesh-${rand}.tmp`);
 }
 async function copyAtomic(src, dest) {
   const tmp = tempBeside(dest);
   try {
     await copyFile2(src, tmp, fsConstants.COPYFILE_EXCL);
-    const s = await stat10(src);
+    const s = await stat11(src);
     await utimes(tmp, s.atime, s.mtime);
     await rename3(tmp, dest);
   } catch (error2) {
@@ -45767,22 +46536,22 @@ async function copyAtomic(src, dest) {
   }
 }
 async function ensureIgnored(folder, dryRun) {
-  const file = path26.join(folder, ".stignore");
-  let text = "";
+  const file = path30.join(folder, ".stignore");
+  let text2 = "";
   try {
-    text = await readFile9(file, "utf8");
+    text2 = await readFile11(file, "utf8");
   } catch (error2) {
     if (error2.code !== "ENOENT") throw error2;
   }
-  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  const lines = text2.split(/\r?\n/).map((l) => l.trim());
   if (lines.includes(RESOLVED_DIR) || lines.includes(`/${RESOLVED_DIR}`)) return false;
   if (dryRun) return true;
-  const sep3 = text === "" || text.endsWith("\n") ? "" : "\n";
+  const sep3 = text2 === "" || text2.endsWith("\n") ? "" : "\n";
   const tmp = tempBeside(file);
   try {
     await writeFile5(
       tmp,
-      `${text}${sep3}// Versions mesh conflicts resolve set aside (they stay on this machine)
+      `${text2}${sep3}// Versions mesh conflicts resolve set aside (they stay on this machine)
 ${RESOLVED_DIR}
 `
     );
@@ -45796,7 +46565,7 @@ ${RESOLVED_DIR}
 async function requireSharedFolder(ctx) {
   const folder = ctx.paths.sharedFolder;
   try {
-    await stat10(folder);
+    await stat11(folder);
   } catch (error2) {
     if (error2.code !== "ENOENT") return folder;
     throw new MeshError(`There is no shared folder yet at ${folder}`, {
@@ -45812,13 +46581,13 @@ async function requireSharedFolder(ctx) {
 import { setTimeout as sleep13 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
-import { readFile as readFile10 } from "fs/promises";
-import path27 from "path";
+import { readFile as readFile12 } from "fs/promises";
+import path31 from "path";
 async function extraIgnorePatterns(folder) {
-  const patterns = (text2) => text2.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
+  const patterns = (text3) => text3.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
   const ours = new Set(patterns(DEFAULT_STIGNORE));
-  const text = await readFile10(path27.join(folder, ".stignore"), "utf8").catch(() => "");
-  return patterns(text).filter((p) => !ours.has(p));
+  const text2 = await readFile12(path31.join(folder, ".stignore"), "utf8").catch(() => "");
+  return patterns(text2).filter((p) => !ours.has(p));
 }
 async function configurationSection(ctx, setupCommand) {
   const checks = [];
@@ -45855,13 +46624,13 @@ async function configurationSection(ctx, setupCommand) {
       fix: setupCommand
     }
   );
-  const extra2 = await extraIgnorePatterns(ctx.paths.sharedFolder);
-  if (extra2.length > 0) {
+  const extra = await extraIgnorePatterns(ctx.paths.sharedFolder);
+  if (extra.length > 0) {
     add({
       section: "syncthing",
       name: "stignore",
       level: "warn",
-      message: `.stignore hides files matching ${extra2.length} pattern(s) beyond Mesh's defaults: ${extra2.slice(0, 5).join(", ")}${extra2.length > 5 ? ", ..." : ""} (they never sync)`
+      message: `.stignore hides files matching ${extra.length} pattern(s) beyond Mesh's defaults: ${extra.slice(0, 5).join(", ")}${extra.length > 5 ? ", ..." : ""} (they never sync)`
     });
   }
   let conflicts = [];
@@ -45882,7 +46651,7 @@ async function configurationSection(ctx, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/environment.ts
-import { stat as stat11 } from "fs/promises";
+import { stat as stat12 } from "fs/promises";
 var LOGGED = ["mesh-tailscaled", "mesh-syncthing", "mesh-agent"];
 async function environmentSection(ctx) {
   const checks = [];
@@ -45931,7 +46700,7 @@ async function environmentSection(ctx) {
     );
   }
   const user = ctx.syncthingUser;
-  const folder = user ? await stat11(ctx.paths.sharedFolder).catch(() => void 0) : void 0;
+  const folder = user ? await stat12(ctx.paths.sharedFolder).catch(() => void 0) : void 0;
   if (user && folder && folder.uid !== user.uid) {
     add({
       section: "environment",
@@ -45942,146 +46711,6 @@ async function environmentSection(ctx) {
     });
   }
   return { checks, env };
-}
-
-// ../../packages/core/src/steps/nodes.ts
-import { access as access9, readFile as readFile11 } from "fs/promises";
-function summarizeNode(n2) {
-  return {
-    id: n2.id,
-    name: n2.givenName || n2.name,
-    hostname: n2.name,
-    ips: n2.ipAddresses,
-    online: n2.online,
-    lastSeen: n2.lastSeen?.toISOString(),
-    expiry: n2.expiry?.toISOString(),
-    user: n2.user?.name,
-    tags: n2.tags
-  };
-}
-function summarizeKey(k, now = Date.now()) {
-  return {
-    id: k.id,
-    reusable: k.reusable,
-    ephemeral: k.ephemeral,
-    used: k.used,
-    expiration: k.expiration?.toISOString(),
-    expired: k.expiration !== void 0 && k.expiration.getTime() <= now
-  };
-}
-async function serverHeadscale(ctx) {
-  const url2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const apiKey = await readFile11(ctx.paths.apiKeyFile, "utf8").then(
-    (t) => t.trim(),
-    () => void 0
-  );
-  if (url2 && apiKey) return new HeadscaleClient({ rest: { url: url2, apiKey } });
-  await requireHeadscaleConfig(ctx);
-  return localHeadscale(ctx);
-}
-async function listNodes(ctx) {
-  requireServerRole(ctx);
-  try {
-    const hs = await serverHeadscale(ctx);
-    return (await hs.nodes.list()).map(summarizeNode).sort((a2, b) => Number(a2.id) - Number(b.id));
-  } catch (error2) {
-    throw toMeshError(error2, "listing nodes");
-  }
-}
-async function resolveNode(hs, ref) {
-  const nodes = await hs.nodes.list();
-  const byId = nodes.find((n2) => n2.id === ref);
-  if (byId) return byId;
-  const byName = nodes.filter((n2) => n2.givenName === ref || n2.name === ref);
-  if (byName.length === 1 && byName[0]) return byName[0];
-  throw new MeshError(
-    byName.length > 1 ? `${byName.length} nodes are named ${JSON.stringify(ref)}` : `no node ${JSON.stringify(ref)}`,
-    { kind: "badInput", hint: "see mesh server nodes list; use the node ID" }
-  );
-}
-async function changeNode(ctx, action2, ref, newName, o2 = {}) {
-  if (action2 === "remove" && o2.confirmed !== true) {
-    throw new MeshError(`removing node ${ref}: not confirmed`, {
-      kind: "badInput",
-      hint: "answer yes at the prompt, or pass --yes"
-    });
-  }
-  requireServerRole(ctx);
-  if (action2 === "rename" && (!newName || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(newName))) {
-    throw new MeshError(`invalid node name ${JSON.stringify(newName ?? "")}`, {
-      kind: "badInput",
-      hint: "lower-case letters, digits and -, at most 63 characters"
-    });
-  }
-  const hs = await serverHeadscale(ctx);
-  try {
-    const node = await resolveNode(hs, ref);
-    const before = summarizeNode(node);
-    if (action2 === "rename") {
-      if (node.givenName === newName) return { action: action2, changed: false, node: before };
-      return {
-        action: action2,
-        changed: true,
-        node: summarizeNode(await hs.nodes.rename(node.id, newName))
-      };
-    }
-    if (action2 === "expire") {
-      if (node.expiry && node.expiry.getTime() <= Date.now())
-        return { action: action2, changed: false, node: before };
-      return { action: action2, changed: true, node: summarizeNode(await hs.nodes.expire(node.id)) };
-    }
-    await hs.nodes.delete(node.id);
-    return { action: action2, changed: true, node: before };
-  } catch (error2) {
-    throw toMeshError(error2, `${action2} node ${ref}`);
-  }
-}
-async function serverStatus(ctx) {
-  requireServerRole(ctx);
-  const configured = await access9(ctx.paths.headscale.configPath).then(
-    () => true,
-    () => false
-  );
-  if (!configured) {
-    throw new MeshError("Headscale is not set up on this machine", {
-      kind: "badInput",
-      hint: "Run: mesh server setup"
-    });
-  }
-  const configProblem = await headscaleConfigProblem(ctx);
-  const svc = await headscaleService(ctx).status();
-  const pid = svc.running ? svc.pid ?? 0 : void 0;
-  const serverUrl2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const result2 = {
-    service: pid === void 0 ? "stopped" : "running",
-    serverUrl: serverUrl2,
-    healthy: false,
-    configProblem,
-    version: void 0,
-    nodes: [],
-    online: 0,
-    offline: 0,
-    keys: []
-  };
-  if (pid === void 0 || configProblem !== void 0) return result2;
-  try {
-    const hs = await serverHeadscale(ctx);
-    const [health, version2, nodes, keys] = await Promise.all([
-      hs.health({ timeout: 3e3 }),
-      hs.version(),
-      hs.nodes.list(),
-      hs.users.get({ name: MESH_USER }).then((user) => hs.preAuthKeys.list({ user: { id: user.id } }))
-    ]);
-    result2.healthy = health.ok;
-    result2.version = version2.version;
-    result2.nodes = nodes.map(summarizeNode);
-    result2.online = result2.nodes.filter((n2) => n2.online).length;
-    result2.offline = result2.nodes.length - result2.online;
-    result2.keys = keys.map((k) => summarizeKey(k));
-  } catch (error2) {
-    throw toMeshError(error2, "reading the server state");
-  }
-  return result2;
 }
 
 // ../../packages/core/src/steps/status/headscale.ts
@@ -46179,11 +46808,11 @@ async function syncthingSection(ctx, setupCommand) {
         });
       }
       const names = new Map(devices.map((d) => [d.deviceID, d.name ?? ""]));
-      for (const [id3, c3] of Object.entries(conns.connections ?? {})) {
-        if (id3 === st.deviceId) continue;
+      for (const [id2, c3] of Object.entries(conns.connections ?? {})) {
+        if (id2 === st.deviceId) continue;
         const entry = {
-          deviceId: id3,
-          name: names.get(id3) ?? "",
+          deviceId: id2,
+          name: names.get(id2) ?? "",
           connected: c3.connected === true
         };
         if (c3.address) entry.address = c3.address;
@@ -46340,7 +46969,7 @@ async function tailscaleSection(ctx, o2, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/trust.ts
-import { readFile as readFile12 } from "fs/promises";
+import { readFile as readFile13 } from "fs/promises";
 async function trustChecks(ctx, add) {
   const agent = await agentStatus(ctx);
   const report = {
@@ -46436,10 +47065,10 @@ async function trustChecks(ctx, add) {
 }
 async function unprivilegedPortStart() {
   if (process.platform !== "linux") return void 0;
-  const text = await readFile12("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
+  const text2 = await readFile13("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
     () => void 0
   );
-  const n2 = text === void 0 ? Number.NaN : Number.parseInt(text, 10);
+  const n2 = text2 === void 0 ? Number.NaN : Number.parseInt(text2, 10);
   return Number.isFinite(n2) ? n2 : void 0;
 }
 
@@ -46559,66 +47188,6 @@ async function repairAll(ctx, first, fixes) {
   }
 }
 
-// ../../packages/core/src/steps/keys.ts
-function parseTags(value) {
-  if (!value) return [];
-  return value.split(",").map((t) => t.trim()).filter(Boolean).map((t) => t.startsWith("tag:") ? t : `tag:${t}`).map((t) => {
-    if (!/^tag:[a-z0-9][a-z0-9-]*$/i.test(t)) {
-      throw new MeshError(`invalid tag ${JSON.stringify(t)}`, {
-        kind: "badInput",
-        hint: "tags are letters, digits and -"
-      });
-    }
-    return t;
-  });
-}
-async function createJoinKey(ctx, o2 = {}) {
-  requireServerRole(ctx);
-  const expiresIn = parseDuration(o2.expiration ?? "24h", { name: "--expiration" });
-  const tags = parseTags(o2.tags);
-  const serverUrl2 = await readSavedServerUrl({ env: ctx.env });
-  if (!serverUrl2) {
-    throw new MeshError("this server is not set up yet", {
-      kind: "badInput",
-      hint: "run mesh server setup first"
-    });
-  }
-  await requireHeadscaleConfig(ctx);
-  await requireHeadscaleRunning(ctx);
-  const hs = localHeadscale(ctx);
-  try {
-    const user = await hs.users.get({ name: MESH_USER });
-    const key = await hs.preAuthKeys.create({
-      user: { id: user.id },
-      reusable: o2.reusable ?? true,
-      ephemeral: o2.ephemeral ?? false,
-      expiration: expiresIn,
-      tags
-    });
-    return {
-      key: key.key,
-      id: key.id,
-      reusable: key.reusable,
-      ephemeral: key.ephemeral,
-      expiration: key.expiration?.toISOString(),
-      tags,
-      serverUrl: serverUrl2
-    };
-  } catch (error2) {
-    throw toMeshError(error2, "creating a pre-auth key");
-  }
-}
-async function saveJoinKey(ctx, key, file) {
-  const { mkdir: mkdir8, writeFile: writeFile6, chmod: chmod2 } = await import("fs/promises");
-  const path28 = await import("path");
-  const target = file ?? path28.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir8(path28.dirname(target), { recursive: true, mode: 448 });
-  await writeFile6(target, `${key.key}
-`, { mode: 384 });
-  await chmod2(target, 384);
-  return target;
-}
-
 // ../../packages/core/src/steps/settings-report.ts
 function effectiveSettings(ctx) {
   const { settings } = ctx;
@@ -46723,8 +47292,8 @@ async function snapshot(st, folderId) {
     c3.db.status(folderId)
   ]);
   return {
-    sharedWith: (folder.devices ?? []).map((d) => d.deviceID).filter((id3) => !sameDeviceId(id3, st.deviceId)),
-    connected: Object.entries(conns.connections).filter(([, v]) => v.connected === true).map(([id3]) => id3),
+    sharedWith: (folder.devices ?? []).map((d) => d.deviceID).filter((id2) => !sameDeviceId(id2, st.deviceId)),
+    connected: Object.entries(conns.connections).filter(([, v]) => v.connected === true).map(([id2]) => id2),
     state: String(status.state ?? ""),
     needItems: status.needTotalItems ?? status.needFiles,
     globalItems: status.globalTotalItems ?? status.globalFiles
@@ -46847,8 +47416,8 @@ function loadCore(mod = src_exports) {
 function describeError(error2) {
   if (error2 instanceof Error) {
     const hint = error2.hint;
-    const text = error2.message.split("\n").find((l) => l.trim() !== "")?.trim() ?? error2.name;
-    return typeof hint === "string" && hint !== "" ? `${text} (${hint})` : text;
+    const text2 = error2.message.split("\n").find((l) => l.trim() !== "")?.trim() ?? error2.name;
+    return isFallbackHint(hint) ? text2 : `${text2} (${hint})`;
   }
   return String(error2);
 }
@@ -46857,7 +47426,6 @@ function describeError(error2) {
 import { randomUUID } from "crypto";
 import { appendFileSync as appendFileSync2 } from "fs";
 import { EOL } from "os";
-var REDACTED2 = "***";
 function escapeData(s) {
   return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
@@ -46888,13 +47456,16 @@ var ActionProtocol = class {
       this.#write(`::add-mask::${escapeData(line)}${EOL}`, false);
     }
   }
-  /** Replaces every registered secret in `s` with `***`. */
+  /**
+   * Replaces every registered secret in `s`, and every key Mesh's one `redact` recognises, with
+   * `[REDACTED]`: the same marker as every other Mesh message.
+   */
   redact(s) {
     let out = s;
     for (const secret2 of [...this.#secrets].sort((a2, b) => b.length - a2.length)) {
-      out = out.split(secret2).join(REDACTED2);
+      out = out.split(secret2).join(REDACTED);
     }
-    return out;
+    return redact(out);
   }
   info(message) {
     this.#write(`${message}${EOL}`);
@@ -46930,8 +47501,8 @@ var ActionProtocol = class {
   getState(name) {
     return this.env[`STATE_${name}`] ?? "";
   }
-  #write(text, redact3 = true) {
-    this.#out.write(redact3 ? this.redact(text) : text);
+  #write(text2, redact2 = true) {
+    this.#out.write(redact2 ? this.redact(text2) : text2);
   }
   /**
    * Appends `name<<DELIM\nvalue\nDELIM` (the multi-line-safe form) to the file the runner
@@ -46958,7 +47529,7 @@ import { existsSync as existsSync4, mkdirSync, readdirSync } from "fs";
 
 // src/context.ts
 import { join as join10 } from "path";
-function contextOptions(spec, parentEnv, extra2 = {}) {
+function contextOptions(spec, parentEnv, extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(parentEnv)) {
     if (!k.startsWith("INPUT_") && !k.startsWith("STATE_")) env[k] = v;
@@ -46983,7 +47554,7 @@ function contextOptions(spec, parentEnv, extra2 = {}) {
     env,
     hostname: spec.hostname,
     ...spec.daemonPrefix && spec.daemonPrefix.length > 0 ? { daemonPrefix: spec.daemonPrefix } : {},
-    ...extra2
+    ...extra
   };
 }
 function actionReporter(proto2) {
@@ -47053,8 +47624,8 @@ var bool = (fallback) => pipe(
 var duration2 = (fallback) => pipe(
   string2(),
   transform((s, ctx) => {
-    const text = /^\d+$/.test(s) ? `${s}s` : s || fallback;
-    const result2 = safeParseDuration(text, { max: MAX_TIMEOUT_MS });
+    const text2 = /^\d+$/.test(s) ? `${s}s` : s || fallback;
+    const result2 = safeParseDuration(text2, { max: MAX_TIMEOUT_MS });
     if (!result2.success) {
       return fail(ctx, `must be a duration like 60s or 1m30s, got "${s}" (${result2.problem})`);
     }
@@ -47219,8 +47790,8 @@ function saveSpec(proto2, spec) {
   proto2.saveState("state-dir", spec.stateDir);
   proto2.saveState("hostname", spec.hostname);
   proto2.saveState("userspace", String(spec.userspace));
-  for (const [name, path28] of Object.entries(spec.binaries)) {
-    if (path28) proto2.saveState(`${name}-bin`, path28);
+  for (const [name, path32] of Object.entries(spec.binaries)) {
+    if (path32) proto2.saveState(`${name}-bin`, path32);
   }
   if (spec.daemonPrefix && spec.daemonPrefix.length > 0) {
     proto2.saveState("daemon-prefix", JSON.stringify(spec.daemonPrefix));

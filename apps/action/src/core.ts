@@ -1,5 +1,6 @@
 import type { MeshContext, MeshContextOptions } from '@mesh/core';
 import * as core from '@mesh/core';
+import { isFallbackHint } from '@mesh/errors';
 
 /**
  * Exactly what the action needs from `@mesh/core`, in core's own style (a {@link MeshContext}
@@ -105,7 +106,8 @@ export function describeError(error: unknown): string {
         .split('\n')
         .find((l) => l.trim() !== '')
         ?.trim() ?? error.name;
-    return typeof hint === 'string' && hint !== '' ? `${text} (${hint})` : text;
+    // A fallback hint says nothing this line does not, so the line stays short without it.
+    return isFallbackHint(hint) ? text : `${text} (${hint as string})`;
   }
   return String(error);
 }

@@ -82,7 +82,7 @@ describe('masking', () => {
     expect(out[0]).toBe(`::add-mask::${key}\n`);
     const rest = out.slice(1).join('');
     expect(rest).not.toContain(key);
-    expect(rest).toContain('joining with ***');
+    expect(rest).toContain('joining with [REDACTED]');
     expect(readFileSync(env['GITHUB_OUTPUT'] as string, 'utf8')).not.toContain(key);
   });
 
@@ -91,7 +91,7 @@ describe('masking', () => {
     p.setSecret('aaa-secret\nbbb-secret');
     expect(out).toEqual(['::add-mask::aaa-secret\n', '::add-mask::bbb-secret\n']);
     p.info('x bbb-secret y');
-    expect(out[2]).toBe('x *** y\n');
+    expect(out[2]).toBe('x [REDACTED] y\n');
   });
 
   it('ignores an empty secret (masking "" would hide nothing useful)', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { EOL } from 'node:os';
+import { REDACTED, redact } from '@mesh/errors';
 
 /**
  * The Actions runner protocol, written from the runner's documented behaviour (workflow
@@ -12,9 +13,6 @@ import { EOL } from 'node:os';
 export interface ActionStreams {
   stdout: { write(chunk: string): unknown };
 }
-
-/** Replaced for every registered secret in every line and file the action writes. */
-const REDACTED = '***';
 
 /** Escapes data for a workflow command so a message always stays on one physical line. */
 export function escapeData(s: string): string {
@@ -62,14 +60,17 @@ export class ActionProtocol {
     }
   }
 
-  /** Replaces every registered secret in `s` with `***`. */
+  /**
+   * Replaces every registered secret in `s`, and every key Mesh's one `redact` recognises, with
+   * `[REDACTED]`: the same marker as every other Mesh message.
+   */
   redact(s: string): string {
     let out = s;
     // Longest first, so a secret that contains another is replaced whole.
     for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) {
       out = out.split(secret).join(REDACTED);
     }
-    return out;
+    return redact(out);
   }
 
   info(message: string): void {

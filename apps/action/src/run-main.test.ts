@@ -87,7 +87,7 @@ describe('main + post with a fake core', () => {
     expect(after).not.toContain(KEY);
     expect(h.rawFiles()).not.toContain(KEY);
     expect(errorLines(after)).toEqual([
-      '::error::mesh: join failed: tailscale up --auth-key=*** failed',
+      '::error::mesh: join failed: tailscale up --auth-key=[REDACTED] failed',
     ]);
   });
 

@@ -1,7 +1,47 @@
 import { isMeshError } from '@mesh/core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildCli } from './cli.js';
 import { Output } from './output/output.js';
+
+// Every command body answers with exit code 3 and records what it was given.
+const called = vi.hoisted(() => {
+  const calls: Array<{ command: string; options: Record<string, unknown> }> = [];
+  const body = (command: string) => async (options: Record<string, unknown>) => {
+    calls.push({ command, options });
+    return 3;
+  };
+  return { calls, body };
+});
+vi.mock('./commands/agent.js', () => ({
+  agent: called.body('agent'),
+  agentStatusCommand: called.body('agentStatusCommand'),
+  agentLogsCommand: called.body('agentLogsCommand'),
+}));
+vi.mock('./commands/client.js', () => ({
+  clientSetup: called.body('clientSetup'),
+  clientJoin: called.body('clientJoin'),
+  clientLeave: called.body('clientLeave'),
+}));
+vi.mock('./commands/conflicts.js', () => ({
+  conflicts: called.body('conflicts'),
+  conflictsResolve: called.body('conflictsResolve'),
+}));
+vi.mock('./commands/doctor.js', () => ({ doctorCommand: called.body('doctorCommand') }));
+vi.mock('./commands/nodes.js', () => ({
+  nodesList: called.body('nodesList'),
+  nodesRename: called.body('nodesRename'),
+  nodesExpire: called.body('nodesExpire'),
+  nodesRemove: called.body('nodesRemove'),
+}));
+vi.mock('./commands/peer.js', () => ({ peer: called.body('peer') }));
+vi.mock('./commands/ports.js', () => ({ ports: called.body('ports') }));
+vi.mock('./commands/server.js', () => ({
+  serverSetup: called.body('serverSetup'),
+  serverKeygen: called.body('serverKeygen'),
+  serverStatus: called.body('serverStatus'),
+}));
+vi.mock('./commands/status.js', () => ({ status: called.body('status') }));
+vi.mock('./commands/windows.js', () => ({ windowsScript: called.body('windowsScript') }));
 
 function quiet() {
   const write = () => true;
@@ -23,9 +63,9 @@ async function usageFailure(argv: string[]) {
 
 describe('usage errors', () => {
   it('name an unknown command with the suggestion', async () => {
-    expect(await usageFailure(['host', 'list'])).toEqual({
-      message: 'Unknown command: host',
-      hint: 'did you mean `mesh ports`? see mesh --help',
+    expect(await usageFailure(['hots', 'list'])).toEqual({
+      message: 'Unknown command: hots',
+      hint: 'did you mean `mesh host`? see mesh --help',
       exitCode: 2,
     });
   });
@@ -83,5 +123,117 @@ describe('usage errors', () => {
       hint: 'see mesh status --help',
       exitCode: 2,
     });
+  });
+});
+
+describe('each command line reaches its command', () => {
+  afterEach(() => {
+    called.calls.length = 0;
+    process.exitCode = undefined;
+  });
+
+  it.each([
+    [['peer'], 'peer', { json: false }],
+    [
+      [
+        'peer',
+        '--device-id',
+        'P56IOI7',
+        '--address',
+        'tcp://100.64.0.2:22001',
+        '--name',
+        'n',
+        '-y',
+      ],
+      'peer',
+      { deviceId: 'P56IOI7', address: 'tcp://100.64.0.2:22001', name: 'n', yes: true },
+    ],
+    [['peer', '--prune', '--json'], 'peer', { json: true, prune: true }],
+    [['peer', '--watch'], 'peer', { watch: true }],
+    [['agent', 'run'], 'agent', { json: false }],
+    [['agent', 'status', '--json'], 'agentStatusCommand', { json: true }],
+    [['agent', 'logs'], 'agentLogsCommand', { lines: 50 }],
+    [['agent', 'logs', '-n', '200'], 'agentLogsCommand', { lines: 200 }],
+    [['doctor'], 'doctorCommand', { fix: false }],
+    [['doctor', '--fix'], 'doctorCommand', { fix: true }],
+    [['status', '-v'], 'status', { json: false, verbose: true }],
+    [['conflicts', '--json'], 'conflicts', { json: true }],
+    [
+      ['conflicts', 'resolve', 'a.txt', '--keep', 'theirs', '--dry-run'],
+      'conflictsResolve',
+      { path: 'a.txt', keep: 'theirs', dryRun: true },
+    ],
+    [['conflicts', 'resolve', '--all', '--keep', 'newest'], 'conflictsResolve', { all: true }],
+    [['ports'], 'ports', { role: undefined }],
+    [['ports', 'wsl2'], 'ports', { role: 'wsl2' }],
+    [
+      [
+        'server',
+        'setup',
+        '--postgres',
+        'postgres://hs@db/hs',
+        '--listen',
+        'l:1',
+        '--server-url',
+        'u',
+      ],
+      'serverSetup',
+      { postgres: 'postgres://hs@db/hs', listen: 'l:1', serverUrl: 'u' },
+    ],
+    [
+      ['server', 'keygen'],
+      'serverKeygen',
+      { reusable: true, ephemeral: false, expiration: '24h', tags: undefined, save: undefined },
+    ],
+    [
+      ['server', 'keygen', '--no-reusable', '--ephemeral', '--expiration', '1h', '--tags', 't'],
+      'serverKeygen',
+      { reusable: false, ephemeral: true, expiration: '1h', tags: 't' },
+    ],
+    [['server', 'status'], 'serverStatus', { json: false }],
+    [['server', 'nodes', 'list'], 'nodesList', { json: false }],
+    [['server', 'nodes', 'rename', '3', 'laptop'], 'nodesRename', { node: '3', name: 'laptop' }],
+    [['server', 'nodes', 'expire', '3'], 'nodesExpire', { node: '3' }],
+    [['server', 'nodes', 'remove', 'old', '--yes'], 'nodesRemove', { node: 'old', yes: true }],
+    [['windows', 'script'], 'windowsScript', { out: undefined, elevate: undefined }],
+    [
+      [
+        'windows',
+        'script',
+        '-o',
+        'f.ps1',
+        '-s',
+        'u',
+        '--distro',
+        'd',
+        '--agent',
+        'a',
+        '--node',
+        'n',
+      ],
+      'windowsScript',
+      { out: 'f.ps1', server: 'u', distro: 'd', agent: 'a', node: 'n' },
+    ],
+    [['windows', 'script', '--elevate'], 'windowsScript', { elevate: true }],
+    [['client', 'setup'], 'clientSetup', { peer: true, server: undefined, keyFile: undefined }],
+    [
+      ['client', 'setup', '-s', 'u', '--key-file', 'k.txt', '--no-peer'],
+      'clientSetup',
+      { server: 'u', keyFile: 'k.txt', peer: false },
+    ],
+    [['client', 'setup', '-k', 'KEY'], 'clientSetup', { key: 'KEY' }],
+    [
+      ['client', 'join', '--key-file', 'k.txt', '--print-command'],
+      'clientJoin',
+      { keyFile: 'k.txt', printCommand: true },
+    ],
+    [['client', 'leave', '--json'], 'clientLeave', { json: true }],
+  ])('mesh %j runs %s', async (argv, command, options) => {
+    await buildCli(argv, quiet()).parseAsync();
+    expect(called.calls.map((c) => c.command)).toEqual([command]);
+    // Only the options the command reads; absent ones are undefined (yargs adds `_`, aliases...).
+    const given = called.calls[0]?.options ?? {};
+    expect(Object.fromEntries(Object.keys(options).map((k) => [k, given[k]]))).toEqual(options);
+    expect(process.exitCode).toBe(3);
   });
 });

@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { usageError } from './boundary.js';
+import { lazyCommand } from './lazy-command.js';
 import type { Output } from './output/output.js';
 import { describeUsageFailure } from './usage.js';
 import { VERSION } from './version.js';
@@ -10,19 +11,13 @@ export interface GlobalArgs {
   debug: boolean;
 }
 
-type Handler = () => Promise<number | undefined>;
-
 /** Records a command group yargs entered (its builder ran), for usage errors. */
 type Enter = (group: string) => void;
 
-async function run(handler: Handler): Promise<void> {
-  const code = await handler();
-  if (code !== undefined && code !== 0) process.exitCode = code;
-}
-
 /**
- * Declares the command tree. Handlers are imported lazily so `--help` and completion stay fast;
- * they only parse and print — the work is in `@mesh/core`.
+ * Declares the command tree: each command's options, and the function in `commands/` that runs
+ * it with them (see {@link lazyCommand}). Those are imported lazily so `--help` and completion
+ * stay fast; they only parse and print — the work is in `@mesh/core`.
  */
 export function buildCli(argv: readonly string[], out: Output): Argv {
   // yargs reports a failure with a message only; which group it was in comes from here.
@@ -101,21 +96,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
             '$0 peer --device-id P56IOI7-... --address tcp://100.64.0.2:22001 --yes',
             'Trust one device by hand',
           ),
-      (a) =>
-        run(async () =>
-          (await import('./commands/peer.js')).peer(
-            {
-              json: a.json,
-              deviceId: a['device-id'],
-              address: a.address,
-              name: a.name,
-              watch: a.watch,
-              prune: a.prune,
-              yes: a.yes,
-            },
-            out,
-          ),
-        ),
+      lazyCommand(out, () => import('./commands/peer.js'), 'peer'),
     )
     .command('agent', 'The mesh agent (setup installs and starts it as a service)', (y) => {
       enter('agent');
@@ -125,17 +106,13 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           'Run the agent in the foreground (what the mesh-agent service runs)',
           (c) =>
             c.example('$0 agent run', 'Vouch for this node, pair, rescan changes, until stopped'),
-          (a) =>
-            run(async () => (await import('./commands/agent.js')).agent({ json: a.json }, out)),
+          lazyCommand(out, () => import('./commands/agent.js'), 'agent'),
         )
         .command(
           'status',
           'Whether the agent runs, and what it last saw (exit 3 when it is not running)',
           (c) => c.example('$0 agent status --json', 'Its published state, for scripts'),
-          (a) =>
-            run(async () =>
-              (await import('./commands/agent.js')).agentStatusCommand({ json: a.json }, out),
-            ),
+          lazyCommand(out, () => import('./commands/agent.js'), 'agentStatusCommand'),
         )
         .command(
           'logs',
@@ -149,16 +126,26 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
                 describe: 'How many lines',
               })
               .example('$0 agent logs -n 200', 'The last 200 lines'),
-          (a) =>
-            run(async () =>
-              (await import('./commands/agent.js')).agentLogsCommand(
-                { json: a.json, lines: a.lines },
-                out,
-              ),
-            ),
+          lazyCommand(out, () => import('./commands/agent.js'), 'agentLogsCommand'),
         )
         .demandCommand(1, 'Name an agent command: run, status, logs');
     })
+    .command(
+      'host',
+      'The machines this one manages over SSH (a registry and ~/.ssh/config)',
+      (y) => {
+        enter('host');
+        return hostCommands(y, out);
+      },
+    )
+    .command(
+      'remote',
+      'Provision and check registered machines over SSH (from the server)',
+      (y) => {
+        enter('remote');
+        return remoteCommands(y, out);
+      },
+    )
     .command(
       'doctor',
       'Run every check with its evidence; --fix applies the safe repairs and checks again',
@@ -171,10 +158,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           })
           .example('$0 doctor', 'What is wrong, and why')
           .example('$0 doctor --fix', 'Repair what is safe to repair, then say what is left'),
-      (a) =>
-        run(async () =>
-          (await import('./commands/doctor.js')).doctorCommand({ json: a.json, fix: a.fix }, out),
-        ),
+      lazyCommand(out, () => import('./commands/doctor.js'), 'doctorCommand'),
     )
     .command(
       'status',
@@ -189,10 +173,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           })
           .example('$0 status', 'Quick health check')
           .example('$0 status --json | jq .healthy', 'Health as JSON for scripts'),
-      (a) =>
-        run(async () =>
-          (await import('./commands/status.js')).status({ json: a.json, verbose: a.verbose }, out),
-        ),
+      lazyCommand(out, () => import('./commands/status.js'), 'status'),
     )
     .command(
       'conflicts',
@@ -201,8 +182,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
         enter('conflicts');
         return conflictsCommands(y, out);
       },
-      (a) =>
-        run(async () => (await import('./commands/conflicts.js')).conflicts({ json: a.json }, out)),
+      lazyCommand(out, () => import('./commands/conflicts.js'), 'conflicts'),
     )
     .command(
       'ports [role]',
@@ -215,10 +195,7 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           })
           .example('$0 ports', "This machine's ports, by its detected role")
           .example('$0 ports wsl2', 'Show which ports a WSL2 machine uses'),
-      (a) =>
-        run(async () =>
-          (await import('./commands/ports.js')).ports({ role: a.role, json: a.json }, out),
-        ),
+      lazyCommand(out, () => import('./commands/ports.js'), 'ports'),
     )
     .command(
       'completion',
@@ -290,13 +267,7 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
             '$0 server setup --postgres postgres://hs@127.0.0.1:5432/headscale',
             'Use PostgreSQL',
           ),
-      (a) =>
-        run(async () =>
-          (await import('./commands/server.js')).serverSetup(
-            { json: a.json, postgres: a.postgres, listen: a.listen, serverUrl: a['server-url'] },
-            out,
-          ),
-        ),
+      lazyCommand(out, () => import('./commands/server.js'), 'serverSetup'),
     )
     .command(
       'keygen',
@@ -329,27 +300,13 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
             '$0 server keygen --json | jq -r .keyFile',
             'Path of the 0600 key file, for scripts',
           ),
-      (a) =>
-        run(async () =>
-          (await import('./commands/server.js')).serverKeygen(
-            {
-              json: a.json,
-              reusable: a.reusable,
-              ephemeral: a.ephemeral,
-              expiration: a.expiration,
-              tags: a.tags,
-              save: a.save,
-            },
-            out,
-          ),
-        ),
+      lazyCommand(out, () => import('./commands/server.js'), 'serverKeygen'),
     )
     .command(
       'status',
       'Headscale service, URL, nodes online/offline and keys',
       (c) => c.example('$0 server status', 'Show the server state'),
-      (a) =>
-        run(async () => (await import('./commands/server.js')).serverStatus({ json: a.json }, out)),
+      lazyCommand(out, () => import('./commands/server.js'), 'serverStatus'),
     )
     .command('nodes', 'List, rename, expire or remove nodes', (n) => {
       enter('nodes');
@@ -358,8 +315,7 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
           'list',
           'List nodes',
           (c) => c.example('$0 server nodes list --json', 'Nodes as JSON'),
-          (a) =>
-            run(async () => (await import('./commands/nodes.js')).nodesList({ json: a.json }, out)),
+          lazyCommand(out, () => import('./commands/nodes.js'), 'nodesList'),
         )
         .command(
           'rename <node> <name>',
@@ -369,25 +325,13 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
               .positional('node', { type: 'string', demandOption: true })
               .positional('name', { type: 'string', demandOption: true })
               .example('$0 server nodes rename 3 laptop', 'Give node 3 the name laptop'),
-          (a) =>
-            run(async () =>
-              (await import('./commands/nodes.js')).nodesRename(
-                { json: a.json, node: a.node, name: a.name },
-                out,
-              ),
-            ),
+          lazyCommand(out, () => import('./commands/nodes.js'), 'nodesRename'),
         )
         .command(
           'expire <node>',
           "Expire a node's key (it must log in again)",
           (c) => c.positional('node', { type: 'string', demandOption: true }),
-          (a) =>
-            run(async () =>
-              (await import('./commands/nodes.js')).nodesExpire(
-                { json: a.json, node: a.node },
-                out,
-              ),
-            ),
+          lazyCommand(out, () => import('./commands/nodes.js'), 'nodesExpire'),
         )
         .command(
           'remove <node>',
@@ -401,13 +345,7 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
                 describe: 'Remove without asking (needed without a terminal)',
               })
               .example('$0 server nodes remove old-laptop --yes', 'In a script'),
-          (a) =>
-            run(async () =>
-              (await import('./commands/nodes.js')).nodesRemove(
-                { json: a.json, node: a.node, yes: a.yes },
-                out,
-              ),
-            ),
+          lazyCommand(out, () => import('./commands/nodes.js'), 'nodesRemove'),
         )
         .demandCommand(1, 'Name a nodes command: list, rename, expire, remove');
     })
@@ -461,13 +399,7 @@ function conflictsCommands(y: Argv<GlobalArgs>, out: Output): Argv<GlobalArgs> {
             '$0 conflicts resolve notes.sync-conflict-20240102-030405-ABCDEFG.txt --keep both',
             'Keep both, the copy renamed "notes (conflict DEVICE 2024-01-02 03-04-05).txt"',
           ),
-      (a) =>
-        run(async () =>
-          (await import('./commands/conflicts.js')).conflictsResolve(
-            { json: a.json, path: a.path, all: a.all, keep: a.keep, dryRun: a['dry-run'] },
-            out,
-          ),
-        ),
+      lazyCommand(out, () => import('./commands/conflicts.js'), 'conflictsResolve'),
     )
     .example('$0 conflicts', 'Show *.sync-conflict-* files: original, device, time, sizes')
     .example('$0 conflicts --json', '{ conflicts: [{ copy, original, madeBy, madeAt, ... }] }');
@@ -520,21 +452,7 @@ function windowsCommands(y: Argv<GlobalArgs>, out: Output): Argv {
             "$0 windows script --agent 'C:\\Tools\\mesh.exe' --out setup-mesh.ps1",
             'Also run the mesh agent on Windows, started at logon',
           ),
-      (a) =>
-        run(async () =>
-          (await import('./commands/windows.js')).windowsScript(
-            {
-              json: a.json,
-              out: a.out,
-              server: a.server,
-              distro: a.distro,
-              agent: a.agent,
-              node: a.node,
-              elevate: a.elevate === true,
-            },
-            out,
-          ),
-        ),
+      lazyCommand(out, () => import('./commands/windows.js'), 'windowsScript'),
     )
     .demandCommand(1, 'Name a windows command: script');
 }
@@ -576,13 +494,7 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
             'Key from the environment',
           )
           .example('$0 client setup', 'Again on a joined machine: repairs, no key needed'),
-      (a) =>
-        run(async () =>
-          (await import('./commands/client.js')).clientSetup(
-            { json: a.json, server: a.server, keyFile: a['key-file'], key: a.key, peer: a.peer },
-            out,
-          ),
-        ),
+      lazyCommand(out, () => import('./commands/client.js'), 'clientSetup'),
     )
     .command(
       'join',
@@ -600,25 +512,117 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
             'Rejoin after a key expired or the node was removed',
           )
           .example('$0 client join --print-command', 'The tailscale up command that does the same'),
-      (a) =>
-        run(async () =>
-          (await import('./commands/client.js')).clientJoin(
-            {
-              json: a.json,
-              keyFile: a['key-file'],
-              key: a.key,
-              printCommand: a['print-command'],
-            },
-            out,
-          ),
-        ),
+      lazyCommand(out, () => import('./commands/client.js'), 'clientJoin'),
     )
     .command(
       'leave',
       'Log out of the tailnet and stop Mesh on this machine (the shared folder and its files stay)',
       (c) => c,
-      (a) =>
-        run(async () => (await import('./commands/client.js')).clientLeave({ json: a.json }, out)),
+      lazyCommand(out, () => import('./commands/client.js'), 'clientLeave'),
     )
     .demandCommand(1, 'Name a client command: setup, join, leave');
+}
+
+function hostCommands(y: Argv<GlobalArgs>, out: Output): Argv<GlobalArgs> {
+  const load = () => import('./commands/host.js');
+  return y
+    .command(
+      'add <name>',
+      'Register a machine, and write its `ssh NAME` block in ~/.ssh/config',
+      (c) =>
+        c
+          .positional('name', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Its name (as in the tailnet)',
+          })
+          .option('ip', {
+            type: 'string',
+            describe: 'Its address (default: the tailnet IPv4 of the member of that name)',
+          })
+          .option('port', {
+            type: 'number',
+            describe: 'Its SSH port (default: 2222 for a name in MESH_WSL2_HOSTNAMES, else 22)',
+          })
+          .option('user', { type: 'string', describe: 'The SSH user (default: MESH_DEFAULT_USER)' })
+          .option('ssh', {
+            type: 'boolean',
+            default: true,
+            describe: 'Write the ~/.ssh/config block (--no-ssh: the registry only)',
+          })
+          .example('$0 host add wsl', 'The tailnet member wsl, its address from the tailnet')
+          .example('$0 host add nas --ip 192.168.1.5 --user admin', 'A machine outside the mesh'),
+      lazyCommand(out, load, 'hostAdd'),
+    )
+    .command(
+      'remove <name>',
+      'Forget a machine and its ssh block (its mesh node stays)',
+      (c) =>
+        c.positional('name', { type: 'string', demandOption: true }).option('keep-ssh', {
+          type: 'boolean',
+          default: false,
+          describe: 'Keep its ~/.ssh/config block',
+        }),
+      lazyCommand(out, load, 'hostRemove'),
+    )
+    .command(
+      'list',
+      'The registered machines: NAME, IP, PORT, USER, STATUS (MESH, SSH or registered)',
+      (c) => c,
+      lazyCommand(out, load, 'hostList'),
+    )
+    .command(
+      'status <name>',
+      'One machine: its entry, its ssh block, whether SSH logs in (exit 3 if not), its tailnet IP',
+      (c) => c.positional('name', { type: 'string', demandOption: true }),
+      lazyCommand(out, load, 'hostShow'),
+    )
+    .demandCommand(1, 'Name a host command: add, remove, list, status');
+}
+
+function remoteCommands(y: Argv<GlobalArgs>, out: Output): Argv<GlobalArgs> {
+  const load = () => import('./commands/remote.js');
+  const binary = {
+    type: 'string',
+    describe:
+      'The single-file mesh to copy to a machine that has none (default: this mesh, when it is one)',
+  } as const;
+  return y
+    .command(
+      'provision <host>',
+      'Take a registered machine into the mesh over SSH: mesh put there, a one-use key on stdin, client setup run there',
+      (c) =>
+        c
+          .positional('host', { type: 'string', demandOption: true })
+          .option('force', {
+            type: 'boolean',
+            default: false,
+            describe: 'Provision it even when a node of its name is in the mesh',
+          })
+          .option('binary', binary)
+          .example('$0 remote provision wsl', 'After mesh host add wsl --ip IP'),
+      lazyCommand(out, load, 'remoteProvision'),
+    )
+    .command(
+      'provision-all',
+      'Provision every registered machine; one failure does not stop the rest',
+      (c) =>
+        c
+          .option('force', { type: 'boolean', default: false, describe: 'Provision members too' })
+          .option('binary', binary),
+      lazyCommand(out, load, 'remoteProvisionAll'),
+    )
+    .command(
+      'status <host>',
+      "A machine's own mesh status, over SSH (exit 3 unless healthy)",
+      (c) => c.positional('host', { type: 'string', demandOption: true }),
+      lazyCommand(out, load, 'remoteStatusCommand'),
+    )
+    .command(
+      'prepare <host>',
+      'Once, with the sudo password typed there: let provisioning run mesh as root (sudoers, checked by visudo)',
+      (c) => c.positional('host', { type: 'string', demandOption: true }),
+      lazyCommand(out, load, 'remotePrepare'),
+    )
+    .demandCommand(1, 'Name a remote command: provision, provision-all, status, prepare');
 }

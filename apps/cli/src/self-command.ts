@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * script. (`node:sea` would say so too, but bundlers drop its `node:` prefix, without which it
  * does not load.)
  */
-function standaloneBinary(argv: readonly string[]): boolean {
+export function standaloneBinary(argv: readonly string[] = process.argv): boolean {
   const script = argv[1];
   return script === undefined || !/\.[cm]?js$/.test(script);
 }

@@ -97,10 +97,10 @@ describe('the bundle, as users meet it', () => {
   });
 
   it('names an unknown command next to the suggestion (exit 2)', async () => {
-    const r = await mesh(['host', 'list']);
+    const r = await mesh(['hots', 'list']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toBe(
-      'ERROR: Unknown command: host\nHint: did you mean `mesh ports`? see mesh --help',
+      'ERROR: Unknown command: hots\nHint: did you mean `mesh host`? see mesh --help',
     );
   });
 

@@ -68,6 +68,23 @@ export function sharedFolder(host: LabHost): string {
   return path.join(host.root, 'opt', 'shared');
 }
 
+/** Waits until `file` in a host's shared folder holds exactly `text`. */
+export async function arrives(
+  host: LabHost,
+  file: string,
+  text: string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  await until(
+    `${file} on ${host.name}`,
+    async () => {
+      const got = await readFile(path.join(sharedFolder(host), file), 'utf8').catch(() => '');
+      return got === text ? true : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 /** Syncthing home of a lab host as `mesh` resolves it (XDG state first, else ~/.config/syncthing). */
 export function syncthingHome(host: LabHost): string {
   return path.join(host.env['HOME'] ?? path.join(host.root, 'home'), '.config', 'syncthing');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describeLab, Lab, type LabHost } from '@mesh/lab';
 import type { RunResult } from '@mesh/platform';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { until } from './lab-helpers.js';
+import { arrives as arrivesOn, until } from './lab-helpers.js';
 
 // The mesh on real machines: three Debian 12 hosts booted with systemd in the lab, `mesh`
 // on their PATH, no MESH_ROOT. Everything runs where a user's server and WSL2 run it: systemd
@@ -34,16 +34,8 @@ function shared(host: LabHost, file: string): string {
   return path.join(host.root, 'opt/shared', file);
 }
 
-async function arrives(host: string, file: string, text: string): Promise<void> {
-  await until(
-    `${file} on ${host}`,
-    async () => {
-      const got = await readFile(shared(lab.host(host), file), 'utf8').catch(() => undefined);
-      return got === text ? true : undefined;
-    },
-    120_000,
-  );
-}
+/** Waits for `file` with `text` in the shared folder of `host`. */
+const arrives = (host: string, file: string, text: string) => arrivesOn(lab.host(host), file, text);
 
 describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
   beforeAll(async () => {

@@ -9,22 +9,28 @@ describe('MeshError', () => {
       kind: 'authRejected',
       hint: 'x',
     });
-    expect(e.message).toBe('join failed with [redacted]');
+    expect(e.message).toBe('join failed with hskey-auth-[REDACTED]');
     expect(e.exitCode).toBe(ExitCode.authRejected);
     expect(isMeshError(e)).toBe(true);
     expect(isMeshError(new Error('x'))).toBe(false);
     expect(e.toJSON()).toMatchObject({ name: 'MeshError', kind: 'authRejected', exitCode: 6 });
   });
 
-  it('has exactly the exit codes the CLI README documents, 0 to 7', () => {
-    expect(Object.values(ExitCode)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  it('has exactly the exit codes the CLI README documents, 0 to 8', () => {
+    expect(Object.values(ExitCode)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('redacts keys in argv-like text', () => {
     expect(redactSecrets('tailscale up --auth-key=abc --x')).toBe(
-      'tailscale up --auth-key=[redacted] --x',
+      'tailscale up --auth-key=[REDACTED] --x',
     );
-    expect(redactSecrets(`key ${'a'.repeat(48)}`)).toBe('key [redacted]');
+    expect(redactSecrets(`key ${'a'.repeat(48)}`)).toBe('key [REDACTED]');
+  });
+
+  it('always has a hint: that of its kind when none is given', () => {
+    expect(new MeshError('x').hint).toBe('run again with --debug for details');
+    expect(new MeshError('x', { kind: 'authRejected', hint: ' ' }).hint).toMatch(/keygen/);
+    expect(new MeshError('x', { kind: 'badInput', hint: 'fix it' }).hint).toBe('fix it');
   });
 
   it('maps library errors by name and keeps their hint', () => {

@@ -1,8 +1,12 @@
 /**
  * The one error type `@mesh/core` throws. Library errors (Headscale, Tailscale, Syncthing,
  * platform) are mapped to it by {@link toMeshError} so the CLI has a single thing to print:
- * a one-line message, a hint, and the exit code documented in apps/cli/README.md.
+ * a one-line message, a hint, and the exit code documented in apps/cli/README.md. It follows the
+ * error contract every Mesh package shares (`@mesh/errors`): never-empty hint, symbol brand,
+ * one redaction.
  */
+
+import { ContractError, errorBrand, hasBrand, redact } from '@mesh/errors';
 
 /** Exit codes shared by every `mesh` command (documented in apps/cli/README.md). */
 export const ExitCode = {
@@ -22,8 +26,13 @@ export const ExitCode = {
   authRejected: 6,
   /** A local service Mesh needs (tailscaled, Syncthing, Headscale) is not running or not answering. */
   serviceDown: 7,
-  // No 8: no command takes one device that pairing could refuse (`mesh peer --device-id` is
-  // the user's own act of trust), so refused devices are a result (`refused[]`), not a failure.
+  /**
+   * A machine reached over SSH (`mesh host status`, `mesh remote ...`) did not let mesh in: no
+   * answer, connection refused, a host key that changed, or the key refused. (Refused Syncthing
+   * devices are a result, `refused[]`, not a failure: no command takes one device that pairing
+   * could refuse.)
+   */
+  hostUnreachable: 8,
 } as const;
 
 /** One of the values of {@link ExitCode}. */
@@ -32,32 +41,43 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 /** What a {@link MeshError} is about; decides its exit code. */
 export type MeshErrorKind = Exclude<keyof typeof ExitCode, 'ok'>;
 
-const BRAND = Symbol.for('@mesh/core/error');
+const BRAND = errorBrand('core');
+
+/** What to do next for a {@link MeshError} of each kind whose thrower knew nothing better. */
+const KIND_HINTS: Readonly<Partial<Record<MeshErrorKind, string>>> = {
+  usage: 'see mesh <command> --help',
+  unhealthy: 'fix what the failed checks name, then run the command again',
+  badInput: 'check the value and run the command again',
+  serverUnreachable:
+    'check the server URL and that Headscale is running (mesh server status on the server)',
+  authRejected: 'create a new key on the server with: mesh server keygen',
+  serviceDown: 'start the service, then run the command again (mesh status shows what is down)',
+  hostUnreachable: 'check the address and port with mesh host list, then try ssh NAME by hand',
+};
+
+/** The hint a {@link MeshError} of `kind` has when it is given none. */
+export function hintForKind(kind: MeshErrorKind): string {
+  return KIND_HINTS[kind] ?? 'run again with --debug for details';
+}
 
 export interface MeshErrorOptions {
   /** The underlying library error. */
   cause?: unknown;
-  /** One sentence telling the user what to do next. */
+  /** One sentence telling the user what to do next. @default the kind's generic hint */
   hint?: string;
   /** @default 'failure' */
   kind?: MeshErrorKind;
 }
 
 /** Base error of `@mesh/core`. `message` is one line and never contains a secret. */
-export class MeshError extends Error {
+export class MeshError extends ContractError {
   override name = 'MeshError';
-  /** What to do next (one line). */
-  readonly hint: string;
   readonly kind: MeshErrorKind;
-  readonly [BRAND] = true;
 
   constructor(message: string, options: MeshErrorOptions = {}) {
-    super(
-      redactSecrets(firstLine(message)),
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
-    this.kind = options.kind ?? 'failure';
-    this.hint = redactSecrets(options.hint ?? '');
+    const kind = options.kind ?? 'failure';
+    super(firstLine(message), options, BRAND, hintForKind(kind));
+    this.kind = kind;
   }
 
   /** The process exit code for this error (see {@link ExitCode}). */
@@ -79,11 +99,7 @@ export class MeshError extends Error {
 
 /** True for any {@link MeshError}, even from another copy of this package. */
 export function isMeshError(value: unknown): value is MeshError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[BRAND] === true
-  );
+  return hasBrand(value, BRAND);
 }
 
 function firstLine(text: string): string {
@@ -91,24 +107,11 @@ function firstLine(text: string): string {
   return line.trim();
 }
 
-// Headscale pre-auth keys (hskey-auth-..., or 48 hex chars before 0.28), API keys
-// (hskey-api-..., or `prefix.secret`), Tailscale keys (tskey-...), Syncthing API keys are
-// random 32-char strings we cannot recognise by shape, so callers must never put them in text.
-const SECRET_PATTERNS: RegExp[] = [
-  /hskey-[a-z]+-[A-Za-z0-9_-]+/g,
-  /tskey-[A-Za-z0-9_-]+/g,
-  /\b[a-f0-9]{48,}\b/g,
-  /(--auth-?key[= ])\S+/g,
-  /(X-API-Key:\s*)\S+/gi,
-];
-
-/** Replaces anything that looks like an auth key or API key with `[redacted]`. */
+/**
+ * Replaces anything that looks like an auth key or API key with `[REDACTED]`: the one redaction
+ * of every Mesh package. Syncthing API keys are random text with no shape to recognise, so
+ * callers must never put them in text.
+ */
 export function redactSecrets(text: string): string {
-  let out = text;
-  for (const p of SECRET_PATTERNS) {
-    out = out.replace(p, (match, prefix: unknown) =>
-      typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}[redacted]` : '[redacted]',
-    );
-  }
-  return out;
+  return redact(text);
 }

@@ -20,8 +20,28 @@ export {
   type MeshErrorOptions,
   redactSecrets,
 } from './errors.js';
+export {
+  type AddHostOptions,
+  addHost,
+  type HostChange,
+  type HostReport,
+  hostStatus,
+  listHosts,
+  removeHost,
+} from './hosts/commands.js';
+export { type HostEntry, hostsFile, readHosts } from './hosts/registry.js';
 export { toMeshError } from './map-error.js';
 export { type MeshPaths, type ResolvePathsOptions, resolveMeshPaths, underRoot } from './paths.js';
+export { prepareHostCommand, provisioningSudoers } from './remote/prepare.js';
+export {
+  type ProvisionOptions,
+  type ProvisionOutcome,
+  type ProvisionResult,
+  provisionAll,
+  provisionHost,
+} from './remote/provision.js';
+export { type SshTarget, sshArgs } from './remote/ssh.js';
+export { type RemoteStatus, remoteStatus } from './remote/status.js';
 export { type Reporter, silentReporter, type WaitHandle, waitFor } from './reporter.js';
 export {
   AGENT_SERVICE,
@@ -65,6 +85,7 @@ export {
   SHARED_FOLDER_SETTINGS,
 } from './steps/constants.js';
 export { type DoctorFix, type DoctorReport, doctor } from './steps/doctor.js';
+export { installMissingPrograms, missingPrograms, packageFor } from './steps/install.js';
 export {
   type CreateJoinKeyOptions,
   createJoinKey,
@@ -73,25 +94,8 @@ export {
   saveJoinKey,
 } from './steps/keys.js';
 export { leaveMesh, MESH_DAEMONS, stopMeshDaemons } from './steps/leave.js';
-export {
-  ensureWindowsSteps,
-  ensureWslSshdStep,
-  ensureWslSystemdStep,
-  installMissingPrograms,
-  isMachineStep,
-  type MachineStepResult,
-  type MachineStepsOptions,
-  meshWindowsIntent,
-  missingPrograms,
-  packageFor,
-  runMachineStep,
-  runMachineSteps,
-  WINDOWS_NODE_PATH,
-  type WindowsIntentOptions,
-  windowsAgentCommand,
-  windowsHandOff,
-  windowsSetupScript,
-} from './steps/machine.js';
+export { isMachineStep, runMachineStep, runMachineSteps } from './steps/machine.js';
+export type { MachineStepResult, MachineStepsOptions } from './steps/machine-step.js';
 export {
   changeNode,
   type KeySummary,
@@ -135,6 +139,7 @@ export {
   validateServerUrl,
 } from './steps/server.js';
 export { type EffectiveSetting, effectiveSettings } from './steps/settings-report.js';
+export { ensureWslSshdStep } from './steps/sshd.js';
 export {
   type MeshStatus,
   type MeshStatusOptions,
@@ -160,7 +165,17 @@ export type { JoinTailnetOptions } from './steps/tailscale.js';
 export { checkTailscaleVersion } from './steps/versions.js';
 export { resolvePeerHost, type WaitForPeersOptions, waitForPeers } from './steps/wait-peers.js';
 export { type WatchPeersOptions, watchPeers } from './steps/watch.js';
+export {
+  ensureWindowsSteps,
+  meshWindowsIntent,
+  WINDOWS_NODE_PATH,
+  type WindowsIntentOptions,
+  windowsAgentCommand,
+  windowsHandOff,
+  windowsSetupScript,
+} from './steps/windows.js';
 export { windowsSyncthingIntent } from './steps/windows-syncthing.js';
+export { ensureWslSystemdStep } from './steps/wsl-conf.js';
 export { VOUCH_PORT, type VouchAnswer } from './trust/protocol.js';
 export {
   type AskVouchOptions,

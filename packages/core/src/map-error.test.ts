@@ -24,6 +24,11 @@ const SAMPLES: Record<string, { make: () => Error; exit: number }> = {
     make: () => new headscale.HeadscaleConnectionError(`timed out ${SECRET}`, { timedOut: true }),
     exit: ExitCode.serverUnreachable,
   },
+  HeadscaleTimeoutError: {
+    make: () =>
+      new headscale.HeadscaleTimeoutError(`GET /health timed out ${SECRET}`, { timeoutMs: 5_000 }),
+    exit: ExitCode.serverUnreachable,
+  },
   HeadscaleAbortError: {
     make: () => new headscale.HeadscaleAbortError(`aborted ${SECRET}`),
     exit: 1,
@@ -163,6 +168,18 @@ const SAMPLES: Record<string, { make: () => Error; exit: number }> = {
       new platform.CommandFailedError('apt-get install -y tailscale', 100, `E: no ${SECRET}`),
     exit: 1,
   },
+  PlatformTimeoutError: {
+    make: () =>
+      new platform.PlatformTimeoutError(`apt-get install -y --key ${SECRET}`, -1, '', {
+        hint: 'apt-get timed out',
+        timeoutMs: 30_000,
+      }),
+    exit: 1,
+  },
+  PlatformAbortError: {
+    make: () => new platform.PlatformAbortError(`tailscale aborted by the caller ${SECRET}`),
+    exit: 1,
+  },
   UnsupportedPlatformError: {
     make: () => new platform.UnsupportedPlatformError(`no package manager ${SECRET}`),
     exit: ExitCode.badInput,
@@ -185,12 +202,22 @@ const SAMPLES: Record<string, { make: () => Error; exit: number }> = {
   },
 };
 
+/** Each library with the guard its errors answer to (the contract's brand). */
+const LIBRARIES = [
+  { lib: headscale, isError: headscale.isHeadscaleError },
+  { lib: tailscale, isError: tailscale.isTailscaleError },
+  { lib: syncthing, isError: syncthing.isSyncthingError },
+  { lib: platform, isError: platform.isPlatformError },
+];
+
 /** Every exported class whose prototype chain includes Error, by export name. */
-function errorClasses(): Map<string, unknown> {
-  const found = new Map<string, unknown>();
-  for (const lib of [headscale, tailscale, syncthing, platform]) {
+function errorClasses(): Map<string, { value: unknown; isError: (e: unknown) => boolean }> {
+  const found = new Map<string, { value: unknown; isError: (e: unknown) => boolean }>();
+  for (const { lib, isError } of LIBRARIES) {
     for (const [name, value] of Object.entries(lib)) {
-      if (typeof value === 'function' && value.prototype instanceof Error) found.set(name, value);
+      if (typeof value === 'function' && value.prototype instanceof Error) {
+        found.set(name, { value, isError });
+      }
     }
   }
   return found;
@@ -210,9 +237,14 @@ describe('toMeshError maps every library error class', () => {
     const sample = SAMPLES[name];
     if (!sample) throw new Error(`no sample for ${name}`);
     const error = sample.make();
-    expect(error).toBeInstanceOf(classes.get(name) as new () => Error);
+    const exported = classes.get(name);
+    expect(error).toBeInstanceOf(exported?.value as new () => Error);
     // Mapping goes by `name`, so the class must keep its own.
     expect(error.name).toBe(name);
+    // The contract: branded for its library's guard, a hint that is never empty, no secret.
+    expect(exported?.isError(error)).toBe(true);
+    expect((error as { hint?: unknown }).hint).toMatch(/\S/);
+    expect(error.message).not.toContain('SECRET');
 
     const m = toMeshError(error, 'doing something');
     expect(m.exitCode).toBe(sample.exit);
@@ -236,7 +268,9 @@ describe('toMeshError maps every library error class', () => {
       'HeadscaleAbortError',
       'HeadscaleCommandError',
       'HeadscaleError',
+      'PlatformAbortError',
       'PlatformError',
+      'PlatformTimeoutError',
       'SyncthingAbortError',
       'SyncthingError',
       'TailscaleAbortError',
@@ -283,8 +317,11 @@ describe('toMeshError looks at the fields that change the kind', () => {
 
   it('prefers the library hint, then the class hint, then the kind hint', () => {
     expect(toMeshError(new platform.RunError('x', { hint: 'install it' })).hint).toBe('install it');
+    // The libraries' fallback hint says nothing the table does not say better.
     expect(toMeshError(new platform.SshdConfigError('x')).hint).toMatch(/sshd -t/);
     expect(toMeshError(new syncthing.SyncthingTimeoutError('x')).hint).toMatch(/start the service/);
+    expect(toMeshError(new headscale.HeadscaleAuthError('x')).hint).toMatch(/mesh server keygen/);
+    expect(toMeshError(new tailscale.TailscaleSchemaError('x')).hint).toMatch(/start the service/);
     expect(toMeshError(new syncthing.SyncthingAbortError('x')).hint).toMatch(/cancelled/);
   });
 

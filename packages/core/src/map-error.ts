@@ -1,3 +1,4 @@
+import { isFallbackHint } from '@mesh/errors';
 import { isMeshError, MeshError, type MeshErrorKind } from './errors.js';
 
 /** The fields of a library error that can change its kind. */
@@ -10,7 +11,7 @@ interface LibraryErrorFields {
 export interface ErrorMapping {
   /** The kind, or a function choosing it from the error's fields. */
   kind: MeshErrorKind | ((error: LibraryErrorFields) => MeshErrorKind);
-  /** Used when the error itself carries no hint. @default the kind's generic hint */
+  /** Used when the error's own hint is the contract's fallback. @default the kind's generic hint */
   hint?: string;
 }
 
@@ -42,6 +43,7 @@ export const LIBRARY_ERRORS: Readonly<Record<string, ErrorMapping>> = {
   HeadscaleError: { kind: 'failure' },
   HeadscaleAuthError: { kind: 'authRejected' },
   HeadscaleConnectionError: { kind: 'serverUnreachable' },
+  HeadscaleTimeoutError: { kind: 'serverUnreachable' },
   HeadscaleAbortError: CANCELLED,
   HeadscaleNotFoundError: { kind: 'badInput' },
   // The server runs a Headscale too old for the call: fixed by upgrading it, not by retrying.
@@ -103,6 +105,12 @@ export const LIBRARY_ERRORS: Readonly<Record<string, ErrorMapping>> = {
     kind: 'failure',
     hint: 'the message ends with what the command printed; --debug shows all of it',
   },
+  // A local program (a package manager, systemctl, sshd -t) hung: nothing more specific is true.
+  PlatformTimeoutError: {
+    kind: 'failure',
+    hint: 'the program did not finish in time; run the command again, or --debug to see which',
+  },
+  PlatformAbortError: CANCELLED,
   UnsupportedPlatformError: { kind: 'badInput' },
   ServiceError: { kind: 'serviceDown' },
   SshdConfigError: {
@@ -139,11 +147,12 @@ export function toMeshError(error: unknown, context?: string): MeshError {
     nodeErrorKind(error) ??
     'failure';
   const prefix = context ? `${context}: ` : '';
-  const hint =
-    typeof e.hint === 'string' && e.hint.trim() !== ''
-      ? e.hint
-      : (mapping?.hint ?? defaultHint(kind));
-  return new MeshError(`${prefix}${e.message}`, { cause: error, hint, kind });
+  const hint = isFallbackHint(e.hint) ? mapping?.hint : (e.hint as string);
+  return new MeshError(`${prefix}${e.message}`, {
+    cause: error,
+    ...(hint === undefined ? {} : { hint }),
+    kind,
+  });
 }
 
 function nodeErrorKind(error: unknown): MeshErrorKind | undefined {
@@ -153,19 +162,4 @@ function nodeErrorKind(error: unknown): MeshErrorKind | undefined {
   }
   if (code === 'EACCES' || code === 'EPERM') return 'failure';
   return undefined;
-}
-
-function defaultHint(kind: MeshErrorKind): string {
-  switch (kind) {
-    case 'serverUnreachable':
-      return 'check the server URL and that Headscale is running (mesh server status on the server)';
-    case 'authRejected':
-      return 'create a new key on the server with: mesh server keygen';
-    case 'serviceDown':
-      return 'start the service, then run the command again (mesh status shows what is down)';
-    case 'badInput':
-      return 'check the value and run the command again';
-    default:
-      return 'run again with --debug for details';
-  }
 }

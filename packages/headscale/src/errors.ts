@@ -1,13 +1,22 @@
 /**
- * One error hierarchy for `@mesh/headscale`. Every error carries a `hint` (what to do next) and,
- * where a request or command was involved, a redacted description of it: API keys and pre-auth
- * keys never appear in a message.
+ * One error hierarchy for `@mesh/headscale`, on the error contract every Mesh package follows:
+ * every error carries a never-empty `hint` (what to do next) and, where a request or command was
+ * involved, a redacted description of it: API keys and pre-auth keys never appear in a message.
  */
 
-import { redact } from './internal/redact.js';
+import {
+  ABORT_HINT,
+  type CommandErrorFields,
+  ContractError,
+  type ContractErrorOptions,
+  errorBrand,
+  hasBrand,
+  redact,
+  type TimeoutErrorFields,
+} from '@mesh/errors';
 
 /** Options common to every Headscale error. */
-export interface HeadscaleErrorOptions {
+export interface HeadscaleErrorOptions extends ContractErrorOptions {
   /** The underlying error (an undici error, an execa result, a zod issue list...). */
   cause?: unknown;
   /** One sentence telling the user what to do next. */
@@ -22,22 +31,18 @@ export interface HeadscaleErrorOptions {
   status?: number;
 }
 
-const BRAND = Symbol.for('@mesh/headscale/error');
+const BRAND = errorBrand('headscale');
 
 /** Base class of every error thrown by `@mesh/headscale`. */
-export class HeadscaleError extends Error {
+export class HeadscaleError extends ContractError {
   override name = 'HeadscaleError';
-  /** What to do next. */
-  readonly hint: string;
   readonly method?: string;
   readonly url?: string;
   readonly command?: string;
   readonly status?: number;
-  readonly [BRAND] = true;
 
   constructor(message: string, options: HeadscaleErrorOptions = {}) {
-    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
-    this.hint = redact(options.hint ?? 'see the error message and cause');
+    super(message, options, BRAND);
     if (options.method !== undefined) this.method = options.method;
     if (options.url !== undefined) this.url = redact(options.url);
     if (options.command !== undefined) this.command = redact(options.command);
@@ -53,7 +58,10 @@ export class HeadscaleAuthError extends HeadscaleError {
 /** The server (HTTP port or unix socket) could not be reached, or the request timed out. */
 export class HeadscaleConnectionError extends HeadscaleError {
   override name = 'HeadscaleConnectionError';
-  /** True when the request was cut by the timeout rather than refused. */
+  /**
+   * True when the request was cut by the timeout rather than refused, that is for a
+   * {@link HeadscaleTimeoutError}.
+   */
   readonly timedOut: boolean;
   constructor(message: string, options: HeadscaleErrorOptions & { timedOut?: boolean } = {}) {
     super(message, options);
@@ -61,9 +69,28 @@ export class HeadscaleConnectionError extends HeadscaleError {
   }
 }
 
+/**
+ * The server (HTTP, unix socket or the `headscale` CLI talking to it) did not answer within the
+ * timeout. A {@link HeadscaleConnectionError} too, with `timedOut` true.
+ */
+export class HeadscaleTimeoutError extends HeadscaleConnectionError implements TimeoutErrorFields {
+  override name = 'HeadscaleTimeoutError';
+  readonly timeoutMs: number | undefined;
+  constructor(
+    message: string,
+    options: HeadscaleErrorOptions & { timeoutMs?: number | undefined } = {},
+  ) {
+    super(message, { ...options, timedOut: true });
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
 /** The caller aborted the request through its own `AbortSignal`. */
 export class HeadscaleAbortError extends HeadscaleError {
   override name = 'HeadscaleAbortError';
+  constructor(message: string, options: HeadscaleErrorOptions = {}) {
+    super(message, { ...options, hint: options.hint ?? ABORT_HINT });
+  }
 }
 
 /** A user, node, key or policy that the call refers to does not exist. */
@@ -100,9 +127,11 @@ export class HeadscaleConfigError extends HeadscaleError {
   override name = 'HeadscaleConfigError';
 }
 
-/** A `headscale` CLI call failed (non-zero exit, timeout, or unparsable output). */
-export class HeadscaleCommandError extends HeadscaleError {
+/** A `headscale` CLI call failed (non-zero exit, could not start, or unparsable output). */
+export class HeadscaleCommandError extends HeadscaleError implements CommandErrorFields {
   override name = 'HeadscaleCommandError';
+  /** The command line (redacted); empty when the thrower did not say. */
+  declare readonly command: string;
   /** Exit code, or -1 if the process did not exit normally. */
   readonly exitCode: number;
   /** Standard error (redacted). */
@@ -111,7 +140,7 @@ export class HeadscaleCommandError extends HeadscaleError {
     message: string,
     options: HeadscaleErrorOptions & { exitCode?: number; stderr?: string } = {},
   ) {
-    super(message, options);
+    super(message, { ...options, command: options.command ?? '' });
     this.exitCode = options.exitCode ?? -1;
     this.stderr = redact(options.stderr ?? '');
   }
@@ -124,9 +153,5 @@ export class HeadscaleApiError extends HeadscaleError {
 
 /** True for any error thrown by this package (works across duplicate copies of the package). */
 export function isHeadscaleError(value: unknown): value is HeadscaleError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[BRAND] === true
-  );
+  return hasBrand(value, BRAND);
 }

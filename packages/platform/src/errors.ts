@@ -1,15 +1,31 @@
+import {
+  ABORT_HINT,
+  type CommandErrorFields,
+  ContractError,
+  type ContractErrorOptions,
+  errorBrand,
+  hasBrand,
+  redact,
+  type TimeoutErrorFields,
+} from '@mesh/errors';
+
+const BRAND = errorBrand('platform');
+
 /**
- * The one error hierarchy of `@mesh/platform`. Every error has a `name`, keeps its `cause`
- * and carries a `hint` that tells the user what to do next.
+ * The one error hierarchy of `@mesh/platform`, on the error contract every Mesh package follows:
+ * each error has a `name`, keeps its `cause`, carries a never-empty `hint` that tells the user
+ * what to do next, and no secret in message or hint.
  */
-export class PlatformError extends Error {
+export class PlatformError extends ContractError {
   override readonly name: string = 'PlatformError';
-  /** What the user can do about it, one sentence. */
-  readonly hint: string;
-  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.hint = options.hint ?? '';
+  constructor(message: string, options: ContractErrorOptions = {}) {
+    super(message, options, BRAND);
   }
+}
+
+/** True for any error thrown by this package, even from another copy of it. */
+export function isPlatformError(value: unknown): value is PlatformError {
+  return hasBrand(value, BRAND);
 }
 
 /** A setting (environment variable or `.env` entry) has a value Mesh cannot use. */
@@ -42,14 +58,14 @@ export class PlatformConfigError extends PlatformError {
 export class FileEditError extends PlatformError {
   override readonly name: string = 'FileEditError';
   readonly path: string;
-  constructor(path: string, message: string, options: { cause?: unknown; hint?: string } = {}) {
+  constructor(path: string, message: string, options: ContractErrorOptions = {}) {
     super(`${path}: ${message}`, options);
     this.path = path;
   }
 }
 
 /** A program ran but exited with a status the caller did not accept. */
-export class CommandFailedError extends PlatformError {
+export class CommandFailedError extends PlatformError implements CommandErrorFields {
   override readonly name: string = 'CommandFailedError';
   readonly command: string;
   readonly exitCode: number;
@@ -58,13 +74,36 @@ export class CommandFailedError extends PlatformError {
     command: string,
     exitCode: number,
     stderr: string,
-    options: { cause?: unknown; hint?: string } = {},
+    options: ContractErrorOptions = {},
   ) {
     const detail = stderr.trim().split('\n').slice(-3).join(' | ');
     super(`${command} exited with ${exitCode}${detail ? `: ${detail}` : ''}`, options);
-    this.command = command;
+    this.command = redact(command);
     this.exitCode = exitCode;
-    this.stderr = stderr;
+    this.stderr = redact(stderr);
+  }
+}
+
+/** A program did not finish within its timeout and was killed (`exitCode` is -1). */
+export class PlatformTimeoutError extends CommandFailedError implements TimeoutErrorFields {
+  override readonly name: string = 'PlatformTimeoutError';
+  readonly timeoutMs: number | undefined;
+  constructor(
+    command: string,
+    exitCode: number,
+    stderr: string,
+    options: ContractErrorOptions & { timeoutMs?: number | undefined } = {},
+  ) {
+    super(command, exitCode, stderr, options);
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/** The caller's `AbortSignal` stopped a program before it finished. */
+export class PlatformAbortError extends PlatformError {
+  override readonly name: string = 'PlatformAbortError';
+  constructor(message: string, options: ContractErrorOptions = {}) {
+    super(message, { ...options, hint: options.hint ?? ABORT_HINT });
   }
 }
 

@@ -1,3 +1,5 @@
+// zod's English messages: the one copy, from the error contract every package shares
+export { englishError } from '@mesh/errors';
 // Binaries
 export {
   findOnPath,
@@ -27,9 +29,12 @@ export {
 export {
   CommandFailedError,
   FileEditError,
+  isPlatformError,
   PathConversionError,
+  PlatformAbortError,
   PlatformConfigError,
   PlatformError,
+  PlatformTimeoutError,
   ServiceError,
   SshdConfigError,
   UnsupportedPlatformError,
@@ -124,6 +129,13 @@ export {
 } from './settings/settings.js';
 export { shellLine, shellQuote } from './shell-words.js';
 export {
+  hasSshHostBlock,
+  type SshConfigFileOptions,
+  type SshHostEntry,
+  setSshHostBlock,
+  writeSshHostBlock,
+} from './ssh/client-config.js';
+export {
   type LookupUserOptions,
   lookupUser,
   parsePasswd,
@@ -205,4 +217,3 @@ export {
   type WslConfOptions,
   type WslSystemdState,
 } from './wsl/wsl-conf.js';
-export { englishError } from './zod-english.js';

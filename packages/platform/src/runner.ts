@@ -1,5 +1,10 @@
 import { execa } from 'execa';
-import { CommandFailedError, PlatformError } from './errors.js';
+import {
+  CommandFailedError,
+  PlatformAbortError,
+  PlatformError,
+  PlatformTimeoutError,
+} from './errors.js';
 
 /** What one finished process call produced. Non-zero exits are results, not throws. */
 export interface RunResult {
@@ -15,6 +20,8 @@ export interface RunOptions {
   timeout?: number;
   /** Text written to standard input (the way secrets reach a process: never argv). */
   input?: string;
+  /** A file streamed to standard input (binary safe, never held whole in memory). */
+  inputFile?: string;
   /** Extra environment variables, merged over the current environment. */
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -51,12 +58,22 @@ export function createRunner(prefix: readonly string[] = []): Runner {
       const result = await execa(bin, rest, {
         reject: false,
         timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
-        ...(options.input === undefined ? { stdin: 'ignore' } : { input: options.input }),
+        ...(options.input !== undefined
+          ? { input: options.input }
+          : options.inputFile !== undefined
+            ? { inputFile: options.inputFile }
+            : { stdin: 'ignore' as const }),
         ...(options.env ? { env: options.env } : {}),
         ...(options.cwd ? { cwd: options.cwd } : {}),
         ...(options.signal ? { cancelSignal: options.signal } : {}),
         stripFinalNewline: true,
       });
+      // A cancelled program did start: it is no missing program, and no result either.
+      if (result.isCanceled) {
+        throw new PlatformAbortError(`${file} aborted by the caller`, {
+          cause: options.signal?.reason ?? result,
+        });
+      }
       if (result.failed && result.exitCode === undefined && !result.timedOut) {
         throw new RunError(`could not run ${file}: ${result.shortMessage}`, {
           cause: result,
@@ -91,10 +108,17 @@ export async function runChecked(
 ): Promise<RunResult> {
   const { okCodes = [0], hint, ...runOptions } = options;
   const result = await runner.run(file, args, runOptions);
+  if (result.timedOut) {
+    throw new PlatformTimeoutError(
+      result.command,
+      result.exitCode,
+      result.stderr || result.stdout,
+      { hint: `${file} timed out`, timeoutMs: runOptions.timeout ?? DEFAULT_TIMEOUT_MS },
+    );
+  }
   if (!okCodes.includes(result.exitCode)) {
     throw new CommandFailedError(result.command, result.exitCode, result.stderr || result.stdout, {
       ...(hint === undefined ? {} : { hint }),
-      ...(result.timedOut ? { hint: `${file} timed out` } : {}),
     });
   }
   return result;

@@ -1,10 +1,20 @@
 /**
- * The one error hierarchy of `@mesh/syncthing-client`. Every error thrown by the client is a
- * {@link SyncthingError}; subclasses say what kind of failure it was. Messages name the HTTP
- * method and URL (credentials redacted) and never contain the API key.
+ * The one error hierarchy of `@mesh/syncthing-client`, on the error contract every Mesh package
+ * follows. Every error thrown by the client is a {@link SyncthingError}; subclasses say what kind
+ * of failure it was, and `hint` what to try next (never empty). Messages name the HTTP method and
+ * URL (credentials redacted) and never contain the API key.
  */
 
-const kSyncthingError = Symbol.for('@mesh/syncthing-client/error');
+import {
+  ABORT_HINT,
+  ContractError,
+  errorBrand,
+  hasBrand,
+  redact,
+  type TimeoutErrorFields,
+} from '@mesh/errors';
+
+const BRAND = errorBrand('syncthing-client');
 
 /** Common fields for every error. */
 export interface SyncthingErrorOptions {
@@ -18,27 +28,23 @@ export interface SyncthingErrorOptions {
 }
 
 /** Base class of every error thrown by this package. */
-export class SyncthingError extends Error {
+export class SyncthingError extends ContractError {
   override name = 'SyncthingError';
-  /** What to try next, when we know. */
-  readonly hint: string | undefined;
   /** HTTP method of the failed call, when there was one. */
   readonly method: string | undefined;
   /** URL of the failed call with credentials redacted (the API key is never in it). */
   readonly url: string | undefined;
 
   constructor(message: string, options: SyncthingErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.hint = options.hint;
+    super(message, options, BRAND);
     this.method = options.method;
-    this.url = options.url === undefined ? undefined : redactUrl(options.url);
-    Object.defineProperty(this, kSyncthingError, { value: true });
+    this.url = options.url === undefined ? undefined : redact(options.url);
   }
 }
 
 /** True for any error thrown by this package, even across duplicated package copies. */
 export function isSyncthingError(error: unknown): error is SyncthingError {
-  return typeof error === 'object' && error !== null && kSyncthingError in error;
+  return hasBrand(error, BRAND);
 }
 
 /** The server answered with a non-2xx status. `body` is the (plain-text) error Syncthing sent. */
@@ -52,7 +58,7 @@ export class SyncthingHttpError extends SyncthingError {
   constructor(status: number, body: string, options: SyncthingErrorOptions = {}) {
     const text = body.trim().slice(0, 1024);
     super(
-      `${options.method ?? 'GET'} ${redactUrl(options.url ?? '')} failed: ${status}${text ? ` ${text}` : ''}`,
+      `${options.method ?? 'GET'} ${options.url ?? ''} failed: ${status}${text ? ` ${text}` : ''}`,
       options,
     );
     this.status = status;
@@ -86,7 +92,7 @@ export class SyncthingConnectionError extends SyncthingError {
 }
 
 /** The call took longer than its `timeout`. */
-export class SyncthingTimeoutError extends SyncthingError {
+export class SyncthingTimeoutError extends SyncthingError implements TimeoutErrorFields {
   override name = 'SyncthingTimeoutError';
   /** The timeout that expired, in milliseconds. */
   readonly timeoutMs: number | undefined;
@@ -100,6 +106,9 @@ export class SyncthingTimeoutError extends SyncthingError {
 /** The caller's `signal` aborted the call. Never retried. */
 export class SyncthingAbortError extends SyncthingError {
   override name = 'SyncthingAbortError';
+  constructor(message: string, options: SyncthingErrorOptions = {}) {
+    super(message, { ...options, hint: options.hint ?? ABORT_HINT });
+  }
 }
 
 /** The server's answer was not JSON, or did not match the schema. `issues` holds zod's findings. */
@@ -142,20 +151,10 @@ export class SyncthingUnsupportedError extends SyncthingError {
   }
 }
 
-/** Removes userinfo and API-key-like query parameters from a URL string. */
+/**
+ * Removes userinfo and API-key-like query parameters from a URL string: the one `redact` of
+ * every Mesh package, kept under this name for existing callers.
+ */
 export function redactUrl(url: string): string {
-  if (!url) return url;
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = u.username ? 'REDACTED' : '';
-      u.password = u.password ? 'REDACTED' : '';
-    }
-    for (const key of [...u.searchParams.keys()]) {
-      if (/api[-_]?key|token|password/i.test(key)) u.searchParams.set(key, 'REDACTED');
-    }
-    return u.toString();
-  } catch {
-    return url.replace(/(api[-_]?key|token|password)=[^&\s]*/gi, '$1=REDACTED');
-  }
+  return redact(url);
 }

@@ -5,11 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { englishError } from '@mesh/errors';
 import { XMLParser } from 'fast-xml-parser';
 import * as z from 'zod/mini';
 import { deviceIdFromCertificate } from './device-id.js';
 import { SyncthingError } from './errors.js';
-import { englishError } from './internal/zod-english.js';
 
 /** What {@link readSyncthingHome} learns. `apiKey` is a secret: keep it out of logs. */
 export interface SyncthingHomeInfo {

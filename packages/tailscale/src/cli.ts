@@ -1,9 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
+import { redact, rememberSecret } from '@mesh/errors';
 import { createRunner, englishError, type Runner, type RunResult } from '@mesh/platform';
 import { resolveBinary } from './binaries.js';
 import {
+  TailscaleAbortError,
   TailscaleAuthKeyError,
   TailscaleCommandError,
   TailscaleControlUnreachableError,
@@ -11,7 +13,6 @@ import {
   TailscaleSchemaError,
   TailscaleTimeoutError,
 } from './errors.js';
-import { redact, rememberSecret } from './internal/redact.js';
 import { classifyAuthKeyMessage } from './join.js';
 import { type Status, StatusSchema } from './schemas/status.js';
 
@@ -129,10 +130,19 @@ export class TailscaleCli {
     options: { timeout?: number; signal?: AbortSignal } = {},
   ): Promise<RunResult> {
     const argv = [...(this.socketPath ? [`--socket=${this.socketPath}`] : []), ...args];
-    const r = await this.#runner.run(this.binary, argv, {
-      timeout: options.timeout ?? this.timeout,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    let r: RunResult;
+    try {
+      r = await this.#runner.run(this.binary, argv, {
+        timeout: options.timeout ?? this.timeout,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      // The runner stops a cancelled program and throws; that is the caller's abort.
+      if (options.signal?.aborted) {
+        throw new TailscaleAbortError(`tailscale ${args[0] ?? ''} was aborted`, { cause: error });
+      }
+      throw error;
+    }
     if (r.exitCode !== 0 && /failed to connect to local tailscaled/.test(r.stderr)) {
       throw new TailscaleDaemonUnreachableError(this.socketPath ?? '(default socket)', {
         cause: redactResult(r),

@@ -1,9 +1,18 @@
 /**
- * One error hierarchy for `@mesh/tailscale`. Every error has a `name`, a `hint` (what to do
- * next) and keeps its `cause`; auth keys are redacted from messages and hints.
+ * One error hierarchy for `@mesh/tailscale`, on the error contract every Mesh package follows:
+ * every error has a `name`, a never-empty `hint` (what to do next) and keeps its `cause`; auth
+ * keys are redacted from messages and hints.
  */
 
-import { redact } from './internal/redact.js';
+import {
+  ABORT_HINT,
+  type CommandErrorFields,
+  ContractError,
+  errorBrand,
+  hasBrand,
+  redact,
+  type TimeoutErrorFields,
+} from '@mesh/errors';
 
 /** Options common to every Tailscale error. */
 export interface TailscaleErrorOptions {
@@ -13,24 +22,20 @@ export interface TailscaleErrorOptions {
   hint?: string;
 }
 
-const BRAND = Symbol.for('@mesh/tailscale/error');
+const BRAND = errorBrand('tailscale');
 
 /** Base class of every error thrown by `@mesh/tailscale`. */
-export class TailscaleError extends Error {
+export class TailscaleError extends ContractError {
   override name = 'TailscaleError';
-  /** What to do next. */
-  readonly hint: string;
-  readonly [BRAND] = true;
 
   constructor(message: string, options: TailscaleErrorOptions = {}) {
-    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
-    this.hint = redact(options.hint ?? 'see the message and cause');
+    super(message, options, BRAND);
   }
 }
 
 /** True for any error thrown by this package (works across duplicated module copies). */
 export function isTailscaleError(e: unknown): e is TailscaleError {
-  return typeof e === 'object' && e !== null && BRAND in e;
+  return hasBrand(e, BRAND);
 }
 
 /** tailscaled's LocalAPI socket or pipe could not be reached (not running, wrong path). */
@@ -78,7 +83,7 @@ export class TailscaleSchemaError extends TailscaleError {
 }
 
 /** A `tailscale` CLI call exited non-zero (every CLI failure exits 1; see `stderr`). */
-export class TailscaleCommandError extends TailscaleError {
+export class TailscaleCommandError extends TailscaleError implements CommandErrorFields {
   override name = 'TailscaleCommandError';
   /** The command line, auth keys redacted. */
   readonly command: string;
@@ -137,7 +142,7 @@ export class TailscaleAuthKeyError extends TailscaleError {
 }
 
 /** The operation did not finish within its timeout. */
-export class TailscaleTimeoutError extends TailscaleError {
+export class TailscaleTimeoutError extends TailscaleError implements TimeoutErrorFields {
   override name = 'TailscaleTimeoutError';
   /** The timeout that ran out, in milliseconds. */
   readonly timeoutMs: number;
@@ -153,4 +158,7 @@ export class TailscaleTimeoutError extends TailscaleError {
 /** The caller aborted through its own `AbortSignal`. */
 export class TailscaleAbortError extends TailscaleError {
   override name = 'TailscaleAbortError';
+  constructor(message: string, options: TailscaleErrorOptions = {}) {
+    super(message, { ...options, hint: options.hint ?? ABORT_HINT });
+  }
 }

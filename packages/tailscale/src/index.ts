@@ -1,3 +1,5 @@
+// The one redaction of every Mesh package (see the error contract in `errors.ts`).
+export { redact } from '@mesh/errors';
 export { MESH_BIN_DIR, resolveBinary, type TailscaleProgram } from './binaries.js';
 export {
   type CliPingOptions,
@@ -28,7 +30,6 @@ export {
   TailscaleSchemaError,
   TailscaleTimeoutError,
 } from './errors.js';
-export { redact } from './internal/redact.js';
 export {
   classifyAuthKeyMessage,
   type JoinOptions,

@@ -1,3 +1,4 @@
+import { rememberSecret } from '@mesh/errors';
 import type { Dispatcher } from 'undici';
 import {
   type AuthKeyRejection,
@@ -6,7 +7,6 @@ import {
   TailscaleError,
   TailscaleTimeoutError,
 } from './errors.js';
-import { rememberSecret } from './internal/redact.js';
 import { deadline, sleep } from './internal/signals.js';
 import { LocalApiClient } from './local-api.js';
 import { backendStateName, type Notify, NotifyWatchOpt } from './schemas/notify.js';

@@ -1,3 +1,4 @@
+import { rememberSecret } from '@mesh/errors';
 import { englishError } from '@mesh/platform';
 import { Agent, type Dispatcher, request } from 'undici';
 import type * as z from 'zod/mini';
@@ -7,7 +8,6 @@ import {
   TailscaleLocalApiError,
   TailscaleSchemaError,
 } from './errors.js';
-import { rememberSecret } from './internal/redact.js';
 import { deadline } from './internal/signals.js';
 import { type Notify, NotifySchema, NotifyWatchOpt } from './schemas/notify.js';
 import { type PingResult, PingResultSchema, type WhoIs, WhoIsSchema } from './schemas/ping.js';

@@ -17,15 +17,12 @@ export { forwardArgs } from './forward.js';
 export { LAB_ROLES, type LabHostEnvOptions, labHostEnv, MESH_CLI, onPath } from './host-env.js';
 export { socketDispatcher, socketGet } from './http.js';
 export { type TailscaleUpArgsOptions, tailscaleUpArgs } from './join-args.js';
-export {
-  Lab,
-  type LabHeadscale,
-  type LabHost,
-  type LabOptions,
-  type LabSyncthing,
-  type LabTailscaled,
-  type PhaseTiming,
-} from './lab.js';
+export { Lab, type PhaseTiming } from './lab.js';
+export type { LabHeadscale } from './lab-headscale.js';
+export type { LabHost } from './lab-host.js';
+export type { LabOptions } from './lab-options.js';
+export type { LabSyncthing } from './lab-syncthing.js';
+export type { LabTailscaled } from './lab-tailscale.js';
 export { LAB_PREFIX, type LabNames, labIdOf, labNames, newLabId } from './naming.js';
 export type { LabProcess, ProcessExit } from './process.js';
 export { type LabState, labRunDir } from './state.js';

@@ -13,7 +13,8 @@ export interface WindowsScriptArgs {
   agent?: string | undefined;
   /** node.exe for a mesh.js agent. @default 'C:\Program Files\nodejs\node.exe' */
   node?: string | undefined;
-  elevate: boolean;
+  /** Run it now through UAC (from WSL2); absent when not given, as the flag has no default. */
+  elevate?: boolean | undefined;
 }
 
 /**

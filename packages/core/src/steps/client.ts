@@ -8,12 +8,8 @@ import { toMeshError } from '../map-error.js';
 import { ensureAgent } from './agent.js';
 import { validateAuthKey } from './auth-key.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
-import {
-  isMachineStep,
-  type MachineStepResult,
-  type MachineStepsOptions,
-  runMachineStep,
-} from './machine.js';
+import { isMachineStep, runMachineStep } from './machine.js';
+import type { MachineStepResult, MachineStepsOptions } from './machine-step.js';
 import { type PairPeersResult, pairPeers } from './peer.js';
 import {
   bringUpWithoutKey,

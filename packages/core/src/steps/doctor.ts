@@ -3,10 +3,10 @@ import type { MeshContext } from '../context.js';
 import { withMachineLock } from '../internal/machine-lock.js';
 import { serviceManager } from '../internal/services.js';
 import { resumePaused } from './heal.js';
-import { ensureWslSshdStep } from './machine.js';
 import { pairPeers } from './peer.js';
 import { bringUpWithoutKey, startStoppedDaemons } from './repair.js';
 import { headscaleService } from './server.js';
+import { ensureWslSshdStep } from './sshd.js';
 import { type MeshStatus, meshStatus, type StatusCheck } from './status.js';
 
 /** One repair `mesh doctor --fix` tried. */

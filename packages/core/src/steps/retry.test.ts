@@ -7,6 +7,8 @@ describe('isTransientJoinError', () => {
     expect(isTransientJoinError(new MeshError('x', { kind: 'serverUnreachable' }))).toBe(true);
     const e = Object.assign(new Error('t'), { name: 'TailscaleControlUnreachableError' });
     expect(isTransientJoinError(new MeshError('x', { cause: e }))).toBe(true);
+    const t = Object.assign(new Error('t'), { name: 'HeadscaleTimeoutError' });
+    expect(isTransientJoinError(t)).toBe(true);
   });
   it('never retries a rejected key or bad input', () => {
     expect(isTransientJoinError(new MeshError('x', { kind: 'authRejected' }))).toBe(false);

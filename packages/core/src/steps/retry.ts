@@ -15,7 +15,8 @@ export function isTransientJoinError(error: unknown): boolean {
     name === 'TailscaleControlUnreachableError' ||
     name === 'TailscaleTimeoutError' ||
     name === 'TailscaleDaemonUnreachableError' ||
-    name === 'HeadscaleConnectionError'
+    name === 'HeadscaleConnectionError' ||
+    name === 'HeadscaleTimeoutError'
   );
 }
 

@@ -246,7 +246,7 @@ export async function ensureSyncthing(
   }
   // Programs that create files in the user's home run as that user, so they own what they make.
   const asUser = (file: string, args: readonly string[]) =>
-    user ? ['setpriv', ...runAsPrefix(user).slice(1), file, ...args] : [file, ...args];
+    user ? [...runAsPrefix(user), file, ...args] : [file, ...args];
 
   if (user && !(await exists(configPath))) await moveSyncthingHome(ctx, user, changes);
   if (!(await exists(configPath))) {
@@ -292,10 +292,13 @@ export async function ensureSyncthing(
   // Without one, a Syncthing that answers is left alone, whoever started it.
   if (user || !(await syncthingAnswers(st))) {
     try {
+      // systemd drops to the user itself; the supervised keeper runs what it is given, as root.
+      const supervised = user && (await serviceManager(ctx)).kind === 'supervised';
       const done = await ensureService(ctx, {
         name: 'mesh-syncthing',
         description: 'Syncthing for the Mesh shared folder',
         exec: [
+          ...(supervised ? runAsPrefix(user) : []),
           await findOnPath(syncthingBinary(ctx), ctx.env),
           'serve',
           `--home=${home}`,
@@ -314,7 +317,7 @@ export async function ensureSyncthing(
         },
         restart: 'always',
         restartSec: 1,
-        ...(user ? { user: user.name } : {}),
+        ...(user && !supervised ? { user: user.name } : {}),
       });
       if (done.started || done.restarted) {
         changes.push(user ? `started Syncthing as ${user.name}` : 'started Syncthing');
@@ -390,7 +393,8 @@ async function moveSyncthingHome(
   const run = (file: string, args: string[]) =>
     runChecked(ctx.runner, file, args, { timeout: 300_000, hint: 'run setup as root' });
   // The folders above the new home are made by the user, so they stay the user's own.
-  await run('setpriv', [...runAsPrefix(user).slice(1), 'mkdir', '-p', path.dirname(to)]);
+  const [setpriv, ...drop] = runAsPrefix(user);
+  await run(setpriv as string, [...drop, 'mkdir', '-p', path.dirname(to)]);
   await run('cp', ['-a', '--no-target-directory', from, to]);
   await run('chown', ['-R', `${user.uid}:${user.gid}`, to]);
   changes.push(

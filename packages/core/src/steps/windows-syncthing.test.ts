@@ -8,7 +8,7 @@ import {
   SHARED_FOLDER_LABEL,
   SHARED_FOLDER_SETTINGS,
 } from './constants.js';
-import { meshWindowsIntent, windowsSetupScript } from './machine.js';
+import { meshWindowsIntent, windowsSetupScript } from './windows.js';
 import { windowsSyncthingIntent } from './windows-syncthing.js';
 
 describe('windowsSyncthingIntent: the Linux roles’ values, not copies', () => {

@@ -1,5 +1,5 @@
 import { type Dispatcher, request } from 'undici';
-import { HeadscaleAbortError, HeadscaleConnectionError } from '../errors.js';
+import { HeadscaleAbortError, HeadscaleConnectionError, HeadscaleTimeoutError } from '../errors.js';
 
 /** Options of one HTTP call. */
 export interface HttpCallOptions {
@@ -48,10 +48,10 @@ export async function httpCall(o: HttpCallOptions): Promise<HttpAnswer> {
       });
     }
     if (timeoutSignal.aborted || (cause as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') {
-      throw new HeadscaleConnectionError(`${o.method} ${o.url} timed out after ${o.timeout} ms`, {
+      throw new HeadscaleTimeoutError(`${o.method} ${o.url} timed out after ${o.timeout} ms`, {
         cause,
         ...where,
-        timedOut: true,
+        timeoutMs: o.timeout,
         hint: 'check that Headscale is running and reachable, or raise the timeout',
       });
     }

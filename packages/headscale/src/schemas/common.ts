@@ -46,16 +46,17 @@ export function registerMethod(value: number | string | undefined): RegisterMeth
   }
 }
 
-/** `T` with every property optional and never `undefined` (what {@link compact} returns). */
-export type Compacted<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
+/** `T` with every property optional and non-null (what {@link compact} returns). */
+export type Compacted<T> = { [K in keyof T]?: Exclude<T[K], undefined | null> };
 
 /**
- * Drops undefined and empty-string values so both transports yield identical objects. For
- * optional fields only: required ones are set directly, so a missing value is never hidden.
+ * Drops undefined, null and empty-string values: the CLI omits what REST sends as `""` or `null`,
+ * and both must yield identical objects. For optional fields only: required ones are set
+ * directly, so a missing value is never hidden.
  */
 export function compact<T extends object>(value: T): Compacted<T> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== '') out[k] = v;
+  for (const [k, v] of Object.entries(value)) if (v != null && v !== '') out[k] = v;
   return out as Compacted<T>;
 }
 

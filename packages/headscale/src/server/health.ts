@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { HeadscaleConnectionError } from '../errors.js';
+import { HeadscaleTimeoutError } from '../errors.js';
 import { httpCall } from '../internal/http.js';
 
 /** Options of {@link waitForHealth}. */
@@ -39,12 +39,12 @@ export async function waitForHealth(url: string, o: WaitForHealthOptions = {}): 
     await o.check?.();
     await new Promise((r) => setTimeout(r, o.interval ?? 200));
   }
-  throw new HeadscaleConnectionError(
+  throw new HeadscaleTimeoutError(
     `Headscale at ${url} not healthy after ${timeout} ms (last: ${last})`,
     {
       method: 'GET',
       url: target,
-      timedOut: true,
+      timeoutMs: timeout,
       hint: 'check the service logs (port in use? bad config?)',
     },
   );

@@ -14,7 +14,11 @@ import {
 } from '@mesh/platform';
 import type { Dispatcher } from 'undici';
 import { resolveHeadscaleBinary } from '../binary.js';
-import { HeadscaleConfigError, HeadscaleConnectionError } from '../errors.js';
+import {
+  HeadscaleConfigError,
+  HeadscaleConnectionError,
+  HeadscaleTimeoutError,
+} from '../errors.js';
 import {
   type HeadscaleConfigOptions,
   headscaleConfigObject,
@@ -136,14 +140,11 @@ export async function setupHeadscaleServer(
     });
   } catch (error) {
     if (error instanceof HeadscaleConnectionError && !/exited during startup/.test(error.message)) {
-      throw new HeadscaleConnectionError(
-        `${error.message}; log: ${lastLines(await service.logs(20))}`,
-        {
-          cause: error,
-          hint: error.hint,
-          timedOut: error.timedOut,
-        },
-      );
+      const message = `${error.message}; log: ${lastLines(await service.logs(20))}`;
+      const options = { cause: error, hint: error.hint };
+      throw error instanceof HeadscaleTimeoutError
+        ? new HeadscaleTimeoutError(message, { ...options, timeoutMs: error.timeoutMs })
+        : new HeadscaleConnectionError(message, options);
     }
     throw error;
   }

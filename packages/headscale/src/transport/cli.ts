@@ -7,6 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { redact, rememberSecret } from '@mesh/errors';
 import { createRunner, englishError, type Runner } from '@mesh/platform';
 import * as z from 'zod/mini';
 import { resolveHeadscaleBinary } from '../binary.js';
@@ -15,9 +16,9 @@ import {
   HeadscaleCommandError,
   HeadscaleConnectionError,
   HeadscaleNotFoundError,
+  HeadscaleTimeoutError,
   HeadscaleUnsupportedError,
 } from '../errors.js';
-import { redact, registerSecret } from '../internal/redact.js';
 import {
   cliApiKey,
   cliCreatedApiKey,
@@ -115,14 +116,22 @@ export class CliTransport implements HeadscaleTransport {
     const command = `${this.binary} ${argv.join(' ')}`;
     const env: Record<string, string> = { HEADSCALE_DISABLE_CHECK_UPDATES: 'true' };
     if (this.#o.socketPath) env['HEADSCALE_UNIX_SOCKET'] = this.#o.socketPath;
+    const timeout = ctx.timeout ?? this.#o.timeout ?? 15_000;
     let result: Awaited<ReturnType<Runner['run']>>;
     try {
       result = await this.#runner.run(this.binary, argv, {
         env,
-        timeout: ctx.timeout ?? this.#o.timeout ?? 15_000,
+        timeout,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
     } catch (cause) {
+      // The runner stops a cancelled program and throws; that is the caller's abort.
+      if (ctx.signal?.aborted) {
+        throw new HeadscaleAbortError(`${command} aborted by the caller`, {
+          cause,
+          command,
+        });
+      }
       throw new HeadscaleCommandError(`cannot run ${this.binary}: ${(cause as Error).message}`, {
         cause,
         command,
@@ -130,15 +139,12 @@ export class CliTransport implements HeadscaleTransport {
       });
     }
     if (ctx.signal?.aborted) {
-      throw new HeadscaleAbortError(`${command} aborted by the caller`, {
-        command,
-        hint: 'the operation was cancelled',
-      });
+      throw new HeadscaleAbortError(`${command} aborted by the caller`, { command });
     }
     if (result.timedOut) {
-      throw new HeadscaleConnectionError(`${command} timed out`, {
+      throw new HeadscaleTimeoutError(`${command} timed out`, {
         command,
-        timedOut: true,
+        timeoutMs: timeout,
         hint: 'check that `headscale serve` is running and its socket is reachable',
       });
     }
@@ -240,7 +246,7 @@ export class CliTransport implements HeadscaleTransport {
       ? ['preauthkeys', 'create', ...(input.userId ? ['-u', input.userId] : []), ...flags]
       : ['preauthkeys', '-u', input.userId ?? '', 'create', ...flags];
     const key = await this.run(args, cliPreAuthKey, ctx);
-    registerSecret(key.key);
+    rememberSecret(key.key);
     return key;
   }
   async expirePreAuthKey(ref: PreAuthKeyRef, ctx: CallContext) {
@@ -310,7 +316,7 @@ export class CliTransport implements HeadscaleTransport {
       cliCreatedApiKey,
       ctx,
     );
-    registerSecret(created.key);
+    rememberSecret(created.key);
     return created;
   }
   async expireApiKey(ref: ApiKeyRef, ctx: CallContext) {

@@ -4,6 +4,7 @@
  * is not in every supported minor, the feature gating it.
  */
 
+import { rememberSecret } from '@mesh/errors';
 import { englishError } from '@mesh/platform';
 import type { Dispatcher } from 'undici';
 import type * as z from 'zod/mini';
@@ -14,7 +15,6 @@ import {
   HeadscaleNotFoundError,
 } from '../errors.js';
 import { httpCall } from '../internal/http.js';
-import { registerSecret } from '../internal/redact.js';
 import {
   healthBody,
   restApiKeys,
@@ -138,7 +138,7 @@ export class RestTransport implements HeadscaleTransport {
     }
     this.baseUrl = url.origin;
     this.#apiKey = o.apiKey;
-    if (o.apiKey) registerSecret(o.apiKey);
+    if (o.apiKey) rememberSecret(o.apiKey);
     this.#dispatcher = o.dispatcher;
     this.#timeout = o.timeout ?? 10_000;
   }
@@ -375,7 +375,7 @@ export class RestTransport implements HeadscaleTransport {
     const created = await this.call('createApiKey', ctx, {
       body: { expiration: expiration.toISOString() },
     });
-    registerSecret(created.key);
+    rememberSecret(created.key);
     return created;
   }
   async expireApiKey(ref: ApiKeyRef, ctx: CallContext) {

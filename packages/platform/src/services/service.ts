@@ -11,9 +11,9 @@ export interface ServiceSpec {
   /** A file of `KEY=VALUE` lines (mode 0600) for secrets; systemd only. */
   environmentFile?: string;
   workingDirectory?: string;
-  /** Run as this user (system units, and supervised processes started by root). */
+  /** Run as this user (system units only). */
   user?: string;
-  /** Run with this group (with `user`). @default the user's primary group */
+  /** Run with this group (system units only). @default the user's primary group */
   group?: string;
   /**
    * Files and directories the service's user must read while root keeps them (a config file

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alive as aliveAndNotZombie } from '../internal/pid.js';
+import { runAsPrefix } from '../users.js';
 import type { ServiceManager } from './service.js';
 import { renderRunFile, signalProcess, supervisedServiceManager } from './supervised.js';
 
@@ -203,19 +204,23 @@ describe('renderRunFile', () => {
   });
 
   // Root is what starts a service as another user; CI runs as root.
-  it.runIf(process.getuid?.() === 0)('runs the program as the spec user, in place', async () => {
-    const run = renderRunFile(
-      { name: 'x', description: 'd', exec: ['/bin/sh', '-c', 'echo $$ $(id -un)'], user: 'nobody' },
-      '/',
-    );
-    expect(run).toContain(
-      `exec setpriv --reuid='nobody' --regid="$(id -g 'nobody')" --init-groups -- `,
-    );
-    const r = await execa('/bin/sh', ['-c', `${run}\necho $$; program`]);
-    const [keeperPid, line] = r.stdout.split('\n');
-    // The same pid: what the keeper records is the program's own.
-    expect(line).toBe(`${keeperPid} nobody`);
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'runs a program behind setpriv as the user, in place',
+    async () => {
+      const run = renderRunFile(
+        {
+          name: 'x',
+          description: 'd',
+          exec: [...runAsPrefix({ uid: 65534, gid: 65534 }), '/bin/sh', '-c', 'echo $$ $(id -u)'],
+        },
+        '/',
+      );
+      const r = await execa('/bin/sh', ['-c', `${run}\necho $$; program`]);
+      const [keeperPid, line] = r.stdout.split('\n');
+      // The same pid: what the keeper records is the program's own.
+      expect(line).toBe(`${keeperPid} 65534`);
+    },
+  );
 });
 
 describe('signalProcess', () => {

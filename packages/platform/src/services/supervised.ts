@@ -49,17 +49,9 @@ export function renderRunFile(spec: ServiceSpec, defaultDir: string): string {
     'program() {\n' +
     `  cd ${shellQuote(spec.workingDirectory ?? defaultDir)} || exit 1\n` +
     exports.join('') +
-    `  exec ${runAs(spec)}${spec.exec.map(shellQuote).join(' ')}\n` +
+    `  exec ${spec.exec.map(shellQuote).join(' ')}\n` +
     '}\n'
   );
-}
-
-// The keeper runs as root; `setpriv` drops to the spec's user and execs, keeping the pid.
-function runAs(spec: ServiceSpec): string {
-  if (!spec.user || spec.user === 'root') return '';
-  const user = shellQuote(spec.user);
-  const group = spec.group ? shellQuote(spec.group) : `"$(id -g ${user})"`;
-  return `setpriv --reuid=${user} --regid=${group} --init-groups -- `;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

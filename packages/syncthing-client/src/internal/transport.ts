@@ -1,3 +1,4 @@
+import { englishError } from '@mesh/errors';
 import { type Dispatcher, request } from 'undici';
 import type * as z from 'zod/mini';
 import {
@@ -22,7 +23,6 @@ import {
 } from '../version.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { buildUrl, type QueryValue } from './path.js';
-import { englishError } from './zod-english.js';
 
 /** Per-call options accepted as the last argument of every public method. */
 export interface CallOptions {

@@ -1,5 +1,5 @@
+import { englishError } from '@mesh/errors';
 import * as z from 'zod/mini';
-import { englishError } from '../internal/zod-english.js';
 import { dict, list, timestamp } from './common.js';
 import { ConfigSchema } from './config.js';
 import { FolderStatusSchema } from './db.js';

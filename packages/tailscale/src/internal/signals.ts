@@ -19,10 +19,7 @@ export function deadline(timeoutMs: number, caller?: AbortSignal): Deadline {
     timeoutMs,
     reason(what) {
       if (caller?.aborted) {
-        return new TailscaleAbortError(`${what} was aborted`, {
-          cause: caller.reason,
-          hint: 'the caller cancelled the operation',
-        });
+        return new TailscaleAbortError(`${what} was aborted`, { cause: caller.reason });
       }
       if (timer?.aborted) return new TailscaleTimeoutError(what, timeoutMs);
       return undefined;

@@ -1,0 +1,218 @@
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describeLab, Lab } from '@mesh/lab';
+import type { RunResult } from '@mesh/platform';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { arrives as arrivesOn } from './lab-helpers.js';
+
+// Managing machines from the server, on three booted Debian machines with real sshd: a host
+// registry, ~/.ssh/config, and `mesh remote provision-all` taking two bare machines into the
+// mesh with nothing typed on them. The windows machine gets no mesh and no Node: provisioning
+// copies the single-file binary there.
+const HOSTS = ['server', 'wsl', 'windows'] as const;
+const SEA = path.resolve(import.meta.dirname, '../dist-bin/mesh');
+
+let lab: Lab;
+const timings: Array<[string, number]> = [];
+
+async function on(
+  host: string,
+  file: string,
+  args: readonly string[],
+  input?: string,
+): Promise<RunResult> {
+  return lab.host(host).runner.run(file, args, {
+    timeout: 600_000,
+    env: { NO_COLOR: '1', MESH_DEFAULT_USER: 'root' },
+    ...(input === undefined ? {} : { input }),
+  });
+}
+
+const mesh = (args: readonly string[]) => on('server', 'mesh', args);
+const json = <T>(r: RunResult) => JSON.parse(r.stdout) as T;
+const firstLine = (r: RunResult) => r.stderr.split('\n').find((l) => l.startsWith('ERROR:'));
+
+function shared(host: string, file: string): string {
+  return path.join(lab.host(host).root, 'opt/shared', file);
+}
+
+/** Waits for `file` with `text` in the shared folder of `host`. */
+const arrives = (host: string, file: string, text: string) => arrivesOn(lab.host(host), file, text);
+
+describeLab('mesh host and mesh remote: machines managed from the server over SSH', () => {
+  beforeAll(async () => {
+    const t0 = performance.now();
+    lab = await Lab.up({
+      hosts: [...HOSTS],
+      machines: 'systemd',
+      headscale: false,
+      tailscale: false,
+      syncthing: false,
+    });
+    timings.push(['three machines booted', Math.round(performance.now() - t0)]);
+    expect((await mesh(['server', 'setup'])).exitCode).toBe(0);
+    // What a person does once: the server's key in root's authorized_keys on each machine
+    // (as an image or installer puts it there).
+    await on('server', 'ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-f',
+      '/root/.ssh/id_ed25519',
+    ]);
+    const pub = await readFile(path.join(lab.host('server').root, 'root/.ssh/id_ed25519.pub'));
+    for (const h of ['wsl', 'windows']) {
+      const dir = path.join(lab.host(h).root, 'root/.ssh');
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(path.join(dir, 'authorized_keys'), pub, { mode: 0o600 });
+    }
+    // The windows machine has neither mesh nor Node: what it runs comes from the server.
+    await on('windows', 'rm', ['-f', '/usr/local/bin/mesh']);
+    await on('windows', 'umount', ['/usr/local/bin/node']);
+    await copyFile(SEA, path.join(lab.host('server').root, 'root/mesh-single'));
+  }, 300_000);
+
+  afterAll(async () => {
+    console.log('\n[mesh remote: timings]');
+    for (const [what, ms] of timings)
+      console.log(`  ${what.padEnd(60)} ${String(ms).padStart(7)} ms`);
+    await lab?.down();
+  }, 120_000);
+
+  it('bad input: unknown host, broken registry, SSH refused, a changed host key, sudo wanting a password', async () => {
+    const unknown = await mesh(['remote', 'provision', 'nosuch']);
+    expect(unknown.exitCode).toBe(4);
+    expect(firstLine(unknown)).toMatch(
+      /^ERROR: No host called nosuch in \/root\/.config\/mesh\/hosts.yaml$/,
+    );
+
+    const registry = path.join(lab.host('server').root, 'root/.config/mesh/hosts.yaml');
+    await writeFile(registry, 'hosts:\n  wsl: {ip: 10.99.0.2, port: twenty}\n');
+    const broken = await mesh(['host', 'list']);
+    expect(broken.exitCode).toBe(4);
+    expect(firstLine(broken)).toBe(
+      'ERROR: /root/.config/mesh/hosts.yaml:2: host wsl: port must be a port number from 1 to 65535',
+    );
+    await writeFile(registry, '');
+
+    const wslIp = lab.host('wsl').ip;
+    const winIp = lab.host('windows').ip;
+    expect((await mesh(['host', 'add', 'ghost', '--ip', wslIp, '--port', '2299'])).exitCode).toBe(
+      0,
+    );
+    const refused = await mesh(['remote', 'provision', 'ghost']);
+    expect(refused.exitCode).toBe(8);
+    expect(firstLine(refused)).toBe(
+      `ERROR: SSH to root@${wslIp} port 2299 (ghost): connection refused`,
+    );
+
+    // A key for the windows machine's address that is not its own (a fresh one: the lab's
+    // machines share their root file system's host keys).
+    const known = path.join(lab.host('server').root, 'root/.ssh/known_hosts');
+    await on('server', 'ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', '/root/not-windows']);
+    const otherKey = await readFile(
+      path.join(lab.host('server').root, 'root/not-windows.pub'),
+      'utf8',
+    );
+    await writeFile(known, `${winIp} ${otherKey.split(' ').slice(0, 2).join(' ')}\n`);
+    expect((await mesh(['host', 'add', 'windows', '--ip', winIp])).exitCode).toBe(0);
+    const changed = await mesh(['remote', 'provision', 'windows']);
+    expect(changed.exitCode, changed.stderr).toBe(8);
+    expect(firstLine(changed)).toBe(
+      `ERROR: SSH to root@${winIp} port 22 (windows): the host key is not the one known for it`,
+    );
+    await writeFile(known, '');
+
+    expect((await on('windows', 'useradd', ['-m', 'ops'])).exitCode).toBe(0);
+    await on('windows', 'install', ['-d', '-m', '700', '-o', 'ops', '-g', 'ops', '/home/ops/.ssh']);
+    await copyFile(
+      path.join(lab.host('windows').root, 'root/.ssh/authorized_keys'),
+      path.join(lab.host('windows').root, 'home/ops/.ssh/authorized_keys'),
+    );
+    await on('windows', 'chown', ['ops:ops', '/home/ops/.ssh/authorized_keys']);
+    expect((await mesh(['host', 'add', 'ops', '--ip', winIp, '--user', 'ops'])).exitCode).toBe(0);
+    const sudo = await mesh(['remote', 'provision', 'ops']);
+    expect(sudo.exitCode, sudo.stderr).toBe(4);
+    expect(sudo.stderr).toContain('ERROR: sudo on ops asks ops for a password');
+    expect(sudo.stderr).toContain('Hint: run mesh remote prepare ops once');
+    for (const h of ['ghost', 'ops']) expect((await mesh(['host', 'remove', h])).exitCode).toBe(0);
+    // Nothing of mesh reached the windows machine.
+    expect((await on('windows', 'sh', ['-c', 'command -v mesh || echo none'])).stdout.trim()).toBe(
+      'none',
+    );
+  }, 300_000);
+
+  it('provision-all takes two bare machines into a syncing mesh; no process ever shows the key', async () => {
+    expect(
+      (await mesh(['host', 'add', 'wsl', '--ip', lab.host('wsl').ip, '--port', '22'])).exitCode,
+    ).toBe(0);
+    // Every process on every machine, ten times a second, while provisioning runs.
+    const seen = new Set<string>();
+    let scanning = true;
+    const scans = HOSTS.map(async (h) => {
+      while (scanning) {
+        const ps = await on(h, 'ps', ['-eo', 'args']).catch(() => undefined);
+        for (const line of ps?.stdout.split('\n') ?? []) seen.add(`${h}: ${line}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+    const t0 = performance.now();
+    const all = await mesh(['remote', 'provision-all', '--binary', '/root/mesh-single', '--json']);
+    timings.push(['remote provision-all (two machines)', Math.round(performance.now() - t0)]);
+    scanning = false;
+    await Promise.all(scans);
+    expect(all.exitCode, all.stdout + all.stderr).toBe(0);
+    const doc = json<{ results: Array<{ name: string; outcome: string; changes: string[] }> }>(all);
+    expect(doc.results.map((r) => [r.name, r.outcome])).toEqual([
+      ['windows', 'provisioned'],
+      ['wsl', 'provisioned'],
+    ]);
+    expect(doc.results[0]?.changes).toContain('put mesh at /usr/local/bin/mesh');
+    expect(seen.size).toBeGreaterThan(50);
+    expect([...seen].filter((l) => /hskey-|--auth-?key=(?!file:)/.test(l))).toEqual([]);
+
+    // The single-file mesh runs on a machine without Node, its agent too.
+    expect((await on('windows', 'sh', ['-c', 'command -v node || echo none'])).stdout.trim()).toBe(
+      'none',
+    );
+    expect((await on('windows', 'systemctl', ['is-active', 'mesh-agent'])).stdout.trim()).toBe(
+      'active',
+    );
+    await writeFile(shared('server', 'to-all.txt'), 'from the server\n');
+    await arrives('wsl', 'to-all.txt', 'from the server\n');
+    await arrives('windows', 'to-all.txt', 'from the server\n');
+    await writeFile(shared('windows', 'from-windows.txt'), 'from windows\n');
+    await arrives('wsl', 'from-windows.txt', 'from windows\n');
+
+    const again = await mesh(['remote', 'provision-all', '--json']);
+    expect(again.exitCode).toBe(0);
+    expect(json<{ changed: boolean; results: Array<{ outcome: string }> }>(again)).toMatchObject({
+      changed: false,
+      results: [{ outcome: 'already' }, { outcome: 'already' }],
+    });
+  }, 600_000);
+
+  it('ssh NAME goes over the tailnet through the managed block; host list and remote status see the mesh', async () => {
+    const config = await readFile(path.join(lab.host('server').root, 'root/.ssh/config'), 'utf8');
+    expect(config).toMatch(
+      /# mesh-managed: wsl\nHost wsl\n {2}HostName 100\.64\.\d+\.\d+\n {2}Port 2222\n {2}User root\n# end mesh-managed: wsl\n/,
+    );
+    expect((await stat(path.join(lab.host('server').root, 'root/.ssh/config'))).mode & 0o777).toBe(
+      0o600,
+    );
+    const login = await on('server', 'ssh', ['-o', 'BatchMode=yes', 'wsl', 'hostname']);
+    expect(login.stdout.trim(), login.stderr).toBe('wsl');
+    const list = json<{ hosts: Array<{ name: string; inMesh: boolean; port: number }> }>(
+      await mesh(['host', 'list', '--json']),
+    );
+    expect(list.hosts.map((h) => [h.name, h.inMesh, h.port])).toEqual([
+      ['windows', true, 22],
+      ['wsl', true, 2222],
+    ]);
+    const st = await mesh(['remote', 'status', 'windows', '--json']);
+    expect(st.exitCode, st.stdout).toBe(0);
+    expect(json<{ status: { healthy: boolean } }>(st).status.healthy).toBe(true);
+  }, 180_000);
+});

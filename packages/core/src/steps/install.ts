@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { detectPackageManager, type PackageManager, WINGET_IDS } from '@mesh/platform';
+import type { MeshContext } from '../context.js';
+import { MeshError } from '../errors.js';
+import { toMeshError } from '../map-error.js';
+import {
+  exists,
+  type MachineStepResult,
+  type MachineStepsOptions,
+  rootOption,
+} from './machine-step.js';
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+async function onPath(ctx: MeshContext, name: string, explicit: string | undefined) {
+  if (explicit) return exists(explicit);
+  if (await exists(path.join('/var/cache/mesh/bin', name))) return true;
+  // `command -v` through the runner, so a namespaced runner sees the host's PATH.
+  const r = await ctx.runner.run('sh', ['-c', `command -v ${name}`], { timeout: 5000 });
+  return r.exitCode === 0;
+}
+
+/** Which of tailscale, tailscaled, syncthing are missing on this machine. */
+export async function missingPrograms(ctx: MeshContext): Promise<string[]> {
+  const b = ctx.paths.binaries;
+  const checks: Array<[string, string | undefined]> = [
+    ['tailscale', b.tailscale],
+    ['tailscaled', b.tailscaled],
+    ['syncthing', b.syncthing],
+  ];
+  const missing: string[] = [];
+  for (const [name, explicit] of checks)
+    if (!(await onPath(ctx, name, explicit))) missing.push(name);
+  return missing;
+}
+
+/** The package that provides a program, per package manager (tailscaled ships with tailscale). */
+export function packageFor(program: string, manager: PackageManager['name']): string {
+  const base = program === 'tailscaled' ? 'tailscale' : program;
+  if (manager === 'winget') {
+    return base === 'tailscale' ? WINGET_IDS.tailscale : WINGET_IDS.syncthing;
+  }
+  return base;
+}
+
+/** The package manager of `o`, else this machine's (`sudo -n` when not root, off Windows). */
+export async function packageManagerFor(
+  ctx: MeshContext,
+  o: MachineStepsOptions,
+): Promise<PackageManager> {
+  if (o.packageManager) return o.packageManager;
+  try {
+    return await detectPackageManager({
+      ...rootOption(ctx),
+      runner: ctx.runner,
+      sudo: !isRoot() && ctx.platform.os !== 'windows',
+      ...(ctx.platform.os === 'windows' ? { platform: 'win32' as const } : {}),
+    });
+  } catch (error) {
+    throw toMeshError(error, 'no way to install what is missing');
+  }
+}
+
+/**
+ * Installs tailscale and syncthing with this machine's package manager, only when missing (the
+ * check runs first; nothing is installed when both are there). Fails with `badInput` when a
+ * program is still missing afterwards.
+ */
+export async function installMissingPrograms(
+  ctx: MeshContext,
+  o: MachineStepsOptions = {},
+): Promise<MachineStepResult> {
+  const r = ctx.reporter;
+  const missing = await missingPrograms(ctx);
+  if (missing.length === 0) {
+    r.ok('Tailscale and Syncthing are installed');
+    return { id: 'install', status: 'ok', changes: [] };
+  }
+  r.info(`Missing: ${missing.join(', ')}`);
+  const pm = await packageManagerFor(ctx, o).catch((error: unknown) => {
+    const e = toMeshError(error);
+    throw new MeshError(`missing programs: ${missing.join(', ')} (${e.message})`, {
+      kind: 'badInput',
+      cause: error,
+      hint: 'install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them',
+    });
+  });
+  const changes: string[] = [];
+  for (const pkg of [...new Set(missing.map((p) => packageFor(p, pm.name)))]) {
+    const wait = r.wait(`Installing ${pkg} with ${pm.name}`);
+    try {
+      const { changed } = await pm.ensure(pkg);
+      wait.done();
+      if (changed) changes.push(`installed ${pkg} (${pm.name})`);
+    } catch (error) {
+      wait.fail();
+      const e = toMeshError(error, `installing ${pkg} with ${pm.name}`);
+      throw new MeshError(e.message, {
+        kind: 'failure',
+        cause: error,
+        hint:
+          pkg === 'tailscale' && pm.name !== 'winget'
+            ? "add Tailscale's package repository first (https://pkgs.tailscale.com/stable/), or install it by hand"
+            : e.hint,
+      });
+    }
+  }
+  const still = await missingPrograms(ctx);
+  if (still.length > 0) {
+    throw new MeshError(`missing programs after installing: ${still.join(', ')}`, {
+      kind: 'badInput',
+      hint: 'install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them',
+    });
+  }
+  r.ok(`Installed ${changes.length > 0 ? changes.join(', ') : missing.join(', ')}`);
+  return { id: 'install', status: changes.length > 0 ? 'changed' : 'ok', changes };
+}

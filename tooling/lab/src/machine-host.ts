@@ -1,0 +1,121 @@
+import { realpathSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { HostPlan } from './address-plan.js';
+import { LAB_ROLES, MESH_CLI, onPath } from './host-env.js';
+import type { LabContext } from './lab-context.js';
+import { type LabHost, labHost } from './lab-host.js';
+import type { LabOptions } from './lab-options.js';
+import { defaultRootfs, MACHINE_CLI_DIR, SystemdMachine } from './machine.js';
+
+/**
+ * What makes a machine look like a WSL2 distribution to `mesh`: `/run/WSL` and the kernel
+ * strings of a WSL2 kernel in `/proc/version` and `/proc/sys/kernel/osrelease` (bound over
+ * them at every boot, after systemd-tmpfiles has made `/run/WSL`), and `WSL_DISTRO_NAME` in the
+ * environment of what runs there. `uname -r` stays the real one: a system call cannot be faked.
+ * Interop with Windows stays absent, as it is with interop turned off.
+ */
+const WSL_KERNEL_RELEASE = '5.15.167.4-microsoft-standard-WSL2';
+const WSL_MARKER_FILES: Readonly<Record<string, string>> = {
+  '/etc/tmpfiles.d/mesh-lab-wsl.conf': 'd /run/WSL 0755 root root -\n',
+  '/etc/mesh-lab/osrelease': `${WSL_KERNEL_RELEASE}\n`,
+  '/etc/mesh-lab/version': `Linux version ${WSL_KERNEL_RELEASE} (root@lab) (gcc (GCC) 11.2.0, GNU ld (GNU Binutils) 2.37) #1 SMP Tue Nov 5 00:21:55 UTC 2024\n`,
+  '/etc/systemd/system/systemd-tmpfiles-setup.service.d/mesh-lab-wsl-kernel.conf': [
+    '[Service]',
+    'ExecStartPost=/bin/mount --bind /etc/mesh-lab/version /proc/version',
+    'ExecStartPost=/bin/mount --bind /etc/mesh-lab/osrelease /proc/sys/kernel/osrelease',
+    '',
+  ].join('\n'),
+};
+
+/** The programs mesh runs on a machine, visible there as `/usr/local/bin/<name>`. */
+const MACHINE_PROGRAMS = ['headscale', 'tailscale', 'tailscaled', 'syncthing'] as const;
+export type MachineProgram = (typeof MACHINE_PROGRAMS)[number];
+
+export function labRootfs(o: LabOptions): string {
+  return o.rootfs ?? defaultRootfs();
+}
+
+/**
+ * A systemd host: its machine booted, `mesh` on the PATH as `/usr/local/bin/mesh` (Node and
+ * the built bundle), the programs mesh needs in `/usr/local/bin`, and the role lists in the
+ * environment of every command run there, as a real deployment's `.env` would set them.
+ */
+export async function makeMachineHost(plan: HostPlan, lab: LabContext): Promise<LabHost> {
+  const dir = join(lab.root, 'hosts', plan.name);
+  const logs = join(dir, 'logs');
+  await mkdir(logs, { recursive: true, mode: 0o700 });
+  await mkdir(join(dir, 'run'), { recursive: true, mode: 0o700 });
+  const wsl = LAB_ROLES[plan.name] === 'wsl2';
+  const machine = await bootMachine(plan, join(dir, 'machine'), logs, wsl, lab);
+  const env = machineHostEnv(plan.name);
+  await writeFile(
+    join(machine.root, 'usr/local/bin/mesh'),
+    meshLauncher(lab.options.meshCli ?? MESH_CLI),
+    { mode: 0o755 },
+  );
+  const host = labHost(
+    plan,
+    { root: machine.root, logs, sockets: join(dir, 'run'), env, runner: machine.runner(env) },
+    lab,
+  );
+  host.machine = machine;
+  return host;
+}
+
+/** Boots a Debian machine for `plan` with mesh's programs visible read-only inside. */
+async function bootMachine(
+  plan: HostPlan,
+  dir: string,
+  logs: string,
+  wsl: boolean,
+  lab: LabContext,
+): Promise<SystemdMachine> {
+  const binds = machineBinds(lab.options.meshCli ?? MESH_CLI, (p) =>
+    realpathSync(onPath(lab.binary(p))),
+  );
+  return SystemdMachine.boot({
+    name: plan.name,
+    ns: plan.ns,
+    rootfs: labRootfs(lab.options),
+    dir,
+    binds,
+    logPath: join(logs, 'boot.log'),
+    ...(wsl ? { files: WSL_MARKER_FILES } : {}),
+  });
+}
+
+/**
+ * Host paths a machine sees read-only: this Node, the built CLI's directory and each program,
+ * from where `path` finds it.
+ */
+export function machineBinds(
+  meshCli: string,
+  path: (program: MachineProgram) => string,
+): { from: string; to: string }[] {
+  return [
+    { from: process.execPath, to: '/usr/local/bin/node' },
+    { from: dirname(meshCli), to: MACHINE_CLI_DIR },
+    ...MACHINE_PROGRAMS.map((p) => ({ from: path(p), to: `/usr/local/bin/${p}` })),
+  ];
+}
+
+/**
+ * The environment of every command run on a machine. The wsl host shows what a WSL2
+ * distribution shows, so mesh detects the role itself; the windows host stays a Linux stand-in
+ * for the Windows role's ports, with its role forced.
+ */
+export function machineHostEnv(name: string): Record<string, string> {
+  const role = LAB_ROLES[name];
+  return {
+    MESH_SERVER_HOSTNAMES: 'server',
+    MESH_WSL2_HOSTNAMES: 'wsl',
+    MESH_WINDOWS_HOSTNAMES: 'windows',
+    ...(role === 'wsl2' ? { WSL_DISTRO_NAME: 'Debian' } : role ? { MESH_ROLE: role } : {}),
+  };
+}
+
+/** `/usr/local/bin/mesh` on a machine: the bound Node running the bound bundle. */
+export function meshLauncher(meshCli: string): string {
+  return `#!/bin/sh\nexec /usr/local/bin/node ${MACHINE_CLI_DIR}/${basename(meshCli)} "$@"\n`;
+}
