@@ -11,6 +11,9 @@ var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require
   if (typeof require !== "undefined") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
 });
+var __esm = (fn, res) => function __init() {
+  return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+};
 var __commonJS = (cb, mod) => function __require2() {
   return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
 };
@@ -35,6 +38,2908 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/util.js
+function getEnumValues(entries) {
+  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
+  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+  return values;
+}
+function joinValues(array2, separator = "|") {
+  return array2.map((val) => stringifyPrimitive(val)).join(separator);
+}
+function jsonStringifyReplacer(_, value) {
+  if (typeof value === "bigint")
+    return value.toString();
+  return value;
+}
+function cached(getter) {
+  return new Cached(getter);
+}
+function nullish(input) {
+  return input === null || input === void 0;
+}
+function cleanRegex(source) {
+  const start = source.startsWith("^") ? 1 : 0;
+  const end3 = source.endsWith("$") ? source.length - 1 : source.length;
+  return source.slice(start, end3);
+}
+function defineLazy(object2, key, getter) {
+  let value = void 0;
+  Object.defineProperty(object2, key, {
+    get() {
+      if (value === EVALUATING) {
+        return void 0;
+      }
+      if (value === void 0) {
+        value = EVALUATING;
+        value = getter();
+      }
+      return value;
+    },
+    set(v) {
+      Object.defineProperty(object2, key, {
+        value: v
+        // configurable: true,
+      });
+    },
+    configurable: true
+  });
+}
+function assignProp(target, prop, value) {
+  Object.defineProperty(target, prop, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true
+  });
+}
+function rawShape(def) {
+  const desc = Object.getOwnPropertyDescriptor(def, "shape");
+  return desc?.get ? desc.get.raw : desc?.value;
+}
+function sourceShape(schema2) {
+  return rawShape(schema2._zod.def) ?? schema2._zod.def.shape;
+}
+function deferProp(target, key, getter) {
+  Object.defineProperty(target, key, {
+    get() {
+      const value = getter();
+      assignProp(this, key, value);
+      return value;
+    },
+    enumerable: true,
+    configurable: true
+  });
+}
+function putProp(target, key, value) {
+  if (key in target)
+    assignProp(target, key, value);
+  else
+    target[key] = value;
+}
+function mirrorShape(target, source, keys, wrap) {
+  const raw = sourceShape(source);
+  for (const key of keys) {
+    const desc = Object.getOwnPropertyDescriptor(raw, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get) {
+      deferProp(target, key, () => {
+        const value = source._zod.def.shape[key];
+        return wrap ? wrap(value, key) : value;
+      });
+    } else
+      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
+  }
+}
+function mirrorProps(target, source) {
+  for (const key of Reflect.ownKeys(source)) {
+    const desc = Object.getOwnPropertyDescriptor(source, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get)
+      deferProp(target, key, () => source[key]);
+    else
+      putProp(target, key, desc.value);
+  }
+}
+function mergeDefs(...defs) {
+  const mergedDescriptors = {};
+  for (const def of defs) {
+    const descriptors2 = Object.getOwnPropertyDescriptors(def);
+    Object.assign(mergedDescriptors, descriptors2);
+  }
+  return Object.defineProperties({}, mergedDescriptors);
+}
+function isObject(data) {
+  return typeof data === "object" && data !== null && !Array.isArray(data);
+}
+function isPlainObject(o2) {
+  if (isObject(o2) === false)
+    return false;
+  const ctor = o2.constructor;
+  if (ctor === void 0)
+    return true;
+  if (typeof ctor !== "function")
+    return true;
+  const prot = ctor.prototype;
+  if (isObject(prot) === false)
+    return false;
+  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
+    return false;
+  }
+  return true;
+}
+function shallowClone(o2) {
+  if (isPlainObject(o2))
+    return { ...o2 };
+  if (Array.isArray(o2))
+    return [...o2];
+  if (o2 instanceof Map)
+    return new Map(o2);
+  if (o2 instanceof Set)
+    return new Set(o2);
+  return o2;
+}
+function escapeRegex(str) {
+  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function clone(inst, def, params) {
+  const cl = new inst._zod.constr(def ?? inst._zod.def);
+  if (!def || params?.parent)
+    cl._zod.parent = inst;
+  return cl;
+}
+function normalizeParams(_params) {
+  const params = _params;
+  if (!params)
+    return {};
+  if (typeof params === "string")
+    return { error: () => params };
+  if (params?.message !== void 0) {
+    if (params?.error !== void 0)
+      throw new Error("Cannot specify both `message` and `error` params");
+    params.error = params.message;
+  }
+  delete params.message;
+  if (typeof params.error === "string")
+    return { ...params, error: () => params.error };
+  return params;
+}
+function stringifyPrimitive(value) {
+  if (typeof value === "bigint")
+    return value.toString() + "n";
+  if (typeof value === "string")
+    return `"${value}"`;
+  return `${value}`;
+}
+function optionalKeys(shape) {
+  return Object.keys(shape).filter((k) => {
+    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
+  });
+}
+function extend(schema2, shape) {
+  if (!isPlainObject(shape)) {
+    throw new Error("Invalid input to extend: expected a plain object");
+  }
+  const checks = schema2._zod.def.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    const existingShape = sourceShape(schema2);
+    for (const key of Reflect.ownKeys(shape)) {
+      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
+        throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
+      }
+    }
+  }
+  return clone(schema2, mergeDefs(schema2._zod.def, { shape: extended(schema2, shape) }));
+}
+function extended(schema2, shape) {
+  const newShape = {};
+  mirrorShape(newShape, schema2, Reflect.ownKeys(sourceShape(schema2)));
+  mirrorProps(newShape, shape);
+  return newShape;
+}
+function aborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
+    if (x.issues[i2]?.continue !== true) {
+      return true;
+    }
+  }
+  return false;
+}
+function explicitlyAborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
+    if (x.issues[i2]?.continue === false) {
+      return true;
+    }
+  }
+  return false;
+}
+function prefixIssues(path43, issues) {
+  return issues.map((iss) => {
+    var _a3;
+    (_a3 = iss).path ?? (_a3.path = []);
+    iss.path.unshift(path43);
+    return iss;
+  });
+}
+function unwrapMessage(message) {
+  return typeof message === "string" ? message : message?.message;
+}
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d.check))
+      break;
+    const max = d.maximum ?? d.length ?? d.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
+}
+function attachSchema(issues, start, inst) {
+  var _a3;
+  for (let i2 = start; i2 < issues.length; i2++) {
+    (_a3 = issues[i2]).schema ?? (_a3.schema = inst);
+  }
+}
+function finalizeIssue(iss, ctx, config2) {
+  var _a3;
+  const traits = iss.inst?._zod?.traits;
+  if (traits?.has("$ZodType")) {
+    if (traits.has("$ZodCheck"))
+      (_a3 = iss).schema ?? (_a3.schema = iss.inst);
+    else
+      iss.schema = iss.inst;
+  }
+  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
+  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const full = {};
+  for (const k of Object.keys(iss)) {
+    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
+      continue;
+    full[k] = iss[k];
+  }
+  full.path ?? (full.path = []);
+  full.message = message;
+  if (ctx?.reportInput) {
+    full.input = iss.input;
+  }
+  return full;
+}
+function codePointLength(str) {
+  const units = str.length;
+  if (!highSurrogate.test(str))
+    return units;
+  let count2 = units;
+  for (let i2 = 0; i2 < units - 1; i2++) {
+    if ((str.charCodeAt(i2) & 64512) === 55296 && (str.charCodeAt(i2 + 1) & 64512) === 56320) {
+      count2--;
+      i2++;
+    }
+  }
+  return count2;
+}
+function getLengthableOrigin(input) {
+  if (Array.isArray(input))
+    return "array";
+  if (typeof input === "string")
+    return "string";
+  return "unknown";
+}
+function parsedType(data) {
+  const t = typeof data;
+  switch (t) {
+    case "number": {
+      return Number.isNaN(data) ? "nan" : "number";
+    }
+    case "object": {
+      if (data === null) {
+        return "null";
+      }
+      if (Array.isArray(data)) {
+        return "array";
+      }
+      const obj = data;
+      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
+        return obj.constructor.name;
+      }
+    }
+  }
+  return t;
+}
+function issue(...args) {
+  const [iss, input, inst] = args;
+  if (typeof iss === "string") {
+    return {
+      message: iss,
+      code: "custom",
+      input,
+      inst
+    };
+  }
+  return { ...iss };
+}
+function members(proto2, table2) {
+  for (const key in table2) {
+    const desc = Object.getOwnPropertyDescriptor(table2, key);
+    if (desc.get)
+      Object.defineProperty(proto2, key, { ...desc, enumerable: false });
+    else
+      defineBound(proto2, key, desc.value);
+  }
+}
+function own(inst, key, value, enumerable = true) {
+  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+  return value;
+}
+function hide(inst, key, value) {
+  return own(inst, key, value, false);
+}
+function defineBound(proto2, key, fn) {
+  Object.defineProperty(proto2, key, {
+    configurable: true,
+    get() {
+      return this == null ? fn : own(this, key, fn.bind(this));
+    },
+    set(value) {
+      own(this, key, value);
+    }
+  });
+}
+function claim(inst, sentinel) {
+  const proto2 = Object.getPrototypeOf(inst);
+  return sentinel in proto2 ? void 0 : proto2;
+}
+function defineLazyInternal(inst, key, compute) {
+  const proto2 = Object.getPrototypeOf(inst._zod);
+  if (key in proto2 && installing !== inst._zod) {
+    installing = void 0;
+    return;
+  }
+  installing = inst._zod;
+  Object.defineProperty(proto2, key, {
+    configurable: true,
+    get() {
+      Object.defineProperty(this, key, breaker);
+      const outer = broke;
+      broke = false;
+      try {
+        const value = compute(this);
+        if (broke)
+          delete this[key];
+        else
+          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+        broke = broke || outer;
+        return value;
+      } catch (err) {
+        delete this[key];
+        broke = broke || outer;
+        throw err;
+      }
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+    }
+  });
+}
+function installLazyProp(inst, key, make, enumerable) {
+  const proto2 = claim(inst, key);
+  if (!proto2)
+    return;
+  Object.defineProperty(proto2, key, {
+    configurable: true,
+    get() {
+      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
+      Object.defineProperty(this, key, desc);
+      desc.value = make(this);
+      Object.defineProperty(this, key, desc);
+      return desc.value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+    }
+  });
+}
+var Cached, EVALUATING, captureStackTrace, propertyKeyTypes, NUMBER_FORMAT_RANGES, highSurrogate, installing, broke, breaker;
+var init_util = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/util.js"() {
+    "use strict";
+    Cached = class {
+      constructor(getter) {
+        this._getter = getter;
+        this._value = void 0;
+      }
+      get value() {
+        const getter = this._getter;
+        if (getter !== void 0) {
+          this._value = getter();
+          this._getter = void 0;
+        }
+        return this._value;
+      }
+    };
+    EVALUATING = /* @__PURE__ */ Symbol("evaluating");
+    captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
+    };
+    propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
+    NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
+      safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+      int32: [-2147483648, 2147483647],
+      uint32: [0, 4294967295],
+      float32: [-34028234663852886e22, 34028234663852886e22],
+      float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
+    }))();
+    highSurrogate = /[\uD800-\uDBFF]/;
+    broke = false;
+    breaker = {
+      configurable: true,
+      get() {
+        broke = true;
+        return void 0;
+      }
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/core.js
+function newError(Definition) {
+  const E = _E;
+  if (E) {
+    const saved = E.stackTraceLimit;
+    if (typeof saved === "number") {
+      try {
+        E.stackTraceLimit = 0;
+      } catch {
+        _E = null;
+        return new Definition();
+      }
+      try {
+        return new Definition();
+      } finally {
+        E.stackTraceLimit = saved;
+      }
+    }
+  }
+  return new Definition();
+}
+// @__NO_SIDE_EFFECTS__
+function $constructor(name, initializer2, proto2, params) {
+  const zodProto = {};
+  function Internals(def) {
+    this.def = def;
+    this.constr = _;
+    this.traits = /* @__PURE__ */ new Set();
+  }
+  Internals.prototype = zodProto;
+  const protoMembers = proto2;
+  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
+  function init(inst, def) {
+    if (!inst._zod) {
+      _zodDesc.value = new Internals(def);
+      try {
+        Object.defineProperty(inst, "_zod", _zodDesc);
+      } finally {
+        _zodDesc.value = void 0;
+      }
+    } else if (inst._zod.traits.has(name)) {
+      return;
+    }
+    inst._zod.traits.add(name);
+    initializer2(inst, def);
+    if (initialized) {
+      const own2 = Object.getPrototypeOf(inst);
+      const ctorProto = inst._zod.constr.prototype;
+      let up = own2;
+      while (up && up !== ctorProto)
+        up = Object.getPrototypeOf(up);
+      const target = up ?? own2;
+      if (!initialized.has(target)) {
+        initialized.add(target);
+        members(target, protoMembers);
+      }
+    }
+    const proto3 = _.prototype;
+    for (const k in proto3) {
+      if (!Object.prototype.hasOwnProperty.call(proto3, k))
+        continue;
+      if (!(k in inst)) {
+        inst[k] = proto3[k].bind(inst);
+      }
+    }
+  }
+  const Parent = params?.Parent ?? Object;
+  class Definition extends Parent {
+  }
+  Object.defineProperty(Definition, "name", { value: name });
+  function _(def) {
+    const inst = params?.Parent ? newError(Definition) : this;
+    init(inst, def);
+    const deferred = inst._zod.deferred;
+    if (deferred) {
+      for (const fn of deferred) {
+        fn();
+      }
+      inst._zod.deferred = void 0;
+    }
+    const pp = globalThis.__zod_globalConfig?.postProcessor;
+    if (pp)
+      pp(inst);
+    return inst;
+  }
+  Object.defineProperty(_, "init", { value: init });
+  Object.defineProperty(_, Symbol.hasInstance, {
+    value: (inst) => {
+      if (params?.Parent && inst instanceof params.Parent)
+        return true;
+      return inst?._zod?.traits?.has(name);
+    }
+  });
+  Object.defineProperty(_, "name", { value: name });
+  return _;
+}
+function config(newConfig) {
+  if (newConfig)
+    Object.assign(globalConfig, newConfig);
+  return globalConfig;
+}
+var _a, _zodDesc, _E, $ZodAsyncError, $ZodEncodeError, globalConfig;
+var init_core = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/core.js"() {
+    "use strict";
+    init_util();
+    _zodDesc = { value: void 0, enumerable: false };
+    _E = "captureStackTrace" in Error ? Error : null;
+    $ZodAsyncError = class extends Error {
+      constructor() {
+        super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
+      }
+    };
+    $ZodEncodeError = class extends Error {
+      constructor(name) {
+        super(`Encountered unidirectional transform during encode: ${name}`);
+        this.name = "ZodEncodeError";
+      }
+    };
+    (_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
+    globalConfig = globalThis.__zod_globalConfig;
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/errors.js
+function _getMessage() {
+  const internals = this._zod;
+  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
+  return internals.message;
+}
+function _setMessage(value) {
+  this._zod.message = value;
+}
+var _messageDesc, _issuesDesc, _installedToString, initializer, $ZodError, $ZodRealError;
+var init_errors = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/errors.js"() {
+    "use strict";
+    init_core();
+    init_util();
+    _messageDesc = {
+      get: _getMessage,
+      set: _setMessage,
+      enumerable: true,
+      configurable: true
+    };
+    _issuesDesc = { value: void 0, enumerable: false };
+    _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+    initializer = (inst, def) => {
+      inst.name = "$ZodError";
+      _issuesDesc.value = def;
+      Object.defineProperty(inst, "issues", _issuesDesc);
+      _issuesDesc.value = void 0;
+      Object.defineProperty(inst, "message", _messageDesc);
+      const proto2 = Object.getPrototypeOf(inst);
+      if (!_installedToString.has(proto2)) {
+        _installedToString.add(proto2);
+        Object.defineProperty(proto2, "toString", {
+          configurable: true,
+          enumerable: false,
+          get() {
+            const value = () => this.message;
+            Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+            return value;
+          },
+          set(value) {
+            Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+          }
+        });
+      }
+    };
+    $ZodError = $constructor("$ZodError", initializer);
+    $ZodRealError = $constructor("$ZodError", initializer, void 0, {
+      Parent: Error
+    });
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/parse.js
+function failure(Err, issues, ctx) {
+  let error2;
+  return {
+    success: false,
+    get error() {
+      if (!error2) {
+        error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
+        issues = void 0;
+        ctx = void 0;
+      }
+      return error2;
+    },
+    set error(e) {
+      error2 = e;
+      issues = void 0;
+      ctx = void 0;
+    }
+  };
+}
+var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync;
+var init_parse = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/parse.js"() {
+    "use strict";
+    init_core();
+    init_errors();
+    init_util();
+    _parse = (_Err) => {
+      const fn = (schema2, value, _ctx, _params) => {
+        const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+        const result2 = schema2._zod.run({ value, issues: [] }, ctx);
+        if (result2 instanceof Promise) {
+          throw new $ZodAsyncError();
+        }
+        if (result2.issues.length) {
+          const e = new (_params?.Err ?? _Err)(result2.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+          captureStackTrace(e, _params?.callee ?? fn);
+          throw e;
+        }
+        return result2.value;
+      };
+      return fn;
+    };
+    parse = /* @__PURE__ */ _parse($ZodRealError);
+    _parseAsync = (_Err) => {
+      const fn = async (schema2, value, _ctx, params) => {
+        const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+        let result2 = schema2._zod.run({ value, issues: [] }, ctx);
+        if (result2 instanceof Promise)
+          result2 = await result2;
+        if (result2.issues.length) {
+          const e = new (params?.Err ?? _Err)(result2.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+          captureStackTrace(e, params?.callee ?? fn);
+          throw e;
+        }
+        return result2.value;
+      };
+      return fn;
+    };
+    parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
+    _safeParse = (_Err) => (schema2, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+      const result2 = schema2._zod.run({ value, issues: [] }, ctx);
+      if (result2 instanceof Promise) {
+        throw new $ZodAsyncError();
+      }
+      return result2.issues.length ? failure(_Err, result2.issues, ctx) : { success: true, data: result2.value };
+    };
+    safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
+    _safeParseAsync = (_Err) => async (schema2, value, _ctx) => {
+      const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+      let result2 = schema2._zod.run({ value, issues: [] }, ctx);
+      if (result2 instanceof Promise)
+        result2 = await result2;
+      return result2.issues.length ? failure(_Err, result2.issues, ctx) : { success: true, data: result2.value };
+    };
+    safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/regexes.js
+var ipv4, ipv6, httpProtocol, anyString, bigint, number, boolean;
+var init_regexes = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/regexes.js"() {
+    "use strict";
+    ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
+    ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
+    httpProtocol = /^https?$/;
+    anyString = /^[\s\S]{0,}$/;
+    bigint = /^-?\d+n?$/;
+    number = /^-?\d+(?:\.\d+)?$/;
+    boolean = /^(?:true|false)$/i;
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/checks.js
+var $ZodCheck, _whenHasLength, numericOriginMap, $ZodCheckLessThan, $ZodCheckGreaterThan, $ZodCheckNumberFormat, $ZodCheckMinLength, $ZodCheckStringFormat, $ZodCheckRegex;
+var init_checks = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/checks.js"() {
+    "use strict";
+    init_core();
+    init_util();
+    $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
+      var _a3;
+      inst._zod ?? (inst._zod = {});
+      inst._zod.def = def;
+      (_a3 = inst._zod).onattach ?? (_a3.onattach = []);
+    });
+    _whenHasLength = (payload) => {
+      const val = payload.value;
+      return !nullish(val) && val.length !== void 0;
+    };
+    numericOriginMap = {
+      number: "number",
+      bigint: "bigint",
+      object: "date"
+    };
+    $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const origin = numericOriginMap[typeof def.value];
+      inst._zod.check = (payload) => {
+        if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
+          return;
+        }
+        payload.issues.push({
+          origin: numericOriginMap[typeof payload.value] ?? origin,
+          code: "too_big",
+          maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
+          input: payload.value,
+          inclusive: def.inclusive,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      const origin = numericOriginMap[typeof def.value];
+      inst._zod.check = (payload) => {
+        if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
+          return;
+        }
+        payload.issues.push({
+          origin: numericOriginMap[typeof payload.value] ?? origin,
+          code: "too_small",
+          minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
+          input: payload.value,
+          inclusive: def.inclusive,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      def.format = def.format || "float64";
+      const isInt = def.format?.includes("int");
+      const origin = isInt ? "int" : "number";
+      const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        if (isInt) {
+          if (!Number.isInteger(input)) {
+            payload.issues.push({
+              expected: origin,
+              format: def.format,
+              code: "invalid_type",
+              continue: false,
+              input,
+              inst
+            });
+            return;
+          }
+          if (!Number.isSafeInteger(input)) {
+            if (input > 0) {
+              payload.issues.push({
+                input,
+                code: "too_big",
+                maximum: Number.MAX_SAFE_INTEGER,
+                note: "Integers must be within the safe integer range.",
+                inst,
+                origin,
+                inclusive: true,
+                continue: !def.abort
+              });
+            } else {
+              payload.issues.push({
+                input,
+                code: "too_small",
+                minimum: Number.MIN_SAFE_INTEGER,
+                note: "Integers must be within the safe integer range.",
+                inst,
+                origin,
+                inclusive: true,
+                continue: !def.abort
+              });
+            }
+            return;
+          }
+        }
+        if (input < minimum) {
+          payload.issues.push({
+            origin: "number",
+            input,
+            code: "too_small",
+            minimum,
+            inclusive: true,
+            inst,
+            continue: !def.abort
+          });
+        }
+        if (input > maximum) {
+          payload.issues.push({
+            origin: "number",
+            input,
+            code: "too_big",
+            maximum,
+            inclusive: true,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
+      var _a3;
+      $ZodCheck.init(inst, def);
+      (_a3 = inst._zod.def).when ?? (_a3.when = _whenHasLength);
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input) : units;
+        if (length >= def.minimum)
+          return;
+        const origin = getLengthableOrigin(input);
+        payload.issues.push({
+          origin,
+          code: "too_small",
+          minimum: def.minimum,
+          inclusive: true,
+          input,
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+    $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
+      var _a3, _b;
+      $ZodCheck.init(inst, def);
+      if (def.pattern)
+        (_a3 = inst._zod).check ?? (_a3.check = (payload) => {
+          def.pattern.lastIndex = 0;
+          if (def.pattern.test(payload.value))
+            return;
+          payload.issues.push({
+            origin: "string",
+            code: "invalid_format",
+            format: def.format,
+            input: payload.value,
+            ...def.pattern ? { pattern: def.pattern.toString() } : {},
+            inst,
+            continue: !def.abort
+          });
+        });
+      else
+        (_b = inst._zod).check ?? (_b.check = () => {
+        });
+    });
+    $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
+      $ZodCheckStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        def.pattern.lastIndex = 0;
+        if (def.pattern.test(payload.value))
+          return;
+        payload.issues.push({
+          origin: "string",
+          code: "invalid_format",
+          format: "regex",
+          input: payload.value,
+          pattern: def.pattern.toString(),
+          inst,
+          continue: !def.abort
+        });
+      };
+    });
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/doc.js
+var init_doc = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/doc.js"() {
+    "use strict";
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/versions.js
+var version;
+var init_versions = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/versions.js"() {
+    "use strict";
+    version = {
+      major: 4,
+      minor: 6,
+      patch: 7
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/schemas.js
+async function validateAsync(inst, value) {
+  const ctx = { async: true };
+  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
+}
+function standardProps(inst) {
+  return {
+    validate: (value) => {
+      const ctx = { async: false };
+      try {
+        const r = inst._zod.run({ value, issues: [] }, ctx);
+        if (!(r instanceof Promise))
+          return toStandardResult(r, ctx);
+      } catch (_) {
+      }
+      return validateAsync(inst, value);
+    },
+    vendor: "zod",
+    version: 1
+  };
+}
+function canParseURL(input) {
+  try {
+    if (typeof URL !== "undefined" && typeof URL.canParse === "function")
+      return URL.canParse(input);
+    new URL(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function validateURL(trimmed, def) {
+  if (!("normalize" in def) && !("hostname" in def) && !("protocol" in def)) {
+    return canParseURL(trimmed) || URL_UNPARSEABLE;
+  }
+  return parseURLObject(trimmed, def);
+}
+function parseURLObject(trimmed, def) {
+  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
+    return URL_BAD_FORMAT;
+  }
+  try {
+    if (typeof URL !== "undefined") {
+      const URLStatic = URL;
+      if (typeof URLStatic.parse === "function")
+        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
+    }
+    return new URL(trimmed);
+  } catch {
+    return URL_UNPARSEABLE;
+  }
+}
+function stripTabAndNewline(value) {
+  return value.replace(asciiTabOrNewline, "");
+}
+function urlHostnameOk(url2, hostname) {
+  hostname.lastIndex = 0;
+  return hostname.test(url2.hostname);
+}
+function urlProtocolOk(url2, protocol) {
+  protocol.lastIndex = 0;
+  return protocol.test(url2.protocol.endsWith(":") ? url2.protocol.slice(0, -1) : url2.protocol);
+}
+function isValidIPv6(value) {
+  if (!ipv6Alphabet.test(value))
+    return false;
+  return canParseURL(`http://[${value}]`);
+}
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c3) => c3[0]));
+  const parse3 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    const n2 = size(payload.value);
+    if (n2 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n2 > max && ch._zod.def.when(payload)) {
+          const start = payload.issues.length;
+          ch._zod.check(payload);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
+          return payload;
+        }
+      }
+    }
+    return parse3(payload, ctx);
+  };
+}
+function handleArrayResult(result2, final, index) {
+  if (result2.issues.length) {
+    final.issues.push(...prefixIssues(index, result2.issues));
+  }
+  final.value[index] = result2.value;
+}
+function handlePropertyResult(result2, final, key, input, optin, optout) {
+  const isPresent = key in input;
+  const isOptionalOut = optout === "optional";
+  if (!isPresent && isOptionalOut && optin === "optional") {
+    return;
+  }
+  if (result2.issues.length) {
+    if (optin !== void 0 && isOptionalOut && !isPresent) {
+      return;
+    }
+    final.issues.push(...prefixIssues(key, result2.issues));
+  }
+  if (!isPresent && optin === void 0) {
+    if (!result2.issues.length) {
+      final.issues.push({
+        code: "invalid_type",
+        expected: "nonoptional",
+        input: void 0,
+        path: [key]
+      });
+    }
+    return;
+  }
+  if (result2.value === void 0) {
+    if (isPresent || optin === "defaulted" && !isOptionalOut) {
+      final.value[key] = void 0;
+    }
+  } else {
+    final.value[key] = result2.value;
+  }
+}
+function normalizeDef(def) {
+  const keys = Object.keys(def.shape);
+  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
+  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
+  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
+  for (const k of allKeys) {
+    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
+      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
+    }
+  }
+  const okeys = optionalKeys(def.shape);
+  return {
+    ...def,
+    allKeys,
+    symbolKeys,
+    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
+    keySet: new Set(keys),
+    numKeys: keys.length,
+    optionalKeys: new Set(okeys)
+  };
+}
+function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+  const unrecognized = [];
+  const keySet = def.keySet;
+  const _catchall = def.catchall._zod;
+  const t = _catchall.def.type;
+  const optin = _catchall.optin;
+  const optout = _catchall.optout;
+  let seen = 0;
+  for (const key in input) {
+    if (abortEarly && payload.issues.length !== seen) {
+      if (aborted(payload, seen))
+        break;
+      seen = payload.issues.length;
+    }
+    if (keySet.has(key))
+      continue;
+    if (key === "__proto__") {
+      if (t === "never")
+        unrecognized.push(key);
+      continue;
+    }
+    if (t === "never") {
+      unrecognized.push(key);
+      continue;
+    }
+    const r = _catchall.run({ value: input[key], issues: [] }, ctx);
+    if (r instanceof Promise) {
+      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+    } else {
+      handlePropertyResult(r, payload, key, input, optin, optout);
+    }
+  }
+  if (unrecognized.length) {
+    payload.issues.push({
+      code: "unrecognized_keys",
+      keys: unrecognized,
+      input,
+      inst,
+      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
+      continue: true
+    });
+  }
+  if (!proms.length)
+    return payload;
+  return Promise.all(proms).then(() => {
+    return payload;
+  });
+}
+function handleUnionResults(results, final, inst, ctx) {
+  for (const result2 of results) {
+    if (result2.issues.length === 0) {
+      final.value = result2.value;
+      return final;
+    }
+  }
+  const nonaborted = results.filter((r) => !aborted(r));
+  if (nonaborted.length === 1) {
+    final.value = nonaborted[0].value;
+    return nonaborted[0];
+  }
+  final.issues.push({
+    code: "invalid_union",
+    input: final.value,
+    inst,
+    errors: results.map((result2) => result2.issues.map((iss) => finalizeIssue(iss, ctx, config())))
+  });
+  return final;
+}
+function handleOptionalResult(payload, result2) {
+  payload.value = result2.issues.length ? void 0 : result2.value;
+  return payload;
+}
+function handleDefaultResult(payload, def) {
+  if (payload.value === void 0) {
+    payload.value = def.defaultValue;
+  }
+  return payload;
+}
+function handlePipeResult(left, next, ctx) {
+  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
+    left.aborted = true;
+    return left;
+  }
+  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
+}
+function handleRefineResult(result2, payload, input, inst) {
+  if (!result2) {
+    const _iss = {
+      code: "custom",
+      input,
+      inst,
+      // incorporates params.error into issue reporting
+      path: [...inst._zod.def.path ?? []],
+      // incorporates params.error into issue reporting
+      continue: !inst._zod.def.abort
+      // params: inst._zod.def.params,
+    };
+    if (inst._zod.def.params)
+      _iss.params = inst._zod.def.params;
+    payload.issues.push(issue(_iss));
+  }
+}
+var $ZodType, toStandardResult, $ZodString, $ZodStringFormat, URL_BAD_FORMAT, URL_UNPARSEABLE, asciiTabOrNewline, $ZodURL, $ZodIPv4, ipv6Alphabet, $ZodIPv6, $ZodNumber, $ZodNumberFormat, $ZodBoolean, $ZodBigInt, $ZodUnknown, $ZodDate, arraySize, $ZodArray, NO_SYMBOL_KEYS, $ZodObject, $ZodUnion, $ZodRecord, $ZodEnum, $ZodLiteral, $ZodTransform, $ZodOptional, $ZodNullable, $ZodDefault, $ZodPipe, $ZodLazy, $ZodCustom;
+var init_schemas = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/schemas.js"() {
+    "use strict";
+    init_checks();
+    init_core();
+    init_regexes();
+    init_util();
+    init_versions();
+    init_util();
+    $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
+      var _a3;
+      inst ?? (inst = {});
+      inst._zod.def = def;
+      inst._zod.bag = inst._zod.bag || {};
+      inst._zod.version = version;
+      const defChecks = inst._zod.def.checks;
+      const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
+      for (const ch of checks) {
+        for (const fn of ch._zod.onattach) {
+          fn(inst);
+        }
+      }
+      if (checks.length === 0) {
+        (_a3 = inst._zod).deferred ?? (_a3.deferred = []);
+        inst._zod.deferred?.push(() => {
+          inst._zod.run = inst._zod.parse;
+        });
+      } else {
+        const runChecks = (payload, checks2, ctx) => {
+          if (payload.memo)
+            return payload;
+          let isAborted = aborted(payload);
+          let asyncResult;
+          for (const ch of checks2) {
+            if (ch._zod.def.when) {
+              if (explicitlyAborted(payload))
+                continue;
+              const shouldRun = ch._zod.def.when(payload);
+              if (!shouldRun)
+                continue;
+            } else if (isAborted) {
+              continue;
+            }
+            const currLen = payload.issues.length;
+            const _ = ch._zod.check(payload);
+            if (_ instanceof Promise && ctx?.async === false) {
+              throw new $ZodAsyncError();
+            }
+            if (asyncResult || _ instanceof Promise) {
+              asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
+                await _;
+                const nextLen = payload.issues.length;
+                if (nextLen === currLen)
+                  return;
+                attachSchema(payload.issues, currLen, inst);
+                if (!isAborted)
+                  isAborted = aborted(payload, currLen);
+              });
+            } else {
+              const nextLen = payload.issues.length;
+              if (nextLen === currLen)
+                continue;
+              attachSchema(payload.issues, currLen, inst);
+              if (!isAborted)
+                isAborted = aborted(payload, currLen);
+            }
+          }
+          if (asyncResult) {
+            return asyncResult.then(() => {
+              return payload;
+            });
+          }
+          return payload;
+        };
+        const handleCanaryResult = (canary, payload, ctx) => {
+          if (aborted(canary)) {
+            canary.aborted = true;
+            return canary;
+          }
+          const checkResult = runChecks(payload, checks, ctx);
+          if (checkResult instanceof Promise) {
+            if (ctx.async === false)
+              throw new $ZodAsyncError();
+            return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
+          }
+          return inst._zod.parse(checkResult, ctx);
+        };
+        inst._zod.run = (payload, ctx) => {
+          if (ctx.skipChecks) {
+            return inst._zod.parse(payload, ctx);
+          }
+          if (ctx.direction === "backward") {
+            const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
+            if (canary instanceof Promise) {
+              return canary.then((canary2) => {
+                return handleCanaryResult(canary2, payload, ctx);
+              });
+            }
+            return handleCanaryResult(canary, payload, ctx);
+          }
+          const result2 = inst._zod.parse(payload, ctx);
+          if (result2 instanceof Promise) {
+            if (ctx.async === false)
+              throw new $ZodAsyncError();
+            return result2.then((result3) => runChecks(result3, checks, ctx));
+          }
+          return runChecks(result2, checks, ctx);
+        };
+      }
+    }, {
+      // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
+      get "~standard"() {
+        return hide(this, "~standard", standardProps(this));
+      },
+      set "~standard"(value) {
+        own(this, "~standard", value);
+      }
+    });
+    toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
+    $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = def.pattern ?? anyString;
+      inst._zod.parse = (payload, _) => {
+        if (def.coerce)
+          try {
+            payload.value = String(payload.value);
+          } catch (_2) {
+          }
+        if (typeof payload.value === "string")
+          return payload;
+        payload.issues.push({
+          expected: "string",
+          code: "invalid_type",
+          input: payload.value,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
+      $ZodCheckStringFormat.init(inst, def);
+      $ZodString.init(inst, def);
+    });
+    URL_BAD_FORMAT = 1;
+    URL_UNPARSEABLE = 2;
+    asciiTabOrNewline = /[\t\n\r]/g;
+    $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        try {
+          const trimmed = payload.value.trim();
+          const url2 = validateURL(trimmed, def);
+          if (url2 === URL_BAD_FORMAT) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              note: "Invalid URL format",
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+            return;
+          }
+          if (url2 === URL_UNPARSEABLE) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+            return;
+          }
+          if (url2 === true) {
+            payload.value = stripTabAndNewline(trimmed);
+            return;
+          }
+          if (def.hostname && !urlHostnameOk(url2, def.hostname)) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              note: "Invalid hostname",
+              pattern: def.hostname.source,
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+          }
+          if (def.protocol && !urlProtocolOk(url2, def.protocol)) {
+            payload.issues.push({
+              code: "invalid_format",
+              format: "url",
+              note: "Invalid protocol",
+              pattern: def.protocol.source,
+              input: payload.value,
+              inst,
+              continue: !def.abort
+            });
+          }
+          payload.value = def.normalize ? url2.href : stripTabAndNewline(trimmed);
+          return;
+        } catch (_) {
+          payload.issues.push({
+            code: "invalid_format",
+            format: "url",
+            input: payload.value,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def) => {
+      def.pattern ?? (def.pattern = ipv4);
+      $ZodStringFormat.init(inst, def);
+    });
+    ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
+    $ZodIPv6 = /* @__PURE__ */ $constructor("$ZodIPv6", (inst, def) => {
+      def.pattern ?? (def.pattern = ipv6);
+      $ZodStringFormat.init(inst, def);
+      inst._zod.check = (payload) => {
+        if (!isValidIPv6(payload.value)) {
+          payload.issues.push({
+            code: "invalid_format",
+            format: "ipv6",
+            input: payload.value,
+            inst,
+            continue: !def.abort
+          });
+        }
+      };
+    });
+    $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = number;
+      inst._zod.parse = (payload, _ctx) => {
+        if (def.coerce)
+          try {
+            payload.value = Number(payload.value);
+          } catch (_) {
+          }
+        const input = payload.value;
+        if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+          return payload;
+        }
+        const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+        payload.issues.push({
+          expected: "number",
+          code: "invalid_type",
+          input,
+          inst,
+          ...received ? { received } : {}
+        });
+        return payload;
+      };
+    });
+    $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
+      $ZodCheckNumberFormat.init(inst, def);
+      $ZodNumber.init(inst, def);
+    });
+    $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = boolean;
+      inst._zod.parse = (payload, _ctx) => {
+        if (def.coerce)
+          try {
+            payload.value = Boolean(payload.value);
+          } catch (_) {
+          }
+        const input = payload.value;
+        if (typeof input === "boolean")
+          return payload;
+        payload.issues.push({
+          expected: "boolean",
+          code: "invalid_type",
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodBigInt = /* @__PURE__ */ $constructor("$ZodBigInt", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.pattern = bigint;
+      inst._zod.parse = (payload, _ctx) => {
+        if (def.coerce)
+          try {
+            payload.value = BigInt(payload.value);
+          } catch (_) {
+          }
+        if (typeof payload.value === "bigint")
+          return payload;
+        payload.issues.push({
+          expected: "bigint",
+          code: "invalid_type",
+          input: payload.value,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload) => payload;
+    });
+    $ZodDate = /* @__PURE__ */ $constructor("$ZodDate", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload, _ctx) => {
+        if (def.coerce) {
+          try {
+            payload.value = new Date(payload.value);
+          } catch (_err) {
+          }
+        }
+        const input = payload.value;
+        const isDate = input instanceof Date;
+        const isValidDate = isDate && !Number.isNaN(input.getTime());
+        if (isValidDate)
+          return payload;
+        payload.issues.push({
+          expected: "date",
+          code: "invalid_type",
+          input,
+          ...isDate ? { received: "Invalid Date" } : {},
+          inst
+        });
+        return payload;
+      };
+    });
+    arraySize = (input) => Array.isArray(input) ? input.length : -1;
+    $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+      $ZodType.init(inst, def);
+      const memo = globalConfig.memoizer;
+      memo?.attach(inst);
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        if (!Array.isArray(input)) {
+          payload.issues.push({
+            expected: "array",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        payload.value = memo ? memo.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
+        const proms = [];
+        const abortEarly = ctx?.abortEarly;
+        for (let i2 = 0; i2 < input.length; i2++) {
+          const item2 = input[i2];
+          const result2 = def.element._zod.run({
+            value: item2,
+            issues: []
+          }, ctx);
+          if (result2 instanceof Promise) {
+            proms.push(result2.then((result3) => handleArrayResult(result3, payload, i2)));
+          } else {
+            handleArrayResult(result2, payload, i2);
+            if (abortEarly && result2.issues.length !== 0 && aborted(result2))
+              break;
+          }
+        }
+        if (proms.length) {
+          return Promise.all(proms).then(() => payload);
+        }
+        return payload;
+      };
+      capSize(inst, arraySize);
+    });
+    NO_SYMBOL_KEYS = [];
+    $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
+      $ZodType.init(inst, def);
+      const desc = Object.getOwnPropertyDescriptor(def, "shape");
+      const sh = desc?.get ? desc.get.raw : def.shape ?? {};
+      if (sh) {
+        const get = () => {
+          const newSh = { ...sh };
+          Object.defineProperty(def, "shape", { value: newSh });
+          get.raw = newSh;
+          return newSh;
+        };
+        get.raw = sh;
+        Object.defineProperty(def, "shape", { get });
+      }
+      const _normalized = cached(() => normalizeDef(def));
+      defineLazyInternal(inst, "propValues", (zod) => {
+        const shape = zod.def.shape;
+        const propValues = {};
+        for (const key in shape) {
+          const field = shape[key]._zod;
+          if (field.values) {
+            if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
+              assignProp(propValues, key, /* @__PURE__ */ new Set());
+            }
+            for (const v of field.values)
+              propValues[key].add(v);
+            if (field.optin !== void 0)
+              propValues[key].add(void 0);
+          }
+        }
+        return propValues;
+      });
+      const isObject3 = isObject;
+      const catchall = def.catchall;
+      let value;
+      const memo = globalConfig.memoizer;
+      memo?.attach(inst);
+      inst._zod.parse = (payload, ctx) => {
+        value ?? (value = _normalized.value);
+        const input = payload.value;
+        if (!isObject3(input)) {
+          payload.issues.push({
+            expected: "object",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+        const proms = [];
+        const shape = value.shape;
+        const abortEarly = ctx?.abortEarly;
+        let seen = payload.issues.length;
+        for (const key of value.allKeys) {
+          if (abortEarly && payload.issues.length !== seen) {
+            if (aborted(payload, seen))
+              break;
+            seen = payload.issues.length;
+          }
+          if (key === "__proto__")
+            continue;
+          const el = shape[key];
+          const optin = el._zod.optin;
+          const optout = el._zod.optout;
+          const r = el._zod.run({ value: input[key], issues: [] }, ctx);
+          if (r instanceof Promise) {
+            proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+          } else {
+            handlePropertyResult(r, payload, key, input, optin, optout);
+          }
+        }
+        if (!catchall) {
+          return proms.length ? Promise.all(proms).then(() => payload) : payload;
+        }
+        return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+      };
+    });
+    $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o2) => o2._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o2) => o2._zod.optin !== void 0) ? "optional" : void 0);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o2) => o2._zod.optout === "optional") ? "optional" : void 0);
+      defineLazyInternal(inst, "values", (zod) => {
+        if (zod.def.options.every((o2) => o2._zod.values)) {
+          return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
+        }
+        return void 0;
+      });
+      defineLazyInternal(inst, "pattern", (zod) => {
+        if (zod.def.options.every((o2) => o2._zod.pattern)) {
+          const patterns = zod.def.options.map((o2) => o2._zod.pattern);
+          return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+        }
+        return void 0;
+      });
+      const first = def.options.length === 1 ? def.options[0]._zod.run : null;
+      inst._zod.parse = (payload, ctx) => {
+        if (first) {
+          return first(payload, ctx);
+        }
+        let async = false;
+        const results = [];
+        for (const option of def.options) {
+          const result2 = option._zod.run({
+            value: payload.value,
+            issues: []
+          }, ctx);
+          if (result2 instanceof Promise) {
+            results.push(result2);
+            async = true;
+          } else {
+            if (result2.issues.length === 0)
+              return result2;
+            results.push(result2);
+          }
+        }
+        if (!async)
+          return handleUnionResults(results, payload, inst, ctx);
+        return Promise.all(results).then((results2) => {
+          return handleUnionResults(results2, payload, inst, ctx);
+        });
+      };
+    });
+    $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
+      $ZodType.init(inst, def);
+      const memo = globalConfig.memoizer;
+      memo?.attach(inst);
+      inst._zod.parse = (payload, ctx) => {
+        const input = payload.value;
+        if (!isPlainObject(input)) {
+          payload.issues.push({
+            expected: "record",
+            code: "invalid_type",
+            input,
+            inst
+          });
+          return payload;
+        }
+        const proms = [];
+        const values = def.keyType._zod.values;
+        if (values && !def.partial) {
+          payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+          const recordKeys = /* @__PURE__ */ new Set();
+          for (const key of values) {
+            if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
+              recordKeys.add(typeof key === "number" ? key.toString() : key);
+              if (key === "__proto__")
+                continue;
+              const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+              if (keyResult instanceof Promise) {
+                throw new Error("Async schemas not supported in object keys currently");
+              }
+              if (keyResult.issues.length) {
+                payload.issues.push({
+                  code: "invalid_key",
+                  origin: "record",
+                  issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+                  input: key,
+                  path: [key],
+                  inst
+                });
+                continue;
+              }
+              const outKey = keyResult.value;
+              if (outKey === "__proto__")
+                continue;
+              const result2 = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+              if (result2 instanceof Promise) {
+                proms.push(result2.then((result3) => {
+                  if (result3.issues.length) {
+                    payload.issues.push(...prefixIssues(key, result3.issues));
+                  }
+                  payload.value[outKey] = result3.value;
+                }));
+              } else {
+                if (result2.issues.length) {
+                  payload.issues.push(...prefixIssues(key, result2.issues));
+                }
+                payload.value[outKey] = result2.value;
+              }
+            }
+          }
+          let unrecognized;
+          for (const key in input) {
+            if (!recordKeys.has(key)) {
+              if (def.mode === "loose") {
+                if (key === "__proto__")
+                  continue;
+                payload.value[key] = input[key];
+              } else {
+                unrecognized = unrecognized ?? [];
+                unrecognized.push(key);
+              }
+            }
+          }
+          if (unrecognized && unrecognized.length > 0) {
+            payload.issues.push({
+              code: "unrecognized_keys",
+              input,
+              inst,
+              keys: unrecognized,
+              continue: true
+            });
+          }
+        } else {
+          payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+          let unrecognized;
+          for (const key of Reflect.ownKeys(input)) {
+            if (key === "__proto__")
+              continue;
+            if (!Object.prototype.propertyIsEnumerable.call(input, key))
+              continue;
+            let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+            if (keyResult instanceof Promise) {
+              throw new Error("Async schemas not supported in object keys currently");
+            }
+            const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+            if (checkNumericKey) {
+              const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+              if (retryResult instanceof Promise) {
+                throw new Error("Async schemas not supported in object keys currently");
+              }
+              if (retryResult.issues.length === 0) {
+                keyResult = retryResult;
+              }
+            }
+            if (keyResult.issues.length) {
+              if (def.mode === "loose") {
+                payload.value[key] = input[key];
+              } else if (values) {
+                unrecognized = unrecognized ?? [];
+                unrecognized.push(key);
+              } else {
+                payload.issues.push({
+                  code: "invalid_key",
+                  origin: "record",
+                  issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+                  input: key,
+                  path: [key],
+                  inst
+                });
+              }
+              continue;
+            }
+            const outKey = keyResult.value;
+            if (outKey === "__proto__")
+              continue;
+            const result2 = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+            if (result2 instanceof Promise) {
+              proms.push(result2.then((result3) => {
+                if (result3.issues.length) {
+                  payload.issues.push(...prefixIssues(key, result3.issues));
+                }
+                payload.value[outKey] = result3.value;
+              }));
+            } else {
+              if (result2.issues.length) {
+                payload.issues.push(...prefixIssues(key, result2.issues));
+              }
+              payload.value[outKey] = result2.value;
+            }
+          }
+          if (unrecognized && unrecognized.length > 0) {
+            payload.issues.push({
+              code: "unrecognized_keys",
+              input,
+              inst,
+              keys: unrecognized,
+              continue: true
+            });
+          }
+        }
+        if (proms.length) {
+          return Promise.all(proms).then(() => payload);
+        }
+        return payload;
+      };
+    });
+    $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
+      $ZodType.init(inst, def);
+      const values = getEnumValues(def.entries);
+      const valuesSet = new Set(values);
+      inst._zod.values = valuesSet;
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
+        return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
+      });
+      inst._zod.parse = (payload, _ctx) => {
+        const input = payload.value;
+        if (valuesSet.has(input)) {
+          return payload;
+        }
+        payload.issues.push({
+          code: "invalid_value",
+          values,
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
+      $ZodType.init(inst, def);
+      const values = new Set(def.values);
+      inst._zod.values = values;
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const vals = zod.def.values;
+        return new RegExp(vals.length ? `^(${vals.map((o2) => typeof o2 === "string" ? escapeRegex(o2) : o2 ? escapeRegex(o2.toString()) : String(o2)).join("|")})$` : "^[^\\s\\S]$");
+      });
+      inst._zod.parse = (payload, _ctx) => {
+        const input = payload.value;
+        if (values.has(input)) {
+          return payload;
+        }
+        payload.issues.push({
+          code: "invalid_value",
+          values: def.values,
+          input,
+          inst
+        });
+        return payload;
+      };
+    });
+    $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.optin = "optional";
+      globalConfig.memoizer?.guard(inst);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          throw new $ZodEncodeError(inst.constructor.name);
+        }
+        const _out = def.transform(payload.value, payload);
+        if (ctx.async) {
+          const output = _out instanceof Promise ? _out : Promise.resolve(_out);
+          return output.then((output2) => {
+            payload.value = output2;
+            return payload;
+          });
+        }
+        if (_out instanceof Promise) {
+          throw new $ZodAsyncError();
+        }
+        payload.value = _out;
+        return payload;
+      };
+    });
+    $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+      inst._zod.optout = "optional";
+      defineLazyInternal(inst, "values", (zod) => {
+        const values = zod.def.innerType._zod.values;
+        return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
+      });
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const pattern = zod.def.innerType._zod.pattern;
+        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+      });
+      inst._zod.parse = (payload, ctx) => {
+        if (payload.value === void 0) {
+          if (def.innerType._zod.optin !== "defaulted")
+            return payload;
+          const result2 = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
+          if (result2 instanceof Promise)
+            return result2.then((result3) => handleOptionalResult(payload, result3));
+          return handleOptionalResult(payload, result2);
+        }
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
+      defineLazyInternal(inst, "pattern", (zod) => {
+        const pattern = zod.def.innerType._zod.pattern;
+        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
+      });
+      defineLazyInternal(inst, "values", (zod) => {
+        return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
+      });
+      inst._zod.parse = (payload, ctx) => {
+        if (payload.value === null)
+          return payload;
+        return def.innerType._zod.run(payload, ctx);
+      };
+    });
+    $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
+      $ZodType.init(inst, def);
+      inst._zod.optin = "defaulted";
+      defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          return def.innerType._zod.run(payload, ctx);
+        }
+        if (payload.value === void 0) {
+          payload.value = def.defaultValue;
+          return payload;
+        }
+        const result2 = def.innerType._zod.run(payload, ctx);
+        if (result2 instanceof Promise) {
+          return result2.then((result3) => handleDefaultResult(result3, def));
+        }
+        return handleDefaultResult(result2, def);
+      };
+    });
+    $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
+      defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
+      defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
+      defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
+      inst._zod.parse = (payload, ctx) => {
+        if (ctx.direction === "backward") {
+          const right = def.out._zod.run(payload, ctx);
+          if (right instanceof Promise) {
+            return right.then((right2) => handlePipeResult(right2, def.in, ctx));
+          }
+          return handlePipeResult(right, def.in, ctx);
+        }
+        const left = def.in._zod.run(payload, ctx);
+        if (left instanceof Promise) {
+          return left.then((left2) => handlePipeResult(left2, def.out, ctx));
+        }
+        return handlePipeResult(left, def.out, ctx);
+      };
+    });
+    $ZodLazy = /* @__PURE__ */ $constructor("$ZodLazy", (inst, def) => {
+      $ZodType.init(inst, def);
+      defineLazy(inst._zod, "innerType", () => {
+        const d = def;
+        if (!d._cachedInner)
+          d._cachedInner = def.getter();
+        return d._cachedInner;
+      });
+      defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
+      defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
+      defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? void 0);
+      defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? void 0);
+      inst._zod.parse = (payload, ctx) => {
+        const inner = inst._zod.innerType;
+        return inner._zod.run(payload, ctx);
+      };
+    });
+    $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
+      $ZodCheck.init(inst, def);
+      $ZodType.init(inst, def);
+      inst._zod.parse = (payload, _) => {
+        return payload;
+      };
+      inst._zod.check = (payload) => {
+        const input = payload.value;
+        const r = def.fn(input);
+        if (r instanceof Promise) {
+          return r.then((r2) => handleRefineResult(r2, payload, input, inst));
+        }
+        handleRefineResult(r, payload, input, inst);
+        return;
+      };
+    });
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/memoizer.js
+var init_memoizer = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/memoizer.js"() {
+    "use strict";
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/en.js
+function en_default() {
+  return {
+    localeError: error()
+  };
+}
+var error;
+var init_en = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/en.js"() {
+    "use strict";
+    init_util();
+    error = () => {
+      const Sizable = {
+        string: { unit: "characters", verb: "to have" },
+        file: { unit: "bytes", verb: "to have" },
+        array: { unit: "items", verb: "to have" },
+        set: { unit: "items", verb: "to have" },
+        map: { unit: "entries", verb: "to have" }
+      };
+      function getSizing(origin) {
+        return Sizable[origin] ?? null;
+      }
+      const FormatDictionary = {
+        regex: "input",
+        email: "email address",
+        url: "URL",
+        emoji: "emoji",
+        uuid: "UUID",
+        uuidv4: "UUIDv4",
+        uuidv6: "UUIDv6",
+        nanoid: "nanoid",
+        guid: "GUID",
+        cuid: "cuid",
+        cuid2: "cuid2",
+        ulid: "ULID",
+        xid: "XID",
+        ksuid: "KSUID",
+        datetime: "ISO datetime",
+        date: "ISO date",
+        time: "ISO time",
+        duration: "ISO duration",
+        ipv4: "IPv4 address",
+        ipv6: "IPv6 address",
+        mac: "MAC address",
+        cidrv4: "IPv4 range",
+        cidrv6: "IPv6 range",
+        base64: "base64-encoded string",
+        base64url: "base64url-encoded string",
+        json_string: "JSON string",
+        e164: "E.164 number",
+        currency_code: "currency code",
+        credit_card: "credit card number",
+        iban: "IBAN",
+        jwt: "JWT",
+        template_literal: "input"
+      };
+      const TypeDictionary = {
+        // Compatibility: "nan" -> "NaN" for display
+        nan: "NaN"
+        // All other type names omitted - they fall back to raw values via ?? operator
+      };
+      function getTypeName(type, input) {
+        if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
+          return String(input);
+        }
+        return TypeDictionary[type] ?? type;
+      }
+      return (issue2) => {
+        switch (issue2.code) {
+          case "invalid_type": {
+            const expected = getTypeName(issue2.expected);
+            const receivedType = parsedType(issue2.input);
+            const received = getTypeName(receivedType, issue2.input);
+            return `Invalid input: expected ${expected}, received ${received}`;
+          }
+          case "invalid_value":
+            if (issue2.values.length === 1)
+              return `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}`;
+            return `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
+          case "too_big": {
+            const adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<";
+            const sizing = getSizing(issue2.origin);
+            if (sizing)
+              return `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}`;
+            return `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
+          }
+          case "too_small": {
+            const adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">";
+            const sizing = getSizing(issue2.origin);
+            if (sizing) {
+              return `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
+            }
+            return `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
+          }
+          case "invalid_format": {
+            const _issue = issue2;
+            if (_issue.format === "starts_with") {
+              return `Invalid string: must start with "${_issue.prefix}"`;
+            }
+            if (_issue.format === "ends_with")
+              return `Invalid string: must end with "${_issue.suffix}"`;
+            if (_issue.format === "includes")
+              return `Invalid string: must include "${_issue.includes}"`;
+            if (_issue.format === "regex")
+              return `Invalid string: must match pattern ${_issue.pattern}`;
+            return `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
+          }
+          case "not_multiple_of":
+            return `Invalid number: must be a multiple of ${issue2.divisor}`;
+          case "unrecognized_keys":
+            return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
+          case "invalid_key":
+            return `Invalid key in ${issue2.origin}`;
+          case "invalid_union":
+            if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
+              const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+              return `Invalid discriminator value. Expected ${opts}`;
+            }
+            if (issue2.inclusive === false) {
+              return "Invalid input: more than one option matched";
+            }
+            return "Invalid input";
+          case "invalid_element":
+            return `Invalid value in ${issue2.origin}`;
+          default:
+            return `Invalid input`;
+        }
+      };
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/index.js
+var init_locales = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/index.js"() {
+    "use strict";
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/registries.js
+function registry() {
+  return new $ZodRegistry();
+}
+var _a2, $ZodRegistry, globalRegistry;
+var init_registries = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/registries.js"() {
+    "use strict";
+    $ZodRegistry = class {
+      constructor() {
+        this._map = /* @__PURE__ */ new WeakMap();
+        this._idmap = /* @__PURE__ */ new Map();
+      }
+      add(schema2, ..._meta) {
+        const meta2 = _meta[0];
+        this._map.set(schema2, meta2);
+        if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+          this._idmap.set(meta2.id, schema2);
+        }
+        return this;
+      }
+      clear() {
+        this._map = /* @__PURE__ */ new WeakMap();
+        this._idmap = /* @__PURE__ */ new Map();
+        return this;
+      }
+      remove(schema2) {
+        const meta2 = this._map.get(schema2);
+        if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+          this._idmap.delete(meta2.id);
+        }
+        this._map.delete(schema2);
+        return this;
+      }
+      get(schema2) {
+        const p = schema2._zod.parent;
+        if (p) {
+          const pm = { ...this.get(p) ?? {} };
+          delete pm.id;
+          const f = { ...pm, ...this._map.get(schema2) };
+          return Object.keys(f).length ? f : void 0;
+        }
+        return this._map.get(schema2);
+      }
+      has(schema2) {
+        return this._map.has(schema2);
+      }
+    };
+    (_a2 = globalThis).__zod_globalRegistry ?? (_a2.__zod_globalRegistry = registry());
+    globalRegistry = globalThis.__zod_globalRegistry;
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/compile.js
+var INVALID, FALLBACK_FLAG;
+var init_compile = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/compile.js"() {
+    "use strict";
+    INVALID = Symbol.for("zod.compile.invalid");
+    FALLBACK_FLAG = Symbol.for("zod.compile.fallback");
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/api.js
+function snapshotChecks(def) {
+  if (def.checks)
+    def.checks = [...def.checks];
+  return def;
+}
+// @__NO_SIDE_EFFECTS__
+function _string(Class, params) {
+  return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedString(Class, params) {
+  return new Class(snapshotChecks({ type: "string", coerce: true, ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _url(Class, params) {
+  return new Class({
+    type: "string",
+    format: "url",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv4(Class, params) {
+  return new Class({
+    type: "string",
+    format: "ipv4",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv6(Class, params) {
+  return new Class({
+    type: "string",
+    format: "ipv6",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _number(Class, params) {
+  return new Class(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedNumber(Class, params) {
+  return new Class(snapshotChecks({ type: "number", coerce: true, checks: [], ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _int(Class, params) {
+  return new Class({
+    type: "number",
+    check: "number_format",
+    abort: false,
+    format: "safeint",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _boolean(Class, params) {
+  return new Class({
+    type: "boolean",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedBoolean(Class, params) {
+  return new Class({
+    type: "boolean",
+    coerce: true,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedBigint(Class, params) {
+  return new Class({
+    type: "bigint",
+    coerce: true,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _unknown(Class) {
+  return new Class({
+    type: "unknown"
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _coercedDate(Class, params) {
+  return new Class({
+    type: "date",
+    coerce: true,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lte(value, params) {
+  return new $ZodCheckLessThan({
+    check: "less_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gte(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _regex(pattern, params) {
+  return new $ZodCheckRegex({
+    check: "string_format",
+    format: "regex",
+    ...normalizeParams(params),
+    pattern
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _refine(Class, fn, _params) {
+  const schema2 = new Class({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...normalizeParams(_params)
+  });
+  return schema2;
+}
+var init_api = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/api.js"() {
+    "use strict";
+    init_checks();
+    init_util();
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/to-json-schema.js
+var init_to_json_schema = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/to-json-schema.js"() {
+    "use strict";
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/json-schema.js
+var init_json_schema = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/json-schema.js"() {
+    "use strict";
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/index.js
+var init_core2 = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/index.js"() {
+    "use strict";
+    init_core();
+    init_parse();
+    init_errors();
+    init_schemas();
+    init_memoizer();
+    init_checks();
+    init_versions();
+    init_util();
+    init_regexes();
+    init_locales();
+    init_registries();
+    init_doc();
+    init_compile();
+    init_api();
+    init_to_json_schema();
+    init_json_schema();
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/parse.js
+var init_parse2 = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/parse.js"() {
+    "use strict";
+    init_core2();
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/schemas.js
+// @__NO_SIDE_EFFECTS__
+function string2(params) {
+  return _string(ZodMiniString, params);
+}
+// @__NO_SIDE_EFFECTS__
+function url(params) {
+  return _url(ZodMiniURL, params);
+}
+// @__NO_SIDE_EFFECTS__
+function ipv42(params) {
+  return _ipv4(ZodMiniIPv4, params);
+}
+// @__NO_SIDE_EFFECTS__
+function ipv62(params) {
+  return _ipv6(ZodMiniIPv6, params);
+}
+// @__NO_SIDE_EFFECTS__
+function number2(params) {
+  return _number(ZodMiniNumber, params);
+}
+function int(params) {
+  return _int(ZodMiniNumberFormat, params);
+}
+// @__NO_SIDE_EFFECTS__
+function boolean2(params) {
+  return _boolean(ZodMiniBoolean, params);
+}
+// @__NO_SIDE_EFFECTS__
+function unknown() {
+  return _unknown(ZodMiniUnknown);
+}
+// @__NO_SIDE_EFFECTS__
+function array(element, params) {
+  return new ZodMiniArray({
+    type: "array",
+    element,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function object(shape, params) {
+  const def = {
+    type: "object",
+    shape: shape ?? {},
+    ...normalizeParams(params)
+  };
+  return new ZodMiniObject(def);
+}
+// @__NO_SIDE_EFFECTS__
+function looseObject(shape, params) {
+  return new ZodMiniObject({
+    type: "object",
+    shape,
+    catchall: /* @__PURE__ */ unknown(),
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function extend2(schema2, shape) {
+  return extend(schema2, shape);
+}
+// @__NO_SIDE_EFFECTS__
+function union(options, params) {
+  return new ZodMiniUnion({
+    type: "union",
+    options,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function record(keyType, valueType, params) {
+  if (!valueType || !valueType._zod) {
+    return new ZodMiniRecord({
+      type: "record",
+      keyType: /* @__PURE__ */ string2(),
+      valueType: keyType,
+      ...normalizeParams(valueType)
+    });
+  }
+  return new ZodMiniRecord({
+    type: "record",
+    keyType,
+    valueType,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _enum(values, params) {
+  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  return new ZodMiniEnum({
+    type: "enum",
+    entries,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function literal(value, params) {
+  return new ZodMiniLiteral({
+    type: "literal",
+    values: Array.isArray(value) ? value : [value],
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function transform(fn) {
+  return new ZodMiniTransform({
+    type: "transform",
+    transform: fn
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function optional(innerType) {
+  return new ZodMiniOptional({
+    type: "optional",
+    innerType
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function nullable(innerType) {
+  return new ZodMiniNullable({
+    type: "nullable",
+    innerType
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function nullish2(innerType) {
+  return /* @__PURE__ */ optional(/* @__PURE__ */ nullable(innerType));
+}
+// @__NO_SIDE_EFFECTS__
+function _default(innerType, defaultValue) {
+  return new ZodMiniDefault({
+    type: "default",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue === "function" ? defaultValue() : shallowClone(defaultValue);
+    }
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function pipe(in_, out) {
+  return new ZodMiniPipe({
+    type: "pipe",
+    in: in_,
+    out
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lazy(getter) {
+  return new ZodMiniLazy({
+    type: "lazy",
+    getter
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function refine(fn, _params = {}) {
+  return _refine(ZodMiniCustom, fn, _params);
+}
+var ZodMiniType, ZodMiniString, ZodMiniStringFormat, ZodMiniURL, ZodMiniIPv4, ZodMiniIPv6, ZodMiniNumber, ZodMiniNumberFormat, ZodMiniBoolean, ZodMiniBigInt, ZodMiniUnknown, ZodMiniDate, ZodMiniArray, ZodMiniObject, ZodMiniUnion, ZodMiniRecord, ZodMiniEnum, ZodMiniLiteral, ZodMiniTransform, ZodMiniOptional, ZodMiniNullable, ZodMiniDefault, ZodMiniPipe, ZodMiniLazy, ZodMiniCustom;
+var init_schemas2 = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/schemas.js"() {
+    "use strict";
+    init_core2();
+    init_util();
+    init_parse2();
+    ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
+      if (!inst._zod)
+        throw new Error("Uninitialized schema in ZodMiniType.");
+      $ZodType.init(inst, def);
+      inst.def = def;
+      inst.type = def.type;
+    }, {
+      // `with` is an alias for `check`: the same function object, not a wrapper.
+      get with() {
+        return this.check;
+      },
+      set with(value) {
+        own(this, "with", value);
+      },
+      parse(data, params) {
+        return parse(this, data, params, { callee: this.parse });
+      },
+      parseAsync(data, params) {
+        return parseAsync(this, data, params, { callee: this.parseAsync });
+      },
+      safeParse(data, params) {
+        return safeParse(this, data, params);
+      },
+      safeParseAsync(data, params) {
+        return safeParseAsync(this, data, params);
+      },
+      check(...checks) {
+        const def = this.def;
+        return this.clone({
+          ...def,
+          checks: [
+            ...def.checks ?? [],
+            ...checks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
+          ]
+        }, { parent: true });
+      },
+      clone(_def, params) {
+        return clone(this, _def, params);
+      },
+      brand() {
+        return this;
+      },
+      register(reg, meta2) {
+        reg.add(this, meta2);
+        return this;
+      },
+      apply(fn, ...args) {
+        return args.length === 0 ? fn(this) : fn(this, ...args);
+      }
+    });
+    ZodMiniString = /* @__PURE__ */ $constructor("ZodMiniString", (inst, def) => {
+      $ZodString.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniStringFormat = /* @__PURE__ */ $constructor("ZodMiniStringFormat", (inst, def) => {
+      $ZodStringFormat.init(inst, def);
+      ZodMiniString.init(inst, def);
+    });
+    ZodMiniURL = /* @__PURE__ */ $constructor("ZodMiniURL", (inst, def) => {
+      $ZodURL.init(inst, def);
+      ZodMiniStringFormat.init(inst, def);
+    });
+    ZodMiniIPv4 = /* @__PURE__ */ $constructor("ZodMiniIPv4", (inst, def) => {
+      $ZodIPv4.init(inst, def);
+      ZodMiniStringFormat.init(inst, def);
+    });
+    ZodMiniIPv6 = /* @__PURE__ */ $constructor("ZodMiniIPv6", (inst, def) => {
+      $ZodIPv6.init(inst, def);
+      ZodMiniStringFormat.init(inst, def);
+    });
+    ZodMiniNumber = /* @__PURE__ */ $constructor("ZodMiniNumber", (inst, def) => {
+      $ZodNumber.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniNumberFormat = /* @__PURE__ */ $constructor("ZodMiniNumberFormat", (inst, def) => {
+      $ZodNumberFormat.init(inst, def);
+      ZodMiniNumber.init(inst, def);
+    });
+    ZodMiniBoolean = /* @__PURE__ */ $constructor("ZodMiniBoolean", (inst, def) => {
+      $ZodBoolean.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniBigInt = /* @__PURE__ */ $constructor("ZodMiniBigInt", (inst, def) => {
+      $ZodBigInt.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniUnknown = /* @__PURE__ */ $constructor("ZodMiniUnknown", (inst, def) => {
+      $ZodUnknown.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniDate = /* @__PURE__ */ $constructor("ZodMiniDate", (inst, def) => {
+      $ZodDate.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
+      $ZodArray.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
+      $ZodObject.init(inst, def);
+      ZodMiniType.init(inst, def);
+      installLazyProp(inst, "shape", (self) => self._zod.def.shape, false);
+    });
+    ZodMiniUnion = /* @__PURE__ */ $constructor("ZodMiniUnion", (inst, def) => {
+      $ZodUnion.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniRecord = /* @__PURE__ */ $constructor("ZodMiniRecord", (inst, def) => {
+      $ZodRecord.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
+      $ZodEnum.init(inst, def);
+      ZodMiniType.init(inst, def);
+      inst.options = [...inst._zod.values];
+    });
+    ZodMiniLiteral = /* @__PURE__ */ $constructor("ZodMiniLiteral", (inst, def) => {
+      $ZodLiteral.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniTransform = /* @__PURE__ */ $constructor("ZodMiniTransform", (inst, def) => {
+      $ZodTransform.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniOptional = /* @__PURE__ */ $constructor("ZodMiniOptional", (inst, def) => {
+      $ZodOptional.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniNullable = /* @__PURE__ */ $constructor("ZodMiniNullable", (inst, def) => {
+      $ZodNullable.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniDefault = /* @__PURE__ */ $constructor("ZodMiniDefault", (inst, def) => {
+      $ZodDefault.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniPipe = /* @__PURE__ */ $constructor("ZodMiniPipe", (inst, def) => {
+      $ZodPipe.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniLazy = /* @__PURE__ */ $constructor("ZodMiniLazy", (inst, def) => {
+      $ZodLazy.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+    ZodMiniCustom = /* @__PURE__ */ $constructor("ZodMiniCustom", (inst, def) => {
+      $ZodCustom.init(inst, def);
+      ZodMiniType.init(inst, def);
+    });
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/checks.js
+var init_checks2 = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/checks.js"() {
+    "use strict";
+    init_core2();
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/iso.js
+var init_iso = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/iso.js"() {
+    "use strict";
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/coerce.js
+var coerce_exports = {};
+__export(coerce_exports, {
+  bigint: () => bigint2,
+  boolean: () => boolean3,
+  date: () => date2,
+  number: () => number3,
+  string: () => string3
+});
+// @__NO_SIDE_EFFECTS__
+function string3(params) {
+  return _coercedString(ZodMiniString, params);
+}
+// @__NO_SIDE_EFFECTS__
+function number3(params) {
+  return _coercedNumber(ZodMiniNumber, params);
+}
+// @__NO_SIDE_EFFECTS__
+function boolean3(params) {
+  return _coercedBoolean(ZodMiniBoolean, params);
+}
+// @__NO_SIDE_EFFECTS__
+function bigint2(params) {
+  return _coercedBigint(ZodMiniBigInt, params);
+}
+// @__NO_SIDE_EFFECTS__
+function date2(params) {
+  return _coercedDate(ZodMiniDate, params);
+}
+var init_coerce = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/coerce.js"() {
+    "use strict";
+    init_core2();
+    init_schemas2();
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/external.js
+var init_external = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/external.js"() {
+    "use strict";
+    init_core2();
+    init_parse2();
+    init_schemas2();
+    init_checks2();
+    init_core2();
+    init_locales();
+    init_iso();
+    init_coerce();
+  }
+});
+
+// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/mini/index.js
+var init_mini = __esm({
+  "../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/mini/index.js"() {
+    "use strict";
+    init_external();
+  }
+});
+
+// ../../tooling/errors/src/contract.ts
+function errorBrand(owner) {
+  return Symbol.for(`@mesh/${owner}/error`);
+}
+function hasBrand(value, brand) {
+  return typeof value === "object" && value !== null && value[brand] === true;
+}
+function isFallbackHint(hint) {
+  return typeof hint !== "string" || hint.trim() === "" || hint === FALLBACK_HINT;
+}
+function rememberedSecrets() {
+  const store = globalThis;
+  let secrets = store[SECRETS];
+  if (!secrets) {
+    secrets = /* @__PURE__ */ new Set();
+    store[SECRETS] = secrets;
+  }
+  return secrets;
+}
+function rememberSecret(secret) {
+  if (secret.length >= 8) rememberedSecrets().add(secret);
+}
+function redact(text2) {
+  let out = text2;
+  for (const secret of [...rememberedSecrets()].sort((a2, b) => b.length - a2.length)) {
+    out = out.split(secret).join(REDACTED);
+  }
+  out = out.replace(
+    KEY,
+    (_match, kind, body) => `${kind}-${KEY_TYPE.exec(body)?.[0] ?? ""}${REDACTED}`
+  );
+  for (const re of LABELLED) out = out.replace(re, `$1${REDACTED}`);
+  for (const re of BARE) out = out.replace(re, REDACTED);
+  return out;
+}
+function englishError(failed) {
+  if (!config().localeError) config(en_default());
+  return failed.error;
+}
+var REDACTED, FALLBACK_HINT, ABORT_HINT, ContractError, SECRETS, KEY, KEY_TYPE, LABELLED, BARE;
+var init_contract = __esm({
+  "../../tooling/errors/src/contract.ts"() {
+    "use strict";
+    init_mini();
+    init_en();
+    REDACTED = "[REDACTED]";
+    FALLBACK_HINT = "see the message and cause";
+    ABORT_HINT = "the operation was cancelled";
+    ContractError = class extends Error {
+      /** What to do next: one sentence, never empty, never a secret. */
+      hint;
+      /**
+       * @param brand the package's {@link errorBrand}
+       * @param fallbackHint the hint when `options.hint` is missing or blank
+       */
+      constructor(message, options, brand, fallbackHint = FALLBACK_HINT) {
+        super(redact(message), options.cause === void 0 ? void 0 : { cause: options.cause });
+        Object.defineProperty(this, brand, { value: true });
+        this.hint = redact(
+          options.hint !== void 0 && options.hint.trim() !== "" ? options.hint : fallbackHint
+        );
+      }
+    };
+    SECRETS = Symbol.for("@mesh/errors/secrets");
+    KEY = /\b(hskey|tskey)-(?=([A-Za-z0-9_-]+))\2(?!\[)/g;
+    KEY_TYPE = /^[a-z]+-/;
+    LABELLED = [
+      // `scheme://user:password@`
+      /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+(?=@)/gi,
+      // `?api_key=...`, `token=...`, `password=...`
+      /((?:api[-_]?key|token|password)=)[^&\s#]+/gi,
+      /(X-API-Key:\s*)\S+/gi,
+      /(Bearer\s+)\S+/gi,
+      // A `file:` reference names where the key is, not the key.
+      /(--auth-?key[= ])(?!file:)\S+/gi,
+      /\b(auth-?key[=: ]+)(?!file:)[A-Za-z0-9_-]{16,}/gi
+    ];
+    BARE = [
+      // Headscale pre-auth keys before 0.28.
+      /\b[0-9a-f]{48}\b/g,
+      // Headscale API keys before 0.28: `prefix.secret`.
+      /\b[A-Za-z0-9_-]{5,12}\.[A-Za-z0-9_-]{20,}\b/g
+    ];
+  }
+});
+
 // ../../node_modules/.pnpm/isexe@2.0.0/node_modules/isexe/windows.js
 var require_windows = __commonJS({
   "../../node_modules/.pnpm/isexe@2.0.0/node_modules/isexe/windows.js"(exports2, module) {
@@ -42,7 +2947,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path32, options) {
+    function checkPathExt(path43, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +2958,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path32.substr(-p.length).toLowerCase() === p) {
+        if (p && path43.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat13, path32, options) {
-      if (!stat13.isSymbolicLink() && !stat13.isFile()) {
+    function checkStat(stat21, path43, options) {
+      if (!stat21.isSymbolicLink() && !stat21.isFile()) {
         return false;
       }
-      return checkPathExt(path32, options);
+      return checkPathExt(path43, options);
     }
-    function isexe(path32, options, cb) {
-      fs.stat(path32, function(er, stat13) {
-        cb(er, er ? false : checkStat(stat13, path32, options));
+    function isexe(path43, options, cb) {
+      fs.stat(path43, function(er, stat21) {
+        cb(er, er ? false : checkStat(stat21, path43, options));
       });
     }
-    function sync(path32, options) {
-      return checkStat(fs.statSync(path32), path32, options);
+    function sync(path43, options) {
+      return checkStat(fs.statSync(path43), path43, options);
     }
   }
 });
@@ -83,21 +2988,21 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path32, options, cb) {
-      fs.stat(path32, function(er, stat13) {
-        cb(er, er ? false : checkStat(stat13, options));
+    function isexe(path43, options, cb) {
+      fs.stat(path43, function(er, stat21) {
+        cb(er, er ? false : checkStat(stat21, options));
       });
     }
-    function sync(path32, options) {
-      return checkStat(fs.statSync(path32), options);
+    function sync(path43, options) {
+      return checkStat(fs.statSync(path43), options);
     }
-    function checkStat(stat13, options) {
-      return stat13.isFile() && checkMode(stat13, options);
+    function checkStat(stat21, options) {
+      return stat21.isFile() && checkMode(stat21, options);
     }
-    function checkMode(stat13, options) {
-      var mod = stat13.mode;
-      var uid = stat13.uid;
-      var gid = stat13.gid;
+    function checkMode(stat21, options) {
+      var mod = stat21.mode;
+      var uid = stat21.uid;
+      var gid = stat21.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -123,7 +3028,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path32, options, cb) {
+    function isexe(path43, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -133,7 +3038,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve3, reject) {
-          isexe(path32, options || {}, function(er, is) {
+          isexe(path43, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -142,7 +3047,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path32, options || {}, function(er, is) {
+      core(path43, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -152,9 +3057,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path32, options) {
+    function sync(path43, options) {
       try {
-        return core.sync(path32, options || {});
+        return core.sync(path43, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -171,7 +3076,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows2 = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path32 = __require("path");
+    var path43 = __require("path");
     var COLON = isWindows2 ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -209,7 +3114,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path32.join(pathPart, cmd);
+        const pCmd = path43.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve3(subStep(p, i2, 0));
       });
@@ -236,7 +3141,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path32.join(pathPart, cmd);
+        const pCmd = path43.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -284,7 +3189,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path32 = __require("path");
+    var path43 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -302,7 +3207,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path32.delimiter : void 0
+          pathExt: withoutPathExt ? path43.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -311,7 +3216,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path32.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path43.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -365,8 +3270,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path32, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path32.split("/").pop();
+      const [path43, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path43.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -401,7 +3306,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path32 = __require("path");
+    var path43 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -426,7 +3331,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path32.normalize(parsed.command);
+        parsed.command = path43.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -541,8 +3446,8 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path32 = __require("path");
-    var os7 = __require("os");
+    var path43 = __require("path");
+    var os11 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
       "\u25C8 encrypted .env [www.dotenvx.com]",
@@ -680,7 +3585,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path32.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path43.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -688,7 +3593,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path32.join(os7.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path43.join(os11.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -705,7 +3610,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path32.resolve(process.cwd(), ".env");
+      const dotenvPath = path43.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -733,13 +3638,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path33 of optionPaths) {
+      for (const path44 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path33, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path44, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path33} ${e.message}`);
+            _debug(`failed to load ${path44} ${e.message}`);
           }
           lastError = e;
         }
@@ -752,7 +3657,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative4 = path32.relative(process.cwd(), filePath);
+            const relative4 = path43.relative(process.cwd(), filePath);
             shortPaths.push(relative4);
           } catch (e) {
             if (debug) {
@@ -853,6 +3758,86 @@ var require_main = __commonJS({
     module.exports.parse = DotenvModule.parse;
     module.exports.populate = DotenvModule.populate;
     module.exports = DotenvModule;
+  }
+});
+
+// ../../packages/core/src/errors.ts
+function hintForKind(kind) {
+  return KIND_HINTS[kind] ?? "run again with --debug for details";
+}
+function isMeshError(value) {
+  return hasBrand(value, BRAND2);
+}
+function firstLine(text2) {
+  const line = text2.split("\n").find((l) => l.trim() !== "") ?? text2;
+  return line.trim();
+}
+function redactSecrets(text2) {
+  return redact(text2);
+}
+var ExitCode, BRAND2, KIND_HINTS, MeshError;
+var init_errors2 = __esm({
+  "../../packages/core/src/errors.ts"() {
+    "use strict";
+    init_contract();
+    ExitCode = {
+      /** Everything worked (or `mesh status`: healthy). */
+      ok: 0,
+      /** A step failed for a reason not covered below. */
+      failure: 1,
+      /** The command line itself is wrong: unknown command or flag, missing argument. */
+      usage: 2,
+      /** `mesh status` ran and found problems. */
+      unhealthy: 3,
+      /** Bad input or configuration: malformed URL, invalid device ID, wrong role, missing key. */
+      badInput: 4,
+      /** The Headscale server could not be reached (connection refused, timeout, DNS). */
+      serverUnreachable: 5,
+      /** The server refused the pre-auth key or API key. */
+      authRejected: 6,
+      /** A local service Mesh needs (tailscaled, Syncthing, Headscale) is not running or not answering. */
+      serviceDown: 7,
+      /**
+       * A machine reached over SSH (`mesh host status`, `mesh remote ...`) did not let mesh in: no
+       * answer, connection refused, a host key that changed, or the key refused. (Refused Syncthing
+       * devices are a result, `refused[]`, not a failure: no command takes one device that pairing
+       * could refuse.)
+       */
+      hostUnreachable: 8
+    };
+    BRAND2 = errorBrand("core");
+    KIND_HINTS = {
+      usage: "see mesh <command> --help",
+      unhealthy: "fix what the failed checks name, then run the command again",
+      badInput: "check the value and run the command again",
+      serverUnreachable: "check the server URL and that Headscale is running (mesh server status on the server)",
+      authRejected: "create a new key on the server with: mesh server keygen",
+      serviceDown: "start the service, then run the command again (mesh status shows what is down)",
+      hostUnreachable: "check the address and port with mesh host list, then try ssh NAME by hand"
+    };
+    MeshError = class extends ContractError {
+      name = "MeshError";
+      kind;
+      constructor(message, options = {}) {
+        const kind = options.kind ?? "failure";
+        super(firstLine(message), options, BRAND2, hintForKind(kind));
+        this.kind = kind;
+      }
+      /** The process exit code for this error (see {@link ExitCode}). */
+      get exitCode() {
+        return ExitCode[this.kind];
+      }
+      /** The error as JSON for `--json` output (message and hint are already redacted). */
+      toJSON() {
+        return {
+          name: this.name,
+          kind: this.kind,
+          message: this.message,
+          hint: this.hint,
+          exitCode: this.exitCode
+        };
+      }
+    };
   }
 });
 
@@ -1854,7 +4839,7 @@ var require_util = __commonJS({
     var { IncomingMessage } = __require("http");
     var stream = __require("stream");
     var net = __require("net");
-    var { stringify: stringify2 } = __require("querystring");
+    var { stringify: stringify3 } = __require("querystring");
     var { EventEmitter: EE } = __require("events");
     var timers = require_timers();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
@@ -1920,7 +4905,7 @@ var require_util = __commonJS({
       if (pathHasQueryOrFragment(url2)) {
         throw new Error('Query params cannot be passed when url already contains "?" or "#".');
       }
-      const stringified = stringify2(queryParams);
+      const stringified = stringify3(queryParams);
       if (stringified) {
         url2 += "?" + stringified;
       }
@@ -1965,14 +4950,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path32 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path43 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path32 && path32[0] !== "/") {
-          path32 = `/${path32}`;
+        if (path43 && path43[0] !== "/") {
+          path43 = `/${path43}`;
         }
-        return new URL(`${origin}${path32}`);
+        return new URL(`${origin}${path43}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -2987,8 +5972,8 @@ var require_readable = __commonJS({
       const { _readableState: state } = consume2.stream;
       if (state.bufferIndex) {
         const start = state.bufferIndex;
-        const end2 = state.buffer.length;
-        for (let n2 = start; n2 < end2; n2++) {
+        const end3 = state.buffer.length;
+        for (let n2 = start; n2 < end3; n2++) {
           consumePush(consume2, state.buffer[n2]);
         }
       } else {
@@ -4621,9 +7606,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path32, origin }
+            request: { method, path: path43, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path32);
+          debugLog("sending request to %s %s%s", method, origin, path43);
         }
       );
     }
@@ -4641,14 +7626,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path32, origin },
+            request: { method, path: path43, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path32,
+            path43,
             statusCode
           );
         }
@@ -4657,23 +7642,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path32, origin }
+            request: { method, path: path43, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path32);
+          debugLog("trailers received from %s %s%s", method, origin, path43);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path32, origin },
+            request: { method, path: path43, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path32,
+            path43,
             error2.message
           );
         }
@@ -4788,7 +7773,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path32,
+        path: path43,
         method,
         body,
         headers,
@@ -4805,11 +7790,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path32 !== "string") {
+        if (typeof path43 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path32[0] !== "/" && !(path32.startsWith("http://") || path32.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path43[0] !== "/" && !(path43.startsWith("http://") || path43.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path32)) {
+        } else if (invalidPathRegex.test(path43)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -4884,7 +7869,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path32, query) : path32;
+        this.path = query ? serializePathWithQuery(path43, query) : path43;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -9752,7 +12737,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request2) {
-      const { method, path: path32, host, upgrade, blocking, reset: reset2 } = request2;
+      const { method, path: path43, host, upgrade, blocking, reset: reset2 } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -9828,7 +12813,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request2);
-      let header = `${method} ${path32} HTTP/1.1\r
+      let header = `${method} ${path43} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -10505,7 +13490,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request2.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request2.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path32, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
+      const { method, path: path43, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request2, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -10574,7 +13559,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path32;
+          headers[HTTP2_HEADER_PATH] = path43;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -10626,7 +13611,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path32;
+      headers[HTTP2_HEADER_PATH] = path43;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -11777,7 +14762,7 @@ var require_identity = __commonJS({
     var NODE_TYPE = Symbol.for("yaml.node.type");
     var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isMap3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
     var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
     var isScalar = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
@@ -11790,7 +14775,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    function isNode(node) {
+    function isNode2(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
           case ALIAS:
@@ -11813,8 +14798,8 @@ var require_identity = __commonJS({
     exports2.isAlias = isAlias;
     exports2.isCollection = isCollection;
     exports2.isDocument = isDocument;
-    exports2.isMap = isMap2;
-    exports2.isNode = isNode;
+    exports2.isMap = isMap3;
+    exports2.isNode = isNode2;
     exports2.isPair = isPair;
     exports2.isScalar = isScalar;
     exports2.isSeq = isSeq;
@@ -11841,17 +14826,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path32) {
-      const ctrl = callVisitor(key, node, visitor, path32);
+    function visit_(key, node, visitor, path43) {
+      const ctrl = callVisitor(key, node, visitor, path43);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path32, ctrl);
-        return visit_(key, ctrl, visitor, path32);
+        replaceNode(key, path43, ctrl);
+        return visit_(key, ctrl, visitor, path43);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path32 = Object.freeze(path32.concat(node));
+          path43 = Object.freeze(path43.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = visit_(i2, node.items[i2], visitor, path32);
+            const ci = visit_(i2, node.items[i2], visitor, path43);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -11862,13 +14847,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path32 = Object.freeze(path32.concat(node));
-          const ck = visit_("key", node.key, visitor, path32);
+          path43 = Object.freeze(path43.concat(node));
+          const ck = visit_("key", node.key, visitor, path43);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path32);
+          const cv = visit_("value", node.value, visitor, path43);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -11889,17 +14874,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path32) {
-      const ctrl = await callVisitor(key, node, visitor, path32);
+    async function visitAsync_(key, node, visitor, path43) {
+      const ctrl = await callVisitor(key, node, visitor, path43);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path32, ctrl);
-        return visitAsync_(key, ctrl, visitor, path32);
+        replaceNode(key, path43, ctrl);
+        return visitAsync_(key, ctrl, visitor, path43);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path32 = Object.freeze(path32.concat(node));
+          path43 = Object.freeze(path43.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node.items[i2], visitor, path32);
+            const ci = await visitAsync_(i2, node.items[i2], visitor, path43);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -11910,13 +14895,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path32 = Object.freeze(path32.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path32);
+          path43 = Object.freeze(path43.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path43);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path32);
+          const cv = await visitAsync_("value", node.value, visitor, path43);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -11943,23 +14928,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path32) {
+    function callVisitor(key, node, visitor, path43) {
       if (typeof visitor === "function")
-        return visitor(key, node, path32);
+        return visitor(key, node, path43);
       if (identity3.isMap(node))
-        return visitor.Map?.(key, node, path32);
+        return visitor.Map?.(key, node, path43);
       if (identity3.isSeq(node))
-        return visitor.Seq?.(key, node, path32);
+        return visitor.Seq?.(key, node, path43);
       if (identity3.isPair(node))
-        return visitor.Pair?.(key, node, path32);
+        return visitor.Pair?.(key, node, path43);
       if (identity3.isScalar(node))
-        return visitor.Scalar?.(key, node, path32);
+        return visitor.Scalar?.(key, node, path43);
       if (identity3.isAlias(node))
-        return visitor.Alias?.(key, node, path32);
+        return visitor.Alias?.(key, node, path43);
       return void 0;
     }
-    function replaceNode(key, path32, node) {
-      const parent = path32[path32.length - 1];
+    function replaceNode(key, path43, node) {
+      const parent = path43[path43.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity3.isPair(parent)) {
@@ -12571,10 +15556,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema2, path32, value) {
+    function collectionFromPath(schema2, path43, value) {
       let v = value;
-      for (let i2 = path32.length - 1; i2 >= 0; --i2) {
-        const k = path32[i2];
+      for (let i2 = path43.length - 1; i2 >= 0; --i2) {
+        const k = path43[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -12593,7 +15578,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path32) => path32 == null || typeof path32 === "object" && !!path32[Symbol.iterator]().next().done;
+    var isEmptyPath = (path43) => path43 == null || typeof path43 === "object" && !!path43[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema2) {
         super(type);
@@ -12623,11 +15608,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path32, value) {
-        if (isEmptyPath(path32))
+      addIn(path43, value) {
+        if (isEmptyPath(path43))
           this.add(value);
         else {
-          const [key, ...rest2] = path32;
+          const [key, ...rest2] = path43;
           const node = this.get(key, true);
           if (identity3.isCollection(node))
             node.addIn(rest2, value);
@@ -12641,8 +15626,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path32) {
-        const [key, ...rest2] = path32;
+      deleteIn(path43) {
+        const [key, ...rest2] = path43;
         if (rest2.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -12656,8 +15641,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path32, keepScalar) {
-        const [key, ...rest2] = path32;
+      getIn(path43, keepScalar) {
+        const [key, ...rest2] = path43;
         const node = this.get(key, true);
         if (rest2.length === 0)
           return !keepScalar && identity3.isScalar(node) ? node.value : node;
@@ -12675,8 +15660,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path32) {
-        const [key, ...rest2] = path32;
+      hasIn(path43) {
+        const [key, ...rest2] = path43;
         if (rest2.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -12686,8 +15671,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path32, value) {
-        const [key, ...rest2] = path32;
+      setIn(path43, value) {
+        const [key, ...rest2] = path43;
         if (rest2.length === 0) {
           this.set(key, value);
         } else {
@@ -12741,12 +15726,12 @@ var require_foldFlowLines = __commonJS({
         return text2;
       const folds = [];
       const escapedFolds = {};
-      let end2 = lineWidth - indent2.length;
+      let end3 = lineWidth - indent2.length;
       if (typeof indentAtStart === "number") {
         if (indentAtStart > lineWidth - Math.max(2, minContentWidth))
           folds.push(0);
         else
-          end2 = lineWidth - indentAtStart;
+          end3 = lineWidth - indentAtStart;
       }
       let split = void 0;
       let prev = void 0;
@@ -12757,7 +15742,7 @@ var require_foldFlowLines = __commonJS({
       if (mode === FOLD_BLOCK) {
         i2 = consumeMoreIndentedLines(text2, i2, indent2.length);
         if (i2 !== -1)
-          end2 = i2 + endStep;
+          end3 = i2 + endStep;
       }
       for (let ch; ch = text2[i2 += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
@@ -12780,7 +15765,7 @@ var require_foldFlowLines = __commonJS({
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
             i2 = consumeMoreIndentedLines(text2, i2, indent2.length);
-          end2 = i2 + indent2.length + endStep;
+          end3 = i2 + indent2.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
@@ -12788,10 +15773,10 @@ var require_foldFlowLines = __commonJS({
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i2;
           }
-          if (i2 >= end2) {
+          if (i2 >= end3) {
             if (split) {
               folds.push(split);
-              end2 = split + endStep;
+              end3 = split + endStep;
               split = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
@@ -12804,7 +15789,7 @@ var require_foldFlowLines = __commonJS({
                 return text2;
               folds.push(j);
               escapedFolds[j] = true;
-              end2 = j + endStep;
+              end3 = j + endStep;
               split = void 0;
             } else {
               overflow = true;
@@ -12822,21 +15807,21 @@ var require_foldFlowLines = __commonJS({
       let res = text2.slice(0, folds[0]);
       for (let i3 = 0; i3 < folds.length; ++i3) {
         const fold = folds[i3];
-        const end3 = folds[i3 + 1] || text2.length;
+        const end4 = folds[i3 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent2}${text2.slice(0, end3)}`;
+${indent2}${text2.slice(0, end4)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
             res += `${text2[fold]}\\`;
           res += `
-${indent2}${text2.slice(fold + 1, end3)}`;
+${indent2}${text2.slice(fold + 1, end4)}`;
         }
       }
       return res;
     }
     function consumeMoreIndentedLines(text2, i2, indent2) {
-      let end2 = i2;
+      let end3 = i2;
       let start = i2 + 1;
       let ch = text2[start];
       while (ch === " " || ch === "	") {
@@ -12846,12 +15831,12 @@ ${indent2}${text2.slice(fold + 1, end3)}`;
           do {
             ch = text2[++i2];
           } while (ch && ch !== "\n");
-          end2 = i2;
+          end3 = i2;
           start = i2 + 1;
           ch = text2[start];
         }
       }
-      return end2;
+      return end3;
     }
     exports2.FOLD_BLOCK = FOLD_BLOCK;
     exports2.FOLD_FLOW = FOLD_FLOW;
@@ -13017,22 +16002,22 @@ ${indent2}`) + "'";
         if (ch !== "\n" && ch !== "	" && ch !== " ")
           break;
       }
-      let end2 = value.substring(endStart);
-      const endNlPos = end2.indexOf("\n");
+      let end3 = value.substring(endStart);
+      const endNlPos = end3.indexOf("\n");
       if (endNlPos === -1) {
         chomp = "-";
-      } else if (value === end2 || endNlPos !== end2.length - 1) {
+      } else if (value === end3 || endNlPos !== end3.length - 1) {
         chomp = "+";
         if (onChompKeep)
           onChompKeep();
       } else {
         chomp = "";
       }
-      if (end2) {
-        value = value.slice(0, -end2.length);
-        if (end2[end2.length - 1] === "\n")
-          end2 = end2.slice(0, -1);
-        end2 = end2.replace(blockEndNewlines, `$&${indent2}`);
+      if (end3) {
+        value = value.slice(0, -end3.length);
+        if (end3[end3.length - 1] === "\n")
+          end3 = end3.slice(0, -1);
+        end3 = end3.replace(blockEndNewlines, `$&${indent2}`);
       }
       let startWithSpace = false;
       let startEnd;
@@ -13067,14 +16052,14 @@ ${indent2}`) + "'";
             literalFallback = true;
           };
         }
-        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end2}`, indent2, foldFlowLines.FOLD_BLOCK, foldOptions);
+        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end3}`, indent2, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
           return `>${header}
 ${indent2}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent2}`);
       return `|${header}
-${indent2}${start}${value}${end2}`;
+${indent2}${start}${value}${end3}`;
     }
     function plainString(item2, ctx, onComment, onChompKeep) {
       const { type, value } = item2;
@@ -13234,7 +16219,7 @@ var require_stringify = __commonJS({
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
     }
-    function stringify2(item2, ctx, onComment, onChompKeep) {
+    function stringify3(item2, ctx, onComment, onChompKeep) {
       if (identity3.isPair(item2))
         return item2.toString(ctx, onComment, onChompKeep);
       if (identity3.isAlias(item2)) {
@@ -13263,7 +16248,7 @@ var require_stringify = __commonJS({
 ${ctx.indent}${str}`;
     }
     exports2.createStringifyContext = createStringifyContext;
-    exports2.stringify = stringify2;
+    exports2.stringify = stringify3;
   }
 });
 
@@ -13273,7 +16258,7 @@ var require_stringifyPair = __commonJS({
     "use strict";
     var identity3 = require_identity();
     var Scalar = require_Scalar();
-    var stringify2 = require_stringify();
+    var stringify3 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent: indent2, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -13295,7 +16280,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify2.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify3.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -13347,7 +16332,7 @@ ${indent2}:`;
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify2.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify3.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -13488,7 +16473,7 @@ var require_addPairToJSMap = __commonJS({
     "use strict";
     var log = require_log();
     var merge2 = require_merge();
-    var stringify2 = require_stringify();
+    var stringify3 = require_stringify();
     var identity3 = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
@@ -13524,7 +16509,7 @@ var require_addPairToJSMap = __commonJS({
       if (typeof jsKey !== "object")
         return String(jsKey);
       if (identity3.isNode(key) && ctx?.doc) {
-        const strCtx = stringify2.createStringifyContext(ctx.doc, {});
+        const strCtx = stringify3.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
           strCtx.anchors.add(node.anchor);
@@ -13591,12 +16576,12 @@ var require_stringifyCollection = __commonJS({
   "../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     var identity3 = require_identity();
-    var stringify2 = require_stringify();
+    var stringify3 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options) {
       const flow = ctx.inFlow ?? collection.flow;
-      const stringify3 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify3(collection, ctx, options);
+      const stringify4 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify4(collection, ctx, options);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent: indent2, options: { commentString } } = ctx;
@@ -13621,7 +16606,7 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str2 = stringify2.stringify(item2, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str2 = stringify3.stringify(item2, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
           str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
@@ -13688,7 +16673,7 @@ ${indent2}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str = stringify2.stringify(item2, itemCtx, () => comment = null);
+        let str = stringify3.stringify(item2, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
         if (i2 < items.length - 1) {
           str += ",";
@@ -13705,9 +16690,9 @@ ${indent2}${line}` : "\n";
         lines.push(str);
         linesAtValue = lines.length;
       }
-      const { start, end: end2 } = flowChars;
+      const { start, end: end3 } = flowChars;
       if (lines.length === 0) {
-        return start + end2;
+        return start + end3;
       } else {
         if (!reqNewline) {
           const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
@@ -13719,9 +16704,9 @@ ${indent2}${line}` : "\n";
             str += line ? `
 ${indentStep}${indent2}${line}` : "\n";
           return `${str}
-${indent2}${end2}`;
+${indent2}${end3}`;
         } else {
-          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end2}`;
+          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end3}`;
         }
       }
     }
@@ -15049,7 +18034,7 @@ var require_stringifyDocument = __commonJS({
   "../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     var identity3 = require_identity();
-    var stringify2 = require_stringify();
+    var stringify3 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
       const lines = [];
@@ -15064,7 +18049,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify2.createStringifyContext(doc, options);
+      const ctx = stringify3.createStringifyContext(doc, options);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -15086,7 +18071,7 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify2.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify3.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
         if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
@@ -15094,7 +18079,7 @@ var require_stringifyDocument = __commonJS({
         } else
           lines.push(body);
       } else {
-        lines.push(stringify2.stringify(doc.contents, ctx));
+        lines.push(stringify3.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -15202,9 +18187,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path32, value) {
+      addIn(path43, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path32, value);
+          this.contents.addIn(path43, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -15279,14 +18264,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path32) {
-        if (Collection.isEmptyPath(path32)) {
+      deleteIn(path43) {
+        if (Collection.isEmptyPath(path43)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path32) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path43) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -15301,10 +18286,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path32, keepScalar) {
-        if (Collection.isEmptyPath(path32))
+      getIn(path43, keepScalar) {
+        if (Collection.isEmptyPath(path43))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path32, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path43, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -15315,10 +18300,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path32) {
-        if (Collection.isEmptyPath(path32))
+      hasIn(path43) {
+        if (Collection.isEmptyPath(path43))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path32) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path43) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -15335,13 +18320,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path32, value) {
-        if (Collection.isEmptyPath(path32)) {
+      setIn(path43, value) {
+        if (Collection.isEmptyPath(path43)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path32), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path43), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path32, value);
+          this.contents.setIn(path43, value);
         }
       }
       /**
@@ -15479,9 +18464,9 @@ var require_errors2 = __commonJS({
       }
       if (/[^ ]/.test(lineStr)) {
         let count2 = 1;
-        const end2 = error2.linePos[1];
-        if (end2?.line === line && end2.col > col) {
-          count2 = Math.max(1, Math.min(end2.col - col, 80 - ci));
+        const end3 = error2.linePos[1];
+        if (end3?.line === line && end3.col > col) {
+          count2 = Math.max(1, Math.min(end3.col - col, 80 - ci));
         }
         const pointer = " ".repeat(ci) + "^".repeat(count2);
         error2.message += `:
@@ -15609,7 +18594,7 @@ var require_resolve_props = __commonJS({
         }
       }
       const last = tokens[tokens.length - 1];
-      const end2 = last ? last.offset + last.source.length : offset;
+      const end3 = last ? last.offset + last.source.length : offset;
       if (reqSpace && next && next.type !== "space" && next.type !== "newline" && next.type !== "comma" && (next.type !== "scalar" || next.source !== "")) {
         onError(next.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
       }
@@ -15624,8 +18609,8 @@ var require_resolve_props = __commonJS({
         anchor,
         tag,
         newlineAfterProp,
-        end: end2,
-        start: start ?? end2
+        end: end3,
+        start: start ?? end3
       };
     }
     exports2.resolveProps = resolveProps;
@@ -15681,10 +18666,10 @@ var require_util_flow_indent_check = __commonJS({
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent2, fc, onError) {
       if (fc?.type === "flow-collection") {
-        const end2 = fc.end[0];
-        if (end2.indent === indent2 && (end2.source === "]" || end2.source === "}") && utilContainsNewline.containsNewline(fc)) {
+        const end3 = fc.end[0];
+        if (end3.indent === indent2 && (end3.source === "]" || end3.source === "}") && utilContainsNewline.containsNewline(fc)) {
           const msg = "Flow end indicator should be more indented than parent";
-          onError(end2, "BAD_INDENT", msg, true);
+          onError(end3, "BAD_INDENT", msg, true);
         }
       }
     }
@@ -15871,12 +18856,12 @@ var require_resolve_block_seq = __commonJS({
 var require_resolve_end = __commonJS({
   "../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/compose/resolve-end.js"(exports2) {
     "use strict";
-    function resolveEnd(end2, offset, reqSpace, onError) {
+    function resolveEnd(end3, offset, reqSpace, onError) {
       let comment = "";
-      if (end2) {
+      if (end3) {
         let hasSpace = false;
         let sep3 = "";
-        for (const token of end2) {
+        for (const token of end3) {
           const { source, type } = token;
           switch (type) {
             case "space":
@@ -15925,9 +18910,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -15963,7 +18948,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -16003,7 +18988,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep3 && !props.found) {
+        if (!isMap3 && !sep3 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -16026,7 +19011,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep3)
                 for (const st of sep3) {
                   if (st === valueProps.found)
@@ -16058,7 +19043,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -16074,7 +19059,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -16087,14 +19072,14 @@ var require_resolve_flow_collection = __commonJS({
           ee.unshift(ce);
       }
       if (ee.length > 0) {
-        const end2 = resolveEnd.resolveEnd(ee, cePos, ctx.options.strict, onError);
-        if (end2.comment) {
+        const end3 = resolveEnd.resolveEnd(ee, cePos, ctx.options.strict, onError);
+        if (end3.comment) {
           if (coll.comment)
-            coll.comment += "\n" + end2.comment;
+            coll.comment += "\n" + end3.comment;
           else
-            coll.comment = end2.comment;
+            coll.comment = end3.comment;
         }
-        coll.range = [fc.offset, cePos, end2.offset];
+        coll.range = [fc.offset, cePos, end3.offset];
       } else {
         coll.range = [fc.offset, cePos, cePos];
       }
@@ -16191,10 +19176,10 @@ var require_resolve_block_scalar = __commonJS({
       }
       if (chompStart === 0) {
         const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end3 = start + header.length;
+        let end4 = start + header.length;
         if (scalar.source)
-          end3 += scalar.source.length;
-        return { value: value2, type, comment: header.comment, range: [start, end3, end3] };
+          end4 += scalar.source.length;
+        return { value: value2, type, comment: header.comment, range: [start, end4, end4] };
       }
       let trimIndent = scalar.indent + header.indent;
       let offset = scalar.offset + header.length;
@@ -16275,8 +19260,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end2 = start + header.length + scalar.source.length;
-      return { value, type, comment: header.comment, range: [start, end2, end2] };
+      const end3 = start + header.length + scalar.source.length;
+      return { value, type, comment: header.comment, range: [start, end3, end3] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -16359,7 +19344,7 @@ var require_resolve_flow_scalar = __commonJS({
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
     function resolveFlowScalar(scalar, strict, onError) {
-      const { offset, type, source, end: end2 } = scalar;
+      const { offset, type, source, end: end3 } = scalar;
       let _type;
       let value;
       const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
@@ -16387,7 +19372,7 @@ var require_resolve_flow_scalar = __commonJS({
           };
       }
       const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end2, valueEnd, strict, onError);
+      const re = resolveEnd.resolveEnd(end3, valueEnd, strict, onError);
       return {
         value,
         type: _type,
@@ -16751,7 +19736,7 @@ var require_compose_node = __commonJS({
         node.srcToken = token;
       return node;
     }
-    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor, tag, end: end2 }, onError) {
+    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor, tag, end: end3 }, onError) {
       const token = {
         type: "scalar",
         offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos),
@@ -16768,18 +19753,18 @@ var require_compose_node = __commonJS({
         node.spaceBefore = true;
       if (comment) {
         node.comment = comment;
-        node.range[2] = end2;
+        node.range[2] = end3;
       }
       return node;
     }
-    function composeAlias({ options }, { offset, source, end: end2 }, onError) {
+    function composeAlias({ options }, { offset, source, end: end3 }, onError) {
       const alias = new Alias.Alias(source.substring(1));
       if (alias.source === "")
         onError(offset, "BAD_ALIAS", "Alias cannot be an empty string");
       if (alias.source.endsWith(":"))
         onError(offset + source.length - 1, "BAD_ALIAS", "Alias ending in : is ambiguous", true);
       const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end2, valueEnd, options.strict, onError);
+      const re = resolveEnd.resolveEnd(end3, valueEnd, options.strict, onError);
       alias.range = [offset, valueEnd, re.offset];
       if (re.comment)
         alias.comment = re.comment;
@@ -16798,7 +19783,7 @@ var require_compose_doc = __commonJS({
     var composeNode = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
-    function composeDoc(options, directives, { offset, start, value, end: end2 }, onError) {
+    function composeDoc(options, directives, { offset, start, value, end: end3 }, onError) {
       const opts = Object.assign({ _directives: directives }, options);
       const doc = new Document.Document(void 0, opts);
       const ctx = {
@@ -16810,7 +19795,7 @@ var require_compose_doc = __commonJS({
       };
       const props = resolveProps.resolveProps(start, {
         indicator: "doc-start",
-        next: value ?? end2?.[0],
+        next: value ?? end3?.[0],
         offset,
         onError,
         parentIndent: 0,
@@ -16823,7 +19808,7 @@ var require_compose_doc = __commonJS({
       }
       doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
       const contentEnd = doc.contents.range[2];
-      const re = resolveEnd.resolveEnd(end2, contentEnd, false, onError);
+      const re = resolveEnd.resolveEnd(end3, contentEnd, false, onError);
       if (re.comment)
         doc.comment = re.comment;
       doc.range = [offset, contentEnd, re.offset];
@@ -17001,14 +19986,14 @@ ${cb}` : comment;
               break;
             }
             this.doc.directives.docEnd = true;
-            const end2 = resolveEnd.resolveEnd(token.end, token.offset + token.source.length, this.doc.options.strict, this.onError);
+            const end3 = resolveEnd.resolveEnd(token.end, token.offset + token.source.length, this.doc.options.strict, this.onError);
             this.decorate(this.doc, true);
-            if (end2.comment) {
+            if (end3.comment) {
               const dc = this.doc.comment;
               this.doc.comment = dc ? `${dc}
-${end2.comment}` : end2.comment;
+${end3.comment}` : end3.comment;
             }
-            this.doc.range[2] = end2.offset;
+            this.doc.range[2] = end3.offset;
             break;
           }
           default:
@@ -17077,7 +20062,7 @@ var require_cst_scalar = __commonJS({
         inFlow,
         options: { blockQuote: true, lineWidth: -1 }
       });
-      const end2 = context.end ?? [
+      const end3 = context.end ?? [
         { type: "newline", offset: -1, indent: indent2, source: "\n" }
       ];
       switch (source[0]) {
@@ -17089,16 +20074,16 @@ var require_cst_scalar = __commonJS({
           const props = [
             { type: "block-scalar-header", offset, indent: indent2, source: head }
           ];
-          if (!addEndtoBlockProps(props, end2))
+          if (!addEndtoBlockProps(props, end3))
             props.push({ type: "newline", offset: -1, indent: indent2, source: "\n" });
           return { type: "block-scalar", offset, indent: indent2, props, source: body };
         }
         case '"':
-          return { type: "double-quoted-scalar", offset, indent: indent2, source, end: end2 };
+          return { type: "double-quoted-scalar", offset, indent: indent2, source, end: end3 };
         case "'":
-          return { type: "single-quoted-scalar", offset, indent: indent2, source, end: end2 };
+          return { type: "single-quoted-scalar", offset, indent: indent2, source, end: end3 };
         default:
-          return { type: "scalar", offset, indent: indent2, source, end: end2 };
+          return { type: "scalar", offset, indent: indent2, source, end: end3 };
       }
     }
     function setScalarValue(token, value, context = {}) {
@@ -17169,9 +20154,9 @@ var require_cst_scalar = __commonJS({
         Object.assign(token, { type: "block-scalar", indent: indent2, props, source: body });
       }
     }
-    function addEndtoBlockProps(props, end2) {
-      if (end2)
-        for (const st of end2)
+    function addEndtoBlockProps(props, end3) {
+      if (end3)
+        for (const st of end3)
           switch (st.type) {
             case "space":
             case "comment":
@@ -17192,14 +20177,14 @@ var require_cst_scalar = __commonJS({
           token.source = source;
           break;
         case "block-scalar": {
-          const end2 = token.props.slice(1);
+          const end3 = token.props.slice(1);
           let oa = source.length;
           if (token.props[0].type === "block-scalar-header")
             oa -= token.props[0].source.length;
-          for (const tok of end2)
+          for (const tok of end3)
             tok.offset += oa;
           delete token.props;
-          Object.assign(token, { type, source, end: end2 });
+          Object.assign(token, { type, source, end: end3 });
           break;
         }
         case "block-map":
@@ -17212,11 +20197,11 @@ var require_cst_scalar = __commonJS({
         }
         default: {
           const indent2 = "indent" in token ? token.indent : -1;
-          const end2 = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
+          const end3 = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
           for (const key of Object.keys(token))
             if (key !== "type" && key !== "offset")
               delete token[key];
-          Object.assign(token, { type, indent: indent2, source, end: end2 });
+          Object.assign(token, { type, indent: indent2, source, end: end3 });
         }
       }
     }
@@ -17230,7 +20215,7 @@ var require_cst_scalar = __commonJS({
 var require_cst_stringify = __commonJS({
   "../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
-    var stringify2 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    var stringify3 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
         case "block-scalar": {
@@ -17283,7 +20268,7 @@ var require_cst_stringify = __commonJS({
         res += stringifyToken(value);
       return res;
     }
-    exports2.stringify = stringify2;
+    exports2.stringify = stringify3;
   }
 });
 
@@ -17302,9 +20287,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path32) => {
+    visit.itemAtPath = (cst, path43) => {
       let item2 = cst;
-      for (const [field, index] of path32) {
+      for (const [field, index] of path43) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -17313,23 +20298,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit.parentCollection = (cst, path32) => {
-      const parent = visit.itemAtPath(cst, path32.slice(0, -1));
-      const field = path32[path32.length - 1][0];
+    visit.parentCollection = (cst, path43) => {
+      const parent = visit.itemAtPath(cst, path43.slice(0, -1));
+      const field = path43[path43.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path32, item2, visitor) {
-      let ctrl = visitor(item2, path32);
+    function _visit(path43, item2, visitor) {
+      let ctrl = visitor(item2, path43);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path32.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path43.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -17340,10 +20325,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path32);
+            ctrl = ctrl(item2, path43);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path32) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path43) : ctrl;
     }
     exports2.visit = visit;
   }
@@ -17540,16 +20525,16 @@ var require_lexer = __commonJS({
         return offset;
       }
       getLine() {
-        let end2 = this.lineEndPos;
-        if (typeof end2 !== "number" || end2 !== -1 && end2 < this.pos) {
-          end2 = this.buffer.indexOf("\n", this.pos);
-          this.lineEndPos = end2;
+        let end3 = this.lineEndPos;
+        if (typeof end3 !== "number" || end3 !== -1 && end3 < this.pos) {
+          end3 = this.buffer.indexOf("\n", this.pos);
+          this.lineEndPos = end3;
         }
-        if (end2 === -1)
+        if (end3 === -1)
           return this.atEnd ? this.buffer.substring(this.pos) : null;
-        if (this.buffer[end2 - 1] === "\r")
-          end2 -= 1;
-        return this.buffer.substring(this.pos, end2);
+        if (this.buffer[end3 - 1] === "\r")
+          end3 -= 1;
+        return this.buffer.substring(this.pos, end3);
       }
       hasChars(n2) {
         return this.pos + n2 <= this.buffer.length;
@@ -17770,21 +20755,21 @@ var require_lexer = __commonJS({
       }
       *parseQuotedScalar() {
         const quote = this.charAt(0);
-        let end2 = this.buffer.indexOf(quote, this.pos + 1);
+        let end3 = this.buffer.indexOf(quote, this.pos + 1);
         if (quote === "'") {
-          while (end2 !== -1 && this.buffer[end2 + 1] === "'")
-            end2 = this.buffer.indexOf("'", end2 + 2);
+          while (end3 !== -1 && this.buffer[end3 + 1] === "'")
+            end3 = this.buffer.indexOf("'", end3 + 2);
         } else {
-          while (end2 !== -1) {
+          while (end3 !== -1) {
             let n2 = 0;
-            while (this.buffer[end2 - 1 - n2] === "\\")
+            while (this.buffer[end3 - 1 - n2] === "\\")
               n2 += 1;
             if (n2 % 2 === 0)
               break;
-            end2 = this.buffer.indexOf('"', end2 + 1);
+            end3 = this.buffer.indexOf('"', end3 + 1);
           }
         }
-        const qb = this.buffer.substring(0, end2);
+        const qb = this.buffer.substring(0, end3);
         let nl = qb.indexOf("\n", this.pos);
         if (nl !== -1) {
           while (nl !== -1) {
@@ -17794,15 +20779,15 @@ var require_lexer = __commonJS({
             nl = qb.indexOf("\n", cs);
           }
           if (nl !== -1) {
-            end2 = nl - (qb[nl - 1] === "\r" ? 2 : 1);
+            end3 = nl - (qb[nl - 1] === "\r" ? 2 : 1);
           }
         }
-        if (end2 === -1) {
+        if (end3 === -1) {
           if (!this.atEnd)
             return this.setNext("quoted-scalar");
-          end2 = this.buffer.length;
+          end3 = this.buffer.length;
         }
-        yield* this.pushToIndex(end2 + 1, false);
+        yield* this.pushToIndex(end3 + 1, false);
         return this.flowLevel ? "flow" : "doc";
       }
       *parseBlockScalarHeader() {
@@ -17894,7 +20879,7 @@ var require_lexer = __commonJS({
       }
       *parsePlainScalar() {
         const inFlow = this.flowLevel > 0;
-        let end2 = this.pos - 1;
+        let end3 = this.pos - 1;
         let i2 = this.pos - 1;
         let ch;
         while (ch = this.buffer[++i2]) {
@@ -17902,7 +20887,7 @@ var require_lexer = __commonJS({
             const next = this.buffer[i2 + 1];
             if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
               break;
-            end2 = i2;
+            end3 = i2;
           } else if (isEmpty(ch)) {
             let next = this.buffer[i2 + 1];
             if (ch === "\r") {
@@ -17911,7 +20896,7 @@ var require_lexer = __commonJS({
                 ch = "\n";
                 next = this.buffer[i2 + 1];
               } else
-                end2 = i2;
+                end3 = i2;
             }
             if (next === "#" || inFlow && flowIndicatorChars.has(next))
               break;
@@ -17924,13 +20909,13 @@ var require_lexer = __commonJS({
           } else {
             if (inFlow && flowIndicatorChars.has(ch))
               break;
-            end2 = i2;
+            end3 = i2;
           }
         }
         if (!ch && !this.atEnd)
           return this.setNext("plain-scalar");
         yield cst.SCALAR;
-        yield* this.pushToIndex(end2 + 1, true);
+        yield* this.pushToIndex(end3 + 1, true);
         return inFlow ? "flow" : "doc";
       }
       *pushCount(n2) {
@@ -18494,10 +21479,10 @@ var require_parser = __commonJS({
           case "newline":
             this.onKeyLine = false;
             if (it.value) {
-              const end2 = "end" in it.value ? it.value.end : void 0;
-              const last = Array.isArray(end2) ? end2[end2.length - 1] : void 0;
+              const end3 = "end" in it.value ? it.value.end : void 0;
+              const last = Array.isArray(end3) ? end3[end3.length - 1] : void 0;
               if (last?.type === "comment")
-                end2?.push(this.sourceToken);
+                end3?.push(this.sourceToken);
               else
                 map.items.push({ start: [this.sourceToken] });
             } else if (it.sep) {
@@ -18515,10 +21500,10 @@ var require_parser = __commonJS({
             } else {
               if (this.atIndentedComment(it.start, map.indent)) {
                 const prev = map.items[map.items.length - 2];
-                const end2 = prev?.value?.end;
-                if (Array.isArray(end2)) {
-                  arrayPushArray(end2, it.start);
-                  end2.push(this.sourceToken);
+                const end3 = prev?.value?.end;
+                if (Array.isArray(end3)) {
+                  arrayPushArray(end3, it.start);
+                  end3.push(this.sourceToken);
                   map.items.pop();
                   return;
                 }
@@ -18687,10 +21672,10 @@ var require_parser = __commonJS({
         switch (this.type) {
           case "newline":
             if (it.value) {
-              const end2 = "end" in it.value ? it.value.end : void 0;
-              const last = Array.isArray(end2) ? end2[end2.length - 1] : void 0;
+              const end3 = "end" in it.value ? it.value.end : void 0;
+              const last = Array.isArray(end3) ? end3[end3.length - 1] : void 0;
               if (last?.type === "comment")
-                end2?.push(this.sourceToken);
+                end3?.push(this.sourceToken);
               else
                 seq.items.push({ start: [this.sourceToken] });
             } else
@@ -18703,10 +21688,10 @@ var require_parser = __commonJS({
             else {
               if (this.atIndentedComment(it.start, seq.indent)) {
                 const prev = seq.items[seq.items.length - 2];
-                const end2 = prev?.value?.end;
-                if (Array.isArray(end2)) {
-                  arrayPushArray(end2, it.start);
-                  end2.push(this.sourceToken);
+                const end3 = prev?.value?.end;
+                if (Array.isArray(end3)) {
+                  arrayPushArray(end3, it.start);
+                  end3.push(this.sourceToken);
                   seq.items.pop();
                   return;
                 }
@@ -18975,7 +21960,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument3(source, options = {}) {
+    function parseDocument4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -19001,7 +21986,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument3(src, options);
+      const doc = parseDocument4(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -19013,7 +21998,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options));
     }
-    function stringify2(value, replacer, options) {
+    function stringify3(value, replacer, options) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -19037,8 +22022,8 @@ var require_public_api = __commonJS({
     }
     exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments;
-    exports2.parseDocument = parseDocument3;
-    exports2.stringify = stringify2;
+    exports2.parseDocument = parseDocument4;
+    exports2.stringify = stringify3;
   }
 });
 
@@ -19094,6 +22079,3406 @@ var require_dist = __commonJS({
   }
 });
 
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/dns-equal.js
+var require_dns_equal = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/dns-equal.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.default = dnsEqual;
+    var capitalLetterRegex = /[A-Z]/g;
+    function toLowerCase(input) {
+      return input.toLowerCase();
+    }
+    function dnsEqual(a2, b) {
+      const aFormatted = a2.replace(capitalLetterRegex, toLowerCase);
+      const bFormatted = b.replace(capitalLetterRegex, toLowerCase);
+      return aFormatted === bFormatted;
+    }
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/dns-txt.js
+var require_dns_txt = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/dns-txt.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.DnsTxt = void 0;
+    var DnsTxt = class {
+      constructor(opts = {}) {
+        this.binary = opts ? opts.binary : false;
+      }
+      encode(data = {}) {
+        return Object.entries(data).map(([key, value]) => {
+          let item2 = `${key}=${value}`;
+          return Buffer.from(item2);
+        });
+      }
+      decode(buffer) {
+        var data = {};
+        try {
+          let format2 = buffer.toString();
+          let parts = format2.split(/=(.+)/);
+          let key = parts[0];
+          let value = parts[1];
+          data[key] = value;
+        } catch (_) {
+        }
+        return data;
+      }
+      decodeAll(buffer) {
+        return buffer.filter((i2) => i2.length > 1).map((i2) => this.decode(i2)).reduce((prev, curr) => {
+          var obj = prev;
+          let [key] = Object.keys(curr);
+          let [value] = Object.values(curr);
+          obj[key] = value;
+          return obj;
+        }, {});
+      }
+    };
+    exports2.DnsTxt = DnsTxt;
+    exports2.default = DnsTxt;
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/service-types.js
+var require_service_types = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/service-types.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.toType = exports2.toString = void 0;
+    var Prefix = (name) => {
+      return "_" + name;
+    };
+    var AllowedProp = (key) => {
+      let keys = ["name", "protocol", "subtype"];
+      return keys.includes(key);
+    };
+    var toString2 = (data) => {
+      let formatted = {
+        name: data.name,
+        protocol: data.protocol,
+        subtype: data.subtype
+      };
+      let entries = Object.entries(formatted);
+      return entries.filter(([key, val]) => AllowedProp(key) && val !== void 0).reduce((prev, [key, val]) => {
+        switch (typeof val) {
+          case "object":
+            val.map((i2) => prev.push(Prefix(i2)));
+            break;
+          default:
+            prev.push(Prefix(val));
+            break;
+        }
+        return prev;
+      }, []).join(".");
+    };
+    exports2.toString = toString2;
+    var toType = (string4) => {
+      let parts = string4.split(".");
+      let subtype;
+      for (let i2 in parts) {
+        if (parts[i2][0] !== "_")
+          continue;
+        parts[i2] = parts[i2].slice(1);
+      }
+      if (parts.includes("sub")) {
+        subtype = parts.shift();
+        parts.shift();
+      }
+      return {
+        name: parts.shift(),
+        protocol: parts.shift() || null,
+        subtype
+      };
+    };
+    exports2.toType = toType;
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/service.js
+var require_service = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/service.js"(exports2) {
+    "use strict";
+    var __importDefault = exports2 && exports2.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Service = void 0;
+    var os_1 = __importDefault(__require("os"));
+    var dns_txt_1 = __importDefault(require_dns_txt());
+    var events_1 = __require("events");
+    var service_types_1 = require_service_types();
+    var TLD = ".local";
+    var Service = class extends events_1.EventEmitter {
+      constructor(config2, start, stop) {
+        super();
+        this.start = start;
+        this.stop = stop;
+        this.probe = true;
+        this.published = false;
+        this.activated = false;
+        this.destroyed = false;
+        this.txtService = new dns_txt_1.default();
+        if (!config2.name)
+          throw new Error("ServiceConfig requires `name` property to be set");
+        if (!config2.type)
+          throw new Error("ServiceConfig requires `type` property to be set");
+        if (!config2.port)
+          throw new Error("ServiceConfig requires `port` property to be set");
+        this.name = config2.name.split(".").join("-");
+        this.protocol = config2.protocol || "tcp";
+        this.type = (0, service_types_1.toString)({ name: config2.type, protocol: this.protocol });
+        this.port = config2.port;
+        this.host = config2.host || os_1.default.hostname();
+        this.fqdn = `${this.name}.${this.type}${TLD}`;
+        this.txt = config2.txt;
+        this.subtypes = config2.subtypes;
+        this.disableIPv6 = !!config2.disableIPv6;
+      }
+      records() {
+        var records = [
+          this.RecordPTR(this),
+          this.RecordSRV(this),
+          this.RecordTXT(this),
+          this.RecordServicePTR(this)
+        ];
+        for (let subtype of this.subtypes || []) {
+          records.push(this.RecordSubtypePTR(this, subtype));
+        }
+        let ifaces = Object.values(os_1.default.networkInterfaces());
+        for (let iface of ifaces) {
+          let addrs = iface;
+          for (let addr of addrs) {
+            if (addr.internal || addr.mac === "00:00:00:00:00:00")
+              continue;
+            switch (addr.family) {
+              case "IPv4":
+                records.push(this.RecordA(this, addr.address));
+                break;
+              case "IPv6":
+                if (this.disableIPv6)
+                  break;
+                records.push(this.RecordAAAA(this, addr.address));
+                break;
+            }
+          }
+        }
+        return records;
+      }
+      RecordPTR(service) {
+        return {
+          name: `${service.type}${TLD}`,
+          type: "PTR",
+          ttl: 28800,
+          data: service.fqdn
+        };
+      }
+      RecordServicePTR(service) {
+        return {
+          name: `_services._dns-sd._udp${TLD}`,
+          type: "PTR",
+          ttl: 120,
+          data: `${service.type}${TLD}`
+        };
+      }
+      RecordSubtypePTR(service, subtype) {
+        return {
+          name: `_${subtype}._sub.${service.type}${TLD}`,
+          type: "PTR",
+          ttl: 28800,
+          data: `${service.name}.${service.type}${TLD}`
+        };
+      }
+      RecordSRV(service) {
+        return {
+          name: service.fqdn,
+          type: "SRV",
+          ttl: 120,
+          data: {
+            port: service.port,
+            target: service.host
+          }
+        };
+      }
+      RecordTXT(service) {
+        return {
+          name: service.fqdn,
+          type: "TXT",
+          ttl: 4500,
+          data: this.txtService.encode(service.txt)
+        };
+      }
+      RecordA(service, ip) {
+        return {
+          name: service.host,
+          type: "A",
+          ttl: 120,
+          data: ip
+        };
+      }
+      RecordAAAA(service, ip) {
+        return {
+          name: service.host,
+          type: "AAAA",
+          ttl: 120,
+          data: ip
+        };
+      }
+    };
+    exports2.Service = Service;
+    exports2.default = Service;
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/registry.js
+var require_registry = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/registry.js"(exports2) {
+    "use strict";
+    var __importDefault = exports2 && exports2.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Registry = void 0;
+    var dns_equal_1 = __importDefault(require_dns_equal());
+    var service_1 = __importDefault(require_service());
+    var REANNOUNCE_MAX_MS = 60 * 60 * 1e3;
+    var REANNOUNCE_FACTOR = 3;
+    var noop3 = function() {
+    };
+    var Registry = class {
+      constructor(server) {
+        this.services = [];
+        this.server = server;
+      }
+      publish(config2) {
+        const configProbe = config2.probe !== false;
+        const service = new service_1.default(config2, start.bind(null, this), stop.bind(null, this));
+        function start(registry2, { probe = configProbe } = {}) {
+          if (service.activated)
+            return;
+          service.activated = true;
+          registry2.services.push(service);
+          if (!(service instanceof service_1.default))
+            return;
+          if (probe) {
+            registry2.probe(registry2.server.mdns, service, (exists6) => {
+              if (exists6) {
+                if (service.stop !== void 0)
+                  service.stop();
+                console.log(new Error("Service name is already in use on the network"));
+                return;
+              }
+              registry2.announce(registry2.server, service);
+            });
+          } else {
+            registry2.announce(registry2.server, service);
+          }
+        }
+        function stop(registry2, callback) {
+          if (!callback)
+            callback = noop3;
+          if (!service.activated)
+            return process.nextTick(callback);
+          if (!(service instanceof service_1.default))
+            return process.nextTick(callback);
+          registry2.teardown(registry2.server, service, callback);
+          const index = registry2.services.indexOf(service);
+          if (index !== -1)
+            registry2.services.splice(index, 1);
+        }
+        service.start();
+        return service;
+      }
+      unpublishAll(callback) {
+        this.teardown(this.server, this.services, callback);
+        this.services = [];
+      }
+      destroy() {
+        this.services.map((service) => service.destroyed = true);
+      }
+      probe(mdns, service, callback) {
+        var sent = false;
+        var retries = 0;
+        var timer;
+        const send = () => {
+          if (!service.activated || service.destroyed)
+            return;
+          mdns.query(service.fqdn, "ANY", function() {
+            sent = true;
+            timer = setTimeout(++retries < 3 ? send : done, 250);
+            timer.unref();
+          });
+        };
+        const onresponse = (packet) => {
+          if (!sent)
+            return;
+          if (packet.answers.some(matchRR) || packet.additionals.some(matchRR))
+            done(true);
+        };
+        const matchRR = (rr) => {
+          return (0, dns_equal_1.default)(rr.name, service.fqdn);
+        };
+        const done = (exists6) => {
+          mdns.removeListener("response", onresponse);
+          clearTimeout(timer);
+          callback(!!exists6);
+        };
+        mdns.on("response", onresponse);
+        setTimeout(send, Math.random() * 250);
+      }
+      announce(server, service) {
+        var delay = 1e3;
+        var packet = service.records();
+        server.register(packet);
+        const broadcast = () => {
+          if (!service.activated || service.destroyed)
+            return;
+          server.mdns.respond(packet, function() {
+            if (!service.published) {
+              service.activated = true;
+              service.published = true;
+              service.emit("up");
+            }
+            delay = delay * REANNOUNCE_FACTOR;
+            if (delay < REANNOUNCE_MAX_MS && !service.destroyed) {
+              setTimeout(broadcast, delay).unref();
+            }
+          });
+        };
+        broadcast();
+      }
+      teardown(server, services, callback) {
+        if (!Array.isArray(services))
+          services = [services];
+        services = services.filter((service) => service.activated);
+        var records = services.flatMap(function(service) {
+          service.activated = false;
+          var records2 = service.records();
+          records2.forEach((record2) => {
+            record2.ttl = 0;
+          });
+          return records2;
+        });
+        if (records.length === 0)
+          return callback && process.nextTick(callback);
+        server.unregister(records);
+        server.mdns.respond(records, function() {
+          services.forEach(function(service) {
+            service.published = false;
+          });
+          if (typeof callback === "function") {
+            callback.apply(null, arguments);
+          }
+        });
+      }
+    };
+    exports2.Registry = Registry;
+    exports2.default = Registry;
+  }
+});
+
+// ../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/types.js
+var require_types = __commonJS({
+  "../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/types.js"(exports2) {
+    "use strict";
+    exports2.toString = function(type) {
+      switch (type) {
+        case 1:
+          return "A";
+        case 10:
+          return "NULL";
+        case 28:
+          return "AAAA";
+        case 18:
+          return "AFSDB";
+        case 42:
+          return "APL";
+        case 257:
+          return "CAA";
+        case 60:
+          return "CDNSKEY";
+        case 59:
+          return "CDS";
+        case 37:
+          return "CERT";
+        case 5:
+          return "CNAME";
+        case 49:
+          return "DHCID";
+        case 32769:
+          return "DLV";
+        case 39:
+          return "DNAME";
+        case 48:
+          return "DNSKEY";
+        case 43:
+          return "DS";
+        case 55:
+          return "HIP";
+        case 13:
+          return "HINFO";
+        case 45:
+          return "IPSECKEY";
+        case 25:
+          return "KEY";
+        case 36:
+          return "KX";
+        case 29:
+          return "LOC";
+        case 15:
+          return "MX";
+        case 35:
+          return "NAPTR";
+        case 2:
+          return "NS";
+        case 47:
+          return "NSEC";
+        case 50:
+          return "NSEC3";
+        case 51:
+          return "NSEC3PARAM";
+        case 12:
+          return "PTR";
+        case 46:
+          return "RRSIG";
+        case 17:
+          return "RP";
+        case 24:
+          return "SIG";
+        case 6:
+          return "SOA";
+        case 99:
+          return "SPF";
+        case 33:
+          return "SRV";
+        case 44:
+          return "SSHFP";
+        case 32768:
+          return "TA";
+        case 249:
+          return "TKEY";
+        case 52:
+          return "TLSA";
+        case 250:
+          return "TSIG";
+        case 16:
+          return "TXT";
+        case 252:
+          return "AXFR";
+        case 251:
+          return "IXFR";
+        case 41:
+          return "OPT";
+        case 255:
+          return "ANY";
+      }
+      return "UNKNOWN_" + type;
+    };
+    exports2.toType = function(name) {
+      switch (name.toUpperCase()) {
+        case "A":
+          return 1;
+        case "NULL":
+          return 10;
+        case "AAAA":
+          return 28;
+        case "AFSDB":
+          return 18;
+        case "APL":
+          return 42;
+        case "CAA":
+          return 257;
+        case "CDNSKEY":
+          return 60;
+        case "CDS":
+          return 59;
+        case "CERT":
+          return 37;
+        case "CNAME":
+          return 5;
+        case "DHCID":
+          return 49;
+        case "DLV":
+          return 32769;
+        case "DNAME":
+          return 39;
+        case "DNSKEY":
+          return 48;
+        case "DS":
+          return 43;
+        case "HIP":
+          return 55;
+        case "HINFO":
+          return 13;
+        case "IPSECKEY":
+          return 45;
+        case "KEY":
+          return 25;
+        case "KX":
+          return 36;
+        case "LOC":
+          return 29;
+        case "MX":
+          return 15;
+        case "NAPTR":
+          return 35;
+        case "NS":
+          return 2;
+        case "NSEC":
+          return 47;
+        case "NSEC3":
+          return 50;
+        case "NSEC3PARAM":
+          return 51;
+        case "PTR":
+          return 12;
+        case "RRSIG":
+          return 46;
+        case "RP":
+          return 17;
+        case "SIG":
+          return 24;
+        case "SOA":
+          return 6;
+        case "SPF":
+          return 99;
+        case "SRV":
+          return 33;
+        case "SSHFP":
+          return 44;
+        case "TA":
+          return 32768;
+        case "TKEY":
+          return 249;
+        case "TLSA":
+          return 52;
+        case "TSIG":
+          return 250;
+        case "TXT":
+          return 16;
+        case "AXFR":
+          return 252;
+        case "IXFR":
+          return 251;
+        case "OPT":
+          return 41;
+        case "ANY":
+          return 255;
+        case "*":
+          return 255;
+      }
+      if (name.toUpperCase().startsWith("UNKNOWN_")) return parseInt(name.slice(8));
+      return 0;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/rcodes.js
+var require_rcodes = __commonJS({
+  "../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/rcodes.js"(exports2) {
+    "use strict";
+    exports2.toString = function(rcode) {
+      switch (rcode) {
+        case 0:
+          return "NOERROR";
+        case 1:
+          return "FORMERR";
+        case 2:
+          return "SERVFAIL";
+        case 3:
+          return "NXDOMAIN";
+        case 4:
+          return "NOTIMP";
+        case 5:
+          return "REFUSED";
+        case 6:
+          return "YXDOMAIN";
+        case 7:
+          return "YXRRSET";
+        case 8:
+          return "NXRRSET";
+        case 9:
+          return "NOTAUTH";
+        case 10:
+          return "NOTZONE";
+        case 11:
+          return "RCODE_11";
+        case 12:
+          return "RCODE_12";
+        case 13:
+          return "RCODE_13";
+        case 14:
+          return "RCODE_14";
+        case 15:
+          return "RCODE_15";
+      }
+      return "RCODE_" + rcode;
+    };
+    exports2.toRcode = function(code2) {
+      switch (code2.toUpperCase()) {
+        case "NOERROR":
+          return 0;
+        case "FORMERR":
+          return 1;
+        case "SERVFAIL":
+          return 2;
+        case "NXDOMAIN":
+          return 3;
+        case "NOTIMP":
+          return 4;
+        case "REFUSED":
+          return 5;
+        case "YXDOMAIN":
+          return 6;
+        case "YXRRSET":
+          return 7;
+        case "NXRRSET":
+          return 8;
+        case "NOTAUTH":
+          return 9;
+        case "NOTZONE":
+          return 10;
+        case "RCODE_11":
+          return 11;
+        case "RCODE_12":
+          return 12;
+        case "RCODE_13":
+          return 13;
+        case "RCODE_14":
+          return 14;
+        case "RCODE_15":
+          return 15;
+      }
+      return 0;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/opcodes.js
+var require_opcodes = __commonJS({
+  "../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/opcodes.js"(exports2) {
+    "use strict";
+    exports2.toString = function(opcode) {
+      switch (opcode) {
+        case 0:
+          return "QUERY";
+        case 1:
+          return "IQUERY";
+        case 2:
+          return "STATUS";
+        case 3:
+          return "OPCODE_3";
+        case 4:
+          return "NOTIFY";
+        case 5:
+          return "UPDATE";
+        case 6:
+          return "OPCODE_6";
+        case 7:
+          return "OPCODE_7";
+        case 8:
+          return "OPCODE_8";
+        case 9:
+          return "OPCODE_9";
+        case 10:
+          return "OPCODE_10";
+        case 11:
+          return "OPCODE_11";
+        case 12:
+          return "OPCODE_12";
+        case 13:
+          return "OPCODE_13";
+        case 14:
+          return "OPCODE_14";
+        case 15:
+          return "OPCODE_15";
+      }
+      return "OPCODE_" + opcode;
+    };
+    exports2.toOpcode = function(code2) {
+      switch (code2.toUpperCase()) {
+        case "QUERY":
+          return 0;
+        case "IQUERY":
+          return 1;
+        case "STATUS":
+          return 2;
+        case "OPCODE_3":
+          return 3;
+        case "NOTIFY":
+          return 4;
+        case "UPDATE":
+          return 5;
+        case "OPCODE_6":
+          return 6;
+        case "OPCODE_7":
+          return 7;
+        case "OPCODE_8":
+          return 8;
+        case "OPCODE_9":
+          return 9;
+        case "OPCODE_10":
+          return 10;
+        case "OPCODE_11":
+          return 11;
+        case "OPCODE_12":
+          return 12;
+        case "OPCODE_13":
+          return 13;
+        case "OPCODE_14":
+          return 14;
+        case "OPCODE_15":
+          return 15;
+      }
+      return 0;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/classes.js
+var require_classes = __commonJS({
+  "../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/classes.js"(exports2) {
+    "use strict";
+    exports2.toString = function(klass) {
+      switch (klass) {
+        case 1:
+          return "IN";
+        case 2:
+          return "CS";
+        case 3:
+          return "CH";
+        case 4:
+          return "HS";
+        case 255:
+          return "ANY";
+      }
+      return "UNKNOWN_" + klass;
+    };
+    exports2.toClass = function(name) {
+      switch (name.toUpperCase()) {
+        case "IN":
+          return 1;
+        case "CS":
+          return 2;
+        case "CH":
+          return 3;
+        case "HS":
+          return 4;
+        case "ANY":
+          return 255;
+      }
+      return 0;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/optioncodes.js
+var require_optioncodes = __commonJS({
+  "../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/optioncodes.js"(exports2) {
+    "use strict";
+    exports2.toString = function(type) {
+      switch (type) {
+        // list at
+        // https://www.iana.org/assignments/dns-parameters/dns-parameters.xhtml#dns-parameters-11
+        case 1:
+          return "LLQ";
+        case 2:
+          return "UL";
+        case 3:
+          return "NSID";
+        case 5:
+          return "DAU";
+        case 6:
+          return "DHU";
+        case 7:
+          return "N3U";
+        case 8:
+          return "CLIENT_SUBNET";
+        case 9:
+          return "EXPIRE";
+        case 10:
+          return "COOKIE";
+        case 11:
+          return "TCP_KEEPALIVE";
+        case 12:
+          return "PADDING";
+        case 13:
+          return "CHAIN";
+        case 14:
+          return "KEY_TAG";
+        case 26946:
+          return "DEVICEID";
+      }
+      if (type < 0) {
+        return null;
+      }
+      return `OPTION_${type}`;
+    };
+    exports2.toCode = function(name) {
+      if (typeof name === "number") {
+        return name;
+      }
+      if (!name) {
+        return -1;
+      }
+      switch (name.toUpperCase()) {
+        case "OPTION_0":
+          return 0;
+        case "LLQ":
+          return 1;
+        case "UL":
+          return 2;
+        case "NSID":
+          return 3;
+        case "OPTION_4":
+          return 4;
+        case "DAU":
+          return 5;
+        case "DHU":
+          return 6;
+        case "N3U":
+          return 7;
+        case "CLIENT_SUBNET":
+          return 8;
+        case "EXPIRE":
+          return 9;
+        case "COOKIE":
+          return 10;
+        case "TCP_KEEPALIVE":
+          return 11;
+        case "PADDING":
+          return 12;
+        case "CHAIN":
+          return 13;
+        case "KEY_TAG":
+          return 14;
+        case "DEVICEID":
+          return 26946;
+        case "OPTION_65535":
+          return 65535;
+      }
+      const m = name.match(/_(\d+)$/);
+      if (m) {
+        return parseInt(m[1], 10);
+      }
+      return -1;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/@leichtgewicht+ip-codec@2.0.5/node_modules/@leichtgewicht/ip-codec/index.cjs
+var require_ip_codec = __commonJS({
+  "../../node_modules/.pnpm/@leichtgewicht+ip-codec@2.0.5/node_modules/@leichtgewicht/ip-codec/index.cjs"(exports2, module) {
+    "use strict";
+    var ipCodec = (function(exports3) {
+      "use strict";
+      Object.defineProperty(exports3, "__esModule", {
+        value: true
+      });
+      exports3.decode = decode2;
+      exports3.encode = encode2;
+      exports3.familyOf = familyOf;
+      exports3.name = void 0;
+      exports3.sizeOf = sizeOf;
+      exports3.v6 = exports3.v4 = void 0;
+      const v4Regex = /^(\d{1,3}\.){3,3}\d{1,3}$/;
+      const v4Size = 4;
+      const v6Regex = /^(::)?(((\d{1,3}\.){3}(\d{1,3}){1})?([0-9a-f]){0,4}:{0,2}){1,8}(::)?$/i;
+      const v6Size = 16;
+      const v4 = {
+        name: "v4",
+        size: v4Size,
+        isFormat: (ip) => v4Regex.test(ip),
+        encode(ip, buff, offset) {
+          offset = ~~offset;
+          buff = buff || new Uint8Array(offset + v4Size);
+          const max = ip.length;
+          let n2 = 0;
+          for (let i2 = 0; i2 < max; ) {
+            const c3 = ip.charCodeAt(i2++);
+            if (c3 === 46) {
+              buff[offset++] = n2;
+              n2 = 0;
+            } else {
+              n2 = n2 * 10 + (c3 - 48);
+            }
+          }
+          buff[offset] = n2;
+          return buff;
+        },
+        decode(buff, offset) {
+          offset = ~~offset;
+          return `${buff[offset++]}.${buff[offset++]}.${buff[offset++]}.${buff[offset]}`;
+        }
+      };
+      exports3.v4 = v4;
+      const v6 = {
+        name: "v6",
+        size: v6Size,
+        isFormat: (ip) => ip.length > 0 && v6Regex.test(ip),
+        encode(ip, buff, offset) {
+          offset = ~~offset;
+          let end3 = offset + v6Size;
+          let fill = -1;
+          let hexN = 0;
+          let decN = 0;
+          let prevColon = true;
+          let useDec = false;
+          buff = buff || new Uint8Array(offset + v6Size);
+          for (let i2 = 0; i2 < ip.length; i2++) {
+            let c3 = ip.charCodeAt(i2);
+            if (c3 === 58) {
+              if (prevColon) {
+                if (fill !== -1) {
+                  if (offset < end3) buff[offset] = 0;
+                  if (offset < end3 - 1) buff[offset + 1] = 0;
+                  offset += 2;
+                } else if (offset < end3) {
+                  fill = offset;
+                }
+              } else {
+                if (useDec === true) {
+                  if (offset < end3) buff[offset] = decN;
+                  offset++;
+                } else {
+                  if (offset < end3) buff[offset] = hexN >> 8;
+                  if (offset < end3 - 1) buff[offset + 1] = hexN & 255;
+                  offset += 2;
+                }
+                hexN = 0;
+                decN = 0;
+              }
+              prevColon = true;
+              useDec = false;
+            } else if (c3 === 46) {
+              if (offset < end3) buff[offset] = decN;
+              offset++;
+              decN = 0;
+              hexN = 0;
+              prevColon = false;
+              useDec = true;
+            } else {
+              prevColon = false;
+              if (c3 >= 97) {
+                c3 -= 87;
+              } else if (c3 >= 65) {
+                c3 -= 55;
+              } else {
+                c3 -= 48;
+                decN = decN * 10 + c3;
+              }
+              hexN = (hexN << 4) + c3;
+            }
+          }
+          if (prevColon === false) {
+            if (useDec === true) {
+              if (offset < end3) buff[offset] = decN;
+              offset++;
+            } else {
+              if (offset < end3) buff[offset] = hexN >> 8;
+              if (offset < end3 - 1) buff[offset + 1] = hexN & 255;
+              offset += 2;
+            }
+          } else if (fill === 0) {
+            if (offset < end3) buff[offset] = 0;
+            if (offset < end3 - 1) buff[offset + 1] = 0;
+            offset += 2;
+          } else if (fill !== -1) {
+            offset += 2;
+            for (let i2 = Math.min(offset - 1, end3 - 1); i2 >= fill + 2; i2--) {
+              buff[i2] = buff[i2 - 2];
+            }
+            buff[fill] = 0;
+            buff[fill + 1] = 0;
+            fill = offset;
+          }
+          if (fill !== offset && fill !== -1) {
+            if (offset > end3 - 2) {
+              offset = end3 - 2;
+            }
+            while (end3 > fill) {
+              buff[--end3] = offset < end3 && offset > fill ? buff[--offset] : 0;
+            }
+          } else {
+            while (offset < end3) {
+              buff[offset++] = 0;
+            }
+          }
+          return buff;
+        },
+        decode(buff, offset) {
+          offset = ~~offset;
+          let result2 = "";
+          for (let i2 = 0; i2 < v6Size; i2 += 2) {
+            if (i2 !== 0) {
+              result2 += ":";
+            }
+            result2 += (buff[offset + i2] << 8 | buff[offset + i2 + 1]).toString(16);
+          }
+          return result2.replace(/(^|:)0(:0)*:0(:|$)/, "$1::$3").replace(/:{3,4}/, "::");
+        }
+      };
+      exports3.v6 = v6;
+      const name = "ip";
+      exports3.name = name;
+      function sizeOf(ip) {
+        if (v4.isFormat(ip)) return v4.size;
+        if (v6.isFormat(ip)) return v6.size;
+        throw Error(`Invalid ip address: ${ip}`);
+      }
+      function familyOf(string4) {
+        return sizeOf(string4) === v4.size ? 1 : 2;
+      }
+      function encode2(ip, buff, offset) {
+        offset = ~~offset;
+        const size = sizeOf(ip);
+        if (typeof buff === "function") {
+          buff = buff(offset + size);
+        }
+        if (size === v4.size) {
+          return v4.encode(ip, buff, offset);
+        }
+        return v6.encode(ip, buff, offset);
+      }
+      function decode2(buff, offset, length) {
+        offset = ~~offset;
+        length = length || buff.length - offset;
+        if (length === v4.size) {
+          return v4.decode(buff, offset, length);
+        }
+        if (length === v6.size) {
+          return v6.decode(buff, offset, length);
+        }
+        throw Error(`Invalid buffer size needs to be ${v4.size} for v4 or ${v6.size} for v6.`);
+      }
+      return "default" in exports3 ? exports3.default : exports3;
+    })({});
+    if (typeof define === "function" && define.amd) define([], function() {
+      return ipCodec;
+    });
+    else if (typeof module === "object" && typeof exports2 === "object") module.exports = ipCodec;
+  }
+});
+
+// ../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/index.js
+var require_dns_packet = __commonJS({
+  "../../node_modules/.pnpm/dns-packet@5.6.1/node_modules/dns-packet/index.js"(exports2) {
+    "use strict";
+    var Buffer5 = __require("buffer").Buffer;
+    var types = require_types();
+    var rcodes = require_rcodes();
+    var opcodes = require_opcodes();
+    var classes = require_classes();
+    var optioncodes = require_optioncodes();
+    var ip = require_ip_codec();
+    var QUERY_FLAG = 0;
+    var RESPONSE_FLAG = 1 << 15;
+    var FLUSH_MASK = 1 << 15;
+    var NOT_FLUSH_MASK = ~FLUSH_MASK;
+    var QU_MASK = 1 << 15;
+    var NOT_QU_MASK = ~QU_MASK;
+    var name = exports2.name = {};
+    name.encode = function(str, buf, offset, { mail = false } = {}) {
+      if (!buf) buf = Buffer5.alloc(name.encodingLength(str));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const n2 = str.replace(/^\.|\.$/gm, "");
+      if (n2.length) {
+        let list2 = [];
+        if (mail) {
+          let localPart = "";
+          n2.split(".").forEach((label) => {
+            if (label.endsWith("\\")) {
+              localPart += (localPart.length ? "." : "") + label.slice(0, -1);
+            } else {
+              if (list2.length === 0 && localPart.length) {
+                list2.push(localPart + "." + label);
+              } else {
+                list2.push(label);
+              }
+            }
+          });
+        } else {
+          list2 = n2.split(".");
+        }
+        for (let i2 = 0; i2 < list2.length; i2++) {
+          const len = buf.write(list2[i2], offset + 1);
+          buf[offset] = len;
+          offset += len + 1;
+        }
+      }
+      buf[offset++] = 0;
+      name.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    name.encode.bytes = 0;
+    name.decode = function(buf, offset, { mail = false } = {}) {
+      if (!offset) offset = 0;
+      const list2 = [];
+      let oldOffset = offset;
+      let totalLength = 0;
+      let consumedBytes = 0;
+      let jumped = false;
+      while (true) {
+        if (offset >= buf.length) {
+          throw new Error("Cannot decode name (buffer overflow)");
+        }
+        const len = buf[offset++];
+        consumedBytes += jumped ? 0 : 1;
+        if (len === 0) {
+          break;
+        } else if ((len & 192) === 0) {
+          if (offset + len > buf.length) {
+            throw new Error("Cannot decode name (buffer overflow)");
+          }
+          totalLength += len + 1;
+          if (totalLength > 254) {
+            throw new Error("Cannot decode name (name too long)");
+          }
+          let label = buf.toString("utf-8", offset, offset + len);
+          if (mail) {
+            label = label.replace(/\./g, "\\.");
+          }
+          list2.push(label);
+          offset += len;
+          consumedBytes += jumped ? 0 : len;
+        } else if ((len & 192) === 192) {
+          if (offset + 1 > buf.length) {
+            throw new Error("Cannot decode name (buffer overflow)");
+          }
+          const jumpOffset = buf.readUInt16BE(offset - 1) - 49152;
+          if (jumpOffset >= oldOffset) {
+            throw new Error("Cannot decode name (bad pointer)");
+          }
+          offset = jumpOffset;
+          oldOffset = jumpOffset;
+          consumedBytes += jumped ? 0 : 1;
+          jumped = true;
+        } else {
+          throw new Error("Cannot decode name (bad label)");
+        }
+      }
+      name.decode.bytes = consumedBytes;
+      return list2.length === 0 ? "." : list2.join(".");
+    };
+    name.decode.bytes = 0;
+    name.encodingLength = function(n2) {
+      if (n2 === "." || n2 === "..") return 1;
+      return Buffer5.byteLength(n2.replace(/^\.|\.$/gm, "")) + 2;
+    };
+    var string4 = {};
+    string4.encode = function(s, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(string4.encodingLength(s));
+      if (!offset) offset = 0;
+      const len = buf.write(s, offset + 1);
+      buf[offset] = len;
+      string4.encode.bytes = len + 1;
+      return buf;
+    };
+    string4.encode.bytes = 0;
+    string4.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const len = buf[offset];
+      const s = buf.toString("utf-8", offset + 1, offset + 1 + len);
+      string4.decode.bytes = len + 1;
+      return s;
+    };
+    string4.decode.bytes = 0;
+    string4.encodingLength = function(s) {
+      return Buffer5.byteLength(s) + 1;
+    };
+    var header = {};
+    header.encode = function(h2, buf, offset) {
+      if (!buf) buf = header.encodingLength(h2);
+      if (!offset) offset = 0;
+      const flags = (h2.flags || 0) & 32767;
+      const type = h2.type === "response" ? RESPONSE_FLAG : QUERY_FLAG;
+      buf.writeUInt16BE(h2.id || 0, offset);
+      buf.writeUInt16BE(flags | type, offset + 2);
+      buf.writeUInt16BE(h2.questions.length, offset + 4);
+      buf.writeUInt16BE(h2.answers.length, offset + 6);
+      buf.writeUInt16BE(h2.authorities.length, offset + 8);
+      buf.writeUInt16BE(h2.additionals.length, offset + 10);
+      return buf;
+    };
+    header.encode.bytes = 12;
+    header.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      if (buf.length < 12) throw new Error("Header must be 12 bytes");
+      const flags = buf.readUInt16BE(offset + 2);
+      return {
+        id: buf.readUInt16BE(offset),
+        type: flags & RESPONSE_FLAG ? "response" : "query",
+        flags: flags & 32767,
+        flag_qr: (flags >> 15 & 1) === 1,
+        opcode: opcodes.toString(flags >> 11 & 15),
+        flag_aa: (flags >> 10 & 1) === 1,
+        flag_tc: (flags >> 9 & 1) === 1,
+        flag_rd: (flags >> 8 & 1) === 1,
+        flag_ra: (flags >> 7 & 1) === 1,
+        flag_z: (flags >> 6 & 1) === 1,
+        flag_ad: (flags >> 5 & 1) === 1,
+        flag_cd: (flags >> 4 & 1) === 1,
+        rcode: rcodes.toString(flags & 15),
+        questions: new Array(buf.readUInt16BE(offset + 4)),
+        answers: new Array(buf.readUInt16BE(offset + 6)),
+        authorities: new Array(buf.readUInt16BE(offset + 8)),
+        additionals: new Array(buf.readUInt16BE(offset + 10))
+      };
+    };
+    header.decode.bytes = 12;
+    header.encodingLength = function() {
+      return 12;
+    };
+    var runknown = exports2.unknown = {};
+    runknown.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(runknown.encodingLength(data));
+      if (!offset) offset = 0;
+      buf.writeUInt16BE(data.length, offset);
+      data.copy(buf, offset + 2);
+      runknown.encode.bytes = data.length + 2;
+      return buf;
+    };
+    runknown.encode.bytes = 0;
+    runknown.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const len = buf.readUInt16BE(offset);
+      const data = buf.slice(offset + 2, offset + 2 + len);
+      runknown.decode.bytes = len + 2;
+      return data;
+    };
+    runknown.decode.bytes = 0;
+    runknown.encodingLength = function(data) {
+      return data.length + 2;
+    };
+    var rns = exports2.ns = {};
+    rns.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rns.encodingLength(data));
+      if (!offset) offset = 0;
+      name.encode(data, buf, offset + 2);
+      buf.writeUInt16BE(name.encode.bytes, offset);
+      rns.encode.bytes = name.encode.bytes + 2;
+      return buf;
+    };
+    rns.encode.bytes = 0;
+    rns.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const len = buf.readUInt16BE(offset);
+      const dd = name.decode(buf, offset + 2);
+      rns.decode.bytes = len + 2;
+      return dd;
+    };
+    rns.decode.bytes = 0;
+    rns.encodingLength = function(data) {
+      return name.encodingLength(data) + 2;
+    };
+    var rsoa = exports2.soa = {};
+    rsoa.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rsoa.encodingLength(data));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      offset += 2;
+      name.encode(data.mname, buf, offset);
+      offset += name.encode.bytes;
+      name.encode(data.rname, buf, offset, { mail: true });
+      offset += name.encode.bytes;
+      buf.writeUInt32BE(data.serial || 0, offset);
+      offset += 4;
+      buf.writeUInt32BE(data.refresh || 0, offset);
+      offset += 4;
+      buf.writeUInt32BE(data.retry || 0, offset);
+      offset += 4;
+      buf.writeUInt32BE(data.expire || 0, offset);
+      offset += 4;
+      buf.writeUInt32BE(data.minimum || 0, offset);
+      offset += 4;
+      buf.writeUInt16BE(offset - oldOffset - 2, oldOffset);
+      rsoa.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    rsoa.encode.bytes = 0;
+    rsoa.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const data = {};
+      offset += 2;
+      data.mname = name.decode(buf, offset);
+      offset += name.decode.bytes;
+      data.rname = name.decode(buf, offset, { mail: true });
+      offset += name.decode.bytes;
+      data.serial = buf.readUInt32BE(offset);
+      offset += 4;
+      data.refresh = buf.readUInt32BE(offset);
+      offset += 4;
+      data.retry = buf.readUInt32BE(offset);
+      offset += 4;
+      data.expire = buf.readUInt32BE(offset);
+      offset += 4;
+      data.minimum = buf.readUInt32BE(offset);
+      offset += 4;
+      rsoa.decode.bytes = offset - oldOffset;
+      return data;
+    };
+    rsoa.decode.bytes = 0;
+    rsoa.encodingLength = function(data) {
+      return 22 + name.encodingLength(data.mname) + name.encodingLength(data.rname);
+    };
+    var rtxt = exports2.txt = {};
+    rtxt.encode = function(data, buf, offset) {
+      if (!Array.isArray(data)) data = [data];
+      for (let i2 = 0; i2 < data.length; i2++) {
+        if (typeof data[i2] === "string") {
+          data[i2] = Buffer5.from(data[i2]);
+        }
+        if (!Buffer5.isBuffer(data[i2])) {
+          throw new Error("Must be a Buffer");
+        }
+      }
+      if (!buf) buf = Buffer5.alloc(rtxt.encodingLength(data));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      offset += 2;
+      data.forEach(function(d) {
+        buf[offset++] = d.length;
+        d.copy(buf, offset, 0, d.length);
+        offset += d.length;
+      });
+      buf.writeUInt16BE(offset - oldOffset - 2, oldOffset);
+      rtxt.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    rtxt.encode.bytes = 0;
+    rtxt.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      let remaining = buf.readUInt16BE(offset);
+      offset += 2;
+      let data = [];
+      while (remaining > 0) {
+        const len = buf[offset++];
+        --remaining;
+        if (remaining < len) {
+          throw new Error("Buffer overflow");
+        }
+        data.push(buf.slice(offset, offset + len));
+        offset += len;
+        remaining -= len;
+      }
+      rtxt.decode.bytes = offset - oldOffset;
+      return data;
+    };
+    rtxt.decode.bytes = 0;
+    rtxt.encodingLength = function(data) {
+      if (!Array.isArray(data)) data = [data];
+      let length = 2;
+      data.forEach(function(buf) {
+        if (typeof buf === "string") {
+          length += Buffer5.byteLength(buf) + 1;
+        } else {
+          length += buf.length + 1;
+        }
+      });
+      return length;
+    };
+    var rnull = exports2.null = {};
+    rnull.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rnull.encodingLength(data));
+      if (!offset) offset = 0;
+      if (typeof data === "string") data = Buffer5.from(data);
+      if (!data) data = Buffer5.alloc(0);
+      const oldOffset = offset;
+      offset += 2;
+      const len = data.length;
+      data.copy(buf, offset, 0, len);
+      offset += len;
+      buf.writeUInt16BE(offset - oldOffset - 2, oldOffset);
+      rnull.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    rnull.encode.bytes = 0;
+    rnull.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const len = buf.readUInt16BE(offset);
+      offset += 2;
+      const data = buf.slice(offset, offset + len);
+      offset += len;
+      rnull.decode.bytes = offset - oldOffset;
+      return data;
+    };
+    rnull.decode.bytes = 0;
+    rnull.encodingLength = function(data) {
+      if (!data) return 2;
+      return (Buffer5.isBuffer(data) ? data.length : Buffer5.byteLength(data)) + 2;
+    };
+    var rhinfo = exports2.hinfo = {};
+    rhinfo.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rhinfo.encodingLength(data));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      offset += 2;
+      string4.encode(data.cpu, buf, offset);
+      offset += string4.encode.bytes;
+      string4.encode(data.os, buf, offset);
+      offset += string4.encode.bytes;
+      buf.writeUInt16BE(offset - oldOffset - 2, oldOffset);
+      rhinfo.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    rhinfo.encode.bytes = 0;
+    rhinfo.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const data = {};
+      offset += 2;
+      data.cpu = string4.decode(buf, offset);
+      offset += string4.decode.bytes;
+      data.os = string4.decode(buf, offset);
+      offset += string4.decode.bytes;
+      rhinfo.decode.bytes = offset - oldOffset;
+      return data;
+    };
+    rhinfo.decode.bytes = 0;
+    rhinfo.encodingLength = function(data) {
+      return string4.encodingLength(data.cpu) + string4.encodingLength(data.os) + 2;
+    };
+    var rptr = exports2.ptr = {};
+    var rcname = exports2.cname = rptr;
+    var rdname = exports2.dname = rptr;
+    rptr.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rptr.encodingLength(data));
+      if (!offset) offset = 0;
+      name.encode(data, buf, offset + 2);
+      buf.writeUInt16BE(name.encode.bytes, offset);
+      rptr.encode.bytes = name.encode.bytes + 2;
+      return buf;
+    };
+    rptr.encode.bytes = 0;
+    rptr.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const data = name.decode(buf, offset + 2);
+      rptr.decode.bytes = name.decode.bytes + 2;
+      return data;
+    };
+    rptr.decode.bytes = 0;
+    rptr.encodingLength = function(data) {
+      return name.encodingLength(data) + 2;
+    };
+    var rsrv = exports2.srv = {};
+    rsrv.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rsrv.encodingLength(data));
+      if (!offset) offset = 0;
+      buf.writeUInt16BE(data.priority || 0, offset + 2);
+      buf.writeUInt16BE(data.weight || 0, offset + 4);
+      buf.writeUInt16BE(data.port || 0, offset + 6);
+      name.encode(data.target, buf, offset + 8);
+      const len = name.encode.bytes + 6;
+      buf.writeUInt16BE(len, offset);
+      rsrv.encode.bytes = len + 2;
+      return buf;
+    };
+    rsrv.encode.bytes = 0;
+    rsrv.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const len = buf.readUInt16BE(offset);
+      const data = {};
+      data.priority = buf.readUInt16BE(offset + 2);
+      data.weight = buf.readUInt16BE(offset + 4);
+      data.port = buf.readUInt16BE(offset + 6);
+      data.target = name.decode(buf, offset + 8);
+      rsrv.decode.bytes = len + 2;
+      return data;
+    };
+    rsrv.decode.bytes = 0;
+    rsrv.encodingLength = function(data) {
+      return 8 + name.encodingLength(data.target);
+    };
+    var rcaa = exports2.caa = {};
+    rcaa.ISSUER_CRITICAL = 1 << 7;
+    rcaa.encode = function(data, buf, offset) {
+      const len = rcaa.encodingLength(data);
+      if (!buf) buf = Buffer5.alloc(rcaa.encodingLength(data));
+      if (!offset) offset = 0;
+      if (data.issuerCritical) {
+        data.flags = rcaa.ISSUER_CRITICAL;
+      }
+      buf.writeUInt16BE(len - 2, offset);
+      offset += 2;
+      buf.writeUInt8(data.flags || 0, offset);
+      offset += 1;
+      string4.encode(data.tag, buf, offset);
+      offset += string4.encode.bytes;
+      buf.write(data.value, offset);
+      offset += Buffer5.byteLength(data.value);
+      rcaa.encode.bytes = len;
+      return buf;
+    };
+    rcaa.encode.bytes = 0;
+    rcaa.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const len = buf.readUInt16BE(offset);
+      offset += 2;
+      const oldOffset = offset;
+      const data = {};
+      data.flags = buf.readUInt8(offset);
+      offset += 1;
+      data.tag = string4.decode(buf, offset);
+      offset += string4.decode.bytes;
+      data.value = buf.toString("utf-8", offset, oldOffset + len);
+      data.issuerCritical = !!(data.flags & rcaa.ISSUER_CRITICAL);
+      rcaa.decode.bytes = len + 2;
+      return data;
+    };
+    rcaa.decode.bytes = 0;
+    rcaa.encodingLength = function(data) {
+      return string4.encodingLength(data.tag) + string4.encodingLength(data.value) + 2;
+    };
+    var rmx = exports2.mx = {};
+    rmx.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rmx.encodingLength(data));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      offset += 2;
+      buf.writeUInt16BE(data.preference || 0, offset);
+      offset += 2;
+      name.encode(data.exchange, buf, offset);
+      offset += name.encode.bytes;
+      buf.writeUInt16BE(offset - oldOffset - 2, oldOffset);
+      rmx.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    rmx.encode.bytes = 0;
+    rmx.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const data = {};
+      offset += 2;
+      data.preference = buf.readUInt16BE(offset);
+      offset += 2;
+      data.exchange = name.decode(buf, offset);
+      offset += name.decode.bytes;
+      rmx.decode.bytes = offset - oldOffset;
+      return data;
+    };
+    rmx.encodingLength = function(data) {
+      return 4 + name.encodingLength(data.exchange);
+    };
+    var ra = exports2.a = {};
+    ra.encode = function(host, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(ra.encodingLength(host));
+      if (!offset) offset = 0;
+      buf.writeUInt16BE(4, offset);
+      offset += 2;
+      ip.v4.encode(host, buf, offset);
+      ra.encode.bytes = 6;
+      return buf;
+    };
+    ra.encode.bytes = 0;
+    ra.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      offset += 2;
+      const host = ip.v4.decode(buf, offset);
+      ra.decode.bytes = 6;
+      return host;
+    };
+    ra.decode.bytes = 0;
+    ra.encodingLength = function() {
+      return 6;
+    };
+    var raaaa = exports2.aaaa = {};
+    raaaa.encode = function(host, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(raaaa.encodingLength(host));
+      if (!offset) offset = 0;
+      buf.writeUInt16BE(16, offset);
+      offset += 2;
+      ip.v6.encode(host, buf, offset);
+      raaaa.encode.bytes = 18;
+      return buf;
+    };
+    raaaa.encode.bytes = 0;
+    raaaa.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      offset += 2;
+      const host = ip.v6.decode(buf, offset);
+      raaaa.decode.bytes = 18;
+      return host;
+    };
+    raaaa.decode.bytes = 0;
+    raaaa.encodingLength = function() {
+      return 18;
+    };
+    var roption = exports2.option = {};
+    roption.encode = function(option, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(roption.encodingLength(option));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const code2 = optioncodes.toCode(option.code);
+      buf.writeUInt16BE(code2, offset);
+      offset += 2;
+      if (option.data) {
+        buf.writeUInt16BE(option.data.length, offset);
+        offset += 2;
+        option.data.copy(buf, offset);
+        offset += option.data.length;
+      } else {
+        switch (code2) {
+          // case 3: NSID.  No encode makes sense.
+          // case 5,6,7: Not implementable
+          case 8:
+            const spl = option.sourcePrefixLength || 0;
+            const fam = option.family || ip.familyOf(option.ip);
+            const ipBuf = ip.encode(option.ip, Buffer5.alloc);
+            const ipLen = Math.ceil(spl / 8);
+            buf.writeUInt16BE(ipLen + 4, offset);
+            offset += 2;
+            buf.writeUInt16BE(fam, offset);
+            offset += 2;
+            buf.writeUInt8(spl, offset++);
+            buf.writeUInt8(option.scopePrefixLength || 0, offset++);
+            ipBuf.copy(buf, offset, 0, ipLen);
+            offset += ipLen;
+            break;
+          // case 9: EXPIRE (experimental)
+          // case 10: COOKIE.  No encode makes sense.
+          case 11:
+            if (option.timeout) {
+              buf.writeUInt16BE(2, offset);
+              offset += 2;
+              buf.writeUInt16BE(option.timeout, offset);
+              offset += 2;
+            } else {
+              buf.writeUInt16BE(0, offset);
+              offset += 2;
+            }
+            break;
+          case 12:
+            const len = option.length || 0;
+            buf.writeUInt16BE(len, offset);
+            offset += 2;
+            buf.fill(0, offset, offset + len);
+            offset += len;
+            break;
+          // case 13:  CHAIN.  Experimental.
+          case 14:
+            const tagsLen = option.tags.length * 2;
+            buf.writeUInt16BE(tagsLen, offset);
+            offset += 2;
+            for (const tag of option.tags) {
+              buf.writeUInt16BE(tag, offset);
+              offset += 2;
+            }
+            break;
+          default:
+            throw new Error(`Unknown roption code: ${option.code}`);
+        }
+      }
+      roption.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    roption.encode.bytes = 0;
+    roption.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const option = {};
+      option.code = buf.readUInt16BE(offset);
+      option.type = optioncodes.toString(option.code);
+      offset += 2;
+      const len = buf.readUInt16BE(offset);
+      offset += 2;
+      option.data = buf.slice(offset, offset + len);
+      switch (option.code) {
+        // case 3: NSID.  No decode makes sense.
+        case 8:
+          option.family = buf.readUInt16BE(offset);
+          offset += 2;
+          option.sourcePrefixLength = buf.readUInt8(offset++);
+          option.scopePrefixLength = buf.readUInt8(offset++);
+          const padded = Buffer5.alloc(option.family === 1 ? 4 : 16);
+          buf.copy(padded, 0, offset, offset + len - 4);
+          option.ip = ip.decode(padded);
+          break;
+        // case 12: Padding.  No decode makes sense.
+        case 11:
+          if (len > 0) {
+            option.timeout = buf.readUInt16BE(offset);
+            offset += 2;
+          }
+          break;
+        case 14:
+          option.tags = [];
+          for (let i2 = 0; i2 < len; i2 += 2) {
+            option.tags.push(buf.readUInt16BE(offset));
+            offset += 2;
+          }
+      }
+      roption.decode.bytes = len + 4;
+      return option;
+    };
+    roption.decode.bytes = 0;
+    roption.encodingLength = function(option) {
+      if (option.data) {
+        return option.data.length + 4;
+      }
+      const code2 = optioncodes.toCode(option.code);
+      switch (code2) {
+        case 8:
+          const spl = option.sourcePrefixLength || 0;
+          return Math.ceil(spl / 8) + 8;
+        case 11:
+          return typeof option.timeout === "number" ? 6 : 4;
+        case 12:
+          return option.length + 4;
+        case 14:
+          return 4 + option.tags.length * 2;
+      }
+      throw new Error(`Unknown roption code: ${option.code}`);
+    };
+    var ropt = exports2.opt = {};
+    ropt.encode = function(options, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(ropt.encodingLength(options));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const rdlen = encodingLengthList(options, roption);
+      buf.writeUInt16BE(rdlen, offset);
+      offset = encodeList(options, roption, buf, offset + 2);
+      ropt.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    ropt.encode.bytes = 0;
+    ropt.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const options = [];
+      let rdlen = buf.readUInt16BE(offset);
+      offset += 2;
+      let o2 = 0;
+      while (rdlen > 0) {
+        options[o2++] = roption.decode(buf, offset);
+        offset += roption.decode.bytes;
+        rdlen -= roption.decode.bytes;
+      }
+      ropt.decode.bytes = offset - oldOffset;
+      return options;
+    };
+    ropt.decode.bytes = 0;
+    ropt.encodingLength = function(options) {
+      return 2 + encodingLengthList(options || [], roption);
+    };
+    var rdnskey = exports2.dnskey = {};
+    rdnskey.PROTOCOL_DNSSEC = 3;
+    rdnskey.ZONE_KEY = 128;
+    rdnskey.SECURE_ENTRYPOINT = 32768;
+    rdnskey.encode = function(key, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rdnskey.encodingLength(key));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const keydata = key.key;
+      if (!Buffer5.isBuffer(keydata)) {
+        throw new Error("Key must be a Buffer");
+      }
+      offset += 2;
+      buf.writeUInt16BE(key.flags, offset);
+      offset += 2;
+      buf.writeUInt8(rdnskey.PROTOCOL_DNSSEC, offset);
+      offset += 1;
+      buf.writeUInt8(key.algorithm, offset);
+      offset += 1;
+      keydata.copy(buf, offset, 0, keydata.length);
+      offset += keydata.length;
+      rdnskey.encode.bytes = offset - oldOffset;
+      buf.writeUInt16BE(rdnskey.encode.bytes - 2, oldOffset);
+      return buf;
+    };
+    rdnskey.encode.bytes = 0;
+    rdnskey.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      var key = {};
+      var length = buf.readUInt16BE(offset);
+      offset += 2;
+      key.flags = buf.readUInt16BE(offset);
+      offset += 2;
+      if (buf.readUInt8(offset) !== rdnskey.PROTOCOL_DNSSEC) {
+        throw new Error("Protocol must be 3");
+      }
+      offset += 1;
+      key.algorithm = buf.readUInt8(offset);
+      offset += 1;
+      key.key = buf.slice(offset, oldOffset + length + 2);
+      offset += key.key.length;
+      rdnskey.decode.bytes = offset - oldOffset;
+      return key;
+    };
+    rdnskey.decode.bytes = 0;
+    rdnskey.encodingLength = function(key) {
+      return 6 + Buffer5.byteLength(key.key);
+    };
+    var rrrsig = exports2.rrsig = {};
+    rrrsig.encode = function(sig, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rrrsig.encodingLength(sig));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const signature = sig.signature;
+      if (!Buffer5.isBuffer(signature)) {
+        throw new Error("Signature must be a Buffer");
+      }
+      offset += 2;
+      buf.writeUInt16BE(types.toType(sig.typeCovered), offset);
+      offset += 2;
+      buf.writeUInt8(sig.algorithm, offset);
+      offset += 1;
+      buf.writeUInt8(sig.labels, offset);
+      offset += 1;
+      buf.writeUInt32BE(sig.originalTTL, offset);
+      offset += 4;
+      buf.writeUInt32BE(sig.expiration, offset);
+      offset += 4;
+      buf.writeUInt32BE(sig.inception, offset);
+      offset += 4;
+      buf.writeUInt16BE(sig.keyTag, offset);
+      offset += 2;
+      name.encode(sig.signersName, buf, offset);
+      offset += name.encode.bytes;
+      signature.copy(buf, offset, 0, signature.length);
+      offset += signature.length;
+      rrrsig.encode.bytes = offset - oldOffset;
+      buf.writeUInt16BE(rrrsig.encode.bytes - 2, oldOffset);
+      return buf;
+    };
+    rrrsig.encode.bytes = 0;
+    rrrsig.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      var sig = {};
+      var length = buf.readUInt16BE(offset);
+      offset += 2;
+      sig.typeCovered = types.toString(buf.readUInt16BE(offset));
+      offset += 2;
+      sig.algorithm = buf.readUInt8(offset);
+      offset += 1;
+      sig.labels = buf.readUInt8(offset);
+      offset += 1;
+      sig.originalTTL = buf.readUInt32BE(offset);
+      offset += 4;
+      sig.expiration = buf.readUInt32BE(offset);
+      offset += 4;
+      sig.inception = buf.readUInt32BE(offset);
+      offset += 4;
+      sig.keyTag = buf.readUInt16BE(offset);
+      offset += 2;
+      sig.signersName = name.decode(buf, offset);
+      offset += name.decode.bytes;
+      sig.signature = buf.slice(offset, oldOffset + length + 2);
+      offset += sig.signature.length;
+      rrrsig.decode.bytes = offset - oldOffset;
+      return sig;
+    };
+    rrrsig.decode.bytes = 0;
+    rrrsig.encodingLength = function(sig) {
+      return 20 + name.encodingLength(sig.signersName) + Buffer5.byteLength(sig.signature);
+    };
+    var rrp = exports2.rp = {};
+    rrp.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rrp.encodingLength(data));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      offset += 2;
+      name.encode(data.mbox || ".", buf, offset, { mail: true });
+      offset += name.encode.bytes;
+      name.encode(data.txt || ".", buf, offset);
+      offset += name.encode.bytes;
+      rrp.encode.bytes = offset - oldOffset;
+      buf.writeUInt16BE(rrp.encode.bytes - 2, oldOffset);
+      return buf;
+    };
+    rrp.encode.bytes = 0;
+    rrp.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const data = {};
+      offset += 2;
+      data.mbox = name.decode(buf, offset, { mail: true }) || ".";
+      offset += name.decode.bytes;
+      data.txt = name.decode(buf, offset) || ".";
+      offset += name.decode.bytes;
+      rrp.decode.bytes = offset - oldOffset;
+      return data;
+    };
+    rrp.decode.bytes = 0;
+    rrp.encodingLength = function(data) {
+      return 2 + name.encodingLength(data.mbox || ".") + name.encodingLength(data.txt || ".");
+    };
+    var typebitmap = {};
+    typebitmap.encode = function(typelist, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(typebitmap.encodingLength(typelist));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      var typesByWindow = [];
+      for (var i2 = 0; i2 < typelist.length; i2++) {
+        var typeid = types.toType(typelist[i2]);
+        if (typesByWindow[typeid >> 8] === void 0) {
+          typesByWindow[typeid >> 8] = [];
+        }
+        typesByWindow[typeid >> 8][typeid >> 3 & 31] |= 1 << 7 - (typeid & 7);
+      }
+      for (i2 = 0; i2 < typesByWindow.length; i2++) {
+        if (typesByWindow[i2] !== void 0) {
+          var windowBuf = Buffer5.from(typesByWindow[i2]);
+          buf.writeUInt8(i2, offset);
+          offset += 1;
+          buf.writeUInt8(windowBuf.length, offset);
+          offset += 1;
+          windowBuf.copy(buf, offset);
+          offset += windowBuf.length;
+        }
+      }
+      typebitmap.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    typebitmap.encode.bytes = 0;
+    typebitmap.decode = function(buf, offset, length) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      var typelist = [];
+      while (offset - oldOffset < length) {
+        var window2 = buf.readUInt8(offset);
+        offset += 1;
+        var windowLength = buf.readUInt8(offset);
+        offset += 1;
+        for (var i2 = 0; i2 < windowLength; i2++) {
+          var b = buf.readUInt8(offset + i2);
+          for (var j = 0; j < 8; j++) {
+            if (b & 1 << 7 - j) {
+              var typeid = types.toString(window2 << 8 | i2 << 3 | j);
+              typelist.push(typeid);
+            }
+          }
+        }
+        offset += windowLength;
+      }
+      typebitmap.decode.bytes = offset - oldOffset;
+      return typelist;
+    };
+    typebitmap.decode.bytes = 0;
+    typebitmap.encodingLength = function(typelist) {
+      var extents = [];
+      for (var i2 = 0; i2 < typelist.length; i2++) {
+        var typeid = types.toType(typelist[i2]);
+        extents[typeid >> 8] = Math.max(extents[typeid >> 8] || 0, typeid & 255);
+      }
+      var len = 0;
+      for (i2 = 0; i2 < extents.length; i2++) {
+        if (extents[i2] !== void 0) {
+          len += 2 + Math.ceil((extents[i2] + 1) / 8);
+        }
+      }
+      return len;
+    };
+    var rnsec = exports2.nsec = {};
+    rnsec.encode = function(record2, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rnsec.encodingLength(record2));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      offset += 2;
+      name.encode(record2.nextDomain, buf, offset);
+      offset += name.encode.bytes;
+      typebitmap.encode(record2.rrtypes, buf, offset);
+      offset += typebitmap.encode.bytes;
+      rnsec.encode.bytes = offset - oldOffset;
+      buf.writeUInt16BE(rnsec.encode.bytes - 2, oldOffset);
+      return buf;
+    };
+    rnsec.encode.bytes = 0;
+    rnsec.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      var record2 = {};
+      var length = buf.readUInt16BE(offset);
+      offset += 2;
+      record2.nextDomain = name.decode(buf, offset);
+      offset += name.decode.bytes;
+      record2.rrtypes = typebitmap.decode(buf, offset, length - (offset - oldOffset));
+      offset += typebitmap.decode.bytes;
+      rnsec.decode.bytes = offset - oldOffset;
+      return record2;
+    };
+    rnsec.decode.bytes = 0;
+    rnsec.encodingLength = function(record2) {
+      return 2 + name.encodingLength(record2.nextDomain) + typebitmap.encodingLength(record2.rrtypes);
+    };
+    var rnsec3 = exports2.nsec3 = {};
+    rnsec3.encode = function(record2, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rnsec3.encodingLength(record2));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const salt = record2.salt;
+      if (!Buffer5.isBuffer(salt)) {
+        throw new Error("salt must be a Buffer");
+      }
+      const nextDomain = record2.nextDomain;
+      if (!Buffer5.isBuffer(nextDomain)) {
+        throw new Error("nextDomain must be a Buffer");
+      }
+      offset += 2;
+      buf.writeUInt8(record2.algorithm, offset);
+      offset += 1;
+      buf.writeUInt8(record2.flags, offset);
+      offset += 1;
+      buf.writeUInt16BE(record2.iterations, offset);
+      offset += 2;
+      buf.writeUInt8(salt.length, offset);
+      offset += 1;
+      salt.copy(buf, offset, 0, salt.length);
+      offset += salt.length;
+      buf.writeUInt8(nextDomain.length, offset);
+      offset += 1;
+      nextDomain.copy(buf, offset, 0, nextDomain.length);
+      offset += nextDomain.length;
+      typebitmap.encode(record2.rrtypes, buf, offset);
+      offset += typebitmap.encode.bytes;
+      rnsec3.encode.bytes = offset - oldOffset;
+      buf.writeUInt16BE(rnsec3.encode.bytes - 2, oldOffset);
+      return buf;
+    };
+    rnsec3.encode.bytes = 0;
+    rnsec3.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      var record2 = {};
+      var length = buf.readUInt16BE(offset);
+      offset += 2;
+      record2.algorithm = buf.readUInt8(offset);
+      offset += 1;
+      record2.flags = buf.readUInt8(offset);
+      offset += 1;
+      record2.iterations = buf.readUInt16BE(offset);
+      offset += 2;
+      const saltLength = buf.readUInt8(offset);
+      offset += 1;
+      record2.salt = buf.slice(offset, offset + saltLength);
+      offset += saltLength;
+      const hashLength = buf.readUInt8(offset);
+      offset += 1;
+      record2.nextDomain = buf.slice(offset, offset + hashLength);
+      offset += hashLength;
+      record2.rrtypes = typebitmap.decode(buf, offset, length - (offset - oldOffset));
+      offset += typebitmap.decode.bytes;
+      rnsec3.decode.bytes = offset - oldOffset;
+      return record2;
+    };
+    rnsec3.decode.bytes = 0;
+    rnsec3.encodingLength = function(record2) {
+      return 8 + record2.salt.length + record2.nextDomain.length + typebitmap.encodingLength(record2.rrtypes);
+    };
+    var rds = exports2.ds = {};
+    rds.encode = function(digest, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rds.encodingLength(digest));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const digestdata = digest.digest;
+      if (!Buffer5.isBuffer(digestdata)) {
+        throw new Error("Digest must be a Buffer");
+      }
+      offset += 2;
+      buf.writeUInt16BE(digest.keyTag, offset);
+      offset += 2;
+      buf.writeUInt8(digest.algorithm, offset);
+      offset += 1;
+      buf.writeUInt8(digest.digestType, offset);
+      offset += 1;
+      digestdata.copy(buf, offset, 0, digestdata.length);
+      offset += digestdata.length;
+      rds.encode.bytes = offset - oldOffset;
+      buf.writeUInt16BE(rds.encode.bytes - 2, oldOffset);
+      return buf;
+    };
+    rds.encode.bytes = 0;
+    rds.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      var digest = {};
+      var length = buf.readUInt16BE(offset);
+      offset += 2;
+      digest.keyTag = buf.readUInt16BE(offset);
+      offset += 2;
+      digest.algorithm = buf.readUInt8(offset);
+      offset += 1;
+      digest.digestType = buf.readUInt8(offset);
+      offset += 1;
+      digest.digest = buf.slice(offset, oldOffset + length + 2);
+      offset += digest.digest.length;
+      rds.decode.bytes = offset - oldOffset;
+      return digest;
+    };
+    rds.decode.bytes = 0;
+    rds.encodingLength = function(digest) {
+      return 6 + Buffer5.byteLength(digest.digest);
+    };
+    var rsshfp = exports2.sshfp = {};
+    rsshfp.getFingerprintLengthForHashType = function getFingerprintLengthForHashType(hashType) {
+      switch (hashType) {
+        case 1:
+          return 20;
+        case 2:
+          return 32;
+      }
+    };
+    rsshfp.encode = function encode2(record2, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rsshfp.encodingLength(record2));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      offset += 2;
+      buf[offset] = record2.algorithm;
+      offset += 1;
+      buf[offset] = record2.hash;
+      offset += 1;
+      const fingerprintBuf = Buffer5.from(record2.fingerprint.toUpperCase(), "hex");
+      if (fingerprintBuf.length !== rsshfp.getFingerprintLengthForHashType(record2.hash)) {
+        throw new Error("Invalid fingerprint length");
+      }
+      fingerprintBuf.copy(buf, offset);
+      offset += fingerprintBuf.byteLength;
+      rsshfp.encode.bytes = offset - oldOffset;
+      buf.writeUInt16BE(rsshfp.encode.bytes - 2, oldOffset);
+      return buf;
+    };
+    rsshfp.encode.bytes = 0;
+    rsshfp.decode = function decode2(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const record2 = {};
+      offset += 2;
+      record2.algorithm = buf[offset];
+      offset += 1;
+      record2.hash = buf[offset];
+      offset += 1;
+      const fingerprintLength = rsshfp.getFingerprintLengthForHashType(record2.hash);
+      record2.fingerprint = buf.slice(offset, offset + fingerprintLength).toString("hex").toUpperCase();
+      offset += fingerprintLength;
+      rsshfp.decode.bytes = offset - oldOffset;
+      return record2;
+    };
+    rsshfp.decode.bytes = 0;
+    rsshfp.encodingLength = function(record2) {
+      return 4 + Buffer5.from(record2.fingerprint, "hex").byteLength;
+    };
+    var rnaptr = exports2.naptr = {};
+    rnaptr.encode = function(data, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rnaptr.encodingLength(data));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      offset += 2;
+      buf.writeUInt16BE(data.order || 0, offset);
+      offset += 2;
+      buf.writeUInt16BE(data.preference || 0, offset);
+      offset += 2;
+      string4.encode(data.flags, buf, offset);
+      offset += string4.encode.bytes;
+      string4.encode(data.services, buf, offset);
+      offset += string4.encode.bytes;
+      string4.encode(data.regexp, buf, offset);
+      offset += string4.encode.bytes;
+      name.encode(data.replacement, buf, offset);
+      offset += name.encode.bytes;
+      rnaptr.encode.bytes = offset - oldOffset;
+      buf.writeUInt16BE(rnaptr.encode.bytes - 2, oldOffset);
+      return buf;
+    };
+    rnaptr.encode.bytes = 0;
+    rnaptr.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const data = {};
+      offset += 2;
+      data.order = buf.readUInt16BE(offset);
+      offset += 2;
+      data.preference = buf.readUInt16BE(offset);
+      offset += 2;
+      data.flags = string4.decode(buf, offset);
+      offset += string4.decode.bytes;
+      data.services = string4.decode(buf, offset);
+      offset += string4.decode.bytes;
+      data.regexp = string4.decode(buf, offset);
+      offset += string4.decode.bytes;
+      data.replacement = name.decode(buf, offset);
+      offset += name.decode.bytes;
+      rnaptr.decode.bytes = offset - oldOffset;
+      return data;
+    };
+    rnaptr.decode.bytes = 0;
+    rnaptr.encodingLength = function(data) {
+      return string4.encodingLength(data.flags) + string4.encodingLength(data.services) + string4.encodingLength(data.regexp) + name.encodingLength(data.replacement) + 6;
+    };
+    var rtlsa = exports2.tlsa = {};
+    rtlsa.encode = function(cert, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(rtlsa.encodingLength(cert));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const certdata = cert.certificate;
+      if (!Buffer5.isBuffer(certdata)) {
+        throw new Error("Certificate must be a Buffer");
+      }
+      offset += 2;
+      buf.writeUInt8(cert.usage, offset);
+      offset += 1;
+      buf.writeUInt8(cert.selector, offset);
+      offset += 1;
+      buf.writeUInt8(cert.matchingType, offset);
+      offset += 1;
+      certdata.copy(buf, offset, 0, certdata.length);
+      offset += certdata.length;
+      rtlsa.encode.bytes = offset - oldOffset;
+      buf.writeUInt16BE(rtlsa.encode.bytes - 2, oldOffset);
+      return buf;
+    };
+    rtlsa.encode.bytes = 0;
+    rtlsa.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const cert = {};
+      const length = buf.readUInt16BE(offset);
+      offset += 2;
+      cert.usage = buf.readUInt8(offset);
+      offset += 1;
+      cert.selector = buf.readUInt8(offset);
+      offset += 1;
+      cert.matchingType = buf.readUInt8(offset);
+      offset += 1;
+      cert.certificate = buf.slice(offset, oldOffset + length + 2);
+      offset += cert.certificate.length;
+      rtlsa.decode.bytes = offset - oldOffset;
+      return cert;
+    };
+    rtlsa.decode.bytes = 0;
+    rtlsa.encodingLength = function(cert) {
+      return 5 + Buffer5.byteLength(cert.certificate);
+    };
+    var renc = exports2.record = function(type) {
+      switch (type.toUpperCase()) {
+        case "A":
+          return ra;
+        case "PTR":
+          return rptr;
+        case "CNAME":
+          return rcname;
+        case "DNAME":
+          return rdname;
+        case "TXT":
+          return rtxt;
+        case "NULL":
+          return rnull;
+        case "AAAA":
+          return raaaa;
+        case "SRV":
+          return rsrv;
+        case "HINFO":
+          return rhinfo;
+        case "CAA":
+          return rcaa;
+        case "NS":
+          return rns;
+        case "SOA":
+          return rsoa;
+        case "MX":
+          return rmx;
+        case "OPT":
+          return ropt;
+        case "DNSKEY":
+          return rdnskey;
+        case "RRSIG":
+          return rrrsig;
+        case "RP":
+          return rrp;
+        case "NSEC":
+          return rnsec;
+        case "NSEC3":
+          return rnsec3;
+        case "SSHFP":
+          return rsshfp;
+        case "DS":
+          return rds;
+        case "NAPTR":
+          return rnaptr;
+        case "TLSA":
+          return rtlsa;
+      }
+      return runknown;
+    };
+    var answer2 = exports2.answer = {};
+    answer2.encode = function(a2, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(answer2.encodingLength(a2));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      name.encode(a2.name, buf, offset);
+      offset += name.encode.bytes;
+      buf.writeUInt16BE(types.toType(a2.type), offset);
+      if (a2.type.toUpperCase() === "OPT") {
+        if (a2.name !== ".") {
+          throw new Error("OPT name must be root.");
+        }
+        buf.writeUInt16BE(a2.udpPayloadSize || 4096, offset + 2);
+        buf.writeUInt8(a2.extendedRcode || 0, offset + 4);
+        buf.writeUInt8(a2.ednsVersion || 0, offset + 5);
+        buf.writeUInt16BE(a2.flags || 0, offset + 6);
+        offset += 8;
+        ropt.encode(a2.options || [], buf, offset);
+        offset += ropt.encode.bytes;
+      } else {
+        let klass = classes.toClass(a2.class === void 0 ? "IN" : a2.class);
+        if (a2.flush) klass |= FLUSH_MASK;
+        buf.writeUInt16BE(klass, offset + 2);
+        buf.writeUInt32BE(a2.ttl || 0, offset + 4);
+        offset += 8;
+        const enc = renc(a2.type);
+        enc.encode(a2.data, buf, offset);
+        offset += enc.encode.bytes;
+      }
+      answer2.encode.bytes = offset - oldOffset;
+      return buf;
+    };
+    answer2.encode.bytes = 0;
+    answer2.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const a2 = {};
+      const oldOffset = offset;
+      a2.name = name.decode(buf, offset);
+      offset += name.decode.bytes;
+      a2.type = types.toString(buf.readUInt16BE(offset));
+      if (a2.type === "OPT") {
+        a2.udpPayloadSize = buf.readUInt16BE(offset + 2);
+        a2.extendedRcode = buf.readUInt8(offset + 4);
+        a2.ednsVersion = buf.readUInt8(offset + 5);
+        a2.flags = buf.readUInt16BE(offset + 6);
+        a2.flag_do = (a2.flags >> 15 & 1) === 1;
+        a2.options = ropt.decode(buf, offset + 8);
+        offset += 8 + ropt.decode.bytes;
+      } else {
+        const klass = buf.readUInt16BE(offset + 2);
+        a2.ttl = buf.readUInt32BE(offset + 4);
+        a2.class = classes.toString(klass & NOT_FLUSH_MASK);
+        a2.flush = !!(klass & FLUSH_MASK);
+        const enc = renc(a2.type);
+        a2.data = enc.decode(buf, offset + 8);
+        offset += 8 + enc.decode.bytes;
+      }
+      answer2.decode.bytes = offset - oldOffset;
+      return a2;
+    };
+    answer2.decode.bytes = 0;
+    answer2.encodingLength = function(a2) {
+      const data = a2.data !== null && a2.data !== void 0 ? a2.data : a2.options;
+      return name.encodingLength(a2.name) + 8 + renc(a2.type).encodingLength(data);
+    };
+    var question = exports2.question = {};
+    question.encode = function(q, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(question.encodingLength(q));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      name.encode(q.name, buf, offset);
+      offset += name.encode.bytes;
+      buf.writeUInt16BE(types.toType(q.type), offset);
+      offset += 2;
+      buf.writeUInt16BE(classes.toClass(q.class === void 0 ? "IN" : q.class), offset);
+      offset += 2;
+      question.encode.bytes = offset - oldOffset;
+      return q;
+    };
+    question.encode.bytes = 0;
+    question.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const q = {};
+      q.name = name.decode(buf, offset);
+      offset += name.decode.bytes;
+      q.type = types.toString(buf.readUInt16BE(offset));
+      offset += 2;
+      q.class = classes.toString(buf.readUInt16BE(offset));
+      offset += 2;
+      const qu = !!(q.class & QU_MASK);
+      if (qu) q.class &= NOT_QU_MASK;
+      question.decode.bytes = offset - oldOffset;
+      return q;
+    };
+    question.decode.bytes = 0;
+    question.encodingLength = function(q) {
+      return name.encodingLength(q.name) + 4;
+    };
+    exports2.AUTHORITATIVE_ANSWER = 1 << 10;
+    exports2.TRUNCATED_RESPONSE = 1 << 9;
+    exports2.RECURSION_DESIRED = 1 << 8;
+    exports2.RECURSION_AVAILABLE = 1 << 7;
+    exports2.AUTHENTIC_DATA = 1 << 5;
+    exports2.CHECKING_DISABLED = 1 << 4;
+    exports2.DNSSEC_OK = 1 << 15;
+    exports2.encode = function(result2, buf, offset) {
+      const allocing = !buf;
+      if (allocing) buf = Buffer5.alloc(exports2.encodingLength(result2));
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      if (!result2.questions) result2.questions = [];
+      if (!result2.answers) result2.answers = [];
+      if (!result2.authorities) result2.authorities = [];
+      if (!result2.additionals) result2.additionals = [];
+      header.encode(result2, buf, offset);
+      offset += header.encode.bytes;
+      offset = encodeList(result2.questions, question, buf, offset);
+      offset = encodeList(result2.answers, answer2, buf, offset);
+      offset = encodeList(result2.authorities, answer2, buf, offset);
+      offset = encodeList(result2.additionals, answer2, buf, offset);
+      exports2.encode.bytes = offset - oldOffset;
+      if (allocing && exports2.encode.bytes !== buf.length) {
+        return buf.slice(0, exports2.encode.bytes);
+      }
+      return buf;
+    };
+    exports2.encode.bytes = 0;
+    exports2.decode = function(buf, offset) {
+      if (!offset) offset = 0;
+      const oldOffset = offset;
+      const result2 = header.decode(buf, offset);
+      offset += header.decode.bytes;
+      offset = decodeList(result2.questions, question, buf, offset);
+      offset = decodeList(result2.answers, answer2, buf, offset);
+      offset = decodeList(result2.authorities, answer2, buf, offset);
+      offset = decodeList(result2.additionals, answer2, buf, offset);
+      exports2.decode.bytes = offset - oldOffset;
+      return result2;
+    };
+    exports2.decode.bytes = 0;
+    exports2.encodingLength = function(result2) {
+      return header.encodingLength(result2) + encodingLengthList(result2.questions || [], question) + encodingLengthList(result2.answers || [], answer2) + encodingLengthList(result2.authorities || [], answer2) + encodingLengthList(result2.additionals || [], answer2);
+    };
+    exports2.streamEncode = function(result2) {
+      const buf = exports2.encode(result2);
+      const sbuf = Buffer5.alloc(2);
+      sbuf.writeUInt16BE(buf.byteLength);
+      const combine = Buffer5.concat([sbuf, buf]);
+      exports2.streamEncode.bytes = combine.byteLength;
+      return combine;
+    };
+    exports2.streamEncode.bytes = 0;
+    exports2.streamDecode = function(sbuf) {
+      const len = sbuf.readUInt16BE(0);
+      if (sbuf.byteLength < len + 2) {
+        return null;
+      }
+      const result2 = exports2.decode(sbuf.slice(2));
+      exports2.streamDecode.bytes = exports2.decode.bytes;
+      return result2;
+    };
+    exports2.streamDecode.bytes = 0;
+    function encodingLengthList(list2, enc) {
+      let len = 0;
+      for (let i2 = 0; i2 < list2.length; i2++) len += enc.encodingLength(list2[i2]);
+      return len;
+    }
+    function encodeList(list2, enc, buf, offset) {
+      for (let i2 = 0; i2 < list2.length; i2++) {
+        enc.encode(list2[i2], buf, offset);
+        offset += enc.encode.bytes;
+      }
+      return offset;
+    }
+    function decodeList(list2, enc, buf, offset) {
+      for (let i2 = 0; i2 < list2.length; i2++) {
+        list2[i2] = enc.decode(buf, offset);
+        offset += enc.decode.bytes;
+      }
+      return offset;
+    }
+  }
+});
+
+// ../../node_modules/.pnpm/thunky@1.1.0/node_modules/thunky/index.js
+var require_thunky = __commonJS({
+  "../../node_modules/.pnpm/thunky@1.1.0/node_modules/thunky/index.js"(exports2, module) {
+    "use strict";
+    var nextTick = nextTickArgs;
+    process.nextTick(upgrade, 42);
+    module.exports = thunky;
+    function thunky(fn) {
+      var state = run2;
+      return thunk;
+      function thunk(callback) {
+        state(callback || noop3);
+      }
+      function run2(callback) {
+        var stack = [callback];
+        state = wait;
+        fn(done);
+        function wait(callback2) {
+          stack.push(callback2);
+        }
+        function done(err) {
+          var args = arguments;
+          state = isError(err) ? run2 : finished7;
+          while (stack.length) finished7(stack.shift());
+          function finished7(callback2) {
+            nextTick(apply, callback2, args);
+          }
+        }
+      }
+    }
+    function isError(err) {
+      return Object.prototype.toString.call(err) === "[object Error]";
+    }
+    function noop3() {
+    }
+    function apply(callback, args) {
+      callback.apply(null, args);
+    }
+    function upgrade(val) {
+      if (val === 42) nextTick = process.nextTick;
+    }
+    function nextTickArgs(fn, a2, b) {
+      process.nextTick(function() {
+        fn(a2, b);
+      });
+    }
+  }
+});
+
+// ../../node_modules/.pnpm/multicast-dns@7.2.5/node_modules/multicast-dns/index.js
+var require_multicast_dns = __commonJS({
+  "../../node_modules/.pnpm/multicast-dns@7.2.5/node_modules/multicast-dns/index.js"(exports2, module) {
+    "use strict";
+    var packet = require_dns_packet();
+    var dgram = __require("dgram");
+    var thunky = require_thunky();
+    var events = __require("events");
+    var os11 = __require("os");
+    var noop3 = function() {
+    };
+    module.exports = function(opts) {
+      if (!opts) opts = {};
+      var that = new events.EventEmitter();
+      var port = typeof opts.port === "number" ? opts.port : 5353;
+      var type = opts.type || "udp4";
+      var ip = opts.ip || opts.host || (type === "udp4" ? "224.0.0.251" : null);
+      var me = { address: ip, port };
+      var memberships = {};
+      var destroyed = false;
+      var interval = null;
+      if (type === "udp6" && (!ip || !opts.interface)) {
+        throw new Error("For IPv6 multicast you must specify `ip` and `interface`");
+      }
+      var socket = opts.socket || dgram.createSocket({
+        type,
+        reuseAddr: opts.reuseAddr !== false,
+        toString: function() {
+          return type;
+        }
+      });
+      socket.on("error", function(err) {
+        if (err.code === "EACCES" || err.code === "EADDRINUSE") that.emit("error", err);
+        else that.emit("warning", err);
+      });
+      socket.on("message", function(message, rinfo) {
+        try {
+          message = packet.decode(message);
+        } catch (err) {
+          that.emit("warning", err);
+          return;
+        }
+        that.emit("packet", message, rinfo);
+        if (message.type === "query") that.emit("query", message, rinfo);
+        if (message.type === "response") that.emit("response", message, rinfo);
+      });
+      socket.on("listening", function() {
+        if (!port) port = me.port = socket.address().port;
+        if (opts.multicast !== false) {
+          that.update();
+          interval = setInterval(that.update, 5e3);
+          socket.setMulticastTTL(opts.ttl || 255);
+          socket.setMulticastLoopback(opts.loopback !== false);
+        }
+      });
+      var bind = thunky(function(cb) {
+        if (!port || opts.bind === false) return cb(null);
+        socket.once("error", cb);
+        socket.bind(port, opts.bind || opts.interface, function() {
+          socket.removeListener("error", cb);
+          cb(null);
+        });
+      });
+      bind(function(err) {
+        if (err) return that.emit("error", err);
+        that.emit("ready");
+      });
+      that.send = function(value, rinfo, cb) {
+        if (typeof rinfo === "function") return that.send(value, null, rinfo);
+        if (!cb) cb = noop3;
+        if (!rinfo) rinfo = me;
+        else if (!rinfo.host && !rinfo.address) rinfo.address = me.address;
+        bind(onbind);
+        function onbind(err) {
+          if (destroyed) return cb();
+          if (err) return cb(err);
+          var message = packet.encode(value);
+          socket.send(message, 0, message.length, rinfo.port, rinfo.address || rinfo.host, cb);
+        }
+      };
+      that.response = that.respond = function(res, rinfo, cb) {
+        if (Array.isArray(res)) res = { answers: res };
+        res.type = "response";
+        res.flags = (res.flags || 0) | packet.AUTHORITATIVE_ANSWER;
+        that.send(res, rinfo, cb);
+      };
+      that.query = function(q, type2, rinfo, cb) {
+        if (typeof type2 === "function") return that.query(q, null, null, type2);
+        if (typeof type2 === "object" && type2 && type2.port) return that.query(q, null, type2, rinfo);
+        if (typeof rinfo === "function") return that.query(q, type2, null, rinfo);
+        if (!cb) cb = noop3;
+        if (typeof q === "string") q = [{ name: q, type: type2 || "ANY" }];
+        if (Array.isArray(q)) q = { type: "query", questions: q };
+        q.type = "query";
+        that.send(q, rinfo, cb);
+      };
+      that.destroy = function(cb) {
+        if (!cb) cb = noop3;
+        if (destroyed) return process.nextTick(cb);
+        destroyed = true;
+        clearInterval(interval);
+        for (var iface in memberships) {
+          try {
+            socket.dropMembership(ip, iface);
+          } catch (e) {
+          }
+        }
+        memberships = {};
+        socket.close(cb);
+      };
+      that.update = function() {
+        var ifaces = opts.interface ? [].concat(opts.interface) : allInterfaces();
+        var updated = false;
+        for (var i2 = 0; i2 < ifaces.length; i2++) {
+          var addr = ifaces[i2];
+          if (memberships[addr]) continue;
+          try {
+            socket.addMembership(ip, addr);
+            memberships[addr] = true;
+            updated = true;
+          } catch (err) {
+            that.emit("warning", err);
+          }
+        }
+        if (updated) {
+          if (socket.setMulticastInterface) {
+            try {
+              socket.setMulticastInterface(opts.interface || defaultInterface());
+            } catch (err) {
+              that.emit("warning", err);
+            }
+          }
+          that.emit("networkInterface");
+        }
+      };
+      return that;
+    };
+    function defaultInterface() {
+      var networks = os11.networkInterfaces();
+      var names = Object.keys(networks);
+      for (var i2 = 0; i2 < names.length; i2++) {
+        var net = networks[names[i2]];
+        for (var j = 0; j < net.length; j++) {
+          var iface = net[j];
+          if (isIPv4(iface.family) && !iface.internal) {
+            if (os11.platform() === "darwin" && names[i2] === "en0") return iface.address;
+            return "0.0.0.0";
+          }
+        }
+      }
+      return "127.0.0.1";
+    }
+    function allInterfaces() {
+      var networks = os11.networkInterfaces();
+      var names = Object.keys(networks);
+      var res = [];
+      for (var i2 = 0; i2 < names.length; i2++) {
+        var net = networks[names[i2]];
+        for (var j = 0; j < net.length; j++) {
+          var iface = net[j];
+          if (isIPv4(iface.family)) {
+            res.push(iface.address);
+            break;
+          }
+        }
+      }
+      return res;
+    }
+    function isIPv4(family) {
+      return family === 4 || family === "IPv4";
+    }
+  }
+});
+
+// ../../node_modules/.pnpm/fast-deep-equal@3.1.3/node_modules/fast-deep-equal/es6/index.js
+var require_es6 = __commonJS({
+  "../../node_modules/.pnpm/fast-deep-equal@3.1.3/node_modules/fast-deep-equal/es6/index.js"(exports2, module) {
+    "use strict";
+    module.exports = function equal(a2, b) {
+      if (a2 === b) return true;
+      if (a2 && b && typeof a2 == "object" && typeof b == "object") {
+        if (a2.constructor !== b.constructor) return false;
+        var length, i2, keys;
+        if (Array.isArray(a2)) {
+          length = a2.length;
+          if (length != b.length) return false;
+          for (i2 = length; i2-- !== 0; )
+            if (!equal(a2[i2], b[i2])) return false;
+          return true;
+        }
+        if (a2 instanceof Map && b instanceof Map) {
+          if (a2.size !== b.size) return false;
+          for (i2 of a2.entries())
+            if (!b.has(i2[0])) return false;
+          for (i2 of a2.entries())
+            if (!equal(i2[1], b.get(i2[0]))) return false;
+          return true;
+        }
+        if (a2 instanceof Set && b instanceof Set) {
+          if (a2.size !== b.size) return false;
+          for (i2 of a2.entries())
+            if (!b.has(i2[0])) return false;
+          return true;
+        }
+        if (ArrayBuffer.isView(a2) && ArrayBuffer.isView(b)) {
+          length = a2.length;
+          if (length != b.length) return false;
+          for (i2 = length; i2-- !== 0; )
+            if (a2[i2] !== b[i2]) return false;
+          return true;
+        }
+        if (a2.constructor === RegExp) return a2.source === b.source && a2.flags === b.flags;
+        if (a2.valueOf !== Object.prototype.valueOf) return a2.valueOf() === b.valueOf();
+        if (a2.toString !== Object.prototype.toString) return a2.toString() === b.toString();
+        keys = Object.keys(a2);
+        length = keys.length;
+        if (length !== Object.keys(b).length) return false;
+        for (i2 = length; i2-- !== 0; )
+          if (!Object.prototype.hasOwnProperty.call(b, keys[i2])) return false;
+        for (i2 = length; i2-- !== 0; ) {
+          var key = keys[i2];
+          if (!equal(a2[key], b[key])) return false;
+        }
+        return true;
+      }
+      return a2 !== a2 && b !== b;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/mdns-server.js
+var require_mdns_server = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/mdns-server.js"(exports2) {
+    "use strict";
+    var __importDefault = exports2 && exports2.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Server = void 0;
+    var multicast_dns_1 = __importDefault(require_multicast_dns());
+    var es6_1 = __importDefault(require_es6());
+    var dns_equal_1 = __importDefault(require_dns_equal());
+    var Server = class {
+      constructor(opts, errorCallback) {
+        this.registry = {};
+        this.mdns = (0, multicast_dns_1.default)(opts);
+        this.mdns.setMaxListeners(0);
+        this.mdns.on("query", this.respondToQuery.bind(this));
+        this.errorCallback = errorCallback !== null && errorCallback !== void 0 ? errorCallback : function(err) {
+          throw err;
+        };
+      }
+      register(records) {
+        const shouldRegister = (record2) => {
+          var subRegistry = this.registry[record2.type];
+          if (!subRegistry) {
+            subRegistry = this.registry[record2.type] = [];
+          } else if (subRegistry.some(this.isDuplicateRecord(record2))) {
+            return;
+          }
+          subRegistry.push(record2);
+        };
+        if (Array.isArray(records)) {
+          records.forEach(shouldRegister);
+        } else {
+          shouldRegister(records);
+        }
+      }
+      unregister(records) {
+        const shouldUnregister = (record2) => {
+          let type = record2.type;
+          if (!(type in this.registry)) {
+            return;
+          }
+          this.registry[type] = this.registry[type].filter((i2) => i2.name !== record2.name);
+        };
+        if (Array.isArray(records)) {
+          records.forEach(shouldUnregister);
+        } else {
+          shouldUnregister(records);
+        }
+      }
+      respondToQuery(query) {
+        let self = this;
+        query.questions.forEach((question) => {
+          var type = question.type;
+          var name = question.name;
+          var answers = type === "ANY" ? Object.keys(self.registry).map(self.recordsFor.bind(self, name)).flat(1) : self.recordsFor(name, type);
+          if (answers.length === 0)
+            return;
+          var additionals = [];
+          if (type !== "ANY") {
+            answers.forEach((answer2) => {
+              if (answer2.type !== "PTR")
+                return;
+              additionals = additionals.concat(self.recordsFor(answer2.data, "SRV")).concat(self.recordsFor(answer2.data, "TXT"));
+            });
+            additionals.filter(function(record2) {
+              return record2.type === "SRV";
+            }).map(function(record2) {
+              return record2.data.target;
+            }).filter(this.unique()).forEach(function(target) {
+              additionals = additionals.concat(self.recordsFor(target, "A")).concat(self.recordsFor(target, "AAAA"));
+            });
+          }
+          self.mdns.respond({ answers, additionals }, (err) => {
+            if (err) {
+              this.errorCallback(err);
+            }
+          });
+        });
+      }
+      recordsFor(name, type) {
+        if (!(type in this.registry)) {
+          return [];
+        }
+        return this.registry[type].filter((record2) => {
+          var _name = ~name.indexOf(".") ? record2.name : record2.name.split(".")[0];
+          return (0, dns_equal_1.default)(_name, name);
+        });
+      }
+      isDuplicateRecord(a2) {
+        return (b) => {
+          return a2.type === b.type && a2.name === b.name && (0, es6_1.default)(a2.data, b.data);
+        };
+      }
+      unique() {
+        var set = [];
+        return (obj) => {
+          if (~set.indexOf(obj))
+            return false;
+          set.push(obj);
+          return true;
+        };
+      }
+    };
+    exports2.Server = Server;
+    exports2.default = Server;
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/filter-service.js
+var require_filter_service = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/filter-service.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.default = (service, txtQuery) => {
+      if (txtQuery === void 0)
+        return true;
+      let serviceTxt = service.txt;
+      let query = Object.entries(txtQuery).map(([key, value]) => {
+        let queryValue = serviceTxt[key];
+        if (queryValue === void 0)
+          return false;
+        if (value != queryValue)
+          return false;
+        return true;
+      });
+      if (query.length == 0)
+        return true;
+      if (query.includes(false))
+        return false;
+      return true;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/filter-txt.js
+var require_filter_txt = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/filter-txt.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.default = (data) => Object.keys(data).filter((key) => !key.includes("binary")).reduce((cur, key) => {
+      return Object.assign(cur, { [key]: data[key] });
+    }, {});
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/equal-txt.js
+var require_equal_txt = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/equal-txt.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.default = equalTxt;
+    function equalTxt(a2, b) {
+      if (a2 === void 0 || b === void 0)
+        return false;
+      let aKeys = Object.keys(a2);
+      let bKeys = Object.keys(b);
+      if (aKeys.length != bKeys.length)
+        return false;
+      for (let key of aKeys) {
+        if (a2[key] != b[key])
+          return false;
+      }
+      return true;
+    }
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/browser.js
+var require_browser = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/browser.js"(exports2) {
+    "use strict";
+    var __importDefault = exports2 && exports2.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Browser = void 0;
+    var dns_txt_1 = __importDefault(require_dns_txt());
+    var dns_equal_1 = __importDefault(require_dns_equal());
+    var events_1 = __require("events");
+    var service_types_1 = require_service_types();
+    var filter_service_1 = __importDefault(require_filter_service());
+    var filter_txt_1 = __importDefault(require_filter_txt());
+    var equal_txt_1 = __importDefault(require_equal_txt());
+    var TLD = ".local";
+    var WILDCARD = "_services._dns-sd._udp" + TLD;
+    var Browser = class _Browser extends events_1.EventEmitter {
+      constructor(mdns, opts, onup) {
+        super();
+        this.onresponse = void 0;
+        this.serviceMap = {};
+        this.wildcard = false;
+        this._services = [];
+        if (typeof opts === "function")
+          return new _Browser(mdns, null, opts);
+        this.mdns = mdns;
+        this.txt = new dns_txt_1.default(opts !== null && opts.txt != null ? opts.txt : void 0);
+        if (opts === null || opts.type === void 0) {
+          this.name = WILDCARD;
+          this.wildcard = true;
+        } else {
+          this.name = (0, service_types_1.toString)({ name: opts.type, protocol: opts.protocol || "tcp" }) + TLD;
+          if (opts.name)
+            this.name = opts.name + "." + this.name;
+          this.wildcard = false;
+        }
+        if (opts != null && opts.txt !== void 0)
+          this.txtQuery = (0, filter_txt_1.default)(opts.txt);
+        if (onup)
+          this.on("up", onup);
+        this.start();
+      }
+      start() {
+        if (this.onresponse || this.name === void 0)
+          return;
+        var self = this;
+        var nameMap = {};
+        if (!this.wildcard)
+          nameMap[this.name] = true;
+        this.onresponse = (packet, rinfo) => {
+          if (self.wildcard) {
+            packet.answers.forEach((answer2) => {
+              if (answer2.type !== "PTR" || answer2.name !== self.name || answer2.name in nameMap)
+                return;
+              nameMap[answer2.data] = true;
+              self.mdns.query(answer2.data, "PTR");
+            });
+          }
+          const receiveTime = Date.now();
+          Object.keys(nameMap).forEach(function(name) {
+            self.goodbyes(name, packet).forEach(self.removeService.bind(self));
+            var matches = self.buildServicesFor(name, packet, self.txt, rinfo, receiveTime);
+            if (matches.length === 0)
+              return;
+            matches.forEach((service) => {
+              const existingService = self._services.find((s) => (0, dns_equal_1.default)(s.fqdn, service.fqdn));
+              if (existingService) {
+                self.updateServiceSrv(existingService, service);
+                self.updateServiceTxt(existingService, service);
+                return;
+              }
+              self.addService(service);
+            });
+          });
+        };
+        this.mdns.on("response", this.onresponse);
+        this.update();
+      }
+      stop() {
+        if (!this.onresponse)
+          return;
+        this.mdns.removeListener("response", this.onresponse);
+        this.onresponse = void 0;
+      }
+      update() {
+        this.mdns.query(this.name, "PTR");
+      }
+      expire() {
+        const currentTime = Date.now();
+        this._services = this._services.filter((service) => {
+          if (!service.ttl || service.lastSeen === void 0)
+            return true;
+          const expireTime = service.lastSeen + service.ttl * 1e3;
+          if (expireTime < currentTime) {
+            this.emit("down", service);
+            return false;
+          }
+          return true;
+        });
+      }
+      get services() {
+        return this._services;
+      }
+      addService(service) {
+        if ((0, filter_service_1.default)(service, this.txtQuery) === false)
+          return;
+        this._services.push(service);
+        this.serviceMap[service.fqdn] = true;
+        this.emit("up", service);
+      }
+      updateServiceSrv(existingService, newService) {
+        if (existingService.name !== newService.name || existingService.host !== newService.host || existingService.port !== newService.port || existingService.type !== newService.type || existingService.protocol !== newService.protocol) {
+          this.replaceService(newService);
+          this.emit("srv-update", newService, existingService);
+        }
+      }
+      updateServiceTxt(existingService, service) {
+        if ((0, equal_txt_1.default)(service.txt, (existingService === null || existingService === void 0 ? void 0 : existingService.txt) || {}))
+          return;
+        if (!(0, filter_service_1.default)(service, this.txtQuery)) {
+          this.removeService(service.fqdn);
+          return;
+        }
+        this.replaceService(service);
+        this.emit("txt-update", service, existingService);
+      }
+      replaceService(service) {
+        this._services = this._services.map((s) => {
+          if (!(0, dns_equal_1.default)(s.fqdn, service.fqdn))
+            return s;
+          return service;
+        });
+      }
+      removeService(fqdn) {
+        var service, index;
+        this._services.some(function(s, i2) {
+          if ((0, dns_equal_1.default)(s.fqdn, fqdn)) {
+            service = s;
+            index = i2;
+            return true;
+          }
+        });
+        if (!service || index === void 0)
+          return;
+        this._services.splice(index, 1);
+        delete this.serviceMap[fqdn];
+        this.emit("down", service);
+      }
+      goodbyes(name, packet) {
+        return packet.answers.concat(packet.additionals).filter((rr) => rr.type === "PTR" && rr.ttl === 0 && (0, dns_equal_1.default)(rr.name, name)).map((rr) => rr.data);
+      }
+      buildServicesFor(name, packet, txt, referer, receiveTime) {
+        var records = packet.answers.concat(packet.additionals).filter((rr) => rr.ttl > 0);
+        return records.filter((rr) => rr.type === "PTR" && (0, dns_equal_1.default)(rr.name, name)).map((ptr) => {
+          const service = {
+            addresses: [],
+            subtypes: [],
+            ttl: ptr.ttl,
+            lastSeen: receiveTime
+          };
+          records.filter((rr) => {
+            return rr.type === "PTR" && (0, dns_equal_1.default)(rr.data, ptr.data) && rr.name.includes("._sub");
+          }).forEach((rr) => {
+            const types = (0, service_types_1.toType)(rr.name);
+            service.subtypes.push(types.subtype);
+          });
+          records.filter((rr) => {
+            return (rr.type === "SRV" || rr.type === "TXT") && (0, dns_equal_1.default)(rr.name, ptr.data);
+          }).forEach((rr) => {
+            if (rr.type === "SRV") {
+              var parts = rr.name.split(".");
+              var name2 = parts[0];
+              var types = (0, service_types_1.toType)(parts.slice(1, -1).join("."));
+              service.name = name2;
+              service.fqdn = rr.name;
+              service.host = rr.data.target;
+              service.referer = referer;
+              service.port = rr.data.port;
+              service.type = types.name;
+              service.protocol = types.protocol;
+            } else if (rr.type === "TXT") {
+              service.rawTxt = rr.data;
+              service.txt = this.txt.decodeAll(rr.data);
+            }
+          });
+          if (!service.name)
+            return;
+          records.filter((rr) => (rr.type === "A" || rr.type === "AAAA") && (0, dns_equal_1.default)(rr.name, service.host)).forEach((rr) => service.addresses.push(rr.data));
+          return service;
+        }).filter((rr) => !!rr);
+      }
+    };
+    exports2.Browser = Browser;
+    exports2.default = Browser;
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/bonjour.js
+var require_bonjour = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/bonjour.js"(exports2) {
+    "use strict";
+    var __importDefault = exports2 && exports2.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Browser = exports2.Service = void 0;
+    var registry_1 = __importDefault(require_registry());
+    var mdns_server_1 = __importDefault(require_mdns_server());
+    var browser_1 = __importDefault(require_browser());
+    exports2.Browser = browser_1.default;
+    var service_1 = __importDefault(require_service());
+    exports2.Service = service_1.default;
+    var Bonjour2 = class {
+      constructor(opts = {}, errorCallback) {
+        this.server = new mdns_server_1.default(opts, errorCallback);
+        this.registry = new registry_1.default(this.server);
+      }
+      publish(opts) {
+        return this.registry.publish(opts);
+      }
+      unpublishAll(callback) {
+        return this.registry.unpublishAll(callback);
+      }
+      find(opts = null, onup) {
+        return new browser_1.default(this.server.mdns, opts, onup);
+      }
+      findOne(opts = null, timeout = 1e4, callback) {
+        const browser = new browser_1.default(this.server.mdns, opts);
+        var timer;
+        browser.once("up", (service) => {
+          if (timer !== void 0)
+            clearTimeout(timer);
+          browser.stop();
+          if (callback)
+            callback(service);
+        });
+        timer = setTimeout(() => {
+          browser.stop();
+          if (callback)
+            callback(null);
+        }, timeout);
+        return browser;
+      }
+      destroy(callback) {
+        this.registry.destroy();
+        this.server.mdns.destroy(callback);
+      }
+    };
+    exports2.default = Bonjour2;
+  }
+});
+
+// ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/index.js
+var require_dist2 = __commonJS({
+  "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/index.js"(exports2, module) {
+    "use strict";
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o2, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o2, k2, desc);
+    }) : (function(o2, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o2[k2] = m[k];
+    }));
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o2, v) {
+      Object.defineProperty(o2, "default", { enumerable: true, value: v });
+    }) : function(o2, v) {
+      o2["default"] = v;
+    });
+    var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
+      var ownKeys = function(o2) {
+        ownKeys = Object.getOwnPropertyNames || function(o3) {
+          var ar = [];
+          for (var k in o3) if (Object.prototype.hasOwnProperty.call(o3, k)) ar[ar.length] = k;
+          return ar;
+        };
+        return ownKeys(o2);
+      };
+      return function(mod) {
+        if (mod && mod.__esModule) return mod;
+        var result2 = {};
+        if (mod != null) {
+          for (var k = ownKeys(mod), i2 = 0; i2 < k.length; i2++) if (k[i2] !== "default") __createBinding(result2, mod, k[i2]);
+        }
+        __setModuleDefault(result2, mod);
+        return result2;
+      };
+    })();
+    var __importDefault = exports2 && exports2.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    var bonjour_1 = __importDefault(require_bonjour());
+    var imported = __importStar(require_bonjour());
+    var Bonjour2 = class extends bonjour_1.default {
+    };
+    var BonjourClass = Bonjour2;
+    (function(Bonjour3) {
+      Bonjour3.Bonjour = BonjourClass;
+      Bonjour3.Service = imported.Service;
+      Bonjour3.Browser = imported.Browser;
+    })(Bonjour2 || (Bonjour2 = {}));
+    Object.defineProperty(Bonjour2, "default", {
+      enumerable: true,
+      value: Bonjour2
+    });
+    module.exports.Bonjour = Bonjour2;
+    module.exports.Service = imported.Service;
+    module.exports.Browser = imported.Browser;
+    module.exports.default = Bonjour2;
+    module.exports = Bonjour2;
+  }
+});
+
+// ../../packages/core/src/discovery/mdns.ts
+var mdns_exports = {};
+__export(mdns_exports, {
+  MDNS_SERVICE_TYPE: () => MDNS_SERVICE_TYPE,
+  announceServer: () => announceServer,
+  browseServers: () => browseServers,
+  lanAddress: () => lanAddress
+});
+import os6 from "os";
+function lanAddress(preferred) {
+  const all = Object.values(os6.networkInterfaces()).flat().filter((a2) => a2 !== void 0).filter((a2) => a2.family === "IPv4" && !a2.internal && !TAILNET.test(a2.address));
+  return all.find((a2) => a2.address === preferred)?.address ?? all[0]?.address;
+}
+function bonjour(address) {
+  const opts = address ? { interface: address, bind: "0.0.0.0" } : {};
+  return new import_bonjour_service.Bonjour(opts);
+}
+async function announceServer(o2) {
+  const u2 = new URL(o2.url);
+  const b = bonjour(lanAddress(u2.hostname));
+  b.publish({
+    name: `mesh on ${o2.hostname}`,
+    type: MDNS_SERVICE_TYPE,
+    port: Number(u2.port || (u2.protocol === "https:" ? 443 : 80)),
+    txt: { url: o2.url },
+    disableIPv6: true
+  });
+  await new Promise((resolve3) => {
+    if (o2.signal.aborted) resolve3();
+    o2.signal.addEventListener("abort", () => resolve3(), { once: true });
+  });
+  await new Promise((resolve3) => b.unpublishAll(() => b.destroy(() => resolve3())));
+}
+async function browseServers(o2 = {}) {
+  const b = bonjour(lanAddress());
+  const found = /* @__PURE__ */ new Map();
+  const browser = b.find({ type: MDNS_SERVICE_TYPE }, (s) => {
+    const url2 = typeof s.txt?.url === "string" ? s.txt.url : void 0;
+    if (url2 && /^https?:\/\//.test(url2)) {
+      found.set(url2, {
+        name: s.name,
+        url: url2.replace(/\/+$/, ""),
+        from: s.referer?.address ?? null
+      });
+    }
+  });
+  await new Promise((r) => setTimeout(r, o2.timeoutMs ?? 5e3));
+  browser.stop();
+  await new Promise((resolve3) => b.destroy(() => resolve3()));
+  return [...found.values()];
+}
+var import_bonjour_service, MDNS_SERVICE_TYPE, TAILNET;
+var init_mdns = __esm({
+  "../../packages/core/src/discovery/mdns.ts"() {
+    "use strict";
+    import_bonjour_service = __toESM(require_dist2(), 1);
+    MDNS_SERVICE_TYPE = "mesh-headscale";
+    TAILNET = /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./;
+  }
+});
+
+// ../../packages/core/src/discovery/discover.ts
+var discover_exports = {};
+__export(discover_exports, {
+  DISCOVER_MS: () => DISCOVER_MS,
+  advertiseMarker: () => advertiseMarker,
+  discoverServerUrl: () => discoverServerUrl,
+  setAdvertise: () => setAdvertise
+});
+import { mkdir as mkdir8, rm as rm8, stat as stat8, writeFile as writeFile4 } from "fs/promises";
+import path23 from "path";
+async function discoverServerUrl(ctx, o2 = {}) {
+  const wait = ctx.reporter.wait("Looking for a Mesh server on this network (mDNS)");
+  const found = await browseServers({ timeoutMs: o2.timeoutMs ?? DISCOVER_MS });
+  if (found.length === 1 && found[0]) {
+    wait.done();
+    ctx.reporter.ok(`Found ${found[0].name}: ${found[0].url}`);
+    return found[0].url;
+  }
+  wait.fail();
+  if (found.length === 0) {
+    throw new MeshError(
+      `No Mesh server announced itself on this network within ${(o2.timeoutMs ?? DISCOVER_MS) / 1e3} s`,
+      {
+        kind: "serverUnreachable",
+        hint: "on the server: mesh server setup --advertise (same LAN, UDP 5353 open); or give --server URL"
+      }
+    );
+  }
+  throw new MeshError(
+    `${found.length} Mesh servers announce themselves here: ${found.map((s) => `${s.name} (${s.url})`).join(", ")}`,
+    { kind: "badInput", hint: "choose one with --server URL" }
+  );
+}
+function advertiseMarker(ctx) {
+  return path23.join(ctx.paths.stateDir, "mdns-advertise");
+}
+async function setAdvertise(ctx, on6) {
+  const file = advertiseMarker(ctx);
+  const was = await stat8(file).then(
+    () => true,
+    () => false
+  );
+  if (was === on6) return false;
+  if (on6) {
+    await mkdir8(path23.dirname(file), { recursive: true });
+    await writeFile4(file, "announce the server over mDNS (mesh server setup --advertise)\n");
+  } else {
+    await rm8(file, { force: true });
+  }
+  return true;
+}
+var DISCOVER_MS;
+var init_discover = __esm({
+  "../../packages/core/src/discovery/discover.ts"() {
+    "use strict";
+    init_errors2();
+    init_mdns();
+    DISCOVER_MS = 5e3;
+  }
+});
+
 // ../../packages/core/src/index.ts
 var src_exports = {};
 __export(src_exports, {
@@ -19104,25 +25489,31 @@ __export(src_exports, {
   ExitCode: () => ExitCode,
   HEADSCALE_CONFIG_FIX: () => HEADSCALE_CONFIG_FIX,
   HEADSCALE_DOWN_FIX: () => HEADSCALE_DOWN_FIX,
+  INIT_SETTINGS: () => INIT_SETTINGS,
   MESH_DAEMONS: () => MESH_DAEMONS,
+  MESH_TCP_PORTS: () => MESH_TCP_PORTS,
   MESH_USER: () => MESH_USER,
   MeshError: () => MeshError,
   RESOLVED_DIR: () => RESOLVED_DIR,
   SHARED_FOLDER_ID: () => SHARED_FOLDER_ID,
   SHARED_FOLDER_SETTINGS: () => SHARED_FOLDER_SETTINGS,
+  TAILSCALED_HARDENED_ENV: () => TAILSCALED_HARDENED_ENV,
   VOUCH_PORT: () => VOUCH_PORT,
   WINDOWS_NODE_PATH: () => WINDOWS_NODE_PATH,
   addDevice: () => addDevice,
   addHost: () => addHost,
+  addSshKey: () => addSshKey,
   agentLogs: () => agentLogs,
   agentStatus: () => agentStatus,
   askVouch: () => askVouch,
   changeNode: () => changeNode,
   checkManualDevice: () => checkManualDevice,
   checkSharedFolder: () => checkSharedFolder,
+  checkSyncthingPorts: () => checkSyncthingPorts,
   checkTailscaleVersion: () => checkTailscaleVersion,
   clientSetup: () => clientSetup,
   clientSetupPlan: () => clientSetupPlan,
+  copySshKeys: () => copySshKeys,
   createJoinKey: () => createJoinKey,
   createMeshContext: () => createMeshContext,
   doctor: () => doctor,
@@ -19131,17 +25522,25 @@ __export(src_exports, {
   ensureWindowsSteps: () => ensureWindowsSteps,
   ensureWslSshdStep: () => ensureWslSshdStep,
   ensureWslSystemdStep: () => ensureWslSystemdStep,
+  findWindowsKeys: () => findWindowsKeys,
   folderProgress: () => folderProgress,
+  guiOnLoopback: () => guiOnLoopback,
+  hardenClient: () => hardenClient,
+  hardenServer: () => hardenServer,
   headscaleConfigProblem: () => headscaleConfigProblem,
-  hostOf: () => hostOf,
+  hostKeysBlock: () => hostKeysBlock,
+  hostOf: () => hostOf2,
   hostStatus: () => hostStatus,
   hostsFile: () => hostsFile,
+  initEnvFile: () => initEnvFile,
+  initQuestions: () => initQuestions,
   installMissingPrograms: () => installMissingPrograms,
   isMachineStep: () => isMachineStep,
   isMeshError: () => isMeshError,
   isTransientJoinError: () => isTransientJoinError,
   joinCommand: () => joinCommand2,
   joinMesh: () => joinMesh,
+  keysHome: () => keysHome,
   leaveMesh: () => leaveMesh,
   listConflictCopies: () => listConflictCopies,
   listHosts: () => listHosts,
@@ -19162,6 +25561,7 @@ __export(src_exports, {
   provisioningSudoers: () => provisioningSudoers,
   pruneUntrusted: () => pruneUntrusted,
   readHosts: () => readHosts,
+  readPublicKeyArgument: () => readPublicKeyArgument,
   redactSecrets: () => redactSecrets,
   remoteStatus: () => remoteStatus,
   removeHost: () => removeHost,
@@ -19176,16 +25576,21 @@ __export(src_exports, {
   runMachineSteps: () => runMachineSteps,
   safeParseDuration: () => safeParseDuration,
   saveJoinKey: () => saveJoinKey,
+  secretFiles: () => secretFiles,
   serveVouches: () => serveVouches,
   serverStatus: () => serverStatus,
   setupServer: () => setupServer,
   silentReporter: () => silentReporter,
   sshArgs: () => sshArgs,
+  sshStatus: () => sshStatus,
   stopMeshDaemons: () => stopMeshDaemons,
   syncFolder: () => syncFolder,
+  syncthingPorts: () => syncthingPorts,
+  tailscaledLogs: () => tailscaledLogs,
   toMeshError: () => toMeshError,
   underRoot: () => underRoot,
   validateAuthKey: () => validateAuthKey,
+  validateInitValue: () => validateInitValue,
   validateServerUrl: () => validateServerUrl,
   waitFor: () => waitFor,
   waitForPeers: () => waitForPeers,
@@ -19193,2650 +25598,18 @@ __export(src_exports, {
   watchPeers: () => watchPeers,
   windowsAgentCommand: () => windowsAgentCommand,
   windowsHandOff: () => windowsHandOff,
+  windowsKeysBlock: () => windowsKeysBlock,
   windowsSetupScript: () => windowsSetupScript,
-  windowsSyncthingIntent: () => windowsSyncthingIntent
+  windowsSyncthingIntent: () => windowsSyncthingIntent,
+  wslSetupSsh: () => wslSetupSsh
 });
 
 // ../../packages/core/src/context.ts
-import { stat as stat3 } from "fs/promises";
-import os3 from "os";
+import { stat as stat5 } from "fs/promises";
+import os4 from "os";
 
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/util.js
-function getEnumValues(entries) {
-  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
-  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
-  return values;
-}
-function joinValues(array2, separator = "|") {
-  return array2.map((val) => stringifyPrimitive(val)).join(separator);
-}
-function jsonStringifyReplacer(_, value) {
-  if (typeof value === "bigint")
-    return value.toString();
-  return value;
-}
-var Cached = class {
-  constructor(getter) {
-    this._getter = getter;
-    this._value = void 0;
-  }
-  get value() {
-    const getter = this._getter;
-    if (getter !== void 0) {
-      this._value = getter();
-      this._getter = void 0;
-    }
-    return this._value;
-  }
-};
-function cached(getter) {
-  return new Cached(getter);
-}
-function nullish(input) {
-  return input === null || input === void 0;
-}
-function cleanRegex(source) {
-  const start = source.startsWith("^") ? 1 : 0;
-  const end2 = source.endsWith("$") ? source.length - 1 : source.length;
-  return source.slice(start, end2);
-}
-var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
-function defineLazy(object2, key, getter) {
-  let value = void 0;
-  Object.defineProperty(object2, key, {
-    get() {
-      if (value === EVALUATING) {
-        return void 0;
-      }
-      if (value === void 0) {
-        value = EVALUATING;
-        value = getter();
-      }
-      return value;
-    },
-    set(v) {
-      Object.defineProperty(object2, key, {
-        value: v
-        // configurable: true,
-      });
-    },
-    configurable: true
-  });
-}
-function assignProp(target, prop, value) {
-  Object.defineProperty(target, prop, {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true
-  });
-}
-function rawShape(def) {
-  const desc = Object.getOwnPropertyDescriptor(def, "shape");
-  return desc?.get ? desc.get.raw : desc?.value;
-}
-function sourceShape(schema2) {
-  return rawShape(schema2._zod.def) ?? schema2._zod.def.shape;
-}
-function deferProp(target, key, getter) {
-  Object.defineProperty(target, key, {
-    get() {
-      const value = getter();
-      assignProp(this, key, value);
-      return value;
-    },
-    enumerable: true,
-    configurable: true
-  });
-}
-function putProp(target, key, value) {
-  if (key in target)
-    assignProp(target, key, value);
-  else
-    target[key] = value;
-}
-function mirrorShape(target, source, keys, wrap) {
-  const raw = sourceShape(source);
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(raw, key);
-    if (!desc.enumerable)
-      continue;
-    if (desc.get) {
-      deferProp(target, key, () => {
-        const value = source._zod.def.shape[key];
-        return wrap ? wrap(value, key) : value;
-      });
-    } else
-      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
-  }
-}
-function mirrorProps(target, source) {
-  for (const key of Reflect.ownKeys(source)) {
-    const desc = Object.getOwnPropertyDescriptor(source, key);
-    if (!desc.enumerable)
-      continue;
-    if (desc.get)
-      deferProp(target, key, () => source[key]);
-    else
-      putProp(target, key, desc.value);
-  }
-}
-function mergeDefs(...defs) {
-  const mergedDescriptors = {};
-  for (const def of defs) {
-    const descriptors2 = Object.getOwnPropertyDescriptors(def);
-    Object.assign(mergedDescriptors, descriptors2);
-  }
-  return Object.defineProperties({}, mergedDescriptors);
-}
-var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
-};
-function isObject(data) {
-  return typeof data === "object" && data !== null && !Array.isArray(data);
-}
-function isPlainObject(o2) {
-  if (isObject(o2) === false)
-    return false;
-  const ctor = o2.constructor;
-  if (ctor === void 0)
-    return true;
-  if (typeof ctor !== "function")
-    return true;
-  const prot = ctor.prototype;
-  if (isObject(prot) === false)
-    return false;
-  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
-    return false;
-  }
-  return true;
-}
-function shallowClone(o2) {
-  if (isPlainObject(o2))
-    return { ...o2 };
-  if (Array.isArray(o2))
-    return [...o2];
-  if (o2 instanceof Map)
-    return new Map(o2);
-  if (o2 instanceof Set)
-    return new Set(o2);
-  return o2;
-}
-var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
-function escapeRegex(str) {
-  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-function clone(inst, def, params) {
-  const cl = new inst._zod.constr(def ?? inst._zod.def);
-  if (!def || params?.parent)
-    cl._zod.parent = inst;
-  return cl;
-}
-function normalizeParams(_params) {
-  const params = _params;
-  if (!params)
-    return {};
-  if (typeof params === "string")
-    return { error: () => params };
-  if (params?.message !== void 0) {
-    if (params?.error !== void 0)
-      throw new Error("Cannot specify both `message` and `error` params");
-    params.error = params.message;
-  }
-  delete params.message;
-  if (typeof params.error === "string")
-    return { ...params, error: () => params.error };
-  return params;
-}
-function stringifyPrimitive(value) {
-  if (typeof value === "bigint")
-    return value.toString() + "n";
-  if (typeof value === "string")
-    return `"${value}"`;
-  return `${value}`;
-}
-function optionalKeys(shape) {
-  return Object.keys(shape).filter((k) => {
-    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
-  });
-}
-var NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
-  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  int32: [-2147483648, 2147483647],
-  uint32: [0, 4294967295],
-  float32: [-34028234663852886e22, 34028234663852886e22],
-  float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
-}))();
-function extend(schema2, shape) {
-  if (!isPlainObject(shape)) {
-    throw new Error("Invalid input to extend: expected a plain object");
-  }
-  const checks = schema2._zod.def.checks;
-  const hasChecks = checks && checks.length > 0;
-  if (hasChecks) {
-    const existingShape = sourceShape(schema2);
-    for (const key of Reflect.ownKeys(shape)) {
-      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
-        throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
-      }
-    }
-  }
-  return clone(schema2, mergeDefs(schema2._zod.def, { shape: extended(schema2, shape) }));
-}
-function extended(schema2, shape) {
-  const newShape = {};
-  mirrorShape(newShape, schema2, Reflect.ownKeys(sourceShape(schema2)));
-  mirrorProps(newShape, shape);
-  return newShape;
-}
-function aborted(x, startIndex = 0) {
-  if (x.aborted === true)
-    return true;
-  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
-    if (x.issues[i2]?.continue !== true) {
-      return true;
-    }
-  }
-  return false;
-}
-function explicitlyAborted(x, startIndex = 0) {
-  if (x.aborted === true)
-    return true;
-  for (let i2 = startIndex; i2 < x.issues.length; i2++) {
-    if (x.issues[i2]?.continue === false) {
-      return true;
-    }
-  }
-  return false;
-}
-function prefixIssues(path32, issues) {
-  return issues.map((iss) => {
-    var _a2;
-    (_a2 = iss).path ?? (_a2.path = []);
-    iss.path.unshift(path32);
-    return iss;
-  });
-}
-function unwrapMessage(message) {
-  return typeof message === "string" ? message : message?.message;
-}
-function sizeCaps(defChecks) {
-  const caps = [];
-  for (const ch of defChecks ?? []) {
-    const d = ch._zod.def;
-    if (!/_(length|size)$|_equals$/.test(d.check))
-      break;
-    const max = d.maximum ?? d.length ?? d.size;
-    if (max >= 0)
-      caps.push([max, ch]);
-  }
-  return caps;
-}
-function attachSchema(issues, start, inst) {
-  var _a2;
-  for (let i2 = start; i2 < issues.length; i2++) {
-    (_a2 = issues[i2]).schema ?? (_a2.schema = inst);
-  }
-}
-function finalizeIssue(iss, ctx, config2) {
-  var _a2;
-  const traits = iss.inst?._zod?.traits;
-  if (traits?.has("$ZodType")) {
-    if (traits.has("$ZodCheck"))
-      (_a2 = iss).schema ?? (_a2.schema = iss.inst);
-    else
-      iss.schema = iss.inst;
-  }
-  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
-  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
-  const full = {};
-  for (const k of Object.keys(iss)) {
-    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
-      continue;
-    full[k] = iss[k];
-  }
-  full.path ?? (full.path = []);
-  full.message = message;
-  if (ctx?.reportInput) {
-    full.input = iss.input;
-  }
-  return full;
-}
-var highSurrogate = /[\uD800-\uDBFF]/;
-function codePointLength(str) {
-  const units = str.length;
-  if (!highSurrogate.test(str))
-    return units;
-  let count2 = units;
-  for (let i2 = 0; i2 < units - 1; i2++) {
-    if ((str.charCodeAt(i2) & 64512) === 55296 && (str.charCodeAt(i2 + 1) & 64512) === 56320) {
-      count2--;
-      i2++;
-    }
-  }
-  return count2;
-}
-function getLengthableOrigin(input) {
-  if (Array.isArray(input))
-    return "array";
-  if (typeof input === "string")
-    return "string";
-  return "unknown";
-}
-function parsedType(data) {
-  const t = typeof data;
-  switch (t) {
-    case "number": {
-      return Number.isNaN(data) ? "nan" : "number";
-    }
-    case "object": {
-      if (data === null) {
-        return "null";
-      }
-      if (Array.isArray(data)) {
-        return "array";
-      }
-      const obj = data;
-      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
-        return obj.constructor.name;
-      }
-    }
-  }
-  return t;
-}
-function issue(...args) {
-  const [iss, input, inst] = args;
-  if (typeof iss === "string") {
-    return {
-      message: iss,
-      code: "custom",
-      input,
-      inst
-    };
-  }
-  return { ...iss };
-}
-function members(proto2, table2) {
-  for (const key in table2) {
-    const desc = Object.getOwnPropertyDescriptor(table2, key);
-    if (desc.get)
-      Object.defineProperty(proto2, key, { ...desc, enumerable: false });
-    else
-      defineBound(proto2, key, desc.value);
-  }
-}
-function own(inst, key, value, enumerable = true) {
-  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
-  return value;
-}
-function hide(inst, key, value) {
-  return own(inst, key, value, false);
-}
-function defineBound(proto2, key, fn) {
-  Object.defineProperty(proto2, key, {
-    configurable: true,
-    get() {
-      return this == null ? fn : own(this, key, fn.bind(this));
-    },
-    set(value) {
-      own(this, key, value);
-    }
-  });
-}
-function claim(inst, sentinel) {
-  const proto2 = Object.getPrototypeOf(inst);
-  return sentinel in proto2 ? void 0 : proto2;
-}
-var installing;
-var broke = false;
-var breaker = {
-  configurable: true,
-  get() {
-    broke = true;
-    return void 0;
-  }
-};
-function defineLazyInternal(inst, key, compute) {
-  const proto2 = Object.getPrototypeOf(inst._zod);
-  if (key in proto2 && installing !== inst._zod) {
-    installing = void 0;
-    return;
-  }
-  installing = inst._zod;
-  Object.defineProperty(proto2, key, {
-    configurable: true,
-    get() {
-      Object.defineProperty(this, key, breaker);
-      const outer = broke;
-      broke = false;
-      try {
-        const value = compute(this);
-        if (broke)
-          delete this[key];
-        else
-          Object.defineProperty(this, key, { configurable: true, writable: true, value });
-        broke = broke || outer;
-        return value;
-      } catch (err) {
-        delete this[key];
-        broke = broke || outer;
-        throw err;
-      }
-    },
-    set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, value });
-    }
-  });
-}
-function installLazyProp(inst, key, make, enumerable) {
-  const proto2 = claim(inst, key);
-  if (!proto2)
-    return;
-  Object.defineProperty(proto2, key, {
-    configurable: true,
-    get() {
-      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
-      Object.defineProperty(this, key, desc);
-      desc.value = make(this);
-      Object.defineProperty(this, key, desc);
-      return desc.value;
-    },
-    set(value) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
-    }
-  });
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/core.js
-var _a;
-var _zodDesc = { value: void 0, enumerable: false };
-var _E = "captureStackTrace" in Error ? Error : null;
-function newError(Definition) {
-  const E = _E;
-  if (E) {
-    const saved = E.stackTraceLimit;
-    if (typeof saved === "number") {
-      try {
-        E.stackTraceLimit = 0;
-      } catch {
-        _E = null;
-        return new Definition();
-      }
-      try {
-        return new Definition();
-      } finally {
-        E.stackTraceLimit = saved;
-      }
-    }
-  }
-  return new Definition();
-}
-// @__NO_SIDE_EFFECTS__
-function $constructor(name, initializer2, proto2, params) {
-  const zodProto = {};
-  function Internals(def) {
-    this.def = def;
-    this.constr = _;
-    this.traits = /* @__PURE__ */ new Set();
-  }
-  Internals.prototype = zodProto;
-  const protoMembers = proto2;
-  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
-  function init(inst, def) {
-    if (!inst._zod) {
-      _zodDesc.value = new Internals(def);
-      try {
-        Object.defineProperty(inst, "_zod", _zodDesc);
-      } finally {
-        _zodDesc.value = void 0;
-      }
-    } else if (inst._zod.traits.has(name)) {
-      return;
-    }
-    inst._zod.traits.add(name);
-    initializer2(inst, def);
-    if (initialized) {
-      const own2 = Object.getPrototypeOf(inst);
-      const ctorProto = inst._zod.constr.prototype;
-      let up = own2;
-      while (up && up !== ctorProto)
-        up = Object.getPrototypeOf(up);
-      const target = up ?? own2;
-      if (!initialized.has(target)) {
-        initialized.add(target);
-        members(target, protoMembers);
-      }
-    }
-    const proto3 = _.prototype;
-    for (const k in proto3) {
-      if (!Object.prototype.hasOwnProperty.call(proto3, k))
-        continue;
-      if (!(k in inst)) {
-        inst[k] = proto3[k].bind(inst);
-      }
-    }
-  }
-  const Parent = params?.Parent ?? Object;
-  class Definition extends Parent {
-  }
-  Object.defineProperty(Definition, "name", { value: name });
-  function _(def) {
-    const inst = params?.Parent ? newError(Definition) : this;
-    init(inst, def);
-    const deferred = inst._zod.deferred;
-    if (deferred) {
-      for (const fn of deferred) {
-        fn();
-      }
-      inst._zod.deferred = void 0;
-    }
-    const pp = globalThis.__zod_globalConfig?.postProcessor;
-    if (pp)
-      pp(inst);
-    return inst;
-  }
-  Object.defineProperty(_, "init", { value: init });
-  Object.defineProperty(_, Symbol.hasInstance, {
-    value: (inst) => {
-      if (params?.Parent && inst instanceof params.Parent)
-        return true;
-      return inst?._zod?.traits?.has(name);
-    }
-  });
-  Object.defineProperty(_, "name", { value: name });
-  return _;
-}
-var $ZodAsyncError = class extends Error {
-  constructor() {
-    super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
-  }
-};
-var $ZodEncodeError = class extends Error {
-  constructor(name) {
-    super(`Encountered unidirectional transform during encode: ${name}`);
-    this.name = "ZodEncodeError";
-  }
-};
-(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
-var globalConfig = globalThis.__zod_globalConfig;
-function config(newConfig) {
-  if (newConfig)
-    Object.assign(globalConfig, newConfig);
-  return globalConfig;
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/errors.js
-function _getMessage() {
-  const internals = this._zod;
-  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
-  return internals.message;
-}
-function _setMessage(value) {
-  this._zod.message = value;
-}
-var _messageDesc = {
-  get: _getMessage,
-  set: _setMessage,
-  enumerable: true,
-  configurable: true
-};
-var _issuesDesc = { value: void 0, enumerable: false };
-var _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-var initializer = (inst, def) => {
-  inst.name = "$ZodError";
-  _issuesDesc.value = def;
-  Object.defineProperty(inst, "issues", _issuesDesc);
-  _issuesDesc.value = void 0;
-  Object.defineProperty(inst, "message", _messageDesc);
-  const proto2 = Object.getPrototypeOf(inst);
-  if (!_installedToString.has(proto2)) {
-    _installedToString.add(proto2);
-    Object.defineProperty(proto2, "toString", {
-      configurable: true,
-      enumerable: false,
-      get() {
-        const value = () => this.message;
-        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-        return value;
-      },
-      set(value) {
-        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-      }
-    });
-  }
-};
-var $ZodError = $constructor("$ZodError", initializer);
-var $ZodRealError = $constructor("$ZodError", initializer, void 0, {
-  Parent: Error
-});
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/parse.js
-var _parse = (_Err) => {
-  const fn = (schema2, value, _ctx, _params) => {
-    const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-    const result2 = schema2._zod.run({ value, issues: [] }, ctx);
-    if (result2 instanceof Promise) {
-      throw new $ZodAsyncError();
-    }
-    if (result2.issues.length) {
-      const e = new (_params?.Err ?? _Err)(result2.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      captureStackTrace(e, _params?.callee ?? fn);
-      throw e;
-    }
-    return result2.value;
-  };
-  return fn;
-};
-var parse = /* @__PURE__ */ _parse($ZodRealError);
-var _parseAsync = (_Err) => {
-  const fn = async (schema2, value, _ctx, params) => {
-    const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-    let result2 = schema2._zod.run({ value, issues: [] }, ctx);
-    if (result2 instanceof Promise)
-      result2 = await result2;
-    if (result2.issues.length) {
-      const e = new (params?.Err ?? _Err)(result2.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      captureStackTrace(e, params?.callee ?? fn);
-      throw e;
-    }
-    return result2.value;
-  };
-  return fn;
-};
-var parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
-var _safeParse = (_Err) => (schema2, value, _ctx) => {
-  const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-  const result2 = schema2._zod.run({ value, issues: [] }, ctx);
-  if (result2 instanceof Promise) {
-    throw new $ZodAsyncError();
-  }
-  return result2.issues.length ? failure(_Err, result2.issues, ctx) : { success: true, data: result2.value };
-};
-var safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
-function failure(Err, issues, ctx) {
-  let error2;
-  return {
-    success: false,
-    get error() {
-      if (!error2) {
-        error2 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
-        issues = void 0;
-        ctx = void 0;
-      }
-      return error2;
-    },
-    set error(e) {
-      error2 = e;
-      issues = void 0;
-      ctx = void 0;
-    }
-  };
-}
-var _safeParseAsync = (_Err) => async (schema2, value, _ctx) => {
-  const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-  let result2 = schema2._zod.run({ value, issues: [] }, ctx);
-  if (result2 instanceof Promise)
-    result2 = await result2;
-  return result2.issues.length ? failure(_Err, result2.issues, ctx) : { success: true, data: result2.value };
-};
-var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/regexes.js
-var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
-var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
-var httpProtocol = /^https?$/;
-var anyString = /^[\s\S]{0,}$/;
-var bigint = /^-?\d+n?$/;
-var number = /^-?\d+(?:\.\d+)?$/;
-var boolean = /^(?:true|false)$/i;
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/checks.js
-var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
-  var _a2;
-  inst._zod ?? (inst._zod = {});
-  inst._zod.def = def;
-  (_a2 = inst._zod).onattach ?? (_a2.onattach = []);
-});
-var _whenHasLength = (payload) => {
-  const val = payload.value;
-  return !nullish(val) && val.length !== void 0;
-};
-var numericOriginMap = {
-  number: "number",
-  bigint: "bigint",
-  object: "date"
-};
-var $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  const origin = numericOriginMap[typeof def.value];
-  inst._zod.check = (payload) => {
-    if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
-      return;
-    }
-    payload.issues.push({
-      origin: numericOriginMap[typeof payload.value] ?? origin,
-      code: "too_big",
-      maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
-      input: payload.value,
-      inclusive: def.inclusive,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  const origin = numericOriginMap[typeof def.value];
-  inst._zod.check = (payload) => {
-    if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
-      return;
-    }
-    payload.issues.push({
-      origin: numericOriginMap[typeof payload.value] ?? origin,
-      code: "too_small",
-      minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
-      input: payload.value,
-      inclusive: def.inclusive,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  def.format = def.format || "float64";
-  const isInt = def.format?.includes("int");
-  const origin = isInt ? "int" : "number";
-  const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    if (isInt) {
-      if (!Number.isInteger(input)) {
-        payload.issues.push({
-          expected: origin,
-          format: def.format,
-          code: "invalid_type",
-          continue: false,
-          input,
-          inst
-        });
-        return;
-      }
-      if (!Number.isSafeInteger(input)) {
-        if (input > 0) {
-          payload.issues.push({
-            input,
-            code: "too_big",
-            maximum: Number.MAX_SAFE_INTEGER,
-            note: "Integers must be within the safe integer range.",
-            inst,
-            origin,
-            inclusive: true,
-            continue: !def.abort
-          });
-        } else {
-          payload.issues.push({
-            input,
-            code: "too_small",
-            minimum: Number.MIN_SAFE_INTEGER,
-            note: "Integers must be within the safe integer range.",
-            inst,
-            origin,
-            inclusive: true,
-            continue: !def.abort
-          });
-        }
-        return;
-      }
-    }
-    if (input < minimum) {
-      payload.issues.push({
-        origin: "number",
-        input,
-        code: "too_small",
-        minimum,
-        inclusive: true,
-        inst,
-        continue: !def.abort
-      });
-    }
-    if (input > maximum) {
-      payload.issues.push({
-        origin: "number",
-        input,
-        code: "too_big",
-        maximum,
-        inclusive: true,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
-  var _a2;
-  $ZodCheck.init(inst, def);
-  (_a2 = inst._zod.def).when ?? (_a2.when = _whenHasLength);
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const units = input.length;
-    const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2 ? codePointLength(input) : units;
-    if (length >= def.minimum)
-      return;
-    const origin = getLengthableOrigin(input);
-    payload.issues.push({
-      origin,
-      code: "too_small",
-      minimum: def.minimum,
-      inclusive: true,
-      input,
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-var $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def) => {
-  var _a2, _b;
-  $ZodCheck.init(inst, def);
-  if (def.pattern)
-    (_a2 = inst._zod).check ?? (_a2.check = (payload) => {
-      def.pattern.lastIndex = 0;
-      if (def.pattern.test(payload.value))
-        return;
-      payload.issues.push({
-        origin: "string",
-        code: "invalid_format",
-        format: def.format,
-        input: payload.value,
-        ...def.pattern ? { pattern: def.pattern.toString() } : {},
-        inst,
-        continue: !def.abort
-      });
-    });
-  else
-    (_b = inst._zod).check ?? (_b.check = () => {
-    });
-});
-var $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def) => {
-  $ZodCheckStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    def.pattern.lastIndex = 0;
-    if (def.pattern.test(payload.value))
-      return;
-    payload.issues.push({
-      origin: "string",
-      code: "invalid_format",
-      format: "regex",
-      input: payload.value,
-      pattern: def.pattern.toString(),
-      inst,
-      continue: !def.abort
-    });
-  };
-});
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/versions.js
-var version = {
-  major: 4,
-  minor: 6,
-  patch: 7
-};
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/schemas.js
-var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
-  var _a2;
-  inst ?? (inst = {});
-  inst._zod.def = def;
-  inst._zod.bag = inst._zod.bag || {};
-  inst._zod.version = version;
-  const defChecks = inst._zod.def.checks;
-  const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
-  for (const ch of checks) {
-    for (const fn of ch._zod.onattach) {
-      fn(inst);
-    }
-  }
-  if (checks.length === 0) {
-    (_a2 = inst._zod).deferred ?? (_a2.deferred = []);
-    inst._zod.deferred?.push(() => {
-      inst._zod.run = inst._zod.parse;
-    });
-  } else {
-    const runChecks = (payload, checks2, ctx) => {
-      if (payload.memo)
-        return payload;
-      let isAborted = aborted(payload);
-      let asyncResult;
-      for (const ch of checks2) {
-        if (ch._zod.def.when) {
-          if (explicitlyAborted(payload))
-            continue;
-          const shouldRun = ch._zod.def.when(payload);
-          if (!shouldRun)
-            continue;
-        } else if (isAborted) {
-          continue;
-        }
-        const currLen = payload.issues.length;
-        const _ = ch._zod.check(payload);
-        if (_ instanceof Promise && ctx?.async === false) {
-          throw new $ZodAsyncError();
-        }
-        if (asyncResult || _ instanceof Promise) {
-          asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
-            await _;
-            const nextLen = payload.issues.length;
-            if (nextLen === currLen)
-              return;
-            attachSchema(payload.issues, currLen, inst);
-            if (!isAborted)
-              isAborted = aborted(payload, currLen);
-          });
-        } else {
-          const nextLen = payload.issues.length;
-          if (nextLen === currLen)
-            continue;
-          attachSchema(payload.issues, currLen, inst);
-          if (!isAborted)
-            isAborted = aborted(payload, currLen);
-        }
-      }
-      if (asyncResult) {
-        return asyncResult.then(() => {
-          return payload;
-        });
-      }
-      return payload;
-    };
-    const handleCanaryResult = (canary, payload, ctx) => {
-      if (aborted(canary)) {
-        canary.aborted = true;
-        return canary;
-      }
-      const checkResult = runChecks(payload, checks, ctx);
-      if (checkResult instanceof Promise) {
-        if (ctx.async === false)
-          throw new $ZodAsyncError();
-        return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
-      }
-      return inst._zod.parse(checkResult, ctx);
-    };
-    inst._zod.run = (payload, ctx) => {
-      if (ctx.skipChecks) {
-        return inst._zod.parse(payload, ctx);
-      }
-      if (ctx.direction === "backward") {
-        const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
-        if (canary instanceof Promise) {
-          return canary.then((canary2) => {
-            return handleCanaryResult(canary2, payload, ctx);
-          });
-        }
-        return handleCanaryResult(canary, payload, ctx);
-      }
-      const result2 = inst._zod.parse(payload, ctx);
-      if (result2 instanceof Promise) {
-        if (ctx.async === false)
-          throw new $ZodAsyncError();
-        return result2.then((result3) => runChecks(result3, checks, ctx));
-      }
-      return runChecks(result2, checks, ctx);
-    };
-  }
-}, {
-  // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
-  get "~standard"() {
-    return hide(this, "~standard", standardProps(this));
-  },
-  set "~standard"(value) {
-    own(this, "~standard", value);
-  }
-});
-var toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
-async function validateAsync(inst, value) {
-  const ctx = { async: true };
-  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
-}
-function standardProps(inst) {
-  return {
-    validate: (value) => {
-      const ctx = { async: false };
-      try {
-        const r = inst._zod.run({ value, issues: [] }, ctx);
-        if (!(r instanceof Promise))
-          return toStandardResult(r, ctx);
-      } catch (_) {
-      }
-      return validateAsync(inst, value);
-    },
-    vendor: "zod",
-    version: 1
-  };
-}
-var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = def.pattern ?? anyString;
-  inst._zod.parse = (payload, _) => {
-    if (def.coerce)
-      try {
-        payload.value = String(payload.value);
-      } catch (_2) {
-      }
-    if (typeof payload.value === "string")
-      return payload;
-    payload.issues.push({
-      expected: "string",
-      code: "invalid_type",
-      input: payload.value,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def) => {
-  $ZodCheckStringFormat.init(inst, def);
-  $ZodString.init(inst, def);
-});
-var URL_BAD_FORMAT = 1;
-var URL_UNPARSEABLE = 2;
-function canParseURL(input) {
-  try {
-    if (typeof URL !== "undefined" && typeof URL.canParse === "function")
-      return URL.canParse(input);
-    new URL(input);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function validateURL(trimmed, def) {
-  if (!("normalize" in def) && !("hostname" in def) && !("protocol" in def)) {
-    return canParseURL(trimmed) || URL_UNPARSEABLE;
-  }
-  return parseURLObject(trimmed, def);
-}
-function parseURLObject(trimmed, def) {
-  if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
-    return URL_BAD_FORMAT;
-  }
-  try {
-    if (typeof URL !== "undefined") {
-      const URLStatic = URL;
-      if (typeof URLStatic.parse === "function")
-        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
-    }
-    return new URL(trimmed);
-  } catch {
-    return URL_UNPARSEABLE;
-  }
-}
-var asciiTabOrNewline = /[\t\n\r]/g;
-function stripTabAndNewline(value) {
-  return value.replace(asciiTabOrNewline, "");
-}
-function urlHostnameOk(url2, hostname) {
-  hostname.lastIndex = 0;
-  return hostname.test(url2.hostname);
-}
-function urlProtocolOk(url2, protocol) {
-  protocol.lastIndex = 0;
-  return protocol.test(url2.protocol.endsWith(":") ? url2.protocol.slice(0, -1) : url2.protocol);
-}
-var $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
-  $ZodStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    try {
-      const trimmed = payload.value.trim();
-      const url2 = validateURL(trimmed, def);
-      if (url2 === URL_BAD_FORMAT) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid URL format",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-        return;
-      }
-      if (url2 === URL_UNPARSEABLE) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-        return;
-      }
-      if (url2 === true) {
-        payload.value = stripTabAndNewline(trimmed);
-        return;
-      }
-      if (def.hostname && !urlHostnameOk(url2, def.hostname)) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid hostname",
-          pattern: def.hostname.source,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      }
-      if (def.protocol && !urlProtocolOk(url2, def.protocol)) {
-        payload.issues.push({
-          code: "invalid_format",
-          format: "url",
-          note: "Invalid protocol",
-          pattern: def.protocol.source,
-          input: payload.value,
-          inst,
-          continue: !def.abort
-        });
-      }
-      payload.value = def.normalize ? url2.href : stripTabAndNewline(trimmed);
-      return;
-    } catch (_) {
-      payload.issues.push({
-        code: "invalid_format",
-        format: "url",
-        input: payload.value,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-var $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def) => {
-  def.pattern ?? (def.pattern = ipv4);
-  $ZodStringFormat.init(inst, def);
-});
-var ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
-function isValidIPv6(value) {
-  if (!ipv6Alphabet.test(value))
-    return false;
-  return canParseURL(`http://[${value}]`);
-}
-var $ZodIPv6 = /* @__PURE__ */ $constructor("$ZodIPv6", (inst, def) => {
-  def.pattern ?? (def.pattern = ipv6);
-  $ZodStringFormat.init(inst, def);
-  inst._zod.check = (payload) => {
-    if (!isValidIPv6(payload.value)) {
-      payload.issues.push({
-        code: "invalid_format",
-        format: "ipv6",
-        input: payload.value,
-        inst,
-        continue: !def.abort
-      });
-    }
-  };
-});
-var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = number;
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = Number(payload.value);
-      } catch (_) {
-      }
-    const input = payload.value;
-    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
-      return payload;
-    }
-    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
-    payload.issues.push({
-      expected: "number",
-      code: "invalid_type",
-      input,
-      inst,
-      ...received ? { received } : {}
-    });
-    return payload;
-  };
-});
-var $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
-  $ZodCheckNumberFormat.init(inst, def);
-  $ZodNumber.init(inst, def);
-});
-var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = boolean;
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = Boolean(payload.value);
-      } catch (_) {
-      }
-    const input = payload.value;
-    if (typeof input === "boolean")
-      return payload;
-    payload.issues.push({
-      expected: "boolean",
-      code: "invalid_type",
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodBigInt = /* @__PURE__ */ $constructor("$ZodBigInt", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.pattern = bigint;
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce)
-      try {
-        payload.value = BigInt(payload.value);
-      } catch (_) {
-      }
-    if (typeof payload.value === "bigint")
-      return payload;
-    payload.issues.push({
-      expected: "bigint",
-      code: "invalid_type",
-      input: payload.value,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload) => payload;
-});
-var $ZodDate = /* @__PURE__ */ $constructor("$ZodDate", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload, _ctx) => {
-    if (def.coerce) {
-      try {
-        payload.value = new Date(payload.value);
-      } catch (_err) {
-      }
-    }
-    const input = payload.value;
-    const isDate = input instanceof Date;
-    const isValidDate = isDate && !Number.isNaN(input.getTime());
-    if (isValidDate)
-      return payload;
-    payload.issues.push({
-      expected: "date",
-      code: "invalid_type",
-      input,
-      ...isDate ? { received: "Invalid Date" } : {},
-      inst
-    });
-    return payload;
-  };
-});
-function capSize(inst, size) {
-  const caps = sizeCaps(inst._zod.def.checks);
-  if (!caps.length)
-    return;
-  const cap = Math.min(...caps.map((c3) => c3[0]));
-  const parse3 = inst._zod.parse;
-  inst._zod.parse = (payload, ctx) => {
-    const n2 = size(payload.value);
-    if (n2 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
-      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
-        if (n2 > max && ch._zod.def.when(payload)) {
-          const start = payload.issues.length;
-          ch._zod.check(payload);
-          payload.issues[start].continue = false;
-          attachSchema(payload.issues, start, inst);
-          return payload;
-        }
-      }
-    }
-    return parse3(payload, ctx);
-  };
-}
-var arraySize = (input) => Array.isArray(input) ? input.length : -1;
-function handleArrayResult(result2, final, index) {
-  if (result2.issues.length) {
-    final.issues.push(...prefixIssues(index, result2.issues));
-  }
-  final.value[index] = result2.value;
-}
-var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
-  $ZodType.init(inst, def);
-  const memo = globalConfig.memoizer;
-  memo?.attach(inst);
-  inst._zod.parse = (payload, ctx) => {
-    const input = payload.value;
-    if (!Array.isArray(input)) {
-      payload.issues.push({
-        expected: "array",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    payload.value = memo ? memo.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
-    const proms = [];
-    const abortEarly = ctx?.abortEarly;
-    for (let i2 = 0; i2 < input.length; i2++) {
-      const item2 = input[i2];
-      const result2 = def.element._zod.run({
-        value: item2,
-        issues: []
-      }, ctx);
-      if (result2 instanceof Promise) {
-        proms.push(result2.then((result3) => handleArrayResult(result3, payload, i2)));
-      } else {
-        handleArrayResult(result2, payload, i2);
-        if (abortEarly && result2.issues.length !== 0 && aborted(result2))
-          break;
-      }
-    }
-    if (proms.length) {
-      return Promise.all(proms).then(() => payload);
-    }
-    return payload;
-  };
-  capSize(inst, arraySize);
-});
-function handlePropertyResult(result2, final, key, input, optin, optout) {
-  const isPresent = key in input;
-  const isOptionalOut = optout === "optional";
-  if (!isPresent && isOptionalOut && optin === "optional") {
-    return;
-  }
-  if (result2.issues.length) {
-    if (optin !== void 0 && isOptionalOut && !isPresent) {
-      return;
-    }
-    final.issues.push(...prefixIssues(key, result2.issues));
-  }
-  if (!isPresent && optin === void 0) {
-    if (!result2.issues.length) {
-      final.issues.push({
-        code: "invalid_type",
-        expected: "nonoptional",
-        input: void 0,
-        path: [key]
-      });
-    }
-    return;
-  }
-  if (result2.value === void 0) {
-    if (isPresent || optin === "defaulted" && !isOptionalOut) {
-      final.value[key] = void 0;
-    }
-  } else {
-    final.value[key] = result2.value;
-  }
-}
-var NO_SYMBOL_KEYS = [];
-function normalizeDef(def) {
-  const keys = Object.keys(def.shape);
-  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
-  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
-  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
-  for (const k of allKeys) {
-    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
-      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
-    }
-  }
-  const okeys = optionalKeys(def.shape);
-  return {
-    ...def,
-    allKeys,
-    symbolKeys,
-    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
-    keySet: new Set(keys),
-    numKeys: keys.length,
-    optionalKeys: new Set(okeys)
-  };
-}
-function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
-  const unrecognized = [];
-  const keySet = def.keySet;
-  const _catchall = def.catchall._zod;
-  const t = _catchall.def.type;
-  const optin = _catchall.optin;
-  const optout = _catchall.optout;
-  let seen = 0;
-  for (const key in input) {
-    if (abortEarly && payload.issues.length !== seen) {
-      if (aborted(payload, seen))
-        break;
-      seen = payload.issues.length;
-    }
-    if (keySet.has(key))
-      continue;
-    if (key === "__proto__") {
-      if (t === "never")
-        unrecognized.push(key);
-      continue;
-    }
-    if (t === "never") {
-      unrecognized.push(key);
-      continue;
-    }
-    const r = _catchall.run({ value: input[key], issues: [] }, ctx);
-    if (r instanceof Promise) {
-      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
-    } else {
-      handlePropertyResult(r, payload, key, input, optin, optout);
-    }
-  }
-  if (unrecognized.length) {
-    payload.issues.push({
-      code: "unrecognized_keys",
-      keys: unrecognized,
-      input,
-      inst,
-      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
-      continue: true
-    });
-  }
-  if (!proms.length)
-    return payload;
-  return Promise.all(proms).then(() => {
-    return payload;
-  });
-}
-var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
-  $ZodType.init(inst, def);
-  const desc = Object.getOwnPropertyDescriptor(def, "shape");
-  const sh = desc?.get ? desc.get.raw : def.shape ?? {};
-  if (sh) {
-    const get = () => {
-      const newSh = { ...sh };
-      Object.defineProperty(def, "shape", { value: newSh });
-      get.raw = newSh;
-      return newSh;
-    };
-    get.raw = sh;
-    Object.defineProperty(def, "shape", { get });
-  }
-  const _normalized = cached(() => normalizeDef(def));
-  defineLazyInternal(inst, "propValues", (zod) => {
-    const shape = zod.def.shape;
-    const propValues = {};
-    for (const key in shape) {
-      const field = shape[key]._zod;
-      if (field.values) {
-        if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
-          assignProp(propValues, key, /* @__PURE__ */ new Set());
-        }
-        for (const v of field.values)
-          propValues[key].add(v);
-        if (field.optin !== void 0)
-          propValues[key].add(void 0);
-      }
-    }
-    return propValues;
-  });
-  const isObject3 = isObject;
-  const catchall = def.catchall;
-  let value;
-  const memo = globalConfig.memoizer;
-  memo?.attach(inst);
-  inst._zod.parse = (payload, ctx) => {
-    value ?? (value = _normalized.value);
-    const input = payload.value;
-    if (!isObject3(input)) {
-      payload.issues.push({
-        expected: "object",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-    const proms = [];
-    const shape = value.shape;
-    const abortEarly = ctx?.abortEarly;
-    let seen = payload.issues.length;
-    for (const key of value.allKeys) {
-      if (abortEarly && payload.issues.length !== seen) {
-        if (aborted(payload, seen))
-          break;
-        seen = payload.issues.length;
-      }
-      if (key === "__proto__")
-        continue;
-      const el = shape[key];
-      const optin = el._zod.optin;
-      const optout = el._zod.optout;
-      const r = el._zod.run({ value: input[key], issues: [] }, ctx);
-      if (r instanceof Promise) {
-        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
-      } else {
-        handlePropertyResult(r, payload, key, input, optin, optout);
-      }
-    }
-    if (!catchall) {
-      return proms.length ? Promise.all(proms).then(() => payload) : payload;
-    }
-    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
-  };
-});
-function handleUnionResults(results, final, inst, ctx) {
-  for (const result2 of results) {
-    if (result2.issues.length === 0) {
-      final.value = result2.value;
-      return final;
-    }
-  }
-  const nonaborted = results.filter((r) => !aborted(r));
-  if (nonaborted.length === 1) {
-    final.value = nonaborted[0].value;
-    return nonaborted[0];
-  }
-  final.issues.push({
-    code: "invalid_union",
-    input: final.value,
-    inst,
-    errors: results.map((result2) => result2.issues.map((iss) => finalizeIssue(iss, ctx, config())))
-  });
-  return final;
-}
-var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o2) => o2._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o2) => o2._zod.optin !== void 0) ? "optional" : void 0);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o2) => o2._zod.optout === "optional") ? "optional" : void 0);
-  defineLazyInternal(inst, "values", (zod) => {
-    if (zod.def.options.every((o2) => o2._zod.values)) {
-      return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
-    }
-    return void 0;
-  });
-  defineLazyInternal(inst, "pattern", (zod) => {
-    if (zod.def.options.every((o2) => o2._zod.pattern)) {
-      const patterns = zod.def.options.map((o2) => o2._zod.pattern);
-      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
-    }
-    return void 0;
-  });
-  const first = def.options.length === 1 ? def.options[0]._zod.run : null;
-  inst._zod.parse = (payload, ctx) => {
-    if (first) {
-      return first(payload, ctx);
-    }
-    let async = false;
-    const results = [];
-    for (const option of def.options) {
-      const result2 = option._zod.run({
-        value: payload.value,
-        issues: []
-      }, ctx);
-      if (result2 instanceof Promise) {
-        results.push(result2);
-        async = true;
-      } else {
-        if (result2.issues.length === 0)
-          return result2;
-        results.push(result2);
-      }
-    }
-    if (!async)
-      return handleUnionResults(results, payload, inst, ctx);
-    return Promise.all(results).then((results2) => {
-      return handleUnionResults(results2, payload, inst, ctx);
-    });
-  };
-});
-var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
-  $ZodType.init(inst, def);
-  const memo = globalConfig.memoizer;
-  memo?.attach(inst);
-  inst._zod.parse = (payload, ctx) => {
-    const input = payload.value;
-    if (!isPlainObject(input)) {
-      payload.issues.push({
-        expected: "record",
-        code: "invalid_type",
-        input,
-        inst
-      });
-      return payload;
-    }
-    const proms = [];
-    const values = def.keyType._zod.values;
-    if (values && !def.partial) {
-      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-      const recordKeys = /* @__PURE__ */ new Set();
-      for (const key of values) {
-        if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
-          recordKeys.add(typeof key === "number" ? key.toString() : key);
-          if (key === "__proto__")
-            continue;
-          const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-          if (keyResult instanceof Promise) {
-            throw new Error("Async schemas not supported in object keys currently");
-          }
-          if (keyResult.issues.length) {
-            payload.issues.push({
-              code: "invalid_key",
-              origin: "record",
-              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-              input: key,
-              path: [key],
-              inst
-            });
-            continue;
-          }
-          const outKey = keyResult.value;
-          if (outKey === "__proto__")
-            continue;
-          const result2 = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-          if (result2 instanceof Promise) {
-            proms.push(result2.then((result3) => {
-              if (result3.issues.length) {
-                payload.issues.push(...prefixIssues(key, result3.issues));
-              }
-              payload.value[outKey] = result3.value;
-            }));
-          } else {
-            if (result2.issues.length) {
-              payload.issues.push(...prefixIssues(key, result2.issues));
-            }
-            payload.value[outKey] = result2.value;
-          }
-        }
-      }
-      let unrecognized;
-      for (const key in input) {
-        if (!recordKeys.has(key)) {
-          if (def.mode === "loose") {
-            if (key === "__proto__")
-              continue;
-            payload.value[key] = input[key];
-          } else {
-            unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
-          }
-        }
-      }
-      if (unrecognized && unrecognized.length > 0) {
-        payload.issues.push({
-          code: "unrecognized_keys",
-          input,
-          inst,
-          keys: unrecognized,
-          continue: true
-        });
-      }
-    } else {
-      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-      let unrecognized;
-      for (const key of Reflect.ownKeys(input)) {
-        if (key === "__proto__")
-          continue;
-        if (!Object.prototype.propertyIsEnumerable.call(input, key))
-          continue;
-        let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-        if (keyResult instanceof Promise) {
-          throw new Error("Async schemas not supported in object keys currently");
-        }
-        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
-        if (checkNumericKey) {
-          const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
-          if (retryResult instanceof Promise) {
-            throw new Error("Async schemas not supported in object keys currently");
-          }
-          if (retryResult.issues.length === 0) {
-            keyResult = retryResult;
-          }
-        }
-        if (keyResult.issues.length) {
-          if (def.mode === "loose") {
-            payload.value[key] = input[key];
-          } else if (values) {
-            unrecognized = unrecognized ?? [];
-            unrecognized.push(key);
-          } else {
-            payload.issues.push({
-              code: "invalid_key",
-              origin: "record",
-              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-              input: key,
-              path: [key],
-              inst
-            });
-          }
-          continue;
-        }
-        const outKey = keyResult.value;
-        if (outKey === "__proto__")
-          continue;
-        const result2 = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-        if (result2 instanceof Promise) {
-          proms.push(result2.then((result3) => {
-            if (result3.issues.length) {
-              payload.issues.push(...prefixIssues(key, result3.issues));
-            }
-            payload.value[outKey] = result3.value;
-          }));
-        } else {
-          if (result2.issues.length) {
-            payload.issues.push(...prefixIssues(key, result2.issues));
-          }
-          payload.value[outKey] = result2.value;
-        }
-      }
-      if (unrecognized && unrecognized.length > 0) {
-        payload.issues.push({
-          code: "unrecognized_keys",
-          input,
-          inst,
-          keys: unrecognized,
-          continue: true
-        });
-      }
-    }
-    if (proms.length) {
-      return Promise.all(proms).then(() => payload);
-    }
-    return payload;
-  };
-});
-var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
-  $ZodType.init(inst, def);
-  const values = getEnumValues(def.entries);
-  const valuesSet = new Set(values);
-  inst._zod.values = valuesSet;
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
-    return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
-  });
-  inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (valuesSet.has(input)) {
-      return payload;
-    }
-    payload.issues.push({
-      code: "invalid_value",
-      values,
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
-  $ZodType.init(inst, def);
-  const values = new Set(def.values);
-  inst._zod.values = values;
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const vals = zod.def.values;
-    return new RegExp(vals.length ? `^(${vals.map((o2) => typeof o2 === "string" ? escapeRegex(o2) : o2 ? escapeRegex(o2.toString()) : String(o2)).join("|")})$` : "^[^\\s\\S]$");
-  });
-  inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (values.has(input)) {
-      return payload;
-    }
-    payload.issues.push({
-      code: "invalid_value",
-      values: def.values,
-      input,
-      inst
-    });
-    return payload;
-  };
-});
-var $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.optin = "optional";
-  globalConfig.memoizer?.guard(inst);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      throw new $ZodEncodeError(inst.constructor.name);
-    }
-    const _out = def.transform(payload.value, payload);
-    if (ctx.async) {
-      const output = _out instanceof Promise ? _out : Promise.resolve(_out);
-      return output.then((output2) => {
-        payload.value = output2;
-        return payload;
-      });
-    }
-    if (_out instanceof Promise) {
-      throw new $ZodAsyncError();
-    }
-    payload.value = _out;
-    return payload;
-  };
-});
-function handleOptionalResult(payload, result2) {
-  payload.value = result2.issues.length ? void 0 : result2.value;
-  return payload;
-}
-var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
-  inst._zod.optout = "optional";
-  defineLazyInternal(inst, "values", (zod) => {
-    const values = zod.def.innerType._zod.values;
-    return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
-  });
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const pattern = zod.def.innerType._zod.pattern;
-    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
-  });
-  inst._zod.parse = (payload, ctx) => {
-    if (payload.value === void 0) {
-      if (def.innerType._zod.optin !== "defaulted")
-        return payload;
-      const result2 = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
-      if (result2 instanceof Promise)
-        return result2.then((result3) => handleOptionalResult(payload, result3));
-      return handleOptionalResult(payload, result2);
-    }
-    return def.innerType._zod.run(payload, ctx);
-  };
-});
-var $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
-  defineLazyInternal(inst, "pattern", (zod) => {
-    const pattern = zod.def.innerType._zod.pattern;
-    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
-  });
-  defineLazyInternal(inst, "values", (zod) => {
-    return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
-  });
-  inst._zod.parse = (payload, ctx) => {
-    if (payload.value === null)
-      return payload;
-    return def.innerType._zod.run(payload, ctx);
-  };
-});
-var $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
-  $ZodType.init(inst, def);
-  inst._zod.optin = "defaulted";
-  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      return def.innerType._zod.run(payload, ctx);
-    }
-    if (payload.value === void 0) {
-      payload.value = def.defaultValue;
-      return payload;
-    }
-    const result2 = def.innerType._zod.run(payload, ctx);
-    if (result2 instanceof Promise) {
-      return result2.then((result3) => handleDefaultResult(result3, def));
-    }
-    return handleDefaultResult(result2, def);
-  };
-});
-function handleDefaultResult(payload, def) {
-  if (payload.value === void 0) {
-    payload.value = def.defaultValue;
-  }
-  return payload;
-}
-var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
-  defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
-  inst._zod.parse = (payload, ctx) => {
-    if (ctx.direction === "backward") {
-      const right = def.out._zod.run(payload, ctx);
-      if (right instanceof Promise) {
-        return right.then((right2) => handlePipeResult(right2, def.in, ctx));
-      }
-      return handlePipeResult(right, def.in, ctx);
-    }
-    const left = def.in._zod.run(payload, ctx);
-    if (left instanceof Promise) {
-      return left.then((left2) => handlePipeResult(left2, def.out, ctx));
-    }
-    return handlePipeResult(left, def.out, ctx);
-  };
-});
-function handlePipeResult(left, next, ctx) {
-  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
-    left.aborted = true;
-    return left;
-  }
-  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
-}
-var $ZodLazy = /* @__PURE__ */ $constructor("$ZodLazy", (inst, def) => {
-  $ZodType.init(inst, def);
-  defineLazy(inst._zod, "innerType", () => {
-    const d = def;
-    if (!d._cachedInner)
-      d._cachedInner = def.getter();
-    return d._cachedInner;
-  });
-  defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
-  defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
-  defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? void 0);
-  defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? void 0);
-  inst._zod.parse = (payload, ctx) => {
-    const inner = inst._zod.innerType;
-    return inner._zod.run(payload, ctx);
-  };
-});
-var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
-  $ZodCheck.init(inst, def);
-  $ZodType.init(inst, def);
-  inst._zod.parse = (payload, _) => {
-    return payload;
-  };
-  inst._zod.check = (payload) => {
-    const input = payload.value;
-    const r = def.fn(input);
-    if (r instanceof Promise) {
-      return r.then((r2) => handleRefineResult(r2, payload, input, inst));
-    }
-    handleRefineResult(r, payload, input, inst);
-    return;
-  };
-});
-function handleRefineResult(result2, payload, input, inst) {
-  if (!result2) {
-    const _iss = {
-      code: "custom",
-      input,
-      inst,
-      // incorporates params.error into issue reporting
-      path: [...inst._zod.def.path ?? []],
-      // incorporates params.error into issue reporting
-      continue: !inst._zod.def.abort
-      // params: inst._zod.def.params,
-    };
-    if (inst._zod.def.params)
-      _iss.params = inst._zod.def.params;
-    payload.issues.push(issue(_iss));
-  }
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/locales/en.js
-var error = () => {
-  const Sizable = {
-    string: { unit: "characters", verb: "to have" },
-    file: { unit: "bytes", verb: "to have" },
-    array: { unit: "items", verb: "to have" },
-    set: { unit: "items", verb: "to have" },
-    map: { unit: "entries", verb: "to have" }
-  };
-  function getSizing(origin) {
-    return Sizable[origin] ?? null;
-  }
-  const FormatDictionary = {
-    regex: "input",
-    email: "email address",
-    url: "URL",
-    emoji: "emoji",
-    uuid: "UUID",
-    uuidv4: "UUIDv4",
-    uuidv6: "UUIDv6",
-    nanoid: "nanoid",
-    guid: "GUID",
-    cuid: "cuid",
-    cuid2: "cuid2",
-    ulid: "ULID",
-    xid: "XID",
-    ksuid: "KSUID",
-    datetime: "ISO datetime",
-    date: "ISO date",
-    time: "ISO time",
-    duration: "ISO duration",
-    ipv4: "IPv4 address",
-    ipv6: "IPv6 address",
-    mac: "MAC address",
-    cidrv4: "IPv4 range",
-    cidrv6: "IPv6 range",
-    base64: "base64-encoded string",
-    base64url: "base64url-encoded string",
-    json_string: "JSON string",
-    e164: "E.164 number",
-    currency_code: "currency code",
-    credit_card: "credit card number",
-    iban: "IBAN",
-    jwt: "JWT",
-    template_literal: "input"
-  };
-  const TypeDictionary = {
-    // Compatibility: "nan" -> "NaN" for display
-    nan: "NaN"
-    // All other type names omitted - they fall back to raw values via ?? operator
-  };
-  function getTypeName(type, input) {
-    if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
-      return String(input);
-    }
-    return TypeDictionary[type] ?? type;
-  }
-  return (issue2) => {
-    switch (issue2.code) {
-      case "invalid_type": {
-        const expected = getTypeName(issue2.expected);
-        const receivedType = parsedType(issue2.input);
-        const received = getTypeName(receivedType, issue2.input);
-        return `Invalid input: expected ${expected}, received ${received}`;
-      }
-      case "invalid_value":
-        if (issue2.values.length === 1)
-          return `Invalid input: expected ${stringifyPrimitive(issue2.values[0])}`;
-        return `Invalid option: expected one of ${joinValues(issue2.values, "|")}`;
-      case "too_big": {
-        const adj = issue2.exact ? "exactly " : issue2.inclusive ? "<=" : "<";
-        const sizing = getSizing(issue2.origin);
-        if (sizing)
-          return `Too big: expected ${issue2.origin ?? "value"} to have ${adj}${issue2.maximum.toString()} ${sizing.unit ?? "elements"}`;
-        return `Too big: expected ${issue2.origin ?? "value"} to be ${adj}${issue2.maximum.toString()}`;
-      }
-      case "too_small": {
-        const adj = issue2.exact ? "exactly " : issue2.inclusive ? ">=" : ">";
-        const sizing = getSizing(issue2.origin);
-        if (sizing) {
-          return `Too small: expected ${issue2.origin} to have ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
-        }
-        return `Too small: expected ${issue2.origin} to be ${adj}${issue2.minimum.toString()}`;
-      }
-      case "invalid_format": {
-        const _issue = issue2;
-        if (_issue.format === "starts_with") {
-          return `Invalid string: must start with "${_issue.prefix}"`;
-        }
-        if (_issue.format === "ends_with")
-          return `Invalid string: must end with "${_issue.suffix}"`;
-        if (_issue.format === "includes")
-          return `Invalid string: must include "${_issue.includes}"`;
-        if (_issue.format === "regex")
-          return `Invalid string: must match pattern ${_issue.pattern}`;
-        return `Invalid ${FormatDictionary[_issue.format] ?? issue2.format}`;
-      }
-      case "not_multiple_of":
-        return `Invalid number: must be a multiple of ${issue2.divisor}`;
-      case "unrecognized_keys":
-        return `Unrecognized key${issue2.keys.length > 1 ? "s" : ""}: ${joinValues(issue2.keys, ", ")}`;
-      case "invalid_key":
-        return `Invalid key in ${issue2.origin}`;
-      case "invalid_union":
-        if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
-          return `Invalid discriminator value. Expected ${opts}`;
-        }
-        if (issue2.inclusive === false) {
-          return "Invalid input: more than one option matched";
-        }
-        return "Invalid input";
-      case "invalid_element":
-        return `Invalid value in ${issue2.origin}`;
-      default:
-        return `Invalid input`;
-    }
-  };
-};
-function en_default() {
-  return {
-    localeError: error()
-  };
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/api.js
-function snapshotChecks(def) {
-  if (def.checks)
-    def.checks = [...def.checks];
-  return def;
-}
-// @__NO_SIDE_EFFECTS__
-function _string(Class, params) {
-  return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedString(Class, params) {
-  return new Class(snapshotChecks({ type: "string", coerce: true, ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _url(Class, params) {
-  return new Class({
-    type: "string",
-    format: "url",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ipv4(Class, params) {
-  return new Class({
-    type: "string",
-    format: "ipv4",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _ipv6(Class, params) {
-  return new Class({
-    type: "string",
-    format: "ipv6",
-    check: "string_format",
-    abort: false,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _number(Class, params) {
-  return new Class(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedNumber(Class, params) {
-  return new Class(snapshotChecks({ type: "number", coerce: true, checks: [], ...normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _int(Class, params) {
-  return new Class({
-    type: "number",
-    check: "number_format",
-    abort: false,
-    format: "safeint",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _boolean(Class, params) {
-  return new Class({
-    type: "boolean",
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedBoolean(Class, params) {
-  return new Class({
-    type: "boolean",
-    coerce: true,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedBigint(Class, params) {
-  return new Class({
-    type: "bigint",
-    coerce: true,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _unknown(Class) {
-  return new Class({
-    type: "unknown"
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedDate(Class, params) {
-  return new Class({
-    type: "date",
-    coerce: true,
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _lte(value, params) {
-  return new $ZodCheckLessThan({
-    check: "less_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: true
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _gte(value, params) {
-  return new $ZodCheckGreaterThan({
-    check: "greater_than",
-    ...normalizeParams(params),
-    value,
-    inclusive: true
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _minLength(minimum, params) {
-  return new $ZodCheckMinLength({
-    check: "min_length",
-    ...normalizeParams(params),
-    minimum
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _regex(pattern, params) {
-  return new $ZodCheckRegex({
-    check: "string_format",
-    format: "regex",
-    ...normalizeParams(params),
-    pattern
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function _refine(Class, fn, _params) {
-  const schema2 = new Class({
-    type: "custom",
-    check: "custom",
-    fn,
-    ...normalizeParams(_params)
-  });
-  return schema2;
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/schemas.js
-var ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
-  if (!inst._zod)
-    throw new Error("Uninitialized schema in ZodMiniType.");
-  $ZodType.init(inst, def);
-  inst.def = def;
-  inst.type = def.type;
-}, {
-  // `with` is an alias for `check`: the same function object, not a wrapper.
-  get with() {
-    return this.check;
-  },
-  set with(value) {
-    own(this, "with", value);
-  },
-  parse(data, params) {
-    return parse(this, data, params, { callee: this.parse });
-  },
-  parseAsync(data, params) {
-    return parseAsync(this, data, params, { callee: this.parseAsync });
-  },
-  safeParse(data, params) {
-    return safeParse(this, data, params);
-  },
-  safeParseAsync(data, params) {
-    return safeParseAsync(this, data, params);
-  },
-  check(...checks) {
-    const def = this.def;
-    return this.clone({
-      ...def,
-      checks: [
-        ...def.checks ?? [],
-        ...checks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
-      ]
-    }, { parent: true });
-  },
-  clone(_def, params) {
-    return clone(this, _def, params);
-  },
-  brand() {
-    return this;
-  },
-  register(reg, meta2) {
-    reg.add(this, meta2);
-    return this;
-  },
-  apply(fn, ...args) {
-    return args.length === 0 ? fn(this) : fn(this, ...args);
-  }
-});
-var ZodMiniString = /* @__PURE__ */ $constructor("ZodMiniString", (inst, def) => {
-  $ZodString.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function string2(params) {
-  return _string(ZodMiniString, params);
-}
-var ZodMiniStringFormat = /* @__PURE__ */ $constructor("ZodMiniStringFormat", (inst, def) => {
-  $ZodStringFormat.init(inst, def);
-  ZodMiniString.init(inst, def);
-});
-var ZodMiniURL = /* @__PURE__ */ $constructor("ZodMiniURL", (inst, def) => {
-  $ZodURL.init(inst, def);
-  ZodMiniStringFormat.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function url(params) {
-  return _url(ZodMiniURL, params);
-}
-var ZodMiniIPv4 = /* @__PURE__ */ $constructor("ZodMiniIPv4", (inst, def) => {
-  $ZodIPv4.init(inst, def);
-  ZodMiniStringFormat.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function ipv42(params) {
-  return _ipv4(ZodMiniIPv4, params);
-}
-var ZodMiniIPv6 = /* @__PURE__ */ $constructor("ZodMiniIPv6", (inst, def) => {
-  $ZodIPv6.init(inst, def);
-  ZodMiniStringFormat.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function ipv62(params) {
-  return _ipv6(ZodMiniIPv6, params);
-}
-var ZodMiniNumber = /* @__PURE__ */ $constructor("ZodMiniNumber", (inst, def) => {
-  $ZodNumber.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function number2(params) {
-  return _number(ZodMiniNumber, params);
-}
-var ZodMiniNumberFormat = /* @__PURE__ */ $constructor("ZodMiniNumberFormat", (inst, def) => {
-  $ZodNumberFormat.init(inst, def);
-  ZodMiniNumber.init(inst, def);
-});
-function int(params) {
-  return _int(ZodMiniNumberFormat, params);
-}
-var ZodMiniBoolean = /* @__PURE__ */ $constructor("ZodMiniBoolean", (inst, def) => {
-  $ZodBoolean.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function boolean2(params) {
-  return _boolean(ZodMiniBoolean, params);
-}
-var ZodMiniBigInt = /* @__PURE__ */ $constructor("ZodMiniBigInt", (inst, def) => {
-  $ZodBigInt.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-var ZodMiniUnknown = /* @__PURE__ */ $constructor("ZodMiniUnknown", (inst, def) => {
-  $ZodUnknown.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function unknown() {
-  return _unknown(ZodMiniUnknown);
-}
-var ZodMiniDate = /* @__PURE__ */ $constructor("ZodMiniDate", (inst, def) => {
-  $ZodDate.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
-  $ZodArray.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function array(element, params) {
-  return new ZodMiniArray({
-    type: "array",
-    element,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
-  $ZodObject.init(inst, def);
-  ZodMiniType.init(inst, def);
-  installLazyProp(inst, "shape", (self) => self._zod.def.shape, false);
-});
-// @__NO_SIDE_EFFECTS__
-function object(shape, params) {
-  const def = {
-    type: "object",
-    shape: shape ?? {},
-    ...normalizeParams(params)
-  };
-  return new ZodMiniObject(def);
-}
-// @__NO_SIDE_EFFECTS__
-function looseObject(shape, params) {
-  return new ZodMiniObject({
-    type: "object",
-    shape,
-    catchall: /* @__PURE__ */ unknown(),
-    ...normalizeParams(params)
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function extend2(schema2, shape) {
-  return extend(schema2, shape);
-}
-var ZodMiniUnion = /* @__PURE__ */ $constructor("ZodMiniUnion", (inst, def) => {
-  $ZodUnion.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function union(options, params) {
-  return new ZodMiniUnion({
-    type: "union",
-    options,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniRecord = /* @__PURE__ */ $constructor("ZodMiniRecord", (inst, def) => {
-  $ZodRecord.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function record(keyType, valueType, params) {
-  if (!valueType || !valueType._zod) {
-    return new ZodMiniRecord({
-      type: "record",
-      keyType: /* @__PURE__ */ string2(),
-      valueType: keyType,
-      ...normalizeParams(valueType)
-    });
-  }
-  return new ZodMiniRecord({
-    type: "record",
-    keyType,
-    valueType,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
-  $ZodEnum.init(inst, def);
-  ZodMiniType.init(inst, def);
-  inst.options = [...inst._zod.values];
-});
-// @__NO_SIDE_EFFECTS__
-function _enum(values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
-  return new ZodMiniEnum({
-    type: "enum",
-    entries,
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniLiteral = /* @__PURE__ */ $constructor("ZodMiniLiteral", (inst, def) => {
-  $ZodLiteral.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function literal(value, params) {
-  return new ZodMiniLiteral({
-    type: "literal",
-    values: Array.isArray(value) ? value : [value],
-    ...normalizeParams(params)
-  });
-}
-var ZodMiniTransform = /* @__PURE__ */ $constructor("ZodMiniTransform", (inst, def) => {
-  $ZodTransform.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function transform(fn) {
-  return new ZodMiniTransform({
-    type: "transform",
-    transform: fn
-  });
-}
-var ZodMiniOptional = /* @__PURE__ */ $constructor("ZodMiniOptional", (inst, def) => {
-  $ZodOptional.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function optional(innerType) {
-  return new ZodMiniOptional({
-    type: "optional",
-    innerType
-  });
-}
-var ZodMiniNullable = /* @__PURE__ */ $constructor("ZodMiniNullable", (inst, def) => {
-  $ZodNullable.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function nullable(innerType) {
-  return new ZodMiniNullable({
-    type: "nullable",
-    innerType
-  });
-}
-// @__NO_SIDE_EFFECTS__
-function nullish2(innerType) {
-  return /* @__PURE__ */ optional(/* @__PURE__ */ nullable(innerType));
-}
-var ZodMiniDefault = /* @__PURE__ */ $constructor("ZodMiniDefault", (inst, def) => {
-  $ZodDefault.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function _default(innerType, defaultValue) {
-  return new ZodMiniDefault({
-    type: "default",
-    innerType,
-    get defaultValue() {
-      return typeof defaultValue === "function" ? defaultValue() : shallowClone(defaultValue);
-    }
-  });
-}
-var ZodMiniPipe = /* @__PURE__ */ $constructor("ZodMiniPipe", (inst, def) => {
-  $ZodPipe.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function pipe(in_, out) {
-  return new ZodMiniPipe({
-    type: "pipe",
-    in: in_,
-    out
-  });
-}
-var ZodMiniLazy = /* @__PURE__ */ $constructor("ZodMiniLazy", (inst, def) => {
-  $ZodLazy.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function _lazy(getter) {
-  return new ZodMiniLazy({
-    type: "lazy",
-    getter
-  });
-}
-var ZodMiniCustom = /* @__PURE__ */ $constructor("ZodMiniCustom", (inst, def) => {
-  $ZodCustom.init(inst, def);
-  ZodMiniType.init(inst, def);
-});
-// @__NO_SIDE_EFFECTS__
-function refine(fn, _params = {}) {
-  return _refine(ZodMiniCustom, fn, _params);
-}
-
-// ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/mini/coerce.js
-var coerce_exports = {};
-__export(coerce_exports, {
-  bigint: () => bigint2,
-  boolean: () => boolean3,
-  date: () => date2,
-  number: () => number3,
-  string: () => string3
-});
-// @__NO_SIDE_EFFECTS__
-function string3(params) {
-  return _coercedString(ZodMiniString, params);
-}
-// @__NO_SIDE_EFFECTS__
-function number3(params) {
-  return _coercedNumber(ZodMiniNumber, params);
-}
-// @__NO_SIDE_EFFECTS__
-function boolean3(params) {
-  return _coercedBoolean(ZodMiniBoolean, params);
-}
-// @__NO_SIDE_EFFECTS__
-function bigint2(params) {
-  return _coercedBigint(ZodMiniBigInt, params);
-}
-// @__NO_SIDE_EFFECTS__
-function date2(params) {
-  return _coercedDate(ZodMiniDate, params);
-}
-
-// ../../tooling/errors/src/contract.ts
-var REDACTED = "[REDACTED]";
-var FALLBACK_HINT = "see the message and cause";
-var ABORT_HINT = "the operation was cancelled";
-function errorBrand(owner) {
-  return Symbol.for(`@mesh/${owner}/error`);
-}
-function hasBrand(value, brand) {
-  return typeof value === "object" && value !== null && value[brand] === true;
-}
-var ContractError = class extends Error {
-  /** What to do next: one sentence, never empty, never a secret. */
-  hint;
-  /**
-   * @param brand the package's {@link errorBrand}
-   * @param fallbackHint the hint when `options.hint` is missing or blank
-   */
-  constructor(message, options, brand, fallbackHint = FALLBACK_HINT) {
-    super(redact(message), options.cause === void 0 ? void 0 : { cause: options.cause });
-    Object.defineProperty(this, brand, { value: true });
-    this.hint = redact(
-      options.hint !== void 0 && options.hint.trim() !== "" ? options.hint : fallbackHint
-    );
-  }
-};
-function isFallbackHint(hint) {
-  return typeof hint !== "string" || hint.trim() === "" || hint === FALLBACK_HINT;
-}
-var SECRETS = Symbol.for("@mesh/errors/secrets");
-function rememberedSecrets() {
-  const store = globalThis;
-  let secrets = store[SECRETS];
-  if (!secrets) {
-    secrets = /* @__PURE__ */ new Set();
-    store[SECRETS] = secrets;
-  }
-  return secrets;
-}
-function rememberSecret(secret) {
-  if (secret.length >= 8) rememberedSecrets().add(secret);
-}
-var KEY = /\b(hskey|tskey)-(?=([A-Za-z0-9_-]+))\2(?!\[)/g;
-var KEY_TYPE = /^[a-z]+-/;
-var LABELLED = [
-  // `scheme://user:password@`
-  /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+(?=@)/gi,
-  // `?api_key=...`, `token=...`, `password=...`
-  /((?:api[-_]?key|token|password)=)[^&\s#]+/gi,
-  /(X-API-Key:\s*)\S+/gi,
-  /(Bearer\s+)\S+/gi,
-  // A `file:` reference names where the key is, not the key.
-  /(--auth-?key[= ])(?!file:)\S+/gi,
-  /\b(auth-?key[=: ]+)(?!file:)[A-Za-z0-9_-]{16,}/gi
-];
-var BARE = [
-  // Headscale pre-auth keys before 0.28.
-  /\b[0-9a-f]{48}\b/g,
-  // Headscale API keys before 0.28: `prefix.secret`.
-  /\b[A-Za-z0-9_-]{5,12}\.[A-Za-z0-9_-]{20,}\b/g
-];
-function redact(text2) {
-  let out = text2;
-  for (const secret of [...rememberedSecrets()].sort((a2, b) => b.length - a2.length)) {
-    out = out.split(secret).join(REDACTED);
-  }
-  out = out.replace(
-    KEY,
-    (_match, kind, body) => `${kind}-${KEY_TYPE.exec(body)?.[0] ?? ""}${REDACTED}`
-  );
-  for (const re of LABELLED) out = out.replace(re, `$1${REDACTED}`);
-  for (const re of BARE) out = out.replace(re, REDACTED);
-  return out;
-}
-function englishError(failed) {
-  if (!config().localeError) config(en_default());
-  return failed.error;
-}
+// ../../packages/platform/src/index.ts
+init_contract();
 
 // ../../packages/platform/src/binaries.ts
 import { accessSync, constants } from "fs";
@@ -21871,6 +25644,16 @@ async function findOnPath(program, env = process.env) {
     }
   }
   return program;
+}
+
+// ../../packages/platform/src/detect/os-name.ts
+function osName(p) {
+  if (p.os === "windows") return "Windows";
+  if (p.os === "macos") return "macOS";
+  if (p.os !== "linux") return "unknown";
+  const d = p.distro;
+  const name = d?.prettyName || (d ? [d.name ?? d.id, d.versionId].filter(Boolean).join(" ") : "Linux");
+  return p.wsl ? `${name} (WSL ${p.wsl.version})` : name;
 }
 
 // ../../packages/platform/src/detect/os-release.ts
@@ -21915,6 +25698,7 @@ import { chown, copyFile, lstat, mkdir, open, readFile, rename, rm, stat } from 
 import path2 from "path";
 
 // ../../packages/platform/src/errors.ts
+init_contract();
 var BRAND = errorBrand("platform");
 var PlatformError = class extends ContractError {
   name = "PlatformError";
@@ -21941,9 +25725,9 @@ var PlatformConfigError = class extends PlatformError {
 var FileEditError = class extends PlatformError {
   name = "FileEditError";
   path;
-  constructor(path32, message, options = {}) {
-    super(`${path32}: ${message}`, options);
-    this.path = path32;
+  constructor(path43, message, options = {}) {
+    super(`${path43}: ${message}`, options);
+    this.path = path43;
   }
 };
 var CommandFailedError = class extends PlatformError {
@@ -21981,6 +25765,9 @@ var ServiceError = class extends PlatformError {
 };
 var SshdConfigError = class extends PlatformError {
   name = "SshdConfigError";
+};
+var PathConversionError = class extends PlatformError {
+  name = "PathConversionError";
 };
 
 // ../../packages/platform/src/internal/atomic-file.ts
@@ -22184,8 +25971,42 @@ async function detectPlatform(options = {}) {
   };
 }
 
+// ../../packages/platform/src/file-mode.ts
+import { stat as stat2 } from "fs/promises";
+async function modeOpenToOthers(file, platform2 = process.platform) {
+  if (platform2 === "win32") return void 0;
+  const mode = (await stat2(file)).mode & 511;
+  return mode & 63 ? mode : void 0;
+}
+
+// ../../packages/platform/src/internal/lines.ts
+function parseLines(content) {
+  const bom = content.startsWith("\uFEFF") ? "\uFEFF" : "";
+  const body = content.slice(bom.length);
+  const lines = [];
+  const re = /([^\n]*?)(\r?\n|$)/gy;
+  let crlf = 0;
+  let lf = 0;
+  while (re.lastIndex < body.length) {
+    const m = re.exec(body);
+    if (!m) break;
+    const eol = m[2] ?? "";
+    if (eol === "\r\n") crlf++;
+    else if (eol === "\n") lf++;
+    lines.push({ text: m[1] ?? "", eol });
+  }
+  return { bom, lines, eol: crlf > lf ? "\r\n" : "\n" };
+}
+function renderLines(doc) {
+  return doc.bom + doc.lines.map((l) => l.text + l.eol).join("");
+}
+function terminateLast(doc) {
+  const last = doc.lines.at(-1);
+  if (last && last.eol === "") last.eol = doc.eol;
+}
+
 // ../../packages/platform/src/lock.ts
-import { open as open2, readFile as readFile3, rm as rm2, stat as stat2 } from "fs/promises";
+import { open as open2, readFile as readFile3, rm as rm2, stat as stat3 } from "fs/promises";
 import { setTimeout as sleep } from "timers/promises";
 
 // ../../packages/platform/src/internal/pid.ts
@@ -22198,8 +26019,8 @@ function alive(pid) {
     if (error2.code !== "EPERM") return false;
   }
   try {
-    const stat13 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat13.slice(stat13.lastIndexOf(")") + 2, stat13.lastIndexOf(")") + 3) !== "Z";
+    const stat21 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat21.slice(stat21.lastIndexOf(")") + 2, stat21.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return true;
   }
@@ -22224,7 +26045,7 @@ async function acquireLock(lockPath, o2 = {}) {
         (t) => Number(t.trim()),
         () => void 0
       ),
-      stat2(lockPath).then(
+      stat3(lockPath).then(
         (st) => Date.now() - st.mtimeMs,
         () => 0
       )
@@ -26227,16 +30048,16 @@ var splitGenerator = function* (state, preserveNewlines, chunk) {
   }
   let { previousChunks } = state;
   let start = -1;
-  for (let end2 = 0; end2 < chunk.length; end2 += 1) {
-    if (chunk[end2] === "\n") {
-      const newlineLength = getNewlineLength(chunk, end2, preserveNewlines, state);
-      let line = chunk.slice(start + 1, end2 + 1 - newlineLength);
+  for (let end3 = 0; end3 < chunk.length; end3 += 1) {
+    if (chunk[end3] === "\n") {
+      const newlineLength = getNewlineLength(chunk, end3, preserveNewlines, state);
+      let line = chunk.slice(start + 1, end3 + 1 - newlineLength);
       if (previousChunks.length > 0) {
         line = concatString(previousChunks, line);
         previousChunks = "";
       }
       yield line;
-      start = end2;
+      start = end3;
     }
   }
   if (start !== chunk.length - 1) {
@@ -26244,11 +30065,11 @@ var splitGenerator = function* (state, preserveNewlines, chunk) {
   }
   state.previousChunks = previousChunks;
 };
-var getNewlineLength = (chunk, end2, preserveNewlines, state) => {
+var getNewlineLength = (chunk, end3, preserveNewlines, state) => {
   if (preserveNewlines) {
     return 0;
   }
-  state.isWindowsNewline = end2 !== 0 && chunk[end2 - 1] === "\r";
+  state.isWindowsNewline = end3 !== 0 && chunk[end3 - 1] === "\r";
   return state.isWindowsNewline ? 2 : 1;
 };
 var linesFinal = function* ({ previousChunks }) {
@@ -26649,13 +30470,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path32, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path32 === "string" ? path32 : path32.toString();
+  for (const { path: path43, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path43 === "string" ? path43 : path43.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path32, serializedResult);
+      appendFileSync(path43, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path32, serializedResult);
+      writeFileSync(path43, serializedResult);
     }
   }
 };
@@ -29205,14 +33026,14 @@ function stignoreAction(folder, text2) {
 function folderAction(folder) {
   const xpath = psQuote(`/configuration/folder[@id='${folder.id}']`);
   const attributes = table(Object.entries({ label: folder.label, ...folder.attributes }));
-  const path32 = psQuote(folder.path);
+  const path43 = psQuote(folder.path);
   const type = psQuote(folder.versioning.type);
-  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path32}.TrimEnd('\\')`;
+  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path43}.TrimEnd('\\')`;
   const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if (-not $f -or -not (${samePath2})) { return $false }; $w = ${attributes}; foreach ($k in $w.Keys) { if ($f.GetAttribute($k) -cne $w[$k]) { return $false } }; $v = $f.SelectSingleNode('versioning'); [bool]$v -and $v.GetAttribute('type') -ceq ${type} })`;
   const params = Object.entries(folder.versioning.params).map(
     ([k, v]) => `$p = $x.CreateElement('param'); $p.SetAttribute('key', ${psQuote(k)}); $p.SetAttribute('val', ${psQuote(v)}); [void]$v.AppendChild($p)`
   ).join("; ");
-  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path32} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path32}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path32}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
+  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path43} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path43}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path43}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
   const settings = Object.entries(folder.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
   return action(
     `syncthing:folder:${folder.id}`,
@@ -29552,9 +33373,144 @@ async function detectPackageManager(options = {}) {
   );
 }
 
-// ../../packages/platform/src/services/supervised.ts
-import { readFile as readFile4, rm as rm3 } from "fs/promises";
+// ../../packages/platform/src/port-holders.ts
+import { readdir, readFile as readFile4, readlink } from "fs/promises";
+import os2 from "os";
 import path9 from "path";
+var TCP_LISTEN = 10;
+var LITTLE_ENDIAN = os2.endianness() === "LE";
+function wordBytes(hex, littleEndian) {
+  const bytes = [];
+  for (let i2 = 0; i2 < hex.length; i2 += 2) bytes.push(Number.parseInt(hex.slice(i2, i2 + 2), 16));
+  return littleEndian ? bytes.reverse() : bytes;
+}
+function decodeProcAddress(hex, littleEndian = LITTLE_ENDIAN) {
+  if (!/^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32})$/.test(hex)) {
+    throw new Error(`not an address of /proc/net: ${JSON.stringify(hex)}`);
+  }
+  const bytes = [];
+  for (let i2 = 0; i2 < hex.length; i2 += 8)
+    bytes.push(...wordBytes(hex.slice(i2, i2 + 8), littleEndian));
+  if (bytes.length === 4) return bytes.join(".");
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 255 && bytes[11] === 255) {
+    return `::ffff:${bytes.slice(12).join(".")}`;
+  }
+  const groups = [];
+  for (let i2 = 0; i2 < 16; i2 += 2) {
+    groups.push((bytes[i2] << 8 | bytes[i2 + 1]).toString(16));
+  }
+  return new URL(`http://[${groups.join(":")}]`).hostname.slice(1, -1);
+}
+function parseProcNet(text2, protocol, littleEndian = LITTLE_ENDIAN) {
+  const sockets = [];
+  for (const line of text2.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || !/^\d+:$/.test(f[0])) continue;
+    const local = /^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})$/.exec(f[1]);
+    if (!local) continue;
+    const addressHex = local[1];
+    const portHex = local[2];
+    const uid = Number(f[7]);
+    const inode = Number(f[9]);
+    if (!Number.isInteger(uid) || !Number.isInteger(inode)) continue;
+    sockets.push({
+      protocol,
+      family: addressHex.length === 8 ? 4 : 6,
+      address: decodeProcAddress(addressHex, littleEndian),
+      port: Number.parseInt(portHex, 16),
+      state: Number.parseInt(f[3], 16),
+      uid,
+      inode
+    });
+  }
+  return sockets;
+}
+function blocksBind(socket, bindAddress) {
+  if (bindAddress === "0.0.0.0") return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(socket.address)?.[1];
+  const v4 = socket.family === 4 ? socket.address : mapped;
+  if (v4 !== void 0) return v4 === "0.0.0.0" || v4 === bindAddress;
+  return socket.address === "::";
+}
+function socketsInTheWay(sockets, port, bindAddress) {
+  return sockets.filter(
+    (s) => s.port === port && s.inode !== 0 && (s.protocol === "udp" || s.state === TCP_LISTEN) && blocksBind(s, bindAddress)
+  );
+}
+function socketInode(link) {
+  const m = /^socket:\[(\d+)\]$/.exec(link);
+  return m ? Number(m[1]) : void 0;
+}
+function matchSocketInodes(fdLinks, inodes) {
+  const holders = /* @__PURE__ */ new Map();
+  for (const pid of [...fdLinks.keys()].sort((a2, b) => a2 - b)) {
+    for (const link of fdLinks.get(pid) ?? []) {
+      const inode = socketInode(link);
+      if (inode === void 0 || !inodes.has(inode)) continue;
+      const pids = holders.get(inode) ?? [];
+      if (!pids.includes(pid)) pids.push(pid);
+      holders.set(inode, pids);
+    }
+  }
+  return holders;
+}
+async function socketLinks(procRoot, pid) {
+  const dir = path9.join(procRoot, String(pid), "fd");
+  const fds = await readdir(dir).catch(() => []);
+  const links = await Promise.all(fds.map((fd) => readlink(path9.join(dir, fd)).catch(() => "")));
+  return links.filter((l) => l.startsWith("socket:"));
+}
+async function describeHolder(procRoot, pid) {
+  const dir = path9.join(procRoot, String(pid));
+  const [comm, cmdline] = await Promise.all([
+    readFile4(path9.join(dir, "comm"), "utf8").catch(() => ""),
+    readFile4(path9.join(dir, "cmdline"), "utf8").catch(() => "")
+  ]);
+  const args = cmdline.split("\0");
+  if (args.at(-1) === "") args.pop();
+  return { pid, name: comm.trim() || "?", commandLine: args };
+}
+async function portHolders(o2) {
+  const procRoot = o2.procRoot ?? "/proc";
+  const bindAddress = o2.bindAddress ?? "0.0.0.0";
+  const tables = await Promise.all(
+    ["", "6"].map(
+      (v) => readFile4(path9.join(procRoot, "self", "net", `${o2.protocol}${v}`), "utf8").catch(
+        () => void 0
+      )
+    )
+  );
+  if (tables.every((t) => t === void 0)) return void 0;
+  const inTheWay = socketsInTheWay(
+    tables.flatMap((t) => t === void 0 ? [] : parseProcNet(t, o2.protocol)),
+    o2.port,
+    bindAddress
+  );
+  if (inTheWay.length === 0) return [];
+  const pids = (await readdir(procRoot).catch(() => [])).filter((e) => /^\d+$/.test(e)).map(Number);
+  const fdLinks = /* @__PURE__ */ new Map();
+  for (let i2 = 0; i2 < pids.length; i2 += 32) {
+    const batch = pids.slice(i2, i2 + 32);
+    const links = await Promise.all(batch.map((pid) => socketLinks(procRoot, pid)));
+    batch.forEach((pid, j) => {
+      if (links[j].length > 0) fdLinks.set(pid, links[j]);
+    });
+  }
+  const byInode = matchSocketInodes(fdLinks, new Set(inTheWay.map((s) => s.inode)));
+  return Promise.all(
+    inTheWay.map(async (socket) => ({
+      socket,
+      holders: await Promise.all(
+        (byInode.get(socket.inode) ?? []).map((pid) => describeHolder(procRoot, pid))
+      )
+    }))
+  );
+}
+
+// ../../packages/platform/src/services/supervised.ts
+import { readFile as readFile5, rm as rm3 } from "fs/promises";
+import path10 from "path";
+init_mini();
 
 // ../../packages/platform/src/shell-words.ts
 function shellQuote(word) {
@@ -29681,7 +33637,7 @@ function supervisedServiceManager(options) {
   const file = (name, ext) => {
     if (!/^[A-Za-z0-9_.@-]+$/.test(name))
       throw new ServiceError(`not a valid service name: ${name}`);
-    return path9.join(dir, `${name}${ext}`);
+    return path10.join(dir, `${name}${ext}`);
   };
   const readPid = async (name, ext) => {
     const text2 = await readIfExists(file(name, ext));
@@ -29708,7 +33664,7 @@ function supervisedServiceManager(options) {
       }
       return;
     }
-    const keeper = path9.join(dir, "mesh-keeper.sh");
+    const keeper = path10.join(dir, "mesh-keeper.sh");
     await writeFileAtomic(keeper, KEEPER_SCRIPT, { mode: 448, backup: false });
     const argv = [...options.runner?.prefix ?? [], options.shell ?? "/bin/sh", keeper, dir, name];
     const [bin, ...args] = argv;
@@ -29808,7 +33764,7 @@ function supervisedServiceManager(options) {
       };
     },
     async logs(name, logOptions = {}) {
-      const text2 = await readFile4(file(name, ".log"), "utf8").catch(() => "");
+      const text2 = await readFile5(file(name, ".log"), "utf8").catch(() => "");
       return text2.split("\n").filter((l, i2, all) => l !== "" || i2 < all.length - 1).slice(-(logOptions.lines ?? 100)).join("\n");
     }
   };
@@ -29816,7 +33772,7 @@ function supervisedServiceManager(options) {
 }
 
 // ../../packages/platform/src/services/systemd.ts
-import path10 from "path";
+import path11 from "path";
 var NAME = /^[A-Za-z0-9:_.@-]+$/;
 function checkName(name) {
   if (!NAME.test(name)) throw new ServiceError(`not a valid unit name: ${JSON.stringify(name)}`);
@@ -29835,7 +33791,7 @@ function quoteEnv(key, value) {
 function renderSystemdUnit(spec, scope = "system") {
   checkName(spec.name);
   const [program] = spec.exec;
-  if (!program || !path10.posix.isAbsolute(program)) {
+  if (!program || !path11.posix.isAbsolute(program)) {
     throw new ServiceError(
       `ExecStart needs an absolute program path, got ${JSON.stringify(program)}`
     );
@@ -29863,7 +33819,7 @@ function renderSystemdUnit(spec, scope = "system") {
 }
 function hardeningLines(h2) {
   for (const p of h2.readWritePaths) {
-    if (!path10.posix.isAbsolute(p)) {
+    if (!path11.posix.isAbsolute(p)) {
       throw new ServiceError(`ReadWritePaths needs absolute paths, got ${JSON.stringify(p)}`);
     }
   }
@@ -29923,8 +33879,8 @@ async function ensureServiceAccount(runner, spec) {
 }
 function systemdUnitDir(scope, env = process.env) {
   if (scope === "system") return "/etc/systemd/system";
-  const config2 = env["XDG_CONFIG_HOME"] || path10.posix.join(env["HOME"] ?? "/root", ".config");
-  return path10.posix.join(config2, "systemd", "user");
+  const config2 = env["XDG_CONFIG_HOME"] || path11.posix.join(env["HOME"] ?? "/root", ".config");
+  return path11.posix.join(config2, "systemd", "user");
 }
 function parseSystemctlShow(text2) {
   const out = {};
@@ -29950,7 +33906,7 @@ function systemdServiceManager(options = {}) {
   return {
     kind: scope === "user" ? "systemd-user" : "systemd",
     async install(spec) {
-      const file = inRoot(options.root, path10.posix.join(dir, `${spec.name}.service`));
+      const file = inRoot(options.root, path11.posix.join(dir, `${spec.name}.service`));
       const result2 = await writeFileAtomic(file, renderSystemdUnit(spec, scope), { mode: 420 });
       const account = scope === "system" ? await ensureServiceAccount(runner, spec) : false;
       if (result2.changed) await systemctl("daemon-reload");
@@ -30007,6 +33963,7 @@ function systemdServiceManager(options = {}) {
 }
 
 // ../../packages/platform/src/services/windows.ts
+init_mini();
 var windowsServiceState = looseObject({
   state: nullish2(union([string2(), number2()])),
   startType: nullish2(union([string2(), number2()]))
@@ -30118,18 +34075,19 @@ async function detectServiceManager(options) {
 }
 
 // ../../packages/platform/src/settings/dirs.ts
-import os2 from "os";
-import path11 from "path";
+init_mini();
+import os3 from "os";
+import path12 from "path";
 function homeOf(options, win) {
   const env = options.env ?? process.env;
-  return options.home ?? (win ? env["USERPROFILE"] : env["HOME"]) ?? os2.homedir();
+  return options.home ?? (win ? env["USERPROFILE"] : env["HOME"]) ?? os3.homedir();
 }
 function meshDirs(options = {}) {
   const env = options.env ?? process.env;
   const platform2 = options.platform ?? process.platform;
   if (platform2 === "win32") {
     const home2 = homeOf(options, true);
-    const p = path11.win32;
+    const p = path12.win32;
     return {
       config: p.join(env["APPDATA"] ?? p.join(home2, "AppData", "Roaming"), "mesh"),
       state: p.join(env["LOCALAPPDATA"] ?? p.join(home2, "AppData", "Local"), "mesh")
@@ -30138,28 +34096,28 @@ function meshDirs(options = {}) {
   const home = homeOf(options, false);
   if (platform2 === "darwin") {
     return {
-      config: path11.posix.join(home, "Library", "Preferences", "mesh"),
-      state: path11.posix.join(home, "Library", "Application Support", "mesh")
+      config: path12.posix.join(home, "Library", "Preferences", "mesh"),
+      state: path12.posix.join(home, "Library", "Application Support", "mesh")
     };
   }
   const xdg = (name, fallback) => {
     const v = env[name];
-    return v && path11.posix.isAbsolute(v) ? v : path11.posix.join(home, fallback);
+    return v && path12.posix.isAbsolute(v) ? v : path12.posix.join(home, fallback);
   };
   return {
-    config: path11.posix.join(xdg("XDG_CONFIG_HOME", ".config"), "mesh"),
-    state: path11.posix.join(xdg("XDG_STATE_HOME", ".local/state"), "mesh")
+    config: path12.posix.join(xdg("XDG_CONFIG_HOME", ".config"), "mesh"),
+    state: path12.posix.join(xdg("XDG_STATE_HOME", ".local/state"), "mesh")
   };
 }
 var SERVER_URL_FILE = "headscale-server";
 var urlSchema = url({ protocol: /^https?$/ });
 function ownFile(options) {
-  const join11 = (options.platform ?? process.platform) === "win32" ? path11.win32.join : path11.posix.join;
+  const join11 = (options.platform ?? process.platform) === "win32" ? path12.win32.join : path12.posix.join;
   return join11(meshDirs(options).config, SERVER_URL_FILE);
 }
 function candidates(options) {
   const own2 = ownFile(options);
-  const legacy = path11.posix.join(homeOf(options, false), ".config", "mesh", SERVER_URL_FILE);
+  const legacy = path12.posix.join(homeOf(options, false), ".config", "mesh", SERVER_URL_FILE);
   return own2 === legacy || (options.platform ?? process.platform) === "win32" ? [own2] : [own2, legacy];
 }
 async function readSavedServerUrl(options = {}) {
@@ -30192,7 +34150,8 @@ async function writeSavedServerUrl(url2, options = {}) {
 
 // ../../packages/platform/src/settings/settings.ts
 var import_dotenv = __toESM(require_main(), 1);
-import path12 from "path";
+init_mini();
+import path13 from "path";
 var hostnames = string2().check(
   _regex(
     /^[A-Za-z0-9.,\s-]*$/,
@@ -30212,7 +34171,7 @@ var schema = object({
   ),
   MESH_SHARED_FOLDER_LINUX: optional(
     string2().check(
-      refine((p) => path12.posix.isAbsolute(p), "an absolute POSIX path such as /opt/shared")
+      refine((p) => path13.posix.isAbsolute(p), "an absolute POSIX path such as /opt/shared")
     )
   ),
   MESH_SHARED_FOLDER_WINDOWS: optional(
@@ -30267,8 +34226,8 @@ var FILE_VARIABLES = [
   ...Object.keys(RUNTIME_VARIABLES)
 ];
 function envFileCandidates(dir) {
-  const here = path12.resolve(dir, ".env");
-  const parent = path12.resolve(dir, "..", ".env");
+  const here = path13.resolve(dir, ".env");
+  const parent = path13.resolve(dir, "..", ".env");
   return here === parent ? [here] : [here, parent];
 }
 function parseSettings(vars, sources) {
@@ -30467,59 +34426,229 @@ function editDistance(a2, b) {
   return previous[b.length] ?? 0;
 }
 
-// ../../packages/platform/src/ssh/client-config.ts
-import { chmod, mkdir as mkdir2 } from "fs/promises";
-import path13 from "path";
-
-// ../../packages/platform/src/internal/lines.ts
-function parseLines(content) {
-  const bom = content.startsWith("\uFEFF") ? "\uFEFF" : "";
-  const body = content.slice(bom.length);
-  const lines = [];
-  const re = /([^\n]*?)(\r?\n|$)/gy;
-  let crlf = 0;
-  let lf = 0;
-  while (re.lastIndex < body.length) {
-    const m = re.exec(body);
-    if (!m) break;
-    const eol = m[2] ?? "";
-    if (eol === "\r\n") crlf++;
-    else if (eol === "\n") lf++;
-    lines.push({ text: m[1] ?? "", eol });
+// ../../packages/platform/src/ssh/authorized-keys.ts
+import { createHash } from "crypto";
+import { chmod, chown as chown2, mkdir as mkdir2, stat as stat4 } from "fs/promises";
+import path14 from "path";
+var KEY_TYPE2 = /^(?:(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521))(?:-cert-v01@openssh\.com)?|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)(?:@openssh\.com|-cert-v01@openssh\.com))$/;
+var BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+var PRIVATE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|^PuTTY-User-Key-File-\d+:/m;
+function looksPrivate(text2) {
+  return PRIVATE.test(text2);
+}
+function isKeyType(word) {
+  return KEY_TYPE2.test(word);
+}
+function firstField(text2) {
+  let quoted = false;
+  for (let i2 = 0; i2 < text2.length; i2++) {
+    const c3 = text2[i2];
+    if (c3 === "\\" && quoted) i2++;
+    else if (c3 === '"') quoted = !quoted;
+    else if (!quoted && (c3 === " " || c3 === "	")) return text2.slice(0, i2);
   }
-  return { bom, lines, eol: crlf > lf ? "\r\n" : "\n" };
+  return text2;
 }
-function renderLines(doc) {
-  return doc.bom + doc.lines.map((l) => l.text + l.eol).join("");
+var FIELDS = {
+  "ssh-ed25519": 2,
+  "ssh-rsa": 3,
+  "ssh-dss": 5,
+  "ecdsa-sha2-nistp256": 3,
+  "ecdsa-sha2-nistp384": 3,
+  "ecdsa-sha2-nistp521": 3,
+  "sk-ssh-ed25519@openssh.com": 3,
+  "sk-ecdsa-sha2-nistp256@openssh.com": 4
+};
+function fields(blob) {
+  const out = [];
+  let at = 0;
+  while (at < blob.length) {
+    if (at + 4 > blob.length) return void 0;
+    const n2 = blob.readUInt32BE(at);
+    if (at + 4 + n2 > blob.length) return void 0;
+    out.push(blob.subarray(at + 4, at + 4 + n2));
+    at += 4 + n2;
+  }
+  return out;
 }
-function terminateLast(doc) {
-  const last = doc.lines.at(-1);
-  if (last && last.eol === "") last.eol = doc.eol;
+function bodyProblem(type, body) {
+  const blob = BASE64.test(body) ? Buffer.from(body, "base64") : void 0;
+  if (!blob || blob.toString("base64") !== body) return "its body is not valid base64";
+  const n2 = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
+  const inner = n2 >= 0 && n2 <= blob.length - 4 ? blob.subarray(4, 4 + n2).toString("latin1") : "";
+  if (!isKeyType(inner)) return "its body is not an OpenSSH key (cut short?)";
+  if (inner !== type) return `its body is a ${inner} key, not ${type}`;
+  const count2 = FIELDS[type];
+  if (count2 === void 0) return void 0;
+  const parts = fields(blob);
+  const whole = parts?.length === count2 && (type !== "ssh-ed25519" || parts[1]?.length === 32);
+  return whole ? void 0 : "its body is not a whole OpenSSH key (cut short?)";
 }
-
-// ../../packages/platform/src/ssh/client-config.ts
+function checkPublicKey(line) {
+  const text2 = line.trim();
+  if (looksPrivate(text2)) return { problem: "it is a private key" };
+  if (text2 === "" || text2.startsWith("#")) return { problem: "it is empty" };
+  const first = firstField(text2);
+  const afterOptions = text2.slice(first.length).trim();
+  const options = isKeyType(first) || !isKeyType(firstField(afterOptions)) ? "" : first;
+  const rest2 = options === "" ? text2 : afterOptions;
+  const [type = "", body = ""] = rest2.split(/[ \t]+/);
+  if (!isKeyType(type)) {
+    const word = /^[\w.@-]{1,40}$/.test(type) ? `"${type}"` : "something else";
+    return {
+      problem: `it starts with ${word}, not a key type (ssh-ed25519, ecdsa-sha2-..., sk-..., ssh-rsa)`
+    };
+  }
+  if (body === "") return { problem: `it has no key after ${type}` };
+  const wrong = bodyProblem(type, body);
+  if (wrong) return { problem: wrong };
+  const comment = rest2.slice(type.length).trim().slice(body.length).trim();
+  return { key: { options, type, body, comment } };
+}
+function formatPublicKey(key) {
+  return [key.options, key.type, key.body, key.comment].filter((p) => p !== "").join(" ");
+}
+function publicKeyFingerprint(key) {
+  const hash = createHash("sha256").update(Buffer.from(key.body, "base64")).digest("base64");
+  return `SHA256:${hash.replace(/=+$/, "")}`;
+}
+function parseAuthorizedKeys(text2) {
+  const keys = [];
+  let invalid = 0;
+  for (const { text: line } of parseLines(text2).lines) {
+    const t = line.trim();
+    if (t === "" || t.startsWith("#")) continue;
+    const r = checkPublicKey(t);
+    if ("key" in r) keys.push(r.key);
+    else invalid++;
+  }
+  return { keys, invalid };
+}
+function addAuthorizedKey(text2, key) {
+  const doc = parseLines(text2);
+  if (doc.lines.some((l) => keyBody(l.text) === key.body)) return { text: text2, added: false };
+  terminateLast(doc);
+  doc.lines.push({ text: formatPublicKey(key), eol: doc.eol });
+  return { text: renderLines(doc), added: true };
+}
+function keyBody(line) {
+  const r = checkPublicKey(line);
+  return "key" in r ? r.key.body : void 0;
+}
 var begin = (name) => `# mesh-managed: ${name}`;
 var end = (name) => `# end mesh-managed: ${name}`;
-function setSshHostBlock(text2, name, entry) {
+function setAuthorizedKeysBlock(text2, name, keys, mode) {
   const doc = parseLines(text2);
   const start = doc.lines.findIndex((l) => l.text.trim() === begin(name));
   const stop = start < 0 ? -1 : doc.lines.findIndex((l, i2) => i2 > start && l.text.trim() === end(name));
   if (start >= 0 && stop < 0) {
-    throw new FileEditError("~/.ssh/config", `has "${begin(name)}" without "${end(name)}"`, {
+    throw new FileEditError(
+      "~/.ssh/authorized_keys",
+      `has "${begin(name)}" without "${end(name)}"`,
+      {
+        hint: `restore the end marker line, or remove the block "${name}" by hand`
+      }
+    );
+  }
+  const inside = start >= 0 ? doc.lines.slice(start + 1, stop) : [];
+  const outside = new Set(
+    doc.lines.filter((_, i2) => start < 0 || i2 < start || i2 > stop).map((l) => keyBody(l.text)).filter((b) => b !== void 0)
+  );
+  const current = /* @__PURE__ */ new Map();
+  for (const l of inside) {
+    const r = checkPublicKey(l.text);
+    if ("key" in r) current.set(r.key.body, r.key);
+  }
+  const wanted = /* @__PURE__ */ new Map();
+  const present = [];
+  for (const k of keys) {
+    if (wanted.has(k.body)) continue;
+    if (outside.has(k.body) || mode === "merge" && current.has(k.body)) present.push(k);
+    else wanted.set(k.body, k);
+  }
+  const line = (t) => ({ text: t, eol: doc.eol });
+  let body;
+  let added;
+  let removed = [];
+  if (mode === "merge") {
+    added = [...wanted.values()];
+    if (added.length === 0) return { text: text2, added, removed, present };
+    body = [...inside, ...added.map((k) => line(formatPublicKey(k)))];
+  } else {
+    added = [...wanted.values()].filter((k) => !current.has(k.body));
+    removed = [...current.values()].filter((k) => !wanted.has(k.body) && !outside.has(k.body));
+    body = [...wanted.values()].map((k) => line(formatPublicKey(k)));
+  }
+  const block = body.length > 0 ? [line(begin(name)), ...body, line(end(name))] : [];
+  if (start >= 0) {
+    const last = doc.lines[stop];
+    const tail = block.at(-1);
+    if (tail && last) tail.eol = last.eol;
+    doc.lines.splice(start, stop - start + 1, ...block);
+  } else if (block.length > 0) {
+    terminateLast(doc);
+    doc.lines.push(...block);
+  }
+  return { text: renderLines(doc), added, removed, present };
+}
+function authorizedKeysPath(home) {
+  return path14.join(home, ".ssh", "authorized_keys");
+}
+async function writeAuthorizedKeys(text2, o2) {
+  const dir = path14.join(o2.home, ".ssh");
+  const file = authorizedKeysPath(o2.home);
+  const owner = await stat4(o2.home).catch(() => {
+    throw new FileEditError(o2.home, "the home folder does not exist", {
+      hint: "check HOME (or, through sudo, the home of SUDO_USER)"
+    });
+  });
+  const before = await readIfExists(file);
+  const changed = (before ?? "") !== text2;
+  let backupPath;
+  if (changed) {
+    await mkdir2(dir, { recursive: true, mode: 448 });
+    const w = await writeFileAtomic(file, text2, { mode: 384, backup: o2.backup ?? false });
+    backupPath = w.backupPath;
+  }
+  if (before !== void 0 || changed) {
+    await chmod(dir, 448);
+    await chmod(file, 384);
+    if (backupPath) await chmod(backupPath, 384);
+    if (process.getuid?.() === 0) {
+      for (const p of [dir, file, ...backupPath ? [backupPath] : []]) {
+        const st = await stat4(p);
+        if (st.uid !== owner.uid || st.gid !== owner.gid) await chown2(p, owner.uid, owner.gid);
+      }
+    }
+  }
+  return { changed, path: file, ...backupPath ? { backupPath } : {} };
+}
+
+// ../../packages/platform/src/ssh/client-config.ts
+import { chmod as chmod2, mkdir as mkdir3 } from "fs/promises";
+import path15 from "path";
+var begin2 = (name) => `# mesh-managed: ${name}`;
+var end2 = (name) => `# end mesh-managed: ${name}`;
+function setSshHostBlock(text2, name, entry) {
+  const doc = parseLines(text2);
+  const start = doc.lines.findIndex((l) => l.text.trim() === begin2(name));
+  const stop = start < 0 ? -1 : doc.lines.findIndex((l, i2) => i2 > start && l.text.trim() === end2(name));
+  if (start >= 0 && stop < 0) {
+    throw new FileEditError("~/.ssh/config", `has "${begin2(name)}" without "${end2(name)}"`, {
       hint: `restore the end marker line, or remove the block for ${name} by hand`
     });
   }
   const body = entry ? [
-    begin(name),
+    begin2(name),
     `Host ${entry.name}`,
     `  HostName ${entry.hostName}`,
     `  Port ${entry.port}`,
     `  User ${entry.user}`,
-    end(name)
+    end2(name)
   ].map((t) => ({ text: t, eol: doc.eol })) : [];
   if (start >= 0) {
     const last = doc.lines[stop];
-    if (body.length > 0 && last) body[body.length - 1] = { text: end(name), eol: last.eol };
+    if (body.length > 0 && last) body[body.length - 1] = { text: end2(name), eol: last.eol };
     doc.lines.splice(start, stop - start + 1, ...body);
   } else if (body.length > 0) {
     terminateLast(doc);
@@ -30528,26 +34657,26 @@ function setSshHostBlock(text2, name, entry) {
   return renderLines(doc);
 }
 function hasSshHostBlock(text2, name) {
-  return text2.split(/\r?\n/).some((l) => l.trim() === begin(name));
+  return text2.split(/\r?\n/).some((l) => l.trim() === begin2(name));
 }
 async function writeSshHostBlock(name, entry, o2) {
-  const dir = path13.join(o2.home, ".ssh");
-  const file = path13.join(dir, "config");
+  const dir = path15.join(o2.home, ".ssh");
+  const file = path15.join(dir, "config");
   const before = await readIfExists(file) ?? "";
   const after = setSshHostBlock(before, name, entry);
   if (after !== before) {
-    await mkdir2(dir, { recursive: true, mode: 448 });
+    await mkdir3(dir, { recursive: true, mode: 448 });
     await writeFileAtomic(file, after, { mode: 384, backup: false });
   }
   if (before !== "" || after !== "") {
-    await chmod(dir, 448);
-    await chmod(file, 384);
+    await chmod2(dir, 448);
+    await chmod2(file, 384);
   }
   return { changed: after !== before, path: file };
 }
 
 // ../../packages/platform/src/users.ts
-import { readFile as readFile5 } from "fs/promises";
+import { readFile as readFile6 } from "fs/promises";
 function parsePasswd(text2) {
   const accounts = [];
   for (const line of text2.split(/\r?\n/)) {
@@ -30561,7 +34690,7 @@ function parsePasswd(text2) {
   return accounts;
 }
 async function lookupUser(name, o2 = {}) {
-  const text2 = await readFile5(o2.passwdFile ?? "/etc/passwd", "utf8").catch(() => "");
+  const text2 = await readFile6(o2.passwdFile ?? "/etc/passwd", "utf8").catch(() => "");
   const found = parsePasswd(text2).find((a2) => a2.name === name);
   if (found || !o2.runner) return found;
   const r = await o2.runner.run("getent", ["passwd", name], { timeout: 1e4 }).catch(() => void 0);
@@ -30688,9 +34817,52 @@ function indent(text2) {
   return text2.split("\n").map((l) => l ? `    ${l}` : l).join("\n");
 }
 
+// ../../packages/platform/src/wsl/interop.ts
+import { randomBytes as randomBytes2 } from "crypto";
+import { mkdir as mkdir4, readFile as readFile7, rm as rm4, writeFile } from "fs/promises";
+import path16 from "path";
+
+// ../../packages/platform/src/wsl/paths.ts
+var DRIVE = /^([A-Za-z]):(?:[\\/](.*))?$/;
+var WSL_UNC = /^[\\/]{2}(?:wsl\$|wsl\.localhost)[\\/]([^\\/]+)(?:[\\/](.*))?$/i;
+function mountRootOf(options) {
+  const root = options.mountRoot ?? "/mnt/";
+  return root.endsWith("/") ? root : `${root}/`;
+}
+function windowsToWslPath(windowsPath, options = {}) {
+  const unc = WSL_UNC.exec(windowsPath);
+  if (unc) {
+    if (options.distro && unc[1]?.toLowerCase() !== options.distro.toLowerCase()) {
+      throw new PathConversionError(
+        `${windowsPath} belongs to distro ${unc[1]}, not ${options.distro}`
+      );
+    }
+    const rest3 = (unc[2] ?? "").split(/[\\/]+/).filter(Boolean);
+    return `/${rest3.join("/")}`;
+  }
+  const drive = DRIVE.exec(windowsPath);
+  if (!drive) {
+    throw new PathConversionError(`not an absolute Windows path: ${windowsPath}`, {
+      hint: "use a drive path such as C:\\shared or a \\\\wsl$\\<distro>\\ path"
+    });
+  }
+  const rest2 = (drive[2] ?? "").split(/[\\/]+/).filter(Boolean);
+  const letter = (drive[1] ?? "").toLowerCase();
+  return `${mountRootOf(options)}${letter}${rest2.length > 0 ? `/${rest2.join("/")}` : ""}`;
+}
+
+// ../../packages/platform/src/wsl/interop.ts
+function runPowerShell(script, options = {}) {
+  const c3 = powershellCommand(script, options.input);
+  return (options.runner ?? createRunner()).run(c3.file, c3.args, {
+    timeout: options.timeout ?? 12e4,
+    ...c3.input === void 0 ? {} : { input: c3.input }
+  });
+}
+
 // ../../packages/platform/src/wsl/sshd-config.ts
-import { access as access4, readdir } from "fs/promises";
-import path14 from "path";
+import { access as access4, readdir as readdir2 } from "fs/promises";
+import path17 from "path";
 var SSHD_CONFIG_PATH = "/etc/ssh/sshd_config";
 var WSL2_SSH_PORT = 2222;
 var PORT_LINE = /^(\s*)Port(?:\s*=\s*|\s+)(\S+)(.*)$/i;
@@ -30704,29 +34876,29 @@ function splitGlobal(lines) {
 }
 function portsOf(content) {
   const { lines } = parseLines(content);
-  const end2 = splitGlobal(lines);
+  const end3 = splitGlobal(lines);
   const global3 = [];
   const inMatch = [];
   const includes = [];
   lines.forEach((l, i2) => {
     const p = PORT_LINE.exec(l.text);
-    if (p) (i2 < end2 ? global3 : inMatch).push(Number(p[2]));
+    if (p) (i2 < end3 ? global3 : inMatch).push(Number(p[2]));
     const inc = INCLUDE_LINE.exec(l.text);
-    if (inc && i2 < end2) includes.push(...(inc[1] ?? "").split(/\s+/));
+    if (inc && i2 < end3) includes.push(...(inc[1] ?? "").split(/\s+/));
   });
   return { global: global3, inMatch, includes };
 }
 async function expandInclude(root, pattern) {
-  const full = pattern.startsWith("/") ? pattern : path14.posix.join("/etc/ssh", pattern);
-  const dir = path14.posix.dirname(full);
-  const base = path14.posix.basename(full);
+  const full = pattern.startsWith("/") ? pattern : path17.posix.join("/etc/ssh", pattern);
+  const dir = path17.posix.dirname(full);
+  const base = path17.posix.basename(full);
   if (!base.includes("*") && !base.includes("?")) return [full];
   const re = new RegExp(
     `^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`
   );
   try {
-    const names = await readdir(inRoot(root, dir));
-    return names.filter((n2) => re.test(n2)).sort().map((n2) => path14.posix.join(dir, n2));
+    const names = await readdir2(inRoot(root, dir));
+    return names.filter((n2) => re.test(n2)).sort().map((n2) => path17.posix.join(dir, n2));
   } catch {
     return [];
   }
@@ -30750,17 +34922,17 @@ async function readSshdPorts(options = {}) {
 }
 function setSshdPort(content, port) {
   const doc = parseLines(content);
-  const end2 = splitGlobal(doc.lines);
+  const end3 = splitGlobal(doc.lines);
   const portLines = [];
   doc.lines.forEach((l, index) => {
-    if (index >= end2) return;
+    if (index >= end3) return;
     const p = PORT_LINE.exec(l.text);
     if (p) portLines.push({ index, value: p[2] ?? "" });
   });
   if (portLines.length === 0) {
     let at = -1;
     doc.lines.forEach((l, index) => {
-      if (index < end2 && COMMENTED_PORT.test(l.text)) at = index + 1;
+      if (index < end3 && COMMENTED_PORT.test(l.text)) at = index + 1;
     });
     if (at === -1) {
       const first = doc.lines.findIndex((l) => DIRECTIVE.test(l.text));
@@ -30881,6 +35053,11 @@ function parseIni(content) {
   });
   return entries;
 }
+function iniValue(content, section, key) {
+  const s = section.toLowerCase();
+  const k = key.toLowerCase();
+  return parseIni(content).filter((e) => e.section === s && e.key === k).at(-1)?.value;
+}
 function setIniValue(content, section, key, value) {
   const doc = parseLines(content);
   const s = section.toLowerCase();
@@ -30939,80 +35116,12 @@ async function ensureWslSystemd(options = {}) {
   };
 }
 
-// ../../packages/core/src/errors.ts
-var ExitCode = {
-  /** Everything worked (or `mesh status`: healthy). */
-  ok: 0,
-  /** A step failed for a reason not covered below. */
-  failure: 1,
-  /** The command line itself is wrong: unknown command or flag, missing argument. */
-  usage: 2,
-  /** `mesh status` ran and found problems. */
-  unhealthy: 3,
-  /** Bad input or configuration: malformed URL, invalid device ID, wrong role, missing key. */
-  badInput: 4,
-  /** The Headscale server could not be reached (connection refused, timeout, DNS). */
-  serverUnreachable: 5,
-  /** The server refused the pre-auth key or API key. */
-  authRejected: 6,
-  /** A local service Mesh needs (tailscaled, Syncthing, Headscale) is not running or not answering. */
-  serviceDown: 7,
-  /**
-   * A machine reached over SSH (`mesh host status`, `mesh remote ...`) did not let mesh in: no
-   * answer, connection refused, a host key that changed, or the key refused. (Refused Syncthing
-   * devices are a result, `refused[]`, not a failure: no command takes one device that pairing
-   * could refuse.)
-   */
-  hostUnreachable: 8
-};
-var BRAND2 = errorBrand("core");
-var KIND_HINTS = {
-  usage: "see mesh <command> --help",
-  unhealthy: "fix what the failed checks name, then run the command again",
-  badInput: "check the value and run the command again",
-  serverUnreachable: "check the server URL and that Headscale is running (mesh server status on the server)",
-  authRejected: "create a new key on the server with: mesh server keygen",
-  serviceDown: "start the service, then run the command again (mesh status shows what is down)",
-  hostUnreachable: "check the address and port with mesh host list, then try ssh NAME by hand"
-};
-function hintForKind(kind) {
-  return KIND_HINTS[kind] ?? "run again with --debug for details";
-}
-var MeshError = class extends ContractError {
-  name = "MeshError";
-  kind;
-  constructor(message, options = {}) {
-    const kind = options.kind ?? "failure";
-    super(firstLine(message), options, BRAND2, hintForKind(kind));
-    this.kind = kind;
-  }
-  /** The process exit code for this error (see {@link ExitCode}). */
-  get exitCode() {
-    return ExitCode[this.kind];
-  }
-  /** The error as JSON for `--json` output (message and hint are already redacted). */
-  toJSON() {
-    return {
-      name: this.name,
-      kind: this.kind,
-      message: this.message,
-      hint: this.hint,
-      exitCode: this.exitCode
-    };
-  }
-};
-function isMeshError(value) {
-  return hasBrand(value, BRAND2);
-}
-function firstLine(text2) {
-  const line = text2.split("\n").find((l) => l.trim() !== "") ?? text2;
-  return line.trim();
-}
-function redactSecrets(text2) {
-  return redact(text2);
-}
+// ../../packages/core/src/context.ts
+init_errors2();
 
 // ../../packages/core/src/map-error.ts
+init_contract();
+init_errors2();
 var CANCELLED = {
   kind: "failure",
   hint: "the operation was cancelled; run the command again when ready"
@@ -31127,7 +35236,7 @@ function nodeErrorKind(error2) {
 // ../../packages/core/src/paths.ts
 import { existsSync } from "fs";
 import { homedir } from "os";
-import path15 from "path";
+import path18 from "path";
 
 // ../../packages/core/src/steps/constants.ts
 var SHARED_FOLDER_ID = "opt-shared";
@@ -31164,16 +35273,16 @@ Thumbs.db
 // ../../packages/core/src/paths.ts
 function underRoot(root, machinePath) {
   if (root === "/" || root === "") return machinePath;
-  return path15.join(root, machinePath);
+  return path18.join(root, machinePath);
 }
 function resolveMeshPaths(options = {}) {
   const env = options.env ?? process.env;
   const root = nonEmpty(env["MESH_ROOT"]) ?? "/";
   const home = nonEmpty(env["HOME"]) ?? homedir();
-  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path15.join(home, ".config");
-  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path15.join(home, ".local", "state");
-  const configDir = path15.join(xdgConfig, "mesh");
-  const stateDir = path15.join(xdgState, "mesh");
+  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path18.join(home, ".config");
+  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path18.join(home, ".local", "state");
+  const configDir = path18.join(xdgConfig, "mesh");
+  const stateDir = path18.join(xdgState, "mesh");
   const binaries = {};
   for (const [key, name] of [
     ["headscale", "MESH_HEADSCALE_BIN"],
@@ -31189,9 +35298,9 @@ function resolveMeshPaths(options = {}) {
     home,
     configDir,
     stateDir,
-    serverUrlFile: path15.join(configDir, "headscale-server"),
-    apiKeyFile: path15.join(stateDir, "headscale-api-key"),
-    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path15.join(configDir, ".env"),
+    serverUrlFile: path18.join(configDir, "headscale-server"),
+    apiKeyFile: path18.join(stateDir, "headscale-api-key"),
+    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path18.join(configDir, ".env"),
     headscale: {
       configPath: underRoot(root, "/etc/headscale/config.yaml"),
       stateDir: underRoot(root, "/var/lib/headscale"),
@@ -31210,19 +35319,19 @@ function resolveMeshPaths(options = {}) {
   return { ...resolved, ...options.overrides };
 }
 function windowsSyncthingPaths(env, home) {
-  const localAppData = nonEmpty(env["LOCALAPPDATA"]) ?? path15.win32.join(home, "AppData", "Local");
+  const localAppData = nonEmpty(env["LOCALAPPDATA"]) ?? path18.win32.join(home, "AppData", "Local");
   return {
-    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? path15.win32.join(localAppData, "Syncthing"),
+    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? path18.win32.join(localAppData, "Syncthing"),
     sharedFolder: nonEmpty(env["MESH_SHARED_FOLDER_WINDOWS"]) ?? DEFAULT_SHARED_FOLDER_WINDOWS
   };
 }
 function syncthingHomeOf(home) {
-  return syncthingHomeFor(home, path15.join(home, ".local", "state"));
+  return syncthingHomeFor(home, path18.join(home, ".local", "state"));
 }
 function syncthingHomeFor(home, xdgState) {
-  const state = path15.join(xdgState, "syncthing");
-  if (existsSync(path15.join(state, "config.xml"))) return state;
-  return path15.join(home, ".config", "syncthing");
+  const state = path18.join(xdgState, "syncthing");
+  if (existsSync(path18.join(state, "config.xml"))) return state;
+  return path18.join(home, ".config", "syncthing");
 }
 function nonEmpty(v) {
   return v === void 0 || v === "" ? void 0 : v;
@@ -31283,7 +35392,7 @@ async function createMeshContext(options = {}) {
     if (syncthingUserOf(settings) && !options.paths && !env["MESH_SYNCTHING_HOME"]) {
       paths = { ...paths, syncthingHome: syncthingHomeOf(settings.defaultUserAccount.home) };
     }
-    hostname = options.hostname ?? (env["MESH_HOSTNAME"] || os3.hostname());
+    hostname = options.hostname ?? (env["MESH_HOSTNAME"] || os4.hostname());
     platform2 = await detectPlatform({
       env,
       hostname,
@@ -31324,7 +35433,7 @@ function syncthingUserOf(settings) {
 }
 async function envFileToRead(file, env) {
   const named = (env["MESH_ENV_FILE"] ?? "") !== "" && env["MESH_ENV_FILE"] === file;
-  const found = await stat3(file).then(
+  const found = await stat5(file).then(
     (st) => st.isDirectory() ? "directory" : "file",
     (error2) => error2.code === "ENOENT" || error2.code === "ENOTDIR" ? "missing" : "unreadable"
   );
@@ -31341,6 +35450,7 @@ async function envFileToRead(file, env) {
 }
 
 // ../../packages/core/src/duration.ts
+init_errors2();
 var UNIT_MS = {
   ms: 1,
   s: 1e3,
@@ -31400,11 +35510,16 @@ function formatDuration(ms) {
   return out;
 }
 
+// ../../packages/core/src/index.ts
+init_errors2();
+
 // ../../packages/core/src/hosts/commands.ts
 import { isIP } from "net";
-import path19 from "path";
+import path22 from "path";
+init_errors2();
 
 // ../../packages/core/src/remote/ssh.ts
+init_errors2();
 function sshTarget(ctx, host) {
   return {
     name: host.name,
@@ -31473,10 +35588,13 @@ function sshFailure(target, r) {
 }
 
 // ../../packages/core/src/steps/tailscale.ts
-import { mkdir as mkdir3 } from "fs/promises";
-import os4 from "os";
-import path17 from "path";
+import { mkdir as mkdir5 } from "fs/promises";
+import os5 from "os";
+import path20 from "path";
 import { setTimeout as sleep4 } from "timers/promises";
+
+// ../../packages/tailscale/src/index.ts
+init_contract();
 
 // ../../packages/tailscale/src/binaries.ts
 function resolveBinary(program, explicit, env = process.env) {
@@ -31484,11 +35602,13 @@ function resolveBinary(program, explicit, env = process.env) {
 }
 
 // ../../packages/tailscale/src/cli.ts
-import { mkdtemp, rm as rm4, writeFile } from "fs/promises";
+init_contract();
+import { mkdtemp, rm as rm5, writeFile as writeFile2 } from "fs/promises";
 import { tmpdir } from "os";
 import { join as joinPath } from "path";
 
 // ../../packages/tailscale/src/errors.ts
+init_contract();
 var BRAND3 = errorBrand("tailscale");
 var TailscaleError = class extends ContractError {
   name = "TailscaleError";
@@ -31512,14 +35632,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path32, status, body, options = {}) {
-    super(`${method} ${path32} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path43, status, body, options = {}) {
+    super(`${method} ${path43} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path32;
+    this.path = path43;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -31584,6 +35704,9 @@ var TailscaleAbortError = class extends TailscaleError {
   }
 };
 
+// ../../packages/tailscale/src/join.ts
+init_contract();
+
 // ../../packages/tailscale/src/internal/signals.ts
 function deadline(timeoutMs, caller) {
   const timer = Number.isFinite(timeoutMs) && timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : void 0;
@@ -31616,6 +35739,9 @@ function sleep3(ms, signal) {
   });
 }
 
+// ../../packages/tailscale/src/local-api.ts
+init_contract();
+
 // ../../tooling/tsup-config/undici-lean.js
 var import_api = __toESM(require_api());
 var import_agent = __toESM(require_agent());
@@ -31633,7 +35759,11 @@ function request(url2, options = {}) {
   });
 }
 
+// ../../packages/tailscale/src/schemas/notify.ts
+init_mini();
+
 // ../../packages/tailscale/src/schemas/prefs.ts
+init_mini();
 var PrefsSchema = looseObject({
   ControlURL: optional(string2()),
   RouteAll: optional(boolean2()),
@@ -31711,6 +35841,7 @@ var NotifyWatchOpt = {
 };
 
 // ../../packages/tailscale/src/schemas/ping.ts
+init_mini();
 var PingResultSchema = looseObject({
   IP: optional(string2()),
   NodeIP: optional(string2()),
@@ -31751,6 +35882,7 @@ var WhoIsSchema = looseObject({
 var ErrorBodySchema = looseObject({ Error: optional(string2()) });
 
 // ../../packages/tailscale/src/schemas/status.ts
+init_mini();
 var strings = nullish2(array(string2()));
 var PeerStatusSchema = looseObject({
   ID: optional(string2()),
@@ -31915,19 +36047,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path32 = `watch-ipn-bus?mask=${mask}`;
+    const path43 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path32, void 0, signal);
+      res = await this.#send("GET", path43, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path32, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path43, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -31938,7 +36070,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse2(NotifySchema, line, path32);
+          if (line) yield parse2(NotifySchema, line, path43);
         }
       }
     } catch (e) {
@@ -31949,18 +36081,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path32, schema2, body, options) {
-    const text2 = await this.#call(method, path32, body, options);
-    return parse2(schema2, text2, path32);
+  async #json(method, path43, schema2, body, options) {
+    const text2 = await this.#call(method, path43, body, options);
+    return parse2(schema2, text2, path43);
   }
-  async #call(method, path32, body, options) {
+  async #call(method, path43, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path32}`;
+    const what = `${method} /localapi/v0/${path43}`;
     try {
-      const res = await this.#send(method, path32, body, d.signal);
+      const res = await this.#send(method, path43, body, d.signal);
       const text2 = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path32}`, res.statusCode, text2);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path43}`, res.statusCode, text2);
       }
       return text2;
     } catch (e) {
@@ -31968,9 +36100,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path32, body, signal) {
+  async #send(method, path43, body, signal) {
     try {
-      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path32}`, {
+      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path43}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -31993,19 +36125,19 @@ var LocalApiClient = class {
     }
   }
 };
-function parse2(schema2, text2, path32) {
+function parse2(schema2, text2, path43) {
   let value;
   try {
     value = JSON.parse(text2);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path32}: answer is not JSON: ${text2.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path43}: answer is not JSON: ${text2.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema2.safeParse(value);
   if (!r.success) {
     const error2 = englishError(r);
-    throw new TailscaleSchemaError(`${path32}: unexpected answer: ${error2.message}`, {
+    throw new TailscaleSchemaError(`${path43}: unexpected answer: ${error2.message}`, {
       cause: error2,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -32326,7 +36458,7 @@ ${r.stderr}`;
         rememberSecret(o2.authKey);
         dir = await mkdtemp(joinPath(tmpdir(), "mesh-ts-key-"));
         const keyFile = joinPath(dir, "authkey");
-        await writeFile(keyFile, o2.authKey, { mode: 384 });
+        await writeFile2(keyFile, o2.authKey, { mode: 384 });
         args.push(`--auth-key=file:${keyFile}`);
       }
       const r = await this.run(args, {
@@ -32336,7 +36468,7 @@ ${r.stderr}`;
       if (r.exitCode === 0) return;
       await this.#explainUpFailure(r, o2, waitMs);
     } finally {
-      if (dir) await rm4(dir, { recursive: true, force: true });
+      if (dir) await rm5(dir, { recursive: true, force: true });
     }
   }
   async #explainUpFailure(r, o2, waitMs) {
@@ -32497,10 +36629,13 @@ function parseTailscaleVersion(output) {
   return /^v?(\d+\.\d+\.\d+)(?:[-+\s]|$)/.exec(first)?.[1];
 }
 
+// ../../packages/core/src/steps/tailscale.ts
+init_errors2();
+
 // ../../packages/core/src/internal/services.ts
-import path16 from "path";
+import path19 from "path";
 function servicesDir(ctx) {
-  return path16.join(ctx.paths.stateDir, "services");
+  return path19.join(ctx.paths.stateDir, "services");
 }
 function serviceManager(ctx, o2 = {}) {
   return detectServiceManager({
@@ -32577,8 +36712,8 @@ async function ensureTailscaled(ctx, serverUrl2) {
     ...tun ? { tun } : {},
     ...ctx.paths.binaries.tailscaled ? { binary: ctx.paths.binaries.tailscaled } : {}
   });
-  for (const d of [...launch.dirs, path17.dirname(ctx.paths.tailscale.socketPath)]) {
-    await mkdir3(d, { recursive: true, mode: 448 });
+  for (const d of [...launch.dirs, path20.dirname(ctx.paths.tailscale.socketPath)]) {
+    await mkdir5(d, { recursive: true, mode: 448 });
   }
   try {
     await ensureService(
@@ -32608,12 +36743,13 @@ async function ensureTailscaled(ctx, serverUrl2) {
     await sleep4(200);
   }
   wait.done();
+  ctx.reporter.ok("tailscaled started");
   await becomeOperator(ctx);
   return true;
 }
 async function becomeOperator(ctx) {
   if (!ctx.daemonPrefix || ctx.daemonPrefix.length === 0 || process.getuid?.() === 0) return;
-  const user = os4.userInfo().username;
+  const user = os5.userInfo().username;
   try {
     const cli2 = new TailscaleCli({
       // The prefix (sudo) may search another PATH: hand it an absolute path.
@@ -32713,9 +36849,11 @@ async function joinTailnet(ctx, serverUrl2, authKey, o2 = {}) {
 }
 
 // ../../packages/core/src/hosts/registry.ts
-import { readFile as readFile6 } from "fs/promises";
-import path18 from "path";
+import { readFile as readFile8 } from "fs/promises";
+import path21 from "path";
 var import_yaml = __toESM(require_dist(), 1);
+init_mini();
+init_errors2();
 var HOST_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
 var ipAddress = union([ipv42(), ipv62()], { error: "an IPv4 or IPv6 address" });
 var portNumber = int({ error: "a port number from 1 to 65535" }).check(_gte(1, "a port number from 1 to 65535"), _lte(65535, "a port number from 1 to 65535"));
@@ -32731,7 +36869,7 @@ var fileSchema = object({
   hosts: _default(nullable(record(string2(), unknown())), {})
 });
 function hostsFile(ctx) {
-  return path18.join(ctx.paths.configDir, "hosts.yaml");
+  return path21.join(ctx.paths.configDir, "hosts.yaml");
 }
 function broken(file, line, what) {
   return new MeshError(`${file}${line ? `:${line}` : ""}: ${what}`, {
@@ -32741,7 +36879,7 @@ function broken(file, line, what) {
 }
 async function load2(ctx) {
   const file = hostsFile(ctx);
-  const text2 = await readFile6(file, "utf8").catch((error2) => {
+  const text2 = await readFile8(file, "utf8").catch((error2) => {
     if (error2.code === "ENOENT") return "";
     throw broken(file, void 0, `cannot be read (${error2.code ?? error2.message})`);
   });
@@ -32870,7 +37008,7 @@ async function removeHost(ctx, name, o2 = {}) {
 }
 async function listHosts(ctx) {
   const hosts = await readHosts(ctx);
-  const config2 = await readIfExists(path19.join(ctx.paths.home, ".ssh", "config")) ?? "";
+  const config2 = await readIfExists(path22.join(ctx.paths.home, ".ssh", "config")) ?? "";
   const st = hosts.length > 0 ? await tailnetStatus(ctx) : void 0;
   const members2 = [...st?.self ? [st.self] : [], ...st?.peers ?? []];
   return hosts.map((h2) => {
@@ -32925,12 +37063,16 @@ async function prepareHostCommand(ctx, name) {
 }
 
 // ../../packages/core/src/remote/provision.ts
-import { stat as stat10 } from "fs/promises";
+import { stat as stat14 } from "fs/promises";
+init_errors2();
+
+// ../../packages/core/src/steps/keys.ts
+init_errors2();
 
 // ../../packages/core/src/steps/server.ts
-import { access as access6, mkdir as mkdir7, writeFile as writeFile4 } from "fs/promises";
-import os6 from "os";
-import path26 from "path";
+import { access as access6, mkdir as mkdir10, writeFile as writeFile6 } from "fs/promises";
+import os8 from "os";
+import path31 from "path";
 
 // ../../packages/headscale/src/binary.ts
 function resolveHeadscaleBinary(explicit) {
@@ -32938,6 +37080,7 @@ function resolveHeadscaleBinary(explicit) {
 }
 
 // ../../packages/headscale/src/errors.ts
+init_contract();
 var BRAND4 = errorBrand("headscale");
 var HeadscaleError = class extends ContractError {
   name = "HeadscaleError";
@@ -33021,11 +37164,17 @@ var HeadscaleApiError = class extends HeadscaleError {
 };
 
 // ../../packages/headscale/src/transport/cli.ts
-import { mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile2 } from "fs/promises";
+init_contract();
+import { mkdtemp as mkdtemp2, rm as rm6, writeFile as writeFile3 } from "fs/promises";
 import { tmpdir as tmpdir2 } from "os";
 import { join as join3 } from "path";
+init_mini();
+
+// ../../packages/headscale/src/schemas/cli.ts
+init_mini();
 
 // ../../packages/headscale/src/schemas/common.ts
+init_mini();
 var GO_ZERO_UNIX = -62135596800;
 function rfc3339ToDate(value) {
   if (value == null || value === "" || value.startsWith("0001-01-01")) return void 0;
@@ -33064,6 +37213,7 @@ function effectiveTags(tags, forced, valid) {
 }
 
 // ../../packages/headscale/src/schemas/wire.ts
+init_mini();
 var id = pipe(
   union([number2(), string2().check(_minLength(1, { error: "an ID must not be empty" }))], {
     error: (issue2) => issue2.input === void 0 ? "an ID is required" : "an ID must be a number or a string"
@@ -33077,14 +37227,14 @@ var strings2 = nullish2(array(string2()));
 function wireName(naming, field) {
   return naming === "camel" ? field : field.replace(/[A-Z]/g, (c3) => `_${c3.toLowerCase()}`);
 }
-function wireObject(naming, fields) {
+function wireObject(naming, fields2) {
   const shape = {};
-  for (const [field, schema2] of Object.entries(fields)) shape[wireName(naming, field)] = schema2;
+  for (const [field, schema2] of Object.entries(fields2)) shape[wireName(naming, field)] = schema2;
   return pipe(
     object(shape),
     transform((wire) => {
       const parsed = {};
-      for (const field of Object.keys(fields)) parsed[field] = wire[wireName(naming, field)];
+      for (const field of Object.keys(fields2)) parsed[field] = wire[wireName(naming, field)];
       return parsed;
     })
   );
@@ -33290,6 +37440,9 @@ function requireSupportedServer(version2) {
   }
 }
 
+// ../../packages/headscale/src/transport/rest.ts
+init_contract();
+
 // ../../packages/headscale/src/internal/http.ts
 async function httpCall(o2) {
   const timeoutSignal = AbortSignal.timeout(o2.timeout);
@@ -33336,6 +37489,7 @@ async function httpCall(o2) {
 }
 
 // ../../packages/headscale/src/schemas/rest.ts
+init_mini();
 var time2 = pipe(nullish2(string2()), transform(rfc3339ToDate));
 var rest = wireSchemas({
   naming: "camel",
@@ -33471,11 +37625,11 @@ var RestTransport = class {
   async call(name, ctx, req = {}) {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path32 = ep.path.replace(
+    const path43 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path32, this.baseUrl);
+    const url2 = new URL(path43, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -33962,10 +38116,10 @@ var CliTransport = class {
     const dir = await mkdtemp2(join3(tmpdir2(), "mesh-hs-policy-"));
     try {
       const file = join3(dir, "policy.hujson");
-      await writeFile2(file, policy, { mode: 384 });
+      await writeFile3(file, policy, { mode: 384 });
       await this.exec(["policy", "set", "-f", file], ctx);
     } finally {
-      await rm5(dir, { recursive: true, force: true });
+      await rm6(dir, { recursive: true, force: true });
     }
     return this.getPolicy(ctx);
   }
@@ -34251,8 +38405,8 @@ var PolicyResource = class extends Resource {
 
 // ../../packages/headscale/src/server/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-import { randomBytes as randomBytes2 } from "crypto";
-import { chmod as chmod2, mkdir as mkdir4, open as open3, readFile as readFile7, rename as rename2, rm as rm6, stat as stat4 } from "fs/promises";
+import { randomBytes as randomBytes3 } from "crypto";
+import { chmod as chmod3, mkdir as mkdir6, open as open3, readFile as readFile9, rename as rename2, rm as rm7, stat as stat6 } from "fs/promises";
 import { isIP as isIP2 } from "net";
 import { dirname, isAbsolute, join as join4 } from "path";
 var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
@@ -34373,6 +38527,12 @@ function headscaleConfigObject(o2) {
       `logLevel must be one of ${[...LOG_LEVELS].join(", ")}, got ${JSON.stringify(logLevel)}`
     );
   }
+  if (o2.policyPath !== void 0 && !isAbsolute(o2.policyPath)) {
+    throw new HeadscaleConfigError(
+      `policyPath must be an absolute path, got ${JSON.stringify(o2.policyPath)}`,
+      { hint: "pass the absolute path of the policy file" }
+    );
+  }
   const v4 = checkCidr(o2.prefixes?.v4 ?? "100.64.0.0/10", 4, "prefixes.v4");
   const v6 = checkCidr(o2.prefixes?.v6 ?? "fd7a:115c:a1e0::/48", 6, "prefixes.v6");
   const db = o2.database ?? { type: "sqlite" };
@@ -34445,8 +38605,8 @@ function headscaleConfigObject(o2) {
     node: { expiry: 0, ephemeral: { inactivity_timeout: "120s" } },
     database,
     log: { level: logLevel, format: "text" },
-    // Database mode is what lets PUT /api/v1/policy work.
-    policy: { mode: "database", path: "" },
+    // Database mode is what lets PUT /api/v1/policy work; a policy file replaces it.
+    policy: o2.policyPath === void 0 ? { mode: "database", path: "" } : { mode: "file", path: o2.policyPath },
     dns: {
       magic_dns: true,
       base_domain: baseDomain,
@@ -34459,7 +38619,9 @@ function headscaleConfigObject(o2) {
     // Must be a quoted octal string: Headscale parses it base 8 and falls back to 0700 otherwise.
     unix_socket_permission: "0770",
     logtail: { enabled: false },
-    auto_update: { enabled: false }
+    auto_update: { enabled: false },
+    // Last, so that adding it gives the same bytes as hardenHeadscaleConfig appending it.
+    ...o2.taildrop === void 0 ? {} : { taildrop: { enabled: o2.taildrop } }
   };
 }
 function renderHeadscaleConfig(o2) {
@@ -34467,18 +38629,18 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path32, o2) {
+async function writeHeadscaleConfig(path43, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path32, content, 416);
+  return writeFileAtomic2(path43, content, 416);
 }
-async function readHeadscaleConfig(path32) {
+async function readHeadscaleConfig(path43) {
   let text2;
   try {
-    text2 = await readFile7(path32, "utf8");
+    text2 = await readFile9(path43, "utf8");
   } catch (error3) {
     const code2 = error3.code;
     throw new HeadscaleConfigError(
-      code2 === "ENOENT" ? `${path32} does not exist` : `cannot read ${path32}: ${code2 ?? error3.message}`,
+      code2 === "ENOENT" ? `${path43} does not exist` : `cannot read ${path43}: ${code2 ?? error3.message}`,
       {
         cause: error3,
         hint: code2 === "ENOENT" ? "write it first (writeHeadscaleConfig)" : "check its permissions (Headscale's config is readable by root and its group only)"
@@ -34489,43 +38651,43 @@ async function readHeadscaleConfig(path32) {
   const error2 = doc.errors[0];
   if (error2) {
     const problem = (error2.message.split("\n")[0] ?? "").replace(/:$/, "");
-    throw new HeadscaleConfigError(`${path32} is not valid YAML: ${problem}`, {
+    throw new HeadscaleConfigError(`${path43} is not valid YAML: ${problem}`, {
       cause: error2,
-      hint: `fix ${path32} at the line named, or write it again`
+      hint: `fix ${path43} at the line named, or write it again`
     });
   }
   const value = doc.toJS();
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const found = value === null || value === void 0 ? "it is empty" : Array.isArray(value) ? "it holds a list" : `it holds a single ${typeof value}`;
     throw new HeadscaleConfigError(
-      `${path32} is not a Headscale config: ${found}, not a mapping of settings`,
-      { hint: `fix ${path32}, or write it again` }
+      `${path43} is not a Headscale config: ${found}, not a mapping of settings`,
+      { hint: `fix ${path43}, or write it again` }
     );
   }
   return value;
 }
-async function writeFileAtomic2(path32, content, mode) {
-  if (!isAbsolute(path32)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path32)}`, {
+async function writeFileAtomic2(path43, content, mode) {
+  if (!isAbsolute(path43)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path43)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile7(path32, "utf8"), stat4(path32)]);
+    const [existing, st] = await Promise.all([readFile9(path43, "utf8"), stat6(path43)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod2(path32, mode);
+      await chmod3(path43, mode);
       return { changed: true };
     }
   } catch (error2) {
     const code2 = error2.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path32}`, error2);
+      throw fsError(`cannot read ${path43}`, error2);
     }
   }
-  const tmp = join4(dirname(path32), `.${randomBytes2(6).toString("hex")}.tmp`);
+  const tmp = join4(dirname(path43), `.${randomBytes3(6).toString("hex")}.tmp`);
   try {
-    await mkdir4(dirname(path32), { recursive: true, mode: 448 });
+    await mkdir6(dirname(path43), { recursive: true, mode: 448 });
     const fh = await open3(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -34534,10 +38696,10 @@ async function writeFileAtomic2(path32, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename2(tmp, path32);
+    await rename2(tmp, path43);
   } catch (error2) {
-    await rm6(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path32}`, error2);
+    await rm7(tmp, { force: true }).catch(() => void 0);
+    throw fsError(`cannot write ${path43}`, error2);
   }
   return { changed: true };
 }
@@ -34547,6 +38709,221 @@ function fsError(message, error2) {
     cause: error2,
     hint: code2 === "EACCES" || code2 === "EPERM" || code2 === "EROFS" ? "choose a writable directory or run with permission to write there" : "check that the parent path is a directory and the disk is not full"
   });
+}
+
+// ../../packages/headscale/src/server/hardening.ts
+import { isIP as isIP3 } from "net";
+
+// ../../packages/headscale/src/server/yaml-edit.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+import { isDeepStrictEqual } from "util";
+function editYaml(text2, edits, what = "the YAML file") {
+  let out = text2;
+  for (const edit of edits) {
+    out = editOne(out, edit, what);
+    const check = (0, import_yaml3.parseDocument)(out);
+    if (check.errors.length > 0 || !isDeepStrictEqual(jsAt(check, edit.path), edit.value)) {
+      throw new HeadscaleConfigError(`could not set ${edit.path.join(".")} in ${what}`, {
+        hint: `set ${edit.path.join(".")} to ${inline(edit.value)} by hand`
+      });
+    }
+  }
+  return out;
+}
+function editOne(text2, edit, what) {
+  const doc = (0, import_yaml3.parseDocument)(text2);
+  const error2 = doc.errors[0];
+  if (error2) {
+    throw new HeadscaleConfigError(
+      `${what} is not valid YAML: ${(error2.message.split("\n")[0] ?? "").replace(/:$/, "")}`,
+      { cause: error2, hint: `fix ${what} at the line named, then run the command again` }
+    );
+  }
+  const { path: path43, value } = edit;
+  if (isDeepStrictEqual(jsAt(doc, path43), value)) return text2;
+  const current = doc.getIn(path43, true);
+  if ((0, import_yaml3.isNode)(current) && current.range) {
+    const [start, end3] = current.range;
+    const newline = text2.slice(start, end3).endsWith("\n") ? "\n" : "";
+    return text2.slice(0, start) + inline(value) + newline + text2.slice(end3);
+  }
+  for (let depth = path43.length - 1; depth >= 0; depth--) {
+    const parent = depth === 0 ? doc.contents : doc.getIn(path43.slice(0, depth), true);
+    if (parent === void 0 || parent === null) continue;
+    if (!(0, import_yaml3.isMap)(parent) || parent.flow || parent.items.length === 0) break;
+    const block = blockOf(path43.slice(depth), value);
+    if (depth === 0) return `${text2}${text2.endsWith("\n") || text2 === "" ? "" : "\n"}${block}`;
+    const first = parent.items[0]?.key;
+    const at = (0, import_yaml3.isNode)(first) ? first.range?.[0] : void 0;
+    if (at === void 0) break;
+    const lineStart = text2.lastIndexOf("\n", at - 1) + 1;
+    const indent2 = text2.slice(lineStart, at);
+    if (!/^[ ]*$/.test(indent2)) break;
+    const lines = block.replace(/\n$/, "").split("\n");
+    return `${text2.slice(0, lineStart)}${lines.map((l) => indent2 + l).join("\n")}
+${text2.slice(lineStart)}`;
+  }
+  try {
+    doc.setIn(path43, value);
+  } catch (cause) {
+    throw new HeadscaleConfigError(`${what}: ${path43.slice(0, -1).join(".")} is not a mapping`, {
+      cause,
+      hint: `set ${path43.join(".")} to ${inline(value)} by hand`
+    });
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+function jsAt(doc, path43) {
+  const node = doc.getIn(path43, true);
+  return (0, import_yaml3.isNode)(node) ? node.toJSON() : node;
+}
+function inline(value) {
+  return (0, import_yaml3.stringify)(value, { lineWidth: 0, collectionStyle: "flow" }).trimEnd();
+}
+function blockOf(keys, value) {
+  let nested = value;
+  for (const key of [...keys].reverse()) nested = { [key]: nested };
+  return (0, import_yaml3.stringify)(nested, { lineWidth: 0 });
+}
+
+// ../../packages/headscale/src/server/hardening.ts
+var isLoopbackHost = (host) => host === "localhost" || host === "::1" || isIP3(host) === 4 && host.startsWith("127.");
+var hostOf = (addr) => addr.replace(/:\d*$/, "").replace(/^\[|\]$/g, "");
+var HEADSCALE_HARDENING = [
+  {
+    key: "logtail.enabled",
+    why: "nodes are not told to upload their logs to Tailscale's log server",
+    ok: (c3) => c3 !== true,
+    fix: () => false
+  },
+  {
+    key: "disable_check_updates",
+    why: "no headscale command asks GitHub for a newer release",
+    ok: (c3) => c3 === true,
+    fix: () => true
+  },
+  {
+    key: "auto_update.enabled",
+    why: "nodes are not told to update themselves from Tailscale's servers (0.29+)",
+    ok: (c3) => c3 !== true,
+    fix: () => false
+  },
+  {
+    key: "derp.urls",
+    why: "no download of Tailscale's public DERP map: relays stay on this server",
+    ok: (c3) => c3 === void 0 || c3 === "" || Array.isArray(c3) && c3.length === 0,
+    fix: () => [],
+    blockedBy(config2) {
+      const server = configValueAt(config2, "derp.server");
+      const embedded = server?.["enabled"] === true && server["automatically_add_embedded_derp_region"] !== false;
+      const paths = configValueAt(config2, "derp.paths");
+      if (embedded || Array.isArray(paths) && paths.length > 0) return void 0;
+      return "no DERP region would be left and Headscale would not start (turn on derp.server, or list a derp.paths file)";
+    }
+  },
+  {
+    key: "derp.server.verify_clients",
+    why: "the embedded DERP relays only for nodes this Headscale knows (0.27+)",
+    ok: (c3) => c3 !== false,
+    fix: () => true
+  },
+  {
+    key: "taildrop.enabled",
+    why: "files move through the synced folder only: Taildrop, a second way between nodes, is off (0.28+)",
+    ok: (c3) => c3 === false,
+    fix: () => false
+  },
+  {
+    key: "metrics_listen_addr",
+    why: "the metrics and debug server, which asks for no key, answers on loopback only",
+    ok: (c3) => c3 === void 0 || c3 === "" || typeof c3 === "string" && isLoopbackHost(hostOf(c3)),
+    fix: (c3) => `127.0.0.1:${/:(\d+)$/.exec(String(c3))?.[1] ?? "9090"}`
+  },
+  {
+    key: "grpc_allow_insecure",
+    why: "the remote admin API is never served without TLS",
+    ok: (c3) => c3 !== true,
+    fix: () => false
+  },
+  {
+    key: "unix_socket_permission",
+    why: "only root and the Headscale group may use the admin socket, which asks for no key",
+    // Headscale parses it base 8 and falls back to 0700 when it cannot: only other-bits matter.
+    ok: (c3) => {
+      const mode = Number.parseInt(String(c3 ?? "0700").replace(/^0o/, ""), 8);
+      return Number.isNaN(mode) || (mode & 7) === 0;
+    },
+    // Quoted, or YAML reads the decimal number 770.
+    fix: () => "0770"
+  }
+];
+function headscalePolicySettings(policyPath) {
+  return [
+    {
+      key: "policy.mode",
+      why: "the ACL policy comes from a file: connections it does not allow are refused",
+      ok: (c3) => c3 === "file" || c3 === void 0,
+      fix: () => "file"
+    },
+    {
+      key: "policy.path",
+      why: "the mesh policy file",
+      ok: (c3) => c3 === policyPath,
+      fix: () => policyPath
+    }
+  ];
+}
+function configValueAt(config2, key) {
+  let v = config2;
+  for (const part of key.split(".")) {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return void 0;
+    v = v[part];
+  }
+  return v;
+}
+function headscalePolicyOf(config2) {
+  const mode = configValueAt(config2, "policy.mode");
+  const path43 = configValueAt(config2, "policy.path");
+  return {
+    mode: typeof mode === "string" && mode !== "" ? mode : "file",
+    path: typeof path43 === "string" ? path43 : ""
+  };
+}
+function headscaleHardeningGaps(config2) {
+  return HEADSCALE_HARDENING.filter((s) => !s.ok(configValueAt(config2, s.key))).map((s) => ({
+    key: s.key,
+    current: configValueAt(config2, s.key),
+    why: s.why
+  }));
+}
+function hardenHeadscaleConfig(text2, config2, o2 = {}) {
+  const settings = [
+    ...o2.policyPath === void 0 ? [] : headscalePolicySettings(o2.policyPath),
+    ...HEADSCALE_HARDENING
+  ];
+  const edits = [];
+  const result2 = { text: text2, changes: [], blocked: [] };
+  for (const s of settings) {
+    const current = configValueAt(config2, s.key);
+    if (s.ok(current)) continue;
+    const reason = s.blockedBy?.(config2);
+    if (reason !== void 0) {
+      result2.blocked.push({ key: s.key, reason });
+      continue;
+    }
+    const to = s.fix(current);
+    edits.push({ path: s.key.split("."), value: to });
+    result2.changes.push({ key: s.key, from: current, to, why: s.why });
+  }
+  result2.text = editYaml(text2, edits, o2.what);
+  return result2;
+}
+function keptHardening(config2) {
+  const policy = headscalePolicyOf(config2);
+  return {
+    ...policy.mode === "file" && policy.path !== "" ? { policyPath: policy.path } : {},
+    ...configValueAt(config2, "taildrop.enabled") === false ? { taildrop: false } : {}
+  };
 }
 
 // ../../packages/headscale/src/server/health.ts
@@ -34582,6 +38959,115 @@ async function waitForHealth(url2, o2 = {}) {
       hint: "check the service logs (port in use? bad config?)"
     }
   );
+}
+
+// ../../packages/headscale/src/server/policy.ts
+var POLICY_HEADER = "// Generated by @mesh/headscale";
+function renderHeadscalePolicy(o2) {
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(o2.user)) {
+    throw new HeadscaleConfigError(`not a Headscale user name: ${JSON.stringify(o2.user)}`, {
+      hint: 'use lowercase letters, digits, ".", "_" and "-"'
+    });
+  }
+  const tags = [...new Set(o2.tags ?? [])].sort();
+  for (const tag of tags) {
+    if (!/^tag:[a-z0-9][a-z0-9-]*$/.test(tag)) {
+      throw new HeadscaleConfigError(`not an ACL tag Headscale accepts: ${JSON.stringify(tag)}`, {
+        hint: "tags are tag: then lowercase letters, digits and -"
+      });
+    }
+  }
+  const ports = [...new Set(o2.tcpPorts)].sort((a2, b) => a2 - b);
+  if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    throw new HeadscaleConfigError(`tcpPorts must be ports 1-65535, got ${ports.join(",")}`, {
+      hint: "name at least one port"
+    });
+  }
+  const members2 = [`${o2.user}@`, ...tags];
+  const list2 = (items) => `[${items.map((i2) => JSON.stringify(i2)).join(", ")}]`;
+  const rule = (proto2, dstPorts) => [
+    "    {",
+    '      "action": "accept",',
+    `      "proto": ${JSON.stringify(proto2)},`,
+    `      "src": ${list2(members2)},`,
+    `      "dst": ${list2(members2.map((m) => `${m}:${dstPorts}`))}`,
+    "    }"
+  ].join("\n");
+  const owners = tags.map((t) => `    ${JSON.stringify(t)}: ${list2([`${o2.user}@`])}`);
+  return [
+    `${POLICY_HEADER}: the mesh's own traffic, nothing else.`,
+    `// Members: the nodes of user ${o2.user}${tags.length > 0 ? ` and nodes tagged ${tags.join(", ")}` : ""}.`,
+    "// Written again as a whole: tags named here are kept, any other edit is replaced.",
+    "{",
+    `  "tagOwners": {${owners.length > 0 ? `
+${owners.join(",\n")}
+  ` : ""}},`,
+    '  "acls": [',
+    "    // TCP between members on these ports only (Syncthing sync, the agent, SSH).",
+    `${rule("tcp", portList(ports))},`,
+    '    // Ping. Headscale 0.29 reads "icmp" as ICMPv4 only, so ICMPv6 (58) is named too.',
+    `${rule("icmp", "*")},`,
+    rule("58", "*"),
+    "  ]",
+    "}",
+    ""
+  ].join("\n");
+}
+function portList(sorted) {
+  const parts = [];
+  for (let i2 = 0; i2 < sorted.length; ) {
+    let j = i2;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] ?? 0) + 1) j++;
+    parts.push(j > i2 ? `${sorted[i2]}-${sorted[j]}` : `${sorted[i2]}`);
+    i2 = j + 1;
+  }
+  return parts.join(",");
+}
+function isGeneratedPolicy(text2) {
+  return text2.startsWith(POLICY_HEADER);
+}
+function policyTags(text2) {
+  return [...new Set([...text2.matchAll(/"(tag:[a-z0-9][a-z0-9-]*)"/g)].map((m) => m[1] ?? ""))].filter(Boolean).sort();
+}
+var NO_SUBCOMMAND = /unknown (command|flag|shorthand flag)/i;
+var NO_SERVER = /connecting to headscale|context deadline exceeded|unable to read\/write to headscale socket|connection refused|no such file or directory.*sock/i;
+async function checkHeadscalePolicy(file, o2 = {}) {
+  const binary = resolveHeadscaleBinary(o2.binary);
+  const runner = o2.runner ?? createRunner();
+  const args = ["policy", "check", "-f", file];
+  let r;
+  try {
+    r = await runner.run(binary, args, {
+      env: {
+        HEADSCALE_DISABLE_CHECK_UPDATES: "true",
+        ...o2.configPath ? { HEADSCALE_CONFIG: o2.configPath } : {},
+        ...o2.socketPath ? { HEADSCALE_UNIX_SOCKET: o2.socketPath } : {}
+      },
+      timeout: o2.timeout ?? 15e3
+    });
+  } catch (error2) {
+    return { checked: false, reason: `cannot run ${binary}: ${error2.message}` };
+  }
+  if (r.timedOut)
+    return { checked: false, reason: "headscale policy check did not finish in time" };
+  if (r.exitCode === 0) return { checked: true };
+  const said = `${r.stderr}
+${r.stdout}`;
+  if (NO_SUBCOMMAND.test(said)) {
+    return { checked: false, reason: "this Headscale has no policy check command" };
+  }
+  if (NO_SERVER.test(said)) {
+    return {
+      checked: false,
+      reason: "Headscale checks a policy through its server, which did not answer"
+    };
+  }
+  const lines = said.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !/^\d{4}-\d\d-\d\dT\S+ (TRC|DBG|INF|WRN) /.test(l));
+  const first = (lines[0] ?? `exit code ${r.exitCode}`).replace(/^Error:\s*/, "");
+  const reason = first.endsWith(":") && lines[1] ? `${first} ${lines[1]}` : first;
+  throw new HeadscaleConfigError(`Headscale rejects the policy in ${file}: ${reason}`, {
+    hint: "the policy was not put in place; the reason is what Headscale said"
+  });
 }
 
 // ../../packages/headscale/src/server/service.ts
@@ -34691,7 +39177,7 @@ var SupervisedProcessService = class extends HeadscaleService {
 
 // ../../packages/headscale/src/server/setup.ts
 import { createSocket } from "dgram";
-import { mkdir as mkdir5, stat as stat5 } from "fs/promises";
+import { mkdir as mkdir7, stat as stat7 } from "fs/promises";
 import { createServer } from "net";
 import { dirname as dirname3 } from "path";
 async function setupHeadscaleServer(o2) {
@@ -34699,12 +39185,12 @@ async function setupHeadscaleServer(o2) {
   const runner = o2.runner ?? createRunner();
   const service = o2.service ?? defaultService(o2, runner);
   const steps = [];
-  const existed = await stat5(o2.config.stateDir).then(
+  const existed = await stat7(o2.config.stateDir).then(
     () => true,
     () => false
   );
   try {
-    await mkdir5(o2.config.stateDir, { recursive: true, mode: 448 });
+    await mkdir7(o2.config.stateDir, { recursive: true, mode: 448 });
   } catch (cause) {
     throw new HeadscaleConfigError(
       `cannot create state directory ${o2.config.stateDir}: ${cause.code}`,
@@ -34721,7 +39207,8 @@ async function setupHeadscaleServer(o2) {
     const stun = cfg["derp"].server.stun_listen_addr;
     await assertFree(stun, "udp", "stunListenAddr");
   }
-  const config2 = await writeHeadscaleConfig(o2.configPath, o2.config);
+  const kept = await readHeadscaleConfig(o2.configPath).then(keptHardening, () => ({}));
+  const config2 = await writeHeadscaleConfig(o2.configPath, { ...kept, ...definedOnly(o2.config) });
   steps.push({ name: "config", changed: config2.changed });
   steps.push({ name: "service-install", changed: (await service.install()).changed });
   let started;
@@ -34780,6 +39267,9 @@ function defaultService(o2, runner) {
     })
   });
 }
+function definedOnly(o2) {
+  return Object.fromEntries(Object.entries(o2).filter(([, v]) => v !== void 0));
+}
 function lastLines(log) {
   const lines = log.trim().split("\n").filter((l) => /ERR|FTL|fatal|error/i.test(l));
   return (lines.length > 0 ? lines : log.trim().split("\n")).slice(-3).join(" | ");
@@ -34817,13 +39307,18 @@ async function assertFree(addr, proto2, what) {
   }
 }
 
+// ../../packages/core/src/steps/server.ts
+init_discover();
+init_errors2();
+
 // ../../packages/core/src/internal/machine-lock.ts
-import { createHash } from "crypto";
-import os5 from "os";
-import path20 from "path";
+import { createHash as createHash2 } from "crypto";
+import os7 from "os";
+import path24 from "path";
+init_errors2();
 async function withMachineLock(ctx, fn, waitMs = 18e4) {
-  const id2 = createHash("sha256").update(ctx.paths.stateDir).digest("hex").slice(0, 16);
-  const file = path20.join(os5.tmpdir(), `mesh-setup-${id2}.lock`);
+  const id2 = createHash2("sha256").update(ctx.paths.stateDir).digest("hex").slice(0, 16);
+  const file = path24.join(os7.tmpdir(), `mesh-setup-${id2}.lock`);
   let release;
   try {
     release = await acquireLock(file, {
@@ -34848,6 +39343,7 @@ async function withMachineLock(ctx, fn, waitMs = 18e4) {
 }
 
 // ../../packages/core/src/steps/agent.ts
+import { stat as stat13 } from "fs/promises";
 import { setTimeout as sleep10 } from "timers/promises";
 
 // ../../packages/core/src/trust/vouch-server.ts
@@ -34855,6 +39351,7 @@ import { createServer as createServer2 } from "http";
 import { setTimeout as sleep6 } from "timers/promises";
 
 // ../../packages/syncthing-client/src/errors.ts
+init_contract();
 var BRAND5 = errorBrand("syncthing-client");
 var SyncthingError = class extends ContractError {
   name = "SyncthingError";
@@ -34945,6 +39442,9 @@ function redactUrl(url2) {
   return redact(url2);
 }
 
+// ../../packages/syncthing-client/src/internal/transport.ts
+init_contract();
+
 // ../../packages/syncthing-client/src/version.ts
 function parseVersion2(text2) {
   const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+](.*))?$/.exec(text2.trim());
@@ -35023,7 +39523,7 @@ function sleep5(ms, signal) {
 }
 
 // ../../packages/syncthing-client/src/internal/path.ts
-function path21(strings3, ...values) {
+function path25(strings3, ...values) {
   let out = strings3[0] ?? "";
   values.forEach((value, i2) => {
     out += encodeURIComponent(String(value)) + (strings3[i2 + 1] ?? "");
@@ -35260,7 +39760,11 @@ function errorCode2(error2) {
   return void 0;
 }
 
+// ../../packages/syncthing-client/src/schemas/cluster.ts
+init_mini();
+
 // ../../packages/syncthing-client/src/schemas/common.ts
+init_mini();
 function list(item2) {
   return pipe(
     nullish2(array(item2)),
@@ -35356,6 +39860,7 @@ var ClusterResource = class {
 };
 
 // ../../packages/syncthing-client/src/schemas/config.ts
+init_mini();
 var SizeSchema = looseObject({ value: number2(), unit: string2() });
 var DeviceConfigSchema = looseObject({
   deviceID: string2(),
@@ -35553,7 +40058,7 @@ var ConfigDevices = class extends Resource2 {
   get(deviceId, options) {
     return this.transport.request({
       method: "GET",
-      path: path21`/rest/config/devices/${deviceId}`,
+      path: path25`/rest/config/devices/${deviceId}`,
       schema: DeviceConfigSchema,
       options
     });
@@ -35571,7 +40076,7 @@ var ConfigDevices = class extends Resource2 {
   update(deviceId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path21`/rest/config/devices/${deviceId}`,
+      path: path25`/rest/config/devices/${deviceId}`,
       json: patch,
       options
     });
@@ -35580,7 +40085,7 @@ var ConfigDevices = class extends Resource2 {
   replace(device, options) {
     return this.transport.request({
       method: "PUT",
-      path: path21`/rest/config/devices/${device.deviceID}`,
+      path: path25`/rest/config/devices/${device.deviceID}`,
       json: device,
       options
     });
@@ -35598,7 +40103,7 @@ var ConfigDevices = class extends Resource2 {
   remove(deviceId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path21`/rest/config/devices/${deviceId}`,
+      path: path25`/rest/config/devices/${deviceId}`,
       options
     });
   }
@@ -35617,7 +40122,7 @@ var ConfigFolders = class extends Resource2 {
   get(folderId, options) {
     return this.transport.request({
       method: "GET",
-      path: path21`/rest/config/folders/${folderId}`,
+      path: path25`/rest/config/folders/${folderId}`,
       schema: FolderConfigSchema,
       options
     });
@@ -35638,7 +40143,7 @@ var ConfigFolders = class extends Resource2 {
   update(folderId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path21`/rest/config/folders/${folderId}`,
+      path: path25`/rest/config/folders/${folderId}`,
       json: patch,
       options
     });
@@ -35647,7 +40152,7 @@ var ConfigFolders = class extends Resource2 {
   replace(folder, options) {
     return this.transport.request({
       method: "PUT",
-      path: path21`/rest/config/folders/${folder.id}`,
+      path: path25`/rest/config/folders/${folder.id}`,
       json: folder,
       options
     });
@@ -35665,7 +40170,7 @@ var ConfigFolders = class extends Resource2 {
   remove(folderId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path21`/rest/config/folders/${folderId}`,
+      path: path25`/rest/config/folders/${folderId}`,
       options
     });
   }
@@ -35752,6 +40257,7 @@ var ConfigResource = class extends Resource2 {
 };
 
 // ../../packages/syncthing-client/src/schemas/db.ts
+init_mini();
 var FolderStatusSchema = looseObject({
   globalBytes: number2(),
   globalDeleted: optional(number2()),
@@ -36019,6 +40525,8 @@ var DbResource = class extends Resource2 {
 };
 
 // ../../packages/syncthing-client/src/schemas/events.ts
+init_contract();
+init_mini();
 var deviceRef = looseObject({ device: string2() });
 var folderRef = looseObject({ id: string2(), label: optional(string2()) });
 var goUrl = nullable(
@@ -36199,6 +40707,7 @@ function toTypedEvent(raw) {
 }
 
 // ../../packages/syncthing-client/src/schemas/system.ts
+init_mini();
 var SystemStatusSchema = looseObject({
   myID: string2(),
   uptime: number2(),
@@ -36470,6 +40979,7 @@ async function* runStream(transport, kind, options) {
 }
 
 // ../../packages/syncthing-client/src/schemas/misc.ts
+init_mini();
 var DeviceStatsSchema = dict(
   looseObject({
     lastSeen: timestamp2,
@@ -36938,7 +41448,7 @@ function validateOptions(options) {
 }
 
 // ../../packages/syncthing-client/src/conflicts.ts
-import { readdir as readdir2 } from "fs/promises";
+import { readdir as readdir3 } from "fs/promises";
 import { join as join6, relative, sep } from "path";
 var CONFLICT_RE = /^(.*)\.sync-conflict-(\d{8})-(\d{6})-([A-Z2-7]{7})(\..*)?$/;
 function parseConflictName(name) {
@@ -36960,7 +41470,7 @@ async function findConflicts(root, options = {}) {
   const found = [];
   const walk = async (dir) => {
     options.signal?.throwIfAborted();
-    const entries = await readdir2(dir, { withFileTypes: true });
+    const entries = await readdir3(dir, { withFileTypes: true });
     for (const entry of entries) {
       const full = join6(dir, entry.name);
       if (entry.isDirectory()) {
@@ -36986,7 +41496,7 @@ async function findConflicts(root, options = {}) {
 }
 
 // ../../packages/syncthing-client/src/device-id.ts
-import { createHash as createHash2, X509Certificate } from "crypto";
+import { createHash as createHash3, X509Certificate } from "crypto";
 var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 var SyncthingDeviceIdError = class extends SyncthingError {
   name = "SyncthingDeviceIdError";
@@ -37089,11 +41599,12 @@ function sameDeviceId(a2, b) {
 }
 function deviceIdFromCertificate(cert) {
   const der = new X509Certificate(typeof cert === "string" ? cert : Buffer.from(cert)).raw;
-  return formatDeviceId(createHash2("sha256").update(der).digest());
+  return formatDeviceId(createHash3("sha256").update(der).digest());
 }
 
 // ../../packages/syncthing-client/src/home.ts
-import { readFile as readFile8 } from "fs/promises";
+init_contract();
+import { readFile as readFile10 } from "fs/promises";
 import { homedir as homedir2 } from "os";
 import { join as join7 } from "path";
 
@@ -38812,9 +43323,9 @@ function resolveEnotation(str, trimmedStr, options) {
 }
 function trimZeros(numStr) {
   if (numStr && numStr.indexOf(".") !== -1) {
-    let end2 = numStr.length;
-    while (end2 > 0 && numStr.charCodeAt(end2 - 1) === 48) end2--;
-    numStr = numStr.slice(0, end2);
+    let end3 = numStr.length;
+    while (end3 > 0 && numStr.charCodeAt(end3 - 1) === 48) end3--;
+    numStr = numStr.slice(0, end3);
     if (numStr === ".") numStr = "0";
     else if (numStr[0] === ".") numStr = "0" + numStr;
     else if (numStr[numStr.length - 1] === ".") numStr = numStr.substring(0, numStr.length - 1);
@@ -39218,16 +43729,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path32 = this._matcher.path;
-    return path32.length > 0 ? path32[path32.length - 1].tag : void 0;
+    const path43 = this._matcher.path;
+    return path43.length > 0 ? path43[path43.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path32 = this._matcher.path;
-    return path32.length > 0 ? path32[path32.length - 1].namespace : void 0;
+    const path43 = this._matcher.path;
+    return path43.length > 0 ? path43[path43.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -39235,9 +43746,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path32 = this._matcher.path;
-    if (path32.length === 0) return void 0;
-    return path32[path32.length - 1].values?.[attrName];
+    const path43 = this._matcher.path;
+    if (path43.length === 0) return void 0;
+    return path43[path43.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -39245,9 +43756,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path32 = this._matcher.path;
-    if (path32.length === 0) return false;
-    const current = path32[path32.length - 1];
+    const path43 = this._matcher.path;
+    if (path43.length === 0) return false;
+    const current = path43[path43.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -39273,18 +43784,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path32 = this._matcher.path;
-    if (path32.length === 0) return -1;
-    return path32[path32.length - 1].position ?? 0;
+    const path43 = this._matcher.path;
+    if (path43.length === 0) return -1;
+    return path43[path43.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path32 = this._matcher.path;
-    if (path32.length === 0) return -1;
-    return path32[path32.length - 1].counter ?? 0;
+    const path43 = this._matcher.path;
+    if (path43.length === 0) return -1;
+    return path43[path43.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -41280,6 +45791,7 @@ var XMLParser = class {
 };
 
 // ../../packages/syncthing-client/src/home.ts
+init_mini();
 var GuiXmlSchema = looseObject({
   address: optional(union([string2(), number2()])),
   apikey: optional(union([string2(), number2()])),
@@ -41359,7 +45871,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   const configPath = join7(home, "config.xml");
   let xml;
   try {
-    xml = await readFile8(configPath, "utf8");
+    xml = await readFile10(configPath, "utf8");
   } catch (cause) {
     throw new SyncthingError(`cannot read ${configPath}`, {
       cause,
@@ -41368,7 +45880,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   }
   let deviceId;
   try {
-    deviceId = deviceIdFromCertificate(await readFile8(join7(home, "cert.pem"), "utf8"));
+    deviceId = deviceIdFromCertificate(await readFile10(join7(home, "cert.pem"), "utf8"));
   } catch {
     deviceId = void 0;
   }
@@ -41376,7 +45888,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
 }
 
 // ../../packages/syncthing-client/src/private-config.ts
-import { randomBytes as randomBytes3 } from "crypto";
+import { randomBytes as randomBytes4 } from "crypto";
 var PRIVATE_SYNCTHING_OPTIONS = {
   globalAnnounceEnabled: "false",
   localAnnounceEnabled: "false",
@@ -41437,7 +45949,11 @@ function privateSyncthingConfig(xml, o2 = {}) {
   return head + gui + xml.slice(guiEnd, optStart) + options + xml.slice(optEnd);
 }
 
+// ../../packages/core/src/trust/vouch-server.ts
+init_errors2();
+
 // ../../packages/core/src/trust/protocol.ts
+init_mini();
 var VOUCH_PORT = 874;
 var VOUCH_PATH = "/v1/syncthing";
 var VouchAnswerSchema = object({
@@ -41551,7 +46067,8 @@ async function serveVouches(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/agent-state.ts
-import path22 from "path";
+import path26 from "path";
+init_mini();
 var KEEP_ERRORS = 10;
 var AGENT_HEARTBEAT_MS = 15e3;
 var AgentStateSchema = object({
@@ -41593,7 +46110,7 @@ var AgentStateSchema = object({
   errors: array(object({ at: string2(), message: string2() }))
 });
 function agentStateFile(ctx) {
-  return path22.join(ctx.paths.stateDir, "agent-state.json");
+  return path26.join(ctx.paths.stateDir, "agent-state.json");
 }
 async function readAgentState(ctx) {
   const text2 = await readIfExists(agentStateFile(ctx)).catch(() => void 0);
@@ -41678,7 +46195,9 @@ var AgentStateWriter = class {
 import { setTimeout as sleep8 } from "timers/promises";
 
 // ../../packages/core/src/trust/trusted-devices.ts
-import path23 from "path";
+import path27 from "path";
+init_mini();
+init_errors2();
 var TrustedDeviceSchema = object({
   deviceId: string2(),
   name: string2(),
@@ -41692,7 +46211,7 @@ var TrustFileSchema = object({
   devices: array(TrustedDeviceSchema)
 });
 function trustFile(ctx) {
-  return path23.join(ctx.paths.stateDir, "trusted-devices.json");
+  return path27.join(ctx.paths.stateDir, "trusted-devices.json");
 }
 async function readTrustedDevices(ctx) {
   const file = trustFile(ctx);
@@ -41742,9 +46261,10 @@ async function writeTrusted(ctx, devices) {
 }
 
 // ../../packages/core/src/steps/syncthing.ts
-import { access as access5, chown as chown2, mkdir as mkdir6, readFile as readFile9, stat as stat6, writeFile as writeFile3 } from "fs/promises";
-import path24 from "path";
+import { access as access5, chown as chown3, mkdir as mkdir9, readFile as readFile11, stat as stat9, writeFile as writeFile5 } from "fs/promises";
+import path28 from "path";
 import { setTimeout as sleep7 } from "timers/promises";
+init_errors2();
 function syncthingBinary(ctx) {
   return ctx.paths.binaries.syncthing ?? "syncthing";
 }
@@ -41759,7 +46279,7 @@ async function connectSyncthing(ctx) {
   try {
     home = await readSyncthingHome(ctx.paths.syncthingHome);
   } catch (error2) {
-    const config2 = path24.join(ctx.paths.syncthingHome, "config.xml");
+    const config2 = path28.join(ctx.paths.syncthingHome, "config.xml");
     if (await exists2(config2)) {
       throw new MeshError(
         `Syncthing's ${config2} cannot be read: ${error2 instanceof Error ? error2.message : String(error2)}`,
@@ -41831,14 +46351,14 @@ async function checkSharedFolder(ctx, o2 = {}) {
   const folderPath = o2.folderPath ?? ctx.paths.sharedFolder;
   const folderId = o2.folderId ?? SHARED_FOLDER_ID;
   const source = folderSource(ctx, o2.folderPath);
-  if (!path24.isAbsolute(folderPath)) {
+  if (!path28.isAbsolute(folderPath)) {
     throw new MeshError(
       `The shared folder must be an absolute path, got ${JSON.stringify(folderPath)}${source.label}`,
       { kind: "badInput", hint: `${source.set("an absolute path")} (e.g. /opt/shared)` }
     );
   }
-  for (let p = folderPath; ; p = path24.dirname(p)) {
-    const found = await stat6(p).then(
+  for (let p = folderPath; ; p = path28.dirname(p)) {
+    const found = await stat9(p).then(
       (st) => st.isDirectory() ? "folder" : "other",
       (error2) => error2.code === "ENOENT" || error2.code === "ENOTDIR" ? "missing" : "unknown"
     );
@@ -41849,9 +46369,9 @@ async function checkSharedFolder(ctx, o2 = {}) {
         { kind: "badInput", hint: `${source.set("a folder")}, or move that file away` }
       );
     }
-    if (path24.dirname(p) === p) break;
+    if (path28.dirname(p) === p) break;
   }
-  const xml = await readFile9(path24.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
+  const xml = await readFile11(path28.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
     () => void 0
   );
   if (xml === void 0) return;
@@ -41870,7 +46390,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
   const changes = [];
   const r = ctx.reporter;
   const home = ctx.paths.syncthingHome;
-  const configPath = path24.join(home, "config.xml");
+  const configPath = path28.join(home, "config.xml");
   const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
   const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
   const folder = {
@@ -41894,7 +46414,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
       const [file, ...args] = asUser("mkdir", ["-p", "-m", "700", home]);
       await runChecked(ctx.runner, file, args, { timeout: 1e4, hint: "run as root" });
     } else {
-      await mkdir6(home, { recursive: true, mode: 448 });
+      await mkdir9(home, { recursive: true, mode: 448 });
     }
     const [genFile, ...genArgs] = asUser(syncthingBinary(ctx), [
       "generate",
@@ -41914,13 +46434,13 @@ async function ensureSyncthing(ctx, o2 = {}) {
         }
       );
     }
-    const xml = await readFile9(configPath, "utf8");
+    const xml = await readFile11(configPath, "utf8");
     const edited = privateSyncthingConfig(xml, {
       guiAddress,
       listenAddresses: [listenAddress],
       deviceName: ctx.hostname
     });
-    await writeFile3(configPath, edited, { mode: 384 });
+    await writeFile5(configPath, edited, { mode: 384 });
     changes.push("generated the Syncthing identity and config");
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
   }
@@ -41984,7 +46504,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
   return { deviceId: st.deviceId, folderPath: folder.path, changes };
 }
 async function giveToUser(ctx, user, dir, changes) {
-  const st = await stat6(dir);
+  const st = await stat9(dir);
   if (st.uid === user.uid && st.gid === user.gid) return;
   await runChecked(ctx.runner, "chown", ["-R", `${user.uid}:${user.gid}`, dir], {
     timeout: 3e5,
@@ -41996,7 +46516,7 @@ async function giveToUser(ctx, user, dir, changes) {
 async function moveSyncthingHome(ctx, user, changes) {
   const from = syncthingHomeOf(ctx.paths.home);
   const to = ctx.paths.syncthingHome;
-  if (samePath(from, to) || !await exists2(path24.join(from, "config.xml"))) return;
+  if (samePath(from, to) || !await exists2(path28.join(from, "config.xml"))) return;
   try {
     await (await serviceManager(ctx)).stop("mesh-syncthing");
   } catch (error2) {
@@ -42004,7 +46524,7 @@ async function moveSyncthingHome(ctx, user, changes) {
   }
   const run2 = (file, args) => runChecked(ctx.runner, file, args, { timeout: 3e5, hint: "run setup as root" });
   const [setpriv, ...drop] = runAsPrefix(user);
-  await run2(setpriv, [...drop, "mkdir", "-p", path24.dirname(to)]);
+  await run2(setpriv, [...drop, "mkdir", "-p", path28.dirname(to)]);
   await run2("cp", ["-a", "--no-target-directory", from, to]);
   await run2("chown", ["-R", `${user.uid}:${user.gid}`, to]);
   changes.push(
@@ -42049,13 +46569,13 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   if (folder && !samePath(folder.path, folderPath)) {
     throw folderMovedError(folderId, folder.path, folderPath, wanted.source);
   }
-  await mkdir6(folderPath, { recursive: true });
+  await mkdir9(folderPath, { recursive: true });
   const user = ctx.syncthingUser;
   if (user) await giveToUser(ctx, user, folderPath, changes);
-  const stignore = path24.join(folderPath, ".stignore");
+  const stignore = path28.join(folderPath, ".stignore");
   if (wanted.stignore && !await exists2(stignore)) {
-    await writeFile3(stignore, DEFAULT_STIGNORE);
-    if (user) await chown2(stignore, user.uid, user.gid);
+    await writeFile5(stignore, DEFAULT_STIGNORE);
+    if (user) await chown3(stignore, user.uid, user.gid);
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
   }
@@ -42167,16 +46687,16 @@ async function reviveCrashed(ctx) {
 }
 
 // ../../packages/core/src/steps/instant-sync.ts
-import path25 from "path";
+import path29 from "path";
 
 // ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/index.js
 import { EventEmitter as EventEmitter2 } from "events";
 import { stat as statcb, Stats } from "fs";
-import { readdir as readdir4, stat as stat9 } from "fs/promises";
+import { readdir as readdir5, stat as stat12 } from "fs/promises";
 import * as sp2 from "path";
 
 // ../../node_modules/.pnpm/readdirp@5.1.1/node_modules/readdirp/index.js
-import { lstat as lstat2, readdir as readdir3, realpath, stat as stat7 } from "fs/promises";
+import { lstat as lstat2, readdir as readdir4, realpath, stat as stat10 } from "fs/promises";
 import { join as pjoin, resolve as presolve, sep as psep } from "path";
 import { Readable as Readable4 } from "stream";
 var EntryTypes = {
@@ -42266,9 +46786,9 @@ var ReaddirpStream = class extends Readable4 {
     const type = opts.type ?? defaultOptions3.type;
     this._fileFilter = normalizeFilter(opts.fileFilter);
     this._directoryFilter = normalizeFilter(opts.directoryFilter);
-    const statMethod = opts.lstat ? lstat2 : stat7;
+    const statMethod = opts.lstat ? lstat2 : stat10;
     if (wantBigintFsStats) {
-      this._stat = (path32) => statMethod(path32, { bigint: true });
+      this._stat = (path43) => statMethod(path43, { bigint: true });
     } else {
       this._stat = statMethod;
     }
@@ -42296,8 +46816,8 @@ var ReaddirpStream = class extends Readable4 {
         const par = this.parent;
         const fil = par && par.files;
         if (fil && fil.length > 0) {
-          const { path: path32, depth } = par;
-          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path32));
+          const { path: path43, depth } = par;
+          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path43));
           const awaited = this._isDirent ? slice : await Promise.all(slice);
           for (const entry of awaited) {
             if (!entry)
@@ -42356,19 +46876,19 @@ var ReaddirpStream = class extends Readable4 {
   //   directoryFilter rejects, doesn't follow symlinked dirs, and fails
   //   wholesale (all entries lost) if anything in the subtree is unreadable,
   //   instead of emitting a 'warn' and continuing.
-  async _exploreDir(path32, depth) {
+  async _exploreDir(path43, depth) {
     let files;
     try {
-      files = await readdir3(path32, this._rdOptions);
+      files = await readdir4(path43, this._rdOptions);
     } catch (error2) {
       this._onError(error2);
     }
-    return { files, depth, path: path32 };
+    return { files, depth, path: path43 };
   }
   // Synchronous in dirent mode; returns a promise only when stats are needed.
-  _formatEntry(dirent, path32) {
+  _formatEntry(dirent, path43) {
     const basename3 = this._isDirent ? dirent.name : dirent;
-    const fullPath = pjoin(path32, basename3);
+    const fullPath = pjoin(path43, basename3);
     const entry = { path: fullPath.slice(this._relStart), fullPath, basename: basename3 };
     if (this._isDirent) {
       entry.dirent = dirent;
@@ -42451,7 +46971,7 @@ function readdirp(root, options = {}) {
 
 // ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/handler.js
 import { watch as fs_watch, unwatchFile, watchFile } from "fs";
-import { realpath as fsrealpath, lstat as lstat3, open as open4, stat as stat8 } from "fs/promises";
+import { realpath as fsrealpath, lstat as lstat3, open as open4, stat as stat11 } from "fs/promises";
 import { type as osType } from "os";
 import * as sp from "path";
 var STR_DATA = "data";
@@ -42478,7 +46998,7 @@ var EVENTS = {
 };
 var EV = EVENTS;
 var THROTTLE_MODE_WATCH = "watch";
-var statMethods = { lstat: lstat3, stat: stat8 };
+var statMethods = { lstat: lstat3, stat: stat11 };
 var KEY_LISTENERS = "listeners";
 var KEY_ERR = "errHandlers";
 var KEY_RAW = "rawEmitters";
@@ -42779,16 +47299,16 @@ var delFromSet = (main, prop, item2) => {
 };
 var isEmptySet = (val) => val instanceof Set ? val.size === 0 : !val;
 var FsWatchInstances = /* @__PURE__ */ new Map();
-function createFsWatchInstance(path32, options, listener, errHandler, emitRaw) {
+function createFsWatchInstance(path43, options, listener, errHandler, emitRaw) {
   const handleEvent = (rawEvent, evPath) => {
-    listener(path32);
-    emitRaw(rawEvent, evPath, { watchedPath: path32 });
-    if (evPath && path32 !== evPath) {
-      fsWatchBroadcast(sp.resolve(path32, evPath), KEY_LISTENERS, sp.join(path32, evPath));
+    listener(path43);
+    emitRaw(rawEvent, evPath, { watchedPath: path43 });
+    if (evPath && path43 !== evPath) {
+      fsWatchBroadcast(sp.resolve(path43, evPath), KEY_LISTENERS, sp.join(path43, evPath));
     }
   };
   try {
-    return fs_watch(path32, {
+    return fs_watch(path43, {
       persistent: options.persistent
     }, handleEvent);
   } catch (error2) {
@@ -42804,12 +47324,12 @@ var fsWatchBroadcast = (fullPath, listenerType, val1, val2, val3) => {
     listener(val1, val2, val3);
   });
 };
-var setFsWatchListener = (path32, fullPath, options, handlers) => {
+var setFsWatchListener = (path43, fullPath, options, handlers) => {
   const { listener, errHandler, rawEmitter } = handlers;
   let cont = FsWatchInstances.get(fullPath);
   let watcher;
   if (!options.persistent) {
-    watcher = createFsWatchInstance(path32, options, listener, errHandler, rawEmitter);
+    watcher = createFsWatchInstance(path43, options, listener, errHandler, rawEmitter);
     if (!watcher)
       return;
     return watcher.close.bind(watcher);
@@ -42820,7 +47340,7 @@ var setFsWatchListener = (path32, fullPath, options, handlers) => {
     addAndConvert(cont, KEY_RAW, rawEmitter);
   } else {
     watcher = createFsWatchInstance(
-      path32,
+      path43,
       options,
       fsWatchBroadcast.bind(null, fullPath, KEY_LISTENERS),
       errHandler,
@@ -42835,7 +47355,7 @@ var setFsWatchListener = (path32, fullPath, options, handlers) => {
         cont.watcherUnusable = true;
       if (isWindows && error2.code === "EPERM") {
         try {
-          const fd = await open4(path32, "r");
+          const fd = await open4(path43, "r");
           await fd.close();
           broadcastErr(error2);
         } catch (err) {
@@ -42866,7 +47386,7 @@ var setFsWatchListener = (path32, fullPath, options, handlers) => {
   };
 };
 var FsWatchFileInstances = /* @__PURE__ */ new Map();
-var setFsWatchFileListener = (path32, fullPath, options, handlers) => {
+var setFsWatchFileListener = (path43, fullPath, options, handlers) => {
   const { listener, rawEmitter } = handlers;
   let cont = FsWatchFileInstances.get(fullPath);
   const copts = cont && cont.options;
@@ -42888,7 +47408,7 @@ var setFsWatchFileListener = (path32, fullPath, options, handlers) => {
         });
         const currmtime = curr.mtimeMs;
         if (curr.size !== prev.size || currmtime > prev.mtimeMs || currmtime === 0) {
-          foreach(cont.listeners, (listener2) => listener2(path32, curr));
+          foreach(cont.listeners, (listener2) => listener2(path43, curr));
         }
       })
     };
@@ -42918,13 +47438,13 @@ var NodeFsHandler = class {
    * @param listener on fs change
    * @returns closer for the watcher instance
    */
-  _watchWithNodeFs(path32, listener) {
+  _watchWithNodeFs(path43, listener) {
     const opts = this.fsw.options;
-    const directory = sp.dirname(path32);
-    const basename3 = sp.basename(path32);
+    const directory = sp.dirname(path43);
+    const basename3 = sp.basename(path43);
     const parent = this.fsw._getWatchedDir(directory);
     parent.add(basename3);
-    const absolutePath = sp.resolve(path32);
+    const absolutePath = sp.resolve(path43);
     const options = {
       persistent: opts.persistent
     };
@@ -42934,12 +47454,12 @@ var NodeFsHandler = class {
     if (opts.usePolling) {
       const enableBin = opts.interval !== opts.binaryInterval;
       options.interval = enableBin && isBinaryPath(basename3) ? opts.binaryInterval : opts.interval;
-      closer = setFsWatchFileListener(path32, absolutePath, options, {
+      closer = setFsWatchFileListener(path43, absolutePath, options, {
         listener,
         rawEmitter: this.fsw._emitRaw
       });
     } else {
-      closer = setFsWatchListener(path32, absolutePath, options, {
+      closer = setFsWatchListener(path43, absolutePath, options, {
         listener,
         errHandler: this._boundHandleError,
         rawEmitter: this.fsw._emitRaw
@@ -42961,12 +47481,12 @@ var NodeFsHandler = class {
     let prevStats = stats;
     if (parent.has(basename3))
       return;
-    const listener = async (path32, newStats) => {
+    const listener = async (path43, newStats) => {
       if (!this.fsw._throttle(THROTTLE_MODE_WATCH, file, 5))
         return;
       if (!newStats || newStats.mtimeMs === 0) {
         try {
-          const newStats2 = await stat8(file);
+          const newStats2 = await stat11(file);
           if (this.fsw.closed)
             return;
           const at = newStats2.atimeMs;
@@ -42975,11 +47495,11 @@ var NodeFsHandler = class {
             this.fsw._emit(EV.CHANGE, file, newStats2);
           }
           if ((isMacos || isLinux || isFreeBSD) && prevStats.ino !== newStats2.ino) {
-            this.fsw._closeFile(path32);
+            this.fsw._closeFile(path43);
             prevStats = newStats2;
             const closer2 = this._watchWithNodeFs(file, listener);
             if (closer2)
-              this.fsw._addPathCloser(path32, closer2);
+              this.fsw._addPathCloser(path43, closer2);
           } else {
             prevStats = newStats2;
           }
@@ -43011,7 +47531,7 @@ var NodeFsHandler = class {
    * @param item basename of this item
    * @returns true if no more processing is needed for this entry.
    */
-  async _handleSymlink(entry, directory, path32, item2) {
+  async _handleSymlink(entry, directory, path43, item2) {
     if (this.fsw.closed) {
       return;
     }
@@ -43021,7 +47541,7 @@ var NodeFsHandler = class {
       this.fsw._incrReadyCount();
       let linkPath;
       try {
-        linkPath = await fsrealpath(path32);
+        linkPath = await fsrealpath(path43);
       } catch (e) {
         this.fsw._emitReady();
         return true;
@@ -43031,12 +47551,12 @@ var NodeFsHandler = class {
       if (dir.has(item2)) {
         if (this.fsw._symlinkPaths.get(full) !== linkPath) {
           this.fsw._symlinkPaths.set(full, linkPath);
-          this.fsw._emit(EV.CHANGE, path32, entry.stats);
+          this.fsw._emit(EV.CHANGE, path43, entry.stats);
         }
       } else {
         dir.add(item2);
         this.fsw._symlinkPaths.set(full, linkPath);
-        this.fsw._emit(EV.ADD, path32, entry.stats);
+        this.fsw._emit(EV.ADD, path43, entry.stats);
       }
       this.fsw._emitReady();
       return true;
@@ -43066,9 +47586,9 @@ var NodeFsHandler = class {
         return;
       }
       const item2 = entry.path;
-      let path32 = sp.join(directory, item2);
+      let path43 = sp.join(directory, item2);
       current.add(item2);
-      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path32, item2)) {
+      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path43, item2)) {
         return;
       }
       if (this.fsw.closed) {
@@ -43077,8 +47597,8 @@ var NodeFsHandler = class {
       }
       if (item2 === target || !target && !previous.has(item2)) {
         this.fsw._incrReadyCount();
-        path32 = sp.join(dir, sp.relative(dir, path32));
-        this._addToNodeFs(path32, initialAdd, wh, depth + 1);
+        path43 = sp.join(dir, sp.relative(dir, path43));
+        this._addToNodeFs(path43, initialAdd, wh, depth + 1);
       }
     }).on(EV.ERROR, this._boundHandleError);
     return new Promise((resolve3, reject) => {
@@ -43147,13 +47667,13 @@ var NodeFsHandler = class {
    * @param depth Child path actually targeted for watch
    * @param target Child path actually targeted for watch
    */
-  async _addToNodeFs(path32, initialAdd, priorWh, depth, target) {
+  async _addToNodeFs(path43, initialAdd, priorWh, depth, target) {
     const ready = this.fsw._emitReady;
-    if (this.fsw._isIgnored(path32) || this.fsw.closed) {
+    if (this.fsw._isIgnored(path43) || this.fsw.closed) {
       ready();
       return false;
     }
-    const wh = this.fsw._getWatchHelpers(path32);
+    const wh = this.fsw._getWatchHelpers(path43);
     if (priorWh) {
       wh.filterPath = (entry) => priorWh.filterPath(entry);
       wh.filterDir = (entry) => priorWh.filterDir(entry);
@@ -43169,8 +47689,8 @@ var NodeFsHandler = class {
       const follow = this.fsw.options.followSymlinks;
       let closer;
       if (stats.isDirectory()) {
-        const absPath = sp.resolve(path32);
-        const targetPath = follow ? await fsrealpath(path32) : path32;
+        const absPath = sp.resolve(path43);
+        const targetPath = follow ? await fsrealpath(path43) : path43;
         if (this.fsw.closed)
           return;
         closer = await this._handleDir(wh.watchPath, stats, initialAdd, depth, target, wh, targetPath);
@@ -43180,29 +47700,29 @@ var NodeFsHandler = class {
           this.fsw._symlinkPaths.set(absPath, targetPath);
         }
       } else if (stats.isSymbolicLink()) {
-        const targetPath = follow ? await fsrealpath(path32) : path32;
+        const targetPath = follow ? await fsrealpath(path43) : path43;
         if (this.fsw.closed)
           return;
         const parent = sp.dirname(wh.watchPath);
         this.fsw._getWatchedDir(parent).add(wh.watchPath);
         this.fsw._emit(EV.ADD, wh.watchPath, stats);
-        closer = await this._handleDir(parent, stats, initialAdd, depth, path32, wh, targetPath);
+        closer = await this._handleDir(parent, stats, initialAdd, depth, path43, wh, targetPath);
         if (this.fsw.closed)
           return;
         if (targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(sp.resolve(path32), targetPath);
+          this.fsw._symlinkPaths.set(sp.resolve(path43), targetPath);
         }
       } else {
         closer = this._handleFile(wh.watchPath, stats, initialAdd);
       }
       ready();
       if (closer)
-        this.fsw._addPathCloser(path32, closer);
+        this.fsw._addPathCloser(path43, closer);
       return false;
     } catch (error2) {
       if (this.fsw._handleError(error2)) {
         ready();
-        return path32;
+        return path43;
       }
     }
   }
@@ -43245,24 +47765,24 @@ function createPattern(matcher) {
   }
   return () => false;
 }
-function normalizePath(path32) {
-  if (typeof path32 !== "string")
+function normalizePath(path43) {
+  if (typeof path43 !== "string")
     throw new Error("string expected");
-  path32 = sp2.normalize(path32);
-  path32 = path32.replace(/\\/g, "/");
+  path43 = sp2.normalize(path43);
+  path43 = path43.replace(/\\/g, "/");
   let prepend = false;
-  if (path32.startsWith("//"))
+  if (path43.startsWith("//"))
     prepend = true;
-  path32 = path32.replace(DOUBLE_SLASH_RE, "/");
+  path43 = path43.replace(DOUBLE_SLASH_RE, "/");
   if (prepend)
-    path32 = "/" + path32;
-  return path32;
+    path43 = "/" + path43;
+  return path43;
 }
 function matchPatterns(patterns, testString, stats) {
-  const path32 = normalizePath(testString);
+  const path43 = normalizePath(testString);
   for (let index = 0; index < patterns.length; index++) {
     const pattern = patterns[index];
-    if (pattern(path32, stats)) {
+    if (pattern(path43, stats)) {
       return true;
     }
   }
@@ -43300,19 +47820,19 @@ var toUnix = (string4) => {
   }
   return str;
 };
-var normalizePathToUnix = (path32) => toUnix(sp2.normalize(toUnix(path32)));
-var normalizeIgnored = (cwd = "") => (path32) => {
-  if (typeof path32 === "string") {
-    return normalizePathToUnix(sp2.isAbsolute(path32) ? path32 : sp2.join(cwd, path32));
+var normalizePathToUnix = (path43) => toUnix(sp2.normalize(toUnix(path43)));
+var normalizeIgnored = (cwd = "") => (path43) => {
+  if (typeof path43 === "string") {
+    return normalizePathToUnix(sp2.isAbsolute(path43) ? path43 : sp2.join(cwd, path43));
   } else {
-    return path32;
+    return path43;
   }
 };
-var getAbsolutePath = (path32, cwd) => {
-  if (sp2.isAbsolute(path32)) {
-    return path32;
+var getAbsolutePath = (path43, cwd) => {
+  if (sp2.isAbsolute(path43)) {
+    return path43;
   }
-  return sp2.join(cwd, path32);
+  return sp2.join(cwd, path43);
 };
 var EMPTY_SET = Object.freeze(/* @__PURE__ */ new Set());
 var DirEntry = class {
@@ -43340,7 +47860,7 @@ var DirEntry = class {
       return;
     const dir = this.path;
     try {
-      await readdir4(dir);
+      await readdir5(dir);
     } catch (err) {
       if (this._removeWatcher) {
         this._removeWatcher(sp2.dirname(dir), sp2.basename(dir));
@@ -43377,10 +47897,10 @@ var WatchHelper = class {
   dirParts;
   followSymlinks;
   statMethod;
-  constructor(path32, follow, fsw) {
+  constructor(path43, follow, fsw) {
     this.fsw = fsw;
-    const watchPath = path32;
-    this.path = path32 = path32.replace(REPLACER_RE, "");
+    const watchPath = path43;
+    this.path = path43 = path43.replace(REPLACER_RE, "");
     this.watchPath = watchPath;
     this.fullWatchPath = sp2.resolve(watchPath);
     this.dirParts = [];
@@ -43520,20 +48040,20 @@ var FSWatcher = class extends EventEmitter2 {
     this._closePromise = void 0;
     let paths = unifyPaths(paths_);
     if (cwd) {
-      paths = paths.map((path32) => {
-        const absPath = getAbsolutePath(path32, cwd);
+      paths = paths.map((path43) => {
+        const absPath = getAbsolutePath(path43, cwd);
         return absPath;
       });
     }
-    paths.forEach((path32) => {
-      this._removeIgnoredPath(path32);
+    paths.forEach((path43) => {
+      this._removeIgnoredPath(path43);
     });
     this._userIgnored = void 0;
     if (!this._readyCount)
       this._readyCount = 0;
     this._readyCount += paths.length;
-    Promise.all(paths.map(async (path32) => {
-      const res = await this._nodeFsHandler._addToNodeFs(path32, !_internal, void 0, 0, _origAdd);
+    Promise.all(paths.map(async (path43) => {
+      const res = await this._nodeFsHandler._addToNodeFs(path43, !_internal, void 0, 0, _origAdd);
       if (res)
         this._emitReady();
       return res;
@@ -43555,17 +48075,17 @@ var FSWatcher = class extends EventEmitter2 {
       return this;
     const paths = unifyPaths(paths_);
     const { cwd } = this.options;
-    paths.forEach((path32) => {
-      if (!sp2.isAbsolute(path32) && !this._closers.has(path32)) {
+    paths.forEach((path43) => {
+      if (!sp2.isAbsolute(path43) && !this._closers.has(path43)) {
         if (cwd)
-          path32 = sp2.join(cwd, path32);
-        path32 = sp2.resolve(path32);
+          path43 = sp2.join(cwd, path43);
+        path43 = sp2.resolve(path43);
       }
-      this._closePath(path32);
-      this._addIgnoredPath(path32);
-      if (this._watched.has(path32)) {
+      this._closePath(path43);
+      this._addIgnoredPath(path43);
+      if (this._watched.has(path43)) {
         this._addIgnoredPath({
-          path: path32,
+          path: path43,
           recursive: true
         });
       }
@@ -43629,38 +48149,38 @@ var FSWatcher = class extends EventEmitter2 {
    * @param stats arguments to be passed with event
    * @returns the error if defined, otherwise the value of the FSWatcher instance's `closed` flag
    */
-  async _emit(event, path32, stats) {
+  async _emit(event, path43, stats) {
     if (this.closed)
       return;
     const opts = this.options;
     if (isWindows)
-      path32 = sp2.normalize(path32);
+      path43 = sp2.normalize(path43);
     if (opts.cwd)
-      path32 = sp2.relative(opts.cwd, path32);
-    const args = [path32];
+      path43 = sp2.relative(opts.cwd, path43);
+    const args = [path43];
     if (stats != null)
       args.push(stats);
     const awf = opts.awaitWriteFinish;
     let pw;
-    if (awf && (pw = this._pendingWrites.get(path32))) {
+    if (awf && (pw = this._pendingWrites.get(path43))) {
       pw.lastChange = /* @__PURE__ */ new Date();
       return this;
     }
     if (opts.atomic) {
       if (event === EVENTS.UNLINK) {
-        this._pendingUnlinks.set(path32, [event, ...args]);
+        this._pendingUnlinks.set(path43, [event, ...args]);
         setTimeout(() => {
-          this._pendingUnlinks.forEach((entry, path33) => {
+          this._pendingUnlinks.forEach((entry, path44) => {
             this.emit(...entry);
             this.emit(EVENTS.ALL, ...entry);
-            this._pendingUnlinks.delete(path33);
+            this._pendingUnlinks.delete(path44);
           });
         }, typeof opts.atomic === "number" ? opts.atomic : 100);
         return this;
       }
-      if (event === EVENTS.ADD && this._pendingUnlinks.has(path32)) {
+      if (event === EVENTS.ADD && this._pendingUnlinks.has(path43)) {
         event = EVENTS.CHANGE;
-        this._pendingUnlinks.delete(path32);
+        this._pendingUnlinks.delete(path43);
       }
     }
     if (awf && (event === EVENTS.ADD || event === EVENTS.CHANGE) && this._readyEmitted) {
@@ -43678,19 +48198,19 @@ var FSWatcher = class extends EventEmitter2 {
           this.emitWithAll(event, args);
         }
       };
-      this._awaitWriteFinish(path32, awf.stabilityThreshold, event, awfEmit);
+      this._awaitWriteFinish(path43, awf.stabilityThreshold, event, awfEmit);
       return this;
     }
     if (event === EVENTS.CHANGE) {
-      const isThrottled = !this._throttle(EVENTS.CHANGE, path32, 50);
+      const isThrottled = !this._throttle(EVENTS.CHANGE, path43, 50);
       if (isThrottled)
         return this;
     }
     if (opts.alwaysStat && stats === void 0 && (event === EVENTS.ADD || event === EVENTS.ADD_DIR || event === EVENTS.CHANGE)) {
-      const fullPath = opts.cwd ? sp2.join(opts.cwd, path32) : path32;
+      const fullPath = opts.cwd ? sp2.join(opts.cwd, path43) : path43;
       let stats2;
       try {
-        stats2 = await stat9(fullPath);
+        stats2 = await stat12(fullPath);
       } catch (err) {
       }
       if (!stats2 || this.closed)
@@ -43718,23 +48238,23 @@ var FSWatcher = class extends EventEmitter2 {
    * @param timeout duration of time to suppress duplicate actions
    * @returns tracking object or false if action should be suppressed
    */
-  _throttle(actionType, path32, timeout) {
+  _throttle(actionType, path43, timeout) {
     if (!this._throttled.has(actionType)) {
       this._throttled.set(actionType, /* @__PURE__ */ new Map());
     }
     const action2 = this._throttled.get(actionType);
     if (!action2)
       throw new Error("invalid throttle");
-    const actionPath = action2.get(path32);
+    const actionPath = action2.get(path43);
     if (actionPath) {
       actionPath.count++;
       return false;
     }
     let timeoutObject;
     const clear = () => {
-      const item2 = action2.get(path32);
+      const item2 = action2.get(path43);
       const count2 = item2 ? item2.count : 0;
-      action2.delete(path32);
+      action2.delete(path43);
       clearTimeout(timeoutObject);
       if (item2)
         clearTimeout(item2.timeoutObject);
@@ -43742,7 +48262,7 @@ var FSWatcher = class extends EventEmitter2 {
     };
     timeoutObject = setTimeout(clear, timeout);
     const thr = { timeoutObject, clear, count: 0 };
-    action2.set(path32, thr);
+    action2.set(path43, thr);
     return thr;
   }
   _incrReadyCount() {
@@ -43756,44 +48276,44 @@ var FSWatcher = class extends EventEmitter2 {
    * @param event
    * @param awfEmit Callback to be called when ready for event to be emitted.
    */
-  _awaitWriteFinish(path32, threshold, event, awfEmit) {
+  _awaitWriteFinish(path43, threshold, event, awfEmit) {
     const awf = this.options.awaitWriteFinish;
     if (typeof awf !== "object")
       return;
     const pollInterval = awf.pollInterval;
     let timeoutHandler;
-    let fullPath = path32;
-    if (this.options.cwd && !sp2.isAbsolute(path32)) {
-      fullPath = sp2.join(this.options.cwd, path32);
+    let fullPath = path43;
+    if (this.options.cwd && !sp2.isAbsolute(path43)) {
+      fullPath = sp2.join(this.options.cwd, path43);
     }
     const now = /* @__PURE__ */ new Date();
     const writes = this._pendingWrites;
     function awaitWriteFinishFn(prevStat) {
       statcb(fullPath, (err, curStat) => {
-        if (err || !writes.has(path32)) {
+        if (err || !writes.has(path43)) {
           if (err && err.code !== "ENOENT")
             awfEmit(err);
           return;
         }
         const now2 = Number(/* @__PURE__ */ new Date());
         if (prevStat && curStat.size !== prevStat.size) {
-          writes.get(path32).lastChange = now2;
+          writes.get(path43).lastChange = now2;
         }
-        const pw = writes.get(path32);
+        const pw = writes.get(path43);
         const df = now2 - pw.lastChange;
         if (df >= threshold) {
-          writes.delete(path32);
+          writes.delete(path43);
           awfEmit(void 0, curStat);
         } else {
           timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval, curStat);
         }
       });
     }
-    if (!writes.has(path32)) {
-      writes.set(path32, {
+    if (!writes.has(path43)) {
+      writes.set(path43, {
         lastChange: now,
         cancelWait: () => {
-          writes.delete(path32);
+          writes.delete(path43);
           clearTimeout(timeoutHandler);
           return event;
         }
@@ -43804,8 +48324,8 @@ var FSWatcher = class extends EventEmitter2 {
   /**
    * Determines whether user has asked to ignore this path.
    */
-  _isIgnored(path32, stats) {
-    if (this.options.atomic && DOT_RE.test(path32))
+  _isIgnored(path43, stats) {
+    if (this.options.atomic && DOT_RE.test(path43))
       return true;
     if (!this._userIgnored) {
       const { cwd } = this.options;
@@ -43815,17 +48335,17 @@ var FSWatcher = class extends EventEmitter2 {
       const list2 = [...ignoredPaths.map(normalizeIgnored(cwd)), ...ignored];
       this._userIgnored = anymatch(list2, void 0);
     }
-    return this._userIgnored(path32, stats);
+    return this._userIgnored(path43, stats);
   }
-  _isntIgnored(path32, stat13) {
-    return !this._isIgnored(path32, stat13);
+  _isntIgnored(path43, stat21) {
+    return !this._isIgnored(path43, stat21);
   }
   /**
    * Provides a set of common helpers and properties relating to symlink handling.
    * @param path file or directory pattern being watched
    */
-  _getWatchHelpers(path32) {
-    return new WatchHelper(path32, this.options.followSymlinks, this);
+  _getWatchHelpers(path43) {
+    return new WatchHelper(path43, this.options.followSymlinks, this);
   }
   // Directory helpers
   // -----------------
@@ -43857,63 +48377,63 @@ var FSWatcher = class extends EventEmitter2 {
    * @param item      base path of item/directory
    */
   _remove(directory, item2, isDirectory) {
-    const path32 = sp2.join(directory, item2);
-    const fullPath = sp2.resolve(path32);
-    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path32) || this._watched.has(fullPath);
-    if (!this._throttle("remove", path32, 100))
+    const path43 = sp2.join(directory, item2);
+    const fullPath = sp2.resolve(path43);
+    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path43) || this._watched.has(fullPath);
+    if (!this._throttle("remove", path43, 100))
       return;
     if (!isDirectory && this._watched.size === 1) {
       this.add(directory, item2, true);
     }
-    const wp = this._getWatchedDir(path32);
+    const wp = this._getWatchedDir(path43);
     const nestedDirectoryChildren = wp.getChildren();
-    nestedDirectoryChildren.forEach((nested) => this._remove(path32, nested));
+    nestedDirectoryChildren.forEach((nested) => this._remove(path43, nested));
     const parent = this._getWatchedDir(directory);
     const wasTracked = parent.has(item2);
     parent.remove(item2);
     if (this._symlinkPaths.has(fullPath)) {
       this._symlinkPaths.delete(fullPath);
     }
-    let relPath = path32;
+    let relPath = path43;
     if (this.options.cwd)
-      relPath = sp2.relative(this.options.cwd, path32);
+      relPath = sp2.relative(this.options.cwd, path43);
     if (this.options.awaitWriteFinish && this._pendingWrites.has(relPath)) {
       const event = this._pendingWrites.get(relPath).cancelWait();
       if (event === EVENTS.ADD)
         return;
     }
-    this._watched.delete(path32);
+    this._watched.delete(path43);
     this._watched.delete(fullPath);
     const eventName = isDirectory ? EVENTS.UNLINK_DIR : EVENTS.UNLINK;
-    if (wasTracked && !this._isIgnored(path32))
-      this._emit(eventName, path32);
-    this._closePath(path32);
+    if (wasTracked && !this._isIgnored(path43))
+      this._emit(eventName, path43);
+    this._closePath(path43);
   }
   /**
    * Closes all watchers for a path
    */
-  _closePath(path32) {
-    this._closeFile(path32);
-    const dir = sp2.dirname(path32);
-    this._getWatchedDir(dir).remove(sp2.basename(path32));
+  _closePath(path43) {
+    this._closeFile(path43);
+    const dir = sp2.dirname(path43);
+    this._getWatchedDir(dir).remove(sp2.basename(path43));
   }
   /**
    * Closes only file-specific watchers
    */
-  _closeFile(path32) {
-    const closers = this._closers.get(path32);
+  _closeFile(path43) {
+    const closers = this._closers.get(path43);
     if (!closers)
       return;
     closers.forEach((closer) => closer());
-    this._closers.delete(path32);
+    this._closers.delete(path43);
   }
-  _addPathCloser(path32, closer) {
+  _addPathCloser(path43, closer) {
     if (!closer)
       return;
-    let list2 = this._closers.get(path32);
+    let list2 = this._closers.get(path43);
     if (!list2) {
       list2 = [];
-      this._closers.set(path32, list2);
+      this._closers.set(path43, list2);
     }
     list2.push(closer);
   }
@@ -43966,7 +48486,7 @@ async function instantSync(ctx, o2) {
     }
   };
   const changed = (file) => {
-    const rel = path25.relative(folderPath, file).split(path25.sep).join("/");
+    const rel = path29.relative(folderPath, file).split(path29.sep).join("/");
     if (rel === "" || rel.startsWith("..") || SYNCTHING_OWN.test(rel)) return;
     pending.add(rel);
     clearTimeout(timer);
@@ -43979,7 +48499,7 @@ async function instantSync(ctx, o2) {
     // chokidar holds events back 100 ms to merge an editor's delete-and-recreate; Syncthing
     // sorts that out itself, and the wait is most of an edit's way to the other machines.
     atomic: false,
-    ignored: (p) => SYNCTHING_OWN.test(path25.relative(folderPath, p))
+    ignored: (p) => SYNCTHING_OWN.test(path29.relative(folderPath, p))
   });
   watcher.on("all", (_event, file) => changed(file));
   watcher.on("error", (error2) => o2.onError?.(toMeshError(error2, `watching ${folderPath}`)));
@@ -44092,6 +48612,9 @@ function controlServerAnswers(url2, signal) {
 // ../../packages/core/src/steps/watch.ts
 import { setTimeout as sleep9 } from "timers/promises";
 
+// ../../packages/core/src/steps/peer.ts
+init_errors2();
+
 // ../../packages/core/src/trust/vouch-client.ts
 async function askVouch(node, o2 = {}) {
   const refuse = (reason) => ({ ok: false, node, reason });
@@ -44144,7 +48667,7 @@ async function askVouch(node, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/peer-plan.ts
-function hostOf(address) {
+function hostOf2(address) {
   const bare = address.replace(/^[a-z0-9+]+:\/\//i, "");
   const v6 = /^\[([^\]]+)\]/.exec(bare);
   if (v6?.[1]) return v6[1];
@@ -44165,7 +48688,8 @@ function planPeering(input) {
       ip: u2.node.ip,
       reason: u2.reason
     })),
-    trusted: []
+    trusted: [],
+    sharedWith: []
   };
   const vouchedById = /* @__PURE__ */ new Map();
   for (const v of input.vouched) {
@@ -44188,7 +48712,7 @@ function planPeering(input) {
     if (!input.folderDevices.includes(v.deviceId)) plan.share.push(v.deviceId);
   }
   for (const p of input.pending) {
-    const ip = hostOf(p.address);
+    const ip = hostOf2(p.address);
     const vouch = vouchedById.get(p.deviceId);
     if (vouch && vouch.ip === ip) {
       plan.accepted.push(p.deviceId);
@@ -44199,6 +48723,9 @@ function planPeering(input) {
     const reason = !peer ? `connected from ${ip}, which is not a mesh node's tailnet address` : !peer.online ? `connected from ${ip} (${peer.hostname}), which is offline in the tailnet` : unvouched ? `${peer.hostname} (${ip}) vouched for no device: ${unvouched.reason}` : `the mesh agent of ${peer.hostname} (${ip}) vouches for another device ID`;
     plan.refused.push({ deviceId: p.deviceId, name: p.name, address: p.address, reason });
   }
+  const names = new Map(input.configured.map((d) => [d.deviceId, d.name]));
+  for (const v of vouchedById.values()) names.set(v.deviceId, v.hostname);
+  plan.sharedWith = [.../* @__PURE__ */ new Set([...input.folderDevices, ...plan.share])].filter((id2) => id2 !== input.ownDeviceId).map((deviceId) => ({ deviceId, name: names.get(deviceId) ?? "" }));
   return plan;
 }
 
@@ -44262,6 +48789,7 @@ async function pairPeers(ctx, o2 = {}) {
     added: plan.add.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
     updated: plan.update.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
     shared: plan.share,
+    sharedWith: plan.sharedWith,
     accepted: plan.accepted,
     refused: plan.refused,
     unvouched: plan.unvouched,
@@ -44587,6 +49115,7 @@ async function runAgent(ctx, o2) {
       });
       if (resumed.length > 0) o2.onResume?.(resumed);
     }),
+    announce(ctx, signal, onError),
     forgetDeparted(ctx, {
       signal,
       graceMs: o2.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1e3,
@@ -44637,13 +49166,26 @@ async function lookAtStanding(ctx, state, signal, isolation, report) {
   const sm = await serviceManager(ctx, { privileged: true });
   await sm.restart(TAILSCALED_SERVICE);
 }
+async function announce(ctx, signal, onError) {
+  if (ctx.role !== "server") return;
+  const { advertiseMarker: advertiseMarker2 } = await Promise.resolve().then(() => (init_discover(), discover_exports));
+  if (!await stat13(advertiseMarker2(ctx)).then(
+    () => true,
+    () => false
+  ))
+    return;
+  const url2 = await controlServerUrl(ctx);
+  if (url2 === void 0) return;
+  const { announceServer: announceServer2 } = await Promise.resolve().then(() => (init_mdns(), mdns_exports));
+  await announceServer2({ url: url2, hostname: ctx.hostname, signal }).catch(onError);
+}
 async function every(ms, signal, task) {
   while (!signal.aborted) {
     await task();
     await sleep10(ms, void 0, { signal }).catch(() => void 0);
   }
 }
-async function ensureAgent(ctx, exec) {
+async function ensureAgent(ctx, exec, o2 = {}) {
   try {
     const done = await ensureService(
       ctx,
@@ -44658,9 +49200,11 @@ async function ensureAgent(ctx, exec) {
       },
       { privileged: true }
     );
-    if (done.started || done.restarted) ctx.reporter.ok("mesh agent started");
+    const restart = o2.restart === true && !done.started && !done.restarted;
+    if (restart) await (await serviceManager(ctx, { privileged: true })).restart(AGENT_SERVICE);
+    if (done.started || done.restarted || restart) ctx.reporter.ok("mesh agent started");
     else ctx.reporter.ok("mesh agent is running");
-    return { changed: done.installed || done.started || done.restarted };
+    return { changed: done.installed || done.started || done.restarted || restart };
   } catch (error2) {
     throw toMeshError(error2, "starting the mesh agent");
   }
@@ -44698,6 +49242,121 @@ async function agentLogs(ctx, lines = 50) {
     return text2.split("\n").filter((l) => l !== "");
   } catch (error2) {
     throw toMeshError(error2, "reading the agent's log");
+  }
+}
+
+// ../../packages/core/src/steps/syncthing-ports.ts
+import { readFile as readFile12 } from "fs/promises";
+import path30 from "path";
+init_errors2();
+function syncthingPorts(ctx) {
+  const { syncthingGui: gui, syncthingSync: sync } = ctx.ports;
+  return [
+    { port: gui, protocol: "tcp", bindAddress: "127.0.0.1", what: "Syncthing GUI" },
+    { port: sync, protocol: "tcp", bindAddress: "0.0.0.0", what: "Syncthing sync" },
+    { port: sync, protocol: "udp", bindAddress: "0.0.0.0", what: "Syncthing sync, UDP" }
+  ];
+}
+function ownSyncthingHomes(ctx) {
+  const homes = [ctx.paths.syncthingHome];
+  if (ctx.syncthingUser) homes.push(syncthingHomeOf(ctx.paths.home));
+  return homes.map((h2) => path30.resolve(h2));
+}
+function startedWithHome(commandLine, homes) {
+  const wanted = new Set(homes.map((h2) => path30.resolve(h2)));
+  for (const [i2, arg] of commandLine.entries()) {
+    const m = /^--?home(?:=(.*))?$/.exec(arg);
+    if (!m) continue;
+    const home = m[1] ?? commandLine[i2 + 1];
+    if (home && wanted.has(path30.resolve(home))) return true;
+  }
+  return false;
+}
+function ownListenerWorks(answer2, p) {
+  const scheme = p.protocol === "tcp" ? "tcp" : "quic";
+  return Object.entries(answer2.listeners).some(([url2, l]) => {
+    const m = /^([a-z]+?)[46]?:\/\/.*:(\d+)\/?(?:\?.*)?$/.exec(url2);
+    return m?.[1] === scheme && Number(m[2]) === p.port && !l.error;
+  });
+}
+async function firstBlocker(p, holdings, facts) {
+  for (const holding of holdings) {
+    if (holding.holders.some((h2) => startedWithHome(h2.commandLine, facts.homes))) continue;
+    if (holding.holders.length > 0) {
+      const gui = new Set(facts.guiHoldings.flatMap((g) => g.holders.map((h2) => h2.pid)));
+      if (holding.holders.some((h2) => gui.has(h2.pid)) && await facts.answer()) continue;
+      return { holder: holding.holders[0] };
+    }
+    const answer2 = await facts.answer();
+    if (answer2 && (p.what === "Syncthing GUI" || ownListenerWorks(answer2, p))) continue;
+    return {};
+  }
+  return void 0;
+}
+function portInUseError(p, blocker, home) {
+  const h2 = blocker.holder;
+  const by = h2 ? `${h2.name} (pid ${h2.pid})` : "another program";
+  const ss = `sudo ss -${p.protocol === "udp" ? "lunp" : "ltnp"} 'sport = :${p.port}'`;
+  const free = h2 ? /^syncthing/i.test(h2.name) ? `it is a Syncthing that mesh did not set up (not --home=${home}): stop it, or free port ${p.port}` : `stop that program, or free port ${p.port}` : `stop that program, or free port ${p.port} (${ss} names it)`;
+  return new MeshError(`Port ${p.port} (${p.what}) is in use by ${by}`, {
+    kind: "badInput",
+    hint: `${free}, then run the command again; nothing was changed`
+  });
+}
+async function askOwnSyncthing(ctx, homes) {
+  for (const home of homes) {
+    const xml = await readFile12(path30.join(home, "config.xml"), "utf8").catch(() => void 0);
+    if (xml === void 0) continue;
+    let config2;
+    try {
+      config2 = parseSyncthingConfigXml(xml);
+    } catch {
+      continue;
+    }
+    if (!config2.apiKey) continue;
+    const client = new SyncthingClient({
+      baseUrl: `${config2.tls ? "https" : "http"}://127.0.0.1:${ctx.ports.syncthingGui}`,
+      apiKey: config2.apiKey,
+      timeout: 3e3,
+      maxRetries: 0
+    });
+    try {
+      await client.system.ping({ timeout: 2e3 });
+    } catch {
+      continue;
+    }
+    const status = await client.system.status().catch(() => void 0);
+    return { listeners: status?.connectionServiceStatus ?? {} };
+  }
+  return void 0;
+}
+async function holdingsOf(p) {
+  const found = await portHolders({
+    port: p.port,
+    protocol: p.protocol,
+    bindAddress: p.bindAddress
+  });
+  if (found !== void 0) return found;
+  if (p.protocol === "udp") return [];
+  return await tcpListens(p.port, "127.0.0.1", 1e3) ? [{ holders: [] }] : [];
+}
+async function checkSyncthingPorts(ctx) {
+  const ports = syncthingPorts(ctx);
+  const found = await Promise.all(ports.map(holdingsOf));
+  if (found.every((f) => f.length === 0)) return;
+  const homes = ownSyncthingHomes(ctx);
+  let asked;
+  const facts = {
+    homes,
+    guiHoldings: found[0] ?? [],
+    answer: () => {
+      asked ??= askOwnSyncthing(ctx, homes);
+      return asked;
+    }
+  };
+  for (const [i2, p] of ports.entries()) {
+    const blocker = await firstBlocker(p, found[i2] ?? [], facts);
+    if (blocker) throw portInUseError(p, blocker, ctx.paths.syncthingHome);
   }
 }
 
@@ -44742,7 +49401,7 @@ function parsePostgresUrl(url2) {
     ...u2.password ? { password: decodeURIComponent(u2.password) } : {}
   };
 }
-function primaryIpv4(interfaces = os6.networkInterfaces()) {
+function primaryIpv4(interfaces = os8.networkInterfaces()) {
   for (const [name, addrs] of Object.entries(interfaces)) {
     if (name.startsWith("tailscale")) continue;
     for (const a2 of addrs ?? []) {
@@ -44858,8 +49517,9 @@ async function setupServerLocked(ctx, o2 = {}) {
   }
   const serverUrl2 = validateServerUrl(o2.serverUrl ?? saved ?? `http://${listen3}`);
   await checkSharedFolder(ctx);
+  await checkSyncthingPorts(ctx);
   const hsPaths = ctx.paths.headscale;
-  await mkdir7(path26.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir10(path31.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
     listenAddr: listen3,
@@ -44912,8 +49572,8 @@ async function setupServerLocked(ctx, o2 = {}) {
     } else r.ok(`User ${MESH_USER} already exists`);
     if (!await exists3(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir7(path26.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
-      await writeFile4(ctx.paths.apiKeyFile, `${created.key}
+      await mkdir10(path31.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await writeFile6(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
       r.ok(`API key saved (mode 0600): ${ctx.paths.apiKeyFile}`);
@@ -44922,7 +49582,10 @@ async function setupServerLocked(ctx, o2 = {}) {
     throw toMeshError(error2, "setting up Headscale");
   }
   const savedUrl = await writeSavedServerUrl(serverUrl2, { env: ctx.env });
-  if (savedUrl.changed) changes.push(`saved the server URL in ${savedUrl.path}`);
+  if (savedUrl.changed) {
+    changes.push(`saved the server URL in ${savedUrl.path}`);
+    r.ok(`Server URL saved: ${savedUrl.path}`);
+  }
   if (await ensureTailscaled(ctx, serverUrl2)) changes.push("started tailscaled");
   let status = await tailnetStatus(ctx);
   if (status?.backendState !== "Running") {
@@ -44940,7 +49603,14 @@ async function setupServerLocked(ctx, o2 = {}) {
   r.ok(`This machine is in the tailnet: ${tailnetIp ?? "no IPv4"}`);
   const st = await ensureSyncthing(ctx);
   changes.push(...st.changes);
-  if (o2.agentExec && (await ensureAgent(ctx, o2.agentExec)).changed) {
+  const advertised = o2.advertise !== void 0 && o2.agentExec !== void 0 && await setAdvertise(ctx, o2.advertise);
+  if (advertised) {
+    changes.push(o2.advertise ? "announcing the server over mDNS" : "stopped announcing the server");
+    r.ok(
+      o2.advertise ? "The mesh agent announces the server on this LAN (mDNS)" : "The mesh agent no longer announces the server"
+    );
+  }
+  if (o2.agentExec && (await ensureAgent(ctx, o2.agentExec, { restart: advertised })).changed) {
     changes.push("started the mesh agent");
   }
   return {
@@ -45006,18 +49676,19 @@ async function createJoinKey(ctx, o2 = {}) {
   }
 }
 async function saveJoinKey(ctx, key, file) {
-  const { mkdir: mkdir9, writeFile: writeFile6, chmod: chmod3 } = await import("fs/promises");
-  const path32 = await import("path");
-  const target = file ?? path32.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir9(path32.dirname(target), { recursive: true, mode: 448 });
-  await writeFile6(target, `${key.key}
+  const { mkdir: mkdir12, writeFile: writeFile10, chmod: chmod5 } = await import("fs/promises");
+  const path43 = await import("path");
+  const target = file ?? path43.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir12(path43.dirname(target), { recursive: true, mode: 448 });
+  await writeFile10(target, `${key.key}
 `, { mode: 384 });
-  await chmod3(target, 384);
+  await chmod5(target, 384);
   return target;
 }
 
 // ../../packages/core/src/steps/nodes.ts
-import { access as access7, readFile as readFile10 } from "fs/promises";
+import { access as access7, readFile as readFile13 } from "fs/promises";
+init_errors2();
 function summarizeNode(n2) {
   return {
     id: n2.id,
@@ -45043,7 +49714,7 @@ function summarizeKey(k, now = Date.now()) {
 }
 async function serverHeadscale(ctx) {
   const url2 = await readSavedServerUrl({ env: ctx.env }).catch(() => void 0);
-  const apiKey = await readFile10(ctx.paths.apiKeyFile, "utf8").then(
+  const apiKey = await readFile13(ctx.paths.apiKeyFile, "utf8").then(
     (t) => t.trim(),
     () => void 0
   );
@@ -45211,7 +49882,7 @@ async function meshOnHost(ctx, target, sudo, o2) {
   const found = await sshRun(ctx, target, "command -v mesh", { timeout: 15e3 });
   if (found.exitCode === 0) return [];
   const binary = o2.meshBinary;
-  if (!binary || !await stat10(binary).then(
+  if (!binary || !await stat14(binary).then(
     (s) => s.isFile(),
     () => false
   )) {
@@ -45254,14 +49925,14 @@ async function provisionHost(ctx, name, o2 = {}) {
         hint: `try ssh ${name} by hand`
       });
     }
-    const os7 = (await sshRun(ctx, target, "uname -s", { timeout: 15e3 })).stdout.trim();
-    if (!/^linux$/i.test(os7)) {
+    const os11 = (await sshRun(ctx, target, "uname -s", { timeout: 15e3 })).stdout.trim();
+    if (!/^linux$/i.test(os11)) {
       wait.done();
       return {
         name,
         outcome: "windows",
         changes: [],
-        message: `${name} is not Linux (${os7 || "no uname"}): make its script with mesh windows script and run it there`,
+        message: `${name} is not Linux (${os11 || "no uname"}): make its script with mesh windows script and run it there`,
         exitCode: 0
       };
     }
@@ -45323,14 +49994,15 @@ async function provisionAll(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/remote/status.ts
+init_errors2();
 async function remoteStatus(ctx, name) {
   const target = sshTarget(ctx, await findHost(ctx, name));
-  const os7 = (await sshRun(ctx, target, "uname -s", { timeout: 15e3 })).stdout.trim();
+  const os11 = (await sshRun(ctx, target, "uname -s", { timeout: 15e3 })).stdout.trim();
   const found = await sshRun(ctx, target, "command -v mesh", { timeout: 15e3 });
-  if (found.exitCode !== 0) return { name, os: os7, status: null, exitCode: null };
+  if (found.exitCode !== 0) return { name, os: os11, status: null, exitCode: null };
   const r = await sshRun(ctx, target, "mesh status --json", { timeout: 6e4 });
   try {
-    return { name, os: os7, status: JSON.parse(r.stdout), exitCode: r.exitCode };
+    return { name, os: os11, status: JSON.parse(r.stdout), exitCode: r.exitCode };
   } catch (error2) {
     throw new MeshError(`mesh status on ${name} printed no status (exit ${r.exitCode})`, {
       cause: error2,
@@ -45339,87 +50011,212 @@ async function remoteStatus(ctx, name) {
   }
 }
 
-// ../../packages/core/src/steps/auth-key.ts
-function validateAuthKey(key) {
-  const k = (key ?? "").trim();
-  if (k === "") {
-    throw new MeshError("no pre-auth key given", {
+// ../../packages/core/src/ssh/add-key.ts
+import { readFile as readFile14, stat as stat15 } from "fs/promises";
+import path32 from "path";
+init_errors2();
+
+// ../../packages/core/src/ssh/local-keys.ts
+function keySummary(key) {
+  return { type: key.type, fingerprint: publicKeyFingerprint(key), comment: key.comment };
+}
+function describeKey(key) {
+  return `${key.type} ${publicKeyFingerprint(key)}${key.comment ? ` (${key.comment})` : ""}`;
+}
+async function keysHome(ctx) {
+  const sudoUser = ctx.env["SUDO_USER"];
+  if (process.getuid?.() !== 0 || !sudoUser || sudoUser === "root") return ctx.paths.home;
+  const account = await lookupUser(sudoUser, { runner: ctx.runner }).catch(() => void 0);
+  return account?.home ?? ctx.paths.home;
+}
+async function readLocalKeys(ctx) {
+  const home = await keysHome(ctx);
+  const file = authorizedKeysPath(home);
+  try {
+    return { home, file, text: await readIfExists(file) ?? "" };
+  } catch (error2) {
+    throw toMeshError(error2, "reading authorized_keys");
+  }
+}
+async function writeLocalKeys(home, text2, backup = false) {
+  try {
+    return await writeAuthorizedKeys(text2, { home, backup });
+  } catch (error2) {
+    throw toMeshError(error2, "writing authorized_keys");
+  }
+}
+async function setLocalKeysBlock(ctx, name, keys, mode) {
+  const { home, file, text: text2 } = await readLocalKeys(ctx);
+  let edit;
+  try {
+    edit = setAuthorizedKeysBlock(text2, name, keys, mode);
+  } catch (error2) {
+    throw toMeshError(error2, `editing ${file}`);
+  }
+  const w = await writeLocalKeys(home, edit.text, mode === "replace" ? "timestamp" : false);
+  return {
+    ...edit,
+    file,
+    changed: w.changed,
+    ...w.backupPath ? { backupPath: w.backupPath } : {}
+  };
+}
+
+// ../../packages/core/src/ssh/add-key.ts
+var SHAPE = "one line like: ssh-ed25519 AAAA... you@pc, or the .pub file that holds it";
+var MAX_KEY_FILE = 64 * 1024;
+function privateKey(what, pub) {
+  return new MeshError(`${what} a private key, which must never leave its machine`, {
+    kind: "badInput",
+    hint: pub ? `give its public half instead: ${pub}` : "give the public key: the .pub file next to it (ssh-keygen -y -f FILE prints it)"
+  });
+}
+async function readPublicKeyArgument(arg, cwd = process.cwd()) {
+  if (looksPrivate(arg)) throw privateKey("That is");
+  const inline2 = checkPublicKey(arg);
+  if ("key" in inline2) return inline2.key;
+  if (/\s/.test(arg.trim()) || isKeyType(arg.trim().split(/\s/)[0] ?? "")) {
+    throw new MeshError(`Not an OpenSSH public key: ${inline2.problem}`, {
       kind: "badInput",
-      hint: "pass --key-file FILE, pipe the key on stdin, or set MESH_AUTH_KEY (create one with mesh server keygen)"
+      hint: `give ${SHAPE}`
     });
   }
-  if (/\s/.test(k) || k.length < 16 || k.length > 200) {
+  const file = path32.resolve(cwd, arg);
+  const info = await stat15(file).catch((error2) => error2);
+  if (info instanceof Error) {
     throw new MeshError(
-      "the pre-auth key is malformed (expected one word, as mesh server keygen prints it)",
+      info.code === "ENOENT" ? `${file} does not exist, and ${arg} is not a public key either` : `${file} cannot be read (${info.code ?? info.message})`,
+      { kind: "badInput", hint: `give ${SHAPE}` }
+    );
+  }
+  if (!info.isFile() || info.size > MAX_KEY_FILE) {
+    throw new MeshError(`${file} is not a public key file`, {
+      kind: "badInput",
+      hint: `give ${SHAPE}`
+    });
+  }
+  const text2 = await readFile14(file, "utf8");
+  if (looksPrivate(text2)) {
+    const pub = await stat15(`${file}.pub`).then(
+      () => `${file}.pub`,
+      () => void 0
+    );
+    throw privateKey(`${file} is`, pub);
+  }
+  const { keys } = parseAuthorizedKeys(text2);
+  const [only] = keys;
+  if (only && keys.length === 1) return only;
+  if (keys.length > 1) {
+    throw new MeshError(`${file} holds ${keys.length} keys; mesh ssh add-key adds one`, {
+      kind: "badInput",
+      hint: "give the one line you mean; to take every key of a machine: mesh ssh copy-keys --from HOST"
+    });
+  }
+  const first = text2.split(/\r?\n/).find((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+  const check = first === void 0 ? void 0 : checkPublicKey(first);
+  throw new MeshError(
+    check && "problem" in check ? `${file} is not an OpenSSH public key: ${check.problem}` : `${file} holds no public key`,
+    { kind: "badInput", hint: `give ${SHAPE}` }
+  );
+}
+async function addSshKey(ctx, o2) {
+  if (o2.comment !== void 0 && /[\r\n]/.test(o2.comment)) {
+    throw new MeshError("--comment must be one line", {
+      kind: "badInput",
+      hint: "give a short label such as you@laptop"
+    });
+  }
+  const given = await readPublicKeyArgument(o2.key, o2.cwd);
+  const key = o2.comment === void 0 ? given : { ...given, comment: o2.comment.trim() };
+  const { home, file, text: text2 } = await readLocalKeys(ctx);
+  const edit = addAuthorizedKey(text2, key);
+  if (!edit.added) {
+    const there = parseAuthorizedKeys(text2).keys.find((k) => k.body === key.body);
+    const as = there && there.comment !== key.comment ? ` (${there.comment ? `as "${there.comment}"` : "without a comment"})` : "";
+    ctx.reporter.ok(`${describeKey(key)} is in ${file} already${as}`);
+    await writeLocalKeys(home, text2);
+    return { changed: false, changes: [], file, key: keySummary(key) };
+  }
+  await writeLocalKeys(home, edit.text);
+  ctx.reporter.ok(`Added ${describeKey(key)} to ${file}`);
+  return {
+    changed: true,
+    changes: [`added ${describeKey(key)} to ${file}`],
+    file,
+    key: keySummary(key)
+  };
+}
+
+// ../../packages/core/src/ssh/copy-keys.ts
+init_errors2();
+function hostKeysBlock(host) {
+  return `keys from ${host}`;
+}
+async function remoteKeys(ctx, name) {
+  const target = sshTarget(ctx, await findHost(ctx, name));
+  const r = await waitFor(
+    ctx.reporter,
+    `Reading ~/.ssh/authorized_keys on ${name}`,
+    () => sshRun(ctx, target, "cat ~/.ssh/authorized_keys", { timeout: 3e4 })
+  );
+  if (r.exitCode === 0) return r.stdout;
+  if (/No such file/i.test(r.stderr)) {
+    throw new MeshError(`${name} has no ~/.ssh/authorized_keys (user ${target.user})`, {
+      kind: "badInput",
+      hint: `nothing to copy: add a key there first (mesh ssh add-key KEY on ${name})`
+    });
+  }
+  const said = r.stderr.trim().split("\n").pop() || `exit ${r.exitCode}`;
+  throw new MeshError(`Reading ~/.ssh/authorized_keys on ${name} failed: ${said}`, {
+    hint: `run ssh ${name} cat ~/.ssh/authorized_keys by hand to see why`
+  });
+}
+async function copySshKeys(ctx, o2) {
+  const mode = o2.replace ? "replace" : "merge";
+  const r = ctx.reporter;
+  const { keys, invalid } = parseAuthorizedKeys(await remoteKeys(ctx, o2.from));
+  if (invalid > 0) r.warn(`${o2.from}: skipped ${invalid} line(s) that are not public keys`);
+  if (keys.length === 0 && mode === "replace") {
+    throw new MeshError(
+      `${o2.from} lists no public keys: --replace would remove every key copied from it`,
       {
         kind: "badInput",
-        hint: "create a new key with mesh server keygen"
+        hint: 'nothing was changed; to drop them anyway, delete the "keys from" block by hand'
       }
     );
   }
-  return k;
-}
-
-// ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep12 } from "timers/promises";
-
-// ../../packages/core/src/steps/client-plan.ts
-function clientSetupPlan(platform2, role, o2) {
-  const steps = [
-    { id: "health-check", title: "Check the server /health", mode: "auto" },
-    { id: "install", title: "Install what is missing (Tailscale, Syncthing)", mode: "auto" },
-    { id: "tailscaled", title: "Start tailscaled", mode: "auto" },
-    { id: "join", title: "Join the tailnet", mode: "auto" },
-    { id: "save-server-url", title: "Save the server URL", mode: "auto" }
+  const edit = await setLocalKeysBlock(ctx, hostKeysBlock(o2.from), keys, mode);
+  const { file } = edit;
+  const changes = [
+    ...edit.added.map((k) => `added ${describeKey(k)} from ${o2.from}`),
+    ...edit.removed.map((k) => `removed ${describeKey(k)}: ${o2.from} no longer has it`)
   ];
-  if (platform2.osType === "wsl2") {
-    steps.push({
-      id: "wsl-systemd",
-      title: platform2.systemd ? "systemd is PID 1" : "Enable systemd in /etc/wsl.conf (then wsl --shutdown)",
-      mode: platform2.systemd ? "auto" : "manual"
-    });
-    steps.push({
-      id: "wsl-sshd",
-      title: "sshd on port 2222 (/etc/ssh/sshd_config, checked with sshd -t), restarted",
-      mode: "auto"
-    });
+  if (edit.changed && changes.length === 0) changes.push(`updated the keys from ${o2.from}`);
+  if (keys.length === 0) r.warn(`${o2.from} lists no public keys: nothing to copy`);
+  else if (changes.length === 0) {
+    r.ok(`${file} has every key of ${o2.from} already (${keys.length})`);
+  } else {
+    for (const c3 of changes) r.ok(c3.charAt(0).toUpperCase() + c3.slice(1));
+    if (edit.backupPath) r.info(`Previous ${file} kept as ${edit.backupPath}`);
   }
-  steps.push({
-    id: "syncthing",
-    title: `Configure Syncthing for the ${role} role, start the mesh agent`,
-    mode: "auto"
-  });
-  if (platform2.osType === "windows") {
-    steps.push({
-      id: "windows-firewall",
-      title: "Firewall rules: WSL2 SSH, Syncthing Windows/WSL2 sync ports, Syncthing Discovery",
-      mode: "auto"
-    });
-    steps.push({
-      id: "windows-wsl-autostart",
-      title: "Start WSL at logon (scheduled task)",
-      mode: "auto"
-    });
-    steps.push({
-      id: "windows-tailscale",
-      title: "Tailscale registry values and tailscaled-env.txt for this server",
-      mode: "auto"
-    });
-  }
-  if (platform2.osType === "wsl2") {
-    steps.push({
-      id: "windows-script",
-      title: "Windows side: review and run the script of mesh windows script, elevated",
-      mode: "manual"
-    });
-  }
-  if (o2.peer)
-    steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
-  return steps;
+  return {
+    changed: edit.changed,
+    changes,
+    host: o2.from,
+    mode,
+    file,
+    added: edit.added.map(keySummary),
+    removed: edit.removed.map(keySummary),
+    present: edit.present.length,
+    invalid,
+    backupPath: edit.backupPath ?? null
+  };
 }
 
-// ../../packages/core/src/steps/install.ts
-import path27 from "path";
+// ../../packages/core/src/ssh/status.ts
+import { stat as stat16 } from "fs/promises";
+import path33 from "path";
+init_errors2();
 
 // ../../packages/core/src/steps/machine-step.ts
 import { access as access8 } from "fs/promises";
@@ -45433,13 +50230,146 @@ async function exists4(file) {
   );
 }
 
+// ../../packages/core/src/ssh/status.ts
+async function passwordAuthentication(ctx, configFile, sshd) {
+  const r = await ctx.runner.run(sshd, ["-T", "-f", configFile], { timeout: 15e3 }).catch(() => void 0);
+  const value = r?.exitCode === 0 ? /^passwordauthentication\s+(yes|no)\s*$/im.exec(r.stdout) : null;
+  return value ? value[1]?.toLowerCase() === "yes" : null;
+}
+async function sshStatus(ctx, o2 = {}) {
+  const problems = [];
+  const configFile = underRoot(ctx.paths.root, SSHD_CONFIG_PATH);
+  const installed2 = await exists4(configFile);
+  let ports = [];
+  if (installed2) {
+    const found = await readSshdPorts(rootOption(ctx));
+    ports = [.../* @__PURE__ */ new Set([...found.ports, ...found.includedPorts.map((p) => p.port)])];
+  }
+  const listens = o2.listens ?? tcpListens;
+  const listening = [];
+  for (const port of ports) if (await listens(port)) listening.push(port);
+  if (!installed2) problems.push(`OpenSSH server is not installed (no ${SSHD_CONFIG_PATH})`);
+  else if (listening.length === 0) {
+    problems.push(`Nothing listens on sshd's port ${ports.join(", ")}: sshd is not running`);
+  }
+  if (installed2 && ctx.platform.osType === "wsl2" && !ports.includes(WSL2_SSH_PORT)) {
+    problems.push(
+      `sshd_config does not say port ${WSL2_SSH_PORT}, where other machines reach WSL2 (mesh wsl setup-ssh sets it)`
+    );
+  }
+  const password = installed2 ? await passwordAuthentication(ctx, configFile, o2.sshdBinary ?? "/usr/sbin/sshd") : null;
+  const local = await readLocalKeys(ctx);
+  const parsed = parseAuthorizedKeys(local.text);
+  const info = await stat16(local.file).catch(() => void 0);
+  const mode = info ? info.mode & 511 : void 0;
+  if (mode !== void 0 && mode & 18) {
+    problems.push(
+      `${local.file} is writable by others (mode ${mode.toString(8)}): sshd ignores it (mesh ssh add-key sets 600)`
+    );
+  }
+  const config2 = await readIfExists(path33.join(ctx.paths.home, ".ssh", "config")) ?? "";
+  let hosts = [];
+  try {
+    hosts = (await readHosts(ctx)).map((h2) => ({
+      name: h2.name,
+      sshConfig: hasSshHostBlock(config2, h2.name)
+    }));
+  } catch (error2) {
+    if (!isMeshError(error2)) throw error2;
+    problems.push(error2.message);
+  }
+  return {
+    sshd: { installed: installed2, configFile, ports, listening, passwordAuthentication: password },
+    authorizedKeys: {
+      file: local.file,
+      keys: parsed.keys.length,
+      invalid: parsed.invalid,
+      mode: mode === void 0 ? null : mode.toString(8)
+    },
+    hosts,
+    problems,
+    healthy: problems.length === 0
+  };
+}
+
+// ../../packages/core/src/ssh/windows-keys.ts
+import { readdir as readdir6, readFile as readFile15 } from "fs/promises";
+import path34 from "path";
+var NOT_PEOPLE = /* @__PURE__ */ new Set(["all users", "default", "default user", "public", "wsiaccount"]);
+async function mountRoot(ctx) {
+  const conf = await readIfExists(underRoot(ctx.paths.root, WSL_CONF_PATH)).catch(() => void 0);
+  const root = conf && iniValue(conf, "automount", "root") || "/mnt/";
+  return root.endsWith("/") ? root : `${root}/`;
+}
+async function keyFiles(sshDir) {
+  const names = await readdir6(sshDir).catch(() => []);
+  return names.filter((n2) => n2 === "authorized_keys" || /^id_[\w-]+\.pub$/.test(n2)).sort().map((n2) => path34.join(sshDir, n2));
+}
+async function askedProfile(ctx, runner) {
+  if (!ctx.platform.wsl?.interop) return void 0;
+  const r = await runPowerShell("$env:USERPROFILE", { runner, timeout: 3e4 }).catch(
+    () => void 0
+  );
+  const profile = r?.exitCode === 0 ? r.stdout.trim() : "";
+  return /^[A-Za-z]:\\/.test(profile) ? profile : void 0;
+}
+async function findWindowsKeys(ctx, o2 = {}) {
+  const mount = await mountRoot(ctx);
+  const asked = await askedProfile(ctx, o2.windowsRunner ?? ctx.runner);
+  let folder;
+  let profile;
+  if (asked) {
+    try {
+      folder = underRoot(ctx.paths.root, windowsToWslPath(asked, { mountRoot: mount }));
+      profile = asked;
+    } catch {
+      folder = void 0;
+    }
+  }
+  if (folder === void 0) {
+    const users = underRoot(ctx.paths.root, `${mount}c/Users`);
+    const entries = await readdir6(users, { withFileTypes: true }).catch(() => void 0);
+    if (!entries) return { reason: `${mount}c/Users cannot be read (is C: mounted in WSL?)` };
+    const withKeys = [];
+    for (const e of entries.sort((a2, b) => a2.name.localeCompare(b.name))) {
+      if (!e.isDirectory() || NOT_PEOPLE.has(e.name.toLowerCase())) continue;
+      if ((await keyFiles(path34.join(users, e.name, ".ssh"))).length > 0) withKeys.push(e.name);
+    }
+    const me = (ctx.env["SUDO_USER"] || ctx.env["USER"] || "").toLowerCase();
+    const pick2 = withKeys.length === 1 ? withKeys[0] : withKeys.find((n2) => n2.toLowerCase() === me);
+    if (pick2 === void 0) {
+      return {
+        reason: withKeys.length === 0 ? `no Windows user under ${mount}c/Users has public keys in .ssh` : `several Windows users have keys (${withKeys.join(", ")}) and Windows could not be asked which one is you`
+      };
+    }
+    folder = path34.join(users, pick2);
+  }
+  const user = path34.basename(folder);
+  const windowsFolder = `${profile ?? `C:\\Users\\${user}`}\\.ssh`;
+  const files = await keyFiles(path34.join(folder, ".ssh"));
+  if (files.length === 0) return { reason: `${windowsFolder} has no authorized_keys or id_*.pub` };
+  const keys = [];
+  let invalid = 0;
+  for (const file of files) {
+    const parsed = parseAuthorizedKeys(await readFile15(file, "utf8").catch(() => ""));
+    keys.push(...parsed.keys);
+    invalid += parsed.invalid;
+  }
+  return { user, folder: windowsFolder, files, keys, invalid };
+}
+
+// ../../packages/core/src/ssh/wsl-setup.ts
+init_errors2();
+
 // ../../packages/core/src/steps/install.ts
+import path35 from "path";
+init_errors2();
 function isRoot() {
   return typeof process.getuid === "function" && process.getuid() === 0;
 }
 async function onPath(ctx, name, explicit) {
   if (explicit) return exists4(explicit);
-  if (await exists4(path27.join("/var/cache/mesh/bin", name))) return true;
+  if (await exists4(path35.join("/var/cache/mesh/bin", name))) return true;
   const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
   return r.exitCode === 0;
 }
@@ -45596,6 +50526,170 @@ async function ensureWslSshdStep(ctx, o2 = {}) {
   return { id: "wsl-sshd", status: "changed", changes, files: [file] };
 }
 
+// ../../packages/core/src/ssh/wsl-setup.ts
+function windowsKeysBlock(user) {
+  return `keys from Windows user ${user}`;
+}
+function requireWsl(ctx) {
+  if (ctx.platform.osType === "wsl2") return;
+  if (ctx.platform.os === "windows") {
+    throw new MeshError("mesh wsl setup-ssh runs inside the WSL2 distro, not on Windows", {
+      kind: "badInput",
+      hint: "open the distro (wsl) and run there: sudo mesh wsl setup-ssh"
+    });
+  }
+  throw new MeshError(
+    `mesh wsl setup-ssh is for a WSL2 distro; this machine is ${ctx.platform.osType}`,
+    {
+      kind: "badInput",
+      hint: "elsewhere sshd keeps its own port: mesh ssh status shows it, mesh ssh add-key adds keys"
+    }
+  );
+}
+async function wslSetupSsh(ctx, o2 = {}) {
+  requireWsl(ctx);
+  const port = o2.port ?? WSL2_SSH_PORT;
+  if (port !== WSL2_SSH_PORT) {
+    throw new MeshError(
+      `--port ${port}: WSL2's sshd listens on ${WSL2_SSH_PORT}, the port every part of mesh uses`,
+      {
+        kind: "badInput",
+        hint: `leave --port out (mesh client setup and mesh doctor --fix set ${WSL2_SSH_PORT} again, and the Windows firewall rule "WSL2 SSH" opens ${WSL2_SSH_PORT})`
+      }
+    );
+  }
+  const r = ctx.reporter;
+  const sshd = await ensureWslSshdStep(ctx, o2);
+  const changes = [...sshd.changes];
+  let windowsKeys = null;
+  if (o2.copyKeys !== false) {
+    const found = await findWindowsKeys(
+      ctx,
+      o2.windowsRunner ? { windowsRunner: o2.windowsRunner } : {}
+    );
+    if ("reason" in found) {
+      r.warn(`Windows keys not copied: ${found.reason} (mesh ssh add-key FILE adds one by hand)`);
+      windowsKeys = { source: null, reason: found.reason, file: null, added: [], present: 0 };
+    } else {
+      if (found.invalid > 0) {
+        r.warn(`${found.folder}: skipped ${found.invalid} line(s) that are not public keys`);
+      }
+      const edit = await setLocalKeysBlock(ctx, windowsKeysBlock(found.user), found.keys, "merge");
+      const file = edit.file;
+      for (const k of edit.added) {
+        changes.push(`added ${describeKey(k)} from ${found.folder}`);
+        r.ok(`Added ${describeKey(k)} from ${found.folder} to ${file}`);
+      }
+      if (edit.added.length === 0) {
+        r.ok(`${file} has the Windows user's keys already (${found.keys.length})`);
+      }
+      windowsKeys = {
+        source: found.folder,
+        reason: null,
+        file,
+        added: edit.added.map(keySummary),
+        present: edit.present.length
+      };
+    }
+  }
+  r.info(
+    "sshd stops when WSL shuts down; the Start WSL2 logon task (mesh windows script) starts the distro again"
+  );
+  return {
+    changed: changes.length > 0,
+    changes,
+    manual: sshd.manual ?? [],
+    port,
+    sshd,
+    windowsKeys
+  };
+}
+
+// ../../packages/core/src/steps/auth-key.ts
+init_errors2();
+function validateAuthKey(key) {
+  const k = (key ?? "").trim();
+  if (k === "") {
+    throw new MeshError("no pre-auth key given", {
+      kind: "badInput",
+      hint: "pass --key-file FILE, pipe the key on stdin, or set MESH_AUTH_KEY (create one with mesh server keygen)"
+    });
+  }
+  if (/\s/.test(k) || k.length < 16 || k.length > 200) {
+    throw new MeshError(
+      "the pre-auth key is malformed (expected one word, as mesh server keygen prints it)",
+      {
+        kind: "badInput",
+        hint: "create a new key with mesh server keygen"
+      }
+    );
+  }
+  return k;
+}
+
+// ../../packages/core/src/steps/client.ts
+import { setTimeout as sleep12 } from "timers/promises";
+init_discover();
+init_errors2();
+
+// ../../packages/core/src/steps/client-plan.ts
+function clientSetupPlan(platform2, role, o2) {
+  const steps = [
+    { id: "health-check", title: "Check the server /health", mode: "auto" },
+    { id: "install", title: "Install what is missing (Tailscale, Syncthing)", mode: "auto" },
+    { id: "tailscaled", title: "Start tailscaled", mode: "auto" },
+    { id: "join", title: "Join the tailnet", mode: "auto" },
+    { id: "save-server-url", title: "Save the server URL", mode: "auto" }
+  ];
+  if (platform2.osType === "wsl2") {
+    steps.push({
+      id: "wsl-systemd",
+      title: platform2.systemd ? "systemd is PID 1" : "Enable systemd in /etc/wsl.conf (then wsl --shutdown)",
+      mode: platform2.systemd ? "auto" : "manual"
+    });
+    steps.push({
+      id: "wsl-sshd",
+      title: "sshd on port 2222 (/etc/ssh/sshd_config, checked with sshd -t), restarted",
+      mode: "auto"
+    });
+  }
+  steps.push({
+    id: "syncthing",
+    title: `Configure Syncthing for the ${role} role, start the mesh agent`,
+    mode: "auto"
+  });
+  if (platform2.osType === "windows") {
+    steps.push({
+      id: "windows-firewall",
+      title: "Firewall rules: WSL2 SSH, Syncthing Windows/WSL2 sync ports, Syncthing Discovery",
+      mode: "auto"
+    });
+    steps.push({
+      id: "windows-wsl-autostart",
+      title: "Start WSL at logon (scheduled task)",
+      mode: "auto"
+    });
+    steps.push({
+      id: "windows-tailscale",
+      title: "Tailscale registry values and tailscaled-env.txt for this server",
+      mode: "auto"
+    });
+  }
+  if (platform2.osType === "wsl2") {
+    steps.push({
+      id: "windows-script",
+      title: "Windows side: review and run the script of mesh windows script, elevated",
+      mode: "manual"
+    });
+  }
+  if (o2.peer)
+    steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
+  return steps;
+}
+
+// ../../packages/core/src/steps/windows.ts
+init_errors2();
+
 // ../../packages/core/src/steps/windows-syncthing.ts
 function windowsSyncthingIntent(folderPath = DEFAULT_SHARED_FOLDER_WINDOWS) {
   const { versioning, ...shared } = SHARED_FOLDER_SETTINGS;
@@ -45717,7 +50811,7 @@ function windowsHandOff(ctx) {
 }
 
 // ../../packages/core/src/steps/wsl-conf.ts
-import path28 from "path";
+import path36 from "path";
 async function ensureWslSystemdStep(ctx) {
   const r = ctx.reporter;
   let conf;
@@ -45730,7 +50824,7 @@ async function ensureWslSystemdStep(ctx) {
   const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
   if (conf.changed) {
     r.ok(
-      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path28.basename(conf.backupPath)})` : ""}`
+      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path36.basename(conf.backupPath)})` : ""}`
     );
     r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
     return {
@@ -45795,7 +50889,8 @@ async function runMachineSteps(ctx, steps, serverUrl2, o2 = {}) {
 
 // ../../packages/core/src/steps/repair.ts
 import { access as access9 } from "fs/promises";
-import path29 from "path";
+import path37 from "path";
+init_errors2();
 
 // ../../packages/core/src/steps/leave.ts
 import { setTimeout as sleep11 } from "timers/promises";
@@ -45857,7 +50952,7 @@ async function stopMeshDaemons(ctx) {
 async function joinedBefore(ctx) {
   const ts = await tailnetStatus(ctx);
   if (ts) return ts.raw.HaveNodeKey === true;
-  return access9(path29.join(ctx.paths.tailscale.stateDir, "tailscaled.state")).then(
+  return access9(path37.join(ctx.paths.tailscale.stateDir, "tailscaled.state")).then(
     () => true,
     () => false
   );
@@ -45934,6 +51029,7 @@ async function startStoppedDaemons(ctx) {
 }
 
 // ../../packages/core/src/steps/retry.ts
+init_errors2();
 function isTransientJoinError(error2) {
   if (error2 instanceof MeshError) {
     if (error2.kind === "serverUnreachable") return true;
@@ -46075,8 +51171,12 @@ function clientSetup(ctx, o2) {
 async function clientSetupLocked(ctx, o2) {
   requireClientRole(ctx);
   const authKey = await keyOrJoinedBefore(ctx, o2.authKey);
-  const serverUrl2 = await serverUrlOrSaved(ctx, o2.serverUrl);
+  const serverUrl2 = await serverUrlOrSaved(
+    ctx,
+    o2.serverUrl ?? (o2.discover ? await discoverServerUrl(ctx) : void 0)
+  );
   await checkSharedFolder(ctx);
+  await checkSyncthingPorts(ctx);
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o2.peer ?? true });
   const r = ctx.reporter;
   const changes = [];
@@ -46085,7 +51185,7 @@ async function clientSetupLocked(ctx, o2) {
   let joined;
   let st;
   let peer;
-  r.info(`OS: ${ctx.platform.osType}, role: ${ctx.role}, server: ${serverUrl2}`);
+  r.info(`OS: ${osName(ctx.platform)}, role: ${ctx.role}, server: ${serverUrl2}`);
   for (const step of steps) {
     if (isMachineStep(step.id)) {
       const done = await runMachineStep(ctx, step, serverUrl2, { ...o2.machine, windowsDone });
@@ -46147,22 +51247,23 @@ async function clientSetupLocked(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/conflicts.ts
-import { randomBytes as randomBytes4 } from "crypto";
+import { randomBytes as randomBytes5 } from "crypto";
 import {
   copyFile as copyFile2,
   constants as fsConstants,
   lstat as lstat4,
-  mkdir as mkdir8,
-  readdir as readdir5,
-  readFile as readFile11,
+  mkdir as mkdir11,
+  readdir as readdir7,
+  readFile as readFile16,
   realpath as realpath2,
   rename as rename3,
-  stat as stat11,
+  stat as stat17,
   unlink,
   utimes,
-  writeFile as writeFile5
+  writeFile as writeFile7
 } from "fs/promises";
-import path30 from "path";
+import path38 from "path";
+init_errors2();
 
 // ../../packages/core/src/steps/status/types.ts
 function setupCommandFor(ctx) {
@@ -46179,8 +51280,8 @@ async function listConflictCopies(ctx, options = {}) {
     const names = found.length === 0 ? { map: /* @__PURE__ */ new Map(), known: true } : await lookUp(options.deviceNames ?? syncthingNames(ctx));
     const conflicts = [];
     for (const f of found) {
-      const copyStat = await stat11(f.path);
-      const originalStat = await statOrNull(path30.join(folder, f.originalRelativePath));
+      const copyStat = await stat17(f.path);
+      const originalStat = await statOrNull(path38.join(folder, f.originalRelativePath));
       conflicts.push(describeCopy(f, names.map, copyStat.size, originalStat?.size ?? null));
     }
     return { folder, deviceNamesKnown: names.known, conflicts };
@@ -46228,7 +51329,7 @@ async function resolveConflicts(ctx, options) {
     const archive = `${RESOLVED_DIR}/${archiveStamp((options.now ?? (() => /* @__PURE__ */ new Date()))())}`;
     const plan = new Planner(folder, dryRun);
     for (const f of picked) {
-      const copyStat = await stat11(f.path);
+      const copyStat = await stat17(f.path);
       const original = await plan.original(f.originalRelativePath);
       const copy = describeCopy(f, names.map, copyStat.size, original?.size ?? null);
       const keeps = keep === "mine" ? "original" : keep === "theirs" ? "copy" : keep === "both" ? "both" : original == null || copyStat.mtimeMs > original.mtimeMs ? "copy" : "original";
@@ -46297,7 +51398,7 @@ function describeCopy(f, names, copyBytes, originalBytes) {
 }
 async function statOrNull(p) {
   try {
-    const s = await stat11(p);
+    const s = await stat17(p);
     return { size: s.size, mtimeMs: s.mtimeMs };
   } catch (error2) {
     if (error2.code === "ENOENT") return null;
@@ -46314,10 +51415,10 @@ async function allCopies(folder, signal) {
 }
 async function copiesFor(folder, given) {
   const rel = await relativeInside(folder, given);
-  const dirRel = path30.posix.dirname(rel) === "." ? "" : `${path30.posix.dirname(rel)}/`;
-  const base = path30.posix.basename(rel);
+  const dirRel = path38.posix.dirname(rel) === "." ? "" : `${path38.posix.dirname(rel)}/`;
+  const base = path38.posix.basename(rel);
   const parsed = parseConflictName(base);
-  const abs = path30.join(folder, ...rel.split("/"));
+  const abs = path38.join(folder, ...rel.split("/"));
   if (parsed) {
     const file = {
       ...parsed,
@@ -46326,14 +51427,14 @@ async function copiesFor(folder, given) {
       originalRelativePath: dirRel + parsed.original
     };
     if (await statOrNull(abs) != null) return [file];
-    if (await statOrNull(path30.join(folder, file.originalRelativePath)) != null) {
+    if (await statOrNull(path38.join(folder, file.originalRelativePath)) != null) {
       return `${rel} is gone and ${file.originalRelativePath} is in place: already resolved, nothing to do`;
     }
     throw notFound(rel, folder);
   }
   let entries;
   try {
-    entries = await readdir5(path30.dirname(abs));
+    entries = await readdir7(path38.dirname(abs));
   } catch (error2) {
     if (error2.code === "ENOENT") throw notFound(rel, folder);
     throw error2;
@@ -46344,7 +51445,7 @@ async function copiesFor(folder, given) {
     if (p?.original !== base) continue;
     copies.push({
       ...p,
-      path: path30.join(path30.dirname(abs), name),
+      path: path38.join(path38.dirname(abs), name),
       relativePath: dirRel + name,
       originalRelativePath: rel
     });
@@ -46362,14 +51463,14 @@ function notFound(rel, folder) {
   });
 }
 async function relativeInside(folder, given) {
-  const abs = path30.resolve(folder, given);
-  const realFolder = await realpath2(folder).catch(() => path30.resolve(folder));
+  const abs = path38.resolve(folder, given);
+  const realFolder = await realpath2(folder).catch(() => path38.resolve(folder));
   const realAbs = await realpath2(abs).catch(
-    async () => path30.join(await realpath2(path30.dirname(abs)).catch(() => path30.dirname(abs)), path30.basename(abs))
+    async () => path38.join(await realpath2(path38.dirname(abs)).catch(() => path38.dirname(abs)), path38.basename(abs))
   );
   let rel = within(realFolder, realAbs);
   if (rel === void 0 && await lstat4(abs).catch(() => void 0) === void 0) {
-    rel = within(path30.resolve(folder), abs);
+    rel = within(path38.resolve(folder), abs);
   }
   if (rel === void 0) {
     throw new MeshError(`${given} is not inside the shared folder ${folder}`, {
@@ -46386,11 +51487,11 @@ async function relativeInside(folder, given) {
   return rel;
 }
 function within(root, p) {
-  const rel = path30.relative(root, p);
-  if (rel === "" || rel === ".." || rel.startsWith(`..${path30.sep}`) || path30.isAbsolute(rel)) {
+  const rel = path38.relative(root, p);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${path38.sep}`) || path38.isAbsolute(rel)) {
     return void 0;
   }
-  return rel.split(path30.sep).join("/");
+  return rel.split(path38.sep).join("/");
 }
 function archiveStamp(d) {
   return d.toISOString().replace(/:/g, "-");
@@ -46401,7 +51502,7 @@ function bothName(f, madeBy) {
   const s = f.stamp;
   const date3 = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)} ${s.slice(9, 11)}-${s.slice(11, 13)}-${s.slice(13, 15)}`;
   const who = (madeBy.name ?? madeBy.shortId).replace(/[\u0000-\u001f/\\:*?"<>|]/g, "-");
-  const dir = path30.posix.dirname(f.relativePath);
+  const dir = path38.posix.dirname(f.relativePath);
   return `${dir === "." ? "" : `${dir}/`}${stem} (conflict ${who} ${date3})${ext}`;
 }
 var Planner = class {
@@ -46412,7 +51513,7 @@ var Planner = class {
   taken = /* @__PURE__ */ new Set();
   originals = /* @__PURE__ */ new Map();
   abs(rel) {
-    return path30.join(this.folder, ...rel.split("/"));
+    return path38.join(this.folder, ...rel.split("/"));
   }
   async original(rel) {
     if (!this.originals.has(rel)) this.originals.set(rel, await statOrNull(this.abs(rel)));
@@ -46420,7 +51521,7 @@ var Planner = class {
   }
   /** `rel`, or `name (2).ext`… when that is taken on disk or earlier in this run. */
   async free(rel) {
-    const ext = path30.posix.extname(rel);
+    const ext = path38.posix.extname(rel);
     const stem = rel.slice(0, rel.length - ext.length);
     for (let n2 = 1; ; n2++) {
       const candidate = n2 === 1 ? rel : `${stem} (${n2})${ext}`;
@@ -46438,7 +51539,7 @@ var Planner = class {
   async moveAside(from, to) {
     const dest = await this.free(to);
     if (this.dryRun) return dest;
-    await mkdir8(path30.dirname(this.abs(dest)), { recursive: true });
+    await mkdir11(path38.dirname(this.abs(dest)), { recursive: true });
     try {
       await rename3(this.abs(from), this.abs(dest));
     } catch (error2) {
@@ -46452,7 +51553,7 @@ var Planner = class {
   async copyAside(from, to) {
     const dest = await this.free(to);
     if (this.dryRun) return dest;
-    await mkdir8(path30.dirname(this.abs(dest)), { recursive: true });
+    await mkdir11(path38.dirname(this.abs(dest)), { recursive: true });
     await copyAtomic(this.abs(from), this.abs(dest));
     return dest;
   }
@@ -46463,14 +51564,14 @@ var Planner = class {
   }
 };
 function tempBeside(dest) {
-  const rand = randomBytes4(4).toString("hex");
-  return path30.join(path30.dirname(dest), `.syncthing.${path30.basename(dest)}.mesh-${rand}.tmp`);
+  const rand = randomBytes5(4).toString("hex");
+  return path38.join(path38.dirname(dest), `.syncthing.${path38.basename(dest)}.mesh-${rand}.tmp`);
 }
 async function copyAtomic(src, dest) {
   const tmp = tempBeside(dest);
   try {
     await copyFile2(src, tmp, fsConstants.COPYFILE_EXCL);
-    const s = await stat11(src);
+    const s = await stat17(src);
     await utimes(tmp, s.atime, s.mtime);
     await rename3(tmp, dest);
   } catch (error2) {
@@ -46479,10 +51580,10 @@ async function copyAtomic(src, dest) {
   }
 }
 async function ensureIgnored(folder, dryRun) {
-  const file = path30.join(folder, ".stignore");
+  const file = path38.join(folder, ".stignore");
   let text2 = "";
   try {
-    text2 = await readFile11(file, "utf8");
+    text2 = await readFile16(file, "utf8");
   } catch (error2) {
     if (error2.code !== "ENOENT") throw error2;
   }
@@ -46492,7 +51593,7 @@ async function ensureIgnored(folder, dryRun) {
   const sep3 = text2 === "" || text2.endsWith("\n") ? "" : "\n";
   const tmp = tempBeside(file);
   try {
-    await writeFile5(
+    await writeFile7(
       tmp,
       `${text2}${sep3}// Versions mesh conflicts resolve set aside (they stay on this machine)
 ${RESOLVED_DIR}
@@ -46508,7 +51609,7 @@ ${RESOLVED_DIR}
 async function requireSharedFolder(ctx) {
   const folder = ctx.paths.sharedFolder;
   try {
-    await stat11(folder);
+    await stat17(folder);
   } catch (error2) {
     if (error2.code !== "ENOENT") return folder;
     throw new MeshError(`There is no shared folder yet at ${folder}`, {
@@ -46524,12 +51625,12 @@ async function requireSharedFolder(ctx) {
 import { setTimeout as sleep13 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
-import { readFile as readFile12 } from "fs/promises";
-import path31 from "path";
+import { readFile as readFile17 } from "fs/promises";
+import path39 from "path";
 async function extraIgnorePatterns(folder) {
   const patterns = (text3) => text3.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("//"));
   const ours = new Set(patterns(DEFAULT_STIGNORE));
-  const text2 = await readFile12(path31.join(folder, ".stignore"), "utf8").catch(() => "");
+  const text2 = await readFile17(path39.join(folder, ".stignore"), "utf8").catch(() => "");
   return patterns(text2).filter((p) => !ours.has(p));
 }
 async function configurationSection(ctx, setupCommand) {
@@ -46594,14 +51695,21 @@ async function configurationSection(ctx, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/environment.ts
-import { stat as stat12 } from "fs/promises";
+import { stat as stat18 } from "fs/promises";
 var LOGGED = ["mesh-tailscaled", "mesh-syncthing", "mesh-agent"];
 async function environmentSection(ctx) {
   const checks = [];
   const add = (c3) => checks.push(c3);
+  const distro = ctx.platform.distro;
   const env = {
     hostname: ctx.hostname,
     osType: ctx.platform.osType,
+    osName: osName(ctx.platform),
+    distro: distro && {
+      id: distro.id,
+      versionId: distro.versionId,
+      prettyName: distro.prettyName
+    },
     role: ctx.role,
     syncthingHome: ctx.paths.syncthingHome,
     sharedFolder: ctx.paths.sharedFolder
@@ -46643,7 +51751,7 @@ async function environmentSection(ctx) {
     );
   }
   const user = ctx.syncthingUser;
-  const folder = user ? await stat12(ctx.paths.sharedFolder).catch(() => void 0) : void 0;
+  const folder = user ? await stat18(ctx.paths.sharedFolder).catch(() => void 0) : void 0;
   if (user && folder && folder.uid !== user.uid) {
     add({
       section: "environment",
@@ -46702,6 +51810,264 @@ async function headscaleSection(ctx) {
     }
   }
   return { checks, headscale };
+}
+
+// ../../packages/core/src/steps/status/security.ts
+import { readdir as readdir8, readFile as readFile18, stat as stat19 } from "fs/promises";
+import path40 from "path";
+function tailscaledEnvFile(ctx) {
+  return process.platform === "win32" ? TAILSCALED_ENV_FILE : underRoot(ctx.paths.root, "/etc/default/tailscaled");
+}
+function parseEnvFile(text2) {
+  const vars = {};
+  for (const line of text2.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (m?.[1]) vars[m[1]] = unquote2((m[2] ?? "").trim());
+  }
+  return vars;
+}
+var unquote2 = (v) => /^(["']).*\1$/.test(v) ? v.slice(1, -1) : v;
+var goTrue = (v) => v !== void 0 && /^(1|t|T|TRUE|true|True)$/.test(v);
+function flagsSayNoLogs(argv) {
+  return argv.some((a2) => {
+    const m = /^--?no-logs-no-support(?:=(.*))?$/.exec(a2);
+    return m !== null && (m[1] === void 0 || goTrue(m[1]));
+  });
+}
+function guiOnLoopback(address) {
+  if (/^unixs?:\/\//.test(address)) return true;
+  const hostPort = address.replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+  const host = hostPort.replace(/:\d*$/, "").replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+async function secretFiles(ctx) {
+  const keysDir = path40.join(ctx.paths.stateDir, "keys");
+  const joinKeys = await readdir8(keysDir).catch(() => []);
+  const st = ctx.paths.syncthingHome;
+  return [
+    { path: ctx.paths.apiKeyFile, what: "the Headscale API key", side: "server" },
+    ...joinKeys.filter((n2) => n2.endsWith(".key")).sort().map((n2) => ({
+      path: path40.join(keysDir, n2),
+      what: "a saved join key",
+      side: "server"
+    })),
+    ...["noise_private.key", "derp_server_private.key"].map((n2) => ({
+      path: path40.join(ctx.paths.headscale.stateDir, n2),
+      what: "Headscale's private key",
+      side: "server"
+    })),
+    { path: path40.join(st, "key.pem"), what: "Syncthing's private key", side: "client" },
+    { path: path40.join(st, "https-key.pem"), what: "Syncthing's GUI key", side: "client" },
+    {
+      path: path40.join(st, "config.xml"),
+      what: "Syncthing's config (it holds the API key)",
+      side: "client"
+    },
+    {
+      path: path40.join(ctx.paths.tailscale.stateDir, "tailscaled.state"),
+      what: "tailscaled's state (its node key)",
+      side: "client"
+    }
+  ];
+}
+async function openMode(file) {
+  return modeOpenToOthers(file).catch(() => void 0);
+}
+async function tailscaledLogs(ctx, o2 = {}) {
+  const daemon = await runningTailscaled(ctx, o2.proc ?? "/proc");
+  if (daemon && flagsSayNoLogs(daemon.argv)) {
+    return { state: "off", evidence: `pid ${daemon.pid} runs with --no-logs-no-support` };
+  }
+  if (daemon?.env) {
+    return goTrue(daemon.env["TS_NO_LOGS_NO_SUPPORT"]) ? { state: "off", evidence: `pid ${daemon.pid} has TS_NO_LOGS_NO_SUPPORT=true` } : {
+      state: "on",
+      evidence: `pid ${daemon.pid} has neither --no-logs-no-support nor TS_NO_LOGS_NO_SUPPORT=true`
+    };
+  }
+  const sources = [...meshServiceFiles(ctx), { file: tailscaledEnvFile(ctx), envFile: true }];
+  let seen;
+  for (const s of sources) {
+    const text2 = await readFile18(s.file, "utf8").catch(() => void 0);
+    if (text2 === void 0) continue;
+    seen ??= s.file;
+    const vars = s.envFile ? parseEnvFile(text2) : void 0;
+    const off = vars ? goTrue(vars["TS_NO_LOGS_NO_SUPPORT"]) || flagsSayNoLogs((vars["FLAGS"] ?? "").split(/\s+/)) : /--no-logs-no-support\b/.test(text2);
+    if (off) return { state: "off", evidence: `set in ${s.file}` };
+  }
+  if (seen !== void 0) return { state: "on", evidence: `not set in ${seen}` };
+  return { state: "unknown", evidence: "no tailscaled here" };
+}
+function meshServiceFiles(ctx) {
+  return [
+    underRoot(ctx.paths.root, `/etc/systemd/system/${TAILSCALED_SERVICE}.service`),
+    path40.join(servicesDir(ctx), `${TAILSCALED_SERVICE}.run`)
+  ].map((file) => ({ file, envFile: false }));
+}
+async function runningTailscaled(ctx, proc) {
+  if (process.platform !== "linux") return void 0;
+  const same = (p) => p.replace(/^\/var\/run\//, "/run/");
+  const want = same(ctx.paths.tailscale.socketPath);
+  const pids = (await readdir8(proc).catch(() => [])).filter((n2) => /^\d+$/.test(n2));
+  const comms = await Promise.all(
+    pids.map((pid) => readFile18(path40.join(proc, pid, "comm"), "utf8").catch(() => ""))
+  );
+  for (const [i2, pid] of pids.entries()) {
+    if (!comms[i2]?.startsWith("tailscaled")) continue;
+    const raw = await readFile18(path40.join(proc, pid, "cmdline"), "utf8").catch(() => "");
+    const argv = raw.split("\0").filter((a2) => a2 !== "");
+    if (same(socketOf(argv)) !== want) continue;
+    const environ = await readFile18(path40.join(proc, pid, "environ"), "utf8").catch(() => void 0);
+    return {
+      pid: Number(pid),
+      argv,
+      env: environ === void 0 ? void 0 : parseEnvFile(environ.split("\0").join("\n"))
+    };
+  }
+  return void 0;
+}
+function socketOf(argv) {
+  for (let i2 = 0; i2 < argv.length; i2++) {
+    const m = /^--?socket(?:=(.*))?$/.exec(argv[i2] ?? "");
+    if (m) return m[1] ?? argv[i2 + 1] ?? "";
+  }
+  return "/var/run/tailscale/tailscaled.sock";
+}
+var HARDEN_SERVER = "mesh harden server";
+var HARDEN_CLIENT = "mesh harden client";
+async function securitySection(ctx, o2 = {}) {
+  const checks = [];
+  const add = (c3) => checks.push({ section: "security", ...c3 });
+  const [server, logs, gui, files] = await Promise.all([
+    ctx.role === "server" ? serverChecks(ctx) : Promise.resolve([]),
+    tailscaledLogs(ctx, o2),
+    readSyncthingHome(ctx.paths.syncthingHome).then(
+      (h2) => h2.guiAddress,
+      () => void 0
+    ),
+    fileChecks(ctx)
+  ]);
+  for (const c3 of server) add(c3);
+  if (logs.state === "off") {
+    add({
+      name: "tailscaled-logs",
+      level: "ok",
+      message: `tailscaled uploads no logs (${logs.evidence})`
+    });
+  } else if (logs.state === "on") {
+    add({
+      name: "tailscaled-logs",
+      level: "warn",
+      message: `tailscaled uploads its logs to log.tailscale.com (${logs.evidence}): ${HARDEN_CLIENT} turns that off`,
+      fix: HARDEN_CLIENT
+    });
+  }
+  if (gui !== void 0) {
+    add(
+      guiOnLoopback(gui) ? {
+        name: "syncthing-gui",
+        level: "ok",
+        message: `Syncthing's GUI answers this machine only (${gui})`
+      } : {
+        name: "syncthing-gui",
+        level: "warn",
+        message: `Syncthing's GUI listens on ${gui}, where other machines reach it: ${HARDEN_CLIENT} binds it to 127.0.0.1`,
+        fix: HARDEN_CLIENT
+      }
+    );
+  }
+  for (const c3 of files) add(c3);
+  return { checks };
+}
+async function serverChecks(ctx) {
+  const configPath = ctx.paths.headscale.configPath;
+  let config2;
+  try {
+    config2 = await readHeadscaleConfig(configPath);
+  } catch (error2) {
+    const code2 = error2.cause?.code;
+    return code2 === "EACCES" || code2 === "EPERM" ? [
+      {
+        name: "policy",
+        level: "info",
+        message: `${configPath} is not readable by this user: run mesh status as root to see its policy and hardening`
+      }
+    ] : [];
+  }
+  const out = [];
+  const policy = headscalePolicyOf(config2);
+  if (policy.mode === "file" && policy.path !== "") {
+    const present = await stat19(policy.path).then(
+      (s) => s.isFile(),
+      (error2) => error2.code !== "ENOENT"
+    );
+    out.push(
+      present ? { name: "policy", level: "ok", message: `ACL policy: ${policy.path}` } : {
+        name: "policy",
+        level: "fail",
+        message: `The ACL policy ${policy.path} that ${configPath} names is missing: Headscale does not start without it`,
+        fix: `${HARDEN_SERVER} (writes it)`
+      }
+    );
+  } else {
+    out.push({
+      name: "policy",
+      level: "warn",
+      message: policy.mode === "database" ? `No ACL policy file (policy.mode: database): unless one was stored over the API, every node may open any port on every other; ${HARDEN_SERVER} writes one` : `No ACL policy (policy.path is empty): every node may open any port on every other; ${HARDEN_SERVER} writes one`,
+      fix: HARDEN_SERVER
+    });
+  }
+  const gaps = headscaleHardeningGaps(config2);
+  out.push(
+    gaps.length === 0 ? {
+      name: "headscale-config",
+      level: "ok",
+      message: `${configPath} has the hardened settings`
+    } : {
+      name: "headscale-config",
+      level: "warn",
+      message: `${configPath} is not hardened: ${gaps.map(
+        (g) => `${g.key} is ${g.current === void 0 ? "unset" : JSON.stringify(g.current)}`
+      ).join(", ")}; ${HARDEN_SERVER} sets them`,
+      fix: HARDEN_SERVER
+    }
+  );
+  return out;
+}
+async function fileChecks(ctx) {
+  const files = await secretFiles(ctx);
+  const seen = await Promise.all(
+    files.map(async (f) => {
+      const info = await stat19(f.path).catch(() => void 0);
+      return info?.isFile() ? { ...f, mode: await openMode(f.path) } : void 0;
+    })
+  );
+  const present = seen.filter((f) => f !== void 0);
+  const open5 = present.filter((f) => f.mode !== void 0);
+  if (present.length === 0) return [];
+  if (open5.length === 0) {
+    return [
+      {
+        name: "key-files",
+        level: "ok",
+        message: `Key files: ${present.length}, each readable by its owner only`
+      }
+    ];
+  }
+  return open5.map((f) => {
+    const mode = (f.mode ?? 0).toString(8).padStart(4, "0");
+    const fix = `chmod 600 ${f.path} (or mesh harden ${f.side})`;
+    return ((f.mode ?? 0) & 4) !== 0 ? {
+      name: "key-files",
+      level: "fail",
+      message: `${f.path}, ${f.what}, is readable by every user (mode ${mode})`,
+      fix
+    } : {
+      name: "key-files",
+      level: "warn",
+      message: `${f.path}, ${f.what}, is open to its group (mode ${mode}; 0600 expected)`,
+      fix
+    };
+  });
 }
 
 // ../../packages/core/src/steps/status/syncthing.ts
@@ -46912,7 +52278,7 @@ async function tailscaleSection(ctx, o2, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/trust.ts
-import { readFile as readFile13 } from "fs/promises";
+import { readFile as readFile19 } from "fs/promises";
 async function trustChecks(ctx, add) {
   const agent = await agentStatus(ctx);
   const report = {
@@ -47008,7 +52374,7 @@ async function trustChecks(ctx, add) {
 }
 async function unprivilegedPortStart() {
   if (process.platform !== "linux") return void 0;
-  const text2 = await readFile13("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
+  const text2 = await readFile19("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
     () => void 0
   );
   const n2 = text2 === void 0 ? Number.NaN : Number.parseInt(text2, 10);
@@ -47019,13 +52385,14 @@ async function unprivilegedPortStart() {
 async function meshStatus(ctx, o2 = {}) {
   const setupCommand = setupCommandFor(ctx);
   const trustList = [];
-  const [environment, headscale, tailscale, syncthing, trust, configuration] = await Promise.all([
+  const [environment, headscale, tailscale, syncthing, trust, configuration, security] = await Promise.all([
     environmentSection(ctx),
     ctx.role === "server" ? headscaleSection(ctx) : Promise.resolve({ checks: [], headscale: void 0 }),
     tailscaleSection(ctx, o2, setupCommand),
     syncthingSection(ctx, setupCommand),
     trustChecks(ctx, (c3) => trustList.push(c3)),
-    configurationSection(ctx, setupCommand)
+    configurationSection(ctx, setupCommand),
+    securitySection(ctx)
   ]);
   const checks = [
     ...environment.checks,
@@ -47033,7 +52400,8 @@ async function meshStatus(ctx, o2 = {}) {
     ...tailscale.checks,
     ...syncthing.checks,
     ...trustList,
-    ...configuration.checks
+    ...configuration.checks,
+    ...security.checks
   ];
   const issues = checks.filter((c3) => c3.level === "fail").length;
   return {
@@ -47131,6 +52499,669 @@ async function repairAll(ctx, first, fixes) {
   }
 }
 
+// ../../packages/core/src/steps/harden.ts
+import { access as access10, chmod as chmod4, chown as chown4, mkdtemp as mkdtemp3, readFile as readFile20, rm as rm9, stat as stat20, writeFile as writeFile8 } from "fs/promises";
+import os9 from "os";
+import path41 from "path";
+init_errors2();
+var MESH_TCP_PORTS = [
+  .../* @__PURE__ */ new Set([
+    VOUCH_PORT,
+    ...["server", "wsl2", "windows"].flatMap((role) => [
+      portPlan(role).syncthingSync,
+      portPlan(role).ssh
+    ])
+  ])
+].sort((a2, b) => a2 - b);
+var TAILSCALED_HARDENED_ENV = {
+  // No log upload to log.tailscale.com (what --no-logs-no-support sets).
+  TS_NO_LOGS_NO_SUPPORT: "true",
+  // A daemon left without --login-server stops rather than register with Tailscale's servers.
+  TS_PANIC_IF_HIT_MAIN_CONTROL: "1",
+  // No UPnP, NAT-PMP or PCP asking the router to open a port to this machine.
+  TS_DISABLE_PORTMAPPER: "1"
+};
+var TAILSCALE_PACKAGE_UNITS = [
+  "/lib/systemd/system/tailscaled.service",
+  "/usr/lib/systemd/system/tailscaled.service",
+  "/etc/systemd/system/tailscaled.service"
+];
+var Outcome = class {
+  constructor(dryRun) {
+    this.dryRun = dryRun;
+  }
+  changes = [];
+  notes = [];
+  backups = [];
+  /** `past` normally, `would FUTURE` in a dry run. */
+  did(past, future) {
+    return this.dryRun ? `would ${future}` : past;
+  }
+  change(line) {
+    this.changes.push(line);
+  }
+  note(line) {
+    this.notes.push(line);
+  }
+  backup(written) {
+    if (written.backupPath) this.backups.push(written.backupPath);
+  }
+  result(side, extra = {}) {
+    return {
+      side,
+      dryRun: this.dryRun,
+      changed: this.changes.length > 0,
+      changes: this.changes,
+      notes: this.notes,
+      backups: this.backups,
+      ...extra
+    };
+  }
+};
+async function hardenServer(ctx, o2 = {}) {
+  requireServerRole(ctx);
+  const tags = parseTags(o2.tags);
+  return withMachineLock(ctx, () => hardenServerLocked(ctx, tags, new Outcome(o2.dryRun === true)));
+}
+async function hardenServerLocked(ctx, extraTags, out) {
+  await requireHeadscaleConfig(ctx);
+  const configPath = ctx.paths.headscale.configPath;
+  const text2 = await readFile20(configPath, "utf8").catch((error2) => {
+    throw new MeshError(`cannot read ${configPath}: ${error2.code ?? error2.message}`, {
+      kind: "failure",
+      cause: error2,
+      hint: "run it as root (sudo mesh harden server)"
+    });
+  });
+  const config2 = await readHeadscaleConfig(configPath).catch((error2) => {
+    throw toMeshError(error2, "reading Headscale's config");
+  });
+  const configured = headscalePolicyOf(config2);
+  const policyPath = configured.path || path41.join(path41.dirname(configPath), "policy.hujson");
+  const running = (await headscaleService(ctx).status()).running;
+  const oldPolicy = await readIfExists(policyPath).catch((error2) => {
+    throw toMeshError(error2, "reading the ACL policy");
+  });
+  let tags;
+  let policyChanged = false;
+  const foreign = oldPolicy !== void 0 && !isGeneratedPolicy(oldPolicy);
+  const inForce = configured.mode === "file" && configured.path === policyPath;
+  if (foreign) {
+    tags = policyTags(oldPolicy);
+    out.note(
+      inForce ? `${policyPath} is a policy mesh did not write: left as it is, and Headscale keeps reading it` : `${policyPath} is a policy mesh did not write, and Headscale does not read it: left as it is (move it aside for mesh to write its own)`
+    );
+  } else {
+    const inUse = running ? await tagsInUse(ctx) : void 0;
+    if (inUse === void 0) {
+      out.note(
+        `Headscale ${running ? "did not answer" : "is not running"}: the tags of its keys and nodes are not looked up (give them with --tags)`
+      );
+    }
+    tags = [.../* @__PURE__ */ new Set([...extraTags, ...policyTags(oldPolicy ?? ""), ...inUse ?? []])].sort();
+    const policy = renderPolicy(tags);
+    if (policy !== oldPolicy) {
+      await checkPolicy(ctx, policy, out);
+      if (!out.dryRun) {
+        const written = await writeFileAtomic(policyPath, policy, {
+          mode: 416,
+          backup: "mesh-bak"
+        }).catch((error2) => {
+          throw toMeshError(error2, "writing the ACL policy");
+        });
+        out.backup(written);
+        if (!written.existed) await sameOwner(policyPath, configPath);
+      }
+      const members2 = [MESH_USER, ...tags].join(", ");
+      out.change(
+        `${out.did(oldPolicy === void 0 ? "wrote" : "rewrote", oldPolicy === void 0 ? "write" : "rewrite")} the ACL policy ${policyPath}: members (${members2}) reach each other on TCP ${MESH_TCP_PORTS.join(", ")} and by ping, nothing else`
+      );
+      policyChanged = true;
+    }
+  }
+  const hardened = (() => {
+    try {
+      return hardenHeadscaleConfig(text2, config2, {
+        ...foreign && !inForce ? {} : { policyPath },
+        what: configPath
+      });
+    } catch (error2) {
+      throw toMeshError(error2, "hardening Headscale's config");
+    }
+  })();
+  for (const b of hardened.blocked) out.note(`${b.key} left as it is: ${b.reason}`);
+  const configChanged = hardened.text !== text2;
+  if (configChanged && !out.dryRun) {
+    out.backup(
+      await writeFileAtomic(configPath, hardened.text, { backup: "mesh-bak" }).catch(
+        (error2) => {
+          throw toMeshError(error2, "writing Headscale's config");
+        }
+      )
+    );
+  }
+  for (const c3 of hardened.changes) {
+    out.change(`${out.did("set", "set")} ${c3.key}: ${shown(c3.from)} -> ${shown(c3.to)} (${c3.why})`);
+  }
+  if (policyChanged || configChanged) {
+    if (!running) {
+      out.note(
+        "Headscale is not running: it reads the hardened files when it starts (mesh doctor --fix)"
+      );
+    } else if (out.dryRun) {
+      out.change("would restart Headscale");
+    } else {
+      await restartHeadscale(ctx, config2, async () => {
+        await writeFileAtomic(configPath, text2, { backup: false });
+        if (oldPolicy !== void 0)
+          await writeFileAtomic(policyPath, oldPolicy, { backup: false });
+      });
+      out.change("restarted Headscale, which answers healthy");
+    }
+  }
+  await tightenKeyFiles(ctx, "server", out);
+  return out.result("server", foreign && !inForce ? {} : { policy: { path: policyPath, tags } });
+}
+function renderPolicy(tags) {
+  try {
+    return renderHeadscalePolicy({ user: MESH_USER, tags, tcpPorts: MESH_TCP_PORTS });
+  } catch (error2) {
+    throw toMeshError(error2, "writing the ACL policy");
+  }
+}
+async function tagsInUse(ctx) {
+  const hs = localHeadscale(ctx);
+  try {
+    const [keys, nodes] = await Promise.all([hs.preAuthKeys.list(), hs.nodes.list()]);
+    return [...keys.flatMap((k) => k.aclTags), ...nodes.flatMap((n2) => n2.tags)];
+  } catch {
+    return void 0;
+  }
+}
+async function checkPolicy(ctx, policy, out) {
+  const dir = await mkdtemp3(path41.join(os9.tmpdir(), "mesh-policy-"));
+  try {
+    const file = path41.join(dir, "policy.hujson");
+    await writeFile8(file, policy, { mode: 384 });
+    const r = await checkHeadscalePolicy(file, {
+      binary: resolveHeadscaleBinary(ctx.paths.binaries.headscale),
+      configPath: ctx.paths.headscale.configPath,
+      socketPath: ctx.paths.headscale.socketPath,
+      runner: ctx.runner
+    });
+    if (!r.checked) out.note(`The policy was not checked by Headscale: ${r.reason}`);
+  } catch (error2) {
+    throw toMeshError(error2, "checking the ACL policy");
+  } finally {
+    await rm9(dir, { recursive: true, force: true });
+  }
+}
+async function sameOwner(file, like) {
+  if (process.getuid?.() !== 0) return;
+  const s = await stat20(like);
+  await chown4(file, s.uid, s.gid);
+}
+async function restartHeadscale(ctx, config2, restore) {
+  const manager = await serviceManager(ctx);
+  const name = manager.kind === "systemd" ? "headscale" : "mesh-headscale";
+  const url2 = String(configValueAt(config2, "server_url") ?? "");
+  const wait = ctx.reporter.wait("Restarting Headscale");
+  try {
+    await manager.restart(name);
+    await waitForHealth(url2, { timeout: 45e3, ...ctx.signal ? { signal: ctx.signal } : {} });
+    wait.done();
+  } catch (error2) {
+    wait.fail();
+    await restore();
+    await manager.restart(name).catch(() => void 0);
+    throw new MeshError(
+      "Headscale did not come up healthy with the hardened files: the previous ones are back in place",
+      {
+        kind: "failure",
+        cause: error2,
+        hint: manager.kind === "systemd" ? "see why in journalctl -u headscale, then run mesh harden server again" : "see why in mesh-headscale.log (mesh status names the log directory), then run it again"
+      }
+    );
+  }
+}
+function shown(value) {
+  return value === void 0 ? "(unset)" : JSON.stringify(value);
+}
+async function hardenClient(ctx, o2 = {}) {
+  return withMachineLock(ctx, async () => {
+    const out = new Outcome(o2.dryRun === true);
+    await hardenTailscaledEnv(ctx, out);
+    await bindSyncthingGui(ctx, out);
+    await tightenKeyFiles(ctx, "client", out);
+    return out.result("client");
+  });
+}
+async function hardenTailscaledEnv(ctx, out) {
+  const file = tailscaledEnvFile(ctx);
+  const old = await readIfExists(file).catch((error2) => {
+    throw toMeshError(error2, "reading tailscaled's environment file");
+  });
+  const windows = process.platform === "win32";
+  const units = TAILSCALE_PACKAGE_UNITS.map((u2) => underRoot(ctx.paths.root, u2));
+  const applies = old !== void 0 || (windows ? await exists5(path41.dirname(file)) : (await Promise.all(units.map(exists5))).some(Boolean));
+  if (!applies) {
+    out.note(
+      `Tailscale's own tailscaled service is not installed, so nothing reads ${file}: mesh's tailscaled runs with --no-logs-no-support`
+    );
+    return;
+  }
+  const before = parseEnvFile(old ?? "");
+  const missing = Object.entries(TAILSCALED_HARDENED_ENV).filter(([k, v]) => before[k] !== v);
+  if (missing.length === 0) return;
+  const text2 = withEnvVars(old ?? "", TAILSCALED_HARDENED_ENV);
+  if (!out.dryRun) {
+    out.backup(
+      await writeFileAtomic(file, text2, { mode: 420, backup: "mesh-bak" }).catch(
+        (error2) => {
+          throw toMeshError(error2, "writing tailscaled's environment file");
+        }
+      )
+    );
+  }
+  out.change(
+    `${out.did("set", "set")} ${missing.map(([k, v]) => `${k}=${v}`).join(" ")} in ${file} (no log upload to Tailscale)`
+  );
+  if (windows) {
+    out.note("Restart the Tailscale service for tailscaled to read it");
+    return;
+  }
+  const manager = await serviceManager(ctx, { privileged: true });
+  if (manager.kind !== "systemd" || !(await manager.status("tailscaled")).active) return;
+  if (!out.dryRun) {
+    await manager.restart("tailscaled").catch((error2) => {
+      throw toMeshError(error2, "restarting tailscaled");
+    });
+  }
+  out.change(out.did("restarted tailscaled so it reads it", "restart tailscaled so it reads it"));
+}
+function withEnvVars(text2, vars) {
+  const eol = text2.includes("\r\n") ? "\r\n" : "\n";
+  const lines = text2 === "" ? [] : text2.replace(/\r?\n$/, "").split(/\r?\n/);
+  const seen = /* @__PURE__ */ new Set();
+  const out = lines.map((line) => {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/.exec(line);
+    const key = m?.[1];
+    if (key === void 0 || !(key in vars)) return line;
+    seen.add(key);
+    return parseEnvFile(line)[key] === vars[key] ? line : `${key}=${vars[key]}`;
+  });
+  const added = Object.entries(vars).filter(([k]) => !seen.has(k));
+  if (added.length > 0) {
+    out.push(
+      "# Set by mesh harden client: nothing goes to Tailscale",
+      ...added.map(([k, v]) => `${k}=${v}`)
+    );
+  }
+  return out.length === 0 ? "" : `${out.join(eol)}${eol}`;
+}
+async function bindSyncthingGui(ctx, out) {
+  let home;
+  try {
+    home = await readSyncthingHome(ctx.paths.syncthingHome);
+  } catch {
+    out.note(`Syncthing is not set up here (${ctx.paths.syncthingHome}): no GUI to bind`);
+    return;
+  }
+  if (guiOnLoopback(home.guiAddress)) return;
+  const scheme = /^https?:\/\//.exec(home.guiAddress)?.[0] ?? "";
+  const port = /:(\d+)\/?$/.exec(home.guiAddress)?.[1] ?? String(ctx.ports.syncthingGui);
+  const address = `${scheme}127.0.0.1:${port}`;
+  const line = `${out.did("bound", "bind")} Syncthing's GUI to ${address} (it listened on ${home.guiAddress}, where other machines reach it)`;
+  if (out.dryRun) {
+    out.change(line);
+    return;
+  }
+  const st = await connectSyncthing(ctx).catch(() => void 0);
+  if (st && await syncthingAnswers(st)) {
+    try {
+      await st.client.config.gui.update({ address });
+    } catch (error2) {
+      throw toMeshError(error2, "binding Syncthing's GUI to loopback");
+    }
+  } else {
+    const xml = await readFile20(home.configPath, "utf8");
+    const edited = withGuiAddress(xml, address);
+    if (edited === void 0) {
+      out.note(`${home.configPath} has no <address> in <gui>: set it to ${address} by hand`);
+      return;
+    }
+    out.backup(
+      await writeFileAtomic(home.configPath, edited, { backup: "mesh-bak" }).catch(
+        (error2) => {
+          throw toMeshError(error2, "writing Syncthing's config");
+        }
+      )
+    );
+  }
+  out.change(line);
+}
+function withGuiAddress(xml, address) {
+  const m = /(<gui\b[^>]*>(?:(?!<\/gui>)[\s\S])*?<address>)[^<]*(<\/address>)/.exec(xml);
+  if (!m) return void 0;
+  const escaped = address.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  return xml.slice(0, m.index) + m[1] + escaped + m[2] + xml.slice(m.index + m[0].length);
+}
+async function tightenKeyFiles(ctx, side, out) {
+  for (const f of (await secretFiles(ctx)).filter((s) => s.side === side)) {
+    const mode = await openMode(f.path);
+    if (mode === void 0) continue;
+    const line = `${out.did("made", "make")} ${f.path} (${f.what}) its owner's alone: mode ${mode.toString(8).padStart(4, "0")} -> 0600`;
+    if (!out.dryRun) {
+      try {
+        await chmod4(f.path, 384);
+      } catch (error2) {
+        out.note(
+          `could not chmod 600 ${f.path}: ${error2.code ?? error2}`
+        );
+        continue;
+      }
+    }
+    out.change(line);
+  }
+}
+async function exists5(p) {
+  return access10(p).then(
+    () => true,
+    () => false
+  );
+}
+
+// ../../packages/core/src/steps/init.ts
+import { mkdtemp as mkdtemp4, rm as rm10, writeFile as writeFile9 } from "fs/promises";
+import os10 from "os";
+import path42 from "path";
+init_errors2();
+var INIT_SETTINGS = Object.keys(SETTINGS_VARIABLES).filter((key) => key !== "HEADSCALE_SERVER");
+async function initQuestions(o2 = {}) {
+  const t = await readTarget(o2);
+  const defaults = settingDefaults();
+  return {
+    path: t.path,
+    questions: INIT_SETTINGS.map((key) => {
+      const current = t.current[key];
+      const fallback = defaults[key];
+      return {
+        key,
+        flag: flagOf(key),
+        description: SETTINGS_VARIABLES[key],
+        ...current === void 0 ? {} : { current },
+        ...fallback === void 0 ? {} : { default: fallback }
+      };
+    })
+  };
+}
+function validateInitValue(key, value) {
+  const flag2 = flagOf(key);
+  const v = value.trim();
+  if (v === "") return;
+  const hint = `give ${flag2} a valid value, or ${flag2} '' to leave it unset; nothing was written`;
+  if (/[\r\n]/.test(v)) {
+    throw new MeshError(`${flag2}: expected one line, got ${JSON.stringify(v)}`, {
+      kind: "badInput",
+      hint
+    });
+  }
+  try {
+    parseSettings({ [key]: v });
+  } catch (error2) {
+    throw new MeshError(`${flag2}: ${faultOf(error2, key)}`, {
+      kind: "badInput",
+      hint,
+      cause: error2
+    });
+  }
+}
+async function initEnvFile(o2 = {}) {
+  const answers = o2.answers ?? {};
+  for (const key of INIT_SETTINGS) {
+    const answer2 = answers[key];
+    if (answer2 !== void 0) validateInitValue(key, answer2);
+  }
+  const t = await readTarget(o2);
+  const built = build(t, answers);
+  const content = renderLines({ ...t.doc, lines: built.lines });
+  await checkWhole(t.path, content, built, o2);
+  const changed = content !== t.previous;
+  const existed = t.previous !== void 0;
+  const changes = describeChanges(t, built, { changed, existed });
+  const warnings = await overriding(t.path, o2);
+  const result2 = { path: t.path, content, changed, existed, changes, warnings };
+  if (o2.dryRun || !changed) return result2;
+  if (existed && o2.replace !== true) {
+    throw new MeshError(`${t.path} exists and mesh init would change it`, {
+      kind: "badInput",
+      hint: `answer yes at the prompt, or pass --force (the old file is kept as ${path42.basename(t.path)}.mesh-bak-TIME); --dry-run shows the new file`
+    });
+  }
+  try {
+    const w = await writeFileAtomic(t.path, content, { mode: 384, backup: "timestamp" });
+    return { ...result2, ...w.backupPath ? { backup: w.backupPath } : {} };
+  } catch (error2) {
+    throw toMeshError(error2, `writing ${t.path}`);
+  }
+}
+function flagOf(key) {
+  return `--${key.replace(/^MESH_/, "").toLowerCase().replaceAll("_", "-")}`;
+}
+function settingDefaults() {
+  const s = parseSettings({});
+  return {
+    MESH_SHARED_FOLDER_LINUX: s.sharedFolderLinux,
+    MESH_SHARED_FOLDER_WINDOWS: s.sharedFolderWindows,
+    MESH_AGENT_FORGET_AFTER: String(s.agentForgetAfterS),
+    MESH_AGENT_RECHECK_AFTER: String(s.agentRecheckAfterS),
+    MESH_MAGIC_DNS: s.magicDns ? "on" : "off"
+  };
+}
+function faultOf(error2, variable) {
+  const message = error2 instanceof Error ? error2.message : String(error2);
+  const at = message.indexOf(`${variable}: `);
+  return at < 0 ? message : message.slice(at + variable.length + 2);
+}
+function parseLines2(content) {
+  const doc = parseLines(content);
+  return { ...doc, lines: doc.lines.map((l, i2) => ({ ...l, from: i2 + 1 })) };
+}
+var ASSIGNMENT = /^(\s*(?:export\s+)?)([\w.-]+)\s*(?:=|:\s)\s*(.*)$/;
+var COMMENTED = /^\s*#\s*(MESH_[A-Z0-9_]+)\s*=/;
+function isInitSetting(key) {
+  return INIT_SETTINGS.includes(key ?? "");
+}
+async function readTarget(o2) {
+  const cwd = o2.cwd ?? process.cwd();
+  const file = path42.resolve(cwd, o2.file ?? path42.join("..", ".env"));
+  let previous;
+  try {
+    previous = await readIfExists(file);
+  } catch (error2) {
+    throw toMeshError(error2, `reading ${file}`);
+  }
+  const doc = parseLines2(previous ?? "");
+  const found = /* @__PURE__ */ new Map();
+  const setAt = /* @__PURE__ */ new Map();
+  const current = {};
+  doc.lines.forEach((line, index) => {
+    const assignment = ASSIGNMENT.exec(line.text);
+    const key = assignment ? assignment[2] : COMMENTED.exec(line.text)?.[1];
+    if (!isInitSetting(key)) return;
+    found.set(key, [...found.get(key) ?? [], index]);
+    if (!assignment) return;
+    setAt.set(key, index);
+    const value = unquote3(assignment[3] ?? "");
+    if (value === "") delete current[key];
+    else current[key] = value;
+  });
+  return {
+    path: file,
+    ...previous === void 0 ? {} : { previous },
+    doc,
+    found,
+    setAt,
+    current
+  };
+}
+function unquote3(raw) {
+  const quote = raw[0];
+  if (quote === '"' || quote === "'" || quote === "`") {
+    const end3 = raw.indexOf(quote, 1);
+    if (end3 > 0) return raw.slice(1, end3).trim();
+  }
+  return (raw.split("#")[0] ?? "").trim();
+}
+function quoteValue(value) {
+  if (/^[^\s#'"`]+$/.test(value)) return value;
+  for (const quote of ["'", '"', "`"]) if (!value.includes(quote)) return quote + value + quote;
+  return value;
+}
+function build(t, answers) {
+  const defaults = settingDefaults();
+  const { lines } = t.doc;
+  const values = {};
+  const rewritten = /* @__PURE__ */ new Set();
+  const anchors = /* @__PURE__ */ new Map();
+  const dropped = /* @__PURE__ */ new Set();
+  const blocks = /* @__PURE__ */ new Map();
+  for (const key of INIT_SETTINGS) {
+    const answer2 = answers[key]?.trim();
+    const current = t.current[key];
+    const value = answer2 === void 0 ? current : answer2 === "" ? void 0 : answer2;
+    if (value !== void 0) values[key] = value;
+    const description = `# ${SETTINGS_VARIABLES[key]}`;
+    const setAt = t.setAt.get(key);
+    const existing = setAt === void 0 ? void 0 : lines[setAt];
+    let setting;
+    if (existing && value !== void 0 && value === current) {
+      setting = existing;
+    } else {
+      rewritten.add(key);
+      const prefix = existing && ASSIGNMENT.exec(existing.text)?.[1]?.trimStart() || "";
+      setting = {
+        text: value === void 0 ? `# ${key}=${defaults[key] ?? ""}` : `${prefix}${key}=${quoteValue(value)}`
+      };
+    }
+    blocks.set(key, [{ text: description }, setting]);
+    const own2 = t.found.get(key) ?? [];
+    const mine = [...own2];
+    for (const index of own2) {
+      if (lines[index - 1]?.text.trimEnd() === description && !own2.includes(index - 1)) {
+        mine.push(index - 1);
+      }
+    }
+    for (const index of mine) dropped.add(index);
+    if (mine.length > 0) anchors.set(Math.min(...mine), key);
+  }
+  const out = [];
+  lines.forEach((line, index) => {
+    const key = anchors.get(index);
+    if (key !== void 0) {
+      const eol = line.eol || t.doc.eol;
+      for (const l of blocks.get(key) ?? []) out.push({ ...l, eol });
+    }
+    if (!dropped.has(index)) out.push(line);
+  });
+  const placed = new Set(anchors.values());
+  const missing = INIT_SETTINGS.filter((key) => !placed.has(key));
+  const last = out.at(-1);
+  if (last && last.eol === "" && missing.length > 0)
+    out[out.length - 1] = { ...last, eol: t.doc.eol };
+  for (const key of missing) {
+    if (out.length > 0 && out.at(-1)?.text.trim() !== "") out.push({ text: "", eol: t.doc.eol });
+    for (const l of blocks.get(key) ?? []) out.push({ ...l, eol: t.doc.eol });
+  }
+  return { lines: out, values, rewritten };
+}
+async function checkWhole(file, content, built, o2) {
+  const dir = await mkdtemp4(path42.join(os10.tmpdir(), "mesh-init-"));
+  const candidate = path42.join(dir, ".env");
+  const lookup = o2.lookupUser ?? (process.platform === "linux" ? (name) => lookupUser(name, { runner: createRunner() }) : void 0);
+  let variables;
+  try {
+    await writeFile9(candidate, content, { mode: 384 });
+    ({ variables } = await loadSettings({
+      envFile: candidate,
+      env: {},
+      ...lookup ? { lookupUser: lookup } : {}
+    }));
+  } catch (error2) {
+    throw faultInFile(error2, file, built);
+  } finally {
+    await rm10(dir, { recursive: true, force: true });
+  }
+  for (const key of built.rewritten) {
+    const value = built.values[key];
+    if (variables[key] === value) continue;
+    throw new MeshError(
+      value === void 0 ? `${file}: ${key} stays set by a line mesh init cannot replace` : `${flagOf(key)}: ${JSON.stringify(value)} cannot be written to a .env file as it is`,
+      {
+        kind: "badInput",
+        hint: value === void 0 ? `remove that line from ${file}; nothing was written` : "leave out the quotes and trailing backslash; nothing was written"
+      }
+    );
+  }
+}
+function faultInFile(error2, file, built) {
+  if (error2?.name !== "PlatformConfigError") {
+    return toMeshError(error2, `checking ${file}`);
+  }
+  const e = error2;
+  const what = faultOf(e, e.variable);
+  const from = e.location ? built.lines[e.location.line - 1]?.from : void 0;
+  const key = isInitSetting(e.variable) ? e.variable : void 0;
+  if (key && (from === void 0 || built.rewritten.has(key))) {
+    return new MeshError(`${flagOf(key)}: ${what}`, {
+      kind: "badInput",
+      hint: `give ${flagOf(key)} another value, or ${flagOf(key)} '' to leave it unset; nothing was written`,
+      cause: error2
+    });
+  }
+  const where = from === void 0 ? file : `${file}:${from}`;
+  const fix = from === void 0 ? `fix ${file}` : `fix line ${from} of ${file}`;
+  return new MeshError(`${where}: ${e.variable}: ${what}`, {
+    kind: "badInput",
+    hint: key ? `give ${flagOf(key)} a valid value (or '' to leave it unset), or ${fix}; nothing was written` : `${fix}; nothing was written`,
+    cause: error2
+  });
+}
+function describeChanges(t, built, o2) {
+  const changes = [];
+  if (!o2.existed) changes.push(`created ${t.path}`);
+  for (const key of INIT_SETTINGS) {
+    const before = t.current[key];
+    const after = built.values[key];
+    if (before === after) continue;
+    if (after === void 0) changes.push(`unset ${key} (was ${before})`);
+    else changes.push(`set ${key}=${after}${before === void 0 ? "" : ` (was ${before})`}`);
+  }
+  if (o2.changed && changes.length === 0) {
+    changes.push(`described every setting in ${t.path}, unset ones commented out`);
+  }
+  return changes;
+}
+async function overriding(file, o2) {
+  const env = o2.env ?? process.env;
+  const cwd = o2.cwd ?? process.cwd();
+  const warnings = [];
+  const named = env["MESH_ENV_FILE"];
+  if (named && path42.resolve(cwd, named) !== file) {
+    warnings.push(`MESH_ENV_FILE is set: mesh reads ${named}, not ${file}`);
+  }
+  const here = path42.resolve(cwd, ".env");
+  const parent = path42.resolve(cwd, "..", ".env");
+  if (file === parent && here !== parent && await readIfExists(here).catch(() => void 0)) {
+    warnings.push(`${here} wins over ${file} for every variable it sets`);
+  }
+  for (const key of INIT_SETTINGS) {
+    if (env[key]?.trim())
+      warnings.push(`${key} is set in the environment, which wins over ${file}`);
+  }
+  return warnings;
+}
+
 // ../../packages/core/src/steps/settings-report.ts
 function effectiveSettings(ctx) {
   const { settings } = ctx;
@@ -47151,6 +53182,7 @@ function effectiveSettings(ctx) {
 
 // ../../packages/core/src/steps/sync-folder.ts
 import { setTimeout as sleep14 } from "timers/promises";
+init_errors2();
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
     AbortSignal.timeout(o2.timeout ?? 3e5),
@@ -47270,6 +53302,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 
 // ../../packages/core/src/steps/wait-peers.ts
 import { setTimeout as sleep15 } from "timers/promises";
+init_errors2();
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
   if (IPV4.test(host) || host.includes(":")) return host;
@@ -47335,6 +53368,7 @@ async function waitForPeers(ctx, o2) {
 }
 
 // src/core.ts
+init_contract();
 var REQUIRED = [
   "createMeshContext",
   "joinMesh",
@@ -47366,6 +53400,7 @@ function describeError(error2) {
 }
 
 // src/protocol.ts
+init_contract();
 import { randomUUID } from "crypto";
 import { appendFileSync as appendFileSync2 } from "fs";
 import { EOL } from "os";
@@ -47530,8 +53565,8 @@ function loadSpec(proto2) {
   if (!stateDir) return void 0;
   const binaries = {};
   for (const name of ["tailscale", "tailscaled", "syncthing"]) {
-    const path32 = proto2.getState(`${name}-bin`);
-    if (path32) binaries[name] = path32;
+    const path43 = proto2.getState(`${name}-bin`);
+    if (path43) binaries[name] = path43;
   }
   const daemonPrefix = loadPrefix(proto2.getState("daemon-prefix"));
   return {

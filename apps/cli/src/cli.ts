@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { usageError } from './boundary.js';
+import { COMPLETION_SHELLS, completionShell, powershellCompletionScript } from './completion.js';
 import { lazyCommand } from './lazy-command.js';
 import type { Output } from './output/output.js';
 import { describeUsageFailure } from './usage.js';
@@ -43,6 +44,89 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
       global: true,
       describe: 'Show stack traces on errors',
     })
+    .command(
+      'init',
+      'Write the settings file (../.env): asks each setting on a terminal, else takes the flags',
+      (y) =>
+        y
+          .option('file', { type: 'string', describe: 'Write this file instead of ../.env' })
+          .option('dry-run', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print the file and write nothing',
+          })
+          .option('force', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'Change an existing file without asking (needed without a terminal; a backup is kept)',
+          })
+          .option('server-hostnames', {
+            type: 'string',
+            describe: 'MESH_SERVER_HOSTNAMES: hostnames with the server role (a,b)',
+          })
+          .option('wsl2-hostnames', {
+            type: 'string',
+            describe: 'MESH_WSL2_HOSTNAMES: hostnames of the PC as WSL2',
+          })
+          .option('windows-hostnames', {
+            type: 'string',
+            describe: 'MESH_WINDOWS_HOSTNAMES: hostnames of the PC as Windows',
+          })
+          .option('default-user', {
+            type: 'string',
+            describe: 'MESH_DEFAULT_USER: runs Syncthing, owns the shared folder, default SSH user',
+          })
+          .option('shared-folder-linux', {
+            type: 'string',
+            describe: 'MESH_SHARED_FOLDER_LINUX (default /opt/shared)',
+          })
+          .option('shared-folder-windows', {
+            type: 'string',
+            describe: 'MESH_SHARED_FOLDER_WINDOWS (default C:\\shared)',
+          })
+          .option('server-url', {
+            type: 'string',
+            describe: 'MESH_SERVER_URL: the Headscale URL to (re)join',
+          })
+          .option('agent-forget-after', {
+            type: 'string',
+            describe: 'MESH_AGENT_FORGET_AFTER: seconds (default 600)',
+          })
+          .option('agent-recheck-after', {
+            type: 'string',
+            describe: 'MESH_AGENT_RECHECK_AFTER: seconds (default 60)',
+          })
+          .option('magic-dns', {
+            type: 'string',
+            describe: 'MESH_MAGIC_DNS: on or off (default on)',
+          })
+          .group(
+            [
+              'server-hostnames',
+              'wsl2-hostnames',
+              'windows-hostnames',
+              'default-user',
+              'shared-folder-linux',
+              'shared-folder-windows',
+              'server-url',
+              'agent-forget-after',
+              'agent-recheck-after',
+              'magic-dns',
+            ],
+            "Settings (one not given keeps the file's value; '' leaves it unset):",
+          )
+          .example(
+            '$0 init',
+            'On a terminal: one question per setting, Enter keeps the value shown',
+          )
+          .example(
+            '$0 init --server-hostnames server --wsl2-hostnames pc --force',
+            'In a script: only the flags count; --force replaces an existing ../.env',
+          )
+          .example('$0 init --dry-run', 'Print the file it would write'),
+      lazyCommand(out, () => import('./commands/init.js'), 'init'),
+    )
     .command('server', 'Run the Headscale coordination server (on the server only)', (y) => {
       enter('server');
       return serverCommands(y, out, enter);
@@ -147,6 +231,18 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
       },
     )
     .command(
+      'ssh',
+      'SSH into this machine: authorized keys, and whether sshd lets anyone in',
+      (y) => {
+        enter('ssh');
+        return sshCommands(y, out);
+      },
+    )
+    .command('wsl', 'The WSL2 side of this machine: sshd on 2222 and the Windows keys', (y) => {
+      enter('wsl');
+      return wslCommands(y, out);
+    })
+    .command(
       'doctor',
       'Run every check with its evidence; --fix applies the safe repairs and checks again',
       (y) =>
@@ -159,6 +255,32 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
           .example('$0 doctor', 'What is wrong, and why')
           .example('$0 doctor --fix', 'Repair what is safe to repair, then say what is left'),
       lazyCommand(out, () => import('./commands/doctor.js'), 'doctorCommand'),
+    )
+    .command(
+      'harden <role>',
+      'Harden this machine: the ACL policy and Headscale settings (server), no log upload and a loopback-only Syncthing GUI (client)',
+      (y) =>
+        y
+          .positional('role', {
+            choices: ['server', 'client'] as const,
+            demandOption: true,
+            describe:
+              'server: Headscale (on the server only); client: tailscaled and Syncthing (any machine)',
+          })
+          .option('dry-run', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print what would change and change nothing',
+          })
+          .option('tags', {
+            type: 'string',
+            describe:
+              'server: more ACL tags whose nodes belong to the mesh (tag:ci,tag:lab); tags in use are kept',
+          })
+          .example('$0 harden server --dry-run', 'What hardening would change on the server')
+          .example('$0 harden server --tags ci', 'Also let in nodes joined with keygen --tags ci')
+          .example('$0 harden client', 'No log upload to Tailscale, Syncthing GUI on loopback'),
+      lazyCommand(out, () => import('./commands/harden.js'), 'harden'),
     )
     .command(
       'status',
@@ -198,13 +320,23 @@ export function buildCli(argv: readonly string[], out: Output): Argv {
       lazyCommand(out, () => import('./commands/ports.js'), 'ports'),
     )
     .command(
-      'completion',
-      'Print a shell completion script (bash/zsh): mesh completion >> ~/.bashrc',
+      'completion [shell]',
+      'Print a shell completion script (bash/zsh, PowerShell): mesh completion >> ~/.bashrc',
       (y) =>
         y
+          .positional('shell', {
+            choices: COMPLETION_SHELLS,
+            describe:
+              'The PowerShell script (the default on Windows); else bash or zsh, as SHELL says',
+          })
           .example('$0 completion >> ~/.bashrc', 'Complete mesh commands in bash')
-          .example('$0 completion >> ~/.zshrc', 'The same in zsh (SHELL decides the script)'),
-      () => {
+          .example('$0 completion >> ~/.zshrc', 'The same in zsh (SHELL decides the script)')
+          .example('$0 completion powershell >> $PROFILE', 'The same in PowerShell'),
+      (a) => {
+        if (completionShell(a.shell) === 'powershell') {
+          process.stdout.write(powershellCompletionScript());
+          return;
+        }
         // Not yargs' .completion(): it prints the script before it looks at --help. The
         // script's `--get-yargs-completions` calls are answered without it.
         cli.showCompletionScript();
@@ -258,6 +390,11 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
           .option('server-url', {
             type: 'string',
             describe: 'URL clients use (default http://<listen>)',
+          })
+          .option('advertise', {
+            type: 'boolean',
+            describe:
+              'Announce the server on the LAN over mDNS (_mesh-headscale._tcp), so clients can use --discover; --no-advertise stops it (remembered)',
           })
           .example(
             '$0 server setup',
@@ -480,7 +617,15 @@ function clientCommands(y: Argv<GlobalArgs>, out: Output): Argv {
             describe:
               'Headscale URL, e.g. http://10.0.0.1:8080 (default: the one saved by an earlier setup)',
           })
+          // No default: yargs counts a default `false` as given and trips `conflicts`.
+          .option('discover', {
+            type: 'boolean',
+            conflicts: 'server',
+            describe:
+              'Find the server announcing itself on this LAN (mDNS, 5 s; mesh server setup --advertise)',
+          })
           .option('peer', { type: 'boolean', default: true, describe: 'Run mesh peer at the end' })
+          .example('$0 client setup --discover --key-file key.txt', 'A server on the same LAN')
           .example(
             '$0 client setup --server http://10.0.0.1:8080 --key-file key.txt',
             'Key from a file',
@@ -625,4 +770,89 @@ function remoteCommands(y: Argv<GlobalArgs>, out: Output): Argv<GlobalArgs> {
       lazyCommand(out, load, 'remotePrepare'),
     )
     .demandCommand(1, 'Name a remote command: provision, provision-all, status, prepare');
+}
+
+function sshCommands(y: Argv<GlobalArgs>, out: Output): Argv<GlobalArgs> {
+  const load = () => import('./commands/ssh.js');
+  return y
+    .command(
+      'add-key <key..>',
+      "Add one public key to this user's ~/.ssh/authorized_keys (checked first; once, whatever its comment)",
+      (c) =>
+        c
+          .positional('key', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'The key line (ssh-ed25519 AAAA... you@pc) or a file holding one (.pub)',
+          })
+          .option('comment', {
+            alias: 'c',
+            type: 'string',
+            describe: 'Store the key with this comment instead of its own',
+          })
+          .example('$0 ssh add-key ~/laptop.pub', 'The public key of a .pub file')
+          .example("$0 ssh add-key 'ssh-ed25519 AAAA... me@laptop' -c laptop", 'A pasted line'),
+      lazyCommand(out, load, 'sshAddKey'),
+    )
+    .command(
+      'copy-keys',
+      "Copy a registered host's authorized keys into this user's (a block of their own)",
+      (c) =>
+        c
+          .option('from', {
+            alias: 'f',
+            type: 'string',
+            demandOption: true,
+            describe: 'A registered host (mesh host list)',
+          })
+          // No defaults: yargs counts a default `false` as given and trips `conflicts`.
+          .option('merge', {
+            type: 'boolean',
+            describe: 'Only add the keys this file lacks (the default)',
+          })
+          .option('replace', {
+            type: 'boolean',
+            describe:
+              'Make the keys copied from HOST exactly its keys now (a backup first); keys added by hand are never touched',
+          })
+          .conflicts('merge', 'replace')
+          .example('$0 ssh copy-keys --from hub', 'Let in whoever hub lets in')
+          .example('$0 ssh copy-keys --from hub --replace', 'Also drop keys hub no longer has'),
+      lazyCommand(out, load, 'sshCopyKeys'),
+    )
+    .command(
+      'status',
+      "sshd's ports and whether it listens, password login, the keys, hosts with ssh blocks (exit 3 on a problem)",
+      (c) => c.example('$0 ssh status --json', 'The same for scripts'),
+      lazyCommand(out, load, 'sshStatusCommand'),
+    )
+    .demandCommand(1, 'Name an ssh command: add-key, copy-keys, status');
+}
+
+function wslCommands(y: Argv<GlobalArgs>, out: Output): Argv<GlobalArgs> {
+  const load = () => import('./commands/wsl.js');
+  return y
+    .command(
+      'setup-ssh',
+      "Inside WSL2: sshd on 2222 (checked with sshd -t, restarted), the Windows user's public keys copied in",
+      (c) =>
+        c
+          .option('port', {
+            alias: 'p',
+            type: 'number',
+            default: 2222,
+            describe: 'The sshd port; only 2222, which every part of mesh uses',
+          })
+          .option('copy-keys', {
+            type: 'boolean',
+            default: true,
+            describe:
+              'Copy authorized_keys and id_*.pub of C:\\Users\\<you>\\.ssh (--no-copy-keys: sshd only)',
+          })
+          .example('sudo $0 wsl setup-ssh', 'Root edits sshd_config; the keys go to the sudo user')
+          .example('sudo $0 wsl setup-ssh --no-copy-keys', 'sshd only'),
+      lazyCommand(out, load, 'wslSetupSsh'),
+    )
+    .demandCommand(1, 'Name a wsl command: setup-ssh');
 }

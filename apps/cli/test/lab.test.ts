@@ -924,6 +924,13 @@ describeLab('mesh CLI in the lab', () => {
       const listen = failing(s.json).find((c) => c.name === 'listen');
       expect(listen?.message).toMatch(/22002.*address already in use/);
       expect(listen?.fix).toContain("ss -ltnp 'sport = :22002'");
+      // Setup checks the ports before it changes anything: at once, not after a 45 s wait.
+      const setup = await mesh(lab, 'windows', ['client', 'setup']);
+      expect(setup.exitCode, setup.stdout + setup.stderr).toBe(4);
+      expect(setup.stderr.split('\n').find((l) => l.startsWith('ERROR:'))).toBe(
+        `ERROR: Port 22002 (Syncthing sync) is in use by node (pid ${squatter.pid})`,
+      );
+      time('client setup refused: sync port in use', setup.ms);
     } finally {
       await squatter.stop();
     }

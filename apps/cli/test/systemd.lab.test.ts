@@ -58,7 +58,7 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
   }, 120_000);
 
   it('mesh server setup runs Headscale as a systemd unit under its own user', async () => {
-    const r = await mesh('server', ['server', 'setup']);
+    const r = await mesh('server', ['server', 'setup', '--advertise']);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect((await on('server', 'id', ['-un', 'headscale'])).stdout.trim()).toBe('headscale');
     const owner = await on('server', 'ps', ['-o', 'user=', '-C', 'headscale']);
@@ -84,15 +84,20 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
       await copyFile(path.join(lab.host('server').root, 'root/join.key'), dest);
       await chmod(dest, 0o600);
       const t0 = Date.now();
-      const r = await mesh(c, [
-        'client',
-        'setup',
-        '--server',
-        SERVER_URL,
-        '--key-file',
-        '/root/join.key',
-      ]);
+      // The windows machine is given no URL: it finds the server on the LAN (mDNS).
+      const server = c === 'windows' ? ['--discover'] : ['--server', SERVER_URL];
+      const r = await mesh(c, ['client', 'setup', ...server, '--key-file', '/root/join.key']);
       expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+      if (c === 'windows') expect(r.stdout).toContain(`OK: Found mesh on server: ${SERVER_URL}`);
+      // Seen by a user (issue 15): Debian named as Debian, not "ubuntu"; each change printed
+      // once, as it is made; no "done (0.0s)" for a wait that ended at once; no bare "0".
+      expect(r.stdout).toMatch(
+        /^INFO: OS: Debian GNU\/Linux 12 \(bookworm\)( \(WSL 2\))?, role: (wsl2|windows), server: /m,
+      );
+      expect(r.stdout).not.toContain('INFO: changed:');
+      expect(r.stdout).toMatch(/^OK: \d+ changes?$/m);
+      expect(r.stderr).not.toMatch(/done \(0\.[0-2]s\)/);
+      expect(r.stdout).not.toMatch(/Folder shared with: +0$/m);
       await arrives(c, 'welcome.txt', 'hello from the server\n');
       timings.push([`${c}: client setup start -> first file`, Date.now() - t0]);
     }
@@ -106,7 +111,12 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
   it('the wsl machine is detected as WSL2: wsl.conf written, sshd moved to 2222 and restarted for real', async () => {
     const st = await on('wsl', 'mesh', ['status', '--json']);
     expect(JSON.parse(st.stdout)).toMatchObject({
-      environment: { osType: 'wsl2', role: 'wsl2' },
+      environment: {
+        osType: 'wsl2',
+        osName: 'Debian GNU/Linux 12 (bookworm) (WSL 2)',
+        distro: { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
+        role: 'wsl2',
+      },
     });
     // The kernel strings a WSL2 distribution shows, where mesh reads them.
     for (const file of ['/proc/version', '/proc/sys/kernel/osrelease']) {
@@ -132,9 +142,28 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
       'utf8',
     );
     expect((await on('wsl', 'useradd', ['-m', '-s', '/bin/bash', 'dev'])).exitCode).toBe(0);
-    await on('wsl', 'install', ['-d', '-m', '700', '-o', 'dev', '-g', 'dev', '/home/dev/.ssh']);
-    await writeFile(path.join(lab.host('wsl').root, 'home/dev/.ssh/authorized_keys'), pub);
-    await on('wsl', 'chown', ['dev:dev', '/home/dev/.ssh/authorized_keys']);
+    // dev lets the key in with mesh, as themselves; a second time changes nothing.
+    for (const changed of [true, false]) {
+      const add = await on('wsl', 'runuser', [
+        '-l',
+        'dev',
+        '-c',
+        `mesh ssh add-key --json '${pub.trim()}'`,
+      ]);
+      expect(add.exitCode, add.stdout + add.stderr).toBe(0);
+      expect(JSON.parse(add.stdout)).toMatchObject({ changed });
+    }
+    const modes = await on('wsl', 'stat', [
+      '-c',
+      '%a %U',
+      '/home/dev/.ssh',
+      '/home/dev/.ssh/authorized_keys',
+    ]);
+    expect(modes.stdout.trim().split('\n')).toEqual(['700 dev', '600 dev']);
+    // Already on 2222 since setup: setup-ssh finds nothing to change.
+    const sshd = await mesh('wsl', ['wsl', 'setup-ssh', '--no-copy-keys', '--json']);
+    expect(sshd.exitCode, sshd.stdout + sshd.stderr).toBe(0);
+    expect(JSON.parse(sshd.stdout)).toMatchObject({ changed: false });
     const ip = (await on('wsl', 'tailscale', ['ip', '-4'])).stdout.trim();
     // sshd may still be settling after the restart onto 2222: a few tries, a second apart.
     const login = await until(
@@ -276,6 +305,78 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
       Math.round(performance.now() - t0),
     ]);
   }, 180_000);
+
+  it('mesh harden: an ACL policy Headscale checks and enforces, hardened settings, the mesh still syncing; again, nothing changes', async () => {
+    const dry = await mesh('server', ['harden', 'server', '--dry-run', '--json']);
+    expect(dry.exitCode, dry.stdout + dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, changed: true });
+    const hard = await mesh('server', ['harden', 'server', '--json']);
+    expect(hard.exitCode, hard.stdout + hard.stderr).toBe(0);
+    expect(JSON.parse(hard.stdout)).toMatchObject({ changed: true });
+    const config = await readFile(
+      path.join(lab.host('server').root, 'etc/headscale/config.yaml'),
+      'utf8',
+    );
+    expect(config).toMatch(/mode: file/);
+    await until(
+      'every node online after hardening',
+      async () => {
+        const r = await on('server', 'headscale', ['nodes', 'list', '-o', 'json']);
+        const list = JSON.parse(r.stdout || '[]') as Array<{ online?: boolean }>;
+        return list.length === 3 && list.every((n) => n.online) ? true : undefined;
+      },
+      120_000,
+    );
+    // The policy lets the mesh's own traffic through...
+    await writeFile(shared(lab.host('server'), 'after-harden.txt'), 'still syncing\n');
+    await arrives('wsl', 'after-harden.txt', 'still syncing\n');
+    const serverIp = (await on('server', 'tailscale', ['ip', '-4'])).stdout.trim();
+    const reach = (port: number) =>
+      on('wsl', 'timeout', [
+        '5',
+        'bash',
+        '-c',
+        `exec 3<>/dev/tcp/${serverIp}/${port} && head -c 4 <&3`,
+      ]);
+    expect((await reach(22)).stdout).toBe('SSH-');
+    // ...and nothing else: a port the policy does not name is dropped over the tailnet.
+    await on('server', 'systemd-run', [
+      '--unit=probe-9999',
+      'systemd-socket-activate',
+      '-l',
+      '9999',
+      '-a',
+      '--inetd',
+      '/bin/echo',
+      'open',
+    ]);
+    await until(
+      'the probe listening on the server',
+      async () => {
+        const local = ['-c', 'exec 3<>/dev/tcp/127.0.0.1/9999 && head -c 4 <&3'];
+        return (await on('server', 'bash', local)).stdout === 'open' ? true : undefined;
+      },
+      30_000,
+    );
+    expect((await reach(9999)).stdout).toBe('');
+    const again = await mesh('server', ['harden', 'server', '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false });
+    for (const h of ['wsl', 'server']) {
+      const client = await mesh(h, ['harden', 'client', '--json']);
+      expect(client.exitCode, client.stdout + client.stderr).toBe(0);
+      expect(JSON.parse((await mesh(h, ['harden', 'client', '--json'])).stdout)).toMatchObject({
+        changed: false,
+      });
+    }
+    const st = JSON.parse((await mesh('server', ['status', '--json'])).stdout) as {
+      healthy: boolean;
+      checks: Array<{ section: string; level: string; message: string }>;
+    };
+    const security = st.checks.filter((c) => c.section === 'security');
+    expect(security.length).toBeGreaterThan(0);
+    expect(security.filter((c) => c.level !== 'ok' && c.level !== 'info')).toEqual([]);
+    expect(st.healthy).toBe(true);
+  }, 300_000);
 
   for (const host of ['wsl', 'server'] as const) {
     it(`after a reboot of ${host}, everything is back with no command typed`, async () => {

@@ -44,6 +44,27 @@ export { type SshTarget, sshArgs } from './remote/ssh.js';
 export { type RemoteStatus, remoteStatus } from './remote/status.js';
 export { type Reporter, silentReporter, type WaitHandle, waitFor } from './reporter.js';
 export {
+  type AddSshKeyOptions,
+  type AddSshKeyResult,
+  addSshKey,
+  readPublicKeyArgument,
+} from './ssh/add-key.js';
+export {
+  type CopySshKeysOptions,
+  type CopySshKeysResult,
+  copySshKeys,
+  hostKeysBlock,
+} from './ssh/copy-keys.js';
+export { keysHome, type SshKeySummary } from './ssh/local-keys.js';
+export { type SshStatus, type SshStatusOptions, sshStatus } from './ssh/status.js';
+export { findWindowsKeys, type WindowsKeys } from './ssh/windows-keys.js';
+export {
+  type WslSetupSshOptions,
+  type WslSetupSshResult,
+  windowsKeysBlock,
+  wslSetupSsh,
+} from './ssh/wsl-setup.js';
+export {
   AGENT_SERVICE,
   type AgentStatus,
   agentLogs,
@@ -85,6 +106,25 @@ export {
   SHARED_FOLDER_SETTINGS,
 } from './steps/constants.js';
 export { type DoctorFix, type DoctorReport, doctor } from './steps/doctor.js';
+export {
+  type HardenOptions,
+  type HardenResult,
+  hardenClient,
+  hardenServer,
+  MESH_TCP_PORTS,
+  TAILSCALED_HARDENED_ENV,
+} from './steps/harden.js';
+export {
+  INIT_SETTINGS,
+  type InitOptions,
+  type InitQuestion,
+  type InitResult,
+  type InitSetting,
+  type InitTarget,
+  initEnvFile,
+  initQuestions,
+  validateInitValue,
+} from './steps/init.js';
 export { installMissingPrograms, missingPrograms, packageFor } from './steps/install.js';
 export {
   type CreateJoinKeyOptions,
@@ -141,6 +181,13 @@ export {
 export { type EffectiveSetting, effectiveSettings } from './steps/settings-report.js';
 export { ensureWslSshdStep } from './steps/sshd.js';
 export {
+  guiOnLoopback,
+  type SecretFile,
+  secretFiles,
+  type TailscaledLogs,
+  tailscaledLogs,
+} from './steps/status/security.js';
+export {
   type MeshStatus,
   type MeshStatusOptions,
   meshStatus,
@@ -161,6 +208,11 @@ export {
   type EnsureSyncthingResult,
   ensureSyncthing,
 } from './steps/syncthing.js';
+export {
+  checkSyncthingPorts,
+  type SyncthingPort,
+  syncthingPorts,
+} from './steps/syncthing-ports.js';
 export type { JoinTailnetOptions } from './steps/tailscale.js';
 export { checkTailscaleVersion } from './steps/versions.js';
 export { resolvePeerHost, type WaitForPeersOptions, waitForPeers } from './steps/wait-peers.js';

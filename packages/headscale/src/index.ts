@@ -25,12 +25,33 @@ export {
   renderHeadscaleConfig,
   writeHeadscaleConfig,
 } from './server/config.js';
+export {
+  configValueAt,
+  type HardenedConfig,
+  type HardenedSetting,
+  HEADSCALE_HARDENING,
+  hardenHeadscaleConfig,
+  headscaleHardeningGaps,
+  headscalePolicyOf,
+  headscalePolicySettings,
+  keptHardening,
+} from './server/hardening.js';
 export { type WaitForHealthOptions, waitForHealth } from './server/health.js';
 export {
   type HeadscaleDownload,
   type InstallHeadscaleOptions,
   installHeadscale,
 } from './server/install.js';
+export {
+  type CheckHeadscalePolicyOptions,
+  checkHeadscalePolicy,
+  type HeadscalePolicyOptions,
+  isGeneratedPolicy,
+  POLICY_HEADER,
+  type PolicyCheckResult,
+  policyTags,
+  renderHeadscalePolicy,
+} from './server/policy.js';
 export {
   HeadscaleService,
   type HeadscaleServiceOptions,
@@ -53,6 +74,7 @@ export {
   renderSystemdUnit,
   type SystemdUnitOptions,
 } from './server/systemd.js';
+export { editYaml, type YamlEdit } from './server/yaml-edit.js';
 export { CliTransport, type CliTransportOptions } from './transport/cli.js';
 export { REST_ENDPOINTS, RestTransport, type RestTransportOptions } from './transport/rest.js';
 export type {

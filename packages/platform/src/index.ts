@@ -8,6 +8,7 @@ export {
   resolveMeshBinary,
 } from './binaries.js';
 // Detection
+export { osName } from './detect/os-name.js';
 export { type OsRelease, parseOsRelease } from './detect/os-release.js';
 export {
   type DetectOptions,
@@ -47,6 +48,12 @@ export {
   type WriteFileResult,
   writeFileAtomic,
 } from './internal/atomic-file.js';
+export {
+  type Line as TextLine,
+  parseLines as parseTextLines,
+  renderLines as renderTextLines,
+  type TextDoc as TextLines,
+} from './internal/lines.js';
 export { acquireLock } from './lock.js';
 // Packages
 export {
@@ -57,6 +64,22 @@ export {
   packageCommands,
   packageManager,
 } from './packages/package-manager.js';
+// Who holds a port: sockets of this network namespace (/proc/self/net) and their processes
+export {
+  blocksBind,
+  decodeProcAddress,
+  matchSocketInodes,
+  type PortHoldersOptions,
+  type PortHolding,
+  type ProcSocket,
+  parseProcNet,
+  portHolders,
+  type SocketHolder,
+  type SocketProtocol,
+  socketInode,
+  socketsInTheWay,
+  TCP_LISTEN,
+} from './port-holders.js';
 export {
   type MeshRole,
   type PortEntry,
@@ -128,6 +151,22 @@ export {
   type SettingSource,
 } from './settings/settings.js';
 export { shellLine, shellQuote } from './shell-words.js';
+// authorized_keys: public keys checked, added once, merged into mesh's own blocks
+export {
+  type AuthorizedKeysFileOptions,
+  addAuthorizedKey,
+  authorizedKeysPath,
+  checkPublicKey,
+  formatPublicKey,
+  isKeyType,
+  type KeyBlockResult,
+  looksPrivate,
+  type PublicKey,
+  parseAuthorizedKeys,
+  publicKeyFingerprint,
+  setAuthorizedKeysBlock,
+  writeAuthorizedKeys,
+} from './ssh/authorized-keys.js';
 export {
   hasSshHostBlock,
   type SshConfigFileOptions,

@@ -15,6 +15,7 @@ import { printPeerResult } from './peer.js';
 export interface ClientSetupArgs {
   json: boolean;
   server?: string | undefined;
+  discover?: boolean | undefined;
   keyFile?: string | undefined;
   key?: string | undefined;
   peer: boolean;
@@ -26,6 +27,7 @@ export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<numb
   out.section('Client Setup');
   const r = await coreClientSetup(ctx, {
     serverUrl: a.server,
+    discover: a.discover,
     authKey,
     peer: a.peer,
     agentExec: agentCommand(),
@@ -38,7 +40,7 @@ export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<numb
     ['Device ID', r.deviceId],
     ['Shared folder', r.folderPath],
   ]);
-  out.changes(r);
+  out.changeCount(r);
   for (const m of r.manual) out.warn(`To do by hand: ${m}`);
   out.info("Run 'mesh status' to check connectivity");
   out.result({ ok: true, ...r });

@@ -28,10 +28,17 @@ export function printPeerResult(r: PairPeersResult, out: Output): void {
     ['Tailnet peers', r.peers],
     ['Added', r.added.length],
     ['Updated', r.updated.length],
-    ['Folder shared with', r.shared.length],
+    ['Folder shared with', sharedWith(r)],
     ['Refused', r.refused.length],
     ['Not vouched for yet', r.unvouched.length],
   ]);
+}
+
+/** The devices that have the folder, by name; none yet is normal before a second node joins. */
+function sharedWith(r: PairPeersResult): string {
+  if (r.sharedWith.length === 0)
+    return 'no other device yet (the mesh agent pairs each node as it joins)';
+  return r.sharedWith.map((d) => d.name || `${d.deviceId.slice(0, 7)}...`).join(', ');
 }
 
 export async function peer(a: PeerArgs, out: Output): Promise<number> {

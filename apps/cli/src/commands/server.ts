@@ -15,6 +15,7 @@ export interface ServerSetupArgs {
   postgres?: string | undefined;
   listen?: string | undefined;
   serverUrl?: string | undefined;
+  advertise?: boolean | undefined;
 }
 
 export async function serverSetup(a: ServerSetupArgs, out: Output): Promise<number> {
@@ -24,6 +25,7 @@ export async function serverSetup(a: ServerSetupArgs, out: Output): Promise<numb
     ...(a.postgres ? { postgres: a.postgres } : {}),
     ...(a.listen ? { listen: a.listen } : {}),
     ...(a.serverUrl ? { serverUrl: a.serverUrl } : {}),
+    advertise: a.advertise,
     agentExec: agentCommand(),
   });
   out.section(r.changed ? 'Server setup complete' : 'Server already set up');
@@ -35,7 +37,7 @@ export async function serverSetup(a: ServerSetupArgs, out: Output): Promise<numb
     ['Device ID', r.deviceId],
     ['Shared folder', r.folderPath],
   ]);
-  out.changes(r);
+  out.changeCount(r);
   out.info('Next: mesh server keygen');
   out.result({ ok: true, ...r });
   return 0;

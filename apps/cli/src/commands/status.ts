@@ -17,6 +17,7 @@ const SECTIONS: Array<[StatusCheck['section'], string]> = [
   ['syncthing', 'Syncthing'],
   ['trust', 'Pairing Trust'],
   ['configuration', 'Configuration'],
+  ['security', 'Security'],
   ['conflicts', 'Conflicts'],
 ];
 
@@ -33,7 +34,7 @@ export function printStatus(
       out.section(title);
       out.fields([
         ['Hostname', s.environment.hostname],
-        ['OS Type', s.environment.osType],
+        ['OS', s.environment.osName],
         ['Role', s.environment.role],
         ...(verbose
           ? ([

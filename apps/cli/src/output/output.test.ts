@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Output } from './output.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Output, QUIET_WAIT_MS } from './output.js';
 
 function collect(tty = false) {
   const out: string[] = [];
@@ -47,28 +47,122 @@ describe('Output', () => {
   });
 
   it('keeps stdout to one JSON document in JSON mode', () => {
-    const c = collect();
-    const o = new Output({ json: true, streams: c.streams, env: {} });
-    o.section('X');
-    o.info('hidden');
-    o.result({ ok: true });
-    const h = o.wait('waiting');
-    h.done();
-    expect(JSON.parse(c.out.join(''))).toEqual({ ok: true });
-    expect(c.err.join('')).toMatch(/\.\.\. waiting: done \(\d+\.\ds\)/);
+    vi.useFakeTimers();
+    try {
+      const c = collect();
+      const o = new Output({ json: true, streams: c.streams, env: {} });
+      o.section('X');
+      o.info('hidden');
+      o.result({ ok: true });
+      const h = o.wait('waiting');
+      vi.advanceTimersByTime(1200);
+      h.done();
+      expect(JSON.parse(c.out.join(''))).toEqual({ ok: true });
+      expect(c.err.join('')).toBe('... waiting\n... waiting: done (1.2s)\n');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('aligns fields and tables', () => {
     const c = collect();
     const o = new Output({ json: false, streams: c.streams, env: {} });
     o.fields([
-      ['OS', 'ubuntu'],
+      ['OS', 'Debian GNU/Linux 12 (bookworm)'],
       ['Role', 'server'],
       ['Skipped', undefined],
     ]);
     o.table(['NAME', 'IP'], [['server', '100.64.0.1']]);
     expect(c.out.join('')).toBe(
-      '  OS:   ubuntu\n  Role: server\n  NAME    IP\n  server  100.64.0.1\n',
+      '  OS:   Debian GNU/Linux 12 (bookworm)\n  Role: server\n  NAME    IP\n  server  100.64.0.1\n',
+    );
+  });
+});
+
+describe('Output.wait', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('prints nothing for a wait that ends before it is worth a line', () => {
+    const c = collect();
+    const o = new Output({ json: false, streams: c.streams, env: {} });
+    const h = o.wait('Checking http://10.0.0.1:8080/health');
+    vi.advanceTimersByTime(QUIET_WAIT_MS - 1);
+    h.done('ignored');
+    vi.advanceTimersByTime(QUIET_WAIT_MS);
+    expect(c.err.join('') + c.out.join('')).toBe('');
+  });
+
+  it('shows a longer wait when it has lasted that long, then its time', () => {
+    const c = collect();
+    const o = new Output({ json: false, streams: c.streams, env: {} });
+    const h = o.wait('Starting tailscaled');
+    vi.advanceTimersByTime(QUIET_WAIT_MS);
+    expect(c.err.join('')).toBe('... Starting tailscaled\n');
+    vi.advanceTimersByTime(2100 - QUIET_WAIT_MS);
+    h.done('100.64.0.2');
+    expect(c.err.join('')).toBe(
+      '... Starting tailscaled\n... Starting tailscaled: done (2.1s) 100.64.0.2\n',
+    );
+    expect(c.out.join('')).toBe('');
+  });
+
+  it('on a TTY, ends the line it started', () => {
+    const c = collect(true);
+    const o = new Output({ json: false, streams: c.streams, env: { NO_COLOR: '1' } });
+    const h = o.wait('Joining the tailnet');
+    vi.advanceTimersByTime(1500);
+    h.done();
+    expect(c.err.join('')).toBe('... Joining the tailnet done (1.5s)\n');
+  });
+
+  it('always prints a failure, on one line when nothing was shown yet', () => {
+    const c = collect(true);
+    const o = new Output({ json: false, streams: c.streams, env: { NO_COLOR: '1' } });
+    o.wait('Checking http://10.0.0.1:8080/health').fail('HTTP 502');
+    expect(c.err.join('')).toBe(
+      '... Checking http://10.0.0.1:8080/health: failed (0.0s) HTTP 502\n',
+    );
+  });
+
+  it('prints a wait that took long even when its timer had no turn to run', () => {
+    const c = collect();
+    const o = new Output({ json: false, streams: c.streams, env: {} });
+    const h = o.wait('Restarting Headscale');
+    // Synchronous work held the event loop: the clock moved, the timer did not fire.
+    vi.setSystemTime(Date.now() + 800);
+    h.done();
+    expect(c.err.join('')).toBe('... Restarting Headscale: done (0.8s)\n');
+  });
+});
+
+describe('Output change lines', () => {
+  const human = () => {
+    const c = collect();
+    return { c, o: new Output({ json: false, streams: c.streams, env: {} }) };
+  };
+
+  it('changeCount closes a step whose changes were printed as they were made', () => {
+    const a = human();
+    a.o.changeCount({
+      changed: true,
+      changes: ['created /opt/shared/.stignore', 'started tailscaled'],
+    });
+    a.o.changeCount({ changed: true, changes: ['started tailscaled'] });
+    a.o.changeCount({ changed: false, changes: [] });
+    expect(a.c.out.join('')).toBe('OK: 2 changes\nOK: 1 change\nOK: nothing to change\n');
+  });
+
+  it('changes lists each change of a step that printed none', () => {
+    const a = human();
+    a.o.changes({ changed: true, changes: ['registered pc (10.0.0.2 port 22)'] });
+    a.o.changes({ changed: false, changes: [] });
+    expect(a.c.out.join('')).toBe(
+      'INFO: changed: registered pc (10.0.0.2 port 22)\nOK: nothing to change\n',
     );
   });
 });

@@ -1,6 +1,12 @@
 import type { Reporter, WaitHandle } from '@mesh/core';
 import { paint, useColour } from './colour.js';
 
+/**
+ * How long a wait runs before its `... what` line appears: one that ends sooner prints nothing.
+ * Long enough to hide a check that answers at once, short enough to show a real wait promptly.
+ */
+export const QUIET_WAIT_MS = 300;
+
 /** Where output goes; tests pass string collectors. */
 export interface OutputStreams {
   stdout: { write(chunk: string): unknown; isTTY?: boolean };
@@ -75,13 +81,31 @@ export class Output implements Reporter {
     for (const [k, v] of shown) this.human(`  ${`${k}:`.padEnd(width)} ${String(v)}`);
   }
 
-  /** What an idempotent step changed, one INFO line each, or OK "nothing to change". */
+  /**
+   * What an idempotent step changed, one INFO line each, or OK "nothing to change". For a step
+   * that reports nothing as it goes; one whose reporter printed each change takes
+   * {@link changeCount}.
+   */
   changes(result: { changed: boolean; changes: readonly string[] }): void {
     if (!result.changed) {
       this.ok('nothing to change');
       return;
     }
     for (const c of result.changes) this.info(`changed: ${c}`);
+  }
+
+  /**
+   * The closing line of a step whose reporter printed each change as it was made (setup's
+   * `OK: Created ...`): `OK: 3 changes`, or `OK: nothing to change`. Listing them again would
+   * print each twice; `--json` has them in `changes`.
+   */
+  changeCount(result: { changed: boolean; changes: readonly string[] }): void {
+    if (!result.changed) {
+      this.ok('nothing to change');
+      return;
+    }
+    const n = result.changes.length;
+    this.ok(n === 0 ? 'changed' : `${n} change${n === 1 ? '' : 's'}`);
   }
 
   /** A table with a header row; columns padded to their widest cell. */
@@ -112,23 +136,36 @@ export class Output implements Reporter {
   }
 
   /**
-   * Progress for something that waits, on stderr: a `... message` line when it starts and the
-   * elapsed time when it ends. Shown in JSON mode too (stderr is not parsed).
+   * Progress for something that waits, on stderr: a `... message` line once it has waited
+   * {@link QUIET_WAIT_MS}, and the elapsed time when it ends. Shown in JSON mode too (stderr is
+   * not parsed). A wait that ends sooner prints nothing: it was a daemon already up or a check
+   * that answered at once, and a `done (0.0s)` for it reads as work done. A failure always
+   * prints.
    */
   wait(message: string): WaitHandle {
     const started = Date.now();
     const tty = this.err.isTTY === true;
-    this.err.write(`${paint(this.colourErr, 'dim', '...')} ${message}${tty ? '' : '\n'}`);
+    let shown = false;
+    const timer = setTimeout(() => {
+      shown = true;
+      this.err.write(`${paint(this.colourErr, 'dim', '...')} ${message}${tty ? '' : '\n'}`);
+    }, QUIET_WAIT_MS);
+    // A wait nobody ends (its caller threw) must not keep the process alive.
+    timer.unref();
     let finished = false;
     const end = (ok: boolean, text?: string) => {
       if (finished) return;
       finished = true;
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      clearTimeout(timer);
+      const ms = Date.now() - started;
+      if (ok && !shown && ms < QUIET_WAIT_MS) return;
+      const secs = (ms / 1000).toFixed(1);
       const mark = ok
         ? paint(this.colourErr, 'green', 'done')
         : paint(this.colourErr, 'red', 'failed');
       const tail = `${mark} (${secs}s)${text ? ` ${text}` : ''}`;
-      this.err.write(tty ? ` ${tail}\n` : `... ${message}: ${tail}\n`);
+      // The TTY's start line waits on its own line for the tail; otherwise the line is whole.
+      this.err.write(shown && tty ? ` ${tail}\n` : `... ${message}: ${tail}\n`);
     };
     return { done: (t) => end(true, t), fail: (t) => end(false, t) };
   }

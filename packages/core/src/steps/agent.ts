@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MeshContext } from '../context.js';
 import { ensureService, serviceManager } from '../internal/services.js';
@@ -125,6 +126,7 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
       });
       if (resumed.length > 0) o.onResume?.(resumed);
     }),
+    announce(ctx, signal, onError),
     forgetDeparted(ctx, {
       signal,
       graceMs: o.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1000,
@@ -194,6 +196,30 @@ async function lookAtStanding(
   await sm.restart(TAILSCALED_SERVICE);
 }
 
+/**
+ * On a server set up with `--advertise`: announces it over mDNS until the agent stops. The mDNS
+ * code is loaded only there, so other agents do not carry it.
+ */
+async function announce(
+  ctx: MeshContext,
+  signal: AbortSignal,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  if (ctx.role !== 'server') return;
+  const { advertiseMarker } = await import('../discovery/discover.js');
+  if (
+    !(await stat(advertiseMarker(ctx)).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
+  const url = await controlServerUrl(ctx);
+  if (url === undefined) return;
+  const { announceServer } = await import('../discovery/mdns.js');
+  await announceServer({ url, hostname: ctx.hostname, signal }).catch(onError);
+}
+
 /** Runs `task` now and every `ms` until `signal` aborts; runs never overlap. */
 async function every(ms: number, signal: AbortSignal, task: () => Promise<void>): Promise<void> {
   while (!signal.aborted) {
@@ -209,6 +235,7 @@ async function every(ms: number, signal: AbortSignal, task: () => Promise<void>)
 export async function ensureAgent(
   ctx: MeshContext,
   exec: readonly string[],
+  o: { restart?: boolean } = {},
 ): Promise<{ changed: boolean }> {
   try {
     const done = await ensureService(
@@ -224,9 +251,12 @@ export async function ensureAgent(
       },
       { privileged: true },
     );
-    if (done.started || done.restarted) ctx.reporter.ok('mesh agent started');
+    // A choice the agent reads when it starts changed, and its service did not.
+    const restart = o.restart === true && !done.started && !done.restarted;
+    if (restart) await (await serviceManager(ctx, { privileged: true })).restart(AGENT_SERVICE);
+    if (done.started || done.restarted || restart) ctx.reporter.ok('mesh agent started');
     else ctx.reporter.ok('mesh agent is running');
-    return { changed: done.installed || done.started || done.restarted };
+    return { changed: done.installed || done.started || done.restarted || restart };
   } catch (error) {
     throw toMeshError(error, 'starting the mesh agent');
   }

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeMachine, fakeMachine, httpServer, meshFailure } from '../../test/fake-machine.js';
+import { collector } from '../../test/wsl-root.js';
 import { checkServerHealth, clientSetup, joinMesh } from './client.js';
 
 const KEY = 'hskey-auth-abcdefghijklmnopqrstuvwxyz';
@@ -157,5 +158,24 @@ describe('mesh client setup refuses bad input before anything changes', () => {
     );
     expect(s.seen).toEqual([]);
     expect(await machine.tree()).toEqual(before);
+  });
+});
+
+describe('mesh client setup says what it runs on', () => {
+  it('names the distribution os-release names, not the coarse OS type', async () => {
+    machine = await fakeMachine();
+    await mkdir(path.join(machine.root, 'etc'), { recursive: true });
+    await writeFile(
+      path.join(machine.root, 'etc', 'os-release'),
+      'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nID=debian\n',
+    );
+    const s = await serve({ '/health': { status: 200, body: '{"ok":false}' } });
+    const reporter = collector();
+    const ctx = { ...(await machine.context()), reporter };
+    expect(ctx.platform.osType).toBe('ubuntu');
+    await failure(clientSetup(ctx, { serverUrl: s.url, authKey: KEY }));
+    expect(reporter.lines[0]).toBe(
+      `INFO: OS: Debian GNU/Linux 12 (bookworm), role: unknown, server: ${s.url}`,
+    );
   });
 });

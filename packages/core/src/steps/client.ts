@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadscaleClient, type HealthStatus } from '@mesh/headscale';
-import { writeSavedServerUrl } from '@mesh/platform';
+import { osName, writeSavedServerUrl } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
+import { discoverServerUrl } from '../discovery/discover.js';
 import { MeshError } from '../errors.js';
 import { withMachineLock } from '../internal/machine-lock.js';
 import { toMeshError } from '../map-error.js';
@@ -21,6 +22,7 @@ import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
 import { controlServerUrl } from './standing.js';
 import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
+import { checkSyncthingPorts } from './syncthing-ports.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus, tailscaleUpCommand } from './tailscale.js';
 
 const NOT_HEADSCALE_HINT =
@@ -225,6 +227,8 @@ function requireClientRole(ctx: MeshContext): void {
 export interface ClientSetupOptions {
   /** Headscale URL. @default the saved one */
   serverUrl?: string | undefined;
+  /** Without a URL: find the server announcing itself on this LAN (mDNS, 5 s). */
+  discover?: boolean | undefined;
   /** The pre-auth key; not needed when this node is joined already (a repair). */
   authKey?: string | undefined;
   /** Run `mesh peer` at the end. @default true */
@@ -268,8 +272,12 @@ async function clientSetupLocked(
 ): Promise<ClientSetupResult> {
   requireClientRole(ctx);
   const authKey = await keyOrJoinedBefore(ctx, o.authKey);
-  const serverUrl = await serverUrlOrSaved(ctx, o.serverUrl);
+  const serverUrl = await serverUrlOrSaved(
+    ctx,
+    o.serverUrl ?? (o.discover ? await discoverServerUrl(ctx) : undefined),
+  );
   await checkSharedFolder(ctx);
+  await checkSyncthingPorts(ctx);
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o.peer ?? true });
   const r = ctx.reporter;
   const changes: string[] = [];
@@ -278,7 +286,7 @@ async function clientSetupLocked(
   let joined: { changed: boolean; ipv4: string | undefined } | undefined;
   let st: Awaited<ReturnType<typeof ensureSyncthing>> | undefined;
   let peer: PairPeersResult | undefined;
-  r.info(`OS: ${ctx.platform.osType}, role: ${ctx.role}, server: ${serverUrl}`);
+  r.info(`OS: ${osName(ctx.platform)}, role: ${ctx.role}, server: ${serverUrl}`);
 
   for (const step of steps) {
     if (isMachineStep(step.id)) {

@@ -148,6 +148,28 @@ describe('planPeering', () => {
     expect(plan.refused[0]?.reason).toMatch(/offline/);
   });
 
+  it('names every device the folder is shared with after the run, not only the new ones', () => {
+    const first = planPeering(input());
+    expect(first.sharedWith).toEqual([
+      { deviceId: SRV, name: 'server' },
+      { deviceId: WIN, name: 'windows' },
+    ]);
+    // A re-run shares with nobody new, and the folder still has both.
+    const again = planPeering(
+      input({
+        configured: [{ deviceId: SRV, name: 'hub', addresses: ['dynamic'], introducer: false }],
+        vouched: [{ ...windows, port: 22002, deviceId: WIN }],
+        folderDevices: [SELF, SRV, WIN],
+      }),
+    );
+    expect(again.share).toEqual([]);
+    expect(again.sharedWith).toEqual([
+      { deviceId: SRV, name: 'hub' },
+      { deviceId: WIN, name: 'windows' },
+    ]);
+    expect(planPeering(input({ vouched: [] })).sharedWith).toEqual([]);
+  });
+
   it('never adds itself', () => {
     const plan = planPeering(input({ vouched: [{ ...server, port: 22000, deviceId: SELF }] }));
     expect(plan.add).toEqual([]);

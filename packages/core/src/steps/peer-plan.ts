@@ -69,6 +69,8 @@ export interface PeerPlan {
   unvouched: Array<{ hostname: string; ip: string; reason: string }>;
   /** Every vouched device, for the record of trusted devices. */
   trusted: VouchedDevice[];
+  /** Every other device the folder is shared with once the plan is applied, with its name. */
+  sharedWith: Array<{ deviceId: string; name: string }>;
 }
 
 /** Splits `IP:PORT`, `[v6]:PORT` or `tcp://IP:PORT` into its host part. */
@@ -95,6 +97,7 @@ export function planPeering(input: PeerPlanInput): PeerPlan {
       reason: u.reason,
     })),
     trusted: [],
+    sharedWith: [],
   };
   const vouchedById = new Map<string, VouchedDevice>();
   for (const v of input.vouched) {
@@ -141,5 +144,12 @@ export function planPeering(input: PeerPlanInput): PeerPlan {
           : `the mesh agent of ${peer.hostname} (${ip}) vouches for another device ID`;
     plan.refused.push({ deviceId: p.deviceId, name: p.name, address: p.address, reason });
   }
+
+  // A count of the devices shared with this run reads "0" on every re-run: name them all.
+  const names = new Map(input.configured.map((d) => [d.deviceId, d.name]));
+  for (const v of vouchedById.values()) names.set(v.deviceId, v.hostname);
+  plan.sharedWith = [...new Set([...input.folderDevices, ...plan.share])]
+    .filter((id) => id !== input.ownDeviceId)
+    .map((deviceId) => ({ deviceId, name: names.get(deviceId) ?? '' }));
   return plan;
 }

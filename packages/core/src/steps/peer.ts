@@ -19,7 +19,10 @@ export interface PairPeersResult {
   changed: boolean;
   added: Array<{ deviceId: string; name: string; address: string }>;
   updated: Array<{ deviceId: string; name: string; address: string }>;
+  /** Devices the folder was shared with by this run. */
   shared: string[];
+  /** Every other device the folder is shared with now (named by its node, else Syncthing). */
+  sharedWith: Array<{ deviceId: string; name: string }>;
   accepted: string[];
   refused: Array<{ deviceId: string; name: string; address: string; reason: string }>;
   /** Online peers whose mesh agent vouched for no device (not set up yet, or no agent). */
@@ -102,6 +105,7 @@ export async function pairPeers(
     added: plan.add.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
     updated: plan.update.map(({ deviceId, name, address }) => ({ deviceId, name, address })),
     shared: plan.share,
+    sharedWith: plan.sharedWith,
     accepted: plan.accepted,
     refused: plan.refused,
     unvouched: plan.unvouched,

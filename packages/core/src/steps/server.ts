@@ -17,6 +17,7 @@ import {
   writeSavedServerUrl,
 } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
+import { setAdvertise } from '../discovery/discover.js';
 import { MeshError } from '../errors.js';
 import { withMachineLock } from '../internal/machine-lock.js';
 import { serviceManager } from '../internal/services.js';
@@ -24,6 +25,7 @@ import { toMeshError } from '../map-error.js';
 import { ensureAgent } from './agent.js';
 import { MESH_USER } from './constants.js';
 import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
+import { checkSyncthingPorts } from './syncthing-ports.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
 
 /** Fails unless this machine has the server role: server commands on a client would set up a second control server. */
@@ -209,6 +211,11 @@ export interface SetupServerOptions {
   serverUrl?: string;
   /** The command that runs `mesh agent` here; installed as a service at the end. @default none */
   agentExec?: readonly string[];
+  /**
+   * Announce the server on the LAN over mDNS (the agent does), so `mesh client setup --discover`
+   * needs no URL; false stops it. Remembered between runs. @default unchanged
+   */
+  advertise?: boolean | undefined;
 }
 
 export interface SetupServerResult {
@@ -268,6 +275,7 @@ async function setupServerLocked(
   }
   const serverUrl = validateServerUrl(o.serverUrl ?? saved ?? `http://${listen}`);
   await checkSharedFolder(ctx);
+  await checkSyncthingPorts(ctx);
 
   // 1-2. Config, service, health: the headscale library does all three idempotently.
   const hsPaths = ctx.paths.headscale;
@@ -337,7 +345,10 @@ async function setupServerLocked(
     throw toMeshError(error, 'setting up Headscale');
   }
   const savedUrl = await writeSavedServerUrl(serverUrl, { env: ctx.env });
-  if (savedUrl.changed) changes.push(`saved the server URL in ${savedUrl.path}`);
+  if (savedUrl.changed) {
+    changes.push(`saved the server URL in ${savedUrl.path}`);
+    r.ok(`Server URL saved: ${savedUrl.path}`);
+  }
 
   // 4. This machine's own Tailscale client.
   if (await ensureTailscaled(ctx, serverUrl)) changes.push('started tailscaled');
@@ -360,8 +371,21 @@ async function setupServerLocked(
   const st = await ensureSyncthing(ctx);
   changes.push(...st.changes);
 
-  // 6. The agent: vouches for this node and pairs every node that joins.
-  if (o.agentExec && (await ensureAgent(ctx, o.agentExec)).changed) {
+  // 6. The agent: vouches for this node, pairs every node that joins, and announces the server
+  // when asked to (it reads that choice when it starts).
+  const advertised =
+    o.advertise !== undefined &&
+    o.agentExec !== undefined &&
+    (await setAdvertise(ctx, o.advertise));
+  if (advertised) {
+    changes.push(o.advertise ? 'announcing the server over mDNS' : 'stopped announcing the server');
+    r.ok(
+      o.advertise
+        ? 'The mesh agent announces the server on this LAN (mDNS)'
+        : 'The mesh agent no longer announces the server',
+    );
+  }
+  if (o.agentExec && (await ensureAgent(ctx, o.agentExec, { restart: advertised })).changed) {
     changes.push('started the mesh agent');
   }
 

@@ -103,6 +103,8 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
     await sleep(200);
   }
   wait.done();
+  // The wait line is progress on stderr, and none at all when tailscaled answered at once.
+  ctx.reporter.ok('tailscaled started');
   await becomeOperator(ctx);
   return true;
 }

@@ -45,6 +45,13 @@ export interface HeadscaleConfigOptions {
   stunListenAddr?: string;
   /** Headscale log level (`trace`, `debug`, `info`, `warn`, `error`). @default 'info' */
   logLevel?: string;
+  /**
+   * Absolute path of an ACL policy file to read (`policy.mode: file`). @default none: the policy
+   * is kept in the database (`policy.mode: database`), where the API can set it
+   */
+  policyPath?: string;
+  /** `taildrop.enabled` (Headscale 0.28+). @default not written: Headscale's own default, on */
+  taildrop?: boolean;
 }
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic']);
@@ -183,6 +190,12 @@ export function headscaleConfigObject(o: HeadscaleConfigOptions): Record<string,
       `logLevel must be one of ${[...LOG_LEVELS].join(', ')}, got ${JSON.stringify(logLevel)}`,
     );
   }
+  if (o.policyPath !== undefined && !isAbsolute(o.policyPath)) {
+    throw new HeadscaleConfigError(
+      `policyPath must be an absolute path, got ${JSON.stringify(o.policyPath)}`,
+      { hint: 'pass the absolute path of the policy file' },
+    );
+  }
   const v4 = checkCidr(o.prefixes?.v4 ?? '100.64.0.0/10', 4, 'prefixes.v4');
   const v6 = checkCidr(o.prefixes?.v6 ?? 'fd7a:115c:a1e0::/48', 6, 'prefixes.v6');
 
@@ -264,8 +277,11 @@ export function headscaleConfigObject(o: HeadscaleConfigOptions): Record<string,
     node: { expiry: 0, ephemeral: { inactivity_timeout: '120s' } },
     database,
     log: { level: logLevel, format: 'text' },
-    // Database mode is what lets PUT /api/v1/policy work.
-    policy: { mode: 'database', path: '' },
+    // Database mode is what lets PUT /api/v1/policy work; a policy file replaces it.
+    policy:
+      o.policyPath === undefined
+        ? { mode: 'database', path: '' }
+        : { mode: 'file', path: o.policyPath },
     dns: {
       magic_dns: true,
       base_domain: baseDomain,
@@ -279,6 +295,8 @@ export function headscaleConfigObject(o: HeadscaleConfigOptions): Record<string,
     unix_socket_permission: '0770',
     logtail: { enabled: false },
     auto_update: { enabled: false },
+    // Last, so that adding it gives the same bytes as hardenHeadscaleConfig appending it.
+    ...(o.taildrop === undefined ? {} : { taildrop: { enabled: o.taildrop } }),
   };
 }
 

@@ -22,9 +22,11 @@ import {
 import {
   type HeadscaleConfigOptions,
   headscaleConfigObject,
+  readHeadscaleConfig,
   splitHostPort,
   writeHeadscaleConfig,
 } from './config.js';
+import { keptHardening } from './hardening.js';
 import { waitForHealth } from './health.js';
 import { HeadscaleService, type ServiceManager, SupervisedProcessService } from './service.js';
 import { headscaleServiceSpec } from './systemd.js';
@@ -110,7 +112,9 @@ export async function setupHeadscaleServer(
     await assertFree(stun, 'udp', 'stunListenAddr');
   }
 
-  const config = await writeHeadscaleConfig(o.configPath, o.config);
+  // What hardening added to the file (a policy file, Taildrop off) stays when setup runs again.
+  const kept = await readHeadscaleConfig(o.configPath).then(keptHardening, () => ({}));
+  const config = await writeHeadscaleConfig(o.configPath, { ...kept, ...definedOnly(o.config) });
   steps.push({ name: 'config', changed: config.changed });
   steps.push({ name: 'service-install', changed: (await service.install()).changed });
 
@@ -173,6 +177,11 @@ function defaultService(o: SetupHeadscaleServerOptions, runner: Runner): Service
       ...(o.restart ? { restart: o.restart } : {}),
     }),
   });
+}
+
+/** `o` without its undefined values, so they do not hide the ones spread before it. */
+function definedOnly<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function lastLines(log: string): string {

@@ -8,7 +8,7 @@ import { type DetectedRole, detectRole, parseHostnameList } from './role.js';
 
 /**
  * Coarse OS types: any WSL is `wsl2`, any other Linux `ubuntu`. Role detection and the port plan
- * key on these values, so they stay this coarse.
+ * key on these values, so they stay this coarse; `osName` (os-name.ts) is what to show a person.
  */
 export type OsType = 'ubuntu' | 'wsl2' | 'windows' | 'macos' | 'unknown';
 

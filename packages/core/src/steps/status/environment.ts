@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { tcpListens, WSL2_SSH_PORT } from '@mesh/platform';
+import { osName, tcpListens, WSL2_SSH_PORT } from '@mesh/platform';
 import type { MeshContext } from '../../context.js';
 import { serviceManager, servicesDir } from '../../internal/services.js';
 import type { MeshStatus, StatusCheck } from './types.js';
@@ -13,9 +13,16 @@ export async function environmentSection(
 ): Promise<{ checks: StatusCheck[]; env: MeshStatus['environment'] }> {
   const checks: StatusCheck[] = [];
   const add = (c: StatusCheck) => checks.push(c);
+  const distro = ctx.platform.distro;
   const env = {
     hostname: ctx.hostname,
     osType: ctx.platform.osType,
+    osName: osName(ctx.platform),
+    distro: distro && {
+      id: distro.id,
+      versionId: distro.versionId,
+      prettyName: distro.prettyName,
+    },
     role: ctx.role,
     syncthingHome: ctx.paths.syncthingHome,
     sharedFolder: ctx.paths.sharedFolder,

@@ -10,6 +10,7 @@ export interface StatusCheck {
     | 'syncthing'
     | 'trust'
     | 'configuration'
+    | 'security'
     | 'conflicts';
   name: string;
   level: 'ok' | 'info' | 'warn' | 'fail';
@@ -52,7 +53,17 @@ export interface MeshStatus {
   issues: number;
   environment: {
     hostname: string;
+    /** Coarse, for code: `ubuntu` stands for any Linux that is not WSL (see `OsType`). */
     osType: string;
+    /**
+     * For people: os-release's PRETTY_NAME ("Debian GNU/Linux 12 (bookworm)"), `(WSL 2)` after
+     * it inside WSL; `Windows`, `macOS`.
+     */
+    osName: string;
+    /** os-release of a Linux or WSL host; none on Windows and macOS. */
+    distro:
+      | { id: string; versionId: string | undefined; prettyName: string | undefined }
+      | undefined;
     role: string;
     syncthingHome: string;
     sharedFolder: string;
