@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readAuthKey } from './auth-key.js';
-import { Output } from './output/output.js';
+import { capturedOutput } from './output/capture.js';
 
 async function keyFile(mode: number): Promise<string> {
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'mesh-key-')), 'join.key');
@@ -12,32 +12,22 @@ async function keyFile(mode: number): Promise<string> {
   return file;
 }
 
-function output() {
-  const err: string[] = [];
-  const out = new Output({
-    json: false,
-    streams: { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s) } },
-    env: {},
-  });
-  return { out, err };
-}
-
 describe('readAuthKey --key-file', () => {
   it.skipIf(process.platform === 'win32')(
     'says so when others can read the file, and still uses it',
     async () => {
       const file = await keyFile(0o644);
-      const { out, err } = output();
+      const { out, errText } = capturedOutput();
       expect(await readAuthKey({ keyFile: file }, out)).toBe('hskey-auth-abc');
-      expect(err.join('')).toBe(
+      expect(errText()).toBe(
         `WARN: ${file} can be read by other users (mode 0644): chmod 600 ${file}\n`,
       );
     },
   );
 
   it('is quiet about a 0600 file', async () => {
-    const { out, err } = output();
+    const { out, stderr } = capturedOutput();
     expect(await readAuthKey({ keyFile: await keyFile(0o600) }, out)).toBe('hskey-auth-abc');
-    expect(err).toEqual([]);
+    expect(stderr).toEqual([]);
   });
 });

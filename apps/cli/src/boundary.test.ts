@@ -1,21 +1,7 @@
 import { MeshError } from '@mesh/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exitCodeFor, reportError, usageError } from './boundary.js';
-import { Output } from './output/output.js';
-
-function output(json: boolean) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = new Output({
-    json,
-    env: {},
-    streams: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { write: (s: string) => err.push(s) },
-    },
-  });
-  return { o, out, err };
-}
+import { capturedOutput } from './output/capture.js';
 
 class Named extends Error {
   constructor(
@@ -50,21 +36,21 @@ describe('exit codes', () => {
 
 describe('reportError', () => {
   it('prints one line plus the library hint, no stack', () => {
-    const { o, out, err } = output(false);
+    const { out, stdout, errText } = capturedOutput();
     const code = reportError(
-      o,
+      out,
       new Named('TailscaleAuthKeyError', 'auth key rejected (invalid)\nmore', 'make a new key'),
       false,
     );
     expect(code).toBe(6);
-    expect(out).toEqual([]);
-    expect(err.join('')).toBe('ERROR: auth key rejected (invalid)\nHint: make a new key\n');
+    expect(stdout).toEqual([]);
+    expect(errText()).toBe('ERROR: auth key rejected (invalid)\nHint: make a new key\n');
   });
 
   it('writes a JSON error document in JSON mode and redacts keys', () => {
-    const { o, out } = output(true);
-    reportError(o, new Error(`tailscale up --auth-key hskey-auth-abc123_XYZ failed`), false);
-    const doc = JSON.parse(out.join(''));
+    const { out, text } = capturedOutput({ json: true });
+    reportError(out, new Error(`tailscale up --auth-key hskey-auth-abc123_XYZ failed`), false);
+    const doc = JSON.parse(text());
     expect(doc.ok).toBe(false);
     expect(doc.error.exitCode).toBe(1);
     expect(JSON.stringify(doc)).not.toContain('abc123');
@@ -72,10 +58,10 @@ describe('reportError', () => {
 
   it('shows stack traces only with --debug', () => {
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const { o } = output(false);
-    reportError(o, new Error('boom'), false);
+    const { out } = capturedOutput();
+    reportError(out, new Error('boom'), false);
     expect(spy).not.toHaveBeenCalled();
-    reportError(o, new Error('boom', { cause: new Error('inner') }), true);
+    reportError(out, new Error('boom', { cause: new Error('inner') }), true);
     expect(spy.mock.calls.map((c) => String(c[0])).join('')).toContain('Caused by: Error: inner');
   });
 });

@@ -1,7 +1,7 @@
 import { isMeshError } from '@mesh/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildCli } from './cli.js';
-import { Output } from './output/output.js';
+import { capturedOutput } from './output/capture.js';
 
 // Every command body answers with exit code 3 and records what it was given.
 const called = vi.hoisted(() => {
@@ -43,17 +43,12 @@ vi.mock('./commands/server.js', () => ({
 vi.mock('./commands/status.js', () => ({ status: called.body('status') }));
 vi.mock('./commands/windows.js', () => ({ windowsScript: called.body('windowsScript') }));
 
-function quiet() {
-  const write = () => true;
-  return new Output({ json: false, env: {}, streams: { stdout: { write }, stderr: { write } } });
-}
-
 /** The usage error yargs' parse of `argv` ends in (message, hint, exit code). */
 async function usageFailure(argv: string[]) {
   let error: unknown;
   try {
     // yargs throws some failures before parseAsync returns its promise: await inside the try.
-    await buildCli(argv, quiet()).parseAsync();
+    await buildCli(argv, capturedOutput().out).parseAsync();
   } catch (e) {
     error = e;
   }
@@ -229,7 +224,7 @@ describe('each command line reaches its command', () => {
     ],
     [['client', 'leave', '--json'], 'clientLeave', { json: true }],
   ])('mesh %j runs %s', async (argv, command, options) => {
-    await buildCli(argv, quiet()).parseAsync();
+    await buildCli(argv, capturedOutput().out).parseAsync();
     expect(called.calls.map((c) => c.command)).toEqual([command]);
     // Only the options the command reads; absent ones are undefined (yargs adds `_`, aliases...).
     const given = called.calls[0]?.options ?? {};

@@ -389,7 +389,8 @@ function serverCommands(y: Argv<GlobalArgs>, out: Output, enter: Enter): Argv {
           })
           .option('server-url', {
             type: 'string',
-            describe: 'URL clients use (default http://<listen>)',
+            describe:
+              'URL clients use (default: MESH_SERVER_URL, HEADSCALE_SERVER, the saved URL, else http://<listen>)',
           })
           .option('advertise', {
             type: 'boolean',
@@ -539,7 +540,10 @@ function conflictsCommands(y: Argv<GlobalArgs>, out: Output): Argv<GlobalArgs> {
       lazyCommand(out, () => import('./commands/conflicts.js'), 'conflictsResolve'),
     )
     .example('$0 conflicts', 'Show *.sync-conflict-* files: original, device, time, sizes')
-    .example('$0 conflicts --json', '{ conflicts: [{ copy, original, madeBy, madeAt, ... }] }');
+    .example(
+      '$0 conflicts --json',
+      '{ conflicts: [{ copy, original, changeBy, winner, madeAt, ... }] }',
+    );
 }
 
 function windowsCommands(y: Argv<GlobalArgs>, out: Output): Argv {

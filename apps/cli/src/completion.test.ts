@@ -3,12 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { powershellSyntaxErrors } from '../../../packages/platform/src/windows/powershell-syntax.js';
 import { buildCli } from './cli.js';
 import { completionShell, powershellCompletionScript } from './completion.js';
-import { Output } from './output/output.js';
-
-function quiet() {
-  const write = () => true;
-  return new Output({ json: false, env: {}, streams: { stdout: { write }, stderr: { write } } });
-}
+import { capturedOutput } from './output/capture.js';
 
 /** What `mesh ARGV` writes to stdout, through process.stdout or yargs' console.log. */
 async function stdoutOf(argv: string[]): Promise<string> {
@@ -20,7 +15,7 @@ async function stdoutOf(argv: string[]): Promise<string> {
   vi.spyOn(console, 'log').mockImplementation((s) => {
     chunks.push(`${String(s)}\n`);
   });
-  await buildCli(argv, quiet()).exitProcess(false).parseAsync();
+  await buildCli(argv, capturedOutput().out).exitProcess(false).parseAsync();
   return chunks.join('');
 }
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { lazyCommand } from './lazy-command.js';
-import { Output } from './output/output.js';
+import { capturedOutput } from './output/capture.js';
+import type { Output } from './output/output.js';
 
-const write = () => true;
-const out = new Output({ json: false, env: {}, streams: { stdout: { write }, stderr: { write } } });
+const { out } = capturedOutput();
 
 /** A stand-in for a `commands/` module, counting its imports. */
 function fakeModule(code: number | undefined, seen: Array<[unknown, Output]> = []) {

@@ -227,6 +227,91 @@ describeLab('faults: nothing lost, back with no command', () => {
     }
   }, 600_000);
 
+  it('a real conflict per --keep choice, made on server and windows, resolved on windows, the result on wsl', async () => {
+    const choices = ['mine', 'theirs', 'newest', 'both'] as const;
+    const dir = (h: string) => sharedFolder(lab.host(h));
+    const file = (k: string) => `keep-${k}.txt`;
+    for (const k of choices) await writeFile(path.join(dir('server'), file(k)), 'base\n');
+    expect(await lostAfter(new Map(choices.map((k) => [file(k), sha('base\n')])))).toBe(0);
+    // Both sides change every file while apart; windows changes them a second later, so its
+    // versions are newer and win (Syncthing's rule), and the server's become the copies.
+    await lab.setLink('windows', false);
+    try {
+      for (const k of choices) await writeFile(path.join(dir('server'), file(k)), `server ${k}\n`);
+      await sleep(1500);
+      for (const k of choices)
+        await writeFile(path.join(dir('windows'), file(k)), `windows ${k}\n`);
+      await sleep(15_000);
+    } finally {
+      await lab.setLink('windows', true);
+    }
+    type Listed = {
+      conflicts: Array<{
+        copy: string;
+        original: string;
+        changeBy: { name: string | null } | null;
+        winner: { name: string | null };
+      }>;
+    };
+    const listed = await until(
+      'four conflict copies on windows, each with its author',
+      async () => {
+        const r = await mesh(lab, 'windows', ['conflicts', '--json']);
+        const doc = r.json as Listed | undefined;
+        const mine = doc?.conflicts.filter((c) => c.original.startsWith('keep-')) ?? [];
+        return mine.length === 4 && mine.every((c) => c.changeBy) ? mine : undefined;
+      },
+      180_000,
+    );
+    // The JSON says what the copy holds, checked against what each machine wrote.
+    for (const c of listed) {
+      const text = await readFile(path.join(dir('windows'), c.copy), 'utf8');
+      expect(text, c.copy).toBe(`${c.changeBy?.name} ${c.original.slice(5, -4)}\n`);
+      expect(c.changeBy?.name).toBe('server');
+      expect(c.winner.name).toBe('windows');
+    }
+    const expected: Record<(typeof choices)[number], string[]> = {
+      mine: ['windows mine\n'],
+      theirs: ['server theirs\n'],
+      newest: ['windows newest\n'],
+      both: ['windows both\n', 'server both\n'],
+    };
+    for (const k of choices) {
+      const r = await mesh(lab, 'windows', [
+        'conflicts',
+        'resolve',
+        file(k),
+        '--keep',
+        k,
+        '--json',
+      ]);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    }
+    // On the third machine: the kept version of each, no conflict copy, and for `both` the copy
+    // under a plain name that says whose change it is.
+    for (const k of choices) {
+      await until(
+        `keep ${k} seen on wsl`,
+        async () => {
+          const names = (await readdir(dir('wsl'))).filter((f) => f.startsWith(`keep-${k}`));
+          const texts = await Promise.all(
+            names.map((n) => readFile(path.join(dir('wsl'), n), 'utf8')),
+          );
+          const copies = names.filter((n) => n.includes('.sync-conflict-'));
+          const plain =
+            k === 'both' ? names.some((n) => n.startsWith('keep-both (conflict server ')) : true;
+          return copies.length === 0 &&
+            plain &&
+            texts.length === expected[k].length &&
+            expected[k].every((t) => texts.includes(t))
+            ? true
+            : undefined;
+        },
+        180_000,
+      );
+    }
+  }, 600_000);
+
   it('tailscaled kill -9 on a client: back and syncing with no command', async () => {
     const t0 = Date.now();
     process.kill(await pid('wsl', 'mesh-tailscaled.pid'), 'SIGKILL');

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { errorDocumentSchema, type JsonCommand, jsonSchemas } from '@mesh/core';
 import { type Lab, type LabHost, socketDispatcher } from '@mesh/lab';
 import type { RunResult } from '@mesh/platform';
 import { SyncthingClient } from '@mesh/syncthing-client';
+import { until as pollUntil } from '@mesh/test-utils';
 
 /** The built CLI bundle: lab tests exercise exactly what ships. */
 export const CLI = path.resolve(import.meta.dirname, '../dist/mesh.js');
@@ -47,20 +48,16 @@ export async function mesh(
   return { ...r, json, ms };
 }
 
-/** Polls `fn` until it returns a value (not undefined) or `timeoutMs` passes. */
-export async function until<T>(
+/**
+ * The shared `until` with the lab's patience: 90 s unless told, a try every 250 ms (a probe
+ * here is often a whole `mesh` run).
+ */
+export function until<T>(
   what: string,
   fn: () => Promise<T | undefined>,
   timeoutMs = 90_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(250);
-  }
+  return pollUntil(what, fn, timeoutMs, { intervalMs: 250 });
 }
 
 /** The shared folder of a lab host (`/opt/shared` under its root). */
@@ -113,4 +110,55 @@ export async function syncthingOf(
     dispatcher: socketDispatcher(socket),
     timeout: 10_000,
   });
+}
+
+/**
+ * Checks a `--json` document against its schema in @mesh/core (`error`: a failure's
+ * `{ ok: false, error }`); throws naming the command and each key that does not fit.
+ */
+export function checkJson(command: JsonCommand | 'error', json: unknown): void {
+  const schema = command === 'error' ? errorDocumentSchema : jsonSchemas[command];
+  const r = schema.safeParse(json);
+  if (r.success) return;
+  const issues = r.error.issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`);
+  throw new Error(
+    `the ${command} document does not match its schema:\n  ${issues.join('\n  ')}\n${JSON.stringify(json)}`,
+  );
+}
+
+const JSON_COMMANDS: Record<string, JsonCommand> = {
+  'server setup': 'serverSetup',
+  'server status': 'serverStatus',
+  'server keygen': 'serverKeygen',
+  'server nodes list': 'nodesList',
+  'server nodes': 'nodesAction',
+  'client setup': 'clientSetup',
+  'client join': 'clientJoin',
+  'client leave': 'clientLeave',
+  'agent status': 'agentStatus',
+  'agent logs': 'agentLogs',
+  'conflicts resolve': 'conflictsResolve',
+  status: 'status',
+  doctor: 'doctor',
+  ports: 'ports',
+  conflicts: 'conflicts',
+  harden: 'harden',
+  init: 'init',
+  peer: 'peer',
+};
+
+/** The schema of what `mesh ARGS --json` prints, for a list of commands checked alike. */
+export function jsonCommandOf(args: readonly string[]): JsonCommand {
+  if (args.includes('--print-command')) return 'clientJoinCommand';
+  if (args[0] === 'peer') {
+    if (args.includes('--prune')) return 'peerPrune';
+    if (args.includes('--device-id')) return 'peerAdd';
+    if (args.includes('--watch')) return 'peerWatch';
+  }
+  const words = args.filter((a) => !a.startsWith('-'));
+  for (let n = 3; n > 0; n--) {
+    const command = JSON_COMMANDS[words.slice(0, n).join(' ')];
+    if (command) return command;
+  }
+  throw new Error(`no JSON schema known for mesh ${args.join(' ')}`);
 }

@@ -7,7 +7,15 @@ import { configureSyncthingXml, describeLab, Lab, type LabProcess } from '@mesh/
 import { createRunner } from '@mesh/platform';
 import { LocalApiClient } from '@mesh/tailscale';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mesh, sharedFolder, syncthingHome, syncthingOf, until } from './lab-helpers.js';
+import {
+  checkJson,
+  jsonCommandOf,
+  mesh,
+  sharedFolder,
+  syncthingHome,
+  syncthingOf,
+  until,
+} from './lab-helpers.js';
 
 // From nothing to a full mesh with the built CLI: three bare lab hosts (no daemon started by
 // the lab), a fourth, `laptop`, that joins late, and `outside`, which runs a Syncthing that is
@@ -62,6 +70,7 @@ describeLab('mesh CLI in the lab', () => {
     time('server setup (first)', first.ms);
     expect(first.stderr + first.stdout, 'server setup').toContain('"ok": true');
     expect(first.exitCode).toBe(0);
+    checkJson('serverSetup', first.json);
     expect(first.json).toMatchObject({
       ok: true,
       changed: true,
@@ -80,6 +89,7 @@ describeLab('mesh CLI in the lab', () => {
     const second = await mesh(lab, 'server', ['server', 'setup', '--json']);
     time('server setup (second)', second.ms);
     expect(second.exitCode).toBe(0);
+    checkJson('serverSetup', second.json);
     expect(second.json).toMatchObject({ ok: true, changed: false, changes: [] });
     const human = await mesh(lab, 'server', ['server', 'setup']);
     expect(human.exitCode).toBe(0);
@@ -98,6 +108,7 @@ describeLab('mesh CLI in the lab', () => {
     expect(human.stdout).toContain(`mesh client setup --server ${SERVER_URL}`);
     const r = await mesh(lab, 'server', ['server', 'keygen', '--json']);
     expect(r.exitCode).toBe(0);
+    checkJson('serverKeygen', r.json);
     const doc = r.json as { keyFile: string; command: string; reusable: boolean };
     expect(doc.reusable).toBe(true);
     // The command is for a client: the server's own key path is no use there.
@@ -164,6 +175,7 @@ describeLab('mesh CLI in the lab', () => {
       time(`client setup ${c}`, r.ms);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.json).toMatchObject({ ok: true, serverUrl: SERVER_URL });
+      checkJson('clientSetup', r.json);
       expect((r.json as { changes: string[] }).changes).toContain('started the mesh agent');
     }
   }, 600_000);
@@ -229,10 +241,12 @@ describeLab('mesh CLI in the lab', () => {
         `${h}: ${JSON.stringify(s?.checks?.filter((c) => c.level === 'fail'))}`,
       ).toBe(true);
       expect(r.exitCode).toBe(0);
+      checkJson('status', r.json);
     }
     for (const h of MEMBERS) {
       const a = await mesh(lab, h, ['agent', 'status', '--json']);
       expect(a.exitCode, a.stdout).toBe(0);
+      checkJson('agentStatus', a.json);
       expect(a.json).toMatchObject({
         running: true,
         fresh: true,
@@ -241,9 +255,11 @@ describeLab('mesh CLI in the lab', () => {
     }
     const hs = await mesh(lab, 'server', ['server', 'status', '--json']);
     expect(hs.exitCode, hs.stderr).toBe(0);
+    checkJson('serverStatus', hs.json);
     expect(hs.json).toMatchObject({ service: 'running', healthy: true, online: 3 });
     const nodes = await mesh(lab, 'server', ['server', 'nodes', 'list', '--json']);
     expect(nodes.exitCode).toBe(0);
+    checkJson('nodesList', nodes.json);
     expect((nodes.json as { nodes: unknown[] }).nodes).toHaveLength(3);
   }, 120_000);
 
@@ -262,6 +278,7 @@ describeLab('mesh CLI in the lab', () => {
       const r = await mesh(lab, host, args);
       time(`again: ${host} ${args.slice(0, 2).join(' ')}`, r.ms);
       expect(r.exitCode, `${host} ${args.join(' ')}: ${r.stderr}`).toBe(0);
+      checkJson(jsonCommandOf(args), r.json);
       expect(
         r.json,
         `${host} ${args.join(' ')}: ${JSON.stringify((r.json as { changes?: unknown })?.changes)}`,
@@ -279,6 +296,7 @@ describeLab('mesh CLI in the lab', () => {
       '--json',
     ]);
     expect(printed.exitCode, printed.stderr).toBe(0);
+    checkJson('clientJoinCommand', printed.json);
     const { command } = printed.json as { command: string[] };
     expect(command).toContain(`--auth-key=file:${keyFile}`);
     expect(command.join(' ')).not.toContain((await readFile(keyFile, 'utf8')).trim());
@@ -302,6 +320,7 @@ describeLab('mesh CLI in the lab', () => {
     ]);
     time('client setup laptop (late joiner)', r.ms);
     expect(r.exitCode, r.stderr).toBe(0);
+    checkJson('clientSetup', r.json);
     const setupDone = Date.now();
     const welcome = path.join(sharedFolder(lab.host('laptop')), 'welcome.txt');
     await until('welcome.txt on laptop', async () => ((await exists(welcome)) ? true : undefined));
@@ -348,12 +367,14 @@ describeLab('mesh CLI in the lab', () => {
     );
     const s = await mesh(lab, 'wsl', ['status', '--json']);
     expect(s.exitCode, s.stdout).toBe(0);
+    checkJson('status', s.json);
   }, 180_000);
 
   it('the removed node itself: status fails at once, its agent learns it needs a login, a key brings it back', async () => {
     // tailscaled on the removed node still reads "Running": no peer answers it any more.
     const at = await mesh(lab, 'laptop', ['status', '--json']);
     expect(at.exitCode, at.stdout).toBe(3);
+    checkJson('status', at.json);
     const named = failing(at.json).find((c) => c.name === 'reach' || c.name === 'connected');
     expect(named?.fix, at.stdout).toContain('mesh client join --key-file');
     const t0 = Date.now();
@@ -373,6 +394,7 @@ describeLab('mesh CLI in the lab', () => {
     expect(noKey.stderr).toContain('needs a new login');
     const rejoin = await mesh(lab, 'laptop', ['client', 'join', '--key-file', keyFile, '--json']);
     expect(rejoin.exitCode, rejoin.stderr).toBe(0);
+    checkJson('clientJoin', rejoin.json);
     expect(rejoin.json).toMatchObject({ ok: true, changed: true });
     await writeFile(path.join(sharedFolder(lab.host('server')), 'after-rejoin.txt'), 'again\n');
     await until(
@@ -388,6 +410,7 @@ describeLab('mesh CLI in the lab', () => {
     const files = await listing(folder);
     const r = await mesh(lab, 'laptop', ['client', 'leave', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
+    checkJson('clientLeave', r.json);
     expect(r.json).toMatchObject({ ok: true, loggedOut: true });
     expect((r.json as { stopped: string[] }).stopped.sort()).toEqual(
       ['mesh-agent', 'mesh-syncthing', 'mesh-tailscaled'].sort(),
@@ -395,6 +418,7 @@ describeLab('mesh CLI in the lab', () => {
     expect(await listing(folder)).toEqual(files);
     const again = await mesh(lab, 'laptop', ['client', 'leave', '--json']);
     expect(again.exitCode, again.stderr).toBe(0);
+    checkJson('clientLeave', again.json);
     expect(again.json).toMatchObject({ loggedOut: false, stopped: [] });
   }, 120_000);
 
@@ -478,6 +502,7 @@ describeLab('mesh CLI in the lab', () => {
       await agentRefused(c, rogueId);
       const r = await mesh(lab, c, ['peer', '--json']);
       expect(r.exitCode, r.stderr).toBe(0);
+      checkJson('peer', r.json);
       const doc = r.json as {
         added: Array<{ deviceId: string }>;
         updated: Array<{ deviceId: string }>;
@@ -511,6 +536,7 @@ describeLab('mesh CLI in the lab', () => {
 
     const bad = await mesh(lab, 'wsl', ['status', '--json']);
     expect(bad.exitCode).toBe(3);
+    checkJson('status', bad.json);
     const s = bad.json as {
       trust: { untrusted: Array<{ deviceId: string }> };
       checks: Array<{ name: string; level: string; fix?: string }>;
@@ -523,6 +549,7 @@ describeLab('mesh CLI in the lab', () => {
 
     const pruned = await mesh(lab, 'wsl', ['peer', '--prune', '--json']);
     expect(pruned.exitCode, pruned.stderr).toBe(0);
+    checkJson('peerPrune', pruned.json);
     expect(
       (pruned.json as { removed: Array<{ deviceId: string }> }).removed.map((d) => d.deviceId),
     ).toEqual([rogueId]);
@@ -532,9 +559,11 @@ describeLab('mesh CLI in the lab', () => {
     ).not.toContain(rogueId);
     expect(await listing(sharedFolder(lab.host('wsl')))).toEqual(before);
     const again = await mesh(lab, 'wsl', ['peer', '--prune', '--json']);
+    checkJson('peerPrune', again.json);
     expect(again.json).toMatchObject({ changed: false, removed: [] });
     const good = await mesh(lab, 'wsl', ['status', '--json']);
     expect(good.exitCode, JSON.stringify((good.json as { checks: unknown[] }).checks)).toBe(0);
+    checkJson('status', good.json);
   }, 120_000);
 
   it('mesh peer --device-id is an explicit act of trust: refused without --yes, listed as manual', async () => {
@@ -546,8 +575,10 @@ describeLab('mesh CLI in the lab', () => {
 
     const added = await mesh(lab, 'windows', ['peer', '--device-id', rogueId, '--yes', '--json']);
     expect(added.exitCode, added.stderr).toBe(0);
+    checkJson('peerAdd', added.json);
     expect(added.json).toMatchObject({ ok: true, manual: true, changed: true });
     const s = await mesh(lab, 'windows', ['status', '--json']);
+    checkJson('status', s.json);
     expect(
       (s.json as { trust: { manual: Array<{ deviceId: string }> } }).trust.manual.map(
         (d) => d.deviceId,
@@ -606,6 +637,7 @@ describeLab('mesh CLI in the lab', () => {
     await agentRefused('server', outsiderId);
     const r = await mesh(lab, 'server', ['peer', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
+    checkJson('peer', r.json);
     const st = await syncthingOf(lab, 'server', GUI.server);
     expect((await st.config.devices.list()).map((d) => d.deviceID)).not.toContain(outsiderId);
     const human = await mesh(lab, 'server', ['peer']);
@@ -636,6 +668,7 @@ describeLab('mesh CLI in the lab', () => {
       process.kill(agentPid, 'SIGCONT');
     }
     expect(s.exitCode).toBe(3);
+    checkJson('status', s.json);
     const fail = failing(s.json);
     expect(fail.find((c) => c.name === 'paused')?.message).toMatch(/paused.*server/);
     const t0 = Date.now();
@@ -663,10 +696,12 @@ describeLab('mesh CLI in the lab', () => {
     await until('Headscale down', async () => ((await exists(pidFile)) ? undefined : true), 30_000);
     const s = await mesh(lab, 'wsl', ['status', '--json']);
     expect(s.exitCode).toBe(3);
+    checkJson('status', s.json);
     expect(failing(s.json).find((c) => c.name === 'reachable')?.message).toContain(SERVER_URL);
     // On the server: nodes and keys are unknown, not zero; keygen and status name one fix.
     const ss = await mesh(lab, 'server', ['server', 'status', '--json']);
     expect(ss.exitCode).toBe(3);
+    checkJson('serverStatus', ss.json);
     expect(ss.json).toMatchObject({ ok: false, service: 'stopped', nodes: null, keys: null });
     const human = await mesh(lab, 'server', ['server', 'status']);
     expect(human.stdout).not.toContain('No nodes registered yet');
@@ -675,6 +710,7 @@ describeLab('mesh CLI in the lab', () => {
     expect(keygen.exitCode).toBe(7);
     expect(keygen.stderr).toContain(HEADSCALE_DOWN_FIX);
     const st = await mesh(lab, 'server', ['status', '--json']);
+    checkJson('status', st.json);
     expect(failing(st.json).find((c) => c.name === 'service')?.fix).toBe(HEADSCALE_DOWN_FIX);
     // The fix it names works, and needs nothing else.
     expect((await mesh(lab, 'server', ['doctor', '--fix'])).exitCode).toBe(0);
@@ -696,6 +732,7 @@ describeLab('mesh CLI in the lab', () => {
         : undefined;
     });
     expect(failing(s.json).find((c) => c.name === 'folder-errors')?.message).toMatch(/marker/);
+    checkJson('status', s.json);
     await mkdir(marker);
     await until(
       'the folder running again',
@@ -779,6 +816,7 @@ describeLab('mesh CLI in the lab', () => {
       return r.exitCode === 0 ? r : undefined;
     });
     expect(s.exitCode, s.stdout).toBe(0);
+    checkJson('status', s.json);
   }, 300_000);
 
   it('a host whose link is cut: status fails naming it; healed, what was written meanwhile arrives', async () => {
@@ -798,6 +836,7 @@ describeLab('mesh CLI in the lab', () => {
       expect(failing(cut.json).find((c) => c.name === 'reach')?.message).toContain(
         'reaches none of its',
       );
+      checkJson('status', cut.json);
       time('link cut -> windows status fails', Date.now() - t0);
       await writeFile(path.join(sharedFolder(lab.host('server')), 'during-cut-server.txt'), 's\n');
       await writeFile(
@@ -863,6 +902,7 @@ describeLab('mesh CLI in the lab', () => {
         180_000,
       );
       expect(full.exitCode).toBe(3);
+      checkJson('status', full.json);
       expect(failing(full.json).find((c) => c.name === 'folder-errors')?.message).toMatch(
         /space|disk/i,
       );
@@ -921,6 +961,7 @@ describeLab('mesh CLI in the lab', () => {
         return failing(r.json).some((c) => c.name === 'listen') ? r : undefined;
       });
       expect(s.exitCode).toBe(3);
+      checkJson('status', s.json);
       const listen = failing(s.json).find((c) => c.name === 'listen');
       expect(listen?.message).toMatch(/22002.*address already in use/);
       expect(listen?.fix).toContain("ss -ltnp 'sport = :22002'");
@@ -936,6 +977,7 @@ describeLab('mesh CLI in the lab', () => {
     }
     const fixed = await mesh(lab, 'windows', ['doctor', '--fix', '--json']);
     expect(fixed.exitCode, fixed.stdout).toBe(0);
+    checkJson('doctor', fixed.json);
   }, 240_000);
 
   it("a damaged Syncthing config is named as such, not as 'not set up'", async () => {
@@ -946,6 +988,7 @@ describeLab('mesh CLI in the lab', () => {
         env: { MESH_SYNCTHING_HOME: home },
       });
       expect(r.exitCode).toBe(3);
+      checkJson('status', r.json);
       const check = failing(r.json).find((c) => c.section === 'syncthing');
       expect(check?.message).toContain(`${home}/config.xml cannot be read`);
       expect(check?.message).not.toContain('not set up');
@@ -960,6 +1003,7 @@ describeLab('mesh CLI in the lab', () => {
     try {
       await writeFile(file, `${original}private/\n*.key\n`);
       const r = await mesh(lab, 'wsl', ['status', '--json']);
+      checkJson('status', r.json);
       const warn = (r.json as { checks: Check[] }).checks.find((c) => c.name === 'stignore');
       expect(warn?.level).toBe('warn');
       expect(warn?.message).toContain('private/, *.key');
@@ -967,6 +1011,7 @@ describeLab('mesh CLI in the lab', () => {
       await writeFile(file, original);
     }
     const again = await mesh(lab, 'wsl', ['status', '--json']);
+    checkJson('status', again.json);
     expect((again.json as { checks: Check[] }).checks.some((c) => c.name === 'stignore')).toBe(
       false,
     );
@@ -977,6 +1022,7 @@ describeLab('mesh CLI in the lab', () => {
       env: { MESH_SERVER_HOSTNAMES: 'outside' },
     });
     expect(r.exitCode).toBe(3);
+    checkJson('status', r.json);
     const fixes = failing(r.json).map((c) => c.fix ?? '');
     expect(fixes.length).toBeGreaterThan(0);
     expect(fixes.join('\n')).not.toContain('mesh client');
@@ -1012,6 +1058,7 @@ describeLab('mesh CLI in the lab', () => {
     const fixed = await mesh(lab, 'windows', ['doctor', '--fix', '--json']);
     time('mesh doctor --fix (Syncthing stopped, tailscale down)', Date.now() - t0);
     expect(fixed.exitCode, fixed.stdout + fixed.stderr).toBe(0);
+    checkJson('doctor', fixed.json);
     const doc = fixed.json as { healthy: boolean; fixes: Array<{ action: string; ok: boolean }> };
     expect(doc.healthy).toBe(true);
     expect(doc.fixes.map((f) => f.action)).toEqual(
@@ -1049,6 +1096,7 @@ describeLab('mesh CLI in the lab', () => {
     expect(peer.stderr.split('\n').filter((l) => l.startsWith('ERROR:'))).toHaveLength(1);
     const status = await mesh(lab, 'windows', ['status', '--json']);
     expect(status.exitCode).toBe(3);
+    checkJson('status', status.json);
     expect((status.json as { healthy: boolean }).healthy).toBe(false);
     // And Tailscale taken down (`tailscale down`).
     const api = new LocalApiClient({
@@ -1059,6 +1107,7 @@ describeLab('mesh CLI in the lab', () => {
     // The repair needs no key and no URL: join brings both back.
     const join = await mesh(lab, 'windows', ['client', 'join', '--json']);
     expect(join.exitCode, join.stderr).toBe(0);
+    checkJson('clientJoin', join.json);
     expect(join.json).toMatchObject({ ok: true, changed: true, started: ['mesh-syncthing'] });
     expect((await api.status({ peers: false })).BackendState).toBe('Running');
     await api.close();
@@ -1069,8 +1118,10 @@ describeLab('mesh CLI in the lab', () => {
     // Setup again, with no --server and no key on a joined machine, changes nothing.
     const again = await mesh(lab, 'windows', ['client', 'setup', '--json'], { input: '' });
     expect(again.exitCode, again.stderr).toBe(0);
+    checkJson('clientSetup', again.json);
     const healthy = await mesh(lab, 'windows', ['status', '--json']);
     expect(healthy.exitCode).toBe(0);
+    checkJson('status', healthy.json);
   }, 300_000);
 });
 
@@ -1089,6 +1140,7 @@ async function memberDevices(): Promise<
   const out = {} as Record<Member, { deviceId: string; ip: string; port: number }>;
   for (const h of MEMBERS) {
     const r = await mesh(lab, h, ['status', '--json', '--verbose']);
+    checkJson('status', r.json);
     const s = r.json as { syncthing: { deviceId: string }; tailscale: { ip: string } };
     out[h] = { deviceId: s.syncthing.deviceId, ip: s.tailscale.ip, port: SYNC[h] };
   }
@@ -1146,6 +1198,7 @@ async function agentRefused(host: string, deviceId: string): Promise<void> {
 
 async function readServerDeviceId(): Promise<string> {
   const r = await mesh(lab, 'server', ['status', '--json', '--verbose']);
+  checkJson('status', r.json);
   const id = (r.json as { syncthing: { deviceId?: string } }).syncthing.deviceId;
   if (!id) throw new Error('server has no device ID');
   return id;

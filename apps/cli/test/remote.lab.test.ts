@@ -1,5 +1,6 @@
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { provisioningScript } from '@mesh/core';
 import { describeLab, Lab } from '@mesh/lab';
 import type { RunResult } from '@mesh/platform';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -211,6 +212,20 @@ describeLab('mesh host and mesh remote: machines managed from the server over SS
       ['windows', true, 22],
       ['wsl', true, 2222],
     ]);
+    // What `mesh remote prepare` has root run there (after the password nobody types here),
+    // then a login that is not root provisions through sudo: the drop-in is enough.
+    const prepared = await on('windows', 'sh', ['-c', provisioningScript('ops')]);
+    expect(prepared.stdout.trim(), prepared.stderr).toBe(
+      '/etc/sudoers.d/mesh-provisioning written and checked',
+    );
+    expect(
+      (await mesh(['host', 'add', 'ops', '--ip', lab.host('windows').ip, '--user', 'ops']))
+        .exitCode,
+    ).toBe(0);
+    const viaSudo = await mesh(['remote', 'provision', 'ops', '--force', '--json']);
+    expect(viaSudo.exitCode, viaSudo.stdout + viaSudo.stderr).toBe(0);
+    expect(json<{ outcome: string }>(viaSudo).outcome).toBe('provisioned');
+    expect((await mesh(['host', 'remove', 'ops'])).exitCode).toBe(0);
     const st = await mesh(['remote', 'status', 'windows', '--json']);
     expect(st.exitCode, st.stdout).toBe(0);
     expect(json<{ status: { healthy: boolean } }>(st).status.healthy).toBe(true);

@@ -260,6 +260,31 @@ describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
     );
     const again = await fromCheckout(['client', 'setup', '--server', SERVER_URL, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, changes: [] });
+
+    // Precedence, per variable: the environment, then ./.env, then ../.env (status only reads).
+    await writeFile(
+      path.join(dir, '.env'),
+      'OTHER_TOOL=1\nMESH_DEFAULT_USER=dev\nMESH_AGENT_FORGET_AFTER=700\nMESH_AGENT_RECHECK_AFTER=70\n',
+    );
+    await writeFile(path.join(dir, 'checkout/.env'), 'MESH_AGENT_FORGET_AFTER=800\n');
+    const seen = await on('wsl', 'bash', [
+      '-c',
+      'cd /srv/mesh/checkout && MESH_AGENT_RECHECK_AFTER=90 exec mesh status --verbose --json',
+    ]);
+    const settings = (
+      JSON.parse(seen.stdout) as {
+        settings: Array<{ name: string; value: string; source: string }>;
+      }
+    ).settings;
+    const of = (name: string) => settings.find((x) => x.name === name);
+    expect(of('MESH_AGENT_RECHECK_AFTER')).toMatchObject({ value: '90', source: 'env' });
+    expect(of('MESH_AGENT_FORGET_AFTER')).toMatchObject({
+      value: '800',
+      source: '/srv/mesh/checkout/.env',
+    });
+    expect(of('MESH_DEFAULT_USER')).toMatchObject({ value: 'dev', source: '/srv/mesh/.env' });
+    await writeFile(path.join(dir, '.env'), 'OTHER_TOOL=1\nMESH_DEFAULT_USER=dev\n');
+    await on('wsl', 'rm', ['/srv/mesh/checkout/.env']);
   }, 240_000);
 
   it('the documented administration commands work verbatim on the server', async () => {

@@ -30,9 +30,14 @@ export {
   removeHost,
 } from './hosts/commands.js';
 export { type HostEntry, hostsFile, readHosts } from './hosts/registry.js';
+export { errorDocumentSchema, type JsonCommand, jsonSchemas } from './json/documents.js';
 export { toMeshError } from './map-error.js';
 export { type MeshPaths, type ResolvePathsOptions, resolveMeshPaths, underRoot } from './paths.js';
-export { prepareHostCommand, provisioningSudoers } from './remote/prepare.js';
+export {
+  prepareHostCommand,
+  provisioningScript,
+  provisioningSudoers,
+} from './remote/prepare.js';
 export {
   type ProvisionOptions,
   type ProvisionOutcome,
@@ -130,6 +135,7 @@ export {
   type CreateJoinKeyOptions,
   createJoinKey,
   type JoinKey,
+  type KeySummary,
   parseTags,
   saveJoinKey,
 } from './steps/keys.js';
@@ -138,7 +144,6 @@ export { isMachineStep, runMachineStep, runMachineSteps } from './steps/machine.
 export type { MachineStepResult, MachineStepsOptions } from './steps/machine-step.js';
 export {
   changeNode,
-  type KeySummary,
   listNodes,
   type NodeAction,
   type NodeActionResult,

@@ -5,6 +5,7 @@
 // Relative import: @mesh/lab is a private tooling package, not a dependency of this library.
 
 import { describeLab, Lab } from '@mesh/lab';
+import { until } from '@mesh/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HeadscaleClient } from '../src/index.js';
@@ -16,6 +17,9 @@ const statusSchema = z.object({
   Peer: z.record(z.string(), z.object({ HostName: z.string() }).passthrough()).nullish(),
 });
 
+/** How long a node change may take to show in a node's `tailscale status`. */
+const WAIT_MS = 30_000;
+
 describeLab('headscale nodes in the lab', () => {
   let lab: Lab;
   let rest: HeadscaleClient;
@@ -24,13 +28,6 @@ describeLab('headscale nodes in the lab', () => {
   async function status(host: string) {
     const r = await lab.tailscaled(host).cli(['status', '--json']);
     return statusSchema.parse(JSON.parse(r.stdout));
-  }
-  async function until(what: string, pred: () => Promise<boolean>) {
-    for (let i = 0; i < 150; i++) {
-      if (await pred()) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out waiting for ${what}`);
   }
 
   beforeAll(async () => {
@@ -60,8 +57,11 @@ describeLab('headscale nodes in the lab', () => {
       'node wsl',
     );
     await rest.nodes.rename(node.id, 'wsl-renamed');
-    await until('renamed', async () =>
-      ((await status('wsl')).Self?.DNSName ?? '').startsWith('wsl-renamed.'),
+    await until(
+      'renamed',
+      async () =>
+        ((await status('wsl')).Self?.DNSName ?? '').startsWith('wsl-renamed.') || undefined,
+      WAIT_MS,
     );
   });
 
@@ -71,7 +71,11 @@ describeLab('headscale nodes in the lab', () => {
       'node windows',
     );
     await cli.nodes.expire(node.id);
-    await until('NeedsLogin', async () => (await status('windows')).BackendState === 'NeedsLogin');
+    await until(
+      'NeedsLogin',
+      async () => (await status('windows')).BackendState === 'NeedsLogin' || undefined,
+      WAIT_MS,
+    );
   });
 
   it('delete removes the node', async () => {
@@ -82,8 +86,12 @@ describeLab('headscale nodes in the lab', () => {
     await rest.nodes.delete(node.id);
     expect((await rest.nodes.list()).some((n) => n.id === node.id)).toBe(false);
     // Peers learn about the removal at once; the deleted node itself only on its next map poll.
-    await until('gone from the server’s peers', async () =>
-      Object.values((await status('server')).Peer ?? {}).every((p) => p.HostName !== 'wsl'),
+    await until(
+      'gone from the server’s peers',
+      async () =>
+        Object.values((await status('server')).Peer ?? {}).every((p) => p.HostName !== 'wsl') ||
+        undefined,
+      WAIT_MS,
     );
   });
 });

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRunner } from '@mesh/platform';
+import { until } from '@mesh/test-utils';
 import { execa, execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -20,6 +21,8 @@ const BIN = '/var/cache/mesh/bin';
 const TAILSCALED = process.env['MESH_TAILSCALED_BIN'] || `${BIN}/tailscaled`;
 const TAILSCALE = process.env['MESH_TAILSCALE_BIN'] || `${BIN}/tailscale`;
 const runner = createRunner();
+/** How long a node change may take to show in `tailscale status`. */
+const WAIT_MS = 20_000;
 
 /**
  * Why this client may not run here, outside the lab. Before ts_omit_captiveportal existed (1.80
@@ -52,13 +55,6 @@ for (const hs of ['', '-v0.28', '-v0.27', '-v0.26'].map((v) => `${BIN}/headscale
       runner.run(TAILSCALE, [`--socket=${sock}`, ...args], { timeout: 30_000 });
     const status = async () =>
       statusSchema.parse(JSON.parse((await ts(['status', '--json'])).stdout));
-    async function until(what: string, pred: () => Promise<boolean>) {
-      for (let i = 0; i < 100; i++) {
-        if (await pred()) return;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error(`timed out waiting for ${what}`);
-    }
 
     beforeAll(async () => {
       srv = await startTestServer(hs);
@@ -94,7 +90,10 @@ for (const hs of ['', '-v0.28', '-v0.27', '-v0.26'].map((v) => `${BIN}/headscale
       await until(
         'tailscaled socket',
         async () =>
-          (await ts(['status', '--json'])).exitCode !== 1 || (await ts(['version'])).exitCode === 0,
+          (await ts(['status', '--json'])).exitCode !== 1 ||
+          (await ts(['version'])).exitCode === 0 ||
+          undefined,
+        WAIT_MS,
       );
       await rest.users.ensure('nodeuser');
       const key = await rest.preAuthKeys.create({ user: { name: 'nodeuser' } });
@@ -143,8 +142,10 @@ for (const hs of ['', '-v0.28', '-v0.27', '-v0.26'].map((v) => `${BIN}/headscale
     it('rename shows in tailscale status', async () => {
       const node = must((await rest.nodes.list())[0], 'node');
       expect((await srv.cli.nodes.rename(node.id, 'renamed')).givenName).toBe('renamed');
-      await until('renamed DNS name', async () =>
-        ((await status()).Self?.DNSName ?? '').startsWith('renamed.'),
+      await until(
+        'renamed DNS name',
+        async () => ((await status()).Self?.DNSName ?? '').startsWith('renamed.') || undefined,
+        WAIT_MS,
       );
     });
 
@@ -154,7 +155,8 @@ for (const hs of ['', '-v0.28', '-v0.27', '-v0.26'].map((v) => `${BIN}/headscale
       expect(must(expired.expiry, 'expiry').getTime()).toBeLessThanOrEqual(Date.now() + 1000);
       await until(
         'NeedsLogin after expiry',
-        async () => (await status()).BackendState === 'NeedsLogin',
+        async () => (await status()).BackendState === 'NeedsLogin' || undefined,
+        WAIT_MS,
       );
       await srv.cli.nodes.delete(node.id);
       expect(await rest.nodes.list()).toEqual([]);

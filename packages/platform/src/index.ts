@@ -43,6 +43,7 @@ export {
 export { modeOpenToOthers } from './file-mode.js';
 export {
   type BackupMode,
+  pathExists,
   readIfExists,
   type WriteFileAtomicOptions,
   type WriteFileResult,

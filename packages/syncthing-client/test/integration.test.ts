@@ -13,6 +13,7 @@
  */
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { until } from '@mesh/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deviceIdFromCertificate,
@@ -48,26 +49,6 @@ if (!available.ok) {
 /** What the binary says it is; every version-dependent expectation below follows it. */
 const binaryVersion = available.ok ? syncthingBinaryVersion(available.binary) : undefined;
 const atLeast = (min: string) => binaryVersion !== undefined && versionAtLeast(binaryVersion, min);
-
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T> | T,
-  timeoutMs = 30_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 /** Collects a stream in the background. */
 function collect(iterable: AsyncIterable<SyncthingEvent>): {
@@ -235,10 +216,10 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
       name: 'beta',
       addresses: [beta.syncAddress],
     });
-    await waitFor('DeviceConnected on alpha', () =>
+    await until('DeviceConnected on alpha', () =>
       alphaEvents.events.find((e) => e.type === 'DeviceConnected' && e.data.id === beta.deviceId),
     );
-    await waitFor('DeviceConnected on beta', () =>
+    await until('DeviceConnected on beta', () =>
       betaEvents.events.find((e) => e.type === 'DeviceConnected' && e.data.id === alpha.deviceId),
     );
     expect((await a.system.connections()).connections[beta.deviceId]?.connected).toBe(true);
@@ -258,12 +239,12 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
     );
 
     // beta sees the offer as a pending folder (and as a typed event) before accepting it.
-    const pending = await waitFor('pending folder on beta', async () => {
+    const pending = await until('pending folder on beta', async () => {
       const p = await b.cluster.pending.folders();
       return p['mesh-f1'];
     });
     expect(pending.offeredBy[alpha.deviceId]?.label).toBe('Mesh F1');
-    await waitFor('PendingFoldersChanged on beta', () =>
+    await until('PendingFoldersChanged on beta', () =>
       betaEvents.events.find(
         (e) =>
           e.type === 'PendingFoldersChanged' && e.data.added.some((x) => x.folderID === 'mesh-f1'),
@@ -279,20 +260,21 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
 
     await writeFile(join(alphaDir, 'hello.txt'), 'hello from alpha\n');
     await a.db.scan({ folder: 'mesh-f1' });
-    await waitFor(
+    await until(
       'hello.txt on beta',
-      async () => (await readFile(join(betaDir, 'hello.txt'), 'utf8')) === 'hello from alpha\n',
+      async () =>
+        (await readFile(join(betaDir, 'hello.txt'), 'utf8')) === 'hello from alpha\n' || undefined,
     );
 
-    await waitFor('ItemFinished for hello.txt on beta', () =>
+    await until('ItemFinished for hello.txt on beta', () =>
       betaEvents.events.find(
         (e) => e.type === 'ItemFinished' && e.data.item === 'hello.txt' && !e.data.error,
       ),
     );
-    await waitFor('RemoteChangeDetected on beta disk stream', () =>
+    await until('RemoteChangeDetected on beta disk stream', () =>
       betaDisk.events.find((e) => e.type === 'RemoteChangeDetected' && e.data.path === 'hello.txt'),
     );
-    await waitFor('LocalIndexUpdated on alpha', () =>
+    await until('LocalIndexUpdated on alpha', () =>
       alphaEvents.events.find(
         (e) => e.type === 'LocalIndexUpdated' && e.data.filenames.includes('hello.txt'),
       ),
@@ -300,10 +282,11 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
     const file = await b.db.file('mesh-f1', 'hello.txt');
     expect(file.global?.modifiedBy).toBe(shortDeviceId(alpha.deviceId));
     expect(file.global?.version[0]).toMatch(new RegExp(`^${shortDeviceId(alpha.deviceId)}:\\d+$`));
-    await waitFor(
+    await until(
       'beta in sync',
       async () =>
-        (await a.db.completion({ folder: 'mesh-f1', device: beta.deviceId })).completion === 100,
+        (await a.db.completion({ folder: 'mesh-f1', device: beta.deviceId })).completion === 100 ||
+        undefined,
     );
 
     // Database endpoints on a real folder.
@@ -325,12 +308,12 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
       name: 'alpha',
       addresses: [alpha.syncAddress],
     });
-    const knock = await waitFor(
+    const knock = await until(
       'pending device on alpha',
       async () => (await a.cluster.pending.devices())[gamma.deviceId],
     );
     expect(knock.address).toContain('127.0.0.1');
-    await waitFor('PendingDevicesChanged on alpha', () =>
+    await until('PendingDevicesChanged on alpha', () =>
       alphaEvents.events.find(
         (e) =>
           e.type === 'PendingDevicesChanged' &&
@@ -362,9 +345,10 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
     const betaDir = join(beta.root, 'shared');
     await a.system.pause({ device: beta.deviceId });
     await b.system.pause({ device: alpha.deviceId });
-    await waitFor(
+    await until(
       'disconnected',
-      async () => !(await a.system.connections()).connections[beta.deviceId]?.connected,
+      async () =>
+        !(await a.system.connections()).connections[beta.deviceId]?.connected || undefined,
     );
     // Both edit the same file; beta's edit is newer, so beta wins and alpha's content becomes the copy.
     const now = Date.now() / 1000;
@@ -377,7 +361,7 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
     // beta first: alpha's dial must not meet a beta that still has it paused.
     await b.system.resume({ device: alpha.deviceId });
     await a.system.resume({ device: beta.deviceId });
-    const conflicts = await waitFor(
+    const conflicts = await until(
       'conflict copy on alpha',
       async () => {
         const found = await findConflicts(alphaDir);
@@ -390,14 +374,15 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
     expect(conflict?.originalRelativePath).toBe('hello.txt');
     expect(conflict?.shortId).toBe(shortDeviceId(beta.deviceId)); // the winner's short ID
     expect(await readFile(conflict?.path ?? '', 'utf8')).toBe('alpha edit\n');
-    await waitFor(
+    await until(
       'winner content on alpha',
-      async () => (await readFile(join(alphaDir, 'hello.txt'), 'utf8')) === 'beta edit\n',
+      async () =>
+        (await readFile(join(alphaDir, 'hello.txt'), 'utf8')) === 'beta edit\n' || undefined,
     );
     // The copy is an ordinary file and syncs to beta as well.
-    await waitFor(
+    await until(
       'conflict copy on beta',
-      async () => (await findConflicts(betaDir)).length === 1,
+      async () => (await findConflicts(betaDir)).length === 1 || undefined,
       45_000,
     );
   }, 120_000);
@@ -409,15 +394,15 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
       maxReconnectDelayMs: 500,
     });
     const seen = collect(stream);
-    await waitFor('stream running', async () => (await g.system.status()).uptime >= 0);
+    await until('stream running', async () => (await g.system.status()).uptime >= 0 || undefined);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await g.system.restart()).toEqual({ ok: 'restarting' });
     expect(await gamma.waitExit()).toBe(3);
     await gamma.launch();
-    await waitFor('restart marker', () =>
+    await until('restart marker', () =>
       seen.events.find((e) => e.type === 'MissedEvents' && e.reason === 'restart'),
     );
-    await waitFor('Starting after restart', () => {
+    await until('Starting after restart', () => {
       const marker = seen.events.findIndex((e) => e.type === 'MissedEvents');
       return seen.events
         .slice(marker)

@@ -1,3 +1,4 @@
+import { until } from '@mesh/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeLocalApi } from '../test/helpers/fake-local-api.js';
 import {
@@ -43,9 +44,12 @@ afterEach(async () => {
 
 /** Waits for the bus, then plays the given notifications. */
 async function play(...notes: unknown[]): Promise<void> {
-  while (fake.buses.size === 0 || fake.seen('POST login-interactive').length === 0) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await until(
+    'the bus and the login',
+    () => (fake.buses.size > 0 && fake.seen('POST login-interactive').length > 0) || undefined,
+    5_000,
+    { intervalMs: 5 },
+  );
   for (const n of notes) fake.push(n);
 }
 

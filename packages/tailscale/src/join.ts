@@ -1,4 +1,4 @@
-import { rememberSecret } from '@mesh/errors';
+import { rememberSecret, sleep } from '@mesh/errors';
 import type { Dispatcher } from 'undici';
 import {
   type AuthKeyRejection,
@@ -7,7 +7,7 @@ import {
   TailscaleError,
   TailscaleTimeoutError,
 } from './errors.js';
-import { deadline, sleep } from './internal/signals.js';
+import { deadline } from './internal/signals.js';
 import { LocalApiClient } from './local-api.js';
 import { backendStateName, type Notify, NotifyWatchOpt } from './schemas/notify.js';
 import type { Prefs } from './schemas/prefs.js';

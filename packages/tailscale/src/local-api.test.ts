@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '@mesh/test-utils';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeLocalApi } from '../test/helpers/fake-local-api.js';
 import {
   TailscaleAbortError,
@@ -9,6 +10,9 @@ import {
 } from './errors.js';
 import { LocalApiClient } from './local-api.js';
 import { backendStateName, type Notify } from './schemas/notify.js';
+
+/** Polls for the in-process fake, which answers at once. */
+const FAST = { intervalMs: 10 };
 
 const STATUS = {
   Version: '1.98.10',
@@ -133,7 +137,7 @@ describe('LocalApiClient', () => {
         if (n.State === 6) ac.abort();
       }
     })();
-    while (fake.buses.size === 0) await new Promise((r) => setTimeout(r, 10));
+    await until('the bus stream open', () => fake.buses.size > 0 || undefined, 5_000, FAST);
     fake.push({ Health: { Warnings: {} }, Unknown: true });
     fake.push({ State: 6 });
     await done;
@@ -149,11 +153,9 @@ describe('LocalApiClient', () => {
   it('closes the bus stream when the consumer breaks out', async () => {
     const it = client.watchIpnBus();
     const first = it.next();
-    while (fake.buses.size === 0) await new Promise((r) => setTimeout(r, 10));
+    await until('the bus stream open', () => fake.buses.size > 0 || undefined, 5_000, FAST);
     expect((await first).value).toMatchObject({ State: 2 }); // the initial state
     await it.return(undefined);
-    for (let i = 0; i < 100 && fake.buses.size > 0; i++)
-      await new Promise((r) => setTimeout(r, 10));
-    expect(fake.buses.size).toBe(0);
+    await vi.waitFor(() => expect(fake.buses.size).toBe(0), { timeout: 1_000, interval: 10 });
   });
 });

@@ -1,3 +1,4 @@
+import { until } from '@mesh/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeLocalApi } from '../test/helpers/fake-local-api.js';
 import { TailscaleTimeoutError } from './errors.js';
@@ -78,7 +79,10 @@ describe('waitForState', () => {
     fake = await FakeLocalApi.start();
     const client = new LocalApiClient({ socketPath: fake.socketPath });
     const p = waitForState(client, 'Running', { timeout: 5_000 });
-    while (fake.buses.size === 0) await new Promise((r) => setTimeout(r, 5));
+    const buses = fake.buses;
+    await until('the bus stream open', () => buses.size > 0 || undefined, 5_000, {
+      intervalMs: 5,
+    });
     fake.push({ State: 5 });
     fake.push({ State: 6 });
     await expect(p).resolves.toBeUndefined();

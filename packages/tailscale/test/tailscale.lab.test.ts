@@ -1,4 +1,5 @@
 import { describeLab, Lab } from '@mesh/lab';
+import { until } from '@mesh/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TailscaleCli } from '../src/cli.js';
 import {
@@ -11,7 +12,6 @@ import { backendStateName } from '../src/schemas/notify.js';
 import { findPeer, toTailnetStatus } from '../src/status-model.js';
 import { startNode, type TestNode } from './helpers/lab-nodes.js';
 import { scanCmdlines } from './helpers/proc-scan.js';
-import { waitUntil } from './helpers/wait.js';
 
 // Real headscale v0.29.2 + tailscaled v1.98.10 in network namespaces (no route out).
 describeLab('@mesh/tailscale against a real lab', () => {
@@ -102,7 +102,7 @@ describeLab('@mesh/tailscale against a real lab', () => {
     const stopScan = scanCmdlines(key);
     const r = await join(joinOpts(a, key));
     const scan = await stopScan();
-    await waitUntil('Running on the bus', 5_000, async () => states.includes('Running'));
+    await until('Running on the bus', async () => states.includes('Running') || undefined, 5_000);
     ac.abort();
     await watching;
 
@@ -120,10 +120,14 @@ describeLab('@mesh/tailscale against a real lab', () => {
   });
 
   it('status shows the peer online; disco ping finds a direct path', async () => {
-    await waitUntil('b online in a’s status', 20_000, async () => {
-      const s = toTailnetStatus(await a.client.status());
-      return findPeer(s, 'b')?.online === true;
-    });
+    await until(
+      'b online in a’s status',
+      async () => {
+        const s = toTailnetStatus(await a.client.status());
+        return findPeer(s, 'b')?.online === true || undefined;
+      },
+      20_000,
+    );
     const s = toTailnetStatus(await a.client.status());
     const peer = findPeer(s, 'b');
     expect(peer?.ips[0]).toMatch(/^100\./);
@@ -162,10 +166,14 @@ describeLab('@mesh/tailscale against a real lab', () => {
 
   it('logs out over the LocalAPI, then the CLI joins again with the key only in a file', async () => {
     await a.client.logout();
-    await waitUntil('a logged out', 10_000, async () => {
-      const s = await a.client.status({ peers: false });
-      return s.BackendState === 'NeedsLogin';
-    });
+    await until(
+      'a logged out',
+      async () => {
+        const s = await a.client.status({ peers: false });
+        return s.BackendState === 'NeedsLogin' || undefined;
+      },
+      10_000,
+    );
     const cli = new TailscaleCli({ socketPath: a.socketPath, runner: lab.host('a').runner });
     expect(await cli.ip()).toEqual([]);
 

@@ -184,3 +184,6 @@ export function englishError(failed: { readonly error: core.$ZodError }): core.$
   if (!config().localeError) config(en());
   return failed.error;
 }
+
+// Waiting (abortable sleep, retry backoff) lives beside the contract so that it, too, exists once.
+export { type BackoffOptions, backoffDelay, sleep } from './timing.js';

@@ -47,6 +47,7 @@ describe('labHostEnv', () => {
   it('blanks variables that would point at the real machine', () => {
     expect(env['MESH_AUTH_KEY']).toBe('');
     expect(env['MESH_SERVER_URL']).toBe('');
+    expect(env['HEADSCALE_SERVER']).toBe('');
     expect(env['MESH_TAILSCALE_SOCKET']).toBe('');
   });
 

@@ -19,6 +19,7 @@ export const MESH_CLI = fileURLToPath(new URL('../../../apps/cli/dist/mesh.js', 
 const BLANKED = [
   'MESH_AUTH_KEY',
   'MESH_SERVER_URL',
+  'HEADSCALE_SERVER',
   'MESH_TAILSCALE_SOCKET',
   'MESH_SYNCTHING_HOME',
   'MESH_SHARED_FOLDER_LINUX',

@@ -1,1 +1,1 @@
-export {};
+export { type UntilOptions, until } from './until.js';

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Output } from '../output/output.js';
+import { capturedOutput } from '../output/capture.js';
 import { agentLogsCommand } from './agent.js';
 
-const out = new Output({
-  json: false,
-  env: {},
-  streams: { stdout: { write: () => true }, stderr: { write: () => true } },
-});
+const { out } = capturedOutput();
 
 describe('mesh agent logs', () => {
   it.each([Number.NaN, 0, -3, 2.5])('refuses -n %s as a usage error (exit 2)', async (lines) => {

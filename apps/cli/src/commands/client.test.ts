@@ -1,6 +1,7 @@
 import type { ClientSetupResult, MeshContext } from '@mesh/core';
 import { describe, expect, it, vi } from 'vitest';
-import { Output } from '../output/output.js';
+import { capturedOutput } from '../output/capture.js';
+import type { Output } from '../output/output.js';
 import { clientSetup } from './client.js';
 
 // Core's setup, as far as the CLI sees it: it reports each change as it makes it.
@@ -33,15 +34,9 @@ function result(changes: string[]): ClientSetupResult {
 async function run(json: boolean, live: string[], changes: string[]) {
   setup.live = live;
   setup.result = result(changes);
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = new Output({
-    json,
-    env: {},
-    streams: { stdout: { write: (s) => out.push(s) }, stderr: { write: (s) => err.push(s) } },
-  });
-  const code = await clientSetup({ json, server: SERVER, key: 'k', peer: false }, o);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  const { out, text, errText } = capturedOutput({ json });
+  const code = await clientSetup({ json, server: SERVER, key: 'k', peer: false }, out);
+  return { code, stdout: text(), stderr: errText() };
 }
 
 describe('mesh client setup prints each change once', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMeshContext, isMeshError } from '@mesh/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Output } from '../output/output.js';
+import { capturedOutput } from '../output/capture.js';
 import { conflicts, conflictsResolve } from './conflicts.js';
 
 let dir: string;
@@ -11,16 +11,6 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mesh-conflicts-'));
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
-
-function output() {
-  const out: string[] = [];
-  const o = new Output({
-    json: true,
-    env: {},
-    streams: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: () => true } },
-  });
-  return { o, out };
-}
 
 function ctxFor(role: string, sharedFolder: string) {
   return createMeshContext({
@@ -33,7 +23,7 @@ describe('mesh conflicts', () => {
     const folder = path.join(dir, 'opt', 'shared');
     const error: unknown = await conflicts(
       { json: true, ctx: await ctxFor('wsl2', folder) },
-      output().o,
+      capturedOutput({ json: true }).out,
     ).catch((e: unknown) => e);
     expect(isMeshError(error)).toBe(true);
     if (!isMeshError(error)) return;
@@ -46,7 +36,7 @@ describe('mesh conflicts', () => {
   it('names server setup on the server', async () => {
     const error: unknown = await conflicts(
       { json: true, ctx: await ctxFor('server', path.join(dir, 'missing')) },
-      output().o,
+      capturedOutput({ json: true }).out,
     ).catch((e: unknown) => e);
     expect(isMeshError(error) && error.hint).toContain('mesh server setup');
   });
@@ -56,11 +46,11 @@ describe('mesh conflicts', () => {
     await mkdir(folder);
     await writeFile(path.join(folder, 'notes.txt'), 'a');
     await writeFile(path.join(folder, 'notes.sync-conflict-20240101-120000-ABCDEFG.txt'), 'b');
-    const { o, out } = output();
+    const { out, text } = capturedOutput({ json: true });
     expect(
-      await conflicts({ json: true, ctx: await ctxFor('server', folder), deviceNames }, o),
+      await conflicts({ json: true, ctx: await ctxFor('server', folder), deviceNames }, out),
     ).toBe(0);
-    expect(JSON.parse(out.join(''))).toEqual({
+    expect(JSON.parse(text())).toEqual({
       ok: true,
       folder,
       deviceNamesKnown: true,
@@ -68,7 +58,8 @@ describe('mesh conflicts', () => {
         {
           copy: 'notes.sync-conflict-20240101-120000-ABCDEFG.txt',
           original: 'notes.txt',
-          madeBy: { shortId: 'ABCDEFG', name: 'laptop' },
+          winner: { shortId: 'ABCDEFG', name: 'laptop' },
+          changeBy: null,
           madeAt: new Date(2024, 0, 1, 12, 0, 0).toISOString(),
           copyBytes: 1,
           originalBytes: 1,
@@ -92,13 +83,13 @@ describe('mesh conflicts resolve', () => {
 
   it('--keep theirs --json: the result as JSON, the original set aside', async () => {
     const { folder, ctx } = await setUp();
-    const { o, out } = output();
+    const { out, text } = capturedOutput({ json: true });
     const code = await conflictsResolve(
       { json: true, ctx, deviceNames, path: copy, keep: 'theirs', dryRun: false },
-      o,
+      out,
     );
     expect(code).toBe(0);
-    const r = JSON.parse(out.join('')) as {
+    const r = JSON.parse(text()) as {
       archive: string;
       resolutions: Array<{ setAside: { to: string } }>;
     };
@@ -107,7 +98,7 @@ describe('mesh conflicts resolve', () => {
       keep: 'theirs',
       dryRun: false,
       changed: true,
-      resolutions: [{ copy, original: 'notes.txt', kept: 'copy', madeBy: { name: 'laptop' } }],
+      resolutions: [{ copy, original: 'notes.txt', kept: 'copy', winner: { name: 'laptop' } }],
     });
     expect(await readFile(path.join(folder, 'notes.txt'), 'utf8')).toBe('theirs');
     const aside = r.resolutions[0]?.setAside.to ?? '';
@@ -117,17 +108,12 @@ describe('mesh conflicts resolve', () => {
 
   it('--dry-run in human mode says "would" and changes nothing', async () => {
     const { folder, ctx } = await setUp();
-    const lines: string[] = [];
-    const o = new Output({
-      json: false,
-      env: {},
-      streams: { stdout: { write: (s: string) => lines.push(s) }, stderr: { write: () => true } },
-    });
+    const captured = capturedOutput();
     await conflictsResolve(
       { json: false, ctx, deviceNames, all: true, keep: 'mine', dryRun: true },
-      o,
+      captured.out,
     );
-    const text = lines.join('');
+    const text = captured.text();
     expect(text).toContain('dry run');
     expect(text).toContain(
       `notes.txt: would keep it as it is; would move the copy to .mesh-resolved/`,
@@ -140,7 +126,7 @@ describe('mesh conflicts resolve', () => {
     const { ctx } = await setUp();
     const error: unknown = await conflictsResolve(
       { json: true, ctx, deviceNames, path: '/etc/passwd', keep: 'theirs', dryRun: false },
-      output().o,
+      capturedOutput({ json: true }).out,
     ).catch((e: unknown) => e);
     expect(isMeshError(error) && error.exitCode).toBe(4);
   });

@@ -36,7 +36,8 @@ export async function conflicts(options: ConflictsOptions, out: Output): Promise
           `${c.original} (${c.originalBytes == null ? 'missing' : bytes(c.originalBytes)})`,
         ],
         ['  copy', bytes(c.copyBytes)],
-        ['  made by', who(c)],
+        ['  change by', c.changeBy ? device(c.changeBy) : 'unknown (Syncthing did not answer)'],
+        ['  won', `${device(c.winner)} (its version has the original's name)`],
         ['  made at', c.madeAt],
       ]);
     }
@@ -89,7 +90,9 @@ export async function conflictsResolve(
 
 function describeResolution(c: ConflictResolution, dryRun: boolean): string {
   // The short ID names the device whose version won; the copy holds this side's other edit.
-  const by = `made by ${who(c)}`;
+  const by = c.changeBy
+    ? `holding the change of ${device(c.changeBy)}`
+    : `holding the change that lost to ${device(c.winner)}`;
   const aside = c.setAside
     ? `; ${dryRun ? 'would move' : 'moved'} the ${c.setAside.version === 'copy' ? 'copy' : 'previous original'} to ${c.setAside.to}`
     : '';
@@ -102,8 +105,8 @@ function describeResolution(c: ConflictResolution, dryRun: boolean): string {
   return `${c.original}: ${dryRun ? 'would keep' : 'kept'} it as it is${aside} (copy ${by})`;
 }
 
-function who(c: ConflictCopy): string {
-  return c.madeBy.name === null ? c.madeBy.shortId : `${c.madeBy.name} (${c.madeBy.shortId})`;
+function device(d: ConflictCopy['winner']): string {
+  return d.name === null ? d.shortId : `${d.name} (${d.shortId})`;
 }
 
 function bytes(n: number): string {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reportError } from '../boundary.js';
-import { Output } from '../output/output.js';
+import { capturedOutput } from '../output/capture.js';
 import { type InitArgs, type InitTerminal, init } from './init.js';
 
 let dir: string;
@@ -49,24 +49,15 @@ function scripted(typed: string[]) {
 }
 
 async function run(args: Partial<InitArgs>, terminal = noTerminal) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
   const json = args.json === true;
-  const out = new Output({
-    json,
-    env: {},
-    streams: {
-      stdout: { write: (s: string) => stdout.push(s) },
-      stderr: { write: (s: string) => stderr.push(s) },
-    },
-  });
+  const { out, text, errText } = capturedOutput({ json });
   let exitCode: number;
   try {
     exitCode = await init({ json, file, ...args }, out, terminal);
   } catch (error) {
     exitCode = reportError(out, error, false);
   }
-  return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
+  return { exitCode, stdout: text(), stderr: errText() };
 }
 
 describe('mesh init', () => {

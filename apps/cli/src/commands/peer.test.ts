@@ -1,6 +1,6 @@
 import type { PairPeersResult } from '@mesh/core';
 import { describe, expect, it } from 'vitest';
-import { Output } from '../output/output.js';
+import { capturedOutput } from '../output/capture.js';
 import { printPeerResult } from './peer.js';
 
 const SELF = 'SELF000-SELF000-SELF000-SELF000-SELF000-SELF000-SELF000-SELF000';
@@ -8,9 +8,7 @@ const SRV = 'SRV0000-SRV0000-SRV0000-SRV0000-SRV0000-SRV0000-SRV0000-SRV0000';
 const WIN = 'WIN0000-WIN0000-WIN0000-WIN0000-WIN0000-WIN0000-WIN0000-WIN0000';
 
 function printed(over: Partial<PairPeersResult>): string {
-  const out: string[] = [];
-  const write = (s: string) => out.push(s);
-  const o = new Output({ json: false, env: {}, streams: { stdout: { write }, stderr: { write } } });
+  const { out, allText } = capturedOutput();
   printPeerResult(
     {
       deviceId: SELF,
@@ -25,9 +23,9 @@ function printed(over: Partial<PairPeersResult>): string {
       peers: 0,
       ...over,
     },
-    o,
+    out,
   );
-  return out.join('');
+  return allText();
 }
 
 describe('printPeerResult', () => {

@@ -1,17 +1,7 @@
 import { rolePorts } from '@mesh/platform';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Output } from '../output/output.js';
+import { capturedOutput } from '../output/capture.js';
 import { ports, portsReport } from './ports.js';
-
-function output(json: boolean) {
-  const out: string[] = [];
-  const o = new Output({
-    json,
-    env: {},
-    streams: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: () => true } },
-  });
-  return { o, text: () => out.join('') };
-}
 
 afterEach(() => vi.unstubAllEnvs());
 
@@ -38,8 +28,8 @@ describe('rolePorts', () => {
 describe('mesh ports', () => {
   it("defaults to this machine's role", async () => {
     vi.stubEnv('MESH_ROLE', 'wsl2');
-    const { o, text } = output(true);
-    expect(await ports({ json: true }, o)).toBe(0);
+    const { out, text } = capturedOutput({ json: true });
+    expect(await ports({ json: true }, out)).toBe(0);
     const report = JSON.parse(text());
     expect(report).toMatchObject({ ok: true, role: 'wsl2', detected: true });
     expect(report.plans.map((p: { role: string }) => p.role)).toEqual(['wsl2']);
@@ -47,16 +37,16 @@ describe('mesh ports', () => {
 
   it('says when the role is unknown and shows every role', async () => {
     vi.stubEnv('MESH_ROLE', 'unknown');
-    const { o, text } = output(false);
-    await ports({ json: false }, o);
+    const { out, text } = capturedOutput();
+    await ports({ json: false }, out);
     expect(text()).toMatch(/WARN: This machine's role is unknown/);
     for (const role of ['server', 'wsl2', 'windows'])
       expect(text()).toContain(`=== Ports: ${role} ===`);
   });
 
   it('shows the role named, with protocols and the GUI URL', async () => {
-    const { o, text } = output(false);
-    await ports({ role: 'server', json: false }, o);
+    const { out, text } = capturedOutput();
+    await ports({ role: 'server', json: false }, out);
     expect(text()).toContain('=== Ports: server ===');
     expect(text()).toMatch(/3478\s+UDP\s+Headscale embedded DERP STUN\n/);
     expect(text()).toMatch(/41641\s+UDP\s+Tailscale WireGuard/);

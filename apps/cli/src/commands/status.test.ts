@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { MeshStatus } from '@mesh/core';
 import { describe, expect, it } from 'vitest';
-import { Output } from '../output/output.js';
+import { capturedOutput } from '../output/capture.js';
 import { printStatus, sourceLabel } from './status.js';
 
 describe('sourceLabel', () => {
@@ -44,15 +44,9 @@ describe('printStatus', () => {
       conflicts: [],
       checks: [],
     };
-    const out: string[] = [];
-    const write = (s: string) => out.push(s);
-    const o = new Output({
-      json: false,
-      env: {},
-      streams: { stdout: { write }, stderr: { write } },
-    });
-    expect(printStatus(status, false, o)).toBe(0);
-    expect(out.join('')).toBe(
+    const { out, allText } = capturedOutput();
+    expect(printStatus(status, false, out)).toBe(0);
+    expect(allText()).toBe(
       [
         '',
         '=== Environment ===',

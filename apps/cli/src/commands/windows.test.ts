@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { powershellSyntaxErrors } from '../../../../packages/platform/src/windows/powershell-syntax.js';
 import { reportError } from '../boundary.js';
 import { buildCli } from '../cli.js';
-import { Output } from '../output/output.js';
+import { capturedOutput } from '../output/capture.js';
 
 const SERVER = 'http://10.99.0.1:8080';
 const BASE = ['windows', 'script', '--server', SERVER, '--distro', 'Ubuntu'];
@@ -30,24 +30,14 @@ afterEach(async () => {
 });
 
 async function mesh(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const json = args.includes('--json');
-  const out = new Output({
-    json,
-    env: {},
-    streams: {
-      stdout: { write: (s: string) => stdout.push(s) },
-      stderr: { write: (s: string) => stderr.push(s) },
-    },
-  });
+  const { out, text, errText } = capturedOutput({ json: args.includes('--json') });
   let exitCode = 0;
   try {
     await buildCli(args, out).parseAsync();
   } catch (error) {
     exitCode = reportError(out, error, false);
   }
-  return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
+  return { exitCode, stdout: text(), stderr: errText() };
 }
 
 describe('mesh windows script --agent', () => {

@@ -1,6 +1,6 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { MeshError, validateServerUrl, windowsAgentCommand, windowsSetupScript } from '@mesh/core';
-import { readSavedServerUrl, runElevatedScript } from '@mesh/platform';
+import { resolveServerUrl, runElevatedScript } from '@mesh/platform';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 
@@ -28,10 +28,12 @@ export interface WindowsScriptArgs {
  */
 export async function windowsScript(a: WindowsScriptArgs, out: Output): Promise<number> {
   const ctx = await context(out);
-  const saved =
-    a.server ??
-    ctx.settings.serverUrl ??
-    (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined));
+  // The one rule for the server URL (--server, MESH_SERVER_URL, HEADSCALE_SERVER, saved file).
+  const saved = (
+    await resolveServerUrl({ option: a.server, settings: ctx.settings, env: ctx.env }).catch(
+      () => undefined,
+    )
+  )?.url;
   if (!saved) {
     throw new MeshError('No server URL: pass --server URL or run mesh client setup first', {
       kind: 'badInput',

@@ -1,5 +1,6 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathExists } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { browseServers } from './mdns.js';
@@ -46,10 +47,7 @@ export function advertiseMarker(ctx: MeshContext): string {
 /** Turns the announcement on or off for the agent; returns whether that changed anything. */
 export async function setAdvertise(ctx: MeshContext, on: boolean): Promise<boolean> {
   const file = advertiseMarker(ctx);
-  const was = await stat(file).then(
-    () => true,
-    () => false,
-  );
+  const was = await pathExists(file);
   if (was === on) return false;
   if (on) {
     await mkdir(path.dirname(file), { recursive: true });

@@ -13,22 +13,26 @@ export function provisioningSudoers(user: string): string {
 }
 
 /**
- * The one interactive step: ssh with a terminal, where the user types the sudo password once.
- * The drop-in is written beside its place, checked with `visudo -c`, then renamed in (0440), so
- * a bad file never reaches /etc/sudoers.d.
+ * What `mesh remote prepare` runs there as root: the drop-in is written beside its place (sudo
+ * skips names with a dot), checked with `visudo -c`, then renamed in (0440), so a bad file never
+ * reaches /etc/sudoers.d.
  */
-export async function prepareHostCommand(ctx: MeshContext, name: string): Promise<string[]> {
-  const target = sshTarget(ctx, await findHost(ctx, name));
+export function provisioningScript(user: string): string {
   const file = '/etc/sudoers.d/mesh-provisioning';
-  const script = [
+  return [
     'set -e',
-    `tmp=$(mktemp /etc/sudoers.d/.mesh-provisioning.XXXXXX)`,
-    `printf %s ${shellQuote(provisioningSudoers(target.user))} > "$tmp"`,
+    'tmp=$(mktemp /etc/sudoers.d/.mesh-provisioning.XXXXXX)',
+    `printf %s ${shellQuote(provisioningSudoers(user))} > "$tmp"`,
     'chmod 0440 "$tmp"',
     `if visudo -c -f "$tmp" >/dev/null; then mv "$tmp" ${file}; else rm -f "$tmp"; exit 1; fi`,
     `echo "${file} written and checked"`,
   ].join('\n');
-  const args = sshArgs(target, `sudo sh -c ${shellQuote(script)}`);
+}
+
+/** The one interactive step: ssh with a terminal, where the user types the sudo password once. */
+export async function prepareHostCommand(ctx: MeshContext, name: string): Promise<string[]> {
+  const target = sshTarget(ctx, await findHost(ctx, name));
+  const args = sshArgs(target, `sudo sh -c ${shellQuote(provisioningScript(target.user))}`);
   // A terminal for the password prompt; batch mode would refuse to ask.
   const batch = args.indexOf('BatchMode=yes');
   return ['ssh', '-t', ...args.filter((_, i) => i !== batch && i !== batch - 1)];

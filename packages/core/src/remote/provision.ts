@@ -108,6 +108,10 @@ async function rootPrefix(ctx: MeshContext, target: SshTarget): Promise<string> 
   if (id.stdout.trim() === '0') return '';
   const sudo = await sshRun(ctx, target, 'sudo -n true', { timeout: 15_000 });
   if (sudo.exitCode === 0) return 'sudo -n ';
+  // `mesh remote prepare` allows mesh alone, not `true`: sudo lists what it allows without a
+  // password when one rule needs none.
+  const allowed = await sshRun(ctx, target, 'sudo -n -l', { timeout: 15_000 });
+  if (allowed.exitCode === 0 && allowed.stdout.includes('/usr/local/bin/mesh')) return 'sudo -n ';
   throw new MeshError(`sudo on ${target.name} asks ${target.user} for a password`, {
     kind: 'badInput',
     hint: `run mesh remote prepare ${target.name} once (you type the password there one time)`,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Runner } from '@mesh/platform';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeMachine, fakeMachine } from '../../test/fake-machine.js';
+import { put } from '../../test/put.js';
 import type { MeshContext } from '../context.js';
 import { hostsFile } from '../hosts/registry.js';
 import { sshStatus } from './status.js';
@@ -42,10 +43,8 @@ describe('mesh ssh status', () => {
     };
     await mkdir(path.join(machine.root, 'etc/ssh'), { recursive: true });
     await writeFile(path.join(machine.root, 'etc/ssh/sshd_config'), 'Port 2200\nPort 22\n');
-    await mkdir(path.join(machine.home, '.ssh'), { recursive: true });
     const keys = path.join(machine.home, '.ssh/authorized_keys');
-    await writeFile(keys, `# mine\nssh-ed25519 ${ED} a\nssh-ed25519 ${K2} b\ngarbage\n`);
-    await chmod(keys, 0o600);
+    await put(keys, `# mine\nssh-ed25519 ${ED} a\nssh-ed25519 ${K2} b\ngarbage\n`, 0o600);
     await writeFile(hostsFile(ctx), 'hosts:\n  hub: {ip: 100.64.0.1}\n  nas: {ip: 192.168.1.5}\n');
     await writeFile(
       path.join(machine.home, '.ssh/config'),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   hasSshHostBlock,
   parseAuthorizedKeys,
+  pathExists,
   readIfExists,
   readSshdPorts,
   SSHD_CONFIG_PATH,
@@ -13,7 +14,7 @@ import type { MeshContext } from '../context.js';
 import { isMeshError } from '../errors.js';
 import { readHosts } from '../hosts/registry.js';
 import { underRoot } from '../paths.js';
-import { exists, rootOption } from '../steps/machine-step.js';
+import { rootOption } from '../steps/machine-step.js';
 import { readLocalKeys } from './local-keys.js';
 
 export interface SshStatusOptions {
@@ -74,7 +75,7 @@ async function passwordAuthentication(
 export async function sshStatus(ctx: MeshContext, o: SshStatusOptions = {}): Promise<SshStatus> {
   const problems: string[] = [];
   const configFile = underRoot(ctx.paths.root, SSHD_CONFIG_PATH);
-  const installed = await exists(configFile);
+  const installed = await pathExists(configFile);
   let ports: number[] = [];
   if (installed) {
     const found = await readSshdPorts(rootOption(ctx));

@@ -8,7 +8,7 @@ const KEEP_ERRORS = 10;
 /** The agent rewrites its state at least this often; older means it is not running. */
 export const AGENT_HEARTBEAT_MS = 15_000;
 
-const AgentStateSchema = z.object({
+export const AgentStateSchema = z.object({
   version: z.literal(1),
   pid: z.number(),
   startedAt: z.string(),

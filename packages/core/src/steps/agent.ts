@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathExists } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { ensureService, serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
@@ -15,7 +15,8 @@ import { resumePaused, reviveCrashed } from './heal.js';
 import { instantSync } from './instant-sync.js';
 import type { PairPeersResult } from './peer.js';
 import { reachPeers } from './reach.js';
-import { controlServerAnswers, controlServerUrl, nodeStanding } from './standing.js';
+import { controlServerUrl } from './server-url.js';
+import { controlServerAnswers, nodeStanding } from './standing.js';
 import { TAILSCALED_SERVICE, tailnetStatus } from './tailscale.js';
 import { watchPeers } from './watch.js';
 
@@ -207,13 +208,7 @@ async function announce(
 ): Promise<void> {
   if (ctx.role !== 'server') return;
   const { advertiseMarker } = await import('../discovery/discover.js');
-  if (
-    !(await stat(advertiseMarker(ctx)).then(
-      () => true,
-      () => false,
-    ))
-  )
-    return;
+  if (!(await pathExists(advertiseMarker(ctx)))) return;
   const url = await controlServerUrl(ctx);
   if (url === undefined) return;
   const { announceServer } = await import('../discovery/mdns.js');

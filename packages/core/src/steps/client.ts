@@ -20,7 +20,7 @@ import {
 } from './repair.js';
 import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
-import { controlServerUrl } from './standing.js';
+import { controlServerUrl } from './server-url.js';
 import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
 import { checkSyncthingPorts } from './syncthing-ports.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus, tailscaleUpCommand } from './tailscale.js';
@@ -125,9 +125,9 @@ async function keyOrJoinedBefore(
   return undefined;
 }
 
-/** The server URL given, else the setting, else the one setup saved; fails when there is none. */
+/** The server URL by the one rule ({@link controlServerUrl}); fails when there is none. */
 async function serverUrlOrSaved(ctx: MeshContext, given: string | undefined): Promise<string> {
-  const url = given ?? (await controlServerUrl(ctx));
+  const url = await controlServerUrl(ctx, { option: given });
   if (!url) {
     throw new MeshError('No server URL given and none saved', {
       kind: 'badInput',

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMeshContext, type MeshContext } from '../context.js';
 import { isMeshError } from '../errors.js';
 import {
+  type CopyAuthorLookup,
   type DeviceNameLookup,
   listConflictCopies,
   type ResolveConflictsOptions,
@@ -14,7 +15,13 @@ import {
 const COPY = 'notes.sync-conflict-20240102-030405-ABCDEFG.txt';
 const NOW = () => new Date('2026-05-06T07:08:09.010Z');
 const ARCHIVE = '.mesh-resolved/2026-05-06T07-08-09.010Z';
-const names: DeviceNameLookup = async () => new Map([['ABCDEFG', 'laptop']]);
+const names: DeviceNameLookup = async () =>
+  new Map([
+    ['ABCDEFG', 'laptop'],
+    ['HIJKLMN', 'desktop'],
+  ]);
+// Syncthing's index: desktop made every copy's change (it lost to the device in the name).
+const authors: CopyAuthorLookup = async (copies) => new Map(copies.map((c) => [c, 'HIJKLMN']));
 
 let dir: string;
 let folder: string;
@@ -53,7 +60,7 @@ async function snapshot(): Promise<Record<string, string>> {
 function resolve(
   options: Partial<ResolveConflictsOptions> & Pick<ResolveConflictsOptions, 'keep'>,
 ) {
-  return resolveConflicts(ctx, { deviceNames: names, now: NOW, ...options });
+  return resolveConflicts(ctx, { deviceNames: names, copyAuthors: authors, now: NOW, ...options });
 }
 
 /** A pair where the original is older than the copy. */
@@ -66,13 +73,14 @@ describe('listConflictCopies', () => {
   it('names the device, the time and both sizes', async () => {
     await pair();
     await put(`sub/${'gone.sync-conflict-20240102-030405-BCDEFGH.md'}`, 'x');
-    const list = await listConflictCopies(ctx, { deviceNames: names });
+    const list = await listConflictCopies(ctx, { deviceNames: names, copyAuthors: authors });
     expect(list.deviceNamesKnown).toBe(true);
     expect(list.conflicts).toEqual([
       {
         copy: COPY,
         original: 'notes.txt',
-        madeBy: { shortId: 'ABCDEFG', name: 'laptop' },
+        winner: { shortId: 'ABCDEFG', name: 'laptop' },
+        changeBy: { shortId: 'HIJKLMN', name: 'desktop' },
         madeAt: new Date(2024, 0, 2, 3, 4, 5).toISOString(),
         copyBytes: 7,
         originalBytes: 4,
@@ -80,7 +88,8 @@ describe('listConflictCopies', () => {
       {
         copy: 'sub/gone.sync-conflict-20240102-030405-BCDEFGH.md',
         original: 'sub/gone.md',
-        madeBy: { shortId: 'BCDEFGH', name: null },
+        winner: { shortId: 'BCDEFGH', name: null },
+        changeBy: { shortId: 'HIJKLMN', name: 'desktop' },
         madeAt: new Date(2024, 0, 2, 3, 4, 5).toISOString(),
         copyBytes: 1,
         originalBytes: null,
@@ -92,7 +101,10 @@ describe('listConflictCopies', () => {
     await pair();
     const list = await listConflictCopies(ctx);
     expect(list.deviceNamesKnown).toBe(false);
-    expect(list.conflicts[0]?.madeBy).toEqual({ shortId: 'ABCDEFG', name: null });
+    expect(list.conflicts[0]).toMatchObject({
+      winner: { shortId: 'ABCDEFG', name: null },
+      changeBy: null,
+    });
   });
 });
 
@@ -107,7 +119,7 @@ describe('resolveConflicts', () => {
         kept: 'original',
         setAside: { version: 'copy', to: `${ARCHIVE}/${COPY}` },
         renamedTo: null,
-        madeBy: { shortId: 'ABCDEFG', name: 'laptop' },
+        winner: { shortId: 'ABCDEFG', name: 'laptop' },
       }),
     ]);
     expect(await snapshot()).toMatchObject({
@@ -148,10 +160,10 @@ describe('resolveConflicts', () => {
     expect(await read(`.mesh-resolved/1970-01-01T00-00-00.000Z/${copy2}`)).toBe('older');
   });
 
-  it('both: the copy gets a plain name with the device and date; nothing set aside', async () => {
+  it('both: the copy gets a plain name with the device whose change it holds and the date; nothing set aside', async () => {
     await pair();
     const r = await resolve({ path: COPY, keep: 'both' });
-    const renamed = 'notes (conflict laptop 2024-01-02 03-04-05).txt';
+    const renamed = 'notes (conflict desktop 2024-01-02 03-04-05).txt';
     expect(r.resolutions[0]).toMatchObject({ kept: 'both', setAside: null, renamedTo: renamed });
     expect(r.archive).toBeNull();
     expect(await read('notes.txt')).toBe('mine');
@@ -159,14 +171,23 @@ describe('resolveConflicts', () => {
     expect((await listConflictCopies(ctx, { deviceNames: names })).conflicts).toEqual([]);
   });
 
-  it('both: the short ID stands in when the device name is unknown', async () => {
+  it('both: the short ID stands in for an unnamed device, and no device is named when Syncthing does not answer', async () => {
     await pair();
+    const unnamed = await resolve({
+      path: COPY,
+      keep: 'both',
+      deviceNames: async () => new Map(),
+      dryRun: true,
+    });
+    expect(unnamed.resolutions[0]?.renamedTo).toBe(
+      'notes (conflict HIJKLMN 2024-01-02 03-04-05).txt',
+    );
     const r = await resolve({
       path: COPY,
       keep: 'both',
       deviceNames: () => Promise.reject(new Error('connection refused')),
     });
-    expect(r.resolutions[0]?.renamedTo).toBe('notes (conflict ABCDEFG 2024-01-02 03-04-05).txt');
+    expect(r.resolutions[0]?.renamedTo).toBe('notes (conflict 2024-01-02 03-04-05).txt');
   });
 
   it('--all: every copy, several of one original in time order (the latest ends in place)', async () => {

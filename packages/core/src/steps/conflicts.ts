@@ -25,6 +25,7 @@ import { type ConflictFile, findConflicts, parseConflictName } from '@mesh/synct
 import type { MeshContext } from '../context.js';
 import { isMeshError, MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
+import { SHARED_FOLDER_ID } from './constants.js';
 import { setupCommandFor } from './status/types.js';
 import { connectSyncthing } from './syncthing.js';
 
@@ -47,14 +48,29 @@ export type ConflictKeep = (typeof CONFLICT_KEEP_CHOICES)[number];
  */
 export type DeviceNameLookup = () => Promise<ReadonlyMap<string, string>>;
 
+/**
+ * The device whose change each conflict copy holds, by the copy's path relative to the
+ * folder: the short ID of its last modifier in Syncthing's index (what the copy's name does not
+ * say: the name carries the winner's ID).
+ */
+export type CopyAuthorLookup = (copies: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+
 /** One conflict copy, as `mesh conflicts` shows it. Paths are relative, with `/`. */
 export interface ConflictCopy {
   /** The conflict copy. */
   copy: string;
   /** The file the copy belongs to. */
   original: string;
-  /** The device whose version won (the copy holds the other one), per the copy's name. */
-  madeBy: { shortId: string; name: string | null };
+  /**
+   * The device whose version won and now sits at the original's name, per the copy's name
+   * (Syncthing names a copy after the winner).
+   */
+  winner: { shortId: string; name: string | null };
+  /**
+   * The device whose change the copy holds (it lost), from Syncthing's index; null when
+   * Syncthing did not answer or does not know the copy yet.
+   */
+  changeBy: { shortId: string; name: string | null } | null;
   /**
    * The time in the copy's name, read as this machine's local time (Syncthing wrote the local
    * wall clock of the device that made the copy), as ISO 8601.
@@ -69,7 +85,7 @@ export interface ConflictCopy {
 /** `mesh conflicts`: the shared folder's open conflict copies. */
 export interface ConflictList {
   folder: string;
-  /** False when Syncthing did not answer, so `madeBy.name` is null everywhere. */
+  /** False when Syncthing did not answer: names are null and `changeBy` is null everywhere. */
   deviceNamesKnown: boolean;
   conflicts: ConflictCopy[];
 }
@@ -77,6 +93,8 @@ export interface ConflictList {
 export interface ListConflictCopiesOptions {
   /** @default the device list of this machine's Syncthing */
   deviceNames?: DeviceNameLookup;
+  /** @default Syncthing's index of the shared folder */
+  copyAuthors?: CopyAuthorLookup;
 }
 
 /** Lists the conflict copies of the shared folder with device names, times and sizes. */
@@ -92,11 +110,19 @@ export async function listConflictCopies(
       found.length === 0
         ? { map: new Map<string, string>(), known: true }
         : await lookUp(options.deviceNames ?? syncthingNames(ctx));
+    const authors =
+      found.length === 0 || !names.known
+        ? new Map<string, string>()
+        : await (options.copyAuthors ?? syncthingAuthors(ctx))(
+            found.map((f) => f.relativePath),
+          ).catch(() => new Map<string, string>());
     const conflicts: ConflictCopy[] = [];
     for (const f of found) {
       const copyStat = await stat(f.path);
       const originalStat = await statOrNull(path.join(folder, f.originalRelativePath));
-      conflicts.push(describeCopy(f, names.map, copyStat.size, originalStat?.size ?? null));
+      conflicts.push(
+        describeCopy(f, names.map, authors, copyStat.size, originalStat?.size ?? null),
+      );
     }
     return { folder, deviceNamesKnown: names.known, conflicts };
   } catch (error) {
@@ -114,6 +140,8 @@ export interface ResolveConflictsOptions {
   dryRun?: boolean | undefined;
   /** @default the device list of this machine's Syncthing */
   deviceNames?: DeviceNameLookup;
+  /** @default Syncthing's index of the shared folder */
+  copyAuthors?: CopyAuthorLookup;
   /** The clock that names the `.mesh-resolved/<timestamp>` folder. @default () => new Date() */
   now?: () => Date;
 }
@@ -193,12 +221,17 @@ export async function resolveConflicts(
       return { ...result, nothingToDo: `No conflict copies in ${folder}: nothing to resolve` };
     }
     const names = await lookUp(options.deviceNames ?? syncthingNames(ctx));
+    const authors = names.known
+      ? await (options.copyAuthors ?? syncthingAuthors(ctx))(
+          picked.map((f) => f.relativePath),
+        ).catch(() => new Map<string, string>())
+      : new Map<string, string>();
     const archive = `${RESOLVED_DIR}/${archiveStamp((options.now ?? (() => new Date()))())}`;
     const plan = new Planner(folder, dryRun);
     for (const f of picked) {
       const copyStat = await stat(f.path);
       const original = await plan.original(f.originalRelativePath);
-      const copy = describeCopy(f, names.map, copyStat.size, original?.size ?? null);
+      const copy = describeCopy(f, names.map, authors, copyStat.size, original?.size ?? null);
       const keeps: 'original' | 'copy' | 'both' =
         keep === 'mine'
           ? 'original'
@@ -210,7 +243,7 @@ export async function resolveConflicts(
                 ? 'copy'
                 : 'original';
       if (keeps === 'both') {
-        const renamedTo = await plan.rename(f.relativePath, bothName(f, copy.madeBy));
+        const renamedTo = await plan.rename(f.relativePath, bothName(f, copy.changeBy));
         result.resolutions.push({ ...copy, kept: 'both', setAside: null, renamedTo });
       } else if (keeps === 'original') {
         const to = await plan.moveAside(f.relativePath, `${archive}/${f.relativePath}`);
@@ -272,16 +305,35 @@ async function lookUp(
   }
 }
 
+/** Who last changed each copy, per Syncthing's index of the shared folder. */
+function syncthingAuthors(ctx: MeshContext): CopyAuthorLookup {
+  return async (copies) => {
+    const st = await connectSyncthing(ctx);
+    const authors = new Map<string, string>();
+    for (const copy of copies) {
+      const record = await st.client.db
+        .file(SHARED_FOLDER_ID, copy, { timeout: 3000 })
+        .catch(() => undefined);
+      const by = record?.global?.modifiedBy ?? record?.local?.modifiedBy;
+      if (by) authors.set(copy, by.slice(0, 7));
+    }
+    return authors;
+  };
+}
+
 function describeCopy(
   f: ConflictFile,
   names: ReadonlyMap<string, string>,
+  authors: ReadonlyMap<string, string>,
   copyBytes: number,
   originalBytes: number | null,
 ): ConflictCopy {
+  const author = authors.get(f.relativePath);
   return {
     copy: f.relativePath,
     original: f.originalRelativePath,
-    madeBy: { shortId: f.shortId, name: names.get(f.shortId) ?? null },
+    winner: { shortId: f.shortId, name: names.get(f.shortId) ?? null },
+    changeBy: author === undefined ? null : { shortId: author, name: names.get(author) ?? null },
     madeAt: f.date.toISOString(),
     copyBytes,
     originalBytes,
@@ -410,16 +462,22 @@ function archiveStamp(d: Date): string {
 }
 
 /** `notes (conflict laptop 2024-01-01 12-00-00).txt`: a plain name, no longer a conflict copy. */
-function bothName(f: ConflictFile, madeBy: ConflictCopy['madeBy']): string {
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+const UNSAFE_IN_NAMES = /[\u0000-\u001f/\\:*?"<>|]/g;
+
+/** A device name as part of one valid file name everywhere it syncs (names are free text). */
+function safeName(name: string): string {
+  return name.replace(UNSAFE_IN_NAMES, '-');
+}
+
+function bothName(f: ConflictFile, changeBy: ConflictCopy['changeBy']): string {
   const ext = f.name.slice(f.name.lastIndexOf(`-${f.shortId}`) + f.shortId.length + 1);
   const stem = f.original.slice(0, f.original.length - ext.length);
   const s = f.stamp;
   const date = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)} ${s.slice(9, 11)}-${s.slice(11, 13)}-${s.slice(13, 15)}`;
-  // Device names are free text; keep the result one valid file name everywhere it syncs.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
-  const who = (madeBy.name ?? madeBy.shortId).replace(/[\u0000-\u001f/\\:*?"<>|]/g, '-');
+  const who = changeBy ? `${safeName(changeBy.name ?? changeBy.shortId)} ` : '';
   const dir = path.posix.dirname(f.relativePath);
-  return `${dir === '.' ? '' : `${dir}/`}${stem} (conflict ${who} ${date})${ext}`;
+  return `${dir === '.' ? '' : `${dir}/`}${stem} (conflict ${who}${date})${ext}`;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { renderHeadscaleConfig, renderHeadscalePolicy } from '@mesh/headscale';
 import { createRunner, type Runner, type RunResult } from '@mesh/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeMachine, fakeMachine, meshFailure } from '../../test/fake-machine.js';
+import { put } from '../../test/put.js';
 import { createMeshContext, type MeshContext } from '../context.js';
 import {
   hardenClient,
@@ -19,12 +20,6 @@ let m: FakeMachine;
 afterEach(async () => {
   await m.remove();
 });
-
-async function put(file: string, content: string, mode = 0o600): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, content);
-  await chmod(file, mode);
-}
 
 /** Every file under the machine with its content and mode: to show what a run changed. */
 async function files(): Promise<Record<string, string>> {

@@ -1,4 +1,4 @@
-import { access, chmod, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -13,7 +13,7 @@ import {
   resolveHeadscaleBinary,
   waitForHealth,
 } from '@mesh/headscale';
-import { portPlan, readIfExists, writeFileAtomic } from '@mesh/platform';
+import { pathExists, portPlan, readIfExists, writeFileAtomic } from '@mesh/platform';
 import { readSyncthingHome, type SyncthingHomeInfo } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
@@ -379,8 +379,8 @@ async function hardenTailscaledEnv(ctx: MeshContext, out: Outcome): Promise<void
   const applies =
     old !== undefined ||
     (windows
-      ? await exists(path.dirname(file))
-      : (await Promise.all(units.map(exists))).some(Boolean));
+      ? await pathExists(path.dirname(file))
+      : (await Promise.all(units.map(pathExists))).some(Boolean));
   if (!applies) {
     out.note(
       `Tailscale's own tailscaled service is not installed, so nothing reads ${file}: mesh's tailscaled runs with --no-logs-no-support`,
@@ -518,11 +518,4 @@ async function tightenKeyFiles(
     }
     out.change(line);
   }
-}
-
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,22 +1,17 @@
 import path from 'node:path';
-import { detectPackageManager, type PackageManager, WINGET_IDS } from '@mesh/platform';
+import { detectPackageManager, type PackageManager, pathExists, WINGET_IDS } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
-import {
-  exists,
-  type MachineStepResult,
-  type MachineStepsOptions,
-  rootOption,
-} from './machine-step.js';
+import { type MachineStepResult, type MachineStepsOptions, rootOption } from './machine-step.js';
 
 function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
 async function onPath(ctx: MeshContext, name: string, explicit: string | undefined) {
-  if (explicit) return exists(explicit);
-  if (await exists(path.join('/var/cache/mesh/bin', name))) return true;
+  if (explicit) return pathExists(explicit);
+  if (await pathExists(path.join('/var/cache/mesh/bin', name))) return true;
   // `command -v` through the runner, so a namespaced runner sees the host's PATH.
   const r = await ctx.runner.run('sh', ['-c', `command -v ${name}`], { timeout: 5000 });
   return r.exitCode === 0;

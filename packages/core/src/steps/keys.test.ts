@@ -4,7 +4,7 @@ import { writeSavedServerUrl } from '@mesh/platform';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeMachine, fakeMachine } from '../../test/fake-machine.js';
 import { isMeshError } from '../errors.js';
-import { createJoinKey } from './keys.js';
+import { createJoinKey, summarizeKey } from './keys.js';
 import { serverStatus } from './nodes.js';
 import { HEADSCALE_CONFIG_FIX } from './server.js';
 
@@ -51,5 +51,34 @@ describe('a damaged Headscale config.yaml', () => {
   it('a config that parses is no problem', async () => {
     const ctx = await serverWithConfig('server_url: http://10.99.0.1:8080\n');
     expect((await serverStatus(ctx)).configProblem).toBeUndefined();
+  });
+});
+
+describe('summarizeKey', () => {
+  it('shows a pre-auth key without its secret, expired once its time is past', () => {
+    const key = {
+      id: '7',
+      key: 'hskey-auth-0123456789abcdef0123456789abcdef0123456789abcdef',
+      reusable: true,
+      ephemeral: false,
+      used: true,
+      expiration: new Date('2030-01-01T00:00:00Z'),
+      aclTags: ['tag:mesh'],
+    };
+    const summary = {
+      id: '7',
+      reusable: true,
+      ephemeral: false,
+      used: true,
+      expiration: '2030-01-01T00:00:00.000Z',
+      expired: false,
+    };
+    expect(summarizeKey(key, Date.parse('2029-12-31T23:59:59Z'))).toEqual(summary);
+    expect(summarizeKey(key, Date.parse('2030-01-01T00:00:00Z'))).toEqual({
+      ...summary,
+      expired: true,
+    });
+    const { expiration: _, ...forever } = key;
+    expect(summarizeKey(forever)).toMatchObject({ expiration: undefined, expired: false });
   });
 });

@@ -1,4 +1,4 @@
-import { readSavedServerUrl } from '@mesh/platform';
+import type { PreAuthKey } from '@mesh/headscale';
 import type { MeshContext } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { MeshError } from '../errors.js';
@@ -10,6 +10,7 @@ import {
   requireHeadscaleRunning,
   requireServerRole,
 } from './server.js';
+import { controlServerUrl } from './server-url.js';
 
 /** Parses `--tags a,tag:b` into `['tag:a','tag:b']`. */
 export function parseTags(value: string | undefined): string[] {
@@ -41,13 +42,37 @@ export interface CreateJoinKeyOptions {
   tags?: string;
 }
 
-export interface JoinKey {
-  /** The secret. Print it once; never put it in JSON output or logs. */
-  key: string;
+/** A pre-auth key as Mesh shows it (never the secret). */
+export interface KeySummary {
   id: string;
   reusable: boolean;
   ephemeral: boolean;
+  used: boolean;
+  /** ISO time; undefined when it never expires. */
   expiration: string | undefined;
+  expired: boolean;
+}
+
+/**
+ * The one mapping of a Headscale pre-auth key to what Mesh shows of it (`mesh server status`'s
+ * keys, `mesh server keygen`'s new key): never the secret.
+ */
+export function summarizeKey(k: PreAuthKey, now = Date.now()): KeySummary {
+  return {
+    id: k.id,
+    reusable: k.reusable,
+    ephemeral: k.ephemeral,
+    used: k.used,
+    expiration: k.expiration?.toISOString(),
+    expired: k.expiration !== undefined && k.expiration.getTime() <= now,
+  };
+}
+
+/** A new pre-auth key: its secret, and the fields of it {@link summarizeKey} shows. */
+export interface JoinKey extends Pick<KeySummary, 'id' | 'reusable' | 'ephemeral' | 'expiration'> {
+  /** The secret. Print it once; never put it in JSON output or logs. */
+  key: string;
+  /** The ACL tags asked for. */
   tags: string[];
   serverUrl: string;
 }
@@ -62,7 +87,7 @@ export async function createJoinKey(
   // Headscale reads Go durations, which have no days.
   const expiresIn = parseDuration(o.expiration ?? '24h', { name: '--expiration' });
   const tags = parseTags(o.tags);
-  const serverUrl = await readSavedServerUrl({ env: ctx.env });
+  const serverUrl = await controlServerUrl(ctx, { strict: true });
   if (!serverUrl) {
     throw new MeshError('this server is not set up yet', {
       kind: 'badInput',
@@ -82,15 +107,8 @@ export async function createJoinKey(
       expiration: expiresIn,
       tags,
     });
-    return {
-      key: key.key,
-      id: key.id,
-      reusable: key.reusable,
-      ephemeral: key.ephemeral,
-      expiration: key.expiration?.toISOString(),
-      tags,
-      serverUrl,
-    };
+    const { id, reusable, ephemeral, expiration } = summarizeKey(key);
+    return { key: key.key, id, reusable, ephemeral, expiration, tags, serverUrl };
   } catch (error) {
     throw toMeshError(error, 'creating a pre-auth key');
   }

@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import type { PackageManager, Runner, ServiceManager } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import type { ClientStep } from './client-plan.js';
@@ -35,11 +34,4 @@ export interface MachineStepResult {
 /** The `root` option of the platform helpers: absent for the real machine. */
 export function rootOption(ctx: MeshContext): { root?: string } {
   return ctx.paths.root === '/' ? {} : { root: ctx.paths.root };
-}
-
-export async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }

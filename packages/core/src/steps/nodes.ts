@@ -1,10 +1,11 @@
-import { access, readFile } from 'node:fs/promises';
-import { HeadscaleClient, type Node, type PreAuthKey } from '@mesh/headscale';
-import { readSavedServerUrl } from '@mesh/platform';
+import { readFile } from 'node:fs/promises';
+import { HeadscaleClient, type Node } from '@mesh/headscale';
+import { pathExists } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { MESH_USER } from './constants.js';
+import { type KeySummary, summarizeKey } from './keys.js';
 import {
   headscaleConfigProblem,
   headscaleService,
@@ -12,6 +13,7 @@ import {
   requireHeadscaleConfig,
   requireServerRole,
 } from './server.js';
+import { controlServerUrl } from './server-url.js';
 
 /** A node as Mesh shows it (no keys). */
 export interface NodeSummary {
@@ -24,16 +26,6 @@ export interface NodeSummary {
   expiry: string | undefined;
   user: string | undefined;
   tags: string[];
-}
-
-/** A pre-auth key as Mesh shows it (never the secret). */
-export interface KeySummary {
-  id: string;
-  reusable: boolean;
-  ephemeral: boolean;
-  used: boolean;
-  expiration: string | undefined;
-  expired: boolean;
 }
 
 export function summarizeNode(n: Node): NodeSummary {
@@ -50,23 +42,12 @@ export function summarizeNode(n: Node): NodeSummary {
   };
 }
 
-function summarizeKey(k: PreAuthKey, now = Date.now()): KeySummary {
-  return {
-    id: k.id,
-    reusable: k.reusable,
-    ephemeral: k.ephemeral,
-    used: k.used,
-    expiration: k.expiration?.toISOString(),
-    expired: k.expiration !== undefined && k.expiration.getTime() <= now,
-  };
-}
-
 /**
  * The server's Headscale client: REST with the API key `mesh server setup` saved (proves the
  * HTTP API works), else the local CLI.
  */
 export async function serverHeadscale(ctx: MeshContext): Promise<HeadscaleClient> {
-  const url = await readSavedServerUrl({ env: ctx.env }).catch(() => undefined);
+  const url = await controlServerUrl(ctx);
   const apiKey = await readFile(ctx.paths.apiKeyFile, 'utf8').then(
     (t) => t.trim(),
     () => undefined,
@@ -178,11 +159,7 @@ export interface ServerStatus {
 /** `mesh server status`: service, URL, health, nodes online/offline, keys (no secrets). */
 export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
   requireServerRole(ctx);
-  const configured = await access(ctx.paths.headscale.configPath).then(
-    () => true,
-    () => false,
-  );
-  if (!configured) {
+  if (!(await pathExists(ctx.paths.headscale.configPath))) {
     throw new MeshError('Headscale is not set up on this machine', {
       kind: 'badInput',
       hint: 'Run: mesh server setup',
@@ -191,7 +168,7 @@ export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
   const configProblem = await headscaleConfigProblem(ctx);
   const svc = await headscaleService(ctx).status();
   const pid = svc.running ? (svc.pid ?? 0) : undefined;
-  const serverUrl = await readSavedServerUrl({ env: ctx.env }).catch(() => undefined);
+  const serverUrl = await controlServerUrl(ctx);
   const result: ServerStatus = {
     service: pid === undefined ? 'stopped' : 'running',
     serverUrl,

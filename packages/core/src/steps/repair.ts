@@ -1,5 +1,5 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { pathExists } from '@mesh/platform';
 import { LocalApiClient, waitForState } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
@@ -19,10 +19,7 @@ import { alignMagicDns, TAILSCALED_SERVICE, tailnetStatus } from './tailscale.js
 export async function joinedBefore(ctx: MeshContext): Promise<boolean> {
   const ts = await tailnetStatus(ctx);
   if (ts) return ts.raw.HaveNodeKey === true;
-  return access(path.join(ctx.paths.tailscale.stateDir, 'tailscaled.state')).then(
-    () => true,
-    () => false,
-  );
+  return pathExists(path.join(ctx.paths.tailscale.stateDir, 'tailscaled.state'));
 }
 
 /** What {@link bringUpWithoutKey} did. */

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@mesh/errors';
 import { MeshError } from '../errors.js';
 
 /**
@@ -26,6 +27,5 @@ export function isTransientJoinError(error: unknown): boolean {
  * @param random a number in [0, 1) (tests pass a fixed one)
  */
 export function retryDelayMs(attempt: number, random: number = Math.random()): number {
-  const base = Math.min(15_000, 1000 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base / 2 + (base / 2) * random);
+  return backoffDelay(attempt - 1, { baseMs: 1000, maxMs: 15_000, random });
 }

@@ -1,4 +1,4 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -12,6 +12,7 @@ import {
 } from '@mesh/headscale';
 import {
   findOnPath,
+  pathExists,
   readSavedServerUrl,
   type ServiceManager,
   writeSavedServerUrl,
@@ -24,6 +25,7 @@ import { serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { ensureAgent } from './agent.js';
 import { MESH_USER } from './constants.js';
+import { controlServerUrl } from './server-url.js';
 import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
 import { checkSyncthingPorts } from './syncthing-ports.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus } from './tailscale.js';
@@ -207,7 +209,10 @@ export interface SetupServerOptions {
   postgres?: string;
   /** `IP:PORT` Headscale binds. @default `<primary IPv4>:8080` */
   listen?: string;
-  /** URL clients use. @default `http://<listen>` */
+  /**
+   * URL clients use. @default the server URL by the one rule (`MESH_SERVER_URL`,
+   * `HEADSCALE_SERVER`, the saved URL; see {@link controlServerUrl}), else `http://<listen>`
+   */
   serverUrl?: string;
   /** The command that runs `mesh agent` here; installed as a service at the end. @default none */
   agentExec?: readonly string[];
@@ -231,13 +236,6 @@ export interface SetupServerResult {
   folderPath: string;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * `mesh server setup`: Headscale configured and running, user `mesh`, an API key kept in a
  * 0600 file, this machine's own tailscaled joined, and its Syncthing set up. Idempotent.
@@ -259,6 +257,7 @@ async function setupServerLocked(
   const changes: string[] = [];
   // Validate every input before touching anything.
   const database = o.postgres ? parsePostgresUrl(o.postgres) : undefined;
+  // The address the URL saved last time names, so setup run again keeps listening there.
   const saved = await readSavedServerUrl({ root: '/', env: ctx.env }).catch(() => undefined);
   const ip = primaryIpv4();
   const listen = o.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : undefined);
@@ -273,7 +272,9 @@ async function setupServerLocked(
       kind: 'badInput',
     });
   }
-  const serverUrl = validateServerUrl(o.serverUrl ?? saved ?? `http://${listen}`);
+  const serverUrl = validateServerUrl(
+    (await controlServerUrl(ctx, { option: o.serverUrl })) ?? `http://${listen}`,
+  );
   await checkSharedFolder(ctx);
   await checkSyncthingPorts(ctx);
 
@@ -334,7 +335,7 @@ async function setupServerLocked(
       changes.push(`created user ${MESH_USER}`);
       r.ok(`Created user ${MESH_USER}`);
     } else r.ok(`User ${MESH_USER} already exists`);
-    if (!(await exists(ctx.paths.apiKeyFile))) {
+    if (!(await pathExists(ctx.paths.apiKeyFile))) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 3_600_000 });
       await mkdir(path.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 0o700 });
       await writeFile(ctx.paths.apiKeyFile, `${created.key}\n`, { mode: 0o600 });

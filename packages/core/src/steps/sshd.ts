@@ -2,6 +2,7 @@ import {
   detectServiceManager,
   ensureSshdPort,
   type PlatformInfo,
+  pathExists,
   SSHD_CONFIG_PATH,
   tcpListens,
   WSL2_SSH_PORT,
@@ -10,12 +11,7 @@ import type { MeshContext } from '../context.js';
 import { toMeshError } from '../map-error.js';
 import { underRoot } from '../paths.js';
 import { packageManagerFor } from './install.js';
-import {
-  exists,
-  type MachineStepResult,
-  type MachineStepsOptions,
-  rootOption,
-} from './machine-step.js';
+import { type MachineStepResult, type MachineStepsOptions, rootOption } from './machine-step.js';
 
 /** The sshd unit name of a distro: `ssh` on Debian/Ubuntu, `sshd` elsewhere. */
 export function sshdUnit(distro: PlatformInfo['distro']): string {
@@ -37,7 +33,7 @@ export async function ensureWslSshdStep(
   const r = ctx.reporter;
   const configFile = underRoot(ctx.paths.root, SSHD_CONFIG_PATH);
   const changes: string[] = [];
-  if (!(await exists(configFile))) {
+  if (!(await pathExists(configFile))) {
     // WSL2 is reached over SSH on 2222: install openssh-server, only when it is missing.
     const pm = await packageManagerFor(ctx, o).catch(() => undefined);
     if (!pm) {

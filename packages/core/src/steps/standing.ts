@@ -1,7 +1,5 @@
 import { HeadscaleClient } from '@mesh/headscale';
-import { readSavedServerUrl } from '@mesh/platform';
 import type { TailnetStatus } from '@mesh/tailscale';
-import type { MeshContext } from '../context.js';
 
 /** This node's standing in the tailnet, as one check: what is wrong and what fixes it. */
 export interface NodeStanding {
@@ -80,13 +78,6 @@ export function nodeStanding(ts: TailnetStatus | undefined, now = Date.now()): N
         fix: 'mesh client join',
       };
   }
-}
-
-/** The control server this machine uses: the setting, else what setup saved. */
-export async function controlServerUrl(ctx: MeshContext): Promise<string | undefined> {
-  return (
-    ctx.settings.serverUrl ?? (await readSavedServerUrl({ env: ctx.env }).catch(() => undefined))
-  );
 }
 
 /**

@@ -1,7 +1,7 @@
-import { access, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findOnPath, runAsPrefix, runChecked, type UserAccount } from '@mesh/platform';
+import { findOnPath, pathExists, runAsPrefix, runChecked, type UserAccount } from '@mesh/platform';
 import {
   type FolderConfig,
   parseSyncthingConfigXml,
@@ -34,13 +34,6 @@ function syncthingBinary(ctx: MeshContext): string {
   return ctx.paths.binaries.syncthing ?? 'syncthing';
 }
 
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** Connects to the local Syncthing over REST (role's GUI port on loopback, key from config.xml). */
 export async function connectSyncthing(ctx: MeshContext): Promise<LocalSyncthing> {
   let home: SyncthingHomeInfo;
@@ -48,7 +41,7 @@ export async function connectSyncthing(ctx: MeshContext): Promise<LocalSyncthing
     home = await readSyncthingHome(ctx.paths.syncthingHome);
   } catch (error) {
     const config = path.join(ctx.paths.syncthingHome, 'config.xml');
-    if (await exists(config)) {
+    if (await pathExists(config)) {
       // There is a config, and it cannot be read: setup would fail on it the same way.
       throw new MeshError(
         `Syncthing's ${config} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
@@ -248,8 +241,8 @@ export async function ensureSyncthing(
   const asUser = (file: string, args: readonly string[]) =>
     user ? [...runAsPrefix(user), file, ...args] : [file, ...args];
 
-  if (user && !(await exists(configPath))) await moveSyncthingHome(ctx, user, changes);
-  if (!(await exists(configPath))) {
+  if (user && !(await pathExists(configPath))) await moveSyncthingHome(ctx, user, changes);
+  if (!(await pathExists(configPath))) {
     if (user) {
       const [file, ...args] = asUser('mkdir', ['-p', '-m', '700', home]);
       await runChecked(ctx.runner, file as string, args, { timeout: 10_000, hint: 'run as root' });
@@ -286,7 +279,7 @@ export async function ensureSyncthing(
   }
 
   // Before Syncthing runs as the user, or it finds the folder unwritable and waits to retry.
-  if (user && (await exists(folder.path))) await giveToUser(ctx, user, folder.path, changes);
+  if (user && (await pathExists(folder.path))) await giveToUser(ctx, user, folder.path, changes);
   let st = await connectSyncthing(ctx);
   // With a user, the unit may still say root: ensureService changes it only when it differs.
   // Without one, a Syncthing that answers is left alone, whoever started it.
@@ -384,7 +377,7 @@ async function moveSyncthingHome(
 ): Promise<void> {
   const from = syncthingHomeOf(ctx.paths.home);
   const to = ctx.paths.syncthingHome;
-  if (samePath(from, to) || !(await exists(path.join(from, 'config.xml')))) return;
+  if (samePath(from, to) || !(await pathExists(path.join(from, 'config.xml')))) return;
   try {
     await (await serviceManager(ctx)).stop('mesh-syncthing');
   } catch (error) {
@@ -458,7 +451,7 @@ async function configureOverRest(
   const user = ctx.syncthingUser;
   if (user) await giveToUser(ctx, user, folderPath, changes);
   const stignore = path.join(folderPath, '.stignore');
-  if (wanted.stignore && !(await exists(stignore))) {
+  if (wanted.stignore && !(await pathExists(stignore))) {
     await writeFile(stignore, DEFAULT_STIGNORE);
     if (user) await chown(stignore, user.uid, user.gid);
     changes.push(`created ${stignore}`);

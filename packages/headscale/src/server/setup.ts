@@ -4,12 +4,13 @@
  */
 
 import { createSocket } from 'node:dgram';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import {
   createRunner,
   type ServiceManager as PlatformServiceManager,
+  pathExists,
   type Runner,
 } from '@mesh/platform';
 import type { Dispatcher } from 'undici';
@@ -86,10 +87,7 @@ export async function setupHeadscaleServer(
   const service = o.service ?? defaultService(o, runner);
   const steps: SetupStep[] = [];
 
-  const existed = await stat(o.config.stateDir).then(
-    () => true,
-    () => false,
-  );
+  const existed = await pathExists(o.config.stateDir);
   try {
     await mkdir(o.config.stateDir, { recursive: true, mode: 0o700 });
   } catch (cause) {

@@ -1,6 +1,6 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { readIfExists } from '../internal/atomic-file.js';
+import { pathExists, readIfExists } from '../internal/atomic-file.js';
 import { inRoot } from '../internal/root.js';
 import { type PortPlan, portPlan } from '../ports.js';
 import { type OsRelease, parseOsRelease } from './os-release.js';
@@ -66,13 +66,6 @@ export function wslVersionFromKernel(kernel: string): 1 | 2 | undefined {
   return 1;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 async function interopEnabled(root: string | undefined): Promise<boolean> {
   // Newer WSL registers the handler as WSLInterop-late when systemd is on.
   for (const name of ['WSLInterop', 'WSLInterop-late']) {
@@ -104,7 +97,11 @@ export async function detectWsl(
   const kernel = version || osrelease;
   let v = wslVersionFromKernel(version) ?? wslVersionFromKernel(osrelease);
   // A custom WSL 2 kernel may lack the marker; the env var and interop entry still tell.
-  if (v === undefined && env['WSL_DISTRO_NAME'] && (await exists(inRoot(options.root, '/run/WSL'))))
+  if (
+    v === undefined &&
+    env['WSL_DISTRO_NAME'] &&
+    (await pathExists(inRoot(options.root, '/run/WSL')))
+  )
     v = 2;
   if (v === undefined) return undefined;
   const distro = env['WSL_DISTRO_NAME'];

@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chown, copyFile, lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import {
+  access,
+  chown,
+  copyFile,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { FileEditError } from '../errors.js';
 
@@ -25,6 +36,14 @@ export interface WriteFileResult {
   backupPath?: string;
   /** Whether the file existed before. */
   existed: boolean;
+}
+
+/** Whether `file` (a file, directory or anything else) exists and its path can be searched. */
+export async function pathExists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Reads a file as UTF-8, or `undefined` when it does not exist. */

@@ -1,5 +1,5 @@
-import { access } from 'node:fs/promises';
 import { UnsupportedPlatformError } from '../errors.js';
+import { pathExists } from '../internal/atomic-file.js';
 import { inRoot } from '../internal/root.js';
 import { createRunner, type Runner, runChecked } from '../runner.js';
 import { wingetInstallCommand, wingetListCommand } from '../windows/actions.js';
@@ -128,11 +128,7 @@ export async function detectPackageManager(
   if ((options.platform ?? process.platform) === 'win32') return packageManager('winget', options);
   for (const probe of PROBES) {
     for (const p of probe.paths) {
-      const found = await access(inRoot(options.root, p)).then(
-        () => true,
-        () => false,
-      );
-      if (found) return packageManager(probe.name, options);
+      if (await pathExists(inRoot(options.root, p))) return packageManager(probe.name, options);
     }
   }
   throw new UnsupportedPlatformError(

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { until } from '@mesh/test-utils';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alive as aliveAndNotZombie } from '../internal/pid.js';
@@ -20,14 +21,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Within the test's own timeout, so that a wait that fails says what it waited for. */
+const WAIT_MS = 10_000;
 
 const alive = (pid: number) => {
   try {
@@ -48,14 +43,22 @@ describe('supervisedServiceManager', () => {
       restartSec: 0.1,
     });
     await manager.start('sleeper');
-    const first = await waitFor(async () => (await manager.status('sleeper')).pid, 'first pid');
+    const first = await until(
+      'first pid',
+      async () => (await manager.status('sleeper')).pid,
+      WAIT_MS,
+    );
     expect(alive(first)).toBe(true);
 
     process.kill(first, 'SIGKILL');
-    const second = await waitFor(async () => {
-      const s = await manager.status('sleeper');
-      return s.pid !== undefined && s.pid !== first ? s.pid : undefined;
-    }, 'restarted pid');
+    const second = await until(
+      'restarted pid',
+      async () => {
+        const s = await manager.status('sleeper');
+        return s.pid !== undefined && s.pid !== first ? s.pid : undefined;
+      },
+      WAIT_MS,
+    );
     expect(second).not.toBe(first);
     expect(await manager.status('sleeper')).toMatchObject({
       active: true,
@@ -90,7 +93,7 @@ describe('supervisedServiceManager', () => {
       restart: 'always',
     });
     await manager.start('sleeper');
-    const text = await waitFor(() => readFile(out, 'utf8').catch(() => undefined), 'output');
+    const text = await until('output', () => readFile(out, 'utf8'), WAIT_MS);
     expect(text).toBe("it's $HOME `x`|/tmp|a b");
     const keeper = Number(await readFile(path.join(dir, 'sleeper.supervisor.pid'), 'utf8'));
     const cmdline = await readFile(`/proc/${keeper}/cmdline`, 'utf8');
@@ -100,13 +103,14 @@ describe('supervisedServiceManager', () => {
   it('tells a keeper killed with its program ("crashed") from one stopped on purpose', async () => {
     await manager.install({ name: 'sleeper', description: 's', exec: ['/bin/sleep', '60'] });
     await manager.start('sleeper');
-    const program = await waitFor(async () => (await manager.status('sleeper')).pid, 'pid');
+    const program = await until('pid', async () => (await manager.status('sleeper')).pid, WAIT_MS);
     const keeper = Number(await readFile(path.join(dir, 'sleeper.supervisor.pid'), 'utf8'));
     process.kill(keeper, 'SIGKILL');
     process.kill(program, 'SIGKILL');
-    await waitFor(
-      async () => ((await manager.status('sleeper')).detail === 'crashed' ? true : undefined),
+    await until(
       'crashed',
+      async () => ((await manager.status('sleeper')).detail === 'crashed' ? true : undefined),
+      WAIT_MS,
     );
     await manager.start('sleeper');
     expect(await manager.status('sleeper')).toMatchObject({ active: true, detail: 'running' });
@@ -122,16 +126,18 @@ describe('supervisedServiceManager', () => {
       restartSec: 30,
     });
     await manager.start('sleeper');
-    await waitFor(
-      async () => ((await manager.logs('sleeper')).includes('exited 1') ? true : undefined),
+    await until(
       'first failure',
+      async () => ((await manager.logs('sleeper')).includes('exited 1') ? true : undefined),
+      WAIT_MS,
     );
     expect((await manager.status('sleeper')).detail).toBe('restarting');
     await manager.start('sleeper');
-    await waitFor(
+    await until(
+      'second try',
       async () =>
         (await readFile(path.join(dir, 'tries'), 'utf8')).split('\n').length > 2 ? true : undefined,
-      'second try',
+      WAIT_MS,
     );
   });
 });
@@ -166,10 +172,11 @@ describe('alive', () => {
       await new Promise<string>((r) => parent.stdout.once('data', (d) => r(String(d)))),
     );
     try {
-      await waitFor(
+      await until(
+        'zombie',
         async () =>
           (await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z ') ? true : undefined,
-        'zombie',
+        WAIT_MS,
       );
       expect(() => process.kill(pid, 0)).not.toThrow();
       expect(aliveAndNotZombie(pid)).toBe(false);

@@ -127,21 +127,33 @@ export async function writeSavedServerUrl(
 export type ServerUrlSource = 'option' | 'MESH_SERVER_URL' | 'HEADSCALE_SERVER' | 'saved';
 
 /**
- * Resolves the server URL in one documented order: explicit option (`--server`), then
- * `MESH_SERVER_URL`, then the older `HEADSCALE_SERVER`, then the saved file. There is no
- * built-in default.
+ * The one rule for which Headscale server URL to use; every command that needs it asks this.
+ * In order:
+ *
+ * 1. `option`, a URL the caller was given explicitly (`--server`, `--server-url`, a discovered
+ *    server). Taken as given even when empty, so that the caller can refuse `--server ''`
+ *    instead of silently using another URL.
+ * 2. `MESH_SERVER_URL` (`settings.serverUrl`).
+ * 3. The older `HEADSCALE_SERVER` (`settings.headscaleServer`).
+ * 4. The file setup saved ({@link readSavedServerUrl}); a file that holds no URL throws
+ *    {@link FileEditError}.
+ *
+ * An empty variable counts as unset (`loadSettings` drops it). There is no built-in
+ * default. Trailing slashes are removed.
  */
 export async function resolveServerUrl(
   input: {
-    option?: string;
-    settings?: { serverUrl?: string; headscaleServer?: string };
+    option?: string | undefined;
+    settings?: { serverUrl?: string | undefined; headscaleServer?: string | undefined };
   } & ServerUrlFileOptions,
 ): Promise<{ url: string; source: ServerUrlSource } | undefined> {
-  if (input.option) return { url: input.option.replace(/\/+$/, ''), source: 'option' };
-  if (input.settings?.serverUrl)
-    return { url: input.settings.serverUrl, source: 'MESH_SERVER_URL' };
+  const trim = (url: string) => url.replace(/\/+$/, '');
+  if (input.option !== undefined) return { url: trim(input.option), source: 'option' };
+  if (input.settings?.serverUrl) {
+    return { url: trim(input.settings.serverUrl), source: 'MESH_SERVER_URL' };
+  }
   if (input.settings?.headscaleServer) {
-    return { url: input.settings.headscaleServer, source: 'HEADSCALE_SERVER' };
+    return { url: trim(input.settings.headscaleServer), source: 'HEADSCALE_SERVER' };
   }
   const saved = await readSavedServerUrl(input);
   return saved === undefined ? undefined : { url: saved, source: 'saved' };

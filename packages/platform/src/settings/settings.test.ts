@@ -319,18 +319,40 @@ describe('dirs and the saved server URL', () => {
     expect((await stat(w.path)).mode & 0o777).toBe(0o644);
     expect((await writeSavedServerUrl('http://10.99.0.1:8080', o)).changed).toBe(false);
     expect(await readSavedServerUrl(o)).toBe('http://10.99.0.1:8080');
-    expect(await resolveServerUrl({ ...o })).toEqual({
-      url: 'http://10.99.0.1:8080',
-      source: 'saved',
+  });
+
+  it('resolves the server URL in one order: option, MESH_SERVER_URL, HEADSCALE_SERVER, saved file', async () => {
+    const o = { root: dir, platform: 'linux' as const, env: {}, home: '/home/u' };
+    // The variables as every command reads them: through loadSettings (empty counts as unset).
+    const settings = async (env: Record<string, string>) =>
+      loadSettings({ dir, env, fallbackEnvFiles: [] });
+    const resolve = async (env: Record<string, string>, option?: string) =>
+      resolveServerUrl({ ...o, option, settings: await settings(env) });
+    const both = { MESH_SERVER_URL: 'http://env:1/', HEADSCALE_SERVER: 'http://old:2' };
+
+    expect(await resolve({})).toBeUndefined();
+    await writeSavedServerUrl('http://saved:3', o);
+    expect(await resolve({})).toEqual({ url: 'http://saved:3', source: 'saved' });
+    expect(await resolve({ HEADSCALE_SERVER: 'http://old:2' })).toEqual({
+      url: 'http://old:2',
+      source: 'HEADSCALE_SERVER',
     });
-    expect(await resolveServerUrl({ ...o, settings: { serverUrl: 'http://a:1' } })).toEqual({
-      url: 'http://a:1',
-      source: 'MESH_SERVER_URL',
+    expect(await resolve(both)).toEqual({ url: 'http://env:1', source: 'MESH_SERVER_URL' });
+    expect(await resolve({ ...both, MESH_SERVER_URL: '' })).toEqual({
+      url: 'http://old:2',
+      source: 'HEADSCALE_SERVER',
     });
-    expect(await resolveServerUrl({ ...o, option: 'http://b:2/' })).toEqual({
-      url: 'http://b:2',
+    expect(await resolve(both, 'http://flag:4/')).toEqual({
+      url: 'http://flag:4',
       source: 'option',
     });
+    // An empty option is still the option: the caller refuses it rather than use another URL.
+    expect(await resolve(both, '')).toEqual({ url: '', source: 'option' });
+
+    // The saved file is read only when nothing comes before it, and one without a URL throws.
+    await writeFile(path.join(dir, 'home/u/.config/mesh/headscale-server'), 'not a url\n');
+    expect(await resolve(both)).toEqual({ url: 'http://env:1', source: 'MESH_SERVER_URL' });
+    await expect(resolve({})).rejects.toThrow(/does not hold a server URL/);
   });
 
   it('macOS falls back to the ~/.config/mesh file of older installs', async () => {

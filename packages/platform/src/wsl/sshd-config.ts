@@ -1,7 +1,12 @@
-import { access, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SshdConfigError } from '../errors.js';
-import { type BackupMode, readIfExists, writeFileAtomic } from '../internal/atomic-file.js';
+import {
+  type BackupMode,
+  pathExists,
+  readIfExists,
+  writeFileAtomic,
+} from '../internal/atomic-file.js';
 import { parseLines, renderLines } from '../internal/lines.js';
 import { inRoot } from '../internal/root.js';
 import { createRunner, type Runner } from '../runner.js';
@@ -216,10 +221,7 @@ export async function ensureSshdPort(
   const sshdBinary = options.sshdBinary ?? '/usr/sbin/sshd';
   let validate = options.validate ?? 'auto';
   if (validate === 'auto') {
-    validate = await access(sshdBinary).then(
-      () => true,
-      () => false,
-    );
+    validate = await pathExists(sshdBinary);
   }
   let validated = false;
   const result = await writeFileAtomic(file, content, {

@@ -1,4 +1,4 @@
-import { englishError } from '@mesh/errors';
+import { backoffDelay, englishError, sleep } from '@mesh/errors';
 import { type Dispatcher, request } from 'undici';
 import type * as z from 'zod/mini';
 import {
@@ -21,8 +21,10 @@ import {
   parseVersion,
   type SyncthingVersion,
 } from '../version.js';
-import { backoffDelay, sleep } from './backoff.js';
 import { buildUrl, type QueryValue } from './path.js';
+
+/** How retries of a failed request (and reconnects of the event stream) back off. */
+export const RETRY_BACKOFF = { baseMs: 250, maxMs: 8_000 } as const;
 
 /** Per-call options accepted as the last argument of every public method. */
 export interface CallOptions {
@@ -119,7 +121,8 @@ export class Transport {
         if (!transient || attempt >= maxRetries || userSignal?.aborted) throw error;
         // Honour the server's Retry-After, capped so a bad header cannot stall us for long.
         const hinted = error instanceof SyncthingHttpError ? retryAfterMs.get(error) : undefined;
-        const delay = hinted === undefined ? backoffDelay(attempt) : Math.min(hinted, 10_000);
+        const delay =
+          hinted === undefined ? backoffDelay(attempt, RETRY_BACKOFF) : Math.min(hinted, 10_000);
         this.config.logger?.debug?.('syncthing: retrying', {
           method: spec.method,
           url: redactUrl(url),

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { until } from '@mesh/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeServer, sendJson, sendText, startFakeServer } from '../../test/fake-server.js';
 import { SyncthingClient } from '../client.js';
@@ -64,10 +65,6 @@ async function setup(fake: FakeEvents, opts: { failStatus?: boolean } = {}) {
   return new SyncthingClient({ baseUrl: server.url, apiKey: 'k', maxRetries: 0 });
 }
 
-async function until(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
 async function take(iter: AsyncIterator<SyncthingEvent>, n: number): Promise<SyncthingEvent[]> {
   const out: SyncthingEvent[] = [];
   while (out.length < n) {
@@ -89,7 +86,12 @@ describe('events.stream', () => {
       .stream({ signal: controller.signal, pollTimeoutS: 5 })
       [Symbol.asyncIterator]();
     const first = iter.next();
-    await until(() => server?.requests.some((r) => r.url.includes('since=2&timeout=5')) ?? false);
+    await until(
+      'the long poll after event 2',
+      () => server?.requests.some((r) => r.url.includes('since=2&timeout=5')) || undefined,
+      10_000,
+      { intervalMs: 10 },
+    );
     setTimeout(() => {
       fake.push('DeviceConnected', { id: 'DEV', addr: '127.0.0.1:1', type: 'tcp-client' });
       fake.push('FolderCompletion', { folder: 'f', device: 'D', completion: 100 }, 6); // 4,5 dropped

@@ -1,3 +1,4 @@
+import { backoffDelay, sleep } from '@mesh/errors';
 import {
   SyncthingAbortError,
   SyncthingAuthError,
@@ -6,8 +7,7 @@ import {
   SyncthingNotFoundError,
   SyncthingUnsupportedError,
 } from '../errors.js';
-import { backoffDelay, sleep } from '../internal/backoff.js';
-import type { CallOptions, Transport } from '../internal/transport.js';
+import { type CallOptions, RETRY_BACKOFF, type Transport } from '../internal/transport.js';
 import {
   type DiskEvent,
   type EventEnvelope,
@@ -267,7 +267,7 @@ async function* runStream(
         if (now - failingSince > giveUpAfter) throw error;
         checkRestart = true;
         try {
-          await sleep(Math.min(maxDelay, backoffDelay(attempt++)), signal);
+          await sleep(Math.min(maxDelay, backoffDelay(attempt++, RETRY_BACKOFF)), signal);
         } catch {
           return;
         }

@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Lab } from '@mesh/lab';
+import { until } from '@mesh/test-utils';
 import { tailscaledLaunch } from '../../src/daemon.js';
 import { LocalApiClient } from '../../src/local-api.js';
-import { waitUntil } from './wait.js';
 
 /** A tailscaled this test started (not joined) on a lab host. */
 export interface TestNode {
@@ -24,13 +24,18 @@ export async function startNode(lab: Lab, hostName: string): Promise<TestNode> {
   await mkdir(join(host.root, 'run'), { recursive: true });
   const proc = host.spawn('tailscaled-test', launch.file, launch.args, { env: launch.env });
   const client = new LocalApiClient({ socketPath, timeout: 5_000 });
-  await waitUntil(`tailscaled on ${hostName}`, 20_000, async () => {
-    if (!proc.running) throw new Error(`tailscaled exited; see ${proc.logPath}`);
-    return client.status({ peers: false }).then(
-      () => true,
-      () => false,
-    );
-  });
+  const state = await until(
+    `tailscaled on ${hostName}`,
+    async () => {
+      if (!proc.running) return 'exited';
+      return client.status({ peers: false }).then(
+        () => 'up',
+        () => undefined,
+      );
+    },
+    20_000,
+  );
+  if (state === 'exited') throw new Error(`tailscaled exited; see ${proc.logPath}`);
   return {
     host: hostName,
     ip: host.ip,

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { findConflicts } from '@mesh/syncthing-client';
 import type { MeshContext } from '../../context.js';
 import { DEFAULT_STIGNORE } from '../constants.js';
-import { controlServerAnswers, controlServerUrl } from '../standing.js';
+import { controlServerUrl } from '../server-url.js';
+import { controlServerAnswers } from '../standing.js';
 import type { StatusCheck } from './types.js';
 
 /** The pattern lines of the shared folder's `.stignore` that Mesh did not write. */

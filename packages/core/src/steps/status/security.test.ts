@@ -1,8 +1,9 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { renderHeadscaleConfig } from '@mesh/headscale';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeMachine, fakeMachine } from '../../../test/fake-machine.js';
+import { put } from '../../../test/put.js';
 import type { MeshContext } from '../../context.js';
 import { guiOnLoopback, parseEnvFile, securitySection, tailscaledLogs } from './security.js';
 
@@ -19,12 +20,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await m.remove();
 });
-
-async function put(file: string, content: string, mode = 0o600): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, content);
-  await chmod(file, mode);
-}
 
 /** A process in the fake process table (`environ` undefined: not readable by this user). */
 async function processEntry(

@@ -1,0 +1,3 @@
+import { meshProject } from '../vitest.shared.ts';
+
+export default meshProject('test-utils');
