@@ -45359,6 +45359,7 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   if (self.name !== ctx.hostname) {
     await c3.config.devices.update(st.deviceId, { name: ctx.hostname });
     changes.push(`renamed this Syncthing device to ${ctx.hostname}`);
+    r.ok(`This Syncthing device is now named ${ctx.hostname}`);
   }
   const folderPath = wanted.path;
   const folderId = wanted.id;
@@ -45400,6 +45401,7 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
     if (Object.keys(patch2).length > 0) {
       await c3.config.folders.update(folderId, patch2);
       changes.push(`folder ${folderId}: ${Object.keys(patch2).join(", ")}`);
+      r.ok(`Shared folder ${folderId} set again: ${Object.keys(patch2).join(", ")}`);
     } else {
       r.ok(`Shared folder ${folderId} already configured`);
     }
@@ -45478,7 +45480,7 @@ async function resolveConflicts(ctx, options) {
       const copy = describeCopy(f, names.map, authors, copyStat.size, original?.size ?? null);
       const keeps = keep === "mine" ? "original" : keep === "theirs" ? "copy" : keep === "both" ? "both" : original == null || copyStat.mtimeMs > original.mtimeMs ? "copy" : "original";
       if (keeps === "both") {
-        const renamedTo = await plan.rename(f.relativePath, bothName(f, copy.changeBy));
+        const renamedTo = await plan.rename(f.relativePath, bothName(f));
         result2.resolutions.push({ ...copy, kept: "both", setAside: null, renamedTo });
       } else if (keeps === "original") {
         const to = await plan.moveAside(f.relativePath, `${archive}/${f.relativePath}`);
@@ -45548,7 +45550,7 @@ function describeCopy(f, names, authors, copyBytes, originalBytes) {
     copy: f.relativePath,
     original: f.originalRelativePath,
     winner: { shortId: f.shortId, name: names.get(f.shortId) ?? null },
-    changeBy: author === void 0 ? null : { shortId: author, name: names.get(author) ?? null },
+    madeOn: author === void 0 ? null : { shortId: author, name: names.get(author) ?? null },
     madeAt: f.date.toISOString(),
     copyBytes,
     originalBytes
@@ -45654,18 +45656,13 @@ function within(root, p) {
 function archiveStamp(d) {
   return d.toISOString().replace(/:/g, "-");
 }
-var UNSAFE_IN_NAMES = /[\u0000-\u001f/\\:*?"<>|]/g;
-function safeName(name) {
-  return name.replace(UNSAFE_IN_NAMES, "-");
-}
-function bothName(f, changeBy) {
+function bothName(f) {
   const ext = f.name.slice(f.name.lastIndexOf(`-${f.shortId}`) + f.shortId.length + 1);
   const stem = f.original.slice(0, f.original.length - ext.length);
   const s = f.stamp;
   const date3 = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)} ${s.slice(9, 11)}-${s.slice(11, 13)}-${s.slice(13, 15)}`;
-  const who = changeBy ? `${safeName(changeBy.name ?? changeBy.shortId)} ` : "";
   const dir = path25.posix.dirname(f.relativePath);
-  return `${dir === "." ? "" : `${dir}/`}${stem} (conflict ${who}${date3})${ext}`;
+  return `${dir === "." ? "" : `${dir}/`}${stem} (conflict ${date3})${ext}`;
 }
 var Planner = class {
   constructor(folder, dryRun) {
@@ -46036,7 +46033,7 @@ var conflictCopyFields = {
   copy: string2(),
   original: string2(),
   winner: conflictDevice,
-  changeBy: nullable(conflictDevice),
+  madeOn: nullable(conflictDevice),
   madeAt: string2(),
   copyBytes: number2(),
   originalBytes: nullable(number2())

@@ -542,7 +542,7 @@ function conflictsCommands(y: Argv<GlobalArgs>, out: Output): Argv<GlobalArgs> {
     .example('$0 conflicts', 'Show *.sync-conflict-* files: original, device, time, sizes')
     .example(
       '$0 conflicts --json',
-      '{ conflicts: [{ copy, original, changeBy, winner, madeAt, ... }] }',
+      '{ conflicts: [{ copy, original, madeOn, winner, madeAt, ... }] }',
     );
 }
 

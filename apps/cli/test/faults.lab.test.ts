@@ -249,26 +249,29 @@ describeLab('faults: nothing lost, back with no command', () => {
       conflicts: Array<{
         copy: string;
         original: string;
-        changeBy: { name: string | null } | null;
+        madeOn: { name: string | null } | null;
         winner: { name: string | null };
       }>;
     };
     const listed = await until(
-      'four conflict copies on windows, each with its author',
+      'a conflict copy of each file on windows, each with where it was made',
       async () => {
         const r = await mesh(lab, 'windows', ['conflicts', '--json']);
         const doc = r.json as Listed | undefined;
-        const mine = doc?.conflicts.filter((c) => c.original.startsWith('keep-')) ?? [];
-        return mine.length === 4 && mine.every((c) => c.changeBy) ? mine : undefined;
+        const ours = doc?.conflicts.filter((c) => c.original.startsWith('keep-')) ?? [];
+        const all = choices.every((k) => ours.some((c) => c.original === file(k)));
+        return all && ours.every((c) => c.madeOn) ? ours : undefined;
       },
       180_000,
     );
-    // The JSON says what the copy holds, checked against what each machine wrote.
+    // Checked against what each machine wrote: every copy holds the version that lost (the
+    // server's); it was made where that version was when the winner arrived (the server, or
+    // wsl, which had it from the server); the winner is windows.
     for (const c of listed) {
       const text = await readFile(path.join(dir('windows'), c.copy), 'utf8');
-      expect(text, c.copy).toBe(`${c.changeBy?.name} ${c.original.slice(5, -4)}\n`);
-      expect(c.changeBy?.name).toBe('server');
-      expect(c.winner.name).toBe('windows');
+      expect(text, c.copy).toBe(`server ${c.original.slice(5, -4)}\n`);
+      expect(['server', 'wsl'], c.copy).toContain(c.madeOn?.name);
+      expect(c.winner.name, c.copy).toBe('windows');
     }
     const expected: Record<(typeof choices)[number], string[]> = {
       mine: ['windows mine\n'],
@@ -299,10 +302,11 @@ describeLab('faults: nothing lost, back with no command', () => {
           );
           const copies = names.filter((n) => n.includes('.sync-conflict-'));
           const plain =
-            k === 'both' ? names.some((n) => n.startsWith('keep-both (conflict server ')) : true;
+            k === 'both' ? names.some((n) => n.startsWith('keep-both (conflict ')) : true;
+          // One text per file kept; `both` keeps every copy (two devices may each have made one).
           return copies.length === 0 &&
             plain &&
-            texts.length === expected[k].length &&
+            new Set(texts).size === expected[k].length &&
             expected[k].every((t) => texts.includes(t))
             ? true
             : undefined;

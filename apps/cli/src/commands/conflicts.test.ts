@@ -59,7 +59,7 @@ describe('mesh conflicts', () => {
           copy: 'notes.sync-conflict-20240101-120000-ABCDEFG.txt',
           original: 'notes.txt',
           winner: { shortId: 'ABCDEFG', name: 'laptop' },
-          changeBy: null,
+          madeOn: null,
           madeAt: new Date(2024, 0, 1, 12, 0, 0).toISOString(),
           copyBytes: 1,
           originalBytes: 1,

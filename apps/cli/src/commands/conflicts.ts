@@ -36,7 +36,12 @@ export async function conflicts(options: ConflictsOptions, out: Output): Promise
           `${c.original} (${c.originalBytes == null ? 'missing' : bytes(c.originalBytes)})`,
         ],
         ['  copy', bytes(c.copyBytes)],
-        ['  change by', c.changeBy ? device(c.changeBy) : 'unknown (Syncthing did not answer)'],
+        [
+          '  made on',
+          c.madeOn
+            ? `${device(c.madeOn)} (it had the version that lost)`
+            : 'unknown (Syncthing did not answer)',
+        ],
         ['  won', `${device(c.winner)} (its version has the original's name)`],
         ['  made at', c.madeAt],
       ]);
@@ -90,9 +95,7 @@ export async function conflictsResolve(
 
 function describeResolution(c: ConflictResolution, dryRun: boolean): string {
   // The short ID names the device whose version won; the copy holds this side's other edit.
-  const by = c.changeBy
-    ? `holding the change of ${device(c.changeBy)}`
-    : `holding the change that lost to ${device(c.winner)}`;
+  const by = `holding the version that lost to ${device(c.winner)}`;
   const aside = c.setAside
     ? `; ${dryRun ? 'would move' : 'moved'} the ${c.setAside.version === 'copy' ? 'copy' : 'previous original'} to ${c.setAside.to}`
     : '';

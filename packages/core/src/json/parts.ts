@@ -162,7 +162,7 @@ export const conflictCopyFields = {
   copy: z.string(),
   original: z.string(),
   winner: conflictDevice,
-  changeBy: z.nullable(conflictDevice),
+  madeOn: z.nullable(conflictDevice),
   madeAt: z.string(),
   copyBytes: z.number(),
   originalBytes: z.nullable(z.number()),

@@ -49,9 +49,8 @@ export type ConflictKeep = (typeof CONFLICT_KEEP_CHOICES)[number];
 export type DeviceNameLookup = () => Promise<ReadonlyMap<string, string>>;
 
 /**
- * The device whose change each conflict copy holds, by the copy's path relative to the
- * folder: the short ID of its last modifier in Syncthing's index (what the copy's name does not
- * say: the name carries the winner's ID).
+ * The device each conflict copy was made on, by the copy's path relative to the folder: the
+ * short ID of its last modifier in Syncthing's index (the name carries the winner's ID instead).
  */
 export type CopyAuthorLookup = (copies: readonly string[]) => Promise<ReadonlyMap<string, string>>;
 
@@ -67,10 +66,12 @@ export interface ConflictCopy {
    */
   winner: { shortId: string; name: string | null };
   /**
-   * The device whose change the copy holds (it lost), from Syncthing's index; null when
-   * Syncthing did not answer or does not know the copy yet.
+   * The device the copy was made on, from Syncthing's index; null when Syncthing did not answer
+   * or does not know the copy yet. That device had the losing version when the conflict reached
+   * it: in a conflict between two devices, the one whose change lost; a third device that had
+   * passed the losing version on makes a copy of its own, so Syncthing records no more than this.
    */
-  changeBy: { shortId: string; name: string | null } | null;
+  madeOn: { shortId: string; name: string | null } | null;
   /**
    * The time in the copy's name, read as this machine's local time (Syncthing wrote the local
    * wall clock of the device that made the copy), as ISO 8601.
@@ -85,7 +86,7 @@ export interface ConflictCopy {
 /** `mesh conflicts`: the shared folder's open conflict copies. */
 export interface ConflictList {
   folder: string;
-  /** False when Syncthing did not answer: names are null and `changeBy` is null everywhere. */
+  /** False when Syncthing did not answer: names are null and `madeOn` is null everywhere. */
   deviceNamesKnown: boolean;
   conflicts: ConflictCopy[];
 }
@@ -243,7 +244,7 @@ export async function resolveConflicts(
                 ? 'copy'
                 : 'original';
       if (keeps === 'both') {
-        const renamedTo = await plan.rename(f.relativePath, bothName(f, copy.changeBy));
+        const renamedTo = await plan.rename(f.relativePath, bothName(f));
         result.resolutions.push({ ...copy, kept: 'both', setAside: null, renamedTo });
       } else if (keeps === 'original') {
         const to = await plan.moveAside(f.relativePath, `${archive}/${f.relativePath}`);
@@ -333,7 +334,7 @@ function describeCopy(
     copy: f.relativePath,
     original: f.originalRelativePath,
     winner: { shortId: f.shortId, name: names.get(f.shortId) ?? null },
-    changeBy: author === undefined ? null : { shortId: author, name: names.get(author) ?? null },
+    madeOn: author === undefined ? null : { shortId: author, name: names.get(author) ?? null },
     madeAt: f.date.toISOString(),
     copyBytes,
     originalBytes,
@@ -462,22 +463,14 @@ function archiveStamp(d: Date): string {
 }
 
 /** `notes (conflict laptop 2024-01-01 12-00-00).txt`: a plain name, no longer a conflict copy. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
-const UNSAFE_IN_NAMES = /[\u0000-\u001f/\\:*?"<>|]/g;
-
-/** A device name as part of one valid file name everywhere it syncs (names are free text). */
-function safeName(name: string): string {
-  return name.replace(UNSAFE_IN_NAMES, '-');
-}
-
-function bothName(f: ConflictFile, changeBy: ConflictCopy['changeBy']): string {
+/** The copy's plain name for `both`: the date only, since the copy's author is not recorded. */
+function bothName(f: ConflictFile): string {
   const ext = f.name.slice(f.name.lastIndexOf(`-${f.shortId}`) + f.shortId.length + 1);
   const stem = f.original.slice(0, f.original.length - ext.length);
   const s = f.stamp;
   const date = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)} ${s.slice(9, 11)}-${s.slice(11, 13)}-${s.slice(13, 15)}`;
-  const who = changeBy ? `${safeName(changeBy.name ?? changeBy.shortId)} ` : '';
   const dir = path.posix.dirname(f.relativePath);
-  return `${dir === '.' ? '' : `${dir}/`}${stem} (conflict ${who}${date})${ext}`;
+  return `${dir === '.' ? '' : `${dir}/`}${stem} (conflict ${date})${ext}`;
 }
 
 /**

@@ -436,6 +436,7 @@ async function configureOverRest(
   if (self.name !== ctx.hostname) {
     await c.config.devices.update(st.deviceId, { name: ctx.hostname });
     changes.push(`renamed this Syncthing device to ${ctx.hostname}`);
+    r.ok(`This Syncthing device is now named ${ctx.hostname}`);
   }
 
   // Shared folder and .stignore (only if missing, never overwritten), once the running
@@ -480,6 +481,7 @@ async function configureOverRest(
     if (Object.keys(patch).length > 0) {
       await c.config.folders.update(folderId, patch);
       changes.push(`folder ${folderId}: ${Object.keys(patch).join(', ')}`);
+      r.ok(`Shared folder ${folderId} set again: ${Object.keys(patch).join(', ')}`);
     } else {
       r.ok(`Shared folder ${folderId} already configured`);
     }
