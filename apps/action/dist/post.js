@@ -1046,7 +1046,7 @@ function capSize(inst, size) {
   if (!caps.length)
     return;
   const cap = Math.min(...caps.map((c3) => c3[0]));
-  const parse3 = inst._zod.parse;
+  const parse4 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     const n2 = size(payload.value);
     if (n2 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
@@ -1060,7 +1060,7 @@ function capSize(inst, size) {
         }
       }
     }
-    return parse3(payload, ctx);
+    return parse4(payload, ctx);
   };
 }
 function handleArrayResult(result2, final, index) {
@@ -4902,7 +4902,7 @@ var require_parse = __commonJS({
       }
       return parsed;
     }
-    function parse3(command, args, options) {
+    function parse4(command, args, options) {
       if (args && !Array.isArray(args)) {
         options = args;
         args = null;
@@ -4921,7 +4921,7 @@ var require_parse = __commonJS({
       };
       return options.shell ? parsed : parseNonShell(parsed);
     }
-    module.exports = parse3;
+    module.exports = parse4;
   }
 });
 
@@ -4980,16 +4980,16 @@ var require_cross_spawn = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/index.js"(exports2, module) {
     "use strict";
     var cp = __require("child_process");
-    var parse3 = require_parse();
+    var parse4 = require_parse();
     var enoent = require_enoent();
     function spawn2(command, args, options) {
-      const parsed = parse3(command, args, options);
+      const parsed = parse4(command, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
       return spawned;
     }
     function spawnSync2(command, args, options) {
-      const parsed = parse3(command, args, options);
+      const parsed = parse4(command, args, options);
       const result2 = cp.spawnSync(parsed.command, parsed.args, parsed.options);
       result2.error = result2.error || enoent.verifyENOENTSync(result2.status, parsed);
       return result2;
@@ -4997,7 +4997,7 @@ var require_cross_spawn = __commonJS({
     module.exports = spawn2;
     module.exports.spawn = spawn2;
     module.exports.sync = spawnSync2;
-    module.exports._parse = parse3;
+    module.exports._parse = parse4;
     module.exports._enoent = enoent;
   }
 });
@@ -13326,7 +13326,7 @@ var require_main = __commonJS({
       return supportsAnsi() ? `\x1B[2m${text2}\x1B[0m` : text2;
     }
     var LINE = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/mg;
-    function parse3(src) {
+    function parse4(src) {
       const obj = {};
       let lines = src.toString();
       lines = lines.replace(/\r\n?/mg, "\n");
@@ -13598,7 +13598,7 @@ var require_main = __commonJS({
       _parseVault,
       config: config2,
       decrypt,
-      parse: parse3,
+      parse: parse4,
       populate
     };
     module.exports.configDotenv = DotenvModule.configDotenv;
@@ -32909,7 +32909,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse3(src, reviver, options) {
+    function parse4(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -32950,7 +32950,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.parseAllDocuments = parseAllDocuments;
     exports2.parseDocument = parseDocument4;
     exports2.stringify = stringify3;
@@ -36494,7 +36494,7 @@ __export(src_exports, {
   readHosts: () => readHosts,
   readPublicKeyArgument: () => readPublicKeyArgument,
   redactSecrets: () => redactSecrets,
-  remoteStatus: () => remoteStatus,
+  remoteStatus: () => remoteStatus2,
   removeHost: () => removeHost,
   requireHeadscaleConfig: () => requireHeadscaleConfig,
   requireServerRole: () => requireServerRole,
@@ -52123,6 +52123,26 @@ async function serverStatus(ctx) {
   return result2;
 }
 
+// ../../packages/core/src/remote/remote-json.ts
+init_mini();
+var remoteStatus = looseObject({
+  healthy: boolean2(),
+  tailscale: optional(looseObject({ ip: nullish2(string2()) }))
+});
+var remotePorts = looseObject({ role: optional(string2()) });
+var remoteSetup = looseObject({ changes: _default(array(string2()), []) });
+function parse3(schema2, text2) {
+  try {
+    const r = schema2.safeParse(JSON.parse(text2));
+    return r.success ? r.data : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var readRemoteStatus = (text2) => parse3(remoteStatus, text2);
+var readRemotePorts = (text2) => parse3(remotePorts, text2);
+var readRemoteSetup = (text2) => parse3(remoteSetup, text2);
+
 // ../../packages/core/src/remote/provision.ts
 var MESH_ON_HOST = "/usr/local/bin/mesh";
 function kindOf(code2) {
@@ -52146,12 +52166,7 @@ function remoteMesh(ctx, sudo, args) {
 }
 async function reachOverTailnet(ctx, host, target, role) {
   const r = await sshRun(ctx, target, "mesh status --json", { timeout: 6e4 });
-  let ip;
-  try {
-    ip = JSON.parse(r.stdout).tailscale?.ip;
-  } catch {
-    return [];
-  }
+  const ip = readRemoteStatus(r.stdout)?.tailscale?.ip;
   if (!ip) return [];
   await sshRun(ctx, { ...target, ip, port: role === "wsl2" ? WSL2_SSH_PORT : host.port }, "true", {
     timeout: 3e4
@@ -52239,7 +52254,7 @@ async function provisionHost(ctx, name, o2 = {}) {
     const ports = await sshRun(ctx, target, remoteMesh(ctx, "", ["ports", "--json"]), {
       timeout: 6e4
     });
-    const role = JSON.parse(ports.stdout || "{}").role;
+    const role = readRemotePorts(ports.stdout)?.role;
     const key = await createJoinKey(ctx, { reusable: false, expiration: "10m" });
     const setup = await sshRun(
       ctx,
@@ -52252,8 +52267,7 @@ async function provisionHost(ctx, name, o2 = {}) {
       }
     );
     if (setup.exitCode !== 0) throw remoteError(target, setup.exitCode, setup.stderr);
-    const done = JSON.parse(setup.stdout);
-    if (Array.isArray(done.changes)) changes.push(...done.changes.map(String));
+    changes.push(...readRemoteSetup(setup.stdout)?.changes ?? []);
     const after = role === "wsl2" ? { ...target, port: WSL2_SSH_PORT } : target;
     changes.push(...await reachOverTailnet(ctx, host, after, role));
     wait.done();
@@ -52293,20 +52307,17 @@ async function provisionAll(ctx, o2 = {}) {
 
 // ../../packages/core/src/remote/status.ts
 init_errors3();
-async function remoteStatus(ctx, name) {
+async function remoteStatus2(ctx, name) {
   const target = sshTarget(ctx, await findHost(ctx, name));
   const os11 = (await sshRun(ctx, target, "uname -s", { timeout: 15e3 })).stdout.trim();
   const found = await sshRun(ctx, target, "command -v mesh", { timeout: 15e3 });
   if (found.exitCode !== 0) return { name, os: os11, status: null, exitCode: null };
   const r = await sshRun(ctx, target, "mesh status --json", { timeout: 6e4 });
-  try {
-    return { name, os: os11, status: JSON.parse(r.stdout), exitCode: r.exitCode };
-  } catch (error2) {
-    throw new MeshError(`mesh status on ${name} printed no status (exit ${r.exitCode})`, {
-      cause: error2,
-      hint: `run it there: ssh ${name} mesh status`
-    });
-  }
+  const status = readRemoteStatus(r.stdout);
+  if (status) return { name, os: os11, status, exitCode: r.exitCode };
+  throw new MeshError(`mesh status on ${name} printed no status (exit ${r.exitCode})`, {
+    hint: `run it there: ssh ${name} mesh status`
+  });
 }
 
 // ../../packages/core/src/ssh/add-key.ts

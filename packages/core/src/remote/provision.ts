@@ -6,6 +6,7 @@ import { addHost } from '../hosts/commands.js';
 import { findHost, type HostEntry, readHosts } from '../hosts/registry.js';
 import { createJoinKey } from '../steps/keys.js';
 import { listNodes } from '../steps/nodes.js';
+import { readRemotePorts, readRemoteSetup, readRemoteStatus } from './remote-json.js';
 import { type SshTarget, sshRun, sshTarget } from './ssh.js';
 
 /** What provisioning did to one host. */
@@ -81,12 +82,7 @@ async function reachOverTailnet(
   role: string | undefined,
 ): Promise<string[]> {
   const r = await sshRun(ctx, target, 'mesh status --json', { timeout: 60_000 });
-  let ip: string | null | undefined;
-  try {
-    ip = (JSON.parse(r.stdout) as { tailscale?: { ip?: string | null } }).tailscale?.ip;
-  } catch {
-    return [];
-  }
+  const ip = readRemoteStatus(r.stdout)?.tailscale?.ip;
   if (!ip) return [];
   // The host key at its tailnet address, learnt now over the tailnet (whose WireGuard keys
   // Headscale vouches for), so the first `ssh NAME` asks nothing.
@@ -204,7 +200,7 @@ export async function provisionHost(
     const ports = await sshRun(ctx, target, remoteMesh(ctx, '', ['ports', '--json']), {
       timeout: 60_000,
     });
-    const role = (JSON.parse(ports.stdout || '{}') as { role?: string }).role;
+    const role = readRemotePorts(ports.stdout)?.role;
     const key = await createJoinKey(ctx, { reusable: false, expiration: '10m' });
     const setup = await sshRun(
       ctx,
@@ -216,8 +212,7 @@ export async function provisionHost(
       },
     );
     if (setup.exitCode !== 0) throw remoteError(target, setup.exitCode, setup.stderr);
-    const done = JSON.parse(setup.stdout) as { changes?: unknown };
-    if (Array.isArray(done.changes)) changes.push(...done.changes.map(String));
+    changes.push(...(readRemoteSetup(setup.stdout)?.changes ?? []));
     // WSL2's setup moves its sshd to 2222: what follows logs in there.
     const after = role === 'wsl2' ? { ...target, port: WSL2_SSH_PORT } : target;
     changes.push(...(await reachOverTailnet(ctx, host, after, role)));

@@ -1,6 +1,7 @@
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { findHost } from '../hosts/registry.js';
+import { readRemoteStatus } from './remote-json.js';
 import { sshRun, sshTarget } from './ssh.js';
 
 export interface RemoteStatus {
@@ -19,12 +20,9 @@ export async function remoteStatus(ctx: MeshContext, name: string): Promise<Remo
   const found = await sshRun(ctx, target, 'command -v mesh', { timeout: 15_000 });
   if (found.exitCode !== 0) return { name, os, status: null, exitCode: null };
   const r = await sshRun(ctx, target, 'mesh status --json', { timeout: 60_000 });
-  try {
-    return { name, os, status: JSON.parse(r.stdout), exitCode: r.exitCode };
-  } catch (error) {
-    throw new MeshError(`mesh status on ${name} printed no status (exit ${r.exitCode})`, {
-      cause: error,
-      hint: `run it there: ssh ${name} mesh status`,
-    });
-  }
+  const status = readRemoteStatus(r.stdout);
+  if (status) return { name, os, status, exitCode: r.exitCode };
+  throw new MeshError(`mesh status on ${name} printed no status (exit ${r.exitCode})`, {
+    hint: `run it there: ssh ${name} mesh status`,
+  });
 }
