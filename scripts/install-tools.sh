@@ -34,7 +34,7 @@ SYNCTHING_DEB_SHA256="${SYNCTHING_DEB_SHA256:-fab3719b0233f530540859221a7ee969f0
 SYNCTHING_GO_VERSION="${SYNCTHING_GO_VERSION:-v1.30.0}"
 SYNCTHING_GO_STAMP="${SYNCTHING_GO_STAMP:-1750411043}" # its release time, as build.go would stamp it
 PNPM_VERSION="${PNPM_VERSION:-10.34.9}"
-APT_PACKAGES=(syncthing iproute2 iptables procps psmisc ca-certificates curl postgresql socat openssh-server systemd systemd-container debootstrap)
+APT_PACKAGES=(syncthing iproute2 iptables procps psmisc ca-certificates curl postgresql socat openssh-server systemd systemd-container debootstrap shellcheck)
 # The lab's systemd machines: a Debian 12 as a fresh server has it, plus what the lab needs to
 # boot and enter it. Rebuilt when this list changes (the directory name is its hash).
 ROOTFS_SUITE=bookworm
@@ -43,7 +43,7 @@ ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,iproute2,openssh-server,sudo,ca-certif
 CACHE="${MESH_CACHE_DIR:-/var/cache/mesh}"
 # tailscale-oldest (1.80, the oldest client headscale 0.29 accepts) is built only when asked:
 # it predates the build tag that stops captive-portal probes of public hosts, so no suite runs it.
-TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev headscale-0.26 headscale-0.28 tailscale-newest syncthing-versions rootfs}"
+TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev headscale-0.26 headscale-0.28 tailscale-newest syncthing-versions rootfs packages}"
 export GOPATH="$CACHE/go" GOMODCACHE="$CACHE/go/pkg/mod" GOCACHE="$CACHE/go-build"
 export GOFLAGS="-trimpath" CGO_ENABLED=0 GOTOOLCHAIN=local
 # The proxy refuses some modules' version lists (403), which `go install m@v` reads to look
@@ -248,6 +248,41 @@ if want rootfs; then
     log "rootfs $ROOTFS_SUITE-$key: built in $(elapsed "$t0")"
   fi
   ln -sfn "$dir" "$CACHE/rootfs/current"
+fi
+
+# The lab's package source: the pinned binaries laid out as Tailscale's and Headscale's own
+# servers lay out their releases, each with its checksum file, so mesh installs in the lab
+# exactly as it does from the real ones. Rebuilt when a binary changes.
+if want packages; then
+  ts_bin=$(readlink -f "$CACHE/bin/tailscale") tsd_bin=$(readlink -f "$CACHE/bin/tailscaled")
+  hs_bin=$(readlink -f "$CACHE/bin/headscale")
+  # The layout is part of the key: a change to it builds anew.
+  key=$({ cat "$ts_bin" "$tsd_bin" "$hs_bin"; echo layout-1; } | sha256sum | cut -c1-12)
+  dir="$CACHE/packages/$key"
+  if [[ -f "$dir/.complete" ]]; then
+    log "packages $key: cached"
+  else
+    tsv=${TAILSCALE_VERSION#v} hsv=${HEADSCALE_VERSION#v}
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/tailscale/stable" "$dir.tmp/headscale/v$hsv"
+    ts="tailscale_${tsv}_amd64"
+    stage="$dir.tmp/stage/$ts"
+    mkdir -p "$stage/systemd"
+    install -m 0755 "$ts_bin" "$stage/tailscale"
+    install -m 0755 "$tsd_bin" "$stage/tailscaled"
+    printf '[Unit]\nDescription=Tailscale node agent\n\n[Service]\nExecStart=/usr/sbin/tailscaled\n\n[Install]\nWantedBy=multi-user.target\n' \
+      >"$stage/systemd/tailscaled.service"
+    printf 'PORT="41641"\nFLAGS=""\n' >"$stage/systemd/tailscaled.defaults"
+    tar -C "$dir.tmp/stage" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - "$ts" \
+      | gzip -n >"$dir.tmp/tailscale/stable/$ts.tgz"
+    (cd "$dir.tmp/tailscale/stable" && sha256sum "$ts.tgz" | cut -d' ' -f1 >"$ts.tgz.sha256")
+    hs="headscale_${hsv}_linux_amd64"
+    install -m 0755 "$hs_bin" "$dir.tmp/headscale/v$hsv/$hs"
+    (cd "$dir.tmp/headscale/v$hsv" && sha256sum "$hs" >checksums.txt)
+    rm -rf "$dir.tmp/stage" && touch "$dir.tmp/.complete"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    log "packages $key: built"
+  fi
+  ln -sfn "$dir" "$CACHE/packages/current"
 fi
 
 # Lab and tailnet addresses exist only inside lab namespaces: from the root namespace they would

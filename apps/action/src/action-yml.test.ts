@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { TAILSCALE_PACKAGES_URL, TAILSCALE_VERSION } from '@mesh/platform';
 import { describe, expect, it } from 'vitest';
 import { INPUT_NAMES } from './inputs.js';
 
@@ -15,6 +16,16 @@ describe('action.yml', () => {
     expect(keys('inputs').sort()).toEqual([...INPUT_NAMES].sort());
     expect(yml.match(/^ {4}description:/gm)?.length).toBe(
       INPUT_NAMES.length + keys('outputs').length,
+    );
+  });
+
+  it('documents the Tailscale version and package source the code uses', () => {
+    expect(yml).toContain(`the version Mesh is tested with (${TAILSCALE_VERSION})`);
+    expect(yml).toMatch(
+      new RegExp(
+        `^ {2}tailscale-packages-url:\\n(?: {4}.*\\n)*? {4}default: ${TAILSCALE_PACKAGES_URL}$`,
+        'm',
+      ),
     );
   });
 

@@ -132,3 +132,21 @@ describe('input "timeout"', () => {
     ),
   );
 });
+
+describe('tailscale-packages-url', () => {
+  it("defaults to Tailscale's package server and drops a trailing slash", () => {
+    expect(parse({}).tailscalePackagesUrl).toBe('https://pkgs.tailscale.com/stable');
+    expect(
+      parse({ 'tailscale-packages-url': 'http://10.99.0.1:8080/stable/' }).tailscalePackagesUrl,
+    ).toBe('http://10.99.0.1:8080/stable');
+  });
+
+  it('refuses what is not an http(s) directory URL, without quoting a query', () => {
+    expect(() => parse({ 'tailscale-packages-url': 'ftp://x/stable' })).toThrow(
+      'input "tailscale-packages-url" must be an http(s) URL like https://pkgs.tailscale.com/stable, got "ftp://x/stable"',
+    );
+    expect(() => parse({ 'tailscale-packages-url': 'https://x/s?token=abc' })).toThrow(
+      /^input "tailscale-packages-url" must be a URL without query or fragment$/,
+    );
+  });
+});

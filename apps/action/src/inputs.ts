@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { safeParseDuration } from '@mesh/core';
+import { TAILSCALE_PACKAGES_URL } from '@mesh/platform';
 import * as z from 'zod/mini';
 
 /** Every input action.yml declares, in the order the README lists them. */
@@ -19,6 +20,7 @@ export const INPUT_NAMES = [
   'folder',
   'folder-path',
   'tailscale-version',
+  'tailscale-packages-url',
   'tailscale-bin',
   'tailscaled-bin',
   'syncthing-bin',
@@ -44,7 +46,13 @@ export interface ActionConfig {
     folderId: string;
     folderPath: string;
   };
+  /**
+   * The Tailscale version `tailscale`/`tailscaled` must report, when the input sets one; also
+   * the one installed when the runner has none (the pinned version when unset).
+   */
   tailscaleVersion?: string;
+  /** Where Tailscale's static packages are (`tailscale_<version>_<arch>.tgz` and `.sha256`). */
+  tailscalePackagesUrl: string;
   binaries: { tailscale?: string; tailscaled?: string; syncthing?: string };
   stateDir: string;
 }
@@ -226,6 +234,18 @@ function schema(env: NodeJS.ProcessEnv) {
             return s;
           }),
         ),
+        'tailscale-packages-url': z.pipe(
+          httpUrl('https://pkgs.tailscale.com/stable'),
+          z.transform((s, ctx) => {
+            if (s === '') return TAILSCALE_PACKAGES_URL;
+            // Package names are appended to it as path segments: a query would swallow them.
+            if (/[?#]/.test(s)) {
+              // Not quoted: a query string may hold a token.
+              return fail(ctx, 'must be a URL without query or fragment');
+            }
+            return s;
+          }),
+        ),
         'tailscale-bin': existingFile,
         'tailscaled-bin': existingFile,
         'syncthing-bin': existingFile,
@@ -259,6 +279,7 @@ function schema(env: NodeJS.ProcessEnv) {
         userspace: o.userspace,
         ...(syncthing ? { syncthing } : {}),
         ...(o['tailscale-version'] ? { tailscaleVersion: o['tailscale-version'] } : {}),
+        tailscalePackagesUrl: o['tailscale-packages-url'],
         binaries: {
           ...(o['tailscale-bin'] ? { tailscale: o['tailscale-bin'] } : {}),
           ...(o['tailscaled-bin'] ? { tailscaled: o['tailscaled-bin'] } : {}),

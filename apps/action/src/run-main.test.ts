@@ -14,7 +14,15 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 function job(inputs: Record<string, string> = {}) {
-  const h = jobHarness({ server: 'http://10.99.0.1:8080', key: KEY, userspace: 'true', ...inputs });
+  // Tailscale chosen by the job, so no test here installs it (tailscale-install.test.ts does).
+  const chosen = {
+    MESH_TAILSCALE_BIN: '/opt/job/tailscale',
+    MESH_TAILSCALED_BIN: '/opt/job/tailscaled',
+  };
+  const h = jobHarness(
+    { server: 'http://10.99.0.1:8080', key: KEY, userspace: 'true', ...inputs },
+    chosen,
+  );
   dirs.push(h.dir);
   return h;
 }

@@ -12,12 +12,22 @@ import {
 } from './inputs.js';
 import { type ActionProtocol, inputEnvName } from './protocol.js';
 import { saveSpec } from './state.js';
+import {
+  installTailscale,
+  planTailscaleInstall,
+  type TailscaleInstallPlan,
+} from './tailscale-install.js';
 
 export interface RunMainOptions {
   /** Where the TUN device is looked for (tests point it elsewhere). @default '/dev/net/tun' */
   tunDevice?: string;
   /** @default process.platform */
   platform?: NodeJS.Platform;
+  /**
+   * Where Mesh's pinned builds are looked for before PATH when deciding whether the runner has
+   * Tailscale (tests point it elsewhere). @default MESH_BIN_DIR
+   */
+  meshBinDir?: string;
   /** @default whether this process runs as root */
   isRoot?: boolean;
   /** Whether passwordless sudo works; asked only when neither root nor userspace. @default `sudo -n true` */
@@ -30,12 +40,13 @@ export interface RunMainOptions {
 }
 
 /** Which phase was running, for the one error line. */
-type Phase = 'join' | 'ping' | 'syncthing';
+type Phase = 'install' | 'join' | 'ping' | 'syncthing';
 
 /**
- * The main step: mask, validate, join, wait for peers, optionally sync. What post needs to
- * clean up is saved to the step state before anything starts, so post can undo any failure,
- * timeout or crash of this step. Returns the exit code.
+ * The main step: mask, validate, install Tailscale when the runner has none, join, wait for
+ * peers, optionally sync. What post needs to clean up is saved to the step state before
+ * anything starts, so post can undo any failure, timeout or crash of this step. Returns the
+ * exit code.
  */
 export async function runMain(
   proto: ActionProtocol,
@@ -48,11 +59,13 @@ export async function runMain(
   let config: ActionConfig;
   let core: ActionCore;
   let daemonPrefix: readonly string[] | undefined;
+  let install: TailscaleInstallPlan | undefined;
   try {
     config = parseInputs((name) => proto.getInput(name), proto.env);
     const checked = await preflight(config, options, proto.env);
     if (typeof checked === 'string') throw new InputError(checked);
     daemonPrefix = checked.daemonPrefix;
+    install = checked.install;
     if (daemonPrefix)
       proto.info(`mesh: not root; tailscaled runs through ${daemonPrefix.join(' ')}`);
     core = getCore();
@@ -69,7 +82,8 @@ export async function runMain(
     stateDir: config.stateDir,
     hostname: config.hostname,
     userspace: config.userspace,
-    binaries: config.binaries,
+    // Known before the install runs, so post uses the same binaries whatever happens to it.
+    binaries: install ? { ...config.binaries, ...install.binaries } : config.binaries,
     ...(daemonPrefix ? { daemonPrefix } : {}),
   };
   saveSpec(proto, spec);
@@ -83,6 +97,16 @@ export async function runMain(
     : undefined;
   let phase: Phase = 'join';
   try {
+    if (install) {
+      const plan = install;
+      phase = 'install';
+      await proto.group(`Install Tailscale ${plan.version}`, async () => {
+        const result = await installTailscale(plan, proto.env, { signal });
+        proto.info(`mesh: ${result.summary}; added to PATH for the rest of the job`);
+      });
+      phase = 'join';
+    }
+    // After the install: the context copies PATH from the environment.
     const ctx: MeshContext = await core.createMeshContext(
       contextOptions(spec, proto.env, { signal, reporter: actionReporter(proto) }),
     );
@@ -137,14 +161,15 @@ export async function runMain(
 }
 
 /**
- * What the runner lacks, said plainly (a string); else how tailscaled is started: directly,
- * or behind `sudo -n` on a non-root runner with passwordless sudo.
+ * What the runner lacks, said plainly (a string); else how tailscaled is started (directly,
+ * or behind `sudo -n` on a non-root runner with passwordless sudo) and where Tailscale is
+ * installed when the runner has none.
  */
 async function preflight(
   config: ActionConfig,
   options: RunMainOptions,
   env: NodeJS.ProcessEnv,
-): Promise<string | { daemonPrefix?: readonly string[] }> {
+): Promise<string | { daemonPrefix?: readonly string[]; install?: TailscaleInstallPlan }> {
   const platform = options.platform ?? process.platform;
   if (platform !== 'linux') {
     return `this action runs on Linux runners only (this one is ${platform})`;
@@ -163,11 +188,17 @@ async function preflight(
     sudo: !isRoot && !config.userspace && (await (options.sudoWorks ?? sudoWorks)()),
   });
   if (privilege.kind === 'none') return privilege.problem;
-  if (config.tailscaleVersion) {
+  const install = await planTailscaleInstall(config, env, { meshBinDir: options.meshBinDir });
+  if (typeof install === 'string') return install;
+  // What the action installs is the version asked for: only binaries the runner has are checked.
+  if (!install && config.tailscaleVersion) {
     const wrong = await checkTailscaleVersion(config.tailscaleVersion, config.binaries, env);
     if (wrong) return wrong;
   }
-  return privilege.kind === 'sudo' ? { daemonPrefix: privilege.prefix } : {};
+  return {
+    ...(privilege.kind === 'sudo' ? { daemonPrefix: privilege.prefix } : {}),
+    ...(install ? { install } : {}),
+  };
 }
 
 /**

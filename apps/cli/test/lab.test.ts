@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { HEADSCALE_DOWN_FIX, VOUCH_PORT } from '@mesh/core';
@@ -261,6 +261,42 @@ describeLab('mesh CLI in the lab', () => {
     expect(nodes.exitCode).toBe(0);
     checkJson('nodesList', nodes.json);
     expect((nodes.json as { nodes: unknown[] }).nodes).toHaveLength(3);
+  }, 120_000);
+
+  it("mesh status is answered by the running agent: the CLI's own report, and the CLI's again when the agent is stuck", async () => {
+    const verdicts = (doc: unknown) =>
+      (doc as { checks: Check[] }).checks.map((c) => `${c.name}:${c.level}`);
+    for (const h of MEMBERS) {
+      const host = lab.host(h);
+      const socket = path.join(host.env['XDG_STATE_HOME'] as string, 'mesh', 'agent.sock');
+      const st = await stat(socket);
+      expect(st.isSocket(), `${h}: ${socket}`).toBe(true);
+      expect(st.mode & 0o777).toBe(0o600);
+      const byAgent = await mesh(lab, h, ['status', '--json', '--verbose']);
+      const byCli = await mesh(lab, h, ['status', '--json', '--verbose'], {
+        env: { MESH_STATUS_LOCAL: '1' },
+      });
+      time(`status ${h}: answered by the agent`, byAgent.ms);
+      time(`status ${h}: run by the CLI (MESH_STATUS_LOCAL=1)`, byCli.ms);
+      checkJson('status', byAgent.json);
+      expect(byAgent.exitCode).toBe(byCli.exitCode);
+      expect(verdicts(byAgent.json)).toEqual(verdicts(byCli.json));
+      const human = await mesh(lab, h, ['status']);
+      expect(human.exitCode).toBe(0);
+      expect(human.stdout).toContain('=== Summary ===');
+      expect(human.stdout).toContain('OK: All systems operational');
+    }
+    // A stopped agent still has its socket accepted by the kernel: the CLI hears no answer,
+    // runs the checks itself, and reports the agent as it finds it.
+    const agentPid = await agentPidOf('wsl');
+    process.kill(agentPid, 'SIGSTOP');
+    try {
+      const stuck = await mesh(lab, 'wsl', ['status', '--json']);
+      checkJson('status', stuck.json);
+      expect(verdicts(stuck.json)).toContain('connected:ok');
+    } finally {
+      process.kill(agentPid, 'SIGCONT');
+    }
   }, 120_000);
 
   it('every command run a second time changes nothing and exits 0', async () => {
@@ -648,17 +684,7 @@ describeLab('mesh CLI in the lab', () => {
     const win = await syncthingOf(lab, 'windows', GUI.windows);
     const self = (await win.system.status()).myID;
     // The agent is held still while status looks, or it may resume them first.
-    const agentPid = Number(
-      (
-        await readFile(
-          path.join(
-            lab.host('windows').env['HOME'] as string,
-            '.local/state/mesh/services/mesh-agent.pid',
-          ),
-          'utf8',
-        )
-      ).trim(),
-    );
+    const agentPid = await agentPidOf('windows');
     process.kill(agentPid, 'SIGSTOP');
     let s: Awaited<ReturnType<typeof mesh>>;
     try {
@@ -945,15 +971,17 @@ describeLab('mesh CLI in the lab', () => {
         ? true
         : undefined,
     );
+    // Syncthing's REST port closes before its sync port: a squatter started in between finds
+    // 22002 taken and exits, and the test would look at Syncthing instead.
+    const held = async () => (await host.runner.run('ss', ['-Hltnp', 'sport = :22002'])).stdout;
+    await until('port 22002 free', async () => ((await held()).trim() === '' ? true : undefined));
     const squatter = host.spawn('squatter', process.execPath, [
       '-e',
       "require('node:net').createServer().listen(22002, '0.0.0.0')",
     ]);
     try {
       await until('the squatter listening', async () =>
-        (await host.runner.run('ss', ['-Hltn', 'sport = :22002'])).stdout.includes('22002')
-          ? true
-          : undefined,
+        (await held()).includes(`pid=${squatter.pid},`) ? true : undefined,
       );
       expect((await mesh(lab, 'windows', ['client', 'join'])).exitCode).toBe(0);
       const s = await until('status naming the port', async () => {
@@ -1167,6 +1195,12 @@ async function listing(dir: string): Promise<string[]> {
 
 /** The failed checks of a `mesh status --json` document. */
 type Check = { section: string; name: string; level: string; message: string; fix?: string };
+
+/** The pid of the agent on `host` (the supervised fallback's pid file). */
+async function agentPidOf(host: string): Promise<number> {
+  const state = lab.host(host).env['XDG_STATE_HOME'] as string;
+  return Number((await readFile(path.join(state, 'mesh/services/mesh-agent.pid'), 'utf8')).trim());
+}
 
 function failing(doc: unknown): Check[] {
   const checks = (doc as { checks?: Check[] })?.checks;

@@ -1,7 +1,4 @@
-import { MESH_BIN_DIR, resolveMeshBinary } from '@mesh/platform';
-
-/** Where Mesh's install script caches binaries (re-exported from `@mesh/platform`). */
-export { MESH_BIN_DIR };
+import { resolveMeshBinary } from '@mesh/platform';
 
 /**
  * Finds the `headscale` binary: explicit option, then `MESH_HEADSCALE_BIN`, then

@@ -11,7 +11,12 @@ import {
 } from './errors.js';
 import { CliTransport, type CliTransportOptions } from './transport/cli.js';
 import { RestTransport, type RestTransportOptions } from './transport/rest.js';
-import type { ApiKeyRef, CallContext, CallOptions, HeadscaleTransport } from './transport/types.js';
+import type {
+  ApiKeyRef,
+  CallContext,
+  HeadscaleCallOptions,
+  HeadscaleTransport,
+} from './transport/types.js';
 import type {
   ApiKey,
   CreatedApiKey,
@@ -22,7 +27,7 @@ import type {
   User,
   VersionInfo,
 } from './types.js';
-import { requireFeature, requireSupportedServer, supports } from './version.js';
+import { headscaleSupports, requireHeadscaleFeature, requireSupportedServer } from './version.js';
 
 /** A user given by ID or by name. */
 export type UserRef = { id: string } | { name: string };
@@ -38,7 +43,7 @@ export type HeadscaleClientOptions = (
 };
 
 /** Input of {@link PreAuthKeys.create}. */
-export interface CreatePreAuthKeyOptions extends CallOptions {
+export interface CreatePreAuthKeyOptions extends HeadscaleCallOptions {
   /** Owner. Optional from 0.28 when `tags` are given ("tags as identity"). */
   user?: UserRef;
   /** Can register several nodes. @default false */
@@ -103,7 +108,7 @@ export class HeadscaleClient {
   }
 
   /** The server version (detected once, then cached). */
-  version(options: CallOptions = {}): Promise<VersionInfo> {
+  version(options: HeadscaleCallOptions = {}): Promise<VersionInfo> {
     if (!this.#version) {
       const pending = this.transport.detectVersion(options);
       this.#version = pending;
@@ -116,14 +121,14 @@ export class HeadscaleClient {
   }
 
   /** Builds the per-call context; rejects servers older than the minimum supported version. @internal */
-  async context(options: CallOptions = {}): Promise<CallContext> {
+  async context(options: HeadscaleCallOptions = {}): Promise<CallContext> {
     const v = await this.version(options);
     requireSupportedServer(v.version);
     return { ...options, version: v.version };
   }
 
   /** `/health` (plus database connectivity on 0.27+ when the transport can ask). */
-  async health(options: CallOptions = {}): Promise<HealthStatus> {
+  async health(options: HeadscaleCallOptions = {}): Promise<HealthStatus> {
     return this.transport.health(await this.context(options));
   }
 }
@@ -133,7 +138,7 @@ abstract class Resource {
   protected get t(): HeadscaleTransport {
     return this.client.transport;
   }
-  protected ctx(options?: CallOptions): Promise<CallContext> {
+  protected ctx(options?: HeadscaleCallOptions): Promise<CallContext> {
     return this.client.context(options);
   }
 }
@@ -143,12 +148,12 @@ export class Users extends Resource {
   /** Lists users, optionally filtered by exact ID, name or email. */
   async list(
     filter: { id?: string; name?: string; email?: string } = {},
-    options?: CallOptions,
+    options?: HeadscaleCallOptions,
   ): Promise<User[]> {
     return this.t.listUsers(filter, await this.ctx(options));
   }
   /** One user; throws {@link HeadscaleNotFoundError} if missing. */
-  async get(ref: UserRef, options?: CallOptions): Promise<User> {
+  async get(ref: UserRef, options?: HeadscaleCallOptions): Promise<User> {
     const users = await this.list('id' in ref ? { id: ref.id } : { name: ref.name }, options);
     const user = users.find((u) => ('id' in ref ? u.id === ref.id : u.name === ref.name));
     if (!user) {
@@ -164,31 +169,34 @@ export class Users extends Resource {
   /** Creates a user (fails if the name exists; see {@link Users.ensure}). */
   async create(
     input: { name: string; displayName?: string; email?: string; pictureUrl?: string },
-    options?: CallOptions,
+    options?: HeadscaleCallOptions,
   ): Promise<User> {
     return this.t.createUser(input, await this.ctx(options));
   }
   /** Idempotent create: returns the existing user (`changed: false`) or creates it. */
-  async ensure(name: string, options?: CallOptions): Promise<{ user: User; changed: boolean }> {
+  async ensure(
+    name: string,
+    options?: HeadscaleCallOptions,
+  ): Promise<{ user: User; changed: boolean }> {
     const existing = (await this.list({ name }, options)).find((u) => u.name === name);
     if (existing) return { user: existing, changed: false };
     return { user: await this.create({ name }, options), changed: true };
   }
   /** Renames a user. */
-  async rename(ref: UserRef, newName: string, options?: CallOptions): Promise<User> {
+  async rename(ref: UserRef, newName: string, options?: HeadscaleCallOptions): Promise<User> {
     const id = await this.#id(ref, options);
     return this.t.renameUser(id, newName, await this.ctx(options));
   }
   /** Deletes a user (Headscale refuses while it still owns nodes). */
-  async delete(ref: UserRef, options?: CallOptions): Promise<void> {
+  async delete(ref: UserRef, options?: HeadscaleCallOptions): Promise<void> {
     const id = await this.#id(ref, options);
     await this.t.deleteUser(id, await this.ctx(options));
   }
-  async #id(ref: UserRef, options?: CallOptions): Promise<string> {
+  async #id(ref: UserRef, options?: HeadscaleCallOptions): Promise<string> {
     return 'id' in ref ? ref.id : (await this.get(ref, options)).id;
   }
   /** @internal resolve a ref to an ID */
-  resolveId(ref: UserRef, options?: CallOptions): Promise<string> {
+  resolveId(ref: UserRef, options?: HeadscaleCallOptions): Promise<string> {
     return this.#id(ref, options);
   }
 }
@@ -214,7 +222,7 @@ export class PreAuthKeys extends Resource {
         throw new HeadscaleConfigError('a pre-auth key needs a user or tags', {
           hint: 'pass user or tags',
         });
-      requireFeature(ctx.version, 'tagsOnlyPreAuthKey', 'pre-auth keys without a user');
+      requireHeadscaleFeature(ctx.version, 'tagsOnlyPreAuthKey', 'pre-auth keys without a user');
     }
     const userId = user ? await this.client.users.resolveId(user, options) : undefined;
     const exp =
@@ -231,12 +239,15 @@ export class PreAuthKeys extends Resource {
     );
   }
   /** Lists keys (all of them, or one user's). Before 0.28 a user is required over the CLI. */
-  async list(filter: { user?: UserRef } = {}, options?: CallOptions): Promise<PreAuthKey[]> {
+  async list(
+    filter: { user?: UserRef } = {},
+    options?: HeadscaleCallOptions,
+  ): Promise<PreAuthKey[]> {
     const ctx = await this.ctx(options);
     const userId = filter.user
       ? await this.client.users.resolveId(filter.user, options)
       : undefined;
-    if (!userId && !supports(ctx.version, 'preAuthKeyListAll')) {
+    if (!userId && !headscaleSupports(ctx.version, 'preAuthKeyListAll')) {
       // Older servers list per user only: gather them.
       const users = await this.client.users.list({}, options);
       return (await Promise.all(users.map((u) => this.t.listPreAuthKeys(u.id, ctx)))).flat();
@@ -247,10 +258,10 @@ export class PreAuthKeys extends Resource {
   /** Expires a key (by ID on 0.28+, by owner and full key before). */
   async expire(
     key: Pick<PreAuthKey, 'id'> & Partial<Pick<PreAuthKey, 'key' | 'user'>>,
-    options?: CallOptions,
+    options?: HeadscaleCallOptions,
   ): Promise<void> {
     const ctx = await this.ctx(options);
-    if (!supports(ctx.version, 'preAuthKeyById') && (!key.key || !key.user)) {
+    if (!headscaleSupports(ctx.version, 'preAuthKeyById') && (!key.key || !key.user)) {
       throw new HeadscaleUnsupportedError('expiring a pre-auth key by ID', ctx.version, {
         since: '0.28.0',
         hint: 'pass the key object returned by create() (it has the owner and full key)',
@@ -266,9 +277,9 @@ export class PreAuthKeys extends Resource {
     );
   }
   /** Deletes a key (0.28+). */
-  async delete(id: string, options?: CallOptions): Promise<void> {
+  async delete(id: string, options?: HeadscaleCallOptions): Promise<void> {
     const ctx = await this.ctx(options);
-    requireFeature(ctx.version, 'preAuthKeyDelete', 'deleting pre-auth keys');
+    requireHeadscaleFeature(ctx.version, 'preAuthKeyDelete', 'deleting pre-auth keys');
     await this.t.deletePreAuthKey(id, ctx);
   }
 }
@@ -276,32 +287,32 @@ export class PreAuthKeys extends Resource {
 /** `client.nodes` */
 export class Nodes extends Resource {
   /** Lists nodes, optionally of one user (by name). */
-  async list(filter: { user?: string } = {}, options?: CallOptions): Promise<Node[]> {
+  async list(filter: { user?: string } = {}, options?: HeadscaleCallOptions): Promise<Node[]> {
     return this.t.listNodes(filter.user, await this.ctx(options));
   }
   /** One node; throws {@link HeadscaleNotFoundError} if missing. */
-  async get(id: string, options?: CallOptions): Promise<Node> {
+  async get(id: string, options?: HeadscaleCallOptions): Promise<Node> {
     return this.t.getNode(id, await this.ctx(options));
   }
   /** Expires the node's key now (or at `at`, 0.27+): the client must log in again. */
-  async expire(id: string, o: CallOptions & { at?: Date } = {}): Promise<Node> {
+  async expire(id: string, o: HeadscaleCallOptions & { at?: Date } = {}): Promise<Node> {
     const { at, ...options } = o;
     return this.t.expireNode(id, at, await this.ctx(options));
   }
   /** Sets the node's given name (its MagicDNS name). */
-  async rename(id: string, newName: string, options?: CallOptions): Promise<Node> {
+  async rename(id: string, newName: string, options?: HeadscaleCallOptions): Promise<Node> {
     return this.t.renameNode(id, newName, await this.ctx(options));
   }
   /** Removes the node from the tailnet. */
-  async delete(id: string, options?: CallOptions): Promise<void> {
+  async delete(id: string, options?: HeadscaleCallOptions): Promise<void> {
     await this.t.deleteNode(id, await this.ctx(options));
   }
   /** Replaces the node's tags (must be permitted by the policy's tagOwners). */
-  async setTags(id: string, tags: string[], options?: CallOptions): Promise<Node> {
+  async setTags(id: string, tags: string[], options?: HeadscaleCallOptions): Promise<Node> {
     return this.t.setNodeTags(id, tags, await this.ctx(options));
   }
   /** Approves subnet routes the node advertises; an empty list clears them (0.26+). */
-  async approveRoutes(id: string, routes: string[], options?: CallOptions): Promise<Node> {
+  async approveRoutes(id: string, routes: string[], options?: HeadscaleCallOptions): Promise<Node> {
     return this.t.approveRoutes(id, routes, await this.ctx(options));
   }
 }
@@ -309,7 +320,9 @@ export class Nodes extends Resource {
 /** `client.apiKeys` */
 export class ApiKeys extends Resource {
   /** Creates an API key; the secret is only in this answer. */
-  async create(o: CallOptions & { expiration?: Date | number } = {}): Promise<CreatedApiKey> {
+  async create(
+    o: HeadscaleCallOptions & { expiration?: Date | number } = {},
+  ): Promise<CreatedApiKey> {
     const { expiration, ...options } = o;
     const exp =
       expiration instanceof Date
@@ -318,15 +331,15 @@ export class ApiKeys extends Resource {
     return this.t.createApiKey(exp, await this.ctx(options));
   }
   /** Lists API keys (prefixes only). */
-  async list(options?: CallOptions): Promise<ApiKey[]> {
+  async list(options?: HeadscaleCallOptions): Promise<ApiKey[]> {
     return this.t.listApiKeys(await this.ctx(options));
   }
   /** Expires a key (by ID on 0.28+, else by prefix). */
-  async expire(ref: ApiKeyRef, options?: CallOptions): Promise<void> {
+  async expire(ref: ApiKeyRef, options?: HeadscaleCallOptions): Promise<void> {
     await this.t.expireApiKey(ref, await this.ctx(options));
   }
   /** Deletes a key (by ID on 0.28+, else by prefix). */
-  async delete(ref: ApiKeyRef, options?: CallOptions): Promise<void> {
+  async delete(ref: ApiKeyRef, options?: HeadscaleCallOptions): Promise<void> {
     await this.t.deleteApiKey(ref, await this.ctx(options));
   }
 }
@@ -334,11 +347,11 @@ export class ApiKeys extends Resource {
 /** `client.policy` */
 export class PolicyResource extends Resource {
   /** The stored policy; {@link HeadscaleNotFoundError} when none is stored yet. */
-  async get(options?: CallOptions): Promise<Policy> {
+  async get(options?: HeadscaleCallOptions): Promise<Policy> {
     return this.t.getPolicy(await this.ctx(options));
   }
   /** Stores a policy (needs `policy.mode: database`). */
-  async set(policy: string, options?: CallOptions): Promise<Policy> {
+  async set(policy: string, options?: HeadscaleCallOptions): Promise<Policy> {
     return this.t.setPolicy(policy, await this.ctx(options));
   }
 }

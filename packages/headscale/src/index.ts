@@ -4,23 +4,22 @@
  * @packageDocumentation
  */
 
-export { MESH_BIN_DIR, resolveHeadscaleBinary } from './binary.js';
+export { resolveHeadscaleBinary } from './binary.js';
 export {
-  ApiKeys,
+  type ApiKeys,
   type CreatePreAuthKeyOptions,
   HeadscaleClient,
   type HeadscaleClientOptions,
-  Nodes,
-  PolicyResource,
-  PreAuthKeys,
+  type Nodes,
+  type PolicyResource,
+  type PreAuthKeys,
   type UserRef,
-  Users,
+  type Users,
 } from './client.js';
 export * from './errors.js';
 export {
   type HeadscaleConfigOptions,
   type HeadscalePostgresOptions,
-  headscaleConfigObject,
   readHeadscaleConfig,
   renderHeadscaleConfig,
   writeHeadscaleConfig,
@@ -28,13 +27,9 @@ export {
 export {
   configValueAt,
   type HardenedConfig,
-  type HardenedSetting,
-  HEADSCALE_HARDENING,
   hardenHeadscaleConfig,
   headscaleHardeningGaps,
   headscalePolicyOf,
-  headscalePolicySettings,
-  keptHardening,
 } from './server/hardening.js';
 export { type WaitForHealthOptions, waitForHealth } from './server/health.js';
 export {
@@ -47,16 +42,15 @@ export {
   checkHeadscalePolicy,
   type HeadscalePolicyOptions,
   isGeneratedPolicy,
-  POLICY_HEADER,
   type PolicyCheckResult,
   policyTags,
   renderHeadscalePolicy,
 } from './server/policy.js';
 export {
   HeadscaleService,
+  type HeadscaleServiceControl,
   type HeadscaleServiceOptions,
-  type ServiceManager,
-  type ServiceStatus,
+  type HeadscaleServiceStatus,
   type SupervisedProcessOptions,
   SupervisedProcessService,
   SystemdService,
@@ -70,29 +64,28 @@ export {
 } from './server/setup.js';
 export {
   type HeadscaleServiceSpecOptions,
+  type HeadscaleUnitOptions,
   headscaleServiceSpec,
-  renderSystemdUnit,
-  type SystemdUnitOptions,
+  renderHeadscaleUnit,
 } from './server/systemd.js';
-export { editYaml, type YamlEdit } from './server/yaml-edit.js';
 export { CliTransport, type CliTransportOptions } from './transport/cli.js';
-export { REST_ENDPOINTS, RestTransport, type RestTransportOptions } from './transport/rest.js';
+export { RestTransport, type RestTransportOptions } from './transport/rest.js';
 export type {
   ApiKeyRef,
   CallContext,
-  CallOptions,
+  HeadscaleCallOptions,
   HeadscaleTransport,
   PreAuthKeyInput,
   PreAuthKeyRef,
 } from './transport/types.js';
 export type * from './types.js';
 export {
-  compareVersions,
-  FEATURES,
-  type Feature,
-  MIN_SUPPORTED_VERSION,
-  parseVersion,
-  requireFeature,
-  type SemVer,
-  supports,
+  compareHeadscaleVersions,
+  HEADSCALE_FEATURES,
+  type HeadscaleFeature,
+  type HeadscaleVersion,
+  headscaleSupports,
+  MIN_HEADSCALE_VERSION,
+  parseHeadscaleVersion,
+  requireHeadscaleFeature,
 } from './version.js';

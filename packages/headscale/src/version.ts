@@ -6,32 +6,32 @@
 import { HeadscaleUnsupportedError } from './errors.js';
 
 /** Oldest Headscale this package speaks (users and key owners by ID, routes on nodes). */
-export const MIN_SUPPORTED_VERSION = '0.26.0';
+export const MIN_HEADSCALE_VERSION = '0.26.0';
 
 /** A parsed `major.minor.patch`. */
-export interface SemVer {
+export interface HeadscaleVersion {
   major: number;
   minor: number;
   patch: number;
 }
 
 /** Parses `v0.29.2`, `0.27.1`, `0.28.0-beta.1`; undefined for `dev`, `unknown`... */
-export function parseVersion(raw: string): SemVer | undefined {
+export function parseHeadscaleVersion(raw: string): HeadscaleVersion | undefined {
   const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
   if (!m) return undefined;
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
 }
 
 /** Compares two versions (negative when a < b). */
-export function compareVersions(a: string, b: string): number {
-  const x = parseVersion(a);
-  const y = parseVersion(b);
+export function compareHeadscaleVersions(a: string, b: string): number {
+  const x = parseHeadscaleVersion(a);
+  const y = parseHeadscaleVersion(b);
   if (!x || !y) throw new TypeError(`not a version: ${!x ? a : b}`);
   return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
 }
 
 /** Features that differ between supported minors, with the first version that has them. */
-export const FEATURES = {
+export const HEADSCALE_FEATURES = {
   /** `GET /version`, `GET /api/v1/health`, `headscale health`, node expire with a date. */
   versionEndpoint: '0.27.0',
   health: '0.27.0',
@@ -50,26 +50,30 @@ export const FEATURES = {
   nodeDisableExpiry: '0.29.0',
 } as const;
 
-/** A feature name of {@link FEATURES}. */
-export type Feature = keyof typeof FEATURES;
+/** A feature name of {@link HEADSCALE_FEATURES}. */
+export type HeadscaleFeature = keyof typeof HEADSCALE_FEATURES;
 
 /** True when `version` has `feature`. */
-export function supports(version: string, feature: Feature): boolean {
-  return compareVersions(version, FEATURES[feature]) >= 0;
+export function headscaleSupports(version: string, feature: HeadscaleFeature): boolean {
+  return compareHeadscaleVersions(version, HEADSCALE_FEATURES[feature]) >= 0;
 }
 
 /** Throws {@link HeadscaleUnsupportedError} naming the version if `version` lacks `feature`. */
-export function requireFeature(version: string, feature: Feature, what: string = feature): void {
-  if (!supports(version, feature)) {
-    throw new HeadscaleUnsupportedError(what, version, { since: FEATURES[feature] });
+export function requireHeadscaleFeature(
+  version: string,
+  feature: HeadscaleFeature,
+  what: string = feature,
+): void {
+  if (!headscaleSupports(version, feature)) {
+    throw new HeadscaleUnsupportedError(what, version, { since: HEADSCALE_FEATURES[feature] });
   }
 }
 
-/** Throws {@link HeadscaleUnsupportedError} if `version` is older than {@link MIN_SUPPORTED_VERSION}. */
+/** Throws {@link HeadscaleUnsupportedError} if `version` is older than {@link MIN_HEADSCALE_VERSION}. */
 export function requireSupportedServer(version: string): void {
-  if (compareVersions(version, MIN_SUPPORTED_VERSION) < 0) {
+  if (compareHeadscaleVersions(version, MIN_HEADSCALE_VERSION) < 0) {
     throw new HeadscaleUnsupportedError('this client (users and key owners by ID)', version, {
-      since: MIN_SUPPORTED_VERSION,
+      since: MIN_HEADSCALE_VERSION,
     });
   }
 }

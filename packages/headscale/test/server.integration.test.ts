@@ -15,9 +15,9 @@ import {
   HeadscaleConnectionError,
   HeadscaleNotFoundError,
   HeadscaleUnsupportedError,
-  MIN_SUPPORTED_VERSION,
+  headscaleSupports,
+  MIN_HEADSCALE_VERSION,
   setupHeadscaleServer,
-  supports,
 } from '../src/index.js';
 import { describeWith, freePort, startTestServer, type TestServer } from './helpers.js';
 import { must } from './must.js';
@@ -65,12 +65,12 @@ for (const v of VERSIONS) {
       const created = await srv.cli.apiKeys.create({ expiration: 3_600_000 });
       expect(created.key.length).toBeGreaterThan(20);
       rest = new HeadscaleClient({ rest: { url: srv.url, apiKey: created.key } });
-      if (supports(version, 'versionEndpoint')) {
+      if (headscaleSupports(version, 'versionEndpoint')) {
         expect((await rest.version()).version).toBe(version);
       } else {
         // No GET /version before 0.27: REST can only assume the oldest minor it speaks.
         expect(await rest.version()).toMatchObject({
-          version: MIN_SUPPORTED_VERSION,
+          version: MIN_HEADSCALE_VERSION,
           assumed: true,
         });
       }
@@ -80,7 +80,7 @@ for (const v of VERSIONS) {
     });
 
     it('reports health over both transports', async () => {
-      if (!supports(version, 'health')) {
+      if (!headscaleSupports(version, 'health')) {
         // Before 0.27 only the unauthenticated /health exists: no database check, no CLI.
         expect(await rest.health()).toEqual({ ok: true, httpStatus: 200, status: 'pass' });
         await expect(srv.cli.health()).rejects.toBeInstanceOf(HeadscaleUnsupportedError);
@@ -142,7 +142,7 @@ for (const v of VERSIONS) {
       const listed = await rest.preAuthKeys.list({ user });
       expect(listed.length).toBe(6);
       expect(await srv.cli.preAuthKeys.list({ user })).toEqual(listed);
-      if (supports(version, 'tagsOnlyPreAuthKey')) {
+      if (headscaleSupports(version, 'tagsOnlyPreAuthKey')) {
         const tagsOnly = await rest.preAuthKeys.create({ tags: ['tag:server'] });
         expect(tagsOnly.user).toBeUndefined();
       } else {
@@ -159,7 +159,7 @@ for (const v of VERSIONS) {
         (k) => k.id === key.id,
       );
       expect(after?.expiration?.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
-      if (supports(version, 'preAuthKeyDelete')) {
+      if (headscaleSupports(version, 'preAuthKeyDelete')) {
         await srv.cli.preAuthKeys.delete(key.id);
         expect((await rest.preAuthKeys.list()).some((k) => k.id === key.id)).toBe(false);
       } else {

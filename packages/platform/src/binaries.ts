@@ -19,6 +19,8 @@ export interface ResolveMeshBinaryOptions {
   env?: NodeJS.ProcessEnv;
   /** @default MESH_BIN_DIR */
   binDir?: string;
+  /** Looked in after `binDir`, in order (where release installs put programs, for one). */
+  moreDirs?: readonly string[];
 }
 
 function executable(file: string): boolean {
@@ -32,15 +34,19 @@ function executable(file: string): boolean {
 
 /**
  * The binary to run for `program`: `explicit`, then env `MESH_<PROGRAM>_BIN`, then an
- * executable `<binDir>/<program>`, then `program` itself (looked up on PATH when run).
+ * executable `<binDir>/<program>` (then in each of `moreDirs`), then `program` itself (looked up
+ * on PATH when run).
  */
 export function resolveMeshBinary(program: string, o: ResolveMeshBinaryOptions = {}): string {
   if (o.explicit) return o.explicit;
   const envName = o.envName ?? `MESH_${program.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_BIN`;
   const fromEnv = (o.env ?? process.env)[envName];
   if (fromEnv) return fromEnv;
-  const cached = path.join(o.binDir ?? MESH_BIN_DIR, program);
-  return executable(cached) ? cached : program;
+  for (const dir of [o.binDir ?? MESH_BIN_DIR, ...(o.moreDirs ?? [])]) {
+    const candidate = path.join(dir, program);
+    if (executable(candidate)) return candidate;
+  }
+  return program;
 }
 
 /**

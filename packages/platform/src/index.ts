@@ -14,16 +14,13 @@ export {
   type DetectOptions,
   detectPlatform,
   detectWsl,
-  isSystemdPid1,
   type OsType,
   type PlatformInfo,
   type WslInfo,
-  wslVersionFromKernel,
 } from './detect/platform.js';
 export {
   type DetectedRole,
   detectRole,
-  parseHostnameList,
   type RoleHostnames,
 } from './detect/role.js';
 // Errors
@@ -56,30 +53,57 @@ export {
   type TextDoc as TextLines,
 } from './internal/lines.js';
 export { acquireLock } from './lock.js';
+// Release packages: pinned versions, downloaded and verified by checksum
+export {
+  type DownloadFetch,
+  type DownloadOptions,
+  type DownloadResponse,
+  type DownloadVerifiedOptions,
+  type DownloadVerifiedResult,
+  displayUrl,
+  downloadText,
+  downloadVerified,
+} from './packages/download.js';
+export {
+  type InstallReleaseOptions,
+  type InstallReleaseResult,
+  installHeadscaleRelease,
+  installTailscaleRelease,
+  RELEASE_INSTALL_DIR,
+} from './packages/install-release.js';
 // Packages
 export {
   detectPackageManager,
   type PackageManager,
   type PackageManagerName,
   type PackageManagerOptions,
-  packageCommands,
-  packageManager,
 } from './packages/package-manager.js';
+export {
+  checksumFor,
+  HEADSCALE_RELEASES_URL,
+  HEADSCALE_VERSION,
+  type HeadscaleRelease,
+  headscaleRelease,
+  parseChecksums,
+  parseSha256,
+  parseSha256File,
+  type ReleaseArch,
+  type ReleaseSourceOptions,
+  releaseArch,
+  releaseVersion,
+  TAILSCALE_PACKAGES_URL,
+  TAILSCALE_VERSION,
+  type TailscaleRelease,
+  tailscaleRelease,
+} from './packages/release-sources.js';
 // Who holds a port: sockets of this network namespace (/proc/self/net) and their processes
 export {
-  blocksBind,
-  decodeProcAddress,
-  matchSocketInodes,
   type PortHoldersOptions,
   type PortHolding,
   type ProcSocket,
-  parseProcNet,
   portHolders,
   type SocketHolder,
   type SocketProtocol,
-  socketInode,
-  socketsInTheWay,
-  TCP_LISTEN,
 } from './port-holders.js';
 export {
   type MeshRole,
@@ -88,11 +112,10 @@ export {
   portPlan,
   type RolePorts,
   rolePorts,
-  SYNCTHING_DISCOVERY_PORT,
   tcpListens,
 } from './ports.js';
 // Privilege
-export { type DaemonPrivilege, decidePrivilege, SUDO_PREFIX, sudoWorks } from './privilege.js';
+export { type DaemonPrivilege, decidePrivilege, sudoWorks } from './privilege.js';
 export {
   createRunner,
   namespaceRunner,
@@ -115,12 +138,9 @@ export {
   supervisedServiceManager,
 } from './services/supervised.js';
 export {
-  parseSystemctlShow,
-  quoteExecArg,
   renderSystemdUnit,
   type SystemdOptions,
   systemdServiceManager,
-  systemdUnitDir,
 } from './services/systemd.js';
 export {
   type WindowsServiceCommands,
@@ -140,14 +160,11 @@ export {
   writeSavedServerUrl,
 } from './settings/dirs.js';
 export {
-  ENVIRONMENT_ONLY_VARIABLES,
   FILE_VARIABLES,
-  findEnvFile,
   type LoadSettingsOptions,
   loadSettings,
   type MeshSettings,
   parseSettings,
-  RUNTIME_VARIABLES,
   SETTINGS_VARIABLES,
   type SettingSource,
 } from './settings/settings.js';
@@ -158,7 +175,6 @@ export {
   addAuthorizedKey,
   authorizedKeysPath,
   checkPublicKey,
-  formatPublicKey,
   isKeyType,
   type KeyBlockResult,
   looksPrivate,
@@ -172,13 +188,11 @@ export {
   hasSshHostBlock,
   type SshConfigFileOptions,
   type SshHostEntry,
-  setSshHostBlock,
   writeSshHostBlock,
 } from './ssh/client-config.js';
 export {
   type LookupUserOptions,
   lookupUser,
-  parsePasswd,
   runAsPrefix,
   type UserAccount,
 } from './users.js';
@@ -187,23 +201,17 @@ export {
   defaultFirewallRules,
   type FirewallRule,
   firewallRuleAction,
-  MESH_AGENT_TASK_NAME,
   type MeshAgentTaskIntent,
   meshAgentTaskAction,
   parseWslList,
-  TAILSCALE_REGISTRY_KEY,
   TAILSCALED_ENV_FILE,
   type TailscaleWindowsIntent,
-  tailscaledEnvAction,
   tailscaleWindowsActions,
   WINGET_IDS,
   type WindowsAction,
   type WindowsIntent,
-  WSL_TASK_NAME,
   type WslAutoStartIntent,
   windowsActions,
-  wingetInstallCommand,
-  wingetListCommand,
   wingetPackageAction,
   wslAutoStartAction,
 } from './windows/actions.js';
@@ -213,14 +221,12 @@ export {
   applyWindowsIntent,
   type WindowsActionResult,
 } from './windows/apply.js';
-export { type Command, POWERSHELL, powershellCommand, psQuote } from './windows/powershell.js';
+export type { Command } from './windows/powershell.js';
 export { renderWindowsScript } from './windows/script.js';
 export {
   SYNCTHING_TASK_NAME,
-  SYNCTHING_WINDOWS_HOME,
   type SyncthingWindowsFolder,
   type SyncthingWindowsIntent,
-  syncthingWindowsActions,
 } from './windows/syncthing.js';
 // WSL
 export {
@@ -229,12 +235,9 @@ export {
   type InteropOptions,
   runElevatedScript,
   runPowerShell,
-  stripTranscript,
-  windowsTempDir,
 } from './wsl/interop.js';
 export { type WslPathOptions, windowsToWslPath, wslToWindowsPath } from './wsl/paths.js';
 export {
-  checkSshdConfig,
   type EnsureSshdPortOptions,
   type EnsureSshdPortResult,
   ensureSshdPort,
@@ -242,7 +245,6 @@ export {
   SSHD_CONFIG_PATH,
   type SshdConfigOptions,
   type SshdPorts,
-  setSshdPort,
   WSL2_SSH_PORT,
 } from './wsl/sshd-config.js';
 export {
@@ -250,9 +252,7 @@ export {
   type EnsureWslSystemdOptions,
   ensureWslSystemd,
   iniValue,
-  parseIni,
   readWslSystemd,
-  setIniValue,
   WSL_CONF_PATH,
   type WslConfOptions,
   type WslSystemdState,

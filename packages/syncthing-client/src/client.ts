@@ -1,6 +1,10 @@
 import type { Dispatcher } from 'undici';
 import { SyncthingError, SyncthingUnsupportedError } from './errors.js';
-import { type CallOptions, type SyncthingLogger, Transport } from './internal/transport.js';
+import {
+  type SyncthingCallOptions,
+  type SyncthingLogger,
+  Transport,
+} from './internal/transport.js';
 import { ClusterResource } from './resources/cluster.js';
 import { ConfigResource } from './resources/config.js';
 import { DbResource } from './resources/db.js';
@@ -9,11 +13,11 @@ import { FolderResource, NoauthResource, StatsResource, SvcResource } from './re
 import { SystemResource } from './resources/system.js';
 import {
   describeRange,
-  FEATURES,
-  type FeatureName,
-  parseVersion,
+  parseSyncthingVersion,
+  SYNCTHING_FEATURES,
+  type SyncthingFeature,
   type SyncthingVersion,
-  supports,
+  syncthingSupports,
 } from './version.js';
 
 /** Options of {@link SyncthingClient}. */
@@ -108,10 +112,10 @@ export class SyncthingClient {
   }
 
   /** The server version (cached after the first response; asks `/rest/system/version` otherwise). */
-  async serverVersion(options?: CallOptions): Promise<SyncthingVersion> {
+  async serverVersion(options?: SyncthingCallOptions): Promise<SyncthingVersion> {
     if (this.transport.version) return this.transport.version;
     const info = await this.system.version(options);
-    const parsed = parseVersion(info.version);
+    const parsed = parseSyncthingVersion(info.version);
     if (!parsed) {
       throw new SyncthingError(`unrecognised Syncthing version ${JSON.stringify(info.version)}`, {
         hint: 'development builds report `unknown-dev`; version gating is off for them',
@@ -121,16 +125,16 @@ export class SyncthingClient {
     return parsed;
   }
 
-  /** Whether the server supports a version-gated feature (see {@link FEATURES}). */
-  async supports(feature: FeatureName, options?: CallOptions): Promise<boolean> {
-    return supports(await this.serverVersion(options), feature);
+  /** Whether the server supports a version-gated feature (see {@link SYNCTHING_FEATURES}). */
+  async supports(feature: SyncthingFeature, options?: SyncthingCallOptions): Promise<boolean> {
+    return syncthingSupports(await this.serverVersion(options), feature);
   }
 
   /** Throws {@link SyncthingUnsupportedError} unless the server supports `feature`. */
-  async require(feature: FeatureName, options?: CallOptions): Promise<void> {
+  async require(feature: SyncthingFeature, options?: SyncthingCallOptions): Promise<void> {
     const version = await this.serverVersion(options);
-    if (!supports(version, feature)) {
-      throw new SyncthingUnsupportedError(feature, describeRange(FEATURES[feature]), {
+    if (!syncthingSupports(version, feature)) {
+      throw new SyncthingUnsupportedError(feature, describeRange(SYNCTHING_FEATURES[feature]), {
         serverVersion: version.raw,
       });
     }

@@ -9,7 +9,7 @@ import { ConfigSchema, FolderConfigSchema } from './schemas/config.js';
 import { DbFileSchema, IgnoresSchema } from './schemas/db.js';
 import { toTypedEvent } from './schemas/events.js';
 import { ConnectionsSchema, SystemVersionSchema } from './schemas/system.js';
-import { parseVersion, supports, versionAtLeast } from './version.js';
+import { parseSyncthingVersion, syncthingSupports, versionAtLeast } from './version.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -119,17 +119,17 @@ describe('home helpers', () => {
 
 describe('versions', () => {
   it('parses and compares', () => {
-    const v = parseVersion('v1.19.2-ds1');
+    const v = parseSyncthingVersion('v1.19.2-ds1');
     expect(v).toMatchObject({ major: 1, minor: 19, patch: 2, suffix: 'ds1' });
-    expect(parseVersion('unknown-dev')).toBeUndefined();
+    expect(parseSyncthingVersion('unknown-dev')).toBeUndefined();
     if (!v) throw new Error('parse');
     expect(versionAtLeast(v, '1.19.0')).toBe(true);
-    expect(supports(v, 'GET /rest/system/paths')).toBe(false);
-    expect(supports(v, 'GET /rest/system/debug')).toBe(true);
-    const v2 = parseVersion('v2.1.3');
+    expect(syncthingSupports(v, 'GET /rest/system/paths')).toBe(false);
+    expect(syncthingSupports(v, 'GET /rest/system/debug')).toBe(true);
+    const v2 = parseSyncthingVersion('v2.1.3');
     if (!v2) throw new Error('parse');
-    expect(supports(v2, 'GET /rest/system/debug')).toBe(false);
-    expect(supports(v2, 'auth:bearer')).toBe(true);
+    expect(syncthingSupports(v2, 'GET /rest/system/debug')).toBe(false);
+    expect(syncthingSupports(v2, 'auth:bearer')).toBe(true);
   });
 });
 

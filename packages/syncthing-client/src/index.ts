@@ -8,13 +8,10 @@ export {
   parseConflictName,
 } from './conflicts.js';
 export {
-  base32,
-  cleanDeviceIdInput,
   type DeviceId,
   deviceIdFromCertificate,
   formatDeviceId,
   isValidDeviceId,
-  luhn32,
   normalizeDeviceId,
   parseDeviceId,
   SyncthingDeviceIdError,
@@ -41,7 +38,7 @@ export {
   readSyncthingHome,
   type SyncthingHomeInfo,
 } from './home.js';
-export type { CallOptions, SyncthingLogger } from './internal/transport.js';
+export type { SyncthingCallOptions, SyncthingLogger } from './internal/transport.js';
 export {
   newSyncthingApiKey,
   PRIVATE_SYNCTHING_OPTIONS,
@@ -49,36 +46,97 @@ export {
   privateSyncthingConfig,
 } from './private-config.js';
 export { type ProbeDeviceIdOptions, probeCertificate, probeDeviceId } from './probe.js';
-export { ClusterResource, PendingResource } from './resources/cluster.js';
-export {
+// The client's resource namespaces (`client.config.devices`, ...), as types: the client makes them.
+export type { ClusterResource, PendingResource } from './resources/cluster.js';
+export type {
   ConfigDevices,
   ConfigFolders,
   ConfigResource,
   ConfigSection,
   DefaultIgnoresResource,
 } from './resources/config.js';
-export type { PageParams } from './resources/db.js';
-export { DbResource, IgnoresResource } from './resources/db.js';
-export type { EventPollParams, EventStreamOptions } from './resources/events.js';
-export { EventsResource } from './resources/events.js';
-export { FolderResource, NoauthResource, StatsResource, SvcResource } from './resources/misc.js';
-export { SystemResource } from './resources/system.js';
-export * from './schemas/cluster.js';
-export * from './schemas/common.js';
-export * from './schemas/config.js';
-export * from './schemas/db.js';
-export * from './schemas/events.js';
-export * from './schemas/misc.js';
-export * from './schemas/system.js';
+export type { DbResource, IgnoresResource, PageParams } from './resources/db.js';
+export type { EventPollParams, EventStreamOptions, EventsResource } from './resources/events.js';
+export type {
+  FolderResource,
+  NoauthResource,
+  StatsResource,
+  SvcResource,
+} from './resources/misc.js';
+export type { SystemResource } from './resources/system.js';
+// What the server answers, validated with zod inside the client; the schemas themselves stay private.
+export type { PendingDevices, PendingFolderOffer, PendingFolders } from './schemas/cluster.js';
+export type { OkMessage } from './schemas/common.js';
+export type {
+  Config,
+  ConfigInSync,
+  DefaultIgnores,
+  DeviceConfig,
+  DeviceConfigInput,
+  FolderConfig,
+  FolderConfigInput,
+  FolderDevice,
+  FolderType,
+  GuiConfig,
+  LdapConfig,
+  OptionsConfig,
+  RestartRequired,
+  Size,
+  Versioning,
+} from './schemas/config.js';
+export type {
+  BrowseEntry,
+  Completion,
+  DbFile,
+  FileInfo,
+  FilePage,
+  FolderStatus,
+  Ignores,
+  Need,
+} from './schemas/db.js';
 export {
-  compareVersions,
-  describeRange,
-  FEATURES,
-  type FeatureName,
-  inRange,
-  parseVersion,
+  type DiskEvent,
+  type DiskEventType,
+  EVENT_TYPES,
+  type EventData,
+  type EventEnvelope,
+  type EventType,
+  type KnownEvent,
+  type MissedEvents,
+  type SyncthingEvent,
+  type UnknownEvent,
+} from './schemas/events.js';
+export type {
+  DeviceIdCheck,
+  DeviceStats,
+  FileVersions,
+  FolderErrors,
+  FolderStats,
+  Health,
+  RestoreResult,
+  UsageReport,
+} from './schemas/misc.js';
+export type {
+  Connection,
+  Connections,
+  DebugFacilities,
+  Discovery,
+  LogLevels,
+  LogLine,
+  Ping,
+  SystemErrors,
+  SystemLog,
+  SystemPaths,
+  SystemStatus,
+  SystemVersion,
+  UpgradeInfo,
+} from './schemas/system.js';
+export {
+  parseSyncthingVersion,
+  SYNCTHING_FEATURES,
+  type SyncthingFeature,
   type SyncthingVersion,
-  supports,
+  syncthingSupports,
   type VersionRange,
   versionAtLeast,
 } from './version.js';

@@ -14,7 +14,7 @@ export interface SyncthingVersion {
 }
 
 /** Parses `v1.19.2-ds1`, `1.30.0`, `v2.0.0-rc.1`. Returns undefined for `unknown-dev` and garbage. */
-export function parseVersion(text: string): SyncthingVersion | undefined {
+export function parseSyncthingVersion(text: string): SyncthingVersion | undefined {
   const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+](.*))?$/.exec(text.trim());
   if (!m) return undefined;
   return {
@@ -33,7 +33,7 @@ export function compareVersions(a: SyncthingVersion, b: SyncthingVersion): numbe
 
 /** True when `version` is at least `min` (a `x.y.z` string). */
 export function versionAtLeast(version: SyncthingVersion, min: string): boolean {
-  const m = parseVersion(min);
+  const m = parseSyncthingVersion(min);
   if (!m) throw new TypeError(`invalid version ${JSON.stringify(min)}`);
   return compareVersions(version, m) >= 0;
 }
@@ -48,7 +48,7 @@ export interface VersionRange {
  * Features whose availability depends on the server version (from the Syncthing docs/source;
  * 1.19.2 behaviour observed). Keys are stable names used in {@link SyncthingUnsupportedError}.
  */
-export const FEATURES = {
+export const SYNCTHING_FEATURES = {
   'GET /rest/system/paths': { since: '1.21.0' },
   'GET /rest/noauth/health': { since: '1.22.1' },
   'POST /rest/noauth/auth/password': { since: '1.26.0' },
@@ -69,7 +69,7 @@ export const FEATURES = {
 } as const satisfies Record<string, VersionRange>;
 
 /** Name of a version-gated feature. */
-export type FeatureName = keyof typeof FEATURES;
+export type SyncthingFeature = keyof typeof SYNCTHING_FEATURES;
 
 /** Human form of a range, e.g. `>= 1.21.0` or `< 2.0.0`. */
 export function describeRange(range: VersionRange): string {
@@ -87,6 +87,6 @@ export function inRange(version: SyncthingVersion, range: VersionRange): boolean
 }
 
 /** Whether the server supports a named feature. */
-export function supports(version: SyncthingVersion, feature: FeatureName): boolean {
-  return inRange(version, FEATURES[feature]);
+export function syncthingSupports(version: SyncthingVersion, feature: SyncthingFeature): boolean {
+  return inRange(version, SYNCTHING_FEATURES[feature]);
 }

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, execaSync } from 'execa';
 import { privateSyncthingConfig } from '../src/private-config.js';
-import { parseVersion, type SyncthingVersion } from '../src/version.js';
+import { parseSyncthingVersion, type SyncthingVersion } from '../src/version.js';
 
 /** Where the syncthing binary is looked up: env `MESH_SYNCTHING_BIN`, then `/usr/bin/syncthing`. */
 export function syncthingBinary(): string | undefined {
@@ -48,7 +48,7 @@ export function syncthingBinaryVersion(binary: string): SyncthingVersion | undef
     timeout: 10_000,
   }).stdout;
   const word = /^syncthing (\S+)/.exec(out)?.[1];
-  return word === undefined ? undefined : parseVersion(word);
+  return word === undefined ? undefined : parseSyncthingVersion(word);
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; fine for tests on a quiet loopback). */

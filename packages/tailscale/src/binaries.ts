@@ -1,8 +1,5 @@
 import { resolveMeshBinary } from '@mesh/platform';
 
-/** Where `install-tools.sh` caches the pinned builds (v1.98.10, `ts_omit_captiveportal`). */
-export { MESH_BIN_DIR } from '@mesh/platform';
-
 /** The two programs this package drives. */
 export type TailscaleProgram = 'tailscale' | 'tailscaled';
 

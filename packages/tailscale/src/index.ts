@@ -1,6 +1,6 @@
 // The one redaction of every Mesh package (see the error contract in `errors.ts`).
 export { redact } from '@mesh/errors';
-export { MESH_BIN_DIR, resolveBinary, type TailscaleProgram } from './binaries.js';
+export { resolveBinary, type TailscaleProgram } from './binaries.js';
 export {
   type CliPingOptions,
   type CliPingResult,
@@ -37,16 +37,28 @@ export {
   join,
 } from './join.js';
 export {
-  type CallOptions,
-  LOCAL_API_HOST,
   LocalApiClient,
   type LocalApiClientOptions,
   type PingOptions,
   type PingType,
   type StartOptions,
+  type TailscaleCallOptions,
   type WatchOptions,
 } from './local-api.js';
-export * from './schemas/index.js';
+export {
+  type BackendState,
+  backendStateName,
+  type HealthWarning,
+  type MaskedPrefs,
+  type Notify,
+  NotifyWatchOpt,
+  type PeerStatus,
+  type PingResult,
+  type Prefs,
+  type PrefsPatch,
+  type Status,
+  type WhoIs,
+} from './schemas/index.js';
 export { defaultSocketPath, WINDOWS_PIPE } from './socket.js';
 export {
   findPeer,

@@ -38,7 +38,7 @@ export interface LocalApiClientOptions {
 }
 
 /** Per-call options. */
-export interface CallOptions {
+export interface TailscaleCallOptions {
   /** Cancels the call; raises `TailscaleAbortError`. */
   signal?: AbortSignal;
   /** Overrides the client timeout, in milliseconds. */
@@ -49,7 +49,7 @@ export interface CallOptions {
 export type PingType = 'disco' | 'TSMP' | 'ICMP' | 'peerapi';
 
 /** Options of {@link LocalApiClient.ping}. */
-export interface PingOptions extends CallOptions {
+export interface PingOptions extends TailscaleCallOptions {
   /** @default 'disco' */
   type?: PingType;
   /** Payload size in bytes (disco only). */
@@ -109,13 +109,13 @@ export class LocalApiClient {
   }
 
   /** `GET status`: the full `ipnstate.Status`, or without peers when `peers` is false. */
-  async status(options: CallOptions & { peers?: boolean } = {}): Promise<Status> {
+  async status(options: TailscaleCallOptions & { peers?: boolean } = {}): Promise<Status> {
     const q = options.peers === false ? '?peers=false' : '';
     return this.#json('GET', `status${q}`, StatusSchema, undefined, options);
   }
 
   /** `GET prefs`. */
-  async getPrefs(options: CallOptions = {}): Promise<Prefs> {
+  async getPrefs(options: TailscaleCallOptions = {}): Promise<Prefs> {
     return this.#json('GET', 'prefs', PrefsSchema, undefined, options);
   }
 
@@ -123,12 +123,12 @@ export class LocalApiClient {
    * `PATCH prefs` with a MaskedPrefs body built from `patch` (each given field plus
    * `<Field>Set: true`); returns the resulting prefs.
    */
-  async patchPrefs(patch: PrefsPatch, options: CallOptions = {}): Promise<Prefs> {
+  async patchPrefs(patch: PrefsPatch, options: TailscaleCallOptions = {}): Promise<Prefs> {
     return this.patchMaskedPrefs(toMaskedPrefs(patch), options);
   }
 
   /** `PATCH prefs` with a raw MaskedPrefs body, for fields {@link PrefsPatch} lacks. */
-  async patchMaskedPrefs(masked: MaskedPrefs, options: CallOptions = {}): Promise<Prefs> {
+  async patchMaskedPrefs(masked: MaskedPrefs, options: TailscaleCallOptions = {}): Promise<Prefs> {
     return this.#json('PATCH', 'prefs', PrefsSchema, masked, options);
   }
 
@@ -136,7 +136,7 @@ export class LocalApiClient {
    * `POST start`: installs prefs and (re)starts the backend, registering with `AuthKey` when
    * given. Returns once accepted; watch the IPN bus (or use `join`) for the outcome.
    */
-  async start(body: StartOptions, options: CallOptions = {}): Promise<void> {
+  async start(body: StartOptions, options: TailscaleCallOptions = {}): Promise<void> {
     if (body.AuthKey) rememberSecret(body.AuthKey);
     await this.#call('POST', 'start', body, options);
   }
@@ -145,12 +145,12 @@ export class LocalApiClient {
    * `POST login-interactive`: starts a login. With an auth key given to {@link start} the
    * daemon registers with that key (no URL); `tailscale up` calls this when there is no node key.
    */
-  async loginInteractive(options: CallOptions = {}): Promise<void> {
+  async loginInteractive(options: TailscaleCallOptions = {}): Promise<void> {
     await this.#call('POST', 'login-interactive', undefined, options);
   }
 
   /** `POST logout`: expires the node key and leaves the tailnet (ephemeral nodes are deleted). */
-  async logout(options: CallOptions = {}): Promise<void> {
+  async logout(options: TailscaleCallOptions = {}): Promise<void> {
     await this.#call('POST', 'logout', undefined, options);
   }
 
@@ -169,7 +169,7 @@ export class LocalApiClient {
   }
 
   /** `GET whois?addr=`: the node and user behind a tailnet IP (or `ip:port`). */
-  async whois(addr: string, options: CallOptions = {}): Promise<WhoIs> {
+  async whois(addr: string, options: TailscaleCallOptions = {}): Promise<WhoIs> {
     return this.#json(
       'GET',
       `whois?${new URLSearchParams({ addr })}`,
@@ -236,13 +236,18 @@ export class LocalApiClient {
     path: string,
     schema: S,
     body: unknown,
-    options: CallOptions,
+    options: TailscaleCallOptions,
   ): Promise<z.infer<S>> {
     const text = await this.#call(method, path, body, options);
     return parse(schema, text, path);
   }
 
-  async #call(method: string, path: string, body: unknown, options: CallOptions): Promise<string> {
+  async #call(
+    method: string,
+    path: string,
+    body: unknown,
+    options: TailscaleCallOptions,
+  ): Promise<string> {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
     const what = `${method} /localapi/v0/${path}`;
     try {

@@ -24,6 +24,7 @@ export type { LabOptions } from './lab-options.js';
 export type { LabSyncthing } from './lab-syncthing.js';
 export type { LabTailscaled } from './lab-tailscale.js';
 export { LAB_PREFIX, type LabNames, labIdOf, labNames, newLabId } from './naming.js';
+export { PACKAGE_SOURCE_PORT, type PackageSource } from './package-source.js';
 export type { LabProcess, ProcessExit } from './process.js';
 export { type LabState, labRunDir } from './state.js';
 export { configureSyncthingXml } from './syncthing-config.js';

@@ -38,6 +38,16 @@ export interface LabOptions {
   machines?: 'bare' | 'systemd';
   /** Root file system of systemd hosts. @default $MESH_CACHE_DIR/rootfs/current */
   rootfs?: string;
+  /**
+   * Programs a systemd host finds in `/usr/local/bin` when it boots. Leave one out to have mesh
+   * install it, from the package source. @default headscale, tailscale, tailscaled, syncthing
+   */
+  machinePrograms?: readonly ('headscale' | 'tailscale' | 'tailscaled' | 'syncthing')[];
+  /**
+   * Serve release packages on the server host (`lab.packageSource`): `true` serves the ones
+   * the install script built, a string names another directory. @default false
+   */
+  packageSource?: boolean | string;
   signal?: AbortSignal;
 }
 

@@ -18,6 +18,7 @@ import { type LabTailscaled, launchTailscaled, tailscaleUp } from './lab-tailsca
 import { checkMachineSupport } from './machine.js';
 import { labRootfs, makeMachineHost } from './machine-host.js';
 import { newLabId } from './naming.js';
+import { defaultPackagesDir, type PackageSource, startPackageSource } from './package-source.js';
 import type { LabProcess, ProcessExit } from './process.js';
 import { cleanupStaleLabs, type LabState, labRunDir, teardownLab, writeLabState } from './state.js';
 
@@ -46,6 +47,7 @@ export class Lab {
   #headscale: LabHeadscale | undefined;
   #tailscaled = new Map<string, LabTailscaled>();
   #syncthing = new Map<string, LabSyncthing>();
+  #packageSource: PackageSource | undefined;
   #options: LabOptions;
   #context: LabContext;
   #down = false;
@@ -174,6 +176,23 @@ export class Lab {
     if (start.headscale) await this.#phase('headscale healthy', () => this.#startHeadscale());
     if (start.tailscale) await this.#phase('all nodes Running', () => this.#startTailnet());
     if (start.syncthing) await this.#phase('syncthing up', () => this.#startSyncthing());
+    const packages = this.#options.packageSource;
+    if (packages) {
+      const dir = typeof packages === 'string' ? packages : defaultPackagesDir();
+      this.#packageSource = await this.#phase('package source up', () =>
+        startPackageSource(this.host(this.plan.server.name), dir, this.#context.waitOptions()),
+      );
+    }
+  }
+
+  /** Release packages served inside the lab (`packageSource` option). */
+  get packageSource(): PackageSource {
+    if (!this.#packageSource) {
+      throw new LabError('this lab serves no packages', {
+        hint: 'Lab.up({ packageSource: true })',
+      });
+    }
+    return this.#packageSource;
   }
 
   async #createHosts(): Promise<void> {

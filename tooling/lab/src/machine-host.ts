@@ -71,8 +71,10 @@ async function bootMachine(
   wsl: boolean,
   lab: LabContext,
 ): Promise<SystemdMachine> {
-  const binds = machineBinds(lab.options.meshCli ?? MESH_CLI, (p) =>
-    realpathSync(onPath(lab.binary(p))),
+  const binds = machineBinds(
+    lab.options.meshCli ?? MESH_CLI,
+    (p) => realpathSync(onPath(lab.binary(p))),
+    lab.options.machinePrograms,
   );
   return SystemdMachine.boot({
     name: plan.name,
@@ -92,11 +94,12 @@ async function bootMachine(
 export function machineBinds(
   meshCli: string,
   path: (program: MachineProgram) => string,
+  programs: readonly MachineProgram[] = MACHINE_PROGRAMS,
 ): { from: string; to: string }[] {
   return [
     { from: process.execPath, to: '/usr/local/bin/node' },
     { from: dirname(meshCli), to: MACHINE_CLI_DIR },
-    ...MACHINE_PROGRAMS.map((p) => ({ from: path(p), to: `/usr/local/bin/${p}` })),
+    ...programs.map((p) => ({ from: path(p), to: `/usr/local/bin/${p}` })),
   ];
 }
 

@@ -1,7 +1,10 @@
+import path from 'node:path';
 import { agentLogs, agentStatus, ExitCode, runAgent } from '@mesh/core';
 import { usageError } from '../boundary.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
+import { answerStatus } from '../status-socket/answer.js';
+import { serveStatus } from '../status-socket/server.js';
 
 /**
  * `mesh agent`: runs in the foreground until SIGINT or SIGTERM (the service manager starts it).
@@ -14,7 +17,18 @@ export async function agent(_a: { json: boolean }, out: Output): Promise<number>
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const log = (text: string) => out.line(`${new Date().toISOString()} ${text}`);
+  const warn = (error: unknown) =>
+    log(`warning: ${error instanceof Error ? error.message : String(error)}`);
   log(`mesh agent started on ${ctx.hostname} (${ctx.role})`);
+  // `mesh status` asks here first: this process has the code loaded already. Without the
+  // socket every status still works, only slower, so a failure to serve it is a warning.
+  const statusSocket = path.join(ctx.paths.stateDir, 'agent.sock');
+  const serving = serveStatus({
+    socketPath: statusSocket,
+    signal: stop.signal,
+    answer: answerStatus,
+    onError: warn,
+  }).catch(warn);
   try {
     await runAgent(ctx, {
       signal: stop.signal,
@@ -30,11 +44,13 @@ export async function agent(_a: { json: boolean }, out: Output): Promise<number>
       onStanding: (what) => log(what),
       onForget: (d) =>
         log(`forgot ${d.name} (${d.deviceId.slice(0, 7)}...): its node left the mesh`),
-      onError: (error) => log(`warning: ${error instanceof Error ? error.message : String(error)}`),
+      onError: warn,
     });
+    await serving;
     log('mesh agent stopped');
     return 0;
   } finally {
+    stop.abort();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -106,13 +106,33 @@ describe('mesh init', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain(`INFO: --dry-run: nothing was written; ${file} would read:\n# `);
     expect(r.stdout).toContain('\nMESH_SERVER_HOSTNAMES=hub\n');
-    expect(r.stdout.endsWith('# MESH_MAGIC_DNS=on\n')).toBe(true);
+    expect(r.stdout).toContain('\n# MESH_MAGIC_DNS=on\n');
+    expect(
+      r.stdout.endsWith(
+        '# MESH_HEADSCALE_RELEASES_URL=https://github.com/juanfont/headscale/releases/download\n',
+      ),
+    ).toBe(true);
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('on a terminal asks every setting; Enter keeps, - unsets, a bad value is asked again', async () => {
     await writeFile(file, 'MESH_MAGIC_DNS=off\nMESH_WSL2_HOSTNAMES=pc\n');
-    const t = scripted(['hub', '', '', '', 'shared', '/srv/shared', '', '', '', '', '-', 'y']);
+    const t = scripted([
+      'hub',
+      '',
+      '',
+      '',
+      'shared',
+      '/srv/shared',
+      '',
+      '',
+      '',
+      '',
+      '-',
+      '',
+      '',
+      'y',
+    ]);
     const r = await run({ 'server-url': 'http://s:8080' }, t.terminal);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(t.prompts).toEqual([
@@ -127,6 +147,8 @@ describe('mesh init', () => {
       'MESH_AGENT_FORGET_AFTER [unset: 600]: ',
       'MESH_AGENT_RECHECK_AFTER [unset: 60]: ',
       'MESH_MAGIC_DNS [off]: ',
+      'MESH_TAILSCALE_PACKAGES_URL [unset: https://pkgs.tailscale.com/stable]: ',
+      'MESH_HEADSCALE_RELEASES_URL [unset: https://github.com/juanfont/headscale/releases/download]: ',
       `Replace ${file}? The old file is kept as ${file}.mesh-bak-TIME. [y/N] `,
     ]);
     expect(t.closed()).toBe(true);
@@ -145,7 +167,7 @@ describe('mesh init', () => {
 
   it('on a terminal, a no at the confirmation writes nothing', async () => {
     await writeFile(file, 'MESH_MAGIC_DNS=off\n');
-    const t = scripted(['', '', '', '', '', '', '', '', '', 'on', '']);
+    const t = scripted(['', '', '', '', '', '', '', '', '', 'on', '', '', '']);
     const r = await run({}, t.terminal);
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toContain('Hint: answer yes at the prompt, or pass --force');

@@ -7,7 +7,7 @@ import {
   meshStatus,
   type StatusCheck,
 } from '@mesh/core';
-import { context } from '../context.js';
+import { type Caller, context } from '../context.js';
 import type { Output } from '../output/output.js';
 
 const SECTIONS: Array<[StatusCheck['section'], string]> = [
@@ -27,6 +27,7 @@ export function printStatus(
   verbose: boolean,
   out: Output,
   settings: readonly EffectiveSetting[] = [],
+  cwd = process.cwd(),
 ): number {
   for (const [section, title] of SECTIONS) {
     const checks = s.checks.filter((c) => c.section === section);
@@ -47,7 +48,7 @@ export function printStatus(
         out.line('  Settings:');
         out.table(
           ['SETTING', 'VALUE', 'SOURCE'],
-          settings.map((e) => [e.name, e.value ?? '(unset)', sourceLabel(e.source)]),
+          settings.map((e) => [e.name, e.value ?? '(unset)', sourceLabel(e.source, cwd)]),
         );
       }
     } else if (checks.length === 0) continue;
@@ -111,11 +112,15 @@ export function sourceLabel(source: string, cwd = process.cwd()): string {
   return source;
 }
 
-export async function status(a: { json: boolean; verbose: boolean }, out: Output): Promise<number> {
-  const ctx = await context(out);
+export async function status(
+  a: { json: boolean; verbose: boolean },
+  out: Output,
+  caller?: Caller,
+): Promise<number> {
+  const ctx = await context(out, caller);
   const s = await meshStatus(ctx, { verbose: a.verbose });
   const settings = effectiveSettings(ctx);
-  const code = printStatus(s, a.verbose, out, settings);
+  const code = printStatus(s, a.verbose, out, settings, caller?.cwd);
   out.result({ ok: s.healthy, ...s, settings });
   return code;
 }

@@ -1,7 +1,11 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SETTINGS_VARIABLES as d } from '@mesh/platform';
+import {
+  SETTINGS_VARIABLES as d,
+  HEADSCALE_RELEASES_URL,
+  TAILSCALE_PACKAGES_URL,
+} from '@mesh/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isMeshError } from '../errors.js';
 import {
@@ -39,6 +43,8 @@ const DEFAULTS: Partial<Record<string, string>> = {
   MESH_AGENT_FORGET_AFTER: '600',
   MESH_AGENT_RECHECK_AFTER: '60',
   MESH_MAGIC_DNS: 'on',
+  MESH_TAILSCALE_PACKAGES_URL: TAILSCALE_PACKAGES_URL,
+  MESH_HEADSCALE_RELEASES_URL: HEADSCALE_RELEASES_URL,
 };
 /** The two lines init writes for a setting left unset. */
 const unset = (key: InitSetting) => [`# ${d[key]}`, `# ${key}=${DEFAULTS[key] ?? ''}`];
@@ -88,6 +94,12 @@ describe('initEnvFile', () => {
       '',
       `# ${d.MESH_MAGIC_DNS}`,
       'MESH_MAGIC_DNS=off',
+      '',
+      `# ${d.MESH_TAILSCALE_PACKAGES_URL}`,
+      `# MESH_TAILSCALE_PACKAGES_URL=${TAILSCALE_PACKAGES_URL}`,
+      '',
+      `# ${d.MESH_HEADSCALE_RELEASES_URL}`,
+      `# MESH_HEADSCALE_RELEASES_URL=${HEADSCALE_RELEASES_URL}`,
       '',
     ].join('\n');
     expect(r.path).toBe(file);
@@ -196,6 +208,8 @@ describe('initEnvFile', () => {
           'MESH_SHARED_FOLDER_WINDOWS',
           'MESH_AGENT_FORGET_AFTER',
           'MESH_AGENT_RECHECK_AFTER',
+          'MESH_TAILSCALE_PACKAGES_URL',
+          'MESH_HEADSCALE_RELEASES_URL',
         ]),
         '',
       ].join('\n'),
@@ -227,7 +241,9 @@ describe('initEnvFile', () => {
         '',
         `# ${d.MESH_SERVER_HOSTNAMES}`,
         'MESH_SERVER_HOSTNAMES=hub',
-        ...appended(INIT_SETTINGS.slice(1, -1)),
+        ...appended(
+          INIT_SETTINGS.filter((k) => k !== 'MESH_SERVER_HOSTNAMES' && k !== 'MESH_MAGIC_DNS'),
+        ),
         '',
       ].join('\r\n')}`,
     );
@@ -283,6 +299,8 @@ describe('initQuestions', () => {
       '--agent-forget-after',
       '--agent-recheck-after',
       '--magic-dns',
+      '--tailscale-packages-url',
+      '--headscale-releases-url',
     ]);
     expect(questions.find((q) => q.key === 'MESH_SERVER_URL')).toEqual({
       key: 'MESH_SERVER_URL',
@@ -301,6 +319,11 @@ describe('validateInitValue', () => {
     expect(() => validateInitValue('MESH_DEFAULT_USER', '  ')).not.toThrow();
     expect(() => validateInitValue('MESH_MAGIC_DNS', 'yes')).toThrow(
       `--magic-dns: expected on or off (off keeps this machine's DNS as it is), got "yes"`,
+    );
+    expect(() =>
+      validateInitValue('MESH_TAILSCALE_PACKAGES_URL', 'https://mirror.lan/ts?track=stable'),
+    ).toThrow(
+      '--tailscale-packages-url: expected an http(s) URL without ?query or #fragment, got "https://mirror.lan/ts?track=stable"',
     );
     expect(() => validateInitValue('MESH_SERVER_HOSTNAMES', 'a\nb')).toThrow(
       '--server-hostnames: expected one line',

@@ -171,7 +171,7 @@ function flagOf(key: InitSetting): string {
     .replaceAll('_', '-')}`;
 }
 
-/** The values `parseSettings` gives unset settings; lists, the user and the URL have none to write. */
+/** The values `parseSettings` gives unset settings; lists, the user and the server URL have none to write. */
 function settingDefaults(): Partial<Record<InitSetting, string>> {
   const s = parseSettings({});
   return {
@@ -180,6 +180,8 @@ function settingDefaults(): Partial<Record<InitSetting, string>> {
     MESH_AGENT_FORGET_AFTER: String(s.agentForgetAfterS),
     MESH_AGENT_RECHECK_AFTER: String(s.agentRecheckAfterS),
     MESH_MAGIC_DNS: s.magicDns ? 'on' : 'off',
+    MESH_TAILSCALE_PACKAGES_URL: s.tailscalePackagesUrl,
+    MESH_HEADSCALE_RELEASES_URL: s.headscaleReleasesUrl,
   };
 }
 

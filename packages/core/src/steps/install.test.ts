@@ -1,10 +1,25 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { WINGET_IDS } from '@mesh/platform';
+import { type Runner, releaseArch, TAILSCALE_VERSION, WINGET_IDS } from '@mesh/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeRunner, probe, wslContext, wslRoot } from '../../test/wsl-root.js';
-import { isMeshError } from '../errors.js';
+import {
+  type PackageServer,
+  serveTailscale,
+  sha256Hex,
+  startPackageServer,
+} from '../../../../tooling/test-utils/src/index.js';
+import {
+  collector,
+  fakeRunner,
+  probe,
+  reported,
+  wslContext,
+  wslRoot,
+} from '../../test/wsl-root.js';
+import { createMeshContext } from '../context.js';
+import { isMeshError, type MeshError } from '../errors.js';
 import { installMissingPrograms, packageFor } from './install.js';
 
 let root: string;
@@ -61,6 +76,111 @@ describe('installing what is missing', () => {
     const error = await installMissingPrograms(ctx).catch((e: unknown) => e);
     expect(isMeshError(error) && error.kind).toBe('badInput');
     expect((error as Error).message).toContain('missing programs: syncthing');
+  });
+});
+
+describe('Tailscale from its release package (Linux with apt)', () => {
+  const V = TAILSCALE_VERSION;
+  const ARCH = releaseArch();
+  const PKG = `tailscale_${V}_${ARCH}.tgz`;
+  let server: PackageServer;
+  beforeEach(async () => {
+    server = await startPackageServer();
+  });
+  afterEach(() => server.close());
+
+  /** A machine with apt under `root` where `present` is what `command -v` finds. */
+  async function aptMachine(present: Set<string>, packagesUrl: string) {
+    await wslRoot(root);
+    await mkdir(path.join(root, 'usr/bin'), { recursive: true });
+    await writeFile(path.join(root, 'usr/bin/apt-get'), '');
+    const installs: string[] = [];
+    const install = (args: readonly string[]) => {
+      installs.push(args.join(' '));
+      present.add(args.at(-1) ?? '');
+      return {};
+    };
+    const runner: Runner = fakeRunner({
+      sh: probe(present),
+      'dpkg-query': (args) =>
+        present.has(args.at(-1) ?? '')
+          ? { stdout: 'install ok installed' }
+          : { exitCode: 1, stderr: 'no packages found' },
+      env: install,
+      sudo: install,
+    });
+    const ctx = await createMeshContext({
+      cwd: root,
+      env: {
+        MESH_ROOT: root,
+        HOME: path.join(root, 'home'),
+        MESH_HOSTNAME: 'wsl',
+        WSL_DISTRO_NAME: 'Ubuntu',
+        PATH: process.env['PATH'] ?? '',
+        MESH_TAILSCALE_PACKAGES_URL: packagesUrl,
+      },
+      runner,
+      reporter: collector(),
+    });
+    return { ctx, installs };
+  }
+  const bin = () => path.join(root, 'usr/local/bin');
+
+  it('installs tailscale and tailscaled from the source, Syncthing with apt; again, nothing', async () => {
+    const { baseUrl } = await serveTailscale(server, V, ARCH);
+    const { ctx, installs } = await aptMachine(new Set(), baseUrl);
+    const first = await installMissingPrograms(ctx);
+    expect(first).toEqual({
+      id: 'install',
+      status: 'changed',
+      changes: [`installed tailscale ${V} (from ${baseUrl})`, 'installed syncthing (apt)'],
+    });
+    expect(server.requests).toEqual([`/stable/${PKG}.sha256`, `/stable/${PKG}`]);
+    expect((await readdir(bin())).sort()).toEqual(['tailscale', 'tailscaled']);
+    expect((await stat(path.join(bin(), 'tailscaled'))).mode & 0o777).toBe(0o755);
+    // apt installs Syncthing only: Tailscale is not in Debian.
+    expect(installs).toHaveLength(1);
+    expect(installs[0]).toMatch(/apt-get install -y --no-install-recommends syncthing$/);
+    expect(reported(ctx)).toEqual(
+      expect.arrayContaining([
+        `OK: Installing tailscale ${V} from ${baseUrl}`,
+        `OK: Installed tailscale ${V} (from ${baseUrl})`,
+      ]),
+    );
+
+    // `command -v` still finds no tailscale (/usr/local/bin under the root is on no PATH):
+    // what the release put there counts, and nothing is downloaded again.
+    server.requests.length = 0;
+    expect(await installMissingPrograms(ctx)).toEqual({ id: 'install', status: 'ok', changes: [] });
+    expect(server.requests).toEqual([]);
+  });
+
+  it('downloads nothing when Tailscale is there', async () => {
+    const { baseUrl } = await serveTailscale(server, V, ARCH);
+    const present = new Set(['tailscale', 'tailscaled']);
+    const { ctx, installs } = await aptMachine(present, baseUrl);
+    const r = await installMissingPrograms(ctx);
+    expect(r).toEqual({ id: 'install', status: 'changed', changes: ['installed syncthing (apt)'] });
+    expect(installs).toHaveLength(1);
+    expect(server.requests).toEqual([]);
+    expect(existsSync(bin())).toBe(false);
+  });
+
+  it('refuses a tampered package in one line (exit 1) and installs nothing', async () => {
+    const served = await serveTailscale(server, V, ARCH, { sha256: sha256Hex('other') });
+    const { ctx, installs } = await aptMachine(new Set(), served.baseUrl);
+    const error = (await installMissingPrograms(ctx).catch((e: unknown) => e)) as MeshError;
+    expect(isMeshError(error)).toBe(true);
+    expect(error).toMatchObject({ kind: 'failure', exitCode: 1 });
+    expect(error.message).toBe(
+      `installing tailscale ${V}: checksum mismatch for ${PKG} from ${served.baseUrl}/${PKG}: expected sha256 ${sha256Hex('other')}, got ${served.sha256}`,
+    );
+    expect(error.hint).toBe(
+      'the package source may be tampered with or incomplete; nothing was installed',
+    );
+    expect(existsSync(bin()) ? await readdir(bin()) : []).toEqual([]);
+    expect(installs).toEqual([]);
+    expect(reported(ctx)).toContain(`FAIL: Installing tailscale ${V} from ${served.baseUrl}`);
   });
 });
 

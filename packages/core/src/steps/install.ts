@@ -4,6 +4,7 @@ import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { type MachineStepResult, type MachineStepsOptions, rootOption } from './machine-step.js';
+import { cacheBinDir, installRelease, releaseBinDir } from './release-programs.js';
 
 function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
@@ -11,7 +12,9 @@ function isRoot(): boolean {
 
 async function onPath(ctx: MeshContext, name: string, explicit: string | undefined) {
   if (explicit) return pathExists(explicit);
-  if (await pathExists(path.join('/var/cache/mesh/bin', name))) return true;
+  if (await pathExists(path.join(cacheBinDir(ctx), name))) return true;
+  // A release install's place may be missing from this PATH (sudo, a service, the lab).
+  if (await pathExists(path.join(releaseBinDir(ctx), name))) return true;
   // `command -v` through the runner, so a namespaced runner sees the host's PATH.
   const r = await ctx.runner.run('sh', ['-c', `command -v ${name}`], { timeout: 5000 });
   return r.exitCode === 0;
@@ -59,9 +62,22 @@ export async function packageManagerFor(
 }
 
 /**
- * Installs tailscale and syncthing with this machine's package manager, only when missing (the
- * check runs first; nothing is installed when both are there). Fails with `badInput` when a
- * program is still missing afterwards.
+ * On Linux with apt or dnf, Tailscale comes from its release package: Debian has none, and a
+ * distribution's own lags behind the release Mesh is tested with.
+ */
+function fromRelease(program: string, manager: PackageManager['name']): boolean {
+  return (
+    (program === 'tailscale' || program === 'tailscaled') &&
+    (manager === 'apt' || manager === 'dnf')
+  );
+}
+
+/**
+ * Installs what is missing of tailscale and syncthing, only that (the check runs first; nothing
+ * is installed when both are there). On Linux with apt or dnf, Tailscale comes from its release
+ * package (`MESH_TAILSCALE_PACKAGES_URL`, verified by checksum, into `/usr/local/bin`); the rest
+ * comes from the package manager. Fails with `badInput` when a program is still missing
+ * afterwards, and with `failure` when a download or its checksum fails.
  */
 export async function installMissingPrograms(
   ctx: MeshContext,
@@ -83,7 +99,14 @@ export async function installMissingPrograms(
     });
   });
   const changes: string[] = [];
-  for (const pkg of [...new Set(missing.map((p) => packageFor(p, pm.name)))]) {
+  if (missing.some((p) => fromRelease(p, pm.name))) {
+    const { change } = await installRelease(ctx, 'tailscale');
+    if (change) changes.push(change);
+  }
+  const packages = missing
+    .filter((p) => !fromRelease(p, pm.name))
+    .map((p) => packageFor(p, pm.name));
+  for (const pkg of [...new Set(packages)]) {
     const wait = r.wait(`Installing ${pkg} with ${pm.name}`);
     try {
       const { changed } = await pm.ensure(pkg);
@@ -92,14 +115,7 @@ export async function installMissingPrograms(
     } catch (error) {
       wait.fail();
       const e = toMeshError(error, `installing ${pkg} with ${pm.name}`);
-      throw new MeshError(e.message, {
-        kind: 'failure',
-        cause: error,
-        hint:
-          pkg === 'tailscale' && pm.name !== 'winget'
-            ? "add Tailscale's package repository first (https://pkgs.tailscale.com/stable/), or install it by hand"
-            : e.hint,
-      });
+      throw new MeshError(e.message, { kind: 'failure', cause: error, hint: e.hint });
     }
   }
   const still = await missingPrograms(ctx);
@@ -109,6 +125,8 @@ export async function installMissingPrograms(
       hint: 'install them by hand or point MESH_TAILSCALE_BIN/MESH_TAILSCALED_BIN/MESH_SYNCTHING_BIN at them',
     });
   }
-  r.ok(`Installed ${changes.length > 0 ? changes.join(', ') : missing.join(', ')}`);
+  // Each change is a sentence of its own (`installed syncthing (apt)`), capitalised as a line.
+  for (const change of changes) r.ok(`${change[0]?.toUpperCase() ?? ''}${change.slice(1)}`);
+  if (changes.length === 0) r.ok(`Installed ${missing.join(', ')}`);
   return { id: 'install', status: changes.length > 0 ? 'changed' : 'ok', changes };
 }

@@ -15,10 +15,27 @@ import {
 } from '../../test/wsl-root.js';
 import type { MeshContext } from '../context.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
-import { isMachineStep, runMachineSteps } from './machine.js';
+import { isMachineStep, runMachineStep } from './machine.js';
+import type { MachineStepResult, MachineStepsOptions } from './machine-step.js';
 import { meshWindowsIntent } from './windows.js';
 
 const SERVER = 'http://10.99.0.1:8080';
+
+/** The machine steps of a plan in order, one Windows apply for all three Windows steps, as `clientSetup` runs them. */
+async function runMachineSteps(
+  ctx: MeshContext,
+  steps: readonly ClientStep[],
+  serverUrl: string,
+  o: MachineStepsOptions = {},
+): Promise<MachineStepResult[]> {
+  const windowsDone = { value: false };
+  const results: MachineStepResult[] = [];
+  for (const step of steps) {
+    if (isMachineStep(step.id))
+      results.push(...(await runMachineStep(ctx, step, serverUrl, { ...o, windowsDone })));
+  }
+  return results;
+}
 
 let root: string;
 

@@ -51,19 +51,3 @@ export async function runMachineStep(
       return [];
   }
 }
-
-/** Runs the machine steps of a plan in order (what `mesh client setup` does between its other steps). */
-export async function runMachineSteps(
-  ctx: MeshContext,
-  steps: readonly ClientStep[],
-  serverUrl: string,
-  o: MachineStepsOptions = {},
-): Promise<MachineStepResult[]> {
-  const windowsDone = { value: false };
-  const results: MachineStepResult[] = [];
-  for (const step of steps) {
-    if (isMachineStep(step.id))
-      results.push(...(await runMachineStep(ctx, step, serverUrl, { ...o, windowsDone })));
-  }
-  return results;
-}

@@ -156,6 +156,26 @@ export interface ServerStatus {
   keys: KeySummary[];
 }
 
+/**
+ * Mesh's Headscale user's ID, per server URL, kept for the life of the process: a process that
+ * asks again and again (the agent answering `mesh status`) saves a round trip, and with it a
+ * bcrypt check of the API key, each time.
+ */
+const meshUserIds = new Map<string, string>();
+
+/** The pre-auth keys of Mesh's user; a kept ID that no longer answers is looked up again. */
+async function meshUserKeys(hs: HeadscaleClient, serverUrl: string) {
+  const kept = meshUserIds.get(serverUrl);
+  if (kept !== undefined) {
+    const keys = await hs.preAuthKeys.list({ user: { id: kept } }).catch(() => undefined);
+    if (keys !== undefined) return keys;
+    meshUserIds.delete(serverUrl);
+  }
+  const user = await hs.users.get({ name: MESH_USER });
+  meshUserIds.set(serverUrl, user.id);
+  return hs.preAuthKeys.list({ user: { id: user.id } });
+}
+
 /** `mesh server status`: service, URL, health, nodes online/offline, keys (no secrets). */
 export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
   requireServerRole(ctx);
@@ -188,9 +208,7 @@ export async function serverStatus(ctx: MeshContext): Promise<ServerStatus> {
       hs.health({ timeout: 3000 }),
       hs.version(),
       hs.nodes.list(),
-      hs.users
-        .get({ name: MESH_USER })
-        .then((user) => hs.preAuthKeys.list({ user: { id: user.id } })),
+      meshUserKeys(hs, serverUrl ?? ''),
     ]);
     result.healthy = health.ok;
     result.version = version.version;

@@ -5,13 +5,11 @@ import {
   HeadscaleClient,
   type HeadscaleConfigOptions,
   type HeadscalePostgresOptions,
+  type HeadscaleServiceStatus,
   readHeadscaleConfig,
-  resolveHeadscaleBinary,
-  type ServiceStatus,
   setupHeadscaleServer,
 } from '@mesh/headscale';
 import {
-  findOnPath,
   pathExists,
   readSavedServerUrl,
   type ServiceManager,
@@ -25,6 +23,8 @@ import { serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { ensureAgent } from './agent.js';
 import { MESH_USER } from './constants.js';
+import { installMissingPrograms } from './install.js';
+import { findMeshProgram, installRelease, meshProgram } from './release-programs.js';
 import { controlServerUrl } from './server-url.js';
 import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
 import { checkSyncthingPorts } from './syncthing-ports.js';
@@ -171,7 +171,7 @@ export async function requireHeadscaleConfig(ctx: MeshContext): Promise<void> {
 
 /** Headscale's service on this machine's manager (as {@link setupServer} installs it). */
 export function headscaleService(ctx: MeshContext): {
-  status(): Promise<ServiceStatus>;
+  status(): Promise<HeadscaleServiceStatus>;
   start(): Promise<void>;
 } {
   return {
@@ -198,9 +198,27 @@ export function localHeadscale(ctx: MeshContext): HeadscaleClient {
       configPath: ctx.paths.headscale.configPath,
       socketPath: ctx.paths.headscale.socketPath,
       runner: ctx.runner,
-      ...(ctx.paths.binaries.headscale ? { binary: ctx.paths.binaries.headscale } : {}),
+      binary: meshProgram(ctx, 'headscale', ctx.paths.binaries.headscale),
     },
   });
+}
+
+/**
+ * The headscale program to run, installed first from its release (`MESH_HEADSCALE_RELEASES_URL`,
+ * verified by checksum, into `/usr/local/bin`) when none is found; one that is found, or that
+ * `MESH_HEADSCALE_BIN` names, is used as it is. `changes` holds the install, when there was one.
+ */
+export async function ensureHeadscaleProgram(
+  ctx: MeshContext,
+): Promise<{ binary: string; changes: string[] }> {
+  const explicit = ctx.paths.binaries.headscale;
+  // Service specs need an absolute program (systemd's ExecStart= does not search PATH).
+  const found = await findMeshProgram(ctx, 'headscale', explicit);
+  if (explicit !== undefined || path.isAbsolute(found)) return { binary: found, changes: [] };
+  const { result, change } = await installRelease(ctx, 'headscale');
+  const binary = result.files['headscale'] ?? found;
+  if (change) ctx.reporter.ok(change);
+  return { binary, changes: change ? [change] : [] };
 }
 
 /** Options of {@link setupServer}. */
@@ -278,6 +296,12 @@ async function setupServerLocked(
   await checkSharedFolder(ctx);
   await checkSyncthingPorts(ctx);
 
+  // 0. The headscale program: installed from its release when this machine has none.
+  const headscale = await ensureHeadscaleProgram(ctx);
+  changes.push(...headscale.changes);
+  // The server is a member too: its Tailscale and Syncthing, installed as a client's are.
+  changes.push(...(await installMissingPrograms(ctx)).changes);
+
   // 1-2. Config, service, health: the headscale library does all three idempotently.
   const hsPaths = ctx.paths.headscale;
   await mkdir(path.dirname(hsPaths.socketPath), { recursive: true, mode: 0o755 });
@@ -301,8 +325,7 @@ async function setupServerLocked(
       serviceManager: manager,
       serviceName: headscaleServiceName(manager),
       restart: 'always',
-      // Service specs need an absolute program (systemd's ExecStart= does not search PATH).
-      binary: await findOnPath(resolveHeadscaleBinary(ctx.paths.binaries.headscale), ctx.env),
+      binary: headscale.binary,
       runner: ctx.runner,
       healthTimeout: 45_000,
     });

@@ -22,6 +22,8 @@ export function effectiveSettings(ctx: Pick<MeshContext, 'settings'>): Effective
     MESH_AGENT_FORGET_AFTER: String(settings.agentForgetAfterS),
     MESH_AGENT_RECHECK_AFTER: String(settings.agentRecheckAfterS),
     MESH_MAGIC_DNS: settings.magicDns ? 'on' : 'off',
+    MESH_TAILSCALE_PACKAGES_URL: settings.tailscalePackagesUrl,
+    MESH_HEADSCALE_RELEASES_URL: settings.headscaleReleasesUrl,
   };
   return FILE_VARIABLES.map((name) => ({
     name,

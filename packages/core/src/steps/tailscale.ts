@@ -8,7 +8,6 @@ import {
   join,
   LocalApiClient,
   type Prefs,
-  resolveBinary,
   type TailnetStatus,
   TailscaleCli,
   tailscaledLaunch,
@@ -18,6 +17,7 @@ import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { ensureService, privilegedRunner, servicesDir } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
+import { findMeshProgram, meshProgram } from './release-programs.js';
 
 function localApi(ctx: MeshContext): LocalApiClient {
   return new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -70,7 +70,8 @@ export async function ensureTailscaled(ctx: MeshContext, serverUrl: string): Pro
     // Headscale's embedded DERP on an http:// URL has no TLS; tailscaled must dial DERP over HTTP.
     derpOverHttp: serverUrl.startsWith('http://'),
     ...(tun ? { tun } : {}),
-    ...(ctx.paths.binaries.tailscaled ? { binary: ctx.paths.binaries.tailscaled } : {}),
+    // A release install's /usr/local/bin may be missing from the service manager's PATH.
+    binary: meshProgram(ctx, 'tailscaled', ctx.paths.binaries.tailscaled),
   });
   for (const d of [...launch.dirs, path.dirname(ctx.paths.tailscale.socketPath)]) {
     await mkdir(d, { recursive: true, mode: 0o700 });
@@ -121,10 +122,7 @@ async function becomeOperator(ctx: MeshContext): Promise<void> {
   try {
     const cli = new TailscaleCli({
       // The prefix (sudo) may search another PATH: hand it an absolute path.
-      binary: await findOnPath(
-        resolveBinary('tailscale', ctx.paths.binaries.tailscale, ctx.env),
-        ctx.env,
-      ),
+      binary: await findMeshProgram(ctx, 'tailscale', ctx.paths.binaries.tailscale),
       socketPath: ctx.paths.tailscale.socketPath,
       runner: privilegedRunner(ctx),
       timeout: 15_000,

@@ -6,16 +6,16 @@
 
 import { join } from 'node:path';
 import {
-  type ServiceManager as PlatformServiceManager,
   type Runner,
+  type ServiceManager,
   type ServiceSpec,
   supervisedServiceManager,
   systemdServiceManager,
 } from '@mesh/platform';
-import { headscaleServiceSpec, type SystemdUnitOptions } from './systemd.js';
+import { type HeadscaleUnitOptions, headscaleServiceSpec } from './systemd.js';
 
 /** What a {@link HeadscaleService} reports. */
-export interface ServiceStatus {
+export interface HeadscaleServiceStatus {
   running: boolean;
   pid?: number;
   /** Manager-specific state, e.g. systemd's `active (running)`. */
@@ -26,13 +26,13 @@ export interface ServiceStatus {
  * Headscale's service as setup sees it: every mutating step is idempotent and says whether it
  * changed anything. {@link HeadscaleService} implements it over any platform manager.
  */
-export interface ServiceManager {
+export interface HeadscaleServiceControl {
   readonly name: string;
   /** Write the unit/spec and enable it. */
   install(): Promise<{ changed: boolean }>;
   start(): Promise<{ changed: boolean }>;
   stop(): Promise<{ changed: boolean }>;
-  status(): Promise<ServiceStatus>;
+  status(): Promise<HeadscaleServiceStatus>;
   /** The last `lines` lines of the service's output. */
   logs(lines?: number): Promise<string>;
 }
@@ -40,16 +40,16 @@ export interface ServiceManager {
 /** Options of {@link HeadscaleService}. */
 export interface HeadscaleServiceOptions {
   /** The platform manager, or a function giving it (called once, on first use). */
-  manager: PlatformServiceManager | (() => Promise<PlatformServiceManager>);
+  manager: ServiceManager | (() => Promise<ServiceManager>);
   /** What to run; see {@link headscaleServiceSpec}. */
   spec: ServiceSpec;
 }
 
-/** One service (`spec.name`) on a `@mesh/platform` {@link PlatformServiceManager}, idempotently. */
-export class HeadscaleService implements ServiceManager {
+/** One service (`spec.name`) on a `@mesh/platform` {@link ServiceManager}, idempotently. */
+export class HeadscaleService implements HeadscaleServiceControl {
   readonly name: string;
   readonly spec: ServiceSpec;
-  #manager: PlatformServiceManager | (() => Promise<PlatformServiceManager>);
+  #manager: ServiceManager | (() => Promise<ServiceManager>);
 
   constructor(o: HeadscaleServiceOptions) {
     this.spec = o.spec;
@@ -58,7 +58,7 @@ export class HeadscaleService implements ServiceManager {
   }
 
   /** The platform manager underneath. */
-  async manager(): Promise<PlatformServiceManager> {
+  async manager(): Promise<ServiceManager> {
     if (typeof this.#manager === 'function') this.#manager = await this.#manager();
     return this.#manager;
   }
@@ -87,7 +87,7 @@ export class HeadscaleService implements ServiceManager {
     return { changed: true };
   }
 
-  async status(): Promise<ServiceStatus> {
+  async status(): Promise<HeadscaleServiceStatus> {
     const s = await (await this.manager()).status(this.name);
     return { running: s.active, ...(s.pid === undefined ? {} : { pid: s.pid }), detail: s.detail };
   }
@@ -147,7 +147,7 @@ export interface SystemdServiceOptions {
   name?: string;
   /** Where the unit file goes. @default '/etc/systemd/system' */
   unitDir?: string;
-  unit: SystemdUnitOptions;
+  unit: HeadscaleUnitOptions;
   /** Runs systemctl/journalctl. @default createRunner() */
   runner?: Runner;
 }

@@ -7,12 +7,7 @@ import { createSocket } from 'node:dgram';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import {
-  createRunner,
-  type ServiceManager as PlatformServiceManager,
-  pathExists,
-  type Runner,
-} from '@mesh/platform';
+import { createRunner, pathExists, type Runner, type ServiceManager } from '@mesh/platform';
 import type { Dispatcher } from 'undici';
 import { resolveHeadscaleBinary } from '../binary.js';
 import {
@@ -29,7 +24,11 @@ import {
 } from './config.js';
 import { keptHardening } from './hardening.js';
 import { waitForHealth } from './health.js';
-import { HeadscaleService, type ServiceManager, SupervisedProcessService } from './service.js';
+import {
+  HeadscaleService,
+  type HeadscaleServiceControl,
+  SupervisedProcessService,
+} from './service.js';
 import { headscaleServiceSpec } from './systemd.js';
 
 /** Options of {@link setupHeadscaleServer}. */
@@ -40,13 +39,13 @@ export interface SetupHeadscaleServerOptions {
   /** @default resolveHeadscaleBinary() */
   binary?: string;
   /** @default a {@link HeadscaleService} on `serviceManager`, else a {@link SupervisedProcessService} with its pid/log files in `config.stateDir` */
-  service?: ServiceManager;
+  service?: HeadscaleServiceControl;
   /**
    * A `@mesh/platform` service manager (systemd, supervised, ...) to run Headscale under, as the
    * spec {@link headscaleServiceSpec} gives; ignored when `service` is given.
    * @default a supervised manager in `config.stateDir`, without restarts
    */
-  serviceManager?: PlatformServiceManager | (() => Promise<PlatformServiceManager>);
+  serviceManager?: ServiceManager | (() => Promise<ServiceManager>);
   /** Service name for `serviceManager`. @default 'headscale' */
   serviceName?: string;
   /** Restart policy for `serviceManager`. @default 'always' */
@@ -69,7 +68,7 @@ export interface SetupStep {
 export interface SetupHeadscaleServerResult {
   changed: boolean;
   steps: SetupStep[];
-  service: ServiceManager;
+  service: HeadscaleServiceControl;
   /** The server URL (for a client). */
   url: string;
 }
@@ -154,7 +153,7 @@ export async function setupHeadscaleServer(
   return { changed: steps.some((s) => s.changed), steps, service, url: o.config.serverUrl };
 }
 
-function defaultService(o: SetupHeadscaleServerOptions, runner: Runner): ServiceManager {
+function defaultService(o: SetupHeadscaleServerOptions, runner: Runner): HeadscaleServiceControl {
   const binary = resolveHeadscaleBinary(o.binary);
   if (!o.serviceManager) {
     return new SupervisedProcessService({

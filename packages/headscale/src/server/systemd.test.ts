@@ -6,7 +6,7 @@ import { createRunner, type Runner } from '@mesh/platform';
 import { describe, expect, it } from 'vitest';
 import { HeadscaleConfigError } from '../errors.js';
 import { SystemdService } from './service.js';
-import { renderSystemdUnit } from './systemd.js';
+import { renderHeadscaleUnit } from './systemd.js';
 
 const unitOptions = {
   binary: '/var/cache/mesh/bin/headscale',
@@ -14,9 +14,9 @@ const unitOptions = {
   stateDir: '/var/lib/headscale',
 };
 
-describe('renderSystemdUnit', () => {
+describe('renderHeadscaleUnit', () => {
   it('renders ExecStart and hardening', () => {
-    const unit = renderSystemdUnit(unitOptions);
+    const unit = renderHeadscaleUnit(unitOptions);
     expect(unit).toContain(
       'ExecStart=/var/cache/mesh/bin/headscale -c /etc/headscale/config.yaml serve',
     );
@@ -26,7 +26,7 @@ describe('renderSystemdUnit', () => {
   });
 
   it('rejects relative paths', () => {
-    expect(() => renderSystemdUnit({ ...unitOptions, binary: 'headscale' })).toThrow(
+    expect(() => renderHeadscaleUnit({ ...unitOptions, binary: 'headscale' })).toThrow(
       HeadscaleConfigError,
     );
   });
@@ -39,7 +39,7 @@ describe('renderSystemdUnit', () => {
       try {
         const path = join(dir, 'mesh-headscale-test.service');
         // root exists everywhere; the default `headscale` user may not on a test machine
-        await writeFile(path, renderSystemdUnit({ ...unitOptions, user: 'root', stateDir: dir }));
+        await writeFile(path, renderHeadscaleUnit({ ...unitOptions, user: 'root', stateDir: dir }));
         const r = await createRunner().run(analyze, ['verify', path], { timeout: 30_000 });
         // verify prints unrelated warnings about the host's own units; only ours matter
         const ours = `${r.stdout}\n${r.stderr}`
@@ -85,7 +85,7 @@ describe('SystemdService', () => {
       const svc = new SystemdService({ unitDir: dir, unit: unitOptions, runner });
       expect(svc.unitPath).toBe(join(dir, 'headscale.service'));
       expect(await svc.install()).toEqual({ changed: true });
-      expect(await readFile(svc.unitPath, 'utf8')).toBe(renderSystemdUnit(unitOptions));
+      expect(await readFile(svc.unitPath, 'utf8')).toBe(renderHeadscaleUnit(unitOptions));
       expect(calls).toContain('systemctl daemon-reload');
       expect(calls).toContain('systemctl enable headscale.service');
       calls.length = 0;

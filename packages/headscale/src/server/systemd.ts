@@ -1,11 +1,11 @@
 /** `headscale serve` as a service spec, and its hardened systemd unit. */
 
 import { dirname, isAbsolute } from 'node:path';
-import { renderSystemdUnit as renderPlatformUnit, type ServiceSpec } from '@mesh/platform';
+import { renderSystemdUnit, type ServiceSpec } from '@mesh/platform';
 import { HeadscaleConfigError } from '../errors.js';
 
-/** Options of {@link renderSystemdUnit}. */
-export interface SystemdUnitOptions {
+/** Options of {@link renderHeadscaleUnit}. */
+export interface HeadscaleUnitOptions {
   /** Absolute path of the headscale binary. */
   binary: string;
   /** Absolute path of the config file. */
@@ -23,7 +23,7 @@ export interface SystemdUnitOptions {
 }
 
 /** Options of {@link headscaleServiceSpec}: the unit options plus the service's name and restarts. */
-export interface HeadscaleServiceSpecOptions extends SystemdUnitOptions {
+export interface HeadscaleServiceSpecOptions extends HeadscaleUnitOptions {
   /** Service / unit name. @default 'headscale' */
   name?: string;
   /** @default 'always' */
@@ -71,6 +71,6 @@ export function headscaleServiceSpec(o: HeadscaleServiceSpecOptions): ServiceSpe
 }
 
 /** Renders the system unit text of {@link headscaleServiceSpec} (`@mesh/platform`'s renderer). */
-export function renderSystemdUnit(o: SystemdUnitOptions): string {
-  return renderPlatformUnit(headscaleServiceSpec(o), 'system');
+export function renderHeadscaleUnit(o: HeadscaleUnitOptions): string {
+  return renderSystemdUnit(headscaleServiceSpec(o), 'system');
 }

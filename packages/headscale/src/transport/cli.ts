@@ -31,12 +31,12 @@ import {
   cliVersion,
 } from '../schemas/cli.js';
 import type { Node, VersionInfo } from '../types.js';
-import { requireFeature, supports } from '../version.js';
+import { headscaleSupports, requireHeadscaleFeature } from '../version.js';
 import { versionInfo } from './rest.js';
 import type {
   ApiKeyRef,
   CallContext,
-  CallOptions,
+  HeadscaleCallOptions,
   HeadscaleTransport,
   PreAuthKeyInput,
   PreAuthKeyRef,
@@ -77,7 +77,7 @@ export class CliTransport implements HeadscaleTransport {
   async run<S extends z.ZodMiniType>(
     args: string[],
     schema: S,
-    ctx: CallOptions = {},
+    ctx: HeadscaleCallOptions = {},
   ): Promise<z.output<S>> {
     const stdout = await this.exec(args, ctx);
     let json: unknown;
@@ -111,7 +111,7 @@ export class CliTransport implements HeadscaleTransport {
   }
 
   /** Runs `headscale [-c cfg] ARGS -o json`, maps failures to errors, returns stdout. */
-  async exec(args: string[], ctx: CallOptions = {}): Promise<string> {
+  async exec(args: string[], ctx: HeadscaleCallOptions = {}): Promise<string> {
     const argv = [...(this.#o.configPath ? ['-c', this.#o.configPath] : []), ...args, '-o', 'json'];
     const command = `${this.binary} ${argv.join(' ')}`;
     const env: Record<string, string> = { HEADSCALE_DISABLE_CHECK_UPDATES: 'true' };
@@ -177,13 +177,13 @@ export class CliTransport implements HeadscaleTransport {
     return result.stdout;
   }
 
-  async detectVersion(options: CallOptions = {}): Promise<VersionInfo> {
+  async detectVersion(options: HeadscaleCallOptions = {}): Promise<VersionInfo> {
     const v = await this.run(['version'], cliVersion, options);
     return versionInfo(v.version, v.commit);
   }
 
   async health(ctx: CallContext) {
-    requireFeature(ctx.version, 'health', 'headscale health');
+    requireHeadscaleFeature(ctx.version, 'health', 'headscale health');
     const h = await this.run(['health'], cliHealth, ctx);
     return { ok: true, databaseConnectivity: h.database_connectivity };
   }
@@ -225,7 +225,7 @@ export class CliTransport implements HeadscaleTransport {
   }
 
   listPreAuthKeys(userId: string | undefined, ctx: CallContext) {
-    if (supports(ctx.version, 'preAuthKeyListAll'))
+    if (headscaleSupports(ctx.version, 'preAuthKeyListAll'))
       return this.run(['preauthkeys', 'list'], cliList(cliPreAuthKey), ctx);
     if (!userId)
       throw new HeadscaleUnsupportedError(
@@ -242,7 +242,7 @@ export class CliTransport implements HeadscaleTransport {
     if (input.ephemeral) flags.push('--ephemeral');
     if (input.aclTags.length > 0) flags.push('--tags', input.aclTags.join(','));
     // 0.28 made --user a flag of `create` (optional for tags-only keys); before it was a group flag.
-    const args = supports(ctx.version, 'tagsOnlyPreAuthKey')
+    const args = headscaleSupports(ctx.version, 'tagsOnlyPreAuthKey')
       ? ['preauthkeys', 'create', ...(input.userId ? ['-u', input.userId] : []), ...flags]
       : ['preauthkeys', '-u', input.userId ?? '', 'create', ...flags];
     const key = await this.run(args, cliPreAuthKey, ctx);
@@ -250,7 +250,7 @@ export class CliTransport implements HeadscaleTransport {
     return key;
   }
   async expirePreAuthKey(ref: PreAuthKeyRef, ctx: CallContext) {
-    if (!supports(ctx.version, 'preAuthKeyById')) {
+    if (!headscaleSupports(ctx.version, 'preAuthKeyById')) {
       // Before 0.28 the CLI takes the full key as a positional argument: a secret in argv.
       throw new HeadscaleUnsupportedError(
         'expiring a pre-auth key over the CLI without putting the key in argv',
@@ -264,7 +264,7 @@ export class CliTransport implements HeadscaleTransport {
     await this.run(['preauthkeys', 'expire', '-i', ref.id ?? ''], anyJson, ctx);
   }
   async deletePreAuthKey(id: string, ctx: CallContext) {
-    requireFeature(ctx.version, 'preAuthKeyDelete', 'deleting pre-auth keys');
+    requireHeadscaleFeature(ctx.version, 'preAuthKeyDelete', 'deleting pre-auth keys');
     await this.run(['preauthkeys', 'delete', '-i', id], anyJson, ctx);
   }
 
@@ -286,7 +286,7 @@ export class CliTransport implements HeadscaleTransport {
     return node;
   }
   expireNode(id: string, at: Date | undefined, ctx: CallContext) {
-    if (at) requireFeature(ctx.version, 'nodeExpireAt', 'expiring a node at a given time');
+    if (at) requireHeadscaleFeature(ctx.version, 'nodeExpireAt', 'expiring a node at a given time');
     return this.run(
       ['nodes', 'expire', '-i', id, ...(at ? ['-e', at.toISOString()] : [])],
       cliNode,
@@ -345,7 +345,7 @@ export class CliTransport implements HeadscaleTransport {
 }
 
 function apiKeyFlag(ref: ApiKeyRef, version: string): string[] {
-  if (ref.id && supports(version, 'apiKeyById')) return ['-i', ref.id];
+  if (ref.id && headscaleSupports(version, 'apiKeyById')) return ['-i', ref.id];
   if (ref.prefix) return ['-p', ref.prefix];
   throw new HeadscaleUnsupportedError('addressing API keys by ID', version, {
     since: '0.28.0',

@@ -32,11 +32,16 @@ import {
   restVersion,
 } from '../schemas/rest.js';
 import type { VersionInfo } from '../types.js';
-import { type Feature, MIN_SUPPORTED_VERSION, requireFeature, supports } from '../version.js';
+import {
+  type HeadscaleFeature,
+  headscaleSupports,
+  MIN_HEADSCALE_VERSION,
+  requireHeadscaleFeature,
+} from '../version.js';
 import type {
   ApiKeyRef,
   CallContext,
-  CallOptions,
+  HeadscaleCallOptions,
   HeadscaleTransport,
   PreAuthKeyInput,
   PreAuthKeyRef,
@@ -47,7 +52,7 @@ interface Endpoint {
   /** `{name}` segments are filled from `params` and always URL-encoded. */
   path: string;
   schema: z.ZodMiniType;
-  since?: Feature;
+  since?: HeadscaleFeature;
 }
 
 /** Every REST call this package makes, one line each. */
@@ -146,7 +151,7 @@ export class RestTransport implements HeadscaleTransport {
   /** Calls one endpoint of {@link REST_ENDPOINTS} and validates the answer. */
   async call<N extends EndpointName>(
     name: N,
-    ctx: CallOptions & { version?: string },
+    ctx: HeadscaleCallOptions & { version?: string },
     req: {
       params?: Record<string, string>;
       query?: Record<string, string | undefined>;
@@ -154,7 +159,8 @@ export class RestTransport implements HeadscaleTransport {
     } = {},
   ): Promise<Output<N>> {
     const ep: Endpoint = REST_ENDPOINTS[name];
-    if (ep.since && ctx.version) requireFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
+    if (ep.since && ctx.version)
+      requireHeadscaleFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
     const path = ep.path.replace(/\{(\w+)\}/g, (_m, key: string) =>
       encodeURIComponent(req.params?.[key] ?? ''),
     );
@@ -244,7 +250,7 @@ export class RestTransport implements HeadscaleTransport {
     return parsed.data as Output<N>;
   }
 
-  async detectVersion(options: CallOptions = {}): Promise<VersionInfo> {
+  async detectVersion(options: HeadscaleCallOptions = {}): Promise<VersionInfo> {
     // /version is unauthenticated and exists from 0.27; older servers answer 404 and are assumed 0.26.
     const url = new URL('/version', this.baseUrl).href;
     const answer = await httpCall({
@@ -256,7 +262,7 @@ export class RestTransport implements HeadscaleTransport {
       signal: options.signal,
     });
     if (answer.status === 404) {
-      return { version: MIN_SUPPORTED_VERSION, raw: 'unknown (< 0.27)', assumed: true };
+      return { version: MIN_HEADSCALE_VERSION, raw: 'unknown (< 0.27)', assumed: true };
     }
     const parsed = (() => {
       try {
@@ -297,7 +303,7 @@ export class RestTransport implements HeadscaleTransport {
     }
     const ok = answer.status === 200 && status === 'pass';
     const seen = { ok, httpStatus: answer.status, ...(status === undefined ? {} : { status }) };
-    if (!ok || !this.#apiKey || !supports(ctx.version, 'health')) return seen;
+    if (!ok || !this.#apiKey || !headscaleSupports(ctx.version, 'health')) return seen;
     const db = await this.call('apiHealth', ctx);
     return { ...seen, databaseConnectivity: db.databaseConnectivity };
   }
@@ -352,7 +358,7 @@ export class RestTransport implements HeadscaleTransport {
     return this.call('getNode', ctx, { params: { id } });
   }
   expireNode(id: string, at: Date | undefined, ctx: CallContext) {
-    if (at) requireFeature(ctx.version, 'nodeExpireAt', 'expiring a node at a given time');
+    if (at) requireHeadscaleFeature(ctx.version, 'nodeExpireAt', 'expiring a node at a given time');
     return this.call('expireNode', ctx, { params: { id }, query: { expiry: at?.toISOString() } });
   }
   renameNode(id: string, newName: string, ctx: CallContext) {
@@ -405,7 +411,7 @@ export class RestTransport implements HeadscaleTransport {
   }
 }
 
-const isAtLeast = supports;
+const isAtLeast = headscaleSupports;
 
 function requirePrefix(ref: { prefix?: string }, version: string): string {
   if (!ref.prefix) {
@@ -423,6 +429,6 @@ function requirePrefix(ref: { prefix?: string }, version: string): string {
 export function versionInfo(raw: string, commit?: string): VersionInfo {
   const m = /v?(\d+\.\d+\.\d+)/.exec(raw);
   if (!m?.[1])
-    return { version: MIN_SUPPORTED_VERSION, raw, assumed: true, ...(commit ? { commit } : {}) };
+    return { version: MIN_HEADSCALE_VERSION, raw, assumed: true, ...(commit ? { commit } : {}) };
   return { version: m[1], raw, assumed: false, ...(commit ? { commit } : {}) };
 }

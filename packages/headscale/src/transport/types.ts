@@ -10,7 +10,7 @@ import type {
 } from '../types.js';
 
 /** Per-call options every public method accepts last. */
-export interface CallOptions {
+export interface HeadscaleCallOptions {
   /** Cancels the call; a cancelled call throws `HeadscaleAbortError`. */
   signal?: AbortSignal;
   /** Milliseconds before the call is abandoned. @default the client's timeout (10000) */
@@ -18,7 +18,7 @@ export interface CallOptions {
 }
 
 /** What a transport needs per call: the server version decides the dialect. */
-export interface CallContext extends CallOptions {
+export interface CallContext extends HeadscaleCallOptions {
   version: string;
 }
 
@@ -51,7 +51,7 @@ export interface PreAuthKeyRef {
 export interface HeadscaleTransport {
   readonly kind: 'rest' | 'cli';
   /** Asks the server for its version (`/version` or `headscale version`). */
-  detectVersion(options?: CallOptions): Promise<VersionInfo>;
+  detectVersion(options?: HeadscaleCallOptions): Promise<VersionInfo>;
   health(ctx: CallContext): Promise<HealthStatus>;
 
   listUsers(

@@ -44,6 +44,8 @@ write_pid supervisor.pid $$
 while [ -z "$stopping" ]; do
   restart=on-failure
   restart_ms=1000
+# The spec is written by install, per program, so its path is known only here.
+# shellcheck source=/dev/null
   . "$f.run" || { log "cannot read $f.run"; break; }
   started=$(now_ms)
   (program) </dev/null >>"$f.log" 2>&1 &

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformConfigError } from '../errors.js';
+import { HEADSCALE_RELEASES_URL, TAILSCALE_PACKAGES_URL } from '../packages/release-sources.js';
 import { meshDirs, readSavedServerUrl, resolveServerUrl, writeSavedServerUrl } from './dirs.js';
 import { loadSettings, parseSettings } from './settings.js';
 
@@ -57,6 +58,27 @@ describe('settings', () => {
     expect(parseSettings({ MESH_MAGIC_DNS: 'off' }).magicDns).toBe(false);
     expect(() => parseSettings({ MESH_MAGIC_DNS: 'no' })).toThrow(
       /^MESH_MAGIC_DNS: expected on or off/,
+    );
+  });
+
+  it('package sources: the upstream ones by default, else an http(s) URL without query', () => {
+    expect(parseSettings({})).toMatchObject({
+      tailscalePackagesUrl: TAILSCALE_PACKAGES_URL,
+      headscaleReleasesUrl: HEADSCALE_RELEASES_URL,
+    });
+    const set = parseSettings({
+      MESH_TAILSCALE_PACKAGES_URL: 'http://mirror.lan/tailscale/stable/',
+      MESH_HEADSCALE_RELEASES_URL: 'https://mirror.lan/headscale',
+    });
+    expect(set.tailscalePackagesUrl).toBe('http://mirror.lan/tailscale/stable');
+    expect(set.headscaleReleasesUrl).toBe('https://mirror.lan/headscale');
+    expect(() => parseSettings({ MESH_TAILSCALE_PACKAGES_URL: 'ftp://mirror.lan/ts' })).toThrow(
+      /^MESH_TAILSCALE_PACKAGES_URL: expected an http:\/\/ or https:\/\/ URL/,
+    );
+    expect(() =>
+      parseSettings({ MESH_HEADSCALE_RELEASES_URL: 'https://mirror.lan/hs#latest' }),
+    ).toThrow(
+      'MESH_HEADSCALE_RELEASES_URL: expected an http(s) URL without ?query or #fragment, got "https://mirror.lan/hs#latest"',
     );
   });
 
@@ -248,6 +270,12 @@ describe('settings from the environment, ./.env and ../.env', () => {
       'MESH_SHARED_FOLDER_WINDOWS=shared\n',
       1,
       'MESH_SHARED_FOLDER_WINDOWS: expected an absolute Windows path such as C:\\shared, got "shared"',
+    ],
+    [
+      'a package source with a query',
+      'MESH_ROLE=server\nMESH_TAILSCALE_PACKAGES_URL=https://mirror.lan/ts?track=stable\n',
+      2,
+      'MESH_TAILSCALE_PACKAGES_URL: expected an http(s) URL without ?query or #fragment, got "https://mirror.lan/ts?track=stable"',
     ],
     [
       'a key that belongs in the environment',

@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { parseHostnameList } from '../detect/role.js';
 import { PlatformConfigError } from '../errors.js';
 import { readIfExists } from '../internal/atomic-file.js';
+import { HEADSCALE_RELEASES_URL, TAILSCALE_PACKAGES_URL } from '../packages/release-sources.js';
 import type { UserAccount } from '../users.js';
 
 /** Mesh's settings, from the environment and `.env`. */
@@ -33,6 +34,10 @@ export interface MeshSettings {
   agentRecheckAfterS: number;
   /** `MESH_MAGIC_DNS`: accept the tailnet's DNS (machine names resolve). @default true */
   magicDns: boolean;
+  /** `MESH_TAILSCALE_PACKAGES_URL`: where Tailscale's release packages are. @default TAILSCALE_PACKAGES_URL */
+  tailscalePackagesUrl: string;
+  /** `MESH_HEADSCALE_RELEASES_URL`: where Headscale's release binaries are. @default HEADSCALE_RELEASES_URL */
+  headscaleReleasesUrl: string;
   /** `HEADSCALE_SERVER`: an older server URL override, still read so existing setups work. */
   headscaleServer?: string;
   /** `LOCALAPPDATA` (Windows): where Syncthing's config lives. */
@@ -60,6 +65,18 @@ const hostnames = z
   );
 const serverUrl = z.pipe(
   z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL such as http://10.0.0.1:8080' }),
+  z.transform((u) => u.replace(/\/+$/, '')),
+);
+
+// The package URL and its checksum file are built from it; a query or fragment would end up in
+// the middle of both.
+const packageSource = z.pipe(
+  z
+    .url({
+      protocol: /^https?$/,
+      error: 'an http:// or https:// URL such as https://pkgs.tailscale.com/stable',
+    })
+    .check(z.refine((u) => !/[?#]/.test(u), 'an http(s) URL without ?query or #fragment')),
   z.transform((u) => u.replace(/\/+$/, '')),
 );
 
@@ -96,6 +113,8 @@ const schema = z.object({
   MESH_MAGIC_DNS: z.optional(
     z.enum(['on', 'off'], { error: "on or off (off keeps this machine's DNS as it is)" }),
   ),
+  MESH_TAILSCALE_PACKAGES_URL: z.optional(packageSource),
+  MESH_HEADSCALE_RELEASES_URL: z.optional(packageSource),
   HEADSCALE_SERVER: z.optional(serverUrl),
   LOCALAPPDATA: z.optional(z.string()),
   USER: z.optional(z.string()),
@@ -117,6 +136,8 @@ export const SETTINGS_VARIABLES = {
     "Seconds no peer may answer before the agent restarts tailscaled to learn this node's standing at the control server (default: 60)",
   MESH_MAGIC_DNS:
     "on: the tailnet's DNS resolves machine names (ping server); off: this machine's DNS is left alone (default: on)",
+  MESH_TAILSCALE_PACKAGES_URL: `Where client setup downloads Tailscale's release packages on Linux (default: ${TAILSCALE_PACKAGES_URL})`,
+  MESH_HEADSCALE_RELEASES_URL: `Where server setup downloads Headscale's release binaries when none is installed (default: ${HEADSCALE_RELEASES_URL})`,
   HEADSCALE_SERVER: 'Shell-era server URL override',
 } as const;
 
@@ -148,6 +169,7 @@ export const ENVIRONMENT_ONLY_VARIABLES = {
   MESH_ENV_FILE: 'The one .env file to read instead of ./.env and ../.env',
   MESH_AUTH_KEY: 'Pre-auth key for client setup and join',
   MESH_TAILSCALE_AUTHKEY: 'Pre-auth key for the Windows script',
+  MESH_STATUS_LOCAL: 'Set to 1: mesh status runs in the CLI itself instead of asking the agent',
 } as const;
 
 /** Every variable a `.env` file may set, in the order reports list them. */
@@ -231,6 +253,8 @@ export function parseSettings(
     agentForgetAfterS: d.MESH_AGENT_FORGET_AFTER ?? 600,
     agentRecheckAfterS: d.MESH_AGENT_RECHECK_AFTER ?? 60,
     magicDns: d.MESH_MAGIC_DNS !== 'off',
+    tailscalePackagesUrl: d.MESH_TAILSCALE_PACKAGES_URL ?? TAILSCALE_PACKAGES_URL,
+    headscaleReleasesUrl: d.MESH_HEADSCALE_RELEASES_URL ?? HEADSCALE_RELEASES_URL,
     ...(d.HEADSCALE_SERVER ? { headscaleServer: d.HEADSCALE_SERVER } : {}),
     ...(d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {}),
     envFiles: [],

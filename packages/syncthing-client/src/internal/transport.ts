@@ -15,10 +15,10 @@ import {
 } from '../errors.js';
 import {
   describeRange,
-  FEATURES,
-  type FeatureName,
   inRange,
-  parseVersion,
+  parseSyncthingVersion,
+  SYNCTHING_FEATURES,
+  type SyncthingFeature,
   type SyncthingVersion,
 } from '../version.js';
 import { buildUrl, type QueryValue } from './path.js';
@@ -27,7 +27,7 @@ import { buildUrl, type QueryValue } from './path.js';
 export const RETRY_BACKOFF = { baseMs: 250, maxMs: 8_000 } as const;
 
 /** Per-call options accepted as the last argument of every public method. */
-export interface CallOptions {
+export interface SyncthingCallOptions {
   /** Aborts this call (combined with the client's own `signal`). */
   signal?: AbortSignal | undefined;
   /** Milliseconds before this call fails with {@link SyncthingTimeoutError}. @default client `timeout` */
@@ -63,12 +63,12 @@ export interface RequestSpec<S extends z.ZodMiniType | undefined> {
   /** Response schema; without one the body is discarded (config writes answer 200 + empty). */
   schema?: S;
   /** Gate on the server version; also turns a route 404 into {@link SyncthingUnsupportedError}. */
-  feature?: FeatureName | undefined;
+  feature?: SyncthingFeature | undefined;
   /** Retry on connection errors/5xx. @default method === 'GET' */
   retry?: boolean | undefined;
   /** Skip the API key (for `/rest/noauth/*`). */
   noAuth?: boolean | undefined;
-  options?: CallOptions | undefined;
+  options?: SyncthingCallOptions | undefined;
 }
 
 /** HTTP statuses worth another try. 500 is excluded: Syncthing uses it for deterministic errors. */
@@ -145,7 +145,7 @@ export class Transport {
 
   private checkFeature(spec: RequestSpec<z.ZodMiniType | undefined>): void {
     if (!spec.feature || !this.version) return;
-    const range = FEATURES[spec.feature];
+    const range = SYNCTHING_FEATURES[spec.feature];
     if (!inRange(this.version, range)) {
       throw new SyncthingUnsupportedError(spec.feature, describeRange(range), {
         serverVersion: this.version.raw,
@@ -232,7 +232,7 @@ export class Transport {
   private learnFromHeaders(headers: Record<string, string | string[] | undefined>): void {
     const version = headers['x-syncthing-version'];
     if (typeof version === 'string') {
-      const parsed = parseVersion(version);
+      const parsed = parseSyncthingVersion(version);
       if (parsed) this.version = parsed;
     }
     const id = headers['x-syncthing-id'];
@@ -250,7 +250,7 @@ export class Transport {
     // Before 1.22.1 `/rest/noauth/*` did not exist and fell into the CSRF check (403), so a 403 on
     // a gated route of a too-old server means the same.
     if (spec.feature && (status === 404 || status === 403)) {
-      const range = FEATURES[spec.feature];
+      const range = SYNCTHING_FEATURES[spec.feature];
       const routeMissing = status === 404 && text.trim() === '404 page not found';
       const knownOutside = this.version !== undefined && !inRange(this.version, range);
       if (knownOutside || (routeMissing && !this.version)) {

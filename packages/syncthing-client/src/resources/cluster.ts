@@ -1,4 +1,4 @@
-import type { CallOptions, Transport } from '../internal/transport.js';
+import type { SyncthingCallOptions, Transport } from '../internal/transport.js';
 import {
   type PendingDevices,
   PendingDevicesSchema,
@@ -10,7 +10,7 @@ import { Resource } from './resource.js';
 /** `/rest/cluster/pending/*`: devices and folders offered to us but not (yet) configured. */
 export class PendingResource extends Resource {
   /** `GET /rest/cluster/pending/devices` (1.13.0+): device ID → name, address, time. */
-  devices(options?: CallOptions): Promise<PendingDevices> {
+  devices(options?: SyncthingCallOptions): Promise<PendingDevices> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/cluster/pending/devices',
@@ -21,7 +21,10 @@ export class PendingResource extends Resource {
   }
 
   /** `GET /rest/cluster/pending/folders[?device=]` (1.13.0+): folder ID → offering devices. */
-  folders(params: { device?: string } = {}, options?: CallOptions): Promise<PendingFolders> {
+  folders(
+    params: { device?: string } = {},
+    options?: SyncthingCallOptions,
+  ): Promise<PendingFolders> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/cluster/pending/folders',
@@ -33,7 +36,7 @@ export class PendingResource extends Resource {
   }
 
   /** `DELETE /rest/cluster/pending/devices?device=` (1.18.0+): forgets a pending device. */
-  dismissDevice(deviceId: string, options?: CallOptions): Promise<void> {
+  dismissDevice(deviceId: string, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'DELETE',
       path: '/rest/cluster/pending/devices',
@@ -47,7 +50,7 @@ export class PendingResource extends Resource {
   dismissFolder(
     folderId: string,
     params: { device?: string } = {},
-    options?: CallOptions,
+    options?: SyncthingCallOptions,
   ): Promise<void> {
     return this.transport.request({
       method: 'DELETE',

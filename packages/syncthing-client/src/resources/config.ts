@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import { path } from '../internal/path.js';
-import type { CallOptions, Transport } from '../internal/transport.js';
+import type { SyncthingCallOptions, Transport } from '../internal/transport.js';
 import { list } from '../schemas/common.js';
 import {
   type Config,
@@ -37,7 +37,7 @@ export class ConfigSection<S extends z.ZodMiniType> extends Resource {
   }
 
   /** `GET` the section. */
-  get(options?: CallOptions): Promise<z.output<S>> {
+  get(options?: SyncthingCallOptions): Promise<z.output<S>> {
     return this.transport.request({
       method: 'GET',
       path: this.endpoint,
@@ -50,12 +50,15 @@ export class ConfigSection<S extends z.ZodMiniType> extends Resource {
    * `PATCH`: replaces only the given top-level fields. Arrays are replaced whole, not merged
    * (syncthing#8886), so read-modify-write from one owner only.
    */
-  update(patch: Partial<z.output<S>>, options?: CallOptions): Promise<void> {
+  update(patch: Partial<z.output<S>>, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({ method: 'PATCH', path: this.endpoint, json: patch, options });
   }
 
   /** `PUT`: replaces the whole section; omitted fields fall back to built-in defaults. */
-  replace(value: z.output<S> | Partial<z.output<S>>, options?: CallOptions): Promise<void> {
+  replace(
+    value: z.output<S> | Partial<z.output<S>>,
+    options?: SyncthingCallOptions,
+  ): Promise<void> {
     return this.transport.request({ method: 'PUT', path: this.endpoint, json: value, options });
   }
 }
@@ -63,7 +66,7 @@ export class ConfigSection<S extends z.ZodMiniType> extends Resource {
 /** `/rest/config/devices[/:id]`. */
 export class ConfigDevices extends Resource {
   /** `GET /rest/config/devices`: all configured devices (the local one included). */
-  list(options?: CallOptions): Promise<DeviceConfig[]> {
+  list(options?: SyncthingCallOptions): Promise<DeviceConfig[]> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/config/devices',
@@ -73,7 +76,7 @@ export class ConfigDevices extends Resource {
   }
 
   /** `GET /rest/config/devices/:id`; {@link SyncthingNotFoundError} when unknown. */
-  get(deviceId: string, options?: CallOptions): Promise<DeviceConfig> {
+  get(deviceId: string, options?: SyncthingCallOptions): Promise<DeviceConfig> {
     return this.transport.request({
       method: 'GET',
       path: path`/rest/config/devices/${deviceId}`,
@@ -83,7 +86,7 @@ export class ConfigDevices extends Resource {
   }
 
   /** `POST /rest/config/devices`: adds one device; missing fields come from `defaults.device`. */
-  add(device: DeviceConfigInput, options?: CallOptions): Promise<void> {
+  add(device: DeviceConfigInput, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/config/devices',
@@ -93,7 +96,11 @@ export class ConfigDevices extends Resource {
   }
 
   /** `PATCH /rest/config/devices/:id`: replaces the given top-level fields (arrays whole). */
-  update(deviceId: string, patch: Partial<DeviceConfig>, options?: CallOptions): Promise<void> {
+  update(
+    deviceId: string,
+    patch: Partial<DeviceConfig>,
+    options?: SyncthingCallOptions,
+  ): Promise<void> {
     return this.transport.request({
       method: 'PATCH',
       path: path`/rest/config/devices/${deviceId}`,
@@ -103,7 +110,7 @@ export class ConfigDevices extends Resource {
   }
 
   /** `PUT /rest/config/devices/:id`: creates or replaces one device (base = defaults). */
-  replace(device: DeviceConfigInput, options?: CallOptions): Promise<void> {
+  replace(device: DeviceConfigInput, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'PUT',
       path: path`/rest/config/devices/${device.deviceID}`,
@@ -113,7 +120,7 @@ export class ConfigDevices extends Resource {
   }
 
   /** `PUT /rest/config/devices`: replaces the whole device list. */
-  replaceAll(devices: DeviceConfigInput[], options?: CallOptions): Promise<void> {
+  replaceAll(devices: DeviceConfigInput[], options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'PUT',
       path: '/rest/config/devices',
@@ -123,7 +130,7 @@ export class ConfigDevices extends Resource {
   }
 
   /** `DELETE /rest/config/devices/:id`. */
-  remove(deviceId: string, options?: CallOptions): Promise<void> {
+  remove(deviceId: string, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'DELETE',
       path: path`/rest/config/devices/${deviceId}`,
@@ -135,7 +142,7 @@ export class ConfigDevices extends Resource {
 /** `/rest/config/folders[/:id]`. */
 export class ConfigFolders extends Resource {
   /** `GET /rest/config/folders`. */
-  list(options?: CallOptions): Promise<FolderConfig[]> {
+  list(options?: SyncthingCallOptions): Promise<FolderConfig[]> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/config/folders',
@@ -145,7 +152,7 @@ export class ConfigFolders extends Resource {
   }
 
   /** `GET /rest/config/folders/:id`; {@link SyncthingNotFoundError} when unknown. */
-  get(folderId: string, options?: CallOptions): Promise<FolderConfig> {
+  get(folderId: string, options?: SyncthingCallOptions): Promise<FolderConfig> {
     return this.transport.request({
       method: 'GET',
       path: path`/rest/config/folders/${folderId}`,
@@ -158,7 +165,7 @@ export class ConfigFolders extends Resource {
    * `POST /rest/config/folders`: adds one folder. Missing fields come from `defaults.folder`; the
    * local device is added to `devices` automatically.
    */
-  add(folder: FolderConfigInput, options?: CallOptions): Promise<void> {
+  add(folder: FolderConfigInput, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/config/folders',
@@ -168,7 +175,11 @@ export class ConfigFolders extends Resource {
   }
 
   /** `PATCH /rest/config/folders/:id`: replaces the given top-level fields (arrays whole). */
-  update(folderId: string, patch: Partial<FolderConfig>, options?: CallOptions): Promise<void> {
+  update(
+    folderId: string,
+    patch: Partial<FolderConfig>,
+    options?: SyncthingCallOptions,
+  ): Promise<void> {
     return this.transport.request({
       method: 'PATCH',
       path: path`/rest/config/folders/${folderId}`,
@@ -178,7 +189,7 @@ export class ConfigFolders extends Resource {
   }
 
   /** `PUT /rest/config/folders/:id`: creates or replaces one folder (base = defaults). */
-  replace(folder: FolderConfigInput, options?: CallOptions): Promise<void> {
+  replace(folder: FolderConfigInput, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'PUT',
       path: path`/rest/config/folders/${folder.id}`,
@@ -188,7 +199,7 @@ export class ConfigFolders extends Resource {
   }
 
   /** `PUT /rest/config/folders`: replaces the whole folder list. */
-  replaceAll(folders: FolderConfigInput[], options?: CallOptions): Promise<void> {
+  replaceAll(folders: FolderConfigInput[], options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'PUT',
       path: '/rest/config/folders',
@@ -198,7 +209,7 @@ export class ConfigFolders extends Resource {
   }
 
   /** `DELETE /rest/config/folders/:id` (files on disk stay). */
-  remove(folderId: string, options?: CallOptions): Promise<void> {
+  remove(folderId: string, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'DELETE',
       path: path`/rest/config/folders/${folderId}`,
@@ -210,7 +221,7 @@ export class ConfigFolders extends Resource {
 /** `/rest/config/defaults/ignores` (1.19.0+): ignore lines for new folders. */
 export class DefaultIgnoresResource extends Resource {
   /** `GET /rest/config/defaults/ignores`. */
-  get(options?: CallOptions): Promise<DefaultIgnores> {
+  get(options?: SyncthingCallOptions): Promise<DefaultIgnores> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/config/defaults/ignores',
@@ -221,7 +232,7 @@ export class DefaultIgnoresResource extends Resource {
   }
 
   /** `PUT /rest/config/defaults/ignores {lines}`. */
-  set(lines: string[], options?: CallOptions): Promise<void> {
+  set(lines: string[], options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'PUT',
       path: '/rest/config/defaults/ignores',
@@ -266,7 +277,7 @@ export class ConfigResource extends Resource {
   }
 
   /** `GET /rest/config`: the whole config. */
-  get(options?: CallOptions): Promise<Config> {
+  get(options?: SyncthingCallOptions): Promise<Config> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/config',
@@ -276,12 +287,12 @@ export class ConfigResource extends Resource {
   }
 
   /** `PUT /rest/config`: replaces the whole config (the race-free way for a single owner). */
-  replace(config: Config, options?: CallOptions): Promise<void> {
+  replace(config: Config, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({ method: 'PUT', path: '/rest/config', json: config, options });
   }
 
   /** `GET /rest/config/restart-required`: whether saved changes need a restart. */
-  restartRequired(options?: CallOptions): Promise<RestartRequired> {
+  restartRequired(options?: SyncthingCallOptions): Promise<RestartRequired> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/config/restart-required',
@@ -291,7 +302,7 @@ export class ConfigResource extends Resource {
   }
 
   /** `GET /rest/config/insync` (deprecated alias of restart-required, inverted). */
-  insync(options?: CallOptions): Promise<ConfigInSync> {
+  insync(options?: SyncthingCallOptions): Promise<ConfigInSync> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/config/insync',

@@ -1,4 +1,4 @@
-import type { CallOptions, Transport } from '../internal/transport.js';
+import type { SyncthingCallOptions, Transport } from '../internal/transport.js';
 import {
   type BrowseEntry,
   BrowseSchema,
@@ -27,7 +27,7 @@ export interface PageParams {
 /** `/rest/db/ignores?folder=`: the folder's `.stignore`. */
 export class IgnoresResource extends Resource {
   /** `GET /rest/db/ignores`: lines and expanded globs (`[]` when there is no `.stignore`). */
-  get(folder: string, options?: CallOptions): Promise<Ignores> {
+  get(folder: string, options?: SyncthingCallOptions): Promise<Ignores> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/db/ignores',
@@ -38,7 +38,7 @@ export class IgnoresResource extends Resource {
   }
 
   /** `POST /rest/db/ignores`: writes `.stignore` and answers with the expansion. */
-  set(folder: string, lines: string[], options?: CallOptions): Promise<Ignores> {
+  set(folder: string, lines: string[], options?: SyncthingCallOptions): Promise<Ignores> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/db/ignores',
@@ -61,7 +61,7 @@ export class DbResource extends Resource {
   }
 
   /** `GET /rest/db/status?folder=`: counts, state, sequence. Expensive on large folders. */
-  status(folder: string, options?: CallOptions): Promise<FolderStatus> {
+  status(folder: string, options?: SyncthingCallOptions): Promise<FolderStatus> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/db/status',
@@ -77,7 +77,7 @@ export class DbResource extends Resource {
    */
   completion(
     params: { folder?: string; device?: string } = {},
-    options?: CallOptions,
+    options?: SyncthingCallOptions,
   ): Promise<Completion> {
     return this.transport.request({
       method: 'GET',
@@ -94,7 +94,7 @@ export class DbResource extends Resource {
    */
   scan(
     params: { folder?: string; sub?: string[]; next?: number } = {},
-    options?: CallOptions,
+    options?: SyncthingCallOptions,
   ): Promise<void> {
     return this.transport.request({
       method: 'POST',
@@ -105,7 +105,7 @@ export class DbResource extends Resource {
   }
 
   /** `GET /rest/db/need?folder=`: files this device still needs (in progress, queued, rest). */
-  need(folder: string, params: PageParams = {}, options?: CallOptions): Promise<Need> {
+  need(folder: string, params: PageParams = {}, options?: SyncthingCallOptions): Promise<Need> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/db/need',
@@ -116,7 +116,7 @@ export class DbResource extends Resource {
   }
 
   /** `POST /rest/db/prio?folder=&file=`: moves a needed file to the front of the queue. */
-  prio(folder: string, file: string, options?: CallOptions): Promise<Need> {
+  prio(folder: string, file: string, options?: SyncthingCallOptions): Promise<Need> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/db/prio',
@@ -130,7 +130,7 @@ export class DbResource extends Resource {
   browse(
     folder: string,
     params: { prefix?: string; levels?: number; dirsOnly?: boolean } = {},
-    options?: CallOptions,
+    options?: SyncthingCallOptions,
   ): Promise<BrowseEntry[]> {
     return this.transport.request({
       method: 'GET',
@@ -147,7 +147,7 @@ export class DbResource extends Resource {
   }
 
   /** `GET /rest/db/file?folder=&file=`: local and global record of one file; 404 if unknown. */
-  file(folder: string, file: string, options?: CallOptions): Promise<DbFile> {
+  file(folder: string, file: string, options?: SyncthingCallOptions): Promise<DbFile> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/db/file',
@@ -158,7 +158,7 @@ export class DbResource extends Resource {
   }
 
   /** `POST /rest/db/override?folder=` (send-only folders): make the local state global. */
-  override(folder: string, options?: CallOptions): Promise<void> {
+  override(folder: string, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/db/override',
@@ -168,7 +168,7 @@ export class DbResource extends Resource {
   }
 
   /** `POST /rest/db/revert?folder=` (receive-only folders): drop local changes. */
-  revert(folder: string, options?: CallOptions): Promise<void> {
+  revert(folder: string, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/db/revert',
@@ -178,7 +178,11 @@ export class DbResource extends Resource {
   }
 
   /** `GET /rest/db/localchanged?folder=` (receive-only folders): locally changed files. */
-  localChanged(folder: string, params: PageParams = {}, options?: CallOptions): Promise<FilePage> {
+  localChanged(
+    folder: string,
+    params: PageParams = {},
+    options?: SyncthingCallOptions,
+  ): Promise<FilePage> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/db/localchanged',
@@ -193,7 +197,7 @@ export class DbResource extends Resource {
     folder: string,
     device: string,
     params: PageParams = {},
-    options?: CallOptions,
+    options?: SyncthingCallOptions,
   ): Promise<FilePage> {
     return this.transport.request({
       method: 'GET',

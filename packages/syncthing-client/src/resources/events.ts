@@ -7,7 +7,7 @@ import {
   SyncthingNotFoundError,
   SyncthingUnsupportedError,
 } from '../errors.js';
-import { type CallOptions, RETRY_BACKOFF, type Transport } from '../internal/transport.js';
+import { RETRY_BACKOFF, type SyncthingCallOptions, type Transport } from '../internal/transport.js';
 import {
   type DiskEvent,
   type EventEnvelope,
@@ -72,7 +72,7 @@ export class EventsResource extends Resource {
    */
   async get(
     params: EventPollParams = {},
-    options?: CallOptions,
+    options?: SyncthingCallOptions,
   ): Promise<(KnownEvent | UnknownEvent)[]> {
     const raw = await poll(this.transport, 'default', params, options);
     return raw.map(toTypedEvent);
@@ -81,7 +81,7 @@ export class EventsResource extends Resource {
   /** One long-poll of `GET /rest/events/disk` (LocalChangeDetected / RemoteChangeDetected). */
   async getDisk(
     params: Omit<EventPollParams, 'types'> = {},
-    options?: CallOptions,
+    options?: SyncthingCallOptions,
   ): Promise<DiskEvent[]> {
     const raw = await poll(this.transport, 'disk', params, options);
     return raw.map(toTypedEvent) as DiskEvent[];
@@ -114,7 +114,7 @@ function poll(
   transport: Transport,
   kind: StreamKind,
   params: EventPollParams,
-  options?: CallOptions,
+  options?: SyncthingCallOptions,
 ): Promise<EventEnvelope[]> {
   const timeoutS = params.timeoutS ?? 60;
   return transport.request({

@@ -1,4 +1,4 @@
-import type { CallOptions } from '../internal/transport.js';
+import type { SyncthingCallOptions } from '../internal/transport.js';
 import {
   type DeviceIdCheck,
   DeviceIdCheckSchema,
@@ -25,7 +25,7 @@ import { Resource } from './resource.js';
 /** `/rest/stats/*`. */
 export class StatsResource extends Resource {
   /** `GET /rest/stats/device`: last seen per device (1970 = never; local device included). */
-  devices(options?: CallOptions): Promise<DeviceStats> {
+  devices(options?: SyncthingCallOptions): Promise<DeviceStats> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/stats/device',
@@ -35,7 +35,7 @@ export class StatsResource extends Resource {
   }
 
   /** `GET /rest/stats/folder`: last scan and last synced file per folder. */
-  folders(options?: CallOptions): Promise<FolderStats> {
+  folders(options?: SyncthingCallOptions): Promise<FolderStats> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/stats/folder',
@@ -48,7 +48,11 @@ export class StatsResource extends Resource {
 /** `/rest/folder/*`. */
 export class FolderResource extends Resource {
   /** `GET /rest/folder/errors?folder=`: pull errors (`[]` when none). */
-  errors(folder: string, params: PageParams = {}, options?: CallOptions): Promise<FolderErrors> {
+  errors(
+    folder: string,
+    params: PageParams = {},
+    options?: SyncthingCallOptions,
+  ): Promise<FolderErrors> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/folder/errors',
@@ -59,7 +63,7 @@ export class FolderResource extends Resource {
   }
 
   /** `GET /rest/folder/versions?folder=`: archived versions; 500 "folder has no versioner" without versioning. */
-  versions(folder: string, options?: CallOptions): Promise<FileVersions> {
+  versions(folder: string, options?: SyncthingCallOptions): Promise<FileVersions> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/folder/versions',
@@ -76,7 +80,7 @@ export class FolderResource extends Resource {
   restoreVersions(
     folder: string,
     versions: Record<string, string>,
-    options?: CallOptions,
+    options?: SyncthingCallOptions,
   ): Promise<RestoreResult> {
     return this.transport.request({
       method: 'POST',
@@ -95,7 +99,7 @@ export class SvcResource extends Resource {
    * `GET /rest/svc/deviceid?id=`: the server's opinion of a device ID. Both outcomes are HTTP 200:
    * `{id}` (normalised) or `{error}`. See also the offline {@link parseDeviceId}.
    */
-  deviceId(id: string, options?: CallOptions): Promise<DeviceIdCheck> {
+  deviceId(id: string, options?: SyncthingCallOptions): Promise<DeviceIdCheck> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/svc/deviceid',
@@ -106,7 +110,7 @@ export class SvcResource extends Resource {
   }
 
   /** `GET /rest/svc/lang`: languages from the request's Accept-Language. */
-  lang(options?: CallOptions): Promise<string[]> {
+  lang(options?: SyncthingCallOptions): Promise<string[]> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/svc/lang',
@@ -116,7 +120,7 @@ export class SvcResource extends Resource {
   }
 
   /** `GET /rest/svc/random/string?length=`: a random string from the server. */
-  async randomString(length = 32, options?: CallOptions): Promise<string> {
+  async randomString(length = 32, options?: SyncthingCallOptions): Promise<string> {
     const res = await this.transport.request({
       method: 'GET',
       path: '/rest/svc/random/string',
@@ -128,7 +132,7 @@ export class SvcResource extends Resource {
   }
 
   /** `GET /rest/svc/report`: the usage report that would be sent (nothing is sent). */
-  report(options?: CallOptions): Promise<UsageReport> {
+  report(options?: SyncthingCallOptions): Promise<UsageReport> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/svc/report',
@@ -141,7 +145,7 @@ export class SvcResource extends Resource {
 /** `/rest/noauth/*`: no API key needed. */
 export class NoauthResource extends Resource {
   /** `GET /rest/noauth/health` (1.22.1+) → `{status:"OK"}`. */
-  health(options?: CallOptions): Promise<Health> {
+  health(options?: SyncthingCallOptions): Promise<Health> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/noauth/health',

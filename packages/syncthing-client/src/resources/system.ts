@@ -1,4 +1,4 @@
-import type { CallOptions } from '../internal/transport.js';
+import type { SyncthingCallOptions } from '../internal/transport.js';
 import { type OkMessage, OkMessageSchema } from '../schemas/common.js';
 import {
   BrowsePathsSchema,
@@ -30,7 +30,7 @@ import { Resource } from './resource.js';
 /** `/rest/system/*`: process status, logs, lifecycle. */
 export class SystemResource extends Resource {
   /** `GET /rest/system/status`: own device ID, uptime, listeners, dial status. */
-  status(options?: CallOptions): Promise<SystemStatus> {
+  status(options?: SyncthingCallOptions): Promise<SystemStatus> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/status',
@@ -40,7 +40,7 @@ export class SystemResource extends Resource {
   }
 
   /** `GET /rest/system/version`: the running version (also cached by the client). */
-  version(options?: CallOptions): Promise<SystemVersion> {
+  version(options?: SyncthingCallOptions): Promise<SystemVersion> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/version',
@@ -50,7 +50,7 @@ export class SystemResource extends Resource {
   }
 
   /** `GET /rest/system/connections`: per-device connection state and byte counters (local device included). */
-  connections(options?: CallOptions): Promise<Connections> {
+  connections(options?: SyncthingCallOptions): Promise<Connections> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/connections',
@@ -60,7 +60,7 @@ export class SystemResource extends Resource {
   }
 
   /** `GET /rest/system/ping` → `{ping:"pong"}`; a cheap authenticated liveness check. */
-  ping(options?: CallOptions): Promise<Ping> {
+  ping(options?: SyncthingCallOptions): Promise<Ping> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/ping',
@@ -70,7 +70,7 @@ export class SystemResource extends Resource {
   }
 
   /** `GET /rest/system/discovery`: device ID → addresses learnt from discovery. */
-  discovery(options?: CallOptions): Promise<Discovery> {
+  discovery(options?: SyncthingCallOptions): Promise<Discovery> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/discovery',
@@ -80,7 +80,7 @@ export class SystemResource extends Resource {
   }
 
   /** `GET /rest/system/error`: recent error messages shown in the GUI. */
-  errors(options?: CallOptions): Promise<SystemErrors> {
+  errors(options?: SyncthingCallOptions): Promise<SystemErrors> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/error',
@@ -90,7 +90,7 @@ export class SystemResource extends Resource {
   }
 
   /** `POST /rest/system/error`: records an error message (plain text) for the GUI. */
-  reportError(message: string, options?: CallOptions): Promise<void> {
+  reportError(message: string, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/system/error',
@@ -100,12 +100,12 @@ export class SystemResource extends Resource {
   }
 
   /** `POST /rest/system/error/clear`: clears the error list. */
-  clearErrors(options?: CallOptions): Promise<void> {
+  clearErrors(options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({ method: 'POST', path: '/rest/system/error/clear', options });
   }
 
   /** `GET /rest/system/log[?since=]`: recent log lines (`since` is an RFC 3339 time or Date). */
-  log(params: { since?: string | Date } = {}, options?: CallOptions): Promise<SystemLog> {
+  log(params: { since?: string | Date } = {}, options?: SyncthingCallOptions): Promise<SystemLog> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/log',
@@ -116,7 +116,7 @@ export class SystemResource extends Resource {
   }
 
   /** `GET /rest/system/paths` (1.21.0+): config/database/cert paths. */
-  paths(options?: CallOptions): Promise<SystemPaths> {
+  paths(options?: SyncthingCallOptions): Promise<SystemPaths> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/paths',
@@ -127,7 +127,7 @@ export class SystemResource extends Resource {
   }
 
   /** `GET /rest/system/debug` (1.x; removed in 2.0, see {@link logLevels}): debug facilities. */
-  debug(options?: CallOptions): Promise<DebugFacilities> {
+  debug(options?: SyncthingCallOptions): Promise<DebugFacilities> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/debug',
@@ -140,7 +140,7 @@ export class SystemResource extends Resource {
   /** `POST /rest/system/debug?enable=&disable=` (1.x): toggles debug facilities. */
   setDebug(
     params: { enable?: string[]; disable?: string[] },
-    options?: CallOptions,
+    options?: SyncthingCallOptions,
   ): Promise<void> {
     return this.transport.request({
       method: 'POST',
@@ -152,7 +152,7 @@ export class SystemResource extends Resource {
   }
 
   /** `GET /rest/system/loglevels` (2.0+): per-package log levels. */
-  logLevels(options?: CallOptions): Promise<LogLevels> {
+  logLevels(options?: SyncthingCallOptions): Promise<LogLevels> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/loglevels',
@@ -163,7 +163,7 @@ export class SystemResource extends Resource {
   }
 
   /** `POST /rest/system/loglevels` (2.0+): sets levels, e.g. `{ model: 'DEBUG' }`. */
-  setLogLevels(levels: Record<string, string>, options?: CallOptions): Promise<void> {
+  setLogLevels(levels: Record<string, string>, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/system/loglevels',
@@ -174,7 +174,7 @@ export class SystemResource extends Resource {
   }
 
   /** `POST /rest/system/restart`. With `STMONITORED`+`STNORESTART` the process exits with code 3. */
-  restart(options?: CallOptions): Promise<OkMessage> {
+  restart(options?: SyncthingCallOptions): Promise<OkMessage> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/system/restart',
@@ -184,7 +184,7 @@ export class SystemResource extends Resource {
   }
 
   /** `POST /rest/system/shutdown`: the process exits 0. */
-  shutdown(options?: CallOptions): Promise<OkMessage> {
+  shutdown(options?: SyncthingCallOptions): Promise<OkMessage> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/system/shutdown',
@@ -194,7 +194,7 @@ export class SystemResource extends Resource {
   }
 
   /** `POST /rest/system/reset[?folder=]`: wipes the index of one or all folders, then restarts. */
-  reset(params: { folder?: string } = {}, options?: CallOptions): Promise<OkMessage> {
+  reset(params: { folder?: string } = {}, options?: SyncthingCallOptions): Promise<OkMessage> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/system/reset',
@@ -205,7 +205,7 @@ export class SystemResource extends Resource {
   }
 
   /** `POST /rest/system/pause[?device=]`: pauses one device, or all when omitted. */
-  pause(params: { device?: string } = {}, options?: CallOptions): Promise<void> {
+  pause(params: { device?: string } = {}, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/system/pause',
@@ -215,7 +215,7 @@ export class SystemResource extends Resource {
   }
 
   /** `POST /rest/system/resume[?device=]`: resumes one device, or all when omitted. */
-  resume(params: { device?: string } = {}, options?: CallOptions): Promise<void> {
+  resume(params: { device?: string } = {}, options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({
       method: 'POST',
       path: '/rest/system/resume',
@@ -225,7 +225,7 @@ export class SystemResource extends Resource {
   }
 
   /** `GET /rest/system/browse?current=`: server-side directory completion for a path prefix. */
-  browse(current: string, options?: CallOptions): Promise<string[]> {
+  browse(current: string, options?: SyncthingCallOptions): Promise<string[]> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/browse',
@@ -239,7 +239,7 @@ export class SystemResource extends Resource {
    * `GET /rest/system/upgrade`: **contacts the internet** (upgrades.syncthing.net) unless upgrades
    * are disabled (then 501/503 → {@link SyncthingHttpError}). Not retried.
    */
-  upgradeCheck(options?: CallOptions): Promise<UpgradeInfo> {
+  upgradeCheck(options?: SyncthingCallOptions): Promise<UpgradeInfo> {
     return this.transport.request({
       method: 'GET',
       path: '/rest/system/upgrade',
@@ -250,7 +250,7 @@ export class SystemResource extends Resource {
   }
 
   /** `POST /rest/system/upgrade`: downloads and installs the newest release, then restarts. */
-  upgrade(options?: CallOptions): Promise<void> {
+  upgrade(options?: SyncthingCallOptions): Promise<void> {
     return this.transport.request({ method: 'POST', path: '/rest/system/upgrade', options });
   }
 }

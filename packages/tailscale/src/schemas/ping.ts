@@ -42,6 +42,3 @@ export const WhoIsSchema = z.looseObject({
   CapMap: z.nullish(z.record(z.string(), z.unknown())),
 });
 export type WhoIs = z.infer<typeof WhoIsSchema>;
-
-/** `{Error}` bodies of failing prefs/start calls. */
-export const ErrorBodySchema = z.looseObject({ Error: z.optional(z.string()) });

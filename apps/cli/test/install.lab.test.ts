@@ -1,0 +1,141 @@
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describeLab, Lab } from '@mesh/lab';
+import type { RunResult } from '@mesh/platform';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { arrives } from './lab-helpers.js';
+
+// Machines with nothing of Tailscale or Headscale on them: mesh installs both from release
+// packages, verified by their checksum files, served by the lab's package source inside the lab
+// network (the pinned binaries laid out as Tailscale's and Headscale's servers lay out theirs).
+const SERVER_URL = 'http://10.99.0.1:8080';
+const PACKAGES = path.join(process.env['MESH_CACHE_DIR'] || '/var/cache/mesh', 'packages/current');
+const TAILSCALE_TGZ = 'tailscale_1.98.10_amd64.tgz';
+
+let lab: Lab;
+let served: string;
+
+async function on(
+  host: string,
+  file: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  return lab
+    .host(host)
+    .runner.run(file, args, { timeout: 180_000, env: { NO_COLOR: '1', ...env } });
+}
+
+/** The package source's requests so far, as its log lists them (`GET /path 200`). */
+async function requests(): Promise<string[]> {
+  const log = await readFile(path.join(lab.host('server').logs, 'package-source.log'), 'utf8');
+  return log.split('\n').filter((l) => l.startsWith('GET '));
+}
+
+describeLab('mesh installs Tailscale and Headscale from a package source (systemd hosts)', () => {
+  beforeAll(async () => {
+    // What the lab serves: the install script's packages, and beside them a Tailscale package
+    // altered by one byte under the original checksum file, as a tampered mirror would serve it.
+    served = await mkdtemp(path.join(os.tmpdir(), 'mesh-packages-'));
+    for (const d of ['tailscale', 'headscale', '.complete'])
+      await symlink(path.join(PACKAGES, d), path.join(served, d));
+    const tampered = path.join(served, 'tampered/stable');
+    await mkdir(tampered, { recursive: true });
+    const good = path.join(PACKAGES, 'tailscale/stable');
+    const bytes = await readFile(path.join(good, TAILSCALE_TGZ));
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff;
+    await writeFile(path.join(tampered, TAILSCALE_TGZ), bytes);
+    await copyFile(
+      path.join(good, `${TAILSCALE_TGZ}.sha256`),
+      path.join(tampered, `${TAILSCALE_TGZ}.sha256`),
+    );
+    lab = await Lab.up({
+      hosts: ['server', 'wsl'],
+      machines: 'systemd',
+      machinePrograms: ['syncthing'],
+      packageSource: served,
+      headscale: false,
+      tailscale: false,
+      syncthing: false,
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await lab?.down();
+    if (served) await rm(served, { recursive: true, force: true });
+  }, 120_000);
+
+  it('mesh server setup installs Headscale from its release package; again, nothing is downloaded', async () => {
+    expect((await on('server', 'sh', ['-c', 'command -v headscale'])).exitCode).not.toBe(0);
+    // The server is a member too: it installs Tailscale as the clients do.
+    const env = {
+      MESH_HEADSCALE_RELEASES_URL: lab.packageSource.headscaleUrl,
+      MESH_TAILSCALE_PACKAGES_URL: lab.packageSource.tailscaleUrl,
+    };
+    const r = await on('server', 'mesh', ['server', 'setup'], env);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/installed headscale 0\.29\.2/i);
+    expect(r.stdout).toMatch(/installed tailscale 1\.98\.10/i);
+    const version = await on('server', '/usr/local/bin/headscale', ['version']);
+    expect(version.stdout).toContain('0.29.2');
+    expect((await on('server', 'systemctl', ['is-active', 'headscale'])).stdout.trim()).toBe(
+      'active',
+    );
+    const before = await requests();
+    expect(before.some((l) => l.includes('/headscale/v0.29.2/checksums.txt 200'))).toBe(true);
+    const again = await on('server', 'mesh', ['server', 'setup', '--json'], env);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false });
+    expect(await requests()).toEqual(before);
+  }, 240_000);
+
+  it('a tampered Tailscale package is refused by its checksum in one line; nothing is installed', async () => {
+    const keygen = await on('server', 'mesh', ['server', 'keygen', '--save', '/root/join.key']);
+    expect(keygen.exitCode, keygen.stderr).toBe(0);
+    const dest = path.join(lab.host('wsl').root, 'root/join.key');
+    await copyFile(path.join(lab.host('server').root, 'root/join.key'), dest);
+    await chmod(dest, 0o600);
+    const r = await on(
+      'wsl',
+      'mesh',
+      ['client', 'setup', '--server', SERVER_URL, '--key-file', '/root/join.key'],
+      { MESH_TAILSCALE_PACKAGES_URL: `${lab.packageSource.url}/tampered/stable` },
+    );
+    expect(r.exitCode).not.toBe(0);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('ERROR:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/checksum mismatch.*tailscale_1\.98\.10_amd64\.tgz/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const left = await on('wsl', 'sh', ['-c', 'ls /usr/local/bin; command -v tailscale']);
+    expect(left.stdout).not.toMatch(/tailscale/);
+  }, 240_000);
+
+  it('mesh client setup installs Tailscale from its package, joins, and files flow', async () => {
+    const t0 = Date.now();
+    const r = await on(
+      'wsl',
+      'mesh',
+      ['client', 'setup', '--server', SERVER_URL, '--key-file', '/root/join.key'],
+      { MESH_TAILSCALE_PACKAGES_URL: lab.packageSource.tailscaleUrl },
+    );
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tailscale 1\.98\.10/i);
+    expect((await on('wsl', '/usr/local/bin/tailscale', ['version'])).stdout).toMatch(/^1\.98\.10/);
+    expect((await on('wsl', 'tailscale', ['status'])).exitCode).toBe(0);
+    await writeFile(path.join(lab.host('server').root, 'opt/shared/installed.txt'), 'installed\n');
+    await arrives(lab.host('wsl'), 'installed.txt', 'installed\n');
+    console.log(
+      `[install] wsl: client setup with Tailscale installed -> first file: ${Date.now() - t0} ms`,
+    );
+  }, 300_000);
+});

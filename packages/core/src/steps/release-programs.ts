@@ -1,0 +1,130 @@
+/**
+ * Programs Mesh installs from their release packages (Tailscale on Linux clients, Headscale on
+ * the server): where they go, how they are found again, and how an install is reported.
+ */
+import {
+  displayUrl,
+  findOnPath,
+  HEADSCALE_VERSION,
+  type InstallReleaseOptions,
+  type InstallReleaseResult,
+  installHeadscaleRelease,
+  installTailscaleRelease,
+  MESH_BIN_DIR,
+  type MeshSettings,
+  RELEASE_INSTALL_DIR,
+  resolveMeshBinary,
+  TAILSCALE_VERSION,
+} from '@mesh/platform';
+import type { MeshContext } from '../context.js';
+import { toMeshError } from '../map-error.js';
+import { underRoot } from '../paths.js';
+
+/** A program Mesh installs from a release package. */
+export type ReleaseProgram = 'tailscale' | 'headscale';
+
+const SOURCES: Readonly<
+  Record<
+    ReleaseProgram,
+    {
+      version: string;
+      baseUrl: (settings: MeshSettings) => string;
+      install: (o: InstallReleaseOptions) => Promise<InstallReleaseResult>;
+    }
+  >
+> = {
+  tailscale: {
+    version: TAILSCALE_VERSION,
+    baseUrl: (s) => s.tailscalePackagesUrl,
+    install: installTailscaleRelease,
+  },
+  headscale: {
+    version: HEADSCALE_VERSION,
+    baseUrl: (s) => s.headscaleReleasesUrl,
+    install: installHeadscaleRelease,
+  },
+};
+
+/** `/usr/local/bin` under the machine's root: where release installs put their programs. */
+export function releaseBinDir(ctx: Pick<MeshContext, 'paths'>): string {
+  return underRoot(ctx.paths.root, RELEASE_INSTALL_DIR);
+}
+
+/**
+ * Mesh's cache of pinned builds (`scripts/install-tools.sh`) under the machine's root, so a
+ * machine under `MESH_ROOT` (a test) sees its own and not the host's.
+ */
+export function cacheBinDir(ctx: Pick<MeshContext, 'paths'>): string {
+  return underRoot(ctx.paths.root, MESH_BIN_DIR);
+}
+
+/**
+ * The program to run for `name`: `explicit`, `MESH_<NAME>_BIN`, Mesh's cache of pinned builds,
+ * then what a release install put in {@link releaseBinDir}, else the bare name (PATH). That
+ * directory is looked at by itself because a service, `sudo` or the lab may run with a PATH
+ * that lacks it.
+ */
+export function meshProgram(
+  ctx: Pick<MeshContext, 'paths' | 'env'>,
+  name: string,
+  explicit?: string,
+): string {
+  return resolveMeshBinary(name, {
+    explicit,
+    env: ctx.env,
+    binDir: cacheBinDir(ctx),
+    moreDirs: [releaseBinDir(ctx)],
+  });
+}
+
+/**
+ * An absolute path for {@link meshProgram}, as service definitions need, or the bare name when
+ * it is nowhere.
+ */
+export function findMeshProgram(
+  ctx: Pick<MeshContext, 'paths' | 'env'>,
+  name: string,
+  explicit?: string,
+): Promise<string> {
+  return findOnPath(meshProgram(ctx, name, explicit), ctx.env);
+}
+
+/** What {@link installRelease} did. */
+export interface ReleaseInstall {
+  result: InstallReleaseResult;
+  /** The change line (`installed tailscale 1.98.10 (from URL)`); absent when nothing changed. */
+  change?: string;
+}
+
+/**
+ * Installs `program` at the version Mesh is tested with, from the package source its setting
+ * names (`MESH_TAILSCALE_PACKAGES_URL`, `MESH_HEADSCALE_RELEASES_URL`), verified by checksum,
+ * into {@link releaseBinDir}. A failed download or a checksum mismatch is a one-line
+ * `MeshError` with the platform's hint, and nothing is installed.
+ */
+export async function installRelease(
+  ctx: MeshContext,
+  program: ReleaseProgram,
+): Promise<ReleaseInstall> {
+  const source = SOURCES[program];
+  const baseUrl = source.baseUrl(ctx.settings);
+  // The setting has no query; this also keeps any user:password out of the lines printed.
+  const from = displayUrl(baseUrl);
+  const wait = ctx.reporter.wait(`Installing ${program} ${source.version} from ${from}`);
+  let result: InstallReleaseResult;
+  try {
+    result = await source.install({
+      version: source.version,
+      baseUrl,
+      binDir: releaseBinDir(ctx),
+      runner: ctx.runner,
+      signal: ctx.signal,
+    });
+  } catch (error) {
+    wait.fail();
+    throw toMeshError(error, `installing ${program} ${source.version}`);
+  }
+  wait.done();
+  if (!result.changed) return { result };
+  return { result, change: `installed ${program} ${result.version} (from ${from})` };
+}
