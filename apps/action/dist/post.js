@@ -23182,7 +23182,7 @@ function createRunner(prefix = []) {
       const result2 = await execa(bin, rest2, {
         reject: false,
         timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
-        ...options.input !== void 0 ? { input: options.input } : options.inputFile !== void 0 ? { inputFile: options.inputFile } : { stdin: "ignore" },
+        ...options.terminal ? { stdio: "inherit" } : options.input !== void 0 ? { input: options.input } : options.inputFile !== void 0 ? { inputFile: options.inputFile } : { stdin: "ignore" },
         ...options.env ? { env: options.env } : {},
         ...options.cwd ? { cwd: options.cwd } : {},
         ...options.signal ? { cancelSignal: options.signal } : {},
@@ -37002,7 +37002,7 @@ __export(src_exports, {
   parseDuration: () => parseDuration,
   parseTags: () => parseTags,
   planPeering: () => planPeering,
-  prepareHostCommand: () => prepareHostCommand,
+  prepareHost: () => prepareHost,
   provisionAll: () => provisionAll,
   provisionHost: () => provisionHost,
   provisioningScript: () => provisioningScript,
@@ -46967,6 +46967,11 @@ async function prepareHostCommand(ctx, name) {
   const batch = args.indexOf("BatchMode=yes");
   return ["ssh", "-t", ...args.filter((_, i2) => i2 !== batch && i2 !== batch - 1)];
 }
+async function prepareHost(ctx, name) {
+  const [file, ...args] = await prepareHostCommand(ctx, name);
+  const r = await ctx.runner.run(file, args, { terminal: true, timeout: 3e5 });
+  return r.exitCode;
+}
 
 // ../../packages/core/src/remote/provision.ts
 init_src();
@@ -52664,9 +52669,22 @@ async function serverHeadscale(ctx) {
     (t) => t.trim(),
     () => void 0
   );
-  if (url2 && apiKey) return new HeadscaleClient({ rest: { url: url2, apiKey } });
+  if (url2 && apiKey) return restClient(url2, apiKey);
   await requireHeadscaleConfig(ctx);
   return localHeadscale(ctx);
+}
+var restClients = /* @__PURE__ */ new Map();
+var REST_CLIENT_TTL_MS = 6e4;
+function restClient(url2, apiKey) {
+  const key = `${url2}
+${apiKey}`;
+  const now = Date.now();
+  const kept = restClients.get(key);
+  if (kept && kept.until > now) return kept.client;
+  for (const [k, v] of restClients) if (v.until <= now) restClients.delete(k);
+  const client = new HeadscaleClient({ rest: { url: url2, apiKey } });
+  restClients.set(key, { client, until: now + REST_CLIENT_TTL_MS });
+  return client;
 }
 async function listNodes(ctx) {
   requireServerRole(ctx);

@@ -10,10 +10,11 @@ import {
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describeLab, Lab } from '@mesh/lab';
+import { describeLab, type Lab } from '@mesh/lab';
 import type { RunResult } from '@mesh/platform';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { arrives } from './lab-helpers.js';
+import { bootMachines, printTimings, type Timings } from './machines.js';
 
 // Machines with nothing of Tailscale or Headscale on them: mesh installs both from release
 // packages, verified by their checksum files, served by the lab's package source inside the lab
@@ -24,6 +25,7 @@ const TAILSCALE_TGZ = 'tailscale_1.98.10_amd64.tgz';
 
 let lab: Lab;
 let served: string;
+const timings: Timings = [];
 
 async function on(
   host: string,
@@ -59,18 +61,14 @@ describeLab('mesh installs Tailscale and Headscale from a package source (system
       path.join(good, `${TAILSCALE_TGZ}.sha256`),
       path.join(tampered, `${TAILSCALE_TGZ}.sha256`),
     );
-    lab = await Lab.up({
-      hosts: ['server', 'wsl'],
-      machines: 'systemd',
+    lab = await bootMachines(['server', 'wsl'], timings, {
       machinePrograms: ['syncthing'],
       packageSource: served,
-      headscale: false,
-      tailscale: false,
-      syncthing: false,
     });
   }, 240_000);
 
   afterAll(async () => {
+    printTimings('mesh installs its programs: timings', timings);
     await lab?.down();
     if (served) await rm(served, { recursive: true, force: true });
   }, 120_000);
@@ -134,8 +132,6 @@ describeLab('mesh installs Tailscale and Headscale from a package source (system
     expect((await on('wsl', 'tailscale', ['status'])).exitCode).toBe(0);
     await writeFile(path.join(lab.host('server').root, 'opt/shared/installed.txt'), 'installed\n');
     await arrives(lab.host('wsl'), 'installed.txt', 'installed\n');
-    console.log(
-      `[install] wsl: client setup with Tailscale installed -> first file: ${Date.now() - t0} ms`,
-    );
+    timings.push(['wsl: client setup, Tailscale installed -> first file', Date.now() - t0]);
   }, 300_000);
 });

@@ -1,10 +1,11 @@
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { provisioningScript } from '@mesh/core';
-import { describeLab, Lab } from '@mesh/lab';
+import { describeLab, type Lab } from '@mesh/lab';
 import type { RunResult } from '@mesh/platform';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { arrives as arrivesOn } from './lab-helpers.js';
+import { bootMachines, printTimings, type Timings } from './machines.js';
 
 // Managing machines from the server, on three booted Debian machines with real sshd: a host
 // registry, ~/.ssh/config, and `mesh remote provision-all` taking two bare machines into the
@@ -14,7 +15,7 @@ const HOSTS = ['server', 'wsl', 'windows'] as const;
 const SEA = path.resolve(import.meta.dirname, '../dist-bin/mesh');
 
 let lab: Lab;
-const timings: Array<[string, number]> = [];
+const timings: Timings = [];
 
 async function on(
   host: string,
@@ -42,15 +43,7 @@ const arrives = (host: string, file: string, text: string) => arrivesOn(lab.host
 
 describeLab('mesh host and mesh remote: machines managed from the server over SSH', () => {
   beforeAll(async () => {
-    const t0 = performance.now();
-    lab = await Lab.up({
-      hosts: [...HOSTS],
-      machines: 'systemd',
-      headscale: false,
-      tailscale: false,
-      syncthing: false,
-    });
-    timings.push(['three machines booted', Math.round(performance.now() - t0)]);
+    lab = await bootMachines(HOSTS, timings);
     expect((await mesh(['server', 'setup'])).exitCode).toBe(0);
     // What a person does once: the server's key in root's authorized_keys on each machine
     // (as an image or installer puts it there).
@@ -76,9 +69,7 @@ describeLab('mesh host and mesh remote: machines managed from the server over SS
   }, 300_000);
 
   afterAll(async () => {
-    console.log('\n[mesh remote: timings]');
-    for (const [what, ms] of timings)
-      console.log(`  ${what.padEnd(60)} ${String(ms).padStart(7)} ms`);
+    printTimings('mesh remote: timings', timings);
     await lab?.down();
   }, 120_000);
 
@@ -109,14 +100,13 @@ describeLab('mesh host and mesh remote: machines managed from the server over SS
       `ERROR: SSH to root@${wslIp} port 2299 (ghost): connection refused`,
     );
 
-    // A key for the windows machine's address that is not its own (a fresh one: the lab's
-    // machines share their root file system's host keys).
+    // Each machine has host keys of its own: the wsl machine's key, remembered for the windows
+    // machine's address, is what a machine answering in another's place would show.
+    const hostKey = (h: string) =>
+      readFile(path.join(lab.host(h).root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8');
+    const otherKey = await hostKey('wsl');
+    expect(otherKey).not.toBe(await hostKey('windows'));
     const known = path.join(lab.host('server').root, 'root/.ssh/known_hosts');
-    await on('server', 'ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', '/root/not-windows']);
-    const otherKey = await readFile(
-      path.join(lab.host('server').root, 'root/not-windows.pub'),
-      'utf8',
-    );
     await writeFile(known, `${winIp} ${otherKey.split(' ').slice(0, 2).join(' ')}\n`);
     expect((await mesh(['host', 'add', 'windows', '--ip', winIp])).exitCode).toBe(0);
     const changed = await mesh(['remote', 'provision', 'windows']);

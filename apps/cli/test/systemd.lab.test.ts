@@ -1,9 +1,10 @@
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describeLab, Lab, type LabHost } from '@mesh/lab';
+import { describeLab, type Lab, type LabHost } from '@mesh/lab';
 import type { RunResult } from '@mesh/platform';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { arrives as arrivesOn, until } from './lab-helpers.js';
+import { bootMachines, printTimings, type Timings } from './machines.js';
 
 // The mesh on real machines: three Debian 12 hosts booted with systemd in the lab, `mesh`
 // on their PATH, no MESH_ROOT. Everything runs where a user's server and WSL2 run it: systemd
@@ -13,7 +14,7 @@ const HOSTS = ['server', 'wsl', 'windows'] as const;
 const CLIENTS = ['wsl', 'windows'] as const;
 
 let lab: Lab;
-const timings: Array<[string, number]> = [];
+const timings: Timings = [];
 
 async function on(host: string, file: string, args: readonly string[]): Promise<RunResult> {
   return lab.host(host).runner.run(file, args, { timeout: 180_000, env: { NO_COLOR: '1' } });
@@ -39,21 +40,11 @@ const arrives = (host: string, file: string, text: string) => arrivesOn(lab.host
 
 describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
   beforeAll(async () => {
-    const t0 = performance.now();
-    lab = await Lab.up({
-      hosts: [...HOSTS],
-      machines: 'systemd',
-      headscale: false,
-      tailscale: false,
-      syncthing: false,
-    });
-    timings.push(['three machines booted', Math.round(performance.now() - t0)]);
+    lab = await bootMachines(HOSTS, timings);
   }, 180_000);
 
   afterAll(async () => {
-    console.log('\n[mesh on systemd hosts: timings]');
-    for (const [what, ms] of timings)
-      console.log(`  ${what.padEnd(60)} ${String(ms).padStart(7)} ms`);
+    printTimings('mesh on systemd hosts: timings', timings);
     await lab?.down();
   }, 120_000);
 

@@ -33,7 +33,7 @@ export type { HostEntry } from './hosts/registry.js';
 export { errorDocumentSchema, type JsonCommand, jsonSchemas } from './json/documents.js';
 export { toMeshError } from './map-error.js';
 export type { MeshPaths, ResolvePathsOptions } from './paths.js';
-export { prepareHostCommand, provisioningScript } from './remote/prepare.js';
+export { prepareHost, provisioningScript } from './remote/prepare.js';
 export {
   type ProvisionOptions,
   type ProvisionOutcome,

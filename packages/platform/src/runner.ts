@@ -26,6 +26,11 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   signal?: AbortSignal;
+  /**
+   * Hands this process's terminal over (stdin, stdout and stderr inherited, nothing captured):
+   * for a program a person answers, such as a password prompt. `input` is ignored.
+   */
+  terminal?: boolean;
 }
 
 /**
@@ -58,11 +63,13 @@ export function createRunner(prefix: readonly string[] = []): Runner {
       const result = await execa(bin, rest, {
         reject: false,
         timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
-        ...(options.input !== undefined
-          ? { input: options.input }
-          : options.inputFile !== undefined
-            ? { inputFile: options.inputFile }
-            : { stdin: 'ignore' as const }),
+        ...(options.terminal
+          ? { stdio: 'inherit' as const }
+          : options.input !== undefined
+            ? { input: options.input }
+            : options.inputFile !== undefined
+              ? { inputFile: options.inputFile }
+              : { stdin: 'ignore' as const }),
         ...(options.env ? { env: options.env } : {}),
         ...(options.cwd ? { cwd: options.cwd } : {}),
         ...(options.signal ? { cancelSignal: options.signal } : {}),

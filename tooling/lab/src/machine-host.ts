@@ -28,6 +28,19 @@ const WSL_MARKER_FILES: Readonly<Record<string, string>> = {
   ].join('\n'),
 };
 
+/**
+ * Every machine's own SSH host keys: the root file system is built once, with one set of keys,
+ * and machines that share them would each pass for the other. Made at the first boot, in the
+ * machine's own layer, so they stay across its reboots.
+ */
+const OWN_HOST_KEYS: Readonly<Record<string, string>> = {
+  '/etc/systemd/system/ssh.service.d/mesh-lab-host-keys.conf': [
+    '[Service]',
+    "ExecStartPre=/bin/sh -c 'test -e /etc/ssh/.mesh-lab-own-keys || { rm -f /etc/ssh/ssh_host_*; ssh-keygen -A; touch /etc/ssh/.mesh-lab-own-keys; }'",
+    '',
+  ].join('\n'),
+};
+
 /** The programs mesh runs on a machine, visible there as `/usr/local/bin/<name>`. */
 const MACHINE_PROGRAMS = ['headscale', 'tailscale', 'tailscaled', 'syncthing'] as const;
 export type MachineProgram = (typeof MACHINE_PROGRAMS)[number];
@@ -83,7 +96,7 @@ async function bootMachine(
     dir,
     binds,
     logPath: join(logs, 'boot.log'),
-    ...(wsl ? { files: WSL_MARKER_FILES } : {}),
+    files: wsl ? { ...OWN_HOST_KEYS, ...WSL_MARKER_FILES } : OWN_HOST_KEYS,
   });
 }
 

@@ -1,12 +1,11 @@
 import {
   type MeshContext,
   type ProvisionResult,
-  prepareHostCommand,
+  prepareHost,
   provisionAll,
   provisionHost,
   remoteStatus,
 } from '@mesh/core';
-import { execa } from 'execa';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
 import { standaloneBinary } from '../self-command.js';
@@ -74,19 +73,13 @@ export async function remoteStatusCommand(
 
 export async function remotePrepare(o: Common & { host: string }, out: Output): Promise<number> {
   const ctx = o.ctx ?? (await context(out));
-  const [file, ...args] = await prepareHostCommand(ctx, o.host);
   out.info(`Logging in to ${o.host}: type the sudo password there once`);
-  // A person types at this one: the terminal is handed over as it is.
-  const r = await execa(file as string, args, {
-    stdio: 'inherit',
-    reject: false,
-    timeout: 300_000,
-  });
-  if (r.exitCode === 0) out.ok(`${o.host} can now be provisioned: mesh remote provision ${o.host}`);
+  const exitCode = await prepareHost(ctx, o.host);
+  if (exitCode === 0) out.ok(`${o.host} can now be provisioned: mesh remote provision ${o.host}`);
   else
     out.error(
-      `preparing ${o.host} failed (exit ${r.exitCode})`,
+      `preparing ${o.host} failed (exit ${exitCode})`,
       'see the lines above, or add the sudoers line by hand with visudo',
     );
-  return r.exitCode === 0 ? 0 : 1;
+  return exitCode === 0 ? 0 : 1;
 }

@@ -37,3 +37,13 @@ export async function prepareHostCommand(ctx: MeshContext, name: string): Promis
   const batch = args.indexOf('BatchMode=yes');
   return ['ssh', '-t', ...args.filter((_, i) => i !== batch && i !== batch - 1)];
 }
+
+/**
+ * `mesh remote prepare`: runs {@link prepareHostCommand} on this terminal, where the person
+ * types the sudo password once. Resolves with ssh's exit code.
+ */
+export async function prepareHost(ctx: MeshContext, name: string): Promise<number> {
+  const [file, ...args] = await prepareHostCommand(ctx, name);
+  const r = await ctx.runner.run(file as string, args, { terminal: true, timeout: 300_000 });
+  return r.exitCode;
+}

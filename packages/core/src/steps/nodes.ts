@@ -52,9 +52,28 @@ export async function serverHeadscale(ctx: MeshContext): Promise<HeadscaleClient
     (t) => t.trim(),
     () => undefined,
   );
-  if (url && apiKey) return new HeadscaleClient({ rest: { url, apiKey } });
+  if (url && apiKey) return restClient(url, apiKey);
   await requireHeadscaleConfig(ctx);
   return localHeadscale(ctx);
+}
+
+/**
+ * A REST client kept for a minute per URL and key: a process that asks again and again (the
+ * agent answering `mesh status`) keeps its connection and the server version it detected,
+ * instead of asking for both every time. A minute, so an upgraded server's dialect is learned.
+ */
+const restClients = new Map<string, { client: HeadscaleClient; until: number }>();
+const REST_CLIENT_TTL_MS = 60_000;
+
+function restClient(url: string, apiKey: string): HeadscaleClient {
+  const key = `${url}\n${apiKey}`;
+  const now = Date.now();
+  const kept = restClients.get(key);
+  if (kept && kept.until > now) return kept.client;
+  for (const [k, v] of restClients) if (v.until <= now) restClients.delete(k);
+  const client = new HeadscaleClient({ rest: { url, apiKey } });
+  restClients.set(key, { client, until: now + REST_CLIENT_TTL_MS });
+  return client;
 }
 
 export async function listNodes(ctx: MeshContext): Promise<NodeSummary[]> {
