@@ -260,11 +260,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path45, issues) {
+function prefixIssues(path46, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path45);
+    iss.path.unshift(path46);
     return iss;
   });
 }
@@ -3096,9 +3096,9 @@ var init_errors2 = __esm({
     FileEditError = class extends PlatformError {
       name = "FileEditError";
       path;
-      constructor(path45, message, options = {}) {
-        super(`${path45}: ${message}`, options);
-        this.path = path45;
+      constructor(path46, message, options = {}) {
+        super(`${path46}: ${message}`, options);
+        this.path = path46;
       }
     };
     CommandFailedError = class extends PlatformError {
@@ -4616,14 +4616,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path45 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path46 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path45 && path45[0] !== "/") {
-          path45 = `/${path45}`;
+        if (path46 && path46[0] !== "/") {
+          path46 = `/${path46}`;
         }
-        return new URL(`${origin}${path45}`);
+        return new URL(`${origin}${path46}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -5362,7 +5362,7 @@ var require_readable = __commonJS({
       constructor({
         resume,
         abort,
-        contentType = "",
+        contentType: contentType2 = "",
         contentLength,
         highWaterMark = 64 * 1024
         // Same as nodejs fs streams.
@@ -5378,7 +5378,7 @@ var require_readable = __commonJS({
         this[kBytesRead] = 0;
         this[kBody] = null;
         this[kUsed] = false;
-        this[kContentType] = contentType;
+        this[kContentType] = contentType2;
         this[kContentLength] = Number.isFinite(contentLength) ? contentLength : null;
         this[kReading] = false;
       }
@@ -5818,12 +5818,12 @@ var require_api_request = __commonJS({
           return;
         }
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
-        const contentType = parsedHeaders["content-type"];
+        const contentType2 = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
         const res = new Readable5({
           resume,
           abort,
-          contentType,
+          contentType: contentType2,
           contentLength: this.method !== "HEAD" && contentLength ? Number(contentLength) : null,
           highWaterMark
         });
@@ -6312,7 +6312,7 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler) {
+    function pipeline2(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -6321,7 +6321,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough2().destroy(err);
       }
     }
-    module.exports = pipeline;
+    module.exports = pipeline2;
   }
 });
 
@@ -7272,9 +7272,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path45, origin }
+            request: { method, path: path46, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path45);
+          debugLog("sending request to %s %s%s", method, origin, path46);
         }
       );
     }
@@ -7292,14 +7292,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path45, origin },
+            request: { method, path: path46, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path45,
+            path46,
             statusCode
           );
         }
@@ -7308,23 +7308,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path45, origin }
+            request: { method, path: path46, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path45);
+          debugLog("trailers received from %s %s%s", method, origin, path46);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path45, origin },
+            request: { method, path: path46, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path45,
+            path46,
             error2.message
           );
         }
@@ -7439,7 +7439,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path45,
+        path: path46,
         method,
         body,
         headers,
@@ -7456,11 +7456,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path45 !== "string") {
+        if (typeof path46 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path45[0] !== "/" && !(path45.startsWith("http://") || path45.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path46[0] !== "/" && !(path46.startsWith("http://") || path46.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path45)) {
+        } else if (invalidPathRegex.test(path46)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -7535,7 +7535,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path45, query) : path45;
+        this.path = query ? serializePathWithQuery(path46, query) : path46;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -10964,7 +10964,7 @@ var require_formdata_parser = __commonJS({
         }
         position.position += 2;
         const result2 = parseMultipartFormDataHeaders(input, position);
-        let { name, filename, contentType, encoding } = result2;
+        let { name, filename, contentType: contentType2, encoding } = result2;
         position.position += 2;
         let body;
         {
@@ -10985,11 +10985,11 @@ var require_formdata_parser = __commonJS({
         }
         let value;
         if (filename !== null) {
-          contentType ??= "text/plain";
-          if (!isAsciiString(contentType)) {
-            contentType = "";
+          contentType2 ??= "text/plain";
+          if (!isAsciiString(contentType2)) {
+            contentType2 = "";
           }
-          value = new File([body], filename, { type: contentType });
+          value = new File([body], filename, { type: contentType2 });
         } else {
           value = decoderIgnoreBOM.decode(Buffer.from(body));
         }
@@ -11073,14 +11073,14 @@ var require_formdata_parser = __commonJS({
     function parseMultipartFormDataHeaders(input, position) {
       let name = null;
       let filename = null;
-      let contentType = null;
+      let contentType2 = null;
       let encoding = null;
       while (true) {
         if (input[position.position] === 13 && input[position.position + 1] === 10) {
           if (name === null) {
             throw parsingError("header name is null");
           }
-          return { name, filename, contentType, encoding };
+          return { name, filename, contentType: contentType2, encoding };
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
@@ -11140,7 +11140,7 @@ var require_formdata_parser = __commonJS({
               position
             );
             headerValue = removeChars(headerValue, false, true, (char) => char === 9 || char === 32);
-            contentType = isomorphicDecode(headerValue);
+            contentType2 = isomorphicDecode(headerValue);
             break;
           }
           case "content-transfer-encoding": {
@@ -12403,23 +12403,23 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request2) {
-      const { method, path: path45, host, upgrade, blocking, reset: reset2 } = request2;
+      const { method, path: path46, host, upgrade, blocking, reset: reset2 } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
-        const [bodyStream, contentType] = extractBody(body);
+        const [bodyStream, contentType2] = extractBody(body);
         if (request2.contentType == null) {
-          headers.push("content-type", contentType);
+          headers.push("content-type", contentType2);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
       } else if (util.isBlobLike(body) && request2.contentType == null) {
-        const contentType = body.type;
-        if (contentType) {
-          const contentTypeValue = `${contentType}`;
+        const contentType2 = body.type;
+        if (contentType2) {
+          const contentTypeValue = `${contentType2}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
             util.errorRequest(client, request2, new InvalidArgumentError("invalid content-type header"));
             return false;
@@ -12479,7 +12479,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request2);
-      let header = `${method} ${path45} HTTP/1.1\r
+      let header = `${method} ${path46} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -12830,7 +12830,7 @@ var require_client_h2 = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/dispatcher/client-h2.js"(exports2, module) {
     "use strict";
     var assert = __require("assert");
-    var { pipeline } = __require("stream");
+    var { pipeline: pipeline2 } = __require("stream");
     var util = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -13156,7 +13156,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request2.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request2.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path45, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
+      const { method, path: path46, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request2, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -13225,7 +13225,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path45;
+          headers[HTTP2_HEADER_PATH] = path46;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -13277,7 +13277,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path45;
+      headers[HTTP2_HEADER_PATH] = path46;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -13286,8 +13286,8 @@ var require_client_h2 = __commonJS({
       let contentLength = util.bodyLength(body);
       if (util.isFormDataLike(body)) {
         extractBody ??= require_body().extractBody;
-        const [bodyStream, contentType] = extractBody(body);
-        headers["content-type"] = contentType;
+        const [bodyStream, contentType2] = extractBody(body);
+        headers["content-type"] = contentType2;
         body = bodyStream.stream;
         contentLength = bodyStream.length;
       }
@@ -13502,7 +13502,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe2 = pipeline(
+      const pipe2 = pipeline2(
         body,
         h2stream,
         (err) => {
@@ -14768,6 +14768,7 @@ var init_download = __esm({
           statusText: STATUS_CODES[r.statusCode] ?? "",
           body: Object.assign(r.body, {
             cancel: async () => {
+              r.body.once("error", () => void 0);
               r.body.destroy();
             }
           })
@@ -15472,11 +15473,11 @@ var init_base = __esm({
   "../../node_modules/.pnpm/yoctocolors@2.2.0/node_modules/yoctocolors/base.js"() {
     "use strict";
     hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-    format = (open6, close) => {
+    format = (open7, close) => {
       if (!hasColors) {
         return (input) => input;
       }
-      const openCode = `\x1B[${open6}m`;
+      const openCode = `\x1B[${open7}m`;
       const closeCode = `\x1B[${close}m`;
       return (input) => {
         const string4 = input + "";
@@ -15784,7 +15785,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path45, options) {
+    function checkPathExt(path46, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -15795,25 +15796,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path45.substr(-p.length).toLowerCase() === p) {
+        if (p && path46.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat18, path45, options) {
+    function checkStat(stat18, path46, options) {
       if (!stat18.isSymbolicLink() && !stat18.isFile()) {
         return false;
       }
-      return checkPathExt(path45, options);
+      return checkPathExt(path46, options);
     }
-    function isexe(path45, options, cb) {
-      fs.stat(path45, function(er, stat18) {
-        cb(er, er ? false : checkStat(stat18, path45, options));
+    function isexe(path46, options, cb) {
+      fs.stat(path46, function(er, stat18) {
+        cb(er, er ? false : checkStat(stat18, path46, options));
       });
     }
-    function sync(path45, options) {
-      return checkStat(fs.statSync(path45), path45, options);
+    function sync(path46, options) {
+      return checkStat(fs.statSync(path46), path46, options);
     }
   }
 });
@@ -15825,13 +15826,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path45, options, cb) {
-      fs.stat(path45, function(er, stat18) {
+    function isexe(path46, options, cb) {
+      fs.stat(path46, function(er, stat18) {
         cb(er, er ? false : checkStat(stat18, options));
       });
     }
-    function sync(path45, options) {
-      return checkStat(fs.statSync(path45), options);
+    function sync(path46, options) {
+      return checkStat(fs.statSync(path46), options);
     }
     function checkStat(stat18, options) {
       return stat18.isFile() && checkMode(stat18, options);
@@ -15865,7 +15866,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path45, options, cb) {
+    function isexe(path46, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -15875,7 +15876,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve3, reject) {
-          isexe(path45, options || {}, function(er, is) {
+          isexe(path46, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -15884,7 +15885,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path45, options || {}, function(er, is) {
+      core(path46, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -15894,9 +15895,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path45, options) {
+    function sync(path46, options) {
       try {
-        return core.sync(path45, options || {});
+        return core.sync(path46, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -15913,7 +15914,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows2 = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path45 = __require("path");
+    var path46 = __require("path");
     var COLON = isWindows2 ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -15951,7 +15952,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path45.join(pathPart, cmd);
+        const pCmd = path46.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve3(subStep(p, i2, 0));
       });
@@ -15978,7 +15979,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path45.join(pathPart, cmd);
+        const pCmd = path46.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -16026,7 +16027,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path45 = __require("path");
+    var path46 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -16044,7 +16045,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path45.delimiter : void 0
+          pathExt: withoutPathExt ? path46.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -16053,7 +16054,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path45.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path46.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -16107,8 +16108,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path45, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path45.split("/").pop();
+      const [path46, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path46.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -16143,7 +16144,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path45 = __require("path");
+    var path46 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -16168,7 +16169,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path45.normalize(parsed.command);
+        parsed.command = path46.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -20373,13 +20374,13 @@ var init_output_sync = __esm({
       }
     };
     writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-      for (const { path: path45, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-        const pathString = typeof path45 === "string" ? path45 : path45.toString();
+      for (const { path: path46, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+        const pathString = typeof path46 === "string" ? path46 : path46.toString();
         if (append || outputFiles.has(pathString)) {
-          appendFileSync(path45, serializedResult);
+          appendFileSync(path46, serializedResult);
         } else {
           outputFiles.add(pathString);
-          writeFileSync(path45, serializedResult);
+          writeFileSync(path46, serializedResult);
         }
       }
     };
@@ -23244,9 +23245,19 @@ var init_runner = __esm({
 });
 
 // ../../packages/platform/src/packages/install-release.ts
-import { randomBytes as randomBytes3 } from "crypto";
-import { constants as constants7 } from "fs";
-import { access as access3, chmod as chmod2, copyFile as copyFile2, mkdir as mkdir3, mkdtemp, rename as rename3, rm as rm4 } from "fs/promises";
+import { createHash as createHash2, randomBytes as randomBytes3 } from "crypto";
+import { constants as constants7, createReadStream as createReadStream2 } from "fs";
+import {
+  access as access3,
+  chmod as chmod2,
+  copyFile as copyFile2,
+  mkdir as mkdir3,
+  mkdtemp,
+  readFile as readFile4,
+  rename as rename3,
+  rm as rm4,
+  writeFile
+} from "fs/promises";
 import { tmpdir } from "os";
 import path10 from "path";
 async function isExecutable(file) {
@@ -23285,6 +23296,14 @@ async function installExecutable(source, dest) {
     });
   }
 }
+function keepDirOf(options, keepIn) {
+  if (!path10.isAbsolute(keepIn)) {
+    throw new PlatformConfigError("keepIn", `must be an absolute path, got "${keepIn}"`, {
+      hint: "pass the directory the packages are kept in, like /var/lib/mesh/packages"
+    });
+  }
+  return inRoot(options.root, keepIn);
+}
 function binDirOf(options) {
   const binDir = options.binDir ?? RELEASE_INSTALL_DIR;
   if (!path10.isAbsolute(binDir)) {
@@ -23293,6 +23312,63 @@ function binDirOf(options) {
     });
   }
   return inRoot(options.root, binDir);
+}
+async function keepFile(dest, write) {
+  const temp = path10.join(
+    path10.dirname(dest),
+    `.${path10.basename(dest)}.mesh-tmp-${randomBytes3(4).toString("hex")}`
+  );
+  try {
+    await write(temp);
+    await chmod2(temp, 420);
+    await rename3(temp, dest);
+  } catch (cause) {
+    await rm4(temp, { force: true });
+    throw new FileEditError(dest, `cannot keep: ${cause.code}`, {
+      cause,
+      hint: "run as a user allowed to write there (often root), with free disk space"
+    });
+  }
+}
+async function fileSha256(file) {
+  const hash = createHash2("sha256");
+  try {
+    for await (const chunk of createReadStream2(file)) hash.update(chunk);
+  } catch {
+    return void 0;
+  }
+  return hash.digest("hex");
+}
+async function sumFileGives(file, fileName, sha256) {
+  try {
+    return parseSha256File(await readFile4(file, "utf8"), fileName) === sha256;
+  } catch {
+    return false;
+  }
+}
+async function keepTailscalePackage(dir, release, archive, sha256) {
+  const kept = path10.join(dir, ...KEPT_TAILSCALE_PATH.split("/"));
+  const tgz = path10.join(kept, release.fileName);
+  const sum = `${tgz}.sha256`;
+  const wrote = [];
+  try {
+    await mkdir3(kept, { recursive: true, mode: 493 });
+  } catch (cause) {
+    throw new FileEditError(kept, `cannot create: ${cause.code}`, {
+      cause,
+      hint: "run as a user allowed to write there (often root)"
+    });
+  }
+  if (await fileSha256(tgz) !== sha256) {
+    await keepFile(tgz, (temp) => copyFile2(archive, temp, constants7.COPYFILE_EXCL));
+    wrote.push(tgz);
+  }
+  if (!await sumFileGives(sum, release.fileName, sha256)) {
+    await keepFile(sum, (temp) => writeFile(temp, `${sha256}
+`, { flag: "wx", mode: 420 }));
+    wrote.push(sum);
+  }
+  return wrote;
 }
 function downloadOptions(options) {
   return {
@@ -23304,6 +23380,7 @@ async function installTailscaleRelease(options) {
   const release = tailscaleRelease(options);
   const runner = options.runner ?? createRunner();
   const dir = binDirOf(options);
+  const keepDir = options.keepIn === void 0 ? void 0 : keepDirOf(options, options.keepIn);
   const files = {
     tailscale: path10.join(dir, "tailscale"),
     tailscaled: path10.join(dir, "tailscaled")
@@ -23314,12 +23391,14 @@ async function installTailscaleRelease(options) {
       changed: false,
       version: release.version,
       files,
-      summary: `tailscale ${release.version} is already installed in ${dir}`
+      summary: `tailscale ${release.version} is already installed in ${dir}`,
+      ...keepDir === void 0 ? {} : { kept: [] }
     };
   }
   const sums = await downloadText({ url: release.checksumUrl, ...downloadOptions(options) });
   const sha256 = parseSha256File(sums, release.fileName, displayUrl(release.checksumUrl));
   const work = await mkdtemp(path10.join(options.tempDir ?? tmpdir(), "mesh-tailscale-"));
+  let kept = [];
   try {
     const archive = path10.join(work, release.fileName);
     await downloadVerified({
@@ -23341,6 +23420,7 @@ async function installTailscaleRelease(options) {
         hint: `${release.fileName} is not a Tailscale package with ${release.members.tailscale} and ${release.members.tailscaled}`
       }
     );
+    if (keepDir !== void 0) kept = await keepTailscalePackage(keepDir, release, archive, sha256);
     await mkdir3(dir, { recursive: true });
     await installExecutable(path10.join(out, release.members.tailscaled), files.tailscaled);
     await installExecutable(path10.join(out, release.members.tailscale), files.tailscale);
@@ -23351,7 +23431,8 @@ async function installTailscaleRelease(options) {
     changed: true,
     version: release.version,
     files,
-    summary: `installed tailscale ${release.version} (${release.arch}) into ${dir}`
+    summary: `installed tailscale ${release.version} (${release.arch}) into ${dir}`,
+    ...keepDir === void 0 ? {} : { kept }
   };
 }
 function headscaleVersionOf(line) {
@@ -23388,7 +23469,7 @@ async function installHeadscaleRelease(options) {
     summary: `installed headscale ${release.version} (${release.arch}) into ${dir}`
   };
 }
-var RELEASE_INSTALL_DIR, TAR_TIMEOUT_MS, VERSION_TIMEOUT_MS;
+var RELEASE_INSTALL_DIR, KEPT_TAILSCALE_PATH, TAR_TIMEOUT_MS, VERSION_TIMEOUT_MS;
 var init_install_release = __esm({
   "../../packages/platform/src/packages/install-release.ts"() {
     "use strict";
@@ -23398,6 +23479,7 @@ var init_install_release = __esm({
     init_download();
     init_release_sources();
     RELEASE_INSTALL_DIR = "/usr/local/bin";
+    KEPT_TAILSCALE_PATH = "tailscale/stable";
     TAR_TIMEOUT_MS = 12e4;
     VERSION_TIMEOUT_MS = 15e3;
   }
@@ -23466,19 +23548,19 @@ function action(id2, description, test, apply) {
     script: { test, apply }
   };
 }
-function configAction(intent, gui, listen3) {
+function configAction(intent, gui, listen4) {
   const wanted = table([
     ["/configuration/gui/address", gui],
     ...Object.entries(intent.options).map(([k, v]) => [`/configuration/options/${k}`, v])
   ]);
   const servers = "'/configuration/options/globalAnnounceServer|/configuration/options/stunServer'";
   const stale = "'/configuration/options/listenAddress|/configuration/options/globalAnnounceServer|/configuration/options/stunServer'";
-  const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n -or $n.InnerText -cne $w[$k]) { return $false } }; $l = @($x.SelectNodes('/configuration/options/listenAddress') | ForEach-Object { $_.InnerText }); ($l -join ' ') -ceq ${psQuote(listen3)} -and $x.SelectNodes(${servers}).Count -eq 0 })`;
-  const apply = `${STOP}; if (-not (Test-Path -LiteralPath ${CONFIG})) { $exe = ${EXE}; if (-not $exe) { ${NOT_INSTALLED} }; $h = ${HOME}; New-Item -ItemType Directory -Force -Path $h | Out-Null; & $exe generate ('--home=' + $h) --no-default-folder --skip-port-probing | Out-Null; if ($LASTEXITCODE -ne 0) { throw ('syncthing generate failed: ' + $LASTEXITCODE) } }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n) { $i = $k.LastIndexOf('/'); $n = $x.SelectSingleNode($k.Substring(0, $i)).AppendChild($x.CreateElement($k.Substring($i + 1))) }; $n.InnerText = $w[$k] }; $o = $x.SelectSingleNode('/configuration/options'); foreach ($n in @($x.SelectNodes(${stale}))) { [void]$o.RemoveChild($n) }; $n = $x.CreateElement('listenAddress'); $n.InnerText = ${psQuote(listen3)}; [void]$o.PrependChild($n); ${SAVE_CONFIG}`;
+  const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n -or $n.InnerText -cne $w[$k]) { return $false } }; $l = @($x.SelectNodes('/configuration/options/listenAddress') | ForEach-Object { $_.InnerText }); ($l -join ' ') -ceq ${psQuote(listen4)} -and $x.SelectNodes(${servers}).Count -eq 0 })`;
+  const apply = `${STOP}; if (-not (Test-Path -LiteralPath ${CONFIG})) { $exe = ${EXE}; if (-not $exe) { ${NOT_INSTALLED} }; $h = ${HOME}; New-Item -ItemType Directory -Force -Path $h | Out-Null; & $exe generate ('--home=' + $h) --no-default-folder --skip-port-probing | Out-Null; if ($LASTEXITCODE -ne 0) { throw ('syncthing generate failed: ' + $LASTEXITCODE) } }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n) { $i = $k.LastIndexOf('/'); $n = $x.SelectSingleNode($k.Substring(0, $i)).AppendChild($x.CreateElement($k.Substring($i + 1))) }; $n.InnerText = $w[$k] }; $o = $x.SelectSingleNode('/configuration/options'); foreach ($n in @($x.SelectNodes(${stale}))) { [void]$o.RemoveChild($n) }; $n = $x.CreateElement('listenAddress'); $n.InnerText = ${psQuote(listen4)}; [void]$o.PrependChild($n); ${SAVE_CONFIG}`;
   const options = Object.entries(intent.options).map(([k, v]) => `${k}=${v}`).join(" ");
   return action(
     "syncthing:config",
-    `Syncthing config.xml: GUI ${gui}, listen ${listen3}, ${options}`,
+    `Syncthing config.xml: GUI ${gui}, listen ${listen4}, ${options}`,
     test,
     apply
   );
@@ -23493,14 +23575,14 @@ function stignoreAction(folder, text2) {
 function folderAction(folder) {
   const xpath = psQuote(`/configuration/folder[@id='${folder.id}']`);
   const attributes = table(Object.entries({ label: folder.label, ...folder.attributes }));
-  const path45 = psQuote(folder.path);
+  const path46 = psQuote(folder.path);
   const type = psQuote(folder.versioning.type);
-  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path45}.TrimEnd('\\')`;
+  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path46}.TrimEnd('\\')`;
   const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if (-not $f -or -not (${samePath2})) { return $false }; $w = ${attributes}; foreach ($k in $w.Keys) { if ($f.GetAttribute($k) -cne $w[$k]) { return $false } }; $v = $f.SelectSingleNode('versioning'); [bool]$v -and $v.GetAttribute('type') -ceq ${type} })`;
   const params = Object.entries(folder.versioning.params).map(
     ([k, v]) => `$p = $x.CreateElement('param'); $p.SetAttribute('key', ${psQuote(k)}); $p.SetAttribute('val', ${psQuote(v)}); [void]$v.AppendChild($p)`
   ).join("; ");
-  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path45} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path45}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path45}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
+  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path46} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path46}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path46}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
   const settings = Object.entries(folder.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
   return action(
     `syncthing:folder:${folder.id}`,
@@ -23532,9 +23614,9 @@ function syncthingWindowsActions(intent) {
   const plan = portPlan("windows");
   const guiPort = intent.guiPort ?? plan.syncthingGui;
   const gui = `127.0.0.1:${guiPort}`;
-  const listen3 = `tcp://0.0.0.0:${intent.syncPort ?? plan.syncthingSync}`;
+  const listen4 = `tcp://0.0.0.0:${intent.syncPort ?? plan.syncthingSync}`;
   return [
-    configAction(intent, gui, listen3),
+    configAction(intent, gui, listen4),
     ...folder.stignore === void 0 ? [] : [stignoreAction(folder, folder.stignore)],
     folderAction(folder),
     taskAction(intent, gui),
@@ -23877,7 +23959,7 @@ var init_package_manager = __esm({
 });
 
 // ../../packages/platform/src/port-holders.ts
-import { readdir, readFile as readFile4, readlink } from "fs/promises";
+import { readdir, readFile as readFile5, readlink } from "fs/promises";
 import os2 from "os";
 import path11 from "path";
 function wordBytes(hex, littleEndian) {
@@ -23964,8 +24046,8 @@ async function socketLinks(procRoot, pid) {
 async function describeHolder(procRoot, pid) {
   const dir = path11.join(procRoot, String(pid));
   const [comm, cmdline] = await Promise.all([
-    readFile4(path11.join(dir, "comm"), "utf8").catch(() => ""),
-    readFile4(path11.join(dir, "cmdline"), "utf8").catch(() => "")
+    readFile5(path11.join(dir, "comm"), "utf8").catch(() => ""),
+    readFile5(path11.join(dir, "cmdline"), "utf8").catch(() => "")
   ]);
   const args = cmdline.split("\0");
   if (args.at(-1) === "") args.pop();
@@ -23976,7 +24058,7 @@ async function portHolders(o2) {
   const bindAddress = o2.bindAddress ?? "0.0.0.0";
   const tables = await Promise.all(
     ["", "6"].map(
-      (v) => readFile4(path11.join(procRoot, "self", "net", `${o2.protocol}${v}`), "utf8").catch(
+      (v) => readFile5(path11.join(procRoot, "self", "net", `${o2.protocol}${v}`), "utf8").catch(
         () => void 0
       )
     )
@@ -24107,7 +24189,7 @@ rm -f "$f.pid" "$f.supervisor.pid"
 });
 
 // ../../packages/platform/src/services/supervised.ts
-import { readFile as readFile5, rm as rm5 } from "fs/promises";
+import { readFile as readFile6, rm as rm5 } from "fs/promises";
 import path12 from "path";
 function renderRunFile(spec, defaultDir) {
   const exports2 = Object.entries(spec.env ?? {}).map(([k, v]) => {
@@ -24275,7 +24357,7 @@ function supervisedServiceManager(options) {
       };
     },
     async logs(name, logOptions = {}) {
-      const text2 = await readFile5(file(name, ".log"), "utf8").catch(() => "");
+      const text2 = await readFile6(file(name, ".log"), "utf8").catch(() => "");
       return text2.split("\n").filter((l, i2, all) => l !== "" || i2 < all.length - 1).slice(-(logOptions.lines ?? 100)).join("\n");
     }
   };
@@ -24735,7 +24817,7 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path45 = __require("path");
+    var path46 = __require("path");
     var os11 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
@@ -24874,7 +24956,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path45.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path46.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -24882,7 +24964,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path45.join(os11.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path46.join(os11.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -24899,7 +24981,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path45.resolve(process.cwd(), ".env");
+      const dotenvPath = path46.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -24927,13 +25009,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path46 of optionPaths) {
+      for (const path47 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path46, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path47, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path46} ${e.message}`);
+            _debug(`failed to load ${path47} ${e.message}`);
           }
           lastError = e;
         }
@@ -24946,7 +25028,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative4 = path45.relative(process.cwd(), filePath);
+            const relative4 = path46.relative(process.cwd(), filePath);
             shortPaths.push(relative4);
           } catch (e) {
             if (debug) {
@@ -25353,7 +25435,7 @@ var init_settings = __esm({
 });
 
 // ../../packages/platform/src/ssh/authorized-keys.ts
-import { createHash as createHash2 } from "crypto";
+import { createHash as createHash3 } from "crypto";
 import { chmod as chmod3, chown as chown2, mkdir as mkdir4, stat as stat4 } from "fs/promises";
 import path16 from "path";
 function looksPrivate(text2) {
@@ -25422,7 +25504,7 @@ function formatPublicKey(key) {
   return [key.options, key.type, key.body, key.comment].filter((p) => p !== "").join(" ");
 }
 function publicKeyFingerprint(key) {
-  const hash = createHash2("sha256").update(Buffer.from(key.body, "base64")).digest("base64");
+  const hash = createHash3("sha256").update(Buffer.from(key.body, "base64")).digest("base64");
   return `SHA256:${hash.replace(/=+$/, "")}`;
 }
 function parseAuthorizedKeys(text2) {
@@ -25620,7 +25702,7 @@ var init_client_config = __esm({
 });
 
 // ../../packages/platform/src/users.ts
-import { readFile as readFile6 } from "fs/promises";
+import { readFile as readFile7 } from "fs/promises";
 function parsePasswd(text2) {
   const accounts = [];
   for (const line of text2.split(/\r?\n/)) {
@@ -25634,7 +25716,7 @@ function parsePasswd(text2) {
   return accounts;
 }
 async function lookupUser(name, o2 = {}) {
-  const text2 = await readFile6(o2.passwdFile ?? "/etc/passwd", "utf8").catch(() => "");
+  const text2 = await readFile7(o2.passwdFile ?? "/etc/passwd", "utf8").catch(() => "");
   const found = parsePasswd(text2).find((a2) => a2.name === name);
   if (found || !o2.runner) return found;
   const r = await o2.runner.run("getent", ["passwd", name], { timeout: 1e4 }).catch(() => void 0);
@@ -25819,7 +25901,7 @@ var init_paths = __esm({
 
 // ../../packages/platform/src/wsl/interop.ts
 import { randomBytes as randomBytes4 } from "crypto";
-import { mkdir as mkdir6, readFile as readFile7, rm as rm6, writeFile } from "fs/promises";
+import { mkdir as mkdir6, readFile as readFile8, rm as rm6, writeFile as writeFile2 } from "fs/promises";
 import path18 from "path";
 function runPowerShell(script, options = {}) {
   const c3 = powershellCommand(script, options.input);
@@ -26304,17 +26386,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path45) {
-      const ctrl = callVisitor(key, node, visitor, path45);
+    function visit_(key, node, visitor, path46) {
+      const ctrl = callVisitor(key, node, visitor, path46);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path45, ctrl);
-        return visit_(key, ctrl, visitor, path45);
+        replaceNode(key, path46, ctrl);
+        return visit_(key, ctrl, visitor, path46);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path45 = Object.freeze(path45.concat(node));
+          path46 = Object.freeze(path46.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = visit_(i2, node.items[i2], visitor, path45);
+            const ci = visit_(i2, node.items[i2], visitor, path46);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -26325,13 +26407,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path45 = Object.freeze(path45.concat(node));
-          const ck = visit_("key", node.key, visitor, path45);
+          path46 = Object.freeze(path46.concat(node));
+          const ck = visit_("key", node.key, visitor, path46);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path45);
+          const cv = visit_("value", node.value, visitor, path46);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26352,17 +26434,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path45) {
-      const ctrl = await callVisitor(key, node, visitor, path45);
+    async function visitAsync_(key, node, visitor, path46) {
+      const ctrl = await callVisitor(key, node, visitor, path46);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path45, ctrl);
-        return visitAsync_(key, ctrl, visitor, path45);
+        replaceNode(key, path46, ctrl);
+        return visitAsync_(key, ctrl, visitor, path46);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path45 = Object.freeze(path45.concat(node));
+          path46 = Object.freeze(path46.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node.items[i2], visitor, path45);
+            const ci = await visitAsync_(i2, node.items[i2], visitor, path46);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -26373,13 +26455,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path45 = Object.freeze(path45.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path45);
+          path46 = Object.freeze(path46.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path46);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path45);
+          const cv = await visitAsync_("value", node.value, visitor, path46);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26406,23 +26488,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path45) {
+    function callVisitor(key, node, visitor, path46) {
       if (typeof visitor === "function")
-        return visitor(key, node, path45);
+        return visitor(key, node, path46);
       if (identity3.isMap(node))
-        return visitor.Map?.(key, node, path45);
+        return visitor.Map?.(key, node, path46);
       if (identity3.isSeq(node))
-        return visitor.Seq?.(key, node, path45);
+        return visitor.Seq?.(key, node, path46);
       if (identity3.isPair(node))
-        return visitor.Pair?.(key, node, path45);
+        return visitor.Pair?.(key, node, path46);
       if (identity3.isScalar(node))
-        return visitor.Scalar?.(key, node, path45);
+        return visitor.Scalar?.(key, node, path46);
       if (identity3.isAlias(node))
-        return visitor.Alias?.(key, node, path45);
+        return visitor.Alias?.(key, node, path46);
       return void 0;
     }
-    function replaceNode(key, path45, node) {
-      const parent = path45[path45.length - 1];
+    function replaceNode(key, path46, node) {
+      const parent = path46[path46.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity3.isPair(parent)) {
@@ -27034,10 +27116,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema2, path45, value) {
+    function collectionFromPath(schema2, path46, value) {
       let v = value;
-      for (let i2 = path45.length - 1; i2 >= 0; --i2) {
-        const k = path45[i2];
+      for (let i2 = path46.length - 1; i2 >= 0; --i2) {
+        const k = path46[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -27056,7 +27138,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path45) => path45 == null || typeof path45 === "object" && !!path45[Symbol.iterator]().next().done;
+    var isEmptyPath = (path46) => path46 == null || typeof path46 === "object" && !!path46[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema2) {
         super(type);
@@ -27086,11 +27168,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path45, value) {
-        if (isEmptyPath(path45))
+      addIn(path46, value) {
+        if (isEmptyPath(path46))
           this.add(value);
         else {
-          const [key, ...rest2] = path45;
+          const [key, ...rest2] = path46;
           const node = this.get(key, true);
           if (identity3.isCollection(node))
             node.addIn(rest2, value);
@@ -27104,8 +27186,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path45) {
-        const [key, ...rest2] = path45;
+      deleteIn(path46) {
+        const [key, ...rest2] = path46;
         if (rest2.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -27119,8 +27201,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path45, keepScalar) {
-        const [key, ...rest2] = path45;
+      getIn(path46, keepScalar) {
+        const [key, ...rest2] = path46;
         const node = this.get(key, true);
         if (rest2.length === 0)
           return !keepScalar && identity3.isScalar(node) ? node.value : node;
@@ -27138,8 +27220,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path45) {
-        const [key, ...rest2] = path45;
+      hasIn(path46) {
+        const [key, ...rest2] = path46;
         if (rest2.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -27149,8 +27231,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path45, value) {
-        const [key, ...rest2] = path45;
+      setIn(path46, value) {
+        const [key, ...rest2] = path46;
         if (rest2.length === 0) {
           this.set(key, value);
         } else {
@@ -29665,9 +29747,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path45, value) {
+      addIn(path46, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path45, value);
+          this.contents.addIn(path46, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -29742,14 +29824,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path45) {
-        if (Collection.isEmptyPath(path45)) {
+      deleteIn(path46) {
+        if (Collection.isEmptyPath(path46)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path45) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path46) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -29764,10 +29846,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path45, keepScalar) {
-        if (Collection.isEmptyPath(path45))
+      getIn(path46, keepScalar) {
+        if (Collection.isEmptyPath(path46))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path45, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path46, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -29778,10 +29860,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path45) {
-        if (Collection.isEmptyPath(path45))
+      hasIn(path46) {
+        if (Collection.isEmptyPath(path46))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path45) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path46) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -29798,13 +29880,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path45, value) {
-        if (Collection.isEmptyPath(path45)) {
+      setIn(path46, value) {
+        if (Collection.isEmptyPath(path46)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path45), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path46), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path45, value);
+          this.contents.setIn(path46, value);
         }
       }
       /**
@@ -31765,9 +31847,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path45) => {
+    visit.itemAtPath = (cst, path46) => {
       let item2 = cst;
-      for (const [field, index] of path45) {
+      for (const [field, index] of path46) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -31776,23 +31858,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit.parentCollection = (cst, path45) => {
-      const parent = visit.itemAtPath(cst, path45.slice(0, -1));
-      const field = path45[path45.length - 1][0];
+    visit.parentCollection = (cst, path46) => {
+      const parent = visit.itemAtPath(cst, path46.slice(0, -1));
+      const field = path46[path46.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path45, item2, visitor) {
-      let ctrl = visitor(item2, path45);
+    function _visit(path46, item2, visitor) {
+      let ctrl = visitor(item2, path46);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path45.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path46.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -31803,10 +31885,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path45);
+            ctrl = ctrl(item2, path46);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path45) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path46) : ctrl;
     }
     exports2.visit = visit;
   }
@@ -35881,9 +35963,9 @@ var require_dns_packet = __commonJS({
       }
       return runknown;
     };
-    var answer2 = exports2.answer = {};
-    answer2.encode = function(a2, buf, offset) {
-      if (!buf) buf = Buffer5.alloc(answer2.encodingLength(a2));
+    var answer3 = exports2.answer = {};
+    answer3.encode = function(a2, buf, offset) {
+      if (!buf) buf = Buffer5.alloc(answer3.encodingLength(a2));
       if (!offset) offset = 0;
       const oldOffset = offset;
       name.encode(a2.name, buf, offset);
@@ -35910,11 +35992,11 @@ var require_dns_packet = __commonJS({
         enc.encode(a2.data, buf, offset);
         offset += enc.encode.bytes;
       }
-      answer2.encode.bytes = offset - oldOffset;
+      answer3.encode.bytes = offset - oldOffset;
       return buf;
     };
-    answer2.encode.bytes = 0;
-    answer2.decode = function(buf, offset) {
+    answer3.encode.bytes = 0;
+    answer3.decode = function(buf, offset) {
       if (!offset) offset = 0;
       const a2 = {};
       const oldOffset = offset;
@@ -35938,11 +36020,11 @@ var require_dns_packet = __commonJS({
         a2.data = enc.decode(buf, offset + 8);
         offset += 8 + enc.decode.bytes;
       }
-      answer2.decode.bytes = offset - oldOffset;
+      answer3.decode.bytes = offset - oldOffset;
       return a2;
     };
-    answer2.decode.bytes = 0;
-    answer2.encodingLength = function(a2) {
+    answer3.decode.bytes = 0;
+    answer3.encodingLength = function(a2) {
       const data = a2.data !== null && a2.data !== void 0 ? a2.data : a2.options;
       return name.encodingLength(a2.name) + 8 + renc(a2.type).encodingLength(data);
     };
@@ -35999,9 +36081,9 @@ var require_dns_packet = __commonJS({
       header.encode(result2, buf, offset);
       offset += header.encode.bytes;
       offset = encodeList(result2.questions, question, buf, offset);
-      offset = encodeList(result2.answers, answer2, buf, offset);
-      offset = encodeList(result2.authorities, answer2, buf, offset);
-      offset = encodeList(result2.additionals, answer2, buf, offset);
+      offset = encodeList(result2.answers, answer3, buf, offset);
+      offset = encodeList(result2.authorities, answer3, buf, offset);
+      offset = encodeList(result2.additionals, answer3, buf, offset);
       exports2.encode.bytes = offset - oldOffset;
       if (allocing && exports2.encode.bytes !== buf.length) {
         return buf.slice(0, exports2.encode.bytes);
@@ -36015,15 +36097,15 @@ var require_dns_packet = __commonJS({
       const result2 = header.decode(buf, offset);
       offset += header.decode.bytes;
       offset = decodeList(result2.questions, question, buf, offset);
-      offset = decodeList(result2.answers, answer2, buf, offset);
-      offset = decodeList(result2.authorities, answer2, buf, offset);
-      offset = decodeList(result2.additionals, answer2, buf, offset);
+      offset = decodeList(result2.answers, answer3, buf, offset);
+      offset = decodeList(result2.authorities, answer3, buf, offset);
+      offset = decodeList(result2.additionals, answer3, buf, offset);
       exports2.decode.bytes = offset - oldOffset;
       return result2;
     };
     exports2.decode.bytes = 0;
     exports2.encodingLength = function(result2) {
-      return header.encodingLength(result2) + encodingLengthList(result2.questions || [], question) + encodingLengthList(result2.answers || [], answer2) + encodingLengthList(result2.authorities || [], answer2) + encodingLengthList(result2.additionals || [], answer2);
+      return header.encodingLength(result2) + encodingLengthList(result2.questions || [], question) + encodingLengthList(result2.answers || [], answer3) + encodingLengthList(result2.authorities || [], answer3) + encodingLengthList(result2.additionals || [], answer3);
     };
     exports2.streamEncode = function(result2) {
       const buf = exports2.encode(result2);
@@ -36407,10 +36489,10 @@ var require_mdns_server = __commonJS({
             return;
           var additionals = [];
           if (type !== "ANY") {
-            answers.forEach((answer2) => {
-              if (answer2.type !== "PTR")
+            answers.forEach((answer3) => {
+              if (answer3.type !== "PTR")
                 return;
-              additionals = additionals.concat(self.recordsFor(answer2.data, "SRV")).concat(self.recordsFor(answer2.data, "TXT"));
+              additionals = additionals.concat(self.recordsFor(answer3.data, "SRV")).concat(self.recordsFor(answer3.data, "TXT"));
             });
             additionals.filter(function(record2) {
               return record2.type === "SRV";
@@ -36568,11 +36650,11 @@ var require_browser = __commonJS({
           nameMap[this.name] = true;
         this.onresponse = (packet, rinfo) => {
           if (self.wildcard) {
-            packet.answers.forEach((answer2) => {
-              if (answer2.type !== "PTR" || answer2.name !== self.name || answer2.name in nameMap)
+            packet.answers.forEach((answer3) => {
+              if (answer3.type !== "PTR" || answer3.name !== self.name || answer3.name in nameMap)
                 return;
-              nameMap[answer2.data] = true;
-              self.mdns.query(answer2.data, "PTR");
+              nameMap[answer3.data] = true;
+              self.mdns.query(answer3.data, "PTR");
             });
           }
           const receiveTime = Date.now();
@@ -36904,7 +36986,7 @@ __export(discover_exports, {
   discoverServerUrl: () => discoverServerUrl,
   setAdvertise: () => setAdvertise
 });
-import { mkdir as mkdir12, rm as rm10, writeFile as writeFile6 } from "fs/promises";
+import { mkdir as mkdir12, rm as rm10, writeFile as writeFile7 } from "fs/promises";
 import path29 from "path";
 async function discoverServerUrl(ctx, o2 = {}) {
   const wait = ctx.reporter.wait("Looking for a Mesh server on this network (mDNS)");
@@ -36938,7 +37020,7 @@ async function setAdvertise(ctx, on6) {
   if (was === on6) return false;
   if (on6) {
     await mkdir12(path29.dirname(file), { recursive: true });
-    await writeFile6(file, "announce the server over mDNS (mesh server setup --advertise)\n");
+    await writeFile7(file, "announce the server over mDNS (mesh server setup --advertise)\n");
   } else {
     await rm10(file, { force: true });
   }
@@ -36962,6 +37044,8 @@ __export(src_exports, {
   HEADSCALE_CONFIG_FIX: () => HEADSCALE_CONFIG_FIX,
   HEADSCALE_DOWN_FIX: () => HEADSCALE_DOWN_FIX,
   MeshError: () => MeshError,
+  PACKAGES_DIR: () => PACKAGES_DIR,
+  PACKAGES_PORT: () => PACKAGES_PORT,
   VOUCH_PORT: () => VOUCH_PORT,
   addDevice: () => addDevice,
   addHost: () => addHost,
@@ -37014,6 +37098,8 @@ __export(src_exports, {
   runAgent: () => runAgent,
   safeParseDuration: () => safeParseDuration,
   saveJoinKey: () => saveJoinKey,
+  servePackages: () => servePackages,
+  serverPackagesUrl: () => serverPackagesUrl,
   serverStatus: () => serverStatus,
   setupServer: () => setupServer,
   sshStatus: () => sshStatus,
@@ -37523,7 +37609,7 @@ function resolveBinary(program, explicit, env = process.env) {
 // ../../packages/tailscale/src/cli.ts
 init_contract();
 init_src();
-import { mkdtemp as mkdtemp2, rm as rm7, writeFile as writeFile2 } from "fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm7, writeFile as writeFile3 } from "fs/promises";
 import { tmpdir as tmpdir2 } from "os";
 import { join as joinPath } from "path";
 
@@ -37552,14 +37638,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path45, status, body, options = {}) {
-    super(`${method} ${path45} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path46, status, body, options = {}) {
+    super(`${method} ${path46} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path45;
+    this.path = path46;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -37937,19 +38023,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path45 = `watch-ipn-bus?mask=${mask}`;
+    const path46 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path45, void 0, signal);
+      res = await this.#send("GET", path46, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path45, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path46, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -37960,7 +38046,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse2(NotifySchema, line, path45);
+          if (line) yield parse2(NotifySchema, line, path46);
         }
       }
     } catch (e) {
@@ -37971,18 +38057,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path45, schema2, body, options) {
-    const text2 = await this.#call(method, path45, body, options);
-    return parse2(schema2, text2, path45);
+  async #json(method, path46, schema2, body, options) {
+    const text2 = await this.#call(method, path46, body, options);
+    return parse2(schema2, text2, path46);
   }
-  async #call(method, path45, body, options) {
+  async #call(method, path46, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path45}`;
+    const what = `${method} /localapi/v0/${path46}`;
     try {
-      const res = await this.#send(method, path45, body, d.signal);
+      const res = await this.#send(method, path46, body, d.signal);
       const text2 = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path45}`, res.statusCode, text2);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path46}`, res.statusCode, text2);
       }
       return text2;
     } catch (e) {
@@ -37990,9 +38076,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path45, body, signal) {
+  async #send(method, path46, body, signal) {
     try {
-      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path45}`, {
+      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path46}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -38015,19 +38101,19 @@ var LocalApiClient = class {
     }
   }
 };
-function parse2(schema2, text2, path45) {
+function parse2(schema2, text2, path46) {
   let value;
   try {
     value = JSON.parse(text2);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path45}: answer is not JSON: ${text2.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path46}: answer is not JSON: ${text2.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema2.safeParse(value);
   if (!r.success) {
     const error2 = englishError(r);
-    throw new TailscaleSchemaError(`${path45}: unexpected answer: ${error2.message}`, {
+    throw new TailscaleSchemaError(`${path46}: unexpected answer: ${error2.message}`, {
       cause: error2,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -38348,7 +38434,7 @@ ${r.stderr}`;
         rememberSecret(o2.authKey);
         dir = await mkdtemp2(joinPath(tmpdir2(), "mesh-ts-key-"));
         const keyFile = joinPath(dir, "authkey");
-        await writeFile2(keyFile, o2.authKey, { mode: 384 });
+        await writeFile3(keyFile, o2.authKey, { mode: 384 });
         args.push(`--auth-key=file:${keyFile}`);
       }
       const r = await this.run(args, {
@@ -38592,7 +38678,7 @@ function meshProgram(ctx, name, explicit) {
 function findMeshProgram(ctx, name, explicit) {
   return findOnPath(meshProgram(ctx, name, explicit), ctx.env);
 }
-async function installRelease(ctx, program) {
+async function installRelease(ctx, program, o2 = {}) {
   const source = SOURCES[program];
   const baseUrl = source.baseUrl(ctx.settings);
   const from = displayUrl(baseUrl);
@@ -38604,7 +38690,8 @@ async function installRelease(ctx, program) {
       baseUrl,
       binDir: releaseBinDir(ctx),
       runner: ctx.runner,
-      signal: ctx.signal
+      signal: ctx.signal,
+      ...o2.keepIn === void 0 ? {} : { keepIn: o2.keepIn }
     });
   } catch (error2) {
     wait.fail();
@@ -38796,7 +38883,7 @@ init_src();
 var import_yaml = __toESM(require_dist(), 1);
 init_mini();
 init_errors3();
-import { readFile as readFile8 } from "fs/promises";
+import { readFile as readFile9 } from "fs/promises";
 import path23 from "path";
 var HOST_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
 var ipAddress = union([ipv42(), ipv62()], { error: "an IPv4 or IPv6 address" });
@@ -38823,7 +38910,7 @@ function broken(file, line, what) {
 }
 async function load2(ctx) {
   const file = hostsFile(ctx);
-  const text2 = await readFile8(file, "utf8").catch((error2) => {
+  const text2 = await readFile9(file, "utf8").catch((error2) => {
     if (error2.code === "ENOENT") return "";
     throw broken(file, void 0, `cannot be read (${error2.code ?? error2.message})`);
   });
@@ -38994,13 +39081,13 @@ import {
   lstat as lstat2,
   mkdir as mkdir9,
   readdir as readdir4,
-  readFile as readFile11,
+  readFile as readFile12,
   realpath,
   rename as rename4,
   stat as stat7,
   unlink,
   utimes,
-  writeFile as writeFile4
+  writeFile as writeFile5
 } from "fs/promises";
 import path27 from "path";
 
@@ -41132,7 +41219,7 @@ async function findConflicts(root, options = {}) {
 }
 
 // ../../packages/syncthing-client/src/device-id.ts
-import { createHash as createHash3, X509Certificate } from "crypto";
+import { createHash as createHash4, X509Certificate } from "crypto";
 var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 var SyncthingDeviceIdError = class extends SyncthingError {
   name = "SyncthingDeviceIdError";
@@ -41235,12 +41322,12 @@ function sameDeviceId(a2, b) {
 }
 function deviceIdFromCertificate(cert) {
   const der = new X509Certificate(typeof cert === "string" ? cert : Buffer.from(cert)).raw;
-  return formatDeviceId(createHash3("sha256").update(der).digest());
+  return formatDeviceId(createHash4("sha256").update(der).digest());
 }
 
 // ../../packages/syncthing-client/src/home.ts
 init_contract();
-import { readFile as readFile9 } from "fs/promises";
+import { readFile as readFile10 } from "fs/promises";
 import { homedir as homedir2 } from "os";
 import { join as join4 } from "path";
 
@@ -43365,16 +43452,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path45 = this._matcher.path;
-    return path45.length > 0 ? path45[path45.length - 1].tag : void 0;
+    const path46 = this._matcher.path;
+    return path46.length > 0 ? path46[path46.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path45 = this._matcher.path;
-    return path45.length > 0 ? path45[path45.length - 1].namespace : void 0;
+    const path46 = this._matcher.path;
+    return path46.length > 0 ? path46[path46.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -43382,9 +43469,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path45 = this._matcher.path;
-    if (path45.length === 0) return void 0;
-    return path45[path45.length - 1].values?.[attrName];
+    const path46 = this._matcher.path;
+    if (path46.length === 0) return void 0;
+    return path46[path46.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -43392,9 +43479,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path45 = this._matcher.path;
-    if (path45.length === 0) return false;
-    const current = path45[path45.length - 1];
+    const path46 = this._matcher.path;
+    if (path46.length === 0) return false;
+    const current = path46[path46.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -43420,18 +43507,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path45 = this._matcher.path;
-    if (path45.length === 0) return -1;
-    return path45[path45.length - 1].position ?? 0;
+    const path46 = this._matcher.path;
+    if (path46.length === 0) return -1;
+    return path46[path46.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path45 = this._matcher.path;
-    if (path45.length === 0) return -1;
-    return path45[path45.length - 1].counter ?? 0;
+    const path46 = this._matcher.path;
+    if (path46.length === 0) return -1;
+    return path46[path46.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -45507,7 +45594,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   const configPath = join4(home, "config.xml");
   let xml;
   try {
-    xml = await readFile9(configPath, "utf8");
+    xml = await readFile10(configPath, "utf8");
   } catch (cause) {
     throw new SyncthingError(`cannot read ${configPath}`, {
       cause,
@@ -45516,7 +45603,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   }
   let deviceId;
   try {
-    deviceId = deviceIdFromCertificate(await readFile9(join4(home, "cert.pem"), "utf8"));
+    deviceId = deviceIdFromCertificate(await readFile10(join4(home, "cert.pem"), "utf8"));
   } catch {
     deviceId = void 0;
   }
@@ -45579,7 +45666,7 @@ function privateSyncthingConfig(xml, o2 = {}) {
     const name = escapeXml(o2.deviceName);
     head = head.replace(
       /(<device id="[^"]*" name=")[^"]*"/,
-      (_, open6) => `${open6}${name}"`
+      (_, open7) => `${open7}${name}"`
     );
   }
   return head + gui + xml.slice(guiEnd, optStart) + options + xml.slice(optEnd);
@@ -45595,7 +45682,7 @@ function setupCommandFor(ctx) {
 
 // ../../packages/core/src/steps/syncthing.ts
 init_src();
-import { chown as chown3, mkdir as mkdir8, readFile as readFile10, stat as stat6, writeFile as writeFile3 } from "fs/promises";
+import { chown as chown3, mkdir as mkdir8, readFile as readFile11, stat as stat6, writeFile as writeFile4 } from "fs/promises";
 import path26 from "path";
 import { setTimeout as sleep5 } from "timers/promises";
 init_errors3();
@@ -45699,7 +45786,7 @@ async function checkSharedFolder(ctx, o2 = {}) {
     }
     if (path26.dirname(p) === p) break;
   }
-  const xml = await readFile10(path26.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
+  const xml = await readFile11(path26.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
     () => void 0
   );
   if (xml === void 0) return;
@@ -45762,13 +45849,13 @@ async function ensureSyncthing(ctx, o2 = {}) {
         }
       );
     }
-    const xml = await readFile10(configPath, "utf8");
+    const xml = await readFile11(configPath, "utf8");
     const edited = privateSyncthingConfig(xml, {
       guiAddress,
       listenAddresses: [listenAddress],
       deviceName: ctx.hostname
     });
-    await writeFile3(configPath, edited, { mode: 384 });
+    await writeFile4(configPath, edited, { mode: 384 });
     changes.push("generated the Syncthing identity and config");
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
   }
@@ -45903,7 +45990,7 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   if (user) await giveToUser(ctx, user, folderPath, changes);
   const stignore = path26.join(folderPath, ".stignore");
   if (wanted.stignore && !await pathExists(stignore)) {
-    await writeFile3(stignore, DEFAULT_STIGNORE);
+    await writeFile4(stignore, DEFAULT_STIGNORE);
     if (user) await chown3(stignore, user.uid, user.gid);
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
@@ -46272,7 +46359,7 @@ async function ensureIgnored(folder, dryRun) {
   const file = path27.join(folder, ".stignore");
   let text2 = "";
   try {
-    text2 = await readFile11(file, "utf8");
+    text2 = await readFile12(file, "utf8");
   } catch (error2) {
     if (error2.code !== "ENOENT") throw error2;
   }
@@ -46282,7 +46369,7 @@ async function ensureIgnored(folder, dryRun) {
   const sep3 = text2 === "" || text2.endsWith("\n") ? "" : "\n";
   const tmp = tempBeside(file);
   try {
-    await writeFile4(
+    await writeFile5(
       tmp,
       `${text2}${sep3}// Versions mesh conflicts resolve set aside (they stay on this machine)
 ${RESOLVED_DIR}
@@ -46982,9 +47069,9 @@ import { stat as stat12 } from "fs/promises";
 init_errors3();
 
 // ../../packages/core/src/steps/server.ts
-import { mkdir as mkdir13, writeFile as writeFile7 } from "fs/promises";
+import { mkdir as mkdir13, writeFile as writeFile8 } from "fs/promises";
 import os8 from "os";
-import path35 from "path";
+import path36 from "path";
 
 // ../../packages/headscale/src/binary.ts
 init_src();
@@ -47080,7 +47167,7 @@ var HeadscaleApiError = class extends HeadscaleError {
 init_contract();
 init_src();
 init_mini();
-import { mkdtemp as mkdtemp3, rm as rm8, writeFile as writeFile5 } from "fs/promises";
+import { mkdtemp as mkdtemp3, rm as rm8, writeFile as writeFile6 } from "fs/promises";
 import { tmpdir as tmpdir3 } from "os";
 import { join as join5 } from "path";
 
@@ -47542,11 +47629,11 @@ var RestTransport = class {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version)
       requireHeadscaleFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path45 = ep.path.replace(
+    const path46 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path45, this.baseUrl);
+    const url2 = new URL(path46, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -47556,7 +47643,7 @@ var RestTransport = class {
         hint: "create one with `headscale apikeys create` (or the CLI transport) and pass it as apiKey"
       });
     }
-    const answer2 = await httpCall({
+    const answer3 = await httpCall({
       method: ep.method,
       url: url2.href,
       headers: {
@@ -47569,10 +47656,10 @@ var RestTransport = class {
       timeout: ctx.timeout ?? this.#timeout,
       signal: ctx.signal
     });
-    const where = { method: ep.method, url: url2.href, status: answer2.status };
-    if (answer2.status === 401 || answer2.status === 500 && answer2.text.trim() === "Unauthorized") {
+    const where = { method: ep.method, url: url2.href, status: answer3.status };
+    if (answer3.status === 401 || answer3.status === 500 && answer3.text.trim() === "Unauthorized") {
       throw new HeadscaleAuthError(
-        `${ep.method} ${url2.pathname}: ${answer2.status} Unauthorized (invalid or expired API key)`,
+        `${ep.method} ${url2.pathname}: ${answer3.status} Unauthorized (invalid or expired API key)`,
         {
           ...where,
           hint: "check the API key; list keys with `headscale apikeys list` and create a new one if it expired"
@@ -47581,10 +47668,10 @@ var RestTransport = class {
     }
     let json;
     try {
-      json = answer2.text === "" ? {} : JSON.parse(answer2.text);
+      json = answer3.text === "" ? {} : JSON.parse(answer3.text);
     } catch (cause) {
       throw new HeadscaleApiError(
-        `${ep.method} ${url2.pathname}: ${answer2.status}, body is not JSON: ${answer2.text.slice(0, 200)}`,
+        `${ep.method} ${url2.pathname}: ${answer3.status}, body is not JSON: ${answer3.text.slice(0, 200)}`,
         {
           cause,
           ...where,
@@ -47592,10 +47679,10 @@ var RestTransport = class {
         }
       );
     }
-    if (answer2.status < 200 || answer2.status >= 300) {
+    if (answer3.status < 200 || answer3.status >= 300) {
       const err = restError.safeParse(json);
-      const message = err.success ? err.data.message ?? "" : answer2.text.slice(0, 200);
-      if (answer2.status === 404 || err.success && err.data.code === 5 || NOT_FOUND.test(message)) {
+      const message = err.success ? err.data.message ?? "" : answer3.text.slice(0, 200);
+      if (answer3.status === 404 || err.success && err.data.code === 5 || NOT_FOUND.test(message)) {
         throw new HeadscaleNotFoundError(
           `${ep.method} ${url2.pathname}: ${message || "not found"}`,
           {
@@ -47604,7 +47691,7 @@ var RestTransport = class {
           }
         );
       }
-      throw new HeadscaleApiError(`${ep.method} ${url2.pathname}: ${answer2.status} ${message}`, {
+      throw new HeadscaleApiError(`${ep.method} ${url2.pathname}: ${answer3.status} ${message}`, {
         ...where,
         hint: "see the message from Headscale"
       });
@@ -47625,7 +47712,7 @@ var RestTransport = class {
   }
   async detectVersion(options = {}) {
     const url2 = new URL("/version", this.baseUrl).href;
-    const answer2 = await httpCall({
+    const answer3 = await httpCall({
       method: "GET",
       url: url2,
       headers: { accept: "application/json" },
@@ -47633,23 +47720,23 @@ var RestTransport = class {
       timeout: options.timeout ?? this.#timeout,
       signal: options.signal
     });
-    if (answer2.status === 404) {
+    if (answer3.status === 404) {
       return { version: MIN_HEADSCALE_VERSION, raw: "unknown (< 0.27)", assumed: true };
     }
     const parsed = (() => {
       try {
-        return restVersion.safeParse(JSON.parse(answer2.text));
+        return restVersion.safeParse(JSON.parse(answer3.text));
       } catch {
         return void 0;
       }
     })();
-    if (answer2.status !== 200 || !parsed?.success) {
+    if (answer3.status !== 200 || !parsed?.success) {
       throw new HeadscaleApiError(
-        `GET /version: ${answer2.status}, unexpected answer: ${answer2.text.slice(0, 200)}`,
+        `GET /version: ${answer3.status}, unexpected answer: ${answer3.text.slice(0, 200)}`,
         {
           method: "GET",
           url: url2,
-          status: answer2.status,
+          status: answer3.status,
           hint: "is this URL really Headscale?"
         }
       );
@@ -47658,7 +47745,7 @@ var RestTransport = class {
   }
   async health(ctx) {
     const url2 = new URL("/health", this.baseUrl).href;
-    const answer2 = await httpCall({
+    const answer3 = await httpCall({
       method: "GET",
       url: url2,
       dispatcher: this.#dispatcher,
@@ -47667,13 +47754,13 @@ var RestTransport = class {
     });
     let status;
     try {
-      const body = healthBody.safeParse(JSON.parse(answer2.text));
+      const body = healthBody.safeParse(JSON.parse(answer3.text));
       if (body.success) status = body.data.status;
     } catch {
       status = void 0;
     }
-    const ok = answer2.status === 200 && status === "pass";
-    const seen = { ok, httpStatus: answer2.status, ...status === void 0 ? {} : { status } };
+    const ok = answer3.status === 200 && status === "pass";
+    const seen = { ok, httpStatus: answer3.status, ...status === void 0 ? {} : { status } };
     if (!ok || !this.#apiKey || !headscaleSupports(ctx.version, "health")) return seen;
     const db = await this.call("apiHealth", ctx);
     return { ...seen, databaseConnectivity: db.databaseConnectivity };
@@ -48033,7 +48120,7 @@ var CliTransport = class {
     const dir = await mkdtemp3(join5(tmpdir3(), "mesh-hs-policy-"));
     try {
       const file = join5(dir, "policy.hujson");
-      await writeFile5(file, policy, { mode: 384 });
+      await writeFile6(file, policy, { mode: 384 });
       await this.exec(["policy", "set", "-f", file], ctx);
     } finally {
       await rm8(dir, { recursive: true, force: true });
@@ -48323,7 +48410,7 @@ var PolicyResource = class extends Resource2 {
 // ../../packages/headscale/src/server/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 import { randomBytes as randomBytes7 } from "crypto";
-import { chmod as chmod5, mkdir as mkdir10, open as open4, readFile as readFile12, rename as rename5, rm as rm9, stat as stat8 } from "fs/promises";
+import { chmod as chmod5, mkdir as mkdir10, open as open4, readFile as readFile13, rename as rename5, rm as rm9, stat as stat8 } from "fs/promises";
 import { isIP as isIP2 } from "net";
 import { dirname, isAbsolute, join as join6 } from "path";
 var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
@@ -48384,7 +48471,7 @@ function parseServerUrl(serverUrl2) {
 function headscaleConfigObject(o2) {
   const url2 = parseServerUrl(o2.serverUrl);
   const urlHost = url2.hostname.replace(/^\[|\]$/g, "");
-  const listen3 = splitHostPort(o2.listenAddr, "listenAddr");
+  const listen4 = splitHostPort(o2.listenAddr, "listenAddr");
   if (!isAbsolute(o2.stateDir)) {
     throw new HeadscaleConfigError(
       `stateDir must be an absolute path, got ${JSON.stringify(o2.stateDir)}`,
@@ -48436,7 +48523,7 @@ function headscaleConfigObject(o2) {
       }
     );
   }
-  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen3.host === "" ? "0.0.0.0" : listen3.host, 3478);
+  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen4.host === "" ? "0.0.0.0" : listen4.host, 3478);
   splitHostPort(stunListenAddr, "stunListenAddr");
   const logLevel = o2.logLevel ?? "info";
   if (!LOG_LEVELS.has(logLevel)) {
@@ -48489,7 +48576,7 @@ function headscaleConfigObject(o2) {
   }
   return {
     server_url: url2.origin,
-    listen_addr: joinHostPort(listen3.host, listen3.port),
+    listen_addr: joinHostPort(listen4.host, listen4.port),
     // Empty = the metrics/debug server is not started (one less port to collide).
     metrics_listen_addr: "",
     // Only bound with TLS or grpc_allow_insecure; the CLI uses the unix socket instead.
@@ -48546,18 +48633,18 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path45, o2) {
+async function writeHeadscaleConfig(path46, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path45, content, 416);
+  return writeFileAtomic2(path46, content, 416);
 }
-async function readHeadscaleConfig(path45) {
+async function readHeadscaleConfig(path46) {
   let text2;
   try {
-    text2 = await readFile12(path45, "utf8");
+    text2 = await readFile13(path46, "utf8");
   } catch (error3) {
     const code2 = error3.code;
     throw new HeadscaleConfigError(
-      code2 === "ENOENT" ? `${path45} does not exist` : `cannot read ${path45}: ${code2 ?? error3.message}`,
+      code2 === "ENOENT" ? `${path46} does not exist` : `cannot read ${path46}: ${code2 ?? error3.message}`,
       {
         cause: error3,
         hint: code2 === "ENOENT" ? "write it first (writeHeadscaleConfig)" : "check its permissions (Headscale's config is readable by root and its group only)"
@@ -48568,43 +48655,43 @@ async function readHeadscaleConfig(path45) {
   const error2 = doc.errors[0];
   if (error2) {
     const problem = (error2.message.split("\n")[0] ?? "").replace(/:$/, "");
-    throw new HeadscaleConfigError(`${path45} is not valid YAML: ${problem}`, {
+    throw new HeadscaleConfigError(`${path46} is not valid YAML: ${problem}`, {
       cause: error2,
-      hint: `fix ${path45} at the line named, or write it again`
+      hint: `fix ${path46} at the line named, or write it again`
     });
   }
   const value = doc.toJS();
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const found = value === null || value === void 0 ? "it is empty" : Array.isArray(value) ? "it holds a list" : `it holds a single ${typeof value}`;
     throw new HeadscaleConfigError(
-      `${path45} is not a Headscale config: ${found}, not a mapping of settings`,
-      { hint: `fix ${path45}, or write it again` }
+      `${path46} is not a Headscale config: ${found}, not a mapping of settings`,
+      { hint: `fix ${path46}, or write it again` }
     );
   }
   return value;
 }
-async function writeFileAtomic2(path45, content, mode) {
-  if (!isAbsolute(path45)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path45)}`, {
+async function writeFileAtomic2(path46, content, mode) {
+  if (!isAbsolute(path46)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path46)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile12(path45, "utf8"), stat8(path45)]);
+    const [existing, st] = await Promise.all([readFile13(path46, "utf8"), stat8(path46)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod5(path45, mode);
+      await chmod5(path46, mode);
       return { changed: true };
     }
   } catch (error2) {
     const code2 = error2.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path45}`, error2);
+      throw fsError(`cannot read ${path46}`, error2);
     }
   }
-  const tmp = join6(dirname(path45), `.${randomBytes7(6).toString("hex")}.tmp`);
+  const tmp = join6(dirname(path46), `.${randomBytes7(6).toString("hex")}.tmp`);
   try {
-    await mkdir10(dirname(path45), { recursive: true, mode: 448 });
+    await mkdir10(dirname(path46), { recursive: true, mode: 448 });
     const fh = await open4(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -48613,10 +48700,10 @@ async function writeFileAtomic2(path45, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename5(tmp, path45);
+    await rename5(tmp, path46);
   } catch (error2) {
     await rm9(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path45}`, error2);
+    throw fsError(`cannot write ${path46}`, error2);
   }
   return { changed: true };
 }
@@ -48656,19 +48743,19 @@ function editOne(text2, edit, what) {
       { cause: error2, hint: `fix ${what} at the line named, then run the command again` }
     );
   }
-  const { path: path45, value } = edit;
-  if (isDeepStrictEqual(jsAt(doc, path45), value)) return text2;
-  const current = doc.getIn(path45, true);
+  const { path: path46, value } = edit;
+  if (isDeepStrictEqual(jsAt(doc, path46), value)) return text2;
+  const current = doc.getIn(path46, true);
   if ((0, import_yaml3.isNode)(current) && current.range) {
     const [start, end3] = current.range;
     const newline = text2.slice(start, end3).endsWith("\n") ? "\n" : "";
     return text2.slice(0, start) + inline(value) + newline + text2.slice(end3);
   }
-  for (let depth = path45.length - 1; depth >= 0; depth--) {
-    const parent = depth === 0 ? doc.contents : doc.getIn(path45.slice(0, depth), true);
+  for (let depth = path46.length - 1; depth >= 0; depth--) {
+    const parent = depth === 0 ? doc.contents : doc.getIn(path46.slice(0, depth), true);
     if (parent === void 0 || parent === null) continue;
     if (!(0, import_yaml3.isMap)(parent) || parent.flow || parent.items.length === 0) break;
-    const block = blockOf(path45.slice(depth), value);
+    const block = blockOf(path46.slice(depth), value);
     if (depth === 0) return `${text2}${text2.endsWith("\n") || text2 === "" ? "" : "\n"}${block}`;
     const first = parent.items[0]?.key;
     const at = (0, import_yaml3.isNode)(first) ? first.range?.[0] : void 0;
@@ -48681,17 +48768,17 @@ function editOne(text2, edit, what) {
 ${text2.slice(lineStart)}`;
   }
   try {
-    doc.setIn(path45, value);
+    doc.setIn(path46, value);
   } catch (cause) {
-    throw new HeadscaleConfigError(`${what}: ${path45.slice(0, -1).join(".")} is not a mapping`, {
+    throw new HeadscaleConfigError(`${what}: ${path46.slice(0, -1).join(".")} is not a mapping`, {
       cause,
-      hint: `set ${path45.join(".")} to ${inline(value)} by hand`
+      hint: `set ${path46.join(".")} to ${inline(value)} by hand`
     });
   }
   return doc.toString({ lineWidth: 0 });
 }
-function jsAt(doc, path45) {
-  const node = doc.getIn(path45, true);
+function jsAt(doc, path46) {
+  const node = doc.getIn(path46, true);
   return (0, import_yaml3.isNode)(node) ? node.toJSON() : node;
 }
 function inline(value) {
@@ -48800,10 +48887,10 @@ function configValueAt(config2, key) {
 }
 function headscalePolicyOf(config2) {
   const mode = configValueAt(config2, "policy.mode");
-  const path45 = configValueAt(config2, "policy.path");
+  const path46 = configValueAt(config2, "policy.path");
   return {
     mode: typeof mode === "string" && mode !== "" ? mode : "file",
-    path: typeof path45 === "string" ? path45 : ""
+    path: typeof path46 === "string" ? path46 : ""
   };
 }
 function headscaleHardeningGaps(config2) {
@@ -48852,15 +48939,15 @@ async function waitForHealth(url2, o2 = {}) {
   while (Date.now() < deadline2) {
     o2.signal?.throwIfAborted();
     try {
-      const answer2 = await httpCall({
+      const answer3 = await httpCall({
         method: "GET",
         url: target,
         dispatcher: o2.dispatcher,
         timeout: Math.min(2e3, Math.max(1, deadline2 - Date.now())),
         signal: o2.signal
       });
-      if (answer2.status === 200 && /"pass"/.test(answer2.text)) return;
-      last = `HTTP ${answer2.status} ${answer2.text.slice(0, 100)}`;
+      if (answer3.status === 200 && /"pass"/.test(answer3.text)) return;
+      last = `HTTP ${answer3.status} ${answer3.text.slice(0, 100)}`;
     } catch (error2) {
       last = error2.message;
     }
@@ -49232,11 +49319,11 @@ init_errors3();
 // ../../packages/core/src/internal/machine-lock.ts
 init_src();
 init_errors3();
-import { createHash as createHash4 } from "crypto";
+import { createHash as createHash5 } from "crypto";
 import os7 from "os";
 import path30 from "path";
 async function withMachineLock(ctx, fn, waitMs = 18e4) {
-  const id2 = createHash4("sha256").update(ctx.paths.stateDir).digest("hex").slice(0, 16);
+  const id2 = createHash5("sha256").update(ctx.paths.stateDir).digest("hex").slice(0, 16);
   const file = path30.join(os7.tmpdir(), `mesh-setup-${id2}.lock`);
   let release;
   try {
@@ -49263,7 +49350,7 @@ async function withMachineLock(ctx, fn, waitMs = 18e4) {
 
 // ../../packages/core/src/steps/agent.ts
 init_src();
-import { setTimeout as sleep9 } from "timers/promises";
+import { setTimeout as sleep10 } from "timers/promises";
 
 // ../../packages/core/src/trust/vouch-server.ts
 import { createServer as createServer2 } from "http";
@@ -49634,7 +49721,7 @@ var ReaddirpStream = class extends Readable4 {
     this._directoryFilter = normalizeFilter(opts.directoryFilter);
     const statMethod = opts.lstat ? lstat3 : stat9;
     if (wantBigintFsStats) {
-      this._stat = (path45) => statMethod(path45, { bigint: true });
+      this._stat = (path46) => statMethod(path46, { bigint: true });
     } else {
       this._stat = statMethod;
     }
@@ -49662,8 +49749,8 @@ var ReaddirpStream = class extends Readable4 {
         const par = this.parent;
         const fil = par && par.files;
         if (fil && fil.length > 0) {
-          const { path: path45, depth } = par;
-          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path45));
+          const { path: path46, depth } = par;
+          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path46));
           const awaited = this._isDirent ? slice : await Promise.all(slice);
           for (const entry of awaited) {
             if (!entry)
@@ -49722,19 +49809,19 @@ var ReaddirpStream = class extends Readable4 {
   //   directoryFilter rejects, doesn't follow symlinked dirs, and fails
   //   wholesale (all entries lost) if anything in the subtree is unreadable,
   //   instead of emitting a 'warn' and continuing.
-  async _exploreDir(path45, depth) {
+  async _exploreDir(path46, depth) {
     let files;
     try {
-      files = await readdir5(path45, this._rdOptions);
+      files = await readdir5(path46, this._rdOptions);
     } catch (error2) {
       this._onError(error2);
     }
-    return { files, depth, path: path45 };
+    return { files, depth, path: path46 };
   }
   // Synchronous in dirent mode; returns a promise only when stats are needed.
-  _formatEntry(dirent, path45) {
+  _formatEntry(dirent, path46) {
     const basename3 = this._isDirent ? dirent.name : dirent;
-    const fullPath = pjoin(path45, basename3);
+    const fullPath = pjoin(path46, basename3);
     const entry = { path: fullPath.slice(this._relStart), fullPath, basename: basename3 };
     if (this._isDirent) {
       entry.dirent = dirent;
@@ -50145,16 +50232,16 @@ var delFromSet = (main, prop, item2) => {
 };
 var isEmptySet = (val) => val instanceof Set ? val.size === 0 : !val;
 var FsWatchInstances = /* @__PURE__ */ new Map();
-function createFsWatchInstance(path45, options, listener, errHandler, emitRaw) {
+function createFsWatchInstance(path46, options, listener, errHandler, emitRaw) {
   const handleEvent = (rawEvent, evPath) => {
-    listener(path45);
-    emitRaw(rawEvent, evPath, { watchedPath: path45 });
-    if (evPath && path45 !== evPath) {
-      fsWatchBroadcast(sp.resolve(path45, evPath), KEY_LISTENERS, sp.join(path45, evPath));
+    listener(path46);
+    emitRaw(rawEvent, evPath, { watchedPath: path46 });
+    if (evPath && path46 !== evPath) {
+      fsWatchBroadcast(sp.resolve(path46, evPath), KEY_LISTENERS, sp.join(path46, evPath));
     }
   };
   try {
-    return fs_watch(path45, {
+    return fs_watch(path46, {
       persistent: options.persistent
     }, handleEvent);
   } catch (error2) {
@@ -50170,12 +50257,12 @@ var fsWatchBroadcast = (fullPath, listenerType, val1, val2, val3) => {
     listener(val1, val2, val3);
   });
 };
-var setFsWatchListener = (path45, fullPath, options, handlers) => {
+var setFsWatchListener = (path46, fullPath, options, handlers) => {
   const { listener, errHandler, rawEmitter } = handlers;
   let cont = FsWatchInstances.get(fullPath);
   let watcher;
   if (!options.persistent) {
-    watcher = createFsWatchInstance(path45, options, listener, errHandler, rawEmitter);
+    watcher = createFsWatchInstance(path46, options, listener, errHandler, rawEmitter);
     if (!watcher)
       return;
     return watcher.close.bind(watcher);
@@ -50186,7 +50273,7 @@ var setFsWatchListener = (path45, fullPath, options, handlers) => {
     addAndConvert(cont, KEY_RAW, rawEmitter);
   } else {
     watcher = createFsWatchInstance(
-      path45,
+      path46,
       options,
       fsWatchBroadcast.bind(null, fullPath, KEY_LISTENERS),
       errHandler,
@@ -50201,7 +50288,7 @@ var setFsWatchListener = (path45, fullPath, options, handlers) => {
         cont.watcherUnusable = true;
       if (isWindows && error2.code === "EPERM") {
         try {
-          const fd = await open5(path45, "r");
+          const fd = await open5(path46, "r");
           await fd.close();
           broadcastErr(error2);
         } catch (err) {
@@ -50232,7 +50319,7 @@ var setFsWatchListener = (path45, fullPath, options, handlers) => {
   };
 };
 var FsWatchFileInstances = /* @__PURE__ */ new Map();
-var setFsWatchFileListener = (path45, fullPath, options, handlers) => {
+var setFsWatchFileListener = (path46, fullPath, options, handlers) => {
   const { listener, rawEmitter } = handlers;
   let cont = FsWatchFileInstances.get(fullPath);
   const copts = cont && cont.options;
@@ -50254,7 +50341,7 @@ var setFsWatchFileListener = (path45, fullPath, options, handlers) => {
         });
         const currmtime = curr.mtimeMs;
         if (curr.size !== prev.size || currmtime > prev.mtimeMs || currmtime === 0) {
-          foreach(cont.listeners, (listener2) => listener2(path45, curr));
+          foreach(cont.listeners, (listener2) => listener2(path46, curr));
         }
       })
     };
@@ -50284,13 +50371,13 @@ var NodeFsHandler = class {
    * @param listener on fs change
    * @returns closer for the watcher instance
    */
-  _watchWithNodeFs(path45, listener) {
+  _watchWithNodeFs(path46, listener) {
     const opts = this.fsw.options;
-    const directory = sp.dirname(path45);
-    const basename3 = sp.basename(path45);
+    const directory = sp.dirname(path46);
+    const basename3 = sp.basename(path46);
     const parent = this.fsw._getWatchedDir(directory);
     parent.add(basename3);
-    const absolutePath = sp.resolve(path45);
+    const absolutePath = sp.resolve(path46);
     const options = {
       persistent: opts.persistent
     };
@@ -50300,12 +50387,12 @@ var NodeFsHandler = class {
     if (opts.usePolling) {
       const enableBin = opts.interval !== opts.binaryInterval;
       options.interval = enableBin && isBinaryPath(basename3) ? opts.binaryInterval : opts.interval;
-      closer = setFsWatchFileListener(path45, absolutePath, options, {
+      closer = setFsWatchFileListener(path46, absolutePath, options, {
         listener,
         rawEmitter: this.fsw._emitRaw
       });
     } else {
-      closer = setFsWatchListener(path45, absolutePath, options, {
+      closer = setFsWatchListener(path46, absolutePath, options, {
         listener,
         errHandler: this._boundHandleError,
         rawEmitter: this.fsw._emitRaw
@@ -50327,7 +50414,7 @@ var NodeFsHandler = class {
     let prevStats = stats;
     if (parent.has(basename3))
       return;
-    const listener = async (path45, newStats) => {
+    const listener = async (path46, newStats) => {
       if (!this.fsw._throttle(THROTTLE_MODE_WATCH, file, 5))
         return;
       if (!newStats || newStats.mtimeMs === 0) {
@@ -50341,11 +50428,11 @@ var NodeFsHandler = class {
             this.fsw._emit(EV.CHANGE, file, newStats2);
           }
           if ((isMacos || isLinux || isFreeBSD) && prevStats.ino !== newStats2.ino) {
-            this.fsw._closeFile(path45);
+            this.fsw._closeFile(path46);
             prevStats = newStats2;
             const closer2 = this._watchWithNodeFs(file, listener);
             if (closer2)
-              this.fsw._addPathCloser(path45, closer2);
+              this.fsw._addPathCloser(path46, closer2);
           } else {
             prevStats = newStats2;
           }
@@ -50377,7 +50464,7 @@ var NodeFsHandler = class {
    * @param item basename of this item
    * @returns true if no more processing is needed for this entry.
    */
-  async _handleSymlink(entry, directory, path45, item2) {
+  async _handleSymlink(entry, directory, path46, item2) {
     if (this.fsw.closed) {
       return;
     }
@@ -50387,7 +50474,7 @@ var NodeFsHandler = class {
       this.fsw._incrReadyCount();
       let linkPath;
       try {
-        linkPath = await fsrealpath(path45);
+        linkPath = await fsrealpath(path46);
       } catch (e) {
         this.fsw._emitReady();
         return true;
@@ -50397,12 +50484,12 @@ var NodeFsHandler = class {
       if (dir.has(item2)) {
         if (this.fsw._symlinkPaths.get(full) !== linkPath) {
           this.fsw._symlinkPaths.set(full, linkPath);
-          this.fsw._emit(EV.CHANGE, path45, entry.stats);
+          this.fsw._emit(EV.CHANGE, path46, entry.stats);
         }
       } else {
         dir.add(item2);
         this.fsw._symlinkPaths.set(full, linkPath);
-        this.fsw._emit(EV.ADD, path45, entry.stats);
+        this.fsw._emit(EV.ADD, path46, entry.stats);
       }
       this.fsw._emitReady();
       return true;
@@ -50432,9 +50519,9 @@ var NodeFsHandler = class {
         return;
       }
       const item2 = entry.path;
-      let path45 = sp.join(directory, item2);
+      let path46 = sp.join(directory, item2);
       current.add(item2);
-      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path45, item2)) {
+      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path46, item2)) {
         return;
       }
       if (this.fsw.closed) {
@@ -50443,8 +50530,8 @@ var NodeFsHandler = class {
       }
       if (item2 === target || !target && !previous.has(item2)) {
         this.fsw._incrReadyCount();
-        path45 = sp.join(dir, sp.relative(dir, path45));
-        this._addToNodeFs(path45, initialAdd, wh, depth + 1);
+        path46 = sp.join(dir, sp.relative(dir, path46));
+        this._addToNodeFs(path46, initialAdd, wh, depth + 1);
       }
     }).on(EV.ERROR, this._boundHandleError);
     return new Promise((resolve3, reject) => {
@@ -50479,7 +50566,7 @@ var NodeFsHandler = class {
    * @param realpath
    * @returns closer for the watcher instance.
    */
-  async _handleDir(dir, stats, initialAdd, depth, target, wh, realpath3) {
+  async _handleDir(dir, stats, initialAdd, depth, target, wh, realpath4) {
     const parentDir = this.fsw._getWatchedDir(sp.dirname(dir));
     const tracked = parentDir.has(sp.basename(dir));
     if (!(initialAdd && this.fsw.options.ignoreInitial) && !target && !tracked) {
@@ -50490,7 +50577,7 @@ var NodeFsHandler = class {
     let throttler;
     let closer;
     const oDepth = this.fsw.options.depth;
-    if ((oDepth == null || depth <= oDepth) && !this.fsw._symlinkPaths.has(realpath3)) {
+    if ((oDepth == null || depth <= oDepth) && !this.fsw._symlinkPaths.has(realpath4)) {
       if (!target) {
         await this._handleRead(dir, initialAdd, wh, target, dir, depth, throttler);
         if (this.fsw.closed)
@@ -50513,13 +50600,13 @@ var NodeFsHandler = class {
    * @param depth Child path actually targeted for watch
    * @param target Child path actually targeted for watch
    */
-  async _addToNodeFs(path45, initialAdd, priorWh, depth, target) {
+  async _addToNodeFs(path46, initialAdd, priorWh, depth, target) {
     const ready = this.fsw._emitReady;
-    if (this.fsw._isIgnored(path45) || this.fsw.closed) {
+    if (this.fsw._isIgnored(path46) || this.fsw.closed) {
       ready();
       return false;
     }
-    const wh = this.fsw._getWatchHelpers(path45);
+    const wh = this.fsw._getWatchHelpers(path46);
     if (priorWh) {
       wh.filterPath = (entry) => priorWh.filterPath(entry);
       wh.filterDir = (entry) => priorWh.filterDir(entry);
@@ -50535,8 +50622,8 @@ var NodeFsHandler = class {
       const follow = this.fsw.options.followSymlinks;
       let closer;
       if (stats.isDirectory()) {
-        const absPath = sp.resolve(path45);
-        const targetPath = follow ? await fsrealpath(path45) : path45;
+        const absPath = sp.resolve(path46);
+        const targetPath = follow ? await fsrealpath(path46) : path46;
         if (this.fsw.closed)
           return;
         closer = await this._handleDir(wh.watchPath, stats, initialAdd, depth, target, wh, targetPath);
@@ -50546,29 +50633,29 @@ var NodeFsHandler = class {
           this.fsw._symlinkPaths.set(absPath, targetPath);
         }
       } else if (stats.isSymbolicLink()) {
-        const targetPath = follow ? await fsrealpath(path45) : path45;
+        const targetPath = follow ? await fsrealpath(path46) : path46;
         if (this.fsw.closed)
           return;
         const parent = sp.dirname(wh.watchPath);
         this.fsw._getWatchedDir(parent).add(wh.watchPath);
         this.fsw._emit(EV.ADD, wh.watchPath, stats);
-        closer = await this._handleDir(parent, stats, initialAdd, depth, path45, wh, targetPath);
+        closer = await this._handleDir(parent, stats, initialAdd, depth, path46, wh, targetPath);
         if (this.fsw.closed)
           return;
         if (targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(sp.resolve(path45), targetPath);
+          this.fsw._symlinkPaths.set(sp.resolve(path46), targetPath);
         }
       } else {
         closer = this._handleFile(wh.watchPath, stats, initialAdd);
       }
       ready();
       if (closer)
-        this.fsw._addPathCloser(path45, closer);
+        this.fsw._addPathCloser(path46, closer);
       return false;
     } catch (error2) {
       if (this.fsw._handleError(error2)) {
         ready();
-        return path45;
+        return path46;
       }
     }
   }
@@ -50611,24 +50698,24 @@ function createPattern(matcher) {
   }
   return () => false;
 }
-function normalizePath(path45) {
-  if (typeof path45 !== "string")
+function normalizePath(path46) {
+  if (typeof path46 !== "string")
     throw new Error("string expected");
-  path45 = sp2.normalize(path45);
-  path45 = path45.replace(/\\/g, "/");
+  path46 = sp2.normalize(path46);
+  path46 = path46.replace(/\\/g, "/");
   let prepend = false;
-  if (path45.startsWith("//"))
+  if (path46.startsWith("//"))
     prepend = true;
-  path45 = path45.replace(DOUBLE_SLASH_RE, "/");
+  path46 = path46.replace(DOUBLE_SLASH_RE, "/");
   if (prepend)
-    path45 = "/" + path45;
-  return path45;
+    path46 = "/" + path46;
+  return path46;
 }
 function matchPatterns(patterns, testString, stats) {
-  const path45 = normalizePath(testString);
+  const path46 = normalizePath(testString);
   for (let index = 0; index < patterns.length; index++) {
     const pattern = patterns[index];
-    if (pattern(path45, stats)) {
+    if (pattern(path46, stats)) {
       return true;
     }
   }
@@ -50666,19 +50753,19 @@ var toUnix = (string4) => {
   }
   return str;
 };
-var normalizePathToUnix = (path45) => toUnix(sp2.normalize(toUnix(path45)));
-var normalizeIgnored = (cwd = "") => (path45) => {
-  if (typeof path45 === "string") {
-    return normalizePathToUnix(sp2.isAbsolute(path45) ? path45 : sp2.join(cwd, path45));
+var normalizePathToUnix = (path46) => toUnix(sp2.normalize(toUnix(path46)));
+var normalizeIgnored = (cwd = "") => (path46) => {
+  if (typeof path46 === "string") {
+    return normalizePathToUnix(sp2.isAbsolute(path46) ? path46 : sp2.join(cwd, path46));
   } else {
-    return path45;
+    return path46;
   }
 };
-var getAbsolutePath = (path45, cwd) => {
-  if (sp2.isAbsolute(path45)) {
-    return path45;
+var getAbsolutePath = (path46, cwd) => {
+  if (sp2.isAbsolute(path46)) {
+    return path46;
   }
-  return sp2.join(cwd, path45);
+  return sp2.join(cwd, path46);
 };
 var EMPTY_SET = Object.freeze(/* @__PURE__ */ new Set());
 var DirEntry = class {
@@ -50743,10 +50830,10 @@ var WatchHelper = class {
   dirParts;
   followSymlinks;
   statMethod;
-  constructor(path45, follow, fsw) {
+  constructor(path46, follow, fsw) {
     this.fsw = fsw;
-    const watchPath = path45;
-    this.path = path45 = path45.replace(REPLACER_RE, "");
+    const watchPath = path46;
+    this.path = path46 = path46.replace(REPLACER_RE, "");
     this.watchPath = watchPath;
     this.fullWatchPath = sp2.resolve(watchPath);
     this.dirParts = [];
@@ -50886,20 +50973,20 @@ var FSWatcher = class extends EventEmitter2 {
     this._closePromise = void 0;
     let paths = unifyPaths(paths_);
     if (cwd) {
-      paths = paths.map((path45) => {
-        const absPath = getAbsolutePath(path45, cwd);
+      paths = paths.map((path46) => {
+        const absPath = getAbsolutePath(path46, cwd);
         return absPath;
       });
     }
-    paths.forEach((path45) => {
-      this._removeIgnoredPath(path45);
+    paths.forEach((path46) => {
+      this._removeIgnoredPath(path46);
     });
     this._userIgnored = void 0;
     if (!this._readyCount)
       this._readyCount = 0;
     this._readyCount += paths.length;
-    Promise.all(paths.map(async (path45) => {
-      const res = await this._nodeFsHandler._addToNodeFs(path45, !_internal, void 0, 0, _origAdd);
+    Promise.all(paths.map(async (path46) => {
+      const res = await this._nodeFsHandler._addToNodeFs(path46, !_internal, void 0, 0, _origAdd);
       if (res)
         this._emitReady();
       return res;
@@ -50921,17 +51008,17 @@ var FSWatcher = class extends EventEmitter2 {
       return this;
     const paths = unifyPaths(paths_);
     const { cwd } = this.options;
-    paths.forEach((path45) => {
-      if (!sp2.isAbsolute(path45) && !this._closers.has(path45)) {
+    paths.forEach((path46) => {
+      if (!sp2.isAbsolute(path46) && !this._closers.has(path46)) {
         if (cwd)
-          path45 = sp2.join(cwd, path45);
-        path45 = sp2.resolve(path45);
+          path46 = sp2.join(cwd, path46);
+        path46 = sp2.resolve(path46);
       }
-      this._closePath(path45);
-      this._addIgnoredPath(path45);
-      if (this._watched.has(path45)) {
+      this._closePath(path46);
+      this._addIgnoredPath(path46);
+      if (this._watched.has(path46)) {
         this._addIgnoredPath({
-          path: path45,
+          path: path46,
           recursive: true
         });
       }
@@ -50995,38 +51082,38 @@ var FSWatcher = class extends EventEmitter2 {
    * @param stats arguments to be passed with event
    * @returns the error if defined, otherwise the value of the FSWatcher instance's `closed` flag
    */
-  async _emit(event, path45, stats) {
+  async _emit(event, path46, stats) {
     if (this.closed)
       return;
     const opts = this.options;
     if (isWindows)
-      path45 = sp2.normalize(path45);
+      path46 = sp2.normalize(path46);
     if (opts.cwd)
-      path45 = sp2.relative(opts.cwd, path45);
-    const args = [path45];
+      path46 = sp2.relative(opts.cwd, path46);
+    const args = [path46];
     if (stats != null)
       args.push(stats);
     const awf = opts.awaitWriteFinish;
     let pw;
-    if (awf && (pw = this._pendingWrites.get(path45))) {
+    if (awf && (pw = this._pendingWrites.get(path46))) {
       pw.lastChange = /* @__PURE__ */ new Date();
       return this;
     }
     if (opts.atomic) {
       if (event === EVENTS.UNLINK) {
-        this._pendingUnlinks.set(path45, [event, ...args]);
+        this._pendingUnlinks.set(path46, [event, ...args]);
         setTimeout(() => {
-          this._pendingUnlinks.forEach((entry, path46) => {
+          this._pendingUnlinks.forEach((entry, path47) => {
             this.emit(...entry);
             this.emit(EVENTS.ALL, ...entry);
-            this._pendingUnlinks.delete(path46);
+            this._pendingUnlinks.delete(path47);
           });
         }, typeof opts.atomic === "number" ? opts.atomic : 100);
         return this;
       }
-      if (event === EVENTS.ADD && this._pendingUnlinks.has(path45)) {
+      if (event === EVENTS.ADD && this._pendingUnlinks.has(path46)) {
         event = EVENTS.CHANGE;
-        this._pendingUnlinks.delete(path45);
+        this._pendingUnlinks.delete(path46);
       }
     }
     if (awf && (event === EVENTS.ADD || event === EVENTS.CHANGE) && this._readyEmitted) {
@@ -51044,16 +51131,16 @@ var FSWatcher = class extends EventEmitter2 {
           this.emitWithAll(event, args);
         }
       };
-      this._awaitWriteFinish(path45, awf.stabilityThreshold, event, awfEmit);
+      this._awaitWriteFinish(path46, awf.stabilityThreshold, event, awfEmit);
       return this;
     }
     if (event === EVENTS.CHANGE) {
-      const isThrottled = !this._throttle(EVENTS.CHANGE, path45, 50);
+      const isThrottled = !this._throttle(EVENTS.CHANGE, path46, 50);
       if (isThrottled)
         return this;
     }
     if (opts.alwaysStat && stats === void 0 && (event === EVENTS.ADD || event === EVENTS.ADD_DIR || event === EVENTS.CHANGE)) {
-      const fullPath = opts.cwd ? sp2.join(opts.cwd, path45) : path45;
+      const fullPath = opts.cwd ? sp2.join(opts.cwd, path46) : path46;
       let stats2;
       try {
         stats2 = await stat11(fullPath);
@@ -51084,23 +51171,23 @@ var FSWatcher = class extends EventEmitter2 {
    * @param timeout duration of time to suppress duplicate actions
    * @returns tracking object or false if action should be suppressed
    */
-  _throttle(actionType, path45, timeout) {
+  _throttle(actionType, path46, timeout) {
     if (!this._throttled.has(actionType)) {
       this._throttled.set(actionType, /* @__PURE__ */ new Map());
     }
     const action2 = this._throttled.get(actionType);
     if (!action2)
       throw new Error("invalid throttle");
-    const actionPath = action2.get(path45);
+    const actionPath = action2.get(path46);
     if (actionPath) {
       actionPath.count++;
       return false;
     }
     let timeoutObject;
     const clear = () => {
-      const item2 = action2.get(path45);
+      const item2 = action2.get(path46);
       const count2 = item2 ? item2.count : 0;
-      action2.delete(path45);
+      action2.delete(path46);
       clearTimeout(timeoutObject);
       if (item2)
         clearTimeout(item2.timeoutObject);
@@ -51108,7 +51195,7 @@ var FSWatcher = class extends EventEmitter2 {
     };
     timeoutObject = setTimeout(clear, timeout);
     const thr = { timeoutObject, clear, count: 0 };
-    action2.set(path45, thr);
+    action2.set(path46, thr);
     return thr;
   }
   _incrReadyCount() {
@@ -51122,44 +51209,44 @@ var FSWatcher = class extends EventEmitter2 {
    * @param event
    * @param awfEmit Callback to be called when ready for event to be emitted.
    */
-  _awaitWriteFinish(path45, threshold, event, awfEmit) {
+  _awaitWriteFinish(path46, threshold, event, awfEmit) {
     const awf = this.options.awaitWriteFinish;
     if (typeof awf !== "object")
       return;
     const pollInterval = awf.pollInterval;
     let timeoutHandler;
-    let fullPath = path45;
-    if (this.options.cwd && !sp2.isAbsolute(path45)) {
-      fullPath = sp2.join(this.options.cwd, path45);
+    let fullPath = path46;
+    if (this.options.cwd && !sp2.isAbsolute(path46)) {
+      fullPath = sp2.join(this.options.cwd, path46);
     }
     const now = /* @__PURE__ */ new Date();
     const writes = this._pendingWrites;
     function awaitWriteFinishFn(prevStat) {
       statcb(fullPath, (err, curStat) => {
-        if (err || !writes.has(path45)) {
+        if (err || !writes.has(path46)) {
           if (err && err.code !== "ENOENT")
             awfEmit(err);
           return;
         }
         const now2 = Number(/* @__PURE__ */ new Date());
         if (prevStat && curStat.size !== prevStat.size) {
-          writes.get(path45).lastChange = now2;
+          writes.get(path46).lastChange = now2;
         }
-        const pw = writes.get(path45);
+        const pw = writes.get(path46);
         const df = now2 - pw.lastChange;
         if (df >= threshold) {
-          writes.delete(path45);
+          writes.delete(path46);
           awfEmit(void 0, curStat);
         } else {
           timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval, curStat);
         }
       });
     }
-    if (!writes.has(path45)) {
-      writes.set(path45, {
+    if (!writes.has(path46)) {
+      writes.set(path46, {
         lastChange: now,
         cancelWait: () => {
-          writes.delete(path45);
+          writes.delete(path46);
           clearTimeout(timeoutHandler);
           return event;
         }
@@ -51170,8 +51257,8 @@ var FSWatcher = class extends EventEmitter2 {
   /**
    * Determines whether user has asked to ignore this path.
    */
-  _isIgnored(path45, stats) {
-    if (this.options.atomic && DOT_RE.test(path45))
+  _isIgnored(path46, stats) {
+    if (this.options.atomic && DOT_RE.test(path46))
       return true;
     if (!this._userIgnored) {
       const { cwd } = this.options;
@@ -51181,17 +51268,17 @@ var FSWatcher = class extends EventEmitter2 {
       const list2 = [...ignoredPaths.map(normalizeIgnored(cwd)), ...ignored];
       this._userIgnored = anymatch(list2, void 0);
     }
-    return this._userIgnored(path45, stats);
+    return this._userIgnored(path46, stats);
   }
-  _isntIgnored(path45, stat18) {
-    return !this._isIgnored(path45, stat18);
+  _isntIgnored(path46, stat18) {
+    return !this._isIgnored(path46, stat18);
   }
   /**
    * Provides a set of common helpers and properties relating to symlink handling.
    * @param path file or directory pattern being watched
    */
-  _getWatchHelpers(path45) {
-    return new WatchHelper(path45, this.options.followSymlinks, this);
+  _getWatchHelpers(path46) {
+    return new WatchHelper(path46, this.options.followSymlinks, this);
   }
   // Directory helpers
   // -----------------
@@ -51223,63 +51310,63 @@ var FSWatcher = class extends EventEmitter2 {
    * @param item      base path of item/directory
    */
   _remove(directory, item2, isDirectory) {
-    const path45 = sp2.join(directory, item2);
-    const fullPath = sp2.resolve(path45);
-    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path45) || this._watched.has(fullPath);
-    if (!this._throttle("remove", path45, 100))
+    const path46 = sp2.join(directory, item2);
+    const fullPath = sp2.resolve(path46);
+    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path46) || this._watched.has(fullPath);
+    if (!this._throttle("remove", path46, 100))
       return;
     if (!isDirectory && this._watched.size === 1) {
       this.add(directory, item2, true);
     }
-    const wp = this._getWatchedDir(path45);
+    const wp = this._getWatchedDir(path46);
     const nestedDirectoryChildren = wp.getChildren();
-    nestedDirectoryChildren.forEach((nested) => this._remove(path45, nested));
+    nestedDirectoryChildren.forEach((nested) => this._remove(path46, nested));
     const parent = this._getWatchedDir(directory);
     const wasTracked = parent.has(item2);
     parent.remove(item2);
     if (this._symlinkPaths.has(fullPath)) {
       this._symlinkPaths.delete(fullPath);
     }
-    let relPath = path45;
+    let relPath = path46;
     if (this.options.cwd)
-      relPath = sp2.relative(this.options.cwd, path45);
+      relPath = sp2.relative(this.options.cwd, path46);
     if (this.options.awaitWriteFinish && this._pendingWrites.has(relPath)) {
       const event = this._pendingWrites.get(relPath).cancelWait();
       if (event === EVENTS.ADD)
         return;
     }
-    this._watched.delete(path45);
+    this._watched.delete(path46);
     this._watched.delete(fullPath);
     const eventName = isDirectory ? EVENTS.UNLINK_DIR : EVENTS.UNLINK;
-    if (wasTracked && !this._isIgnored(path45))
-      this._emit(eventName, path45);
-    this._closePath(path45);
+    if (wasTracked && !this._isIgnored(path46))
+      this._emit(eventName, path46);
+    this._closePath(path46);
   }
   /**
    * Closes all watchers for a path
    */
-  _closePath(path45) {
-    this._closeFile(path45);
-    const dir = sp2.dirname(path45);
-    this._getWatchedDir(dir).remove(sp2.basename(path45));
+  _closePath(path46) {
+    this._closeFile(path46);
+    const dir = sp2.dirname(path46);
+    this._getWatchedDir(dir).remove(sp2.basename(path46));
   }
   /**
    * Closes only file-specific watchers
    */
-  _closeFile(path45) {
-    const closers = this._closers.get(path45);
+  _closeFile(path46) {
+    const closers = this._closers.get(path46);
     if (!closers)
       return;
     closers.forEach((closer) => closer());
-    this._closers.delete(path45);
+    this._closers.delete(path46);
   }
-  _addPathCloser(path45, closer) {
+  _addPathCloser(path46, closer) {
     if (!closer)
       return;
-    let list2 = this._closers.get(path45);
+    let list2 = this._closers.get(path46);
     if (!list2) {
       list2 = [];
-      this._closers.set(path45, list2);
+      this._closers.set(path46, list2);
     }
     list2.push(closer);
   }
@@ -51361,6 +51448,230 @@ async function instantSync(ctx, o2) {
   }
 }
 
+// ../../packages/core/src/steps/package-server.ts
+init_src();
+init_errors3();
+import { open as open6, realpath as realpath3 } from "fs/promises";
+import { createServer as createServer3 } from "http";
+import { isIP as isIP4 } from "net";
+import path33 from "path";
+import { pipeline } from "stream/promises";
+import { setTimeout as sleep8 } from "timers/promises";
+
+// ../../packages/core/src/steps/server-url.ts
+init_src();
+async function controlServerUrl(ctx, o2 = {}) {
+  const found = resolveServerUrl({ option: o2.option, settings: ctx.settings, env: ctx.env });
+  return (await (o2.strict ? found : found.catch(() => void 0)))?.url;
+}
+
+// ../../packages/core/src/steps/package-server.ts
+var PACKAGES_PORT = 8091;
+var PACKAGES_DIR = "/var/lib/mesh/packages";
+function packagesDir(ctx) {
+  return underRoot(ctx.paths.root, PACKAGES_DIR);
+}
+function serverPackagesUrl(serverUrl2, port = PACKAGES_PORT) {
+  return `http://${new URL(serverUrl2).hostname}:${port}/${KEPT_TAILSCALE_PATH}`;
+}
+function packagesBindAddress(serverUrl2) {
+  let host;
+  try {
+    host = new URL(serverUrl2 ?? "").hostname.replace(/^\[(.*)\]$/, "$1");
+  } catch {
+    return "0.0.0.0";
+  }
+  return isIP4(host) === 0 ? "0.0.0.0" : host;
+}
+function plain(res, status, text2, head = false) {
+  const body = `${text2}
+`;
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+    ...status === 405 ? { allow: "GET, HEAD" } : {}
+  });
+  res.end(head ? void 0 : body);
+}
+function wantedPath(url2) {
+  if (!url2.startsWith("/")) return { refused: "the request target must be a path" };
+  const pathname = url2.replace(/[?#].*$/s, "");
+  const segments = [];
+  for (const raw of pathname.slice(1).split("/")) {
+    let segment;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return { refused: "the path is not valid percent-encoding" };
+    }
+    if (segment === "." || segment === ".." || /[/\\\0]/.test(segment)) {
+      return { refused: "path traversal refused" };
+    }
+    if (segment === "" || segment.startsWith(".")) return { missing: true };
+    segments.push(segment);
+  }
+  return { segments };
+}
+function isInside(dir, file) {
+  const rel = path33.relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !path33.isAbsolute(rel);
+}
+var NOT_THERE = /* @__PURE__ */ new Set(["ENOENT", "ENOTDIR"]);
+async function openInside(dir, segments) {
+  let top;
+  let file;
+  try {
+    top = await realpath3(dir);
+    file = await realpath3(path33.join(top, ...segments));
+  } catch (error2) {
+    if (NOT_THERE.has(error2.code ?? "")) return void 0;
+    throw error2;
+  }
+  if (!isInside(top, file)) return void 0;
+  let handle;
+  try {
+    handle = await open6(file, "r");
+  } catch (error2) {
+    if (NOT_THERE.has(error2.code ?? "")) return void 0;
+    throw error2;
+  }
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    return void 0;
+  }
+  return handle;
+}
+function contentType(name) {
+  if (name.endsWith(".sha256") || name.endsWith(".txt")) return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+async function answer2(dir, req, res, onError) {
+  const head = req.method === "HEAD";
+  if (req.method !== "GET" && !head) return plain(res, 405, "only GET and HEAD are answered");
+  const wanted = wantedPath(req.url ?? "");
+  if ("refused" in wanted) return plain(res, 400, wanted.refused, head);
+  if ("missing" in wanted) return plain(res, 404, "not found", head);
+  const shown2 = `/${wanted.segments.join("/")}`;
+  let handle;
+  try {
+    handle = await openInside(dir, wanted.segments);
+  } catch (error2) {
+    onError?.(
+      new MeshError(
+        `serving ${shown2} from ${dir}: ${error2.code ?? error2.message}`,
+        { cause: error2, hint: `check the files in ${dir} (mesh server setup keeps them there)` }
+      )
+    );
+    return plain(res, 500, "cannot read this file", head);
+  }
+  if (!handle) return plain(res, 404, "not found", head);
+  try {
+    const { size } = await handle.stat();
+    res.writeHead(200, {
+      "content-type": contentType(shown2),
+      "content-length": size,
+      "cache-control": "no-cache",
+      "x-content-type-options": "nosniff"
+    });
+    if (head) {
+      res.end();
+      return;
+    }
+    await pipeline(handle.createReadStream({ autoClose: false }), res);
+  } catch (error2) {
+    if (error2.code !== "ERR_STREAM_PREMATURE_CLOSE") {
+      onError?.(
+        new MeshError(`sending ${shown2}: ${error2.message}`, {
+          cause: error2,
+          hint: `check the files in ${dir} and the disk they are on`
+        })
+      );
+    }
+    res.destroy();
+  } finally {
+    await handle.close();
+  }
+}
+function listen2(server, host, port) {
+  return new Promise((resolve3, reject) => {
+    const onError = (error2) => reject(error2);
+    server.once("error", onError);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off("error", onError);
+      resolve3();
+    });
+  });
+}
+async function startPackageSource(o2) {
+  const server = createServer3((req, res) => {
+    answer2(o2.dir, req, res, o2.onError).catch((error2) => {
+      o2.onError?.(error2);
+      res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5e3;
+  server.headersTimeout = 1e4;
+  server.requestTimeout = 6e5;
+  await listen2(server, o2.host, o2.port ?? PACKAGES_PORT);
+  const { port } = server.address();
+  return {
+    host: o2.host,
+    port,
+    address: o2.host.includes(":") ? `[${o2.host}]:${port}` : `${o2.host}:${port}`,
+    close: () => new Promise((resolve3) => {
+      server.close(() => resolve3());
+      server.closeAllConnections();
+    })
+  };
+}
+function bindFailure(address, error2) {
+  const code2 = error2.code;
+  const hint = code2 === "EADDRINUSE" ? `another program holds port ${address.replace(/^.*:/, "")} (is another mesh agent running here?); the agent tries again` : code2 === "EADDRNOTAVAIL" ? "the server URL's address is not on this machine (yet); the agent tries again" : "check the server URL; the agent tries again";
+  return new MeshError(
+    `cannot serve the kept packages on ${address}: ${code2 ?? error2.message}`,
+    { cause: error2, hint }
+  );
+}
+async function servePackages(ctx, o2) {
+  if (ctx.role !== "server") return;
+  const dir = packagesDir(ctx);
+  const port = o2.port ?? PACKAGES_PORT;
+  let source;
+  let lastFailure;
+  try {
+    while (!o2.signal.aborted) {
+      const host = await pathExists(dir) ? packagesBindAddress(await controlServerUrl(ctx)) : void 0;
+      if (host !== source?.host) {
+        await source?.close();
+        source = void 0;
+        if (host !== void 0) {
+          try {
+            source = await startPackageSource({
+              dir,
+              host,
+              port,
+              ...o2.onError ? { onError: o2.onError } : {}
+            });
+            lastFailure = void 0;
+            o2.onListening?.(source.address);
+          } catch (error2) {
+            const failure3 = bindFailure(
+              host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+              error2
+            );
+            if (failure3.message !== lastFailure) o2.onError?.(failure3);
+            lastFailure = failure3.message;
+          }
+        }
+      }
+      await sleep8(o2.recheckMs ?? 1e4, void 0, { signal: o2.signal }).catch(() => void 0);
+    }
+  } finally {
+    await source?.close();
+  }
+}
+
 // ../../packages/core/src/steps/reach.ts
 async function reachPeers(ctx, ts, o2 = {}) {
   const targets = ts.peers.filter((p) => p.online).map((p) => p.ips.find((i2) => i2.includes("."))).filter((ip) => ip !== void 0);
@@ -51381,13 +51692,6 @@ async function reachPeers(ctx, ts, o2 = {}) {
     stop.abort();
     await api2.close();
   }
-}
-
-// ../../packages/core/src/steps/server-url.ts
-init_src();
-async function controlServerUrl(ctx, o2 = {}) {
-  const found = resolveServerUrl({ option: o2.option, settings: ctx.settings, env: ctx.env });
-  return (await (o2.strict ? found : found.catch(() => void 0)))?.url;
 }
 
 // ../../packages/core/src/steps/standing.ts
@@ -51460,7 +51764,7 @@ function controlServerAnswers(url2, signal) {
 }
 
 // ../../packages/core/src/steps/watch.ts
-import { setTimeout as sleep8 } from "timers/promises";
+import { setTimeout as sleep9 } from "timers/promises";
 
 // ../../packages/core/src/steps/peer.ts
 init_errors3();
@@ -51842,7 +52146,7 @@ async function watchPeers(ctx, o2) {
     retryMs = QUICK_RETRY_MS;
     request2();
   };
-  const events = listen2(ctx, signal, onKnock, o2.onError);
+  const events = listen3(ctx, signal, onKnock, o2.onError);
   const pairOptions = o2.folderId === void 0 ? {} : { folderId: o2.folderId };
   let runs = 0;
   try {
@@ -51877,7 +52181,7 @@ async function watchPeers(ctx, o2) {
   }
   return { runs };
 }
-async function listen2(ctx, signal, request2, onError) {
+async function listen3(ctx, signal, request2, onError) {
   while (!signal.aborted) {
     try {
       const st = await connectSyncthing(ctx);
@@ -51891,7 +52195,7 @@ async function listen2(ctx, signal, request2, onError) {
       if (signal.aborted) return;
       onError?.(toMeshError(error2, "following Syncthing events"));
     }
-    await sleep8(5e3, void 0, { signal }).catch(() => void 0);
+    await sleep9(5e3, void 0, { signal }).catch(() => void 0);
   }
 }
 
@@ -51967,6 +52271,12 @@ async function runAgent(ctx, o2) {
       if (resumed.length > 0) o2.onResume?.(resumed);
     }),
     announce(ctx, signal, onError),
+    // The server only: the packages its setup kept, for clients that must not reach the internet.
+    servePackages(ctx, {
+      signal,
+      onError,
+      ...o2.onServingPackages ? { onListening: o2.onServingPackages } : {}
+    }).catch(onError),
     forgetDeparted(ctx, {
       signal,
       graceMs: o2.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1e3,
@@ -52029,7 +52339,7 @@ async function announce(ctx, signal, onError) {
 async function every(ms, signal, task) {
   while (!signal.aborted) {
     await task();
-    await sleep9(ms, void 0, { signal }).catch(() => void 0);
+    await sleep10(ms, void 0, { signal }).catch(() => void 0);
   }
 }
 async function ensureAgent(ctx, exec, o2 = {}) {
@@ -52095,7 +52405,7 @@ async function agentLogs(ctx, lines = 50) {
 // ../../packages/core/src/steps/install.ts
 init_src();
 init_errors3();
-import path33 from "path";
+import path34 from "path";
 
 // ../../packages/core/src/steps/machine-step.ts
 function rootOption(ctx) {
@@ -52108,8 +52418,8 @@ function isRoot() {
 }
 async function onPath(ctx, name, explicit) {
   if (explicit) return pathExists(explicit);
-  if (await pathExists(path33.join(cacheBinDir(ctx), name))) return true;
-  if (await pathExists(path33.join(releaseBinDir(ctx), name))) return true;
+  if (await pathExists(path34.join(cacheBinDir(ctx), name))) return true;
+  if (await pathExists(path34.join(releaseBinDir(ctx), name))) return true;
   const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
   return r.exitCode === 0;
 }
@@ -52166,8 +52476,16 @@ async function installMissingPrograms(ctx, o2 = {}) {
   });
   const changes = [];
   if (missing.some((p) => fromRelease(p, pm.name))) {
-    const { change } = await installRelease(ctx, "tailscale");
+    const keep = o2.keepPackagesIn;
+    const { change, result: result2 } = await installRelease(
+      ctx,
+      "tailscale",
+      keep === void 0 ? {} : { keepIn: keep }
+    );
     if (change) changes.push(change);
+    if (keep !== void 0 && result2.kept && result2.kept.length > 0) {
+      changes.push(`kept the Tailscale package in ${keep} for mesh client setup --from-server`);
+    }
   }
   const packages = missing.filter((p) => !fromRelease(p, pm.name)).map((p) => packageFor(p, pm.name));
   for (const pkg of [...new Set(packages)]) {
@@ -52196,8 +52514,8 @@ async function installMissingPrograms(ctx, o2 = {}) {
 
 // ../../packages/core/src/steps/syncthing-ports.ts
 init_src();
-import { readFile as readFile13 } from "fs/promises";
-import path34 from "path";
+import { readFile as readFile14 } from "fs/promises";
+import path35 from "path";
 init_errors3();
 function syncthingPorts(ctx) {
   const { syncthingGui: gui, syncthingSync: sync } = ctx.ports;
@@ -52210,21 +52528,21 @@ function syncthingPorts(ctx) {
 function ownSyncthingHomes(ctx) {
   const homes = [ctx.paths.syncthingHome];
   if (ctx.syncthingUser) homes.push(syncthingHomeOf(ctx.paths.home));
-  return homes.map((h2) => path34.resolve(h2));
+  return homes.map((h2) => path35.resolve(h2));
 }
 function startedWithHome(commandLine, homes) {
-  const wanted = new Set(homes.map((h2) => path34.resolve(h2)));
+  const wanted = new Set(homes.map((h2) => path35.resolve(h2)));
   for (const [i2, arg] of commandLine.entries()) {
     const m = /^--?home(?:=(.*))?$/.exec(arg);
     if (!m) continue;
     const home = m[1] ?? commandLine[i2 + 1];
-    if (home && wanted.has(path34.resolve(home))) return true;
+    if (home && wanted.has(path35.resolve(home))) return true;
   }
   return false;
 }
-function ownListenerWorks(answer2, p) {
+function ownListenerWorks(answer3, p) {
   const scheme = p.protocol === "tcp" ? "tcp" : "quic";
-  return Object.entries(answer2.listeners).some(([url2, l]) => {
+  return Object.entries(answer3.listeners).some(([url2, l]) => {
     const m = /^([a-z]+?)[46]?:\/\/.*:(\d+)\/?(?:\?.*)?$/.exec(url2);
     return m?.[1] === scheme && Number(m[2]) === p.port && !l.error;
   });
@@ -52237,8 +52555,8 @@ async function firstBlocker(p, holdings, facts) {
       if (holding.holders.some((h2) => gui.has(h2.pid)) && await facts.answer()) continue;
       return { holder: holding.holders[0] };
     }
-    const answer2 = await facts.answer();
-    if (answer2 && (p.what === "Syncthing GUI" || ownListenerWorks(answer2, p))) continue;
+    const answer3 = await facts.answer();
+    if (answer3 && (p.what === "Syncthing GUI" || ownListenerWorks(answer3, p))) continue;
     return {};
   }
   return void 0;
@@ -52255,7 +52573,7 @@ function portInUseError(p, blocker, home) {
 }
 async function askOwnSyncthing(ctx, homes) {
   for (const home of homes) {
-    const xml = await readFile13(path34.join(home, "config.xml"), "utf8").catch(() => void 0);
+    const xml = await readFile14(path35.join(home, "config.xml"), "utf8").catch(() => void 0);
     if (xml === void 0) continue;
     let config2;
     try {
@@ -52440,7 +52758,7 @@ function localHeadscale(ctx) {
 async function ensureHeadscaleProgram(ctx) {
   const explicit = ctx.paths.binaries.headscale;
   const found = await findMeshProgram(ctx, "headscale", explicit);
-  if (explicit !== void 0 || path35.isAbsolute(found)) return { binary: found, changes: [] };
+  if (explicit !== void 0 || path36.isAbsolute(found)) return { binary: found, changes: [] };
   const { result: result2, change } = await installRelease(ctx, "headscale");
   const binary = result2.files["headscale"] ?? found;
   if (change) ctx.reporter.ok(change);
@@ -52456,31 +52774,33 @@ async function setupServerLocked(ctx, o2 = {}) {
   const database = o2.postgres ? parsePostgresUrl(o2.postgres) : void 0;
   const saved = await readSavedServerUrl({ root: "/", env: ctx.env }).catch(() => void 0);
   const ip = primaryIpv4();
-  const listen3 = o2.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : void 0);
-  if (!listen3) {
+  const listen4 = o2.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : void 0);
+  if (!listen4) {
     throw new MeshError("could not find this machine's IPv4 address to listen on", {
       kind: "badInput",
       hint: "pass --listen IP:PORT"
     });
   }
-  if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen3)) {
-    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen3)}`, {
+  if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen4)) {
+    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen4)}`, {
       kind: "badInput"
     });
   }
   const serverUrl2 = validateServerUrl(
-    await controlServerUrl(ctx, { option: o2.serverUrl }) ?? `http://${listen3}`
+    await controlServerUrl(ctx, { option: o2.serverUrl }) ?? `http://${listen4}`
   );
   await checkSharedFolder(ctx);
   await checkSyncthingPorts(ctx);
   const headscale = await ensureHeadscaleProgram(ctx);
   changes.push(...headscale.changes);
-  changes.push(...(await installMissingPrograms(ctx)).changes);
+  changes.push(
+    ...(await installMissingPrograms(ctx, { keepPackagesIn: packagesDir(ctx) })).changes
+  );
   const hsPaths = ctx.paths.headscale;
-  await mkdir13(path35.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir13(path36.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
-    listenAddr: listen3,
+    listenAddr: listen4,
     stateDir: hsPaths.stateDir,
     socketPath: hsPaths.socketPath,
     ...database ? { database } : {}
@@ -52529,8 +52849,8 @@ async function setupServerLocked(ctx, o2 = {}) {
     } else r.ok(`User ${MESH_USER} already exists`);
     if (!await pathExists(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir13(path35.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
-      await writeFile7(ctx.paths.apiKeyFile, `${created.key}
+      await mkdir13(path36.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await writeFile8(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
       r.ok(`API key saved (mode 0600): ${ctx.paths.apiKeyFile}`);
@@ -52636,18 +52956,18 @@ async function createJoinKey(ctx, o2 = {}) {
   }
 }
 async function saveJoinKey(ctx, key, file) {
-  const { mkdir: mkdir14, writeFile: writeFile10, chmod: chmod7 } = await import("fs/promises");
-  const path45 = await import("path");
-  const target = file ?? path45.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir14(path45.dirname(target), { recursive: true, mode: 448 });
-  await writeFile10(target, `${key.key}
+  const { mkdir: mkdir14, writeFile: writeFile11, chmod: chmod7 } = await import("fs/promises");
+  const path46 = await import("path");
+  const target = file ?? path46.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir14(path46.dirname(target), { recursive: true, mode: 448 });
+  await writeFile11(target, `${key.key}
 `, { mode: 384 });
   await chmod7(target, 384);
   return target;
 }
 
 // ../../packages/core/src/steps/nodes.ts
-import { readFile as readFile14 } from "fs/promises";
+import { readFile as readFile15 } from "fs/promises";
 init_src();
 init_errors3();
 function summarizeNode(n2) {
@@ -52665,7 +52985,7 @@ function summarizeNode(n2) {
 }
 async function serverHeadscale(ctx) {
   const url2 = await controlServerUrl(ctx);
-  const apiKey = await readFile14(ctx.paths.apiKeyFile, "utf8").then(
+  const apiKey = await readFile15(ctx.paths.apiKeyFile, "utf8").then(
     (t) => t.trim(),
     () => void 0
   );
@@ -52999,8 +53319,8 @@ async function remoteStatus2(ctx, name) {
 // ../../packages/core/src/ssh/add-key.ts
 init_src();
 init_errors3();
-import { readFile as readFile15, stat as stat13 } from "fs/promises";
-import path36 from "path";
+import { readFile as readFile16, stat as stat13 } from "fs/promises";
+import path37 from "path";
 
 // ../../packages/core/src/ssh/local-keys.ts
 init_src();
@@ -53068,7 +53388,7 @@ async function readPublicKeyArgument(arg, cwd = process.cwd()) {
       hint: `give ${SHAPE}`
     });
   }
-  const file = path36.resolve(cwd, arg);
+  const file = path37.resolve(cwd, arg);
   const info = await stat13(file).catch((error2) => error2);
   if (info instanceof Error) {
     throw new MeshError(
@@ -53082,7 +53402,7 @@ async function readPublicKeyArgument(arg, cwd = process.cwd()) {
       hint: `give ${SHAPE}`
     });
   }
-  const text2 = await readFile15(file, "utf8");
+  const text2 = await readFile16(file, "utf8");
   if (looksPrivate(text2)) {
     const pub = await stat13(`${file}.pub`).then(
       () => `${file}.pub`,
@@ -53205,7 +53525,7 @@ async function copySshKeys(ctx, o2) {
 init_src();
 init_errors3();
 import { stat as stat14 } from "fs/promises";
-import path37 from "path";
+import path38 from "path";
 async function passwordAuthentication(ctx, configFile, sshd) {
   const r = await ctx.runner.run(sshd, ["-T", "-f", configFile], { timeout: 15e3 }).catch(() => void 0);
   const value = r?.exitCode === 0 ? /^passwordauthentication\s+(yes|no)\s*$/im.exec(r.stdout) : null;
@@ -53242,7 +53562,7 @@ async function sshStatus(ctx, o2 = {}) {
       `${local.file} is writable by others (mode ${mode.toString(8)}): sshd ignores it (mesh ssh add-key sets 600)`
     );
   }
-  const config2 = await readIfExists(path37.join(ctx.paths.home, ".ssh", "config")) ?? "";
+  const config2 = await readIfExists(path38.join(ctx.paths.home, ".ssh", "config")) ?? "";
   let hosts = [];
   try {
     hosts = (await readHosts(ctx)).map((h2) => ({
@@ -53351,8 +53671,8 @@ async function ensureWslSshdStep(ctx, o2 = {}) {
 
 // ../../packages/core/src/ssh/windows-keys.ts
 init_src();
-import { readdir as readdir7, readFile as readFile16 } from "fs/promises";
-import path38 from "path";
+import { readdir as readdir7, readFile as readFile17 } from "fs/promises";
+import path39 from "path";
 var NOT_PEOPLE = /* @__PURE__ */ new Set(["all users", "default", "default user", "public", "wsiaccount"]);
 async function mountRoot(ctx) {
   const conf = await readIfExists(underRoot(ctx.paths.root, WSL_CONF_PATH)).catch(() => void 0);
@@ -53361,7 +53681,7 @@ async function mountRoot(ctx) {
 }
 async function keyFiles(sshDir) {
   const names = await readdir7(sshDir).catch(() => []);
-  return names.filter((n2) => n2 === "authorized_keys" || /^id_[\w-]+\.pub$/.test(n2)).sort().map((n2) => path38.join(sshDir, n2));
+  return names.filter((n2) => n2 === "authorized_keys" || /^id_[\w-]+\.pub$/.test(n2)).sort().map((n2) => path39.join(sshDir, n2));
 }
 async function askedProfile(ctx, runner) {
   if (!ctx.platform.wsl?.interop) return void 0;
@@ -53391,7 +53711,7 @@ async function findWindowsKeys(ctx, o2 = {}) {
     const withKeys = [];
     for (const e of entries.sort((a2, b) => a2.name.localeCompare(b.name))) {
       if (!e.isDirectory() || NOT_PEOPLE.has(e.name.toLowerCase())) continue;
-      if ((await keyFiles(path38.join(users, e.name, ".ssh"))).length > 0) withKeys.push(e.name);
+      if ((await keyFiles(path39.join(users, e.name, ".ssh"))).length > 0) withKeys.push(e.name);
     }
     const me = (ctx.env["SUDO_USER"] || ctx.env["USER"] || "").toLowerCase();
     const pick2 = withKeys.length === 1 ? withKeys[0] : withKeys.find((n2) => n2.toLowerCase() === me);
@@ -53400,16 +53720,16 @@ async function findWindowsKeys(ctx, o2 = {}) {
         reason: withKeys.length === 0 ? `no Windows user under ${mount}c/Users has public keys in .ssh` : `several Windows users have keys (${withKeys.join(", ")}) and Windows could not be asked which one is you`
       };
     }
-    folder = path38.join(users, pick2);
+    folder = path39.join(users, pick2);
   }
-  const user = path38.basename(folder);
+  const user = path39.basename(folder);
   const windowsFolder = `${profile ?? `C:\\Users\\${user}`}\\.ssh`;
-  const files = await keyFiles(path38.join(folder, ".ssh"));
+  const files = await keyFiles(path39.join(folder, ".ssh"));
   if (files.length === 0) return { reason: `${windowsFolder} has no authorized_keys or id_*.pub` };
   const keys = [];
   let invalid = 0;
   for (const file of files) {
-    const parsed = parseAuthorizedKeys(await readFile16(file, "utf8").catch(() => ""));
+    const parsed = parseAuthorizedKeys(await readFile17(file, "utf8").catch(() => ""));
     keys.push(...parsed.keys);
     invalid += parsed.invalid;
   }
@@ -53496,7 +53816,7 @@ async function wslSetupSsh(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep11 } from "timers/promises";
+import { setTimeout as sleep12 } from "timers/promises";
 init_src();
 init_discover();
 init_errors3();
@@ -53704,7 +54024,7 @@ function windowsHandOff(ctx) {
 
 // ../../packages/core/src/steps/wsl-conf.ts
 init_src();
-import path39 from "path";
+import path40 from "path";
 async function ensureWslSystemdStep(ctx) {
   const r = ctx.reporter;
   let conf;
@@ -53717,7 +54037,7 @@ async function ensureWslSystemdStep(ctx) {
   const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
   if (conf.changed) {
     r.ok(
-      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path39.basename(conf.backupPath)})` : ""}`
+      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path40.basename(conf.backupPath)})` : ""}`
     );
     r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
     return {
@@ -53773,11 +54093,11 @@ async function runMachineStep(ctx, step, serverUrl2, o2 = {}) {
 
 // ../../packages/core/src/steps/repair.ts
 init_src();
-import path40 from "path";
+import path41 from "path";
 init_errors3();
 
 // ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep10 } from "timers/promises";
+import { setTimeout as sleep11 } from "timers/promises";
 var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
 async function leaveMesh(ctx) {
   const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -53800,7 +54120,7 @@ async function leaveMesh(ctx) {
       if (!/closed network connection|connection reset|EOF/i.test(error2.message)) {
         throw error2;
       }
-      await sleep10(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
       await client.logout(call).catch((again) => {
         if (!/no nodekey/i.test(again.message)) throw again;
       });
@@ -53836,7 +54156,7 @@ async function stopMeshDaemons(ctx) {
 async function joinedBefore(ctx) {
   const ts = await tailnetStatus(ctx);
   if (ts) return ts.raw.HaveNodeKey === true;
-  return pathExists(path40.join(ctx.paths.tailscale.stateDir, "tailscaled.state"));
+  return pathExists(path41.join(ctx.paths.tailscale.stateDir, "tailscaled.state"));
 }
 async function bringUpWithoutKey(ctx) {
   const ts = await tailnetStatus(ctx);
@@ -54015,7 +54335,7 @@ async function joinMeshLocked(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error2.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep11(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep12(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error2;
       });
     }
@@ -54058,6 +54378,13 @@ async function clientSetupLocked(ctx, o2) {
   );
   await checkSharedFolder(ctx);
   await checkSyncthingPorts(ctx);
+  const machineCtx = o2.fromServer ? {
+    ...ctx,
+    settings: {
+      ...ctx.settings,
+      tailscalePackagesUrl: serverPackagesUrl(serverUrl2, o2.packagesPort ?? PACKAGES_PORT)
+    }
+  } : ctx;
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o2.peer ?? true });
   const r = ctx.reporter;
   const changes = [];
@@ -54067,9 +54394,15 @@ async function clientSetupLocked(ctx, o2) {
   let st;
   let peer;
   r.info(`OS: ${osName(ctx.platform)}, role: ${ctx.role}, server: ${serverUrl2}`);
+  if (o2.fromServer) {
+    r.info(`Tailscale packages from the server: ${machineCtx.settings.tailscalePackagesUrl}`);
+  }
   for (const step of steps) {
     if (isMachineStep(step.id)) {
-      const done = await runMachineStep(ctx, step, serverUrl2, { ...o2.machine, windowsDone });
+      const done = await runMachineStep(machineCtx, step, serverUrl2, {
+        ...o2.machine,
+        windowsDone
+      });
       for (const m of done) changes.push(...m.changes);
       machine.push(...done);
       continue;
@@ -54128,11 +54461,11 @@ async function clientSetupLocked(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/doctor.ts
-import { setTimeout as sleep12 } from "timers/promises";
+import { setTimeout as sleep13 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
-import { readFile as readFile17 } from "fs/promises";
-import path41 from "path";
+import { readFile as readFile18 } from "fs/promises";
+import path42 from "path";
 function controlServerCheck(serverUrl2, answers) {
   return answers ? {
     section: "headscale",
@@ -54207,9 +54540,9 @@ async function configurationSection(ctx, setupCommand) {
     add(controlServerCheck(serverUrl2, await controlServerAnswers(serverUrl2)));
   }
   add(serverUrlCheck(serverUrl2, setupCommand));
-  const stignore = path41.join(folder, ".stignore");
+  const stignore = path42.join(folder, ".stignore");
   try {
-    add(stignoreCheck(extraIgnorePatterns(await readFile17(stignore, "utf8"))));
+    add(stignoreCheck(extraIgnorePatterns(await readFile18(stignore, "utf8"))));
   } catch (error2) {
     if (!isMissing(error2)) add(unreadableCheck("syncthing", "stignore", stignore, error2));
   }
@@ -54349,8 +54682,8 @@ async function headscaleSection(ctx) {
 }
 
 // ../../packages/core/src/steps/status/security.ts
-import { readdir as readdir8, readFile as readFile18, stat as stat16 } from "fs/promises";
-import path42 from "path";
+import { readdir as readdir8, readFile as readFile19, stat as stat16 } from "fs/promises";
+import path43 from "path";
 init_src();
 function tailscaledEnvFile(ctx) {
   return process.platform === "win32" ? TAILSCALED_ENV_FILE : underRoot(ctx.paths.root, "/etc/default/tailscaled");
@@ -54378,30 +54711,30 @@ function guiOnLoopback(address) {
   return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 async function secretFiles(ctx) {
-  const keysDir = path42.join(ctx.paths.stateDir, "keys");
+  const keysDir = path43.join(ctx.paths.stateDir, "keys");
   const joinKeys = await readdir8(keysDir).catch(() => []);
   const st = ctx.paths.syncthingHome;
   return [
     { path: ctx.paths.apiKeyFile, what: "the Headscale API key", side: "server" },
     ...joinKeys.filter((n2) => n2.endsWith(".key")).sort().map((n2) => ({
-      path: path42.join(keysDir, n2),
+      path: path43.join(keysDir, n2),
       what: "a saved join key",
       side: "server"
     })),
     ...["noise_private.key", "derp_server_private.key"].map((n2) => ({
-      path: path42.join(ctx.paths.headscale.stateDir, n2),
+      path: path43.join(ctx.paths.headscale.stateDir, n2),
       what: "Headscale's private key",
       side: "server"
     })),
-    { path: path42.join(st, "key.pem"), what: "Syncthing's private key", side: "client" },
-    { path: path42.join(st, "https-key.pem"), what: "Syncthing's GUI key", side: "client" },
+    { path: path43.join(st, "key.pem"), what: "Syncthing's private key", side: "client" },
+    { path: path43.join(st, "https-key.pem"), what: "Syncthing's GUI key", side: "client" },
     {
-      path: path42.join(st, "config.xml"),
+      path: path43.join(st, "config.xml"),
       what: "Syncthing's config (it holds the API key)",
       side: "client"
     },
     {
-      path: path42.join(ctx.paths.tailscale.stateDir, "tailscaled.state"),
+      path: path43.join(ctx.paths.tailscale.stateDir, "tailscaled.state"),
       what: "tailscaled's state (its node key)",
       side: "client"
     }
@@ -54424,7 +54757,7 @@ async function tailscaledLogs(ctx, o2 = {}) {
   const sources = [...meshServiceFiles(ctx), { file: tailscaledEnvFile(ctx), envFile: true }];
   let seen;
   for (const s of sources) {
-    const text2 = await readFile18(s.file, "utf8").catch(() => void 0);
+    const text2 = await readFile19(s.file, "utf8").catch(() => void 0);
     if (text2 === void 0) continue;
     seen ??= s.file;
     const vars = s.envFile ? parseEnvFile(text2) : void 0;
@@ -54437,7 +54770,7 @@ async function tailscaledLogs(ctx, o2 = {}) {
 function meshServiceFiles(ctx) {
   return [
     underRoot(ctx.paths.root, `/etc/systemd/system/${TAILSCALED_SERVICE}.service`),
-    path42.join(servicesDir(ctx), `${TAILSCALED_SERVICE}.run`)
+    path43.join(servicesDir(ctx), `${TAILSCALED_SERVICE}.run`)
   ].map((file) => ({ file, envFile: false }));
 }
 async function runningTailscaled(ctx, proc) {
@@ -54446,14 +54779,14 @@ async function runningTailscaled(ctx, proc) {
   const want = same(ctx.paths.tailscale.socketPath);
   const pids = (await readdir8(proc).catch(() => [])).filter((n2) => /^\d+$/.test(n2));
   const comms = await Promise.all(
-    pids.map((pid) => readFile18(path42.join(proc, pid, "comm"), "utf8").catch(() => ""))
+    pids.map((pid) => readFile19(path43.join(proc, pid, "comm"), "utf8").catch(() => ""))
   );
   for (const [i2, pid] of pids.entries()) {
     if (!comms[i2]?.startsWith("tailscaled")) continue;
-    const raw = await readFile18(path42.join(proc, pid, "cmdline"), "utf8").catch(() => "");
+    const raw = await readFile19(path43.join(proc, pid, "cmdline"), "utf8").catch(() => "");
     const argv = raw.split("\0").filter((a2) => a2 !== "");
     if (same(socketOf(argv)) !== want) continue;
-    const environ = await readFile18(path42.join(proc, pid, "environ"), "utf8").catch(() => void 0);
+    const environ = await readFile19(path43.join(proc, pid, "environ"), "utf8").catch(() => void 0);
     return {
       pid: Number(pid),
       argv,
@@ -54579,9 +54912,9 @@ async function fileChecks(ctx) {
     })
   );
   const present = seen.filter((f) => f !== void 0);
-  const open6 = present.filter((f) => f.mode !== void 0);
+  const open7 = present.filter((f) => f.mode !== void 0);
   if (present.length === 0) return [];
-  if (open6.length === 0) {
+  if (open7.length === 0) {
     return [
       {
         name: "key-files",
@@ -54590,7 +54923,7 @@ async function fileChecks(ctx) {
       }
     ];
   }
-  return open6.map((f) => {
+  return open7.map((f) => {
     const mode = (f.mode ?? 0).toString(8).padStart(4, "0");
     const fix = `chmod 600 ${f.path} (or mesh harden ${f.side})`;
     return ((f.mode ?? 0) & 4) !== 0 ? {
@@ -54920,7 +55253,7 @@ async function tailscaleSection(ctx, o2, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/trust.ts
-import { readFile as readFile19 } from "fs/promises";
+import { readFile as readFile20 } from "fs/promises";
 function agentChecks(agent, role, now = Date.now()) {
   const checks = [
     agent.running ? { section: "trust", name: "agent", level: "ok", message: "The mesh agent is running" } : {
@@ -55024,7 +55357,7 @@ async function trustChecks(ctx, add) {
 }
 async function unprivilegedPortStart() {
   if (process.platform !== "linux") return void 0;
-  const text2 = await readFile19("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
+  const text2 = await readFile20("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
     () => void 0
   );
   const n2 = text2 === void 0 ? Number.NaN : Number.parseInt(text2, 10);
@@ -55118,7 +55451,7 @@ async function doctor(ctx, o2 = {}) {
   for (let i2 = 0; fixes.length > 0 && i2 < 15; i2++) {
     after = await meshStatus(ctx);
     if (after.healthy) break;
-    await sleep12(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
+    await sleep13(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
   }
   return {
     before: first.checks,
@@ -55150,9 +55483,9 @@ async function repairAll(ctx, first, fixes) {
 }
 
 // ../../packages/core/src/steps/harden.ts
-import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp4, readFile as readFile20, rm as rm11, stat as stat17, writeFile as writeFile8 } from "fs/promises";
+import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp4, readFile as readFile21, rm as rm11, stat as stat17, writeFile as writeFile9 } from "fs/promises";
 import os9 from "os";
-import path43 from "path";
+import path44 from "path";
 init_src();
 init_errors3();
 var MESH_TCP_PORTS = [
@@ -55217,7 +55550,7 @@ async function hardenServer(ctx, o2 = {}) {
 async function hardenServerLocked(ctx, extraTags, out) {
   await requireHeadscaleConfig(ctx);
   const configPath = ctx.paths.headscale.configPath;
-  const text2 = await readFile20(configPath, "utf8").catch((error2) => {
+  const text2 = await readFile21(configPath, "utf8").catch((error2) => {
     throw new MeshError(`cannot read ${configPath}: ${error2.code ?? error2.message}`, {
       kind: "failure",
       cause: error2,
@@ -55228,7 +55561,7 @@ async function hardenServerLocked(ctx, extraTags, out) {
     throw toMeshError(error2, "reading Headscale's config");
   });
   const configured = headscalePolicyOf(config2);
-  const policyPath = configured.path || path43.join(path43.dirname(configPath), "policy.hujson");
+  const policyPath = configured.path || path44.join(path44.dirname(configPath), "policy.hujson");
   const running = (await headscaleService(ctx).status()).running;
   const oldPolicy = await readIfExists(policyPath).catch((error2) => {
     throw toMeshError(error2, "reading the ACL policy");
@@ -55330,10 +55663,10 @@ async function tagsInUse(ctx) {
   }
 }
 async function checkPolicy(ctx, policy, out) {
-  const dir = await mkdtemp4(path43.join(os9.tmpdir(), "mesh-policy-"));
+  const dir = await mkdtemp4(path44.join(os9.tmpdir(), "mesh-policy-"));
   try {
-    const file = path43.join(dir, "policy.hujson");
-    await writeFile8(file, policy, { mode: 384 });
+    const file = path44.join(dir, "policy.hujson");
+    await writeFile9(file, policy, { mode: 384 });
     const r = await checkHeadscalePolicy(file, {
       binary: resolveHeadscaleBinary(ctx.paths.binaries.headscale),
       configPath: ctx.paths.headscale.configPath,
@@ -55394,7 +55727,7 @@ async function hardenTailscaledEnv(ctx, out) {
   });
   const windows = process.platform === "win32";
   const units = TAILSCALE_PACKAGE_UNITS.map((u2) => underRoot(ctx.paths.root, u2));
-  const applies = old !== void 0 || (windows ? await pathExists(path43.dirname(file)) : (await Promise.all(units.map(pathExists))).some(Boolean));
+  const applies = old !== void 0 || (windows ? await pathExists(path44.dirname(file)) : (await Promise.all(units.map(pathExists))).some(Boolean));
   if (!applies) {
     out.note(
       `Tailscale's own tailscaled service is not installed, so nothing reads ${file}: mesh's tailscaled runs with --no-logs-no-support`
@@ -55475,7 +55808,7 @@ async function bindSyncthingGui(ctx, out) {
       throw toMeshError(error2, "binding Syncthing's GUI to loopback");
     }
   } else {
-    const xml = await readFile20(home.configPath, "utf8");
+    const xml = await readFile21(home.configPath, "utf8");
     const edited = withGuiAddress(xml, address);
     if (edited === void 0) {
       out.note(`${home.configPath} has no <address> in <gui>: set it to ${address} by hand`);
@@ -55519,9 +55852,9 @@ async function tightenKeyFiles(ctx, side, out) {
 // ../../packages/core/src/steps/init.ts
 init_src();
 init_errors3();
-import { mkdtemp as mkdtemp5, rm as rm12, writeFile as writeFile9 } from "fs/promises";
+import { mkdtemp as mkdtemp5, rm as rm12, writeFile as writeFile10 } from "fs/promises";
 import os10 from "os";
-import path44 from "path";
+import path45 from "path";
 var INIT_SETTINGS = Object.keys(SETTINGS_VARIABLES).filter((key) => key !== "HEADSCALE_SERVER");
 async function initQuestions(o2 = {}) {
   const t = await readTarget(o2);
@@ -55565,8 +55898,8 @@ function validateInitValue(key, value) {
 async function initEnvFile(o2 = {}) {
   const answers = o2.answers ?? {};
   for (const key of INIT_SETTINGS) {
-    const answer2 = answers[key];
-    if (answer2 !== void 0) validateInitValue(key, answer2);
+    const answer3 = answers[key];
+    if (answer3 !== void 0) validateInitValue(key, answer3);
   }
   const t = await readTarget(o2);
   const built = build(t, answers);
@@ -55581,7 +55914,7 @@ async function initEnvFile(o2 = {}) {
   if (existed && o2.replace !== true) {
     throw new MeshError(`${t.path} exists and mesh init would change it`, {
       kind: "badInput",
-      hint: `answer yes at the prompt, or pass --force (the old file is kept as ${path44.basename(t.path)}.mesh-bak-TIME); --dry-run shows the new file`
+      hint: `answer yes at the prompt, or pass --force (the old file is kept as ${path45.basename(t.path)}.mesh-bak-TIME); --dry-run shows the new file`
     });
   }
   try {
@@ -55622,7 +55955,7 @@ function isInitSetting(key) {
 }
 async function readTarget(o2) {
   const cwd = o2.cwd ?? process.cwd();
-  const file = path44.resolve(cwd, o2.file ?? path44.join("..", ".env"));
+  const file = path45.resolve(cwd, o2.file ?? path45.join("..", ".env"));
   let previous;
   try {
     previous = await readIfExists(file);
@@ -55675,9 +56008,9 @@ function build(t, answers) {
   const dropped = /* @__PURE__ */ new Set();
   const blocks = /* @__PURE__ */ new Map();
   for (const key of INIT_SETTINGS) {
-    const answer2 = answers[key]?.trim();
+    const answer3 = answers[key]?.trim();
     const current = t.current[key];
-    const value = answer2 === void 0 ? current : answer2 === "" ? void 0 : answer2;
+    const value = answer3 === void 0 ? current : answer3 === "" ? void 0 : answer3;
     if (value !== void 0) values[key] = value;
     const description = `# ${SETTINGS_VARIABLES[key]}`;
     const setAt = t.setAt.get(key);
@@ -55724,12 +56057,12 @@ function build(t, answers) {
   return { lines: out, values, rewritten };
 }
 async function checkWhole(file, content, built, o2) {
-  const dir = await mkdtemp5(path44.join(os10.tmpdir(), "mesh-init-"));
-  const candidate = path44.join(dir, ".env");
+  const dir = await mkdtemp5(path45.join(os10.tmpdir(), "mesh-init-"));
+  const candidate = path45.join(dir, ".env");
   const lookup = o2.lookupUser ?? (process.platform === "linux" ? (name) => lookupUser(name, { runner: createRunner() }) : void 0);
   let variables;
   try {
-    await writeFile9(candidate, content, { mode: 384 });
+    await writeFile10(candidate, content, { mode: 384 });
     ({ variables } = await loadSettings({
       envFile: candidate,
       env: {},
@@ -55795,11 +56128,11 @@ async function overriding(file, o2) {
   const cwd = o2.cwd ?? process.cwd();
   const warnings = [];
   const named = env["MESH_ENV_FILE"];
-  if (named && path44.resolve(cwd, named) !== file) {
+  if (named && path45.resolve(cwd, named) !== file) {
     warnings.push(`MESH_ENV_FILE is set: mesh reads ${named}, not ${file}`);
   }
-  const here = path44.resolve(cwd, ".env");
-  const parent = path44.resolve(cwd, "..", ".env");
+  const here = path45.resolve(cwd, ".env");
+  const parent = path45.resolve(cwd, "..", ".env");
   if (file === parent && here !== parent && await readIfExists(here).catch(() => void 0)) {
     warnings.push(`${here} wins over ${file} for every variable it sets`);
   }
@@ -55832,7 +56165,7 @@ function effectiveSettings(ctx) {
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep13 } from "timers/promises";
+import { setTimeout as sleep14 } from "timers/promises";
 init_errors3();
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
@@ -55880,7 +56213,7 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep13(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep14(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error2) {
     wait.fail(progress);
@@ -55953,7 +56286,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep14 } from "timers/promises";
+import { setTimeout as sleep15 } from "timers/promises";
 init_errors3();
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
@@ -56001,7 +56334,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep14(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep15(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();
@@ -56218,8 +56551,8 @@ function loadSpec(proto2) {
   if (!stateDir) return void 0;
   const binaries = {};
   for (const name of ["tailscale", "tailscaled", "syncthing"]) {
-    const path45 = proto2.getState(`${name}-bin`);
-    if (path45) binaries[name] = path45;
+    const path46 = proto2.getState(`${name}-bin`);
+    if (path46) binaries[name] = path46;
   }
   const daemonPrefix = loadPrefix(proto2.getState("daemon-prefix"));
   return {

@@ -273,6 +273,21 @@ describeLab('faults: nothing lost, back with no command', () => {
       expect(['server', 'wsl'], c.copy).toContain(c.madeOn?.name);
       expect(c.winner.name, c.copy).toBe('windows');
     }
+    // A machine that held the losing version makes a copy of its own (wsl, from the server);
+    // resolve removes the copies it knows, so it runs once every member has every copy.
+    const copiesOn = async (h: string) =>
+      (await readdir(dir(h)))
+        .filter((f) => f.startsWith('keep-') && f.includes('.sync-conflict-'))
+        .sort()
+        .join('\n');
+    await until(
+      'the same conflict copies on every member',
+      async () => {
+        const seen = await Promise.all(['server', 'wsl', 'windows'].map(copiesOn));
+        return seen.every((c) => c === seen[0]) ? true : undefined;
+      },
+      180_000,
+    );
     const expected: Record<(typeof choices)[number], string[]> = {
       mine: ['windows mine\n'],
       theirs: ['server theirs\n'],

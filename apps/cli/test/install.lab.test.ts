@@ -61,7 +61,7 @@ describeLab('mesh installs Tailscale and Headscale from a package source (system
       path.join(good, `${TAILSCALE_TGZ}.sha256`),
       path.join(tampered, `${TAILSCALE_TGZ}.sha256`),
     );
-    lab = await bootMachines(['server', 'wsl'], timings, {
+    lab = await bootMachines(['server', 'wsl', 'windows'], timings, {
       machinePrograms: ['syncthing'],
       packageSource: served,
     });
@@ -133,5 +133,33 @@ describeLab('mesh installs Tailscale and Headscale from a package source (system
     await writeFile(path.join(lab.host('server').root, 'opt/shared/installed.txt'), 'installed\n');
     await arrives(lab.host('wsl'), 'installed.txt', 'installed\n');
     timings.push(['wsl: client setup, Tailscale installed -> first file', Date.now() - t0]);
+  }, 300_000);
+
+  it('mesh client setup --from-server: Tailscale from the copy the server kept, nothing from outside', async () => {
+    const kept = path.join(lab.host('server').root, 'var/lib/mesh/packages/tailscale/stable');
+    expect(await readFile(path.join(kept, `${TAILSCALE_TGZ}.sha256`), 'utf8')).toBe(
+      await readFile(path.join(PACKAGES, 'tailscale/stable', `${TAILSCALE_TGZ}.sha256`), 'utf8'),
+    );
+    const dest = path.join(lab.host('windows').root, 'root/join.key');
+    await copyFile(path.join(lab.host('server').root, 'root/join.key'), dest);
+    await chmod(dest, 0o600);
+    const before = await requests();
+    const t0 = Date.now();
+    // The package source is named but must not be used: the machine reaches only the server.
+    const r = await on(
+      'windows',
+      'mesh',
+      ['client', 'setup', '--from-server', '--server', SERVER_URL, '--key-file', '/root/join.key'],
+      { MESH_TAILSCALE_PACKAGES_URL: 'http://10.99.0.250:9/nowhere' },
+    );
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^OK: Installed tailscale 1\.98\.10 \(from http:\/\/10\.99\.0\.1:8091\/tailscale\/stable\)$/m,
+    );
+    expect(await requests()).toEqual(before);
+    expect((await on('windows', 'tailscale', ['status'])).exitCode).toBe(0);
+    await writeFile(path.join(lab.host('server').root, 'opt/shared/from-server.txt'), 'kept\n');
+    await arrives(lab.host('windows'), 'from-server.txt', 'kept\n');
+    timings.push(['windows: client setup --from-server -> first file', Date.now() - t0]);
   }, 300_000);
 });

@@ -78,18 +78,58 @@ export async function wslRoot(root: string, o: { systemd?: boolean } = {}): Prom
 }
 
 /** The context of the machine under `root`: WSL2 distro `Ubuntu`, reporting to a {@link collector}. */
-export async function wslContext(root: string, runner: Runner): Promise<MeshContext> {
+export async function wslContext(
+  root: string,
+  runner: Runner,
+  env: Record<string, string> = {},
+): Promise<MeshContext> {
   return createMeshContext({
+    cwd: root,
     env: {
       MESH_ROOT: root,
       HOME: path.join(root, 'home'),
       MESH_HOSTNAME: 'wsl',
       WSL_DISTRO_NAME: 'Ubuntu',
       PATH: process.env['PATH'] ?? '',
+      ...env,
     },
     runner,
     reporter: collector(),
   });
+}
+
+/**
+ * A {@link wslRoot} machine with apt, where `present` is what `command -v` and dpkg find; an
+ * apt install adds to it, or fails as apt does without a network when `online` is false.
+ * `installs` lists each install's arguments.
+ */
+export async function aptMachine(
+  root: string,
+  o: { present?: Set<string>; online?: boolean; env?: Record<string, string> } = {},
+): Promise<{ ctx: MeshContext; installs: string[]; present: Set<string> }> {
+  await wslRoot(root);
+  await mkdir(path.join(root, 'usr/bin'), { recursive: true });
+  await writeFile(path.join(root, 'usr/bin/apt-get'), '');
+  const present = o.present ?? new Set<string>();
+  const installs: string[] = [];
+  const install = (args: readonly string[]) => {
+    installs.push(args.join(' '));
+    if (o.online === false) {
+      return { exitCode: 100, stderr: `E: Unable to locate package ${args.at(-1)}` };
+    }
+    present.add(args.at(-1) ?? '');
+    return {};
+  };
+  const runner = fakeRunner({
+    sh: probe(present),
+    'dpkg-query': (args) =>
+      present.has(args.at(-1) ?? '')
+        ? { stdout: 'install ok installed' }
+        : { exitCode: 1, stderr: 'no packages found' },
+    env: install,
+    sudo: install,
+  });
+  return { ctx: await wslContext(root, runner, o.env), installs, present };
 }
 
 /** The lines a {@link wslContext} reported. */

@@ -69,6 +69,7 @@ export {
   type InstallReleaseResult,
   installHeadscaleRelease,
   installTailscaleRelease,
+  KEPT_TAILSCALE_PATH,
   RELEASE_INSTALL_DIR,
 } from './packages/install-release.js';
 // Packages

@@ -34,6 +34,11 @@ export function clientCommand({ out, enter }: CommandDeps) {
                 default: true,
                 describe: 'Run mesh peer at the end',
               })
+              .option('from-server', {
+                type: 'boolean',
+                describe:
+                  'Install Tailscale from the packages the server keeps (http://<server host>:8091/tailscale/stable, checksum verified) instead of MESH_TAILSCALE_PACKAGES_URL: for machines without internet access',
+              })
               .example('$0 client setup --discover --key-file key.txt', 'A server on the same LAN')
               .example(
                 '$0 client setup --server http://10.0.0.1:8080 --key-file key.txt',
@@ -46,6 +51,10 @@ export function clientCommand({ out, enter }: CommandDeps) {
               .example(
                 'MESH_AUTH_KEY=... $0 client setup --server http://10.0.0.1:8080',
                 'Key from the environment',
+              )
+              .example(
+                '$0 client setup --server http://10.0.0.1:8080 --from-server --key-file key.txt',
+                'Tailscale from the server, not the internet',
               )
               .example('$0 client setup', 'Again on a joined machine: repairs, no key needed'),
           lazyCommand(out, load, 'clientSetup'),

@@ -33,6 +33,8 @@ export async function agent(_a: { json: boolean }, out: Output): Promise<number>
     await runAgent(ctx, {
       signal: stop.signal,
       onListening: (address) => log(`vouching for this node on ${address}`),
+      onServingPackages: (address) =>
+        log(`offering the packages this server installed on http://${address}/`),
       onPair: (r) => {
         for (const a of r.added)
           log(`paired ${a.name} (${a.deviceId.slice(0, 7)}...) at ${a.address}`);

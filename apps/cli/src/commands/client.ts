@@ -19,6 +19,7 @@ export interface ClientSetupArgs {
   keyFile?: string | undefined;
   key?: string | undefined;
   peer: boolean;
+  fromServer?: boolean | undefined;
 }
 
 export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<number> {
@@ -31,6 +32,7 @@ export async function clientSetup(a: ClientSetupArgs, out: Output): Promise<numb
     authKey,
     peer: a.peer,
     agentExec: agentCommand(),
+    fromServer: a.fromServer,
   });
   if (r.peer) printPeerResult(r.peer, out);
   out.section(r.changed ? 'Setup Complete' : 'Already set up');

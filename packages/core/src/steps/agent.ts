@@ -13,6 +13,7 @@ import {
 import { forgetDeparted } from './departed.js';
 import { resumePaused, reviveCrashed } from './heal.js';
 import { instantSync } from './instant-sync.js';
+import { servePackages } from './package-server.js';
 import type { PairPeersResult } from './peer.js';
 import { reachPeers } from './reach.js';
 import { controlServerUrl } from './server-url.js';
@@ -43,6 +44,8 @@ export interface RunAgentOptions {
   /** Called with the daemons it started again (supervised fallback only). */
   onRevive?: (names: readonly string[]) => void;
   onListening?: (address: string) => void;
+  /** Called once the server's agent serves the kept packages on `address` (port 8091). */
+  onServingPackages?: (address: string) => void;
   onPair?: (result: PairPeersResult) => void;
   onError?: (error: unknown) => void;
 }
@@ -54,7 +57,8 @@ export interface RunAgentOptions {
  * `intervalMs`), has Syncthing rescan what changes in the shared folder at once, and forgets
  * the devices of nodes the control server stopped listing, after a grace period; it resumes
  * paused devices and a paused shared folder, which Mesh never pauses itself. What it saw
- * goes to its state file (`readAgentState`), which `mesh status` reads. Runs until `signal`
+ * goes to its state file (`readAgentState`), which `mesh status` reads. On the server it also
+ * serves the release packages setup kept, on port 8091 (`servePackages`). Runs until `signal`
  * aborts.
  */
 export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<void> {
@@ -128,6 +132,12 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
       if (resumed.length > 0) o.onResume?.(resumed);
     }),
     announce(ctx, signal, onError),
+    // The server only: the packages its setup kept, for clients that must not reach the internet.
+    servePackages(ctx, {
+      signal,
+      onError,
+      ...(o.onServingPackages ? { onListening: o.onServingPackages } : {}),
+    }).catch(onError),
     forgetDeparted(ctx, {
       signal,
       graceMs: o.forgetAfterMs ?? ctx.settings.agentForgetAfterS * 1000,

@@ -11,6 +11,7 @@ import { validateAuthKey } from './auth-key.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
 import { isMachineStep, runMachineStep } from './machine.js';
 import type { MachineStepResult, MachineStepsOptions } from './machine-step.js';
+import { PACKAGES_PORT, serverPackagesUrl } from './package-server.js';
 import { type PairPeersResult, pairPeers } from './peer.js';
 import {
   bringUpWithoutKey,
@@ -237,6 +238,15 @@ export interface ClientSetupOptions {
   agentExec?: readonly string[];
   /** Package/service managers, sshd check and Windows runner for the machine steps. @default this machine's */
   machine?: MachineStepsOptions;
+  /**
+   * Install Tailscale (when it is missing, on Linux with apt or dnf) from the packages the
+   * server keeps, `http://<server URL host>:8091/tailscale/stable`, instead of
+   * `MESH_TAILSCALE_PACKAGES_URL`: for machines that must not reach the internet. The checksum
+   * is verified as for any source. @default false
+   */
+  fromServer?: boolean | undefined;
+  /** The port of the server's package source. @default PACKAGES_PORT (8091; tests pick another) */
+  packagesPort?: number | undefined;
 }
 
 export interface ClientSetupResult {
@@ -259,7 +269,8 @@ export interface ClientSetupResult {
  * install what is missing, start and join Tailscale, save the URL, the WSL2 steps (systemd,
  * sshd on 2222), Syncthing for the role, the Windows steps (or, from WSL2, the hand-off of the
  * Windows script), then start the mesh agent and pair (`mesh peer`). Inputs are all checked before
- * anything changes; the URL is saved only once the join succeeded.
+ * anything changes; the URL is saved only once the join succeeded. With `fromServer`, Tailscale's
+ * package comes from the server's package source (its agent serves it on port 8091).
  */
 export function clientSetup(ctx: MeshContext, o: ClientSetupOptions): Promise<ClientSetupResult> {
   return withMachineLock(ctx, () => clientSetupLocked(ctx, o));
@@ -278,6 +289,16 @@ async function clientSetupLocked(
   );
   await checkSharedFolder(ctx);
   await checkSyncthingPorts(ctx);
+  // The machine steps install; with --from-server they see the server's package source.
+  const machineCtx: MeshContext = o.fromServer
+    ? {
+        ...ctx,
+        settings: {
+          ...ctx.settings,
+          tailscalePackagesUrl: serverPackagesUrl(serverUrl, o.packagesPort ?? PACKAGES_PORT),
+        },
+      }
+    : ctx;
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o.peer ?? true });
   const r = ctx.reporter;
   const changes: string[] = [];
@@ -287,10 +308,16 @@ async function clientSetupLocked(
   let st: Awaited<ReturnType<typeof ensureSyncthing>> | undefined;
   let peer: PairPeersResult | undefined;
   r.info(`OS: ${osName(ctx.platform)}, role: ${ctx.role}, server: ${serverUrl}`);
+  if (o.fromServer) {
+    r.info(`Tailscale packages from the server: ${machineCtx.settings.tailscalePackagesUrl}`);
+  }
 
   for (const step of steps) {
     if (isMachineStep(step.id)) {
-      const done = await runMachineStep(ctx, step, serverUrl, { ...o.machine, windowsDone });
+      const done = await runMachineStep(machineCtx, step, serverUrl, {
+        ...o.machine,
+        windowsDone,
+      });
       for (const m of done) changes.push(...m.changes);
       machine.push(...done);
       continue;

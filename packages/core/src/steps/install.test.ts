@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Runner, releaseArch, TAILSCALE_VERSION, WINGET_IDS } from '@mesh/platform';
+import { releaseArch, TAILSCALE_VERSION, WINGET_IDS } from '@mesh/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type PackageServer,
@@ -11,14 +11,13 @@ import {
   startPackageServer,
 } from '../../../../tooling/test-utils/src/index.js';
 import {
-  collector,
+  aptMachine as aptMachineIn,
   fakeRunner,
   probe,
   reported,
   wslContext,
   wslRoot,
 } from '../../test/wsl-root.js';
-import { createMeshContext } from '../context.js';
 import { isMeshError, type MeshError } from '../errors.js';
 import { installMissingPrograms, packageFor } from './install.js';
 
@@ -90,40 +89,8 @@ describe('Tailscale from its release package (Linux with apt)', () => {
   afterEach(() => server.close());
 
   /** A machine with apt under `root` where `present` is what `command -v` finds. */
-  async function aptMachine(present: Set<string>, packagesUrl: string) {
-    await wslRoot(root);
-    await mkdir(path.join(root, 'usr/bin'), { recursive: true });
-    await writeFile(path.join(root, 'usr/bin/apt-get'), '');
-    const installs: string[] = [];
-    const install = (args: readonly string[]) => {
-      installs.push(args.join(' '));
-      present.add(args.at(-1) ?? '');
-      return {};
-    };
-    const runner: Runner = fakeRunner({
-      sh: probe(present),
-      'dpkg-query': (args) =>
-        present.has(args.at(-1) ?? '')
-          ? { stdout: 'install ok installed' }
-          : { exitCode: 1, stderr: 'no packages found' },
-      env: install,
-      sudo: install,
-    });
-    const ctx = await createMeshContext({
-      cwd: root,
-      env: {
-        MESH_ROOT: root,
-        HOME: path.join(root, 'home'),
-        MESH_HOSTNAME: 'wsl',
-        WSL_DISTRO_NAME: 'Ubuntu',
-        PATH: process.env['PATH'] ?? '',
-        MESH_TAILSCALE_PACKAGES_URL: packagesUrl,
-      },
-      runner,
-      reporter: collector(),
-    });
-    return { ctx, installs };
-  }
+  const aptMachine = (present: Set<string>, packagesUrl: string) =>
+    aptMachineIn(root, { present, env: { MESH_TAILSCALE_PACKAGES_URL: packagesUrl } });
   const bin = () => path.join(root, 'usr/local/bin');
 
   it('installs tailscale and tailscaled from the source, Syncthing with apt; again, nothing', async () => {

@@ -77,11 +77,15 @@ function fromRelease(program: string, manager: PackageManager['name']): boolean 
  * is installed when both are there). On Linux with apt or dnf, Tailscale comes from its release
  * package (`MESH_TAILSCALE_PACKAGES_URL`, verified by checksum, into `/usr/local/bin`); the rest
  * comes from the package manager. Fails with `badInput` when a program is still missing
- * afterwards, and with `failure` when a download or its checksum fails.
+ * afterwards, and with `failure` when a download or its checksum fails. With
+ * `keepPackagesIn` (the server), a Tailscale package it downloads is kept there for the clients.
  */
 export async function installMissingPrograms(
   ctx: MeshContext,
-  o: MachineStepsOptions = {},
+  o: MachineStepsOptions & {
+    /** Where to keep the Tailscale package downloaded, for other machines. @default none */
+    keepPackagesIn?: string | undefined;
+  } = {},
 ): Promise<MachineStepResult> {
   const r = ctx.reporter;
   const missing = await missingPrograms(ctx);
@@ -100,8 +104,16 @@ export async function installMissingPrograms(
   });
   const changes: string[] = [];
   if (missing.some((p) => fromRelease(p, pm.name))) {
-    const { change } = await installRelease(ctx, 'tailscale');
+    const keep = o.keepPackagesIn;
+    const { change, result } = await installRelease(
+      ctx,
+      'tailscale',
+      keep === undefined ? {} : { keepIn: keep },
+    );
     if (change) changes.push(change);
+    if (keep !== undefined && result.kept && result.kept.length > 0) {
+      changes.push(`kept the Tailscale package in ${keep} for mesh client setup --from-server`);
+    }
   }
   const packages = missing
     .filter((p) => !fromRelease(p, pm.name))

@@ -89,6 +89,15 @@ export function findMeshProgram(
   return findOnPath(meshProgram(ctx, name, explicit), ctx.env);
 }
 
+/** Options of {@link installRelease}. */
+export interface InstallReleaseStepOptions {
+  /**
+   * Tailscale only: also keep the package it downloads there, for the machines that install from
+   * this one (`<keepIn>/tailscale/stable/`). A path on this machine, under its root. @default none
+   */
+  keepIn?: string | undefined;
+}
+
 /** What {@link installRelease} did. */
 export interface ReleaseInstall {
   result: InstallReleaseResult;
@@ -100,11 +109,13 @@ export interface ReleaseInstall {
  * Installs `program` at the version Mesh is tested with, from the package source its setting
  * names (`MESH_TAILSCALE_PACKAGES_URL`, `MESH_HEADSCALE_RELEASES_URL`), verified by checksum,
  * into {@link releaseBinDir}. A failed download or a checksum mismatch is a one-line
- * `MeshError` with the platform's hint, and nothing is installed.
+ * `MeshError` with the platform's hint, and nothing is installed. The package is kept in
+ * `o.keepIn` too when that is given (see `InstallReleaseResult.kept`).
  */
 export async function installRelease(
   ctx: MeshContext,
   program: ReleaseProgram,
+  o: InstallReleaseStepOptions = {},
 ): Promise<ReleaseInstall> {
   const source = SOURCES[program];
   const baseUrl = source.baseUrl(ctx.settings);
@@ -119,6 +130,7 @@ export async function installRelease(
       binDir: releaseBinDir(ctx),
       runner: ctx.runner,
       signal: ctx.signal,
+      ...(o.keepIn === undefined ? {} : { keepIn: o.keepIn }),
     });
   } catch (error) {
     wait.fail();

@@ -24,6 +24,7 @@ import { toMeshError } from '../map-error.js';
 import { ensureAgent } from './agent.js';
 import { MESH_USER } from './constants.js';
 import { installMissingPrograms } from './install.js';
+import { packagesDir } from './package-server.js';
 import { findMeshProgram, installRelease, meshProgram } from './release-programs.js';
 import { controlServerUrl } from './server-url.js';
 import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
@@ -299,8 +300,11 @@ async function setupServerLocked(
   // 0. The headscale program: installed from its release when this machine has none.
   const headscale = await ensureHeadscaleProgram(ctx);
   changes.push(...headscale.changes);
-  // The server is a member too: its Tailscale and Syncthing, installed as a client's are.
-  changes.push(...(await installMissingPrograms(ctx)).changes);
+  // The server is a member too: its Tailscale and Syncthing, installed as a client's are. A
+  // Tailscale package downloaded here is kept, and the agent offers it to the clients.
+  changes.push(
+    ...(await installMissingPrograms(ctx, { keepPackagesIn: packagesDir(ctx) })).changes,
+  );
 
   // 1-2. Config, service, health: the headscale library does all three idempotently.
   const hsPaths = ctx.paths.headscale;

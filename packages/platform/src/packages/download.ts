@@ -182,6 +182,8 @@ const requestFollowing: DownloadFetch = async (url, init) => {
       statusText: STATUS_CODES[r.statusCode] ?? '',
       body: Object.assign(r.body, {
         cancel: async () => {
+          // Destroying an unread body emits an abort error that nothing else listens for.
+          r.body.once('error', () => undefined);
           r.body.destroy();
         },
       }),

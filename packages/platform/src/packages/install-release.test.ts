@@ -11,7 +11,12 @@ import {
   versionScript,
 } from '@mesh/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CommandFailedError, type PlatformError, PlatformTimeoutError } from '../errors.js';
+import {
+  CommandFailedError,
+  PlatformConfigError,
+  type PlatformError,
+  PlatformTimeoutError,
+} from '../errors.js';
 import { installHeadscaleRelease, installTailscaleRelease } from './install-release.js';
 
 const run = promisify(execFile);
@@ -22,11 +27,12 @@ const HS_SCRIPT = versionScript(`headscale version v${HV}`, 'commit: unknown');
 
 let server: PackageServer;
 let good: string;
+let goodSha: string;
 let root: string;
 let temp: string;
 beforeAll(async () => {
   server = await startPackageServer();
-  good = (await serveTailscale(server, V, 'amd64')).baseUrl;
+  ({ baseUrl: good, sha256: goodSha } = await serveTailscale(server, V, 'amd64'));
   server.route(`/hs/v${HV}/${HS_BIN}`, { body: HS_SCRIPT });
   server.route(`/hs/v${HV}/checksums.txt`, {
     body: `${sha256Hex('other')}  headscale_${HV}_linux_arm64\n${sha256Hex(HS_SCRIPT)}  ${HS_BIN}\n`,
@@ -166,6 +172,86 @@ describe('installTailscaleRelease', () => {
     );
     expect(error.name).toBe('PlatformAbortError');
     expect(await readdir(root)).toEqual([]);
+  });
+});
+
+describe('installTailscaleRelease keeping the package (keepIn)', () => {
+  const KEEP = '/var/lib/mesh/packages';
+  const PKG = `tailscale_${V}_amd64.tgz`;
+  const kept = () => path.join(root, 'var/lib/mesh/packages/tailscale/stable');
+  const install = (o: { baseUrl?: string; version?: string } = {}) =>
+    installTailscaleRelease({
+      version: o.version ?? V,
+      baseUrl: o.baseUrl ?? good,
+      root,
+      arch: 'amd64',
+      tempDir: temp,
+      keepIn: KEEP,
+    });
+  const digestOf = async (file: string) => sha256Hex(await readFile(file));
+
+  it('keeps the verified package and its checksum 0644 in the source layout, once', async () => {
+    const first = await install();
+    expect(first.changed).toBe(true);
+    expect(first.kept).toEqual([path.join(kept(), PKG), path.join(kept(), `${PKG}.sha256`)]);
+    expect((await readdir(kept())).sort()).toEqual([PKG, `${PKG}.sha256`]);
+    expect(await digestOf(path.join(kept(), PKG))).toBe(goodSha);
+    expect(await readFile(path.join(kept(), `${PKG}.sha256`), 'utf8')).toBe(`${goodSha}\n`);
+    for (const f of [PKG, `${PKG}.sha256`]) {
+      expect((await stat(path.join(kept(), f))).mode & 0o777).toBe(0o644);
+    }
+    expect(await readdir(temp)).toEqual([]);
+
+    // Installed again (the programs gone): downloaded and verified, nothing new kept.
+    const before = await stat(path.join(kept(), PKG));
+    await rm(bin(), { recursive: true });
+    const again = await install();
+    expect(again.changed).toBe(true);
+    expect(again.kept).toEqual([]);
+    const after = await stat(path.join(kept(), PKG));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect((await readdir(kept())).sort()).toEqual([PKG, `${PKG}.sha256`]);
+  });
+
+  it('keeps nothing when the programs are there already (not from this run)', async () => {
+    await install();
+    await rm(path.join(root, 'var'), { recursive: true });
+    server.requests.length = 0;
+    const again = await install();
+    expect(again).toMatchObject({ changed: false, kept: [] });
+    expect(server.requests).toEqual([]);
+    expect(await readdir(root)).toEqual(['usr']);
+  });
+
+  it('replaces only the kept file that does not match', async () => {
+    await mkdir(kept(), { recursive: true });
+    await writeFile(path.join(kept(), PKG), 'truncated');
+    await writeFile(path.join(kept(), `${PKG}.sha256`), `${goodSha}  ${PKG}\n`);
+    const r = await install();
+    expect(r.kept).toEqual([path.join(kept(), PKG)]);
+    expect(await digestOf(path.join(kept(), PKG))).toBe(goodSha);
+    // A sha256sum line naming the package says the same: left as it was.
+    expect(await readFile(path.join(kept(), `${PKG}.sha256`), 'utf8')).toBe(`${goodSha}  ${PKG}\n`);
+
+    await rm(bin(), { recursive: true });
+    await writeFile(path.join(kept(), `${PKG}.sha256`), `${sha256Hex('other')}\n`);
+    expect((await install()).kept).toEqual([path.join(kept(), `${PKG}.sha256`)]);
+    expect(await readFile(path.join(kept(), `${PKG}.sha256`), 'utf8')).toBe(`${goodSha}\n`);
+  });
+
+  it('keeps nothing from a tampered package', async () => {
+    const served = await serveTailscale(server, '1.98.21', 'amd64', { sha256: sha256Hex('x') });
+    const error = await errorOf(install({ baseUrl: served.baseUrl, version: '1.98.21' }));
+    expect(error.message).toMatch(/^checksum mismatch for tailscale_1\.98\.21_amd64\.tgz/);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('refuses a relative keepIn before downloading', async () => {
+    const error = await errorOf(
+      installTailscaleRelease({ version: V, baseUrl: good, root, arch: 'amd64', keepIn: 'pkgs' }),
+    );
+    expect(error).toBeInstanceOf(PlatformConfigError);
+    expect(server.requests).toEqual([]);
   });
 });
 

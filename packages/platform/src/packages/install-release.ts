@@ -2,9 +2,19 @@
  * Installing Tailscale and Headscale from their release packages at a pinned version: the
  * checksum file first, then the package, verified, then the programs, each replaced atomically.
  */
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, chmod, copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import {
+  access,
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileEditError, PlatformConfigError } from '../errors.js';
@@ -16,11 +26,18 @@ import {
   headscaleRelease,
   parseSha256File,
   type ReleaseArch,
+  type TailscaleRelease,
   tailscaleRelease,
 } from './release-sources.js';
 
 /** Where the programs go when no `binDir` is given. */
 export const RELEASE_INSTALL_DIR = '/usr/local/bin';
+
+/**
+ * Where under `keepIn` the Tailscale packages are kept: the path of Tailscale's own stable
+ * channel, so that the directory served over HTTP is a package source with the upstream layout.
+ */
+export const KEPT_TAILSCALE_PATH = 'tailscale/stable';
 
 /** Options of {@link installTailscaleRelease} and {@link installHeadscaleRelease}. */
 export interface InstallReleaseOptions {
@@ -43,6 +60,13 @@ export interface InstallReleaseOptions {
   timeoutMs?: number | undefined;
   /** Where the archive is downloaded and unpacked, then removed. @default os.tmpdir() */
   tempDir?: string | undefined;
+  /**
+   * Tailscale only: also keep the verified package and its `.sha256` in
+   * `<keepIn>/tailscale/stable/` (the source's layout), each 0644 and replaced atomically, for
+   * machines that install from this one. Files there already with the right digest are left as
+   * they are. An absolute machine path, resolved under `root`. @default nothing is kept
+   */
+  keepIn?: string | undefined;
 }
 
 /** What an install did. */
@@ -54,6 +78,11 @@ export interface InstallReleaseResult {
   files: Record<string, string>;
   /** One line saying what happened, for a log. */
   summary: string;
+  /**
+   * The files this run wrote under `keepIn` (absolute paths, under `root`): none when nothing
+   * was downloaded or both were there already. Present only when `keepIn` was given.
+   */
+  kept?: string[];
 }
 
 const TAR_TIMEOUT_MS = 120_000;
@@ -109,6 +138,15 @@ async function installExecutable(source: string, dest: string): Promise<void> {
   }
 }
 
+function keepDirOf(options: InstallReleaseOptions, keepIn: string): string {
+  if (!path.isAbsolute(keepIn)) {
+    throw new PlatformConfigError('keepIn', `must be an absolute path, got "${keepIn}"`, {
+      hint: 'pass the directory the packages are kept in, like /var/lib/mesh/packages',
+    });
+  }
+  return inRoot(options.root, keepIn);
+}
+
 function binDirOf(options: InstallReleaseOptions): string {
   const binDir = options.binDir ?? RELEASE_INSTALL_DIR;
   if (!path.isAbsolute(binDir)) {
@@ -117,6 +155,80 @@ function binDirOf(options: InstallReleaseOptions): string {
     });
   }
   return inRoot(options.root, binDir);
+}
+
+/** Writes `dest` through a temporary file beside it: mode 0644, then renamed over it. */
+async function keepFile(dest: string, write: (temp: string) => Promise<void>): Promise<void> {
+  const temp = path.join(
+    path.dirname(dest),
+    `.${path.basename(dest)}.mesh-tmp-${randomBytes(4).toString('hex')}`,
+  );
+  try {
+    await write(temp);
+    await chmod(temp, 0o644);
+    await rename(temp, dest);
+  } catch (cause) {
+    await rm(temp, { force: true });
+    throw new FileEditError(dest, `cannot keep: ${(cause as NodeJS.ErrnoException).code}`, {
+      cause,
+      hint: 'run as a user allowed to write there (often root), with free disk space',
+    });
+  }
+}
+
+/** The SHA-256 of `file`, hex; undefined when it cannot be read. */
+async function fileSha256(file: string): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch {
+    return undefined;
+  }
+  return hash.digest('hex');
+}
+
+/** Whether `file` is a checksum file that gives `sha256` for `fileName`. */
+async function sumFileGives(file: string, fileName: string, sha256: string): Promise<boolean> {
+  try {
+    return parseSha256File(await readFile(file, 'utf8'), fileName) === sha256;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Keeps the verified `archive` and its checksum in `<dir>/tailscale/stable/`; returns the files
+ * it wrote. A file there already with the right digest is kept as it is.
+ */
+async function keepTailscalePackage(
+  dir: string,
+  release: TailscaleRelease,
+  archive: string,
+  sha256: string,
+): Promise<string[]> {
+  const kept = path.join(dir, ...KEPT_TAILSCALE_PATH.split('/'));
+  const tgz = path.join(kept, release.fileName);
+  const sum = `${tgz}.sha256`;
+  const wrote: string[] = [];
+  try {
+    await mkdir(kept, { recursive: true, mode: 0o755 });
+  } catch (cause) {
+    throw new FileEditError(kept, `cannot create: ${(cause as NodeJS.ErrnoException).code}`, {
+      cause,
+      hint: 'run as a user allowed to write there (often root)',
+    });
+  }
+  // The package before its checksum: a reader never finds a checksum whose package is missing.
+  if ((await fileSha256(tgz)) !== sha256) {
+    await keepFile(tgz, (temp) => copyFile(archive, temp, constants.COPYFILE_EXCL));
+    wrote.push(tgz);
+  }
+  if (!(await sumFileGives(sum, release.fileName, sha256))) {
+    // Tailscale's own form: the hex digest alone.
+    await keepFile(sum, (temp) => writeFile(temp, `${sha256}\n`, { flag: 'wx', mode: 0o644 }));
+    wrote.push(sum);
+  }
+  return wrote;
 }
 
 function downloadOptions(options: InstallReleaseOptions) {
@@ -130,7 +242,8 @@ function downloadOptions(options: InstallReleaseOptions) {
  * Installs `tailscale` and `tailscaled` of release `version` from a Tailscale static package
  * (`tailscale_<version>_<arch>.tgz`, verified against the `.sha256` beside it) into `binDir`,
  * mode 0755, each replaced atomically. Idempotent: when both are there and the first line of
- * `tailscale version` is `version`, nothing is downloaded and `changed` is false.
+ * `tailscale version` is `version`, nothing is downloaded and `changed` is false. With `keepIn`,
+ * a package it downloads is also kept there for other machines (see {@link KEPT_TAILSCALE_PATH}).
  */
 export async function installTailscaleRelease(
   options: InstallReleaseOptions,
@@ -138,6 +251,7 @@ export async function installTailscaleRelease(
   const release = tailscaleRelease(options);
   const runner = options.runner ?? createRunner();
   const dir = binDirOf(options);
+  const keepDir = options.keepIn === undefined ? undefined : keepDirOf(options, options.keepIn);
   const files = {
     tailscale: path.join(dir, 'tailscale'),
     tailscaled: path.join(dir, 'tailscaled'),
@@ -150,12 +264,14 @@ export async function installTailscaleRelease(
       version: release.version,
       files,
       summary: `tailscale ${release.version} is already installed in ${dir}`,
+      ...(keepDir === undefined ? {} : { kept: [] }),
     };
   }
 
   const sums = await downloadText({ url: release.checksumUrl, ...downloadOptions(options) });
   const sha256 = parseSha256File(sums, release.fileName, displayUrl(release.checksumUrl));
   const work = await mkdtemp(path.join(options.tempDir ?? tmpdir(), 'mesh-tailscale-'));
+  let kept: string[] = [];
   try {
     const archive = path.join(work, release.fileName);
     await downloadVerified({
@@ -178,6 +294,9 @@ export async function installTailscaleRelease(
         hint: `${release.fileName} is not a Tailscale package with ${release.members.tailscale} and ${release.members.tailscaled}`,
       },
     );
+    // Kept once it is known to hold both programs, and before they are installed: a failure
+    // here leaves the install to do again, so the next run keeps the package too.
+    if (keepDir !== undefined) kept = await keepTailscalePackage(keepDir, release, archive, sha256);
     await mkdir(dir, { recursive: true });
     // tailscaled first: `tailscale version` is what says the install is complete.
     await installExecutable(path.join(out, release.members.tailscaled), files.tailscaled);
@@ -190,6 +309,7 @@ export async function installTailscaleRelease(
     version: release.version,
     files,
     summary: `installed tailscale ${release.version} (${release.arch}) into ${dir}`,
+    ...(keepDir === undefined ? {} : { kept }),
   };
 }
 
