@@ -14635,6 +14635,16 @@ async function* fromNetwork(body, lost) {
     throw lost(error2);
   }
 }
+function redirectTarget(from, location) {
+  const next = new URL(location, from);
+  if (new URL(from).protocol === "https:" && next.protocol !== "https:") {
+    throw new PlatformError(
+      `GET ${displayUrl(from)} redirects to ${displayUrl(next.toString())}: refused, it leaves https`,
+      { hint: "use a package source that stays on https, or name its final URL" }
+    );
+  }
+  return next.toString();
+}
 async function get(options, signal, shown2) {
   const doFetch = options.fetch ?? requestFollowing;
   const response = await doFetch(options.url, { signal, redirect: "follow" });
@@ -14760,7 +14770,7 @@ var init_download = __esm({
         const location = r.headers["location"];
         if (r.statusCode >= 300 && r.statusCode < 400 && typeof location === "string") {
           await r.body.dump();
-          current = new URL(location, current).toString();
+          current = redirectTarget(current, location);
           continue;
         }
         return {
@@ -38708,11 +38718,14 @@ function localApi(ctx) {
 }
 var TAILSCALED_SERVICE = "mesh-tailscaled";
 async function tailnetStatus(ctx) {
+  return (await readTailnetStatus(ctx)).status;
+}
+async function readTailnetStatus(ctx) {
   const client = localApi(ctx);
   try {
-    return toTailnetStatus(await client.status({ timeout: 3e3 }));
-  } catch {
-    return void 0;
+    return { status: toTailnetStatus(await client.status({ timeout: 3e3 })) };
+  } catch (error2) {
+    return { error: error2 };
   } finally {
     await client.close();
   }
@@ -55135,7 +55148,17 @@ async function syncthingSection(ctx, setupCommand) {
 
 // ../../packages/core/src/steps/status/tailscale-checks.ts
 var ipv4Of = (ips) => ips.find((i2) => i2.includes("."));
-function tailscaledDownCheck(socketPath, joined, setupCommand) {
+function tailscaledDownCheck(socketPath, joined, setupCommand, error2) {
+  if (error2 !== void 0 && error2.name !== "TailscaleDaemonUnreachableError") {
+    const e = toMeshError(error2);
+    return {
+      section: "tailscale",
+      name: "daemon",
+      level: "fail",
+      message: `tailscaled is on ${socketPath}, but its status could not be read: ${e.message}`,
+      fix: e.hint
+    };
+  }
   return {
     section: "tailscale",
     name: "daemon",
@@ -55211,7 +55234,7 @@ async function tailscaleSection(ctx, o2, setupCommand) {
   const add = (c3) => {
     if (c3) checks.push(c3);
   };
-  const ts = await tailnetStatus(ctx);
+  const { status: ts, error: error2 } = await readTailnetStatus(ctx);
   const tailscale = {
     running: ts !== void 0,
     backendState: ts?.backendState,
@@ -55220,7 +55243,7 @@ async function tailscaleSection(ctx, o2, setupCommand) {
   };
   const socketPath = ctx.paths.tailscale.socketPath;
   if (!ts) {
-    add(tailscaledDownCheck(socketPath, await joinedBefore(ctx), setupCommand));
+    add(tailscaledDownCheck(socketPath, await joinedBefore(ctx), setupCommand, error2));
     return { checks, tailscale };
   }
   const standing = nodeStanding(ts);
@@ -55238,8 +55261,8 @@ async function tailscaleSection(ctx, o2, setupCommand) {
             await api2.ping(report.ip, { type: "disco", timeout: 3e3 })
           );
           if (latencyMs !== void 0) report.latencyMs = latencyMs;
-        } catch (error2) {
-          pingFailure ??= pingFailureCheck(error2);
+        } catch (error3) {
+          pingFailure ??= pingFailureCheck(error3);
         }
       }
     } finally {

@@ -28,11 +28,21 @@ export const TAILSCALED_SERVICE = 'mesh-tailscaled';
 
 /** This machine's tailnet status, or undefined when tailscaled does not answer. */
 export async function tailnetStatus(ctx: MeshContext): Promise<TailnetStatus | undefined> {
+  return (await readTailnetStatus(ctx)).status;
+}
+
+/**
+ * tailscaled's status, or why there is none: `error` is what the LocalAPI call raised (no
+ * daemon on the socket, a refusal, an answer that is not a status).
+ */
+export async function readTailnetStatus(
+  ctx: MeshContext,
+): Promise<{ status?: TailnetStatus; error?: unknown }> {
   const client = localApi(ctx);
   try {
-    return toTailnetStatus(await client.status({ timeout: 3000 }));
-  } catch {
-    return undefined;
+    return { status: toTailnetStatus(await client.status({ timeout: 3000 })) };
+  } catch (error) {
+    return { error };
   } finally {
     await client.close();
   }

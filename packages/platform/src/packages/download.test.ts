@@ -9,7 +9,7 @@ import {
   PlatformError,
   PlatformTimeoutError,
 } from '../errors.js';
-import { type DownloadFetch, downloadText, downloadVerified } from './download.js';
+import { type DownloadFetch, downloadText, downloadVerified, redirectTarget } from './download.js';
 
 const BODY = Buffer.from('a package, byte for byte\n'.repeat(4096));
 const SHA = sha256Hex(BODY);
@@ -164,5 +164,20 @@ describe('downloadText', () => {
     expect(await downloadText({ url: `${server.origin}/pkg.tgz.sha256` })).toBe(`${SHA}\n`);
     const error = await errorOf(downloadText({ url: `${server.origin}/nope.sha256` }));
     expect(error.message).toBe(`GET ${server.origin}/nope.sha256: HTTP 404 Not Found`);
+  });
+});
+
+describe('redirectTarget', () => {
+  it('follows relative and absolute redirects, and https to https', () => {
+    expect(redirectTarget('http://mirror/a/b.tgz', '/c/b.tgz')).toBe('http://mirror/c/b.tgz');
+    expect(redirectTarget('https://github.com/x', 'https://cdn.example/y?sig=1')).toBe(
+      'https://cdn.example/y?sig=1',
+    );
+  });
+
+  it('refuses a redirect that leaves https, in one line without the query', () => {
+    expect(() => redirectTarget('https://github.com/x', 'http://cdn.example/y?sig=1')).toThrow(
+      'GET https://github.com/x redirects to http://cdn.example/y: refused, it leaves https',
+    );
   });
 });

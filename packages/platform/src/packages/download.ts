@@ -164,6 +164,22 @@ async function* fromNetwork(
 const MAX_REDIRECTS = 5;
 
 /**
+ * Where a redirect from `from` to `location` leads. An https source that redirects to plain
+ * http is refused: the checksum file would then come over a connection anyone on the path can
+ * rewrite, and it is what the package is checked against.
+ */
+export function redirectTarget(from: string, location: string): string {
+  const next = new URL(location, from);
+  if (new URL(from).protocol === 'https:' && next.protocol !== 'https:') {
+    throw new PlatformError(
+      `GET ${displayUrl(from)} redirects to ${displayUrl(next.toString())}: refused, it leaves https`,
+      { hint: 'use a package source that stays on https, or name its final URL' },
+    );
+  }
+  return next.toString();
+}
+
+/**
  * undici's `request` (the one part of undici the apps bundle), following redirects as a fetch
  * would: GitHub answers a release download with a redirect to its CDN.
  */
@@ -174,7 +190,7 @@ const requestFollowing: DownloadFetch = async (url, init) => {
     const location = r.headers['location'];
     if (r.statusCode >= 300 && r.statusCode < 400 && typeof location === 'string') {
       await r.body.dump();
-      current = new URL(location, current).toString();
+      current = redirectTarget(current, location);
       continue;
     }
     return {

@@ -58,6 +58,23 @@ describe('tailscaledDownCheck', () => {
   it('on a machine never joined, the fix is setup', () => {
     expect(tailscaledDownCheck(SOCKET, false, SETUP).fix).toBe(SETUP);
   });
+
+  it('no daemon on the socket is "not running"', () => {
+    const gone = new TailscaleDaemonUnreachableError(SOCKET);
+    expect(tailscaledDownCheck(SOCKET, true, SETUP, gone).message).toBe(
+      `tailscaled is not running (${SOCKET})`,
+    );
+  });
+
+  it('a daemon that answers wrongly is named as such, with its reason and hint', () => {
+    const refused = new TailscaleLocalApiError('GET', '/localapi/v0/status', 403, 'access denied');
+    const check = tailscaledDownCheck(SOCKET, true, SETUP, refused);
+    expect(check).toMatchObject({ section: 'tailscale', name: 'daemon', level: 'fail' });
+    expect(check.message).toBe(
+      `tailscaled is on ${SOCKET}, but its status could not be read: GET /localapi/v0/status failed: HTTP 403: access denied`,
+    );
+    expect(check.fix).toMatch(/\S/);
+  });
 });
 
 describe('standingCheck', () => {

@@ -13,7 +13,20 @@ export function tailscaledDownCheck(
   socketPath: string,
   joined: boolean,
   setupCommand: string,
+  error?: unknown,
 ): StatusCheck {
+  // Only a daemon that is not there is "not running"; one that refused, stalled or answered
+  // something else says what happened.
+  if (error !== undefined && (error as Error).name !== 'TailscaleDaemonUnreachableError') {
+    const e = toMeshError(error);
+    return {
+      section: 'tailscale',
+      name: 'daemon',
+      level: 'fail',
+      message: `tailscaled is on ${socketPath}, but its status could not be read: ${e.message}`,
+      fix: e.hint,
+    };
+  }
   return {
     section: 'tailscale',
     name: 'daemon',

@@ -3,7 +3,7 @@ import type { MeshContext } from '../../context.js';
 import { reachPeers } from '../reach.js';
 import { joinedBefore } from '../repair.js';
 import { nodeStanding } from '../standing.js';
-import { tailnetStatus } from '../tailscale.js';
+import { readTailnetStatus } from '../tailscale.js';
 import {
   ipv4Of,
   latencyMsOf,
@@ -26,7 +26,7 @@ export async function tailscaleSection(
   const add = (c: StatusCheck | undefined) => {
     if (c) checks.push(c);
   };
-  const ts = await tailnetStatus(ctx);
+  const { status: ts, error } = await readTailnetStatus(ctx);
   const tailscale: MeshStatus['tailscale'] = {
     running: ts !== undefined,
     backendState: ts?.backendState,
@@ -35,7 +35,7 @@ export async function tailscaleSection(
   };
   const socketPath = ctx.paths.tailscale.socketPath;
   if (!ts) {
-    add(tailscaledDownCheck(socketPath, await joinedBefore(ctx), setupCommand));
+    add(tailscaledDownCheck(socketPath, await joinedBefore(ctx), setupCommand, error));
     return { checks, tailscale };
   }
   const standing = nodeStanding(ts);
