@@ -128,13 +128,6 @@ export {
   serverStatus,
 } from './steps/nodes.js';
 export {
-  PACKAGES_DIR,
-  PACKAGES_PORT,
-  type ServePackagesOptions,
-  servePackages,
-  serverPackagesUrl,
-} from './steps/package-server.js';
-export {
   type AddDeviceOptions,
   addDevice,
   checkManualDevice,
