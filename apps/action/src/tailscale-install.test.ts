@@ -11,13 +11,13 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { releaseArch, TAILSCALE_PACKAGES_URL, TAILSCALE_VERSION } from '@mesh/platform';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type PackageServer,
   serveTailscale,
   sha256Hex,
   startPackageServer,
-} from '../../../tooling/test-utils/src/index.js';
+} from '@mesh/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseFileCommands } from './protocol.js';
 import { runMain } from './run-main.js';
 import { addPath, planTailscaleInstall } from './tailscale-install.js';

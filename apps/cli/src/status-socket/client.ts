@@ -67,6 +67,8 @@ export function askAgent(o: AskOptions): Promise<number | undefined> {
   });
 }
 
+// Checked by hand, not with zod: this runs before the CLI loads, and loading zod here would
+// cost a good part of what asking the agent saves. The agent checks requests with zod.
 function parseFrame(line: string): StatusFrame | undefined {
   try {
     const v = JSON.parse(line) as unknown;

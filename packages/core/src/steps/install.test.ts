@@ -3,13 +3,13 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { releaseArch, TAILSCALE_VERSION, WINGET_IDS } from '@mesh/platform';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type PackageServer,
   serveTailscale,
   sha256Hex,
   startPackageServer,
-} from '../../../../tooling/test-utils/src/index.js';
+} from '@mesh/test-utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   aptMachine as aptMachineIn,
   fakeRunner,

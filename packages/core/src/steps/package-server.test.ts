@@ -7,15 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { releaseArch, TAILSCALE_VERSION } from '@mesh/platform';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type PackageServer,
   serveTailscale,
   sha256Hex,
   startPackageServer,
   tailscaleTgz,
-} from '../../../../tooling/test-utils/src/index.js';
-import { until } from '../../../../tooling/test-utils/src/until.js';
+  until,
+} from '@mesh/test-utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeMachine, fakeMachine, httpServer, meshFailure } from '../../test/fake-machine.js';
 import { aptMachine as aptMachineIn, reported } from '../../test/wsl-root.js';
 import type { MeshContext } from '../context.js';

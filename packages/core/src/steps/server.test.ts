@@ -1,13 +1,8 @@
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRunner, HEADSCALE_VERSION, releaseArch } from '@mesh/platform';
+import { type PackageServer, sha256Hex, startPackageServer, versionScript } from '@mesh/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type PackageServer,
-  sha256Hex,
-  startPackageServer,
-  versionScript,
-} from '../../../../tooling/test-utils/src/index.js';
 import { type FakeMachine, fakeMachine } from '../../test/fake-machine.js';
 import { collector, reported } from '../../test/wsl-root.js';
 import { createMeshContext } from '../context.js';
