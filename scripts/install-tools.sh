@@ -250,14 +250,19 @@ if want rootfs; then
   ln -sfn "$dir" "$CACHE/rootfs/current"
 fi
 
-# The lab's package source: the pinned binaries laid out as Tailscale's and Headscale's own
-# servers lay out their releases, each with its checksum file, so mesh installs in the lab
-# exactly as it does from the real ones. Rebuilt when a binary changes.
+# The lab's package source: the pinned binaries laid out as Tailscale's, Headscale's and
+# Syncthing's own servers lay out their releases, each with its checksum file, so mesh installs
+# in the lab exactly as it does from the real ones. Rebuilt when a binary changes. (Syncthing's
+# list is not PGP-signed here; mesh reads the digests of a signed or a plain list alike.)
 if want packages; then
   ts_bin=$(readlink -f "$CACHE/bin/tailscale") tsd_bin=$(readlink -f "$CACHE/bin/tailscaled")
   hs_bin=$(readlink -f "$CACHE/bin/headscale")
+  st_bin=$(readlink -f "$CACHE/bin/syncthing-${SYNCTHING_GO_VERSION%.*}")
+  for b in "$ts_bin" "$tsd_bin" "$hs_bin" "$st_bin"; do
+    [[ -x $b ]] || { log "ERROR: packages: a binary is missing ($b); build tailscale, headscale and syncthing-versions first"; exit 3; }
+  done
   # The layout is part of the key: a change to it builds anew.
-  key=$({ cat "$ts_bin" "$tsd_bin" "$hs_bin"; echo layout-1; } | sha256sum | cut -c1-12)
+  key=$({ cat "$ts_bin" "$tsd_bin" "$hs_bin" "$st_bin"; echo layout-2; } | sha256sum | cut -c1-12)
   dir="$CACHE/packages/$key"
   if [[ -f "$dir/.complete" ]]; then
     log "packages $key: cached"
@@ -278,6 +283,12 @@ if want packages; then
     hs="headscale_${hsv}_linux_amd64"
     install -m 0755 "$hs_bin" "$dir.tmp/headscale/v$hsv/$hs"
     (cd "$dir.tmp/headscale/v$hsv" && sha256sum "$hs" >checksums.txt)
+    stv=${SYNCTHING_GO_VERSION#v} st="syncthing-linux-amd64-$SYNCTHING_GO_VERSION"
+    mkdir -p "$dir.tmp/stage/$st" "$dir.tmp/syncthing/v$stv"
+    install -m 0755 "$st_bin" "$dir.tmp/stage/$st/syncthing"
+    tar -C "$dir.tmp/stage" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - "$st" \
+      | gzip -n >"$dir.tmp/syncthing/v$stv/$st.tar.gz"
+    (cd "$dir.tmp/syncthing/v$stv" && sha256sum "$st.tar.gz" >sha256sum.txt.asc)
     rm -rf "$dir.tmp/stage" && touch "$dir.tmp/.complete"
     rm -rf "$dir" && mv "$dir.tmp" "$dir"
     log "packages $key: built"

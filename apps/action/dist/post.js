@@ -260,11 +260,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path46, issues) {
+function prefixIssues(path47, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path46);
+    iss.path.unshift(path47);
     return iss;
   });
 }
@@ -2953,11 +2953,12 @@ var init_contract = __esm({
       // `scheme://user:password@`
       /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+(?=@)/gi,
       // `?api_key=...`, `token=...`, `password=...`
-      /((?:api[-_]?key|token|password)=)[^&\s#]+/gi,
-      /(X-API-Key:\s*)\S+/gi,
-      /(Bearer\s+)\S+/gi,
+      // A value ends at a quote too: the text around it (`"…?token=…"`) stays whole.
+      /((?:api[-_]?key|token|password)=)[^&\s#"'`]+/gi,
+      /(X-API-Key:\s*)[^\s"'`]+/gi,
+      /(Bearer\s+)[^\s"'`]+/gi,
       // A `file:` reference names where the key is, not the key.
-      /(--auth-?key[= ])(?!file:)\S+/gi,
+      /(--auth-?key[= ])(?!file:)[^\s"'`]+/gi,
       /\b(auth-?key[=: ]+)(?!file:)[A-Za-z0-9_-]{16,}/gi
     ];
     BARE = [
@@ -3096,9 +3097,9 @@ var init_errors2 = __esm({
     FileEditError = class extends PlatformError {
       name = "FileEditError";
       path;
-      constructor(path46, message, options = {}) {
-        super(`${path46}: ${message}`, options);
-        this.path = path46;
+      constructor(path47, message, options = {}) {
+        super(`${path47}: ${message}`, options);
+        this.path = path47;
       }
     };
     CommandFailedError = class extends PlatformError {
@@ -3267,7 +3268,13 @@ var SHARED, PLANS, SYNCTHING_DISCOVERY_PORT;
 var init_ports = __esm({
   "../../packages/platform/src/ports.ts"() {
     "use strict";
-    SHARED = { headscale: 8080, derpStun: 3478, wireguard: 41641 };
+    SHARED = {
+      headscale: 8080,
+      derpStun: 3478,
+      wireguard: 41641,
+      packages: 8091,
+      vouch: 874
+    };
     PLANS = {
       server: { syncthingGui: 8384, syncthingSync: 22e3, ssh: 22, ...SHARED },
       wsl2: { syncthingGui: 8385, syncthingSync: 22001, ssh: 2222, ...SHARED },
@@ -4616,14 +4623,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path46 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path47 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path46 && path46[0] !== "/") {
-          path46 = `/${path46}`;
+        if (path47 && path47[0] !== "/") {
+          path47 = `/${path47}`;
         }
-        return new URL(`${origin}${path46}`);
+        return new URL(`${origin}${path47}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -7272,9 +7279,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path46, origin }
+            request: { method, path: path47, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path46);
+          debugLog("sending request to %s %s%s", method, origin, path47);
         }
       );
     }
@@ -7292,14 +7299,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path46, origin },
+            request: { method, path: path47, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path46,
+            path47,
             statusCode
           );
         }
@@ -7308,23 +7315,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path46, origin }
+            request: { method, path: path47, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path46);
+          debugLog("trailers received from %s %s%s", method, origin, path47);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path46, origin },
+            request: { method, path: path47, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path46,
+            path47,
             error2.message
           );
         }
@@ -7439,7 +7446,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path46,
+        path: path47,
         method,
         body,
         headers,
@@ -7456,11 +7463,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path46 !== "string") {
+        if (typeof path47 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path46[0] !== "/" && !(path46.startsWith("http://") || path46.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path47[0] !== "/" && !(path47.startsWith("http://") || path47.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path46)) {
+        } else if (invalidPathRegex.test(path47)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -7535,7 +7542,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path46, query) : path46;
+        this.path = query ? serializePathWithQuery(path47, query) : path47;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -9982,7 +9989,7 @@ var require_util2 = __commonJS({
     var { redirectStatusSet, referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectAnHTTPQuotedString, parseMIMEType } = require_data_url();
-    var { performance } = __require("perf_hooks");
+    var { performance: performance2 } = __require("perf_hooks");
     var { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util();
     var assert = __require("assert");
     var { isUint8Array: isUint8Array2 } = __require("util/types");
@@ -10137,7 +10144,7 @@ var require_util2 = __commonJS({
       };
     }
     function coarsenedSharedCurrentTime(crossOriginIsolatedCapability) {
-      return coarsenTime(performance.now(), crossOriginIsolatedCapability);
+      return coarsenTime(performance2.now(), crossOriginIsolatedCapability);
     }
     function createOpaqueTimingInfo(timingInfo) {
       return {
@@ -12403,7 +12410,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request2) {
-      const { method, path: path46, host, upgrade, blocking, reset: reset2 } = request2;
+      const { method, path: path47, host, upgrade, blocking, reset: reset2 } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -12479,7 +12486,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request2);
-      let header = `${method} ${path46} HTTP/1.1\r
+      let header = `${method} ${path47} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -13156,7 +13163,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request2.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request2.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path46, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
+      const { method, path: path47, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request2, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -13225,7 +13232,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path46;
+          headers[HTTP2_HEADER_PATH] = path47;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -13277,7 +13284,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path46;
+      headers[HTTP2_HEADER_PATH] = path47;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -14443,8 +14450,8 @@ function releaseArch(nodeArch = process.arch) {
   const arch = Object.hasOwn(ARCHES, nodeArch) ? ARCHES[nodeArch] : void 0;
   if (arch === void 0) {
     throw new UnsupportedPlatformError(
-      `no Tailscale or Headscale package for CPU architecture ${nodeArch} (supported: x64, arm64)`,
-      { hint: "install Tailscale and Headscale by hand on this machine" }
+      `no release package for CPU architecture ${nodeArch} (supported: x64, arm64)`,
+      { hint: "install Tailscale, Headscale and Syncthing by hand on this machine" }
     );
   }
   return arch;
@@ -14504,6 +14511,20 @@ function headscaleRelease(options) {
     checksumUrl: `${base}/v${version2}/checksums.txt`
   };
 }
+function syncthingRelease(options) {
+  const version2 = releaseVersion(options.version);
+  const arch = options.arch ?? releaseArch();
+  const base = baseOf(options.baseUrl ?? SYNCTHING_RELEASES_URL);
+  const top = `syncthing-linux-${arch}-v${version2}`;
+  return {
+    version: version2,
+    arch,
+    fileName: `${top}.tar.gz`,
+    url: `${base}/v${version2}/${top}.tar.gz`,
+    checksumUrl: `${base}/v${version2}/sha256sum.txt.asc`,
+    member: `${top}/syncthing`
+  };
+}
 function parseSha256(text2) {
   const result2 = Sha256.safeParse(text2.trim().toLowerCase());
   return result2.success ? result2.data : void 0;
@@ -14525,6 +14546,18 @@ function parseSha256File(text2, fileName, source = fileName) {
   }
   return digest;
 }
+function parseSignedChecksums(text2, source = "sha256sum.txt.asc") {
+  const lines = text2.split(/\r?\n/);
+  const begin3 = lines.findIndex((l) => l.trim() === "-----BEGIN PGP SIGNED MESSAGE-----");
+  if (begin3 < 0) return parseChecksums(text2, source);
+  const body = lines.findIndex((l, i2) => i2 > begin3 && l.trim() === "");
+  const end3 = lines.findIndex((l) => l.trim() === "-----BEGIN PGP SIGNATURE-----");
+  if (body < 0 || end3 < body) {
+    throw badChecksumFile(source, "is a PGP signed message without a body and a signature");
+  }
+  const signed = lines.slice(body + 1, end3).map((l) => l.replace(/^- /, ""));
+  return parseChecksums(signed.join("\n"), source);
+}
 function parseChecksums(text2, source = "checksums.txt") {
   const sums = /* @__PURE__ */ new Map();
   for (const [index, raw] of text2.split(/\r?\n/).entries()) {
@@ -14545,11 +14578,11 @@ function parseChecksums(text2, source = "checksums.txt") {
   return sums;
 }
 function checksumFor(text2, fileName, source = "checksums.txt") {
-  const digest = parseChecksums(text2, source).get(fileName);
+  const digest = parseSignedChecksums(text2, source).get(fileName);
   if (digest === void 0) throw badChecksumFile(source, `has no checksum for ${fileName}`);
   return digest;
 }
-var TAILSCALE_PACKAGES_URL, HEADSCALE_RELEASES_URL, TAILSCALE_VERSION, HEADSCALE_VERSION, ARCHES, VERSION, Sha256, SUM_LINE;
+var TAILSCALE_PACKAGES_URL, HEADSCALE_RELEASES_URL, SYNCTHING_RELEASES_URL, TAILSCALE_VERSION, HEADSCALE_VERSION, SYNCTHING_VERSION, ARCHES, VERSION, Sha256, SUM_LINE;
 var init_release_sources = __esm({
   "../../packages/platform/src/packages/release-sources.ts"() {
     "use strict";
@@ -14557,8 +14590,10 @@ var init_release_sources = __esm({
     init_errors2();
     TAILSCALE_PACKAGES_URL = "https://pkgs.tailscale.com/stable";
     HEADSCALE_RELEASES_URL = "https://github.com/juanfont/headscale/releases/download";
+    SYNCTHING_RELEASES_URL = "https://github.com/syncthing/syncthing/releases/download";
     TAILSCALE_VERSION = "1.98.10";
     HEADSCALE_VERSION = "0.29.2";
+    SYNCTHING_VERSION = "1.30.0";
     ARCHES = { x64: "amd64", arm64: "arm64" };
     VERSION = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)$/;
     Sha256 = string2().check(_regex(/^[0-9a-f]{64}$/));
@@ -15795,7 +15830,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path46, options) {
+    function checkPathExt(path47, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -15806,25 +15841,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path46.substr(-p.length).toLowerCase() === p) {
+        if (p && path47.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat18, path46, options) {
+    function checkStat(stat18, path47, options) {
       if (!stat18.isSymbolicLink() && !stat18.isFile()) {
         return false;
       }
-      return checkPathExt(path46, options);
+      return checkPathExt(path47, options);
     }
-    function isexe(path46, options, cb) {
-      fs.stat(path46, function(er, stat18) {
-        cb(er, er ? false : checkStat(stat18, path46, options));
+    function isexe(path47, options, cb) {
+      fs.stat(path47, function(er, stat18) {
+        cb(er, er ? false : checkStat(stat18, path47, options));
       });
     }
-    function sync(path46, options) {
-      return checkStat(fs.statSync(path46), path46, options);
+    function sync(path47, options) {
+      return checkStat(fs.statSync(path47), path47, options);
     }
   }
 });
@@ -15836,13 +15871,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path46, options, cb) {
-      fs.stat(path46, function(er, stat18) {
+    function isexe(path47, options, cb) {
+      fs.stat(path47, function(er, stat18) {
         cb(er, er ? false : checkStat(stat18, options));
       });
     }
-    function sync(path46, options) {
-      return checkStat(fs.statSync(path46), options);
+    function sync(path47, options) {
+      return checkStat(fs.statSync(path47), options);
     }
     function checkStat(stat18, options) {
       return stat18.isFile() && checkMode(stat18, options);
@@ -15876,7 +15911,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path46, options, cb) {
+    function isexe(path47, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -15886,7 +15921,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve3, reject) {
-          isexe(path46, options || {}, function(er, is) {
+          isexe(path47, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -15895,7 +15930,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path46, options || {}, function(er, is) {
+      core(path47, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -15905,9 +15940,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path46, options) {
+    function sync(path47, options) {
       try {
-        return core.sync(path46, options || {});
+        return core.sync(path47, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -15924,7 +15959,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows2 = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path46 = __require("path");
+    var path47 = __require("path");
     var COLON = isWindows2 ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -15962,7 +15997,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path46.join(pathPart, cmd);
+        const pCmd = path47.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve3(subStep(p, i2, 0));
       });
@@ -15989,7 +16024,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path46.join(pathPart, cmd);
+        const pCmd = path47.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -16037,7 +16072,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path46 = __require("path");
+    var path47 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -16055,7 +16090,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path46.delimiter : void 0
+          pathExt: withoutPathExt ? path47.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -16064,7 +16099,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path46.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path47.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -16118,8 +16153,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path46, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path46.split("/").pop();
+      const [path47, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path47.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -16154,7 +16189,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path46 = __require("path");
+    var path47 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -16179,7 +16214,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path46.normalize(parsed.command);
+        parsed.command = path47.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -20384,13 +20419,13 @@ var init_output_sync = __esm({
       }
     };
     writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-      for (const { path: path46, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-        const pathString = typeof path46 === "string" ? path46 : path46.toString();
+      for (const { path: path47, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+        const pathString = typeof path47 === "string" ? path47 : path47.toString();
         if (append || outputFiles.has(pathString)) {
-          appendFileSync(path46, serializedResult);
+          appendFileSync(path47, serializedResult);
         } else {
           outputFiles.add(pathString);
-          writeFileSync(path46, serializedResult);
+          writeFileSync(path47, serializedResult);
         }
       }
     };
@@ -23289,11 +23324,43 @@ async function versionLine(runner, file, args, signal) {
     throw error2;
   }
 }
-async function installExecutable(source, dest) {
-  const temp = path10.join(
+function placerOf(options, runner) {
+  const prefix = options.privileged ?? [];
+  if (prefix.length === 0)
+    return {
+      mkdir: (dir) => mkdir3(dir, { recursive: true }).then(() => void 0),
+      place: installExecutable
+    };
+  const [file, ...before] = prefix;
+  const run2 = async (args, dir) => {
+    await runChecked(runner, file, [...before, ...args], {
+      timeout: 3e4,
+      ...options.signal ? { signal: options.signal } : {},
+      hint: `${prefix.join(" ")} must be allowed to write ${dir} (or run as root)`
+    });
+  };
+  return {
+    mkdir: (dir) => run2(["mkdir", "-p", dir], dir),
+    place: async (source, dest) => {
+      const temp = tempBeside(dest);
+      try {
+        await run2(["install", "-m", "0755", source, temp], path10.dirname(dest));
+        await run2(["mv", "-f", temp, dest], path10.dirname(dest));
+      } catch (error2) {
+        await runner.run(file, [...before, "rm", "-f", temp], { timeout: 1e4 }).catch(() => void 0);
+        throw error2;
+      }
+    }
+  };
+}
+function tempBeside(dest) {
+  return path10.join(
     path10.dirname(dest),
     `.${path10.basename(dest)}.mesh-tmp-${randomBytes3(4).toString("hex")}`
   );
+}
+async function installExecutable(source, dest) {
+  const temp = tempBeside(dest);
   try {
     await copyFile2(source, temp);
     await chmod2(temp, 493);
@@ -23386,6 +23453,26 @@ function downloadOptions(options) {
     ...options.fetch ? { fetch: options.fetch } : {}
   };
 }
+async function fetchArchive(options, runner, work, a2) {
+  const sums = await downloadText({ url: a2.checksumUrl, ...downloadOptions(options) });
+  const sha256 = a2.digest(sums, displayUrl(a2.checksumUrl));
+  const archive = path10.join(work, a2.fileName);
+  await downloadVerified({
+    url: a2.url,
+    sha256,
+    dest: archive,
+    ...downloadOptions(options),
+    ...options.timeoutMs === void 0 ? {} : { timeoutMs: options.timeoutMs }
+  });
+  const unpacked = path10.join(work, "unpacked");
+  await mkdir3(unpacked);
+  await runChecked(runner, "tar", ["-xzf", archive, "-C", unpacked, ...a2.members], {
+    timeout: TAR_TIMEOUT_MS,
+    ...options.signal ? { signal: options.signal } : {},
+    hint: a2.hint
+  });
+  return { archive, unpacked, sha256, sums };
+}
 async function installTailscaleRelease(options) {
   const release = tailscaleRelease(options);
   const runner = options.runner ?? createRunner();
@@ -23405,35 +23492,24 @@ async function installTailscaleRelease(options) {
       ...keepDir === void 0 ? {} : { kept: [] }
     };
   }
-  const sums = await downloadText({ url: release.checksumUrl, ...downloadOptions(options) });
-  const sha256 = parseSha256File(sums, release.fileName, displayUrl(release.checksumUrl));
   const work = await mkdtemp(path10.join(options.tempDir ?? tmpdir(), "mesh-tailscale-"));
   let kept = [];
   try {
-    const archive = path10.join(work, release.fileName);
-    await downloadVerified({
-      url: release.url,
-      sha256,
-      dest: archive,
-      ...downloadOptions(options),
-      ...options.timeoutMs === void 0 ? {} : { timeoutMs: options.timeoutMs }
+    const {
+      archive,
+      unpacked: out,
+      sha256
+    } = await fetchArchive(options, runner, work, {
+      ...release,
+      digest: (sums, source) => parseSha256File(sums, release.fileName, source),
+      members: [release.members.tailscaled, release.members.tailscale],
+      hint: `${release.fileName} is not a Tailscale package with ${release.members.tailscale} and ${release.members.tailscaled}`
     });
-    const out = path10.join(work, "unpacked");
-    await mkdir3(out);
-    await runChecked(
-      runner,
-      "tar",
-      ["-xzf", archive, "-C", out, release.members.tailscaled, release.members.tailscale],
-      {
-        timeout: TAR_TIMEOUT_MS,
-        ...options.signal ? { signal: options.signal } : {},
-        hint: `${release.fileName} is not a Tailscale package with ${release.members.tailscale} and ${release.members.tailscaled}`
-      }
-    );
     if (keepDir !== void 0) kept = await keepTailscalePackage(keepDir, release, archive, sha256);
-    await mkdir3(dir, { recursive: true });
-    await installExecutable(path10.join(out, release.members.tailscaled), files.tailscaled);
-    await installExecutable(path10.join(out, release.members.tailscale), files.tailscale);
+    const placer = placerOf(options, runner);
+    await placer.mkdir(dir);
+    await placer.place(path10.join(out, release.members.tailscaled), files.tailscaled);
+    await placer.place(path10.join(out, release.members.tailscale), files.tailscale);
   } finally {
     await rm4(work, { recursive: true, force: true });
   }
@@ -23464,14 +23540,26 @@ async function installHeadscaleRelease(options) {
   }
   const sums = await downloadText({ url: release.checksumUrl, ...downloadOptions(options) });
   const sha256 = checksumFor(sums, release.fileName, displayUrl(release.checksumUrl));
-  await downloadVerified({
+  const download = {
     url: release.url,
     sha256,
-    dest: files.headscale,
     mode: 493,
     ...downloadOptions(options),
     ...options.timeoutMs === void 0 ? {} : { timeoutMs: options.timeoutMs }
-  });
+  };
+  if ((options.privileged ?? []).length === 0) {
+    await downloadVerified({ ...download, dest: files.headscale });
+  } else {
+    const work = await mkdtemp(path10.join(options.tempDir ?? tmpdir(), "mesh-headscale-"));
+    try {
+      await downloadVerified({ ...download, dest: path10.join(work, "headscale") });
+      const placer = placerOf(options, runner);
+      await placer.mkdir(dir);
+      await placer.place(path10.join(work, "headscale"), files.headscale);
+    } finally {
+      await rm4(work, { recursive: true, force: true });
+    }
+  }
   return {
     changed: true,
     version: release.version,
@@ -23492,6 +23580,100 @@ var init_install_release = __esm({
     KEPT_TAILSCALE_PATH = "tailscale/stable";
     TAR_TIMEOUT_MS = 12e4;
     VERSION_TIMEOUT_MS = 15e3;
+  }
+});
+
+// ../../packages/platform/src/packages/install-syncthing.ts
+import { copyFile as copyFile3, mkdir as mkdir4, mkdtemp as mkdtemp2, readFile as readFile5, rm as rm5, writeFile as writeFile2 } from "fs/promises";
+import { tmpdir as tmpdir2 } from "os";
+import path11 from "path";
+function syncthingVersionOf(line) {
+  return /^syncthing v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)[\s-]/.exec(`${line ?? ""} `)?.[1];
+}
+async function keepSyncthingRelease(dir, release, archive, sha256, sums) {
+  const kept = path11.join(dir, KEPT_SYNCTHING_PATH, `v${release.version}`);
+  const tgz = path11.join(kept, release.fileName);
+  const list2 = path11.join(kept, path11.posix.basename(new URL(release.checksumUrl).pathname));
+  const wrote = [];
+  try {
+    await mkdir4(kept, { recursive: true, mode: 493 });
+  } catch (cause) {
+    throw new FileEditError(kept, `cannot create: ${cause.code}`, {
+      cause,
+      hint: "run as a user allowed to write there (often root)"
+    });
+  }
+  if (await fileSha256(tgz) !== sha256) {
+    await keepFile(tgz, (temp) => copyFile3(archive, temp));
+    wrote.push(tgz);
+  }
+  let listed;
+  try {
+    listed = checksumFor(await readFile5(list2, "utf8"), release.fileName);
+  } catch {
+    listed = void 0;
+  }
+  if (listed !== sha256) {
+    await keepFile(list2, (temp) => writeFile2(temp, sums, { flag: "wx" }));
+    wrote.push(list2);
+  }
+  return wrote;
+}
+async function installSyncthingRelease(options) {
+  const release = syncthingRelease(options);
+  const runner = options.runner ?? createRunner();
+  const dir = binDirOf(options);
+  const keepDir = options.keepIn === void 0 ? void 0 : keepDirOf(options, options.keepIn);
+  const files = { syncthing: path11.join(dir, "syncthing") };
+  const found = await versionLine(runner, files.syncthing, ["--version"], options.signal);
+  if (syncthingVersionOf(found) === release.version) {
+    return {
+      changed: false,
+      version: release.version,
+      files,
+      summary: `syncthing ${release.version} is already installed in ${dir}`,
+      ...keepDir === void 0 ? {} : { kept: [] }
+    };
+  }
+  const work = await mkdtemp2(path11.join(options.tempDir ?? tmpdir2(), "mesh-syncthing-"));
+  let kept = [];
+  try {
+    const {
+      archive,
+      unpacked: out,
+      sha256,
+      sums
+    } = await fetchArchive(options, runner, work, {
+      ...release,
+      digest: (text2, source) => checksumFor(text2, release.fileName, source),
+      members: [release.member],
+      hint: `${release.fileName} is not a Syncthing archive with ${release.member}`
+    });
+    if (keepDir !== void 0)
+      kept = await keepSyncthingRelease(keepDir, release, archive, sha256, sums);
+    const placer = placerOf(options, runner);
+    await placer.mkdir(dir);
+    await placer.place(path11.join(out, release.member), files.syncthing);
+  } finally {
+    await rm5(work, { recursive: true, force: true });
+  }
+  return {
+    changed: true,
+    version: release.version,
+    files,
+    summary: `installed syncthing ${release.version} (${release.arch}) into ${dir}`,
+    ...keepDir === void 0 ? {} : { kept }
+  };
+}
+var KEPT_SYNCTHING_PATH;
+var init_install_syncthing = __esm({
+  "../../packages/platform/src/packages/install-syncthing.ts"() {
+    "use strict";
+    init_errors2();
+    init_runner();
+    init_install_release();
+    init_release_sources();
+    KEPT_SYNCTHING_PATH = "syncthing";
   }
 });
 
@@ -23585,14 +23767,14 @@ function stignoreAction(folder, text2) {
 function folderAction(folder) {
   const xpath = psQuote(`/configuration/folder[@id='${folder.id}']`);
   const attributes = table(Object.entries({ label: folder.label, ...folder.attributes }));
-  const path46 = psQuote(folder.path);
+  const path47 = psQuote(folder.path);
   const type = psQuote(folder.versioning.type);
-  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path46}.TrimEnd('\\')`;
+  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path47}.TrimEnd('\\')`;
   const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if (-not $f -or -not (${samePath2})) { return $false }; $w = ${attributes}; foreach ($k in $w.Keys) { if ($f.GetAttribute($k) -cne $w[$k]) { return $false } }; $v = $f.SelectSingleNode('versioning'); [bool]$v -and $v.GetAttribute('type') -ceq ${type} })`;
   const params = Object.entries(folder.versioning.params).map(
     ([k, v]) => `$p = $x.CreateElement('param'); $p.SetAttribute('key', ${psQuote(k)}); $p.SetAttribute('val', ${psQuote(v)}); [void]$v.AppendChild($p)`
   ).join("; ");
-  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path46} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path46}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path46}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
+  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path47} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path47}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path47}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
   const settings = Object.entries(folder.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
   return action(
     `syncthing:folder:${folder.id}`,
@@ -23969,9 +24151,9 @@ var init_package_manager = __esm({
 });
 
 // ../../packages/platform/src/port-holders.ts
-import { readdir, readFile as readFile5, readlink } from "fs/promises";
+import { readdir, readFile as readFile6, readlink } from "fs/promises";
 import os2 from "os";
-import path11 from "path";
+import path12 from "path";
 function wordBytes(hex, littleEndian) {
   const bytes = [];
   for (let i2 = 0; i2 < hex.length; i2 += 2) bytes.push(Number.parseInt(hex.slice(i2, i2 + 2), 16));
@@ -24048,16 +24230,16 @@ function matchSocketInodes(fdLinks, inodes) {
   return holders;
 }
 async function socketLinks(procRoot, pid) {
-  const dir = path11.join(procRoot, String(pid), "fd");
+  const dir = path12.join(procRoot, String(pid), "fd");
   const fds = await readdir(dir).catch(() => []);
-  const links = await Promise.all(fds.map((fd) => readlink(path11.join(dir, fd)).catch(() => "")));
+  const links = await Promise.all(fds.map((fd) => readlink(path12.join(dir, fd)).catch(() => "")));
   return links.filter((l) => l.startsWith("socket:"));
 }
 async function describeHolder(procRoot, pid) {
-  const dir = path11.join(procRoot, String(pid));
+  const dir = path12.join(procRoot, String(pid));
   const [comm, cmdline] = await Promise.all([
-    readFile5(path11.join(dir, "comm"), "utf8").catch(() => ""),
-    readFile5(path11.join(dir, "cmdline"), "utf8").catch(() => "")
+    readFile6(path12.join(dir, "comm"), "utf8").catch(() => ""),
+    readFile6(path12.join(dir, "cmdline"), "utf8").catch(() => "")
   ]);
   const args = cmdline.split("\0");
   if (args.at(-1) === "") args.pop();
@@ -24068,7 +24250,7 @@ async function portHolders(o2) {
   const bindAddress = o2.bindAddress ?? "0.0.0.0";
   const tables = await Promise.all(
     ["", "6"].map(
-      (v) => readFile5(path11.join(procRoot, "self", "net", `${o2.protocol}${v}`), "utf8").catch(
+      (v) => readFile6(path12.join(procRoot, "self", "net", `${o2.protocol}${v}`), "utf8").catch(
         () => void 0
       )
     )
@@ -24105,6 +24287,15 @@ var init_port_holders = __esm({
     "use strict";
     TCP_LISTEN = 10;
     LITTLE_ENDIAN = os2.endianness() === "LE";
+  }
+});
+
+// ../../packages/platform/src/privilege.ts
+var SUDO_PREFIX;
+var init_privilege = __esm({
+  "../../packages/platform/src/privilege.ts"() {
+    "use strict";
+    SUDO_PREFIX = ["sudo", "-n"];
   }
 });
 
@@ -24199,8 +24390,8 @@ rm -f "$f.pid" "$f.supervisor.pid"
 });
 
 // ../../packages/platform/src/services/supervised.ts
-import { readFile as readFile6, rm as rm5 } from "fs/promises";
-import path12 from "path";
+import { readFile as readFile7, rm as rm6 } from "fs/promises";
+import path13 from "path";
 function renderRunFile(spec, defaultDir) {
   const exports2 = Object.entries(spec.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
@@ -24240,7 +24431,7 @@ function supervisedServiceManager(options) {
   const file = (name, ext) => {
     if (!/^[A-Za-z0-9_.@-]+$/.test(name))
       throw new ServiceError(`not a valid service name: ${name}`);
-    return path12.join(dir, `${name}${ext}`);
+    return path13.join(dir, `${name}${ext}`);
   };
   const readPid = async (name, ext) => {
     const text2 = await readIfExists(file(name, ext));
@@ -24267,7 +24458,7 @@ function supervisedServiceManager(options) {
       }
       return;
     }
-    const keeper = path12.join(dir, "mesh-keeper.sh");
+    const keeper = path13.join(dir, "mesh-keeper.sh");
     await writeFileAtomic(keeper, KEEPER_SCRIPT, { mode: 448, backup: false });
     const argv = [...options.runner?.prefix ?? [], options.shell ?? "/bin/sh", keeper, dir, name];
     const [bin, ...args] = argv;
@@ -24342,8 +24533,8 @@ function supervisedServiceManager(options) {
         const childPid = await readPid(name, ".pid");
         await signalProcess(pid, "SIGKILL", options.runner);
         if (alive(childPid)) await signalProcess(childPid, "SIGKILL", options.runner);
-        await rm5(file(name, ".supervisor.pid"), { force: true });
-        await rm5(file(name, ".pid"), { force: true });
+        await rm6(file(name, ".supervisor.pid"), { force: true });
+        await rm6(file(name, ".pid"), { force: true });
       }
     },
     async restart(name) {
@@ -24367,7 +24558,7 @@ function supervisedServiceManager(options) {
       };
     },
     async logs(name, logOptions = {}) {
-      const text2 = await readFile6(file(name, ".log"), "utf8").catch(() => "");
+      const text2 = await readFile7(file(name, ".log"), "utf8").catch(() => "");
       return text2.split("\n").filter((l, i2, all) => l !== "" || i2 < all.length - 1).slice(-(logOptions.lines ?? 100)).join("\n");
     }
   };
@@ -24397,7 +24588,7 @@ var init_supervised = __esm({
 });
 
 // ../../packages/platform/src/services/systemd.ts
-import path13 from "path";
+import path14 from "path";
 function checkName(name) {
   if (!NAME.test(name)) throw new ServiceError(`not a valid unit name: ${JSON.stringify(name)}`);
 }
@@ -24415,7 +24606,7 @@ function quoteEnv(key, value) {
 function renderSystemdUnit(spec, scope = "system") {
   checkName(spec.name);
   const [program] = spec.exec;
-  if (!program || !path13.posix.isAbsolute(program)) {
+  if (!program || !path14.posix.isAbsolute(program)) {
     throw new ServiceError(
       `ExecStart needs an absolute program path, got ${JSON.stringify(program)}`
     );
@@ -24443,7 +24634,7 @@ function renderSystemdUnit(spec, scope = "system") {
 }
 function hardeningLines(h2) {
   for (const p of h2.readWritePaths) {
-    if (!path13.posix.isAbsolute(p)) {
+    if (!path14.posix.isAbsolute(p)) {
       throw new ServiceError(`ReadWritePaths needs absolute paths, got ${JSON.stringify(p)}`);
     }
   }
@@ -24503,8 +24694,8 @@ async function ensureServiceAccount(runner, spec) {
 }
 function systemdUnitDir(scope, env = process.env) {
   if (scope === "system") return "/etc/systemd/system";
-  const config2 = env["XDG_CONFIG_HOME"] || path13.posix.join(env["HOME"] ?? "/root", ".config");
-  return path13.posix.join(config2, "systemd", "user");
+  const config2 = env["XDG_CONFIG_HOME"] || path14.posix.join(env["HOME"] ?? "/root", ".config");
+  return path14.posix.join(config2, "systemd", "user");
 }
 function parseSystemctlShow(text2) {
   const out = {};
@@ -24530,7 +24721,7 @@ function systemdServiceManager(options = {}) {
   return {
     kind: scope === "user" ? "systemd-user" : "systemd",
     async install(spec) {
-      const file = inRoot(options.root, path13.posix.join(dir, `${spec.name}.service`));
+      const file = inRoot(options.root, path14.posix.join(dir, `${spec.name}.service`));
       const result2 = await writeFileAtomic(file, renderSystemdUnit(spec, scope), { mode: 420 });
       const account = scope === "system" ? await ensureServiceAccount(runner, spec) : false;
       if (result2.changed) await systemctl("daemon-reload");
@@ -24729,7 +24920,7 @@ var init_detect = __esm({
 
 // ../../packages/platform/src/settings/dirs.ts
 import os3 from "os";
-import path14 from "path";
+import path15 from "path";
 function homeOf(options, win) {
   const env = options.env ?? process.env;
   return options.home ?? (win ? env["USERPROFILE"] : env["HOME"]) ?? os3.homedir();
@@ -24739,7 +24930,7 @@ function meshDirs(options = {}) {
   const platform2 = options.platform ?? process.platform;
   if (platform2 === "win32") {
     const home2 = homeOf(options, true);
-    const p = path14.win32;
+    const p = path15.win32;
     return {
       config: p.join(env["APPDATA"] ?? p.join(home2, "AppData", "Roaming"), "mesh"),
       state: p.join(env["LOCALAPPDATA"] ?? p.join(home2, "AppData", "Local"), "mesh")
@@ -24748,26 +24939,26 @@ function meshDirs(options = {}) {
   const home = homeOf(options, false);
   if (platform2 === "darwin") {
     return {
-      config: path14.posix.join(home, "Library", "Preferences", "mesh"),
-      state: path14.posix.join(home, "Library", "Application Support", "mesh")
+      config: path15.posix.join(home, "Library", "Preferences", "mesh"),
+      state: path15.posix.join(home, "Library", "Application Support", "mesh")
     };
   }
   const xdg = (name, fallback) => {
     const v = env[name];
-    return v && path14.posix.isAbsolute(v) ? v : path14.posix.join(home, fallback);
+    return v && path15.posix.isAbsolute(v) ? v : path15.posix.join(home, fallback);
   };
   return {
-    config: path14.posix.join(xdg("XDG_CONFIG_HOME", ".config"), "mesh"),
-    state: path14.posix.join(xdg("XDG_STATE_HOME", ".local/state"), "mesh")
+    config: path15.posix.join(xdg("XDG_CONFIG_HOME", ".config"), "mesh"),
+    state: path15.posix.join(xdg("XDG_STATE_HOME", ".local/state"), "mesh")
   };
 }
 function ownFile(options) {
-  const join11 = (options.platform ?? process.platform) === "win32" ? path14.win32.join : path14.posix.join;
+  const join11 = (options.platform ?? process.platform) === "win32" ? path15.win32.join : path15.posix.join;
   return join11(meshDirs(options).config, SERVER_URL_FILE);
 }
 function candidates(options) {
   const own2 = ownFile(options);
-  const legacy = path14.posix.join(homeOf(options, false), ".config", "mesh", SERVER_URL_FILE);
+  const legacy = path15.posix.join(homeOf(options, false), ".config", "mesh", SERVER_URL_FILE);
   return own2 === legacy || (options.platform ?? process.platform) === "win32" ? [own2] : [own2, legacy];
 }
 async function readSavedServerUrl(options = {}) {
@@ -24827,7 +25018,7 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path46 = __require("path");
+    var path47 = __require("path");
     var os11 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
@@ -24966,7 +25157,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path46.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path47.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -24974,7 +25165,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path46.join(os11.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path47.join(os11.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -24991,7 +25182,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path46.resolve(process.cwd(), ".env");
+      const dotenvPath = path47.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -25019,13 +25210,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path47 of optionPaths) {
+      for (const path48 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path47, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path48, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path47} ${e.message}`);
+            _debug(`failed to load ${path48} ${e.message}`);
           }
           lastError = e;
         }
@@ -25038,7 +25229,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative4 = path46.relative(process.cwd(), filePath);
+            const relative4 = path47.relative(process.cwd(), filePath);
             shortPaths.push(relative4);
           } catch (e) {
             if (debug) {
@@ -25143,10 +25334,10 @@ var require_main = __commonJS({
 });
 
 // ../../packages/platform/src/settings/settings.ts
-import path15 from "path";
+import path16 from "path";
 function envFileCandidates(dir) {
-  const here = path15.resolve(dir, ".env");
-  const parent = path15.resolve(dir, "..", ".env");
+  const here = path16.resolve(dir, ".env");
+  const parent = path16.resolve(dir, "..", ".env");
   return here === parent ? [here] : [here, parent];
 }
 function parseSettings(vars, sources) {
@@ -25186,6 +25377,7 @@ function parseSettings(vars, sources) {
     magicDns: d.MESH_MAGIC_DNS !== "off",
     tailscalePackagesUrl: d.MESH_TAILSCALE_PACKAGES_URL ?? TAILSCALE_PACKAGES_URL,
     headscaleReleasesUrl: d.MESH_HEADSCALE_RELEASES_URL ?? HEADSCALE_RELEASES_URL,
+    syncthingReleasesUrl: d.MESH_SYNCTHING_RELEASES_URL ?? SYNCTHING_RELEASES_URL,
     ...d.HEADSCALE_SERVER ? { headscaleServer: d.HEADSCALE_SERVER } : {},
     ...d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {},
     envFiles: [],
@@ -25379,7 +25571,7 @@ var init_settings = __esm({
       ),
       MESH_SHARED_FOLDER_LINUX: optional(
         string2().check(
-          refine((p) => path15.posix.isAbsolute(p), "an absolute POSIX path such as /opt/shared")
+          refine((p) => path16.posix.isAbsolute(p), "an absolute POSIX path such as /opt/shared")
         )
       ),
       MESH_SHARED_FOLDER_WINDOWS: optional(
@@ -25397,6 +25589,7 @@ var init_settings = __esm({
       ),
       MESH_TAILSCALE_PACKAGES_URL: optional(packageSource),
       MESH_HEADSCALE_RELEASES_URL: optional(packageSource),
+      MESH_SYNCTHING_RELEASES_URL: optional(packageSource),
       HEADSCALE_SERVER: optional(serverUrl),
       LOCALAPPDATA: optional(string2()),
       USER: optional(string2())
@@ -25414,6 +25607,7 @@ var init_settings = __esm({
       MESH_MAGIC_DNS: "on: the tailnet's DNS resolves machine names (ping server); off: this machine's DNS is left alone (default: on)",
       MESH_TAILSCALE_PACKAGES_URL: `Where client setup downloads Tailscale's release packages on Linux (default: ${TAILSCALE_PACKAGES_URL})`,
       MESH_HEADSCALE_RELEASES_URL: `Where server setup downloads Headscale's release binaries when none is installed (default: ${HEADSCALE_RELEASES_URL})`,
+      MESH_SYNCTHING_RELEASES_URL: `Where setup downloads Syncthing's release archives on Linux when none is installed (default: ${SYNCTHING_RELEASES_URL})`,
       HEADSCALE_SERVER: "Shell-era server URL override"
     };
     RUNTIME_VARIABLES = {
@@ -25446,8 +25640,8 @@ var init_settings = __esm({
 
 // ../../packages/platform/src/ssh/authorized-keys.ts
 import { createHash as createHash3 } from "crypto";
-import { chmod as chmod3, chown as chown2, mkdir as mkdir4, stat as stat4 } from "fs/promises";
-import path16 from "path";
+import { chmod as chmod3, chown as chown2, mkdir as mkdir5, stat as stat4 } from "fs/promises";
+import path17 from "path";
 function looksPrivate(text2) {
   return PRIVATE.test(text2);
 }
@@ -25595,10 +25789,10 @@ function setAuthorizedKeysBlock(text2, name, keys, mode) {
   return { text: renderLines(doc), added, removed, present };
 }
 function authorizedKeysPath(home) {
-  return path16.join(home, ".ssh", "authorized_keys");
+  return path17.join(home, ".ssh", "authorized_keys");
 }
 async function writeAuthorizedKeys(text2, o2) {
-  const dir = path16.join(o2.home, ".ssh");
+  const dir = path17.join(o2.home, ".ssh");
   const file = authorizedKeysPath(o2.home);
   const owner = await stat4(o2.home).catch(() => {
     throw new FileEditError(o2.home, "the home folder does not exist", {
@@ -25609,7 +25803,7 @@ async function writeAuthorizedKeys(text2, o2) {
   const changed = (before ?? "") !== text2;
   let backupPath;
   if (changed) {
-    await mkdir4(dir, { recursive: true, mode: 448 });
+    await mkdir5(dir, { recursive: true, mode: 448 });
     const w = await writeFileAtomic(file, text2, { mode: 384, backup: o2.backup ?? false });
     backupPath = w.backupPath;
   }
@@ -25652,8 +25846,8 @@ var init_authorized_keys = __esm({
 });
 
 // ../../packages/platform/src/ssh/client-config.ts
-import { chmod as chmod4, mkdir as mkdir5 } from "fs/promises";
-import path17 from "path";
+import { chmod as chmod4, mkdir as mkdir6 } from "fs/promises";
+import path18 from "path";
 function setSshHostBlock(text2, name, entry) {
   const doc = parseLines(text2);
   const start = doc.lines.findIndex((l) => l.text.trim() === begin2(name));
@@ -25685,12 +25879,12 @@ function hasSshHostBlock(text2, name) {
   return text2.split(/\r?\n/).some((l) => l.trim() === begin2(name));
 }
 async function writeSshHostBlock(name, entry, o2) {
-  const dir = path17.join(o2.home, ".ssh");
-  const file = path17.join(dir, "config");
+  const dir = path18.join(o2.home, ".ssh");
+  const file = path18.join(dir, "config");
   const before = await readIfExists(file) ?? "";
   const after = setSshHostBlock(before, name, entry);
   if (after !== before) {
-    await mkdir5(dir, { recursive: true, mode: 448 });
+    await mkdir6(dir, { recursive: true, mode: 448 });
     await writeFileAtomic(file, after, { mode: 384, backup: false });
   }
   if (before !== "" || after !== "") {
@@ -25712,7 +25906,7 @@ var init_client_config = __esm({
 });
 
 // ../../packages/platform/src/users.ts
-import { readFile as readFile7 } from "fs/promises";
+import { readFile as readFile8 } from "fs/promises";
 function parsePasswd(text2) {
   const accounts = [];
   for (const line of text2.split(/\r?\n/)) {
@@ -25726,7 +25920,7 @@ function parsePasswd(text2) {
   return accounts;
 }
 async function lookupUser(name, o2 = {}) {
-  const text2 = await readFile7(o2.passwdFile ?? "/etc/passwd", "utf8").catch(() => "");
+  const text2 = await readFile8(o2.passwdFile ?? "/etc/passwd", "utf8").catch(() => "");
   const found = parsePasswd(text2).find((a2) => a2.name === name);
   if (found || !o2.runner) return found;
   const r = await o2.runner.run("getent", ["passwd", name], { timeout: 1e4 }).catch(() => void 0);
@@ -25911,8 +26105,8 @@ var init_paths = __esm({
 
 // ../../packages/platform/src/wsl/interop.ts
 import { randomBytes as randomBytes4 } from "crypto";
-import { mkdir as mkdir6, readFile as readFile8, rm as rm6, writeFile as writeFile2 } from "fs/promises";
-import path18 from "path";
+import { mkdir as mkdir7, readFile as readFile9, rm as rm7, writeFile as writeFile3 } from "fs/promises";
+import path19 from "path";
 function runPowerShell(script, options = {}) {
   const c3 = powershellCommand(script, options.input);
   return (options.runner ?? createRunner()).run(c3.file, c3.args, {
@@ -25930,7 +26124,7 @@ var init_interop = __esm({
 
 // ../../packages/platform/src/wsl/sshd-config.ts
 import { readdir as readdir2 } from "fs/promises";
-import path19 from "path";
+import path20 from "path";
 function splitGlobal(lines) {
   const index = lines.findIndex((l) => MATCH_LINE.test(l.text));
   return index === -1 ? lines.length : index;
@@ -25950,16 +26144,16 @@ function portsOf(content) {
   return { global: global3, inMatch, includes };
 }
 async function expandInclude(root, pattern) {
-  const full = pattern.startsWith("/") ? pattern : path19.posix.join("/etc/ssh", pattern);
-  const dir = path19.posix.dirname(full);
-  const base = path19.posix.basename(full);
+  const full = pattern.startsWith("/") ? pattern : path20.posix.join("/etc/ssh", pattern);
+  const dir = path20.posix.dirname(full);
+  const base = path20.posix.basename(full);
   if (!base.includes("*") && !base.includes("?")) return [full];
   const re = new RegExp(
     `^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`
   );
   try {
     const names = await readdir2(inRoot(root, dir));
-    return names.filter((n2) => re.test(n2)).sort().map((n2) => path19.posix.join(dir, n2));
+    return names.filter((n2) => re.test(n2)).sort().map((n2) => path20.posix.join(dir, n2));
   } catch {
     return [];
   }
@@ -26215,10 +26409,12 @@ var init_src = __esm({
     init_lock();
     init_download();
     init_install_release();
+    init_install_syncthing();
     init_package_manager();
     init_release_sources();
     init_port_holders();
     init_ports();
+    init_privilege();
     init_runner();
     init_detect();
     init_supervised();
@@ -26396,17 +26592,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path46) {
-      const ctrl = callVisitor(key, node, visitor, path46);
+    function visit_(key, node, visitor, path47) {
+      const ctrl = callVisitor(key, node, visitor, path47);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path46, ctrl);
-        return visit_(key, ctrl, visitor, path46);
+        replaceNode(key, path47, ctrl);
+        return visit_(key, ctrl, visitor, path47);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path46 = Object.freeze(path46.concat(node));
+          path47 = Object.freeze(path47.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = visit_(i2, node.items[i2], visitor, path46);
+            const ci = visit_(i2, node.items[i2], visitor, path47);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -26417,13 +26613,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path46 = Object.freeze(path46.concat(node));
-          const ck = visit_("key", node.key, visitor, path46);
+          path47 = Object.freeze(path47.concat(node));
+          const ck = visit_("key", node.key, visitor, path47);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path46);
+          const cv = visit_("value", node.value, visitor, path47);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26444,17 +26640,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path46) {
-      const ctrl = await callVisitor(key, node, visitor, path46);
+    async function visitAsync_(key, node, visitor, path47) {
+      const ctrl = await callVisitor(key, node, visitor, path47);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path46, ctrl);
-        return visitAsync_(key, ctrl, visitor, path46);
+        replaceNode(key, path47, ctrl);
+        return visitAsync_(key, ctrl, visitor, path47);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path46 = Object.freeze(path46.concat(node));
+          path47 = Object.freeze(path47.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node.items[i2], visitor, path46);
+            const ci = await visitAsync_(i2, node.items[i2], visitor, path47);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -26465,13 +26661,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path46 = Object.freeze(path46.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path46);
+          path47 = Object.freeze(path47.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path47);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path46);
+          const cv = await visitAsync_("value", node.value, visitor, path47);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26498,23 +26694,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path46) {
+    function callVisitor(key, node, visitor, path47) {
       if (typeof visitor === "function")
-        return visitor(key, node, path46);
+        return visitor(key, node, path47);
       if (identity3.isMap(node))
-        return visitor.Map?.(key, node, path46);
+        return visitor.Map?.(key, node, path47);
       if (identity3.isSeq(node))
-        return visitor.Seq?.(key, node, path46);
+        return visitor.Seq?.(key, node, path47);
       if (identity3.isPair(node))
-        return visitor.Pair?.(key, node, path46);
+        return visitor.Pair?.(key, node, path47);
       if (identity3.isScalar(node))
-        return visitor.Scalar?.(key, node, path46);
+        return visitor.Scalar?.(key, node, path47);
       if (identity3.isAlias(node))
-        return visitor.Alias?.(key, node, path46);
+        return visitor.Alias?.(key, node, path47);
       return void 0;
     }
-    function replaceNode(key, path46, node) {
-      const parent = path46[path46.length - 1];
+    function replaceNode(key, path47, node) {
+      const parent = path47[path47.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity3.isPair(parent)) {
@@ -27126,10 +27322,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema2, path46, value) {
+    function collectionFromPath(schema2, path47, value) {
       let v = value;
-      for (let i2 = path46.length - 1; i2 >= 0; --i2) {
-        const k = path46[i2];
+      for (let i2 = path47.length - 1; i2 >= 0; --i2) {
+        const k = path47[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -27148,7 +27344,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path46) => path46 == null || typeof path46 === "object" && !!path46[Symbol.iterator]().next().done;
+    var isEmptyPath = (path47) => path47 == null || typeof path47 === "object" && !!path47[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema2) {
         super(type);
@@ -27178,11 +27374,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path46, value) {
-        if (isEmptyPath(path46))
+      addIn(path47, value) {
+        if (isEmptyPath(path47))
           this.add(value);
         else {
-          const [key, ...rest2] = path46;
+          const [key, ...rest2] = path47;
           const node = this.get(key, true);
           if (identity3.isCollection(node))
             node.addIn(rest2, value);
@@ -27196,8 +27392,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path46) {
-        const [key, ...rest2] = path46;
+      deleteIn(path47) {
+        const [key, ...rest2] = path47;
         if (rest2.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -27211,8 +27407,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path46, keepScalar) {
-        const [key, ...rest2] = path46;
+      getIn(path47, keepScalar) {
+        const [key, ...rest2] = path47;
         const node = this.get(key, true);
         if (rest2.length === 0)
           return !keepScalar && identity3.isScalar(node) ? node.value : node;
@@ -27230,8 +27426,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path46) {
-        const [key, ...rest2] = path46;
+      hasIn(path47) {
+        const [key, ...rest2] = path47;
         if (rest2.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -27241,8 +27437,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path46, value) {
-        const [key, ...rest2] = path46;
+      setIn(path47, value) {
+        const [key, ...rest2] = path47;
         if (rest2.length === 0) {
           this.set(key, value);
         } else {
@@ -29757,9 +29953,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path46, value) {
+      addIn(path47, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path46, value);
+          this.contents.addIn(path47, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -29834,14 +30030,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path46) {
-        if (Collection.isEmptyPath(path46)) {
+      deleteIn(path47) {
+        if (Collection.isEmptyPath(path47)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path46) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path47) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -29856,10 +30052,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path46, keepScalar) {
-        if (Collection.isEmptyPath(path46))
+      getIn(path47, keepScalar) {
+        if (Collection.isEmptyPath(path47))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path46, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path47, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -29870,10 +30066,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path46) {
-        if (Collection.isEmptyPath(path46))
+      hasIn(path47) {
+        if (Collection.isEmptyPath(path47))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path46) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path47) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -29890,13 +30086,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path46, value) {
-        if (Collection.isEmptyPath(path46)) {
+      setIn(path47, value) {
+        if (Collection.isEmptyPath(path47)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path46), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path47), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path46, value);
+          this.contents.setIn(path47, value);
         }
       }
       /**
@@ -31857,9 +32053,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path46) => {
+    visit.itemAtPath = (cst, path47) => {
       let item2 = cst;
-      for (const [field, index] of path46) {
+      for (const [field, index] of path47) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -31868,23 +32064,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit.parentCollection = (cst, path46) => {
-      const parent = visit.itemAtPath(cst, path46.slice(0, -1));
-      const field = path46[path46.length - 1][0];
+    visit.parentCollection = (cst, path47) => {
+      const parent = visit.itemAtPath(cst, path47.slice(0, -1));
+      const field = path47[path47.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path46, item2, visitor) {
-      let ctrl = visitor(item2, path46);
+    function _visit(path47, item2, visitor) {
+      let ctrl = visitor(item2, path47);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path46.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path47.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -31895,10 +32091,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path46);
+            ctrl = ctrl(item2, path47);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path46) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path47) : ctrl;
     }
     exports2.visit = visit;
   }
@@ -36996,8 +37192,8 @@ __export(discover_exports, {
   discoverServerUrl: () => discoverServerUrl,
   setAdvertise: () => setAdvertise
 });
-import { mkdir as mkdir12, rm as rm10, writeFile as writeFile7 } from "fs/promises";
-import path29 from "path";
+import { mkdir as mkdir13, rm as rm11, writeFile as writeFile8 } from "fs/promises";
+import path30 from "path";
 async function discoverServerUrl(ctx, o2 = {}) {
   const wait = ctx.reporter.wait("Looking for a Mesh server on this network (mDNS)");
   const found = await browseServers({ timeoutMs: o2.timeoutMs ?? DISCOVER_MS });
@@ -37022,17 +37218,17 @@ async function discoverServerUrl(ctx, o2 = {}) {
   );
 }
 function advertiseMarker(ctx) {
-  return path29.join(ctx.paths.stateDir, "mdns-advertise");
+  return path30.join(ctx.paths.stateDir, "mdns-advertise");
 }
 async function setAdvertise(ctx, on6) {
   const file = advertiseMarker(ctx);
   const was = await pathExists(file);
   if (was === on6) return false;
   if (on6) {
-    await mkdir12(path29.dirname(file), { recursive: true });
-    await writeFile7(file, "announce the server over mDNS (mesh server setup --advertise)\n");
+    await mkdir13(path30.dirname(file), { recursive: true });
+    await writeFile8(file, "announce the server over mDNS (mesh server setup --advertise)\n");
   } else {
-    await rm10(file, { force: true });
+    await rm11(file, { force: true });
   }
   return true;
 }
@@ -37244,7 +37440,7 @@ function nodeErrorKind(error2) {
 // ../../packages/core/src/paths.ts
 import { existsSync } from "fs";
 import { homedir } from "os";
-import path20 from "path";
+import path21 from "path";
 
 // ../../packages/core/src/steps/constants.ts
 var SHARED_FOLDER_ID = "opt-shared";
@@ -37281,16 +37477,16 @@ Thumbs.db
 // ../../packages/core/src/paths.ts
 function underRoot(root, machinePath) {
   if (root === "/" || root === "") return machinePath;
-  return path20.join(root, machinePath);
+  return path21.join(root, machinePath);
 }
 function resolveMeshPaths(options = {}) {
   const env = options.env ?? process.env;
   const root = nonEmpty(env["MESH_ROOT"]) ?? "/";
   const home = nonEmpty(env["HOME"]) ?? homedir();
-  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path20.join(home, ".config");
-  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path20.join(home, ".local", "state");
-  const configDir = path20.join(xdgConfig, "mesh");
-  const stateDir = path20.join(xdgState, "mesh");
+  const xdgConfig = nonEmpty(env["XDG_CONFIG_HOME"]) ?? path21.join(home, ".config");
+  const xdgState = nonEmpty(env["XDG_STATE_HOME"]) ?? path21.join(home, ".local", "state");
+  const configDir = path21.join(xdgConfig, "mesh");
+  const stateDir = path21.join(xdgState, "mesh");
   const binaries = {};
   for (const [key, name] of [
     ["headscale", "MESH_HEADSCALE_BIN"],
@@ -37306,9 +37502,9 @@ function resolveMeshPaths(options = {}) {
     home,
     configDir,
     stateDir,
-    serverUrlFile: path20.join(configDir, "headscale-server"),
-    apiKeyFile: path20.join(stateDir, "headscale-api-key"),
-    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path20.join(configDir, ".env"),
+    serverUrlFile: path21.join(configDir, "headscale-server"),
+    apiKeyFile: path21.join(stateDir, "headscale-api-key"),
+    envFile: nonEmpty(env["MESH_ENV_FILE"]) ?? path21.join(configDir, ".env"),
     headscale: {
       configPath: underRoot(root, "/etc/headscale/config.yaml"),
       stateDir: underRoot(root, "/var/lib/headscale"),
@@ -37327,19 +37523,19 @@ function resolveMeshPaths(options = {}) {
   return { ...resolved, ...options.overrides };
 }
 function windowsSyncthingPaths(env, home) {
-  const localAppData = nonEmpty(env["LOCALAPPDATA"]) ?? path20.win32.join(home, "AppData", "Local");
+  const localAppData = nonEmpty(env["LOCALAPPDATA"]) ?? path21.win32.join(home, "AppData", "Local");
   return {
-    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? path20.win32.join(localAppData, "Syncthing"),
+    syncthingHome: nonEmpty(env["MESH_SYNCTHING_HOME"]) ?? path21.win32.join(localAppData, "Syncthing"),
     sharedFolder: nonEmpty(env["MESH_SHARED_FOLDER_WINDOWS"]) ?? DEFAULT_SHARED_FOLDER_WINDOWS
   };
 }
 function syncthingHomeOf(home) {
-  return syncthingHomeFor(home, path20.join(home, ".local", "state"));
+  return syncthingHomeFor(home, path21.join(home, ".local", "state"));
 }
 function syncthingHomeFor(home, xdgState) {
-  const state = path20.join(xdgState, "syncthing");
-  if (existsSync(path20.join(state, "config.xml"))) return state;
-  return path20.join(home, ".config", "syncthing");
+  const state = path21.join(xdgState, "syncthing");
+  if (existsSync(path21.join(state, "config.xml"))) return state;
+  return path21.join(home, ".config", "syncthing");
 }
 function nonEmpty(v) {
   return v === void 0 || v === "" ? void 0 : v;
@@ -37525,7 +37721,7 @@ init_errors3();
 init_src();
 init_errors3();
 import { isIP } from "net";
-import path24 from "path";
+import path25 from "path";
 
 // ../../packages/core/src/remote/ssh.ts
 init_errors3();
@@ -37598,9 +37794,9 @@ function sshFailure(target, r) {
 
 // ../../packages/core/src/steps/tailscale.ts
 init_src();
-import { mkdir as mkdir7 } from "fs/promises";
+import { mkdir as mkdir8 } from "fs/promises";
 import os5 from "os";
-import path22 from "path";
+import path23 from "path";
 import { setTimeout as sleep4 } from "timers/promises";
 
 // ../../packages/tailscale/src/index.ts
@@ -37615,8 +37811,8 @@ function resolveBinary(program, explicit, env = process.env) {
 // ../../packages/tailscale/src/cli.ts
 init_contract();
 init_src();
-import { mkdtemp as mkdtemp2, rm as rm7, writeFile as writeFile3 } from "fs/promises";
-import { tmpdir as tmpdir2 } from "os";
+import { mkdtemp as mkdtemp3, rm as rm8, writeFile as writeFile4 } from "fs/promises";
+import { tmpdir as tmpdir3 } from "os";
 import { join as joinPath } from "path";
 
 // ../../packages/tailscale/src/errors.ts
@@ -37644,14 +37840,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path46, status, body, options = {}) {
-    super(`${method} ${path46} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path47, status, body, options = {}) {
+    super(`${method} ${path47} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path46;
+    this.path = path47;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -38029,19 +38225,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path46 = `watch-ipn-bus?mask=${mask}`;
+    const path47 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path46, void 0, signal);
+      res = await this.#send("GET", path47, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path46, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path47, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -38052,7 +38248,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse2(NotifySchema, line, path46);
+          if (line) yield parse2(NotifySchema, line, path47);
         }
       }
     } catch (e) {
@@ -38063,18 +38259,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path46, schema2, body, options) {
-    const text2 = await this.#call(method, path46, body, options);
-    return parse2(schema2, text2, path46);
+  async #json(method, path47, schema2, body, options) {
+    const text2 = await this.#call(method, path47, body, options);
+    return parse2(schema2, text2, path47);
   }
-  async #call(method, path46, body, options) {
+  async #call(method, path47, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path46}`;
+    const what = `${method} /localapi/v0/${path47}`;
     try {
-      const res = await this.#send(method, path46, body, d.signal);
+      const res = await this.#send(method, path47, body, d.signal);
       const text2 = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path46}`, res.statusCode, text2);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path47}`, res.statusCode, text2);
       }
       return text2;
     } catch (e) {
@@ -38082,9 +38278,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path46, body, signal) {
+  async #send(method, path47, body, signal) {
     try {
-      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path46}`, {
+      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path47}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -38107,19 +38303,19 @@ var LocalApiClient = class {
     }
   }
 };
-function parse2(schema2, text2, path46) {
+function parse2(schema2, text2, path47) {
   let value;
   try {
     value = JSON.parse(text2);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path46}: answer is not JSON: ${text2.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path47}: answer is not JSON: ${text2.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema2.safeParse(value);
   if (!r.success) {
     const error2 = englishError(r);
-    throw new TailscaleSchemaError(`${path46}: unexpected answer: ${error2.message}`, {
+    throw new TailscaleSchemaError(`${path47}: unexpected answer: ${error2.message}`, {
       cause: error2,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -38438,9 +38634,9 @@ ${r.stderr}`;
     try {
       if (o2.authKey) {
         rememberSecret(o2.authKey);
-        dir = await mkdtemp2(joinPath(tmpdir2(), "mesh-ts-key-"));
+        dir = await mkdtemp3(joinPath(tmpdir3(), "mesh-ts-key-"));
         const keyFile = joinPath(dir, "authkey");
-        await writeFile3(keyFile, o2.authKey, { mode: 384 });
+        await writeFile4(keyFile, o2.authKey, { mode: 384 });
         args.push(`--auth-key=file:${keyFile}`);
       }
       const r = await this.run(args, {
@@ -38450,7 +38646,7 @@ ${r.stderr}`;
       if (r.exitCode === 0) return;
       await this.#explainUpFailure(r, o2, waitMs);
     } finally {
-      if (dir) await rm7(dir, { recursive: true, force: true });
+      if (dir) await rm8(dir, { recursive: true, force: true });
     }
   }
   async #explainUpFailure(r, o2, waitMs) {
@@ -38616,9 +38812,9 @@ init_errors3();
 
 // ../../packages/core/src/internal/services.ts
 init_src();
-import path21 from "path";
+import path22 from "path";
 function servicesDir(ctx) {
-  return path21.join(ctx.paths.stateDir, "services");
+  return path22.join(ctx.paths.stateDir, "services");
 }
 function serviceManager(ctx, o2 = {}) {
   return detectServiceManager({
@@ -38655,6 +38851,9 @@ async function ensureService(ctx, spec, o2 = {}) {
 
 // ../../packages/core/src/steps/release-programs.ts
 init_src();
+function isRoot() {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
 var SOURCES = {
   tailscale: {
     version: TAILSCALE_VERSION,
@@ -38665,6 +38864,11 @@ var SOURCES = {
     version: HEADSCALE_VERSION,
     baseUrl: (s) => s.headscaleReleasesUrl,
     install: installHeadscaleRelease
+  },
+  syncthing: {
+    version: SYNCTHING_VERSION,
+    baseUrl: (s) => s.syncthingReleasesUrl,
+    install: installSyncthingRelease
   }
 };
 function releaseBinDir(ctx) {
@@ -38697,7 +38901,9 @@ async function installRelease(ctx, program, o2 = {}) {
       binDir: releaseBinDir(ctx),
       runner: ctx.runner,
       signal: ctx.signal,
-      ...o2.keepIn === void 0 ? {} : { keepIn: o2.keepIn }
+      ...o2.keepIn === void 0 ? {} : { keepIn: o2.keepIn },
+      // A user who is not root places the programs as packages are installed: with `sudo -n`.
+      ...isRoot() ? {} : { privileged: ctx.daemonPrefix ?? SUDO_PREFIX }
     });
   } catch (error2) {
     wait.fail();
@@ -38754,8 +38960,8 @@ async function ensureTailscaled(ctx, serverUrl2) {
     // A release install's /usr/local/bin may be missing from the service manager's PATH.
     binary: meshProgram(ctx, "tailscaled", ctx.paths.binaries.tailscaled)
   });
-  for (const d of [...launch.dirs, path22.dirname(ctx.paths.tailscale.socketPath)]) {
-    await mkdir7(d, { recursive: true, mode: 448 });
+  for (const d of [...launch.dirs, path23.dirname(ctx.paths.tailscale.socketPath)]) {
+    await mkdir8(d, { recursive: true, mode: 448 });
   }
   try {
     await ensureService(
@@ -38892,8 +39098,8 @@ init_src();
 var import_yaml = __toESM(require_dist(), 1);
 init_mini();
 init_errors3();
-import { readFile as readFile9 } from "fs/promises";
-import path23 from "path";
+import { readFile as readFile10 } from "fs/promises";
+import path24 from "path";
 var HOST_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
 var ipAddress = union([ipv42(), ipv62()], { error: "an IPv4 or IPv6 address" });
 var portNumber = int({ error: "a port number from 1 to 65535" }).check(_gte(1, "a port number from 1 to 65535"), _lte(65535, "a port number from 1 to 65535"));
@@ -38909,7 +39115,7 @@ var fileSchema = object({
   hosts: _default(nullable(record(string2(), unknown())), {})
 });
 function hostsFile(ctx) {
-  return path23.join(ctx.paths.configDir, "hosts.yaml");
+  return path24.join(ctx.paths.configDir, "hosts.yaml");
 }
 function broken(file, line, what) {
   return new MeshError(`${file}${line ? `:${line}` : ""}: ${what}`, {
@@ -38919,7 +39125,7 @@ function broken(file, line, what) {
 }
 async function load2(ctx) {
   const file = hostsFile(ctx);
-  const text2 = await readFile9(file, "utf8").catch((error2) => {
+  const text2 = await readFile10(file, "utf8").catch((error2) => {
     if (error2.code === "ENOENT") return "";
     throw broken(file, void 0, `cannot be read (${error2.code ?? error2.message})`);
   });
@@ -39048,7 +39254,7 @@ async function removeHost(ctx, name, o2 = {}) {
 }
 async function listHosts(ctx) {
   const hosts = await readHosts(ctx);
-  const config2 = await readIfExists(path24.join(ctx.paths.home, ".ssh", "config")) ?? "";
+  const config2 = await readIfExists(path25.join(ctx.paths.home, ".ssh", "config")) ?? "";
   const st = hosts.length > 0 ? await tailnetStatus(ctx) : void 0;
   const members2 = [...st?.self ? [st.self] : [], ...st?.peers ?? []];
   return hosts.map((h2) => {
@@ -39085,20 +39291,20 @@ init_errors3();
 // ../../packages/core/src/steps/conflicts.ts
 import { randomBytes as randomBytes6 } from "crypto";
 import {
-  copyFile as copyFile3,
+  copyFile as copyFile4,
   constants as fsConstants,
   lstat as lstat2,
-  mkdir as mkdir9,
+  mkdir as mkdir10,
   readdir as readdir4,
-  readFile as readFile12,
+  readFile as readFile13,
   realpath,
   rename as rename4,
   stat as stat7,
   unlink,
   utimes,
-  writeFile as writeFile5
+  writeFile as writeFile6
 } from "fs/promises";
-import path27 from "path";
+import path28 from "path";
 
 // ../../packages/syncthing-client/src/errors.ts
 init_contract();
@@ -39251,7 +39457,7 @@ function syncthingSupports(version2, feature) {
 }
 
 // ../../packages/syncthing-client/src/internal/path.ts
-function path25(strings4, ...values) {
+function path26(strings4, ...values) {
   let out = strings4[0] ?? "";
   values.forEach((value, i2) => {
     out += encodeURIComponent(String(value)) + (strings4[i2 + 1] ?? "");
@@ -39787,7 +39993,7 @@ var ConfigDevices = class extends Resource {
   get(deviceId, options) {
     return this.transport.request({
       method: "GET",
-      path: path25`/rest/config/devices/${deviceId}`,
+      path: path26`/rest/config/devices/${deviceId}`,
       schema: DeviceConfigSchema,
       options
     });
@@ -39805,7 +40011,7 @@ var ConfigDevices = class extends Resource {
   update(deviceId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path25`/rest/config/devices/${deviceId}`,
+      path: path26`/rest/config/devices/${deviceId}`,
       json: patch,
       options
     });
@@ -39814,7 +40020,7 @@ var ConfigDevices = class extends Resource {
   replace(device2, options) {
     return this.transport.request({
       method: "PUT",
-      path: path25`/rest/config/devices/${device2.deviceID}`,
+      path: path26`/rest/config/devices/${device2.deviceID}`,
       json: device2,
       options
     });
@@ -39832,7 +40038,7 @@ var ConfigDevices = class extends Resource {
   remove(deviceId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path25`/rest/config/devices/${deviceId}`,
+      path: path26`/rest/config/devices/${deviceId}`,
       options
     });
   }
@@ -39851,7 +40057,7 @@ var ConfigFolders = class extends Resource {
   get(folderId, options) {
     return this.transport.request({
       method: "GET",
-      path: path25`/rest/config/folders/${folderId}`,
+      path: path26`/rest/config/folders/${folderId}`,
       schema: FolderConfigSchema,
       options
     });
@@ -39872,7 +40078,7 @@ var ConfigFolders = class extends Resource {
   update(folderId, patch, options) {
     return this.transport.request({
       method: "PATCH",
-      path: path25`/rest/config/folders/${folderId}`,
+      path: path26`/rest/config/folders/${folderId}`,
       json: patch,
       options
     });
@@ -39881,7 +40087,7 @@ var ConfigFolders = class extends Resource {
   replace(folder, options) {
     return this.transport.request({
       method: "PUT",
-      path: path25`/rest/config/folders/${folder.id}`,
+      path: path26`/rest/config/folders/${folder.id}`,
       json: folder,
       options
     });
@@ -39899,7 +40105,7 @@ var ConfigFolders = class extends Resource {
   remove(folderId, options) {
     return this.transport.request({
       method: "DELETE",
-      path: path25`/rest/config/folders/${folderId}`,
+      path: path26`/rest/config/folders/${folderId}`,
       options
     });
   }
@@ -41336,7 +41542,7 @@ function deviceIdFromCertificate(cert) {
 
 // ../../packages/syncthing-client/src/home.ts
 init_contract();
-import { readFile as readFile10 } from "fs/promises";
+import { readFile as readFile11 } from "fs/promises";
 import { homedir as homedir2 } from "os";
 import { join as join4 } from "path";
 
@@ -43461,16 +43667,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path46 = this._matcher.path;
-    return path46.length > 0 ? path46[path46.length - 1].tag : void 0;
+    const path47 = this._matcher.path;
+    return path47.length > 0 ? path47[path47.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path46 = this._matcher.path;
-    return path46.length > 0 ? path46[path46.length - 1].namespace : void 0;
+    const path47 = this._matcher.path;
+    return path47.length > 0 ? path47[path47.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -43478,9 +43684,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path46 = this._matcher.path;
-    if (path46.length === 0) return void 0;
-    return path46[path46.length - 1].values?.[attrName];
+    const path47 = this._matcher.path;
+    if (path47.length === 0) return void 0;
+    return path47[path47.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -43488,9 +43694,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path46 = this._matcher.path;
-    if (path46.length === 0) return false;
-    const current = path46[path46.length - 1];
+    const path47 = this._matcher.path;
+    if (path47.length === 0) return false;
+    const current = path47[path47.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -43516,18 +43722,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path46 = this._matcher.path;
-    if (path46.length === 0) return -1;
-    return path46[path46.length - 1].position ?? 0;
+    const path47 = this._matcher.path;
+    if (path47.length === 0) return -1;
+    return path47[path47.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path46 = this._matcher.path;
-    if (path46.length === 0) return -1;
-    return path46[path46.length - 1].counter ?? 0;
+    const path47 = this._matcher.path;
+    if (path47.length === 0) return -1;
+    return path47[path47.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -45603,7 +45809,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   const configPath = join4(home, "config.xml");
   let xml;
   try {
-    xml = await readFile10(configPath, "utf8");
+    xml = await readFile11(configPath, "utf8");
   } catch (cause) {
     throw new SyncthingError(`cannot read ${configPath}`, {
       cause,
@@ -45612,7 +45818,7 @@ async function readSyncthingHome(home = defaultSyncthingHome()) {
   }
   let deviceId;
   try {
-    deviceId = deviceIdFromCertificate(await readFile10(join4(home, "cert.pem"), "utf8"));
+    deviceId = deviceIdFromCertificate(await readFile11(join4(home, "cert.pem"), "utf8"));
   } catch {
     deviceId = void 0;
   }
@@ -45691,8 +45897,8 @@ function setupCommandFor(ctx) {
 
 // ../../packages/core/src/steps/syncthing.ts
 init_src();
-import { chown as chown3, mkdir as mkdir8, readFile as readFile11, stat as stat6, writeFile as writeFile4 } from "fs/promises";
-import path26 from "path";
+import { chown as chown3, mkdir as mkdir9, readFile as readFile12, stat as stat6, writeFile as writeFile5 } from "fs/promises";
+import path27 from "path";
 import { setTimeout as sleep5 } from "timers/promises";
 init_errors3();
 function syncthingBinary(ctx) {
@@ -45703,7 +45909,7 @@ async function connectSyncthing(ctx) {
   try {
     home = await readSyncthingHome(ctx.paths.syncthingHome);
   } catch (error2) {
-    const config2 = path26.join(ctx.paths.syncthingHome, "config.xml");
+    const config2 = path27.join(ctx.paths.syncthingHome, "config.xml");
     if (await pathExists(config2)) {
       throw new MeshError(
         `Syncthing's ${config2} cannot be read: ${error2 instanceof Error ? error2.message : String(error2)}`,
@@ -45775,13 +45981,13 @@ async function checkSharedFolder(ctx, o2 = {}) {
   const folderPath = o2.folderPath ?? ctx.paths.sharedFolder;
   const folderId = o2.folderId ?? SHARED_FOLDER_ID;
   const source = folderSource(ctx, o2.folderPath);
-  if (!path26.isAbsolute(folderPath)) {
+  if (!path27.isAbsolute(folderPath)) {
     throw new MeshError(
       `The shared folder must be an absolute path, got ${JSON.stringify(folderPath)}${source.label}`,
       { kind: "badInput", hint: `${source.set("an absolute path")} (e.g. /opt/shared)` }
     );
   }
-  for (let p = folderPath; ; p = path26.dirname(p)) {
+  for (let p = folderPath; ; p = path27.dirname(p)) {
     const found = await stat6(p).then(
       (st) => st.isDirectory() ? "folder" : "other",
       (error2) => error2.code === "ENOENT" || error2.code === "ENOTDIR" ? "missing" : "unknown"
@@ -45793,9 +45999,9 @@ async function checkSharedFolder(ctx, o2 = {}) {
         { kind: "badInput", hint: `${source.set("a folder")}, or move that file away` }
       );
     }
-    if (path26.dirname(p) === p) break;
+    if (path27.dirname(p) === p) break;
   }
-  const xml = await readFile11(path26.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
+  const xml = await readFile12(path27.join(ctx.paths.syncthingHome, "config.xml"), "utf8").catch(
     () => void 0
   );
   if (xml === void 0) return;
@@ -45814,7 +46020,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
   const changes = [];
   const r = ctx.reporter;
   const home = ctx.paths.syncthingHome;
-  const configPath = path26.join(home, "config.xml");
+  const configPath = path27.join(home, "config.xml");
   const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
   const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
   const folder = {
@@ -45838,7 +46044,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
       const [file, ...args] = asUser("mkdir", ["-p", "-m", "700", home]);
       await runChecked(ctx.runner, file, args, { timeout: 1e4, hint: "run as root" });
     } else {
-      await mkdir8(home, { recursive: true, mode: 448 });
+      await mkdir9(home, { recursive: true, mode: 448 });
     }
     const [genFile, ...genArgs] = asUser(syncthingBinary(ctx), [
       "generate",
@@ -45858,13 +46064,13 @@ async function ensureSyncthing(ctx, o2 = {}) {
         }
       );
     }
-    const xml = await readFile11(configPath, "utf8");
+    const xml = await readFile12(configPath, "utf8");
     const edited = privateSyncthingConfig(xml, {
       guiAddress,
       listenAddresses: [listenAddress],
       deviceName: ctx.hostname
     });
-    await writeFile4(configPath, edited, { mode: 384 });
+    await writeFile5(configPath, edited, { mode: 384 });
     changes.push("generated the Syncthing identity and config");
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
   }
@@ -45940,7 +46146,7 @@ async function giveToUser(ctx, user, dir, changes) {
 async function moveSyncthingHome(ctx, user, changes) {
   const from = syncthingHomeOf(ctx.paths.home);
   const to = ctx.paths.syncthingHome;
-  if (samePath(from, to) || !await pathExists(path26.join(from, "config.xml"))) return;
+  if (samePath(from, to) || !await pathExists(path27.join(from, "config.xml"))) return;
   try {
     await (await serviceManager(ctx)).stop("mesh-syncthing");
   } catch (error2) {
@@ -45948,7 +46154,7 @@ async function moveSyncthingHome(ctx, user, changes) {
   }
   const run2 = (file, args) => runChecked(ctx.runner, file, args, { timeout: 3e5, hint: "run setup as root" });
   const [setpriv, ...drop] = runAsPrefix(user);
-  await run2(setpriv, [...drop, "mkdir", "-p", path26.dirname(to)]);
+  await run2(setpriv, [...drop, "mkdir", "-p", path27.dirname(to)]);
   await run2("cp", ["-a", "--no-target-directory", from, to]);
   await run2("chown", ["-R", `${user.uid}:${user.gid}`, to]);
   changes.push(
@@ -45994,12 +46200,12 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   if (folder && !samePath(folder.path, folderPath)) {
     throw folderMovedError(folderId, folder.path, folderPath, wanted.source);
   }
-  await mkdir8(folderPath, { recursive: true });
+  await mkdir9(folderPath, { recursive: true });
   const user = ctx.syncthingUser;
   if (user) await giveToUser(ctx, user, folderPath, changes);
-  const stignore = path26.join(folderPath, ".stignore");
+  const stignore = path27.join(folderPath, ".stignore");
   if (wanted.stignore && !await pathExists(stignore)) {
-    await writeFile4(stignore, DEFAULT_STIGNORE);
+    await writeFile5(stignore, DEFAULT_STIGNORE);
     if (user) await chown3(stignore, user.uid, user.gid);
     changes.push(`created ${stignore}`);
     r.ok(`Created ${stignore}`);
@@ -46048,7 +46254,7 @@ async function listConflictCopies(ctx, options = {}) {
     const conflicts = [];
     for (const f of found) {
       const copyStat = await stat7(f.path);
-      const originalStat = await statOrNull(path27.join(folder, f.originalRelativePath));
+      const originalStat = await statOrNull(path28.join(folder, f.originalRelativePath));
       conflicts.push(
         describeCopy(f, names.map, authors, copyStat.size, originalStat?.size ?? null)
       );
@@ -46201,10 +46407,10 @@ async function allCopies(folder, signal) {
 }
 async function copiesFor(folder, given) {
   const rel = await relativeInside(folder, given);
-  const dirRel = path27.posix.dirname(rel) === "." ? "" : `${path27.posix.dirname(rel)}/`;
-  const base = path27.posix.basename(rel);
+  const dirRel = path28.posix.dirname(rel) === "." ? "" : `${path28.posix.dirname(rel)}/`;
+  const base = path28.posix.basename(rel);
   const parsed = parseConflictName(base);
-  const abs = path27.join(folder, ...rel.split("/"));
+  const abs = path28.join(folder, ...rel.split("/"));
   if (parsed) {
     const file = {
       ...parsed,
@@ -46213,14 +46419,14 @@ async function copiesFor(folder, given) {
       originalRelativePath: dirRel + parsed.original
     };
     if (await statOrNull(abs) != null) return [file];
-    if (await statOrNull(path27.join(folder, file.originalRelativePath)) != null) {
+    if (await statOrNull(path28.join(folder, file.originalRelativePath)) != null) {
       return `${rel} is gone and ${file.originalRelativePath} is in place: already resolved, nothing to do`;
     }
     throw notFound(rel, folder);
   }
   let entries;
   try {
-    entries = await readdir4(path27.dirname(abs));
+    entries = await readdir4(path28.dirname(abs));
   } catch (error2) {
     if (error2.code === "ENOENT") throw notFound(rel, folder);
     throw error2;
@@ -46231,7 +46437,7 @@ async function copiesFor(folder, given) {
     if (p?.original !== base) continue;
     copies.push({
       ...p,
-      path: path27.join(path27.dirname(abs), name),
+      path: path28.join(path28.dirname(abs), name),
       relativePath: dirRel + name,
       originalRelativePath: rel
     });
@@ -46249,14 +46455,14 @@ function notFound(rel, folder) {
   });
 }
 async function relativeInside(folder, given) {
-  const abs = path27.resolve(folder, given);
-  const realFolder = await realpath(folder).catch(() => path27.resolve(folder));
+  const abs = path28.resolve(folder, given);
+  const realFolder = await realpath(folder).catch(() => path28.resolve(folder));
   const realAbs = await realpath(abs).catch(
-    async () => path27.join(await realpath(path27.dirname(abs)).catch(() => path27.dirname(abs)), path27.basename(abs))
+    async () => path28.join(await realpath(path28.dirname(abs)).catch(() => path28.dirname(abs)), path28.basename(abs))
   );
   let rel = within(realFolder, realAbs);
   if (rel === void 0 && await lstat2(abs).catch(() => void 0) === void 0) {
-    rel = within(path27.resolve(folder), abs);
+    rel = within(path28.resolve(folder), abs);
   }
   if (rel === void 0) {
     throw new MeshError(`${given} is not inside the shared folder ${folder}`, {
@@ -46273,11 +46479,11 @@ async function relativeInside(folder, given) {
   return rel;
 }
 function within(root, p) {
-  const rel = path27.relative(root, p);
-  if (rel === "" || rel === ".." || rel.startsWith(`..${path27.sep}`) || path27.isAbsolute(rel)) {
+  const rel = path28.relative(root, p);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${path28.sep}`) || path28.isAbsolute(rel)) {
     return void 0;
   }
-  return rel.split(path27.sep).join("/");
+  return rel.split(path28.sep).join("/");
 }
 function archiveStamp(d) {
   return d.toISOString().replace(/:/g, "-");
@@ -46287,7 +46493,7 @@ function bothName(f) {
   const stem = f.original.slice(0, f.original.length - ext.length);
   const s = f.stamp;
   const date3 = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)} ${s.slice(9, 11)}-${s.slice(11, 13)}-${s.slice(13, 15)}`;
-  const dir = path27.posix.dirname(f.relativePath);
+  const dir = path28.posix.dirname(f.relativePath);
   return `${dir === "." ? "" : `${dir}/`}${stem} (conflict ${date3})${ext}`;
 }
 var Planner = class {
@@ -46298,7 +46504,7 @@ var Planner = class {
   taken = /* @__PURE__ */ new Set();
   originals = /* @__PURE__ */ new Map();
   abs(rel) {
-    return path27.join(this.folder, ...rel.split("/"));
+    return path28.join(this.folder, ...rel.split("/"));
   }
   async original(rel) {
     if (!this.originals.has(rel)) this.originals.set(rel, await statOrNull(this.abs(rel)));
@@ -46306,7 +46512,7 @@ var Planner = class {
   }
   /** `rel`, or `name (2).ext`… when that is taken on disk or earlier in this run. */
   async free(rel) {
-    const ext = path27.posix.extname(rel);
+    const ext = path28.posix.extname(rel);
     const stem = rel.slice(0, rel.length - ext.length);
     for (let n2 = 1; ; n2++) {
       const candidate = n2 === 1 ? rel : `${stem} (${n2})${ext}`;
@@ -46324,7 +46530,7 @@ var Planner = class {
   async moveAside(from, to) {
     const dest = await this.free(to);
     if (this.dryRun) return dest;
-    await mkdir9(path27.dirname(this.abs(dest)), { recursive: true });
+    await mkdir10(path28.dirname(this.abs(dest)), { recursive: true });
     try {
       await rename4(this.abs(from), this.abs(dest));
     } catch (error2) {
@@ -46338,7 +46544,7 @@ var Planner = class {
   async copyAside(from, to) {
     const dest = await this.free(to);
     if (this.dryRun) return dest;
-    await mkdir9(path27.dirname(this.abs(dest)), { recursive: true });
+    await mkdir10(path28.dirname(this.abs(dest)), { recursive: true });
     await copyAtomic(this.abs(from), this.abs(dest));
     return dest;
   }
@@ -46348,14 +46554,14 @@ var Planner = class {
     this.originals.set(original, now);
   }
 };
-function tempBeside(dest) {
+function tempBeside2(dest) {
   const rand = randomBytes6(4).toString("hex");
-  return path27.join(path27.dirname(dest), `.syncthing.${path27.basename(dest)}.mesh-${rand}.tmp`);
+  return path28.join(path28.dirname(dest), `.syncthing.${path28.basename(dest)}.mesh-${rand}.tmp`);
 }
 async function copyAtomic(src, dest) {
-  const tmp = tempBeside(dest);
+  const tmp = tempBeside2(dest);
   try {
-    await copyFile3(src, tmp, fsConstants.COPYFILE_EXCL);
+    await copyFile4(src, tmp, fsConstants.COPYFILE_EXCL);
     const s = await stat7(src);
     await utimes(tmp, s.atime, s.mtime);
     await rename4(tmp, dest);
@@ -46365,10 +46571,10 @@ async function copyAtomic(src, dest) {
   }
 }
 async function ensureIgnored(folder, dryRun) {
-  const file = path27.join(folder, ".stignore");
+  const file = path28.join(folder, ".stignore");
   let text2 = "";
   try {
-    text2 = await readFile12(file, "utf8");
+    text2 = await readFile13(file, "utf8");
   } catch (error2) {
     if (error2.code !== "ENOENT") throw error2;
   }
@@ -46376,9 +46582,9 @@ async function ensureIgnored(folder, dryRun) {
   if (lines.includes(RESOLVED_DIR) || lines.includes(`/${RESOLVED_DIR}`)) return false;
   if (dryRun) return true;
   const sep3 = text2 === "" || text2.endsWith("\n") ? "" : "\n";
-  const tmp = tempBeside(file);
+  const tmp = tempBeside2(file);
   try {
-    await writeFile5(
+    await writeFile6(
       tmp,
       `${text2}${sep3}// Versions mesh conflicts resolve set aside (they stay on this machine)
 ${RESOLVED_DIR}
@@ -46412,7 +46618,7 @@ init_mini();
 // ../../packages/core/src/steps/agent-state.ts
 init_src();
 init_mini();
-import path28 from "path";
+import path29 from "path";
 var KEEP_ERRORS = 10;
 var AGENT_HEARTBEAT_MS = 15e3;
 var AgentStateSchema = object({
@@ -46454,7 +46660,7 @@ var AgentStateSchema = object({
   errors: array(object({ at: string2(), message: string2() }))
 });
 function agentStateFile(ctx) {
-  return path28.join(ctx.paths.stateDir, "agent-state.json");
+  return path29.join(ctx.paths.stateDir, "agent-state.json");
 }
 async function readAgentState(ctx) {
   const text2 = await readIfExists(agentStateFile(ctx)).catch(() => void 0);
@@ -46617,10 +46823,11 @@ var clientStepId = _enum([
   "windows-script",
   "peer"
 ]);
-var clientStep = object({
+var timedClientStep = object({
   id: clientStepId,
   title: string2(),
-  mode: _enum(["auto", "manual"])
+  mode: _enum(["auto", "manual"]),
+  ms: number2()
 });
 var machineStep = object({
   id: clientStepId,
@@ -46679,7 +46886,9 @@ var rolePorts2 = object({
     wireguard: portEntry,
     syncthingSync: portEntry,
     syncthingGui: portEntry,
-    ssh: portEntry
+    ssh: portEntry,
+    packages: portEntry,
+    vouch: portEntry
   })
 });
 
@@ -46828,7 +47037,7 @@ var jsonSchemas = {
     tailnetIp: nullable(string2()),
     deviceId: string2(),
     folderPath: string2(),
-    steps: array(clientStep),
+    steps: array(timedClientStep),
     machine: array(machineStep),
     manual: strings2,
     /** Absent with `--no-peer`. */
@@ -47078,9 +47287,9 @@ import { stat as stat12 } from "fs/promises";
 init_errors3();
 
 // ../../packages/core/src/steps/server.ts
-import { mkdir as mkdir13, writeFile as writeFile8 } from "fs/promises";
+import { mkdir as mkdir14, writeFile as writeFile9 } from "fs/promises";
 import os8 from "os";
-import path36 from "path";
+import path37 from "path";
 
 // ../../packages/headscale/src/binary.ts
 init_src();
@@ -47176,8 +47385,8 @@ var HeadscaleApiError = class extends HeadscaleError {
 init_contract();
 init_src();
 init_mini();
-import { mkdtemp as mkdtemp3, rm as rm8, writeFile as writeFile6 } from "fs/promises";
-import { tmpdir as tmpdir3 } from "os";
+import { mkdtemp as mkdtemp4, rm as rm9, writeFile as writeFile7 } from "fs/promises";
+import { tmpdir as tmpdir4 } from "os";
 import { join as join5 } from "path";
 
 // ../../packages/headscale/src/schemas/cli.ts
@@ -47638,11 +47847,11 @@ var RestTransport = class {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version)
       requireHeadscaleFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path46 = ep.path.replace(
+    const path47 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path46, this.baseUrl);
+    const url2 = new URL(path47, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -48126,13 +48335,13 @@ var CliTransport = class {
     return { policy: await this.exec(["policy", "get"], ctx) };
   }
   async setPolicy(policy, ctx) {
-    const dir = await mkdtemp3(join5(tmpdir3(), "mesh-hs-policy-"));
+    const dir = await mkdtemp4(join5(tmpdir4(), "mesh-hs-policy-"));
     try {
       const file = join5(dir, "policy.hujson");
-      await writeFile6(file, policy, { mode: 384 });
+      await writeFile7(file, policy, { mode: 384 });
       await this.exec(["policy", "set", "-f", file], ctx);
     } finally {
-      await rm8(dir, { recursive: true, force: true });
+      await rm9(dir, { recursive: true, force: true });
     }
     return this.getPolicy(ctx);
   }
@@ -48419,7 +48628,7 @@ var PolicyResource = class extends Resource2 {
 // ../../packages/headscale/src/server/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 import { randomBytes as randomBytes7 } from "crypto";
-import { chmod as chmod5, mkdir as mkdir10, open as open4, readFile as readFile13, rename as rename5, rm as rm9, stat as stat8 } from "fs/promises";
+import { chmod as chmod5, mkdir as mkdir11, open as open4, readFile as readFile14, rename as rename5, rm as rm10, stat as stat8 } from "fs/promises";
 import { isIP as isIP2 } from "net";
 import { dirname, isAbsolute, join as join6 } from "path";
 var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
@@ -48642,18 +48851,18 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path46, o2) {
+async function writeHeadscaleConfig(path47, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path46, content, 416);
+  return writeFileAtomic2(path47, content, 416);
 }
-async function readHeadscaleConfig(path46) {
+async function readHeadscaleConfig(path47) {
   let text2;
   try {
-    text2 = await readFile13(path46, "utf8");
+    text2 = await readFile14(path47, "utf8");
   } catch (error3) {
     const code2 = error3.code;
     throw new HeadscaleConfigError(
-      code2 === "ENOENT" ? `${path46} does not exist` : `cannot read ${path46}: ${code2 ?? error3.message}`,
+      code2 === "ENOENT" ? `${path47} does not exist` : `cannot read ${path47}: ${code2 ?? error3.message}`,
       {
         cause: error3,
         hint: code2 === "ENOENT" ? "write it first (writeHeadscaleConfig)" : "check its permissions (Headscale's config is readable by root and its group only)"
@@ -48664,43 +48873,43 @@ async function readHeadscaleConfig(path46) {
   const error2 = doc.errors[0];
   if (error2) {
     const problem = (error2.message.split("\n")[0] ?? "").replace(/:$/, "");
-    throw new HeadscaleConfigError(`${path46} is not valid YAML: ${problem}`, {
+    throw new HeadscaleConfigError(`${path47} is not valid YAML: ${problem}`, {
       cause: error2,
-      hint: `fix ${path46} at the line named, or write it again`
+      hint: `fix ${path47} at the line named, or write it again`
     });
   }
   const value = doc.toJS();
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const found = value === null || value === void 0 ? "it is empty" : Array.isArray(value) ? "it holds a list" : `it holds a single ${typeof value}`;
     throw new HeadscaleConfigError(
-      `${path46} is not a Headscale config: ${found}, not a mapping of settings`,
-      { hint: `fix ${path46}, or write it again` }
+      `${path47} is not a Headscale config: ${found}, not a mapping of settings`,
+      { hint: `fix ${path47}, or write it again` }
     );
   }
   return value;
 }
-async function writeFileAtomic2(path46, content, mode) {
-  if (!isAbsolute(path46)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path46)}`, {
+async function writeFileAtomic2(path47, content, mode) {
+  if (!isAbsolute(path47)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path47)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile13(path46, "utf8"), stat8(path46)]);
+    const [existing, st] = await Promise.all([readFile14(path47, "utf8"), stat8(path47)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod5(path46, mode);
+      await chmod5(path47, mode);
       return { changed: true };
     }
   } catch (error2) {
     const code2 = error2.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path46}`, error2);
+      throw fsError(`cannot read ${path47}`, error2);
     }
   }
-  const tmp = join6(dirname(path46), `.${randomBytes7(6).toString("hex")}.tmp`);
+  const tmp = join6(dirname(path47), `.${randomBytes7(6).toString("hex")}.tmp`);
   try {
-    await mkdir10(dirname(path46), { recursive: true, mode: 448 });
+    await mkdir11(dirname(path47), { recursive: true, mode: 448 });
     const fh = await open4(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -48709,10 +48918,10 @@ async function writeFileAtomic2(path46, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename5(tmp, path46);
+    await rename5(tmp, path47);
   } catch (error2) {
-    await rm9(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path46}`, error2);
+    await rm10(tmp, { force: true }).catch(() => void 0);
+    throw fsError(`cannot write ${path47}`, error2);
   }
   return { changed: true };
 }
@@ -48752,19 +48961,19 @@ function editOne(text2, edit, what) {
       { cause: error2, hint: `fix ${what} at the line named, then run the command again` }
     );
   }
-  const { path: path46, value } = edit;
-  if (isDeepStrictEqual(jsAt(doc, path46), value)) return text2;
-  const current = doc.getIn(path46, true);
+  const { path: path47, value } = edit;
+  if (isDeepStrictEqual(jsAt(doc, path47), value)) return text2;
+  const current = doc.getIn(path47, true);
   if ((0, import_yaml3.isNode)(current) && current.range) {
     const [start, end3] = current.range;
     const newline = text2.slice(start, end3).endsWith("\n") ? "\n" : "";
     return text2.slice(0, start) + inline(value) + newline + text2.slice(end3);
   }
-  for (let depth = path46.length - 1; depth >= 0; depth--) {
-    const parent = depth === 0 ? doc.contents : doc.getIn(path46.slice(0, depth), true);
+  for (let depth = path47.length - 1; depth >= 0; depth--) {
+    const parent = depth === 0 ? doc.contents : doc.getIn(path47.slice(0, depth), true);
     if (parent === void 0 || parent === null) continue;
     if (!(0, import_yaml3.isMap)(parent) || parent.flow || parent.items.length === 0) break;
-    const block = blockOf(path46.slice(depth), value);
+    const block = blockOf(path47.slice(depth), value);
     if (depth === 0) return `${text2}${text2.endsWith("\n") || text2 === "" ? "" : "\n"}${block}`;
     const first = parent.items[0]?.key;
     const at = (0, import_yaml3.isNode)(first) ? first.range?.[0] : void 0;
@@ -48777,17 +48986,17 @@ function editOne(text2, edit, what) {
 ${text2.slice(lineStart)}`;
   }
   try {
-    doc.setIn(path46, value);
+    doc.setIn(path47, value);
   } catch (cause) {
-    throw new HeadscaleConfigError(`${what}: ${path46.slice(0, -1).join(".")} is not a mapping`, {
+    throw new HeadscaleConfigError(`${what}: ${path47.slice(0, -1).join(".")} is not a mapping`, {
       cause,
-      hint: `set ${path46.join(".")} to ${inline(value)} by hand`
+      hint: `set ${path47.join(".")} to ${inline(value)} by hand`
     });
   }
   return doc.toString({ lineWidth: 0 });
 }
-function jsAt(doc, path46) {
-  const node = doc.getIn(path46, true);
+function jsAt(doc, path47) {
+  const node = doc.getIn(path47, true);
   return (0, import_yaml3.isNode)(node) ? node.toJSON() : node;
 }
 function inline(value) {
@@ -48896,10 +49105,10 @@ function configValueAt(config2, key) {
 }
 function headscalePolicyOf(config2) {
   const mode = configValueAt(config2, "policy.mode");
-  const path46 = configValueAt(config2, "policy.path");
+  const path47 = configValueAt(config2, "policy.path");
   return {
     mode: typeof mode === "string" && mode !== "" ? mode : "file",
-    path: typeof path46 === "string" ? path46 : ""
+    path: typeof path47 === "string" ? path47 : ""
   };
 }
 function headscaleHardeningGaps(config2) {
@@ -49193,7 +49402,7 @@ var SupervisedProcessService = class extends HeadscaleService {
 // ../../packages/headscale/src/server/setup.ts
 init_src();
 import { createSocket } from "dgram";
-import { mkdir as mkdir11 } from "fs/promises";
+import { mkdir as mkdir12 } from "fs/promises";
 import { createServer } from "net";
 import { dirname as dirname3 } from "path";
 async function setupHeadscaleServer(o2) {
@@ -49203,7 +49412,7 @@ async function setupHeadscaleServer(o2) {
   const steps = [];
   const existed = await pathExists(o2.config.stateDir);
   try {
-    await mkdir11(o2.config.stateDir, { recursive: true, mode: 448 });
+    await mkdir12(o2.config.stateDir, { recursive: true, mode: 448 });
   } catch (cause) {
     throw new HeadscaleConfigError(
       `cannot create state directory ${o2.config.stateDir}: ${cause.code}`,
@@ -49330,10 +49539,10 @@ init_src();
 init_errors3();
 import { createHash as createHash5 } from "crypto";
 import os7 from "os";
-import path30 from "path";
+import path31 from "path";
 async function withMachineLock(ctx, fn, waitMs = 18e4) {
   const id2 = createHash5("sha256").update(ctx.paths.stateDir).digest("hex").slice(0, 16);
-  const file = path30.join(os7.tmpdir(), `mesh-setup-${id2}.lock`);
+  const file = path31.join(os7.tmpdir(), `mesh-setup-${id2}.lock`);
   let release;
   try {
     release = await acquireLock(file, {
@@ -49367,8 +49576,9 @@ import { setTimeout as sleep6 } from "timers/promises";
 init_errors3();
 
 // ../../packages/core/src/trust/protocol.ts
+init_src();
 init_mini();
-var VOUCH_PORT = 874;
+var VOUCH_PORT = portPlan("server").vouch;
 var VOUCH_PATH = "/v1/syncthing";
 var VouchAnswerSchema = object({
   mesh: literal(1),
@@ -49485,7 +49695,7 @@ import { setTimeout as sleep7 } from "timers/promises";
 
 // ../../packages/core/src/trust/trusted-devices.ts
 init_src();
-import path31 from "path";
+import path32 from "path";
 init_mini();
 init_errors3();
 var TrustedDeviceSchema = object({
@@ -49501,7 +49711,7 @@ var TrustFileSchema = object({
   devices: array(TrustedDeviceSchema)
 });
 function trustFile(ctx) {
-  return path31.join(ctx.paths.stateDir, "trusted-devices.json");
+  return path32.join(ctx.paths.stateDir, "trusted-devices.json");
 }
 async function readTrustedDevices(ctx) {
   const file = trustFile(ctx);
@@ -49629,7 +49839,7 @@ async function reviveCrashed(ctx) {
 }
 
 // ../../packages/core/src/steps/instant-sync.ts
-import path32 from "path";
+import path33 from "path";
 
 // ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/index.js
 import { EventEmitter as EventEmitter2 } from "events";
@@ -49730,7 +49940,7 @@ var ReaddirpStream = class extends Readable4 {
     this._directoryFilter = normalizeFilter(opts.directoryFilter);
     const statMethod = opts.lstat ? lstat3 : stat9;
     if (wantBigintFsStats) {
-      this._stat = (path46) => statMethod(path46, { bigint: true });
+      this._stat = (path47) => statMethod(path47, { bigint: true });
     } else {
       this._stat = statMethod;
     }
@@ -49758,8 +49968,8 @@ var ReaddirpStream = class extends Readable4 {
         const par = this.parent;
         const fil = par && par.files;
         if (fil && fil.length > 0) {
-          const { path: path46, depth } = par;
-          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path46));
+          const { path: path47, depth } = par;
+          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path47));
           const awaited = this._isDirent ? slice : await Promise.all(slice);
           for (const entry of awaited) {
             if (!entry)
@@ -49818,19 +50028,19 @@ var ReaddirpStream = class extends Readable4 {
   //   directoryFilter rejects, doesn't follow symlinked dirs, and fails
   //   wholesale (all entries lost) if anything in the subtree is unreadable,
   //   instead of emitting a 'warn' and continuing.
-  async _exploreDir(path46, depth) {
+  async _exploreDir(path47, depth) {
     let files;
     try {
-      files = await readdir5(path46, this._rdOptions);
+      files = await readdir5(path47, this._rdOptions);
     } catch (error2) {
       this._onError(error2);
     }
-    return { files, depth, path: path46 };
+    return { files, depth, path: path47 };
   }
   // Synchronous in dirent mode; returns a promise only when stats are needed.
-  _formatEntry(dirent, path46) {
+  _formatEntry(dirent, path47) {
     const basename3 = this._isDirent ? dirent.name : dirent;
-    const fullPath = pjoin(path46, basename3);
+    const fullPath = pjoin(path47, basename3);
     const entry = { path: fullPath.slice(this._relStart), fullPath, basename: basename3 };
     if (this._isDirent) {
       entry.dirent = dirent;
@@ -50241,16 +50451,16 @@ var delFromSet = (main, prop, item2) => {
 };
 var isEmptySet = (val) => val instanceof Set ? val.size === 0 : !val;
 var FsWatchInstances = /* @__PURE__ */ new Map();
-function createFsWatchInstance(path46, options, listener, errHandler, emitRaw) {
+function createFsWatchInstance(path47, options, listener, errHandler, emitRaw) {
   const handleEvent = (rawEvent, evPath) => {
-    listener(path46);
-    emitRaw(rawEvent, evPath, { watchedPath: path46 });
-    if (evPath && path46 !== evPath) {
-      fsWatchBroadcast(sp.resolve(path46, evPath), KEY_LISTENERS, sp.join(path46, evPath));
+    listener(path47);
+    emitRaw(rawEvent, evPath, { watchedPath: path47 });
+    if (evPath && path47 !== evPath) {
+      fsWatchBroadcast(sp.resolve(path47, evPath), KEY_LISTENERS, sp.join(path47, evPath));
     }
   };
   try {
-    return fs_watch(path46, {
+    return fs_watch(path47, {
       persistent: options.persistent
     }, handleEvent);
   } catch (error2) {
@@ -50266,12 +50476,12 @@ var fsWatchBroadcast = (fullPath, listenerType, val1, val2, val3) => {
     listener(val1, val2, val3);
   });
 };
-var setFsWatchListener = (path46, fullPath, options, handlers) => {
+var setFsWatchListener = (path47, fullPath, options, handlers) => {
   const { listener, errHandler, rawEmitter } = handlers;
   let cont = FsWatchInstances.get(fullPath);
   let watcher;
   if (!options.persistent) {
-    watcher = createFsWatchInstance(path46, options, listener, errHandler, rawEmitter);
+    watcher = createFsWatchInstance(path47, options, listener, errHandler, rawEmitter);
     if (!watcher)
       return;
     return watcher.close.bind(watcher);
@@ -50282,7 +50492,7 @@ var setFsWatchListener = (path46, fullPath, options, handlers) => {
     addAndConvert(cont, KEY_RAW, rawEmitter);
   } else {
     watcher = createFsWatchInstance(
-      path46,
+      path47,
       options,
       fsWatchBroadcast.bind(null, fullPath, KEY_LISTENERS),
       errHandler,
@@ -50297,7 +50507,7 @@ var setFsWatchListener = (path46, fullPath, options, handlers) => {
         cont.watcherUnusable = true;
       if (isWindows && error2.code === "EPERM") {
         try {
-          const fd = await open5(path46, "r");
+          const fd = await open5(path47, "r");
           await fd.close();
           broadcastErr(error2);
         } catch (err) {
@@ -50328,7 +50538,7 @@ var setFsWatchListener = (path46, fullPath, options, handlers) => {
   };
 };
 var FsWatchFileInstances = /* @__PURE__ */ new Map();
-var setFsWatchFileListener = (path46, fullPath, options, handlers) => {
+var setFsWatchFileListener = (path47, fullPath, options, handlers) => {
   const { listener, rawEmitter } = handlers;
   let cont = FsWatchFileInstances.get(fullPath);
   const copts = cont && cont.options;
@@ -50350,7 +50560,7 @@ var setFsWatchFileListener = (path46, fullPath, options, handlers) => {
         });
         const currmtime = curr.mtimeMs;
         if (curr.size !== prev.size || currmtime > prev.mtimeMs || currmtime === 0) {
-          foreach(cont.listeners, (listener2) => listener2(path46, curr));
+          foreach(cont.listeners, (listener2) => listener2(path47, curr));
         }
       })
     };
@@ -50380,13 +50590,13 @@ var NodeFsHandler = class {
    * @param listener on fs change
    * @returns closer for the watcher instance
    */
-  _watchWithNodeFs(path46, listener) {
+  _watchWithNodeFs(path47, listener) {
     const opts = this.fsw.options;
-    const directory = sp.dirname(path46);
-    const basename3 = sp.basename(path46);
+    const directory = sp.dirname(path47);
+    const basename3 = sp.basename(path47);
     const parent = this.fsw._getWatchedDir(directory);
     parent.add(basename3);
-    const absolutePath = sp.resolve(path46);
+    const absolutePath = sp.resolve(path47);
     const options = {
       persistent: opts.persistent
     };
@@ -50396,12 +50606,12 @@ var NodeFsHandler = class {
     if (opts.usePolling) {
       const enableBin = opts.interval !== opts.binaryInterval;
       options.interval = enableBin && isBinaryPath(basename3) ? opts.binaryInterval : opts.interval;
-      closer = setFsWatchFileListener(path46, absolutePath, options, {
+      closer = setFsWatchFileListener(path47, absolutePath, options, {
         listener,
         rawEmitter: this.fsw._emitRaw
       });
     } else {
-      closer = setFsWatchListener(path46, absolutePath, options, {
+      closer = setFsWatchListener(path47, absolutePath, options, {
         listener,
         errHandler: this._boundHandleError,
         rawEmitter: this.fsw._emitRaw
@@ -50423,7 +50633,7 @@ var NodeFsHandler = class {
     let prevStats = stats;
     if (parent.has(basename3))
       return;
-    const listener = async (path46, newStats) => {
+    const listener = async (path47, newStats) => {
       if (!this.fsw._throttle(THROTTLE_MODE_WATCH, file, 5))
         return;
       if (!newStats || newStats.mtimeMs === 0) {
@@ -50437,11 +50647,11 @@ var NodeFsHandler = class {
             this.fsw._emit(EV.CHANGE, file, newStats2);
           }
           if ((isMacos || isLinux || isFreeBSD) && prevStats.ino !== newStats2.ino) {
-            this.fsw._closeFile(path46);
+            this.fsw._closeFile(path47);
             prevStats = newStats2;
             const closer2 = this._watchWithNodeFs(file, listener);
             if (closer2)
-              this.fsw._addPathCloser(path46, closer2);
+              this.fsw._addPathCloser(path47, closer2);
           } else {
             prevStats = newStats2;
           }
@@ -50473,7 +50683,7 @@ var NodeFsHandler = class {
    * @param item basename of this item
    * @returns true if no more processing is needed for this entry.
    */
-  async _handleSymlink(entry, directory, path46, item2) {
+  async _handleSymlink(entry, directory, path47, item2) {
     if (this.fsw.closed) {
       return;
     }
@@ -50483,7 +50693,7 @@ var NodeFsHandler = class {
       this.fsw._incrReadyCount();
       let linkPath;
       try {
-        linkPath = await fsrealpath(path46);
+        linkPath = await fsrealpath(path47);
       } catch (e) {
         this.fsw._emitReady();
         return true;
@@ -50493,12 +50703,12 @@ var NodeFsHandler = class {
       if (dir.has(item2)) {
         if (this.fsw._symlinkPaths.get(full) !== linkPath) {
           this.fsw._symlinkPaths.set(full, linkPath);
-          this.fsw._emit(EV.CHANGE, path46, entry.stats);
+          this.fsw._emit(EV.CHANGE, path47, entry.stats);
         }
       } else {
         dir.add(item2);
         this.fsw._symlinkPaths.set(full, linkPath);
-        this.fsw._emit(EV.ADD, path46, entry.stats);
+        this.fsw._emit(EV.ADD, path47, entry.stats);
       }
       this.fsw._emitReady();
       return true;
@@ -50528,9 +50738,9 @@ var NodeFsHandler = class {
         return;
       }
       const item2 = entry.path;
-      let path46 = sp.join(directory, item2);
+      let path47 = sp.join(directory, item2);
       current.add(item2);
-      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path46, item2)) {
+      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path47, item2)) {
         return;
       }
       if (this.fsw.closed) {
@@ -50539,8 +50749,8 @@ var NodeFsHandler = class {
       }
       if (item2 === target || !target && !previous.has(item2)) {
         this.fsw._incrReadyCount();
-        path46 = sp.join(dir, sp.relative(dir, path46));
-        this._addToNodeFs(path46, initialAdd, wh, depth + 1);
+        path47 = sp.join(dir, sp.relative(dir, path47));
+        this._addToNodeFs(path47, initialAdd, wh, depth + 1);
       }
     }).on(EV.ERROR, this._boundHandleError);
     return new Promise((resolve3, reject) => {
@@ -50609,13 +50819,13 @@ var NodeFsHandler = class {
    * @param depth Child path actually targeted for watch
    * @param target Child path actually targeted for watch
    */
-  async _addToNodeFs(path46, initialAdd, priorWh, depth, target) {
+  async _addToNodeFs(path47, initialAdd, priorWh, depth, target) {
     const ready = this.fsw._emitReady;
-    if (this.fsw._isIgnored(path46) || this.fsw.closed) {
+    if (this.fsw._isIgnored(path47) || this.fsw.closed) {
       ready();
       return false;
     }
-    const wh = this.fsw._getWatchHelpers(path46);
+    const wh = this.fsw._getWatchHelpers(path47);
     if (priorWh) {
       wh.filterPath = (entry) => priorWh.filterPath(entry);
       wh.filterDir = (entry) => priorWh.filterDir(entry);
@@ -50631,8 +50841,8 @@ var NodeFsHandler = class {
       const follow = this.fsw.options.followSymlinks;
       let closer;
       if (stats.isDirectory()) {
-        const absPath = sp.resolve(path46);
-        const targetPath = follow ? await fsrealpath(path46) : path46;
+        const absPath = sp.resolve(path47);
+        const targetPath = follow ? await fsrealpath(path47) : path47;
         if (this.fsw.closed)
           return;
         closer = await this._handleDir(wh.watchPath, stats, initialAdd, depth, target, wh, targetPath);
@@ -50642,29 +50852,29 @@ var NodeFsHandler = class {
           this.fsw._symlinkPaths.set(absPath, targetPath);
         }
       } else if (stats.isSymbolicLink()) {
-        const targetPath = follow ? await fsrealpath(path46) : path46;
+        const targetPath = follow ? await fsrealpath(path47) : path47;
         if (this.fsw.closed)
           return;
         const parent = sp.dirname(wh.watchPath);
         this.fsw._getWatchedDir(parent).add(wh.watchPath);
         this.fsw._emit(EV.ADD, wh.watchPath, stats);
-        closer = await this._handleDir(parent, stats, initialAdd, depth, path46, wh, targetPath);
+        closer = await this._handleDir(parent, stats, initialAdd, depth, path47, wh, targetPath);
         if (this.fsw.closed)
           return;
         if (targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(sp.resolve(path46), targetPath);
+          this.fsw._symlinkPaths.set(sp.resolve(path47), targetPath);
         }
       } else {
         closer = this._handleFile(wh.watchPath, stats, initialAdd);
       }
       ready();
       if (closer)
-        this.fsw._addPathCloser(path46, closer);
+        this.fsw._addPathCloser(path47, closer);
       return false;
     } catch (error2) {
       if (this.fsw._handleError(error2)) {
         ready();
-        return path46;
+        return path47;
       }
     }
   }
@@ -50707,24 +50917,24 @@ function createPattern(matcher) {
   }
   return () => false;
 }
-function normalizePath(path46) {
-  if (typeof path46 !== "string")
+function normalizePath(path47) {
+  if (typeof path47 !== "string")
     throw new Error("string expected");
-  path46 = sp2.normalize(path46);
-  path46 = path46.replace(/\\/g, "/");
+  path47 = sp2.normalize(path47);
+  path47 = path47.replace(/\\/g, "/");
   let prepend = false;
-  if (path46.startsWith("//"))
+  if (path47.startsWith("//"))
     prepend = true;
-  path46 = path46.replace(DOUBLE_SLASH_RE, "/");
+  path47 = path47.replace(DOUBLE_SLASH_RE, "/");
   if (prepend)
-    path46 = "/" + path46;
-  return path46;
+    path47 = "/" + path47;
+  return path47;
 }
 function matchPatterns(patterns, testString, stats) {
-  const path46 = normalizePath(testString);
+  const path47 = normalizePath(testString);
   for (let index = 0; index < patterns.length; index++) {
     const pattern = patterns[index];
-    if (pattern(path46, stats)) {
+    if (pattern(path47, stats)) {
       return true;
     }
   }
@@ -50762,19 +50972,19 @@ var toUnix = (string4) => {
   }
   return str;
 };
-var normalizePathToUnix = (path46) => toUnix(sp2.normalize(toUnix(path46)));
-var normalizeIgnored = (cwd = "") => (path46) => {
-  if (typeof path46 === "string") {
-    return normalizePathToUnix(sp2.isAbsolute(path46) ? path46 : sp2.join(cwd, path46));
+var normalizePathToUnix = (path47) => toUnix(sp2.normalize(toUnix(path47)));
+var normalizeIgnored = (cwd = "") => (path47) => {
+  if (typeof path47 === "string") {
+    return normalizePathToUnix(sp2.isAbsolute(path47) ? path47 : sp2.join(cwd, path47));
   } else {
-    return path46;
+    return path47;
   }
 };
-var getAbsolutePath = (path46, cwd) => {
-  if (sp2.isAbsolute(path46)) {
-    return path46;
+var getAbsolutePath = (path47, cwd) => {
+  if (sp2.isAbsolute(path47)) {
+    return path47;
   }
-  return sp2.join(cwd, path46);
+  return sp2.join(cwd, path47);
 };
 var EMPTY_SET = Object.freeze(/* @__PURE__ */ new Set());
 var DirEntry = class {
@@ -50839,10 +51049,10 @@ var WatchHelper = class {
   dirParts;
   followSymlinks;
   statMethod;
-  constructor(path46, follow, fsw) {
+  constructor(path47, follow, fsw) {
     this.fsw = fsw;
-    const watchPath = path46;
-    this.path = path46 = path46.replace(REPLACER_RE, "");
+    const watchPath = path47;
+    this.path = path47 = path47.replace(REPLACER_RE, "");
     this.watchPath = watchPath;
     this.fullWatchPath = sp2.resolve(watchPath);
     this.dirParts = [];
@@ -50982,20 +51192,20 @@ var FSWatcher = class extends EventEmitter2 {
     this._closePromise = void 0;
     let paths = unifyPaths(paths_);
     if (cwd) {
-      paths = paths.map((path46) => {
-        const absPath = getAbsolutePath(path46, cwd);
+      paths = paths.map((path47) => {
+        const absPath = getAbsolutePath(path47, cwd);
         return absPath;
       });
     }
-    paths.forEach((path46) => {
-      this._removeIgnoredPath(path46);
+    paths.forEach((path47) => {
+      this._removeIgnoredPath(path47);
     });
     this._userIgnored = void 0;
     if (!this._readyCount)
       this._readyCount = 0;
     this._readyCount += paths.length;
-    Promise.all(paths.map(async (path46) => {
-      const res = await this._nodeFsHandler._addToNodeFs(path46, !_internal, void 0, 0, _origAdd);
+    Promise.all(paths.map(async (path47) => {
+      const res = await this._nodeFsHandler._addToNodeFs(path47, !_internal, void 0, 0, _origAdd);
       if (res)
         this._emitReady();
       return res;
@@ -51017,17 +51227,17 @@ var FSWatcher = class extends EventEmitter2 {
       return this;
     const paths = unifyPaths(paths_);
     const { cwd } = this.options;
-    paths.forEach((path46) => {
-      if (!sp2.isAbsolute(path46) && !this._closers.has(path46)) {
+    paths.forEach((path47) => {
+      if (!sp2.isAbsolute(path47) && !this._closers.has(path47)) {
         if (cwd)
-          path46 = sp2.join(cwd, path46);
-        path46 = sp2.resolve(path46);
+          path47 = sp2.join(cwd, path47);
+        path47 = sp2.resolve(path47);
       }
-      this._closePath(path46);
-      this._addIgnoredPath(path46);
-      if (this._watched.has(path46)) {
+      this._closePath(path47);
+      this._addIgnoredPath(path47);
+      if (this._watched.has(path47)) {
         this._addIgnoredPath({
-          path: path46,
+          path: path47,
           recursive: true
         });
       }
@@ -51091,38 +51301,38 @@ var FSWatcher = class extends EventEmitter2 {
    * @param stats arguments to be passed with event
    * @returns the error if defined, otherwise the value of the FSWatcher instance's `closed` flag
    */
-  async _emit(event, path46, stats) {
+  async _emit(event, path47, stats) {
     if (this.closed)
       return;
     const opts = this.options;
     if (isWindows)
-      path46 = sp2.normalize(path46);
+      path47 = sp2.normalize(path47);
     if (opts.cwd)
-      path46 = sp2.relative(opts.cwd, path46);
-    const args = [path46];
+      path47 = sp2.relative(opts.cwd, path47);
+    const args = [path47];
     if (stats != null)
       args.push(stats);
     const awf = opts.awaitWriteFinish;
     let pw;
-    if (awf && (pw = this._pendingWrites.get(path46))) {
+    if (awf && (pw = this._pendingWrites.get(path47))) {
       pw.lastChange = /* @__PURE__ */ new Date();
       return this;
     }
     if (opts.atomic) {
       if (event === EVENTS.UNLINK) {
-        this._pendingUnlinks.set(path46, [event, ...args]);
+        this._pendingUnlinks.set(path47, [event, ...args]);
         setTimeout(() => {
-          this._pendingUnlinks.forEach((entry, path47) => {
+          this._pendingUnlinks.forEach((entry, path48) => {
             this.emit(...entry);
             this.emit(EVENTS.ALL, ...entry);
-            this._pendingUnlinks.delete(path47);
+            this._pendingUnlinks.delete(path48);
           });
         }, typeof opts.atomic === "number" ? opts.atomic : 100);
         return this;
       }
-      if (event === EVENTS.ADD && this._pendingUnlinks.has(path46)) {
+      if (event === EVENTS.ADD && this._pendingUnlinks.has(path47)) {
         event = EVENTS.CHANGE;
-        this._pendingUnlinks.delete(path46);
+        this._pendingUnlinks.delete(path47);
       }
     }
     if (awf && (event === EVENTS.ADD || event === EVENTS.CHANGE) && this._readyEmitted) {
@@ -51140,16 +51350,16 @@ var FSWatcher = class extends EventEmitter2 {
           this.emitWithAll(event, args);
         }
       };
-      this._awaitWriteFinish(path46, awf.stabilityThreshold, event, awfEmit);
+      this._awaitWriteFinish(path47, awf.stabilityThreshold, event, awfEmit);
       return this;
     }
     if (event === EVENTS.CHANGE) {
-      const isThrottled = !this._throttle(EVENTS.CHANGE, path46, 50);
+      const isThrottled = !this._throttle(EVENTS.CHANGE, path47, 50);
       if (isThrottled)
         return this;
     }
     if (opts.alwaysStat && stats === void 0 && (event === EVENTS.ADD || event === EVENTS.ADD_DIR || event === EVENTS.CHANGE)) {
-      const fullPath = opts.cwd ? sp2.join(opts.cwd, path46) : path46;
+      const fullPath = opts.cwd ? sp2.join(opts.cwd, path47) : path47;
       let stats2;
       try {
         stats2 = await stat11(fullPath);
@@ -51180,23 +51390,23 @@ var FSWatcher = class extends EventEmitter2 {
    * @param timeout duration of time to suppress duplicate actions
    * @returns tracking object or false if action should be suppressed
    */
-  _throttle(actionType, path46, timeout) {
+  _throttle(actionType, path47, timeout) {
     if (!this._throttled.has(actionType)) {
       this._throttled.set(actionType, /* @__PURE__ */ new Map());
     }
     const action2 = this._throttled.get(actionType);
     if (!action2)
       throw new Error("invalid throttle");
-    const actionPath = action2.get(path46);
+    const actionPath = action2.get(path47);
     if (actionPath) {
       actionPath.count++;
       return false;
     }
     let timeoutObject;
     const clear = () => {
-      const item2 = action2.get(path46);
+      const item2 = action2.get(path47);
       const count2 = item2 ? item2.count : 0;
-      action2.delete(path46);
+      action2.delete(path47);
       clearTimeout(timeoutObject);
       if (item2)
         clearTimeout(item2.timeoutObject);
@@ -51204,7 +51414,7 @@ var FSWatcher = class extends EventEmitter2 {
     };
     timeoutObject = setTimeout(clear, timeout);
     const thr = { timeoutObject, clear, count: 0 };
-    action2.set(path46, thr);
+    action2.set(path47, thr);
     return thr;
   }
   _incrReadyCount() {
@@ -51218,44 +51428,44 @@ var FSWatcher = class extends EventEmitter2 {
    * @param event
    * @param awfEmit Callback to be called when ready for event to be emitted.
    */
-  _awaitWriteFinish(path46, threshold, event, awfEmit) {
+  _awaitWriteFinish(path47, threshold, event, awfEmit) {
     const awf = this.options.awaitWriteFinish;
     if (typeof awf !== "object")
       return;
     const pollInterval = awf.pollInterval;
     let timeoutHandler;
-    let fullPath = path46;
-    if (this.options.cwd && !sp2.isAbsolute(path46)) {
-      fullPath = sp2.join(this.options.cwd, path46);
+    let fullPath = path47;
+    if (this.options.cwd && !sp2.isAbsolute(path47)) {
+      fullPath = sp2.join(this.options.cwd, path47);
     }
     const now = /* @__PURE__ */ new Date();
     const writes = this._pendingWrites;
     function awaitWriteFinishFn(prevStat) {
       statcb(fullPath, (err, curStat) => {
-        if (err || !writes.has(path46)) {
+        if (err || !writes.has(path47)) {
           if (err && err.code !== "ENOENT")
             awfEmit(err);
           return;
         }
         const now2 = Number(/* @__PURE__ */ new Date());
         if (prevStat && curStat.size !== prevStat.size) {
-          writes.get(path46).lastChange = now2;
+          writes.get(path47).lastChange = now2;
         }
-        const pw = writes.get(path46);
+        const pw = writes.get(path47);
         const df = now2 - pw.lastChange;
         if (df >= threshold) {
-          writes.delete(path46);
+          writes.delete(path47);
           awfEmit(void 0, curStat);
         } else {
           timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval, curStat);
         }
       });
     }
-    if (!writes.has(path46)) {
-      writes.set(path46, {
+    if (!writes.has(path47)) {
+      writes.set(path47, {
         lastChange: now,
         cancelWait: () => {
-          writes.delete(path46);
+          writes.delete(path47);
           clearTimeout(timeoutHandler);
           return event;
         }
@@ -51266,8 +51476,8 @@ var FSWatcher = class extends EventEmitter2 {
   /**
    * Determines whether user has asked to ignore this path.
    */
-  _isIgnored(path46, stats) {
-    if (this.options.atomic && DOT_RE.test(path46))
+  _isIgnored(path47, stats) {
+    if (this.options.atomic && DOT_RE.test(path47))
       return true;
     if (!this._userIgnored) {
       const { cwd } = this.options;
@@ -51277,17 +51487,17 @@ var FSWatcher = class extends EventEmitter2 {
       const list2 = [...ignoredPaths.map(normalizeIgnored(cwd)), ...ignored];
       this._userIgnored = anymatch(list2, void 0);
     }
-    return this._userIgnored(path46, stats);
+    return this._userIgnored(path47, stats);
   }
-  _isntIgnored(path46, stat18) {
-    return !this._isIgnored(path46, stat18);
+  _isntIgnored(path47, stat18) {
+    return !this._isIgnored(path47, stat18);
   }
   /**
    * Provides a set of common helpers and properties relating to symlink handling.
    * @param path file or directory pattern being watched
    */
-  _getWatchHelpers(path46) {
-    return new WatchHelper(path46, this.options.followSymlinks, this);
+  _getWatchHelpers(path47) {
+    return new WatchHelper(path47, this.options.followSymlinks, this);
   }
   // Directory helpers
   // -----------------
@@ -51319,63 +51529,63 @@ var FSWatcher = class extends EventEmitter2 {
    * @param item      base path of item/directory
    */
   _remove(directory, item2, isDirectory) {
-    const path46 = sp2.join(directory, item2);
-    const fullPath = sp2.resolve(path46);
-    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path46) || this._watched.has(fullPath);
-    if (!this._throttle("remove", path46, 100))
+    const path47 = sp2.join(directory, item2);
+    const fullPath = sp2.resolve(path47);
+    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path47) || this._watched.has(fullPath);
+    if (!this._throttle("remove", path47, 100))
       return;
     if (!isDirectory && this._watched.size === 1) {
       this.add(directory, item2, true);
     }
-    const wp = this._getWatchedDir(path46);
+    const wp = this._getWatchedDir(path47);
     const nestedDirectoryChildren = wp.getChildren();
-    nestedDirectoryChildren.forEach((nested) => this._remove(path46, nested));
+    nestedDirectoryChildren.forEach((nested) => this._remove(path47, nested));
     const parent = this._getWatchedDir(directory);
     const wasTracked = parent.has(item2);
     parent.remove(item2);
     if (this._symlinkPaths.has(fullPath)) {
       this._symlinkPaths.delete(fullPath);
     }
-    let relPath = path46;
+    let relPath = path47;
     if (this.options.cwd)
-      relPath = sp2.relative(this.options.cwd, path46);
+      relPath = sp2.relative(this.options.cwd, path47);
     if (this.options.awaitWriteFinish && this._pendingWrites.has(relPath)) {
       const event = this._pendingWrites.get(relPath).cancelWait();
       if (event === EVENTS.ADD)
         return;
     }
-    this._watched.delete(path46);
+    this._watched.delete(path47);
     this._watched.delete(fullPath);
     const eventName = isDirectory ? EVENTS.UNLINK_DIR : EVENTS.UNLINK;
-    if (wasTracked && !this._isIgnored(path46))
-      this._emit(eventName, path46);
-    this._closePath(path46);
+    if (wasTracked && !this._isIgnored(path47))
+      this._emit(eventName, path47);
+    this._closePath(path47);
   }
   /**
    * Closes all watchers for a path
    */
-  _closePath(path46) {
-    this._closeFile(path46);
-    const dir = sp2.dirname(path46);
-    this._getWatchedDir(dir).remove(sp2.basename(path46));
+  _closePath(path47) {
+    this._closeFile(path47);
+    const dir = sp2.dirname(path47);
+    this._getWatchedDir(dir).remove(sp2.basename(path47));
   }
   /**
    * Closes only file-specific watchers
    */
-  _closeFile(path46) {
-    const closers = this._closers.get(path46);
+  _closeFile(path47) {
+    const closers = this._closers.get(path47);
     if (!closers)
       return;
     closers.forEach((closer) => closer());
-    this._closers.delete(path46);
+    this._closers.delete(path47);
   }
-  _addPathCloser(path46, closer) {
+  _addPathCloser(path47, closer) {
     if (!closer)
       return;
-    let list2 = this._closers.get(path46);
+    let list2 = this._closers.get(path47);
     if (!list2) {
       list2 = [];
-      this._closers.set(path46, list2);
+      this._closers.set(path47, list2);
     }
     list2.push(closer);
   }
@@ -51428,7 +51638,7 @@ async function instantSync(ctx, o2) {
     }
   };
   const changed = (file) => {
-    const rel = path32.relative(folderPath, file).split(path32.sep).join("/");
+    const rel = path33.relative(folderPath, file).split(path33.sep).join("/");
     if (rel === "" || rel.startsWith("..") || SYNCTHING_OWN.test(rel)) return;
     pending.add(rel);
     clearTimeout(timer);
@@ -51441,7 +51651,7 @@ async function instantSync(ctx, o2) {
     // chokidar holds events back 100 ms to merge an editor's delete-and-recreate; Syncthing
     // sorts that out itself, and the wait is most of an edit's way to the other machines.
     atomic: false,
-    ignored: (p) => SYNCTHING_OWN.test(path32.relative(folderPath, p))
+    ignored: (p) => SYNCTHING_OWN.test(path33.relative(folderPath, p))
   });
   watcher.on("all", (_event, file) => changed(file));
   watcher.on("error", (error2) => o2.onError?.(toMeshError(error2, `watching ${folderPath}`)));
@@ -51463,7 +51673,7 @@ init_errors3();
 import { open as open6, realpath as realpath3 } from "fs/promises";
 import { createServer as createServer3 } from "http";
 import { isIP as isIP4 } from "net";
-import path33 from "path";
+import path34 from "path";
 import { pipeline } from "stream/promises";
 import { setTimeout as sleep8 } from "timers/promises";
 
@@ -51475,13 +51685,20 @@ async function controlServerUrl(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/package-server.ts
-var PACKAGES_PORT = 8091;
+var PACKAGES_PORT = portPlan("server").packages;
 var PACKAGES_DIR = "/var/lib/mesh/packages";
 function packagesDir(ctx) {
   return underRoot(ctx.paths.root, PACKAGES_DIR);
 }
-function serverPackagesUrl(serverUrl2, port = PACKAGES_PORT) {
-  return `http://${new URL(serverUrl2).hostname}:${port}/${KEPT_TAILSCALE_PATH}`;
+function serverPackageUrls(serverUrl2, port = PACKAGES_PORT) {
+  const base = `http://${new URL(serverUrl2).hostname}:${port}`;
+  return {
+    tailscalePackagesUrl: `${base}/${KEPT_TAILSCALE_PATH}`,
+    syncthingReleasesUrl: `${base}/${KEPT_SYNCTHING_PATH}`
+  };
+}
+function withServerPackages(ctx, serverUrl2, port = PACKAGES_PORT) {
+  return { ...ctx, settings: { ...ctx.settings, ...serverPackageUrls(serverUrl2, port) } };
 }
 function packagesBindAddress(serverUrl2) {
   let host;
@@ -51523,8 +51740,8 @@ function wantedPath(url2) {
   return { segments };
 }
 function isInside(dir, file) {
-  const rel = path33.relative(dir, file);
-  return rel !== "" && !rel.startsWith("..") && !path33.isAbsolute(rel);
+  const rel = path34.relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !path34.isAbsolute(rel);
 }
 var NOT_THERE = /* @__PURE__ */ new Set(["ENOENT", "ENOTDIR"]);
 async function openInside(dir, segments) {
@@ -51532,7 +51749,7 @@ async function openInside(dir, segments) {
   let file;
   try {
     top = await realpath3(dir);
-    file = await realpath3(path33.join(top, ...segments));
+    file = await realpath3(path34.join(top, ...segments));
   } catch (error2) {
     if (NOT_THERE.has(error2.code ?? "")) return void 0;
     throw error2;
@@ -52414,7 +52631,7 @@ async function agentLogs(ctx, lines = 50) {
 // ../../packages/core/src/steps/install.ts
 init_src();
 init_errors3();
-import path34 from "path";
+import path35 from "path";
 
 // ../../packages/core/src/steps/machine-step.ts
 function rootOption(ctx) {
@@ -52422,13 +52639,10 @@ function rootOption(ctx) {
 }
 
 // ../../packages/core/src/steps/install.ts
-function isRoot() {
-  return typeof process.getuid === "function" && process.getuid() === 0;
-}
 async function onPath(ctx, name, explicit) {
   if (explicit) return pathExists(explicit);
-  if (await pathExists(path34.join(cacheBinDir(ctx), name))) return true;
-  if (await pathExists(path34.join(releaseBinDir(ctx), name))) return true;
+  if (await pathExists(path35.join(cacheBinDir(ctx), name))) return true;
+  if (await pathExists(path35.join(releaseBinDir(ctx), name))) return true;
   const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
   return r.exitCode === 0;
 }
@@ -52464,8 +52678,11 @@ async function packageManagerFor(ctx, o2) {
     throw toMeshError(error2, "no way to install what is missing");
   }
 }
-function fromRelease(program, manager) {
-  return (program === "tailscale" || program === "tailscaled") && (manager === "apt" || manager === "dnf");
+function releaseOf(program, manager) {
+  if (manager !== "apt" && manager !== "dnf") return void 0;
+  if (program === "tailscale" || program === "tailscaled") return "tailscale";
+  if (program === "syncthing") return "syncthing";
+  return void 0;
 }
 async function installMissingPrograms(ctx, o2 = {}) {
   const r = ctx.reporter;
@@ -52484,19 +52701,21 @@ async function installMissingPrograms(ctx, o2 = {}) {
     });
   });
   const changes = [];
-  if (missing.some((p) => fromRelease(p, pm.name))) {
+  const releases = new Set(missing.map((p) => releaseOf(p, pm.name)));
+  for (const program of ["tailscale", "syncthing"]) {
+    if (!releases.has(program)) continue;
     const keep = o2.keepPackagesIn;
     const { change, result: result2 } = await installRelease(
       ctx,
-      "tailscale",
+      program,
       keep === void 0 ? {} : { keepIn: keep }
     );
     if (change) changes.push(change);
     if (keep !== void 0 && result2.kept && result2.kept.length > 0) {
-      changes.push(`kept the Tailscale package in ${keep} for mesh client setup --from-server`);
+      changes.push(`kept the ${program} package in ${keep} for mesh client setup --from-server`);
     }
   }
-  const packages = missing.filter((p) => !fromRelease(p, pm.name)).map((p) => packageFor(p, pm.name));
+  const packages = missing.filter((p) => releaseOf(p, pm.name) === void 0).map((p) => packageFor(p, pm.name));
   for (const pkg of [...new Set(packages)]) {
     const wait = r.wait(`Installing ${pkg} with ${pm.name}`);
     try {
@@ -52523,8 +52742,8 @@ async function installMissingPrograms(ctx, o2 = {}) {
 
 // ../../packages/core/src/steps/syncthing-ports.ts
 init_src();
-import { readFile as readFile14 } from "fs/promises";
-import path35 from "path";
+import { readFile as readFile15 } from "fs/promises";
+import path36 from "path";
 init_errors3();
 function syncthingPorts(ctx) {
   const { syncthingGui: gui, syncthingSync: sync } = ctx.ports;
@@ -52537,15 +52756,15 @@ function syncthingPorts(ctx) {
 function ownSyncthingHomes(ctx) {
   const homes = [ctx.paths.syncthingHome];
   if (ctx.syncthingUser) homes.push(syncthingHomeOf(ctx.paths.home));
-  return homes.map((h2) => path35.resolve(h2));
+  return homes.map((h2) => path36.resolve(h2));
 }
 function startedWithHome(commandLine, homes) {
-  const wanted = new Set(homes.map((h2) => path35.resolve(h2)));
+  const wanted = new Set(homes.map((h2) => path36.resolve(h2)));
   for (const [i2, arg] of commandLine.entries()) {
     const m = /^--?home(?:=(.*))?$/.exec(arg);
     if (!m) continue;
     const home = m[1] ?? commandLine[i2 + 1];
-    if (home && wanted.has(path35.resolve(home))) return true;
+    if (home && wanted.has(path36.resolve(home))) return true;
   }
   return false;
 }
@@ -52582,7 +52801,7 @@ function portInUseError(p, blocker, home) {
 }
 async function askOwnSyncthing(ctx, homes) {
   for (const home of homes) {
-    const xml = await readFile14(path35.join(home, "config.xml"), "utf8").catch(() => void 0);
+    const xml = await readFile15(path36.join(home, "config.xml"), "utf8").catch(() => void 0);
     if (xml === void 0) continue;
     let config2;
     try {
@@ -52767,7 +52986,7 @@ function localHeadscale(ctx) {
 async function ensureHeadscaleProgram(ctx) {
   const explicit = ctx.paths.binaries.headscale;
   const found = await findMeshProgram(ctx, "headscale", explicit);
-  if (explicit !== void 0 || path36.isAbsolute(found)) return { binary: found, changes: [] };
+  if (explicit !== void 0 || path37.isAbsolute(found)) return { binary: found, changes: [] };
   const { result: result2, change } = await installRelease(ctx, "headscale");
   const binary = result2.files["headscale"] ?? found;
   if (change) ctx.reporter.ok(change);
@@ -52806,7 +53025,7 @@ async function setupServerLocked(ctx, o2 = {}) {
     ...(await installMissingPrograms(ctx, { keepPackagesIn: packagesDir(ctx) })).changes
   );
   const hsPaths = ctx.paths.headscale;
-  await mkdir13(path36.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir14(path37.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
     listenAddr: listen4,
@@ -52858,8 +53077,8 @@ async function setupServerLocked(ctx, o2 = {}) {
     } else r.ok(`User ${MESH_USER} already exists`);
     if (!await pathExists(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir13(path36.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
-      await writeFile8(ctx.paths.apiKeyFile, `${created.key}
+      await mkdir14(path37.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await writeFile9(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
       r.ok(`API key saved (mode 0600): ${ctx.paths.apiKeyFile}`);
@@ -52965,18 +53184,18 @@ async function createJoinKey(ctx, o2 = {}) {
   }
 }
 async function saveJoinKey(ctx, key, file) {
-  const { mkdir: mkdir14, writeFile: writeFile11, chmod: chmod7 } = await import("fs/promises");
-  const path46 = await import("path");
-  const target = file ?? path46.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir14(path46.dirname(target), { recursive: true, mode: 448 });
-  await writeFile11(target, `${key.key}
+  const { mkdir: mkdir15, writeFile: writeFile12, chmod: chmod7 } = await import("fs/promises");
+  const path47 = await import("path");
+  const target = file ?? path47.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir15(path47.dirname(target), { recursive: true, mode: 448 });
+  await writeFile12(target, `${key.key}
 `, { mode: 384 });
   await chmod7(target, 384);
   return target;
 }
 
 // ../../packages/core/src/steps/nodes.ts
-import { readFile as readFile15 } from "fs/promises";
+import { readFile as readFile16 } from "fs/promises";
 init_src();
 init_errors3();
 function summarizeNode(n2) {
@@ -52994,7 +53213,7 @@ function summarizeNode(n2) {
 }
 async function serverHeadscale(ctx) {
   const url2 = await controlServerUrl(ctx);
-  const apiKey = await readFile15(ctx.paths.apiKeyFile, "utf8").then(
+  const apiKey = await readFile16(ctx.paths.apiKeyFile, "utf8").then(
     (t) => t.trim(),
     () => void 0
   );
@@ -53328,8 +53547,8 @@ async function remoteStatus2(ctx, name) {
 // ../../packages/core/src/ssh/add-key.ts
 init_src();
 init_errors3();
-import { readFile as readFile16, stat as stat13 } from "fs/promises";
-import path37 from "path";
+import { readFile as readFile17, stat as stat13 } from "fs/promises";
+import path38 from "path";
 
 // ../../packages/core/src/ssh/local-keys.ts
 init_src();
@@ -53397,7 +53616,7 @@ async function readPublicKeyArgument(arg, cwd = process.cwd()) {
       hint: `give ${SHAPE}`
     });
   }
-  const file = path37.resolve(cwd, arg);
+  const file = path38.resolve(cwd, arg);
   const info = await stat13(file).catch((error2) => error2);
   if (info instanceof Error) {
     throw new MeshError(
@@ -53411,7 +53630,7 @@ async function readPublicKeyArgument(arg, cwd = process.cwd()) {
       hint: `give ${SHAPE}`
     });
   }
-  const text2 = await readFile16(file, "utf8");
+  const text2 = await readFile17(file, "utf8");
   if (looksPrivate(text2)) {
     const pub = await stat13(`${file}.pub`).then(
       () => `${file}.pub`,
@@ -53534,7 +53753,7 @@ async function copySshKeys(ctx, o2) {
 init_src();
 init_errors3();
 import { stat as stat14 } from "fs/promises";
-import path38 from "path";
+import path39 from "path";
 async function passwordAuthentication(ctx, configFile, sshd) {
   const r = await ctx.runner.run(sshd, ["-T", "-f", configFile], { timeout: 15e3 }).catch(() => void 0);
   const value = r?.exitCode === 0 ? /^passwordauthentication\s+(yes|no)\s*$/im.exec(r.stdout) : null;
@@ -53571,7 +53790,7 @@ async function sshStatus(ctx, o2 = {}) {
       `${local.file} is writable by others (mode ${mode.toString(8)}): sshd ignores it (mesh ssh add-key sets 600)`
     );
   }
-  const config2 = await readIfExists(path38.join(ctx.paths.home, ".ssh", "config")) ?? "";
+  const config2 = await readIfExists(path39.join(ctx.paths.home, ".ssh", "config")) ?? "";
   let hosts = [];
   try {
     hosts = (await readHosts(ctx)).map((h2) => ({
@@ -53680,8 +53899,8 @@ async function ensureWslSshdStep(ctx, o2 = {}) {
 
 // ../../packages/core/src/ssh/windows-keys.ts
 init_src();
-import { readdir as readdir7, readFile as readFile17 } from "fs/promises";
-import path39 from "path";
+import { readdir as readdir7, readFile as readFile18 } from "fs/promises";
+import path40 from "path";
 var NOT_PEOPLE = /* @__PURE__ */ new Set(["all users", "default", "default user", "public", "wsiaccount"]);
 async function mountRoot(ctx) {
   const conf = await readIfExists(underRoot(ctx.paths.root, WSL_CONF_PATH)).catch(() => void 0);
@@ -53690,7 +53909,7 @@ async function mountRoot(ctx) {
 }
 async function keyFiles(sshDir) {
   const names = await readdir7(sshDir).catch(() => []);
-  return names.filter((n2) => n2 === "authorized_keys" || /^id_[\w-]+\.pub$/.test(n2)).sort().map((n2) => path39.join(sshDir, n2));
+  return names.filter((n2) => n2 === "authorized_keys" || /^id_[\w-]+\.pub$/.test(n2)).sort().map((n2) => path40.join(sshDir, n2));
 }
 async function askedProfile(ctx, runner) {
   if (!ctx.platform.wsl?.interop) return void 0;
@@ -53720,7 +53939,7 @@ async function findWindowsKeys(ctx, o2 = {}) {
     const withKeys = [];
     for (const e of entries.sort((a2, b) => a2.name.localeCompare(b.name))) {
       if (!e.isDirectory() || NOT_PEOPLE.has(e.name.toLowerCase())) continue;
-      if ((await keyFiles(path39.join(users, e.name, ".ssh"))).length > 0) withKeys.push(e.name);
+      if ((await keyFiles(path40.join(users, e.name, ".ssh"))).length > 0) withKeys.push(e.name);
     }
     const me = (ctx.env["SUDO_USER"] || ctx.env["USER"] || "").toLowerCase();
     const pick2 = withKeys.length === 1 ? withKeys[0] : withKeys.find((n2) => n2.toLowerCase() === me);
@@ -53729,16 +53948,16 @@ async function findWindowsKeys(ctx, o2 = {}) {
         reason: withKeys.length === 0 ? `no Windows user under ${mount}c/Users has public keys in .ssh` : `several Windows users have keys (${withKeys.join(", ")}) and Windows could not be asked which one is you`
       };
     }
-    folder = path39.join(users, pick2);
+    folder = path40.join(users, pick2);
   }
-  const user = path39.basename(folder);
+  const user = path40.basename(folder);
   const windowsFolder = `${profile ?? `C:\\Users\\${user}`}\\.ssh`;
-  const files = await keyFiles(path39.join(folder, ".ssh"));
+  const files = await keyFiles(path40.join(folder, ".ssh"));
   if (files.length === 0) return { reason: `${windowsFolder} has no authorized_keys or id_*.pub` };
   const keys = [];
   let invalid = 0;
   for (const file of files) {
-    const parsed = parseAuthorizedKeys(await readFile17(file, "utf8").catch(() => ""));
+    const parsed = parseAuthorizedKeys(await readFile18(file, "utf8").catch(() => ""));
     keys.push(...parsed.keys);
     invalid += parsed.invalid;
   }
@@ -54033,7 +54252,7 @@ function windowsHandOff(ctx) {
 
 // ../../packages/core/src/steps/wsl-conf.ts
 init_src();
-import path40 from "path";
+import path41 from "path";
 async function ensureWslSystemdStep(ctx) {
   const r = ctx.reporter;
   let conf;
@@ -54046,7 +54265,7 @@ async function ensureWslSystemdStep(ctx) {
   const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
   if (conf.changed) {
     r.ok(
-      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path40.basename(conf.backupPath)})` : ""}`
+      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path41.basename(conf.backupPath)})` : ""}`
     );
     r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
     return {
@@ -54102,7 +54321,7 @@ async function runMachineStep(ctx, step, serverUrl2, o2 = {}) {
 
 // ../../packages/core/src/steps/repair.ts
 init_src();
-import path41 from "path";
+import path42 from "path";
 init_errors3();
 
 // ../../packages/core/src/steps/leave.ts
@@ -54165,7 +54384,7 @@ async function stopMeshDaemons(ctx) {
 async function joinedBefore(ctx) {
   const ts = await tailnetStatus(ctx);
   if (ts) return ts.raw.HaveNodeKey === true;
-  return pathExists(path41.join(ctx.paths.tailscale.stateDir, "tailscaled.state"));
+  return pathExists(path42.join(ctx.paths.tailscale.stateDir, "tailscaled.state"));
 }
 async function bringUpWithoutKey(ctx) {
   const ts = await tailnetStatus(ctx);
@@ -54387,13 +54606,7 @@ async function clientSetupLocked(ctx, o2) {
   );
   await checkSharedFolder(ctx);
   await checkSyncthingPorts(ctx);
-  const machineCtx = o2.fromServer ? {
-    ...ctx,
-    settings: {
-      ...ctx.settings,
-      tailscalePackagesUrl: serverPackagesUrl(serverUrl2, o2.packagesPort ?? PACKAGES_PORT)
-    }
-  } : ctx;
+  const machineCtx = o2.fromServer ? withServerPackages(ctx, serverUrl2, o2.packagesPort) : ctx;
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o2.peer ?? true });
   const r = ctx.reporter;
   const changes = [];
@@ -54404,9 +54617,17 @@ async function clientSetupLocked(ctx, o2) {
   let peer;
   r.info(`OS: ${osName(ctx.platform)}, role: ${ctx.role}, server: ${serverUrl2}`);
   if (o2.fromServer) {
-    r.info(`Tailscale packages from the server: ${machineCtx.settings.tailscalePackagesUrl}`);
+    r.info(
+      `Tailscale and Syncthing packages from the server: ${machineCtx.settings.tailscalePackagesUrl}, ${machineCtx.settings.syncthingReleasesUrl}`
+    );
   }
+  const timed = [];
   for (const step of steps) {
+    const t0 = performance.now();
+    await runStep(step);
+    timed.push({ ...step, ms: Math.round(performance.now() - t0) });
+  }
+  async function runStep(step) {
     if (isMachineStep(step.id)) {
       const done = await runMachineStep(machineCtx, step, serverUrl2, {
         ...o2.machine,
@@ -54414,7 +54635,7 @@ async function clientSetupLocked(ctx, o2) {
       });
       for (const m of done) changes.push(...m.changes);
       machine.push(...done);
-      continue;
+      return;
     }
     switch (step.id) {
       case "health-check":
@@ -54462,7 +54683,7 @@ async function clientSetupLocked(ctx, o2) {
     tailnetIp: joined?.ipv4,
     deviceId: st.deviceId,
     folderPath: st.folderPath,
-    steps,
+    steps: timed,
     machine,
     manual: machine.flatMap((m) => m.manual ?? []),
     ...peer ? { peer } : {}
@@ -54473,8 +54694,8 @@ async function clientSetupLocked(ctx, o2) {
 import { setTimeout as sleep13 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
-import { readFile as readFile18 } from "fs/promises";
-import path42 from "path";
+import { readFile as readFile19 } from "fs/promises";
+import path43 from "path";
 function controlServerCheck(serverUrl2, answers) {
   return answers ? {
     section: "headscale",
@@ -54549,9 +54770,9 @@ async function configurationSection(ctx, setupCommand) {
     add(controlServerCheck(serverUrl2, await controlServerAnswers(serverUrl2)));
   }
   add(serverUrlCheck(serverUrl2, setupCommand));
-  const stignore = path42.join(folder, ".stignore");
+  const stignore = path43.join(folder, ".stignore");
   try {
-    add(stignoreCheck(extraIgnorePatterns(await readFile18(stignore, "utf8"))));
+    add(stignoreCheck(extraIgnorePatterns(await readFile19(stignore, "utf8"))));
   } catch (error2) {
     if (!isMissing(error2)) add(unreadableCheck("syncthing", "stignore", stignore, error2));
   }
@@ -54691,8 +54912,8 @@ async function headscaleSection(ctx) {
 }
 
 // ../../packages/core/src/steps/status/security.ts
-import { readdir as readdir8, readFile as readFile19, stat as stat16 } from "fs/promises";
-import path43 from "path";
+import { readdir as readdir8, readFile as readFile20, stat as stat16 } from "fs/promises";
+import path44 from "path";
 init_src();
 function tailscaledEnvFile(ctx) {
   return process.platform === "win32" ? TAILSCALED_ENV_FILE : underRoot(ctx.paths.root, "/etc/default/tailscaled");
@@ -54720,30 +54941,30 @@ function guiOnLoopback(address) {
   return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 async function secretFiles(ctx) {
-  const keysDir = path43.join(ctx.paths.stateDir, "keys");
+  const keysDir = path44.join(ctx.paths.stateDir, "keys");
   const joinKeys = await readdir8(keysDir).catch(() => []);
   const st = ctx.paths.syncthingHome;
   return [
     { path: ctx.paths.apiKeyFile, what: "the Headscale API key", side: "server" },
     ...joinKeys.filter((n2) => n2.endsWith(".key")).sort().map((n2) => ({
-      path: path43.join(keysDir, n2),
+      path: path44.join(keysDir, n2),
       what: "a saved join key",
       side: "server"
     })),
     ...["noise_private.key", "derp_server_private.key"].map((n2) => ({
-      path: path43.join(ctx.paths.headscale.stateDir, n2),
+      path: path44.join(ctx.paths.headscale.stateDir, n2),
       what: "Headscale's private key",
       side: "server"
     })),
-    { path: path43.join(st, "key.pem"), what: "Syncthing's private key", side: "client" },
-    { path: path43.join(st, "https-key.pem"), what: "Syncthing's GUI key", side: "client" },
+    { path: path44.join(st, "key.pem"), what: "Syncthing's private key", side: "client" },
+    { path: path44.join(st, "https-key.pem"), what: "Syncthing's GUI key", side: "client" },
     {
-      path: path43.join(st, "config.xml"),
+      path: path44.join(st, "config.xml"),
       what: "Syncthing's config (it holds the API key)",
       side: "client"
     },
     {
-      path: path43.join(ctx.paths.tailscale.stateDir, "tailscaled.state"),
+      path: path44.join(ctx.paths.tailscale.stateDir, "tailscaled.state"),
       what: "tailscaled's state (its node key)",
       side: "client"
     }
@@ -54766,7 +54987,7 @@ async function tailscaledLogs(ctx, o2 = {}) {
   const sources = [...meshServiceFiles(ctx), { file: tailscaledEnvFile(ctx), envFile: true }];
   let seen;
   for (const s of sources) {
-    const text2 = await readFile19(s.file, "utf8").catch(() => void 0);
+    const text2 = await readFile20(s.file, "utf8").catch(() => void 0);
     if (text2 === void 0) continue;
     seen ??= s.file;
     const vars = s.envFile ? parseEnvFile(text2) : void 0;
@@ -54779,7 +55000,7 @@ async function tailscaledLogs(ctx, o2 = {}) {
 function meshServiceFiles(ctx) {
   return [
     underRoot(ctx.paths.root, `/etc/systemd/system/${TAILSCALED_SERVICE}.service`),
-    path43.join(servicesDir(ctx), `${TAILSCALED_SERVICE}.run`)
+    path44.join(servicesDir(ctx), `${TAILSCALED_SERVICE}.run`)
   ].map((file) => ({ file, envFile: false }));
 }
 async function runningTailscaled(ctx, proc) {
@@ -54788,14 +55009,14 @@ async function runningTailscaled(ctx, proc) {
   const want = same(ctx.paths.tailscale.socketPath);
   const pids = (await readdir8(proc).catch(() => [])).filter((n2) => /^\d+$/.test(n2));
   const comms = await Promise.all(
-    pids.map((pid) => readFile19(path43.join(proc, pid, "comm"), "utf8").catch(() => ""))
+    pids.map((pid) => readFile20(path44.join(proc, pid, "comm"), "utf8").catch(() => ""))
   );
   for (const [i2, pid] of pids.entries()) {
     if (!comms[i2]?.startsWith("tailscaled")) continue;
-    const raw = await readFile19(path43.join(proc, pid, "cmdline"), "utf8").catch(() => "");
+    const raw = await readFile20(path44.join(proc, pid, "cmdline"), "utf8").catch(() => "");
     const argv = raw.split("\0").filter((a2) => a2 !== "");
     if (same(socketOf(argv)) !== want) continue;
-    const environ = await readFile19(path43.join(proc, pid, "environ"), "utf8").catch(() => void 0);
+    const environ = await readFile20(path44.join(proc, pid, "environ"), "utf8").catch(() => void 0);
     return {
       pid: Number(pid),
       argv,
@@ -55272,7 +55493,7 @@ async function tailscaleSection(ctx, o2, setupCommand) {
 }
 
 // ../../packages/core/src/steps/status/trust.ts
-import { readFile as readFile20 } from "fs/promises";
+import { readFile as readFile21 } from "fs/promises";
 function agentChecks(agent, role, now = Date.now()) {
   const checks = [
     agent.running ? { section: "trust", name: "agent", level: "ok", message: "The mesh agent is running" } : {
@@ -55376,7 +55597,7 @@ async function trustChecks(ctx, add) {
 }
 async function unprivilegedPortStart() {
   if (process.platform !== "linux") return void 0;
-  const text2 = await readFile20("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
+  const text2 = await readFile21("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").catch(
     () => void 0
   );
   const n2 = text2 === void 0 ? Number.NaN : Number.parseInt(text2, 10);
@@ -55502,9 +55723,9 @@ async function repairAll(ctx, first, fixes) {
 }
 
 // ../../packages/core/src/steps/harden.ts
-import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp4, readFile as readFile21, rm as rm11, stat as stat17, writeFile as writeFile9 } from "fs/promises";
+import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp5, readFile as readFile22, rm as rm12, stat as stat17, writeFile as writeFile10 } from "fs/promises";
 import os9 from "os";
-import path44 from "path";
+import path45 from "path";
 init_src();
 init_errors3();
 var MESH_TCP_PORTS = [
@@ -55569,7 +55790,7 @@ async function hardenServer(ctx, o2 = {}) {
 async function hardenServerLocked(ctx, extraTags, out) {
   await requireHeadscaleConfig(ctx);
   const configPath = ctx.paths.headscale.configPath;
-  const text2 = await readFile21(configPath, "utf8").catch((error2) => {
+  const text2 = await readFile22(configPath, "utf8").catch((error2) => {
     throw new MeshError(`cannot read ${configPath}: ${error2.code ?? error2.message}`, {
       kind: "failure",
       cause: error2,
@@ -55580,7 +55801,7 @@ async function hardenServerLocked(ctx, extraTags, out) {
     throw toMeshError(error2, "reading Headscale's config");
   });
   const configured = headscalePolicyOf(config2);
-  const policyPath = configured.path || path44.join(path44.dirname(configPath), "policy.hujson");
+  const policyPath = configured.path || path45.join(path45.dirname(configPath), "policy.hujson");
   const running = (await headscaleService(ctx).status()).running;
   const oldPolicy = await readIfExists(policyPath).catch((error2) => {
     throw toMeshError(error2, "reading the ACL policy");
@@ -55682,10 +55903,10 @@ async function tagsInUse(ctx) {
   }
 }
 async function checkPolicy(ctx, policy, out) {
-  const dir = await mkdtemp4(path44.join(os9.tmpdir(), "mesh-policy-"));
+  const dir = await mkdtemp5(path45.join(os9.tmpdir(), "mesh-policy-"));
   try {
-    const file = path44.join(dir, "policy.hujson");
-    await writeFile9(file, policy, { mode: 384 });
+    const file = path45.join(dir, "policy.hujson");
+    await writeFile10(file, policy, { mode: 384 });
     const r = await checkHeadscalePolicy(file, {
       binary: resolveHeadscaleBinary(ctx.paths.binaries.headscale),
       configPath: ctx.paths.headscale.configPath,
@@ -55696,7 +55917,7 @@ async function checkPolicy(ctx, policy, out) {
   } catch (error2) {
     throw toMeshError(error2, "checking the ACL policy");
   } finally {
-    await rm11(dir, { recursive: true, force: true });
+    await rm12(dir, { recursive: true, force: true });
   }
 }
 async function sameOwner(file, like) {
@@ -55746,7 +55967,7 @@ async function hardenTailscaledEnv(ctx, out) {
   });
   const windows = process.platform === "win32";
   const units = TAILSCALE_PACKAGE_UNITS.map((u2) => underRoot(ctx.paths.root, u2));
-  const applies = old !== void 0 || (windows ? await pathExists(path44.dirname(file)) : (await Promise.all(units.map(pathExists))).some(Boolean));
+  const applies = old !== void 0 || (windows ? await pathExists(path45.dirname(file)) : (await Promise.all(units.map(pathExists))).some(Boolean));
   if (!applies) {
     out.note(
       `Tailscale's own tailscaled service is not installed, so nothing reads ${file}: mesh's tailscaled runs with --no-logs-no-support`
@@ -55827,7 +56048,7 @@ async function bindSyncthingGui(ctx, out) {
       throw toMeshError(error2, "binding Syncthing's GUI to loopback");
     }
   } else {
-    const xml = await readFile21(home.configPath, "utf8");
+    const xml = await readFile22(home.configPath, "utf8");
     const edited = withGuiAddress(xml, address);
     if (edited === void 0) {
       out.note(`${home.configPath} has no <address> in <gui>: set it to ${address} by hand`);
@@ -55871,9 +56092,9 @@ async function tightenKeyFiles(ctx, side, out) {
 // ../../packages/core/src/steps/init.ts
 init_src();
 init_errors3();
-import { mkdtemp as mkdtemp5, rm as rm12, writeFile as writeFile10 } from "fs/promises";
+import { mkdtemp as mkdtemp6, rm as rm13, writeFile as writeFile11 } from "fs/promises";
 import os10 from "os";
-import path45 from "path";
+import path46 from "path";
 var INIT_SETTINGS = Object.keys(SETTINGS_VARIABLES).filter((key) => key !== "HEADSCALE_SERVER");
 async function initQuestions(o2 = {}) {
   const t = await readTarget(o2);
@@ -55933,7 +56154,7 @@ async function initEnvFile(o2 = {}) {
   if (existed && o2.replace !== true) {
     throw new MeshError(`${t.path} exists and mesh init would change it`, {
       kind: "badInput",
-      hint: `answer yes at the prompt, or pass --force (the old file is kept as ${path45.basename(t.path)}.mesh-bak-TIME); --dry-run shows the new file`
+      hint: `answer yes at the prompt, or pass --force (the old file is kept as ${path46.basename(t.path)}.mesh-bak-TIME); --dry-run shows the new file`
     });
   }
   try {
@@ -55955,7 +56176,8 @@ function settingDefaults() {
     MESH_AGENT_RECHECK_AFTER: String(s.agentRecheckAfterS),
     MESH_MAGIC_DNS: s.magicDns ? "on" : "off",
     MESH_TAILSCALE_PACKAGES_URL: s.tailscalePackagesUrl,
-    MESH_HEADSCALE_RELEASES_URL: s.headscaleReleasesUrl
+    MESH_HEADSCALE_RELEASES_URL: s.headscaleReleasesUrl,
+    MESH_SYNCTHING_RELEASES_URL: s.syncthingReleasesUrl
   };
 }
 function faultOf(error2, variable) {
@@ -55974,7 +56196,7 @@ function isInitSetting(key) {
 }
 async function readTarget(o2) {
   const cwd = o2.cwd ?? process.cwd();
-  const file = path45.resolve(cwd, o2.file ?? path45.join("..", ".env"));
+  const file = path46.resolve(cwd, o2.file ?? path46.join("..", ".env"));
   let previous;
   try {
     previous = await readIfExists(file);
@@ -56076,12 +56298,12 @@ function build(t, answers) {
   return { lines: out, values, rewritten };
 }
 async function checkWhole(file, content, built, o2) {
-  const dir = await mkdtemp5(path45.join(os10.tmpdir(), "mesh-init-"));
-  const candidate = path45.join(dir, ".env");
+  const dir = await mkdtemp6(path46.join(os10.tmpdir(), "mesh-init-"));
+  const candidate = path46.join(dir, ".env");
   const lookup = o2.lookupUser ?? (process.platform === "linux" ? (name) => lookupUser(name, { runner: createRunner() }) : void 0);
   let variables;
   try {
-    await writeFile10(candidate, content, { mode: 384 });
+    await writeFile11(candidate, content, { mode: 384 });
     ({ variables } = await loadSettings({
       envFile: candidate,
       env: {},
@@ -56090,7 +56312,7 @@ async function checkWhole(file, content, built, o2) {
   } catch (error2) {
     throw faultInFile(error2, file, built);
   } finally {
-    await rm12(dir, { recursive: true, force: true });
+    await rm13(dir, { recursive: true, force: true });
   }
   for (const key of built.rewritten) {
     const value = built.values[key];
@@ -56147,11 +56369,11 @@ async function overriding(file, o2) {
   const cwd = o2.cwd ?? process.cwd();
   const warnings = [];
   const named = env["MESH_ENV_FILE"];
-  if (named && path45.resolve(cwd, named) !== file) {
+  if (named && path46.resolve(cwd, named) !== file) {
     warnings.push(`MESH_ENV_FILE is set: mesh reads ${named}, not ${file}`);
   }
-  const here = path45.resolve(cwd, ".env");
-  const parent = path45.resolve(cwd, "..", ".env");
+  const here = path46.resolve(cwd, ".env");
+  const parent = path46.resolve(cwd, "..", ".env");
   if (file === parent && here !== parent && await readIfExists(here).catch(() => void 0)) {
     warnings.push(`${here} wins over ${file} for every variable it sets`);
   }
@@ -56174,7 +56396,8 @@ function effectiveSettings(ctx) {
     MESH_AGENT_RECHECK_AFTER: String(settings.agentRecheckAfterS),
     MESH_MAGIC_DNS: settings.magicDns ? "on" : "off",
     MESH_TAILSCALE_PACKAGES_URL: settings.tailscalePackagesUrl,
-    MESH_HEADSCALE_RELEASES_URL: settings.headscaleReleasesUrl
+    MESH_HEADSCALE_RELEASES_URL: settings.headscaleReleasesUrl,
+    MESH_SYNCTHING_RELEASES_URL: settings.syncthingReleasesUrl
   };
   return FILE_VARIABLES.map((name) => ({
     name,
@@ -56570,8 +56793,8 @@ function loadSpec(proto2) {
   if (!stateDir) return void 0;
   const binaries = {};
   for (const name of ["tailscale", "tailscaled", "syncthing"]) {
-    const path46 = proto2.getState(`${name}-bin`);
-    if (path46) binaries[name] = path46;
+    const path47 = proto2.getState(`${name}-bin`);
+    if (path47) binaries[name] = path47;
   }
   const daemonPrefix = loadPrefix(proto2.getState("daemon-prefix"));
   return {

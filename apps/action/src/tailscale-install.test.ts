@@ -112,7 +112,7 @@ describe('planTailscaleInstall', () => {
         { meshBinDir: empty, arch: 's390x' },
       ),
     ).toBe(
-      'tailscale and tailscaled are not installed, and there is no Tailscale or Headscale package for CPU architecture s390x (supported: x64, arm64)',
+      'tailscale and tailscaled are not installed, and there is no release package for CPU architecture s390x (supported: x64, arm64)',
     );
   });
 });

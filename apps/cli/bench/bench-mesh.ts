@@ -1,5 +1,96 @@
+import { readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LabHost } from '@mesh/lab';
+import { sharedFolder } from '../test/lab-helpers.js';
+
 /** The median of `values`. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** The value below which `p` percent of `values` fall (nearest rank). */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Polls every 2 ms until `file` holds exactly `text`; the milliseconds since `t0`. */
+export async function arrivalMs(file: string, text: string, t0: number): Promise<number> {
+  for (;;) {
+    const got = await readFile(file, 'utf8').catch(() => '');
+    if (got === text) return performance.now() - t0;
+    if (performance.now() - t0 > 60_000) throw new Error(`${file} did not arrive in 60 s`);
+    await sleep(2);
+  }
+}
+
+export interface Spread {
+  p50: number;
+  p95: number;
+}
+
+/**
+ * Writes `n` edits on `from` and times each until `to` holds it: `kind` `new` writes a new
+ * file each time, `modified` rewrites one file. `gapMs` apart, as a person's edits are
+ * (Syncthing sends a peer at most one index batch per 250 ms: closer edits ride together).
+ */
+export async function propagation(
+  from: LabHost,
+  to: LabHost,
+  o: { label: string; kind: 'new' | 'modified'; n: number; gapMs: number },
+): Promise<Spread> {
+  const times: number[] = [];
+  for (let i = 0; i < o.n; i++) {
+    const name = o.kind === 'new' ? `bench-${o.label}-${i}.txt` : `bench-${o.label}.txt`;
+    const text = `${o.label} edit ${i} ${Date.now()}\n`;
+    const t0 = performance.now();
+    await writeFile(path.join(sharedFolder(from), name), text);
+    times.push(await arrivalMs(path.join(sharedFolder(to), name), text, t0));
+    await sleep(o.gapMs);
+  }
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+/** Resident memory of one process, in MiB. */
+export interface ProcessMemory {
+  pid: number;
+  what: string;
+  rssMiB: number;
+}
+
+/** Names a process by what Mesh runs: the daemons, the agent and its keeper. */
+export function processKind(cmdline: string): string | undefined {
+  const argv = cmdline.split('\0').filter(Boolean);
+  const exe = path.basename(argv[0] ?? '');
+  if (exe === 'headscale') return 'headscale';
+  if (exe === 'tailscaled') return 'tailscaled';
+  if (exe === 'syncthing') return 'syncthing';
+  if (argv.some((a) => a.endsWith('mesh.js') || a === 'mesh') && argv.includes('agent')) {
+    return 'mesh agent';
+  }
+  if (argv.some((a) => a.endsWith('mesh-keeper.sh'))) return `keeper of ${argv.at(-1)}`;
+  return undefined;
+}
+
+/** Every Mesh-related process in a host's network namespace, with its resident size. */
+export async function hostMemory(host: LabHost): Promise<ProcessMemory[]> {
+  const nsInode = (await stat(`/run/netns/${host.ns}`)).ino;
+  const found: ProcessMemory[] = [];
+  for (const entry of await readdir('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const ns = await readlink(`/proc/${pid}/ns/net`);
+      if (ns !== `net:[${nsInode}]`) continue;
+      const what = processKind(await readFile(`/proc/${pid}/cmdline`, 'utf8'));
+      if (!what) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+      found.push({ pid, what, rssMiB: Number(rss ?? 0) / 1024 });
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return found;
 }

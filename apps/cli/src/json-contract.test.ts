@@ -406,8 +406,8 @@ describe('every --json document matches its schema in @mesh/core', () => {
       deviceId: SELF,
       folderPath: '/opt/shared',
       steps: [
-        { id: 'join', title: 'Join the tailnet', mode: 'auto' },
-        { id: 'windows-script', title: 'The Windows side', mode: 'manual' },
+        { id: 'join', title: 'Join the tailnet', mode: 'auto', ms: 2104 },
+        { id: 'windows-script', title: 'The Windows side', mode: 'manual', ms: 3 },
       ],
       machine: steps,
       manual: ['wsl --shutdown from Windows'],

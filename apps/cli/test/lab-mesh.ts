@@ -6,15 +6,22 @@ import { mesh, sharedFolder, until } from './lab-helpers.js';
 
 const SERVER_URL = 'http://10.99.0.1:8080';
 
+/** `mesh client setup` against the lab's server with a saved key. */
+export function clientSetupArgs(keyFile: string, ...more: string[]): string[] {
+  return ['client', 'setup', '--server', SERVER_URL, '--key-file', keyFile, ...more];
+}
+
 /**
- * A mesh of server, wsl and windows set up by the built CLI, in sync; `spare` hosts are up
- * with nothing set up. Returns the lab and the key file the clients joined with.
+ * A mesh of the server and `clients` (wsl and windows unless told) set up by the built CLI, in
+ * sync; `spare` hosts are up with nothing set up. Returns the lab and the key file the clients
+ * joined with.
  */
 export async function labMesh(
   spare: readonly string[] = [],
+  clients: readonly string[] = ['wsl', 'windows'],
 ): Promise<{ lab: Lab; keyFile: string }> {
   const lab = await Lab.up({
-    hosts: ['server', 'wsl', 'windows', ...spare],
+    hosts: ['server', ...clients, ...spare],
     headscale: false,
     tailscale: false,
     syncthing: false,
@@ -23,20 +30,20 @@ export async function labMesh(
   const key = JSON.parse((await mesh(lab, 'server', ['server', 'keygen', '--json'])).stdout) as {
     keyFile: string;
   };
-  for (const c of ['wsl', 'windows']) {
-    const r = await mesh(lab, c, [
-      'client',
-      'setup',
-      '--server',
-      SERVER_URL,
-      '--key-file',
-      key.keyFile,
-    ]);
+  for (const c of clients) {
+    const r = await mesh(lab, c, clientSetupArgs(key.keyFile));
     expect(r.exitCode, r.stderr).toBe(0);
   }
-  await writeFile(path.join(sharedFolder(lab.host('wsl')), 'ready.txt'), 'ready\n');
-  await until('the mesh in sync', () =>
-    readFile(path.join(sharedFolder(lab.host('windows')), 'ready.txt'), 'utf8'),
+  const [first, ...others] = clients as [string, ...string[]];
+  await writeFile(path.join(sharedFolder(lab.host(first)), 'ready.txt'), 'ready\n');
+  await Promise.all(
+    ['server', ...others].map((h) =>
+      until(
+        `the mesh in sync (${h})`,
+        () => readFile(path.join(sharedFolder(lab.host(h)), 'ready.txt'), 'utf8'),
+        300_000,
+      ),
+    ),
   );
   return { lab, keyFile: key.keyFile };
 }

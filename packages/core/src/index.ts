@@ -76,6 +76,7 @@ export {
   type JoinMeshResult,
   joinCommand,
   joinMesh,
+  type TimedClientStep,
 } from './steps/client.js';
 export { type ClientStep, clientSetupPlan } from './steps/client-plan.js';
 export {

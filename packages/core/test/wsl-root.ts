@@ -91,6 +91,11 @@ export async function wslContext(
       MESH_HOSTNAME: 'wsl',
       WSL_DISTRO_NAME: 'Ubuntu',
       PATH: process.env['PATH'] ?? '',
+      // No test reaches the internet: a release download goes to a closed loopback port unless
+      // the test serves one.
+      MESH_TAILSCALE_PACKAGES_URL: 'http://127.0.0.1:9/tailscale',
+      MESH_SYNCTHING_RELEASES_URL: 'http://127.0.0.1:9/syncthing',
+      MESH_HEADSCALE_RELEASES_URL: 'http://127.0.0.1:9/headscale',
       ...env,
     },
     runner,

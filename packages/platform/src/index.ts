@@ -72,6 +72,7 @@ export {
   KEPT_TAILSCALE_PATH,
   RELEASE_INSTALL_DIR,
 } from './packages/install-release.js';
+export { installSyncthingRelease, KEPT_SYNCTHING_PATH } from './packages/install-syncthing.js';
 // Packages
 export {
   detectPackageManager,
@@ -88,10 +89,15 @@ export {
   parseChecksums,
   parseSha256,
   parseSha256File,
+  parseSignedChecksums,
   type ReleaseArch,
   type ReleaseSourceOptions,
   releaseArch,
   releaseVersion,
+  SYNCTHING_RELEASES_URL,
+  SYNCTHING_VERSION,
+  type SyncthingRelease,
+  syncthingRelease,
   TAILSCALE_PACKAGES_URL,
   TAILSCALE_VERSION,
   type TailscaleRelease,
@@ -116,7 +122,7 @@ export {
   tcpListens,
 } from './ports.js';
 // Privilege
-export { type DaemonPrivilege, decidePrivilege, sudoWorks } from './privilege.js';
+export { type DaemonPrivilege, decidePrivilege, SUDO_PREFIX, sudoWorks } from './privilege.js';
 export {
   createRunner,
   namespaceRunner,

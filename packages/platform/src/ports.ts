@@ -19,10 +19,26 @@ export interface PortPlan {
   derpStun: number;
   /** UDP port tailscaled sends and receives WireGuard on (tailscaled's own default). */
   wireguard: number;
+  /**
+   * TCP port the server's mesh agent serves the release packages it installed on, for
+   * `mesh client setup --from-server`; only the server listens on it.
+   */
+  packages: number;
+  /**
+   * TCP port every member's mesh agent answers pairing questions on, on its tailnet address
+   * only. Below 1024 so that on Linux only root can bind it.
+   */
+  vouch: number;
 }
 
 // Every role reaches the server's Headscale and STUN ports and runs tailscaled on the same port.
-const SHARED = { headscale: 8080, derpStun: 3478, wireguard: 41641 } as const;
+const SHARED = {
+  headscale: 8080,
+  derpStun: 3478,
+  wireguard: 41641,
+  packages: 8091,
+  vouch: 874,
+} as const;
 
 const PLANS: Record<MeshRole | 'unknown', PortPlan> = {
   server: { syncthingGui: 8384, syncthingSync: 22000, ssh: 22, ...SHARED },
@@ -113,6 +129,18 @@ export function rolePorts(role: MeshRole): RolePorts {
         listens: true,
       },
       ssh: { port: plan.ssh, protocol: 'tcp', service: 'SSH', listens: true },
+      packages: {
+        port: plan.packages,
+        protocol: 'tcp',
+        service: `Mesh package source for --from-server${onServer}`,
+        listens: server,
+      },
+      vouch: {
+        port: plan.vouch,
+        protocol: 'tcp',
+        service: 'Mesh agent pairing (tailnet address only)',
+        listens: true,
+      },
     },
   };
 }

@@ -93,6 +93,11 @@ describe('redact', () => {
     );
     expect(redact('https://h/x?access_token=t#f')).toBe(`https://h/x?access_token=${REDACTED}#f`);
     expect(redact('X-API-Key: abc123')).toBe(`X-API-Key: ${REDACTED}`);
+    // A quoted value keeps its closing quote.
+    expect(redact('MESH_X="https://h/p?token=t1", then')).toBe(
+      `MESH_X="https://h/p?token=${REDACTED}", then`,
+    );
+    expect(redact("'Bearer abc'")).toBe(`'Bearer ${REDACTED}'`);
     expect(redact('http://127.0.0.1:8384/rest/system/status')).toBe(
       'http://127.0.0.1:8384/rest/system/status',
     );

@@ -136,11 +136,12 @@ const LABELLED: readonly RegExp[] = [
   // `scheme://user:password@`
   /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+(?=@)/gi,
   // `?api_key=...`, `token=...`, `password=...`
-  /((?:api[-_]?key|token|password)=)[^&\s#]+/gi,
-  /(X-API-Key:\s*)\S+/gi,
-  /(Bearer\s+)\S+/gi,
+  // A value ends at a quote too: the text around it (`"…?token=…"`) stays whole.
+  /((?:api[-_]?key|token|password)=)[^&\s#"'`]+/gi,
+  /(X-API-Key:\s*)[^\s"'`]+/gi,
+  /(Bearer\s+)[^\s"'`]+/gi,
   // A `file:` reference names where the key is, not the key.
-  /(--auth-?key[= ])(?!file:)\S+/gi,
+  /(--auth-?key[= ])(?!file:)[^\s"'`]+/gi,
   /\b(auth-?key[=: ]+)(?!file:)[A-Za-z0-9_-]{16,}/gi,
 ];
 

@@ -9,8 +9,8 @@ import { waitFor } from './wait.js';
 export const PACKAGE_SOURCE_PORT = 8000;
 
 /**
- * The lab's package source: release packages of the pinned binaries, laid out as Tailscale's
- * and Headscale's own servers lay theirs out, each with its checksum file (built by
+ * The lab's package source: release packages of the pinned binaries, laid out as Tailscale's,
+ * Headscale's and Syncthing's own servers lay theirs out, each with its checksum file (built by
  * `scripts/install-tools.sh`, tool `packages`), served over HTTP inside the lab network only.
  */
 export interface PackageSource {
@@ -20,6 +20,11 @@ export interface PackageSource {
   tailscaleUrl: string;
   /** What `MESH_HEADSCALE_RELEASES_URL` takes: `v<v>/headscale_<v>_linux_<arch>`, `checksums.txt`. */
   headscaleUrl: string;
+  /**
+   * What `MESH_SYNCTHING_RELEASES_URL` takes: `v<v>/syncthing-linux-<arch>-v<v>.tar.gz`,
+   * `sha256sum.txt.asc`.
+   */
+  syncthingUrl: string;
   /** The directory served. */
   dir: string;
 }
@@ -58,5 +63,11 @@ export async function startPackageSource(
       (await readFile(log, 'utf8').catch(() => '')).includes('serving ') ? true : undefined,
     { timeout: 15_000, ...wait },
   );
-  return { url, tailscaleUrl: `${url}/tailscale/stable`, headscaleUrl: `${url}/headscale`, dir };
+  return {
+    url,
+    tailscaleUrl: `${url}/tailscale/stable`,
+    headscaleUrl: `${url}/headscale`,
+    syncthingUrl: `${url}/syncthing`,
+    dir,
+  };
 }

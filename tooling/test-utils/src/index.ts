@@ -1,6 +1,7 @@
 export {
   type PackageServer,
   type Route,
+  serveSyncthing,
   serveTailscale,
   sha256Hex,
   startPackageServer,

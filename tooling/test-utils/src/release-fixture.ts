@@ -122,3 +122,50 @@ export async function serveTailscale(
   server.route(`/stable/${name}.sha256`, { body: `${options.sha256 ?? sha256Hex(tgz)}\n` });
   return { baseUrl: `${server.origin}/stable`, sha256: sha256Hex(tgz) };
 }
+
+/**
+ * Serves a Syncthing release archive of `version` as GitHub does, under `/st/v<version>/`: the
+ * archive (`syncthing-linux-<arch>-v<version>/` with `syncthing`, which prints a Syncthing
+ * version line, and `README.txt`) and a clear-signed `sha256sum.txt.asc` listing it. Returns
+ * the base URL and the archive's real digest; `sha256` replaces the published one.
+ */
+export async function serveSyncthing(
+  server: PackageServer,
+  version: string,
+  arch: string,
+  options: { sha256?: string } = {},
+): Promise<{ baseUrl: string; sha256: string; sums: string }> {
+  const work = await mkdtemp(path.join(tmpdir(), 'mesh-st-pkg-'));
+  const top = `syncthing-linux-${arch}-v${version}`;
+  let tgz: Buffer;
+  try {
+    await mkdir(path.join(work, top));
+    const program = path.join(work, top, 'syncthing');
+    await writeFile(
+      program,
+      versionScript(`syncthing v${version} "Test" (go1.24 linux-${arch}) mesh@test 2025-06-20`),
+    );
+    await chmod(program, 0o755);
+    await writeFile(path.join(work, top, 'README.txt'), 'Syncthing\n');
+    const out = path.join(work, 'archive.tar.gz');
+    await run('tar', ['-czf', out, '-C', work, top], { timeout: 30_000 });
+    tgz = await readFile(out);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const sums = [
+    '-----BEGIN PGP SIGNED MESSAGE-----',
+    'Hash: SHA256',
+    '',
+    `${sha256Hex('other')}  syncthing-linux-arm-v${version}.tar.gz`,
+    `${options.sha256 ?? sha256Hex(tgz)}  ${top}.tar.gz`,
+    '-----BEGIN PGP SIGNATURE-----',
+    '',
+    'iQIzBAEBCAAdFiEE',
+    '-----END PGP SIGNATURE-----',
+    '',
+  ].join('\n');
+  server.route(`/st/v${version}/${top}.tar.gz`, { body: tgz });
+  server.route(`/st/v${version}/sha256sum.txt.asc`, { body: sums });
+  return { baseUrl: `${server.origin}/st`, sha256: sha256Hex(tgz), sums };
+}

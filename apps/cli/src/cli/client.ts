@@ -37,7 +37,7 @@ export function clientCommand({ out, enter }: CommandDeps) {
               .option('from-server', {
                 type: 'boolean',
                 describe:
-                  'Install Tailscale from the packages the server keeps (http://<server host>:8091/tailscale/stable, checksum verified) instead of MESH_TAILSCALE_PACKAGES_URL: for machines without internet access',
+                  'Install Tailscale and Syncthing from the packages the server keeps (http://<server host>:8091/, checksums verified) instead of MESH_TAILSCALE_PACKAGES_URL and MESH_SYNCTHING_RELEASES_URL: for machines without internet access',
               })
               .example('$0 client setup --discover --key-file key.txt', 'A server on the same LAN')
               .example(

@@ -69,6 +69,10 @@ export function initCommand({ out }: CommandDeps) {
           type: 'string',
           describe: "MESH_HEADSCALE_RELEASES_URL: Headscale's release binaries (default upstream)",
         })
+        .option('syncthing-releases-url', {
+          type: 'string',
+          describe: "MESH_SYNCTHING_RELEASES_URL: Syncthing's release archives (default upstream)",
+        })
         .group(
           [
             'server-hostnames',
@@ -83,6 +87,7 @@ export function initCommand({ out }: CommandDeps) {
             'magic-dns',
             'tailscale-packages-url',
             'headscale-releases-url',
+            'syncthing-releases-url',
           ],
           "Settings (one not given keeps the file's value; '' leaves it unset):",
         )

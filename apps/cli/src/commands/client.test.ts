@@ -2,7 +2,7 @@ import type { ClientSetupResult, MeshContext } from '@mesh/core';
 import { describe, expect, it, vi } from 'vitest';
 import { capturedOutput } from '../output/capture.js';
 import type { Output } from '../output/output.js';
-import { clientSetup } from './client.js';
+import { clientSetup, stepTimes } from './client.js';
 
 // Core's setup, as far as the CLI sees it: it reports each change as it makes it.
 const setup = vi.hoisted(() => ({ result: undefined as unknown, live: [] as string[] }));
@@ -25,7 +25,11 @@ function result(changes: string[]): ClientSetupResult {
     tailnetIp: '100.64.0.2',
     deviceId: 'ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG',
     folderPath: '/opt/shared',
-    steps: [],
+    steps: [
+      { id: 'health-check', title: 'Check the server /health', mode: 'auto', ms: 12 },
+      { id: 'join', title: 'Join the tailnet', mode: 'auto', ms: 2140 },
+      { id: 'syncthing', title: 'Configure Syncthing', mode: 'auto', ms: 1010 },
+    ],
     machine: [],
     manual: [],
   };
@@ -62,6 +66,7 @@ describe('mesh client setup prints each change once', () => {
         '  Tailscale IP:  100.64.0.2',
         '  Device ID:     ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG-ABCDEFG',
         '  Shared folder: /opt/shared',
+        '  Took:          3.2 s (join 2.1 s, syncthing 1.0 s)',
         'OK: 2 changes',
         "INFO: Run 'mesh status' to check connectivity",
         '',
@@ -83,5 +88,12 @@ describe('mesh client setup prints each change once', () => {
       changed: true,
       changes: ['created /opt/shared/.stignore'],
     });
+  });
+});
+
+describe('stepTimes', () => {
+  it('names no step when none took 0.1 s', () => {
+    expect(stepTimes([{ id: 'join', ms: 99 }])).toBe('0.1 s');
+    expect(stepTimes([])).toBe('0.0 s');
   });
 });

@@ -109,7 +109,7 @@ describe('mesh init', () => {
     expect(r.stdout).toContain('\n# MESH_MAGIC_DNS=on\n');
     expect(
       r.stdout.endsWith(
-        '# MESH_HEADSCALE_RELEASES_URL=https://github.com/juanfont/headscale/releases/download\n',
+        '# MESH_SYNCTHING_RELEASES_URL=https://github.com/syncthing/syncthing/releases/download\n',
       ),
     ).toBe(true);
     expect(await readdir(dir)).toEqual([]);
@@ -131,6 +131,7 @@ describe('mesh init', () => {
       '-',
       '',
       '',
+      '',
       'y',
     ]);
     const r = await run({ 'server-url': 'http://s:8080' }, t.terminal);
@@ -149,6 +150,7 @@ describe('mesh init', () => {
       'MESH_MAGIC_DNS [off]: ',
       'MESH_TAILSCALE_PACKAGES_URL [unset: https://pkgs.tailscale.com/stable]: ',
       'MESH_HEADSCALE_RELEASES_URL [unset: https://github.com/juanfont/headscale/releases/download]: ',
+      'MESH_SYNCTHING_RELEASES_URL [unset: https://github.com/syncthing/syncthing/releases/download]: ',
       `Replace ${file}? The old file is kept as ${file}.mesh-bak-TIME. [y/N] `,
     ]);
     expect(t.closed()).toBe(true);
@@ -167,7 +169,7 @@ describe('mesh init', () => {
 
   it('on a terminal, a no at the confirmation writes nothing', async () => {
     await writeFile(file, 'MESH_MAGIC_DNS=off\n');
-    const t = scripted(['', '', '', '', '', '', '', '', '', 'on', '', '', '']);
+    const t = scripted(['', '', '', '', '', '', '', '', '', 'on', '', '', '', '']);
     const r = await run({}, t.terminal);
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toContain('Hint: answer yes at the prompt, or pass --force');

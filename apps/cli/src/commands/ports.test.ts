@@ -15,6 +15,12 @@ describe('rolePorts', () => {
     expect(rolePorts('server').ports.derpStun.listens).toBe(true);
   });
 
+  it("lists the agents' own ports: packages on the server, pairing on every member", () => {
+    expect(rolePorts('server').ports.packages).toMatchObject({ port: 8091, listens: true });
+    expect(rolePorts('wsl2').ports.packages).toMatchObject({ port: 8091, listens: false });
+    expect(rolePorts('windows').ports.vouch).toMatchObject({ port: 874, listens: true });
+  });
+
   it('uses camelCase keys only', () => {
     const keys = (value: unknown): string[] => {
       if (Array.isArray(value)) return value.flatMap(keys);

@@ -12,7 +12,6 @@ import { CONFLICT_KEEP_CHOICES } from '../steps/conflicts.js';
 import {
   agentState,
   changeFields,
-  clientStep,
   conflictCopyFields,
   device,
   headscaleFields,
@@ -27,6 +26,7 @@ import {
   sshKeySummary,
   statusCheck,
   strings,
+  timedClientStep,
 } from './parts.js';
 
 /**
@@ -188,7 +188,7 @@ export const jsonSchemas = {
     tailnetIp: z.nullable(z.string()),
     deviceId: z.string(),
     folderPath: z.string(),
-    steps: z.array(clientStep),
+    steps: z.array(timedClientStep),
     machine: z.array(machineStep),
     manual: strings,
     /** Absent with `--no-peer`. */

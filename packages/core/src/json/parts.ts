@@ -106,11 +106,12 @@ const clientStepId = z.enum([
   'peer',
 ]);
 
-/** One step of `mesh client setup`'s plan. */
-export const clientStep = z.object({
+/** A step of `mesh client setup` as it ran: `ms` is its wall time. */
+export const timedClientStep = z.object({
   id: clientStepId,
   title: z.string(),
   mode: z.enum(['auto', 'manual']),
+  ms: z.number(),
 });
 
 /** What one machine step (installs, WSL2, Windows, sshd) found or did. */
@@ -186,5 +187,7 @@ export const rolePorts = z.object({
     syncthingSync: portEntry,
     syncthingGui: portEntry,
     ssh: portEntry,
+    packages: portEntry,
+    vouch: portEntry,
   }),
 });

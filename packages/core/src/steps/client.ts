@@ -11,7 +11,7 @@ import { validateAuthKey } from './auth-key.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
 import { isMachineStep, runMachineStep } from './machine.js';
 import type { MachineStepResult, MachineStepsOptions } from './machine-step.js';
-import { PACKAGES_PORT, serverPackagesUrl } from './package-server.js';
+import { withServerPackages } from './package-server.js';
 import { type PairPeersResult, pairPeers } from './peer.js';
 import {
   bringUpWithoutKey,
@@ -239,14 +239,21 @@ export interface ClientSetupOptions {
   /** Package/service managers, sshd check and Windows runner for the machine steps. @default this machine's */
   machine?: MachineStepsOptions;
   /**
-   * Install Tailscale (when it is missing, on Linux with apt or dnf) from the packages the
-   * server keeps, `http://<server URL host>:8091/tailscale/stable`, instead of
-   * `MESH_TAILSCALE_PACKAGES_URL`: for machines that must not reach the internet. The checksum
-   * is verified as for any source. @default false
+   * Install Tailscale and Syncthing (those missing, on Linux with apt or dnf) from the packages
+   * the server keeps, `http://<server URL host>:8091/tailscale/stable` and `.../syncthing`,
+   * instead of `MESH_TAILSCALE_PACKAGES_URL` and `MESH_SYNCTHING_RELEASES_URL`: for machines
+   * that must not reach the internet. The checksums are verified as for any source.
+   * @default false
    */
   fromServer?: boolean | undefined;
   /** The port of the server's package source. @default PACKAGES_PORT (8091; tests pick another) */
   packagesPort?: number | undefined;
+}
+
+/** A step of `mesh client setup` as it ran. */
+export interface TimedClientStep extends ClientStep {
+  /** Wall time of the step, in milliseconds. */
+  ms: number;
 }
 
 export interface ClientSetupResult {
@@ -256,7 +263,8 @@ export interface ClientSetupResult {
   tailnetIp: string | undefined;
   deviceId: string;
   folderPath: string;
-  steps: ClientStep[];
+  /** The steps run, in order, each with how long it took (`ms`): where a setup's time went. */
+  steps: TimedClientStep[];
   /** What the machine steps (installs, WSL2, Windows) found or did, in order. */
   machine: MachineStepResult[];
   /** What the user still has to do by hand (`wsl --shutdown` from Windows, the Windows script...). */
@@ -290,15 +298,7 @@ async function clientSetupLocked(
   await checkSharedFolder(ctx);
   await checkSyncthingPorts(ctx);
   // The machine steps install; with --from-server they see the server's package source.
-  const machineCtx: MeshContext = o.fromServer
-    ? {
-        ...ctx,
-        settings: {
-          ...ctx.settings,
-          tailscalePackagesUrl: serverPackagesUrl(serverUrl, o.packagesPort ?? PACKAGES_PORT),
-        },
-      }
-    : ctx;
+  const machineCtx = o.fromServer ? withServerPackages(ctx, serverUrl, o.packagesPort) : ctx;
   const steps = clientSetupPlan(ctx.platform, ctx.role, { peer: o.peer ?? true });
   const r = ctx.reporter;
   const changes: string[] = [];
@@ -309,10 +309,18 @@ async function clientSetupLocked(
   let peer: PairPeersResult | undefined;
   r.info(`OS: ${osName(ctx.platform)}, role: ${ctx.role}, server: ${serverUrl}`);
   if (o.fromServer) {
-    r.info(`Tailscale packages from the server: ${machineCtx.settings.tailscalePackagesUrl}`);
+    r.info(
+      `Tailscale and Syncthing packages from the server: ${machineCtx.settings.tailscalePackagesUrl}, ${machineCtx.settings.syncthingReleasesUrl}`,
+    );
   }
 
+  const timed: TimedClientStep[] = [];
   for (const step of steps) {
+    const t0 = performance.now();
+    await runStep(step);
+    timed.push({ ...step, ms: Math.round(performance.now() - t0) });
+  }
+  async function runStep(step: ClientStep): Promise<void> {
     if (isMachineStep(step.id)) {
       const done = await runMachineStep(machineCtx, step, serverUrl, {
         ...o.machine,
@@ -320,7 +328,7 @@ async function clientSetupLocked(
       });
       for (const m of done) changes.push(...m.changes);
       machine.push(...done);
-      continue;
+      return;
     }
     switch (step.id) {
       case 'health-check':
@@ -369,7 +377,7 @@ async function clientSetupLocked(
     tailnetIp: joined?.ipv4,
     deviceId: st.deviceId,
     folderPath: st.folderPath,
-    steps,
+    steps: timed,
     machine,
     manual: machine.flatMap((m) => m.manual ?? []),
     ...(peer ? { peer } : {}),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   SETTINGS_VARIABLES as d,
   HEADSCALE_RELEASES_URL,
+  SYNCTHING_RELEASES_URL,
   TAILSCALE_PACKAGES_URL,
 } from '@mesh/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -45,6 +46,7 @@ const DEFAULTS: Partial<Record<string, string>> = {
   MESH_MAGIC_DNS: 'on',
   MESH_TAILSCALE_PACKAGES_URL: TAILSCALE_PACKAGES_URL,
   MESH_HEADSCALE_RELEASES_URL: HEADSCALE_RELEASES_URL,
+  MESH_SYNCTHING_RELEASES_URL: SYNCTHING_RELEASES_URL,
 };
 /** The two lines init writes for a setting left unset. */
 const unset = (key: InitSetting) => [`# ${d[key]}`, `# ${key}=${DEFAULTS[key] ?? ''}`];
@@ -100,6 +102,9 @@ describe('initEnvFile', () => {
       '',
       `# ${d.MESH_HEADSCALE_RELEASES_URL}`,
       `# MESH_HEADSCALE_RELEASES_URL=${HEADSCALE_RELEASES_URL}`,
+      '',
+      `# ${d.MESH_SYNCTHING_RELEASES_URL}`,
+      `# MESH_SYNCTHING_RELEASES_URL=${SYNCTHING_RELEASES_URL}`,
       '',
     ].join('\n');
     expect(r.path).toBe(file);
@@ -210,6 +215,7 @@ describe('initEnvFile', () => {
           'MESH_AGENT_RECHECK_AFTER',
           'MESH_TAILSCALE_PACKAGES_URL',
           'MESH_HEADSCALE_RELEASES_URL',
+          'MESH_SYNCTHING_RELEASES_URL',
         ]),
         '',
       ].join('\n'),
@@ -301,6 +307,7 @@ describe('initQuestions', () => {
       '--magic-dns',
       '--tailscale-packages-url',
       '--headscale-releases-url',
+      '--syncthing-releases-url',
     ]);
     expect(questions.find((q) => q.key === 'MESH_SERVER_URL')).toEqual({
       key: 'MESH_SERVER_URL',

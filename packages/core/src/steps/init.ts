@@ -182,6 +182,7 @@ function settingDefaults(): Partial<Record<InitSetting, string>> {
     MESH_MAGIC_DNS: s.magicDns ? 'on' : 'off',
     MESH_TAILSCALE_PACKAGES_URL: s.tailscalePackagesUrl,
     MESH_HEADSCALE_RELEASES_URL: s.headscaleReleasesUrl,
+    MESH_SYNCTHING_RELEASES_URL: s.syncthingReleasesUrl,
   };
 }
 

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { releaseArch, TAILSCALE_VERSION, WINGET_IDS } from '@mesh/platform';
+import { releaseArch, SYNCTHING_VERSION, TAILSCALE_VERSION, WINGET_IDS } from '@mesh/platform';
 import {
   type PackageServer,
+  serveSyncthing,
   serveTailscale,
   sha256Hex,
   startPackageServer,
@@ -33,36 +34,27 @@ afterEach(async () => {
 describe('installing what is missing', () => {
   it('installs only the missing program with the detected package manager, once', async () => {
     await wslRoot(root);
-    // detectPackageManager looks under the root: this root "has" apt.
-    await mkdir(path.join(root, 'usr/bin'), { recursive: true });
-    await writeFile(path.join(root, 'usr/bin/apt-get'), '');
+    // detectPackageManager looks under the root: this root "has" Homebrew (no release installs).
+    const brewDir = path.join(root, 'home/linuxbrew/.linuxbrew/bin');
+    await mkdir(brewDir, { recursive: true });
+    await writeFile(path.join(brewDir, 'brew'), '');
     const present = new Set(['tailscale', 'tailscaled']);
     const installs: string[] = [];
     const runner = fakeRunner({
       sh: probe(present),
-      'dpkg-query': (args) =>
-        present.has(args.at(-1) ?? '')
-          ? { stdout: 'install ok installed' }
-          : { exitCode: 1, stderr: 'no packages found' },
-      env: (args) => {
+      brew: (args) => {
+        const name = args.at(-1) ?? '';
+        if (args[0] === 'list') return { stdout: present.has(name) ? `${name} 1.30.0` : '' };
         installs.push(args.join(' '));
-        present.add(args.at(-1) ?? '');
-        return {};
-      },
-      sudo: (args) => {
-        installs.push(args.join(' '));
-        present.add(args.at(-1) ?? '');
+        present.add(name);
         return {};
       },
     });
     // Explicit binaries would bypass the probe; this machine's are unset here.
     const ctx = await wslContext(root, runner);
     const first = await installMissingPrograms(ctx);
-    expect(first).toMatchObject({ status: 'changed', changes: ['installed syncthing (apt)'] });
-    expect(installs).toHaveLength(1);
-    expect(installs[0]).toMatch(
-      /DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends syncthing$/,
-    );
+    expect(first).toMatchObject({ status: 'changed', changes: ['installed syncthing (brew)'] });
+    expect(installs).toEqual(['install syncthing']);
     const second = await installMissingPrograms(ctx);
     expect(second).toEqual({ id: 'install', status: 'ok', changes: [] });
     expect(installs).toHaveLength(1);
@@ -78,10 +70,12 @@ describe('installing what is missing', () => {
   });
 });
 
-describe('Tailscale from its release package (Linux with apt)', () => {
+describe('Tailscale and Syncthing from their release packages (Linux with apt)', () => {
   const V = TAILSCALE_VERSION;
+  const SV = SYNCTHING_VERSION;
   const ARCH = releaseArch();
   const PKG = `tailscale_${V}_${ARCH}.tgz`;
+  const ST = `syncthing-linux-${ARCH}-v${SV}.tar.gz`;
   let server: PackageServer;
   beforeEach(async () => {
     server = await startPackageServer();
@@ -89,25 +83,38 @@ describe('Tailscale from its release package (Linux with apt)', () => {
   afterEach(() => server.close());
 
   /** A machine with apt under `root` where `present` is what `command -v` finds. */
-  const aptMachine = (present: Set<string>, packagesUrl: string) =>
-    aptMachineIn(root, { present, env: { MESH_TAILSCALE_PACKAGES_URL: packagesUrl } });
+  const aptMachine = (present: Set<string>, packagesUrl: string, syncthingUrl?: string) =>
+    aptMachineIn(root, {
+      present,
+      env: {
+        MESH_TAILSCALE_PACKAGES_URL: packagesUrl,
+        ...(syncthingUrl ? { MESH_SYNCTHING_RELEASES_URL: syncthingUrl } : {}),
+      },
+    });
   const bin = () => path.join(root, 'usr/local/bin');
 
-  it('installs tailscale and tailscaled from the source, Syncthing with apt; again, nothing', async () => {
+  it('installs tailscale, tailscaled and syncthing from the sources, nothing with apt; again, nothing', async () => {
     const { baseUrl } = await serveTailscale(server, V, ARCH);
-    const { ctx, installs } = await aptMachine(new Set(), baseUrl);
+    const st = await serveSyncthing(server, SV, ARCH);
+    const { ctx, installs } = await aptMachine(new Set(), baseUrl, st.baseUrl);
     const first = await installMissingPrograms(ctx);
     expect(first).toEqual({
       id: 'install',
       status: 'changed',
-      changes: [`installed tailscale ${V} (from ${baseUrl})`, 'installed syncthing (apt)'],
+      changes: [
+        `installed tailscale ${V} (from ${baseUrl})`,
+        `installed syncthing ${SV} (from ${st.baseUrl})`,
+      ],
     });
-    expect(server.requests).toEqual([`/stable/${PKG}.sha256`, `/stable/${PKG}`]);
-    expect((await readdir(bin())).sort()).toEqual(['tailscale', 'tailscaled']);
+    expect(server.requests).toEqual([
+      `/stable/${PKG}.sha256`,
+      `/stable/${PKG}`,
+      `/st/v${SV}/sha256sum.txt.asc`,
+      `/st/v${SV}/${ST}`,
+    ]);
+    expect((await readdir(bin())).sort()).toEqual(['syncthing', 'tailscale', 'tailscaled']);
     expect((await stat(path.join(bin(), 'tailscaled'))).mode & 0o777).toBe(0o755);
-    // apt installs Syncthing only: Tailscale is not in Debian.
-    expect(installs).toHaveLength(1);
-    expect(installs[0]).toMatch(/apt-get install -y --no-install-recommends syncthing$/);
+    expect(installs).toEqual([]);
     expect(reported(ctx)).toEqual(
       expect.arrayContaining([
         `OK: Installing tailscale ${V} from ${baseUrl}`,
@@ -122,15 +129,20 @@ describe('Tailscale from its release package (Linux with apt)', () => {
     expect(server.requests).toEqual([]);
   });
 
-  it('downloads nothing when Tailscale is there', async () => {
+  it('downloads only what is missing: Syncthing when Tailscale is there', async () => {
     const { baseUrl } = await serveTailscale(server, V, ARCH);
+    const st = await serveSyncthing(server, SV, ARCH);
     const present = new Set(['tailscale', 'tailscaled']);
-    const { ctx, installs } = await aptMachine(present, baseUrl);
+    const { ctx, installs } = await aptMachine(present, baseUrl, st.baseUrl);
     const r = await installMissingPrograms(ctx);
-    expect(r).toEqual({ id: 'install', status: 'changed', changes: ['installed syncthing (apt)'] });
-    expect(installs).toHaveLength(1);
-    expect(server.requests).toEqual([]);
-    expect(existsSync(bin())).toBe(false);
+    expect(r).toEqual({
+      id: 'install',
+      status: 'changed',
+      changes: [`installed syncthing ${SV} (from ${st.baseUrl})`],
+    });
+    expect(installs).toEqual([]);
+    expect(server.requests).toEqual([`/st/v${SV}/sha256sum.txt.asc`, `/st/v${SV}/${ST}`]);
+    expect(await readdir(bin())).toEqual(['syncthing']);
   });
 
   it('refuses a tampered package in one line (exit 1) and installs nothing', async () => {

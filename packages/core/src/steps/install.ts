@@ -4,11 +4,13 @@ import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
 import { type MachineStepResult, type MachineStepsOptions, rootOption } from './machine-step.js';
-import { cacheBinDir, installRelease, releaseBinDir } from './release-programs.js';
-
-function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
+import {
+  cacheBinDir,
+  installRelease,
+  isRoot,
+  type ReleaseProgram,
+  releaseBinDir,
+} from './release-programs.js';
 
 async function onPath(ctx: MeshContext, name: string, explicit: string | undefined) {
   if (explicit) return pathExists(explicit);
@@ -62,28 +64,30 @@ export async function packageManagerFor(
 }
 
 /**
- * On Linux with apt or dnf, Tailscale comes from its release package: Debian has none, and a
- * distribution's own lags behind the release Mesh is tested with.
+ * On Linux with apt or dnf, Tailscale and Syncthing come from their release packages, at the
+ * versions Mesh is tested with: Debian has no Tailscale, a distribution's Syncthing lags years
+ * behind, and a machine without a mirror (`--from-server`) gets both from the server.
  */
-function fromRelease(program: string, manager: PackageManager['name']): boolean {
-  return (
-    (program === 'tailscale' || program === 'tailscaled') &&
-    (manager === 'apt' || manager === 'dnf')
-  );
+function releaseOf(program: string, manager: PackageManager['name']): ReleaseProgram | undefined {
+  if (manager !== 'apt' && manager !== 'dnf') return undefined;
+  if (program === 'tailscale' || program === 'tailscaled') return 'tailscale';
+  if (program === 'syncthing') return 'syncthing';
+  return undefined;
 }
 
 /**
  * Installs what is missing of tailscale and syncthing, only that (the check runs first; nothing
- * is installed when both are there). On Linux with apt or dnf, Tailscale comes from its release
- * package (`MESH_TAILSCALE_PACKAGES_URL`, verified by checksum, into `/usr/local/bin`); the rest
- * comes from the package manager. Fails with `badInput` when a program is still missing
- * afterwards, and with `failure` when a download or its checksum fails. With
- * `keepPackagesIn` (the server), a Tailscale package it downloads is kept there for the clients.
+ * is installed when both are there). On Linux with apt or dnf, both come from their release
+ * packages (`MESH_TAILSCALE_PACKAGES_URL`, `MESH_SYNCTHING_RELEASES_URL`, verified by checksum,
+ * into `/usr/local/bin`); elsewhere from the package manager. Fails with `badInput` when a
+ * program is still missing afterwards, and with `failure` when a download or its checksum
+ * fails. With `keepPackagesIn` (the server), the packages it downloads are kept there for the
+ * clients.
  */
 export async function installMissingPrograms(
   ctx: MeshContext,
   o: MachineStepsOptions & {
-    /** Where to keep the Tailscale package downloaded, for other machines. @default none */
+    /** Where to keep the packages downloaded, for other machines. @default none */
     keepPackagesIn?: string | undefined;
   } = {},
 ): Promise<MachineStepResult> {
@@ -103,20 +107,22 @@ export async function installMissingPrograms(
     });
   });
   const changes: string[] = [];
-  if (missing.some((p) => fromRelease(p, pm.name))) {
+  const releases = new Set(missing.map((p) => releaseOf(p, pm.name)));
+  for (const program of ['tailscale', 'syncthing'] as const) {
+    if (!releases.has(program)) continue;
     const keep = o.keepPackagesIn;
     const { change, result } = await installRelease(
       ctx,
-      'tailscale',
+      program,
       keep === undefined ? {} : { keepIn: keep },
     );
     if (change) changes.push(change);
     if (keep !== undefined && result.kept && result.kept.length > 0) {
-      changes.push(`kept the Tailscale package in ${keep} for mesh client setup --from-server`);
+      changes.push(`kept the ${program} package in ${keep} for mesh client setup --from-server`);
     }
   }
   const packages = missing
-    .filter((p) => !fromRelease(p, pm.name))
+    .filter((p) => releaseOf(p, pm.name) === undefined)
     .map((p) => packageFor(p, pm.name));
   for (const pkg of [...new Set(packages)]) {
     const wait = r.wait(`Installing ${pkg} with ${pm.name}`);

@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { releaseArch, TAILSCALE_VERSION } from '@mesh/platform';
+import { releaseArch, SYNCTHING_VERSION, TAILSCALE_VERSION } from '@mesh/platform';
 import {
   type PackageServer,
+  serveSyncthing,
   serveTailscale,
   sha256Hex,
   startPackageServer,
@@ -17,7 +18,7 @@ import {
 } from '@mesh/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeMachine, fakeMachine, httpServer, meshFailure } from '../../test/fake-machine.js';
-import { aptMachine as aptMachineIn, reported } from '../../test/wsl-root.js';
+import { aptMachine as aptMachineIn } from '../../test/wsl-root.js';
 import type { MeshContext } from '../context.js';
 import { clientSetup } from './client.js';
 import { installMissingPrograms } from './install.js';
@@ -27,14 +28,17 @@ import {
   packagesBindAddress,
   packagesDir,
   servePackages,
-  serverPackagesUrl,
+  serverPackageUrls,
   startPackageSource,
+  withServerPackages,
 } from './package-server.js';
 
 const run = promisify(execFile);
 const V = TAILSCALE_VERSION;
 const ARCH = releaseArch();
 const PKG = `tailscale_${V}_${ARCH}.tgz`;
+const SV = SYNCTHING_VERSION;
+const ST = `syncthing-linux-${ARCH}-v${SV}.tar.gz`;
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -82,14 +86,17 @@ function ask(port: number, target: string, method = 'GET'): Promise<Answer> {
 }
 
 describe('where the packages are', () => {
-  it('names the server host on port 8091, Tailscale layout', () => {
+  it("names the server host on port 8091, in Tailscale's and Syncthing's layouts", () => {
     expect(PACKAGES_PORT).toBe(8091);
-    expect(serverPackagesUrl('http://10.0.0.1:8080')).toBe('http://10.0.0.1:8091/tailscale/stable');
-    expect(serverPackagesUrl('https://hs.example.com')).toBe(
+    expect(serverPackageUrls('http://10.0.0.1:8080')).toEqual({
+      tailscalePackagesUrl: 'http://10.0.0.1:8091/tailscale/stable',
+      syncthingReleasesUrl: 'http://10.0.0.1:8091/syncthing',
+    });
+    expect(serverPackageUrls('https://hs.example.com').tailscalePackagesUrl).toBe(
       'http://hs.example.com:8091/tailscale/stable',
     );
-    expect(serverPackagesUrl('http://[fd00::1]:8080', 9000)).toBe(
-      'http://[fd00::1]:9000/tailscale/stable',
+    expect(serverPackageUrls('http://[fd00::1]:8080', 9000).syncthingReleasesUrl).toBe(
+      'http://[fd00::1]:9000/syncthing',
     );
   });
 
@@ -277,31 +284,38 @@ describe('mesh client setup --from-server', () => {
     cleanups.push(() => upstream.close());
   });
 
-  /**
-   * A Linux machine with apt under a new root, where nothing is installed. Offline, its apt
-   * finds no Syncthing, so client setup stops right after the Tailscale install.
-   */
+  /** A Linux machine with apt under a new root, where nothing is installed. */
   async function aptMachine(online: boolean, env: Record<string, string> = {}) {
     const root = await tempDir('mesh-apt-');
     const { ctx, installs } = await aptMachineIn(root, { online, env });
     return { root, ctx, apt: installs, bin: path.join(root, 'usr/local/bin') };
   }
 
-  /** The server: installs Tailscale from upstream, keeping the package, and serves it. */
+  /** The server: installs Tailscale and Syncthing from upstream, keeping the packages, and serves them. */
   async function serverWithPackages() {
     const { baseUrl } = await serveTailscale(upstream, V, ARCH);
-    const server = await aptMachine(true, { MESH_TAILSCALE_PACKAGES_URL: baseUrl });
+    const st = await serveSyncthing(upstream, SV, ARCH);
+    const server = await aptMachine(true, {
+      MESH_TAILSCALE_PACKAGES_URL: baseUrl,
+      MESH_SYNCTHING_RELEASES_URL: st.baseUrl,
+    });
     const dir = packagesDir(server.ctx);
     expect(dir).toBe(path.join(server.root, 'var/lib/mesh/packages'));
     const installed = await installMissingPrograms(server.ctx, { keepPackagesIn: dir });
     expect(installed.changes).toEqual([
       `installed tailscale ${V} (from ${baseUrl})`,
-      `kept the Tailscale package in ${dir} for mesh client setup --from-server`,
-      'installed syncthing (apt)',
+      `kept the tailscale package in ${dir} for mesh client setup --from-server`,
+      `installed syncthing ${SV} (from ${st.baseUrl})`,
+      `kept the syncthing package in ${dir} for mesh client setup --from-server`,
     ]);
+    expect(server.apt).toEqual([]);
     expect((await readdir(path.join(dir, 'tailscale', 'stable'))).sort()).toEqual([
       PKG,
       `${PKG}.sha256`,
+    ]);
+    expect((await readdir(path.join(dir, 'syncthing', `v${SV}`))).sort()).toEqual([
+      'sha256sum.txt.asc',
+      ST,
     ]);
     const served = await source(dir);
     const hs = await httpServer({ '/health': { status: 200, body: '{"status":"pass"}' } });
@@ -309,31 +323,20 @@ describe('mesh client setup --from-server', () => {
     return { dir, served, hsUrl: hs.url };
   }
 
-  it('installs Tailscale from what the server keeps, not MESH_TAILSCALE_PACKAGES_URL', async () => {
+  it("installs Tailscale and Syncthing from what the server keeps, not the settings' sources", async () => {
     const { served, hsUrl } = await serverWithPackages();
-    const client = await aptMachine(false, {
-      MESH_TAILSCALE_PACKAGES_URL: 'http://127.0.0.1:9/none',
-    });
-    const from = `http://127.0.0.1:${served.port}/tailscale/stable`;
-    const e = await meshFailure(
-      clientSetup(client.ctx, {
-        serverUrl: hsUrl,
-        authKey: KEY,
-        fromServer: true,
-        packagesPort: served.port,
-        peer: false,
-      }),
-    );
-    // Tailscale came from the server; Syncthing, from apt, could not.
-    expect(e.message).toContain('syncthing');
-    expect(client.apt).toHaveLength(1);
-    expect(reported(client.ctx)).toEqual(
-      expect.arrayContaining([
-        `INFO: Tailscale packages from the server: ${from}`,
-        `OK: Installing tailscale ${V} from ${from}`,
-      ]),
-    );
-    expect((await readdir(client.bin)).sort()).toEqual(['tailscale', 'tailscaled']);
+    upstream.requests.length = 0;
+    // The settings' sources point nowhere (wslContext's closed loopback port).
+    const client = await aptMachine(false);
+    const from = `http://127.0.0.1:${served.port}`;
+    const r = await installMissingPrograms(withServerPackages(client.ctx, hsUrl, served.port));
+    expect(r.changes).toEqual([
+      `installed tailscale ${V} (from ${from}/tailscale/stable)`,
+      `installed syncthing ${SV} (from ${from}/syncthing)`,
+    ]);
+    expect(upstream.requests).toEqual([]);
+    expect(client.apt).toEqual([]);
+    expect((await readdir(client.bin)).sort()).toEqual(['syncthing', 'tailscale', 'tailscaled']);
     const { stdout } = await run(path.join(client.bin, 'tailscale'), ['version']);
     expect(stdout.split('\n')[0]).toBe(V);
   });
@@ -346,6 +349,7 @@ describe('mesh client setup --from-server', () => {
     await writeFile(kept, other);
     const client = await aptMachine(false);
     const from = `http://127.0.0.1:${served.port}/tailscale/stable`;
+    // Through client setup: --from-server reaches the install step, which stops it.
     const e = await meshFailure(
       clientSetup(client.ctx, {
         serverUrl: hsUrl,

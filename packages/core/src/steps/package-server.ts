@@ -12,14 +12,14 @@ import { type AddressInfo, isIP } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KEPT_TAILSCALE_PATH, pathExists } from '@mesh/platform';
+import { KEPT_SYNCTHING_PATH, KEPT_TAILSCALE_PATH, pathExists, portPlan } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { underRoot } from '../paths.js';
 import { controlServerUrl } from './server-url.js';
 
 /** The TCP port the server's agent serves the kept packages on. */
-export const PACKAGES_PORT = 8091;
+export const PACKAGES_PORT = portPlan('server').packages;
 
 /** Where `mesh server setup` keeps the release packages it installed (a machine path). */
 export const PACKAGES_DIR = '/var/lib/mesh/packages';
@@ -30,12 +30,31 @@ export function packagesDir(ctx: Pick<MeshContext, 'paths'>): string {
 }
 
 /**
- * The Tailscale package source of the server at `serverUrl`:
- * `http://<its host>:8091/tailscale/stable`.
+ * The package sources of the server at `serverUrl`, as the settings name them: Tailscale's at
+ * `http://<its host>:8091/tailscale/stable`, Syncthing's at `http://<its host>:8091/syncthing`.
  */
-export function serverPackagesUrl(serverUrl: string, port: number = PACKAGES_PORT): string {
+export function serverPackageUrls(
+  serverUrl: string,
+  port: number = PACKAGES_PORT,
+): { tailscalePackagesUrl: string; syncthingReleasesUrl: string } {
   // `hostname` keeps an IPv6 literal's brackets, as a URL needs them.
-  return `http://${new URL(serverUrl).hostname}:${port}/${KEPT_TAILSCALE_PATH}`;
+  const base = `http://${new URL(serverUrl).hostname}:${port}`;
+  return {
+    tailscalePackagesUrl: `${base}/${KEPT_TAILSCALE_PATH}`,
+    syncthingReleasesUrl: `${base}/${KEPT_SYNCTHING_PATH}`,
+  };
+}
+
+/**
+ * `ctx` with the server's package sources in place of the settings' (`--from-server`): what
+ * the machine steps install comes from the server at `serverUrl`.
+ */
+export function withServerPackages(
+  ctx: MeshContext,
+  serverUrl: string,
+  port: number = PACKAGES_PORT,
+): MeshContext {
+  return { ...ctx, settings: { ...ctx.settings, ...serverPackageUrls(serverUrl, port) } };
 }
 
 /**

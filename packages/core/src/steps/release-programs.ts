@@ -9,19 +9,27 @@ import {
   type InstallReleaseOptions,
   type InstallReleaseResult,
   installHeadscaleRelease,
+  installSyncthingRelease,
   installTailscaleRelease,
   MESH_BIN_DIR,
   type MeshSettings,
   RELEASE_INSTALL_DIR,
   resolveMeshBinary,
+  SUDO_PREFIX,
+  SYNCTHING_VERSION,
   TAILSCALE_VERSION,
 } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { toMeshError } from '../map-error.js';
 import { underRoot } from '../paths.js';
 
+/** Whether this process runs as root (never on Windows, which has no uid). */
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
 /** A program Mesh installs from a release package. */
-export type ReleaseProgram = 'tailscale' | 'headscale';
+export type ReleaseProgram = 'tailscale' | 'headscale' | 'syncthing';
 
 const SOURCES: Readonly<
   Record<
@@ -42,6 +50,11 @@ const SOURCES: Readonly<
     version: HEADSCALE_VERSION,
     baseUrl: (s) => s.headscaleReleasesUrl,
     install: installHeadscaleRelease,
+  },
+  syncthing: {
+    version: SYNCTHING_VERSION,
+    baseUrl: (s) => s.syncthingReleasesUrl,
+    install: installSyncthingRelease,
   },
 };
 
@@ -92,8 +105,9 @@ export function findMeshProgram(
 /** Options of {@link installRelease}. */
 export interface InstallReleaseStepOptions {
   /**
-   * Tailscale only: also keep the package it downloads there, for the machines that install from
-   * this one (`<keepIn>/tailscale/stable/`). A path on this machine, under its root. @default none
+   * Also keep the package it downloads there, for the machines that install from this one
+   * (`<keepIn>/tailscale/stable/`, `<keepIn>/syncthing/v<version>/`; not Headscale). A path on
+   * this machine, under its root. @default none
    */
   keepIn?: string | undefined;
 }
@@ -107,7 +121,8 @@ export interface ReleaseInstall {
 
 /**
  * Installs `program` at the version Mesh is tested with, from the package source its setting
- * names (`MESH_TAILSCALE_PACKAGES_URL`, `MESH_HEADSCALE_RELEASES_URL`), verified by checksum,
+ * names (`MESH_TAILSCALE_PACKAGES_URL`, `MESH_HEADSCALE_RELEASES_URL`,
+ * `MESH_SYNCTHING_RELEASES_URL`), verified by checksum,
  * into {@link releaseBinDir}. A failed download or a checksum mismatch is a one-line
  * `MeshError` with the platform's hint, and nothing is installed. The package is kept in
  * `o.keepIn` too when that is given (see `InstallReleaseResult.kept`).
@@ -131,6 +146,8 @@ export async function installRelease(
       runner: ctx.runner,
       signal: ctx.signal,
       ...(o.keepIn === undefined ? {} : { keepIn: o.keepIn }),
+      // A user who is not root places the programs as packages are installed: with `sudo -n`.
+      ...(isRoot() ? {} : { privileged: ctx.daemonPrefix ?? SUDO_PREFIX }),
     });
   } catch (error) {
     wait.fail();

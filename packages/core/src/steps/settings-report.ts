@@ -24,6 +24,7 @@ export function effectiveSettings(ctx: Pick<MeshContext, 'settings'>): Effective
     MESH_MAGIC_DNS: settings.magicDns ? 'on' : 'off',
     MESH_TAILSCALE_PACKAGES_URL: settings.tailscalePackagesUrl,
     MESH_HEADSCALE_RELEASES_URL: settings.headscaleReleasesUrl,
+    MESH_SYNCTHING_RELEASES_URL: settings.syncthingReleasesUrl,
   };
   return FILE_VARIABLES.map((name) => ({
     name,

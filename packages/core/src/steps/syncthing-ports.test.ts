@@ -297,6 +297,8 @@ describe('syncthingPorts', () => {
           headscale: 8080,
           derpStun: 3478,
           wireguard: 41641,
+          packages: 8091,
+          vouch: 874,
         },
       }),
     ).toEqual([GUI, SYNC, SYNC_UDP]);

@@ -1,3 +1,4 @@
+import { portPlan } from '@mesh/platform';
 import * as z from 'zod/mini';
 
 /**
@@ -5,7 +6,7 @@ import * as z from 'zod/mini';
  * purpose: on Linux only root (CAP_NET_BIND_SERVICE) can bind it, so a user of a member machine
  * cannot answer in the agent's place, as anyone can on a sync port (22000-22002).
  */
-export const VOUCH_PORT = 874;
+export const VOUCH_PORT = portPlan('server').vouch;
 
 /** The one path the agent answers. */
 export const VOUCH_PATH = '/v1/syncthing';

@@ -31,6 +31,8 @@ describe('detectPlatform on recorded hosts', () => {
       headscale: 8080,
       derpStun: 3478,
       wireguard: 41641,
+      packages: 8091,
+      vouch: 874,
     });
   });
 
@@ -93,6 +95,8 @@ describe('detectPlatform on recorded hosts', () => {
       headscale: 8080,
       derpStun: 3478,
       wireguard: 41641,
+      packages: 8091,
+      vouch: 874,
     });
   });
 
@@ -120,6 +124,8 @@ describe('detectPlatform on recorded hosts', () => {
       headscale: 8080,
       derpStun: 3478,
       wireguard: 41641,
+      packages: 8091,
+      vouch: 874,
     });
   });
 

@@ -175,6 +175,75 @@ describe('installTailscaleRelease', () => {
   });
 });
 
+describe('installing behind a privileged prefix (a user with sudo)', () => {
+  // Stands in for `sudo -n`: logs what it is asked to run, then runs it (or refuses as sudo does
+  // without a password).
+  const fakeSudo = async (refuse: boolean) => {
+    const file = path.join(temp, 'fake-sudo');
+    const log = path.join(temp, 'sudo.log');
+    await writeFile(
+      file,
+      refuse
+        ? '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n'
+        : `#!/bin/sh\nshift\necho "$1" >> '${log}'\nexec "$@"\n`,
+      { mode: 0o755 },
+    );
+    return { prefix: [file, '-n'], log };
+  };
+  const options = (prefix: string[]) => ({
+    version: V,
+    baseUrl: good,
+    root,
+    arch: 'amd64' as const,
+    tempDir: path.join(temp, 'work'),
+    privileged: prefix,
+  });
+
+  it('downloads and checks as the user; only mkdir, install and mv go through the prefix', async () => {
+    const { prefix, log } = await fakeSudo(false);
+    await mkdir(path.join(temp, 'work'));
+    const r = await installTailscaleRelease(options(prefix));
+    expect(r.changed).toBe(true);
+    expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual([
+      'mkdir',
+      'install',
+      'mv',
+      'install',
+      'mv',
+    ]);
+    for (const f of ['tailscale', 'tailscaled']) {
+      expect((await stat(path.join(bin(), f))).mode & 0o777).toBe(0o755);
+    }
+    expect((await readdir(bin())).sort()).toEqual(['tailscale', 'tailscaled']);
+    expect(await readdir(path.join(temp, 'work'))).toEqual([]);
+  });
+
+  it('a refused prefix is one error naming the directory; nothing is installed', async () => {
+    const { prefix } = await fakeSudo(true);
+    await mkdir(path.join(temp, 'work'));
+    const error = await errorOf(installTailscaleRelease(options(prefix)));
+    expect(error).toBeInstanceOf(CommandFailedError);
+    expect(error.hint).toBe(
+      `${prefix.join(' ')} must be allowed to write ${bin()} (or run as root)`,
+    );
+    expect(await readdir(root)).toEqual([]);
+    expect(await readdir(path.join(temp, 'work'))).toEqual([]);
+  });
+
+  it('installs Headscale the same way', async () => {
+    const { prefix, log } = await fakeSudo(false);
+    await mkdir(path.join(temp, 'work'));
+    const r = await installHeadscaleRelease({
+      ...options(prefix),
+      version: HV,
+      baseUrl: `${server.origin}/hs`,
+    });
+    expect(r.changed).toBe(true);
+    expect(await readFile(path.join(bin(), 'headscale'), 'utf8')).toBe(HS_SCRIPT);
+    expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual(['mkdir', 'install', 'mv']);
+  });
+});
+
 describe('installTailscaleRelease keeping the package (keepIn)', () => {
   const KEEP = '/var/lib/mesh/packages';
   const PKG = `tailscale_${V}_amd64.tgz`;

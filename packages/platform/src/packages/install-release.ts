@@ -67,6 +67,12 @@ export interface InstallReleaseOptions {
    * they are. An absolute machine path, resolved under `root`. @default nothing is kept
    */
   keepIn?: string | undefined;
+  /**
+   * Command prefix that places the programs when this user cannot write `binDir`, like
+   * `SUDO_PREFIX` (`sudo -n`): the download, the checksum and the unpacking run as this user;
+   * only the final copy and rename run through `runner` behind this prefix. @default none
+   */
+  privileged?: readonly string[] | undefined;
 }
 
 /** What an install did. */
@@ -85,7 +91,7 @@ export interface InstallReleaseResult {
   kept?: string[];
 }
 
-const TAR_TIMEOUT_MS = 120_000;
+export const TAR_TIMEOUT_MS = 120_000;
 const VERSION_TIMEOUT_MS = 15_000;
 
 async function isExecutable(file: string): Promise<boolean> {
@@ -99,7 +105,7 @@ async function isExecutable(file: string): Promise<boolean> {
  * The first line `file args` prints, or undefined when it is missing, cannot run or fails: any
  * of those means "install it". An abort still aborts.
  */
-async function versionLine(
+export async function versionLine(
   runner: Runner,
   file: string,
   args: readonly string[],
@@ -118,12 +124,55 @@ async function versionLine(
   }
 }
 
-/** Copies `source` to `dest` as mode 0755 through a temporary file beside `dest`. */
-async function installExecutable(source: string, dest: string): Promise<void> {
-  const temp = path.join(
+/** Puts verified programs in place: directly, or behind a privileged prefix (`sudo -n`). */
+export interface Placer {
+  mkdir(dir: string): Promise<void>;
+  /** Copies `source` to `dest` with mode 0755, replacing it atomically. */
+  place(source: string, dest: string): Promise<void>;
+}
+
+export function placerOf(options: InstallReleaseOptions, runner: Runner): Placer {
+  const prefix = options.privileged ?? [];
+  if (prefix.length === 0)
+    return {
+      mkdir: (dir) => mkdir(dir, { recursive: true }).then(() => undefined),
+      place: installExecutable,
+    };
+  const [file, ...before] = prefix as [string, ...string[]];
+  const run = async (args: string[], dir: string) => {
+    await runChecked(runner, file, [...before, ...args], {
+      timeout: 30_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+      hint: `${prefix.join(' ')} must be allowed to write ${dir} (or run as root)`,
+    });
+  };
+  return {
+    mkdir: (dir) => run(['mkdir', '-p', dir], dir),
+    place: async (source, dest) => {
+      const temp = tempBeside(dest);
+      try {
+        await run(['install', '-m', '0755', source, temp], path.dirname(dest));
+        await run(['mv', '-f', temp, dest], path.dirname(dest));
+      } catch (error) {
+        await runner
+          .run(file, [...before, 'rm', '-f', temp], { timeout: 10_000 })
+          .catch(() => undefined);
+        throw error;
+      }
+    },
+  };
+}
+
+function tempBeside(dest: string): string {
+  return path.join(
     path.dirname(dest),
     `.${path.basename(dest)}.mesh-tmp-${randomBytes(4).toString('hex')}`,
   );
+}
+
+/** Copies `source` to `dest` as mode 0755 through a temporary file beside `dest`. */
+async function installExecutable(source: string, dest: string): Promise<void> {
+  const temp = tempBeside(dest);
   try {
     await copyFile(source, temp);
     // Set exactly: the umask may have narrowed the copy's mode.
@@ -138,7 +187,7 @@ async function installExecutable(source: string, dest: string): Promise<void> {
   }
 }
 
-function keepDirOf(options: InstallReleaseOptions, keepIn: string): string {
+export function keepDirOf(options: InstallReleaseOptions, keepIn: string): string {
   if (!path.isAbsolute(keepIn)) {
     throw new PlatformConfigError('keepIn', `must be an absolute path, got "${keepIn}"`, {
       hint: 'pass the directory the packages are kept in, like /var/lib/mesh/packages',
@@ -147,7 +196,7 @@ function keepDirOf(options: InstallReleaseOptions, keepIn: string): string {
   return inRoot(options.root, keepIn);
 }
 
-function binDirOf(options: InstallReleaseOptions): string {
+export function binDirOf(options: InstallReleaseOptions): string {
   const binDir = options.binDir ?? RELEASE_INSTALL_DIR;
   if (!path.isAbsolute(binDir)) {
     throw new PlatformConfigError('binDir', `must be an absolute path, got "${binDir}"`, {
@@ -158,7 +207,10 @@ function binDirOf(options: InstallReleaseOptions): string {
 }
 
 /** Writes `dest` through a temporary file beside it: mode 0644, then renamed over it. */
-async function keepFile(dest: string, write: (temp: string) => Promise<void>): Promise<void> {
+export async function keepFile(
+  dest: string,
+  write: (temp: string) => Promise<void>,
+): Promise<void> {
   const temp = path.join(
     path.dirname(dest),
     `.${path.basename(dest)}.mesh-tmp-${randomBytes(4).toString('hex')}`,
@@ -177,7 +229,7 @@ async function keepFile(dest: string, write: (temp: string) => Promise<void>): P
 }
 
 /** The SHA-256 of `file`, hex; undefined when it cannot be read. */
-async function fileSha256(file: string): Promise<string | undefined> {
+export async function fileSha256(file: string): Promise<string | undefined> {
   const hash = createHash('sha256');
   try {
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -231,11 +283,54 @@ async function keepTailscalePackage(
   return wrote;
 }
 
-function downloadOptions(options: InstallReleaseOptions) {
+export function downloadOptions(options: InstallReleaseOptions) {
   return {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
+}
+
+/** What {@link fetchArchive} fetches: a release archive, its checksum file and the members wanted. */
+export interface ArchiveSource {
+  fileName: string;
+  url: string;
+  checksumUrl: string;
+  /** The archive's digest from the checksum file's text (`source` names the file in errors). */
+  digest: (sums: string, source: string) => string;
+  /** Paths inside the archive to unpack; nothing else reaches the disk. */
+  members: string[];
+  /** What a failed unpack says: the archive lacks those members. */
+  hint: string;
+}
+
+/**
+ * Downloads `a`'s checksum file, then the archive into `work`, verified against it, and unpacks
+ * only `a.members` into `work/unpacked`.
+ */
+export async function fetchArchive(
+  options: InstallReleaseOptions,
+  runner: Runner,
+  work: string,
+  a: ArchiveSource,
+): Promise<{ archive: string; unpacked: string; sha256: string; sums: string }> {
+  const sums = await downloadText({ url: a.checksumUrl, ...downloadOptions(options) });
+  const sha256 = a.digest(sums, displayUrl(a.checksumUrl));
+  const archive = path.join(work, a.fileName);
+  await downloadVerified({
+    url: a.url,
+    sha256,
+    dest: archive,
+    ...downloadOptions(options),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  const unpacked = path.join(work, 'unpacked');
+  await mkdir(unpacked);
+  await runChecked(runner, 'tar', ['-xzf', archive, '-C', unpacked, ...a.members], {
+    timeout: TAR_TIMEOUT_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
+    hint: a.hint,
+  });
+  return { archive, unpacked, sha256, sums };
 }
 
 /**
@@ -268,39 +363,27 @@ export async function installTailscaleRelease(
     };
   }
 
-  const sums = await downloadText({ url: release.checksumUrl, ...downloadOptions(options) });
-  const sha256 = parseSha256File(sums, release.fileName, displayUrl(release.checksumUrl));
   const work = await mkdtemp(path.join(options.tempDir ?? tmpdir(), 'mesh-tailscale-'));
   let kept: string[] = [];
   try {
-    const archive = path.join(work, release.fileName);
-    await downloadVerified({
-      url: release.url,
+    const {
+      archive,
+      unpacked: out,
       sha256,
-      dest: archive,
-      ...downloadOptions(options),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    } = await fetchArchive(options, runner, work, {
+      ...release,
+      digest: (sums, source) => parseSha256File(sums, release.fileName, source),
+      members: [release.members.tailscaled, release.members.tailscale],
+      hint: `${release.fileName} is not a Tailscale package with ${release.members.tailscale} and ${release.members.tailscaled}`,
     });
-    const out = path.join(work, 'unpacked');
-    await mkdir(out);
-    // Only the two members are unpacked: nothing else in the archive reaches the disk.
-    await runChecked(
-      runner,
-      'tar',
-      ['-xzf', archive, '-C', out, release.members.tailscaled, release.members.tailscale],
-      {
-        timeout: TAR_TIMEOUT_MS,
-        ...(options.signal ? { signal: options.signal } : {}),
-        hint: `${release.fileName} is not a Tailscale package with ${release.members.tailscale} and ${release.members.tailscaled}`,
-      },
-    );
     // Kept once it is known to hold both programs, and before they are installed: a failure
     // here leaves the install to do again, so the next run keeps the package too.
     if (keepDir !== undefined) kept = await keepTailscalePackage(keepDir, release, archive, sha256);
-    await mkdir(dir, { recursive: true });
+    const placer = placerOf(options, runner);
+    await placer.mkdir(dir);
     // tailscaled first: `tailscale version` is what says the install is complete.
-    await installExecutable(path.join(out, release.members.tailscaled), files.tailscaled);
-    await installExecutable(path.join(out, release.members.tailscale), files.tailscale);
+    await placer.place(path.join(out, release.members.tailscaled), files.tailscaled);
+    await placer.place(path.join(out, release.members.tailscale), files.tailscale);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -344,15 +427,27 @@ export async function installHeadscaleRelease(
 
   const sums = await downloadText({ url: release.checksumUrl, ...downloadOptions(options) });
   const sha256 = checksumFor(sums, release.fileName, displayUrl(release.checksumUrl));
-  // The binary is the package: downloaded straight beside its place, renamed in when verified.
-  await downloadVerified({
+  const download = {
     url: release.url,
     sha256,
-    dest: files.headscale,
     mode: 0o755,
     ...downloadOptions(options),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-  });
+  };
+  if ((options.privileged ?? []).length === 0) {
+    // The binary is the package: downloaded straight beside its place, renamed in when verified.
+    await downloadVerified({ ...download, dest: files.headscale });
+  } else {
+    const work = await mkdtemp(path.join(options.tempDir ?? tmpdir(), 'mesh-headscale-'));
+    try {
+      await downloadVerified({ ...download, dest: path.join(work, 'headscale') });
+      const placer = placerOf(options, runner);
+      await placer.mkdir(dir);
+      await placer.place(path.join(work, 'headscale'), files.headscale);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
   return {
     changed: true,
     version: release.version,

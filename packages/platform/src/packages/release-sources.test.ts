@@ -1,13 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PlatformConfigError, PlatformError, UnsupportedPlatformError } from '../errors.js';
 import {
   checksumFor,
   HEADSCALE_RELEASES_URL,
+  HEADSCALE_VERSION,
   headscaleRelease,
   parseChecksums,
   parseSha256File,
   releaseArch,
+  SYNCTHING_VERSION,
   TAILSCALE_PACKAGES_URL,
+  TAILSCALE_VERSION,
   tailscaleRelease,
 } from './release-sources.js';
 
@@ -116,5 +121,18 @@ describe('checksum files', () => {
       'checksums.txt: line 2 is not "<sha256>  <file name>"',
     );
     expect(() => parseChecksums(`${A}  a\n${B}  a\n`)).toThrow(/lists a twice/);
+  });
+});
+
+describe('pinned versions', () => {
+  it('are the ones the install script builds and the lab tests', async () => {
+    const script = await readFile(
+      fileURLToPath(new URL('../../../../scripts/install-tools.sh', import.meta.url)),
+      'utf8',
+    );
+    const pin = (name: string) => new RegExp(`^${name}="\\$\\{${name}:-v([^}]+)\\}"$`, 'm');
+    expect(pin('TAILSCALE_VERSION').exec(script)?.[1]).toBe(TAILSCALE_VERSION);
+    expect(pin('HEADSCALE_VERSION').exec(script)?.[1]).toBe(HEADSCALE_VERSION);
+    expect(pin('SYNCTHING_GO_VERSION').exec(script)?.[1]).toBe(SYNCTHING_VERSION);
   });
 });

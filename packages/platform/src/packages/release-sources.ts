@@ -12,11 +12,20 @@ export const TAILSCALE_PACKAGES_URL = 'https://pkgs.tailscale.com/stable';
 /** Headscale's GitHub releases: `v<version>/headscale_<version>_linux_<arch>` and `checksums.txt`. */
 export const HEADSCALE_RELEASES_URL = 'https://github.com/juanfont/headscale/releases/download';
 
+/**
+ * Syncthing's GitHub releases: `v<version>/syncthing-linux-<arch>-v<version>.tar.gz` and the
+ * release's signed `sha256sum.txt.asc`.
+ */
+export const SYNCTHING_RELEASES_URL = 'https://github.com/syncthing/syncthing/releases/download';
+
 /** The Tailscale release Mesh is built and tested against (pinned in `scripts/install-tools.sh`). */
 export const TAILSCALE_VERSION = '1.98.10';
 
 /** The Headscale release Mesh is built and tested against (pinned in `scripts/install-tools.sh`). */
 export const HEADSCALE_VERSION = '0.29.2';
+
+/** The Syncthing release Mesh installs where none is (pinned in `scripts/install-tools.sh`). */
+export const SYNCTHING_VERSION = '1.30.0';
 
 /** A CPU architecture as both projects name it in their package file names. */
 export type ReleaseArch = 'amd64' | 'arm64';
@@ -31,8 +40,8 @@ export function releaseArch(nodeArch: string = process.arch): ReleaseArch {
   const arch = Object.hasOwn(ARCHES, nodeArch) ? ARCHES[nodeArch] : undefined;
   if (arch === undefined) {
     throw new UnsupportedPlatformError(
-      `no Tailscale or Headscale package for CPU architecture ${nodeArch} (supported: x64, arm64)`,
-      { hint: 'install Tailscale and Headscale by hand on this machine' },
+      `no release package for CPU architecture ${nodeArch} (supported: x64, arm64)`,
+      { hint: 'install Tailscale, Headscale and Syncthing by hand on this machine' },
     );
   }
   return arch;
@@ -142,6 +151,35 @@ export function headscaleRelease(options: ReleaseSourceOptions): HeadscaleReleas
   };
 }
 
+/** One Syncthing release archive (Linux): a `.tar.gz` with the binary under one top directory. */
+export interface SyncthingRelease {
+  version: string;
+  arch: ReleaseArch;
+  /** `syncthing-linux-<arch>-v<version>.tar.gz`: the line to look for in the checksum file. */
+  fileName: string;
+  url: string;
+  /** The release's `sha256sum.txt.asc`: `sha256sum` lines inside a PGP clear-signature. */
+  checksumUrl: string;
+  /** Path of the program inside the archive. */
+  member: string;
+}
+
+/** The Linux Syncthing archive of release `version` for `arch`. */
+export function syncthingRelease(options: ReleaseSourceOptions): SyncthingRelease {
+  const version = releaseVersion(options.version);
+  const arch = options.arch ?? releaseArch();
+  const base = baseOf(options.baseUrl ?? SYNCTHING_RELEASES_URL);
+  const top = `syncthing-linux-${arch}-v${version}`;
+  return {
+    version,
+    arch,
+    fileName: `${top}.tar.gz`,
+    url: `${base}/v${version}/${top}.tar.gz`,
+    checksumUrl: `${base}/v${version}/sha256sum.txt.asc`,
+    member: `${top}/syncthing`,
+  };
+}
+
 const Sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 /** A SHA-256 as 64 lower-case hex characters, or undefined when `text` is not one. */
@@ -177,6 +215,30 @@ export function parseSha256File(text: string, fileName: string, source = fileNam
 }
 
 /**
+ * The `sha256sum` lines of a PGP clear-signed file (`sha256sum.txt.asc`), as
+ * {@link parseChecksums} reads them; plain lines without the armour are read as they are. The
+ * signature is not checked: the digests guard against a damaged or swapped download from a
+ * mirror, as Tailscale's and Headscale's do.
+ */
+export function parseSignedChecksums(
+  text: string,
+  source = 'sha256sum.txt.asc',
+): Map<string, string> {
+  const lines = text.split(/\r?\n/);
+  const begin = lines.findIndex((l) => l.trim() === '-----BEGIN PGP SIGNED MESSAGE-----');
+  if (begin < 0) return parseChecksums(text, source);
+  // Armour headers (`Hash: SHA256`) end at the first empty line; the signature follows the body.
+  const body = lines.findIndex((l, i) => i > begin && l.trim() === '');
+  const end = lines.findIndex((l) => l.trim() === '-----BEGIN PGP SIGNATURE-----');
+  if (body < 0 || end < body) {
+    throw badChecksumFile(source, 'is a PGP signed message without a body and a signature');
+  }
+  // Clear-signing escapes a line that starts with a dash as "- -...".
+  const signed = lines.slice(body + 1, end).map((l) => l.replace(/^- /, ''));
+  return parseChecksums(signed.join('\n'), source);
+}
+
+/**
  * The digests of a `checksums.txt` (`sha256sum` lines, as GoReleaser writes them), by file name.
  * Any other line is an error naming its number: a half-read list must not pass.
  */
@@ -200,9 +262,12 @@ export function parseChecksums(text: string, source = 'checksums.txt'): Map<stri
   return sums;
 }
 
-/** The digest of `fileName` in a `checksums.txt`; a file the list lacks is an error. */
+/**
+ * The digest of `fileName` in a `checksums.txt` or a clear-signed `sha256sum.txt.asc`; a file
+ * the list lacks is an error.
+ */
 export function checksumFor(text: string, fileName: string, source = 'checksums.txt'): string {
-  const digest = parseChecksums(text, source).get(fileName);
+  const digest = parseSignedChecksums(text, source).get(fileName);
   if (digest === undefined) throw badChecksumFile(source, `has no checksum for ${fileName}`);
   return digest;
 }

@@ -4,7 +4,11 @@ import * as z from 'zod/mini';
 import { parseHostnameList } from '../detect/role.js';
 import { PlatformConfigError } from '../errors.js';
 import { readIfExists } from '../internal/atomic-file.js';
-import { HEADSCALE_RELEASES_URL, TAILSCALE_PACKAGES_URL } from '../packages/release-sources.js';
+import {
+  HEADSCALE_RELEASES_URL,
+  SYNCTHING_RELEASES_URL,
+  TAILSCALE_PACKAGES_URL,
+} from '../packages/release-sources.js';
 import type { UserAccount } from '../users.js';
 
 /** Mesh's settings, from the environment and `.env`. */
@@ -38,6 +42,8 @@ export interface MeshSettings {
   tailscalePackagesUrl: string;
   /** `MESH_HEADSCALE_RELEASES_URL`: where Headscale's release binaries are. @default HEADSCALE_RELEASES_URL */
   headscaleReleasesUrl: string;
+  /** `MESH_SYNCTHING_RELEASES_URL`: where Syncthing's release archives are. @default SYNCTHING_RELEASES_URL */
+  syncthingReleasesUrl: string;
   /** `HEADSCALE_SERVER`: an older server URL override, still read so existing setups work. */
   headscaleServer?: string;
   /** `LOCALAPPDATA` (Windows): where Syncthing's config lives. */
@@ -115,6 +121,7 @@ const schema = z.object({
   ),
   MESH_TAILSCALE_PACKAGES_URL: z.optional(packageSource),
   MESH_HEADSCALE_RELEASES_URL: z.optional(packageSource),
+  MESH_SYNCTHING_RELEASES_URL: z.optional(packageSource),
   HEADSCALE_SERVER: z.optional(serverUrl),
   LOCALAPPDATA: z.optional(z.string()),
   USER: z.optional(z.string()),
@@ -138,6 +145,7 @@ export const SETTINGS_VARIABLES = {
     "on: the tailnet's DNS resolves machine names (ping server); off: this machine's DNS is left alone (default: on)",
   MESH_TAILSCALE_PACKAGES_URL: `Where client setup downloads Tailscale's release packages on Linux (default: ${TAILSCALE_PACKAGES_URL})`,
   MESH_HEADSCALE_RELEASES_URL: `Where server setup downloads Headscale's release binaries when none is installed (default: ${HEADSCALE_RELEASES_URL})`,
+  MESH_SYNCTHING_RELEASES_URL: `Where setup downloads Syncthing's release archives on Linux when none is installed (default: ${SYNCTHING_RELEASES_URL})`,
   HEADSCALE_SERVER: 'Shell-era server URL override',
 } as const;
 
@@ -255,6 +263,7 @@ export function parseSettings(
     magicDns: d.MESH_MAGIC_DNS !== 'off',
     tailscalePackagesUrl: d.MESH_TAILSCALE_PACKAGES_URL ?? TAILSCALE_PACKAGES_URL,
     headscaleReleasesUrl: d.MESH_HEADSCALE_RELEASES_URL ?? HEADSCALE_RELEASES_URL,
+    syncthingReleasesUrl: d.MESH_SYNCTHING_RELEASES_URL ?? SYNCTHING_RELEASES_URL,
     ...(d.HEADSCALE_SERVER ? { headscaleServer: d.HEADSCALE_SERVER } : {}),
     ...(d.LOCALAPPDATA ? { localAppData: d.LOCALAPPDATA } : {}),
     envFiles: [],

@@ -1,0 +1,252 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeLab, type Lab } from '@mesh/lab';
+import { afterAll, describe, it } from 'vitest';
+import { mesh, sharedFolder } from '../test/lab-helpers.js';
+import { clientSetupArgs, labMesh } from '../test/lab-mesh.js';
+import {
+  arrivalMs,
+  hostMemory,
+  median,
+  type ProcessMemory,
+  propagation,
+  type Spread,
+} from './bench-mesh.js';
+
+// `pnpm bench:mesh`: the whole mesh, set up by the built CLI in the lab, measured. Prints one
+// table with the goals beside the figures and writes the same as JSON (BENCH_JSON). Nothing
+// here asserts a time: a slow figure is a finding, not a failure.
+const JOINS = Number(process.env['BENCH_JOINS'] ?? 5);
+const EDITS = Number(process.env['BENCH_N'] ?? 20);
+const BULK_MIB = Number(process.env['BENCH_BULK_MIB'] ?? 200);
+const SCALES = (process.env['BENCH_SCALES'] ?? '3,8,16').split(',').map(Number);
+const OUT =
+  process.env['BENCH_JSON'] ??
+  path.resolve(import.meta.dirname, '../../../bench-results/mesh.json');
+
+interface JoinSample {
+  totalMs: number;
+  startupMs: number;
+  steps: Record<string, number>;
+  firstTransferMs: number;
+}
+
+interface Results {
+  joins: JoinSample[];
+  propagation: { new?: Spread; modified?: Spread };
+  bulk?: { mib: number; syncthingMiBs: number; rawTcpMiBs: number };
+  scale: Array<{ hosts: number; everyHostMs: number; statusMs: number }>;
+  memory: Record<string, ProcessMemory[]>;
+}
+
+const results: Results = { joins: [], propagation: {}, scale: [], memory: {} };
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function sha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** `mesh client setup` on a fresh host: its steps, then the wait for the mesh's first file. */
+async function join(lab: Lab, host: string, keyFile: string): Promise<JoinSample> {
+  const ready = path.join(sharedFolder(lab.host(host)), 'ready.txt');
+  const t0 = performance.now();
+  const r = await mesh(lab, host, clientSetupArgs(keyFile, '--json'));
+  if (r.exitCode !== 0) throw new Error(`client setup on ${host}: ${r.stderr}`);
+  const setupMs = performance.now() - t0;
+  while (!(await exists(ready))) await sleep(10);
+  const totalMs = performance.now() - t0;
+  const steps: Record<string, number> = {};
+  for (const s of (r.json as { steps: Array<{ id: string; ms: number }> }).steps) {
+    steps[s.id] = s.ms;
+  }
+  const inSteps = Object.values(steps).reduce((a, b) => a + b, 0);
+  return { totalMs, startupMs: setupMs - inSteps, steps, firstTransferMs: totalMs - setupMs };
+}
+
+/** A `BULK_MIB` file wsl -> windows through Syncthing, then the same bytes over raw TCP. */
+async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
+  const wsl = lab.host('wsl');
+  const windows = lab.host('windows');
+  const staging = path.join(wsl.root, 'bench-staging');
+  await mkdir(staging, { recursive: true });
+  const name = `bulk-${BULK_MIB}.bin`;
+  const source = path.join(staging, name);
+  const chunk = randomBytes(1024 * 1024);
+  await writeFile(source, Buffer.concat(Array.from({ length: BULK_MIB }, () => chunk)));
+  const want = await sha256(source);
+  // A rename on the same file system: Syncthing sees the whole file at once.
+  const t0 = performance.now();
+  await rename(source, path.join(sharedFolder(wsl), name));
+  const arrived = path.join(sharedFolder(windows), name);
+  while (!(await exists(arrived))) await sleep(20);
+  const syncthingS = (performance.now() - t0) / 1000;
+  if ((await sha256(arrived)) !== want) throw new Error(`${name} arrived with another sha256`);
+  await rm(path.join(sharedFolder(wsl), name));
+
+  // The same path without Syncthing: the receiver times from first byte to the end.
+  const ip = async (h: typeof wsl) =>
+    (await h.runner.run('tailscale', ['ip', '-4'], { timeout: 10_000 })).stdout.trim();
+  const to = await ip(windows);
+  const receiver = windows.runner.run(
+    process.execPath,
+    [
+      '-e',
+      `const s=require('node:net').createServer(c=>{let n=0,t;c.on('data',d=>{t??=performance.now();n+=d.length});c.on('end',()=>{console.log(JSON.stringify({n,ms:performance.now()-t}));s.close()})}).listen(45999,${JSON.stringify(to)})`,
+    ],
+    { timeout: 120_000 },
+  );
+  await sleep(500);
+  const sent = await wsl.runner.run(
+    process.execPath,
+    [
+      '-e',
+      `const b=Buffer.alloc(1<<20,7);const c=require('node:net').connect(45999,${JSON.stringify(to)},async()=>{for(let i=0;i<${BULK_MIB};i++){if(!c.write(b))await new Promise(r=>c.once('drain',r))}c.end()})`,
+    ],
+    { timeout: 120_000 },
+  );
+  if (sent.exitCode !== 0) throw new Error(`raw TCP sender: ${sent.stderr}`);
+  const got = JSON.parse((await receiver).stdout) as { n: number; ms: number };
+  return {
+    mib: BULK_MIB,
+    syncthingMiBs: BULK_MIB / syncthingS,
+    rawTcpMiBs: got.n / 2 ** 20 / (got.ms / 1000),
+  };
+}
+
+/** A file written on the first client, until every host has it; and `mesh status` there. */
+async function scale(hosts: number): Promise<Results['scale'][number]> {
+  const clients = Array.from({ length: hosts - 1 }, (_, i) => `c${i + 1}`);
+  const { lab } = await labMesh([], clients);
+  try {
+    const everyHost: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const text = `scale ${hosts} ${i} ${Date.now()}\n`;
+      const name = `scale-${i}.txt`;
+      const t0 = performance.now();
+      await writeFile(path.join(sharedFolder(lab.host('c1')), name), text);
+      const each = await Promise.all(
+        lab.hosts
+          .filter((h) => h.name !== 'c1')
+          .map((h) => arrivalMs(path.join(sharedFolder(h), name), text, t0)),
+      );
+      everyHost.push(Math.max(...each));
+      await sleep(500);
+    }
+    const status: number[] = [];
+    for (let i = 0; i < 5; i++) status.push((await mesh(lab, 'c1', ['status', '--json'])).ms);
+    return { hosts, everyHostMs: median(everyHost), statusMs: median(status) };
+  } finally {
+    await lab.down();
+  }
+}
+
+const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function report(): string[] {
+  const lines: string[] = ['', '[bench:mesh] the whole mesh in the lab (bare hosts)'];
+  const row = (what: string, value: string, goal = '') =>
+    lines.push(`  ${what.padEnd(52)} ${value.padStart(16)}   ${goal}`);
+  if (results.joins.length > 0) {
+    const j = results.joins;
+    const m = (pick: (s: JoinSample) => number) => median(j.map(pick));
+    row(
+      `client setup start -> first file, median of ${j.length}`,
+      f(m((s) => s.totalMs)),
+      'goal <= 3 s',
+    );
+    row('  start-up (node, settings, checks)', f(m((s) => s.startupMs)));
+    for (const id of Object.keys(j[0]?.steps ?? {})) {
+      row(`  step ${id}`, f(m((s) => s.steps[id] ?? 0)));
+    }
+    row('  setup done -> first file', f(m((s) => s.firstTransferMs)));
+  }
+  for (const kind of ['new', 'modified'] as const) {
+    const p = results.propagation[kind];
+    if (p)
+      row(
+        `edit propagation wsl -> windows, ${kind} files`,
+        `p50 ${p.p50.toFixed(0)} ms p95 ${p.p95.toFixed(0)} ms`,
+      );
+  }
+  if (results.bulk) {
+    const b = results.bulk;
+    row(`bulk ${b.mib} MiB wsl -> windows, Syncthing`, `${b.syncthingMiBs.toFixed(1)} MiB/s`);
+    row('bulk, raw TCP on the same tailnet path', `${b.rawTcpMiBs.toFixed(1)} MiB/s`);
+    row(
+      'bulk, Syncthing / raw TCP',
+      `${(b.syncthingMiBs / b.rawTcpMiBs).toFixed(2)}x`,
+      'goal >= 0.5x',
+    );
+  }
+  const base = results.scale.find((s) => s.hosts === Math.min(...SCALES));
+  for (const s of results.scale) {
+    const ratio = base ? ` (${(s.everyHostMs / base.everyHostMs).toFixed(2)}x)` : '';
+    row(
+      `${s.hosts} hosts: a file on every host`,
+      `${f(s.everyHostMs)}${ratio}`,
+      s.hosts === 16 ? 'goal <= 1.2x of 3 hosts' : '',
+    );
+    row(`${s.hosts} hosts: mesh status`, `${s.statusMs.toFixed(0)} ms`);
+  }
+  for (const [host, procs] of Object.entries(results.memory)) {
+    for (const p of procs) row(`memory ${host}: ${p.what}`, `${p.rssMiB.toFixed(1)} MiB`);
+  }
+  return lines;
+}
+
+describeLab('bench:mesh', () => {
+  afterAll(async () => {
+    for (const line of report()) console.log(line);
+    await mkdir(path.dirname(OUT), { recursive: true });
+    await writeFile(
+      OUT,
+      `${JSON.stringify({ at: new Date().toISOString(), ...results }, null, 2)}\n`,
+    );
+    console.log(`  (JSON: ${OUT})`);
+  });
+
+  describe('three hosts and late joiners', () => {
+    let lab: Lab;
+    let keyFile: string;
+    const joiners = Array.from({ length: JOINS }, (_, i) => `j${i + 1}`);
+
+    afterAll(() => lab?.down(), 60_000);
+
+    it('joins, propagation, bulk, memory', async () => {
+      ({ lab, keyFile } = await labMesh(joiners));
+      for (const j of joiners) results.joins.push(await join(lab, j, keyFile));
+      const [wsl, windows] = [lab.host('wsl'), lab.host('windows')];
+      for (const kind of ['new', 'modified'] as const) {
+        results.propagation[kind] = await propagation(wsl, windows, {
+          label: kind,
+          kind,
+          n: EDITS,
+          gapMs: 300,
+        });
+      }
+      results.bulk = await bulk(lab);
+      for (const h of ['server', 'wsl', 'windows']) {
+        results.memory[h] = await hostMemory(lab.host(h));
+      }
+    }, 1_800_000);
+  });
+
+  it.each(SCALES)(
+    'scale: %i hosts',
+    async (hosts) => {
+      results.scale.push(await scale(hosts));
+    },
+    1_800_000,
+  );
+});
