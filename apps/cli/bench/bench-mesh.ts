@@ -67,7 +67,9 @@ export function processKind(cmdline: string): string | undefined {
   if (exe === 'headscale') return 'headscale';
   if (exe === 'tailscaled') return 'tailscaled';
   if (exe === 'syncthing') return 'syncthing';
-  if (argv.some((a) => a.endsWith('mesh.js') || a === 'mesh') && argv.includes('agent')) {
+  // The agent's own bundle, or `mesh agent run` where there is none.
+  const agentBundle = argv.some((a) => a.endsWith('mesh-agent.js'));
+  if (agentBundle || (argv.some((a) => /(^|\/)mesh(\.js)?$/.test(a)) && argv.includes('agent'))) {
     return 'mesh agent';
   }
   if (argv.some((a) => a.endsWith('mesh-keeper.sh'))) return `keeper of ${argv.at(-1)}`;
@@ -93,4 +95,24 @@ export async function hostMemory(host: LabHost): Promise<ProcessMemory[]> {
     }
   }
   return found;
+}
+
+/** Busy and total CPU time of the whole machine so far (jiffies, from /proc/stat). */
+export async function cpuTimes(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .split(/\s+/)
+    .slice(1)
+    .map(Number) as number[];
+  const busy =
+    (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+  return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) };
+}
+
+/** How busy the machine's CPUs were between two {@link cpuTimes}, 0 to 1. */
+export function busyShare(
+  a: { busy: number; total: number },
+  b: { busy: number; total: number },
+): number {
+  return (b.busy - a.busy) / Math.max(1, b.total - a.total);
 }

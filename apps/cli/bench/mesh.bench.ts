@@ -9,6 +9,8 @@ import { mesh, sharedFolder } from '../test/lab-helpers.js';
 import { clientSetupArgs, labMesh } from '../test/lab-mesh.js';
 import {
   arrivalMs,
+  busyShare,
+  cpuTimes,
   hostMemory,
   median,
   type ProcessMemory,
@@ -37,7 +39,14 @@ interface JoinSample {
 interface Results {
   joins: JoinSample[];
   propagation: { new?: Spread; modified?: Spread };
-  bulk?: { mib: number; syncthingMiBs: number; rawTcpMiBs: number };
+  /** `*Busy`: the share of the machine's CPU time used while each ran (all hosts share it). */
+  bulk?: {
+    mib: number;
+    syncthingMiBs: number;
+    rawTcpMiBs: number;
+    syncthingBusy: number;
+    rawTcpBusy: number;
+  };
   scale: Array<{ hosts: number; everyHostMs: number; statusMs: number }>;
   memory: Record<string, ProcessMemory[]>;
 }
@@ -74,7 +83,10 @@ async function join(lab: Lab, host: string, keyFile: string): Promise<JoinSample
   return { totalMs, startupMs: setupMs - inSteps, steps, firstTransferMs: totalMs - setupMs };
 }
 
-/** A `BULK_MIB` file wsl -> windows through Syncthing, then the same bytes over raw TCP. */
+/**
+ * A `BULK_MIB` file written on wsl until windows has it through Syncthing (the server, a member
+ * too, receives it at the same time), then the same bytes over raw TCP on the same path.
+ */
 async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
   const wsl = lab.host('wsl');
   const windows = lab.host('windows');
@@ -86,11 +98,13 @@ async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
   await writeFile(source, Buffer.concat(Array.from({ length: BULK_MIB }, () => chunk)));
   const want = await sha256(source);
   // A rename on the same file system: Syncthing sees the whole file at once.
+  const cpu0 = await cpuTimes();
   const t0 = performance.now();
   await rename(source, path.join(sharedFolder(wsl), name));
   const arrived = path.join(sharedFolder(windows), name);
   while (!(await exists(arrived))) await sleep(20);
   const syncthingS = (performance.now() - t0) / 1000;
+  const syncthingBusy = busyShare(cpu0, await cpuTimes());
   if ((await sha256(arrived)) !== want) throw new Error(`${name} arrived with another sha256`);
   await rm(path.join(sharedFolder(wsl), name));
 
@@ -107,6 +121,7 @@ async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
     { timeout: 120_000 },
   );
   await sleep(500);
+  const cpu1 = await cpuTimes();
   const sent = await wsl.runner.run(
     process.execPath,
     [
@@ -121,6 +136,8 @@ async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
     mib: BULK_MIB,
     syncthingMiBs: BULK_MIB / syncthingS,
     rawTcpMiBs: got.n / 2 ** 20 / (got.ms / 1000),
+    syncthingBusy,
+    rawTcpBusy: busyShare(cpu1, await cpuTimes()),
   };
 }
 
@@ -181,8 +198,17 @@ function report(): string[] {
   }
   if (results.bulk) {
     const b = results.bulk;
-    row(`bulk ${b.mib} MiB wsl -> windows, Syncthing`, `${b.syncthingMiBs.toFixed(1)} MiB/s`);
-    row('bulk, raw TCP on the same tailnet path', `${b.rawTcpMiBs.toFixed(1)} MiB/s`);
+    const busy = (share: number) => `CPU ${(share * 100).toFixed(0)}% busy`;
+    row(
+      `bulk ${b.mib} MiB wsl -> windows, Syncthing`,
+      `${b.syncthingMiBs.toFixed(1)} MiB/s`,
+      busy(b.syncthingBusy),
+    );
+    row(
+      'bulk, raw TCP on the same tailnet path',
+      `${b.rawTcpMiBs.toFixed(1)} MiB/s`,
+      busy(b.rawTcpBusy),
+    );
     row(
       'bulk, Syncthing / raw TCP',
       `${(b.syncthingMiBs / b.rawTcpMiBs).toFixed(2)}x`,
@@ -200,7 +226,7 @@ function report(): string[] {
     row(`${s.hosts} hosts: mesh status`, `${s.statusMs.toFixed(0)} ms`);
   }
   for (const [host, procs] of Object.entries(results.memory)) {
-    for (const p of procs) row(`memory ${host}: ${p.what}`, `${p.rssMiB.toFixed(1)} MiB`);
+    for (const p of procs) row(`memory at rest ${host}: ${p.what}`, `${p.rssMiB.toFixed(1)} MiB`);
   }
   return lines;
 }
@@ -223,9 +249,12 @@ describeLab('bench:mesh', () => {
 
     afterAll(() => lab?.down(), 60_000);
 
-    it('joins, propagation, bulk, memory', async () => {
+    it('memory at rest, propagation, bulk, then joins', async () => {
+      // The three members first, before any joiner is a member that also receives every file.
       ({ lab, keyFile } = await labMesh(joiners));
-      for (const j of joiners) results.joins.push(await join(lab, j, keyFile));
+      for (const h of ['server', 'wsl', 'windows']) {
+        results.memory[h] = await hostMemory(lab.host(h));
+      }
       const [wsl, windows] = [lab.host('wsl'), lab.host('windows')];
       for (const kind of ['new', 'modified'] as const) {
         results.propagation[kind] = await propagation(wsl, windows, {
@@ -236,9 +265,7 @@ describeLab('bench:mesh', () => {
         });
       }
       results.bulk = await bulk(lab);
-      for (const h of ['server', 'wsl', 'windows']) {
-        results.memory[h] = await hostMemory(lab.host(h));
-      }
+      for (const j of joiners) results.joins.push(await join(lab, j, keyFile));
     }, 1_800_000);
   });
 

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathExists } from '@mesh/platform';
+import { pathExists, tcpListens } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { ensureService, serviceManager } from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
+import { VOUCH_PORT } from '../trust/protocol.js';
 import { serveVouches } from '../trust/vouch-server.js';
 import {
   type AgentState,
@@ -265,6 +266,23 @@ export async function ensureAgent(
   } catch (error) {
     throw toMeshError(error, 'starting the mesh agent');
   }
+}
+
+/**
+ * Waits until the agent answers on this node's tailnet address (`ip`, the vouch port), at most
+ * `timeoutMs`; false when it does not by then (it pairs anyway once it does, only later).
+ */
+export async function agentAnswers(
+  ip: string,
+  timeoutMs = 5000,
+  port = VOUCH_PORT,
+): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (!(await tcpListens(port, ip, 500))) {
+    if (Date.now() > until) return false;
+    await sleep(100);
+  }
+  return true;
 }
 
 /**

@@ -6,7 +6,7 @@ import { discoverServerUrl } from '../discovery/discover.js';
 import { MeshError } from '../errors.js';
 import { withMachineLock } from '../internal/machine-lock.js';
 import { toMeshError } from '../map-error.js';
-import { ensureAgent } from './agent.js';
+import { agentAnswers, ensureAgent } from './agent.js';
 import { validateAuthKey } from './auth-key.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
 import { isMachineStep, runMachineStep } from './machine.js';
@@ -361,6 +361,9 @@ async function clientSetupLocked(
         // The agent vouches for this device: the members accept it only then.
         if (o.agentExec && (await ensureAgent(ctx, o.agentExec)).changed) {
           changes.push('started the mesh agent');
+          // The members ask it as soon as this device knocks (pairing, next): an agent still
+          // starting then has them ask again later, and the first file comes that much later.
+          if (joined?.ipv4) await agentAnswers(joined.ipv4);
         }
         break;
       case 'peer':

@@ -307,6 +307,10 @@ export async function ensureSyncthing(
           STNODEFAULTFOLDER: '1',
           STMONITORED: 'yes',
           STNORESTART: '1',
+          // Syncthing before 1.2x times two SHA-256 packages at every start (about 0.9 s) to
+          // pick one; this names the one it picks on CPUs with SHA instructions. Later
+          // releases have one package and ignore it.
+          STHASHING: 'minio',
         },
         restart: 'always',
         restartSec: 1,

@@ -16,7 +16,7 @@ export interface WatchPeersOptions extends PairPeersOptions {
   onError?: (error: unknown) => void;
 }
 
-const QUICK_RETRY_MS = 1000;
+const QUICK_RETRY_MS = 250;
 const QUICK_RETRY_LAST_MS = 8000;
 
 /**
@@ -40,9 +40,9 @@ export async function watchPeers(
   };
   const timer = setInterval(request, o.intervalMs ?? 30_000);
   signal.addEventListener('abort', () => wake?.(), { once: true });
-  // A joining node's Syncthing often knocks before its agent listens: while a member is not
-  // vouched for, it is asked again after 1, 2, 4 and 8 s, not only at its next knock (which
-  // Syncthing spaces 5 s and more apart). A knock starts that series again.
+  // A joining node's Syncthing may knock before its agent listens: while a member is not
+  // vouched for, it is asked again after 0.25, 0.5, 1, 2, 4 and 8 s, not only at its next knock
+  // (which Syncthing spaces 5 s and more apart). A knock starts that series again.
   let retryMs = QUICK_RETRY_MS;
   let retry: ReturnType<typeof setTimeout> | undefined;
   const onKnock = () => {
