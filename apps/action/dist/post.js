@@ -49577,7 +49577,7 @@ async function withMachineLock(ctx, fn, waitMs = 18e4) {
 
 // ../../packages/core/src/steps/agent.ts
 init_src();
-import { setTimeout as sleep10 } from "timers/promises";
+import { setTimeout as sleep9 } from "timers/promises";
 
 // ../../packages/core/src/trust/protocol.ts
 init_src();
@@ -49597,8 +49597,42 @@ var VouchRefusalSchema = object({ error: string2() });
 
 // ../../packages/core/src/trust/vouch-server.ts
 import { createServer as createServer2 } from "http";
-import { setTimeout as sleep6 } from "timers/promises";
 init_errors3();
+
+// ../../packages/core/src/internal/follow-address.ts
+import { setTimeout as sleep6 } from "timers/promises";
+async function followAddress(o2) {
+  let current;
+  let lastFailure;
+  try {
+    while (!o2.signal.aborted) {
+      const address = await o2.want();
+      if (address !== current?.address) {
+        if (current) await o2.close(current.bound);
+        current = void 0;
+        if (address !== void 0) {
+          try {
+            const bound = await o2.bind(address);
+            current = { address, bound };
+            lastFailure = void 0;
+            o2.onBound?.(bound, address);
+          } catch (error2) {
+            const failure3 = o2.failure(address, error2);
+            if (failure3.message !== lastFailure) o2.onError?.(failure3);
+            lastFailure = failure3.message;
+          }
+        }
+      }
+      await sleep6(o2.recheckMs(current !== void 0), void 0, { signal: o2.signal }).catch(
+        () => void 0
+      );
+    }
+  } finally {
+    if (current) await o2.close(current.bound);
+  }
+}
+
+// ../../packages/core/src/trust/vouch-server.ts
 function plainAddress(address) {
   return (address ?? "").replace(/^::ffff:/i, "");
 }
@@ -49657,42 +49691,33 @@ async function serveVouches(ctx, o2) {
   server.keepAliveTimeout = 5e3;
   server.headersTimeout = 5e3;
   server.requestTimeout = 1e4;
-  let bound;
   const close = () => new Promise((resolve3) => {
     if (!server.listening) return resolve3();
     server.close(() => resolve3());
     server.closeAllConnections();
   });
   try {
-    while (!o2.signal.aborted) {
-      const status = await api2.status({ timeout: 3e3, peers: false }).then(toTailnetStatus).catch(() => void 0);
-      const ip = status?.backendState === "Running" ? status.ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2)) : void 0;
-      if (ip !== bound) {
-        await close();
-        bound = void 0;
-        if (ip) {
-          try {
-            await listen(server, ip, port);
-            bound = ip;
-            o2.onListening?.(`${ip}:${port}`);
-          } catch (error2) {
-            o2.onError?.(
-              new MeshError(
-                `cannot answer for this node on ${ip}:${port}: ${error2.message}`,
-                {
-                  cause: error2,
-                  hint: error2.code === "EACCES" ? "the mesh agent must run as root (ports below 1024)" : "is another mesh agent already running on this machine?"
-                }
-              )
-            );
-          }
-        }
-      }
-      const wait = bound ? o2.recheckMs ?? 5e3 : 1e3;
-      await sleep6(wait, void 0, { signal: o2.signal }).catch(() => void 0);
-    }
+    await followAddress({
+      signal: o2.signal,
+      want: async () => {
+        const status = await api2.status({ timeout: 3e3, peers: false }).then(toTailnetStatus).catch(() => void 0);
+        return status?.backendState === "Running" ? status.ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2)) : void 0;
+      },
+      bind: async (ip) => {
+        await listen(server, ip, port);
+        return ip;
+      },
+      close,
+      onBound: (ip) => o2.onListening?.(`${ip}:${port}`),
+      failure: (ip, error2) => new MeshError(`cannot answer for this node on ${ip}:${port}: ${error2.message}`, {
+        cause: error2,
+        hint: error2.code === "EACCES" ? "the mesh agent must run as root (ports below 1024)" : "is another mesh agent already running on this machine?"
+      }),
+      ...o2.onError ? { onError: o2.onError } : {},
+      // Until it listens, look again soon: other nodes cannot pair with this one meanwhile.
+      recheckMs: (bound) => bound ? o2.recheckMs ?? 5e3 : 1e3
+    });
   } finally {
-    await close();
     await api2.close();
   }
 }
@@ -51682,7 +51707,6 @@ import { createServer as createServer3 } from "http";
 import { isIP as isIP4 } from "net";
 import path34 from "path";
 import { pipeline } from "stream/promises";
-import { setTimeout as sleep8 } from "timers/promises";
 
 // ../../packages/core/src/steps/server-url.ts
 init_src();
@@ -51870,39 +51894,16 @@ async function servePackages(ctx, o2) {
   if (ctx.role !== "server") return;
   const dir = packagesDir(ctx);
   const port = o2.port ?? PACKAGES_PORT;
-  let source;
-  let lastFailure;
-  try {
-    while (!o2.signal.aborted) {
-      const host = await pathExists(dir) ? packagesBindAddress(await controlServerUrl(ctx)) : void 0;
-      if (host !== source?.host) {
-        await source?.close();
-        source = void 0;
-        if (host !== void 0) {
-          try {
-            source = await startPackageSource({
-              dir,
-              host,
-              port,
-              ...o2.onError ? { onError: o2.onError } : {}
-            });
-            lastFailure = void 0;
-            o2.onListening?.(source.address);
-          } catch (error2) {
-            const failure3 = bindFailure(
-              host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
-              error2
-            );
-            if (failure3.message !== lastFailure) o2.onError?.(failure3);
-            lastFailure = failure3.message;
-          }
-        }
-      }
-      await sleep8(o2.recheckMs ?? 1e4, void 0, { signal: o2.signal }).catch(() => void 0);
-    }
-  } finally {
-    await source?.close();
-  }
+  await followAddress({
+    signal: o2.signal,
+    want: async () => await pathExists(dir) ? packagesBindAddress(await controlServerUrl(ctx)) : void 0,
+    bind: (host) => startPackageSource({ dir, host, port, ...o2.onError ? { onError: o2.onError } : {} }),
+    close: (source) => source.close(),
+    onBound: (source) => o2.onListening?.(source.address),
+    failure: (host, error2) => bindFailure(host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`, error2),
+    ...o2.onError ? { onError: o2.onError } : {},
+    recheckMs: () => o2.recheckMs ?? 1e4
+  });
 }
 
 // ../../packages/core/src/steps/reach.ts
@@ -51997,7 +51998,7 @@ function controlServerAnswers(url2, signal) {
 }
 
 // ../../packages/core/src/steps/watch.ts
-import { setTimeout as sleep9 } from "timers/promises";
+import { setTimeout as sleep8 } from "timers/promises";
 
 // ../../packages/core/src/steps/peer.ts
 init_errors3();
@@ -52428,7 +52429,7 @@ async function listen3(ctx, signal, request2, onError) {
       if (signal.aborted) return;
       onError?.(toMeshError(error2, "following Syncthing events"));
     }
-    await sleep9(5e3, void 0, { signal }).catch(() => void 0);
+    await sleep8(5e3, void 0, { signal }).catch(() => void 0);
   }
 }
 
@@ -52572,7 +52573,7 @@ async function announce(ctx, signal, onError) {
 async function every(ms, signal, task) {
   while (!signal.aborted) {
     await task();
-    await sleep10(ms, void 0, { signal }).catch(() => void 0);
+    await sleep9(ms, void 0, { signal }).catch(() => void 0);
   }
 }
 async function ensureAgent(ctx, exec, o2 = {}) {
@@ -52603,7 +52604,7 @@ async function agentAnswers(ip, timeoutMs = 5e3, port = VOUCH_PORT) {
   const until = Date.now() + timeoutMs;
   while (!await tcpListens(port, ip, 500)) {
     if (Date.now() > until) return false;
-    await sleep10(100);
+    await sleep9(100);
   }
   return true;
 }
@@ -54059,7 +54060,7 @@ async function wslSetupSsh(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep12 } from "timers/promises";
+import { setTimeout as sleep11 } from "timers/promises";
 init_src();
 init_discover();
 init_errors3();
@@ -54340,7 +54341,7 @@ import path42 from "path";
 init_errors3();
 
 // ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep11 } from "timers/promises";
+import { setTimeout as sleep10 } from "timers/promises";
 var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
 async function leaveMesh(ctx) {
   const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -54363,7 +54364,7 @@ async function leaveMesh(ctx) {
       if (!/closed network connection|connection reset|EOF/i.test(error2.message)) {
         throw error2;
       }
-      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await sleep10(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
       await client.logout(call).catch((again) => {
         if (!/no nodekey/i.test(again.message)) throw again;
       });
@@ -54578,7 +54579,7 @@ async function joinMeshLocked(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error2.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep12(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep11(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error2;
       });
     }
@@ -54707,7 +54708,7 @@ async function clientSetupLocked(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/doctor.ts
-import { setTimeout as sleep13 } from "timers/promises";
+import { setTimeout as sleep12 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
 import { readFile as readFile19 } from "fs/promises";
@@ -55707,7 +55708,7 @@ async function doctor(ctx, o2 = {}) {
   for (let i2 = 0; fixes.length > 0 && i2 < 15; i2++) {
     after = await meshStatus(ctx);
     if (after.healthy) break;
-    await sleep13(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
+    await sleep12(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
   }
   return {
     before: first.checks,
@@ -56423,7 +56424,7 @@ function effectiveSettings(ctx) {
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep14 } from "timers/promises";
+import { setTimeout as sleep13 } from "timers/promises";
 init_errors3();
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
@@ -56471,7 +56472,7 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep14(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep13(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error2) {
     wait.fail(progress);
@@ -56544,7 +56545,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep15 } from "timers/promises";
+import { setTimeout as sleep14 } from "timers/promises";
 init_errors3();
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
@@ -56592,7 +56593,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep15(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep14(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();

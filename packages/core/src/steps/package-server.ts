@@ -11,10 +11,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, isIP } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KEPT_SYNCTHING_PATH, KEPT_TAILSCALE_PATH, pathExists, portPlan } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
+import { followAddress } from '../internal/follow-address.js';
 import { underRoot } from '../paths.js';
 import { controlServerUrl } from './server-url.js';
 
@@ -304,39 +304,17 @@ export async function servePackages(ctx: MeshContext, o: ServePackagesOptions): 
   if (ctx.role !== 'server') return;
   const dir = packagesDir(ctx);
   const port = o.port ?? PACKAGES_PORT;
-  let source: PackageSource | undefined;
-  let lastFailure: string | undefined;
-  try {
-    while (!o.signal.aborted) {
-      const host = (await pathExists(dir))
-        ? packagesBindAddress(await controlServerUrl(ctx))
-        : undefined;
-      if (host !== source?.host) {
-        await source?.close();
-        source = undefined;
-        if (host !== undefined) {
-          try {
-            source = await startPackageSource({
-              dir,
-              host,
-              port,
-              ...(o.onError ? { onError: o.onError } : {}),
-            });
-            lastFailure = undefined;
-            o.onListening?.(source.address);
-          } catch (error) {
-            const failure = bindFailure(
-              host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
-              error,
-            );
-            if (failure.message !== lastFailure) o.onError?.(failure);
-            lastFailure = failure.message;
-          }
-        }
-      }
-      await sleep(o.recheckMs ?? 10_000, undefined, { signal: o.signal }).catch(() => undefined);
-    }
-  } finally {
-    await source?.close();
-  }
+  await followAddress<PackageSource>({
+    signal: o.signal,
+    want: async () =>
+      (await pathExists(dir)) ? packagesBindAddress(await controlServerUrl(ctx)) : undefined,
+    bind: (host) =>
+      startPackageSource({ dir, host, port, ...(o.onError ? { onError: o.onError } : {}) }),
+    close: (source) => source.close(),
+    onBound: (source) => o.onListening?.(source.address),
+    failure: (host, error) =>
+      bindFailure(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, error),
+    ...(o.onError ? { onError: o.onError } : {}),
+    recheckMs: () => o.recheckMs ?? 10_000,
+  });
 }

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { readSyncthingHome } from '@mesh/syncthing-client';
 import { LocalApiClient, toTailnetStatus } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
+import { followAddress } from '../internal/follow-address.js';
 import { VOUCH_PATH, VOUCH_PORT, type VouchAnswer } from './protocol.js';
 
 export interface ServeVouchesOptions {
@@ -98,7 +98,6 @@ export async function serveVouches(ctx: MeshContext, o: ServeVouchesOptions): Pr
   server.keepAliveTimeout = 5000;
   server.headersTimeout = 5000;
   server.requestTimeout = 10_000;
-  let bound: string | undefined;
   const close = () =>
     new Promise<void>((resolve) => {
       if (!server.listening) return resolve();
@@ -106,45 +105,36 @@ export async function serveVouches(ctx: MeshContext, o: ServeVouchesOptions): Pr
       server.closeAllConnections();
     });
   try {
-    while (!o.signal.aborted) {
-      const status = await api
-        .status({ timeout: 3000, peers: false })
-        .then(toTailnetStatus)
-        .catch(() => undefined);
-      const ip =
-        status?.backendState === 'Running'
+    await followAddress<string>({
+      signal: o.signal,
+      want: async () => {
+        const status = await api
+          .status({ timeout: 3000, peers: false })
+          .then(toTailnetStatus)
+          .catch(() => undefined);
+        return status?.backendState === 'Running'
           ? status.ips.find((i) => /^\d+\.\d+\.\d+\.\d+$/.test(i))
           : undefined;
-      if (ip !== bound) {
-        await close();
-        bound = undefined;
-        if (ip) {
-          try {
-            await listen(server, ip, port);
-            bound = ip;
-            o.onListening?.(`${ip}:${port}`);
-          } catch (error) {
-            o.onError?.(
-              new MeshError(
-                `cannot answer for this node on ${ip}:${port}: ${(error as Error).message}`,
-                {
-                  cause: error,
-                  hint:
-                    (error as { code?: string }).code === 'EACCES'
-                      ? 'the mesh agent must run as root (ports below 1024)'
-                      : 'is another mesh agent already running on this machine?',
-                },
-              ),
-            );
-          }
-        }
-      }
+      },
+      bind: async (ip) => {
+        await listen(server, ip, port);
+        return ip;
+      },
+      close,
+      onBound: (ip) => o.onListening?.(`${ip}:${port}`),
+      failure: (ip, error) =>
+        new MeshError(`cannot answer for this node on ${ip}:${port}: ${(error as Error).message}`, {
+          cause: error,
+          hint:
+            (error as { code?: string }).code === 'EACCES'
+              ? 'the mesh agent must run as root (ports below 1024)'
+              : 'is another mesh agent already running on this machine?',
+        }),
+      ...(o.onError ? { onError: o.onError } : {}),
       // Until it listens, look again soon: other nodes cannot pair with this one meanwhile.
-      const wait = bound ? (o.recheckMs ?? 5000) : 1000;
-      await sleep(wait, undefined, { signal: o.signal }).catch(() => undefined);
-    }
+      recheckMs: (bound) => (bound ? (o.recheckMs ?? 5000) : 1000),
+    });
   } finally {
-    await close();
     await api.close();
   }
 }
