@@ -57102,8 +57102,9 @@ async function planTailscaleInstall(config2, env, options = {}) {
   );
   if (chosen) return void 0;
   const missing = [];
+  const root = env["MESH_ROOT"] ?? "";
+  const binDir = options.meshBinDir ?? (root === "" ? MESH_BIN_DIR : join12(root, MESH_BIN_DIR));
   for (const p of PROGRAMS2) {
-    const binDir = options.meshBinDir ?? MESH_BIN_DIR;
     const found = await findOnPath(resolveMeshBinary(p, { env, binDir }), env);
     if (!isAbsolute5(found)) missing.push(p);
   }

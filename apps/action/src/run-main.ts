@@ -25,7 +25,7 @@ export interface RunMainOptions {
   platform?: NodeJS.Platform;
   /**
    * Where Mesh's pinned builds are looked for before PATH when deciding whether the runner has
-   * Tailscale (tests point it elsewhere). @default MESH_BIN_DIR
+   * Tailscale (tests point it elsewhere). @default MESH_BIN_DIR (under `MESH_ROOT` when set)
    */
   meshBinDir?: string;
   /** @default whether this process runs as root */

@@ -26,7 +26,10 @@ export interface TailscaleInstallPlan {
 }
 
 export interface PlanTailscaleOptions {
-  /** Where Mesh's pinned builds are looked for before PATH. @default MESH_BIN_DIR */
+  /**
+   * Where Mesh's pinned builds are looked for before PATH. @default MESH_BIN_DIR, under
+   * `MESH_ROOT` when that stands in for `/` (as core looks for them)
+   */
   meshBinDir?: string | undefined;
   /** @default process.arch */
   arch?: string | undefined;
@@ -50,8 +53,9 @@ export async function planTailscaleInstall(
   );
   if (chosen) return undefined;
   const missing: string[] = [];
+  const root = env['MESH_ROOT'] ?? '';
+  const binDir = options.meshBinDir ?? (root === '' ? MESH_BIN_DIR : join(root, MESH_BIN_DIR));
   for (const p of PROGRAMS) {
-    const binDir = options.meshBinDir ?? MESH_BIN_DIR;
     const found = await findOnPath(resolveMeshBinary(p, { env, binDir }), env);
     if (!isAbsolute(found)) missing.push(p);
   }

@@ -21,7 +21,13 @@ export interface StepResult {
  * with `INPUT_*`, `GITHUB_OUTPUT`, `GITHUB_STATE` and `RUNNER_TEMP` in the environment and
  * nothing on argv; then `node dist/post.js` with the state handed back as `STATE_<name>`.
  */
-export function labJob(host: LabHost, name: string, inputs: Record<string, string>) {
+export function labJob(
+  host: LabHost,
+  name: string,
+  inputs: Record<string, string>,
+  /** Runner variables on top of the host's (a tool cache, a PATH without Tailscale). */
+  runnerEnv: Record<string, string> = {},
+) {
   const dir = join(host.root, 'run', `job-${name}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const files = { output: join(dir, 'output'), state: join(dir, 'state') };
@@ -34,6 +40,7 @@ export function labJob(host: LabHost, name: string, inputs: Record<string, strin
     RUNNER_NAME: `lab ${name}`,
     GITHUB_OUTPUT: files.output,
     GITHUB_STATE: files.state,
+    ...runnerEnv,
   };
   for (const [k, v] of Object.entries(inputs)) jobEnv[inputEnvName(k)] = v;
   const read = () => ({

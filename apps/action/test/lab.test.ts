@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describeLab, Lab, type LabHost, waitFor } from '@mesh/lab';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as z from 'zod/mini';
@@ -112,6 +112,8 @@ const suite = () => {
       headscale: false,
       tailscale: false,
       syncthing: false,
+      // Tailscale's release package for a runner without it, served inside the lab network.
+      packageSource: true,
     });
     const setup = z
       .object({ serverUrl: z.string(), tailnetIp: z.string() })
@@ -184,6 +186,67 @@ const suite = () => {
       );
       expect(alive(pid as number)).toBe(false);
       expect(existsSync(join(job.dir, 'mesh-action'))).toBe(false);
+    },
+  );
+
+  needs([...JOIN, ...CLEANUP])(
+    'a runner without Tailscale: installed from the package source into RUNNER_TOOL_CACHE, checksum verified; the next job downloads nothing',
+    async () => {
+      const ci = lab.host('ci');
+      const toolCache = join(ci.root, 'toolcache');
+      const sourceLog = join(lab.host('server').logs, 'package-source.log');
+      const downloads = () =>
+        readFileSync(sourceLog, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('GET '));
+      // Neither Mesh's pinned builds (none under this host's root) nor PATH have Tailscale.
+      const runner = {
+        RUNNER_TOOL_CACHE: toolCache,
+        MESH_TAILSCALE_BIN: '',
+        MESH_TAILSCALED_BIN: '',
+        PATH: `${dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin`,
+      };
+      const entry = join(toolCache, 'tailscale', '1.98.10', process.arch);
+      for (const [n, what] of [
+        [1, 'installs'],
+        [2, 'finds it in the cache'],
+      ] as const) {
+        const before = downloads();
+        const key = await ephemeralKey();
+        const job = labJob(
+          ci,
+          `install-${n}`,
+          {
+            server: serverUrl,
+            key,
+            hostname: `gha-install-${n}`,
+            timeout: '90s',
+            'tailscale-packages-url': lab.packageSource.tailscaleUrl,
+          },
+          runner,
+        );
+        const main = await job.main();
+        try {
+          expect(main.exitCode, `${what}: ${main.stdout}${main.stderr}`).toBe(0);
+          expectNoLeak(main, key);
+          expect(main.outputs['ip'], what).toMatch(/^100\./);
+          const fetched = downloads().slice(before.length);
+          if (n === 1) {
+            expect(fetched).toEqual([
+              'GET /tailscale/stable/tailscale_1.98.10_amd64.tgz.sha256 200',
+              'GET /tailscale/stable/tailscale_1.98.10_amd64.tgz 200',
+            ]);
+          } else {
+            expect(fetched, what).toEqual([]);
+          }
+          expect(existsSync(join(entry, 'tailscaled'))).toBe(true);
+          expect(existsSync(`${entry}.complete`)).toBe(true);
+        } finally {
+          const post = await job.post();
+          expect(post.exitCode, post.stdout + post.stderr).toBe(0);
+          await removeNode(`gha-install-${n}`);
+        }
+      }
     },
   );
 

@@ -10,7 +10,7 @@ export type Timings = Array<[string, number]>;
 export async function bootMachines(
   hosts: readonly string[],
   timings: Timings,
-  more: Pick<LabOptions, 'machinePrograms' | 'packageSource'> = {},
+  more: Pick<LabOptions, 'machinePrograms' | 'packageSource' | 'meshBinary'> = {},
 ): Promise<Lab> {
   const t0 = performance.now();
   const lab = await Lab.up({

@@ -27,6 +27,12 @@ export interface LabOptions {
   tmpDir?: string;
   /** The `mesh` bundle the hosts' `mesh` shim runs. @default apps/cli/dist/mesh.js of this checkout */
   meshCli?: string;
+  /**
+   * Systemd hosts: the single-file `mesh` binary, visible as `/usr/local/bin/mesh`, in place of
+   * Node and the bundle (the machines then have no Node at all, as a user's need none).
+   * @default Node and {@link LabOptions.meshCli}
+   */
+  meshBinary?: string;
   /** Bound on each host's `tailscale up`. @default 60000 (ms) */
   joinTimeout?: number;
   /**

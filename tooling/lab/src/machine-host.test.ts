@@ -36,3 +36,9 @@ it('binds node, the CLI directory and the four programs into /usr/local/bin', ()
     { from: '/real/syncthing', to: '/usr/local/bin/syncthing' },
   ]);
 });
+
+it('binds a single-file mesh alone as /usr/local/bin/mesh: no Node on the machine', () => {
+  expect(machineBinds('/repo/apps/cli/dist-bin/mesh', (p) => `/real/${p}`, [])).toEqual([
+    { from: '/repo/apps/cli/dist-bin/mesh', to: '/usr/local/bin/mesh' },
+  ]);
+});

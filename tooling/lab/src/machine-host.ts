@@ -62,11 +62,13 @@ export async function makeMachineHost(plan: HostPlan, lab: LabContext): Promise<
   const wsl = LAB_ROLES[plan.name] === 'wsl2';
   const machine = await bootMachine(plan, join(dir, 'machine'), logs, wsl, lab);
   const env = machineHostEnv(plan.name);
-  await writeFile(
-    join(machine.root, 'usr/local/bin/mesh'),
-    meshLauncher(lab.options.meshCli ?? MESH_CLI),
-    { mode: 0o755 },
-  );
+  if (lab.options.meshBinary === undefined) {
+    await writeFile(
+      join(machine.root, 'usr/local/bin/mesh'),
+      meshLauncher(lab.options.meshCli ?? MESH_CLI),
+      { mode: 0o755 },
+    );
+  }
   const host = labHost(
     plan,
     { root: machine.root, logs, sockets: join(dir, 'run'), env, runner: machine.runner(env) },
@@ -85,7 +87,7 @@ async function bootMachine(
   lab: LabContext,
 ): Promise<SystemdMachine> {
   const binds = machineBinds(
-    lab.options.meshCli ?? MESH_CLI,
+    lab.options.meshBinary ?? lab.options.meshCli ?? MESH_CLI,
     (p) => realpathSync(onPath(lab.binary(p))),
     lab.options.machinePrograms,
   );
@@ -101,19 +103,22 @@ async function bootMachine(
 }
 
 /**
- * Host paths a machine sees read-only: this Node, the built CLI's directory and each program,
+ * Host paths a machine sees read-only: this Node and the built CLI's directory (or, for
+ * `mesh` as a single-file binary, that file alone as `/usr/local/bin/mesh`) and each program,
  * from where `path` finds it.
  */
 export function machineBinds(
-  meshCli: string,
+  mesh: string,
   path: (program: MachineProgram) => string,
   programs: readonly MachineProgram[] = MACHINE_PROGRAMS,
 ): { from: string; to: string }[] {
-  return [
-    { from: process.execPath, to: '/usr/local/bin/node' },
-    { from: dirname(meshCli), to: MACHINE_CLI_DIR },
-    ...programs.map((p) => ({ from: path(p), to: `/usr/local/bin/${p}` })),
-  ];
+  const cli = /\.[cm]?js$/.test(mesh)
+    ? [
+        { from: process.execPath, to: '/usr/local/bin/node' },
+        { from: dirname(mesh), to: MACHINE_CLI_DIR },
+      ]
+    : [{ from: mesh, to: '/usr/local/bin/mesh' }];
+  return [...cli, ...programs.map((p) => ({ from: path(p), to: `/usr/local/bin/${p}` }))];
 }
 
 /**
