@@ -46180,6 +46180,9 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
     urAccepted: -1,
     autoUpgradeIntervalH: 0,
     crashReportingEnabled: false,
+    // A peer that was away (a reboot, a cut link) is redialled within seconds, not after
+    // Syncthing's default minute: dialling a tailnet address that does not answer costs little.
+    reconnectionIntervalS: 5,
     ...extraOptions
   };
   const patch = {};
@@ -56443,10 +56446,8 @@ async function syncFolder(ctx, o2 = {}) {
     ...o2.folderId ? { folderId: o2.folderId } : {},
     ...o2.folderPath ? { folderPath: o2.folderPath } : {},
     stignore: false,
-    // Only the tailnet can reach this Syncthing; and a peer that accepts us a little later is
-    // redialled within seconds instead of Syncthing's default minute.
-    listenAddress: `tcp://${ip}:${ctx.ports.syncthingSync}`,
-    options: { reconnectionIntervalS: 5 }
+    // Only the tailnet can reach this Syncthing.
+    listenAddress: `tcp://${ip}:${ctx.ports.syncthingSync}`
   });
   const folderId = o2.folderId ?? "opt-shared";
   const local = await connectSyncthing(ctx);

@@ -6,18 +6,32 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { arrives as arrivesOn, until } from './lab-helpers.js';
 import { bootMachines, printTimings, type Timings } from './machines.js';
 
-// The mesh on real machines: three Debian 12 hosts booted with systemd in the lab, `mesh`
-// on their PATH, no MESH_ROOT. Everything runs where a user's server and WSL2 run it: systemd
-// units, /etc, /var/lib, /opt/shared, journald, a reboot.
+// The mesh on real machines: three Debian 12 hosts booted with systemd in the lab, the
+// single-file `mesh` on their PATH and nothing else of Mesh's (no Node, no Headscale, Tailscale
+// or Syncthing: setup installs them from the lab's package source, as from the projects' own
+// release servers), no MESH_ROOT. Everything runs where a user's server and WSL2 run it:
+// systemd units, /etc, /var/lib, /opt/shared, journald, a reboot.
 const SERVER_URL = 'http://10.99.0.1:8080';
+const SINGLE_FILE_MESH = path.resolve(import.meta.dirname, '../dist-bin/mesh');
 const HOSTS = ['server', 'wsl', 'windows'] as const;
 const CLIENTS = ['wsl', 'windows'] as const;
 
 let lab: Lab;
 const timings: Timings = [];
 
+/** The mirror a user names in `.env`; here, the lab's package source. */
+function mirrors(): Record<string, string> {
+  const source = lab.packageSource;
+  return {
+    MESH_HEADSCALE_RELEASES_URL: source.headscaleUrl,
+    MESH_TAILSCALE_PACKAGES_URL: source.tailscaleUrl,
+    MESH_SYNCTHING_RELEASES_URL: source.syncthingUrl,
+  };
+}
+
 async function on(host: string, file: string, args: readonly string[]): Promise<RunResult> {
-  return lab.host(host).runner.run(file, args, { timeout: 180_000, env: { NO_COLOR: '1' } });
+  const env = { NO_COLOR: '1', ...mirrors() };
+  return lab.host(host).runner.run(file, args, { timeout: 180_000, env });
 }
 
 /** `mesh ARGS` on a host, timed. */
@@ -40,7 +54,11 @@ const arrives = (host: string, file: string, text: string) => arrivesOn(lab.host
 
 describeLab('mesh on systemd hosts (booted Debian 12 machines)', () => {
   beforeAll(async () => {
-    lab = await bootMachines(HOSTS, timings);
+    lab = await bootMachines(HOSTS, timings, {
+      machinePrograms: [],
+      packageSource: true,
+      meshBinary: SINGLE_FILE_MESH,
+    });
   }, 180_000);
 
   afterAll(async () => {

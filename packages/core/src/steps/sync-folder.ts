@@ -52,10 +52,8 @@ export async function syncFolder(
     ...(o.folderId ? { folderId: o.folderId } : {}),
     ...(o.folderPath ? { folderPath: o.folderPath } : {}),
     stignore: false,
-    // Only the tailnet can reach this Syncthing; and a peer that accepts us a little later is
-    // redialled within seconds instead of Syncthing's default minute.
+    // Only the tailnet can reach this Syncthing.
     listenAddress: `tcp://${ip}:${ctx.ports.syncthingSync}`,
-    options: { reconnectionIntervalS: 5 },
   });
   const folderId = o.folderId ?? 'opt-shared';
   const local = await connectSyncthing(ctx);

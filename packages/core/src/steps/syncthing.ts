@@ -198,7 +198,7 @@ export interface EnsureSyncthingOptions {
   stignore?: boolean;
   /** Sync listen address. @default `tcp://0.0.0.0:<role sync port>` */
   listenAddress?: string;
-  /** Extra Syncthing options to enforce (e.g. `reconnectionIntervalS`). */
+  /** Extra Syncthing options to enforce, over the defaults here. */
   options?: Record<string, unknown>;
 }
 
@@ -423,6 +423,9 @@ async function configureOverRest(
     urAccepted: -1,
     autoUpgradeIntervalH: 0,
     crashReportingEnabled: false,
+    // A peer that was away (a reboot, a cut link) is redialled within seconds, not after
+    // Syncthing's default minute: dialling a tailnet address that does not answer costs little.
+    reconnectionIntervalS: 5,
     ...extraOptions,
   };
   const patch: Record<string, unknown> = {};
