@@ -23428,11 +23428,22 @@ function binDirOf(options) {
   }
   return inRoot(options.root, binDir);
 }
+async function keepArchive(dest, archive, sha256) {
+  const dir = path10.dirname(dest);
+  try {
+    await mkdir3(dir, { recursive: true, mode: 493 });
+  } catch (cause) {
+    throw new FileEditError(dir, `cannot create: ${cause.code}`, {
+      cause,
+      hint: "run as a user allowed to write there (often root)"
+    });
+  }
+  if (await fileSha256(dest) === sha256) return [];
+  await keepFile(dest, (temp) => copyFile2(archive, temp, constants7.COPYFILE_EXCL));
+  return [dest];
+}
 async function keepFile(dest, write) {
-  const temp = path10.join(
-    path10.dirname(dest),
-    `.${path10.basename(dest)}.mesh-tmp-${randomBytes3(4).toString("hex")}`
-  );
+  const temp = tempBeside(dest);
   try {
     await write(temp);
     await chmod2(temp, 420);
@@ -23465,19 +23476,7 @@ async function keepTailscalePackage(dir, release, archive, sha256) {
   const kept = path10.join(dir, ...KEPT_TAILSCALE_PATH.split("/"));
   const tgz = path10.join(kept, release.fileName);
   const sum = `${tgz}.sha256`;
-  const wrote = [];
-  try {
-    await mkdir3(kept, { recursive: true, mode: 493 });
-  } catch (cause) {
-    throw new FileEditError(kept, `cannot create: ${cause.code}`, {
-      cause,
-      hint: "run as a user allowed to write there (often root)"
-    });
-  }
-  if (await fileSha256(tgz) !== sha256) {
-    await keepFile(tgz, (temp) => copyFile2(archive, temp, constants7.COPYFILE_EXCL));
-    wrote.push(tgz);
-  }
+  const wrote = await keepArchive(tgz, archive, sha256);
   if (!await sumFileGives(sum, release.fileName, sha256)) {
     await keepFile(sum, (temp) => writeFile(temp, `${sha256}
 `, { flag: "wx", mode: 420 }));
@@ -23622,7 +23621,7 @@ var init_install_release = __esm({
 });
 
 // ../../packages/platform/src/packages/install-syncthing.ts
-import { copyFile as copyFile3, mkdir as mkdir4, mkdtemp as mkdtemp2, readFile as readFile5, rm as rm5, writeFile as writeFile2 } from "fs/promises";
+import { mkdtemp as mkdtemp2, readFile as readFile5, rm as rm5, writeFile as writeFile2 } from "fs/promises";
 import { tmpdir as tmpdir2 } from "os";
 import path11 from "path";
 function syncthingVersionOf(line) {
@@ -23632,19 +23631,7 @@ async function keepSyncthingRelease(dir, release, archive, sha256, sums) {
   const kept = path11.join(dir, KEPT_SYNCTHING_PATH, `v${release.version}`);
   const tgz = path11.join(kept, release.fileName);
   const list3 = path11.join(kept, path11.posix.basename(new URL(release.checksumUrl).pathname));
-  const wrote = [];
-  try {
-    await mkdir4(kept, { recursive: true, mode: 493 });
-  } catch (cause) {
-    throw new FileEditError(kept, `cannot create: ${cause.code}`, {
-      cause,
-      hint: "run as a user allowed to write there (often root)"
-    });
-  }
-  if (await fileSha256(tgz) !== sha256) {
-    await keepFile(tgz, (temp) => copyFile3(archive, temp));
-    wrote.push(tgz);
-  }
+  const wrote = await keepArchive(tgz, archive, sha256);
   let listed;
   try {
     listed = checksumFor(await readFile5(list3, "utf8"), release.fileName);
@@ -23707,7 +23694,6 @@ var KEPT_SYNCTHING_PATH;
 var init_install_syncthing = __esm({
   "../../packages/platform/src/packages/install-syncthing.ts"() {
     "use strict";
-    init_errors2();
     init_runner();
     init_install_release();
     init_release_sources();
@@ -25695,7 +25681,7 @@ var init_settings = __esm({
 
 // ../../packages/platform/src/ssh/authorized-keys.ts
 import { createHash as createHash3 } from "crypto";
-import { chmod as chmod3, chown as chown2, mkdir as mkdir5, stat as stat4 } from "fs/promises";
+import { chmod as chmod3, chown as chown2, mkdir as mkdir4, stat as stat4 } from "fs/promises";
 import path17 from "path";
 function looksPrivate(text2) {
   return PRIVATE.test(text2);
@@ -25858,7 +25844,7 @@ async function writeAuthorizedKeys(text2, o2) {
   const changed = (before ?? "") !== text2;
   let backupPath;
   if (changed) {
-    await mkdir5(dir, { recursive: true, mode: 448 });
+    await mkdir4(dir, { recursive: true, mode: 448 });
     const w = await writeFileAtomic(file, text2, { mode: 384, backup: o2.backup ?? false });
     backupPath = w.backupPath;
   }
@@ -25901,7 +25887,7 @@ var init_authorized_keys = __esm({
 });
 
 // ../../packages/platform/src/ssh/client-config.ts
-import { chmod as chmod4, mkdir as mkdir6 } from "fs/promises";
+import { chmod as chmod4, mkdir as mkdir5 } from "fs/promises";
 import path18 from "path";
 function setSshHostBlock(text2, name, entry) {
   const doc = parseLines(text2);
@@ -25939,7 +25925,7 @@ async function writeSshHostBlock(name, entry, o2) {
   const before = await readIfExists(file) ?? "";
   const after = setSshHostBlock(before, name, entry);
   if (after !== before) {
-    await mkdir6(dir, { recursive: true, mode: 448 });
+    await mkdir5(dir, { recursive: true, mode: 448 });
     await writeFileAtomic(file, after, { mode: 384, backup: false });
   }
   if (before !== "" || after !== "") {
@@ -26160,7 +26146,7 @@ var init_paths = __esm({
 
 // ../../packages/platform/src/wsl/interop.ts
 import { randomBytes as randomBytes4 } from "crypto";
-import { mkdir as mkdir7, readFile as readFile9, rm as rm7, writeFile as writeFile3 } from "fs/promises";
+import { mkdir as mkdir6, readFile as readFile9, rm as rm7, writeFile as writeFile3 } from "fs/promises";
 import path19 from "path";
 function runPowerShell(script, options = {}) {
   const c3 = powershellCommand(script, options.input);
@@ -37247,7 +37233,7 @@ __export(discover_exports, {
   discoverServerUrl: () => discoverServerUrl,
   setAdvertise: () => setAdvertise
 });
-import { mkdir as mkdir13, rm as rm11, writeFile as writeFile8 } from "fs/promises";
+import { mkdir as mkdir12, rm as rm11, writeFile as writeFile8 } from "fs/promises";
 import path30 from "path";
 async function discoverServerUrl(ctx, o2 = {}) {
   const wait = ctx.reporter.wait("Looking for a Mesh server on this network (mDNS)");
@@ -37280,7 +37266,7 @@ async function setAdvertise(ctx, on6) {
   const was = await pathExists(file);
   if (was === on6) return false;
   if (on6) {
-    await mkdir13(path30.dirname(file), { recursive: true });
+    await mkdir12(path30.dirname(file), { recursive: true });
     await writeFile8(file, "announce the server over mDNS (mesh server setup --advertise)\n");
   } else {
     await rm11(file, { force: true });
@@ -37849,7 +37835,7 @@ function sshFailure(target, r) {
 
 // ../../packages/core/src/steps/tailscale.ts
 init_src();
-import { mkdir as mkdir8 } from "fs/promises";
+import { mkdir as mkdir7 } from "fs/promises";
 import os5 from "os";
 import path23 from "path";
 import { setTimeout as sleep4 } from "timers/promises";
@@ -39016,7 +39002,7 @@ async function ensureTailscaled(ctx, serverUrl2) {
     binary: meshProgram(ctx, "tailscaled", ctx.paths.binaries.tailscaled)
   });
   for (const d of [...launch.dirs, path23.dirname(ctx.paths.tailscale.socketPath)]) {
-    await mkdir8(d, { recursive: true, mode: 448 });
+    await mkdir7(d, { recursive: true, mode: 448 });
   }
   try {
     await ensureService(
@@ -39346,10 +39332,10 @@ init_errors3();
 // ../../packages/core/src/steps/conflicts.ts
 import { randomBytes as randomBytes6 } from "crypto";
 import {
-  copyFile as copyFile4,
+  copyFile as copyFile3,
   constants as fsConstants,
   lstat as lstat2,
-  mkdir as mkdir10,
+  mkdir as mkdir9,
   readdir as readdir4,
   readFile as readFile13,
   realpath,
@@ -45952,7 +45938,7 @@ function setupCommandFor(ctx) {
 
 // ../../packages/core/src/steps/syncthing.ts
 init_src();
-import { chown as chown3, mkdir as mkdir9, readFile as readFile12, stat as stat6, writeFile as writeFile5 } from "fs/promises";
+import { chown as chown3, mkdir as mkdir8, readFile as readFile12, stat as stat6, writeFile as writeFile5 } from "fs/promises";
 import path27 from "path";
 import { setTimeout as sleep5 } from "timers/promises";
 init_errors3();
@@ -46099,7 +46085,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
       const [file, ...args] = asUser("mkdir", ["-p", "-m", "700", home]);
       await runChecked(ctx.runner, file, args, { timeout: 1e4, hint: "run as root" });
     } else {
-      await mkdir9(home, { recursive: true, mode: 448 });
+      await mkdir8(home, { recursive: true, mode: 448 });
     }
     const [genFile, ...genArgs] = asUser(syncthingBinary(ctx), [
       "generate",
@@ -46262,7 +46248,7 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
   if (folder && !samePath(folder.path, folderPath)) {
     throw folderMovedError(folderId, folder.path, folderPath, wanted.source);
   }
-  await mkdir9(folderPath, { recursive: true });
+  await mkdir8(folderPath, { recursive: true });
   const user = ctx.syncthingUser;
   if (user) await giveToUser(ctx, user, folderPath, changes);
   const stignore = path27.join(folderPath, ".stignore");
@@ -46592,7 +46578,7 @@ var Planner = class {
   async moveAside(from, to) {
     const dest = await this.free(to);
     if (this.dryRun) return dest;
-    await mkdir10(path28.dirname(this.abs(dest)), { recursive: true });
+    await mkdir9(path28.dirname(this.abs(dest)), { recursive: true });
     try {
       await rename4(this.abs(from), this.abs(dest));
     } catch (error2) {
@@ -46606,7 +46592,7 @@ var Planner = class {
   async copyAside(from, to) {
     const dest = await this.free(to);
     if (this.dryRun) return dest;
-    await mkdir10(path28.dirname(this.abs(dest)), { recursive: true });
+    await mkdir9(path28.dirname(this.abs(dest)), { recursive: true });
     await copyAtomic(this.abs(from), this.abs(dest));
     return dest;
   }
@@ -46623,7 +46609,7 @@ function tempBeside2(dest) {
 async function copyAtomic(src, dest) {
   const tmp = tempBeside2(dest);
   try {
-    await copyFile4(src, tmp, fsConstants.COPYFILE_EXCL);
+    await copyFile3(src, tmp, fsConstants.COPYFILE_EXCL);
     const s = await stat7(src);
     await utimes(tmp, s.atime, s.mtime);
     await rename4(tmp, dest);
@@ -47349,7 +47335,7 @@ import { stat as stat12 } from "fs/promises";
 init_errors3();
 
 // ../../packages/core/src/steps/server.ts
-import { mkdir as mkdir14, writeFile as writeFile9 } from "fs/promises";
+import { mkdir as mkdir13, writeFile as writeFile9 } from "fs/promises";
 import os8 from "os";
 import path37 from "path";
 
@@ -48690,7 +48676,7 @@ var PolicyResource = class extends Resource2 {
 // ../../packages/headscale/src/server/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 import { randomBytes as randomBytes7 } from "crypto";
-import { chmod as chmod5, mkdir as mkdir11, open as open4, readFile as readFile14, rename as rename5, rm as rm10, stat as stat8 } from "fs/promises";
+import { chmod as chmod5, mkdir as mkdir10, open as open4, readFile as readFile14, rename as rename5, rm as rm10, stat as stat8 } from "fs/promises";
 import { isIP as isIP2 } from "net";
 import { dirname, isAbsolute, join as join6 } from "path";
 var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
@@ -48976,7 +48962,7 @@ async function writeFileAtomic2(path47, content, mode) {
   }
   const tmp = join6(dirname(path47), `.${randomBytes7(6).toString("hex")}.tmp`);
   try {
-    await mkdir11(dirname(path47), { recursive: true, mode: 448 });
+    await mkdir10(dirname(path47), { recursive: true, mode: 448 });
     const fh = await open4(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -49469,7 +49455,7 @@ var SupervisedProcessService = class extends HeadscaleService {
 // ../../packages/headscale/src/server/setup.ts
 init_src();
 import { createSocket } from "dgram";
-import { mkdir as mkdir12 } from "fs/promises";
+import { mkdir as mkdir11 } from "fs/promises";
 import { createServer } from "net";
 import { dirname as dirname3 } from "path";
 async function setupHeadscaleServer(o2) {
@@ -49479,7 +49465,7 @@ async function setupHeadscaleServer(o2) {
   const steps = [];
   const existed = await pathExists(o2.config.stateDir);
   try {
-    await mkdir12(o2.config.stateDir, { recursive: true, mode: 448 });
+    await mkdir11(o2.config.stateDir, { recursive: true, mode: 448 });
   } catch (cause) {
     throw new HeadscaleConfigError(
       `cannot create state directory ${o2.config.stateDir}: ${cause.code}`,
@@ -53099,7 +53085,7 @@ async function setupServerLocked(ctx, o2 = {}) {
     ...(await installMissingPrograms(ctx, { keepPackagesIn: packagesDir(ctx) })).changes
   );
   const hsPaths = ctx.paths.headscale;
-  await mkdir14(path37.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir13(path37.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
     listenAddr: listen4,
@@ -53151,7 +53137,7 @@ async function setupServerLocked(ctx, o2 = {}) {
     } else r.ok(`User ${MESH_USER} already exists`);
     if (!await pathExists(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir14(path37.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await mkdir13(path37.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
       await writeFile9(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
@@ -53258,10 +53244,10 @@ async function createJoinKey(ctx, o2 = {}) {
   }
 }
 async function saveJoinKey(ctx, key, file) {
-  const { mkdir: mkdir15, writeFile: writeFile12, chmod: chmod7 } = await import("fs/promises");
+  const { mkdir: mkdir14, writeFile: writeFile12, chmod: chmod7 } = await import("fs/promises");
   const path47 = await import("path");
   const target = file ?? path47.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir15(path47.dirname(target), { recursive: true, mode: 448 });
+  await mkdir14(path47.dirname(target), { recursive: true, mode: 448 });
   await writeFile12(target, `${key.key}
 `, { mode: 384 });
   await chmod7(target, 384);

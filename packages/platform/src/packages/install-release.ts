@@ -206,15 +206,36 @@ export function binDirOf(options: InstallReleaseOptions): string {
   return inRoot(options.root, binDir);
 }
 
+/**
+ * Keeps the verified `archive` as `dest` (its directory created 0755) unless a file with its
+ * digest is there already; returns `[dest]` when it wrote it. Called before the checksum file is
+ * kept: a reader never finds a checksum whose package is missing.
+ */
+export async function keepArchive(
+  dest: string,
+  archive: string,
+  sha256: string,
+): Promise<string[]> {
+  const dir = path.dirname(dest);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+  } catch (cause) {
+    throw new FileEditError(dir, `cannot create: ${(cause as NodeJS.ErrnoException).code}`, {
+      cause,
+      hint: 'run as a user allowed to write there (often root)',
+    });
+  }
+  if ((await fileSha256(dest)) === sha256) return [];
+  await keepFile(dest, (temp) => copyFile(archive, temp, constants.COPYFILE_EXCL));
+  return [dest];
+}
+
 /** Writes `dest` through a temporary file beside it: mode 0644, then renamed over it. */
 export async function keepFile(
   dest: string,
   write: (temp: string) => Promise<void>,
 ): Promise<void> {
-  const temp = path.join(
-    path.dirname(dest),
-    `.${path.basename(dest)}.mesh-tmp-${randomBytes(4).toString('hex')}`,
-  );
+  const temp = tempBeside(dest);
   try {
     await write(temp);
     await chmod(temp, 0o644);
@@ -261,20 +282,7 @@ async function keepTailscalePackage(
   const kept = path.join(dir, ...KEPT_TAILSCALE_PATH.split('/'));
   const tgz = path.join(kept, release.fileName);
   const sum = `${tgz}.sha256`;
-  const wrote: string[] = [];
-  try {
-    await mkdir(kept, { recursive: true, mode: 0o755 });
-  } catch (cause) {
-    throw new FileEditError(kept, `cannot create: ${(cause as NodeJS.ErrnoException).code}`, {
-      cause,
-      hint: 'run as a user allowed to write there (often root)',
-    });
-  }
-  // The package before its checksum: a reader never finds a checksum whose package is missing.
-  if ((await fileSha256(tgz)) !== sha256) {
-    await keepFile(tgz, (temp) => copyFile(archive, temp, constants.COPYFILE_EXCL));
-    wrote.push(tgz);
-  }
+  const wrote = await keepArchive(tgz, archive, sha256);
   if (!(await sumFileGives(sum, release.fileName, sha256))) {
     // Tailscale's own form: the hex digest alone.
     await keepFile(sum, (temp) => writeFile(temp, `${sha256}\n`, { flag: 'wx', mode: 0o644 }));

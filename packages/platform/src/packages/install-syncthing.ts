@@ -2,17 +2,16 @@
  * Installing Syncthing from its release archive at a pinned version, verified against the
  * release's checksum list, for machines whose package manager has none.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FileEditError } from '../errors.js';
 import { createRunner } from '../runner.js';
 import {
   binDirOf,
   fetchArchive,
-  fileSha256,
   type InstallReleaseOptions,
   type InstallReleaseResult,
+  keepArchive,
   keepDirOf,
   keepFile,
   placerOf,
@@ -42,20 +41,7 @@ async function keepSyncthingRelease(
   const kept = path.join(dir, KEPT_SYNCTHING_PATH, `v${release.version}`);
   const tgz = path.join(kept, release.fileName);
   const list = path.join(kept, path.posix.basename(new URL(release.checksumUrl).pathname));
-  const wrote: string[] = [];
-  try {
-    await mkdir(kept, { recursive: true, mode: 0o755 });
-  } catch (cause) {
-    throw new FileEditError(kept, `cannot create: ${(cause as NodeJS.ErrnoException).code}`, {
-      cause,
-      hint: 'run as a user allowed to write there (often root)',
-    });
-  }
-  // The archive before its checksum list: a reader never finds a list whose archive is missing.
-  if ((await fileSha256(tgz)) !== sha256) {
-    await keepFile(tgz, (temp) => copyFile(archive, temp));
-    wrote.push(tgz);
-  }
+  const wrote = await keepArchive(tgz, archive, sha256);
   let listed: string | undefined;
   try {
     listed = checksumFor(await readFile(list, 'utf8'), release.fileName);
