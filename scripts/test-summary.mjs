@@ -12,6 +12,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let failedSuites = 0;
+// Each failed test by file and name, with its error's first line: CI shows only the run's tail.
+const failures = [];
 for (const root of roots) {
   const file = join(root, '.vitest', 'report.json');
   if (!existsSync(file)) continue;
@@ -20,12 +22,28 @@ for (const root of roots) {
   failed += report.numFailedTests ?? 0;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   failedSuites += report.numFailedTestSuites ?? 0;
+  for (const file of report.testResults ?? []) {
+    const where = file.name.slice(file.name.indexOf(root));
+    if (file.status === 'failed' && file.message)
+      failures.push(`${where}: ${firstLine(file.message)}`);
+    for (const test of file.assertionResults ?? []) {
+      if (test.status !== 'failed') continue;
+      failures.push(`${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0] ?? '')}`);
+    }
+  }
   console.log(
     `${root}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`,
   );
 }
 const line = `${passed} passed, ${failed} failed, ${skipped} skipped`;
-console.log(`\n${line}`);
-// test-all.sh prints it again as the run's very last line.
-writeFileSync('.vitest-summary', `${line}\n`);
+const failedLines = failures.map((f) => `FAILED ${f}`);
+console.log(['', ...failedLines, line].join('\n'));
+// test-all.sh prints them again as the run's very last lines.
+writeFileSync('.vitest-summary', `${[...failedLines, line].join('\n')}\n`);
 if (failed > 0 || failedSuites > 0 || passed === 0) process.exitCode = 1;
+
+function firstLine(message) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest's messages carry colour codes
+  const plain = message.replace(/\u001b\[[0-9;]*m/g, '').trim();
+  return (plain.split('\n')[0] ?? '').slice(0, 300);
+}
