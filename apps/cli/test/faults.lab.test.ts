@@ -284,7 +284,8 @@ describeLab('faults: nothing lost, back with no command', () => {
       'the same conflict copies on every member',
       async () => {
         const seen = await Promise.all(['server', 'wsl', 'windows'].map(copiesOn));
-        return seen.every((c) => c === seen[0]) ? true : undefined;
+        if (!seen.every((c) => c === seen[0])) throw new Error(`copies: ${JSON.stringify(seen)}`);
+        return true;
       },
       180_000,
     );
@@ -319,12 +320,13 @@ describeLab('faults: nothing lost, back with no command', () => {
           const plain =
             k === 'both' ? names.some((n) => n.startsWith('keep-both (conflict ')) : true;
           // One text per file kept; `both` keeps every copy (two devices may each have made one).
-          return copies.length === 0 &&
+          const done =
+            copies.length === 0 &&
             plain &&
             new Set(texts).size === expected[k].length &&
-            expected[k].every((t) => texts.includes(t))
-            ? true
-            : undefined;
+            expected[k].every((t) => texts.includes(t));
+          if (!done) throw new Error(`wsl has ${JSON.stringify(names.map((n, i) => [n, texts[i]]))}`);
+          return true;
         },
         180_000,
       );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labGate } from './describe-lab.js';
+import { labGate, labRetries } from './describe-lab.js';
 
 describe('labGate', () => {
   const missing = { ok: false, reason: 'needs root' } as const;
@@ -19,5 +19,14 @@ describe('labGate', () => {
     const gate = labGate(missing, {});
     expect(gate.action).toBe('skip');
     expect(gate).toMatchObject({ message: expect.stringContaining('needs root') });
+  });
+});
+
+describe('labRetries', () => {
+  it('retries a failed lab test once unless MESH_LAB_RETRY says otherwise', () => {
+    expect(labRetries({})).toBe(1);
+    expect(labRetries({ MESH_LAB_RETRY: '0' })).toBe(0);
+    expect(labRetries({ MESH_LAB_RETRY: '2' })).toBe(2);
+    expect(labRetries({ MESH_LAB_RETRY: 'x' })).toBe(1);
   });
 });

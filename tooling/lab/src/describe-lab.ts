@@ -23,13 +23,23 @@ export function labGate(
 }
 
 /**
+ * How often a failed lab test runs again: `MESH_LAB_RETRY`, one by default. A lab test waits on
+ * real daemons sharing two cores, so a slow moment can fail one; the test summary names every
+ * test that passed only on a retry, so a flaky one is seen, not hidden. `0` shows every flake.
+ */
+export function labRetries(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env['MESH_LAB_RETRY'] ?? 1);
+  return Number.isInteger(n) && n >= 0 ? n : 1;
+}
+
+/**
  * `describe` for tests that need a lab. When the lab cannot run here it skips loudly (printing
  * why), or fails when `MESH_REQUIRE_LAB=1` (CI), so a broken runner never passes silently.
  */
 export const describeLab = (name: string, fn: () => void): void => {
   const gate = labGate(labAvailable());
   if (gate.action === 'run') {
-    describe(name, fn);
+    describe(name, { retry: labRetries() }, fn);
   } else if (gate.action === 'fail') {
     describe(name, () => {
       it('lab is available (MESH_REQUIRE_LAB=1)', () => {
