@@ -74,8 +74,8 @@ on_node() {
 cli_runs() {
   local want version help
   want=$(node -p 'require("./apps/cli/package.json").version')
-  version=$(on_node "$1" node apps/cli/bin/mesh.js --version) || return 1
-  help=$(on_node "$1" node apps/cli/bin/mesh.js --help) || return 1
+  version=$(on_node "$1" node apps/cli/bin/mesh.cjs --version) || return 1
+  help=$(on_node "$1" node apps/cli/bin/mesh.cjs --help) || return 1
   printf 'Node %s: mesh --version = %s\n' "$(on_node "$1" node --version)" "$version"
   [[ $version == "$want" && $help == *"mesh server"* && $help == *"mesh client"* ]]
 }

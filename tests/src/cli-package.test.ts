@@ -14,8 +14,8 @@ let tarball = '';
 let files: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(join(cli, 'dist/mesh.js'))) {
-    throw new Error('apps/cli/dist/mesh.js is missing: run `pnpm build` first');
+  if (!existsSync(join(cli, 'dist/mesh.cjs'))) {
+    throw new Error('apps/cli/dist/mesh.cjs is missing: run `pnpm build` first');
   }
   dir = await mkdtemp(join(tmpdir(), 'mesh-cli-package-'));
   await execa('pnpm', ['pack', '--pack-destination', dir], { cwd: cli, timeout: 60_000 });
@@ -43,20 +43,27 @@ describe('@mesh/cli from its tarball', () => {
     const { stdout } = await execa('tar', ['-xzOf', tarball, 'package/package.json']);
     const manifest = JSON.parse(stdout) as Record<string, unknown>;
     expect(manifest['private']).toBeUndefined();
-    expect(manifest['bin']).toEqual({ mesh: './bin/mesh.js' });
+    expect(manifest['bin']).toEqual({ mesh: './bin/mesh.cjs' });
     expect(manifest['dependencies']).toBeUndefined();
     expect(manifest['engines']).toEqual({ node: '>=20.19' });
   });
 
   it('holds the bin, the bundle, README and LICENSE, and no sources or maps', () => {
-    for (const file of ['bin/mesh.js', 'dist/mesh.js', 'README.md', 'LICENSE', 'package.json']) {
+    for (const file of [
+      'bin/mesh.cjs',
+      'dist/mesh.cjs',
+      'dist/mesh-main.js',
+      'README.md',
+      'LICENSE',
+      'package.json',
+    ]) {
       expect(files).toContain(`package/${file}`);
     }
     expect(files.filter((f) => /\/src\/|\.map$|\.test\.|dist-bin/.test(f))).toEqual([]);
   });
 
   it('starts with a node shebang', async () => {
-    const bin = await readFile(join(dir, 'app/node_modules/@mesh/cli/bin/mesh.js'), 'utf8');
+    const bin = await readFile(join(dir, 'app/node_modules/@mesh/cli/bin/mesh.cjs'), 'utf8');
     expect(bin.split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 

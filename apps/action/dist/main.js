@@ -23764,19 +23764,19 @@ function action(id2, description, test, apply) {
     script: { test, apply }
   };
 }
-function configAction(intent, gui, listen4) {
+function configAction(intent, gui, listen3) {
   const wanted = table([
     ["/configuration/gui/address", gui],
     ...Object.entries(intent.options).map(([k, v]) => [`/configuration/options/${k}`, v])
   ]);
   const servers = "'/configuration/options/globalAnnounceServer|/configuration/options/stunServer'";
   const stale = "'/configuration/options/listenAddress|/configuration/options/globalAnnounceServer|/configuration/options/stunServer'";
-  const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n -or $n.InnerText -cne $w[$k]) { return $false } }; $l = @($x.SelectNodes('/configuration/options/listenAddress') | ForEach-Object { $_.InnerText }); ($l -join ' ') -ceq ${psQuote(listen4)} -and $x.SelectNodes(${servers}).Count -eq 0 })`;
-  const apply = `${STOP}; if (-not (Test-Path -LiteralPath ${CONFIG})) { $exe = ${EXE}; if (-not $exe) { ${NOT_INSTALLED} }; $h = ${HOME}; New-Item -ItemType Directory -Force -Path $h | Out-Null; & $exe generate ('--home=' + $h) --no-default-folder --skip-port-probing | Out-Null; if ($LASTEXITCODE -ne 0) { throw ('syncthing generate failed: ' + $LASTEXITCODE) } }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n) { $i = $k.LastIndexOf('/'); $n = $x.SelectSingleNode($k.Substring(0, $i)).AppendChild($x.CreateElement($k.Substring($i + 1))) }; $n.InnerText = $w[$k] }; $o = $x.SelectSingleNode('/configuration/options'); foreach ($n in @($x.SelectNodes(${stale}))) { [void]$o.RemoveChild($n) }; $n = $x.CreateElement('listenAddress'); $n.InnerText = ${psQuote(listen4)}; [void]$o.PrependChild($n); ${SAVE_CONFIG}`;
+  const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n -or $n.InnerText -cne $w[$k]) { return $false } }; $l = @($x.SelectNodes('/configuration/options/listenAddress') | ForEach-Object { $_.InnerText }); ($l -join ' ') -ceq ${psQuote(listen3)} -and $x.SelectNodes(${servers}).Count -eq 0 })`;
+  const apply = `${STOP}; if (-not (Test-Path -LiteralPath ${CONFIG})) { $exe = ${EXE}; if (-not $exe) { ${NOT_INSTALLED} }; $h = ${HOME}; New-Item -ItemType Directory -Force -Path $h | Out-Null; & $exe generate ('--home=' + $h) --no-default-folder --skip-port-probing | Out-Null; if ($LASTEXITCODE -ne 0) { throw ('syncthing generate failed: ' + $LASTEXITCODE) } }; ${READ_CONFIG}; $w = ${wanted}; foreach ($k in $w.Keys) { $n = $x.SelectSingleNode($k); if (-not $n) { $i = $k.LastIndexOf('/'); $n = $x.SelectSingleNode($k.Substring(0, $i)).AppendChild($x.CreateElement($k.Substring($i + 1))) }; $n.InnerText = $w[$k] }; $o = $x.SelectSingleNode('/configuration/options'); foreach ($n in @($x.SelectNodes(${stale}))) { [void]$o.RemoveChild($n) }; $n = $x.CreateElement('listenAddress'); $n.InnerText = ${psQuote(listen3)}; [void]$o.PrependChild($n); ${SAVE_CONFIG}`;
   const options = Object.entries(intent.options).map(([k, v]) => `${k}=${v}`).join(" ");
   return action(
     "syncthing:config",
-    `Syncthing config.xml: GUI ${gui}, listen ${listen4}, ${options}`,
+    `Syncthing config.xml: GUI ${gui}, listen ${listen3}, ${options}`,
     test,
     apply
   );
@@ -23830,9 +23830,9 @@ function syncthingWindowsActions(intent) {
   const plan = portPlan("windows");
   const guiPort = intent.guiPort ?? plan.syncthingGui;
   const gui = `127.0.0.1:${guiPort}`;
-  const listen4 = `tcp://0.0.0.0:${intent.syncPort ?? plan.syncthingSync}`;
+  const listen3 = `tcp://0.0.0.0:${intent.syncPort ?? plan.syncthingSync}`;
   return [
-    configAction(intent, gui, listen4),
+    configAction(intent, gui, listen3),
     ...folder.stignore === void 0 ? [] : [stignoreAction(folder, folder.stignore)],
     folderAction(folder),
     taskAction(intent, gui),
@@ -37291,6 +37291,8 @@ __export(src_exports, {
   HEADSCALE_CONFIG_FIX: () => HEADSCALE_CONFIG_FIX,
   HEADSCALE_DOWN_FIX: () => HEADSCALE_DOWN_FIX,
   MeshError: () => MeshError,
+  STATUS_EVENTS: () => STATUS_EVENTS,
+  StatusKeeper: () => StatusKeeper,
   VOUCH_PORT: () => VOUCH_PORT,
   addDevice: () => addDevice,
   addHost: () => addHost,
@@ -48737,7 +48739,7 @@ function parseServerUrl(serverUrl2) {
 function headscaleConfigObject(o2) {
   const url2 = parseServerUrl(o2.serverUrl);
   const urlHost = url2.hostname.replace(/^\[|\]$/g, "");
-  const listen4 = splitHostPort(o2.listenAddr, "listenAddr");
+  const listen3 = splitHostPort(o2.listenAddr, "listenAddr");
   if (!isAbsolute(o2.stateDir)) {
     throw new HeadscaleConfigError(
       `stateDir must be an absolute path, got ${JSON.stringify(o2.stateDir)}`,
@@ -48789,7 +48791,7 @@ function headscaleConfigObject(o2) {
       }
     );
   }
-  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen4.host === "" ? "0.0.0.0" : listen4.host, 3478);
+  const stunListenAddr = o2.stunListenAddr ?? joinHostPort(listen3.host === "" ? "0.0.0.0" : listen3.host, 3478);
   splitHostPort(stunListenAddr, "stunListenAddr");
   const logLevel = o2.logLevel ?? "info";
   if (!LOG_LEVELS.has(logLevel)) {
@@ -48842,7 +48844,7 @@ function headscaleConfigObject(o2) {
   }
   return {
     server_url: url2.origin,
-    listen_addr: joinHostPort(listen4.host, listen4.port),
+    listen_addr: joinHostPort(listen3.host, listen3.port),
     // Empty = the metrics/debug server is not started (one less port to collide).
     metrics_listen_addr: "",
     // Only bound with TLS or grpc_allow_insecure; the CLI uses the unix socket instead.
@@ -52041,9 +52043,6 @@ function controlServerAnswers(url2, signal) {
   );
 }
 
-// ../../packages/core/src/steps/watch.ts
-import { setTimeout as sleep8 } from "timers/promises";
-
 // ../../packages/core/src/steps/peer.ts
 init_errors3();
 
@@ -52405,6 +52404,23 @@ function wantsPairing(event) {
   }
 }
 
+// ../../packages/core/src/steps/syncthing-events.ts
+import { setTimeout as sleep8 } from "timers/promises";
+async function followSyncthingEvents(ctx, o2) {
+  while (!o2.signal.aborted) {
+    try {
+      const st = await connectSyncthing(ctx);
+      for await (const event of st.client.events.stream({ types: o2.types, signal: o2.signal })) {
+        o2.onEvent(event);
+      }
+    } catch (error2) {
+      if (o2.signal.aborted) return;
+      o2.onError?.(toMeshError(error2, "following Syncthing events"));
+    }
+    await sleep8(5e3, void 0, { signal: o2.signal }).catch(() => void 0);
+  }
+}
+
 // ../../packages/core/src/steps/watch.ts
 var QUICK_RETRY_MS = 250;
 var QUICK_RETRY_LAST_MS = 8e3;
@@ -52424,7 +52440,14 @@ async function watchPeers(ctx, o2) {
     retryMs = QUICK_RETRY_MS;
     request2();
   };
-  const events = listen3(ctx, signal, onKnock, o2.onError);
+  const events = followSyncthingEvents(ctx, {
+    signal,
+    types: ["PendingDevicesChanged", "DeviceRejected"],
+    onEvent: (event) => {
+      if (wantsPairing(event)) onKnock();
+    },
+    onError: o2.onError
+  });
   const pairOptions = o2.folderId === void 0 ? {} : { folderId: o2.folderId };
   let runs = 0;
   try {
@@ -52458,23 +52481,6 @@ async function watchPeers(ctx, o2) {
     await events;
   }
   return { runs };
-}
-async function listen3(ctx, signal, request2, onError) {
-  while (!signal.aborted) {
-    try {
-      const st = await connectSyncthing(ctx);
-      for await (const event of st.client.events.stream({
-        types: ["PendingDevicesChanged", "DeviceRejected"],
-        signal
-      })) {
-        if (wantsPairing(event)) request2();
-      }
-    } catch (error2) {
-      if (signal.aborted) return;
-      onError?.(toMeshError(error2, "following Syncthing events"));
-    }
-    await sleep8(5e3, void 0, { signal }).catch(() => void 0);
-  }
 }
 
 // ../../packages/core/src/steps/agent.ts
@@ -53062,20 +53068,20 @@ async function setupServerLocked(ctx, o2 = {}) {
   const database = o2.postgres ? parsePostgresUrl(o2.postgres) : void 0;
   const saved = await readSavedServerUrl({ root: "/", env: ctx.env }).catch(() => void 0);
   const ip = primaryIpv4();
-  const listen4 = o2.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : void 0);
-  if (!listen4) {
+  const listen3 = o2.listen ?? (saved ? new URL(saved).host : ip ? `${ip}:8080` : void 0);
+  if (!listen3) {
     throw new MeshError("could not find this machine's IPv4 address to listen on", {
       kind: "badInput",
       hint: "pass --listen IP:PORT"
     });
   }
-  if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen4)) {
-    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen4)}`, {
+  if (!/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(listen3)) {
+    throw new MeshError(`--listen must be IP:PORT, got ${JSON.stringify(listen3)}`, {
       kind: "badInput"
     });
   }
   const serverUrl2 = validateServerUrl(
-    await controlServerUrl(ctx, { option: o2.serverUrl }) ?? `http://${listen4}`
+    await controlServerUrl(ctx, { option: o2.serverUrl }) ?? `http://${listen3}`
   );
   await checkSharedFolder(ctx);
   await checkSyncthingPorts(ctx);
@@ -53088,7 +53094,7 @@ async function setupServerLocked(ctx, o2 = {}) {
   await mkdir13(path37.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
-    listenAddr: listen4,
+    listenAddr: listen3,
     stateDir: hsPaths.stateDir,
     socketPath: hsPaths.socketPath,
     ...database ? { database } : {}
@@ -54228,7 +54234,7 @@ function windowsSetupScript(o2) {
 }
 var WINDOWS_NODE_PATH = "C:\\Program Files\\nodejs\\node.exe";
 function windowsAgentCommand(mesh, node) {
-  const hint = "give the Windows path of mesh.exe or mesh.js, e.g. --agent C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js";
+  const hint = "give the Windows path of mesh.exe or mesh.js, e.g. --agent C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs";
   const js = /\.[cm]?js$/i.test(mesh);
   if (!/^[A-Za-z]:\\[^\\]/.test(mesh)) {
     throw new MeshError(`--agent must be an absolute Windows path: ${JSON.stringify(mesh)}`, {
@@ -56465,6 +56471,147 @@ function effectiveSettings(ctx) {
     value: settings.variables[name] ?? defaults[name] ?? null,
     source: settings.sources[name] ?? "default"
   }));
+}
+
+// ../../packages/core/src/steps/status-keeper.ts
+var STATUS_EVENTS = [
+  "ConfigSaved",
+  "DeviceConnected",
+  "DeviceDisconnected",
+  "DevicePaused",
+  "DeviceResumed",
+  "DeviceRejected",
+  "PendingDevicesChanged",
+  "PendingFoldersChanged",
+  "FolderErrors",
+  "FolderPaused",
+  "FolderResumed",
+  "FolderSummary",
+  "StateChanged",
+  "ListenAddressesChanged",
+  "LocalIndexUpdated",
+  "RemoteIndexUpdated"
+];
+var MAX_KEPT = 4;
+var StatusKeeper = class {
+  #kept = /* @__PURE__ */ new Map();
+  #maxAgeMs;
+  #warmForMs;
+  #compute;
+  #now;
+  #epoch = 0;
+  #runs = 0;
+  constructor(o2 = {}) {
+    this.#maxAgeMs = o2.maxAgeMs ?? 2e3;
+    this.#warmForMs = o2.warmForMs ?? 1e4;
+    this.#compute = o2.compute ?? meshStatus;
+    this.#now = o2.now ?? Date.now;
+  }
+  /** The report for this context and these options: kept when fresh, else made now. */
+  get(ctx, options = {}) {
+    const key = fingerprint(ctx, options);
+    const now = this.#now();
+    let k = this.#kept.get(key);
+    if (!k) {
+      k = {
+        ctx: { ...ctx, reporter: silentReporter },
+        options,
+        at: 0,
+        epoch: -1,
+        run: 0,
+        askedAt: now
+      };
+      this.#kept.set(key, k);
+      this.#forgetOldest();
+    }
+    k.askedAt = now;
+    const fresh = k.status !== void 0 && k.epoch === this.#epoch && now - k.at <= this.#maxAgeMs;
+    const answer3 = fresh && k.status ? Promise.resolve(k.status) : this.#make(k);
+    this.#keepWarm(k);
+    return answer3;
+  }
+  /** Something changed: no kept report is served again; the warm ones are made again at once. */
+  invalidate() {
+    this.#epoch++;
+    for (const k of this.#kept.values()) {
+      if (this.#warm(k)) this.#schedule(k, 0);
+    }
+  }
+  /** Invalidates on every Syncthing event in {@link STATUS_EVENTS} until `signal` aborts. */
+  follow(ctx, o2) {
+    return followSyncthingEvents(ctx, {
+      signal: o2.signal,
+      types: STATUS_EVENTS,
+      onEvent: () => this.invalidate(),
+      onError: o2.onError
+    });
+  }
+  /** Stops every background refresh (the kept reports stay until they age). */
+  close() {
+    for (const k of this.#kept.values()) clearTimeout(k.timer);
+  }
+  #make(k) {
+    if (k.pending && k.pending.epoch === this.#epoch) return k.pending.promise;
+    const epoch = this.#epoch;
+    const at = this.#now();
+    const run2 = ++this.#runs;
+    const promise = this.#compute(k.ctx, k.options).then(
+      (status) => {
+        if (k.pending?.promise === promise) k.pending = void 0;
+        if (run2 > k.run) Object.assign(k, { status, at, epoch, run: run2 });
+        return status;
+      },
+      (error2) => {
+        if (k.pending?.promise === promise) k.pending = void 0;
+        throw error2;
+      }
+    );
+    k.pending = { promise, epoch };
+    return promise;
+  }
+  #warm(k) {
+    return this.#now() - k.askedAt <= this.#warmForMs;
+  }
+  /** While warm, the report is made again when it is half its allowed age. */
+  #keepWarm(k) {
+    if (k.timer === void 0) this.#schedule(k, this.#maxAgeMs / 2);
+  }
+  #schedule(k, delayMs) {
+    clearTimeout(k.timer);
+    const timer = setTimeout(() => {
+      if (!this.#warm(k)) {
+        k.timer = void 0;
+        return;
+      }
+      void this.#make(k).catch(() => void 0).then(() => {
+        if (k.timer === timer) {
+          k.timer = void 0;
+          this.#keepWarm(k);
+        }
+      });
+    }, delayMs);
+    timer.unref?.();
+    k.timer = timer;
+  }
+  #forgetOldest() {
+    while (this.#kept.size > MAX_KEPT) {
+      const [key, k] = this.#kept.entries().next().value;
+      clearTimeout(k.timer);
+      this.#kept.delete(key);
+    }
+  }
+};
+function fingerprint(ctx, o2) {
+  return JSON.stringify([
+    ctx.hostname,
+    ctx.role,
+    ctx.paths,
+    ctx.ports,
+    ctx.settings,
+    ctx.syncthingUser ?? null,
+    ctx.daemonPrefix ?? [],
+    o2
+  ]);
 }
 
 // ../../packages/core/src/steps/sync-folder.ts

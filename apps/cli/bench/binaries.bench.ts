@@ -44,14 +44,14 @@ describe.runIf(built)('bench: single-file binaries', () => {
     console.log(`  npm bundle         (dist/*.js) ${mb(distBytes)}`);
 
     const node = process.execPath;
-    const bundle = path.join(dist, 'mesh.js');
+    const bundle = path.join(dist, 'mesh.cjs');
     const rows: Array<[string, number]> = [
       ['node 24 -e 0', timeOf(embedded, ['-e', '0'])],
       ['dist-bin/mesh --version', timeOf(bin('mesh'), ['--version'])],
       ['dist-bin/mesh --help', timeOf(bin('mesh'), ['--help'])],
       [`node ${process.versions.node} -e 0`, timeOf(node, ['-e', '0'])],
-      ['node dist/mesh.js --version', timeOf(node, [bundle, '--version'])],
-      ['node dist/mesh.js --help', timeOf(node, [bundle, '--help'])],
+      ['node dist/mesh.cjs --version', timeOf(node, [bundle, '--version'])],
+      ['node dist/mesh.cjs --help', timeOf(node, [bundle, '--help'])],
     ];
     const base = rows[0]?.[1] ?? Number.NaN;
     console.log(`[bench] start-up, median of ${RUNS} runs (ratio to node 24 -e 0)`);

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../package.json' with { type: 'json' };
 
 // The bundle is what users run: it must work with nothing but Node (no workspace, no source).
-const bin = fileURLToPath(new URL('../bin/mesh.js', import.meta.url));
-const bundle = fileURLToPath(new URL('../dist/mesh.js', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/mesh.cjs', import.meta.url));
+const bundle = fileURLToPath(new URL('../dist/mesh.cjs', import.meta.url));
 
 describe.each([
   ['bin entry', bin],

@@ -325,7 +325,8 @@ describeLab('faults: nothing lost, back with no command', () => {
             plain &&
             new Set(texts).size === expected[k].length &&
             expected[k].every((t) => texts.includes(t));
-          if (!done) throw new Error(`wsl has ${JSON.stringify(names.map((n, i) => [n, texts[i]]))}`);
+          if (!done)
+            throw new Error(`wsl has ${JSON.stringify(names.map((n, i) => [n, texts[i]]))}`);
           return true;
         },
         180_000,

@@ -7,7 +7,7 @@ import { SyncthingClient } from '@mesh/syncthing-client';
 import { until as pollUntil } from '@mesh/test-utils';
 
 /** The built CLI bundle: lab tests exercise exactly what ships. */
-export const CLI = path.resolve(import.meta.dirname, '../dist/mesh.js');
+export const CLI = path.resolve(import.meta.dirname, '../dist/mesh.cjs');
 
 /**
  * What `mesh` gets on top of the lab host's own environment (`host.env`: MESH_ROOT,
@@ -22,7 +22,7 @@ export interface MeshRun extends RunResult {
   ms: number;
 }
 
-/** Runs `node dist/mesh.js ARGS` inside a lab host; parses stdout as JSON when `--json`. */
+/** Runs `node dist/mesh.cjs ARGS` inside a lab host; parses stdout as JSON when `--json`. */
 export async function mesh(
   lab: Lab,
   hostName: string,

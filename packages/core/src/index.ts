@@ -162,6 +162,11 @@ export {
   type StatusCheck,
   type TrustReport,
 } from './steps/status.js';
+export {
+  STATUS_EVENTS,
+  StatusKeeper,
+  type StatusKeeperOptions,
+} from './steps/status-keeper.js';
 export { type SyncFolderOptions, syncFolder } from './steps/sync-folder.js';
 export {
   type FolderProgress,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { agentLogs, agentStatus, ExitCode, runAgent } from '@mesh/core';
+import { agentLogs, agentStatus, ExitCode, runAgent, StatusKeeper } from '@mesh/core';
 import { usageError } from '../boundary.js';
 import { context } from '../context.js';
 import type { Output } from '../output/output.js';
@@ -22,11 +22,15 @@ export async function agent(_a: { json: boolean }, out: Output): Promise<number>
   log(`mesh agent started on ${ctx.hostname} (${ctx.role})`);
   // `mesh status` asks here first: this process has the code loaded already. Without the
   // socket every status still works, only slower, so a failure to serve it is a warning.
+  // Its report is kept while fresh, so a status asked again soon is answered at once. The
+  // keeper's event stream fails when the pairing watcher's does, which already says so.
   const statusSocket = path.join(ctx.paths.stateDir, 'agent.sock');
+  const keeper = new StatusKeeper();
+  const following = keeper.follow(ctx, { signal: stop.signal });
   const serving = serveStatus({
     socketPath: statusSocket,
     signal: stop.signal,
-    answer: answerStatus,
+    answer: (request, streams) => answerStatus(request, streams, keeper),
     onError: warn,
   }).catch(warn);
   try {
@@ -49,10 +53,12 @@ export async function agent(_a: { json: boolean }, out: Output): Promise<number>
       onError: warn,
     });
     await serving;
+    await following;
     log('mesh agent stopped');
     return 0;
   } finally {
     stop.abort();
+    keeper.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

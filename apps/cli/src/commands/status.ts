@@ -6,6 +6,7 @@ import {
   type MeshStatus,
   meshStatus,
   type StatusCheck,
+  type StatusKeeper,
 } from '@mesh/core';
 import { type Caller, context } from '../context.js';
 import type { Output } from '../output/output.js';
@@ -116,9 +117,11 @@ export async function status(
   a: { json: boolean; verbose: boolean },
   out: Output,
   caller?: Caller,
+  keeper?: StatusKeeper,
 ): Promise<number> {
   const ctx = await context(out, caller);
-  const s = await meshStatus(ctx, { verbose: a.verbose });
+  const options = { verbose: a.verbose };
+  const s = await (keeper ? keeper.get(ctx, options) : meshStatus(ctx, options));
   const settings = effectiveSettings(ctx);
   const code = printStatus(s, a.verbose, out, settings, caller?.cwd);
   out.result({ ok: s.healthy, ...s, settings });

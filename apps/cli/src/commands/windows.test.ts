@@ -54,7 +54,7 @@ describe('mesh windows script --agent', () => {
   });
 
   it('runs a mesh.js under node.exe, the default one or --node', async () => {
-    const js = 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js';
+    const js = 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs';
     const r = await mesh([...BASE, '--agent', js, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { agent: string[]; script: string };
@@ -93,7 +93,7 @@ describe('mesh windows script --agent', () => {
 
 describe('mesh windows script: every option combination parses as PowerShell', () => {
   const js =
-    "C:\\Users\\Jane O'Neil\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js";
+    "C:\\Users\\Jane O'Neil\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs";
   const agents = [
     [],
     ['--agent', 'C:\\Tools\\mesh.exe'],

@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { MeshContext } from '../context.js';
 import { toMeshError } from '../map-error.js';
 import { type PairPeersOptions, type PairPeersResult, pairPeers } from './peer.js';
 import { wantsPairing } from './sync-plan.js';
-import { connectSyncthing } from './syncthing.js';
+import { followSyncthingEvents } from './syncthing-events.js';
 
 export interface WatchPeersOptions extends PairPeersOptions {
   /** Stops watching; `watchPeers` then resolves. */
@@ -49,7 +48,14 @@ export async function watchPeers(
     retryMs = QUICK_RETRY_MS;
     request();
   };
-  const events = listen(ctx, signal, onKnock, o.onError);
+  const events = followSyncthingEvents(ctx, {
+    signal,
+    types: ['PendingDevicesChanged', 'DeviceRejected'],
+    onEvent: (event) => {
+      if (wantsPairing(event)) onKnock();
+    },
+    onError: o.onError,
+  });
   const pairOptions: PairPeersOptions = o.folderId === undefined ? {} : { folderId: o.folderId };
   let runs = 0;
   try {
@@ -83,28 +89,4 @@ export async function watchPeers(
     await events;
   }
   return { runs };
-}
-
-/** Follows the local Syncthing's event stream; reconnects (bounded back-off) until aborted. */
-async function listen(
-  ctx: MeshContext,
-  signal: AbortSignal,
-  request: () => void,
-  onError: ((error: unknown) => void) | undefined,
-): Promise<void> {
-  while (!signal.aborted) {
-    try {
-      const st = await connectSyncthing(ctx);
-      for await (const event of st.client.events.stream({
-        types: ['PendingDevicesChanged', 'DeviceRejected'],
-        signal,
-      })) {
-        if (wantsPairing(event)) request();
-      }
-    } catch (error) {
-      if (signal.aborted) return;
-      onError?.(toMeshError(error, 'following Syncthing events'));
-    }
-    await sleep(5000, undefined, { signal }).catch(() => undefined);
-  }
 }

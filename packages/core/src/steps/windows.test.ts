@@ -94,7 +94,7 @@ describe('windowsAgentCommand (mesh windows script --agent)', () => {
       program: 'C:\\Tools\\mesh.exe',
       args: ['agent', 'run'],
     });
-    const js = 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js';
+    const js = 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs';
     expect(windowsAgentCommand(js)).toEqual({
       program: 'C:\\Program Files\\nodejs\\node.exe',
       args: [js, 'agent', 'run'],

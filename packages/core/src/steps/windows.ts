@@ -76,7 +76,7 @@ export const WINDOWS_NODE_PATH = 'C:\\Program Files\\nodejs\\node.exe';
  */
 export function windowsAgentCommand(mesh: string, node?: string): MeshAgentTaskIntent {
   const hint =
-    'give the Windows path of mesh.exe or mesh.js, e.g. --agent C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js';
+    'give the Windows path of mesh.exe or mesh.js, e.g. --agent C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs';
   const js = /\.[cm]?js$/i.test(mesh);
   if (!/^[A-Za-z]:\\[^\\]/.test(mesh)) {
     throw new MeshError(`--agent must be an absolute Windows path: ${JSON.stringify(mesh)}`, {

@@ -75,7 +75,7 @@ describe('Windows actions: exact commands', () => {
     const a = meshAgentTaskAction({
       program: 'C:\\Program Files\\nodejs\\node.exe',
       args: [
-        'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js',
+        'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs',
         'agent',
         'run',
       ],
@@ -83,12 +83,12 @@ describe('Windows actions: exact commands', () => {
     const test =
       "(@(Get-ScheduledTask -TaskName 'Mesh Agent' -ErrorAction SilentlyContinue | Where-Object { " +
       "@($_.Actions | Where-Object { $_.Execute -eq 'C:\\Program Files\\nodejs\\node.exe' -and " +
-      "$_.Arguments -eq 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js agent run' }).Count -gt 0 " +
+      "$_.Arguments -eq 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs agent run' }).Count -gt 0 " +
       '}).Count -gt 0)';
     const apply =
       "if ([Security.Principal.WindowsIdentity]::GetCurrent().IsSystem) { throw 'the Mesh Agent task must be configured from a user session' }; " +
       "$a = New-ScheduledTaskAction -Execute 'C:\\Program Files\\nodejs\\node.exe' " +
-      "-Argument 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js agent run'; " +
+      "-Argument 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs agent run'; " +
       '$t = New-ScheduledTaskTrigger -AtLogOn -User $env:USERNAME; ' +
       '$s = New-ScheduledTaskSettingsSet -Hidden -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries ' +
       '-ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1); ' +
@@ -338,7 +338,7 @@ describe('renderWindowsScript', () => {
   const agent = {
     program: 'C:\\Program Files\\nodejs\\node.exe',
     args: [
-      'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js',
+      'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs',
       'agent',
       'run',
     ],
@@ -376,7 +376,7 @@ describe('renderWindowsScript', () => {
     expect(at('scheduled task Mesh Agent')).toBe(at('scheduled task Start WSL2') + 1);
     expect(at('registry HKLM')).toBe(at('scheduled task Mesh Agent') + 1);
     expect(script).toContain(
-      "Invoke-MeshStep 'scheduled task Mesh Agent (C:\\Program Files\\nodejs\\node.exe C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\dist\\mesh.js agent run at logon)' {",
+      "Invoke-MeshStep 'scheduled task Mesh Agent (C:\\Program Files\\nodejs\\node.exe C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\@mesh\\cli\\bin\\mesh.cjs agent run at logon)' {",
     );
     expect(renderWindowsScript({ firewall: true })).not.toContain('Mesh Agent');
   });
