@@ -13,7 +13,7 @@ import { median } from './bench-mesh.js';
 // list -o json` on the server). `mesh status` is answered by the running agent, from the report
 // it keeps fresh while asked (at most 2 s old, none older than a Syncthing event); the first ask
 // after a quiet spell, when the agent runs the checks live, and the CLI running them itself
-// are timed beside it.
+// are timed beside it, and so is Node's own start, the floor under any of them.
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
 const QUIET_RUNS = Number(process.env['BENCH_QUIET_RUNS'] ?? 3);
 // Node reads NODE_EXTRA_CA_CERTS's bundle at every start (about 40 ms here), before any code of
@@ -21,21 +21,35 @@ const QUIET_RUNS = Number(process.env['BENCH_QUIET_RUNS'] ?? 3);
 const QUIET_NODE = { NODE_EXTRA_CA_CERTS: '' };
 let lab: Lab;
 
-async function timeOf(
+/** A command run on a lab host: program and arguments. */
+type Command = readonly [file: string, ...args: string[]];
+
+async function timeOnce(host: string, [file, ...args]: Command): Promise<number> {
+  const t0 = performance.now();
+  const r = await lab.host(host).runner.run(file, args, { timeout: 60_000, env: QUIET_NODE });
+  const ms = performance.now() - t0;
+  if (r.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} on ${host}: ${r.stderr}`);
+  return ms;
+}
+
+/**
+ * Both sides of a pair, one run of each in turn, so a busy moment of the machine weighs on both
+ * alike; the medians. With `pauseMs`, a pause before each run of ours.
+ */
+async function sideBySide(
   host: string,
-  file: string,
-  args: readonly string[],
+  ours: Command,
+  theirs: Command,
   { runs = RUNS, pauseMs = 0 } = {},
-): Promise<number> {
-  const samples: number[] = [];
+): Promise<[number, number]> {
+  const a: number[] = [];
+  const b: number[] = [];
   for (let i = 0; i < runs; i++) {
     if (pauseMs > 0) await sleep(pauseMs);
-    const t0 = performance.now();
-    const r = await lab.host(host).runner.run(file, args, { timeout: 60_000, env: QUIET_NODE });
-    samples.push(performance.now() - t0);
-    if (r.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} on ${host}: ${r.stderr}`);
+    a.push(await timeOnce(host, ours));
+    b.push(await timeOnce(host, theirs));
   }
-  return median(samples);
+  return [median(a), median(b)];
 }
 
 /**
@@ -60,39 +74,42 @@ describeLab('bench: mesh commands beside the tools they read', () => {
   it('prints medians and ratios', async () => {
     const node = process.execPath;
     const rows: Array<[string, number, number]> = [];
+    const nodeStart: Command = [node, '-e', '0'];
     rows.push([
       'mesh --version | node -e 0',
-      await timeOf('wsl', node, [CLI, '--version']),
-      await timeOf('wsl', node, ['-e', '0']),
+      ...(await sideBySide('wsl', [node, CLI, '--version'], nodeStart)),
     ]);
     for (const [host, port] of [
       ['wsl', 8385],
       ['server', 8384],
     ] as const) {
-      const baseline = [
-        'tailscale status --json >/dev/null',
-        await syncthingRequest(host, port),
-        ...(host === 'server' ? ['headscale nodes list -o json >/dev/null'] : []),
-      ].join(' && ');
+      const baseline: Command = [
+        'sh',
+        '-c',
+        [
+          'tailscale status --json >/dev/null',
+          await syncthingRequest(host, port),
+          ...(host === 'server' ? ['headscale nodes list -o json >/dev/null'] : []),
+        ].join(' && '),
+      ];
       const tools = host === 'server' ? 'tailscale + REST + headscale' : 'tailscale + REST';
-      const theirs = await timeOf(host, 'sh', ['-c', baseline]);
+      const status: Command = [node, CLI, 'status', '--json'];
+      // The floor under any Node program: Node's own start beside the same tools.
       rows.push([
-        `${host}: mesh status | ${tools}`,
-        await timeOf(host, node, [CLI, 'status', '--json']),
-        theirs,
+        `${host}: node -e 0 | ${tools}`,
+        ...(await sideBySide(host, nodeStart, baseline)),
       ]);
+      rows.push([`${host}: mesh status | ${tools}`, ...(await sideBySide(host, status, baseline))]);
       // The first status after a quiet spell: the agent's kept report has aged out, so the
       // agent runs every check live (kept warm for 10 s after a request, then fresh for 2 s more).
       rows.push([
         `${host}: mesh status after 13 s quiet | ${tools}`,
-        await timeOf(host, node, [CLI, 'status', '--json'], { runs: QUIET_RUNS, pauseMs: 13_000 }),
-        theirs,
+        ...(await sideBySide(host, status, baseline, { runs: QUIET_RUNS, pauseMs: 13_000 })),
       ]);
       // The same report without the agent's help: what a machine without a running agent gets.
       rows.push([
         `${host}: MESH_STATUS_LOCAL=1 mesh status | ${tools}`,
-        await timeOf(host, 'env', ['MESH_STATUS_LOCAL=1', node, CLI, 'status', '--json']),
-        theirs,
+        ...(await sideBySide(host, ['env', 'MESH_STATUS_LOCAL=1', ...status], baseline)),
       ]);
     }
     console.log(
