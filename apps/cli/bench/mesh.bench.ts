@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeLab, type Lab } from '@mesh/lab';
+import { MESH_BIN_DIR, SYNCTHING_VERSION } from '@mesh/platform';
 import { afterAll, describe, it } from 'vitest';
 import { mesh, sharedFolder } from '../test/lab-helpers.js';
 import { clientSetupArgs, labMesh } from '../test/lab-mesh.js';
@@ -25,6 +26,15 @@ const JOINS = Number(process.env['BENCH_JOINS'] ?? 5);
 const EDITS = Number(process.env['BENCH_N'] ?? 20);
 const BULK_MIB = Number(process.env['BENCH_BULK_MIB'] ?? 200);
 const SCALES = (process.env['BENCH_SCALES'] ?? '3,8,16').split(',').map(Number);
+// What mesh installs on a Debian or Fedora machine (its pinned Syncthing release, not the
+// distribution's older package), when scripts/install-tools.sh has built it.
+const PINNED_SYNCTHING = path.join(
+  MESH_BIN_DIR,
+  `syncthing-v${SYNCTHING_VERSION.split('.').slice(0, 2).join('.')}`,
+);
+if (!process.env['MESH_SYNCTHING_BIN'] && existsSync(PINNED_SYNCTHING)) {
+  process.env['MESH_SYNCTHING_BIN'] = PINNED_SYNCTHING;
+}
 const OUT =
   process.env['BENCH_JSON'] ??
   path.resolve(import.meta.dirname, '../../../bench-results/mesh.json');
@@ -44,8 +54,11 @@ interface Results {
     mib: number;
     syncthingMiBs: number;
     rawTcpMiBs: number;
+    /** Raw TCP to windows and the server at once, as windows saw it. */
+    rawTcpBothMiBs: number;
     syncthingBusy: number;
     rawTcpBusy: number;
+    rawTcpBothBusy: number;
   };
   scale: Array<{ hosts: number; everyHostMs: number; statusMs: number }>;
   memory: Record<string, ProcessMemory[]>;
@@ -108,37 +121,56 @@ async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
   if ((await sha256(arrived)) !== want) throw new Error(`${name} arrived with another sha256`);
   await rm(path.join(sharedFolder(wsl), name));
 
-  // The same path without Syncthing: the receiver times from first byte to the end.
-  const ip = async (h: typeof wsl) =>
+  // The same path without Syncthing: each receiver times from its first byte to the end. Once
+  // to windows alone (the tailnet path), once to windows and the server at once: the bytes
+  // Syncthing moves, since the server, a member too, receives the file at the same time.
+  const one = await rawTcp(wsl, [windows]);
+  const both = await rawTcp(wsl, [windows, lab.host('server')]);
+  return {
+    mib: BULK_MIB,
+    syncthingMiBs: BULK_MIB / syncthingS,
+    rawTcpMiBs: one.miBs,
+    rawTcpBothMiBs: both.miBs,
+    syncthingBusy,
+    rawTcpBusy: one.busy,
+    rawTcpBothBusy: both.busy,
+  };
+}
+
+/** `BULK_MIB` over raw TCP from `from` to each of `to` at once; MiB/s as the first of `to` saw it. */
+async function rawTcp(
+  from: ReturnType<Lab['host']>,
+  to: ReturnType<Lab['host']>[],
+): Promise<{ miBs: number; busy: number }> {
+  const ip = async (h: ReturnType<Lab['host']>) =>
     (await h.runner.run('tailscale', ['ip', '-4'], { timeout: 10_000 })).stdout.trim();
-  const to = await ip(windows);
-  const receiver = windows.runner.run(
-    process.execPath,
-    [
-      '-e',
-      `const s=require('node:net').createServer(c=>{let n=0,t;c.on('data',d=>{t??=performance.now();n+=d.length});c.on('end',()=>{console.log(JSON.stringify({n,ms:performance.now()-t}));s.close()})}).listen(45999,${JSON.stringify(to)})`,
-    ],
-    { timeout: 120_000 },
+  const addresses = await Promise.all(to.map(ip));
+  const receivers = to.map((h, i) =>
+    h.runner.run(
+      process.execPath,
+      [
+        '-e',
+        `const s=require('node:net').createServer(c=>{let n=0,t;c.on('data',d=>{t??=performance.now();n+=d.length});c.on('end',()=>{console.log(JSON.stringify({n,ms:performance.now()-t}));s.close()})}).listen(45999,${JSON.stringify(addresses[i])})`,
+      ],
+      { timeout: 120_000 },
+    ),
   );
   await sleep(500);
-  const cpu1 = await cpuTimes();
-  const sent = await wsl.runner.run(
+  const cpu0 = await cpuTimes();
+  const sent = await from.runner.run(
     process.execPath,
     [
       '-e',
-      `const b=Buffer.alloc(1<<20,7);const c=require('node:net').connect(45999,${JSON.stringify(to)},async()=>{for(let i=0;i<${BULK_MIB};i++){if(!c.write(b))await new Promise(r=>c.once('drain',r))}c.end()})`,
+      `const b=Buffer.alloc(1<<20,7);for(const to of ${JSON.stringify(addresses)}){const c=require('node:net').connect(45999,to,async()=>{for(let i=0;i<${BULK_MIB};i++){if(!c.write(b))await new Promise(r=>c.once('drain',r))}c.end()})}`,
     ],
     { timeout: 120_000 },
   );
   if (sent.exitCode !== 0) throw new Error(`raw TCP sender: ${sent.stderr}`);
-  const got = JSON.parse((await receiver).stdout) as { n: number; ms: number };
-  return {
-    mib: BULK_MIB,
-    syncthingMiBs: BULK_MIB / syncthingS,
-    rawTcpMiBs: got.n / 2 ** 20 / (got.ms / 1000),
-    syncthingBusy,
-    rawTcpBusy: busyShare(cpu1, await cpuTimes()),
-  };
+  const got = (await Promise.all(receivers)).map(
+    (r) => JSON.parse(r.stdout) as { n: number; ms: number },
+  );
+  const first = got[0] as { n: number; ms: number };
+  return { miBs: first.n / 2 ** 20 / (first.ms / 1000), busy: busyShare(cpu0, await cpuTimes()) };
 }
 
 /** A file written on the first client, until every host has it; and `mesh status` there. */
@@ -171,7 +203,8 @@ async function scale(hosts: number): Promise<Results['scale'][number]> {
 const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function report(): string[] {
-  const lines: string[] = ['', '[bench:mesh] the whole mesh in the lab (bare hosts)'];
+  const syncthing = process.env['MESH_SYNCTHING_BIN'] ?? 'syncthing on PATH';
+  const lines: string[] = ['', `[bench:mesh] the whole mesh in the lab (bare hosts; ${syncthing})`];
   const row = (what: string, value: string, goal = '') =>
     lines.push(`  ${what.padEnd(52)} ${value.padStart(16)}   ${goal}`);
   if (results.joins.length > 0) {
@@ -210,9 +243,18 @@ function report(): string[] {
       busy(b.rawTcpBusy),
     );
     row(
+      'bulk, raw TCP to windows and the server at once',
+      `${b.rawTcpBothMiBs.toFixed(1)} MiB/s`,
+      busy(b.rawTcpBothBusy),
+    );
+    row(
       'bulk, Syncthing / raw TCP',
       `${(b.syncthingMiBs / b.rawTcpMiBs).toFixed(2)}x`,
       'goal >= 0.5x',
+    );
+    row(
+      'bulk, Syncthing / raw TCP to both members',
+      `${(b.syncthingMiBs / b.rawTcpBothMiBs).toFixed(2)}x`,
     );
   }
   const base = results.scale.find((s) => s.hosts === Math.min(...SCALES));
