@@ -67,8 +67,8 @@ if [[ "${MESH_DEMO_SKIP_SETUP:-}" != 1 ]]; then
   step "pnpm install --frozen-lockfile" pnpm install --frozen-lockfile
   step "pnpm build" pnpm build
 fi
-[[ -f apps/cli/dist/mesh.js && -f tooling/lab/dist/cli.js ]] ||
-  fail "apps/cli/dist/mesh.js or tooling/lab/dist/cli.js is missing: run without MESH_DEMO_SKIP_SETUP"
+[[ -f apps/cli/dist/mesh.cjs && -f tooling/lab/dist/cli.js ]] ||
+  fail "apps/cli/dist/mesh.cjs or tooling/lab/dist/cli.js is missing: run without MESH_DEMO_SKIP_SETUP"
 
 lab() { node "$REPO/tooling/lab/dist/cli.js" "$@"; }
 lab_id=""
@@ -101,13 +101,13 @@ on() {
   shift
   lab exec "$host" --id "$lab_id" -- "$@"
 }
-# mesh HOST ARGS...: the real built CLI (`apps/cli/dist/mesh.js`), run inside HOST: through
+# mesh HOST ARGS...: the real built CLI (`apps/cli/dist/mesh.cjs`), run inside HOST: through
 # node on a bare host, through the `mesh` launcher on a systemd machine's PATH.
 mesh() {
   local host=$1
   shift
   printf '%s$ mesh %s\n' "$host" "$*" >&2
-  if [[ $MACHINES == systemd ]]; then on "$host" mesh "$@"; else on "$host" node "$REPO/apps/cli/dist/mesh.js" "$@"; fi
+  if [[ $MACHINES == systemd ]]; then on "$host" mesh "$@"; else on "$host" node "$REPO/apps/cli/dist/mesh.cjs" "$@"; fi
 }
 
 lab_up() { lab up "--$MACHINES" --hosts "$(IFS=, && echo "${HOSTS[*]}")" | tee "$up_log"; }

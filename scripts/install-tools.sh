@@ -25,6 +25,9 @@ TAILSCALE_VERSION="${TAILSCALE_VERSION:-v1.98.10}"
 # (hscontrol/capver MinSupportedCapabilityVersion = v1.80), and 1.104 needs go >= 1.27, so
 # 1.102 is the newest this Go builds.
 TAILSCALE_OLDEST_VERSION="${TAILSCALE_OLDEST_VERSION:-v1.80.3}"
+# The oldest client the lab can run: 1.90 is the first line with ts_omit_captiveportal (1.88
+# and older probe public hosts whenever they feel unhealthy, with no switch to stop them).
+TAILSCALE_QUIET_OLDEST_VERSION="${TAILSCALE_QUIET_OLDEST_VERSION:-v1.90.9}"
 TAILSCALE_NEWEST_VERSION="${TAILSCALE_NEWEST_VERSION:-v1.102.5}"
 # Newer Syncthing than bookworm's 1.19.2: trixie's package from the same mirror (pool files of
 # a stable release stay until its next point release replaces them), and a Go build of the
@@ -43,7 +46,7 @@ ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,iproute2,openssh-server,sudo,ca-certif
 CACHE="${MESH_CACHE_DIR:-/var/cache/mesh}"
 # tailscale-oldest (1.80, the oldest client headscale 0.29 accepts) is built only when asked:
 # it predates the build tag that stops captive-portal probes of public hosts, so no suite runs it.
-TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev headscale-0.26 headscale-0.28 tailscale-newest syncthing-versions rootfs packages}"
+TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev headscale-0.26 headscale-0.28 tailscale-newest tailscale-quiet-oldest syncthing-versions rootfs packages}"
 export GOPATH="$CACHE/go" GOMODCACHE="$CACHE/go/pkg/mod" GOCACHE="$CACHE/go-build"
 export GOFLAGS="-trimpath" CGO_ENABLED=0 GOTOOLCHAIN=local
 # The proxy refuses some modules' version lists (403), which `go install m@v` reads to look
@@ -182,6 +185,9 @@ tailscale_pair() {
 if want tailscale; then tailscale_pair "$TAILSCALE_VERSION"; fi
 if want tailscale-oldest; then tailscale_pair "$TAILSCALE_OLDEST_VERSION" "-${TAILSCALE_OLDEST_VERSION%.*}"; fi
 if want tailscale-newest; then tailscale_pair "$TAILSCALE_NEWEST_VERSION" "-${TAILSCALE_NEWEST_VERSION%.*}"; fi
+if want tailscale-quiet-oldest; then
+  tailscale_pair "$TAILSCALE_QUIET_OLDEST_VERSION" "-${TAILSCALE_QUIET_OLDEST_VERSION%.*}"
+fi
 
 # The Debian mirror this machine already uses.
 debian_mirror() {

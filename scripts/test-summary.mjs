@@ -26,8 +26,13 @@ for (const root of roots) {
   failedSuites += report.numFailedTestSuites ?? 0;
   for (const file of report.testResults ?? []) {
     const where = file.name.slice(file.name.indexOf(root));
-    if (file.status === 'failed' && file.message)
-      failures.push(`${where}: ${firstLine(file.message)}`);
+    const failedTests = (file.assertionResults ?? []).some((t) => t.status === 'failed');
+    if (file.status === 'failed' && !failedTests) {
+      // A hook (beforeAll) failed: vitest skips the tests and leaves no message in the report.
+      const why =
+        firstLine(file.message ?? '') || 'failed outside its tests (a hook); they were skipped';
+      failures.push(`FAILED ${where}: ${why}`);
+    }
     for (const test of file.assertionResults ?? []) {
       const first = `${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0] ?? '')}`;
       if (test.status === 'failed') failures.push(`FAILED ${first}`);

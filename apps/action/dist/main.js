@@ -52410,7 +52410,13 @@ async function followSyncthingEvents(ctx, o2) {
   while (!o2.signal.aborted) {
     try {
       const st = await connectSyncthing(ctx);
-      for await (const event of st.client.events.stream({ types: o2.types, signal: o2.signal })) {
+      const events = st.client.events.stream({
+        types: o2.types,
+        signal: o2.signal,
+        ...o2.unreachableMs === void 0 ? {} : { timeout: o2.unreachableMs }
+      });
+      o2.onFollowing?.();
+      for await (const event of events) {
         o2.onEvent(event);
       }
     } catch (error2) {
@@ -56501,6 +56507,8 @@ var StatusKeeper = class {
   #now;
   #epoch = 0;
   #runs = 0;
+  /** False only while {@link follow} runs and cannot follow Syncthing's events. */
+  #following = true;
   constructor(o2 = {}) {
     this.#maxAgeMs = o2.maxAgeMs ?? 2e3;
     this.#warmForMs = o2.warmForMs ?? 1e4;
@@ -56525,7 +56533,7 @@ var StatusKeeper = class {
       this.#forgetOldest();
     }
     k.askedAt = now;
-    const fresh = k.status !== void 0 && k.epoch === this.#epoch && now - k.at <= this.#maxAgeMs;
+    const fresh = this.#following && k.status !== void 0 && k.epoch === this.#epoch && now - k.at <= this.#maxAgeMs;
     const answer3 = fresh && k.status ? Promise.resolve(k.status) : this.#make(k);
     this.#keepWarm(k);
     return answer3;
@@ -56537,13 +56545,26 @@ var StatusKeeper = class {
       if (this.#warm(k)) this.#schedule(k, 0);
     }
   }
-  /** Invalidates on every Syncthing event in {@link STATUS_EVENTS} until `signal` aborts. */
+  /**
+   * Invalidates on every Syncthing event in {@link STATUS_EVENTS} until `signal` aborts. Reports
+   * are kept only while this follows: when Syncthing cannot be reached (stopped, restarting)
+   * nothing tells what changed, so every status runs live until it follows again.
+   */
   follow(ctx, o2) {
+    this.#following = false;
     return followSyncthingEvents(ctx, {
       signal: o2.signal,
       types: STATUS_EVENTS,
+      unreachableMs: 0,
+      onFollowing: () => {
+        this.#following = true;
+        this.invalidate();
+      },
       onEvent: () => this.invalidate(),
-      onError: o2.onError
+      onError: () => {
+        this.#following = false;
+        this.invalidate();
+      }
     });
   }
   /** Stops every background refresh (the kept reports stay until they age). */

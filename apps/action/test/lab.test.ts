@@ -7,7 +7,7 @@ import { missingCoreExports } from '../src/core.js';
 import { errorLines, labJob, type StepResult } from './lab-job.js';
 
 /** The built `mesh` CLI: the server side of these tests is a real `mesh` server. */
-const CLI = join(import.meta.dirname, '../../cli/dist/mesh.js');
+const CLI = join(import.meta.dirname, '../../cli/dist/mesh.cjs');
 
 /** What makes a lab host look like its own machine to `mesh` (as apps/cli/test/lab-helpers.ts). */
 function meshEnv(host: LabHost): Record<string, string> {

@@ -720,8 +720,15 @@ describeLab('mesh CLI in the lab', () => {
     );
     process.kill(Number((await readFile(pidFile, 'utf8')).trim()), 'SIGTERM');
     await until('Headscale down', async () => ((await exists(pidFile)) ? undefined : true), 30_000);
-    const s = await mesh(lab, 'wsl', ['status', '--json']);
-    expect(s.exitCode).toBe(3);
+    // Within the agent's freshness (a report at most 2 s old: no event tells it Headscale went).
+    const s = await until(
+      'wsl status failing',
+      async () => {
+        const r = await mesh(lab, 'wsl', ['status', '--json']);
+        return r.exitCode === 3 ? r : undefined;
+      },
+      10_000,
+    );
     checkJson('status', s.json);
     expect(failing(s.json).find((c) => c.name === 'reachable')?.message).toContain(SERVER_URL);
     // On the server: nodes and keys are unknown, not zero; keygen and status name one fix.
@@ -735,7 +742,14 @@ describeLab('mesh CLI in the lab', () => {
     const keygen = await mesh(lab, 'server', ['server', 'keygen']);
     expect(keygen.exitCode).toBe(7);
     expect(keygen.stderr).toContain(HEADSCALE_DOWN_FIX);
-    const st = await mesh(lab, 'server', ['status', '--json']);
+    const st = await until(
+      'server status failing',
+      async () => {
+        const r = await mesh(lab, 'server', ['status', '--json']);
+        return r.exitCode === 3 ? r : undefined;
+      },
+      10_000,
+    );
     checkJson('status', st.json);
     expect(failing(st.json).find((c) => c.name === 'service')?.fix).toBe(HEADSCALE_DOWN_FIX);
     // The fix it names works, and needs nothing else.
@@ -1030,19 +1044,35 @@ describeLab('mesh CLI in the lab', () => {
     const original = await readFile(file, 'utf8');
     try {
       await writeFile(file, `${original}private/\n*.key\n`);
-      const r = await mesh(lab, 'wsl', ['status', '--json']);
+      // Within the agent's freshness: a report at most 2 s old.
+      const stignore = (r: { json: unknown }) =>
+        (r.json as { checks: Check[] }).checks.find((c) => c.name === 'stignore');
+      const r = await until(
+        'status naming the .stignore',
+        async () => {
+          const got = await mesh(lab, 'wsl', ['status', '--json']);
+          return stignore(got) ? got : undefined;
+        },
+        10_000,
+      );
       checkJson('status', r.json);
-      const warn = (r.json as { checks: Check[] }).checks.find((c) => c.name === 'stignore');
+      const warn = stignore(r);
       expect(warn?.level).toBe('warn');
       expect(warn?.message).toContain('private/, *.key');
     } finally {
       await writeFile(file, original);
     }
-    const again = await mesh(lab, 'wsl', ['status', '--json']);
-    checkJson('status', again.json);
-    expect((again.json as { checks: Check[] }).checks.some((c) => c.name === 'stignore')).toBe(
-      false,
+    const again = await until(
+      'status no longer naming the .stignore',
+      async () => {
+        const got = await mesh(lab, 'wsl', ['status', '--json']);
+        return (got.json as { checks: Check[] }).checks.some((c) => c.name === 'stignore')
+          ? undefined
+          : got;
+      },
+      10_000,
     );
+    checkJson('status', again.json);
   }, 60_000);
 
   it('a server not set up yet: every fix names a server command', async () => {

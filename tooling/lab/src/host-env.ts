@@ -12,8 +12,8 @@ export const LAB_ROLES: Readonly<Record<string, string>> = {
   windows: 'windows',
 };
 
-/** The built `mesh` bundle of this checkout (`apps/cli/dist/mesh.js`); the same path from `src/` and `dist/`. */
-export const MESH_CLI = fileURLToPath(new URL('../../../apps/cli/dist/mesh.js', import.meta.url));
+/** The built `mesh` bundle of this checkout (`apps/cli/dist/mesh.cjs`); the same path from `src/` and `dist/`. */
+export const MESH_CLI = fileURLToPath(new URL('../../../apps/cli/dist/mesh.cjs', import.meta.url));
 
 /** Variables a developer's shell may hold that would point a lab host at the real machine. */
 const BLANKED = [

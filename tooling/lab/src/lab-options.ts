@@ -25,7 +25,7 @@ export interface LabOptions {
   onUnexpectedExit?: (proc: LabProcess, exit: ProcessExit) => void;
   /** Parent of the lab's temp root. @default os.tmpdir() */
   tmpDir?: string;
-  /** The `mesh` bundle the hosts' `mesh` shim runs. @default apps/cli/dist/mesh.js of this checkout */
+  /** The `mesh` bundle the hosts' `mesh` shim runs. @default apps/cli/dist/mesh.cjs of this checkout */
   meshCli?: string;
   /**
    * Systemd hosts: the single-file `mesh` binary, visible as `/usr/local/bin/mesh`, in place of

@@ -21,13 +21,13 @@ describe('machineHostEnv', () => {
 });
 
 it('launches the bound bundle with the bound node', () => {
-  expect(meshLauncher('/repo/apps/cli/dist/mesh.js')).toBe(
-    `#!/bin/sh\nexec /usr/local/bin/node ${MACHINE_CLI_DIR}/mesh.js "$@"\n`,
+  expect(meshLauncher('/repo/apps/cli/dist/mesh.cjs')).toBe(
+    `#!/bin/sh\nexec /usr/local/bin/node ${MACHINE_CLI_DIR}/mesh.cjs "$@"\n`,
   );
 });
 
 it('binds node, the CLI directory and the four programs into /usr/local/bin', () => {
-  expect(machineBinds('/repo/apps/cli/dist/mesh.js', (p) => `/real/${p}`)).toEqual([
+  expect(machineBinds('/repo/apps/cli/dist/mesh.cjs', (p) => `/real/${p}`)).toEqual([
     { from: process.execPath, to: '/usr/local/bin/node' },
     { from: '/repo/apps/cli/dist', to: MACHINE_CLI_DIR },
     { from: '/real/headscale', to: '/usr/local/bin/headscale' },

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MeshContext } from '../context.js';
 import type { MeshStatus } from './status/types.js';
 import { StatusKeeper } from './status-keeper.js';
+import { followSyncthingEvents } from './syncthing-events.js';
 
 const ctx = (hostname = 'wsl') =>
   ({
@@ -12,6 +13,8 @@ const ctx = (hostname = 'wsl') =>
     settings: {},
     reporter: { ok: () => undefined },
   }) as unknown as MeshContext;
+
+vi.mock('./syncthing-events.js', () => ({ followSyncthingEvents: vi.fn(async () => undefined) }));
 
 /** A report numbered by how many were made: which one a request got shows whether it was kept. */
 function counting() {
@@ -125,6 +128,24 @@ describe('StatusKeeper', () => {
     const used = compute.mock.calls[0]?.[0] as MeshContext | undefined;
     expect(used?.reporter).not.toBe(ctx().reporter);
     expect(used?.hostname).toBe('wsl');
+    keeper.close();
+  });
+
+  it('keeps reports only while it follows Syncthing: not before, not while Syncthing is away', async () => {
+    const { compute } = counting();
+    const keeper = new StatusKeeper({ compute, warmForMs: 0 });
+    void keeper.follow(ctx(), { signal: new AbortController().signal });
+    const hooks = vi.mocked(followSyncthingEvents).mock.calls.at(-1)?.[1];
+    await keeper.get(ctx());
+    expect((await keeper.get(ctx())).issues).toBe(2);
+    hooks?.onFollowing?.();
+    await keeper.get(ctx());
+    expect((await keeper.get(ctx())).issues).toBe(3);
+    hooks?.onEvent({ type: 'DeviceDisconnected' } as never);
+    expect((await keeper.get(ctx())).issues).toBe(4);
+    hooks?.onError?.(new Error('connection refused'));
+    expect((await keeper.get(ctx())).issues).toBe(5);
+    expect((await keeper.get(ctx())).issues).toBe(6);
     keeper.close();
   });
 });

@@ -69,6 +69,8 @@ export class StatusKeeper {
   readonly #now: () => number;
   #epoch = 0;
   #runs = 0;
+  /** False only while {@link follow} runs and cannot follow Syncthing's events. */
+  #following = true;
 
   constructor(o: StatusKeeperOptions = {}) {
     this.#maxAgeMs = o.maxAgeMs ?? 2000;
@@ -96,7 +98,11 @@ export class StatusKeeper {
       this.#forgetOldest();
     }
     k.askedAt = now;
-    const fresh = k.status !== undefined && k.epoch === this.#epoch && now - k.at <= this.#maxAgeMs;
+    const fresh =
+      this.#following &&
+      k.status !== undefined &&
+      k.epoch === this.#epoch &&
+      now - k.at <= this.#maxAgeMs;
     const answer = fresh && k.status ? Promise.resolve(k.status) : this.#make(k);
     this.#keepWarm(k);
     return answer;
@@ -110,16 +116,26 @@ export class StatusKeeper {
     }
   }
 
-  /** Invalidates on every Syncthing event in {@link STATUS_EVENTS} until `signal` aborts. */
-  follow(
-    ctx: MeshContext,
-    o: { signal: AbortSignal; onError?: (error: unknown) => void },
-  ): Promise<void> {
+  /**
+   * Invalidates on every Syncthing event in {@link STATUS_EVENTS} until `signal` aborts. Reports
+   * are kept only while this follows: when Syncthing cannot be reached (stopped, restarting)
+   * nothing tells what changed, so every status runs live until it follows again.
+   */
+  follow(ctx: MeshContext, o: { signal: AbortSignal }): Promise<void> {
+    this.#following = false;
     return followSyncthingEvents(ctx, {
       signal: o.signal,
       types: STATUS_EVENTS,
+      unreachableMs: 0,
+      onFollowing: () => {
+        this.#following = true;
+        this.invalidate();
+      },
       onEvent: () => this.invalidate(),
-      onError: o.onError,
+      onError: () => {
+        this.#following = false;
+        this.invalidate();
+      },
     });
   }
 

@@ -7,7 +7,8 @@ import { connectSyncthing } from './syncthing.js';
 /**
  * Follows the local Syncthing's event stream of `types` until `signal` aborts, calling
  * `onEvent` for each (and for `MissedEvents` markers). A Syncthing that is not there yet or
- * goes away is reported through `onError` and asked again 5 s later.
+ * goes away is reported through `onError` (after `unreachableMs` of trying, for one that goes
+ * away) and asked again 5 s later; `onFollowing` is called each time following begins.
  */
 export async function followSyncthingEvents(
   ctx: MeshContext,
@@ -16,12 +17,21 @@ export async function followSyncthingEvents(
     types: readonly EventType[];
     onEvent: (event: SyncthingEvent) => void;
     onError?: ((error: unknown) => void) | undefined;
+    onFollowing?: () => void;
+    /** How long a Syncthing that went away is tried again before `onError`. @default 300000 */
+    unreachableMs?: number;
   },
 ): Promise<void> {
   while (!o.signal.aborted) {
     try {
       const st = await connectSyncthing(ctx);
-      for await (const event of st.client.events.stream({ types: o.types, signal: o.signal })) {
+      const events = st.client.events.stream({
+        types: o.types,
+        signal: o.signal,
+        ...(o.unreachableMs === undefined ? {} : { timeout: o.unreachableMs }),
+      });
+      o.onFollowing?.();
+      for await (const event of events) {
         o.onEvent(event);
       }
     } catch (error) {
