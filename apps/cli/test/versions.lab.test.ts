@@ -58,7 +58,7 @@ for (const hs of HEADSCALES) {
         expect(missing).toEqual([]);
       });
 
-      it('server setup, keygen, two clients of other Tailscale versions: in sync', async () => {
+      it('server setup, keygen, three clients of three Tailscale versions: in sync', async () => {
         expect(missing).toEqual([]);
         const setup = await mesh(lab, 'server', ['server', 'setup', '--json']);
         expect(setup.exitCode, setup.stderr).toBe(0);
@@ -104,6 +104,19 @@ for (const hs of HEADSCALES) {
           expect(r.exitCode, r.stderr + r.stdout).toBe(0);
           expect(r.stdout).toMatch(new RegExp(`pong from ${peer}`));
         }
+        // The daemon on laptop is the old one, not the default.
+        const laptopSocket = path.join(
+          lab.host('laptop').root,
+          'var/run/tailscale/tailscaled.sock',
+        );
+        const daemon = await lab
+          .host('laptop')
+          .runner.run(
+            clientEnv(CLIENTS.laptop).MESH_TAILSCALE_BIN,
+            [`--socket=${laptopSocket}`, 'version', '--daemon'],
+            { timeout: 30_000 },
+          );
+        expect(daemon.stdout, daemon.stderr).toMatch(/^Daemon: 1\.90\./m);
       }, 90_000);
 
       it('nodes list, rename, expire and remove against this Headscale', async () => {
