@@ -24436,6 +24436,15 @@ function supervisedServiceManager(options) {
     }
     return raw;
   };
+  async function setEnabled(name, enabled) {
+    const spec = await readSpec(name);
+    if (!spec) throw new ServiceError(`${name} is not installed`);
+    await writeFileAtomic(file(name, ".json"), `${JSON.stringify({ ...spec, enabled }, null, 2)}
+`, {
+      mode: 384,
+      backup: false
+    });
+  }
   async function startUnlocked(name) {
     const keeperPid = await readPid(name, ".supervisor.pid");
     if (alive(keeperPid)) {
@@ -24488,19 +24497,8 @@ function supervisedServiceManager(options) {
       });
       return { changed: r.changed || run2.changed, path: file(spec.name, ".json") };
     },
-    async enable(name) {
-      const spec = await readSpec(name);
-      if (!spec) throw new ServiceError(`${name} is not installed`);
-      await writeFileAtomic(
-        file(name, ".json"),
-        `${JSON.stringify({ ...spec, enabled: true }, null, 2)}
-`,
-        {
-          mode: 384,
-          backup: false
-        }
-      );
-    },
+    enable: (name) => setEnabled(name, true),
+    disable: (name) => setEnabled(name, false),
     async start(name) {
       if (!await readSpec(name)) throw new ServiceError(`${name} is not installed`);
       const release = await acquireLock(file(name, ".start.lock"));
@@ -24716,6 +24714,9 @@ function systemdServiceManager(options = {}) {
     async enable(name) {
       await systemctl("enable", unit(name));
     },
+    async disable(name) {
+      await systemctl("disable", unit(name));
+    },
     async start(name) {
       await systemctl("start", unit(name));
     },
@@ -24796,6 +24797,7 @@ function windowsServiceCommands(spec, kind = "task") {
         ]
       },
       enable: { file: "sc.exe", args: ["config", spec.name, "start=", "auto"] },
+      disable: { file: "sc.exe", args: ["config", spec.name, "start=", "demand"] },
       start: { file: "sc.exe", args: ["start", spec.name] },
       stop: { file: "sc.exe", args: ["stop", spec.name] },
       status: powershellCommand(
@@ -24808,6 +24810,7 @@ function windowsServiceCommands(spec, kind = "task") {
   return {
     install: powershellCommand(install),
     enable: powershellCommand(`Enable-ScheduledTask -TaskName ${name} | Out-Null`),
+    disable: powershellCommand(`Disable-ScheduledTask -TaskName ${name} | Out-Null`),
     start: powershellCommand(`Start-ScheduledTask -TaskName ${name}`),
     stop: powershellCommand(`Stop-ScheduledTask -TaskName ${name}`),
     status: powershellCommand(
@@ -24831,6 +24834,7 @@ function windowsServiceManager(options = {}) {
       return { changed: true };
     },
     enable: async (name) => void await exec(commands(name).enable),
+    disable: async (name) => void await exec(commands(name).disable),
     start: async (name) => void await exec(commands(name).start),
     stop: async (name) => void await exec(commands(name).stop),
     async restart(name) {
@@ -40062,7 +40066,12 @@ var ConfigFolders = class extends Resource {
       options
     });
   }
-  /** `PATCH /rest/config/folders/:id`: replaces the given top-level fields (arrays whole). */
+  /**
+   * `PATCH /rest/config/folders/:id`: replaces the given top-level fields (arrays whole). On
+   * Syncthing 1.30 a PATCH also sets every folder field it does not name back to its default
+   * (`fsWatcherDelayS` 1 → 10, `rescanIntervalS` 60 → 3600 after `{"paused": false}`):
+   * {@link modify} keeps them.
+   */
   update(folderId, patch, options) {
     return this.transport.request({
       method: "PATCH",
@@ -40070,6 +40079,15 @@ var ConfigFolders = class extends Resource {
       json: patch,
       options
     });
+  }
+  /**
+   * Changes one folder and keeps every field `change` does not name, on every Syncthing: reads
+   * it whole, applies `change`, writes it back whole (`GET`, then `PUT`). A change made by
+   * someone else between the two is lost, as with any read-modify-write.
+   */
+  async modify(folderId, change, options) {
+    const folder = await this.get(folderId, options);
+    await this.replace({ ...folder, ...change(folder) }, options);
   }
   /** `PUT /rest/config/folders/:id`: creates or replaces one folder (base = defaults). */
   replace(folder, options) {
@@ -46226,7 +46244,7 @@ async function configureOverRest(ctx, st, listenAddress, wanted, extraOptions, c
     if (folder.versioning?.type !== versioning.type)
       patch2.versioning = settings.versioning;
     if (Object.keys(patch2).length > 0) {
-      await c3.config.folders.update(folderId, patch2);
+      await c3.config.folders.modify(folderId, () => patch2);
       changes.push(`folder ${folderId}: ${Object.keys(patch2).join(", ")}`);
       r.ok(`Shared folder ${folderId} set again: ${Object.keys(patch2).join(", ")}`);
     } else {
@@ -49837,7 +49855,7 @@ async function resumePaused(ctx, folderId = SHARED_FOLDER_ID) {
   }
   const folder = await st.client.config.folders.get(folderId).catch(() => void 0);
   if (folder?.paused) {
-    await st.client.config.folders.update(folderId, { paused: false });
+    await st.client.config.folders.modify(folderId, () => ({ paused: false }));
     resumed.push(`folder ${folderId}`);
   }
   return resumed;
@@ -52217,12 +52235,13 @@ async function applyPlan(st, folderId, plan) {
     await c3.config.devices.update(a2.deviceId, { addresses: [a2.address], introducer: false });
   }
   if (plan.share.length > 0) {
-    const folder = await c3.config.folders.get(folderId);
-    const devices = [...folder.devices ?? []];
-    for (const id2 of plan.share) {
-      if (!devices.some((d) => d.deviceID === id2)) devices.push({ deviceID: id2 });
-    }
-    await c3.config.folders.update(folderId, { devices });
+    await c3.config.folders.modify(folderId, (folder) => {
+      const devices = [...folder.devices ?? []];
+      for (const id2 of plan.share) {
+        if (!devices.some((d) => d.deviceID === id2)) devices.push({ deviceID: id2 });
+      }
+      return { devices };
+    });
   }
   for (const x of plan.refused) await c3.cluster.pending.dismissDevice(x.deviceId);
 }
@@ -52317,9 +52336,9 @@ async function addDevice(ctx, o2) {
     }
     const folder = await c3.config.folders.get(SHARED_FOLDER_ID);
     if (!(folder.devices ?? []).some((d) => sameDeviceId(d.deviceID, id2))) {
-      await c3.config.folders.update(SHARED_FOLDER_ID, {
-        devices: [...folder.devices ?? [], { deviceID: existing?.deviceID ?? id2 }]
-      });
+      await c3.config.folders.modify(SHARED_FOLDER_ID, (now) => ({
+        devices: [...now.devices ?? [], { deviceID: existing?.deviceID ?? id2 }]
+      }));
       changed = true;
     }
     return { deviceId: id2, changed, name, address: o2.address };
@@ -54386,6 +54405,7 @@ async function stopMeshDaemons(ctx) {
       const s = await sm.status(name);
       if (!s.installed) continue;
       await sm.stop(name);
+      if (s.enabled) await sm.disable(name);
       if (s.active || s.detail === "restarting") {
         stopped.push(name);
         ctx.reporter.ok(`Stopped ${name}`);

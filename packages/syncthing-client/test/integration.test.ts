@@ -331,6 +331,21 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
     await gamma.launch();
   }, 60_000);
 
+  it('folders.modify keeps the fields its change does not name (a PATCH may not: 1.30)', async () => {
+    await a.config.folders.update('mesh-f1', { fsWatcherDelayS: 1, rescanIntervalS: 60 });
+    await a.config.folders.modify('mesh-f1', (f) => ({ label: `${f.label} (renamed)` }));
+    const after = await a.config.folders.get('mesh-f1');
+    expect(after).toMatchObject({
+      label: 'Mesh F1 (renamed)',
+      fsWatcherDelayS: 1,
+      rescanIntervalS: 60,
+    });
+    expect(after.devices.map((d) => d.deviceID).sort()).toEqual(
+      [alpha.deviceId, beta.deviceId].sort(),
+    );
+    await a.config.folders.modify('mesh-f1', () => ({ label: 'Mesh F1' }));
+  });
+
   it('ignores round-trip', async () => {
     expect(await a.db.ignores.get('mesh-f1')).toEqual({ ignore: [], expanded: [], error: null });
     const set = await a.db.ignores.set('mesh-f1', ['*.tmp', '(?d).DS_Store']);

@@ -24,7 +24,7 @@ export async function resumePaused(
   }
   const folder = await st.client.config.folders.get(folderId).catch(() => undefined);
   if (folder?.paused) {
-    await st.client.config.folders.update(folderId, { paused: false });
+    await st.client.config.folders.modify(folderId, () => ({ paused: false }));
     resumed.push(`folder ${folderId}`);
   }
   return resumed;

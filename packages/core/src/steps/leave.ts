@@ -54,8 +54,9 @@ export async function leaveMesh(ctx: MeshContext): Promise<{ changed: boolean }>
 /**
  * Stops the daemons core supervises for this context (`mesh-syncthing`, `mesh-tailscaled`,
  * under `ctx.paths.stateDir`): SIGTERM, then SIGKILL when one does not exit (the service
- * manager's stop). tailscaled removes its own routes and TUN device on SIGTERM. A no-op for a
- * daemon that does not run. Returns the names it stopped.
+ * manager's stop), and disables them, so the next boot starts none. tailscaled removes its own
+ * routes and TUN device on SIGTERM. A no-op for a daemon that does not run. Returns the names
+ * it stopped.
  */
 export async function stopMeshDaemons(ctx: MeshContext): Promise<{ stopped: string[] }> {
   const stopped: string[] = [];
@@ -67,6 +68,8 @@ export async function stopMeshDaemons(ctx: MeshContext): Promise<{ stopped: stri
       if (!s.installed) continue;
       // Stop even a supervisor between restarts (not `active`), or it would start the child again.
       await sm.stop(name);
+      // Nor may the next boot start it: the machine left (setup enables it again).
+      if (s.enabled) await sm.disable(name);
       if (s.active || s.detail === 'restarting') {
         stopped.push(name);
         ctx.reporter.ok(`Stopped ${name}`);

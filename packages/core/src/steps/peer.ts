@@ -166,12 +166,13 @@ async function applyPlan(st: LocalSyncthing, folderId: string, plan: PeerPlan): 
     await c.config.devices.update(a.deviceId, { addresses: [a.address], introducer: false });
   }
   if (plan.share.length > 0) {
-    const folder = await c.config.folders.get(folderId);
-    const devices = [...(folder.devices ?? [])];
-    for (const id of plan.share) {
-      if (!devices.some((d) => d.deviceID === id)) devices.push({ deviceID: id });
-    }
-    await c.config.folders.update(folderId, { devices });
+    await c.config.folders.modify(folderId, (folder) => {
+      const devices = [...(folder.devices ?? [])];
+      for (const id of plan.share) {
+        if (!devices.some((d) => d.deviceID === id)) devices.push({ deviceID: id });
+      }
+      return { devices };
+    });
   }
   for (const x of plan.refused) await c.cluster.pending.dismissDevice(x.deviceId);
 }
@@ -318,9 +319,9 @@ export async function addDevice(
     }
     const folder = await c.config.folders.get(SHARED_FOLDER_ID);
     if (!(folder.devices ?? []).some((d) => sameDeviceId(d.deviceID, id))) {
-      await c.config.folders.update(SHARED_FOLDER_ID, {
-        devices: [...(folder.devices ?? []), { deviceID: existing?.deviceID ?? id }],
-      });
+      await c.config.folders.modify(SHARED_FOLDER_ID, (now) => ({
+        devices: [...(now.devices ?? []), { deviceID: existing?.deviceID ?? id }],
+      }));
       changed = true;
     }
     return { deviceId: id, changed, name, address: o.address };

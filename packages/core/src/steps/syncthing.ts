@@ -486,7 +486,7 @@ async function configureOverRest(
     if (folder.versioning?.type !== versioning.type)
       patch.versioning = settings.versioning as FolderConfig['versioning'];
     if (Object.keys(patch).length > 0) {
-      await c.config.folders.update(folderId, patch);
+      await c.config.folders.modify(folderId, () => patch);
       changes.push(`folder ${folderId}: ${Object.keys(patch).join(', ')}`);
       r.ok(`Shared folder ${folderId} set again: ${Object.keys(patch).join(', ')}`);
     } else {

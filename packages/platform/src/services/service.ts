@@ -57,6 +57,8 @@ export interface ServiceManager {
   /** Writes the unit/spec; reports whether anything changed. Does not start it. */
   install(spec: ServiceSpec): Promise<{ changed: boolean; path?: string }>;
   enable(name: string): Promise<void>;
+  /** Not started at boot (or logon) any more; a running one keeps running. */
+  disable(name: string): Promise<void>;
   start(name: string): Promise<void>;
   stop(name: string): Promise<void>;
   restart(name: string): Promise<void>;

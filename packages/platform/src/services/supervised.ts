@@ -118,6 +118,15 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
     return raw as ServiceSpec & { enabled?: boolean };
   };
 
+  async function setEnabled(name: string, enabled: boolean): Promise<void> {
+    const spec = await readSpec(name);
+    if (!spec) throw new ServiceError(`${name} is not installed`);
+    await writeFileAtomic(file(name, '.json'), `${JSON.stringify({ ...spec, enabled }, null, 2)}\n`, {
+      mode: 0o600,
+      backup: false,
+    });
+  }
+
   async function startUnlocked(name: string): Promise<void> {
     const keeperPid = await readPid(name, '.supervisor.pid');
     if (alive(keeperPid)) {
@@ -175,18 +184,8 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
       });
       return { changed: r.changed || run.changed, path: file(spec.name, '.json') };
     },
-    async enable(name) {
-      const spec = await readSpec(name);
-      if (!spec) throw new ServiceError(`${name} is not installed`);
-      await writeFileAtomic(
-        file(name, '.json'),
-        `${JSON.stringify({ ...spec, enabled: true }, null, 2)}\n`,
-        {
-          mode: 0o600,
-          backup: false,
-        },
-      );
-    },
+    enable: (name) => setEnabled(name, true),
+    disable: (name) => setEnabled(name, false),
     async start(name) {
       if (!(await readSpec(name))) throw new ServiceError(`${name} is not installed`);
       // Two starts at once (two setups, the agent and a repair) must not start two keepers.

@@ -194,6 +194,9 @@ export function systemdServiceManager(options: SystemdOptions = {}): ServiceMana
     async enable(name) {
       await systemctl('enable', unit(name));
     },
+    async disable(name) {
+      await systemctl('disable', unit(name));
+    },
     async start(name) {
       await systemctl('start', unit(name));
     },

@@ -14,6 +14,7 @@ const windowsServiceState = z.looseObject({
 export interface WindowsServiceCommands {
   install: Command;
   enable: Command;
+  disable: Command;
   start: Command;
   stop: Command;
   status: Command;
@@ -50,6 +51,7 @@ export function windowsServiceCommands(
         ],
       },
       enable: { file: 'sc.exe', args: ['config', spec.name, 'start=', 'auto'] },
+      disable: { file: 'sc.exe', args: ['config', spec.name, 'start=', 'demand'] },
       start: { file: 'sc.exe', args: ['start', spec.name] },
       stop: { file: 'sc.exe', args: ['stop', spec.name] },
       status: powershellCommand(
@@ -69,6 +71,7 @@ export function windowsServiceCommands(
   return {
     install: powershellCommand(install),
     enable: powershellCommand(`Enable-ScheduledTask -TaskName ${name} | Out-Null`),
+    disable: powershellCommand(`Disable-ScheduledTask -TaskName ${name} | Out-Null`),
     start: powershellCommand(`Start-ScheduledTask -TaskName ${name}`),
     stop: powershellCommand(`Stop-ScheduledTask -TaskName ${name}`),
     status: powershellCommand(
@@ -98,6 +101,7 @@ export function windowsServiceManager(
       return { changed: true };
     },
     enable: async (name) => void (await exec(commands(name).enable)),
+    disable: async (name) => void (await exec(commands(name).disable)),
     start: async (name) => void (await exec(commands(name).start)),
     stop: async (name) => void (await exec(commands(name).stop)),
     async restart(name) {

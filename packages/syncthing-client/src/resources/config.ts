@@ -174,7 +174,12 @@ export class ConfigFolders extends Resource {
     });
   }
 
-  /** `PATCH /rest/config/folders/:id`: replaces the given top-level fields (arrays whole). */
+  /**
+   * `PATCH /rest/config/folders/:id`: replaces the given top-level fields (arrays whole). On
+   * Syncthing 1.30 a PATCH also sets every folder field it does not name back to its default
+   * (`fsWatcherDelayS` 1 → 10, `rescanIntervalS` 60 → 3600 after `{"paused": false}`):
+   * {@link modify} keeps them.
+   */
   update(
     folderId: string,
     patch: Partial<FolderConfig>,
@@ -186,6 +191,20 @@ export class ConfigFolders extends Resource {
       json: patch,
       options,
     });
+  }
+
+  /**
+   * Changes one folder and keeps every field `change` does not name, on every Syncthing: reads
+   * it whole, applies `change`, writes it back whole (`GET`, then `PUT`). A change made by
+   * someone else between the two is lost, as with any read-modify-write.
+   */
+  async modify(
+    folderId: string,
+    change: (folder: FolderConfig) => Partial<FolderConfig>,
+    options?: SyncthingCallOptions,
+  ): Promise<void> {
+    const folder = await this.get(folderId, options);
+    await this.replace({ ...folder, ...change(folder) }, options);
   }
 
   /** `PUT /rest/config/folders/:id`: creates or replaces one folder (base = defaults). */
