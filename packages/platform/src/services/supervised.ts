@@ -121,10 +121,14 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
   async function setEnabled(name: string, enabled: boolean): Promise<void> {
     const spec = await readSpec(name);
     if (!spec) throw new ServiceError(`${name} is not installed`);
-    await writeFileAtomic(file(name, '.json'), `${JSON.stringify({ ...spec, enabled }, null, 2)}\n`, {
-      mode: 0o600,
-      backup: false,
-    });
+    await writeFileAtomic(
+      file(name, '.json'),
+      `${JSON.stringify({ ...spec, enabled }, null, 2)}\n`,
+      {
+        mode: 0o600,
+        backup: false,
+      },
+    );
   }
 
   async function startUnlocked(name: string): Promise<void> {

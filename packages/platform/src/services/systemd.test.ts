@@ -150,12 +150,14 @@ describe('systemdServiceManager', () => {
       detail: 'active (running)',
     });
     await m.logs('mesh-test', { lines: 5 });
+    await m.disable('mesh-test');
     expect(calls).toEqual([
       'systemctl --user daemon-reload',
       'systemctl --user enable mesh-test.service',
       'systemctl --user restart mesh-test.service',
       'systemctl --user show mesh-test.service --property=LoadState,ActiveState,SubState,UnitFileState,MainPID',
       'journalctl --user -u mesh-test.service -n 5 --no-pager -o cat',
+      'systemctl --user disable mesh-test.service',
     ]);
     expect(parseSystemctlShow('A=b=c\n')).toEqual({ A: 'b=c' });
   });
