@@ -24439,11 +24439,15 @@ function supervisedServiceManager(options) {
   async function setEnabled(name, enabled) {
     const spec = await readSpec(name);
     if (!spec) throw new ServiceError(`${name} is not installed`);
-    await writeFileAtomic(file(name, ".json"), `${JSON.stringify({ ...spec, enabled }, null, 2)}
-`, {
-      mode: 384,
-      backup: false
-    });
+    await writeFileAtomic(
+      file(name, ".json"),
+      `${JSON.stringify({ ...spec, enabled }, null, 2)}
+`,
+      {
+        mode: 384,
+        backup: false
+      }
+    );
   }
   async function startUnlocked(name) {
     const keeperPid = await readPid(name, ".supervisor.pid");

@@ -65,8 +65,8 @@ describe('onPath / MESH_CLI', () => {
     expect(onPath('/x/y')).toBe('/x/y');
   });
 
-  it('points at apps/cli/dist/mesh.js of this checkout', () => {
-    expect(MESH_CLI).toMatch(/\/apps\/cli\/dist\/mesh\.js$/);
-    expect(existsSync(MESH_CLI.replace(/dist\/mesh\.js$/, 'package.json'))).toBe(true);
+  it('points at apps/cli/dist/mesh.cjs of this checkout', () => {
+    expect(MESH_CLI).toMatch(/\/apps\/cli\/dist\/mesh\.cjs$/);
+    expect(existsSync(MESH_CLI.replace(/dist\/mesh\.cjs$/, 'package.json'))).toBe(true);
   });
 });
