@@ -43,6 +43,21 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/**
+ * `mesh status` on `host` once it fails (exit 3): within the agent's freshness, a report at most
+ * 2 s old, for a change no Syncthing event tells it of.
+ */
+function statusFailing(host: string) {
+  return until(
+    `${host} status failing`,
+    async () => {
+      const r = await mesh(lab, host, ['status', '--json']);
+      return r.exitCode === 3 ? r : undefined;
+    },
+    10_000,
+  );
+}
+
 describeLab('mesh CLI in the lab', () => {
   beforeAll(async () => {
     const t0 = performance.now();
@@ -720,15 +735,7 @@ describeLab('mesh CLI in the lab', () => {
     );
     process.kill(Number((await readFile(pidFile, 'utf8')).trim()), 'SIGTERM');
     await until('Headscale down', async () => ((await exists(pidFile)) ? undefined : true), 30_000);
-    // Within the agent's freshness (a report at most 2 s old: no event tells it Headscale went).
-    const s = await until(
-      'wsl status failing',
-      async () => {
-        const r = await mesh(lab, 'wsl', ['status', '--json']);
-        return r.exitCode === 3 ? r : undefined;
-      },
-      10_000,
-    );
+    const s = await statusFailing('wsl');
     checkJson('status', s.json);
     expect(failing(s.json).find((c) => c.name === 'reachable')?.message).toContain(SERVER_URL);
     // On the server: nodes and keys are unknown, not zero; keygen and status name one fix.
@@ -742,14 +749,7 @@ describeLab('mesh CLI in the lab', () => {
     const keygen = await mesh(lab, 'server', ['server', 'keygen']);
     expect(keygen.exitCode).toBe(7);
     expect(keygen.stderr).toContain(HEADSCALE_DOWN_FIX);
-    const st = await until(
-      'server status failing',
-      async () => {
-        const r = await mesh(lab, 'server', ['status', '--json']);
-        return r.exitCode === 3 ? r : undefined;
-      },
-      10_000,
-    );
+    const st = await statusFailing('server');
     checkJson('status', st.json);
     expect(failing(st.json).find((c) => c.name === 'service')?.fix).toBe(HEADSCALE_DOWN_FIX);
     // The fix it names works, and needs nothing else.

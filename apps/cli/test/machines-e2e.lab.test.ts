@@ -41,6 +41,9 @@ function on(host: string, file: string, args: readonly string[]): Promise<RunRes
 }
 
 const mesh = (host: string, args: readonly string[]) => on(host, 'mesh', args);
+/** `mesh client setup` with the key file copied to the machine. */
+const join = (host: string) =>
+  mesh(host, ['client', 'setup', '--server', SERVER_URL, '--key-file', '/root/join.key']);
 const arrives = (host: string, file: string, text: string) => arrivesOn(lab.host(host), file, text);
 const shared = (host: string, file: string) => path.join(lab.host(host).root, 'opt/shared', file);
 
@@ -52,6 +55,13 @@ async function status(host: string): Promise<{ exitCode: number; checks: Check[]
 }
 
 const failing = (s: { checks: Check[] }) => s.checks.filter((c) => c.level === 'fail');
+
+/** `host`'s status once it fails (exit 3): within the agent's freshness, a report at most 2 s old. */
+const statusFailing = (host: string) =>
+  until(`${host} status failing`, async () => {
+    const r = await status(host);
+    return r.exitCode === 3 ? r : undefined;
+  });
 
 /** Waits until `host`'s status is healthy (exit 0). */
 const healthy = (host: string, timeoutMs = 120_000) =>
@@ -105,14 +115,7 @@ describeLab('mesh end to end on systemd machines', () => {
       const dest = path.join(lab.host(c).root, 'root/join.key');
       await copyFile(path.join(lab.host('server').root, 'root/join.key'), dest);
       await chmod(dest, 0o600);
-      const r = await mesh(c, [
-        'client',
-        'setup',
-        '--server',
-        SERVER_URL,
-        '--key-file',
-        '/root/join.key',
-      ]);
+      const r = await join(c);
       expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     }
     await writeFile(shared('server', 'welcome.txt'), 'hello\n');
@@ -180,16 +183,9 @@ describeLab('mesh end to end on systemd machines', () => {
   it('Headscale stopped with systemctl: a client names the server; started again, healthy', async () => {
     expect((await on('server', 'systemctl', ['stop', 'headscale'])).exitCode).toBe(0);
     try {
-      // Within the agent's freshness: a report at most 2 s old.
-      const s = await until('wsl status failing', async () => {
-        const r = await status('wsl');
-        return r.exitCode === 3 ? r : undefined;
-      });
+      const s = await statusFailing('wsl');
       expect(failing(s).find((c) => c.name === 'reachable')?.message).toContain(SERVER_URL);
-      const server = await until('server status failing', async () => {
-        const r = await status('server');
-        return r.exitCode === 3 ? r : undefined;
-      });
+      const server = await statusFailing('server');
       expect(failing(server).find((c) => c.name === 'service')?.message).toBe(
         'Headscale is not running',
       );
@@ -247,14 +243,7 @@ describeLab('mesh end to end on systemd machines', () => {
     expect((await readdir(folder)).sort()).toEqual(files);
     const again = await mesh('windows', ['client', 'leave', '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ loggedOut: false, stopped: [] });
-    const back = await mesh('windows', [
-      'client',
-      'setup',
-      '--server',
-      SERVER_URL,
-      '--key-file',
-      '/root/join.key',
-    ]);
+    const back = await join('windows');
     expect(back.exitCode, back.stdout + back.stderr).toBe(0);
     await writeFile(shared('server', 'after-rejoin.txt'), 'back\n');
     await arrives('windows', 'after-rejoin.txt', 'back\n');
