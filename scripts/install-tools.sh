@@ -25,8 +25,10 @@ TAILSCALE_VERSION="${TAILSCALE_VERSION:-v1.98.10}"
 # (hscontrol/capver MinSupportedCapabilityVersion = v1.80), and 1.104 needs go >= 1.27, so
 # 1.102 is the newest this Go builds.
 TAILSCALE_OLDEST_VERSION="${TAILSCALE_OLDEST_VERSION:-v1.80.3}"
-# The oldest client the lab can run: 1.90 is the first line with ts_omit_captiveportal (1.88
-# and older probe public hosts whenever they feel unhealthy, with no switch to stop them).
+# 1.90 is the first line with ts_omit_captiveportal; 1.80-1.88 probe public hosts for captive
+# portals unless the server's policy gives them disable-captive-portal-detection (Headscale
+# 0.29's nodeAttrs, which mesh server setup stores): the lab runs 1.80 on 0.29 only, and 1.90
+# on the older minors.
 TAILSCALE_QUIET_OLDEST_VERSION="${TAILSCALE_QUIET_OLDEST_VERSION:-v1.90.9}"
 TAILSCALE_NEWEST_VERSION="${TAILSCALE_NEWEST_VERSION:-v1.102.5}"
 # Newer Syncthing than bookworm's 1.19.2: trixie's package from the same mirror (pool files of
@@ -44,9 +46,7 @@ ROOTFS_SUITE=bookworm
 ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,iproute2,openssh-server,sudo,ca-certificates,curl,procps,less
 
 CACHE="${MESH_CACHE_DIR:-/var/cache/mesh}"
-# tailscale-oldest (1.80, the oldest client headscale 0.29 accepts) is built only when asked:
-# it predates the build tag that stops captive-portal probes of public hosts, so no suite runs it.
-TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev headscale-0.26 headscale-0.28 tailscale-newest tailscale-quiet-oldest syncthing-versions rootfs packages}"
+TOOLS="${MESH_TOOLS:-apt pnpm headscale tailscale headscale-prev headscale-0.26 headscale-0.28 tailscale-oldest tailscale-newest tailscale-quiet-oldest syncthing-versions rootfs packages}"
 export GOPATH="$CACHE/go" GOMODCACHE="$CACHE/go/pkg/mod" GOCACHE="$CACHE/go-build"
 export GOFLAGS="-trimpath" CGO_ENABLED=0 GOTOOLCHAIN=local
 # The proxy refuses some modules' version lists (403), which `go install m@v` reads to look
@@ -173,8 +173,8 @@ if want headscale-0.28; then headscale_minor "$HEADSCALE_028_VERSION"; fi
 tailscale_pair() {
   local version=$1 suffix=${2:-} v=${1#v} p
   for p in tailscaled tailscale; do
-    # ts_omit_captiveportal: the only way to stop probes of public hosts (no env knob). 1.80
-    # predates the tag and probes whenever it feels unhealthy: run it only in the lab.
+    # ts_omit_captiveportal: the only build-time way to stop probes of public hosts (no env
+    # knob). 1.80 predates the tag: only a server's nodeAttrs stop its probes.
     go_build "$p" "$version" "tailscale.com/cmd/$p" \
       -tags ts_omit_captiveportal \
       -ldflags "-X tailscale.com/version.longStamp=$v-mesh -X tailscale.com/version.shortStamp=$v"

@@ -4,7 +4,7 @@
 //
 //   node scripts/release-dry-run.mjs      # or: pnpm release:dry-run
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -74,6 +74,23 @@ try {
     }
   }
   console.log(`\nNot published (private): ${[...privateNames].sort().join(', ')}`);
+  // `changeset version` reads every pending changeset first: one it cannot parse stops the
+  // release, so each is read here (`changeset status`) and the versions they ask for printed.
+  const plan = path.join(dir, 'plan.json');
+  try {
+    run('pnpm', ['exec', 'changeset', 'status', '--output', path.relative(process.cwd(), plan)]);
+    const { releases } = JSON.parse(readFileSync(plan, 'utf8'));
+    const bumps = releases.filter((r) => r.type !== 'none');
+    console.log(
+      `\nPending changesets ask for: ${bumps.map((r) => `${r.name} ${r.type}`).join(', ') || 'nothing'}`,
+    );
+  } catch (error) {
+    failed++;
+    const why = String(error.stderr ?? error.message)
+      .split('\n')
+      .find((l) => /error/i.test(l));
+    console.log(`\nERROR: the pending changesets cannot be read: ${why ?? error.message}`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

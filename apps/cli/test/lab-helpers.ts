@@ -37,15 +37,17 @@ export async function mesh(
     ...(o.input === undefined ? {} : { input: o.input }),
   });
   const ms = Math.round(performance.now() - t0);
-  let json: unknown;
-  if (args.includes('--json')) {
-    try {
-      json = JSON.parse(r.stdout);
-    } catch {
-      json = undefined;
-    }
+  return { ...r, json: jsonOf(args, r.stdout), ms };
+}
+
+/** stdout parsed when the command was given `--json` and printed JSON; else undefined. */
+export function jsonOf(args: readonly string[], stdout: string): unknown {
+  if (!args.includes('--json')) return undefined;
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    return undefined;
   }
-  return { ...r, json, ms };
 }
 
 /**

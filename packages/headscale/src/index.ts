@@ -45,6 +45,8 @@ export {
   type PolicyCheckResult,
   policyTags,
   renderHeadscalePolicy,
+  renderOpenPolicy,
+  SELF_HOSTED_NODE_ATTRS,
 } from './server/policy.js';
 export {
   HeadscaleService,

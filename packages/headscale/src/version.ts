@@ -47,6 +47,8 @@ export const HEADSCALE_FEATURES = {
   flatNodeTags: '0.28.0',
   /** `POST /api/v1/policy/check`, `headscale policy check`. */
   policyCheck: '0.29.0',
+  /** Policy `nodeAttrs` (node capabilities such as disable-captive-portal-detection). */
+  nodeAttrs: '0.29.0',
   nodeDisableExpiry: '0.29.0',
 } as const;
 

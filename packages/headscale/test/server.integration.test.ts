@@ -17,6 +17,9 @@ import {
   HeadscaleUnsupportedError,
   headscaleSupports,
   MIN_HEADSCALE_VERSION,
+  renderHeadscalePolicy,
+  renderOpenPolicy,
+  SELF_HOSTED_NODE_ATTRS,
   setupHeadscaleServer,
 } from '../src/index.js';
 import { describeWith, freePort, startTestServer, type TestServer } from './helpers.js';
@@ -175,6 +178,7 @@ for (const v of VERSIONS) {
 
     it('gets and sets the policy (database mode)', async () => {
       await expect(rest.policy.get()).rejects.toBeInstanceOf(HeadscaleNotFoundError);
+      await expect(srv.cli.policy.get()).rejects.toBeInstanceOf(HeadscaleNotFoundError);
       const policy =
         '{"tagOwners":{"tag:ci":["alice@"]},"acls":[{"action":"accept","src":["*"],"dst":["*:*"]}]}';
       const set = await rest.policy.set(policy);
@@ -185,6 +189,23 @@ for (const v of VERSIONS) {
       );
       expect(JSON.parse(viaCli.policy).acls[0].src).toEqual(['alice@']);
       expect((await rest.policy.get()).policy).toBe(viaCli.policy);
+    });
+
+    it('keeps a policy with node attributes byte for byte (0.29+)', async () => {
+      const open = renderOpenPolicy({ nodeAttrs: SELF_HOSTED_NODE_ATTRS });
+      const harden = renderHeadscalePolicy({
+        user: 'alice',
+        tcpPorts: [22000],
+        nodeAttrs: SELF_HOSTED_NODE_ATTRS,
+      });
+      // Older minors never get nodeAttrs from mesh: 0.27 and 0.28 refuse them, 0.26 ignores them.
+      if (!headscaleSupports((await srv.cli.version()).version, 'nodeAttrs')) return;
+      for (const text of [harden, open]) {
+        await rest.policy.set(text);
+        // Setup compares what is stored with what it would store: equal bytes, no rewrite.
+        expect((await rest.policy.get()).policy).toBe(text);
+        expect((await srv.cli.policy.get()).policy).toBe(text);
+      }
     });
 
     it('lists no nodes and reports missing nodes as not found', async () => {

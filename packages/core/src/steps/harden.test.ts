@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { renderHeadscaleConfig, renderHeadscalePolicy } from '@mesh/headscale';
+import {
+  renderHeadscaleConfig,
+  renderHeadscalePolicy,
+  SELF_HOSTED_NODE_ATTRS,
+} from '@mesh/headscale';
 import { createRunner, type Runner, type RunResult } from '@mesh/platform';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeMachine, fakeMachine, meshFailure } from '../../test/fake-machine.js';
@@ -32,14 +36,24 @@ async function files(): Promise<Record<string, string>> {
   return out;
 }
 
-/** Answers `headscale policy check` with `answer`; every other program "is not installed". */
-function policyRunner(answer: Partial<RunResult> = {}): Runner & { calls: string[][] } {
+/**
+ * Answers `headscale policy check` with `answer` and `headscale version` with `version`; every
+ * other program "is not installed".
+ */
+function policyRunner(
+  answer: Partial<RunResult> = {},
+  version = '0.28.0',
+): Runner & { calls: string[][] } {
   const calls: string[][] = [];
   return {
     prefix: [],
     calls,
     async run(file, args) {
       calls.push([file, ...args]);
+      if (args.includes('version')) {
+        const stdout = JSON.stringify({ version: `v${version}`, commit: 'unknown' });
+        return { command: file, exitCode: 0, stdout, stderr: '', timedOut: false };
+      }
       const check = args.includes('policy') && args.includes('check');
       return {
         command: [file, ...args].join(' '),
@@ -157,6 +171,20 @@ describe('hardenServer', () => {
     expect(await readFile(policyPath, 'utf8')).toBe('{ "acls": [] }\n');
     expect(r.changes.some((c) => c.includes('policy.'))).toBe(false);
     expect(r.policy).toBeUndefined();
+  });
+
+  it('with Headscale 0.29, gives every node the attributes of a self-hosted tailnet', async () => {
+    runner = policyRunner({}, '0.29.2');
+    ctx = await createMeshContext({ env: m.env, cwd: path.join(m.home, 'work'), runner });
+    expect((await hardenServer(ctx)).changed).toBe(true);
+    expect(await readFile(policyPath, 'utf8')).toBe(
+      renderHeadscalePolicy({
+        user: 'mesh',
+        tcpPorts: MESH_TCP_PORTS,
+        nodeAttrs: SELF_HOSTED_NODE_ATTRS,
+      }),
+    );
+    expect((await hardenServer(ctx)).changed).toBe(false);
   });
 
   it('puts nothing in place when Headscale rejects the policy', async () => {

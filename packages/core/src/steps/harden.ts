@@ -6,11 +6,13 @@ import {
   configValueAt,
   hardenHeadscaleConfig,
   headscalePolicyOf,
+  headscaleSupports,
   isGeneratedPolicy,
   policyTags,
   readHeadscaleConfig,
   renderHeadscalePolicy,
   resolveHeadscaleBinary,
+  SELF_HOSTED_NODE_ATTRS,
   waitForHealth,
 } from '@mesh/headscale';
 import { pathExists, portPlan, readIfExists, writeFileAtomic } from '@mesh/platform';
@@ -189,7 +191,7 @@ async function hardenServerLocked(
       );
     }
     tags = [...new Set([...extraTags, ...policyTags(oldPolicy ?? ''), ...(inUse ?? [])])].sort();
-    const policy = renderPolicy(tags);
+    const policy = renderPolicy(tags, await nodeAttrsFor(ctx));
     if (policy !== oldPolicy) {
       await checkPolicy(ctx, policy, out);
       if (!out.dryRun) {
@@ -260,12 +262,22 @@ async function hardenServerLocked(
 }
 
 /** The mesh policy with `tags` (what `renderHeadscalePolicy` refuses is bad input). */
-function renderPolicy(tags: readonly string[]): string {
+function renderPolicy(tags: readonly string[], nodeAttrs: readonly string[]): string {
   try {
-    return renderHeadscalePolicy({ user: MESH_USER, tags, tcpPorts: MESH_TCP_PORTS });
+    return renderHeadscalePolicy({ user: MESH_USER, tags, tcpPorts: MESH_TCP_PORTS, nodeAttrs });
   } catch (error) {
     throw toMeshError(error, 'writing the ACL policy');
   }
+}
+
+/** {@link SELF_HOSTED_NODE_ATTRS} where this Headscale (`headscale version`) reads `nodeAttrs`. */
+async function nodeAttrsFor(ctx: MeshContext): Promise<readonly string[]> {
+  const version = await localHeadscale(ctx)
+    .version()
+    .catch((error: unknown) => {
+      throw toMeshError(error, "reading Headscale's version");
+    });
+  return headscaleSupports(version.version, 'nodeAttrs') ? SELF_HOSTED_NODE_ATTRS : [];
 }
 
 /** The ACL tags of Headscale's keys and nodes, or undefined when it does not answer. */

@@ -24,6 +24,7 @@ import { toMeshError } from '../map-error.js';
 import { ensureAgent } from './agent.js';
 import { MESH_USER } from './constants.js';
 import { installMissingPrograms } from './install.js';
+import { ensureNodePolicy } from './node-policy.js';
 import { packagesDir } from './package-server.js';
 import { findMeshProgram, installRelease, meshProgram } from './release-programs.js';
 import { controlServerUrl } from './server-url.js';
@@ -369,6 +370,12 @@ async function setupServerLocked(
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
       r.ok(`API key saved (mode 0600): ${ctx.paths.apiKeyFile}`);
     }
+    const policy = await ensureNodePolicy(ctx, hs);
+    if (policy.change) {
+      changes.push(policy.change);
+      r.ok(policy.change);
+    }
+    if (policy.note) r.warn(policy.note);
   } catch (error) {
     throw toMeshError(error, 'setting up Headscale');
   }
