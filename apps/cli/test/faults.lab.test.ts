@@ -36,27 +36,34 @@ async function write(host: string, prefix: string, n: number): Promise<Map<strin
   return files;
 }
 
-/** Waits until `hosts` have every file whole; returns how many are still missing then. */
+/**
+ * Waits until `hosts` have every file whole; returns how many copies are still missing then,
+ * and prints which, where.
+ */
 async function lostAfter(
   files: Map<string, string>,
   timeoutMs = 180_000,
   hosts: readonly string[] = MEMBERS,
 ): Promise<number> {
   const missing = async () => {
-    let n = 0;
+    const where: string[] = [];
     for (const h of hosts) {
       for (const [name, sum] of files) {
         const got = await readFile(m.shared(h, name)).catch(() => null);
-        if (!got || sha(got) !== sum) n++;
+        if (!got || sha(got) !== sum) where.push(`${name} on ${h}`);
       }
     }
-    return n;
+    return where;
   };
   return until(
     'every file on every member',
-    async () => ((await missing()) === 0 ? 0 : undefined),
+    async () => ((await missing()).length === 0 ? 0 : undefined),
     timeoutMs,
-  ).catch(() => missing());
+  ).catch(async () => {
+    const where = await missing();
+    console.log(`[mesh faults] missing: ${where.join(', ')}`);
+    return where.length;
+  });
 }
 
 async function conflictCopies(): Promise<number> {
@@ -350,13 +357,14 @@ describeLab('faults on systemd machines: nothing lost, back with no command', ()
   }
 
   it('disk full on a receiver: status names it; the sender loses nothing; with room again the file arrives whole', async () => {
-    // Inside Syncthing's own mount namespace (its unit's sandbox), where /tmp is the unit's
-    // own: the folder's contents are copied onto a file system with 4 MiB to spare, which then
-    // takes the folder's place in one step (Syncthing never sees it empty); /tmp/real keeps a
-    // view of the folder on the disk.
+    // Where Syncthing sees the folder (its mount namespace): the folder's contents are copied
+    // onto a file system with 4 MiB to spare, which then takes the folder's place in one step
+    // (Syncthing never sees it empty). /tmp/real keeps a private view of the folder on the disk
+    // (private: the tmpfs mounted over the folder must not show there too).
     const pid = await m.mainPid('windows', 'mesh-syncthing');
     const inSyncthing = (cmd: string) =>
       m.on('windows', 'nsenter', ['-t', pid, '-m', 'sh', '-ec', cmd]);
+    let restored: Awaited<ReturnType<typeof inSyncthing>> | undefined;
     try {
       const mounted = await inSyncthing(
         [
@@ -364,6 +372,7 @@ describeLab('faults on systemd machines: nothing lost, back with no command', ()
           'mount -t tmpfs -o size=$(( $(du -sk /opt/shared | cut -f1) + 4096 ))k mesh-full /tmp/small',
           'cp -a /opt/shared/. /tmp/small/',
           'mount --bind /opt/shared /tmp/real',
+          'mount --make-private /tmp/real',
           'mount --bind /tmp/small /opt/shared',
         ].join(' && '),
       );
@@ -406,10 +415,13 @@ describeLab('faults on systemd machines: nothing lost, back with no command', ()
       expect(lost).toBe(0);
     } finally {
       // Back onto the disk in one step, with what arrived meanwhile copied there first.
-      await inSyncthing(
-        'if mountpoint -q /tmp/real; then cp -a /opt/shared/. /tmp/real/ && umount -l /opt/shared && umount -l /tmp/real; fi; umount /tmp/small 2>/dev/null || true',
+      restored = await inSyncthing(
+        'if mountpoint -q /tmp/real; then cp -a /opt/shared/. /tmp/real/; umount -l /opt/shared; umount -l /tmp/real; fi; umount -l /tmp/small',
       );
     }
+    expect(restored?.exitCode, restored?.stderr).toBe(0);
+    // Back on the disk: what arrives now is there.
+    expect(await lostAfter(await write('server', 'after-full', 2))).toBe(0);
     await m.healthy('windows');
   }, 600_000);
 
