@@ -57,6 +57,9 @@ export function machineMesh(lab: Lab, o: { packageSource?: boolean } = {}) {
 
   const shared = (host: string, file = '') => path.join(lab.host(host).root, 'opt/shared', file);
 
+  const join = (host: string) =>
+    mesh(host, ['client', 'setup', '--server', SERVER_URL, '--key-file', KEY]);
+
   const status = async (host: string): Promise<{ exitCode: number; checks: Check[] }> => {
     const r = await mesh(host, ['status', '--json']);
     const doc = r.json as { checks: Check[] } | undefined;
@@ -71,8 +74,7 @@ export function machineMesh(lab: Lab, o: { packageSource?: boolean } = {}) {
     shared,
     status,
     /** `mesh client setup` with the key the server saved (see {@link setUp}). */
-    join: (host: string) =>
-      mesh(host, ['client', 'setup', '--server', SERVER_URL, '--key-file', KEY]),
+    join,
     arrives: (host: string, file: string, text: string) => arrivesOn(lab.host(host), file, text),
     /** `host`'s status once it fails (exit 3): the agent's report is at most 2 s old. */
     statusFailing: (host: string) =>
@@ -124,7 +126,7 @@ export function machineMesh(lab: Lab, o: { packageSource?: boolean } = {}) {
         await chmod(dest, 0o600);
       }
       for (const c of clients) {
-        const r = await mesh(c, ['client', 'setup', '--server', SERVER_URL, '--key-file', KEY]);
+        const r = await join(c);
         expect(r.exitCode, r.stdout + r.stderr).toBe(0);
       }
       await writeFile(shared('server', 'welcome.txt'), 'hello\n');

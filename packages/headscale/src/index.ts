@@ -47,6 +47,7 @@ export {
   renderHeadscalePolicy,
   renderOpenPolicy,
   SELF_HOSTED_NODE_ATTRS,
+  selfHostedNodeAttrs,
 } from './server/policy.js';
 export {
   HeadscaleService,

@@ -6,13 +6,12 @@ import {
   configValueAt,
   hardenHeadscaleConfig,
   headscalePolicyOf,
-  headscaleSupports,
   isGeneratedPolicy,
   policyTags,
   readHeadscaleConfig,
   renderHeadscalePolicy,
   resolveHeadscaleBinary,
-  SELF_HOSTED_NODE_ATTRS,
+  selfHostedNodeAttrs,
   waitForHealth,
 } from '@mesh/headscale';
 import { pathExists, portPlan, readIfExists, writeFileAtomic } from '@mesh/platform';
@@ -270,14 +269,14 @@ function renderPolicy(tags: readonly string[], nodeAttrs: readonly string[]): st
   }
 }
 
-/** {@link SELF_HOSTED_NODE_ATTRS} where this Headscale (`headscale version`) reads `nodeAttrs`. */
+/** The node attributes this Headscale (`headscale version`) can give every node. */
 async function nodeAttrsFor(ctx: MeshContext): Promise<readonly string[]> {
   const version = await localHeadscale(ctx)
     .version()
     .catch((error: unknown) => {
       throw toMeshError(error, "reading Headscale's version");
     });
-  return headscaleSupports(version.version, 'nodeAttrs') ? SELF_HOSTED_NODE_ATTRS : [];
+  return selfHostedNodeAttrs(version.version);
 }
 
 /** The ACL tags of Headscale's keys and nodes, or undefined when it does not answer. */

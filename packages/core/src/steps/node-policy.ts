@@ -2,11 +2,10 @@ import {
   type HeadscaleClient,
   HeadscaleNotFoundError,
   headscalePolicyOf,
-  headscaleSupports,
   isGeneratedPolicy,
   readHeadscaleConfig,
   renderOpenPolicy,
-  SELF_HOSTED_NODE_ATTRS,
+  selfHostedNodeAttrs,
 } from '@mesh/headscale';
 import type { MeshContext } from '../context.js';
 
@@ -18,7 +17,7 @@ export interface NodePolicyOutcome {
 
 /**
  * The policy Headscale keeps in its database (0.29+): every node reaches every other, as with
- * none, and every node gets {@link SELF_HOSTED_NODE_ATTRS}, so none probes Tailscale's own hosts
+ * none, and every node gets `SELF_HOSTED_NODE_ATTRS`, so none probes Tailscale's own hosts
  * for a captive portal. Where Headscale reads a policy file, `mesh harden server` writes the
  * attributes there; a stored policy mesh did not write is a person's own and is kept.
  */
@@ -28,8 +27,9 @@ export async function ensureNodePolicy(
 ): Promise<NodePolicyOutcome> {
   const config = await readHeadscaleConfig(ctx.paths.headscale.configPath);
   if (headscalePolicyOf(config).mode !== 'database') return {};
-  if (!headscaleSupports((await hs.version()).version, 'nodeAttrs')) return {};
-  const wanted = renderOpenPolicy({ nodeAttrs: SELF_HOSTED_NODE_ATTRS });
+  const nodeAttrs = selfHostedNodeAttrs((await hs.version()).version);
+  if (nodeAttrs.length === 0) return {};
+  const wanted = renderOpenPolicy({ nodeAttrs });
   const stored = await hs.policy.get().then(
     (p) => p.policy,
     (error: unknown) => {
@@ -40,11 +40,11 @@ export async function ensureNodePolicy(
   if (stored === wanted) return {};
   if (stored !== undefined && !isGeneratedPolicy(stored)) {
     return {
-      note: `Headscale's stored ACL policy is not one mesh wrote: left as it is (give every node "${SELF_HOSTED_NODE_ATTRS.join('", "')}" in its nodeAttrs, or nodes probe Tailscale's hosts for captive portals)`,
+      note: `Headscale's stored ACL policy is not one mesh wrote: left as it is (give every node "${nodeAttrs.join('", "')}" in its nodeAttrs, or nodes probe Tailscale's hosts for captive portals)`,
     };
   }
   await hs.policy.set(wanted);
   return {
-    change: `stored an ACL policy that lets every node reach every other and gives each ${SELF_HOSTED_NODE_ATTRS.join(', ')}`,
+    change: `stored an ACL policy that lets every node reach every other and gives each ${nodeAttrs.join(', ')}`,
   };
 }

@@ -13,6 +13,7 @@ import {
   renderHeadscalePolicy,
   renderOpenPolicy,
   SELF_HOSTED_NODE_ATTRS,
+  selfHostedNodeAttrs,
 } from './policy.js';
 
 const MESH_PORTS = [22000, 22001, 22002, 874, 22, 2222];
@@ -105,6 +106,13 @@ describe('renderHeadscalePolicy', () => {
   ])('refuses %j', (o, message) => {
     expect(() => renderHeadscalePolicy(o)).toThrow(HeadscaleConfigError);
     expect(() => renderHeadscalePolicy(o)).toThrow(message);
+  });
+});
+
+describe('selfHostedNodeAttrs', () => {
+  it('gives the attributes to Headscale 0.29 and later only', () => {
+    expect(selfHostedNodeAttrs('0.29.2')).toEqual(['disable-captive-portal-detection']);
+    expect(selfHostedNodeAttrs('0.28.0')).toEqual([]);
   });
 });
 
