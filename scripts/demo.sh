@@ -16,16 +16,18 @@
 #   MESH_DEMO_SKIP_SETUP=1 bash scripts/demo.sh    # tools installed and build done already
 #   MESH_DEMO_KEEP=1 bash scripts/demo.sh          # leave the lab up (then: pnpm lab down ID)
 #   MESH_DEMO_MACHINES=systemd bash scripts/demo.sh  # hosts are booted Debian 12 machines (systemd)
+#   MESH_DEMO_CLIENTS=c1,c2,c3 bash scripts/demo.sh    # other client hosts (bare hosts only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 
 SERVER_URL=http://10.99.0.1:8080 # the lab's server host; headscale listens there
-CLIENTS=(wsl windows)
+IFS=, read -ra CLIENTS <<<"${MESH_DEMO_CLIENTS:-wsl,windows}" # the client hosts, by name
 HOSTS=(server "${CLIENTS[@]}")
 SYNC_TIMEOUT=${MESH_DEMO_SYNC_TIMEOUT:-180} # seconds to wait for a file to arrive
 MACHINES=${MESH_DEMO_MACHINES:-bare}         # bare namespaces, or systemd machines
 [[ $MACHINES == bare || $MACHINES == systemd ]] || { echo "ERROR: MESH_DEMO_MACHINES must be bare or systemd" >&2; exit 2; }
+[[ $MACHINES == bare || -z ${MESH_DEMO_CLIENTS:-} ]] || { echo "ERROR: MESH_DEMO_CLIENTS is for bare hosts: the machines are server, wsl and windows" >&2; exit 2; }
 
 bold() { if [[ -t 1 ]]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
 section() { printf '\n'; bold "=== $* ==="; }
@@ -111,7 +113,7 @@ mesh() {
 }
 
 lab_up() { lab up "--$MACHINES" --hosts "$(IFS=, && echo "${HOSTS[*]}")" | tee "$up_log"; }
-step "lab up: 3 $MACHINES hosts (no daemons)" lab_up
+step "lab up: ${#HOSTS[@]} $MACHINES hosts (no daemons)" lab_up
 lab_id=$(sed -n 's/^lab \([0-9a-f]\{6\}\) up in .*/\1/p' "$up_log")
 [[ -n "$lab_id" ]] || fail "could not read the lab id"
 

@@ -2898,7 +2898,7 @@ function backoffDelay(attempt, o2) {
   return Math.round(exp * (0.5 + (o2.random ?? Math.random()) * 0.5));
 }
 function sleep(ms, signal) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
@@ -2909,7 +2909,7 @@ function sleep(ms, signal) {
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
-      resolve3();
+      resolve();
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
@@ -3291,11 +3291,11 @@ function portPlan(role) {
   return { ...PLANS[role] };
 }
 function tcpListens(port, host = "127.0.0.1", timeoutMs = 1e3) {
-  return new Promise((resolve3) => {
+  return new Promise((resolve) => {
     const socket = connect({ port, host });
     const done = (up) => {
       socket.destroy();
-      resolve3(up);
+      resolve(up);
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once("connect", () => done(true));
@@ -3396,20 +3396,20 @@ async function detectPlatform(options = {}) {
   const env = options.env ?? process.env;
   const family = osFamily(options.platform ?? process.platform);
   const hostname = options.hostname ?? os.hostname();
-  let osType2 = family === "linux" ? "ubuntu" : family;
+  let osType = family === "linux" ? "ubuntu" : family;
   let distro;
   let wsl;
   let systemd = false;
   if (family === "linux") {
     wsl = await detectWsl({ ...options, env });
-    if (wsl) osType2 = "wsl2";
+    if (wsl) osType = "wsl2";
     const text2 = await readIfExists(inRoot(options.root, "/etc/os-release")) ?? await readIfExists(inRoot(options.root, "/usr/lib/os-release"));
     if (text2 !== void 0) distro = parseOsRelease(text2);
     systemd = await isSystemdPid1(options);
   }
   const role = detectRole({
     hostname,
-    osType: osType2,
+    osType,
     hostnames: {
       server: parseHostnameList(env["MESH_SERVER_HOSTNAMES"]),
       wsl2: parseHostnameList(env["MESH_WSL2_HOSTNAMES"]),
@@ -3418,7 +3418,7 @@ async function detectPlatform(options = {}) {
   });
   return {
     os: family,
-    osType: osType2,
+    osType,
     systemd,
     hostname,
     role,
@@ -3492,8 +3492,8 @@ function alive(pid) {
     if (error2.code !== "EPERM") return false;
   }
   try {
-    const stat18 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat18.slice(stat18.lastIndexOf(")") + 2, stat18.lastIndexOf(")") + 3) !== "Z";
+    const stat15 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat15.slice(stat15.lastIndexOf(")") + 2, stat15.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return true;
   }
@@ -5381,7 +5381,7 @@ var require_readable = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/api/readable.js"(exports2, module) {
     "use strict";
     var assert = __require("assert");
-    var { Readable: Readable5 } = __require("stream");
+    var { Readable: Readable4 } = __require("stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -5395,7 +5395,7 @@ var require_readable = __commonJS({
     var kBytesRead = Symbol("kBytesRead");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable5 {
+    var BodyReadable = class extends Readable4 {
       /**
        * @param {object} opts
        * @param {(this: Readable, size: number) => void} opts.resume
@@ -5598,7 +5598,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return Promise.resolve(null);
         }
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve, reject) => {
           if (this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) {
             this.destroy(new AbortError());
           }
@@ -5612,11 +5612,11 @@ var require_readable = __commonJS({
               if (signal.aborted) {
                 reject(signal.reason ?? new AbortError());
               } else {
-                resolve3(null);
+                resolve(null);
               }
             });
           } else {
-            this.on("close", resolve3);
+            this.on("close", resolve);
           }
           this.on("error", noop3).on("data", () => {
             if (this[kBytesRead] > limit) {
@@ -5644,7 +5644,7 @@ var require_readable = __commonJS({
     }
     function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -5659,7 +5659,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve,
               reject,
               length: 0,
               body: []
@@ -5733,18 +5733,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length, encoding));
+          resolve(chunksDecode(body, length, encoding));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length, encoding)));
+          resolve(JSON.parse(chunksDecode(body, length, encoding)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -5784,7 +5784,7 @@ var require_api_request = __commonJS({
     "use strict";
     var assert = __require("assert");
     var { AsyncResource } = __require("async_hooks");
-    var { Readable: Readable5 } = require_readable();
+    var { Readable: Readable4 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     function noop3() {
@@ -5865,7 +5865,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType2 = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable5({
+        const res = new Readable4({
           resume,
           abort,
           contentType: contentType2,
@@ -5934,9 +5934,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve(data);
           });
         });
       }
@@ -6148,9 +6148,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve(data);
           });
         });
       }
@@ -6174,7 +6174,7 @@ var require_api_pipeline = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/api/api-pipeline.js"(exports2, module) {
     "use strict";
     var {
-      Readable: Readable5,
+      Readable: Readable4,
       Duplex: Duplex4,
       PassThrough: PassThrough2
     } = __require("stream");
@@ -6190,7 +6190,7 @@ var require_api_pipeline = __commonJS({
     function noop3() {
     }
     var kResume = Symbol("resume");
-    var PipelineRequest = class extends Readable5 {
+    var PipelineRequest = class extends Readable4 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -6207,7 +6207,7 @@ var require_api_pipeline = __commonJS({
         callback(err);
       }
     };
-    var PipelineResponse = class extends Readable5 {
+    var PipelineResponse = class extends Readable4 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -6438,9 +6438,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve(data);
           });
         });
       }
@@ -6533,9 +6533,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve, reject) => {
           connect2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve(data);
           });
         });
       }
@@ -6654,10 +6654,10 @@ var require_wrap_handler = __commonJS({
 var require_dispatcher = __commonJS({
   "../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/lib/dispatcher/dispatcher.js"(exports2, module) {
     "use strict";
-    var EventEmitter3 = __require("events");
+    var EventEmitter2 = __require("events");
     var WrapHandler = require_wrap_handler();
     var wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler));
-    var Dispatcher2 = class extends EventEmitter3 {
+    var Dispatcher2 = class extends EventEmitter2 {
       dispatch() {
         throw new Error("not implemented");
       }
@@ -6842,9 +6842,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve(data);
             });
           });
         }
@@ -6882,9 +6882,9 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve, reject) => {
             this.destroy(err, (err2, data) => {
-              return err2 ? reject(err2) : resolve3(data);
+              return err2 ? reject(err2) : resolve(data);
             });
           });
         }
@@ -7160,8 +7160,8 @@ var require_pool_base = __commonJS({
           }
           return Promise.all(closeAll);
         } else {
-          return new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          return new Promise((resolve) => {
+            this[kClosedResolve] = resolve;
           });
         }
       }
@@ -11284,8 +11284,8 @@ var require_promise = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve, reject) => {
+        res = resolve;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -12711,12 +12711,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -13600,12 +13600,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -13922,16 +13922,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve;
           } else {
-            resolve3(null);
+            resolve(null);
           }
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request2 = requests[i2];
@@ -13944,7 +13944,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -15556,11 +15556,11 @@ var init_base = __esm({
   "../../node_modules/.pnpm/yoctocolors@2.2.0/node_modules/yoctocolors/base.js"() {
     "use strict";
     hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-    format = (open7, close) => {
+    format = (open6, close) => {
       if (!hasColors) {
         return (input) => input;
       }
-      const openCode = `\x1B[${open7}m`;
+      const openCode = `\x1B[${open6}m`;
       const closeCode = `\x1B[${close}m`;
       return (input) => {
         const string4 = input + "";
@@ -15885,15 +15885,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat18, path47, options) {
-      if (!stat18.isSymbolicLink() && !stat18.isFile()) {
+    function checkStat(stat15, path47, options) {
+      if (!stat15.isSymbolicLink() && !stat15.isFile()) {
         return false;
       }
       return checkPathExt(path47, options);
     }
     function isexe(path47, options, cb) {
-      fs.stat(path47, function(er, stat18) {
-        cb(er, er ? false : checkStat(stat18, path47, options));
+      fs.stat(path47, function(er, stat15) {
+        cb(er, er ? false : checkStat(stat15, path47, options));
       });
     }
     function sync(path47, options) {
@@ -15910,20 +15910,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path47, options, cb) {
-      fs.stat(path47, function(er, stat18) {
-        cb(er, er ? false : checkStat(stat18, options));
+      fs.stat(path47, function(er, stat15) {
+        cb(er, er ? false : checkStat(stat15, options));
       });
     }
     function sync(path47, options) {
       return checkStat(fs.statSync(path47), options);
     }
-    function checkStat(stat18, options) {
-      return stat18.isFile() && checkMode(stat18, options);
+    function checkStat(stat15, options) {
+      return stat15.isFile() && checkMode(stat15, options);
     }
-    function checkMode(stat18, options) {
-      var mod = stat18.mode;
-      var uid = stat18.uid;
-      var gid = stat18.gid;
+    function checkMode(stat15, options) {
+      var mod = stat15.mode;
+      var uid = stat15.uid;
+      var gid = stat15.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -15958,12 +15958,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve3, reject) {
+        return new Promise(function(resolve, reject) {
           isexe(path47, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve3(is);
+              resolve(is);
             }
           });
         });
@@ -15996,22 +15996,22 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
-    var isWindows2 = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
+    var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
     var path47 = __require("path");
-    var COLON = isWindows2 ? ";" : ":";
+    var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
     var getPathInfo = (cmd, opt) => {
       const colon = opt.colon || COLON;
-      const pathEnv = cmd.match(/\//) || isWindows2 && cmd.match(/\\/) ? [""] : [
+      const pathEnv = cmd.match(/\//) || isWindows && cmd.match(/\\/) ? [""] : [
         // windows always checks the cwd first
-        ...isWindows2 ? [process.cwd()] : [],
+        ...isWindows ? [process.cwd()] : [],
         ...(opt.path || process.env.PATH || /* istanbul ignore next: very unusual */
         "").split(colon)
       ];
-      const pathExtExe = isWindows2 ? opt.pathExt || process.env.PATHEXT || ".EXE;.CMD;.BAT;.COM" : "";
-      const pathExt = isWindows2 ? pathExtExe.split(colon) : [""];
-      if (isWindows2) {
+      const pathExtExe = isWindows ? opt.pathExt || process.env.PATHEXT || ".EXE;.CMD;.BAT;.COM" : "";
+      const pathExt = isWindows ? pathExtExe.split(colon) : [""];
+      if (isWindows) {
         if (cmd.indexOf(".") !== -1 && pathExt[0] !== "")
           pathExt.unshift("");
       }
@@ -16030,27 +16030,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve3, reject) => {
+      const step = (i2) => new Promise((resolve, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve3(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path47.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve3(subStep(p, i2, 0));
+        resolve(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve3, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve, reject) => {
         if (ii === pathExt.length)
-          return resolve3(step(i2 + 1));
+          return resolve(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve3(p + ext);
+              return resolve(p + ext);
           }
-          return resolve3(subStep(p, i2, ii + 1));
+          return resolve(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -17145,8 +17145,8 @@ var init_deferred = __esm({
     "use strict";
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve3, reject) => {
-        Object.assign(methods, { resolve: resolve3, reject });
+      const promise = new Promise((resolve, reject) => {
+        Object.assign(methods, { resolve, reject });
       });
       return Object.assign(promise, methods);
     };
@@ -22533,11 +22533,11 @@ var init_concurrent = __esm({
       const promises = weakMap.get(stream);
       const promise = createDeferred();
       promises.push(promise);
-      const resolve3 = promise.resolve.bind(promise);
-      return { resolve: resolve3, promises };
+      const resolve = promise.resolve.bind(promise);
+      return { resolve, promises };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve3, promises }, subprocess) => {
-      resolve3();
+    waitForConcurrentStreams = async ({ resolve, promises }, subprocess) => {
+      resolve();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises])
@@ -25002,8 +25002,8 @@ function meshDirs(options = {}) {
   };
 }
 function ownFile(options) {
-  const join13 = (options.platform ?? process.platform) === "win32" ? path15.win32.join : path15.posix.join;
-  return join13(meshDirs(options).config, SERVER_URL_FILE);
+  const join11 = (options.platform ?? process.platform) === "win32" ? path15.win32.join : path15.posix.join;
+  return join11(meshDirs(options).config, SERVER_URL_FILE);
 }
 function candidates(options) {
   const own2 = ownFile(options);
@@ -25278,8 +25278,8 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative4 = path47.relative(process.cwd(), filePath);
-            shortPaths.push(relative4);
+            const relative2 = path47.relative(process.cwd(), filePath);
+            shortPaths.push(relative2);
           } catch (e) {
             if (debug) {
               _debug(`failed to load ${filePath} ${e.message}`);
@@ -32417,8 +32417,8 @@ var require_lexer = __commonJS({
           return "stream";
         }
         if (this.atLineEnd()) {
-          const sp3 = yield* this.pushSpaces(true);
-          yield* this.pushCount(line.length - sp3);
+          const sp = yield* this.pushSpaces(true);
+          yield* this.pushCount(line.length - sp);
           yield* this.pushNewline();
           return "stream";
         }
@@ -32498,18 +32498,18 @@ var require_lexer = __commonJS({
         }
       }
       *parseFlowCollection() {
-        let nl, sp3;
+        let nl, sp;
         let indent2 = -1;
         do {
           nl = yield* this.pushNewline();
           if (nl > 0) {
-            sp3 = yield* this.pushSpaces(false);
-            this.indentValue = indent2 = sp3;
+            sp = yield* this.pushSpaces(false);
+            this.indentValue = indent2 = sp;
           } else {
-            sp3 = 0;
+            sp = 0;
           }
-          sp3 += yield* this.pushSpaces(true);
-        } while (nl + sp3 > 0);
+          sp += yield* this.pushSpaces(true);
+        } while (nl + sp > 0);
         const line = this.getLine();
         if (line === null)
           return this.setNext("flow");
@@ -37199,11 +37199,11 @@ async function announceServer(o2) {
     txt: { url: o2.url },
     disableIPv6: true
   });
-  await new Promise((resolve3) => {
-    if (o2.signal.aborted) resolve3();
-    o2.signal.addEventListener("abort", () => resolve3(), { once: true });
+  await new Promise((resolve) => {
+    if (o2.signal.aborted) resolve();
+    o2.signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  await new Promise((resolve3) => b.unpublishAll(() => b.destroy(() => resolve3())));
+  await new Promise((resolve) => b.unpublishAll(() => b.destroy(() => resolve())));
 }
 async function browseServers(o2 = {}) {
   const b = bonjour(lanAddress());
@@ -37220,7 +37220,7 @@ async function browseServers(o2 = {}) {
   });
   await new Promise((r) => setTimeout(r, o2.timeoutMs ?? 5e3));
   browser.stop();
-  await new Promise((resolve3) => b.destroy(() => resolve3()));
+  await new Promise((resolve) => b.destroy(() => resolve()));
   return [...found.values()];
 }
 var import_bonjour_service, MDNS_SERVICE_TYPE, TAILNET;
@@ -45946,7 +45946,7 @@ function privateSyncthingConfig(xml, o2 = {}) {
     const name = escapeXml(o2.deviceName);
     head = head.replace(
       /(<device id="[^"]*" name=")[^"]*"/,
-      (_, open7) => `${open7}${name}"`
+      (_, open6) => `${open6}${name}"`
     );
   }
   return head + gui + xml.slice(guiEnd, optStart) + options + xml.slice(optEnd);
@@ -46189,7 +46189,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
           hint: `see the service log (mesh-syncthing.log in ${servicesDir(ctx)})`
         });
       }
-      await sleep5(300);
+      await sleep5(100);
     }
     wait.done();
     st = await connectSyncthing(ctx);
@@ -46803,9 +46803,9 @@ var AgentStateWriter = class {
   async run(signal) {
     await this.flush();
     const beat = setInterval(() => void this.flush(), AGENT_HEARTBEAT_MS);
-    await new Promise((resolve3) => {
-      if (signal.aborted) resolve3();
-      signal.addEventListener("abort", () => resolve3(), { once: true });
+    await new Promise((resolve) => {
+      if (signal.aborted) resolve();
+      signal.addEventListener("abort", () => resolve(), { once: true });
     });
     clearInterval(beat);
     clearTimeout(this.#timer);
@@ -46878,6 +46878,7 @@ var pairPeersResult = object({
     })
   ),
   unvouched: array(object({ hostname: string2(), ip: string2(), reason: string2() })),
+  passive: strings2,
   peers: number2()
 });
 var clientStepId = _enum([
@@ -47353,7 +47354,7 @@ async function prepareHost(ctx, name) {
 // ../../packages/core/src/remote/provision.ts
 init_src();
 init_errors3();
-import { stat as stat12 } from "fs/promises";
+import { stat as stat9 } from "fs/promises";
 
 // ../../packages/core/src/steps/keys.ts
 init_errors3();
@@ -49610,20 +49611,20 @@ async function assertFree(addr, proto2, what) {
   const { host, port } = splitHostPort(addr, what);
   if (port === 0) return;
   const bindHost = host === "" ? "0.0.0.0" : host;
-  const error2 = await new Promise((resolve3) => {
+  const error2 = await new Promise((resolve) => {
     if (proto2 === "tcp") {
       const srv = createServer();
-      srv.once("error", (e) => resolve3(e));
+      srv.once("error", (e) => resolve(e));
       srv.listen(
         { host: bindHost, port, exclusive: true },
-        () => srv.close(() => resolve3(void 0))
+        () => srv.close(() => resolve(void 0))
       );
     } else {
       const sock = createSocket(bindHost.includes(":") ? "udp6" : "udp4");
-      sock.once("error", (e) => resolve3(e));
+      sock.once("error", (e) => resolve(e));
       sock.bind(
         { address: bindHost, port, exclusive: true },
-        () => sock.close(() => resolve3(void 0))
+        () => sock.close(() => resolve(void 0))
       );
     }
   });
@@ -49685,6 +49686,8 @@ init_src();
 init_mini();
 var VOUCH_PORT = portPlan("server").vouch;
 var VOUCH_PATH = "/v1/syncthing";
+var VOUCH_ASKER_HEADER = "x-mesh-device";
+var PASSIVE_ADDRESS = "dynamic";
 var VouchAnswerSchema = object({
   mesh: literal(1),
   node: object({ id: string2().check(_minLength(1)), name: string2() }),
@@ -49692,7 +49695,9 @@ var VouchAnswerSchema = object({
   syncthing: object({
     deviceId: string2().check(_minLength(1)),
     port: number2().check(int(), _gte(1), _lte(65535))
-  })
+  }),
+  /** Whether this node's Syncthing has the asker's device; only when the asker named it. */
+  knows: optional(boolean2())
 });
 var VouchRefusalSchema = object({ error: string2() });
 
@@ -49750,6 +49755,15 @@ async function answer(ctx, api2, req) {
   if (req.method !== "GET" || req.url !== VOUCH_PATH) {
     return { status: 404, body: { error: `only GET ${VOUCH_PATH} is answered here` } };
   }
+  const asker = req.headers[VOUCH_ASKER_HEADER];
+  let askerId;
+  if (asker !== void 0) {
+    try {
+      askerId = parseDeviceId(String(asker)).id;
+    } catch {
+      return { status: 400, body: { error: `${VOUCH_ASKER_HEADER} is not a Syncthing device ID` } };
+    }
+  }
   const caller = `${plainAddress(req.socket.remoteAddress)}:${req.socket.remotePort ?? 0}`;
   const who = await api2.whois(caller, { timeout: 3e3 }).catch(() => void 0);
   if (!who?.Node)
@@ -49760,23 +49774,34 @@ async function answer(ctx, api2, req) {
   if (!home?.deviceId) {
     return { status: 503, body: { error: "Syncthing is not set up on this node" } };
   }
+  const knows = askerId === void 0 ? void 0 : await hasDevice(ctx, askerId);
   return {
     status: 200,
     body: {
       mesh: 1,
       node: { id: self.id, name: self.hostname },
       ips: self.ips,
-      syncthing: { deviceId: home.deviceId, port: ctx.ports.syncthingSync }
+      syncthing: { deviceId: home.deviceId, port: ctx.ports.syncthingSync },
+      ...knows === void 0 ? {} : { knows }
     }
   };
 }
+async function hasDevice(ctx, deviceId) {
+  try {
+    const st = await connectSyncthing(ctx);
+    const devices = await st.client.config.devices.list();
+    return devices.some((d) => sameDeviceId(d.deviceID, deviceId));
+  } catch {
+    return void 0;
+  }
+}
 function listen(server, host, port) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve, reject) => {
     const onError = (error2) => reject(error2);
     server.once("error", onError);
     server.listen({ host, port, exclusive: true }, () => {
       server.off("error", onError);
-      resolve3();
+      resolve();
     });
   });
 }
@@ -49784,7 +49809,10 @@ async function serveVouches(ctx, o2) {
   const port = o2.port ?? VOUCH_PORT;
   const api2 = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
   const server = createServer2((req, res) => {
-    answer(ctx, api2, req).then(({ status, body }) => reply(res, status, body)).catch((error2) => {
+    answer(ctx, api2, req).then(({ status, body }) => {
+      reply(res, status, body);
+      if ("knows" in body && body.knows === false) o2.onStranger?.();
+    }).catch((error2) => {
       reply(res, 500, { error: "internal error" });
       o2.onError?.(error2);
     });
@@ -49792,9 +49820,9 @@ async function serveVouches(ctx, o2) {
   server.keepAliveTimeout = 5e3;
   server.headersTimeout = 5e3;
   server.requestTimeout = 1e4;
-  const close = () => new Promise((resolve3) => {
-    if (!server.listening) return resolve3();
-    server.close(() => resolve3());
+  const close = () => new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
     server.closeAllConnections();
   });
   try {
@@ -49971,1796 +49999,104 @@ async function reviveCrashed(ctx) {
   return started;
 }
 
-// ../../packages/core/src/steps/instant-sync.ts
+// ../../packages/core/src/steps/folder-watcher.ts
+import { watch } from "fs";
+import { lstat as lstat3, readdir as readdir5 } from "fs/promises";
 import path33 from "path";
-
-// ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/index.js
-import { EventEmitter as EventEmitter2 } from "events";
-import { stat as statcb, Stats } from "fs";
-import { readdir as readdir6, stat as stat11 } from "fs/promises";
-import * as sp2 from "path";
-
-// ../../node_modules/.pnpm/readdirp@5.1.1/node_modules/readdirp/index.js
-import { lstat as lstat3, readdir as readdir5, realpath as realpath2, stat as stat9 } from "fs/promises";
-import { join as pjoin, resolve as presolve, sep as psep } from "path";
-import { Readable as Readable4 } from "stream";
-var EntryTypes = {
-  FILE_TYPE: "files",
-  DIR_TYPE: "directories",
-  FILE_DIR_TYPE: "files_directories",
-  EVERYTHING_TYPE: "all"
-};
-var defaultOptions3 = {
-  root: ".",
-  fileFilter: (_entryInfo) => true,
-  directoryFilter: (_entryInfo) => true,
-  type: EntryTypes.FILE_TYPE,
-  lstat: false,
-  depth: 2147483648,
-  alwaysStat: false,
-  // Throughput is flat from 16 to 65536 (traversal is I/O-bound), but
-  // batches of 1024+ entries survive young-gen GC and bloat RSS ~20-60%.
-  highWaterMark: 256
-};
-Object.freeze(defaultOptions3);
-var RECURSIVE_ERROR_CODE = "READDIRP_RECURSIVE_ERROR";
-var NORMAL_FLOW_ERRORS = /* @__PURE__ */ new Set(["ENOENT", "EPERM", "EACCES", "ELOOP", RECURSIVE_ERROR_CODE]);
-var ALL_TYPES = [
-  EntryTypes.DIR_TYPE,
-  EntryTypes.EVERYTHING_TYPE,
-  EntryTypes.FILE_DIR_TYPE,
-  EntryTypes.FILE_TYPE
-];
-var DIR_TYPES = /* @__PURE__ */ new Set([
-  EntryTypes.DIR_TYPE,
-  EntryTypes.EVERYTHING_TYPE,
-  EntryTypes.FILE_DIR_TYPE
-]);
-var FILE_TYPES2 = /* @__PURE__ */ new Set([
-  EntryTypes.EVERYTHING_TYPE,
-  EntryTypes.FILE_DIR_TYPE,
-  EntryTypes.FILE_TYPE
-]);
-var isNormalFlowError = (error2) => NORMAL_FLOW_ERRORS.has(error2.code);
-var wantBigintFsStats = process.platform === "win32";
-var emptyFn = (_entryInfo) => true;
-var normalizeFilter = (filter) => {
-  if (filter === void 0)
-    return emptyFn;
-  if (typeof filter === "function")
-    return filter;
-  if (typeof filter === "string") {
-    const fl = filter.trim();
-    return (entry) => entry.basename === fl;
-  }
-  if (Array.isArray(filter)) {
-    const trItems = filter.map((item2) => item2.trim());
-    return (entry) => trItems.some((f) => entry.basename === f);
-  }
-  return emptyFn;
-};
-var ReaddirpStream = class extends Readable4 {
-  /**
-   * Directories discovered but not yet emitted from. Listings are read
-   * lazily (on pop, plus one prefetch) instead of eagerly on discovery:
-   * keeping whole listings for every queued dir balloons RAM on wide trees.
-   */
-  parents;
-  reading;
-  parent;
-  _stat;
-  _maxDepth;
-  _wantsDir;
-  _wantsFile;
-  _wantsEverything;
-  _root;
-  _isDirent;
-  _statsProp;
-  _rdOptions;
-  _fileFilter;
-  _directoryFilter;
-  _relStart;
-  constructor(options = {}) {
-    super({
-      objectMode: true,
-      autoDestroy: true,
-      highWaterMark: options.highWaterMark ?? defaultOptions3.highWaterMark
+async function watchFolder(root, o2) {
+  const platform2 = o2.platform ?? process.platform;
+  if (platform2 === "darwin" || platform2 === "win32") {
+    const w = watch(root, { recursive: true }, (_event, name) => {
+      const rel = name ? toRel(String(name)) : "";
+      if (o2.ignore(rel)) o2.onIgnored?.(rel);
+      else o2.onChange(rel);
     });
-    const opts = { ...defaultOptions3, ...options };
-    const root = opts.root ?? defaultOptions3.root;
-    const type = opts.type ?? defaultOptions3.type;
-    this._fileFilter = normalizeFilter(opts.fileFilter);
-    this._directoryFilter = normalizeFilter(opts.directoryFilter);
-    const statMethod = opts.lstat ? lstat3 : stat9;
-    if (wantBigintFsStats) {
-      this._stat = (path47) => statMethod(path47, { bigint: true });
-    } else {
-      this._stat = statMethod;
-    }
-    this._maxDepth = opts.depth != null && Number.isSafeInteger(opts.depth) ? opts.depth : defaultOptions3.depth;
-    this._wantsDir = DIR_TYPES.has(type);
-    this._wantsFile = FILE_TYPES2.has(type);
-    this._wantsEverything = type === EntryTypes.EVERYTHING_TYPE;
-    this._root = presolve(root);
-    this._relStart = this._root.endsWith(psep) ? this._root.length : this._root.length + 1;
-    this._isDirent = !opts.alwaysStat;
-    this._statsProp = this._isDirent ? "dirent" : "stats";
-    this._rdOptions = { encoding: "utf8", withFileTypes: this._isDirent };
-    const rootDir = { path: this._root, depth: 1 };
-    rootDir.pending = this._exploreDir(this._root, 1);
-    this.parents = [rootDir];
-    this.reading = false;
-    this.parent = void 0;
+    w.on("error", o2.onError);
+    return { directories: 1, close: () => w.close() };
   }
-  async _read(batch) {
-    if (this.reading)
-      return;
-    this.reading = true;
-    try {
-      while (!this.destroyed && batch > 0) {
-        const par = this.parent;
-        const fil = par && par.files;
-        if (fil && fil.length > 0) {
-          const { path: path47, depth } = par;
-          const slice = fil.splice(0, batch).map((dirent) => this._formatEntry(dirent, path47));
-          const awaited = this._isDirent ? slice : await Promise.all(slice);
-          for (const entry of awaited) {
-            if (!entry)
-              continue;
-            if (this.destroyed)
-              return;
-            let entryType = this._getEntryType(entry);
-            if (typeof entryType !== "string")
-              entryType = await entryType;
-            if (entryType === "directory" && this._directoryFilter(entry)) {
-              if (depth <= this._maxDepth) {
-                this.parents.push({ path: entry.fullPath, depth: depth + 1 });
-              }
-              if (this._wantsDir) {
-                this.push(entry);
-                batch--;
-              }
-            } else if ((entryType === "file" || this._includeAsFile(entry)) && this._fileFilter(entry)) {
-              if (this._wantsFile) {
-                this.push(entry);
-                batch--;
-              }
-            }
-          }
-        } else {
-          const parent = this.parents.pop();
-          if (!parent) {
-            this.push(null);
-            break;
-          }
-          const dir = parent.pending ?? this._exploreDir(parent.path, parent.depth);
-          const next = this.parents[this.parents.length - 1];
-          if (next && !next.pending) {
-            next.pending = this._exploreDir(next.path, next.depth);
-          }
-          this.parent = await dir;
-          if (this.destroyed)
-            return;
-        }
+  const watched = /* @__PURE__ */ new Map();
+  let closed = false;
+  const drop = (rel) => {
+    for (const [dir, w] of watched) {
+      if (dir === rel || dir.startsWith(`${rel}/`)) {
+        w.close();
+        watched.delete(dir);
       }
-    } catch (error2) {
-      this.destroy(error2);
-    } finally {
-      this.reading = false;
-    }
-  }
-  // NOTE: native `readdir(path, { recursive: true })` was evaluated as a
-  // replacement for this per-directory traversal and rejected:
-  // - Not faster: node implements it in JS, walking directories sequentially
-  //   just like this loop, but with extra path bookkeeping. Benchmarks
-  //   (node 24): ~10% slower on wide trees, ~40% slower on small ones,
-  //   parity on deep ones.
-  // - Much more RAM: it buffers the entire subtree listing in one array,
-  //   instead of one directory at a time, defeating streaming.
-  // - Semantics diverge: it can't limit depth, can't skip directories a
-  //   directoryFilter rejects, doesn't follow symlinked dirs, and fails
-  //   wholesale (all entries lost) if anything in the subtree is unreadable,
-  //   instead of emitting a 'warn' and continuing.
-  async _exploreDir(path47, depth) {
-    let files;
-    try {
-      files = await readdir5(path47, this._rdOptions);
-    } catch (error2) {
-      this._onError(error2);
-    }
-    return { files, depth, path: path47 };
-  }
-  // Synchronous in dirent mode; returns a promise only when stats are needed.
-  _formatEntry(dirent, path47) {
-    const basename3 = this._isDirent ? dirent.name : dirent;
-    const fullPath = pjoin(path47, basename3);
-    const entry = { path: fullPath.slice(this._relStart), fullPath, basename: basename3 };
-    if (this._isDirent) {
-      entry.dirent = dirent;
-      return entry;
-    }
-    return this._stat(fullPath).then((stats) => {
-      entry.stats = stats;
-      return entry;
-    }, (err) => {
-      this._onError(err);
-      return void 0;
-    });
-  }
-  _onError(err) {
-    if (isNormalFlowError(err) && !this.destroyed) {
-      this.emit("warn", err);
-    } else {
-      this.destroy(err);
-    }
-  }
-  // Synchronous for regular files and directories; returns a promise only for
-  // symlinks, which need realpath() to be classified.
-  _getEntryType(entry) {
-    if (!entry || !(this._statsProp in entry)) {
-      return "";
-    }
-    const stats = entry[this._statsProp];
-    if (stats.isFile())
-      return "file";
-    if (stats.isDirectory())
-      return "directory";
-    if (stats.isSymbolicLink())
-      return this._getSymlinkEntryType(entry);
-    return "";
-  }
-  async _getSymlinkEntryType(entry) {
-    const full = entry.fullPath;
-    try {
-      const entryRealPath = await realpath2(full);
-      const entryRealPathStats = await lstat3(entryRealPath);
-      if (entryRealPathStats.isFile()) {
-        return "file";
-      }
-      if (entryRealPathStats.isDirectory()) {
-        const len = entryRealPath.length;
-        if (full.startsWith(entryRealPath) && full[len] === psep) {
-          const recursiveError = new Error(`Circular symlink detected: "${full}" points to "${entryRealPath}"`);
-          recursiveError.code = RECURSIVE_ERROR_CODE;
-          this._onError(recursiveError);
-          return "";
-        }
-        return "directory";
-      }
-    } catch (error2) {
-      this._onError(error2);
-    }
-    return "";
-  }
-  _includeAsFile(entry) {
-    const stats = entry && entry[this._statsProp];
-    return stats && this._wantsEverything && !stats.isDirectory();
-  }
-};
-function readdirp(root, options = {}) {
-  let type = options.entryType || options.type;
-  if (type === "both")
-    type = EntryTypes.FILE_DIR_TYPE;
-  if (!root) {
-    throw new Error("readdirp: root argument is required. Usage: readdirp(root, options)");
-  } else if (typeof root !== "string") {
-    throw new TypeError("readdirp: root argument must be a string. Usage: readdirp(root, options)");
-  } else if (type && !ALL_TYPES.includes(type)) {
-    throw new Error(`readdirp: Invalid type passed. Use one of ${ALL_TYPES.join(", ")}`);
-  }
-  const opts = { ...options, root };
-  if (type)
-    opts.type = type;
-  return new ReaddirpStream(opts);
-}
-
-// ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/handler.js
-import { watch as fs_watch, unwatchFile, watchFile } from "fs";
-import { realpath as fsrealpath, lstat as lstat4, open as open5, stat as stat10 } from "fs/promises";
-import { type as osType } from "os";
-import * as sp from "path";
-var STR_DATA = "data";
-var STR_END = "end";
-var STR_CLOSE = "close";
-var EMPTY_FN = () => {
-};
-var pl = process.platform;
-var isWindows = pl === "win32";
-var isMacos = pl === "darwin";
-var isLinux = pl === "linux";
-var isFreeBSD = pl === "freebsd";
-var isIBMi = osType() === "OS400";
-var EVENTS = {
-  ALL: "all",
-  READY: "ready",
-  ADD: "add",
-  CHANGE: "change",
-  ADD_DIR: "addDir",
-  UNLINK: "unlink",
-  UNLINK_DIR: "unlinkDir",
-  RAW: "raw",
-  ERROR: "error"
-};
-var EV = EVENTS;
-var THROTTLE_MODE_WATCH = "watch";
-var statMethods = { lstat: lstat4, stat: stat10 };
-var KEY_LISTENERS = "listeners";
-var KEY_ERR = "errHandlers";
-var KEY_RAW = "rawEmitters";
-var HANDLER_KEYS = [KEY_LISTENERS, KEY_ERR, KEY_RAW];
-var binaryExtensions = /* @__PURE__ */ new Set([
-  "3dm",
-  "3ds",
-  "3g2",
-  "3gp",
-  "7z",
-  "a",
-  "aac",
-  "adp",
-  "afdesign",
-  "afphoto",
-  "afpub",
-  "ai",
-  "aif",
-  "aiff",
-  "alz",
-  "ape",
-  "apk",
-  "appimage",
-  "ar",
-  "arj",
-  "asf",
-  "au",
-  "avi",
-  "bak",
-  "baml",
-  "bh",
-  "bin",
-  "bk",
-  "bmp",
-  "btif",
-  "bz2",
-  "bzip2",
-  "cab",
-  "caf",
-  "cgm",
-  "class",
-  "cmx",
-  "cpio",
-  "cr2",
-  "cur",
-  "dat",
-  "dcm",
-  "deb",
-  "dex",
-  "djvu",
-  "dll",
-  "dmg",
-  "dng",
-  "doc",
-  "docm",
-  "docx",
-  "dot",
-  "dotm",
-  "dra",
-  "DS_Store",
-  "dsk",
-  "dts",
-  "dtshd",
-  "dvb",
-  "dwg",
-  "dxf",
-  "ecelp4800",
-  "ecelp7470",
-  "ecelp9600",
-  "egg",
-  "eol",
-  "eot",
-  "epub",
-  "exe",
-  "f4v",
-  "fbs",
-  "fh",
-  "fla",
-  "flac",
-  "flatpak",
-  "fli",
-  "flv",
-  "fpx",
-  "fst",
-  "fvt",
-  "g3",
-  "gh",
-  "gif",
-  "graffle",
-  "gz",
-  "gzip",
-  "h261",
-  "h263",
-  "h264",
-  "icns",
-  "ico",
-  "ief",
-  "img",
-  "ipa",
-  "iso",
-  "jar",
-  "jpeg",
-  "jpg",
-  "jpgv",
-  "jpm",
-  "jxr",
-  "key",
-  "ktx",
-  "lha",
-  "lib",
-  "lvp",
-  "lz",
-  "lzh",
-  "lzma",
-  "lzo",
-  "m3u",
-  "m4a",
-  "m4v",
-  "mar",
-  "mdi",
-  "mht",
-  "mid",
-  "midi",
-  "mj2",
-  "mka",
-  "mkv",
-  "mmr",
-  "mng",
-  "mobi",
-  "mov",
-  "movie",
-  "mp3",
-  "mp4",
-  "mp4a",
-  "mpeg",
-  "mpg",
-  "mpga",
-  "mxu",
-  "nef",
-  "npx",
-  "numbers",
-  "nupkg",
-  "o",
-  "odp",
-  "ods",
-  "odt",
-  "oga",
-  "ogg",
-  "ogv",
-  "otf",
-  "ott",
-  "pages",
-  "pbm",
-  "pcx",
-  "pdb",
-  "pdf",
-  "pea",
-  "pgm",
-  "pic",
-  "png",
-  "pnm",
-  "pot",
-  "potm",
-  "potx",
-  "ppa",
-  "ppam",
-  "ppm",
-  "pps",
-  "ppsm",
-  "ppsx",
-  "ppt",
-  "pptm",
-  "pptx",
-  "psd",
-  "pya",
-  "pyc",
-  "pyo",
-  "pyv",
-  "qt",
-  "rar",
-  "ras",
-  "raw",
-  "resources",
-  "rgb",
-  "rip",
-  "rlc",
-  "rmf",
-  "rmvb",
-  "rpm",
-  "rtf",
-  "rz",
-  "s3m",
-  "s7z",
-  "scpt",
-  "sgi",
-  "shar",
-  "snap",
-  "sil",
-  "sketch",
-  "slk",
-  "smv",
-  "snk",
-  "so",
-  "stl",
-  "suo",
-  "sub",
-  "swf",
-  "tar",
-  "tbz",
-  "tbz2",
-  "tga",
-  "tgz",
-  "thmx",
-  "tif",
-  "tiff",
-  "tlz",
-  "ttc",
-  "ttf",
-  "txz",
-  "udf",
-  "uvh",
-  "uvi",
-  "uvm",
-  "uvp",
-  "uvs",
-  "uvu",
-  "viv",
-  "vob",
-  "war",
-  "wav",
-  "wax",
-  "wbmp",
-  "wdp",
-  "weba",
-  "webm",
-  "webp",
-  "whl",
-  "wim",
-  "wm",
-  "wma",
-  "wmv",
-  "wmx",
-  "woff",
-  "woff2",
-  "wrm",
-  "wvx",
-  "xbm",
-  "xif",
-  "xla",
-  "xlam",
-  "xls",
-  "xlsb",
-  "xlsm",
-  "xlsx",
-  "xlt",
-  "xltm",
-  "xltx",
-  "xm",
-  "xmind",
-  "xpi",
-  "xpm",
-  "xwd",
-  "xz",
-  "z",
-  "zip",
-  "zipx"
-]);
-var isBinaryPath = (filePath) => binaryExtensions.has(sp.extname(filePath).slice(1).toLowerCase());
-var foreach = (val, fn) => {
-  if (val instanceof Set) {
-    val.forEach(fn);
-  } else {
-    fn(val);
-  }
-};
-var addAndConvert = (main, prop, item2) => {
-  let container = main[prop];
-  if (!(container instanceof Set)) {
-    main[prop] = container = /* @__PURE__ */ new Set([container]);
-  }
-  container.add(item2);
-};
-var clearItem = (cont) => (key) => {
-  const set = cont[key];
-  if (set instanceof Set) {
-    set.clear();
-  } else {
-    delete cont[key];
-  }
-};
-var delFromSet = (main, prop, item2) => {
-  const container = main[prop];
-  if (container instanceof Set) {
-    container.delete(item2);
-  } else if (container === item2) {
-    delete main[prop];
-  }
-};
-var isEmptySet = (val) => val instanceof Set ? val.size === 0 : !val;
-var FsWatchInstances = /* @__PURE__ */ new Map();
-function createFsWatchInstance(path47, options, listener, errHandler, emitRaw) {
-  const handleEvent = (rawEvent, evPath) => {
-    listener(path47);
-    emitRaw(rawEvent, evPath, { watchedPath: path47 });
-    if (evPath && path47 !== evPath) {
-      fsWatchBroadcast(sp.resolve(path47, evPath), KEY_LISTENERS, sp.join(path47, evPath));
     }
   };
-  try {
-    return fs_watch(path47, {
-      persistent: options.persistent
-    }, handleEvent);
-  } catch (error2) {
-    errHandler(error2);
-    return void 0;
-  }
-}
-var fsWatchBroadcast = (fullPath, listenerType, val1, val2, val3) => {
-  const cont = FsWatchInstances.get(fullPath);
-  if (!cont)
-    return;
-  foreach(cont[listenerType], (listener) => {
-    listener(val1, val2, val3);
-  });
-};
-var setFsWatchListener = (path47, fullPath, options, handlers) => {
-  const { listener, errHandler, rawEmitter } = handlers;
-  let cont = FsWatchInstances.get(fullPath);
-  let watcher;
-  if (!options.persistent) {
-    watcher = createFsWatchInstance(path47, options, listener, errHandler, rawEmitter);
-    if (!watcher)
-      return;
-    return watcher.close.bind(watcher);
-  }
-  if (cont) {
-    addAndConvert(cont, KEY_LISTENERS, listener);
-    addAndConvert(cont, KEY_ERR, errHandler);
-    addAndConvert(cont, KEY_RAW, rawEmitter);
-  } else {
-    watcher = createFsWatchInstance(
-      path47,
-      options,
-      fsWatchBroadcast.bind(null, fullPath, KEY_LISTENERS),
-      errHandler,
-      // no need to use broadcast here
-      fsWatchBroadcast.bind(null, fullPath, KEY_RAW)
-    );
-    if (!watcher)
-      return;
-    watcher.on(EV.ERROR, async (error2) => {
-      const broadcastErr = fsWatchBroadcast.bind(null, fullPath, KEY_ERR);
-      if (cont)
-        cont.watcherUnusable = true;
-      if (isWindows && error2.code === "EPERM") {
-        try {
-          const fd = await open5(path47, "r");
-          await fd.close();
-          broadcastErr(error2);
-        } catch (err) {
-        }
-      } else {
-        broadcastErr(error2);
-      }
-    });
-    cont = {
-      listeners: listener,
-      errHandlers: errHandler,
-      rawEmitters: rawEmitter,
-      watcher
-    };
-    FsWatchInstances.set(fullPath, cont);
-  }
-  return () => {
-    delFromSet(cont, KEY_LISTENERS, listener);
-    delFromSet(cont, KEY_ERR, errHandler);
-    delFromSet(cont, KEY_RAW, rawEmitter);
-    if (isEmptySet(cont.listeners)) {
-      cont.watcher.close();
-      FsWatchInstances.delete(fullPath);
-      HANDLER_KEYS.forEach(clearItem(cont));
-      cont.watcher = void 0;
-      Object.freeze(cont);
-    }
-  };
-};
-var FsWatchFileInstances = /* @__PURE__ */ new Map();
-var setFsWatchFileListener = (path47, fullPath, options, handlers) => {
-  const { listener, rawEmitter } = handlers;
-  let cont = FsWatchFileInstances.get(fullPath);
-  const copts = cont && cont.options;
-  if (copts && (copts.persistent < options.persistent || copts.interval > options.interval)) {
-    unwatchFile(fullPath);
-    cont = void 0;
-  }
-  if (cont) {
-    addAndConvert(cont, KEY_LISTENERS, listener);
-    addAndConvert(cont, KEY_RAW, rawEmitter);
-  } else {
-    cont = {
-      listeners: listener,
-      rawEmitters: rawEmitter,
-      options,
-      watcher: watchFile(fullPath, options, (curr, prev) => {
-        foreach(cont.rawEmitters, (rawEmitter2) => {
-          rawEmitter2(EV.CHANGE, fullPath, { curr, prev });
-        });
-        const currmtime = curr.mtimeMs;
-        if (curr.size !== prev.size || currmtime > prev.mtimeMs || currmtime === 0) {
-          foreach(cont.listeners, (listener2) => listener2(path47, curr));
-        }
-      })
-    };
-    FsWatchFileInstances.set(fullPath, cont);
-  }
-  return () => {
-    delFromSet(cont, KEY_LISTENERS, listener);
-    delFromSet(cont, KEY_RAW, rawEmitter);
-    if (isEmptySet(cont.listeners)) {
-      FsWatchFileInstances.delete(fullPath);
-      unwatchFile(fullPath);
-      cont.options = cont.watcher = void 0;
-      Object.freeze(cont);
-    }
-  };
-};
-var NodeFsHandler = class {
-  fsw;
-  _boundHandleError;
-  constructor(fsW) {
-    this.fsw = fsW;
-    this._boundHandleError = (error2) => fsW._handleError(error2);
-  }
-  /**
-   * Watch file for changes with fs_watchFile or fs_watch.
-   * @param path to file or dir
-   * @param listener on fs change
-   * @returns closer for the watcher instance
-   */
-  _watchWithNodeFs(path47, listener) {
-    const opts = this.fsw.options;
-    const directory = sp.dirname(path47);
-    const basename3 = sp.basename(path47);
-    const parent = this.fsw._getWatchedDir(directory);
-    parent.add(basename3);
-    const absolutePath2 = sp.resolve(path47);
-    const options = {
-      persistent: opts.persistent
-    };
-    if (!listener)
-      listener = EMPTY_FN;
-    let closer;
-    if (opts.usePolling) {
-      const enableBin = opts.interval !== opts.binaryInterval;
-      options.interval = enableBin && isBinaryPath(basename3) ? opts.binaryInterval : opts.interval;
-      closer = setFsWatchFileListener(path47, absolutePath2, options, {
-        listener,
-        rawEmitter: this.fsw._emitRaw
-      });
-    } else {
-      closer = setFsWatchListener(path47, absolutePath2, options, {
-        listener,
-        errHandler: this._boundHandleError,
-        rawEmitter: this.fsw._emitRaw
-      });
-    }
-    return closer;
-  }
-  /**
-   * Watch a file and emit add event if warranted.
-   * @returns closer for the watcher instance
-   */
-  _handleFile(file, stats, initialAdd) {
-    if (this.fsw.closed) {
-      return;
-    }
-    const dirname6 = sp.dirname(file);
-    const basename3 = sp.basename(file);
-    const parent = this.fsw._getWatchedDir(dirname6);
-    let prevStats = stats;
-    if (parent.has(basename3))
-      return;
-    const listener = async (path47, newStats) => {
-      if (!this.fsw._throttle(THROTTLE_MODE_WATCH, file, 5))
-        return;
-      if (!newStats || newStats.mtimeMs === 0) {
-        try {
-          const newStats2 = await stat10(file);
-          if (this.fsw.closed)
-            return;
-          const at = newStats2.atimeMs;
-          const mt = newStats2.mtimeMs;
-          if (!at || at <= mt || mt !== prevStats.mtimeMs) {
-            this.fsw._emit(EV.CHANGE, file, newStats2);
-          }
-          if ((isMacos || isLinux || isFreeBSD) && prevStats.ino !== newStats2.ino) {
-            this.fsw._closeFile(path47);
-            prevStats = newStats2;
-            const closer2 = this._watchWithNodeFs(file, listener);
-            if (closer2)
-              this.fsw._addPathCloser(path47, closer2);
-          } else {
-            prevStats = newStats2;
-          }
-        } catch (error2) {
-          this.fsw._remove(dirname6, basename3);
-        }
-      } else if (parent.has(basename3)) {
-        const at = newStats.atimeMs;
-        const mt = newStats.mtimeMs;
-        if (!at || at <= mt || mt !== prevStats.mtimeMs) {
-          this.fsw._emit(EV.CHANGE, file, newStats);
-        }
-        prevStats = newStats;
-      }
-    };
-    const closer = this._watchWithNodeFs(file, listener);
-    if (!(initialAdd && this.fsw.options.ignoreInitial) && this.fsw._isntIgnored(file)) {
-      if (!this.fsw._throttle(EV.ADD, file, 0))
-        return;
-      this.fsw._emit(EV.ADD, file, stats);
-    }
-    return closer;
-  }
-  /**
-   * Handle symlinks encountered while reading a dir.
-   * @param entry returned by readdirp
-   * @param directory path of dir being read
-   * @param path of this item
-   * @param item basename of this item
-   * @returns true if no more processing is needed for this entry.
-   */
-  async _handleSymlink(entry, directory, path47, item2) {
-    if (this.fsw.closed) {
-      return;
-    }
-    const full = entry.fullPath;
-    const dir = this.fsw._getWatchedDir(directory);
-    if (!this.fsw.options.followSymlinks) {
-      this.fsw._incrReadyCount();
-      let linkPath;
-      try {
-        linkPath = await fsrealpath(path47);
-      } catch (e) {
-        this.fsw._emitReady();
-        return true;
-      }
-      if (this.fsw.closed)
-        return;
-      if (dir.has(item2)) {
-        if (this.fsw._symlinkPaths.get(full) !== linkPath) {
-          this.fsw._symlinkPaths.set(full, linkPath);
-          this.fsw._emit(EV.CHANGE, path47, entry.stats);
-        }
-      } else {
-        dir.add(item2);
-        this.fsw._symlinkPaths.set(full, linkPath);
-        this.fsw._emit(EV.ADD, path47, entry.stats);
-      }
-      this.fsw._emitReady();
-      return true;
-    }
-    if (this.fsw._symlinkPaths.has(full)) {
-      return true;
-    }
-    this.fsw._symlinkPaths.set(full, true);
-  }
-  _handleRead(directory, initialAdd, wh, target, dir, depth, throttler) {
-    directory = sp.join(directory, "");
-    const throttleKey = target ? `${directory}:${target}` : directory;
-    throttler = this.fsw._throttle("readdir", throttleKey, 1e3);
-    if (!throttler)
-      return;
-    const previous = this.fsw._getWatchedDir(wh.path);
-    const current = /* @__PURE__ */ new Set();
-    let stream = this.fsw._readdirp(directory, {
-      fileFilter: (entry) => wh.filterPath(entry),
-      directoryFilter: (entry) => wh.filterDir(entry)
-    });
-    if (!stream)
-      return;
-    stream.on(STR_DATA, async (entry) => {
-      if (this.fsw.closed) {
-        stream = void 0;
-        return;
-      }
-      const item2 = entry.path;
-      let path47 = sp.join(directory, item2);
-      current.add(item2);
-      if (entry.stats.isSymbolicLink() && await this._handleSymlink(entry, directory, path47, item2)) {
-        return;
-      }
-      if (this.fsw.closed) {
-        stream = void 0;
-        return;
-      }
-      if (item2 === target || !target && !previous.has(item2)) {
-        this.fsw._incrReadyCount();
-        path47 = sp.join(dir, sp.relative(dir, path47));
-        this._addToNodeFs(path47, initialAdd, wh, depth + 1);
-      }
-    }).on(EV.ERROR, this._boundHandleError);
-    return new Promise((resolve3, reject) => {
-      if (!stream)
-        return reject();
-      stream.once(STR_END, () => {
-        if (this.fsw.closed) {
-          stream = void 0;
-          return;
-        }
-        const wasThrottled = throttler ? throttler.clear() : false;
-        resolve3(void 0);
-        previous.getChildren().filter((item2) => {
-          return item2 !== directory && !current.has(item2);
-        }).forEach((item2) => {
-          this.fsw._remove(directory, item2);
-        });
-        stream = void 0;
-        if (wasThrottled)
-          this._handleRead(directory, false, wh, target, dir, depth, throttler);
-      });
-    });
-  }
-  /**
-   * Read directory to add / remove files from `@watched` list and re-read it on change.
-   * @param dir fs path
-   * @param stats
-   * @param initialAdd
-   * @param depth relative to user-supplied path
-   * @param target child path targeted for watch
-   * @param wh Common watch helpers for this path
-   * @param realpath
-   * @returns closer for the watcher instance.
-   */
-  async _handleDir(dir, stats, initialAdd, depth, target, wh, realpath4) {
-    const parentDir = this.fsw._getWatchedDir(sp.dirname(dir));
-    const tracked = parentDir.has(sp.basename(dir));
-    if (!(initialAdd && this.fsw.options.ignoreInitial) && !target && !tracked) {
-      this.fsw._emit(EV.ADD_DIR, dir, stats);
-    }
-    parentDir.add(sp.basename(dir));
-    this.fsw._getWatchedDir(dir);
-    let throttler;
-    let closer;
-    const oDepth = this.fsw.options.depth;
-    if ((oDepth == null || depth <= oDepth) && !this.fsw._symlinkPaths.has(realpath4)) {
-      if (!target) {
-        await this._handleRead(dir, initialAdd, wh, target, dir, depth, throttler);
-        if (this.fsw.closed)
-          return;
-      }
-      closer = this._watchWithNodeFs(dir, (dirPath, stats2) => {
-        if (stats2 && stats2.mtimeMs === 0)
-          return;
-        this._handleRead(dirPath, false, wh, target, dir, depth, throttler);
-      });
-    }
-    return closer;
-  }
-  /**
-   * Handle added file, directory, or glob pattern.
-   * Delegates call to _handleFile / _handleDir after checks.
-   * @param path to file or ir
-   * @param initialAdd was the file added at watch instantiation?
-   * @param priorWh depth relative to user-supplied path
-   * @param depth Child path actually targeted for watch
-   * @param target Child path actually targeted for watch
-   */
-  async _addToNodeFs(path47, initialAdd, priorWh, depth, target) {
-    const ready = this.fsw._emitReady;
-    if (this.fsw._isIgnored(path47) || this.fsw.closed) {
-      ready();
-      return false;
-    }
-    const wh = this.fsw._getWatchHelpers(path47);
-    if (priorWh) {
-      wh.filterPath = (entry) => priorWh.filterPath(entry);
-      wh.filterDir = (entry) => priorWh.filterDir(entry);
-    }
+  const add = async (rel) => {
+    if (closed || watched.has(rel) || rel !== "" && o2.ignore(rel)) return;
+    let w;
     try {
-      const stats = await statMethods[wh.statMethod](wh.watchPath);
-      if (this.fsw.closed)
-        return;
-      if (this.fsw._isIgnored(wh.watchPath, stats)) {
-        ready();
-        return false;
-      }
-      const follow = this.fsw.options.followSymlinks;
-      let closer;
-      if (stats.isDirectory()) {
-        const absPath = sp.resolve(path47);
-        const targetPath = follow ? await fsrealpath(path47) : path47;
-        if (this.fsw.closed)
-          return;
-        closer = await this._handleDir(wh.watchPath, stats, initialAdd, depth, target, wh, targetPath);
-        if (this.fsw.closed)
-          return;
-        if (absPath !== targetPath && targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(absPath, targetPath);
-        }
-      } else if (stats.isSymbolicLink()) {
-        const targetPath = follow ? await fsrealpath(path47) : path47;
-        if (this.fsw.closed)
-          return;
-        const parent = sp.dirname(wh.watchPath);
-        this.fsw._getWatchedDir(parent).add(wh.watchPath);
-        this.fsw._emit(EV.ADD, wh.watchPath, stats);
-        closer = await this._handleDir(parent, stats, initialAdd, depth, path47, wh, targetPath);
-        if (this.fsw.closed)
-          return;
-        if (targetPath !== void 0) {
-          this.fsw._symlinkPaths.set(sp.resolve(path47), targetPath);
-        }
-      } else {
-        closer = this._handleFile(wh.watchPath, stats, initialAdd);
-      }
-      ready();
-      if (closer)
-        this.fsw._addPathCloser(path47, closer);
-      return false;
+      w = watch(path33.join(root, rel), (event, name) => {
+        if (!name) return o2.onChange(rel);
+        const child = rel === "" ? String(name) : `${rel}/${String(name)}`;
+        if (o2.ignore(child)) return o2.onIgnored?.(child);
+        o2.onChange(child);
+        if (event === "rename") void follow(child);
+      });
     } catch (error2) {
-      if (this.fsw._handleError(error2)) {
-        ready();
-        return path47;
-      }
+      if (rel === "" || !isGone(error2)) o2.onError(error2);
+      return;
     }
-  }
-};
-
-// ../../node_modules/.pnpm/chokidar@5.0.0/node_modules/chokidar/index.js
-var SLASH = "/";
-var SLASH_SLASH = "//";
-var ONE_DOT = ".";
-var TWO_DOTS = "..";
-var STRING_TYPE = "string";
-var BACK_SLASH_RE = /\\/g;
-var DOUBLE_SLASH_RE = /\/\//g;
-var DOT_RE = /\..*\.(sw[px])$|~$|\.subl.*\.tmp/;
-var REPLACER_RE = /^\.[/\\]/;
-function arrify(item2) {
-  return Array.isArray(item2) ? item2 : [item2];
+    w.on("error", (error2) => {
+      drop(rel);
+      if (!isGone(error2)) o2.onError(error2);
+    });
+    watched.set(rel, w);
+    const entries = await readdir5(path33.join(root, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (e.isDirectory()) await add(rel === "" ? e.name : `${rel}/${e.name}`);
+    }
+  };
+  const follow = async (rel) => {
+    const stats = await lstat3(path33.join(root, rel)).catch(() => void 0);
+    if (stats?.isDirectory()) {
+      if (watched.has(rel)) return;
+      await add(rel);
+      o2.onChange(rel);
+    } else drop(rel);
+  };
+  await add("");
+  return {
+    get directories() {
+      return watched.size;
+    },
+    close() {
+      closed = true;
+      for (const w of watched.values()) w.close();
+      watched.clear();
+    }
+  };
 }
-var isMatcherObject = (matcher) => typeof matcher === "object" && matcher !== null && !(matcher instanceof RegExp);
-function createPattern(matcher) {
-  if (typeof matcher === "function")
-    return matcher;
-  if (typeof matcher === "string")
-    return (string4) => matcher === string4;
-  if (matcher instanceof RegExp)
-    return (string4) => matcher.test(string4);
-  if (typeof matcher === "object" && matcher !== null) {
-    return (string4) => {
-      if (matcher.path === string4)
-        return true;
-      if (matcher.recursive) {
-        const relative4 = sp2.relative(matcher.path, string4);
-        if (!relative4) {
-          return false;
-        }
-        return !relative4.startsWith("..") && !sp2.isAbsolute(relative4);
-      }
-      return false;
-    };
-  }
-  return () => false;
+function toRel(name) {
+  return name.split(path33.sep).join("/");
 }
-function normalizePath(path47) {
-  if (typeof path47 !== "string")
-    throw new Error("string expected");
-  path47 = sp2.normalize(path47);
-  path47 = path47.replace(/\\/g, "/");
-  let prepend = false;
-  if (path47.startsWith("//"))
-    prepend = true;
-  path47 = path47.replace(DOUBLE_SLASH_RE, "/");
-  if (prepend)
-    path47 = "/" + path47;
-  return path47;
-}
-function matchPatterns(patterns, testString, stats) {
-  const path47 = normalizePath(testString);
-  for (let index = 0; index < patterns.length; index++) {
-    const pattern = patterns[index];
-    if (pattern(path47, stats)) {
-      return true;
-    }
-  }
-  return false;
-}
-function anymatch(matchers, testString) {
-  if (matchers == null) {
-    throw new TypeError("anymatch: specify first argument");
-  }
-  const matchersArray = arrify(matchers);
-  const patterns = matchersArray.map((matcher) => createPattern(matcher));
-  if (testString == null) {
-    return (testString2, stats) => {
-      return matchPatterns(patterns, testString2, stats);
-    };
-  }
-  return matchPatterns(patterns, testString);
-}
-var unifyPaths = (paths_) => {
-  const paths = arrify(paths_).flat();
-  if (!paths.every((p) => typeof p === STRING_TYPE)) {
-    throw new TypeError(`Non-string provided as watch path: ${paths}`);
-  }
-  return paths.map(normalizePathToUnix);
-};
-var toUnix = (string4) => {
-  let str = string4.replace(BACK_SLASH_RE, SLASH);
-  let prepend = false;
-  if (str.startsWith(SLASH_SLASH)) {
-    prepend = true;
-  }
-  str = str.replace(DOUBLE_SLASH_RE, SLASH);
-  if (prepend) {
-    str = SLASH + str;
-  }
-  return str;
-};
-var normalizePathToUnix = (path47) => toUnix(sp2.normalize(toUnix(path47)));
-var normalizeIgnored = (cwd = "") => (path47) => {
-  if (typeof path47 === "string") {
-    return normalizePathToUnix(sp2.isAbsolute(path47) ? path47 : sp2.join(cwd, path47));
-  } else {
-    return path47;
-  }
-};
-var getAbsolutePath = (path47, cwd) => {
-  if (sp2.isAbsolute(path47)) {
-    return path47;
-  }
-  return sp2.join(cwd, path47);
-};
-var EMPTY_SET = Object.freeze(/* @__PURE__ */ new Set());
-var DirEntry = class {
-  path;
-  _removeWatcher;
-  items;
-  constructor(dir, removeWatcher) {
-    this.path = dir;
-    this._removeWatcher = removeWatcher;
-    this.items = /* @__PURE__ */ new Set();
-  }
-  add(item2) {
-    const { items } = this;
-    if (!items)
-      return;
-    if (item2 !== ONE_DOT && item2 !== TWO_DOTS)
-      items.add(item2);
-  }
-  async remove(item2) {
-    const { items } = this;
-    if (!items)
-      return;
-    items.delete(item2);
-    if (items.size > 0)
-      return;
-    const dir = this.path;
-    try {
-      await readdir6(dir);
-    } catch (err) {
-      if (this._removeWatcher) {
-        this._removeWatcher(sp2.dirname(dir), sp2.basename(dir));
-      }
-    }
-  }
-  has(item2) {
-    const { items } = this;
-    if (!items)
-      return;
-    return items.has(item2);
-  }
-  getChildren() {
-    const { items } = this;
-    if (!items)
-      return [];
-    return [...items.values()];
-  }
-  dispose() {
-    this.items.clear();
-    this.path = "";
-    this._removeWatcher = EMPTY_FN;
-    this.items = EMPTY_SET;
-    Object.freeze(this);
-  }
-};
-var STAT_METHOD_F = "stat";
-var STAT_METHOD_L = "lstat";
-var WatchHelper = class {
-  fsw;
-  path;
-  watchPath;
-  fullWatchPath;
-  dirParts;
-  followSymlinks;
-  statMethod;
-  constructor(path47, follow, fsw) {
-    this.fsw = fsw;
-    const watchPath = path47;
-    this.path = path47 = path47.replace(REPLACER_RE, "");
-    this.watchPath = watchPath;
-    this.fullWatchPath = sp2.resolve(watchPath);
-    this.dirParts = [];
-    this.dirParts.forEach((parts) => {
-      if (parts.length > 1)
-        parts.pop();
-    });
-    this.followSymlinks = follow;
-    this.statMethod = follow ? STAT_METHOD_F : STAT_METHOD_L;
-  }
-  entryPath(entry) {
-    return sp2.join(this.watchPath, sp2.relative(this.watchPath, entry.fullPath));
-  }
-  filterPath(entry) {
-    const { stats } = entry;
-    if (stats && stats.isSymbolicLink())
-      return this.filterDir(entry);
-    const resolvedPath = this.entryPath(entry);
-    return this.fsw._isntIgnored(resolvedPath, stats) && this.fsw._hasReadPermissions(stats);
-  }
-  filterDir(entry) {
-    return this.fsw._isntIgnored(this.entryPath(entry), entry.stats);
-  }
-};
-var FSWatcher = class extends EventEmitter2 {
-  closed;
-  options;
-  _closers;
-  _ignoredPaths;
-  _throttled;
-  _streams;
-  _symlinkPaths;
-  _watched;
-  _pendingWrites;
-  _pendingUnlinks;
-  _readyCount;
-  _emitReady;
-  _closePromise;
-  _userIgnored;
-  _readyEmitted;
-  _emitRaw;
-  _boundRemove;
-  _nodeFsHandler;
-  // Not indenting methods for history sake; for now.
-  constructor(_opts = {}) {
-    super();
-    this.closed = false;
-    this._closers = /* @__PURE__ */ new Map();
-    this._ignoredPaths = /* @__PURE__ */ new Set();
-    this._throttled = /* @__PURE__ */ new Map();
-    this._streams = /* @__PURE__ */ new Set();
-    this._symlinkPaths = /* @__PURE__ */ new Map();
-    this._watched = /* @__PURE__ */ new Map();
-    this._pendingWrites = /* @__PURE__ */ new Map();
-    this._pendingUnlinks = /* @__PURE__ */ new Map();
-    this._readyCount = 0;
-    this._readyEmitted = false;
-    const awf = _opts.awaitWriteFinish;
-    const DEF_AWF = { stabilityThreshold: 2e3, pollInterval: 100 };
-    const opts = {
-      // Defaults
-      persistent: true,
-      ignoreInitial: false,
-      ignorePermissionErrors: false,
-      interval: 100,
-      binaryInterval: 300,
-      followSymlinks: true,
-      usePolling: false,
-      // useAsync: false,
-      atomic: true,
-      // NOTE: overwritten later (depends on usePolling)
-      ..._opts,
-      // Change format
-      ignored: _opts.ignored ? arrify(_opts.ignored) : arrify([]),
-      awaitWriteFinish: awf === true ? DEF_AWF : typeof awf === "object" ? { ...DEF_AWF, ...awf } : false
-    };
-    if (isIBMi)
-      opts.usePolling = true;
-    if (opts.atomic === void 0)
-      opts.atomic = !opts.usePolling;
-    const envPoll = process.env.CHOKIDAR_USEPOLLING;
-    if (envPoll !== void 0) {
-      const envLower = envPoll.toLowerCase();
-      if (envLower === "false" || envLower === "0")
-        opts.usePolling = false;
-      else if (envLower === "true" || envLower === "1")
-        opts.usePolling = true;
-      else
-        opts.usePolling = !!envLower;
-    }
-    const envInterval = process.env.CHOKIDAR_INTERVAL;
-    if (envInterval)
-      opts.interval = Number.parseInt(envInterval, 10);
-    let readyCalls = 0;
-    this._emitReady = () => {
-      readyCalls++;
-      if (readyCalls >= this._readyCount) {
-        this._emitReady = EMPTY_FN;
-        this._readyEmitted = true;
-        process.nextTick(() => this.emit(EVENTS.READY));
-      }
-    };
-    this._emitRaw = (...args) => this.emit(EVENTS.RAW, ...args);
-    this._boundRemove = this._remove.bind(this);
-    this.options = opts;
-    this._nodeFsHandler = new NodeFsHandler(this);
-    Object.freeze(opts);
-  }
-  _addIgnoredPath(matcher) {
-    if (isMatcherObject(matcher)) {
-      for (const ignored of this._ignoredPaths) {
-        if (isMatcherObject(ignored) && ignored.path === matcher.path && ignored.recursive === matcher.recursive) {
-          return;
-        }
-      }
-    }
-    this._ignoredPaths.add(matcher);
-  }
-  _removeIgnoredPath(matcher) {
-    this._ignoredPaths.delete(matcher);
-    if (typeof matcher === "string") {
-      for (const ignored of this._ignoredPaths) {
-        if (isMatcherObject(ignored) && ignored.path === matcher) {
-          this._ignoredPaths.delete(ignored);
-        }
-      }
-    }
-  }
-  // Public methods
-  /**
-   * Adds paths to be watched on an existing FSWatcher instance.
-   * @param paths_ file or file list. Other arguments are unused
-   */
-  add(paths_, _origAdd, _internal) {
-    const { cwd } = this.options;
-    this.closed = false;
-    this._closePromise = void 0;
-    let paths = unifyPaths(paths_);
-    if (cwd) {
-      paths = paths.map((path47) => {
-        const absPath = getAbsolutePath(path47, cwd);
-        return absPath;
-      });
-    }
-    paths.forEach((path47) => {
-      this._removeIgnoredPath(path47);
-    });
-    this._userIgnored = void 0;
-    if (!this._readyCount)
-      this._readyCount = 0;
-    this._readyCount += paths.length;
-    Promise.all(paths.map(async (path47) => {
-      const res = await this._nodeFsHandler._addToNodeFs(path47, !_internal, void 0, 0, _origAdd);
-      if (res)
-        this._emitReady();
-      return res;
-    })).then((results) => {
-      if (this.closed)
-        return;
-      results.forEach((item2) => {
-        if (item2)
-          this.add(sp2.dirname(item2), sp2.basename(_origAdd || item2));
-      });
-    });
-    return this;
-  }
-  /**
-   * Close watchers or start ignoring events from specified paths.
-   */
-  unwatch(paths_) {
-    if (this.closed)
-      return this;
-    const paths = unifyPaths(paths_);
-    const { cwd } = this.options;
-    paths.forEach((path47) => {
-      if (!sp2.isAbsolute(path47) && !this._closers.has(path47)) {
-        if (cwd)
-          path47 = sp2.join(cwd, path47);
-        path47 = sp2.resolve(path47);
-      }
-      this._closePath(path47);
-      this._addIgnoredPath(path47);
-      if (this._watched.has(path47)) {
-        this._addIgnoredPath({
-          path: path47,
-          recursive: true
-        });
-      }
-      this._userIgnored = void 0;
-    });
-    return this;
-  }
-  /**
-   * Close watchers and remove all listeners from watched paths.
-   */
-  close() {
-    if (this._closePromise) {
-      return this._closePromise;
-    }
-    this.closed = true;
-    this.removeAllListeners();
-    const closers = [];
-    this._closers.forEach((closerList) => closerList.forEach((closer) => {
-      const promise = closer();
-      if (promise instanceof Promise)
-        closers.push(promise);
-    }));
-    this._streams.forEach((stream) => stream.destroy());
-    this._userIgnored = void 0;
-    this._readyCount = 0;
-    this._readyEmitted = false;
-    this._watched.forEach((dirent) => dirent.dispose());
-    this._closers.clear();
-    this._watched.clear();
-    this._streams.clear();
-    this._symlinkPaths.clear();
-    this._throttled.clear();
-    this._closePromise = closers.length ? Promise.all(closers).then(() => void 0) : Promise.resolve();
-    return this._closePromise;
-  }
-  /**
-   * Expose list of watched paths
-   * @returns for chaining
-   */
-  getWatched() {
-    const watchList = {};
-    this._watched.forEach((entry, dir) => {
-      const key = this.options.cwd ? sp2.relative(this.options.cwd, dir) : dir;
-      const index = key || ONE_DOT;
-      watchList[index] = entry.getChildren().sort();
-    });
-    return watchList;
-  }
-  emitWithAll(event, args) {
-    this.emit(event, ...args);
-    if (event !== EVENTS.ERROR)
-      this.emit(EVENTS.ALL, event, ...args);
-  }
-  // Common helpers
-  // --------------
-  /**
-   * Normalize and emit events.
-   * Calling _emit DOES NOT MEAN emit() would be called!
-   * @param event Type of event
-   * @param path File or directory path
-   * @param stats arguments to be passed with event
-   * @returns the error if defined, otherwise the value of the FSWatcher instance's `closed` flag
-   */
-  async _emit(event, path47, stats) {
-    if (this.closed)
-      return;
-    const opts = this.options;
-    if (isWindows)
-      path47 = sp2.normalize(path47);
-    if (opts.cwd)
-      path47 = sp2.relative(opts.cwd, path47);
-    const args = [path47];
-    if (stats != null)
-      args.push(stats);
-    const awf = opts.awaitWriteFinish;
-    let pw;
-    if (awf && (pw = this._pendingWrites.get(path47))) {
-      pw.lastChange = /* @__PURE__ */ new Date();
-      return this;
-    }
-    if (opts.atomic) {
-      if (event === EVENTS.UNLINK) {
-        this._pendingUnlinks.set(path47, [event, ...args]);
-        setTimeout(() => {
-          this._pendingUnlinks.forEach((entry, path48) => {
-            this.emit(...entry);
-            this.emit(EVENTS.ALL, ...entry);
-            this._pendingUnlinks.delete(path48);
-          });
-        }, typeof opts.atomic === "number" ? opts.atomic : 100);
-        return this;
-      }
-      if (event === EVENTS.ADD && this._pendingUnlinks.has(path47)) {
-        event = EVENTS.CHANGE;
-        this._pendingUnlinks.delete(path47);
-      }
-    }
-    if (awf && (event === EVENTS.ADD || event === EVENTS.CHANGE) && this._readyEmitted) {
-      const awfEmit = (err, stats2) => {
-        if (err) {
-          event = EVENTS.ERROR;
-          args[0] = err;
-          this.emitWithAll(event, args);
-        } else if (stats2) {
-          if (args.length > 1) {
-            args[1] = stats2;
-          } else {
-            args.push(stats2);
-          }
-          this.emitWithAll(event, args);
-        }
-      };
-      this._awaitWriteFinish(path47, awf.stabilityThreshold, event, awfEmit);
-      return this;
-    }
-    if (event === EVENTS.CHANGE) {
-      const isThrottled = !this._throttle(EVENTS.CHANGE, path47, 50);
-      if (isThrottled)
-        return this;
-    }
-    if (opts.alwaysStat && stats === void 0 && (event === EVENTS.ADD || event === EVENTS.ADD_DIR || event === EVENTS.CHANGE)) {
-      const fullPath = opts.cwd ? sp2.join(opts.cwd, path47) : path47;
-      let stats2;
-      try {
-        stats2 = await stat11(fullPath);
-      } catch (err) {
-      }
-      if (!stats2 || this.closed)
-        return;
-      args.push(stats2);
-    }
-    this.emitWithAll(event, args);
-    return this;
-  }
-  /**
-   * Common handler for errors
-   * @returns The error if defined, otherwise the value of the FSWatcher instance's `closed` flag
-   */
-  _handleError(error2) {
-    const code2 = error2 && error2.code;
-    if (error2 && code2 !== "ENOENT" && code2 !== "ENOTDIR" && (!this.options.ignorePermissionErrors || code2 !== "EPERM" && code2 !== "EACCES")) {
-      this.emit(EVENTS.ERROR, error2);
-    }
-    return error2 || this.closed;
-  }
-  /**
-   * Helper utility for throttling
-   * @param actionType type being throttled
-   * @param path being acted upon
-   * @param timeout duration of time to suppress duplicate actions
-   * @returns tracking object or false if action should be suppressed
-   */
-  _throttle(actionType, path47, timeout) {
-    if (!this._throttled.has(actionType)) {
-      this._throttled.set(actionType, /* @__PURE__ */ new Map());
-    }
-    const action2 = this._throttled.get(actionType);
-    if (!action2)
-      throw new Error("invalid throttle");
-    const actionPath = action2.get(path47);
-    if (actionPath) {
-      actionPath.count++;
-      return false;
-    }
-    let timeoutObject;
-    const clear = () => {
-      const item2 = action2.get(path47);
-      const count2 = item2 ? item2.count : 0;
-      action2.delete(path47);
-      clearTimeout(timeoutObject);
-      if (item2)
-        clearTimeout(item2.timeoutObject);
-      return count2;
-    };
-    timeoutObject = setTimeout(clear, timeout);
-    const thr = { timeoutObject, clear, count: 0 };
-    action2.set(path47, thr);
-    return thr;
-  }
-  _incrReadyCount() {
-    return this._readyCount++;
-  }
-  /**
-   * Awaits write operation to finish.
-   * Polls a newly created file for size variations. When files size does not change for 'threshold' milliseconds calls callback.
-   * @param path being acted upon
-   * @param threshold Time in milliseconds a file size must be fixed before acknowledging write OP is finished
-   * @param event
-   * @param awfEmit Callback to be called when ready for event to be emitted.
-   */
-  _awaitWriteFinish(path47, threshold, event, awfEmit) {
-    const awf = this.options.awaitWriteFinish;
-    if (typeof awf !== "object")
-      return;
-    const pollInterval = awf.pollInterval;
-    let timeoutHandler;
-    let fullPath = path47;
-    if (this.options.cwd && !sp2.isAbsolute(path47)) {
-      fullPath = sp2.join(this.options.cwd, path47);
-    }
-    const now = /* @__PURE__ */ new Date();
-    const writes = this._pendingWrites;
-    function awaitWriteFinishFn(prevStat) {
-      statcb(fullPath, (err, curStat) => {
-        if (err || !writes.has(path47)) {
-          if (err && err.code !== "ENOENT")
-            awfEmit(err);
-          return;
-        }
-        const now2 = Number(/* @__PURE__ */ new Date());
-        if (prevStat && curStat.size !== prevStat.size) {
-          writes.get(path47).lastChange = now2;
-        }
-        const pw = writes.get(path47);
-        const df = now2 - pw.lastChange;
-        if (df >= threshold) {
-          writes.delete(path47);
-          awfEmit(void 0, curStat);
-        } else {
-          timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval, curStat);
-        }
-      });
-    }
-    if (!writes.has(path47)) {
-      writes.set(path47, {
-        lastChange: now,
-        cancelWait: () => {
-          writes.delete(path47);
-          clearTimeout(timeoutHandler);
-          return event;
-        }
-      });
-      timeoutHandler = setTimeout(awaitWriteFinishFn, pollInterval);
-    }
-  }
-  /**
-   * Determines whether user has asked to ignore this path.
-   */
-  _isIgnored(path47, stats) {
-    if (this.options.atomic && DOT_RE.test(path47))
-      return true;
-    if (!this._userIgnored) {
-      const { cwd } = this.options;
-      const ign = this.options.ignored;
-      const ignored = (ign || []).map(normalizeIgnored(cwd));
-      const ignoredPaths = [...this._ignoredPaths];
-      const list3 = [...ignoredPaths.map(normalizeIgnored(cwd)), ...ignored];
-      this._userIgnored = anymatch(list3, void 0);
-    }
-    return this._userIgnored(path47, stats);
-  }
-  _isntIgnored(path47, stat18) {
-    return !this._isIgnored(path47, stat18);
-  }
-  /**
-   * Provides a set of common helpers and properties relating to symlink handling.
-   * @param path file or directory pattern being watched
-   */
-  _getWatchHelpers(path47) {
-    return new WatchHelper(path47, this.options.followSymlinks, this);
-  }
-  // Directory helpers
-  // -----------------
-  /**
-   * Provides directory tracking objects
-   * @param directory path of the directory
-   */
-  _getWatchedDir(directory) {
-    const dir = sp2.resolve(directory);
-    if (!this._watched.has(dir))
-      this._watched.set(dir, new DirEntry(dir, this._boundRemove));
-    return this._watched.get(dir);
-  }
-  // File helpers
-  // ------------
-  /**
-   * Check for read permissions: https://stackoverflow.com/a/11781404/1358405
-   */
-  _hasReadPermissions(stats) {
-    if (this.options.ignorePermissionErrors)
-      return true;
-    return Boolean(Number(stats.mode) & 256);
-  }
-  /**
-   * Handles emitting unlink events for
-   * files and directories, and via recursion, for
-   * files and directories within directories that are unlinked
-   * @param directory within which the following item is located
-   * @param item      base path of item/directory
-   */
-  _remove(directory, item2, isDirectory) {
-    const path47 = sp2.join(directory, item2);
-    const fullPath = sp2.resolve(path47);
-    isDirectory = isDirectory != null ? isDirectory : this._watched.has(path47) || this._watched.has(fullPath);
-    if (!this._throttle("remove", path47, 100))
-      return;
-    if (!isDirectory && this._watched.size === 1) {
-      this.add(directory, item2, true);
-    }
-    const wp = this._getWatchedDir(path47);
-    const nestedDirectoryChildren = wp.getChildren();
-    nestedDirectoryChildren.forEach((nested) => this._remove(path47, nested));
-    const parent = this._getWatchedDir(directory);
-    const wasTracked = parent.has(item2);
-    parent.remove(item2);
-    if (this._symlinkPaths.has(fullPath)) {
-      this._symlinkPaths.delete(fullPath);
-    }
-    let relPath = path47;
-    if (this.options.cwd)
-      relPath = sp2.relative(this.options.cwd, path47);
-    if (this.options.awaitWriteFinish && this._pendingWrites.has(relPath)) {
-      const event = this._pendingWrites.get(relPath).cancelWait();
-      if (event === EVENTS.ADD)
-        return;
-    }
-    this._watched.delete(path47);
-    this._watched.delete(fullPath);
-    const eventName = isDirectory ? EVENTS.UNLINK_DIR : EVENTS.UNLINK;
-    if (wasTracked && !this._isIgnored(path47))
-      this._emit(eventName, path47);
-    this._closePath(path47);
-  }
-  /**
-   * Closes all watchers for a path
-   */
-  _closePath(path47) {
-    this._closeFile(path47);
-    const dir = sp2.dirname(path47);
-    this._getWatchedDir(dir).remove(sp2.basename(path47));
-  }
-  /**
-   * Closes only file-specific watchers
-   */
-  _closeFile(path47) {
-    const closers = this._closers.get(path47);
-    if (!closers)
-      return;
-    closers.forEach((closer) => closer());
-    this._closers.delete(path47);
-  }
-  _addPathCloser(path47, closer) {
-    if (!closer)
-      return;
-    let list3 = this._closers.get(path47);
-    if (!list3) {
-      list3 = [];
-      this._closers.set(path47, list3);
-    }
-    list3.push(closer);
-  }
-  _readdirp(root, opts) {
-    if (this.closed)
-      return;
-    const options = { type: EVENTS.ALL, alwaysStat: true, lstat: true, ...opts, depth: 0 };
-    let stream = readdirp(root, options);
-    this._streams.add(stream);
-    stream.once(STR_CLOSE, () => {
-      stream = void 0;
-    });
-    stream.once(STR_END, () => {
-      if (stream) {
-        this._streams.delete(stream);
-        stream = void 0;
-      }
-    });
-    return stream;
-  }
-};
-function watch(paths, options = {}) {
-  const watcher = new FSWatcher(options);
-  watcher.add(paths);
-  return watcher;
+function isGone(error2) {
+  const code2 = error2?.code;
+  return code2 === "ENOENT" || code2 === "ENOTDIR";
 }
 
 // ../../packages/core/src/steps/instant-sync.ts
 var MAX_PATHS_PER_SCAN = 200;
 var SYNCTHING_OWN = /(^|[\\/])(\.stfolder|\.stversions)([\\/]|$)|(^|[\\/])[.~]syncthing[.~]/;
+var SYNCTHING_TEMP = /^(.*\/)?[.~]syncthing[.~](.+)\.tmp$/;
+var FINISHING_MS = 200;
 async function instantSync(ctx, o2) {
   const folderPath = o2.folderPath ?? ctx.paths.sharedFolder;
   const folderId = o2.folderId ?? SHARED_FOLDER_ID;
   const pending = /* @__PURE__ */ new Set();
+  let whole = false;
   let timer;
   let st;
   let chain = Promise.resolve();
   const flush = async () => {
     const paths = [...pending];
+    const all = whole || paths.length > MAX_PATHS_PER_SCAN;
     pending.clear();
-    if (paths.length === 0) return;
-    const sub = paths.length > MAX_PATHS_PER_SCAN ? [] : paths;
+    whole = false;
+    if (paths.length === 0 && !all) return;
+    const sub = all ? [] : paths;
     try {
       st ??= await connectSyncthing(ctx);
       await st.client.db.scan({ folder: folderId, ...sub.length > 0 ? { sub } : {} });
@@ -51770,40 +50106,56 @@ async function instantSync(ctx, o2) {
       o2.onError?.(toMeshError(error2, "asking Syncthing to rescan"));
     }
   };
-  const changed = (file) => {
-    const rel = path33.relative(folderPath, file).split(path33.sep).join("/");
-    if (rel === "" || rel.startsWith("..") || SYNCTHING_OWN.test(rel)) return;
-    pending.add(rel);
+  const transfers = syncthingTransfers();
+  const changed = (rel) => {
+    if (transfers.finishing(rel)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       chain = chain.then(flush);
     }, o2.debounceMs ?? 15);
+    if (rel === "") whole = true;
+    else pending.add(rel);
   };
-  const watcher = watch(folderPath, {
-    ignoreInitial: true,
-    // chokidar holds events back 100 ms to merge an editor's delete-and-recreate; Syncthing
-    // sorts that out itself, and the wait is most of an edit's way to the other machines.
-    atomic: false,
-    ignored: (p) => SYNCTHING_OWN.test(path33.relative(folderPath, p))
+  const watcher = await watchFolder(folderPath, {
+    ignore: (rel) => SYNCTHING_OWN.test(rel),
+    onChange: changed,
+    onIgnored: (rel) => transfers.saw(rel),
+    onError: (error2) => o2.onError?.(toMeshError(error2, `watching ${folderPath}`))
   });
-  watcher.on("all", (_event, file) => changed(file));
-  watcher.on("error", (error2) => o2.onError?.(toMeshError(error2, `watching ${folderPath}`)));
   try {
-    await new Promise((resolve3) => {
-      if (o2.signal.aborted) resolve3();
-      o2.signal.addEventListener("abort", () => resolve3(), { once: true });
+    await new Promise((resolve) => {
+      if (o2.signal.aborted) resolve();
+      o2.signal.addEventListener("abort", () => resolve(), { once: true });
     });
   } finally {
     clearTimeout(timer);
-    await watcher.close();
+    watcher.close();
     await chain;
   }
+}
+function syncthingTransfers(now = Date.now) {
+  const writing = /* @__PURE__ */ new Map();
+  return {
+    saw(rel) {
+      const m = SYNCTHING_TEMP.exec(rel);
+      if (!m) return;
+      const t = now();
+      if (writing.size > 1e3) {
+        for (const [file, at] of writing) if (t - at > FINISHING_MS) writing.delete(file);
+      }
+      writing.set(`${m[1] ?? ""}${m[2]}`, t);
+    },
+    finishing(rel) {
+      const at = writing.get(rel);
+      return at !== void 0 && now() - at <= FINISHING_MS;
+    }
+  };
 }
 
 // ../../packages/core/src/steps/package-server.ts
 init_src();
 init_errors3();
-import { open as open6, realpath as realpath3 } from "fs/promises";
+import { open as open5, realpath as realpath2 } from "fs/promises";
 import { createServer as createServer3 } from "http";
 import { isIP as isIP4 } from "net";
 import path34 from "path";
@@ -51880,8 +50232,8 @@ async function openInside(dir, segments) {
   let top;
   let file;
   try {
-    top = await realpath3(dir);
-    file = await realpath3(path34.join(top, ...segments));
+    top = await realpath2(dir);
+    file = await realpath2(path34.join(top, ...segments));
   } catch (error2) {
     if (NOT_THERE.has(error2.code ?? "")) return void 0;
     throw error2;
@@ -51889,7 +50241,7 @@ async function openInside(dir, segments) {
   if (!isInside(top, file)) return void 0;
   let handle;
   try {
-    handle = await open6(file, "r");
+    handle = await open5(file, "r");
   } catch (error2) {
     if (NOT_THERE.has(error2.code ?? "")) return void 0;
     throw error2;
@@ -51952,12 +50304,12 @@ async function answer2(dir, req, res, onError) {
   }
 }
 function listen2(server, host, port) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve, reject) => {
     const onError = (error2) => reject(error2);
     server.once("error", onError);
     server.listen({ host, port, exclusive: true }, () => {
       server.off("error", onError);
-      resolve3();
+      resolve();
     });
   });
 }
@@ -51977,8 +50329,8 @@ async function startPackageSource(o2) {
     host: o2.host,
     port,
     address: o2.host.includes(":") ? `[${o2.host}]:${port}` : `${o2.host}:${port}`,
-    close: () => new Promise((resolve3) => {
-      server.close(() => resolve3());
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
       server.closeAllConnections();
     })
   };
@@ -52114,6 +50466,7 @@ async function askVouch(node, o2 = {}) {
   try {
     const res = await request(`http://${node.ip}:${o2.port ?? VOUCH_PORT}${VOUCH_PATH}`, {
       signal,
+      ...o2.asker ? { headers: { [VOUCH_ASKER_HEADER]: o2.asker } } : {},
       headersTimeout: o2.timeout ?? 3e3,
       bodyTimeout: o2.timeout ?? 3e3
     });
@@ -52148,7 +50501,8 @@ async function askVouch(node, o2 = {}) {
       ip: node.ip,
       nodeId: node.nodeId,
       deviceId,
-      port: a2.syncthing.port
+      port: a2.syncthing.port,
+      ...a2.knows === void 0 ? {} : { knowsUs: a2.knows }
     }
   };
 }
@@ -52161,12 +50515,16 @@ function hostOf2(address) {
   const i2 = bare.lastIndexOf(":");
   return i2 > 0 && bare.indexOf(":") === i2 ? bare.slice(0, i2) : bare;
 }
+function isPassive(d) {
+  return d.addresses.length === 1 && d.addresses[0] === PASSIVE_ADDRESS && !d.introducer;
+}
 function planPeering(input) {
   const configured = new Map(input.configured.map((d) => [d.deviceId, d]));
   const peerByIp = new Map(input.peers.map((p) => [p.ip, p]));
   const plan = {
     add: [],
     update: [],
+    passive: [],
     share: [],
     accepted: [],
     refused: [],
@@ -52192,8 +50550,13 @@ function planPeering(input) {
       introducer: false
     };
     const have = configured.get(v.deviceId);
-    if (!have) plan.add.push(action2);
-    else if (!have.addresses.includes(action2.address) || have.addresses.length !== 1 || have.introducer) {
+    const strangerToIt = v.knowsUs === false;
+    if (!have) {
+      if (strangerToIt) plan.passive.push(v.deviceId);
+      plan.add.push(strangerToIt ? { ...action2, address: PASSIVE_ADDRESS } : action2);
+    } else if (strangerToIt && isPassive(have)) {
+      plan.passive.push(v.deviceId);
+    } else if (!have.addresses.includes(action2.address) || have.addresses.length !== 1 || have.introducer) {
       plan.update.push(action2);
     }
     if (!input.folderDevices.includes(v.deviceId)) plan.share.push(v.deviceId);
@@ -52240,7 +50603,9 @@ async function pairPeers(ctx, o2 = {}) {
   const online = peers.filter((p) => p.online);
   const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
   const outcomes = await Promise.all(
-    online.map((p) => askVouch(p, ctx.signal ? { signal: ctx.signal } : {}))
+    online.map(
+      (p) => askVouch(p, { asker: st.deviceId, ...ctx.signal ? { signal: ctx.signal } : {} })
+    )
   );
   const vouched = outcomes.flatMap((x) => x.ok ? [x.device] : []);
   const unvouched = outcomes.flatMap((x) => x.ok ? [] : [{ node: x.node, reason: x.reason }]);
@@ -52262,7 +50627,11 @@ async function pairPeers(ctx, o2 = {}) {
   } catch (error2) {
     throw toMeshError(error2, "pairing Syncthing");
   }
-  for (const a2 of plan.add) r.ok(`Added ${a2.name} (${a2.deviceId.slice(0, 7)}...) at ${a2.address}`);
+  for (const a2 of plan.add) {
+    r.ok(
+      a2.address === PASSIVE_ADDRESS ? `Added ${a2.name} (${a2.deviceId.slice(0, 7)}...): it connects once it has added this machine` : `Added ${a2.name} (${a2.deviceId.slice(0, 7)}...) at ${a2.address}`
+    );
+  }
   for (const a2 of plan.update)
     r.ok(`Updated ${a2.name} (${a2.deviceId.slice(0, 7)}...) to ${a2.address}`);
   for (const x of plan.refused)
@@ -52280,6 +50649,7 @@ async function pairPeers(ctx, o2 = {}) {
     accepted: plan.accepted,
     refused: plan.refused,
     unvouched: plan.unvouched,
+    passive: plan.passive,
     peers: peers.length
   };
 }
@@ -52502,6 +50872,7 @@ async function watchPeers(ctx, o2) {
     retryMs = QUICK_RETRY_MS;
     request2();
   };
+  o2.wake?.addEventListener("pair", onKnock);
   const events = followSyncthingEvents(ctx, {
     signal,
     types: ["PendingDevicesChanged", "DeviceRejected"],
@@ -52515,8 +50886,8 @@ async function watchPeers(ctx, o2) {
   try {
     while (!signal.aborted) {
       if (!dirty) {
-        await new Promise((resolve3) => {
-          wake = resolve3;
+        await new Promise((resolve) => {
+          wake = resolve;
         });
         wake = void 0;
         continue;
@@ -52526,7 +50897,7 @@ async function watchPeers(ctx, o2) {
         const r = await pairPeers({ ...ctx, signal }, pairOptions);
         runs++;
         o2.onPair?.(r);
-        if (r.unvouched.length === 0) retryMs = QUICK_RETRY_MS;
+        if (r.unvouched.length === 0 && r.passive.length === 0) retryMs = QUICK_RETRY_MS;
         else if (retryMs <= QUICK_RETRY_LAST_MS) {
           clearTimeout(retry);
           retry = setTimeout(request2, retryMs);
@@ -52538,6 +50909,7 @@ async function watchPeers(ctx, o2) {
       }
     }
   } finally {
+    o2.wake?.removeEventListener("pair", onKnock);
     clearInterval(timer);
     clearTimeout(retry);
     await events;
@@ -52552,6 +50924,7 @@ async function runAgent(ctx, o2) {
   const state = new AgentStateWriter(ctx);
   const isolation = {};
   const now = () => (/* @__PURE__ */ new Date()).toISOString();
+  const pairing = new EventTarget();
   const onError = (error2) => {
     state.error(error2 instanceof Error ? error2.message : String(error2));
     o2.onError?.(error2);
@@ -52560,6 +50933,7 @@ async function runAgent(ctx, o2) {
     state.run(signal),
     serveVouches(ctx, {
       signal,
+      onStranger: () => pairing.dispatchEvent(new Event("pair")),
       onListening: (address) => {
         state.update((s) => {
           s.vouchingOn = address;
@@ -52570,6 +50944,7 @@ async function runAgent(ctx, o2) {
     }),
     watchPeers(ctx, {
       signal,
+      wake: pairing,
       intervalMs: o2.intervalMs ?? 15e3,
       onPair: (r) => {
         state.update((s) => {
@@ -53579,7 +51954,7 @@ async function meshOnHost(ctx, target, sudo, o2) {
   const found = await sshRun(ctx, target, "command -v mesh", { timeout: 15e3 });
   if (found.exitCode === 0) return [];
   const binary = o2.meshBinary;
-  if (!binary || !await stat12(binary).then(
+  if (!binary || !await stat9(binary).then(
     (s) => s.isFile(),
     () => false
   )) {
@@ -53707,7 +52082,7 @@ async function remoteStatus2(ctx, name) {
 // ../../packages/core/src/ssh/add-key.ts
 init_src();
 init_errors3();
-import { readFile as readFile17, stat as stat13 } from "fs/promises";
+import { readFile as readFile17, stat as stat10 } from "fs/promises";
 import path38 from "path";
 
 // ../../packages/core/src/ssh/local-keys.ts
@@ -53777,7 +52152,7 @@ async function readPublicKeyArgument(arg, cwd = process.cwd()) {
     });
   }
   const file = path38.resolve(cwd, arg);
-  const info = await stat13(file).catch((error2) => error2);
+  const info = await stat10(file).catch((error2) => error2);
   if (info instanceof Error) {
     throw new MeshError(
       info.code === "ENOENT" ? `${file} does not exist, and ${arg} is not a public key either` : `${file} cannot be read (${info.code ?? info.message})`,
@@ -53792,7 +52167,7 @@ async function readPublicKeyArgument(arg, cwd = process.cwd()) {
   }
   const text2 = await readFile17(file, "utf8");
   if (looksPrivate(text2)) {
-    const pub = await stat13(`${file}.pub`).then(
+    const pub = await stat10(`${file}.pub`).then(
       () => `${file}.pub`,
       () => void 0
     );
@@ -53912,7 +52287,7 @@ async function copySshKeys(ctx, o2) {
 // ../../packages/core/src/ssh/status.ts
 init_src();
 init_errors3();
-import { stat as stat14 } from "fs/promises";
+import { stat as stat11 } from "fs/promises";
 import path39 from "path";
 async function passwordAuthentication(ctx, configFile, sshd) {
   const r = await ctx.runner.run(sshd, ["-T", "-f", configFile], { timeout: 15e3 }).catch(() => void 0);
@@ -53943,7 +52318,7 @@ async function sshStatus(ctx, o2 = {}) {
   const password = installed2 ? await passwordAuthentication(ctx, configFile, o2.sshdBinary ?? "/usr/sbin/sshd") : null;
   const local = await readLocalKeys(ctx);
   const parsed = parseAuthorizedKeys(local.text);
-  const info = await stat14(local.file).catch(() => void 0);
+  const info = await stat11(local.file).catch(() => void 0);
   const mode = info ? info.mode & 511 : void 0;
   if (mode !== void 0 && mode & 18) {
     problems.push(
@@ -54059,7 +52434,7 @@ async function ensureWslSshdStep(ctx, o2 = {}) {
 
 // ../../packages/core/src/ssh/windows-keys.ts
 init_src();
-import { readdir as readdir7, readFile as readFile18 } from "fs/promises";
+import { readdir as readdir6, readFile as readFile18 } from "fs/promises";
 import path40 from "path";
 var NOT_PEOPLE = /* @__PURE__ */ new Set(["all users", "default", "default user", "public", "wsiaccount"]);
 async function mountRoot(ctx) {
@@ -54068,7 +52443,7 @@ async function mountRoot(ctx) {
   return root.endsWith("/") ? root : `${root}/`;
 }
 async function keyFiles(sshDir) {
-  const names = await readdir7(sshDir).catch(() => []);
+  const names = await readdir6(sshDir).catch(() => []);
   return names.filter((n2) => n2 === "authorized_keys" || /^id_[\w-]+\.pub$/.test(n2)).sort().map((n2) => path40.join(sshDir, n2));
 }
 async function askedProfile(ctx, runner) {
@@ -54094,7 +52469,7 @@ async function findWindowsKeys(ctx, o2 = {}) {
   }
   if (folder === void 0) {
     const users = underRoot(ctx.paths.root, `${mount}c/Users`);
-    const entries = await readdir7(users, { withFileTypes: true }).catch(() => void 0);
+    const entries = await readdir6(users, { withFileTypes: true }).catch(() => void 0);
     if (!entries) return { reason: `${mount}c/Users cannot be read (is C: mounted in WSL?)` };
     const withKeys = [];
     for (const e of entries.sort((a2, b) => a2.name.localeCompare(b.name))) {
@@ -54952,7 +53327,7 @@ async function configurationSection(ctx, setupCommand) {
 
 // ../../packages/core/src/steps/status/environment.ts
 init_src();
-import { stat as stat15 } from "fs/promises";
+import { stat as stat12 } from "fs/promises";
 var LOGGED = ["mesh-tailscaled", "mesh-syncthing", "mesh-agent"];
 function roleCheck(role) {
   if (role !== "unknown") return void 0;
@@ -55021,7 +53396,7 @@ async function environmentSection(ctx) {
   if (manager) add(logsCheck(manager.kind, ctx.role, servicesDir(ctx)));
   if (ctx.platform.wsl) add(sshdCheck(await tcpListens(WSL2_SSH_PORT)));
   const user = ctx.syncthingUser;
-  const folder = user ? await stat15(ctx.paths.sharedFolder).catch(() => void 0) : void 0;
+  const folder = user ? await stat12(ctx.paths.sharedFolder).catch(() => void 0) : void 0;
   if (user && folder) add(ownerCheck(ctx.paths.sharedFolder, folder.uid, user));
   return { checks, env };
 }
@@ -55074,7 +53449,7 @@ async function headscaleSection(ctx) {
 }
 
 // ../../packages/core/src/steps/status/security.ts
-import { readdir as readdir8, readFile as readFile20, stat as stat16 } from "fs/promises";
+import { readdir as readdir7, readFile as readFile20, stat as stat13 } from "fs/promises";
 import path44 from "path";
 init_src();
 function tailscaledEnvFile(ctx) {
@@ -55104,7 +53479,7 @@ function guiOnLoopback(address) {
 }
 async function secretFiles(ctx) {
   const keysDir = path44.join(ctx.paths.stateDir, "keys");
-  const joinKeys = await readdir8(keysDir).catch(() => []);
+  const joinKeys = await readdir7(keysDir).catch(() => []);
   const st = ctx.paths.syncthingHome;
   return [
     { path: ctx.paths.apiKeyFile, what: "the Headscale API key", side: "server" },
@@ -55169,7 +53544,7 @@ async function runningTailscaled(ctx, proc) {
   if (process.platform !== "linux") return void 0;
   const same = (p) => p.replace(/^\/var\/run\//, "/run/");
   const want = same(ctx.paths.tailscale.socketPath);
-  const pids = (await readdir8(proc).catch(() => [])).filter((n2) => /^\d+$/.test(n2));
+  const pids = (await readdir7(proc).catch(() => [])).filter((n2) => /^\d+$/.test(n2));
   const comms = await Promise.all(
     pids.map((pid) => readFile20(path44.join(proc, pid, "comm"), "utf8").catch(() => ""))
   );
@@ -55258,7 +53633,7 @@ async function serverChecks(ctx) {
   const out = [];
   const policy = headscalePolicyOf(config2);
   if (policy.mode === "file" && policy.path !== "") {
-    const present = await stat16(policy.path).then(
+    const present = await stat13(policy.path).then(
       (s) => s.isFile(),
       (error2) => error2.code !== "ENOENT"
     );
@@ -55299,14 +53674,14 @@ async function fileChecks(ctx) {
   const files = await secretFiles(ctx);
   const seen = await Promise.all(
     files.map(async (f) => {
-      const info = await stat16(f.path).catch(() => void 0);
+      const info = await stat13(f.path).catch(() => void 0);
       return info?.isFile() ? { ...f, mode: await openMode(f.path) } : void 0;
     })
   );
   const present = seen.filter((f) => f !== void 0);
-  const open7 = present.filter((f) => f.mode !== void 0);
+  const open6 = present.filter((f) => f.mode !== void 0);
   if (present.length === 0) return [];
-  if (open7.length === 0) {
+  if (open6.length === 0) {
     return [
       {
         name: "key-files",
@@ -55315,7 +53690,7 @@ async function fileChecks(ctx) {
       }
     ];
   }
-  return open7.map((f) => {
+  return open6.map((f) => {
     const mode = (f.mode ?? 0).toString(8).padStart(4, "0");
     const fix = `chmod 600 ${f.path} (or mesh harden ${f.side})`;
     return ((f.mode ?? 0) & 4) !== 0 ? {
@@ -55885,7 +54260,7 @@ async function repairAll(ctx, first, fixes) {
 }
 
 // ../../packages/core/src/steps/harden.ts
-import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp5, readFile as readFile22, rm as rm12, stat as stat17, writeFile as writeFile10 } from "fs/promises";
+import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp5, readFile as readFile22, rm as rm12, stat as stat14, writeFile as writeFile10 } from "fs/promises";
 import os9 from "os";
 import path45 from "path";
 init_src();
@@ -56090,7 +54465,7 @@ async function checkPolicy(ctx, policy, out) {
 }
 async function sameOwner(file, like) {
   if (process.getuid?.() !== 0) return;
-  const s = await stat17(like);
+  const s = await stat14(like);
   await chown4(file, s.uid, s.gid);
 }
 async function restartHeadscale(ctx, config2, restore) {
@@ -56602,8 +54977,10 @@ var StatusKeeper = class {
   #now;
   #epoch = 0;
   #runs = 0;
-  /** False only while {@link follow} runs and cannot follow Syncthing's events. */
+  /** False only while {@link follow} runs and cannot follow Syncthing's events (or waits). */
   #following = true;
+  /** Wakes {@link follow} when a request comes while it waits. */
+  #wake;
   constructor(o2 = {}) {
     this.#maxAgeMs = o2.maxAgeMs ?? 2e3;
     this.#warmForMs = o2.warmForMs ?? 1e4;
@@ -56628,6 +55005,7 @@ var StatusKeeper = class {
       this.#forgetOldest();
     }
     k.askedAt = now;
+    this.#wake?.();
     const fresh = this.#following && k.status !== void 0 && k.epoch === this.#epoch && now - k.at <= this.#maxAgeMs;
     const answer3 = fresh && k.status ? Promise.resolve(k.status) : this.#make(k);
     this.#keepWarm(k);
@@ -56643,24 +55021,60 @@ var StatusKeeper = class {
   /**
    * Invalidates on every Syncthing event in {@link STATUS_EVENTS} until `signal` aborts. Reports
    * are kept only while this follows: when Syncthing cannot be reached (stopped, restarting)
-   * nothing tells what changed, so every status runs live until it follows again.
+   * nothing tells what changed, so every status runs live until it follows again. It follows
+   * only while a report could be served (from a request until `warmForMs + maxAgeMs` after the
+   * last one): every file that moves makes Syncthing events, and reading them when nobody asks
+   * costs an idle agent more than anything else it does.
    */
-  follow(ctx, o2) {
+  async follow(ctx, o2) {
     this.#following = false;
-    return followSyncthingEvents(ctx, {
-      signal: o2.signal,
-      types: STATUS_EVENTS,
-      unreachableMs: 0,
-      onFollowing: () => {
-        this.#following = true;
-        this.invalidate();
-      },
-      onEvent: () => this.invalidate(),
-      onError: () => {
-        this.#following = false;
-        this.invalidate();
+    while (!o2.signal.aborted) {
+      if (!this.#wanted()) {
+        await new Promise((resolve) => {
+          this.#wake = resolve;
+          o2.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        this.#wake = void 0;
+        continue;
       }
-    });
+      const idle = new AbortController();
+      const check = setInterval(() => {
+        if (!this.#wanted()) idle.abort();
+      }, 1e3);
+      check.unref?.();
+      const until = AbortSignal.any([o2.signal, idle.signal]);
+      try {
+        await followSyncthingEvents(ctx, {
+          signal: until,
+          types: STATUS_EVENTS,
+          unreachableMs: 0,
+          onFollowing: () => {
+            this.#following = true;
+            this.invalidate();
+          },
+          onEvent: () => this.invalidate(),
+          onError: () => {
+            this.#following = false;
+            this.invalidate();
+          }
+        });
+        await new Promise((resolve) => {
+          if (until.aborted) resolve();
+          until.addEventListener("abort", () => resolve(), { once: true });
+        });
+      } finally {
+        clearInterval(check);
+        this.#following = false;
+      }
+    }
+  }
+  /** Whether a report was asked for recently enough that one could still be served. */
+  #wanted() {
+    const now = this.#now();
+    for (const k of this.#kept.values()) {
+      if (now - k.askedAt <= this.#warmForMs + this.#maxAgeMs) return true;
+    }
+    return false;
   }
   /** Stops every background refresh (the kept reports stay until they age). */
   close() {
@@ -57056,7 +55470,7 @@ import { existsSync as existsSync4, mkdirSync, readdirSync } from "fs";
 init_src();
 
 // src/context.ts
-import { join as join10 } from "path";
+import { join as join8 } from "path";
 function contextOptions(spec, parentEnv, extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(parentEnv)) {
@@ -57065,11 +55479,11 @@ function contextOptions(spec, parentEnv, extra = {}) {
   const d = spec.stateDir;
   Object.assign(env, {
     MESH_ROOT: d,
-    HOME: join10(d, "home"),
-    XDG_CONFIG_HOME: join10(d, "config"),
-    XDG_STATE_HOME: join10(d, "state"),
-    MESH_TAILSCALE_SOCKET: join10(d, "tailscaled.sock"),
-    MESH_SYNCTHING_HOME: join10(d, "syncthing"),
+    HOME: join8(d, "home"),
+    XDG_CONFIG_HOME: join8(d, "config"),
+    XDG_STATE_HOME: join8(d, "state"),
+    MESH_TAILSCALE_SOCKET: join8(d, "tailscaled.sock"),
+    MESH_SYNCTHING_HOME: join8(d, "syncthing"),
     MESH_HOSTNAME: spec.hostname,
     // A CI runner is a plain client of the mesh.
     MESH_ROLE: "unknown",
@@ -57103,7 +55517,7 @@ function actionReporter(proto2) {
 // src/inputs.ts
 import { existsSync as existsSync3 } from "fs";
 import { hostname as osHostname, tmpdir as tmpdir5 } from "os";
-import { isAbsolute as isAbsolute4, join as join11 } from "path";
+import { isAbsolute as isAbsolute3, join as join9 } from "path";
 init_src();
 init_mini();
 var INPUT_NAMES = [
@@ -57167,7 +55581,7 @@ var absolutePath = pipe(
   string2(),
   transform((s, ctx) => {
     if (s === "") return void 0;
-    if (!isAbsolute4(s)) return fail(ctx, `must be an absolute path, got "${s}"`);
+    if (!isAbsolute3(s)) return fail(ctx, `must be an absolute path, got "${s}"`);
     return s;
   })
 );
@@ -57286,12 +55700,12 @@ function schema2(env) {
       })
     ),
     transform((o2) => {
-      const stateDir = o2["state-dir"] ?? join11(temp, `mesh-action${runId ? `-${runId}` : ""}`);
+      const stateDir = o2["state-dir"] ?? join9(temp, `mesh-action${runId ? `-${runId}` : ""}`);
       let syncthing;
       if (o2.syncthing) {
         syncthing = {
           folderId: o2.folder,
-          folderPath: o2["folder-path"] ?? join11(temp, "mesh-folder", o2.folder)
+          folderPath: o2["folder-path"] ?? join9(temp, "mesh-folder", o2.folder)
         };
       }
       return {
@@ -57344,7 +55758,7 @@ function saveSpec(proto2, spec) {
 init_src();
 import { appendFileSync as appendFileSync3, writeFileSync as writeFileSync2 } from "fs";
 import { EOL as EOL2 } from "os";
-import { delimiter, isAbsolute as isAbsolute5, join as join12 } from "path";
+import { delimiter, isAbsolute as isAbsolute4, join as join10 } from "path";
 var PROGRAMS2 = ["tailscale", "tailscaled"];
 async function planTailscaleInstall(config2, env, options = {}) {
   const chosen = PROGRAMS2.some(
@@ -57353,16 +55767,16 @@ async function planTailscaleInstall(config2, env, options = {}) {
   if (chosen) return void 0;
   const missing = [];
   const root = env["MESH_ROOT"] ?? "";
-  const binDir = options.meshBinDir ?? (root === "" ? MESH_BIN_DIR : join12(root, MESH_BIN_DIR));
+  const binDir = options.meshBinDir ?? (root === "" ? MESH_BIN_DIR : join10(root, MESH_BIN_DIR));
   for (const p of PROGRAMS2) {
     const found = await findOnPath(resolveMeshBinary(p, { env, binDir }), env);
-    if (!isAbsolute5(found)) missing.push(p);
+    if (!isAbsolute4(found)) missing.push(p);
   }
   if (missing.length === 0) return void 0;
   const version2 = config2.tailscaleVersion ?? TAILSCALE_VERSION;
   const what = `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not installed`;
   const toolCache = env["RUNNER_TOOL_CACHE"] ?? "";
-  if (!isAbsolute5(toolCache)) {
+  if (!isAbsolute4(toolCache)) {
     return `${what}, and RUNNER_TOOL_CACHE (where this action installs Tailscale ${version2}) is not set: install Tailscale on the runner, or set tailscale-bin and tailscaled-bin`;
   }
   const nodeArch = options.arch ?? process.arch;
@@ -57372,13 +55786,13 @@ async function planTailscaleInstall(config2, env, options = {}) {
   } catch (error2) {
     return `${what}, and there is ${error2.message}`;
   }
-  const dir = join12(toolCache, "tailscale", version2, nodeArch);
+  const dir = join10(toolCache, "tailscale", version2, nodeArch);
   return {
     version: version2,
     arch,
     packagesUrl: config2.tailscalePackagesUrl,
     dir,
-    binaries: { tailscale: join12(dir, "tailscale"), tailscaled: join12(dir, "tailscaled") }
+    binaries: { tailscale: join10(dir, "tailscale"), tailscaled: join10(dir, "tailscaled") }
   };
 }
 function addPath(env, dir) {
@@ -57550,7 +55964,4 @@ process.exit(code);
 
 undici/lib/web/fetch/body.js:
   (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
-
-chokidar/index.js:
-  (*! chokidar - MIT License (c) 2012 Paul Miller (paulmillr.com) *)
 */

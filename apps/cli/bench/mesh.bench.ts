@@ -25,6 +25,7 @@ import {
 const JOINS = Number(process.env['BENCH_JOINS'] ?? 5);
 const EDITS = Number(process.env['BENCH_N'] ?? 20);
 const BULK_MIB = Number(process.env['BENCH_BULK_MIB'] ?? 200);
+const BULK_RUNS = Number(process.env['BENCH_BULK_RUNS'] ?? 3);
 const SCALES = (process.env['BENCH_SCALES'] ?? '3,8,16').split(',').map(Number);
 // What mesh installs on a Debian or Fedora machine (its pinned Syncthing release, not the
 // distribution's older package), when scripts/install-tools.sh has built it.
@@ -50,8 +51,10 @@ interface Results {
   joins: JoinSample[];
   propagation: { new?: Spread; modified?: Spread };
   /** `*Busy`: the share of the machine's CPU time used while each ran (all hosts share it). */
+  /** Each figure the median of `runs`. */
   bulk?: {
     mib: number;
+    runs: number;
     syncthingMiBs: number;
     rawTcpMiBs: number;
     /** Raw TCP to windows and the server at once, as windows saw it. */
@@ -105,35 +108,47 @@ async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
   const windows = lab.host('windows');
   const staging = path.join(wsl.root, 'bench-staging');
   await mkdir(staging, { recursive: true });
-  const name = `bulk-${BULK_MIB}.bin`;
-  const source = path.join(staging, name);
   const chunk = randomBytes(1024 * 1024);
-  await writeFile(source, Buffer.concat(Array.from({ length: BULK_MIB }, () => chunk)));
-  const want = await sha256(source);
-  // A rename on the same file system: Syncthing sees the whole file at once.
-  const cpu0 = await cpuTimes();
-  const t0 = performance.now();
-  await rename(source, path.join(sharedFolder(wsl), name));
-  const arrived = path.join(sharedFolder(windows), name);
-  while (!(await exists(arrived))) await sleep(20);
-  const syncthingS = (performance.now() - t0) / 1000;
-  const syncthingBusy = busyShare(cpu0, await cpuTimes());
-  if ((await sha256(arrived)) !== want) throw new Error(`${name} arrived with another sha256`);
-  await rm(path.join(sharedFolder(wsl), name));
+  const syncthing: Array<{ miBs: number; busy: number }> = [];
+  for (let run = 0; run < BULK_RUNS; run++) {
+    const name = `bulk-${BULK_MIB}-${run}.bin`;
+    const source = path.join(staging, name);
+    await writeFile(source, Buffer.concat(Array.from({ length: BULK_MIB }, () => chunk)));
+    const want = await sha256(source);
+    // A rename on the same file system: Syncthing sees the whole file at once.
+    const cpu0 = await cpuTimes();
+    const t0 = performance.now();
+    await rename(source, path.join(sharedFolder(wsl), name));
+    const arrived = path.join(sharedFolder(windows), name);
+    while (!(await exists(arrived))) await sleep(20);
+    const seconds = (performance.now() - t0) / 1000;
+    syncthing.push({ miBs: BULK_MIB / seconds, busy: busyShare(cpu0, await cpuTimes()) });
+    if ((await sha256(arrived)) !== want) throw new Error(`${name} arrived with another sha256`);
+    await rm(path.join(sharedFolder(wsl), name));
+  }
 
   // The same path without Syncthing: each receiver times from its first byte to the end. Once
   // to windows alone (the tailnet path), once to windows and the server at once: the bytes
   // Syncthing moves, since the server, a member too, receives the file at the same time.
-  const one = await rawTcp(wsl, [windows]);
-  const both = await rawTcp(wsl, [windows, lab.host('server')]);
+  const one: Array<{ miBs: number; busy: number }> = [];
+  const both: Array<{ miBs: number; busy: number }> = [];
+  for (let run = 0; run < BULK_RUNS; run++) {
+    one.push(await rawTcp(wsl, [windows]));
+    both.push(await rawTcp(wsl, [windows, lab.host('server')]));
+  }
+  const mid = (xs: Array<{ miBs: number; busy: number }>) => {
+    const sorted = [...xs].sort((a, b) => a.miBs - b.miBs);
+    return sorted[Math.floor(sorted.length / 2)] as { miBs: number; busy: number };
+  };
   return {
     mib: BULK_MIB,
-    syncthingMiBs: BULK_MIB / syncthingS,
-    rawTcpMiBs: one.miBs,
-    rawTcpBothMiBs: both.miBs,
-    syncthingBusy,
-    rawTcpBusy: one.busy,
-    rawTcpBothBusy: both.busy,
+    runs: BULK_RUNS,
+    syncthingMiBs: mid(syncthing).miBs,
+    rawTcpMiBs: mid(one).miBs,
+    rawTcpBothMiBs: mid(both).miBs,
+    syncthingBusy: mid(syncthing).busy,
+    rawTcpBusy: mid(one).busy,
+    rawTcpBothBusy: mid(both).busy,
   };
 }
 
@@ -233,7 +248,7 @@ function report(): string[] {
     const b = results.bulk;
     const busy = (share: number) => `CPU ${(share * 100).toFixed(0)}% busy`;
     row(
-      `bulk ${b.mib} MiB wsl -> windows, Syncthing`,
+      `bulk ${b.mib} MiB wsl -> windows, Syncthing, median of ${b.runs}`,
       `${b.syncthingMiBs.toFixed(1)} MiB/s`,
       busy(b.syncthingBusy),
     );

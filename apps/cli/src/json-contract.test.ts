@@ -182,6 +182,7 @@ const paired: PairPeersResult = {
   accepted: [],
   refused: [{ deviceId: SELF, name: 'x', address: 'tcp://10.1.1.1:22000', reason: 'not vouched' }],
   unvouched: [{ hostname: 'laptop', ip: '100.64.0.4', reason: 'no agent' }],
+  passive: [],
   peers: 2,
 };
 

@@ -396,6 +396,14 @@ describeLab('mesh CLI in the lab', () => {
       ),
     );
     time('late joiner: file laptop -> every member', Date.now() - t1);
+    // Whoever does not know the other yet waits to be dialled: no Syncthing ever turned a
+    // first connection away as unknown (which costs Syncthing 1.25+ a second to notice).
+    for (const h of [...MEMBERS, 'laptop']) {
+      const refused = (await syncthingLog(h))
+        .split('\n')
+        .filter((line) => line.includes('rejected: unknown device'));
+      expect(refused, `${h}: ${refused.join('\n')}`).toEqual([]);
+    }
   }, 300_000);
 
   it('a node removed at the server is forgotten by every agent after the grace period; files stay', async () => {
@@ -1181,6 +1189,15 @@ async function agentPidOf(host: string): Promise<number> {
 function failing(doc: unknown): Check[] {
   const checks = (doc as { checks?: Check[] })?.checks;
   return (checks ?? []).filter((c) => c.level === 'fail');
+}
+
+/** The log of the Syncthing mesh runs on a bare host. */
+function syncthingLog(host: string): Promise<string> {
+  const log = path.join(
+    lab.host(host).env['HOME'] as string,
+    '.local/state/mesh/services/mesh-syncthing.log',
+  );
+  return readFile(log, 'utf8');
 }
 
 /** The last lines of a host's agent log (for a failure message). */

@@ -20,6 +20,7 @@ function printed(over: Partial<PairPeersResult>): string {
       accepted: [],
       refused: [],
       unvouched: [],
+      passive: [],
       peers: 0,
       ...over,
     },
@@ -41,6 +42,7 @@ describe('printPeerResult', () => {
         '  Folder shared with:  no other device yet (the mesh agent pairs each node as it joins)',
         '  Refused:             0',
         '  Not vouched for yet: 0',
+        '  Waiting to connect:  0',
         '',
       ].join('\n'),
     );

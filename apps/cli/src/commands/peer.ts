@@ -31,6 +31,7 @@ export function printPeerResult(r: PairPeersResult, out: Output): void {
     ['Folder shared with', sharedWith(r)],
     ['Refused', r.refused.length],
     ['Not vouched for yet', r.unvouched.length],
+    ['Waiting to connect', r.passive.length],
   ]);
 }
 

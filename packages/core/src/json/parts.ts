@@ -87,6 +87,7 @@ export const pairPeersResult = z.object({
     }),
   ),
   unvouched: z.array(z.object({ hostname: z.string(), ip: z.string(), reason: z.string() })),
+  passive: strings,
   peers: z.number(),
 });
 

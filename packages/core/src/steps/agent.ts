@@ -67,6 +67,8 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
   const state = new AgentStateWriter(ctx);
   const isolation: { since?: number; lastRestart?: number } = {};
   const now = () => new Date().toISOString();
+  // A node that does not know this one yet asked for its vouch: pairing now lets it connect.
+  const pairing = new EventTarget();
   const onError = (error: unknown) => {
     state.error(error instanceof Error ? error.message : String(error));
     o.onError?.(error);
@@ -75,6 +77,7 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
     state.run(signal),
     serveVouches(ctx, {
       signal,
+      onStranger: () => pairing.dispatchEvent(new Event('pair')),
       onListening: (address) => {
         state.update((s) => {
           s.vouchingOn = address;
@@ -85,6 +88,7 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
     }),
     watchPeers(ctx, {
       signal,
+      wake: pairing,
       intervalMs: o.intervalMs ?? 15_000,
       onPair: (r) => {
         state.update((s) => {

@@ -1,8 +1,7 @@
-import path from 'node:path';
-import { watch } from 'chokidar';
 import type { MeshContext } from '../context.js';
 import { toMeshError } from '../map-error.js';
 import { SHARED_FOLDER_ID } from './constants.js';
+import { watchFolder } from './folder-watcher.js';
 import { connectSyncthing, type LocalSyncthing } from './syncthing.js';
 
 /** Past this many changed paths in one batch, one scan of the whole folder is cheaper. */
@@ -10,6 +9,17 @@ const MAX_PATHS_PER_SCAN = 200;
 
 /** Syncthing's own files in a folder: its marker, versions, and temp files of transfers. */
 const SYNCTHING_OWN = /(^|[\\/])(\.stfolder|\.stversions)([\\/]|$)|(^|[\\/])[.~]syncthing[.~]/;
+
+/** A transfer's temp file, `.syncthing.NAME.tmp` (`~syncthing~NAME.tmp` on Windows): the dir and NAME. */
+const SYNCTHING_TEMP = /^(.*\/)?[.~]syncthing[.~](.+)\.tmp$/;
+
+/**
+ * How long after the last event of a file's temp file the file's own events are Syncthing
+ * finishing that transfer (its rename into place, its times, the old copy moved to
+ * `.stversions`), not an edit. A real edit that close to a transfer is found by Syncthing's own
+ * watcher a second later.
+ */
+const FINISHING_MS = 200;
 
 export interface InstantSyncOptions {
   signal: AbortSignal;
@@ -34,15 +44,18 @@ export async function instantSync(ctx: MeshContext, o: InstantSyncOptions): Prom
   const folderPath = o.folderPath ?? ctx.paths.sharedFolder;
   const folderId = o.folderId ?? SHARED_FOLDER_ID;
   const pending = new Set<string>();
+  let whole = false;
   let timer: NodeJS.Timeout | undefined;
   let st: LocalSyncthing | undefined;
   let chain = Promise.resolve();
 
   const flush = async () => {
     const paths = [...pending];
+    const all = whole || paths.length > MAX_PATHS_PER_SCAN;
     pending.clear();
-    if (paths.length === 0) return;
-    const sub = paths.length > MAX_PATHS_PER_SCAN ? [] : paths;
+    whole = false;
+    if (paths.length === 0 && !all) return;
+    const sub = all ? [] : paths;
     try {
       st ??= await connectSyncthing(ctx);
       await st.client.db.scan({ folder: folderId, ...(sub.length > 0 ? { sub } : {}) });
@@ -52,25 +65,26 @@ export async function instantSync(ctx: MeshContext, o: InstantSyncOptions): Prom
       o.onError?.(toMeshError(error, 'asking Syncthing to rescan'));
     }
   };
-  const changed = (file: string) => {
-    const rel = path.relative(folderPath, file).split(path.sep).join('/');
-    if (rel === '' || rel.startsWith('..') || SYNCTHING_OWN.test(rel)) return;
-    pending.add(rel);
+  const transfers = syncthingTransfers();
+  const changed = (rel: string) => {
+    // What Syncthing itself just wrote needs no scan: asking for one costs every receiver a
+    // request and a scan per file received.
+    if (transfers.finishing(rel)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       chain = chain.then(flush);
     }, o.debounceMs ?? 15);
+    // The folder itself changed (or the system lost track of what did): scan all of it.
+    if (rel === '') whole = true;
+    else pending.add(rel);
   };
 
-  const watcher = watch(folderPath, {
-    ignoreInitial: true,
-    // chokidar holds events back 100 ms to merge an editor's delete-and-recreate; Syncthing
-    // sorts that out itself, and the wait is most of an edit's way to the other machines.
-    atomic: false,
-    ignored: (p: string) => SYNCTHING_OWN.test(path.relative(folderPath, p)),
+  const watcher = await watchFolder(folderPath, {
+    ignore: (rel) => SYNCTHING_OWN.test(rel),
+    onChange: changed,
+    onIgnored: (rel) => transfers.saw(rel),
+    onError: (error) => o.onError?.(toMeshError(error, `watching ${folderPath}`)),
   });
-  watcher.on('all', (_event, file) => changed(file));
-  watcher.on('error', (error) => o.onError?.(toMeshError(error, `watching ${folderPath}`)));
   try {
     await new Promise<void>((resolve) => {
       if (o.signal.aborted) resolve();
@@ -78,7 +92,34 @@ export async function instantSync(ctx: MeshContext, o: InstantSyncOptions): Prom
     });
   } finally {
     clearTimeout(timer);
-    await watcher.close();
+    watcher.close();
     await chain;
   }
+}
+
+/**
+ * Tells the events of a file Syncthing is finishing (it changed the file's temp file within
+ * {@link FINISHING_MS}) from edits.
+ */
+export function syncthingTransfers(now: () => number = Date.now): {
+  /** An ignored path changed: notes the file when it is a transfer's temp file. */
+  saw(rel: string): void;
+  finishing(rel: string): boolean;
+} {
+  const writing = new Map<string, number>();
+  return {
+    saw(rel) {
+      const m = SYNCTHING_TEMP.exec(rel);
+      if (!m) return;
+      const t = now();
+      if (writing.size > 1000) {
+        for (const [file, at] of writing) if (t - at > FINISHING_MS) writing.delete(file);
+      }
+      writing.set(`${m[1] ?? ''}${m[2]}`, t);
+    },
+    finishing(rel) {
+      const at = writing.get(rel);
+      return at !== undefined && now() - at <= FINISHING_MS;
+    },
+  };
 }

@@ -75,6 +75,46 @@ describe('planPeering', () => {
     ]);
   });
 
+  describe('a node that does not know this one yet', () => {
+    const stranger = (knowsUs: boolean, configured: PeerPlanInput['configured'] = []) =>
+      planPeering(
+        input({
+          vouched: [{ ...windows, port: 22002, deviceId: WIN, knowsUs }],
+          configured,
+        }),
+      );
+    const passiveWin = { deviceId: WIN, name: 'w', addresses: ['dynamic'], introducer: false };
+
+    it('is added without an address (it dials), the folder shared all the same', () => {
+      const plan = stranger(false);
+      expect(plan.add).toEqual([
+        { deviceId: WIN, name: 'windows', address: 'dynamic', introducer: false },
+      ]);
+      expect(plan.passive).toEqual([WIN]);
+      expect(plan.share).toEqual([WIN]);
+    });
+
+    it('stays so while it still does not know this one', () => {
+      const plan = stranger(false, [passiveWin]);
+      expect(plan).toMatchObject({ add: [], update: [], passive: [WIN] });
+    });
+
+    it('gets its address once it knows this one', () => {
+      const plan = stranger(true, [passiveWin]);
+      expect(plan.update).toEqual([
+        { deviceId: WIN, name: 'windows', address: 'tcp://100.64.0.3:22002', introducer: false },
+      ]);
+      expect(plan.passive).toEqual([]);
+    });
+
+    it('never loses an address it already has (a node that forgot this one dials again)', () => {
+      const plan = stranger(false, [
+        { deviceId: WIN, name: 'w', addresses: ['tcp://100.64.0.3:22002'], introducer: false },
+      ]);
+      expect(plan).toMatchObject({ add: [], update: [], passive: [] });
+    });
+  });
+
   it('drops the introducer flag an earlier pairing set on the server', () => {
     const plan = planPeering(
       input({

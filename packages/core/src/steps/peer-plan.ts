@@ -5,6 +5,7 @@
  * decision is unit-tested. The rule (README of @mesh/core): a device is a mesh device only when
  * the mesh agent of a node the control server lists vouched for it.
  */
+import { PASSIVE_ADDRESS } from '../trust/protocol.js';
 import type { ListedNode, VouchedDevice } from '../trust/vouch-client.js';
 
 /** A tailnet peer as this machine's own tailscaled reports it (the control server listed it). */
@@ -56,9 +57,15 @@ export interface RefusedDevice {
 }
 
 export interface PeerPlan {
-  /** Devices to add (new) or update (address changed, or an introducer flag to drop). */
+  /**
+   * Devices to add (new) or update (address changed, or an introducer flag to drop). A device
+   * whose node does not know this one yet is added with {@link PASSIVE_ADDRESS}: that node
+   * dials once it has added this one, and the address is filled in on a later run.
+   */
   add: DeviceAction[];
   update: DeviceAction[];
+  /** Devices left without an address because their node does not know this one yet. */
+  passive: string[];
   /** Devices to share the folder with (all vouched devices, new or old). */
   share: string[];
   /** Pending devices a vouch covers (already in `add`). */
@@ -82,12 +89,17 @@ export function hostOf(address: string): string {
   return i > 0 && bare.indexOf(':') === i ? bare.slice(0, i) : bare;
 }
 
+function isPassive(d: ConfiguredDevice): boolean {
+  return d.addresses.length === 1 && d.addresses[0] === PASSIVE_ADDRESS && !d.introducer;
+}
+
 export function planPeering(input: PeerPlanInput): PeerPlan {
   const configured = new Map(input.configured.map((d) => [d.deviceId, d]));
   const peerByIp = new Map(input.peers.map((p) => [p.ip, p]));
   const plan: PeerPlan = {
     add: [],
     update: [],
+    passive: [],
     share: [],
     accepted: [],
     refused: [],
@@ -115,8 +127,13 @@ export function planPeering(input: PeerPlanInput): PeerPlan {
       introducer: false,
     };
     const have = configured.get(v.deviceId);
-    if (!have) plan.add.push(action);
-    else if (
+    const strangerToIt = v.knowsUs === false;
+    if (!have) {
+      if (strangerToIt) plan.passive.push(v.deviceId);
+      plan.add.push(strangerToIt ? { ...action, address: PASSIVE_ADDRESS } : action);
+    } else if (strangerToIt && isPassive(have)) {
+      plan.passive.push(v.deviceId);
+    } else if (
       !have.addresses.includes(action.address) ||
       have.addresses.length !== 1 ||
       have.introducer

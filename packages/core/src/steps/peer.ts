@@ -2,6 +2,7 @@ import { parseDeviceId, sameDeviceId } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
+import { PASSIVE_ADDRESS } from '../trust/protocol.js';
 import { findTrusted, readTrustedDevices, recordTrusted } from '../trust/trusted-devices.js';
 import { askVouch, type ListedNode, type VouchedDevice } from '../trust/vouch-client.js';
 import { SHARED_FOLDER_ID } from './constants.js';
@@ -27,6 +28,8 @@ export interface PairPeersResult {
   refused: Array<{ deviceId: string; name: string; address: string; reason: string }>;
   /** Online peers whose mesh agent vouched for no device (not set up yet, or no agent). */
   unvouched: Array<{ hostname: string; ip: string; reason: string }>;
+  /** Devices added without an address: their node does not know this one yet and connects once it does. */
+  passive: string[];
   peers: number;
 }
 
@@ -67,7 +70,9 @@ export async function pairPeers(
   const online = peers.filter((p) => p.online);
   const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
   const outcomes = await Promise.all(
-    online.map((p) => askVouch(p, ctx.signal ? { signal: ctx.signal } : {})),
+    online.map((p) =>
+      askVouch(p, { asker: st.deviceId, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
+    ),
   );
   const vouched: VouchedDevice[] = outcomes.flatMap((x) => (x.ok ? [x.device] : []));
   const unvouched = outcomes.flatMap((x) => (x.ok ? [] : [{ node: x.node, reason: x.reason }]));
@@ -90,7 +95,13 @@ export async function pairPeers(
   } catch (error) {
     throw toMeshError(error, 'pairing Syncthing');
   }
-  for (const a of plan.add) r.ok(`Added ${a.name} (${a.deviceId.slice(0, 7)}...) at ${a.address}`);
+  for (const a of plan.add) {
+    r.ok(
+      a.address === PASSIVE_ADDRESS
+        ? `Added ${a.name} (${a.deviceId.slice(0, 7)}...): it connects once it has added this machine`
+        : `Added ${a.name} (${a.deviceId.slice(0, 7)}...) at ${a.address}`,
+    );
+  }
   for (const a of plan.update)
     r.ok(`Updated ${a.name} (${a.deviceId.slice(0, 7)}...) to ${a.address}`);
   for (const x of plan.refused)
@@ -109,6 +120,7 @@ export async function pairPeers(
     accepted: plan.accepted,
     refused: plan.refused,
     unvouched: plan.unvouched,
+    passive: plan.passive,
     peers: peers.length,
   };
 }

@@ -135,8 +135,11 @@ describe('StatusKeeper', () => {
     const { compute } = counting();
     const keeper = new StatusKeeper({ compute, warmForMs: 0 });
     void keeper.follow(ctx(), { signal: new AbortController().signal });
-    const hooks = vi.mocked(followSyncthingEvents).mock.calls.at(-1)?.[1];
+    // Nobody asked yet: nothing is followed.
+    expect(followSyncthingEvents).not.toHaveBeenCalled();
     await keeper.get(ctx());
+    await vi.advanceTimersByTimeAsync(0);
+    const hooks = vi.mocked(followSyncthingEvents).mock.calls.at(-1)?.[1];
     expect((await keeper.get(ctx())).issues).toBe(2);
     hooks?.onFollowing?.();
     await keeper.get(ctx());
@@ -146,6 +149,26 @@ describe('StatusKeeper', () => {
     hooks?.onError?.(new Error('connection refused'));
     expect((await keeper.get(ctx())).issues).toBe(5);
     expect((await keeper.get(ctx())).issues).toBe(6);
+    keeper.close();
+  });
+
+  it('follows Syncthing only while a report could be served, and again on the next request', async () => {
+    const { compute } = counting();
+    const keeper = new StatusKeeper({ compute, maxAgeMs: 2000, warmForMs: 0 });
+    const stop = new AbortController();
+    const following = keeper.follow(ctx(), { signal: stop.signal });
+    await keeper.get(ctx());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(followSyncthingEvents).toHaveBeenCalledTimes(1);
+    const signal = vi.mocked(followSyncthingEvents).mock.calls.at(-1)?.[1].signal;
+    expect(signal?.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(signal?.aborted).toBe(true);
+    await keeper.get(ctx());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(followSyncthingEvents).toHaveBeenCalledTimes(2);
+    stop.abort();
+    await following;
     keeper.close();
   });
 });

@@ -69,8 +69,10 @@ export class StatusKeeper {
   readonly #now: () => number;
   #epoch = 0;
   #runs = 0;
-  /** False only while {@link follow} runs and cannot follow Syncthing's events. */
+  /** False only while {@link follow} runs and cannot follow Syncthing's events (or waits). */
   #following = true;
+  /** Wakes {@link follow} when a request comes while it waits. */
+  #wake: (() => void) | undefined;
 
   constructor(o: StatusKeeperOptions = {}) {
     this.#maxAgeMs = o.maxAgeMs ?? 2000;
@@ -98,6 +100,7 @@ export class StatusKeeper {
       this.#forgetOldest();
     }
     k.askedAt = now;
+    this.#wake?.();
     const fresh =
       this.#following &&
       k.status !== undefined &&
@@ -119,24 +122,62 @@ export class StatusKeeper {
   /**
    * Invalidates on every Syncthing event in {@link STATUS_EVENTS} until `signal` aborts. Reports
    * are kept only while this follows: when Syncthing cannot be reached (stopped, restarting)
-   * nothing tells what changed, so every status runs live until it follows again.
+   * nothing tells what changed, so every status runs live until it follows again. It follows
+   * only while a report could be served (from a request until `warmForMs + maxAgeMs` after the
+   * last one): every file that moves makes Syncthing events, and reading them when nobody asks
+   * costs an idle agent more than anything else it does.
    */
-  follow(ctx: MeshContext, o: { signal: AbortSignal }): Promise<void> {
+  async follow(ctx: MeshContext, o: { signal: AbortSignal }): Promise<void> {
     this.#following = false;
-    return followSyncthingEvents(ctx, {
-      signal: o.signal,
-      types: STATUS_EVENTS,
-      unreachableMs: 0,
-      onFollowing: () => {
-        this.#following = true;
-        this.invalidate();
-      },
-      onEvent: () => this.invalidate(),
-      onError: () => {
+    while (!o.signal.aborted) {
+      if (!this.#wanted()) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          o.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        this.#wake = undefined;
+        continue;
+      }
+      const idle = new AbortController();
+      const check = setInterval(() => {
+        if (!this.#wanted()) idle.abort();
+      }, 1000);
+      check.unref?.();
+      const until = AbortSignal.any([o.signal, idle.signal]);
+      try {
+        await followSyncthingEvents(ctx, {
+          signal: until,
+          types: STATUS_EVENTS,
+          unreachableMs: 0,
+          onFollowing: () => {
+            this.#following = true;
+            this.invalidate();
+          },
+          onEvent: () => this.invalidate(),
+          onError: () => {
+            this.#following = false;
+            this.invalidate();
+          },
+        });
+        // It returns only once told to stop; should it return sooner, this waits all the same.
+        await new Promise<void>((resolve) => {
+          if (until.aborted) resolve();
+          until.addEventListener('abort', () => resolve(), { once: true });
+        });
+      } finally {
+        clearInterval(check);
         this.#following = false;
-        this.invalidate();
-      },
-    });
+      }
+    }
+  }
+
+  /** Whether a report was asked for recently enough that one could still be served. */
+  #wanted(): boolean {
+    const now = this.#now();
+    for (const k of this.#kept.values()) {
+      if (now - k.askedAt <= this.#warmForMs + this.#maxAgeMs) return true;
+    }
+    return false;
   }
 
   /** Stops every background refresh (the kept reports stay until they age). */

@@ -332,7 +332,7 @@ export async function ensureSyncthing(
           hint: `see the service log (mesh-syncthing.log in ${servicesDir(ctx)})`,
         });
       }
-      await sleep(300);
+      await sleep(100);
     }
     wait.done();
     st = await connectSyncthing(ctx);

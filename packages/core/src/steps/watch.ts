@@ -13,6 +13,8 @@ export interface WatchPeersOptions extends PairPeersOptions {
   onPair?: (result: PairPeersResult) => void;
   /** Called when a run or the event stream fails; watching goes on. */
   onError?: (error: unknown) => void;
+  /** A `pair` event on it asks for a run now (a node this one does not know is pairing). */
+  wake?: EventTarget;
 }
 
 const QUICK_RETRY_MS = 250;
@@ -23,7 +25,8 @@ const QUICK_RETRY_LAST_MS = 8000;
  * same rule as {@link pairPeers} (membership from this node's tailscaled, device IDs vouched for
  * by each node's mesh agent), once at start, again whenever the local Syncthing
  * reports a device waiting (`PendingDevicesChanged` with additions, `DeviceRejected`, or lost
- * events), and every `intervalMs` as a safety net. Runs never overlap; requests during a run
+ * events), when `wake` says a node is pairing with this one, and every `intervalMs` as a
+ * safety net. Runs never overlap; requests during a run
  * coalesce into one more run. A failing run is reported and watching goes on.
  */
 export async function watchPeers(
@@ -48,6 +51,7 @@ export async function watchPeers(
     retryMs = QUICK_RETRY_MS;
     request();
   };
+  o.wake?.addEventListener('pair', onKnock);
   const events = followSyncthingEvents(ctx, {
     signal,
     types: ['PendingDevicesChanged', 'DeviceRejected'],
@@ -72,7 +76,9 @@ export async function watchPeers(
         const r = await pairPeers({ ...ctx, signal }, pairOptions);
         runs++;
         o.onPair?.(r);
-        if (r.unvouched.length === 0) retryMs = QUICK_RETRY_MS;
+        // A device added without an address is asked again soon too: its address is filled in
+        // once its node knows this one (or at once from an agent that does not say).
+        if (r.unvouched.length === 0 && r.passive.length === 0) retryMs = QUICK_RETRY_MS;
         else if (retryMs <= QUICK_RETRY_LAST_MS) {
           clearTimeout(retry);
           retry = setTimeout(request, retryMs);
@@ -84,6 +90,7 @@ export async function watchPeers(
       }
     }
   } finally {
+    o.wake?.removeEventListener('pair', onKnock);
     clearInterval(timer);
     clearTimeout(retry);
     await events;

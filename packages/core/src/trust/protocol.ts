@@ -12,6 +12,22 @@ export const VOUCH_PORT = portPlan('server').vouch;
 export const VOUCH_PATH = '/v1/syncthing';
 
 /**
+ * The request header an asker that is pairing names its own device ID in; the answer then says
+ * whether this node's Syncthing already has that device (`knows`). A header, so that an agent of
+ * an earlier version answers as before.
+ */
+export const VOUCH_ASKER_HEADER = 'x-mesh-device';
+
+/**
+ * The address a device is added with while its node does not know this one yet: Syncthing does
+ * not dial it (discovery is off) and takes its connection once that node has added this one.
+ * Dialled earlier, the node would refuse the connection only after its handshake, and Syncthing
+ * 1.25+ notices that refusal a second later, when it starts using the connection; until then it
+ * turns away the node's own connection as a second one.
+ */
+export const PASSIVE_ADDRESS = 'dynamic';
+
+/**
  * What a node's agent says about itself: its node as the control server lists it, its tailnet
  * addresses, and the Syncthing device ID and sync port it runs. Validated on the asking side.
  */
@@ -23,6 +39,8 @@ export const VouchAnswerSchema = z.object({
     deviceId: z.string().check(z.minLength(1)),
     port: z.number().check(z.int(), z.gte(1), z.lte(65535)),
   }),
+  /** Whether this node's Syncthing has the asker's device; only when the asker named it. */
+  knows: z.optional(z.boolean()),
 });
 export type VouchAnswer = z.infer<typeof VouchAnswerSchema>;
 

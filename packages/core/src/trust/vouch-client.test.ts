@@ -10,9 +10,12 @@ const node = { hostname: 'wsl', ip: '127.0.0.1', nodeId: '7' };
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
+let asked: string | undefined;
+
 /** A stand-in agent on loopback that answers `body` with `status`. */
 async function agent(status: number, body: unknown): Promise<number> {
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
+    asked = req.headers['x-mesh-device'] as string | undefined;
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });
@@ -35,6 +38,13 @@ describe('askVouch', () => {
       ok: true,
       device: { ...node, deviceId: ID, port: 22001 },
     });
+  });
+
+  it('names the asking device when told to, and passes on whether the node knows it', async () => {
+    const port = await agent(200, { ...good, knows: false });
+    const r = await askVouch(node, { port, asker: ID });
+    expect(asked).toBe(ID);
+    expect(r).toMatchObject({ ok: true, device: { deviceId: ID, knowsUs: false } });
   });
 
   it.each([

@@ -1,6 +1,12 @@
 import { parseDeviceId } from '@mesh/syncthing-client';
 import { request } from 'undici';
-import { VOUCH_PATH, VOUCH_PORT, VouchAnswerSchema, VouchRefusalSchema } from './protocol.js';
+import {
+  VOUCH_ASKER_HEADER,
+  VOUCH_PATH,
+  VOUCH_PORT,
+  VouchAnswerSchema,
+  VouchRefusalSchema,
+} from './protocol.js';
 
 /** A tailnet peer as this node's own tailscaled lists it (the control server vouched for it). */
 export interface ListedNode {
@@ -20,6 +26,11 @@ export interface VouchedDevice {
   deviceId: string;
   /** The node's own sync port (the only one ever dialled). */
   port: number;
+  /**
+   * Whether the node's Syncthing already has the asking device (asked with `asker`). Undefined
+   * when not asked, or from an agent that does not say.
+   */
+  knowsUs?: boolean;
 }
 
 export type VouchOutcome =
@@ -32,6 +43,8 @@ export interface AskVouchOptions {
   signal?: AbortSignal;
   /** @default VOUCH_PORT */
   port?: number;
+  /** This node's own device ID: the answer then says whether the node knows it. */
+  asker?: string;
 }
 
 /**
@@ -51,6 +64,7 @@ export async function askVouch(node: ListedNode, o: AskVouchOptions = {}): Promi
   try {
     const res = await request(`http://${node.ip}:${o.port ?? VOUCH_PORT}${VOUCH_PATH}`, {
       signal,
+      ...(o.asker ? { headers: { [VOUCH_ASKER_HEADER]: o.asker } } : {}),
       headersTimeout: o.timeout ?? 3000,
       bodyTimeout: o.timeout ?? 3000,
     });
@@ -86,6 +100,7 @@ export async function askVouch(node: ListedNode, o: AskVouchOptions = {}): Promi
       nodeId: node.nodeId,
       deviceId,
       port: a.syncthing.port,
+      ...(a.knows === undefined ? {} : { knowsUs: a.knows }),
     },
   };
 }

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readSyncthingHome } from '@mesh/syncthing-client';
+import { parseDeviceId, readSyncthingHome, sameDeviceId } from '@mesh/syncthing-client';
 import { LocalApiClient, toTailnetStatus } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { followAddress } from '../internal/follow-address.js';
-import { VOUCH_PATH, VOUCH_PORT, type VouchAnswer } from './protocol.js';
+import { connectSyncthing } from '../steps/syncthing.js';
+import { VOUCH_ASKER_HEADER, VOUCH_PATH, VOUCH_PORT, type VouchAnswer } from './protocol.js';
 
 export interface ServeVouchesOptions {
   signal: AbortSignal;
@@ -12,6 +13,11 @@ export interface ServeVouchesOptions {
   port?: number;
   /** How often the tailnet address is checked for a change, in ms (1 s until it listens). @default 5000 */
   recheckMs?: number;
+  /**
+   * A node whose device this Syncthing does not have asked while pairing: it adds this node
+   * without dialling, and waits for this one to pair with it (the agent pairs at once).
+   */
+  onStranger?: () => void;
   /** Called once listening on `ip:port` (again after the address changed). */
   onListening?: (address: string) => void;
   onError?: (error: unknown) => void;
@@ -36,7 +42,8 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
  * What this node vouches for, told only to a caller tailscaled identifies as a tailnet node
  * (`whois` of the caller's address and port): this node's ID and name as the control server
  * lists it, its tailnet addresses, and the device ID of its own Syncthing (from `cert.pem`)
- * with the role's sync port.
+ * with the role's sync port. A caller that names its own device (header `x-mesh-device`) learns
+ * whether this node's Syncthing has it (`knows`).
  */
 async function answer(
   ctx: MeshContext,
@@ -45,6 +52,15 @@ async function answer(
 ): Promise<{ status: number; body: VouchAnswer | { error: string } }> {
   if (req.method !== 'GET' || req.url !== VOUCH_PATH) {
     return { status: 404, body: { error: `only GET ${VOUCH_PATH} is answered here` } };
+  }
+  const asker = req.headers[VOUCH_ASKER_HEADER];
+  let askerId: string | undefined;
+  if (asker !== undefined) {
+    try {
+      askerId = parseDeviceId(String(asker)).id;
+    } catch {
+      return { status: 400, body: { error: `${VOUCH_ASKER_HEADER} is not a Syncthing device ID` } };
+    }
   }
   const caller = `${plainAddress(req.socket.remoteAddress)}:${req.socket.remotePort ?? 0}`;
   const who = await api.whois(caller, { timeout: 3000 }).catch(() => undefined);
@@ -56,6 +72,7 @@ async function answer(
   if (!home?.deviceId) {
     return { status: 503, body: { error: 'Syncthing is not set up on this node' } };
   }
+  const knows = askerId === undefined ? undefined : await hasDevice(ctx, askerId);
   return {
     status: 200,
     body: {
@@ -63,8 +80,20 @@ async function answer(
       node: { id: self.id, name: self.hostname },
       ips: self.ips,
       syncthing: { deviceId: home.deviceId, port: ctx.ports.syncthingSync },
+      ...(knows === undefined ? {} : { knows }),
     },
   };
+}
+
+/** Whether the local Syncthing has `deviceId` in its config; undefined when it does not answer. */
+async function hasDevice(ctx: MeshContext, deviceId: string): Promise<boolean | undefined> {
+  try {
+    const st = await connectSyncthing(ctx);
+    const devices = await st.client.config.devices.list();
+    return devices.some((d) => sameDeviceId(d.deviceID, deviceId));
+  } catch {
+    return undefined;
+  }
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -89,7 +118,10 @@ export async function serveVouches(ctx: MeshContext, o: ServeVouchesOptions): Pr
   const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
   const server = createServer((req, res) => {
     answer(ctx, api, req)
-      .then(({ status, body }) => reply(res, status, body))
+      .then(({ status, body }) => {
+        reply(res, status, body);
+        if ('knows' in body && body.knows === false) o.onStranger?.();
+      })
       .catch((error: unknown) => {
         reply(res, 500, { error: 'internal error' });
         o.onError?.(error);
