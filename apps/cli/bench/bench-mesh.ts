@@ -90,7 +90,8 @@ export interface ProcessMemory {
 /** Names a process by what Mesh runs: the daemons, the agent and its keeper. */
 export function processKind(cmdline: string): string | undefined {
   const argv = cmdline.split('\0').filter(Boolean);
-  const exe = path.basename(argv[0] ?? '');
+  // The pinned builds are named by version too (`syncthing-v1.30`).
+  const exe = path.basename(argv[0] ?? '').replace(/-v\d+(\.\d+)*$/, '');
   if (exe === 'headscale') return 'headscale';
   if (exe === 'tailscaled') return 'tailscaled';
   if (exe === 'syncthing') return 'syncthing';
