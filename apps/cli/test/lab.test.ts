@@ -309,6 +309,9 @@ describeLab('mesh CLI in the lab', () => {
       expect(human.exitCode).toBe(0);
       expect(human.stdout).toContain('=== Summary ===');
       expect(human.stdout).toContain('OK: All systems operational');
+      // Nothing on stderr after a whole report: the socket closing after it is no error.
+      expect(byAgent.stderr, h).not.toContain('ERROR');
+      expect(human.stderr, h).not.toContain('ERROR');
     }
     // A stopped agent still has its socket accepted by the kernel: the CLI hears no answer,
     // runs the checks itself, and reports the agent as it finds it.

@@ -35,6 +35,8 @@ export function askAgent(o: AskOptions): Promise<number | undefined> {
       resolve(code);
     };
     const broken = () => {
+      // The socket closes after every answer, the agent's exit frame included.
+      if (settled) return;
       if (!printed) return finish(undefined);
       o.stderr.write('ERROR: the mesh agent stopped answering in the middle of the report\n');
       o.stderr.write('Hint: run mesh status again\n');

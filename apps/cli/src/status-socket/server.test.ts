@@ -72,6 +72,8 @@ describe('mesh status over the agent socket', () => {
     const c = collector();
     const code = await askAgent({ socketPath, request: request(), ...c });
     expect(code).toBe(3);
+    // The socket closes after the answer: nothing more is printed then.
+    await new Promise((r) => setTimeout(r, 50));
     expect(c.text).toEqual({ out: 'tty=true\n{"ok":false}\n', err: '... waiting\n' });
     expect(seen).toEqual(request());
   });
