@@ -87,7 +87,7 @@ export async function watchFolder(root: string, o: FolderWatcherOptions): Promis
       await add(rel);
       // What was written in it before its watch began is found by scanning it once more.
       o.onChange(rel);
-    } else drop(rel);
+    } else if (watched.has(rel)) drop(rel);
   };
 
   await add('');

@@ -131,9 +131,14 @@ export class StatusKeeper {
     this.#following = false;
     while (!o.signal.aborted) {
       if (!this.#wanted()) {
+        // The agent's signal lives for days: each wait takes its listener off again.
         await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          o.signal.addEventListener('abort', () => resolve(), { once: true });
+          const done = () => {
+            o.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          this.#wake = done;
+          o.signal.addEventListener('abort', done, { once: true });
         });
         this.#wake = undefined;
         continue;
