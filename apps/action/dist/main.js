@@ -50055,7 +50055,7 @@ async function watchFolder(root, o2) {
       if (watched.has(rel)) return;
       await add(rel);
       o2.onChange(rel);
-    } else drop(rel);
+    } else if (watched.has(rel)) drop(rel);
   };
   await add("");
   return {
@@ -55031,8 +55031,12 @@ var StatusKeeper = class {
     while (!o2.signal.aborted) {
       if (!this.#wanted()) {
         await new Promise((resolve) => {
-          this.#wake = resolve;
-          o2.signal.addEventListener("abort", () => resolve(), { once: true });
+          const done = () => {
+            o2.signal.removeEventListener("abort", done);
+            resolve();
+          };
+          this.#wake = done;
+          o2.signal.addEventListener("abort", done, { once: true });
         });
         this.#wake = void 0;
         continue;
