@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Bonjour, type Service } from 'bonjour-service';
+import { aborted } from '../internal/aborted.js';
 
 /** The DNS-SD type a Mesh server announces: `_mesh-headscale._tcp`. */
 export const MDNS_SERVICE_TYPE = 'mesh-headscale';
@@ -55,10 +56,7 @@ export async function announceServer(o: {
     txt: { url: o.url },
     disableIPv6: true,
   });
-  await new Promise<void>((resolve) => {
-    if (o.signal.aborted) resolve();
-    o.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await aborted(o.signal);
   await new Promise<void>((resolve) => b.unpublishAll(() => b.destroy(() => resolve())));
 }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { readIfExists, writeFileAtomic } from '@mesh/platform';
 import * as z from 'zod/mini';
 import type { MeshContext } from '../context.js';
+import { aborted } from '../internal/aborted.js';
 
 /** How many recent errors the state keeps. */
 const KEEP_ERRORS = 10;
@@ -137,10 +138,7 @@ export class AgentStateWriter {
   async run(signal: AbortSignal): Promise<void> {
     await this.flush();
     const beat = setInterval(() => void this.flush(), AGENT_HEARTBEAT_MS);
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await aborted(signal);
     clearInterval(beat);
     clearTimeout(this.#timer);
     await this.flush();

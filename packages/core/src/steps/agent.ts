@@ -284,7 +284,7 @@ export async function agentAnswers(
   const until = Date.now() + timeoutMs;
   while (!(await tcpListens(port, ip, 500))) {
     if (Date.now() > until) return false;
-    await sleep(100);
+    await sleep(50);
   }
   return true;
 }

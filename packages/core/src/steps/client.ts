@@ -355,17 +355,26 @@ async function clientSetupLocked(
         }
         break;
       }
-      case 'syncthing':
-        st = await ensureSyncthing(ctx);
+      case 'syncthing': {
+        // The agent vouches for this device: the members accept it only then. It reads the
+        // device ID from Syncthing's certificate on each request, so it starts beside Syncthing
+        // rather than after it (Syncthing 1.30 takes about a second to answer).
+        const [synced, agent] = await Promise.allSettled([
+          ensureSyncthing(ctx),
+          o.agentExec ? ensureAgent(ctx, o.agentExec) : Promise.resolve({ changed: false }),
+        ]);
+        if (synced.status === 'rejected') throw synced.reason;
+        if (agent.status === 'rejected') throw agent.reason;
+        st = synced.value;
         changes.push(...st.changes);
-        // The agent vouches for this device: the members accept it only then.
-        if (o.agentExec && (await ensureAgent(ctx, o.agentExec)).changed) {
+        if (agent.value.changed) {
           changes.push('started the mesh agent');
           // The members ask it as soon as this device knocks (pairing, next): an agent still
           // starting then has them ask again later, and the first file comes that much later.
           if (joined?.ipv4) await agentAnswers(joined.ipv4);
         }
         break;
+      }
       case 'peer':
         peer = await pairPeers(ctx);
         if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);

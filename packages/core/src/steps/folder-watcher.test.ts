@@ -85,4 +85,14 @@ describe('watchFolder (real inotify)', () => {
     expect(w.directories).toBe(0);
     expect((errors[0] as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
+
+  it('a folder removed while watched watches nothing any more (directories 0)', async () => {
+    await mkdir(path.join(root, 'sub'));
+    const w = await start();
+    expect(w.directories).toBe(2);
+    await rm(root, { recursive: true });
+    for (let i = 0; i < 50 && w.directories > 0; i++) await sleep(20);
+    expect(w.directories).toBe(0);
+    expect(errors).toEqual([]);
+  });
 });

@@ -15,7 +15,10 @@ export interface FolderWatcherOptions {
 }
 
 export interface FolderWatcher {
-  /** How many directories are watched (one on platforms that watch a tree natively). */
+  /**
+   * How many directories are watched (one on platforms that watch a tree natively); 0 once the
+   * root is gone (Linux), when a new watcher is needed for it.
+   */
   readonly directories: number;
   close(): void;
 }
@@ -44,7 +47,7 @@ export async function watchFolder(root: string, o: FolderWatcherOptions): Promis
 
   const drop = (rel: string) => {
     for (const [dir, w] of watched) {
-      if (dir === rel || dir.startsWith(`${rel}/`)) {
+      if (rel === '' || dir === rel || dir.startsWith(`${rel}/`)) {
         w.close();
         watched.delete(dir);
       }
@@ -88,6 +91,10 @@ export async function watchFolder(root: string, o: FolderWatcherOptions): Promis
       // What was written in it before its watch began is found by scanning it once more.
       o.onChange(rel);
     } else if (watched.has(rel)) drop(rel);
+    // The root itself went: inotify says so only as a rename in it, and its watch is dead.
+    else if (!stats && !rel.includes('/') && !(await lstat(root).catch(() => undefined))) {
+      drop('');
+    }
   };
 
   await add('');

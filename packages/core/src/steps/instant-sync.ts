@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathExists } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { toMeshError } from '../map-error.js';
 import { SHARED_FOLDER_ID } from './constants.js';
-import { watchFolder } from './folder-watcher.js';
+import { type FolderWatcher, watchFolder } from './folder-watcher.js';
 import { connectSyncthing, type LocalSyncthing } from './syncthing.js';
 
 /** Past this many changed paths in one batch, one scan of the whole folder is cheaper. */
@@ -32,6 +34,8 @@ export interface InstantSyncOptions {
   /** Called after each scan request with the paths it named (empty: the whole folder). */
   onScan?: (paths: readonly string[]) => void;
   onError?: (error: unknown) => void;
+  /** How often a folder that is not there (or no longer watched) is looked for, in ms. @default 2000 */
+  lookAgainMs?: number;
 }
 
 /**
@@ -48,6 +52,7 @@ export async function instantSync(ctx: MeshContext, o: InstantSyncOptions): Prom
   let timer: NodeJS.Timeout | undefined;
   let st: LocalSyncthing | undefined;
   let chain = Promise.resolve();
+  let watched = false;
 
   const flush = async () => {
     const paths = [...pending];
@@ -79,20 +84,32 @@ export async function instantSync(ctx: MeshContext, o: InstantSyncOptions): Prom
     else pending.add(rel);
   };
 
-  const watcher = await watchFolder(folderPath, {
-    ignore: (rel) => SYNCTHING_OWN.test(rel),
-    onChange: changed,
-    onIgnored: (rel) => transfers.saw(rel),
-    onError: (error) => o.onError?.(toMeshError(error, `watching ${folderPath}`)),
-  });
+  // The folder may not be there yet (the agent starts beside setup, which creates it) or may
+  // go and come back (a drive mounted later): it is looked for again every lookAgainMs.
+  let watcher: FolderWatcher | undefined;
   try {
-    await new Promise<void>((resolve) => {
-      if (o.signal.aborted) resolve();
-      o.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    while (!o.signal.aborted) {
+      if (!watcher?.directories) {
+        watcher?.close();
+        watcher = undefined;
+        if (await pathExists(folderPath)) {
+          const first = !watched;
+          watcher = await watchFolder(folderPath, {
+            ignore: (rel) => SYNCTHING_OWN.test(rel),
+            onChange: changed,
+            onIgnored: (rel) => transfers.saw(rel),
+            onError: (error) => o.onError?.(toMeshError(error, `watching ${folderPath}`)),
+          });
+          watched = true;
+          // What was written before this watch began is found by one scan of the folder.
+          if (!first) changed('');
+        }
+      }
+      await sleep(o.lookAgainMs ?? 2000, undefined, { signal: o.signal }).catch(() => undefined);
+    }
   } finally {
     clearTimeout(timer);
-    watcher.close();
+    watcher?.close();
     await chain;
   }
 }

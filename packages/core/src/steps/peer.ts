@@ -107,8 +107,8 @@ export async function pairPeers(
   for (const x of plan.refused)
     r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || 'unnamed'}): ${x.reason}`);
   for (const u of plan.unvouched) r.warn(`${u.hostname} (${u.ip}) is not paired yet: ${u.reason}`);
-  const changed =
-    plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
+  // A refusal changes no config: a device that keeps knocking must not make every run "change".
+  const changed = plan.add.length + plan.update.length + plan.share.length > 0;
   if (!changed) r.ok('Syncthing peers already up to date');
   return {
     deviceId: st.deviceId,

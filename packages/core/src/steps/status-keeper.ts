@@ -1,5 +1,6 @@
 import type { EventType } from '@mesh/syncthing-client';
 import type { MeshContext } from '../context.js';
+import { aborted } from '../internal/aborted.js';
 import { silentReporter } from '../reporter.js';
 import type { MeshStatus, MeshStatusOptions } from './status/types.js';
 import { meshStatus } from './status.js';
@@ -165,10 +166,7 @@ export class StatusKeeper {
           },
         });
         // It returns only once told to stop; should it return sooner, this waits all the same.
-        await new Promise<void>((resolve) => {
-          if (until.aborted) resolve();
-          until.addEventListener('abort', () => resolve(), { once: true });
-        });
+        await aborted(until);
       } finally {
         clearInterval(check);
         this.#following = false;
