@@ -181,7 +181,21 @@ describeLab('mesh CLI in the lab', () => {
       expect(await exists(path.join(syncthingHome(lab.host(host)), 'config.xml')), c.name).toBe(
         false,
       );
+      // The wrong key fails after Syncthing started beside the join (its log stays, which
+      // shows it ran): it is taken away again.
+      const state = lab.host(host).env['XDG_STATE_HOME'] as string;
+      if (c.name === 'wrong key') {
+        expect(await exists(path.join(state, 'mesh/services/mesh-syncthing.log'))).toBe(true);
+      }
+      expect(await exists(path.join(state, 'mesh/services/mesh-syncthing.json')), c.name).toBe(
+        false,
+      );
+      expect(await exists(syncthingHome(lab.host(host))), c.name).toBe(false);
     }
+    // Lab hosts share one process table: this host's Syncthing is the one with its home.
+    const home = `--home=${syncthingHome(lab.host(host))}`;
+    const left = await lab.host(host).runner.run('pgrep', ['-f', '--', home], { timeout: 5000 });
+    expect(left.stdout.trim(), 'a Syncthing left running').toBe('');
   }, 300_000);
 
   it('mesh client setup on wsl and windows (no mesh peer anywhere)', async () => {

@@ -177,6 +177,8 @@ export {
   type EnsureSyncthingOptions,
   type EnsureSyncthingResult,
   ensureSyncthing,
+  type LocalSyncthing,
+  startSyncthing,
 } from './steps/syncthing.js';
 export { checkTailscaleVersion } from './steps/versions.js';
 export { type WaitForPeersOptions, waitForPeers } from './steps/wait-peers.js';

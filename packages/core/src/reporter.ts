@@ -26,6 +26,24 @@ export const silentReporter: Reporter = {
   },
 };
 
+/**
+ * A reporter that keeps its lines for later: work done in the background tells what it did
+ * when its result is taken (`replay`), not in the middle of another step. Waits print nothing:
+ * they are over by then.
+ */
+export function heldReporter(): Reporter & { replay(to: Reporter): void } {
+  const lines: Array<['info' | 'ok' | 'warn', string]> = [];
+  return {
+    info: (m) => void lines.push(['info', m]),
+    ok: (m) => void lines.push(['ok', m]),
+    warn: (m) => void lines.push(['warn', m]),
+    wait: () => silentReporter.wait(''),
+    replay(to) {
+      for (const [kind, m] of lines.splice(0)) to[kind](m);
+    },
+  };
+}
+
 /** Runs `fn` between `wait(message)` and `done`/`fail`. */
 export async function waitFor<T>(
   reporter: Reporter,

@@ -9,6 +9,7 @@ import { toMeshError } from '../map-error.js';
 import { agentAnswers, ensureAgent } from './agent.js';
 import { validateAuthKey } from './auth-key.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
+import { type EarlySyncthing, startSyncthingEarly } from './early-syncthing.js';
 import { isMachineStep, runMachineStep } from './machine.js';
 import type { MachineStepResult, MachineStepsOptions } from './machine-step.js';
 import { withServerPackages } from './package-server.js';
@@ -315,10 +316,23 @@ async function clientSetupLocked(
   }
 
   const timed: TimedClientStep[] = [];
-  for (const step of steps) {
-    const t0 = performance.now();
-    await runStep(step);
-    timed.push({ ...step, ms: Math.round(performance.now() - t0) });
+  let early: EarlySyncthing | undefined;
+  let earlyTaken = false;
+  try {
+    for (const step of steps) {
+      const t0 = performance.now();
+      await runStep(step);
+      timed.push({ ...step, ms: Math.round(performance.now() - t0) });
+      // A first Syncthing starts beside tailscaled and the join (a wrong key then undoes it).
+      if (step.id === 'install' && authKey !== undefined) early = await startSyncthingEarly(ctx);
+    }
+  } catch (error) {
+    if (early && !earlyTaken) {
+      await early.undo().catch((undo: unknown) => {
+        r.warn(`Syncthing started for this setup could not be removed: ${String(undo)}`);
+      });
+    }
+    throw error;
   }
   async function runStep(step: ClientStep): Promise<void> {
     if (isMachineStep(step.id)) {
@@ -359,8 +373,11 @@ async function clientSetupLocked(
         // The agent vouches for this device: the members accept it only then. It reads the
         // device ID from Syncthing's certificate on each request, so it starts beside Syncthing
         // rather than after it (Syncthing 1.30 takes about a second to answer).
+        earlyTaken = true;
         const [synced, agent] = await Promise.allSettled([
-          ensureSyncthing(ctx),
+          early
+            ? early.take(r).then((started) => ensureSyncthing(ctx, { started }))
+            : ensureSyncthing(ctx),
           o.agentExec ? ensureAgent(ctx, o.agentExec) : Promise.resolve({ changed: false }),
         ]);
         if (synced.status === 'rejected') throw synced.reason;

@@ -200,6 +200,8 @@ export interface EnsureSyncthingOptions {
   listenAddress?: string;
   /** Extra Syncthing options to enforce, over the defaults here. */
   options?: Record<string, unknown>;
+  /** Syncthing started already ({@link startSyncthing}): only its configuration is left. */
+  started?: { st: LocalSyncthing; changes: string[] };
 }
 
 export interface EnsureSyncthingResult {
@@ -217,11 +219,6 @@ export async function ensureSyncthing(
   ctx: MeshContext,
   o: EnsureSyncthingOptions = {},
 ): Promise<EnsureSyncthingResult> {
-  const changes: string[] = [];
-  const r = ctx.reporter;
-  const home = ctx.paths.syncthingHome;
-  const configPath = path.join(home, 'config.xml');
-  const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
   const listenAddress = o.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
   const folder = {
     id: o.folderId ?? SHARED_FOLDER_ID,
@@ -230,6 +227,30 @@ export async function ensureSyncthing(
     source: folderSource(ctx, o.folderPath),
   };
   await checkSharedFolder(ctx, o);
+  const { st, changes } = o.started ?? (await startSyncthing(ctx, { ...o, listenAddress }));
+  try {
+    await configureOverRest(ctx, st, listenAddress, folder, o.options ?? {}, changes);
+  } catch (error) {
+    throw toMeshError(error, 'configuring Syncthing');
+  }
+  return { deviceId: st.deviceId, folderPath: folder.path, changes };
+}
+
+/**
+ * The first half of {@link ensureSyncthing}: an identity (generated when there is none) and
+ * Syncthing running and answering as the role's service. No folder is touched.
+ */
+export async function startSyncthing(
+  ctx: MeshContext,
+  o: Pick<EnsureSyncthingOptions, 'listenAddress' | 'folderPath'> = {},
+): Promise<{ st: LocalSyncthing; changes: string[] }> {
+  const changes: string[] = [];
+  const r = ctx.reporter;
+  const home = ctx.paths.syncthingHome;
+  const configPath = path.join(home, 'config.xml');
+  const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
+  const listenAddress = o.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
+  const folderPath = o.folderPath ?? ctx.paths.sharedFolder;
   const user = ctx.syncthingUser;
   if (user && process.getuid?.() !== 0) {
     throw new MeshError(
@@ -279,7 +300,7 @@ export async function ensureSyncthing(
   }
 
   // Before Syncthing runs as the user, or it finds the folder unwritable and waits to retry.
-  if (user && (await pathExists(folder.path))) await giveToUser(ctx, user, folder.path, changes);
+  if (user && (await pathExists(folderPath))) await giveToUser(ctx, user, folderPath, changes);
   let st = await connectSyncthing(ctx);
   // With a user, the unit may still say root: ensureService changes it only when it differs.
   // Without one, a Syncthing that answers is left alone, whoever started it.
@@ -338,13 +359,7 @@ export async function ensureSyncthing(
     st = await connectSyncthing(ctx);
   }
   r.ok(`Syncthing is running on port ${ctx.ports.syncthingGui}`);
-
-  try {
-    await configureOverRest(ctx, st, listenAddress, folder, o.options ?? {}, changes);
-  } catch (error) {
-    throw toMeshError(error, 'configuring Syncthing');
-  }
-  return { deviceId: st.deviceId, folderPath: folder.path, changes };
+  return { st, changes };
 }
 
 /**

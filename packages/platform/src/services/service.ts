@@ -62,6 +62,11 @@ export interface ServiceManager {
   start(name: string): Promise<void>;
   stop(name: string): Promise<void>;
   restart(name: string): Promise<void>;
+  /**
+   * Stops it and removes its definition, so it is as if never installed; the program's own
+   * files and its log stay. Nothing to do for one that is not installed.
+   */
+  uninstall(name: string): Promise<void>;
   status(name: string): Promise<ServiceStatus>;
   /** The last `lines` lines of its log. */
   logs(name: string, options?: { lines?: number }): Promise<string>;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { until } from '@mesh/test-utils';
@@ -74,6 +74,19 @@ describe('supervisedServiceManager', () => {
     expect(alive(second)).toBe(false);
     expect(alive(supervisor)).toBe(false);
     expect(await manager.status('sleeper')).toMatchObject({ active: false, detail: 'stopped' });
+  });
+
+  it('uninstall stops a running one and leaves no trace but its log; a second time does nothing', async () => {
+    await manager.install({ name: 'gone', description: 'goes', exec: ['/bin/sleep', '60'] });
+    await manager.enable('gone');
+    await manager.start('gone');
+    const pid = await until('pid', async () => (await manager.status('gone')).pid, WAIT_MS);
+    await manager.uninstall('gone');
+    expect(alive(pid)).toBe(false);
+    expect(await manager.status('gone')).toMatchObject({ installed: false, active: false });
+    expect((await readdir(dir)).filter((f) => f.startsWith('gone.'))).toEqual(['gone.log']);
+    await manager.uninstall('gone');
+    await manager.uninstall('never-installed');
   });
 
   it('runs the program with its environment and directory, exactly as written, in a sh keeper', async () => {

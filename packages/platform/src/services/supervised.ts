@@ -217,6 +217,12 @@ export function supervisedServiceManager(options: SupervisedOptions): ServiceMan
       await manager.stop(name);
       await manager.start(name);
     },
+    async uninstall(name) {
+      await manager.stop(name);
+      for (const ext of ['.json', '.run', '.pid', '.supervisor.pid', '.start.lock']) {
+        await rm(file(name, ext), { force: true, recursive: true });
+      }
+    },
     async status(name): Promise<ServiceStatus> {
       const spec = await readSpec(name);
       const supervisor = await readPid(name, '.supervisor.pid');

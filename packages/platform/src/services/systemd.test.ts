@@ -162,6 +162,25 @@ describe('systemdServiceManager', () => {
     expect(parseSystemctlShow('A=b=c\n')).toEqual({ A: 'b=c' });
   });
 
+  it('uninstall disables and stops the unit, then removes its file; none installed: nothing run', async () => {
+    const calls: string[] = [];
+    const runner: Runner = {
+      prefix: [],
+      async run(file, args, _o: RunOptions = {}) {
+        calls.push([file, ...args].join(' '));
+        return { command: file, exitCode: 0, stdout: '', stderr: '', timedOut: false };
+      },
+    };
+    const m = systemdServiceManager({ runner, root: dir, unitDir: '/etc/systemd/system' });
+    await m.uninstall('mesh-test');
+    expect(calls).toEqual([]);
+    const { path: file } = await m.install({ ...spec, exec: ['/bin/true'] });
+    calls.length = 0;
+    await m.uninstall('mesh-test');
+    expect(calls).toEqual(['systemctl disable --now mesh-test.service', 'systemctl daemon-reload']);
+    await expect(readFile(file ?? '', 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('gives a system unit its own account: created once, its paths given to it', async () => {
     const calls: string[] = [];
     let exists = false;

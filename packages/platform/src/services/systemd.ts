@@ -1,6 +1,7 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ServiceError } from '../errors.js';
-import { writeFileAtomic } from '../internal/atomic-file.js';
+import { pathExists, writeFileAtomic } from '../internal/atomic-file.js';
 import { inRoot } from '../internal/root.js';
 import { createRunner, type Runner, runChecked } from '../runner.js';
 import type { ServiceHardening, ServiceManager, ServiceSpec, ServiceStatus } from './service.js';
@@ -205,6 +206,14 @@ export function systemdServiceManager(options: SystemdOptions = {}): ServiceMana
     },
     async restart(name) {
       await systemctl('restart', unit(name));
+    },
+    async uninstall(name) {
+      const file = inRoot(options.root, path.posix.join(dir, unit(name)));
+      if (!(await pathExists(file))) return;
+      // `disable --now` stops it too; the unit file goes last, so a failure leaves it there.
+      await systemctl('disable', '--now', unit(name));
+      await rm(file, { force: true });
+      await systemctl('daemon-reload');
     },
     async status(name): Promise<ServiceStatus> {
       const r = await systemctl(

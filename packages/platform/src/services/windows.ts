@@ -17,6 +17,8 @@ export interface WindowsServiceCommands {
   disable: Command;
   start: Command;
   stop: Command;
+  /** Stops and deletes it. */
+  uninstall: Command;
   status: Command;
 }
 
@@ -54,6 +56,9 @@ export function windowsServiceCommands(
       disable: { file: 'sc.exe', args: ['config', spec.name, 'start=', 'demand'] },
       start: { file: 'sc.exe', args: ['start', spec.name] },
       stop: { file: 'sc.exe', args: ['stop', spec.name] },
+      uninstall: powershellCommand(
+        `if (Get-Service -Name ${name} -ErrorAction SilentlyContinue) { Stop-Service -Name ${name} -Force; sc.exe delete ${name} | Out-Null }`,
+      ),
       status: powershellCommand(
         `$s = Get-Service -Name ${name}; @{ state = [string]$s.Status; startType = [string]$s.StartType } | ConvertTo-Json -Compress`,
       ),
@@ -74,6 +79,9 @@ export function windowsServiceCommands(
     disable: powershellCommand(`Disable-ScheduledTask -TaskName ${name} | Out-Null`),
     start: powershellCommand(`Start-ScheduledTask -TaskName ${name}`),
     stop: powershellCommand(`Stop-ScheduledTask -TaskName ${name}`),
+    uninstall: powershellCommand(
+      `if (Get-ScheduledTask -TaskName ${name} -ErrorAction SilentlyContinue) { Stop-ScheduledTask -TaskName ${name}; Unregister-ScheduledTask -TaskName ${name} -Confirm:$false }`,
+    ),
     status: powershellCommand(
       `$t = Get-ScheduledTask -TaskName ${name}; @{ state = [string]$t.State } | ConvertTo-Json -Compress`,
     ),
@@ -104,6 +112,7 @@ export function windowsServiceManager(
     disable: async (name) => void (await exec(commands(name).disable)),
     start: async (name) => void (await exec(commands(name).start)),
     stop: async (name) => void (await exec(commands(name).stop)),
+    uninstall: async (name) => void (await exec(commands(name).uninstall)),
     async restart(name) {
       await manager.stop(name);
       await manager.start(name);
