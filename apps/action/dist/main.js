@@ -21149,7 +21149,7 @@ var init_merge_streams = __esm({
         throw new TypeError(`Expected a readable stream, got: \`${typeof stream}\`.`);
       }
     };
-    endWhenStreamsDone = async ({ passThroughStream, stream, streams, ended, aborted: aborted3, onFinished, unpipeEvent }) => {
+    endWhenStreamsDone = async ({ passThroughStream, stream, streams, ended, aborted: aborted4, onFinished, unpipeEvent }) => {
       updateMaxListeners(passThroughStream, PASSTHROUGH_LISTENERS_PER_STREAM);
       const controller = new AbortController();
       try {
@@ -21160,14 +21160,14 @@ var init_merge_streams = __esm({
             stream,
             streams,
             ended,
-            aborted: aborted3,
+            aborted: aborted4,
             controller
           }),
           onInputStreamUnpipe({
             stream,
             streams,
             ended,
-            aborted: aborted3,
+            aborted: aborted4,
             unpipeEvent,
             controller
           })
@@ -21176,8 +21176,8 @@ var init_merge_streams = __esm({
         controller.abort();
         updateMaxListeners(passThroughStream, -PASSTHROUGH_LISTENERS_PER_STREAM);
       }
-      if (streams.size > 0 && streams.size === ended.size + aborted3.size) {
-        if (ended.size === 0 && aborted3.size > 0) {
+      if (streams.size > 0 && streams.size === ended.size + aborted4.size) {
+        if (ended.size === 0 && aborted4.size > 0) {
           abortStream(passThroughStream);
         } else {
           endStream(passThroughStream);
@@ -21196,7 +21196,7 @@ var init_merge_streams = __esm({
         }
       }
     };
-    onInputStreamEnd = async ({ passThroughStream, stream, streams, ended, aborted: aborted3, controller: { signal } }) => {
+    onInputStreamEnd = async ({ passThroughStream, stream, streams, ended, aborted: aborted4, controller: { signal } }) => {
       try {
         await finished2(stream, {
           signal,
@@ -21212,20 +21212,20 @@ var init_merge_streams = __esm({
           return;
         }
         if (isAbortError(error2)) {
-          aborted3.add(stream);
+          aborted4.add(stream);
         } else {
           errorStream(passThroughStream, error2);
         }
       }
     };
-    onInputStreamUnpipe = async ({ stream, streams, ended, aborted: aborted3, unpipeEvent, controller: { signal } }) => {
+    onInputStreamUnpipe = async ({ stream, streams, ended, aborted: aborted4, unpipeEvent, controller: { signal } }) => {
       await once7(stream, unpipeEvent, { signal });
       if (!stream.readable) {
         return once7(signal, "abort", { signal });
       }
       streams.delete(stream);
       ended.delete(stream);
-      aborted3.delete(stream);
+      aborted4.delete(stream);
     };
     endStream = (stream) => {
       if (stream.writable) {
@@ -24584,6 +24584,12 @@ function supervisedServiceManager(options) {
       await manager.stop(name);
       await manager.start(name);
     },
+    async uninstall(name) {
+      await manager.stop(name);
+      for (const ext of [".json", ".run", ".pid", ".supervisor.pid", ".start.lock"]) {
+        await rm6(file(name, ext), { force: true, recursive: true });
+      }
+    },
     async status(name) {
       const spec = await readSpec(name);
       const supervisor = await readPid(name, ".supervisor.pid");
@@ -24631,6 +24637,7 @@ var init_supervised = __esm({
 });
 
 // ../../packages/platform/src/services/systemd.ts
+import { rm as rm7 } from "fs/promises";
 import path14 from "path";
 function checkName(name) {
   if (!NAME.test(name)) throw new ServiceError(`not a valid unit name: ${JSON.stringify(name)}`);
@@ -24785,6 +24792,13 @@ function systemdServiceManager(options = {}) {
     async restart(name) {
       await systemctl("restart", unit(name));
     },
+    async uninstall(name) {
+      const file = inRoot(options.root, path14.posix.join(dir, unit(name)));
+      if (!await pathExists(file)) return;
+      await systemctl("disable", "--now", unit(name));
+      await rm7(file, { force: true });
+      await systemctl("daemon-reload");
+    },
     async status(name) {
       const r = await systemctl(
         "show",
@@ -24859,6 +24873,9 @@ function windowsServiceCommands(spec, kind = "task") {
       disable: { file: "sc.exe", args: ["config", spec.name, "start=", "demand"] },
       start: { file: "sc.exe", args: ["start", spec.name] },
       stop: { file: "sc.exe", args: ["stop", spec.name] },
+      uninstall: powershellCommand(
+        `if (Get-Service -Name ${name} -ErrorAction SilentlyContinue) { Stop-Service -Name ${name} -Force; sc.exe delete ${name} | Out-Null }`
+      ),
       status: powershellCommand(
         `$s = Get-Service -Name ${name}; @{ state = [string]$s.Status; startType = [string]$s.StartType } | ConvertTo-Json -Compress`
       )
@@ -24872,6 +24889,9 @@ function windowsServiceCommands(spec, kind = "task") {
     disable: powershellCommand(`Disable-ScheduledTask -TaskName ${name} | Out-Null`),
     start: powershellCommand(`Start-ScheduledTask -TaskName ${name}`),
     stop: powershellCommand(`Stop-ScheduledTask -TaskName ${name}`),
+    uninstall: powershellCommand(
+      `if (Get-ScheduledTask -TaskName ${name} -ErrorAction SilentlyContinue) { Stop-ScheduledTask -TaskName ${name}; Unregister-ScheduledTask -TaskName ${name} -Confirm:$false }`
+    ),
     status: powershellCommand(
       `$t = Get-ScheduledTask -TaskName ${name}; @{ state = [string]$t.State } | ConvertTo-Json -Compress`
     )
@@ -24896,6 +24916,7 @@ function windowsServiceManager(options = {}) {
     disable: async (name) => void await exec(commands(name).disable),
     start: async (name) => void await exec(commands(name).start),
     stop: async (name) => void await exec(commands(name).stop),
+    uninstall: async (name) => void await exec(commands(name).uninstall),
     async restart(name) {
       await manager.stop(name);
       await manager.start(name);
@@ -26154,7 +26175,7 @@ var init_paths = __esm({
 
 // ../../packages/platform/src/wsl/interop.ts
 import { randomBytes as randomBytes4 } from "crypto";
-import { mkdir as mkdir6, readFile as readFile9, rm as rm7, writeFile as writeFile3 } from "fs/promises";
+import { mkdir as mkdir6, readFile as readFile9, rm as rm8, writeFile as writeFile3 } from "fs/promises";
 import path19 from "path";
 function runPowerShell(script, options = {}) {
   const c3 = powershellCommand(script, options.input);
@@ -33894,6 +33915,19 @@ var require_dist = __commonJS({
   }
 });
 
+// ../../packages/core/src/internal/aborted.ts
+function aborted3(signal) {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise(
+    (resolve) => signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+}
+var init_aborted = __esm({
+  "../../packages/core/src/internal/aborted.ts"() {
+    "use strict";
+  }
+});
+
 // ../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/dns-equal.js
 var require_dns_equal = __commonJS({
   "../../node_modules/.pnpm/bonjour-service@1.4.4/node_modules/bonjour-service/dist/lib/utils/dns-equal.js"(exports2) {
@@ -37199,10 +37233,7 @@ async function announceServer(o2) {
     txt: { url: o2.url },
     disableIPv6: true
   });
-  await new Promise((resolve) => {
-    if (o2.signal.aborted) resolve();
-    o2.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  await aborted3(o2.signal);
   await new Promise((resolve) => b.unpublishAll(() => b.destroy(() => resolve())));
 }
 async function browseServers(o2 = {}) {
@@ -37228,6 +37259,7 @@ var init_mdns = __esm({
   "../../packages/core/src/discovery/mdns.ts"() {
     "use strict";
     import_bonjour_service = __toESM(require_dist2(), 1);
+    init_aborted();
     MDNS_SERVICE_TYPE = "mesh-headscale";
     TAILNET = /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./;
   }
@@ -37241,7 +37273,7 @@ __export(discover_exports, {
   discoverServerUrl: () => discoverServerUrl,
   setAdvertise: () => setAdvertise
 });
-import { mkdir as mkdir12, rm as rm11, writeFile as writeFile8 } from "fs/promises";
+import { mkdir as mkdir12, rm as rm12, writeFile as writeFile8 } from "fs/promises";
 import path30 from "path";
 async function discoverServerUrl(ctx, o2 = {}) {
   const wait = ctx.reporter.wait("Looking for a Mesh server on this network (mDNS)");
@@ -37277,7 +37309,7 @@ async function setAdvertise(ctx, on6) {
     await mkdir12(path30.dirname(file), { recursive: true });
     await writeFile8(file, "announce the server over mDNS (mesh server setup --advertise)\n");
   } else {
-    await rm11(file, { force: true });
+    await rm12(file, { force: true });
   }
   return true;
 }
@@ -37356,6 +37388,7 @@ __export(src_exports, {
   serverStatus: () => serverStatus,
   setupServer: () => setupServer,
   sshStatus: () => sshStatus,
+  startSyncthing: () => startSyncthing,
   stopMeshDaemons: () => stopMeshDaemons,
   syncFolder: () => syncFolder,
   toMeshError: () => toMeshError,
@@ -37606,6 +37639,18 @@ var silentReporter = {
     } };
   }
 };
+function heldReporter() {
+  const lines = [];
+  return {
+    info: (m) => void lines.push(["info", m]),
+    ok: (m) => void lines.push(["ok", m]),
+    warn: (m) => void lines.push(["warn", m]),
+    wait: () => silentReporter.wait(""),
+    replay(to) {
+      for (const [kind, m] of lines.splice(0)) to[kind](m);
+    }
+  };
+}
 async function waitFor(reporter, message, fn) {
   const handle = reporter.wait(message);
   try {
@@ -37862,7 +37907,7 @@ function resolveBinary(program, explicit, env = process.env) {
 // ../../packages/tailscale/src/cli.ts
 init_contract();
 init_src();
-import { mkdtemp as mkdtemp3, rm as rm8, writeFile as writeFile4 } from "fs/promises";
+import { mkdtemp as mkdtemp3, rm as rm9, writeFile as writeFile4 } from "fs/promises";
 import { tmpdir as tmpdir3 } from "os";
 import { join as joinPath } from "path";
 
@@ -38697,7 +38742,7 @@ ${r.stderr}`;
       if (r.exitCode === 0) return;
       await this.#explainUpFailure(r, o2, waitMs);
     } finally {
-      if (dir) await rm8(dir, { recursive: true, force: true });
+      if (dir) await rm9(dir, { recursive: true, force: true });
     }
   }
   async #explainUpFailure(r, o2, waitMs) {
@@ -39039,7 +39084,7 @@ async function ensureTailscaled(ctx, serverUrl2) {
         hint: `see the service log (${TAILSCALED_SERVICE}.log in ${servicesDir(ctx)})`
       });
     }
-    await sleep4(200);
+    await sleep4(50);
   }
   wait.done();
   ctx.reporter.ok("tailscaled started");
@@ -46082,11 +46127,6 @@ async function checkSharedFolder(ctx, o2 = {}) {
   }
 }
 async function ensureSyncthing(ctx, o2 = {}) {
-  const changes = [];
-  const r = ctx.reporter;
-  const home = ctx.paths.syncthingHome;
-  const configPath = path27.join(home, "config.xml");
-  const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
   const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
   const folder = {
     id: o2.folderId ?? SHARED_FOLDER_ID,
@@ -46095,6 +46135,22 @@ async function ensureSyncthing(ctx, o2 = {}) {
     source: folderSource(ctx, o2.folderPath)
   };
   await checkSharedFolder(ctx, o2);
+  const { st, changes } = o2.started ?? await startSyncthing(ctx, { ...o2, listenAddress });
+  try {
+    await configureOverRest(ctx, st, listenAddress, folder, o2.options ?? {}, changes);
+  } catch (error2) {
+    throw toMeshError(error2, "configuring Syncthing");
+  }
+  return { deviceId: st.deviceId, folderPath: folder.path, changes };
+}
+async function startSyncthing(ctx, o2 = {}) {
+  const changes = [];
+  const r = ctx.reporter;
+  const home = ctx.paths.syncthingHome;
+  const configPath = path27.join(home, "config.xml");
+  const guiAddress = `127.0.0.1:${ctx.ports.syncthingGui}`;
+  const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
+  const folderPath = o2.folderPath ?? ctx.paths.sharedFolder;
   const user = ctx.syncthingUser;
   if (user && process.getuid?.() !== 0) {
     throw new MeshError(
@@ -46139,7 +46195,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
     changes.push("generated the Syncthing identity and config");
     r.ok(`Syncthing configured (GUI ${guiAddress}, sync port ${ctx.ports.syncthingSync})`);
   }
-  if (user && await pathExists(folder.path)) await giveToUser(ctx, user, folder.path, changes);
+  if (user && await pathExists(folderPath)) await giveToUser(ctx, user, folderPath, changes);
   let st = await connectSyncthing(ctx);
   if (user || !await syncthingAnswers(st)) {
     try {
@@ -46195,12 +46251,7 @@ async function ensureSyncthing(ctx, o2 = {}) {
     st = await connectSyncthing(ctx);
   }
   r.ok(`Syncthing is running on port ${ctx.ports.syncthingGui}`);
-  try {
-    await configureOverRest(ctx, st, listenAddress, folder, o2.options ?? {}, changes);
-  } catch (error2) {
-    throw toMeshError(error2, "configuring Syncthing");
-  }
-  return { deviceId: st.deviceId, folderPath: folder.path, changes };
+  return { st, changes };
 }
 async function giveToUser(ctx, user, dir, changes) {
   const st = await stat6(dir);
@@ -46690,6 +46741,7 @@ init_mini();
 // ../../packages/core/src/steps/agent-state.ts
 init_src();
 init_mini();
+init_aborted();
 import path29 from "path";
 var KEEP_ERRORS = 10;
 var AGENT_HEARTBEAT_MS = 15e3;
@@ -46803,10 +46855,7 @@ var AgentStateWriter = class {
   async run(signal) {
     await this.flush();
     const beat = setInterval(() => void this.flush(), AGENT_HEARTBEAT_MS);
-    await new Promise((resolve) => {
-      if (signal.aborted) resolve();
-      signal.addEventListener("abort", () => resolve(), { once: true });
-    });
+    await aborted3(signal);
     clearInterval(beat);
     clearTimeout(this.#timer);
     await this.flush();
@@ -47458,7 +47507,7 @@ var HeadscaleApiError = class extends HeadscaleError {
 init_contract();
 init_src();
 init_mini();
-import { mkdtemp as mkdtemp4, rm as rm9, writeFile as writeFile7 } from "fs/promises";
+import { mkdtemp as mkdtemp4, rm as rm10, writeFile as writeFile7 } from "fs/promises";
 import { tmpdir as tmpdir4 } from "os";
 import { join as join5 } from "path";
 
@@ -48416,7 +48465,7 @@ var CliTransport = class {
       await writeFile7(file, policy, { mode: 384 });
       await this.exec(["policy", "set", "-f", file], ctx);
     } finally {
-      await rm9(dir, { recursive: true, force: true });
+      await rm10(dir, { recursive: true, force: true });
     }
     return this.getPolicy(ctx);
   }
@@ -48703,7 +48752,7 @@ var PolicyResource = class extends Resource2 {
 // ../../packages/headscale/src/server/config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 import { randomBytes as randomBytes7 } from "crypto";
-import { chmod as chmod5, mkdir as mkdir10, open as open4, readFile as readFile14, rename as rename5, rm as rm10, stat as stat8 } from "fs/promises";
+import { chmod as chmod5, mkdir as mkdir10, open as open4, readFile as readFile14, rename as rename5, rm as rm11, stat as stat8 } from "fs/promises";
 import { isIP as isIP2 } from "net";
 import { dirname, isAbsolute, join as join6 } from "path";
 var LOG_LEVELS = /* @__PURE__ */ new Set(["trace", "debug", "info", "warn", "error", "fatal", "panic"]);
@@ -49000,7 +49049,7 @@ async function writeFileAtomic2(path47, content, mode) {
     }
     await rename5(tmp, path47);
   } catch (error2) {
-    await rm10(tmp, { force: true }).catch(() => void 0);
+    await rm11(tmp, { force: true }).catch(() => void 0);
     throw fsError(`cannot write ${path47}`, error2);
   }
   return { changed: true };
@@ -49679,7 +49728,7 @@ async function withMachineLock(ctx, fn, waitMs = 18e4) {
 
 // ../../packages/core/src/steps/agent.ts
 init_src();
-import { setTimeout as sleep9 } from "timers/promises";
+import { setTimeout as sleep10 } from "timers/promises";
 
 // ../../packages/core/src/trust/protocol.ts
 init_src();
@@ -49811,7 +49860,9 @@ async function serveVouches(ctx, o2) {
   const server = createServer2((req, res) => {
     answer(ctx, api2, req).then(({ status, body }) => {
       reply(res, status, body);
-      if ("knows" in body && body.knows === false) o2.onStranger?.();
+      if ("knows" in body && body.knows === false) {
+        o2.onStranger?.(plainAddress(req.socket.remoteAddress));
+      }
     }).catch((error2) => {
       reply(res, 500, { error: "internal error" });
       o2.onError?.(error2);
@@ -49844,7 +49895,9 @@ async function serveVouches(ctx, o2) {
       }),
       ...o2.onError ? { onError: o2.onError } : {},
       // Until it listens, look again soon: other nodes cannot pair with this one meanwhile.
-      recheckMs: (bound) => bound ? o2.recheckMs ?? 5e3 : 1e3
+      // Unbound, the node is joining (setup starts the agent beside the join) or away: the
+      // members ask as soon as it is in, so its address is looked for often (a local call).
+      recheckMs: (bound) => bound ? o2.recheckMs ?? 5e3 : 200
     });
   } finally {
     await api2.close();
@@ -49999,6 +50052,10 @@ async function reviveCrashed(ctx) {
   return started;
 }
 
+// ../../packages/core/src/steps/instant-sync.ts
+init_src();
+import { setTimeout as sleep8 } from "timers/promises";
+
 // ../../packages/core/src/steps/folder-watcher.ts
 import { watch } from "fs";
 import { lstat as lstat3, readdir as readdir5 } from "fs/promises";
@@ -50018,7 +50075,7 @@ async function watchFolder(root, o2) {
   let closed = false;
   const drop = (rel) => {
     for (const [dir, w] of watched) {
-      if (dir === rel || dir.startsWith(`${rel}/`)) {
+      if (rel === "" || dir === rel || dir.startsWith(`${rel}/`)) {
         w.close();
         watched.delete(dir);
       }
@@ -50056,6 +50113,9 @@ async function watchFolder(root, o2) {
       await add(rel);
       o2.onChange(rel);
     } else if (watched.has(rel)) drop(rel);
+    else if (!stats && !rel.includes("/") && !await lstat3(root).catch(() => void 0)) {
+      drop("");
+    }
   };
   await add("");
   return {
@@ -50090,6 +50150,7 @@ async function instantSync(ctx, o2) {
   let timer;
   let st;
   let chain = Promise.resolve();
+  let watched = false;
   const flush = async () => {
     const paths = [...pending];
     const all = whole || paths.length > MAX_PATHS_PER_SCAN;
@@ -50116,20 +50177,29 @@ async function instantSync(ctx, o2) {
     if (rel === "") whole = true;
     else pending.add(rel);
   };
-  const watcher = await watchFolder(folderPath, {
-    ignore: (rel) => SYNCTHING_OWN.test(rel),
-    onChange: changed,
-    onIgnored: (rel) => transfers.saw(rel),
-    onError: (error2) => o2.onError?.(toMeshError(error2, `watching ${folderPath}`))
-  });
+  let watcher;
   try {
-    await new Promise((resolve) => {
-      if (o2.signal.aborted) resolve();
-      o2.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
+    while (!o2.signal.aborted) {
+      if (!watcher?.directories) {
+        watcher?.close();
+        watcher = void 0;
+        if (await pathExists(folderPath)) {
+          const first = !watched;
+          watcher = await watchFolder(folderPath, {
+            ignore: (rel) => SYNCTHING_OWN.test(rel),
+            onChange: changed,
+            onIgnored: (rel) => transfers.saw(rel),
+            onError: (error2) => o2.onError?.(toMeshError(error2, `watching ${folderPath}`))
+          });
+          watched = true;
+          if (!first) changed("");
+        }
+      }
+      await sleep8(o2.lookAgainMs ?? 2e3, void 0, { signal: o2.signal }).catch(() => void 0);
+    }
   } finally {
     clearTimeout(timer);
-    watcher.close();
+    watcher?.close();
     await chain;
   }
 }
@@ -50563,6 +50633,7 @@ function planPeering(input) {
   }
   for (const p of input.pending) {
     const ip = hostOf2(p.address);
+    if (input.asked && !input.asked.has(ip)) continue;
     const vouch = vouchedById.get(p.deviceId);
     if (vouch && vouch.ip === ip) {
       plan.accepted.push(p.deviceId);
@@ -50600,7 +50671,8 @@ async function pairPeers(ctx, o2 = {}) {
   const st = await requireSyncthing(ctx);
   const peers = await listedPeers(ctx);
   const r = ctx.reporter;
-  const online = peers.filter((p) => p.online);
+  const only = o2.only ? new Set(o2.only) : void 0;
+  const online = peers.filter((p) => p.online && (!only || only.has(p.ip)));
   const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
   const outcomes = await Promise.all(
     online.map(
@@ -50613,7 +50685,7 @@ async function pairPeers(ctx, o2 = {}) {
   let plan;
   try {
     const folderId = o2.folderId ?? SHARED_FOLDER_ID;
-    plan = await planFor(st, folderId, peers, vouched, unvouched);
+    plan = await planFor(st, folderId, peers, vouched, unvouched, only);
     await recordTrusted(
       ctx,
       plan.trusted.map((v) => ({
@@ -50637,7 +50709,7 @@ async function pairPeers(ctx, o2 = {}) {
   for (const x of plan.refused)
     r.warn(`Refused device ${x.deviceId.slice(0, 7)}... (${x.name || "unnamed"}): ${x.reason}`);
   for (const u2 of plan.unvouched) r.warn(`${u2.hostname} (${u2.ip}) is not paired yet: ${u2.reason}`);
-  const changed = plan.add.length + plan.update.length + plan.share.length + plan.refused.length > 0;
+  const changed = plan.add.length + plan.update.length + plan.share.length > 0;
   if (!changed) r.ok("Syncthing peers already up to date");
   return {
     deviceId: st.deviceId,
@@ -50650,10 +50722,11 @@ async function pairPeers(ctx, o2 = {}) {
     refused: plan.refused,
     unvouched: plan.unvouched,
     passive: plan.passive,
-    peers: peers.length
+    peers: peers.length,
+    ...only ? { asked: [...only] } : {}
   };
 }
-async function planFor(st, folderId, peers, vouched, unvouched) {
+async function planFor(st, folderId, peers, vouched, unvouched, asked) {
   const c3 = st.client;
   const [devices, folder, pendingMap] = await Promise.all([
     c3.config.devices.list(),
@@ -50677,7 +50750,8 @@ async function planFor(st, folderId, peers, vouched, unvouched) {
       introducer: d.introducer ?? false
     })),
     folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
-    pending
+    pending,
+    ...asked ? { asked } : {}
   });
 }
 async function applyPlan(st, folderId, plan) {
@@ -50831,7 +50905,7 @@ function wantsPairing(event) {
 }
 
 // ../../packages/core/src/steps/syncthing-events.ts
-import { setTimeout as sleep8 } from "timers/promises";
+import { setTimeout as sleep9 } from "timers/promises";
 async function followSyncthingEvents(ctx, o2) {
   while (!o2.signal.aborted) {
     try {
@@ -50849,7 +50923,7 @@ async function followSyncthingEvents(ctx, o2) {
       if (o2.signal.aborted) return;
       o2.onError?.(toMeshError(error2, "following Syncthing events"));
     }
-    await sleep8(5e3, void 0, { signal: o2.signal }).catch(() => void 0);
+    await sleep9(5e3, void 0, { signal: o2.signal }).catch(() => void 0);
   }
 }
 
@@ -50864,7 +50938,14 @@ async function watchPeers(ctx, o2) {
     dirty = true;
     wake?.();
   };
-  const timer = setInterval(request2, o2.intervalMs ?? 3e4);
+  const intervalMs = o2.intervalMs ?? 3e4;
+  let quietRuns = 0;
+  let timer;
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(request2, intervalMs * 2 ** Math.min(quietRuns, 2));
+  };
+  schedule();
   signal.addEventListener("abort", () => wake?.(), { once: true });
   let retryMs = QUICK_RETRY_MS;
   let retry;
@@ -50872,7 +50953,14 @@ async function watchPeers(ctx, o2) {
     retryMs = QUICK_RETRY_MS;
     request2();
   };
-  o2.wake?.addEventListener("pair", onKnock);
+  const askers = /* @__PURE__ */ new Set();
+  const onAsker = (event) => {
+    const ip = event.detail;
+    if (typeof ip !== "string") return onKnock();
+    askers.add(ip);
+    wake?.();
+  };
+  o2.wake?.addEventListener("pair", onAsker);
   const events = followSyncthingEvents(ctx, {
     signal,
     types: ["PendingDevicesChanged", "DeviceRejected"],
@@ -50885,18 +50973,28 @@ async function watchPeers(ctx, o2) {
   let runs = 0;
   try {
     while (!signal.aborted) {
-      if (!dirty) {
+      if (!dirty && askers.size === 0) {
         await new Promise((resolve) => {
           wake = resolve;
         });
         wake = void 0;
         continue;
       }
+      const only = dirty ? void 0 : [...askers];
       dirty = false;
+      askers.clear();
       try {
-        const r = await pairPeers({ ...ctx, signal }, pairOptions);
+        const r = await pairPeers(
+          { ...ctx, signal },
+          only ? { ...pairOptions, only } : pairOptions
+        );
         runs++;
         o2.onPair?.(r);
+        if (!only) {
+          const quiet = !r.changed && r.refused.length + r.unvouched.length + r.passive.length === 0;
+          quietRuns = quiet ? quietRuns + 1 : 0;
+          schedule();
+        }
         if (r.unvouched.length === 0 && r.passive.length === 0) retryMs = QUICK_RETRY_MS;
         else if (retryMs <= QUICK_RETRY_LAST_MS) {
           clearTimeout(retry);
@@ -50905,12 +51003,13 @@ async function watchPeers(ctx, o2) {
         }
       } catch (error2) {
         if (signal.aborted) break;
+        quietRuns = 0;
         o2.onError?.(toMeshError(error2, "pairing"));
       }
     }
   } finally {
-    o2.wake?.removeEventListener("pair", onKnock);
-    clearInterval(timer);
+    o2.wake?.removeEventListener("pair", onAsker);
+    clearTimeout(timer);
     clearTimeout(retry);
     await events;
   }
@@ -50933,7 +51032,7 @@ async function runAgent(ctx, o2) {
     state.run(signal),
     serveVouches(ctx, {
       signal,
-      onStranger: () => pairing.dispatchEvent(new Event("pair")),
+      onStranger: (ip) => pairing.dispatchEvent(new CustomEvent("pair", { detail: ip })),
       onListening: (address) => {
         state.update((s) => {
           s.vouchingOn = address;
@@ -50947,15 +51046,16 @@ async function runAgent(ctx, o2) {
       wake: pairing,
       intervalMs: o2.intervalMs ?? 15e3,
       onPair: (r) => {
-        state.update((s) => {
-          s.lastPairing = {
-            at: now(),
-            peers: r.peers,
-            added: r.added.length,
-            refused: r.refused.length,
-            unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason }))
-          };
-        });
+        if (!r.asked)
+          state.update((s) => {
+            s.lastPairing = {
+              at: now(),
+              peers: r.peers,
+              added: r.added.length,
+              refused: r.refused.length,
+              unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason }))
+            };
+          });
         o2.onPair?.(r);
       },
       onError
@@ -51060,7 +51160,7 @@ async function announce(ctx, signal, onError) {
 async function every(ms, signal, task) {
   while (!signal.aborted) {
     await task();
-    await sleep9(ms, void 0, { signal }).catch(() => void 0);
+    await sleep10(ms, void 0, { signal }).catch(() => void 0);
   }
 }
 async function ensureAgent(ctx, exec, o2 = {}) {
@@ -51091,7 +51191,7 @@ async function agentAnswers(ip, timeoutMs = 5e3, port = VOUCH_PORT) {
   const until = Date.now() + timeoutMs;
   while (!await tcpListens(port, ip, 500)) {
     if (Date.now() > until) return false;
-    await sleep9(100);
+    await sleep10(50);
   }
   return true;
 }
@@ -52579,7 +52679,7 @@ async function wslSetupSsh(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep11 } from "timers/promises";
+import { setTimeout as sleep12 } from "timers/promises";
 init_src();
 init_discover();
 init_errors3();
@@ -52659,6 +52759,48 @@ function clientSetupPlan(platform2, role, o2) {
   if (o2.peer)
     steps.push({ id: "peer", title: "Pair Syncthing with the mesh (mesh peer)", mode: "auto" });
   return steps;
+}
+
+// ../../packages/core/src/steps/early-start.ts
+init_src();
+import { rm as rm13 } from "fs/promises";
+var SYNCTHING_SERVICE = "mesh-syncthing";
+function early(ctx, run2, remove) {
+  const held = heldReporter();
+  const started = run2({ ...ctx, reporter: held });
+  started.catch(() => void 0);
+  return {
+    async take(reporter) {
+      try {
+        return await started;
+      } finally {
+        held.replay(reporter);
+      }
+    },
+    async undo() {
+      await started.catch(() => void 0);
+      await remove();
+    }
+  };
+}
+async function startSyncthingEarly(ctx) {
+  if (ctx.syncthingUser || ctx.platform.osType === "windows") return void 0;
+  if (await pathExists(ctx.paths.syncthingHome)) return void 0;
+  const sm = await serviceManager(ctx);
+  if ((await sm.status(SYNCTHING_SERVICE)).installed) return void 0;
+  return early(ctx, startSyncthing, async () => {
+    await sm.uninstall(SYNCTHING_SERVICE);
+    await rm13(ctx.paths.syncthingHome, { recursive: true, force: true });
+  });
+}
+async function startAgentEarly(ctx, exec) {
+  const sm = await serviceManager(ctx, { privileged: true });
+  if ((await sm.status(AGENT_SERVICE)).installed) return void 0;
+  return early(
+    ctx,
+    (c3) => ensureAgent(c3, exec),
+    () => sm.uninstall(AGENT_SERVICE)
+  );
 }
 
 // ../../packages/core/src/steps/windows.ts
@@ -52860,7 +53002,7 @@ import path42 from "path";
 init_errors3();
 
 // ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep10 } from "timers/promises";
+import { setTimeout as sleep11 } from "timers/promises";
 var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
 async function leaveMesh(ctx) {
   const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -52883,7 +53025,7 @@ async function leaveMesh(ctx) {
       if (!/closed network connection|connection reset|EOF/i.test(error2.message)) {
         throw error2;
       }
-      await sleep10(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
       await client.logout(call).catch((again) => {
         if (!/no nodekey/i.test(again.message)) throw again;
       });
@@ -53099,7 +53241,7 @@ async function joinMeshLocked(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error2.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep11(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep12(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error2;
       });
     }
@@ -53158,10 +53300,28 @@ async function clientSetupLocked(ctx, o2) {
     );
   }
   const timed = [];
-  for (const step of steps) {
-    const t0 = performance.now();
-    await runStep(step);
-    timed.push({ ...step, ms: Math.round(performance.now() - t0) });
+  let early2;
+  let earlyAgent;
+  let earlyTaken = false;
+  try {
+    for (const step of steps) {
+      const t0 = performance.now();
+      await runStep(step);
+      timed.push({ ...step, ms: Math.round(performance.now() - t0) });
+      if (step.id === "install" && authKey !== void 0) {
+        early2 = await startSyncthingEarly(ctx);
+        if (early2 && o2.agentExec) earlyAgent = await startAgentEarly(ctx, o2.agentExec);
+      }
+    }
+  } catch (error2) {
+    if (!earlyTaken) {
+      for (const e of [earlyAgent, early2]) {
+        await e?.undo().catch((undo) => {
+          r.warn(`what this setup started early could not be removed: ${String(undo)}`);
+        });
+      }
+    }
+    throw error2;
   }
   async function runStep(step) {
     if (isMachineStep(step.id)) {
@@ -53198,14 +53358,22 @@ async function clientSetupLocked(ctx, o2) {
         }
         break;
       }
-      case "syncthing":
-        st = await ensureSyncthing(ctx);
+      case "syncthing": {
+        earlyTaken = true;
+        const [synced, agent] = await Promise.allSettled([
+          early2 ? early2.take(r).then((started) => ensureSyncthing(ctx, { started })) : ensureSyncthing(ctx),
+          earlyAgent ? earlyAgent.take(r) : o2.agentExec ? ensureAgent(ctx, o2.agentExec) : Promise.resolve({ changed: false })
+        ]);
+        if (synced.status === "rejected") throw synced.reason;
+        if (agent.status === "rejected") throw agent.reason;
+        st = synced.value;
         changes.push(...st.changes);
-        if (o2.agentExec && (await ensureAgent(ctx, o2.agentExec)).changed) {
+        if (agent.value.changed) {
           changes.push("started the mesh agent");
           if (joined?.ipv4) await agentAnswers(joined.ipv4);
         }
         break;
+      }
       case "peer":
         peer = await pairPeers(ctx);
         if (peer.changed) changes.push(`paired ${peer.added.length} device(s)`);
@@ -53228,7 +53396,7 @@ async function clientSetupLocked(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/doctor.ts
-import { setTimeout as sleep12 } from "timers/promises";
+import { setTimeout as sleep13 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
 import { readFile as readFile19 } from "fs/promises";
@@ -54228,7 +54396,7 @@ async function doctor(ctx, o2 = {}) {
   for (let i2 = 0; fixes.length > 0 && i2 < 15; i2++) {
     after = await meshStatus(ctx);
     if (after.healthy) break;
-    await sleep12(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
+    await sleep13(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
   }
   return {
     before: first.checks,
@@ -54260,7 +54428,7 @@ async function repairAll(ctx, first, fixes) {
 }
 
 // ../../packages/core/src/steps/harden.ts
-import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp5, readFile as readFile22, rm as rm12, stat as stat14, writeFile as writeFile10 } from "fs/promises";
+import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp5, readFile as readFile22, rm as rm14, stat as stat14, writeFile as writeFile10 } from "fs/promises";
 import os9 from "os";
 import path45 from "path";
 init_src();
@@ -54460,7 +54628,7 @@ async function checkPolicy(ctx, policy, out) {
   } catch (error2) {
     throw toMeshError(error2, "checking the ACL policy");
   } finally {
-    await rm12(dir, { recursive: true, force: true });
+    await rm14(dir, { recursive: true, force: true });
   }
 }
 async function sameOwner(file, like) {
@@ -54635,7 +54803,7 @@ async function tightenKeyFiles(ctx, side, out) {
 // ../../packages/core/src/steps/init.ts
 init_src();
 init_errors3();
-import { mkdtemp as mkdtemp6, rm as rm13, writeFile as writeFile11 } from "fs/promises";
+import { mkdtemp as mkdtemp6, rm as rm15, writeFile as writeFile11 } from "fs/promises";
 import os10 from "os";
 import path46 from "path";
 var INIT_SETTINGS = Object.keys(SETTINGS_VARIABLES).filter((key) => key !== "HEADSCALE_SERVER");
@@ -54855,7 +55023,7 @@ async function checkWhole(file, content, built, o2) {
   } catch (error2) {
     throw faultInFile(error2, file, built);
   } finally {
-    await rm13(dir, { recursive: true, force: true });
+    await rm15(dir, { recursive: true, force: true });
   }
   for (const key of built.rewritten) {
     const value = built.values[key];
@@ -54950,6 +55118,7 @@ function effectiveSettings(ctx) {
 }
 
 // ../../packages/core/src/steps/status-keeper.ts
+init_aborted();
 var STATUS_EVENTS = [
   "ConfigSaved",
   "DeviceConnected",
@@ -55062,10 +55231,7 @@ var StatusKeeper = class {
             this.invalidate();
           }
         });
-        await new Promise((resolve) => {
-          if (until.aborted) resolve();
-          until.addEventListener("abort", () => resolve(), { once: true });
-        });
+        await aborted3(until);
       } finally {
         clearInterval(check);
         this.#following = false;
@@ -55149,7 +55315,7 @@ function fingerprint(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep13 } from "timers/promises";
+import { setTimeout as sleep14 } from "timers/promises";
 init_errors3();
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
@@ -55195,7 +55361,7 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep13(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep14(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error2) {
     wait.fail(progress);
@@ -55268,7 +55434,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep14 } from "timers/promises";
+import { setTimeout as sleep15 } from "timers/promises";
 init_errors3();
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
@@ -55316,7 +55482,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep14(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep15(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();

@@ -10,22 +10,35 @@ import { defaultRootfs, MACHINE_CLI_DIR, SystemdMachine } from './machine.js';
 
 /**
  * What makes a machine look like a WSL2 distribution to `mesh`: `/run/WSL` and the kernel
- * strings of a WSL2 kernel in `/proc/version` and `/proc/sys/kernel/osrelease` (bound over
- * them at every boot, after systemd-tmpfiles has made `/run/WSL`), and `WSL_DISTRO_NAME` in the
- * environment of what runs there. `uname -r` stays the real one: a system call cannot be faked.
- * Interop with Windows stays absent, as it is with interop turned off.
+ * strings of a WSL2 kernel in `/proc/version` and `/proc/sys/kernel/osrelease`, bound over them
+ * at every boot by a unit of their own before `sysinit.target` (as steps of
+ * systemd-tmpfiles-setup they hung on that service succeeding), and `WSL_DISTRO_NAME` in the
+ * environment of what
+ * runs there. `uname -r` stays the real one: a system call cannot be faked. Interop with Windows
+ * stays absent, as it is with interop turned off.
  */
 const WSL_KERNEL_RELEASE = '5.15.167.4-microsoft-standard-WSL2';
+const WSL_UNIT = 'mesh-lab-wsl-kernel.service';
 const WSL_MARKER_FILES: Readonly<Record<string, string>> = {
-  '/etc/tmpfiles.d/mesh-lab-wsl.conf': 'd /run/WSL 0755 root root -\n',
   '/etc/mesh-lab/osrelease': `${WSL_KERNEL_RELEASE}\n`,
   '/etc/mesh-lab/version': `Linux version ${WSL_KERNEL_RELEASE} (root@lab) (gcc (GCC) 11.2.0, GNU ld (GNU Binutils) 2.37) #1 SMP Tue Nov 5 00:21:55 UTC 2024\n`,
-  '/etc/systemd/system/systemd-tmpfiles-setup.service.d/mesh-lab-wsl-kernel.conf': [
+  [`/etc/systemd/system/${WSL_UNIT}`]: [
+    '[Unit]',
+    'Description=Mesh lab: the marks of a WSL2 distribution',
+    'DefaultDependencies=no',
+    'After=systemd-tmpfiles-setup.service',
+    'Before=sysinit.target',
+    '',
     '[Service]',
-    'ExecStartPost=/bin/mount --bind /etc/mesh-lab/version /proc/version',
-    'ExecStartPost=/bin/mount --bind /etc/mesh-lab/osrelease /proc/sys/kernel/osrelease',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    'ExecStart=/bin/mkdir -p /run/WSL',
+    'ExecStart=/bin/mount --bind /etc/mesh-lab/version /proc/version',
+    'ExecStart=/bin/mount --bind /etc/mesh-lab/osrelease /proc/sys/kernel/osrelease',
     '',
   ].join('\n'),
+  // Wanted by sysinit.target through a drop-in: plain files, no symlink into the image.
+  '/etc/systemd/system/sysinit.target.d/mesh-lab-wsl.conf': `[Unit]\nWants=${WSL_UNIT}\n`,
 };
 
 /**

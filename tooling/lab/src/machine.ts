@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runner, RunOptions, RunResult } from '@mesh/platform';
@@ -278,6 +278,15 @@ export async function waitForMachine(
   const state = r.stdout.trim();
   if (state !== 'running' && state !== 'degraded') {
     throw failed(`boot (state "${state || r.stderr.trim()}")`);
+  }
+  if (state === 'degraded') {
+    // It runs, but a unit failed: which one goes to the boot log, for whoever reads it after.
+    const units = await createRunner(machinePrefix(init))
+      .run('env', machineCommand('systemctl', ['--failed', '--no-legend', '--plain']), {
+        timeout: 10_000,
+      })
+      .catch(() => undefined);
+    await appendFile(o.logPath, `[lab] booted degraded; failed units:\n${units?.stdout ?? '?'}\n`);
   }
   return init;
 }
