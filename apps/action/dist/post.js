@@ -50668,7 +50668,7 @@ async function pairPeers(ctx, o2 = {}) {
     unvouched: plan.unvouched,
     passive: plan.passive,
     peers: peers.length,
-    ...only ? { asked: online.map((p) => p.ip) } : {}
+    ...only ? { asked: [...only] } : {}
   };
 }
 async function planFor(st, folderId, peers, vouched, unvouched, asked) {
@@ -50940,10 +50940,8 @@ async function watchPeers(ctx, o2) {
           quietRuns = quiet ? quietRuns + 1 : 0;
           schedule();
         }
-        const unlisted = only?.some((ip) => !r.asked?.includes(ip)) ?? false;
-        if (r.unvouched.length === 0 && r.passive.length === 0 && !unlisted) {
-          retryMs = QUICK_RETRY_MS;
-        } else if (retryMs <= QUICK_RETRY_LAST_MS) {
+        if (r.unvouched.length === 0 && r.passive.length === 0) retryMs = QUICK_RETRY_MS;
+        else if (retryMs <= QUICK_RETRY_LAST_MS) {
           clearTimeout(retry);
           retry = setTimeout(request2, retryMs);
           retryMs *= 2;

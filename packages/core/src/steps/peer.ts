@@ -36,10 +36,7 @@ export interface PairPeersResult {
   /** Devices added without an address: their node does not know this one yet and connects once it does. */
   passive: string[];
   peers: number;
-  /**
-   * When the run was for some nodes only ({@link PairPeersOptions.only}): those it asked, that
-   * is those this node's tailscaled lists online (a node that just joined may not be yet).
-   */
+  /** The nodes asked, when the run asked only some ({@link PairPeersOptions.only}). */
   asked?: string[];
 }
 
@@ -133,7 +130,7 @@ export async function pairPeers(
     unvouched: plan.unvouched,
     passive: plan.passive,
     peers: peers.length,
-    ...(only ? { asked: online.map((p) => p.ip) } : {}),
+    ...(only ? { asked: [...only] } : {}),
   };
 }
 

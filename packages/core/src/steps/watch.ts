@@ -112,12 +112,9 @@ export async function watchPeers(
           schedule();
         }
         // A device added without an address is asked again soon too: its address is filled in
-        // once its node knows this one (or at once from an agent that does not say). So is a
-        // node that asked but is not listed online here yet (it has just joined).
-        const unlisted = only?.some((ip) => !r.asked?.includes(ip)) ?? false;
-        if (r.unvouched.length === 0 && r.passive.length === 0 && !unlisted) {
-          retryMs = QUICK_RETRY_MS;
-        } else if (retryMs <= QUICK_RETRY_LAST_MS) {
+        // once its node knows this one (or at once from an agent that does not say).
+        if (r.unvouched.length === 0 && r.passive.length === 0) retryMs = QUICK_RETRY_MS;
+        else if (retryMs <= QUICK_RETRY_LAST_MS) {
           clearTimeout(retry);
           retry = setTimeout(request, retryMs);
           retryMs *= 2;
