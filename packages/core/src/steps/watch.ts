@@ -29,9 +29,8 @@ const QUICK_RETRY_LAST_MS = 8000;
  * by each node's mesh agent), once at start, again whenever the local Syncthing
  * reports a device waiting (`PendingDevicesChanged` with additions, `DeviceRejected`, or lost
  * events), when `wake` says a node is pairing with this one, and every `intervalMs` as a
- * safety net (up to four times as long while runs find nothing to do). Runs never overlap;
- * requests during a run coalesce into one more run. A failing run is reported and watching
- * goes on.
+ * safety net (up to four times as long while runs find nothing to do). Runs never overlap; requests during a run
+ * coalesce into one more run. A failing run is reported and watching goes on.
  */
 export async function watchPeers(
   ctx: MeshContext,
