@@ -29,7 +29,7 @@ const QUICK_RETRY_LAST_MS = 8000;
  * by each node's mesh agent), once at start, again whenever the local Syncthing
  * reports a device waiting (`PendingDevicesChanged` with additions, `DeviceRejected`, or lost
  * events), when `wake` says a node is pairing with this one, and every `intervalMs` as a
- * safety net (up to four times as long while runs find nothing to do). Runs never overlap; requests during a run
+ * safety net. Runs never overlap; requests during a run
  * coalesce into one more run. A failing run is reported and watching goes on.
  */
 export async function watchPeers(
@@ -43,18 +43,7 @@ export async function watchPeers(
     dirty = true;
     wake?.();
   };
-  // The safety net: every intervalMs while something is left to do (a device refused or
-  // waiting, a node not vouching), twice and then four times as long once runs find nothing,
-  // since joins and knocks ask for runs of their own. A run for all costs a question to every
-  // node, on every node.
-  const intervalMs = o.intervalMs ?? 30_000;
-  let quietRuns = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const schedule = () => {
-    clearTimeout(timer);
-    timer = setTimeout(request, intervalMs * 2 ** Math.min(quietRuns, 2));
-  };
-  schedule();
+  const timer = setInterval(request, o.intervalMs ?? 30_000);
   signal.addEventListener('abort', () => wake?.(), { once: true });
   // A joining node's Syncthing may knock before its agent listens: while a member is not
   // vouched for, it is asked again after 0.25, 0.5, 1, 2, 4 and 8 s, not only at its next knock
@@ -104,12 +93,6 @@ export async function watchPeers(
         );
         runs++;
         o.onPair?.(r);
-        if (!only) {
-          const quiet =
-            !r.changed && r.refused.length + r.unvouched.length + r.passive.length === 0;
-          quietRuns = quiet ? quietRuns + 1 : 0;
-          schedule();
-        }
         // A device added without an address is asked again soon too: its address is filled in
         // once its node knows this one (or at once from an agent that does not say).
         if (r.unvouched.length === 0 && r.passive.length === 0) retryMs = QUICK_RETRY_MS;
@@ -120,13 +103,12 @@ export async function watchPeers(
         }
       } catch (error) {
         if (signal.aborted) break;
-        quietRuns = 0;
         o.onError?.(toMeshError(error, 'pairing'));
       }
     }
   } finally {
     o.wake?.removeEventListener('pair', onAsker);
-    clearTimeout(timer);
+    clearInterval(timer);
     clearTimeout(retry);
     await events;
   }
