@@ -77,7 +77,7 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
     state.run(signal),
     serveVouches(ctx, {
       signal,
-      onStranger: (ip) => pairing.dispatchEvent(new CustomEvent('pair', { detail: ip })),
+      onStranger: () => pairing.dispatchEvent(new Event('pair')),
       onListening: (address) => {
         state.update((s) => {
           s.vouchingOn = address;
@@ -91,17 +91,15 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
       wake: pairing,
       intervalMs: o.intervalMs ?? 15_000,
       onPair: (r) => {
-        // A run for the one node that asked says nothing of the others.
-        if (!r.asked)
-          state.update((s) => {
-            s.lastPairing = {
-              at: now(),
-              peers: r.peers,
-              added: r.added.length,
-              refused: r.refused.length,
-              unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason })),
-            };
-          });
+        state.update((s) => {
+          s.lastPairing = {
+            at: now(),
+            peers: r.peers,
+            added: r.added.length,
+            refused: r.refused.length,
+            unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason })),
+          };
+        });
         o.onPair?.(r);
       },
       onError,

@@ -9,7 +9,7 @@ import { toMeshError } from '../map-error.js';
 import { agentAnswers, ensureAgent } from './agent.js';
 import { validateAuthKey } from './auth-key.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
-import { type EarlyStart, startAgentEarly, startSyncthingEarly } from './early-start.js';
+import { type EarlySyncthing, startSyncthingEarly } from './early-syncthing.js';
 import { isMachineStep, runMachineStep } from './machine.js';
 import type { MachineStepResult, MachineStepsOptions } from './machine-step.js';
 import { withServerPackages } from './package-server.js';
@@ -23,7 +23,7 @@ import {
 import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
 import { controlServerUrl } from './server-url.js';
-import { checkSharedFolder, ensureSyncthing, type LocalSyncthing } from './syncthing.js';
+import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
 import { checkSyncthingPorts } from './syncthing-ports.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus, tailscaleUpCommand } from './tailscale.js';
 
@@ -316,28 +316,21 @@ async function clientSetupLocked(
   }
 
   const timed: TimedClientStep[] = [];
-  let early: EarlyStart<{ st: LocalSyncthing; changes: string[] }> | undefined;
-  let earlyAgent: EarlyStart<{ changed: boolean }> | undefined;
+  let early: EarlySyncthing | undefined;
   let earlyTaken = false;
   try {
     for (const step of steps) {
       const t0 = performance.now();
       await runStep(step);
       timed.push({ ...step, ms: Math.round(performance.now() - t0) });
-      // A first Syncthing and agent start beside tailscaled and the join (a wrong key then
-      // undoes them).
-      if (step.id === 'install' && authKey !== undefined) {
-        early = await startSyncthingEarly(ctx);
-        if (early && o.agentExec) earlyAgent = await startAgentEarly(ctx, o.agentExec);
-      }
+      // A first Syncthing starts beside tailscaled and the join (a wrong key then undoes it).
+      if (step.id === 'install' && authKey !== undefined) early = await startSyncthingEarly(ctx);
     }
   } catch (error) {
-    if (!earlyTaken) {
-      for (const e of [earlyAgent, early]) {
-        await e?.undo().catch((undo: unknown) => {
-          r.warn(`what this setup started early could not be removed: ${String(undo)}`);
-        });
-      }
+    if (early && !earlyTaken) {
+      await early.undo().catch((undo: unknown) => {
+        r.warn(`Syncthing started for this setup could not be removed: ${String(undo)}`);
+      });
     }
     throw error;
   }
@@ -385,11 +378,7 @@ async function clientSetupLocked(
           early
             ? early.take(r).then((started) => ensureSyncthing(ctx, { started }))
             : ensureSyncthing(ctx),
-          earlyAgent
-            ? earlyAgent.take(r)
-            : o.agentExec
-              ? ensureAgent(ctx, o.agentExec)
-              : Promise.resolve({ changed: false }),
+          o.agentExec ? ensureAgent(ctx, o.agentExec) : Promise.resolve({ changed: false }),
         ]);
         if (synced.status === 'rejected') throw synced.reason;
         if (agent.status === 'rejected') throw agent.reason;

@@ -13,11 +13,6 @@ import { requireTailnetStatus } from './tailscale.js';
 export interface PairPeersOptions {
   /** The folder shared with every mesh device. @default SHARED_FOLDER_ID ('opt-shared') */
   folderId?: string;
-  /**
-   * Ask only the nodes with these tailnet IPs (a node pairing with this one): everything else
-   * stays as it is, pending devices from other addresses included. @default every online peer
-   */
-  only?: readonly string[];
 }
 
 export interface PairPeersResult {
@@ -36,8 +31,6 @@ export interface PairPeersResult {
   /** Devices added without an address: their node does not know this one yet and connects once it does. */
   passive: string[];
   peers: number;
-  /** The nodes asked, when the run asked only some ({@link PairPeersOptions.only}). */
-  asked?: string[];
 }
 
 function firstIpv4(ips: readonly string[]): string | undefined {
@@ -74,8 +67,7 @@ export async function pairPeers(
   const st = await requireSyncthing(ctx);
   const peers = await listedPeers(ctx);
   const r = ctx.reporter;
-  const only = o.only ? new Set(o.only) : undefined;
-  const online = peers.filter((p) => p.online && (!only || only.has(p.ip)));
+  const online = peers.filter((p) => p.online);
   const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
   const outcomes = await Promise.all(
     online.map((p) =>
@@ -89,7 +81,7 @@ export async function pairPeers(
   let plan: PeerPlan;
   try {
     const folderId = o.folderId ?? SHARED_FOLDER_ID;
-    plan = await planFor(st, folderId, peers, vouched, unvouched, only);
+    plan = await planFor(st, folderId, peers, vouched, unvouched);
     await recordTrusted(
       ctx,
       plan.trusted.map((v) => ({
@@ -130,7 +122,6 @@ export async function pairPeers(
     unvouched: plan.unvouched,
     passive: plan.passive,
     peers: peers.length,
-    ...(only ? { asked: [...only] } : {}),
   };
 }
 
@@ -140,7 +131,6 @@ async function planFor(
   peers: MeshPeer[],
   vouched: VouchedDevice[],
   unvouched: Array<{ node: ListedNode; reason: string }>,
-  asked?: ReadonlySet<string>,
 ): Promise<PeerPlan> {
   const c = st.client;
   const [devices, folder, pendingMap] = await Promise.all([
@@ -168,7 +158,6 @@ async function planFor(
       })),
     folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
     pending,
-    ...(asked ? { asked } : {}),
   });
 }
 

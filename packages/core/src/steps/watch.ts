@@ -13,10 +13,7 @@ export interface WatchPeersOptions extends PairPeersOptions {
   onPair?: (result: PairPeersResult) => void;
   /** Called when a run or the event stream fails; watching goes on. */
   onError?: (error: unknown) => void;
-  /**
-   * A `pair` event on it asks for a run now (a node this one does not know is pairing). One
-   * whose `detail` is a tailnet IP asks only that node, unless a run for all is due anyway.
-   */
+  /** A `pair` event on it asks for a run now (a node this one does not know is pairing). */
   wake?: EventTarget;
 }
 
@@ -54,16 +51,7 @@ export async function watchPeers(
     retryMs = QUICK_RETRY_MS;
     request();
   };
-  // Nodes that asked while pairing with this one: a run for them alone costs one question
-  // each, where a run for all asks every node (every member does it when one joins).
-  const askers = new Set<string>();
-  const onAsker = (event: Event) => {
-    const ip = (event as CustomEvent<unknown>).detail;
-    if (typeof ip !== 'string') return onKnock();
-    askers.add(ip);
-    wake?.();
-  };
-  o.wake?.addEventListener('pair', onAsker);
+  o.wake?.addEventListener('pair', onKnock);
   const events = followSyncthingEvents(ctx, {
     signal,
     types: ['PendingDevicesChanged', 'DeviceRejected'],
@@ -76,21 +64,16 @@ export async function watchPeers(
   let runs = 0;
   try {
     while (!signal.aborted) {
-      if (!dirty && askers.size === 0) {
+      if (!dirty) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
         wake = undefined;
         continue;
       }
-      const only = dirty ? undefined : [...askers];
       dirty = false;
-      askers.clear();
       try {
-        const r = await pairPeers(
-          { ...ctx, signal },
-          only ? { ...pairOptions, only } : pairOptions,
-        );
+        const r = await pairPeers({ ...ctx, signal }, pairOptions);
         runs++;
         o.onPair?.(r);
         // A device added without an address is asked again soon too: its address is filled in
@@ -107,7 +90,7 @@ export async function watchPeers(
       }
     }
   } finally {
-    o.wake?.removeEventListener('pair', onAsker);
+    o.wake?.removeEventListener('pair', onKnock);
     clearInterval(timer);
     clearTimeout(retry);
     await events;
