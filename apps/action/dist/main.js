@@ -49860,9 +49860,7 @@ async function serveVouches(ctx, o2) {
   const server = createServer2((req, res) => {
     answer(ctx, api2, req).then(({ status, body }) => {
       reply(res, status, body);
-      if ("knows" in body && body.knows === false) {
-        o2.onStranger?.(plainAddress(req.socket.remoteAddress));
-      }
+      if ("knows" in body && body.knows === false) o2.onStranger?.();
     }).catch((error2) => {
       reply(res, 500, { error: "internal error" });
       o2.onError?.(error2);
@@ -49895,9 +49893,7 @@ async function serveVouches(ctx, o2) {
       }),
       ...o2.onError ? { onError: o2.onError } : {},
       // Until it listens, look again soon: other nodes cannot pair with this one meanwhile.
-      // Unbound, the node is joining (setup starts the agent beside the join) or away: the
-      // members ask as soon as it is in, so its address is looked for often (a local call).
-      recheckMs: (bound) => bound ? o2.recheckMs ?? 5e3 : 200
+      recheckMs: (bound) => bound ? o2.recheckMs ?? 5e3 : 1e3
     });
   } finally {
     await api2.close();
@@ -50633,7 +50629,6 @@ function planPeering(input) {
   }
   for (const p of input.pending) {
     const ip = hostOf2(p.address);
-    if (input.asked && !input.asked.has(ip)) continue;
     const vouch = vouchedById.get(p.deviceId);
     if (vouch && vouch.ip === ip) {
       plan.accepted.push(p.deviceId);
@@ -50671,8 +50666,7 @@ async function pairPeers(ctx, o2 = {}) {
   const st = await requireSyncthing(ctx);
   const peers = await listedPeers(ctx);
   const r = ctx.reporter;
-  const only = o2.only ? new Set(o2.only) : void 0;
-  const online = peers.filter((p) => p.online && (!only || only.has(p.ip)));
+  const online = peers.filter((p) => p.online);
   const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
   const outcomes = await Promise.all(
     online.map(
@@ -50685,7 +50679,7 @@ async function pairPeers(ctx, o2 = {}) {
   let plan;
   try {
     const folderId = o2.folderId ?? SHARED_FOLDER_ID;
-    plan = await planFor(st, folderId, peers, vouched, unvouched, only);
+    plan = await planFor(st, folderId, peers, vouched, unvouched);
     await recordTrusted(
       ctx,
       plan.trusted.map((v) => ({
@@ -50722,11 +50716,10 @@ async function pairPeers(ctx, o2 = {}) {
     refused: plan.refused,
     unvouched: plan.unvouched,
     passive: plan.passive,
-    peers: peers.length,
-    ...only ? { asked: [...only] } : {}
+    peers: peers.length
   };
 }
-async function planFor(st, folderId, peers, vouched, unvouched, asked) {
+async function planFor(st, folderId, peers, vouched, unvouched) {
   const c3 = st.client;
   const [devices, folder, pendingMap] = await Promise.all([
     c3.config.devices.list(),
@@ -50750,8 +50743,7 @@ async function planFor(st, folderId, peers, vouched, unvouched, asked) {
       introducer: d.introducer ?? false
     })),
     folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
-    pending,
-    ...asked ? { asked } : {}
+    pending
   });
 }
 async function applyPlan(st, folderId, plan) {
@@ -50938,14 +50930,7 @@ async function watchPeers(ctx, o2) {
     dirty = true;
     wake?.();
   };
-  const intervalMs = o2.intervalMs ?? 3e4;
-  let quietRuns = 0;
-  let timer;
-  const schedule = () => {
-    clearTimeout(timer);
-    timer = setTimeout(request2, intervalMs * 2 ** Math.min(quietRuns, 2));
-  };
-  schedule();
+  const timer = setInterval(request2, o2.intervalMs ?? 3e4);
   signal.addEventListener("abort", () => wake?.(), { once: true });
   let retryMs = QUICK_RETRY_MS;
   let retry;
@@ -50953,14 +50938,7 @@ async function watchPeers(ctx, o2) {
     retryMs = QUICK_RETRY_MS;
     request2();
   };
-  const askers = /* @__PURE__ */ new Set();
-  const onAsker = (event) => {
-    const ip = event.detail;
-    if (typeof ip !== "string") return onKnock();
-    askers.add(ip);
-    wake?.();
-  };
-  o2.wake?.addEventListener("pair", onAsker);
+  o2.wake?.addEventListener("pair", onKnock);
   const events = followSyncthingEvents(ctx, {
     signal,
     types: ["PendingDevicesChanged", "DeviceRejected"],
@@ -50973,28 +50951,18 @@ async function watchPeers(ctx, o2) {
   let runs = 0;
   try {
     while (!signal.aborted) {
-      if (!dirty && askers.size === 0) {
+      if (!dirty) {
         await new Promise((resolve) => {
           wake = resolve;
         });
         wake = void 0;
         continue;
       }
-      const only = dirty ? void 0 : [...askers];
       dirty = false;
-      askers.clear();
       try {
-        const r = await pairPeers(
-          { ...ctx, signal },
-          only ? { ...pairOptions, only } : pairOptions
-        );
+        const r = await pairPeers({ ...ctx, signal }, pairOptions);
         runs++;
         o2.onPair?.(r);
-        if (!only) {
-          const quiet = !r.changed && r.refused.length + r.unvouched.length + r.passive.length === 0;
-          quietRuns = quiet ? quietRuns + 1 : 0;
-          schedule();
-        }
         if (r.unvouched.length === 0 && r.passive.length === 0) retryMs = QUICK_RETRY_MS;
         else if (retryMs <= QUICK_RETRY_LAST_MS) {
           clearTimeout(retry);
@@ -51003,13 +50971,12 @@ async function watchPeers(ctx, o2) {
         }
       } catch (error2) {
         if (signal.aborted) break;
-        quietRuns = 0;
         o2.onError?.(toMeshError(error2, "pairing"));
       }
     }
   } finally {
-    o2.wake?.removeEventListener("pair", onAsker);
-    clearTimeout(timer);
+    o2.wake?.removeEventListener("pair", onKnock);
+    clearInterval(timer);
     clearTimeout(retry);
     await events;
   }
@@ -51032,7 +50999,7 @@ async function runAgent(ctx, o2) {
     state.run(signal),
     serveVouches(ctx, {
       signal,
-      onStranger: (ip) => pairing.dispatchEvent(new CustomEvent("pair", { detail: ip })),
+      onStranger: () => pairing.dispatchEvent(new Event("pair")),
       onListening: (address) => {
         state.update((s) => {
           s.vouchingOn = address;
@@ -51046,16 +51013,15 @@ async function runAgent(ctx, o2) {
       wake: pairing,
       intervalMs: o2.intervalMs ?? 15e3,
       onPair: (r) => {
-        if (!r.asked)
-          state.update((s) => {
-            s.lastPairing = {
-              at: now(),
-              peers: r.peers,
-              added: r.added.length,
-              refused: r.refused.length,
-              unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason }))
-            };
-          });
+        state.update((s) => {
+          s.lastPairing = {
+            at: now(),
+            peers: r.peers,
+            added: r.added.length,
+            refused: r.refused.length,
+            unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason }))
+          };
+        });
         o2.onPair?.(r);
       },
       onError
@@ -52761,13 +52727,17 @@ function clientSetupPlan(platform2, role, o2) {
   return steps;
 }
 
-// ../../packages/core/src/steps/early-start.ts
+// ../../packages/core/src/steps/early-syncthing.ts
 init_src();
 import { rm as rm13 } from "fs/promises";
-var SYNCTHING_SERVICE = "mesh-syncthing";
-function early(ctx, run2, remove) {
+var SERVICE = "mesh-syncthing";
+async function startSyncthingEarly(ctx) {
+  if (ctx.syncthingUser || ctx.platform.osType === "windows") return void 0;
+  if (await pathExists(ctx.paths.syncthingHome)) return void 0;
+  const sm = await serviceManager(ctx);
+  if ((await sm.status(SERVICE)).installed) return void 0;
   const held = heldReporter();
-  const started = run2({ ...ctx, reporter: held });
+  const started = startSyncthing({ ...ctx, reporter: held });
   started.catch(() => void 0);
   return {
     async take(reporter) {
@@ -52779,28 +52749,10 @@ function early(ctx, run2, remove) {
     },
     async undo() {
       await started.catch(() => void 0);
-      await remove();
+      await sm.uninstall(SERVICE);
+      await rm13(ctx.paths.syncthingHome, { recursive: true, force: true });
     }
   };
-}
-async function startSyncthingEarly(ctx) {
-  if (ctx.syncthingUser || ctx.platform.osType === "windows") return void 0;
-  if (await pathExists(ctx.paths.syncthingHome)) return void 0;
-  const sm = await serviceManager(ctx);
-  if ((await sm.status(SYNCTHING_SERVICE)).installed) return void 0;
-  return early(ctx, startSyncthing, async () => {
-    await sm.uninstall(SYNCTHING_SERVICE);
-    await rm13(ctx.paths.syncthingHome, { recursive: true, force: true });
-  });
-}
-async function startAgentEarly(ctx, exec) {
-  const sm = await serviceManager(ctx, { privileged: true });
-  if ((await sm.status(AGENT_SERVICE)).installed) return void 0;
-  return early(
-    ctx,
-    (c3) => ensureAgent(c3, exec),
-    () => sm.uninstall(AGENT_SERVICE)
-  );
 }
 
 // ../../packages/core/src/steps/windows.ts
@@ -53300,26 +53252,20 @@ async function clientSetupLocked(ctx, o2) {
     );
   }
   const timed = [];
-  let early2;
-  let earlyAgent;
+  let early;
   let earlyTaken = false;
   try {
     for (const step of steps) {
       const t0 = performance.now();
       await runStep(step);
       timed.push({ ...step, ms: Math.round(performance.now() - t0) });
-      if (step.id === "install" && authKey !== void 0) {
-        early2 = await startSyncthingEarly(ctx);
-        if (early2 && o2.agentExec) earlyAgent = await startAgentEarly(ctx, o2.agentExec);
-      }
+      if (step.id === "install" && authKey !== void 0) early = await startSyncthingEarly(ctx);
     }
   } catch (error2) {
-    if (!earlyTaken) {
-      for (const e of [earlyAgent, early2]) {
-        await e?.undo().catch((undo) => {
-          r.warn(`what this setup started early could not be removed: ${String(undo)}`);
-        });
-      }
+    if (early && !earlyTaken) {
+      await early.undo().catch((undo) => {
+        r.warn(`Syncthing started for this setup could not be removed: ${String(undo)}`);
+      });
     }
     throw error2;
   }
@@ -53361,8 +53307,8 @@ async function clientSetupLocked(ctx, o2) {
       case "syncthing": {
         earlyTaken = true;
         const [synced, agent] = await Promise.allSettled([
-          early2 ? early2.take(r).then((started) => ensureSyncthing(ctx, { started })) : ensureSyncthing(ctx),
-          earlyAgent ? earlyAgent.take(r) : o2.agentExec ? ensureAgent(ctx, o2.agentExec) : Promise.resolve({ changed: false })
+          early ? early.take(r).then((started) => ensureSyncthing(ctx, { started })) : ensureSyncthing(ctx),
+          o2.agentExec ? ensureAgent(ctx, o2.agentExec) : Promise.resolve({ changed: false })
         ]);
         if (synced.status === "rejected") throw synced.reason;
         if (agent.status === "rejected") throw agent.reason;
