@@ -46071,6 +46071,7 @@ async function checkSharedFolder(ctx, o2 = {}) {
     throw folderMovedError(folderId, configured.path, folderPath, source);
   }
 }
+var SYNCTHING_SERVICE = "mesh-syncthing";
 async function ensureSyncthing(ctx, o2 = {}) {
   const listenAddress = o2.listenAddress ?? `tcp://0.0.0.0:${ctx.ports.syncthingSync}`;
   const folder = {
@@ -46146,7 +46147,7 @@ async function startSyncthing(ctx, o2 = {}) {
     try {
       const supervised = user && (await serviceManager(ctx)).kind === "supervised";
       const done = await ensureService(ctx, {
-        name: "mesh-syncthing",
+        name: SYNCTHING_SERVICE,
         description: "Syncthing for the Mesh shared folder",
         exec: [
           ...supervised ? runAsPrefix(user) : [],
@@ -46213,7 +46214,7 @@ async function moveSyncthingHome(ctx, user, changes) {
   const to = ctx.paths.syncthingHome;
   if (samePath(from, to) || !await pathExists(path27.join(from, "config.xml"))) return;
   try {
-    await (await serviceManager(ctx)).stop("mesh-syncthing");
+    await (await serviceManager(ctx)).stop(SYNCTHING_SERVICE);
   } catch (error2) {
     throw toMeshError(error2, "stopping Syncthing to move it");
   }
@@ -50125,15 +50126,14 @@ async function instantSync(ctx, o2) {
         watcher?.close();
         watcher = void 0;
         if (await pathExists(folderPath)) {
-          const first = !watched;
           watcher = await watchFolder(folderPath, {
             ignore: (rel) => SYNCTHING_OWN.test(rel),
             onChange: changed,
             onIgnored: (rel) => transfers.saw(rel),
             onError: (error2) => o2.onError?.(toMeshError(error2, `watching ${folderPath}`))
           });
+          if (watched) changed("");
           watched = true;
-          if (!first) changed("");
         }
       }
       await sleep8(o2.lookAgainMs ?? 2e3, void 0, { signal: o2.signal }).catch(() => void 0);
@@ -52675,12 +52675,11 @@ function clientSetupPlan(platform2, role, o2) {
 // ../../packages/core/src/steps/early-syncthing.ts
 init_src();
 import { rm as rm13 } from "fs/promises";
-var SERVICE = "mesh-syncthing";
 async function startSyncthingEarly(ctx) {
   if (ctx.syncthingUser || ctx.platform.osType === "windows") return void 0;
   if (await pathExists(ctx.paths.syncthingHome)) return void 0;
   const sm = await serviceManager(ctx);
-  if ((await sm.status(SERVICE)).installed) return void 0;
+  if ((await sm.status(SYNCTHING_SERVICE)).installed) return void 0;
   const held = heldReporter();
   const started = startSyncthing({ ...ctx, reporter: held });
   started.catch(() => void 0);
@@ -52694,7 +52693,7 @@ async function startSyncthingEarly(ctx) {
     },
     async undo() {
       await started.catch(() => void 0);
-      await sm.uninstall(SERVICE);
+      await sm.uninstall(SYNCTHING_SERVICE);
       await rm13(ctx.paths.syncthingHome, { recursive: true, force: true });
     }
   };
@@ -53198,7 +53197,6 @@ async function clientSetupLocked(ctx, o2) {
   }
   const timed = [];
   let early;
-  let earlyTaken = false;
   try {
     for (const step of steps) {
       const t0 = performance.now();
@@ -53207,7 +53205,7 @@ async function clientSetupLocked(ctx, o2) {
       if (step.id === "install" && authKey !== void 0) early = await startSyncthingEarly(ctx);
     }
   } catch (error2) {
-    if (early && !earlyTaken) {
+    if (early) {
       await early.undo().catch((undo) => {
         r.warn(`Syncthing started for this setup could not be removed: ${String(undo)}`);
       });
@@ -53250,9 +53248,10 @@ async function clientSetupLocked(ctx, o2) {
         break;
       }
       case "syncthing": {
-        earlyTaken = true;
+        const started = early;
+        early = void 0;
         const [synced, agent] = await Promise.allSettled([
-          early ? early.take(r).then((started) => ensureSyncthing(ctx, { started })) : ensureSyncthing(ctx),
+          started ? started.take(r).then((s) => ensureSyncthing(ctx, { started: s })) : ensureSyncthing(ctx),
           o2.agentExec ? ensureAgent(ctx, o2.agentExec) : Promise.resolve({ changed: false })
         ]);
         if (synced.status === "rejected") throw synced.reason;
@@ -54262,7 +54261,7 @@ function repairFor(c3) {
       return {
         id: "restart-syncthing",
         action: "restarted Syncthing so it listens again",
-        run: async (ctx) => (await serviceManager(ctx)).restart("mesh-syncthing")
+        run: async (ctx) => (await serviceManager(ctx)).restart(SYNCTHING_SERVICE)
       };
     case "syncthing/paused":
     case "syncthing/folder-paused":

@@ -259,12 +259,9 @@ export async function waitForMachine(
     init = await machineInitPid(keeperPid);
     if (!init || init === previous) await sleep(50);
   }
-  const ask = () =>
-    createRunner(machinePrefix(init)).run(
-      'env',
-      machineCommand('systemctl', ['is-system-running', '--wait']),
-      { timeout: Math.max(1000, until - Date.now()) },
-    );
+  const systemctl = (args: string[], timeout = Math.max(1000, until - Date.now())) =>
+    createRunner(machinePrefix(init)).run('env', machineCommand('systemctl', args), { timeout });
+  const ask = () => systemctl(['is-system-running', '--wait']);
   // systemd answers only once its bus is up (before that systemctl cannot connect, or says
   // "offline" while /run/systemd/system is not there yet).
   let r = await ask();
@@ -281,11 +278,9 @@ export async function waitForMachine(
   }
   if (state === 'degraded') {
     // It runs, but a unit failed: which one goes to the boot log, for whoever reads it after.
-    const units = await createRunner(machinePrefix(init))
-      .run('env', machineCommand('systemctl', ['--failed', '--no-legend', '--plain']), {
-        timeout: 10_000,
-      })
-      .catch(() => undefined);
+    const units = await systemctl(['--failed', '--no-legend', '--plain'], 10_000).catch(
+      () => undefined,
+    );
     await appendFile(o.logPath, `[lab] booted degraded; failed units:\n${units?.stdout ?? '?'}\n`);
   }
   return init;

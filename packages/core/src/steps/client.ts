@@ -316,8 +316,8 @@ async function clientSetupLocked(
   }
 
   const timed: TimedClientStep[] = [];
+  // Syncthing started beside the join, until its step takes it over (after that, no undo).
   let early: EarlySyncthing | undefined;
-  let earlyTaken = false;
   try {
     for (const step of steps) {
       const t0 = performance.now();
@@ -327,7 +327,7 @@ async function clientSetupLocked(
       if (step.id === 'install' && authKey !== undefined) early = await startSyncthingEarly(ctx);
     }
   } catch (error) {
-    if (early && !earlyTaken) {
+    if (early) {
       await early.undo().catch((undo: unknown) => {
         r.warn(`Syncthing started for this setup could not be removed: ${String(undo)}`);
       });
@@ -373,10 +373,11 @@ async function clientSetupLocked(
         // The agent vouches for this device: the members accept it only then. It reads the
         // device ID from Syncthing's certificate on each request, so it starts beside Syncthing
         // rather than after it (Syncthing 1.30 takes about a second to answer).
-        earlyTaken = true;
+        const started = early;
+        early = undefined;
         const [synced, agent] = await Promise.allSettled([
-          early
-            ? early.take(r).then((started) => ensureSyncthing(ctx, { started }))
+          started
+            ? started.take(r).then((s) => ensureSyncthing(ctx, { started: s }))
             : ensureSyncthing(ctx),
           o.agentExec ? ensureAgent(ctx, o.agentExec) : Promise.resolve({ changed: false }),
         ]);

@@ -8,6 +8,7 @@ import { bringUpWithoutKey, startStoppedDaemons } from './repair.js';
 import { headscaleService } from './server.js';
 import { ensureWslSshdStep } from './sshd.js';
 import { type MeshStatus, meshStatus, type StatusCheck } from './status.js';
+import { SYNCTHING_SERVICE } from './syncthing.js';
 
 /** One repair `mesh doctor --fix` tried. */
 export interface DoctorFix {
@@ -66,7 +67,7 @@ function repairFor(c: StatusCheck): Repair | undefined {
       return {
         id: 'restart-syncthing',
         action: 'restarted Syncthing so it listens again',
-        run: async (ctx) => (await serviceManager(ctx)).restart('mesh-syncthing'),
+        run: async (ctx) => (await serviceManager(ctx)).restart(SYNCTHING_SERVICE),
       };
     case 'syncthing/paused':
     case 'syncthing/folder-paused':

@@ -3,9 +3,7 @@ import { pathExists } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
 import { serviceManager } from '../internal/services.js';
 import { heldReporter, type Reporter } from '../reporter.js';
-import { type LocalSyncthing, startSyncthing } from './syncthing.js';
-
-const SERVICE = 'mesh-syncthing';
+import { type LocalSyncthing, SYNCTHING_SERVICE, startSyncthing } from './syncthing.js';
 
 /** Syncthing started ahead of setup's Syncthing step. */
 export interface EarlySyncthing {
@@ -26,7 +24,7 @@ export async function startSyncthingEarly(ctx: MeshContext): Promise<EarlySyncth
   if (ctx.syncthingUser || ctx.platform.osType === 'windows') return undefined;
   if (await pathExists(ctx.paths.syncthingHome)) return undefined;
   const sm = await serviceManager(ctx);
-  if ((await sm.status(SERVICE)).installed) return undefined;
+  if ((await sm.status(SYNCTHING_SERVICE)).installed) return undefined;
   const held = heldReporter();
   const started = startSyncthing({ ...ctx, reporter: held });
   // Taken or undone later; a failure meanwhile is not unhandled.
@@ -41,7 +39,7 @@ export async function startSyncthingEarly(ctx: MeshContext): Promise<EarlySyncth
     },
     async undo() {
       await started.catch(() => undefined);
-      await sm.uninstall(SERVICE);
+      await sm.uninstall(SYNCTHING_SERVICE);
       await rm(ctx.paths.syncthingHome, { recursive: true, force: true });
     },
   };

@@ -93,16 +93,15 @@ export async function instantSync(ctx: MeshContext, o: InstantSyncOptions): Prom
         watcher?.close();
         watcher = undefined;
         if (await pathExists(folderPath)) {
-          const first = !watched;
           watcher = await watchFolder(folderPath, {
             ignore: (rel) => SYNCTHING_OWN.test(rel),
             onChange: changed,
             onIgnored: (rel) => transfers.saw(rel),
             onError: (error) => o.onError?.(toMeshError(error, `watching ${folderPath}`)),
           });
+          // What was written while the folder went unwatched is found by one scan of it.
+          if (watched) changed('');
           watched = true;
-          // What was written before this watch began is found by one scan of the folder.
-          if (!first) changed('');
         }
       }
       await sleep(o.lookAgainMs ?? 2000, undefined, { signal: o.signal }).catch(() => undefined);

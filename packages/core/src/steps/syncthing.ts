@@ -188,6 +188,9 @@ export async function checkSharedFolder(
   }
 }
 
+/** The service name of Syncthing on every manager (systemd unit, supervised, Windows task). */
+export const SYNCTHING_SERVICE = 'mesh-syncthing';
+
 /** What {@link ensureSyncthing} sets up; defaults are the mesh's own folder and listen address. */
 export interface EnsureSyncthingOptions {
   /** @default SHARED_FOLDER_ID ('opt-shared') */
@@ -309,7 +312,7 @@ export async function startSyncthing(
       // systemd drops to the user itself; the supervised keeper runs what it is given, as root.
       const supervised = user && (await serviceManager(ctx)).kind === 'supervised';
       const done = await ensureService(ctx, {
-        name: 'mesh-syncthing',
+        name: SYNCTHING_SERVICE,
         description: 'Syncthing for the Mesh shared folder',
         exec: [
           ...(supervised ? runAsPrefix(user) : []),
@@ -398,7 +401,7 @@ async function moveSyncthingHome(
   const to = ctx.paths.syncthingHome;
   if (samePath(from, to) || !(await pathExists(path.join(from, 'config.xml')))) return;
   try {
-    await (await serviceManager(ctx)).stop('mesh-syncthing');
+    await (await serviceManager(ctx)).stop(SYNCTHING_SERVICE);
   } catch (error) {
     throw toMeshError(error, 'stopping Syncthing to move it');
   }

@@ -24,6 +24,25 @@ const spec = {
   workingDirectory: '/tmp',
 };
 
+/** A runner that records each command line and answers what `answer` says (exit 0, no output). */
+function recordingRunner(
+  answer: (
+    file: string,
+    args: readonly string[],
+  ) => { exitCode?: number; stdout?: string } = () => ({}),
+): { calls: string[]; runner: Runner } {
+  const calls: string[] = [];
+  const runner: Runner = {
+    prefix: [],
+    async run(file, args, _o: RunOptions = {}) {
+      calls.push([file, ...args].join(' '));
+      const { exitCode = 0, stdout = '' } = answer(file, args);
+      return { command: file, exitCode, stdout, stderr: '', timedOut: false };
+    },
+  };
+  return { calls, runner };
+}
+
 describe('systemd units', () => {
   it('quotes ExecStart words per systemd.service(5)', () => {
     expect(quoteExecArg('/bin/true')).toBe('/bin/true');
@@ -123,17 +142,14 @@ describe('systemd units', () => {
 
 describe('systemdServiceManager', () => {
   it('writes the unit atomically, reloads only on change, and drives systemctl/journalctl', async () => {
-    const calls: string[] = [];
-    const runner: Runner = {
-      prefix: [],
-      async run(file, args, _o: RunOptions = {}) {
-        calls.push([file, ...args].join(' '));
-        const stdout = args.includes('show')
-          ? 'LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=42\n'
-          : '';
-        return { command: file, exitCode: 0, stdout, stderr: '', timedOut: false };
-      },
-    };
+    const { calls, runner } = recordingRunner((_file, args) =>
+      args.includes('show')
+        ? {
+            stdout:
+              'LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=42\n',
+          }
+        : {},
+    );
     const m = systemdServiceManager({ scope: 'user', runner, root: dir, env: { HOME: '/home/u' } });
     const first = await m.install(spec);
     expect(first.path).toBe(path.join(dir, 'home/u/.config/systemd/user/mesh-test.service'));
@@ -163,14 +179,7 @@ describe('systemdServiceManager', () => {
   });
 
   it('uninstall disables and stops the unit, then removes its file; none installed: nothing run', async () => {
-    const calls: string[] = [];
-    const runner: Runner = {
-      prefix: [],
-      async run(file, args, _o: RunOptions = {}) {
-        calls.push([file, ...args].join(' '));
-        return { command: file, exitCode: 0, stdout: '', stderr: '', timedOut: false };
-      },
-    };
+    const { calls, runner } = recordingRunner();
     const m = systemdServiceManager({ runner, root: dir, unitDir: '/etc/systemd/system' });
     await m.uninstall('mesh-test');
     expect(calls).toEqual([]);
@@ -182,17 +191,11 @@ describe('systemdServiceManager', () => {
   });
 
   it('gives a system unit its own account: created once, its paths given to it', async () => {
-    const calls: string[] = [];
     let exists = false;
-    const runner: Runner = {
-      prefix: [],
-      async run(file, args, _o: RunOptions = {}) {
-        calls.push([file, ...args].join(' '));
-        if (file === 'useradd') exists = true;
-        const exitCode = file === 'getent' && !exists ? 2 : 0;
-        return { command: file, exitCode, stdout: '', stderr: '', timedOut: false };
-      },
-    };
+    const { calls, runner } = recordingRunner((file) => {
+      if (file === 'useradd') exists = true;
+      return { exitCode: file === 'getent' && !exists ? 2 : 0 };
+    });
     const m = systemdServiceManager({ runner, root: dir, unitDir: '/etc/systemd/system' });
     const svc = {
       ...spec,
