@@ -49861,7 +49861,9 @@ async function serveVouches(ctx, o2) {
   const server = createServer2((req, res) => {
     answer(ctx, api2, req).then(({ status, body }) => {
       reply(res, status, body);
-      if ("knows" in body && body.knows === false) o2.onStranger?.();
+      if ("knows" in body && body.knows === false) {
+        o2.onStranger?.(plainAddress(req.socket.remoteAddress));
+      }
     }).catch((error2) => {
       reply(res, 500, { error: "internal error" });
       o2.onError?.(error2);
@@ -49894,7 +49896,9 @@ async function serveVouches(ctx, o2) {
       }),
       ...o2.onError ? { onError: o2.onError } : {},
       // Until it listens, look again soon: other nodes cannot pair with this one meanwhile.
-      recheckMs: (bound) => bound ? o2.recheckMs ?? 5e3 : 1e3
+      // Unbound, the node is joining (setup starts the agent beside the join) or away: the
+      // members ask as soon as it is in, so its address is looked for often (a local call).
+      recheckMs: (bound) => bound ? o2.recheckMs ?? 5e3 : 200
     });
   } finally {
     await api2.close();
@@ -50629,6 +50633,7 @@ function planPeering(input) {
   }
   for (const p of input.pending) {
     const ip = hostOf2(p.address);
+    if (input.asked && !input.asked.has(ip)) continue;
     const vouch = vouchedById.get(p.deviceId);
     if (vouch && vouch.ip === ip) {
       plan.accepted.push(p.deviceId);
@@ -50666,7 +50671,8 @@ async function pairPeers(ctx, o2 = {}) {
   const st = await requireSyncthing(ctx);
   const peers = await listedPeers(ctx);
   const r = ctx.reporter;
-  const online = peers.filter((p) => p.online);
+  const only = o2.only ? new Set(o2.only) : void 0;
+  const online = peers.filter((p) => p.online && (!only || only.has(p.ip)));
   const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
   const outcomes = await Promise.all(
     online.map(
@@ -50679,7 +50685,7 @@ async function pairPeers(ctx, o2 = {}) {
   let plan;
   try {
     const folderId = o2.folderId ?? SHARED_FOLDER_ID;
-    plan = await planFor(st, folderId, peers, vouched, unvouched);
+    plan = await planFor(st, folderId, peers, vouched, unvouched, only);
     await recordTrusted(
       ctx,
       plan.trusted.map((v) => ({
@@ -50716,10 +50722,11 @@ async function pairPeers(ctx, o2 = {}) {
     refused: plan.refused,
     unvouched: plan.unvouched,
     passive: plan.passive,
-    peers: peers.length
+    peers: peers.length,
+    ...only ? { asked: online.map((p) => p.ip) } : {}
   };
 }
-async function planFor(st, folderId, peers, vouched, unvouched) {
+async function planFor(st, folderId, peers, vouched, unvouched, asked) {
   const c3 = st.client;
   const [devices, folder, pendingMap] = await Promise.all([
     c3.config.devices.list(),
@@ -50743,7 +50750,8 @@ async function planFor(st, folderId, peers, vouched, unvouched) {
       introducer: d.introducer ?? false
     })),
     folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
-    pending
+    pending,
+    ...asked ? { asked } : {}
   });
 }
 async function applyPlan(st, folderId, plan) {
@@ -50938,7 +50946,15 @@ async function watchPeers(ctx, o2) {
     retryMs = QUICK_RETRY_MS;
     request2();
   };
-  o2.wake?.addEventListener("pair", onKnock);
+  const askers = /* @__PURE__ */ new Set();
+  const onAsker = (event) => {
+    const ip = event.detail;
+    if (typeof ip !== "string") return onKnock();
+    retryMs = QUICK_RETRY_MS;
+    askers.add(ip);
+    wake?.();
+  };
+  o2.wake?.addEventListener("pair", onAsker);
   const events = followSyncthingEvents(ctx, {
     signal,
     types: ["PendingDevicesChanged", "DeviceRejected"],
@@ -50951,20 +50967,27 @@ async function watchPeers(ctx, o2) {
   let runs = 0;
   try {
     while (!signal.aborted) {
-      if (!dirty) {
+      if (!dirty && askers.size === 0) {
         await new Promise((resolve) => {
           wake = resolve;
         });
         wake = void 0;
         continue;
       }
+      const only = dirty ? void 0 : [...askers];
       dirty = false;
+      askers.clear();
       try {
-        const r = await pairPeers({ ...ctx, signal }, pairOptions);
+        const r = await pairPeers(
+          { ...ctx, signal },
+          only ? { ...pairOptions, only } : pairOptions
+        );
         runs++;
         o2.onPair?.(r);
-        if (r.unvouched.length === 0 && r.passive.length === 0) retryMs = QUICK_RETRY_MS;
-        else if (retryMs <= QUICK_RETRY_LAST_MS) {
+        const unlisted = only?.some((ip) => !r.asked?.includes(ip)) ?? false;
+        if (r.unvouched.length === 0 && r.passive.length === 0 && !unlisted) {
+          retryMs = QUICK_RETRY_MS;
+        } else if (retryMs <= QUICK_RETRY_LAST_MS) {
           clearTimeout(retry);
           retry = setTimeout(request2, retryMs);
           retryMs *= 2;
@@ -50975,7 +50998,7 @@ async function watchPeers(ctx, o2) {
       }
     }
   } finally {
-    o2.wake?.removeEventListener("pair", onKnock);
+    o2.wake?.removeEventListener("pair", onAsker);
     clearInterval(timer);
     clearTimeout(retry);
     await events;
@@ -50999,7 +51022,7 @@ async function runAgent(ctx, o2) {
     state.run(signal),
     serveVouches(ctx, {
       signal,
-      onStranger: () => pairing.dispatchEvent(new Event("pair")),
+      onStranger: (ip) => pairing.dispatchEvent(new CustomEvent("pair", { detail: ip })),
       onListening: (address) => {
         state.update((s) => {
           s.vouchingOn = address;
@@ -51013,15 +51036,16 @@ async function runAgent(ctx, o2) {
       wake: pairing,
       intervalMs: o2.intervalMs ?? 15e3,
       onPair: (r) => {
-        state.update((s) => {
-          s.lastPairing = {
-            at: now(),
-            peers: r.peers,
-            added: r.added.length,
-            refused: r.refused.length,
-            unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason }))
-          };
-        });
+        if (!r.asked)
+          state.update((s) => {
+            s.lastPairing = {
+              at: now(),
+              peers: r.peers,
+              added: r.added.length,
+              refused: r.refused.length,
+              unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason }))
+            };
+          });
         o2.onPair?.(r);
       },
       onError
@@ -52727,16 +52751,12 @@ function clientSetupPlan(platform2, role, o2) {
   return steps;
 }
 
-// ../../packages/core/src/steps/early-syncthing.ts
+// ../../packages/core/src/steps/early-start.ts
 init_src();
 import { rm as rm13 } from "fs/promises";
-async function startSyncthingEarly(ctx) {
-  if (ctx.syncthingUser || ctx.platform.osType === "windows") return void 0;
-  if (await pathExists(ctx.paths.syncthingHome)) return void 0;
-  const sm = await serviceManager(ctx);
-  if ((await sm.status(SYNCTHING_SERVICE)).installed) return void 0;
+function early(ctx, run2, remove) {
   const held = heldReporter();
-  const started = startSyncthing({ ...ctx, reporter: held });
+  const started = run2({ ...ctx, reporter: held });
   started.catch(() => void 0);
   return {
     async take(reporter) {
@@ -52748,10 +52768,28 @@ async function startSyncthingEarly(ctx) {
     },
     async undo() {
       await started.catch(() => void 0);
-      await sm.uninstall(SYNCTHING_SERVICE);
-      await rm13(ctx.paths.syncthingHome, { recursive: true, force: true });
+      await remove();
     }
   };
+}
+async function startSyncthingEarly(ctx) {
+  if (ctx.syncthingUser || ctx.platform.osType === "windows") return void 0;
+  if (await pathExists(ctx.paths.syncthingHome)) return void 0;
+  const sm = await serviceManager(ctx);
+  if ((await sm.status(SYNCTHING_SERVICE)).installed) return void 0;
+  return early(ctx, startSyncthing, async () => {
+    await sm.uninstall(SYNCTHING_SERVICE);
+    await rm13(ctx.paths.syncthingHome, { recursive: true, force: true });
+  });
+}
+async function startAgentEarly(ctx, exec) {
+  const sm = await serviceManager(ctx, { privileged: true });
+  if ((await sm.status(AGENT_SERVICE)).installed) return void 0;
+  return early(
+    ctx,
+    (c3) => ensureAgent(c3, exec),
+    () => sm.uninstall(AGENT_SERVICE)
+  );
 }
 
 // ../../packages/core/src/steps/windows.ts
@@ -53251,18 +53289,22 @@ async function clientSetupLocked(ctx, o2) {
     );
   }
   const timed = [];
-  let early;
+  let early2;
+  let earlyAgent;
   try {
     for (const step of steps) {
       const t0 = performance.now();
       await runStep(step);
       timed.push({ ...step, ms: Math.round(performance.now() - t0) });
-      if (step.id === "install" && authKey !== void 0) early = await startSyncthingEarly(ctx);
+      if (step.id === "install" && authKey !== void 0) {
+        early2 = await startSyncthingEarly(ctx);
+        if (early2 && o2.agentExec) earlyAgent = await startAgentEarly(ctx, o2.agentExec);
+      }
     }
   } catch (error2) {
-    if (early) {
-      await early.undo().catch((undo) => {
-        r.warn(`Syncthing started for this setup could not be removed: ${String(undo)}`);
+    for (const e of [earlyAgent, early2]) {
+      await e?.undo().catch((undo) => {
+        r.warn(`what this setup started early could not be removed: ${String(undo)}`);
       });
     }
     throw error2;
@@ -53303,11 +53345,11 @@ async function clientSetupLocked(ctx, o2) {
         break;
       }
       case "syncthing": {
-        const started = early;
-        early = void 0;
+        const [started, startedAgent] = [early2, earlyAgent];
+        early2 = earlyAgent = void 0;
         const [synced, agent] = await Promise.allSettled([
           started ? started.take(r).then((s) => ensureSyncthing(ctx, { started: s })) : ensureSyncthing(ctx),
-          o2.agentExec ? ensureAgent(ctx, o2.agentExec) : Promise.resolve({ changed: false })
+          startedAgent ? startedAgent.take(r) : o2.agentExec ? ensureAgent(ctx, o2.agentExec) : Promise.resolve({ changed: false })
         ]);
         if (synced.status === "rejected") throw synced.reason;
         if (agent.status === "rejected") throw agent.reason;

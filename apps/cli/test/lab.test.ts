@@ -181,15 +181,17 @@ describeLab('mesh CLI in the lab', () => {
       expect(await exists(path.join(syncthingHome(lab.host(host)), 'config.xml')), c.name).toBe(
         false,
       );
-      // The wrong key fails after Syncthing started beside the join (its log stays, which
-      // shows it ran): it is taken away again.
+      // The wrong key fails after Syncthing and the agent started beside the join (their logs
+      // stay, which shows they ran): they are taken away again.
       const state = lab.host(host).env['XDG_STATE_HOME'] as string;
-      if (c.name === 'wrong key') {
-        expect(await exists(path.join(state, 'mesh/services/mesh-syncthing.log'))).toBe(true);
+      for (const service of ['mesh-syncthing', 'mesh-agent']) {
+        if (c.name === 'wrong key') {
+          expect(await exists(path.join(state, `mesh/services/${service}.log`)), service).toBe(
+            true,
+          );
+        }
+        expect(await exists(path.join(state, `mesh/services/${service}.json`)), c.name).toBe(false);
       }
-      expect(await exists(path.join(state, 'mesh/services/mesh-syncthing.json')), c.name).toBe(
-        false,
-      );
       expect(await exists(syncthingHome(lab.host(host))), c.name).toBe(false);
     }
     // Lab hosts share one process table: this host's Syncthing is the one with its home.

@@ -77,7 +77,7 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
     state.run(signal),
     serveVouches(ctx, {
       signal,
-      onStranger: () => pairing.dispatchEvent(new Event('pair')),
+      onStranger: (ip) => pairing.dispatchEvent(new CustomEvent('pair', { detail: ip })),
       onListening: (address) => {
         state.update((s) => {
           s.vouchingOn = address;
@@ -91,15 +91,17 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
       wake: pairing,
       intervalMs: o.intervalMs ?? 15_000,
       onPair: (r) => {
-        state.update((s) => {
-          s.lastPairing = {
-            at: now(),
-            peers: r.peers,
-            added: r.added.length,
-            refused: r.refused.length,
-            unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason })),
-          };
-        });
+        // A run for the one node that asked says nothing of the others.
+        if (!r.asked)
+          state.update((s) => {
+            s.lastPairing = {
+              at: now(),
+              peers: r.peers,
+              added: r.added.length,
+              refused: r.refused.length,
+              unvouched: r.unvouched.map(({ hostname, reason }) => ({ hostname, reason })),
+            };
+          });
         o.onPair?.(r);
       },
       onError,

@@ -9,7 +9,7 @@ import { toMeshError } from '../map-error.js';
 import { agentAnswers, ensureAgent } from './agent.js';
 import { validateAuthKey } from './auth-key.js';
 import { type ClientStep, clientSetupPlan } from './client-plan.js';
-import { type EarlySyncthing, startSyncthingEarly } from './early-syncthing.js';
+import { type EarlyStart, startAgentEarly, startSyncthingEarly } from './early-start.js';
 import { isMachineStep, runMachineStep } from './machine.js';
 import type { MachineStepResult, MachineStepsOptions } from './machine-step.js';
 import { withServerPackages } from './package-server.js';
@@ -23,7 +23,7 @@ import {
 import { isTransientJoinError, retryDelayMs } from './retry.js';
 import { validateServerUrl } from './server.js';
 import { controlServerUrl } from './server-url.js';
-import { checkSharedFolder, ensureSyncthing } from './syncthing.js';
+import { checkSharedFolder, ensureSyncthing, type LocalSyncthing } from './syncthing.js';
 import { checkSyncthingPorts } from './syncthing-ports.js';
 import { ensureTailscaled, joinTailnet, tailnetStatus, tailscaleUpCommand } from './tailscale.js';
 
@@ -316,20 +316,25 @@ async function clientSetupLocked(
   }
 
   const timed: TimedClientStep[] = [];
-  // Syncthing started beside the join, until its step takes it over (after that, no undo).
-  let early: EarlySyncthing | undefined;
+  let early: EarlyStart<{ st: LocalSyncthing; changes: string[] }> | undefined;
+  let earlyAgent: EarlyStart<{ changed: boolean }> | undefined;
   try {
     for (const step of steps) {
       const t0 = performance.now();
       await runStep(step);
       timed.push({ ...step, ms: Math.round(performance.now() - t0) });
-      // A first Syncthing starts beside tailscaled and the join (a wrong key then undoes it).
-      if (step.id === 'install' && authKey !== undefined) early = await startSyncthingEarly(ctx);
+      // A first Syncthing and agent start beside tailscaled and the join (a wrong key then
+      // undoes them).
+      if (step.id === 'install' && authKey !== undefined) {
+        early = await startSyncthingEarly(ctx);
+        if (early && o.agentExec) earlyAgent = await startAgentEarly(ctx, o.agentExec);
+      }
     }
   } catch (error) {
-    if (early) {
-      await early.undo().catch((undo: unknown) => {
-        r.warn(`Syncthing started for this setup could not be removed: ${String(undo)}`);
+    // What the Syncthing step took over is set up for good, and no longer undone.
+    for (const e of [earlyAgent, early]) {
+      await e?.undo().catch((undo: unknown) => {
+        r.warn(`what this setup started early could not be removed: ${String(undo)}`);
       });
     }
     throw error;
@@ -373,13 +378,17 @@ async function clientSetupLocked(
         // The agent vouches for this device: the members accept it only then. It reads the
         // device ID from Syncthing's certificate on each request, so it starts beside Syncthing
         // rather than after it (Syncthing 1.30 takes about a second to answer).
-        const started = early;
-        early = undefined;
+        const [started, startedAgent] = [early, earlyAgent];
+        early = earlyAgent = undefined;
         const [synced, agent] = await Promise.allSettled([
           started
             ? started.take(r).then((s) => ensureSyncthing(ctx, { started: s }))
             : ensureSyncthing(ctx),
-          o.agentExec ? ensureAgent(ctx, o.agentExec) : Promise.resolve({ changed: false }),
+          startedAgent
+            ? startedAgent.take(r)
+            : o.agentExec
+              ? ensureAgent(ctx, o.agentExec)
+              : Promise.resolve({ changed: false }),
         ]);
         if (synced.status === 'rejected') throw synced.reason;
         if (agent.status === 'rejected') throw agent.reason;

@@ -30,6 +30,23 @@ function input(over: Partial<PeerPlanInput> = {}): PeerPlanInput {
 }
 
 describe('planPeering', () => {
+  it('a run that asked one node leaves pending devices from other addresses alone', () => {
+    const plan = planPeering(
+      input({
+        vouched: [{ ...server, port: 22000, deviceId: SRV }],
+        pending: [
+          { deviceId: SRV, name: 'server', address: '100.64.0.1:41000' },
+          { deviceId: WIN, name: 'windows', address: '100.64.0.3:41001' },
+          { deviceId: EVIL, name: 'evil', address: '10.1.2.3:41002' },
+        ],
+        asked: new Set(['100.64.0.1']),
+      }),
+    );
+    expect(plan.accepted).toEqual([SRV]);
+    expect(plan.refused).toEqual([]);
+    expect(plan.add.map((a) => a.deviceId)).toEqual([SRV]);
+  });
+
   it('adds every vouched device at its tailnet address and sync port, and shares the folder', () => {
     const plan = planPeering(input());
     expect(plan.add).toEqual([

@@ -40,6 +40,11 @@ export interface PeerPlanInput {
   /** Device IDs the shared folder is already shared with. */
   folderDevices: readonly string[];
   pending: readonly PendingDevice[];
+  /**
+   * The tailnet IPs of the nodes asked, when only some were (a run for one node that is pairing
+   * with this one): a pending device from any other address is left for a run that asks all.
+   */
+  asked?: ReadonlySet<string>;
 }
 
 export interface DeviceAction {
@@ -145,6 +150,7 @@ export function planPeering(input: PeerPlanInput): PeerPlan {
 
   for (const p of input.pending) {
     const ip = hostOf(p.address);
+    if (input.asked && !input.asked.has(ip)) continue;
     const vouch = vouchedById.get(p.deviceId);
     if (vouch && vouch.ip === ip) {
       plan.accepted.push(p.deviceId);

@@ -13,6 +13,11 @@ import { requireTailnetStatus } from './tailscale.js';
 export interface PairPeersOptions {
   /** The folder shared with every mesh device. @default SHARED_FOLDER_ID ('opt-shared') */
   folderId?: string;
+  /**
+   * Ask only the nodes with these tailnet IPs (a node pairing with this one): everything else
+   * stays as it is, pending devices from other addresses included. @default every online peer
+   */
+  only?: readonly string[];
 }
 
 export interface PairPeersResult {
@@ -31,6 +36,11 @@ export interface PairPeersResult {
   /** Devices added without an address: their node does not know this one yet and connects once it does. */
   passive: string[];
   peers: number;
+  /**
+   * When the run was for some nodes only ({@link PairPeersOptions.only}): those it asked, that
+   * is those this node's tailscaled lists online (a node that just joined may not be yet).
+   */
+  asked?: string[];
 }
 
 function firstIpv4(ips: readonly string[]): string | undefined {
@@ -67,7 +77,8 @@ export async function pairPeers(
   const st = await requireSyncthing(ctx);
   const peers = await listedPeers(ctx);
   const r = ctx.reporter;
-  const online = peers.filter((p) => p.online);
+  const only = o.only ? new Set(o.only) : undefined;
+  const online = peers.filter((p) => p.online && (!only || only.has(p.ip)));
   const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
   const outcomes = await Promise.all(
     online.map((p) =>
@@ -81,7 +92,7 @@ export async function pairPeers(
   let plan: PeerPlan;
   try {
     const folderId = o.folderId ?? SHARED_FOLDER_ID;
-    plan = await planFor(st, folderId, peers, vouched, unvouched);
+    plan = await planFor(st, folderId, peers, vouched, unvouched, only);
     await recordTrusted(
       ctx,
       plan.trusted.map((v) => ({
@@ -122,6 +133,7 @@ export async function pairPeers(
     unvouched: plan.unvouched,
     passive: plan.passive,
     peers: peers.length,
+    ...(only ? { asked: online.map((p) => p.ip) } : {}),
   };
 }
 
@@ -131,6 +143,7 @@ async function planFor(
   peers: MeshPeer[],
   vouched: VouchedDevice[],
   unvouched: Array<{ node: ListedNode; reason: string }>,
+  asked?: ReadonlySet<string>,
 ): Promise<PeerPlan> {
   const c = st.client;
   const [devices, folder, pendingMap] = await Promise.all([
@@ -158,6 +171,7 @@ async function planFor(
       })),
     folderDevices: (folder.devices ?? []).map((d) => d.deviceID),
     pending,
+    ...(asked ? { asked } : {}),
   });
 }
 

@@ -13,7 +13,10 @@ export interface WatchPeersOptions extends PairPeersOptions {
   onPair?: (result: PairPeersResult) => void;
   /** Called when a run or the event stream fails; watching goes on. */
   onError?: (error: unknown) => void;
-  /** A `pair` event on it asks for a run now (a node this one does not know is pairing). */
+  /**
+   * A `pair` event on it asks for a run now (a node this one does not know is pairing). One
+   * whose `detail` is a tailnet IP asks only that node, unless a run for all is due anyway.
+   */
   wake?: EventTarget;
 }
 
@@ -51,7 +54,17 @@ export async function watchPeers(
     retryMs = QUICK_RETRY_MS;
     request();
   };
-  o.wake?.addEventListener('pair', onKnock);
+  // Nodes that asked while pairing with this one: a run for them alone costs one question
+  // each, where a run for all asks every node (every member does it when one joins).
+  const askers = new Set<string>();
+  const onAsker = (event: Event) => {
+    const ip = (event as CustomEvent<unknown>).detail;
+    if (typeof ip !== 'string') return onKnock();
+    retryMs = QUICK_RETRY_MS;
+    askers.add(ip);
+    wake?.();
+  };
+  o.wake?.addEventListener('pair', onAsker);
   const events = followSyncthingEvents(ctx, {
     signal,
     types: ['PendingDevicesChanged', 'DeviceRejected'],
@@ -64,22 +77,30 @@ export async function watchPeers(
   let runs = 0;
   try {
     while (!signal.aborted) {
-      if (!dirty) {
+      if (!dirty && askers.size === 0) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
         wake = undefined;
         continue;
       }
+      const only = dirty ? undefined : [...askers];
       dirty = false;
+      askers.clear();
       try {
-        const r = await pairPeers({ ...ctx, signal }, pairOptions);
+        const r = await pairPeers(
+          { ...ctx, signal },
+          only ? { ...pairOptions, only } : pairOptions,
+        );
         runs++;
         o.onPair?.(r);
         // A device added without an address is asked again soon too: its address is filled in
-        // once its node knows this one (or at once from an agent that does not say).
-        if (r.unvouched.length === 0 && r.passive.length === 0) retryMs = QUICK_RETRY_MS;
-        else if (retryMs <= QUICK_RETRY_LAST_MS) {
+        // once its node knows this one (or at once from an agent that does not say). So is a
+        // node that asked but is not listed online here yet (it has just joined).
+        const unlisted = only?.some((ip) => !r.asked?.includes(ip)) ?? false;
+        if (r.unvouched.length === 0 && r.passive.length === 0 && !unlisted) {
+          retryMs = QUICK_RETRY_MS;
+        } else if (retryMs <= QUICK_RETRY_LAST_MS) {
           clearTimeout(retry);
           retry = setTimeout(request, retryMs);
           retryMs *= 2;
@@ -90,7 +111,7 @@ export async function watchPeers(
       }
     }
   } finally {
-    o.wake?.removeEventListener('pair', onKnock);
+    o.wake?.removeEventListener('pair', onAsker);
     clearInterval(timer);
     clearTimeout(retry);
     await events;
