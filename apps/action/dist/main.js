@@ -37378,6 +37378,7 @@ __export(src_exports, {
   provisionHost: () => provisionHost,
   provisioningScript: () => provisioningScript,
   pruneUntrusted: () => pruneUntrusted,
+  quietRun: () => quietRun,
   redactSecrets: () => redactSecrets,
   remoteStatus: () => remoteStatus2,
   removeHost: () => removeHost,
@@ -50930,6 +50931,12 @@ async function followSyncthingEvents(ctx, o2) {
 // ../../packages/core/src/steps/watch.ts
 var QUICK_RETRY_MS = 250;
 var QUICK_RETRY_LAST_MS = 8e3;
+function quietRun(r) {
+  return !r.changed && r.refused.length + r.unvouched.length + r.passive.length === 0 && r.sharedWith.length >= r.peers;
+}
+function safetyNetMs(intervalMs, quietRuns) {
+  return intervalMs * 2 ** Math.min(quietRuns, 2);
+}
 async function watchPeers(ctx, o2) {
   const { signal } = o2;
   let dirty = true;
@@ -50938,12 +50945,21 @@ async function watchPeers(ctx, o2) {
     dirty = true;
     wake?.();
   };
-  const timer = setInterval(request2, o2.intervalMs ?? 3e4);
+  const intervalMs = o2.intervalMs ?? 3e4;
+  let quietRuns = 0;
+  let timer;
+  const schedule = (quiet) => {
+    quietRuns = quiet ? quietRuns + 1 : 0;
+    clearTimeout(timer);
+    timer = setTimeout(request2, safetyNetMs(intervalMs, quietRuns));
+  };
+  schedule(false);
   signal.addEventListener("abort", () => wake?.(), { once: true });
   let retryMs = QUICK_RETRY_MS;
   let retry;
   const onKnock = () => {
     retryMs = QUICK_RETRY_MS;
+    schedule(false);
     request2();
   };
   const askers = /* @__PURE__ */ new Set();
@@ -50951,6 +50967,7 @@ async function watchPeers(ctx, o2) {
     const ip = event.detail;
     if (typeof ip !== "string") return onKnock();
     retryMs = QUICK_RETRY_MS;
+    schedule(false);
     askers.add(ip);
     wake?.();
   };
@@ -50984,6 +51001,7 @@ async function watchPeers(ctx, o2) {
         );
         runs++;
         o2.onPair?.(r);
+        if (!only) schedule(quietRun(r));
         const unlisted = only?.some((ip) => !r.asked?.includes(ip)) ?? false;
         if (r.unvouched.length === 0 && r.passive.length === 0 && !unlisted) {
           retryMs = QUICK_RETRY_MS;
@@ -50994,12 +51012,13 @@ async function watchPeers(ctx, o2) {
         }
       } catch (error2) {
         if (signal.aborted) break;
+        schedule(false);
         o2.onError?.(toMeshError(error2, "pairing"));
       }
     }
   } finally {
     o2.wake?.removeEventListener("pair", onAsker);
-    clearInterval(timer);
+    clearTimeout(timer);
     clearTimeout(retry);
     await events;
   }

@@ -182,7 +182,7 @@ export {
 } from './steps/syncthing.js';
 export { checkTailscaleVersion } from './steps/versions.js';
 export { type WaitForPeersOptions, waitForPeers } from './steps/wait-peers.js';
-export { type WatchPeersOptions, watchPeers } from './steps/watch.js';
+export { quietRun, type WatchPeersOptions, watchPeers } from './steps/watch.js';
 export {
   type WindowsIntentOptions,
   windowsAgentCommand,

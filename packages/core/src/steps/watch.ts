@@ -24,13 +24,33 @@ const QUICK_RETRY_MS = 250;
 const QUICK_RETRY_LAST_MS = 8000;
 
 /**
+ * A run for all that found nothing to do and nothing left: no change, no device refused or
+ * waiting for its node, every node vouching, and every listed node's device shared (an offline
+ * node not paired yet counts as something left).
+ */
+export function quietRun(r: PairPeersResult): boolean {
+  return (
+    !r.changed &&
+    r.refused.length + r.unvouched.length + r.passive.length === 0 &&
+    r.sharedWith.length >= r.peers
+  );
+}
+
+/** The safety net's next wait: `intervalMs`, then twice and four times that while runs are quiet. */
+export function safetyNetMs(intervalMs: number, quietRuns: number): number {
+  return intervalMs * 2 ** Math.min(quietRuns, 2);
+}
+
+/**
  * `mesh peer --watch`: keeps this member accepting new mesh nodes as they appear. It runs the
  * same rule as {@link pairPeers} (membership from this node's tailscaled, device IDs vouched for
  * by each node's mesh agent), once at start, again whenever the local Syncthing
  * reports a device waiting (`PendingDevicesChanged` with additions, `DeviceRejected`, or lost
  * events), when `wake` says a node is pairing with this one, and every `intervalMs` as a
- * safety net. Runs never overlap; requests during a run
- * coalesce into one more run. A failing run is reported and watching goes on.
+ * safety net (up to four times as long after quiet runs, {@link quietRun}; back to
+ * `intervalMs` when a node knocks or asks, or a run was not quiet). Runs never overlap;
+ * requests during a run coalesce into one more run. A failing run is reported and watching
+ * goes on.
  */
 export async function watchPeers(
   ctx: MeshContext,
@@ -43,7 +63,17 @@ export async function watchPeers(
     dirty = true;
     wake?.();
   };
-  const timer = setInterval(request, o.intervalMs ?? 30_000);
+  // Every node asks every other in a run for all, so on a quiet mesh the safety net spaces out;
+  // joins and knocks ask for runs of their own and bring it back to intervalMs.
+  const intervalMs = o.intervalMs ?? 30_000;
+  let quietRuns = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = (quiet: boolean) => {
+    quietRuns = quiet ? quietRuns + 1 : 0;
+    clearTimeout(timer);
+    timer = setTimeout(request, safetyNetMs(intervalMs, quietRuns));
+  };
+  schedule(false);
   signal.addEventListener('abort', () => wake?.(), { once: true });
   // A joining node's Syncthing may knock before its agent listens: while a member is not
   // vouched for, it is asked again after 0.25, 0.5, 1, 2, 4 and 8 s, not only at its next knock
@@ -52,6 +82,7 @@ export async function watchPeers(
   let retry: ReturnType<typeof setTimeout> | undefined;
   const onKnock = () => {
     retryMs = QUICK_RETRY_MS;
+    schedule(false);
     request();
   };
   // Nodes that asked while pairing with this one: a run for them alone costs one question
@@ -61,6 +92,7 @@ export async function watchPeers(
     const ip = (event as CustomEvent<unknown>).detail;
     if (typeof ip !== 'string') return onKnock();
     retryMs = QUICK_RETRY_MS;
+    schedule(false);
     askers.add(ip);
     wake?.();
   };
@@ -94,6 +126,7 @@ export async function watchPeers(
         );
         runs++;
         o.onPair?.(r);
+        if (!only) schedule(quietRun(r));
         // A device added without an address is asked again soon too: its address is filled in
         // once its node knows this one (or at once from an agent that does not say). So is a
         // node that asked but is not listed online here yet (it has just joined).
@@ -107,12 +140,13 @@ export async function watchPeers(
         }
       } catch (error) {
         if (signal.aborted) break;
+        schedule(false);
         o.onError?.(toMeshError(error, 'pairing'));
       }
     }
   } finally {
     o.wake?.removeEventListener('pair', onAsker);
-    clearInterval(timer);
+    clearTimeout(timer);
     clearTimeout(retry);
     await events;
   }
