@@ -50957,6 +50957,12 @@ async function watchPeers(ctx, o2) {
   signal.addEventListener("abort", () => wake?.(), { once: true });
   let retryMs = QUICK_RETRY_MS;
   let retry;
+  const retrySoon = () => {
+    if (retryMs > QUICK_RETRY_LAST_MS) return;
+    clearTimeout(retry);
+    retry = setTimeout(request2, retryMs);
+    retryMs *= 2;
+  };
   const onKnock = () => {
     retryMs = QUICK_RETRY_MS;
     schedule(false);
@@ -51005,14 +51011,11 @@ async function watchPeers(ctx, o2) {
         const unlisted = only?.some((ip) => !r.asked?.includes(ip)) ?? false;
         if (r.unvouched.length === 0 && r.passive.length === 0 && !unlisted) {
           retryMs = QUICK_RETRY_MS;
-        } else if (retryMs <= QUICK_RETRY_LAST_MS) {
-          clearTimeout(retry);
-          retry = setTimeout(request2, retryMs);
-          retryMs *= 2;
-        }
+        } else retrySoon();
       } catch (error2) {
         if (signal.aborted) break;
         schedule(false);
+        retrySoon();
         o2.onError?.(toMeshError(error2, "pairing"));
       }
     }

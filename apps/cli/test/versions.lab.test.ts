@@ -145,7 +145,7 @@ for (const hs of HEADSCALES) {
           { env: clientEnv(CLIENTS.laptop) },
         );
         expect(joined.exitCode, joined.stderr).toBe(0);
-        expect(joined.json).toMatchObject({ changed: false });
+        expect(joined.json, JSON.stringify(joined.json)).toMatchObject({ changed: false });
         const list = await mesh(lab, 'server', ['server', 'nodes', 'list', '--json']);
         expect(list.exitCode, list.stderr).toBe(0);
         const names = (list.json as { nodes: Array<{ name: string }> }).nodes.map((n) => n.name);

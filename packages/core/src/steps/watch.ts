@@ -49,8 +49,8 @@ export function safetyNetMs(intervalMs: number, quietRuns: number): number {
  * events), when `wake` says a node is pairing with this one, and every `intervalMs` as a
  * safety net (up to four times as long after quiet runs, {@link quietRun}; back to
  * `intervalMs` when a node knocks or asks, or a run was not quiet). Runs never overlap;
- * requests during a run coalesce into one more run. A failing run is reported and watching
- * goes on.
+ * requests during a run coalesce into one more run. A failing run is reported and tried again
+ * soon (after 0.25 s, doubling up to 8 s), and watching goes on.
  */
 export async function watchPeers(
   ctx: MeshContext,
@@ -77,9 +77,16 @@ export async function watchPeers(
   signal.addEventListener('abort', () => wake?.(), { once: true });
   // A joining node's Syncthing may knock before its agent listens: while a member is not
   // vouched for, it is asked again after 0.25, 0.5, 1, 2, 4 and 8 s, not only at its next knock
-  // (which Syncthing spaces 5 s and more apart). A knock starts that series again.
+  // (which Syncthing spaces 5 s and more apart). So is a failed run. A knock or an ask starts
+  // that series again.
   let retryMs = QUICK_RETRY_MS;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  const retrySoon = () => {
+    if (retryMs > QUICK_RETRY_LAST_MS) return;
+    clearTimeout(retry);
+    retry = setTimeout(request, retryMs);
+    retryMs *= 2;
+  };
   const onKnock = () => {
     retryMs = QUICK_RETRY_MS;
     schedule(false);
@@ -133,14 +140,13 @@ export async function watchPeers(
         const unlisted = only?.some((ip) => !r.asked?.includes(ip)) ?? false;
         if (r.unvouched.length === 0 && r.passive.length === 0 && !unlisted) {
           retryMs = QUICK_RETRY_MS;
-        } else if (retryMs <= QUICK_RETRY_LAST_MS) {
-          clearTimeout(retry);
-          retry = setTimeout(request, retryMs);
-          retryMs *= 2;
-        }
+        } else retrySoon();
       } catch (error) {
         if (signal.aborted) break;
         schedule(false);
+        // Mostly a node still joining (an agent started beside the join) or a Syncthing still
+        // starting: soon over.
+        retrySoon();
         o.onError?.(toMeshError(error, 'pairing'));
       }
     }
