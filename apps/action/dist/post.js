@@ -50908,17 +50908,19 @@ async function watchPeers(ctx, o2) {
     retry = setTimeout(request2, retryMs);
     retryMs *= 2;
   };
-  const onKnock = () => {
+  const startOver = () => {
     retryMs = QUICK_RETRY_MS;
     schedule(false);
+  };
+  const onKnock = () => {
+    startOver();
     request2();
   };
   const askers = /* @__PURE__ */ new Set();
   const onAsker = (event) => {
     const ip = event.detail;
     if (typeof ip !== "string") return onKnock();
-    retryMs = QUICK_RETRY_MS;
-    schedule(false);
+    startOver();
     askers.add(ip);
     wake?.();
   };

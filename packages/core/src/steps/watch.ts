@@ -77,8 +77,7 @@ export async function watchPeers(
   signal.addEventListener('abort', () => wake?.(), { once: true });
   // A joining node's Syncthing may knock before its agent listens: while a member is not
   // vouched for, it is asked again after 0.25, 0.5, 1, 2, 4 and 8 s, not only at its next knock
-  // (which Syncthing spaces 5 s and more apart). So is a failed run. A knock or an ask starts
-  // that series again.
+  // (which Syncthing spaces 5 s and more apart). So is a failed run.
   let retryMs = QUICK_RETRY_MS;
   let retry: ReturnType<typeof setTimeout> | undefined;
   const retrySoon = () => {
@@ -87,9 +86,14 @@ export async function watchPeers(
     retry = setTimeout(request, retryMs);
     retryMs *= 2;
   };
-  const onKnock = () => {
+  // A knock or an ask: something is happening, so both the quick series and the safety net
+  // start over.
+  const startOver = () => {
     retryMs = QUICK_RETRY_MS;
     schedule(false);
+  };
+  const onKnock = () => {
+    startOver();
     request();
   };
   // Nodes that asked while pairing with this one: a run for them alone costs one question
@@ -98,8 +102,7 @@ export async function watchPeers(
   const onAsker = (event: Event) => {
     const ip = (event as CustomEvent<unknown>).detail;
     if (typeof ip !== 'string') return onKnock();
-    retryMs = QUICK_RETRY_MS;
-    schedule(false);
+    startOver();
     askers.add(ip);
     wake?.();
   };
