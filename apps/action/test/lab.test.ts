@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describeLab, Lab, type LabHost, waitFor } from '@mesh/lab';
+import { trackFailures } from '@mesh/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { missingCoreExports } from '../src/core.js';
@@ -77,6 +78,7 @@ function expectNoLeak(r: StepResult, secret: string) {
 
 const suite = () => {
   let lab: Lab;
+  const failures = trackFailures();
   let serverUrl: string;
   let serverIp: string;
   const mesh = async (args: string[], timeout = 180_000) => {
@@ -124,7 +126,7 @@ const suite = () => {
     writeFileSync(join(server.root, 'opt', 'shared', 'hello.txt'), 'from the server\n');
   }, 240_000);
   afterAll(async () => {
-    await lab?.down({ keepLogs: lab?.failed ?? false });
+    await lab?.down({ keepLogs: lab?.failed || failures.any });
   }, 60_000);
 
   needs(JOIN)('joins with an ephemeral key; the outputs hold the IP Headscale lists', async () => {

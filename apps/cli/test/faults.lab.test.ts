@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeLab, type Lab } from '@mesh/lab';
+import { trackFailures } from '@mesh/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { until } from './lab-helpers.js';
 import { failing, type MachineMesh, machineMesh, SERVER_URL, UNITS } from './machine-mesh.js';
@@ -17,6 +18,7 @@ const MEMBERS = ['server', 'wsl', 'windows'] as const;
 const DOWN_S = Number(process.env['MESH_FAULT_DOWN_S'] ?? 60);
 
 let lab: Lab;
+const failures = trackFailures();
 let m: MachineMesh;
 const timings: Timings = [];
 const table: Array<{ fault: string; written: number; lost: number; conflicts: number; s: number }> =
@@ -103,7 +105,7 @@ describeLab('faults on systemd machines: nothing lost, back with no command', ()
       );
     }
     printTimings('faults: timings', timings);
-    await lab?.down({ keepLogs: lab?.failed ?? false });
+    await lab?.down({ keepLogs: lab?.failed || failures.any });
   }, 120_000);
 
   it(`Headscale killed and down ${DOWN_S} s: clients keep syncing and say so; systemd brings it back`, async () => {

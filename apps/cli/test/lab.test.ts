@@ -15,6 +15,7 @@ import path from 'node:path';
 import { HEADSCALE_DOWN_FIX, VOUCH_PORT } from '@mesh/core';
 import { configureSyncthingXml, describeLab, Lab, type LabProcess } from '@mesh/lab';
 import { LocalApiClient } from '@mesh/tailscale';
+import { trackFailures } from '@mesh/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   checkJson,
@@ -34,6 +35,7 @@ const CLIENTS = ['wsl', 'windows'] as const;
 const MEMBERS = ['server', ...CLIENTS] as const;
 
 let lab: Lab;
+const failures = trackFailures();
 const timings: Array<[string, number]> = [];
 const clientStart = new Map<string, number>();
 let keyFile = '';
@@ -86,7 +88,7 @@ describeLab('mesh CLI in the lab', () => {
     console.log('\n[mesh lab timings]');
     for (const [phase, ms] of timings)
       console.log(`  ${phase.padEnd(60)} ${String(ms).padStart(7)} ms`);
-    await lab?.down({ keepLogs: lab?.failed ?? false });
+    await lab?.down({ keepLogs: lab?.failed || failures.any });
   }, 60_000);
 
   it('mesh server setup from nothing, then again with nothing to change', async () => {
@@ -432,6 +434,27 @@ describeLab('mesh CLI in the lab', () => {
       }
     ).syncthing.deviceId;
     const before = await Promise.all(MEMBERS.map((h) => listing(sharedFolder(lab.host(h)))));
+    // tailscaled keeps the key of a join in memory until it restarts, and registers with it again
+    // as soon as the server rejects its node key: a node removed while that daemon still runs
+    // comes back (a known gap, see @mesh/tailscale `join`). Laptop restarted since its join, as
+    // after a reboot.
+    const pidFile = path.join(
+      lab.host('laptop').env['HOME'] as string,
+      '.local/state/mesh/services/mesh-tailscaled.pid',
+    );
+    const oldPid = (await readFile(pidFile, 'utf8')).trim();
+    process.kill(Number(oldPid), 'SIGKILL');
+    await until(
+      "laptop's tailscaled back and running",
+      async () => {
+        const pid = (await readFile(pidFile, 'utf8').catch(() => oldPid)).trim();
+        if (pid === oldPid) return undefined;
+        const r = await mesh(lab, 'laptop', ['agent', 'status', '--json']);
+        const tailnet = (r.json as { state?: { tailnet?: { state: string } } }).state?.tailnet;
+        return tailnet?.state === 'Running' || undefined;
+      },
+      60_000,
+    );
     const t0 = Date.now();
     // Without a terminal, removing needs --yes: refused with exit 4 and nothing removed.
     const unconfirmed = await mesh(lab, 'server', ['server', 'nodes', 'remove', 'laptop']);
@@ -479,6 +502,12 @@ describeLab('mesh CLI in the lab', () => {
     const noKey = await mesh(lab, 'laptop', ['client', 'join']);
     expect(noKey.exitCode, noKey.stderr).toBe(4);
     expect(noKey.stderr).toContain('needs a new login');
+    // Its tailscaled did not register again with the key it joined with.
+    const nodes = await mesh(lab, 'server', ['server', 'nodes', 'list', '--json']);
+    expect(nodes.exitCode).toBe(0);
+    expect(
+      (nodes.json as { nodes: Array<{ name: string }> }).nodes.map((n) => n.name),
+    ).not.toContain('laptop');
     const rejoin = await mesh(lab, 'laptop', ['client', 'join', '--key-file', keyFile, '--json']);
     expect(rejoin.exitCode, rejoin.stderr).toBe(0);
     checkJson('clientJoin', rejoin.json);

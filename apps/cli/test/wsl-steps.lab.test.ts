@@ -1,6 +1,7 @@
 import { access, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeLab, Lab } from '@mesh/lab';
+import { trackFailures } from '@mesh/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mesh } from './lab-helpers.js';
 
@@ -13,6 +14,7 @@ const FIXTURES = path.resolve(import.meta.dirname, '../../../packages/platform/s
 const ENV = { WSL_DISTRO_NAME: 'Ubuntu' };
 
 let lab: Lab;
+const failures = trackFailures();
 let keyFile = '';
 let root = '';
 
@@ -54,7 +56,7 @@ describeLab('mesh client setup on a WSL2 root', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await lab?.down({ keepLogs: lab?.failed ?? false });
+    await lab?.down({ keepLogs: lab?.failed || failures.any });
   }, 60_000);
 
   it('edits wsl.conf and sshd_config under MESH_ROOT once; a second run changes nothing', async () => {

@@ -14,7 +14,7 @@
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { until } from '@mesh/test-utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   deviceIdFromCertificate,
   findConflicts,
@@ -95,6 +95,15 @@ describe.skipIf(!available.ok)(`real syncthing ${binaryVersion?.raw ?? ''}`, () 
     betaEvents = collect(b.events.stream({ signal: stop.signal, pollTimeoutS: 10 }));
     betaDisk = collect(b.events.diskStream({ signal: stop.signal, pollTimeoutS: 10 }));
   }, 90_000);
+
+  // A failure here has happened once in CI only (alpha never saw beta connect): the programs' own
+  // words are what tells why.
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      for (const i of [alpha, beta, gamma])
+        console.log(`--- syncthing ${i?.name} log tail:\n${i?.log}`);
+    });
+  });
 
   afterAll(async () => {
     stop.abort();

@@ -32,7 +32,10 @@ export interface TailscaleCliOptions {
 export interface CliUpOptions {
   /** `--login-server`; always pass one, the default is Tailscale's SaaS. */
   loginServer: string;
-  /** Pre-auth key, handed over as `--auth-key=file:<0600 temp file>`, never in argv. */
+  /**
+   * Pre-auth key, handed over as `--auth-key=file:<0600 temp file>`, never in argv. tailscaled
+   * keeps it in memory until it restarts (see {@link join}).
+   */
   authKey?: string;
   hostname?: string;
   /** @default false */

@@ -121,6 +121,10 @@ function updatedPrefs(current: Prefs, o: JoinOptions): Record<string, unknown> {
  * Already Running against the same control URL: returns at once with `changed: false`.
  * Running against another control URL: logs out first (the CLI would demand --force-reauth).
  *
+ * tailscaled keeps the key in memory until it restarts, and registers with it again whenever
+ * control rejects the node key: while it runs, a node removed at the control server comes back
+ * with a reusable key that has not expired.
+ *
  * @throws TailscaleAuthKeyError the control server refused the key (`reason`: invalid, expired,
  *   used); Headscale reports this at once on the IPN bus (`ErrMessage`).
  * @throws TailscaleControlUnreachableError the deadline passed while control could not be reached.

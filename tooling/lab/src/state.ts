@@ -170,9 +170,21 @@ async function removeRoot(state: LabState, keepLogs: boolean): Promise<void> {
     await rm(state.root, { recursive: true, force: true });
     return;
   }
-  // Keep only the logs: state dirs hold keys and sockets.
+  // Keep only the logs: state dirs hold keys and sockets. The services a host ran write their
+  // logs inside its home (e.g. `.local/state/mesh/services/mesh-agent.log`): moved to `logs/`
+  // first, under their path with `/` as `_`, or a failed run would leave nothing to read.
   for (const h of state.hosts) {
     const dir = join(state.root, 'hosts', h.name);
+    const paths = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+    // (Not a database's journal: Syncthing's index keeps `*.log` files too.)
+    const logs = paths.filter(
+      (p) => p.endsWith('.log') && !p.startsWith('logs/') && !/\.db\//.test(p),
+    );
+    for (const path of logs) {
+      if (!(await stat(join(dir, path)).catch(() => undefined))?.isFile()) continue;
+      await mkdir(join(dir, 'logs'), { recursive: true });
+      await rename(join(dir, path), join(dir, 'logs', path.replaceAll('/', '_')));
+    }
     for (const entry of await readdir(dir).catch(() => [] as string[])) {
       if (entry !== 'logs') await rm(join(dir, entry), { recursive: true, force: true });
     }

@@ -1,3 +1,4 @@
+export { trackFailures } from './failures.js';
 export {
   type PackageServer,
   type Route,
