@@ -38376,7 +38376,12 @@ function errorText(e) {
 }
 
 // ../../packages/tailscale/src/join.ts
+var STOPPED = 4;
 var RUNNING = 6;
+var PEER_ROUTES_WAIT_MS = 1e3;
+function peerRoutesKnown(s) {
+  return Object.values(s.Peer ?? {}).every((p) => !p.Online || Boolean(p.Relay || p.CurAddr));
+}
 var NETFILTER = { off: 0, nodivert: 1, on: 2 };
 var AUTH_WORDS = /auth[ -]?key|pre[ -]?auth/i;
 var UNREACHABLE = /fetch control key|dial tcp|connection refused|no route to host|network is unreachable|i\/o timeout|deadline exceeded|connection reset|EOF/i;
@@ -38443,6 +38448,8 @@ async function join(o2) {
   const d = deadline(timeoutMs, o2.signal);
   const call = { signal: d.signal };
   let staleLoginError;
+  let stopped = false;
+  let registered = false;
   try {
     const [before, prefs] = await Promise.all([
       client.status({ ...call, peers: false }),
@@ -38459,10 +38466,24 @@ async function join(o2) {
     });
     const first = await bus.next();
     staleLoginError = first.done ? void 0 : loginError(first.value);
-    await client.start({ UpdatePrefs: updatedPrefs(prefs, o2), AuthKey: o2.authKey }, call);
+    const wanted = updatedPrefs(prefs, o2);
+    stopped = true;
+    await client.start(
+      { UpdatePrefs: { ...wanted, WantRunning: false }, AuthKey: o2.authKey },
+      call
+    );
     if (!before.HaveNodeKey) await client.loginInteractive(call);
     let state = first.done ? "unknown" : backendStateName(first.value.State ?? 0);
+    const mustRegister = !before.HaveNodeKey || before.BackendState === "NeedsLogin";
+    let sawOther = first.done || first.value.State !== STOPPED;
     let running = false;
+    const startWithoutKey = async () => {
+      registered = true;
+      while (!(await client.status({ ...call, peers: false })).HaveNodeKey) {
+        await sleep(20, d.signal);
+      }
+      await client.start({ UpdatePrefs: wanted }, call);
+    };
     for await (const n2 of bus) {
       if (n2.ErrMessage) {
         const reason = classifyAuthKeyMessage(n2.ErrMessage);
@@ -38471,6 +38492,7 @@ async function join(o2) {
           hint: "check the control server log and `tailscale status`"
         });
       }
+      if (!registered && n2.LoginFinished) await startWithoutKey();
       const le = loginError(n2);
       if (le && le !== staleLoginError) {
         const reason = classifyAuthKeyMessage(le);
@@ -38478,23 +38500,27 @@ async function join(o2) {
       }
       if (n2.State != null) {
         state = backendStateName(n2.State);
-        if (n2.State === RUNNING) {
+        if (n2.State !== STOPPED) sawOther = true;
+        else if (!registered && !mustRegister && sawOther) await startWithoutKey();
+        if (n2.State === RUNNING && registered) {
           running = true;
           break;
         }
       }
     }
     if (!running) throw d.reason("join") ?? new TailscaleError(`IPN bus closed in state ${state}`);
-    for (; ; ) {
-      const s = await client.status({ ...call, peers: false });
-      if ((s.TailscaleIPs ?? []).length > 0 && s.BackendState === "Running") {
+    for (const started = Date.now(); ; ) {
+      const s = await client.status(call);
+      if ((s.TailscaleIPs ?? []).length > 0 && s.BackendState === "Running" && (peerRoutesKnown(s) || Date.now() - started > PEER_ROUTES_WAIT_MS)) {
         return result(s, o2.controlUrl, true);
       }
-      await sleep(200, d.signal);
+      await sleep(20, d.signal);
     }
   } catch (e) {
     if (e instanceof TailscaleTimeoutError || d.signal.aborted && !o2.signal?.aborted) {
-      throw await explainTimeout(client, o2.controlUrl, url2, timeoutMs, staleLoginError, e);
+      throw await explainTimeout(client, o2.controlUrl, url2, timeoutMs, staleLoginError, e, {
+        stopped: stopped && !registered
+      });
     }
     if (d.signal.aborted && o2.signal?.aborted) throw d.reason("join") ?? e;
     throw e;
@@ -38502,10 +38528,12 @@ async function join(o2) {
     if (!o2.client) await client.close();
   }
 }
-async function explainTimeout(client, controlUrl, url2, timeoutMs, stale, cause) {
+async function explainTimeout(client, controlUrl, url2, timeoutMs, stale, cause, o2) {
   let s;
   try {
+    if (o2.stopped) await client.patchPrefs({ WantRunning: true }, { timeout: 3e3 });
     s = await client.status({ peers: false, timeout: 3e3 });
+    if (o2.stopped) await client.patchPrefs({ WantRunning: false }, { timeout: 3e3 });
   } catch {
   }
   const health = s?.Health ?? [];
@@ -49675,7 +49703,7 @@ async function withMachineLock(ctx, fn, waitMs = 18e4) {
 
 // ../../packages/core/src/steps/agent.ts
 init_src();
-import { setTimeout as sleep10 } from "timers/promises";
+import { setTimeout as sleep11 } from "timers/promises";
 
 // ../../packages/core/src/trust/protocol.ts
 init_src();
@@ -50467,6 +50495,7 @@ function controlServerAnswers(url2, signal) {
 }
 
 // ../../packages/core/src/steps/peer.ts
+import { setTimeout as sleep9 } from "timers/promises";
 init_errors3();
 
 // ../../packages/core/src/trust/vouch-client.ts
@@ -50601,12 +50630,16 @@ function firstIpv4(ips) {
   return ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2));
 }
 async function listedPeers(ctx) {
-  const ts = await requireTailnetStatus(ctx);
+  let ts = await requireTailnetStatus(ctx);
   if (ts.backendState !== "Running") {
     throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
       kind: "serviceDown",
       hint: "run mesh client join first"
     });
+  }
+  for (const until = Date.now() + PEER_ROUTES_WAIT_MS; !peerRoutesKnown(ts.raw) && Date.now() < until; ) {
+    await sleep9(50);
+    ts = await requireTailnetStatus(ctx);
   }
   return ts.peers.flatMap((p) => {
     const ip = firstIpv4(p.ips);
@@ -50851,7 +50884,7 @@ function wantsPairing(event) {
 }
 
 // ../../packages/core/src/steps/syncthing-events.ts
-import { setTimeout as sleep9 } from "timers/promises";
+import { setTimeout as sleep10 } from "timers/promises";
 async function followSyncthingEvents(ctx, o2) {
   while (!o2.signal.aborted) {
     try {
@@ -50869,7 +50902,7 @@ async function followSyncthingEvents(ctx, o2) {
       if (o2.signal.aborted) return;
       o2.onError?.(toMeshError(error2, "following Syncthing events"));
     }
-    await sleep9(5e3, void 0, { signal: o2.signal }).catch(() => void 0);
+    await sleep10(5e3, void 0, { signal: o2.signal }).catch(() => void 0);
   }
 }
 
@@ -51119,7 +51152,7 @@ async function announce(ctx, signal, onError) {
 async function every(ms, signal, task) {
   while (!signal.aborted) {
     await task();
-    await sleep10(ms, void 0, { signal }).catch(() => void 0);
+    await sleep11(ms, void 0, { signal }).catch(() => void 0);
   }
 }
 async function ensureAgent(ctx, exec, o2 = {}) {
@@ -51150,7 +51183,7 @@ async function agentAnswers(ip, timeoutMs = 5e3, port = VOUCH_PORT) {
   const until = Date.now() + timeoutMs;
   while (!await tcpListens(port, ip, 500)) {
     if (Date.now() > until) return false;
-    await sleep10(50);
+    await sleep11(50);
   }
   return true;
 }
@@ -52638,7 +52671,7 @@ async function wslSetupSsh(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep12 } from "timers/promises";
+import { setTimeout as sleep13 } from "timers/promises";
 init_src();
 init_discover();
 init_errors3();
@@ -52960,7 +52993,7 @@ import path42 from "path";
 init_errors3();
 
 // ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep11 } from "timers/promises";
+import { setTimeout as sleep12 } from "timers/promises";
 var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
 async function leaveMesh(ctx) {
   const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -52983,7 +53016,7 @@ async function leaveMesh(ctx) {
       if (!/closed network connection|connection reset|EOF/i.test(error2.message)) {
         throw error2;
       }
-      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await sleep12(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
       await client.logout(call).catch((again) => {
         if (!/no nodekey/i.test(again.message)) throw again;
       });
@@ -53199,7 +53232,7 @@ async function joinMeshLocked(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error2.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep12(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep13(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error2;
       });
     }
@@ -53352,7 +53385,7 @@ async function clientSetupLocked(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/doctor.ts
-import { setTimeout as sleep13 } from "timers/promises";
+import { setTimeout as sleep14 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
 import { readFile as readFile19 } from "fs/promises";
@@ -54352,7 +54385,7 @@ async function doctor(ctx, o2 = {}) {
   for (let i2 = 0; fixes.length > 0 && i2 < 15; i2++) {
     after = await meshStatus(ctx);
     if (after.healthy) break;
-    await sleep13(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
+    await sleep14(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
   }
   return {
     before: first.checks,
@@ -55271,7 +55304,7 @@ function fingerprint(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep14 } from "timers/promises";
+import { setTimeout as sleep15 } from "timers/promises";
 init_errors3();
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
@@ -55317,7 +55350,7 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep14(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep15(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error2) {
     wait.fail(progress);
@@ -55390,7 +55423,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep15 } from "timers/promises";
+import { setTimeout as sleep16 } from "timers/promises";
 init_errors3();
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
@@ -55438,7 +55471,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep15(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep16(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();

@@ -35,6 +35,8 @@ export {
   type JoinOptions,
   type JoinResult,
   join,
+  PEER_ROUTES_WAIT_MS,
+  peerRoutesKnown,
 } from './join.js';
 export {
   LocalApiClient,

@@ -16,16 +16,21 @@ let fake: FakeLocalApi;
 let state: string;
 let ips: string[];
 let health: string[];
+let haveNodeKey: boolean;
+let peers: Record<string, unknown>;
 
 beforeEach(async () => {
   state = 'NeedsLogin';
   ips = [];
   health = [];
+  haveNodeKey = false;
+  peers = {};
   fake = await FakeLocalApi.start({
     'GET status': () => ({
       json: {
         BackendState: state,
-        HaveNodeKey: false,
+        HaveNodeKey: haveNodeKey,
+        Peer: peers,
         TailscaleIPs: ips,
         Health: health,
         Self: { HostName: 'wsl', DNSName: 'wsl.mesh.internal.' },
@@ -34,8 +39,20 @@ beforeEach(async () => {
     'GET prefs': () => ({
       json: { ControlURL: state === 'Running' ? URL_ : '', WantRunning: false, NetfilterMode: 2 },
     }),
-    'POST start': () => ({ status: 204 }),
+    // The second start (no key) brings a registered node up.
+    'POST start': (req) => {
+      if (!JSON.parse(req.body).AuthKey) {
+        setTimeout(() => {
+          state = 'Running';
+          ips = ['100.64.0.5', 'fd7a:115c:a1e0::5'];
+          fake.push({ State: 5 });
+          fake.push({ State: 6 });
+        }, 10);
+      }
+      return { status: 204 };
+    },
     'POST logout': () => ({ status: 204 }),
+    'PATCH prefs': () => ({ json: {} }),
   });
 });
 afterEach(async () => {
@@ -65,17 +82,22 @@ function opts(extra: Partial<Parameters<typeof join>[0]> = {}) {
   };
 }
 
+/** A login that control accepts: announced, then the node key saved a little later. */
+function acceptLogin(): void {
+  fake.on('POST login-interactive', () => {
+    setTimeout(() => fake.push({ LoginFinished: {} }), 10);
+    setTimeout(() => {
+      haveNodeKey = true;
+      state = 'Stopped';
+      fake.push({ State: 4 });
+    }, 40);
+    return { status: 204 };
+  });
+}
+
 describe('join', () => {
-  it('starts with the key in the body, logs in, and returns the IPs once Running', async () => {
-    fake.on('POST login-interactive', () => {
-      setTimeout(() => {
-        state = 'Running';
-        ips = ['100.64.0.5', 'fd7a:115c:a1e0::5'];
-        fake.push({ State: 5 });
-        fake.push({ State: 6 });
-      }, 20);
-      return { status: 204 };
-    });
+  it('registers with the key while stopped, starts without it, and returns once Running', async () => {
+    acceptLogin();
     const r = await join(opts());
     expect(r).toEqual({
       changed: true,
@@ -87,11 +109,14 @@ describe('join', () => {
       dnsName: 'wsl.mesh.internal',
       controlUrl: URL_,
     });
-    const body = JSON.parse(fake.seen('POST start')[0]?.body ?? '{}');
+    const [body, second, ...more] = fake.seen('POST start').map((r) => JSON.parse(r.body));
+    expect(more).toEqual([]);
     expect(body.AuthKey).toBe(KEY);
+    expect(second.AuthKey).toBeUndefined();
+    expect(second.UpdatePrefs).toEqual({ ...body.UpdatePrefs, WantRunning: true });
     expect(body.UpdatePrefs).toMatchObject({
       ControlURL: URL_,
-      WantRunning: true,
+      WantRunning: false,
       LoggedOut: false,
       Hostname: 'wsl',
       RouteAll: false,
@@ -99,6 +124,47 @@ describe('join', () => {
       NetfilterMode: 2, // kept from the daemon's current prefs
     });
     expect(fake.seen('GET watch-ipn-bus')[0]?.query.get('mask')).toBe(String(2 | 128));
+  });
+
+  it('returns once every online peer has a DERP home, or a second after Running', async () => {
+    acceptLogin();
+    peers = { k1: { Online: true, Relay: '' }, k2: { Online: false } };
+    const t0 = Date.now();
+    const first = join(opts());
+    await until('Running', () => (state === 'Running' ? true : undefined), 5_000);
+    setTimeout(() => {
+      peers = { k1: { Online: true, Relay: 'mesh' }, k2: { Online: false } };
+    }, 300);
+    expect((await first).changed).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+  });
+
+  it('a node whose key control rejected waits for the login itself, not for Stopped', async () => {
+    haveNodeKey = true;
+    const p = join(opts());
+    await until('the first start', () => fake.seen('POST start').length > 0 || undefined, 5_000);
+    fake.push({ State: 0 });
+    fake.push({ State: 4 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.seen('POST start')).toHaveLength(1);
+    fake.push({ LoginFinished: {} });
+    expect((await p).changed).toBe(true);
+    expect(fake.seen('POST login-interactive')).toHaveLength(0);
+    expect(fake.seen('POST start')).toHaveLength(2);
+  });
+
+  it('a stopped node with a good node key starts without the key once Stopped again', async () => {
+    state = 'Stopped';
+    haveNodeKey = true;
+    fake.initial = () => ({ State: 4 });
+    const p = join(opts());
+    await until('the first start', () => fake.seen('POST start').length > 0 || undefined, 5_000);
+    fake.push({ State: 0 });
+    fake.push({ State: 4 });
+    expect((await p).changed).toBe(true);
+    const [first, second] = fake.seen('POST start').map((r) => JSON.parse(r.body));
+    expect(first.AuthKey).toBe(KEY);
+    expect(second.AuthKey).toBeUndefined();
   });
 
   it('is a no-op when already Running against the same control URL', async () => {
@@ -149,6 +215,11 @@ describe('join', () => {
     const err = await p;
     expect(err).toBeInstanceOf(TailscaleControlUnreachableError);
     expect((err as Error).message).toContain('connection refused');
+    // Stopped for the registration, tailscaled shows no login error: wanted running to read it.
+    expect(fake.seen('PATCH prefs').map((r) => JSON.parse(r.body))).toEqual([
+      { WantRunning: true, WantRunningSet: true },
+      { WantRunning: false, WantRunningSet: true },
+    ]);
   });
 
   it('times out with state and health in the message otherwise', async () => {

@@ -56,7 +56,19 @@ export interface JoinResult {
   controlUrl: string;
 }
 
+const STOPPED = 4;
 const RUNNING = 6;
+/** How long a fresh map may take to name the online peers' DERP homes (past it, one has none). */
+export const PEER_ROUTES_WAIT_MS = 1_000;
+
+/**
+ * Whether every online peer has a DERP home in this node's map: without one, and before a
+ * direct path is found, tailscaled drops what it would send that peer ("no UDP or DERP addr").
+ */
+export function peerRoutesKnown(s: Status): boolean {
+  return Object.values(s.Peer ?? {}).every((p) => !p.Online || Boolean(p.Relay || p.CurAddr));
+}
+
 /** `preftype.NetfilterMode` values. */
 const NETFILTER = { off: 0, nodivert: 1, on: 2 } as const;
 const AUTH_WORDS = /auth[ -]?key|pre[ -]?auth/i;
@@ -121,9 +133,10 @@ function updatedPrefs(current: Prefs, o: JoinOptions): Record<string, unknown> {
  * Already Running against the same control URL: returns at once with `changed: false`.
  * Running against another control URL: logs out first (the CLI would demand --force-reauth).
  *
- * tailscaled keeps the key in memory until it restarts, and registers with it again whenever
- * control rejects the node key: while it runs, a node removed at the control server comes back
- * with a reusable key that has not expired.
+ * The daemon is left without the key: tailscaled keeps the key given to `start` for the life of
+ * its control client and registers with it again whenever control rejects the node key, so a
+ * node removed at the control server would be back within a second. The node registers while
+ * stopped, then starts with a second control client that never had the key.
  *
  * @throws TailscaleAuthKeyError the control server refused the key (`reason`: invalid, expired,
  *   used); Headscale reports this at once on the IPN bus (`ErrMessage`).
@@ -162,6 +175,9 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
   const call = { signal: d.signal };
   // A login error left by an earlier attempt; seeing it again proves nothing about this key.
   let staleLoginError: string | undefined;
+  // Until the registration is done the node is stopped, and tailscaled then hides login errors.
+  let stopped = false;
+  let registered = false;
   try {
     const [before, prefs] = await Promise.all([
       client.status({ ...call, peers: false }),
@@ -181,13 +197,30 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
     const first = await bus.next();
     staleLoginError = first.done ? undefined : loginError(first.value);
 
-    await client.start({ UpdatePrefs: updatedPrefs(prefs, o), AuthKey: o.authKey }, call);
+    const wanted = updatedPrefs(prefs, o);
+    stopped = true;
+    await client.start(
+      { UpdatePrefs: { ...wanted, WantRunning: false }, AuthKey: o.authKey },
+      call,
+    );
     // As `tailscale up` does: without a node key the backend waits for a login to be requested
     // (it then registers with the auth key given to start, no URL involved).
     if (!before.HaveNodeKey) await client.loginInteractive(call);
 
     let state = first.done ? 'unknown' : backendStateName(first.value.State ?? 0);
+    // A node control still knows logs in without a registration to wait for: once Stopped again.
+    const mustRegister = !before.HaveNodeKey || before.BackendState === 'NeedsLogin';
+    let sawOther = first.done || first.value.State !== STOPPED;
     let running = false;
+    const startWithoutKey = async () => {
+      registered = true;
+      // The login is announced before a new node key is saved; a start without one would wait
+      // for a login URL.
+      while (!(await client.status({ ...call, peers: false })).HaveNodeKey) {
+        await sleep(20, d.signal);
+      }
+      await client.start({ UpdatePrefs: wanted }, call);
+    };
     for await (const n of bus) {
       if (n.ErrMessage) {
         const reason = classifyAuthKeyMessage(n.ErrMessage);
@@ -196,6 +229,7 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
           hint: 'check the control server log and `tailscale status`',
         });
       }
+      if (!registered && n.LoginFinished) await startWithoutKey();
       const le = loginError(n);
       if (le && le !== staleLoginError) {
         const reason = classifyAuthKeyMessage(le);
@@ -203,7 +237,9 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
       }
       if (n.State != null) {
         state = backendStateName(n.State);
-        if (n.State === RUNNING) {
+        if (n.State !== STOPPED) sawOther = true;
+        else if (!registered && !mustRegister && sawOther) await startWithoutKey();
+        if (n.State === RUNNING && registered) {
           running = true;
           break;
         }
@@ -211,17 +247,24 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
     }
     if (!running) throw d.reason('join') ?? new TailscaleError(`IPN bus closed in state ${state}`);
 
-    // Running normally carries the addresses already; wait briefly if the netmap lags.
-    for (;;) {
-      const s = await client.status({ ...call, peers: false });
-      if ((s.TailscaleIPs ?? []).length > 0 && s.BackendState === 'Running') {
+    // Running comes with the map the stopped node fetched, which gives no peer a DERP home: a
+    // packet sent on it loses its WireGuard handshake, and TCP then waits 5 s for the next one.
+    for (const started = Date.now(); ; ) {
+      const s = await client.status(call);
+      if (
+        (s.TailscaleIPs ?? []).length > 0 &&
+        s.BackendState === 'Running' &&
+        (peerRoutesKnown(s) || Date.now() - started > PEER_ROUTES_WAIT_MS)
+      ) {
         return result(s, o.controlUrl, true);
       }
-      await sleep(200, d.signal);
+      await sleep(20, d.signal);
     }
   } catch (e) {
     if (e instanceof TailscaleTimeoutError || (d.signal.aborted && !o.signal?.aborted)) {
-      throw await explainTimeout(client, o.controlUrl, url, timeoutMs, staleLoginError, e);
+      throw await explainTimeout(client, o.controlUrl, url, timeoutMs, staleLoginError, e, {
+        stopped: stopped && !registered,
+      });
     }
     if (d.signal.aborted && o.signal?.aborted) throw d.reason('join') ?? e;
     throw e;
@@ -238,10 +281,15 @@ async function explainTimeout(
   timeoutMs: number,
   stale: string | undefined,
   cause: unknown,
+  o: { stopped: boolean },
 ): Promise<TailscaleError> {
   let s: Status | undefined;
   try {
+    // A stopped node's health says only that it is stopped: wanting it running for a moment
+    // shows the last login error.
+    if (o.stopped) await client.patchPrefs({ WantRunning: true }, { timeout: 3_000 });
     s = await client.status({ peers: false, timeout: 3_000 });
+    if (o.stopped) await client.patchPrefs({ WantRunning: false }, { timeout: 3_000 });
   } catch {
     // The daemon itself went away; the timeout is still the best description.
   }

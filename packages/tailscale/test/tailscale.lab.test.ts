@@ -77,7 +77,7 @@ describeLab('@mesh/tailscale against a real lab', () => {
     const err = await join({ ...joinOpts(a, key), controlUrl: url, timeout: 4_000 }).catch(
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(TailscaleControlUnreachableError);
+    expect(err, String(err)).toBeInstanceOf(TailscaleControlUnreachableError);
     expect((err as Error).message).not.toContain(key);
   });
 
@@ -111,8 +111,13 @@ describeLab('@mesh/tailscale against a real lab', () => {
     expect(scan.scans).toBeGreaterThan(0);
     expect(scan.hits).toEqual([]);
     console.log(`[ts-lab] IPN bus states during join: ${states.join(' -> ')}`);
-    expect(states[0]).toBe('NeedsLogin');
-    expect(states.at(-1)).toBe('Running');
+    // Registered while stopped, then started by a control client that never held the key.
+    expect(states.slice(0, 1).concat(states.slice(-3))).toEqual([
+      'NeedsLogin',
+      'Stopped',
+      'Starting',
+      'Running',
+    ]);
 
     // Joining again is a no-op with the same answer.
     const again = await join(joinOpts(a, key));
@@ -162,6 +167,33 @@ describeLab('@mesh/tailscale against a real lab', () => {
     expect(ping.pongs.length).toBeGreaterThan(0);
     expect(ping.direct).toBe(true);
     expect((await cli.version()).short).toBe('1.98.10');
+  });
+
+  it('a node removed at the control server stays removed: the daemon no longer holds the key', async () => {
+    const nodeA = async () => {
+      const r = await lab.headscale.cli(['nodes', 'list', '-o', 'json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as Array<{ id: number | string; name: string }> | null)?.find(
+        (n) => n.name === 'a',
+      );
+    };
+    const id = (await nodeA())?.id;
+    expect(id).toBeDefined();
+    const r = await lab.headscale.cli(['nodes', 'delete', '-i', String(id), '--force']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    // A login registers with the key the control client holds, if any (control lists a new node
+    // a at once); with none, control answers with a URL to visit and the node waits.
+    await a.client.loginInteractive();
+    const outcome = await until(
+      'a registered again, or waiting for a login URL',
+      async () => {
+        if (await nodeA()) return 'registered again';
+        const s = await a.client.status({ peers: false });
+        return s.AuthURL ? 'waiting for a login URL' : undefined;
+      },
+      10_000,
+    );
+    expect(outcome).toBe('waiting for a login URL');
   });
 
   it('logs out over the LocalAPI, then the CLI joins again with the key only in a file', async () => {
