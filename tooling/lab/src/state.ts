@@ -165,7 +165,10 @@ export async function mountsUnder(dir: string): Promise<string[]> {
     .sort((a, b) => b.length - a.length);
 }
 
-async function removeRoot(state: LabState, keepLogs: boolean): Promise<void> {
+export async function removeRoot(
+  state: Pick<LabState, 'root' | 'hosts'>,
+  keepLogs: boolean,
+): Promise<void> {
   if (!keepLogs) {
     await rm(state.root, { recursive: true, force: true });
     return;
