@@ -51071,6 +51071,7 @@ async function runAgent(ctx, o2) {
   const isolation = {};
   const now = () => (/* @__PURE__ */ new Date()).toISOString();
   const pairing = new EventTarget();
+  let standingOk = true;
   const onError = (error2) => {
     state.error(error2 instanceof Error ? error2.message : String(error2));
     o2.onError?.(error2);
@@ -51126,10 +51127,19 @@ async function runAgent(ctx, o2) {
         o2.onRevive?.(revived);
       }
     }),
+    // Out of the tailnet (a join going on, a removal, a logout) it looks every second: its word
+    // that this node needs a login must not outlive the login by a whole interval.
     every(
-      o2.intervalMs ?? 15e3,
+      () => standingOk ? o2.intervalMs ?? 15e3 : 1e3,
       signal,
-      () => lookAtStanding(ctx, state, signal, isolation, o2.onStanding).catch(onError)
+      async () => {
+        standingOk = await lookAtStanding(ctx, state, signal, isolation, o2.onStanding).catch(
+          (error2) => {
+            onError(error2);
+            return true;
+          }
+        );
+      }
     ),
     every(o2.intervalMs ?? 15e3, signal, async () => {
       const resumed = await resumePaused(ctx).catch((error2) => {
@@ -51182,18 +51192,20 @@ async function lookAtStanding(ctx, state, signal, isolation, report) {
   const now = Date.now();
   if (!reach || reach.asked === 0 || reach.answered) {
     delete isolation.since;
-    return;
+    return standing.ok;
   }
   isolation.since ??= now;
   const quietMs = now - isolation.since;
-  if (quietMs < ctx.settings.agentRecheckAfterS * 1e3) return;
-  if (isolation.lastRestart !== void 0 && now - isolation.lastRestart < 6e5) return;
+  if (quietMs < ctx.settings.agentRecheckAfterS * 1e3) return standing.ok;
+  if (isolation.lastRestart !== void 0 && now - isolation.lastRestart < 6e5)
+    return standing.ok;
   isolation.lastRestart = now;
   report?.(
     `no peer has answered for ${Math.round(quietMs / 1e3)} s: restarting tailscaled to learn this node's standing at the control server`
   );
   const sm = await serviceManager(ctx, { privileged: true });
   await sm.restart(TAILSCALED_SERVICE);
+  return standing.ok;
 }
 async function announce(ctx, signal, onError) {
   if (ctx.role !== "server") return;
@@ -51207,7 +51219,7 @@ async function announce(ctx, signal, onError) {
 async function every(ms, signal, task) {
   while (!signal.aborted) {
     await task();
-    await sleep11(ms, void 0, { signal }).catch(() => void 0);
+    await sleep11(typeof ms === "number" ? ms : ms(), void 0, { signal }).catch(() => void 0);
   }
 }
 async function ensureAgent(ctx, exec, o2 = {}) {

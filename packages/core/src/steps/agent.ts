@@ -69,6 +69,7 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
   const now = () => new Date().toISOString();
   // A node that does not know this one yet asked for its vouch: pairing now lets it connect.
   const pairing = new EventTarget();
+  let standingOk = true;
   const onError = (error: unknown) => {
     state.error(error instanceof Error ? error.message : String(error));
     o.onError?.(error);
@@ -128,8 +129,19 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
         o.onRevive?.(revived);
       }
     }),
-    every(o.intervalMs ?? 15_000, signal, () =>
-      lookAtStanding(ctx, state, signal, isolation, o.onStanding).catch(onError),
+    // Out of the tailnet (a join going on, a removal, a logout) it looks every second: its word
+    // that this node needs a login must not outlive the login by a whole interval.
+    every(
+      () => (standingOk ? (o.intervalMs ?? 15_000) : 1000),
+      signal,
+      async () => {
+        standingOk = await lookAtStanding(ctx, state, signal, isolation, o.onStanding).catch(
+          (error: unknown) => {
+            onError(error);
+            return true;
+          },
+        );
+      },
     ),
     every(o.intervalMs ?? 15_000, signal, async () => {
       const resumed = await resumePaused(ctx).catch((error: unknown) => {
@@ -162,7 +174,7 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
 /**
  * Publishes this node's standing (logged in, key valid) and whether the control server answers;
  * says so once when either changes. Sync between machines that already know each other goes on
- * meanwhile: nothing here stops anything.
+ * meanwhile: nothing here stops anything. Returns whether this node is in the tailnet.
  */
 async function lookAtStanding(
   ctx: MeshContext,
@@ -170,7 +182,7 @@ async function lookAtStanding(
   signal: AbortSignal,
   isolation: { since?: number; lastRestart?: number },
   report: ((what: string) => void) | undefined,
-): Promise<void> {
+): Promise<boolean> {
   const at = new Date().toISOString();
   const ts = await tailnetStatus(ctx);
   const standing = nodeStanding(ts);
@@ -200,18 +212,20 @@ async function lookAtStanding(
   const now = Date.now();
   if (!reach || reach.asked === 0 || reach.answered) {
     delete isolation.since;
-    return;
+    return standing.ok;
   }
   isolation.since ??= now;
   const quietMs = now - isolation.since;
-  if (quietMs < ctx.settings.agentRecheckAfterS * 1000) return;
-  if (isolation.lastRestart !== undefined && now - isolation.lastRestart < 600_000) return;
+  if (quietMs < ctx.settings.agentRecheckAfterS * 1000) return standing.ok;
+  if (isolation.lastRestart !== undefined && now - isolation.lastRestart < 600_000)
+    return standing.ok;
   isolation.lastRestart = now;
   report?.(
     `no peer has answered for ${Math.round(quietMs / 1000)} s: restarting tailscaled to learn this node's standing at the control server`,
   );
   const sm = await serviceManager(ctx, { privileged: true });
   await sm.restart(TAILSCALED_SERVICE);
+  return standing.ok;
 }
 
 /**
@@ -233,10 +247,14 @@ async function announce(
 }
 
 /** Runs `task` now and every `ms` until `signal` aborts; runs never overlap. */
-async function every(ms: number, signal: AbortSignal, task: () => Promise<void>): Promise<void> {
+async function every(
+  ms: number | (() => number),
+  signal: AbortSignal,
+  task: () => Promise<void>,
+): Promise<void> {
   while (!signal.aborted) {
     await task();
-    await sleep(ms, undefined, { signal }).catch(() => undefined);
+    await sleep(typeof ms === 'number' ? ms : ms(), undefined, { signal }).catch(() => undefined);
   }
 }
 
