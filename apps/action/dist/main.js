@@ -38532,6 +38532,7 @@ async function join(o2) {
     const mustRegister = !before.HaveNodeKey || before.BackendState === "NeedsLogin";
     let sawOther = first.done || first.value.State !== STOPPED;
     let running = false;
+    let fallback;
     const startWithoutKey = async () => {
       registered = true;
       while (!(await client.status({ ...call, peers: false })).HaveNodeKey) {
@@ -38557,12 +38558,19 @@ async function join(o2) {
         state = backendStateName(n2.State);
         if (n2.State !== STOPPED) sawOther = true;
         else if (!registered && !mustRegister && sawOther) await startWithoutKey();
-        if (n2.State === RUNNING && registered) {
+        else if (!registered && sawOther && !fallback) {
+          fallback = setTimeout(() => {
+            if (!registered) startWithoutKey().catch(() => void 0);
+          }, 3e3);
+        }
+        if (n2.State === RUNNING && !registered) await startWithoutKey();
+        else if (n2.State === RUNNING) {
           running = true;
           break;
         }
       }
     }
+    clearTimeout(fallback);
     if (!running) throw d.reason("join") ?? new TailscaleError(`IPN bus closed in state ${state}`);
     for (const started = Date.now(); ; ) {
       const s = await client.status(call);

@@ -167,6 +167,24 @@ describe('join', () => {
     expect(second.AuthKey).toBeUndefined();
   });
 
+  it('a node started by someone else before its login was seen still ends without the key', async () => {
+    fake.on('POST login-interactive', () => ({ status: 204 }));
+    const p = join(opts());
+    await until(
+      'the login',
+      () => fake.seen('POST login-interactive').length > 0 || undefined,
+      5_000,
+    );
+    haveNodeKey = true;
+    state = 'Running';
+    ips = ['100.64.0.5'];
+    fake.push({ State: 6 });
+    expect((await p).changed).toBe(true);
+    const [first, second] = fake.seen('POST start').map((r) => JSON.parse(r.body));
+    expect(first.AuthKey).toBe(KEY);
+    expect(second.AuthKey).toBeUndefined();
+  });
+
   it('is a no-op when already Running against the same control URL', async () => {
     state = 'Running';
     ips = ['100.64.0.5'];

@@ -212,6 +212,7 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
     const mustRegister = !before.HaveNodeKey || before.BackendState === 'NeedsLogin';
     let sawOther = first.done || first.value.State !== STOPPED;
     let running = false;
+    let fallback: NodeJS.Timeout | undefined;
     const startWithoutKey = async () => {
       registered = true;
       // The login is announced before a new node key is saved; a start without one would wait
@@ -239,12 +240,22 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
         state = backendStateName(n.State);
         if (n.State !== STOPPED) sawOther = true;
         else if (!registered && !mustRegister && sawOther) await startWithoutKey();
-        if (n.State === RUNNING && registered) {
+        else if (!registered && sawOther && !fallback) {
+          // No login to finish after all (an interrupted join had done it): start it anyway.
+          fallback = setTimeout(() => {
+            if (!registered) startWithoutKey().catch(() => undefined);
+          }, 3_000);
+        }
+        // Started by someone else meanwhile (a setup interrupted after its login): the client
+        // that runs may be the one that holds the key.
+        if (n.State === RUNNING && !registered) await startWithoutKey();
+        else if (n.State === RUNNING) {
           running = true;
           break;
         }
       }
     }
+    clearTimeout(fallback);
     if (!running) throw d.reason('join') ?? new TailscaleError(`IPN bus closed in state ${state}`);
 
     // Running comes with the map the stopped node fetched, which gives no peer a DERP home: a
