@@ -51142,23 +51142,25 @@ async function lookAtStanding(ctx, state, signal, isolation, report) {
       reachable ? `the control server ${url2} answers` : `the control server ${url2} does not answer: sync between known machines goes on`
     );
   }
+  await restartIfIsolated(ctx, reach, isolation, report);
+  return standing.ok;
+}
+async function restartIfIsolated(ctx, reach, isolation, report) {
   const now = Date.now();
   if (!reach || reach.asked === 0 || reach.answered) {
     delete isolation.since;
-    return standing.ok;
+    return;
   }
   isolation.since ??= now;
   const quietMs = now - isolation.since;
-  if (quietMs < ctx.settings.agentRecheckAfterS * 1e3) return standing.ok;
-  if (isolation.lastRestart !== void 0 && now - isolation.lastRestart < 6e5)
-    return standing.ok;
+  if (quietMs < ctx.settings.agentRecheckAfterS * 1e3) return;
+  if (isolation.lastRestart !== void 0 && now - isolation.lastRestart < 6e5) return;
   isolation.lastRestart = now;
   report?.(
     `no peer has answered for ${Math.round(quietMs / 1e3)} s: restarting tailscaled to learn this node's standing at the control server`
   );
   const sm = await serviceManager(ctx, { privileged: true });
   await sm.restart(TAILSCALED_SERVICE);
-  return standing.ok;
 }
 async function announce(ctx, signal, onError) {
   if (ctx.role !== "server") return;

@@ -95,6 +95,13 @@ function acceptLogin(): void {
   });
 }
 
+/** Once join's first start is in: the backend goes through NoState and stops again. */
+async function startedThenStopped(): Promise<void> {
+  await until('the first start', () => fake.seen('POST start').length > 0 || undefined, 5_000);
+  fake.push({ State: 0 });
+  fake.push({ State: 4 });
+}
+
 describe('join', () => {
   it('registers with the key while stopped, starts without it, and returns once Running', async () => {
     acceptLogin();
@@ -142,9 +149,7 @@ describe('join', () => {
   it('a node whose key control rejected waits for the login itself, not for Stopped', async () => {
     haveNodeKey = true;
     const p = join(opts());
-    await until('the first start', () => fake.seen('POST start').length > 0 || undefined, 5_000);
-    fake.push({ State: 0 });
-    fake.push({ State: 4 });
+    await startedThenStopped();
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.seen('POST start')).toHaveLength(1);
     fake.push({ LoginFinished: {} });
@@ -158,9 +163,7 @@ describe('join', () => {
     haveNodeKey = true;
     fake.initial = () => ({ State: 4 });
     const p = join(opts());
-    await until('the first start', () => fake.seen('POST start').length > 0 || undefined, 5_000);
-    fake.push({ State: 0 });
-    fake.push({ State: 4 });
+    await startedThenStopped();
     expect((await p).changed).toBe(true);
     const [first, second] = fake.seen('POST start').map((r) => JSON.parse(r.body));
     expect(first.AuthKey).toBe(KEY);

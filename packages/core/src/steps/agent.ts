@@ -205,27 +205,37 @@ async function lookAtStanding(
         : `the control server ${url} does not answer: sync between known machines goes on`,
     );
   }
-  // tailscaled learns that the control server removed this node only when it connects anew;
-  // until then it reads "Running" while every peer has dropped it. When no peer has answered
-  // for a while, a restart of tailscaled asks (at most every 10 minutes; harmless when the link
-  // is what is cut).
+  await restartIfIsolated(ctx, reach, isolation, report);
+  return standing.ok;
+}
+
+/**
+ * tailscaled learns that the control server removed this node only when it connects anew; until
+ * then it reads "Running" while every peer has dropped it. When no peer has answered for a
+ * while, a restart of tailscaled asks (at most every 10 minutes; harmless when the link is what
+ * is cut).
+ */
+async function restartIfIsolated(
+  ctx: MeshContext,
+  reach: Awaited<ReturnType<typeof reachPeers>> | undefined,
+  isolation: { since?: number; lastRestart?: number },
+  report: ((what: string) => void) | undefined,
+): Promise<void> {
   const now = Date.now();
   if (!reach || reach.asked === 0 || reach.answered) {
     delete isolation.since;
-    return standing.ok;
+    return;
   }
   isolation.since ??= now;
   const quietMs = now - isolation.since;
-  if (quietMs < ctx.settings.agentRecheckAfterS * 1000) return standing.ok;
-  if (isolation.lastRestart !== undefined && now - isolation.lastRestart < 600_000)
-    return standing.ok;
+  if (quietMs < ctx.settings.agentRecheckAfterS * 1000) return;
+  if (isolation.lastRestart !== undefined && now - isolation.lastRestart < 600_000) return;
   isolation.lastRestart = now;
   report?.(
     `no peer has answered for ${Math.round(quietMs / 1000)} s: restarting tailscaled to learn this node's standing at the control server`,
   );
   const sm = await serviceManager(ctx, { privileged: true });
   await sm.restart(TAILSCALED_SERVICE);
-  return standing.ok;
 }
 
 /**
