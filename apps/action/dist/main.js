@@ -38440,6 +38440,14 @@ function peerRoutesKnown(s) {
 var NETFILTER = { off: 0, nodivert: 1, on: 2 };
 var AUTH_WORDS = /auth[ -]?key|pre[ -]?auth/i;
 var UNREACHABLE = /fetch control key|dial tcp|connection refused|no route to host|network is unreachable|i\/o timeout|deadline exceeded|connection reset|EOF/i;
+async function waitForPeerRoutes(read, status, signal) {
+  const until = Date.now() + PEER_ROUTES_WAIT_MS;
+  for (; ; ) {
+    const answer3 = await read();
+    if (peerRoutesKnown(status(answer3)) || Date.now() >= until) return answer3;
+    await sleep(20, signal);
+  }
+}
 function classifyAuthKeyMessage(text2) {
   if (!AUTH_WORDS.test(text2)) return void 0;
   if (/expired/i.test(text2)) return "expired";
@@ -38556,29 +38564,31 @@ async function join(o2) {
       }
       if (n2.State != null) {
         state = backendStateName(n2.State);
-        if (n2.State !== STOPPED) sawOther = true;
-        else if (!registered && !mustRegister && sawOther) await startWithoutKey();
-        else if (!registered && sawOther && !fallback) {
-          fallback = setTimeout(() => {
-            if (!registered) startWithoutKey().catch(() => void 0);
-          }, 3e3);
-        }
-        if (n2.State === RUNNING && !registered) await startWithoutKey();
-        else if (n2.State === RUNNING) {
+        if (n2.State === RUNNING && registered) {
           running = true;
           break;
+        }
+        if (n2.State !== STOPPED) sawOther = true;
+        if (registered) continue;
+        if (n2.State === RUNNING || n2.State === STOPPED && sawOther && !mustRegister) {
+          await startWithoutKey();
+        } else if (n2.State === STOPPED && sawOther) {
+          fallback ??= setTimeout(() => {
+            if (!registered) startWithoutKey().catch(() => void 0);
+          }, 3e3);
         }
       }
     }
     clearTimeout(fallback);
     if (!running) throw d.reason("join") ?? new TailscaleError(`IPN bus closed in state ${state}`);
-    for (const started = Date.now(); ; ) {
-      const s = await client.status(call);
-      if ((s.TailscaleIPs ?? []).length > 0 && s.BackendState === "Running" && (peerRoutesKnown(s) || Date.now() - started > PEER_ROUTES_WAIT_MS)) {
-        return result(s, o2.controlUrl, true);
+    const runningWithIps = async () => {
+      for (; ; ) {
+        const s = await client.status(call);
+        if (s.BackendState === "Running" && (s.TailscaleIPs ?? []).length > 0) return s;
+        await sleep(20, d.signal);
       }
-      await sleep(20, d.signal);
-    }
+    };
+    return result(await waitForPeerRoutes(runningWithIps, (s) => s, d.signal), o2.controlUrl, true);
   } catch (e) {
     if (e instanceof TailscaleTimeoutError || d.signal.aborted && !o2.signal?.aborted) {
       throw await explainTimeout(client, o2.controlUrl, url2, timeoutMs, staleLoginError, e, {
@@ -49766,7 +49776,7 @@ async function withMachineLock(ctx, fn, waitMs = 18e4) {
 
 // ../../packages/core/src/steps/agent.ts
 init_src();
-import { setTimeout as sleep11 } from "timers/promises";
+import { setTimeout as sleep10 } from "timers/promises";
 
 // ../../packages/core/src/trust/protocol.ts
 init_src();
@@ -50558,7 +50568,6 @@ function controlServerAnswers(url2, signal) {
 }
 
 // ../../packages/core/src/steps/peer.ts
-import { setTimeout as sleep9 } from "timers/promises";
 init_errors3();
 
 // ../../packages/core/src/trust/vouch-client.ts
@@ -50693,16 +50702,16 @@ function firstIpv4(ips) {
   return ips.find((i2) => /^\d+\.\d+\.\d+\.\d+$/.test(i2));
 }
 async function listedPeers(ctx) {
-  let ts = await requireTailnetStatus(ctx);
+  const ts = await waitForPeerRoutes(
+    () => requireTailnetStatus(ctx),
+    (t) => t.raw,
+    ctx.signal
+  );
   if (ts.backendState !== "Running") {
     throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
       kind: "serviceDown",
       hint: "run mesh client join first"
     });
-  }
-  for (const until = Date.now() + PEER_ROUTES_WAIT_MS; !peerRoutesKnown(ts.raw) && Date.now() < until; ) {
-    await sleep9(50);
-    ts = await requireTailnetStatus(ctx);
   }
   return ts.peers.flatMap((p) => {
     const ip = firstIpv4(p.ips);
@@ -50947,7 +50956,7 @@ function wantsPairing(event) {
 }
 
 // ../../packages/core/src/steps/syncthing-events.ts
-import { setTimeout as sleep10 } from "timers/promises";
+import { setTimeout as sleep9 } from "timers/promises";
 async function followSyncthingEvents(ctx, o2) {
   while (!o2.signal.aborted) {
     try {
@@ -50965,7 +50974,7 @@ async function followSyncthingEvents(ctx, o2) {
       if (o2.signal.aborted) return;
       o2.onError?.(toMeshError(error2, "following Syncthing events"));
     }
-    await sleep10(5e3, void 0, { signal: o2.signal }).catch(() => void 0);
+    await sleep9(5e3, void 0, { signal: o2.signal }).catch(() => void 0);
   }
 }
 
@@ -51229,7 +51238,7 @@ async function announce(ctx, signal, onError) {
 async function every(ms, signal, task) {
   while (!signal.aborted) {
     await task();
-    await sleep11(typeof ms === "number" ? ms : ms(), void 0, { signal }).catch(() => void 0);
+    await sleep10(typeof ms === "number" ? ms : ms(), void 0, { signal }).catch(() => void 0);
   }
 }
 async function ensureAgent(ctx, exec, o2 = {}) {
@@ -51260,7 +51269,7 @@ async function agentAnswers(ip, timeoutMs = 5e3, port = VOUCH_PORT) {
   const until = Date.now() + timeoutMs;
   while (!await tcpListens(port, ip, 500)) {
     if (Date.now() > until) return false;
-    await sleep11(50);
+    await sleep10(50);
   }
   return true;
 }
@@ -52748,7 +52757,7 @@ async function wslSetupSsh(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep13 } from "timers/promises";
+import { setTimeout as sleep12 } from "timers/promises";
 init_src();
 init_discover();
 init_errors3();
@@ -53070,7 +53079,7 @@ import path42 from "path";
 init_errors3();
 
 // ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep12 } from "timers/promises";
+import { setTimeout as sleep11 } from "timers/promises";
 var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
 async function leaveMesh(ctx) {
   const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -53093,7 +53102,7 @@ async function leaveMesh(ctx) {
       if (!/closed network connection|connection reset|EOF/i.test(error2.message)) {
         throw error2;
       }
-      await sleep12(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
       await client.logout(call).catch((again) => {
         if (!/no nodekey/i.test(again.message)) throw again;
       });
@@ -53309,7 +53318,7 @@ async function joinMeshLocked(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error2.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep13(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep12(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error2;
       });
     }
@@ -53462,7 +53471,7 @@ async function clientSetupLocked(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/doctor.ts
-import { setTimeout as sleep14 } from "timers/promises";
+import { setTimeout as sleep13 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
 import { readFile as readFile19 } from "fs/promises";
@@ -54462,7 +54471,7 @@ async function doctor(ctx, o2 = {}) {
   for (let i2 = 0; fixes.length > 0 && i2 < 15; i2++) {
     after = await meshStatus(ctx);
     if (after.healthy) break;
-    await sleep14(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
+    await sleep13(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
   }
   return {
     before: first.checks,
@@ -55381,7 +55390,7 @@ function fingerprint(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep15 } from "timers/promises";
+import { setTimeout as sleep14 } from "timers/promises";
 init_errors3();
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
@@ -55427,7 +55436,7 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep15(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep14(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error2) {
     wait.fail(progress);
@@ -55500,7 +55509,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep16 } from "timers/promises";
+import { setTimeout as sleep15 } from "timers/promises";
 init_errors3();
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
@@ -55548,7 +55557,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep16(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep15(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();

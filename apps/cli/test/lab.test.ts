@@ -484,6 +484,7 @@ describeLab('mesh CLI in the lab', () => {
     // Its tailscaled did not register again with the key it joined with (it does not keep it).
     const nodes = await mesh(lab, 'server', ['server', 'nodes', 'list', '--json']);
     expect(nodes.exitCode).toBe(0);
+    checkJson('nodesList', nodes.json);
     expect(
       (nodes.json as { nodes: Array<{ name: string }> }).nodes.map((n) => n.name),
     ).not.toContain('laptop');

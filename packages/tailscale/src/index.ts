@@ -37,6 +37,7 @@ export {
   join,
   PEER_ROUTES_WAIT_MS,
   peerRoutesKnown,
+  waitForPeerRoutes,
 } from './join.js';
 export {
   LocalApiClient,

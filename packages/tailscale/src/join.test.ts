@@ -6,7 +6,8 @@ import {
   TailscaleControlUnreachableError,
   TailscaleTimeoutError,
 } from './errors.js';
-import { classifyAuthKeyMessage, join } from './join.js';
+import { classifyAuthKeyMessage, join, waitForPeerRoutes } from './join.js';
+import type { Status } from './schemas/status.js';
 
 const KEY =
   'hskey-auth-Abc123Def456-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123';
@@ -270,5 +271,43 @@ describe('classifyAuthKeyMessage', () => {
     expect(
       classifyAuthKeyMessage('fetch control key: dial tcp: connection refused'),
     ).toBeUndefined();
+  });
+});
+
+describe('waitForPeerRoutes', () => {
+  const node = (peer: Record<string, unknown>) => ({ Peer: { p: peer } }) as unknown as Status;
+
+  it('reads until every online peer has a DERP home or a direct address', async () => {
+    const answers = [
+      node({ Online: true }),
+      node({ Online: true, Relay: '' }),
+      node({ Online: true, Relay: '999' }),
+    ];
+    let reads = 0;
+    const last = await waitForPeerRoutes(
+      async () => answers[reads++] as Status,
+      (s) => s,
+    );
+    expect(reads).toBe(3);
+    expect(last).toBe(answers[2]);
+  });
+
+  it('does not wait for offline peers, and gives up after PEER_ROUTES_WAIT_MS', async () => {
+    expect(
+      await waitForPeerRoutes(
+        async () => node({ Online: false }),
+        (s) => s,
+      ),
+    ).toBeDefined();
+    let reads = 0;
+    await waitForPeerRoutes(
+      async () => {
+        reads++;
+        return node({ Online: true });
+      },
+      (s) => s,
+    );
+    // Read every 20 ms for PEER_ROUTES_WAIT_MS, then returned with the route still unknown.
+    expect(reads).toBeGreaterThan(1);
   });
 });

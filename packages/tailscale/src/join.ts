@@ -75,6 +75,25 @@ const AUTH_WORDS = /auth[ -]?key|pre[ -]?auth/i;
 const UNREACHABLE =
   /fetch control key|dial tcp|connection refused|no route to host|network is unreachable|i\/o timeout|deadline exceeded|connection reset|EOF/i;
 
+/**
+ * Reads status with `read` until every online peer has a route ({@link peerRoutesKnown}) or
+ * {@link PEER_ROUTES_WAIT_MS} passed, and returns the last answer. A node that has just joined
+ * runs for a moment on a map that gives its peers no DERP home: a packet sent then loses its
+ * WireGuard handshake, and TCP waits 5 s to send it again.
+ */
+export async function waitForPeerRoutes<T>(
+  read: () => Promise<T>,
+  status: (answer: T) => Status,
+  signal?: AbortSignal,
+): Promise<T> {
+  const until = Date.now() + PEER_ROUTES_WAIT_MS;
+  for (;;) {
+    const answer = await read();
+    if (peerRoutesKnown(status(answer)) || Date.now() >= until) return answer;
+    await sleep(20, signal);
+  }
+}
+
 /** Reads Headscale's (or Tailscale's) rejection text; undefined if it is not about the key. */
 export function classifyAuthKeyMessage(text: string): AuthKeyRejection | undefined {
   if (!AUTH_WORDS.test(text)) return undefined;
@@ -238,39 +257,37 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
       }
       if (n.State != null) {
         state = backendStateName(n.State);
-        if (n.State !== STOPPED) sawOther = true;
-        else if (!registered && !mustRegister && sawOther) await startWithoutKey();
-        else if (!registered && sawOther && !fallback) {
-          // No login to finish after all (an interrupted join had done it): start it anyway.
-          fallback = setTimeout(() => {
-            if (!registered) startWithoutKey().catch(() => undefined);
-          }, 3_000);
-        }
-        // Started by someone else meanwhile (a setup interrupted after its login): the client
-        // that runs may be the one that holds the key.
-        if (n.State === RUNNING && !registered) await startWithoutKey();
-        else if (n.State === RUNNING) {
+        if (n.State === RUNNING && registered) {
           running = true;
           break;
+        }
+        if (n.State !== STOPPED) sawOther = true;
+        if (registered) continue;
+        // Running before the keyless start (a setup interrupted after its login was started by
+        // someone else): the client that runs may be the one that holds the key. Stopped again
+        // with no registration to wait for: the login is done.
+        if (n.State === RUNNING || (n.State === STOPPED && sawOther && !mustRegister)) {
+          await startWithoutKey();
+        } else if (n.State === STOPPED && sawOther) {
+          // No login to finish after all (an interrupted join had done it): start it anyway.
+          fallback ??= setTimeout(() => {
+            if (!registered) startWithoutKey().catch(() => undefined);
+          }, 3_000);
         }
       }
     }
     clearTimeout(fallback);
     if (!running) throw d.reason('join') ?? new TailscaleError(`IPN bus closed in state ${state}`);
 
-    // Running comes with the map the stopped node fetched, which gives no peer a DERP home: a
-    // packet sent on it loses its WireGuard handshake, and TCP then waits 5 s for the next one.
-    for (const started = Date.now(); ; ) {
-      const s = await client.status(call);
-      if (
-        (s.TailscaleIPs ?? []).length > 0 &&
-        s.BackendState === 'Running' &&
-        (peerRoutesKnown(s) || Date.now() - started > PEER_ROUTES_WAIT_MS)
-      ) {
-        return result(s, o.controlUrl, true);
+    // Running comes with the map the stopped node fetched, which gives no peer a DERP home.
+    const runningWithIps = async () => {
+      for (;;) {
+        const s = await client.status(call);
+        if (s.BackendState === 'Running' && (s.TailscaleIPs ?? []).length > 0) return s;
+        await sleep(20, d.signal);
       }
-      await sleep(20, d.signal);
-    }
+    };
+    return result(await waitForPeerRoutes(runningWithIps, (s) => s, d.signal), o.controlUrl, true);
   } catch (e) {
     if (e instanceof TailscaleTimeoutError || (d.signal.aborted && !o.signal?.aborted)) {
       throw await explainTimeout(client, o.controlUrl, url, timeoutMs, staleLoginError, e, {

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDeviceId, sameDeviceId } from '@mesh/syncthing-client';
-import { PEER_ROUTES_WAIT_MS, peerRoutesKnown } from '@mesh/tailscale';
+import { waitForPeerRoutes } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { toMeshError } from '../map-error.js';
@@ -51,21 +50,17 @@ function firstIpv4(ips: readonly string[]): string | undefined {
 
 /** The tailnet peers this node's tailscaled lists (the control server's word on membership). */
 async function listedPeers(ctx: MeshContext): Promise<MeshPeer[]> {
-  let ts = await requireTailnetStatus(ctx);
+  // Just joined, a node runs for a moment on a map that gives its peers no DERP home.
+  const ts = await waitForPeerRoutes(
+    () => requireTailnetStatus(ctx),
+    (t) => t.raw,
+    ctx.signal,
+  );
   if (ts.backendState !== 'Running') {
     throw new MeshError(`this machine is not in the tailnet (state ${ts.backendState})`, {
       kind: 'serviceDown',
       hint: 'run mesh client join first',
     });
-  }
-  // Just joined, a node runs for a moment on a map that gives its peers no DERP home: a knock
-  // sent then is lost, and TCP waits 5 s to send it again.
-  for (
-    const until = Date.now() + PEER_ROUTES_WAIT_MS;
-    !peerRoutesKnown(ts.raw) && Date.now() < until;
-  ) {
-    await sleep(50);
-    ts = await requireTailnetStatus(ctx);
   }
   return ts.peers.flatMap((p) => {
     const ip = firstIpv4(p.ips);
