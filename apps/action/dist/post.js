@@ -38486,49 +38486,66 @@ async function join(o2) {
     let sawOther = first.done || first.value.State !== STOPPED;
     let running = false;
     let fallback;
+    let restarted = false;
     const startWithoutKey = async () => {
       registered = true;
       while (!(await client.status({ ...call, peers: false })).HaveNodeKey) {
         await sleep(20, d.signal);
       }
-      await client.start({ UpdatePrefs: wanted }, call);
+      if (o2.restartDaemon) {
+        await client.patchPrefs({ WantRunning: true }, call);
+        await o2.restartDaemon();
+        restarted = true;
+      } else await client.start({ UpdatePrefs: wanted }, call);
     };
-    for await (const n2 of bus) {
-      if (n2.ErrMessage) {
-        const reason = classifyAuthKeyMessage(n2.ErrMessage);
-        if (reason) throw new TailscaleAuthKeyError(reason, n2.ErrMessage);
-        throw new TailscaleError(`tailscaled reported: ${n2.ErrMessage}`, {
-          hint: "check the control server log and `tailscale status`"
-        });
-      }
-      if (!registered && n2.LoginFinished) await startWithoutKey();
-      const le = loginError(n2);
-      if (le && le !== staleLoginError) {
-        const reason = classifyAuthKeyMessage(le);
-        if (reason) throw new TailscaleAuthKeyError(reason, le);
-      }
-      if (n2.State != null) {
-        state = backendStateName(n2.State);
-        if (n2.State === RUNNING && registered) {
-          running = true;
-          break;
+    try {
+      for await (const n2 of bus) {
+        if (restarted) break;
+        if (n2.ErrMessage) {
+          const reason = classifyAuthKeyMessage(n2.ErrMessage);
+          if (reason) throw new TailscaleAuthKeyError(reason, n2.ErrMessage);
+          throw new TailscaleError(`tailscaled reported: ${n2.ErrMessage}`, {
+            hint: "check the control server log and `tailscale status`"
+          });
         }
-        if (n2.State !== STOPPED) sawOther = true;
-        if (registered) continue;
-        if (n2.State === RUNNING || n2.State === STOPPED && sawOther && !mustRegister) {
-          await startWithoutKey();
-        } else if (n2.State === STOPPED && sawOther) {
-          fallback ??= setTimeout(() => {
-            if (!registered) startWithoutKey().catch(() => void 0);
-          }, 3e3);
+        if (!registered && n2.LoginFinished) await startWithoutKey();
+        const le = loginError(n2);
+        if (le && le !== staleLoginError) {
+          const reason = classifyAuthKeyMessage(le);
+          if (reason) throw new TailscaleAuthKeyError(reason, le);
+        }
+        if (n2.State != null) {
+          state = backendStateName(n2.State);
+          if (n2.State === RUNNING && registered) {
+            running = true;
+            break;
+          }
+          if (n2.State !== STOPPED) sawOther = true;
+          if (registered) continue;
+          if (n2.State === RUNNING || n2.State === STOPPED && sawOther && !mustRegister) {
+            await startWithoutKey();
+          } else if (n2.State === STOPPED && sawOther) {
+            fallback ??= setTimeout(() => {
+              if (!registered) startWithoutKey().catch(() => void 0);
+            }, 3e3);
+          }
         }
       }
+    } catch (e) {
+      if (!restarted) throw e;
     }
     clearTimeout(fallback);
-    if (!running) throw d.reason("join") ?? new TailscaleError(`IPN bus closed in state ${state}`);
+    if (!running && !restarted)
+      throw d.reason("join") ?? new TailscaleError(`IPN bus closed in state ${state}`);
     const runningWithIps = async () => {
       for (; ; ) {
-        const s = await client.status(call);
+        const s = await client.status(call).catch((e) => {
+          if (!restarted || d.signal.aborted) throw e;
+        });
+        if (!s) {
+          await sleep(20, d.signal);
+          continue;
+        }
         if (s.BackendState === "Running" && (s.TailscaleIPs ?? []).length > 0) return s;
         await sleep(20, d.signal);
       }
@@ -39171,6 +39188,7 @@ async function joinTailnet(ctx, serverUrl2, authKey, o2 = {}) {
       acceptDns: ctx.settings.magicDns,
       timeout: o2.timeoutMs ?? 6e4,
       socketPath: ctx.paths.tailscale.socketPath,
+      restartDaemon: async () => (await serviceManager(ctx, { privileged: true })).restart(TAILSCALED_SERVICE),
       ...ctx.signal ? { signal: ctx.signal } : {}
     });
     wait.done(r.ipv4);
@@ -49721,7 +49739,7 @@ async function withMachineLock(ctx, fn, waitMs = 18e4) {
 
 // ../../packages/core/src/steps/agent.ts
 init_src();
-import { setTimeout as sleep10 } from "timers/promises";
+import { setTimeout as sleep11 } from "timers/promises";
 
 // ../../packages/core/src/trust/protocol.ts
 init_src();
@@ -50212,6 +50230,65 @@ function syncthingTransfers(now = Date.now) {
       return at !== void 0 && now() - at <= FINISHING_MS;
     }
   };
+}
+
+// ../../packages/core/src/steps/joining-peers.ts
+import { setTimeout as sleep9 } from "timers/promises";
+var REACH_FOR_MS = 2e4;
+var PING_TIMEOUT_MS = 700;
+function onlinePeers(s) {
+  if (s.BackendState !== "Running") return void 0;
+  return new Set(
+    Object.values(s.Peer ?? {}).flatMap((p) => {
+      const ip = (p.TailscaleIPs ?? []).find((a2) => !a2.includes(":"));
+      return ip && p.Online ? [ip] : [];
+    })
+  );
+}
+function newlyOnline(before, now) {
+  if (before === void 0 || now === void 0) return [];
+  return [...now].filter((ip) => !before.has(ip));
+}
+async function followJoiningPeers(ctx, o2) {
+  const { signal } = o2;
+  let known;
+  const reaching = /* @__PURE__ */ new Set();
+  while (!signal.aborted) {
+    const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+    const reach = async (ip) => {
+      reaching.add(ip);
+      try {
+        for (const until = Date.now() + REACH_FOR_MS; Date.now() < until && !signal.aborted; ) {
+          const answer3 = await client.ping(ip, { timeout: PING_TIMEOUT_MS, signal }).catch(() => void 0);
+          if (answer3 && !answer3.Err) return o2.onReached(ip);
+          await sleep9(100, void 0, { signal }).catch(() => void 0);
+        }
+      } finally {
+        reaching.delete(ip);
+      }
+    };
+    const pings = /* @__PURE__ */ new Set();
+    try {
+      const look = async () => {
+        const now = onlinePeers(await client.status({ timeout: 3e3, signal }));
+        for (const ip of newlyOnline(known, now)) {
+          if (reaching.has(ip)) continue;
+          const ping = reach(ip).finally(() => pings.delete(ping));
+          pings.add(ping);
+        }
+        known = now;
+      };
+      await look();
+      for await (const n2 of client.watchIpnBus({ mask: 0, signal })) {
+        if (n2.NetMap || n2.State != null) await look();
+      }
+    } catch {
+    } finally {
+      await Promise.all(pings);
+      await client.close();
+    }
+    await sleep9(1e3, void 0, { signal }).catch(() => void 0);
+  }
 }
 
 // ../../packages/core/src/steps/package-server.ts
@@ -50901,7 +50978,7 @@ function wantsPairing(event) {
 }
 
 // ../../packages/core/src/steps/syncthing-events.ts
-import { setTimeout as sleep9 } from "timers/promises";
+import { setTimeout as sleep10 } from "timers/promises";
 async function followSyncthingEvents(ctx, o2) {
   while (!o2.signal.aborted) {
     try {
@@ -50919,7 +50996,7 @@ async function followSyncthingEvents(ctx, o2) {
       if (o2.signal.aborted) return;
       o2.onError?.(toMeshError(error2, "following Syncthing events"));
     }
-    await sleep9(5e3, void 0, { signal: o2.signal }).catch(() => void 0);
+    await sleep10(5e3, void 0, { signal: o2.signal }).catch(() => void 0);
   }
 }
 
@@ -51050,6 +51127,12 @@ async function runAgent(ctx, o2) {
         o2.onListening?.(address);
       },
       onError
+    }),
+    // A node that has just joined is asked from here as soon as it answers: its own first
+    // question to this node may have come before this node had any address for it.
+    followJoiningPeers(ctx, {
+      signal,
+      onReached: (ip) => pairing.dispatchEvent(new CustomEvent("pair", { detail: ip }))
     }),
     watchPeers(ctx, {
       signal,
@@ -51183,7 +51266,7 @@ async function announce(ctx, signal, onError) {
 async function every(ms, signal, task) {
   while (!signal.aborted) {
     await task();
-    await sleep10(typeof ms === "number" ? ms : ms(), void 0, { signal }).catch(() => void 0);
+    await sleep11(typeof ms === "number" ? ms : ms(), void 0, { signal }).catch(() => void 0);
   }
 }
 async function ensureAgent(ctx, exec, o2 = {}) {
@@ -51214,7 +51297,7 @@ async function agentAnswers(ip, timeoutMs = 5e3, port = VOUCH_PORT) {
   const until = Date.now() + timeoutMs;
   while (!await tcpListens(port, ip, 500)) {
     if (Date.now() > until) return false;
-    await sleep10(50);
+    await sleep11(50);
   }
   return true;
 }
@@ -52702,7 +52785,7 @@ async function wslSetupSsh(ctx, o2 = {}) {
 }
 
 // ../../packages/core/src/steps/client.ts
-import { setTimeout as sleep12 } from "timers/promises";
+import { setTimeout as sleep13 } from "timers/promises";
 init_src();
 init_discover();
 init_errors3();
@@ -53024,7 +53107,7 @@ import path42 from "path";
 init_errors3();
 
 // ../../packages/core/src/steps/leave.ts
-import { setTimeout as sleep11 } from "timers/promises";
+import { setTimeout as sleep12 } from "timers/promises";
 var MESH_DAEMONS = ["mesh-agent", "mesh-syncthing", "mesh-tailscaled"];
 async function leaveMesh(ctx) {
   const client = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
@@ -53047,7 +53130,7 @@ async function leaveMesh(ctx) {
       if (!/closed network connection|connection reset|EOF/i.test(error2.message)) {
         throw error2;
       }
-      await sleep11(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
+      await sleep12(500, void 0, ctx.signal ? { signal: ctx.signal } : {});
       await client.logout(call).catch((again) => {
         if (!/no nodekey/i.test(again.message)) throw again;
       });
@@ -53263,7 +53346,7 @@ async function joinMeshLocked(ctx, o2) {
       ctx.reporter.warn(
         `Join attempt ${attempt + 1} failed (${error2.message}); retrying in ${Math.round(ms / 100) / 10}s`
       );
-      await sleep12(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
+      await sleep13(ms, void 0, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw error2;
       });
     }
@@ -53416,7 +53499,7 @@ async function clientSetupLocked(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/doctor.ts
-import { setTimeout as sleep13 } from "timers/promises";
+import { setTimeout as sleep14 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
 import { readFile as readFile19 } from "fs/promises";
@@ -54416,7 +54499,7 @@ async function doctor(ctx, o2 = {}) {
   for (let i2 = 0; fixes.length > 0 && i2 < 15; i2++) {
     after = await meshStatus(ctx);
     if (after.healthy) break;
-    await sleep13(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
+    await sleep14(2e3, void 0, ctx.signal ? { signal: ctx.signal } : {});
   }
   return {
     before: first.checks,
@@ -55335,7 +55418,7 @@ function fingerprint(ctx, o2) {
 }
 
 // ../../packages/core/src/steps/sync-folder.ts
-import { setTimeout as sleep14 } from "timers/promises";
+import { setTimeout as sleep15 } from "timers/promises";
 init_errors3();
 async function syncFolder(ctx, o2 = {}) {
   const signal = AbortSignal.any([
@@ -55381,7 +55464,7 @@ async function syncFolder(ctx, o2 = {}) {
         emptySince ??= Date.now();
         if (Date.now() - emptySince >= (o2.emptyGraceMs ?? 1e4)) break;
       } else emptySince = void 0;
-      await sleep14(1e3, void 0, { signal }).catch(() => void 0);
+      await sleep15(1e3, void 0, { signal }).catch(() => void 0);
     }
   } catch (error2) {
     wait.fail(progress);
@@ -55454,7 +55537,7 @@ async function checkTailscaleVersion(wanted, binaries, env, runner = createRunne
 }
 
 // ../../packages/core/src/steps/wait-peers.ts
-import { setTimeout as sleep15 } from "timers/promises";
+import { setTimeout as sleep16 } from "timers/promises";
 init_errors3();
 var IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 function resolvePeerHost(status, host) {
@@ -55502,7 +55585,7 @@ async function waitForPeers(ctx, o2) {
           }
         })
       );
-      if (pending.size > 0) await sleep15(1e3, void 0, { signal }).catch(() => void 0);
+      if (pending.size > 0) await sleep16(1e3, void 0, { signal }).catch(() => void 0);
     }
   } finally {
     await client.close();

@@ -425,6 +425,18 @@ describeLab('mesh CLI in the lab', () => {
         .filter((line) => line.includes('rejected: unknown device'));
       expect(refused, `${h}: ${refused.join('\n')}`).toEqual([]);
     }
+    // Every node told control its DERP home, and every map carries it: a peer can relay to the
+    // joiner, and answer its first handshake before a direct path is found.
+    type Peers = { Peer?: Record<string, { HostName: string; Online?: boolean; Relay?: string }> };
+    for (const h of [...MEMBERS, 'laptop']) {
+      await until(`every online peer's DERP home known on ${h}`, async () => {
+        const r = await lab.host(h).runner.run('tailscale', ['status', '--json'], {
+          timeout: 10_000,
+        });
+        const peers = Object.values((JSON.parse(r.stdout) as Peers).Peer ?? {});
+        return peers.every((p) => !p.Online || p.Relay) ? true : undefined;
+      });
+    }
   }, 300_000);
 
   it('a node removed at the server is forgotten by every agent after the grace period; files stay', async () => {

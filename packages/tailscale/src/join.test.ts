@@ -134,6 +134,28 @@ describe('join', () => {
     expect(fake.seen('GET watch-ipn-bus')[0]?.query.get('mask')).toBe(String(2 | 128));
   });
 
+  it('with restartDaemon: sets the registered node running and restarts it, no second start', async () => {
+    acceptLogin();
+    let restarts = 0;
+    const r = await join(
+      opts({
+        restartDaemon: async () => {
+          restarts++;
+          // The daemon goes away (its bus ends) and comes back Running with its saved key.
+          for (const bus of fake.buses) bus.end();
+          state = 'Running';
+          ips = ['100.64.0.5'];
+        },
+      }),
+    );
+    expect(r).toMatchObject({ changed: true, ipv4: '100.64.0.5' });
+    expect(restarts).toBe(1);
+    expect(fake.seen('POST start').map((x) => JSON.parse(x.body).AuthKey)).toEqual([KEY]);
+    expect(fake.seen('PATCH prefs').map((x) => JSON.parse(x.body))).toEqual([
+      expect.objectContaining({ WantRunning: true, WantRunningSet: true }),
+    ]);
+  });
+
   it('returns once every online peer has a DERP home, or a second after Running', async () => {
     acceptLogin();
     peers = { k1: { Online: true, Relay: '' }, k2: { Online: false } };

@@ -38,6 +38,14 @@ export interface JoinOptions {
   dispatcher?: Dispatcher;
   /** An existing client (not closed by `join`). */
   client?: LocalApiClient;
+  /**
+   * Restarts tailscaled (its service). When given, the node that registered while stopped is
+   * set running and restarted, instead of started again without the key in the same daemon: a
+   * second control client in one daemon never tells control the node's DERP home, so no peer
+   * can relay to it, nor answer its first WireGuard handshake until a direct path is found
+   * (and the next handshake comes 5 s later).
+   */
+  restartDaemon?: () => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -232,6 +240,7 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
     let sawOther = first.done || first.value.State !== STOPPED;
     let running = false;
     let fallback: NodeJS.Timeout | undefined;
+    let restarted = false;
     const startWithoutKey = async () => {
       registered = true;
       // The login is announced before a new node key is saved; a start without one would wait
@@ -239,50 +248,70 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
       while (!(await client.status({ ...call, peers: false })).HaveNodeKey) {
         await sleep(20, d.signal);
       }
-      await client.start({ UpdatePrefs: wanted }, call);
+      if (o.restartDaemon) {
+        // Running before the restart, so that the new daemon starts its one control client at
+        // once.
+        await client.patchPrefs({ WantRunning: true }, call);
+        await o.restartDaemon();
+        restarted = true;
+      } else await client.start({ UpdatePrefs: wanted }, call);
     };
-    for await (const n of bus) {
-      if (n.ErrMessage) {
-        const reason = classifyAuthKeyMessage(n.ErrMessage);
-        if (reason) throw new TailscaleAuthKeyError(reason, n.ErrMessage);
-        throw new TailscaleError(`tailscaled reported: ${n.ErrMessage}`, {
-          hint: 'check the control server log and `tailscale status`',
-        });
-      }
-      if (!registered && n.LoginFinished) await startWithoutKey();
-      const le = loginError(n);
-      if (le && le !== staleLoginError) {
-        const reason = classifyAuthKeyMessage(le);
-        if (reason) throw new TailscaleAuthKeyError(reason, le);
-      }
-      if (n.State != null) {
-        state = backendStateName(n.State);
-        if (n.State === RUNNING && registered) {
-          running = true;
-          break;
+    try {
+      for await (const n of bus) {
+        if (restarted) break;
+        if (n.ErrMessage) {
+          const reason = classifyAuthKeyMessage(n.ErrMessage);
+          if (reason) throw new TailscaleAuthKeyError(reason, n.ErrMessage);
+          throw new TailscaleError(`tailscaled reported: ${n.ErrMessage}`, {
+            hint: 'check the control server log and `tailscale status`',
+          });
         }
-        if (n.State !== STOPPED) sawOther = true;
-        if (registered) continue;
-        // Running before the keyless start (a setup interrupted after its login was started by
-        // someone else): the client that runs may be the one that holds the key. Stopped again
-        // with no registration to wait for: the login is done.
-        if (n.State === RUNNING || (n.State === STOPPED && sawOther && !mustRegister)) {
-          await startWithoutKey();
-        } else if (n.State === STOPPED && sawOther) {
-          // No login to finish after all (an interrupted join had done it): start it anyway.
-          fallback ??= setTimeout(() => {
-            if (!registered) startWithoutKey().catch(() => undefined);
-          }, 3_000);
+        if (!registered && n.LoginFinished) await startWithoutKey();
+        const le = loginError(n);
+        if (le && le !== staleLoginError) {
+          const reason = classifyAuthKeyMessage(le);
+          if (reason) throw new TailscaleAuthKeyError(reason, le);
+        }
+        if (n.State != null) {
+          state = backendStateName(n.State);
+          if (n.State === RUNNING && registered) {
+            running = true;
+            break;
+          }
+          if (n.State !== STOPPED) sawOther = true;
+          if (registered) continue;
+          // Running before the keyless start (a setup interrupted after its login was started by
+          // someone else): the client that runs may be the one that holds the key. Stopped again
+          // with no registration to wait for: the login is done.
+          if (n.State === RUNNING || (n.State === STOPPED && sawOther && !mustRegister)) {
+            await startWithoutKey();
+          } else if (n.State === STOPPED && sawOther) {
+            // No login to finish after all (an interrupted join had done it): start it anyway.
+            fallback ??= setTimeout(() => {
+              if (!registered) startWithoutKey().catch(() => undefined);
+            }, 3_000);
+          }
         }
       }
+    } catch (e) {
+      // The daemon's restart ends the bus.
+      if (!restarted) throw e;
     }
     clearTimeout(fallback);
-    if (!running) throw d.reason('join') ?? new TailscaleError(`IPN bus closed in state ${state}`);
+    if (!running && !restarted)
+      throw d.reason('join') ?? new TailscaleError(`IPN bus closed in state ${state}`);
 
     // Running comes with the map the stopped node fetched, which gives no peer a DERP home.
     const runningWithIps = async () => {
       for (;;) {
-        const s = await client.status(call);
+        // A restarted daemon answers again after a moment.
+        const s = await client.status(call).catch((e: unknown) => {
+          if (!restarted || d.signal.aborted) throw e;
+        });
+        if (!s) {
+          await sleep(20, d.signal);
+          continue;
+        }
         if (s.BackendState === 'Running' && (s.TailscaleIPs ?? []).length > 0) return s;
         await sleep(20, d.signal);
       }

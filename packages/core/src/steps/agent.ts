@@ -14,6 +14,7 @@ import {
 import { forgetDeparted } from './departed.js';
 import { resumePaused, reviveCrashed } from './heal.js';
 import { instantSync } from './instant-sync.js';
+import { followJoiningPeers } from './joining-peers.js';
 import { servePackages } from './package-server.js';
 import type { PairPeersResult } from './peer.js';
 import { reachPeers } from './reach.js';
@@ -86,6 +87,12 @@ export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<vo
         o.onListening?.(address);
       },
       onError,
+    }),
+    // A node that has just joined is asked from here as soon as it answers: its own first
+    // question to this node may have come before this node had any address for it.
+    followJoiningPeers(ctx, {
+      signal,
+      onReached: (ip) => pairing.dispatchEvent(new CustomEvent('pair', { detail: ip })),
     }),
     watchPeers(ctx, {
       signal,

@@ -15,7 +15,12 @@ import {
 } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
-import { ensureService, privilegedRunner, servicesDir } from '../internal/services.js';
+import {
+  ensureService,
+  privilegedRunner,
+  serviceManager,
+  servicesDir,
+} from '../internal/services.js';
 import { toMeshError } from '../map-error.js';
 import { findMeshProgram, meshProgram } from './release-programs.js';
 
@@ -251,6 +256,8 @@ export async function joinTailnet(
       acceptDns: ctx.settings.magicDns,
       timeout: o.timeoutMs ?? 60_000,
       socketPath: ctx.paths.tailscale.socketPath,
+      restartDaemon: async () =>
+        (await serviceManager(ctx, { privileged: true })).restart(TAILSCALED_SERVICE),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     wait.done(r.ipv4);
