@@ -49794,6 +49794,7 @@ async function withMachineLock(ctx, fn, waitMs = 18e4) {
 
 // ../../packages/core/src/steps/agent.ts
 init_src();
+import { setMaxListeners as setMaxListeners2 } from "events";
 import { setTimeout as sleep11 } from "timers/promises";
 
 // ../../packages/core/src/trust/protocol.ts
@@ -51161,6 +51162,7 @@ async function watchPeers(ctx, o2) {
 var AGENT_SERVICE = "mesh-agent";
 async function runAgent(ctx, o2) {
   const { signal } = o2;
+  setMaxListeners2(100, signal);
   const state = new AgentStateWriter(ctx);
   const isolation = {};
   const now = () => (/* @__PURE__ */ new Date()).toISOString();

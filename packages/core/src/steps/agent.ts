@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathExists, tcpListens } from '@mesh/platform';
 import type { MeshContext } from '../context.js';
@@ -65,6 +66,9 @@ export interface RunAgentOptions {
  */
 export async function runAgent(ctx: MeshContext, o: RunAgentOptions): Promise<void> {
   const { signal } = o;
+  // Every loop below waits on this one signal, several at a time: past Node's default of 10
+  // listeners it warns of a leak that is not one.
+  setMaxListeners(100, signal);
   const state = new AgentStateWriter(ctx);
   const isolation: { since?: number; lastRestart?: number } = {};
   const now = () => new Date().toISOString();
