@@ -33,9 +33,9 @@ export function newlyOnline(
 /**
  * Calls `onReached` with the tailnet IP of each peer that comes online (a node that has just
  * joined) once it answers a disco ping from here. A joiner's first WireGuard handshake with a
- * member arrives before the member has any address for it (Headscale gives a joiner's DERP home
- * to no one, and the member learns its direct address only from its own ping), so the member
- * cannot answer, and the joiner sends the next one 5 s later. Sending to the joiner from here
+ * member can arrive before the member has any address for it (the joiner's DERP home reaches
+ * the member's map a moment after the joiner, and its direct address only with a ping), so the
+ * member cannot answer, and the joiner sends the next one 5 s later. Sending to the joiner from here
  * once its answer gave this node an address makes the handshake from this side, and the
  * joiner's waiting packets go out with it. Runs until `signal` aborts; a tailscaled that goes
  * away is followed again.
