@@ -38548,7 +38548,6 @@ async function join(o2) {
         await sleep(20, d.signal);
       }
       if (o2.restartDaemon) {
-        await client.patchPrefs({ WantRunning: true }, call);
         await o2.restartDaemon();
         restarted = true;
       } else await client.start({ UpdatePrefs: wanted }, call);
@@ -38592,6 +38591,7 @@ async function join(o2) {
     clearTimeout(fallback);
     if (!running && !restarted)
       throw d.reason("join") ?? new TailscaleError(`IPN bus closed in state ${state}`);
+    let resumed = false;
     const runningWithIps = async () => {
       for (; ; ) {
         const s = await client.status(call).catch((e) => {
@@ -38599,6 +38599,11 @@ async function join(o2) {
         });
         if (!s) {
           await sleep(20, d.signal);
+          continue;
+        }
+        if (restarted && !resumed) {
+          await client.patchPrefs({ WantRunning: true }, call);
+          resumed = true;
           continue;
         }
         if (s.BackendState === "Running" && (s.TailscaleIPs ?? []).length > 0) return s;

@@ -19,8 +19,11 @@ let ips: string[];
 let health: string[];
 let haveNodeKey: boolean;
 let peers: Record<string, unknown>;
+/** A restarted daemon that is stopped: `PATCH prefs` with WantRunning brings it up. */
+let stoppedAfterRestart: boolean;
 
 beforeEach(async () => {
+  stoppedAfterRestart = false;
   state = 'NeedsLogin';
   ips = [];
   health = [];
@@ -53,7 +56,13 @@ beforeEach(async () => {
       return { status: 204 };
     },
     'POST logout': () => ({ status: 204 }),
-    'PATCH prefs': () => ({ json: {} }),
+    'PATCH prefs': (req) => {
+      if (stoppedAfterRestart && JSON.parse(req.body).WantRunning === true) {
+        state = 'Running';
+        ips = ['100.64.0.5'];
+      }
+      return { json: {} };
+    },
   });
 });
 afterEach(async () => {
@@ -134,22 +143,25 @@ describe('join', () => {
     expect(fake.seen('GET watch-ipn-bus')[0]?.query.get('mask')).toBe(String(2 | 128));
   });
 
-  it('with restartDaemon: sets the registered node running and restarts it, no second start', async () => {
+  it('with restartDaemon: restarts the registered node stopped, then sets it running; no second start', async () => {
     acceptLogin();
     let restarts = 0;
+    let patchesBeforeRestart = -1;
     const r = await join(
       opts({
         restartDaemon: async () => {
           restarts++;
-          // The daemon goes away (its bus ends) and comes back Running with its saved key.
+          patchesBeforeRestart = fake.seen('PATCH prefs').length;
+          // The daemon goes away (its bus ends) and comes back stopped with its saved key.
           for (const bus of fake.buses) bus.end();
-          state = 'Running';
-          ips = ['100.64.0.5'];
+          state = 'Stopped';
+          stoppedAfterRestart = true;
         },
       }),
     );
     expect(r).toMatchObject({ changed: true, ipv4: '100.64.0.5' });
     expect(restarts).toBe(1);
+    expect(patchesBeforeRestart).toBe(0);
     expect(fake.seen('POST start').map((x) => JSON.parse(x.body).AuthKey)).toEqual([KEY]);
     expect(fake.seen('PATCH prefs').map((x) => JSON.parse(x.body))).toEqual([
       expect.objectContaining({ WantRunning: true, WantRunningSet: true }),

@@ -39,8 +39,9 @@ export interface JoinOptions {
   /** An existing client (not closed by `join`). */
   client?: LocalApiClient;
   /**
-   * Restarts tailscaled (its service). When given, the node that registered while stopped is
-   * set running and restarted, instead of started again without the key in the same daemon: a
+   * Restarts tailscaled (its service). When given, the daemon of the node that registered
+   * while stopped is restarted, and the new one set running (`WantRunning`), instead of the
+   * node being started again without the key in the same daemon: a
    * second control client in one daemon never tells control the node's DERP home, so no peer
    * can relay to it, nor answer its first WireGuard handshake until a direct path is found
    * (and the next handshake comes 5 s later).
@@ -249,9 +250,8 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
         await sleep(20, d.signal);
       }
       if (o.restartDaemon) {
-        // Running before the restart, so that the new daemon starts its one control client at
-        // once.
-        await client.patchPrefs({ WantRunning: true }, call);
+        // Still stopped: a daemon set running here would bring up its engine and firewall only
+        // to tear them down again (about 0.4 s). The new one is set running once it answers.
         await o.restartDaemon();
         restarted = true;
       } else await client.start({ UpdatePrefs: wanted }, call);
@@ -302,6 +302,7 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
       throw d.reason('join') ?? new TailscaleError(`IPN bus closed in state ${state}`);
 
     // Running comes with the map the stopped node fetched, which gives no peer a DERP home.
+    let resumed = false;
     const runningWithIps = async () => {
       for (;;) {
         // A restarted daemon answers again after a moment.
@@ -310,6 +311,13 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
         });
         if (!s) {
           await sleep(20, d.signal);
+          continue;
+        }
+        if (restarted && !resumed) {
+          // The daemon's one control client, which never held the key, resumes: no second
+          // client, so control learns the node's DERP home.
+          await client.patchPrefs({ WantRunning: true }, call);
+          resumed = true;
           continue;
         }
         if (s.BackendState === 'Running' && (s.TailscaleIPs ?? []).length > 0) return s;
