@@ -103,8 +103,9 @@ async function join(lab: Lab, host: string, keyFile: string): Promise<JoinSample
 }
 
 /**
- * A `BULK_MIB` file written on wsl until windows has it through Syncthing (the server, a member
- * too, receives it at the same time), then the same bytes over raw TCP on the same path.
+ * A `BULK_MIB` file written on wsl until windows has it through Syncthing, first with the server
+ * (a member too) receiving it at the same time, then with the server leaving it out; then the
+ * same bytes over raw TCP on the same path.
  */
 async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
   const wsl = lab.host('wsl');
