@@ -38550,6 +38550,10 @@ async function join(o2) {
       if (o2.restartDaemon) {
         await o2.restartDaemon();
         restarted = true;
+        while (!await client.status({ ...call, peers: false }).catch(() => void 0)) {
+          await sleep(20, d.signal);
+        }
+        await client.patchPrefs({ WantRunning: true }, call);
       } else await client.start({ UpdatePrefs: wanted }, call);
     };
     try {
@@ -38591,21 +38595,9 @@ async function join(o2) {
     clearTimeout(fallback);
     if (!running && !restarted)
       throw d.reason("join") ?? new TailscaleError(`IPN bus closed in state ${state}`);
-    let resumed = false;
     const runningWithIps = async () => {
       for (; ; ) {
-        const s = await client.status(call).catch((e) => {
-          if (!restarted || d.signal.aborted) throw e;
-        });
-        if (!s) {
-          await sleep(20, d.signal);
-          continue;
-        }
-        if (restarted && !resumed) {
-          await client.patchPrefs({ WantRunning: true }, call);
-          resumed = true;
-          continue;
-        }
+        const s = await client.status(call);
         if (s.BackendState === "Running" && (s.TailscaleIPs ?? []).length > 0) return s;
         await sleep(20, d.signal);
       }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeLab, type Lab } from '@mesh/lab';
 import { MESH_BIN_DIR, SYNCTHING_VERSION } from '@mesh/platform';
+import { readSyncthingHome } from '@mesh/syncthing-client';
 import { afterAll, describe, it } from 'vitest';
 import { mesh, sharedFolder, syncthingHome, syncthingOf } from '../test/lab-helpers.js';
 import { clientSetupArgs, labMesh } from '../test/lab-mesh.js';
@@ -179,11 +180,15 @@ async function ignoreOn(lab: Lab, hostName: string, pattern: string): Promise<()
   const host = lab.host(hostName);
   const file = path.join(sharedFolder(host), '.stignore');
   const before = await readFile(file, 'utf8');
-  const gui = /<gui[^>]*>[\s\S]*?<address>[^<]*:(\d+)<\/address>/.exec(
-    await readFile(path.join(syncthingHome(host), 'config.xml'), 'utf8'),
-  )?.[1];
-  const st = await syncthingOf(lab, hostName, Number(gui));
-  const folder = (await st.config.folders.list())[0]?.id;
+  const home = await readSyncthingHome(syncthingHome(host));
+  const st = await syncthingOf(
+    lab,
+    hostName,
+    Number(new URL(home.baseUrl ?? '').port),
+    home.apiKey,
+  );
+  // Mesh's one shared folder.
+  const folder = home.folders[0]?.id;
   const apply = async (text: string) => {
     await writeFile(file, text);
     await st.db.scan(folder === undefined ? {} : { folder });

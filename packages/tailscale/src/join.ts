@@ -251,9 +251,15 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
       }
       if (o.restartDaemon) {
         // Still stopped: a daemon set running here would bring up its engine and firewall only
-        // to tear them down again (about 0.4 s). The new one is set running once it answers.
+        // to tear them down again (about 0.4 s). The new one is set running once it answers,
+        // which resumes its one control client (it never held the key): no second client, so
+        // control learns the node's DERP home.
         await o.restartDaemon();
         restarted = true;
+        while (!(await client.status({ ...call, peers: false }).catch(() => undefined))) {
+          await sleep(20, d.signal);
+        }
+        await client.patchPrefs({ WantRunning: true }, call);
       } else await client.start({ UpdatePrefs: wanted }, call);
     };
     try {
@@ -302,24 +308,9 @@ export async function join(o: JoinOptions): Promise<JoinResult> {
       throw d.reason('join') ?? new TailscaleError(`IPN bus closed in state ${state}`);
 
     // Running comes with the map the stopped node fetched, which gives no peer a DERP home.
-    let resumed = false;
     const runningWithIps = async () => {
       for (;;) {
-        // A restarted daemon answers again after a moment.
-        const s = await client.status(call).catch((e: unknown) => {
-          if (!restarted || d.signal.aborted) throw e;
-        });
-        if (!s) {
-          await sleep(20, d.signal);
-          continue;
-        }
-        if (restarted && !resumed) {
-          // The daemon's one control client, which never held the key, resumes: no second
-          // client, so control learns the node's DERP home.
-          await client.patchPrefs({ WantRunning: true }, call);
-          resumed = true;
-          continue;
-        }
+        const s = await client.status(call);
         if (s.BackendState === 'Running' && (s.TailscaleIPs ?? []).length > 0) return s;
         await sleep(20, d.signal);
       }
