@@ -38904,6 +38904,36 @@ function tailscaledLaunch(o2) {
   };
 }
 
+// ../../packages/tailscale/src/ping-until.ts
+async function pingUntilAnswered(client, ip, o2 = {}) {
+  const stop = new AbortController();
+  const signal = o2.signal ? AbortSignal.any([o2.signal, stop.signal]) : stop.signal;
+  const patience = o2.patienceMs ?? 250;
+  let timer;
+  let deadline2;
+  try {
+    return await new Promise((resolve) => {
+      if (signal.aborted) return resolve(void 0);
+      const ping = () => {
+        client.ping(ip, { type: "disco", timeout: patience, signal }).then(
+          (r) => {
+            if (!r.Err) resolve(r);
+          },
+          () => void 0
+        );
+      };
+      signal.addEventListener("abort", () => resolve(void 0), { once: true });
+      deadline2 = setTimeout(() => resolve(void 0), o2.timeoutMs ?? 2e3);
+      timer = setInterval(ping, o2.everyMs ?? 50);
+      ping();
+    });
+  } finally {
+    clearInterval(timer);
+    clearTimeout(deadline2);
+    stop.abort();
+  }
+}
+
 // ../../packages/tailscale/src/status-model.ts
 var ZERO_TIME = /^0001-01-01/;
 function toDate(s) {
@@ -39085,6 +39115,14 @@ async function readTailnetStatus(ctx) {
     return { status: toTailnetStatus(await client.status({ timeout: 3e3 })) };
   } catch (error2) {
     return { error: error2 };
+  } finally {
+    await client.close();
+  }
+}
+async function untilPeerKnowsUs(ctx, ip) {
+  const client = localApi(ctx);
+  try {
+    await pingUntilAnswered(client, ip, ctx.signal ? { signal: ctx.signal } : {});
   } finally {
     await client.close();
   }
@@ -49029,11 +49067,11 @@ function headscaleConfigObject(o2) {
     unix_socket_permission: "0770",
     logtail: { enabled: false },
     auto_update: { enabled: false },
-    // A new node reaches the others' netmaps only after these delays (800 ms and 500 ms by
-    // default, chosen for tailnets of thousands); a person's few machines need no batching, and
-    // a joining machine is paired, and syncing, that much sooner. Older releases ignore the keys
-    // they do not know.
-    tuning: { batch_change_delay: "100ms", node_store_batch_timeout: "50ms" },
+    // A new node, or a node's new disco key after tailscaled restarts, reaches the others'
+    // netmaps only after these delays (800 ms and 500 ms by default, chosen for tailnets of
+    // thousands); a person's few machines need no batching, and a joining machine is paired,
+    // and syncing, that much sooner. Older releases ignore the keys they do not know.
+    tuning: { batch_change_delay: "20ms", node_store_batch_timeout: "10ms" },
     // Last, so that adding it gives the same bytes as hardenHeadscaleConfig appending it.
     ...o2.taildrop === void 0 ? {} : { taildrop: { enabled: o2.taildrop } }
   };
@@ -50289,6 +50327,7 @@ function syncthingTransfers(now = Date.now) {
 import { setTimeout as sleep9 } from "timers/promises";
 var REACH_FOR_MS = 2e4;
 var PING_TIMEOUT_MS = 700;
+var PING_EVERY_MS = 100;
 function onlinePeers(s) {
   if (s.BackendState !== "Running") return void 0;
   return new Set(
@@ -50311,11 +50350,13 @@ async function followJoiningPeers(ctx, o2) {
     const reach = async (ip) => {
       reaching.add(ip);
       try {
-        for (const until = Date.now() + REACH_FOR_MS; Date.now() < until && !signal.aborted; ) {
-          const answer3 = await client.ping(ip, { timeout: PING_TIMEOUT_MS, signal }).catch(() => void 0);
-          if (answer3 && !answer3.Err) return o2.onReached(ip);
-          await sleep9(100, void 0, { signal }).catch(() => void 0);
-        }
+        const answer3 = await pingUntilAnswered(client, ip, {
+          timeoutMs: REACH_FOR_MS,
+          everyMs: PING_EVERY_MS,
+          patienceMs: PING_TIMEOUT_MS,
+          signal
+        });
+        if (answer3) o2.onReached(ip);
       } finally {
         reaching.delete(ip);
       }
@@ -50801,9 +50842,10 @@ async function pairPeers(ctx, o2 = {}) {
   const online = peers.filter((p) => p.online && (!only || only.has(p.ip)));
   const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
   const outcomes = await Promise.all(
-    online.map(
-      (p) => askVouch(p, { asker: st.deviceId, ...ctx.signal ? { signal: ctx.signal } : {} })
-    )
+    online.map(async (p) => {
+      await untilPeerKnowsUs(ctx, p.ip);
+      return askVouch(p, { asker: st.deviceId, ...ctx.signal ? { signal: ctx.signal } : {} });
+    })
   );
   const vouched = outcomes.flatMap((x) => x.ok ? [x.device] : []);
   const unvouched = outcomes.flatMap((x) => x.ok ? [] : [{ node: x.node, reason: x.reason }]);

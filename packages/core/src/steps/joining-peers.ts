@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalApiClient, type Status } from '@mesh/tailscale';
+import { LocalApiClient, pingUntilAnswered, type Status } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 
 /** How long a peer that came online is pinged until it answers (a join takes a few seconds). */
 const REACH_FOR_MS = 20_000;
 /** One ping's wait for its answer. */
 const PING_TIMEOUT_MS = 700;
+/** A new ping this often, the earlier ones still waiting: the answer comes soon after it can. */
+const PING_EVERY_MS = 100;
 
 /** The tailnet IPv4 of every online peer; undefined while this node itself is not Running. */
 export function onlinePeers(s: Status): Set<string> | undefined {
@@ -52,13 +54,13 @@ export async function followJoiningPeers(
     const reach = async (ip: string) => {
       reaching.add(ip);
       try {
-        for (const until = Date.now() + REACH_FOR_MS; Date.now() < until && !signal.aborted; ) {
-          const answer = await client
-            .ping(ip, { timeout: PING_TIMEOUT_MS, signal })
-            .catch(() => undefined);
-          if (answer && !answer.Err) return o.onReached(ip);
-          await sleep(100, undefined, { signal }).catch(() => undefined);
-        }
+        const answer = await pingUntilAnswered(client, ip, {
+          timeoutMs: REACH_FOR_MS,
+          everyMs: PING_EVERY_MS,
+          patienceMs: PING_TIMEOUT_MS,
+          signal,
+        });
+        if (answer) o.onReached(ip);
       } finally {
         reaching.delete(ip);
       }

@@ -9,7 +9,7 @@ import { askVouch, type ListedNode, type VouchedDevice } from '../trust/vouch-cl
 import { SHARED_FOLDER_ID } from './constants.js';
 import { type MeshPeer, type PeerPlan, type PendingDevice, planPeering } from './peer-plan.js';
 import { type LocalSyncthing, requireSyncthing } from './syncthing.js';
-import { requireTailnetStatus } from './tailscale.js';
+import { requireTailnetStatus, untilPeerKnowsUs } from './tailscale.js';
 
 export interface PairPeersOptions {
   /** The folder shared with every mesh device. @default SHARED_FOLDER_ID ('opt-shared') */
@@ -87,9 +87,11 @@ export async function pairPeers(
   const online = peers.filter((p) => p.online && (!only || only.has(p.ip)));
   const wait = r.wait(`Asking the mesh agents of ${online.length} online peer(s)`);
   const outcomes = await Promise.all(
-    online.map((p) =>
-      askVouch(p, { asker: st.deviceId, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
-    ),
+    online.map(async (p) => {
+      // Just joined, this node's tailscaled restarted: a peer's map may not have its new key yet.
+      await untilPeerKnowsUs(ctx, p.ip);
+      return askVouch(p, { asker: st.deviceId, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    }),
   );
   const vouched: VouchedDevice[] = outcomes.flatMap((x) => (x.ok ? [x.device] : []));
   const unvouched = outcomes.flatMap((x) => (x.ok ? [] : [{ node: x.node, reason: x.reason }]));

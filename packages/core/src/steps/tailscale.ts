@@ -8,6 +8,7 @@ import {
   join,
   LocalApiClient,
   type Prefs,
+  pingUntilAnswered,
   type TailnetStatus,
   TailscaleCli,
   tailscaledLaunch,
@@ -48,6 +49,21 @@ export async function readTailnetStatus(
     return { status: toTailnetStatus(await client.status({ timeout: 3000 })) };
   } catch (error) {
     return { error };
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Waits (at most 2 s) until the peer at `ip` answers a disco ping: it then knows this node's
+ * current disco key. A peer that learns the new key of a restarted tailscaled only after a
+ * connection to it began drops that connection's first packets, and TCP sends them again only
+ * a second later.
+ */
+export async function untilPeerKnowsUs(ctx: MeshContext, ip: string): Promise<void> {
+  const client = localApi(ctx);
+  try {
+    await pingUntilAnswered(client, ip, ctx.signal ? { signal: ctx.signal } : {});
   } finally {
     await client.close();
   }

@@ -35,7 +35,7 @@ describe('renderHeadscaleConfig', () => {
     });
     expect(cfg.disable_check_updates).toBe(true);
     expect(cfg.logtail.enabled).toBe(false);
-    expect(cfg.tuning).toEqual({ batch_change_delay: '100ms', node_store_batch_timeout: '50ms' });
+    expect(cfg.tuning).toEqual({ batch_change_delay: '20ms', node_store_batch_timeout: '10ms' });
     expect(cfg.metrics_listen_addr).toBe('');
     expect(cfg.policy.mode).toBe('database');
     expect(cfg.dns).toMatchObject({

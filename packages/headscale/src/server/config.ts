@@ -295,11 +295,11 @@ export function headscaleConfigObject(o: HeadscaleConfigOptions): Record<string,
     unix_socket_permission: '0770',
     logtail: { enabled: false },
     auto_update: { enabled: false },
-    // A new node reaches the others' netmaps only after these delays (800 ms and 500 ms by
-    // default, chosen for tailnets of thousands); a person's few machines need no batching, and
-    // a joining machine is paired, and syncing, that much sooner. Older releases ignore the keys
-    // they do not know.
-    tuning: { batch_change_delay: '100ms', node_store_batch_timeout: '50ms' },
+    // A new node, or a node's new disco key after tailscaled restarts, reaches the others'
+    // netmaps only after these delays (800 ms and 500 ms by default, chosen for tailnets of
+    // thousands); a person's few machines need no batching, and a joining machine is paired,
+    // and syncing, that much sooner. Older releases ignore the keys they do not know.
+    tuning: { batch_change_delay: '20ms', node_store_batch_timeout: '10ms' },
     // Last, so that adding it gives the same bytes as hardenHeadscaleConfig appending it.
     ...(o.taildrop === undefined ? {} : { taildrop: { enabled: o.taildrop } }),
   };
