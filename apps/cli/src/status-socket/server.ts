@@ -1,14 +1,14 @@
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { StatusFrame, StatusRequest } from './protocol.js';
 
 const requestSchema = z.object({
   argv: z.array(z.string()),
   env: z.record(z.string(), z.string()),
   cwd: z.string(),
-  uid: z.number().int().nullable(),
+  uid: z.nullable(z.int()),
   tty: z.object({ stdout: z.boolean(), stderr: z.boolean() }),
 });
 
