@@ -260,11 +260,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path47, issues) {
+function prefixIssues(path48, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path47);
+    iss.path.unshift(path48);
     return iss;
   });
 }
@@ -3097,9 +3097,9 @@ var init_errors2 = __esm({
     FileEditError = class extends PlatformError {
       name = "FileEditError";
       path;
-      constructor(path47, message, options = {}) {
-        super(`${path47}: ${message}`, options);
-        this.path = path47;
+      constructor(path48, message, options = {}) {
+        super(`${path48}: ${message}`, options);
+        this.path = path48;
       }
     };
     CommandFailedError = class extends PlatformError {
@@ -3454,8 +3454,8 @@ function alive(pid) {
     if (error2.code !== "EPERM") return false;
   }
   try {
-    const stat15 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat15.slice(stat15.lastIndexOf(")") + 2, stat15.lastIndexOf(")") + 3) !== "Z";
+    const stat16 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat16.slice(stat16.lastIndexOf(")") + 2, stat16.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return true;
   }
@@ -4623,14 +4623,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path47 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path48 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path47 && path47[0] !== "/") {
-          path47 = `/${path47}`;
+        if (path48 && path48[0] !== "/") {
+          path48 = `/${path48}`;
         }
-        return new URL(`${origin}${path47}`);
+        return new URL(`${origin}${path48}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -7279,9 +7279,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path47, origin }
+            request: { method, path: path48, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path47);
+          debugLog("sending request to %s %s%s", method, origin, path48);
         }
       );
     }
@@ -7299,14 +7299,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path47, origin },
+            request: { method, path: path48, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path47,
+            path48,
             statusCode
           );
         }
@@ -7315,23 +7315,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path47, origin }
+            request: { method, path: path48, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path47);
+          debugLog("trailers received from %s %s%s", method, origin, path48);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path47, origin },
+            request: { method, path: path48, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path47,
+            path48,
             error2.message
           );
         }
@@ -7446,7 +7446,7 @@ var require_request = __commonJS({
     var kHandler = Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path47,
+        path: path48,
         method,
         body,
         headers,
@@ -7463,11 +7463,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path47 !== "string") {
+        if (typeof path48 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path47[0] !== "/" && !(path47.startsWith("http://") || path47.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path48[0] !== "/" && !(path48.startsWith("http://") || path48.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path47)) {
+        } else if (invalidPathRegex.test(path48)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -7542,7 +7542,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path47, query) : path47;
+        this.path = query ? serializePathWithQuery(path48, query) : path48;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -12410,7 +12410,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request2) {
-      const { method, path: path47, host, upgrade, blocking, reset: reset2 } = request2;
+      const { method, path: path48, host, upgrade, blocking, reset: reset2 } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -12486,7 +12486,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request2);
-      let header = `${method} ${path47} HTTP/1.1\r
+      let header = `${method} ${path48} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -13163,7 +13163,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request2.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request2.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path47, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
+      const { method, path: path48, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request2, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -13232,7 +13232,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path47;
+          headers[HTTP2_HEADER_PATH] = path48;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -13284,7 +13284,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path47;
+      headers[HTTP2_HEADER_PATH] = path48;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -15830,7 +15830,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function checkPathExt(path47, options) {
+    function checkPathExt(path48, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -15841,25 +15841,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path47.substr(-p.length).toLowerCase() === p) {
+        if (p && path48.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat15, path47, options) {
-      if (!stat15.isSymbolicLink() && !stat15.isFile()) {
+    function checkStat(stat16, path48, options) {
+      if (!stat16.isSymbolicLink() && !stat16.isFile()) {
         return false;
       }
-      return checkPathExt(path47, options);
+      return checkPathExt(path48, options);
     }
-    function isexe(path47, options, cb) {
-      fs.stat(path47, function(er, stat15) {
-        cb(er, er ? false : checkStat(stat15, path47, options));
+    function isexe(path48, options, cb) {
+      fs.stat(path48, function(er, stat16) {
+        cb(er, er ? false : checkStat(stat16, path48, options));
       });
     }
-    function sync(path47, options) {
-      return checkStat(fs.statSync(path47), path47, options);
+    function sync(path48, options) {
+      return checkStat(fs.statSync(path48), path48, options);
     }
   }
 });
@@ -15871,21 +15871,21 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs = __require("fs");
-    function isexe(path47, options, cb) {
-      fs.stat(path47, function(er, stat15) {
-        cb(er, er ? false : checkStat(stat15, options));
+    function isexe(path48, options, cb) {
+      fs.stat(path48, function(er, stat16) {
+        cb(er, er ? false : checkStat(stat16, options));
       });
     }
-    function sync(path47, options) {
-      return checkStat(fs.statSync(path47), options);
+    function sync(path48, options) {
+      return checkStat(fs.statSync(path48), options);
     }
-    function checkStat(stat15, options) {
-      return stat15.isFile() && checkMode(stat15, options);
+    function checkStat(stat16, options) {
+      return stat16.isFile() && checkMode(stat16, options);
     }
-    function checkMode(stat15, options) {
-      var mod = stat15.mode;
-      var uid = stat15.uid;
-      var gid = stat15.gid;
+    function checkMode(stat16, options) {
+      var mod = stat16.mode;
+      var uid = stat16.uid;
+      var gid = stat16.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -15911,7 +15911,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path47, options, cb) {
+    function isexe(path48, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -15921,7 +15921,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve, reject) {
-          isexe(path47, options || {}, function(er, is) {
+          isexe(path48, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -15930,7 +15930,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path47, options || {}, function(er, is) {
+      core(path48, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -15940,9 +15940,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path47, options) {
+    function sync(path48, options) {
       try {
-        return core.sync(path47, options || {});
+        return core.sync(path48, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -15959,7 +15959,7 @@ var require_which = __commonJS({
   "../../node_modules/.pnpm/which@2.0.2/node_modules/which/which.js"(exports2, module) {
     "use strict";
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path47 = __require("path");
+    var path48 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -15997,7 +15997,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path47.join(pathPart, cmd);
+        const pCmd = path48.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve(subStep(p, i2, 0));
       });
@@ -16024,7 +16024,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path47.join(pathPart, cmd);
+        const pCmd = path48.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -16072,7 +16072,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/util/resolveCommand.js"(exports2, module) {
     "use strict";
-    var path47 = __require("path");
+    var path48 = __require("path");
     var which = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -16090,7 +16090,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path47.delimiter : void 0
+          pathExt: withoutPathExt ? path48.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -16099,7 +16099,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path47.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path48.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -16153,8 +16153,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path47, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path47.split("/").pop();
+      const [path48, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path48.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -16189,7 +16189,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "../../node_modules/.pnpm/cross-spawn@7.0.6/node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
-    var path47 = __require("path");
+    var path48 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
@@ -16214,7 +16214,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path47.normalize(parsed.command);
+        parsed.command = path48.normalize(parsed.command);
         parsed.command = escape.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -20419,13 +20419,13 @@ var init_output_sync = __esm({
       }
     };
     writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-      for (const { path: path47, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-        const pathString = typeof path47 === "string" ? path47 : path47.toString();
+      for (const { path: path48, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+        const pathString = typeof path48 === "string" ? path48 : path48.toString();
         if (append || outputFiles.has(pathString)) {
-          appendFileSync(path47, serializedResult);
+          appendFileSync(path48, serializedResult);
         } else {
           outputFiles.add(pathString);
-          writeFileSync(path47, serializedResult);
+          writeFileSync(path48, serializedResult);
         }
       }
     };
@@ -23753,14 +23753,14 @@ function stignoreAction(folder, text2) {
 function folderAction(folder) {
   const xpath = psQuote(`/configuration/folder[@id='${folder.id}']`);
   const attributes = table(Object.entries({ label: folder.label, ...folder.attributes }));
-  const path47 = psQuote(folder.path);
+  const path48 = psQuote(folder.path);
   const type = psQuote(folder.versioning.type);
-  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path47}.TrimEnd('\\')`;
+  const samePath2 = `$f.GetAttribute('path').TrimEnd('\\') -eq ${path48}.TrimEnd('\\')`;
   const test = `(& { if (-not (Test-Path -LiteralPath ${CONFIG})) { return $false }; ${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if (-not $f -or -not (${samePath2})) { return $false }; $w = ${attributes}; foreach ($k in $w.Keys) { if ($f.GetAttribute($k) -cne $w[$k]) { return $false } }; $v = $f.SelectSingleNode('versioning'); [bool]$v -and $v.GetAttribute('type') -ceq ${type} })`;
   const params = Object.entries(folder.versioning.params).map(
     ([k, v]) => `$p = $x.CreateElement('param'); $p.SetAttribute('key', ${psQuote(k)}); $p.SetAttribute('val', ${psQuote(v)}); [void]$v.AppendChild($p)`
   ).join("; ");
-  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path47} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path47}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path47}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
+  const apply = `${READ_CONFIG}; $f = $x.SelectSingleNode(${xpath}); if ($f -and -not (${samePath2})) { throw ('folder ${folder.id} already points at ' + $f.GetAttribute('path') + ', not ' + ${path48} + ': set MESH_SHARED_FOLDER_WINDOWS to it again, or move the folder in Syncthing first') }; ${STOP}; [void][IO.Directory]::CreateDirectory(${path48}); if (-not $f) { $f = $x.CreateElement('folder'); $f.SetAttribute('id', ${psQuote(folder.id)}); $f.SetAttribute('path', ${path48}); [void]$x.DocumentElement.AppendChild($f) }; $w = ${attributes}; foreach ($k in $w.Keys) { $f.SetAttribute($k, $w[$k]) }; $v = $f.SelectSingleNode('versioning'); if (-not $v) { $v = $f.AppendChild($x.CreateElement('versioning')) }; if ($v.GetAttribute('type') -cne ${type}) { $v.RemoveAll(); $v.SetAttribute('type', ${type})${params ? `; ${params}` : ""} }; ${SAVE_CONFIG}`;
   const settings = Object.entries(folder.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
   return action(
     `syncthing:folder:${folder.id}`,
@@ -25033,7 +25033,7 @@ var require_main = __commonJS({
   "../../node_modules/.pnpm/dotenv@17.4.2/node_modules/dotenv/lib/main.js"(exports2, module) {
     "use strict";
     var fs = __require("fs");
-    var path47 = __require("path");
+    var path48 = __require("path");
     var os11 = __require("os");
     var crypto = __require("crypto");
     var TIPS = [
@@ -25172,7 +25172,7 @@ var require_main = __commonJS({
           possibleVaultPath = options.path.endsWith(".vault") ? options.path : `${options.path}.vault`;
         }
       } else {
-        possibleVaultPath = path47.resolve(process.cwd(), ".env.vault");
+        possibleVaultPath = path48.resolve(process.cwd(), ".env.vault");
       }
       if (fs.existsSync(possibleVaultPath)) {
         return possibleVaultPath;
@@ -25180,7 +25180,7 @@ var require_main = __commonJS({
       return null;
     }
     function _resolveHome(envPath) {
-      return envPath[0] === "~" ? path47.join(os11.homedir(), envPath.slice(1)) : envPath;
+      return envPath[0] === "~" ? path48.join(os11.homedir(), envPath.slice(1)) : envPath;
     }
     function _configVault(options) {
       const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || options && options.debug);
@@ -25197,7 +25197,7 @@ var require_main = __commonJS({
       return { parsed };
     }
     function configDotenv(options) {
-      const dotenvPath = path47.resolve(process.cwd(), ".env");
+      const dotenvPath = path48.resolve(process.cwd(), ".env");
       let encoding = "utf8";
       let processEnv = process.env;
       if (options && options.processEnv != null) {
@@ -25225,13 +25225,13 @@ var require_main = __commonJS({
       }
       let lastError;
       const parsedAll = {};
-      for (const path48 of optionPaths) {
+      for (const path49 of optionPaths) {
         try {
-          const parsed = DotenvModule.parse(fs.readFileSync(path48, { encoding }));
+          const parsed = DotenvModule.parse(fs.readFileSync(path49, { encoding }));
           DotenvModule.populate(parsedAll, parsed, options);
         } catch (e) {
           if (debug) {
-            _debug(`failed to load ${path48} ${e.message}`);
+            _debug(`failed to load ${path49} ${e.message}`);
           }
           lastError = e;
         }
@@ -25244,7 +25244,7 @@ var require_main = __commonJS({
         const shortPaths = [];
         for (const filePath of optionPaths) {
           try {
-            const relative2 = path47.relative(process.cwd(), filePath);
+            const relative2 = path48.relative(process.cwd(), filePath);
             shortPaths.push(relative2);
           } catch (e) {
             if (debug) {
@@ -26607,17 +26607,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path47) {
-      const ctrl = callVisitor(key, node, visitor, path47);
+    function visit_(key, node, visitor, path48) {
+      const ctrl = callVisitor(key, node, visitor, path48);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path47, ctrl);
-        return visit_(key, ctrl, visitor, path47);
+        replaceNode(key, path48, ctrl);
+        return visit_(key, ctrl, visitor, path48);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path47 = Object.freeze(path47.concat(node));
+          path48 = Object.freeze(path48.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = visit_(i2, node.items[i2], visitor, path47);
+            const ci = visit_(i2, node.items[i2], visitor, path48);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -26628,13 +26628,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path47 = Object.freeze(path47.concat(node));
-          const ck = visit_("key", node.key, visitor, path47);
+          path48 = Object.freeze(path48.concat(node));
+          const ck = visit_("key", node.key, visitor, path48);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path47);
+          const cv = visit_("value", node.value, visitor, path48);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26655,17 +26655,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path47) {
-      const ctrl = await callVisitor(key, node, visitor, path47);
+    async function visitAsync_(key, node, visitor, path48) {
+      const ctrl = await callVisitor(key, node, visitor, path48);
       if (identity3.isNode(ctrl) || identity3.isPair(ctrl)) {
-        replaceNode(key, path47, ctrl);
-        return visitAsync_(key, ctrl, visitor, path47);
+        replaceNode(key, path48, ctrl);
+        return visitAsync_(key, ctrl, visitor, path48);
       }
       if (typeof ctrl !== "symbol") {
         if (identity3.isCollection(node)) {
-          path47 = Object.freeze(path47.concat(node));
+          path48 = Object.freeze(path48.concat(node));
           for (let i2 = 0; i2 < node.items.length; ++i2) {
-            const ci = await visitAsync_(i2, node.items[i2], visitor, path47);
+            const ci = await visitAsync_(i2, node.items[i2], visitor, path48);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -26676,13 +26676,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity3.isPair(node)) {
-          path47 = Object.freeze(path47.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path47);
+          path48 = Object.freeze(path48.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path48);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path47);
+          const cv = await visitAsync_("value", node.value, visitor, path48);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26709,23 +26709,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path47) {
+    function callVisitor(key, node, visitor, path48) {
       if (typeof visitor === "function")
-        return visitor(key, node, path47);
+        return visitor(key, node, path48);
       if (identity3.isMap(node))
-        return visitor.Map?.(key, node, path47);
+        return visitor.Map?.(key, node, path48);
       if (identity3.isSeq(node))
-        return visitor.Seq?.(key, node, path47);
+        return visitor.Seq?.(key, node, path48);
       if (identity3.isPair(node))
-        return visitor.Pair?.(key, node, path47);
+        return visitor.Pair?.(key, node, path48);
       if (identity3.isScalar(node))
-        return visitor.Scalar?.(key, node, path47);
+        return visitor.Scalar?.(key, node, path48);
       if (identity3.isAlias(node))
-        return visitor.Alias?.(key, node, path47);
+        return visitor.Alias?.(key, node, path48);
       return void 0;
     }
-    function replaceNode(key, path47, node) {
-      const parent = path47[path47.length - 1];
+    function replaceNode(key, path48, node) {
+      const parent = path48[path48.length - 1];
       if (identity3.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity3.isPair(parent)) {
@@ -27337,10 +27337,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity3 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema2, path47, value) {
+    function collectionFromPath(schema2, path48, value) {
       let v = value;
-      for (let i2 = path47.length - 1; i2 >= 0; --i2) {
-        const k = path47[i2];
+      for (let i2 = path48.length - 1; i2 >= 0; --i2) {
+        const k = path48[i2];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a2 = [];
           a2[k] = v;
@@ -27359,7 +27359,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path47) => path47 == null || typeof path47 === "object" && !!path47[Symbol.iterator]().next().done;
+    var isEmptyPath = (path48) => path48 == null || typeof path48 === "object" && !!path48[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema2) {
         super(type);
@@ -27389,11 +27389,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path47, value) {
-        if (isEmptyPath(path47))
+      addIn(path48, value) {
+        if (isEmptyPath(path48))
           this.add(value);
         else {
-          const [key, ...rest2] = path47;
+          const [key, ...rest2] = path48;
           const node = this.get(key, true);
           if (identity3.isCollection(node))
             node.addIn(rest2, value);
@@ -27407,8 +27407,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path47) {
-        const [key, ...rest2] = path47;
+      deleteIn(path48) {
+        const [key, ...rest2] = path48;
         if (rest2.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -27422,8 +27422,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path47, keepScalar) {
-        const [key, ...rest2] = path47;
+      getIn(path48, keepScalar) {
+        const [key, ...rest2] = path48;
         const node = this.get(key, true);
         if (rest2.length === 0)
           return !keepScalar && identity3.isScalar(node) ? node.value : node;
@@ -27441,8 +27441,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path47) {
-        const [key, ...rest2] = path47;
+      hasIn(path48) {
+        const [key, ...rest2] = path48;
         if (rest2.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -27452,8 +27452,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path47, value) {
-        const [key, ...rest2] = path47;
+      setIn(path48, value) {
+        const [key, ...rest2] = path48;
         if (rest2.length === 0) {
           this.set(key, value);
         } else {
@@ -29968,9 +29968,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path47, value) {
+      addIn(path48, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path47, value);
+          this.contents.addIn(path48, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -30045,14 +30045,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path47) {
-        if (Collection.isEmptyPath(path47)) {
+      deleteIn(path48) {
+        if (Collection.isEmptyPath(path48)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path47) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path48) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -30067,10 +30067,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path47, keepScalar) {
-        if (Collection.isEmptyPath(path47))
+      getIn(path48, keepScalar) {
+        if (Collection.isEmptyPath(path48))
           return !keepScalar && identity3.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity3.isCollection(this.contents) ? this.contents.getIn(path47, keepScalar) : void 0;
+        return identity3.isCollection(this.contents) ? this.contents.getIn(path48, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -30081,10 +30081,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path47) {
-        if (Collection.isEmptyPath(path47))
+      hasIn(path48) {
+        if (Collection.isEmptyPath(path48))
           return this.contents !== void 0;
-        return identity3.isCollection(this.contents) ? this.contents.hasIn(path47) : false;
+        return identity3.isCollection(this.contents) ? this.contents.hasIn(path48) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -30101,13 +30101,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path47, value) {
-        if (Collection.isEmptyPath(path47)) {
+      setIn(path48, value) {
+        if (Collection.isEmptyPath(path48)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path47), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path48), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path47, value);
+          this.contents.setIn(path48, value);
         }
       }
       /**
@@ -32068,9 +32068,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path47) => {
+    visit.itemAtPath = (cst, path48) => {
       let item2 = cst;
-      for (const [field, index] of path47) {
+      for (const [field, index] of path48) {
         const tok = item2?.[field];
         if (tok && "items" in tok) {
           item2 = tok.items[index];
@@ -32079,23 +32079,23 @@ var require_cst_visit = __commonJS({
       }
       return item2;
     };
-    visit.parentCollection = (cst, path47) => {
-      const parent = visit.itemAtPath(cst, path47.slice(0, -1));
-      const field = path47[path47.length - 1][0];
+    visit.parentCollection = (cst, path48) => {
+      const parent = visit.itemAtPath(cst, path48.slice(0, -1));
+      const field = path48[path48.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path47, item2, visitor) {
-      let ctrl = visitor(item2, path47);
+    function _visit(path48, item2, visitor) {
+      let ctrl = visitor(item2, path48);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item2[field];
         if (token && "items" in token) {
           for (let i2 = 0; i2 < token.items.length; ++i2) {
-            const ci = _visit(Object.freeze(path47.concat([[field, i2]])), token.items[i2], visitor);
+            const ci = _visit(Object.freeze(path48.concat([[field, i2]])), token.items[i2], visitor);
             if (typeof ci === "number")
               i2 = ci - 1;
             else if (ci === BREAK)
@@ -32106,10 +32106,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item2, path47);
+            ctrl = ctrl(item2, path48);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item2, path47) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item2, path48) : ctrl;
     }
     exports2.visit = visit;
   }
@@ -37882,14 +37882,14 @@ var TailscaleLocalApiError = class extends TailscaleError {
   status;
   method;
   path;
-  constructor(method, path47, status, body, options = {}) {
-    super(`${method} ${path47} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
+  constructor(method, path48, status, body, options = {}) {
+    super(`${method} ${path48} failed: HTTP ${status}: ${body.trim().slice(0, 500)}`, {
       hint: status === 403 ? "the LocalAPI denied access: run as root or as the tailscaled operator user" : "see the daemon log (tailscale debug daemon-logs)",
       ...options
     });
     this.status = status;
     this.method = method;
-    this.path = path47;
+    this.path = path48;
   }
 };
 var TailscaleSchemaError = class extends TailscaleError {
@@ -38267,19 +38267,19 @@ var LocalApiClient = class {
    */
   async *watchIpnBus(options = {}) {
     const mask = options.mask ?? NotifyWatchOpt.InitialState | NotifyWatchOpt.InitialPrefs | NotifyWatchOpt.InitialHealthState;
-    const path47 = `watch-ipn-bus?mask=${mask}`;
+    const path48 = `watch-ipn-bus?mask=${mask}`;
     const caller = options.signal;
     const local = new AbortController();
     const signal = caller ? AbortSignal.any([caller, local.signal]) : local.signal;
     let res;
     try {
-      res = await this.#send("GET", path47, void 0, signal);
+      res = await this.#send("GET", path48, void 0, signal);
     } catch (e) {
       if (caller?.aborted) return;
       throw e;
     }
     if (res.statusCode !== 200) {
-      throw new TailscaleLocalApiError("GET", path47, res.statusCode, await res.body.text());
+      throw new TailscaleLocalApiError("GET", path48, res.statusCode, await res.body.text());
     }
     let buffered = "";
     try {
@@ -38290,7 +38290,7 @@ var LocalApiClient = class {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf("\n");
-          if (line) yield parse2(NotifySchema, line, path47);
+          if (line) yield parse2(NotifySchema, line, path48);
         }
       }
     } catch (e) {
@@ -38301,18 +38301,18 @@ var LocalApiClient = class {
       res.body.destroy();
     }
   }
-  async #json(method, path47, schema2, body, options) {
-    const text2 = await this.#call(method, path47, body, options);
-    return parse2(schema2, text2, path47);
+  async #json(method, path48, schema2, body, options) {
+    const text2 = await this.#call(method, path48, body, options);
+    return parse2(schema2, text2, path48);
   }
-  async #call(method, path47, body, options) {
+  async #call(method, path48, body, options) {
     const d = deadline(options.timeout ?? this.timeout, options.signal);
-    const what = `${method} /localapi/v0/${path47}`;
+    const what = `${method} /localapi/v0/${path48}`;
     try {
-      const res = await this.#send(method, path47, body, d.signal);
+      const res = await this.#send(method, path48, body, d.signal);
       const text2 = await res.body.text();
       if (res.statusCode >= 400) {
-        throw new TailscaleLocalApiError(method, `/localapi/v0/${path47}`, res.statusCode, text2);
+        throw new TailscaleLocalApiError(method, `/localapi/v0/${path48}`, res.statusCode, text2);
       }
       return text2;
     } catch (e) {
@@ -38320,9 +38320,9 @@ var LocalApiClient = class {
       throw d.reason(what) ?? e;
     }
   }
-  async #send(method, path47, body, signal) {
+  async #send(method, path48, body, signal) {
     try {
-      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path47}`, {
+      return await request(`http://${LOCAL_API_HOST}/localapi/v0/${path48}`, {
         method,
         dispatcher: this.#dispatcher,
         signal,
@@ -38345,19 +38345,19 @@ var LocalApiClient = class {
     }
   }
 };
-function parse2(schema2, text2, path47) {
+function parse2(schema2, text2, path48) {
   let value;
   try {
     value = JSON.parse(text2);
   } catch (e) {
-    throw new TailscaleSchemaError(`${path47}: answer is not JSON: ${text2.slice(0, 200)}`, {
+    throw new TailscaleSchemaError(`${path48}: answer is not JSON: ${text2.slice(0, 200)}`, {
       cause: e
     });
   }
   const r = schema2.safeParse(value);
   if (!r.success) {
     const error2 = englishError(r);
-    throw new TailscaleSchemaError(`${path47}: unexpected answer: ${error2.message}`, {
+    throw new TailscaleSchemaError(`${path48}: unexpected answer: ${error2.message}`, {
       cause: error2,
       hint: "this tailscaled version may be too old or too new for @mesh/tailscale"
     });
@@ -38869,7 +38869,7 @@ async function pingUntilAnswered(client, ip, o2 = {}) {
       };
       signal.addEventListener("abort", () => resolve(void 0), { once: true });
       deadline2 = setTimeout(() => resolve(void 0), o2.timeoutMs ?? 2e3);
-      timer = setInterval(ping, o2.everyMs ?? 50);
+      timer = setInterval(ping, o2.everyMs ?? 100);
       ping();
     });
   } finally {
@@ -43822,16 +43822,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path47 = this._matcher.path;
-    return path47.length > 0 ? path47[path47.length - 1].tag : void 0;
+    const path48 = this._matcher.path;
+    return path48.length > 0 ? path48[path48.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path47 = this._matcher.path;
-    return path47.length > 0 ? path47[path47.length - 1].namespace : void 0;
+    const path48 = this._matcher.path;
+    return path48.length > 0 ? path48[path48.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -43839,9 +43839,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path47 = this._matcher.path;
-    if (path47.length === 0) return void 0;
-    return path47[path47.length - 1].values?.[attrName];
+    const path48 = this._matcher.path;
+    if (path48.length === 0) return void 0;
+    return path48[path48.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -43849,9 +43849,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path47 = this._matcher.path;
-    if (path47.length === 0) return false;
-    const current = path47[path47.length - 1];
+    const path48 = this._matcher.path;
+    if (path48.length === 0) return false;
+    const current = path48[path48.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -43877,18 +43877,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path47 = this._matcher.path;
-    if (path47.length === 0) return -1;
-    return path47[path47.length - 1].position ?? 0;
+    const path48 = this._matcher.path;
+    if (path48.length === 0) return -1;
+    return path48[path48.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path47 = this._matcher.path;
-    if (path47.length === 0) return -1;
-    return path47[path47.length - 1].counter ?? 0;
+    const path48 = this._matcher.path;
+    if (path48.length === 0) return -1;
+    return path48[path48.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -47449,7 +47449,7 @@ async function prepareHost(ctx, name) {
 // ../../packages/core/src/remote/provision.ts
 init_src();
 init_errors3();
-import { stat as stat9 } from "fs/promises";
+import { stat as stat10 } from "fs/promises";
 
 // ../../packages/core/src/steps/keys.ts
 init_errors3();
@@ -47457,7 +47457,7 @@ init_errors3();
 // ../../packages/core/src/steps/server.ts
 import { mkdir as mkdir13, writeFile as writeFile9 } from "fs/promises";
 import os8 from "os";
-import path37 from "path";
+import path38 from "path";
 
 // ../../packages/headscale/src/binary.ts
 init_src();
@@ -48017,11 +48017,11 @@ var RestTransport = class {
     const ep = REST_ENDPOINTS[name];
     if (ep.since && ctx.version)
       requireHeadscaleFeature(ctx.version, ep.since, `${ep.method} ${ep.path}`);
-    const path47 = ep.path.replace(
+    const path48 = ep.path.replace(
       /\{(\w+)\}/g,
       (_m, key) => encodeURIComponent(req.params?.[key] ?? "")
     );
-    const url2 = new URL(path47, this.baseUrl);
+    const url2 = new URL(path48, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== void 0) url2.searchParams.set(k, v);
     if (!this.#apiKey) {
@@ -49026,18 +49026,18 @@ function renderHeadscaleConfig(o2) {
   return `# Generated by @mesh/headscale. Offline: embedded DERP, no update checks, no log upload.
 ${body}`;
 }
-async function writeHeadscaleConfig(path47, o2) {
+async function writeHeadscaleConfig(path48, o2) {
   const content = renderHeadscaleConfig(o2);
-  return writeFileAtomic2(path47, content, 416);
+  return writeFileAtomic2(path48, content, 416);
 }
-async function readHeadscaleConfig(path47) {
+async function readHeadscaleConfig(path48) {
   let text2;
   try {
-    text2 = await readFile14(path47, "utf8");
+    text2 = await readFile14(path48, "utf8");
   } catch (error3) {
     const code2 = error3.code;
     throw new HeadscaleConfigError(
-      code2 === "ENOENT" ? `${path47} does not exist` : `cannot read ${path47}: ${code2 ?? error3.message}`,
+      code2 === "ENOENT" ? `${path48} does not exist` : `cannot read ${path48}: ${code2 ?? error3.message}`,
       {
         cause: error3,
         hint: code2 === "ENOENT" ? "write it first (writeHeadscaleConfig)" : "check its permissions (Headscale's config is readable by root and its group only)"
@@ -49048,43 +49048,43 @@ async function readHeadscaleConfig(path47) {
   const error2 = doc.errors[0];
   if (error2) {
     const problem = (error2.message.split("\n")[0] ?? "").replace(/:$/, "");
-    throw new HeadscaleConfigError(`${path47} is not valid YAML: ${problem}`, {
+    throw new HeadscaleConfigError(`${path48} is not valid YAML: ${problem}`, {
       cause: error2,
-      hint: `fix ${path47} at the line named, or write it again`
+      hint: `fix ${path48} at the line named, or write it again`
     });
   }
   const value = doc.toJS();
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const found = value === null || value === void 0 ? "it is empty" : Array.isArray(value) ? "it holds a list" : `it holds a single ${typeof value}`;
     throw new HeadscaleConfigError(
-      `${path47} is not a Headscale config: ${found}, not a mapping of settings`,
-      { hint: `fix ${path47}, or write it again` }
+      `${path48} is not a Headscale config: ${found}, not a mapping of settings`,
+      { hint: `fix ${path48}, or write it again` }
     );
   }
   return value;
 }
-async function writeFileAtomic2(path47, content, mode) {
-  if (!isAbsolute(path47)) {
-    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path47)}`, {
+async function writeFileAtomic2(path48, content, mode) {
+  if (!isAbsolute(path48)) {
+    throw new HeadscaleConfigError(`path must be absolute, got ${JSON.stringify(path48)}`, {
       hint: "pass an absolute file path"
     });
   }
   try {
-    const [existing, st] = await Promise.all([readFile14(path47, "utf8"), stat8(path47)]);
+    const [existing, st] = await Promise.all([readFile14(path48, "utf8"), stat8(path48)]);
     if (existing === content) {
       if ((st.mode & 511) === mode) return { changed: false };
-      await chmod5(path47, mode);
+      await chmod5(path48, mode);
       return { changed: true };
     }
   } catch (error2) {
     const code2 = error2.code;
     if (code2 !== "ENOENT" && code2 !== "ENOTDIR") {
-      throw fsError(`cannot read ${path47}`, error2);
+      throw fsError(`cannot read ${path48}`, error2);
     }
   }
-  const tmp = join6(dirname(path47), `.${randomBytes7(6).toString("hex")}.tmp`);
+  const tmp = join6(dirname(path48), `.${randomBytes7(6).toString("hex")}.tmp`);
   try {
-    await mkdir10(dirname(path47), { recursive: true, mode: 448 });
+    await mkdir10(dirname(path48), { recursive: true, mode: 448 });
     const fh = await open4(tmp, "wx", mode);
     try {
       await fh.writeFile(content, "utf8");
@@ -49093,10 +49093,10 @@ async function writeFileAtomic2(path47, content, mode) {
     } finally {
       await fh.close();
     }
-    await rename5(tmp, path47);
+    await rename5(tmp, path48);
   } catch (error2) {
     await rm11(tmp, { force: true }).catch(() => void 0);
-    throw fsError(`cannot write ${path47}`, error2);
+    throw fsError(`cannot write ${path48}`, error2);
   }
   return { changed: true };
 }
@@ -49136,19 +49136,19 @@ function editOne(text2, edit, what) {
       { cause: error2, hint: `fix ${what} at the line named, then run the command again` }
     );
   }
-  const { path: path47, value } = edit;
-  if (isDeepStrictEqual(jsAt(doc, path47), value)) return text2;
-  const current = doc.getIn(path47, true);
+  const { path: path48, value } = edit;
+  if (isDeepStrictEqual(jsAt(doc, path48), value)) return text2;
+  const current = doc.getIn(path48, true);
   if ((0, import_yaml3.isNode)(current) && current.range) {
     const [start, end3] = current.range;
     const newline = text2.slice(start, end3).endsWith("\n") ? "\n" : "";
     return text2.slice(0, start) + inline(value) + newline + text2.slice(end3);
   }
-  for (let depth = path47.length - 1; depth >= 0; depth--) {
-    const parent = depth === 0 ? doc.contents : doc.getIn(path47.slice(0, depth), true);
+  for (let depth = path48.length - 1; depth >= 0; depth--) {
+    const parent = depth === 0 ? doc.contents : doc.getIn(path48.slice(0, depth), true);
     if (parent === void 0 || parent === null) continue;
     if (!(0, import_yaml3.isMap)(parent) || parent.flow || parent.items.length === 0) break;
-    const block = blockOf(path47.slice(depth), value);
+    const block = blockOf(path48.slice(depth), value);
     if (depth === 0) return `${text2}${text2.endsWith("\n") || text2 === "" ? "" : "\n"}${block}`;
     const first = parent.items[0]?.key;
     const at = (0, import_yaml3.isNode)(first) ? first.range?.[0] : void 0;
@@ -49161,17 +49161,17 @@ function editOne(text2, edit, what) {
 ${text2.slice(lineStart)}`;
   }
   try {
-    doc.setIn(path47, value);
+    doc.setIn(path48, value);
   } catch (cause) {
-    throw new HeadscaleConfigError(`${what}: ${path47.slice(0, -1).join(".")} is not a mapping`, {
+    throw new HeadscaleConfigError(`${what}: ${path48.slice(0, -1).join(".")} is not a mapping`, {
       cause,
-      hint: `set ${path47.join(".")} to ${inline(value)} by hand`
+      hint: `set ${path48.join(".")} to ${inline(value)} by hand`
     });
   }
   return doc.toString({ lineWidth: 0 });
 }
-function jsAt(doc, path47) {
-  const node = doc.getIn(path47, true);
+function jsAt(doc, path48) {
+  const node = doc.getIn(path48, true);
   return (0, import_yaml3.isNode)(node) ? node.toJSON() : node;
 }
 function inline(value) {
@@ -49280,10 +49280,10 @@ function configValueAt(config2, key) {
 }
 function headscalePolicyOf(config2) {
   const mode = configValueAt(config2, "policy.mode");
-  const path47 = configValueAt(config2, "policy.path");
+  const path48 = configValueAt(config2, "policy.path");
   return {
     mode: typeof mode === "string" && mode !== "" ? mode : "file",
-    path: typeof path47 === "string" ? path47 : ""
+    path: typeof path48 === "string" ? path48 : ""
   };
 }
 function headscaleHardeningGaps(config2) {
@@ -49798,7 +49798,9 @@ var VouchAnswerSchema = object({
 var VouchRefusalSchema = object({ error: string2() });
 
 // ../../packages/core/src/trust/vouch-server.ts
+import { stat as stat9 } from "fs/promises";
 import { createServer as createServer2 } from "http";
+import path32 from "path";
 init_errors3();
 
 // ../../packages/core/src/internal/follow-address.ts
@@ -49847,7 +49849,7 @@ function reply(res, status, body) {
   });
   res.end(text2);
 }
-async function answer(ctx, api2, req) {
+async function answer(ctx, api2, syncthing, req) {
   if (req.method !== "GET" || req.url !== VOUCH_PATH) {
     return { status: 404, body: { error: `only GET ${VOUCH_PATH} is answered here` } };
   }
@@ -49866,30 +49868,43 @@ async function answer(ctx, api2, req) {
     return { status: 403, body: { error: "the caller is not a node of this tailnet" } };
   const self = toTailnetStatus(await api2.status({ timeout: 3e3, peers: false })).self;
   if (!self?.id) return { status: 503, body: { error: "this node is not in the tailnet" } };
-  const home = await readSyncthingHome(ctx.paths.syncthingHome).catch(() => void 0);
-  if (!home?.deviceId) {
-    return { status: 503, body: { error: "Syncthing is not set up on this node" } };
-  }
-  const knows = askerId === void 0 ? void 0 : await hasDevice(ctx, askerId);
+  const st = await syncthing().catch(() => void 0);
+  if (!st) return { status: 503, body: { error: "Syncthing is not set up on this node" } };
+  const knows = askerId === void 0 ? void 0 : await hasDevice(st, askerId);
   return {
     status: 200,
     body: {
       mesh: 1,
       node: { id: self.id, name: self.hostname },
       ips: self.ips,
-      syncthing: { deviceId: home.deviceId, port: ctx.ports.syncthingSync },
+      syncthing: { deviceId: st.deviceId, port: ctx.ports.syncthingSync },
       ...knows === void 0 ? {} : { knows }
     }
   };
 }
-async function hasDevice(ctx, deviceId) {
+async function hasDevice(st, deviceId) {
   try {
-    const st = await connectSyncthing(ctx);
     const devices = await st.client.config.devices.list();
     return devices.some((d) => sameDeviceId(d.deviceID, deviceId));
   } catch {
     return void 0;
   }
+}
+function syncthingOfHome(ctx) {
+  const files = ["config.xml", "cert.pem"].map((f) => path32.join(ctx.paths.syncthingHome, f));
+  let last;
+  return async () => {
+    const stamps = await Promise.all(
+      files.map((f) => stat9(f).then((s) => `${s.size}@${s.mtimeMs}`, () => "-"))
+    );
+    const stamp = stamps.join(" ");
+    if (last?.stamp !== stamp) last = { stamp, st: connectSyncthing(ctx) };
+    const read = last;
+    return read.st.catch((error2) => {
+      if (last === read) last = void 0;
+      throw error2;
+    });
+  };
 }
 function listen(server, host, port) {
   return new Promise((resolve, reject) => {
@@ -49904,8 +49919,9 @@ function listen(server, host, port) {
 async function serveVouches(ctx, o2) {
   const port = o2.port ?? VOUCH_PORT;
   const api2 = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  const syncthing = syncthingOfHome(ctx);
   const server = createServer2((req, res) => {
-    answer(ctx, api2, req).then(({ status, body }) => {
+    answer(ctx, api2, syncthing, req).then(({ status, body }) => {
       reply(res, status, body);
       if ("knows" in body && body.knows === false) {
         o2.onStranger?.(plainAddress(req.socket.remoteAddress));
@@ -49956,7 +49972,7 @@ import { setTimeout as sleep7 } from "timers/promises";
 
 // ../../packages/core/src/trust/trusted-devices.ts
 init_src();
-import path32 from "path";
+import path33 from "path";
 init_mini();
 init_errors3();
 var TrustedDeviceSchema = object({
@@ -49972,7 +49988,7 @@ var TrustFileSchema = object({
   devices: array(TrustedDeviceSchema)
 });
 function trustFile(ctx) {
-  return path32.join(ctx.paths.stateDir, "trusted-devices.json");
+  return path33.join(ctx.paths.stateDir, "trusted-devices.json");
 }
 async function readTrustedDevices(ctx) {
   const file = trustFile(ctx);
@@ -50106,7 +50122,7 @@ import { setTimeout as sleep8 } from "timers/promises";
 // ../../packages/core/src/steps/folder-watcher.ts
 import { watch } from "fs";
 import { lstat as lstat3, readdir as readdir5 } from "fs/promises";
-import path33 from "path";
+import path34 from "path";
 async function watchFolder(root, o2) {
   const platform2 = o2.platform ?? process.platform;
   if (platform2 === "darwin" || platform2 === "win32") {
@@ -50132,7 +50148,7 @@ async function watchFolder(root, o2) {
     if (closed || watched.has(rel) || rel !== "" && o2.ignore(rel)) return;
     let w;
     try {
-      w = watch(path33.join(root, rel), (event, name) => {
+      w = watch(path34.join(root, rel), (event, name) => {
         if (!name) return o2.onChange(rel);
         const child = rel === "" ? String(name) : `${rel}/${String(name)}`;
         if (o2.ignore(child)) return o2.onIgnored?.(child);
@@ -50148,13 +50164,13 @@ async function watchFolder(root, o2) {
       if (!isGone(error2)) o2.onError(error2);
     });
     watched.set(rel, w);
-    const entries = await readdir5(path33.join(root, rel), { withFileTypes: true }).catch(() => []);
+    const entries = await readdir5(path34.join(root, rel), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       if (e.isDirectory()) await add(rel === "" ? e.name : `${rel}/${e.name}`);
     }
   };
   const follow = async (rel) => {
-    const stats = await lstat3(path33.join(root, rel)).catch(() => void 0);
+    const stats = await lstat3(path34.join(root, rel)).catch(() => void 0);
     if (stats?.isDirectory()) {
       if (watched.has(rel)) return;
       await add(rel);
@@ -50177,7 +50193,7 @@ async function watchFolder(root, o2) {
   };
 }
 function toRel(name) {
-  return name.split(path33.sep).join("/");
+  return name.split(path34.sep).join("/");
 }
 function isGone(error2) {
   const code2 = error2?.code;
@@ -50272,7 +50288,7 @@ function syncthingTransfers(now = Date.now) {
 import { setTimeout as sleep9 } from "timers/promises";
 var REACH_FOR_MS = 2e4;
 var PING_TIMEOUT_MS = 700;
-var PING_EVERY_MS = 100;
+var PING_EVERY_MS = 250;
 function onlinePeers(s) {
   if (s.BackendState !== "Running") return void 0;
   return new Set(
@@ -50336,7 +50352,7 @@ init_errors3();
 import { open as open5, realpath as realpath2 } from "fs/promises";
 import { createServer as createServer3 } from "http";
 import { isIP as isIP4 } from "net";
-import path34 from "path";
+import path35 from "path";
 import { pipeline } from "stream/promises";
 
 // ../../packages/core/src/steps/server-url.ts
@@ -50402,8 +50418,8 @@ function wantedPath(url2) {
   return { segments };
 }
 function isInside(dir, file) {
-  const rel = path34.relative(dir, file);
-  return rel !== "" && !rel.startsWith("..") && !path34.isAbsolute(rel);
+  const rel = path35.relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !path35.isAbsolute(rel);
 }
 var NOT_THERE = /* @__PURE__ */ new Set(["ENOENT", "ENOTDIR"]);
 async function openInside(dir, segments) {
@@ -50411,7 +50427,7 @@ async function openInside(dir, segments) {
   let file;
   try {
     top = await realpath2(dir);
-    file = await realpath2(path34.join(top, ...segments));
+    file = await realpath2(path35.join(top, ...segments));
   } catch (error2) {
     if (NOT_THERE.has(error2.code ?? "")) return void 0;
     throw error2;
@@ -51381,7 +51397,7 @@ async function agentLogs(ctx, lines = 50) {
 // ../../packages/core/src/steps/install.ts
 init_src();
 init_errors3();
-import path35 from "path";
+import path36 from "path";
 
 // ../../packages/core/src/steps/machine-step.ts
 function rootOption(ctx) {
@@ -51391,8 +51407,8 @@ function rootOption(ctx) {
 // ../../packages/core/src/steps/install.ts
 async function onPath(ctx, name, explicit) {
   if (explicit) return pathExists(explicit);
-  if (await pathExists(path35.join(cacheBinDir(ctx), name))) return true;
-  if (await pathExists(path35.join(releaseBinDir(ctx), name))) return true;
+  if (await pathExists(path36.join(cacheBinDir(ctx), name))) return true;
+  if (await pathExists(path36.join(releaseBinDir(ctx), name))) return true;
   const r = await ctx.runner.run("sh", ["-c", `command -v ${name}`], { timeout: 5e3 });
   return r.exitCode === 0;
 }
@@ -51519,7 +51535,7 @@ async function ensureNodePolicy(ctx, hs) {
 // ../../packages/core/src/steps/syncthing-ports.ts
 init_src();
 import { readFile as readFile15 } from "fs/promises";
-import path36 from "path";
+import path37 from "path";
 init_errors3();
 function syncthingPorts(ctx) {
   const { syncthingGui: gui, syncthingSync: sync } = ctx.ports;
@@ -51532,15 +51548,15 @@ function syncthingPorts(ctx) {
 function ownSyncthingHomes(ctx) {
   const homes = [ctx.paths.syncthingHome];
   if (ctx.syncthingUser) homes.push(syncthingHomeOf(ctx.paths.home));
-  return homes.map((h2) => path36.resolve(h2));
+  return homes.map((h2) => path37.resolve(h2));
 }
 function startedWithHome(commandLine, homes) {
-  const wanted = new Set(homes.map((h2) => path36.resolve(h2)));
+  const wanted = new Set(homes.map((h2) => path37.resolve(h2)));
   for (const [i2, arg] of commandLine.entries()) {
     const m = /^--?home(?:=(.*))?$/.exec(arg);
     if (!m) continue;
     const home = m[1] ?? commandLine[i2 + 1];
-    if (home && wanted.has(path36.resolve(home))) return true;
+    if (home && wanted.has(path37.resolve(home))) return true;
   }
   return false;
 }
@@ -51577,7 +51593,7 @@ function portInUseError(p, blocker, home) {
 }
 async function askOwnSyncthing(ctx, homes) {
   for (const home of homes) {
-    const xml = await readFile15(path36.join(home, "config.xml"), "utf8").catch(() => void 0);
+    const xml = await readFile15(path37.join(home, "config.xml"), "utf8").catch(() => void 0);
     if (xml === void 0) continue;
     let config2;
     try {
@@ -51762,7 +51778,7 @@ function localHeadscale(ctx) {
 async function ensureHeadscaleProgram(ctx) {
   const explicit = ctx.paths.binaries.headscale;
   const found = await findMeshProgram(ctx, "headscale", explicit);
-  if (explicit !== void 0 || path37.isAbsolute(found)) return { binary: found, changes: [] };
+  if (explicit !== void 0 || path38.isAbsolute(found)) return { binary: found, changes: [] };
   const { result: result2, change } = await installRelease(ctx, "headscale");
   const binary = result2.files["headscale"] ?? found;
   if (change) ctx.reporter.ok(change);
@@ -51801,7 +51817,7 @@ async function setupServerLocked(ctx, o2 = {}) {
     ...(await installMissingPrograms(ctx, { keepPackagesIn: packagesDir(ctx) })).changes
   );
   const hsPaths = ctx.paths.headscale;
-  await mkdir13(path37.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
+  await mkdir13(path38.dirname(hsPaths.socketPath), { recursive: true, mode: 493 });
   const config2 = {
     serverUrl: serverUrl2,
     listenAddr: listen3,
@@ -51853,7 +51869,7 @@ async function setupServerLocked(ctx, o2 = {}) {
     } else r.ok(`User ${MESH_USER} already exists`);
     if (!await pathExists(ctx.paths.apiKeyFile)) {
       const created = await hs.apiKeys.create({ expiration: 365 * 24 * 36e5 });
-      await mkdir13(path37.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
+      await mkdir13(path38.dirname(ctx.paths.apiKeyFile), { recursive: true, mode: 448 });
       await writeFile9(ctx.paths.apiKeyFile, `${created.key}
 `, { mode: 384 });
       changes.push(`saved an API key in ${ctx.paths.apiKeyFile}`);
@@ -51967,9 +51983,9 @@ async function createJoinKey(ctx, o2 = {}) {
 }
 async function saveJoinKey(ctx, key, file) {
   const { mkdir: mkdir14, writeFile: writeFile12, chmod: chmod7 } = await import("fs/promises");
-  const path47 = await import("path");
-  const target = file ?? path47.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
-  await mkdir14(path47.dirname(target), { recursive: true, mode: 448 });
+  const path48 = await import("path");
+  const target = file ?? path48.join(ctx.paths.stateDir, "keys", `preauth-${key.id}.key`);
+  await mkdir14(path48.dirname(target), { recursive: true, mode: 448 });
   await writeFile12(target, `${key.key}
 `, { mode: 384 });
   await chmod7(target, 384);
@@ -52201,7 +52217,7 @@ async function meshOnHost(ctx, target, sudo, o2) {
   const found = await sshRun(ctx, target, "command -v mesh", { timeout: 15e3 });
   if (found.exitCode === 0) return [];
   const binary = o2.meshBinary;
-  if (!binary || !await stat9(binary).then(
+  if (!binary || !await stat10(binary).then(
     (s) => s.isFile(),
     () => false
   )) {
@@ -52329,8 +52345,8 @@ async function remoteStatus2(ctx, name) {
 // ../../packages/core/src/ssh/add-key.ts
 init_src();
 init_errors3();
-import { readFile as readFile17, stat as stat10 } from "fs/promises";
-import path38 from "path";
+import { readFile as readFile17, stat as stat11 } from "fs/promises";
+import path39 from "path";
 
 // ../../packages/core/src/ssh/local-keys.ts
 init_src();
@@ -52398,8 +52414,8 @@ async function readPublicKeyArgument(arg, cwd = process.cwd()) {
       hint: `give ${SHAPE}`
     });
   }
-  const file = path38.resolve(cwd, arg);
-  const info = await stat10(file).catch((error2) => error2);
+  const file = path39.resolve(cwd, arg);
+  const info = await stat11(file).catch((error2) => error2);
   if (info instanceof Error) {
     throw new MeshError(
       info.code === "ENOENT" ? `${file} does not exist, and ${arg} is not a public key either` : `${file} cannot be read (${info.code ?? info.message})`,
@@ -52414,7 +52430,7 @@ async function readPublicKeyArgument(arg, cwd = process.cwd()) {
   }
   const text2 = await readFile17(file, "utf8");
   if (looksPrivate(text2)) {
-    const pub = await stat10(`${file}.pub`).then(
+    const pub = await stat11(`${file}.pub`).then(
       () => `${file}.pub`,
       () => void 0
     );
@@ -52534,8 +52550,8 @@ async function copySshKeys(ctx, o2) {
 // ../../packages/core/src/ssh/status.ts
 init_src();
 init_errors3();
-import { stat as stat11 } from "fs/promises";
-import path39 from "path";
+import { stat as stat12 } from "fs/promises";
+import path40 from "path";
 async function passwordAuthentication(ctx, configFile, sshd) {
   const r = await ctx.runner.run(sshd, ["-T", "-f", configFile], { timeout: 15e3 }).catch(() => void 0);
   const value = r?.exitCode === 0 ? /^passwordauthentication\s+(yes|no)\s*$/im.exec(r.stdout) : null;
@@ -52565,14 +52581,14 @@ async function sshStatus(ctx, o2 = {}) {
   const password = installed2 ? await passwordAuthentication(ctx, configFile, o2.sshdBinary ?? "/usr/sbin/sshd") : null;
   const local = await readLocalKeys(ctx);
   const parsed = parseAuthorizedKeys(local.text);
-  const info = await stat11(local.file).catch(() => void 0);
+  const info = await stat12(local.file).catch(() => void 0);
   const mode = info ? info.mode & 511 : void 0;
   if (mode !== void 0 && mode & 18) {
     problems.push(
       `${local.file} is writable by others (mode ${mode.toString(8)}): sshd ignores it (mesh ssh add-key sets 600)`
     );
   }
-  const config2 = await readIfExists(path39.join(ctx.paths.home, ".ssh", "config")) ?? "";
+  const config2 = await readIfExists(path40.join(ctx.paths.home, ".ssh", "config")) ?? "";
   let hosts = [];
   try {
     hosts = (await readHosts(ctx)).map((h2) => ({
@@ -52682,7 +52698,7 @@ async function ensureWslSshdStep(ctx, o2 = {}) {
 // ../../packages/core/src/ssh/windows-keys.ts
 init_src();
 import { readdir as readdir6, readFile as readFile18 } from "fs/promises";
-import path40 from "path";
+import path41 from "path";
 var NOT_PEOPLE = /* @__PURE__ */ new Set(["all users", "default", "default user", "public", "wsiaccount"]);
 async function mountRoot(ctx) {
   const conf = await readIfExists(underRoot(ctx.paths.root, WSL_CONF_PATH)).catch(() => void 0);
@@ -52691,7 +52707,7 @@ async function mountRoot(ctx) {
 }
 async function keyFiles(sshDir) {
   const names = await readdir6(sshDir).catch(() => []);
-  return names.filter((n2) => n2 === "authorized_keys" || /^id_[\w-]+\.pub$/.test(n2)).sort().map((n2) => path40.join(sshDir, n2));
+  return names.filter((n2) => n2 === "authorized_keys" || /^id_[\w-]+\.pub$/.test(n2)).sort().map((n2) => path41.join(sshDir, n2));
 }
 async function askedProfile(ctx, runner) {
   if (!ctx.platform.wsl?.interop) return void 0;
@@ -52721,7 +52737,7 @@ async function findWindowsKeys(ctx, o2 = {}) {
     const withKeys = [];
     for (const e of entries.sort((a2, b) => a2.name.localeCompare(b.name))) {
       if (!e.isDirectory() || NOT_PEOPLE.has(e.name.toLowerCase())) continue;
-      if ((await keyFiles(path40.join(users, e.name, ".ssh"))).length > 0) withKeys.push(e.name);
+      if ((await keyFiles(path41.join(users, e.name, ".ssh"))).length > 0) withKeys.push(e.name);
     }
     const me = (ctx.env["SUDO_USER"] || ctx.env["USER"] || "").toLowerCase();
     const pick2 = withKeys.length === 1 ? withKeys[0] : withKeys.find((n2) => n2.toLowerCase() === me);
@@ -52730,11 +52746,11 @@ async function findWindowsKeys(ctx, o2 = {}) {
         reason: withKeys.length === 0 ? `no Windows user under ${mount}c/Users has public keys in .ssh` : `several Windows users have keys (${withKeys.join(", ")}) and Windows could not be asked which one is you`
       };
     }
-    folder = path40.join(users, pick2);
+    folder = path41.join(users, pick2);
   }
-  const user = path40.basename(folder);
+  const user = path41.basename(folder);
   const windowsFolder = `${profile ?? `C:\\Users\\${user}`}\\.ssh`;
-  const files = await keyFiles(path40.join(folder, ".ssh"));
+  const files = await keyFiles(path41.join(folder, ".ssh"));
   if (files.length === 0) return { reason: `${windowsFolder} has no authorized_keys or id_*.pub` };
   const keys = [];
   let invalid = 0;
@@ -53075,7 +53091,7 @@ function windowsHandOff(ctx) {
 
 // ../../packages/core/src/steps/wsl-conf.ts
 init_src();
-import path41 from "path";
+import path42 from "path";
 async function ensureWslSystemdStep(ctx) {
   const r = ctx.reporter;
   let conf;
@@ -53088,7 +53104,7 @@ async function ensureWslSystemdStep(ctx) {
   const shutdown = `from Windows run: wsl --shutdown, then open ${ctx.platform.wsl?.distro ?? "the distro"} again (systemd starts with it)`;
   if (conf.changed) {
     r.ok(
-      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path41.basename(conf.backupPath)})` : ""}`
+      `Enabled systemd in ${WSL_CONF_PATH}${conf.backupPath ? ` (previous file kept as ${path42.basename(conf.backupPath)})` : ""}`
     );
     r.warn(`WSL reads ${WSL_CONF_PATH} only at start: ${shutdown}`);
     return {
@@ -53144,7 +53160,7 @@ async function runMachineStep(ctx, step, serverUrl2, o2 = {}) {
 
 // ../../packages/core/src/steps/repair.ts
 init_src();
-import path42 from "path";
+import path43 from "path";
 init_errors3();
 
 // ../../packages/core/src/steps/leave.ts
@@ -53208,7 +53224,7 @@ async function stopMeshDaemons(ctx) {
 async function joinedBefore(ctx) {
   const ts = await tailnetStatus(ctx);
   if (ts) return ts.raw.HaveNodeKey === true;
-  return pathExists(path42.join(ctx.paths.tailscale.stateDir, "tailscaled.state"));
+  return pathExists(path43.join(ctx.paths.tailscale.stateDir, "tailscaled.state"));
 }
 async function bringUpWithoutKey(ctx) {
   const ts = await tailnetStatus(ctx);
@@ -53544,7 +53560,7 @@ import { setTimeout as sleep14 } from "timers/promises";
 
 // ../../packages/core/src/steps/status/configuration.ts
 import { readFile as readFile19 } from "fs/promises";
-import path43 from "path";
+import path44 from "path";
 function controlServerCheck(serverUrl2, answers) {
   return answers ? {
     section: "headscale",
@@ -53619,7 +53635,7 @@ async function configurationSection(ctx, setupCommand) {
     add(controlServerCheck(serverUrl2, await controlServerAnswers(serverUrl2)));
   }
   add(serverUrlCheck(serverUrl2, setupCommand));
-  const stignore = path43.join(folder, ".stignore");
+  const stignore = path44.join(folder, ".stignore");
   try {
     add(stignoreCheck(extraIgnorePatterns(await readFile19(stignore, "utf8"))));
   } catch (error2) {
@@ -53639,7 +53655,7 @@ async function configurationSection(ctx, setupCommand) {
 
 // ../../packages/core/src/steps/status/environment.ts
 init_src();
-import { stat as stat12 } from "fs/promises";
+import { stat as stat13 } from "fs/promises";
 var LOGGED = ["mesh-tailscaled", "mesh-syncthing", "mesh-agent"];
 function roleCheck(role) {
   if (role !== "unknown") return void 0;
@@ -53708,7 +53724,7 @@ async function environmentSection(ctx) {
   if (manager) add(logsCheck(manager.kind, ctx.role, servicesDir(ctx)));
   if (ctx.platform.wsl) add(sshdCheck(await tcpListens(WSL2_SSH_PORT)));
   const user = ctx.syncthingUser;
-  const folder = user ? await stat12(ctx.paths.sharedFolder).catch(() => void 0) : void 0;
+  const folder = user ? await stat13(ctx.paths.sharedFolder).catch(() => void 0) : void 0;
   if (user && folder) add(ownerCheck(ctx.paths.sharedFolder, folder.uid, user));
   return { checks, env };
 }
@@ -53761,8 +53777,8 @@ async function headscaleSection(ctx) {
 }
 
 // ../../packages/core/src/steps/status/security.ts
-import { readdir as readdir7, readFile as readFile20, stat as stat13 } from "fs/promises";
-import path44 from "path";
+import { readdir as readdir7, readFile as readFile20, stat as stat14 } from "fs/promises";
+import path45 from "path";
 init_src();
 function tailscaledEnvFile(ctx) {
   return process.platform === "win32" ? TAILSCALED_ENV_FILE : underRoot(ctx.paths.root, "/etc/default/tailscaled");
@@ -53790,30 +53806,30 @@ function guiOnLoopback(address) {
   return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 async function secretFiles(ctx) {
-  const keysDir = path44.join(ctx.paths.stateDir, "keys");
+  const keysDir = path45.join(ctx.paths.stateDir, "keys");
   const joinKeys = await readdir7(keysDir).catch(() => []);
   const st = ctx.paths.syncthingHome;
   return [
     { path: ctx.paths.apiKeyFile, what: "the Headscale API key", side: "server" },
     ...joinKeys.filter((n2) => n2.endsWith(".key")).sort().map((n2) => ({
-      path: path44.join(keysDir, n2),
+      path: path45.join(keysDir, n2),
       what: "a saved join key",
       side: "server"
     })),
     ...["noise_private.key", "derp_server_private.key"].map((n2) => ({
-      path: path44.join(ctx.paths.headscale.stateDir, n2),
+      path: path45.join(ctx.paths.headscale.stateDir, n2),
       what: "Headscale's private key",
       side: "server"
     })),
-    { path: path44.join(st, "key.pem"), what: "Syncthing's private key", side: "client" },
-    { path: path44.join(st, "https-key.pem"), what: "Syncthing's GUI key", side: "client" },
+    { path: path45.join(st, "key.pem"), what: "Syncthing's private key", side: "client" },
+    { path: path45.join(st, "https-key.pem"), what: "Syncthing's GUI key", side: "client" },
     {
-      path: path44.join(st, "config.xml"),
+      path: path45.join(st, "config.xml"),
       what: "Syncthing's config (it holds the API key)",
       side: "client"
     },
     {
-      path: path44.join(ctx.paths.tailscale.stateDir, "tailscaled.state"),
+      path: path45.join(ctx.paths.tailscale.stateDir, "tailscaled.state"),
       what: "tailscaled's state (its node key)",
       side: "client"
     }
@@ -53849,7 +53865,7 @@ async function tailscaledLogs(ctx, o2 = {}) {
 function meshServiceFiles(ctx) {
   return [
     underRoot(ctx.paths.root, `/etc/systemd/system/${TAILSCALED_SERVICE}.service`),
-    path44.join(servicesDir(ctx), `${TAILSCALED_SERVICE}.run`)
+    path45.join(servicesDir(ctx), `${TAILSCALED_SERVICE}.run`)
   ].map((file) => ({ file, envFile: false }));
 }
 async function runningTailscaled(ctx, proc) {
@@ -53858,14 +53874,14 @@ async function runningTailscaled(ctx, proc) {
   const want = same(ctx.paths.tailscale.socketPath);
   const pids = (await readdir7(proc).catch(() => [])).filter((n2) => /^\d+$/.test(n2));
   const comms = await Promise.all(
-    pids.map((pid) => readFile20(path44.join(proc, pid, "comm"), "utf8").catch(() => ""))
+    pids.map((pid) => readFile20(path45.join(proc, pid, "comm"), "utf8").catch(() => ""))
   );
   for (const [i2, pid] of pids.entries()) {
     if (!comms[i2]?.startsWith("tailscaled")) continue;
-    const raw = await readFile20(path44.join(proc, pid, "cmdline"), "utf8").catch(() => "");
+    const raw = await readFile20(path45.join(proc, pid, "cmdline"), "utf8").catch(() => "");
     const argv = raw.split("\0").filter((a2) => a2 !== "");
     if (same(socketOf(argv)) !== want) continue;
-    const environ = await readFile20(path44.join(proc, pid, "environ"), "utf8").catch(() => void 0);
+    const environ = await readFile20(path45.join(proc, pid, "environ"), "utf8").catch(() => void 0);
     return {
       pid: Number(pid),
       argv,
@@ -53945,7 +53961,7 @@ async function serverChecks(ctx) {
   const out = [];
   const policy = headscalePolicyOf(config2);
   if (policy.mode === "file" && policy.path !== "") {
-    const present = await stat13(policy.path).then(
+    const present = await stat14(policy.path).then(
       (s) => s.isFile(),
       (error2) => error2.code !== "ENOENT"
     );
@@ -53986,7 +54002,7 @@ async function fileChecks(ctx) {
   const files = await secretFiles(ctx);
   const seen = await Promise.all(
     files.map(async (f) => {
-      const info = await stat13(f.path).catch(() => void 0);
+      const info = await stat14(f.path).catch(() => void 0);
       return info?.isFile() ? { ...f, mode: await openMode(f.path) } : void 0;
     })
   );
@@ -54572,9 +54588,9 @@ async function repairAll(ctx, first, fixes) {
 }
 
 // ../../packages/core/src/steps/harden.ts
-import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp5, readFile as readFile22, rm as rm14, stat as stat14, writeFile as writeFile10 } from "fs/promises";
+import { chmod as chmod6, chown as chown4, mkdtemp as mkdtemp5, readFile as readFile22, rm as rm14, stat as stat15, writeFile as writeFile10 } from "fs/promises";
 import os9 from "os";
-import path45 from "path";
+import path46 from "path";
 init_src();
 init_errors3();
 var MESH_TCP_PORTS = [
@@ -54650,7 +54666,7 @@ async function hardenServerLocked(ctx, extraTags, out) {
     throw toMeshError(error2, "reading Headscale's config");
   });
   const configured = headscalePolicyOf(config2);
-  const policyPath = configured.path || path45.join(path45.dirname(configPath), "policy.hujson");
+  const policyPath = configured.path || path46.join(path46.dirname(configPath), "policy.hujson");
   const running = (await headscaleService(ctx).status()).running;
   const oldPolicy = await readIfExists(policyPath).catch((error2) => {
     throw toMeshError(error2, "reading the ACL policy");
@@ -54758,9 +54774,9 @@ async function tagsInUse(ctx) {
   }
 }
 async function checkPolicy(ctx, policy, out) {
-  const dir = await mkdtemp5(path45.join(os9.tmpdir(), "mesh-policy-"));
+  const dir = await mkdtemp5(path46.join(os9.tmpdir(), "mesh-policy-"));
   try {
-    const file = path45.join(dir, "policy.hujson");
+    const file = path46.join(dir, "policy.hujson");
     await writeFile10(file, policy, { mode: 384 });
     const r = await checkHeadscalePolicy(file, {
       binary: resolveHeadscaleBinary(ctx.paths.binaries.headscale),
@@ -54777,7 +54793,7 @@ async function checkPolicy(ctx, policy, out) {
 }
 async function sameOwner(file, like) {
   if (process.getuid?.() !== 0) return;
-  const s = await stat14(like);
+  const s = await stat15(like);
   await chown4(file, s.uid, s.gid);
 }
 async function restartHeadscale(ctx, config2, restore) {
@@ -54822,7 +54838,7 @@ async function hardenTailscaledEnv(ctx, out) {
   });
   const windows = process.platform === "win32";
   const units = TAILSCALE_PACKAGE_UNITS.map((u2) => underRoot(ctx.paths.root, u2));
-  const applies = old !== void 0 || (windows ? await pathExists(path45.dirname(file)) : (await Promise.all(units.map(pathExists))).some(Boolean));
+  const applies = old !== void 0 || (windows ? await pathExists(path46.dirname(file)) : (await Promise.all(units.map(pathExists))).some(Boolean));
   if (!applies) {
     out.note(
       `Tailscale's own tailscaled service is not installed, so nothing reads ${file}: mesh's tailscaled runs with --no-logs-no-support`
@@ -54949,7 +54965,7 @@ init_src();
 init_errors3();
 import { mkdtemp as mkdtemp6, rm as rm15, writeFile as writeFile11 } from "fs/promises";
 import os10 from "os";
-import path46 from "path";
+import path47 from "path";
 var INIT_SETTINGS = Object.keys(SETTINGS_VARIABLES).filter((key) => key !== "HEADSCALE_SERVER");
 async function initQuestions(o2 = {}) {
   const t = await readTarget(o2);
@@ -55009,7 +55025,7 @@ async function initEnvFile(o2 = {}) {
   if (existed && o2.replace !== true) {
     throw new MeshError(`${t.path} exists and mesh init would change it`, {
       kind: "badInput",
-      hint: `answer yes at the prompt, or pass --force (the old file is kept as ${path46.basename(t.path)}.mesh-bak-TIME); --dry-run shows the new file`
+      hint: `answer yes at the prompt, or pass --force (the old file is kept as ${path47.basename(t.path)}.mesh-bak-TIME); --dry-run shows the new file`
     });
   }
   try {
@@ -55051,7 +55067,7 @@ function isInitSetting(key) {
 }
 async function readTarget(o2) {
   const cwd = o2.cwd ?? process.cwd();
-  const file = path46.resolve(cwd, o2.file ?? path46.join("..", ".env"));
+  const file = path47.resolve(cwd, o2.file ?? path47.join("..", ".env"));
   let previous;
   try {
     previous = await readIfExists(file);
@@ -55153,8 +55169,8 @@ function build(t, answers) {
   return { lines: out, values, rewritten };
 }
 async function checkWhole(file, content, built, o2) {
-  const dir = await mkdtemp6(path46.join(os10.tmpdir(), "mesh-init-"));
-  const candidate = path46.join(dir, ".env");
+  const dir = await mkdtemp6(path47.join(os10.tmpdir(), "mesh-init-"));
+  const candidate = path47.join(dir, ".env");
   const lookup = o2.lookupUser ?? (process.platform === "linux" ? (name) => lookupUser(name, { runner: createRunner() }) : void 0);
   let variables;
   try {
@@ -55224,11 +55240,11 @@ async function overriding(file, o2) {
   const cwd = o2.cwd ?? process.cwd();
   const warnings = [];
   const named = env["MESH_ENV_FILE"];
-  if (named && path46.resolve(cwd, named) !== file) {
+  if (named && path47.resolve(cwd, named) !== file) {
     warnings.push(`MESH_ENV_FILE is set: mesh reads ${named}, not ${file}`);
   }
-  const here = path46.resolve(cwd, ".env");
-  const parent = path46.resolve(cwd, "..", ".env");
+  const here = path47.resolve(cwd, ".env");
+  const parent = path47.resolve(cwd, "..", ".env");
   if (file === parent && here !== parent && await readIfExists(here).catch(() => void 0)) {
     warnings.push(`${here} wins over ${file} for every variable it sets`);
   }
@@ -55843,8 +55859,8 @@ function loadSpec(proto2) {
   if (!stateDir) return void 0;
   const binaries = {};
   for (const name of ["tailscale", "tailscaled", "syncthing"]) {
-    const path47 = proto2.getState(`${name}-bin`);
-    if (path47) binaries[name] = path47;
+    const path48 = proto2.getState(`${name}-bin`);
+    if (path48) binaries[name] = path48;
   }
   const daemonPrefix = loadPrefix(proto2.getState("daemon-prefix"));
   return {

@@ -4,7 +4,7 @@ import type { PingResult } from './schemas/ping.js';
 export interface PingUntilAnsweredOptions {
   /** How long to keep trying, in ms. @default 2000 */
   timeoutMs?: number;
-  /** A new ping every this many ms, the earlier ones still waiting. @default 50 */
+  /** A new ping every this many ms, the earlier ones still waiting. @default 100 */
   everyMs?: number;
   /** How long one ping waits for its pong, in ms. @default 250 */
   patienceMs?: number;
@@ -42,7 +42,7 @@ export async function pingUntilAnswered(
       };
       signal.addEventListener('abort', () => resolve(undefined), { once: true });
       deadline = setTimeout(() => resolve(undefined), o.timeoutMs ?? 2000);
-      timer = setInterval(ping, o.everyMs ?? 50);
+      timer = setInterval(ping, o.everyMs ?? 100);
       ping();
     });
   } finally {

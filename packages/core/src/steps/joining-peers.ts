@@ -7,7 +7,7 @@ const REACH_FOR_MS = 20_000;
 /** One ping's wait for its answer. */
 const PING_TIMEOUT_MS = 700;
 /** A new ping this often, the earlier ones still waiting: the answer comes soon after it can. */
-const PING_EVERY_MS = 100;
+const PING_EVERY_MS = 250;
 
 /** The tailnet IPv4 of every online peer; undefined while this node itself is not Running. */
 export function onlinePeers(s: Status): Set<string> | undefined {

@@ -1,10 +1,12 @@
+import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { parseDeviceId, readSyncthingHome, sameDeviceId } from '@mesh/syncthing-client';
+import path from 'node:path';
+import { parseDeviceId, sameDeviceId } from '@mesh/syncthing-client';
 import { LocalApiClient, toTailnetStatus } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 import { MeshError } from '../errors.js';
 import { followAddress } from '../internal/follow-address.js';
-import { connectSyncthing } from '../steps/syncthing.js';
+import { connectSyncthing, type LocalSyncthing } from '../steps/syncthing.js';
 import { VOUCH_ASKER_HEADER, VOUCH_PATH, VOUCH_PORT, type VouchAnswer } from './protocol.js';
 
 export interface ServeVouchesOptions {
@@ -49,6 +51,7 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 async function answer(
   ctx: MeshContext,
   api: LocalApiClient,
+  syncthing: () => Promise<LocalSyncthing>,
   req: IncomingMessage,
 ): Promise<{ status: number; body: VouchAnswer | { error: string } }> {
   if (req.method !== 'GET' || req.url !== VOUCH_PATH) {
@@ -69,32 +72,56 @@ async function answer(
     return { status: 403, body: { error: 'the caller is not a node of this tailnet' } };
   const self = toTailnetStatus(await api.status({ timeout: 3000, peers: false })).self;
   if (!self?.id) return { status: 503, body: { error: 'this node is not in the tailnet' } };
-  const home = await readSyncthingHome(ctx.paths.syncthingHome).catch(() => undefined);
-  if (!home?.deviceId) {
-    return { status: 503, body: { error: 'Syncthing is not set up on this node' } };
-  }
-  const knows = askerId === undefined ? undefined : await hasDevice(ctx, askerId);
+  const st = await syncthing().catch(() => undefined);
+  if (!st) return { status: 503, body: { error: 'Syncthing is not set up on this node' } };
+  const knows = askerId === undefined ? undefined : await hasDevice(st, askerId);
   return {
     status: 200,
     body: {
       mesh: 1,
       node: { id: self.id, name: self.hostname },
       ips: self.ips,
-      syncthing: { deviceId: home.deviceId, port: ctx.ports.syncthingSync },
+      syncthing: { deviceId: st.deviceId, port: ctx.ports.syncthingSync },
       ...(knows === undefined ? {} : { knows }),
     },
   };
 }
 
 /** Whether the local Syncthing has `deviceId` in its config; undefined when it does not answer. */
-async function hasDevice(ctx: MeshContext, deviceId: string): Promise<boolean | undefined> {
+async function hasDevice(st: LocalSyncthing, deviceId: string): Promise<boolean | undefined> {
   try {
-    const st = await connectSyncthing(ctx);
     const devices = await st.client.config.devices.list();
     return devices.some((d) => sameDeviceId(d.deviceID, deviceId));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * This node's Syncthing (its device ID, and a client) as its home was last read: config.xml and
+ * cert.pem are parsed again only once either has changed. Every question needs them, and when a
+ * node joins every member asks at once, several times.
+ */
+function syncthingOfHome(ctx: MeshContext): () => Promise<LocalSyncthing> {
+  const files = ['config.xml', 'cert.pem'].map((f) => path.join(ctx.paths.syncthingHome, f));
+  let last: { stamp: string; st: Promise<LocalSyncthing> } | undefined;
+  return async () => {
+    const stamps = await Promise.all(
+      files.map((f) =>
+        stat(f).then(
+          (s) => `${s.size}@${s.mtimeMs}`,
+          () => '-',
+        ),
+      ),
+    );
+    const stamp = stamps.join(' ');
+    if (last?.stamp !== stamp) last = { stamp, st: connectSyncthing(ctx) };
+    const read = last;
+    return read.st.catch((error: unknown) => {
+      if (last === read) last = undefined;
+      throw error;
+    });
+  };
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -117,8 +144,9 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 export async function serveVouches(ctx: MeshContext, o: ServeVouchesOptions): Promise<void> {
   const port = o.port ?? VOUCH_PORT;
   const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
+  const syncthing = syncthingOfHome(ctx);
   const server = createServer((req, res) => {
-    answer(ctx, api, req)
+    answer(ctx, api, syncthing, req)
       .then(({ status, body }) => {
         reply(res, status, body);
         if ('knows' in body && body.knows === false) {
