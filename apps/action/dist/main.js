@@ -49950,7 +49950,12 @@ function syncthingOfHome(ctx) {
   let last;
   return async () => {
     const stamps = await Promise.all(
-      files.map((f) => stat9(f).then((s) => `${s.size}@${s.mtimeMs}`, () => "-"))
+      files.map(
+        (f) => stat9(f).then(
+          (s) => `${s.size}@${s.mtimeMs}`,
+          () => "-"
+        )
+      )
     );
     const stamp = stamps.join(" ");
     if (last?.stamp !== stamp) last = { stamp, st: connectSyncthing(ctx) };
