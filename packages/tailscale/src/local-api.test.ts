@@ -1,6 +1,6 @@
 import { until } from '@mesh/test-utils';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeLocalApi } from '../test/helpers/fake-local-api.js';
+import { describe, expect, it, vi } from 'vitest';
+import { type FakeLocalApi, fakeLocalApiPerTest } from '../test/helpers/fake-local-api.js';
 import {
   TailscaleAbortError,
   TailscaleDaemonUnreachableError,
@@ -26,14 +26,9 @@ const STATUS = {
 
 let fake: FakeLocalApi;
 let client: LocalApiClient;
-
-beforeEach(async () => {
-  fake = await FakeLocalApi.start();
-  client = new LocalApiClient({ socketPath: fake.socketPath, timeout: 2_000 });
-});
-afterEach(async () => {
-  await client.close();
-  await fake.close();
+fakeLocalApiPerTest((f, c) => {
+  fake = f;
+  client = c;
 });
 
 describe('LocalApiClient', () => {

@@ -1,19 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeLocalApi } from '../test/helpers/fake-local-api.js';
-import { LocalApiClient } from './local-api.js';
+import { describe, expect, it } from 'vitest';
+import { type FakeLocalApi, fakeLocalApiPerTest } from '../test/helpers/fake-local-api.js';
+import type { LocalApiClient } from './local-api.js';
 import { pingUntilAnswered } from './ping-until.js';
 
 let fake: FakeLocalApi;
 let client: LocalApiClient;
-
-beforeEach(async () => {
-  fake = await FakeLocalApi.start();
-  client = new LocalApiClient({ socketPath: fake.socketPath, timeout: 2_000 });
-});
-afterEach(async () => {
-  await client.close();
-  await fake.close();
+fakeLocalApiPerTest((f, c) => {
+  fake = f;
+  client = c;
 });
 
 describe('pingUntilAnswered', () => {

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { LocalApiClient } from '../../src/local-api.js';
 
 /** One request the fake daemon received. */
 export interface SeenRequest {
@@ -99,4 +101,25 @@ export class FakeLocalApi {
       res.writeHead(out.status ?? 200, { 'content-type': 'application/json' }).end(body);
     }
   }
+}
+
+/**
+ * A fresh fake daemon and a client of it for each test of the calling file, both closed after
+ * it; `use` receives them before the test runs.
+ */
+export function fakeLocalApiPerTest(
+  use: (fake: FakeLocalApi, client: LocalApiClient) => void,
+  clientTimeoutMs = 2_000,
+): void {
+  let fake: FakeLocalApi | undefined;
+  let client: LocalApiClient | undefined;
+  beforeEach(async () => {
+    fake = await FakeLocalApi.start();
+    client = new LocalApiClient({ socketPath: fake.socketPath, timeout: clientTimeoutMs });
+    use(fake, client);
+  });
+  afterEach(async () => {
+    await client?.close();
+    await fake?.close();
+  });
 }
