@@ -18,28 +18,31 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /**
- * The milliseconds since `t0` until `file` holds exactly `text`: looked at when its directory
- * reports a change (inotify; Syncthing renames a finished file into place), and every 100 ms in
- * case an event is missed. Not a poll loop: a bench that waits on 15 hosts at once must not
- * take the CPU the mesh it times needs. (A watcher library would add its own settling delay.)
+ * The milliseconds from `t0` until `file` took exactly `text`: the time of its last inode change
+ * (Syncthing renames a finished temporary file into place, which sets it), not the moment this
+ * process noticed. With 16 hosts on two cores the bench's own wake-up comes up to 0.1 s late,
+ * and that is not the mesh's time. The file is looked at when its directory reports a change
+ * (inotify) and every 100 ms in case an event is missed: not a poll loop, since a bench that
+ * waits on 15 hosts at once must not take the CPU the mesh it times needs. (A watcher library
+ * would add its own settling delay.)
  */
 export function arrivalMs(file: string, text: string, t0: number): Promise<number> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const finish = (error?: Error) => {
+    const finish = (result: number | Error) => {
       if (settled) return;
       settled = true;
       watcher.close();
       clearInterval(safety);
       clearTimeout(deadline);
-      if (error) reject(error);
-      else resolve(performance.now() - t0);
+      if (result instanceof Error) reject(result);
+      else resolve(Math.max(0, result - (performance.timeOrigin + t0)));
     };
+    // Read, then stat: the inode that held the text (nothing replaces it before it is timed).
     const check = () => {
-      void readFile(file, 'utf8').then(
-        (got) => got === text && finish(),
-        () => undefined,
-      );
+      void readFile(file, 'utf8')
+        .then(async (got) => got === text && finish((await stat(file)).ctimeMs))
+        .catch(() => undefined);
     };
     const watcher = watch(path.dirname(file), (_event, name) => {
       if (name === path.basename(file)) check();
@@ -87,6 +90,11 @@ export interface ProcessMemory {
   rssMiB: number;
 }
 
+interface MeshProcess extends ProcessMemory {
+  /** User and system time so far, in clock ticks (`/proc/PID/stat`, 100 a second). */
+  cpuTicks: number;
+}
+
 /** Names a process by what Mesh runs: the daemons, the agent and its keeper. */
 export function processKind(cmdline: string): string | undefined {
   const argv = cmdline.split('\0').filter(Boolean);
@@ -104,10 +112,10 @@ export function processKind(cmdline: string): string | undefined {
   return undefined;
 }
 
-/** Every Mesh-related process in a host's network namespace, with its resident size. */
-export async function hostMemory(host: LabHost): Promise<ProcessMemory[]> {
+/** Every Mesh-related process in a host's network namespace, with its resident size and CPU time. */
+async function hostProcesses(host: LabHost): Promise<MeshProcess[]> {
   const nsInode = (await stat(`/run/netns/${host.ns}`)).ino;
-  const found: ProcessMemory[] = [];
+  const found: MeshProcess[] = [];
   for (const entry of await readdir('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
@@ -117,12 +125,42 @@ export async function hostMemory(host: LabHost): Promise<ProcessMemory[]> {
       const what = processKind(await readFile(`/proc/${pid}/cmdline`, 'utf8'));
       if (!what) continue;
       const rss = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
-      found.push({ pid, what, rssMiB: Number(rss ?? 0) / 1024 });
+      // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+      const times = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+      const cpuTicks = Number(times[11] ?? 0) + Number(times[12] ?? 0);
+      found.push({ pid, what, rssMiB: Number(rss ?? 0) / 1024, cpuTicks });
     } catch {
       // the process ended while being read
     }
   }
   return found;
+}
+
+/** Every Mesh-related process in a host's network namespace, with its resident size. */
+export async function hostMemory(host: LabHost): Promise<ProcessMemory[]> {
+  return (await hostProcesses(host)).map(({ pid, what, rssMiB }) => ({ pid, what, rssMiB }));
+}
+
+/**
+ * The CPU the Mesh processes of `hosts` use over `ms` while nothing is asked of the mesh, by
+ * kind (the keepers of all services as one), in percent of one core, summed over the hosts.
+ */
+export async function restingCpu(
+  hosts: readonly LabHost[],
+  ms: number,
+): Promise<Record<string, number>> {
+  const look = async () => (await Promise.all(hosts.map(hostProcesses))).flat();
+  const before = new Map((await look()).map((p) => [p.pid, p.cpuTicks]));
+  await sleep(ms);
+  const percent: Record<string, number> = {};
+  for (const p of await look()) {
+    const was = before.get(p.pid);
+    if (was === undefined) continue;
+    const kind = p.what.startsWith('keeper of ') ? 'keepers' : p.what;
+    // 100 ticks a second: ticks / (ms / 10) is percent of one core.
+    percent[kind] = (percent[kind] ?? 0) + ((p.cpuTicks - was) * 1000) / ms;
+  }
+  return percent;
 }
 
 /** Busy and total CPU time of the whole machine so far (jiffies, from /proc/stat). */

@@ -14,11 +14,12 @@ export function clientSetupArgs(keyFile: string, ...more: string[]): string[] {
 /**
  * A mesh of the server and `clients` (wsl and windows unless told) set up by the built CLI, in
  * sync; `spare` hosts are up with nothing set up. Returns the lab and the key file the clients
- * joined with.
+ * joined with. `env` goes to every setup, over the tests' own settings.
  */
 export async function labMesh(
   spare: readonly string[] = [],
   clients: readonly string[] = ['wsl', 'windows'],
+  o: { env?: Record<string, string> } = {},
 ): Promise<{ lab: Lab; keyFile: string }> {
   const lab = await Lab.up({
     hosts: ['server', ...clients, ...spare],
@@ -26,12 +27,15 @@ export async function labMesh(
     tailscale: false,
     syncthing: false,
   });
-  expect((await mesh(lab, 'server', ['server', 'setup'])).exitCode).toBe(0);
-  const key = JSON.parse((await mesh(lab, 'server', ['server', 'keygen', '--json'])).stdout) as {
+  const run = o.env ? { env: o.env } : {};
+  expect((await mesh(lab, 'server', ['server', 'setup'], run)).exitCode).toBe(0);
+  const key = JSON.parse(
+    (await mesh(lab, 'server', ['server', 'keygen', '--json'], run)).stdout,
+  ) as {
     keyFile: string;
   };
   for (const c of clients) {
-    const r = await mesh(lab, c, clientSetupArgs(key.keyFile));
+    const r = await mesh(lab, c, clientSetupArgs(key.keyFile), run);
     expect(r.exitCode, r.stderr).toBe(0);
   }
   const [first, ...others] = clients as [string, ...string[]];
