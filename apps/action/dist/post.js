@@ -38849,6 +38849,43 @@ function tailscaledLaunch(o2) {
   };
 }
 
+// ../../packages/tailscale/src/ping-any.ts
+async function pingAny(client, ips, o2 = {}) {
+  const [first, ...rest2] = ips;
+  if (first === void 0) return void 0;
+  const stop = new AbortController();
+  const signal = o2.signal ? AbortSignal.any([o2.signal, stop.signal]) : stop.signal;
+  const until = Date.now() + (o2.timeoutMs ?? 2500);
+  const ping = async (ip) => {
+    const r = await client.ping(ip, {
+      type: "disco",
+      timeout: Math.max(1, until - Date.now()),
+      signal
+    });
+    if (r.Err) throw new Error(r.Err);
+    return r;
+  };
+  let timer;
+  try {
+    const firstAnswer = ping(first);
+    const alone = await Promise.race([
+      firstAnswer.then(
+        (r) => r,
+        () => void 0
+      ),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve(void 0), o2.aloneMs ?? 500);
+      })
+    ]);
+    if (alone) return alone;
+    if (Date.now() >= until) return void 0;
+    return await Promise.any([firstAnswer, ...rest2.map(ping)]).catch(() => void 0);
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
+  }
+}
+
 // ../../packages/tailscale/src/ping-until.ts
 async function pingUntilAnswered(client, ip, o2 = {}) {
   const stop = new AbortController();
@@ -50560,22 +50597,16 @@ async function servePackages(ctx, o2) {
 
 // ../../packages/core/src/steps/reach.ts
 async function reachPeers(ctx, ts, o2 = {}) {
-  const targets = ts.peers.filter((p) => p.online).map((p) => p.ips.find((i2) => i2.includes("."))).filter((ip) => ip !== void 0);
+  const targets = ts.peers.filter((p) => p.online).sort((a2, b) => (b.lastHandshake?.getTime() ?? 0) - (a2.lastHandshake?.getTime() ?? 0)).map((p) => p.ips.find((i2) => i2.includes("."))).filter((ip) => ip !== void 0);
   if (targets.length === 0) return { asked: 0, answered: false };
   const api2 = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
-  const stop = new AbortController();
-  const signal = o2.signal ? AbortSignal.any([o2.signal, stop.signal]) : stop.signal;
   try {
-    const answered = await Promise.any(
-      targets.map(async (ip) => {
-        const pong = await api2.ping(ip, { type: "disco", timeout: o2.timeoutMs ?? 2500, signal });
-        if (pong.Err) throw new Error(pong.Err);
-        return true;
-      })
-    ).catch(() => false);
-    return { asked: targets.length, answered };
+    const pong = await pingAny(api2, targets, {
+      timeoutMs: o2.timeoutMs ?? 2500,
+      ...o2.signal ? { signal: o2.signal } : {}
+    });
+    return { asked: targets.length, answered: pong !== void 0 };
   } finally {
-    stop.abort();
     await api2.close();
   }
 }

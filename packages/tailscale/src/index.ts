@@ -48,6 +48,7 @@ export {
   type TailscaleCallOptions,
   type WatchOptions,
 } from './local-api.js';
+export { type PingAnyOptions, pingAny } from './ping-any.js';
 export { type PingUntilAnsweredOptions, pingUntilAnswered } from './ping-until.js';
 export {
   type BackendState,

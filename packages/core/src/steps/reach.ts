@@ -1,7 +1,7 @@
-import { LocalApiClient, type TailnetStatus } from '@mesh/tailscale';
+import { LocalApiClient, pingAny, type TailnetStatus } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 
-/** What {@link reachPeers} found: how many online peers it asked, and whether any answered. */
+/** What {@link reachPeers} found: how many peers were online to ask, and whether any answered. */
 export interface PeerReach {
   asked: number;
   answered: boolean;
@@ -10,8 +10,10 @@ export interface PeerReach {
 /**
  * Whether any peer the control server calls online answers a disco ping over the tailnet. A
  * node whose own link is cut, or that the control server removed, still reads "Running" with
- * its peers online for minutes: only an answer tells. Stops at the first answer; `asked` is 0
- * when no peer is online (nothing to conclude).
+ * its peers online for minutes: only an answer tells. The peer with the latest WireGuard
+ * handshake is asked first and alone for a moment ({@link pingAny}): the agent asks every
+ * 15 s, and one ping then does where one per peer went out. `asked` is the number of online
+ * peers, 0 when there is none (nothing to conclude).
  */
 export async function reachPeers(
   ctx: MeshContext,
@@ -20,23 +22,18 @@ export async function reachPeers(
 ): Promise<PeerReach> {
   const targets = ts.peers
     .filter((p) => p.online)
+    .sort((a, b) => (b.lastHandshake?.getTime() ?? 0) - (a.lastHandshake?.getTime() ?? 0))
     .map((p) => p.ips.find((i) => i.includes('.')))
     .filter((ip): ip is string => ip !== undefined);
   if (targets.length === 0) return { asked: 0, answered: false };
   const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
-  const stop = new AbortController();
-  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   try {
-    const answered = await Promise.any(
-      targets.map(async (ip) => {
-        const pong = await api.ping(ip, { type: 'disco', timeout: o.timeoutMs ?? 2500, signal });
-        if (pong.Err) throw new Error(pong.Err);
-        return true;
-      }),
-    ).catch(() => false);
-    return { asked: targets.length, answered };
+    const pong = await pingAny(api, targets, {
+      timeoutMs: o.timeoutMs ?? 2500,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return { asked: targets.length, answered: pong !== undefined };
   } finally {
-    stop.abort();
     await api.close();
   }
 }
