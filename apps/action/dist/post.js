@@ -38869,10 +38869,7 @@ async function pingAny(client, ips, o2 = {}) {
   try {
     const firstAnswer = ping(first);
     const alone = await Promise.race([
-      firstAnswer.then(
-        (r) => r,
-        () => void 0
-      ),
+      firstAnswer.catch(() => void 0),
       new Promise((resolve) => {
         timer = setTimeout(() => resolve(void 0), o2.aloneMs ?? 500);
       })
@@ -50601,10 +50598,7 @@ async function reachPeers(ctx, ts, o2 = {}) {
   if (targets.length === 0) return { asked: 0, answered: false };
   const api2 = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
   try {
-    const pong = await pingAny(api2, targets, {
-      timeoutMs: o2.timeoutMs ?? 2500,
-      ...o2.signal ? { signal: o2.signal } : {}
-    });
+    const pong = await pingAny(api2, targets, o2);
     return { asked: targets.length, answered: pong !== void 0 };
   } finally {
     await api2.close();

@@ -27,15 +27,12 @@ export async function labMesh(
     tailscale: false,
     syncthing: false,
   });
-  const run = o.env ? { env: o.env } : {};
-  expect((await mesh(lab, 'server', ['server', 'setup'], run)).exitCode).toBe(0);
-  const key = JSON.parse(
-    (await mesh(lab, 'server', ['server', 'keygen', '--json'], run)).stdout,
-  ) as {
+  expect((await mesh(lab, 'server', ['server', 'setup'], o)).exitCode).toBe(0);
+  const key = JSON.parse((await mesh(lab, 'server', ['server', 'keygen', '--json'], o)).stdout) as {
     keyFile: string;
   };
   for (const c of clients) {
-    const r = await mesh(lab, c, clientSetupArgs(key.keyFile), run);
+    const r = await mesh(lab, c, clientSetupArgs(key.keyFile), o);
     expect(r.exitCode, r.stderr).toBe(0);
   }
   const [first, ...others] = clients as [string, ...string[]];

@@ -40,10 +40,7 @@ export async function pingAny(
     const firstAnswer = ping(first);
     // Settles when the first IP answers or fails, or when it has been alone long enough.
     const alone = await Promise.race([
-      firstAnswer.then(
-        (r) => r,
-        () => undefined,
-      ),
+      firstAnswer.catch(() => undefined),
       new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), o.aloneMs ?? 500);
       }),

@@ -28,10 +28,7 @@ export async function reachPeers(
   if (targets.length === 0) return { asked: 0, answered: false };
   const api = new LocalApiClient({ socketPath: ctx.paths.tailscale.socketPath });
   try {
-    const pong = await pingAny(api, targets, {
-      timeoutMs: o.timeoutMs ?? 2500,
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
+    const pong = await pingAny(api, targets, o);
     return { asked: targets.length, answered: pong !== undefined };
   } finally {
     await api.close();
