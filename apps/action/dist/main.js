@@ -38983,7 +38983,7 @@ function toNodeInfo(p) {
     hostname: p.HostName ?? "",
     dnsName: (p.DNSName ?? "").replace(/\.$/, ""),
     ips: [...p.TailscaleIPs ?? []],
-    online: p.Online ?? false,
+    online: (p.Online ?? false) && !p.Expired,
     path: curAddr ? "direct" : relay ? "relay" : "none",
     currentAddress: curAddr || null,
     relay: relay || null,
@@ -50388,7 +50388,7 @@ function onlinePeers(s) {
   return new Set(
     Object.values(s.Peer ?? {}).flatMap((p) => {
       const ip = (p.TailscaleIPs ?? []).find((a2) => !a2.includes(":"));
-      return ip && p.Online ? [ip] : [];
+      return ip && p.Online && !p.Expired ? [ip] : [];
     })
   );
 }

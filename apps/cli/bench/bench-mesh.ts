@@ -141,26 +141,55 @@ export async function hostMemory(host: LabHost): Promise<ProcessMemory[]> {
   return (await hostProcesses(host)).map(({ pid, what, rssMiB }) => ({ pid, what, rssMiB }));
 }
 
+/** CPU time of every Mesh process of some hosts at one moment: ticks by pid, with its kind. */
+export interface CpuSnapshot {
+  at: number;
+  processes: Map<number, { kind: string; ticks: number }>;
+}
+
+/** The CPU time so far of every Mesh process of `hosts` (the keepers of all services as one kind). */
+export async function cpuSnapshot(hosts: readonly LabHost[]): Promise<CpuSnapshot> {
+  const at = performance.now();
+  const found = (await Promise.all(hosts.map(hostProcesses))).flat();
+  return {
+    at,
+    processes: new Map(
+      found.map((p) => [
+        p.pid,
+        { kind: p.what.startsWith('keeper of ') ? 'keepers' : p.what, ticks: p.cpuTicks },
+      ]),
+    ),
+  };
+}
+
+/** The CPU time each kind of process used between two snapshots, in ms, summed over the hosts. */
+export function cpuUsedMs(a: CpuSnapshot, b: CpuSnapshot): Record<string, number> {
+  const ms: Record<string, number> = {};
+  for (const [pid, p] of b.processes) {
+    const was = a.processes.get(pid);
+    if (was === undefined) continue;
+    // 100 ticks a second.
+    ms[p.kind] = (ms[p.kind] ?? 0) + (p.ticks - was.ticks) * 10;
+  }
+  return ms;
+}
+
 /**
  * The CPU the Mesh processes of `hosts` use over `ms` while nothing is asked of the mesh, by
- * kind (the keepers of all services as one), in percent of one core, summed over the hosts.
+ * kind, in percent of one core, summed over the hosts.
  */
 export async function restingCpu(
   hosts: readonly LabHost[],
   ms: number,
 ): Promise<Record<string, number>> {
-  const look = async () => (await Promise.all(hosts.map(hostProcesses))).flat();
-  const before = new Map((await look()).map((p) => [p.pid, p.cpuTicks]));
+  const before = await cpuSnapshot(hosts);
   await sleep(ms);
-  const percent: Record<string, number> = {};
-  for (const p of await look()) {
-    const was = before.get(p.pid);
-    if (was === undefined) continue;
-    const kind = p.what.startsWith('keeper of ') ? 'keepers' : p.what;
-    // 100 ticks a second: ticks / (ms / 10) is percent of one core.
-    percent[kind] = (percent[kind] ?? 0) + ((p.cpuTicks - was) * 1000) / ms;
-  }
-  return percent;
+  const after = await cpuSnapshot(hosts);
+  const used = cpuUsedMs(before, after);
+  const elapsed = after.at - before.at;
+  return Object.fromEntries(
+    Object.entries(used).map(([kind, cpuMs]) => [kind, (cpuMs * 100) / elapsed]),
+  );
 }
 
 /** Busy and total CPU time of the whole machine so far (jiffies, from /proc/stat). */

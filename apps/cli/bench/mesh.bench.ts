@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeLab, type Lab } from '@mesh/lab';
@@ -12,7 +13,9 @@ import { clientSetupArgs, labMesh } from '../test/lab-mesh.js';
 import {
   arrivalMs,
   busyShare,
+  cpuSnapshot,
   cpuTimes,
+  cpuUsedMs,
   hostMemory,
   median,
   type ProcessMemory,
@@ -73,6 +76,9 @@ interface Results {
     syncthingPairBusy: number;
     rawTcpBusy: number;
     rawTcpBothBusy: number;
+    /** CPU time by kind of Mesh process, all hosts, in the median run of each, ms. */
+    syncthingPairCpuMs: Record<string, number>;
+    rawTcpCpuMs: Record<string, number>;
   };
   scale: Array<{
     hosts: number;
@@ -80,6 +86,11 @@ interface Results {
     statusMs: number;
     /** Percent of one core by process kind, all hosts together, with nothing asked of the mesh. */
     restingCpu: Record<string, number>;
+    /**
+     * CPU time by process kind, all hosts together, that one file cost the mesh (from its write
+     * until half a second after the last host had it, less the CPU at rest), median of the files.
+     */
+    cpuPerFileMs: Record<string, number>;
   }>;
   memory: Record<string, ProcessMemory[]>;
 }
@@ -117,6 +128,16 @@ async function join(lab: Lab, host: string, keyFile: string): Promise<JoinSample
 }
 
 /**
+ * One bulk transfer: MiB/s, how busy the machine was, and the CPU time of Mesh's processes (the
+ * raw TCP programs are not among them: only what carries their bytes is).
+ */
+interface BulkRun {
+  miBs: number;
+  busy: number;
+  cpuMs: Record<string, number>;
+}
+
+/**
  * A `BULK_MIB` file written on wsl until windows has it through Syncthing, first with the server
  * (a member too) receiving it at the same time, then with the server leaving it out; then the
  * same bytes over raw TCP on the same path.
@@ -126,29 +147,34 @@ async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
   const windows = lab.host('windows');
   const staging = path.join(wsl.root, 'bench-staging');
   await mkdir(staging, { recursive: true });
-  const syncthingRun = async (name: string): Promise<{ miBs: number; busy: number }> => {
+  const syncthingRun = async (name: string): Promise<BulkRun> => {
     const source = path.join(staging, name);
     // Random throughout: no block repeats, so none is copied locally instead of sent.
     await writeFile(source, randomBytes(BULK_MIB * 2 ** 20));
     const want = await sha256(source);
     // A rename on the same file system: Syncthing sees the whole file at once.
+    const processes0 = await cpuSnapshot(lab.hosts);
     const cpu0 = await cpuTimes();
     const t0 = performance.now();
     await rename(source, path.join(sharedFolder(wsl), name));
     const arrived = path.join(sharedFolder(windows), name);
     while (!(await exists(arrived))) await sleep(20);
     const seconds = (performance.now() - t0) / 1000;
-    const run = { miBs: BULK_MIB / seconds, busy: busyShare(cpu0, await cpuTimes()) };
+    const run = {
+      miBs: BULK_MIB / seconds,
+      busy: busyShare(cpu0, await cpuTimes()),
+      cpuMs: cpuUsedMs(processes0, await cpuSnapshot(lab.hosts)),
+    };
     if ((await sha256(arrived)) !== want) throw new Error(`${name} arrived with another sha256`);
     await rm(path.join(sharedFolder(wsl), name));
     return run;
   };
-  const syncthing: Array<{ miBs: number; busy: number }> = [];
+  const syncthing: BulkRun[] = [];
   for (let run = 0; run < BULK_RUNS; run++) {
     syncthing.push(await syncthingRun(`bulk-${BULK_MIB}-${run}.bin`));
   }
   // Between the two clients alone, as raw TCP to one receiver: the server ignores these files.
-  const pair: Array<{ miBs: number; busy: number }> = [];
+  const pair: BulkRun[] = [];
   const restore = await ignoreOn(lab, 'server', '/pair-bulk-*');
   try {
     for (let run = 0; run < BULK_RUNS; run++) {
@@ -161,15 +187,15 @@ async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
   // The same path without Syncthing: each receiver times from its first byte to the end. Once
   // to windows alone (the tailnet path), once to windows and the server at once: the bytes
   // Syncthing moves, since the server, a member too, receives the file at the same time.
-  const one: Array<{ miBs: number; busy: number }> = [];
-  const both: Array<{ miBs: number; busy: number }> = [];
+  const one: BulkRun[] = [];
+  const both: BulkRun[] = [];
   for (let run = 0; run < BULK_RUNS; run++) {
-    one.push(await rawTcp(wsl, [windows]));
-    both.push(await rawTcp(wsl, [windows, lab.host('server')]));
+    one.push(await rawTcp(lab, wsl, [windows]));
+    both.push(await rawTcp(lab, wsl, [windows, lab.host('server')]));
   }
-  const mid = (xs: Array<{ miBs: number; busy: number }>) => {
+  const mid = (xs: BulkRun[]) => {
     const sorted = [...xs].sort((a, b) => a.miBs - b.miBs);
-    return sorted[Math.floor(sorted.length / 2)] as { miBs: number; busy: number };
+    return sorted[Math.floor(sorted.length / 2)] as BulkRun;
   };
   return {
     mib: BULK_MIB,
@@ -182,6 +208,8 @@ async function bulk(lab: Lab): Promise<NonNullable<Results['bulk']>> {
     syncthingPairBusy: mid(pair).busy,
     rawTcpBusy: mid(one).busy,
     rawTcpBothBusy: mid(both).busy,
+    syncthingPairCpuMs: mid(pair).cpuMs,
+    rawTcpCpuMs: mid(one).cpuMs,
   };
 }
 
@@ -212,9 +240,10 @@ async function ignoreOn(lab: Lab, hostName: string, pattern: string): Promise<()
 
 /** `BULK_MIB` over raw TCP from `from` to each of `to` at once; MiB/s as the first of `to` saw it. */
 async function rawTcp(
+  lab: Lab,
   from: ReturnType<Lab['host']>,
   to: ReturnType<Lab['host']>[],
-): Promise<{ miBs: number; busy: number }> {
+): Promise<BulkRun> {
   const ip = async (h: ReturnType<Lab['host']>) =>
     (await h.runner.run('tailscale', ['ip', '-4'], { timeout: 10_000 })).stdout.trim();
   const addresses = await Promise.all(to.map(ip));
@@ -229,6 +258,7 @@ async function rawTcp(
     ),
   );
   await sleep(500);
+  const processes0 = await cpuSnapshot(lab.hosts);
   const cpu0 = await cpuTimes();
   const sent = await from.runner.run(
     process.execPath,
@@ -243,7 +273,11 @@ async function rawTcp(
     (r) => JSON.parse(r.stdout) as { n: number; ms: number },
   );
   const first = got[0] as { n: number; ms: number };
-  return { miBs: first.n / 2 ** 20 / (first.ms / 1000), busy: busyShare(cpu0, await cpuTimes()) };
+  return {
+    miBs: first.n / 2 ** 20 / (first.ms / 1000),
+    busy: busyShare(cpu0, await cpuTimes()),
+    cpuMs: cpuUsedMs(processes0, await cpuSnapshot(lab.hosts)),
+  };
 }
 
 /**
@@ -257,9 +291,11 @@ async function scale(hosts: number): Promise<Results['scale'][number]> {
     await sleep(SETTLE_MS);
     const resting = await restingCpu(lab.hosts, REST_MS);
     const everyHost: number[] = [];
+    const perFile: Array<Record<string, number>> = [];
     for (let i = 0; i < 5; i++) {
       const text = `scale ${hosts} ${i} ${Date.now()}\n`;
       const name = `scale-${i}.txt`;
+      const before = await cpuSnapshot(lab.hosts);
       const t0 = performance.now();
       await writeFile(path.join(sharedFolder(lab.host('c1')), name), text);
       const each = await Promise.all(
@@ -268,7 +304,18 @@ async function scale(hosts: number): Promise<Results['scale'][number]> {
           .map((h) => arrivalMs(path.join(sharedFolder(h), name), text, t0)),
       );
       everyHost.push(Math.max(...each));
+      // The hosts that have the file tell the others so: that work is the file's too.
       await sleep(500);
+      const after = await cpuSnapshot(lab.hosts);
+      const elapsed = after.at - before.at;
+      perFile.push(
+        Object.fromEntries(
+          Object.entries(cpuUsedMs(before, after)).map(([kind, ms]) => [
+            kind,
+            Math.max(0, ms - ((resting[kind] ?? 0) * elapsed) / 100),
+          ]),
+        ),
+      );
     }
     const status: number[] = [];
     for (let i = 0; i < 5; i++) status.push((await mesh(lab, 'c1', ['status', '--json'])).ms);
@@ -277,12 +324,23 @@ async function scale(hosts: number): Promise<Results['scale'][number]> {
       everyHostMs: median(everyHost),
       statusMs: median(status),
       restingCpu: resting,
+      cpuPerFileMs: Object.fromEntries(
+        [...new Set(perFile.flatMap(Object.keys)), 'all'].map((kind) => [
+          kind,
+          median(
+            perFile.map((f) =>
+              kind === 'all' ? Object.values(f).reduce((a, b) => a + b, 0) : (f[kind] ?? 0),
+            ),
+          ),
+        ]),
+      ),
     };
   } finally {
     await lab.down();
   }
 }
 
+const CORES = availableParallelism();
 const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function report(): string[] {
@@ -294,7 +352,7 @@ function report(): string[] {
     const j = results.joins;
     const m = (pick: (s: JoinSample) => number) => median(j.map(pick));
     row(
-      `client setup start -> first file, median of ${j.length}`,
+      `client setup start -> first file, median of ${j.length} (3 members)`,
       f(m((s) => s.totalMs)),
       'goal <= 3 s',
     );
@@ -340,6 +398,28 @@ function report(): string[] {
       `${(b.syncthingPairMiBs / b.rawTcpMiBs).toFixed(2)}x`,
       'goal >= 0.5x',
     );
+    const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((a, c) => a + c, 0);
+    const kinds = (cpu: Record<string, number>) =>
+      Object.entries(cpu)
+        .filter(([, ms]) => ms > 0)
+        .sort(([, a], [, c]) => c - a)
+        .map(([kind, ms]) => `${kind} ${ms.toFixed(0)}`)
+        .join(', ');
+    row(
+      'bulk CPU, Syncthing between two clients, all hosts',
+      `${total(b.syncthingPairCpuMs).toFixed(0)} ms`,
+      kinds(b.syncthingPairCpuMs),
+    );
+    row(
+      'bulk CPU, raw TCP (what carries it), all hosts',
+      `${total(b.rawTcpCpuMs).toFixed(0)} ms`,
+      kinds(b.rawTcpCpuMs),
+    );
+    // A machine kept busy moves bytes at the rate its CPU allows: this is the ratio it allows.
+    row(
+      'bulk, CPU of raw TCP / CPU of Syncthing',
+      `${(total(b.rawTcpCpuMs) / Math.max(1, total(b.syncthingPairCpuMs))).toFixed(2)}x`,
+    );
     row(
       'bulk, Syncthing to both members / raw TCP',
       `${(b.syncthingMiBs / b.rawTcpMiBs).toFixed(2)}x`,
@@ -358,6 +438,15 @@ function report(): string[] {
       s.hosts === 16 ? 'goal <= 1.2x of 3 hosts' : '',
     );
     row(`${s.hosts} hosts: mesh status`, `${s.statusMs.toFixed(0)} ms`);
+    const { all = 0, ...kinds } = s.cpuPerFileMs;
+    row(
+      `${s.hosts} hosts: CPU one file costs, all hosts`,
+      `${all.toFixed(0)} ms`,
+      `${(all / CORES).toFixed(0)} ms on ${CORES} cores at best; ${Object.entries(kinds)
+        .sort(([, a], [, b]) => b - a)
+        .map(([kind, ms]) => `${kind} ${ms.toFixed(0)}`)
+        .join(', ')}`,
+    );
     row(
       `${s.hosts} hosts: CPU at rest, % of one core, all hosts`,
       Object.entries(s.restingCpu)
@@ -406,7 +495,13 @@ describeLab('bench:mesh', () => {
         });
       }
       results.bulk = await bulk(lab);
-      for (const j of joiners) results.joins.push(await join(lab, j, keyFile));
+      for (const j of joiners) {
+        results.joins.push(await join(lab, j, keyFile));
+        // Each sample joins the same three members, as a new machine joins a mesh: the one
+        // before leaves first (a mesh that grew with every sample made each join slower).
+        const left = await mesh(lab, j, ['client', 'leave'], AS_SHIPPED);
+        if (left.exitCode !== 0) throw new Error(`client leave on ${j}: ${left.stderr}`);
+      }
     }, 1_800_000);
   });
 

@@ -524,6 +524,25 @@ describeLab('mesh CLI in the lab', () => {
       ['mesh-agent', 'mesh-syncthing', 'mesh-tailscaled'].sort(),
     );
     expect(await listing(folder)).toEqual(files);
+    // For some seconds its peers still list it online, its key expired: nothing asks it then.
+    await until('laptop listed with its key expired on wsl', async () => {
+      const out = await lab.host('wsl').runner.run('tailscale', ['status', '--json'], {
+        timeout: 10_000,
+      });
+      const peers = Object.values(
+        (
+          JSON.parse(out.stdout) as {
+            Peer?: Record<string, { HostName?: string; Expired?: boolean }>;
+          }
+        ).Peer ?? {},
+      );
+      return peers.some((p) => p.HostName === 'laptop' && p.Expired) || undefined;
+    });
+    const paired = await mesh(lab, 'wsl', ['peer', '--json']);
+    expect(paired.exitCode, paired.stderr).toBe(0);
+    expect(
+      (paired.json as { unvouched: Array<{ hostname: string }> }).unvouched,
+    ).not.toContainEqual(expect.objectContaining({ hostname: 'laptop' }));
     const again = await mesh(lab, 'laptop', ['client', 'leave', '--json']);
     expect(again.exitCode, again.stderr).toBe(0);
     checkJson('clientLeave', again.json);

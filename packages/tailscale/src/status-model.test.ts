@@ -58,6 +58,26 @@ describe('toTailnetStatus', () => {
     expect(s.peers[0]?.lastHandshake).toBeNull();
   });
 
+  it('counts a peer whose key expired as offline, though tailscaled still lists it online', () => {
+    // What a node that has just logged out looks like to its peers for some seconds.
+    const left = StatusSchema.parse({
+      ...RAW,
+      Peer: {
+        'nodekey:dd': {
+          ID: 'nD',
+          HostName: 'laptop',
+          TailscaleIPs: ['100.64.0.4'],
+          Online: true,
+          Expired: true,
+          KeyExpiry: '2026-12-02T14:34:33Z',
+        },
+      },
+    });
+    expect(toTailnetStatus(left).peers.map((p) => [p.hostname, p.online])).toEqual([
+      ['laptop', false],
+    ]);
+  });
+
   it('finds peers by IP, MagicDNS name, short name, hostname and ID', () => {
     const s = toTailnetStatus(RAW);
     expect(findPeer(s, '100.64.0.3')?.hostname).toBe('windows');

@@ -16,7 +16,11 @@ export interface NodeInfo {
   dnsName: string;
   /** Tailnet IPs (IPv4 first as tailscaled orders them). */
   ips: string[];
-  /** Connected to the control server (not proof that the path works). */
+  /**
+   * Connected to the control server with a node key that has not expired (not proof that the
+   * path works). A node that logged out stays listed online for some seconds with its key
+   * expired, and tailscaled sends nothing to such a peer.
+   */
   online: boolean;
   /** `direct` when `CurAddr` is set, `relay` when only a DERP region is in use. */
   path: PeerPath;
@@ -63,7 +67,7 @@ export function toNodeInfo(p: PeerStatus): NodeInfo {
     hostname: p.HostName ?? '',
     dnsName: (p.DNSName ?? '').replace(/\.$/, ''),
     ips: [...(p.TailscaleIPs ?? [])],
-    online: p.Online ?? false,
+    online: (p.Online ?? false) && !p.Expired,
     path: curAddr ? 'direct' : relay ? 'relay' : 'none',
     currentAddress: curAddr || null,
     relay: relay || null,

@@ -9,13 +9,16 @@ const PING_TIMEOUT_MS = 700;
 /** A new ping this often, the earlier ones still waiting: the answer comes soon after it can. */
 const PING_EVERY_MS = 250;
 
-/** The tailnet IPv4 of every online peer; undefined while this node itself is not Running. */
+/**
+ * The tailnet IPv4 of every online peer whose key has not expired (a node that has just logged
+ * out); undefined while this node itself is not Running.
+ */
 export function onlinePeers(s: Status): Set<string> | undefined {
   if (s.BackendState !== 'Running') return undefined;
   return new Set(
     Object.values(s.Peer ?? {}).flatMap((p) => {
       const ip = (p.TailscaleIPs ?? []).find((a) => !a.includes(':'));
-      return ip && p.Online ? [ip] : [];
+      return ip && p.Online && !p.Expired ? [ip] : [];
     }),
   );
 }
