@@ -59,6 +59,9 @@ export function arrivalMs(file: string, text: string, t0: number): Promise<numbe
 export interface Spread {
   p50: number;
   p95: number;
+  max: number;
+  /** Every edit's time, in the order written: a slow one can be found again. */
+  samples: number[];
 }
 
 /**
@@ -80,7 +83,12 @@ export async function propagation(
     times.push(await arrivalMs(path.join(sharedFolder(to), name), text, t0));
     await sleep(o.gapMs);
   }
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+  return {
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    max: Math.max(...times),
+    samples: times.map((t) => Math.round(t)),
+  };
 }
 
 /** Resident memory of one process, in MiB. */

@@ -367,7 +367,7 @@ function report(): string[] {
     if (p)
       row(
         `edit propagation wsl -> windows, ${kind} files`,
-        `p50 ${p.p50.toFixed(0)} ms p95 ${p.p95.toFixed(0)} ms`,
+        `p50 ${p.p50.toFixed(0)} ms p95 ${p.p95.toFixed(0)} ms max ${p.max.toFixed(0)} ms`,
       );
   }
   if (results.bulk) {
