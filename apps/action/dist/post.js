@@ -38920,6 +38920,9 @@ function toDate(s) {
   const d = new Date(s);
   return Number.isNaN(d.getTime()) ? null : d;
 }
+function isPeerOnline(p) {
+  return (p.Online ?? false) && !p.Expired;
+}
 function toNodeInfo(p) {
   const curAddr = p.CurAddr ?? "";
   const relay = p.Relay ?? "";
@@ -38928,7 +38931,7 @@ function toNodeInfo(p) {
     hostname: p.HostName ?? "",
     dnsName: (p.DNSName ?? "").replace(/\.$/, ""),
     ips: [...p.TailscaleIPs ?? []],
-    online: (p.Online ?? false) && !p.Expired,
+    online: isPeerOnline(p),
     path: curAddr ? "direct" : relay ? "relay" : "none",
     currentAddress: curAddr || null,
     relay: relay || null,
@@ -50333,7 +50336,7 @@ function onlinePeers(s) {
   return new Set(
     Object.values(s.Peer ?? {}).flatMap((p) => {
       const ip = (p.TailscaleIPs ?? []).find((a2) => !a2.includes(":"));
-      return ip && p.Online && !p.Expired ? [ip] : [];
+      return ip && isPeerOnline(p) ? [ip] : [];
     })
   );
 }

@@ -327,11 +327,7 @@ async function scale(hosts: number): Promise<Results['scale'][number]> {
       cpuPerFileMs: Object.fromEntries(
         [...new Set(perFile.flatMap(Object.keys)), 'all'].map((kind) => [
           kind,
-          median(
-            perFile.map((f) =>
-              kind === 'all' ? Object.values(f).reduce((a, b) => a + b, 0) : (f[kind] ?? 0),
-            ),
-          ),
+          median(perFile.map((f) => (kind === 'all' ? sum(f) : (f[kind] ?? 0)))),
         ]),
       ),
     };
@@ -341,6 +337,17 @@ async function scale(hosts: number): Promise<Results['scale'][number]> {
 }
 
 const CORES = availableParallelism();
+
+const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
+
+/** Figures by process kind, largest first, the kinds that used nothing left out. */
+function byKind(values: Record<string, number>, digits = 0): string {
+  return Object.entries(values)
+    .filter(([, v]) => v > 0)
+    .sort(([, a], [, b]) => b - a)
+    .map(([kind, v]) => `${kind} ${v.toFixed(digits)}`)
+    .join(', ');
+}
 const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function report(): string[] {
@@ -398,27 +405,20 @@ function report(): string[] {
       `${(b.syncthingPairMiBs / b.rawTcpMiBs).toFixed(2)}x`,
       'goal >= 0.5x',
     );
-    const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((a, c) => a + c, 0);
-    const kinds = (cpu: Record<string, number>) =>
-      Object.entries(cpu)
-        .filter(([, ms]) => ms > 0)
-        .sort(([, a], [, c]) => c - a)
-        .map(([kind, ms]) => `${kind} ${ms.toFixed(0)}`)
-        .join(', ');
     row(
       'bulk CPU, Syncthing between two clients, all hosts',
-      `${total(b.syncthingPairCpuMs).toFixed(0)} ms`,
-      kinds(b.syncthingPairCpuMs),
+      `${sum(b.syncthingPairCpuMs).toFixed(0)} ms`,
+      byKind(b.syncthingPairCpuMs),
     );
     row(
       'bulk CPU, raw TCP (what carries it), all hosts',
-      `${total(b.rawTcpCpuMs).toFixed(0)} ms`,
-      kinds(b.rawTcpCpuMs),
+      `${sum(b.rawTcpCpuMs).toFixed(0)} ms`,
+      byKind(b.rawTcpCpuMs),
     );
     // A machine kept busy moves bytes at the rate its CPU allows: this is the ratio it allows.
     row(
       'bulk, CPU of raw TCP / CPU of Syncthing',
-      `${(total(b.rawTcpCpuMs) / Math.max(1, total(b.syncthingPairCpuMs))).toFixed(2)}x`,
+      `${(sum(b.rawTcpCpuMs) / Math.max(1, sum(b.syncthingPairCpuMs))).toFixed(2)}x`,
     );
     row(
       'bulk, Syncthing to both members / raw TCP',
@@ -442,18 +442,9 @@ function report(): string[] {
     row(
       `${s.hosts} hosts: CPU one file costs, all hosts`,
       `${all.toFixed(0)} ms`,
-      `${(all / CORES).toFixed(0)} ms on ${CORES} cores at best; ${Object.entries(kinds)
-        .sort(([, a], [, b]) => b - a)
-        .map(([kind, ms]) => `${kind} ${ms.toFixed(0)}`)
-        .join(', ')}`,
+      `${(all / CORES).toFixed(0)} ms on ${CORES} cores at best; ${byKind(kinds)}`,
     );
-    row(
-      `${s.hosts} hosts: CPU at rest, % of one core, all hosts`,
-      Object.entries(s.restingCpu)
-        .sort(([, a], [, b]) => b - a)
-        .map(([kind, pct]) => `${kind} ${pct.toFixed(1)}`)
-        .join(', '),
-    );
+    row(`${s.hosts} hosts: CPU at rest, % of one core, all hosts`, byKind(s.restingCpu, 1));
   }
   for (const [host, procs] of Object.entries(results.memory)) {
     for (const p of procs) row(`memory at rest ${host}: ${p.what}`, `${p.rssMiB.toFixed(1)} MiB`);

@@ -525,19 +525,20 @@ describeLab('mesh CLI in the lab', () => {
     );
     expect(await listing(folder)).toEqual(files);
     // For some seconds its peers still list it online, its key expired: nothing asks it then.
-    await until('laptop listed with its key expired on wsl', async () => {
-      const out = await lab.host('wsl').runner.run('tailscale', ['status', '--json'], {
-        timeout: 10_000,
-      });
-      const peers = Object.values(
-        (
-          JSON.parse(out.stdout) as {
-            Peer?: Record<string, { HostName?: string; Expired?: boolean }>;
-          }
-        ).Peer ?? {},
-      );
-      return peers.some((p) => p.HostName === 'laptop' && p.Expired) || undefined;
+    const wslApi = new LocalApiClient({
+      socketPath: path.join(
+        lab.host('wsl').env['MESH_ROOT'] as string,
+        'var/run/tailscale/tailscaled.sock',
+      ),
     });
+    try {
+      await until('laptop listed with its key expired on wsl', async () => {
+        const peers = Object.values((await wslApi.status()).Peer ?? {});
+        return peers.some((p) => p.HostName === 'laptop' && p.Expired) || undefined;
+      });
+    } finally {
+      await wslApi.close();
+    }
     const paired = await mesh(lab, 'wsl', ['peer', '--json']);
     expect(paired.exitCode, paired.stderr).toBe(0);
     expect(

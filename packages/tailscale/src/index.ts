@@ -67,6 +67,7 @@ export {
 export { defaultSocketPath, WINDOWS_PIPE } from './socket.js';
 export {
   findPeer,
+  isPeerOnline,
   type NodeInfo,
   type PeerPath,
   type TailnetStatus,

@@ -16,11 +16,7 @@ export interface NodeInfo {
   dnsName: string;
   /** Tailnet IPs (IPv4 first as tailscaled orders them). */
   ips: string[];
-  /**
-   * Connected to the control server with a node key that has not expired (not proof that the
-   * path works). A node that logged out stays listed online for some seconds with its key
-   * expired, and tailscaled sends nothing to such a peer.
-   */
+  /** {@link isPeerOnline} (not proof that the path works). */
   online: boolean;
   /** `direct` when `CurAddr` is set, `relay` when only a DERP region is in use. */
   path: PeerPath;
@@ -58,6 +54,15 @@ function toDate(s: string | undefined): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+/**
+ * Whether a peer can be reached through the tailnet now, as far as the map says: connected to
+ * the control server with a node key that has not expired. A node that logged out stays listed
+ * online for some seconds with its key expired, and tailscaled sends nothing to such a peer.
+ */
+export function isPeerOnline(p: PeerStatus): boolean {
+  return (p.Online ?? false) && !p.Expired;
+}
+
 /** Flattens one `PeerStatus`. */
 export function toNodeInfo(p: PeerStatus): NodeInfo {
   const curAddr = p.CurAddr ?? '';
@@ -67,7 +72,7 @@ export function toNodeInfo(p: PeerStatus): NodeInfo {
     hostname: p.HostName ?? '',
     dnsName: (p.DNSName ?? '').replace(/\.$/, ''),
     ips: [...(p.TailscaleIPs ?? [])],
-    online: (p.Online ?? false) && !p.Expired,
+    online: isPeerOnline(p),
     path: curAddr ? 'direct' : relay ? 'relay' : 'none',
     currentAddress: curAddr || null,
     relay: relay || null,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalApiClient, pingUntilAnswered, type Status } from '@mesh/tailscale';
+import { isPeerOnline, LocalApiClient, pingUntilAnswered, type Status } from '@mesh/tailscale';
 import type { MeshContext } from '../context.js';
 
 /** How long a peer that came online is pinged until it answers (a join takes a few seconds). */
@@ -9,16 +9,13 @@ const PING_TIMEOUT_MS = 700;
 /** A new ping this often, the earlier ones still waiting: the answer comes soon after it can. */
 const PING_EVERY_MS = 250;
 
-/**
- * The tailnet IPv4 of every online peer whose key has not expired (a node that has just logged
- * out); undefined while this node itself is not Running.
- */
+/** The tailnet IPv4 of every online peer ({@link isPeerOnline}); undefined while this node itself is not Running. */
 export function onlinePeers(s: Status): Set<string> | undefined {
   if (s.BackendState !== 'Running') return undefined;
   return new Set(
     Object.values(s.Peer ?? {}).flatMap((p) => {
       const ip = (p.TailscaleIPs ?? []).find((a) => !a.includes(':'));
-      return ip && p.Online && !p.Expired ? [ip] : [];
+      return ip && isPeerOnline(p) ? [ip] : [];
     }),
   );
 }
